@@ -1,0 +1,83 @@
+/**
+ * The dry-run plan as text (MMEngine's hook table, the loop plan, warnings)
+ * and as one JSON document.
+ * @module
+ */
+import type { Plan } from '../interpreters/dryRun.js'
+
+const list = (items: ReadonlyArray<string | number>, max = 12): string =>
+  items.length <= max ? items.join(', ') : `${items.slice(0, max / 2).join(', ')}, …, ${items.slice(-max / 2).join(', ')} (${items.length} in all)`
+
+/** MMEngine's "Hooks will be executed in the following order" table (spec §2.5). */
+export const renderHookTable = (plan: Pick<Plan, 'hooks' | 'stages'>): string => {
+  const labelOf = new Map(plan.hooks.map((h) => [h.name, h.priorityLabel]))
+  const blocks = Object.entries(plan.stages).map(([stage, names]) => {
+    const lines = names.map((name) => `(${(labelOf.get(name) ?? '').padEnd(12)}) ${name.padEnd(35)}`)
+    return [`${stage}:`, ...lines, ' -------------------- '].join('\n')
+  })
+  return `Hooks will be executed in the following order:\n${blocks.join('\n')}`
+}
+
+const plural = (n: number, word: string): string => `${n} ${n === 1 ? word : /(s|x|ch|sh)$/.test(word) ? `${word}es` : `${word}s`}`
+
+/** The loop plan: how long training is, when validation, checkpoints and log lines happen. */
+export const renderLoopPlan = (plan: Plan): string => {
+  const lines: string[] = []
+  const train = plan.loops.train
+  if (train !== undefined) {
+    lines.push(
+      train.type === 'EpochBasedTrainLoop'
+        ? `train: EpochBasedTrainLoop, ${plural(train.max_epochs, 'epoch')} × ${plural(train.batchesPerEpoch, 'batch')} = ${plural(train.maxIters, 'iteration')}`
+        : `train: IterBasedTrainLoop, ${plural(train.max_iters, 'iteration')} (${plural(train.batchesPerEpoch, 'batch')} per pass over the data)`,
+    )
+  } else lines.push('train: none')
+  const vals = plan.evaluations.filter((e) => e.mode === 'val')
+  if (plan.loops.val !== undefined) {
+    const at = train?.type === 'IterBasedTrainLoop' ? `after iterations ${list(vals.map((v) => v.iter))}` : `after epochs ${list(vals.map((v) => v.epoch))}`
+    lines.push(`validation: ${plural(plan.loops.val.batches, 'batch')}, ${vals.length === 0 ? 'never' : `${plural(vals.length, 'time')}, ${at}`}`)
+  }
+  if (plan.loops.test !== undefined) lines.push(`test: ${plural(plan.loops.test.batches, 'batch')}, ${plan.evaluations.some((e) => e.mode === 'test') ? 'after training' : 'not run'}`)
+  lines.push(`checkpoints: ${plan.checkpoints.length === 0 ? 'none' : `${plan.checkpoints.length}: ${list(plan.checkpoints.map((c) => c.path.slice(c.path.lastIndexOf('/') + 1)), 8)}`}`)
+  if (plan.removals.length > 0) lines.push(`checkpoints removed by max_keep_ckpts: ${list(plan.removals.map((r) => r.path.slice(r.path.lastIndexOf('/') + 1)), 8)}`)
+  const trainLines = plan.logLines.lines.filter((l) => /^(Epoch|Iter)\(train\)/.test(l.message))
+  lines.push(`log lines: ${plan.logLines.count} (${trainLines.length} train progress lines${trainLines.length > 0 ? `, after iterations ${list(trainLines.map((l) => l.iter + 1))}` : ''})`)
+  for (const f of plan.files) lines.push(`file: ${f.path} (${f.writes > 0 ? plural(f.writes, 'write') : ''}${f.writes > 0 && f.appends > 0 ? ', ' : ''}${f.appends > 0 ? plural(f.appends, 'appended line') : ''})`)
+  lines.push(`steps: ${plan.steps.train} train, ${plan.steps.val} val, ${plan.steps.test} test`)
+  return lines.join('\n')
+}
+
+/** The whole plan as text. */
+export const renderPlan = (plan: Plan, source: string): string =>
+  [
+    `loopwright dry run of ${source} (nothing is computed or written)`,
+    `work_dir: ${plan.workDir}`,
+    '',
+    renderHookTable(plan),
+    '',
+    'Loop plan:',
+    renderLoopPlan(plan)
+      .split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n'),
+    '',
+    plan.warnings.length === 0 ? 'Warnings: none' : `Warnings:\n${plan.warnings.map((w) => `  - ${w}`).join('\n')}`,
+  ].join('\n')
+
+/** The plan as one JSON document: `hooks` as `{ name, priority }` in execution order, `stages` as stage → hook names. */
+export const planJson = (plan: Plan, source: string, includeTrace: boolean): unknown => ({
+  config: source,
+  workDir: plan.workDir,
+  hooks: plan.hooks.map((h) => ({ name: h.name, priority: h.priority })),
+  hookDetails: plan.hooks,
+  stages: plan.stages,
+  loops: plan.loops,
+  steps: plan.steps,
+  stageCounts: plan.stageCounts,
+  evaluations: plan.evaluations,
+  checkpoints: plan.checkpoints,
+  removals: plan.removals,
+  logLines: plan.logLines,
+  files: plan.files,
+  warnings: plan.warnings,
+  ...(includeTrace ? { trace: plan.trace, traceCount: plan.traceCount } : { traceCount: plan.traceCount }),
+})

@@ -1,0 +1,166 @@
+/**
+ * Loading config files: `.json`, `.yaml`/`.yml`, `.py` (MMEngine's literal
+ * subset), and `.ts`/`.js`/`.mjs` modules; `_base_` inheritance with
+ * `_delete_`; predefined variables; `--cfg-options`. JSON, YAML and Python
+ * configs are data: loading them never runs code. TS/JS configs are modules
+ * the user wrote, and are imported as such.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from 'effect'
+ * import { Config } from 'loopwright'
+ * const loaded = await Effect.runPromise(Config.load('configs/mnist_mlp.json', { cfgOptions: ['train_cfg.max_epochs=1'] }))
+ * ```
+ * @module
+ */
+import { readFile } from 'node:fs/promises'
+import * as nodePath from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { Effect } from 'effect'
+import * as YAML from 'yaml'
+import { isDict } from './codec.js'
+import type { Issue } from './codec.js'
+import { applyCfgOptions } from './cfgOptions.js'
+import * as Config from './Config.js'
+import type { ConfigError as ConfigErrorType, Registries } from './Config.js'
+import { mergeInto, stripDeleteMarkers, unionOfBases } from './merge.js'
+import { evaluatePythonConfig, readPythonBaseList } from './python.js'
+import type { PyValue } from './python.js'
+
+type Dict = { readonly [key: string]: unknown }
+
+/** A loaded config: the merged raw dict, its decoded form, and where it came from. */
+export interface Loaded {
+  readonly file: string
+  readonly raw: Dict
+  readonly config: Config.Config
+  /** Top-level helper variables of code configs (not config keys). */
+  readonly variables: ReadonlyArray<string>
+}
+
+export interface LoadOptions {
+  readonly cfgOptions?: ReadonlyArray<string>
+  readonly registries?: Registries
+}
+
+const fail = (file: string, message: string, path = ''): ConfigErrorType => new Config.ConfigError({ file, issues: [{ path, message }] })
+
+const kindOf = (file: string): 'json' | 'yaml' | 'python' | 'module' | undefined => {
+  const ext = nodePath.extname(file).toLowerCase()
+  if (ext === '.json') return 'json'
+  if (ext === '.yaml' || ext === '.yml') return 'yaml'
+  if (ext === '.py') return 'python'
+  if (ext === '.ts' || ext === '.mts' || ext === '.js' || ext === '.mjs') return 'module'
+  return undefined
+}
+
+/** Is this a code config (whose top-level names may include helper variables)? */
+export const isCodeConfig = (file: string): boolean => {
+  const kind = kindOf(file)
+  return kind === 'python' || kind === 'module'
+}
+
+/** MMEngine's predefined variables and `{{$ENV:default}}`, substituted in the text before parsing. */
+export const substitutePredefined = (text: string, file: string): string => {
+  const ext = nodePath.extname(file)
+  const values: Record<string, string> = {
+    fileDirname: nodePath.dirname(nodePath.resolve(file)),
+    fileBasename: nodePath.basename(file),
+    fileBasenameNoExtension: nodePath.basename(file, ext),
+    fileExtname: ext,
+  }
+  return text
+    .replace(/\{\{\s*(fileDirname|fileBasename|fileBasenameNoExtension|fileExtname)\s*\}\}/g, (_m, name: string) => values[name]!)
+    .replace(/\{\{\s*\$(\w+)(?::([^}]*))?\s*\}\}/g, (_m, name: string, fallback: string | undefined) => process.env[name] ?? fallback ?? '')
+}
+
+const readText = (file: string): Effect.Effect<string, ConfigErrorType> =>
+  Effect.tryPromise({
+    try: () => readFile(file, 'utf8'),
+    catch: (e) => fail(file, `cannot read the config file: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String((e as Error).message)}`),
+  })
+
+const baseList = (value: unknown, file: string): Effect.Effect<ReadonlyArray<string>, ConfigErrorType> => {
+  if (value === undefined) return Effect.succeed([])
+  if (typeof value === 'string') return Effect.succeed([value])
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return Effect.succeed(value as string[])
+  return Effect.fail(fail(file, 'expected a path or a list of paths', '_base_'))
+}
+
+/** Load the bases of `file` (relative to it), each recursively, and form their union. */
+const loadBases = (file: string, bases: ReadonlyArray<string>, stack: ReadonlyArray<string>): Effect.Effect<Dict, ConfigErrorType> =>
+  Effect.gen(function* () {
+    const loaded: Array<readonly [string, Dict]> = []
+    for (const base of bases) {
+      if (base.includes('::')) return yield* Effect.fail(fail(file, `package bases such as '${base}' are not supported; copy the base config next to yours`, '_base_'))
+      const path = nodePath.resolve(nodePath.dirname(file), base)
+      loaded.push([base, yield* loadRaw(path, stack)])
+    }
+    const union = unionOfBases(loaded)
+    return union._tag === 'Left' ? yield* Effect.fail(new Config.ConfigError({ file, issues: [union.left] })) : union.right
+  })
+
+const mergeChild = (file: string, child: Dict, base: Dict): Effect.Effect<Dict, ConfigErrorType> => {
+  const merged = mergeInto(child, base)
+  return merged._tag === 'Left' ? Effect.fail(new Config.ConfigError({ file, issues: [merged.left] })) : Effect.succeed(merged.right as Dict)
+}
+
+const parseData = (file: string, kind: 'json' | 'yaml', text: string): Effect.Effect<unknown, ConfigErrorType> =>
+  Effect.try({
+    try: () => (kind === 'json' ? JSON.parse(text) : YAML.parse(text, { schema: 'core', merge: true })),
+    catch: (e) => fail(file, `not valid ${kind === 'json' ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`),
+  })
+
+const importModule = (file: string): Effect.Effect<unknown, ConfigErrorType> =>
+  Effect.tryPromise({
+    try: async () => {
+      const url = pathToFileURL(file).href
+      const ext = nodePath.extname(file).toLowerCase()
+      const module: Record<string, unknown> = ext === '.ts' || ext === '.mts' ? await (await import('tsx/esm/api')).tsImport(url, import.meta.url) : await import(url)
+      if (module['default'] !== undefined) return module['default']
+      return Object.fromEntries(Object.entries(module).filter(([k]) => k !== 'default' && k !== '__esModule'))
+    },
+    catch: (e) => fail(file, `the config module failed to load: ${(e as Error).message.split('\n')[0]}`),
+  })
+
+/** The raw merged dict of one file with its bases (no decoding yet). */
+const loadRaw = (file: string, stack: ReadonlyArray<string>): Effect.Effect<Dict, ConfigErrorType> =>
+  Effect.gen(function* () {
+    if (stack.includes(file)) {
+      const chain = [...stack.slice(stack.indexOf(file)), file].map((f) => nodePath.basename(f)).join(' → ')
+      return yield* Effect.fail(fail(file, `_base_ inheritance forms a cycle: ${chain}`, '_base_'))
+    }
+    const inner = [...stack, file]
+    const kind = kindOf(file)
+    if (kind === undefined) return yield* Effect.fail(fail(file, 'unsupported config file type; use .py, .json, .yaml, .yml, .ts, .js or .mjs'))
+    if (kind === 'python') {
+      const text = substitutePredefined(yield* readText(file), file)
+      const bases = readPythonBaseList(text)
+      if (bases._tag === 'Left') return yield* Effect.fail(fail(file, `line ${bases.left.line}: ${bases.left.message}`))
+      const base = yield* loadBases(file, bases.right, inner)
+      const evaluated = evaluatePythonConfig(text, { base: base as { readonly [k: string]: PyValue }, fileName: file })
+      if (evaluated._tag === 'Left') return yield* Effect.fail(fail(file, `line ${evaluated.left.line}, column ${evaluated.left.column}: ${evaluated.left.message}`))
+      return yield* mergeChild(file, evaluated.right, base)
+    }
+    const value = kind === 'module' ? yield* importModule(file) : yield* parseData(file, kind, substitutePredefined(yield* readText(file), file))
+    if (!isDict(value)) return yield* Effect.fail(fail(file, 'a config file must hold a dict of config keys at the top level'))
+    const { _base_: bases, ...child } = value
+    const base = yield* loadBases(file, yield* baseList(bases, file), inner)
+    return yield* mergeChild(file, child, base)
+  })
+
+/** Load, merge `_base_` chains, apply `--cfg-options`, and decode a config file. */
+export const load = (file: string, options: LoadOptions = {}): Effect.Effect<Loaded, ConfigErrorType> =>
+  Effect.gen(function* () {
+    const absolute = nodePath.resolve(file)
+    let raw = stripDeleteMarkers(yield* loadRaw(absolute, [])) as Dict
+    if (options.cfgOptions !== undefined && options.cfgOptions.length > 0) {
+      const applied = applyCfgOptions(raw, options.cfgOptions)
+      if (applied._tag === 'Left') return yield* Effect.fail(new Config.ConfigError({ file, issues: [applied.left as Issue] }))
+      raw = applied.right
+    }
+    const registries = options.registries ?? Config.defaultRegistries
+    const decoded = Config.decode(raw, registries, { allowVariables: isCodeConfig(file), file })
+    if (decoded._tag === 'Left') return yield* Effect.fail(decoded.left)
+    return { file, raw, config: decoded.right, variables: Config.variablesOf(decoded.right, registries) }
+  })

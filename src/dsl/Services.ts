@@ -1,0 +1,104 @@
+/**
+ * The services hooks reach the world through. Each is a key with an
+ * interface; the tensor and dry-run interpreters provide different Layers,
+ * so a hook cannot tell which interpreter runs it except through these.
+ *
+ * Declaring a key is pure: nothing here touches files, clocks or tensors.
+ * @module
+ */
+import { Context, Data, Effect } from 'effect'
+import type { Sizes } from './timeline.js'
+import type { State } from './State.js'
+import type { HookError } from './Hook.js'
+import type { Json } from './MessageHub.js'
+
+/** Wall-clock seconds (monotonic within a run). The dry run's clock is a counter. */
+export class Clock extends Context.Service<Clock, { readonly now: Effect.Effect<number> }>()('loopwright/Clock') {}
+
+/** Severity of a log record, with MMEngine's names. */
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR'
+
+/** The run's text log (console and log file). */
+export class Logger extends Context.Service<
+  Logger,
+  { readonly log: (level: LogLevel, message: string) => Effect.Effect<void> }
+>()('loopwright/Logger') {}
+
+/** A file operation failed; `path` says which file. */
+export class FileError extends Data.TaggedError('FileError')<{ readonly path: string; readonly message: string }> {}
+
+/** Small text files the hooks write (`last_checkpoint`, JSON logs). The dry run records instead of writing. */
+export class Files extends Context.Service<
+  Files,
+  {
+    readonly writeText: (path: string, text: string) => Effect.Effect<void, FileError>
+    readonly appendText: (path: string, text: string) => Effect.Effect<void, FileError>
+    readonly remove: (path: string) => Effect.Effect<void, FileError>
+  }
+>()('loopwright/Files') {}
+
+/** What to save and where (spec §3.6.3). */
+export interface SaveRequest {
+  readonly path: string
+  readonly meta: { readonly epoch: number; readonly iter: number }
+  readonly saveOptimizer: boolean
+  readonly saveParamScheduler: boolean
+}
+
+/**
+ * Checkpoint writing. `save` runs the `before_save_checkpoint` hooks on the
+ * state to be saved (they shape the checkpoint, not the run) and stores it.
+ */
+export class Checkpoints extends Context.Service<
+  Checkpoints,
+  { readonly save: (state: State, request: SaveRequest) => Effect.Effect<void, HookError | FileError> }
+>()('loopwright/Checkpoints') {}
+
+/** Facts about the run that do not change while it runs. */
+export interface RunFacts {
+  readonly workDir: string
+  /** `work_dir/<timestamp>`: log file and `vis_data/` live here. */
+  readonly logDir: string
+  readonly timestamp: string
+  readonly experimentName: string
+  /** The config as text (MessageHub info `cfg`). */
+  readonly configText: string
+  /** Batches per epoch of each data loader. */
+  readonly sizes: Sizes
+  /** `train_dataloader.dataset.metainfo`, when the dataset has one. */
+  readonly datasetMeta: Json | undefined
+}
+
+export class Run extends Context.Service<Run, RunFacts>()('loopwright/Run') {}
+
+
+/** When `ParamSchedulerHook` steps schedulers (spec §3.5). */
+export type SchedulerTrigger =
+  | { readonly _tag: 'AfterTrainIter' }
+  | { readonly _tag: 'AfterTrainEpoch' }
+  | { readonly _tag: 'AfterValEpoch'; readonly metrics: { readonly [name: string]: Json } }
+
+/**
+ * Parameter schedulers, stepped by `ParamSchedulerHook`. The optimizer layer
+ * provides this service; it steps the schedulers held in `state.optim`.
+ */
+export class ParamSchedulers extends Context.Service<
+  ParamSchedulers,
+  { readonly step: (state: State, trigger: SchedulerTrigger) => Effect.Effect<State, HookError> }
+>()('loopwright/ParamSchedulers') {}
+
+/** Every service a built-in hook may use. */
+export type HookServices = Clock | Logger | Files | Checkpoints | Run | ParamSchedulers
+
+/** A train, val or test step failed (a model or data problem), named with its coordinates. */
+export class StepError extends Data.TaggedError('StepError')<{ readonly mode: 'train' | 'val' | 'test'; readonly iter: number; readonly batchIdx: number; readonly message: string }> {}
+
+/**
+ * The steps themselves: forward, loss, gradients and the optimizer for a
+ * train step; forward and metrics for val/test. The tensor interpreter
+ * computes; the dry run only records that a step happens.
+ */
+export class Steps extends Context.Service<
+  Steps,
+  { readonly run: (state: State, event: import('./Event.js').StepEvent) => Effect.Effect<State, StepError> }
+>()('loopwright/Steps') {}

@@ -1,0 +1,151 @@
+/**
+ * `timeline`: the exact, lazy event sequence MMEngine's runner produces for a
+ * program, unfolded from the loop descriptions and the data sizes alone.
+ *
+ * The generator holds only counters (O(1) memory), so a schedule of millions
+ * of iterations unfolds without ever being materialised. It is a coroutine:
+ * the value passed to `next()` may request `stopTraining`, which the train
+ * loops test exactly where MMEngine tests `train_loop.stop_training` (before
+ * each epoch, or before each iteration).
+ *
+ * @example
+ * ```ts
+ * import { Loop, timeline, Event } from 'loopwright'
+ * const events = timeline(
+ *   { trainLoop: Loop.EpochBasedTrainLoop({ max_epochs: 2 }), valLoop: Loop.ValLoop() },
+ *   { train: 2, val: 1 },
+ * )
+ * for (const e of events) console.log(Event.show(e))
+ * // before_run e0 i0, before_train e0 i0, before_train_epoch e0 i0, before_train_iter e0 i0 b0, train_step …
+ * ```
+ * @module
+ */
+import * as Ev from './Event.js'
+import type { Event } from './Event.js'
+import * as Loop from './Loop.js'
+import type { Mode } from './Stage.js'
+
+/** The loops a timeline is unfolded from (a `Program` has these fields). */
+export interface Loops {
+  readonly trainLoop?: Loop.TrainLoop | undefined
+  readonly valLoop?: Loop.ValLoop | undefined
+  readonly testLoop?: Loop.TestLoop | undefined
+}
+
+/** Batches per epoch of each data loader. A loop whose size is absent sees an empty loader. */
+export interface Sizes {
+  readonly train?: number
+  readonly val?: number
+  readonly test?: number
+}
+
+/** What the timeline runs: `runner.train()`, `runner.val()` or `runner.test()`. */
+export type Entry = 'train' | 'val' | 'test'
+
+/** Where a resumed run starts: the counters restored from a checkpoint's `meta`. */
+export interface Start {
+  readonly epoch: number
+  readonly iter: number
+}
+
+export interface TimelineOptions {
+  /** Which runner method to unfold. Default `'train'`. */
+  readonly entry?: Entry
+  /** Emit `after_load_checkpoint` after `before_run` (a `load_from` or a resume). Default false. */
+  readonly loadsCheckpoint?: boolean
+  /** Counters to resume from. Default `{ epoch: 0, iter: 0 }`. */
+  readonly start?: Start
+  /**
+   * After training, run the test loop inside the same run (before `after_run`).
+   * loopwright's `train` command does this when a test loop is configured;
+   * MMEngine users call `runner.test()` separately. Default false.
+   */
+  readonly testAfterTrain?: boolean
+}
+
+/** Sent back into the generator through `next(control)`. */
+export interface Control {
+  /** MMEngine's `train_loop.stop_training = True`. */
+  readonly stopTraining?: boolean
+}
+
+/** A lazy event sequence that accepts {@link Control} through `next()`. */
+export type Timeline = Generator<Event, void, Control | undefined>
+
+/**
+ * Unfold the event sequence of `entry` for these loops and data sizes.
+ * Total: any sizes (including 0) give a finite sequence.
+ */
+export function* timeline(loops: Loops, sizes: Sizes, options: TimelineOptions = {}): Timeline {
+  const entry = options.entry ?? 'train'
+  let epoch = options.start?.epoch ?? 0
+  let iter = options.start?.iter ?? 0
+  let stopTraining = false
+
+  // Every yield funnels through here so that a stop request is seen wherever it is sent.
+  function* emit(event: Event): Generator<Event, void, Control | undefined> {
+    const control = yield event
+    if (control?.stopTraining === true) stopTraining = true
+  }
+
+  function* evalLoop(mode: 'val' | 'test', batches: number): Generator<Event, void, Control | undefined> {
+    yield* emit(Ev.stage(mode === 'val' ? 'before_val' : 'before_test', epoch, iter))
+    yield* emit(Ev.stage(mode === 'val' ? 'before_val_epoch' : 'before_test_epoch', epoch, iter))
+    for (let b = 0; b < batches; b++) {
+      yield* emit(Ev.stage(mode === 'val' ? 'before_val_iter' : 'before_test_iter', epoch, iter, b))
+      yield* emit(Ev.step(mode, epoch, iter, b, { pass: 0, index: b }))
+      yield* emit(Ev.stage(mode === 'val' ? 'after_val_iter' : 'after_test_iter', epoch, iter, b))
+    }
+    yield* emit(Ev.stage(mode === 'val' ? 'after_val_epoch' : 'after_test_epoch', epoch, iter))
+    yield* emit(Ev.stage(mode === 'val' ? 'after_val' : 'after_test', epoch, iter))
+  }
+
+  function* trainIter(batchIdx: number, batch: Ev.BatchRef): Generator<Event, void, Control | undefined> {
+    yield* emit(Ev.stage('before_train_iter', epoch, iter, batchIdx))
+    yield* emit(Ev.step('train' satisfies Mode, epoch, iter, batchIdx, batch))
+    yield* emit(Ev.stage('after_train_iter', epoch, iter, batchIdx))
+    iter += 1
+  }
+
+  const trainLoop = loops.trainLoop
+  // runner.val()/test() before any training see counters of 0 (no train loop is built).
+  if (entry !== 'train' || trainLoop === undefined) {
+    epoch = 0
+    iter = 0
+  }
+
+  yield* emit(Ev.stage('before_run', epoch, iter))
+  if (options.loadsCheckpoint === true) yield* emit(Ev.stage('after_load_checkpoint', epoch, iter))
+
+  if (entry === 'train' && trainLoop !== undefined) {
+    const trainSize = sizes.train ?? 0
+    const validate = loops.valLoop !== undefined
+    yield* emit(Ev.stage('before_train', epoch, iter))
+    if (trainLoop.type === 'EpochBasedTrainLoop') {
+      while (epoch < trainLoop.max_epochs && !stopTraining) {
+        yield* emit(Ev.stage('before_train_epoch', epoch, iter))
+        for (let b = 0; b < trainSize; b++) yield* trainIter(b, { pass: epoch, index: b })
+        yield* emit(Ev.stage('after_train_epoch', epoch, iter))
+        epoch += 1
+        if (validate && Loop.validatesAfter(trainLoop, epoch)) yield* evalLoop('val', sizes.val ?? 0)
+      }
+    } else {
+      yield* emit(Ev.stage('before_train_epoch', epoch, iter))
+      while (iter < trainLoop.max_iters && !stopTraining) {
+        // The infinite loader restarts after each pass; a resume continues at the same cursor.
+        const batch = trainSize > 0 ? { pass: Math.floor(iter / trainSize), index: iter % trainSize } : { pass: 0, index: 0 }
+        yield* trainIter(iter, batch)
+        if (validate && Loop.validatesAfter(trainLoop, iter)) yield* evalLoop('val', sizes.val ?? 0)
+      }
+      yield* emit(Ev.stage('after_train_epoch', epoch, iter))
+    }
+    yield* emit(Ev.stage('after_train', epoch, iter))
+    if (options.testAfterTrain === true && loops.testLoop !== undefined) yield* evalLoop('test', sizes.test ?? 0)
+  } else if (entry === 'val' && loops.valLoop !== undefined) {
+    yield* evalLoop('val', sizes.val ?? 0)
+  } else if (entry === 'test' && loops.testLoop !== undefined) {
+    yield* evalLoop('test', sizes.test ?? 0)
+  }
+
+  yield* emit(Ev.stage('after_run', epoch, iter))
+}

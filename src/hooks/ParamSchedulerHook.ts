@@ -1,0 +1,37 @@
+/**
+ * `ParamSchedulerHook` (LOW): steps the iteration-based schedulers after every
+ * train iteration, the epoch-based ones after every train epoch, and the
+ * plateau schedulers with the validation metrics (spec §3.5).
+ *
+ * Running at LOW (70) — after `LoggerHook` (60), before `CheckpointHook` (90) —
+ * is what makes a log line show the lr used *during* the iteration and a
+ * checkpoint hold the already-stepped scheduler state.
+ * @module
+ */
+import { Effect } from 'effect'
+import * as Hook from '../dsl/Hook.js'
+import * as P from '../dsl/Priority.js'
+import { ParamSchedulers } from '../dsl/Services.js'
+import type { HookServices } from '../dsl/Services.js'
+import { struct } from '../config/codec.js'
+import type { HookType } from './HookType.js'
+
+export const ParamSchedulerHook: HookType<{}> = {
+  name: 'ParamSchedulerHook',
+  defaultPriority: P.LOW,
+  args: struct('ParamSchedulerHook arguments (it takes none)', {}),
+  build: (_args, site) =>
+    Hook.make<HookServices>({
+      name: 'ParamSchedulerHook',
+      key: site.key,
+      priority: site.priority,
+      stages: {
+        after_train_iter: (state) => ParamSchedulers.use((s) => s.step(state, { _tag: 'AfterTrainIter' })),
+        after_train_epoch: (state) => ParamSchedulers.use((s) => s.step(state, { _tag: 'AfterTrainEpoch' })),
+        after_val_epoch: (state) =>
+          state.metrics === undefined
+            ? ParamSchedulers.use(() => Effect.succeed(state))
+            : ParamSchedulers.use((s) => s.step(state, { _tag: 'AfterValEpoch', metrics: state.metrics! })),
+      },
+    }),
+}

@@ -1,0 +1,45 @@
+/**
+ * The hook types loopwright provides, as a registry keyed by config `type`.
+ * Users add their own with `Registry.register(defaultHookTypes, myType)`.
+ * @module
+ */
+import * as Registry from '../config/registry.js'
+import { CheckpointHook } from './CheckpointHook.js'
+import { DistSamplerSeedHook } from './DistSamplerSeedHook.js'
+import { erase } from './HookType.js'
+import type { HookType } from './HookType.js'
+import { IterTimerHook } from './IterTimerHook.js'
+import { LoggerHook } from './LoggerHook.js'
+import { ParamSchedulerHook } from './ParamSchedulerHook.js'
+import { RuntimeInfoHook } from './RuntimeInfoHook.js'
+
+/** MMEngine and MMSelfSup hooks that configs name but loopwright does not provide yet. */
+const planned: ReadonlyArray<readonly [string, string]> = [
+  ['EMAHook', 'planned with the common hooks'],
+  ['EmptyCacheHook', 'planned with the common hooks'],
+  ['SyncBuffersHook', 'planned with the common hooks'],
+  ['NaiveVisualizationHook', 'planned with the common hooks'],
+  ['EarlyStoppingHook', 'planned with the common hooks'],
+  ['DeepClusterHook', 'planned with the MMSelfSup hooks'],
+  ['DenseCLHook', 'planned with the MMSelfSup hooks'],
+  ['ODCHook', 'planned with the MMSelfSup hooks'],
+  ['SimSiamHook', 'planned with the MMSelfSup hooks'],
+  ['SwAVHook', 'planned with the MMSelfSup hooks'],
+  ['ProfilerHook', 'PyTorch-profiler specific; not planned'],
+  ['NPUProfilerHook', 'Ascend-NPU specific; not planned'],
+  ['PrepareTTAHook', 'test-time augmentation is not planned'],
+]
+
+/** Every hook type loopwright provides. */
+export const defaultHookTypes: Registry.Registry<HookType<unknown>> = Registry.make(
+  'hook',
+  [
+    erase(RuntimeInfoHook),
+    erase(IterTimerHook),
+    erase(DistSamplerSeedHook),
+    erase(LoggerHook),
+    erase(ParamSchedulerHook),
+    erase(CheckpointHook),
+  ],
+  planned,
+)

@@ -1,0 +1,37 @@
+/**
+ * From a program's hook declarations to hooks in execution order: resolve
+ * each `type` in the hook registry, decode its arguments, pick its priority
+ * (explicit, else the type's default, spec §2.2), build it, and order the
+ * list (spec §2.3).
+ * @module
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import * as Hook from '../dsl/Hook.js'
+import type { Program } from '../dsl/Program.js'
+import type { HookServices } from '../dsl/Services.js'
+import { issuesOf } from '../config/codec.js'
+import type { Issue } from '../config/codec.js'
+import * as Registry from '../config/registry.js'
+import type { HookType } from '../hooks/HookType.js'
+
+/** Build every hook of the program, in execution order, or list what is wrong (with config paths). */
+export const buildHooks = (program: Program, hookTypes: Registry.Registry<HookType<unknown>>): E.Either<ReadonlyArray<Issue>, ReadonlyArray<Hook.Hook<HookServices>>> => {
+  const issues: Issue[] = []
+  const built: Hook.Hook<HookServices>[] = []
+  for (const decl of program.hooks) {
+    const where = decl.source === 'default' ? `default_hooks.${decl.key}` : decl.key
+    const resolved = Registry.resolve(hookTypes, decl.spec.type)
+    if (resolved._tag === 'Left') {
+      issues.push({ path: `${where}.type`, message: resolved.left })
+      continue
+    }
+    const hookType = resolved.right
+    const args = hookType.args.decode(decl.spec.args)
+    if (args._tag === 'Left') {
+      issues.push(...issuesOf(args.left).map((i) => ({ path: i.path === '' ? where : `${where}.${i.path}`, message: i.message })))
+      continue
+    }
+    built.push(hookType.build(args.right, { key: decl.key, priority: decl.spec.priority ?? hookType.defaultPriority }, program))
+  }
+  return issues.length > 0 ? E.left(issues) : E.right(Hook.order(built))
+}

@@ -1,0 +1,122 @@
+/**
+ * The dry run's services: a clock that stands still, a log and a file system
+ * that record instead of writing, checkpoints that are listed (after their
+ * `before_save_checkpoint` hooks ran), steps that compute nothing.
+ * @module
+ */
+import { Effect, Layer } from 'effect'
+import * as Ev from '../../dsl/Event.js'
+import type { Hook } from '../../dsl/Hook.js'
+import { Checkpoints, Clock, Files, Logger, ParamSchedulers, Run, Steps } from '../../dsl/Services.js'
+import type { HookServices, LogLevel, RunFacts, SaveRequest } from '../../dsl/Services.js'
+import { Trace } from '../Trace.js'
+import type { TraceEntry } from '../Trace.js'
+import { runStage } from '../interpret.js'
+
+/** A log line the run would print, with the counters at that moment. */
+export interface LogRecord {
+  readonly level: LogLevel
+  readonly message: string
+  readonly epoch: number
+  readonly iter: number
+}
+
+/** A file operation the run would perform. */
+export interface FileRecord {
+  readonly op: 'write' | 'append' | 'remove'
+  readonly path: string
+  readonly epoch: number
+  readonly iter: number
+}
+
+/** A checkpoint the run would save. */
+export interface SaveRecord extends SaveRequest {
+  readonly atEpoch: number
+  readonly atIter: number
+}
+
+/** Everything the dry services saw. `trace` keeps at most `traceLimit` entries; `traceCount` counts all. */
+export interface Recording {
+  readonly logs: LogRecord[]
+  readonly files: FileRecord[]
+  readonly saves: SaveRecord[]
+  readonly trace: TraceEntry[]
+  traceCount: number
+  /** How often each stage occurred (independent of `traceLimit`). */
+  readonly stageCounts: Map<string, number>
+  /** Steps per mode. */
+  readonly stepCounts: { train: number; val: number; test: number }
+  /** Where each validation (and test) loop starts: the counters at `before_val` / `before_test`. */
+  readonly evaluations: Array<{ readonly mode: 'val' | 'test'; readonly epoch: number; readonly iter: number }>
+  /** Counters of the event being interpreted (for attributing log lines). */
+  position: { epoch: number; iter: number }
+}
+
+export const emptyRecording = (): Recording => ({
+  logs: [],
+  files: [],
+  saves: [],
+  trace: [],
+  traceCount: 0,
+  stageCounts: new Map(),
+  stepCounts: { train: 0, val: 0, test: 0 },
+  evaluations: [],
+  position: { epoch: 0, iter: 0 },
+})
+
+/** All dry services, recording into `recording`. */
+export const layer = (
+  recording: Recording,
+  facts: RunFacts,
+  hooks: () => ReadonlyArray<Hook<HookServices>>,
+  traceLimit: number,
+): Layer.Layer<HookServices | Steps | Trace> => {
+  const trace = Trace.of({
+    record: (entry) =>
+      Effect.sync(() => {
+        recording.traceCount += 1
+        recording.position = { epoch: entry.epoch, iter: entry.iter }
+        if (entry._tag === 'Event') {
+          recording.stageCounts.set(entry.stage, (recording.stageCounts.get(entry.stage) ?? 0) + 1)
+          if (entry.stage === 'before_val' || entry.stage === 'before_test') {
+            recording.evaluations.push({ mode: entry.stage === 'before_val' ? 'val' : 'test', epoch: entry.epoch, iter: entry.iter })
+          }
+        } else if (entry._tag === 'Step') recording.stepCounts[entry.mode] += 1
+        if (recording.trace.length < traceLimit) recording.trace.push(entry)
+      }),
+  })
+  const files = Files.of({
+    writeText: (path) => Effect.sync(() => void recording.files.push({ op: 'write', path, ...recording.position })),
+    appendText: (path) => Effect.sync(() => void recording.files.push({ op: 'append', path, ...recording.position })),
+    remove: (path) => Effect.sync(() => void recording.files.push({ op: 'remove', path, ...recording.position })),
+  })
+  const checkpoints: Checkpoints['Service'] = Checkpoints.of({
+    save: (state, request) =>
+      Effect.gen(function* () {
+        const event = Ev.stage('before_save_checkpoint', state.counters.epoch, state.counters.iter)
+        yield* runStage(hooks(), 'before_save_checkpoint', 1)(state, event)
+        recording.saves.push({ ...request, atEpoch: state.counters.epoch, atIter: state.counters.iter })
+      }).pipe(
+        Effect.provideService(Trace, trace),
+        Effect.provideService(Files, files),
+        Effect.provideService(Checkpoints, checkpoints),
+        Effect.provide(base),
+      ),
+  })
+  const base: Layer.Layer<Clock | Logger | Run | ParamSchedulers> = Layer.mergeAll(
+    Layer.succeed(Clock, { now: Effect.succeed(0) }),
+    Layer.succeed(Logger, {
+      log: (level, message) => Effect.sync(() => void recording.logs.push({ level, message, ...recording.position })),
+    }),
+    Layer.succeed(Run, facts),
+    // No schedulers are built in the dry run yet: stepping leaves the state as it is.
+    Layer.succeed(ParamSchedulers, { step: (state) => Effect.succeed(state) }),
+  )
+  return Layer.mergeAll(
+    base,
+    Layer.succeed(Files, files),
+    Layer.succeed(Trace, trace),
+    Layer.succeed(Checkpoints, checkpoints),
+    Layer.succeed(Steps, { run: (state) => Effect.succeed(state) }),
+  )
+}

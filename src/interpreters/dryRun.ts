@@ -1,0 +1,166 @@
+/**
+ * The dry-run interpreter: the same program, hooks and timeline as a real
+ * run, with services that record instead of acting. The result is a `Plan`:
+ * the hook table, the loop plan (validations, checkpoints, log lines) and
+ * warnings — everything a reviewer wants before compute is spent.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from 'effect'
+ * import { DryRun, Program } from 'loopwright'
+ * const plan = await Effect.runPromise(DryRun.dryRun(program, { datasetSizes: { train: 64 } }))
+ * plan.hooks.map((h) => `${h.name} ${h.priority}`)
+ * ```
+ * @module
+ */
+import { Data, Effect } from 'effect'
+import * as Hook from '../dsl/Hook.js'
+import * as Loop from '../dsl/Loop.js'
+import * as path from '../dsl/path.js'
+import * as P from '../dsl/Priority.js'
+import type { Program } from '../dsl/Program.js'
+import type { HookServices, RunFacts } from '../dsl/Services.js'
+import * as Stage from '../dsl/Stage.js'
+import type { Sizes } from '../dsl/timeline.js'
+import type { Issue } from '../config/codec.js'
+import { formatIssue } from '../config/codec.js'
+import { defaultRegistries } from '../config/Config.js'
+import type { Registries } from '../config/Config.js'
+import { buildHooks } from './buildHooks.js'
+import { initialState, interpret } from './interpret.js'
+import type { TraceEntry } from './Trace.js'
+import * as Dry from './dry/layers.js'
+import { loaderSizes } from './dry/sizes.js'
+import type { DatasetSizes } from './dry/sizes.js'
+import { warningsFor } from './dry/warnings.js'
+
+/** The dry run could not start (bad hooks, unknown sizes) or a hook failed. */
+export class DryRunError extends Data.TaggedError('DryRunError')<{ readonly issues: ReadonlyArray<Issue> }> {
+  override get message(): string {
+    return this.issues.map(formatIssue).join('\n')
+  }
+}
+
+export interface DryRunOptions {
+  /** Dataset sizes (samples) for loaders whose dataset the catalog does not know. */
+  readonly datasetSizes?: DatasetSizes
+  readonly registries?: Registries
+  /** The config's file stem, for the default work dir and experiment name. */
+  readonly configName?: string
+  readonly configText?: string
+  /** Keep at most this many trace entries in the plan (the counts cover all). Default 20 000. */
+  readonly traceLimit?: number
+  /** Run the test loop after training, as `loopwright train` does. Default true. */
+  readonly testAfterTrain?: boolean
+}
+
+/** A registered hook as the plan lists it. */
+export interface PlannedHook {
+  readonly name: string
+  readonly priority: number
+  readonly priorityLabel: string
+  readonly key: string
+  readonly stages: ReadonlyArray<Stage.Stage>
+}
+
+export interface Plan {
+  readonly workDir: string
+  readonly hooks: ReadonlyArray<PlannedHook>
+  /** Each stage (in MMEngine order) mapped to the hooks acting there, in execution order. */
+  readonly stages: { readonly [stage: string]: ReadonlyArray<string> }
+  readonly loops: {
+    readonly train?: Loop.TrainLoop & { readonly batchesPerEpoch: number; readonly maxIters: number; readonly maxEpochs: number }
+    readonly val?: { readonly batches: number }
+    readonly test?: { readonly batches: number }
+  }
+  readonly steps: { readonly train: number; readonly val: number; readonly test: number }
+  readonly stageCounts: { readonly [stage: string]: number }
+  readonly evaluations: ReadonlyArray<{ readonly mode: 'val' | 'test'; readonly epoch: number; readonly iter: number }>
+  readonly checkpoints: ReadonlyArray<{ readonly path: string; readonly epoch: number; readonly iter: number; readonly saveOptimizer: boolean }>
+  readonly removals: ReadonlyArray<{ readonly path: string; readonly epoch: number; readonly iter: number }>
+  readonly logLines: { readonly count: number; readonly lines: ReadonlyArray<{ readonly epoch: number; readonly iter: number; readonly level: string; readonly message: string }> }
+  readonly files: ReadonlyArray<{ readonly path: string; readonly writes: number; readonly appends: number }>
+  readonly warnings: ReadonlyArray<string>
+  readonly trace: ReadonlyArray<TraceEntry>
+  readonly traceCount: number
+}
+
+/** The plan's hook list and stage table for hooks in execution order. */
+export const hookTable = (hooks: ReadonlyArray<Hook.Hook<HookServices>>): Pick<Plan, 'hooks' | 'stages'> => ({
+  hooks: hooks.map((h) => ({ name: h.name, priority: h.priority.value, priorityLabel: P.label(h.priority), key: h.key, stages: Hook.stagesOf(h) })),
+  stages: Object.fromEntries(
+    Stage.all.flatMap((stage) => {
+      const acting = Hook.atStage(hooks, stage)
+      return acting.length === 0 ? [] : [[stage, acting.map((h) => h.name)]]
+    }),
+  ),
+})
+
+const filesSummary = (recording: Dry.Recording): Plan['files'] => {
+  const byPath = new Map<string, { writes: number; appends: number }>()
+  for (const f of recording.files) {
+    if (f.op === 'remove') continue
+    const entry = byPath.get(f.path) ?? { writes: 0, appends: 0 }
+    if (f.op === 'write') entry.writes += 1
+    else entry.appends += 1
+    byPath.set(f.path, entry)
+  }
+  return [...byPath].map(([p, counts]) => ({ path: p, ...counts }))
+}
+
+/** Dry-run `program`: build its hooks, unfold its timeline with the dry services, and summarise. */
+export const dryRun = (program: Program, options: DryRunOptions = {}): Effect.Effect<Plan, DryRunError> =>
+  Effect.gen(function* () {
+    const registries = options.registries ?? defaultRegistries
+    const built = buildHooks(program, registries.hooks)
+    if (built._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: built.left }))
+    const hooks = built.right
+    const sized = loaderSizes(program, options.datasetSizes)
+    if (sized._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: sized.left }))
+    const sizes: Sizes = sized.right
+    const name = options.configName ?? 'config'
+    const workDir = program.workDir ?? path.join('work_dirs', name)
+    const timestamp = '<timestamp>'
+    const facts: RunFacts = {
+      workDir,
+      logDir: path.join(workDir, timestamp),
+      timestamp,
+      experimentName: `${(program.settings['experiment_name'] as string | undefined) ?? name}_${timestamp}`,
+      configText: options.configText ?? '',
+      sizes,
+      datasetMeta: undefined,
+    }
+    const recording = Dry.emptyRecording()
+    const seed = program.randomness.seed ?? 0
+    const run = interpret(program, hooks, sizes, initialState(program, sizes, seed), {
+      loadsCheckpoint: program.loadFrom !== undefined,
+      testAfterTrain: options.testAfterTrain ?? true,
+    })
+    yield* run.pipe(
+      Effect.provide(Dry.layer(recording, facts, () => hooks, options.traceLimit ?? 20_000)),
+      Effect.mapError((e) =>
+        new DryRunError({ issues: [{ path: e._tag === 'HookError' ? e.hook : `${e.mode}_step`, message: e._tag === 'HookError' ? `${e.stage}: ${e.message}` : e.message }] }),
+      ),
+    )
+    const loop = program.trainLoop
+    const batches = sizes.train ?? 0
+    return {
+      workDir,
+      ...hookTable(hooks),
+      loops: {
+        ...(loop === undefined ? {} : { train: { ...loop, batchesPerEpoch: batches, maxIters: Loop.maxIters(loop, batches), maxEpochs: Loop.maxEpochs(loop) } }),
+        ...(program.valLoop === undefined ? {} : { val: { batches: sizes.val ?? 0 } }),
+        ...(program.testLoop === undefined ? {} : { test: { batches: sizes.test ?? 0 } }),
+      },
+      steps: { ...recording.stepCounts },
+      stageCounts: Object.fromEntries(Stage.all.filter((s) => recording.stageCounts.has(s)).map((s) => [s, recording.stageCounts.get(s)!])),
+      evaluations: recording.evaluations,
+      checkpoints: recording.saves.map((s) => ({ path: s.path, epoch: s.meta.epoch, iter: s.meta.iter, saveOptimizer: s.saveOptimizer })),
+      removals: recording.files.filter((f) => f.op === 'remove').map((f) => ({ path: f.path, epoch: f.epoch, iter: f.iter })),
+      logLines: { count: recording.logs.length, lines: recording.logs },
+      files: filesSummary(recording),
+      warnings: warningsFor(program, sizes, recording),
+      trace: recording.trace,
+      traceCount: recording.traceCount,
+    }
+  })

@@ -1,0 +1,93 @@
+/**
+ * The interpreter loop both interpreters share: walk the timeline, set the
+ * runner's counters, thread the state through each stage's hooks in
+ * priority order, and hand steps to the `Steps` service. The two
+ * interpreters differ only in the Layers they provide.
+ * @module
+ */
+import { Effect } from 'effect'
+import type { StageEvent } from '../dsl/Event.js'
+import * as Hook from '../dsl/Hook.js'
+import type { HookError } from '../dsl/Hook.js'
+import * as Loop from '../dsl/Loop.js'
+import type { Program } from '../dsl/Program.js'
+import { Steps } from '../dsl/Services.js'
+import type { HookServices, StepError } from '../dsl/Services.js'
+import * as Stage from '../dsl/Stage.js'
+import * as S from '../dsl/State.js'
+import type { State } from '../dsl/State.js'
+import { timeline } from '../dsl/timeline.js'
+import type { Sizes, TimelineOptions } from '../dsl/timeline.js'
+import { Trace } from './Trace.js'
+
+/** Runs the hooks of one stage in order, recording each call at `depth`. */
+export const runStage = (
+  hooks: ReadonlyArray<Hook.Hook<HookServices>>,
+  stage: Stage.Stage,
+  depth: number,
+): ((state: State, event: StageEvent) => Effect.Effect<State, HookError, HookServices | Trace>) => {
+  const composed = Hook.compose<HookServices, Trace>(hooks, stage, (hook, call, event) =>
+    Effect.flatMap(
+      Trace.use((trace) =>
+        trace.record({
+          _tag: 'HookCall',
+          stage,
+          hook: hook.name,
+          epoch: event.epoch,
+          iter: event.iter,
+          ...(event.batchIdx === undefined ? {} : { batchIdx: event.batchIdx }),
+          depth,
+        }),
+      ),
+      () => call,
+    ),
+  )
+  return composed
+}
+
+/** The counters a program runs with for these sizes. */
+export const initialState = (program: Program, sizes: Sizes, seed: number): State => {
+  const loop = program.trainLoop
+  return S.initial({
+    seed,
+    maxEpochs: loop === undefined ? 0 : Loop.maxEpochs(loop),
+    maxIters: loop === undefined ? 0 : Loop.maxIters(loop, sizes.train ?? 0),
+  })
+}
+
+/**
+ * Interpret `program` from `state`: every timeline event in order. A stop
+ * requested through the state (`stopTraining`) is passed back to the
+ * timeline, which ends training where MMEngine would.
+ */
+export const interpret = (
+  program: Program,
+  hooks: ReadonlyArray<Hook.Hook<HookServices>>,
+  sizes: Sizes,
+  state: State,
+  options: TimelineOptions = {},
+): Effect.Effect<State, HookError | StepError, HookServices | Steps | Trace> =>
+  Effect.gen(function* () {
+    const stages = new Map(Stage.all.map((stage) => [stage, runStage(hooks, stage, 0)] as const))
+    const steps = yield* Steps
+    const trace = yield* Trace
+    const events = timeline(program, sizes, options)
+    let current = state
+    let stopSent = false
+    let next = events.next()
+    while (next.done !== true) {
+      const event = next.value
+      current = S.atCounters(current, event.epoch, event.iter)
+      if (event._tag === 'StageEvent') {
+        yield* trace.record({ _tag: 'Event', stage: event.stage, epoch: event.epoch, iter: event.iter, ...(event.batchIdx === undefined ? {} : { batchIdx: event.batchIdx }) })
+        current = yield* stages.get(event.stage)!(current, event)
+      } else {
+        yield* trace.record({ _tag: 'Step', mode: event.mode, epoch: event.epoch, iter: event.iter, batchIdx: event.batchIdx })
+        current = yield* steps.run(current, event)
+      }
+      const control = current.stopTraining && !stopSent ? { stopTraining: true } : undefined
+      if (control !== undefined) stopSent = true
+      next = events.next(control)
+    }
+    return current
+  })
