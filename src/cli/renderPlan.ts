@@ -18,7 +18,8 @@ export const renderHookTable = (plan: Pick<Plan, 'hooks' | 'stages'>): string =>
   return `Hooks will be executed in the following order:\n${blocks.join('\n')}`
 }
 
-const plural = (n: number, word: string): string => `${n} ${n === 1 ? word : /(s|x|ch|sh)$/.test(word) ? `${word}es` : `${word}s`}`
+const plurals: { readonly [word: string]: string } = { batch: 'batches' }
+const plural = (n: number, word: string): string => `${n} ${n === 1 ? word : (plurals[word] ?? `${word}s`)}`
 
 /** The loop plan: how long training is, when validation, checkpoints and log lines happen. */
 export const renderLoopPlan = (plan: Plan): string => {

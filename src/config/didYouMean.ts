@@ -37,7 +37,15 @@ export const closest = (name: string, candidates: Iterable<string>): string | un
       bestDistance = distance
     }
   }
-  return best !== undefined && bestDistance <= tolerance(name) ? best : undefined
+  if (best !== undefined && bestDistance <= tolerance(name)) return best
+  // A truncated or extended name (`method` for `method_name`) is a likely slip too.
+  const lower = name.toLowerCase()
+  if (lower.length < 4) return undefined
+  for (const candidate of candidates) {
+    const c = candidate.toLowerCase()
+    if (c.length >= 4 && (c.startsWith(lower) || lower.startsWith(c))) return candidate
+  }
+  return undefined
 }
 
 /** `" (did you mean 'x'?)"`, or `""` when nothing is close. */

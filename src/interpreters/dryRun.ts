@@ -137,7 +137,7 @@ export const dryRun = (program: Program, options: DryRunOptions = {}): Effect.Ef
       testAfterTrain: options.testAfterTrain ?? true,
     })
     yield* run.pipe(
-      Effect.provide(Dry.layer(recording, facts, () => hooks, options.traceLimit ?? 20_000)),
+      Effect.provide(Dry.layer(recording, facts, () => hooks, { traceLimit: options.traceLimit ?? 20_000 })),
       Effect.mapError((e) =>
         new DryRunError({ issues: [{ path: e._tag === 'HookError' ? e.hook : `${e.mode}_step`, message: e._tag === 'HookError' ? `${e.stage}: ${e.message}` : e.message }] }),
       ),

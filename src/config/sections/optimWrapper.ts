@@ -24,7 +24,16 @@ const normClip = struct(
 )
 const valueClip = struct("a value clip_grad dict (type='value', clip_value)", { type: literal('value'), clip_value: positiveNumber })
 
+/** MMEngine's documented `clip_grad=dict(clip_value=…)` fails in its own source; say how to write it. */
+const valueWithoutType = new t.Type<{ readonly clip_value: number }, { readonly clip_value: number }, unknown>(
+  'value clipping without type',
+  (_u): _u is { readonly clip_value: number } => false,
+  (_u, c) => t.failure(undefined, t.appendContext(c, "type", t.string, undefined), "required key missing: clip_value needs type='value' (norm clipping is the default type)"),
+  t.identity,
+)
+
 const clipGrad = dispatch("a clip_grad dict: dict(max_norm=…) for norm clipping or dict(type='value', clip_value=…)", [
+  [(u) => isDict(u) && u['type'] === undefined && u['clip_value'] !== undefined, valueWithoutType],
   [(u) => isDict(u) && u['type'] === 'value', valueClip],
   [(u) => isDict(u), normClip],
 ])

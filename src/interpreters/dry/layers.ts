@@ -69,8 +69,9 @@ export const layer = (
   recording: Recording,
   facts: RunFacts,
   hooks: () => ReadonlyArray<Hook<HookServices>>,
-  traceLimit: number,
+  options: { readonly traceLimit: number; readonly clock?: Clock['Service'] },
 ): Layer.Layer<HookServices | Steps | Trace> => {
+  const traceLimit = options.traceLimit
   const trace = Trace.of({
     record: (entry) =>
       Effect.sync(() => {
@@ -104,7 +105,8 @@ export const layer = (
       ),
   })
   const base: Layer.Layer<Clock | Logger | Run | ParamSchedulers> = Layer.mergeAll(
-    Layer.succeed(Clock, { now: Effect.succeed(0) }),
+    // The dry clock stands still (every duration is 0) unless a test provides another.
+    Layer.succeed(Clock, options.clock ?? { now: Effect.succeed(0) }),
     Layer.succeed(Logger, {
       log: (level, message) => Effect.sync(() => void recording.logs.push({ level, message, ...recording.position })),
     }),

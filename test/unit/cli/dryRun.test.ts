@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+
+const run = promisify(execFile)
+/** The built CLI, run with plain node as a user would (`npm test` builds first). */
+const cli = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['dist/cli/main.js', ...args])
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string }
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
+  }
+}
+
+const minimal = 'test/fixtures/configs/minimal.json'
+const sizes = ['--dataset-size', 'train=16']
+const hooksOf = (stdout: string) => (JSON.parse(stdout) as { hooks: Array<{ name: string; priority: number }> }).hooks
+
+describe('loopwright dry-run', () => {
+  it('lists the six default hooks with their priorities', async () => {
+    const { code, stdout } = await cli('dry-run', minimal, ...sizes, '--json')
+    expect(code).toBe(0)
+    expect(hooksOf(stdout)).toEqual([
+      { name: 'RuntimeInfoHook', priority: 10 },
+      { name: 'IterTimerHook', priority: 50 },
+      { name: 'DistSamplerSeedHook', priority: 50 },
+      { name: 'LoggerHook', priority: 60 },
+      { name: 'ParamSchedulerHook', priority: 70 },
+      { name: 'CheckpointHook', priority: 90 },
+    ])
+    const plan = JSON.parse(stdout) as { stages: Record<string, string[]>; checkpoints: Array<{ path: string }>; loops: { train: { maxIters: number } } }
+    expect(plan.stages['after_train_iter']).toEqual(['RuntimeInfoHook', 'IterTimerHook', 'LoggerHook', 'ParamSchedulerHook', 'CheckpointHook'])
+    expect(plan.stages['before_save_checkpoint']).toBeUndefined()
+    expect(plan.loops.train.maxIters).toBe(4)
+    expect(plan.checkpoints.map((c) => c.path)).toEqual(['work_dirs/minimal/epoch_1.safetensors', 'work_dirs/minimal/epoch_2.safetensors'])
+  })
+
+  it('default_hooks.timer = None removes the timer', async () => {
+    const { stdout } = await cli('dry-run', minimal, ...sizes, '--json', '--cfg-options', 'default_hooks.timer=None')
+    expect(hooksOf(stdout).map((h) => h.name)).toEqual(['RuntimeInfoHook', 'DistSamplerSeedHook', 'LoggerHook', 'ParamSchedulerHook', 'CheckpointHook'])
+  })
+
+  it("default_hooks.logger.priority = 'HIGHEST' moves the logger first", async () => {
+    const { stdout } = await cli('dry-run', minimal, ...sizes, '--json', '--cfg-options', 'default_hooks.logger.priority=HIGHEST')
+    expect(hooksOf(stdout)[0]).toEqual({ name: 'LoggerHook', priority: 0 })
+  })
+
+  it('prints MMEngine’s hook table and the loop plan as text', async () => {
+    const { code, stdout } = await cli('dry-run', minimal, ...sizes)
+    expect(code).toBe(0)
+    expect(stdout).toContain('Hooks will be executed in the following order:\nbefore_run:\n(VERY_HIGH   ) RuntimeInfoHook')
+    expect(stdout).toContain('train: EpochBasedTrainLoop, 2 epochs × 2 batches = 4 iterations')
+    expect(stdout).toContain('checkpoints: 2: epoch_1.safetensors, epoch_2.safetensors')
+  })
+
+  it('loads a Python config with _base_ inheritance; the child adjusts the base checkpoint hook', async () => {
+    const { code, stdout, stderr } = await cli('dry-run', 'test/fixtures/configs/child.py', '--dataset-size', 'train=320', '--json')
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+    const plan = JSON.parse(stdout) as { checkpoints: Array<{ path: string }>; removals: Array<{ path: string }>; warnings: string[] }
+    expect(plan.checkpoints.map((c) => c.path.split('/').at(-1))).toEqual(['epoch_10.safetensors', 'epoch_20.safetensors'])
+    expect(plan.warnings).toContain('randomness.seed is not set: a seed is drawn at start, so two runs differ')
+  })
+
+  it('a bad config exits 2 with path-precise one-line messages and no stack trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lw-'))
+    const file = join(dir, 'bad.json')
+    writeFileSync(file, JSON.stringify({ train_cfg: { type: 'EpochBasedTrainLoop', max_epochs: 1 }, param_schedular: [], optim_wrapper: { optimizer: { type: 'SGD' }, clip_grad: { max_norm: '0.2x' } } }))
+    const { code, stdout, stderr } = await cli('dry-run', file)
+    expect(code).toBe(2)
+    expect(stdout).toBe('')
+    expect(stderr).toContain(`${file}: param_schedular: unknown key (did you mean 'param_scheduler'?)`)
+    expect(stderr).toContain(`${file}: optim_wrapper.clip_grad.max_norm: expected a positive number, got "0.2x"`)
+    expect(stderr).not.toMatch(/\n\s+at /)
+  })
+
+  it('an unknown dataset size, a missing file and a malformed option are errors, not crashes', async () => {
+    const noSize = await cli('dry-run', minimal)
+    expect(noSize.code).toBe(2)
+    expect(noSize.stderr).toContain('train_dataloader.dataset: the dry run does not know this dataset')
+    const missing = await cli('dry-run', 'nope.json')
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain('nope.json: cannot read the config file: no such file')
+    const badOption = await cli('dry-run', minimal, ...sizes, '--cfg-options', 'novalue')
+    expect(badOption.code).toBe(2)
+    expect(badOption.stderr).toContain('--cfg-options: expected key=value')
+  })
+
+  it('rejects unknown commands with usage', async () => {
+    const { code, stderr } = await cli('fly')
+    expect(code).toBe(2)
+    expect(stderr).toContain("unknown command 'fly'")
+  })
+})
