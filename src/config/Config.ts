@@ -57,7 +57,7 @@ export interface Config {
   readonly test_evaluator?: Component | ReadonlyArray<Component> | null
   readonly optim_wrapper?: OptimWrapperCfg | null
   readonly param_scheduler?: ParamSchedulerCfg | null
-  readonly default_hooks?: { readonly [key: string]: HookCfg | null }
+  readonly default_hooks?: { readonly [key: string]: HookCfg | null } | null
   readonly custom_hooks?: ReadonlyArray<HookCfg> | null
   readonly env_cfg?: { readonly [key: string]: Json }
   readonly randomness?: { readonly seed?: number | null; readonly diff_rank_seed?: boolean; readonly deterministic?: boolean }
@@ -91,7 +91,7 @@ export const sections = (registries: Registries): { readonly [key: string]: AnyC
   test_evaluator: nullable(oneOrList(component('an evaluator (metric) dict with a `type`'), 'a metric dict or a list of metric dicts')),
   optim_wrapper: nullable(optimWrapper),
   param_scheduler: nullable(paramScheduler),
-  default_hooks: defaultHooks(registries.hooks, builtInTypes),
+  default_hooks: nullable(defaultHooks(registries.hooks, builtInTypes)),
   custom_hooks: nullable(customHooks(registries.hooks)),
   env_cfg: Runtime.envCfg,
   randomness: Runtime.randomness,
@@ -177,7 +177,7 @@ export const codec = (registries: Registries = defaultRegistries, options: Decod
         errors.push({ value, context, message: '_base_ is resolved when a config file is loaded; load the file with Config.load' })
         continue
       }
-      const section = known[key]
+      const section = Object.hasOwn(known, key) ? known[key] : undefined
       if (section === undefined) {
         const near = closest(key, names)
         if (options.allowVariables === true && near === undefined) continue
@@ -205,5 +205,5 @@ export const decode = (input: unknown, registries: Registries = defaultRegistrie
 /** The top-level names of a code config that are helper variables, not config keys. */
 export const variablesOf = (config: Config, registries: Registries = defaultRegistries): ReadonlyArray<string> => {
   const known = sections(registries)
-  return Object.keys(config).filter((k) => known[k] === undefined)
+  return Object.keys(config).filter((k) => !Object.hasOwn(known, k))
 }

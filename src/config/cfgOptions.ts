@@ -21,9 +21,9 @@ const scalar = (text: string): Value => {
     const n = Number(text)
     if (Number.isFinite(n)) return n
   }
-  if (text === 'True' || text === 'true') return true
-  if (text === 'False' || text === 'false') return false
-  if (text === 'None' || text === 'null') return null
+  if (text.toLowerCase() === 'true') return true
+  if (text.toLowerCase() === 'false') return false
+  if (text === 'None') return null
   return text
 }
 

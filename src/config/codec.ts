@@ -171,7 +171,7 @@ export const struct = <Required extends Props, Optional extends Props = {}>(
       const codec = codecFor(key)
       if (codec === undefined) {
         const hint = suggestion(key, known)
-        const listing = hint === '' && known.length <= 16 ? `; known keys: ${known.join(', ')}` : ''
+        const listing = hint !== '' ? '' : known.length === 0 ? `: ${description}` : known.length <= 16 ? `; known keys: ${known.join(', ')}` : ''
         errors.push({ value, context: t.appendContext(c, key, t.unknown, value), message: `unknown key${hint}${listing}` })
         continue
       }

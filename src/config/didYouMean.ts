@@ -27,7 +27,9 @@ export const editDistance = (a: string, b: string): number => {
 export const tolerance = (name: string): number => Math.max(1, Math.min(3, Math.floor(name.length / 3)))
 
 /** The closest candidate within {@link tolerance}, or `undefined`. Ties go to the earlier candidate. */
-export const closest = (name: string, candidates: Iterable<string>): string | undefined => {
+export const closest = (name: string, candidateNames: Iterable<string>): string | undefined => {
+  // Materialise once: callers may pass a one-shot iterator such as Map.keys().
+  const candidates = [...candidateNames]
   let best: string | undefined
   let bestDistance = Infinity
   for (const candidate of candidates) {

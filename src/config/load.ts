@@ -117,7 +117,10 @@ const importModule = (file: string): Effect.Effect<unknown, ConfigErrorType> =>
       const url = pathToFileURL(file).href
       const ext = nodePath.extname(file).toLowerCase()
       const module: Record<string, unknown> = ext === '.ts' || ext === '.mts' ? await (await import('tsx/esm/api')).tsImport(url, import.meta.url) : await import(url)
-      if (module['default'] !== undefined) return module['default']
+      // A TS file compiled as CommonJS arrives wrapped once more: { default: { default: config } }.
+      const unwrap = (value: unknown): unknown =>
+        isDict(value) && Object.hasOwn(value, 'default') && Object.keys(value).every((k) => k === 'default' || k === '__esModule') ? value['default'] : value
+      if (module['default'] !== undefined) return unwrap(module['default'])
       return Object.fromEntries(Object.entries(module).filter(([k]) => k !== 'default' && k !== '__esModule'))
     },
     catch: (e) => fail(file, `the config module failed to load: ${(e as Error).message.split('\n')[0]}`),

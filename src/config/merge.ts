@@ -41,35 +41,36 @@ export const mergeInto = (child: Dict, base: unknown, allowListKeys = false, pat
     return E.right(result)
   }
   if (!isDict(base)) return E.left({ path, message: `cannot merge a dict into ${show(base)}; add _delete_=True to replace it` })
-  const result: Record<string, unknown> = { ...base }
+  // A Map, not object assignment: keys such as `__proto__` or `constructor` are plain config keys here.
+  const result = new Map<string, unknown>(Object.entries(base))
   for (const [key, value] of Object.entries(child)) {
     if (key === DELETE) continue
-    if (isDict(value) && key in base && value[DELETE] !== true) {
+    if (isDict(value) && Object.hasOwn(base, key) && value[DELETE] !== true) {
       const target = base[key]
       if (!isDict(target) && !(allowListKeys && Array.isArray(target))) {
         return E.left({ path: join(path, key), message: `cannot merge a dict into ${show(target)} from the base config; add _delete_=True to replace it` })
       }
       const merged = mergeInto(value, target, allowListKeys, join(path, key))
       if (merged._tag === 'Left') return merged
-      result[key] = merged.right
+      result.set(key, merged.right)
     } else {
-      result[key] = stripDeleteMarkers(value)
+      result.set(key, stripDeleteMarkers(value))
     }
   }
-  return E.right(result)
+  return E.right(Object.fromEntries(result))
 }
 
 /** The union of several base configs; a top-level key defined by two bases is an error (MMEngine raises KeyError). */
 export const unionOfBases = (bases: ReadonlyArray<readonly [file: string, config: Dict]>): E.Either<Issue, Dict> => {
-  const result: Record<string, unknown> = {}
+  const result = new Map<string, unknown>()
   const owner = new Map<string, string>()
   for (const [file, config] of bases) {
     for (const [key, value] of Object.entries(config)) {
       const first = owner.get(key)
       if (first !== undefined) return E.left({ path: key, message: `defined by two base configs (${first} and ${file}); a key may come from one base only` })
       owner.set(key, file)
-      result[key] = value
+      result.set(key, value)
     }
   }
-  return E.right(result)
+  return E.right(Object.fromEntries(result))
 }

@@ -83,7 +83,7 @@ export const toProgram = (config: Config): Program.Program => {
   const known = sections(defaultRegistries)
   for (const [key, value] of Object.entries(config)) {
     // Helper variables of code configs are not settings of the run.
-    if (!structural.has(key) && key in known && value !== undefined) program = Program.withSetting(key, value as Json)(program)
+    if (!structural.has(key) && Object.hasOwn(known, key) && value !== undefined) program = Program.withSetting(key, value as Json)(program)
   }
   return program
 }

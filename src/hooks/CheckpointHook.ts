@@ -70,7 +70,7 @@ const args = check(
       greater_keys: nullable(oneOrMany('a key or a list of keys', string)),
       less_keys: nullable(oneOrMany('a key or a list of keys', string)),
       file_client_args: nullable(record(json)),
-      filename_tmpl: nullable(check(string, (s) => (s.includes('{}') ? undefined : `filename_tmpl: expected a template containing '{}', got ${JSON.stringify(s)}`))),
+      filename_tmpl: nullable(check(string, (s) => (s.includes('{}') ? undefined : `expected a template containing '{}', got ${JSON.stringify(s)}`))),
       backend_args: nullable(record(json)),
       published_keys: nullable(oneOrMany('a checkpoint key or a list of keys', string)),
       save_begin: nonNegativeInt,

@@ -13,7 +13,7 @@ const pair = refine<readonly [number, number]>(
 )
 
 const dynamicIntervals = check(array(pair, 'a list of (milestone, interval) pairs'), (pairs) =>
-  pairs.every((p, i) => i === 0 || pairs[i - 1]![0] < p[0]) ? undefined : 'dynamic_intervals: milestones must increase strictly',
+  pairs.every((p, i) => i === 0 || pairs[i - 1]![0] < p[0]) ? undefined : 'milestones must increase strictly',
 )
 
 const common = { val_begin: nonNegativeInt, val_interval: positiveInt, dynamic_intervals: dynamicIntervals }

@@ -41,7 +41,7 @@ const clipGrad = dispatch("a clip_grad dict: dict(max_norm=…) for norm clippin
 const lossScaleDict = struct(
   'a GradScaler dict (init_scale, growth_factor, backoff_factor, growth_interval, enabled)',
   {},
-  { init_scale: positiveNumber, growth_factor: check(number, (x) => (x > 1 ? undefined : `growth_factor: expected a number > 1, got ${x}`)), backoff_factor: check(number, (x) => (x > 0 && x < 1 ? undefined : `backoff_factor: expected a number between 0 and 1, got ${x}`)), growth_interval: positiveInt, enabled: boolean },
+  { init_scale: positiveNumber, growth_factor: check(number, (x) => (x > 1 ? undefined : `expected a number > 1, got ${x}`)), backoff_factor: check(number, (x) => (x > 0 && x < 1 ? undefined : `expected a number between 0 and 1, got ${x}`)), growth_interval: positiveInt, enabled: boolean },
 )
 
 const lossScale = dispatch("'dynamic', a positive number, or a GradScaler dict", [
@@ -94,14 +94,14 @@ const singleWrapper = check(struct('an optim_wrapper dict (type, optimizer, …)
   if (type !== 'AmpOptimWrapper') {
     for (const k of ['loss_scale', 'dtype', 'use_fsdp'] as const) if (w[k] !== undefined) return `${k} is only accepted by AmpOptimWrapper (type is '${type}')`
   }
-  if (w.optimizer === undefined && w.constructor === undefined) return 'needs an `optimizer` dict (or a `constructor` that builds the optimizers)'
+  if (w.optimizer === undefined && !Object.hasOwn(w, 'constructor')) return 'needs an `optimizer` dict (or a `constructor` that builds the optimizers)'
   return undefined
 })
 
 export type SingleWrapperCfg = t.TypeOf<typeof singleWrapper>
 export type OptimWrapperCfg = SingleWrapperCfg | { readonly [name: string]: Json }
 
-const isSingle = (u: unknown): boolean => isDict(u) && (u['optimizer'] !== undefined || u['type'] !== undefined || Object.keys(u).every((k) => k in wrapperKeys))
+const isSingle = (u: unknown): boolean => isDict(u) && (u['optimizer'] !== undefined || u['type'] !== undefined || Object.keys(u).every((k) => Object.hasOwn(wrapperKeys, k)))
 
 /**
  * A single wrapper, or an `OptimWrapperDict`: named wrappers (plus an optional
@@ -121,7 +121,7 @@ export const optimWrapper: Codec<OptimWrapperCfg> = new t.Type<OptimWrapperCfg, 
       if (r._tag === 'Left') errors.push(...r.left)
     }
     if (errors.length > 0) return t.failures(errors)
-    if (u['constructor'] === undefined) return t.failure(u, c, 'several named optimizer wrappers need a `constructor` (OptimWrapperDict), or give one wrapper with an `optimizer` key')
+    if (!Object.hasOwn(u, 'constructor')) return t.failure(u, c, 'several named optimizer wrappers need a `constructor` (OptimWrapperDict), or give one wrapper with an `optimizer` key')
     return t.success(u as OptimWrapperCfg)
   },
   t.identity,

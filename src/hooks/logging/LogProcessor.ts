@@ -71,7 +71,7 @@ export const codec = check(
       custom_cfg: array(customStatistic),
       num_digits: nonNegativeInt,
       log_with_hierarchy: boolean,
-      mean_pattern: check(nonEmptyString, (p) => (isRegex(p) ? undefined : `mean_pattern: not a valid regular expression: ${p}`)),
+      mean_pattern: check(nonEmptyString, (p) => (isRegex(p) ? undefined : `not a valid regular expression: ${p}`)),
     },
   ),
   (cfg) => {
