@@ -1,0 +1,141 @@
+/**
+ * `OptimWrapper` and `AmpOptimWrapper` (spec §7, §8) as a composition of
+ * combinators around an optimizer:
+ *
+ *     accumulate(k)( withLossScaling(scaler)?( chain(clip?, optimizer) ) )
+ *
+ * Accumulation is outermost (gradients of micro-batches are summed, the rest
+ * runs only when a window closes); loss scaling unscales the summed gradients
+ * and skips non-finite steps; clipping acts on the unscaled gradients, before
+ * the optimizer. The wrapper also answers what the interpreter needs around
+ * the backward pass: the loss divisor and the loss scale of the next
+ * micro-batch.
+ *
+ * @example
+ * ```ts
+ * const built = OptimWrapper.build({ optimizer: { type: 'SGD', lr: 0.1, momentum: 0.9 }, accumulative_counts: 4 }, groups)
+ * ```
+ * @module
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type * as tf from '@tensorflow/tfjs-core'
+import type { Issue } from '../config/codec.js'
+import { unscoped } from '../config/registry.js'
+import { chain } from './GradientTransformation.js'
+import type { GradientTransformation } from './GradientTransformation.js'
+import type { Hyper, ParamGroup, ParamGroups } from './ParamGroups.js'
+import { decodeOptimizer } from './optimizers/registry.js'
+import type { OptimizerType } from './optimizers/registry.js'
+import { accumulate } from './transforms/accumulate.js'
+import type { Accumulation, AccumulationPolicy, AccumulateState } from './transforms/accumulate.js'
+import { clipByGlobalNorm, clipByValue } from './transforms/clip.js'
+import type { ClipNormState } from './transforms/clip.js'
+import { scalerFromConfig, withLossScaling } from './transforms/lossScaling.js'
+import type { LossScaling, ScalerState } from './transforms/lossScaling.js'
+import type { Tree } from './tree.js'
+
+/** The parts of an `optim_wrapper` config the wrapper itself reads (the optimizer and constructor are read elsewhere). */
+export interface WrapperConfig {
+  readonly type?: string
+  readonly optimizer: { readonly [key: string]: unknown }
+  readonly accumulative_counts?: number
+  readonly clip_grad?: { readonly type?: string; readonly max_norm?: number; readonly norm_type?: number | 'inf'; readonly error_if_nonfinite?: boolean; readonly clip_value?: number } | null
+  readonly loss_scale?: unknown
+  readonly dtype?: string | null
+}
+
+/** Param groups as the wrapper keeps them: the real groups, plus MMEngine's extra base group when there are several. */
+export interface WrapperGroups {
+  readonly real: ParamGroups
+  /** `base_param_settings` (spec §7.4): the optimizer defaults, scheduled like a group, logged as `base_lr`. */
+  readonly base: Hyper | undefined
+}
+
+export interface OptimWrapper {
+  readonly type: 'OptimWrapper' | 'AmpOptimWrapper'
+  readonly optimizer: OptimizerType
+  /** The optimizer's defaults with the config's values (PyTorch's `optimizer.defaults`). */
+  readonly defaults: Hyper
+  readonly accumulation: Accumulation<any>
+  readonly scaling: LossScaling<any> | undefined
+  readonly clip: { readonly type: 'norm'; readonly maxNorm: number; readonly normType: number; readonly errorIfNonfinite: boolean } | { readonly type: 'value'; readonly clipValue: number } | undefined
+  /** Precision emulated in the forward pass (`dtype`), if any. */
+  readonly dtype: 'float16' | 'bfloat16' | undefined
+}
+
+export type WrapperState = AccumulateState<any>
+
+/** Fill every group with the optimizer defaults for the keys it does not set (PyTorch's group filling). */
+export const withDefaults = (groups: ReadonlyArray<ParamGroup>, defaults: Hyper): ParamGroups => groups.map((g) => ({ names: g.names, hyper: { ...defaults, ...g.hyper } }))
+
+/** The groups the schedulers see: the real ones, then the base group when there is one. */
+export const scheduledGroups = (groups: WrapperGroups): ReadonlyArray<Hyper> => (groups.base === undefined ? groups.real.map((g) => g.hyper) : [...groups.real.map((g) => g.hyper), groups.base])
+
+/** Write scheduled values back: the inverse of {@link scheduledGroups}. */
+export const withScheduled = (groups: WrapperGroups, values: ReadonlyArray<Hyper>): WrapperGroups => ({
+  real: groups.real.map((g, i) => ({ names: g.names, hyper: values[i] ?? g.hyper })),
+  base: groups.base === undefined ? undefined : values[groups.real.length],
+})
+
+/** MMEngine's `get_lr()`: `lr` of every real group, and `base_lr` when there is a base group. */
+export const learningRates = (groups: WrapperGroups): { readonly [key: string]: ReadonlyArray<number> } => ({
+  ...(groups.base === undefined ? {} : { base_lr: [groups.base['lr'] as number] }),
+  lr: groups.real.map((g) => g.hyper['lr'] as number),
+})
+
+/**
+ * Build the wrapper for already-constructed groups (names and per-group
+ * overrides). Errors carry paths relative to `optim_wrapper`.
+ */
+export const build = (
+  cfg: WrapperConfig,
+  groups: ReadonlyArray<ParamGroup>,
+  policy: AccumulationPolicy = { _tag: 'mmengine' },
+): E.Either<ReadonlyArray<Issue>, { readonly wrapper: OptimWrapper; readonly groups: WrapperGroups }> => {
+  const decoded = decodeOptimizer(cfg.optimizer)
+  if (decoded._tag === 'Left') return E.left(decoded.left.map((i) => ({ path: i.path === '' ? 'optimizer' : `optimizer.${i.path}`, message: i.message })))
+  const { type: optimizer, defaults } = decoded.right
+  const type = cfg.type === undefined ? 'OptimWrapper' : unscoped(cfg.type)
+  if (type !== 'OptimWrapper' && type !== 'AmpOptimWrapper') return E.left([{ path: 'type', message: `expected 'OptimWrapper' or 'AmpOptimWrapper', got ${JSON.stringify(cfg.type)}` }])
+  const clipCfg = cfg.clip_grad ?? undefined
+  const clip: OptimWrapper['clip'] =
+    clipCfg === undefined
+      ? undefined
+      : clipCfg.type === 'value'
+        ? { type: 'value', clipValue: clipCfg.clip_value! }
+        : { type: 'norm', maxNorm: clipCfg.max_norm!, normType: clipCfg.norm_type === 'inf' ? Infinity : (clipCfg.norm_type ?? 2), errorIfNonfinite: clipCfg.error_if_nonfinite ?? false }
+  const base = optimizer.build()
+  const inner: GradientTransformation<any> =
+    clip === undefined ? base : chain(clip.type === 'norm' ? clipByGlobalNorm(clip.maxNorm, clip.normType) : clipByValue(clip.clipValue), base)
+  const scaling = type === 'AmpOptimWrapper' ? withLossScaling(scalerFromConfig(cfg.loss_scale))(inner) : undefined
+  const accumulation = accumulate(cfg.accumulative_counts ?? 1, policy)(scaling ?? inner)
+  const real = withDefaults(groups, defaults)
+  return E.right({
+    wrapper: { type, optimizer, defaults, accumulation, scaling, clip, dtype: cfg.dtype === 'float16' || cfg.dtype === 'bfloat16' ? cfg.dtype : undefined },
+    groups: { real, base: real.length > 1 ? defaults : undefined },
+  })
+}
+
+/** The state of a new wrapper for these parameters. */
+export const init = (wrapper: OptimWrapper, params: Tree): WrapperState => wrapper.accumulation.init(params)
+
+/** The divisor of the next micro-batch's loss (accumulation). */
+export const lossFactor = (wrapper: OptimWrapper, state: WrapperState): number => wrapper.accumulation.lossFactor(state)
+
+/** The multiplier of the next micro-batch's loss (AMP loss scaling; 1 without it). */
+export const lossScale = (wrapper: OptimWrapper, state: WrapperState): number =>
+  wrapper.scaling === undefined ? 1 : wrapper.scaling.lossScale(state.inner as ScalerState<unknown>)
+
+/** The state of the clip step, when clipping by norm (to log `grad_norm`). */
+export const clipState = (wrapper: OptimWrapper, state: WrapperState): ClipNormState | undefined => {
+  if (wrapper.clip?.type !== 'norm') return undefined
+  const inner = wrapper.scaling === undefined ? state.inner : (state.inner as ScalerState<unknown>).inner
+  return (inner as ReadonlyArray<unknown>)[0] as ClipNormState
+}
+
+/** The norm logged as `train/grad_norm` after the last step (a scalar tensor), if clipping by norm. */
+export const gradNorm = (wrapper: OptimWrapper, state: WrapperState): tf.Scalar | undefined => clipState(wrapper, state)?.gradNorm
+
+/** One micro-batch: feed its gradients (of the divided, scaled loss); steps when the window closes. */
+export const update = (wrapper: OptimWrapper, grads: Tree, state: WrapperState, params: Tree, groups: WrapperGroups): readonly [Tree, WrapperState] =>
+  wrapper.accumulation.update(grads, state, params, groups.real)

@@ -1,0 +1,147 @@
+/**
+ * The Adam family as PyTorch 1.13 computes it (single-tensor paths, spec
+ * §6.2): Adam and AdamW (with amsgrad), Adamax, NAdam and RAdam. The step
+ * count and every scalar factor are float64 JS numbers, as in PyTorch.
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core'
+import * as G from '../ParamGroups.js'
+import { perParameter } from '../perParameter.js'
+
+interface AdamSlots {
+  readonly [key: string]: tf.Tensor | number | undefined
+  readonly step: number
+  readonly exp_avg: tf.Tensor
+  readonly exp_avg_sq: tf.Tensor
+  readonly max_exp_avg_sq: tf.Tensor | undefined
+}
+
+const adamLike = (decoupled: boolean) =>
+  perParameter<AdamSlots>((grad0, param, slots, h) => {
+    const lr = G.num(h, 'lr', 1e-3)
+    const [beta1, beta2] = G.pair(h, 'betas', [0.9, 0.999])
+    const eps = G.num(h, 'eps', 1e-8)
+    const weightDecay = G.num(h, 'weight_decay', decoupled ? 1e-2 : 0)
+    const amsgrad = G.flag(h, 'amsgrad', false)
+    let grad = G.flag(h, 'maximize', false) ? tf.neg(grad0) : grad0
+    const step = (slots?.step ?? 0) + 1
+    let p = param
+    if (decoupled) p = tf.mul(param, 1 - lr * weightDecay)
+    else if (weightDecay !== 0) grad = tf.add(grad, tf.mul(param, weightDecay))
+    const m0 = slots?.exp_avg ?? tf.zerosLike(param)
+    const v0 = slots?.exp_avg_sq ?? tf.zerosLike(param)
+    const m = tf.add(tf.mul(m0, beta1), tf.mul(grad, 1 - beta1))
+    const v = tf.add(tf.mul(v0, beta2), tf.mul(tf.mul(grad, grad), 1 - beta2))
+    const bias1 = 1 - beta1 ** step
+    const bias2Sqrt = Math.sqrt(1 - beta2 ** step)
+    const stepSize = lr / bias1
+    let maxV = slots?.max_exp_avg_sq
+    let denomBase = v
+    if (amsgrad) {
+      maxV = tf.maximum(maxV ?? tf.zerosLike(param), v)
+      denomBase = maxV
+    }
+    const denom = tf.add(tf.div(tf.sqrt(denomBase), bias2Sqrt), eps)
+    const delta = tf.mul(tf.div(m, denom), -stepSize)
+    // With decoupled decay the parameter is first scaled; the update is the exact difference
+    // (p and the new value are close, so the subtraction is exact and p + update restores it).
+    const update = decoupled ? tf.sub(tf.add(p, delta), param) : delta
+    return { update, slots: { step, exp_avg: m, exp_avg_sq: v, max_exp_avg_sq: maxV } }
+  })
+
+/** `torch.optim.Adam` (L2 weight decay in the gradient). */
+export const adam = () => adamLike(false)
+
+/** `torch.optim.AdamW` (decoupled decay `p *= 1 − lr·wd` first; default `weight_decay` 0.01). */
+export const adamw = () => adamLike(true)
+
+interface AdamaxSlots {
+  readonly [key: string]: tf.Tensor | number
+  readonly step: number
+  readonly exp_avg: tf.Tensor
+  readonly exp_inf: tf.Tensor
+}
+
+/** `torch.optim.Adamax` (default lr 2e-3). */
+export const adamax = () =>
+  perParameter<AdamaxSlots>((grad0, param, slots, h) => {
+    const lr = G.num(h, 'lr', 2e-3)
+    const [beta1, beta2] = G.pair(h, 'betas', [0.9, 0.999])
+    const eps = G.num(h, 'eps', 1e-8)
+    const weightDecay = G.num(h, 'weight_decay', 0)
+    let grad = G.flag(h, 'maximize', false) ? tf.neg(grad0) : grad0
+    const step = (slots?.step ?? 0) + 1
+    if (weightDecay !== 0) grad = tf.add(grad, tf.mul(param, weightDecay))
+    const m = tf.add(tf.mul(slots?.exp_avg ?? tf.zerosLike(param), beta1), tf.mul(grad, 1 - beta1))
+    const u = tf.maximum(tf.mul(slots?.exp_inf ?? tf.zerosLike(param), beta2), tf.add(tf.abs(grad), eps))
+    const clr = lr / (1 - beta1 ** step)
+    return { update: tf.mul(tf.div(m, u), -clr), slots: { step, exp_avg: m, exp_inf: u } }
+  })
+
+interface NadamSlots {
+  readonly [key: string]: tf.Tensor | number
+  readonly step: number
+  readonly mu_product: number
+  readonly exp_avg: tf.Tensor
+  readonly exp_avg_sq: tf.Tensor
+}
+
+/** `torch.optim.NAdam` (default lr 2e-3, `momentum_decay` 4e-3); `mu_product` is a float32 value as in PyTorch. */
+export const nadam = () =>
+  perParameter<NadamSlots>((grad0, param, slots, h) => {
+    const lr = G.num(h, 'lr', 2e-3)
+    const [beta1, beta2] = G.pair(h, 'betas', [0.9, 0.999])
+    const eps = G.num(h, 'eps', 1e-8)
+    const weightDecay = G.num(h, 'weight_decay', 0)
+    const momentumDecay = G.num(h, 'momentum_decay', 4e-3)
+    let grad = grad0
+    const step = (slots?.step ?? 0) + 1
+    const bias2 = 1 - beta2 ** step
+    if (weightDecay !== 0) grad = tf.add(grad, tf.mul(param, weightDecay))
+    const mu = beta1 * (1 - 0.5 * 0.96 ** (step * momentumDecay))
+    const muNext = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * momentumDecay))
+    // PyTorch keeps mu_product in a float32 tensor.
+    const muProduct = Math.fround((slots?.mu_product ?? 1) * mu)
+    const muProductNext = muProduct * muNext
+    const m = tf.add(tf.mul(slots?.exp_avg ?? tf.zerosLike(param), beta1), tf.mul(grad, 1 - beta1))
+    const v = tf.add(tf.mul(slots?.exp_avg_sq ?? tf.zerosLike(param), beta2), tf.mul(tf.mul(grad, grad), 1 - beta2))
+    const denom = tf.add(tf.sqrt(tf.div(v, bias2)), eps)
+    const p1 = tf.add(param, tf.mul(tf.div(grad, denom), (-lr * (1 - mu)) / (1 - muProduct)))
+    const p2 = tf.add(p1, tf.mul(tf.div(m, denom), (-lr * muNext) / (1 - muProductNext)))
+    return { update: tf.sub(p2, param), slots: { step, mu_product: muProduct, exp_avg: m, exp_avg_sq: v } }
+  })
+
+interface RadamSlots {
+  readonly [key: string]: tf.Tensor | number
+  readonly step: number
+  readonly exp_avg: tf.Tensor
+  readonly exp_avg_sq: tf.Tensor
+}
+
+/** `torch.optim.RAdam` (rectified Adam; plain momentum step while ρ_t ≤ 5). */
+export const radam = () =>
+  perParameter<RadamSlots>((grad0, param, slots, h) => {
+    const lr = G.num(h, 'lr', 1e-3)
+    const [beta1, beta2] = G.pair(h, 'betas', [0.9, 0.999])
+    const eps = G.num(h, 'eps', 1e-8)
+    const weightDecay = G.num(h, 'weight_decay', 0)
+    let grad = grad0
+    const step = (slots?.step ?? 0) + 1
+    if (weightDecay !== 0) grad = tf.add(grad, tf.mul(param, weightDecay))
+    const m = tf.add(tf.mul(slots?.exp_avg ?? tf.zerosLike(param), beta1), tf.mul(grad, 1 - beta1))
+    const v = tf.add(tf.mul(slots?.exp_avg_sq ?? tf.zerosLike(param), beta2), tf.mul(tf.mul(grad, grad), 1 - beta2))
+    const bias1 = 1 - beta1 ** step
+    const bias2 = 1 - beta2 ** step
+    const corrected = tf.div(m, bias1)
+    const rhoInf = 2 / (1 - beta2) - 1
+    const rhoT = rhoInf - (2 * step * beta2 ** step) / bias2
+    let delta: tf.Tensor
+    if (rhoT > 5) {
+      const rect = Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT))
+      const adaptive = tf.div(Math.sqrt(bias2), tf.add(tf.sqrt(v), eps))
+      delta = tf.mul(tf.mul(tf.mul(corrected, lr), adaptive), rect)
+    } else {
+      delta = tf.mul(corrected, lr)
+    }
+    return { update: tf.neg(delta), slots: { step, exp_avg: m, exp_avg_sq: v } }
+  })

@@ -1,0 +1,89 @@
+/**
+ * Optimizer types a config may name (`optimizer = dict(type='SGD', …)`), with
+ * PyTorch's defaults and strict argument decoding: an unknown argument is an
+ * error with a did-you-mean, as is `lr` missing where PyTorch requires it.
+ * @module
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type * as t from 'io-ts'
+import { boolean, issuesOf, nonNegativeNumber, nullable, number, positiveNumber, refine, struct, unitInterval } from '../../config/codec.js'
+import type { AnyCodec, Issue } from '../../config/codec.js'
+import * as Registry from '../../config/registry.js'
+import type { GradientTransformation } from '../GradientTransformation.js'
+import type { Hyper } from '../ParamGroups.js'
+import { adadelta, adagrad, rmsprop } from './adaptive.js'
+import { adam, adamax, adamw, nadam, radam } from './adam.js'
+import { lamb } from './lamb.js'
+import { lars } from './lars.js'
+import { asgd, rprop } from './rprop.js'
+import { sgd } from './sgd.js'
+
+export interface OptimizerType {
+  readonly name: string
+  /** PyTorch's constructor defaults; `lr: undefined` means "required". */
+  readonly defaults: Hyper
+  readonly requiresLr: boolean
+  readonly args: { readonly [key: string]: AnyCodec }
+  /** Cross-argument checks PyTorch makes in the constructor. */
+  readonly validate?: (hyper: Hyper) => string | undefined
+  readonly build: () => GradientTransformation<any>
+}
+
+const betas = refine<readonly [number, number]>('a pair of numbers in [0, 1)', (u): u is readonly [number, number] => Array.isArray(u) && u.length === 2 && u.every((b) => typeof b === 'number' && b >= 0 && b < 1))
+const pairOfPositive = refine<readonly [number, number]>('a pair of positive numbers', (u): u is readonly [number, number] => Array.isArray(u) && u.length === 2 && u.every((b) => typeof b === 'number' && b > 0))
+const torchFlags = { foreach: nullable(boolean), maximize: boolean, capturable: boolean, differentiable: boolean, fused: nullable(boolean) }
+const lr = nonNegativeNumber
+
+const type = (name: string, requiresLr: boolean, defaults: Hyper, args: { readonly [key: string]: AnyCodec }, build: () => GradientTransformation<any>, validate?: (h: Hyper) => string | undefined): OptimizerType => ({
+  name,
+  defaults,
+  requiresLr,
+  args: { lr, ...args },
+  build,
+  ...(validate === undefined ? {} : { validate }),
+})
+
+const adamArgs = { betas, eps: nonNegativeNumber, weight_decay: nonNegativeNumber, amsgrad: boolean, ...torchFlags }
+
+export const optimizerTypes: Registry.Registry<OptimizerType> = Registry.make('optimizer', [
+  type('SGD', true, { momentum: 0, dampening: 0, weight_decay: 0, nesterov: false, maximize: false, foreach: null, differentiable: false }, { momentum: nonNegativeNumber, dampening: number, weight_decay: nonNegativeNumber, nesterov: boolean, ...torchFlags }, sgd, (h) =>
+    h['nesterov'] === true && ((h['momentum'] as number) <= 0 || h['dampening'] !== 0) ? 'nesterov momentum requires a momentum and zero dampening' : undefined,
+  ),
+  type('Adam', false, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, amsgrad: false, maximize: false, foreach: null, capturable: false, differentiable: false, fused: null }, adamArgs, adam),
+  type('AdamW', false, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 1e-2, amsgrad: false, maximize: false, foreach: null, capturable: false, differentiable: false, fused: null }, adamArgs, adamw),
+  type('Adamax', false, { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, foreach: null, maximize: false, differentiable: false }, { betas, eps: nonNegativeNumber, weight_decay: nonNegativeNumber, ...torchFlags }, adamax),
+  type('Adagrad', false, { lr: 1e-2, lr_decay: 0, weight_decay: 0, initial_accumulator_value: 0, eps: 1e-10, foreach: null, maximize: false, differentiable: false }, { lr_decay: nonNegativeNumber, weight_decay: nonNegativeNumber, initial_accumulator_value: nonNegativeNumber, eps: nonNegativeNumber, ...torchFlags }, adagrad),
+  type('Adadelta', false, { lr: 1.0, rho: 0.9, eps: 1e-6, weight_decay: 0, foreach: null, maximize: false, differentiable: false }, { rho: unitInterval, eps: nonNegativeNumber, weight_decay: nonNegativeNumber, ...torchFlags }, adadelta),
+  type('RMSprop', false, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weight_decay: 0, momentum: 0, centered: false, foreach: null, maximize: false, differentiable: false }, { alpha: nonNegativeNumber, eps: nonNegativeNumber, weight_decay: nonNegativeNumber, momentum: nonNegativeNumber, centered: boolean, ...torchFlags }, rmsprop),
+  type('NAdam', false, { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, momentum_decay: 4e-3, foreach: null, differentiable: false }, { betas, eps: nonNegativeNumber, weight_decay: nonNegativeNumber, momentum_decay: nonNegativeNumber, ...torchFlags }, nadam),
+  type('RAdam', false, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, foreach: null, differentiable: false }, { betas, eps: nonNegativeNumber, weight_decay: nonNegativeNumber, ...torchFlags }, radam),
+  type('Rprop', false, { lr: 1e-2, etas: [0.5, 1.2], step_sizes: [1e-6, 50], foreach: null, maximize: false, differentiable: false }, { etas: pairOfPositive, step_sizes: pairOfPositive, ...torchFlags }, rprop, (h) => {
+    const [minus, plus] = h['etas'] as [number, number]
+    return minus < 1 && plus > 1 ? undefined : `etas: expected 0 < etaminus < 1 < etaplus, got (${minus}, ${plus})`
+  }),
+  type('ASGD', false, { lr: 1e-2, lambd: 1e-4, alpha: 0.75, t0: 1e6, weight_decay: 0, foreach: null, maximize: false, differentiable: false }, { lambd: nonNegativeNumber, alpha: nonNegativeNumber, t0: nonNegativeNumber, weight_decay: nonNegativeNumber, ...torchFlags }, asgd),
+  type('LARS', true, { momentum: 0, weight_decay: 0, dampening: 0, eta: 0.001, nesterov: false, eps: 1e-8 }, { momentum: nonNegativeNumber, weight_decay: nonNegativeNumber, dampening: number, eta: nonNegativeNumber, nesterov: boolean, eps: nonNegativeNumber }, lars, (h) =>
+    h['nesterov'] === true && ((h['momentum'] as number) <= 0 || h['dampening'] !== 0) ? 'nesterov momentum requires a momentum and zero dampening' : undefined,
+  ),
+  type('Lamb', false, { lr: 1e-3, bias_correction: true, betas: [0.9, 0.999], eps: 1e-6, weight_decay: 0.01, grad_averaging: true, max_grad_norm: 1.0, trust_clip: false, always_adapt: false }, { bias_correction: boolean, betas, eps: nonNegativeNumber, weight_decay: nonNegativeNumber, grad_averaging: boolean, max_grad_norm: positiveNumber, trust_clip: boolean, always_adapt: boolean }, lamb),
+], [
+  ['LBFGS', 'L-BFGS needs a closure re-evaluating the loss; loopwright steps once per batch'],
+  ['SparseAdam', 'sparse gradients are not supported'],
+  ['Adan', 'planned'],
+])
+
+/** Decode `optimizer = dict(type=…, …)`: the optimizer type and its group defaults with the config's values filled in. */
+export const decodeOptimizer = (cfg: { readonly [key: string]: unknown }): E.Either<ReadonlyArray<Issue>, { readonly type: OptimizerType; readonly defaults: Hyper }> => {
+  const typeName = cfg['type']
+  if (typeof typeName !== 'string') return E.left([{ path: 'type', message: 'required key missing (the optimizer type, e.g. "SGD")' }])
+  const resolved = Registry.resolve(optimizerTypes, typeName)
+  if (resolved._tag === 'Left') return E.left([{ path: 'type', message: resolved.left }])
+  const optimizer = resolved.right
+  const { type: _type, ...args } = cfg
+  const codec = struct(`${optimizer.name} arguments`, optimizer.requiresLr ? { lr } : {}, optimizer.args) as t.Type<Hyper, Hyper, unknown>
+  const decoded = codec.decode(args)
+  if (decoded._tag === 'Left') return E.left(issuesOf(decoded.left))
+  const defaults = { ...optimizer.defaults, ...decoded.right }
+  const problem = optimizer.validate?.(defaults)
+  return problem === undefined ? E.right({ type: optimizer, defaults }) : E.left([{ path: '', message: problem }])
+}
