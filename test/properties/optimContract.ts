@@ -1,0 +1,161 @@
+/**
+ * The contract every gradient transformation and optimizer must satisfy, as a
+ * reusable suite (in the manner of fast-check's own `ArbitraryAssertions`):
+ * call `optimizerContract(name, make, hyper)` once per optimizer.
+ */
+import * as tf from '@tensorflow/tfjs-core'
+import fc from 'fast-check'
+import { expect, it } from 'vitest'
+import { chain, identity } from '../../src/optim/GradientTransformation.js'
+import type { GradientTransformation } from '../../src/optim/GradientTransformation.js'
+import type { Hyper, ParamGroups } from '../../src/optim/ParamGroups.js'
+import { disposeReplaced, fromData, toData } from '../../src/optim/serialize.js'
+import * as Tree from '../../src/optim/tree.js'
+import { accumulate } from '../../src/optim/transforms/accumulate.js'
+import { withLossScaling, dynamicScaler } from '../../src/optim/transforms/lossScaling.js'
+
+/** Two parameters of different shapes. */
+export const shapes = { 'w.weight': [2, 3], 'w.bias': [2] } as const
+
+const valuesArb = (n: number) => fc.array(fc.float({ min: -2, max: 2, noNaN: true, noDefaultInfinity: true }), { minLength: n, maxLength: n })
+
+/** A tree of float32 gradients (or parameters) with the shapes above. */
+export const treeArb: fc.Arbitrary<{ readonly [name: string]: number[] }> = fc.record({ 'w.weight': valuesArb(6), 'w.bias': valuesArb(2) })
+
+export const toTree = (values: { readonly [name: string]: ReadonlyArray<number> }): Tree.Tree =>
+  Object.fromEntries(Object.entries(values).map(([n, v]) => [n, tf.tensor(v as number[], shapes[n as keyof typeof shapes] as unknown as number[], 'float32')]))
+
+const read = (tree: Tree.Tree): { [name: string]: number[] } => Object.fromEntries(Object.entries(tree).map(([n, t]) => [n, Array.from(t.dataSync())]))
+
+/** Run `steps` updates; the owner's bookkeeping disposes replaced tensors. Returns final params (as arrays) and the state. */
+export const runSteps = <S>(t: GradientTransformation<S>, params0: Tree.Tree, grads: ReadonlyArray<Tree.Tree>, groups: ParamGroups, state0?: S): { readonly params: Tree.Tree; readonly state: S } => {
+  let params = params0
+  let state = state0 ?? t.init(params)
+  for (const g of grads) {
+    const [updates, next] = t.update(g, state, params, groups)
+    const nextParams = Tree.applyUpdates(params, updates)
+    for (const u of Object.values(updates)) if (!Object.values(nextParams).includes(u) && !Object.values(g).includes(u)) u.dispose()
+    disposeReplaced(state, next)
+    if (params !== params0) for (const [n, p] of Object.entries(params)) if (nextParams[n] !== p) p.dispose()
+    params = nextParams
+    state = next
+  }
+  return { params, state }
+}
+
+const groupsFor = (hyper: Hyper): ParamGroups => [{ names: Object.keys(shapes), hyper }]
+
+/** Register the contract tests for one optimizer. */
+export const optimizerContract = (name: string, make: () => GradientTransformation<any>, hyper: Hyper, numRuns = 15): void => {
+  const groups = groupsFor(hyper)
+
+  it(`${name}: chain(identity, T) ≡ T ≡ chain(T, identity), bit for bit`, () => {
+    fc.assert(
+      fc.property(treeArb, fc.array(treeArb, { minLength: 1, maxLength: 4 }), (p, gs) =>
+        tf.tidy(() => {
+          const grads = gs.map(toTree)
+          const plain = read(runSteps(make(), toTree(p), grads, groups).params)
+          expect(read(runSteps(chain(identity, make()), toTree(p), grads, groups).params)).toEqual(plain)
+          expect(read(runSteps(chain(make(), identity), toTree(p), grads, groups).params)).toEqual(plain)
+        }),
+      ),
+      { numRuns },
+    )
+  })
+
+  it(`${name}: state survives serialise → JSON → deserialise bit-exactly (resume at step n ≡ never stopping)`, () => {
+    fc.assert(
+      fc.property(treeArb, fc.array(treeArb, { minLength: 2, maxLength: 5 }), fc.nat(), (p, gs, cut) =>
+        tf.tidy(() => {
+          const grads = gs.map(toTree)
+          const n = 1 + (cut % (grads.length - 1))
+          const whole = read(runSteps(make(), toTree(p), grads, groups).params)
+          const first = runSteps(make(), toTree(p), grads.slice(0, n), groups)
+          const restored = fromData(JSON.parse(JSON.stringify(toData(first.state))))
+          const paramsRestored = fromData(JSON.parse(JSON.stringify(toData(first.params)))) as Tree.Tree
+          expect(read(runSteps(make(), paramsRestored, grads.slice(n), groups, restored).params)).toEqual(whole)
+        }),
+      ),
+      { numRuns },
+    )
+  })
+
+  it(`${name}: power-of-two loss scaling is invisible on finite steps, bit for bit`, () => {
+    fc.assert(
+      fc.property(treeArb, fc.array(treeArb, { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 20 }), (p, gs, k) =>
+        tf.tidy(() => {
+          const scale = 2 ** k
+          const plain = read(runSteps(make(), toTree(p), gs.map(toTree), groups).params)
+          const scaled = withLossScaling({ ...dynamicScaler, initScale: scale, fixed: scale })(make())
+          const grads = gs.map((g) => Tree.map(toTree(g), (t) => tf.mul(t, scale)))
+          expect(read(runSteps(scaled, toTree(p), grads, groups).params)).toEqual(plain)
+        }),
+      ),
+      { numRuns },
+    )
+  })
+
+  it(`${name}: a non-finite step leaves parameters and optimizer state untouched and backs off the scale`, () => {
+    tf.tidy(() => {
+      const scaled = withLossScaling(dynamicScaler)(make())
+      const params = toTree({ 'w.weight': [1, 2, 3, 4, 5, 6], 'w.bias': [0.5, -0.5] })
+      const warm = runSteps(scaled, params, [toTree({ 'w.weight': [1, 1, 1, 1, 1, 1], 'w.bias': [1, 1] })], groups)
+      const before = read(warm.params)
+      const stateBefore = JSON.stringify(toData(warm.state.inner))
+      const bad = toTree({ 'w.weight': [1, NaN, 1, 1, 1, 1], 'w.bias': [Infinity, 1] })
+      const after = runSteps(scaled, warm.params, [bad], groups, warm.state)
+      expect(read(after.params)).toEqual(before)
+      expect(JSON.stringify(toData(after.state.inner))).toBe(stateBefore)
+      expect(after.state.scale).toBe(warm.state.scale * 0.5)
+    })
+  })
+
+  it(`${name}: accumulating k micro-batches of a mean loss ≡ one batch k× larger`, () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 4 }), fc.integer({ min: 1, max: 3 }), fc.array(fc.float({ min: -1, max: 1, noNaN: true }), { minLength: 60, maxLength: 60 }), (k, windows, data) =>
+        tf.tidy(() => {
+          // A linear least-squares model: loss = mean((W x + b − y)²); its gradients have a closed form.
+          const b = 2
+          const batch = (i: number) => {
+            const rows = Array.from({ length: b }, (_, r) => data.slice(((i * b + r) * 5) % 55, ((i * b + r) * 5) % 55 + 5))
+            return { x: tf.tensor2d(rows.map((row) => row.slice(0, 3))), y: tf.tensor2d(rows.map((row) => row.slice(3, 5))) }
+          }
+          const gradsOf = (params: Tree.Tree, x: tf.Tensor2D, y: tf.Tensor2D, divisor: number): Tree.Tree => {
+            const residual = tf.sub(tf.add(tf.matMul(x, params['w.weight']!, false, true), params['w.bias']!), y)
+            const scale = 2 / (residual.size * divisor)
+            return { 'w.weight': tf.mul(tf.matMul(residual, x, true, false), scale), 'w.bias': tf.mul(tf.sum(residual, 0), scale) }
+          }
+          const start = toTree({ 'w.weight': [0.1, -0.2, 0.3, 0.05, 0.4, -0.1], 'w.bias': [0.01, -0.02] })
+          // Accumulated: k micro-batches per step, each loss divided by k.
+          const acc = accumulate(k)(make())
+          let pa = start
+          let sa = acc.init(start)
+          // One big batch per step.
+          const big = make()
+          let pb = start
+          let sb = big.init(start)
+          for (let w = 0; w < windows; w++) {
+            for (let j = 0; j < k; j++) {
+              const { x, y } = batch(w * k + j)
+              const [u, s] = acc.update(gradsOf(pa, x, y, acc.lossFactor(sa)), sa, pa, groups)
+              pa = Tree.applyUpdates(pa, u)
+              sa = s
+            }
+            const parts = Array.from({ length: k }, (_, j) => batch(w * k + j))
+            const x = tf.concat(parts.map((q) => q.x)) as tf.Tensor2D
+            const y = tf.concat(parts.map((q) => q.y)) as tf.Tensor2D
+            const [u, s] = big.update(gradsOf(pb, x, y, 1), sb, pb, groups)
+            pb = Tree.applyUpdates(pb, u)
+            sb = s
+          }
+          const got = read(pa)
+          const want = read(pb)
+          for (const n of Object.keys(want)) {
+            got[n]!.forEach((v, i) => expect(Math.abs(v - want[n]![i]!)).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(want[n]![i]!)))
+          }
+        }),
+      ),
+      { numRuns },
+    )
+  })
+}
