@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import * as G from '../ParamGroups.js'
 import { perParameter } from '../perParameter.js'
+import { ema, emaOfSquares, withL2 } from './moments.js'
 
 interface AdamSlots {
   readonly [key: string]: tf.Tensor | number | undefined
@@ -27,11 +28,9 @@ const adamLike = (decoupled: boolean) =>
     const step = (slots?.step ?? 0) + 1
     let p = param
     if (decoupled) p = tf.mul(param, 1 - lr * weightDecay)
-    else if (weightDecay !== 0) grad = tf.add(grad, tf.mul(param, weightDecay))
-    const m0 = slots?.exp_avg ?? tf.zerosLike(param)
-    const v0 = slots?.exp_avg_sq ?? tf.zerosLike(param)
-    const m = tf.add(tf.mul(m0, beta1), tf.mul(grad, 1 - beta1))
-    const v = tf.add(tf.mul(v0, beta2), tf.mul(tf.mul(grad, grad), 1 - beta2))
+    else grad = withL2(grad, param, weightDecay)
+    const m = ema(slots?.exp_avg, grad, beta1, 1 - beta1)
+    const v = emaOfSquares(slots?.exp_avg_sq, grad, beta2, 1 - beta2)
     const bias1 = 1 - beta1 ** step
     const bias2Sqrt = Math.sqrt(1 - beta2 ** step)
     const stepSize = lr / bias1
@@ -71,8 +70,8 @@ export const adamax = () =>
     const weightDecay = G.num(h, 'weight_decay', 0)
     let grad = G.flag(h, 'maximize', false) ? tf.neg(grad0) : grad0
     const step = (slots?.step ?? 0) + 1
-    if (weightDecay !== 0) grad = tf.add(grad, tf.mul(param, weightDecay))
-    const m = tf.add(tf.mul(slots?.exp_avg ?? tf.zerosLike(param), beta1), tf.mul(grad, 1 - beta1))
+    grad = withL2(grad, param, weightDecay)
+    const m = ema(slots?.exp_avg, grad, beta1, 1 - beta1)
     const u = tf.maximum(tf.mul(slots?.exp_inf ?? tf.zerosLike(param), beta2), tf.add(tf.abs(grad), eps))
     const clr = lr / (1 - beta1 ** step)
     return { update: tf.mul(tf.div(m, u), -clr), slots: { step, exp_avg: m, exp_inf: u } }
@@ -97,14 +96,14 @@ export const nadam = () =>
     let grad = grad0
     const step = (slots?.step ?? 0) + 1
     const bias2 = 1 - beta2 ** step
-    if (weightDecay !== 0) grad = tf.add(grad, tf.mul(param, weightDecay))
+    grad = withL2(grad, param, weightDecay)
     const mu = beta1 * (1 - 0.5 * 0.96 ** (step * momentumDecay))
     const muNext = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * momentumDecay))
     // PyTorch keeps mu_product in a float32 tensor.
     const muProduct = Math.fround((slots?.mu_product ?? 1) * mu)
     const muProductNext = muProduct * muNext
-    const m = tf.add(tf.mul(slots?.exp_avg ?? tf.zerosLike(param), beta1), tf.mul(grad, 1 - beta1))
-    const v = tf.add(tf.mul(slots?.exp_avg_sq ?? tf.zerosLike(param), beta2), tf.mul(tf.mul(grad, grad), 1 - beta2))
+    const m = ema(slots?.exp_avg, grad, beta1, 1 - beta1)
+    const v = emaOfSquares(slots?.exp_avg_sq, grad, beta2, 1 - beta2)
     const denom = tf.add(tf.sqrt(tf.div(v, bias2)), eps)
     const p1 = tf.add(param, tf.mul(tf.div(grad, denom), (-lr * (1 - mu)) / (1 - muProduct)))
     const p2 = tf.add(p1, tf.mul(tf.div(m, denom), (-lr * muNext) / (1 - muProductNext)))
@@ -127,9 +126,9 @@ export const radam = () =>
     const weightDecay = G.num(h, 'weight_decay', 0)
     let grad = grad0
     const step = (slots?.step ?? 0) + 1
-    if (weightDecay !== 0) grad = tf.add(grad, tf.mul(param, weightDecay))
-    const m = tf.add(tf.mul(slots?.exp_avg ?? tf.zerosLike(param), beta1), tf.mul(grad, 1 - beta1))
-    const v = tf.add(tf.mul(slots?.exp_avg_sq ?? tf.zerosLike(param), beta2), tf.mul(tf.mul(grad, grad), 1 - beta2))
+    grad = withL2(grad, param, weightDecay)
+    const m = ema(slots?.exp_avg, grad, beta1, 1 - beta1)
+    const v = emaOfSquares(slots?.exp_avg_sq, grad, beta2, 1 - beta2)
     const bias1 = 1 - beta1 ** step
     const bias2 = 1 - beta2 ** step
     const corrected = tf.div(m, bias1)

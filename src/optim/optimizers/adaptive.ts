@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import * as G from '../ParamGroups.js'
 import { perParameter } from '../perParameter.js'
+import { ema, emaOfSquares, withL2 } from './moments.js'
 
 interface AdagradSlots {
   readonly [key: string]: tf.Tensor | number
@@ -21,7 +22,7 @@ export const adagrad = () =>
     const weightDecay = G.num(h, 'weight_decay', 0)
     let grad = G.flag(h, 'maximize', false) ? tf.neg(grad0) : grad0
     const step = (slots?.step ?? 0) + 1
-    if (weightDecay !== 0) grad = tf.add(grad, tf.mul(param, weightDecay))
+    grad = withL2(grad, param, weightDecay)
     const clr = lr / (1 + (step - 1) * lrDecay)
     const sum = tf.add(slots?.sum ?? tf.fill(param.shape, G.num(h, 'initial_accumulator_value', 0)), tf.mul(grad, grad))
     const std = tf.add(tf.sqrt(sum), eps)
@@ -42,12 +43,12 @@ export const adadelta = () =>
     const eps = G.num(h, 'eps', 1e-6)
     const weightDecay = G.num(h, 'weight_decay', 0)
     let grad = G.flag(h, 'maximize', false) ? tf.neg(grad0) : grad0
-    if (weightDecay !== 0) grad = tf.add(grad, tf.mul(param, weightDecay))
-    const squareAvg = tf.add(tf.mul(slots?.square_avg ?? tf.zerosLike(param), rho), tf.mul(tf.mul(grad, grad), 1 - rho))
+    grad = withL2(grad, param, weightDecay)
+    const squareAvg = emaOfSquares(slots?.square_avg, grad, rho, 1 - rho)
     const std = tf.sqrt(tf.add(squareAvg, eps))
     const accDelta0 = slots?.acc_delta ?? tf.zerosLike(param)
     const delta = tf.mul(tf.div(tf.sqrt(tf.add(accDelta0, eps)), std), grad)
-    const accDelta = tf.add(tf.mul(accDelta0, rho), tf.mul(tf.mul(delta, delta), 1 - rho))
+    const accDelta = emaOfSquares(accDelta0, delta, rho, 1 - rho)
     return { update: tf.mul(delta, -lr), slots: { square_avg: squareAvg, acc_delta: accDelta } }
   })
 
@@ -67,12 +68,12 @@ export const rmsprop = () =>
     const weightDecay = G.num(h, 'weight_decay', 0)
     const momentum = G.num(h, 'momentum', 0)
     let grad = G.flag(h, 'maximize', false) ? tf.neg(grad0) : grad0
-    if (weightDecay !== 0) grad = tf.add(grad, tf.mul(param, weightDecay))
-    const squareAvg = tf.add(tf.mul(slots?.square_avg ?? tf.zerosLike(param), alpha), tf.mul(tf.mul(grad, grad), 1 - alpha))
+    grad = withL2(grad, param, weightDecay)
+    const squareAvg = emaOfSquares(slots?.square_avg, grad, alpha, 1 - alpha)
     let gradAvg = slots?.grad_avg
     let avg: tf.Tensor
     if (G.flag(h, 'centered', false)) {
-      gradAvg = tf.add(tf.mul(gradAvg ?? tf.zerosLike(param), alpha), tf.mul(grad, 1 - alpha))
+      gradAvg = ema(gradAvg, grad, alpha, 1 - alpha)
       avg = tf.sqrt(tf.sub(squareAvg, tf.mul(gradAvg, gradAvg)))
     } else avg = tf.sqrt(squareAvg)
     avg = tf.add(avg, eps)

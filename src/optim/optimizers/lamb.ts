@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import type { GradientTransformation } from '../GradientTransformation.js'
 import * as G from '../ParamGroups.js'
 import type { Tree } from '../tree.js'
+import { ema, emaOfSquares } from './moments.js'
 
 export interface LambState {
   /** Step count of each group, by group index. */
@@ -46,8 +47,8 @@ export const lamb = (): GradientTransformation<LambState> => ({
         const result = tf.tidy(() => {
           const p = params[name]!
           const g = tf.div(grads[name]!, clip)
-          const m = tf.add(tf.mul(state.slots[name]?.exp_avg ?? tf.zerosLike(p), beta1), tf.mul(g, beta3))
-          const v = tf.add(tf.mul(state.slots[name]?.exp_avg_sq ?? tf.zerosLike(p), beta2), tf.mul(tf.mul(g, g), 1 - beta2))
+          const m = ema(state.slots[name]?.exp_avg, g, beta1, beta3)
+          const v = emaOfSquares(state.slots[name]?.exp_avg_sq, g, beta2, 1 - beta2)
           let u = tf.div(tf.div(m, bc1), tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), eps))
           if (weightDecay !== 0) u = tf.add(u, tf.mul(p, weightDecay))
           if (weightDecay !== 0 || G.flag(h, 'always_adapt', false)) {

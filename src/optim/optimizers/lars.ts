@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import * as G from '../ParamGroups.js'
 import { perParameter } from '../perParameter.js'
+import { momentumStep } from './moments.js'
 
 interface LarsSlots {
   readonly [key: string]: tf.Tensor | undefined
@@ -32,11 +33,8 @@ export const lars = () =>
       if (wn !== 0 && gn !== 0) localLr = (eta * wn) / (gn + weightDecay * wn + eps)
     }
     const actualLr = localLr * lr
-    let d = tf.mul(tf.add(grad, tf.mul(param, weightDecay)), actualLr)
-    let buffer = slots?.momentum_buffer
-    if (momentum !== 0) {
-      buffer = buffer === undefined ? tf.clone(d) : tf.add(tf.mul(buffer, momentum), tf.mul(d, 1 - dampening))
-      d = G.flag(h, 'nesterov', false) ? tf.add(d, tf.mul(buffer, momentum)) : buffer
-    }
-    return { update: tf.neg(d), slots: { momentum_buffer: buffer } }
+    // LARS always adds the decay term (even when 0), then scales by the layer-wise lr.
+    const d = tf.mul(tf.add(grad, tf.mul(param, weightDecay)), actualLr)
+    const { direction, buffer } = momentumStep(slots?.momentum_buffer, d, momentum, dampening, G.flag(h, 'nesterov', false))
+    return { update: tf.neg(direction), slots: { momentum_buffer: buffer } }
   })

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import * as G from '../ParamGroups.js'
 import { perParameter } from '../perParameter.js'
+import { withL2 } from './moments.js'
 
 interface RpropSlots {
   readonly [key: string]: tf.Tensor | number
@@ -49,7 +50,7 @@ export const asgd = () =>
     const step = (slots?.step ?? 0) + 1
     const eta = slots?.eta ?? Math.fround(lr)
     const mu = slots?.mu ?? 1
-    if (weightDecay !== 0) grad = tf.add(grad, tf.mul(param, weightDecay))
+    grad = withL2(grad, param, weightDecay)
     const decayed = tf.mul(param, 1 - lambd * eta)
     const next = tf.add(decayed, tf.mul(grad, -eta))
     const ax0 = slots?.ax ?? tf.zerosLike(param)

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import * as G from '../ParamGroups.js'
 import { perParameter } from '../perParameter.js'
+import { momentumStep, withL2 } from './moments.js'
 
 export interface SgdSlots {
   readonly [key: string]: tf.Tensor | undefined
@@ -20,12 +21,7 @@ export const sgd = () =>
     const momentum = G.num(h, 'momentum', 0)
     const dampening = G.num(h, 'dampening', 0)
     const weightDecay = G.num(h, 'weight_decay', 0)
-    let d = G.flag(h, 'maximize', false) ? tf.neg(grad) : grad
-    if (weightDecay !== 0) d = tf.add(d, tf.mul(param, weightDecay))
-    let buffer = slots?.momentum_buffer
-    if (momentum !== 0) {
-      buffer = buffer === undefined ? tf.clone(d) : tf.add(tf.mul(buffer, momentum), tf.mul(d, 1 - dampening))
-      d = G.flag(h, 'nesterov', false) ? tf.add(d, tf.mul(buffer, momentum)) : buffer
-    }
-    return { update: tf.mul(d, -lr), slots: { momentum_buffer: buffer } }
+    const d = withL2(G.flag(h, 'maximize', false) ? tf.neg(grad) : grad, param, weightDecay)
+    const { direction, buffer } = momentumStep(slots?.momentum_buffer, d, momentum, dampening, G.flag(h, 'nesterov', false))
+    return { update: tf.mul(direction, -lr), slots: { momentum_buffer: buffer } }
   })
