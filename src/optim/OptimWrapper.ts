@@ -136,6 +136,17 @@ export const clipState = (wrapper: OptimWrapper, state: WrapperState): ClipNormS
 /** The norm logged as `train/grad_norm` after the last step (a scalar tensor), if clipping by norm. */
 export const gradNorm = (wrapper: OptimWrapper, state: WrapperState): tf.Scalar | undefined => clipState(wrapper, state)?.gradNorm
 
+/**
+ * `clip_grad.error_if_nonfinite`: after a step, the problem if the clipped
+ * gradients' total norm was NaN or infinite (reads the norm back only when the
+ * option is set), else undefined.
+ */
+export const nonFiniteNorm = (wrapper: OptimWrapper, state: WrapperState): string | undefined => {
+  if (wrapper.clip?.type !== 'norm' || !wrapper.clip.errorIfNonfinite || !state.stepped) return undefined
+  const norm = gradNorm(wrapper, state)?.dataSync()[0]
+  return norm === undefined || Number.isFinite(norm) ? undefined : `the total norm of order ${wrapper.clip.normType} of the gradients is ${norm}; clip_grad.error_if_nonfinite is set`
+}
+
 /** One micro-batch: feed its gradients (of the divided, scaled loss); steps when the window closes. */
 export const update = (wrapper: OptimWrapper, grads: Tree, state: WrapperState, params: Tree, groups: WrapperGroups): readonly [Tree, WrapperState] =>
   wrapper.accumulation.update(grads, state, params, groups.real)
