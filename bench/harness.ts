@@ -40,3 +40,26 @@ export const report = (results: ReadonlyArray<Result>): string =>
   results
     .map((r) => `${r.name.padEnd(58)} median ${r.medianMs.toFixed(1).padStart(9)} ms  [${r.minMs.toFixed(1)} … ${r.maxMs.toFixed(1)}]  n=${r.runs}${r.throughput === undefined ? '' : `  ${Math.round(r.throughput).toLocaleString('en-US')} ${r.unit}/s`}`)
     .join('\n')
+
+/**
+ * Run several cases round-robin (A, B, C, A, B, C, …) so that a noisy neighbour
+ * slows them alike, and report each case's median.
+ */
+export const measureInterleaved = async (
+  cases: ReadonlyArray<{ readonly name: string; readonly body: () => unknown | Promise<unknown> }>,
+  rounds: number,
+): Promise<Result[]> => {
+  for (const c of cases) await c.body() // warm-up
+  const times = cases.map(() => [] as number[])
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, c] of cases.entries()) {
+      const start = performance.now()
+      await c.body()
+      times[i]!.push(performance.now() - start)
+    }
+  }
+  return cases.map((c, i) => {
+    const sorted = times[i]!.sort((a, b) => a - b)
+    return { name: c.name, runs: rounds, medianMs: sorted[Math.floor(rounds / 2)]!, minMs: sorted[0]!, maxMs: sorted.at(-1)!, throughput: undefined, unit: undefined }
+  })
+}

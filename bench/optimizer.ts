@@ -10,7 +10,7 @@ import '@tensorflow/tfjs-backend-wasm'
 import { adamw } from '../src/optim/optimizers/adam.js'
 import type { ParamGroups } from '../src/optim/ParamGroups.js'
 import * as Tree from '../src/optim/tree.js'
-import { measure, report } from './harness.js'
+import { measureInterleaved, report } from './harness.js'
 
 const TENSORS = 20
 // 20 tensors of 250 × 200 = 1M parameters
@@ -79,11 +79,14 @@ export const optimizerBench = async (backend: string) => {
     await variables[names[0]!]!.data()
   }
 
-  const results = [
-    await measure(`[${backend}] loopwright adamw(): 1M params in 20 tensors`, 15, lwStep),
-    await measure(`[${backend}] plain tfjs ops, same AdamW math`, 15, plainStep),
-    await measure(`[${backend}] tfjs built-in tf.train.adam (no decoupled decay)`, 15, builtinStep),
-  ]
+  const results = await measureInterleaved(
+    [
+      { name: `[${backend}] loopwright adamw(): 1M params in 20 tensors`, body: lwStep },
+      { name: `[${backend}] plain tfjs ops, same AdamW math`, body: plainStep },
+      { name: `[${backend}] tfjs built-in tf.train.adam (no decoupled decay)`, body: builtinStep },
+    ],
+    41,
+  )
   console.log(report(results))
   const [lw, pl, bi] = results
   console.log(`ratios (median): loopwright/plain = ${(lw!.medianMs / pl!.medianMs).toFixed(2)}, loopwright/built-in = ${(lw!.medianMs / bi!.medianMs).toFixed(2)}`)
