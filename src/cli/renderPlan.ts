@@ -18,7 +18,7 @@ export const renderHookTable = (plan: Pick<Plan, 'hooks' | 'stages'>): string =>
   return `Hooks will be executed in the following order:\n${blocks.join('\n')}`
 }
 
-const plurals: { readonly [word: string]: string } = { batch: 'batches' }
+const plurals: { readonly [word: string]: string } = { batch: 'batches', 'micro-batch': 'micro-batches' }
 const plural = (n: number, word: string): string => `${n} ${n === 1 ? word : (plurals[word] ?? `${word}s`)}`
 
 /** The loop plan: how long training is, when validation, checkpoints and log lines happen. */
@@ -47,6 +47,32 @@ export const renderLoopPlan = (plan: Plan): string => {
   return lines.join('\n')
 }
 
+const hyperText = (hyper: { readonly [key: string]: unknown }): string =>
+  Object.entries(hyper)
+    .filter(([, v]) => v !== null && v !== false)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? `(${v.join(', ')})` : String(v)}`)
+    .join(', ')
+
+/** The optimizer part of the plan. */
+export const renderOptimizer = (plan: Plan): string => {
+  if (plan.optimizer.length === 0) return 'optimizer: none'
+  return plan.optimizer
+    .map((w) => {
+      const who = w.name === undefined ? '' : `${w.name}: `
+      const lines = [`${who}${w.type} with ${w.optimizer}(${hyperText(w.hyper)})`]
+      if (w.clip !== undefined) lines.push(w.clip.type === 'norm' ? `clip_grad: by norm, max_norm=${w.clip.maxNorm}, norm_type=${w.clip.normType}` : `clip_grad: by value, clip_value=${w.clip.clipValue}`)
+      if (w.lossScale !== undefined) lines.push(`loss scaling: ${JSON.stringify(w.lossScale)}${w.dtype === undefined ? '' : `, ${w.dtype} numerics emulated`}`)
+      const a = w.accumulation
+      if (a.k > 1) {
+        const at = [...a.firstSteps, ...(a.lastSteps.length > 0 ? ['…', ...a.lastSteps] : [])].join(', ')
+        lines.push(`gradient accumulation: ${a.k} micro-batches per step, ${a.steps} optimizer steps, after iterations ${at}`)
+        if (a.lastWindow !== undefined) lines.push(`  the last window has ${plural(a.lastWindow.size, 'micro-batch')}; their losses are divided by ${a.lastWindow.divisor}, not ${a.k} (MMEngine's rule)`)
+      } else lines.push(`optimizer steps: ${a.steps} (every iteration)`)
+      return lines.join('\n')
+    })
+    .join('\n')
+}
+
 /** The whole plan as text. */
 export const renderPlan = (plan: Plan, source: string): string =>
   [
@@ -57,6 +83,12 @@ export const renderPlan = (plan: Plan, source: string): string =>
     '',
     'Loop plan:',
     renderLoopPlan(plan)
+      .split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n'),
+    '',
+    'Optimizer:',
+    renderOptimizer(plan)
       .split('\n')
       .map((l) => `  ${l}`)
       .join('\n'),
@@ -73,6 +105,7 @@ export const planJson = (plan: Plan, source: string, includeTrace: boolean): unk
   stages: plan.stages,
   loops: plan.loops,
   steps: plan.steps,
+  optimizer: plan.optimizer,
   stageCounts: plan.stageCounts,
   evaluations: plan.evaluations,
   checkpoints: plan.checkpoints,

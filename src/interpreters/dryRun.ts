@@ -33,6 +33,8 @@ import * as Dry from './dry/layers.js'
 import { loaderSizes } from './dry/sizes.js'
 import type { DatasetSizes } from './dry/sizes.js'
 import { warningsFor } from './dry/warnings.js'
+import { optimizerPlan } from './dry/optimizerPlan.js'
+import type { WrapperPlan } from './dry/optimizerPlan.js'
 
 /** The dry run could not start (bad hooks, unknown sizes) or a hook failed. */
 export class DryRunError extends Data.TaggedError('DryRunError')<{ readonly issues: ReadonlyArray<Issue> }> {
@@ -74,6 +76,8 @@ export interface Plan {
     readonly test?: { readonly batches: number }
   }
   readonly steps: { readonly train: number; readonly val: number; readonly test: number }
+  /** The optimizer wrapper(s): optimizer and hyper-parameters, clipping, loss scaling, accumulation windows. */
+  readonly optimizer: ReadonlyArray<WrapperPlan>
   readonly stageCounts: { readonly [stage: string]: number }
   readonly evaluations: ReadonlyArray<{ readonly mode: 'val' | 'test'; readonly epoch: number; readonly iter: number }>
   readonly checkpoints: ReadonlyArray<{ readonly path: string; readonly epoch: number; readonly iter: number; readonly saveOptimizer: boolean }>
@@ -118,6 +122,9 @@ export const dryRun = (program: Program, options: DryRunOptions = {}): Effect.Ef
     const sized = loaderSizes(program, options.datasetSizes)
     if (sized._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: sized.left }))
     const sizes: Sizes = sized.right
+    const loop0 = program.trainLoop
+    const optimizer = optimizerPlan(program.optimWrapper, loop0 === undefined ? 0 : Loop.maxIters(loop0, sizes.train ?? 0))
+    if (optimizer._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: optimizer.left }))
     const name = options.configName ?? 'config'
     const workDir = program.workDir ?? path.join('work_dirs', name)
     const timestamp = '<timestamp>'
@@ -153,6 +160,7 @@ export const dryRun = (program: Program, options: DryRunOptions = {}): Effect.Ef
         ...(program.testLoop === undefined ? {} : { test: { batches: sizes.test ?? 0 } }),
       },
       steps: { ...recording.stepCounts },
+      optimizer: optimizer.right,
       stageCounts: Object.fromEntries(Stage.all.filter((s) => recording.stageCounts.has(s)).map((s) => [s, recording.stageCounts.get(s)!])),
       evaluations: recording.evaluations,
       checkpoints: recording.saves.map((s) => ({ path: s.path, epoch: s.meta.epoch, iter: s.meta.iter, saveOptimizer: s.saveOptimizer })),

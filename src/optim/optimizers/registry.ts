@@ -83,7 +83,8 @@ export const decodeOptimizer = (cfg: { readonly [key: string]: unknown }): E.Eit
   const codec = struct(`${optimizer.name} arguments`, optimizer.requiresLr ? { lr } : {}, optimizer.args) as t.Type<Hyper, Hyper, unknown>
   const decoded = codec.decode(args)
   if (decoded._tag === 'Left') return E.left(issuesOf(decoded.left))
-  const defaults = { ...optimizer.defaults, ...decoded.right }
+  // `lr` first, as PyTorch lists it; then the defaults, overridden by the config.
+  const defaults: Hyper = { lr: decoded.right['lr'] ?? optimizer.defaults['lr'] ?? null, ...optimizer.defaults, ...decoded.right }
   const problem = optimizer.validate?.(defaults)
   return problem === undefined ? E.right({ type: optimizer, defaults }) : E.left([{ path: '', message: problem }])
 }

@@ -91,6 +91,16 @@ describe('loopwright dry-run', () => {
     expect(badOption.stderr).toContain('--cfg-options: expected key=value')
   })
 
+  it('shows the optimizer, its defaults and the accumulation windows; optimizer mistakes are errors', async () => {
+    const { stdout } = await cli('dry-run', minimal, '--dataset-size', 'train=40', '--cfg-options', 'optim_wrapper.accumulative_counts=4')
+    expect(stdout).toContain('OptimWrapper with SGD(lr=0.1, momentum=0, dampening=0, weight_decay=0)')
+    expect(stdout).toContain('gradient accumulation: 4 micro-batches per step, 3 optimizer steps, after iterations 4, 8, 10')
+    expect(stdout).toContain("the last window has 2 micro-batches; their losses are divided by 2, not 4 (MMEngine's rule)")
+    const bad = await cli('dry-run', minimal, ...sizes, '--cfg-options', 'optim_wrapper.optimizer.momentun=0.9')
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain("optim_wrapper.optimizer.momentun: unknown key (did you mean 'momentum'?)")
+  })
+
   it('rejects unknown commands with usage', async () => {
     const { code, stderr } = await cli('fly')
     expect(code).toBe(2)
