@@ -9,8 +9,8 @@ import * as Hook from '../dsl/Hook.js'
 import type { Middleware } from '../dsl/Hook.js'
 import * as P from '../dsl/Priority.js'
 import { Files, Logger, Run } from '../dsl/Services.js'
-import type { HookServices, RunFacts } from '../dsl/Services.js'
-import type { Mode } from '../dsl/Stage.js'
+import type { FileError, HookServices, RunFacts } from '../dsl/Services.js'
+import type { Mode, Stage } from '../dsl/Stage.js'
 import type { State } from '../dsl/State.js'
 import { array, boolean, check, dispatch, json, nullable, positiveInt, record, string, struct } from '../config/codec.js'
 import type { Json } from '../config/codec.js'
@@ -102,6 +102,7 @@ export const LoggerHook: HookType<LoggerHookArgs> = {
       })
 
     const info = (message: string) => Logger.use((logger) => logger.log('INFO', message))
+    const asHookError = (stage: Stage) => (e: FileError) => new Hook.HookError({ hook: 'LoggerHook', stage, message: `${e.path}: ${e.message}` })
 
     const afterEvalIter =
       (mode: 'val' | 'test'): Middleware<HookServices> =>
@@ -127,7 +128,7 @@ export const LoggerHook: HookType<LoggerHookArgs> = {
             if (!LoggerSchedule.lineAfterTrainIter(a, batchIdx, trainLength)) return state
             const record = LP.afterIter(processor, view(state, trainLength), batchIdx, 'train')
             yield* info(record.line)
-            yield* Effect.mapError(addScalars(run, record.tag, state.counters.iter + 1), (e) => new Hook.HookError({ hook: 'LoggerHook', stage: 'after_train_iter', message: `${e.path}: ${e.message}` }))
+            yield* Effect.mapError(addScalars(run, record.tag, state.counters.iter + 1), asHookError('after_train_iter'))
             return state
           }),
         after_val_iter: afterEvalIter('val'),
@@ -138,7 +139,7 @@ export const LoggerHook: HookType<LoggerHookArgs> = {
             const record = LP.afterEpoch(processor, view(state, lengthOf(run, 'val')), 'val')
             yield* info(record.line)
             const step = !hasTrainLoop ? 0 : (a.log_metric_by_epoch ?? true) ? state.counters.epoch : state.counters.iter
-            yield* Effect.mapError(addScalars(run, record.tag, step), (e) => new Hook.HookError({ hook: 'LoggerHook', stage: 'after_val_epoch', message: `${e.path}: ${e.message}` }))
+            yield* Effect.mapError(addScalars(run, record.tag, step), asHookError('after_val_epoch'))
             return state
           }),
         after_test_epoch: (state) =>
@@ -147,7 +148,7 @@ export const LoggerHook: HookType<LoggerHookArgs> = {
             const files = yield* Files
             const record = LP.afterEpoch(processor, view(state, lengthOf(run, 'test')), 'test', true)
             yield* info(record.line)
-            yield* Effect.mapError(files.writeText(`${run.logDir}/${run.timestamp}.json`, pythonJson(record.tag)), (e) => new Hook.HookError({ hook: 'LoggerHook', stage: 'after_test_epoch', message: `${e.path}: ${e.message}` }))
+            yield* Effect.mapError(files.writeText(`${run.logDir}/${run.timestamp}.json`, pythonJson(record.tag)), asHookError('after_test_epoch'))
             return state
           }),
       },

@@ -29,9 +29,7 @@ export const ParamSchedulerHook: HookType<{}> = {
         after_train_iter: (state) => ParamSchedulers.use((s) => s.step(state, { _tag: 'AfterTrainIter' })),
         after_train_epoch: (state) => ParamSchedulers.use((s) => s.step(state, { _tag: 'AfterTrainEpoch' })),
         after_val_epoch: (state) =>
-          state.metrics === undefined
-            ? ParamSchedulers.use(() => Effect.succeed(state))
-            : ParamSchedulers.use((s) => s.step(state, { _tag: 'AfterValEpoch', metrics: state.metrics! })),
+          state.metrics === undefined ? Effect.succeed(state) : ParamSchedulers.use((s) => s.step(state, { _tag: 'AfterValEpoch', metrics: state.metrics! })),
       },
     }),
 }
