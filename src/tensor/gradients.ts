@@ -1,0 +1,10 @@
+/**
+ * Registers tfjs-core's gradients and chained ops. tfjs-core alone ships none
+ * on Node, and its own registration files cannot be loaded by plain Node
+ * (extensionless ESM imports), so `npm ci` bundles them (`scripts/bundle-gradients.mjs`,
+ * run by `prepare`) into `vendor/tfjs-gradients.mjs`, imported here for its effect.
+ * @module
+ */
+import '@tensorflow/tfjs-core'
+// A generated JS bundle (no declarations needed for a side-effect import).
+import '../../vendor/tfjs-gradients.mjs'
