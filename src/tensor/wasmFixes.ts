@@ -1,0 +1,107 @@
+/**
+ * Corrections to tfjs's WASM backend (measured in the project's backend
+ * research, checked by the backend conformance tests against the CPU backend):
+ *
+ * - `BatchMatMul` falls off XNNPACK's fast path for transposed or batched
+ *   operands — exactly the backward pass — and runs ~20× slower. Operands are
+ *   transposed explicitly first, and large batched products are split per batch.
+ * - `Sign` returns 0 for |x| < 1.19e-7; `ClipByValue` turns NaN into the bound.
+ *   Both are replaced by exact element-wise kernels.
+ *
+ * Kernels missing on WASM (`Conv2DBackpropFilter`, …) are registered by the
+ * tensor layer as it needs them.
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core'
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+
+type KernelFunc = tf.KernelConfig['kernelFunc']
+type Info = tf.TensorInfo
+
+let installed = false
+
+/** Split batched products into 2-D ones only when they are large enough to repay XNNPACK's per-call setup (~1.8 ms). */
+const SPLIT_THRESHOLD = 2 ** 22
+
+const replace = (kernelName: string, kernelFunc: KernelFunc): void => {
+  const original = tf.getKernel(kernelName, 'wasm')
+  tf.unregisterKernel(kernelName, 'wasm')
+  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc, ...(original?.setupFunc === undefined ? {} : { setupFunc: original.setupFunc }), ...(original?.disposeFunc === undefined ? {} : { disposeFunc: original.disposeFunc }) })
+}
+
+/** An element-wise kernel computed in JS on the WASM heap. */
+const elementwise = (f: (x: number, attrs: tf.NamedAttrMap) => number): KernelFunc => ({ inputs, backend, attrs }) => {
+  const wasm = backend as BackendWasm
+  const x = (inputs as { x: Info }).x
+  const out = wasm.makeOutput([...x.shape], x.dtype)
+  const source = wasm.typedArrayFromHeap(x)
+  const target = wasm.typedArrayFromHeap(out)
+  for (let i = 0; i < source.length; i++) target[i] = f(source[i]!, attrs ?? {})
+  return out
+}
+
+/** Install the corrections once, after the WASM backend is registered. */
+export const installWasmFixes = (): void => {
+  if (installed) return
+  installed = true
+  const matmul = tf.getKernel('BatchMatMul', 'wasm')!
+  const transpose = tf.getKernel('Transpose', 'wasm')!
+  const slice = tf.getKernel('Slice', 'wasm')!
+  const reshape = tf.getKernel('Reshape', 'wasm')!
+  const concat = tf.getKernel('Concat', 'wasm')!
+  const call = (k: tf.KernelConfig, inputs: tf.NamedTensorInfoMap, backend: object, attrs: tf.NamedAttrMap) => k.kernelFunc({ inputs, backend, attrs }) as Info
+
+  replace('BatchMatMul', ({ inputs, backend, attrs }) => {
+    const wasm = backend as BackendWasm
+    const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean }
+    let { a, b } = inputs as { a: Info; b: Info }
+    const temporary: Info[] = []
+    const swapLast = (x: Info): Info => {
+      const rank = x.shape.length
+      const perm = [...Array(rank).keys()]
+      ;[perm[rank - 2], perm[rank - 1]] = [perm[rank - 1]!, perm[rank - 2]!]
+      const y = call(transpose, { x }, backend, { perm })
+      temporary.push(y)
+      return y
+    }
+    if (transposeA) a = swapLast(a)
+    if (transposeB) b = swapLast(b)
+    const plain = { ...attrs, transposeA: false, transposeB: false }
+    const batch = a.shape.slice(0, -2).reduce((p, d) => p * d, 1)
+    const [m, k] = a.shape.slice(-2) as [number, number]
+    const n = b.shape.at(-1)!
+    const bBatch = b.shape.slice(0, -2).reduce((p, d) => p * d, 1)
+    let out: Info
+    if (batch > 1 && bBatch === batch && m * k * n >= SPLIT_THRESHOLD) {
+      const a3 = call(reshape, { x: a }, backend, { shape: [batch, m, k] })
+      const b3 = call(reshape, { x: b }, backend, { shape: [batch, k, n] })
+      temporary.push(a3, b3)
+      const parts: Info[] = []
+      for (let i = 0; i < batch; i++) {
+        const ai = call(slice, { x: a3 }, backend, { begin: [i, 0, 0], size: [1, m, k] })
+        const bi = call(slice, { x: b3 }, backend, { begin: [i, 0, 0], size: [1, k, n] })
+        parts.push(call(matmul, { a: ai, b: bi }, backend, plain))
+        temporary.push(ai, bi)
+      }
+      // Concat takes its inputs as an array, unlike the other kernels.
+      const joined = call(concat, parts as unknown as tf.NamedTensorInfoMap, backend, { axis: 0 })
+      temporary.push(...parts, joined)
+      out = call(reshape, { x: joined }, backend, { shape: [...a.shape.slice(0, -2), m, n] })
+    } else {
+      out = call(matmul, { a, b }, backend, plain)
+    }
+    // Reshape shares data and counts a reference, so every temporary is released once,
+    // including the one whose data the output shares.
+    for (const t of temporary) wasm.disposeData(t.dataId)
+    return out
+  })
+
+  replace('Sign', elementwise((x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN)))
+  replace(
+    'ClipByValue',
+    elementwise((x, attrs) => {
+      const { clipValueMin, clipValueMax } = attrs as { clipValueMin: number; clipValueMax: number }
+      return Number.isNaN(x) ? NaN : Math.min(Math.max(x, clipValueMin), clipValueMax)
+    }),
+  )
+}
