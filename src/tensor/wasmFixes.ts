@@ -8,12 +8,13 @@
  * - `Sign` returns 0 for |x| < 1.19e-7; `ClipByValue` turns NaN into the bound.
  *   Both are replaced by exact element-wise kernels.
  *
- * Kernels missing on WASM (`Conv2DBackpropFilter`, …) are registered by the
- * tensor layer as it needs them.
+ * Kernels missing or wrong on WASM (`Conv2DBackpropFilter`, `MaxPoolGrad`, …)
+ * are registered from `wasmKernels.ts`.
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import { installWasmKernels } from './wasmKernels.js'
 
 type KernelFunc = tf.KernelConfig['kernelFunc']
 type Info = tf.TensorInfo
@@ -104,4 +105,5 @@ export const installWasmFixes = (): void => {
       return Number.isNaN(x) ? NaN : Math.min(Math.max(x, clipValueMin), clipValueMax)
     }),
   )
+  installWasmKernels()
 }

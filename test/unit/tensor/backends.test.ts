@@ -39,6 +39,12 @@ const cases: ReadonlyArray<OpCase> = [
   { name: 'batched matMul', shapes: [[4, 8, 6], [4, 6, 5]], f: (a, b) => tf.matMul(a!, b!) },
   // Large enough (M·K·N ≥ 2²²) for the correction to split the product per batch.
   { name: 'batched matMul, split per batch', shapes: [[2, 256, 128], [2, 128, 256]], f: (a, b) => tf.matMul(a!, b!) },
+  { name: 'conv2d (weight gradient via im2col)', shapes: [[2, 7, 6, 3], [3, 3, 3, 4]], f: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same') },
+  { name: 'conv2d, stride 2, valid', shapes: [[2, 9, 8, 2], [3, 2, 2, 5]], f: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'valid') },
+  { name: 'depthwise conv2d', shapes: [[2, 6, 6, 3], [3, 3, 3, 2]], f: (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same') },
+  { name: 'maxPool (windows of negative values)', shapes: [[2, 6, 6, 3]], f: (x) => tf.maxPool(tf.sub(tf.abs(x!), 2) as tf.Tensor4D, 2, 2, 'valid') },
+  { name: 'maxPool, padded', shapes: [[1, 5, 5, 2]], f: (x) => tf.maxPool(x as tf.Tensor4D, 3, 2, 'same') },
+  { name: 'gather (embedding gradient)', shapes: [[10, 4]], f: (e) => tf.gather(e!, tf.tensor1d([3, 1, 3, 9, 0], 'int32')) },
   { name: 'relu', shapes: [[5, 7]], f: (x) => tf.relu(x!) },
   { name: 'sigmoid · tanh', shapes: [[5, 7]], f: (x) => tf.mul(tf.sigmoid(x!), tf.tanh(x!)) },
   { name: 'softmax', shapes: [[4, 10]], f: (x) => tf.mul(tf.softmax(x!), tf.range(0, 10)) },

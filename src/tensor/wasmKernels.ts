@@ -1,0 +1,207 @@
+/**
+ * Kernels the WASM backend lacks or gets wrong, written against its heap:
+ *
+ * - `Conv2DBackpropFilter` (convolution weight gradients): the input patches
+ *   are gathered (im2col) in JS and multiplied with the output gradient by the
+ *   backend's own (corrected) matrix product, so the heavy part runs in XNNPACK;
+ * - `DepthwiseConv2dNativeBackpropFilter`, `…BackpropInput` and `UnsortedSegmentSum` (the
+ *   gradient of `gather`, i.e. of embeddings): direct loops;
+ * - `MaxPoolGrad`: WASM's starts its running maximum at +1.2e-38 instead of
+ *   −∞, so windows whose values are all ≤ 0 send their gradient to the wrong
+ *   place; this one takes the first maximum of each window, as the CPU backend.
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core'
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+
+type Info = tf.TensorInfo
+type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding
+
+const register = (kernelName: string, kernelFunc: tf.KernelConfig['kernelFunc']): void => {
+  if (tf.getKernel(kernelName, 'wasm') !== undefined) tf.unregisterKernel(kernelName, 'wasm')
+  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc })
+}
+
+const conv2dBackpropFilter: tf.KernelConfig['kernelFunc'] = ({ inputs, backend, attrs }) => {
+  const wasm = backend as BackendWasm
+  const { x, dy } = inputs as { x: Info; dy: Info }
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as {
+    strides: [number, number] | number
+    pad: Pad
+    dataFormat: 'NHWC' | 'NCHW'
+    dimRoundingMode?: 'floor' | 'round' | 'ceil'
+    filterShape: [number, number, number, number]
+  }
+  if (dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter on wasm: only NHWC is supported')
+  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast')
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outHeight: oh, outWidth: ow, outChannels: cout, strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info
+  const top = info.padInfo.top
+  const left = info.padInfo.left
+  const rows = n * oh * ow
+  const cols = fh * fw * cin
+  // im2col: one row per output position, one column per (fh, fw, cin) filter tap.
+  const patches = wasm.makeOutput([rows, cols], 'float32')
+  const p = wasm.typedArrayFromHeap(patches) as Float32Array
+  const xs = wasm.typedArrayFromHeap(x) as Float32Array
+  let r = 0
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < oh; i++) {
+      for (let j = 0; j < ow; j++, r++) {
+        let c = r * cols
+        for (let u = 0; u < fh; u++) {
+          const row = i * sh + u - top
+          for (let v = 0; v < fw; v++) {
+            const col = j * sw + v - left
+            const inside = row >= 0 && row < h && col >= 0 && col < w
+            const base = ((b * h + row) * w + col) * cin
+            for (let k = 0; k < cin; k++, c++) p[c] = inside ? xs[base + k]! : 0
+          }
+        }
+      }
+    }
+  }
+  const matmul = tf.getKernel('BatchMatMul', 'wasm')!
+  const reshape = tf.getKernel('Reshape', 'wasm')!
+  const dy2 = reshape.kernelFunc({ inputs: { x: dy }, backend, attrs: { shape: [1, rows, cout] } }) as Info
+  const p3 = reshape.kernelFunc({ inputs: { x: patches }, backend, attrs: { shape: [1, rows, cols] } }) as Info
+  const product = matmul.kernelFunc({ inputs: { a: p3, b: dy2 }, backend, attrs: { transposeA: true, transposeB: false } }) as Info
+  const out = reshape.kernelFunc({ inputs: { x: product }, backend, attrs: { shape: filterShape } }) as Info
+  for (const t of [patches, p3, dy2, product]) wasm.disposeData(t.dataId)
+  return out
+}
+
+const depthwiseBackpropFilter: tf.KernelConfig['kernelFunc'] = ({ inputs, backend, attrs }) => {
+  const wasm = backend as BackendWasm
+  const { x, dy } = inputs as { x: Info; dy: Info }
+  const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs as unknown as {
+    strides: [number, number] | number
+    dilations: [number, number] | number
+    pad: Pad
+    dimRoundingMode?: 'floor' | 'round' | 'ceil'
+    filterShape: [number, number, number, number]
+  }
+  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, dilations, pad, dimRoundingMode, true)
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outHeight: oh, outWidth: ow, outChannels: cout, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, filterHeight: fh, filterWidth: fw } = info
+  const mult = cout / cin
+  const out = wasm.makeOutput([...filterShape], 'float32')
+  const dW = wasm.typedArrayFromHeap(out) as Float32Array
+  dW.fill(0)
+  const xs = wasm.typedArrayFromHeap(x) as Float32Array
+  const g = wasm.typedArrayFromHeap(dy) as Float32Array
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < oh; i++)
+      for (let j = 0; j < ow; j++)
+        for (let u = 0; u < fh; u++) {
+          const row = i * sh + u * dh - info.padInfo.top
+          if (row < 0 || row >= h) continue
+          for (let v = 0; v < fw; v++) {
+            const col = j * sw + v * dw - info.padInfo.left
+            if (col < 0 || col >= w) continue
+            for (let c = 0; c < cin; c++) {
+              const xv = xs[((b * h + row) * w + col) * cin + c]!
+              for (let m = 0; m < mult; m++) dW[((u * fw + v) * cin + c) * mult + m]! += xv * g[((b * oh + i) * ow + j) * cout + c * mult + m]!
+            }
+          }
+        }
+  return out
+}
+
+const depthwiseBackpropInput: tf.KernelConfig['kernelFunc'] = ({ inputs, backend, attrs }) => {
+  const wasm = backend as BackendWasm
+  const { dy, filter } = inputs as { dy: Info; filter: Info }
+  const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs as unknown as {
+    strides: [number, number] | number
+    dilations: [number, number] | number
+    pad: Pad
+    dimRoundingMode?: 'floor' | 'round' | 'ceil'
+    inputShape: [number, number, number, number]
+  }
+  const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, true)
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outHeight: oh, outWidth: ow, outChannels: cout, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, filterHeight: fh, filterWidth: fw } = info
+  const mult = cout / cin
+  const out = wasm.makeOutput([...inputShape], 'float32')
+  const dx = wasm.typedArrayFromHeap(out) as Float32Array
+  dx.fill(0)
+  const W = wasm.typedArrayFromHeap(filter) as Float32Array
+  const g = wasm.typedArrayFromHeap(dy) as Float32Array
+  // Scatter every output gradient back to the inputs its window read.
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < oh; i++)
+      for (let j = 0; j < ow; j++)
+        for (let u = 0; u < fh; u++) {
+          const row = i * sh + u * dh - info.padInfo.top
+          if (row < 0 || row >= h) continue
+          for (let v = 0; v < fw; v++) {
+            const col = j * sw + v * dw - info.padInfo.left
+            if (col < 0 || col >= w) continue
+            for (let c = 0; c < cin; c++) {
+              let sum = 0
+              for (let m = 0; m < mult; m++) sum += W[((u * fw + v) * cin + c) * mult + m]! * g[((b * oh + i) * ow + j) * cout + c * mult + m]!
+              dx[((b * h + row) * w + col) * cin + c]! += sum
+            }
+          }
+        }
+  return out
+}
+
+const unsortedSegmentSum: tf.KernelConfig['kernelFunc'] = ({ inputs, backend, attrs }) => {
+  const wasm = backend as BackendWasm
+  const { x, segmentIds } = inputs as { x: Info; segmentIds: Info }
+  const { numSegments } = attrs as unknown as { numSegments: number }
+  const ids = wasm.typedArrayFromHeap(segmentIds)
+  const inner = x.shape.slice(segmentIds.shape.length).reduce((a, b) => a * b, 1)
+  const out = wasm.makeOutput([numSegments, ...x.shape.slice(segmentIds.shape.length)], x.dtype)
+  const result = wasm.typedArrayFromHeap(out)
+  result.fill(0)
+  const values = wasm.typedArrayFromHeap(x)
+  for (let i = 0; i < ids.length; i++) {
+    const s = ids[i]!
+    if (s < 0 || s >= numSegments) continue
+    for (let k = 0; k < inner; k++) result[s * inner + k]! += values[i * inner + k]!
+  }
+  return out
+}
+
+const maxPoolGrad: tf.KernelConfig['kernelFunc'] = ({ inputs, backend, attrs }) => {
+  const wasm = backend as BackendWasm
+  const { dy, input } = inputs as { dy: Info; input: Info }
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as { filterSize: [number, number] | number; strides: [number, number] | number; pad: Pad; dimRoundingMode?: 'floor' | 'round' | 'ceil' }
+  const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode)
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info
+  const out = wasm.makeOutput([...input.shape], 'float32')
+  const dx = wasm.typedArrayFromHeap(out) as Float32Array
+  dx.fill(0)
+  const xs = wasm.typedArrayFromHeap(input) as Float32Array
+  const g = wasm.typedArrayFromHeap(dy) as Float32Array
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < oh; i++)
+      for (let j = 0; j < ow; j++)
+        for (let k = 0; k < c; k++) {
+          let best = -Infinity
+          let at = -1
+          for (let u = 0; u < fh; u++) {
+            const row = i * sh + u - info.padInfo.top
+            if (row < 0 || row >= h) continue
+            for (let v = 0; v < fw; v++) {
+              const col = j * sw + v - info.padInfo.left
+              if (col < 0 || col >= w) continue
+              const index = ((b * h + row) * w + col) * c + k
+              if (xs[index]! > best) {
+                best = xs[index]!
+                at = index
+              }
+            }
+          }
+          if (at >= 0) dx[at]! += g[((b * oh + i) * ow + j) * c + k]!
+        }
+  return out
+}
+
+/** Register the kernels (after the WASM backend and its BatchMatMul correction). */
+export const installWasmKernels = (): void => {
+  register('Conv2DBackpropFilter', conv2dBackpropFilter)
+  register('DepthwiseConv2dNativeBackpropFilter', depthwiseBackpropFilter)
+  register('DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput)
+  register('UnsortedSegmentSum', unsortedSegmentSum)
+  register('MaxPoolGrad', maxPoolGrad)
+}
