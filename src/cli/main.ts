@@ -17,18 +17,23 @@ import { toProgram } from '../config/toProgram.js'
 import { dryRun } from '../interpreters/dryRun.js'
 import { version } from '../version.js'
 import { parseArgs, parseSizes } from './args.js'
+import { doctor, renderDoctor } from './doctor.js'
+import { choices } from '../tensor/backend.js'
+import type { BackendChoice } from '../tensor/backend.js'
 import { planJson, renderPlan } from './renderPlan.js'
 
 const usage = `loopwright ${version}: MMEngine-style training runs as values
 
 Usage:
   loopwright dry-run CONFIG [options]   show the plan of a run without computing anything
+  loopwright doctor [--backend NAME]    versions, backends, and a conformance check of one against cpu
 
 Options:
   --cfg-options K=V [K=V ...]   override config keys (a.b=1 c=[1,2] list.0.key=x)
   --dataset-size train=N,...    dataset sizes (samples) for datasets the dry run does not know
   --json                        print the plan as one JSON document
   --trace                       include the event trace in the JSON plan
+  --backend NAME                auto (default), tensorflow-gpu, webgpu, tensorflow, wasm or cpu
   --version                     print the version
 `
 
@@ -91,6 +96,22 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
       return EXIT_BAD_INPUT
     }
     return Effect.runPromise(dryRunCommand(file, flags))
+  }
+  if (command === 'doctor') {
+    const requested = flags.get('backend')?.at(-1) ?? 'auto'
+    if (!(choices as ReadonlyArray<string>).includes(requested)) {
+      process.stderr.write(`--backend: expected one of ${choices.join(', ')}, got ${JSON.stringify(requested)}\n`)
+      return EXIT_BAD_INPUT
+    }
+    return Effect.runPromise(
+      doctor(requested as BackendChoice).pipe(
+        Effect.map((report) => {
+          process.stdout.write(flags.has('json') ? `${JSON.stringify({ ...report, checks: report.checks.map((c) => ({ ...c, maxAbsDiff: Number.isNaN(c.maxAbsDiff) ? null : c.maxAbsDiff })) }, null, 2)}\n` : `${renderDoctor(report)}\n`)
+          return report.checks.every((c) => c.ok) ? 0 : 1
+        }),
+        Effect.catchTag('BackendError', (e) => Effect.sync(() => (process.stderr.write(`${e.message}\n`), EXIT_BAD_INPUT))),
+      ),
+    )
   }
   process.stderr.write(`unknown command '${command}'\n\n${usage}`)
   return EXIT_BAD_INPUT

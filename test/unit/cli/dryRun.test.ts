@@ -101,6 +101,20 @@ describe('loopwright dry-run', () => {
     expect(bad.stderr).toContain("optim_wrapper.optimizer.momentun: unknown key (did you mean 'momentum'?)")
   })
 
+  it('doctor --json reports versions, the chosen backend and one conformance entry per op', async () => {
+    const { code, stdout } = await cli('doctor', '--json')
+    expect(code).toBe(0)
+    const report = JSON.parse(stdout) as { backend: { name: string }; packages: Record<string, string | null>; checks: Array<{ backend: string; op: string; ok: boolean; maxAbsDiff: number }> }
+    expect(report.backend.name).toBe('wasm')
+    expect(report.packages['@tensorflow/tfjs-node-gpu']).toBeNull()
+    expect(report.checks.length).toBeGreaterThan(20)
+    for (const c of report.checks) expect(Object.keys(c).sort()).toEqual(['backend', 'maxAbsDiff', 'ok', 'op'])
+    expect(report.checks.every((c) => c.backend === 'wasm' && c.ok)).toBe(true)
+    const missing = await cli('doctor', '--backend', 'tensorflow')
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain('--backend tensorflow: @tensorflow/tfjs-node is not installed')
+  })
+
   it('rejects unknown commands with usage', async () => {
     const { code, stderr } = await cli('fly')
     expect(code).toBe(2)
