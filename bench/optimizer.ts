@@ -32,7 +32,8 @@ export const optimizerBench = async (backend: string) => {
   const lwStep = async () => {
     const [updates, next] = opt.update(grads, state, params, groups)
     const nextParams = Tree.applyUpdates(params, updates)
-    for (const t of Tree.tensors(updates)) t.dispose()
+    // Updates marked as new values became the parameters; dispose only the increments.
+    for (const t of Tree.tensors(updates)) if (!Object.values(nextParams).includes(t)) t.dispose()
     for (const [n, t] of Object.entries(params)) if (nextParams[n] !== t) t.dispose()
     for (const [n, s] of Object.entries(state)) if (s !== undefined && s !== next[n]) for (const v of Object.values(s)) if (v instanceof tf.Tensor) v.dispose()
     params = nextParams

@@ -20,8 +20,10 @@
  * ```
  * @module
  */
+import { absoluteNames, markAbsolute } from './tree.js'
 import type { Tree } from './tree.js'
 import type { ParamGroups } from './ParamGroups.js'
+import { releaseIntermediate } from './ownership.js'
 
 export interface GradientTransformation<S> {
   readonly init: (params: Tree) => S
@@ -50,6 +52,8 @@ export const chain = <const Ts extends ReadonlyArray<GradientTransformation<any>
     const next: unknown[] = []
     transforms.forEach((t, i) => {
       const [updates, s] = t.update(current, (state as ReadonlyArray<unknown>)[i], params, groups)
+      // What one stage handed to the next is chain's own intermediate: release it unless kept.
+      if (current !== grads) releaseIntermediate(current, [updates, s], grads)
       current = updates
       next.push(s)
     })
@@ -81,13 +85,15 @@ export const partition = <S>(
       const g = split(grads)
       const p = split(params)
       const updates: { [name: string]: Tree[string] } = {}
+      const absolute: string[] = []
       const next: { [label: string]: S } = {}
       for (const [l, t] of Object.entries(transforms)) {
         const [u, s] = t.update(g[l]!, state[l]!, p[l]!, groups)
         Object.assign(updates, u)
+        absolute.push(...absoluteNames(u))
         next[l] = s
       }
-      return [updates, next]
+      return [absolute.length > 0 ? markAbsolute(updates, absolute) : updates, next]
     },
   }
 }

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import type { GradientTransformation } from './GradientTransformation.js'
 import * as Groups from './ParamGroups.js'
 import type { Hyper } from './ParamGroups.js'
-import type { Tree } from './tree.js'
+import { markAbsolute } from './tree.js'
 
 /** One parameter's optimizer slots: tensors and numbers (e.g. Adam's `exp_avg`, `exp_avg_sq`, `step`). */
 export type Slots = { readonly [key: string]: tf.Tensor | number | boolean | undefined }
@@ -17,7 +17,12 @@ export type Slots = { readonly [key: string]: tf.Tensor | number | boolean | und
 export type PerParameterState<S extends Slots> = { readonly [name: string]: S | undefined }
 
 /** The step of one parameter: its gradient, value, slots (undefined before the first step) and group hyper-parameters. */
-export type ParamStep<S extends Slots> = (grad: tf.Tensor, param: tf.Tensor, slots: S | undefined, hyper: Hyper) => { readonly update: tf.Tensor; readonly slots: S }
+export type ParamStep<S extends Slots> = (
+  grad: tf.Tensor,
+  param: tf.Tensor,
+  slots: S | undefined,
+  hyper: Hyper,
+) => ({ readonly update: tf.Tensor } | { readonly next: tf.Tensor }) & { readonly slots: S }
 
 /**
  * An optimizer from a per-parameter step. Parameters without a gradient, or in
@@ -28,6 +33,7 @@ export const perParameter = <S extends Slots>(step: ParamStep<S>): GradientTrans
   update: (grads, state, params, groups) => {
     const groupOf = Groups.indexOf(groups)
     const updates: { [name: string]: tf.Tensor } = {}
+    const absolute: string[] = []
     const next: { [name: string]: S | undefined } = { ...state }
     for (const [name, grad] of Object.entries(grads)) {
       const index = groupOf.get(name)
@@ -36,11 +42,12 @@ export const perParameter = <S extends Slots>(step: ParamStep<S>): GradientTrans
       const hyper = groups[index]!.hyper
       const result = tf.tidy(() => {
         const r = step(grad, param, state[name], hyper)
-        return { update: r.update, slots: r.slots as unknown as tf.TensorContainer }
+        return 'next' in r ? { value: r.next, absolute: true, slots: r.slots as unknown as tf.TensorContainer } : { value: r.update, absolute: false, slots: r.slots as unknown as tf.TensorContainer }
       })
-      updates[name] = result.update
+      updates[name] = result.value
+      if (result.absolute) absolute.push(name)
       next[name] = result.slots as unknown as S
     }
-    return [updates as Tree, next]
+    return [absolute.length > 0 ? markAbsolute(updates, absolute) : updates, next]
   },
 })

@@ -16,9 +16,37 @@ export const map = (tree: Tree, f: (t: tf.Tensor, name: string) => tf.Tensor): T
 /** The names of `tree` in order. */
 export const names = (tree: Tree): ReadonlyArray<string> => Object.keys(tree)
 
-/** `params + updates` for the names that have an update; other parameters are returned as they are. */
-export const applyUpdates = (params: Tree, updates: Tree): Tree =>
-  Object.fromEntries(Object.entries(params).map(([name, p]) => [name, updates[name] === undefined ? p : tf.add(p, updates[name]!)]))
+const ABSOLUTE = Symbol.for('loopwright.absoluteUpdates')
+
+/**
+ * Mark some updates as the parameters' new values rather than increments.
+ * PyTorch steps that are not purely additive (AdamW's decoupled decay, NAdam's
+ * two-part step, ASGD) can produce a value no float32 increment reaches from
+ * the old one; marking it keeps the result bit-identical.
+ */
+export const markAbsolute = (updates: Tree, names: Iterable<string>): Tree => {
+  const known = new Set([...absoluteNames(updates), ...names])
+  const marked: Tree = { ...updates }
+  Object.defineProperty(marked, ABSOLUTE, { value: known, enumerable: false })
+  return marked
+}
+
+/** The names whose update is a new value, not an increment. */
+export const absoluteNames = (updates: Tree): ReadonlySet<string> => ((updates as unknown as { [ABSOLUTE]?: ReadonlySet<string> })[ABSOLUTE] ?? new Set())
+
+/**
+ * The parameters after the updates: `param + update`, or the update itself
+ * where it is marked as a new value; parameters without an update are kept.
+ */
+export const applyUpdates = (params: Tree, updates: Tree): Tree => {
+  const absolute = absoluteNames(updates)
+  return Object.fromEntries(
+    Object.entries(params).map(([name, p]) => {
+      const u = updates[name]
+      return [name, u === undefined ? p : absolute.has(name) ? u : tf.add(p, u)]
+    }),
+  )
+}
 
 /** Every tensor of a tree (for disposal and counting). */
 export const tensors = (tree: Tree): ReadonlyArray<tf.Tensor> => Object.values(tree)

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import * as G from '../ParamGroups.js'
 import { perParameter } from '../perParameter.js'
-import { ema, emaOfSquares, withL2 } from './moments.js'
+import { cdiv, ema, emaOfSquares, withL2 } from './moments.js'
 
 interface AdamSlots {
   readonly [key: string]: tf.Tensor | number | undefined
@@ -41,11 +41,10 @@ const adamLike = (decoupled: boolean) =>
       denomBase = maxV
     }
     const denom = tf.add(tf.div(tf.sqrt(denomBase), bias2Sqrt), eps)
-    const delta = tf.mul(tf.div(m, denom), -stepSize)
-    // With decoupled decay the parameter is first scaled; the update is the exact difference
-    // (p and the new value are close, so the subtraction is exact and p + update restores it).
-    const update = decoupled ? tf.sub(tf.add(p, delta), param) : delta
-    return { update, slots: { step, exp_avg: m, exp_avg_sq: v, max_exp_avg_sq: maxV } }
+    const delta = cdiv(m, denom, -stepSize)
+    const slotsNext = { step, exp_avg: m, exp_avg_sq: v, max_exp_avg_sq: maxV }
+    // With decoupled decay the parameter is first scaled, so the step is not additive: give the new value.
+    return decoupled ? { next: tf.add(p, delta), slots: slotsNext } : { update: delta, slots: slotsNext }
   })
 
 /** `torch.optim.Adam` (L2 weight decay in the gradient). */
@@ -74,7 +73,7 @@ export const adamax = () =>
     const m = ema(slots?.exp_avg, grad, beta1, 1 - beta1)
     const u = tf.maximum(tf.mul(slots?.exp_inf ?? tf.zerosLike(param), beta2), tf.add(tf.abs(grad), eps))
     const clr = lr / (1 - beta1 ** step)
-    return { update: tf.mul(tf.div(m, u), -clr), slots: { step, exp_avg: m, exp_inf: u } }
+    return { update: cdiv(m, u, -clr), slots: { step, exp_avg: m, exp_inf: u } }
   })
 
 interface NadamSlots {
@@ -99,15 +98,16 @@ export const nadam = () =>
     grad = withL2(grad, param, weightDecay)
     const mu = beta1 * (1 - 0.5 * 0.96 ** (step * momentumDecay))
     const muNext = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * momentumDecay))
-    // PyTorch keeps mu_product in a float32 tensor.
-    const muProduct = Math.fround((slots?.mu_product ?? 1) * mu)
-    const muProductNext = muProduct * muNext
+    // PyTorch keeps mu_product in a float32 tensor (`mu_product *= mu` rounds mu first). Torch 1.13
+    // then multiplies mu in once more for the next product; 2.0 dropped that factor (pytorch#92699).
+    const muProduct = Math.fround((slots?.mu_product ?? 1) * Math.fround(mu))
+    const muProductNext = muProduct * mu * muNext
     const m = ema(slots?.exp_avg, grad, beta1, 1 - beta1)
     const v = emaOfSquares(slots?.exp_avg_sq, grad, beta2, 1 - beta2)
     const denom = tf.add(tf.sqrt(tf.div(v, bias2)), eps)
-    const p1 = tf.add(param, tf.mul(tf.div(grad, denom), (-lr * (1 - mu)) / (1 - muProduct)))
-    const p2 = tf.add(p1, tf.mul(tf.div(m, denom), (-lr * muNext) / (1 - muProductNext)))
-    return { update: tf.sub(p2, param), slots: { step, mu_product: muProduct, exp_avg: m, exp_avg_sq: v } }
+    const p1 = tf.add(param, cdiv(grad, denom, (-lr * (1 - mu)) / (1 - muProduct)))
+    const p2 = tf.add(p1, cdiv(m, denom, (-lr * muNext) / (1 - muProductNext)))
+    return { next: p2, slots: { step, mu_product: muProduct, exp_avg: m, exp_avg_sq: v } }
   })
 
 interface RadamSlots {

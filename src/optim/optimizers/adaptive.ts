@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import * as G from '../ParamGroups.js'
 import { perParameter } from '../perParameter.js'
-import { ema, emaOfSquares, withL2 } from './moments.js'
+import { cdiv, ema, emaOfSquares, withL2 } from './moments.js'
 
 interface AdagradSlots {
   readonly [key: string]: tf.Tensor | number
@@ -26,7 +26,7 @@ export const adagrad = () =>
     const clr = lr / (1 + (step - 1) * lrDecay)
     const sum = tf.add(slots?.sum ?? tf.fill(param.shape, G.num(h, 'initial_accumulator_value', 0)), tf.mul(grad, grad))
     const std = tf.add(tf.sqrt(sum), eps)
-    return { update: tf.mul(tf.div(grad, std), -clr), slots: { step, sum } }
+    return { update: cdiv(grad, std, -clr), slots: { step, sum } }
   })
 
 interface AdadeltaSlots {
@@ -82,6 +82,6 @@ export const rmsprop = () =>
     if (momentum > 0) {
       buffer = tf.add(tf.mul(buffer ?? tf.zerosLike(param), momentum), tf.div(grad, avg))
       update = tf.mul(buffer, -lr)
-    } else update = tf.mul(tf.div(grad, avg), -lr)
+    } else update = cdiv(grad, avg, -lr)
     return { update, slots: { square_avg: squareAvg, grad_avg: gradAvg, momentum_buffer: buffer } }
   })

@@ -31,10 +31,11 @@ export const lamb = (): GradientTransformation<LambState> => ({
     })
     groups.forEach((group, index) => {
       const h = group.hyper
-      const withGrads = group.names.filter((n) => grads[n] !== undefined && params[n] !== undefined)
-      if (withGrads.length === 0) return
+      // timm/MMPretrain count the step of every group, whether or not its parameters have gradients.
       const step = (groupSteps[index] ?? 0) + 1
       groupSteps[index] = step
+      const withGrads = group.names.filter((n) => grads[n] !== undefined && params[n] !== undefined)
+      if (withGrads.length === 0) return
       const lr = G.num(h, 'lr', 1e-3)
       const [beta1, beta2] = G.pair(h, 'betas', [0.9, 0.999])
       const eps = G.num(h, 'eps', 1e-6)

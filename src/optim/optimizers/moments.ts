@@ -8,9 +8,12 @@ import * as tf from '@tensorflow/tfjs-core'
 export const ema = (previous: tf.Tensor | undefined, x: tf.Tensor, beta: number, weight: number): tf.Tensor =>
   tf.add(tf.mul(previous ?? tf.zerosLike(x), beta), tf.mul(x, weight))
 
-/** `buf = β·buf + w·x²` (PyTorch's `addcmul_(x, x, value=w)`), starting from zeros. */
+/** `buf = β·buf + (w·x)·x` (PyTorch's `addcmul_(x, x, value=w)`, in ATen's order), starting from zeros. */
 export const emaOfSquares = (previous: tf.Tensor | undefined, x: tf.Tensor, beta: number, weight: number): tf.Tensor =>
-  tf.add(tf.mul(previous ?? tf.zerosLike(x), beta), tf.mul(tf.mul(x, x), weight))
+  tf.add(tf.mul(previous ?? tf.zerosLike(x), beta), tf.mul(tf.mul(x, weight), x))
+
+/** PyTorch's `addcdiv` term `(value·t1)/t2`, in ATen's order. */
+export const cdiv = (t1: tf.Tensor, t2: tf.Tensor, value: number): tf.Tensor => tf.div(tf.mul(t1, value), t2)
 
 /**
  * SGD-style momentum (torch SGD and LARS): the buffer starts as a copy of the

@@ -56,7 +56,7 @@ export const asgd = () =>
     const ax0 = slots?.ax ?? tf.zerosLike(param)
     const ax = mu !== 1 ? tf.add(ax0, tf.mul(tf.sub(next, ax0), mu)) : tf.clone(next)
     return {
-      update: tf.sub(next, param),
+      next,
       slots: { step, eta: Math.fround(lr / (1 + lambd * lr * step) ** alpha), mu: Math.fround(1 / Math.max(1, step - t0)), ax },
     }
   })

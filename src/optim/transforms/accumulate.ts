@@ -19,6 +19,8 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { GradientTransformation } from '../GradientTransformation.js'
 import type { Tree } from '../tree.js'
+import { map } from '../tree.js'
+import { releaseIntermediate } from '../ownership.js'
 
 export type AccumulationPolicy =
   | { readonly _tag: 'mmengine' }
@@ -88,14 +90,17 @@ export const accumulate =
         return state.count < state.maxCounts - remainder ? k : remainder
       },
       update: (grads, state, params, groups) => {
+        // The window's sum is the state's own: copy the first gradients rather than hold the caller's.
         const sum: Tree =
           state.sum === undefined
-            ? grads
+            ? map(grads, (g) => tf.clone(g))
             : Object.fromEntries([...new Set([...Object.keys(state.sum), ...Object.keys(grads)])].map((n) => [n, state.sum![n] === undefined ? grads[n]! : grads[n] === undefined ? state.sum![n]! : tf.add(state.sum![n]!, grads[n]!)]))
         const step = closes(state)
         const count = state.count + 1
         if (!step) return [{}, { ...state, sum, count, stepped: false }]
         const [updates, innerState] = inner.update(sum, state.inner, params, groups)
+        // The closed window's sum belongs to no state any more.
+        releaseIntermediate(sum, [updates, innerState], grads)
         return [updates, { inner: innerState, sum: undefined, count, maxCounts: state.maxCounts, stepped: true }]
       },
     }

@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { GradientTransformation } from '../GradientTransformation.js'
 import { map } from '../tree.js'
+import { releaseIntermediate } from '../ownership.js'
 
 export interface ScalerConfig {
   readonly initScale: number
@@ -95,6 +96,7 @@ export const withLossScaling =
         return [{}, { inner: state.inner, ...scale, foundInf: true }]
       }
       const [updates, innerState] = inner.update(unscaled, state.inner, params, groups)
+      releaseIntermediate(unscaled, [updates, innerState], grads)
       return [updates, { inner: innerState, ...scale, foundInf: false }]
     },
   })
