@@ -1,0 +1,38 @@
+/**
+ * From constructor groups to optimizer groups: PyTorch's `add_param_group`
+ * fills every hyper-parameter a group leaves unset from the optimizer's
+ * defaults (`param_group.setdefault(name, default)`, in the defaults' order).
+ * @module
+ */
+import type { Json } from '../../config/codec.js'
+import type { ParamGroups } from '../ParamGroups.js'
+import type { GroupRecord } from './types.js'
+
+/**
+ * Each group with the optimizer defaults filled in where it sets nothing;
+ * keys it sets keep their value and their place.
+ *
+ * @example
+ * ```ts
+ * withDefaults([{ params: ['a'], lr: 0.2 }, { params: ['b'] }], { lr: 0.1, momentum: 0.9 })
+ * // [{ params: ['a'], lr: 0.2, momentum: 0.9 }, { params: ['b'], lr: 0.1, momentum: 0.9 }]
+ * ```
+ */
+export const withDefaults = (groups: ReadonlyArray<GroupRecord>, defaults: { readonly [key: string]: Json }): ReadonlyArray<GroupRecord> =>
+  groups.map((g) => {
+    const filled: { [key: string]: Json } = { ...g }
+    for (const [k, v] of Object.entries(defaults)) if (!Object.hasOwn(filled, k)) filled[k] = v
+    return filled as GroupRecord
+  })
+
+/**
+ * The groups in the shape the optimizer layer uses (`{ names, hyper }`,
+ * see `ParamGroups`); its `OptimWrapper.build` fills the defaults.
+ *
+ * @example
+ * ```ts
+ * toParamGroups([{ params: ['a'], lr: 0.2 }]) // [{ names: ['a'], hyper: { lr: 0.2 } }]
+ * ```
+ */
+export const toParamGroups = (groups: ReadonlyArray<GroupRecord>): ParamGroups =>
+  groups.map(({ params, ...hyper }) => ({ names: [...params], hyper }))
