@@ -19,7 +19,7 @@ import { nextScale, scalerFromConfig } from '../../src/optim/transforms/lossScal
 import type { ScalerState } from '../../src/optim/transforms/lossScaling.js'
 import { firstTensorMismatch, hyperMismatch } from './compare.js'
 import type { Check, PerIter, Scenario } from './scenario.js'
-import { buildGroups, scheduleLr } from './optimParts.js'
+import { buildGroups, checkGroups, scheduleLr, wrapperConfigOf } from './optimParts.js'
 
 const pass = (field: string, detail = ''): Check => ({ status: 'PASS', field, detail })
 const fail = (field: string, detail: string): Check => ({ status: 'FAIL', field, detail })
@@ -36,8 +36,6 @@ const laterFields: ReadonlyArray<readonly [string, string]> = [
   ['ema_final_params', 'needs EMAHook'],
   ['val_checks', 'needs EMAHook and the val loop'],
 ]
-
-const wrapperConfig = (scenario: Scenario): OW.WrapperConfig => scenario.config['optim_wrapper'] as OW.WrapperConfig
 
 /** The accumulation windows and loss divisors, from the wrapper's counting rule alone. */
 const checkAccumulation = (scenario: Scenario, wrapper: OW.OptimWrapper, perIter: ReadonlyArray<PerIter>): Check[] => {
@@ -59,9 +57,9 @@ const checkAccumulation = (scenario: Scenario, wrapper: OW.OptimWrapper, perIter
 }
 
 /** Replay the recorded step gradients through the optimizer (and clipping) and compare parameters after every iteration. */
-const checkParams = (scenario: Scenario, groups: ReadonlyArray<ParamGroup>, lrs: ReadonlyArray<ReadonlyArray<number>>): Check[] => {
+const checkParams = (scenario: Scenario, groups: ReadonlyArray<ParamGroup>, optimizerCfg: { readonly [key: string]: unknown }, lrs: ReadonlyArray<ReadonlyArray<number>>): Check[] => {
   const perIter = scenario.per_iter ?? []
-  const cfg = wrapperConfig(scenario)
+  const cfg = wrapperConfigOf(scenario, optimizerCfg)
   // Recorded gradients are what optimizer.step saw: already accumulated and unscaled.
   const built = OW.build({ ...cfg, type: 'OptimWrapper', accumulative_counts: 1, loss_scale: undefined }, groups)
   if (built._tag === 'Left') return [fail('per_iter.params', `optim_wrapper: ${built.left.map((i) => `${i.path}: ${i.message}`).join('; ')}`)]
@@ -152,12 +150,12 @@ export const replay = (scenario: Scenario): ReadonlyArray<Check> => {
   const perIter = scenario.per_iter ?? []
   if (scenario.config['optim_wrapper'] !== undefined && scenario.model !== undefined) {
     const groups = buildGroups(scenario)
-    if (groups._tag === 'Left') checks.push(skip('param_groups', groups.left))
+    if (groups._tag === 'Left') checks.push(fail('param_groups', groups.left))
     else {
-      if (scenario.param_groups !== undefined) checks.push(groups.right.check)
-      const lrs = scheduleLr(scenario, groups.right.groups)
-      if (lrs._tag === 'Left') checks.push(skip('per_iter.lr', lrs.left))
+      const lrs = scheduleLr(scenario, groups.right.groups, groups.right.optimizerCfg)
+      if (lrs._tag === 'Left') checks.push(fail('param_scheduler', lrs.left))
       else {
+        if (scenario.param_groups !== undefined) checks.push(checkGroups(scenario, lrs.right.constructed, groups.right.defaults))
         const lrBad = perIter.flatMap((it, i) => (it.lr === undefined ? [] : it.lr.flatMap((v, g) => (hyperMismatch(lrs.right.perIter[i]?.[g] ?? NaN, v) === undefined ? [] : [`iter ${it.iter} group ${g}: ${lrs.right.perIter[i]?.[g]} ≠ ${v}`]))))
         if (perIter.some((p) => p.lr !== undefined)) checks.push(lrBad.length === 0 ? pass('per_iter.lr') : fail('per_iter.lr', lrBad[0]!))
         if (scenario.final_lr !== undefined) {
@@ -165,14 +163,14 @@ export const replay = (scenario: Scenario): ReadonlyArray<Check> => {
           checks.push(bad < 0 ? pass('final_lr') : fail('final_lr', `group ${bad}: ${lrs.right.final[bad]} ≠ ${scenario.final_lr[bad]}`))
         }
       }
-      const built = OW.build(wrapperConfig(scenario), groups.right.groups)
+      const built = OW.build(wrapperConfigOf(scenario, groups.right.optimizerCfg), groups.right.groups)
       if (built._tag === 'Right') checks.push(...checkAccumulation(scenario, built.right.wrapper, perIter))
       if (lrs._tag === 'Left') {
         if (perIter.some((p) => p.params !== undefined)) checks.push(skip('per_iter.params', lrs.left))
         if (scenario.final_params !== undefined) checks.push(skip('final_params', lrs.left))
       } else {
         tf.tidy(() => {
-          checks.push(...checkParams(scenario, groups.right.groups, lrs.right.perIter))
+          checks.push(...checkParams(scenario, groups.right.groups, groups.right.optimizerCfg, lrs.right.perIter))
         })
       }
     }
