@@ -15,6 +15,8 @@ import { formatIssue } from '../config/codec.js'
 import { load } from '../config/load.js'
 import { toProgram } from '../config/toProgram.js'
 import { dryRun } from '../interpreters/dryRun.js'
+import { svg } from '../interpreters/dry/lrSchedule.js'
+import { ConfigError } from '../config/Config.js'
 import { version } from '../version.js'
 import { parseArgs, parseSizes } from './args.js'
 import { doctor, renderDoctor } from './doctor.js'
@@ -32,6 +34,7 @@ Options:
   --cfg-options K=V [K=V ...]   override config keys (a.b=1 c=[1,2] list.0.key=x)
   --dataset-size train=N,...    dataset sizes (samples) for datasets the dry run does not know
   --json                        print the plan as one JSON document
+  --plot FILE.svg               also draw the lr (and momentum) schedule to an SVG file
   --trace                       include the event trace in the JSON plan
   --backend NAME                auto (default), tensorflow-gpu, webgpu, tensorflow, wasm or cpu
   --version                     print the version
@@ -59,6 +62,14 @@ const dryRunCommand = (file: string, flags: ReadonlyMap<string, ReadonlyArray<st
       configName: nodePath.basename(file, nodePath.extname(file)),
       configText: JSON.stringify(loaded.raw, null, 2),
     })
+    const plotFile = flags.get('plot')?.at(-1)
+    if (plotFile !== undefined) {
+      if (plan.schedule === undefined) {
+        process.stderr.write(`--plot: this config has no schedule to plot (one optimizer wrapper, a train loop and param_scheduler are needed)\n`)
+        return EXIT_BAD_INPUT
+      }
+      yield* Effect.tryPromise({ try: () => import('node:fs/promises').then((fs) => fs.writeFile(plotFile, svg(plan.schedule!))), catch: (e) => new ConfigError({ file: plotFile, issues: [{ path: '', message: `cannot write the plot: ${(e as Error).message}` }] }) })
+    }
     if (flags.has('json')) process.stdout.write(`${JSON.stringify(planJson(plan, file, flags.has('trace')), null, 2)}\n`)
     else {
       process.stdout.write(`${renderPlan(plan, file)}\n`)

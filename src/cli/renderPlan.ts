@@ -4,6 +4,7 @@
  * @module
  */
 import type { Plan } from '../interpreters/dryRun.js'
+import { plot } from '../interpreters/dry/lrSchedule.js'
 
 const list = (items: ReadonlyArray<string | number>, max = 12): string =>
   items.length <= max ? items.join(', ') : `${items.slice(0, max / 2).join(', ')}, …, ${items.slice(-max / 2).join(', ')} (${items.length} in all)`
@@ -73,6 +74,17 @@ export const renderOptimizer = (plan: Plan): string => {
     .join('\n')
 }
 
+/** The lr schedule: a few values and a terminal plot. */
+export const renderSchedule = (plan: Plan): string => {
+  const s = plan.schedule
+  if (s === undefined) return ''
+  const at = (k: number) => `iter ${Math.min(k * s.every, s.iterations - 1)}: ${s.lr[k]!.toExponential(4)}`
+  const picks = [0, Math.floor(s.lr.length / 4), Math.floor(s.lr.length / 2), Math.floor((3 * s.lr.length) / 4), s.lr.length - 1]
+  const lines = [`lr of the default group over ${s.iterations} iterations (param-wise groups scale it by their lr_mult):`, `  ${[...new Set(picks)].map(at).join(' · ')}`, plot(s.lr)]
+  if (s.momentum !== undefined) lines.push(`momentum: ${Math.min(...s.momentum)} … ${Math.max(...s.momentum)}`)
+  return lines.join('\n')
+}
+
 /** The whole plan as text. */
 export const renderPlan = (plan: Plan, source: string): string =>
   [
@@ -92,6 +104,7 @@ export const renderPlan = (plan: Plan, source: string): string =>
       .split('\n')
       .map((l) => `  ${l}`)
       .join('\n'),
+    ...(plan.schedule === undefined ? [] : ['', 'Schedule:', renderSchedule(plan).split('\n').map((l) => `  ${l}`).join('\n')]),
     '',
     plan.warnings.length === 0 ? 'Warnings: none' : `Warnings:\n${plan.warnings.map((w) => `  - ${w}`).join('\n')}`,
   ].join('\n')
@@ -106,6 +119,7 @@ export const planJson = (plan: Plan, source: string, includeTrace: boolean): unk
   loops: plan.loops,
   steps: plan.steps,
   optimizer: plan.optimizer,
+  schedule: plan.schedule,
   stageCounts: plan.stageCounts,
   evaluations: plan.evaluations,
   checkpoints: plan.checkpoints,

@@ -35,6 +35,8 @@ import type { DatasetSizes } from './dry/sizes.js'
 import { warningsFor } from './dry/warnings.js'
 import { optimizerPlan } from './dry/optimizerPlan.js'
 import type { WrapperPlan } from './dry/optimizerPlan.js'
+import { simulateSchedule } from './dry/lrSchedule.js'
+import type { Schedule } from './dry/lrSchedule.js'
 
 /** The dry run could not start (bad hooks, unknown sizes) or a hook failed. */
 export class DryRunError extends Data.TaggedError('DryRunError')<{ readonly issues: ReadonlyArray<Issue> }> {
@@ -78,6 +80,8 @@ export interface Plan {
   readonly steps: { readonly train: number; readonly val: number; readonly test: number }
   /** The optimizer wrapper(s): optimizer and hyper-parameters, clipping, loss scaling, accumulation windows. */
   readonly optimizer: ReadonlyArray<WrapperPlan>
+  /** lr (and momentum) of the optimizer's default group at every iteration, when one wrapper is scheduled. */
+  readonly schedule: Schedule | undefined
   readonly stageCounts: { readonly [stage: string]: number }
   readonly evaluations: ReadonlyArray<{ readonly mode: 'val' | 'test'; readonly epoch: number; readonly iter: number }>
   readonly checkpoints: ReadonlyArray<{ readonly path: string; readonly epoch: number; readonly iter: number; readonly saveOptimizer: boolean }>
@@ -125,6 +129,10 @@ export const dryRun = (program: Program, options: DryRunOptions = {}): Effect.Ef
     const loop0 = program.trainLoop
     const optimizer = optimizerPlan(program.optimWrapper, loop0 === undefined ? 0 : Loop.maxIters(loop0, sizes.train ?? 0))
     if (optimizer._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: optimizer.left }))
+    const schedulerList = Array.isArray(program.paramSchedulers) ? program.paramSchedulers : undefined
+    const single = optimizer.right.length === 1 && optimizer.right[0]!.name === undefined ? optimizer.right[0] : undefined
+    const simulated = loop0 !== undefined && single !== undefined && schedulerList !== undefined && (sizes.train ?? 0) > 0 ? simulateSchedule(schedulerList, single.hyper, loop0, sizes.train ?? 0) : undefined
+    if (simulated?._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: simulated.left }))
     const name = options.configName ?? 'config'
     const workDir = program.workDir ?? path.join('work_dirs', name)
     const timestamp = '<timestamp>'
@@ -161,13 +169,14 @@ export const dryRun = (program: Program, options: DryRunOptions = {}): Effect.Ef
       },
       steps: { ...recording.stepCounts },
       optimizer: optimizer.right,
+      schedule: simulated?._tag === 'Right' ? simulated.right : undefined,
       stageCounts: Object.fromEntries(Stage.all.filter((s) => recording.stageCounts.has(s)).map((s) => [s, recording.stageCounts.get(s)!])),
       evaluations: recording.evaluations,
       checkpoints: recording.saves.map((s) => ({ path: s.path, epoch: s.meta.epoch, iter: s.meta.iter, saveOptimizer: s.saveOptimizer })),
       removals: recording.files.filter((f) => f.op === 'remove').map((f) => ({ path: f.path, epoch: f.epoch, iter: f.iter })),
       logLines: { count: recording.logs.length, lines: recording.logs },
       files: filesSummary(recording),
-      warnings: warningsFor(program, sizes, recording),
+      warnings: warningsFor(program, sizes, recording).filter((w) => simulated === undefined || !w.startsWith('param_scheduler is checked but not simulated')),
       trace: recording.trace,
       traceCount: recording.traceCount,
     }

@@ -72,7 +72,7 @@ export const warningsFor = (program: Program, sizes: Sizes, recording: Recording
     warnings.push(`optim_wrapper.accumulative_counts=${accumulation} is longer than an epoch (${batches} batches): windows span epoch boundaries`)
   }
 
-  if (schedulerList(program).length > 0) warnings.push('param_scheduler is checked but not simulated by this dry run yet: lr values are not shown')
+  if (schedulerList(program).length > 0) warnings.push('param_scheduler is checked but not simulated by this dry run: it needs one optimizer wrapper and a train loop')
 
   if (program.randomness.seed === null && loop !== undefined) warnings.push('randomness.seed is not set: a seed is drawn at start, so two runs differ')
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -113,6 +113,19 @@ describe('loopwright dry-run', () => {
     const missing = await cli('doctor', '--backend', 'tensorflow')
     expect(missing.code).toBe(2)
     expect(missing.stderr).toContain('--backend tensorflow: @tensorflow/tfjs-node is not installed')
+  })
+
+  it('simulates the lr schedule and draws it with --plot', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lw-plot-'))
+    const svgFile = join(dir, 'lr.svg')
+    const { code, stdout } = await cli('dry-run', 'configs/mnist_mlp.json', '--plot', svgFile, '--json')
+    expect(code).toBe(0)
+    const plan = JSON.parse(stdout) as { schedule: { iterations: number; lr: number[] }; warnings: string[] }
+    expect(plan.schedule.iterations).toBe(2345)
+    // LinearLR(start_factor=0.01) warm-up from AdamW's lr 0.002.
+    expect(plan.schedule.lr[0]).toBeCloseTo(2e-5, 15)
+    expect(plan.warnings.some((w) => w.includes('not simulated'))).toBe(false)
+    expect(readFileSync(svgFile, 'utf8')).toMatch(/^<svg/)
   })
 
   it('rejects unknown commands with usage', async () => {

@@ -1,0 +1,88 @@
+/**
+ * The learning rate (and momentum) of the optimizer's default group at every
+ * iteration, simulated with the real schedulers stepped where
+ * ParamSchedulerHook steps them — before any compute. Param-wise groups scale
+ * these curves by their multipliers.
+ * @module
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { Issue } from '../../config/codec.js'
+import type { Json } from '../../dsl/MessageHub.js'
+import type { TrainLoop } from '../../dsl/Loop.js'
+import * as Loop from '../../dsl/Loop.js'
+import { buildAll, stepAll } from '../../optim/schedulers/index.js'
+import type { Hyper } from '../../optim/ParamGroups.js'
+
+export interface Schedule {
+  readonly iterations: number
+  /** Values during iterations 0, every, 2·every, … (at most 500 points), and the last iteration. */
+  readonly every: number
+  readonly lr: ReadonlyArray<number>
+  readonly momentum: ReadonlyArray<number> | undefined
+  readonly final: { readonly lr: number; readonly momentum: number | undefined }
+}
+
+const momentumOf = (g: Hyper): number | undefined => (typeof g['momentum'] === 'number' ? g['momentum'] : Array.isArray(g['betas']) && typeof g['betas'][0] === 'number' ? g['betas'][0] : undefined)
+
+/** Simulate `param_scheduler` on one group with the optimizer's defaults. */
+export const simulateSchedule = (
+  schedulers: ReadonlyArray<{ readonly [key: string]: Json }>,
+  defaults: Hyper,
+  loop: TrainLoop,
+  batchesPerEpoch: number,
+): E.Either<ReadonlyArray<Issue>, Schedule> => {
+  const maxIters = Loop.maxIters(loop, batchesPerEpoch)
+  const epochBased = loop.type === 'EpochBasedTrainLoop'
+  const built = buildAll(schedulers, [defaults], { epochLength: batchesPerEpoch, maxEpochs: Loop.maxEpochs(loop), maxIters, realGroups: 1, defaults })
+  if (built._tag === 'Left') return E.left(built.left.map((i) => ({ path: `param_scheduler${i.path}`, message: i.message })))
+  let active = built.right.schedulers
+  let groups = built.right.groups
+  const every = Math.max(1, Math.ceil(maxIters / 500))
+  const lr: number[] = []
+  const momentum: number[] = []
+  const hasMomentum = momentumOf(groups[0]!) !== undefined
+  for (let i = 0; i < maxIters; i++) {
+    if (i % every === 0 || i === maxIters - 1) {
+      lr.push(groups[0]!['lr'] as number)
+      if (hasMomentum) momentum.push(momentumOf(groups[0]!)!)
+    }
+    const afterIter = stepAll(active, groups, { _tag: 'AfterTrainIter' })
+    if (afterIter._tag === 'Left') return E.left([{ path: 'param_scheduler', message: `at iteration ${i}: ${afterIter.left.message}` }])
+    ;({ schedulers: active, groups } = afterIter.right)
+    if (epochBased ? (i + 1) % batchesPerEpoch === 0 : i + 1 === maxIters) {
+      const afterEpoch = stepAll(active, groups, { _tag: 'AfterTrainEpoch' })
+      if (afterEpoch._tag === 'Left') return E.left([{ path: 'param_scheduler', message: `after epoch ${Math.floor(i / batchesPerEpoch)}: ${afterEpoch.left.message}` }])
+      ;({ schedulers: active, groups } = afterEpoch.right)
+    }
+  }
+  return E.right({ iterations: maxIters, every, lr, momentum: hasMomentum ? momentum : undefined, final: { lr: groups[0]!['lr'] as number, momentum: momentumOf(groups[0]!) } })
+}
+
+/** A terminal plot of a curve: `width` columns, `height` rows, with its range. */
+export const plot = (values: ReadonlyArray<number>, width = 60, height = 8): string => {
+  if (values.length === 0) return ''
+  const min = Math.min(...values)
+  const max = Math.max(...values)
+  const columns = Array.from({ length: Math.min(width, values.length) }, (_, c) => values[Math.floor((c * (values.length - 1)) / Math.max(1, Math.min(width, values.length) - 1))]!)
+  const rowOf = (v: number) => (max === min ? 0 : Math.round(((v - min) / (max - min)) * (height - 1)))
+  const rows = Array.from({ length: height }, (_, r) => height - 1 - r).map((r) => columns.map((v) => (rowOf(v) === r ? '•' : ' ')).join(''))
+  const label = (v: number) => v.toExponential(2).padStart(9)
+  return rows.map((row, i) => `${i === 0 ? label(max) : i === height - 1 ? label(min) : ' '.repeat(9)} │${row}`).join('\n')
+}
+
+/** An SVG picture of the curves (for `--plot FILE.svg`). */
+export const svg = (schedule: Schedule): string => {
+  const w = 640
+  const h = 240
+  const pad = 40
+  const series = [{ name: 'lr', values: schedule.lr, color: '#1f77b4' }, ...(schedule.momentum === undefined ? [] : [{ name: 'momentum', values: schedule.momentum, color: '#ff7f0e' }])]
+  const paths = series.map((s) => {
+    const min = Math.min(...s.values)
+    const max = Math.max(...s.values)
+    const x = (i: number) => pad + (i * (w - 2 * pad)) / Math.max(1, s.values.length - 1)
+    const y = (v: number) => h - pad - (max === min ? 0.5 : (v - min) / (max - min)) * (h - 2 * pad)
+    const d = s.values.map((v, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')
+    return `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.5"/><text x="${w - pad}" y="${y(s.values.at(-1)!) - 4}" font-size="11" text-anchor="end" fill="${s.color}">${s.name} (${min.toExponential(2)} … ${max.toExponential(2)})</text>`
+  })
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}"><rect width="100%" height="100%" fill="white"/><line x1="${pad}" y1="${h - pad}" x2="${w - pad}" y2="${h - pad}" stroke="#999"/><text x="${w / 2}" y="${h - 10}" font-size="11" text-anchor="middle">iteration (0 … ${schedule.iterations})</text>${paths.join('')}</svg>\n`
+}
