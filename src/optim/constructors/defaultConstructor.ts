@@ -14,10 +14,10 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { Issue, Json } from '../../config/codec.js'
 import { firstMatch, sortKeys, unusedKeyWarnings } from './customKeys.js'
 import type { Matched } from './customKeys.js'
-import { isConv2d, isDwConv, isNorm, matchNameOf, ownNameOf, prefixOf, tensorOf, validateModel } from './model.js'
+import { isConv2d, isDwConv, isNorm, matchNameOf, ownNameOf, prefixOf, tensorOf } from './model.js'
 import type { ModelInfo, ParamInfo } from './model.js'
 import { pyStr } from './pyRepr.js'
-import { baseWdIssues, ignoredKeyWarnings, readOptimizer, readParamwise } from './readCfg.js'
+import { baseWdIssues, ignoredKeyWarnings, readInputs } from './readCfg.js'
 import type { Base, Paramwise } from './readCfg.js'
 import type { CfgDict, ConstructorOptions, ConstructorResult, GroupRecord } from './types.js'
 
@@ -75,10 +75,7 @@ export const defaultConstructor = (
   model: ModelInfo,
   options: ConstructorOptions = {},
 ): E.Either<ReadonlyArray<Issue>, ConstructorResult> => {
-  const at = options.path ?? 'optim_wrapper'
-  const opt = readOptimizer(optimizer, at)
-  const { paramwise: pw, issues: pwIssues } = readParamwise(paramwiseCfg, at)
-  const issues: Issue[] = [...validateModel(model), ...opt.issues, ...pwIssues]
+  const { at, opt, pw, issues } = readInputs(optimizer, paramwiseCfg, model, options.path)
   if (issues.length > 0) return E.left(issues)
   const tensor = tensorOf(model)
   const optimizerCfg: CfgDict = opt.cfg

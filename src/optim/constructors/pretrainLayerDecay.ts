@@ -17,11 +17,11 @@ import type { Issue, Json } from '../../config/codec.js'
 import { firstMatch, sortKeys, unusedKeyWarnings } from './customKeys.js'
 import type { Matched } from './customKeys.js'
 import { powInt } from './floatPow.js'
-import { isNorm, ownNameOf, tensorOf, validateModel } from './model.js'
+import { isNorm, ownNameOf, tensorOf } from './model.js'
 import type { ModelInfo, ParamInfo } from './model.js'
 import { pretrainLayerDepth } from './pretrainLayerDepth.js'
 import { pyFloat } from './pyRepr.js'
-import { baseWdIssues, ignoredKeyWarnings, readOptimizer, readParamwise } from './readCfg.js'
+import { baseWdIssues, ignoredKeyWarnings, readInputs } from './readCfg.js'
 import type { Base, Paramwise } from './readCfg.js'
 import type { ConstructorOptions, ConstructorResult, GroupRecord } from './types.js'
 
@@ -62,10 +62,7 @@ export const pretrainLayerDecayConstructor = (
   model: ModelInfo,
   options: ConstructorOptions = {},
 ): E.Either<ReadonlyArray<Issue>, ConstructorResult> => {
-  const at = options.path ?? 'optim_wrapper'
-  const opt = readOptimizer(optimizer, at)
-  const { paramwise: pw, issues: pwIssues } = readParamwise(paramwiseCfg, at)
-  const issues: Issue[] = [...validateModel(model), ...opt.issues, ...pwIssues]
+  const { at, opt, pw, issues } = readInputs(optimizer, paramwiseCfg, model, options.path)
   if (issues.length > 0) return E.left(issues)
   const tensor = tensorOf(model)
   if (pw.empty) {

@@ -8,6 +8,7 @@
 import type { Issue, Json } from '../../config/codec.js'
 import { isDict, show } from '../../config/codec.js'
 import type { CfgDict } from './types.js'
+import { validateModel as validateModelIssues } from './model.js'
 
 /** The multiplier options of `paramwise_cfg` (read with `.get(key, None)`). */
 export const multiplierKeys = ['bias_lr_mult', 'bias_decay_mult', 'norm_decay_mult', 'dwconv_decay_mult', 'flat_decay_mult', 'dcn_offset_lr_mult', 'layer_decay_rate'] as const
@@ -142,3 +143,19 @@ export const ignoredKeyWarnings = (paramwise: Paramwise, reads: ReadonlyArray<st
         ? `paramwise_cfg.${k} has no effect: ${constructor} reads ${k} only inside custom_keys entries (the MMEngine docs list it at top level; spec §15 item 4)`
         : `paramwise_cfg.${k} has no effect: ${constructor} does not read it`,
     )
+
+/**
+ * What every constructor reads first: the optimizer dict, `paramwise_cfg` and
+ * the model description, with all their problems at once.
+ */
+export const readInputs = (
+  optimizer: unknown,
+  paramwiseCfg: unknown,
+  model: import('./model.js').ModelInfo,
+  path: string | undefined,
+): { readonly at: string; readonly opt: ReturnType<typeof readOptimizer>; readonly pw: Paramwise; readonly issues: Issue[] } => {
+  const at = path ?? 'optim_wrapper'
+  const opt = readOptimizer(optimizer, at)
+  const { paramwise: pw, issues: pwIssues } = readParamwise(paramwiseCfg, at)
+  return { at, opt, pw, issues: [...validateModelIssues(model), ...opt.issues, ...pwIssues] }
+}

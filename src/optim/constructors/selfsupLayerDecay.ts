@@ -18,10 +18,10 @@ import { show } from '../../config/codec.js'
 import { lastMatch, sortKeys, unusedKeyWarnings } from './customKeys.js'
 import type { Matched } from './customKeys.js'
 import { powInt } from './floatPow.js'
-import { tensorOf, validateModel } from './model.js'
+import { tensorOf } from './model.js'
 import type { ModelInfo } from './model.js'
 import { pyFloat, pyJsonDumps } from './pyRepr.js'
-import { baseWdIssues, ignoredKeyWarnings, readOptimizer, readParamwise } from './readCfg.js'
+import { baseWdIssues, ignoredKeyWarnings, readInputs } from './readCfg.js'
 import { selfsupLayerId, selfsupModelTypes, selfsupNumLayers } from './selfsupLayerId.js'
 import type { SelfsupModelType } from './selfsupLayerId.js'
 import type { CfgDict, ConstructorOptions, ConstructorResult, GroupRecord } from './types.js'
@@ -55,10 +55,7 @@ export const selfsupLayerDecayConstructor = (
   model: ModelInfo,
   options: ConstructorOptions = {},
 ): E.Either<ReadonlyArray<Issue>, ConstructorResult> => {
-  const at = options.path ?? 'optim_wrapper'
-  const opt = readOptimizer(optimizer, at)
-  const { paramwise: pw, issues: pwIssues } = readParamwise(paramwiseCfg, at)
-  const issues: Issue[] = [...validateModel(model), ...opt.issues, ...pwIssues]
+  const { at, opt, pw, issues } = readInputs(optimizer, paramwiseCfg, model, options.path)
   if (issues.length > 0) return E.left(issues)
 
   const { model_type: modelType, layer_decay_rate: rateCfg, ...optimizerCfg } = opt.cfg
