@@ -1,0 +1,47 @@
+/**
+ * A multi-layer perceptron with PyTorch names: `layers.0`, `layers.1`, … are
+ * `nn.Linear`s with ReLU between them (no activation after the last).
+ *
+ * @example
+ * ```ts
+ * const [params] = MLP.init({ in_features: 784, hidden: [256, 128], num_classes: 10 }, Rng.make(0))
+ * Object.keys(params) // ['layers.0.weight', 'layers.0.bias', 'layers.1.weight', …, 'layers.2.bias']
+ * ```
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core'
+import type * as Rng from '../dsl/Rng.js'
+import type { Tree } from '../optim/tree.js'
+import * as Linear from './Linear.js'
+
+export interface MLPConfig {
+  readonly in_features: number
+  readonly hidden: ReadonlyArray<number>
+  readonly num_classes: number
+}
+
+const widths = (cfg: MLPConfig): ReadonlyArray<number> => [cfg.in_features, ...cfg.hidden, cfg.num_classes]
+
+/** The parameters, in PyTorch's `named_parameters()` order. */
+export const init = (cfg: MLPConfig, rng: Rng.Rng): readonly [Tree, Rng.Rng] => {
+  const w = widths(cfg)
+  let params: Tree = {}
+  let r = rng
+  for (let i = 0; i + 1 < w.length; i++) {
+    const [layer, next] = Linear.init(`layers.${i}`, w[i]!, w[i + 1]!, r)
+    params = { ...params, ...layer }
+    r = next
+  }
+  return [params, r]
+}
+
+/** Logits for a batch `[n, in_features]` (inputs of other ranks are flattened per sample). */
+export const apply = (cfg: MLPConfig, params: Tree, x: tf.Tensor): tf.Tensor => {
+  const layers = widths(cfg).length - 1
+  let h = x.rank === 2 ? x : tf.reshape(x, [x.shape[0]!, -1])
+  for (let i = 0; i < layers; i++) {
+    h = Linear.apply(params, `layers.${i}`, h)
+    if (i + 1 < layers) h = tf.relu(h)
+  }
+  return h
+}
