@@ -70,24 +70,20 @@ const conv2dBackpropFilter: tf.KernelConfig['kernelFunc'] = ({ inputs, backend, 
   return out
 }
 
-const depthwiseBackpropFilter: tf.KernelConfig['kernelFunc'] = ({ inputs, backend, attrs }) => {
-  const wasm = backend as BackendWasm
-  const { x, dy } = inputs as { x: Info; dy: Info }
-  const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs as unknown as {
-    strides: [number, number] | number
-    dilations: [number, number] | number
-    pad: Pad
-    dimRoundingMode?: 'floor' | 'round' | 'ceil'
-    filterShape: [number, number, number, number]
-  }
-  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, dilations, pad, dimRoundingMode, true)
+interface DepthwiseAttrs {
+  readonly strides: [number, number] | number
+  readonly dilations: [number, number] | number
+  readonly pad: Pad
+  readonly dimRoundingMode?: 'floor' | 'round' | 'ceil'
+}
+
+/**
+ * Every (input, filter, output) triple a depthwise convolution multiplies, as
+ * flat NHWC / [kh, kw, in, mult] indices: both depthwise gradients are sums over them.
+ */
+const forEachDepthwiseTap = (info: tf.backend_util.Conv2DInfo, visit: (xIndex: number, wIndex: number, dyIndex: number) => void): void => {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outHeight: oh, outWidth: ow, outChannels: cout, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, filterHeight: fh, filterWidth: fw } = info
   const mult = cout / cin
-  const out = wasm.makeOutput([...filterShape], 'float32')
-  const dW = wasm.typedArrayFromHeap(out) as Float32Array
-  dW.fill(0)
-  const xs = wasm.typedArrayFromHeap(x) as Float32Array
-  const g = wasm.typedArrayFromHeap(dy) as Float32Array
   for (let b = 0; b < n; b++)
     for (let i = 0; i < oh; i++)
       for (let j = 0; j < ow; j++)
@@ -97,50 +93,42 @@ const depthwiseBackpropFilter: tf.KernelConfig['kernelFunc'] = ({ inputs, backen
           for (let v = 0; v < fw; v++) {
             const col = j * sw + v * dw - info.padInfo.left
             if (col < 0 || col >= w) continue
-            for (let c = 0; c < cin; c++) {
-              const xv = xs[((b * h + row) * w + col) * cin + c]!
-              for (let m = 0; m < mult; m++) dW[((u * fw + v) * cin + c) * mult + m]! += xv * g[((b * oh + i) * ow + j) * cout + c * mult + m]!
-            }
+            for (let c = 0; c < cin; c++)
+              for (let m = 0; m < mult; m++) visit(((b * h + row) * w + col) * cin + c, ((u * fw + v) * cin + c) * mult + m, ((b * oh + i) * ow + j) * cout + c * mult + m)
           }
         }
+}
+
+const depthwiseBackpropFilter: tf.KernelConfig['kernelFunc'] = ({ inputs, backend, attrs }) => {
+  const wasm = backend as BackendWasm
+  const { x, dy } = inputs as { x: Info; dy: Info }
+  const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs as unknown as DepthwiseAttrs & { filterShape: [number, number, number, number] }
+  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, dilations, pad, dimRoundingMode, true)
+  const out = wasm.makeOutput([...filterShape], 'float32')
+  const dW = wasm.typedArrayFromHeap(out) as Float32Array
+  dW.fill(0)
+  const xs = wasm.typedArrayFromHeap(x) as Float32Array
+  const g = wasm.typedArrayFromHeap(dy) as Float32Array
+  forEachDepthwiseTap(info, (xi, wi, gi) => {
+    dW[wi]! += xs[xi]! * g[gi]!
+  })
   return out
 }
 
 const depthwiseBackpropInput: tf.KernelConfig['kernelFunc'] = ({ inputs, backend, attrs }) => {
   const wasm = backend as BackendWasm
   const { dy, filter } = inputs as { dy: Info; filter: Info }
-  const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs as unknown as {
-    strides: [number, number] | number
-    dilations: [number, number] | number
-    pad: Pad
-    dimRoundingMode?: 'floor' | 'round' | 'ceil'
-    inputShape: [number, number, number, number]
-  }
+  const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs as unknown as DepthwiseAttrs & { inputShape: [number, number, number, number] }
   const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, true)
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outHeight: oh, outWidth: ow, outChannels: cout, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, filterHeight: fh, filterWidth: fw } = info
-  const mult = cout / cin
   const out = wasm.makeOutput([...inputShape], 'float32')
   const dx = wasm.typedArrayFromHeap(out) as Float32Array
   dx.fill(0)
   const W = wasm.typedArrayFromHeap(filter) as Float32Array
   const g = wasm.typedArrayFromHeap(dy) as Float32Array
   // Scatter every output gradient back to the inputs its window read.
-  for (let b = 0; b < n; b++)
-    for (let i = 0; i < oh; i++)
-      for (let j = 0; j < ow; j++)
-        for (let u = 0; u < fh; u++) {
-          const row = i * sh + u * dh - info.padInfo.top
-          if (row < 0 || row >= h) continue
-          for (let v = 0; v < fw; v++) {
-            const col = j * sw + v * dw - info.padInfo.left
-            if (col < 0 || col >= w) continue
-            for (let c = 0; c < cin; c++) {
-              let sum = 0
-              for (let m = 0; m < mult; m++) sum += W[((u * fw + v) * cin + c) * mult + m]! * g[((b * oh + i) * ow + j) * cout + c * mult + m]!
-              dx[((b * h + row) * w + col) * cin + c]! += sum
-            }
-          }
-        }
+  forEachDepthwiseTap(info, (xi, wi, gi) => {
+    dx[xi]! += W[wi]! * g[gi]!
+  })
   return out
 }
 

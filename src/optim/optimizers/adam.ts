@@ -76,6 +76,31 @@ export const adamax = () =>
     return { update: cdiv(m, u, -clr), slots: { step, exp_avg: m, exp_inf: u } }
   })
 
+/**
+ * What NAdam and RAdam share: their hyper-parameters, the step count, the gradient with L2
+ * decay, and the two Adam moments.
+ */
+const l2Moments = (
+  grad0: tf.Tensor,
+  param: tf.Tensor,
+  slots: { readonly step: number; readonly exp_avg: tf.Tensor; readonly exp_avg_sq: tf.Tensor } | undefined,
+  h: G.Hyper,
+  defaultLr: number,
+) => {
+  const [beta1, beta2] = G.pair(h, 'betas', [0.9, 0.999])
+  const grad = withL2(grad0, param, G.num(h, 'weight_decay', 0))
+  return {
+    lr: G.num(h, 'lr', defaultLr),
+    beta1,
+    beta2,
+    eps: G.num(h, 'eps', 1e-8),
+    step: (slots?.step ?? 0) + 1,
+    grad,
+    m: ema(slots?.exp_avg, grad, beta1, 1 - beta1),
+    v: emaOfSquares(slots?.exp_avg_sq, grad, beta2, 1 - beta2),
+  }
+}
+
 interface NadamSlots {
   readonly [key: string]: tf.Tensor | number
   readonly step: number
@@ -87,23 +112,15 @@ interface NadamSlots {
 /** `torch.optim.NAdam` (default lr 2e-3, `momentum_decay` 4e-3); `mu_product` is a float32 value as in PyTorch. */
 export const nadam = () =>
   perParameter<NadamSlots>((grad0, param, slots, h) => {
-    const lr = G.num(h, 'lr', 2e-3)
-    const [beta1, beta2] = G.pair(h, 'betas', [0.9, 0.999])
-    const eps = G.num(h, 'eps', 1e-8)
-    const weightDecay = G.num(h, 'weight_decay', 0)
+    const { lr, beta1, beta2, eps, step, grad, m, v } = l2Moments(grad0, param, slots, h, 2e-3)
     const momentumDecay = G.num(h, 'momentum_decay', 4e-3)
-    let grad = grad0
-    const step = (slots?.step ?? 0) + 1
     const bias2 = 1 - beta2 ** step
-    grad = withL2(grad, param, weightDecay)
     const mu = beta1 * (1 - 0.5 * 0.96 ** (step * momentumDecay))
     const muNext = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * momentumDecay))
     // PyTorch keeps mu_product in a float32 tensor (`mu_product *= mu` rounds mu first). Torch 1.13
     // then multiplies mu in once more for the next product; 2.0 dropped that factor (pytorch#92699).
     const muProduct = Math.fround((slots?.mu_product ?? 1) * Math.fround(mu))
     const muProductNext = muProduct * mu * muNext
-    const m = ema(slots?.exp_avg, grad, beta1, 1 - beta1)
-    const v = emaOfSquares(slots?.exp_avg_sq, grad, beta2, 1 - beta2)
     const denom = tf.add(tf.sqrt(tf.div(v, bias2)), eps)
     const p1 = tf.add(param, cdiv(grad, denom, (-lr * (1 - mu)) / (1 - muProduct)))
     const p2 = tf.add(p1, cdiv(m, denom, (-lr * muNext) / (1 - muProductNext)))
@@ -120,15 +137,7 @@ interface RadamSlots {
 /** `torch.optim.RAdam` (rectified Adam; plain momentum step while ρ_t ≤ 5). */
 export const radam = () =>
   perParameter<RadamSlots>((grad0, param, slots, h) => {
-    const lr = G.num(h, 'lr', 1e-3)
-    const [beta1, beta2] = G.pair(h, 'betas', [0.9, 0.999])
-    const eps = G.num(h, 'eps', 1e-8)
-    const weightDecay = G.num(h, 'weight_decay', 0)
-    let grad = grad0
-    const step = (slots?.step ?? 0) + 1
-    grad = withL2(grad, param, weightDecay)
-    const m = ema(slots?.exp_avg, grad, beta1, 1 - beta1)
-    const v = emaOfSquares(slots?.exp_avg_sq, grad, beta2, 1 - beta2)
+    const { lr, beta1, beta2, eps, step, m, v } = l2Moments(grad0, param, slots, h, 1e-3)
     const bias1 = 1 - beta1 ** step
     const bias2 = 1 - beta2 ** step
     const corrected = tf.div(m, bias1)
