@@ -14,6 +14,8 @@ export interface Parsed {
 
 /** Flags that take no value. */
 const switches = new Set(['json', 'help', 'trace', 'version'])
+/** Flags whose value may be left out (`--resume` alone means "the latest checkpoint"). */
+const optionalValue = new Set(['resume'])
 /** Flags that take every following value until the next flag. */
 const multi = new Set(['cfg-options'])
 
@@ -25,7 +27,7 @@ export const parseArgs = (argv: ReadonlyArray<string>): E.Either<string, Parsed>
     const arg = argv[i]!
     if (arg.startsWith('--')) {
       const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined]
-      if (switches.has(name)) {
+      if (switches.has(name) || (optionalValue.has(name) && inline === undefined && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--')))) {
         flags.set(name, [])
         continue
       }

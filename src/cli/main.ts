@@ -2,6 +2,7 @@
 /**
  * The `loopwright` command.
  *
+ *   loopwright train CONFIG [--work-dir DIR] [--resume [CKPT]] [--backend NAME] [--cfg-options k=v ...]
  *   loopwright dry-run CONFIG [--cfg-options k=v ...] [--dataset-size train=N,val=N,test=N] [--json] [--trace]
  *   loopwright --version
  *
@@ -23,15 +24,19 @@ import { doctor, renderDoctor } from './doctor.js'
 import { choices } from '../tensor/backend.js'
 import type { BackendChoice } from '../tensor/backend.js'
 import { planJson, renderPlan } from './renderPlan.js'
+import { trainCommand } from './train.js'
 
 const usage = `loopwright ${version}: MMEngine-style training runs as values
 
 Usage:
+  loopwright train CONFIG [options]     train: the config's model, data, optimizer and hooks
   loopwright dry-run CONFIG [options]   show the plan of a run without computing anything
   loopwright doctor [--backend NAME]    versions, backends, and a conformance check of one against cpu
 
 Options:
   --cfg-options K=V [K=V ...]   override config keys (a.b=1 c=[1,2] list.0.key=x)
+  --work-dir DIR                (train) where checkpoints and logs go (default work_dirs/CONFIG_NAME)
+  --resume [CKPT]               (train) continue from CKPT, or from the latest checkpoint in the work dir
   --dataset-size train=N,...    dataset sizes (samples) for datasets the dry run does not know
   --json                        print the plan as one JSON document
   --plot FILE.svg               also draw the lr (and momentum) schedule to an SVG file
@@ -99,6 +104,28 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   if (command === undefined || flags.has('help') || command === 'help') {
     process.stdout.write(usage)
     return command === undefined && !flags.has('help') ? EXIT_BAD_INPUT : 0
+  }
+  if (command === 'train') {
+    const file = positionals[0]
+    if (file === undefined || positionals.length > 1) {
+      process.stderr.write(`train: expected one CONFIG file\n\n${usage}`)
+      return EXIT_BAD_INPUT
+    }
+    const backend = flags.get('backend')?.at(-1) ?? 'auto'
+    if (!(choices as ReadonlyArray<string>).includes(backend)) {
+      process.stderr.write(`--backend: expected one of ${choices.join(', ')}, got ${JSON.stringify(backend)}\n`)
+      return EXIT_BAD_INPUT
+    }
+    const resume = flags.get('resume')
+    const workDir = flags.get('work-dir')?.at(-1)
+    return Effect.runPromise(
+      trainCommand(file, {
+        backend: backend as BackendChoice,
+        cfgOptions: flags.get('cfg-options') ?? [],
+        ...(workDir === undefined ? {} : { workDir }),
+        ...(resume === undefined ? {} : { resume: resume.at(-1) ?? 'auto' }),
+      }),
+    )
   }
   if (command === 'dry-run') {
     const file = positionals[0]

@@ -81,3 +81,22 @@ export const current = (hub: MessageHub, key: string): number | undefined => {
   const history = hub.scalars.get(key)
   return history === undefined ? undefined : Log.at(history.values, -1)
 }
+
+/** The hub as a checkpoint stores it (MMEngine's `state_dict`): the keys marked `resumed`, with their full histories. */
+export interface HubData {
+  readonly scalars: ReadonlyArray<readonly [key: string, values: ReadonlyArray<number>, counts: ReadonlyArray<number>]>
+  readonly info: ReadonlyArray<readonly [key: string, value: Json]>
+}
+
+/** What a checkpoint keeps of `hub`: only keys whose `resumed` flag is set, as MMEngine saves them. */
+export const toData = (hub: MessageHub): HubData => ({
+  scalars: [...hub.scalars].filter(([k]) => hub.resumed.get(k) !== false).map(([k, h]) => [k, Log.toArray(h.values), Log.toArray(h.counts)] as const),
+  info: [...hub.info].filter(([k]) => hub.resumed.get(k) !== false),
+})
+
+/** The hub a checkpoint describes (the inverse of {@link toData} on resumed keys). */
+export const fromData = (data: HubData): MessageHub => ({
+  scalars: new Map(data.scalars.map(([k, values, counts]) => [k, { values: Log.fromArray(values), counts: Log.fromArray(counts) }])),
+  info: new Map(data.info),
+  resumed: new Map([...data.scalars.map(([k]) => [k, true] as const), ...data.info.map(([k]) => [k, true] as const)]),
+})

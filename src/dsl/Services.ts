@@ -84,7 +84,11 @@ export type SchedulerTrigger =
  */
 export class ParamSchedulers extends Context.Service<
   ParamSchedulers,
-  { readonly step: (state: State, trigger: SchedulerTrigger) => Effect.Effect<State, HookError> }
+  {
+    readonly step: (state: State, trigger: SchedulerTrigger) => Effect.Effect<State, HookError>
+    /** `optim_wrapper.get_lr()` as scalars: `lr`, `base_lr` (or `name.lr` per wrapper of a dict), first group's value. */
+    readonly learningRates: (state: State) => { readonly [name: string]: number }
+  }
 >()('loopwright/ParamSchedulers') {}
 
 /** Every service a built-in hook may use. */
@@ -100,5 +104,13 @@ export class StepError extends Data.TaggedError('StepError')<{ readonly mode: 't
  */
 export class Steps extends Context.Service<
   Steps,
-  { readonly run: (state: State, event: import('./Event.js').StepEvent) => Effect.Effect<State, StepError> }
+  {
+    readonly run: (state: State, event: import('./Event.js').StepEvent) => Effect.Effect<State, StepError>
+    /**
+     * The evaluator's `evaluate()` at the end of a val/test epoch: the metrics
+     * of every batch since the epoch began, put in `state.metrics` before the
+     * `after_val_epoch`/`after_test_epoch` hooks see them.
+     */
+    readonly evaluate: (state: State, mode: 'val' | 'test') => Effect.Effect<State, StepError>
+  }
 >()('loopwright/Steps') {}

@@ -9,7 +9,7 @@ import * as Hook from '../dsl/Hook.js'
 import * as Hub from '../dsl/MessageHub.js'
 import type { Json } from '../dsl/MessageHub.js'
 import * as P from '../dsl/Priority.js'
-import { Run } from '../dsl/Services.js'
+import { ParamSchedulers, Run } from '../dsl/Services.js'
 import * as S from '../dsl/State.js'
 import type { State } from '../dsl/State.js'
 import { struct } from '../config/codec.js'
@@ -40,7 +40,7 @@ export const RuntimeInfoHook: HookType<{}> = {
   args: struct('RuntimeInfoHook arguments (it takes none)', {}),
   build: (_args, site) => {
     const own = (state: State): Own => S.hookState<Own>(state, site.key, { lastLoopStage: undefined })
-    return Hook.make({
+    return Hook.make<Run | ParamSchedulers>({
       name: 'RuntimeInfoHook',
       key: site.key,
       priority: site.priority,
@@ -73,8 +73,16 @@ export const RuntimeInfoHook: HookType<{}> = {
           ),
         after_train: (state) => Effect.succeed(hub(state, (h) => Hub.popInfo(h, 'loop_stage'))),
         before_train_epoch: (state) => Effect.succeed(hub(state, (h) => Hub.updateInfo(h, 'epoch', state.counters.epoch))),
-        // The lr scalars (`train/lr`, `train/base_lr`) are written here once the optimizer layer reports them.
-        before_train_iter: (state) => Effect.succeed(hub(state, (h) => Hub.updateInfo(h, 'iter', state.counters.iter))),
+        // The lr in force during this iteration: schedulers step after it (spec §3.1).
+        before_train_iter: (state) =>
+          ParamSchedulers.useSync((schedulers) =>
+            hub(state, (h) =>
+              Object.entries(schedulers.learningRates(state)).reduce(
+                (acc, [k, v]) => Hub.updateScalar(acc, `train/${k}`, v),
+                Hub.updateInfo(h, 'iter', state.counters.iter),
+              ),
+            ),
+          ),
         after_train_iter: (state) =>
           Effect.succeed(
             hub(state, (h) => Object.entries(state.outputs).reduce((acc, [k, v]) => Hub.updateScalar(acc, `train/${k}`, v), h)),

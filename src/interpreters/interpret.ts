@@ -79,6 +79,7 @@ export const interpret = (
       const event = next.value
       current = S.atCounters(current, event.epoch, event.iter)
       if (event._tag === 'StageEvent') {
+        if (event.stage === 'after_val_epoch' || event.stage === 'after_test_epoch') current = yield* steps.evaluate(current, event.stage === 'after_val_epoch' ? 'val' : 'test')
         yield* trace.record({ _tag: 'Event', stage: event.stage, epoch: event.epoch, iter: event.iter, ...(event.batchIdx === undefined ? {} : { batchIdx: event.batchIdx }) })
         current = yield* stages.get(event.stage)!(current, event)
       } else {

@@ -12,7 +12,12 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type * as Rng from '../dsl/Rng.js'
 import type { Tree } from '../optim/tree.js'
+import type * as t from 'io-ts'
+import { array, positiveInt, struct } from '../config/codec.js'
+import type { ModelInfo, ParamInfo } from '../optim/constructors/model.js'
 import * as Linear from './Linear.js'
+import { crossEntropy } from './losses.js'
+import type { ModelType } from './Model.js'
 
 export interface MLPConfig {
   readonly in_features: number
@@ -44,4 +49,42 @@ export const apply = (cfg: MLPConfig, params: Tree, x: tf.Tensor): tf.Tensor => 
     if (i + 1 < layers) h = tf.relu(h)
   }
   return h
+}
+
+/** The parameters as the optimizer constructors see them: `nn.Linear` modules `layers.i`. */
+export const info = (cfg: MLPConfig): ModelInfo => {
+  const w = widths(cfg)
+  const params: ParamInfo[] = []
+  for (let i = 0; i + 1 < w.length; i++) {
+    const module = { type: 'Linear' }
+    params.push({ name: `layers.${i}.weight`, shape: [w[i + 1]!, w[i]!], requiresGrad: true, module })
+    params.push({ name: `layers.${i}.bias`, shape: [w[i + 1]!], requiresGrad: true, module })
+  }
+  return { params }
+}
+
+const args = struct(
+  'MLP arguments (in_features, hidden, num_classes)',
+  { in_features: positiveInt, num_classes: positiveInt },
+  { hidden: array(positiveInt) },
+)
+
+/** `model = dict(type='MLP', in_features=784, hidden=[256, 128], num_classes=10)`: a classifier trained with cross-entropy. */
+export const MLPModel: ModelType<t.TypeOf<typeof args>> = {
+  name: 'MLP',
+  args,
+  build: (a) => {
+    const cfg: MLPConfig = { in_features: a.in_features, hidden: a.hidden ?? [], num_classes: a.num_classes }
+    return {
+      type: 'MLP',
+      task: 'classification',
+      init: (rng) => {
+        const [params, next] = init(cfg, rng)
+        return { params, buffers: {}, rng: next }
+      },
+      info: info(cfg),
+      forward: (params, buffers, inputs) => ({ output: apply(cfg, params, inputs), buffers }),
+      losses: (output, targets) => ({ loss: crossEntropy(output, targets) }),
+    }
+  },
 }

@@ -37,7 +37,7 @@ export const runConformance = async (paths: ReadonlyArray<string>): Promise<{ re
       continue
     }
     const name = scenario.scenario ?? basename(file, '.json')
-    for (const check of replay(scenario)) {
+    for (const check of await replay(scenario)) {
       lines.push(`${check.status} ${name} ${check.field}${check.detail === '' ? '' : ` ${check.detail}`}`)
       if (check.status === 'PASS') passed++
       else if (check.status === 'FAIL') failed++

@@ -12,6 +12,7 @@ import type { HookServices, LogLevel, RunFacts, SaveRequest } from '../../dsl/Se
 import { Trace } from '../Trace.js'
 import type { TraceEntry } from '../Trace.js'
 import { runStage } from '../interpret.js'
+import { paramSchedulers } from '../paramSchedulers.js'
 
 /** A log line the run would print, with the counters at that moment. */
 export interface LogRecord {
@@ -111,14 +112,15 @@ export const layer = (
       log: (level, message) => Effect.sync(() => void recording.logs.push({ level, message, ...recording.position })),
     }),
     Layer.succeed(Run, facts),
-    // No schedulers are built in the dry run yet: stepping leaves the state as it is.
-    Layer.succeed(ParamSchedulers, { step: (state) => Effect.succeed(state) }),
+    // Schedulers are numbers in the state: the dry run steps them exactly as the tensor run does.
+    Layer.succeed(ParamSchedulers, paramSchedulers),
   )
   return Layer.mergeAll(
     base,
     Layer.succeed(Files, files),
     Layer.succeed(Trace, trace),
     Layer.succeed(Checkpoints, checkpoints),
-    Layer.succeed(Steps, { run: (state) => Effect.succeed(state) }),
+    // The dry run computes nothing: steps leave the state alone and evaluations report no metrics.
+    Layer.succeed(Steps, { run: (state) => Effect.succeed(state), evaluate: (state) => Effect.succeed(state) }),
   )
 }

@@ -1,0 +1,44 @@
+/**
+ * `MSE`: the mean squared error over every predicted element of the
+ * evaluation set, logged as `mse` (accumulated in float64, so the result
+ * does not depend on the batch size).
+ *
+ * @example
+ * ```ts
+ * // val_evaluator = dict(type='MSE')  → { mse: 0.0123 }
+ * ```
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core'
+import type * as t from 'io-ts'
+import { struct } from '../config/codec.js'
+import type { MetricType } from './Metric.js'
+
+const args = struct('MSE arguments (it takes none)', {})
+
+interface Sums {
+  readonly squared: number
+  readonly count: number
+}
+
+export const MSE: MetricType<t.TypeOf<typeof args>> = {
+  name: 'MSE',
+  args,
+  build: () => ({
+    name: 'MSE',
+    init: { squared: 0, count: 0 } satisfies Sums,
+    process: (acc, output, targets) => {
+      const sums = acc as Sums
+      const diff = tf.tidy(() => tf.sub(output, tf.reshape(targets, output.shape)))
+      const values = diff.dataSync()
+      diff.dispose()
+      let squared = sums.squared
+      for (const v of values) squared += v * v
+      return { squared, count: sums.count + values.length } satisfies Sums
+    },
+    compute: (acc) => {
+      const sums = acc as Sums
+      return { mse: sums.count === 0 ? 0 : sums.squared / sums.count }
+    },
+  }),
+}

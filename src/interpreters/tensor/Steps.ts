@@ -1,0 +1,148 @@
+/**
+ * The tensor interpreter's `Steps` service: a train step is forward, loss,
+ * gradients and the optimizer wrapper's update; a val/test step is an
+ * eval-mode forward folded into the evaluator.
+ *
+ * Tensor lifetimes: the step reads its inputs through the store, returns a
+ * state holding refs to what it keeps, and frees the rest itself (batch,
+ * gradients, updates); tensors the previous state held and the new one does
+ * not are freed by the interpreter's collection after the step.
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core'
+// Gradients of every op the models use must be registered before `valueAndGrads` runs.
+import '../../tensor/gradients.js'
+import { Effect } from 'effect'
+import type { StepEvent } from '../../dsl/Event.js'
+import * as Rng from '../../dsl/Rng.js'
+import { StepError, Steps } from '../../dsl/Services.js'
+import type { State, TensorTree } from '../../dsl/State.js'
+import type { Evaluator } from '../../evaluation/registry.js'
+import type { Model } from '../../models/Model.js'
+import * as Optim from '../../optim/OptimState.js'
+import * as OW from '../../optim/OptimWrapper.js'
+import { tensorsIn } from '../../optim/serialize.js'
+import * as Tree from '../../optim/tree.js'
+import type { TensorStore } from '../../tensor/TensorStore.js'
+import type { Loader } from './Loader.js'
+
+/** Everything a step needs besides the state. */
+export interface StepContext {
+  readonly model: Model
+  readonly store: TensorStore
+  readonly wrapper: OW.OptimWrapper | undefined
+  readonly loaders: { readonly train?: Loader; readonly val?: Loader; readonly test?: Loader }
+  readonly evaluators: { readonly val?: Evaluator; readonly test?: Evaluator }
+  /** Gathers a batch as tensors (inputs already preprocessed), owned by the caller. */
+  readonly gather: (loader: Loader, indices: Int32Array) => { readonly inputs: tf.Tensor; readonly targets: tf.Tensor }
+}
+
+// Labels of the random streams derived from the run's root stream.
+const TRAIN_FORWARD = 0x7472
+const EVAL_FORWARD = 0x6576
+
+const scalarOf = (t: tf.Tensor): number => t.dataSync()[0]!
+
+/** MMEngine's `parse_losses`: the sum of every entry whose name contains `loss`. */
+const totalLoss = (losses: { readonly [name: string]: tf.Scalar }): tf.Scalar => {
+  const parts = Object.entries(losses).filter(([name]) => name.includes('loss')).map(([, v]) => v)
+  if (parts.length === 0) throw new Error(`the model returned no loss (entries: ${Object.keys(losses).join(', ') || 'none'}); a loss entry's name must contain 'loss'`)
+  return parts.length === 1 ? parts[0]! : (tf.addN(parts) as tf.Scalar)
+}
+
+const dispose = (transient: ReadonlyArray<unknown>, keep: ReadonlyArray<unknown>): void => {
+  const kept = new Set(tensorsIn(keep))
+  for (const t of tensorsIn(transient)) if (!kept.has(t) && !t.isDisposed) t.dispose()
+}
+
+const trainStep = (ctx: StepContext, state: State, event: StepEvent): State => {
+  const { model, store } = ctx
+  const wrapper = ctx.wrapper
+  const loader = ctx.loaders.train
+  if (wrapper === undefined) throw new Error('training needs an optim_wrapper')
+  if (loader === undefined) throw new Error('training needs a train_dataloader')
+  const optim = Optim.read(state.optim)
+  const entry = optim?.slots[0]
+  if (optim === undefined || entry === undefined) throw new Error('the optimizer state is missing from the run state')
+  const params = store.internalize(state.model.params) as Tree.Tree
+  const buffers = store.internalize(state.model.buffers) as Tree.Tree
+  const wrapperState = store.internalize(entry.slot.tensors) as OW.WrapperState
+  const factor = OW.lossFactor(wrapper, wrapperState)
+  const scale = OW.lossScale(wrapper, wrapperState)
+  const batch = ctx.gather(loader, loader.batch(event.batch.pass, event.batch.index))
+  const names = Object.keys(params)
+  const rng = Rng.split(Rng.split(state.rng, TRAIN_FORWARD), event.iter)
+  let newBuffers: Tree.Tree = buffers
+  let losses: { readonly [name: string]: tf.Scalar } = {}
+  let total: tf.Scalar | undefined
+  // The gradient of the loss as the optimizer wrapper backpropagates it: divided for accumulation, multiplied by the loss scale.
+  const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => {
+    const current = Object.fromEntries(names.map((n, i) => [n, xs[i]!]))
+    const forward = model.forward(current, buffers, batch.inputs, { training: true, rng })
+    newBuffers = forward.buffers
+    for (const b of Object.values(newBuffers)) if (!Object.values(buffers).includes(b)) tf.keep(b)
+    losses = model.losses(forward.output, batch.targets)
+    for (const l of Object.values(losses)) tf.keep(l)
+    total = tf.keep(totalLoss(losses))
+    return tf.mul(total, scale / factor) as tf.Scalar
+  })(names.map((n) => params[n]!))
+  const gradTree: Tree.Tree = Object.fromEntries(names.map((n, i) => [n, grads[i]!]))
+  const [updates, nextWrapperState] = OW.update(wrapper, gradTree, wrapperState, params, entry.slot.groups)
+  const nextParams = Tree.applyUpdates(params, updates)
+  const outputs: { [name: string]: number } = {}
+  for (const [name, l] of Object.entries(losses)) outputs[name] = scalarOf(l)
+  outputs['loss'] = scalarOf(total!)
+  if (nextWrapperState.stepped) {
+    const norm = OW.gradNorm(wrapper, nextWrapperState)
+    if (norm !== undefined) outputs['grad_norm'] = scalarOf(norm)
+  }
+  const nonFinite = OW.nonFiniteNorm(wrapper, nextWrapperState)
+  dispose([batch, value, grads, updates, losses, total], [nextParams, nextWrapperState, newBuffers])
+  if (nonFinite !== undefined) throw new Error(nonFinite)
+  return {
+    ...state,
+    model: { ...state.model, params: store.externalize(nextParams) as TensorTree, buffers: store.externalize(newBuffers) as TensorTree, training: true },
+    optim: Optim.write({ ...optim, slots: [{ ...entry, slot: { ...entry.slot, tensors: store.externalize(nextWrapperState) } }, ...optim.slots.slice(1)] }),
+    outputs,
+  }
+}
+
+/**
+ * The `Steps` service over `ctx`. Evaluation folds are kept here between the
+ * steps of one val/test epoch (a checkpoint is never taken inside one) and
+ * restart with each epoch's first batch.
+ */
+export const tensorSteps = (ctx: StepContext): Steps['Service'] => {
+  const folds: { val: unknown[]; test: unknown[] } = { val: [], test: [] }
+  const evalStep = (state: State, event: StepEvent, mode: 'val' | 'test'): State => {
+    const loader = ctx.loaders[mode]
+    const evaluator = ctx.evaluators[mode]
+    if (loader === undefined) throw new Error(`the ${mode} loop needs a ${mode}_dataloader`)
+    if (evaluator === undefined) throw new Error(`the ${mode} loop needs a ${mode}_evaluator`)
+    if (event.batchIdx === 0) folds[mode] = evaluator.metrics.map((m) => m.init)
+    const params = ctx.store.internalize(state.model.params) as Tree.Tree
+    const buffers = ctx.store.internalize(state.model.buffers) as Tree.Tree
+    const batch = ctx.gather(loader, loader.batch(0, event.batchIdx))
+    const rng = Rng.split(Rng.split(state.rng, EVAL_FORWARD), event.iter)
+    const { output, buffers: after } = ctx.model.forward(params, buffers, batch.inputs, { training: false, rng })
+    folds[mode] = evaluator.metrics.map((m, i) => m.process(folds[mode][i], output, batch.targets))
+    dispose([batch, output, after], [buffers])
+    return state.model.training ? { ...state, model: { ...state.model, training: false } } : state
+  }
+  const attempt = (state: State, event: StepEvent): Effect.Effect<State, StepError> =>
+    Effect.try({
+      try: () => (event.mode === 'train' ? trainStep(ctx, state, event) : evalStep(state, event, event.mode)),
+      catch: (e) => new StepError({ mode: event.mode, iter: event.iter, batchIdx: event.batchIdx, message: e instanceof Error ? e.message : String(e) }),
+    })
+  return Steps.of({
+    run: attempt,
+    evaluate: (state, mode) => {
+      const evaluator = ctx.evaluators[mode]
+      if (evaluator === undefined) return Effect.succeed(state)
+      const metrics: { [name: string]: number } = {}
+      evaluator.metrics.forEach((m, i) => Object.assign(metrics, m.compute(folds[mode][i] ?? m.init)))
+      folds[mode] = []
+      return Effect.succeed({ ...state, metrics })
+    },
+  })
+}

@@ -1,0 +1,207 @@
+/**
+ * Checkpoints: the whole `State` in one safetensors file.
+ *
+ * Tensors are stored as safetensors — parameters and buffers under their
+ * dotted PyTorch names, so any safetensors reader loads the weights; the
+ * optimizer's and hooks' tensors under `optimizer/<i>` and `hooks/<i>` —
+ * and everything else (counters, random streams, param groups, schedulers,
+ * message hub, hook states, meta) as JSON in the file's `__metadata__`.
+ * The file is data only: loading it runs no code.
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core'
+import * as E from 'fp-ts/lib/Either.js'
+import * as Hub from '../../dsl/MessageHub.js'
+import type { Json } from '../../dsl/MessageHub.js'
+import type { State, TensorRef, TensorTree } from '../../dsl/State.js'
+import * as Optim from '../../optim/OptimState.js'
+import * as Safetensors from '../../tensor/safetensors.js'
+import type { TensorStore } from '../../tensor/TensorStore.js'
+
+export const FORMAT = 'loopwright.checkpoint'
+export const VERSION = 1
+
+/** What a checkpoint says about itself (MMEngine's `meta`). */
+export interface CheckpointMeta {
+  readonly epoch: number
+  readonly iter: number
+  readonly seed: number
+  readonly experiment_name: string
+  readonly loopwright_version: string
+  readonly time: string
+  readonly cfg: string
+  readonly dataset_meta?: Json
+}
+
+const isRef = (v: unknown): v is TensorRef => typeof v === 'object' && v !== null && (v as { _tag?: unknown })._tag === 'TensorRef'
+
+// JSON cannot hold NaN, ±Infinity or −0; scalars and scheduler values may.
+const encodeNumbers = (_key: string, value: unknown): unknown =>
+  typeof value === 'number' && (!Number.isFinite(value) || Object.is(value, -0)) ? { __float__: Object.is(value, -0) ? '-0' : String(value) } : value
+const decodeNumbers = (_key: string, value: unknown): unknown =>
+  typeof value === 'object' && value !== null && typeof (value as { __float__?: unknown }).__float__ === 'string' && Object.keys(value).length === 1
+    ? Number((value as { __float__: string }).__float__)
+    : value
+
+/** Replace refs with `{ __tensor__: name }`, naming new tensors `${prefix}/${i}`. */
+const nameRefs = (value: unknown, prefix: string, named: Map<number, string>, tensors: Array<readonly [string, TensorRef]>): unknown => {
+  if (isRef(value)) {
+    let name = named.get(value.id)
+    if (name === undefined) {
+      name = `${prefix}/${tensors.length}`
+      named.set(value.id, name)
+      tensors.push([name, value])
+    }
+    return { __tensor__: name }
+  }
+  if (Array.isArray(value)) return value.map((v) => nameRefs(v, prefix, named, tensors))
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, nameRefs(v, prefix, named, tensors)]))
+  return value
+}
+
+export interface SaveParts {
+  readonly saveOptimizer: boolean
+  readonly saveParamScheduler: boolean
+}
+
+/** The checkpoint file for `state`: safetensors bytes. */
+export const encode = (state: State, store: TensorStore, meta: CheckpointMeta, parts: SaveParts): Uint8Array => {
+  const tensors: Array<readonly [string, TensorRef]> = []
+  const named = new Map<number, string>()
+  const byName = (tree: TensorTree): { [name: string]: string } =>
+    Object.fromEntries(
+      Object.entries(tree).map(([name, ref]) => {
+        named.set(ref.id, name)
+        tensors.push([name, ref])
+        return [name, name]
+      }),
+    )
+  const model = { params: byName(state.model.params), buffers: byName(state.model.buffers), attributes: state.model.attributes, training: state.model.training }
+  const optim = Optim.read(state.optim)
+  const optimData =
+    optim === undefined
+      ? null
+      : {
+          slots: optim.slots.map(({ name, slot }) => ({
+            name: name ?? null,
+            groups: slot.groups,
+            schedulers: parts.saveParamScheduler ? slot.schedulers : null,
+            tensors: parts.saveOptimizer ? nameRefs(slot.tensors, 'optimizer', named, tensors) : null,
+          })),
+        }
+  const body = {
+    counters: state.counters,
+    seed: state.seed,
+    rng: state.rng,
+    data: state.data,
+    messageHub: Hub.toData(state.messageHub),
+    model,
+    optim: optimData,
+    hooks: nameRefs(state.hooks, 'hooks', named, tensors),
+    outputs: state.outputs,
+    metrics: state.metrics ?? null,
+    stopTraining: state.stopTraining,
+  }
+  const entries: { [name: string]: Safetensors.TensorEntry } = {}
+  for (const [name, ref] of tensors) {
+    const t = store.get(ref)
+    const shape = [...t.shape]
+    entries[name] =
+      t.dtype === 'int32'
+        ? { dtype: 'I32', shape, data: t.dataSync() as Int32Array }
+        : t.dtype === 'bool'
+          ? { dtype: 'BOOL', shape, data: t.dataSync() as Uint8Array }
+          : { dtype: 'F32', shape, data: t.dataSync() as Float32Array }
+  }
+  return Safetensors.encode(entries, {
+    format: FORMAT,
+    version: String(VERSION),
+    meta: JSON.stringify(meta, encodeNumbers),
+    state: JSON.stringify(body, encodeNumbers),
+  })
+}
+
+/** A checkpoint file that cannot be used, and why. */
+export interface CheckpointProblem {
+  readonly path: string
+  readonly message: string
+}
+
+/** A decoded checkpoint: its meta and the state, with tensors registered in `store`. */
+export interface Loaded {
+  readonly meta: CheckpointMeta
+  readonly state: State
+  /** Whether the optimizer state and the schedulers were saved. */
+  readonly hasOptimizer: boolean
+  readonly hasSchedulers: boolean
+}
+
+/** Read a checkpoint's bytes. Tensors are created only when the whole file checks out. */
+export const decode = (bytes: Uint8Array, path: string, store: TensorStore): E.Either<CheckpointProblem, Loaded> => {
+  const file = Safetensors.decode(bytes)
+  if (file._tag === 'Left') return E.left({ path, message: `not a readable safetensors file: ${file.left.message}` })
+  const { tensors, metadata } = file.right
+  if (metadata['format'] !== FORMAT) return E.left({ path, message: `a safetensors file, but not a loopwright checkpoint (no '${FORMAT}' format tag); load plain weights with load_from` })
+  if (metadata['version'] !== String(VERSION)) return E.left({ path, message: `checkpoint format version ${metadata['version']} is not supported (this loopwright reads version ${VERSION})` })
+  let meta: CheckpointMeta
+  let body: { [key: string]: unknown }
+  try {
+    meta = JSON.parse(metadata['meta'] ?? 'null', decodeNumbers) as CheckpointMeta
+    body = JSON.parse(metadata['state'] ?? 'null', decodeNumbers) as { [key: string]: unknown }
+  } catch (e) {
+    return E.left({ path, message: `the checkpoint's state is not valid JSON (${e instanceof Error ? e.message : String(e)})` })
+  }
+  if (typeof body !== 'object' || body === null || typeof meta !== 'object' || meta === null) return E.left({ path, message: 'the checkpoint holds no state' })
+  const missing = new Set<string>()
+  const refFor = new Map<string, TensorRef>()
+  const tensorNamed = (name: string): TensorRef | undefined => {
+    const cached = refFor.get(name)
+    if (cached !== undefined) return cached
+    const entry = tensors[name]
+    if (entry === undefined) {
+      missing.add(name)
+      return undefined
+    }
+    const dtype = entry.dtype === 'I32' ? 'int32' : entry.dtype === 'BOOL' ? 'bool' : 'float32'
+    const ref = store.ref(tf.tensor(entry.data as Float32Array, entry.shape as number[], dtype))
+    refFor.set(name, ref)
+    return ref
+  }
+  const withTensors = (value: unknown): unknown => {
+    if (typeof value === 'object' && value !== null && typeof (value as { __tensor__?: unknown }).__tensor__ === 'string' && Object.keys(value).length === 1) return tensorNamed((value as { __tensor__: string }).__tensor__)
+    if (Array.isArray(value)) return value.map(withTensors)
+    if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withTensors(v)]))
+    return value
+  }
+  const treeOf = (names: unknown): TensorTree =>
+    Object.fromEntries(Object.keys((names ?? {}) as object).flatMap((name) => {
+      const ref = tensorNamed(name)
+      return ref === undefined ? [] : [[name, ref] as const]
+    }))
+  const model = body['model'] as { params: unknown; buffers: unknown; attributes: { [k: string]: Json }; training: boolean }
+  const optimData = body['optim'] as { slots: Array<{ name: string | null; groups: Optim.WrapperSlot['groups']; schedulers: Optim.WrapperSlot['schedulers'] | null; tensors: unknown }> } | null
+  const state: State = {
+    counters: body['counters'] as State['counters'],
+    seed: body['seed'] as number,
+    rng: body['rng'] as State['rng'],
+    data: body['data'] as State['data'],
+    messageHub: Hub.fromData(body['messageHub'] as Hub.HubData),
+    model: { params: treeOf(model.params), buffers: treeOf(model.buffers), attributes: model.attributes, training: model.training },
+    optim:
+      optimData === null
+        ? {}
+        : Optim.write({
+            _tag: 'OptimState',
+            slots: optimData.slots.map((s) => ({ name: s.name ?? undefined, slot: { groups: s.groups, schedulers: s.schedulers ?? [], tensors: s.tensors === null ? undefined : withTensors(s.tensors) } })),
+          }),
+    hooks: withTensors(body['hooks']) as State['hooks'],
+    outputs: body['outputs'] as State['outputs'],
+    metrics: (body['metrics'] ?? undefined) as State['metrics'],
+    stopTraining: body['stopTraining'] === true,
+  }
+  if (missing.size > 0) {
+    for (const ref of refFor.values()) store.get(ref).dispose()
+    return E.left({ path, message: `the state names tensors the file does not hold: ${[...missing].slice(0, 5).join(', ')}` })
+  }
+  return E.right({ meta, state, hasOptimizer: optimData !== null && optimData.slots.every((s) => s.tensors !== null), hasSchedulers: optimData !== null && optimData.slots.every((s) => s.schedulers !== null) })
+}

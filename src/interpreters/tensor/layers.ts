@@ -1,0 +1,82 @@
+/**
+ * The tensor interpreter's services: the real clock, a logger that prints
+ * and appends to the run's log file, files on disk, checkpoints written as
+ * safetensors, and the tensor steps.
+ * @module
+ */
+import * as fs from 'node:fs'
+import * as nodePath from 'node:path'
+import { Effect, Layer } from 'effect'
+import * as Ev from '../../dsl/Event.js'
+import type { Hook } from '../../dsl/Hook.js'
+import { Checkpoints, Clock, FileError, Files, Logger, ParamSchedulers, Run, Steps } from '../../dsl/Services.js'
+import type { HookServices, LogLevel, RunFacts, SaveRequest } from '../../dsl/Services.js'
+import type { State } from '../../dsl/State.js'
+import { Trace } from '../Trace.js'
+import type { TraceEntry } from '../Trace.js'
+import { runStage } from '../interpret.js'
+import { paramSchedulers } from '../paramSchedulers.js'
+
+/** Run a file operation, turning a thrown error into a `FileError` naming the path. */
+export const fileOp = <A>(path: string, op: () => A): Effect.Effect<A, FileError> =>
+  Effect.try({ try: op, catch: (e) => new FileError({ path, message: e instanceof Error ? e.message.replace(/^[A-Z]+: /, '') : String(e) }) })
+
+const ensureDir = (file: string): void => void fs.mkdirSync(nodePath.dirname(file), { recursive: true })
+
+/** Files on disk, parent folders created as needed. */
+export const diskFiles: Files['Service'] = Files.of({
+  writeText: (path, text) => fileOp(path, () => (ensureDir(path), fs.writeFileSync(path, text))),
+  appendText: (path, text) => fileOp(path, () => (ensureDir(path), fs.appendFileSync(path, text))),
+  remove: (path) => fileOp(path, () => fs.rmSync(path, { force: true })),
+})
+
+/** Where log lines go: the console (or a test's sink) and the log file. */
+export interface LogSink {
+  readonly print: (level: LogLevel, message: string) => void
+  /** The run's log file (`work_dir/<timestamp>/<timestamp>.log`), or undefined for none. */
+  readonly file: string | undefined
+}
+
+export interface TensorLayerOptions {
+  readonly facts: RunFacts
+  readonly hooks: () => ReadonlyArray<Hook<HookServices>>
+  readonly steps: Steps['Service']
+  readonly log: LogSink
+  /** Serialise and store a checkpoint (after its `before_save_checkpoint` hooks ran). */
+  readonly writeCheckpoint: (state: State, request: SaveRequest) => Effect.Effect<void, FileError>
+  /** Receives every trace entry (tests compare traces); default: discard. */
+  readonly trace?: (entry: TraceEntry) => void
+  readonly clock?: Clock['Service']
+}
+
+export const layer = (options: TensorLayerOptions): Layer.Layer<HookServices | Steps | Trace> => {
+  const trace = Trace.of({ record: (entry) => (options.trace === undefined ? Effect.void : Effect.sync(() => options.trace!(entry))) })
+  const logger = Logger.of({
+    log: (level, message) =>
+      Effect.sync(() => {
+        options.log.print(level, message)
+        if (options.log.file !== undefined) {
+          ensureDir(options.log.file)
+          fs.appendFileSync(options.log.file, `${new Date().toISOString().replace('T', ' ').slice(0, 19)} - loopwright - ${level} - ${message}\n`)
+        }
+      }),
+  })
+  const clock = options.clock ?? Clock.of({ now: Effect.sync(() => performance.now() / 1000) })
+  const base = Layer.mergeAll(
+    Layer.succeed(Clock, clock),
+    Layer.succeed(Logger, logger),
+    Layer.succeed(Run, options.facts),
+    Layer.succeed(ParamSchedulers, paramSchedulers),
+    Layer.succeed(Files, diskFiles),
+    Layer.succeed(Trace, trace),
+  )
+  const checkpoints: Checkpoints['Service'] = Checkpoints.of({
+    save: (state, request) =>
+      Effect.gen(function* () {
+        const event = Ev.stage('before_save_checkpoint', state.counters.epoch, state.counters.iter)
+        const shaped = yield* runStage(options.hooks(), 'before_save_checkpoint', 1)(state, event)
+        yield* options.writeCheckpoint(shaped, request)
+      }).pipe(Effect.provideService(Checkpoints, checkpoints), Effect.provide(base)),
+  })
+  return Layer.mergeAll(base, Layer.succeed(Checkpoints, checkpoints), Layer.succeed(Steps, options.steps))
+}

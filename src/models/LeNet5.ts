@@ -1,0 +1,148 @@
+/**
+ * MMPretrain's `LeNet5` (mmpretrain/models/backbones/lenet.py) inside an
+ * `ImageClassifier` with a parameter-free `ClsHead`, as its
+ * `configs/lenet/lenet5_mnist.py` builds it:
+ *
+ * | name | module |
+ * | --- | --- |
+ * | `backbone.features.0` | `Conv2d(1, 6, 5)` → Tanh → `AvgPool2d(2)` |
+ * | `backbone.features.3` | `Conv2d(6, 16, 5)` → Tanh → `AvgPool2d(2)` |
+ * | `backbone.features.6` | `Conv2d(16, 120, 5)` → Tanh |
+ * | `backbone.classifier.0` | `Linear(120, 84)` → Tanh |
+ * | `backbone.classifier.2` | `Linear(84, num_classes)` |
+ *
+ * The classifier lives in the backbone (MMPretrain's `num_classes > 0`), so
+ * there is no `head.*` parameter. Every layer keeps PyTorch's default
+ * initialisation (`BaseBackbone` with no `init_cfg`).
+ *
+ * LeNet-5 expects 32×32 images. MMPretrain resizes MNIST's 28×28 digits to
+ * 32 (bilinear `Resize`); here `input_size: 28` instead zero-pads 2 pixels on
+ * every side inside the model (LeCun's original treatment of MNIST), so the
+ * pipeline stays a plain normalisation. The padding is zeros in the model's
+ * input space, i.e. after the data preprocessor's normalisation.
+ *
+ * @example
+ * ```ts
+ * const model = LeNet5Model.build({ num_classes: 10 })
+ * model.info.params.map((p) => p.name) // ['backbone.features.0.weight', …, 'backbone.classifier.2.bias']
+ * ```
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core'
+import type * as t from 'io-ts'
+import { json, literal, positiveInt, struct } from '../config/codec.js'
+import type * as Rng from '../dsl/Rng.js'
+import type { ModelInfo, ParamInfo } from '../optim/constructors/model.js'
+import type { Tree } from '../optim/tree.js'
+import * as Conv2d from './Conv2d.js'
+import { asImages } from './images.js'
+import * as Linear from './Linear.js'
+import { crossEntropy } from './losses.js'
+import type { ModelType } from './Model.js'
+import * as Pooling from './Pooling.js'
+
+export interface LeNet5Config {
+  readonly num_classes: number
+  /** 32 (LeNet's own size) or 28 (MNIST, zero-padded to 32 in the model). */
+  readonly input_size: 28 | 32
+}
+
+const convs = [
+  { name: 'backbone.features.0', in: 1, out: 6 },
+  { name: 'backbone.features.3', in: 6, out: 16 },
+  { name: 'backbone.features.6', in: 16, out: 120 },
+] as const
+
+const linears = (cfg: LeNet5Config) => [
+  { name: 'backbone.classifier.0', in: 120, out: 84 },
+  { name: 'backbone.classifier.2', in: 84, out: cfg.num_classes },
+]
+
+/**
+ * The parameters in `named_parameters()` order, with the owning modules.
+ *
+ * @example
+ * ```ts
+ * info({ num_classes: 10, input_size: 28 }).params[0] // { name: 'backbone.features.0.weight', shape: [6, 1, 5, 5], module: { type: 'Conv2d', inChannels: 1, groups: 1 }, … }
+ * ```
+ */
+export const info = (cfg: LeNet5Config): ModelInfo => {
+  const params: ParamInfo[] = []
+  for (const c of convs) {
+    const module = { type: 'Conv2d', inChannels: c.in, groups: 1 }
+    params.push({ name: `${c.name}.weight`, shape: [c.out, c.in, 5, 5], requiresGrad: true, module })
+    params.push({ name: `${c.name}.bias`, shape: [c.out], requiresGrad: true, module })
+  }
+  for (const l of linears(cfg)) {
+    const module = { type: 'Linear' }
+    params.push({ name: `${l.name}.weight`, shape: [l.out, l.in], requiresGrad: true, module })
+    params.push({ name: `${l.name}.bias`, shape: [l.out], requiresGrad: true, module })
+  }
+  return { params }
+}
+
+/**
+ * The parameters with PyTorch's default initialisation, drawn in `named_parameters()` order.
+ *
+ * @example
+ * ```ts
+ * const [params, rng] = init({ num_classes: 10, input_size: 28 }, Rng.make(0))
+ * ```
+ */
+export const init = (cfg: LeNet5Config, rng: Rng.Rng): readonly [Tree, Rng.Rng] => {
+  let params: Tree = {}
+  let r = rng
+  for (const c of convs) {
+    const [p, next] = Conv2d.init(c.name, { in_channels: c.in, out_channels: c.out, kernel_size: 5 }, r)
+    params = { ...params, ...p }
+    r = next
+  }
+  for (const l of linears(cfg)) {
+    const [p, next] = Linear.init(l.name, l.in, l.out, r)
+    params = { ...params, ...p }
+    r = next
+  }
+  return [params, r]
+}
+
+/**
+ * Logits `[n, num_classes]` for images `[n, s, s, 1]` (`s` = `input_size`).
+ *
+ * @example
+ * ```ts
+ * apply({ num_classes: 10, input_size: 28 }, params, tf.zeros([4, 28, 28, 1])).shape // [4, 10]
+ * ```
+ */
+export const apply = (cfg: LeNet5Config, params: Tree, inputs: tf.Tensor): tf.Tensor =>
+  tf.tidy(() => {
+    let x = asImages(inputs, [cfg.input_size, cfg.input_size, 1], 'LeNet5')
+    if (cfg.input_size === 28) x = tf.pad(x, [[0, 0], [2, 2], [2, 2], [0, 0]])
+    x = Pooling.avgPool2d(tf.tanh(Conv2d.apply(params, 'backbone.features.0', {}, x)), { kernel_size: 2 })
+    x = Pooling.avgPool2d(tf.tanh(Conv2d.apply(params, 'backbone.features.3', {}, x)), { kernel_size: 2 })
+    x = tf.tanh(Conv2d.apply(params, 'backbone.features.6', {}, x)) // [n, 1, 1, 120]
+    const h = tf.tanh(Linear.apply(params, 'backbone.classifier.0', tf.reshape(x, [x.shape[0], 120])))
+    return Linear.apply(params, 'backbone.classifier.2', h)
+  })
+
+const args = struct('LeNet5 arguments (num_classes, input_size)', { num_classes: positiveInt }, { input_size: literal(28, 32), data_preprocessor: json })
+
+/** `model = dict(type='LeNet5', num_classes=10, input_size=28)`: a classifier trained with cross-entropy. */
+export const LeNet5Model: ModelType<t.TypeOf<typeof args>> = {
+  name: 'LeNet5',
+  args,
+  build: (a) => {
+    const cfg: LeNet5Config = { num_classes: a.num_classes, input_size: a.input_size ?? 28 }
+    return {
+      type: 'LeNet5',
+      task: 'classification',
+      init: (rng) => {
+        const [params, next] = init(cfg, rng)
+        return { params, buffers: {}, rng: next }
+      },
+      info: info(cfg),
+      inputShape: [cfg.input_size, cfg.input_size, 1],
+      forward: (params, buffers, inputs) => ({ output: apply(cfg, params, inputs), buffers }),
+      losses: (output, targets) => ({ loss: crossEntropy(output, targets) }),
+    }
+  },
+}

@@ -1,0 +1,66 @@
+/**
+ * `Model`: what the tensor interpreter needs from a model, as plain
+ * functions over named tensor trees.
+ *
+ * A model is built from its config (`model = dict(type='MLP', ...)`) by a
+ * {@link ModelType}. Its parameters and buffers are trees with PyTorch's
+ * dotted names and layouts, owned by the interpreter; the model never keeps
+ * tensors of its own. `forward` is pure in the tensor sense: it returns new
+ * tensors (the logits, and new buffers when train-mode BatchNorm updates its
+ * running statistics) and disposes nothing it was given.
+ *
+ * @example
+ * ```ts
+ * const built = Models.build({ type: 'MLP', in_features: 784, hidden: [256], num_classes: 10 })
+ * // built.right.init(Rng.make(0)) → { params: { 'layers.0.weight': …, … }, buffers: {}, rng }
+ * ```
+ * @module
+ */
+import type * as tf from '@tensorflow/tfjs-core'
+import type * as t from 'io-ts'
+import type * as Rng from '../dsl/Rng.js'
+import type { ModelInfo } from '../optim/constructors/model.js'
+import type { Tree } from '../optim/tree.js'
+
+/** How a forward pass runs: train or eval mode, and the random stream dropout draws from. */
+export interface ForwardContext {
+  readonly training: boolean
+  /** The stream for this forward pass (dropout, stochastic depth). Derived by the interpreter from the state; never reused. */
+  readonly rng: Rng.Rng
+}
+
+/** A forward pass's result: the output (logits or predictions) and the buffers after it (the same tree when nothing changed). */
+export interface ForwardResult {
+  readonly output: tf.Tensor
+  readonly buffers: Tree
+}
+
+/** What the model predicts: class logits (scored by `Accuracy`) or values (scored by `MSE`). */
+export type Task = 'classification' | 'regression'
+
+export interface Model {
+  /** The registry type that built it (`'MLP'`, `'LeNet5'`, …). */
+  readonly type: string
+  readonly task: Task
+  /** The parameters and buffers, initialised as PyTorch does, drawn from `rng`; returns the advanced stream. */
+  readonly init: (rng: Rng.Rng) => { readonly params: Tree; readonly buffers: Tree; readonly rng: Rng.Rng }
+  /** The parameters as the optimizer constructors see them (names, shapes, owning modules), without allocating tensors. */
+  readonly info: ModelInfo
+  /** The shape of one input sample, NHWC for images (`[28, 28, 1]`), as the data pipeline delivers it. */
+  readonly inputShape?: ReadonlyArray<number>
+  /** The forward pass for a batch of inputs. */
+  readonly forward: (params: Tree, buffers: Tree, inputs: tf.Tensor, ctx: ForwardContext) => ForwardResult
+  /**
+   * The losses of a batch, as MMEngine's `model(data, mode='loss')` returns
+   * them: a dict whose entries with `loss` in their name are summed into the
+   * total (`parse_losses`). Scalars, owned by the caller.
+   */
+  readonly losses: (output: tf.Tensor, targets: tf.Tensor) => { readonly [name: string]: tf.Scalar }
+}
+
+/** A model type in the registry: its name, its argument codec (strict, with config paths), and how to build it. */
+export interface ModelType<A> {
+  readonly name: string
+  readonly args: t.Decoder<unknown, A>
+  readonly build: (args: A) => Model
+}
