@@ -8,7 +8,7 @@
  */
 import { Context, Data, Effect } from 'effect'
 import type { Sizes } from './timeline.js'
-import type { State } from './State.js'
+import type { State, TensorRef, TensorTree } from './State.js'
 import type { HookError } from './Hook.js'
 import type { Json } from './MessageHub.js'
 
@@ -34,6 +34,7 @@ export class Files extends Context.Service<
     readonly writeText: (path: string, text: string) => Effect.Effect<void, FileError>
     readonly appendText: (path: string, text: string) => Effect.Effect<void, FileError>
     readonly remove: (path: string) => Effect.Effect<void, FileError>
+    readonly writeBytes: (path: string, bytes: Uint8Array) => Effect.Effect<void, FileError>
   }
 >()('loopwright/Files') {}
 
@@ -91,8 +92,48 @@ export class ParamSchedulers extends Context.Service<
   }
 >()('loopwright/ParamSchedulers') {}
 
+/** Values read back from a tensor (row-major). */
+export type TensorValues = Float32Array | Int32Array | Uint8Array
+
+/**
+ * The tensor arithmetic hooks need (EMA, visualisation, cache release), on
+ * refs the interpreter owns. Hooks never hold tensors: they pass refs in and
+ * get new refs back, and the interpreter frees what the state drops. The dry
+ * run answers with refs of the same shapes and zero values.
+ */
+export class TensorOps extends Context.Service<
+  TensorOps,
+  {
+    /** `(1 − weight)·avg + weight·value` for every name of `avg` (MMEngine's averaging convention); new refs. */
+    readonly lerp: (avg: TensorTree, value: TensorTree, weight: number) => Effect.Effect<TensorTree>
+    /** Copies of every tensor of `tree` (new refs). */
+    readonly copy: (tree: TensorTree) => Effect.Effect<TensorTree>
+    /** A tensor's values. */
+    readonly read: (ref: TensorRef) => Effect.Effect<TensorValues>
+    /**
+     * Ask the backend to release memory it keeps in reserve (`torch.cuda.empty_cache()`'s
+     * counterpart); bytes held before and after, or `undefined` where the backend has nothing to release.
+     */
+    readonly releaseMemory: Effect.Effect<{ readonly before: number; readonly after: number } | undefined>
+  }
+>()('loopwright/TensorOps') {}
+
+/**
+ * Communication between data-parallel workers (MMEngine's `mmengine.dist`).
+ * With one process it is the identity; tests provide simulated workers.
+ */
+export class Collective extends Context.Service<
+  Collective,
+  {
+    readonly worldSize: number
+    readonly rank: number
+    /** The element-wise mean of `tree` over all workers (new refs; the same refs with one worker). */
+    readonly allReduceMean: (tree: TensorTree) => Effect.Effect<TensorTree>
+  }
+>()('loopwright/Collective') {}
+
 /** Every service a built-in hook may use. */
-export type HookServices = Clock | Logger | Files | Checkpoints | Run | ParamSchedulers
+export type HookServices = Clock | Logger | Files | Checkpoints | Run | ParamSchedulers | TensorOps | Collective
 
 /** A train, val or test step failed (a model or data problem), named with its coordinates. */
 export class StepError extends Data.TaggedError('StepError')<{ readonly mode: 'train' | 'val' | 'test'; readonly iter: number; readonly batchIdx: number; readonly message: string }> {}

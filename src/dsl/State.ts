@@ -55,6 +55,15 @@ export interface DataCursor {
   readonly samplerEpoch: number
 }
 
+/** A val/test batch as the step saw it: inputs (as the dataset stores them, before preprocessing), targets, and the model's outputs. */
+export interface LastBatch {
+  readonly mode: 'val' | 'test'
+  readonly indices: ReadonlyArray<number>
+  readonly inputs: TensorRef
+  readonly targets: TensorRef
+  readonly outputs: TensorRef
+}
+
 export interface State {
   readonly counters: Counters
   readonly messageHub: MessageHub
@@ -69,6 +78,12 @@ export interface State {
   readonly hooks: { readonly [hookKey: string]: unknown }
   /** Log variables of the latest train step (`loss`, `loss_*`, …), as read back for hooks. */
   readonly outputs: { readonly [name: string]: number }
+  /**
+   * The latest val/test step's batch and outputs (`data_batch` and `outputs`
+   * of MMEngine's `after_*_iter`), for hooks that look at them such as
+   * `NaiveVisualizationHook`. `undefined` outside evaluation and in the dry run.
+   */
+  readonly lastBatch: LastBatch | undefined
   /** Metrics of the latest val/test epoch, as passed to `after_val_epoch` / `after_test_epoch`. */
   readonly metrics: { readonly [name: string]: Json } | undefined
   /** MMEngine's `train_loop.stop_training`. */
@@ -86,6 +101,7 @@ export const initial = (options: { readonly seed: number; readonly maxEpochs: nu
   optim: {},
   hooks: {},
   outputs: {},
+  lastBatch: undefined,
   metrics: undefined,
   stopTraining: false,
 })

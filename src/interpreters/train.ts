@@ -24,6 +24,7 @@ import type { Program } from '../dsl/Program.js'
 import * as Rng from '../dsl/Rng.js'
 import type { LogLevel, RunFacts, SaveRequest } from '../dsl/Services.js'
 import { FileError, Steps } from '../dsl/Services.js'
+import type { Collective } from '../dsl/Services.js'
 import type { State, TensorTree } from '../dsl/State.js'
 import type { Sizes } from '../dsl/timeline.js'
 import type { Issue } from '../config/codec.js'
@@ -49,6 +50,7 @@ import type { Loader } from './tensor/Loader.js'
 import { gatherWith, loadDataset, makeLoader } from './tensor/data.js'
 import * as Preprocess from '../data/preprocess.js'
 import { tensorSteps } from './tensor/Steps.js'
+import { tensorOps } from './tensor/tensorOps.js'
 
 /** Training could not start (bad config, missing data or checkpoint) or stopped on an error; `issues` say what and where. */
 export class TrainError extends Data.TaggedError('TrainError')<{ readonly issues: ReadonlyArray<Issue> }> {
@@ -81,6 +83,8 @@ export interface TrainOptions {
   readonly trace?: (entry: TraceEntry) => void
   /** Called after every train step with the new state and a reader for its tensors (conformance replays record parameters). */
   readonly afterTrainStep?: (state: State, read: (tree: TensorTree) => { readonly [name: string]: Float32Array | Int32Array | Uint8Array }) => void
+  /** Data-parallel communication for hooks (default: one process). */
+  readonly collective?: Collective['Service']
   /** Write checkpoints (default true). */
   readonly writeCheckpoints?: boolean
 }
@@ -107,6 +111,9 @@ export interface TrainResult {
   /** The last learning rates (`lr`, `base_lr`, …). */
   readonly lr: { readonly [name: string]: number }
 }
+
+/** Everything in a state that can reference tensors. */
+const liveRoots = (state: State): ReadonlyArray<unknown> => [state.model, state.optim, state.hooks, state.lastBatch]
 
 const fail = (issues: ReadonlyArray<Issue>) => Effect.fail(new TrainError({ issues }))
 const orFail = <A>(either: E.Either<ReadonlyArray<Issue>, A>): Effect.Effect<A, TrainError> => (either._tag === 'Left' ? fail(either.left) : Effect.succeed(either.right))
@@ -264,7 +271,7 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
       const counted = wrapper.accumulation.initializeCountStatus(ws, state.counters.iter, state.counters.maxIters)
       state = { ...state, optim: Optim.write({ ...optimNow, slots: [{ ...slot, slot: { ...slot.slot, tensors: store.externalize(counted) } }] }) }
     }
-    store.collect([state.model, state.optim, state.hooks])
+    store.collect(liveRoots(state))
 
     const evaluations: Evaluation[] = []
     const checkpoints: string[] = []
@@ -272,12 +279,13 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
     const steps: Steps['Service'] = Steps.of({
       run: (s, event) =>
         Effect.map(inner.run(s, event), (next) => {
-          store.collect([next.model, next.optim, next.hooks])
+          store.collect(liveRoots(next))
           if (event.mode === 'train' && options.afterTrainStep !== undefined) options.afterTrainStep(next, (tree) => Object.fromEntries(Object.entries(tree).map(([n, r]) => [n, store.get(r).dataSync() as Float32Array])))
           return next
         }),
       evaluate: (s, mode) =>
         Effect.map(inner.evaluate(s, mode), (next) => {
+          store.collect(liveRoots(next))
           evaluations.push({ mode, epoch: next.counters.epoch, iter: next.counters.iter, metrics: next.metrics ?? {} })
           return next
         }),
@@ -315,7 +323,7 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
       testAfterTrain: options.testAfterTrain ?? program.testLoop !== undefined,
       ...(start === undefined ? {} : { start }),
     }).pipe(
-      Effect.provide(layer({ facts, hooks: () => hooks, steps, log, writeCheckpoint, ...(options.trace === undefined ? {} : { trace: options.trace }) })),
+      Effect.provide(layer({ facts, hooks: () => hooks, steps, log, writeCheckpoint, tensorOps: tensorOps(store), ...(options.collective === undefined ? {} : { collective: options.collective }), ...(options.trace === undefined ? {} : { trace: options.trace }) })),
       Effect.mapError((e) =>
         new TrainError({
           issues: [

@@ -51,5 +51,12 @@ export const silu = (x: tf.Tensor): tf.Tensor => tf.tidy(() => tf.mul(x, tf.sigm
  */
 export const tanh = (x: tf.Tensor): tf.Tensor => tf.tanh(x)
 
-/** The activations by their PyTorch class name, for configs (`act_cfg=dict(type='GELU')`). */
+/**
+ * The activations by their PyTorch class name, for configs (`act_cfg=dict(type='GELU')`).
+ *
+ * @example
+ * ```ts
+ * Activation.byName['GELU']!(x)
+ * ```
+ */
 export const byName: { readonly [name: string]: (x: tf.Tensor) => tf.Tensor } = { ReLU: relu, GELU: gelu, SiLU: silu, Tanh: tanh }

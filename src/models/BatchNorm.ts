@@ -35,7 +35,14 @@ export interface BatchNormOptions {
   readonly momentum?: number
 }
 
-/** The buffer names of a BatchNorm, in `named_buffers()` order. */
+/**
+ * The buffer names of a BatchNorm, in `named_buffers()` order.
+ *
+ * @example
+ * ```ts
+ * BatchNorm.bufferNames('bn1') // ['bn1.running_mean', 'bn1.running_var', 'bn1.num_batches_tracked']
+ * ```
+ */
 export const bufferNames = (prefix: string): ReadonlyArray<string> => [`${prefix}.running_mean`, `${prefix}.running_var`, `${prefix}.num_batches_tracked`]
 
 /**
@@ -103,13 +110,27 @@ export const apply = (params: Tree, buffers: Tree, prefix: string, x: tf.Tensor,
   return [y, updates]
 }
 
-/** `nn.BatchNorm1d` on `[n, C]` or channel-last `[n, L, C]`: {@link apply} with a rank check. */
+/**
+ * `nn.BatchNorm1d` on `[n, C]` or channel-last `[n, L, C]`: {@link apply} with a rank check.
+ *
+ * @example
+ * ```ts
+ * const [y, updates] = BatchNorm.apply1d(params, buffers, 'bn', tf.tensor2d([[1, 2], [3, 6]]), { training: true })
+ * ```
+ */
 export const apply1d = (params: Tree, buffers: Tree, prefix: string, x: tf.Tensor, options: BatchNormOptions): readonly [tf.Tensor, Tree] => {
   if (x.rank !== 2 && x.rank !== 3) throw new Error(`BatchNorm1d '${prefix}': expected [n, C] or [n, L, C], got shape [${x.shape.join(', ')}]`)
   return apply(params, buffers, prefix, x, options)
 }
 
-/** `nn.BatchNorm2d` on NHWC `[n, h, w, C]`: {@link apply} with a rank check. */
+/**
+ * `nn.BatchNorm2d` on NHWC `[n, h, w, C]`: {@link apply} with a rank check.
+ *
+ * @example
+ * ```ts
+ * const [y] = BatchNorm.apply2d(params, buffers, 'bn1', x, { training: false }) // x: [n, h, w, C]
+ * ```
+ */
 export const apply2d = (params: Tree, buffers: Tree, prefix: string, x: tf.Tensor4D, options: BatchNormOptions): readonly [tf.Tensor4D, Tree] => {
   if (x.rank !== 4) throw new Error(`BatchNorm2d '${prefix}': expected NHWC [n, h, w, C], got shape [${x.shape.join(', ')}]`)
   return apply(params, buffers, prefix, x, options) as readonly [tf.Tensor4D, Tree]

@@ -126,7 +126,14 @@ export const apply = (cfg: LeNet5Config, params: Tree, inputs: tf.Tensor): tf.Te
 
 const args = struct('LeNet5 arguments (num_classes, input_size)', { num_classes: positiveInt }, { input_size: literal(28, 32), data_preprocessor: json })
 
-/** `model = dict(type='LeNet5', num_classes=10, input_size=28)`: a classifier trained with cross-entropy. */
+/**
+ * `model = dict(type='LeNet5', num_classes=10, input_size=28)`: a classifier trained with cross-entropy.
+ *
+ * @example
+ * ```ts
+ * const model = LeNet5Model.build({ num_classes: 10 }) // inputShape [28, 28, 1]
+ * ```
+ */
 export const LeNet5Model: ModelType<t.TypeOf<typeof args>> = {
   name: 'LeNet5',
   args,

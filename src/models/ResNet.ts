@@ -122,7 +122,14 @@ const blocksOf = (cfg: ResNetConfig): ReadonlyArray<{ readonly block: Block; rea
   return out
 }
 
-/** The channels reaching the head. */
+/**
+ * The channels reaching the head: `base_channels · 2^(stages − 1)`.
+ *
+ * @example
+ * ```ts
+ * featureChannels(configOf({ depth: 20, num_classes: 10 })) // 64
+ * ```
+ */
 export const featureChannels = (cfg: ResNetConfig): number => cfg.base_channels * 2 ** (cfg.stage_blocks.length - 1)
 
 const allUnits = (cfg: ResNetConfig): ReadonlyArray<Unit> => [...stemUnits(cfg), ...blocksOf(cfg).flatMap((b) => b.units)]
@@ -276,7 +283,14 @@ const args = check(
   },
 )
 
-/** The resolved configuration of decoded arguments (defaults filled in). */
+/**
+ * The resolved configuration of decoded arguments (defaults filled in).
+ *
+ * @example
+ * ```ts
+ * configOf({ depth: 8, num_classes: 10 }).stage_blocks // [1, 1, 1]; base_channels 16, stem 'cifar'
+ * ```
+ */
 export const configOf = (a: t.TypeOf<typeof args>): ResNetConfig => {
   const stageBlocks = a.stage_blocks ?? stageBlocksOf(a.depth ?? 8)!
   const base = a.base_channels ?? (a.depth === 18 || a.depth === 34 ? 64 : 16)
@@ -293,7 +307,14 @@ export const configOf = (a: t.TypeOf<typeof args>): ResNetConfig => {
   }
 }
 
-/** `model = dict(type='ResNet', depth=20, num_classes=10)`: a classifier trained with cross-entropy. */
+/**
+ * `model = dict(type='ResNet', depth=20, num_classes=10)`: a classifier trained with cross-entropy.
+ *
+ * @example
+ * ```ts
+ * const model = ResNetModel.build({ depth: 20, num_classes: 10 }) // inputShape [32, 32, 3]
+ * ```
+ */
 export const ResNetModel: ModelType<t.TypeOf<typeof args>> = {
   name: 'ResNet',
   args,

@@ -35,7 +35,7 @@
  *
  * @example
  * ```ts
- * const model = VisionTransformerModel.build({ num_classes: 10 }) // 28×28×1 images, patch 7, 64 dims, 4 layers, 4 heads
+ * const model = VisionTransformerModel.build({ num_classes: 10 }) // 28×28×1 images, patch 7, 64 dims, 3 layers, 4 heads
  * model.info.params[0].name // 'backbone.cls_token'
  * ```
  * @module
@@ -70,13 +70,34 @@ export interface VisionTransformerConfig {
   readonly drop_rate: number
 }
 
-/** MMPretrain's ViT builds its LayerNorms with `eps=1e-6`. */
+/**
+ * MMPretrain's ViT builds its LayerNorms with `eps=1e-6` (its `norm_cfg=dict(type='LN', eps=1e-6)`).
+ *
+ * @example
+ * ```ts
+ * LayerNorm.apply(params, 'backbone.ln1', x, LN_EPS)
+ * ```
+ */
 export const LN_EPS = 1e-6
 
-/** The hidden width of each FFN. */
+/**
+ * The hidden width of each FFN: `round(embed_dims · mlp_ratio)`.
+ *
+ * @example
+ * ```ts
+ * feedforwardChannels(configOf({ num_classes: 10 })) // 256
+ * ```
+ */
 export const feedforwardChannels = (cfg: VisionTransformerConfig): number => Math.round(cfg.embed_dims * cfg.mlp_ratio)
 
-/** The number of patch tokens. */
+/**
+ * The number of patch tokens (without the class token).
+ *
+ * @example
+ * ```ts
+ * numPatches(configOf({ num_classes: 10 })) // 16 (28×28 in 7×7 patches)
+ * ```
+ */
 export const numPatches = (cfg: VisionTransformerConfig): number => {
   const [rows, cols] = PatchEmbed.gridSize([cfg.img_size, cfg.img_size], cfg.patch_size)
   return rows * cols
@@ -228,20 +249,34 @@ const args = check(
   },
 )
 
-/** The resolved configuration of decoded arguments: small defaults (28×28×1 images, patch 7, 64 dims, 4 layers, 4 heads, mlp_ratio 4). */
+/**
+ * The resolved configuration of decoded arguments: small defaults (28×28×1 images, patch 7, 64 dims, 3 layers, 4 heads, mlp_ratio 4).
+ *
+ * @example
+ * ```ts
+ * configOf({ num_classes: 10 }).embed_dims // 64
+ * ```
+ */
 export const configOf = (a: t.TypeOf<typeof args>): VisionTransformerConfig => ({
   img_size: a.img_size ?? 28,
   patch_size: a.patch_size ?? 7,
   in_channels: a.in_channels ?? 1,
   embed_dims: a.embed_dims ?? 64,
-  num_layers: a.num_layers ?? 4,
+  num_layers: a.num_layers ?? 3,
   num_heads: a.num_heads ?? 4,
   mlp_ratio: a.mlp_ratio ?? 4,
   num_classes: a.num_classes,
   drop_rate: a.drop_rate ?? 0,
 })
 
-/** `model = dict(type='VisionTransformer', num_classes=10, embed_dims=64, num_layers=4, …)`: a classifier trained with cross-entropy. */
+/**
+ * `model = dict(type='VisionTransformer', num_classes=10, embed_dims=64, num_layers=3, …)`: a classifier trained with cross-entropy.
+ *
+ * @example
+ * ```ts
+ * const model = VisionTransformerModel.build({ num_classes: 10, drop_rate: 0.1 })
+ * ```
+ */
 export const VisionTransformerModel: ModelType<t.TypeOf<typeof args>> = {
   name: 'VisionTransformer',
   args,

@@ -7,7 +7,8 @@
 import { Effect, Layer } from 'effect'
 import * as Ev from '../../dsl/Event.js'
 import type { Hook } from '../../dsl/Hook.js'
-import { Checkpoints, Clock, Files, Logger, ParamSchedulers, Run, Steps } from '../../dsl/Services.js'
+import { Checkpoints, Clock, Collective, Files, Logger, ParamSchedulers, Run, Steps, TensorOps } from '../../dsl/Services.js'
+import { singleProcess } from '../collective.js'
 import type { HookServices, LogLevel, RunFacts, SaveRequest } from '../../dsl/Services.js'
 import { Trace } from '../Trace.js'
 import type { TraceEntry } from '../Trace.js'
@@ -91,6 +92,7 @@ export const layer = (
     writeText: (path) => Effect.sync(() => void recording.files.push({ op: 'write', path, ...recording.position })),
     appendText: (path) => Effect.sync(() => void recording.files.push({ op: 'append', path, ...recording.position })),
     remove: (path) => Effect.sync(() => void recording.files.push({ op: 'remove', path, ...recording.position })),
+    writeBytes: (path) => Effect.sync(() => void recording.files.push({ op: 'write', path, ...recording.position })),
   })
   const checkpoints: Checkpoints['Service'] = Checkpoints.of({
     save: (state, request) =>
@@ -105,7 +107,15 @@ export const layer = (
         Effect.provide(base),
       ),
   })
-  const base: Layer.Layer<Clock | Logger | Run | ParamSchedulers> = Layer.mergeAll(
+  const base: Layer.Layer<Clock | Logger | Run | ParamSchedulers | TensorOps | Collective> = Layer.mergeAll(
+    // No tensors: arithmetic keeps the refs it is given, reads give zeros of the right size.
+    Layer.succeed(TensorOps, {
+      lerp: (avg) => Effect.succeed(avg),
+      copy: (tree) => Effect.succeed(tree),
+      read: (ref) => Effect.succeed(new Float32Array(ref.shape.reduce((a, b) => a * b, 1))),
+      releaseMemory: Effect.succeed(undefined),
+    }),
+    Layer.succeed(Collective, singleProcess),
     // The dry clock stands still (every duration is 0) unless a test provides another.
     Layer.succeed(Clock, options.clock ?? { now: Effect.succeed(0) }),
     Layer.succeed(Logger, {

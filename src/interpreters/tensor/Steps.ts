@@ -16,7 +16,7 @@ import { Effect } from 'effect'
 import type { StepEvent } from '../../dsl/Event.js'
 import * as Rng from '../../dsl/Rng.js'
 import { StepError, Steps } from '../../dsl/Services.js'
-import type { State, TensorTree } from '../../dsl/State.js'
+import type { LastBatch, State, TensorTree } from '../../dsl/State.js'
 import type { Evaluator } from '../../evaluation/registry.js'
 import type { Model } from '../../models/Model.js'
 import * as Optim from '../../optim/OptimState.js'
@@ -34,7 +34,7 @@ export interface StepContext {
   readonly loaders: { readonly train?: Loader; readonly val?: Loader; readonly test?: Loader }
   readonly evaluators: { readonly val?: Evaluator; readonly test?: Evaluator }
   /** Gathers a batch as tensors (inputs already preprocessed), owned by the caller. */
-  readonly gather: (loader: Loader, indices: Int32Array) => { readonly inputs: tf.Tensor; readonly targets: tf.Tensor }
+  readonly gather: (loader: Loader, indices: Int32Array) => { readonly raw: tf.Tensor; readonly inputs: tf.Tensor; readonly targets: tf.Tensor }
 }
 
 // Labels of the random streams derived from the run's root stream.
@@ -104,6 +104,7 @@ const trainStep = (ctx: StepContext, state: State, event: StepEvent): State => {
     model: { ...state.model, params: store.externalize(nextParams) as TensorTree, buffers: store.externalize(newBuffers) as TensorTree, training: true },
     optim: Optim.write({ ...optim, slots: [{ ...entry, slot: { ...entry.slot, tensors: store.externalize(nextWrapperState) } }, ...optim.slots.slice(1)] }),
     outputs,
+    lastBatch: undefined,
   }
 }
 
@@ -122,12 +123,15 @@ export const tensorSteps = (ctx: StepContext): Steps['Service'] => {
     if (event.batchIdx === 0) folds[mode] = evaluator.metrics.map((m) => m.init)
     const params = ctx.store.internalize(state.model.params) as Tree.Tree
     const buffers = ctx.store.internalize(state.model.buffers) as Tree.Tree
-    const batch = ctx.gather(loader, loader.batch(0, event.batchIdx))
+    const indices = loader.batch(0, event.batchIdx)
+    const batch = ctx.gather(loader, indices)
     const rng = Rng.split(Rng.split(state.rng, EVAL_FORWARD), event.iter)
     const { output, buffers: after } = ctx.model.forward(params, buffers, batch.inputs, { training: false, rng })
     folds[mode] = evaluator.metrics.map((m, i) => m.process(folds[mode][i], output, batch.targets))
-    dispose([batch, output, after], [buffers])
-    return state.model.training ? { ...state, model: { ...state.model, training: false } } : state
+    // The raw batch, targets and outputs stay readable for after_*_iter hooks until the next step replaces them.
+    dispose([batch.inputs, after], [buffers, batch.raw])
+    const lastBatch: LastBatch = { mode, indices: Array.from(indices), inputs: ctx.store.ref(batch.raw), targets: ctx.store.ref(batch.targets), outputs: ctx.store.ref(output) }
+    return { ...state, model: state.model.training ? { ...state.model, training: false } : state.model, lastBatch }
   }
   const attempt = (state: State, event: StepEvent): Effect.Effect<State, StepError> =>
     Effect.try({
@@ -142,7 +146,7 @@ export const tensorSteps = (ctx: StepContext): Steps['Service'] => {
       const metrics: { [name: string]: number } = {}
       evaluator.metrics.forEach((m, i) => Object.assign(metrics, m.compute(folds[mode][i] ?? m.init)))
       folds[mode] = []
-      return Effect.succeed({ ...state, metrics })
+      return Effect.succeed({ ...state, metrics, lastBatch: undefined })
     },
   })
 }

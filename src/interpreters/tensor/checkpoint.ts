@@ -196,6 +196,7 @@ export const decode = (bytes: Uint8Array, path: string, store: TensorStore): E.E
           }),
     hooks: withTensors(body['hooks']) as State['hooks'],
     outputs: body['outputs'] as State['outputs'],
+    lastBatch: undefined,
     metrics: (body['metrics'] ?? undefined) as State['metrics'],
     stopTraining: body['stopTraining'] === true,
   }

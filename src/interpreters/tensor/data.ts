@@ -51,13 +51,11 @@ export const makeLoader = (dataset: Dataset, cfg: DataloaderConfig, path: string
   })
 }
 
-/** Gather a batch and apply the data preprocessor (decoded once). */
+/** Gather a batch (`raw`, as the dataset stores it) and apply the data preprocessor (`inputs`; the same tensor without one). */
 export const gatherWith =
   (preprocessor: Preprocess.Preprocessor) =>
-  (loader: Loader, indices: Int32Array): { readonly inputs: tf.Tensor; readonly targets: tf.Tensor } => {
+  (loader: Loader, indices: Int32Array): { readonly raw: tf.Tensor; readonly inputs: tf.Tensor; readonly targets: tf.Tensor } => {
     const batch = gather(loader.dataset, indices)
-    if (preprocessor === Preprocess.identity) return batch
-    const inputs = Preprocess.apply(preprocessor, batch.inputs)
-    batch.inputs.dispose()
-    return { inputs, targets: batch.targets }
+    if (preprocessor === Preprocess.identity) return { raw: batch.inputs, inputs: batch.inputs, targets: batch.targets }
+    return { raw: batch.inputs, inputs: Preprocess.apply(preprocessor, batch.inputs), targets: batch.targets }
   }

@@ -9,7 +9,8 @@ import * as nodePath from 'node:path'
 import { Effect, Layer } from 'effect'
 import * as Ev from '../../dsl/Event.js'
 import type { Hook } from '../../dsl/Hook.js'
-import { Checkpoints, Clock, FileError, Files, Logger, ParamSchedulers, Run, Steps } from '../../dsl/Services.js'
+import { Checkpoints, Clock, Collective, FileError, Files, Logger, ParamSchedulers, Run, Steps, TensorOps } from '../../dsl/Services.js'
+import { singleProcess } from '../collective.js'
 import type { HookServices, LogLevel, RunFacts, SaveRequest } from '../../dsl/Services.js'
 import type { State } from '../../dsl/State.js'
 import { Trace } from '../Trace.js'
@@ -28,6 +29,7 @@ export const diskFiles: Files['Service'] = Files.of({
   writeText: (path, text) => fileOp(path, () => (ensureDir(path), fs.writeFileSync(path, text))),
   appendText: (path, text) => fileOp(path, () => (ensureDir(path), fs.appendFileSync(path, text))),
   remove: (path) => fileOp(path, () => fs.rmSync(path, { force: true })),
+  writeBytes: (path, bytes) => fileOp(path, () => (ensureDir(path), fs.writeFileSync(path, bytes))),
 })
 
 /** Where log lines go: the console (or a test's sink) and the log file. */
@@ -47,6 +49,8 @@ export interface TensorLayerOptions {
   /** Receives every trace entry (tests compare traces); default: discard. */
   readonly trace?: (entry: TraceEntry) => void
   readonly clock?: Clock['Service']
+  readonly tensorOps: TensorOps['Service']
+  readonly collective?: Collective['Service']
 }
 
 export const layer = (options: TensorLayerOptions): Layer.Layer<HookServices | Steps | Trace> => {
@@ -69,6 +73,8 @@ export const layer = (options: TensorLayerOptions): Layer.Layer<HookServices | S
     Layer.succeed(ParamSchedulers, paramSchedulers),
     Layer.succeed(Files, diskFiles),
     Layer.succeed(Trace, trace),
+    Layer.succeed(TensorOps, options.tensorOps),
+    Layer.succeed(Collective, options.collective ?? singleProcess),
   )
   const checkpoints: Checkpoints['Service'] = Checkpoints.of({
     save: (state, request) =>
