@@ -187,7 +187,7 @@ export const init = (cfg: ResNetConfig, rng: Rng.Rng): { readonly params: Tree; 
     } else {
       const bn = BatchNorm.init(u.name, u.channels)
       if (u.zero) {
-        bn.params[`${u.name}.weight`]!.dispose()
+        tf.dispose(bn.params[`${u.name}.weight`]!)
         params[`${u.name}.weight`] = tf.zeros([u.channels])
         params[`${u.name}.bias`] = bn.params[`${u.name}.bias`]!
       } else Object.assign(params, bn.params)
