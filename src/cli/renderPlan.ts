@@ -85,6 +85,26 @@ export const renderSchedule = (plan: Plan): string => {
   return lines.join('\n')
 }
 
+const shortList = (names: ReadonlyArray<string>): string => (names.length <= 4 ? names.join(', ') : `${names.slice(0, 3).join(', ')}, … ${names.at(-1)} (${names.length})`)
+
+/** The param groups: their parameters, effective lr and weight decay, multipliers, and each group's lr over the run. */
+export const renderParamGroups = (plan: Plan): string => {
+  const pg = plan.paramGroups
+  if (pg === undefined) return ''
+  const shown = new Set(['lr', 'weight_decay', 'lr_mult', 'decay_mult', 'lr_scale', 'layer_id', 'initial_lr'])
+  const lines = pg.groups.map((g, i) => {
+    const extras = Object.entries(g.hyper).filter(([k]) => shown.has(k) && k !== 'lr' && k !== 'weight_decay' && k !== 'initial_lr').map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    return `#${i}  lr=${String(g.hyper['lr'])}  weight_decay=${String(g.hyper['weight_decay'] ?? 0)}${extras.length === 0 ? '' : `  ${extras.join(' ')}`}  [${shortList(g.params)}]`
+  })
+  const sc = pg.schedules
+  if (sc !== undefined && pg.groups.length > 1) {
+    lines.push(`lr per group over ${sc.iterations} iterations (start → middle → end):`)
+    sc.lr.forEach((values, i) => lines.push(`  #${i}: ${values[0]!.toExponential(3)} → ${values[Math.floor(values.length / 2)]!.toExponential(3)} → ${values.at(-1)!.toExponential(3)}`))
+  }
+  if (pg.log.length > 0) lines.push(...pg.log.slice(0, 12), ...(pg.log.length > 12 ? [`… ${pg.log.length - 12} more constructor decisions (--json shows all)`] : []))
+  return lines.join('\n')
+}
+
 /** The whole plan as text. */
 export const renderPlan = (plan: Plan, source: string): string =>
   [
@@ -104,6 +124,7 @@ export const renderPlan = (plan: Plan, source: string): string =>
       .split('\n')
       .map((l) => `  ${l}`)
       .join('\n'),
+    ...(plan.paramGroups === undefined ? [] : ['', 'Param groups:', renderParamGroups(plan).split('\n').map((l) => `  ${l}`).join('\n')]),
     ...(plan.schedule === undefined ? [] : ['', 'Schedule:', renderSchedule(plan).split('\n').map((l) => `  ${l}`).join('\n')]),
     '',
     plan.warnings.length === 0 ? 'Warnings: none' : `Warnings:\n${plan.warnings.map((w) => `  - ${w}`).join('\n')}`,
@@ -120,6 +141,7 @@ export const planJson = (plan: Plan, source: string, includeTrace: boolean): unk
   steps: plan.steps,
   optimizer: plan.optimizer,
   schedule: plan.schedule,
+  paramGroups: plan.paramGroups,
   stageCounts: plan.stageCounts,
   evaluations: plan.evaluations,
   checkpoints: plan.checkpoints,

@@ -35,8 +35,11 @@ import type { DatasetSizes } from './dry/sizes.js'
 import { warningsFor } from './dry/warnings.js'
 import { optimizerPlan } from './dry/optimizerPlan.js'
 import type { WrapperPlan } from './dry/optimizerPlan.js'
-import { simulateSchedule } from './dry/lrSchedule.js'
-import type { Schedule } from './dry/lrSchedule.js'
+import { simulateGroups, simulateSchedule } from './dry/lrSchedule.js'
+import type { GroupSchedules, Schedule } from './dry/lrSchedule.js'
+import type { Json } from '../dsl/MessageHub.js'
+import * as Models from '../models/registry.js'
+import * as Optim from '../optim/OptimState.js'
 
 /** The dry run could not start (bad hooks, unknown sizes) or a hook failed. */
 export class DryRunError extends Data.TaggedError('DryRunError')<{ readonly issues: ReadonlyArray<Issue> }> {
@@ -56,6 +59,14 @@ export interface DryRunOptions {
   readonly traceLimit?: number
   /** Run the test loop after training, as `loopwright train` does. Default true. */
   readonly testAfterTrain?: boolean
+}
+
+/** The param groups of the plan. */
+export interface ParamGroupsPlan {
+  readonly groups: ReadonlyArray<{ readonly params: ReadonlyArray<string>; readonly hyper: { readonly [key: string]: Json } }>
+  /** What the constructor decided (MMEngine's `paramwise_options -- …` lines). */
+  readonly log: ReadonlyArray<string>
+  readonly schedules: GroupSchedules | undefined
 }
 
 /** A registered hook as the plan lists it. */
@@ -82,6 +93,12 @@ export interface Plan {
   readonly optimizer: ReadonlyArray<WrapperPlan>
   /** lr (and momentum) of the optimizer's default group at every iteration, when one wrapper is scheduled. */
   readonly schedule: Schedule | undefined
+  /**
+   * The param groups the constructor builds for the model (when loopwright
+   * provides the model type): parameter names and effective hyper-parameters,
+   * the constructor's decisions, and every group's lr through the run.
+   */
+  readonly paramGroups: ParamGroupsPlan | undefined
   readonly stageCounts: { readonly [stage: string]: number }
   readonly evaluations: ReadonlyArray<{ readonly mode: 'val' | 'test'; readonly epoch: number; readonly iter: number }>
   readonly checkpoints: ReadonlyArray<{ readonly path: string; readonly epoch: number; readonly iter: number; readonly saveOptimizer: boolean }>
@@ -133,6 +150,28 @@ export const dryRun = (program: Program, options: DryRunOptions = {}): Effect.Ef
     const single = optimizer.right.length === 1 && optimizer.right[0]!.name === undefined ? optimizer.right[0] : undefined
     const simulated = loop0 !== undefined && single !== undefined && schedulerList !== undefined && (sizes.train ?? 0) > 0 ? simulateSchedule(schedulerList, single.hyper, loop0, sizes.train ?? 0) : undefined
     if (simulated?._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: simulated.left }))
+    // Param groups need the model's parameters: known model types describe them without allocating tensors.
+    const groupsWarnings: string[] = []
+    let paramGroups: ParamGroupsPlan | undefined
+    let initialOptim: Optim.OptimState | undefined
+    if (loop0 !== undefined && program.optimWrapper !== undefined && schedulerList !== undefined && program.model !== undefined) {
+      const model = Models.build(program.model)
+      if (model._tag === 'Left') groupsWarnings.push(`param groups are not shown: ${model.left.map((i) => `${i.path}: ${i.message}`).join('; ')}`)
+      else {
+        const batches = sizes.train ?? 0
+        const built = Optim.build(program.optimWrapper, schedulerList as ReadonlyArray<Json>, model.right.info, { epochLength: batches, maxEpochs: Loop.maxEpochs(loop0), maxIters: Loop.maxIters(loop0, batches) })
+        if (built._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: built.left }))
+        initialOptim = built.right.state
+        groupsWarnings.push(...built.right.warnings)
+        const schedules = batches > 0 ? simulateGroups(built.right.state, loop0, batches) : undefined
+        if (schedules?._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: schedules.left }))
+        paramGroups = {
+          groups: built.right.state.slots[0]!.slot.groups.real.map((g) => ({ params: g.names, hyper: g.hyper as { readonly [key: string]: Json } })),
+          log: built.right.log,
+          schedules: schedules?._tag === 'Right' ? schedules.right : undefined,
+        }
+      }
+    }
     const name = options.configName ?? 'config'
     const workDir = program.workDir ?? path.join('work_dirs', name)
     const timestamp = '<timestamp>'
@@ -147,7 +186,9 @@ export const dryRun = (program: Program, options: DryRunOptions = {}): Effect.Ef
     }
     const recording = Dry.emptyRecording()
     const seed = program.randomness.seed ?? 0
-    const run = interpret(program, hooks, sizes, initialState(program, sizes, seed), {
+    const start = initialState(program, sizes, seed)
+    // With the groups known, the dry run's schedulers step the same numbers the tensor run steps (and its logs show the same lr).
+    const run = interpret(program, hooks, sizes, initialOptim === undefined ? start : { ...start, optim: Optim.write(initialOptim) }, {
       loadsCheckpoint: program.loadFrom !== undefined,
       testAfterTrain: options.testAfterTrain ?? true,
     })
@@ -170,13 +211,14 @@ export const dryRun = (program: Program, options: DryRunOptions = {}): Effect.Ef
       steps: { ...recording.stepCounts },
       optimizer: optimizer.right,
       schedule: simulated?._tag === 'Right' ? simulated.right : undefined,
+      paramGroups,
       stageCounts: Object.fromEntries(Stage.all.filter((s) => recording.stageCounts.has(s)).map((s) => [s, recording.stageCounts.get(s)!])),
       evaluations: recording.evaluations,
       checkpoints: recording.saves.map((s) => ({ path: s.path, epoch: s.meta.epoch, iter: s.meta.iter, saveOptimizer: s.saveOptimizer })),
       removals: recording.files.filter((f) => f.op === 'remove').map((f) => ({ path: f.path, epoch: f.epoch, iter: f.iter })),
       logLines: { count: recording.logs.length, lines: recording.logs },
       files: filesSummary(recording),
-      warnings: warningsFor(program, sizes, recording).filter((w) => simulated === undefined || !w.startsWith('param_scheduler is checked but not simulated')),
+      warnings: [...groupsWarnings, ...warningsFor(program, sizes, recording)].filter((w) => simulated === undefined || !w.startsWith('param_scheduler is checked but not simulated')),
       trace: recording.trace,
       traceCount: recording.traceCount,
     }

@@ -12,6 +12,7 @@ import type { TrainLoop } from '../../dsl/Loop.js'
 import * as Loop from '../../dsl/Loop.js'
 import { buildAll, stepAll } from '../../optim/schedulers/index.js'
 import type { Hyper } from '../../optim/ParamGroups.js'
+import * as Optim from '../../optim/OptimState.js'
 
 export interface Schedule {
   readonly iterations: number
@@ -85,4 +86,36 @@ export const svg = (schedule: Schedule): string => {
     return `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.5"/><text x="${w - pad}" y="${y(s.values.at(-1)!) - 4}" font-size="11" text-anchor="end" fill="${s.color}">${s.name} (${min.toExponential(2)} … ${max.toExponential(2)})</text>`
   })
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}"><rect width="100%" height="100%" fill="white"/><line x1="${pad}" y1="${h - pad}" x2="${w - pad}" y2="${h - pad}" stroke="#999"/><text x="${w / 2}" y="${h - 10}" font-size="11" text-anchor="middle">iteration (0 … ${schedule.iterations})</text>${paths.join('')}</svg>\n`
+}
+
+/** The lr of every real param group, sampled as {@link Schedule} samples the default group. */
+export interface GroupSchedules {
+  readonly every: number
+  readonly iterations: number
+  readonly lr: ReadonlyArray<ReadonlyArray<number>>
+}
+
+/**
+ * Step the schedulers held in an optimizer state through a whole run, as
+ * `ParamSchedulerHook` steps them, and sample every real group's lr.
+ */
+export const simulateGroups = (optim: Optim.OptimState, loop: TrainLoop, batchesPerEpoch: number): E.Either<ReadonlyArray<Issue>, GroupSchedules> => {
+  const maxIters = Loop.maxIters(loop, batchesPerEpoch)
+  const epochBased = loop.type === 'EpochBasedTrainLoop'
+  const every = Math.max(1, Math.ceil(maxIters / 500))
+  const real = optim.slots[0]?.slot.groups.real.length ?? 0
+  const lr: number[][] = Array.from({ length: real }, () => [])
+  let current = optim
+  for (let i = 0; i < maxIters; i++) {
+    if (i % every === 0 || i === maxIters - 1) current.slots[0]!.slot.groups.real.forEach((g, k) => lr[k]!.push(g.hyper['lr'] as number))
+    const afterIter = Optim.stepSchedulers(current, { _tag: 'AfterTrainIter' })
+    if (afterIter._tag === 'Left') return E.left([{ path: 'param_scheduler', message: `at iteration ${i}: ${afterIter.left.message}` }])
+    current = afterIter.right
+    if (epochBased ? (i + 1) % batchesPerEpoch === 0 : i + 1 === maxIters) {
+      const afterEpoch = Optim.stepSchedulers(current, { _tag: 'AfterTrainEpoch' })
+      if (afterEpoch._tag === 'Left') return E.left([{ path: 'param_scheduler', message: `after epoch ${Math.floor(i / batchesPerEpoch)}: ${afterEpoch.left.message}` }])
+      current = afterEpoch.right
+    }
+  }
+  return E.right({ every, iterations: maxIters, lr })
 }
