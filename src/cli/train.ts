@@ -41,7 +41,11 @@ const progressLine = (done: number, total: number, elapsed: number, loss: number
 }
 
 const summary = (result: TrainResult): string => {
-  const lines = [`Trained ${result.iterations} iterations (${result.epochs} epochs) in ${clock(result.seconds)}.`]
+  const lines = [
+    result.interrupted === undefined
+      ? `Trained ${result.iterations} iterations (${result.epochs} epochs) in ${clock(result.seconds)}.`
+      : `Stopped by ${result.interrupted} after ${result.iterations} iterations (${clock(result.seconds)}); resume with: loopwright train CONFIG --resume`,
+  ]
   const last = (mode: 'val' | 'test') => result.evaluations.filter((e) => e.mode === mode).at(-1)
   const show = (metrics: { readonly [k: string]: unknown }) => Object.entries(metrics).map(([k, v]) => `${k}: ${typeof v === 'number' ? v.toFixed(4) : JSON.stringify(v)}`).join('  ')
   const val = last('val')
@@ -68,13 +72,25 @@ export const trainCommand = (file: string, flags: TrainFlags): Effect.Effect<num
       if (tty && status !== '') process.stdout.write(status)
     }
     print('INFO', `backend: ${describe(backend)}`)
+    // The first SIGINT/SIGTERM stops at the next iteration boundary with a resumable checkpoint;
+    // a second one exits at once (every file is written atomically, so nothing is left half-written).
+    let signal: 'SIGINT' | 'SIGTERM' | undefined
+    const onSignal = (name: 'SIGINT' | 'SIGTERM') => () => {
+      if (signal !== undefined) process.exit(name === 'SIGINT' ? 130 : 143)
+      signal = name
+      print('WARNING', `${name} received: stopping after this iteration and saving a checkpoint (send it again to exit at once)`)
+    }
+    const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM') } as const
+    process.on('SIGINT', handlers.SIGINT)
+    process.on('SIGTERM', handlers.SIGTERM)
     const started = performance.now()
-    const result = yield* train(program, {
+    const result = yield* Effect.ensuring(train(program, {
       configName: nodePath.basename(file, nodePath.extname(file)),
       configText: JSON.stringify(loaded.raw, null, 2),
       ...(flags.workDir === undefined ? {} : { workDir: flags.workDir }),
       ...(flags.resume === undefined ? {} : { resume: flags.resume }),
       print,
+      interrupt: () => signal,
       ...(tty
         ? {
             afterTrainStep: (state) => {
@@ -85,10 +101,13 @@ export const trainCommand = (file: string, flags: TrainFlags): Effect.Effect<num
             },
           }
         : {}),
-    })
+    }), Effect.sync(() => {
+      process.off('SIGINT', handlers.SIGINT)
+      process.off('SIGTERM', handlers.SIGTERM)
+    }))
     if (tty && status !== '') process.stdout.write('\r\x1b[K')
     process.stdout.write(`${summary(result)}\n`)
-    return 0
+    return result.interrupted === 'SIGINT' ? 130 : result.interrupted === 'SIGTERM' ? 143 : 0
   }).pipe(
     Effect.catchTags({
       ConfigError: (e) => Effect.sync(() => (process.stderr.write(`${e.message}\n`), 2)),

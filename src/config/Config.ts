@@ -13,7 +13,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import { Data } from 'effect'
-import { boolean, expected, formatIssue, isDict, issuesOf, json, nonEmptyString, nullable, record, string } from './codec.js'
+import { boolean, expected, formatIssue, isDict, issuesOf, json, literal, nonEmptyString, nullable, record, string } from './codec.js'
 import type { AnyCodec, Codec, Issue, Json } from './codec.js'
 import { closest } from './didYouMean.js'
 import type { Registry } from './registry.js'
@@ -71,6 +71,7 @@ export interface Config {
   readonly log_level?: string
   readonly launcher?: string
   readonly experiment_name?: string
+  readonly non_finite?: 'stop' | 'skip' | 'warn'
   readonly [key: string]: unknown
 }
 
@@ -105,6 +106,8 @@ export const sections = (registries: Registries): { readonly [key: string]: AnyC
   log_level: Runtime.logLevel,
   launcher: Runtime.launcher,
   experiment_name: nonEmptyString,
+  // loopwright's own: what a NaN/Inf loss or gradient does without loss scaling (docs/reliability.md).
+  non_finite: literal('stop', 'skip', 'warn'),
   find_unused_parameters: boolean,
   sync_bn: nullable(string),
   model_wrapper_cfg: nullable(component('a model wrapper dict with a `type`')),

@@ -122,9 +122,13 @@ export function* timeline(loops: Loops, sizes: Sizes, options: TimelineOptions =
     const validate = loops.valLoop !== undefined
     yield* emit(Ev.stage('before_train', epoch, iter))
     if (trainLoop.type === 'EpochBasedTrainLoop') {
+      // A checkpoint taken inside an epoch (a by-iteration CheckpointHook, or an interrupt) resumes at its
+      // next batch: loopwright continues the epoch where MMEngine would repeat it (spec §3.6.5).
+      let firstBatch = Math.max(0, Math.min(trainSize, iter - epoch * trainSize))
       while (epoch < trainLoop.max_epochs && !stopTraining) {
         yield* emit(Ev.stage('before_train_epoch', epoch, iter))
-        for (let b = 0; b < trainSize; b++) yield* trainIter(b, { pass: epoch, index: b })
+        for (let b = firstBatch; b < trainSize; b++) yield* trainIter(b, { pass: epoch, index: b })
+        firstBatch = 0
         yield* emit(Ev.stage('after_train_epoch', epoch, iter))
         epoch += 1
         if (validate && Loop.validatesAfter(trainLoop, epoch)) yield* evalLoop('val', sizes.val ?? 0)

@@ -151,13 +151,11 @@ export const CheckpointHook: HookType<CheckpointHookArgs> = {
         const checkpoints = yield* Checkpoints
         let hub = state.messageHub
         const dir = outDir(state)
+        let oldest: number | undefined
         if (maxKeep > 0) {
           const kept = asNumbers(Hub.getInfo(hub, 'keep_ckpt_ids'))
           if (kept.at(-1) !== step) {
-            if (kept.length >= maxKeep) {
-              const oldest = kept.shift()!
-              yield* Effect.mapError(files.remove(path.join(dir, CheckpointSchedule.filename(a, oldest))), fail(stage))
-            }
+            if (kept.length >= maxKeep) oldest = kept.shift()!
             kept.push(step)
             hub = Hub.updateInfo(hub, 'keep_ckpt_ids', kept)
           }
@@ -168,6 +166,9 @@ export const CheckpointHook: HookType<CheckpointHookArgs> = {
         const next: State = { ...state, messageHub: hub }
         yield* checkpoints.save(next, { path: lastCkpt, meta, saveOptimizer: a.save_optimizer ?? true, saveParamScheduler: a.save_param_scheduler ?? true })
         yield* Effect.mapError(files.writeText(path.join(run.workDir, 'last_checkpoint'), lastCkpt), fail(stage))
+        // Only once the new checkpoint and the pointer are on disk does the oldest one go (MMEngine removes it
+        // first; a failed save would then leave no checkpoint at all).
+        if (oldest !== undefined && oldest !== step) yield* Effect.mapError(files.remove(path.join(dir, CheckpointSchedule.filename(a, oldest))), fail(stage))
         return next
       })
 

@@ -55,6 +55,14 @@ export const initialState = (program: Program, sizes: Sizes, seed: number): Stat
   })
 }
 
+/** Outside control of a run: a stop request (a signal) checked at every iteration boundary. */
+export interface InterpretControl {
+  /** Asked before each training iteration; `true` ends the interpretation there. */
+  readonly interrupt?: () => boolean
+  /** Receives the state at the boundary where the run was interrupted (counters = iterations finished). */
+  readonly onInterrupt?: (state: State) => void
+}
+
 /**
  * Interpret `program` from `state`: every timeline event in order. A stop
  * requested through the state (`stopTraining`) is passed back to the
@@ -66,6 +74,7 @@ export const interpret = (
   sizes: Sizes,
   state: State,
   options: TimelineOptions = {},
+  control: InterpretControl = {},
 ): Effect.Effect<State, HookError | StepError, HookServices | Steps | Trace> =>
   Effect.gen(function* () {
     const stages = new Map(Stage.all.map((stage) => [stage, runStage(hooks, stage, 0)] as const))
@@ -77,6 +86,12 @@ export const interpret = (
     let next = events.next()
     while (next.done !== true) {
       const event = next.value
+      // An interrupt takes effect between iterations, where a checkpoint resumes exactly.
+      if (control.interrupt !== undefined && event._tag === 'StageEvent' && event.stage === 'before_train_iter' && control.interrupt()) {
+        const atBoundary = S.atCounters(current, event.epoch, event.iter)
+        control.onInterrupt?.(atBoundary)
+        return atBoundary
+      }
       current = S.atCounters(current, event.epoch, event.iter)
       if (event._tag === 'StageEvent') {
         if (event.stage === 'after_val_epoch' || event.stage === 'after_test_epoch') current = yield* steps.evaluate(current, event.stage === 'after_val_epoch' ? 'val' : 'test')
@@ -86,9 +101,9 @@ export const interpret = (
         yield* trace.record({ _tag: 'Step', mode: event.mode, epoch: event.epoch, iter: event.iter, batchIdx: event.batchIdx })
         current = yield* steps.run(current, event)
       }
-      const control = current.stopTraining && !stopSent ? { stopTraining: true } : undefined
-      if (control !== undefined) stopSent = true
-      next = events.next(control)
+      const feedback = current.stopTraining && !stopSent ? { stopTraining: true } : undefined
+      if (feedback !== undefined) stopSent = true
+      next = events.next(feedback)
     }
     return current
   })

@@ -13,7 +13,6 @@
  * @module
  */
 import * as fs from 'node:fs'
-import * as nodePath from 'node:path'
 import { Data, Effect } from 'effect'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Dataset } from '../data/Dataset.js'
@@ -23,7 +22,7 @@ import * as path from '../dsl/path.js'
 import type { Program } from '../dsl/Program.js'
 import * as Rng from '../dsl/Rng.js'
 import type { LogLevel, RunFacts, SaveRequest } from '../dsl/Services.js'
-import { FileError, Steps } from '../dsl/Services.js'
+import { Checkpoints, FileError, Files, Logger, Steps } from '../dsl/Services.js'
 import type { Collective } from '../dsl/Services.js'
 import type { State, TensorTree } from '../dsl/State.js'
 import type { Sizes } from '../dsl/timeline.js'
@@ -44,7 +43,9 @@ import { buildHooks } from './buildHooks.js'
 import { initialState, interpret } from './interpret.js'
 import type { TraceEntry } from './Trace.js'
 import * as Checkpoint from './tensor/checkpoint.js'
-import { fileOp, layer } from './tensor/layers.js'
+import { writeAtomically } from './tensor/atomic.js'
+import type { Writer } from './tensor/atomic.js'
+import { fileOp, layer, writeLog } from './tensor/layers.js'
 import type { LogSink } from './tensor/layers.js'
 import type { Loader } from './tensor/Loader.js'
 import { gatherWith, loadDataset, makeLoader } from './tensor/data.js'
@@ -83,8 +84,12 @@ export interface TrainOptions {
   readonly trace?: (entry: TraceEntry) => void
   /** Called after every train step with the new state and a reader for its tensors (conformance replays record parameters). */
   readonly afterTrainStep?: (state: State, read: (tree: TensorTree) => { readonly [name: string]: Float32Array | Int32Array | Uint8Array }) => void
+  /** Polled before every training iteration: a signal name stops the run there with a resumable checkpoint. */
+  readonly interrupt?: () => 'SIGINT' | 'SIGTERM' | undefined
   /** Data-parallel communication for hooks (default: one process). */
   readonly collective?: Collective['Service']
+  /** How checkpoint bytes reach the disk (tests inject faults). */
+  readonly writer?: Writer
   /** Write checkpoints (default true). */
   readonly writeCheckpoints?: boolean
 }
@@ -110,6 +115,8 @@ export interface TrainResult {
   readonly state: State
   /** The last learning rates (`lr`, `base_lr`, …). */
   readonly lr: { readonly [name: string]: number }
+  /** Set when a signal stopped the run early (a resumable checkpoint was saved). */
+  readonly interrupted: 'SIGINT' | 'SIGTERM' | undefined
 }
 
 /** Everything in a state that can reference tensors. */
@@ -273,9 +280,10 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
     }
     store.collect(liveRoots(state))
 
+    const log: LogSink = { print: options.print ?? printToStdout, file: path.join(logDir, `${timestamp}.log`) }
     const evaluations: Evaluation[] = []
     const checkpoints: string[] = []
-    const inner = tensorSteps({ model, store, wrapper, loaders, evaluators, gather: gatherWith(preprocessor) })
+    const inner = tensorSteps({ model, store, wrapper, loaders, evaluators, gather: gatherWith(preprocessor), nonFinite: (program.settings['non_finite'] as 'stop' | 'skip' | 'warn' | undefined) ?? 'stop', warn: (message) => writeLog(log, 'WARNING', message) })
     const steps: Steps['Service'] = Steps.of({
       run: (s, event) =>
         Effect.map(inner.run(s, event), (next) => {
@@ -304,32 +312,36 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
               cfg: facts.configText,
               ...(facts.datasetMeta === undefined ? {} : { dataset_meta: facts.datasetMeta }),
             }, { saveOptimizer: request.saveOptimizer, saveParamScheduler: request.saveParamScheduler })
-            fs.mkdirSync(nodePath.dirname(request.path), { recursive: true })
-            // Write beside the target and rename, so a crash never leaves a half-written checkpoint under its name.
-            const temp = `${request.path}.tmp-${process.pid}`
-            const fd = fs.openSync(temp, 'w')
-            try {
-              fs.writeSync(fd, bytes)
-              fs.fsyncSync(fd)
-            } finally {
-              fs.closeSync(fd)
-            }
-            fs.renameSync(temp, request.path)
+            writeAtomically(request.path, bytes, options.writer)
             checkpoints.push(request.path)
           })
-    const log: LogSink = { print: options.print ?? printToStdout, file: path.join(logDir, `${timestamp}.log`) }
-    const final = yield* interpret(program, hooks, sizes, state, {
+    let interrupted: 'SIGINT' | 'SIGTERM' | undefined
+    const timelineOptions = {
       loadsCheckpoint: resumeFile !== undefined || program.loadFrom !== undefined,
       testAfterTrain: options.testAfterTrain ?? program.testLoop !== undefined,
       ...(start === undefined ? {} : { start }),
-    }).pipe(
+    }
+    const control = options.interrupt === undefined ? {} : { interrupt: () => (interrupted = options.interrupt!()) !== undefined }
+    const whole = Effect.gen(function* () {
+      const end = yield* interpret(program, hooks, sizes, state, timelineOptions, control)
+      if (interrupted === undefined) return end
+      // Stopped between iterations: save everything so that --resume continues exactly here.
+      const file = path.join(workDir, `interrupted_iter_${end.counters.iter}.safetensors`)
+      yield* Checkpoints.use((c) => c.save(end, { path: file, meta: { epoch: end.counters.epoch, iter: end.counters.iter }, saveOptimizer: true, saveParamScheduler: true }))
+      yield* Files.use((f) => f.writeText(path.join(workDir, 'last_checkpoint'), file))
+      yield* Logger.use((l) => l.log('WARNING', `Interrupted by ${interrupted} after ${end.counters.iter} iterations; saved ${file}. Continue with --resume.`))
+      return end
+    })
+    const final = yield* whole.pipe(
       Effect.provide(layer({ facts, hooks: () => hooks, steps, log, writeCheckpoint, tensorOps: tensorOps(store), ...(options.collective === undefined ? {} : { collective: options.collective }), ...(options.trace === undefined ? {} : { trace: options.trace }) })),
       Effect.mapError((e) =>
         new TrainError({
           issues: [
             e._tag === 'HookError'
               ? { path: e.hook, message: `${e.stage}: ${e.message}` }
-              : { path: `${e.mode}_step`, message: `iteration ${e.iter + 1}, batch ${e.batchIdx}: ${e.message}` },
+              : e._tag === 'FileError'
+                ? { path: e.path, message: e.message }
+                : { path: `${e.mode}_step`, message: `iteration ${e.iter + 1}, batch ${e.batchIdx}: ${e.message}` },
           ],
         }),
       ),
@@ -352,6 +364,7 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
       params: finalParams,
       state: final,
       lr: optimFinal === undefined ? {} : Optim.learningRates(optimFinal),
+      interrupted,
     }
     return result
   })

@@ -120,4 +120,19 @@ describe('timeline laws', () => {
       }),
     )
   })
+
+  it('resuming from the counters of any iteration boundary continues with the next batch, in both loop kinds', () => {
+    fc.assert(
+      fc.property(loopsCase, fc.nat(), (c, pick) => {
+        const full = unfold({ ...c, loadsCheckpoint: false })
+        const iterStarts = full.filter((e): e is StageEvent => e._tag === 'StageEvent' && e.stage === 'before_train_iter')
+        if (iterStarts.length === 0) return
+        const at = iterStarts[pick % iterStarts.length]!
+        const resumed = [...timeline({ trainLoop: c.trainLoop, valLoop: c.valLoop, testLoop: c.testLoop }, c.sizes, { testAfterTrain: c.testAfterTrain, start: { epoch: at.epoch, iter: at.iter } })]
+        // before_run, before_train and the interrupted epoch's before_train_epoch come again, then the very same iterations.
+        expect(resumed.slice(3)).toEqual(full.slice(full.indexOf(at)))
+        expect(resumed[2]).toMatchObject({ stage: 'before_train_epoch', epoch: at.epoch, iter: at.iter })
+      }),
+    )
+  })
 })

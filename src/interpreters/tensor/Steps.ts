@@ -33,6 +33,10 @@ export interface StepContext {
   readonly wrapper: OW.OptimWrapper | undefined
   readonly loaders: { readonly train?: Loader; readonly val?: Loader; readonly test?: Loader }
   readonly evaluators: { readonly val?: Evaluator; readonly test?: Evaluator }
+  /** What a NaN/Inf loss or gradient does when no loss scaler handles it (`non_finite`, default `'stop'`). */
+  readonly nonFinite: 'stop' | 'skip' | 'warn'
+  /** Log a warning (the run's logger). */
+  readonly warn: (message: string) => void
   /** Gathers a batch as tensors (inputs already preprocessed), owned by the caller. */
   readonly gather: (loader: Loader, indices: Int32Array) => { readonly raw: tf.Tensor; readonly inputs: tf.Tensor; readonly targets: tf.Tensor }
 }
@@ -48,6 +52,21 @@ const totalLoss = (losses: { readonly [name: string]: tf.Scalar }): tf.Scalar =>
   const parts = Object.entries(losses).filter(([name]) => name.includes('loss')).map(([, v]) => v)
   if (parts.length === 0) throw new Error(`the model returned no loss (entries: ${Object.keys(losses).join(', ') || 'none'}); a loss entry's name must contain 'loss'`)
   return parts.length === 1 ? parts[0]! : (tf.addN(parts) as tf.Scalar)
+}
+
+/** What is non-finite, if anything: the loss, else the first parameter (in model order) whose gradient is. */
+const nonFiniteProblem = (total: tf.Scalar, names: ReadonlyArray<string>, grads: ReadonlyArray<tf.Tensor>): string | undefined => {
+  const probe = tf.tidy(() => tf.stack([total, tf.addN(grads.map((g) => tf.sum(g)))]))
+  const [loss, gradSum] = probe.dataSync()
+  probe.dispose()
+  if (Number.isFinite(loss) && Number.isFinite(gradSum)) return undefined
+  if (!Number.isFinite(loss)) return `the loss is ${loss}`
+  // A sum is non-finite exactly when some element is NaN or ±Inf (or finite values overflow, which is as bad).
+  const sums = tf.tidy(() => tf.stack(grads.map((g) => tf.sum(g))))
+  const values = sums.dataSync()
+  sums.dispose()
+  const index = Array.from(values).findIndex((v) => !Number.isFinite(v))
+  return `the loss is ${loss} but the gradient of ${names[index] ?? 'a parameter'} is not finite`
 }
 
 const dispose = (transient: ReadonlyArray<unknown>, keep: ReadonlyArray<unknown>): void => {
@@ -87,6 +106,24 @@ const trainStep = (ctx: StepContext, state: State, event: StepEvent): State => {
     return tf.mul(total, scale / factor) as tf.Scalar
   })(names.map((n) => params[n]!))
   const gradTree: Tree.Tree = Object.fromEntries(names.map((n, i) => [n, grads[i]!]))
+  // Without a loss scaler nothing else notices a NaN/Inf: check the loss and one sum over every gradient.
+  if (wrapper.scaling === undefined) {
+    const problem = nonFiniteProblem(total!, names, grads)
+    if (problem !== undefined) {
+      const where = `iteration ${event.iter + 1}: ${problem}`
+      if (ctx.nonFinite === 'stop') {
+        dispose([batch, value, grads, losses, total], [])
+        throw new Error(`${where}. The run stops here (non_finite='stop'); non_finite='skip' skips such steps, 'warn' applies them.`)
+      }
+      if (ctx.nonFinite === 'skip') {
+        const loss = scalarOf(total!)
+        dispose([batch, value, grads, losses, total], [buffers])
+        ctx.warn(`${where}; the step is skipped (non_finite='skip')`)
+        return { ...state, outputs: { loss }, lastBatch: undefined }
+      }
+      ctx.warn(`${where}; the step is applied anyway (non_finite='warn')`)
+    }
+  }
   const [updates, nextWrapperState] = OW.update(wrapper, gradTree, wrapperState, params, entry.slot.groups)
   const nextParams = Tree.applyUpdates(params, updates)
   const outputs: { [name: string]: number } = {}

@@ -9,6 +9,7 @@
  * The file is data only: loading it runs no code.
  * @module
  */
+import { createHash } from 'node:crypto'
 import * as tf from '@tensorflow/tfjs-core'
 import * as E from 'fp-ts/lib/Either.js'
 import * as Hub from '../../dsl/MessageHub.js'
@@ -19,6 +20,24 @@ import * as Safetensors from '../../tensor/safetensors.js'
 import type { TensorStore } from '../../tensor/TensorStore.js'
 
 export const FORMAT = 'loopwright.checkpoint'
+
+/**
+ * SHA-256 over everything the checkpoint says: meta, state, and every
+ * tensor's name, dtype, shape and bytes in name order. Any flipped byte in
+ * the data or the JSON changes it.
+ */
+const checksumOf = (meta: string, state: string, tensors: Safetensors.Entries): string => {
+  const hash = createHash('sha256')
+  hash.update(meta)
+  hash.update('\u0000')
+  hash.update(state)
+  for (const name of Object.keys(tensors).sort()) {
+    const t = tensors[name]!
+    hash.update(`\u0000${name}\u0000${t.dtype}\u0000${t.shape.join(',')}\u0000`)
+    hash.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength))
+  }
+  return hash.digest('hex')
+}
 export const VERSION = 1
 
 /** What a checkpoint says about itself (MMEngine's `meta`). */
@@ -113,11 +132,14 @@ export const encode = (state: State, store: TensorStore, meta: CheckpointMeta, p
           ? { dtype: 'BOOL', shape, data: t.dataSync() as Uint8Array }
           : { dtype: 'F32', shape, data: t.dataSync() as Float32Array }
   }
+  const metaText = JSON.stringify(meta, encodeNumbers)
+  const stateText = JSON.stringify(body, encodeNumbers)
   return Safetensors.encode(entries, {
     format: FORMAT,
     version: String(VERSION),
-    meta: JSON.stringify(meta, encodeNumbers),
-    state: JSON.stringify(body, encodeNumbers),
+    meta: metaText,
+    state: stateText,
+    checksum: checksumOf(metaText, stateText, entries),
   })
 }
 
@@ -143,6 +165,8 @@ export const decode = (bytes: Uint8Array, path: string, store: TensorStore): E.E
   const { tensors, metadata } = file.right
   if (metadata['format'] !== FORMAT) return E.left({ path, message: `a safetensors file, but not a loopwright checkpoint (no '${FORMAT}' format tag); load plain weights with load_from` })
   if (metadata['version'] !== String(VERSION)) return E.left({ path, message: `checkpoint format version ${metadata['version']} is not supported (this loopwright reads version ${VERSION})` })
+  if (metadata['checksum'] === undefined) return E.left({ path, message: 'the checkpoint carries no checksum; it was not written by loopwright or was altered' })
+  if (checksumOf(metadata['meta'] ?? '', metadata['state'] ?? '', tensors) !== metadata['checksum']) return E.left({ path, message: 'checksum mismatch: the file is corrupted (its bytes differ from what was written)' })
   let meta: CheckpointMeta
   let body: { [key: string]: unknown }
   try {

@@ -17,6 +17,7 @@ import { Trace } from '../Trace.js'
 import type { TraceEntry } from '../Trace.js'
 import { runStage } from '../interpret.js'
 import { paramSchedulers } from '../paramSchedulers.js'
+import { writeAtomically } from './atomic.js'
 
 /** Run a file operation, turning a thrown error into a `FileError` naming the path. */
 export const fileOp = <A>(path: string, op: () => A): Effect.Effect<A, FileError> =>
@@ -26,10 +27,11 @@ const ensureDir = (file: string): void => void fs.mkdirSync(nodePath.dirname(fil
 
 /** Files on disk, parent folders created as needed. */
 export const diskFiles: Files['Service'] = Files.of({
-  writeText: (path, text) => fileOp(path, () => (ensureDir(path), fs.writeFileSync(path, text))),
+  // Whole-file writes replace the file atomically (`last_checkpoint` must never be half-written).
+  writeText: (path, text) => fileOp(path, () => writeAtomically(path, text)),
   appendText: (path, text) => fileOp(path, () => (ensureDir(path), fs.appendFileSync(path, text))),
   remove: (path) => fileOp(path, () => fs.rmSync(path, { force: true })),
-  writeBytes: (path, bytes) => fileOp(path, () => (ensureDir(path), fs.writeFileSync(path, bytes))),
+  writeBytes: (path, bytes) => fileOp(path, () => writeAtomically(path, bytes)),
 })
 
 /** Where log lines go: the console (or a test's sink) and the log file. */
@@ -37,6 +39,15 @@ export interface LogSink {
   readonly print: (level: LogLevel, message: string) => void
   /** The run's log file (`work_dir/<timestamp>/<timestamp>.log`), or undefined for none. */
   readonly file: string | undefined
+}
+
+/** Print a log line and append it to the run's log file. */
+export const writeLog = (sink: LogSink, level: LogLevel, message: string): void => {
+  sink.print(level, message)
+  if (sink.file !== undefined) {
+    ensureDir(sink.file)
+    fs.appendFileSync(sink.file, `${new Date().toISOString().replace('T', ' ').slice(0, 19)} - loopwright - ${level} - ${message}\n`)
+  }
 }
 
 export interface TensorLayerOptions {
@@ -55,16 +66,7 @@ export interface TensorLayerOptions {
 
 export const layer = (options: TensorLayerOptions): Layer.Layer<HookServices | Steps | Trace> => {
   const trace = Trace.of({ record: (entry) => (options.trace === undefined ? Effect.void : Effect.sync(() => options.trace!(entry))) })
-  const logger = Logger.of({
-    log: (level, message) =>
-      Effect.sync(() => {
-        options.log.print(level, message)
-        if (options.log.file !== undefined) {
-          ensureDir(options.log.file)
-          fs.appendFileSync(options.log.file, `${new Date().toISOString().replace('T', ' ').slice(0, 19)} - loopwright - ${level} - ${message}\n`)
-        }
-      }),
-  })
+  const logger = Logger.of({ log: (level, message) => Effect.sync(() => writeLog(options.log, level, message)) })
   const clock = options.clock ?? Clock.of({ now: Effect.sync(() => performance.now() / 1000) })
   const base = Layer.mergeAll(
     Layer.succeed(Clock, clock),
