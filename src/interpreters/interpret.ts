@@ -55,6 +55,9 @@ export const initialState = (program: Program, sizes: Sizes, seed: number): Stat
   })
 }
 
+// Signals are delivered between turns of Node's event loop; a synchronous run must give it one to notice them.
+const turnOfTheEventLoop = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+
 /** Outside control of a run: a stop request (a signal) checked at every iteration boundary. */
 export interface InterpretControl {
   /** Asked before each training iteration; `true` ends the interpretation there. */
@@ -87,7 +90,7 @@ export const interpret = (
     while (next.done !== true) {
       const event = next.value
       // An interrupt takes effect between iterations, where a checkpoint resumes exactly.
-      if (control.interrupt !== undefined && event._tag === 'StageEvent' && event.stage === 'before_train_iter' && control.interrupt()) {
+      if (control.interrupt !== undefined && event._tag === 'StageEvent' && event.stage === 'before_train_iter' && (yield* turnOfTheEventLoop, control.interrupt())) {
         const atBoundary = S.atCounters(current, event.epoch, event.iter)
         control.onInterrupt?.(atBoundary)
         return atBoundary

@@ -55,7 +55,7 @@ describe('checkpoints survive faults', () => {
     const good = fs.readFileSync(nodePath.join(workDir, 'iter_10.safetensors'))
     const flipped = nodePath.join(workDir, 'flipped.safetensors')
     const bytes = Buffer.from(good)
-    bytes[bytes.length - 3] ^= 0x40
+    bytes[bytes.length - 3] = bytes[bytes.length - 3]! ^ 0x40
     fs.writeFileSync(flipped, bytes)
     expect(await failure(programOf(config), { workDir, resume: flipped })).toMatch(/flipped\.safetensors: checksum mismatch: the file is corrupted/)
     const truncated = nodePath.join(workDir, 'truncated.safetensors')
