@@ -6,20 +6,20 @@
 import * as Registry from '../config/registry.js'
 import { CheckpointHook } from './CheckpointHook.js'
 import { DistSamplerSeedHook } from './DistSamplerSeedHook.js'
+import { EarlyStoppingHook } from './EarlyStoppingHook.js'
+import { EMAHook } from './EMAHook.js'
+import { EmptyCacheHook } from './EmptyCacheHook.js'
 import { erase } from './HookType.js'
 import type { HookType } from './HookType.js'
 import { IterTimerHook } from './IterTimerHook.js'
 import { LoggerHook } from './LoggerHook.js'
+import { NaiveVisualizationHook } from './NaiveVisualizationHook.js'
 import { ParamSchedulerHook } from './ParamSchedulerHook.js'
 import { RuntimeInfoHook } from './RuntimeInfoHook.js'
+import { SyncBuffersHook } from './SyncBuffersHook.js'
 
 /** MMEngine and MMSelfSup hooks that configs name but loopwright does not provide yet. */
 const planned: ReadonlyArray<readonly [string, string]> = [
-  ['EMAHook', 'planned with the common hooks'],
-  ['EmptyCacheHook', 'planned with the common hooks'],
-  ['SyncBuffersHook', 'planned with the common hooks'],
-  ['NaiveVisualizationHook', 'planned with the common hooks'],
-  ['EarlyStoppingHook', 'planned with the common hooks'],
   ['DeepClusterHook', 'planned with the MMSelfSup hooks'],
   ['DenseCLHook', 'planned with the MMSelfSup hooks'],
   ['ODCHook', 'planned with the MMSelfSup hooks'],
@@ -40,6 +40,11 @@ export const defaultHookTypes: Registry.Registry<HookType<unknown>> = Registry.m
     erase(LoggerHook),
     erase(ParamSchedulerHook),
     erase(CheckpointHook),
+    erase(EMAHook),
+    erase(EmptyCacheHook),
+    erase(SyncBuffersHook),
+    erase(NaiveVisualizationHook),
+    erase(EarlyStoppingHook),
   ],
   planned,
 )

@@ -70,3 +70,12 @@ const roundHalfEven = (v: number): number => {
   const d = v - f
   return d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1
 }
+
+/**
+ * `x` rounded to the half format in the forward pass, with the identity as
+ * its gradient (a straight-through cast): what autocast does to a value a
+ * half-precision op reads, as far as the gradient of the float32 master
+ * weights is concerned.
+ */
+export const castStraightThrough = (precision: HalfPrecision, x: tf.Tensor): tf.Tensor =>
+  tf.customGrad(((input: tf.Tensor) => ({ value: roundTo(precision, input), gradFunc: (dy: tf.Tensor) => dy })) as unknown as Parameters<typeof tf.customGrad>[0])(x)

@@ -24,6 +24,7 @@ import * as OW from '../../optim/OptimWrapper.js'
 import { tensorsIn } from '../../optim/serialize.js'
 import * as Tree from '../../optim/tree.js'
 import type { TensorStore } from '../../tensor/TensorStore.js'
+import { castStraightThrough } from '../../tensor/precision.js'
 import type { Loader } from './Loader.js'
 
 /** Everything a step needs besides the state. */
@@ -90,14 +91,19 @@ const trainStep = (ctx: StepContext, state: State, event: StepEvent): State => {
   const scale = OW.lossScale(wrapper, wrapperState)
   const batch = ctx.gather(loader, loader.batch(event.batch.pass, event.batch.index))
   const names = Object.keys(params)
+  const half = wrapper.dtype
   const rng = Rng.split(Rng.split(state.rng, TRAIN_FORWARD), event.iter)
   let newBuffers: Tree.Tree = buffers
   let losses: { readonly [name: string]: tf.Scalar } = {}
   let total: tf.Scalar | undefined
   // The gradient of the loss as the optimizer wrapper backpropagates it: divided for accumulation, multiplied by the loss scale.
   const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => {
-    const current = Object.fromEntries(names.map((n, i) => [n, xs[i]!]))
-    const forward = model.forward(current, buffers, batch.inputs, { training: true, rng })
+    // `AmpOptimWrapper(dtype=...)`: the forward pass reads weights and inputs rounded to the half format,
+    // and its output is rounded too; gradients reach the float32 weights straight through.
+    const cast = half === undefined ? (t: tf.Tensor) => t : (t: tf.Tensor) => castStraightThrough(half, t)
+    const current = Object.fromEntries(names.map((n, i) => [n, cast(xs[i]!)]))
+    const raw = model.forward(current, buffers, cast(batch.inputs), { training: true, rng })
+    const forward = { output: cast(raw.output), buffers: raw.buffers }
     newBuffers = forward.buffers
     for (const b of Object.values(newBuffers)) if (!Object.values(buffers).includes(b)) tf.keep(b)
     losses = model.losses(forward.output, batch.targets)

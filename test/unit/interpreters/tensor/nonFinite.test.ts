@@ -49,3 +49,15 @@ describe('non-finite losses and gradients without loss scaling', () => {
     for (const p of Object.values(result.params)) expect(Array.from(p.values).every(Number.isFinite)).toBe(true)
   })
 })
+
+describe("AmpOptimWrapper(dtype=...) in a real run", () => {
+  it('trains with half-precision numerics emulated, and differs from float32 by rounding only', async () => {
+    const base = { ...baseConfig, train_cfg: { type: 'IterBasedTrainLoop', max_iters: 10, val_interval: 100 }, default_hooks: { checkpoint: null } }
+    const fp32 = await run(programOf({ ...base, optim_wrapper: { type: 'AmpOptimWrapper', loss_scale: 'dynamic', optimizer: { type: 'SGD', lr: 0.05 } } }), { workDir: tempDir() })
+    const fp16 = await run(programOf({ ...base, optim_wrapper: { type: 'AmpOptimWrapper', loss_scale: 'dynamic', dtype: 'float16', optimizer: { type: 'SGD', lr: 0.05 } } }), { workDir: tempDir() })
+    const w32 = Array.from(fp32.params['head.fc.weight']!.values)
+    const w16 = Array.from(fp16.params['head.fc.weight']!.values)
+    expect(w16).not.toEqual(w32)
+    w16.forEach((v, i) => expect(Math.abs(v - w32[i]!)).toBeLessThan(1e-2))
+  })
+})
