@@ -2,6 +2,7 @@
  * `npm run bench`: every benchmark, medians of side-by-side runs.
  */
 import { backendsBench } from './backends.js'
+import { interpreterBench } from './interpreter.js'
 import { optimizerBench } from './optimizer.js'
 import { timelineBench } from './timeline.js'
 import { trainingBench } from './training.js'
@@ -15,3 +16,5 @@ await trainingBench(['cpu', 'wasm'], ['mlp'], 9)
 await trainingBench(['wasm'], ['cnn'], 7)
 console.log('')
 await optimizerBench('wasm')
+console.log('')
+await interpreterBench(5)
