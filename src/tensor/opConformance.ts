@@ -51,6 +51,18 @@ export const opCases: ReadonlyArray<OpCase> = [
   { name: 'mean, max over axes', shapes: [[4, 5, 3]], f: (x) => tf.add(tf.mean(x!, [0, 2]), tf.max(x!, [0, 2])) },
   { name: 'sign of tiny values', shapes: [[6]], f: (x) => tf.mul(tf.sign(tf.mul(x!, 1e-8)), x!) },
   { name: 'clipByValue', shapes: [[10]], f: (x) => tf.clipByValue(x!, -0.3, 0.4) },
+  // The ops the model zoo adds: exact GELU (erf), BatchNorm's rsqrt over per-channel moments, attention's transposes, one-hot targets.
+  { name: 'GELU (erf)', shapes: [[4, 6]], f: (x) => tf.mul(tf.mul(x!, 0.5), tf.add(tf.erf(tf.mul(x!, Math.SQRT1_2)), 1)) },
+  {
+    name: 'batch norm (NHWC moments, rsqrt)',
+    shapes: [[2, 3, 3, 4]],
+    f: (x) => {
+      const { mean, variance } = tf.moments(x!, [0, 1, 2])
+      return tf.mul(tf.sub(x!, mean), tf.rsqrt(tf.add(variance, 1e-5)))
+    },
+  },
+  { name: 'transpose · reshape (attention heads)', shapes: [[2, 5, 8]], f: (x) => tf.matMul(tf.transpose(tf.reshape(x!, [2, 5, 2, 4]), [0, 2, 1, 3]), tf.transpose(tf.reshape(x!, [2, 5, 2, 4]), [0, 2, 3, 1])) },
+  { name: 'cross-entropy (one-hot, logSoftmax)', shapes: [[4, 5]], f: (x) => tf.mul(tf.logSoftmax(x!), tf.oneHot(tf.tensor1d([0, 3, 4, 1], 'int32'), 5)) },
   { name: 'concat · slice · pad', shapes: [[3, 4], [3, 2]], f: (a, b) => tf.pad(tf.slice(tf.concat([a!, b!], 1), [0, 1], [3, 4]), [[1, 0], [0, 2]]) },
 ]
 

@@ -169,7 +169,8 @@ export const tensorSteps = (ctx: StepContext): Steps['Service'] => {
     const indices = loader.batch(0, event.batchIdx)
     const batch = ctx.gather(loader, indices)
     const rng = Rng.split(Rng.split(state.rng, EVAL_FORWARD), event.iter)
-    const { output, buffers: after } = ctx.model.forward(params, buffers, batch.inputs, { training: false, rng })
+    // Models need not tidy their intermediates: the interpreter keeps only the output (and any new buffers).
+    const { output, buffers: after } = tf.tidy(() => ctx.model.forward(params, buffers, batch.inputs, { training: false, rng }))
     folds[mode] = evaluator.metrics.map((m, i) => m.process(folds[mode][i], output, batch.targets))
     // The raw batch, targets and outputs stay readable for after_*_iter hooks until the next step replaces them.
     dispose([batch.inputs, after], [buffers, batch.raw])

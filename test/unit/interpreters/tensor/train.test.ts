@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { dryRun } from '../../../../src/interpreters/dryRun.js'
 import type { TraceEntry } from '../../../../src/interpreters/Trace.js'
 import { useCpu } from '../../../../src/tensor/cpu.js'
+import { fromArrays } from '../../../../src/data/ArrayDataset.js'
 import { baseConfig, failure, programOf, run, tempDir } from './support.js'
 
 beforeAll(useCpu)
@@ -36,6 +37,24 @@ describe('the tensor interpreter', () => {
       { workDir: tempDir(), afterTrainStep: () => void counts.push(tf.memory().numTensors) },
     )
     expect(counts).toHaveLength(300)
+    expect(new Set(counts.slice(5)).size).toBe(1)
+    expect(tf.memory().numTensors).toBe(before)
+  })
+
+  it('keeps memory flat for a classifier whose layers leave intermediates to the caller (MLP, data preprocessor, Accuracy)', async () => {
+    const before = tf.memory().numTensors
+    const counts: number[] = []
+    const x = Array.from({ length: 48 }, (_, i) => Array.from({ length: 16 }, (_, j) => ((i * 7 + j * 3) % 11) - 5))
+    const labels = x.map((row) => (row[0]! > 0 ? 1 : 0) + (row[1]! > 0 ? 2 : 0))
+    const classifier = fromArrays(x, labels)
+    if (classifier._tag === 'Left') throw new Error(classifier.left.message)
+    const program = programOf({
+      ...baseConfig,
+      model: { type: 'MLP', in_features: 16, hidden: [8], num_classes: 4, data_preprocessor: { mean: [0], std: [5] } },
+      val_evaluator: { type: 'Accuracy', topk: [1, 2] },
+      train_cfg: { type: 'IterBasedTrainLoop', max_iters: 120, val_interval: 20 },
+    })
+    await run(program, { workDir: tempDir(), datasets: { train: classifier.right, val: classifier.right }, afterTrainStep: () => void counts.push(tf.memory().numTensors) })
     expect(new Set(counts.slice(5)).size).toBe(1)
     expect(tf.memory().numTensors).toBe(before)
   })
