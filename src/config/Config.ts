@@ -13,7 +13,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import { Data } from 'effect'
-import { boolean, expected, formatIssue, isDict, issuesOf, json, literal, nonEmptyString, nullable, record, string } from './codec.js'
+import { boolean, expected, formatIssue, isDict, issuesOf, json, literal, nonEmptyString, nullable, plainDataProblem, record, string } from './codec.js'
 import type { AnyCodec, Codec, Issue, Json } from './codec.js'
 import { closest } from './didYouMean.js'
 import type { Registry } from './registry.js'
@@ -201,6 +201,9 @@ export const codec = (registries: Registries = defaultRegistries, options: Decod
 
 /** Decode a plain config object. */
 export const decode = (input: unknown, registries: Registries = defaultRegistries, options: DecodeOptions & { readonly file?: string } = {}): E.Either<ConfigError, Config> => {
+  // The codecs recurse: a cyclic or absurdly deep value is refused before they see it.
+  const problem = plainDataProblem(input)
+  if (problem !== undefined) return E.left(new ConfigError({ file: options.file, issues: [problem] }))
   const result = codec(registries, options).decode(input)
   return result._tag === 'Right' ? E.right(result.right) : E.left(new ConfigError({ file: options.file, issues: issuesOf(result.left) }))
 }

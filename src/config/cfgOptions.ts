@@ -9,6 +9,7 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
+import { MAX_NESTING } from './codec.js'
 import type { Issue } from './codec.js'
 import { mergeInto } from './merge.js'
 
@@ -45,17 +46,21 @@ const splitTopLevel = (text: string): string[] => {
   return parts
 }
 
+/** How deeply brackets may nest in a value, and how many segments a key may have (MAX_NESTING of the codecs). */
+const MAX_DEPTH = MAX_NESTING
+
 /** Parse one value: `[1,2]`, `(a,b)`, `a,b` (a list), nested brackets, or a scalar. */
-export const parseValue = (raw: string): E.Either<string, Value> => {
+export const parseValue = (raw: string, depth = 0): E.Either<string, Value> => {
   const text = raw.trim().replace(/^['"]|['"]$/g, '')
   if (text.startsWith('[') || text.startsWith('(')) {
+    if (depth >= MAX_DEPTH) return E.left(`brackets nested more than ${MAX_DEPTH} levels deep`)
     const close = text.startsWith('[') ? ']' : ')'
     if (!text.endsWith(close)) return E.left(`unbalanced brackets in ${JSON.stringify(raw)}`)
     const inner = text.slice(1, -1).replace(/\s+/g, '')
     if (inner === '') return E.right([])
     const items: Value[] = []
     for (const part of splitTopLevel(inner)) {
-      const parsed = parseValue(part)
+      const parsed = parseValue(part, depth + 1)
       if (parsed._tag === 'Left') return parsed
       items.push(parsed.right)
     }
@@ -73,10 +78,13 @@ export const parseCfgOptions = (options: ReadonlyArray<string>): E.Either<Issue,
     const eq = option.indexOf('=')
     if (eq <= 0) return E.left({ path: '', message: `--cfg-options: expected key=value, got ${JSON.stringify(option)}` })
     const key = option.slice(0, eq)
+    const segments = key.split('.')
+    if (segments.length > MAX_DEPTH) return E.left({ path: `${segments.slice(0, 8).join('.')}…`, message: `--cfg-options: the key has ${segments.length} parts; at most ${MAX_DEPTH}` })
+    if (segments.some((s) => s === '')) return E.left({ path: key, message: `--cfg-options: empty part in the key ${JSON.stringify(key)}` })
     const value = parseValue(option.slice(eq + 1))
     if (value._tag === 'Left') return E.left({ path: key, message: `--cfg-options: ${value.left}` })
-    const nested = key
-      .split('.')
+    const nested = segments
+      .slice()
       .reverse()
       .reduce<unknown>((acc, segment) => ({ [segment]: acc }), value.right)
     parsed.push(nested as { readonly [key: string]: unknown })

@@ -197,6 +197,53 @@ export const check = <A>(codec: Codec<A>, rule: (a: A) => string | undefined): C
     t.identity,
   )
 
+/** How deeply a config value may nest (dicts and lists); Python configs stop at the same depth. */
+export const MAX_NESTING = 200
+
+/**
+ * Is `value` plain data that the recursive codecs and merges can walk: no
+ * cycles, and no deeper than {@link MAX_NESTING}? An iterative walk, so a
+ * hostile input cannot exhaust the stack here. Returns the first problem,
+ * with its path, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * const a: { [k: string]: unknown } = {}
+ * a['self'] = a
+ * plainDataProblem({ model: a })  // { path: 'model.self', message: 'refers back to model (a cycle); a config must be plain data' }
+ * ```
+ */
+export const plainDataProblem = (value: unknown, limit = MAX_NESTING): Issue | undefined => {
+  const join = (path: string, key: string | number): string => (typeof key === 'number' ? `${path}[${key}]` : path === '' ? key : `${path}.${key}`)
+  // Depth-first with an explicit stack; `ancestors` holds the containers on the current branch.
+  const ancestors = new Map<object, string>()
+  const stack: Array<{ readonly value: object; readonly path: string; readonly depth: number; children?: Array<readonly [string | number, unknown]>; next: number }> = []
+  const enter = (v: unknown, path: string, depth: number): Issue | undefined => {
+    if (typeof v !== 'object' || v === null) return undefined
+    const seen = ancestors.get(v)
+    if (seen !== undefined) return { path, message: `refers back to ${seen === '' ? 'the whole config' : seen} (a cycle); a config must be plain data` }
+    if (depth > limit) return { path: path.length > 120 ? `${path.slice(0, 120)}…` : path, message: `nested more than ${limit} levels deep; a config must be plain data of reasonable depth` }
+    ancestors.set(v, path)
+    stack.push({ value: v, path, depth, next: 0 })
+    return undefined
+  }
+  const first = enter(value, '', 0)
+  if (first !== undefined) return first
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!
+    top.children ??= Array.isArray(top.value) ? top.value.map((v, i) => [i, v] as const) : Object.entries(top.value)
+    if (top.next >= top.children.length) {
+      ancestors.delete(top.value)
+      stack.pop()
+      continue
+    }
+    const [key, child] = top.children[top.next++]!
+    const problem = enter(child, join(top.path, key), top.depth + 1)
+    if (problem !== undefined) return problem
+  }
+  return undefined
+}
+
 /** One decode problem: where it is and what is wrong. */
 export interface Issue {
   /** Dotted path inside the config, e.g. `optim_wrapper.clip_grad.max_norm` or `custom_hooks[1].priority`. */

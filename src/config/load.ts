@@ -18,7 +18,7 @@ import * as nodePath from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Effect } from 'effect'
 import * as YAML from 'yaml'
-import { isDict } from './codec.js'
+import { isDict, plainDataProblem } from './codec.js'
 import type { Issue } from './codec.js'
 import { applyCfgOptions } from './cfgOptions.js'
 import * as Config from './Config.js'
@@ -76,7 +76,8 @@ export const substitutePredefined = (text: string, file: string): string => {
 
 const readText = (file: string): Effect.Effect<string, ConfigErrorType> =>
   Effect.tryPromise({
-    try: () => readFile(file, 'utf8'),
+    // A byte-order mark (some editors write one) is not part of the text.
+    try: () => readFile(file, 'utf8').then((text) => text.replace(/^\uFEFF/, '')),
     catch: (e) => fail(file, `cannot read the config file: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String((e as Error).message)}`),
   })
 
@@ -105,11 +106,41 @@ const mergeChild = (file: string, child: Dict, base: Dict): Effect.Effect<Dict, 
   return merged._tag === 'Left' ? Effect.fail(new Config.ConfigError({ file, issues: [merged.left] })) : Effect.succeed(merged.right as Dict)
 }
 
+/**
+ * The first line of an error message, for a one-line report. A first line
+ * that only announces what follows (`Transform failed with 1 error:`) takes
+ * the next line along; a trailing `:` that introduced a code excerpt goes.
+ */
+const oneLine = (e: unknown): string => {
+  const lines = String(e instanceof Error ? e.message : e).split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^at /.test(l))
+  const first = lines[0] ?? 'unknown error'
+  const text = first.endsWith(':') && lines[1] !== undefined && !/^[\^~\s]*$/.test(lines[1]) && /^(Transform failed|Error|SyntaxError)/.test(first) ? `${first} ${lines[1]}` : first
+  return text.replace(/:$/, '')
+}
+
+/**
+ * YAML with the core schema, where every problem the parser reports is an
+ * error — a tag that would construct something (`!!python/object`,
+ * `!!js/function`) included, rather than a warning printed to the terminal.
+ */
+const parseYaml = (text: string): unknown => {
+  const doc = YAML.parseDocument(text, { schema: 'core', merge: true, uniqueKeys: true, prettyErrors: true, logLevel: 'error' })
+  const problem = doc.errors[0] ?? doc.warnings[0]
+  if (problem !== undefined) throw problem
+  return doc.toJS({ maxAliasCount: 100 })
+}
+
 const parseData = (file: string, kind: 'json' | 'yaml', text: string): Effect.Effect<unknown, ConfigErrorType> =>
   Effect.try({
-    try: () => (kind === 'json' ? JSON.parse(text) : YAML.parse(text, { schema: 'core', merge: true })),
-    catch: (e) => fail(file, `not valid ${kind === 'json' ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`),
+    try: () => (kind === 'json' ? JSON.parse(text) : parseYaml(text)),
+    catch: (e) => fail(file, `not valid ${kind === 'json' ? 'JSON' : 'YAML'}: ${e instanceof RangeError ? 'nested too deeply to parse' : oneLine(e)}`),
   })
+
+/** A file's value must be plain data the merges can walk (no cycles, bounded depth). */
+const plainData = (file: string, value: unknown): Effect.Effect<unknown, ConfigErrorType> => {
+  const problem = plainDataProblem(value)
+  return problem === undefined ? Effect.succeed(value) : Effect.fail(fail(file, problem.message, problem.path))
+}
 
 const importModule = (file: string): Effect.Effect<unknown, ConfigErrorType> =>
   Effect.tryPromise({
@@ -123,7 +154,7 @@ const importModule = (file: string): Effect.Effect<unknown, ConfigErrorType> =>
       if (module['default'] !== undefined) return unwrap(module['default'])
       return Object.fromEntries(Object.entries(module).filter(([k]) => k !== 'default' && k !== '__esModule'))
     },
-    catch: (e) => fail(file, `the config module failed to load: ${(e as Error).message.split('\n')[0]}`),
+    catch: (e) => fail(file, `the config module failed to load: ${oneLine(e)}`),
   })
 
 /** The raw merged dict of one file with its bases (no decoding yet). */
@@ -143,9 +174,10 @@ const loadRaw = (file: string, stack: ReadonlyArray<string>): Effect.Effect<Dict
       const base = yield* loadBases(file, bases.right, inner)
       const evaluated = evaluatePythonConfig(text, { base: base as { readonly [k: string]: PyValue }, fileName: file })
       if (evaluated._tag === 'Left') return yield* Effect.fail(fail(file, `line ${evaluated.left.line}, column ${evaluated.left.column}: ${evaluated.left.message}`))
+      yield* plainData(file, evaluated.right)
       return yield* mergeChild(file, evaluated.right, base)
     }
-    const value = kind === 'module' ? yield* importModule(file) : yield* parseData(file, kind, substitutePredefined(yield* readText(file), file))
+    const value = yield* plainData(file, kind === 'module' ? yield* importModule(file) : yield* parseData(file, kind, substitutePredefined(yield* readText(file), file)))
     if (!isDict(value)) return yield* Effect.fail(fail(file, 'a config file must hold a dict of config keys at the top level'))
     const { _base_: bases, ...child } = value
     const base = yield* loadBases(file, yield* baseList(bases, file), inner)

@@ -35,6 +35,12 @@ export class Files extends Context.Service<
     readonly appendText: (path: string, text: string) => Effect.Effect<void, FileError>
     readonly remove: (path: string) => Effect.Effect<void, FileError>
     readonly writeBytes: (path: string, bytes: Uint8Array) => Effect.Effect<void, FileError>
+    /**
+     * Copy every file under `fromDir` (recursively) whose name ends with one of
+     * `suffixes` to the same relative place under `toDir`; remove the originals
+     * unless `keepLocal`. Returns the destination paths. (`LoggerHook(out_dir=...)`.)
+     */
+    readonly copyOut: (fromDir: string, toDir: string, suffixes: ReadonlyArray<string>, keepLocal: boolean) => Effect.Effect<ReadonlyArray<string>, FileError>
   }
 >()('loopwright/Files') {}
 
@@ -52,7 +58,15 @@ export interface SaveRequest {
  */
 export class Checkpoints extends Context.Service<
   Checkpoints,
-  { readonly save: (state: State, request: SaveRequest) => Effect.Effect<void, HookError | FileError> }
+  {
+    readonly save: (state: State, request: SaveRequest) => Effect.Effect<void, HookError | FileError>
+    /**
+     * `CheckpointHook(published_keys=...)`: re-save the checkpoint at `path`
+     * keeping only `keys` (`meta`, `state_dict`, …) as `<stem>-<first 8 hex
+     * digits of its SHA-256>.safetensors`; returns the new path.
+     */
+    readonly publish: (path: string, keys: ReadonlyArray<string>) => Effect.Effect<string, FileError>
+  }
 >()('loopwright/Checkpoints') {}
 
 /** Facts about the run that do not change while it runs. */

@@ -251,6 +251,23 @@ export const CheckpointHook: HookType<CheckpointHookArgs> = {
             yield* Logger.use((l) => l.log('INFO', `Saving checkpoint at ${step} iterations`))
             return yield* Effect.mapError(saveWithStep(state, step, { epoch: state.counters.epoch, iter: step }, 'after_train_iter'), mapFile('after_train_iter'))
           }),
+        after_train: (state) =>
+          Effect.gen(function* () {
+            const keys = a.published_keys == null ? [] : listOf(a.published_keys)
+            if (keys.length === 0) return state
+            // Publish the last checkpoint (when save_last) and every best one, keeping only `published_keys`.
+            const hub = state.messageHub
+            const last = Hub.getInfo(hub, 'last_ckpt')
+            const sources = [
+              ...((a.save_last ?? true) && typeof last === 'string' ? [last] : []),
+              ...[...hub.info].filter(([k, v]) => (k === 'best_ckpt' || k.startsWith('best_ckpt_')) && typeof v === 'string').map(([, v]) => v as string),
+            ]
+            for (const source of sources) {
+              const published = yield* Effect.mapError(Checkpoints.use((c) => c.publish(source, keys)), fail('after_train'))
+              yield* Logger.use((l) => l.log('INFO', `The checkpoint ${source} is published to ${published} with keys ${keys.join(', ')}.`))
+            }
+            return state
+          }),
         after_val_epoch: (state) =>
           Effect.gen(function* () {
             if (state.metrics === undefined) return state

@@ -6,6 +6,7 @@
  */
 import { Effect } from 'effect'
 import * as Hook from '../dsl/Hook.js'
+import * as path from '../dsl/path.js'
 import type { Middleware } from '../dsl/Hook.js'
 import * as P from '../dsl/Priority.js'
 import { Files, Logger, Run } from '../dsl/Services.js'
@@ -119,6 +120,22 @@ export const LoggerHook: HookType<LoggerHookArgs> = {
       key: site.key,
       priority: site.priority,
       stages: {
+        // `out_dir`: after the run, the log folder's files with an `out_suffix` go to out_dir/<basename(work_dir)>/.
+        ...(a.out_dir == null
+          ? {}
+          : {
+              after_run: (state: State) =>
+                Effect.gen(function* () {
+                  const run = yield* Run
+                  const files = yield* Files
+                  const target = path.join(a.out_dir!, path.basename(run.workDir))
+                  const suffixes = a.out_suffix === undefined ? ['.json', '.log', '.py', 'yaml'] : typeof a.out_suffix === 'string' ? [a.out_suffix] : [...a.out_suffix]
+                  // Said first, so that the line is in the copied log (and no new local log appears after the copy).
+                  yield* info(`The log files with suffixes ${suffixes.join(', ')} are copied to ${target}${(a.keep_local ?? true) ? '' : ' and removed from the work dir'}.`)
+                  yield* Effect.mapError(files.copyOut(run.logDir, target, suffixes, a.keep_local ?? true), asHookError('after_run'))
+                  return state
+                }),
+            }),
         after_train_iter: (state, event) =>
           Effect.gen(function* () {
             const run = yield* Run

@@ -126,7 +126,7 @@ const filesSummary = (recording: Dry.Recording): Plan['files'] => {
   for (const f of recording.files) {
     if (f.op === 'remove') continue
     const entry = byPath.get(f.path) ?? { writes: 0, appends: 0 }
-    if (f.op === 'write') entry.writes += 1
+    if (f.op === 'write' || f.op === 'copy') entry.writes += 1
     else entry.appends += 1
     byPath.set(f.path, entry)
   }

@@ -38,6 +38,8 @@ import * as Optim from '../optim/OptimState.js'
 import * as OW from '../optim/OptimWrapper.js'
 import * as Tree from '../optim/tree.js'
 import { TensorStore } from '../tensor/TensorStore.js'
+import * as Safetensors from '../tensor/safetensors.js'
+import { DEFAULT_REVISE_KEYS, loadWeights as loadWeightsByName } from '../tensor/loadWeights.js'
 import { version } from '../version.js'
 import { buildHooks } from './buildHooks.js'
 import { initialState, interpret } from './interpret.js'
@@ -170,6 +172,31 @@ const loadWeights = (state: State, loaded: State, file: string): E.Either<Readon
 }
 
 /**
+ * `load_from`: the weights of a loopwright checkpoint, or of any safetensors
+ * file holding tensors under the model's dotted names (a published weights
+ * file, or weights converted from PyTorch; a `module.` prefix is stripped).
+ */
+const loadFrom = (state: State, file: string, store: TensorStore): Effect.Effect<State, TrainError> =>
+  Effect.gen(function* () {
+    const bytes = yield* Effect.mapError(fileOp(file, () => new Uint8Array(fs.readFileSync(file))), (e) => new TrainError({ issues: [{ path: 'load_from', message: `cannot read ${e.path}: ${e.message}` }] }))
+    const decoded = Safetensors.decode(bytes)
+    if (decoded._tag === 'Left') return yield* fail([{ path: 'load_from', message: `${file}: not a readable safetensors file: ${decoded.left.message}` }])
+    if (decoded.right.metadata['format'] === Checkpoint.FORMAT) {
+      const loaded = Checkpoint.decode(bytes, file, store)
+      if (loaded._tag === 'Left') return yield* fail([{ path: 'load_from', message: `${loaded.left.path}: ${loaded.left.message}` }])
+      return yield* orFail(loadWeights(state, loaded.right.state, file))
+    }
+    const expected = Object.fromEntries([...Object.entries(state.model.params), ...Object.entries(state.model.buffers)].map(([n, r]) => [n, r.shape]))
+    const weights = loadWeightsByName(expected, decoded.right, { reviseKeys: DEFAULT_REVISE_KEYS, strict: false })
+    if (weights._tag === 'Left') return yield* fail(weights.left.map((p) => ({ path: 'load_from', message: `${file}: ${p.message}` })))
+    const missingParams = weights.right.missing.filter((n) => n in state.model.params)
+    if (missingParams.length > 0) return yield* fail([{ path: 'load_from', message: `${file}: missing parameter${missingParams.length > 1 ? 's' : ''} ${missingParams.join(', ')}` }])
+    const refs = store.externalize(weights.right.tree) as TensorTree
+    const pick = (names: TensorTree): TensorTree => Object.fromEntries(Object.keys(names).map((n) => [n, refs[n] ?? names[n]!]))
+    return { ...state, model: { ...state.model, params: pick(state.model.params), buffers: pick(state.model.buffers) } }
+  })
+
+/**
  * Train `program`: the whole run, from building its parts to `after_run`.
  * Errors are values: a bad config, unreadable data or checkpoint, or a step
  * that fails arrive as a `TrainError` naming what and where.
@@ -266,10 +293,7 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
       // The meta holds the counters the run continues from (MMEngine saves `epoch + 1` after an epoch ends).
       start = { epoch: loaded.meta.epoch, iter: loaded.meta.iter }
       state = { ...loaded.state, counters: { ...loaded.state.counters, ...start }, optim: Optim.write({ ...optim, slots }), stopTraining: false }
-    } else if (program.loadFrom !== undefined) {
-      const loaded = yield* readCheckpoint(program.loadFrom, store, 'load_from')
-      state = yield* orFail(loadWeights(state, loaded.state, program.loadFrom))
-    }
+    } else if (program.loadFrom !== undefined) state = yield* loadFrom(state, program.loadFrom, store)
     // The train loop's `initialize_count_status`: accumulation windows count from the (resumed) iteration.
     const optimNow = Optim.read(state.optim)
     if (wrapper !== undefined && optimNow !== undefined) {
@@ -280,6 +304,13 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
     }
     store.collect(liveRoots(state))
 
+    const publishCheckpoint = (source: string, keys: ReadonlyArray<string>): Effect.Effect<string, FileError> =>
+      Effect.flatMap(fileOp(source, () => new Uint8Array(fs.readFileSync(source))), (bytes) => {
+        const published = Checkpoint.publish(bytes, source, keys)
+        if (published._tag === 'Left') return Effect.fail(new FileError({ path: source, message: published.left.message }))
+        const target = Checkpoint.publishedName(source, published.right)
+        return fileOp(target, () => (writeAtomically(target, published.right), target))
+      })
     const log: LogSink = { print: options.print ?? printToStdout, file: path.join(logDir, `${timestamp}.log`) }
     const evaluations: Evaluation[] = []
     const checkpoints: string[] = []
@@ -333,7 +364,7 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
       return end
     })
     const final = yield* whole.pipe(
-      Effect.provide(layer({ facts, hooks: () => hooks, steps, log, writeCheckpoint, tensorOps: tensorOps(store), ...(options.collective === undefined ? {} : { collective: options.collective }), ...(options.trace === undefined ? {} : { trace: options.trace }) })),
+      Effect.provide(layer({ facts, hooks: () => hooks, steps, log, writeCheckpoint, publishCheckpoint, tensorOps: tensorOps(store), ...(options.collective === undefined ? {} : { collective: options.collective }), ...(options.trace === undefined ? {} : { trace: options.trace }) })),
       Effect.mapError((e) =>
         new TrainError({
           issues: [

@@ -2,17 +2,38 @@
  * `train_dataloader`, `val_dataloader`, `test_dataloader` (spec §1.10, §14.2).
  * @module
  */
-import type * as t from 'io-ts'
-import { boolean, dispatch, int, isDict, json, literal, nonEmptyString, nonNegativeInt, nullable, positiveInt, struct } from '../codec.js'
+import * as t from 'io-ts'
+import { boolean, dispatch, expected, int, isDict, json, literal, nonEmptyString, nonNegativeInt, nullable, positiveInt, show, struct } from '../codec.js'
+import { suggestion } from '../didYouMean.js'
+import { unscoped } from '../registry.js'
 import { component } from './component.js'
 
 const defaultSampler = struct('a DefaultSampler config', { type: literal('DefaultSampler', 'mmengine.DefaultSampler') }, { shuffle: boolean, seed: nullable(int), round_up: boolean })
 const infiniteSampler = struct('an InfiniteSampler config', { type: literal('InfiniteSampler', 'mmengine.InfiniteSampler') }, { shuffle: boolean, seed: nullable(int) })
 const isType = (name: string) => (u: unknown) => isDict(u) && typeof u['type'] === 'string' && (u['type'] === name || u['type'].endsWith(`.${name}`))
 
-const sampler = dispatch('a sampler dict: DefaultSampler (shuffle, seed, round_up) or InfiniteSampler (shuffle, seed)', [
+const SAMPLERS = ['DefaultSampler', 'InfiniteSampler'] as const
+const samplerDescription = 'a sampler dict: DefaultSampler (shuffle, seed, round_up) or InfiniteSampler (shuffle, seed)'
+
+/** A sampler dict whose `type` is missing, not a string, or not a sampler loopwright knows: the error is at `sampler.type`. */
+const unknownSampler = new t.Type<never, never, unknown>(
+  'an unknown sampler',
+  (_u): _u is never => false,
+  (u, c) => {
+    if (!isDict(u)) return expected(u, c, samplerDescription)
+    const type = u['type']
+    const at = t.appendContext(c, 'type', t.string, type)
+    if (type === undefined) return t.failure(undefined, at, `required key missing (the sampler type: ${SAMPLERS.join(' or ')})`)
+    if (typeof type !== 'string') return expected(type, at, `a sampler type name (${SAMPLERS.join(' or ')})`)
+    return t.failure(type, at, `unknown sampler type ${show(type)}${suggestion(unscoped(type), SAMPLERS)}; known: ${SAMPLERS.join(', ')}`)
+  },
+  t.identity,
+)
+
+const sampler = dispatch(samplerDescription, [
   [isType('DefaultSampler'), defaultSampler],
   [isType('InfiniteSampler'), infiniteSampler],
+  [() => true, unknownSampler],
 ])
 
 const collateFn = struct('a collate_fn dict', { type: literal('default_collate', 'pseudo_collate', 'mmengine.default_collate', 'mmengine.pseudo_collate') })

@@ -25,7 +25,7 @@ export interface LogRecord {
 
 /** A file operation the run would perform. */
 export interface FileRecord {
-  readonly op: 'write' | 'append' | 'remove'
+  readonly op: 'write' | 'append' | 'remove' | 'copy'
   readonly path: string
   readonly epoch: number
   readonly iter: number
@@ -93,8 +93,16 @@ export const layer = (
     appendText: (path) => Effect.sync(() => void recording.files.push({ op: 'append', path, ...recording.position })),
     remove: (path) => Effect.sync(() => void recording.files.push({ op: 'remove', path, ...recording.position })),
     writeBytes: (path) => Effect.sync(() => void recording.files.push({ op: 'write', path, ...recording.position })),
+    copyOut: (fromDir, toDir) => Effect.sync(() => (recording.files.push({ op: 'copy', path: `${fromDir} → ${toDir}`, ...recording.position }), [])),
   })
   const checkpoints: Checkpoints['Service'] = Checkpoints.of({
+    // The hash of a file the dry run does not write is unknown: the name shows where it goes.
+    publish: (path) =>
+      Effect.sync(() => {
+        const published = `${path.replace(/\.safetensors$/, '')}-<sha256>.safetensors`
+        recording.files.push({ op: 'write', path: published, ...recording.position })
+        return published
+      }),
     save: (state, request) =>
       Effect.gen(function* () {
         const event = Ev.stage('before_save_checkpoint', state.counters.epoch, state.counters.iter)

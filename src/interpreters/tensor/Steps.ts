@@ -18,7 +18,7 @@ import * as Rng from '../../dsl/Rng.js'
 import { StepError, Steps } from '../../dsl/Services.js'
 import type { LastBatch, State, TensorTree } from '../../dsl/State.js'
 import type { Evaluator } from '../../evaluation/registry.js'
-import type { Model } from '../../models/Model.js'
+import type { ForwardResult, Model } from '../../models/Model.js'
 import * as Optim from '../../optim/OptimState.js'
 import * as OW from '../../optim/OptimWrapper.js'
 import { tensorsIn } from '../../optim/serialize.js'
@@ -170,7 +170,7 @@ export const tensorSteps = (ctx: StepContext): Steps['Service'] => {
     const batch = ctx.gather(loader, indices)
     const rng = Rng.split(Rng.split(state.rng, EVAL_FORWARD), event.iter)
     // Models need not tidy their intermediates: the interpreter keeps only the output (and any new buffers).
-    const { output, buffers: after } = tf.tidy(() => ctx.model.forward(params, buffers, batch.inputs, { training: false, rng }))
+    const { output, buffers: after } = tf.tidy(() => ctx.model.forward(params, buffers, batch.inputs, { training: false, rng }) as unknown as tf.TensorContainer) as unknown as ForwardResult
     folds[mode] = evaluator.metrics.map((m, i) => m.process(folds[mode][i], output, batch.targets))
     // The raw batch, targets and outputs stay readable for after_*_iter hooks until the next step replaces them.
     dispose([batch.inputs, after], [buffers, batch.raw])

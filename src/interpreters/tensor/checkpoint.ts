@@ -230,3 +230,30 @@ export const decode = (bytes: Uint8Array, path: string, store: TensorStore): E.E
   }
   return E.right({ meta, state, hasOptimizer: optimData !== null && optimData.slots.every((s) => s.tensors !== null), hasSchedulers: optimData !== null && optimData.slots.every((s) => s.schedulers !== null) })
 }
+
+/** The format tag of a published weights file (`published_keys` without optimizer or state keys). */
+export const WEIGHTS_FORMAT = 'loopwright.weights'
+
+/** Keys a published file may keep; MMEngine's checkpoint dict keys. */
+const weightKeys: ReadonlySet<string> = new Set(['meta', 'state_dict'])
+
+/**
+ * `CheckpointHook(published_keys=...)`: the bytes of a checkpoint keeping
+ * only `keys`. With `meta` and/or `state_dict` only, the result is a weights
+ * file: the parameters and buffers under their names, and the meta. Any other
+ * key (`optimizer`, `message_hub`, `param_schedulers`, …) keeps the whole,
+ * resumable checkpoint.
+ */
+export const publish = (bytes: Uint8Array, path: string, keys: ReadonlyArray<string>): E.Either<CheckpointProblem, Uint8Array> => {
+  if (keys.some((k) => !weightKeys.has(k))) return E.right(bytes)
+  const file = Safetensors.decode(bytes)
+  if (file._tag === 'Left') return E.left({ path, message: `not a readable safetensors file: ${file.left.message}` })
+  const { tensors, metadata } = file.right
+  const entries: { [name: string]: Safetensors.TensorEntry } = {}
+  if (keys.includes('state_dict')) for (const [name, entry] of Object.entries(tensors)) if (!name.startsWith('optimizer/') && !name.startsWith('hooks/')) entries[name] = entry
+  return E.right(Safetensors.encode(entries, { format: WEIGHTS_FORMAT, version: String(VERSION), ...(keys.includes('meta') && metadata['meta'] !== undefined ? { meta: metadata['meta'] } : {}) }))
+}
+
+/** `<stem>-<first 8 hex digits of the SHA-256 of the bytes>.safetensors`, as MMEngine names published files. */
+export const publishedName = (path: string, bytes: Uint8Array): string =>
+  `${path.replace(/\.safetensors$/, '')}-${createHash('sha256').update(bytes).digest('hex').slice(0, 8)}.safetensors`

@@ -32,6 +32,21 @@ export const diskFiles: Files['Service'] = Files.of({
   appendText: (path, text) => fileOp(path, () => (ensureDir(path), fs.appendFileSync(path, text))),
   remove: (path) => fileOp(path, () => fs.rmSync(path, { force: true })),
   writeBytes: (path, bytes) => fileOp(path, () => writeAtomically(path, bytes)),
+  copyOut: (fromDir, toDir, suffixes, keepLocal) =>
+    fileOp(fromDir, () => {
+      const copied: string[] = []
+      if (!fs.existsSync(fromDir)) return copied
+      for (const entry of fs.readdirSync(fromDir, { recursive: true, withFileTypes: true })) {
+        if (!entry.isFile() || !suffixes.some((suffix) => entry.name.endsWith(suffix))) continue
+        const source = nodePath.join(entry.parentPath, entry.name)
+        const target = nodePath.join(toDir, nodePath.relative(fromDir, source))
+        fs.mkdirSync(nodePath.dirname(target), { recursive: true })
+        fs.copyFileSync(source, target)
+        if (!keepLocal) fs.rmSync(source)
+        copied.push(target)
+      }
+      return copied
+    }),
 })
 
 /** Where log lines go: the console (or a test's sink) and the log file. */
@@ -57,6 +72,8 @@ export interface TensorLayerOptions {
   readonly log: LogSink
   /** Serialise and store a checkpoint (after its `before_save_checkpoint` hooks ran). */
   readonly writeCheckpoint: (state: State, request: SaveRequest) => Effect.Effect<void, FileError>
+  /** Re-save a checkpoint keeping only some keys (`published_keys`). */
+  readonly publishCheckpoint: (path: string, keys: ReadonlyArray<string>) => Effect.Effect<string, FileError>
   /** Receives every trace entry (tests compare traces); default: discard. */
   readonly trace?: (entry: TraceEntry) => void
   readonly clock?: Clock['Service']
@@ -79,6 +96,7 @@ export const layer = (options: TensorLayerOptions): Layer.Layer<HookServices | S
     Layer.succeed(Collective, options.collective ?? singleProcess),
   )
   const checkpoints: Checkpoints['Service'] = Checkpoints.of({
+    publish: options.publishCheckpoint,
     save: (state, request) =>
       Effect.gen(function* () {
         const event = Ev.stage('before_save_checkpoint', state.counters.epoch, state.counters.iter)

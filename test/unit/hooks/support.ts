@@ -9,7 +9,7 @@ import { Effect, Layer } from 'effect'
 import * as Ev from '../../../src/dsl/Event.js'
 import * as Hook from '../../../src/dsl/Hook.js'
 import type { Program } from '../../../src/dsl/Program.js'
-import { Checkpoints, Collective, Steps, TensorOps } from '../../../src/dsl/Services.js'
+import { Checkpoints, Collective, Files, Steps, TensorOps } from '../../../src/dsl/Services.js'
 import type { SaveRequest } from '../../../src/dsl/Services.js'
 import type { State, TensorRef, TensorTree } from '../../../src/dsl/State.js'
 import type { Sizes, TimelineOptions } from '../../../src/dsl/timeline.js'
@@ -99,6 +99,10 @@ export const runNumeric = async (
     readonly timeline?: TimelineOptions
     readonly collective?: Collective['Service']
     readonly onEval?: (state: State, mode: 'val' | 'test') => void
+    /** The metrics each evaluation reports (default: none, as in the dry run). */
+    readonly metrics?: (state: State, mode: 'val' | 'test') => { readonly [name: string]: number }
+    /** Val/test steps: the state after the step (default: unchanged). */
+    readonly evalStep?: (state: State, mode: 'val' | 'test', batchIdx: number) => State
   } = {},
 ): Promise<NumericRun> => {
   const built = buildHooks(program, testHookTypes)
@@ -111,11 +115,11 @@ export const runNumeric = async (
       Effect.sync(() => {
         if (event.mode !== 'train') {
           options.onEval?.(state, event.mode)
-          return state
+          return options.evalStep === undefined ? state : options.evalStep(state, event.mode, event.batchIdx)
         }
         return options.script === undefined ? state : { ...state, model: { ...state.model, ...options.script(event.iter) } }
       }),
-    evaluate: (state) => Effect.succeed(state),
+    evaluate: (state, mode) => Effect.succeed(options.metrics === undefined ? state : { ...state, metrics: options.metrics(state, mode), lastBatch: undefined }),
   })
   const base = Layer.mergeAll(
     Dry.layer(recording, facts(sizes), () => hooks, { traceLimit: 100_000 }),
@@ -124,6 +128,7 @@ export const runNumeric = async (
     ...(options.collective === undefined ? [] : [Layer.succeed(Collective, options.collective)]),
   )
   const checkpoints = Checkpoints.of({
+    publish: (path) => Effect.succeed(path),
     save: (state, request) =>
       Hook.compose(hooks, 'before_save_checkpoint')(state, Ev.stage('before_save_checkpoint', state.counters.epoch, state.counters.iter)).pipe(
         Effect.map((shaped) => void saved.push({ request, state: shaped })),
@@ -136,27 +141,35 @@ export const runNumeric = async (
   return { state, recording, saved }
 }
 
-/** Run one hook stage alone (`after_train_epoch` of a hook built from `program`), with the given services. */
+/**
+ * Run one stage of one hook (named `hookName` in `program`) alone: the dry
+ * services with numeric `TensorOps`, and `collective` / `overrides` in place
+ * of the defaults. Returns the dry recording's logs beside the state through `recording`.
+ */
 export const runHookStage = (
   program: Program,
   hookName: string,
   stage: Parameters<typeof Ev.stage>[0],
   state: State,
+  batchIdx: number | undefined,
   tensors: FakeTensors,
   collective?: Collective['Service'],
+  overrides: ReadonlyArray<Layer.Layer<Files>> = [],
+  options?: { readonly recording?: Dry.Recording },
 ): Effect.Effect<State, Hook.HookError> => {
   const built = buildHooks(program, testHookTypes)
   if (built._tag === 'Left') throw new Error(JSON.stringify(built.left))
   const hook = built.right.find((h) => h.name === hookName)!
   const middleware = hook.stages[stage]
   if (middleware === undefined) return Effect.succeed(state)
-  const recording = Dry.emptyRecording()
-  return middleware(state, Ev.stage(stage, state.counters.epoch, state.counters.iter)).pipe(
+  const recording = options?.recording ?? Dry.emptyRecording()
+  return middleware(state, Ev.stage(stage, state.counters.epoch, state.counters.iter, batchIdx)).pipe(
     Effect.provide(
       Layer.mergeAll(
         Dry.layer(recording, facts({}), () => built.right, { traceLimit: 0 }),
         Layer.succeed(TensorOps, tensors.ops),
         ...(collective === undefined ? [] : [Layer.succeed(Collective, collective)]),
+        ...overrides,
       ),
     ),
   ) as Effect.Effect<State, Hook.HookError>

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { dryRun } from '../../../../src/interpreters/dryRun.js'
 import type { TraceEntry } from '../../../../src/interpreters/Trace.js'
 import { useCpu } from '../../../../src/tensor/cpu.js'
+import * as Safetensors from '../../../../src/tensor/safetensors.js'
 import { fromArrays } from '../../../../src/data/ArrayDataset.js'
 import { baseConfig, failure, programOf, run, tempDir } from './support.js'
 
@@ -98,6 +99,36 @@ describe('the tensor interpreter', () => {
     for (const [name, p] of Object.entries(first.params)) expect(Array.from(loaded.params[name]!.values), name).toEqual(Array.from(p.values))
     const wider = programOf({ ...baseConfig, load_from: ckpt, model: { type: 'TinyRegressor', hidden: 16 } })
     expect(await failure(wider, { workDir: tempDir() })).toMatch(/load_from: .*iter_20\.safetensors: backbone\.fc1\.weight has shape \[8, 4\], the model expects \[16, 4\]/)
+  })
+
+  it('publishes the last and best checkpoints with only published_keys, copies the logs to out_dir, and loads a published weights file', async () => {
+    const workDir = tempDir()
+    const outDir = tempDir()
+    const config = {
+      ...baseConfig,
+      train_cfg: { type: 'IterBasedTrainLoop', max_iters: 20, val_interval: 10 },
+      default_hooks: {
+        logger: { type: 'LoggerHook', interval: 5, out_dir: outDir, keep_local: false },
+        checkpoint: { type: 'CheckpointHook', interval: 10, by_epoch: false, save_best: 'mse', rule: 'less', published_keys: ['meta', 'state_dict'] },
+      },
+    }
+    const result = await run(programOf(config), { workDir })
+    const files = fs.readdirSync(workDir)
+    const published = files.filter((f) => /-[0-9a-f]{8}\.safetensors$/.test(f)).sort()
+    expect(published).toHaveLength(2)
+    expect(published.some((f) => f.startsWith('iter_20-'))).toBe(true)
+    expect(published.some((f) => f.startsWith('best_mse_iter_'))).toBe(true)
+    const weights = Safetensors.decode(new Uint8Array(fs.readFileSync(nodePath.join(workDir, published.find((f) => f.startsWith('iter_20-'))!))))
+    if (weights._tag === 'Left') throw new Error(weights.left.message)
+    expect(Object.keys(weights.right.tensors).sort()).toEqual(Object.keys(result.params).sort())
+    expect(weights.right.metadata['format']).toBe('loopwright.weights')
+    // out_dir/<basename(work_dir)>/ holds the log and the JSON scalars; keep_local=False removed the local copies.
+    const copied = fs.readdirSync(nodePath.join(outDir, nodePath.basename(workDir)), { recursive: true }) as string[]
+    expect(copied).toEqual(expect.arrayContaining(['test.log', nodePath.join('vis_data', 'scalars.json')]))
+    expect(fs.existsSync(nodePath.join(workDir, 'test', 'test.log'))).toBe(false)
+    // A weights file (or any safetensors with the model's names) is a valid load_from.
+    const loaded = await run(programOf({ ...baseConfig, load_from: nodePath.join(workDir, published.find((f) => f.startsWith('iter_20-'))!), train_cfg: { type: 'IterBasedTrainLoop', max_iters: 1, val_interval: 10 }, optim_wrapper: { optimizer: { type: 'SGD', lr: 0 } } }), { workDir: tempDir() })
+    for (const [name, p] of Object.entries(result.params)) expect(Array.from(loaded.params[name]!.values), name).toEqual(Array.from(p.values))
   })
 
   it('walks the same trace as the dry run (tensor fields aside)', async () => {
