@@ -112,6 +112,7 @@ export const trainCommand = (file: string, flags: TrainFlags): Effect.Effect<num
     Effect.catchTags({
       ConfigError: (e) => Effect.sync(() => (process.stderr.write(`${e.message}\n`), 2)),
       BackendError: (e) => Effect.sync(() => (process.stderr.write(`${e.message}\n`), 2)),
-      TrainError: (e) => Effect.sync(() => (process.stderr.write(`\n${e.issues.map((i) => `${file}: ${formatIssue(i)}`).join('\n')}\n`), 1)),
+      // A run that could not start is bad input (2); one that failed while running is 1.
+      TrainError: (e) => Effect.sync(() => (process.stderr.write(`\n${e.issues.map((i) => `${file}: ${formatIssue(i)}`).join('\n')}\n`), e.during === 'run' ? 1 : 2)),
     }),
   )

@@ -56,7 +56,11 @@ import { tensorSteps } from './tensor/Steps.js'
 import { tensorOps } from './tensor/tensorOps.js'
 
 /** Training could not start (bad config, missing data or checkpoint) or stopped on an error; `issues` say what and where. */
-export class TrainError extends Data.TaggedError('TrainError')<{ readonly issues: ReadonlyArray<Issue> }> {
+export class TrainError extends Data.TaggedError('TrainError')<{
+  readonly issues: ReadonlyArray<Issue>
+  /** `'setup'`: the run could not start (bad config, data or checkpoint: bad input); `'run'`: a step, hook or file operation failed while it ran. */
+  readonly during?: 'setup' | 'run'
+}> {
   override get message(): string {
     return this.issues.map(formatIssue).join('\n')
   }
@@ -367,6 +371,7 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
       Effect.provide(layer({ facts, hooks: () => hooks, steps, log, writeCheckpoint, publishCheckpoint, tensorOps: tensorOps(store), ...(options.collective === undefined ? {} : { collective: options.collective }), ...(options.trace === undefined ? {} : { trace: options.trace }) })),
       Effect.mapError((e) =>
         new TrainError({
+          during: 'run',
           issues: [
             e._tag === 'HookError'
               ? { path: e.hook, message: `${e.stage}: ${e.message}` }

@@ -16,9 +16,10 @@ const SAMPLERS = ['DefaultSampler', 'InfiniteSampler'] as const
 const samplerDescription = 'a sampler dict: DefaultSampler (shuffle, seed, round_up) or InfiniteSampler (shuffle, seed)'
 
 /** A sampler dict whose `type` is missing, not a string, or not a sampler loopwright knows: the error is at `sampler.type`. */
-const unknownSampler = new t.Type<never, never, unknown>(
+type DefaultSamplerCfg = t.TypeOf<typeof defaultSampler>
+const unknownSampler = new t.Type<DefaultSamplerCfg, DefaultSamplerCfg, unknown>(
   'an unknown sampler',
-  (_u): _u is never => false,
+  (_u): _u is DefaultSamplerCfg => false,
   (u, c) => {
     if (!isDict(u)) return expected(u, c, samplerDescription)
     const type = u['type']
