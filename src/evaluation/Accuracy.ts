@@ -10,7 +10,6 @@
  * ```
  * @module
  */
-import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
 import { array, check, dispatch, nonEmptyString, nullable, positiveInt, string, struct } from '../config/codec.js'
 import type { MetricType } from './Metric.js'
@@ -39,23 +38,26 @@ export const Accuracy: MetricType<t.TypeOf<typeof args>> = {
       process: (acc, output, targets) => {
         const counts = acc as Counts
         const classes = output.shape.at(-1)!
-        // For each sample, the rank of its label: how many classes score higher (or equal with a lower index).
-        const ranks = tf.tidy(() => {
-          const labels = tf.cast(targets, 'int32')
-          const labelScore = tf.sum(tf.mul(output, tf.oneHot(labels as tf.Tensor1D, classes)), -1, true)
-          const above = tf.greater(output, labelScore)
-          const lowerIndex = tf.less(tf.range(0, classes, 1, 'int32'), tf.expandDims(labels, -1))
-          const tiedBefore = tf.logicalAnd(tf.equal(output, labelScore), lowerIndex)
-          return tf.sum(tf.cast(tf.logicalOr(above, tiedBefore), 'int32'), -1)
-        })
-        const values = ranks.dataSync()
-        ranks.dispose()
-        const correct = ks.map((k, i) => {
-          let c = counts.correct[i]!
-          for (const r of values) if (r < Math.min(k, maxK)) c++
-          return c
-        })
-        return { total: counts.total + values.length, correct } satisfies Counts
+        const n = targets.values.length
+        if (targets.shape.length !== 1 || output.shape.length !== 2 || output.shape[0] !== n || !(targets.values instanceof Int32Array)) {
+          throw new Error(`Accuracy needs class logits [n, classes] and integer labels [n]; got outputs [${output.shape.join(', ')}] and targets [${targets.shape.join(', ')}] (use MSE for regression)`)
+        }
+        const correct = [...counts.correct]
+        for (let s = 0; s < n; s++) {
+          const label = targets.values[s]!
+          const row = s * classes
+          const score = output.values[row + label]!
+          // The label's rank: classes scoring higher, or equal with a lower index (torch.topk's order).
+          let rank = 0
+          for (let c = 0; c < classes; c++) {
+            const v = output.values[row + c]!
+            if (v > score || (v === score && c < label)) rank++
+          }
+          ks.forEach((k, i) => {
+            if (rank < Math.min(k, maxK)) correct[i]! += 1
+          })
+        }
+        return { total: counts.total + n, correct } satisfies Counts
       },
       compute: (acc) => {
         const counts = acc as Counts

@@ -9,7 +9,6 @@
  * ```
  * @module
  */
-import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
 import { struct } from '../config/codec.js'
 import type { MetricType } from './Metric.js'
@@ -29,12 +28,13 @@ export const MSE: MetricType<t.TypeOf<typeof args>> = {
     init: { squared: 0, count: 0 } satisfies Sums,
     process: (acc, output, targets) => {
       const sums = acc as Sums
-      const diff = tf.tidy(() => tf.sub(output, tf.reshape(targets, output.shape)))
-      const values = diff.dataSync()
-      diff.dispose()
+      if (targets.values.length !== output.values.length) throw new Error(`MSE: the model predicts ${output.values.length} values per batch, the targets have ${targets.values.length}`)
       let squared = sums.squared
-      for (const v of values) squared += v * v
-      return { squared, count: sums.count + values.length } satisfies Sums
+      for (let i = 0; i < output.values.length; i++) {
+        const d = output.values[i]! - targets.values[i]!
+        squared += d * d
+      }
+      return { squared, count: sums.count + output.values.length } satisfies Sums
     },
     compute: (acc) => {
       const sums = acc as Sums

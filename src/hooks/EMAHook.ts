@@ -38,6 +38,7 @@ import type { HookType } from './HookType.js'
 import { updateAt } from './ema/averaging.js'
 import type { Averaging, AveragingType } from './ema/averaging.js'
 
+/** `EMAHook`'s constructor arguments, MMEngine's names (the averaged model's `**kwargs` included). */
 export interface EMAHookArgs {
   readonly ema_type?: AveragingType
   readonly strict_load?: boolean
@@ -96,7 +97,14 @@ const args = check(
   },
 )
 
-/** The averaging an `EMAHook` config describes, with MMEngine's defaults. */
+/**
+ * The averaging an `EMAHook` config describes, with MMEngine's defaults.
+ *
+ * @example
+ * ```ts
+ * averagingOf({ momentum: 0.1 }) // { type: 'ExponentialMovingAverage', momentum: 0.1, gamma: 100, interval: 1 }
+ * ```
+ */
 export const averagingOf = (a: EMAHookArgs): Averaging => ({
   type: a.ema_type ?? 'ExponentialMovingAverage',
   momentum: a.momentum ?? 0.0002,
@@ -104,7 +112,15 @@ export const averagingOf = (a: EMAHookArgs): Averaging => ({
   interval: a.interval ?? 1,
 })
 
-/** Has averaging begun at this train iteration (0-based counters of `after_train_iter`)? */
+/**
+ * Has averaging begun at this train iteration (0-based counters of `after_train_iter`)?
+ *
+ * @example
+ * ```ts
+ * started({ begin_iter: 3 }, 0, 1) // false: the second iteration
+ * started({ begin_iter: 3 }, 0, 2) // true: the third
+ * ```
+ */
 export const started = (a: EMAHookArgs, epoch: number, iter: number): boolean => {
   const beginEpoch = a.begin_epoch ?? 0
   return beginEpoch > 0 ? epoch + 1 >= beginEpoch : iter + 1 >= (a.begin_iter ?? 0)
@@ -127,6 +143,14 @@ const exchange = (model: TensorTree, average: TensorTree): readonly [TensorTree,
   return [m, a]
 }
 
+/**
+ * The `EMAHook` hook type (NORMAL), registered in `defaultHookTypes`.
+ *
+ * @example
+ * ```ts
+ * const decoded = EMAHook.args.decode({ ema_type: 'StochasticWeightAverage', interval: 2 }) // Right
+ * ```
+ */
 export const EMAHook: HookType<EMAHookArgs> = {
   name: 'EMAHook',
   defaultPriority: P.NORMAL,

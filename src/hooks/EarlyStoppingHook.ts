@@ -36,6 +36,7 @@ import { boolean, check, literal, nonEmptyString, nullable, number, nonNegativeI
 import type { HookType } from './HookType.js'
 import { defaultGreaterKeys, defaultLessKeys, inferRule } from './CheckpointHook.js'
 
+/** `EarlyStoppingHook`'s constructor arguments, MMEngine's names. */
 export interface EarlyStoppingHookArgs {
   readonly monitor: string
   readonly rule?: 'greater' | 'less' | null
@@ -83,7 +84,14 @@ const args = check(
       : undefined,
 )
 
-/** The rule an `EarlyStoppingHook` config describes (MMEngine's constructor). */
+/**
+ * The rule an `EarlyStoppingHook` config describes (MMEngine's constructor).
+ *
+ * @example
+ * ```ts
+ * stopRuleOf({ monitor: 'val/loss' }).delta // -0.1: `less`, so min_delta counts downwards
+ * ```
+ */
 export const stopRuleOf = (a: EarlyStoppingHookArgs): StopRule => {
   const rule = a.rule ?? inferRule(a.monitor, defaultGreaterKeys, defaultLessKeys) ?? 'greater'
   const minDelta = a.min_delta ?? 0.1
@@ -97,7 +105,16 @@ export const initialStopState = (r: StopRule): EarlyStoppingState => ({ _tag: 'E
 const fixed3 = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf')
 const pyFloat = (x: number): string => (Number.isNaN(x) ? 'nan' : !Number.isFinite(x) ? (x > 0 ? 'inf' : '-inf') : Number.isInteger(x) && Math.abs(x) < 1e16 ? `${x}.0` : String(x))
 
-/** One validation's verdict: the next state, and the reason when training should stop. */
+/**
+ * One validation's verdict: the next state, and the reason when training should stop.
+ *
+ * @example
+ * ```ts
+ * const r = stopRuleOf({ monitor: 'acc', patience: 1 })
+ * const first = decide(r, initialStopState(r), 0.5)   // new best 0.5, go on
+ * decide(r, first.state, 0.55).stop // 'the monitored metric did not improve in the last 1 records. best score: 0.500. '
+ * ```
+ */
 export const decide = (r: StopRule, s: EarlyStoppingState, score: number): { readonly state: EarlyStoppingState; readonly stop: string | undefined } => {
   const better = (x: number, y: number) => (r.rule === 'greater' ? x > y : x < y)
   if (r.checkFinite && !Number.isFinite(score)) {
@@ -113,6 +130,14 @@ export const decide = (r: StopRule, s: EarlyStoppingState, score: number): { rea
   return { state: { ...s, best: score, wait: 0 }, stop: undefined }
 }
 
+/**
+ * The `EarlyStoppingHook` hook type (LOWEST), registered in `defaultHookTypes`.
+ *
+ * @example
+ * ```ts
+ * EarlyStoppingHook.args.decode({ monitor: 'f1' }) // Left: cannot infer the rule; set rule='greater'
+ * ```
+ */
 export const EarlyStoppingHook: HookType<EarlyStoppingHookArgs> = {
   name: 'EarlyStoppingHook',
   defaultPriority: P.LOWEST,

@@ -31,6 +31,7 @@ import * as S from '../dsl/State.js'
 import { boolean, struct } from '../config/codec.js'
 import type { HookType } from './HookType.js'
 
+/** `EmptyCacheHook`'s constructor arguments: where to release memory. */
 export interface EmptyCacheHookArgs {
   readonly before_epoch?: boolean
   readonly after_epoch?: boolean
@@ -47,7 +48,15 @@ export interface EmptyCacheHookState {
 
 const args = struct('EmptyCacheHook arguments', {}, { before_epoch: boolean, after_epoch: boolean, after_iter: boolean })
 
-/** A byte count for the log: `512 B`, `12.3 MiB`. */
+/**
+ * A byte count for the log.
+ *
+ * @example
+ * ```ts
+ * showBytes(512)        // '512 B'
+ * showBytes(3 * 2 ** 20) // '3.0 MiB'
+ * ```
+ */
 export const showBytes = (bytes: number): string => {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
   let value = bytes
@@ -62,6 +71,14 @@ export const showBytes = (bytes: number): string => {
 const epochStages = (when: 'before' | 'after'): ReadonlyArray<Stage> => [`${when}_train_epoch`, `${when}_val_epoch`, `${when}_test_epoch`] as const
 const iterStages: ReadonlyArray<Stage> = ['after_train_iter', 'after_val_iter', 'after_test_iter']
 
+/**
+ * The `EmptyCacheHook` hook type (NORMAL), registered in `defaultHookTypes`.
+ *
+ * @example
+ * ```ts
+ * EmptyCacheHook.args.decode({ before_epoch: true, after_iter: true }) // Right
+ * ```
+ */
 export const EmptyCacheHook: HookType<EmptyCacheHookArgs> = {
   name: 'EmptyCacheHook',
   defaultPriority: P.NORMAL,

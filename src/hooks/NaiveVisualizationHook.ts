@@ -35,6 +35,7 @@ import type { HookType } from './HookType.js'
 import { renderSample } from './visualization/render.js'
 import type { Caption } from './visualization/render.js'
 
+/** `NaiveVisualizationHook`'s constructor arguments. */
 export interface NaiveVisualizationHookArgs {
   readonly interval?: number
   readonly draw_gt?: boolean
@@ -50,7 +51,14 @@ export interface NaiveVisualizationState {
 
 const args = struct('NaiveVisualizationHook arguments', {}, { interval: positiveInt, draw_gt: boolean, draw_pred: boolean })
 
-/** MMEngine's `every_n_inner_iters(batch_idx, interval)`. */
+/**
+ * MMEngine's `every_n_inner_iters(batch_idx, interval)`: is this test batch drawn?
+ *
+ * @example
+ * ```ts
+ * [0, 1, 2, 3].filter((b) => drawsAfter(b, 2)) // [1, 3]
+ * ```
+ */
 export const drawsAfter = (batchIdx: number, interval: number): boolean => (batchIdx + 1) % interval === 0
 
 /** The index of the largest of `values[from … from + n)`. */
@@ -68,6 +76,14 @@ const labelsOf = (values: TensorValues, shape: ReadonlyArray<number>, batch: num
     return undefined
   })
 
+/**
+ * The `NaiveVisualizationHook` hook type (NORMAL), registered in `defaultHookTypes`.
+ *
+ * @example
+ * ```ts
+ * NaiveVisualizationHook.args.decode({ interval: 10, draw_gt: false }) // Right
+ * ```
+ */
 export const NaiveVisualizationHook: HookType<NaiveVisualizationHookArgs> = {
   name: 'NaiveVisualizationHook',
   defaultPriority: P.NORMAL,

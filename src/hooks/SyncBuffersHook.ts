@@ -34,6 +34,14 @@ export interface SyncBuffersHookState {
   readonly calledInTrain: boolean
 }
 
+/**
+ * The `SyncBuffersHook` hook type (NORMAL), registered in `defaultHookTypes`.
+ *
+ * @example
+ * ```ts
+ * SyncBuffersHook.args.decode({}) // Right: it takes no arguments
+ * ```
+ */
 export const SyncBuffersHook: HookType<{}> = {
   name: 'SyncBuffersHook',
   defaultPriority: P.NORMAL,

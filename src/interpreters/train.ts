@@ -336,20 +336,32 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
     const writeCheckpoint = (s: State, request: SaveRequest): Effect.Effect<void, FileError> =>
       options.writeCheckpoints === false
         ? Effect.void
-        : fileOp(request.path, () => {
-            const bytes = Checkpoint.encode(s, store, {
-              epoch: request.meta.epoch,
-              iter: request.meta.iter,
-              seed,
-              experiment_name: facts.experimentName,
-              loopwright_version: version,
-              time: new Date().toISOString(),
-              cfg: facts.configText,
-              ...(facts.datasetMeta === undefined ? {} : { dataset_meta: facts.datasetMeta }),
-            }, { saveOptimizer: request.saveOptimizer, saveParamScheduler: request.saveParamScheduler })
-            writeAtomically(request.path, bytes, options.writer)
-            checkpoints.push(request.path)
-          })
+        : Effect.flatMap(
+            Effect.tryPromise({
+              try: () =>
+                Checkpoint.encode(
+                  s,
+                  store,
+                  {
+                    epoch: request.meta.epoch,
+                    iter: request.meta.iter,
+                    seed,
+                    experiment_name: facts.experimentName,
+                    loopwright_version: version,
+                    time: new Date().toISOString(),
+                    cfg: facts.configText,
+                    ...(facts.datasetMeta === undefined ? {} : { dataset_meta: facts.datasetMeta }),
+                  },
+                  { saveOptimizer: request.saveOptimizer, saveParamScheduler: request.saveParamScheduler },
+                ),
+              catch: (e) => new FileError({ path: request.path, message: `cannot read the tensors to save: ${e instanceof Error ? e.message : String(e)}` }),
+            }),
+            (bytes) =>
+              fileOp(request.path, () => {
+                writeAtomically(request.path, bytes, options.writer)
+                checkpoints.push(request.path)
+              }),
+          )
     let interrupted: 'SIGINT' | 'SIGTERM' | undefined
     const timelineOptions = {
       loadsCheckpoint: resumeFile !== undefined || program.loadFrom !== undefined,
@@ -382,12 +394,9 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
         }),
       ),
     )
-    const finalParams = Object.fromEntries(
-      Object.entries(final.model.params).map(([n, r]) => {
-        const t = store.get(r)
-        return [n, { shape: [...t.shape], values: t.dataSync() as Float32Array }]
-      }),
-    )
+    const finalEntries = Object.entries(final.model.params)
+    const finalValues = yield* Effect.promise(() => Promise.all(finalEntries.map(([, r]) => store.get(r).data() as Promise<Float32Array>)))
+    const finalParams = Object.fromEntries(finalEntries.map(([n, r], i) => [n, { shape: [...r.shape], values: finalValues[i]! }]))
     const optimFinal = Optim.read(final.optim)
     const result: TrainResult = {
       workDir,

@@ -141,9 +141,12 @@ export const gradNorm = (wrapper: OptimWrapper, state: WrapperState): tf.Scalar 
  * gradients' total norm was NaN or infinite (reads the norm back only when the
  * option is set), else undefined.
  */
-export const nonFiniteNorm = (wrapper: OptimWrapper, state: WrapperState): string | undefined => {
+export const nonFiniteNorm = (wrapper: OptimWrapper, state: WrapperState): string | undefined =>
+  nonFiniteNormMessage(wrapper, state, wrapper.clip?.type === 'norm' && wrapper.clip.errorIfNonfinite && state.stepped ? gradNorm(wrapper, state)?.dataSync()[0] : undefined)
+
+/** {@link nonFiniteNorm} for a norm the caller has already read back (asynchronously, e.g. on WebGPU). */
+export const nonFiniteNormMessage = (wrapper: OptimWrapper, state: WrapperState, norm: number | undefined): string | undefined => {
   if (wrapper.clip?.type !== 'norm' || !wrapper.clip.errorIfNonfinite || !state.stepped) return undefined
-  const norm = gradNorm(wrapper, state)?.dataSync()[0]
   return norm === undefined || Number.isFinite(norm) ? undefined : `the total norm of order ${wrapper.clip.normType} of the gradients is ${norm}; clip_grad.error_if_nonfinite is set`
 }
 

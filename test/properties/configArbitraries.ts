@@ -134,3 +134,90 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   ),
   fc.integer({ min: 0, max: 2 ** 31 }).map((n): Mutation => ({ path: 'train_cfg.max_epochs', apply: (c) => void (c['train_cfg'] = { type: 'EpochBasedTrainLoop', max_epochs: -n - 1 }) })),
 )
+
+// ---------------------------------------------------------------------------
+// Invalid values by kind, misspellings, and a runnable config: the bad-input
+// fuzz suite (configFuzz.test.ts) builds its ~2,000 invalid configs from these.
+
+/** Values of the wrong type, never `null` (several keys accept `None`). */
+const strings = fc.string({ maxLength: 8 })
+const fractions = fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true }).filter((x) => !Number.isInteger(x))
+const containers = fc.oneof(fc.array(fc.integer({ min: -3, max: 3 }), { maxLength: 3 }), fc.dictionary(fc.string({ minLength: 1, maxLength: 3 }), fc.integer(), { maxKeys: 2 }))
+
+/** For each kind of value a codec accepts, values it must reject. */
+export const invalid = {
+  positiveInt: fc.oneof(fc.integer({ min: -1e6, max: 0 }), fractions, strings, fc.boolean(), containers),
+  nonNegativeInt: fc.oneof(fc.integer({ min: -1e6, max: -1 }), fractions, strings, fc.boolean(), containers),
+  int: fc.oneof(fractions, strings, fc.boolean(), containers),
+  positiveNumber: fc.oneof(fc.double({ min: -1e6, max: 0, noNaN: true }), strings, fc.boolean(), containers),
+  nonNegativeNumber: fc.oneof(fc.double({ min: -1e6, max: -1e-9, noNaN: true }), strings, fc.boolean(), containers),
+  number: fc.oneof(strings, fc.boolean(), containers),
+  unitInterval: fc.oneof(fc.double({ min: 1.0001, max: 1e6, noNaN: true }), fc.double({ min: -1e6, max: -1e-9, noNaN: true }), strings, containers),
+  openUnit: fc.oneof(fc.double({ min: 1, max: 1e6, noNaN: true }), fc.double({ min: -1e6, max: 0, noNaN: true }), strings, containers),
+  boolean: fc.oneof(fc.integer(), strings, fc.constantFrom('True', 'False', 'true'), containers),
+  nonEmptyString: fc.oneof(fc.constant(''), fc.integer(), fc.boolean(), containers),
+  dict: fc.oneof(fc.integer(), strings.filter((s) => s !== ''), fc.boolean(), fc.array(fc.integer(), { maxLength: 3 })),
+  list: fc.oneof(fc.integer(), strings, fc.boolean(), fc.dictionary(fc.string({ minLength: 1, maxLength: 3 }), fc.integer(), { maxKeys: 2 })),
+  /** A string that is none of `allowed`, or not a string at all. */
+  oneOf: (...allowed: ReadonlyArray<string>) => fc.oneof(strings.filter((s) => !allowed.includes(s)), fc.integer(), fc.boolean()),
+  /** Numbers outside [0, 1) in a pair, or not a pair. */
+  betas: fc.oneof(fc.tuple(fc.double({ min: 1, max: 10, noNaN: true }), fc.double({ min: 0, max: 0.99, noNaN: true })), fc.tuple(fc.double({ min: 0, max: 0.99, noNaN: true }), fc.double({ min: -5, max: -1e-9, noNaN: true })), fc.array(fc.double({ min: 0, max: 0.9, noNaN: true }), { minLength: 3, maxLength: 4 }), strings),
+} as const
+
+/** A single-edit slip of `name` (swap, drop, double, replace a letter) that is none of `known`. */
+export const misspelling = (name: string, known: ReadonlyArray<string>): fc.Arbitrary<string> =>
+  fc
+    .tuple(fc.constantFrom('swap', 'drop', 'double', 'replace'), fc.nat({ max: Math.max(0, name.length - 1) }), fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz'))
+    .map(([op, i, letter]) => {
+      const j = Math.min(i, name.length - 1)
+      if (op === 'swap' && j + 1 < name.length) return name.slice(0, j) + name[j + 1]! + name[j]! + name.slice(j + 2)
+      if (op === 'drop' && name.length > 3) return name.slice(0, j) + name.slice(j + 1)
+      if (op === 'double') return name.slice(0, j + 1) + name[j]! + name.slice(j + 1)
+      return name.slice(0, j) + letter + name.slice(j + 1)
+    })
+    .filter((slip) => slip !== name && !known.includes(slip) && slip.length > 0)
+
+/** A registry name nobody registered: a slip of a known one, or a made-up CamelCase word. */
+export const unknownTypeName = (known: ReadonlyArray<string>, notProvided: ReadonlyArray<string> = []): fc.Arbitrary<string> =>
+  fc
+    .oneof(
+      fc.constantFrom(...known).chain((name) => misspelling(name, known)),
+      fc.stringMatching(/^[A-Z][a-z]{2,7}(?:[A-Z][a-z]{2,7})?$/),
+      fc.tuple(fc.constantFrom('mmengine', 'mmpretrain', 'mmselfsup'), fc.constantFrom(...known)).chain(([scope, name]) => misspelling(name, known).map((slip) => `${scope}.${slip}`)),
+    )
+    .filter((name) => {
+      const bare = name.slice(name.lastIndexOf('.') + 1)
+      return !known.includes(bare) && !notProvided.includes(bare)
+    })
+
+const rows = (n: number, width: number, seed: number): number[][] => Array.from({ length: n }, (_, i) => Array.from({ length: width }, (_, j) => ((i * 7 + j * 3 + seed) % 11) / 10 - 0.5))
+
+/**
+ * A config loopwright can run end to end in milliseconds: the TinyRegressor on
+ * four inline samples, with a varying optimizer and scheduler.
+ */
+export const runnableConfig: fc.Arbitrary<Dict> = fc
+  .record({
+    optimizer: fc.oneof(
+      fc.record({ type: fc.constant('SGD'), lr: fc.constantFrom(0.01, 0.1), momentum: fc.constantFrom(0, 0.9), weight_decay: fc.constantFrom(0, 1e-4) }),
+      fc.record({ type: fc.constantFrom('Adam', 'AdamW'), lr: fc.constantFrom(1e-3, 1e-2), betas: fc.constant([0.9, 0.999]), eps: fc.constant(1e-8), weight_decay: fc.constantFrom(0, 0.01) }),
+    ),
+    scheduler: fc.oneof(
+      fc.record({ type: fc.constant('LinearLR'), start_factor: fc.constantFrom(0.1, 0.5), end_factor: fc.constant(1), by_epoch: fc.constant(false), begin: fc.constant(0), end: fc.constant(2) }),
+      fc.record({ type: fc.constant('CosineAnnealingLR'), T_max: fc.constantFrom(2, 4), eta_min: fc.constant(0), by_epoch: fc.constant(false), begin: fc.constant(0), end: fc.constant(2) }),
+      fc.record({ type: fc.constant('StepLR'), step_size: fc.constantFrom(1, 2), gamma: fc.constantFrom(0.1, 0.5), by_epoch: fc.constant(false) }),
+    ),
+    seed: fc.integer({ min: 0, max: 1000 }),
+  })
+  .map(({ optimizer, scheduler, seed }) => ({
+    model: { type: 'TinyRegressor', in_features: 4, hidden: 8, out_features: 2 },
+    train_dataloader: { batch_size: 2, dataset: { type: 'ArrayDataset', x: rows(4, 4, 1), y: rows(4, 2, 2) }, sampler: { type: 'DefaultSampler', shuffle: true } },
+    val_dataloader: { batch_size: 2, dataset: { type: 'ArrayDataset', x: rows(4, 4, 3), y: rows(4, 2, 4) }, sampler: { type: 'DefaultSampler', shuffle: false } },
+    val_evaluator: { type: 'MSE' },
+    val_cfg: {},
+    train_cfg: { type: 'IterBasedTrainLoop', max_iters: 2, val_interval: 2 },
+    optim_wrapper: { optimizer },
+    param_scheduler: [scheduler],
+    default_hooks: { logger: { type: 'LoggerHook', interval: 1 } },
+    randomness: { seed },
+  }))

@@ -28,6 +28,7 @@
 /** The averaged-model classes `EMAHook(ema_type=...)` accepts. */
 export type AveragingType = 'ExponentialMovingAverage' | 'MomentumAnnealingEMA' | 'StochasticWeightAverage'
 
+/** Every {@link AveragingType}, in MMEngine's order. */
 export const averagingTypes: ReadonlyArray<AveragingType> = ['ExponentialMovingAverage', 'MomentumAnnealingEMA', 'StochasticWeightAverage']
 
 /** An averaged model's settings (`momentum` and `gamma` are ignored where the type has none). */

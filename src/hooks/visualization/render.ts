@@ -17,7 +17,7 @@
  */
 import { PNG } from 'pngjs'
 
-/** One image, row-major `[height, width, channels]`, values 0–255 (or 0–1, which are scaled up). */
+/** One image to draw: row-major `[height, width, channels]`, values 0–255 (or 0–1, which are scaled up). */
 export interface Image {
   readonly height: number
   readonly width: number
@@ -54,7 +54,8 @@ const glyphs: { readonly [ch: string]: string } = {
   ' ': '000000000000000',
 }
 
-type Rgb = readonly [number, number, number]
+/** A colour, 0–255 per channel. */
+export type Rgb = readonly [number, number, number]
 const WHITE: Rgb = [255, 255, 255]
 const GREEN: Rgb = [64, 220, 64]
 const RED: Rgb = [240, 64, 64]

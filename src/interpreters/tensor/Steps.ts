@@ -46,7 +46,12 @@ export interface StepContext {
 const TRAIN_FORWARD = 0x7472
 const EVAL_FORWARD = 0x6576
 
-const scalarOf = (t: tf.Tensor): number => t.dataSync()[0]!
+/**
+ * Read tensors back asynchronously, all at once. WebGPU in Node has no
+ * synchronous reads, and one batched wait costs less than several.
+ */
+const readAll = (tensors: ReadonlyArray<tf.Tensor>): Promise<ReadonlyArray<Float32Array | Int32Array | Uint8Array>> =>
+  Promise.all(tensors.map((t) => t.data() as Promise<Float32Array | Int32Array | Uint8Array>))
 
 /** MMEngine's `parse_losses`: the sum of every entry whose name contains `loss`. */
 const totalLoss = (losses: { readonly [name: string]: tf.Scalar }): tf.Scalar => {
@@ -56,17 +61,15 @@ const totalLoss = (losses: { readonly [name: string]: tf.Scalar }): tf.Scalar =>
 }
 
 /** What is non-finite, if anything: the loss, else the first parameter (in model order) whose gradient is. */
-const nonFiniteProblem = (total: tf.Scalar, names: ReadonlyArray<string>, grads: ReadonlyArray<tf.Tensor>): string | undefined => {
-  const probe = tf.tidy(() => tf.stack([total, tf.addN(grads.map((g) => tf.sum(g)))]))
-  const [loss, gradSum] = probe.dataSync()
-  probe.dispose()
-  if (Number.isFinite(loss) && Number.isFinite(gradSum)) return undefined
-  if (!Number.isFinite(loss)) return `the loss is ${loss}`
+const nonFiniteProblem = async (total: tf.Scalar, names: ReadonlyArray<string>, grads: ReadonlyArray<tf.Tensor>): Promise<string | undefined> => {
   // A sum is non-finite exactly when some element is NaN or ±Inf (or finite values overflow, which is as bad).
-  const sums = tf.tidy(() => tf.stack(grads.map((g) => tf.sum(g))))
-  const values = sums.dataSync()
+  const sums = tf.tidy(() => tf.stack([total, ...grads.map((g) => tf.sum(g))]))
+  const [values] = await readAll([sums])
   sums.dispose()
-  const index = Array.from(values).findIndex((v) => !Number.isFinite(v))
+  const loss = values![0]!
+  const index = Array.from(values!.subarray(1)).findIndex((v) => !Number.isFinite(v))
+  if (Number.isFinite(loss) && index < 0) return undefined
+  if (!Number.isFinite(loss)) return `the loss is ${loss}`
   return `the loss is ${loss} but the gradient of ${names[index] ?? 'a parameter'} is not finite`
 }
 
@@ -75,7 +78,7 @@ const dispose = (transient: ReadonlyArray<unknown>, keep: ReadonlyArray<unknown>
   for (const t of tensorsIn(transient)) if (!kept.has(t) && !t.isDisposed) t.dispose()
 }
 
-const trainStep = (ctx: StepContext, state: State, event: StepEvent): State => {
+const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Promise<State> => {
   const { model, store } = ctx
   const wrapper = ctx.wrapper
   const loader = ctx.loaders.train
@@ -114,7 +117,7 @@ const trainStep = (ctx: StepContext, state: State, event: StepEvent): State => {
   const gradTree: Tree.Tree = Object.fromEntries(names.map((n, i) => [n, grads[i]!]))
   // Without a loss scaler nothing else notices a NaN/Inf: check the loss and one sum over every gradient.
   if (wrapper.scaling === undefined) {
-    const problem = nonFiniteProblem(total!, names, grads)
+    const problem = await nonFiniteProblem(total!, names, grads)
     if (problem !== undefined) {
       const where = `iteration ${event.iter + 1}: ${problem}`
       if (ctx.nonFinite === 'stop') {
@@ -122,7 +125,7 @@ const trainStep = (ctx: StepContext, state: State, event: StepEvent): State => {
         throw new Error(`${where}. The run stops here (non_finite='stop'); non_finite='skip' skips such steps, 'warn' applies them.`)
       }
       if (ctx.nonFinite === 'skip') {
-        const loss = scalarOf(total!)
+        const loss = (await readAll([total!]))[0]![0]!
         dispose([batch, value, grads, losses, total], [buffers])
         ctx.warn(`${where}; the step is skipped (non_finite='skip')`)
         return { ...state, outputs: { loss }, lastBatch: undefined }
@@ -132,14 +135,15 @@ const trainStep = (ctx: StepContext, state: State, event: StepEvent): State => {
   }
   const [updates, nextWrapperState] = OW.update(wrapper, gradTree, wrapperState, params, entry.slot.groups)
   const nextParams = Tree.applyUpdates(params, updates)
+  // MMEngine's log_vars: every loss entry and the total, and `grad_norm` when a clipped step was taken.
+  const norm = nextWrapperState.stepped ? OW.gradNorm(wrapper, nextWrapperState) : undefined
+  const lossNames = Object.keys(losses)
+  const values = await readAll([...lossNames.map((n) => losses[n]!), total!, ...(norm === undefined ? [] : [norm])])
   const outputs: { [name: string]: number } = {}
-  for (const [name, l] of Object.entries(losses)) outputs[name] = scalarOf(l)
-  outputs['loss'] = scalarOf(total!)
-  if (nextWrapperState.stepped) {
-    const norm = OW.gradNorm(wrapper, nextWrapperState)
-    if (norm !== undefined) outputs['grad_norm'] = scalarOf(norm)
-  }
-  const nonFinite = OW.nonFiniteNorm(wrapper, nextWrapperState)
+  lossNames.forEach((name, i) => (outputs[name] = values[i]![0]!))
+  outputs['loss'] = values[lossNames.length]![0]!
+  if (norm !== undefined) outputs['grad_norm'] = values[lossNames.length + 1]![0]!
+  const nonFinite = OW.nonFiniteNormMessage(wrapper, nextWrapperState, outputs['grad_norm'])
   dispose([batch, value, grads, updates, losses, total], [nextParams, nextWrapperState, newBuffers])
   if (nonFinite !== undefined) throw new Error(nonFinite)
   return {
@@ -158,7 +162,7 @@ const trainStep = (ctx: StepContext, state: State, event: StepEvent): State => {
  */
 export const tensorSteps = (ctx: StepContext): Steps['Service'] => {
   const folds: { val: unknown[]; test: unknown[] } = { val: [], test: [] }
-  const evalStep = (state: State, event: StepEvent, mode: 'val' | 'test'): State => {
+  const evalStep = async (state: State, event: StepEvent, mode: 'val' | 'test'): Promise<State> => {
     const loader = ctx.loaders[mode]
     const evaluator = ctx.evaluators[mode]
     if (loader === undefined) throw new Error(`the ${mode} loop needs a ${mode}_dataloader`)
@@ -171,14 +175,16 @@ export const tensorSteps = (ctx: StepContext): Steps['Service'] => {
     const rng = Rng.split(Rng.split(state.rng, EVAL_FORWARD), event.iter)
     // Models need not tidy their intermediates: the interpreter keeps only the output (and any new buffers).
     const { output, buffers: after } = tf.tidy(() => ctx.model.forward(params, buffers, batch.inputs, { training: false, rng }) as unknown as tf.TensorContainer) as unknown as ForwardResult
-    folds[mode] = evaluator.metrics.map((m, i) => m.process(folds[mode][i], output, batch.targets))
+    const [outputValues, targetValues] = await readAll([output, batch.targets])
+    const read = { output: { values: outputValues!, shape: output.shape }, targets: { values: targetValues!, shape: batch.targets.shape } }
+    folds[mode] = evaluator.metrics.map((m, i) => m.process(folds[mode][i], read.output, read.targets))
     // The raw batch, targets and outputs stay readable for after_*_iter hooks until the next step replaces them.
     dispose([batch.inputs, after], [buffers, batch.raw])
     const lastBatch: LastBatch = { mode, indices: Array.from(indices), inputs: ctx.store.ref(batch.raw), targets: ctx.store.ref(batch.targets), outputs: ctx.store.ref(output) }
     return { ...state, model: state.model.training ? { ...state.model, training: false } : state.model, lastBatch }
   }
   const attempt = (state: State, event: StepEvent): Effect.Effect<State, StepError> =>
-    Effect.try({
+    Effect.tryPromise({
       try: () => (event.mode === 'train' ? trainStep(ctx, state, event) : evalStep(state, event, event.mode)),
       catch: (e) => new StepError({ mode: event.mode, iter: event.iter, batchIdx: event.batchIdx, message: e instanceof Error ? e.message : String(e) }),
     })

@@ -83,8 +83,8 @@ export interface SaveParts {
   readonly saveParamScheduler: boolean
 }
 
-/** The checkpoint file for `state`: safetensors bytes. */
-export const encode = (state: State, store: TensorStore, meta: CheckpointMeta, parts: SaveParts): Uint8Array => {
+/** The checkpoint file for `state`: safetensors bytes (tensors are read back asynchronously, as every backend allows). */
+export const encode = async (state: State, store: TensorStore, meta: CheckpointMeta, parts: SaveParts): Promise<Uint8Array> => {
   const tensors: Array<readonly [string, TensorRef]> = []
   const named = new Map<number, string>()
   const byName = (tree: TensorTree): { [name: string]: string } =>
@@ -122,16 +122,18 @@ export const encode = (state: State, store: TensorStore, meta: CheckpointMeta, p
     stopTraining: state.stopTraining,
   }
   const entries: { [name: string]: Safetensors.TensorEntry } = {}
-  for (const [name, ref] of tensors) {
+  const read = await Promise.all(tensors.map(([, ref]) => store.get(ref).data()))
+  tensors.forEach(([name, ref], i) => {
     const t = store.get(ref)
     const shape = [...t.shape]
+    const data = read[i]!
     entries[name] =
       t.dtype === 'int32'
-        ? { dtype: 'I32', shape, data: t.dataSync() as Int32Array }
+        ? { dtype: 'I32', shape, data: data as Int32Array }
         : t.dtype === 'bool'
-          ? { dtype: 'BOOL', shape, data: t.dataSync() as Uint8Array }
-          : { dtype: 'F32', shape, data: t.dataSync() as Float32Array }
-  }
+          ? { dtype: 'BOOL', shape, data: Uint8Array.from(data as Uint8Array) }
+          : { dtype: 'F32', shape, data: data as Float32Array }
+  })
   const metaText = JSON.stringify(meta, encodeNumbers)
   const stateText = JSON.stringify(body, encodeNumbers)
   return Safetensors.encode(entries, {

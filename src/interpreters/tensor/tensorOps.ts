@@ -37,7 +37,8 @@ export const tensorOps = (store: TensorStore): TensorOps['Service'] =>
         ),
       ),
     copy: (tree) => Effect.sync(() => mapTree(tree, (name) => tf.clone(store.get(tree[name]!)), store)),
-    read: (ref) => Effect.sync(() => store.get(ref).dataSync() as TensorValues),
+    // Asynchronous: WebGPU in Node has no synchronous reads.
+    read: (ref) => Effect.promise(() => store.get(ref).data() as Promise<TensorValues>),
     // TF.js frees tensors as soon as they are disposed; only a backend with a pool (WebGPU, WebGL) keeps memory back.
     releaseMemory: Effect.sync(() => {
       const backend = tf.backend() as unknown as { readonly releaseMemory?: () => void; readonly bufferManager?: { readonly dispose?: () => void } }

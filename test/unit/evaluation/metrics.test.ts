@@ -1,10 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { buildEvaluator } from '../../../src/evaluation/registry.js'
 import type { Evaluator } from '../../../src/evaluation/registry.js'
-import { useCpu } from '../../../src/tensor/cpu.js'
-
-beforeAll(useCpu)
 
 const built = (cfg: unknown): Evaluator => {
   const e = buildEvaluator(cfg, 'val_evaluator')
@@ -15,11 +11,9 @@ const built = (cfg: unknown): Evaluator => {
 const evaluate = (evaluator: Evaluator, batches: ReadonlyArray<readonly [number[][], number[]]>) => {
   let folds = evaluator.metrics.map((m) => m.init)
   for (const [logits, targets] of batches) {
-    const out = tf.tensor2d(logits)
-    const y = targets.every(Number.isInteger) && logits[0]!.length > 1 ? tf.tensor1d(targets, 'int32') : tf.tensor2d(targets.map((t) => [t]))
+    const out = { values: Float32Array.from(logits.flat()), shape: [logits.length, logits[0]!.length] }
+    const y = targets.every(Number.isInteger) && logits[0]!.length > 1 ? { values: Int32Array.from(targets), shape: [targets.length] } : { values: Float32Array.from(targets), shape: [targets.length, 1] }
     folds = evaluator.metrics.map((m, i) => m.process(folds[i], out, y))
-    out.dispose()
-    y.dispose()
   }
   return Object.assign({}, ...evaluator.metrics.map((m, i) => m.compute(folds[i])))
 }
