@@ -100,7 +100,7 @@ export const interpreterBench = async (rounds: number) => {
   // One iteration of each model of the zoo, through the interpreter (median of the step intervals of a 30-iteration run).
   const zoo: Array<[string, object, number]> = [
     ['LeNet5', { type: 'LeNet5', num_classes: 10, data_preprocessor: preprocessor }, 64],
-    ['ResNet (CIFAR-style, depth 8)', { type: 'ResNet', depth: 8, num_classes: 10, in_channels: 1, data_preprocessor: preprocessor }, 32],
+    ['ResNet (CIFAR-style, depth 8)', { type: 'ResNet', depth: 8, num_classes: 10, in_channels: 1, img_size: 28, data_preprocessor: preprocessor }, 32],
     ['VisionTransformer (defaults)', { type: 'VisionTransformer', num_classes: 10, data_preprocessor: preprocessor }, 32],
   ]
   for (const [name, cfg, batch] of zoo) {

@@ -183,6 +183,16 @@ export const struct = <Required extends Props, Optional extends Props = {}>(
   return new t.Type<A, A, unknown>(description, (u): u is A => validate(u, [])._tag === 'Right', validate, t.identity)
 }
 
+/**
+ * "unknown key" failures for the keys of `u` that are not in `known`, with a
+ * did-you-mean: for dicts that cannot be decoded further (a missing `type`
+ * picks no codec), so that a misspelt `tpye` is still named.
+ */
+export const strayKeys = (u: { readonly [key: string]: unknown }, c: t.Context, known: ReadonlyArray<string>): t.ValidationError[] =>
+  Object.entries(u)
+    .filter(([key, value]) => value !== undefined && !known.includes(key))
+    .map(([key, value]) => ({ value, context: t.appendContext(c, key, t.unknown, value), message: `unknown key${suggestion(key, known)}` }))
+
 /** A codec checked by an extra predicate over the decoded value (cross-field rules). */
 export const check = <A>(codec: Codec<A>, rule: (a: A) => string | undefined): Codec<A> =>
   new t.Type<A, A, unknown>(
@@ -214,32 +224,39 @@ export const MAX_NESTING = 200
  * ```
  */
 export const plainDataProblem = (value: unknown, limit = MAX_NESTING): Issue | undefined => {
-  const join = (path: string, key: string | number): string => (typeof key === 'number' ? `${path}[${key}]` : path === '' ? key : `${path}.${key}`)
-  // Depth-first with an explicit stack; `ancestors` holds the containers on the current branch.
-  const ancestors = new Map<object, string>()
-  const stack: Array<{ readonly value: object; readonly path: string; readonly depth: number; children?: Array<readonly [string | number, unknown]>; next: number }> = []
-  const enter = (v: unknown, path: string, depth: number): Issue | undefined => {
-    if (typeof v !== 'object' || v === null) return undefined
-    const seen = ancestors.get(v)
-    if (seen !== undefined) return { path, message: `refers back to ${seen === '' ? 'the whole config' : seen} (a cycle); a config must be plain data` }
-    if (depth > limit) return { path: path.length > 120 ? `${path.slice(0, 120)}…` : path, message: `nested more than ${limit} levels deep; a config must be plain data of reasonable depth` }
-    ancestors.set(v, path)
-    stack.push({ value: v, path, depth, next: 0 })
-    return undefined
+  if (typeof value !== 'object' || value === null) return undefined
+  // Depth-first with an explicit stack of containers; `ancestors` holds those on the current branch.
+  // Scalars are skipped without building their paths: a large inline dataset costs one pass.
+  interface Frame {
+    readonly value: object
+    readonly path: string
+    readonly keys: ReadonlyArray<string> | undefined
+    readonly length: number
+    next: number
   }
-  const first = enter(value, '', 0)
-  if (first !== undefined) return first
+  const ancestors = new Map<object, string>([[value, '']])
+  const frameOf = (v: object, path: string): Frame => {
+    const keys = Array.isArray(v) ? undefined : Object.keys(v)
+    return { value: v, path, keys, length: keys === undefined ? (v as ReadonlyArray<unknown>).length : keys.length, next: 0 }
+  }
+  const stack: Frame[] = [frameOf(value, '')]
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!
-    top.children ??= Array.isArray(top.value) ? top.value.map((v, i) => [i, v] as const) : Object.entries(top.value)
-    if (top.next >= top.children.length) {
+    if (top.next >= top.length) {
       ancestors.delete(top.value)
       stack.pop()
       continue
     }
-    const [key, child] = top.children[top.next++]!
-    const problem = enter(child, join(top.path, key), top.depth + 1)
-    if (problem !== undefined) return problem
+    const i = top.next++
+    const key = top.keys === undefined ? i : top.keys[i]!
+    const child = (top.value as { readonly [k: string]: unknown })[key]
+    if (typeof child !== 'object' || child === null) continue
+    const path = typeof key === 'number' ? `${top.path}[${key}]` : top.path === '' ? key : `${top.path}.${key}`
+    const seen = ancestors.get(child)
+    if (seen !== undefined) return { path, message: `refers back to ${seen === '' ? 'the whole config' : seen} (a cycle); a config must be plain data` }
+    if (stack.length >= limit) return { path: path.length > 120 ? `${path.slice(0, 120)}…` : path, message: `nested more than ${limit} levels deep; a config must be plain data of reasonable depth` }
+    ancestors.set(child, path)
+    stack.push(frameOf(child, path))
   }
   return undefined
 }

@@ -133,7 +133,7 @@ const parseYaml = (text: string): unknown => {
 const parseData = (file: string, kind: 'json' | 'yaml', text: string): Effect.Effect<unknown, ConfigErrorType> =>
   Effect.try({
     try: () => (kind === 'json' ? JSON.parse(text) : parseYaml(text)),
-    catch: (e) => fail(file, `not valid ${kind === 'json' ? 'JSON' : 'YAML'}: ${e instanceof RangeError ? 'nested too deeply to parse' : oneLine(e)}`),
+    catch: (e) => fail(file, `not valid ${kind === 'json' ? 'JSON' : 'YAML'}: ${/maximum call stack/i.test(oneLine(e)) ? 'nested too deeply to parse' : oneLine(e)}`),
   })
 
 /** A file's value must be plain data the merges can walk (no cycles, bounded depth). */

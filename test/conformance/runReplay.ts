@@ -323,7 +323,7 @@ const valProbe = (sink: ValSeen[]): HookType<unknown> =>
       }),
   })
 
-const emaFields = (scenario: Scenario): string[] => Object.keys(scenario).filter((k) => k === 'ema_final_params' || k === 'val_checks' || /^checkpoint_epoch_\d+$/.test(k))
+const emaFields = (scenario: Scenario): string[] => Object.keys(scenario).filter((k) => k === 'ema_final_params' || k === 'val_checks' || k.startsWith('checkpoint_epoch_'))
 
 /** Nested lists, `{shape, values}` records or flat lists, as one flat list of numbers; undefined for anything else. */
 const flatNumbers = (value: unknown): number[] | undefined => {
@@ -364,6 +364,8 @@ interface CheckpointData {
 }
 
 const readCheckpoint = (file: string): E.Either<string, CheckpointData> => {
+  // max_keep_ckpts may have removed it since.
+  if (!fs.existsSync(file)) return E.left(`${nodePath.basename(file)} is no longer on disk`)
   const bytes = fs.readFileSync(file)
   const decoded = Safetensors.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength))
   if (decoded._tag === 'Left') return E.left(`${file}: ${decoded.left.message}`)
@@ -380,27 +382,32 @@ const readCheckpoint = (file: string): E.Either<string, CheckpointData> => {
   })
 }
 
-/** The checkpoint the run wrote after `epoch` epochs (its meta says so). */
+/** The checkpoint the run wrote after `epoch` epochs: the last regular (not `best_*`) file whose meta says so. */
 const checkpointAfterEpoch = (run: Run, epoch: number): E.Either<string, CheckpointData> => {
-  const candidates = run.result.checkpoints.filter((p) => nodePath.basename(p) === `epoch_${epoch}.safetensors`)
-  if (candidates.length === 0) return E.left(`the run wrote no epoch_${epoch} checkpoint (it wrote ${run.result.checkpoints.map((p) => nodePath.basename(p)).join(', ') || 'none'})`)
-  return readCheckpoint(candidates.at(-1)!)
+  const regular = run.result.checkpoints.filter((p) => !nodePath.basename(p).startsWith('best_'))
+  for (const file of [...new Set(regular)].reverse()) {
+    const c = readCheckpoint(file)
+    if (c._tag === 'Right' && c.right.meta.epoch === epoch) return c
+  }
+  return E.left(`the run wrote no checkpoint after epoch ${epoch} (it wrote ${run.result.checkpoints.map((p) => nodePath.basename(p)).join(', ') || 'none'})`)
 }
+
+const stripModule = (name: string): string => name.replace(/^module\./, '')
 
 /** `ema_final_params`: the average after the last iteration, as the last checkpoint saved then holds it (its model weights). */
 const checkEmaFinal = (scenario: Scenario, run: Run): Check => {
   const want = tensorDict(scenario['ema_final_params'])
   if (want === undefined) return skip('ema_final_params', 'not a {name: values} dict of numbers')
   const finalIter = run.result.iterations
-  const last = [...run.result.checkpoints].reverse().map((p) => [p, readCheckpoint(p)] as const).find(([, c]) => c._tag === 'Right' && c.right.meta.iter === finalIter)
-  if (last === undefined) return skip('ema_final_params', `no checkpoint was saved after the last iteration (${finalIter}) to read the average from; keep a CheckpointHook with save_last`)
-  const ckpt = (last[1] as E.Right<CheckpointData>).right
-  if (ckpt.ema === undefined) return fail('ema_final_params', `${nodePath.basename(last[0])} holds no EMAHook state: is EMAHook in the config?`)
-  const bad = tensorsDiffer('average', ckpt.stateDict, want)
-  return bad === undefined ? pass('ema_final_params', `(${nodePath.basename(last[0])}, ${ckpt.ema.steps} updates)`) : fail('ema_final_params', bad)
+  for (const file of [...new Set(run.result.checkpoints)].reverse()) {
+    const c = readCheckpoint(file)
+    if (c._tag === 'Left' || c.right.meta.iter !== finalIter) continue
+    if (c.right.ema === undefined) return fail('ema_final_params', `${nodePath.basename(file)} holds no EMAHook state: is EMAHook in the config?`)
+    const bad = tensorsDiffer('average', c.right.stateDict, Object.fromEntries(Object.entries(want).map(([n, v]) => [stripModule(n), v])))
+    return bad === undefined ? pass('ema_final_params', `(${nodePath.basename(file)}, ${c.right.ema.steps} updates)`) : fail('ema_final_params', bad)
+  }
+  return skip('ema_final_params', `no checkpoint was saved after the last iteration (${finalIter}) to read the average from; keep a CheckpointHook with save_last`)
 }
-
-const stripModule = (name: string): string => name.replace(/^module\./, '')
 
 /**
  * `checkpoint_epoch_N`: what MMEngine's `epoch_N.pth` held. Recognised parts
@@ -410,7 +417,9 @@ const stripModule = (name: string): string => name.replace(/^module\./, '')
  * compared; nothing recognised is a SKIP.
  */
 const checkCheckpointField = (field: string, recorded: unknown, run: Run): Check => {
-  const epoch = Number(/_(\d+)$/.exec(field)![1])
+  const digits = /^checkpoint_epoch_(\d+)/.exec(field)?.[1]
+  if (digits === undefined) return skip(field, 'no epoch number in the field name (expected checkpoint_epoch_<N>)')
+  const epoch = Number(digits)
   if (!isDict(recorded)) return skip(field, `unrecognised shape (${Array.isArray(recorded) ? 'a list' : typeof recorded}); expected a dict with state_dict / ema_state_dict / meta`)
   const ckpt = checkpointAfterEpoch(run, epoch)
   if (ckpt._tag === 'Left') return fail(field, ckpt.left)

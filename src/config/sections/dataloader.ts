@@ -3,7 +3,7 @@
  * @module
  */
 import * as t from 'io-ts'
-import { boolean, dispatch, expected, int, isDict, json, literal, nonEmptyString, nonNegativeInt, nullable, positiveInt, show, struct } from '../codec.js'
+import { boolean, dispatch, expected, int, isDict, json, literal, nonEmptyString, nonNegativeInt, nullable, positiveInt, strayKeys, struct } from '../codec.js'
 import { suggestion } from '../didYouMean.js'
 import { unscoped } from '../registry.js'
 import { component } from './component.js'
@@ -24,9 +24,9 @@ const unknownSampler = new t.Type<DefaultSamplerCfg, DefaultSamplerCfg, unknown>
     if (!isDict(u)) return expected(u, c, samplerDescription)
     const type = u['type']
     const at = t.appendContext(c, 'type', t.string, type)
-    if (type === undefined) return t.failure(undefined, at, `required key missing (the sampler type: ${SAMPLERS.join(' or ')})`)
+    if (type === undefined) return t.failures([{ value: undefined, context: at, message: `required key missing (the sampler type: ${SAMPLERS.join(' or ')})` }, ...strayKeys(u, c, ['type', 'shuffle', 'seed', 'round_up'])])
     if (typeof type !== 'string') return expected(type, at, `a sampler type name (${SAMPLERS.join(' or ')})`)
-    return t.failure(type, at, `unknown sampler type ${show(type)}${suggestion(unscoped(type), SAMPLERS)}; known: ${SAMPLERS.join(', ')}`)
+    return t.failure(type, at, `unknown sampler type '${type}'${suggestion(unscoped(type), SAMPLERS)}; known: ${SAMPLERS.join(', ')}`)
   },
   t.identity,
 )

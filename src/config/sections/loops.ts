@@ -3,7 +3,7 @@
  * @module
  */
 import * as t from 'io-ts'
-import { array, boolean, check, expected, isDict, literal, nonNegativeInt, positiveInt, refine, struct } from '../codec.js'
+import { array, boolean, check, expected, isDict, literal, nonNegativeInt, positiveInt, refine, strayKeys, struct } from '../codec.js'
 import type { Codec } from '../codec.js'
 import { unscoped } from '../registry.js'
 
@@ -25,6 +25,8 @@ const iterByFlag = struct('an iteration-based train_cfg', { by_epoch: literal(fa
 
 export type TrainCfg = t.TypeOf<typeof epochBased> | t.TypeOf<typeof iterBased> | t.TypeOf<typeof epochByFlag> | t.TypeOf<typeof iterByFlag>
 
+const trainKeys = ['type', 'by_epoch', 'max_epochs', 'max_iters', ...Object.keys(common)]
+
 const trainDescription = "a train_cfg dict with type='EpochBasedTrainLoop' (max_epochs) or type='IterBasedTrainLoop' (max_iters), or by_epoch"
 
 /** Dispatches on `type` (or `by_epoch`) so that errors name the right loop's keys. */
@@ -43,8 +45,10 @@ export const trainCfg: Codec<TrainCfg> = new t.Type<TrainCfg, TrainCfg, unknown>
     if (u['by_epoch'] === true) return epochByFlag.validate(u, c)
     if (u['by_epoch'] === false) return iterByFlag.validate(u, c)
     if (u['by_epoch'] !== undefined) return expected(u['by_epoch'], t.appendContext(c, 'by_epoch', t.boolean, u['by_epoch']), 'a boolean (true or false)')
-    if (u['max_iters'] !== undefined && u['max_epochs'] === undefined) return t.failure(u, c, "needs type='IterBasedTrainLoop' (or by_epoch=False) to use max_iters")
-    return t.failure(u, c, "needs type='EpochBasedTrainLoop' or type='IterBasedTrainLoop' (or by_epoch=True/False)")
+    // Neither `type` nor `by_epoch`: say so, and name keys that may be misspellings of them.
+    const stray = strayKeys(u, c, trainKeys)
+    if (u['max_iters'] !== undefined && u['max_epochs'] === undefined) return t.failures([{ value: u, context: c, message: "needs type='IterBasedTrainLoop' (or by_epoch=False) to use max_iters" }, ...stray])
+    return t.failures([{ value: u, context: c, message: "needs type='EpochBasedTrainLoop' or type='IterBasedTrainLoop' (or by_epoch=True/False)" }, ...stray])
   },
   t.identity,
 )

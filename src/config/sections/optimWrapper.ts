@@ -4,7 +4,7 @@
  * @module
  */
 import * as t from 'io-ts'
-import { boolean, check, refine, dispatch, expected, isDict, json, literal, nonEmptyString, nullable, number, positiveInt, positiveNumber, record, struct } from '../codec.js'
+import { boolean, check, refine, dispatch, expected, isDict, json, literal, nonEmptyString, nullable, number, positiveInt, positiveNumber, record, strayKeys, struct } from '../codec.js'
 import type { Codec, Json } from '../codec.js'
 import { unscoped } from '../registry.js'
 import { component } from './component.js'
@@ -28,7 +28,11 @@ const valueClip = struct("a value clip_grad dict (type='value', clip_value)", { 
 const valueWithoutType = new t.Type<{ readonly clip_value: number }, { readonly clip_value: number }, unknown>(
   'value clipping without type',
   (_u): _u is { readonly clip_value: number } => false,
-  (_u, c) => t.failure(undefined, t.appendContext(c, "type", t.string, undefined), "required key missing: clip_value needs type='value' (norm clipping is the default type)"),
+  (u, c) =>
+    t.failures([
+      { value: undefined, context: t.appendContext(c, 'type', t.string, undefined), message: "required key missing: clip_value needs type='value' (norm clipping is the default type)" },
+      ...(isDict(u) ? strayKeys(u, c, ['type', 'clip_value', 'max_norm', 'norm_type', 'error_if_nonfinite', 'foreach']) : []),
+    ]),
   t.identity,
 )
 

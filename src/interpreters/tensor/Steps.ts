@@ -60,19 +60,6 @@ const totalLoss = (losses: { readonly [name: string]: tf.Scalar }): tf.Scalar =>
   return parts.length === 1 ? parts[0]! : (tf.addN(parts) as tf.Scalar)
 }
 
-/** What is non-finite, if anything: the loss, else the first parameter (in model order) whose gradient is. */
-const nonFiniteProblem = async (total: tf.Scalar, names: ReadonlyArray<string>, grads: ReadonlyArray<tf.Tensor>): Promise<string | undefined> => {
-  // A sum is non-finite exactly when some element is NaN or ±Inf (or finite values overflow, which is as bad).
-  const sums = tf.tidy(() => tf.stack([total, ...grads.map((g) => tf.sum(g))]))
-  const [values] = await readAll([sums])
-  sums.dispose()
-  const loss = values![0]!
-  const index = Array.from(values!.subarray(1)).findIndex((v) => !Number.isFinite(v))
-  if (Number.isFinite(loss) && index < 0) return undefined
-  if (!Number.isFinite(loss)) return `the loss is ${loss}`
-  return `the loss is ${loss} but the gradient of ${names[index] ?? 'a parameter'} is not finite`
-}
-
 const dispose = (transient: ReadonlyArray<unknown>, keep: ReadonlyArray<unknown>): void => {
   const kept = new Set(tensorsIn(keep))
   for (const t of tensorsIn(transient)) if (!kept.has(t) && !t.isDisposed) t.dispose()
@@ -115,34 +102,37 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
     return tf.mul(total, scale / factor) as tf.Scalar
   })(names.map((n) => params[n]!))
   const gradTree: Tree.Tree = Object.fromEntries(names.map((n, i) => [n, grads[i]!]))
-  // Without a loss scaler nothing else notices a NaN/Inf: check the loss and one sum over every gradient.
-  if (wrapper.scaling === undefined) {
-    const problem = await nonFiniteProblem(total!, names, grads)
-    if (problem !== undefined) {
-      const where = `iteration ${event.iter + 1}: ${problem}`
-      if (ctx.nonFinite === 'stop') {
-        dispose([batch, value, grads, losses, total], [])
-        throw new Error(`${where}. The run stops here (non_finite='stop'); non_finite='skip' skips such steps, 'warn' applies them.`)
-      }
-      if (ctx.nonFinite === 'skip') {
-        const loss = (await readAll([total!]))[0]![0]!
-        dispose([batch, value, grads, losses, total], [buffers])
-        ctx.warn(`${where}; the step is skipped (non_finite='skip')`)
-        return { ...state, outputs: { loss }, lastBatch: undefined }
-      }
-      ctx.warn(`${where}; the step is applied anyway (non_finite='warn')`)
-    }
-  }
+  // Without a loss scaler nothing else notices a NaN/Inf: one sum per gradient, read back with the outputs.
+  const probe = wrapper.scaling === undefined ? tf.tidy(() => tf.stack(grads.map((g) => tf.sum(g)))) : undefined
+  // The update is computed before anything is read back, so that a step costs one wait for the device;
+  // a non-finite step's results are simply dropped.
   const [updates, nextWrapperState] = OW.update(wrapper, gradTree, wrapperState, params, entry.slot.groups)
   const nextParams = Tree.applyUpdates(params, updates)
   // MMEngine's log_vars: every loss entry and the total, and `grad_norm` when a clipped step was taken.
   const norm = nextWrapperState.stepped ? OW.gradNorm(wrapper, nextWrapperState) : undefined
   const lossNames = Object.keys(losses)
-  const values = await readAll([...lossNames.map((n) => losses[n]!), total!, ...(norm === undefined ? [] : [norm])])
+  const values = await readAll([...lossNames.map((n) => losses[n]!), total!, ...(norm === undefined ? [] : [norm]), ...(probe === undefined ? [] : [probe])])
   const outputs: { [name: string]: number } = {}
   lossNames.forEach((name, i) => (outputs[name] = values[i]![0]!))
   outputs['loss'] = values[lossNames.length]![0]!
   if (norm !== undefined) outputs['grad_norm'] = values[lossNames.length + 1]![0]!
+  if (probe !== undefined) {
+    const sums = values.at(-1)!
+    probe.dispose()
+    const bad = Array.from(sums).findIndex((v) => !Number.isFinite(v))
+    const problem = !Number.isFinite(outputs['loss']) ? `the loss is ${outputs['loss']}` : bad >= 0 ? `the loss is ${outputs['loss']} but the gradient of ${names[bad] ?? 'a parameter'} is not finite` : undefined
+    if (problem !== undefined) {
+      const where = `iteration ${event.iter + 1}: ${problem}`
+      if (ctx.nonFinite !== 'warn') {
+        // Nothing of this step survives: the state keeps the parameters, buffers and optimizer state it had.
+        dispose([batch, value, grads, losses, total, updates, nextParams, nextWrapperState, newBuffers], [params, wrapperState, buffers])
+        if (ctx.nonFinite === 'stop') throw new Error(`${where}. The run stops here (non_finite='stop'); non_finite='skip' skips such steps, 'warn' applies them.`)
+        ctx.warn(`${where}; the step is skipped (non_finite='skip')`)
+        return { ...state, outputs: { loss: outputs['loss'] }, lastBatch: undefined }
+      }
+      ctx.warn(`${where}; the step is applied anyway (non_finite='warn')`)
+    }
+  }
   const nonFinite = OW.nonFiniteNormMessage(wrapper, nextWrapperState, outputs['grad_norm'])
   dispose([batch, value, grads, updates, losses, total], [nextParams, nextWrapperState, newBuffers])
   if (nonFinite !== undefined) throw new Error(nonFinite)

@@ -204,6 +204,27 @@ export const decode = (bytes: Uint8Array, path: string, store: TensorStore): E.E
       const ref = tensorNamed(name)
       return ref === undefined ? [] : [[name, ref] as const]
     }))
+  try {
+    return build(body, meta, path, store, tensorNamed, withTensors, treeOf, missing, refFor)
+  } catch (e) {
+    // A file with a valid checksum but a state of the wrong shape (written by hand, or by another version).
+    for (const ref of refFor.values()) store.get(ref).dispose()
+    return E.left({ path, message: `the checkpoint's state is malformed (${e instanceof Error ? e.message : String(e)})` })
+  }
+}
+
+const build = (
+  body: { [key: string]: unknown },
+  meta: CheckpointMeta,
+  path: string,
+  store: TensorStore,
+  _tensorNamed: (name: string) => TensorRef | undefined,
+  withTensors: (value: unknown) => unknown,
+  treeOf: (names: unknown) => TensorTree,
+  missing: Set<string>,
+  refFor: Map<string, TensorRef>,
+): E.Either<CheckpointProblem, Loaded> => {
+  for (const key of ['counters', 'rng', 'data', 'messageHub', 'model']) if (typeof body[key] !== 'object' || body[key] === null) throw new Error(`'${key}' is missing`)
   const model = body['model'] as { params: unknown; buffers: unknown; attributes: { [k: string]: Json }; training: boolean }
   const optimData = body['optim'] as { slots: Array<{ name: string | null; groups: Optim.WrapperSlot['groups']; schedulers: Optim.WrapperSlot['schedulers'] | null; tensors: unknown }> } | null
   const state: State = {

@@ -40,7 +40,7 @@ const full = {
 }
 
 const PRIORITY_EXPECTATION = 'a priority name (HIGHEST, VERY_HIGH, HIGH, ABOVE_NORMAL, NORMAL, BELOW_NORMAL, LOW, VERY_LOW, LOWEST) or an integer from 0 to 100'
-const KNOWN_HOOKS = 'known: RuntimeInfoHook, IterTimerHook, DistSamplerSeedHook, LoggerHook, ParamSchedulerHook, CheckpointHook'
+const KNOWN_HOOKS = 'known: RuntimeInfoHook, IterTimerHook, DistSamplerSeedHook, LoggerHook, ParamSchedulerHook, CheckpointHook, EMAHook, EmptyCacheHook, SyncBuffersHook, NaiveVisualizationHook, EarlyStoppingHook'
 
 /** Per top-level key: a realistic value that decodes, a wrong one, and the exact issues the wrong one gives. */
 const sectionCases: ReadonlyArray<readonly [key: string, valid: unknown, invalid: unknown, expected: ReadonlyArray<Issue>]> = [
@@ -131,6 +131,7 @@ const sectionCases: ReadonlyArray<readonly [key: string, valid: unknown, invalid
   ['log_level', 'INFO', 'VERBOSE', [{ path: 'log_level', message: 'expected one of "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", got "VERBOSE"' }]],
   ['launcher', 'none', 'local', [{ path: 'launcher', message: 'expected one of "none", "pytorch", "slurm", "mpi", got "local"' }]],
   ['experiment_name', 'mae_vit-base', '', [{ path: 'experiment_name', message: 'expected a non-empty string, got ""' }]],
+  ['non_finite', 'skip', 'ignore', [{ path: 'non_finite', message: 'expected one of "stop", "skip", "warn", got "ignore"' }]],
   ['find_unused_parameters', false, 0, [{ path: 'find_unused_parameters', message: 'expected a boolean (true or false), got 0' }]],
   ['sync_bn', 'torch', false, [{ path: 'sync_bn', message: 'expected a string, got false' }]],
   ['model_wrapper_cfg', { type: 'MMDistributedDataParallel', find_unused_parameters: true }, 'ddp', [{ path: 'model_wrapper_cfg', message: 'expected a model wrapper dict with a `type`, got "ddp"' }]],
@@ -235,7 +236,7 @@ describe('decode: hooks', () => {
   })
 
   it('says plainly when a known MMEngine hook is not provided yet', () => {
-    expect(issues({ custom_hooks: [{ type: 'EMAHook', momentum: 0.0001 }] })).toEqual([{ path: 'custom_hooks[0].type', message: "hook type 'EMAHook' is not available in loopwright yet: planned with the common hooks" }])
+    expect(issues({ custom_hooks: [{ type: 'DenseCLHook', start_iters: 500 }] })).toEqual([{ path: 'custom_hooks[0].type', message: "hook type 'DenseCLHook' is not available in loopwright yet: planned with the MMSelfSup hooks" }])
   })
 
   it('accepts scoped hook type names', () => {
