@@ -31,12 +31,15 @@ const emit = (record: object) => process.stdout.write(`${JSON.stringify(record)}
 
 const setUpWebgpu = async (): Promise<string> => {
   // Dawn's globals and navigator.gpu must exist before the WebGPU backend module is evaluated.
+  // Optional packages, absent from the project's install (no declarations needed): `npm i --no-save webgpu @tensorflow/tfjs-backend-webgpu@4.22.0` to run this.
+  // @ts-ignore -- resolved only where the optional package is installed
   const dawn = (await import('webgpu')) as unknown as { create: (flags: string[]) => unknown; globals: object }
   Object.assign(globalThis, dawn.globals)
   const gpu = dawn.create([]) as { requestAdapter: () => Promise<{ info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean } } | null> }
   ;(globalThis as { navigator?: unknown }).navigator = { gpu }
   const adapter = await gpu.requestAdapter()
   if (adapter === null) throw new Error('no WebGPU adapter')
+  // @ts-ignore -- resolved only where the optional package is installed
   await import('@tensorflow/tfjs-backend-webgpu')
   if (!(await tf.setBackend('webgpu'))) throw new Error('the WebGPU backend did not initialise')
   return JSON.stringify(adapter.info ?? {})

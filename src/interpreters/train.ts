@@ -175,6 +175,18 @@ const loadWeights = (state: State, loaded: State, file: string): E.Either<Readon
   return E.right({ ...state, model: { ...state.model, params: loaded.model.params, buffers: { ...state.model.buffers, ...loaded.model.buffers } } })
 }
 
+/** Does the dataset feed this model: class labels for a classifier, values for a regressor, samples of the input size it reads? */
+const fitsModel = (model: Model, dataset: Dataset, path: string): E.Either<ReadonlyArray<Issue>, void> => {
+  const targets = dataset.targets.kind === 'class' ? 'class labels' : 'regression values'
+  if (model.task === 'classification' && dataset.targets.kind !== 'class') return E.left([{ path, message: `${dataset.name} has ${targets}, but the ${model.type} model is a classifier (it needs integer class labels)` }])
+  if (model.task === 'regression' && dataset.targets.kind !== 'values') return E.left([{ path, message: `${dataset.name} has ${targets}, but the ${model.type} model predicts values (it needs regression targets)` }])
+  const size = (shape: ReadonlyArray<number>) => shape.reduce((a, b) => a * b, 1)
+  if (model.inputShape !== undefined && size(model.inputShape) !== size(dataset.sampleShape)) {
+    return E.left([{ path, message: `${dataset.name} has samples of shape [${dataset.sampleShape.join(', ')}], but the ${model.type} model reads [${model.inputShape.join(', ')}]` }])
+  }
+  return E.right(undefined)
+}
+
 /**
  * `load_from`: the weights of a loopwright checkpoint, or of any safetensors
  * file holding tensors under the model's dotted names (a published weights
@@ -233,6 +245,7 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
       if (!used) continue
       if (cfg === undefined) return yield* fail([{ path: `${mode}_dataloader`, message: `the ${mode} loop needs a ${mode}_dataloader` }])
       const dataset = options.datasets?.[mode] ?? (yield* Effect.mapError(loadDataset(cfg['dataset'], `${mode}_dataloader.dataset`), (issues) => new TrainError({ issues })))
+      yield* orFail(fitsModel(model, dataset, `${mode}_dataloader.dataset`))
       loaders[mode] = yield* orFail(makeLoader(dataset, cfg, `${mode}_dataloader`, { seed, infinite: mode === 'train' && iterBased }))
     }
     const sizes: Sizes = {

@@ -83,6 +83,8 @@ export const MLPModel: ModelType<t.TypeOf<typeof args>> = {
         return { params, buffers: {}, rng: next }
       },
       info: info(cfg),
+      // Samples of any shape with `in_features` values (an MNIST image is 28 × 28 × 1 = 784).
+      inputShape: [cfg.in_features],
       forward: (params, buffers, inputs) => ({ output: apply(cfg, params, inputs), buffers }),
       losses: (output, targets) => ({ loss: crossEntropy(output, targets) }),
     }

@@ -147,3 +147,14 @@ describe('the tensor interpreter', () => {
     expect(await failure(programOf({ ...baseConfig, val_evaluator: { type: 'Accuracy' } }), { workDir: tempDir() })).toMatch(/val_step: .*iteration/)
   })
 })
+
+describe('data that does not fit the model', () => {
+  it('is refused before training, at the dataset’s path, with what the model needs', async () => {
+    const classes = fromArrays([[1, 2, 3, 4]], [1])
+    if (classes._tag === 'Left') throw new Error(classes.left.message)
+    expect(await failure(programOf(baseConfig), { workDir: tempDir(), datasets: { train: classes.right, val: classes.right } })).toMatch(/^train_dataloader\.dataset: .* has class labels, but the TinyRegressor model predicts values/)
+    const wide = fromArrays([[1, 2, 3]], [[1, 2]])
+    if (wide._tag === 'Left') throw new Error(wide.left.message)
+    expect(await failure(programOf(baseConfig), { workDir: tempDir(), datasets: { train: wide.right, val: wide.right } })).toMatch(/^train_dataloader\.dataset: .* has samples of shape \[3\], but the TinyRegressor model reads \[4\]/)
+  })
+})
