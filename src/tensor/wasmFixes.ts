@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
-import { installWasmKernels } from './wasmKernels.js'
+import { installWasmKernels, switchable } from './wasmKernels.js'
 
 type KernelFunc = tf.KernelConfig['kernelFunc']
 type Info = tf.TensorInfo
@@ -27,7 +27,7 @@ const SPLIT_THRESHOLD = 2 ** 22
 const replace = (kernelName: string, kernelFunc: KernelFunc): void => {
   const original = tf.getKernel(kernelName, 'wasm')
   tf.unregisterKernel(kernelName, 'wasm')
-  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc, ...(original?.setupFunc === undefined ? {} : { setupFunc: original.setupFunc }), ...(original?.disposeFunc === undefined ? {} : { disposeFunc: original.disposeFunc }) })
+  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: switchable(kernelName, kernelFunc, original), ...(original?.setupFunc === undefined ? {} : { setupFunc: original.setupFunc }), ...(original?.disposeFunc === undefined ? {} : { disposeFunc: original.disposeFunc }) })
 }
 
 /** An element-wise kernel computed in JS on the WASM heap. */

@@ -17,9 +17,28 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 type Info = tf.TensorInfo
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding
 
+let corrected = true
+
+/**
+ * Switch loopwright's WASM corrections off (and on again), to measure stock
+ * WASM side by side in benchmarks. Off, every corrected kernel runs tfjs's
+ * original, and a kernel tfjs lacks fails as it does without loopwright.
+ */
+export const setWasmCorrections = (on: boolean): void => {
+  corrected = on
+}
+
+/** A kernel that runs `kernelFunc` while corrections are on, else what was registered before it (or fails like stock WASM). */
+export const switchable = (kernelName: string, kernelFunc: tf.KernelConfig['kernelFunc'], original: tf.KernelConfig | undefined): tf.KernelConfig['kernelFunc'] => (args) => {
+  if (corrected) return kernelFunc(args)
+  if (original === undefined) throw new Error(`Kernel '${kernelName}' not registered for backend 'wasm'`)
+  return original.kernelFunc(args)
+}
+
 const register = (kernelName: string, kernelFunc: tf.KernelConfig['kernelFunc']): void => {
-  if (tf.getKernel(kernelName, 'wasm') !== undefined) tf.unregisterKernel(kernelName, 'wasm')
-  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc })
+  const original = tf.getKernel(kernelName, 'wasm')
+  if (original !== undefined) tf.unregisterKernel(kernelName, 'wasm')
+  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: switchable(kernelName, kernelFunc, original) })
 }
 
 const conv2dBackpropFilter: tf.KernelConfig['kernelFunc'] = ({ inputs, backend, attrs }) => {
