@@ -185,7 +185,7 @@ export const CheckpointHook: HookType<CheckpointHookArgs> = {
         let updated = false
         for (const [i, key] of keys.entries()) {
           const rule = (rules.length === 0 ? undefined : rules.length === 1 ? rules[0] : rules[i]) ?? inferRule(key, greater, less) ?? 'greater'
-          const score = metrics[key]
+          const score = Object.hasOwn(metrics, key) ? metrics[key] : undefined
           if (score === undefined) {
             return yield* Effect.fail(
               new Hook.HookError({ hook: 'CheckpointHook', stage: 'after_val_epoch', message: `save_best: metric '${key}' is not among the validation metrics (${Object.keys(metrics).join(', ')})` }),

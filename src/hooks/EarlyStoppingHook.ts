@@ -158,7 +158,7 @@ export const EarlyStoppingHook: HookType<EarlyStoppingHookArgs> = {
             if (state.metrics === undefined) return state
             const logger = yield* Logger
             const available = Object.keys(state.metrics)
-            const value = state.metrics[r.monitor]
+            const value = Object.hasOwn(state.metrics, r.monitor) ? state.metrics[r.monitor] : undefined
             if (value === undefined) {
               if (strict) {
                 return yield* Effect.fail(
