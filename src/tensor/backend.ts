@@ -38,7 +38,8 @@ const optional = async (name: string): Promise<unknown | undefined> => {
   try {
     return await import(name)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' || /Cannot find (module|package)/.test(String(error))) return undefined
+    // Node says ERR_MODULE_NOT_FOUND; a bundler or Vite, which see the optional peer declared, say "Could not resolve".
+    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' || /Cannot find (module|package)|Could not resolve/.test(String(error))) return undefined
     throw error
   }
 }
