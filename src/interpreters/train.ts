@@ -198,7 +198,7 @@ const loadFrom = (state: State, file: string, store: TensorStore): Effect.Effect
     const decoded = Safetensors.decode(bytes)
     if (decoded._tag === 'Left') return yield* fail([{ path: 'load_from', message: `${file}: not a readable safetensors file: ${decoded.left.message}` }])
     if (decoded.right.metadata['format'] === Checkpoint.FORMAT) {
-      const loaded = Checkpoint.decode(bytes, file, store)
+      const loaded = Checkpoint.fromFile(decoded.right, file, store)
       if (loaded._tag === 'Left') return yield* fail([{ path: 'load_from', message: `${loaded.left.path}: ${loaded.left.message}` }])
       return yield* orFail(loadWeights(state, loaded.right.state, file))
     }

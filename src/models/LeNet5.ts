@@ -38,6 +38,7 @@ import * as Conv2d from './Conv2d.js'
 import { asImages } from './images.js'
 import * as Linear from './Linear.js'
 import { crossEntropy } from './losses.js'
+import { withoutBuffers } from './Model.js'
 import type { ModelType } from './Model.js'
 import * as Pooling from './Pooling.js'
 
@@ -142,10 +143,7 @@ export const LeNet5Model: ModelType<t.TypeOf<typeof args>> = {
     return {
       type: 'LeNet5',
       task: 'classification',
-      init: (rng) => {
-        const [params, next] = init(cfg, rng)
-        return { params, buffers: {}, rng: next }
-      },
+      init: withoutBuffers((rng) => init(cfg, rng)),
       info: info(cfg),
       inputShape: [cfg.input_size, cfg.input_size, 1],
       forward: (params, buffers, inputs) => ({ output: apply(cfg, params, inputs), buffers }),

@@ -17,6 +17,7 @@ import { array, positiveInt, struct } from '../config/codec.js'
 import type { ModelInfo, ParamInfo } from '../optim/constructors/model.js'
 import * as Linear from './Linear.js'
 import { crossEntropy } from './losses.js'
+import { withoutBuffers } from './Model.js'
 import type { ModelType } from './Model.js'
 
 export interface MLPConfig {
@@ -78,10 +79,7 @@ export const MLPModel: ModelType<t.TypeOf<typeof args>> = {
     return {
       type: 'MLP',
       task: 'classification',
-      init: (rng) => {
-        const [params, next] = init(cfg, rng)
-        return { params, buffers: {}, rng: next }
-      },
+      init: withoutBuffers((rng) => init(cfg, rng)),
       info: info(cfg),
       // Samples of any shape with `in_features` values (an MNIST image is 28 × 28 × 1 = 784).
       inputShape: [cfg.in_features],

@@ -58,6 +58,21 @@ export interface Model {
   readonly losses: (output: tf.Tensor, targets: tf.Tensor) => { readonly [name: string]: tf.Scalar }
 }
 
+/**
+ * `Model.init` for a model without buffers, from its `init(cfg, rng) → [params, rng]`.
+ *
+ * @example
+ * ```ts
+ * init: withoutBuffers((rng) => MLP.init(cfg, rng))
+ * ```
+ */
+export const withoutBuffers =
+  (init: (rng: Rng.Rng) => readonly [Tree, Rng.Rng]): Model['init'] =>
+  (rng) => {
+    const [params, next] = init(rng)
+    return { params, buffers: {}, rng: next }
+  }
+
 /** A model type in the registry: its name, its argument codec (strict, with config paths), and how to build it. */
 export interface ModelType<A> {
   readonly name: string

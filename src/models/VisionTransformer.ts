@@ -53,6 +53,7 @@ import { normalTensor, truncNormalTensor, uniformTensor, xavierUniformBound } fr
 import * as LayerNorm from './LayerNorm.js'
 import * as Linear from './Linear.js'
 import { crossEntropy } from './losses.js'
+import { withoutBuffers } from './Model.js'
 import type { ModelType } from './Model.js'
 import * as MultiheadAttention from './MultiheadAttention.js'
 import * as PatchEmbed from './PatchEmbed.js'
@@ -285,10 +286,7 @@ export const VisionTransformerModel: ModelType<t.TypeOf<typeof args>> = {
     return {
       type: 'VisionTransformer',
       task: 'classification',
-      init: (rng) => {
-        const [params, next] = init(cfg, rng)
-        return { params, buffers: {}, rng: next }
-      },
+      init: withoutBuffers((rng) => init(cfg, rng)),
       info: info(cfg),
       inputShape: [cfg.img_size, cfg.img_size, cfg.in_channels],
       forward: (params, buffers, inputs, ctx) => ({ output: apply(cfg, params, inputs, ctx), buffers }),

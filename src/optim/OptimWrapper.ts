@@ -138,14 +138,10 @@ export const gradNorm = (wrapper: OptimWrapper, state: WrapperState): tf.Scalar 
 
 /**
  * `clip_grad.error_if_nonfinite`: after a step, the problem if the clipped
- * gradients' total norm was NaN or infinite (reads the norm back only when the
- * option is set), else undefined.
+ * gradients' total norm — {@link gradNorm}, read back by the caller (the
+ * interpreter reads asynchronously, as WebGPU requires) — is NaN or infinite.
  */
-export const nonFiniteNorm = (wrapper: OptimWrapper, state: WrapperState): string | undefined =>
-  nonFiniteNormMessage(wrapper, state, wrapper.clip?.type === 'norm' && wrapper.clip.errorIfNonfinite && state.stepped ? gradNorm(wrapper, state)?.dataSync()[0] : undefined)
-
-/** {@link nonFiniteNorm} for a norm the caller has already read back (asynchronously, e.g. on WebGPU). */
-export const nonFiniteNormMessage = (wrapper: OptimWrapper, state: WrapperState, norm: number | undefined): string | undefined => {
+export const nonFiniteNorm = (wrapper: OptimWrapper, state: WrapperState, norm: number | undefined): string | undefined => {
   if (wrapper.clip?.type !== 'norm' || !wrapper.clip.errorIfNonfinite || !state.stepped) return undefined
   return norm === undefined || Number.isFinite(norm) ? undefined : `the total norm of order ${wrapper.clip.normType} of the gradients is ${norm}; clip_grad.error_if_nonfinite is set`
 }

@@ -17,7 +17,6 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as nodePath from 'node:path'
-import { createHash } from 'node:crypto'
 import { Effect } from 'effect'
 import fc from 'fast-check'
 import * as YAML from 'yaml'
@@ -36,6 +35,7 @@ import type { TrainOptions } from '../../src/interpreters/train.js'
 import { defaultModelTypes } from '../../src/models/registry.js'
 import { optimizerTypes } from '../../src/optim/optimizers/registry.js'
 import { schedulerTypes } from '../../src/optim/schedulers/catalogue.js'
+import { checksumOf } from '../../src/interpreters/tensor/checkpoint.js'
 import * as Safetensors from '../../src/tensor/safetensors.js'
 import { useCpu } from '../../src/tensor/cpu.js'
 import { levels } from '../../src/dsl/Priority.js'
@@ -733,20 +733,6 @@ const inline = (ds: typeof tinyDatasets.train): Dict => {
   return { type: 'ArrayDataset', x, y }
 }
 
-/** The checksum a checkpoint carries: SHA-256 over meta, state and every tensor in name order. */
-const checksum = (meta: string, state: string, tensors: Safetensors.Entries): string => {
-  const hash = createHash('sha256')
-  hash.update(meta)
-  hash.update('\u0000')
-  hash.update(state)
-  for (const name of Object.keys(tensors).sort()) {
-    const t = tensors[name]!
-    hash.update(`\u0000${name}\u0000${t.dtype}\u0000${t.shape.join(',')}\u0000`)
-    hash.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength))
-  }
-  return hash.digest('hex')
-}
-
 const hostile = (marker: string): string => `require('child_process').execSync('touch ${marker}')`
 const notPolluted = (): void => {
   expect(({} as { polluted?: unknown }).polluted).toBeUndefined()
@@ -774,7 +760,7 @@ describe('checkpoints and configs are data', () => {
     const metaText = inject(JSON.stringify(meta))
     const stateText = inject(metadata['state']!)
     const ordered = Object.fromEntries(order.map((name) => [name, tensors[name]!]))
-    const crafted = Safetensors.encode(ordered, { ...metadata, meta: metaText, state: stateText, checksum: checksum(metaText, stateText, tensors) })
+    const crafted = Safetensors.encode(ordered, { ...metadata, meta: metaText, state: stateText, checksum: checksumOf(metaText, stateText, tensors) })
     const craftedFile = tempFile('ckpt/crafted.safetensors', crafted)
     const resumed = await Effect.runPromise(Effect.result(train(programOf(runConfig), { datasets: tinyDatasets, print: () => {}, timestamp: 'resume', workDir: nodePath.join(dir, 'ckpt-resume'), resume: craftedFile })))
     if (resumed._tag === 'Failure') throw new Error(resumed.failure.message)

@@ -133,7 +133,7 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
       ctx.warn(`${where}; the step is applied anyway (non_finite='warn')`)
     }
   }
-  const nonFinite = OW.nonFiniteNormMessage(wrapper, nextWrapperState, outputs['grad_norm'])
+  const nonFinite = OW.nonFiniteNorm(wrapper, nextWrapperState, outputs['grad_norm'])
   dispose([batch, value, grads, updates, losses, total], [nextParams, nextWrapperState, newBuffers])
   if (nonFinite !== undefined) throw new Error(nonFinite)
   return {

@@ -26,7 +26,7 @@ export const FORMAT = 'loopwright.checkpoint'
  * tensor's name, dtype, shape and bytes in name order. Any flipped byte in
  * the data or the JSON changes it.
  */
-const checksumOf = (meta: string, state: string, tensors: Safetensors.Entries): string => {
+export const checksumOf = (meta: string, state: string, tensors: Safetensors.Entries): string => {
   const hash = createHash('sha256')
   hash.update(meta)
   hash.update('\u0000')
@@ -163,8 +163,12 @@ export interface Loaded {
 /** Read a checkpoint's bytes. Tensors are created only when the whole file checks out. */
 export const decode = (bytes: Uint8Array, path: string, store: TensorStore): E.Either<CheckpointProblem, Loaded> => {
   const file = Safetensors.decode(bytes)
-  if (file._tag === 'Left') return E.left({ path, message: `not a readable safetensors file: ${file.left.message}` })
-  const { tensors, metadata } = file.right
+  return file._tag === 'Left' ? E.left({ path, message: `not a readable safetensors file: ${file.left.message}` }) : fromFile(file.right, path, store)
+}
+
+/** {@link decode} for a file already parsed as safetensors. */
+export const fromFile = (file: Safetensors.Decoded, path: string, store: TensorStore): E.Either<CheckpointProblem, Loaded> => {
+  const { tensors, metadata } = file
   if (metadata['format'] !== FORMAT) return E.left({ path, message: `a safetensors file, but not a loopwright checkpoint (no '${FORMAT}' format tag); load plain weights with load_from` })
   if (metadata['version'] !== String(VERSION)) return E.left({ path, message: `checkpoint format version ${metadata['version']} is not supported (this loopwright reads version ${VERSION})` })
   if (metadata['checksum'] === undefined) return E.left({ path, message: 'the checkpoint carries no checksum; it was not written by loopwright or was altered' })
@@ -205,7 +209,7 @@ export const decode = (bytes: Uint8Array, path: string, store: TensorStore): E.E
       return ref === undefined ? [] : [[name, ref] as const]
     }))
   try {
-    return build(body, meta, path, store, tensorNamed, withTensors, treeOf, missing, refFor)
+    return build(body, meta, path, store, withTensors, treeOf, missing, refFor)
   } catch (e) {
     // A file with a valid checksum but a state of the wrong shape (written by hand, or by another version).
     for (const ref of refFor.values()) store.get(ref).dispose()
@@ -218,7 +222,6 @@ const build = (
   meta: CheckpointMeta,
   path: string,
   store: TensorStore,
-  _tensorNamed: (name: string) => TensorRef | undefined,
   withTensors: (value: unknown) => unknown,
   treeOf: (names: unknown) => TensorTree,
   missing: Set<string>,

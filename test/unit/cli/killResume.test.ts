@@ -67,6 +67,7 @@ const setUp = () => {
   return { dir, file }
 }
 
+// Needs the built CLI: `npm test` builds it first; a bare `vitest run` without a build skips these.
 describe.skipIf(!fs.existsSync(cli))('a run killed at any moment and resumed ends bit-identical to one that never stopped', () => {
   it('SIGKILL at a random iteration, then --resume', async () => {
     const { dir, file } = setUp()

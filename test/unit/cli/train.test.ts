@@ -1,21 +1,9 @@
-import { execFile } from 'node:child_process'
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
+import { cli } from '../../support/cli.js'
 
-const run = promisify(execFile)
-/** The built CLI, run with plain node as a user would (`npm test` builds first). */
-const cli = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['dist/cli/main.js', ...args])
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
 
 const small = {
   model: { type: 'MLP', in_features: 784, hidden: [32], num_classes: 10, data_preprocessor: { mean: [33.46], std: [78.87] } },
