@@ -178,7 +178,15 @@ export const load = (options: MnistOptions = {}): Effect.Effect<Dataset, DataErr
     const names = fileNames(split)
     const imagesPath = nodePath.join(root, names.images)
     const labelsPath = nodePath.join(root, names.labels)
-    const [imageBytes, labelBytes] = yield* Effect.all([readBytes(imagesPath), readBytes(labelsPath)], { concurrency: 2 })
+    // Both reads run at once, but a failure is reported in file order, never in the order the reads lost the race.
+    const [images, labels] = yield* Effect.all([readBytes(imagesPath), readBytes(labelsPath)], {
+      concurrency: 2,
+      mode: 'result',
+    })
+    if (images._tag === 'Failure') return yield* Effect.fail(images.failure)
+    if (labels._tag === 'Failure') return yield* Effect.fail(labels.failure)
+    const imageBytes = images.success
+    const labelBytes = labels.success
     const dataset = fromIdx(split, { path: imagesPath, bytes: imageBytes }, { path: labelsPath, bytes: labelBytes })
     if (dataset._tag === 'Left') return yield* Effect.fail(dataset.left)
     return options.indices === undefined || options.indices === null ? dataset.right : take(dataset.right, options.indices)
