@@ -47,7 +47,11 @@ import type { TraceEntry } from './Trace.js'
 import * as Checkpoint from './tensor/checkpoint.js'
 import { writeAtomically } from './tensor/atomic.js'
 import type { Writer } from './tensor/atomic.js'
-import { fileOp, layer, writeLog } from './tensor/layers.js'
+import { diskFiles, fileOp, layer, writeLog } from './tensor/layers.js'
+import type { Communicator } from './collective/Communicator.js'
+import { oneProcess } from './collective/oneProcess.js'
+import { agreedInterrupt, discardedFiles, sharedSeed } from './collective/rankRoles.js'
+import { collectiveService } from './collective/service.js'
 import type { LogSink } from './tensor/layers.js'
 import type { Loader } from './tensor/Loader.js'
 import { gatherWith, loadDataset, makeLoader } from './tensor/data.js'
@@ -92,8 +96,14 @@ export interface TrainOptions {
   readonly afterTrainStep?: (state: State, read: (tree: TensorTree) => { readonly [name: string]: Float32Array | Int32Array | Uint8Array }) => void
   /** Polled before every training iteration: a signal name stops the run there with a resumable checkpoint. */
   readonly interrupt?: () => 'SIGINT' | 'SIGTERM' | undefined
-  /** Data-parallel communication for hooks (default: one process). */
+  /** Data-parallel communication for hooks (default: the `communicator`'s). */
   readonly collective?: Collective['Service']
+  /**
+   * This worker's place among data-parallel workers (default: one process).
+   * The train sampler reads this rank's shard, gradients are averaged before
+   * each optimizer step, and only rank 0 writes files.
+   */
+  readonly communicator?: Communicator
   /** How checkpoint bytes reach the disk (tests inject faults). */
   readonly writer?: Writer
   /** Write checkpoints (default true). */
@@ -230,7 +240,9 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
     const registries = options.registries ?? defaultRegistries
     const hooks = yield* orFail(buildHooks(program, registries.hooks))
     const model: Model = yield* orFail(program.model === undefined ? E.left([{ path: 'model', message: 'training needs a model' }]) : Models.build(program.model, options.modelTypes))
-    const seed = program.randomness.seed ?? (Math.random() * 2 ** 31) >>> 0
+    const communicator = options.communicator ?? oneProcess
+    const rankZero = communicator.rank === 0
+    const seed = sharedSeed(communicator, program.randomness.seed ?? (Math.random() * 2 ** 31) >>> 0)
     const trainLoop = program.trainLoop
     const iterBased = trainLoop?.type === 'IterBasedTrainLoop'
 
@@ -246,7 +258,9 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
       if (cfg === undefined) return yield* fail([{ path: `${mode}_dataloader`, message: `the ${mode} loop needs a ${mode}_dataloader` }])
       const dataset = options.datasets?.[mode] ?? (yield* Effect.mapError(loadDataset(cfg['dataset'], `${mode}_dataloader.dataset`), (issues) => new TrainError({ issues })))
       yield* orFail(fitsModel(model, dataset, `${mode}_dataloader.dataset`))
-      loaders[mode] = yield* orFail(makeLoader(dataset, cfg, `${mode}_dataloader`, { seed, infinite: mode === 'train' && iterBased }))
+      // Only training is sharded: every rank validates on the whole set, so all ranks see the same metrics.
+      const shard = mode === 'train' ? { shard: { rank: communicator.rank, worldSize: communicator.worldSize } } : {}
+      loaders[mode] = yield* orFail(makeLoader(dataset, cfg, `${mode}_dataloader`, { seed, infinite: mode === 'train' && iterBased, ...shard }))
     }
     const sizes: Sizes = {
       ...(loaders.train === undefined ? {} : { train: loaders.train.batches }),
@@ -277,7 +291,7 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
       const batches = sizes.train ?? 0
       const length = { epochLength: batches, maxEpochs: Loop.maxEpochs(trainLoop), maxIters: Loop.maxIters(trainLoop, batches) }
       const built = yield* orFail(Optim.build(program.optimWrapper, program.paramSchedulers as ReadonlyArray<Json>, model.info, length))
-      wrapper = built.wrapper
+      wrapper = communicator.worldSize === 1 ? built.wrapper : OW.withGradientReduction(built.wrapper, communicator.allReduceMean)
       const slot = built.state.slots[0]!
       state = { ...state, optim: Optim.write({ ...built.state, slots: [{ ...slot, slot: { ...slot.slot, tensors: store.externalize(OW.init(wrapper, params)) } }] }) }
     }
@@ -328,7 +342,10 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
         const target = Checkpoint.publishedName(source, published.right)
         return fileOp(target, () => (writeAtomically(target, published.right), target))
       })
-    const log: LogSink = { print: options.print ?? printToStdout, file: path.join(logDir, `${timestamp}.log`) }
+    const print = options.print ?? printToStdout
+    // Rank 0 logs for the run; the other ranks report only errors.
+    const log: LogSink = rankZero ? { print, file: path.join(logDir, `${timestamp}.log`) } : { print: (level, message) => level === 'ERROR' && print(level, `[rank ${communicator.rank}] ${message}`), file: undefined }
+    if (communicator.worldSize > 1) writeLog(log, 'INFO', `data parallel: ${communicator.transport}; rank 0 of ${communicator.worldSize} writes checkpoints and logs`)
     const evaluations: Evaluation[] = []
     const checkpoints: string[] = []
     const inner = tensorSteps({ model, store, wrapper, loaders, evaluators, gather: gatherWith(preprocessor), nonFinite: (program.settings['non_finite'] as 'stop' | 'skip' | 'warn' | undefined) ?? 'stop', warn: (message) => writeLog(log, 'WARNING', message) })
@@ -347,7 +364,7 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
         }),
     })
     const writeCheckpoint = (s: State, request: SaveRequest): Effect.Effect<void, FileError> =>
-      options.writeCheckpoints === false
+      options.writeCheckpoints === false || !rankZero
         ? Effect.void
         : Effect.flatMap(
             Effect.tryPromise({
@@ -381,7 +398,8 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
       testAfterTrain: options.testAfterTrain ?? program.testLoop !== undefined,
       ...(start === undefined ? {} : { start }),
     }
-    const control = options.interrupt === undefined ? {} : { interrupt: () => (interrupted = options.interrupt!()) !== undefined }
+    const poll = options.interrupt === undefined ? undefined : agreedInterrupt(communicator, options.interrupt)
+    const control = poll === undefined ? {} : { interrupt: () => (interrupted = poll()) !== undefined }
     const whole = Effect.gen(function* () {
       const end = yield* interpret(program, hooks, sizes, state, timelineOptions, control)
       if (interrupted === undefined) return end
@@ -393,7 +411,16 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
       return end
     })
     const final = yield* whole.pipe(
-      Effect.provide(layer({ facts, hooks: () => hooks, steps, log, writeCheckpoint, publishCheckpoint, tensorOps: tensorOps(store), ...(options.collective === undefined ? {} : { collective: options.collective }), ...(options.trace === undefined ? {} : { trace: options.trace }) })),
+      Effect.provide(
+        layer({
+          facts, hooks: () => hooks, steps, log, writeCheckpoint, tensorOps: tensorOps(store),
+          // Other ranks neither write nor publish: the checkpoint is rank 0's.
+          publishCheckpoint: rankZero ? publishCheckpoint : (source) => Effect.succeed(source),
+          files: rankZero ? diskFiles : discardedFiles,
+          collective: options.collective ?? collectiveService(communicator, store),
+          ...(options.trace === undefined ? {} : { trace: options.trace }),
+        }),
+      ),
       Effect.mapError((e) =>
         new TrainError({
           during: 'run',

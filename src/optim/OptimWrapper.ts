@@ -31,6 +31,7 @@ import type { Accumulation, AccumulationPolicy, AccumulateState } from './transf
 import { clipByGlobalNorm, clipByValue } from './transforms/clip.js'
 import type { ClipNormState } from './transforms/clip.js'
 import { scalerFromConfig, withLossScaling } from './transforms/lossScaling.js'
+import { reduceGradients } from './transforms/reduceGradients.js'
 import type { LossScaling, ScalerState } from './transforms/lossScaling.js'
 import type { Tree } from './tree.js'
 
@@ -61,6 +62,8 @@ export interface OptimWrapper {
   readonly clip: { readonly type: 'norm'; readonly maxNorm: number; readonly normType: number; readonly errorIfNonfinite: boolean } | { readonly type: 'value'; readonly clipValue: number } | undefined
   /** Precision emulated in the forward pass (`dtype`), if any. */
   readonly dtype: 'float16' | 'bfloat16' | undefined
+  /** What runs when an accumulation window closes: loss scaling, clipping, the optimizer. */
+  readonly stepping: GradientTransformation<any>
 }
 
 export type WrapperState = AccumulateState<any>
@@ -111,9 +114,22 @@ export const build = (
   const accumulation = accumulate(cfg.accumulative_counts ?? 1, policy)(scaling ?? inner)
   const real = withDefaults(groups, defaults)
   return E.right({
-    wrapper: { type, optimizer, defaults, accumulation, scaling, clip, dtype: cfg.dtype === 'float16' || cfg.dtype === 'bfloat16' ? cfg.dtype : undefined },
+    wrapper: {
+      type, optimizer, defaults, accumulation, scaling, clip, stepping: scaling ?? inner,
+      dtype: cfg.dtype === 'float16' || cfg.dtype === 'bfloat16' ? cfg.dtype : undefined,
+    },
     groups: { real, base: real.length > 1 ? defaults : undefined },
   })
+}
+
+/**
+ * The wrapper of one data-parallel worker: the gradients that step are first
+ * averaged over the workers by `reduce` (see `reduceGradients`). Same state
+ * layout as `wrapper`'s.
+ */
+export const withGradientReduction = (wrapper: OptimWrapper, reduce: (values: Float32Array) => void): OptimWrapper => {
+  const stepping = reduceGradients(reduce)(wrapper.stepping)
+  return { ...wrapper, stepping, accumulation: accumulate(wrapper.accumulation.k, wrapper.accumulation.policy)(stepping) }
 }
 
 /** The state of a new wrapper for these parameters. */

@@ -16,6 +16,8 @@ import * as Datasets from '../../data/registry.js'
 import * as Preprocess from '../../data/preprocess.js'
 import { indicesForEpoch, isInfinite } from '../../data/sampler.js'
 import type { SamplerCfg } from '../../data/sampler.js'
+import { roundsUp, shardedStreamSlice, shardLength, shardOrder } from '../../data/shard.js'
+import type { Shard } from '../../data/shard.js'
 import type { DataloaderConfig } from '../../dsl/Program.js'
 import type { Loader } from './Loader.js'
 
@@ -26,20 +28,38 @@ export const loadDataset = (cfg: unknown, path: string): Effect.Effect<Dataset, 
 /**
  * A loader over `dataset` as `cfg` configures it (`batch_size`, `drop_last`,
  * `sampler`, `num_batch_per_epoch`). Each pass's order is computed once and
- * cached, so a step costs only its gather.
+ * cached, so a step costs only its gather. With a `shard`, the loader reads
+ * this rank's part of every epoch, as MMEngine's samplers do in a
+ * distributed run.
  */
-export const makeLoader = (dataset: Dataset, cfg: DataloaderConfig, path: string, options: { readonly seed: number; readonly infinite: boolean }): E.Either<ReadonlyArray<Issue>, Loader> => {
+export const makeLoader = (
+  dataset: Dataset,
+  cfg: DataloaderConfig,
+  path: string,
+  options: { readonly seed: number; readonly infinite: boolean; readonly shard?: Shard },
+): E.Either<ReadonlyArray<Issue>, Loader> => {
   const batchSize = cfg['batch_size'] as number
   const dropLast = cfg['drop_last'] === true
   const sampler = (isDict(cfg['sampler']) ? cfg['sampler'] : undefined) as SamplerCfg | undefined
-  const full = batchesPerEpoch(dataset.length, batchSize, dropLast)
+  const shard = options.shard ?? { rank: 0, worldSize: 1 }
+  const infinite = isInfinite(sampler)
+  // InfiniteSampler's len() is the whole dataset on every rank (as in MMEngine); DefaultSampler's is the rank's part.
+  const samples = infinite ? dataset.length : shardLength(dataset.length, shard, roundsUp(sampler))
+  const full = batchesPerEpoch(samples, batchSize, dropLast)
+  const last = { rank: shard.worldSize - 1, worldSize: shard.worldSize }
+  if (!infinite && batchesPerEpoch(shardLength(dataset.length, last, roundsUp(sampler)), batchSize, dropLast) !== full) {
+    // Ranks that disagree on the epoch's length would wait for each other forever (DDP's uneven inputs).
+    return E.left([{ path: `${path}.sampler.round_up`, message: `round_up=False splits ${dataset.length} samples unevenly over ${shard.worldSize} workers (their epochs would differ in length); use round_up=True` }])
+  }
   const cap = cfg['num_batch_per_epoch']
   const batches = typeof cap === 'number' ? Math.min(cap, full) : full
   if (batches === 0) return E.left([{ path, message: `${dataset.name} has ${dataset.length} samples: not one batch of ${batchSize}${dropLast ? ' with drop_last' : ''}` }])
-  const infinite = isInfinite(sampler)
   let cached: { pass: number; order: Int32Array } | undefined
   const orderOf = (pass: number): Int32Array => {
-    if (cached?.pass !== pass) cached = { pass, order: indicesForEpoch(sampler, dataset.length, options.seed, pass) }
+    if (cached?.pass !== pass) {
+      const order = indicesForEpoch(sampler, dataset.length, options.seed, pass)
+      cached = { pass, order: shardOrder(order, shard.rank, shard.worldSize, roundsUp(sampler)) }
+    }
     return cached.order
   }
   return E.right({
@@ -47,7 +67,11 @@ export const makeLoader = (dataset: Dataset, cfg: DataloaderConfig, path: string
     batchSize,
     batches,
     batch: (pass, index) =>
-      infinite ? infiniteBatchIndices(sampler, dataset.length, options.seed, pass * batches + index, batchSize) : batchIndices(orderOf(pass), index, batchSize, dropLast),
+      infinite
+        ? shard.worldSize === 1
+          ? infiniteBatchIndices(sampler, dataset.length, options.seed, pass * batches + index, batchSize)
+          : shardedStreamSlice(sampler, dataset.length, options.seed, shard, (pass * batches + index) * batchSize, batchSize)
+        : batchIndices(orderOf(pass), index, batchSize, dropLast),
   })
 }
 

@@ -10,7 +10,7 @@ import { Effect, Layer } from 'effect'
 import * as Ev from '../../dsl/Event.js'
 import type { Hook } from '../../dsl/Hook.js'
 import { Checkpoints, Clock, Collective, FileError, Files, Logger, ParamSchedulers, Run, Steps, TensorOps } from '../../dsl/Services.js'
-import { singleProcess } from '../collective.js'
+import { singleProcess } from '../collective/oneProcess.js'
 import type { HookServices, LogLevel, RunFacts, SaveRequest } from '../../dsl/Services.js'
 import type { State } from '../../dsl/State.js'
 import { Trace } from '../Trace.js'
@@ -79,6 +79,8 @@ export interface TensorLayerOptions {
   readonly clock?: Clock['Service']
   readonly tensorOps: TensorOps['Service']
   readonly collective?: Collective['Service']
+  /** Default: the files on disk. */
+  readonly files?: Files['Service']
 }
 
 export const layer = (options: TensorLayerOptions): Layer.Layer<HookServices | Steps | Trace> => {
@@ -90,7 +92,7 @@ export const layer = (options: TensorLayerOptions): Layer.Layer<HookServices | S
     Layer.succeed(Logger, logger),
     Layer.succeed(Run, options.facts),
     Layer.succeed(ParamSchedulers, paramSchedulers),
-    Layer.succeed(Files, diskFiles),
+    Layer.succeed(Files, options.files ?? diskFiles),
     Layer.succeed(Trace, trace),
     Layer.succeed(TensorOps, options.tensorOps),
     Layer.succeed(Collective, options.collective ?? singleProcess),

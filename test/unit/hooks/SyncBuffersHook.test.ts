@@ -6,7 +6,7 @@ import * as Program from '../../../src/dsl/Program.js'
 import { Collective } from '../../../src/dsl/Services.js'
 import type { State, TensorTree } from '../../../src/dsl/State.js'
 import { initialState } from '../../../src/interpreters/interpret.js'
-import { singleProcess } from '../../../src/interpreters/collective.js'
+import { singleProcess } from '../../../src/interpreters/collective/oneProcess.js'
 import { FakeTensors, runHookStage, runNumeric } from './support.js'
 
 const withSync = (program: Program.Program) => pipe(program, Program.withCustomHook({ type: 'SyncBuffersHook', args: {} }))

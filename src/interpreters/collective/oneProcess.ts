@@ -1,0 +1,24 @@
+/**
+ * A run in one process: one worker, whose mean over all workers is itself.
+ * @module
+ */
+import { Effect } from 'effect'
+import { Collective } from '../../dsl/Services.js'
+import type { Communicator } from './Communicator.js'
+
+/** The communicator of a run in one process: every collective is the identity. */
+export const oneProcess: Communicator = {
+  rank: 0,
+  worldSize: 1,
+  allReduceMean: () => {},
+  broadcast: () => {},
+  barrier: () => {},
+  transport: 'one process',
+}
+
+/** The hooks' `Collective` service in one process (the dry run's too). */
+export const singleProcess: Collective['Service'] = Collective.of({
+  worldSize: 1,
+  rank: 0,
+  allReduceMean: (tree) => Effect.succeed(tree),
+})

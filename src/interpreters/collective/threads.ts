@@ -1,0 +1,111 @@
+/**
+ * The communicator of worker threads on one machine: every collective goes
+ * through one `SharedArrayBuffer` with `Atomics` barriers, no messages.
+ *
+ * Layout: a control block (barrier counter, barrier generation, abort flag),
+ * one slot of `capacity` floats per rank, and one result region. An
+ * all-reduce of n values runs in chunks of at most `capacity`:
+ *
+ *     write own slot → barrier → reduce my 1/W of the chunk into the result
+ *     (ranks summed in the fixed order 0, 1, …, W−1) → barrier → copy the result
+ *
+ * Every rank reads the same result, so replicas stay bit-identical, and the
+ * fixed summation order makes runs repeatable. No trailing barrier is needed:
+ * nobody reads the slots after the second barrier, and the result is written
+ * again only after the next call's first barrier, which every rank reaches
+ * after its copy. A broadcast goes through the root's slot with the copy
+ * between two barriers.
+ *
+ * When a worker fails, the launcher sets the abort flag and wakes everyone:
+ * a rank waiting at a barrier throws instead of waiting forever.
+ * @module
+ */
+import type { Communicator } from './Communicator.js'
+
+const COUNT = 0
+const GENERATION = 1
+const ABORT = 2
+const CONTROL_INTS = 4
+/** Wake up this often while waiting, to notice an abort even without a notify. */
+const POLL_MS = 500
+
+/** What the launcher allocates and hands to every worker. */
+export interface SharedRegion {
+  readonly buffer: SharedArrayBuffer
+  readonly worldSize: number
+  /** Floats per rank per chunk. */
+  readonly capacity: number
+}
+
+/** Floats per rank and chunk by default: 4 MiB per rank, the gradients of a 1M-parameter model in one chunk. */
+export const DEFAULT_CAPACITY = 1 << 20
+
+/** Allocate the shared region of `worldSize` workers. */
+export const allocate = (worldSize: number, capacity: number = DEFAULT_CAPACITY): SharedRegion => ({
+  buffer: new SharedArrayBuffer(CONTROL_INTS * 4 + (worldSize + 1) * capacity * 4),
+  worldSize,
+  capacity,
+})
+
+/** Tell every rank that the run is over (a worker failed): waiting ranks throw `message`'s rank number. */
+export const abort = (region: SharedRegion, failedRank: number): void => {
+  const control = new Int32Array(region.buffer, 0, CONTROL_INTS)
+  Atomics.store(control, ABORT, failedRank + 1)
+  Atomics.notify(control, GENERATION)
+}
+
+/** Rank `rank`'s communicator over `region` (called inside each worker thread). */
+export const threadCommunicator = (region: SharedRegion, rank: number): Communicator => {
+  const { buffer, worldSize, capacity } = region
+  const control = new Int32Array(buffer, 0, CONTROL_INTS)
+  const slot = (r: number) => new Float32Array(buffer, CONTROL_INTS * 4 + r * capacity * 4, capacity)
+  const slots = Array.from({ length: worldSize }, (_, r) => slot(r))
+  const result = slot(worldSize)
+  const checkAbort = () => {
+    const failed = Atomics.load(control, ABORT)
+    if (failed !== 0) throw new Error(`worker ${failed - 1} failed; worker ${rank} stops`)
+  }
+  const barrier = (): void => {
+    checkAbort()
+    const generation = Atomics.load(control, GENERATION)
+    if (Atomics.add(control, COUNT, 1) === worldSize - 1) {
+      Atomics.store(control, COUNT, 0)
+      Atomics.add(control, GENERATION, 1)
+      Atomics.notify(control, GENERATION)
+      return
+    }
+    while (Atomics.load(control, GENERATION) === generation) {
+      Atomics.wait(control, GENERATION, generation, POLL_MS)
+      checkAbort()
+    }
+  }
+  const allReduceMean = (values: Float32Array): void => {
+    const mine = slots[rank]!
+    for (let offset = 0; offset < values.length; offset += capacity) {
+      const length = Math.min(capacity, values.length - offset)
+      mine.set(values.subarray(offset, offset + length))
+      barrier()
+      const share = Math.ceil(length / worldSize)
+      const from = Math.min(length, rank * share)
+      const to = Math.min(length, from + share)
+      for (let i = from; i < to; i++) {
+        let sum = slots[0]![i]!
+        for (let r = 1; r < worldSize; r++) sum += slots[r]![i]!
+        result[i] = sum / worldSize
+      }
+      barrier()
+      values.set(result.subarray(0, length), offset)
+    }
+  }
+  const broadcast = (values: Float32Array, root: number): void => {
+    const source = slots[root]!
+    for (let offset = 0; offset < values.length; offset += capacity) {
+      const length = Math.min(capacity, values.length - offset)
+      if (rank === root) source.set(values.subarray(offset, offset + length))
+      barrier()
+      if (rank !== root) values.set(source.subarray(0, length), offset)
+      barrier()
+    }
+  }
+  return { rank, worldSize, allReduceMean, broadcast, barrier, transport: `${worldSize} worker threads (shared memory)` }
+}
