@@ -1,0 +1,39 @@
+/**
+ * The entry of one data-parallel worker thread: its own tfjs engine and
+ * backend (WASM by default), its own model replica, and the shared-memory
+ * communicator of its rank. Runs from the built `dist/` under plain node,
+ * and from the sources under tsx (tests, benchmarks).
+ * @module
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { Effect } from 'effect'
+import { selectBackend } from '../../tensor/backend.js'
+import { train } from '../train.js'
+import type { ThreadJob, WorkerMessage } from './threadJob.js'
+import { SIGNAL_CODES } from './threadJob.js'
+import { threadCommunicator } from './threads.js'
+
+const job = workerData as ThreadJob
+const post = (message: WorkerMessage): void => parentPort!.postMessage(message)
+const signals = new Int32Array(job.signals)
+
+const main = Effect.gen(function* () {
+  yield* selectBackend(job.backend)
+  const { state: _state, ...result } = yield* train(job.program, {
+    ...job.options,
+    communicator: threadCommunicator(job.region, job.rank),
+    print: (level, message) => post({ _tag: 'log', level, message }),
+    interrupt: () => {
+      const code = Atomics.load(signals, 0)
+      return code === SIGNAL_CODES.SIGINT ? 'SIGINT' : code === SIGNAL_CODES.SIGTERM ? 'SIGTERM' : undefined
+    },
+  })
+  post({ _tag: 'done', result })
+}).pipe(
+  Effect.catchTags({
+    BackendError: (e) => Effect.sync(() => post({ _tag: 'failed', during: 'setup', issues: [{ path: 'backend', message: e.message }] })),
+    TrainError: (e) => Effect.sync(() => post({ _tag: 'failed', during: e.during ?? 'setup', issues: e.issues })),
+  }),
+)
+
+await Effect.runPromise(main)
