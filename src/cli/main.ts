@@ -2,7 +2,8 @@
 /**
  * The `loopwright` command.
  *
- *   loopwright train CONFIG [--work-dir DIR] [--resume [CKPT]] [--backend NAME] [--cfg-options k=v ...]
+ *   loopwright train CONFIG [--work-dir DIR] [--resume [CKPT]] [--backend NAME] [--workers N] [--launcher mpi]
+ *     [--cfg-options k=v ...]
  *   loopwright dry-run CONFIG [--cfg-options k=v ...] [--dataset-size train=N,val=N,test=N] [--json] [--trace]
  *   loopwright --version
  *
@@ -25,6 +26,7 @@ import { choices } from '../tensor/backend.js'
 import type { BackendChoice } from '../tensor/backend.js'
 import { planJson, renderPlan } from './renderPlan.js'
 import { trainCommand } from './train.js'
+import { resolveLaunch } from '../interpreters/collective/launcher.js'
 
 const usage = `loopwright ${version}: MMEngine-style training runs as values
 
@@ -42,6 +44,8 @@ Options:
   --plot FILE.svg               also draw the lr (and momentum) schedule to an SVG file
   --trace                       include the event trace in the JSON plan
   --backend NAME                auto (default), tensorflow-gpu, webgpu, tensorflow, wasm or cpu
+  --workers N                   (train) data parallel on N worker threads of this machine
+  --launcher NAME               (train) none (default), threads, or mpi (one rank of an mpirun job)
   --version                     print the version
 `
 
@@ -118,8 +122,11 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
     }
     const resume = flags.get('resume')
     const workDir = flags.get('work-dir')?.at(-1)
+    const launch = resolveLaunch(flags.get('launcher')?.at(-1), flags.get('workers')?.at(-1))
+    if (launch._tag === 'Left') return (process.stderr.write(`${launch.left}\n`), EXIT_BAD_INPUT)
     return Effect.runPromise(
       trainCommand(file, {
+        launch: launch.right,
         backend: backend as BackendChoice,
         cfgOptions: flags.get('cfg-options') ?? [],
         ...(workDir === undefined ? {} : { workDir }),

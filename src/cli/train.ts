@@ -11,8 +11,9 @@ import { load } from '../config/load.js'
 import { toProgram } from '../config/toProgram.js'
 import type { LogLevel } from '../dsl/Services.js'
 import * as Hub from '../dsl/MessageHub.js'
-import { train } from '../interpreters/train.js'
-import type { TrainResult } from '../interpreters/train.js'
+import type { Launch } from '../interpreters/collective/launcher.js'
+import { trainLaunched } from '../interpreters/collective/trainLaunched.js'
+import type { WorkerResult } from '../interpreters/collective/threadJob.js'
 import { describe, selectBackend } from '../tensor/backend.js'
 import type { BackendChoice } from '../tensor/backend.js'
 
@@ -21,6 +22,8 @@ export interface TrainFlags {
   readonly resume?: string | 'auto'
   readonly backend: BackendChoice
   readonly cfgOptions: ReadonlyArray<string>
+  /** One process (default), worker threads, or one rank of an MPI job. */
+  readonly launch?: Launch
 }
 
 const clock = (seconds: number): string => {
@@ -40,7 +43,7 @@ const progressLine = (done: number, total: number, elapsed: number, loss: number
   return parts.join('  ').slice(0, width - 1)
 }
 
-const summary = (result: TrainResult): string => {
+const summary = (result: WorkerResult): string => {
   const lines = [
     result.interrupted === undefined
       ? `Trained ${result.iterations} iterations (${result.epochs} epochs) in ${clock(result.seconds)}.`
@@ -84,7 +87,7 @@ export const trainCommand = (file: string, flags: TrainFlags): Effect.Effect<num
     process.on('SIGINT', handlers.SIGINT)
     process.on('SIGTERM', handlers.SIGTERM)
     const started = performance.now()
-    const result = yield* Effect.ensuring(train(program, {
+    const result = yield* Effect.ensuring(trainLaunched(program, flags.launch ?? { _tag: 'OneProcess' }, {
       configName: nodePath.basename(file, nodePath.extname(file)),
       configText: JSON.stringify(loaded.raw, null, 2),
       ...(flags.workDir === undefined ? {} : { workDir: flags.workDir }),
@@ -101,7 +104,7 @@ export const trainCommand = (file: string, flags: TrainFlags): Effect.Effect<num
             },
           }
         : {}),
-    }), Effect.sync(() => {
+    }, flags.backend), Effect.sync(() => {
       process.off('SIGINT', handlers.SIGINT)
       process.off('SIGTERM', handlers.SIGTERM)
     }))
