@@ -14,10 +14,6 @@
  * ```
  * @module
  */
-import { createRequire } from 'node:module'
-import * as nodePath from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
 import { Effect } from 'effect'
 import type { Issue } from '../../config/codec.js'
 import type { Program } from '../../dsl/Program.js'
@@ -27,6 +23,7 @@ import { TrainError } from '../train.js'
 import type { PortableTrainOptions, ThreadJob, WorkerMessage, WorkerResult } from './threadJob.js'
 import { SIGNAL_CODES } from './threadJob.js'
 import { abort, allocate } from './threads.js'
+import { sibling, spawnWorker } from './spawn.js'
 
 export interface ThreadRunOptions {
   readonly workers: number
@@ -39,21 +36,6 @@ export interface ThreadRunOptions {
   readonly interrupt?: () => 'SIGINT' | 'SIGTERM' | undefined
   /** Floats per rank in one all-reduce chunk (default 1 Mi). */
   readonly capacity?: number
-}
-
-/**
- * A worker thread running the entry: the compiled `worker.js` next to this
- * file, or, when running from sources (tests, benchmarks), `worker.ts` after
- * registering tsx's loader inside the thread (a `--import` flag does not
- * reach worker threads on Node 20).
- */
-const spawn = (workerData: ThreadJob): Worker => {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData })
-  // tsx's ESM API, found through its CommonJS twin in the same folder (`tsx/esm/api` resolves to `index.cjs` here).
-  const api = pathToFileURL(nodePath.join(nodePath.dirname(createRequire(import.meta.url).resolve('tsx/esm/api')), 'index.mjs')).href
-  const worker = new URL('./worker.ts', import.meta.url).href
-  const source = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(worker)}) })`
-  return new Worker(source, { eval: true, workerData })
 }
 
 const defaultPrint = (level: LogLevel, message: string): void => {
@@ -88,7 +70,7 @@ const runWorkers = (program: Program, run: ThreadRunOptions): Promise<ReadonlyAr
     }
     for (let rank = 0; rank < run.workers; rank++) {
       const job: ThreadJob = { program, options: run.options, backend: run.backend ?? 'wasm', region, signals, rank }
-      const worker = spawn(job)
+      const worker = spawnWorker(sibling('worker', import.meta.url), job)
       let settled = false
       worker.on('message', (message: WorkerMessage) => {
         if (message._tag === 'log') print(message.level, message.message)

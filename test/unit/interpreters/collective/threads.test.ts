@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest'
+import * as fc from 'fast-check'
+import { abort, allocate } from '../../../../src/interpreters/collective/threads.js'
+import type { SharedRegion } from '../../../../src/interpreters/collective/threads.js'
+import { spawnWorker } from '../../../../src/interpreters/collective/spawn.js'
+
+type Reply = { ok: true; reduced: Float32Array[]; broadcast: Float32Array[] } | { ok: false; message: string }
+
+const workerModule = new URL('../../../support/communicatorWorker.ts', import.meta.url)
+
+/** Run `jobs[r]` on rank r of one region, each in its own thread; every rank's reply. */
+const runRanks = (region: SharedRegion, jobs: ReadonlyArray<object>, onFirstReply?: (reply: Reply, rank: number) => void): Promise<Reply[]> =>
+  Promise.all(
+    jobs.map(
+      (job, rank) =>
+        new Promise<Reply>((resolve, reject) => {
+          const worker = spawnWorker(workerModule, { region, rank, ...job })
+          worker.once('message', (reply: Reply) => {
+            onFirstReply?.(reply, rank)
+            resolve(reply)
+            void worker.terminate()
+          })
+          worker.once('error', reject)
+        }),
+    ),
+  )
+
+/** The mean the communicator promises: ranks summed in order 0, 1, … in float64, divided, rounded to float32. */
+const expectedMean = (arrays: ReadonlyArray<Float32Array>): Float32Array =>
+  Float32Array.from(arrays[0]!, (first, i) => arrays.slice(1).reduce((s, a) => s + a[i]!, first) / arrays.length)
+
+const floats = (n: number) => fc.float32Array({ minLength: n, maxLength: n, noDefaultInfinity: true, noNaN: true, min: -1e6, max: 1e6 })
+
+describe('the shared-memory communicator (worker threads)', () => {
+  it('averages in place over all ranks, in chunks larger and smaller than the region, bit-identical on every rank', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .record({ world: fc.integer({ min: 2, max: 3 }), length: fc.integer({ min: 1, max: 23 }), capacity: fc.integer({ min: 1, max: 8 }) })
+          .chain(({ world, length, capacity }) =>
+            fc.record({ world: fc.constant(world), capacity: fc.constant(capacity), inputs: fc.array(floats(length), { minLength: world, maxLength: world }) }),
+          ),
+        async ({ world, capacity, inputs }) => {
+          const second = inputs.map((a) => a.map((v) => v * 0.5 + 1))
+          const region = allocate(world, capacity)
+          const replies = await runRanks(region, inputs.map((values, r) => ({ reduce: [values, second[r]!], broadcast: [] })))
+          for (const reply of replies) {
+            if (!reply.ok) throw new Error(reply.message)
+            expect(Array.from(reply.reduced[0]!)).toEqual(Array.from(expectedMean(inputs)))
+            expect(Array.from(reply.reduced[1]!)).toEqual(Array.from(expectedMean(second)))
+          }
+        },
+      ),
+      { numRuns: 6 },
+    )
+  })
+
+  it('broadcasts the root rank\'s values to every rank', async () => {
+    const region = allocate(3, 4)
+    const own = (r: number) => Float32Array.from({ length: 10 }, (_, i) => r * 100 + i)
+    const replies = await runRanks(region, [0, 1, 2].map((r) => ({ reduce: [], broadcast: [{ values: own(r), root: 2 }, { values: own(r), root: 0 }] })))
+    for (const reply of replies) {
+      if (!reply.ok) throw new Error(reply.message)
+      expect(Array.from(reply.broadcast[0]!)).toEqual(Array.from(own(2)))
+      expect(Array.from(reply.broadcast[1]!)).toEqual(Array.from(own(0)))
+    }
+  })
+
+  it('a rank waiting for a failed one stops with an error naming it instead of waiting forever', async () => {
+    const region = allocate(2, 4)
+    const replies = await runRanks(region, [{ reduce: [Float32Array.of(1)], broadcast: [] }, { reduce: [Float32Array.of(1)], broadcast: [], failFirst: true }], (reply, rank) => {
+      // What the launcher does when a worker fails.
+      if (!reply.ok && rank === 1) abort(region, 1)
+    })
+    expect(replies[1]).toEqual({ ok: false, message: 'rank 1 fails on purpose' })
+    expect(replies[0]).toEqual({ ok: false, message: 'worker 1 failed; worker 0 stops' })
+  })
+})
