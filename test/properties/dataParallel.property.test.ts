@@ -1,0 +1,68 @@
+/**
+ * The data-parallel law, like accumulation ≡ big batch: W workers (real
+ * threads, shared-memory all-reduce) at batch b end with the parameters of
+ * one process at batch W·b, to float tolerance — for every optimizer tried,
+ * with gradient accumulation (reduced once per window, DDP's no_sync) and
+ * clipping (after the reduction). The replicas end bit-identical.
+ */
+import { beforeAll, describe, expect, it } from 'vitest'
+import * as fc from 'fast-check'
+import { Effect } from 'effect'
+import { trainThreads } from '../../src/interpreters/collective/launchThreads.js'
+import { train } from '../../src/interpreters/train.js'
+import { selectBackend } from '../../src/tensor/backend.js'
+import { programOf, regressionData } from '../unit/interpreters/tensor/support.js'
+
+const optimizers = [
+  { type: 'SGD', lr: 0.05, momentum: 0.9 },
+  { type: 'Adam', lr: 0.01 },
+  { type: 'AdamW', lr: 0.01, weight_decay: 0.01 },
+] as const
+
+const configOf = (batch: number, optimizer: object, accumulate: number, clip: boolean, epochs: number) => ({
+  model: { type: 'TinyRegressor' },
+  train_dataloader: { batch_size: batch, dataset: 'ArrayDataset(data.x, data.y)', sampler: { type: 'DefaultSampler', shuffle: true } },
+  train_cfg: { type: 'EpochBasedTrainLoop', max_epochs: epochs },
+  optim_wrapper: { optimizer, accumulative_counts: accumulate, ...(clip ? { clip_grad: { max_norm: 0.5 } } : {}) },
+  param_scheduler: [],
+  default_hooks: { checkpoint: null, logger: null },
+  randomness: { seed: 11 },
+})
+
+beforeAll(async () => {
+  // The workers use WASM; so does the one-process run they are compared with.
+  await Effect.runPromise(selectBackend('wasm'))
+})
+
+describe('data parallel ≡ big batch', () => {
+  it('W workers at batch b end where one process at batch W·b ends, and the replicas agree bit for bit', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          world: fc.integer({ min: 2, max: 3 }),
+          batch: fc.constantFrom(2, 4),
+          batches: fc.integer({ min: 2, max: 4 }),
+          optimizer: fc.constantFrom(...optimizers),
+          accumulate: fc.constantFrom(1, 2),
+          clip: fc.boolean(),
+          epochs: fc.integer({ min: 1, max: 2 }),
+        }),
+        async ({ world, batch, batches, optimizer, accumulate, clip, epochs }) => {
+          const datasets = { train: regressionData(world * batch * batches, 3) }
+          const options = { datasets, writeCheckpoints: false, timestamp: 'law', workDir: 'work_dirs/law-unused' }
+          const ranks = await Effect.runPromise(
+            trainThreads(programOf(configOf(batch, optimizer, accumulate, clip, epochs)), { workers: world, options, print: () => {} }),
+          )
+          const one = await Effect.runPromise(train(programOf(configOf(world * batch, optimizer, accumulate, clip, epochs)), { ...options, print: () => {} }))
+          expect(ranks[0]!.iterations).toBe(one.iterations)
+          for (const [name, { values }] of Object.entries(one.params)) {
+            const parallel = ranks[0]!.params[name]!.values
+            for (const rank of ranks.slice(1)) expect(Array.from(rank.params[name]!.values)).toEqual(Array.from(parallel))
+            values.forEach((v, i) => expect(Math.abs(parallel[i]! - v), `${name}[${i}]`).toBeLessThanOrEqual(2e-5 + 2e-4 * Math.abs(v)))
+          }
+        },
+      ),
+      { numRuns: 4 },
+    )
+  }, 300_000)
+})
