@@ -1,0 +1,49 @@
+/**
+ * MPI: the same final parameters from `mpirun -np 2` as from two worker
+ * threads. Runs where the addon is built and `mpirun` is installed; elsewhere
+ * it prints why it did not run and checks that `--launcher mpi` would answer
+ * with a one-line error saying how to build the addon.
+ */
+import { spawnSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as nodePath from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { Effect } from 'effect'
+import { trainThreads } from '../../../../src/interpreters/collective/launchThreads.js'
+import { loadBinding, mpiCommunicator } from '../../../../src/interpreters/collective/mpi.js'
+import { mpiEquivalence } from '../../../support/mpiEquivalence.js'
+import { tempDir } from '../tensor/support.js'
+
+const binding = loadBinding()
+const mpirun = spawnSync('mpirun', ['--version'], { encoding: 'utf8' })
+const unavailable = binding._tag === 'Left' ? binding.left : mpirun.status !== 0 ? 'mpirun is not installed (Open MPI: apt-get install openmpi-bin)' : undefined
+
+describe('--launcher mpi', () => {
+  it(`gives the parameters of two worker threads under mpirun -np 2${unavailable === undefined ? '' : ' (not run here: see the log)'}`, async () => {
+    if (unavailable !== undefined) {
+      console.warn(`MPI equivalence test NOT RUN: ${unavailable}`)
+      const communicator = mpiCommunicator()
+      expect(communicator._tag).toBe('Left')
+      if (communicator._tag === 'Left' && binding._tag === 'Left') {
+        expect(communicator.left).not.toContain('\n')
+        expect(communicator.left).toMatch(/not (built|found)/)
+      }
+      return
+    }
+    const out = nodePath.join(tempDir(), 'mpi.json')
+    const root = process.getuid?.() === 0 ? { OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' } : {}
+    const script = nodePath.join(import.meta.dirname, '../../../support/mpiTrain.ts')
+    const ran = spawnSync('mpirun', ['-np', '2', '--oversubscribe', process.execPath, '--import', 'tsx', script, out], {
+      encoding: 'utf8',
+      env: { ...process.env, ...root },
+      timeout: 240_000,
+    })
+    expect(ran.status, `${ran.stdout}\n${ran.stderr}`).toBe(0)
+    const viaMpi = JSON.parse(fs.readFileSync(out, 'utf8')) as { worldSize: number; transport: string; params: { [name: string]: number[] } }
+    expect(viaMpi.worldSize).toBe(2)
+    expect(viaMpi.transport).toMatch(/^MPI, 2 processes \(Open MPI/)
+    const [threads] = await Effect.runPromise(trainThreads(mpiEquivalence.program(), { workers: 2, options: mpiEquivalence.options(), print: () => {} }))
+    // Two ranks: fl32(a + b) / 2 on either route, so the parameters agree bit for bit.
+    for (const [name, { values }] of Object.entries(threads!.params)) expect(viaMpi.params[name]).toEqual(Array.from(values))
+  }, 300_000)
+})
