@@ -2,6 +2,7 @@
  * `npm run bench`: every benchmark, medians of side-by-side runs.
  */
 import { backendsBench } from './backends.js'
+import { distributedBench } from './distributed.js'
 import { interpreterBench } from './interpreter.js'
 import { optimizerBench } from './optimizer.js'
 import { timelineBench } from './timeline.js'
@@ -17,3 +18,5 @@ console.log('')
 await optimizerBench('wasm')
 console.log('')
 await interpreterBench(5)
+console.log('')
+await distributedBench(3)

@@ -1,0 +1,76 @@
+/**
+ * Data parallel on this machine (issue 15): the time of one training step
+ * of the MLP 784-256-256-10 and of LeNet-5 (Adam, batch 64 per worker, WASM)
+ * on one worker thread and on two, and, where the MPI addon is built, two
+ * `mpirun` processes against two threads.
+ *
+ * A step's time is measured without start-up: each configuration trains a
+ * short and a long run (SHORT and LONG iterations, fresh workers each time),
+ * and the step time is (median long − median short) / (LONG − SHORT).
+ * Configurations are interleaved round by round; medians.
+ *
+ * Throughput speed-up of W workers = W × t(1) / t(W) (each worker takes a
+ * batch of 64 per step). Against PyTorch: its one-thread MLP step at batch 64
+ * is 3.0 ms (issue 15); two workers process 64 samples in t(2) / 2.
+ */
+import { spawnSync } from 'node:child_process'
+import * as nodePath from 'node:path'
+import { Effect } from 'effect'
+import * as Mnist from '../src/data/mnist.js'
+import { trainThreads } from '../src/interpreters/collective/launchThreads.js'
+import { loadBinding } from '../src/interpreters/collective/mpi.js'
+import { LONG, SHORT, benchProgram, models } from './distributedCases.js'
+import type { ModelName } from './distributedCases.js'
+
+const PYTORCH_MLP_STEP_MS = 3.0
+const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+export const distributedBench = async (rounds: number, names: ReadonlyArray<ModelName> = Object.keys(models) as ModelName[]) => {
+  const dataset = await Effect.runPromise(Mnist.load({ split: 'train', indices: 12800 }))
+  const timeThreads = async (model: ModelName, workers: number, iters: number): Promise<number> => {
+    const start = performance.now()
+    await Effect.runPromise(trainThreads(benchProgram(model, iters), { workers, options: { datasets: { train: dataset }, writeCheckpoints: false, workDir: 'work_dirs/bench-threads', timestamp: 'bench' }, print: () => {} }))
+    return performance.now() - start
+  }
+  console.log(`Data parallel, WASM, Adam, batch 64 per worker; step = (t(${LONG} it) − t(${SHORT} it)) / ${LONG - SHORT}, medians of ${rounds} rounds`)
+  const steps: { [key: string]: number } = {}
+  for (const model of names) {
+    const times: { [key: string]: number[] } = { '1s': [], '1l': [], '2s': [], '2l': [] }
+    for (let r = 0; r < rounds; r++) {
+      for (const workers of [1, 2]) {
+        times[`${workers}s`]!.push(await timeThreads(model, workers, SHORT))
+        times[`${workers}l`]!.push(await timeThreads(model, workers, LONG))
+      }
+    }
+    const step = (w: number) => (median(times[`${w}l`]!) - median(times[`${w}s`]!)) / (LONG - SHORT)
+    steps[`${model}:1`] = step(1)
+    steps[`${model}:2`] = step(2)
+    const speedup = (2 * step(1)) / step(2)
+    console.log(`${model.padEnd(20)} 1 worker ${step(1).toFixed(2).padStart(7)} ms/step   2 workers ${step(2).toFixed(2).padStart(7)} ms/step   throughput ×${speedup.toFixed(2)}`)
+    if (model.startsWith('MLP')) {
+      const per64 = step(2) / 2
+      console.log(`${''.padEnd(20)} 64 samples on 2 workers: ${per64.toFixed(2)} ms; PyTorch one thread: ${PYTORCH_MLP_STEP_MS.toFixed(2)} ms (×${(PYTORCH_MLP_STEP_MS / per64).toFixed(2)})`)
+    }
+  }
+  const binding = loadBinding()
+  const mpirun = spawnSync('mpirun', ['--version'], { encoding: 'utf8' })
+  if (binding._tag === 'Left' || mpirun.status !== 0) {
+    console.log(`MPI: not measured (${binding._tag === 'Left' ? binding.left : 'mpirun is not installed'})`)
+    return
+  }
+  const root = process.getuid?.() === 0 ? { OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' } : {}
+  for (const model of names) {
+    const script = nodePath.join(import.meta.dirname, 'mpiStep.ts')
+    const ran = spawnSync('mpirun', ['-np', '2', '--oversubscribe', process.execPath, '--import', 'tsx', script, model, String(rounds)], { encoding: 'utf8', env: { ...process.env, ...root } })
+    if (ran.status !== 0) {
+      console.log(`MPI ${model}: failed: ${ran.stderr.split('\n')[0]}`)
+      continue
+    }
+    const { short, long } = JSON.parse(ran.stdout.trim().split('\n').at(-1)!) as { short: number; long: number }
+    const mpiStep = (long - short) / (LONG - SHORT)
+    const threads = steps[`${model}:2`]!
+    console.log(`${model.padEnd(20)} 2 MPI processes ${mpiStep.toFixed(2).padStart(7)} ms/step   2 threads ${threads.toFixed(2).padStart(7)} ms/step   MPI/threads ×${(mpiStep / threads).toFixed(2)}`)
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await distributedBench(Number(process.argv[2] ?? 3))

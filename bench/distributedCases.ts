@@ -1,0 +1,33 @@
+/**
+ * The runs the data-parallel benchmark times: the MLP 784-256-256-10 and
+ * LeNet-5 on MNIST, Adam, batch 64 per worker, no hooks that write.
+ */
+import { decode, toProgram } from '../src/config/index.js'
+import type { Program } from '../src/dsl/Program.js'
+
+export const BATCH = 64
+export const models = {
+  'MLP 784-256-256-10': { type: 'MLP', in_features: 784, hidden: [256, 256], num_classes: 10, data_preprocessor: { mean: [33.46], std: [78.87] } },
+  'LeNet-5': { type: 'LeNet5', num_classes: 10, data_preprocessor: { mean: [33.46], std: [78.87] } },
+} as const
+export type ModelName = keyof typeof models
+
+/** `iters` Adam steps of `model` at batch 64 per worker. */
+export const benchProgram = (model: ModelName, iters: number): Program => {
+  const decoded = decode({
+    model: models[model],
+    train_dataloader: { batch_size: BATCH, dataset: { type: 'MNIST', split: 'train', indices: 12800 }, sampler: { type: 'DefaultSampler', shuffle: true } },
+    train_cfg: { type: 'IterBasedTrainLoop', max_iters: iters },
+    optim_wrapper: { optimizer: { type: 'Adam', lr: 0.001 } },
+    param_scheduler: [],
+    default_hooks: { checkpoint: null, logger: null },
+    log_processor: { by_epoch: false },
+    randomness: { seed: 0 },
+  })
+  if (decoded._tag === 'Left') throw new Error(decoded.left.message)
+  return toProgram(decoded.right)
+}
+
+/** Iteration counts of the short and the long run: their time difference is the cost of the extra steps alone. */
+export const SHORT = 20
+export const LONG = 120
