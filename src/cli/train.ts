@@ -109,7 +109,8 @@ export const trainCommand = (file: string, flags: TrainFlags): Effect.Effect<num
       process.off('SIGTERM', handlers.SIGTERM)
     }))
     if (tty && status !== '') process.stdout.write('\r\x1b[K')
-    process.stdout.write(`${summary(result)}\n`)
+    // Under mpirun every rank runs this command; rank 0 speaks for the run.
+    if (result.rank === 0) process.stdout.write(`${summary(result)}\n`)
     return result.interrupted === 'SIGINT' ? 130 : result.interrupted === 'SIGTERM' ? 143 : 0
   }).pipe(
     Effect.catchTags({

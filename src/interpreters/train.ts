@@ -133,6 +133,8 @@ export interface TrainResult {
   readonly lr: { readonly [name: string]: number }
   /** Set when a signal stopped the run early (a resumable checkpoint was saved). */
   readonly interrupted: 'SIGINT' | 'SIGTERM' | undefined
+  /** This worker's rank (0 in one process): rank 0 wrote the checkpoints and logs. */
+  readonly rank: number
 }
 
 /** Everything in a state that can reference tensors. */
@@ -450,6 +452,7 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
       state: final,
       lr: optimFinal === undefined ? {} : Optim.learningRates(optimFinal),
       interrupted,
+      rank: communicator.rank,
     }
     return result
   })
