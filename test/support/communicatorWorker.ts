@@ -15,6 +15,8 @@ interface Job {
   readonly broadcast: ReadonlyArray<{ readonly values: Float32Array; readonly root: number }>
   /** Fail before the first collective (tests the launcher's abort). */
   readonly failFirst?: boolean
+  /** Model buffers to average through the hooks' `Collective` service (a float and an int buffer). */
+  readonly buffers?: { readonly mean: ReadonlyArray<number>; readonly count: number }
 }
 
 const job = workerData as Job
@@ -31,8 +33,24 @@ try {
     comm.broadcast(copy, root)
     return copy
   })
+  let buffers: { mean: number[]; count: number[] } | undefined
+  if (job.buffers !== undefined) {
+    // Loaded only for this case: the plain communicator tests start faster without tfjs.
+    const [tf, { Effect }, { collectiveService }, { TensorStore }, { useCpu }] = await Promise.all([
+      import('@tensorflow/tfjs-core'),
+      import('effect'),
+      import('../../src/interpreters/collective/service.js'),
+      import('../../src/tensor/TensorStore.js'),
+      import('../../src/tensor/cpu.js'),
+    ])
+    await useCpu()
+    const store = new TensorStore()
+    const tree = store.externalize({ 'bn.running_mean': tf.tensor(job.buffers.mean), 'bn.num_batches_tracked': tf.scalar(job.buffers.count, 'int32') })
+    const synced = Effect.runSync(collectiveService(comm, store).allReduceMean(tree))
+    buffers = { mean: Array.from(store.get(synced['bn.running_mean']!).dataSync()), count: Array.from(store.get(synced['bn.num_batches_tracked']!).dataSync()) }
+  }
   comm.barrier()
-  parentPort!.postMessage({ ok: true, reduced, broadcast })
+  parentPort!.postMessage({ ok: true, reduced, broadcast, buffers })
 } catch (e) {
   parentPort!.postMessage({ ok: false, message: e instanceof Error ? e.message : String(e) })
 }

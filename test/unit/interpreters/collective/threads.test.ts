@@ -4,7 +4,9 @@ import { abort, allocate } from '../../../../src/interpreters/collective/threads
 import type { SharedRegion } from '../../../../src/interpreters/collective/threads.js'
 import { spawnWorker } from '../../../../src/interpreters/collective/spawn.js'
 
-type Reply = { ok: true; reduced: Float32Array[]; broadcast: Float32Array[] } | { ok: false; message: string }
+type Reply =
+  | { ok: true; reduced: Float32Array[]; broadcast: Float32Array[]; buffers?: { mean: number[]; count: number[] } }
+  | { ok: false; message: string }
 
 const workerModule = new URL('../../../support/communicatorWorker.ts', import.meta.url)
 
@@ -51,9 +53,9 @@ describe('the shared-memory communicator (worker threads)', () => {
           }
         },
       ),
-      { numRuns: 6 },
+      { numRuns: 4 },
     )
-  })
+  }, 240_000)
 
   it('broadcasts the root rank\'s values to every rank', async () => {
     const region = allocate(3, 4)
@@ -63,6 +65,18 @@ describe('the shared-memory communicator (worker threads)', () => {
       if (!reply.ok) throw new Error(reply.message)
       expect(Array.from(reply.broadcast[0]!)).toEqual(Array.from(own(2)))
       expect(Array.from(reply.broadcast[1]!)).toEqual(Array.from(own(0)))
+    }
+  })
+
+  it('the hooks\' Collective service (SyncBuffersHook) averages float buffers over the ranks and leaves integer ones', async () => {
+    const region = allocate(2, 16)
+    const replies = await runRanks(region, [
+      { reduce: [], broadcast: [], buffers: { mean: [1, 2, 3], count: 7 } },
+      { reduce: [], broadcast: [], buffers: { mean: [3, 6, -3], count: 7 } },
+    ])
+    for (const reply of replies) {
+      if (!reply.ok) throw new Error(reply.message)
+      expect(reply.buffers).toEqual({ mean: [2, 4, 0], count: [7] })
     }
   })
 
