@@ -11,6 +11,11 @@ export interface Loader {
   readonly batchSize: number
   /** Batches in one pass over the data (`len(dataloader)`). */
   readonly batches: number
+  /**
+   * An `InfiniteSampler` stream (its passes follow one another by themselves), rather than a
+   * `DefaultSampler`, whose epoch is the one `DistSamplerSeedHook` set (`set_epoch`).
+   */
+  readonly infinite: boolean
   /** The sample indices of batch `index` of pass `pass`. */
   readonly batch: (pass: number, index: number) => Int32Array
 }

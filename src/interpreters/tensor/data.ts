@@ -66,6 +66,7 @@ export const makeLoader = (
     dataset,
     batchSize,
     batches,
+    infinite,
     batch: (pass, index) =>
       infinite
         ? shard.worldSize === 1
