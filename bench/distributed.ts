@@ -4,22 +4,23 @@
  * on one worker thread and on two, and, where the MPI addon is built, two
  * `mpirun` processes against two threads.
  *
- * A step's time is measured without start-up: each configuration trains a
- * short and a long run (SHORT and LONG iterations, fresh workers each time),
- * and the step time is (median long − median short) / (LONG − SHORT).
- * Configurations are interleaved round by round; medians.
+ * A step's time is the median wall time from one train step's end to the
+ * next one's inside the workers (rank 0), after WARMUP_STEPS steps: start-up
+ * is left out. Each configuration runs ROUNDS times, interleaved with the
+ * others; the median over rounds is reported.
  *
  * Throughput speed-up of W workers = W × t(1) / t(W) (each worker takes a
  * batch of 64 per step). Against PyTorch: its one-thread MLP step at batch 64
  * is 3.0 ms (issue 15); two workers process 64 samples in t(2) / 2.
  */
 import { spawnSync } from 'node:child_process'
+import * as os from 'node:os'
 import * as nodePath from 'node:path'
 import { Effect } from 'effect'
 import * as Mnist from '../src/data/mnist.js'
 import { trainThreads } from '../src/interpreters/collective/launchThreads.js'
 import { loadBinding } from '../src/interpreters/collective/mpi.js'
-import { LONG, SHORT, benchProgram, models } from './distributedCases.js'
+import { ITERS, WARMUP_STEPS, benchProgram, models, steadyStep } from './distributedCases.js'
 import type { ModelName } from './distributedCases.js'
 
 const PYTORCH_MLP_STEP_MS = 3.0
@@ -27,22 +28,23 @@ const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math
 
 export const distributedBench = async (rounds: number, names: ReadonlyArray<ModelName> = Object.keys(models) as ModelName[]) => {
   const dataset = await Effect.runPromise(Mnist.load({ split: 'train', indices: 12800 }))
-  const timeThreads = async (model: ModelName, workers: number, iters: number): Promise<number> => {
-    const start = performance.now()
-    await Effect.runPromise(trainThreads(benchProgram(model, iters), { workers, options: { datasets: { train: dataset }, writeCheckpoints: false, workDir: 'work_dirs/bench-threads', timestamp: 'bench' }, print: () => {} }))
-    return performance.now() - start
+  const threadStep = async (model: ModelName, workers: number): Promise<number> => {
+    const [rank0] = await Effect.runPromise(
+      trainThreads(benchProgram(model, ITERS), {
+        workers,
+        timeSteps: true,
+        options: { datasets: { train: dataset }, writeCheckpoints: false, workDir: 'work_dirs/bench-threads', timestamp: 'bench' },
+        print: () => {},
+      }),
+    )
+    return steadyStep(rank0!.stepMs!)
   }
-  console.log(`Data parallel, WASM, Adam, batch 64 per worker; step = (t(${LONG} it) − t(${SHORT} it)) / ${LONG - SHORT}, medians of ${rounds} rounds`)
+  console.log(`Data parallel, WASM, Adam, batch 64 per worker; median step after ${WARMUP_STEPS} warm-up steps of ${ITERS}, median of ${rounds} rounds; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores`)
   const steps: { [key: string]: number } = {}
   for (const model of names) {
-    const times: { [key: string]: number[] } = { '1s': [], '1l': [], '2s': [], '2l': [] }
-    for (let r = 0; r < rounds; r++) {
-      for (const workers of [1, 2]) {
-        times[`${workers}s`]!.push(await timeThreads(model, workers, SHORT))
-        times[`${workers}l`]!.push(await timeThreads(model, workers, LONG))
-      }
-    }
-    const step = (w: number) => (median(times[`${w}l`]!) - median(times[`${w}s`]!)) / (LONG - SHORT)
+    const times: { [workers: number]: number[] } = { 1: [], 2: [] }
+    for (let r = 0; r < rounds; r++) for (const workers of [1, 2]) times[workers]!.push(await threadStep(model, workers))
+    const step = (w: number) => median(times[w]!)
     steps[`${model}:1`] = step(1)
     steps[`${model}:2`] = step(2)
     const speedup = (2 * step(1)) / step(2)
@@ -66,8 +68,7 @@ export const distributedBench = async (rounds: number, names: ReadonlyArray<Mode
       console.log(`MPI ${model}: failed: ${ran.stderr.split('\n')[0]}`)
       continue
     }
-    const { short, long } = JSON.parse(ran.stdout.trim().split('\n').at(-1)!) as { short: number; long: number }
-    const mpiStep = (long - short) / (LONG - SHORT)
+    const mpiStep = median((JSON.parse(ran.stdout.trim().split('\n').at(-1)!) as { steps: number[] }).steps)
     const threads = steps[`${model}:2`]!
     console.log(`${model.padEnd(20)} 2 MPI processes ${mpiStep.toFixed(2).padStart(7)} ms/step   2 threads ${threads.toFixed(2).padStart(7)} ms/step   MPI/threads ×${(mpiStep / threads).toFixed(2)}`)
   }

@@ -28,6 +28,12 @@ export const benchProgram = (model: ModelName, iters: number): Program => {
   return toProgram(decoded.right)
 }
 
-/** Iteration counts of the short and the long run: their time difference is the cost of the extra steps alone. */
-export const SHORT = 20
-export const LONG = 120
+/** Iterations per timed run, and the first steps left out of the median (warm-up: kernels, caches). */
+export const ITERS = 80
+export const WARMUP_STEPS = 10
+
+/** The median of the step times after warm-up. */
+export const steadyStep = (stepMs: ReadonlyArray<number>): number => {
+  const kept = [...stepMs.slice(WARMUP_STEPS)].sort((a, b) => a - b)
+  return kept[Math.floor(kept.length / 2)]!
+}

@@ -36,6 +36,8 @@ export interface ThreadRunOptions {
   readonly interrupt?: () => 'SIGINT' | 'SIGTERM' | undefined
   /** Floats per rank in one all-reduce chunk (default 1 Mi). */
   readonly capacity?: number
+  /** Report each rank's step times (`stepMs`), for benchmarks. */
+  readonly timeSteps?: boolean
 }
 
 const defaultPrint = (level: LogLevel, message: string): void => {
@@ -69,7 +71,7 @@ const runWorkers = (program: Program, run: ThreadRunOptions): Promise<ReadonlyAr
       } else resolve(results as WorkerResult[])
     }
     for (let rank = 0; rank < run.workers; rank++) {
-      const job: ThreadJob = { program, options: run.options, backend: run.backend ?? 'wasm', region, signals, rank }
+      const job: ThreadJob = { program, options: run.options, backend: run.backend ?? 'wasm', region, signals, rank, ...(run.timeSteps === true ? { timeSteps: true } : {}) }
       const worker = spawnWorker(sibling('worker', import.meta.url), job)
       let settled = false
       worker.on('message', (message: WorkerMessage) => {

@@ -19,6 +19,8 @@ export type PortableTrainOptions = Pick<
 export interface ThreadJob {
   readonly program: Program
   readonly options: PortableTrainOptions
+  /** Record the wall time between consecutive train steps (benchmarks). */
+  readonly timeSteps?: boolean
   readonly backend: BackendChoice
   readonly region: SharedRegion
   /** One int: 0, or the signal the launcher received (1 SIGINT, 2 SIGTERM). */
@@ -27,7 +29,10 @@ export interface ThreadJob {
 }
 
 /** A worker's result: the run's result without its state (whose refs live in the worker). */
-export type WorkerResult = Omit<TrainResult, 'state'>
+export type WorkerResult = Omit<TrainResult, 'state'> & {
+  /** Milliseconds from each train step's end to the next one's, when the job asked for them. */
+  readonly stepMs?: ReadonlyArray<number>
+}
 
 export type WorkerMessage =
   | { readonly _tag: 'log'; readonly level: LogLevel; readonly message: string }

@@ -19,8 +19,12 @@ const signals = new Int32Array(job.signals)
 
 const main = Effect.gen(function* () {
   yield* selectBackend(job.backend)
-  const { state: _state, ...result } = yield* train(job.program, {
+  const stepMs: number[] = []
+  let last: number | undefined
+  const timing = job.timeSteps === true ? { afterTrainStep: () => { const now = performance.now(); if (last !== undefined) stepMs.push(now - last); last = now } } : {}
+  const { state: _state, ...trained } = yield* train(job.program, {
     ...job.options,
+    ...timing,
     communicator: threadCommunicator(job.region, job.rank),
     print: (level, message) => post({ _tag: 'log', level, message }),
     interrupt: () => {
@@ -28,7 +32,7 @@ const main = Effect.gen(function* () {
       return code === SIGNAL_CODES.SIGINT ? 'SIGINT' : code === SIGNAL_CODES.SIGTERM ? 'SIGTERM' : undefined
     },
   })
-  post({ _tag: 'done', result })
+  post({ _tag: 'done', result: job.timeSteps === true ? { ...trained, stepMs } : trained })
 }).pipe(
   Effect.catchTags({
     BackendError: (e) => Effect.sync(() => post({ _tag: 'failed', during: 'setup', issues: [{ path: 'backend', message: e.message }] })),
