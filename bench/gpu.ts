@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { Effect } from 'effect'
 import { decode, toProgram } from '../src/config/index.js'
-import { train } from '../src/interpreters/train.js'
+import { train } from '../src/interpreters/tensor/train.js'
 import { compareWithCpu } from '../src/tensor/opConformance.js'
 import { selectBackend } from '../src/tensor/backend.js'
 import '../src/tensor/gradients.js'

@@ -14,7 +14,7 @@ import * as nodePath from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import { Effect } from 'effect'
 import { decode, toProgram } from '../src/config/index.js'
-import { train } from '../src/interpreters/train.js'
+import { train } from '../src/interpreters/tensor/train.js'
 import { selectBackend } from '../src/tensor/backend.js'
 
 const itersFlag = process.argv.indexOf('--iters')

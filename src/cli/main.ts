@@ -12,10 +12,10 @@
  */
 import * as nodePath from 'node:path'
 import { Effect } from 'effect'
-import { formatIssue } from '../config/codec.js'
+import { formatIssue } from '../schema/codec.js'
 import { load } from '../config/load.js'
 import { toProgram } from '../config/toProgram.js'
-import { dryRun } from '../interpreters/dryRun.js'
+import { dryRun } from '../interpreters/dry/dryRun.js'
 import { svg } from '../interpreters/dry/lrSchedule.js'
 import { ConfigError } from '../config/Config.js'
 import { version } from '../version.js'

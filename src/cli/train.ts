@@ -6,13 +6,13 @@
  */
 import * as nodePath from 'node:path'
 import { Effect } from 'effect'
-import { formatIssue } from '../config/codec.js'
+import { formatIssue } from '../schema/codec.js'
 import { load } from '../config/load.js'
 import { toProgram } from '../config/toProgram.js'
 import type { LogLevel } from '../dsl/Services.js'
 import * as Hub from '../dsl/MessageHub.js'
-import { train } from '../interpreters/train.js'
-import type { TrainResult } from '../interpreters/train.js'
+import { train } from '../interpreters/tensor/train.js'
+import type { TrainResult } from '../interpreters/tensor/train.js'
 import { describe, selectBackend } from '../tensor/backend.js'
 import type { BackendChoice } from '../tensor/backend.js'
 

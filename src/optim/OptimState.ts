@@ -10,7 +10,7 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { Issue } from '../config/codec.js'
+import type { Issue } from '../schema/codec.js'
 import type { Json } from '../dsl/MessageHub.js'
 import type { SchedulerTrigger } from '../dsl/Services.js'
 import { buildParamGroups } from './constructors/index.js'

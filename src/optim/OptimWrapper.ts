@@ -19,8 +19,8 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type * as tf from '@tensorflow/tfjs-core'
-import type { Issue } from '../config/codec.js'
-import { unscoped } from '../config/registry.js'
+import type { Issue } from '../schema/codec.js'
+import { unscoped } from '../schema/registry.js'
 import { chain } from './GradientTransformation.js'
 import type { GradientTransformation } from './GradientTransformation.js'
 import type { Hyper, ParamGroup, ParamGroups } from './ParamGroups.js'
@@ -32,7 +32,7 @@ import { clipByGlobalNorm, clipByValue } from './transforms/clip.js'
 import type { ClipNormState } from './transforms/clip.js'
 import { scalerFromConfig, withLossScaling } from './transforms/lossScaling.js'
 import type { LossScaling, ScalerState } from './transforms/lossScaling.js'
-import type { Tree } from './tree.js'
+import type { Tree } from '../tensor/tree.js'
 
 /** The parts of an `optim_wrapper` config the wrapper itself reads (the optimizer and constructor are read elsewhere). */
 export interface WrapperConfig {

@@ -3,9 +3,9 @@
  * @module
  */
 import * as t from 'io-ts'
-import { boolean, dispatch, expected, int, isDict, json, literal, nonEmptyString, nonNegativeInt, nullable, positiveInt, strayKeys, struct } from '../codec.js'
-import { suggestion } from '../didYouMean.js'
-import { unscoped } from '../registry.js'
+import { boolean, dispatch, expected, int, isDict, json, literal, nonEmptyString, nonNegativeInt, nullable, positiveInt, strayKeys, struct } from '../../schema/codec.js'
+import { suggestion } from '../../schema/didYouMean.js'
+import { unscoped } from '../../schema/registry.js'
 import { component } from './component.js'
 
 const defaultSampler = struct('a DefaultSampler config', { type: literal('DefaultSampler', 'mmengine.DefaultSampler') }, { shuffle: boolean, seed: nullable(int), round_up: boolean })

@@ -6,7 +6,7 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { Issue } from '../../config/codec.js'
+import type { Issue } from '../../schema/codec.js'
 import type { Json } from '../../dsl/MessageHub.js'
 import type { TrainLoop } from '../../dsl/Loop.js'
 import * as Loop from '../../dsl/Loop.js'

@@ -4,7 +4,7 @@
  * defaults (`param_group.setdefault(name, default)`, in the defaults' order).
  * @module
  */
-import type { Json } from '../../config/codec.js'
+import type { Json } from '../../schema/codec.js'
 import type { ParamGroups } from '../ParamGroups.js'
 import type { GroupRecord } from './types.js'
 

@@ -5,7 +5,7 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { Issue } from '../../config/codec.js'
+import type { Issue } from '../../schema/codec.js'
 import { build } from './build.js'
 import type { Metrics } from './families/reduceOnPlateau.js'
 import type { ParamScheduler } from './state.js'

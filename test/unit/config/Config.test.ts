@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, decode, defaultRegistries, sections, variablesOf } from '../../../src/config/Config.js'
 import type { Config } from '../../../src/config/Config.js'
-import type { Issue } from '../../../src/config/codec.js'
+import type { Issue } from '../../../src/schema/codec.js'
 
 /** The issues of a rejected config (the test fails if it decodes). */
 const issues = (input: unknown, options: { allowVariables?: boolean } = {}): ReadonlyArray<Issue> => {

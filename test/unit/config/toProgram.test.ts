@@ -303,9 +303,9 @@ describe('toProgram: the config route equals the TypeScript route', () => {
       readonly model: Program.ComponentConfig
       readonly train_dataloader: Program.DataloaderConfig
       readonly train_cfg: { readonly type: string; readonly max_epochs?: number; readonly max_iters?: number }
-      readonly optim_wrapper: { readonly [key: string]: import('../../../src/config/codec.js').Json }
+      readonly optim_wrapper: { readonly [key: string]: import('../../../src/schema/codec.js').Json }
       readonly param_scheduler: ReadonlyArray<Program.ComponentConfig> | null
-      readonly log_processor: { readonly [key: string]: import('../../../src/config/codec.js').Json }
+      readonly log_processor: { readonly [key: string]: import('../../../src/schema/codec.js').Json }
     }
     const loop = cfg.train_cfg.type === 'IterBasedTrainLoop' ? Loop.IterBasedTrainLoop({ max_iters: cfg.train_cfg.max_iters ?? 0 }) : Loop.EpochBasedTrainLoop({ max_epochs: cfg.train_cfg.max_epochs ?? 0 })
     const byHand = pipe(

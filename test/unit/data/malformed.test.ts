@@ -21,7 +21,7 @@ import type { Dataset } from '../../../src/data/Dataset.js'
 import { DataError, IMAGES_MAGIC, LABELS_MAGIC, encodeIdx } from '../../../src/data/idx.js'
 import * as Mnist from '../../../src/data/mnist.js'
 import * as Datasets from '../../../src/data/registry.js'
-import { train } from '../../../src/interpreters/train.js'
+import { train } from '../../../src/interpreters/tensor/train.js'
 import { useCpu } from '../../../src/tensor/cpu.js'
 
 let dir = ''

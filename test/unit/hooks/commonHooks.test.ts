@@ -1,10 +1,10 @@
 import { Effect } from 'effect'
 import { describe, expect, it } from 'vitest'
 import { decode } from '../../../src/config/index.js'
-import * as Registry from '../../../src/config/registry.js'
+import * as Registry from '../../../src/schema/registry.js'
 import { renderHookTable } from '../../../src/cli/renderPlan.js'
 import { defaultHookTypes } from '../../../src/hooks/registry.js'
-import { dryRun } from '../../../src/interpreters/dryRun.js'
+import { dryRun } from '../../../src/interpreters/dry/dryRun.js'
 import { baseConfig, programOf } from '../interpreters/tensor/support.js'
 
 const config = {
