@@ -1,24 +1,57 @@
-import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import pkg from '../package.json' with { type: 'json' }
 import { version } from '../src/version.js'
+import { filesUnder, importsOf, layerOrder, rules, sourceImports, tolerated, violations } from './support/layers.js'
 
-const filesUnder = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []))
+describe('architecture: the layer rules of design.md §2', () => {
+  it('every import under src/ keeps every rule', () => {
+    expect(violations(sourceImports())).toEqual([])
+  })
+  it('every src/ folder has a place in the layer order', () => {
+    const folders = new Set(filesUnder('src').map((f) => f.split('/')).filter((p) => p.length > 2).map((p) => p[1]!))
+    expect([...folders].filter((f) => !(layerOrder as ReadonlyArray<string>).includes(f))).toEqual([])
+  })
+  // Each rule must be able to fail: feed it an import it forbids and expect one violation naming it.
+  it.each(rules.flatMap((r) => r.forbidden.map((to) => [r.folder, to, r] as const)))(
+    'the rule for src/%s rejects an import of %s',
+    (folder, to, rule) => {
+      const specifier = to.includes('*') ? to.replace('*', 'x') : layerOrder.includes(to as never) ? `../${to}/x.js` : to
+      const imports = importsOf(`src/${folder}/Synthetic.ts`, `import { x } from '${specifier}'\n`)
+      const broken = violations(imports, [rule])
+      expect(broken).toHaveLength(1)
+      expect(broken[0]).toContain(`src/${folder}/Synthetic.ts imports '${specifier}'`)
+    },
+  )
+  it('an import of a lower layer, or a type-only import where a rule allows it, passes', () => {
+    expect(violations(importsOf('src/hooks/H.ts', "import { x } from '../dsl/Hook.js'\n"))).toEqual([])
+    expect(violations(importsOf('src/config/C.ts', "import type { HookType } from '../hooks/HookType.js'\n"))).toEqual([])
+    expect(violations(importsOf('src/config/C.ts', "import { registry } from '../hooks/registry.js'\n"))).toHaveLength(1)
+  })
+  it('multi-line, re-export and dynamic imports are all seen', () => {
+    const text = "import {\n  a,\n  b,\n} from '../optim/a.js'\nexport { c } from '../optim/c.js'\nconst d = await import('../optim/d.js')\n"
+    expect(violations(importsOf('src/models/M.ts', text))).toHaveLength(3)
+  })
+  it('each tolerated exception names a pair of the order and says why', () => {
+    for (const t of tolerated) {
+      expect(layerOrder.indexOf(t.from as never)).toBeLessThan(layerOrder.indexOf(t.to as never))
+      expect(t.why.length).toBeGreaterThan(0)
+    }
+  })
+})
 
-describe('architecture', () => {
-  it('src/dsl is pure: no tfjs, no file system, no clock, no process', () => {
+describe('architecture: purity and hygiene', () => {
+  it('src/dsl reads no clock and no process', () => {
     for (const file of filesUnder('src/dsl')) {
       const text = readFileSync(file, 'utf8')
-      expect({ file, imports: text.match(/from '(node:[^']+|fs|path|os|@tensorflow[^']*)'/g) }).toEqual({ file, imports: null })
       expect({ file, clock: /Date\.now|performance\.now|new Date\(|process\./.test(text) }).toEqual({ file, clock: false })
     }
   })
   it('nothing in the project reads ../shared', () => {
     for (const file of [...filesUnder('src'), ...filesUnder('test')]) {
       if (file.endsWith('architecture.test.ts')) continue
-      expect({ file, shared: readFileSync(file, 'utf8').includes('../shared') || readFileSync(file, 'utf8').includes('/work/shared') }).toEqual({ file, shared: false })
+      const text = readFileSync(file, 'utf8')
+      expect({ file, shared: text.includes('../shared') || text.includes('/work/shared') }).toEqual({ file, shared: false })
     }
   })
   it('the version constant matches package.json', () => {
