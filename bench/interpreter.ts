@@ -24,6 +24,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as nodePath from 'node:path'
 import { measureInterleaved, report } from './harness.js'
+import { defaultRegistries } from '../src/interpreters/registries.js'
 
 const ITERS = 100
 const preprocessor = { mean: [33.46], std: [78.87] }
@@ -42,7 +43,7 @@ const configFor = (model: object, batch: number, iters: number) => ({
 })
 
 const programOf = (config: object) => {
-  const decoded = decode(config)
+  const decoded = decode(config, defaultRegistries)
   if (decoded._tag === 'Left') throw new Error(decoded.left.message)
   return toProgram(decoded.right)
 }

@@ -25,6 +25,7 @@ import { choices } from '../tensor/backend.js'
 import type { BackendChoice } from '../tensor/backend.js'
 import { planJson, renderPlan } from './renderPlan.js'
 import { trainCommand } from './train.js'
+import { defaultRegistries } from '../interpreters/registries.js'
 
 const usage = `loopwright ${version}: MMEngine-style training runs as values
 
@@ -60,7 +61,7 @@ const dryRunCommand = (file: string, flags: ReadonlyMap<string, ReadonlyArray<st
       }
       sizes = parsed.right
     }
-    const loaded = yield* load(file, { cfgOptions: flags.get('cfg-options') ?? [] })
+    const loaded = yield* load(file, { cfgOptions: flags.get('cfg-options') ?? [], registries: defaultRegistries })
     const program = toProgram(loaded.config)
     const plan = yield* dryRun(program, {
       datasetSizes: sizes,

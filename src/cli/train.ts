@@ -15,6 +15,7 @@ import { train } from '../interpreters/tensor/train.js'
 import type { TrainResult } from '../interpreters/tensor/train.js'
 import { describe, selectBackend } from '../tensor/backend.js'
 import type { BackendChoice } from '../tensor/backend.js'
+import { defaultRegistries } from '../interpreters/registries.js'
 
 export interface TrainFlags {
   readonly workDir?: string
@@ -60,7 +61,7 @@ const summary = (result: TrainResult): string => {
 /** Run the command; resolves to the exit code (0, 1 when training failed, 2 for bad input). */
 export const trainCommand = (file: string, flags: TrainFlags): Effect.Effect<number> =>
   Effect.gen(function* () {
-    const loaded = yield* load(file, { cfgOptions: flags.cfgOptions })
+    const loaded = yield* load(file, { cfgOptions: flags.cfgOptions, registries: defaultRegistries })
     const program = toProgram(loaded.config)
     const backend = yield* selectBackend(flags.backend)
     const tty = process.stdout.isTTY === true

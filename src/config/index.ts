@@ -2,7 +2,7 @@
  * Configs: decoding, loading, overrides, and the route to a `Program`.
  * @module
  */
-export { ConfigError, codec, decode, defaultRegistries, sections, variablesOf } from './Config.js'
+export { ConfigError, codec, decode, sectionNames, sections, variablesOf } from './Config.js'
 export type { Config, DecodeOptions, Registries } from './Config.js'
 export { load, isCodeConfig } from './load.js'
 export type { Loaded, LoadOptions } from './load.js'

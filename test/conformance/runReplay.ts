@@ -14,7 +14,7 @@ import * as os from 'node:os'
 import * as nodePath from 'node:path'
 import { Effect } from 'effect'
 import * as E from 'fp-ts/lib/Either.js'
-import { decode, defaultRegistries, toProgram } from '../../src/config/index.js'
+import { decode, toProgram } from '../../src/config/index.js'
 import type { Registries } from '../../src/config/index.js'
 import * as Registry from '../../src/schema/registry.js'
 import { isDict, json, record, struct } from '../../src/schema/codec.js'
@@ -39,6 +39,7 @@ import type { TrainResult } from '../../src/interpreters/tensor/train.js'
 import * as Optim from '../../src/optim/OptimState.js'
 import { firstTensorMismatch, hyperMismatch, tensorClose } from './compare.js'
 import type { Check, PerIter, Scenario } from './scenario.js'
+import { defaultRegistries } from '../../src/interpreters/registries.js'
 
 const pass = (field: string, detail = ''): Check => ({ status: 'PASS', field, detail })
 const fail = (field: string, detail: string): Check => ({ status: 'FAIL', field, detail })

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs'
 import { pipe } from 'fp-ts/lib/function.js'
 import { describe, expect, it } from 'vitest'
-import { decode, defaultRegistries } from '../../../src/config/Config.js'
+import { decode } from '../../../src/config/Config.js'
 import { hookSpecOf, toProgram } from '../../../src/config/toProgram.js'
 import * as Loop from '../../../src/dsl/Loop.js'
 import * as P from '../../../src/dsl/Priority.js'
 import * as Program from '../../../src/dsl/Program.js'
 import type { HookDecl } from '../../../src/dsl/Program.js'
+import { defaultRegistries } from '../../../src/interpreters/registries.js'
 
 /** `toProgram(decode(cfg))`, failing the test if the config does not decode. */
 const programOf = (cfg: unknown, allowVariables = false): Program.Program => {
