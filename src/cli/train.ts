@@ -16,6 +16,7 @@ import type { TrainResult } from '../interpreters/tensor/train.js'
 import { describe, selectBackend } from '../tensor/backend.js'
 import type { BackendChoice } from '../tensor/backend.js'
 import { defaultRegistries } from '../interpreters/registries.js'
+import { consoleStream, logLine } from '../interpreters/logLine.js'
 
 export interface TrainFlags {
   readonly workDir?: string
@@ -67,9 +68,8 @@ export const trainCommand = (file: string, flags: TrainFlags): Effect.Effect<num
     const tty = process.stdout.isTTY === true
     let status = ''
     const print = (level: LogLevel, message: string): void => {
-      const line = `${new Date().toISOString().replace('T', ' ').slice(0, 19)} - loopwright - ${level} - ${message}\n`
       if (tty && status !== '') process.stdout.write('\r\x1b[K')
-      ;(level === 'ERROR' || level === 'WARNING' ? process.stderr : process.stdout).write(line)
+      consoleStream(level).write(logLine(level, message, new Date()))
       if (tty && status !== '') process.stdout.write(status)
     }
     print('INFO', `backend: ${describe(backend)}`)

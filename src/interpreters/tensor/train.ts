@@ -29,6 +29,7 @@ import type { Sizes } from '../../dsl/timeline.js'
 import type { Issue } from '../../schema/codec.js'
 import { formatIssue } from '../../schema/codec.js'
 import { defaultRegistries } from '../registries.js'
+import { consoleStream, logLine } from '../logLine.js'
 import type { Registries } from '../../config/Config.js'
 import { buildEvaluator } from '../../evaluation/registry.js'
 import type { Evaluator } from '../../evaluation/registry.js'
@@ -139,9 +140,7 @@ export const timestampOf = (d: Date): string => `${d.getFullYear()}${pad(d.getMo
 const INIT_STREAM = 0x696e6974
 
 const printToStdout = (level: LogLevel, message: string): void => {
-  const line = `${new Date().toISOString().replace('T', ' ').slice(0, 19)} - loopwright - ${level} - ${message}\n`
-  if (level === 'ERROR' || level === 'WARNING') process.stderr.write(line)
-  else process.stdout.write(line)
+  consoleStream(level).write(logLine(level, message, new Date()))
 }
 
 /** The checkpoint file `resume` points at: a path, or `work_dir/last_checkpoint`'s content. */
