@@ -139,7 +139,7 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
   return {
     ...state,
     model: { ...state.model, params: store.externalize(nextParams) as TensorTree, buffers: store.externalize(newBuffers) as TensorTree, training: true },
-    optim: Optim.write({ ...optim, slots: [{ ...entry, slot: { ...entry.slot, tensors: store.externalize(nextWrapperState) } }, ...optim.slots.slice(1)] }),
+    optim: Optim.write(Optim.withTensors(optim, store.externalize(nextWrapperState))),
     outputs,
     lastBatch: undefined,
   }
