@@ -7,7 +7,8 @@ import { join, posix } from 'node:path'
 
 /** `src/` folders from the ground up: a folder may import only folders listed before it. */
 export const layerOrder = [
-  'schema', 'dsl', 'tensor', 'optim', 'models', 'data', 'selfsup', 'evaluation', 'hooks', 'config', 'interpreters', 'cli',
+  'schema', 'dsl', 'tensor', 'optim', 'models', 'data', 'selfsup', 'evaluation', 'hooks', 'config', 'interpreters',
+  'cli',
 ] as const
 
 /**
@@ -89,12 +90,16 @@ const matches = (pattern: string, target: string): boolean =>
   pattern.endsWith('*') ? target.startsWith(pattern.slice(0, -1)) : target === pattern
 
 /** One line per broken rule: `file imports 'x' (rule: why)`. Empty when the imports keep every rule. */
-export const violations = (imports: ReadonlyArray<Import>, ruleSet: ReadonlyArray<Rule> = rules): ReadonlyArray<string> =>
+export const violations = (
+  imports: ReadonlyArray<Import>,
+  ruleSet: ReadonlyArray<Rule> = rules,
+): ReadonlyArray<string> =>
   imports.flatMap((imp) => {
     const folder = folderOf(imp.file)
     const target = targetOf(imp)
     return ruleSet
-      .filter((r) => r.folder === folder && !(r.codeOnly === true && imp.typeOnly) && r.forbidden.some((p) => matches(p, target)))
+      .filter((r) => r.folder === folder && !(r.codeOnly === true && imp.typeOnly))
+      .filter((r) => r.forbidden.some((p) => matches(p, target)))
       .filter((r) => !(imp.specifier.startsWith('.') && (r.except ?? []).includes(resolvedOf(imp))))
       .map((r) => `${imp.file} imports '${imp.specifier}' (${r.why})`)
   })
