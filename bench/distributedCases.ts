@@ -4,6 +4,7 @@
  */
 import { decode, toProgram } from '../src/config/index.js'
 import type { Program } from '../src/dsl/Program.js'
+import { defaultRegistries } from '../src/interpreters/registries.js'
 
 export const BATCH = 64
 export const models = {
@@ -14,7 +15,8 @@ export type ModelName = keyof typeof models
 
 /** `iters` Adam steps of `model` at batch 64 per worker. */
 export const benchProgram = (model: ModelName, iters: number): Program => {
-  const decoded = decode({
+  const decoded = decode(
+    {
     model: models[model],
     train_dataloader: { batch_size: BATCH, dataset: { type: 'MNIST', split: 'train', indices: 12800 }, sampler: { type: 'DefaultSampler', shuffle: true } },
     train_cfg: { type: 'IterBasedTrainLoop', max_iters: iters },
@@ -23,7 +25,9 @@ export const benchProgram = (model: ModelName, iters: number): Program => {
     default_hooks: { checkpoint: null, logger: null },
     log_processor: { by_epoch: false },
     randomness: { seed: 0 },
-  })
+    },
+    defaultRegistries,
+  )
   if (decoded._tag === 'Left') throw new Error(decoded.left.message)
   return toProgram(decoded.right)
 }

@@ -5,7 +5,7 @@
 import { Effect } from 'effect'
 import * as Mnist from '../src/data/mnist.js'
 import { mpiCommunicator } from '../src/interpreters/collective/mpi.js'
-import { train } from '../src/interpreters/train.js'
+import { train } from '../src/interpreters/tensor/train.js'
 import { selectBackend } from '../src/tensor/backend.js'
 import { ITERS, benchProgram, steadyStep } from './distributedCases.js'
 import type { ModelName } from './distributedCases.js'

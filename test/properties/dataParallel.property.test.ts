@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import * as fc from 'fast-check'
 import { Effect } from 'effect'
 import { trainThreads } from '../../src/interpreters/collective/launchThreads.js'
-import { train } from '../../src/interpreters/train.js'
+import { train } from '../../src/interpreters/tensor/train.js'
 import { selectBackend } from '../../src/tensor/backend.js'
 import { programOf, regressionData } from '../unit/interpreters/tensor/support.js'
 

@@ -40,7 +40,7 @@ try {
       import('@tensorflow/tfjs-core'),
       import('effect'),
       import('../../src/interpreters/collective/service.js'),
-      import('../../src/tensor/TensorStore.js'),
+      import('../../src/interpreters/tensor/TensorStore.js'),
       import('../../src/tensor/cpu.js'),
     ])
     await useCpu()

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs'
 import { Effect } from 'effect'
 import { mpiCommunicator } from '../../src/interpreters/collective/mpi.js'
-import { train } from '../../src/interpreters/train.js'
+import { train } from '../../src/interpreters/tensor/train.js'
 import { selectBackend } from '../../src/tensor/backend.js'
 import { mpiEquivalence } from './mpiEquivalence.js'
 

@@ -15,11 +15,11 @@
  * @module
  */
 import { Effect } from 'effect'
-import type { Issue } from '../../config/codec.js'
+import type { Issue } from '../../schema/codec.js'
 import type { Program } from '../../dsl/Program.js'
 import type { LogLevel } from '../../dsl/Services.js'
 import type { BackendChoice } from '../../tensor/backend.js'
-import { TrainError } from '../train.js'
+import { TrainError } from '../tensor/train.js'
 import type { PortableTrainOptions, ThreadJob, WorkerMessage, WorkerResult } from './threadJob.js'
 import { SIGNAL_CODES } from './threadJob.js'
 import { abort, allocate } from './threads.js'

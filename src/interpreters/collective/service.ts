@@ -8,7 +8,7 @@ import { Effect } from 'effect'
 import { Collective } from '../../dsl/Services.js'
 import type { TensorTree } from '../../dsl/State.js'
 import { averaged } from '../../optim/transforms/reduceGradients.js'
-import type { TensorStore } from '../../tensor/TensorStore.js'
+import type { TensorStore } from '../tensor/TensorStore.js'
 import type { Communicator } from './Communicator.js'
 import { singleProcess } from './oneProcess.js'
 

@@ -6,8 +6,8 @@
 import type { Program } from '../../dsl/Program.js'
 import type { LogLevel } from '../../dsl/Services.js'
 import type { BackendChoice } from '../../tensor/backend.js'
-import type { Issue } from '../../config/codec.js'
-import type { TrainOptions, TrainResult } from '../train.js'
+import type { Issue } from '../../schema/codec.js'
+import type { TrainOptions, TrainResult } from '../tensor/train.js'
 import type { SharedRegion } from './threads.js'
 
 /** The options of `train` that can cross a thread boundary. */

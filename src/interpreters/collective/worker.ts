@@ -8,7 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { Effect } from 'effect'
 import { selectBackend } from '../../tensor/backend.js'
-import { train } from '../train.js'
+import { train } from '../tensor/train.js'
 import type { ThreadJob, WorkerMessage } from './threadJob.js'
 import { SIGNAL_CODES } from './threadJob.js'
 import { threadCommunicator } from './threads.js'

@@ -21,7 +21,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { GradientTransformation } from '../GradientTransformation.js'
 import { releaseIntermediate } from '../ownership.js'
-import type { Tree } from '../tree.js'
+import type { Tree } from '../../tensor/tree.js'
 
 /** The mean of `grads` over all workers (new tensors), computed by `reduce` on one flat array. */
 export const averaged = (grads: Tree, reduce: (values: Float32Array) => void): Tree => {
