@@ -26,32 +26,52 @@ import type { ModelName } from './distributedCases.js'
 const PYTORCH_MLP_STEP_MS = 3.0
 const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
-export const distributedBench = async (rounds: number, names: ReadonlyArray<ModelName> = Object.keys(models) as ModelName[]) => {
+export const distributedBench = async (
+  rounds: number,
+  names: ReadonlyArray<ModelName> = Object.keys(models) as ModelName[],
+) => {
   const dataset = await Effect.runPromise(Mnist.load({ split: 'train', indices: 12800 }))
   const threadStep = async (model: ModelName, workers: number): Promise<number> => {
     const [rank0] = await Effect.runPromise(
       trainThreads(benchProgram(model, ITERS), {
         workers,
         timeSteps: true,
-        options: { datasets: { train: dataset }, writeCheckpoints: false, workDir: 'work_dirs/bench-threads', timestamp: 'bench' },
+        options: {
+          datasets: { train: dataset },
+          writeCheckpoints: false,
+          workDir: 'work_dirs/bench-threads',
+          timestamp: 'bench',
+        },
         print: () => {},
       }),
     )
     return steadyStep(rank0!.stepMs!)
   }
-  console.log(`Data parallel, WASM, Adam, batch 64 per worker; median step after ${WARMUP_STEPS} warm-up steps of ${ITERS}, median of ${rounds} rounds; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores`)
+  const load = `load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores`
+  console.log(
+    `Data parallel, WASM, Adam, batch 64 per worker; median step after ${WARMUP_STEPS} warm-up steps of ${ITERS}, ` +
+      `median of ${rounds} rounds; ${load}`,
+  )
   const steps: { [key: string]: number } = {}
   for (const model of names) {
     const times: { [workers: number]: number[] } = { 1: [], 2: [] }
-    for (let r = 0; r < rounds; r++) for (const workers of [1, 2]) times[workers]!.push(await threadStep(model, workers))
+    for (let r = 0; r < rounds; r++) {
+      for (const workers of [1, 2]) times[workers]!.push(await threadStep(model, workers))
+    }
     const step = (w: number) => median(times[w]!)
     steps[`${model}:1`] = step(1)
     steps[`${model}:2`] = step(2)
     const speedup = (2 * step(1)) / step(2)
-    console.log(`${model.padEnd(20)} 1 worker ${step(1).toFixed(2).padStart(7)} ms/step   2 workers ${step(2).toFixed(2).padStart(7)} ms/step   throughput ×${speedup.toFixed(2)}`)
+    const ms = (x: number) => `${x.toFixed(2).padStart(7)} ms/step`
+    const name = model.padEnd(20)
+    console.log(`${name} 1 worker ${ms(step(1))}   2 workers ${ms(step(2))}   throughput ×${speedup.toFixed(2)}`)
     if (model.startsWith('MLP')) {
       const per64 = step(2) / 2
-      console.log(`${''.padEnd(20)} 64 samples on 2 workers: ${per64.toFixed(2)} ms; PyTorch one thread: ${PYTORCH_MLP_STEP_MS.toFixed(2)} ms (×${(PYTORCH_MLP_STEP_MS / per64).toFixed(2)})`)
+      const ratio = (PYTORCH_MLP_STEP_MS / per64).toFixed(2)
+      console.log(
+        `${''.padEnd(20)} 64 samples on 2 workers: ${per64.toFixed(2)} ms; ` +
+          `PyTorch one thread: ${PYTORCH_MLP_STEP_MS.toFixed(2)} ms (×${ratio})`,
+      )
     }
   }
   const binding = loadBinding()
@@ -63,14 +83,18 @@ export const distributedBench = async (rounds: number, names: ReadonlyArray<Mode
   const root = process.getuid?.() === 0 ? { OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' } : {}
   for (const model of names) {
     const script = nodePath.join(import.meta.dirname, 'mpiStep.ts')
-    const ran = spawnSync('mpirun', ['-np', '2', '--oversubscribe', process.execPath, '--import', 'tsx', script, model, String(rounds)], { encoding: 'utf8', env: { ...process.env, ...root } })
+    const args = ['-np', '2', '--oversubscribe', process.execPath, '--import', 'tsx', script, model, String(rounds)]
+    const ran = spawnSync('mpirun', args, { encoding: 'utf8', env: { ...process.env, ...root } })
     if (ran.status !== 0) {
       console.log(`MPI ${model}: failed: ${ran.stderr.split('\n')[0]}`)
       continue
     }
     const mpiStep = median((JSON.parse(ran.stdout.trim().split('\n').at(-1)!) as { steps: number[] }).steps)
     const threads = steps[`${model}:2`]!
-    console.log(`${model.padEnd(20)} 2 MPI processes ${mpiStep.toFixed(2).padStart(7)} ms/step   2 threads ${threads.toFixed(2).padStart(7)} ms/step   MPI/threads ×${(mpiStep / threads).toFixed(2)}`)
+    const ms = (x: number) => `${x.toFixed(2).padStart(7)} ms/step`
+    const ratio = (mpiStep / threads).toFixed(2)
+    const name = model.padEnd(20)
+    console.log(`${name} 2 MPI processes ${ms(mpiStep)}   2 threads ${ms(threads)}   MPI/threads ×${ratio}`)
   }
 }
 

@@ -7,27 +7,36 @@ import type { Program } from '../src/dsl/Program.js'
 import { defaultRegistries } from '../src/interpreters/registries.js'
 
 export const BATCH = 64
+const normalise = { mean: [33.46], std: [78.87] }
 export const models = {
-  'MLP 784-256-256-10': { type: 'MLP', in_features: 784, hidden: [256, 256], num_classes: 10, data_preprocessor: { mean: [33.46], std: [78.87] } },
-  'LeNet-5': { type: 'LeNet5', num_classes: 10, data_preprocessor: { mean: [33.46], std: [78.87] } },
+  'MLP 784-256-256-10': {
+    type: 'MLP',
+    in_features: 784,
+    hidden: [256, 256],
+    num_classes: 10,
+    data_preprocessor: normalise,
+  },
+  'LeNet-5': { type: 'LeNet5', num_classes: 10, data_preprocessor: normalise },
 } as const
 export type ModelName = keyof typeof models
 
 /** `iters` Adam steps of `model` at batch 64 per worker. */
 export const benchProgram = (model: ModelName, iters: number): Program => {
-  const decoded = decode(
-    {
+  const config = {
     model: models[model],
-    train_dataloader: { batch_size: BATCH, dataset: { type: 'MNIST', split: 'train', indices: 12800 }, sampler: { type: 'DefaultSampler', shuffle: true } },
+    train_dataloader: {
+      batch_size: BATCH,
+      dataset: { type: 'MNIST', split: 'train', indices: 12800 },
+      sampler: { type: 'DefaultSampler', shuffle: true },
+    },
     train_cfg: { type: 'IterBasedTrainLoop', max_iters: iters },
     optim_wrapper: { optimizer: { type: 'Adam', lr: 0.001 } },
     param_scheduler: [],
     default_hooks: { checkpoint: null, logger: null },
     log_processor: { by_epoch: false },
     randomness: { seed: 0 },
-    },
-    defaultRegistries,
-  )
+  }
+  const decoded = decode(config, defaultRegistries)
   if (decoded._tag === 'Left') throw new Error(decoded.left.message)
   return toProgram(decoded.right)
 }
