@@ -82,7 +82,8 @@ static int float32_arg(napi_env env, napi_value value, float** data, size_t* len
   void* raw;
   bool is_typed = false;
   napi_is_typedarray(env, value, &is_typed);
-  if (!is_typed || napi_get_typedarray_info(env, value, &type, length, &raw, &buffer, &offset) != napi_ok || type != napi_float32_array) {
+  if (!is_typed || napi_get_typedarray_info(env, value, &type, length, &raw, &buffer, &offset) != napi_ok ||
+      type != napi_float32_array) {
     napi_throw_type_error(env, NULL, "loopwright-mpi: expected a Float32Array");
     return 0;
   }
@@ -115,7 +116,9 @@ static napi_value all_reduce_mean(napi_env env, napi_callback_info info) {
   for (size_t offset = 0; offset < length; offset += PIECE) {
     int count = (int)(length - offset < PIECE ? length - offset : PIECE);
     float* piece = data + offset;
-    int code = MPI_Reduce(me == 0 ? MPI_IN_PLACE : piece, me == 0 ? piece : NULL, count, MPI_FLOAT, MPI_SUM, 0, MPI_COMM_WORLD);
+    // Rank 0 reduces in place; the others only send.
+    const void* send = me == 0 ? MPI_IN_PLACE : piece;
+    int code = MPI_Reduce(send, me == 0 ? piece : NULL, count, MPI_FLOAT, MPI_SUM, 0, MPI_COMM_WORLD);
     if (code != MPI_SUCCESS) return throw_mpi(env, "MPI_Reduce", code);
     if (me == 0) for (int i = 0; i < count; i++) piece[i] /= (float)world;
     code = MPI_Bcast(piece, count, MPI_FLOAT, 0, MPI_COMM_WORLD);
@@ -171,7 +174,8 @@ static napi_value module_init(napi_env env, napi_value exports) {
     {"barrier", NULL, barrier, NULL, NULL, NULL, napi_default, NULL},
     {"version", NULL, version, NULL, NULL, NULL, napi_default, NULL},
   };
-  if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) return NULL;
+  size_t count = sizeof properties / sizeof properties[0];
+  if (napi_define_properties(env, exports, count, properties) != napi_ok) return NULL;
   return exports;
 }
 
