@@ -31,7 +31,8 @@ export interface Shard {
 }
 
 /** Whether a `DefaultSampler` pads to a multiple of the world size: its `round_up`, default `true` as in MMEngine. */
-export const roundsUp = (cfg: SamplerCfg | undefined): boolean => (cfg as { readonly round_up?: boolean } | undefined)?.round_up ?? true
+export const roundsUp = (cfg: SamplerCfg | undefined): boolean =>
+  (cfg as { readonly round_up?: boolean } | undefined)?.round_up ?? true
 
 /** The number of samples rank `rank` sees in one epoch of `length` samples. */
 export const shardLength = (length: number, shard: Shard, roundUp: boolean): number =>
@@ -56,7 +57,14 @@ export const shardOrder = (order: Int32Array, rank: number, worldSize: number, r
  * shardedStreamSlice({ type: 'InfiniteSampler', shuffle: false }, 5, 0, { rank: 1, worldSize: 2 }, 0, 3)  // [1, 3, 0]
  * ```
  */
-export const shardedStreamSlice = (cfg: SamplerCfg | undefined, length: number, seed: number, shard: Shard, start: number, count: number): Int32Array => {
+export const shardedStreamSlice = (
+  cfg: SamplerCfg | undefined,
+  length: number,
+  seed: number,
+  shard: Shard,
+  start: number,
+  count: number,
+): Int32Array => {
   const { rank, worldSize } = shard
   if (worldSize === 1) return streamSlice(cfg, length, seed, start, count)
   if (count === 0) return new Int32Array(0)

@@ -128,7 +128,8 @@ export const build = (
  */
 export const withGradientReduction = (wrapper: OptimWrapper, reduce: (values: Float32Array) => void): OptimWrapper => {
   const stepping = reduceGradients(reduce)(wrapper.stepping)
-  return { ...wrapper, stepping, accumulation: accumulate(wrapper.accumulation.k, wrapper.accumulation.policy)(stepping) }
+  const { k, policy } = wrapper.accumulation
+  return { ...wrapper, stepping, accumulation: accumulate(k, policy)(stepping) }
 }
 
 /** The state of a new wrapper for these parameters. */

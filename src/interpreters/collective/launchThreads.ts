@@ -51,7 +51,8 @@ const runWorkers = (program: Program, run: ThreadRunOptions): Promise<ReadonlyAr
     const signals = new SharedArrayBuffer(4)
     const print = run.print ?? defaultPrint
     const results: (WorkerResult | undefined)[] = new Array(run.workers).fill(undefined)
-    let failure: { readonly rank: number; readonly during: 'setup' | 'run'; readonly issues: ReadonlyArray<Issue> } | undefined
+    let failure: { readonly rank: number; readonly during: 'setup' | 'run'; readonly issues: ReadonlyArray<Issue> }
+      | undefined
     let pending = run.workers
     const poll = run.interrupt === undefined ? undefined : setInterval(() => {
       const signal = run.interrupt!()
@@ -71,7 +72,15 @@ const runWorkers = (program: Program, run: ThreadRunOptions): Promise<ReadonlyAr
       } else resolve(results as WorkerResult[])
     }
     for (let rank = 0; rank < run.workers; rank++) {
-      const job: ThreadJob = { program, options: run.options, backend: run.backend ?? 'wasm', region, signals, rank, ...(run.timeSteps === true ? { timeSteps: true } : {}) }
+      const job: ThreadJob = {
+        program,
+        options: run.options,
+        backend: run.backend ?? 'wasm',
+        region,
+        signals,
+        rank,
+        ...(run.timeSteps === true ? { timeSteps: true } : {}),
+      }
       const worker = spawnWorker(sibling('worker', import.meta.url), job)
       let settled = false
       worker.on('message', (message: WorkerMessage) => {
@@ -92,8 +101,14 @@ const runWorkers = (program: Program, run: ThreadRunOptions): Promise<ReadonlyAr
   })
 
 /** Train `program` on `workers` threads; resolves to every rank's result, rank 0's first. */
-export const trainThreads = (program: Program, run: ThreadRunOptions): Effect.Effect<ReadonlyArray<WorkerResult>, TrainError> =>
+export const trainThreads = (
+  program: Program,
+  run: ThreadRunOptions,
+): Effect.Effect<ReadonlyArray<WorkerResult>, TrainError> =>
   Effect.tryPromise({
     try: () => runWorkers(program, run),
-    catch: (e) => (e instanceof TrainError ? e : new TrainError({ issues: [{ path: 'workers', message: e instanceof Error ? e.message : String(e) }], during: 'run' })),
+    catch: (e) => {
+      if (e instanceof TrainError) return e
+      return new TrainError({ issues: [{ path: 'workers', message: e instanceof Error ? e.message : String(e) }], during: 'run' })
+    },
   })

@@ -25,16 +25,27 @@ export const launchers = ['none', 'threads', 'mpi', 'pytorch', 'slurm'] as const
 /** The launch that `--launcher` and `--workers` ask for, or a one-line error naming the flag. */
 export const resolveLaunch = (launcher: string | undefined, workers: string | undefined): E.Either<string, Launch> => {
   const name = launcher ?? 'none'
-  if (!(launchers as ReadonlyArray<string>).includes(name)) return E.left(`--launcher: expected one of ${launchers.join(', ')}, got ${JSON.stringify(name)}`)
-  if (workers !== undefined && !/^[1-9]\d*$/.test(workers)) return E.left(`--workers: expected a positive whole number, got ${JSON.stringify(workers)}`)
+  if (!(launchers as ReadonlyArray<string>).includes(name)) {
+    return E.left(`--launcher: expected one of ${launchers.join(', ')}, got ${JSON.stringify(name)}`)
+  }
+  if (workers !== undefined && !/^[1-9]\d*$/.test(workers)) {
+    return E.left(`--workers: expected a positive whole number, got ${JSON.stringify(workers)}`)
+  }
   const count = workers === undefined ? undefined : Number(workers)
   if (name === 'pytorch' || name === 'slurm') {
-    return E.left(`--launcher ${name}: PyTorch's rendezvous is not implemented; use --launcher mpi under mpirun (or srun --mpi=pmix), or --workers N on one machine`)
+    return E.left(
+      `--launcher ${name}: PyTorch's rendezvous is not implemented; ` +
+        'use --launcher mpi under mpirun (or srun --mpi=pmix), or --workers N on one machine',
+    )
   }
   if (name === 'mpi') {
-    if (count !== undefined && count > 1) return E.left('--workers: under --launcher mpi every process is one worker; set the number of processes with mpirun -np N')
+    if (count !== undefined && count > 1) {
+      return E.left('--workers: under --launcher mpi every process is one worker; set their number with mpirun -np N')
+    }
     return E.right({ _tag: 'Mpi' })
   }
   if (name === 'threads' && count === undefined) return E.left('--launcher threads: say how many with --workers N')
-  return count === undefined || count === 1 ? E.right({ _tag: 'OneProcess' }) : E.right({ _tag: 'Threads', workers: count })
+  return count === undefined || count === 1
+    ? E.right({ _tag: 'OneProcess' })
+    : E.right({ _tag: 'Threads', workers: count })
 }

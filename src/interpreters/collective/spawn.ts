@@ -11,13 +11,17 @@ import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 
 /** `name` (without extension) next to the module at `base`, as the file that runs: `.ts` from sources, `.js` built. */
-export const sibling = (name: string, base: string): URL => new URL(`./${name}${base.endsWith('.ts') ? '.ts' : '.js'}`, base)
+export const sibling = (name: string, base: string): URL =>
+  new URL(`./${name}${base.endsWith('.ts') ? '.ts' : '.js'}`, base)
 
 /** A worker thread running `module` with `workerData`. */
 export const spawnWorker = (module: URL, workerData: unknown): Worker => {
   if (!module.pathname.endsWith('.ts')) return new Worker(module, { workerData })
   // tsx's ESM API, found through its CommonJS twin in the same folder (`tsx/esm/api` resolves to `index.cjs` here).
-  const api = pathToFileURL(nodePath.join(nodePath.dirname(createRequire(import.meta.url).resolve('tsx/esm/api')), 'index.mjs')).href
-  const source = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(module.href)}) })`
+  const cjs = createRequire(import.meta.url).resolve('tsx/esm/api')
+  const api = pathToFileURL(nodePath.join(nodePath.dirname(cjs), 'index.mjs')).href
+  const source =
+    `import(${JSON.stringify(api)})` +
+    `.then((tsx) => { tsx.register(); return import(${JSON.stringify(module.href)}) })`
   return new Worker(source, { eval: true, workerData })
 }

@@ -13,7 +13,15 @@ import type { SharedRegion } from './threads.js'
 /** The options of `train` that can cross a thread boundary. */
 export type PortableTrainOptions = Pick<
   TrainOptions,
-  'configName' | 'configText' | 'workDir' | 'resume' | 'datasets' | 'initialParams' | 'testAfterTrain' | 'timestamp' | 'writeCheckpoints'
+  | 'configName'
+  | 'configText'
+  | 'workDir'
+  | 'resume'
+  | 'datasets'
+  | 'initialParams'
+  | 'testAfterTrain'
+  | 'timestamp'
+  | 'writeCheckpoints'
 >
 
 export interface ThreadJob {

@@ -107,5 +107,6 @@ export const threadCommunicator = (region: SharedRegion, rank: number): Communic
       barrier()
     }
   }
-  return { rank, worldSize, allReduceMean, broadcast, barrier, transport: `${worldSize} worker threads (shared memory)` }
+  const transport = `${worldSize} worker threads (shared memory)`
+  return { rank, worldSize, allReduceMean, broadcast, barrier, transport }
 }

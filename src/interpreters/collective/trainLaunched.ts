@@ -15,12 +15,21 @@ import { mpiCommunicator } from './mpi.js'
 import type { PortableTrainOptions, WorkerResult } from './threadJob.js'
 
 const portable = (options: TrainOptions): PortableTrainOptions => {
-  const keys = ['configName', 'configText', 'workDir', 'resume', 'datasets', 'initialParams', 'testAfterTrain', 'timestamp', 'writeCheckpoints'] as const
-  return Object.fromEntries(keys.filter((k) => options[k] !== undefined).map((k) => [k, options[k]])) as PortableTrainOptions
+  const keys = [
+    'configName', 'configText', 'workDir', 'resume', 'datasets',
+    'initialParams', 'testAfterTrain', 'timestamp', 'writeCheckpoints',
+  ] as const
+  const given = keys.filter((k) => options[k] !== undefined)
+  return Object.fromEntries(given.map((k) => [k, options[k]])) as PortableTrainOptions
 }
 
 /** Train `program` as `launch` says; `backend` is what each worker thread selects. */
-export const trainLaunched = (program: Program, launch: Launch, options: TrainOptions, backend: BackendChoice): Effect.Effect<WorkerResult, TrainError> => {
+export const trainLaunched = (
+  program: Program,
+  launch: Launch,
+  options: TrainOptions,
+  backend: BackendChoice,
+): Effect.Effect<WorkerResult, TrainError> => {
   switch (launch._tag) {
     case 'OneProcess':
       return train(program, options)
@@ -37,12 +46,16 @@ export const trainLaunched = (program: Program, launch: Launch, options: TrainOp
       )
     case 'Mpi': {
       const communicator = mpiCommunicator()
-      if (communicator._tag === 'Left') return Effect.fail(new TrainError({ issues: [{ path: 'launcher', message: `--launcher mpi: ${communicator.left}` }], during: 'setup' }))
+      if (communicator._tag === 'Left') {
+        const issue = { path: 'launcher', message: `--launcher mpi: ${communicator.left}` }
+        return Effect.fail(new TrainError({ issues: [issue], during: 'setup' }))
+      }
       // Every rank makes the same collective calls in the same order, the interrupt poll included.
       const { afterTrainStep, ...rest } = options
       // Progress displays are rank 0's.
       const display = communicator.right.rank === 0 && afterTrainStep !== undefined ? { afterTrainStep } : {}
-      return train(program, { ...rest, ...display, communicator: communicator.right, interrupt: options.interrupt ?? (() => undefined) })
+      const interrupt = options.interrupt ?? (() => undefined)
+      return train(program, { ...rest, ...display, communicator: communicator.right, interrupt })
     }
   }
 }

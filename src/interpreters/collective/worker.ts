@@ -21,7 +21,12 @@ const main = Effect.gen(function* () {
   yield* selectBackend(job.backend)
   const stepMs: number[] = []
   let last: number | undefined
-  const timing = job.timeSteps === true ? { afterTrainStep: () => { const now = performance.now(); if (last !== undefined) stepMs.push(now - last); last = now } } : {}
+  const afterTrainStep = () => {
+    const now = performance.now()
+    if (last !== undefined) stepMs.push(now - last)
+    last = now
+  }
+  const timing = job.timeSteps === true ? { afterTrainStep } : {}
   const { state: _state, ...trained } = yield* train(job.program, {
     ...job.options,
     ...timing,
@@ -35,7 +40,8 @@ const main = Effect.gen(function* () {
   post({ _tag: 'done', result: job.timeSteps === true ? { ...trained, stepMs } : trained })
 }).pipe(
   Effect.catchTags({
-    BackendError: (e) => Effect.sync(() => post({ _tag: 'failed', during: 'setup', issues: [{ path: 'backend', message: e.message }] })),
+    BackendError: (e) =>
+      Effect.sync(() => post({ _tag: 'failed', during: 'setup', issues: [{ path: 'backend', message: e.message }] })),
     TrainError: (e) => Effect.sync(() => post({ _tag: 'failed', during: e.during ?? 'setup', issues: e.issues })),
   }),
 )

@@ -79,7 +79,8 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
   const wrapperState = store.internalize(entry.slot.tensors) as OW.WrapperState
   const factor = OW.lossFactor(wrapper, wrapperState)
   const scale = OW.lossScale(wrapper, wrapperState)
-  // A DefaultSampler shuffles for the epoch DistSamplerSeedHook set (MMEngine's sampler.set_epoch): without it, epoch 0's order.
+  // A DefaultSampler shuffles for the epoch DistSamplerSeedHook set (MMEngine's sampler.set_epoch):
+  // without the hook, every epoch repeats epoch 0's order.
   const pass = loader.infinite ? event.batch.pass : state.data.samplerEpoch
   const batch = ctx.gather(loader, loader.batch(pass, event.batch.index))
   const names = Object.keys(params)

@@ -47,9 +47,13 @@ export const makeLoader = (
   const samples = infinite ? dataset.length : shardLength(dataset.length, shard, roundsUp(sampler))
   const full = batchesPerEpoch(samples, batchSize, dropLast)
   const last = { rank: shard.worldSize - 1, worldSize: shard.worldSize }
-  if (!infinite && batchesPerEpoch(shardLength(dataset.length, last, roundsUp(sampler)), batchSize, dropLast) !== full) {
+  const lastRankBatches = batchesPerEpoch(shardLength(dataset.length, last, roundsUp(sampler)), batchSize, dropLast)
+  if (!infinite && lastRankBatches !== full) {
     // Ranks that disagree on the epoch's length would wait for each other forever (DDP's uneven inputs).
-    return E.left([{ path: `${path}.sampler.round_up`, message: `round_up=False splits ${dataset.length} samples unevenly over ${shard.worldSize} workers (their epochs would differ in length); use round_up=True` }])
+    const message =
+      `round_up=False splits ${dataset.length} samples unevenly over ${shard.worldSize} workers ` +
+      '(their epochs would differ in length); use round_up=True'
+    return E.left([{ path: `${path}.sampler.round_up`, message }])
   }
   const cap = cfg['num_batch_per_epoch']
   const batches = typeof cap === 'number' ? Math.min(cap, full) : full
@@ -71,7 +75,9 @@ export const makeLoader = (
       infinite
         ? shard.worldSize === 1
           ? infiniteBatchIndices(sampler, dataset.length, options.seed, pass * batches + index, batchSize)
-          : shardedStreamSlice(sampler, dataset.length, options.seed, shard, (pass * batches + index) * batchSize, batchSize)
+          : shardedStreamSlice(
+              sampler, dataset.length, options.seed, shard, (pass * batches + index) * batchSize, batchSize,
+            )
         : batchIndices(orderOf(pass), index, batchSize, dropLast),
   })
 }

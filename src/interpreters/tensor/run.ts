@@ -62,9 +62,13 @@ export const run = (
     // Rank 0 logs for the run; the other ranks report only errors.
     const log: LogSink = rankZero
       ? { print, file: path.join(logDir, `${timestamp}.log`) }
-      : { print: (level, message) => level === 'ERROR' && print(level, `[rank ${communicator.rank}] ${message}`), file: undefined }
+      : {
+          print: (level, message) => level === 'ERROR' && print(level, `[rank ${communicator.rank}] ${message}`),
+          file: undefined,
+        }
     if (communicator.worldSize > 1) {
-      writeLog(log, 'INFO', `data parallel: ${communicator.transport}; rank 0 of ${communicator.worldSize} writes checkpoints and logs`)
+      const { transport, worldSize } = communicator
+      writeLog(log, 'INFO', `data parallel: ${transport}; rank 0 of ${worldSize} writes checkpoints and logs`)
     }
     const evaluations: Evaluation[] = []
     const checkpoints: string[] = []
