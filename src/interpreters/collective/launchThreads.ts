@@ -109,6 +109,7 @@ export const trainThreads = (
     try: () => runWorkers(program, run),
     catch: (e) => {
       if (e instanceof TrainError) return e
-      return new TrainError({ issues: [{ path: 'workers', message: e instanceof Error ? e.message : String(e) }], during: 'run' })
+      const message = e instanceof Error ? e.message : String(e)
+      return new TrainError({ issues: [{ path: 'workers', message }], during: 'run' })
     },
   })
