@@ -11,7 +11,8 @@ for (const relative of candidates) {
     lastError = e
   }
 }
-const reason = lastError && lastError.code !== 'MODULE_NOT_FOUND' ? ` (${String(lastError.message).split('\n')[0]})` : ''
+const broken = lastError && lastError.code !== 'MODULE_NOT_FOUND'
+const reason = broken ? ` (${String(lastError.message).split('\n')[0]})` : ''
 const error = new Error(
   `the MPI addon is not built${reason}: install Open MPI (apt-get install libopenmpi-dev openmpi-bin) and run ` +
     '`npm run build --prefix packages/loopwright-mpi`',
