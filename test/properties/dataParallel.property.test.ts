@@ -21,7 +21,11 @@ const optimizers = [
 
 const configOf = (batch: number, optimizer: object, accumulate: number, clip: boolean, epochs: number) => ({
   model: { type: 'TinyRegressor' },
-  train_dataloader: { batch_size: batch, dataset: 'ArrayDataset(data.x, data.y)', sampler: { type: 'DefaultSampler', shuffle: true } },
+  train_dataloader: {
+    batch_size: batch,
+    dataset: 'ArrayDataset(data.x, data.y)',
+    sampler: { type: 'DefaultSampler', shuffle: true },
+  },
   train_cfg: { type: 'EpochBasedTrainLoop', max_epochs: epochs },
   optim_wrapper: { optimizer, accumulative_counts: accumulate, ...(clip ? { clip_grad: { max_norm: 0.5 } } : {}) },
   param_scheduler: [],
@@ -50,15 +54,17 @@ describe('data parallel ≡ big batch', () => {
         async ({ world, batch, batches, optimizer, accumulate, clip, epochs }) => {
           const datasets = { train: regressionData(world * batch * batches, 3) }
           const options = { datasets, writeCheckpoints: false, timestamp: 'law', workDir: 'work_dirs/law-unused' }
-          const ranks = await Effect.runPromise(
-            trainThreads(programOf(configOf(batch, optimizer, accumulate, clip, epochs)), { workers: world, options, print: () => {} }),
-          )
-          const one = await Effect.runPromise(train(programOf(configOf(world * batch, optimizer, accumulate, clip, epochs)), { ...options, print: () => {} }))
+          const parallel = programOf(configOf(batch, optimizer, accumulate, clip, epochs))
+          const ranks = await Effect.runPromise(trainThreads(parallel, { workers: world, options, print: () => {} }))
+          const big = programOf(configOf(world * batch, optimizer, accumulate, clip, epochs))
+          const one = await Effect.runPromise(train(big, { ...options, print: () => {} }))
           expect(ranks[0]!.iterations).toBe(one.iterations)
           for (const [name, { values }] of Object.entries(one.params)) {
-            const parallel = ranks[0]!.params[name]!.values
-            for (const rank of ranks.slice(1)) expect(Array.from(rank.params[name]!.values)).toEqual(Array.from(parallel))
-            values.forEach((v, i) => expect(Math.abs(parallel[i]! - v), `${name}[${i}]`).toBeLessThanOrEqual(2e-5 + 2e-4 * Math.abs(v)))
+            const rank0 = ranks[0]!.params[name]!.values
+            for (const rank of ranks.slice(1)) expect(Array.from(rank.params[name]!.values)).toEqual(Array.from(rank0))
+            values.forEach((v, i) => {
+              expect(Math.abs(rank0[i]! - v), `${name}[${i}]`).toBeLessThanOrEqual(2e-5 + 2e-4 * Math.abs(v))
+            })
           }
         },
       ),

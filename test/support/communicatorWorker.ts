@@ -45,9 +45,13 @@ try {
     ])
     await useCpu()
     const store = new TensorStore()
-    const tree = store.externalize({ 'bn.running_mean': tf.tensor(job.buffers.mean), 'bn.num_batches_tracked': tf.scalar(job.buffers.count, 'int32') })
+    const tree = store.externalize({
+      'bn.running_mean': tf.tensor(job.buffers.mean),
+      'bn.num_batches_tracked': tf.scalar(job.buffers.count, 'int32'),
+    })
     const synced = Effect.runSync(collectiveService(comm, store).allReduceMean(tree))
-    buffers = { mean: Array.from(store.get(synced['bn.running_mean']!).dataSync()), count: Array.from(store.get(synced['bn.num_batches_tracked']!).dataSync()) }
+    const values = (name: string) => Array.from(store.get(synced[name]!).dataSync())
+    buffers = { mean: values('bn.running_mean'), count: values('bn.num_batches_tracked') }
   }
   comm.barrier()
   parentPort!.postMessage({ ok: true, reduced, broadcast, buffers })

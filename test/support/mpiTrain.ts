@@ -14,8 +14,10 @@ const out = process.argv[2]!
 const communicator = mpiCommunicator()
 if (communicator._tag === 'Left') throw new Error(communicator.left)
 await Effect.runPromise(selectBackend('wasm'))
-const result = await Effect.runPromise(train(mpiEquivalence.program(), { ...mpiEquivalence.options(), communicator: communicator.right, print: () => {} }))
+const options = { ...mpiEquivalence.options(), communicator: communicator.right, print: () => {} }
+const result = await Effect.runPromise(train(mpiEquivalence.program(), options))
 if (communicator.right.rank === 0) {
   const params = Object.fromEntries(Object.entries(result.params).map(([n, p]) => [n, Array.from(p.values)]))
-  fs.writeFileSync(out, JSON.stringify({ worldSize: communicator.right.worldSize, transport: communicator.right.transport, params }))
+  const { worldSize, transport } = communicator.right
+  fs.writeFileSync(out, JSON.stringify({ worldSize, transport, params }))
 }

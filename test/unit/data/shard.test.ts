@@ -22,18 +22,26 @@ describe('DefaultSampler across ranks (MMEngine)', () => {
     expect([0, 1, 2].map((rank) => shardLength(7, { rank, worldSize: 3 }, false))).toEqual([3, 2, 2])
   })
 
-  it('the ranks together cover the epoch exactly once when it splits evenly, and batch i of all ranks is batch i at W·b', () => {
+  it('the ranks cover an evenly split epoch exactly once, and batch i of all ranks is batch i at W·b', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }), fc.nat(1000), fc.nat(5), (world, b, batches, seed, epoch) => {
-        const length = world * b * batches
-        const order = indicesForEpoch({ type: 'DefaultSampler', shuffle: true }, length, seed, epoch)
-        const shards = Array.from({ length: world }, (_, r) => shardOrder(order, r, world, true))
-        expect(shards.flatMap((s) => Array.from(s)).sort((x, y) => x - y)).toEqual(Array.from({ length }, (_, i) => i))
-        for (let i = 0; i < batches; i++) {
-          const together = shards.flatMap((s) => Array.from(batchIndices(s, i, b, false))).sort((x, y) => x - y)
-          expect(together).toEqual(Array.from(batchIndices(order, i, world * b, false)).sort((x, y) => x - y))
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.nat(1000),
+        fc.nat(5),
+        (world, b, batches, seed, epoch) => {
+          const length = world * b * batches
+          const order = indicesForEpoch({ type: 'DefaultSampler', shuffle: true }, length, seed, epoch)
+          const shards = Array.from({ length: world }, (_, r) => shardOrder(order, r, world, true))
+          const covered = shards.flatMap((s) => Array.from(s)).sort((x, y) => x - y)
+          expect(covered).toEqual(Array.from({ length }, (_, i) => i))
+          for (let i = 0; i < batches; i++) {
+            const together = shards.flatMap((s) => Array.from(batchIndices(s, i, b, false))).sort((x, y) => x - y)
+            expect(together).toEqual(Array.from(batchIndices(order, i, world * b, false)).sort((x, y) => x - y))
+          }
+        },
+      ),
     )
   })
 })
@@ -47,14 +55,21 @@ describe('InfiniteSampler across ranks (MMEngine)', () => {
 
   it('interleaving the ranks\' slices gives the global stream, across pass boundaries', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 9 }), fc.nat(30), fc.integer({ min: 1, max: 12 }), fc.nat(100), (world, length, start, count, seed) => {
-        const cfg = { type: 'InfiniteSampler', shuffle: true } as const
-        const global = streamSlice(cfg, length, seed, start * world, count * world)
-        for (let r = 0; r < world; r++) {
-          const mine = shardedStreamSlice(cfg, length, seed, { rank: r, worldSize: world }, start, count)
-          expect(Array.from(mine)).toEqual(Array.from({ length: count }, (_, k) => global[k * world + r]!))
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.nat(30),
+        fc.integer({ min: 1, max: 12 }),
+        fc.nat(100),
+        (world, length, start, count, seed) => {
+          const cfg = { type: 'InfiniteSampler', shuffle: true } as const
+          const global = streamSlice(cfg, length, seed, start * world, count * world)
+          for (let r = 0; r < world; r++) {
+            const mine = shardedStreamSlice(cfg, length, seed, { rank: r, worldSize: world }, start, count)
+            expect(Array.from(mine)).toEqual(Array.from({ length: count }, (_, k) => global[k * world + r]!))
+          }
+        },
+      ),
     )
   })
 })

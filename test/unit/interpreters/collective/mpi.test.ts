@@ -16,10 +16,12 @@ import { tempDir } from '../tensor/support.js'
 
 const binding = loadBinding()
 const mpirun = spawnSync('mpirun', ['--version'], { encoding: 'utf8' })
-const unavailable = binding._tag === 'Left' ? binding.left : mpirun.status !== 0 ? 'mpirun is not installed (Open MPI: apt-get install openmpi-bin)' : undefined
+const noMpirun = mpirun.status !== 0 ? 'mpirun is not installed (Open MPI: apt-get install openmpi-bin)' : undefined
+const unavailable = binding._tag === 'Left' ? binding.left : noMpirun
 
 describe('--launcher mpi', () => {
-  it(`gives the parameters of two worker threads under mpirun -np 2${unavailable === undefined ? '' : ' (not run here: see the log)'}`, async () => {
+  const where = unavailable === undefined ? '' : ' (not run here: see the log)'
+  it(`gives the parameters of two worker threads under mpirun -np 2${where}`, async () => {
     if (unavailable !== undefined) {
       console.warn(`MPI equivalence test NOT RUN: ${unavailable}`)
       const communicator = mpiCommunicator()
@@ -39,11 +41,16 @@ describe('--launcher mpi', () => {
       timeout: 240_000,
     })
     expect(ran.status, `${ran.stdout}\n${ran.stderr}`).toBe(0)
-    const viaMpi = JSON.parse(fs.readFileSync(out, 'utf8')) as { worldSize: number; transport: string; params: { [name: string]: number[] } }
+    type Written = { worldSize: number; transport: string; params: { [name: string]: number[] } }
+    const viaMpi = JSON.parse(fs.readFileSync(out, 'utf8')) as Written
     expect(viaMpi.worldSize).toBe(2)
     expect(viaMpi.transport).toMatch(/^MPI, 2 processes \(Open MPI/)
-    const [threads] = await Effect.runPromise(trainThreads(mpiEquivalence.program(), { workers: 2, options: mpiEquivalence.options(), print: () => {} }))
+    const options = mpiEquivalence.options()
+    const onThreads = trainThreads(mpiEquivalence.program(), { workers: 2, options, print: () => {} })
+    const [threads] = await Effect.runPromise(onThreads)
     // Two ranks: fl32(a + b) / 2 on either route, so the parameters agree bit for bit.
-    for (const [name, { values }] of Object.entries(threads!.params)) expect(viaMpi.params[name]).toEqual(Array.from(values))
+    for (const [name, { values }] of Object.entries(threads!.params)) {
+      expect(viaMpi.params[name]).toEqual(Array.from(values))
+    }
   }, 300_000)
 })

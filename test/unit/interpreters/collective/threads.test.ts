@@ -11,7 +11,11 @@ type Reply =
 const workerModule = new URL('../../../support/communicatorWorker.ts', import.meta.url)
 
 /** Run `jobs[r]` on rank r of one region, each in its own thread; every rank's reply. */
-const runRanks = (region: SharedRegion, jobs: ReadonlyArray<object>, onFirstReply?: (reply: Reply, rank: number) => void): Promise<Reply[]> =>
+const runRanks = (
+  region: SharedRegion,
+  jobs: ReadonlyArray<object>,
+  onFirstReply?: (reply: Reply, rank: number) => void,
+): Promise<Reply[]> =>
   Promise.all(
     jobs.map(
       (job, rank) =>
@@ -31,21 +35,31 @@ const runRanks = (region: SharedRegion, jobs: ReadonlyArray<object>, onFirstRepl
 const expectedMean = (arrays: ReadonlyArray<Float32Array>): Float32Array =>
   Float32Array.from(arrays[0]!, (first, i) => arrays.slice(1).reduce((s, a) => s + a[i]!, first) / arrays.length)
 
-const floats = (n: number) => fc.float32Array({ minLength: n, maxLength: n, noDefaultInfinity: true, noNaN: true, min: -1e6, max: 1e6 })
+const floats = (n: number) =>
+  fc.float32Array({ minLength: n, maxLength: n, noDefaultInfinity: true, noNaN: true, min: -1e6, max: 1e6 })
 
 describe('the shared-memory communicator (worker threads)', () => {
-  it('averages in place over all ranks, in chunks larger and smaller than the region, bit-identical on every rank', async () => {
+  it('averages in place over all ranks, in chunks below and above the region size, alike on every rank', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc
-          .record({ world: fc.integer({ min: 2, max: 3 }), length: fc.integer({ min: 1, max: 23 }), capacity: fc.integer({ min: 1, max: 8 }) })
+          .record({
+            world: fc.integer({ min: 2, max: 3 }),
+            length: fc.integer({ min: 1, max: 23 }),
+            capacity: fc.integer({ min: 1, max: 8 }),
+          })
           .chain(({ world, length, capacity }) =>
-            fc.record({ world: fc.constant(world), capacity: fc.constant(capacity), inputs: fc.array(floats(length), { minLength: world, maxLength: world }) }),
+            fc.record({
+              world: fc.constant(world),
+              capacity: fc.constant(capacity),
+              inputs: fc.array(floats(length), { minLength: world, maxLength: world }),
+            }),
           ),
         async ({ world, capacity, inputs }) => {
           const second = inputs.map((a) => a.map((v) => v * 0.5 + 1))
           const region = allocate(world, capacity)
-          const replies = await runRanks(region, inputs.map((values, r) => ({ reduce: [values, second[r]!], broadcast: [] })))
+          const jobs = inputs.map((values, r) => ({ reduce: [values, second[r]!], broadcast: [] }))
+          const replies = await runRanks(region, jobs)
           for (const reply of replies) {
             if (!reply.ok) throw new Error(reply.message)
             expect(Array.from(reply.reduced[0]!)).toEqual(Array.from(expectedMean(inputs)))
@@ -60,7 +74,9 @@ describe('the shared-memory communicator (worker threads)', () => {
   it('broadcasts the root rank\'s values to every rank', async () => {
     const region = allocate(3, 4)
     const own = (r: number) => Float32Array.from({ length: 10 }, (_, i) => r * 100 + i)
-    const replies = await runRanks(region, [0, 1, 2].map((r) => ({ reduce: [], broadcast: [{ values: own(r), root: 2 }, { values: own(r), root: 0 }] })))
+    const broadcasts = (r: number) => [{ values: own(r), root: 2 }, { values: own(r), root: 0 }]
+    const jobs = [0, 1, 2].map((r) => ({ reduce: [], broadcast: broadcasts(r) }))
+    const replies = await runRanks(region, jobs)
     for (const reply of replies) {
       if (!reply.ok) throw new Error(reply.message)
       expect(Array.from(reply.broadcast[0]!)).toEqual(Array.from(own(2)))
@@ -68,7 +84,7 @@ describe('the shared-memory communicator (worker threads)', () => {
     }
   })
 
-  it('the hooks\' Collective service (SyncBuffersHook) averages float buffers over the ranks and leaves integer ones', async () => {
+  it('the hooks\' Collective service (SyncBuffersHook) averages float buffers, keeps integer ones', async () => {
     const region = allocate(2, 16)
     const replies = await runRanks(region, [
       { reduce: [], broadcast: [], buffers: { mean: [1, 2, 3], count: 7 } },
@@ -82,7 +98,11 @@ describe('the shared-memory communicator (worker threads)', () => {
 
   it('a rank waiting for a failed one stops with an error naming it instead of waiting forever', async () => {
     const region = allocate(2, 4)
-    const replies = await runRanks(region, [{ reduce: [Float32Array.of(1)], broadcast: [] }, { reduce: [Float32Array.of(1)], broadcast: [], failFirst: true }], (reply, rank) => {
+    const jobs = [
+      { reduce: [Float32Array.of(1)], broadcast: [] },
+      { reduce: [Float32Array.of(1)], broadcast: [], failFirst: true },
+    ]
+    const replies = await runRanks(region, jobs, (reply, rank) => {
       // What the launcher does when a worker fails.
       if (!reply.ok && rank === 1) abort(region, 1)
     })

@@ -34,10 +34,11 @@ describe('reduceGradients', () => {
     tf.dispose([...Object.values(grads), ...Object.values(out)])
   })
 
-  it('the inner optimizer steps on the reduced gradients, with its own state layout, and no tensor is left behind', () => {
+  it('the inner optimizer steps on the reduced gradients, keeps its state layout, and nothing leaks', () => {
     const params = { w: tf.tensor([0.5, -1, 2]) }
     const grads = { w: tf.tensor([0.2, 0.9, -3]) }
-    const groups = [{ names: ['w'], hyper: { lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, amsgrad: false, maximize: false } }]
+    const hyper = { lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, amsgrad: false, maximize: false }
+    const groups = [{ names: ['w'], hyper }]
     const inner = adam()
     const reduced = reduceGradients(withPartner)(inner)
     const s0 = reduced.init(params)
