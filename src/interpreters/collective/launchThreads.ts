@@ -19,7 +19,7 @@ import type { Issue } from '../../schema/codec.js'
 import type { Program } from '../../dsl/Program.js'
 import type { LogLevel } from '../../dsl/Services.js'
 import type { BackendChoice } from '../../tensor/backend.js'
-import { TrainError } from '../tensor/train.js'
+import { TrainError, timestampOf } from '../tensor/train.js'
 import type { PortableTrainOptions, ThreadJob, WorkerMessage, WorkerResult } from './threadJob.js'
 import { SIGNAL_CODES } from './threadJob.js'
 import { abort, allocate } from './threads.js'
@@ -48,6 +48,7 @@ const defaultPrint = (level: LogLevel, message: string): void => {
 const runWorkers = (program: Program, run: ThreadRunOptions): Promise<ReadonlyArray<WorkerResult>> =>
   new Promise((resolve, reject) => {
     const region = allocate(run.workers, run.capacity)
+    const stamp = timestampOf(new Date())
     const signals = new SharedArrayBuffer(4)
     const print = run.print ?? defaultPrint
     const results: (WorkerResult | undefined)[] = new Array(run.workers).fill(undefined)
@@ -74,7 +75,8 @@ const runWorkers = (program: Program, run: ThreadRunOptions): Promise<ReadonlyAr
     for (let rank = 0; rank < run.workers; rank++) {
       const job: ThreadJob = {
         program,
-        options: run.options,
+        // One timestamp for all ranks: the log folder and experiment name are the run's, not a thread's.
+        options: { timestamp: stamp, ...run.options },
         backend: run.backend ?? 'wasm',
         region,
         signals,
