@@ -6,7 +6,13 @@ import { describe, expect, it } from 'vitest'
 import { cli } from '../../support/cli.js'
 
 const config = {
-  model: { type: 'MLP', in_features: 784, hidden: [32], num_classes: 10, data_preprocessor: { mean: [33.46], std: [78.87] } },
+  model: {
+    type: 'MLP',
+    in_features: 784,
+    hidden: [32],
+    num_classes: 10,
+    data_preprocessor: { mean: [33.46], std: [78.87] },
+  },
   train_dataloader: {
     batch_size: 32,
     dataset: { type: 'MNIST', split: 'train', indices: 640 },
