@@ -31,6 +31,9 @@ export const wrapperConfigOf = (scenario: Scenario, optimizerCfg: { readonly [ke
   optimizer: optimizerCfg,
 })
 
+/** torch's group keys that select an implementation, with the defaults whose results loopwright reproduces. */
+const torchImplementationDefaults: { readonly [key: string]: unknown } = { foreach: null, differentiable: false, capturable: false, fused: null }
+
 /**
  * Compare groups with the recorded `param_groups` (recorded once the schedulers are built, so
  * their step-0 values and `initial_lr` are in): names, lr, weight_decay and every other recorded
@@ -44,9 +47,11 @@ export const checkGroups = (scenario: Scenario, groups: ReadonlyArray<ParamGroup
     if (JSON.stringify(r.param_names) !== JSON.stringify(g.names)) return { status: 'FAIL', field: 'param_groups', detail: `group ${i}: params ${JSON.stringify(g.names)} ≠ ${JSON.stringify(r.param_names)}` }
     for (const [key, value] of Object.entries(r)) {
       if (key === 'param_names' || key === 'params') continue
-      const mine = g.hyper[key] ?? defaults[key]
-      // Keys only torch fills in (foreach, differentiable, capturable, fused, initial_lr …) are compared when loopwright has them.
-      if (mine === undefined) continue
+      const held = g.hyper[key] ?? defaults[key]
+      // Keys only torch fills in choose how torch computes (foreach kernels, autograd through the step, CUDA
+      // graphs), not what: loopwright computes as torch does with their defaults, and only those values pass.
+      const mine = held === undefined ? torchImplementationDefaults[key] : held
+      if (mine === undefined) return { status: 'FAIL', field: 'param_groups', detail: `group ${i} ${key}: loopwright's group has no such key (recorded ${JSON.stringify(value)})` }
       const same = typeof value === 'number' && typeof mine === 'number' ? hyperMismatch(mine, value) === undefined : JSON.stringify(mine) === JSON.stringify(value)
       if (!same) return { status: 'FAIL', field: 'param_groups', detail: `group ${i} ${key}: ${JSON.stringify(mine)} ≠ ${JSON.stringify(value)}` }
     }
@@ -57,8 +62,9 @@ export const checkGroups = (scenario: Scenario, groups: ReadonlyArray<ParamGroup
 /** Param groups for the scenario's model and `optim_wrapper`, and the check of the recorded `param_groups`. */
 export const buildGroups = (
   scenario: Scenario,
+  model: ModelInfo = tinyRegressor(scenario),
 ): E.Either<string, { readonly groups: ReadonlyArray<ParamGroup>; readonly optimizerCfg: { readonly [key: string]: unknown }; readonly defaults: { readonly [key: string]: unknown } }> => {
-  const built = buildParamGroups(scenario.config['optim_wrapper'] as never, tinyRegressor(scenario))
+  const built = buildParamGroups(scenario.config['optim_wrapper'] as never, model)
   if (built._tag === 'Left') return E.left(built.left.map((i) => `${i.path}: ${i.message}`).join('; '))
   const groups: ReadonlyArray<ParamGroup> = built.right.groups.map(({ params, ...hyper }) => ({ names: params, hyper }))
   const wrapper = OW.build(wrapperConfigOf(scenario, built.right.optimizerCfg), groups)
