@@ -488,7 +488,7 @@ export const replayRun = async (scenario: Scenario, context: ReplayContext = { f
     const run = first.right
     const checks: Check[] = [pass('config', 'decoded and run as is'), ...checkInputs(scenario, setup)]
     const perIter = scenario.per_iter ?? []
-    checks.push(...comparePerIter(perIter, run.perIter, 'per_iter'), ...checkLossFactor(scenario, perIter, 'per_iter', 0))
+    if (scenario.per_iter !== undefined) checks.push(...comparePerIter(perIter, run.perIter, 'per_iter'), ...checkLossFactor(scenario, perIter, 'per_iter', 0))
     const before = [asNamed(Object.fromEntries(Object.entries(scenario.model!).map(([n, r]) => [n, { shape: r.shape, values: Float32Array.from(r.values) }]))), ...run.perIter.map((o) => o.params)]
     if (setup.datasets.train !== undefined) checks.push(...checkGrads(scenario, setup.model, setup.datasets.train, perIter, before, 'per_iter'))
     const finalParams = asNamed(run.result.params)
