@@ -57,7 +57,7 @@ describe('each kind of field fails when the record disagrees', () => {
     expect(replayOptimizer({ ...s02, param_groups: groups }).find((c) => c.field === 'param_groups')?.detail).toBe('group 2 weight_decay: 0 ≠ 0.05')
     expect(replayOptimizer({ ...s02, param_groups: s02.param_groups!.map((g, i) => (i === 3 ? { ...g, fused: true } : g)) }).find((c) => c.field === 'param_groups')?.detail).toBe('group 3 fused: null ≠ true')
     const vit = load('own/own_layer_decay_vit')
-    const perParam = (vit.per_param as ReadonlyArray<{ readonly [key: string]: unknown }>).map((p, i) => (i === 6 ? { ...p, layer_id: 2 } : p))
+    const perParam = vit.per_param!.map((p, i) => (i === 6 ? { ...p, layer_id: 2 } : p))
     expect((await statusOf({ ...vit, per_param: perParam }))['per_param']).toBe('FAIL backbone.layers.0.attn.qkv.weight.layer_id: 1 ≠ 2')
     expect((await statusOf({ ...vit, per_param: [{ name: 'backbone.cls_token', bogus: 1 }] }))['per_param']).toMatch(/^FAIL backbone.cls_token.bogus: loopwright's constructor has no such value/)
     expect((await statusOf({ ...vit, model_kind: 'swin' }))['model_kind']).toBe('FAIL the names imply vit, swin recorded')

@@ -19,7 +19,7 @@ import * as Tree from '../../src/optim/tree.js'
 import { nextScale, scalerFromConfig } from '../../src/optim/transforms/lossScaling.js'
 import type { ScalerState } from '../../src/optim/transforms/lossScaling.js'
 import { firstTensorMismatch, hyperMismatch } from './compare.js'
-import type { Check, Scenario } from './scenario.js'
+import type { Check, PerIter, Scenario } from './scenario.js'
 import { buildGroups, checkGroups, scheduleLr, wrapperConfigOf } from './optimParts.js'
 import * as E from 'fp-ts/lib/Either.js'
 import { isConstructorOnly, replayConstructor } from './constructorReplay.js'
@@ -31,7 +31,13 @@ const pass = (field: string, detail = ''): Check => ({ status: 'PASS', field, de
 const fail = (field: string, detail: string): Check => ({ status: 'FAIL', field, detail })
 
 /** Replay the recorded step gradients through the optimizer (and clipping) and compare parameters after every iteration. */
-const checkParams = (scenario: Scenario, groups: ReadonlyArray<ParamGroup>, optimizerCfg: { readonly [key: string]: unknown }, lrs: ReadonlyArray<ReadonlyArray<number>>): Check[] => {
+const checkParams = (
+  scenario: Scenario,
+  groups: ReadonlyArray<ParamGroup>,
+  optimizerCfg: { readonly [key: string]: unknown },
+  lrs: ReadonlyArray<ReadonlyArray<number>>,
+  observe?: (it: PerIter, params: { readonly [name: string]: ReadonlyArray<number> }) => void,
+): Check[] => {
   const perIter = scenario.per_iter ?? []
   const cfg = wrapperConfigOf(scenario, optimizerCfg)
   // Recorded gradients are what optimizer.step saw: already accumulated and unscaled.
@@ -62,6 +68,7 @@ const checkParams = (scenario: Scenario, groups: ReadonlyArray<ParamGroup>, opti
         if (norm === undefined || Math.abs(norm - it.grad_norm) > Math.max(1e-5, 1e-4 * Math.abs(it.grad_norm))) normBad = `iter ${it.iter}: ${norm} ≠ ${it.grad_norm}`
       }
     }
+    if (observe !== undefined) observe(it, Object.fromEntries(Object.entries(Tree.toArrays(params)).map(([n, a]) => [n, a.values])))
     if (it.params !== undefined && paramsBad === undefined) {
       const current = Object.fromEntries(Object.entries(Tree.toArrays(params)).map(([n, a]) => [n, a.values]))
       const m = firstTensorMismatch(current, it.params)
@@ -185,4 +192,19 @@ export const replay = async (scenario: Scenario, context: ReplayContext = noSibl
   if (taken.length === 0) checks.push(fail('scenario', 'no replayer takes a scenario of this shape (a training run, a constructor-only model_kind scenario, or a loss-scaler steps scenario)'))
   for (const r of taken) checks.push(...(await r.replay(scenario, context)))
   return [...checks, ...uncovered(scenario, checks)]
+}
+
+/**
+ * The parameters after every iteration of the recorded-gradient replay
+ * (the optimizer layer alone, from the recorded initial weights), for
+ * measuring how far loopwright's float32 arithmetic is from torch's.
+ */
+export const gradientReplayTrajectory = (scenario: Scenario): ReadonlyArray<{ readonly it: PerIter; readonly params: { readonly [name: string]: ReadonlyArray<number> } }> => {
+  const groups = buildGroups(scenario)
+  if (groups._tag === 'Left') throw new Error(groups.left)
+  const lrs = scheduleLr(scenario, groups.right.groups, groups.right.optimizerCfg)
+  if (lrs._tag === 'Left') throw new Error(lrs.left)
+  const out: Array<{ it: PerIter; params: { readonly [name: string]: ReadonlyArray<number> } }> = []
+  tf.tidy(() => void checkParams(scenario, groups.right.groups, groups.right.optimizerCfg, lrs.right.perIter, (it, params) => void out.push({ it, params })))
+  return out
 }
