@@ -19,7 +19,7 @@
 import * as fs from 'node:fs'
 import * as nodePath from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
-import { isDict } from '../../src/config/codec.js'
+import { isDict } from '../../src/schema/codec.js'
 import * as Safetensors from '../../src/tensor/safetensors.js'
 import { firstTensorMismatch, tensorClose } from './compare.js'
 import { proseKeys } from './fields.js'

@@ -12,7 +12,7 @@
  * middleware there.
  */
 import { Effect } from 'effect'
-import { isDict, json, record } from '../../src/config/codec.js'
+import { isDict, json, record } from '../../src/schema/codec.js'
 import type { Json } from '../../src/dsl/MessageHub.js'
 import * as Hook from '../../src/dsl/Hook.js'
 import * as P from '../../src/dsl/Priority.js'

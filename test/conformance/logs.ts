@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type { Dataset } from '../../src/data/Dataset.js'
-import { isDict } from '../../src/config/codec.js'
+import { isDict } from '../../src/schema/codec.js'
 import * as Rng from '../../src/dsl/Rng.js'
 import type { Model } from '../../src/models/Model.js'
 import { hyperMismatch, tensorClose } from './compare.js'

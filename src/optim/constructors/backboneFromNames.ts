@@ -7,7 +7,7 @@
  * given only by its named parameters (a `named_parameters()` dump) works.
  * @module
  */
-import type { BackboneInfo, ModelInfo } from './model.js'
+import type { BackboneInfo, ModelInfo } from '../../models/ModelInfo.js'
 
 const layerPattern = /^backbone\.layers\.(\d+)\./
 const blockPattern = /^backbone\.stages\.(\d+)\.blocks\.(\d+)\./

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { backboneFromNames, withBackboneFromNames } from '../../../../src/optim/constructors/backboneFromNames.js'
 import { pretrainLayerDecayConstructor } from '../../../../src/optim/constructors/pretrainLayerDecay.js'
 import { selfsupLayerDecayConstructor } from '../../../../src/optim/constructors/selfsupLayerDecay.js'
-import type { ModelInfo } from '../../../../src/optim/constructors/model.js'
+import type { ModelInfo } from '../../../../src/models/ModelInfo.js'
 
 const info = (names: ReadonlyArray<string>): ModelInfo => ({
   params: names.map((name) => ({ name, shape: name.endsWith('weight') && !name.includes('norm') && !name.includes('ln') ? [4, 4] : [4], requiresGrad: true, module: { type: /norm|ln/.test(name) ? 'LayerNorm' : 'Linear' } })),
