@@ -37,21 +37,37 @@ export const modelFromNames = (scenario: Scenario): ModelInfo => ({
 export const isConstructorOnly = (scenario: Scenario): boolean => scenario['model_kind'] !== undefined
 
 /** `per_param`: each parameter's layer id, lr scale, lr and weight decay, looked up in the group that holds it. */
-const checkPerParam = (recorded: unknown, groups: ReadonlyArray<ParamGroup>, defaults: { readonly [key: string]: unknown }): Check => {
-  if (!Array.isArray(recorded)) return fail('per_param', 'expected a list of {name, layer_id, lr_scale, lr, weight_decay}')
+const checkPerParam = (
+  recorded: unknown,
+  groups: ReadonlyArray<ParamGroup>,
+  defaults: { readonly [key: string]: unknown },
+): Check => {
+  if (!Array.isArray(recorded))
+    return fail('per_param', 'expected a list of {name, layer_id, lr_scale, lr, weight_decay}')
   for (const [i, entry] of recorded.entries()) {
-    if (typeof entry !== 'object' || entry === null || typeof entry['name'] !== 'string') return fail('per_param', `entry ${i} has no name`)
+    if (typeof entry !== 'object' || entry === null || typeof entry['name'] !== 'string')
+      return fail('per_param', `entry ${i} has no name`)
     const name = entry['name'] as string
     const group = groups.find((g) => g.names.includes(name))
     if (group === undefined) return fail('per_param', `${name}: in no param group`)
     const hyper = { ...defaults, ...group.hyper }
     const layerFromName = /^layer_(\d+)_/.exec(String(hyper['group_name'] ?? ''))?.[1]
-    const ours: { readonly [key: string]: unknown } = { ...hyper, layer_id: hyper['layer_id'] ?? (layerFromName === undefined ? undefined : Number(layerFromName)) }
+    const ours: { readonly [key: string]: unknown } = {
+      ...hyper,
+      layer_id: hyper['layer_id'] ?? (layerFromName === undefined ? undefined : Number(layerFromName)),
+    }
     for (const [key, want] of Object.entries(entry)) {
       if (key === 'name' || proseKeys.has(key)) continue
       const got = ours[key]
-      if (got === undefined) return fail('per_param', `${name}.${key}: loopwright's constructor has no such value (recorded ${JSON.stringify(want)})`)
-      const same = typeof got === 'number' && typeof want === 'number' ? hyperMismatch(got, want) === undefined : JSON.stringify(got) === JSON.stringify(want)
+      if (got === undefined)
+        return fail(
+          'per_param',
+          `${name}.${key}: loopwright's constructor has no such value (recorded ${JSON.stringify(want)})`,
+        )
+      const same =
+        typeof got === 'number' && typeof want === 'number'
+          ? hyperMismatch(got, want) === undefined
+          : JSON.stringify(got) === JSON.stringify(want)
       if (!same) return fail('per_param', `${name}.${key}: ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`)
     }
   }
@@ -60,14 +76,29 @@ const checkPerParam = (recorded: unknown, groups: ReadonlyArray<ParamGroup>, def
 
 /** `optimizer_type`: which constructor variant ran (MMSelfSup's or MMPretrain's), or the optimizer class it built. */
 const checkOptimizerType = (recorded: unknown, scenario: Scenario): Check => {
-  const wrapper = (scenario.config['optim_wrapper'] ?? {}) as { readonly constructor?: unknown; readonly optimizer?: { readonly type?: unknown }; readonly paramwise_cfg?: unknown }
-  const resolved = resolveConstructor(typeof wrapper.constructor === 'string' ? wrapper.constructor : 'LearningRateDecayOptimWrapperConstructor', wrapper.optimizer, wrapper.paramwise_cfg, 'optim_wrapper')
+  const wrapper = (scenario.config['optim_wrapper'] ?? {}) as {
+    readonly constructor?: unknown
+    readonly optimizer?: { readonly type?: unknown }
+    readonly paramwise_cfg?: unknown
+  }
+  const resolved = resolveConstructor(
+    typeof wrapper.constructor === 'string' ? wrapper.constructor : 'LearningRateDecayOptimWrapperConstructor',
+    wrapper.optimizer,
+    wrapper.paramwise_cfg,
+    'optim_wrapper',
+  )
   if (resolved._tag === 'Left') return fail('optimizer_type', resolved.left.message)
   const value = String(recorded)
   const family = /selfsup/i.test(value) ? 'mmselfsup' : /pretrain|mmcls/i.test(value) ? 'mmpretrain' : undefined
-  if (family !== undefined) return resolved.right.startsWith(family) ? pass('optimizer_type', resolved.right) : fail('optimizer_type', `${resolved.right} ran, ${value} recorded`)
+  if (family !== undefined)
+    return resolved.right.startsWith(family)
+      ? pass('optimizer_type', resolved.right)
+      : fail('optimizer_type', `${resolved.right} ran, ${value} recorded`)
   if (value === wrapper.optimizer?.type) return pass('optimizer_type', `optimizer ${value}`)
-  return fail('optimizer_type', `${JSON.stringify(recorded)} names neither a constructor variant (mmselfsup / mmpretrain) nor the optimizer`)
+  return fail(
+    'optimizer_type',
+    `${JSON.stringify(recorded)} names neither a constructor variant (mmselfsup / mmpretrain) nor the optimizer`,
+  )
 }
 
 /** Every check of a constructor-only scenario. */
@@ -81,9 +112,17 @@ export const replayConstructor = (scenario: Scenario): Check[] => {
       ? pass('model', `${names.length} named parameters`)
       : fail('model', `model has ${inModel.length} parameters, model_param_order ${names.length}`),
   )
-  if (scenario.model_param_order !== undefined) checks.push(pass('model_param_order', 'the order the constructor visits'))
+  if (scenario.model_param_order !== undefined)
+    checks.push(pass('model_param_order', 'the order the constructor visits'))
   const implied = backboneFromNames(names)
-  checks.push(implied.kind === scenario['model_kind'] ? pass('model_kind', JSON.stringify(implied)) : fail('model_kind', `the names imply ${implied.kind ?? 'neither vit nor swin'}, ${String(scenario['model_kind'])} recorded`))
+  checks.push(
+    implied.kind === scenario['model_kind']
+      ? pass('model_kind', JSON.stringify(implied))
+      : fail(
+          'model_kind',
+          `the names imply ${implied.kind ?? 'neither vit nor swin'}, ${String(scenario['model_kind'])} recorded`,
+        ),
+  )
   const built = buildGroups(scenario, model)
   if (built._tag === 'Left') {
     checks.push(fail('config', built.left))

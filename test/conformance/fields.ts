@@ -7,10 +7,26 @@ import type { Check, Scenario } from './scenario.js'
 
 /** Fields to be read and never checked (the README's descriptive list). */
 export const descriptiveFields: ReadonlySet<string> = new Set([
-  'scenario', 'description', 'mmengine_version', 'mmengine_tag', 'mmengine_commit', 'torch_version',
-  'torch_debian_package', 'numpy_version', 'python_version', 'torch_num_threads', 'device', 'dtype', 'notes',
-  'external_source', 'reimplemented', 'why_not_run', 'amp_optim_wrapper_error_on_cpu', 'algorithm',
-  'priority_values', 'hook_stages',
+  'scenario',
+  'description',
+  'mmengine_version',
+  'mmengine_tag',
+  'mmengine_commit',
+  'torch_version',
+  'torch_debian_package',
+  'numpy_version',
+  'python_version',
+  'torch_num_threads',
+  'device',
+  'dtype',
+  'notes',
+  'external_source',
+  'reimplemented',
+  'why_not_run',
+  'amp_optim_wrapper_error_on_cpu',
+  'algorithm',
+  'priority_values',
+  'hook_stages',
 ])
 
 /** Keys of a nested record that hold prose for the reader (`summary.note`, `crosscheck.note`), never a value. */
@@ -41,14 +57,19 @@ export const uncovered = (scenario: Scenario, checks: ReadonlyArray<Check>): Che
   const out: Check[] = []
   for (const key of Object.keys(scenario)) {
     if (descriptiveFields.has(key) || roots.has(key)) continue
-    out.push({ status: 'FAIL', field: key, detail: 'no replay checks this field: it is not in the contract, or its scenario was not recognised' })
+    out.push({
+      status: 'FAIL',
+      field: key,
+      detail: 'no replay checks this field: it is not in the contract, or its scenario was not recognised',
+    })
   }
   for (const list of perIterLists) {
     const entries = scenario[list]
     if (!Array.isArray(entries)) continue
     const keys = new Set(entries.flatMap((e) => (typeof e === 'object' && e !== null ? Object.keys(e) : [])))
     for (const key of keys) {
-      if (!fields.has(`${list}.${key}`)) out.push({ status: 'FAIL', field: `${list}.${key}`, detail: 'no replay checks this per-iteration key' })
+      if (!fields.has(`${list}.${key}`))
+        out.push({ status: 'FAIL', field: `${list}.${key}`, detail: 'no replay checks this per-iteration key' })
     }
   }
   return out

@@ -23,13 +23,26 @@ const rows = (data: Dataset, start: number, size: number): { readonly x: tf.Tens
   const out = targets.shape.reduce((a, b) => a * b, 1)
   const index = Array.from({ length: size }, (_, i) => (start + i) % data.length)
   return {
-    x: tf.tensor(index.flatMap((r) => Array.from(data.inputs.subarray(r * width, (r + 1) * width))), [size, ...data.sampleShape], 'float32'),
-    y: tf.tensor(index.flatMap((r) => Array.from(targets.values.subarray(r * out, (r + 1) * out))), [size, ...targets.shape], 'float32'),
+    x: tf.tensor(
+      index.flatMap((r) => Array.from(data.inputs.subarray(r * width, (r + 1) * width))),
+      [size, ...data.sampleShape],
+      'float32',
+    ),
+    y: tf.tensor(
+      index.flatMap((r) => Array.from(targets.values.subarray(r * out, (r + 1) * out))),
+      [size, ...targets.shape],
+      'float32',
+    ),
   }
 }
 
 /** torch's `clip_grad_norm_` (coefficient clamped to 1) or `clip_grad_value_`, per the config's `clip_grad`. */
-const clip = (grads: Named, clipGrad: { readonly type?: string; readonly max_norm?: number; readonly clip_value?: number; readonly norm_type?: number } | undefined): Named => {
+const clip = (
+  grads: Named,
+  clipGrad:
+    | { readonly type?: string; readonly max_norm?: number; readonly clip_value?: number; readonly norm_type?: number }
+    | undefined,
+): Named => {
   if (clipGrad === undefined || clipGrad === null) return grads
   if (clipGrad.type === 'value') {
     const v = clipGrad.clip_value!
@@ -37,7 +50,15 @@ const clip = (grads: Named, clipGrad: { readonly type?: string; readonly max_nor
   }
   const p = clipGrad.norm_type ?? 2
   const all = Object.values(grads).flat()
-  const norm = p === Infinity ? Math.max(...all.map(Math.abs)) : Math.fround(Math.pow(all.reduce((s, x) => s + Math.pow(Math.abs(x), p), 0), 1 / p))
+  const norm =
+    p === Infinity
+      ? Math.max(...all.map(Math.abs))
+      : Math.fround(
+          Math.pow(
+            all.reduce((s, x) => s + Math.pow(Math.abs(x), p), 0),
+            1 / p,
+          ),
+        )
   const coef = Math.min(1, Math.fround(clipGrad.max_norm! / (norm + 1e-6)))
   return Object.fromEntries(Object.entries(grads).map(([n, g]) => [n, g.map((x) => Math.fround(x * coef))]))
 }
@@ -75,18 +96,28 @@ export const checkGrads = (
       const g = tf.grads((...ts: tf.Tensor[]) => {
         const current = Object.fromEntries(names.map((n, k) => [n, ts[k]!]))
         const out = model.forward(current, {}, x, { training: true, rng })
-        const losses = Object.entries(model.losses(out.output, y)).filter(([n]) => n.includes('loss')).map(([, v]) => v)
+        const losses = Object.entries(model.losses(out.output, y))
+          .filter(([n]) => n.includes('loss'))
+          .map(([, v]) => v)
         return tf.div(tf.addN(losses), factor) as tf.Scalar
       })(names.map((n) => tf.tensor(Array.from(params[n]!), shapes[n] as number[], 'float32')))
       return Object.fromEntries(names.map((n, k) => [n, Array.from(g[k]!.dataSync())]))
     })
-    window = window === undefined ? grads : Object.fromEntries(Object.entries(window).map(([n, g]) => [n, g.map((v, k) => Math.fround(v + grads[n]![k]!))]))
+    window =
+      window === undefined
+        ? grads
+        : Object.fromEntries(
+            Object.entries(window).map(([n, g]) => [n, g.map((v, k) => Math.fround(v + grads[n]![k]!))]),
+          )
     const stepped = it.stepped ?? true
     if (!stepped) return
     const note = (field: 'grads_pre_clip' | 'grads', recorded: Named | undefined, ours: Named) => {
       if (recorded === undefined || bad[field] !== undefined) return
       const m = firstTensorMismatch(ours, recorded)
-      if (m !== undefined) bad[field] = `iter ${it.iter}: max |Δ| ${m.diff === Infinity ? '(missing)' : m.diff.toExponential(1)} at ${m.name}[${m.index}]`
+      if (m !== undefined)
+        bad[field] =
+          `iter ${it.iter}: max |Δ| ${m.diff === Infinity ? '(missing)' : m.diff.toExponential(1)} at ` +
+          `${m.name}[${m.index}]`
     }
     note('grads_pre_clip', it.grads_pre_clip, window)
     note('grads', it.grads, clip(window, wrapper.clip_grad))
@@ -95,7 +126,11 @@ export const checkGrads = (
   const checks: Check[] = []
   for (const field of ['grads_pre_clip', 'grads'] as const) {
     if (!perIter.some((p) => p[field] !== undefined)) continue
-    checks.push(bad[field] === undefined ? { status: 'PASS', field: `${prefix}.${field}`, detail: '' } : { status: 'FAIL', field: `${prefix}.${field}`, detail: bad[field]! })
+    checks.push(
+      bad[field] === undefined
+        ? { status: 'PASS', field: `${prefix}.${field}`, detail: '' }
+        : { status: 'FAIL', field: `${prefix}.${field}`, detail: bad[field]! },
+    )
   }
   return checks
 }

@@ -40,7 +40,12 @@ export const inertHook = (name: string, stages: ReadonlyArray<Stage.Stage>): Hoo
     defaultPriority: P.NORMAL,
     args: record(json),
     build: (_args, site) =>
-      Hook.make({ name, key: site.key, priority: site.priority, stages: Object.fromEntries(stages.map((s) => [s, (state: State) => Effect.succeed(state)])) }),
+      Hook.make({
+        name,
+        key: site.key,
+        priority: site.priority,
+        stages: Object.fromEntries(stages.map((s) => [s, (state: State) => Effect.succeed(state)])),
+      }),
   })
 
 /** The `Rec*` hook types a config names (in `custom_hooks` or `default_hooks`), without scope. */
@@ -60,7 +65,9 @@ export const recordingHookNames = (config: { readonly [key: string]: unknown }):
 
 /** The recorded priority of the generator's recorder, when `registered_hooks` lists it. */
 export const goldenRecorderPriority = (scenario: Scenario): P.Priority | undefined => {
-  const entry = (Array.isArray(scenario['registered_hooks']) ? scenario['registered_hooks'] : []).find((h: unknown) => Array.isArray(h) && h[0] === GOLDEN_RECORDER) as unknown[] | undefined
+  const entry = (Array.isArray(scenario['registered_hooks']) ? scenario['registered_hooks'] : []).find(
+    (h: unknown) => Array.isArray(h) && h[0] === GOLDEN_RECORDER,
+  ) as unknown[] | undefined
   if (entry === undefined) return undefined
   const parsed = P.parse(entry[1])
   return parsed._tag === 'Right' ? parsed.right : P.make(60)
@@ -70,7 +77,14 @@ export const goldenRecorderPriority = (scenario: Scenario): P.Priority | undefin
 export const goldenRecorderStages = (scenario: Scenario): Stage.Stage[] => {
   const calls = Array.isArray(scenario['call_sequence']) ? (scenario['call_sequence'] as unknown[]) : []
   const stages = new Set<Stage.Stage>()
-  for (const c of calls) if (isDict(c) && Array.isArray(c['overriding_hooks']) && c['overriding_hooks'].includes(GOLDEN_RECORDER) && Stage.all.includes(c['stage'] as Stage.Stage)) stages.add(c['stage'] as Stage.Stage)
+  for (const c of calls)
+    if (
+      isDict(c) &&
+      Array.isArray(c['overriding_hooks']) &&
+      c['overriding_hooks'].includes(GOLDEN_RECORDER) &&
+      Stage.all.includes(c['stage'] as Stage.Stage)
+    )
+      stages.add(c['stage'] as Stage.Stage)
   return [...stages]
 }
 
@@ -85,22 +99,44 @@ export interface Call {
 }
 
 interface OpenCall {
-  readonly call: { stage: string; depth: number; epoch: number; iter: number; hooks: ReadonlyArray<string>; overriding_hooks: string[] }
+  readonly call: {
+    stage: string
+    depth: number
+    epoch: number
+    iter: number
+    hooks: ReadonlyArray<string>
+    overriding_hooks: string[]
+  }
   /** Calls made from inside this one, after the visit of which hook. */
   readonly nested: Array<{ readonly after: string | undefined; readonly call: OpenCall }>
 }
 
 /** The stage calls of a run, as a forest (nested calls under the call and hook that made them). */
-const callTree = (trace: ReadonlyArray<TraceEntry>, registered: ReadonlyArray<string>, left: ReadonlySet<string>): OpenCall[] => {
+const callTree = (
+  trace: ReadonlyArray<TraceEntry>,
+  registered: ReadonlyArray<string>,
+  left: ReadonlySet<string>,
+): OpenCall[] => {
   const roots: OpenCall[] = []
   const open: OpenCall[] = []
   for (const entry of trace) {
     if (entry._tag === 'Event') {
       const depth = entry.depth ?? 0
-      const node: OpenCall = { call: { stage: entry.stage, depth, epoch: entry.epoch, iter: entry.iter, hooks: registered, overriding_hooks: [] }, nested: [] }
+      const node: OpenCall = {
+        call: {
+          stage: entry.stage,
+          depth,
+          epoch: entry.epoch,
+          iter: entry.iter,
+          hooks: registered,
+          overriding_hooks: [],
+        },
+        nested: [],
+      }
       open.length = Math.min(open.length, depth)
       const parent = open[depth - 1]
-      if (depth > 0 && parent !== undefined) parent.nested.push({ after: parent.call.overriding_hooks.at(-1), call: node })
+      if (depth > 0 && parent !== undefined)
+        parent.nested.push({ after: parent.call.overriding_hooks.at(-1), call: node })
       else roots.push(node)
       open[depth] = node
     } else if (entry._tag === 'HookCall' && !left.has(entry.hook)) {
@@ -110,7 +146,8 @@ const callTree = (trace: ReadonlyArray<TraceEntry>, registered: ReadonlyArray<st
   return roots
 }
 
-const flattenCalls = (nodes: ReadonlyArray<OpenCall>): Call[] => nodes.flatMap((n) => [n.call, ...flattenCalls(n.nested.map((x) => x.call))])
+const flattenCalls = (nodes: ReadonlyArray<OpenCall>): Call[] =>
+  nodes.flatMap((n) => [n.call, ...flattenCalls(n.nested.map((x) => x.call))])
 
 interface Visit {
   readonly stage: string
@@ -125,23 +162,41 @@ interface Visit {
 const unfold = (nodes: ReadonlyArray<OpenCall>): Visit[] =>
   nodes.flatMap((n) =>
     n.call.hooks.flatMap((hook) => [
-      { stage: n.call.stage, hook, overrides: n.call.overriding_hooks.includes(hook), epoch: n.call.epoch, iter: n.call.iter, depth: n.call.depth },
+      {
+        stage: n.call.stage,
+        hook,
+        overrides: n.call.overriding_hooks.includes(hook),
+        epoch: n.call.epoch,
+        iter: n.call.iter,
+        depth: n.call.depth,
+      },
       ...unfold(n.nested.filter((x) => x.after === hook).map((x) => x.call)),
     ]),
   )
 
 const show = (v: unknown): string => (v === undefined ? 'none' : JSON.stringify(v))
+const showPair = (h: unknown): string => (Array.isArray(h) ? `${h[0]}(${h[1]})` : show(h))
 
 /** Compare two lists of records key by key (the recorded keys, every one of them); the first difference, if any. */
-const firstDifference = (ours: ReadonlyArray<object>, recorded: ReadonlyArray<unknown>, what: string): string | undefined => {
+const firstDifference = (
+  ours: ReadonlyArray<object>,
+  recorded: ReadonlyArray<unknown>,
+  what: string,
+): string | undefined => {
   for (let i = 0; i < Math.max(ours.length, recorded.length); i++) {
     const r = recorded[i]
     const o = ours[i] as { readonly [key: string]: unknown } | undefined
-    if (r === undefined || o === undefined) return `${what} ${i}: loopwright ${show(o)} ≠ recorded ${show(r)} (${ours.length} vs ${recorded.length} entries)`
+    if (r === undefined || o === undefined) {
+      const counts = `(${ours.length} vs ${recorded.length} entries)`
+      return `${what} ${i}: loopwright ${show(o)} ≠ recorded ${show(r)} ${counts}`
+    }
     if (!isDict(r)) return `${what} ${i}: recorded entry is not a dict`
     const keys = new Set([...Object.keys(r), ...Object.keys(o)])
     for (const key of keys) {
-      if (JSON.stringify(o[key]) !== JSON.stringify(r[key])) return `${what} ${i} (${String(r['stage'] ?? '')}) ${key}: loopwright ${show(o[key])} ≠ recorded ${show(r[key])}`
+      if (JSON.stringify(o[key]) !== JSON.stringify(r[key])) {
+        const where = `${what} ${i} (${String(r['stage'] ?? '')}) ${key}`
+        return `${where}: loopwright ${show(o[key])} ≠ recorded ${show(r[key])}`
+      }
     }
   }
   return undefined
@@ -166,8 +221,12 @@ export const compareHookOrder = (
     const bad =
       !Array.isArray(scenario['registered_hooks']) || parsed.some((p) => p === undefined || p.priority._tag === 'Left')
         ? 'expected a list of [name, priority] pairs'
-        : parsed.length !== ours.length || parsed.some((p, i) => p!.name !== ours[i]!.name || (p!.priority as { right: P.Priority }).right.value !== ours[i]!.priority)
-          ? `${ours.map((h) => `${h.name}(${h.priority})`).join(' ')} ≠ recorded ${recorded.map((h) => (Array.isArray(h) ? `${h[0]}(${h[1]})` : show(h))).join(' ')}`
+        : parsed.length !== ours.length ||
+            parsed.some(
+              (p, i) =>
+                p!.name !== ours[i]!.name || (p!.priority as { right: P.Priority }).right.value !== ours[i]!.priority,
+            )
+          ? `${ours.map((h) => `${h.name}(${h.priority})`).join(' ')} ≠ recorded ${recorded.map(showPair).join(' ')}`
           : undefined
     checks.push(bad === undefined ? pass('registered_hooks', `${ours.length} hooks`) : fail('registered_hooks', bad))
   }

@@ -40,32 +40,45 @@ const sameValue = (key: string, ours: unknown, recorded: unknown): boolean => {
 }
 
 /** The training rows of a `scalars.json` (those that log a learning rate). */
-export const trainRows = (rows: ReadonlyArray<ScalarRow>): ScalarRow[] => rows.filter((r) => r['lr'] !== undefined || Object.keys(r).some((k) => k.endsWith('.lr')))
+export const trainRows = (rows: ReadonlyArray<ScalarRow>): ScalarRow[] =>
+  rows.filter((r) => r['lr'] !== undefined || Object.keys(r).some((k) => k.endsWith('.lr')))
 
 /** `mmengine_logged_scalars` (or `resumed_scalars`): row by row, every key MMEngine wrote and none more. */
 export const compareScalars = (field: string, recorded: unknown, ours: ReadonlyArray<ScalarRow>): Check => {
   if (!Array.isArray(recorded) || !recorded.every(isDict)) return fail(field, 'expected a list of scalars.json rows')
   const candidates = recorded.every((r) => r['lr'] !== undefined) ? trainRows(ours) : [...ours]
-  if (candidates.length !== recorded.length) return fail(field, `loopwright logged ${candidates.length} rows, ${recorded.length} recorded`)
+  if (candidates.length !== recorded.length)
+    return fail(field, `loopwright logged ${candidates.length} rows, ${recorded.length} recorded`)
   for (const [i, r] of recorded.entries()) {
     const o = candidates[i]!
     const keys = new Set([...Object.keys(r), ...Object.keys(o).filter((k) => !wallClock.test(k))])
     for (const key of keys) {
       if (!(key in o)) return fail(field, `row ${i} (step ${String(r['step'])}): loopwright did not log ${key}`)
-      if (!(key in r)) return fail(field, `row ${i} (step ${String(r['step'])}): loopwright logged ${key}, MMEngine did not`)
-      if (!sameValue(key, o[key], r[key])) return fail(field, `row ${i} (step ${String(r['step'])}) ${key}: ${JSON.stringify(o[key])} ≠ ${JSON.stringify(r[key])}`)
+      if (!(key in r))
+        return fail(field, `row ${i} (step ${String(r['step'])}): loopwright logged ${key}, MMEngine did not`)
+      if (!sameValue(key, o[key], r[key]))
+        return fail(
+          field,
+          `row ${i} (step ${String(r['step'])}) ${key}: ${JSON.stringify(o[key])} ≠ ${JSON.stringify(r[key])}`,
+        )
     }
   }
   return pass(field, `${recorded.length} rows`)
 }
 
 /** `mean((pred − y)²)` over every row of `data` with `params`, in eval mode. */
-export const fullSetMse = (model: Model, data: Dataset, params: { readonly [name: string]: { readonly shape: ReadonlyArray<number>; readonly values: ArrayLike<number> } }): number =>
+export const fullSetMse = (
+  model: Model,
+  data: Dataset,
+  params: { readonly [name: string]: { readonly shape: ReadonlyArray<number>; readonly values: ArrayLike<number> } },
+): number =>
   tf.tidy(() => {
     if (data.targets.kind !== 'values') throw new Error(`${data.name}: regression targets expected`)
     const x = tf.tensor(Array.from(data.inputs), [data.length, ...data.sampleShape], 'float32')
     const y = tf.tensor(Array.from(data.targets.values), [data.length, ...data.targets.shape], 'float32')
-    const tensors = Object.fromEntries(Object.entries(params).map(([n, p]) => [n, tf.tensor(Array.from(p.values), [...p.shape], 'float32')]))
+    const tensors = Object.fromEntries(
+      Object.entries(params).map(([n, p]) => [n, tf.tensor(Array.from(p.values), [...p.shape], 'float32')]),
+    )
     const pred = model.forward(tensors, {}, x, { training: false, rng: Rng.make(0) }).output
     return tf.mean(tf.square(tf.sub(pred, y))).dataSync()[0]!
   })
@@ -81,33 +94,50 @@ export const checkSummary = (
     if (proseKeys.has(key)) continue
     if (key === 'full_train_mse_init' || key === 'full_train_mse_final') {
       const got = key === 'full_train_mse_init' ? values.mseInit() : values.mseFinal()
-      if (typeof want !== 'number' || !tensorClose(got, want)) return fail('summary', `${key}: ${got} ≠ ${JSON.stringify(want)}`)
+      if (typeof want !== 'number' || !tensorClose(got, want))
+        return fail('summary', `${key}: ${got} ≠ ${JSON.stringify(want)}`)
     } else if (key === 'mean_logged_loss_per_epoch') {
       if (!isDict(want)) return fail('summary', `${key}: expected {epoch: mean}`)
       const epochs = [...new Set(values.seen.map((s) => s.epoch))]
-      if (epochs.length !== Object.keys(want).length) return fail('summary', `${key}: loopwright ran ${epochs.length} epochs, ${Object.keys(want).length} recorded`)
+      if (epochs.length !== Object.keys(want).length)
+        return fail('summary', `${key}: loopwright ran ${epochs.length} epochs, ${Object.keys(want).length} recorded`)
       for (const [epoch, mean] of Object.entries(want)) {
         const losses = values.seen.filter((s) => s.epoch === Number(epoch)).map((s) => s.loss ?? NaN)
         const got = losses.reduce((a, b) => a + b, 0) / losses.length
-        if (typeof mean !== 'number' || !tensorClose(got, mean)) return fail('summary', `${key}.${epoch}: ${got} ≠ ${JSON.stringify(mean)}`)
+        if (typeof mean !== 'number' || !tensorClose(got, mean))
+          return fail('summary', `${key}.${epoch}: ${got} ≠ ${JSON.stringify(mean)}`)
       }
-    } else return fail('summary', `${key}: not a summary number the contract defines (full_train_mse_init, full_train_mse_final, mean_logged_loss_per_epoch)`)
+    } else
+      return fail(
+        'summary',
+        `${key}: not a summary number the contract defines (full_train_mse_init, full_train_mse_final, ` +
+        `mean_logged_loss_per_epoch)`,
+      )
     compared.push(key)
   }
   return pass('summary', compared.join(', '))
 }
 
 /** `crosscheck`: the same agreement between loopwright's recorder (the replay's observations) and its own log. */
-export const checkCrosscheck = (recorded: unknown, seen: ReadonlyArray<IterSeen>, logged: ReadonlyArray<ScalarRow>): Check => {
+export const checkCrosscheck = (
+  recorded: unknown,
+  seen: ReadonlyArray<IterSeen>,
+  logged: ReadonlyArray<ScalarRow>,
+): Check => {
   if (!isDict(recorded)) return fail('crosscheck', 'expected a dict')
   const rows = trainRows(logged)
   const rowAt = new Map(rows.map((r) => [Number(r['step']), r] as const))
   const maxDiff = (pick: (s: IterSeen) => number | undefined, key: string) =>
-    Math.max(0, ...seen.flatMap((s) => {
-      const ours = pick(s)
-      const row = rowAt.get(s.iter)
-      return ours === undefined || row === undefined || typeof row[key] !== 'number' ? [] : [Math.abs((row[key] as number) - ours)]
-    }))
+    Math.max(
+      0,
+      ...seen.flatMap((s) => {
+        const ours = pick(s)
+        const row = rowAt.get(s.iter)
+        return ours === undefined || row === undefined || typeof row[key] !== 'number'
+          ? []
+          : [Math.abs((row[key] as number) - ours)]
+      }),
+    )
   const ours: { readonly [key: string]: unknown } = {
     n_records: seen.length,
     n_logged_train_rows: rows.length,
@@ -120,7 +150,9 @@ export const checkCrosscheck = (recorded: unknown, seen: ReadonlyArray<IterSeen>
     if (proseKeys.has(key)) continue
     if (!(key in ours)) return fail('crosscheck', `${key}: not a crosscheck value the contract defines`)
     const got = ours[key]
-    const same = key.startsWith('max_abs_diff') ? typeof want === 'number' && Math.abs((got as number) - want) <= 1e-12 : JSON.stringify(got) === JSON.stringify(want)
+    const same = key.startsWith('max_abs_diff')
+      ? typeof want === 'number' && Math.abs((got as number) - want) <= 1e-12
+      : JSON.stringify(got) === JSON.stringify(want)
     if (!same) return fail('crosscheck', `${key}: ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`)
   }
   return pass('crosscheck', `${seen.length} iterations, ${rows.length} logged`)

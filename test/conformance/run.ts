@@ -24,7 +24,14 @@ const scenarioFiles = (path: string): string[] =>
       : []
 
 /** Replay every scenario under `paths`; returns the lines to print and the counts. */
-export const runConformance = async (paths: ReadonlyArray<string>): Promise<{ readonly lines: string[]; readonly passed: number; readonly failed: number; readonly skipped: number }> => {
+export const runConformance = async (
+  paths: ReadonlyArray<string>,
+): Promise<{
+  readonly lines: string[]
+  readonly passed: number
+  readonly failed: number
+  readonly skipped: number
+}> => {
   await useCpu()
   const lines: string[] = []
   let passed = 0
@@ -44,7 +51,8 @@ export const runConformance = async (paths: ReadonlyArray<string>): Promise<{ re
   const context: ReplayContext = {
     finalParamsOf: (name) => {
       const other = loaded.find((l) => l.scenario.scenario === name)?.scenario
-      if (other === undefined) return Promise.resolve(E.left(`scenario ${name} is not among those replayed: give its file too`))
+      if (other === undefined)
+        return Promise.resolve(E.left(`scenario ${name} is not among those replayed: give its file too`))
       if (!runs.has(name)) runs.set(name, finalParamsOfRun(other))
       return runs.get(name)!
     },

@@ -13,7 +13,10 @@ import { useCpu } from '../../src/tensor/cpu.js'
 import type { Scenario } from './scenario.js'
 import { measure, sgdReferenceUlps, ulps } from './ulps.js'
 
-const load = (name: string): Scenario => JSON.parse(readFileSync(new URL(`../fixtures/conformance/mmengine/${name}.json`, import.meta.url), 'utf8')) as Scenario
+const load = (name: string): Scenario =>
+  JSON.parse(
+    readFileSync(new URL(`../fixtures/conformance/mmengine/${name}.json`, import.meta.url), 'utf8'),
+  ) as Scenario
 
 beforeAll(useCpu)
 
@@ -35,8 +38,11 @@ describe('ulp distance of the optimizers from the recorded MMEngine parameters',
     expect(report.maxAbs).toBeLessThan(1e-6)
   })
 
-  it.each(['s01_sgd_momentum', 's04_grad_accum', 's05_linear_cosine'])('%s: a fused add reproduces MMEngine exactly, an unfused one reproduces loopwright', (name) => {
-    const scenario = load(name)
-    expect(sgdReferenceUlps(scenario)).toEqual({ fused: 0, separate: measure(scenario)!.max })
-  })
+  it.each(['s01_sgd_momentum', 's04_grad_accum', 's05_linear_cosine'])(
+    '%s: a fused add reproduces MMEngine exactly, an unfused one reproduces loopwright',
+    (name) => {
+      const scenario = load(name)
+      expect(sgdReferenceUlps(scenario)).toEqual({ fused: 0, separate: measure(scenario)!.max })
+    },
+  )
 })

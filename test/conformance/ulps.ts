@@ -30,7 +30,10 @@ export interface UlpReport {
   readonly identical: number
   readonly max: number
   readonly where: string
-  /** The largest distance among elements of magnitude ≥ 0.01 (near zero, cancellation magnifies a 1-ulp step difference). */
+  /**
+   * The largest distance among elements of magnitude ≥ 0.01 (near zero, cancellation magnifies a 1-ulp step
+   * difference).
+   */
   readonly maxAwayFromZero: number
   /** The largest absolute difference. */
   readonly maxAbs: number
@@ -64,7 +67,16 @@ export const measure = (scenario: Scenario): UlpReport | undefined => {
       })
     }
   }
-  return { scenario: scenario.scenario, elements, identical, max, where, maxAwayFromZero, maxAbs, histogram: Array.from(histogram, (n) => n ?? 0) }
+  return {
+    scenario: scenario.scenario,
+    elements,
+    identical,
+    max,
+    where,
+    maxAwayFromZero,
+    maxAbs,
+    histogram: Array.from(histogram, (n) => n ?? 0),
+  }
 }
 
 /**
@@ -77,10 +89,16 @@ export const measure = (scenario: Scenario): UlpReport | undefined => {
  */
 export const sgdReferenceUlps = (scenario: Scenario): { readonly fused: number; readonly separate: number } => {
   const f = Math.fround
-  const opt = (scenario.config['optim_wrapper'] as { readonly optimizer: { readonly weight_decay?: number; readonly momentum?: number } }).optimizer
+  const opt = (
+    scenario.config['optim_wrapper'] as {
+      readonly optimizer: { readonly weight_decay?: number; readonly momentum?: number }
+    }
+  ).optimizer
   const run = (fused: boolean): number => {
     const addAlpha = (a: number, b: number, alpha: number) => (fused ? f(b * alpha + a) : f(a + f(b * alpha)))
-    let params: { [name: string]: number[] } = Object.fromEntries(Object.entries(scenario.model ?? {}).map(([n, r]) => [n, r.values.map(f)]))
+    let params: { [name: string]: number[] } = Object.fromEntries(
+      Object.entries(scenario.model ?? {}).map(([n, r]) => [n, r.values.map(f)]),
+    )
     const buffers: { [name: string]: number[] } = {}
     let max = 0
     for (const it of scenario.per_iter ?? []) {
@@ -95,31 +113,50 @@ export const sgdReferenceUlps = (scenario: Scenario): { readonly fused: number; 
           }),
         )
       }
-      for (const [n, want] of Object.entries(it.params ?? {})) want.forEach((w, i) => (max = Math.max(max, ulps(params[n]![i]!, f(w)))))
+      for (const [n, want] of Object.entries(it.params ?? {}))
+        want.forEach((w, i) => (max = Math.max(max, ulps(params[n]![i]!, f(w)))))
     }
     return max
   }
   return { fused: run(true), separate: run(false) }
 }
 
+const sum = (xs: ReadonlyArray<number>): number => xs.reduce((a, b) => a + b, 0)
+
 const files = (path: string): string[] =>
-  statSync(path).isDirectory() ? readdirSync(path).sort().flatMap((e) => files(join(path, e))) : path.endsWith('.json') ? [path] : []
+  statSync(path).isDirectory()
+    ? readdirSync(path)
+        .sort()
+        .flatMap((e) => files(join(path, e)))
+    : path.endsWith('.json')
+      ? [path]
+      : []
 
 if (process.argv[1] !== undefined && import.meta.url.endsWith(basename(process.argv[1]))) {
   await useCpu()
-  const paths = process.argv.length > 2 ? process.argv.slice(2) : [join(import.meta.dirname, '..', 'fixtures', 'conformance', 'mmengine')]
+  const paths =
+    process.argv.length > 2
+      ? process.argv.slice(2)
+      : [join(import.meta.dirname, '..', 'fixtures', 'conformance', 'mmengine')]
   for (const file of paths.flatMap(files)) {
     const report = measure(JSON.parse(readFileSync(file, 'utf8')) as Scenario)
     if (report === undefined) continue
     const share = ((100 * report.identical) / report.elements).toFixed(1)
-    const tail = report.histogram.length > 8 ? `${JSON.stringify(report.histogram.slice(0, 8)).slice(0, -1)}, … ${report.histogram.slice(8).reduce((a, b) => a + b, 0)} more]` : JSON.stringify(report.histogram)
+    const tail =
+      report.histogram.length > 8
+        ? `${JSON.stringify(report.histogram.slice(0, 8)).slice(0, -1)}, … ${sum(report.histogram.slice(8))} more]`
+        : JSON.stringify(report.histogram)
     const scenario = JSON.parse(readFileSync(file, 'utf8')) as Scenario
-    const optimizer = (scenario.config['optim_wrapper'] as { readonly optimizer?: { readonly type?: string } }).optimizer?.type
+    const optimizer = (scenario.config['optim_wrapper'] as { readonly optimizer?: { readonly type?: string } })
+      .optimizer?.type
     const sgd = optimizer === 'SGD' ? sgdReferenceUlps(scenario) : undefined
     process.stdout.write(
-      `${report.scenario}: max ${report.max} ulp (${report.where}), ${report.maxAwayFromZero} ulp where |x| ≥ 0.01, max |Δ| ${report.maxAbs.toExponential(1)}; ` +
+      `${report.scenario}: max ${report.max} ulp (${report.where}), ${report.maxAwayFromZero} ulp where |x| ≥ ` +
+      `0.01, max |Δ| ${report.maxAbs.toExponential(1)}; ` +
         `${share}% of ${report.elements} elements bit-identical; elements at 0, 1, 2, … ulp: ${tail}` +
-        (sgd === undefined ? '\n' : `; reference SGD with a fused add: ${sgd.fused} ulp, unfused: ${sgd.separate} ulp\n`),
+        (sgd === undefined
+          ? '\n'
+          : `; reference SGD with a fused add: ${sgd.fused} ulp, unfused: ${sgd.separate} ulp\n`),
     )
   }
 }

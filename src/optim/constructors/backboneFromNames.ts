@@ -42,7 +42,8 @@ export const backboneFromNames = (names: ReadonlyArray<string>): BackboneInfo =>
     const stage = stagePattern.exec(name)
     if (stage !== null) stages = Math.max(stages, Number(stage[1]) + 1)
   }
-  if (depths.length > 0) return { kind: 'swin', depths: Array.from({ length: Math.max(stages, depths.length) }, (_, s) => depths[s] ?? 0) }
+  if (depths.length > 0)
+    return { kind: 'swin', depths: Array.from({ length: Math.max(stages, depths.length) }, (_, s) => depths[s] ?? 0) }
   if (layers >= 0) return { kind: 'vit', numLayers: layers + 1 }
   return {}
 }
@@ -60,9 +61,11 @@ export const withBackboneFromNames = (model: ModelInfo): ModelInfo => {
   const implied = backboneFromNames(model.params.map((p) => p.name))
   const declared = model.backbone ?? {}
   const backbone: BackboneInfo = {
-    ...(declared.kind ?? implied.kind) === undefined ? {} : { kind: (declared.kind ?? implied.kind)! },
-    ...(declared.numLayers ?? implied.numLayers) === undefined ? {} : { numLayers: (declared.numLayers ?? implied.numLayers)! },
-    ...(declared.depths ?? implied.depths) === undefined ? {} : { depths: (declared.depths ?? implied.depths)! },
+    ...((declared.kind ?? implied.kind) === undefined ? {} : { kind: (declared.kind ?? implied.kind)! }),
+    ...((declared.numLayers ?? implied.numLayers) === undefined
+      ? {}
+      : { numLayers: (declared.numLayers ?? implied.numLayers)! }),
+    ...((declared.depths ?? implied.depths) === undefined ? {} : { depths: (declared.depths ?? implied.depths)! }),
   }
   return Object.keys(backbone).length === 0 ? model : { ...model, backbone }
 }
