@@ -23,11 +23,15 @@ const moduleOf = (name: string): { readonly type: string } => {
   return /^(norm|ln|bn|gn)\d*$|_norm\d*$|^norm_/.test(owner) ? { type: 'LayerNorm' } : { type: 'Linear' }
 }
 
+/** A recorded parameter's shape: `{shape, values?}`, or the shape itself as a list. */
+const shapeOf = (entry: unknown): ReadonlyArray<number> =>
+  Array.isArray(entry) ? (entry as number[]) : ((entry as { readonly shape?: ReadonlyArray<number> } | undefined)?.shape ?? [])
+
 /** The model as the constructor sees it: names in `model_param_order`, shapes from `model`; no backbone facts. */
 export const modelFromNames = (scenario: Scenario): ModelInfo => ({
   params: (scenario.model_param_order ?? Object.keys(scenario.model ?? {})).map((name) => ({
     name,
-    shape: scenario.model?.[name]?.shape ?? [],
+    shape: shapeOf(scenario.model?.[name]),
     requiresGrad: true,
     module: moduleOf(name),
   })),
