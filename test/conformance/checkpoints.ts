@@ -12,7 +12,8 @@
  *   present in loopwright's meta (`loopwright_version` for the version); the
  *   values are run-specific.
  * - `message_hub.log_scalars` / `runtime_info`: the hub's scalar / info keys (a
- *   list of keys, or key → value).
+ *   list of keys, or key → value); `resumed_keys`: every key saved (only resumed
+ *   keys are); loopwright's `loopwright_version` stands for `mmengine_version`.
  * - `optimizer`: `param_groups` (a count or list), `state` (the number of
  *   parameters with state).
  * - `state_dict`, `ema_state_dict` (`steps`, `module.<name>`): the weights (the
@@ -134,6 +135,9 @@ export const readCheckpoint = (file: string): E.Either<string, CheckpointData> =
   })
 }
 
+/** A message-hub key under MMEngine's name: loopwright keeps its own version where MMEngine keeps its. */
+const asMMEngine = (key: string): string => (key === 'loopwright_version' ? 'mmengine_version' : key)
+
 /** The sections loopwright's checkpoint holds, under MMEngine's names. */
 const sectionsOf = (c: CheckpointData): string[] => [
   'meta',
@@ -218,10 +222,15 @@ export const checkCheckpointSummary = (
             k === 'log_scalars'
               ? c.hub.scalars.map(([s]) => s)
               : k === 'runtime_info'
-                ? c.hub.info.map(([s]) => s)
-                : undefined
-          const listed = keysOf(v)
-          if (ours === undefined) problems.push(`message_hub.${k}: not a message-hub part (log_scalars, runtime_info)`)
+                ? c.hub.info.map(([s]) => asMMEngine(s))
+                : k === 'resumed_keys'
+                  ? // Only resumed keys are saved, so every key the checkpoint holds is one.
+                    [...c.hub.scalars.map(([s]) => s), ...c.hub.info.map(([s]) => asMMEngine(s))]
+                  : undefined
+          // `resumed_keys` may be recorded as MMEngine keeps it: key → whether it is resumed.
+          const listed = k === 'resumed_keys' && isDict(v) ? Object.keys(v).filter((key) => v[key] === true) : keysOf(v)
+          if (ours === undefined)
+            problems.push(`message_hub.${k}: not a message-hub part (log_scalars, runtime_info, resumed_keys)`)
           else if (listed === undefined || !sameSet(listed, ours))
             problems.push(
               `message_hub.${k}: loopwright holds ${ours.join(', ')}; recorded ` +

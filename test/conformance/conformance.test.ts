@@ -144,6 +144,9 @@ describe('each kind of field fails when the record disagrees', () => {
     })
     expect(tampered['checkpoint_epoch_1']).toMatch(/^FAIL meta\.iter: 8 ≠ 9/)
     expect(tampered['comparison']).toBe('FAIL resumed_first_iter: 9 ≠ 8')
+    const hub = { log_scalars: ['train/lr', 'train/loss'], runtime_info: [] }
+    const noTimes = await statusOf({ ...resume, checkpoint_epoch_1: { ...checkpoint, message_hub: hub } })
+    expect(noTimes['checkpoint_epoch_1']).toMatch(/^FAIL message_hub.log_scalars: loopwright holds train\/lr, train\/data/)
     expect(
       (await statusOf({ ...resume, checkpoint_epoch_1: { ...checkpoint, top_level_keys: ['meta', 'state_dict'] } }))[
         'checkpoint_epoch_1'
