@@ -146,7 +146,8 @@ describe('each kind of field fails when the record disagrees', () => {
     expect(tampered['comparison']).toBe('FAIL resumed_first_iter: 9 ≠ 8')
     const hub = { log_scalars: ['train/lr', 'train/loss'], runtime_info: [] }
     const noTimes = await statusOf({ ...resume, checkpoint_epoch_1: { ...checkpoint, message_hub: hub } })
-    expect(noTimes['checkpoint_epoch_1']).toMatch(/^FAIL message_hub.log_scalars: loopwright holds train\/lr, train\/data/)
+    const hubFailure = /^FAIL message_hub.log_scalars: loopwright holds train\/lr, train\/data/
+    expect(noTimes['checkpoint_epoch_1']).toMatch(hubFailure)
     expect(
       (await statusOf({ ...resume, checkpoint_epoch_1: { ...checkpoint, top_level_keys: ['meta', 'state_dict'] } }))[
         'checkpoint_epoch_1'
