@@ -39,6 +39,13 @@ describe('conformance replay of the project fixtures (test/fixtures/conformance)
   }, 60_000)
 })
 
+describe('scenarios no replayer knows', () => {
+  it('fail, field by field, without stopping the replay (another family plugs in through replayers)', async () => {
+    const foreign = { scenario: 'ssl_like', component: { type: 'SwAVLoss' }, inputs: {} } as unknown as Scenario
+    expect((await replay(foreign)).map((c) => `${c.status} ${c.field}`)).toEqual(['FAIL scenario', 'FAIL component', 'FAIL inputs'])
+  })
+})
+
 describe('each kind of field fails when the record disagrees', () => {
   it('per-iteration values: an lr, a parameter, epochs, a gradient, an invented key', async () => {
     const s05 = load('mmengine/s05_linear_cosine')

@@ -51,12 +51,16 @@ export const rootOf = (field: string): string => field.split(/[.[]/)[0]!
  * // [{ status: 'FAIL', field: 'invented', detail: 'no replay checks this field: …' }]
  * ```
  */
-export const uncovered = (scenario: Scenario, checks: ReadonlyArray<Check>): Check[] => {
+export const uncovered = (
+  scenario: Scenario,
+  checks: ReadonlyArray<Check>,
+  alsoDescriptive: ReadonlySet<string> = new Set(),
+): Check[] => {
   const fields = new Set(checks.map(fieldOf))
   const roots = new Set([...fields].map(rootOf))
   const out: Check[] = []
   for (const key of Object.keys(scenario)) {
-    if (descriptiveFields.has(key) || roots.has(key)) continue
+    if (descriptiveFields.has(key) || alsoDescriptive.has(key) || roots.has(key)) continue
     out.push({
       status: 'FAIL',
       field: key,

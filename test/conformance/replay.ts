@@ -246,6 +246,8 @@ const checkScalerConfig = (scenario: Scenario): Check => {
 /** A family of scenarios: which it takes, and its checks. */
 export interface Replayer {
   readonly name: string
+  /** Fields of this family's records that describe and are never checked (its README's descriptive list). */
+  readonly descriptive?: ReadonlyArray<string>
   readonly accepts: (scenario: Scenario) => boolean
   readonly replay: (scenario: Scenario, context: ReplayContext) => Promise<ReadonlyArray<Check>> | ReadonlyArray<Check>
 }
@@ -275,18 +277,28 @@ export const replay = async (
   scenario: Scenario,
   context: ReplayContext = noSiblings,
 ): Promise<ReadonlyArray<Check>> => {
+  // A scenario of another family may have no config at all; the replayers read it as empty.
+  const hasConfig = typeof scenario.config === 'object' && scenario.config !== null
+  const read: Scenario = hasConfig ? scenario : { ...scenario, config: {} }
   const checks: Check[] = []
-  const taken = replayers.filter((r) => r.accepts(scenario))
+  const taken = replayers.filter((r) => r.accepts(read))
   if (taken.length === 0)
     checks.push(
       fail(
         'scenario',
-        'no replayer takes a scenario of this shape (a training run, a constructor-only model_kind scenario, or a ' +
-        'loss-scaler steps scenario)',
+        'no replayer takes a scenario of this shape ' +
+          '(a training run, a constructor-only model_kind scenario, or a loss-scaler steps scenario)',
       ),
     )
-  for (const r of taken) checks.push(...(await r.replay(scenario, context)))
-  return [...checks, ...uncovered(scenario, checks)]
+  for (const r of taken) {
+    try {
+      checks.push(...(await r.replay(read, context)))
+    } catch (e) {
+      // A record of an unexpected shape is a failure of this scenario, never a crash of the whole replay.
+      checks.push(fail('scenario', `the ${r.name} replay stopped: ${e instanceof Error ? e.message : String(e)}`))
+    }
+  }
+  return [...checks, ...uncovered(scenario, checks, new Set(taken.flatMap((r) => r.descriptive ?? [])))]
 }
 
 /**
