@@ -24,8 +24,8 @@ import { applyCfgOptions } from './cfgOptions.js'
 import * as Config from './Config.js'
 import type { ConfigError as ConfigErrorType, Registries } from './Config.js'
 import { mergeInto, stripDeleteMarkers, unionOfBases } from './merge.js'
-import { evaluatePythonConfig, readPythonBaseList } from './python.js'
-import type { PyValue } from './python.js'
+import { evaluatePythonConfig, readPythonBaseList } from './python/index.js'
+import type { PyValue } from './python/index.js'
 
 type Dict = { readonly [key: string]: unknown }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { evaluatePythonConfig, readPythonBaseList, type PyValue, type PythonConfigError } from '../../../src/config/python.js'
+import { evaluatePythonConfig, readPythonBaseList, type PyValue, type PythonConfigError } from '../../../src/config/python/index.js'
 
 type Base = { readonly [k: string]: PyValue }
 
