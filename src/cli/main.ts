@@ -24,6 +24,7 @@ import { doctor, renderDoctor } from './doctor.js'
 import { choices } from '../tensor/backend.js'
 import type { BackendChoice } from '../tensor/backend.js'
 import { planJson, renderPlan } from './renderPlan.js'
+import { planOptions } from './planOptions.js'
 import { trainCommand } from './train.js'
 
 const usage = `loopwright ${version}: MMEngine-style training runs as values
@@ -38,6 +39,8 @@ Options:
   --work-dir DIR                (train) where checkpoints and logs go (default work_dirs/CONFIG_NAME)
   --resume [CKPT]               (train) continue from CKPT, or from the latest checkpoint in the work dir
   --dataset-size train=N,...    dataset sizes (samples) for datasets the dry run does not know
+  --config-package NAME=DIR     where package bases NAME::a/b.py live (DIR/configs/a/b.py); repeatable,
+                                also LOOPWRIGHT_CONFIG_PACKAGES=NAME=DIR:NAME=DIR
   --json                        print the plan as one JSON document
   --plot FILE.svg               also draw the lr (and momentum) schedule to an SVG file
   --trace                       include the event trace in the JSON plan
@@ -60,7 +63,12 @@ const dryRunCommand = (file: string, flags: ReadonlyMap<string, ReadonlyArray<st
       }
       sizes = parsed.right
     }
-    const loaded = yield* load(file, { cfgOptions: flags.get('cfg-options') ?? [] })
+    const options = planOptions(flags)
+    if (options._tag === 'Left') {
+      process.stderr.write(`${options.left}\n`)
+      return EXIT_BAD_INPUT
+    }
+    const loaded = yield* load(file, { cfgOptions: flags.get('cfg-options') ?? [], packages: options.right.packages })
     const program = toProgram(loaded.config)
     const plan = yield* dryRun(program, {
       datasetSizes: sizes,
