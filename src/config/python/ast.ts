@@ -30,6 +30,22 @@ export interface Slice {
   readonly step: Expr | undefined
 }
 
+/** One `for names in iter if cond ...` clause of a comprehension; `unpack` when the target is a tuple. */
+export interface CompClause {
+  readonly names: readonly string[]
+  readonly unpack: boolean
+  readonly pos: Pos
+  readonly iter: Expr
+  readonly conds: readonly Expr[]
+}
+
+/** A replacement field of an f-string: `{expr!conversion:spec}`. */
+export interface FormatField {
+  readonly expr: Expr
+  readonly conversion: 'r' | 's' | 'a' | undefined
+  readonly spec: string
+}
+
 export type Expr =
   | { readonly kind: 'num'; readonly pos: Pos; readonly value: number; readonly isFloat: boolean }
   | { readonly kind: 'str'; readonly pos: Pos; readonly value: string }
@@ -50,6 +66,15 @@ export type Expr =
   | { readonly kind: 'call'; readonly pos: Pos; readonly func: Expr; readonly args: readonly Arg[] }
   | { readonly kind: 'attr'; readonly pos: Pos; readonly object: Expr; readonly name: string }
   | { readonly kind: 'subscript'; readonly pos: Pos; readonly object: Expr; readonly index: Expr | Slice }
+  | { readonly kind: 'comp'; readonly pos: Pos; readonly element: Expr; readonly clauses: readonly CompClause[] }
+  | {
+      readonly kind: 'dictcomp'
+      readonly pos: Pos
+      readonly key: Expr
+      readonly value: Expr
+      readonly clauses: readonly CompClause[]
+    }
+  | { readonly kind: 'fstring'; readonly pos: Pos; readonly parts: readonly (string | FormatField)[] }
 
 export type Target = Extract<Expr, { kind: 'name' | 'subscript' }>
 
@@ -57,3 +82,9 @@ export type Stmt =
   | { readonly kind: 'assign'; readonly pos: Pos; readonly targets: readonly Target[]; readonly value: Expr }
   | { readonly kind: 'augassign'; readonly pos: Pos; readonly target: Target; readonly op: BinaryOp; readonly value: Expr }
   | { readonly kind: 'expr'; readonly pos: Pos; readonly value: Expr }
+  /** `if`/`elif`/`else`: the first branch whose test holds runs; `test` is undefined for `else`. */
+  | {
+      readonly kind: 'if'
+      readonly pos: Pos
+      readonly branches: readonly { readonly test: Expr | undefined; readonly body: readonly Stmt[] }[]
+    }

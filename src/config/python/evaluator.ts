@@ -1,7 +1,9 @@
 /** The evaluator: runs top-level statements and evaluates expressions to values. */
-import type { Arg, Slice, Expr, Target, Stmt } from './ast.js'
+import type { Arg, CompClause, Slice, Expr, Target, Stmt } from './ast.js'
 import { BUILTINS } from './builtins.js'
 import { type Pos, fail } from './errors.js'
+import { convert, formatValue } from './format.js'
+import { MUTATING, callMethod } from './methods.js'
 import { type Dict, PyFloat, type PyDict, type Val, toPyValue, copyVal, typeName, asInt, truthy, dictKey, iterate, compare, unaryOp, binaryOp, sliceIndices, getItem, setItem, getAttr, baseList } from './values.js'
 
 // ---------------------------------------------------------------------------
@@ -18,6 +20,8 @@ export function rootName(e: Expr): string | undefined {
 export class Evaluator {
   /** Top-level variables; a Map keeps first-assignment order. */
   private readonly env = new Map<string, Val>()
+  /** Comprehension variables, innermost last; they shadow `env` and vanish after the comprehension, as in Python 3. */
+  private readonly scopes: Map<string, Val>[] = []
 
   constructor(private readonly base: PyDict | undefined) {}
 
@@ -85,6 +89,45 @@ export class Evaluator {
         return truthy(this.evaluate(e.test)) ? this.evaluate(e.body) : this.evaluate(e.orelse)
       case 'call':
         return this.call(e.func, e.args, e.pos)
+      case 'comp': {
+        const out: Val[] = []
+        this.comprehend(e.clauses, 0, () => out.push(this.evaluate(e.element)))
+        return out
+      }
+      case 'dictcomp': {
+        const out: PyDict = new Map()
+        this.comprehend(e.clauses, 0, () => out.set(dictKey(this.evaluate(e.key), e.key.pos), this.evaluate(e.value)))
+        return out
+      }
+      case 'fstring':
+        return e.parts
+          .map((part) => (typeof part === 'string' ? part : formatValue(convert(this.evaluate(part.expr), part.conversion), part.spec, e.pos)))
+          .join('')
+    }
+  }
+
+  /** Run `emit` once per combination the clauses produce, with their variables bound. */
+  private comprehend(clauses: readonly CompClause[], at: number, emit: () => void): void {
+    const clause = clauses[at]
+    if (clause === undefined) {
+      emit()
+      return
+    }
+    const scope = new Map<string, Val>()
+    for (const item of iterate(this.evaluate(clause.iter), clause.iter.pos)) {
+      if (clause.unpack) {
+        const values = iterate(item, clause.pos)
+        if (values.length !== clause.names.length) {
+          fail(clause.pos, `cannot unpack ${values.length} values into ${clause.names.length} names`)
+        }
+        clause.names.forEach((name, i) => scope.set(name, values[i]!))
+      } else scope.set(clause.names[0]!, item)
+      this.scopes.push(scope)
+      try {
+        if (clause.conds.every((cond) => truthy(this.evaluate(cond)))) this.comprehend(clauses, at + 1, emit)
+      } finally {
+        this.scopes.pop()
+      }
     }
   }
 
@@ -97,6 +140,11 @@ export class Evaluator {
       case 'assign': {
         const value = this.evaluate(s.value)
         s.targets.forEach((target, i) => this.assign(target, i === 0 ? value : copyVal(value), s.pos))
+        return
+      }
+      case 'if': {
+        const branch = s.branches.find((b) => b.test === undefined || truthy(this.evaluate(b.test)))
+        if (branch !== undefined) for (const inner of branch.body) this.exec(inner)
         return
       }
       case 'augassign': {
@@ -142,6 +190,10 @@ export class Evaluator {
       if (this.base === undefined) fail(pos, "name '_base_' is not defined (no base config was provided)")
       return this.base
     }
+    for (let i = this.scopes.length - 1; i >= 0; i--) {
+      const local = this.scopes[i]!.get(id)
+      if (local !== undefined) return local
+    }
     const value = this.env.get(id)
     if (value !== undefined) return value
     if (BUILTINS.has(id)) fail(pos, `builtin '${id}' can only be called in a literal config`)
@@ -171,8 +223,12 @@ export class Evaluator {
 
   private call(func: Expr, argNodes: readonly Arg[], pos: Pos): Val {
     // A builtin is found only when no variable of that name shadows it, as in Python.
-    const builtin = func.kind === 'name' && !this.env.has(func.id) ? BUILTINS.get(func.id) : undefined
-    if (builtin === undefined) {
+    const shadowed = (id: string): boolean => this.env.has(id) || this.scopes.some((scope) => scope.has(id))
+    const builtin = func.kind === 'name' && !shadowed(func.id) ? BUILTINS.get(func.id) : undefined
+    // `x.name(...)` where `x` has no key `name` is a method call (a key wins, as ConfigDict's attributes do).
+    const receiver = builtin === undefined && func.kind === 'attr' ? this.place(func.object) : undefined
+    const isMethod = receiver !== undefined && !(receiver instanceof Map && receiver.has((func as { name: string }).name))
+    if (builtin === undefined && !isMethod) {
       const callee = this.place(func)
       fail(pos, `'${typeName(callee)}' object is not callable`)
     }
@@ -201,6 +257,9 @@ export class Evaluator {
         }
       }
     }
-    return builtin(args, kwargs, pos)
+    if (builtin !== undefined) return builtin(args, kwargs, pos)
+    const name = (func as { name: string }).name
+    if (MUTATING.has(name) && rootName(func) === '_base_') fail(pos, "cannot modify '_base_' in a literal config")
+    return callMethod(receiver!, name, args, kwargs, pos)
   }
 }

@@ -3,13 +3,14 @@
  * written in, evaluated without a Python interpreter.
  *
  * A config file is a list of top-level assignments whose right-hand sides are
- * literals, `dict(...)` calls, arithmetic and references to earlier variables
- * or to the merged base config (`_base_.a.b`). This module turns such a file
- * into a plain JS object of its top-level variables in three small steps:
- * a tokenizer, a recursive-descent parser producing an AST, and an evaluator.
- * Anything that needs real Python (imports, `if`, `for`, `def`, lambdas,
- * comprehensions, f-strings, method calls) is rejected with a positioned error
- * instead of being guessed at.
+ * literals, `dict(...)` calls, arithmetic, comprehensions, conditional
+ * expressions, f-strings, str/list/dict methods (`pipeline.extend(...)`) and
+ * references to earlier variables or to the merged base config (`_base_.a.b`),
+ * plus `if`/`elif`/`else` blocks. This module turns such a file into a plain JS
+ * object of its top-level variables in three small steps: a tokenizer, a
+ * recursive-descent parser producing an AST, and an evaluator. Anything that
+ * needs real Python (imports, `for`/`while` loops, `def`, lambdas, classes) is
+ * rejected with a positioned error instead of being guessed at.
  *
  * Deliberate differences from CPython, all due to the JS value model:
  * - One number type. Internally floats are tagged ({@link PyFloat}) so that

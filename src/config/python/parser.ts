@@ -1,7 +1,7 @@
 /** The recursive-descent parser, one function per Python precedence level. */
-import type { BinaryOp, CompareOp, Item, DictEntry, Arg, Slice, Expr, Target, Stmt } from './ast.js'
+import type { BinaryOp, CompClause, CompareOp, Item, DictEntry, Arg, Slice, Expr, FormatField, Target, Stmt } from './ast.js'
 import { type Pos, fail } from './errors.js'
-import { type Token, KEYWORDS, EXPRESSION_KEYWORDS } from './tokenizer.js'
+import { type Token, KEYWORDS, EXPRESSION_KEYWORDS, tokenize } from './tokenizer.js'
 
 // ---------------------------------------------------------------------------
 // Parser (recursive descent, one function per Python precedence level)
@@ -41,8 +41,48 @@ export class Parser {
       if (t.kind === 'eof') return out
       if (t.column !== 1) fail(t, 'unexpected indent')
       if (this.isKeyword('with')) this.parseWithReadBase()
-      else this.parseLine(out)
+      else this.parseStatement(out)
     }
+  }
+
+  /** One statement at the current position: an `if` with its blocks, or a line of simple statements. */
+  private parseStatement(out: Stmt[]): void {
+    if (this.isKeyword('if')) out.push(this.parseIf())
+    else this.parseLine(out)
+  }
+
+  /** `if test: block (elif test: block)* (else: block)?`, each keyword in the `if`'s column. */
+  private parseIf(): Stmt {
+    const start = this.peek()
+    const branches: { test: Expr | undefined; body: Stmt[] }[] = []
+    let keyword = 'if'
+    for (;;) {
+      this.advance()
+      const test = keyword === 'else' ? undefined : this.parseTest()
+      this.expectOp(':')
+      branches.push({ test, body: this.parseBlock(start.column) })
+      const next = this.peek()
+      if (next.column !== start.column || !(this.isKeyword('elif') || this.isKeyword('else')) || keyword === 'else') break
+      keyword = next.text
+    }
+    return { kind: 'if', pos: start, branches }
+  }
+
+  /** The body after a `:`: simple statements on the same line, or lines indented deeper than `column`. */
+  private parseBlock(column: number): Stmt[] {
+    const body: Stmt[] = []
+    if (this.peek().kind !== 'newline') {
+      this.parseLine(body)
+      return body
+    }
+    this.advance()
+    const first = this.peek()
+    if (first.kind === 'eof' || first.column <= column) fail(first, 'expected an indented block')
+    while (this.peek().kind !== 'eof' && this.peek().column > column) {
+      if (this.peek().column !== first.column) fail(this.peek(), 'unindent does not match any outer indentation level')
+      this.parseStatement(body)
+    }
+    return body
   }
 
   /** The right-hand side of `_base_ = ...`, up to the end of its statement. */
@@ -273,6 +313,7 @@ export class Parser {
     switch (t.kind) {
       case 'number':
       case 'string':
+      case 'fstring':
       case 'error':
         return true
       case 'name':
@@ -465,8 +506,11 @@ export class Parser {
         sawKeyword = true
       } else {
         if (sawKeyword) fail(t, 'positional argument follows keyword argument')
-        args.push({ kind: 'pos', value: this.parseTest() })
+        const value = this.parseTest()
         this.rejectComprehension()
+        // `f(x for x in xs)`: a bare generator as an argument.
+        if (this.isKeyword('for')) args.push({ kind: 'pos', value: { kind: 'comp', pos: t, element: value, clauses: this.parseCompClauses() } })
+        else args.push({ kind: 'pos', value })
       }
       if (!this.isOp(',')) break
       this.advance()
@@ -494,9 +538,102 @@ export class Parser {
   }
 
   private rejectComprehension(): void {
-    if (this.isKeyword('for') || this.isKeyword('async')) {
-      fail(this.peek(), 'comprehensions are not supported in a literal config')
+    if (this.isKeyword('async')) fail(this.peek(), 'async comprehensions are not supported in a literal config')
+  }
+
+  /** The `for ... in ... if ...` clauses after a comprehension's element (at least one). */
+  private parseCompClauses(): CompClause[] {
+    const clauses: CompClause[] = []
+    while (this.isKeyword('for')) {
+      const pos = this.advance()
+      const parenthesized = this.isOp('(')
+      if (parenthesized) this.advance()
+      const names = [this.expectName().text]
+      let unpack = parenthesized
+      while (this.isOp(',')) {
+        this.advance()
+        unpack = true
+        if (this.isKeyword('in') || this.isOp(')')) break
+        names.push(this.expectName().text)
+      }
+      if (parenthesized) this.expectOp(')')
+      if (!this.isKeyword('in')) this.unexpected(this.peek())
+      this.advance()
+      const iter = this.parseOr()
+      const conds: Expr[] = []
+      while (this.isKeyword('if')) {
+        this.advance()
+        conds.push(this.parseOr())
+      }
+      clauses.push({ names, unpack, pos, iter, conds })
     }
+    return clauses
+  }
+
+  /** Split an f-string's text into literal parts and `{expr!c:spec}` fields. */
+  private parseFString(t: Token & { readonly value: string }): (string | FormatField)[] {
+    const text = t.value
+    const parts: (string | FormatField)[] = []
+    let literal = ''
+    let i = 0
+    while (i < text.length) {
+      const c = text.charAt(i)
+      if ((c === '{' || c === '}') && text.charAt(i + 1) === c) {
+        literal += c
+        i += 2
+        continue
+      }
+      if (c === '}') fail(t, "f-string: single '}' is not allowed")
+      if (c !== '{') {
+        literal += c
+        i++
+        continue
+      }
+      // Find the field's end, skipping nested brackets and quoted strings.
+      let depth = 0
+      let j = i + 1
+      let quote = ''
+      let exprEnd = -1
+      let conversion: FormatField['conversion']
+      for (; j < text.length; j++) {
+        const d = text.charAt(j)
+        if (quote !== '') {
+          if (d === quote) quote = ''
+          continue
+        }
+        if (d === "'" || d === '"') quote = d
+        else if (d === '(' || d === '[' || d === '{') depth++
+        else if ((d === ')' || d === ']' || d === '}') && depth > 0) depth--
+        else if (depth === 0 && (d === '}' || d === ':' || (d === '!' && text.charAt(j + 1) !== '='))) {
+          if (exprEnd === -1) exprEnd = j
+          if (d === '!') {
+            const c2 = text.charAt(j + 1)
+            if (c2 !== 'r' && c2 !== 's' && c2 !== 'a') fail(t, "f-string: invalid conversion character: expected 's', 'r', or 'a'")
+            conversion = c2
+            j += 1
+            continue
+          }
+          break
+        }
+      }
+      if (j >= text.length) fail(t, "f-string: expecting '}'")
+      let spec = ''
+      if (text.charAt(j) === ':') {
+        const close = text.indexOf('}', j)
+        if (close === -1) fail(t, "f-string: expecting '}'")
+        spec = text.slice(j + 1, close)
+        j = close
+      }
+      const source = text.slice(i + 1, exprEnd).trim()
+      if (source === '') fail(t, 'f-string: empty expression not allowed')
+      const expr = new Parser(tokenize(source).map((tok) => ({ ...tok, line: t.line, column: t.column }))).parseStandaloneValue()
+      if (literal !== '') parts.push(literal)
+      literal = ''
+      parts.push({ expr, conversion, spec })
+      i = j + 1
+    }
+    if (literal !== '') parts.push(literal)
+    return parts
   }
 
   private parseAtom(): Expr {
@@ -505,14 +642,17 @@ export class Parser {
       case 'number':
         this.advance()
         return { kind: 'num', pos: t, value: t.value, isFloat: t.isFloat }
-      case 'string': {
-        // Adjacent literals concatenate: 'a' "b" == 'ab'.
-        let value = ''
-        for (let s = this.peek(); s.kind === 'string'; s = this.peek()) {
-          value += s.value
+      case 'string':
+      case 'fstring': {
+        // Adjacent literals concatenate: 'a' "b" == 'ab', and f'{a}' 'b' is one f-string.
+        const parts: (string | FormatField)[] = []
+        for (let s = this.peek(); s.kind === 'string' || s.kind === 'fstring'; s = this.peek()) {
+          if (s.kind === 'string') parts.push(s.value)
+          else parts.push(...this.parseFString(s))
           this.advance()
         }
-        return { kind: 'str', pos: t, value }
+        if (parts.every((p) => typeof p === 'string')) return { kind: 'str', pos: t, value: parts.join('') }
+        return { kind: 'fstring', pos: t, parts }
       }
       case 'name':
         if (t.text === 'True' || t.text === 'False' || t.text === 'None') {
@@ -541,6 +681,12 @@ export class Parser {
     }
     const first = this.parseItem()
     this.rejectComprehension()
+    if (this.isKeyword('for') && !first.star) {
+      // A generator expression; it is evaluated eagerly, as a list.
+      const clauses = this.parseCompClauses()
+      this.expectOp(')')
+      return { kind: 'comp', pos: open, element: first.value, clauses }
+    }
     if (this.isOp(')') && !first.star) {
       this.advance()
       return first.value
@@ -561,7 +707,14 @@ export class Parser {
     const items: Item[] = []
     while (!this.isOp(']')) {
       items.push(this.parseItem())
-      if (items.length === 1) this.rejectComprehension()
+      if (items.length === 1) {
+        this.rejectComprehension()
+        if (this.isKeyword('for') && !items[0]!.star) {
+          const clauses = this.parseCompClauses()
+          this.expectOp(']')
+          return { kind: 'comp', pos: open, element: items[0]!.value, clauses }
+        }
+      }
       if (!this.isOp(',')) break
       this.advance()
     }
@@ -583,7 +736,13 @@ export class Parser {
           fail(open, 'set literals are not supported in a literal config')
         }
         this.advance()
-        entries.push({ kind: 'pair', key, value: this.parseTest() })
+        const value = this.parseTest()
+        if (entries.length === 0 && this.isKeyword('for')) {
+          const clauses = this.parseCompClauses()
+          this.expectOp('}')
+          return { kind: 'dictcomp', pos: open, key, value, clauses }
+        }
+        entries.push({ kind: 'pair', key, value })
       }
       if (entries.length === 1) this.rejectComprehension()
       if (!this.isOp(',')) break

@@ -16,6 +16,8 @@ export type Token =
   | (TokenBase & { readonly kind: 'name' | 'op' | 'newline' | 'eof' })
   | (TokenBase & { readonly kind: 'number'; readonly value: number; readonly isFloat: boolean })
   | (TokenBase & { readonly kind: 'string'; readonly value: string })
+  // An f-string's text with escapes decoded and its `{...}` fields still in place.
+  | (TokenBase & { readonly kind: 'fstring'; readonly value: string })
   // A lexically local problem (f-string, bad character). Kept as a token so that
   // `readPythonBaseList` can skip lines it never needs to parse.
   | (TokenBase & { readonly kind: 'error'; readonly message: string })
@@ -120,7 +122,7 @@ export function tokenize(src: string): Token[] {
     }
     const text = src.slice(start, j)
     if (prefix.includes('f')) {
-      push({ kind: 'error', text, line: pos.line, column: pos.column, message: 'f-strings are not supported in a literal config' })
+      push({ kind: 'fstring', text, value, line: pos.line, column: pos.column })
     } else if (prefix.includes('b')) {
       push({ kind: 'error', text, line: pos.line, column: pos.column, message: 'bytes literals are not supported in a literal config' })
     } else {
