@@ -74,6 +74,7 @@ const dryRunCommand = (file: string, flags: ReadonlyMap<string, ReadonlyArray<st
       datasetSizes: sizes,
       configName: nodePath.basename(file, nodePath.extname(file)),
       configText: JSON.stringify(loaded.raw, null, 2),
+      configWarnings: loaded.warnings,
     })
     const plotFile = flags.get('plot')?.at(-1)
     if (plotFile !== undefined) {

@@ -15,7 +15,7 @@ import * as t from 'io-ts'
 import { Data } from 'effect'
 import { boolean, expected, formatIssue, isDict, issuesOf, json, literal, nonEmptyString, nullable, plainDataProblem, record, string } from './codec.js'
 import type { AnyCodec, Codec, Issue, Json } from './codec.js'
-import { closest } from './didYouMean.js'
+import { closest, editDistance } from './didYouMean.js'
 import type { Registry } from './registry.js'
 import type { HookType } from '../hooks/HookType.js'
 import { defaultHookTypes } from '../hooks/registry.js'
@@ -117,6 +117,9 @@ export const sections = (registries: Registries): { readonly [key: string]: AnyC
   runner_type: nonEmptyString,
 })
 
+/** A top-level name of a code config this close to a config key is an error, not a variable. */
+const variableTolerance = 2
+
 /** Names MMEngine reserves on its Config object; a config may not define them. */
 const reserved = ['filename', 'text', 'pretty_text', 'env_variables']
 
@@ -183,8 +186,11 @@ export const codec = (registries: Registries = defaultRegistries, options: Decod
       const section = Object.hasOwn(known, key) ? known[key] : undefined
       if (section === undefined) {
         const near = closest(key, names)
-        if (options.allowVariables === true && near === undefined) continue
-        const hint = near === undefined ? '' : ` (did you mean '${near}'?)`
+        // As MMEngine does, a code config's other top-level names are its own variables (data_root, train_pipeline, …);
+        // one within edit distance 2 of a config key is taken for a typo of it.
+        if (options.allowVariables === true && !names.some((name) => editDistance(key, name) <= variableTolerance)) continue
+        const typoOf = near ?? names.find((name) => editDistance(key, name) <= variableTolerance)
+        const hint = typoOf === undefined ? '' : ` (did you mean '${typoOf}'?)`
         errors.push({ value, context, message: `unknown key${hint}` })
         continue
       }

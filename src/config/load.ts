@@ -24,6 +24,7 @@ import type { Issue } from './codec.js'
 import { applyCfgOptions } from './cfgOptions.js'
 import * as Config from './Config.js'
 import type { ConfigError as ConfigErrorType, Registries } from './Config.js'
+import { normalizeLegacyForms } from './legacyForms.js'
 import { mergeInto, stripDeleteMarkers, unionOfBases } from './merge.js'
 import { isPackageBase, resolvePackageBase } from './packages.js'
 import type { ConfigPackages } from './packages.js'
@@ -39,6 +40,8 @@ export interface Loaded {
   readonly config: Config.Config
   /** Top-level helper variables of code configs (not config keys). */
   readonly variables: ReadonlyArray<string>
+  /** Options accepted but not honoured, one line each (for the plan's warnings). */
+  readonly warnings: ReadonlyArray<string>
 }
 
 export interface LoadOptions {
@@ -200,7 +203,8 @@ export const load = (file: string, options: LoadOptions = {}): Effect.Effect<Loa
       raw = applied.right
     }
     const registries = options.registries ?? Config.defaultRegistries
-    const decoded = Config.decode(raw, registries, { allowVariables: isCodeConfig(file), file })
+    const normalized = normalizeLegacyForms(raw)
+    const decoded = Config.decode(normalized.raw, registries, { allowVariables: isCodeConfig(file), file })
     if (decoded._tag === 'Left') return yield* Effect.fail(decoded.left)
-    return { file, raw, config: decoded.right, variables: Config.variablesOf(decoded.right, registries) }
+    return { file, raw, config: decoded.right, variables: Config.variablesOf(decoded.right, registries), warnings: normalized.warnings }
   })

@@ -25,6 +25,8 @@ export interface HookType<Args = unknown> {
   readonly args: Codec<Args>
   /** Build the hook. `program` is the validated program it is part of (for settings such as `log_processor`). */
   readonly build: (args: Args, site: HookSite, program: Program) => Hook<HookServices>
+  /** Set when the type can be planned but not trained with yet: why (see `planOnlyHook`). */
+  readonly planOnly?: string
 }
 
 /** Erase the argument type so hook types of different arguments share one registry. */

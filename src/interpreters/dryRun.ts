@@ -59,6 +59,8 @@ export interface DryRunOptions {
   readonly traceLimit?: number
   /** Run the test loop after training, as `loopwright train` does. Default true. */
   readonly testAfterTrain?: boolean
+  /** Warnings found while loading the config (options accepted but not honoured); listed first. */
+  readonly configWarnings?: ReadonlyArray<string>
 }
 
 /** The param groups of the plan. */
@@ -137,7 +139,7 @@ const filesSummary = (recording: Dry.Recording): Plan['files'] => {
 export const dryRun = (program: Program, options: DryRunOptions = {}): Effect.Effect<Plan, DryRunError> =>
   Effect.gen(function* () {
     const registries = options.registries ?? defaultRegistries
-    const built = buildHooks(program, registries.hooks)
+    const built = buildHooks(program, registries.hooks, 'plan')
     if (built._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: built.left }))
     const hooks = built.right
     const sized = loaderSizes(program, options.datasetSizes)
@@ -218,7 +220,7 @@ export const dryRun = (program: Program, options: DryRunOptions = {}): Effect.Ef
       removals: recording.files.filter((f) => f.op === 'remove').map((f) => ({ path: f.path, epoch: f.epoch, iter: f.iter })),
       logLines: { count: recording.logs.length, lines: recording.logs },
       files: filesSummary(recording),
-      warnings: [...groupsWarnings, ...warningsFor(program, sizes, recording)].filter((w) => simulated === undefined || !w.startsWith('param_scheduler is checked but not simulated')),
+      warnings: [...(options.configWarnings ?? []), ...groupsWarnings, ...warningsFor(program, sizes, recording)].filter((w) => simulated === undefined || !w.startsWith('param_scheduler is checked but not simulated')),
       trace: recording.trace,
       traceCount: recording.traceCount,
     }

@@ -10,10 +10,17 @@ import { component } from './component.js'
 
 const defaultSampler = struct('a DefaultSampler config', { type: literal('DefaultSampler', 'mmengine.DefaultSampler') }, { shuffle: boolean, seed: nullable(int), round_up: boolean })
 const infiniteSampler = struct('an InfiniteSampler config', { type: literal('InfiniteSampler', 'mmengine.InfiniteSampler') }, { shuffle: boolean, seed: nullable(int) })
+// MMSelfSup's: a DefaultSampler that may re-sample uniformly over pseudo-labels (`replace`), set by DeepClusterHook.
+const deepClusterSampler = struct(
+  'a DeepClusterSampler config',
+  { type: literal('DeepClusterSampler', 'mmselfsup.DeepClusterSampler') },
+  { shuffle: boolean, seed: nullable(int), replace: boolean, round_up: boolean },
+)
 const isType = (name: string) => (u: unknown) => isDict(u) && typeof u['type'] === 'string' && (u['type'] === name || u['type'].endsWith(`.${name}`))
 
-const SAMPLERS = ['DefaultSampler', 'InfiniteSampler'] as const
-const samplerDescription = 'a sampler dict: DefaultSampler (shuffle, seed, round_up) or InfiniteSampler (shuffle, seed)'
+const SAMPLERS = ['DefaultSampler', 'InfiniteSampler', 'DeepClusterSampler'] as const
+const samplerDescription =
+  'a sampler dict: DefaultSampler (shuffle, seed, round_up), InfiniteSampler (shuffle, seed) or DeepClusterSampler (shuffle, seed, replace, round_up)'
 
 /** A sampler dict whose `type` is missing, not a string, or not a sampler loopwright knows: the error is at `sampler.type`. */
 type DefaultSamplerCfg = t.TypeOf<typeof defaultSampler>
@@ -34,6 +41,7 @@ const unknownSampler = new t.Type<DefaultSamplerCfg, DefaultSamplerCfg, unknown>
 const sampler = dispatch(samplerDescription, [
   [isType('DefaultSampler'), defaultSampler],
   [isType('InfiniteSampler'), infiniteSampler],
+  [isType('DeepClusterSampler'), deepClusterSampler],
   [() => true, unknownSampler],
 ])
 
