@@ -6,7 +6,8 @@
  *
  *   npx tsx scripts/corpus.ts MMSELFSUP_DIR [--config-package mmcls=MMPRETRAIN_DIR ...] [--filter TEXT]
  *
- * Each config runs in this one process (start-up is measured by bench/, not here).
+ * Each config runs in this one process at the world size its name states
+ * (start-up is measured by bench/, not here).
  * @module
  */
 import { readdirSync, statSync } from 'node:fs'
@@ -46,7 +47,9 @@ for (const file of files) {
   const start = performance.now()
   let code: number
   try {
-    code = await main(['dry-run', file, '--json', ...passThrough])
+    // Each config at the world size its name states (8xb32 → 8 processes).
+    const named = /(?:^|[_-])(\d+)xb\d+(?:[_-]|$)/.exec(nodePath.basename(file))
+    code = await main(['dry-run', file, '--json', ...(named === null ? [] : ['--world-size', named[1]!]), ...passThrough])
   } catch (e) {
     code = 70
     captured += `internal error: ${(e as Error).stack ?? String(e)}`

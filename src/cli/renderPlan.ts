@@ -110,6 +110,7 @@ export const renderPlan = (plan: Plan, source: string): string =>
   [
     `loopwright dry run of ${source} (nothing is computed or written)`,
     `work_dir: ${plan.workDir}`,
+    ...plan.setup,
     '',
     renderHookTable(plan),
     '',
@@ -134,6 +135,7 @@ export const renderPlan = (plan: Plan, source: string): string =>
 export const planJson = (plan: Plan, source: string, includeTrace: boolean): unknown => ({
   config: source,
   workDir: plan.workDir,
+  setup: plan.setup,
   hooks: plan.hooks.map((h) => ({ name: h.name, priority: h.priority })),
   hookDetails: plan.hooks,
   stages: plan.stages,

@@ -30,7 +30,9 @@ import { buildHooks } from './buildHooks.js'
 import { initialState, interpret } from './interpret.js'
 import type { TraceEntry } from './Trace.js'
 import * as Dry from './dry/layers.js'
-import { loaderSizes } from './dry/sizes.js'
+import { describeLoaderSizes } from './dry/sizes.js'
+import { setupLines, worldSizeWarnings } from './dry/setup.js'
+import { applyAutoScaleLr } from '../config/autoScaleLr.js'
 import type { DatasetSizes } from './dry/sizes.js'
 import { warningsFor } from './dry/warnings.js'
 import { optimizerPlan } from './dry/optimizerPlan.js'
@@ -61,6 +63,10 @@ export interface DryRunOptions {
   readonly testAfterTrain?: boolean
   /** Warnings found while loading the config (options accepted but not honoured); listed first. */
   readonly configWarnings?: ReadonlyArray<string>
+  /** Processes the run is planned for (DefaultSampler sharding, auto_scale_lr). Default 1. */
+  readonly worldSize?: number
+  /** Helper variables of a code config, listed once in the plan. */
+  readonly variables?: ReadonlyArray<string>
 }
 
 /** The param groups of the plan. */
@@ -82,6 +88,8 @@ export interface PlannedHook {
 
 export interface Plan {
   readonly workDir: string
+  /** How the run is set up: world size, where each dataset size came from, auto_scale_lr, config variables. */
+  readonly setup: ReadonlyArray<string>
   readonly hooks: ReadonlyArray<PlannedHook>
   /** Each stage (in MMEngine order) mapped to the hooks acting there, in execution order. */
   readonly stages: { readonly [stage: string]: ReadonlyArray<string> }
@@ -136,15 +144,19 @@ const filesSummary = (recording: Dry.Recording): Plan['files'] => {
 }
 
 /** Dry-run `program`: build its hooks, unfold its timeline with the dry services, and summarise. */
-export const dryRun = (program: Program, options: DryRunOptions = {}): Effect.Effect<Plan, DryRunError> =>
+export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effect<Plan, DryRunError> =>
   Effect.gen(function* () {
     const registries = options.registries ?? defaultRegistries
-    const built = buildHooks(program, registries.hooks, 'plan')
+    const built = buildHooks(input, registries.hooks, 'plan')
     if (built._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: built.left }))
     const hooks = built.right
-    const sized = loaderSizes(program, options.datasetSizes)
-    if (sized._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: sized.left }))
-    const sizes: Sizes = sized.right
+    const worldSize = options.worldSize ?? 1
+    const described = describeLoaderSizes(input, options.datasetSizes, worldSize)
+    if (described._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: described.left }))
+    const sizes: Sizes = Object.fromEntries(described.right.map((d) => [d.loader, d.batches]))
+    const scaled = applyAutoScaleLr(input, worldSize)
+    const program = scaled.program
+    const setup = setupLines(program, worldSize, described.right, scaled.line, options)
     const loop0 = program.trainLoop
     const optimizer = optimizerPlan(program.optimWrapper, loop0 === undefined ? 0 : Loop.maxIters(loop0, sizes.train ?? 0))
     if (optimizer._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: optimizer.left }))
@@ -204,6 +216,7 @@ export const dryRun = (program: Program, options: DryRunOptions = {}): Effect.Ef
     const batches = sizes.train ?? 0
     return {
       workDir,
+      setup,
       ...hookTable(hooks),
       loops: {
         ...(loop === undefined ? {} : { train: { ...loop, batchesPerEpoch: batches, maxIters: Loop.maxIters(loop, batches), maxEpochs: Loop.maxEpochs(loop) } }),
@@ -220,7 +233,7 @@ export const dryRun = (program: Program, options: DryRunOptions = {}): Effect.Ef
       removals: recording.files.filter((f) => f.op === 'remove').map((f) => ({ path: f.path, epoch: f.epoch, iter: f.iter })),
       logLines: { count: recording.logs.length, lines: recording.logs },
       files: filesSummary(recording),
-      warnings: [...(options.configWarnings ?? []), ...groupsWarnings, ...warningsFor(program, sizes, recording)].filter((w) => simulated === undefined || !w.startsWith('param_scheduler is checked but not simulated')),
+      warnings: [...(options.configWarnings ?? []), ...worldSizeWarnings(options.configName, worldSize), ...groupsWarnings, ...warningsFor(program, sizes, recording)].filter((w) => simulated === undefined || !w.startsWith('param_scheduler is checked but not simulated')),
       trace: recording.trace,
       traceCount: recording.traceCount,
     }
