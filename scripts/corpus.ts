@@ -4,7 +4,12 @@
  * table: pass/fail, plan time, and the first error. The repositories are
  * downloaded by the user; nothing here ships their configs.
  *
- *   npx tsx scripts/corpus.ts MMSELFSUP_DIR [--config-package mmcls=MMPRETRAIN_DIR ...] [--filter TEXT]
+ *   npx tsx scripts/corpus.ts MMSELFSUP_DIR [--config-package mmcls=MMPRETRAIN_DIR ...] [--filter TEXT] [--quick]
+ *
+ * `--quick` plans every config on 64-sample datasets: loading, decoding, hooks,
+ * optimizer and param groups are checked as in a full plan, but the walk over
+ * the iterations is short (a full ImageNet walk still takes minutes; see
+ * docs/mmselfsup-configs.md).
  *
  * Each config runs in this one process at the world size its name states
  * (start-up is measured by bench/, not here).
@@ -29,7 +34,11 @@ if (root === undefined) {
 }
 const filterAt = args.indexOf('--filter')
 const filter = filterAt === -1 ? undefined : args[filterAt + 1]
-const passThrough = args.slice(1).filter((_, i, all) => all[i] !== '--filter' && all[i - 1] !== '--filter')
+const quick = args.includes('--quick')
+const passThrough = [
+  ...args.slice(1).filter((_, i, all) => all[i] !== '--filter' && all[i - 1] !== '--filter' && all[i] !== '--quick'),
+  ...(quick ? ['--dataset-size', 'train=64,val=64,test=64'] : []),
+]
 const files = ['configs/selfsup', 'configs/benchmarks/classification']
   .flatMap((d) => walk(nodePath.join(root, d)))
   .filter((f) => filter === undefined || f.includes(filter))

@@ -19,6 +19,12 @@ export const knownSizes: { readonly [type: string]: { readonly name: string; rea
   INaturalist2018: { name: 'iNaturalist 2018', train: 437_513, test: 24_426 },
 }
 
+/** SimCLR's ImageNet subsets (`meta/train_1percent.txt`, `train_10percent.txt`), by their annotation file. */
+const imagenetSubsets: ReadonlyArray<readonly [RegExp, { readonly name: string; readonly train: number; readonly test: number }]> = [
+  [/(^|[^\d])1percent/, { name: 'ImageNet-1k 1% subset', train: 12_811, test: 50_000 }],
+  [/10percent/, { name: 'ImageNet-1k 10% subset', train: 128_116, test: 50_000 }],
+]
+
 /** Words in `split`, `ann_file` or `data_prefix` that select the held-out split. */
 const HELD_OUT_RE = /(^|[^a-z])(val|test)/i
 
@@ -34,8 +40,12 @@ const heldOut = (cfg: { readonly [key: string]: unknown }): boolean => {
 /** The catalog entry of a dataset config's type (scope prefixes such as `mmcls.` ignored). */
 export const knownDataset = (dataset: unknown): (typeof knownSizes)[string] | undefined => {
   if (typeof dataset !== 'object' || dataset === null || Array.isArray(dataset)) return undefined
-  const type = (dataset as { readonly [key: string]: unknown })['type']
-  return typeof type === 'string' && Object.hasOwn(knownSizes, type.slice(type.lastIndexOf('.') + 1)) ? knownSizes[type.slice(type.lastIndexOf('.') + 1)] : undefined
+  const cfg = dataset as { readonly [key: string]: unknown }
+  const type = typeof cfg['type'] === 'string' ? cfg['type'].slice(cfg['type'].lastIndexOf('.') + 1) : undefined
+  if (type === undefined || !Object.hasOwn(knownSizes, type)) return undefined
+  const annFile = cfg['ann_file']
+  const subset = type === 'ImageNet' && typeof annFile === 'string' ? imagenetSubsets.find(([re]) => re.test(annFile)) : undefined
+  return subset?.[1] ?? knownSizes[type]
 }
 
 /**

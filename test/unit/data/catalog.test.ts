@@ -13,5 +13,7 @@ describe('canonical dataset sizes', () => {
     expect(datasetSize({ type: 'MNIST', indices: 100 })).toBe(100)
     expect(datasetSize({ type: 'CustomDataset' })).toBeUndefined()
     expect(knownDataset({ type: 'INaturalist2018' })?.name).toBe('iNaturalist 2018')
+    expect(datasetSize({ type: 'mmcls.ImageNet', ann_file: 'meta/train_1percent.txt' })).toBe(12_811)
+    expect(datasetSize({ type: 'mmcls.ImageNet', ann_file: 'meta/train_10percent.txt' })).toBe(128_116)
   })
 })
