@@ -21,6 +21,8 @@ import * as P from '../dsl/Priority.js'
 import type { Program } from '../dsl/Program.js'
 import type { HookServices, RunFacts } from '../dsl/Services.js'
 import * as Stage from '../dsl/Stage.js'
+import { hazards } from '../dsl/Touches.js'
+import * as Registry from '../config/registry.js'
 import type { Sizes } from '../dsl/timeline.js'
 import type { Issue } from '../config/codec.js'
 import { formatIssue } from '../config/codec.js'
@@ -143,6 +145,15 @@ const filesSummary = (recording: Dry.Recording): Plan['files'] => {
   return [...byPath].map(([p, counts]) => ({ path: p, ...counts }))
 }
 
+/** The ordering hazards of the hooks (in execution order) from their types' read/write declarations. */
+const orderingHazards = (hooks: ReadonlyArray<Hook.Hook<HookServices>>, registries: Registries): ReadonlyArray<string> =>
+  hazards(
+    hooks.map((h) => {
+      const type = Registry.resolve(registries.hooks, h.name)
+      return { name: h.name, priority: h.priority.value, touches: type._tag === 'Right' ? type.right.touches : undefined }
+    }),
+  )
+
 /** Dry-run `program`: build its hooks, unfold its timeline with the dry services, and summarise. */
 export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effect<Plan, DryRunError> =>
   Effect.gen(function* () {
@@ -233,7 +244,7 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
       removals: recording.files.filter((f) => f.op === 'remove').map((f) => ({ path: f.path, epoch: f.epoch, iter: f.iter })),
       logLines: { count: recording.logs.length, lines: recording.logs },
       files: filesSummary(recording),
-      warnings: [...(options.configWarnings ?? []), ...worldSizeWarnings(options.configName, worldSize), ...groupsWarnings, ...warningsFor(program, sizes, recording)].filter((w) => simulated === undefined || !w.startsWith('param_scheduler is checked but not simulated')),
+      warnings: [...(options.configWarnings ?? []), ...worldSizeWarnings(options.configName, worldSize), ...orderingHazards(hooks, registries), ...groupsWarnings, ...warningsFor(program, sizes, recording)].filter((w) => simulated === undefined || !w.startsWith('param_scheduler is checked but not simulated')),
       trace: recording.trace,
       traceCount: recording.traceCount,
     }

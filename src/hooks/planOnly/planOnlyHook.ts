@@ -13,6 +13,7 @@ import type { Middleware } from '../../dsl/Hook.js'
 import type { Priority } from '../../dsl/Priority.js'
 import type { HookServices } from '../../dsl/Services.js'
 import type { Stage } from '../../dsl/Stage.js'
+import type { Touches } from '../../dsl/Touches.js'
 import type { Codec } from '../../config/codec.js'
 import type { HookType } from '../HookType.js'
 
@@ -25,6 +26,8 @@ export interface PlanOnlySpec<Args> {
   readonly stages: ReadonlyArray<Stage>
   /** Why it cannot train yet, for the error `train` gives. */
   readonly reason: string
+  /** What the original class reads and writes at each stage. */
+  readonly touches: Touches
 }
 
 /** A hook type whose hooks act at `spec.stages` without changing anything. */
@@ -33,6 +36,7 @@ export const planOnlyHook = <Args>(spec: PlanOnlySpec<Args>): HookType<Args> => 
   defaultPriority: spec.defaultPriority,
   args: spec.args,
   planOnly: spec.reason,
+  touches: spec.touches,
   build: (_args, site) => {
     const unchanged: Middleware<HookServices> = (state) => Effect.succeed(state)
     const stages: { [K in Stage]?: Middleware<HookServices> } = {}

@@ -24,6 +24,11 @@ export const DeepClusterHook = planOnlyHook({
   ),
   stages: ['before_train', 'after_train_epoch'],
   reason,
+  // Extracts features, clusters them, sets the sampler's pseudo-labels and re-initialises the head.
+  touches: {
+    before_train: { reads: ['model.params'], writes: ['memory', 'data.sampler', 'model.params'] },
+    after_train_epoch: { reads: ['model.params'], writes: ['memory', 'data.sampler', 'model.params'] },
+  },
 })
 
 /** `DenseCLHook`: keeps the model's `loss_lambda` at 0 for the first `start_iters` iterations. */
@@ -33,6 +38,7 @@ export const DenseCLHook = planOnlyHook({
   args: struct('DenseCLHook arguments', {}, { start_iters: nonNegativeInt }),
   stages: ['before_train', 'before_train_iter'],
   reason,
+  touches: { before_train: { reads: ['model.loss_lambda'], writes: [] }, before_train_iter: { reads: [], writes: ['model.loss_lambda'] } },
 })
 
 /** `ODCHook`: updates ODC's centroids and deals with small clusters every few iterations. */
@@ -46,6 +52,7 @@ export const ODCHook = planOnlyHook({
   ),
   stages: ['after_train_iter', 'after_train_epoch'],
   reason,
+  touches: { after_train_iter: { reads: ['memory'], writes: ['memory', 'model.params'] }, after_train_epoch: { reads: ['memory'], writes: [] } },
 })
 
 /** `SimSiamHook`: holds the predictor's lr fixed (`fix_pred_lr`) while the rest follows the schedule. */
@@ -55,6 +62,8 @@ export const SimSiamHook = planOnlyHook({
   args: struct('SimSiamHook arguments', { fix_pred_lr: boolean, lr: number }, { adjust_by_epoch: boolean }),
   stages: ['before_train_epoch', 'before_train_iter'],
   reason,
+  // Sets the predictor group's lr back to `lr` after the schedulers have moved it.
+  touches: { before_train_epoch: { reads: [], writes: ['optim.lr'] }, before_train_iter: { reads: [], writes: ['optim.lr'] } },
 })
 
 /** `SwAVHook`: the feature queue (from `epoch_queue_starts`) and the prototypes frozen for the first iterations. */
@@ -75,6 +84,12 @@ export const SwAVHook = planOnlyHook({
   ),
   stages: ['before_run', 'before_train_epoch', 'before_train_iter', 'after_train_epoch'],
   reason,
+  touches: {
+    before_run: { reads: [], writes: ['queue'] },
+    before_train_epoch: { reads: [], writes: ['queue'] },
+    before_train_iter: { reads: [], writes: ['model.params'] },
+    after_train_epoch: { reads: ['queue'], writes: [] },
+  },
 })
 
 /** All five, for the hook registry. */

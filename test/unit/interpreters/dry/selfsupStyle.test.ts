@@ -57,6 +57,17 @@ describe('an MMSelfSup-style config as shipped', () => {
     )
   })
 
+  it("warns when two MMSelfSup hooks touch one field at one stage in registration order only, not for the shipped SimSiam setup", async () => {
+    const { plan } = await planFor(8)
+    expect(plan.warnings.filter((w) => w.includes('ordered only by registration'))).toEqual([])
+    const loaded = await Effect.runPromise(load(file, { packages }))
+    const hooks = [{ type: 'DenseCLHook' }, { type: 'DenseCLHook', start_iters: 10 }]
+    const twice = await Effect.runPromise(dryRun(toProgram({ ...loaded.config, custom_hooks: hooks }), { datasetSizes: { train: 64 }, worldSize: 1 }))
+    expect(twice.warnings).toContain(
+      'before_train_iter: DenseCLHook and DenseCLHook both touch model.loss_lambda and are ordered only by registration (equal priority 50)',
+    )
+  })
+
   it('refuses to train with a plan-only hook, naming it', async () => {
     const { program } = await planFor(1)
     const built = buildHooks(program, defaultHookTypes)
