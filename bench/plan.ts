@@ -12,11 +12,12 @@ import { Effect } from 'effect'
 import { load } from '../src/config/load.js'
 import { packagesFromEnv } from '../src/config/packages.js'
 import { toProgram } from '../src/config/toProgram.js'
-import { dryRun } from '../src/interpreters/dryRun.js'
+import { dryRun } from '../src/interpreters/dry/dryRun.js'
+import { defaultRegistries } from '../src/interpreters/registries.js'
 import { measure, report } from './harness.js'
 
 const planOnce = async (file: string, packages: ReadonlyMap<string, string>, worldSize: number) => {
-  const loaded = await Effect.runPromise(load(file, { packages }))
+  const loaded = await Effect.runPromise(load(file, { packages, registries: defaultRegistries }))
   const plan = await Effect.runPromise(dryRun(toProgram(loaded.config), { worldSize, traceLimit: 0, configName: path.basename(file, '.py') }))
   return plan.loops.train?.maxIters ?? 0
 }

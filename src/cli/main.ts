@@ -12,10 +12,10 @@
  */
 import * as nodePath from 'node:path'
 import { Effect } from 'effect'
-import { formatIssue } from '../config/codec.js'
+import { formatIssue } from '../schema/codec.js'
 import { load } from '../config/load.js'
 import { toProgram } from '../config/toProgram.js'
-import { dryRun } from '../interpreters/dryRun.js'
+import { dryRun } from '../interpreters/dry/dryRun.js'
 import { svg } from '../interpreters/dry/lrSchedule.js'
 import { ConfigError } from '../config/Config.js'
 import { version } from '../version.js'
@@ -26,6 +26,7 @@ import type { BackendChoice } from '../tensor/backend.js'
 import { planJson, renderPlan } from './renderPlan.js'
 import { planOptions } from './planOptions.js'
 import { trainCommand } from './train.js'
+import { defaultRegistries } from '../interpreters/registries.js'
 
 const usage = `loopwright ${version}: MMEngine-style training runs as values
 
@@ -70,7 +71,7 @@ const dryRunCommand = (file: string, flags: ReadonlyMap<string, ReadonlyArray<st
       process.stderr.write(`${options.left}\n`)
       return EXIT_BAD_INPUT
     }
-    const loaded = yield* load(file, { cfgOptions: flags.get('cfg-options') ?? [], packages: options.right.packages })
+    const loaded = yield* load(file, { cfgOptions: flags.get('cfg-options') ?? [], packages: options.right.packages, registries: defaultRegistries })
     const program = toProgram(loaded.config)
     const plan = yield* dryRun(program, {
       datasetSizes: sizes,

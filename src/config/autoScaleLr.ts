@@ -8,7 +8,7 @@
  */
 import type { Program } from '../dsl/Program.js'
 import type { Json } from '../dsl/MessageHub.js'
-import { isDict } from './codec.js'
+import { isDict } from '../schema/codec.js'
 
 /** The program with its lrs scaled, and the plan's line about it (undefined when not enabled). */
 export interface Scaled {

@@ -5,7 +5,7 @@
  * line of the plan instead of refusing the config.
  * @module
  */
-import { isDict } from './codec.js'
+import { isDict } from '../schema/codec.js'
 
 type Dict = { readonly [key: string]: unknown }
 

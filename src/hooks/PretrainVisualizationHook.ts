@@ -11,7 +11,7 @@ import type { Middleware } from '../dsl/Hook.js'
 import * as P from '../dsl/Priority.js'
 import { Logger } from '../dsl/Services.js'
 import type { HookServices } from '../dsl/Services.js'
-import { boolean, json, nonNegativeNumber, nullable, positiveInt, string, struct } from '../config/codec.js'
+import { boolean, json, nonNegativeNumber, nullable, positiveInt, string, struct } from '../schema/codec.js'
 import type { HookType } from './HookType.js'
 
 /** `VisualizationHook`'s arguments (MMPretrain 1.x). */

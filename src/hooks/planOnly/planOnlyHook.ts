@@ -14,7 +14,7 @@ import type { Priority } from '../../dsl/Priority.js'
 import type { HookServices } from '../../dsl/Services.js'
 import type { Stage } from '../../dsl/Stage.js'
 import type { Touches } from '../../dsl/Touches.js'
-import type { Codec } from '../../config/codec.js'
+import type { Codec } from '../../schema/codec.js'
 import type { HookType } from '../HookType.js'
 
 /** What a plan-only hook type says about itself. */

@@ -6,7 +6,7 @@
  * @module
  */
 import * as P from '../../dsl/Priority.js'
-import { array, boolean, json, nonNegativeInt, number, positiveInt, record, struct } from '../../config/codec.js'
+import { array, boolean, json, nonNegativeInt, number, positiveInt, record, struct } from '../../schema/codec.js'
 import { erase } from '../HookType.js'
 import type { HookType } from '../HookType.js'
 import { planOnlyHook } from './planOnlyHook.js'

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { applyAutoScaleLr } from '../../../src/config/autoScaleLr.js'
 import { toProgram } from '../../../src/config/toProgram.js'
 import * as Config from '../../../src/config/Config.js'
+import { defaultRegistries } from '../../../src/interpreters/registries.js'
 
 const programOf = (extra: object) => {
   const decoded = Config.decode({
@@ -9,7 +10,7 @@ const programOf = (extra: object) => {
     train_cfg: { type: 'EpochBasedTrainLoop', max_epochs: 1 },
     optim_wrapper: { optimizer: { type: 'SGD', lr: 0.1 } },
     ...extra,
-  })
+  }, defaultRegistries)
   if (decoded._tag === 'Left') throw new Error(decoded.left.message)
   return toProgram(decoded.right)
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as Config from '../../../src/config/Config.js'
 import { normalizeLegacyForms } from '../../../src/config/legacyForms.js'
+import { defaultRegistries } from '../../../src/interpreters/registries.js'
 
 describe('forms MMEngine accepts', () => {
   it("reads custom_cfg's older 'method' as method_name, keeping an explicit method_name", () => {
@@ -20,11 +21,11 @@ describe('forms MMEngine accepts', () => {
   })
 
   it('treats other top-level names of code configs as variables, but not near-misses of config keys', () => {
-    const ok = Config.decode({ data: { samples_per_gpu: 32 }, dataset_type: 'ImageNet', file_client_args: {} }, Config.defaultRegistries, { allowVariables: true })
+    const ok = Config.decode({ data: { samples_per_gpu: 32 }, dataset_type: 'ImageNet', file_client_args: {} }, defaultRegistries, { allowVariables: true })
     expect(ok._tag).toBe('Right')
-    const typo = Config.decode({ param_schedular: [] }, Config.defaultRegistries, { allowVariables: true })
+    const typo = Config.decode({ param_schedular: [] }, defaultRegistries, { allowVariables: true })
     expect(typo._tag === 'Left' ? typo.left.message : '').toBe("param_schedular: unknown key (did you mean 'param_scheduler'?)")
-    const near = Config.decode({ work_dirs: 'x' }, Config.defaultRegistries, { allowVariables: true })
+    const near = Config.decode({ work_dirs: 'x' }, defaultRegistries, { allowVariables: true })
     expect(near._tag).toBe('Left')
   })
 })

@@ -4,15 +4,16 @@ import { describe, expect, it } from 'vitest'
 import { load } from '../../../../src/config/load.js'
 import { toProgram } from '../../../../src/config/toProgram.js'
 import { buildHooks } from '../../../../src/interpreters/buildHooks.js'
-import { dryRun } from '../../../../src/interpreters/dryRun.js'
+import { dryRun } from '../../../../src/interpreters/dry/dryRun.js'
 import { defaultHookTypes } from '../../../../src/hooks/registry.js'
+import { defaultRegistries } from '../../../../src/interpreters/registries.js'
 
 const dir = path.resolve('test/fixtures/selfsup-style')
 const file = path.join(dir, 'simsiam-style_resnet18_8xb32-coslr-1e_in1k.py')
 const packages = new Map([['selfsupfix', path.join(dir, 'pkg')]])
 
 const planFor = async (worldSize: number) => {
-  const loaded = await Effect.runPromise(load(file, { packages }))
+  const loaded = await Effect.runPromise(load(file, { packages, registries: defaultRegistries }))
   const program = toProgram(loaded.config)
   const plan = await Effect.runPromise(
     dryRun(program, { worldSize, configName: path.basename(file, '.py'), configWarnings: loaded.warnings, variables: loaded.variables, datasetSizes: {} }),
@@ -60,7 +61,7 @@ describe('an MMSelfSup-style config as shipped', () => {
   it("warns when two MMSelfSup hooks touch one field at one stage in registration order only, not for the shipped SimSiam setup", async () => {
     const { plan } = await planFor(8)
     expect(plan.warnings.filter((w) => w.includes('ordered only by registration'))).toEqual([])
-    const loaded = await Effect.runPromise(load(file, { packages }))
+    const loaded = await Effect.runPromise(load(file, { packages, registries: defaultRegistries }))
     const hooks = [{ type: 'DenseCLHook' }, { type: 'DenseCLHook', start_iters: 10 }]
     const twice = await Effect.runPromise(dryRun(toProgram({ ...loaded.config, custom_hooks: hooks }), { datasetSizes: { train: 64 }, worldSize: 1 }))
     expect(twice.warnings).toContain(
