@@ -16,7 +16,12 @@ export interface PlanOptions {
 }
 
 /** MMEngine's launchers and the variable each reads the world size from. */
-export const launchers = { none: undefined, pytorch: 'WORLD_SIZE', slurm: 'SLURM_NTASKS', mpi: 'OMPI_COMM_WORLD_SIZE' } as const
+export const launchers = {
+  none: undefined,
+  pytorch: 'WORLD_SIZE',
+  slurm: 'SLURM_NTASKS',
+  mpi: 'OMPI_COMM_WORLD_SIZE',
+} as const
 
 const positive = (text: string): number | undefined => (/^[1-9]\d*$/.test(text) ? Number(text) : undefined)
 
@@ -25,16 +30,23 @@ export const worldSizeOf = (flags: Flags, env: NodeJS.ProcessEnv): E.Either<stri
   const given = flags.get('world-size')?.at(-1)
   if (given !== undefined) {
     const n = positive(given)
-    return n === undefined ? E.left(`--world-size: expected a positive integer, got ${JSON.stringify(given)}`) : E.right(n)
+    return n === undefined
+      ? E.left(`--world-size: expected a positive integer, got ${JSON.stringify(given)}`)
+      : E.right(n)
   }
   const launcher = flags.get('launcher')?.at(-1) ?? 'none'
-  if (!Object.hasOwn(launchers, launcher)) return E.left(`--launcher: expected one of ${Object.keys(launchers).join(', ')}, got ${JSON.stringify(launcher)}`)
+  if (!Object.hasOwn(launchers, launcher)) {
+    return E.left(`--launcher: expected one of ${Object.keys(launchers).join(', ')}, got ${JSON.stringify(launcher)}`)
+  }
   const variable = launchers[launcher as keyof typeof launchers]
   if (variable === undefined) return E.right(1)
   const value = env[variable]
   const n = value === undefined ? undefined : positive(value)
   return n === undefined
-    ? E.left(`--launcher ${launcher}: ${variable} ${value === undefined ? 'is not set' : `is not a positive integer (${JSON.stringify(value)})`}; set it or pass --world-size N`)
+    ? E.left(
+        `--launcher ${launcher}: ${variable} ` +
+          `${value === undefined ? 'is not set' : `is not a positive integer (${JSON.stringify(value)})`}; set it or pass --world-size N`,
+      )
     : E.right(n)
 }
 

@@ -56,13 +56,20 @@ export const hazards = (hooks: ReadonlyArray<Declared>): ReadonlyArray<string> =
         const b = acting[j]!
         const ta = a.touches![stage]!
         const tb = b.touches![stage]!
-        const conflicting = [...new Set([...overlap(ta.writes, [...tb.reads, ...tb.writes]), ...overlap(tb.writes, ta.reads)])]
+        const conflicting = [
+          ...new Set([...overlap(ta.writes, [...tb.reads, ...tb.writes]), ...overlap(tb.writes, ta.reads)]),
+        ]
         if (conflicting.length > 0 && a.priority === b.priority) {
-          lines.push(`${stage}: ${a.name} and ${b.name} both touch ${conflicting.join(', ')} and are ordered only by registration (equal priority ${a.priority})`)
+          lines.push(
+            `${stage}: ${a.name} and ${b.name} both touch ${conflicting.join(', ')} ` +
+              `and are ordered only by registration (equal priority ${a.priority})`,
+          )
           continue
         }
         const stale = overlap(ta.reads, tb.writes)
-        if (stale.length > 0) lines.push(`${stage}: ${a.name} reads ${stale.join(', ')} before ${b.name} writes it (${b.name} runs later in the same stage)`)
+        if (stale.length > 0) {
+          lines.push(`${stage}: ${a.name} reads ${stale.join(', ')} before ${b.name} writes it (${b.name} runs later in the same stage)`)
+        }
       }
     }
   }

@@ -11,15 +11,22 @@ import { erase } from '../HookType.js'
 import type { HookType } from '../HookType.js'
 import { planOnlyHook } from './planOnlyHook.js'
 
-const reason = "MMSelfSup's hooks are being implemented (src/selfsup/); plan the config with loopwright dry-run meanwhile"
+const reason =
+  "MMSelfSup's hooks are being implemented (src/selfsup/); plan the config with loopwright dry-run meanwhile"
 
-/** `DeepClusterHook`: clusters the features of the whole train set before training and after every `interval` epochs. */
+/** `DeepClusterHook`: clusters the train set's features before training and after every `interval` epochs. */
 export const DeepClusterHook = planOnlyHook({
   name: 'DeepClusterHook',
   defaultPriority: P.NORMAL,
   args: struct(
     'DeepClusterHook arguments',
-    { extract_dataloader: record(json, 'a dataloader dict'), clustering: record(json, 'a clustering dict'), unif_sampling: boolean, reweight: boolean, reweight_pow: number },
+    {
+      extract_dataloader: record(json, 'a dataloader dict'),
+      clustering: record(json, 'a clustering dict'),
+      unif_sampling: boolean,
+      reweight: boolean,
+      reweight_pow: number,
+    },
     { init_memory: boolean, initial: boolean, interval: positiveInt, seed: json },
   ),
   stages: ['before_train', 'after_train_epoch'],
@@ -38,7 +45,10 @@ export const DenseCLHook = planOnlyHook({
   args: struct('DenseCLHook arguments', {}, { start_iters: nonNegativeInt }),
   stages: ['before_train', 'before_train_iter'],
   reason,
-  touches: { before_train: { reads: ['model.loss_lambda'], writes: [] }, before_train_iter: { reads: [], writes: ['model.loss_lambda'] } },
+  touches: {
+    before_train: { reads: ['model.loss_lambda'], writes: [] },
+    before_train_iter: { reads: [], writes: ['model.loss_lambda'] },
+  },
 })
 
 /** `ODCHook`: updates ODC's centroids and deals with small clusters every few iterations. */
@@ -47,12 +57,21 @@ export const ODCHook = planOnlyHook({
   defaultPriority: P.NORMAL,
   args: struct(
     'ODCHook arguments',
-    { centroids_update_interval: positiveInt, deal_with_small_clusters_interval: positiveInt, evaluate_interval: positiveInt, reweight: boolean, reweight_pow: number },
+    {
+      centroids_update_interval: positiveInt,
+      deal_with_small_clusters_interval: positiveInt,
+      evaluate_interval: positiveInt,
+      reweight: boolean,
+      reweight_pow: number,
+    },
     { dist_mode: boolean },
   ),
   stages: ['after_train_iter', 'after_train_epoch'],
   reason,
-  touches: { after_train_iter: { reads: ['memory'], writes: ['memory', 'model.params'] }, after_train_epoch: { reads: ['memory'], writes: [] } },
+  touches: {
+    after_train_iter: { reads: ['memory'], writes: ['memory', 'model.params'] },
+    after_train_epoch: { reads: ['memory'], writes: [] },
+  },
 })
 
 /** `SimSiamHook`: holds the predictor's lr fixed (`fix_pred_lr`) while the rest follows the schedule. */
@@ -63,7 +82,10 @@ export const SimSiamHook = planOnlyHook({
   stages: ['before_train_epoch', 'before_train_iter'],
   reason,
   // Sets the predictor group's lr back to `lr` after the schedulers have moved it.
-  touches: { before_train_epoch: { reads: [], writes: ['optim.lr'] }, before_train_iter: { reads: [], writes: ['optim.lr'] } },
+  touches: {
+    before_train_epoch: { reads: [], writes: ['optim.lr'] },
+    before_train_iter: { reads: [], writes: ['optim.lr'] },
+  },
 })
 
 /** `SwAVHook`: the feature queue (from `epoch_queue_starts`) and the prototypes frozen for the first iterations. */

@@ -20,18 +20,24 @@ export const setupLines = (
 ): ReadonlyArray<string> => {
   const lines = [`world size: ${worldSize} process${worldSize === 1 ? '' : 'es'} (rank 0 is planned)`]
   for (const l of loaders) {
-    const batchSize = (l.loader === 'train' ? program.trainDataloader : l.loader === 'val' ? program.valDataloader : program.testDataloader)?.[
-      'batch_size'
-    ]
-    const source = l.canonical === undefined ? 'given with --dataset-size' : `${l.canonical}'s canonical size; --dataset-size overrides it`
+    const loader =
+      l.loader === 'train' ? program.trainDataloader : l.loader === 'val' ? program.valDataloader : program.testDataloader
+    const batchSize = loader?.['batch_size']
+    const source =
+      l.canonical === undefined ? 'given with --dataset-size' : `${l.canonical}'s canonical size; --dataset-size overrides it`
     const share = worldSize === 1 ? '' : `, ${count(l.perProcess)} per process`
-    lines.push(`${l.loader} data: ${count(l.samples)} samples (${source})${share}, batch ${String(batchSize)} → ${count(l.batches)} batches per epoch`)
+    const batches = `batch ${String(batchSize)} → ${count(l.batches)} batches per epoch`
+    lines.push(`${l.loader} data: ${count(l.samples)} samples (${source})${share}, ${batches}`)
   }
   if (autoScaleLine !== undefined) lines.push(autoScaleLine)
   const swav = program.hooks.find((h) => h.spec.type === 'SwAVHook')
   const swavBatch = swav?.spec.args['batch_size']
-  if (typeof swavBatch === 'number') lines.push(`SwAVHook: batch_size ${swavBatch} × world size ${worldSize} = ${swavBatch * worldSize} queue rows per iteration`)
-  if (options.variables !== undefined && options.variables.length > 0) lines.push(`config variables (not Runner keys): ${options.variables.join(', ')}`)
+  if (typeof swavBatch === 'number') {
+    lines.push(`SwAVHook: batch_size ${swavBatch} × world size ${worldSize} = ${swavBatch * worldSize} queue rows per iteration`)
+  }
+  if (options.variables !== undefined && options.variables.length > 0) {
+    lines.push(`config variables (not Runner keys): ${options.variables.join(', ')}`)
+  }
   return lines
 }
 
@@ -45,5 +51,8 @@ export const worldSizeWarnings = (configName: string | undefined, worldSize: num
   const named = Number(match[1])
   return named === worldSize
     ? []
-    : [`the config's name says ${match[1]}xb${match[2]} (${named} processes) but the plan is for world size ${worldSize}; pass --world-size ${named} (or --launcher)`]
+    : [
+        `the config's name says ${match[1]}xb${match[2]} (${named} processes) but the plan is for world size ${worldSize}; ` +
+          `pass --world-size ${named} (or --launcher)`,
+      ]
 }
