@@ -13,19 +13,20 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { EPS_NUM_STAB, type SinkhornOptions } from './sinkhorn.js'
 
-// A stop-gradient: the codes are targets, never differentiated (tfjs-core has no detach op).
-const detach = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
-  value: tf.clone(args[0] as tf.Tensor),
-  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
-})) as (x: tf.Tensor) => tf.Tensor
+/** Codes `[B, K]` for scores `[B, K]`; the caller owns the result. No gradient reaches the scores (the codes are targets). */
+export const sinkhornTensor = (out: tf.Tensor2D, options: Pick<SinkhornOptions, 'iterations' | 'epsilon'> = {}): tf.Tensor2D => {
+  // One custom-gradient node with a zero gradient: the iteration's ops (`any` has no gradient) never reach the tape.
+  const codes = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
+    value: iterate(args[0] as tf.Tensor2D, options.iterations ?? 3, options.epsilon ?? 0.05),
+    gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+  })) as (x: tf.Tensor2D) => tf.Tensor2D
+  return codes(out)
+}
 
-/** Codes `[B, K]` for scores `[B, K]`; the caller owns the result (wrap the call in `tf.tidy`). */
-export const sinkhornTensor = (out: tf.Tensor2D, options: Pick<SinkhornOptions, 'iterations' | 'epsilon'> = {}): tf.Tensor2D =>
+const iterate = (out: tf.Tensor2D, iterations: number, epsilon: number): tf.Tensor2D =>
   tf.tidy(() => {
-    const iterations = options.iterations ?? 3
-    const epsilon = options.epsilon ?? 0.05
     const [B, K] = out.shape
-    let q = tf.transpose(tf.exp(tf.div(detach(out), epsilon))) as tf.Tensor2D
+    let q = tf.transpose(tf.exp(tf.div(out, epsilon))) as tf.Tensor2D
     q = tf.div(q, tf.sum(q))
     for (let it = 0; it < iterations; it++) {
       // MMSelfSup's guard against a prototype no sample reaches (a zero row), branch-free so nothing is read back.
