@@ -18,7 +18,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
-import { blend, luma, perSample } from './pixels.js'
+import { blend, luma, perSample, toBytes } from './pixels.js'
 import { draws, type Transform } from './Transform.js'
 
 export type Range = number | readonly [number, number]
@@ -81,7 +81,8 @@ export const colorJitter = (args: ColorJitterArgs): Transform => {
       const params = streams.map((s) => jitterParams(s, ranges))
       const channels = images.shape[3]
       if (channels !== 1 && ranges[HUE] !== undefined) throw new Error('ColorJitter: hue on colour images is not implemented yet (one-channel images need none)')
-      let current = images.clone()
+      // MMSelfSup jitters 8-bit images; on whole grey levels a factor of 1 changes nothing, which the batching relies on.
+      let current = toBytes(images)
       for (let position = 0; position < 4; position++) {
         for (const op of [BRIGHTNESS, CONTRAST, SATURATION]) {
           if (op === SATURATION && channels === 1) continue

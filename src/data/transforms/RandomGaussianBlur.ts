@@ -12,7 +12,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
-import { toBytes } from './pixels.js'
+import { selectSamples, toBytes } from './pixels.js'
 import { draws, type Transform } from './Transform.js'
 
 export interface RandomGaussianBlurArgs {
@@ -66,7 +66,8 @@ export const randomGaussianBlur = (args: RandomGaussianBlurArgs): Transform => {
         const padded = padEdges(asChannels, radius)
         const vertical = tf.depthwiseConv2d(padded, tf.tensor4d(taps, [size, 1, b * c, 1]), 1, 'valid')
         const both = tf.depthwiseConv2d(vertical, tf.tensor4d(taps, [1, size, b * c, 1]), 1, 'valid')
-        return toBytes(tf.transpose(tf.reshape(both, [h, w, b, c]), [2, 0, 1, 3]) as tf.Tensor4D)
+        const blurred = toBytes(tf.transpose(tf.reshape(both, [h, w, b, c]), [2, 0, 1, 3]) as tf.Tensor4D)
+        return selectSamples(sigmas.map((s) => s > 0), blurred, images)
       })
     },
   }

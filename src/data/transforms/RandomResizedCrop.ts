@@ -9,11 +9,13 @@
  * It samples the crop's corner pixels exactly (align-corners style) where
  * cv2/Pillow sample pixel centres, and it interpolates bilinearly:
  * `'bicubic'`, `'area'` and `'lanczos'` are accepted and run as bilinear,
- * `'nearest'` as nearest.
+ * `'nearest'` as nearest. The result is rounded to whole grey levels, as a
+ * resized 8-bit image is.
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as Rng from '../../dsl/Rng.js'
+import { toBytes } from './pixels.js'
 import { draws, type Transform } from './Transform.js'
 
 export interface RandomResizedCropArgs {
@@ -77,7 +79,8 @@ export const randomResizedCrop = (args: RandomResizedCropArgs): Transform => {
         const crops = streams.map((s) => cropParams(s, height, width, args.scale, args.ratio, args.max_attempts))
         const boxes = tf.tensor2d(cropBoxes(crops, height, width), [b, 4])
         const boxInd = tf.tensor1d(Array.from({ length: b }, (_, k) => k), 'int32')
-        return tf.image.cropAndResize(images, boxes, boxInd, [outH, outW], method)
+        // Resized 8-bit images stay 8-bit (cv2 and Pillow round), so the colour transforms after it see whole grey levels.
+        return toBytes(tf.image.cropAndResize(images, boxes, boxInd, [outH, outW], method))
       }),
   }
 }
