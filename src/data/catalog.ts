@@ -20,6 +20,10 @@ export const knownSizes: { readonly [type: string]: { readonly train: number; re
 export const datasetSize = (dataset: unknown): number | undefined => {
   if (typeof dataset !== 'object' || dataset === null || Array.isArray(dataset)) return undefined
   const cfg = dataset as { readonly [key: string]: unknown }
+  if (cfg['type'] === 'ConcatDataset' && Array.isArray(cfg['datasets'])) {
+    const sizes = cfg['datasets'].map(datasetSize)
+    return sizes.every((s) => s !== undefined) ? sizes.reduce((a, b) => a! + b!, 0) : undefined
+  }
   const type = typeof cfg['type'] === 'string' ? (cfg['type'] as string).slice((cfg['type'] as string).lastIndexOf('.') + 1) : undefined
   const sizes = type === undefined ? undefined : knownSizes[type]
   if (sizes === undefined) return undefined

