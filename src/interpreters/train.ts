@@ -52,6 +52,7 @@ import type { LogSink } from './tensor/layers.js'
 import type { Loader } from './tensor/Loader.js'
 import { gatherWith, loadDataset, makeLoader } from './tensor/data.js'
 import * as Preprocess from '../data/preprocess.js'
+import { applyPretrained } from './tensor/pretrained.js'
 import { tensorSteps } from './tensor/Steps.js'
 import { tensorOps } from './tensor/tensorOps.js'
 
@@ -268,6 +269,7 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
     }
     let state = initialState(program, sizes, seed)
     state = { ...state, model: { ...state.model, params: store.externalize(params) as TensorTree, buffers: store.externalize(initialised.buffers) as TensorTree } }
+    state = yield* Effect.mapError(applyPretrained(state, program.model, store), (issues) => new TrainError({ issues }))
 
     // Optimizer wrapper, param groups and schedulers (groups before schedulers: they record initial_lr).
     let wrapper: OW.OptimWrapper | undefined

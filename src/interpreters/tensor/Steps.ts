@@ -81,7 +81,9 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
   const factor = OW.lossFactor(wrapper, wrapperState)
   const scale = OW.lossScale(wrapper, wrapperState)
   const batch = ctx.gather(loader, loader.batch(event.batch.pass, event.batch.index), event.batch.pass)
-  const names = Object.keys(params)
+  // Frozen parameters (requires_grad=False) get no gradient, so the optimizer skips them as PyTorch does (grad None).
+  const frozen = new Set(model.info.params.filter((p) => !p.requiresGrad).map((p) => p.name))
+  const names = Object.keys(params).filter((n) => !frozen.has(n))
   const half = wrapper.dtype
   const rng = Rng.split(Rng.split(state.rng, TRAIN_FORWARD), event.iter)
   let newBuffers: Tree.Tree = buffers
@@ -92,7 +94,7 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
     // `AmpOptimWrapper(dtype=...)`: the forward pass reads weights and inputs rounded to the half format,
     // and its output is rounded too; gradients reach the float32 weights straight through.
     const cast = half === undefined ? (t: tf.Tensor) => t : (t: tf.Tensor) => castStraightThrough(half, t)
-    const current = Object.fromEntries(names.map((n, i) => [n, cast(xs[i]!)]))
+    const current = { ...Object.fromEntries([...frozen].filter((n) => params[n] !== undefined).map((n) => [n, cast(params[n]!)])), ...Object.fromEntries(names.map((n, i) => [n, cast(xs[i]!)])) }
     const raw = model.forward(current, buffers, cast(batch.inputs), { training: true, rng, ...(batch.views === undefined ? {} : { views: batch.views.map(cast) }) })
     const forward = { output: cast(raw.output), buffers: raw.buffers }
     newBuffers = forward.buffers
