@@ -10,11 +10,14 @@ import * as tf from '@tensorflow/tfjs-core'
 export const toBytes = (x: tf.Tensor4D): tf.Tensor4D => tf.tidy(() => tf.clipByValue(tf.round(x), 0, 255))
 
 /** One value per sample, shaped to broadcast over `[b, h, w, c]`. */
-export const perSample = (values: ReadonlyArray<number>): tf.Tensor4D => tf.tensor4d([...values], [values.length, 1, 1, 1], 'float32')
+export const perSample = (values: ReadonlyArray<number>): tf.Tensor4D =>
+  tf.tensor4d([...values], [values.length, 1, 1, 1], 'float32')
 
 /** Pillow's luma `L = 0.299 R + 0.587 G + 0.114 B` (`[b, h, w, 1]`); a one-channel image is its own luma. */
 export const luma = (x: tf.Tensor4D): tf.Tensor4D =>
-  tf.tidy(() => (x.shape[3] === 1 ? x.clone() : (tf.sum(tf.mul(x, tf.tensor1d([0.299, 0.587, 0.114])), 3, true) as tf.Tensor4D)))
+  tf.tidy(() =>
+    x.shape[3] === 1 ? x.clone() : (tf.sum(tf.mul(x, tf.tensor1d([0.299, 0.587, 0.114])), 3, true) as tf.Tensor4D),
+  )
 
 /** `degenerate + factor · (x − degenerate)`, Pillow's `ImageEnhance` blend, per sample. */
 export const blend = (x: tf.Tensor4D, degenerate: tf.Tensor, factor: tf.Tensor4D): tf.Tensor4D =>

@@ -15,8 +15,14 @@ const build = (extra: object) => {
 
 describe('frozen_stages and norm_eval', () => {
   it('frozen_stages=1 freezes the stem and the first stage only', () => {
-    const trainable = build({ frozen_stages: 1 }).info.params.filter((p) => p.requiresGrad).map((p) => p.name)
-    expect(trainable.some((n) => n.startsWith('backbone.conv1') || n.startsWith('backbone.bn1') || n.startsWith('backbone.layer1.'))).toBe(false)
+    const trainable = build({ frozen_stages: 1 })
+      .info.params.filter((p) => p.requiresGrad)
+      .map((p) => p.name)
+    expect(
+      trainable.some(
+        (n) => n.startsWith('backbone.conv1') || n.startsWith('backbone.bn1') || n.startsWith('backbone.layer1.'),
+      ),
+    ).toBe(false)
     expect(trainable.filter((n) => n.startsWith('backbone.layer2.')).length).toBeGreaterThan(0)
     expect(trainable).toContain('head.fc.weight')
   })
@@ -29,10 +35,16 @@ describe('frozen_stages and norm_eval', () => {
     expect(out.buffers['backbone.layer1.0.bn1.running_var']).toBe(buffers['backbone.layer1.0.bn1.running_var'])
     expect(out.buffers['backbone.layer2.0.bn1.running_mean']).not.toBe(buffers['backbone.layer2.0.bn1.running_mean'])
     // norm_eval: an eval-mode pass even while training, so no statistics change at all.
-    const evalMode = build({ frozen_stages: 2, norm_eval: true }).forward(params, buffers, x, { training: true, rng: Rng.make(1) })
+    const evalMode = build({ frozen_stages: 2, norm_eval: true }).forward(params, buffers, x, {
+      training: true,
+      rng: Rng.make(1),
+    })
     expect(evalMode.buffers).toBe(buffers)
   })
   it('checks frozen_stages against the stages', () => {
-    expect(Models.build({ ...small, frozen_stages: 3 })).toMatchObject({ _tag: 'Left', left: [{ path: 'model', message: 'frozen_stages must be -1 (none) to 2 (every stage), got 3' }] })
+    expect(Models.build({ ...small, frozen_stages: 3 })).toMatchObject({
+      _tag: 'Left',
+      left: [{ path: 'model', message: 'frozen_stages must be -1 (none) to 2 (every stage), got 3' }],
+    })
   })
 })
