@@ -23,7 +23,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts'
-import type { Issue } from '../../config/codec.js'
+import type { Issue } from '../../schema/codec.js'
 import {
   array,
   boolean,
@@ -40,8 +40,8 @@ import {
   string,
   struct,
   unitInterval,
-} from '../../config/codec.js'
-import * as Registry from '../../config/registry.js'
+} from '../../schema/codec.js'
+import * as Registry from '../../schema/registry.js'
 import { colorJitter } from './ColorJitter.js'
 import { randomApply } from './RandomApply.js'
 import { randomFlip } from './RandomFlip.js'

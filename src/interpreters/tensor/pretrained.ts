@@ -15,12 +15,12 @@
  */
 import * as fs from 'node:fs'
 import { Effect } from 'effect'
-import type { Issue } from '../../config/codec.js'
-import { isDict } from '../../config/codec.js'
+import type { Issue } from '../../schema/codec.js'
+import { isDict } from '../../schema/codec.js'
 import type { State, TensorRef, TensorTree } from '../../dsl/State.js'
 import { DEFAULT_REVISE_KEYS, loadWeights } from '../../tensor/loadWeights.js'
 import * as Safetensors from '../../tensor/safetensors.js'
-import type { TensorStore } from '../../tensor/TensorStore.js'
+import type { TensorStore } from './TensorStore.js'
 import * as Checkpoint from './checkpoint.js'
 
 const AT = 'model.init_cfg'
