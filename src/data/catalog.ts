@@ -12,6 +12,8 @@
  */
 export const knownSizes: { readonly [type: string]: { readonly name: string; readonly train: number; readonly test: number } } = {
   MNIST: { name: 'MNIST', train: 60000, test: 10000 },
+  // The fashion-mnist package's 7 000 images per class, split 6 000 / 1 000 by loopwright (fashionMnist.ts).
+  FashionMNIST: { name: 'Fashion-MNIST', train: 60000, test: 10000 },
   ImageNet: { name: 'ImageNet-1k', train: 1_281_167, test: 50_000 },
   CIFAR10: { name: 'CIFAR-10', train: 50_000, test: 10_000 },
   CIFAR100: { name: 'CIFAR-100', train: 50_000, test: 10_000 },
@@ -56,6 +58,13 @@ export const knownDataset = (dataset: unknown): (typeof knownSizes)[string] | un
  * does.
  */
 export const datasetSize = (dataset: unknown): number | undefined => {
+  if (typeof dataset === 'object' && dataset !== null && !Array.isArray(dataset)) {
+    const concat = dataset as { readonly [key: string]: unknown }
+    if (concat['type'] === 'ConcatDataset' && Array.isArray(concat['datasets'])) {
+      const sizes = concat['datasets'].map(datasetSize)
+      return sizes.every((s) => s !== undefined) ? sizes.reduce<number>((a, b) => a + (b as number), 0) : undefined
+    }
+  }
   const sizes = knownDataset(dataset)
   if (sizes === undefined) return undefined
   const cfg = dataset as { readonly [key: string]: unknown }
