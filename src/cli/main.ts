@@ -46,12 +46,12 @@ Options:
                                 also LOOPWRIGHT_CONFIG_PACKAGES=NAME=DIR:NAME=DIR
   --world-size N                (dry-run) plan for N processes (DefaultSampler sharding, auto_scale_lr)
   --launcher NAME               (dry-run) none, pytorch (WORLD_SIZE), slurm (SLURM_NTASKS) or mpi (OMPI_COMM_WORLD_SIZE)
+                                (train) none (default), threads, or mpi: one rank of an mpirun job
   --json                        print the plan as one JSON document
   --plot FILE.svg               also draw the lr (and momentum) schedule to an SVG file
   --trace                       include the event trace in the JSON plan
   --backend NAME                auto (default), tensorflow-gpu, webgpu, tensorflow, wasm or cpu
   --workers N                   (train) data parallel on N worker threads of this machine
-                                (train) none (default), threads, or mpi: one rank of an mpirun job
   --version                     print the version
 `
 
