@@ -110,7 +110,10 @@ export interface Evaluation {
 export interface TrainResult {
   readonly workDir: string
   readonly logDir: string
+  /** The iteration the run ended at, counting those of the runs it resumed. */
   readonly iterations: number
+  /** The iteration this run started from: 0, or the resumed checkpoint's. */
+  readonly startIteration: number
   readonly epochs: number
   readonly seconds: number
   readonly evaluations: ReadonlyArray<Evaluation>
@@ -299,18 +302,26 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
 
     // load_from / resume (spec §1.3 step 8): weights only, or the whole state.
     let start: { epoch: number; iter: number } | undefined
+    // MMEngine's lines for loading, said once the log exists.
+    const startMessages: string[] = []
     const resumeFrom = options.resume ?? (program.resume ? 'auto' : undefined)
     const resumeFile = resumeFrom === undefined ? undefined : yield* resumePath(resumeFrom, workDir)
     if (resumeFile !== undefined) {
       const loaded = yield* readCheckpoint(resumeFile, store, 'resume')
+      startMessages.push(`Load checkpoint from ${resumeFile}`, `resumed epoch: ${loaded.meta.epoch}, iter: ${loaded.meta.iter}`)
       const optim = Optim.read(loaded.state.optim)
       if (!loaded.hasOptimizer || optim === undefined) return yield* fail([{ path: 'resume', message: `${resumeFile} was saved without the optimizer state (save_optimizer=False); resume needs it. Use load_from to start from its weights.` }])
       const current = Optim.read(state.optim)!
       const slots = optim.slots.map((s, i) => (loaded.hasSchedulers ? s : { ...s, slot: { ...s.slot, schedulers: current.slots[i]?.slot.schedulers ?? [] } }))
       // The meta holds the counters the run continues from (MMEngine saves `epoch + 1` after an epoch ends).
       start = { epoch: loaded.meta.epoch, iter: loaded.meta.iter }
-      state = { ...loaded.state, counters: { ...loaded.state.counters, ...start }, optim: Optim.write({ ...optim, slots }), stopTraining: false }
-    } else if (program.loadFrom !== undefined) state = yield* loadFrom(state, program.loadFrom, store)
+      // The lengths are this run's: a resumed run may train longer than the one that saved.
+      const counters = { ...loaded.state.counters, ...start, maxEpochs: state.counters.maxEpochs, maxIters: state.counters.maxIters }
+      state = { ...loaded.state, counters, optim: Optim.write({ ...optim, slots }), stopTraining: false }
+    } else if (program.loadFrom !== undefined) {
+      state = yield* loadFrom(state, program.loadFrom, store)
+      startMessages.push(`Load checkpoint from ${program.loadFrom}`)
+    }
     // The train loop's `initialize_count_status`: accumulation windows count from the (resumed) iteration.
     const optimNow = Optim.read(state.optim)
     if (wrapper !== undefined && optimNow !== undefined) {
@@ -329,6 +340,7 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
         return fileOp(target, () => (writeAtomically(target, published.right), target))
       })
     const log: LogSink = { print: options.print ?? printToStdout, file: path.join(logDir, `${timestamp}.log`) }
+    for (const message of startMessages) writeLog(log, 'INFO', message)
     const evaluations: Evaluation[] = []
     const checkpoints: string[] = []
     const inner = tensorSteps({ model, store, wrapper, loaders, evaluators, gather: gatherWith(preprocessor), nonFinite: (program.settings['non_finite'] as 'stop' | 'skip' | 'warn' | undefined) ?? 'stop', warn: (message) => writeLog(log, 'WARNING', message) })
@@ -415,6 +427,7 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
       workDir,
       logDir,
       iterations: final.counters.iter,
+      startIteration: start?.iter ?? 0,
       epochs: final.counters.epoch,
       seconds: (performance.now() - started) / 1000,
       evaluations,

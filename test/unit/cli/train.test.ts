@@ -42,7 +42,9 @@ describe('loopwright train', () => {
     // Resuming a finished run trains nothing more and still tests.
     const again = await cli('train', file, '--work-dir', join(dir, 'work'), '--backend', 'wasm', '--resume')
     expect(again.code, again.stderr).toBe(0)
-    expect(again.stdout).toMatch(/^Trained 40 iterations/m)
+    expect(again.stdout).toMatch(/^Trained 0 iterations in this run \(resumed at iteration 40; 40 in total, 2 epochs\)/m)
+    expect(again.stdout).toMatch(/Load checkpoint from .*epoch_2\.safetensors/)
+    expect(again.stdout).toMatch(/resumed epoch: 2, iter: 40/)
     expect(again.stdout).not.toMatch(/Epoch\(train\)/)
   }, 60_000)
 
