@@ -46,6 +46,8 @@ import { initialState, interpret } from './interpret.js'
 import type { TraceEntry } from './Trace.js'
 import * as Checkpoint from './tensor/checkpoint.js'
 import { writeAtomically } from './tensor/atomic.js'
+import { ensureBackend } from './tensor/ensureBackend.js'
+import { describe } from '../tensor/backend.js'
 import type { Writer } from './tensor/atomic.js'
 import { fileOp, layer, writeLog } from './tensor/layers.js'
 import type { LogSink } from './tensor/layers.js'
@@ -230,6 +232,7 @@ export const train = (program: Program, options: TrainOptions = {}): Effect.Effe
 const trainWith = (program: Program, options: TrainOptions, store: TensorStore): Effect.Effect<TrainResult, TrainError> =>
   Effect.gen(function* () {
     const started = performance.now()
+    const chosen = yield* Effect.mapError(ensureBackend, (e) => new TrainError({ issues: [{ path: 'backend', message: e.message }] }))
     const registries = options.registries ?? defaultRegistries
     const hooks = yield* orFail(buildHooks(program, registries.hooks))
     const model: Model = yield* orFail(program.model === undefined ? E.left([{ path: 'model', message: 'training needs a model' }]) : Models.build(program.model, options.modelTypes))
@@ -340,6 +343,7 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
         return fileOp(target, () => (writeAtomically(target, published.right), target))
       })
     const log: LogSink = { print: options.print ?? printToStdout, file: path.join(logDir, `${timestamp}.log`) }
+    if (chosen !== undefined) writeLog(log, 'INFO', describe(chosen))
     for (const message of startMessages) writeLog(log, 'INFO', message)
     const evaluations: Evaluation[] = []
     const checkpoints: string[] = []
