@@ -15,6 +15,8 @@ import * as t from 'io-ts'
 import { Data } from 'effect'
 import { boolean, expected, formatIssue, isDict, issuesOf, json, literal, nonEmptyString, nullable, plainDataProblem, record, string } from './codec.js'
 import type { AnyCodec, Codec, Issue, Json } from './codec.js'
+import * as Visualizer from './sections/visualizer.js'
+import type { VisualizerCfg } from './sections/visualizer.js'
 import { closest } from './didYouMean.js'
 import type { Registry } from './registry.js'
 import type { HookType } from '../hooks/HookType.js'
@@ -66,7 +68,7 @@ export interface Config {
   readonly resume?: boolean
   readonly work_dir?: string
   readonly auto_scale_lr?: { readonly base_batch_size: number; readonly enable?: boolean }
-  readonly visualizer?: Component | null
+  readonly visualizer?: VisualizerCfg | null
   readonly vis_backends?: ReadonlyArray<Component>
   readonly log_level?: string
   readonly launcher?: string
@@ -101,7 +103,7 @@ export const sections = (registries: Registries): { readonly [key: string]: AnyC
   resume: boolean,
   work_dir: Runtime.path,
   auto_scale_lr: Runtime.autoScaleLr,
-  visualizer: nullable(Runtime.visualizer),
+  visualizer: nullable(Visualizer.visualizer),
   vis_backends: Runtime.visBackends,
   log_level: Runtime.logLevel,
   launcher: Runtime.launcher,
