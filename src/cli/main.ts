@@ -146,8 +146,13 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
 }
 
 /** Run the CLI as the process: set the exit code; a defect prints one line, never a stack trace. */
-export const runAsProcess = (argv: ReadonlyArray<string>): Promise<void> =>
-  main(argv).then(
+export const runAsProcess = (argv: ReadonlyArray<string>): Promise<void> => {
+  // `loopwright dry-run … | head`: the reader left; stop quietly, as Unix tools do.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+    process.exit(0)
+  })
+  return main(argv).then(
     (code) => {
       process.exitCode = code
     },
@@ -156,6 +161,7 @@ export const runAsProcess = (argv: ReadonlyArray<string>): Promise<void> =>
       process.exitCode = EXIT_INTERNAL
     },
   )
+}
 
 /** Is this module the script node was started with? Symlinks resolved (npx, `.bin/`, `npm link`). */
 const isEntryPoint = (): boolean => {

@@ -20,7 +20,7 @@
  * @module
  */
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire'
-import * as CRC32C from 'crc-32/crc32c'
+import CRC32C from 'crc-32/crc32c.js'
 import * as E from 'fp-ts/lib/Either.js'
 
 /** The version string of the first event of every file. */
