@@ -3,6 +3,7 @@
  * TypeScript API, so both routes give equal programs for equal settings.
  * @module
  */
+import { scaledOptimWrapper } from './autoScaleLr.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as Loop from '../dsl/Loop.js'
 import * as P from '../dsl/Priority.js'
@@ -78,7 +79,9 @@ export const toProgram = (config: Config): Program.Program => {
   if (config.val_cfg != null) program = Program.withValLoop(Loop.ValLoop(config.val_cfg.fp16 === undefined ? {} : { fp16: config.val_cfg.fp16 }), orUndefined(config.val_dataloader) as Program.DataloaderConfig | undefined, orUndefined(config.val_evaluator) as Json | undefined)(program)
   if (config.test_cfg != null) program = Program.withTestLoop(Loop.TestLoop(config.test_cfg.fp16 === undefined ? {} : { fp16: config.test_cfg.fp16 }), orUndefined(config.test_dataloader) as Program.DataloaderConfig | undefined, orUndefined(config.test_evaluator) as Json | undefined)(program)
   if (config.model !== undefined) program = Program.withModel(config.model)(program)
-  if (config.optim_wrapper != null) program = Program.withOptimWrapper(config.optim_wrapper as { readonly [k: string]: Json })(program)
+  // `auto_scale_lr` scales the learning rates before anything is built (one process: world size 1).
+  const optimWrapper = scaledOptimWrapper(config as unknown as { readonly [k: string]: Json })
+  if (optimWrapper != null) program = Program.withOptimWrapper(optimWrapper as { readonly [k: string]: Json })(program)
   if (config.work_dir !== undefined) program = Program.withWorkDir(config.work_dir)(program)
   const known = sections(defaultRegistries)
   for (const [key, value] of Object.entries(config)) {
