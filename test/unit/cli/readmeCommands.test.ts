@@ -2,7 +2,7 @@
  * Every `npx loopwright …` line of README.md and docs/getting-started.md
  * runs as written against the built project, in order (a `--resume` line
  * continues the run above it), in a scratch folder that sees the project's
- * `configs/`. Training lines are shortened with `--cfg-options` (one short
+ * `configs/` and, as an installed package, `node_modules/loopwright`. Training lines are shortened with `--cfg-options` (one short
  * epoch on a few hundred samples) and nothing else.
  */
 import { execFile } from 'node:child_process'
@@ -54,6 +54,9 @@ describe('the commands in the README and the getting-started guide', () => {
     it(`${name}: each runs and exits 0`, async () => {
       const cwd = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'loopwright-readme-'))
       fs.symlinkSync(nodePath.join(root, 'configs'), nodePath.join(cwd, 'configs'))
+      // As in a project that installed loopwright (docs/getting-started.md §0).
+      fs.mkdirSync(nodePath.join(cwd, 'node_modules'))
+      fs.symlinkSync(root, nodePath.join(cwd, 'node_modules', 'loopwright'))
       for (const words of commands) {
         const args = words[0] === 'train' ? [...words, '--cfg-options', ...shorten] : words
         const result = await loopwright(args, cwd)
