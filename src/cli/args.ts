@@ -82,7 +82,8 @@ export const parseArgs = (argv: ReadonlyArray<string>): E.Either<string, Parsed>
     return E.left(`unknown command '${commandName}'${suggestion(closest(commandName, Object.keys(commands)))}`)
   }
   const command = commandName as Command | undefined
-  const accepted: { readonly [flag: string]: FlagSpec } = { ...global, ...(command === undefined ? {} : commands[command]) }
+  const own: { readonly [flag: string]: FlagSpec } = command === undefined ? {} : commands[command]
+  const accepted: { readonly [flag: string]: FlagSpec } = { ...global, ...own }
   const startsFlag = (arg: string | undefined): boolean => arg !== undefined && arg.startsWith('-') && arg !== '-'
   for (let i = 0; i < argv.length; i++) {
     if (i === first) continue
@@ -100,7 +101,8 @@ export const parseArgs = (argv: ReadonlyArray<string>): E.Either<string, Parsed>
     if (spec === undefined) {
       const where = command === undefined ? '' : ` for '${command}'`
       const near = closest(name.replaceAll('_', '-'), Object.keys(accepted)) ?? closest(name, Object.keys(accepted))
-      return E.left(`unknown option ${arg.split('=')[0]}${where}${suggestion(near === undefined ? undefined : `--${near}`)}`)
+      const hint = suggestion(near === undefined ? undefined : `--${near}`)
+      return E.left(`unknown option ${arg.split('=')[0]}${where}${hint}`)
     }
     const values = flags.get(name) ?? []
     if (spec.arity === 'switch') {
@@ -113,7 +115,8 @@ export const parseArgs = (argv: ReadonlyArray<string>): E.Either<string, Parsed>
       // `--resume CONFIG` is ambiguous only when the config comes after it; a value ending in a config
       // suffix is taken as the config, as `train --resume cfg.py` means in MMEngine's tools.
       const next = argv[i + 1]
-      if (next !== undefined && !startsFlag(next) && !/\.(py|json|ya?ml|[cm]?[jt]s)$/.test(next)) values.push(argv[++i]!)
+      const isConfig = next !== undefined && /\.(py|json|ya?ml|[cm]?[jt]s)$/.test(next)
+      if (next !== undefined && !startsFlag(next) && !isConfig) values.push(argv[++i]!)
     } else {
       const next = argv[i + 1]
       if (next === undefined || startsFlag(next)) return E.left(`--${name} needs a value`)

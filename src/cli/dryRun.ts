@@ -42,7 +42,8 @@ export const dryRunCommand = (file: string, flags: ReadonlyMap<string, ReadonlyA
     if (plotFile !== undefined) {
       if (plan.schedule === undefined) {
         process.stderr.write(
-          '--plot: this config has no schedule to plot (one optimizer wrapper, a train loop and param_scheduler are needed)\n',
+          '--plot: this config has no schedule to plot ' +
+            '(one optimizer wrapper, a train loop and param_scheduler are needed)\n',
         )
         return EXIT_BAD_INPUT
       }
@@ -50,12 +51,17 @@ export const dryRunCommand = (file: string, flags: ReadonlyMap<string, ReadonlyA
       yield* Effect.tryPromise({
         try: () => fs.writeFile(plotFile, svg(schedule)),
         catch: (e) =>
-          new ConfigError({ file: plotFile, issues: [{ path: '', message: `cannot write the plot: ${(e as Error).message}` }] }),
+          new ConfigError({
+            file: plotFile,
+            issues: [{ path: '', message: `cannot write the plot: ${(e as Error).message}` }],
+          }),
       })
       const what = schedule.momentum === undefined ? 'lr' : 'lr and momentum'
-      plotted = `Wrote the ${what} schedule over ${schedule.iterations} iterations (${schedule.lr.length} points) to ${plotFile}`
+      const span = `${schedule.iterations} iterations (${schedule.lr.length} points)`
+      plotted = `Wrote the ${what} schedule over ${span} to ${plotFile}`
     }
-    if (flags.has('json')) process.stdout.write(`${JSON.stringify(planJson(plan, file, flags.has('trace')), null, 2)}\n`)
+    const json = flags.has('json') ? planJson(plan, file, flags.has('trace')) : undefined
+    if (json !== undefined) process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
     else {
       process.stdout.write(`${renderPlan(plan, file)}\n`)
       if (loaded.variables.length > 0) {

@@ -34,7 +34,8 @@ export const eta = (p: Progress): number => {
 }
 
 /** The columns to fill: the terminal's, or 80 when it reports none. */
-export const usableWidth = (columns: number | undefined): number => (columns === undefined || columns <= 0 ? 80 : columns)
+export const usableWidth = (columns: number | undefined): number =>
+  columns === undefined || columns <= 0 ? 80 : columns
 
 /**
  * The line for `columns` terminal columns (at most `columns - 1` characters,

@@ -10,7 +10,8 @@ import { Cause, Effect, Exit } from 'effect'
 import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_RUN_FAILED } from './exitCodes.js'
 
 /** Where to report a defect. */
-export const reportHint = 'this is a bug in loopwright: please report it with the command or code you ran (`npm bugs loopwright`)'
+export const reportHint =
+  'this is a bug in loopwright: please report it with the command or code you ran (`npm bugs loopwright`)'
 
 /** The one line said for a defect (a thrown exception, not an error value). */
 export const internalError = (defect: unknown): string => {
@@ -20,7 +21,10 @@ export const internalError = (defect: unknown): string => {
 
 /** An error value's one-line message: its issues (`path: message`) or its message. */
 export const errorLine = (error: unknown): string => {
-  const e = error as { readonly _tag?: string; readonly message?: string; readonly issues?: ReadonlyArray<{ path: string; message: string }> }
+  const e = error as {
+    readonly message?: string
+    readonly issues?: ReadonlyArray<{ readonly path: string; readonly message: string }>
+  }
   if (Array.isArray(e.issues) && e.issues.length > 0) {
     return e.issues.map((i) => (i.path === '' ? i.message : `${i.path}: ${i.message}`)).join('\n')
   }

@@ -20,9 +20,8 @@ const isDict = (u: unknown): u is Dict => typeof u === 'object' && u !== null &&
 export const scaleFactor = (config: Dict, worldSize = 1): number | undefined => {
   const auto = config['auto_scale_lr']
   const batchSize = isDict(config['train_dataloader']) ? config['train_dataloader']['batch_size'] : undefined
-  if (!isDict(auto) || auto['enable'] !== true || typeof auto['base_batch_size'] !== 'number' || typeof batchSize !== 'number') {
-    return undefined
-  }
+  if (!isDict(auto) || auto['enable'] !== true || typeof batchSize !== 'number') return undefined
+  if (typeof auto['base_batch_size'] !== 'number') return undefined
   return (worldSize * batchSize) / auto['base_batch_size']
 }
 

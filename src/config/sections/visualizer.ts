@@ -23,7 +23,10 @@ export const visualizerTypes = [
 /** The vis backends loopwright provides. */
 export const visBackendTypes = ['LocalVisBackend', 'TensorboardVisBackend'] as const
 
-/** `LocalVisBackend(save_dir, img_save_dir='vis_image', config_save_file='config.py', scalar_save_file='scalars.json')`. */
+/**
+ * `LocalVisBackend(save_dir, img_save_dir='vis_image', config_save_file='config.py',
+ * scalar_save_file='scalars.json')`.
+ */
 export const localVisBackend = struct(
   'a LocalVisBackend dict',
   { type: literal(...visBackendTypes) },
@@ -31,7 +34,11 @@ export const localVisBackend = struct(
 )
 
 /** `TensorboardVisBackend(save_dir)`. */
-export const tensorboardVisBackend = struct('a TensorboardVisBackend dict', { type: literal('TensorboardVisBackend') }, { name: string, save_dir: string })
+export const tensorboardVisBackend = struct(
+  'a TensorboardVisBackend dict',
+  { type: literal('TensorboardVisBackend') },
+  { name: string, save_dir: string },
+)
 
 export type LocalVisBackendCfg = typeof localVisBackend._A
 export type TensorboardVisBackendCfg = typeof tensorboardVisBackend._A
@@ -45,7 +52,7 @@ export const visBackend: Codec<VisBackendCfg> = dispatch('a vis backend dict wit
   [isDict, localVisBackend],
 ] as const)
 
-/** The `visualizer` dict. `fig_save_cfg` and `fig_show_cfg` shape matplotlib figures, which loopwright does not draw. */
+/** The `visualizer` dict. `fig_save_cfg` and `fig_show_cfg` shape matplotlib figures (not drawn here). */
 export const visualizer = struct(
   'a visualizer dict with a `type`',
   { type: literal(...visualizerTypes) },

@@ -7,9 +7,9 @@
  */
 import type { Json } from '../../dsl/MessageHub.js'
 
-const keywords = new Set(['False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue',
-  'def', 'del', 'elif', 'else', 'except', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda',
-  'nonlocal', 'not', 'or', 'pass', 'raise', 'return', 'try', 'while', 'with', 'yield'])
+const keywords = new Set(['False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class',
+  'continue', 'def', 'del', 'elif', 'else', 'except', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is',
+  'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise', 'return', 'try', 'while', 'with', 'yield'])
 
 const isIdentifier = (key: string): boolean => /^[A-Za-z_]\w*$/.test(key) && !keywords.has(key)
 
@@ -50,5 +50,6 @@ export const pythonConfigText = (configText: string): string => {
     return configText
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return configText
-  return Object.entries(parsed as { readonly [key: string]: Json }).map(([k, v]) => `${k} = ${pythonRepr(v)}\n`).join('')
+  const entries = Object.entries(parsed as { readonly [key: string]: Json })
+  return entries.map(([k, v]) => `${k} = ${pythonRepr(v)}\n`).join('')
 }

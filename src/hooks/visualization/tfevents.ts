@@ -59,7 +59,9 @@ export const readRecords = (bytes: Uint8Array): E.Either<string, ReadonlyArray<U
     const end = at + 12 + length
     if (end + 4 > bytes.length) return E.left(`record ${records.length}: truncated data at byte ${at}`)
     const data = bytes.subarray(at + 12, end)
-    if (view.getUint32(end, true) !== maskedCrc32c(data)) return E.left(`record ${records.length}: data CRC mismatch at byte ${at}`)
+    if (view.getUint32(end, true) !== maskedCrc32c(data)) {
+      return E.left(`record ${records.length}: data CRC mismatch at byte ${at}`)
+    }
     records.push(data)
     at = end + 4
   }

@@ -43,7 +43,12 @@ export interface VisBackend {
     filePath?: string,
   ) => Effect.Effect<void, FileError, Files>
   /** `add_image(name, image, step)`. */
-  readonly addImage: (name: string, image: EncodedImage, step: number, wallTime: number) => Effect.Effect<void, FileError, Files>
+  readonly addImage: (
+    name: string,
+    image: EncodedImage,
+    step: number,
+    wallTime: number,
+  ) => Effect.Effect<void, FileError, Files>
 }
 
 /** The visualizer the runner builds when the config names none (spec: a `LocalVisBackend`). */
@@ -65,7 +70,8 @@ const local = (cfg: LocalVisBackendCfg, saveDir: string, run: RunFacts): VisBack
   return {
     type: 'LocalVisBackend',
     saveDir,
-    addConfig: () => Files.use((f) => f.writeText(path.join(saveDir, cfg.config_save_file ?? 'config.py'), pythonConfigText(run.configText))),
+    addConfig: () =>
+      Files.use((f) => f.writeText(path.join(saveDir, cfg.config_save_file ?? 'config.py'), pythonConfigText(run.configText))),
     addScalars: (tag, step, _wallTime, filePath) =>
       Effect.gen(function* () {
         const files = yield* Files
@@ -74,7 +80,9 @@ const local = (cfg: LocalVisBackendCfg, saveDir: string, run: RunFacts): VisBack
         yield* files.appendText(scalarFile, line)
       }),
     addImage: (name, image, step) =>
-      Files.use((f) => f.writeBytes(path.join(saveDir, cfg.img_save_dir ?? 'vis_image', `${name}_${step}.png`), image.png)),
+      Files.use((f) =>
+        f.writeBytes(path.join(saveDir, cfg.img_save_dir ?? 'vis_image', `${name}_${step}.png`), image.png),
+      ),
   }
 }
 
@@ -88,12 +96,16 @@ const tensorboard = (saveDir: string, run: RunFacts): VisBackend => {
       Effect.gen(function* () {
         yield* append(record({ wallTime, step: 0, fileVersion: FILE_VERSION, values: [] }))
         const text = pythonConfigText(run.configText)
-        if (text !== '') yield* append(record({ wallTime, step: 0, values: [{ tag: 'config/text_summary', kind: 'text', text }] }))
+        if (text === '') return
+        yield* append(record({ wallTime, step: 0, values: [{ tag: 'config/text_summary', kind: 'text', text }] }))
       }),
     // Non-numbers in a tag (runtime info) are not scalars; TensorBoard gets the numbers.
     addScalars: (tag, step, wallTime) =>
-      append(record({ wallTime, step, values: numeric(tag).map(([k, value]) => ({ tag: k, kind: 'scalar' as const, value })) })),
-    addImage: (name, image, step, wallTime) => append(record({ wallTime, step, values: [{ tag: name, kind: 'image', image }] })),
+      append(
+        record({ wallTime, step, values: numeric(tag).map(([k, value]) => ({ tag: k, kind: 'scalar' as const, value })) }),
+      ),
+    addImage: (name, image, step, wallTime) =>
+      append(record({ wallTime, step, values: [{ tag: name, kind: 'image', image }] })),
   }
 }
 
@@ -103,9 +115,11 @@ const tensorboard = (saveDir: string, run: RunFacts): VisBackend => {
  * setting is decoded again; the error is one line with the paths.
  */
 export const decodeVisualizer = (setting: unknown): E.Either<string, VisualizerCfg> => {
-  const decoded = setting === undefined || setting === null ? E.right(defaultVisualizer) : visualizerCodec.decode(setting)
+  const absent = setting === undefined || setting === null
+  const decoded = absent ? E.right(defaultVisualizer) : visualizerCodec.decode(setting)
   if (E.isRight(decoded)) return E.right(decoded.right)
-  const issues = issuesOf(decoded.left).map((i) => ({ ...i, path: i.path === '' ? 'visualizer' : `visualizer.${i.path}` }))
+  const under = (p: string): string => (p === '' ? 'visualizer' : `visualizer.${p}`)
+  const issues = issuesOf(decoded.left).map((i) => ({ ...i, path: under(i.path) }))
   return E.left(issues.map(formatIssue).join('; '))
 }
 
@@ -113,6 +127,8 @@ export const decodeVisualizer = (setting: unknown): E.Either<string, VisualizerC
 export const backendsFor = (visualizer: VisualizerCfg, run: RunFacts): ReadonlyArray<VisBackend> => {
   const base = path.join(visualizer.save_dir ?? run.logDir, 'vis_data')
   return (visualizer.vis_backends ?? []).map((cfg) =>
-    cfg.type === 'TensorboardVisBackend' ? tensorboard(cfg.save_dir ?? base, run) : local(cfg as LocalVisBackendCfg, cfg.save_dir ?? base, run),
+    cfg.type === 'TensorboardVisBackend'
+      ? tensorboard(cfg.save_dir ?? base, run)
+      : local(cfg as LocalVisBackendCfg, cfg.save_dir ?? base, run),
   )
 }

@@ -12,5 +12,7 @@ import type { BackendError, Selected } from '../../tensor/backend.js'
 /** The backend in use; `auto`'s choice when none was set up. `undefined` when one was already chosen. */
 export const ensureBackend: Effect.Effect<Selected | undefined, BackendError> = Effect.suspend(() =>
   // `backendName` stays unset until a backend is initialised (`setBackend`, or a first tensor).
-  (tf.engine() as { backendName?: string }).backendName === undefined ? selectBackend('auto') : Effect.succeed(undefined),
+  (tf.engine() as { backendName?: string }).backendName === undefined
+    ? selectBackend('auto')
+    : Effect.succeed(undefined),
 )
