@@ -27,8 +27,6 @@ export const logLevel = literal('DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL')
 
 export const launcher = literal('none', 'pytorch', 'slurm', 'mpi')
 
-export const visualizer = component('a visualizer dict with a `type`')
-
 export const visBackends = array(component('a vis backend dict with a `type`'))
 
 /** `compile`: a flag or torch.compile options; kept for config compatibility. */
