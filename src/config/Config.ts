@@ -16,7 +16,7 @@ import { Data } from 'effect'
 import { boolean, expected, formatIssue, isDict, issuesOf, json, literal, nonEmptyString, nullable, plainDataProblem, record, string } from './codec.js'
 import type { AnyCodec, Codec, Issue, Json } from './codec.js'
 import * as Visualizer from './sections/visualizer.js'
-import type { VisualizerCfg } from './sections/visualizer.js'
+import type { VisBackendCfg, VisualizerCfg } from './sections/visualizer.js'
 import { closest } from './didYouMean.js'
 import type { Registry } from './registry.js'
 import type { HookType } from '../hooks/HookType.js'
@@ -69,7 +69,7 @@ export interface Config {
   readonly work_dir?: string
   readonly auto_scale_lr?: { readonly base_batch_size: number; readonly enable?: boolean }
   readonly visualizer?: VisualizerCfg | null
-  readonly vis_backends?: ReadonlyArray<Component>
+  readonly vis_backends?: ReadonlyArray<VisBackendCfg>
   readonly log_level?: string
   readonly launcher?: string
   readonly experiment_name?: string

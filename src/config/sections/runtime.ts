@@ -4,7 +4,7 @@
  * @module
  */
 import { array, boolean, dispatch, int, isDict, json, literal, nonEmptyString, nullable, positiveInt, record, refine, string, struct } from '../codec.js'
-import { component } from './component.js'
+import { visBackend } from './visualizer.js'
 
 const seed = refine('an integer from 0 to 2**32 - 1', (u): u is number => Number.isInteger(u) && (u as number) >= 0 && (u as number) < 2 ** 32)
 
@@ -27,7 +27,8 @@ export const logLevel = literal('DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL')
 
 export const launcher = literal('none', 'pytorch', 'slurm', 'mpi')
 
-export const visBackends = array(component('a vis backend dict with a `type`'))
+/** MMEngine configs' helper list `vis_backends = [dict(type='LocalVisBackend')]`, checked like the visualizer's. */
+export const visBackends = array(visBackend)
 
 /** `compile`: a flag or torch.compile options; kept for config compatibility. */
 export const compileOption = dispatch('a boolean or a dict of compile options', [
