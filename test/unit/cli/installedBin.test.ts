@@ -1,8 +1,8 @@
 /**
  * The CLI as a user gets it: `npm pack`, install the tarball into a fresh
  * project, run the installed bin through every way npm starts it (the
- * `.bin` symlink, `npx`, a symlink elsewhere as `npm link` and global
- * installs make). Needs the built `dist/` (`npm test` builds first). The
+ * `.bin` symlink, `npx`, `npm exec`, a symlink elsewhere as `npm link`
+ * makes, a global install into a private prefix). Needs the built `dist/` (`npm test` builds first). The
  * install prefers npm's cache, so it is fast where the project's own
  * `npm ci` ran and still works with only the registry.
  */
@@ -29,13 +29,14 @@ const exec = async (file: string, args: ReadonlyArray<string>, cwd: string) => {
 }
 
 let project = ''
+let tarball = ''
 
 beforeAll(async () => {
   expect(fs.existsSync(nodePath.join(root, 'dist/cli/bin.js')), 'build first: npm run build').toBe(true)
   const tmp = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'loopwright-installed-'))
   // --ignore-scripts: `prepare` rebuilds vendor/, which the checkout already has; dist/ is built.
   const packed = await run(npm, ['pack', '--ignore-scripts', '--silent', '--pack-destination', tmp], { cwd: root })
-  const tarball = nodePath.join(tmp, packed.stdout.trim().split('\n').at(-1)!)
+  tarball = nodePath.join(tmp, packed.stdout.trim().split('\n').at(-1)!)
   project = nodePath.join(tmp, 'project')
   fs.mkdirSync(project)
   fs.writeFileSync(nodePath.join(project, 'package.json'), JSON.stringify({ name: 'uses-loopwright', version: '1.0.0', private: true, type: 'module' }))
@@ -72,4 +73,16 @@ describe('the installed loopwright bin', () => {
     expect(typo.code).toBe(2)
     expect(typo.stderr).toMatch(/unknown option --cfg-option for 'train' \(did you mean --cfg-options\?\)/)
   }, 120_000)
+
+  it('runs from a global install (npm install -g, here into a private prefix)', async () => {
+    const prefix = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'loopwright-global-'))
+    const args = ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball]
+    await run(npm, args, { cwd: prefix })
+    const bin = nodePath.join(prefix, 'bin', 'loopwright')
+    expect(fs.lstatSync(bin).isSymbolicLink()).toBe(true)
+    expect((await exec(bin, ['--version'], os.tmpdir())).stdout).toBe(`${version}\n`)
+    const help = await exec(bin, ['--help'], os.tmpdir())
+    expect(help.code).toBe(0)
+    expect(help.stdout).toMatch(/--auto-scale-lr/)
+  }, 180_000)
 })
