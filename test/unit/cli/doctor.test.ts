@@ -5,7 +5,8 @@ import type { DoctorReport } from '../../../src/cli/doctor.js'
 import { installCommand, withInstallHint } from '../../../src/cli/installHint.js'
 import { cli } from '../../support/cli.js'
 
-const peers = (createRequire(import.meta.url)('../../../package.json') as { peerDependencies: Record<string, string> }).peerDependencies
+const manifest = createRequire(import.meta.url)('../../../package.json') as { peerDependencies: Record<string, string> }
+const peers = manifest.peerDependencies
 
 const report = (backend: string, packages: Record<string, string | null>): DoctorReport => ({
   loopwright: '0.1.0',
@@ -18,24 +19,33 @@ const report = (backend: string, packages: Record<string, string | null>): Docto
 describe('doctor', () => {
   it('names the exact install command of each optional backend, with the declared versions', () => {
     expect(installCommand('tensorflow')).toBe(`npm install @tensorflow/tfjs-node@${peers['@tensorflow/tfjs-node']}`)
-    expect(installCommand('webgpu')).toBe(`npm install webgpu@'${peers['webgpu']}' @tensorflow/tfjs-backend-webgpu@${peers['@tensorflow/tfjs-backend-webgpu']}`)
+    const webgpuBackend = `@tensorflow/tfjs-backend-webgpu@${peers['@tensorflow/tfjs-backend-webgpu']}`
+    expect(installCommand('webgpu')).toBe(`npm install webgpu@'${peers['webgpu']}' ${webgpuBackend}`)
     expect(installCommand('wasm')).toBeUndefined()
-    expect(withInstallHint('tensorflow-gpu', '--backend tensorflow-gpu: @tensorflow/tfjs-node-gpu is not installed')).toBe(
-      `--backend tensorflow-gpu: @tensorflow/tfjs-node-gpu is not installed; install it with: npm install @tensorflow/tfjs-node-gpu@${peers['@tensorflow/tfjs-node-gpu']}`,
+    const missing = '--backend tensorflow-gpu: @tensorflow/tfjs-node-gpu is not installed'
+    expect(withInstallHint('tensorflow-gpu', missing)).toBe(
+      `${missing}; install it with: npm install @tensorflow/tfjs-node-gpu@${peers['@tensorflow/tfjs-node-gpu']}`,
     )
     // A backend that is installed but broken gets no install hint.
-    expect(withInstallHint('tensorflow', '--backend tensorflow: failed to load: libtensorflow.so')).toBe('--backend tensorflow: failed to load: libtensorflow.so')
+    const broken = '--backend tensorflow: failed to load: libtensorflow.so'
+    expect(withInstallHint('tensorflow', broken)).toBe(broken)
   })
 
   it('compares with cpu only when the backend is not cpu, and lists only what is missing', () => {
-    const missing = { '@tensorflow/tfjs-node': null, '@tensorflow/tfjs-node-gpu': '4.22.0', webgpu: null, '@tensorflow/tfjs-backend-webgpu': '4.22.0' }
+    const missing = {
+      '@tensorflow/tfjs-node': null,
+      '@tensorflow/tfjs-node-gpu': '4.22.0',
+      webgpu: null,
+      '@tensorflow/tfjs-backend-webgpu': '4.22.0',
+    }
     const cpu = renderDoctor(report('cpu', missing))
     expect(cpu).toContain('cpu is the reference backend: no conformance check')
     expect(cpu).not.toContain('ops agree')
     expect(cpu).toMatch(/^ {2}tensorflow {6}npm install @tensorflow\/tfjs-node@/m)
     expect(cpu).toMatch(/^ {2}webgpu {10}npm install webgpu@/m)
     expect(cpu).not.toMatch(/^ {2}tensorflow-gpu /m)
-    const wasm = renderDoctor(report('wasm', { '@tensorflow/tfjs-node': '4.22.0', '@tensorflow/tfjs-node-gpu': '4.22.0', webgpu: '0.6.2', '@tensorflow/tfjs-backend-webgpu': '4.22.0' }))
+    const all = { ...missing, '@tensorflow/tfjs-node': '4.22.0', webgpu: '0.6.2' }
+    const wasm = renderDoctor(report('wasm', all))
     expect(wasm).toContain('conformance of wasm against cpu')
     expect(wasm).toContain('1 of 1 ops agree')
     expect(wasm).not.toContain('not installed here')
