@@ -10,7 +10,7 @@ import { Effect } from 'effect'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as t from 'io-ts'
 import { DryRun, Hook, Loop, MessageHub, Program, Registry, Services, State } from '../src/index.js'
-import { defaultHookTypes, eraseHookType, runMain, train } from '../src/index.js'
+import { defaultHookTypes, defaultRegistries, eraseHookType, runMain, train } from '../src/index.js'
 import type { HookType } from '../src/index.js'
 
 /** The hook's arguments, as a config would give them: `dict(type='LossReportHook', prefix='loss')`. */
@@ -40,7 +40,7 @@ export const LossReportHook: HookType<t.TypeOf<typeof args>> = {
 }
 
 /** MMEngine's hooks plus ours: the registry `train` and `DryRun.dryRun` decode hook types from. */
-export const registries = { hooks: Registry.register(defaultHookTypes, eraseHookType(LossReportHook)) }
+export const registries = { ...defaultRegistries, hooks: Registry.register(defaultHookTypes, eraseHookType(LossReportHook)) }
 
 const mnist = (split: 'train' | 'test', indices: number) => ({ type: 'MNIST', split, indices })
 

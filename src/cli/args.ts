@@ -8,7 +8,7 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { closest } from '../config/didYouMean.js'
+import { closest } from '../schema/didYouMean.js'
 
 /** How a flag takes values. */
 export type Arity =

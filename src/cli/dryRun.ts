@@ -7,11 +7,12 @@
 import * as fs from 'node:fs/promises'
 import * as nodePath from 'node:path'
 import { Effect } from 'effect'
-import { formatIssue } from '../config/codec.js'
+import { formatIssue } from '../schema/codec.js'
 import { ConfigError } from '../config/Config.js'
 import { load } from '../config/load.js'
 import { toProgram } from '../config/toProgram.js'
-import { dryRun } from '../interpreters/dryRun.js'
+import { dryRun } from '../interpreters/dry/dryRun.js'
+import { defaultRegistries } from '../interpreters/registries.js'
 import { svg } from '../interpreters/dry/lrSchedule.js'
 import { parseSizes } from './args.js'
 import { EXIT_BAD_INPUT } from './exitCodes.js'
@@ -30,7 +31,7 @@ export const dryRunCommand = (file: string, flags: ReadonlyMap<string, ReadonlyA
       }
       sizes = parsed.right
     }
-    const loaded = yield* load(file, { cfgOptions: flags.get('cfg-options') ?? [] })
+    const loaded = yield* load(file, { cfgOptions: flags.get('cfg-options') ?? [], registries: defaultRegistries })
     const program = toProgram(loaded.config)
     const plan = yield* dryRun(program, {
       datasetSizes: sizes,

@@ -10,7 +10,7 @@
  * scaled value too.
  * @module
  */
-import type { Json } from './codec.js'
+import type { Json } from '../schema/codec.js'
 
 type Dict = { readonly [key: string]: Json }
 

@@ -9,8 +9,8 @@ import * as Loop from '../dsl/Loop.js'
 import * as P from '../dsl/Priority.js'
 import * as Program from '../dsl/Program.js'
 import type { ComponentConfig, HookSpec, ParamSchedulers } from '../dsl/Program.js'
-import type { Json } from './codec.js'
-import { defaultRegistries, sections } from './Config.js'
+import type { Json } from '../schema/codec.js'
+import { sectionNames } from './Config.js'
 import type { Config } from './Config.js'
 import type { HookCfg } from './sections/hooks.js'
 import { isEpochBased } from './sections/loops.js'
@@ -83,10 +83,9 @@ export const toProgram = (config: Config): Program.Program => {
   const optimWrapper = scaledOptimWrapper(config as unknown as { readonly [k: string]: Json })
   if (optimWrapper != null) program = Program.withOptimWrapper(optimWrapper as { readonly [k: string]: Json })(program)
   if (config.work_dir !== undefined) program = Program.withWorkDir(config.work_dir)(program)
-  const known = sections(defaultRegistries)
   for (const [key, value] of Object.entries(config)) {
     // Helper variables of code configs are not settings of the run.
-    if (!structural.has(key) && Object.hasOwn(known, key) && value !== undefined) program = Program.withSetting(key, value as Json)(program)
+    if (!structural.has(key) && sectionNames.has(key) && value !== undefined) program = Program.withSetting(key, value as Json)(program)
   }
   return program
 }

@@ -6,8 +6,8 @@
  * backends are the two loopwright writes (docs/visualization.md).
  * @module
  */
-import { array, dispatch, isDict, json, literal, string, struct } from '../codec.js'
-import type { Codec } from '../codec.js'
+import { array, dispatch, isDict, json, literal, string, struct } from '../../schema/codec.js'
+import type { Codec } from '../../schema/codec.js'
 
 /** Visualizer types a config may name (MMEngine, MMPretrain, MMSelfSup, MMDet, MMSeg, MMPose). */
 export const visualizerTypes = [

@@ -16,7 +16,7 @@
  */
 import { Effect } from 'effect'
 import * as E from 'fp-ts/lib/Either.js'
-import { formatIssue, issuesOf } from '../../config/codec.js'
+import { formatIssue, issuesOf } from '../../schema/codec.js'
 import { visualizer as visualizerCodec } from '../../config/sections/visualizer.js'
 import type { LocalVisBackendCfg, VisBackendCfg, VisualizerCfg } from '../../config/sections/visualizer.js'
 import type { Json } from '../../dsl/MessageHub.js'

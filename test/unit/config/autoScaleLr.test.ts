@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { scaledOptimWrapper, scaleFactor } from '../../../src/config/autoScaleLr.js'
 import { decode } from '../../../src/config/Config.js'
 import { toProgram } from '../../../src/config/toProgram.js'
+import { defaultRegistries } from '../../../src/interpreters/registries.js'
 
 const base = {
   train_dataloader: { batch_size: 64, dataset: { type: 'MNIST', split: 'train' } },
@@ -22,7 +23,7 @@ describe('auto_scale_lr', () => {
   it('leaves the lr alone when absent or not enabled, and reaches the program through toProgram', () => {
     expect(scaledOptimWrapper(base)).toBe(base.optim_wrapper)
     expect(scaledOptimWrapper({ ...base, auto_scale_lr: { base_batch_size: 256 } })).toBe(base.optim_wrapper)
-    const decoded = decode({ ...base, auto_scale_lr: { base_batch_size: 32, enable: true } })
+    const decoded = decode({ ...base, auto_scale_lr: { base_batch_size: 32, enable: true } }, defaultRegistries)
     if (decoded._tag === 'Left') throw new Error(JSON.stringify(decoded.left))
     expect(toProgram(decoded.right).optimWrapper).toEqual({ optimizer: { type: 'SGD', lr: 0.8 } })
   })

@@ -5,7 +5,7 @@ import * as Hook from '../../../src/dsl/Hook.js'
 import * as Loop from '../../../src/dsl/Loop.js'
 import * as P from '../../../src/dsl/Priority.js'
 import * as Program from '../../../src/dsl/Program.js'
-import { dryRun } from '../../../src/interpreters/dryRun.js'
+import { dryRun } from '../../../src/interpreters/dry/dryRun.js'
 import { registries } from '../../../examples/customHook.js'
 
 const hook = (priority: unknown) => Hook.make({ name: 'Mine', priority: priority as P.PriorityInput, stages: {} })

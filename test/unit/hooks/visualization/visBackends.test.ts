@@ -12,7 +12,7 @@ import { backendsFor, decodeVisualizer } from '../../../../src/hooks/visualizati
 import { Files } from '../../../../src/dsl/Services.js'
 import { diskFiles } from '../../../../src/interpreters/tensor/layers.js'
 import { pythonConfigText } from '../../../../src/hooks/visualization/pythonText.js'
-import { train } from '../../../../src/interpreters/train.js'
+import { train } from '../../../../src/interpreters/tensor/train.js'
 
 const data_preprocessor = { mean: [33.46], std: [78.87] }
 const mnist = { type: 'MNIST', split: 'train', indices: 64 }
