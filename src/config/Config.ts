@@ -17,8 +17,6 @@ import { boolean, expected, formatIssue, isDict, issuesOf, json, literal, nonEmp
 import type { AnyCodec, Codec, Issue, Json } from '../schema/codec.js'
 import { closest } from '../schema/didYouMean.js'
 import * as Registry from '../schema/registry.js'
-import * as Visualizer from './sections/visualizer.js'
-import type { VisBackendCfg, VisualizerCfg } from './sections/visualizer.js'
 import type { HookType } from '../hooks/HookType.js'
 import { builtInDefaultHooks } from '../dsl/Program.js'
 import { component, oneOrList } from './sections/component.js'
@@ -43,6 +41,8 @@ import * as Runtime from './sections/runtime.js'
 export interface Registries {
   readonly hooks: Registry.Registry<HookType<unknown>>
   readonly logProcessor: AnyCodec
+  /** The `visualizer` dict: the visualizer types and vis backends loopwright provides. */
+  readonly visualizer: AnyCodec
 }
 
 /** A decoded config. Known keys are typed; `variables` holds helper variables of code configs (`.py`, `.ts`, `.js`). */
@@ -69,8 +69,8 @@ export interface Config {
   readonly resume?: boolean
   readonly work_dir?: string
   readonly auto_scale_lr?: { readonly base_batch_size: number; readonly enable?: boolean }
-  readonly visualizer?: VisualizerCfg | null
-  readonly vis_backends?: ReadonlyArray<VisBackendCfg>
+  readonly visualizer?: Component | null
+  readonly vis_backends?: ReadonlyArray<Component>
   readonly log_level?: string
   readonly launcher?: string
   readonly experiment_name?: string
@@ -104,7 +104,7 @@ export const sections = (registries: Registries): { readonly [key: string]: AnyC
   resume: boolean,
   work_dir: Runtime.path,
   auto_scale_lr: Runtime.autoScaleLr,
-  visualizer: nullable(Visualizer.visualizer),
+  visualizer: nullable(registries.visualizer),
   vis_backends: Runtime.visBackends,
   log_level: Runtime.logLevel,
   launcher: Runtime.launcher,
@@ -166,7 +166,7 @@ export class ConfigError extends Data.TaggedError('ConfigError')<{ readonly file
 }
 
 /** The top-level keys loopwright understands; they do not depend on the registries. */
-export const sectionNames: ReadonlySet<string> = new Set(Object.keys(sections({ hooks: Registry.make('hook', []), logProcessor: t.unknown })))
+export const sectionNames: ReadonlySet<string> = new Set(Object.keys(sections({ hooks: Registry.make('hook', []), logProcessor: t.unknown, visualizer: t.unknown })))
 
 /** The top-level codec for these registries. */
 export const codec = (registries: Registries, options: DecodeOptions = {}): Codec<Config> => {

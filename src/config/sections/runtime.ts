@@ -4,7 +4,7 @@
  * @module
  */
 import { array, boolean, dispatch, int, isDict, json, literal, nonEmptyString, nullable, positiveInt, record, refine, string, struct } from '../../schema/codec.js'
-import { visBackend } from './visualizer.js'
+import { component } from './component.js'
 
 const seed = refine('an integer from 0 to 2**32 - 1', (u): u is number => Number.isInteger(u) && (u as number) >= 0 && (u as number) < 2 ** 32)
 
@@ -27,8 +27,9 @@ export const logLevel = literal('DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL')
 
 export const launcher = literal('none', 'pytorch', 'slurm', 'mpi')
 
-/** MMEngine configs' helper list `vis_backends = [dict(type='LocalVisBackend')]`, checked like the visualizer's. */
-export const visBackends = array(visBackend)
+export const visualizer = component('a visualizer dict with a `type`')
+
+export const visBackends = array(component('a vis backend dict with a `type`'))
 
 /** `compile`: a flag or torch.compile options; kept for config compatibility. */
 export const compileOption = dispatch('a boolean or a dict of compile options', [

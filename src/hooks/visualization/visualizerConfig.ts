@@ -3,7 +3,9 @@
  * vis_backends=[dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')],
  * name='visualizer')`. The visualizer types of OpenMMLab's libraries differ
  * in what they draw, not in where scalars go, so each is accepted; the
- * backends are the two loopwright writes (docs/visualization.md).
+ * backends are the two loopwright writes (docs/visualization.md). Configs
+ * are checked with it through `Registries.visualizer`, so config/ needs no
+ * hook code.
  * @module
  */
 import { array, dispatch, isDict, json, literal, string, struct } from '../../schema/codec.js'
