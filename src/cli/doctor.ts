@@ -1,6 +1,8 @@
 /**
  * `loopwright doctor [--backend NAME] [--json]`: what this machine offers and
- * whether the chosen backend computes what the CPU reference computes.
+ * whether the chosen backend computes what the CPU reference computes. The
+ * CPU backend is the reference, so when it is the one chosen there is nothing
+ * to compare and no checks run.
  * @module
  */
 import { createRequire } from 'node:module'
@@ -11,6 +13,7 @@ import type { BackendChoice } from '../tensor/backend.js'
 import { compareWithCpu } from '../tensor/opConformance.js'
 import type { OpResult } from '../tensor/opConformance.js'
 import { version } from '../version.js'
+import { installCommand } from './installHint.js'
 
 const require = createRequire(import.meta.url)
 
@@ -38,7 +41,8 @@ export const doctor = (choice: BackendChoice): Effect.Effect<DoctorReport, impor
     // Make sure the CPU reference exists before selecting the backend under test.
     yield* selectBackend('cpu')
     const selected = yield* selectBackend(choice)
-    const checks = yield* Effect.promise(() => compareWithCpu(tf.getBackend()))
+    // The CPU backend is the reference: comparing it with itself would prove nothing.
+    const checks = selected.name === 'cpu' ? [] : yield* Effect.promise(() => compareWithCpu(tf.getBackend()))
     return {
       loopwright: version,
       node: process.version,
@@ -48,6 +52,16 @@ export const doctor = (choice: BackendChoice): Effect.Effect<DoctorReport, impor
     }
   })
 
+/** One line per optional backend that is not installed, with the command that installs it. */
+const missingHints = (report: DoctorReport): ReadonlyArray<string> => {
+  const missing = (['tensorflow-gpu', 'tensorflow', 'webgpu'] as const).flatMap((backend) => {
+    const command = installCommand(backend)
+    const packagesOk = command !== undefined && command.split(' ').slice(2).every((spec) => report.packages[spec.replace(/(.)@.*$/, '$1')] != null)
+    return packagesOk || command === undefined ? [] : [`  ${backend.padEnd(15)} ${command}`]
+  })
+  return missing.length === 0 ? [] : ['', 'optional backends not installed here:', ...missing]
+}
+
 export const renderDoctor = (report: DoctorReport): string => {
   const lines = [
     `loopwright ${report.loopwright} on Node ${report.node}`,
@@ -55,10 +69,19 @@ export const renderDoctor = (report: DoctorReport): string => {
     '',
     report.backend.reason,
     '',
-    `conformance of ${report.backend.name} against cpu (forward and gradient of ${report.checks.length} ops):`,
-    ...report.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.op.padEnd(34)} max |Δ| ${Number.isNaN(c.maxAbsDiff) ? '—' : c.maxAbsDiff.toExponential(1)}${c.error === undefined ? '' : `  ${c.error}`}`),
-    '',
-    `${report.checks.filter((c) => c.ok).length} of ${report.checks.length} ops agree`,
+    ...(report.backend.name === 'cpu'
+      ? ['cpu is the reference backend: no conformance check (choose another with --backend to compare it against cpu)']
+      : [
+          `conformance of ${report.backend.name} against cpu (forward and gradient of ${report.checks.length} ops):`,
+          ...report.checks.map(
+            (c) =>
+              `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.op.padEnd(34)} max |Δ| ${Number.isNaN(c.maxAbsDiff) ? '—' : c.maxAbsDiff.toExponential(1)}` +
+              `${c.error === undefined ? '' : `  ${c.error}`}`,
+          ),
+          '',
+          `${report.checks.filter((c) => c.ok).length} of ${report.checks.length} ops agree`,
+        ]),
+    ...missingHints(report),
   ]
   return lines.join('\n')
 }

@@ -2,33 +2,33 @@
 /**
  * The `loopwright` command.
  *
- *   loopwright train CONFIG [--work-dir DIR] [--resume [CKPT]] [--backend NAME] [--workers N] [--launcher mpi]
- *     [--cfg-options k=v ...]
- *   loopwright dry-run CONFIG [--cfg-options k=v ...] [--dataset-size train=N,...] [--world-size N] [--json] [--trace]
+ *   loopwright train CONFIG [--work-dir DIR] [--resume [CKPT]] [--backend NAME] [--workers N] [--launcher NAME]
+ *     [--amp] [--auto-scale-lr] [--cfg-options k=v ...]
+ *   loopwright dry-run CONFIG [--cfg-options k=v ...] [--dataset-size train=N,...] [--config-package NAME=DIR]
+ *     [--world-size N] [--launcher NAME] [--json] [--trace] [--plot FILE.svg]
+ *   loopwright doctor [--backend NAME] [--json]
  *   loopwright --version
  *
  * Problems with the input are printed as path-precise one-liners and the
- * process exits non-zero; no stack trace reaches the user.
+ * process exits non-zero; no stack trace reaches the user. The installed
+ * `bin` is `bin.ts`, which always runs; this module runs itself only when it
+ * is the script node was given (`node dist/cli/main.js …`).
  * @module
  */
-import * as nodePath from 'node:path'
+import * as fs from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { Effect } from 'effect'
-import { formatIssue } from '../schema/codec.js'
-import { load } from '../config/load.js'
-import { toProgram } from '../config/toProgram.js'
-import { dryRun } from '../interpreters/dry/dryRun.js'
-import { svg } from '../interpreters/dry/lrSchedule.js'
-import { ConfigError } from '../config/Config.js'
 import { version } from '../version.js'
-import { parseArgs, parseSizes } from './args.js'
-import { doctor, renderDoctor } from './doctor.js'
 import { choices } from '../tensor/backend.js'
 import type { BackendChoice } from '../tensor/backend.js'
-import { planJson, renderPlan } from './renderPlan.js'
-import { planOptions } from './planOptions.js'
+import { parseArgs } from './args.js'
+import { doctor, renderDoctor } from './doctor.js'
+import { dryRunCommand } from './dryRun.js'
+import { EXIT_BAD_INPUT, EXIT_INTERNAL } from './exitCodes.js'
+import { withInstallHint } from './installHint.js'
+import { internalError } from './runMain.js'
 import { trainCommand } from './train.js'
 import { resolveLaunch } from '../interpreters/collective/launcher.js'
-import { defaultRegistries } from '../interpreters/registries.js'
 
 const usage = `loopwright ${version}: MMEngine-style training runs as values
 
@@ -37,80 +37,61 @@ Usage:
   loopwright dry-run CONFIG [options]   show the plan of a run without computing anything
   loopwright doctor [--backend NAME]    versions, backends, and a conformance check of one against cpu
 
-Options:
+Options of train (MMEngine's tools/train.py flags):
+  --work-dir DIR                where checkpoints and logs go (default work_dirs/CONFIG_NAME)
+  --resume [CKPT]               continue from CKPT, or from the latest checkpoint in the work dir
+  --amp                         mixed precision: optim_wrapper.type=AmpOptimWrapper, loss_scale=dynamic
+  --auto-scale-lr               scale the lr by batch size / auto_scale_lr.base_batch_size
+  --launcher NAME               none (default): one process; threads: --workers N on this machine;
+                                mpi: this process is one rank of an mpirun job
+  --workers N                   data parallel on N worker threads of this machine
+  --backend NAME                auto (default), tensorflow-gpu, webgpu, tensorflow, wasm or cpu
   --cfg-options K=V [K=V ...]   override config keys (a.b=1 c=[1,2] list.0.key=x)
-  --work-dir DIR                (train) where checkpoints and logs go (default work_dirs/CONFIG_NAME)
-  --resume [CKPT]               (train) continue from CKPT, or from the latest checkpoint in the work dir
+Options of dry-run:
+  --cfg-options K=V [K=V ...]   as for train
   --dataset-size train=N,...    dataset sizes (samples) for datasets the dry run does not know
   --config-package NAME=DIR     where package bases NAME::a/b.py live (DIR/configs/a/b.py); repeatable,
                                 also LOOPWRIGHT_CONFIG_PACKAGES=NAME=DIR:NAME=DIR
-  --world-size N                (dry-run) plan for N processes (DefaultSampler sharding, auto_scale_lr)
-  --launcher NAME               (dry-run) none, pytorch (WORLD_SIZE), slurm (SLURM_NTASKS) or mpi (OMPI_COMM_WORLD_SIZE)
-                                (train) none (default), threads, or mpi: one rank of an mpirun job
+  --world-size N                plan for N processes (DefaultSampler sharding, auto_scale_lr)
+  --launcher NAME               none, pytorch (WORLD_SIZE), slurm (SLURM_NTASKS) or mpi (OMPI_COMM_WORLD_SIZE)
   --json                        print the plan as one JSON document
-  --plot FILE.svg               also draw the lr (and momentum) schedule to an SVG file
   --trace                       include the event trace in the JSON plan
-  --backend NAME                auto (default), tensorflow-gpu, webgpu, tensorflow, wasm or cpu
-  --workers N                   (train) data parallel on N worker threads of this machine
+  --plot FILE.svg               also draw the lr (and momentum) schedule to an SVG file
+Options of doctor:
+  --backend NAME                the backend to check against cpu (default: the one auto picks)
+  --json                        print the report as JSON
   --version                     print the version
 `
 
-/** Exit codes: 0 ok, 1 a run failed, 2 bad input (usage, config). */
-const EXIT_BAD_INPUT = 2
+const isBackend = (name: string): name is BackendChoice => (choices as ReadonlyArray<string>).includes(name)
 
-const dryRunCommand = (file: string, flags: ReadonlyMap<string, ReadonlyArray<string>>): Effect.Effect<number> =>
-  Effect.gen(function* () {
-    let sizes = {}
-    const sizeFlag = flags.get('dataset-size')
-    if (sizeFlag !== undefined) {
-      const parsed = parseSizes(sizeFlag.at(-1)!)
-      if (parsed._tag === 'Left') {
-        process.stderr.write(`${parsed.left}\n`)
-        return EXIT_BAD_INPUT
-      }
-      sizes = parsed.right
-    }
-    const options = planOptions(flags)
-    if (options._tag === 'Left') {
-      process.stderr.write(`${options.left}\n`)
-      return EXIT_BAD_INPUT
-    }
-    const loaded = yield* load(file, { cfgOptions: flags.get('cfg-options') ?? [], packages: options.right.packages, registries: defaultRegistries })
-    const program = toProgram(loaded.config)
-    const plan = yield* dryRun(program, {
-      datasetSizes: sizes,
-      configName: nodePath.basename(file, nodePath.extname(file)),
-      configText: JSON.stringify(loaded.raw, null, 2),
-      configWarnings: loaded.warnings,
-      worldSize: options.right.worldSize,
-      variables: loaded.variables,
-    })
-    const plotFile = flags.get('plot')?.at(-1)
-    if (plotFile !== undefined) {
-      if (plan.schedule === undefined) {
-        process.stderr.write(`--plot: this config has no schedule to plot (one optimizer wrapper, a train loop and param_scheduler are needed)\n`)
-        return EXIT_BAD_INPUT
-      }
-      yield* Effect.tryPromise({ try: () => import('node:fs/promises').then((fs) => fs.writeFile(plotFile, svg(plan.schedule!))), catch: (e) => new ConfigError({ file: plotFile, issues: [{ path: '', message: `cannot write the plot: ${(e as Error).message}` }] }) })
-    }
-    if (flags.has('json')) process.stdout.write(`${JSON.stringify(planJson(plan, file, flags.has('trace')), null, 2)}\n`)
-    else {
-      process.stdout.write(`${renderPlan(plan, file)}\n`)
-    }
-    return 0
-  }).pipe(
-    Effect.catchTags({
-      ConfigError: (e) => Effect.sync(() => (process.stderr.write(`${e.message}\n`), EXIT_BAD_INPUT)),
-      DryRunError: (e) =>
-        Effect.sync(() => (process.stderr.write(`${e.issues.map((i) => `${file}: ${formatIssue(i)}`).join('\n')}\n`), EXIT_BAD_INPUT)),
-    }),
-  )
+const badBackend = (name: string): number => {
+  process.stderr.write(`--backend: expected one of ${choices.join(', ')}, got ${JSON.stringify(name)}\n`)
+  return EXIT_BAD_INPUT
+}
+
+/** One CONFIG positional, or a usage error. */
+const configFile = (command: string, positionals: ReadonlyArray<string>): string | undefined => {
+  if (positionals.length === 1) return positionals[0]
+  const got = positionals.length === 0 ? 'none' : positionals.map((p) => JSON.stringify(p)).join(', ')
+  process.stderr.write(`${command}: expected one CONFIG file, got ${got}\n\n${usage}`)
+  return undefined
+}
+
+/**
+ * MMEngine's `tools/train.py` switches, as the `--cfg-options` they stand for
+ * (appended last, so they win, as there).
+ */
+const trainSwitches = (flags: ReadonlyMap<string, ReadonlyArray<string>>): ReadonlyArray<string> => [
+  ...(flags.has('amp') ? ['optim_wrapper.type=AmpOptimWrapper', 'optim_wrapper.loss_scale=dynamic'] : []),
+  ...(flags.has('auto-scale-lr') ? ['auto_scale_lr.enable=True'] : []),
+]
 
 /** Run the CLI with these arguments; resolves to the exit code. */
 export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   const parsed = parseArgs(argv)
   if (parsed._tag === 'Left') {
-    process.stderr.write(`${parsed.left}\n\n${usage}`)
+    process.stderr.write(`loopwright: ${parsed.left}\nRun 'loopwright --help' for the commands and their options.\n`)
     return EXIT_BAD_INPUT
   }
   const { command, positionals, flags } = parsed.right
@@ -123,16 +104,10 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
     return command === undefined && !flags.has('help') ? EXIT_BAD_INPUT : 0
   }
   if (command === 'train') {
-    const file = positionals[0]
-    if (file === undefined || positionals.length > 1) {
-      process.stderr.write(`train: expected one CONFIG file\n\n${usage}`)
-      return EXIT_BAD_INPUT
-    }
+    const file = configFile('train', positionals)
+    if (file === undefined) return EXIT_BAD_INPUT
     const backend = flags.get('backend')?.at(-1) ?? 'auto'
-    if (!(choices as ReadonlyArray<string>).includes(backend)) {
-      process.stderr.write(`--backend: expected one of ${choices.join(', ')}, got ${JSON.stringify(backend)}\n`)
-      return EXIT_BAD_INPUT
-    }
+    if (!isBackend(backend)) return badBackend(backend)
     const resume = flags.get('resume')
     const workDir = flags.get('work-dir')?.at(-1)
     const launch = resolveLaunch(flags.get('launcher')?.at(-1), flags.get('workers')?.at(-1))
@@ -140,51 +115,69 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
     return Effect.runPromise(
       trainCommand(file, {
         launch: launch.right,
-        backend: backend as BackendChoice,
-        cfgOptions: flags.get('cfg-options') ?? [],
+        backend,
+        cfgOptions: [...(flags.get('cfg-options') ?? []), ...trainSwitches(flags)],
         ...(workDir === undefined ? {} : { workDir }),
         ...(resume === undefined ? {} : { resume: resume.at(-1) ?? 'auto' }),
       }),
     )
   }
   if (command === 'dry-run') {
-    const file = positionals[0]
-    if (file === undefined || positionals.length > 1) {
-      process.stderr.write(`dry-run: expected one CONFIG file\n\n${usage}`)
-      return EXIT_BAD_INPUT
-    }
+    const file = configFile('dry-run', positionals)
+    if (file === undefined) return EXIT_BAD_INPUT
     return Effect.runPromise(dryRunCommand(file, flags))
   }
-  if (command === 'doctor') {
-    const requested = flags.get('backend')?.at(-1) ?? 'auto'
-    if (!(choices as ReadonlyArray<string>).includes(requested)) {
-      process.stderr.write(`--backend: expected one of ${choices.join(', ')}, got ${JSON.stringify(requested)}\n`)
-      return EXIT_BAD_INPUT
-    }
-    return Effect.runPromise(
-      doctor(requested as BackendChoice).pipe(
-        Effect.map((report) => {
-          process.stdout.write(flags.has('json') ? `${JSON.stringify({ ...report, checks: report.checks.map((c) => ({ ...c, maxAbsDiff: Number.isNaN(c.maxAbsDiff) ? null : c.maxAbsDiff })) }, null, 2)}\n` : `${renderDoctor(report)}\n`)
-          return report.checks.every((c) => c.ok) ? 0 : 1
-        }),
-        Effect.catchTag('BackendError', (e) => Effect.sync(() => (process.stderr.write(`${e.message}\n`), EXIT_BAD_INPUT))),
-      ),
-    )
+  // doctor
+  if (positionals.length > 0) {
+    process.stderr.write(`doctor: takes no arguments, got ${positionals.map((p) => JSON.stringify(p)).join(', ')}\n`)
+    return EXIT_BAD_INPUT
   }
-  process.stderr.write(`unknown command '${command}'\n\n${usage}`)
-  return EXIT_BAD_INPUT
+  const requested = flags.get('backend')?.at(-1) ?? 'auto'
+  if (!isBackend(requested)) return badBackend(requested)
+  return Effect.runPromise(
+    doctor(requested).pipe(
+      Effect.map((report) => {
+        const json = {
+          ...report,
+          checks: report.checks.map((c) => ({ ...c, maxAbsDiff: Number.isNaN(c.maxAbsDiff) ? null : c.maxAbsDiff })),
+        }
+        process.stdout.write(flags.has('json') ? `${JSON.stringify(json, null, 2)}\n` : `${renderDoctor(report)}\n`)
+        return report.checks.every((c) => c.ok) ? 0 : 1
+      }),
+      Effect.catchTag('BackendError', (e) =>
+        Effect.sync(() => (process.stderr.write(`${withInstallHint(e.backend, e.message)}\n`), EXIT_BAD_INPUT)),
+      ),
+    ),
+  )
 }
 
-// Run only when executed directly, not when imported by tests.
-if (process.argv[1] !== undefined && import.meta.url === (await import('node:url')).pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then(
+/** Run the CLI as the process: set the exit code; a defect prints one line, never a stack trace. */
+export const runAsProcess = (argv: ReadonlyArray<string>): Promise<void> => {
+  // `loopwright dry-run … | head`: the reader left; stop quietly, as Unix tools do.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+    process.exit(0)
+  })
+  return main(argv).then(
     (code) => {
       process.exitCode = code
     },
     (error: unknown) => {
-      // A defect in loopwright itself, not bad input: say so briefly.
-      process.stderr.write(`loopwright: internal error: ${error instanceof Error ? error.message : String(error)}\n`)
-      process.exitCode = 70
+      process.stderr.write(`${internalError(error)}\n`)
+      process.exitCode = EXIT_INTERNAL
     },
   )
 }
+
+/** Is this module the script node was started with? Symlinks resolved (npx, `.bin/`, `npm link`). */
+const isEntryPoint = (): boolean => {
+  const script = process.argv[1]
+  if (script === undefined) return false
+  try {
+    return fs.realpathSync(script) === fs.realpathSync(fileURLToPath(import.meta.url))
+  } catch {
+    return false
+  }
+}
+
+if (isEntryPoint()) await runAsProcess(process.argv.slice(2))

@@ -1,7 +1,8 @@
 /**
  * `loopwright train CONFIG`: load the config, pick a backend, train, and
- * summarise. On a terminal a progress line (iteration, ETA, loss, lr) stays
- * under the log; otherwise only MMEngine-style log lines are printed.
+ * summarise. On a terminal a progress line (iteration, ETA, this iteration's
+ * loss, lr) stays under the log; otherwise only MMEngine-style log lines are
+ * printed.
  * @module
  */
 import * as nodePath from 'node:path'
@@ -18,6 +19,8 @@ import { describe, selectBackend } from '../tensor/backend.js'
 import type { BackendChoice } from '../tensor/backend.js'
 import { defaultRegistries } from '../interpreters/registries.js'
 import { consoleStream, logLine } from '../interpreters/logLine.js'
+import { withInstallHint } from './installHint.js'
+import { clock, progressLine } from './progress.js'
 
 export interface TrainFlags {
   readonly workDir?: string
@@ -28,28 +31,18 @@ export interface TrainFlags {
   readonly launch?: Launch
 }
 
-const clock = (seconds: number): string => {
-  const s = Math.max(0, Math.round(seconds))
-  return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`
-}
-
-/** A one-line progress display for terminals. */
-const progressLine = (done: number, total: number, elapsed: number, loss: number | undefined, lr: number | undefined, width: number): string => {
-  const fraction = total === 0 ? 1 : done / total
-  const barWidth = Math.max(10, Math.min(30, width - 70))
-  const filled = Math.round(fraction * barWidth)
-  const eta = done === 0 ? 0 : (elapsed / done) * (total - done)
-  const parts = [`[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}]`, `${done}/${total}`, `eta ${clock(eta)}`]
-  if (loss !== undefined) parts.push(`loss ${loss.toFixed(4)}`)
-  if (lr !== undefined) parts.push(`lr ${lr.toExponential(3)}`)
-  return parts.join('  ').slice(0, width - 1)
-}
-
-const summary = (result: WorkerResult): string => {
+/** The closing summary: this run's iterations, and the total when it resumed an earlier run. */
+export const summary = (result: WorkerResult): string => {
+  const here = result.iterations - result.startIteration
+  const span = result.startIteration === 0
+    ? `${here} iterations (${result.epochs} epochs)`
+    : `${here} iterations in this run (resumed at iteration ${result.startIteration}; ${result.iterations} in total, ` +
+      `${result.epochs} epochs)`
   const lines = [
     result.interrupted === undefined
-      ? `Trained ${result.iterations} iterations (${result.epochs} epochs) in ${clock(result.seconds)}.`
-      : `Stopped by ${result.interrupted} after ${result.iterations} iterations (${clock(result.seconds)}); resume with: loopwright train CONFIG --resume`,
+      ? `Trained ${span} in ${clock(result.seconds)}.`
+      : `Stopped by ${result.interrupted} after ${span} (${clock(result.seconds)}); ` +
+        'resume with: loopwright train CONFIG --resume',
   ]
   const last = (mode: 'val' | 'test') => result.evaluations.filter((e) => e.mode === mode).at(-1)
   const show = (metrics: { readonly [k: string]: unknown }) => Object.entries(metrics).map(([k, v]) => `${k}: ${typeof v === 'number' ? v.toFixed(4) : JSON.stringify(v)}`).join('  ')
@@ -88,6 +81,7 @@ export const trainCommand = (file: string, flags: TrainFlags): Effect.Effect<num
     process.on('SIGINT', handlers.SIGINT)
     process.on('SIGTERM', handlers.SIGTERM)
     const started = performance.now()
+    let startedAt: number | undefined
     const result = yield* Effect.ensuring(trainLaunched(program, flags.launch ?? { _tag: 'OneProcess' }, {
       configName: nodePath.basename(file, nodePath.extname(file)),
       configText: JSON.stringify(loaded.raw, null, 2),
@@ -100,7 +94,16 @@ export const trainCommand = (file: string, flags: TrainFlags): Effect.Effect<num
             afterTrainStep: (state) => {
               const loss = state.outputs['loss']
               const lr = Hub.current(state.messageHub, 'train/lr')
-              status = progressLine(state.counters.iter + 1, state.counters.maxIters, (performance.now() - started) / 1000, loss, lr, process.stdout.columns ?? 100)
+              startedAt ??= state.counters.iter
+              const progress = {
+                done: state.counters.iter + 1,
+                total: state.counters.maxIters,
+                startedAt,
+                elapsed: (performance.now() - started) / 1000,
+                loss,
+                lr,
+              }
+              status = progressLine(progress, process.stdout.columns)
               process.stdout.write(`\r\x1b[K${status}`)
             },
           }
@@ -116,7 +119,7 @@ export const trainCommand = (file: string, flags: TrainFlags): Effect.Effect<num
   }).pipe(
     Effect.catchTags({
       ConfigError: (e) => Effect.sync(() => (process.stderr.write(`${e.message}\n`), 2)),
-      BackendError: (e) => Effect.sync(() => (process.stderr.write(`${e.message}\n`), 2)),
+      BackendError: (e) => Effect.sync(() => (process.stderr.write(`${withInstallHint(e.backend, e.message)}\n`), 2)),
       // A run that could not start is bad input (2); one that failed while running is 1.
       TrainError: (e) => Effect.sync(() => (process.stderr.write(`\n${e.issues.map((i) => `${file}: ${formatIssue(i)}`).join('\n')}\n`), e.during === 'run' ? 1 : 2)),
     }),

@@ -41,6 +41,8 @@ import * as Runtime from './sections/runtime.js'
 export interface Registries {
   readonly hooks: Registry.Registry<HookType<unknown>>
   readonly logProcessor: AnyCodec
+  /** The `visualizer` dict: the visualizer types and vis backends loopwright provides. */
+  readonly visualizer: AnyCodec
 }
 
 /** A decoded config. Known keys are typed; `variables` holds helper variables of code configs (`.py`, `.ts`, `.js`). */
@@ -102,7 +104,7 @@ export const sections = (registries: Registries): { readonly [key: string]: AnyC
   resume: boolean,
   work_dir: Runtime.path,
   auto_scale_lr: Runtime.autoScaleLr,
-  visualizer: nullable(Runtime.visualizer),
+  visualizer: nullable(registries.visualizer),
   vis_backends: Runtime.visBackends,
   log_level: Runtime.logLevel,
   launcher: Runtime.launcher,
@@ -167,7 +169,7 @@ export class ConfigError extends Data.TaggedError('ConfigError')<{ readonly file
 }
 
 /** The top-level keys loopwright understands; they do not depend on the registries. */
-export const sectionNames: ReadonlySet<string> = new Set(Object.keys(sections({ hooks: Registry.make('hook', []), logProcessor: t.unknown })))
+export const sectionNames: ReadonlySet<string> = new Set(Object.keys(sections({ hooks: Registry.make('hook', []), logProcessor: t.unknown, visualizer: t.unknown })))
 
 /** The top-level codec for these registries. */
 export const codec = (registries: Registries, options: DecodeOptions = {}): Codec<Config> => {

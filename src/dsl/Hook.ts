@@ -14,7 +14,7 @@
  * import { Hook, Priority, State } from 'loopwright'
  * const countEpochs = Hook.make({
  *   name: 'CountEpochs',
- *   priority: Priority.NORMAL,
+ *   priority: 'NORMAL', // or Priority.NORMAL, or 50
  *   stages: {
  *     after_train_epoch: (state) =>
  *       Effect.succeed(State.setHookState(state, 'CountEpochs', State.hookState(state, 'CountEpochs', 0) + 1)),
@@ -30,7 +30,7 @@ import * as N from 'fp-ts/lib/number.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type { StageEvent } from './Event.js'
 import * as P from './Priority.js'
-import type { Priority } from './Priority.js'
+import type { Priority, PriorityInput } from './Priority.js'
 import * as S from './Stage.js'
 import type { Stage } from './Stage.js'
 import type { State } from './State.js'
@@ -57,13 +57,34 @@ export interface Hook<R = never> {
   readonly stages: { readonly [K in Stage]?: Middleware<R> }
 }
 
-/** Build a hook; `key` defaults to `name`. */
+/**
+ * A hook definition that cannot be a hook (a priority that is no priority).
+ * A programming error, caught by the type checker for typed callers; a run
+ * that builds such a hook reports it as one line naming the hook.
+ */
+export class HookDefinitionError extends Error {
+  override readonly name = 'HookDefinitionError'
+  constructor(readonly hook: string, readonly field: string, readonly reason: string) {
+    super(`hook ${JSON.stringify(hook)}: ${field}: ${reason}`)
+  }
+}
+
+/**
+ * Build a hook; `key` defaults to `name`, `priority` to `'NORMAL'` (as
+ * MMEngine's `Hook.priority`). The priority is decoded at run time too, so a
+ * caller without a type checker gets a {@link HookDefinitionError} naming the
+ * hook for `'LWO'` or `101`, never a silently misplaced hook.
+ */
 export const make = <R = never>(hook: {
   readonly name: string
   readonly key?: string
-  readonly priority: Priority
+  readonly priority?: PriorityInput
   readonly stages: { readonly [K in Stage]?: Middleware<R> }
-}): Hook<R> => ({ name: hook.name, key: hook.key ?? hook.name, priority: hook.priority, stages: hook.stages })
+}): Hook<R> => {
+  const priority = P.decode(hook.priority === undefined ? P.NORMAL : hook.priority)
+  if (priority._tag === 'Left') throw new HookDefinitionError(hook.name, 'priority', priority.left.message)
+  return { name: hook.name, key: hook.key ?? hook.name, priority: priority.right, stages: hook.stages }
+}
 
 /** Does the hook act at `stage`? (MMEngine: "its class overrides that method".) */
 export const actsAt = <R>(hook: Hook<R>, stage: Stage): boolean => hook.stages[stage] !== undefined

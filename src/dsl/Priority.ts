@@ -34,6 +34,14 @@ export const levels = {
 /** One of the nine level names. */
 export type PriorityName = keyof typeof levels
 
+/**
+ * A priority as a user may write it: a decoded {@link Priority}
+ * (`Priority.LOW`), a level name in either case (`'LOW'`, `'low'`), or an
+ * integer from 0 to 100 (`70`). {@link decode} turns any of them into a
+ * {@link Priority} and anything else into an error value.
+ */
+export type PriorityInput = Priority | PriorityName | Lowercase<PriorityName> | number
+
 /** A decoded priority: its integer value, and the level name when the value is a named level. */
 export interface Priority {
   readonly value: number
@@ -87,6 +95,22 @@ export const parse = (input: unknown): E.Either<PriorityError, Priority> => {
   }
   return fail(input)
 }
+
+const isPriority = (input: unknown): input is Priority =>
+  typeof input === 'object' && input !== null && 'value' in input && 'name' in input
+
+/**
+ * Decode a {@link PriorityInput} at run time (callers without a type checker
+ * may pass anything): an already decoded priority is checked like a number.
+ *
+ * @example
+ * ```ts
+ * Priority.decode(Priority.LOW) // Right({ value: 70, name: 'LOW' })
+ * Priority.decode('LWO')        // Left(PriorityError: expected … got "LWO")
+ * ```
+ */
+export const decode = (input: unknown): E.Either<PriorityError, Priority> =>
+  isPriority(input) ? (typeof input.value === 'number' ? parse(input.value) : fail(input.value)) : parse(input)
 
 /** The label MMEngine prints in its hook table: the level name, or the number for unnamed values. */
 export const label = (priority: Priority): string => priority.name ?? String(priority.value)

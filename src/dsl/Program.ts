@@ -26,7 +26,7 @@
  */
 import type { TestLoop, TrainLoop, ValLoop } from './Loop.js'
 import type { Json } from './MessageHub.js'
-import type { Priority } from './Priority.js'
+import type { PriorityInput } from './Priority.js'
 
 /** A component config: a registry `type` plus its keyword arguments, as in MMEngine's `dict(type=..., ...)`. */
 export interface ComponentConfig {
@@ -37,7 +37,8 @@ export interface ComponentConfig {
 /** A hook as configured: its type, an explicit priority (else the type's default) and its constructor arguments. */
 export interface HookSpec {
   readonly type: string
-  readonly priority?: Priority | undefined
+  /** `Priority.LOW`, `'LOW'` or `70`; decoded when the hook is built (a bad value is an error naming the hook). */
+  readonly priority?: PriorityInput | undefined
   readonly args: { readonly [key: string]: Json }
 }
 

@@ -35,6 +35,8 @@ export class Files extends Context.Service<
     readonly appendText: (path: string, text: string) => Effect.Effect<void, FileError>
     readonly remove: (path: string) => Effect.Effect<void, FileError>
     readonly writeBytes: (path: string, bytes: Uint8Array) => Effect.Effect<void, FileError>
+    /** Append bytes (TensorBoard event records), creating the file and its folders as needed. */
+    readonly appendBytes: (path: string, bytes: Uint8Array) => Effect.Effect<void, FileError>
     /**
      * Copy every file under `fromDir` (recursively) whose name ends with one of
      * `suffixes` to the same relative place under `toDir`; remove the originals

@@ -227,6 +227,7 @@ export const CheckpointHook: HookType<CheckpointHookArgs> = {
             const files = yield* Files
             const dir = a.out_dir == null ? run.workDir : path.join(a.out_dir, path.basename(run.workDir))
             let next = S.setHookState(state, site.key, { outDir: dir })
+            yield* Logger.use((l) => l.log('INFO', `Checkpoints will be saved to ${dir}.`))
             if (maxKeep > 0) {
               const kept = asNumbers(Hub.getInfo(next.messageHub, 'keep_ckpt_ids'))
               while (kept.length > maxKeep) {

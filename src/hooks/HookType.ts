@@ -6,7 +6,7 @@
  */
 import type { Codec } from '../schema/codec.js'
 import type { Hook } from '../dsl/Hook.js'
-import type { Priority } from '../dsl/Priority.js'
+import type { Priority, PriorityInput } from '../dsl/Priority.js'
 import type { Touches } from '../dsl/Touches.js'
 import type { Program } from '../dsl/Program.js'
 import type { HookServices } from '../dsl/Services.js'
@@ -20,8 +20,8 @@ export interface HookSite {
 export interface HookType<Args = unknown> {
   /** The config `type` name, which is also the printed class name. */
   readonly name: string
-  /** The class attribute priority (spec §2.1). */
-  readonly defaultPriority: Priority
+  /** The class attribute priority (spec §2.1): `Priority.LOW`, `'LOW'` or `70`. */
+  readonly defaultPriority: PriorityInput
   /** Decodes the constructor arguments (everything in the hook's dict except `type` and `priority`). */
   readonly args: Codec<Args>
   /** Build the hook. `program` is the validated program it is part of (for settings such as `log_processor`). */

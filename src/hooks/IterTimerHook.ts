@@ -59,13 +59,13 @@ export const IterTimerHook: HookType<{}> = {
           if (mode === 'train') {
             const timeSecTot = mine.timeSecTot + elapsed
             const average = timeSecTot / (state.counters.iter - mine.startIter + 1)
-            hub = Hub.updateInfo(hub, 'eta', average * (state.counters.maxIters - state.counters.iter - 1))
+            hub = Hub.updateInfo(hub, 'eta', average * Math.max(0, state.counters.maxIters - state.counters.iter - 1))
             return put({ ...state, messageHub: hub }, { t, timeSecTot })
           }
           const batchIdx = event.batchIdx ?? 0
           const timeSecTestVal = mine.timeSecTestVal + elapsed
           const batches = (mode === 'val' ? run.sizes.val : run.sizes.test) ?? 0
-          hub = Hub.updateInfo(hub, 'eta', (timeSecTestVal / (batchIdx + 1)) * (batches - batchIdx - 1))
+          hub = Hub.updateInfo(hub, 'eta', (timeSecTestVal / (batchIdx + 1)) * Math.max(0, batches - batchIdx - 1))
           return put({ ...state, messageHub: hub }, { t, timeSecTestVal })
         })
 
@@ -76,7 +76,8 @@ export const IterTimerHook: HookType<{}> = {
       key: site.key,
       priority: site.priority,
       stages: {
-        before_train: (state) => Effect.succeed(put(state, { startIter: state.counters.iter })),
+        // MMEngine keeps these in the hook object, so a resumed process starts its averages afresh.
+        before_train: (state) => Effect.succeed(put(state, { startIter: state.counters.iter, timeSecTot: 0 })),
         before_train_epoch: beforeEpoch,
         before_val_epoch: beforeEpoch,
         before_test_epoch: beforeEpoch,

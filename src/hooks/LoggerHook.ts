@@ -5,11 +5,12 @@
  * @module
  */
 import { Effect } from 'effect'
+import * as E from 'fp-ts/lib/Either.js'
 import * as Hook from '../dsl/Hook.js'
 import * as path from '../dsl/path.js'
 import type { Middleware } from '../dsl/Hook.js'
 import * as P from '../dsl/Priority.js'
-import { Files, Logger, Run } from '../dsl/Services.js'
+import { Clock, Files, Logger, Run } from '../dsl/Services.js'
 import type { FileError, HookServices, RunFacts } from '../dsl/Services.js'
 import type { Mode, Stage } from '../dsl/Stage.js'
 import type { State } from '../dsl/State.js'
@@ -18,6 +19,7 @@ import type { Json } from '../schema/codec.js'
 import type { HookType } from './HookType.js'
 import * as LP from './logging/LogProcessor.js'
 import { pythonJson } from './logging/format.js'
+import { backendsFor, decodeVisualizer, timestampSeconds } from './visualization/visBackends.js'
 
 export interface LoggerHookArgs {
   readonly interval?: number
@@ -91,15 +93,15 @@ export const LoggerHook: HookType<LoggerHookArgs> = {
       hasTrainLoop,
     })
     const lengthOf = (run: RunFacts, mode: Mode): number => run.sizes[mode] ?? 0
-    const scalarsFile = (run: RunFacts) => `${run.logDir}/vis_data/scalars.json`
-    const jsonLog = (run: RunFacts) => `${run.logDir}/vis_data/${run.timestamp}.json`
+    // The Visualizer's backends (`visualizer.vis_backends`): every scalar goes to each of them.
+    const visualizer = decodeVisualizer(program.settings['visualizer'])
+    if (E.isLeft(visualizer)) throw new Hook.HookDefinitionError('LoggerHook', 'visualizer', visualizer.left)
+    const wallTime = (run: RunFacts) => Clock.use((clock) => Effect.map(clock.now, (now) => timestampSeconds(run.timestamp) + now))
 
     const addScalars = (run: RunFacts, tag: { readonly [k: string]: Json }, step: number) =>
       Effect.gen(function* () {
-        const files = yield* Files
-        const line = `${pythonJson({ ...tag, step: tag['step'] ?? step })}\n`
-        yield* files.appendText(jsonLog(run), line)
-        yield* files.appendText(scalarsFile(run), line)
+        const t = yield* wallTime(run)
+        for (const backend of backendsFor(visualizer.right, run)) yield* backend.addScalars(tag, step, t, `${run.timestamp}.json`)
       })
 
     const info = (message: string) => Logger.use((logger) => logger.log('INFO', message))
@@ -120,9 +122,15 @@ export const LoggerHook: HookType<LoggerHookArgs> = {
       key: site.key,
       priority: site.priority,
       stages: {
-        // MMEngine's LoggerHook acts at before_run (it names the JSON log) and after_run, so it is listed there;
-        // loopwright names the log from the run's facts, and after_run has work only with `out_dir`.
-        before_run: (state: State) => Effect.succeed(state),
+        // MMEngine's LoggerHook acts at before_run (it names the JSON log; loopwright names it from the run's facts);
+        // the runner hands the config to the visualizer when it starts (`add_config`).
+        before_run: (state) =>
+          Effect.gen(function* () {
+            const run = yield* Run
+            const t = yield* wallTime(run)
+            for (const backend of backendsFor(visualizer.right, run)) yield* Effect.mapError(backend.addConfig(t), asHookError('before_run'))
+            return state
+          }),
         // `out_dir`: after the run, the log folder's files with an `out_suffix` go to out_dir/<basename(work_dir)>/.
         ...(a.out_dir == null
           ? { after_run: (state: State) => Effect.succeed(state) }

@@ -7,6 +7,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import * as Hook from '../dsl/Hook.js'
+import * as P from '../dsl/Priority.js'
 import type { Program } from '../dsl/Program.js'
 import type { HookServices } from '../dsl/Services.js'
 import { issuesOf } from '../schema/codec.js'
@@ -42,7 +43,20 @@ export const buildHooks = (
       issues.push(...issuesOf(args.left).map((i) => ({ path: i.path === '' ? where : `${where}.${i.path}`, message: i.message })))
       continue
     }
-    built.push(hookType.build(args.right, { key: decl.key, priority: decl.spec.priority ?? hookType.defaultPriority }, program))
+    const explicit = decl.spec.priority !== undefined
+    const priority = P.decode(explicit ? decl.spec.priority : hookType.defaultPriority)
+    if (priority._tag === 'Left') {
+      const field = explicit ? `${where}.priority` : where
+      issues.push({ path: field, message: `${explicit ? '' : `${hookType.name}.defaultPriority: `}${priority.left.message}` })
+      continue
+    }
+    try {
+      built.push(hookType.build(args.right, { key: decl.key, priority: priority.right }, program))
+    } catch (error) {
+      // A hook type whose build makes an invalid hook: the user's code, reported where the config names it.
+      if (!(error instanceof Hook.HookDefinitionError)) throw error
+      issues.push({ path: where, message: error.message })
+    }
   }
   return issues.length > 0 ? E.left(issues) : E.right(Hook.order(built))
 }

@@ -12,3 +12,15 @@ describe('examples/compose.ts', () => {
     expect(accuracy).toBeGreaterThan(80)
   }, 120_000)
 })
+
+describe('examples/customHook.ts', () => {
+  it('registers a custom hook, orders it by its LOW priority before CheckpointHook, and runs it', async () => {
+    const { main: customHook } = await import('../../examples/customHook.js')
+    const workDir = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'loopwright-hook-'))
+    const outcome = await Effect.runPromise(customHook({ workDir }))
+    expect(outcome.order).toEqual(['IterTimerHook', 'ParamSchedulerHook', 'LossReportHook', 'CheckpointHook'])
+    expect(outcome.reports).toHaveLength(2)
+    expect(outcome.reports[1]).toMatch(/^train loss after epoch 2: \d+\.\d{4}$/)
+    expect(outcome.count).toBe(2)
+  }, 120_000)
+})

@@ -38,5 +38,6 @@ export const discardedFiles: Files['Service'] = Files.of({
   appendText: () => Effect.void,
   remove: () => Effect.void,
   writeBytes: () => Effect.void,
+  appendBytes: () => Effect.void,
   copyOut: () => Effect.succeed([]),
 })

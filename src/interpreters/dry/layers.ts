@@ -93,6 +93,7 @@ export const layer = (
     appendText: (path) => Effect.sync(() => void recording.files.push({ op: 'append', path, ...recording.position })),
     remove: (path) => Effect.sync(() => void recording.files.push({ op: 'remove', path, ...recording.position })),
     writeBytes: (path) => Effect.sync(() => void recording.files.push({ op: 'write', path, ...recording.position })),
+    appendBytes: (path) => Effect.sync(() => void recording.files.push({ op: 'append', path, ...recording.position })),
     copyOut: (fromDir, toDir) => Effect.sync(() => (recording.files.push({ op: 'copy', path: `${fromDir} → ${toDir}`, ...recording.position }), [])),
   })
   const checkpoints: Checkpoints['Service'] = Checkpoints.of({

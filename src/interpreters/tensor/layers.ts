@@ -33,6 +33,7 @@ export const diskFiles: Files['Service'] = Files.of({
   appendText: (path, text) => fileOp(path, () => (ensureDir(path), fs.appendFileSync(path, text))),
   remove: (path) => fileOp(path, () => fs.rmSync(path, { force: true })),
   writeBytes: (path, bytes) => fileOp(path, () => writeAtomically(path, bytes)),
+  appendBytes: (path, bytes) => fileOp(path, () => (ensureDir(path), fs.appendFileSync(path, bytes))),
   copyOut: (fromDir, toDir, suffixes, keepLocal) =>
     fileOp(fromDir, () => {
       const copied: string[] = []

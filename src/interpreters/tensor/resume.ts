@@ -85,6 +85,8 @@ export interface Resumed {
   readonly start: { readonly epoch: number; readonly iter: number } | undefined
   /** Did the run read a checkpoint (`resume` or `load_from`)? */
   readonly loadsCheckpoint: boolean
+  /** MMEngine's lines about what was loaded (`Load checkpoint from …`, `resumed epoch: N, iter: M`), for the log. */
+  readonly messages: ReadonlyArray<string>
 }
 
 /** Apply `resume` or `load_from` to the set-up state. */
@@ -94,6 +96,7 @@ export const resume = (program: Program, options: TrainOptions, store: TensorSto
     const wrapper = built.wrapper
     const workDir = built.facts.workDir
     let start: { epoch: number; iter: number } | undefined
+    const messages: string[] = []
     const resumeFrom = options.resume ?? (program.resume ? 'auto' : undefined)
     const resumeFile = resumeFrom === undefined ? undefined : yield* resumePath(resumeFrom, workDir)
     if (resumeFile !== undefined) {
@@ -104,8 +107,14 @@ export const resume = (program: Program, options: TrainOptions, store: TensorSto
       const slots = optim.slots.map((s, i) => (loaded.hasSchedulers ? s : { ...s, slot: { ...s.slot, schedulers: current.slots[i]?.slot.schedulers ?? [] } }))
       // The meta holds the counters the run continues from (MMEngine saves `epoch + 1` after an epoch ends).
       start = { epoch: loaded.meta.epoch, iter: loaded.meta.iter }
-      state = { ...loaded.state, counters: { ...loaded.state.counters, ...start }, optim: Optim.write({ ...optim, slots }), stopTraining: false }
-    } else if (program.loadFrom !== undefined) state = yield* loadFrom(state, program.loadFrom, store)
+      // The lengths are this run's: a resumed run may train longer than the one that saved.
+      const counters = { ...loaded.state.counters, ...start, maxEpochs: state.counters.maxEpochs, maxIters: state.counters.maxIters }
+      state = { ...loaded.state, counters, optim: Optim.write({ ...optim, slots }), stopTraining: false }
+      messages.push(`Load checkpoint from ${resumeFile}`, `resumed epoch: ${start.epoch}, iter: ${start.iter}`)
+    } else if (program.loadFrom !== undefined) {
+      state = yield* loadFrom(state, program.loadFrom, store)
+      messages.push(`Load checkpoint from ${program.loadFrom}`)
+    }
     // The train loop's `initialize_count_status`: accumulation windows count from the (resumed) iteration.
     const optimNow = Optim.read(state.optim)
     if (wrapper !== undefined && optimNow !== undefined) {
@@ -113,5 +122,5 @@ export const resume = (program: Program, options: TrainOptions, store: TensorSto
       const counted = wrapper.accumulation.initializeCountStatus(ws, state.counters.iter, state.counters.maxIters)
       state = { ...state, optim: Optim.write(Optim.withTensors(optimNow, store.externalize(counted))) }
     }
-    return { state, start, loadsCheckpoint: resumeFile !== undefined || program.loadFrom !== undefined }
+    return { state, start, loadsCheckpoint: resumeFile !== undefined || program.loadFrom !== undefined, messages }
   })

@@ -70,8 +70,8 @@ export const run = (
       const { transport, worldSize } = communicator
       writeLog(log, 'INFO', `data parallel: ${transport}; rank 0 of ${worldSize} writes checkpoints and logs`)
     }
-    // MMEngine's Runner.resume ends with this line (spec §1.3 step 8): a resumed run says where it continues.
-    if (start !== undefined) writeLog(log, 'INFO', `resumed epoch: ${start.epoch}, iter: ${start.iter}`)
+    // MMEngine's Runner.resume ends with `resumed epoch: N, iter: M` (spec §1.3 step 8): a resumed run says where.
+    for (const message of resumed.messages) writeLog(log, 'INFO', message)
     const evaluations: Evaluation[] = []
     const checkpoints: string[] = []
     const inner = tensorSteps({ model, store, wrapper, loaders, evaluators, gather, nonFinite: (program.settings['non_finite'] as 'stop' | 'skip' | 'warn' | undefined) ?? 'stop', warn: (message) => writeLog(log, 'WARNING', message) })
@@ -168,6 +168,7 @@ export const run = (
       workDir,
       logDir,
       iterations: final.counters.iter,
+      startIteration: start?.iter ?? 0,
       epochs: final.counters.epoch,
       seconds: (performance.now() - started) / 1000,
       evaluations,

@@ -26,8 +26,12 @@ import type { Writer } from './atomic.js'
 import { resume } from './resume.js'
 import { liveRoots, run } from './run.js'
 import { setup } from './setup.js'
+import { applyAutoScaleLr } from '../../config/autoScaleLr.js'
+import { oneProcess } from '../collective/oneProcess.js'
 import { TensorStore } from './TensorStore.js'
-import type { TrainError } from './TrainError.js'
+import { TrainError } from './TrainError.js'
+import { ensureBackend } from './ensureBackend.js'
+import { describe } from '../../tensor/backend.js'
 
 export { TrainError } from './TrainError.js'
 export { timestampOf } from './setup.js'
@@ -82,7 +86,10 @@ export interface Evaluation {
 export interface TrainResult {
   readonly workDir: string
   readonly logDir: string
+  /** The iteration the run ended at, counting those of the runs it resumed. */
   readonly iterations: number
+  /** The iteration this run started from: 0, or the resumed checkpoint's. */
+  readonly startIteration: number
   readonly epochs: number
   readonly seconds: number
   readonly evaluations: ReadonlyArray<Evaluation>
@@ -112,11 +119,18 @@ export const train = (program: Program, options: TrainOptions = {}): Effect.Effe
   })
 
 /** Setup, then resume or load_from, then run (spec §1.3). */
-const trainWith = (program: Program, options: TrainOptions, store: TensorStore): Effect.Effect<TrainResult, TrainError> =>
+const trainWith = (given: Program, options: TrainOptions, store: TensorStore): Effect.Effect<TrainResult, TrainError> =>
   Effect.gen(function* () {
     const started = performance.now()
+    // MMEngine's Runner.scale_lr: `auto_scale_lr` scales the lrs for the real batch size before anything is built.
+    const scaled = applyAutoScaleLr(given, (options.communicator ?? oneProcess).worldSize)
+    const program = scaled.program
+    // A script may call train without selectBackend: take what `--backend auto` takes.
+    const chosen = yield* Effect.mapError(ensureBackend, (e) => new TrainError({ issues: [{ path: 'backend', message: e.message }] }))
     const built = yield* setup(program, options, store)
-    const resumed = yield* resume(program, options, store, built)
+    const loaded = yield* resume(program, options, store, built)
+    const before = [...(chosen === undefined ? [] : [describe(chosen)]), ...(scaled.line === undefined ? [] : [scaled.line])]
+    const resumed = { ...loaded, messages: [...before, ...loaded.messages] }
     store.collect(liveRoots(resumed.state))
     return yield* run(program, options, store, built, resumed, started)
   })

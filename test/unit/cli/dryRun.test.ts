@@ -105,14 +105,18 @@ describe('loopwright dry-run', () => {
   it('simulates the lr schedule and draws it with --plot', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lw-plot-'))
     const svgFile = join(dir, 'lr.svg')
-    const { code, stdout } = await cli('dry-run', 'configs/mnist_mlp.json', '--plot', svgFile, '--json')
+    const { code, stdout, stderr } = await cli('dry-run', 'configs/mnist_mlp.json', '--plot', svgFile, '--json')
     expect(code).toBe(0)
+    // Said on stderr, so that the JSON on stdout stays one document.
+    expect(stderr).toBe(`Wrote the lr and momentum schedule over 2345 iterations (470 points) to ${svgFile}\n`)
     const plan = JSON.parse(stdout) as { schedule: { iterations: number; lr: number[] }; warnings: string[] }
     expect(plan.schedule.iterations).toBe(2345)
     // LinearLR(start_factor=0.01) warm-up from AdamW's lr 0.002.
     expect(plan.schedule.lr[0]).toBeCloseTo(2e-5, 15)
     expect(plan.warnings.some((w) => w.includes('not simulated'))).toBe(false)
     expect(readFileSync(svgFile, 'utf8')).toMatch(/^<svg/)
+    const text = await cli('dry-run', 'configs/mnist_mlp.json', '--plot', svgFile)
+    expect(text.stdout.trimEnd().split('\n').at(-1)).toBe(`Wrote the lr and momentum schedule over 2345 iterations (470 points) to ${svgFile}`)
   })
 
   it('rejects unknown commands with usage', async () => {

@@ -42,7 +42,9 @@ describe('loopwright train', () => {
     // Resuming a finished run trains nothing more and still tests.
     const again = await cli('train', file, '--work-dir', join(dir, 'work'), '--backend', 'wasm', '--resume')
     expect(again.code, again.stderr).toBe(0)
-    expect(again.stdout).toMatch(/^Trained 40 iterations/m)
+    expect(again.stdout).toMatch(/^Trained 0 iterations in this run \(resumed at iteration 40; 40 in total, 2 epochs\)/m)
+    expect(again.stdout).toMatch(/Load checkpoint from .*epoch_2\.safetensors/)
+    expect(again.stdout).toMatch(/resumed epoch: 2, iter: 40/)
     expect(again.stdout).not.toMatch(/Epoch\(train\)/)
   }, 60_000)
 
@@ -63,4 +65,30 @@ describe('loopwright train', () => {
     expect(failed.code, failed.stdout).toBe(1)
     expect(failed.stderr).toMatch(/small\.json: train_step: iteration \d+, batch \d+: .*not finite|is (NaN|Infinity)/)
   }, 60_000)
+
+  it('resumes with a longer schedule: says what it loaded, a non-negative ETA, and this run’s iterations', async () => {
+    const { dir, file } = configFile(small)
+    const work = join(dir, 'work')
+    const first = await cli('train', file, '--work-dir', work, '--backend', 'wasm', '--cfg-options', 'train_cfg.max_epochs=1')
+    expect(first.code, first.stderr).toBe(0)
+    expect(first.stdout).toMatch(/Checkpoints will be saved to .*work\./)
+    expect(first.stdout).toMatch(/^Trained 20 iterations \(1 epochs\)/m)
+    const longer = await cli('train', file, '--work-dir', work, '--backend', 'wasm', '--resume', '--cfg-options', 'train_cfg.max_epochs=2')
+    expect(longer.code, longer.stderr).toBe(0)
+    expect(longer.stdout).toMatch(/Load checkpoint from .*epoch_1\.safetensors\n.*resumed epoch: 1, iter: 20\n/)
+    expect(longer.stdout).toMatch(/Epoch\(train\) \[2\]\[10\/20\].*eta: 0:00:\d\d/)
+    expect(longer.stdout).not.toMatch(/eta: -/)
+    expect(longer.stdout).toMatch(/^Trained 20 iterations in this run \(resumed at iteration 20; 40 in total, 2 epochs\)/m)
+  }, 60_000)
+
+  it('refuses a misspelt flag before training (exit 2) and MMEngine launchers it cannot start', async () => {
+    const { file } = configFile(small)
+    const typo = await cli('train', file, '--cfg-option', 'train_cfg.max_epochs=1')
+    expect(typo.code).toBe(2)
+    expect(typo.stderr).toBe("loopwright: unknown option --cfg-option for 'train' (did you mean --cfg-options?)\n" +
+      "Run 'loopwright --help' for the commands and their options.\n")
+    const launcher = await cli('train', file, '--launcher', 'pytorch')
+    expect(launcher.code).toBe(2)
+    expect(launcher.stderr).toMatch(/^--launcher pytorch: PyTorch's rendezvous is not implemented; use --launcher mpi/)
+  })
 })

@@ -127,7 +127,7 @@ const sectionCases: ReadonlyArray<readonly [key: string, valid: unknown, invalid
   ['resume', true, 'True', [{ path: 'resume', message: 'expected a boolean (true or false), got "True"' }]],
   ['work_dir', './work_dirs/mae', 3, [{ path: 'work_dir', message: 'expected a non-empty string, got 3' }]],
   ['auto_scale_lr', { base_batch_size: 256, enable: false }, { enable: false }, [{ path: 'auto_scale_lr.base_batch_size', message: 'required key missing (a positive integer)' }]],
-  ['visualizer', { type: 'SelfSupVisualizer', vis_backends: [{ type: 'LocalVisBackend' }], name: 'visualizer' }, { vis_backends: [] }, [{ path: 'visualizer.type', message: 'required key missing (the registry name of the component)' }]],
+  ['visualizer', { type: 'SelfSupVisualizer', vis_backends: [{ type: 'LocalVisBackend' }], name: 'visualizer' }, { vis_backends: [] }, [{ path: 'visualizer.type', message: 'required key missing (one of "Visualizer", "UniversalVisualizer", "SelfSupVisualizer", "ClsVisualizer", "DetLocalVisualizer", "SegLocalVisualizer", "PoseLocalVisualizer")' }]],
   ['vis_backends', [{ type: 'LocalVisBackend' }], { type: 'LocalVisBackend' }, [{ path: 'vis_backends', message: 'expected a list of a vis backend dict with a `type`, got {"type":"LocalVisBackend"}' }]],
   ['log_level', 'INFO', 'VERBOSE', [{ path: 'log_level', message: 'expected one of "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", got "VERBOSE"' }]],
   ['launcher', 'none', 'local', [{ path: 'launcher', message: 'expected one of "none", "pytorch", "slurm", "mpi", got "local"' }]],

@@ -27,7 +27,7 @@ const capture = () => {
   const written = new Map<string, Uint8Array>()
   const layer = Layer.succeed(
     Files,
-    Files.of({ writeText: () => Effect.void, appendText: () => Effect.void, remove: () => Effect.void, writeBytes: (path, bytes) => Effect.sync(() => void written.set(path, bytes)), copyOut: () => Effect.succeed([]) }),
+    Files.of({ writeText: () => Effect.void, appendText: () => Effect.void, remove: () => Effect.void, writeBytes: (path, bytes) => Effect.sync(() => void written.set(path, bytes)), appendBytes: () => Effect.void, copyOut: () => Effect.succeed([]) }),
   )
   return { written, layer }
 }

@@ -89,7 +89,9 @@ describe('LoggerHook', () => {
 
 describe('ParamSchedulerHook', () => {
   it('acts after train iterations, train epochs and val epochs (spec §3.5) at LOW priority', () => {
-    const hook = ParamSchedulerHook.build({}, { key: 'param_scheduler', priority: ParamSchedulerHook.defaultPriority }, Program.empty)
+    const priority = P.decode(ParamSchedulerHook.defaultPriority)
+    if (priority._tag === 'Left') throw new Error(priority.left.message)
+    const hook = ParamSchedulerHook.build({}, { key: 'param_scheduler', priority: priority.right }, Program.empty)
     expect(Hook.stagesOf(hook)).toEqual(['after_train_iter', 'after_train_epoch', 'after_val_epoch'])
     expect(hook.priority).toEqual(P.LOW)
   })
