@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { useCpu } from '../../src/tensor/cpu.js'
+import { isComponentScenario, replayComponent } from './mmselfsup.js'
 import { replay } from './replay.js'
 import type { Scenario } from './scenario.js'
 
@@ -37,7 +38,7 @@ export const runConformance = async (paths: ReadonlyArray<string>): Promise<{ re
       continue
     }
     const name = scenario.scenario ?? basename(file, '.json')
-    for (const check of await replay(scenario)) {
+    for (const check of isComponentScenario(scenario) ? await replayComponent(scenario) : await replay(scenario)) {
       lines.push(`${check.status} ${name} ${check.field}${check.detail === '' ? '' : ` ${check.detail}`}`)
       if (check.status === 'PASS') passed++
       else if (check.status === 'FAIL') failed++
