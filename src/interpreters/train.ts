@@ -33,6 +33,7 @@ import type { Registries } from '../config/Config.js'
 import { buildEvaluator } from '../evaluation/registry.js'
 import type { Evaluator } from '../evaluation/registry.js'
 import * as Models from '../models/registry.js'
+import { allModelTypes } from '../selfsup/algorithms/registry.js'
 import type { Model } from '../models/Model.js'
 import * as Optim from '../optim/OptimState.js'
 import * as OW from '../optim/OptimWrapper.js'
@@ -229,7 +230,7 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
     const started = performance.now()
     const registries = options.registries ?? defaultRegistries
     const hooks = yield* orFail(buildHooks(program, registries.hooks))
-    const model: Model = yield* orFail(program.model === undefined ? E.left([{ path: 'model', message: 'training needs a model' }]) : Models.build(program.model, options.modelTypes))
+    const model: Model = yield* orFail(program.model === undefined ? E.left([{ path: 'model', message: 'training needs a model' }]) : Models.build(program.model, options.modelTypes ?? allModelTypes))
     const seed = program.randomness.seed ?? (Math.random() * 2 ** 31) >>> 0
     const trainLoop = program.trainLoop
     const iterBased = trainLoop?.type === 'IterBasedTrainLoop'

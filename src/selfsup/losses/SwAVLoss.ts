@@ -87,7 +87,7 @@ export const build = (a: t.TypeOf<typeof args>): LossComponent => {
       // A queue the hook asked for (`SwAVHook` at `epoch_queue_starts`) starts as zeros and fills batch by batch.
       const created = queue === undefined && typeof length === 'number' && length > 0 ? tf.zeros([assign.length, length, a.feat_dim]) : undefined
       queue = queue ?? created
-      const value = tf.tidy(() => {
+      const [value, nextQueue] = tf.tidy((): [tf.Scalar, tf.Tensor | undefined] => {
         const embedding = detach(x)
         const output = tf.matMul(x, w, false, true)
         const frozen = detach(output)
@@ -115,9 +115,9 @@ export const build = (a: t.TypeOf<typeof args>): LossComponent => {
           }
           loss = tf.add(loss, tf.div(subloss, totalCrops - 1))
         })
-        if (queues.length > 0) updates[queueName(prefix)] = tf.keep(tf.stack(queues))
-        return tf.div(loss, assign.length) as tf.Scalar
+        return [tf.div(loss, assign.length) as tf.Scalar, queues.length > 0 ? tf.stack(queues) : undefined]
       })
+      if (nextQueue !== undefined) updates[queueName(prefix)] = nextQueue
       created?.dispose()
       return { value, buffers: updates }
     },

@@ -93,8 +93,9 @@ export const build = (a: t.TypeOf<typeof args>): Neck => {
     info: (prefix) =>
       layers.flatMap((l) => [...linearInfo(join(prefix, l.fc), l.inC, l.outC, l.bias), ...(l.bn === undefined ? [] : batchNormInfo(join(prefix, l.bn.name), l.outC, l.bn.affine))]),
     apply: (params, buffers, prefix, x, ctx) => {
-      const updates: { [name: string]: tf.Tensor } = {}
-      const value = tf.tidy(() => {
+      // Buffer updates leave the scope with the output (not kept): an outer scope frees those a later pass supersedes.
+      const [value, updates] = tf.tidy((): [tf.Tensor, Tree] => {
+        const updates: { [name: string]: tf.Tensor } = {}
         let y = withAvgPool ? globalAvgPool(x) : x
         y = tf.reshape(y, [y.shape[0]!, -1])
         layers.forEach((l, i) => {
@@ -103,11 +104,10 @@ export const build = (a: t.TypeOf<typeof args>): Neck => {
           if (l.bn !== undefined) {
             const [z, up] = BatchNorm.apply1d(params, buffers, join(prefix, l.bn.name), y, { training: ctx.training })
             Object.assign(updates, up)
-            for (const u of Object.values(up)) tf.keep(u)
             y = z
           }
         })
-        return y
+        return [y, updates]
       })
       return { value, buffers: updates }
     },
