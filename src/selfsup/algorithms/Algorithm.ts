@@ -76,7 +76,8 @@ export const asModel = (algorithm: Algorithm): Model => ({
   task: 'self-supervised',
   init: algorithm.init,
   info: algorithm.info,
-  inputShape: algorithm.backbone.inputShape,
+  // Training batches carry the views: one sample is `[V, h, w, c]`.
+  inputShape: [algorithm.views, ...algorithm.backbone.inputShape],
   forward: (params, buffers, inputs) => ({ output: extractFeatures(algorithm.backbone, params, buffers, inputs.rank === 5 ? tf.unstack(inputs, 1)[0]! : inputs), buffers }),
   losses: () => {
     throw new Error(`${algorithm.type} computes its losses from the views (Model.loss); it has no classification loss`)

@@ -1,0 +1,62 @@
+import * as nodePath from 'node:path'
+import { Effect } from 'effect'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { fromArrays } from '../../../../src/data/ArrayDataset.js'
+import type { Dataset } from '../../../../src/data/Dataset.js'
+import { train } from '../../../../src/interpreters/train.js'
+import type { TrainOptions, TrainResult } from '../../../../src/interpreters/train.js'
+import { useCpu } from '../../../../src/tensor/cpu.js'
+import { programOf, tempDir } from '../../interpreters/tensor/support.js'
+import { algorithmConfigs, twoViewValues } from './support.js'
+
+/** 16 two-view samples of 8×8 images; labels only for the loader (self-supervised training ignores them). */
+const dataset = (): Dataset => {
+  const values = twoViewValues(16, 5)
+  const rows = Array.from({ length: 16 }, (_, i) => Array.from(values.subarray(i * 128, (i + 1) * 128)))
+  const built = fromArrays(rows, Array.from({ length: 16 }, (_, i) => i % 2), { sampleShape: [2, 8, 8, 1] })
+  if (built._tag === 'Left') throw new Error(built.left.message)
+  return built.right
+}
+
+const configOf = (type: string, iters: number) => ({
+  model: algorithmConfigs[type],
+  train_dataloader: { batch_size: 8, dataset: 'ArrayDataset(data.x, data.y)', sampler: { type: 'DefaultSampler', shuffle: true } },
+  train_cfg: { type: 'IterBasedTrainLoop', max_iters: iters },
+  optim_wrapper: { optimizer: { type: 'SGD', lr: 0.05, momentum: 0.9, weight_decay: 1e-4 } },
+  default_hooks: { logger: { type: 'LoggerHook', interval: 1 }, checkpoint: { type: 'CheckpointHook', interval: 2, by_epoch: false } },
+  randomness: { seed: 3 },
+  log_processor: { by_epoch: false },
+})
+
+const run = async (config: object, options: TrainOptions): Promise<TrainResult> => {
+  const result = await Effect.runPromise(Effect.result(train(programOf(config), { datasets: { train: dataset() }, print: () => {}, timestamp: 'test', ...options })))
+  if (result._tag === 'Failure') throw new Error(result.failure.message)
+  return result.success
+}
+
+beforeAll(async () => {
+  await useCpu()
+})
+
+describe.each(Object.keys(algorithmConfigs))('%s trains through the tensor interpreter', (type) => {
+  it('runs a few iterations with finite losses and moves the backbone', async () => {
+    const losses: number[] = []
+    const result = await run(configOf(type, 3), { workDir: tempDir(), afterTrainStep: (state) => void losses.push(state.outputs['loss']!) })
+    expect(result.iterations).toBe(3)
+    expect(losses).toHaveLength(3)
+    for (const l of losses) expect(Number.isFinite(l)).toBe(true)
+    const again = await run(configOf(type, 1), { workDir: tempDir() })
+    const name = 'backbone.layers.0.conv.weight'
+    expect(Array.from(result.params[name]!.values)).not.toEqual(Array.from(again.params[name]!.values))
+  })
+})
+
+describe('resume', () => {
+  it.each(['SimSiam', 'MoCo', 'BYOL'])('%s resumed at iteration 2 ends bit-identical to the uninterrupted run (buffers: momentum encoder, queue)', async (type) => {
+    const first = tempDir()
+    const whole = await run(configOf(type, 4), { workDir: first })
+    const resumed = await run(configOf(type, 4), { workDir: tempDir(), resume: nodePath.join(first, 'iter_2.safetensors') })
+    expect(resumed.iterations).toBe(4)
+    for (const [name, p] of Object.entries(whole.params)) expect(Array.from(resumed.params[name]!.values), name).toEqual(Array.from(p.values))
+  })
+})
