@@ -17,14 +17,14 @@ import { NaiveVisualizationHook } from './NaiveVisualizationHook.js'
 import { ParamSchedulerHook } from './ParamSchedulerHook.js'
 import { RuntimeInfoHook } from './RuntimeInfoHook.js'
 import { SyncBuffersHook } from './SyncBuffersHook.js'
+import { DenseCLHook } from './DenseCLHook.js'
+import { SimSiamHook } from './SimSiamHook.js'
+import { SwAVHook } from './SwAVHook.js'
 
 /** MMEngine and MMSelfSup hooks that configs name but loopwright does not provide yet. */
 const planned: ReadonlyArray<readonly [string, string]> = [
   ['DeepClusterHook', 'planned with the MMSelfSup hooks'],
-  ['DenseCLHook', 'planned with the MMSelfSup hooks'],
   ['ODCHook', 'planned with the MMSelfSup hooks'],
-  ['SimSiamHook', 'planned with the MMSelfSup hooks'],
-  ['SwAVHook', 'planned with the MMSelfSup hooks'],
   ['ProfilerHook', 'PyTorch-profiler specific; not planned'],
   ['NPUProfilerHook', 'Ascend-NPU specific; not planned'],
   ['PrepareTTAHook', 'test-time augmentation is not planned'],
@@ -45,6 +45,9 @@ export const defaultHookTypes: Registry.Registry<HookType<unknown>> = Registry.m
     erase(SyncBuffersHook),
     erase(NaiveVisualizationHook),
     erase(EarlyStoppingHook),
+    erase(SimSiamHook),
+    erase(DenseCLHook),
+    erase(SwAVHook),
   ],
   planned,
 )

@@ -40,7 +40,7 @@ const full = {
 }
 
 const PRIORITY_EXPECTATION = 'a priority name (HIGHEST, VERY_HIGH, HIGH, ABOVE_NORMAL, NORMAL, BELOW_NORMAL, LOW, VERY_LOW, LOWEST) or an integer from 0 to 100'
-const KNOWN_HOOKS = 'known: RuntimeInfoHook, IterTimerHook, DistSamplerSeedHook, LoggerHook, ParamSchedulerHook, CheckpointHook, EMAHook, EmptyCacheHook, SyncBuffersHook, NaiveVisualizationHook, EarlyStoppingHook'
+const KNOWN_HOOKS = 'known: RuntimeInfoHook, IterTimerHook, DistSamplerSeedHook, LoggerHook, ParamSchedulerHook, CheckpointHook, EMAHook, EmptyCacheHook, SyncBuffersHook, NaiveVisualizationHook, EarlyStoppingHook, SimSiamHook, DenseCLHook, SwAVHook'
 
 /** Per top-level key: a realistic value that decodes, a wrong one, and the exact issues the wrong one gives. */
 const sectionCases: ReadonlyArray<readonly [key: string, valid: unknown, invalid: unknown, expected: ReadonlyArray<Issue>]> = [
@@ -236,7 +236,7 @@ describe('decode: hooks', () => {
   })
 
   it('says plainly when a known MMEngine hook is not provided yet', () => {
-    expect(issues({ custom_hooks: [{ type: 'DenseCLHook', start_iters: 500 }] })).toEqual([{ path: 'custom_hooks[0].type', message: "hook type 'DenseCLHook' is not available in loopwright yet: planned with the MMSelfSup hooks" }])
+    expect(issues({ custom_hooks: [{ type: 'DeepClusterHook', interval: 1 }] })).toEqual([{ path: 'custom_hooks[0].type', message: "hook type 'DeepClusterHook' is not available in loopwright yet: planned with the MMSelfSup hooks" }])
   })
 
   it('accepts scoped hook type names', () => {

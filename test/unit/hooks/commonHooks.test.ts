@@ -24,7 +24,7 @@ const config = {
 describe('the common hooks in the registry and the dry run', () => {
   it('are registered and no longer listed as planned', () => {
     for (const name of ['EMAHook', 'EmptyCacheHook', 'SyncBuffersHook', 'NaiveVisualizationHook', 'EarlyStoppingHook']) expect(Registry.resolve(defaultHookTypes, name)._tag, name).toBe('Right')
-    expect(Registry.resolve(defaultHookTypes, 'DenseCLHook')).toEqual({ _tag: 'Left', left: expect.stringContaining('planned with the MMSelfSup hooks') })
+    expect(Registry.resolve(defaultHookTypes, 'DeepClusterHook')).toEqual({ _tag: 'Left', left: expect.stringContaining('planned with the MMSelfSup hooks') })
   })
 
   it('take their class priorities (EarlyStopping LOWEST, the others NORMAL) and their place in the hook table', async () => {
