@@ -5,6 +5,7 @@ import { fromArrays } from '../../../../src/data/ArrayDataset.js'
 import type { Dataset } from '../../../../src/data/Dataset.js'
 import { train } from '../../../../src/interpreters/train.js'
 import type { TrainOptions, TrainResult } from '../../../../src/interpreters/train.js'
+import * as Optim from '../../../../src/optim/OptimState.js'
 import { useCpu } from '../../../../src/tensor/cpu.js'
 import { programOf, tempDir } from '../../interpreters/tensor/support.js'
 import { algorithmConfigs, twoViewValues } from './support.js'
@@ -58,5 +59,30 @@ describe('resume', () => {
     const resumed = await run(configOf(type, 4), { workDir: tempDir(), resume: nodePath.join(first, 'iter_2.safetensors') })
     expect(resumed.iterations).toBe(4)
     for (const [name, p] of Object.entries(whole.params)) expect(Array.from(resumed.params[name]!.values), name).toEqual(Array.from(p.values))
+  })
+})
+
+describe('SimSiamHook with ParamSchedulerHook', () => {
+  it('keeps the predictor at the fixed lr every iteration while the schedule moves the other groups', async () => {
+    const config = {
+      ...configOf('SimSiam', 4),
+      optim_wrapper: { optimizer: { type: 'SGD', lr: 0.05, momentum: 0.9 }, paramwise_cfg: { custom_keys: { predictor: { fix_lr: true } } } },
+      param_scheduler: [{ type: 'CosineAnnealingLR', T_max: 4, by_epoch: false, begin: 0, end: 4 }],
+      custom_hooks: [{ type: 'SimSiamHook', priority: 'HIGH', fix_pred_lr: true, lr: 0.05, adjust_by_epoch: false }],
+    }
+    const seen: Array<{ fixed: number[]; others: number[] }> = []
+    await run(config, {
+      workDir: tempDir(),
+      afterTrainStep: (state) => {
+        const groups = Optim.read(state.optim)!.slots[0]!.slot.groups.real
+        seen.push({ fixed: groups.filter((g) => g.hyper['fix_lr'] === true).map((g) => g.hyper['lr'] as number), others: groups.filter((g) => g.hyper['fix_lr'] !== true).map((g) => g.hyper['lr'] as number) })
+      },
+    })
+    expect(seen).toHaveLength(4)
+    // MMEngine's constructor gives every parameter its own group under paramwise_cfg: the predictor's five.
+    for (const s of seen) expect(s.fixed).toEqual([0.05, 0.05, 0.05, 0.05, 0.05])
+    const others = seen.map((s) => s.others[0]!)
+    expect(others[0]).toBe(0.05)
+    for (let i = 1; i < others.length; i++) expect(others[i]!).toBeLessThan(others[i - 1]!)
   })
 })
