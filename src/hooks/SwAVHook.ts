@@ -30,6 +30,8 @@ import type { HookServices } from '../dsl/Services.js'
 import * as S from '../dsl/State.js'
 import type { State } from '../dsl/State.js'
 import { array, nonNegativeInt, positiveInt, record, struct } from '../config/codec.js'
+import { FROZEN_LAYERS } from '../selfsup/algorithms/Algorithm.js'
+import { queueLengthAttribute } from '../selfsup/losses/SwAVLoss.js'
 import type { HookType } from './HookType.js'
 
 export interface SwAVHookArgs {
@@ -48,10 +50,8 @@ export interface SwAVHookState {
   readonly queueLength: number
 }
 
-/** The model attribute `SwAVLoss` reads to create its queue. */
-export const QUEUE_LENGTH_ATTRIBUTE = 'head.loss.queue_length'
-/** The model attribute listing the name fragments of frozen parameters. */
-export const FROZEN_LAYERS_ATTRIBUTE = 'frozen_layers'
+/** The model attribute `SwAVLoss` (at `head.loss`, where MMSelfSup's SwAV puts it) reads to create its queue. */
+export const QUEUE_LENGTH_ATTRIBUTE = queueLengthAttribute('head.loss')
 
 const args = struct(
   'SwAVHook arguments (batch_size, epoch_queue_starts, crops_for_assign, feat_dim, queue_length, interval, frozen_layers_cfg)',
@@ -94,9 +94,9 @@ export const SwAVHook: HookType<SwAVHookArgs> = {
           : {
               before_train_iter: (state: State) => {
                 const names = frozen.filter(([, until]) => state.counters.iter < until).map(([name]) => name)
-                const current = state.model.attributes[FROZEN_LAYERS_ATTRIBUTE]
+                const current = state.model.attributes[FROZEN_LAYERS]
                 if (JSON.stringify(current ?? []) === JSON.stringify(names)) return Effect.succeed(state)
-                return Effect.succeed(withAttribute(state, FROZEN_LAYERS_ATTRIBUTE, names.length === 0 ? undefined : names))
+                return Effect.succeed(withAttribute(state, FROZEN_LAYERS, names.length === 0 ? undefined : names))
               },
             }),
       },

@@ -21,7 +21,7 @@ import type { ModelInfo } from '../../optim/constructors/model.js'
 import type { Tree } from '../../optim/tree.js'
 import type { ComponentContext, Initialised } from '../Component.js'
 import type { Backbone } from '../backbones/Backbone.js'
-import { globalAvgPool } from '../functional.js'
+import { detach, globalAvgPool } from '../functional.js'
 
 /** What a training forward may read: the mode, counters, the model's attributes, a random stream. */
 export interface LossContext extends ComponentContext {
@@ -84,10 +84,20 @@ export const asModel = (algorithm: Algorithm): Model => ({
   },
   ...(algorithm.prepare === undefined ? {} : { prepare: algorithm.prepare }),
   loss: (params, buffers, inputs, targets, ctx) => {
-    const r = algorithm.loss(params, buffers, viewsOf(algorithm.type, inputs, algorithm.views), targets, ctx)
+    const r = algorithm.loss(withFrozen(params, ctx.attributes[FROZEN_LAYERS]), buffers, viewsOf(algorithm.type, inputs, algorithm.views), targets, ctx)
     return { losses: r.losses, buffers: { ...buffers, ...r.buffers } }
   },
 })
+
+/** The model attribute (set by `SwAVHook.frozen_layers_cfg`) naming fragments of parameter names that get no gradient. */
+export const FROZEN_LAYERS = 'frozen_layers'
+
+/** Parameters whose names contain a frozen fragment, detached (their gradient is zero). */
+const withFrozen = (params: Tree, frozen: Json | undefined): Tree => {
+  if (!Array.isArray(frozen) || frozen.length === 0) return params
+  const fragments = frozen.filter((f): f is string => typeof f === 'string')
+  return Object.fromEntries(Object.entries(params).map(([n, p]) => [n, fragments.some((f) => n.includes(f)) ? detach(p) : p]))
+}
 
 /** Attributes as the algorithms read them. */
 export type Attributes = { readonly [name: string]: Json }

@@ -12,6 +12,7 @@ import { MoCoModel } from './MoCo.js'
 import { MoCoV3Model } from './MoCoV3.js'
 import { SimCLRModel } from './SimCLR.js'
 import { SimSiamModel } from './SimSiam.js'
+import { SwAVModel } from './SwAV.js'
 
 const erase = <A>(type: ModelType<A>): ModelType<unknown> => type as unknown as ModelType<unknown>
 
@@ -23,11 +24,12 @@ export const algorithmTypes: ReadonlyArray<ModelType<unknown>> = [
   erase(MoCoV3Model),
   erase(SimCLRModel),
   erase(BarlowTwinsModel),
+  erase(SwAVModel),
 ]
 
 /** Every model type: the supervised ones of `src/models/` and the algorithms. */
 export const allModelTypes: Registry.Registry<ModelType<unknown>> = Registry.make(
   'model',
   [...defaultModelTypes.entries.values(), ...algorithmTypes],
-  [...defaultModelTypes.notProvided, ['SwAV', 'planned with the MMSelfSup algorithms'], ['DenseCL', 'planned with the MMSelfSup algorithms'], ['DeepCluster', 'planned with the MMSelfSup algorithms'], ['ODC', 'planned with the MMSelfSup algorithms']],
+  [...defaultModelTypes.notProvided, ['DenseCL', 'planned with the MMSelfSup algorithms'], ['DeepCluster', 'planned with the MMSelfSup algorithms'], ['ODC', 'planned with the MMSelfSup algorithms']],
 )

@@ -44,6 +44,12 @@ export const algorithmConfigs: { readonly [type: string]: object } = {
     neck: { type: 'NonLinearNeck', in_channels: 8, hid_channels: 16, out_channels: 8, num_layers: 2, with_avg_pool: true },
     head: { type: 'ContrastiveHead', loss: { type: 'mmcls.CrossEntropyLoss' }, temperature: 0.1 },
   },
+  SwAV: {
+    type: 'SwAV',
+    backbone,
+    neck: { type: 'SwAVNeck', in_channels: 8, hid_channels: 16, out_channels: 8, norm_cfg: { type: 'SyncBN' } },
+    head: { type: 'SwAVHead', loss: { type: 'SwAVLoss', feat_dim: 8, epsilon: 0.05, temperature: 0.1, num_crops: [2], crops_for_assign: [0, 1], num_prototypes: 10 } },
+  },
   BarlowTwins: {
     type: 'BarlowTwins',
     backbone,

@@ -53,11 +53,40 @@ describe.each(Object.keys(algorithmConfigs))('%s trains through the tensor inter
 })
 
 describe('resume', () => {
-  it.each(['SimSiam', 'MoCo', 'BYOL'])('%s resumed at iteration 2 ends bit-identical to the uninterrupted run (buffers: momentum encoder, queue)', async (type) => {
+  it.each(['SimSiam', 'MoCo', 'BYOL', 'SwAV'])('%s resumed at iteration 2 ends bit-identical to the uninterrupted run (buffers: momentum encoder, queue)', async (type) => {
     const first = tempDir()
     const whole = await run(configOf(type, 4), { workDir: first })
     const resumed = await run(configOf(type, 4), { workDir: tempDir(), resume: nodePath.join(first, 'iter_2.safetensors') })
     expect(resumed.iterations).toBe(4)
+    for (const [name, p] of Object.entries(whole.params)) expect(Array.from(resumed.params[name]!.values), name).toEqual(Array.from(p.values))
+  })
+})
+
+describe('SwAV with SwAVHook', () => {
+  const config = (iters: number) => ({
+    ...configOf('SwAV', iters),
+    custom_hooks: [{ type: 'SwAVHook', priority: 'VERY_HIGH', batch_size: 8, epoch_queue_starts: 0, crops_for_assign: [0, 1], feat_dim: 8, queue_length: 20, frozen_layers_cfg: { prototypes: 2 } }],
+  })
+  it('creates the queue (length rounded to 16), keeps the prototypes normalised and frozen for 2 iterations', async () => {
+    const seen: Array<{ queue: ReadonlyArray<number> | undefined; protoNorms: number[]; proto: number[] }> = []
+    await run(config(4), {
+      workDir: tempDir(),
+      afterTrainStep: (state, read) => {
+        const values = read({ w: state.model.params['head.loss.prototypes.weight']! })['w']!
+        const norms = Array.from({ length: 10 }, (_, k) => Math.hypot(...Array.from(values.subarray(k * 8, k * 8 + 8))))
+        seen.push({ queue: state.model.buffers['head.loss.queue']?.shape, protoNorms: norms, proto: Array.from(values) })
+      },
+    })
+    expect(seen.map((s) => s.queue)).toEqual([[2, 16, 8], [2, 16, 8], [2, 16, 8], [2, 16, 8]])
+    // Frozen at iterations 0 and 1: the step leaves the normalised prototypes (weight decay aside) where they were.
+    for (const n of seen[0]!.protoNorms) expect(n).toBeCloseTo(1, 3)
+    expect(seen[2]!.proto).not.toEqual(seen[3]!.proto)
+  })
+
+  it('resumes bit-identically with the queue active', async () => {
+    const first = tempDir()
+    const whole = await run(config(4), { workDir: first })
+    const resumed = await run(config(4), { workDir: tempDir(), resume: nodePath.join(first, 'iter_2.safetensors') })
     for (const [name, p] of Object.entries(whole.params)) expect(Array.from(resumed.params[name]!.values), name).toEqual(Array.from(p.values))
   })
 })
