@@ -268,7 +268,7 @@ const trainWith = (program: Program, options: TrainOptions, store: TensorStore):
       params = Tree.fromArrays(options.initialParams)
     }
     let state = initialState(program, sizes, seed)
-    state = { ...state, model: { ...state.model, params: store.externalize(params) as TensorTree, buffers: store.externalize(initialised.buffers) as TensorTree } }
+    state = { ...state, model: { ...state.model, params: store.externalize(params) as TensorTree, buffers: store.externalize(initialised.buffers) as TensorTree, attributes: { ...model.attributes, ...state.model.attributes } } }
 
     // Optimizer wrapper, param groups and schedulers (groups before schedulers: they record initial_lr).
     let wrapper: OW.OptimWrapper | undefined

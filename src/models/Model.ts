@@ -70,6 +70,8 @@ export interface Model {
    * tensors; the step stores them before differentiating.
    */
   readonly prepare?: (params: Tree) => Tree
+  /** The model's attributes at construction (DenseCL's `loss_lambda`), the start of `State.model.attributes`. */
+  readonly attributes?: { readonly [name: string]: Json }
 }
 
 /** What {@link Model.loss} reads besides the batch: the forward context, counters and the model's attributes from the state. */

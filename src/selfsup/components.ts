@@ -17,6 +17,7 @@ import * as CrossCorrelationLoss from './losses/CrossCorrelationLoss.js'
 import * as CrossEntropyLoss from './losses/CrossEntropyLoss.js'
 import * as SwAVLoss from './losses/SwAVLoss.js'
 import * as AvgPool2dNeck from './necks/AvgPool2dNeck.js'
+import * as DenseCLNeck from './necks/DenseCLNeck.js'
 import * as MoCoV2Neck from './necks/MoCoV2Neck.js'
 import * as NonLinearNeck from './necks/NonLinearNeck.js'
 import * as SwAVNeck from './necks/SwAVNeck.js'
@@ -36,6 +37,7 @@ export const defaultComponentTypes: ComponentRegistry = Registry.make('self-supe
   entry('MoCoV2Neck', 'neck', MoCoV2Neck),
   entry('AvgPool2dNeck', 'neck', AvgPool2dNeck),
   entry('SwAVNeck', 'neck', SwAVNeck),
+  entry('DenseCLNeck', 'neck', DenseCLNeck),
   entry('LatentPredictHead', 'loss', LatentPredictHead),
   entry('ContrastiveHead', 'loss', ContrastiveHead),
   entry('LatentCrossCorrelationHead', 'loss', LatentCrossCorrelationHead),
@@ -47,7 +49,6 @@ export const defaultComponentTypes: ComponentRegistry = Registry.make('self-supe
   entry('CrossCorrelationLoss', 'loss', CrossCorrelationLoss),
   entry('SwAVLoss', 'loss', SwAVLoss),
 ], [
-  ['DenseCLNeck', 'planned with DenseCL'],
   ['ODCNeck', 'planned with ODC'],
 ])
 

@@ -48,6 +48,8 @@ export interface Algorithm {
   readonly views: number
   /** MMSelfSup's in-place no-gradient parameter rewrites at the start of a step (SwAV's prototype normalisation). */
   readonly prepare?: (params: Tree) => Tree
+  /** The model's attributes at construction (DenseCL's `loss_lambda`). */
+  readonly attributes?: Attributes
   readonly loss: (params: Tree, buffers: Tree, views: ReadonlyArray<tf.Tensor>, targets: tf.Tensor | undefined, ctx: LossContext) => LossResult
 }
 
@@ -83,6 +85,7 @@ export const asModel = (algorithm: Algorithm): Model => ({
     throw new Error(`${algorithm.type} computes its losses from the views (Model.loss); it has no classification loss`)
   },
   ...(algorithm.prepare === undefined ? {} : { prepare: algorithm.prepare }),
+  ...(algorithm.attributes === undefined ? {} : { attributes: algorithm.attributes }),
   loss: (params, buffers, inputs, targets, ctx) => {
     const r = algorithm.loss(withFrozen(params, ctx.attributes[FROZEN_LAYERS]), buffers, viewsOf(algorithm.type, inputs, algorithm.views), targets, ctx)
     return { losses: r.losses, buffers: { ...buffers, ...r.buffers } }

@@ -13,6 +13,7 @@ import { MoCoV3Model } from './MoCoV3.js'
 import { SimCLRModel } from './SimCLR.js'
 import { SimSiamModel } from './SimSiam.js'
 import { SwAVModel } from './SwAV.js'
+import { DenseCLModel } from './DenseCL.js'
 
 const erase = <A>(type: ModelType<A>): ModelType<unknown> => type as unknown as ModelType<unknown>
 
@@ -25,11 +26,12 @@ export const algorithmTypes: ReadonlyArray<ModelType<unknown>> = [
   erase(SimCLRModel),
   erase(BarlowTwinsModel),
   erase(SwAVModel),
+  erase(DenseCLModel),
 ]
 
 /** Every model type: the supervised ones of `src/models/` and the algorithms. */
 export const allModelTypes: Registry.Registry<ModelType<unknown>> = Registry.make(
   'model',
   [...defaultModelTypes.entries.values(), ...algorithmTypes],
-  [...defaultModelTypes.notProvided, ['DenseCL', 'planned with the MMSelfSup algorithms'], ['DeepCluster', 'planned with the MMSelfSup algorithms'], ['ODC', 'planned with the MMSelfSup algorithms']],
+  [...defaultModelTypes.notProvided, ['DeepCluster', 'planned with the MMSelfSup algorithms'], ['ODC', 'planned with the MMSelfSup algorithms']],
 )

@@ -33,7 +33,8 @@ describe.each(Object.keys(algorithmConfigs))('%s as a model', (type) => {
     const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
       const r = model.loss!(Object.fromEntries(names.map((n, i) => [n, ps[i]!])), buffers, x, tf.zeros([4]), { training: true, rng: Rng.make(0), iter: 1, maxIters: 10, attributes: {} })
       nextBuffers = Object.fromEntries(Object.entries(r.buffers).map(([n, t]) => [n, buffers[n] === t ? t : tf.keep(t)]))
-      return r.losses['loss']!
+      // MMEngine's parse_losses: every entry whose name contains 'loss' (DenseCL: loss_single + loss_dense).
+      return tf.addN(Object.entries(r.losses).filter(([n]) => n.includes('loss')).map(([, l]) => l)) as tf.Scalar
     })(names.map((n) => params[n]!))
     const loss = value.dataSync()[0]!
     expect(Number.isFinite(loss)).toBe(true)

@@ -44,6 +44,16 @@ export const algorithmConfigs: { readonly [type: string]: object } = {
     neck: { type: 'NonLinearNeck', in_channels: 8, hid_channels: 16, out_channels: 8, num_layers: 2, with_avg_pool: true },
     head: { type: 'ContrastiveHead', loss: { type: 'mmcls.CrossEntropyLoss' }, temperature: 0.1 },
   },
+  DenseCL: {
+    type: 'DenseCL',
+    queue_len: 32,
+    feat_dim: 8,
+    momentum: 0.99,
+    loss_lambda: 0.5,
+    backbone,
+    neck: { type: 'DenseCLNeck', in_channels: 8, hid_channels: 16, out_channels: 8 },
+    head: { type: 'ContrastiveHead', loss: { type: 'mmcls.CrossEntropyLoss' }, temperature: 0.2 },
+  },
   SwAV: {
     type: 'SwAV',
     backbone,

@@ -91,6 +91,18 @@ describe('SwAV with SwAVHook', () => {
   })
 })
 
+describe('DenseCL with DenseCLHook', () => {
+  it('trains the global loss alone for start_iters iterations, then both with the model\'s loss_lambda', async () => {
+    const config = { ...configOf('DenseCL', 4), model: { ...algorithmConfigs['DenseCL'], loss_lambda: 0.3 }, custom_hooks: [{ type: 'DenseCLHook', start_iters: 2 }] }
+    const outputs: Array<{ readonly [name: string]: number }> = []
+    const result = await run(config, { workDir: tempDir(), afterTrainStep: (state) => void outputs.push(state.outputs) })
+    expect(outputs.map((o) => o['loss_dense'])).toEqual([0, 0, expect.any(Number), expect.any(Number)])
+    expect(outputs[2]!['loss_dense']).toBeGreaterThan(0)
+    for (const o of outputs) expect(o['loss']).toBeCloseTo(o['loss_single']! + o['loss_dense']!, 5)
+    expect(result.state.model.attributes['loss_lambda']).toBe(0.3)
+  })
+})
+
 describe('SimSiamHook with ParamSchedulerHook', () => {
   it('keeps the predictor at the fixed lr every iteration while the schedule moves the other groups', async () => {
     const config = {
