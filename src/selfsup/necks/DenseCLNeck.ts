@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { json, positiveInt, struct } from '../../config/codec.js'
+import { json, nullable, positiveInt, struct } from '../../config/codec.js'
 import * as Conv2d from '../../models/Conv2d.js'
 import * as Linear from '../../models/Linear.js'
 import type { Tree } from '../../optim/tree.js'
@@ -17,7 +17,7 @@ import { join, type ComponentContext, type Neck } from '../Component.js'
 import { globalAvgPool } from '../functional.js'
 import { linearInfo } from '../params.js'
 
-export const args = struct('DenseCLNeck arguments', { in_channels: positiveInt, hid_channels: positiveInt, out_channels: positiveInt }, { num_grid: positiveInt, init_cfg: json })
+export const args = struct('DenseCLNeck arguments', { in_channels: positiveInt, hid_channels: positiveInt, out_channels: positiveInt }, { num_grid: nullable(positiveInt), init_cfg: json })
 
 /** The three outputs of the neck. */
 export interface DenseOutputs {
@@ -36,7 +36,7 @@ export const applyDense = (a: t.TypeOf<typeof args>, params: Tree, prefix: strin
   tf.tidy(() => {
     const global = Linear.apply(params, join(prefix, 'mlp.2'), tf.relu(Linear.apply(params, join(prefix, 'mlp.0'), globalAvgPool(x)))) as tf.Tensor2D
     let map = x
-    if (a.num_grid !== undefined) {
+    if (a.num_grid !== undefined && a.num_grid !== null) {
       const [, h, w] = x.shape
       if (h % a.num_grid !== 0 || w % a.num_grid !== 0) throw new Error(`DenseCLNeck: a ${h}×${w} map does not pool evenly to num_grid=${a.num_grid}`)
       map = tf.avgPool(x, [h / a.num_grid, w / a.num_grid], [h / a.num_grid, w / a.num_grid], 'valid')
