@@ -20,7 +20,7 @@
  * @module
  */
 import type * as t from 'io-ts'
-import { array, check, nonEmptyString, positiveInt, positiveNumber, string, struct } from '../config/codec.js'
+import { array, check, nonEmptyString, positiveInt, positiveNumber, string, struct } from '../schema/codec.js'
 import { knnClassify } from './knnClassifier.js'
 import type { MetricType } from './Metric.js'
 

@@ -12,7 +12,7 @@ import * as Hook from '../dsl/Hook.js'
 import * as P from '../dsl/Priority.js'
 import type { HookServices } from '../dsl/Services.js'
 import * as S from '../dsl/State.js'
-import { nonNegativeInt, struct } from '../config/codec.js'
+import { nonNegativeInt, struct } from '../schema/codec.js'
 import type { HookType } from './HookType.js'
 
 export interface DenseCLHookArgs {

@@ -14,7 +14,7 @@ import * as Hook from '../dsl/Hook.js'
 import * as P from '../dsl/Priority.js'
 import type { HookServices } from '../dsl/Services.js'
 import type { State } from '../dsl/State.js'
-import { boolean, nonNegativeNumber, struct } from '../config/codec.js'
+import { boolean, nonNegativeNumber, struct } from '../schema/codec.js'
 import * as Optim from '../optim/OptimState.js'
 import type { HookType } from './HookType.js'
 

@@ -14,8 +14,8 @@
 import type * as tf from '@tensorflow/tfjs-core'
 import type * as Rng from '../dsl/Rng.js'
 import type { Json } from '../dsl/MessageHub.js'
-import type { ParamInfo } from '../optim/constructors/model.js'
-import type { Tree } from '../optim/tree.js'
+import type { ParamInfo } from '../models/ModelInfo.js'
+import type { Tree } from '../tensor/tree.js'
 
 /** Parameters and buffers a component creates at construction, and the advanced stream. */
 export interface Initialised {

@@ -3,8 +3,8 @@
  * (`mmcls.`/`mmselfsup.` scopes are accepted and stripped).
  * @module
  */
-import * as Registry from '../config/registry.js'
-import type { AnyCodec } from '../config/codec.js'
+import * as Registry from '../schema/registry.js'
+import type { AnyCodec } from '../schema/codec.js'
 import type { Component } from './Component.js'
 import * as ClsHead from './heads/ClsHead.js'
 import * as ContrastiveHead from './heads/ContrastiveHead.js'

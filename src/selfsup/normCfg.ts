@@ -4,7 +4,7 @@
  * batch statistics, biased variance, eps 1e-5, momentum 0.1).
  * @module
  */
-import { literal, struct } from '../config/codec.js'
+import { literal, struct } from '../schema/codec.js'
 
 /** `dict(type='SyncBN' | 'BN' | 'BN1d')`. */
 export const normCfg = struct('a norm_cfg dict (type BN, BN1d or SyncBN)', { type: literal('SyncBN', 'BN', 'BN1d') })

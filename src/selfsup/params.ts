@@ -3,7 +3,7 @@
  * for a linear layer and a BatchNorm under a prefix.
  * @module
  */
-import type { ParamInfo } from '../optim/constructors/model.js'
+import type { ParamInfo } from '../models/ModelInfo.js'
 
 /** `nn.Linear(in, out, bias)` under `name`. */
 export const linearInfo = (name: string, inFeatures: number, outFeatures: number, bias: boolean): ReadonlyArray<ParamInfo> => [

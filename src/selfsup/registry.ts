@@ -6,9 +6,9 @@
  * @module
  */
 import * as t from 'io-ts'
-import type { AnyCodec } from '../config/codec.js'
-import { expected, isDict } from '../config/codec.js'
-import * as Registries from '../config/registry.js'
+import type { AnyCodec } from '../schema/codec.js'
+import { expected, isDict } from '../schema/codec.js'
+import * as Registries from '../schema/registry.js'
 import type { Component, LossComponent, Neck } from './Component.js'
 
 /** A component type: its name, kind, argument codec and builder (which may build sub-components). */

@@ -11,11 +11,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import '../../src/tensor/gradients.js'
-import * as Registry from '../../src/config/registry.js'
+import * as Registry from '../../src/schema/registry.js'
 import { defaultComponentTypes } from '../../src/selfsup/components.js'
 import type { LossComponent } from '../../src/selfsup/Component.js'
 import { buildComponent } from '../../src/selfsup/registry.js'
-import type { Tree } from '../../src/optim/tree.js'
+import type { Tree } from '../../src/tensor/tree.js'
 import { hyperMismatch, tensorClose } from './compare.js'
 import type { Check } from './scenario.js'
 

@@ -21,9 +21,9 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts'
-import type { Issue } from '../../config/codec.js'
-import { array, boolean, check, dispatch, isDict, issuesOf, json, literal, nonNegativeNumber, number, positiveInt, show, string, struct, unitInterval } from '../../config/codec.js'
-import * as Registry from '../../config/registry.js'
+import type { Issue } from '../../schema/codec.js'
+import { array, boolean, check, dispatch, isDict, issuesOf, json, literal, nonNegativeNumber, number, positiveInt, show, string, struct, unitInterval } from '../../schema/codec.js'
+import * as Registry from '../../schema/registry.js'
 import { colorJitter } from './ColorJitter.js'
 import { randomApply } from './RandomApply.js'
 import { randomFlip } from './RandomFlip.js'

@@ -7,8 +7,8 @@
  */
 import { Effect } from 'effect'
 import * as E from 'fp-ts/lib/Either.js'
-import type { Issue } from '../../config/codec.js'
-import { isDict } from '../../config/codec.js'
+import type { Issue } from '../../schema/codec.js'
+import { isDict } from '../../schema/codec.js'
 import { batchesPerEpoch, batchIndices, gather, infiniteBatchIndices } from '../../data/DataLoader.js'
 import type { Dataset } from '../../data/Dataset.js'
 import * as Datasets from '../../data/registry.js'

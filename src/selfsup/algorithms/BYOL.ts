@@ -8,9 +8,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { struct, unitInterval } from '../../config/codec.js'
+import { struct, unitInterval } from '../../schema/codec.js'
 import type { ModelType } from '../../models/Model.js'
-import type { Tree } from '../../optim/tree.js'
+import type { Tree } from '../../tensor/tree.js'
 import { detach } from '../functional.js'
 import { asModel, type Algorithm } from './Algorithm.js'
 import { buildParts, commonArgs, encode, ignoredArgs, infoOf, initParts, scaledSum, type Parts } from './parts.js'

@@ -4,7 +4,7 @@
  * @module
  */
 import type * as t from 'io-ts'
-import { struct } from '../../config/codec.js'
+import { struct } from '../../schema/codec.js'
 import type { ModelType } from '../../models/Model.js'
 import { asModel, type Algorithm } from './Algorithm.js'
 import { buildParts, commonArgs, encode, ignoredArgs, infoOf, initParts } from './parts.js'

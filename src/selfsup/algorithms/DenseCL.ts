@@ -14,10 +14,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { positiveInt, struct, unitInterval } from '../../config/codec.js'
+import { positiveInt, struct, unitInterval } from '../../schema/codec.js'
 import { normalTensor } from '../../models/init.js'
 import type { ModelType } from '../../models/Model.js'
-import type { Tree } from '../../optim/tree.js'
+import type { Tree } from '../../tensor/tree.js'
 import { detach, normalize } from '../functional.js'
 import type { applyDense, args as neckArgs } from '../necks/DenseCLNeck.js'
 import { asModel, type Algorithm } from './Algorithm.js'

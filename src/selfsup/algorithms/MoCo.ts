@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { positiveInt, struct, unitInterval } from '../../config/codec.js'
+import { positiveInt, struct, unitInterval } from '../../schema/codec.js'
 import { normalTensor } from '../../models/init.js'
 import type { ModelType } from '../../models/Model.js'
 import { normalize } from '../functional.js'

@@ -6,7 +6,7 @@
  * @module
  */
 import type * as t from 'io-ts'
-import { struct, unitInterval } from '../../config/codec.js'
+import { struct, unitInterval } from '../../schema/codec.js'
 import type { ModelType } from '../../models/Model.js'
 import { asModel, type Algorithm } from './Algorithm.js'
 import { momentumProjections } from './BYOL.js'

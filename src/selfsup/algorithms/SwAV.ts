@@ -13,9 +13,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { struct } from '../../config/codec.js'
+import { struct } from '../../schema/codec.js'
 import type { ModelType } from '../../models/Model.js'
-import type { Tree } from '../../optim/tree.js'
+import type { Tree } from '../../tensor/tree.js'
 import { globalAvgPool } from '../functional.js'
 import { asModel, type Algorithm } from './Algorithm.js'
 import { buildParts, commonArgs, ignoredArgs, infoOf, initParts } from './parts.js'

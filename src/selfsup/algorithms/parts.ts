@@ -5,10 +5,10 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
-import { json } from '../../config/codec.js'
+import { json } from '../../schema/codec.js'
 import type * as Rng from '../../dsl/Rng.js'
-import type { ModelInfo } from '../../optim/constructors/model.js'
-import type { Tree } from '../../optim/tree.js'
+import type { ModelInfo } from '../../models/ModelInfo.js'
+import type { Tree } from '../../tensor/tree.js'
 import type { Backbone } from '../backbones/Backbone.js'
 import { backboneDict, buildBackbone } from '../backbones/registry.js'
 import type { ComponentContext, Initialised, LossComponent, Neck } from '../Component.js'

@@ -3,7 +3,7 @@
  * interpreters build from: loopwright's supervised models plus these.
  * @module
  */
-import * as Registry from '../../config/registry.js'
+import * as Registry from '../../schema/registry.js'
 import type { ModelType } from '../../models/Model.js'
 import { defaultModelTypes } from '../../models/registry.js'
 import { BarlowTwinsModel } from './BarlowTwins.js'

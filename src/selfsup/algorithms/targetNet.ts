@@ -14,7 +14,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
-import type { Tree } from '../../optim/tree.js'
+import type { Tree } from '../../tensor/tree.js'
 import { detach } from '../functional.js'
 
 /** How the average moves: MMEngine's EMA (weight of the new value) or MMSelfSup's cosine-scheduled EMA (weight of the old). */

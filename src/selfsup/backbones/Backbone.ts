@@ -6,10 +6,10 @@
  * @module
  */
 import type * as tf from '@tensorflow/tfjs-core'
-import type { AnyCodec } from '../../config/codec.js'
+import type { AnyCodec } from '../../schema/codec.js'
 import type * as Rng from '../../dsl/Rng.js'
-import type { ParamInfo } from '../../optim/constructors/model.js'
-import type { Tree } from '../../optim/tree.js'
+import type { ParamInfo } from '../../models/ModelInfo.js'
+import type { Tree } from '../../tensor/tree.js'
 import type { Applied, Initialised } from '../Component.js'
 
 export interface Backbone {

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { array, boolean, check, json, nonNegativeInt, positiveInt, struct } from '../../config/codec.js'
+import { array, boolean, check, json, nonNegativeInt, positiveInt, struct } from '../../schema/codec.js'
 import * as R from '../../models/ResNet.js'
 import { normCfg } from '../normCfg.js'
 import type { Backbone, BackboneType } from './Backbone.js'

@@ -8,13 +8,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { json, positiveInt, struct } from '../../config/codec.js'
+import { json, positiveInt, struct } from '../../schema/codec.js'
 import * as BatchNorm from '../../models/BatchNorm.js'
 import * as Conv2d from '../../models/Conv2d.js'
 import { asImages } from '../../models/images.js'
 import { kaimingNormalStd, normalTensor } from '../../models/init.js'
-import type { ParamInfo } from '../../optim/constructors/model.js'
-import type { Tree } from '../../optim/tree.js'
+import type { ParamInfo } from '../../models/ModelInfo.js'
+import type { Tree } from '../../tensor/tree.js'
 import { batchNormInfo } from '../params.js'
 import type { Backbone, BackboneType } from './Backbone.js'
 

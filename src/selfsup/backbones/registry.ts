@@ -3,8 +3,8 @@
  * @module
  */
 import * as t from 'io-ts'
-import { expected, isDict } from '../../config/codec.js'
-import * as Registries from '../../config/registry.js'
+import { expected, isDict } from '../../schema/codec.js'
+import * as Registries from '../../schema/registry.js'
 import type { Backbone, BackboneType } from './Backbone.js'
 import { ResNetBackbone, ResNetCifarBackbone } from './ResNet.js'
 import { SmallCNNBackbone } from './SmallCNN.js'

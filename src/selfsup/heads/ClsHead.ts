@@ -6,11 +6,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { boolean, json, positiveInt, struct } from '../../config/codec.js'
+import { boolean, json, positiveInt, struct } from '../../schema/codec.js'
 import type * as Rng from '../../dsl/Rng.js'
 import { normalTensor } from '../../models/init.js'
 import * as Linear from '../../models/Linear.js'
-import type { Tree } from '../../optim/tree.js'
+import type { Tree } from '../../tensor/tree.js'
 import { input, join, type LossComponent } from '../Component.js'
 import { globalAvgPool } from '../functional.js'
 import { linearInfo } from '../params.js'

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { positiveInt, struct } from '../../config/codec.js'
+import { positiveInt, struct } from '../../schema/codec.js'
 import * as BatchNorm from '../../models/BatchNorm.js'
 import { input, join, type LossComponent } from '../Component.js'
 import { buildLoss, componentDict, type Registry } from '../registry.js'

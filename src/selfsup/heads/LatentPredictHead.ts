@@ -5,8 +5,8 @@
  * @module
  */
 import type * as t from 'io-ts'
-import { struct } from '../../config/codec.js'
-import type { Tree } from '../../optim/tree.js'
+import { struct } from '../../schema/codec.js'
+import type { Tree } from '../../tensor/tree.js'
 import { input, join, type LossComponent } from '../Component.js'
 import { detach } from '../functional.js'
 import { componentDict, type Registry, buildLoss, buildNeck } from '../registry.js'

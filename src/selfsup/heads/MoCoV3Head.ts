@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { positiveNumber, struct } from '../../config/codec.js'
+import { positiveNumber, struct } from '../../schema/codec.js'
 import { input, join, type LossComponent } from '../Component.js'
 import { normalize } from '../functional.js'
 import { buildLoss, buildNeck, componentDict, type Registry } from '../registry.js'

@@ -3,7 +3,7 @@
  * @module
  */
 import type * as t from 'io-ts'
-import { struct } from '../../config/codec.js'
+import { struct } from '../../schema/codec.js'
 import { input, join, type LossComponent } from '../Component.js'
 import { buildLoss, componentDict, type Registry } from '../registry.js'
 

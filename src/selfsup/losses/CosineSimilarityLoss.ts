@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
-import { number, struct } from '../../config/codec.js'
+import { number, struct } from '../../schema/codec.js'
 import type * as t from 'io-ts'
 import { input, type LossComponent } from '../Component.js'
 import { normalize } from '../functional.js'

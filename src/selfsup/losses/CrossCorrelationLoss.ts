@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { number, struct } from '../../config/codec.js'
+import { number, struct } from '../../schema/codec.js'
 import { input, type LossComponent } from '../Component.js'
 
 export const args = struct('CrossCorrelationLoss arguments', {}, { lambd: number })

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { array, literal, number, struct } from '../../config/codec.js'
+import { array, literal, number, struct } from '../../schema/codec.js'
 import { input, join, type LossComponent } from '../Component.js'
 
 export const args = struct(

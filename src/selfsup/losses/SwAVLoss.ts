@@ -24,7 +24,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { array, nonNegativeInt, positiveInt, positiveNumber, struct } from '../../config/codec.js'
+import { array, nonNegativeInt, positiveInt, positiveNumber, struct } from '../../schema/codec.js'
 import * as Linear from '../../models/Linear.js'
 import { sinkhornTensor } from '../numerics/sinkhornTensor.js'
 import { input, join, type LossComponent } from '../Component.js'

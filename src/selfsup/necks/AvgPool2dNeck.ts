@@ -5,7 +5,7 @@
  * @module
  */
 import type * as t from 'io-ts'
-import { literal, struct } from '../../config/codec.js'
+import { literal, struct } from '../../schema/codec.js'
 import type { Neck } from '../Component.js'
 import { globalAvgPool } from '../functional.js'
 

@@ -9,10 +9,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { json, nullable, positiveInt, struct } from '../../config/codec.js'
+import { json, nullable, positiveInt, struct } from '../../schema/codec.js'
 import * as Conv2d from '../../models/Conv2d.js'
 import * as Linear from '../../models/Linear.js'
-import type { Tree } from '../../optim/tree.js'
+import type { Tree } from '../../tensor/tree.js'
 import { join, type ComponentContext, type Neck } from '../Component.js'
 import { globalAvgPool } from '../functional.js'
 import { linearInfo } from '../params.js'

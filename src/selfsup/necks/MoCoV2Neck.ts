@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { boolean, json, positiveInt, struct } from '../../config/codec.js'
+import { boolean, json, positiveInt, struct } from '../../schema/codec.js'
 import * as Linear from '../../models/Linear.js'
 import { join, type Neck } from '../Component.js'
 import { globalAvgPool } from '../functional.js'

@@ -15,10 +15,10 @@
  * @module
  */
 import type * as t from 'io-ts'
-import { boolean, json, positiveInt, struct } from '../../config/codec.js'
+import { boolean, json, positiveInt, struct } from '../../schema/codec.js'
 import * as BatchNorm from '../../models/BatchNorm.js'
 import * as Linear from '../../models/Linear.js'
-import type { Tree } from '../../optim/tree.js'
+import type { Tree } from '../../tensor/tree.js'
 import * as tf from '@tensorflow/tfjs-core'
 import { join, type Neck } from '../Component.js'
 import { globalAvgPool } from '../functional.js'

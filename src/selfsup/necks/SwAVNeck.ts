@@ -11,10 +11,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { boolean, json, nonNegativeInt, positiveInt, struct } from '../../config/codec.js'
+import { boolean, json, nonNegativeInt, positiveInt, struct } from '../../schema/codec.js'
 import * as BatchNorm from '../../models/BatchNorm.js'
 import * as Linear from '../../models/Linear.js'
-import type { Tree } from '../../optim/tree.js'
+import type { Tree } from '../../tensor/tree.js'
 import { join, type Neck } from '../Component.js'
 import { globalAvgPool, normalize } from '../functional.js'
 import { normCfg } from '../normCfg.js'

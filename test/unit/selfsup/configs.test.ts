@@ -9,8 +9,9 @@ import type { Dataset } from '../../../src/data/Dataset.js'
 import { decodePipeline } from '../../../src/data/transforms/registry.js'
 import * as Rng from '../../../src/dsl/Rng.js'
 import { uniformValues } from '../../../src/models/init.js'
-import { dryRun } from '../../../src/interpreters/dryRun.js'
-import { train } from '../../../src/interpreters/train.js'
+import { defaultRegistries } from '../../../src/interpreters/registries.js'
+import { dryRun } from '../../../src/interpreters/dry/dryRun.js'
+import { train } from '../../../src/interpreters/tensor/train.js'
 import { useCpu } from '../../../src/tensor/cpu.js'
 import { tempDir } from '../interpreters/tensor/support.js'
 
@@ -53,7 +54,7 @@ describe('configs/selfsup', () => {
   })
 
   it.each(configs)('%s dry-runs: 10 epochs of 235 iterations, its custom hooks and param groups planned', async (file) => {
-    const loaded = await Effect.runPromise(load(join(folder, file)))
+    const loaded = await Effect.runPromise(load(join(folder, file), { registries: defaultRegistries }))
     const plan = await Effect.runPromise(dryRun(toProgram(loaded.config), { configName: file.replace(/\.py$/, '') }))
     expect(plan.loops.train?.maxIters).toBe(2350)
     const custom = (loaded.config as { custom_hooks?: ReadonlyArray<{ type: string }> }).custom_hooks ?? []
@@ -61,7 +62,7 @@ describe('configs/selfsup', () => {
   })
 
   it.each(configs)('%s trains two iterations with finite losses', async (file) => {
-    const loaded = await Effect.runPromise(load(join(folder, file), { cfgOptions: [...quick, ...(extra[file.split('_')[0]!] ?? [])] }))
+    const loaded = await Effect.runPromise(load(join(folder, file), { registries: defaultRegistries, cfgOptions: [...quick, ...(extra[file.split('_')[0]!] ?? [])] }))
     const losses: number[] = []
     const result = await Effect.runPromise(
       Effect.result(train(toProgram(loaded.config), { datasets: { train: images(pipelineOf(loaded.raw)) }, workDir: tempDir(), print: () => {}, timestamp: 'test', afterTrainStep: (state) => void losses.push(state.outputs['loss']!) })),
