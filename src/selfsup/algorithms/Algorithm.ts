@@ -81,7 +81,11 @@ export const asModel = (algorithm: Algorithm): Model => ({
   info: algorithm.info,
   // One image as the dataset stores it; the views come from the dataset's pipeline (or are stacked in the sample).
   inputShape: algorithm.backbone.inputShape,
-  forward: (params, buffers, inputs) => ({ output: extractFeatures(algorithm.backbone, params, buffers, inputs.rank === 5 ? tf.unstack(inputs, 1)[0]! : inputs), buffers }),
+  // Evaluation reads one image per sample: the first view when the batch carries several.
+  forward: (params, buffers, inputs, ctx) => {
+    const first = ctx.views?.[0] ?? (inputs.rank === 5 ? tf.unstack(inputs, 1)[0]! : inputs)
+    return { output: extractFeatures(algorithm.backbone, params, buffers, first), buffers }
+  },
   losses: () => {
     throw new Error(`${algorithm.type} computes its losses from the views (Model.loss); it has no classification loss`)
   },
