@@ -45,13 +45,23 @@ export const DenseCLHook: HookType<DenseCLHookArgs> = {
           // After a resume the remembered value comes back with the hook's state (the attribute may hold 0 by then).
           if (site.key in state.hooks) return Effect.succeed(state)
           const current = state.model.attributes['loss_lambda']
-          const remembered: DenseCLHookState = { _tag: 'DenseCLHookState', lossLambda: typeof current === 'number' ? current : DEFAULT_LOSS_LAMBDA }
+          const remembered: DenseCLHookState = {
+            _tag: 'DenseCLHookState',
+            lossLambda: typeof current === 'number' ? current : DEFAULT_LOSS_LAMBDA,
+          }
           return Effect.succeed(S.setHookState(state, site.key, remembered))
         },
         before_train_iter: (state) => {
-          const remembered = S.hookState<DenseCLHookState>(state, site.key, { _tag: 'DenseCLHookState', lossLambda: DEFAULT_LOSS_LAMBDA }).lossLambda
+          const remembered = S.hookState<DenseCLHookState>(state, site.key, {
+            _tag: 'DenseCLHookState',
+            lossLambda: DEFAULT_LOSS_LAMBDA,
+          }).lossLambda
           const value = state.counters.iter >= startIters ? remembered : 0
-          return Effect.succeed(state.model.attributes['loss_lambda'] === value ? state : { ...state, model: { ...state.model, attributes: { ...state.model.attributes, loss_lambda: value } } })
+          return Effect.succeed(
+            state.model.attributes['loss_lambda'] === value
+              ? state
+              : { ...state, model: { ...state.model, attributes: { ...state.model.attributes, loss_lambda: value } } },
+          )
         },
       },
     })

@@ -24,7 +24,11 @@ export interface SimSiamHookArgs {
   readonly adjust_by_epoch?: boolean
 }
 
-const args = struct('SimSiamHook arguments (fix_pred_lr, lr, adjust_by_epoch)', { fix_pred_lr: boolean, lr: nonNegativeNumber }, { adjust_by_epoch: boolean })
+const args = struct(
+  'SimSiamHook arguments (fix_pred_lr, lr, adjust_by_epoch)',
+  { fix_pred_lr: boolean, lr: nonNegativeNumber },
+  { adjust_by_epoch: boolean },
+)
 
 /** Every group with `fix_lr=True`, in every optimizer wrapper, with `lr` set to `lr`. */
 export const pinFixedLr = (state: State, lr: number): State => {

@@ -56,7 +56,14 @@ export const QUEUE_LENGTH_ATTRIBUTE = queueLengthAttribute('head.loss')
 const args = struct(
   'SwAVHook arguments (batch_size, epoch_queue_starts, crops_for_assign, feat_dim, queue_length, interval, frozen_layers_cfg)',
   { batch_size: positiveInt },
-  { epoch_queue_starts: nonNegativeInt, crops_for_assign: array(nonNegativeInt), feat_dim: positiveInt, queue_length: nonNegativeInt, interval: positiveInt, frozen_layers_cfg: record(nonNegativeInt) },
+  {
+    epoch_queue_starts: nonNegativeInt,
+    crops_for_assign: array(nonNegativeInt),
+    feat_dim: positiveInt,
+    queue_length: nonNegativeInt,
+    interval: positiveInt,
+    frozen_layers_cfg: record(nonNegativeInt),
+  },
 )
 
 const withAttribute = (state: State, name: string, value: S.ModelState['attributes'][string] | undefined): State => {
@@ -81,13 +88,25 @@ export const SwAVHook: HookType<SwAVHookArgs> = {
           Collective.use((c) => {
             const global = a.batch_size * c.worldSize
             const length = a.queue_length ?? 0
-            return Effect.succeed(S.setHookState(state, site.key, { _tag: 'SwAVHookState', queueLength: length - (length % global) } satisfies SwAVHookState))
+            return Effect.succeed(
+              S.setHookState(state, site.key, {
+                _tag: 'SwAVHookState',
+                queueLength: length - (length % global),
+              } satisfies SwAVHookState),
+            )
           }),
         before_train_epoch: (state) =>
           Collective.use((c) => {
-            const { queueLength } = S.hookState<SwAVHookState>(state, site.key, { _tag: 'SwAVHookState', queueLength: 0 })
+            const { queueLength } = S.hookState<SwAVHookState>(state, site.key, {
+              _tag: 'SwAVHookState',
+              queueLength: 0,
+            })
             const has = typeof state.model.attributes[QUEUE_LENGTH_ATTRIBUTE] === 'number'
-            return Effect.succeed(queueLength > 0 && state.counters.epoch >= starts && !has ? withAttribute(state, QUEUE_LENGTH_ATTRIBUTE, queueLength / c.worldSize) : state)
+            return Effect.succeed(
+              queueLength > 0 && state.counters.epoch >= starts && !has
+                ? withAttribute(state, QUEUE_LENGTH_ATTRIBUTE, queueLength / c.worldSize)
+                : state,
+            )
           }),
         ...(frozen.length === 0
           ? {}

@@ -58,7 +58,13 @@ export interface Neck extends Base {
   readonly kind: 'neck'
   /** The width of the output features. */
   readonly outChannels: number
-  readonly apply: (params: Tree, buffers: Tree, prefix: string, x: tf.Tensor, ctx: ComponentContext) => Applied<tf.Tensor>
+  readonly apply: (
+    params: Tree,
+    buffers: Tree,
+    prefix: string,
+    x: tf.Tensor,
+    ctx: ComponentContext,
+  ) => Applied<tf.Tensor>
 }
 
 /** A head or a loss: named inputs in, a scalar loss out. */
@@ -95,6 +101,7 @@ export const join = (prefix: string, name: string): string => (prefix === '' ? n
 /** The named input, or a one-line error naming the component and the argument. */
 export const input = (component: string, inputs: { readonly [name: string]: tf.Tensor }, name: string): tf.Tensor => {
   const x = inputs[name]
-  if (x === undefined) throw new Error(`${component}: missing input '${name}' (given: ${Object.keys(inputs).join(', ') || 'none'})`)
+  if (x === undefined)
+    throw new Error(`${component}: missing input '${name}' (given: ${Object.keys(inputs).join(', ') || 'none'})`)
   return x
 }

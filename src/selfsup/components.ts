@@ -24,7 +24,11 @@ import * as SwAVNeck from './necks/SwAVNeck.js'
 import type { ComponentType, Registry as ComponentRegistry } from './registry.js'
 import { setDefaultRegistry } from './registry.js'
 
-const entry = <A>(name: string, kind: Component['kind'], module: { readonly args: AnyCodec; readonly build: (a: A, r: ComponentRegistry) => Component }): ComponentType => ({
+const entry = <A>(
+  name: string,
+  kind: Component['kind'],
+  module: { readonly args: AnyCodec; readonly build: (a: A, r: ComponentRegistry) => Component },
+): ComponentType => ({
   name,
   kind,
   args: module.args,
@@ -32,24 +36,26 @@ const entry = <A>(name: string, kind: Component['kind'], module: { readonly args
 })
 
 /** The components loopwright provides. Add your own with `Registry.register(defaultComponentTypes, myType)`. */
-export const defaultComponentTypes: ComponentRegistry = Registry.make('self-supervised component', [
-  entry('NonLinearNeck', 'neck', NonLinearNeck),
-  entry('MoCoV2Neck', 'neck', MoCoV2Neck),
-  entry('AvgPool2dNeck', 'neck', AvgPool2dNeck),
-  entry('SwAVNeck', 'neck', SwAVNeck),
-  entry('DenseCLNeck', 'neck', DenseCLNeck),
-  entry('LatentPredictHead', 'loss', LatentPredictHead),
-  entry('ContrastiveHead', 'loss', ContrastiveHead),
-  entry('LatentCrossCorrelationHead', 'loss', LatentCrossCorrelationHead),
-  entry('MoCoV3Head', 'loss', MoCoV3Head),
-  entry('SwAVHead', 'loss', SwAVHead),
-  entry('ClsHead', 'loss', ClsHead),
-  entry('CosineSimilarityLoss', 'loss', CosineSimilarityLoss),
-  entry('CrossEntropyLoss', 'loss', CrossEntropyLoss),
-  entry('CrossCorrelationLoss', 'loss', CrossCorrelationLoss),
-  entry('SwAVLoss', 'loss', SwAVLoss),
-], [
-  ['ODCNeck', 'planned with ODC'],
-])
+export const defaultComponentTypes: ComponentRegistry = Registry.make(
+  'self-supervised component',
+  [
+    entry('NonLinearNeck', 'neck', NonLinearNeck),
+    entry('MoCoV2Neck', 'neck', MoCoV2Neck),
+    entry('AvgPool2dNeck', 'neck', AvgPool2dNeck),
+    entry('SwAVNeck', 'neck', SwAVNeck),
+    entry('DenseCLNeck', 'neck', DenseCLNeck),
+    entry('LatentPredictHead', 'loss', LatentPredictHead),
+    entry('ContrastiveHead', 'loss', ContrastiveHead),
+    entry('LatentCrossCorrelationHead', 'loss', LatentCrossCorrelationHead),
+    entry('MoCoV3Head', 'loss', MoCoV3Head),
+    entry('SwAVHead', 'loss', SwAVHead),
+    entry('ClsHead', 'loss', ClsHead),
+    entry('CosineSimilarityLoss', 'loss', CosineSimilarityLoss),
+    entry('CrossEntropyLoss', 'loss', CrossEntropyLoss),
+    entry('CrossCorrelationLoss', 'loss', CrossCorrelationLoss),
+    entry('SwAVLoss', 'loss', SwAVLoss),
+  ],
+  [['ODCNeck', 'planned with ODC']],
+)
 
 setDefaultRegistry(() => defaultComponentTypes)

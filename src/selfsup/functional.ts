@@ -15,7 +15,10 @@ export const normalize = (x: tf.Tensor, axis = -1, eps = 1e-12): tf.Tensor =>
 /** Global average pooling of an NHWC map to `[n, C]` (`AdaptiveAvgPool2d((1, 1))` then `view(n, -1)`); `[n, C]` passes through. */
 export const globalAvgPool = (x: tf.Tensor): tf.Tensor => (x.rank === 4 ? tf.mean(x, [1, 2]) : x)
 
-const detachOp = tf.customGrad(((x: tf.Tensor) => ({ value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as unknown as Parameters<typeof tf.customGrad>[0])
+const detachOp = tf.customGrad(((x: tf.Tensor) => ({
+  value: tf.clone(x),
+  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+})) as unknown as Parameters<typeof tf.customGrad>[0])
 
 /** `x.detach()`: the same values, no gradient flowing back (tfjs-core has no `stopGradient`). */
 export const detach = (x: tf.Tensor): tf.Tensor => detachOp(x)

@@ -32,14 +32,20 @@ export const setDefaultRegistry = (registry: () => Registry): void => {
 }
 
 /** `dict(type=..., ...)` naming a registered component, its arguments decoded by that component's codec. */
-export const componentDict: t.Type<ComponentDict, ComponentDict, unknown> = new t.Type<ComponentDict, ComponentDict, unknown>(
+export const componentDict: t.Type<ComponentDict, ComponentDict, unknown> = new t.Type<
+  ComponentDict,
+  ComponentDict,
+  unknown
+>(
   'a component dict with a `type`',
   (u): u is ComponentDict => isDict(u) && typeof u['type'] === 'string',
   (u, c) => {
-    if (!isDict(u) || typeof u['type'] !== 'string') return expected(u, c, 'a dict with a `type` (a neck, head or loss)')
+    if (!isDict(u) || typeof u['type'] !== 'string')
+      return expected(u, c, 'a dict with a `type` (a neck, head or loss)')
     if (defaults === undefined) return t.success(u as ComponentDict)
     const resolved = Registries.resolve(defaults(), u['type'])
-    if (resolved._tag === 'Left') return t.failure(u['type'], t.appendContext(c, 'type', t.string, u['type']), resolved.left)
+    if (resolved._tag === 'Left')
+      return t.failure(u['type'], t.appendContext(c, 'type', t.string, u['type']), resolved.left)
     const { type: _type, ...rest } = u
     const decoded = resolved.right.args.validate(rest, c)
     return decoded._tag === 'Left' ? decoded : t.success(u as ComponentDict)

@@ -4,7 +4,9 @@ import { useCpu } from '../../src/tensor/cpu.js'
 import { replayComponent } from './mmselfsup.js'
 
 const load = (name: string): { [field: string]: unknown } =>
-  JSON.parse(readFileSync(new URL(`../fixtures/conformance/mmselfsup/${name}.json`, import.meta.url), 'utf8')) as { [field: string]: unknown }
+  JSON.parse(readFileSync(new URL(`../fixtures/conformance/mmselfsup/${name}.json`, import.meta.url), 'utf8')) as {
+    [field: string]: unknown
+  }
 
 describe('conformance replay of the recorded MMSelfSup components (test/fixtures/conformance/mmselfsup)', () => {
   it('passes every check of the SimSiam head and the SwAV loss', async () => {

@@ -30,9 +30,22 @@ interface TensorRecord {
 
 /** Fields read and never checked (the README's descriptive list). */
 const descriptive = new Set([
-  'scenario', 'description', 'notes', 'mmselfsup_commit', 'mmengine_version', 'mmengine_tag', 'mmengine_commit',
-  'torch_version', 'numpy_version', 'python_version', 'sklearn_version', 'aux_sources', 'torch_num_threads', 'device',
-  'dtype', 'param_order',
+  'scenario',
+  'description',
+  'notes',
+  'mmselfsup_commit',
+  'mmengine_version',
+  'mmengine_tag',
+  'mmengine_commit',
+  'torch_version',
+  'numpy_version',
+  'python_version',
+  'sklearn_version',
+  'aux_sources',
+  'torch_num_threads',
+  'device',
+  'dtype',
+  'param_order',
 ])
 /** Inputs the replay feeds to the component. */
 const inputFields = new Set(['component', 'inputs', 'params', 'initial_state'])
@@ -44,13 +57,21 @@ export const isComponentScenario = (scenario: { readonly [field: string]: unknow
   typeof scenario['component'] === 'object' && scenario['component'] !== null
 
 const isTensor = (j: unknown): j is TensorRecord =>
-  typeof j === 'object' && j !== null && !Array.isArray(j) && Array.isArray((j as { shape?: unknown }).shape) && Array.isArray((j as { values?: unknown }).values)
+  typeof j === 'object' &&
+  j !== null &&
+  !Array.isArray(j) &&
+  Array.isArray((j as { shape?: unknown }).shape) &&
+  Array.isArray((j as { values?: unknown }).values)
 
 const toTensor = (r: TensorRecord): tf.Tensor =>
   r.dtype === 'float32' || r.dtype === undefined
     ? tf.tensor(r.values as number[], r.shape as number[], 'float32')
     : r.dtype === 'bool'
-      ? tf.tensor((r.values as boolean[]).map((v) => (v ? 1 : 0)), r.shape as number[], 'bool')
+      ? tf.tensor(
+          (r.values as boolean[]).map((v) => (v ? 1 : 0)),
+          r.shape as number[],
+          'bool',
+        )
       : tf.tensor(r.values as number[], r.shape as number[], 'int32')
 
 const toRecord = async (t: tf.Tensor): Promise<TensorRecord> => ({
@@ -63,19 +84,23 @@ const toRecord = async (t: tf.Tensor): Promise<TensorRecord> => ({
 export const difference = (expected: unknown, actual: unknown, path = ''): string | undefined => {
   const at = path === '' ? '' : ` at ${path}`
   if (isTensor(expected)) {
-    if (!isTensor(actual)) return `expected a tensor${at}, loopwright produced ${actual === undefined ? 'nothing' : JSON.stringify(actual).slice(0, 60)}`
-    if (expected.shape.join(',') !== actual.shape.join(',')) return `shape [${actual.shape.join(', ')}] ≠ [${expected.shape.join(', ')}]${at}`
+    if (!isTensor(actual))
+      return `expected a tensor${at}, loopwright produced ${actual === undefined ? 'nothing' : JSON.stringify(actual).slice(0, 60)}`
+    if (expected.shape.join(',') !== actual.shape.join(','))
+      return `shape [${actual.shape.join(', ')}] ≠ [${expected.shape.join(', ')}]${at}`
     const floating = expected.dtype === 'float32' || expected.dtype === undefined
     for (let i = 0; i < expected.values.length; i++) {
       const e = Number(expected.values[i])
       const a = Number(actual.values[i])
-      if (floating ? !tensorClose(a, e) : a !== e) return `${floating ? `max |Δ| ${Math.abs(a - e).toExponential(2)}` : `${a} ≠ ${e}`} at element ${i}${at}`
+      if (floating ? !tensorClose(a, e) : a !== e)
+        return `${floating ? `max |Δ| ${Math.abs(a - e).toExponential(2)}` : `${a} ≠ ${e}`} at element ${i}${at}`
     }
     return undefined
   }
   if (expected === null) return actual === null || actual === undefined ? undefined : `expected null${at}`
   if (Array.isArray(expected)) {
-    if (!Array.isArray(actual)) return `expected a list${at}, loopwright produced ${actual === undefined ? 'nothing' : typeof actual}`
+    if (!Array.isArray(actual))
+      return `expected a list${at}, loopwright produced ${actual === undefined ? 'nothing' : typeof actual}`
     if (actual.length !== expected.length) return `${actual.length} entries ≠ ${expected.length}${at}`
     for (let i = 0; i < expected.length; i++) {
       const d = difference(expected[i], actual[i], `${path}[${i}]`)
@@ -84,7 +109,8 @@ export const difference = (expected: unknown, actual: unknown, path = ''): strin
     return undefined
   }
   if (typeof expected === 'object') {
-    if (typeof actual !== 'object' || actual === null) return `expected a dict${at}, loopwright produced ${actual === undefined ? 'nothing' : typeof actual}`
+    if (typeof actual !== 'object' || actual === null)
+      return `expected a dict${at}, loopwright produced ${actual === undefined ? 'nothing' : typeof actual}`
     for (const [k, v] of Object.entries(expected)) {
       const d = difference(v, (actual as { [k: string]: unknown })[k], path === '' ? k : `${path}.${k}`)
       if (d !== undefined) return d
@@ -92,7 +118,8 @@ export const difference = (expected: unknown, actual: unknown, path = ''): strin
     return undefined
   }
   if (typeof expected === 'number') {
-    if (typeof actual !== 'number') return `expected ${expected}${at}, loopwright produced ${actual === undefined ? 'nothing' : String(actual)}`
+    if (typeof actual !== 'number')
+      return `expected ${expected}${at}, loopwright produced ${actual === undefined ? 'nothing' : String(actual)}`
     const miss = hyperMismatch(actual, expected)
     return miss === undefined ? undefined : `${actual} ≠ ${expected}${at}`
   }
@@ -107,7 +134,8 @@ const failAll = (scenario: Scenario, reason: string): Check[] => {
   for (const field of checkFields) {
     const value = scenario[field]
     if (value === undefined) continue
-    if (field === 'steps' || typeof value !== 'object' || value === null || Array.isArray(value)) checks.push(record('FAIL', field, reason))
+    if (field === 'steps' || typeof value !== 'object' || value === null || Array.isArray(value))
+      checks.push(record('FAIL', field, reason))
     else for (const key of Object.keys(value)) checks.push(record('FAIL', `${field}.${key}`, reason))
   }
   return checks
@@ -123,13 +151,20 @@ const replayLoss = async (scenario: Scenario, component: LossComponent): Promise
   const givenNames = Object.keys(given).sort()
   if (expectedNames.join() !== givenNames.join()) {
     tf.dispose([...Object.values(init.params), ...Object.values(init.buffers)])
-    return failAll(scenario, `parameters differ: loopwright's ${component.type} has [${expectedNames.join(', ')}], the scenario [${givenNames.join(', ')}]`)
+    return failAll(
+      scenario,
+      `parameters differ: loopwright's ${component.type} has [${expectedNames.join(', ')}], the scenario [${givenNames.join(', ')}]`,
+    )
   }
   tf.dispose(Object.values(init.params))
   let params: Tree = Object.fromEntries(givenNames.map((n) => [n, toTensor(given[n] as unknown as TensorRecord)]))
   const buffers: Tree = {
     ...init.buffers,
-    ...Object.fromEntries(Object.entries(initialState).filter(([, v]) => isTensor(v)).map(([n, v]) => [n, toTensor(v as unknown as TensorRecord)])),
+    ...Object.fromEntries(
+      Object.entries(initialState)
+        .filter(([, v]) => isTensor(v))
+        .map(([n, v]) => [n, toTensor(v as unknown as TensorRecord)]),
+    ),
   }
   if (component.prepare !== undefined) {
     const rewritten = component.prepare(params, '')
@@ -137,9 +172,13 @@ const replayLoss = async (scenario: Scenario, component: LossComponent): Promise
     params = { ...params, ...rewritten }
   }
   const tensorInputs = Object.entries(inputs).filter(([, v]) => isTensor(v)) as Array<[string, Json]>
-  const inputTensors: { [name: string]: tf.Tensor } = Object.fromEntries(tensorInputs.map(([n, v]) => [n, toTensor(v as unknown as TensorRecord)]))
+  const inputTensors: { [name: string]: tf.Tensor } = Object.fromEntries(
+    tensorInputs.map(([n, v]) => [n, toTensor(v as unknown as TensorRecord)]),
+  )
   const differentiable = [
-    ...Object.keys(inputTensors).filter((n) => inputTensors[n]!.dtype === 'float32' && !(component.detached ?? []).includes(n)).map((n) => ({ kind: 'input' as const, name: n })),
+    ...Object.keys(inputTensors)
+      .filter((n) => inputTensors[n]!.dtype === 'float32' && !(component.detached ?? []).includes(n))
+      .map((n) => ({ kind: 'input' as const, name: n })),
     ...givenNames.map((n) => ({ kind: 'param' as const, name: n })),
   ]
   const captured: { [name: string]: tf.Tensor | Array<{ [key: string]: tf.Tensor }> } = {}
@@ -162,13 +201,25 @@ const replayLoss = async (scenario: Scenario, component: LossComponent): Promise
   })(differentiable.map((d) => (d.kind === 'input' ? inputTensors[d.name]! : params[d.name]!)))
   const actualOutputs: { [key: string]: unknown } = { loss: await toRecord(loss) }
   for (const [name, value] of Object.entries(captured)) {
-    actualOutputs[name] = value instanceof tf.Tensor ? await toRecord(value) : await Promise.all(value.map(async (call) => Object.fromEntries(await Promise.all(Object.entries(call).map(async ([k, v]) => [k, await toRecord(v)] as const)))))
+    actualOutputs[name] =
+      value instanceof tf.Tensor
+        ? await toRecord(value)
+        : await Promise.all(
+            value.map(async (call) =>
+              Object.fromEntries(
+                await Promise.all(Object.entries(call).map(async ([k, v]) => [k, await toRecord(v)] as const)),
+              ),
+            ),
+          )
   }
   const after = { ...buffers, ...bufferUpdates }
-  actualOutputs['buffers_after'] = Object.fromEntries(await Promise.all(Object.entries(after).map(async ([n, t]) => [n, await toRecord(t)] as const)))
+  actualOutputs['buffers_after'] = Object.fromEntries(
+    await Promise.all(Object.entries(after).map(async ([n, t]) => [n, await toRecord(t)] as const)),
+  )
   for (const [n, t] of Object.entries(params)) actualOutputs[`${n.replace(/\./g, '_')}_after`] = await toRecord(t)
   const actualGrads: { [key: string]: unknown } = {}
-  for (const [n, t] of Object.entries(inputTensors)) if (t.dtype === 'float32') actualGrads[n] = await toRecord(tf.zerosLike(t))
+  for (const [n, t] of Object.entries(inputTensors))
+    if (t.dtype === 'float32') actualGrads[n] = await toRecord(tf.zerosLike(t))
   for (let i = 0; i < differentiable.length; i++) actualGrads[differentiable[i]!.name] = await toRecord(grads[i]!)
   const checks: Check[] = []
   for (const field of ['outputs', 'grads'] as const) {
@@ -180,7 +231,10 @@ const replayLoss = async (scenario: Scenario, component: LossComponent): Promise
       checks.push(d === undefined ? record('PASS', `${field}.${key}`) : record('FAIL', `${field}.${key}`, d))
     }
   }
-  if (scenario['steps'] !== undefined) checks.push(record('FAIL', 'steps', `${component.type} is replayed as one call; this scenario has sequential steps`))
+  if (scenario['steps'] !== undefined)
+    checks.push(
+      record('FAIL', 'steps', `${component.type} is replayed as one call; this scenario has sequential steps`),
+    )
   tf.dispose([loss, ...grads, ...Object.values(params), ...Object.values(after), ...Object.values(inputTensors)])
   for (const v of Object.values(captured)) tf.dispose(v instanceof tf.Tensor ? v : v.flatMap((c) => Object.values(c)))
   return checks
@@ -193,14 +247,20 @@ export const replayComponent = async (scenario: { readonly [field: string]: unkn
   const checks: Check[] = unknown.map((f) => record('FAIL', f, 'a field this replay does not know'))
   const component = s['component'] as { readonly type?: Json; readonly config?: Json }
   const config = component.config
-  if (typeof config !== 'object' || config === null || Array.isArray(config) || typeof (config as { type?: unknown }).type !== 'string') {
+  if (
+    typeof config !== 'object' ||
+    config === null ||
+    Array.isArray(config) ||
+    typeof (config as { type?: unknown }).type !== 'string'
+  ) {
     return [...checks, ...failAll(s, 'component.config is not a dict with a type')]
   }
   const type = (config as { type: string }).type
   const resolved = Registry.resolve(defaultComponentTypes, type)
   if (resolved._tag === 'Left') return [...checks, ...failAll(s, resolved.left)]
   const decoded = resolved.right.args.decode(Object.fromEntries(Object.entries(config).filter(([k]) => k !== 'type')))
-  if (decoded._tag === 'Left') return [...checks, ...failAll(s, `component.config does not decode as ${type} arguments`)]
+  if (decoded._tag === 'Left')
+    return [...checks, ...failAll(s, `component.config does not decode as ${type} arguments`)]
   let built
   try {
     built = buildComponent(defaultComponentTypes, config as { type: string }, 'component.config')

@@ -22,28 +22,37 @@ beforeAll(async () => {
 describe('MoCo queue', () => {
   it('is FIFO: it holds the latest keys, each batch at its ring position', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 3 }), (n, slots, batches, dim) => {
-        const length = n * slots
-        let queue = tf.zeros([dim, length]) as tf.Tensor2D
-        let ptr = tf.zeros([1], 'int32')
-        const expected: number[][] = Array.from({ length: dim }, () => new Array<number>(length).fill(0))
-        let written = 0
-        for (let b = 0; b < batches; b++) {
-          const keys = Array.from({ length: n }, (_, i) => Array.from({ length: dim }, (_, d) => b * 100 + i * 10 + d))
-          const keyTensor = tf.tensor2d(keys)
-          const next = enqueue(queue, ptr, keyTensor)
-          tf.dispose([queue, ptr, keyTensor])
-          queue = next.queue
-          ptr = next.ptr
-          for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) expected[d]![(written + i) % length] = keys[i]![d]!
-          written += n
-        }
-        const got = queue.arraySync()
-        const pointer = ptr.dataSync()[0]
-        tf.dispose([queue, ptr])
-        expect(got).toEqual(expected)
-        expect(pointer).toBe(written % length)
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.integer({ min: 1, max: 3 }),
+        (n, slots, batches, dim) => {
+          const length = n * slots
+          let queue = tf.zeros([dim, length]) as tf.Tensor2D
+          let ptr = tf.zeros([1], 'int32')
+          const expected: number[][] = Array.from({ length: dim }, () => new Array<number>(length).fill(0))
+          let written = 0
+          for (let b = 0; b < batches; b++) {
+            const keys = Array.from({ length: n }, (_, i) =>
+              Array.from({ length: dim }, (_, d) => b * 100 + i * 10 + d),
+            )
+            const keyTensor = tf.tensor2d(keys)
+            const next = enqueue(queue, ptr, keyTensor)
+            tf.dispose([queue, ptr, keyTensor])
+            queue = next.queue
+            ptr = next.ptr
+            for (let i = 0; i < n; i++)
+              for (let d = 0; d < dim; d++) expected[d]![(written + i) % length] = keys[i]![d]!
+            written += n
+          }
+          const got = queue.arraySync()
+          const pointer = ptr.dataSync()[0]
+          tf.dispose([queue, ptr])
+          expect(got).toEqual(expected)
+          expect(pointer).toBe(written % length)
+        },
+      ),
       { numRuns: 40 },
     )
   })
@@ -63,8 +72,14 @@ describe('momentum encoder update', () => {
           const avg = avgValues.slice(0, src.length)
           const online = { 'backbone.w': tf.tensor1d(src) }
           const onlineBuffers = { 'backbone.bn.running_mean': tf.tensor1d([src[0]!]) }
-          const target = { 'enc.module.0.w': tf.tensor1d(avg), 'enc.module.0.bn.running_mean': tf.tensor1d([0]), 'enc.steps': tf.scalar(steps, 'int32') }
-          const averaging: Target.Averaging = cosine ? { _tag: 'CosineEMA', momentum, endMomentum: 1 } : { _tag: 'ExponentialMovingAverage', momentum: 1 - momentum }
+          const target = {
+            'enc.module.0.w': tf.tensor1d(avg),
+            'enc.module.0.bn.running_mean': tf.tensor1d([0]),
+            'enc.steps': tf.scalar(steps, 'int32'),
+          }
+          const averaging: Target.Averaging = cosine
+            ? { _tag: 'CosineEMA', momentum, endMomentum: 1 }
+            : { _tag: 'ExponentialMovingAverage', momentum: 1 - momentum }
           const first = Target.update('enc', averaging, online, onlineBuffers, target, 0, 100)
           const later = Target.update('enc', averaging, online, onlineBuffers, target, steps, 100)
           expect(Array.from(first['enc.module.0.w']!.dataSync())).toEqual(src)
@@ -73,7 +88,13 @@ describe('momentum encoder update', () => {
           avg.forEach((a, i) => expect(got[i]).toBeCloseTo(mu * a + (1 - mu) * src[i]!, 3))
           expect(later['enc.module.0.bn.running_mean']!.dataSync()[0]).toBe(src[0])
           expect(later['enc.steps']!.dataSync()[0]).toBe(steps + 1)
-          tf.dispose([...Object.values(online), ...Object.values(onlineBuffers), ...Object.values(target), ...Object.values(first), ...Object.values(later)])
+          tf.dispose([
+            ...Object.values(online),
+            ...Object.values(onlineBuffers),
+            ...Object.values(target),
+            ...Object.values(first),
+            ...Object.values(later),
+          ])
         },
       ),
       { numRuns: 60 },

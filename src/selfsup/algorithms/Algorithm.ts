@@ -51,13 +51,30 @@ export interface Algorithm {
   readonly prepare?: (params: Tree) => Tree
   /** The model's attributes at construction (DenseCL's `loss_lambda`). */
   readonly attributes?: Attributes
-  readonly loss: (params: Tree, buffers: Tree, views: ReadonlyArray<tf.Tensor>, targets: tf.Tensor | undefined, ctx: LossContext) => LossResult
+  readonly loss: (
+    params: Tree,
+    buffers: Tree,
+    views: ReadonlyArray<tf.Tensor>,
+    targets: tf.Tensor | undefined,
+    ctx: LossContext,
+  ) => LossResult
 }
 
 /** The views of a batch: `[n, V, …]` split along axis 1, or the list itself; an error naming the count otherwise. */
-export const viewsOf = (algorithm: string, inputs: tf.Tensor | ReadonlyArray<tf.Tensor>, count: number): ReadonlyArray<tf.Tensor> => {
-  const views = Array.isArray(inputs) ? inputs : (inputs as tf.Tensor).rank === 5 ? tf.unstack(inputs as tf.Tensor, 1) : [inputs as tf.Tensor]
-  if (views.length < count) throw new Error(`${algorithm}: expected a batch of ${count} views ([n, ${count}, h, w, c] or a list), got ${views.length}; use a multi-view pipeline`)
+export const viewsOf = (
+  algorithm: string,
+  inputs: tf.Tensor | ReadonlyArray<tf.Tensor>,
+  count: number,
+): ReadonlyArray<tf.Tensor> => {
+  const views = Array.isArray(inputs)
+    ? inputs
+    : (inputs as tf.Tensor).rank === 5
+      ? tf.unstack(inputs as tf.Tensor, 1)
+      : [inputs as tf.Tensor]
+  if (views.length < count)
+    throw new Error(
+      `${algorithm}: expected a batch of ${count} views ([n, ${count}, h, w, c] or a list), got ${views.length}; use a multi-view pipeline`,
+    )
   return views
 }
 
@@ -93,7 +110,10 @@ export const asModel = (algorithm: Algorithm): Model => ({
   ...(algorithm.attributes === undefined ? {} : { attributes: algorithm.attributes }),
   loss: (params, buffers, inputs, targets, ctx) => {
     const views = ctx.views ?? viewsOf(algorithm.type, inputs, algorithm.views)
-    if (views.length < algorithm.views) throw new Error(`${algorithm.type}: expected ${algorithm.views} views per sample, the pipeline makes ${views.length}`)
+    if (views.length < algorithm.views)
+      throw new Error(
+        `${algorithm.type}: expected ${algorithm.views} views per sample, the pipeline makes ${views.length}`,
+      )
     const r = algorithm.loss(withFrozen(params, ctx.attributes[FROZEN_LAYERS]), buffers, views, targets, ctx)
     return { losses: r.losses, buffers: { ...buffers, ...r.buffers } }
   },
@@ -106,7 +126,9 @@ export const FROZEN_LAYERS = 'frozen_layers'
 const withFrozen = (params: Tree, frozen: Json | undefined): Tree => {
   if (!Array.isArray(frozen) || frozen.length === 0) return params
   const fragments = frozen.filter((f): f is string => typeof f === 'string')
-  return Object.fromEntries(Object.entries(params).map(([n, p]) => [n, fragments.some((f) => n.includes(f)) ? detach(p) : p]))
+  return Object.fromEntries(
+    Object.entries(params).map(([n, p]) => [n, fragments.some((f) => n.includes(f)) ? detach(p) : p]),
+  )
 }
 
 /** Attributes as the algorithms read them. */

@@ -17,7 +17,10 @@ import { buildParts, commonArgs, encode, ignoredArgs, infoOf, initParts, scaledS
 import * as Target from './targetNet.js'
 import type { ComponentContext } from '../Component.js'
 
-const args = struct('BYOL arguments (backbone, neck, head, base_momentum)', commonArgs, { ...ignoredArgs, base_momentum: unitInterval })
+const args = struct('BYOL arguments (backbone, neck, head, base_momentum)', commonArgs, {
+  ...ignoredArgs,
+  base_momentum: unitInterval,
+})
 
 /**
  * Update the momentum encoder `prefix` from the online weights and buffers,
@@ -63,8 +66,17 @@ export const byol = (a: t.TypeOf<typeof args>): Algorithm => {
       const online = { ...buffers, ...e1.buffers, ...e2.buffers }
       const target = momentumProjections(parts, 'target_net', averaging, params, online, buffers, views, ctx)
       const l1 = parts.head.forward(params, online, 'head', { input: e1.z, target: target.z[1]! }, ctx)
-      const l2 = parts.head.forward(params, { ...online, ...l1.buffers }, 'head', { input: e2.z, target: target.z[0]! }, ctx)
-      return { losses: { loss: scaledSum(2, l1.value, l2.value) }, buffers: { ...e1.buffers, ...e2.buffers, ...target.buffers, ...l1.buffers, ...l2.buffers } }
+      const l2 = parts.head.forward(
+        params,
+        { ...online, ...l1.buffers },
+        'head',
+        { input: e2.z, target: target.z[0]! },
+        ctx,
+      )
+      return {
+        losses: { loss: scaledSum(2, l1.value, l2.value) },
+        buffers: { ...e1.buffers, ...e2.buffers, ...target.buffers, ...l1.buffers, ...l2.buffers },
+      }
     },
   }
 }

@@ -22,10 +22,20 @@ export const barlowTwins = (a: t.TypeOf<typeof args>): Algorithm => {
     loss: (params, buffers, views, _targets, ctx) => {
       const e1 = encode(parts, params, buffers, views[0]!, ctx)
       const e2 = encode(parts, params, { ...buffers, ...e1.buffers }, views[1]!, ctx)
-      const l = parts.head.forward(params, { ...buffers, ...e1.buffers, ...e2.buffers }, 'head', { input: e1.z, target: e2.z }, ctx)
+      const l = parts.head.forward(
+        params,
+        { ...buffers, ...e1.buffers, ...e2.buffers },
+        'head',
+        { input: e1.z, target: e2.z },
+        ctx,
+      )
       return { losses: { loss: l.value }, buffers: { ...e1.buffers, ...e2.buffers, ...l.buffers } }
     },
   }
 }
 
-export const BarlowTwinsModel: ModelType<t.TypeOf<typeof args>> = { name: 'BarlowTwins', args, build: (a) => asModel(barlowTwins(a)) }
+export const BarlowTwinsModel: ModelType<t.TypeOf<typeof args>> = {
+  name: 'BarlowTwins',
+  args,
+  build: (a) => asModel(barlowTwins(a)),
+}

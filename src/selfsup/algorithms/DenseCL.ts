@@ -34,11 +34,13 @@ const args = struct(
 type DenseNeck = { readonly dense: typeof applyDense; readonly args: t.TypeOf<typeof neckArgs> }
 
 /** `[n, h, w, C]` → `[n, h·w, C]`, normalised over C. */
-const cells = (map: tf.Tensor4D): tf.Tensor3D => normalize(tf.reshape(map, [map.shape[0], map.shape[1] * map.shape[2], map.shape[3]]), 2) as tf.Tensor3D
+const cells = (map: tf.Tensor4D): tf.Tensor3D =>
+  normalize(tf.reshape(map, [map.shape[0], map.shape[1] * map.shape[2], map.shape[3]]), 2) as tf.Tensor3D
 
 export const denseCL = (a: t.TypeOf<typeof args>): Algorithm => {
   const parts = buildParts(a)
-  if (parts.neck.type !== 'DenseCLNeck') throw new Error(`model.neck: DenseCL needs a DenseCLNeck, got ${parts.neck.type}`)
+  if (parts.neck.type !== 'DenseCLNeck')
+    throw new Error(`model.neck: DenseCL needs a DenseCLNeck, got ${parts.neck.type}`)
   const neck = parts.neck as unknown as DenseNeck
   const queueLen = a.queue_len ?? 65536
   const featDim = a.feat_dim ?? 128
@@ -61,13 +63,21 @@ export const denseCL = (a: t.TypeOf<typeof args>): Algorithm => {
       const [queue2, r2] = randomQueue(r1)
       return {
         params: online.params,
-        buffers: { ...online.buffers, ...Target.init('encoder_k', online.params, online.buffers), queue, queue_ptr: tf.zeros([1], 'int32'), queue2, queue2_ptr: tf.zeros([1], 'int32') },
+        buffers: {
+          ...online.buffers,
+          ...Target.init('encoder_k', online.params, online.buffers),
+          queue,
+          queue_ptr: tf.zeros([1], 'int32'),
+          queue2,
+          queue2_ptr: tf.zeros([1], 'int32'),
+        },
         rng: r2,
       }
     },
     info: infoOf(parts),
     loss: (params, buffers, views, _targets, ctx) => {
-      const lambda = typeof ctx.attributes?.['loss_lambda'] === 'number' ? (ctx.attributes['loss_lambda'] as number) : lossLambda
+      const lambda =
+        typeof ctx.attributes?.['loss_lambda'] === 'number' ? (ctx.attributes['loss_lambda'] as number) : lossLambda
       const qMap = parts.backbone.apply(params, buffers, views[0]!, ctx.training)
       const q = neck.dense(neck.args, params, 'neck', qMap.value)
       const qb = cells(qMap.value)
@@ -97,11 +107,25 @@ export const denseCL = (a: t.TypeOf<typeof args>): Algorithm => {
       const q1 = enqueue(buffers['queue'] as tf.Tensor2D, buffers['queue_ptr']!, kGlobal as tf.Tensor2D)
       const q2 = enqueue(buffers['queue2'] as tf.Tensor2D, buffers['queue2_ptr']!, k2 as tf.Tensor2D)
       return {
-        losses: { loss_single: tf.mul(single.value, 1 - lambda) as tf.Scalar, loss_dense: tf.mul(dense.value, lambda) as tf.Scalar },
-        buffers: { ...qMap.buffers, ...target, queue: q1.queue, queue_ptr: q1.ptr, queue2: q2.queue, queue2_ptr: q2.ptr },
+        losses: {
+          loss_single: tf.mul(single.value, 1 - lambda) as tf.Scalar,
+          loss_dense: tf.mul(dense.value, lambda) as tf.Scalar,
+        },
+        buffers: {
+          ...qMap.buffers,
+          ...target,
+          queue: q1.queue,
+          queue_ptr: q1.ptr,
+          queue2: q2.queue,
+          queue2_ptr: q2.ptr,
+        },
       }
     },
   }
 }
 
-export const DenseCLModel: ModelType<t.TypeOf<typeof args>> = { name: 'DenseCL', args, build: (a) => asModel(denseCL(a)) }
+export const DenseCLModel: ModelType<t.TypeOf<typeof args>> = {
+  name: 'DenseCL',
+  args,
+  build: (a) => asModel(denseCL(a)),
+}

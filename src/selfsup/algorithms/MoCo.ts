@@ -21,7 +21,12 @@ import { buildParts, commonArgs, encode, ignoredArgs, infoOf, initParts } from '
 import { enqueue } from './queue.js'
 import * as Target from './targetNet.js'
 
-const args = struct('MoCo arguments (backbone, neck, head, queue_len, feat_dim, momentum)', commonArgs, { ...ignoredArgs, queue_len: positiveInt, feat_dim: positiveInt, momentum: unitInterval })
+const args = struct('MoCo arguments (backbone, neck, head, queue_len, feat_dim, momentum)', commonArgs, {
+  ...ignoredArgs,
+  queue_len: positiveInt,
+  feat_dim: positiveInt,
+  momentum: unitInterval,
+})
 
 export const moco = (a: t.TypeOf<typeof args>): Algorithm => {
   const parts = buildParts(a)
@@ -37,7 +42,16 @@ export const moco = (a: t.TypeOf<typeof args>): Algorithm => {
       const [raw, next] = normalTensor(online.rng, [featDim, queueLen], 1)
       const queue = normalize(raw, 0)
       raw.dispose()
-      return { params: online.params, buffers: { ...online.buffers, ...Target.init('encoder_k', online.params, online.buffers), queue, queue_ptr: tf.zeros([1], 'int32') }, rng: next }
+      return {
+        params: online.params,
+        buffers: {
+          ...online.buffers,
+          ...Target.init('encoder_k', online.params, online.buffers),
+          queue,
+          queue_ptr: tf.zeros([1], 'int32'),
+        },
+        rng: next,
+      }
     },
     info: infoOf(parts),
     loss: (params, buffers, views, _targets, ctx) => {
@@ -51,7 +65,10 @@ export const moco = (a: t.TypeOf<typeof args>): Algorithm => {
       const lNeg = tf.matMul(q, queue)
       const l = parts.head.forward(params, online, 'head', { pos: lPos, neg: lNeg }, ctx)
       const next = enqueue(queue, buffers['queue_ptr']!, key as tf.Tensor2D)
-      return { losses: { loss: l.value }, buffers: { ...e.buffers, ...k.buffers, ...l.buffers, queue: next.queue, queue_ptr: next.ptr } }
+      return {
+        losses: { loss: l.value },
+        buffers: { ...e.buffers, ...k.buffers, ...l.buffers, queue: next.queue, queue_ptr: next.ptr },
+      }
     },
   }
 }

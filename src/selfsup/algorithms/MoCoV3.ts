@@ -13,7 +13,10 @@ import { momentumProjections } from './BYOL.js'
 import { buildParts, commonArgs, encode, ignoredArgs, infoOf, initParts, scaledSum } from './parts.js'
 import * as Target from './targetNet.js'
 
-const args = struct('MoCoV3 arguments (backbone, neck, head, base_momentum)', commonArgs, { ...ignoredArgs, base_momentum: unitInterval })
+const args = struct('MoCoV3 arguments (backbone, neck, head, base_momentum)', commonArgs, {
+  ...ignoredArgs,
+  base_momentum: unitInterval,
+})
 
 export const mocoV3 = (a: t.TypeOf<typeof args>): Algorithm => {
   const parts = buildParts(a)
@@ -24,7 +27,10 @@ export const mocoV3 = (a: t.TypeOf<typeof args>): Algorithm => {
     views: 2,
     init: (rng) => {
       const online = initParts(parts, rng)
-      return { ...online, buffers: { ...online.buffers, ...Target.init('momentum_encoder', online.params, online.buffers) } }
+      return {
+        ...online,
+        buffers: { ...online.buffers, ...Target.init('momentum_encoder', online.params, online.buffers) },
+      }
     },
     info: infoOf(parts),
     loss: (params, buffers, views, _targets, ctx) => {
@@ -33,8 +39,17 @@ export const mocoV3 = (a: t.TypeOf<typeof args>): Algorithm => {
       const online = { ...buffers, ...q1.buffers, ...q2.buffers }
       const k = momentumProjections(parts, 'momentum_encoder', averaging, params, online, buffers, views, ctx)
       const l1 = parts.head.forward(params, online, 'head', { base_out: q1.z, momentum_out: k.z[1]! }, ctx)
-      const l2 = parts.head.forward(params, { ...online, ...l1.buffers }, 'head', { base_out: q2.z, momentum_out: k.z[0]! }, ctx)
-      return { losses: { loss: scaledSum(1, l1.value, l2.value) }, buffers: { ...q1.buffers, ...q2.buffers, ...k.buffers, ...l1.buffers, ...l2.buffers } }
+      const l2 = parts.head.forward(
+        params,
+        { ...online, ...l1.buffers },
+        'head',
+        { base_out: q2.z, momentum_out: k.z[0]! },
+        ctx,
+      )
+      return {
+        losses: { loss: scaledSum(1, l1.value, l2.value) },
+        buffers: { ...q1.buffers, ...q2.buffers, ...k.buffers, ...l1.buffers, ...l2.buffers },
+      }
     },
   }
 }

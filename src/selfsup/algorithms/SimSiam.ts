@@ -27,9 +27,16 @@ export const simSiam = (a: t.TypeOf<typeof args>): Algorithm => {
       const l1 = parts.head.forward(params, state, 'head', { input: e1.z, target: e2.z }, ctx)
       state = { ...state, ...l1.buffers }
       const l2 = parts.head.forward(params, state, 'head', { input: e2.z, target: e1.z }, ctx)
-      return { losses: { loss: scaledSum(0.5, l1.value, l2.value) }, buffers: { ...e1.buffers, ...e2.buffers, ...l1.buffers, ...l2.buffers } }
+      return {
+        losses: { loss: scaledSum(0.5, l1.value, l2.value) },
+        buffers: { ...e1.buffers, ...e2.buffers, ...l1.buffers, ...l2.buffers },
+      }
     },
   }
 }
 
-export const SimSiamModel: ModelType<t.TypeOf<typeof args>> = { name: 'SimSiam', args, build: (a) => asModel(simSiam(a)) }
+export const SimSiamModel: ModelType<t.TypeOf<typeof args>> = {
+  name: 'SimSiam',
+  args,
+  build: (a) => asModel(simSiam(a)),
+}

@@ -26,7 +26,11 @@ export interface Parts {
   readonly head: LossComponent
 }
 
-export const buildParts = (a: { readonly backbone: { readonly type: string }; readonly neck: ComponentDict; readonly head: ComponentDict }): Parts => ({
+export const buildParts = (a: {
+  readonly backbone: { readonly type: string }
+  readonly neck: ComponentDict
+  readonly head: ComponentDict
+}): Parts => ({
   backbone: buildBackbone(a.backbone),
   neck: buildNeck(defaultComponentTypes, a.neck, 'model.neck'),
   head: buildLoss(defaultComponentTypes, a.head, 'model.head'),
@@ -37,14 +41,26 @@ export const initParts = (parts: Parts, rng: Rng.Rng): Initialised => {
   const b = parts.backbone.init(rng)
   const n = parts.neck.init('neck', b.rng)
   const h = parts.head.init('head', n.rng)
-  return { params: { ...b.params, ...n.params, ...h.params }, buffers: { ...b.buffers, ...n.buffers, ...h.buffers }, rng: h.rng }
+  return {
+    params: { ...b.params, ...n.params, ...h.params },
+    buffers: { ...b.buffers, ...n.buffers, ...h.buffers },
+    rng: h.rng,
+  }
 }
 
 /** The parameters in module order. */
-export const infoOf = (parts: Parts): ModelInfo => ({ params: [...parts.backbone.info, ...parts.neck.info('neck'), ...parts.head.info('head')] })
+export const infoOf = (parts: Parts): ModelInfo => ({
+  params: [...parts.backbone.info, ...parts.neck.info('neck'), ...parts.head.info('head')],
+})
 
 /** `neck(backbone(x))`: the projection and the buffers the pass changed (online names). */
-export const encode = (parts: Parts, params: Tree, buffers: Tree, x: tf.Tensor, ctx: ComponentContext): { readonly z: tf.Tensor; readonly buffers: Tree } => {
+export const encode = (
+  parts: Parts,
+  params: Tree,
+  buffers: Tree,
+  x: tf.Tensor,
+  ctx: ComponentContext,
+): { readonly z: tf.Tensor; readonly buffers: Tree } => {
   const map = parts.backbone.apply(params, buffers, x, ctx.training)
   const afterBackbone = { ...buffers, ...map.buffers }
   const z = parts.neck.apply(params, afterBackbone, 'neck', map.value, ctx)
@@ -52,4 +68,5 @@ export const encode = (parts: Parts, params: Tree, buffers: Tree, x: tf.Tensor, 
 }
 
 /** A sum of scalars times a factor, as `factor · (a + b)`. */
-export const scaledSum = (factor: number, ...xs: ReadonlyArray<tf.Scalar>): tf.Scalar => tf.mul(tf.addN(xs as tf.Scalar[]), factor) as tf.Scalar
+export const scaledSum = (factor: number, ...xs: ReadonlyArray<tf.Scalar>): tf.Scalar =>
+  tf.mul(tf.addN(xs as tf.Scalar[]), factor) as tf.Scalar

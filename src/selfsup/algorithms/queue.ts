@@ -9,11 +9,16 @@
 import * as tf from '@tensorflow/tfjs-core'
 
 /** The queue and pointer after enqueuing `keys` (`[n, feat_dim]`, detached); `queue_len` must be a multiple of `n`. */
-export const enqueue = (queue: tf.Tensor2D, ptr: tf.Tensor, keys: tf.Tensor2D): { readonly queue: tf.Tensor2D; readonly ptr: tf.Tensor } =>
+export const enqueue = (
+  queue: tf.Tensor2D,
+  ptr: tf.Tensor,
+  keys: tf.Tensor2D,
+): { readonly queue: tf.Tensor2D; readonly ptr: tf.Tensor } =>
   tf.tidy(() => {
     const length = queue.shape[1]
     const n = keys.shape[0]
-    if (length % n !== 0) throw new Error(`MoCo: queue_len ${length} is not a multiple of the batch size ${n} (MMSelfSup asserts it)`)
+    if (length % n !== 0)
+      throw new Error(`MoCo: queue_len ${length} is not a multiple of the batch size ${n} (MMSelfSup asserts it)`)
     const p = tf.cast(tf.reshape(ptr, []), 'int32')
     const offset = tf.sub(tf.range(0, length, 1, 'int32'), p)
     const inside = tf.logicalAnd(tf.greaterEqual(offset, 0), tf.less(offset, n))

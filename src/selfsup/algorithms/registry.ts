@@ -33,5 +33,9 @@ export const algorithmTypes: ReadonlyArray<ModelType<unknown>> = [
 export const allModelTypes: Registry.Registry<ModelType<unknown>> = Registry.make(
   'model',
   [...defaultModelTypes.entries.values(), ...algorithmTypes],
-  [...defaultModelTypes.notProvided, ['DeepCluster', 'planned with the MMSelfSup algorithms'], ['ODC', 'planned with the MMSelfSup algorithms']],
+  [
+    ...defaultModelTypes.notProvided,
+    ['DeepCluster', 'planned with the MMSelfSup algorithms'],
+    ['ODC', 'planned with the MMSelfSup algorithms'],
+  ],
 )

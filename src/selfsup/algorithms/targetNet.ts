@@ -24,31 +24,44 @@ export type Averaging =
 
 /** The target name of an online `backbone.*` / `neck.*` name. */
 export const targetName = (prefix: string, online: string): string =>
-  online.startsWith('backbone.') ? `${prefix}.module.0.${online.slice('backbone.'.length)}` : `${prefix}.module.1.${online.slice('neck.'.length)}`
+  online.startsWith('backbone.')
+    ? `${prefix}.module.0.${online.slice('backbone.'.length)}`
+    : `${prefix}.module.1.${online.slice('neck.'.length)}`
 
 /** The online name of a target name (inverse of {@link targetName}). */
 export const onlineName = (prefix: string, target: string): string =>
-  target.startsWith(`${prefix}.module.0.`) ? `backbone.${target.slice(`${prefix}.module.0.`.length)}` : `neck.${target.slice(`${prefix}.module.1.`.length)}`
+  target.startsWith(`${prefix}.module.0.`)
+    ? `backbone.${target.slice(`${prefix}.module.0.`.length)}`
+    : `neck.${target.slice(`${prefix}.module.1.`.length)}`
 
 const isOnline = (name: string): boolean => name.startsWith('backbone.') || name.startsWith('neck.')
 
 /** The target's buffers at construction: a deep copy of the online backbone and neck (`deepcopy(model)`), `steps = 0`. */
 export const init = (prefix: string, params: Tree, buffers: Tree): Tree => {
   const out: { [name: string]: tf.Tensor } = {}
-  for (const [n, t] of [...Object.entries(params), ...Object.entries(buffers)]) if (isOnline(n)) out[targetName(prefix, n)] = tf.clone(t)
+  for (const [n, t] of [...Object.entries(params), ...Object.entries(buffers)])
+    if (isOnline(n)) out[targetName(prefix, n)] = tf.clone(t)
   out[`${prefix}.steps`] = tf.scalar(0, 'int32')
   return out
 }
 
 /** The momentum of a `CosineEMA` at `steps` of `maxIters`. */
 export const cosineMomentum = (base: number, end: number, steps: number, maxIters: number): number =>
-  end - (end - base) * (Math.cos((Math.PI * steps) / maxIters) + 1) / 2
+  end - ((end - base) * (Math.cos((Math.PI * steps) / maxIters) + 1)) / 2
 
 /**
  * The target after `update_parameters(online)` at update number `steps`
  * (the runner's iteration: one update per training forward).
  */
-export const update = (prefix: string, averaging: Averaging, params: Tree, buffers: Tree, target: Tree, steps: number, maxIters: number): Tree =>
+export const update = (
+  prefix: string,
+  averaging: Averaging,
+  params: Tree,
+  buffers: Tree,
+  target: Tree,
+  steps: number,
+  maxIters: number,
+): Tree =>
   tf.tidy(() => {
     const out: { [name: string]: tf.Tensor } = {}
     for (const [n, p] of Object.entries(params)) {
@@ -58,7 +71,8 @@ export const update = (prefix: string, averaging: Averaging, params: Tree, buffe
       if (avg === undefined) throw new Error(`momentum encoder ${prefix}: ${name} is missing from the buffers`)
       const src = detach(p)
       if (steps === 0) out[name] = tf.clone(src)
-      else if (averaging._tag === 'ExponentialMovingAverage') out[name] = tf.add(avg, tf.mul(tf.sub(src, avg), averaging.momentum))
+      else if (averaging._tag === 'ExponentialMovingAverage')
+        out[name] = tf.add(avg, tf.mul(tf.sub(src, avg), averaging.momentum))
       else {
         const mu = cosineMomentum(averaging.momentum, averaging.endMomentum, steps, maxIters)
         out[name] = tf.add(tf.mul(avg, mu), tf.mul(src, 1 - mu))
@@ -66,7 +80,8 @@ export const update = (prefix: string, averaging: Averaging, params: Tree, buffe
     }
     for (const [n, b] of Object.entries(buffers)) if (isOnline(n)) out[targetName(prefix, n)] = tf.clone(b)
     const counter = target[`${prefix}.steps`]
-    out[`${prefix}.steps`] = counter === undefined ? tf.scalar(steps + 1, 'int32') : tf.add(counter, tf.scalar(1, 'int32'))
+    out[`${prefix}.steps`] =
+      counter === undefined ? tf.scalar(steps + 1, 'int32') : tf.add(counter, tf.scalar(1, 'int32'))
     return out
   })
 

@@ -19,13 +19,26 @@ const args = check(
   struct(
     'ResNet backbone arguments (depth, in_channels, base_channels, zero_init_residual, img_size, out_indices, norm_cfg)',
     { depth: positiveInt },
-    { in_channels: positiveInt, base_channels: positiveInt, stem_channels: positiveInt, zero_init_residual: boolean, img_size: positiveInt, out_indices: array(nonNegativeInt), norm_cfg: normCfg, init_cfg: json, frozen_stages: json },
+    {
+      in_channels: positiveInt,
+      base_channels: positiveInt,
+      stem_channels: positiveInt,
+      zero_init_residual: boolean,
+      img_size: positiveInt,
+      out_indices: array(nonNegativeInt),
+      norm_cfg: normCfg,
+      init_cfg: json,
+      frozen_stages: json,
+    },
   ),
   (a) => {
-    if (R.stageBlocksOf(a.depth) === undefined) return `depth ${a.depth} is not provided: use 18, 34 or a CIFAR depth 6n + 2 (8, 14, 20, …); Bottleneck depths 50+ are not provided`
+    if (R.stageBlocksOf(a.depth) === undefined)
+      return `depth ${a.depth} is not provided: use 18, 34 or a CIFAR depth 6n + 2 (8, 14, 20, …); Bottleneck depths 50+ are not provided`
     const stages = R.stageBlocksOf(a.depth)!.length
-    if (a.out_indices !== undefined && (a.out_indices.length !== 1 || a.out_indices[0] !== stages - 1)) return `out_indices: only the last stage (${stages - 1}) is provided`
-    if (a.frozen_stages !== undefined && a.frozen_stages !== -1) return 'frozen_stages: only -1 (nothing frozen) is provided'
+    if (a.out_indices !== undefined && (a.out_indices.length !== 1 || a.out_indices[0] !== stages - 1))
+      return `out_indices: only the last stage (${stages - 1}) is provided`
+    if (a.frozen_stages !== undefined && a.frozen_stages !== -1)
+      return 'frozen_stages: only -1 (nothing frozen) is provided'
     return undefined
   },
 )
@@ -51,13 +64,24 @@ const backbone = (name: string, stem: 'cifar' | 'imagenet'): BackboneType => ({
       inputShape: [cfg.img_size, cfg.img_size, cfg.in_channels],
       init: (rng) => {
         const all = R.init(cfg, rng)
-        tf.dispose(Object.entries(all.params).filter(([n]) => !isBackbone(n)).map(([, v]) => v))
-        return { params: Object.fromEntries(Object.entries(all.params).filter(([n]) => isBackbone(n))), buffers: all.buffers, rng: all.rng }
+        tf.dispose(
+          Object.entries(all.params)
+            .filter(([n]) => !isBackbone(n))
+            .map(([, v]) => v),
+        )
+        return {
+          params: Object.fromEntries(Object.entries(all.params).filter(([n]) => isBackbone(n))),
+          buffers: all.buffers,
+          rng: all.rng,
+        }
       },
       info: R.info(cfg).params.filter((p) => isBackbone(p.name)),
       apply: (params, buffers, x, training) => {
         const r = R.features(cfg, params, buffers, x, training)
-        return { value: r.output, buffers: training ? Object.fromEntries(Object.entries(r.buffers).filter(([n, v]) => buffers[n] !== v)) : {} }
+        return {
+          value: r.output,
+          buffers: training ? Object.fromEntries(Object.entries(r.buffers).filter(([n, v]) => buffers[n] !== v)) : {},
+        }
       },
     }
   }) as BackboneType['build'],

@@ -18,7 +18,11 @@ import type { Tree } from '../../tensor/tree.js'
 import { batchNormInfo } from '../params.js'
 import type { Backbone, BackboneType } from './Backbone.js'
 
-const args = struct('SmallCNN arguments (in_channels, base_channels, stages, img_size)', {}, { in_channels: positiveInt, base_channels: positiveInt, stages: positiveInt, img_size: positiveInt, norm_cfg: json })
+const args = struct(
+  'SmallCNN arguments (in_channels, base_channels, stages, img_size)',
+  {},
+  { in_channels: positiveInt, base_channels: positiveInt, stages: positiveInt, img_size: positiveInt, norm_cfg: json },
+)
 
 export const SmallCNNBackbone: BackboneType = {
   name: 'SmallCNN',
@@ -28,9 +32,19 @@ export const SmallCNNBackbone: BackboneType = {
     const base = a.base_channels ?? 16
     const stages = a.stages ?? 2
     const size = a.img_size ?? 28
-    const layers = Array.from({ length: stages }, (_, i) => ({ name: `backbone.layers.${i}`, in: i === 0 ? inC : base * 2 ** (i - 1), out: base * 2 ** i, stride: i === 0 ? 1 : 2 }))
+    const layers = Array.from({ length: stages }, (_, i) => ({
+      name: `backbone.layers.${i}`,
+      in: i === 0 ? inC : base * 2 ** (i - 1),
+      out: base * 2 ** i,
+      stride: i === 0 ? 1 : 2,
+    }))
     const info: ParamInfo[] = layers.flatMap((l) => [
-      { name: `${l.name}.conv.weight`, shape: [l.out, l.in, 3, 3], requiresGrad: true, module: { type: 'Conv2d', inChannels: l.in, groups: 1 } },
+      {
+        name: `${l.name}.conv.weight`,
+        shape: [l.out, l.in, 3, 3],
+        requiresGrad: true,
+        module: { type: 'Conv2d', inChannels: l.in, groups: 1 },
+      },
       ...batchNormInfo(`${l.name}.bn`, l.out, true, 'BatchNorm2d'),
     ])
     return {
@@ -57,7 +71,13 @@ export const SmallCNNBackbone: BackboneType = {
           const updates: { [n: string]: tf.Tensor } = {}
           let y = asImages(x, [size, size, inC], 'SmallCNN')
           for (const l of layers) {
-            const [z, up] = BatchNorm.apply2d(params, buffers, `${l.name}.bn`, Conv2d.apply(params, `${l.name}.conv`, { stride: l.stride, padding: 1 }, y), { training })
+            const [z, up] = BatchNorm.apply2d(
+              params,
+              buffers,
+              `${l.name}.bn`,
+              Conv2d.apply(params, `${l.name}.conv`, { stride: l.stride, padding: 1 }, y),
+              { training },
+            )
             Object.assign(updates, up)
             y = tf.relu(z) as tf.Tensor4D
           }

@@ -10,19 +10,28 @@ import { ResNetBackbone, ResNetCifarBackbone } from './ResNet.js'
 import { SmallCNNBackbone } from './SmallCNN.js'
 
 /** Every backbone loopwright provides for self-supervised algorithms. */
-export const defaultBackboneTypes: Registries.Registry<BackboneType> = Registries.make('backbone', [ResNetBackbone, ResNetCifarBackbone, SmallCNNBackbone], [
-  ['VisionTransformer', 'not provided as a self-supervised backbone yet'],
-  ['MoCoV3ViT', 'not provided yet'],
-])
+export const defaultBackboneTypes: Registries.Registry<BackboneType> = Registries.make(
+  'backbone',
+  [ResNetBackbone, ResNetCifarBackbone, SmallCNNBackbone],
+  [
+    ['VisionTransformer', 'not provided as a self-supervised backbone yet'],
+    ['MoCoV3ViT', 'not provided yet'],
+  ],
+)
 
 /** `backbone=dict(type=..., ...)`, checked against the backbone's own codec. */
-export const backboneDict: t.Type<{ readonly type: string }, { readonly type: string }, unknown> = new t.Type<{ readonly type: string }, { readonly type: string }, unknown>(
+export const backboneDict: t.Type<{ readonly type: string }, { readonly type: string }, unknown> = new t.Type<
+  { readonly type: string },
+  { readonly type: string },
+  unknown
+>(
   'a backbone dict with a `type`',
   (u): u is { readonly type: string } => isDict(u) && typeof u['type'] === 'string',
   (u, c) => {
     if (!isDict(u) || typeof u['type'] !== 'string') return expected(u, c, 'a backbone dict with a `type`')
     const resolved = Registries.resolve(defaultBackboneTypes, u['type'])
-    if (resolved._tag === 'Left') return t.failure(u['type'], t.appendContext(c, 'type', t.string, u['type']), resolved.left)
+    if (resolved._tag === 'Left')
+      return t.failure(u['type'], t.appendContext(c, 'type', t.string, u['type']), resolved.left)
     const { type: _type, ...rest } = u
     const decoded = resolved.right.args.validate(rest, c)
     return decoded._tag === 'Left' ? decoded : t.success(u as { readonly type: string })

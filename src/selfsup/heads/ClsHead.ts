@@ -23,7 +23,12 @@ export const args = struct(
 )
 
 /** `fc_cls` as `ClsHead.init_cfg` initialises it: weight N(0, 0.01²), bias 0. */
-export const initClassifier = (prefix: string, inChannels: number, numClasses: number, rng: Rng.Rng): readonly [Tree, Rng.Rng] => {
+export const initClassifier = (
+  prefix: string,
+  inChannels: number,
+  numClasses: number,
+  rng: Rng.Rng,
+): readonly [Tree, Rng.Rng] => {
   const [weight, next] = normalTensor(rng, [numClasses, inChannels], 0.01)
   return [{ [join(prefix, 'fc_cls.weight')]: weight, [join(prefix, 'fc_cls.bias')]: tf.zeros([numClasses]) }, next]
 }
@@ -43,13 +48,22 @@ export const build = (a: t.TypeOf<typeof args>, registry: Registry): LossCompone
       const l = loss.init(join(prefix, 'loss'), next)
       return { params: { ...params, ...l.params }, buffers: l.buffers, rng: l.rng }
     },
-    info: (prefix) => [...linearInfo(join(prefix, 'fc_cls'), inChannels, numClasses, true), ...loss.info(join(prefix, 'loss'))],
+    info: (prefix) => [
+      ...linearInfo(join(prefix, 'fc_cls'), inChannels, numClasses, true),
+      ...loss.info(join(prefix, 'loss')),
+    ],
     forward: (params, buffers, prefix, inputs, ctx) => {
       let x = input('ClsHead', inputs, 'x')
       if (a.with_avg_pool === true) x = globalAvgPool(x)
       const scores = Linear.apply(params, join(prefix, 'fc_cls'), tf.reshape(x, [x.shape[0]!, -1]))
       ctx.capture?.('cls_score', scores)
-      return loss.forward(params, buffers, join(prefix, 'loss'), { cls_score: scores, label: input('ClsHead', inputs, 'label') }, ctx)
+      return loss.forward(
+        params,
+        buffers,
+        join(prefix, 'loss'),
+        { cls_score: scores, label: input('ClsHead', inputs, 'label') },
+        ctx,
+      )
     },
   }
 }

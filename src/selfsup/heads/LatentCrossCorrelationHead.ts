@@ -30,7 +30,13 @@ export const build = (a: t.TypeOf<typeof args>, registry: Registry): LossCompone
       const x = input('LatentCrossCorrelationHead', inputs, 'input')
       // The same BatchNorm normalises both inputs; its running statistics are updated twice, input first.
       const [bx, first] = BatchNorm.apply1d(params, buffers, join(prefix, 'bn'), x, { training: ctx.training })
-      const [by, second] = BatchNorm.apply1d(params, { ...buffers, ...first }, join(prefix, 'bn'), input('LatentCrossCorrelationHead', inputs, 'target'), { training: ctx.training })
+      const [by, second] = BatchNorm.apply1d(
+        params,
+        { ...buffers, ...first },
+        join(prefix, 'bn'),
+        input('LatentCrossCorrelationHead', inputs, 'target'),
+        { training: ctx.training },
+      )
       for (const v of Object.values(first)) v.dispose()
       const c = tf.div(tf.matMul(bx, by, true, false), x.shape[0]!) as tf.Tensor2D
       ctx.capture?.('cross_correlation_matrix', c)

@@ -28,7 +28,13 @@ export const build = (a: t.TypeOf<typeof args>, registry: Registry): LossCompone
     },
     info: (prefix) => [...predictor.info(join(prefix, 'predictor')), ...loss.info(join(prefix, 'loss'))],
     forward: (params, buffers, prefix, inputs, ctx) => {
-      const pred = predictor.apply(params, buffers, join(prefix, 'predictor'), input('LatentPredictHead', inputs, 'input'), ctx)
+      const pred = predictor.apply(
+        params,
+        buffers,
+        join(prefix, 'predictor'),
+        input('LatentPredictHead', inputs, 'input'),
+        ctx,
+      )
       ctx.capture?.('predictor_output', pred.value)
       const target = detach(input('LatentPredictHead', inputs, 'target'))
       const l = loss.forward(params, buffers, join(prefix, 'loss'), { pred: pred.value, target }, ctx)

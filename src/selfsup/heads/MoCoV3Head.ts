@@ -12,7 +12,11 @@ import { input, join, type LossComponent } from '../Component.js'
 import { normalize } from '../functional.js'
 import { buildLoss, buildNeck, componentDict, type Registry } from '../registry.js'
 
-export const args = struct('MoCoV3Head arguments', { predictor: componentDict, loss: componentDict }, { temperature: positiveNumber })
+export const args = struct(
+  'MoCoV3Head arguments',
+  { predictor: componentDict, loss: componentDict },
+  { temperature: positiveNumber },
+)
 
 export const build = (a: t.TypeOf<typeof args>, registry: Registry): LossComponent => {
   const predictor = buildNeck(registry, a.predictor, 'predictor')
@@ -29,7 +33,13 @@ export const build = (a: t.TypeOf<typeof args>, registry: Registry): LossCompone
     },
     info: (prefix) => [...predictor.info(join(prefix, 'predictor')), ...loss.info(join(prefix, 'loss'))],
     forward: (params, buffers, prefix, inputs, ctx) => {
-      const pred = predictor.apply(params, buffers, join(prefix, 'predictor'), input('MoCoV3Head', inputs, 'base_out'), ctx)
+      const pred = predictor.apply(
+        params,
+        buffers,
+        join(prefix, 'predictor'),
+        input('MoCoV3Head', inputs, 'base_out'),
+        ctx,
+      )
       ctx.capture?.('predictor_output', pred.value)
       const target = normalize(input('MoCoV3Head', inputs, 'momentum_out'), 1)
       const logits = tf.div(tf.matMul(normalize(pred.value, 1), target, false, true), temperature)

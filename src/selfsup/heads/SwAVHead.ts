@@ -18,6 +18,7 @@ export const build = (a: t.TypeOf<typeof args>, registry: Registry): LossCompone
     init: (prefix, rng) => loss.init(join(prefix, 'loss'), rng),
     info: (prefix) => loss.info(join(prefix, 'loss')),
     ...(loss.prepare === undefined ? {} : { prepare: (params, prefix) => loss.prepare!(params, join(prefix, 'loss')) }),
-    forward: (params, buffers, prefix, inputs, ctx) => loss.forward(params, buffers, join(prefix, 'loss'), { x: input('SwAVHead', inputs, 'pred') }, ctx),
+    forward: (params, buffers, prefix, inputs, ctx) =>
+      loss.forward(params, buffers, join(prefix, 'loss'), { x: input('SwAVHead', inputs, 'pred') }, ctx),
   }
 }

@@ -14,7 +14,13 @@ import { normalize } from '../functional.js'
 export const args = struct('CosineSimilarityLoss arguments', {}, { shift_factor: number, scale_factor: number })
 
 /** The loss of `pred` against `target` (`[n, C]`), as a tensor function. */
-export const cosineSimilarityLoss = (pred: tf.Tensor, target: tf.Tensor, shift = 0, scale = 1, mask?: tf.Tensor): tf.Scalar =>
+export const cosineSimilarityLoss = (
+  pred: tf.Tensor,
+  target: tf.Tensor,
+  shift = 0,
+  scale = 1,
+  mask?: tf.Tensor,
+): tf.Scalar =>
   tf.tidy(() => {
     const cos = tf.sum(tf.mul(normalize(pred), normalize(target)), -1)
     const loss = tf.sub(shift, tf.mul(scale, cos))
@@ -28,7 +34,13 @@ export const build = (a: t.TypeOf<typeof args>): LossComponent => ({
   init: (_prefix, rng) => ({ params: {}, buffers: {}, rng }),
   info: () => [],
   forward: (_params, _buffers, _prefix, inputs) => ({
-    value: cosineSimilarityLoss(input('CosineSimilarityLoss', inputs, 'pred'), input('CosineSimilarityLoss', inputs, 'target'), a.shift_factor ?? 0, a.scale_factor ?? 1, inputs['mask']),
+    value: cosineSimilarityLoss(
+      input('CosineSimilarityLoss', inputs, 'pred'),
+      input('CosineSimilarityLoss', inputs, 'target'),
+      a.shift_factor ?? 0,
+      a.scale_factor ?? 1,
+      inputs['mask'],
+    ),
     buffers: {},
   }),
 })

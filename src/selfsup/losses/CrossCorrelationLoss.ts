@@ -29,7 +29,10 @@ export const build = (a: t.TypeOf<typeof args>): LossComponent => ({
   init: (_prefix, rng) => ({ params: {}, buffers: {}, rng }),
   info: () => [],
   forward: (_params, _buffers, _prefix, inputs) => ({
-    value: crossCorrelationLoss(input('CrossCorrelationLoss', inputs, 'cross_correlation_matrix') as tf.Tensor2D, a.lambd ?? 0.0051),
+    value: crossCorrelationLoss(
+      input('CrossCorrelationLoss', inputs, 'cross_correlation_matrix') as tf.Tensor2D,
+      a.lambd ?? 0.0051,
+    ),
     buffers: {},
   }),
 })

@@ -58,7 +58,11 @@ export const build = (a: t.TypeOf<typeof args>): LossComponent => {
   const numCrops = a.num_crops ?? [2]
   const totalCrops = numCrops.reduce((x, y) => x + y, 0)
   const K = a.num_prototypes ?? 3000
-  for (const c of assign) if (c >= totalCrops) throw new Error(`SwAVLoss: crops_for_assign names crop ${c} but num_crops ${JSON.stringify(numCrops)} gives ${totalCrops} crops`)
+  for (const c of assign)
+    if (c >= totalCrops)
+      throw new Error(
+        `SwAVLoss: crops_for_assign names crop ${c} but num_crops ${JSON.stringify(numCrops)} gives ${totalCrops} crops`,
+      )
   const weightName = (prefix: string): string => join(prefix, 'prototypes.weight')
   return {
     kind: 'loss',
@@ -79,13 +83,17 @@ export const build = (a: t.TypeOf<typeof args>): LossComponent => {
       const w = params[weightName(prefix)]
       if (w === undefined) throw new Error(`SwAVLoss: parameter ${weightName(prefix)} is missing`)
       const n = x.shape[0]!
-      if (n % totalCrops !== 0) throw new Error(`SwAVLoss: ${n} embeddings do not split into ${totalCrops} crops of equal batch size`)
+      if (n % totalCrops !== 0)
+        throw new Error(`SwAVLoss: ${n} embeddings do not split into ${totalCrops} crops of equal batch size`)
       const bs = n / totalCrops
       const length = ctx.attributes?.[queueLengthAttribute(prefix)]
       let queue = buffers[queueName(prefix)]
       const updates: { [name: string]: tf.Tensor } = {}
       // A queue the hook asked for (`SwAVHook` at `epoch_queue_starts`) starts as zeros and fills batch by batch.
-      const created = queue === undefined && typeof length === 'number' && length > 0 ? tf.zeros([assign.length, length, a.feat_dim]) : undefined
+      const created =
+        queue === undefined && typeof length === 'number' && length > 0
+          ? tf.zeros([assign.length, length, a.feat_dim])
+          : undefined
       queue = queue ?? created
       const [value, nextQueue] = tf.tidy((): [tf.Scalar, tf.Tensor | undefined] => {
         const embedding = detach(x)
@@ -102,7 +110,9 @@ export const build = (a: t.TypeOf<typeof args>): LossComponent => {
             ctx.capture?.(`use_queue_${i}`, tf.scalar(lastRowNonZero ? 1 : 0, 'bool'))
             if (lastRowNonZero) out = tf.concat([tf.matMul(q, detach(w), false, true), out])
             const fresh = tf.slice(embedding, [cropId * bs, 0], [bs, -1])
-            queues.push(L > bs ? tf.concat([fresh, tf.slice(q, [0, 0], [L - bs, -1])]) : tf.slice(fresh, [0, 0], [L, -1]))
+            queues.push(
+              L > bs ? tf.concat([fresh, tf.slice(q, [0, 0], [L - bs, -1])]) : tf.slice(fresh, [0, 0], [L, -1]),
+            )
           }
           const codesAll = sinkhornTensor(out as tf.Tensor2D, { iterations, epsilon })
           ctx.capture?.('sinkhorn_calls', { scores: out, Q: codesAll })

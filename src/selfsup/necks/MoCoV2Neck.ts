@@ -12,7 +12,11 @@ import { join, type Neck } from '../Component.js'
 import { globalAvgPool } from '../functional.js'
 import { linearInfo } from '../params.js'
 
-export const args = struct('MoCoV2Neck arguments', { in_channels: positiveInt, hid_channels: positiveInt, out_channels: positiveInt }, { with_avg_pool: boolean, init_cfg: json })
+export const args = struct(
+  'MoCoV2Neck arguments',
+  { in_channels: positiveInt, hid_channels: positiveInt, out_channels: positiveInt },
+  { with_avg_pool: boolean, init_cfg: json },
+)
 
 export const build = (a: t.TypeOf<typeof args>): Neck => ({
   kind: 'neck',
@@ -23,10 +27,16 @@ export const build = (a: t.TypeOf<typeof args>): Neck => ({
     const [second, r2] = Linear.init(join(prefix, 'mlp.2'), a.hid_channels, a.out_channels, r1)
     return { params: { ...first, ...second }, buffers: {}, rng: r2 }
   },
-  info: (prefix) => [...linearInfo(join(prefix, 'mlp.0'), a.in_channels, a.hid_channels, true), ...linearInfo(join(prefix, 'mlp.2'), a.hid_channels, a.out_channels, true)],
+  info: (prefix) => [
+    ...linearInfo(join(prefix, 'mlp.0'), a.in_channels, a.hid_channels, true),
+    ...linearInfo(join(prefix, 'mlp.2'), a.hid_channels, a.out_channels, true),
+  ],
   apply: (params, _buffers, prefix, x) => {
     const pooled = (a.with_avg_pool ?? true) ? globalAvgPool(x) : x
     const flat = tf.reshape(pooled, [pooled.shape[0]!, -1])
-    return { value: Linear.apply(params, join(prefix, 'mlp.2'), tf.relu(Linear.apply(params, join(prefix, 'mlp.0'), flat))), buffers: {} }
+    return {
+      value: Linear.apply(params, join(prefix, 'mlp.2'), tf.relu(Linear.apply(params, join(prefix, 'mlp.0'), flat))),
+      buffers: {},
+    }
   },
 })

@@ -52,7 +52,15 @@ interface Layer {
 
 const layersOf = (a: t.TypeOf<typeof args>): ReadonlyArray<Layer> => {
   const n = a.num_layers ?? 2
-  const layers: Layer[] = [{ fc: 'fc0', inC: a.in_channels, outC: a.hid_channels, bias: a.with_bias ?? false, bn: { name: 'bn0', affine: true } }]
+  const layers: Layer[] = [
+    {
+      fc: 'fc0',
+      inC: a.in_channels,
+      outC: a.hid_channels,
+      bias: a.with_bias ?? false,
+      bn: { name: 'bn0', affine: true },
+    },
+  ]
   for (let i = 1; i < n; i++) {
     const last = i === n - 1
     layers.push({
@@ -60,14 +68,19 @@ const layersOf = (a: t.TypeOf<typeof args>): ReadonlyArray<Layer> => {
       inC: a.hid_channels,
       outC: last ? a.out_channels : a.hid_channels,
       bias: last ? (a.with_last_bias ?? false) : (a.with_bias ?? false),
-      bn: !last ? { name: `bn${i}`, affine: true } : (a.with_last_bn ?? true) ? { name: `bn${i}`, affine: a.with_last_bn_affine ?? true } : undefined,
+      bn: !last
+        ? { name: `bn${i}`, affine: true }
+        : (a.with_last_bn ?? true)
+          ? { name: `bn${i}`, affine: a.with_last_bn_affine ?? true }
+          : undefined,
     })
   }
   return layers
 }
 
 export const build = (a: t.TypeOf<typeof args>): Neck => {
-  if (a.vit_backbone === true) throw new Error('NonLinearNeck: vit_backbone=True is not provided (no ViT self-supervised backbone yet)')
+  if (a.vit_backbone === true)
+    throw new Error('NonLinearNeck: vit_backbone=True is not provided (no ViT self-supervised backbone yet)')
   const layers = layersOf(a)
   const withAvgPool = a.with_avg_pool ?? true
   return {
@@ -91,7 +104,10 @@ export const build = (a: t.TypeOf<typeof args>): Neck => {
       return { params, buffers, rng: r }
     },
     info: (prefix) =>
-      layers.flatMap((l) => [...linearInfo(join(prefix, l.fc), l.inC, l.outC, l.bias), ...(l.bn === undefined ? [] : batchNormInfo(join(prefix, l.bn.name), l.outC, l.bn.affine))]),
+      layers.flatMap((l) => [
+        ...linearInfo(join(prefix, l.fc), l.inC, l.outC, l.bias),
+        ...(l.bn === undefined ? [] : batchNormInfo(join(prefix, l.bn.name), l.outC, l.bn.affine)),
+      ]),
     apply: (params, buffers, prefix, x, ctx) => {
       // Buffer updates leave the scope with the output (not kept): an outer scope frees those a later pass supersedes.
       const [value, updates] = tf.tidy((): [tf.Tensor, Tree] => {

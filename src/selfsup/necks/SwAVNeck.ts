@@ -49,7 +49,11 @@ export const build = (a: t.TypeOf<typeof args>): Neck => {
       const p = join(prefix, 'projection_neck')
       if (mode === 'none') return []
       if (mode === 'linear') return linearInfo(p, a.in_channels, a.out_channels, true)
-      return [...linearInfo(`${p}.0`, a.in_channels, a.hid_channels, true), ...batchNormInfo(`${p}.1`, a.hid_channels, true), ...linearInfo(`${p}.3`, a.hid_channels, a.out_channels, true)]
+      return [
+        ...linearInfo(`${p}.0`, a.in_channels, a.hid_channels, true),
+        ...batchNormInfo(`${p}.1`, a.hid_channels, true),
+        ...linearInfo(`${p}.3`, a.hid_channels, a.out_channels, true),
+      ]
     },
     apply: (params, buffers, prefix, x, ctx) => {
       const p = join(prefix, 'projection_neck')
@@ -58,7 +62,9 @@ export const build = (a: t.TypeOf<typeof args>): Neck => {
       let updates: Tree = {}
       if (mode === 'linear') y = Linear.apply(params, p, y)
       if (mode === 'mlp') {
-        const [z, up] = BatchNorm.apply1d(params, buffers, `${p}.1`, Linear.apply(params, `${p}.0`, y), { training: ctx.training })
+        const [z, up] = BatchNorm.apply1d(params, buffers, `${p}.1`, Linear.apply(params, `${p}.0`, y), {
+          training: ctx.training,
+        })
         updates = up
         y = Linear.apply(params, `${p}.3`, tf.relu(z))
       }

@@ -15,7 +15,11 @@ import * as Optim from '../../../src/optim/OptimState.js'
 import { FakeTensors, runHookStage } from './support.js'
 
 const program = (hook: { readonly type: string; readonly args: object }) =>
-  pipe(Program.empty, Program.withTrainLoop(Loop.EpochBasedTrainLoop({ max_epochs: 20 })), Program.withCustomHook(hook as never))
+  pipe(
+    Program.empty,
+    Program.withTrainLoop(Loop.EpochBasedTrainLoop({ max_epochs: 20 })),
+    Program.withCustomHook(hook as never),
+  )
 
 const at = (state: State, epoch: number, iter: number): State => S.atCounters(state, epoch, iter)
 
@@ -25,7 +29,8 @@ describe('MMSelfSup hooks in the registry', () => {
       const t = Registry.resolve(defaultHookTypes, name)
       expect(t._tag === 'Right' && t.right.defaultPriority).toEqual(P.NORMAL)
     }
-    for (const name of ['DeepClusterHook', 'ODCHook']) expect(Registry.resolve(defaultHookTypes, name)._tag).toBe('Left')
+    for (const name of ['DeepClusterHook', 'ODCHook'])
+      expect(Registry.resolve(defaultHookTypes, name)._tag).toBe('Left')
   })
 
   it('check their arguments: SimSiamHook needs lr, SwAVHook needs batch_size, misspellings get a did-you-mean', () => {
@@ -36,7 +41,16 @@ describe('MMSelfSup hooks in the registry', () => {
     }
     expect(decode('SimSiamHook', { fix_pred_lr: true, lr: 0.05, adjust_by_epoch: false })).toBe('Right')
     expect(decode('SimSiamHook', { fix_pred_lr: true })).toBe('Left')
-    expect(decode('SwAVHook', { batch_size: 32, epoch_queue_starts: 15, crops_for_assign: [0, 1], feat_dim: 128, queue_length: 3840, frozen_layers_cfg: { prototypes: 5005 } })).toBe('Right')
+    expect(
+      decode('SwAVHook', {
+        batch_size: 32,
+        epoch_queue_starts: 15,
+        crops_for_assign: [0, 1],
+        feat_dim: 128,
+        queue_length: 3840,
+        frozen_layers_cfg: { prototypes: 5005 },
+      }),
+    ).toBe('Right')
     expect(decode('SwAVHook', { epoch_queue_starts: 15 })).toBe('Left')
     expect(decode('DenseCLHook', { start_iter: 500 })).toBe('Left')
   })
@@ -45,7 +59,8 @@ describe('MMSelfSup hooks in the registry', () => {
 describe('DenseCLHook', () => {
   const p = program({ type: 'DenseCLHook', args: { start_iters: 3 } })
   const t = new FakeTensors()
-  const stage = (state: State, s: 'before_train' | 'before_train_iter') => Effect.runPromise(runHookStage(p, 'DenseCLHook', s, state, undefined, t))
+  const stage = (state: State, s: 'before_train' | 'before_train_iter') =>
+    Effect.runPromise(runHookStage(p, 'DenseCLHook', s, state, undefined, t))
 
   it('remembers loss_lambda at before_train and sets it to 0 before start_iters, back from start_iters on', async () => {
     const s0 = initialState(p, { train: 4 }, 0)
@@ -59,7 +74,7 @@ describe('DenseCLHook', () => {
     expect(seen).toEqual([0, 0, 0, 0.7, 0.7, 0.7])
   })
 
-  it('uses DenseCL\'s default 0.5 when the model sets none, and keeps the remembered value across a resume', async () => {
+  it("uses DenseCL's default 0.5 when the model sets none, and keeps the remembered value across a resume", async () => {
     let state = await stage(initialState(p, { train: 4 }, 0), 'before_train')
     state = await stage(at(state, 0, 1), 'before_train_iter')
     expect(state.model.attributes['loss_lambda']).toBe(0)
@@ -71,10 +86,17 @@ describe('DenseCLHook', () => {
 })
 
 describe('SwAVHook', () => {
-  const args = { batch_size: 4, epoch_queue_starts: 2, feat_dim: 8, queue_length: 30, frozen_layers_cfg: { prototypes: 3 } }
+  const args = {
+    batch_size: 4,
+    epoch_queue_starts: 2,
+    feat_dim: 8,
+    queue_length: 30,
+    frozen_layers_cfg: { prototypes: 3 },
+  }
   const p = program({ type: 'SwAVHook', args })
   const t = new FakeTensors()
-  const collective = (n: number) => Collective.of({ worldSize: n, rank: 0, allReduceMean: (tree) => Effect.succeed(tree) })
+  const collective = (n: number) =>
+    Collective.of({ worldSize: n, rank: 0, allReduceMean: (tree) => Effect.succeed(tree) })
   const stage = (state: State, s: 'before_run' | 'before_train_epoch' | 'before_train_iter', world = 1) =>
     Effect.runPromise(runHookStage(p, 'SwAVHook', s, state, undefined, t, collective(world)))
 
@@ -109,8 +131,20 @@ describe('SwAVHook', () => {
 describe('SimSiamHook', () => {
   it('pins the lr of every fix_lr group and leaves the others', () => {
     const s0 = initialState(program({ type: 'SimSiamHook', args: { fix_pred_lr: true, lr: 0.05 } }), { train: 4 }, 0)
-    const groups = { real: [{ names: ['a'], hyper: { lr: 0.3 } }, { names: ['head.predictor.fc0.weight'], hyper: { lr: 0.3, fix_lr: true } }], base: { lr: 0.3 } }
-    const state = { ...s0, optim: Optim.write({ _tag: 'OptimState', slots: [{ name: undefined, slot: { groups, schedulers: [], tensors: undefined } }] }) }
+    const groups = {
+      real: [
+        { names: ['a'], hyper: { lr: 0.3 } },
+        { names: ['head.predictor.fc0.weight'], hyper: { lr: 0.3, fix_lr: true } },
+      ],
+      base: { lr: 0.3 },
+    }
+    const state = {
+      ...s0,
+      optim: Optim.write({
+        _tag: 'OptimState',
+        slots: [{ name: undefined, slot: { groups, schedulers: [], tensors: undefined } }],
+      }),
+    }
     const pinned = Optim.read(pinFixedLr(state, 0.05).optim)!
     expect(pinned.slots[0]!.slot.groups.real.map((g) => g.hyper['lr'])).toEqual([0.3, 0.05])
     expect(pinFixedLr(pinFixedLr(state, 0.05), 0.05).optim).toEqual(pinFixedLr(state, 0.05).optim)

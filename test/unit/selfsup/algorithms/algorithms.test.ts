@@ -31,14 +31,30 @@ describe.each(Object.keys(algorithmConfigs))('%s as a model', (type) => {
     const names = Object.keys(params)
     let nextBuffers: { [n: string]: tf.Tensor } = {}
     const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
-      const r = model.loss!(Object.fromEntries(names.map((n, i) => [n, ps[i]!])), buffers, x, tf.zeros([4]), { training: true, rng: Rng.make(0), iter: 1, maxIters: 10, attributes: {} })
-      nextBuffers = Object.fromEntries(Object.entries(r.buffers).map(([n, t]) => [n, buffers[n] === t ? t : tf.keep(t)]))
+      const r = model.loss!(Object.fromEntries(names.map((n, i) => [n, ps[i]!])), buffers, x, tf.zeros([4]), {
+        training: true,
+        rng: Rng.make(0),
+        iter: 1,
+        maxIters: 10,
+        attributes: {},
+      })
+      nextBuffers = Object.fromEntries(
+        Object.entries(r.buffers).map(([n, t]) => [n, buffers[n] === t ? t : tf.keep(t)]),
+      )
       // MMEngine's parse_losses: every entry whose name contains 'loss' (DenseCL: loss_single + loss_dense).
-      return tf.addN(Object.entries(r.losses).filter(([n]) => n.includes('loss')).map(([, l]) => l)) as tf.Scalar
+      return tf.addN(
+        Object.entries(r.losses)
+          .filter(([n]) => n.includes('loss'))
+          .map(([, l]) => l),
+      ) as tf.Scalar
     })(names.map((n) => params[n]!))
     const loss = value.dataSync()[0]!
     expect(Number.isFinite(loss)).toBe(true)
-    const normOf = (prefix: string): number => names.reduce((s, n, i) => (n.startsWith(prefix) ? s + tf.tidy(() => tf.sum(tf.abs(grads[i]!)).dataSync()[0]!) : s), 0)
+    const normOf = (prefix: string): number =>
+      names.reduce(
+        (s, n, i) => (n.startsWith(prefix) ? s + tf.tidy(() => tf.sum(tf.abs(grads[i]!)).dataSync()[0]!) : s),
+        0,
+      )
     expect(normOf('backbone.')).toBeGreaterThan(0)
     expect(normOf('neck.')).toBeGreaterThan(0)
     if (names.some((n) => n.startsWith('head.'))) expect(normOf('head.')).toBeGreaterThan(0)
@@ -67,16 +83,28 @@ describe('algorithm configs are checked before anything is built', () => {
   it('names a misspelt neck key with a did-you-mean and an unknown head type with the known ones', () => {
     const cfg = algorithmConfigs['SimSiam'] as { neck: object; head: object }
     const bad = Models.build({ ...cfg, neck: { ...cfg.neck, hid_chanels: 4 } }, allModelTypes)
-    expect(bad._tag === 'Left' && bad.left.map((i) => `${i.path}: ${i.message}`).join()).toMatch(/model\.neck\.hid_chanels: unknown key.*hid_channels/)
+    expect(bad._tag === 'Left' && bad.left.map((i) => `${i.path}: ${i.message}`).join()).toMatch(
+      /model\.neck\.hid_chanels: unknown key.*hid_channels/,
+    )
     const unknown = Models.build({ ...cfg, head: { type: 'LatentPredictHed' } }, allModelTypes)
-    expect(unknown._tag === 'Left' && unknown.left.map((i) => `${i.path}: ${i.message}`).join()).toMatch(/model\.head\.type: .*LatentPredictHead/)
+    expect(unknown._tag === 'Left' && unknown.left.map((i) => `${i.path}: ${i.message}`).join()).toMatch(
+      /model\.head\.type: .*LatentPredictHead/,
+    )
   })
 
   it('refuses a one-view batch with a message naming the views', () => {
     const model = build(algorithmConfigs['SimSiam']!)
     const { params, buffers } = model.init(Rng.make(1))
     const x = tf.zeros([2, 8, 8, 1])
-    expect(() => model.loss!(params, buffers, x, tf.zeros([2]), { training: true, rng: Rng.make(0), iter: 0, maxIters: 1, attributes: {} })).toThrow(/expected a batch of 2 views/)
+    expect(() =>
+      model.loss!(params, buffers, x, tf.zeros([2]), {
+        training: true,
+        rng: Rng.make(0),
+        iter: 0,
+        maxIters: 1,
+        attributes: {},
+      }),
+    ).toThrow(/expected a batch of 2 views/)
     tf.dispose([x, ...Object.values(params), ...Object.values(buffers)])
   })
 })

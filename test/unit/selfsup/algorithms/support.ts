@@ -4,8 +4,22 @@ import * as Rng from '../../../../src/dsl/Rng.js'
 import { uniformValues } from '../../../../src/models/init.js'
 
 export const backbone = { type: 'SmallCNN', in_channels: 1, base_channels: 4, stages: 2, img_size: 8 }
-const projector = (out: number, extra: object = {}) => ({ type: 'NonLinearNeck', in_channels: 8, hid_channels: 16, out_channels: out, ...extra })
-const predictor = (width: number) => ({ type: 'NonLinearNeck', in_channels: width, hid_channels: 8, out_channels: width, with_avg_pool: false, with_last_bn: false, with_last_bias: true })
+const projector = (out: number, extra: object = {}) => ({
+  type: 'NonLinearNeck',
+  in_channels: 8,
+  hid_channels: 16,
+  out_channels: out,
+  ...extra,
+})
+const predictor = (width: number) => ({
+  type: 'NonLinearNeck',
+  in_channels: width,
+  hid_channels: 8,
+  out_channels: width,
+  with_avg_pool: false,
+  with_last_bn: false,
+  with_last_bias: true,
+})
 
 /** A model config per algorithm, shaped like MMSelfSup's own (loss types, head types, extra arguments). */
 export const algorithmConfigs: { readonly [type: string]: object } = {
@@ -20,7 +34,11 @@ export const algorithmConfigs: { readonly [type: string]: object } = {
     base_momentum: 0.99,
     backbone,
     neck: projector(8, { with_bias: true, with_last_bn: false, with_avg_pool: true }),
-    head: { type: 'LatentPredictHead', loss: { type: 'CosineSimilarityLoss', shift_factor: 2.0, scale_factor: 2.0 }, predictor: predictor(8) },
+    head: {
+      type: 'LatentPredictHead',
+      loss: { type: 'CosineSimilarityLoss', shift_factor: 2.0, scale_factor: 2.0 },
+      predictor: predictor(8),
+    },
   },
   MoCo: {
     type: 'MoCo',
@@ -36,12 +54,31 @@ export const algorithmConfigs: { readonly [type: string]: object } = {
     base_momentum: 0.99,
     backbone,
     neck: projector(8, { num_layers: 3, with_last_bn_affine: false }),
-    head: { type: 'MoCoV3Head', predictor: { type: 'NonLinearNeck', in_channels: 8, hid_channels: 16, out_channels: 8, with_avg_pool: false, with_last_bn_affine: false }, loss: { type: 'mmcls.CrossEntropyLoss', loss_weight: 2 * 0.2 }, temperature: 0.2 },
+    head: {
+      type: 'MoCoV3Head',
+      predictor: {
+        type: 'NonLinearNeck',
+        in_channels: 8,
+        hid_channels: 16,
+        out_channels: 8,
+        with_avg_pool: false,
+        with_last_bn_affine: false,
+      },
+      loss: { type: 'mmcls.CrossEntropyLoss', loss_weight: 2 * 0.2 },
+      temperature: 0.2,
+    },
   },
   SimCLR: {
     type: 'SimCLR',
     backbone,
-    neck: { type: 'NonLinearNeck', in_channels: 8, hid_channels: 16, out_channels: 8, num_layers: 2, with_avg_pool: true },
+    neck: {
+      type: 'NonLinearNeck',
+      in_channels: 8,
+      hid_channels: 16,
+      out_channels: 8,
+      num_layers: 2,
+      with_avg_pool: true,
+    },
     head: { type: 'ContrastiveHead', loss: { type: 'mmcls.CrossEntropyLoss' }, temperature: 0.1 },
   },
   DenseCL: {
@@ -58,12 +95,33 @@ export const algorithmConfigs: { readonly [type: string]: object } = {
     type: 'SwAV',
     backbone,
     neck: { type: 'SwAVNeck', in_channels: 8, hid_channels: 16, out_channels: 8, norm_cfg: { type: 'SyncBN' } },
-    head: { type: 'SwAVHead', loss: { type: 'SwAVLoss', feat_dim: 8, epsilon: 0.05, temperature: 0.1, num_crops: [2], crops_for_assign: [0, 1], num_prototypes: 10 } },
+    head: {
+      type: 'SwAVHead',
+      loss: {
+        type: 'SwAVLoss',
+        feat_dim: 8,
+        epsilon: 0.05,
+        temperature: 0.1,
+        num_crops: [2],
+        crops_for_assign: [0, 1],
+        num_prototypes: 10,
+      },
+    },
   },
   BarlowTwins: {
     type: 'BarlowTwins',
     backbone,
-    neck: { type: 'NonLinearNeck', in_channels: 8, hid_channels: 16, out_channels: 16, num_layers: 3, with_last_bias: false, with_last_bn: false, with_last_bn_affine: false, with_avg_pool: true },
+    neck: {
+      type: 'NonLinearNeck',
+      in_channels: 8,
+      hid_channels: 16,
+      out_channels: 16,
+      num_layers: 3,
+      with_last_bias: false,
+      with_last_bn: false,
+      with_last_bn_affine: false,
+      with_avg_pool: true,
+    },
     head: { type: 'LatentCrossCorrelationHead', in_channels: 16, loss: { type: 'CrossCorrelationLoss' } },
   },
 }
