@@ -18,16 +18,37 @@ import { DataError } from './idx.js'
 /** The members as one dataset, or a {@link DataError} naming what does not fit together. */
 export const concat = (members: ReadonlyArray<Dataset>, path: string): E.Either<DataError, Dataset> => {
   const first = members[0]
-  if (first === undefined) return E.left(new DataError({ path, message: `${path}: ConcatDataset needs at least one dataset` }))
+  if (first === undefined)
+    return E.left(new DataError({ path, message: `${path}: ConcatDataset needs at least one dataset` }))
   for (const [i, m] of members.entries()) {
     const at = `${path}.datasets[${i}]`
-    if (m.sampleShape.join() !== first.sampleShape.join()) return E.left(new DataError({ path: at, message: `${at}: ${m.name} has samples of shape [${m.sampleShape.join(', ')}], the first dataset [${first.sampleShape.join(', ')}]` }))
-    if (m.targets.kind !== first.targets.kind) return E.left(new DataError({ path: at, message: `${at}: ${m.name} has ${m.targets.kind} targets, the first dataset ${first.targets.kind} targets` }))
-    if (m.pipeline !== undefined) return E.left(new DataError({ path: at, message: `${at}: a pipeline inside a ConcatDataset member is not supported yet (its samples are concatenated as stored)` }))
+    if (m.sampleShape.join() !== first.sampleShape.join())
+      return E.left(
+        new DataError({
+          path: at,
+          message: `${at}: ${m.name} has samples of shape [${m.sampleShape.join(', ')}], the first dataset [${first.sampleShape.join(', ')}]`,
+        }),
+      )
+    if (m.targets.kind !== first.targets.kind)
+      return E.left(
+        new DataError({
+          path: at,
+          message: `${at}: ${m.name} has ${m.targets.kind} targets, the first dataset ${first.targets.kind} targets`,
+        }),
+      )
+    if (m.pipeline !== undefined)
+      return E.left(
+        new DataError({
+          path: at,
+          message: `${at}: a pipeline inside a ConcatDataset member is not supported yet (its samples are concatenated as stored)`,
+        }),
+      )
   }
   const length = members.reduce((s, m) => s + m.length, 0)
   const bytes = members.every((m) => m.inputs instanceof Uint8Array)
-  const inputs = bytes ? new Uint8Array(members.reduce((s, m) => s + m.inputs.length, 0)) : new Float32Array(members.reduce((s, m) => s + m.inputs.length, 0))
+  const inputs = bytes
+    ? new Uint8Array(members.reduce((s, m) => s + m.inputs.length, 0))
+    : new Float32Array(members.reduce((s, m) => s + m.inputs.length, 0))
   let at = 0
   for (const m of members) {
     inputs.set(m.inputs, at)
@@ -40,7 +61,11 @@ export const concat = (members: ReadonlyArray<Dataset>, path: string): E.Either<
           labels: joinInt(members.map((m) => (m.targets as Extract<Targets, { kind: 'class' }>).labels)),
           numClasses: Math.max(...members.map((m) => (m.targets as Extract<Targets, { kind: 'class' }>).numClasses)),
         }
-      : { kind: 'values', values: joinFloat(members.map((m) => (m.targets as Extract<Targets, { kind: 'values' }>).values)), shape: first.targets.shape }
+      : {
+          kind: 'values',
+          values: joinFloat(members.map((m) => (m.targets as Extract<Targets, { kind: 'values' }>).values)),
+          shape: first.targets.shape,
+        }
   return E.right({
     name: `ConcatDataset(${members.map((m) => m.name).join(', ')})`,
     length,

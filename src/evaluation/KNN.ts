@@ -57,15 +57,25 @@ export const KNN: MetricType<t.TypeOf<typeof args>> = {
         const n = output.shape[0] ?? 0
         const dim = output.shape.slice(1).reduce((x, y) => x * y, 1)
         if (!(targets.values instanceof Int32Array) || targets.values.length !== n) {
-          throw new Error(`KNN needs integer class labels, one per sample; got targets [${targets.shape.join(', ')}] for ${n} outputs`)
+          throw new Error(
+            `KNN needs integer class labels, one per sample; got targets [${targets.shape.join(', ')}] for ${n} outputs`,
+          )
         }
-        if (c.dim !== undefined && c.dim !== dim) throw new Error(`KNN: features of ${dim} values after features of ${c.dim}`)
-        return { dim, chunks: [...c.chunks, Float32Array.from(output.values)], labels: [...c.labels, Int32Array.from(targets.values)] } satisfies Collected
+        if (c.dim !== undefined && c.dim !== dim)
+          throw new Error(`KNN: features of ${dim} values after features of ${c.dim}`)
+        return {
+          dim,
+          chunks: [...c.chunks, Float32Array.from(output.values)],
+          labels: [...c.labels, Int32Array.from(targets.values)],
+        } satisfies Collected
       },
       compute: (acc) => {
         const c = acc as Collected
         const total = c.labels.reduce((s, l) => s + l.length, 0)
-        if (c.dim === undefined || total <= a.bank_size) throw new Error(`KNN: ${total} samples were evaluated, but the bank alone has bank_size=${a.bank_size}; the queries follow the bank (a ConcatDataset of the train and test splits)`)
+        if (c.dim === undefined || total <= a.bank_size)
+          throw new Error(
+            `KNN: ${total} samples were evaluated, but the bank alone has bank_size=${a.bank_size}; the queries follow the bank (a ConcatDataset of the train and test splits)`,
+          )
         const features = new Float32Array(total * c.dim)
         const labels = new Int32Array(total)
         let at = 0

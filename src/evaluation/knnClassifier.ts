@@ -13,7 +13,8 @@
  *
  * @example
  * ```ts
- * knnClassify({ features: bank, labels: bankLabels }, { features: queries, labels: queryLabels }, { dim: 64, k: 20, temperature: 0.07, numClasses: 10 })
+ * const options = { dim: 64, k: 20, temperature: 0.07, numClasses: 10 }
+ * knnClassify({ features: bank, labels: bankLabels }, { features: queries, labels: queryLabels }, options)
  * // { top1: 91.5, top5: 99.2 }  (percentages)
  * ```
  * @module
@@ -45,18 +46,28 @@ const normalized = (features: ArrayLike<number>, n: number, dim: number): Float6
 }
 
 /** The classes ranked for one query (best first) from its neighbours' similarities and labels. */
-export const vote = (similarities: ArrayLike<number>, labels: ArrayLike<number>, temperature: number, numClasses: number): number[] => {
+export const vote = (
+  similarities: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  temperature: number,
+  numClasses: number,
+): number[] => {
   const scores = new Float64Array(numClasses)
   for (let i = 0; i < similarities.length; i++) scores[labels[i]!]! += Math.exp(similarities[i]! / temperature)
   return Array.from({ length: numClasses }, (_, c) => c).sort((a, b) => scores[b]! - scores[a]! || a - b)
 }
 
 /** Top-1 and top-5 accuracy (percent) of the weighted kNN classifier of `queries` against `bank`. */
-export const knnClassify = (bank: LabelledFeatures, queries: LabelledFeatures, options: KnnOptions): { readonly top1: number; readonly top5: number } => {
+export const knnClassify = (
+  bank: LabelledFeatures,
+  queries: LabelledFeatures,
+  options: KnnOptions,
+): { readonly top1: number; readonly top5: number } => {
   const { dim, temperature, numClasses } = options
   const nBank = bank.labels.length
   const nQuery = queries.labels.length
-  if (bank.features.length !== nBank * dim || queries.features.length !== nQuery * dim) throw new RangeError(`kNN: features are not rows of ${dim} values, one per label`)
+  if (bank.features.length !== nBank * dim || queries.features.length !== nQuery * dim)
+    throw new RangeError(`kNN: features are not rows of ${dim} values, one per label`)
   if (nQuery === 0) throw new RangeError('kNN: no query samples')
   const k = Math.min(options.k, nBank)
   const b = normalized(bank.features, nBank, dim)

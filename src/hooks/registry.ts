@@ -20,11 +20,11 @@ import { SyncBuffersHook } from './SyncBuffersHook.js'
 import { DenseCLHook } from './DenseCLHook.js'
 import { SimSiamHook } from './SimSiamHook.js'
 import { SwAVHook } from './SwAVHook.js'
+import { VisualizationHook } from './PretrainVisualizationHook.js'
+import { selfsupHookTypes } from './planOnly/selfsupHooks.js'
 
 /** MMEngine and MMSelfSup hooks that configs name but loopwright does not provide yet. */
 const planned: ReadonlyArray<readonly [string, string]> = [
-  ['DeepClusterHook', 'planned with the MMSelfSup hooks'],
-  ['ODCHook', 'planned with the MMSelfSup hooks'],
   ['ProfilerHook', 'PyTorch-profiler specific; not planned'],
   ['NPUProfilerHook', 'Ascend-NPU specific; not planned'],
   ['PrepareTTAHook', 'test-time augmentation is not planned'],
@@ -45,6 +45,10 @@ export const defaultHookTypes: Registry.Registry<HookType<unknown>> = Registry.m
     erase(SyncBuffersHook),
     erase(NaiveVisualizationHook),
     erase(EarlyStoppingHook),
+    erase(VisualizationHook),
+    // Plan-only until the real MMSelfSup hooks land (train refuses them).
+    ...selfsupHookTypes,
+    // The real ones replace their plan-only entries (a later entry of the same name wins).
     erase(SimSiamHook),
     erase(DenseCLHook),
     erase(SwAVHook),

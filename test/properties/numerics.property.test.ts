@@ -24,7 +24,9 @@ const scores = fc
   )
 
 const sumsOf = (q: Float64Array, rows: number, cols: number): { rowSums: number[]; colSums: number[] } => {
-  const rowSums = Array.from({ length: rows }, (_, b) => q.subarray(b * cols, (b + 1) * cols).reduce((a, v) => a + v, 0))
+  const rowSums = Array.from({ length: rows }, (_, b) =>
+    q.subarray(b * cols, (b + 1) * cols).reduce((a, v) => a + v, 0),
+  )
   const colSums = Array.from({ length: cols }, (_, k) => {
     let s = 0
     for (let b = 0; b < rows; b++) s += q[b * cols + k]!
@@ -36,12 +38,17 @@ const sumsOf = (q: Float64Array, rows: number, cols: number): { rowSums: number[
 describe('Sinkhorn-Knopp marginals', () => {
   it('each sample’s codes sum to 1 and are non-negative', () => {
     fc.assert(
-      fc.property(scores, fc.integer({ min: 1, max: 5 }), fc.double({ min: 0.05, max: 1, noNaN: true }), ({ rows, cols, values }, iterations, epsilon) => {
-        const q = sinkhorn(values, rows, cols, { iterations, epsilon })
-        const { rowSums } = sumsOf(q, rows, cols)
-        for (const s of rowSums) expect(s).toBeCloseTo(1, 9)
-        for (const v of q) expect(v).toBeGreaterThanOrEqual(0)
-      }),
+      fc.property(
+        scores,
+        fc.integer({ min: 1, max: 5 }),
+        fc.double({ min: 0.05, max: 1, noNaN: true }),
+        ({ rows, cols, values }, iterations, epsilon) => {
+          const q = sinkhorn(values, rows, cols, { iterations, epsilon })
+          const { rowSums } = sumsOf(q, rows, cols)
+          for (const s of rowSums) expect(s).toBeCloseTo(1, 9)
+          for (const v of q) expect(v).toBeGreaterThanOrEqual(0)
+        },
+      ),
     )
   })
   it('the prototype marginals reach B / K as the iterations grow', () => {
@@ -58,25 +65,27 @@ describe('Sinkhorn-Knopp marginals', () => {
   })
 })
 
-const points = fc
-  .record({ n: fc.integer({ min: 1, max: 40 }), d: fc.integer({ min: 1, max: 5 }) })
-  .chain(({ n, d }) =>
-    fc.record({
-      n: fc.constant(n),
-      d: fc.constant(d),
-      // A grid of 0.01 steps: squared distances of subnormal coordinates would underflow to 0.
-      data: fc.array(fc.integer({ min: -1000, max: 1000 }).map((v) => v / 100), { minLength: n * d, maxLength: n * d }),
-      k: fc.integer({ min: 1, max: n }),
-      seed: fc.nat(),
-    }),
-  )
+const points = fc.record({ n: fc.integer({ min: 1, max: 40 }), d: fc.integer({ min: 1, max: 5 }) }).chain(({ n, d }) =>
+  fc.record({
+    n: fc.constant(n),
+    d: fc.constant(d),
+    // A grid of 0.01 steps: squared distances of subnormal coordinates would underflow to 0.
+    data: fc.array(
+      fc.integer({ min: -1000, max: 1000 }).map((v) => v / 100),
+      { minLength: n * d, maxLength: n * d },
+    ),
+    k: fc.integer({ min: 1, max: n }),
+    seed: fc.nat(),
+  }),
+)
 
 describe('k-means', () => {
   it('the inertia is non-increasing across iterations', () => {
     fc.assert(
       fc.property(points, ({ n, d, data, k, seed }) => {
         const { inertia } = kmeans(data, n, d, k, { iterations: 10, seed })
-        for (let i = 1; i < inertia.length; i++) expect(inertia[i]!).toBeLessThanOrEqual(inertia[i - 1]! * (1 + 1e-12) + 1e-9)
+        for (let i = 1; i < inertia.length; i++)
+          expect(inertia[i]!).toBeLessThanOrEqual(inertia[i - 1]! * (1 + 1e-12) + 1e-9)
       }),
     )
   })

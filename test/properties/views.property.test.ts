@@ -40,23 +40,28 @@ describe('views', () => {
   it('are deterministic in (seed, epoch, index), independent of the batch around them', () => {
     if (pipeline._tag === 'Left') throw new Error(JSON.stringify(pipeline.left))
     fc.assert(
-      fc.property(fc.nat(), fc.nat({ max: 1000 }), fc.uniqueArray(fc.nat({ max: 60000 }), { minLength: 1, maxLength: 5 }), (seed, epoch, indices) => {
-        const viewsOf = (order: ReadonlyArray<number>): number[][][] =>
-          tf.tidy(() => {
-            const x = tf.tensor4d(order.flatMap(image), [order.length, 8, 8, 1])
-            const views = runPipeline(pipeline.right, x, { seed, epoch, indices: order })
-            return views.map((v) => order.map((_, k) => Array.from(tf.slice(v, [k], [1]).dataSync())))
+      fc.property(
+        fc.nat(),
+        fc.nat({ max: 1000 }),
+        fc.uniqueArray(fc.nat({ max: 60000 }), { minLength: 1, maxLength: 5 }),
+        (seed, epoch, indices) => {
+          const viewsOf = (order: ReadonlyArray<number>): number[][][] =>
+            tf.tidy(() => {
+              const x = tf.tensor4d(order.flatMap(image), [order.length, 8, 8, 1])
+              const views = runPipeline(pipeline.right, x, { seed, epoch, indices: order })
+              return views.map((v) => order.map((_, k) => Array.from(tf.slice(v, [k], [1]).dataSync())))
+            })
+          const together = viewsOf(indices)
+          const reversed = viewsOf([...indices].reverse())
+          indices.forEach((index, k) => {
+            const alone = viewsOf([index])
+            alone.forEach((view, v) => {
+              expect(together[v]![k]).toEqual(view[0])
+              expect(reversed[v]![indices.length - 1 - k]).toEqual(view[0])
+            })
           })
-        const together = viewsOf(indices)
-        const reversed = viewsOf([...indices].reverse())
-        indices.forEach((index, k) => {
-          const alone = viewsOf([index])
-          alone.forEach((view, v) => {
-            expect(together[v]![k]).toEqual(view[0])
-            expect(reversed[v]![indices.length - 1 - k]).toEqual(view[0])
-          })
-        })
-      }),
+        },
+      ),
       { numRuns: 25 },
     )
   })

@@ -32,9 +32,14 @@ export interface ColorJitterArgs {
 }
 
 /** The factor range of one adjustment, or `undefined` when it is off (MMSelfSup's `_check_input`). */
-export const factorRange = (value: Range | undefined, center: number, clipAtZero: boolean): readonly [number, number] | undefined => {
+export const factorRange = (
+  value: Range | undefined,
+  center: number,
+  clipAtZero: boolean,
+): readonly [number, number] | undefined => {
   if (value === undefined) return undefined
-  const range: readonly [number, number] = typeof value === 'number' ? [clipAtZero ? Math.max(0, center - value) : center - value, center + value] : value
+  const range: readonly [number, number] =
+    typeof value === 'number' ? [clipAtZero ? Math.max(0, center - value) : center - value, center + value] : value
   return range[0] === center && range[1] === center ? undefined : range
 }
 
@@ -50,7 +55,10 @@ export interface JitterParams {
 }
 
 /** The order (a uniform permutation) and the factors, drawn in MMSelfSup's order: permutation, then b, c, s, h. */
-export const jitterParams = (stream: Parameters<typeof draws>[0], ranges: ReadonlyArray<readonly [number, number] | undefined>): JitterParams => {
+export const jitterParams = (
+  stream: Parameters<typeof draws>[0],
+  ranges: ReadonlyArray<readonly [number, number] | undefined>,
+): JitterParams => {
   const r = draws(stream)
   const order = [0, 1, 2, 3]
   for (let i = 3; i > 0; i--) {
@@ -80,8 +88,10 @@ export const colorJitter = (args: ColorJitterArgs): Transform => {
     apply: (images, streams) => {
       const params = streams.map((s) => jitterParams(s, ranges))
       const channels = images.shape[3]
-      if (channels !== 1 && ranges[HUE] !== undefined) throw new Error('ColorJitter: hue on colour images is not implemented yet (one-channel images need none)')
-      // MMSelfSup jitters 8-bit images; on whole grey levels a factor of 1 changes nothing, which the batching relies on.
+      if (channels !== 1 && ranges[HUE] !== undefined)
+        throw new Error('ColorJitter: hue on colour images is not implemented yet (one-channel images need none)')
+      // MMSelfSup jitters 8-bit images; on whole grey levels a factor of 1 changes nothing,
+      // which the batching relies on.
       let current = toBytes(images)
       for (let position = 0; position < 4; position++) {
         for (const op of [BRIGHTNESS, CONTRAST, SATURATION]) {

@@ -16,10 +16,15 @@ export const randomApply = (transforms: ReadonlyArray<Transform>, prob: number):
     apply: (images, streams: ReadonlyArray<Rng.Rng>) => {
       const mask = streams.map((s) => draws(s).uniform() < prob)
       if (!mask.some(Boolean)) return images.clone()
-      const applied = inner(images, streams.map((s) => transformStream(s, 1)))
+      const applied = inner(
+        images,
+        streams.map((s) => transformStream(s, 1)),
+      )
       if (applied.shape.join() !== images.shape.join()) {
         applied.dispose()
-        throw new Error(`RandomApply: its transforms change the image size ([${images.shape.slice(1).join(', ')}] → [${applied.shape.slice(1).join(', ')}]); only size-keeping transforms may be applied at random`)
+        throw new Error(
+          `RandomApply: its transforms change the image size ([${images.shape.slice(1).join(', ')}] → [${applied.shape.slice(1).join(', ')}]); only size-keeping transforms may be applied at random`,
+        )
       }
       const out = selectSamples(mask, applied, images)
       applied.dispose()

@@ -37,9 +37,23 @@ export const gaussianKernel = (sigma: number, radius: number): Float32Array => {
 const padEdges = (x: tf.Tensor4D, r: number): tf.Tensor4D =>
   tf.tidy(() => {
     const [n, h, w, c] = x.shape
-    const rows = tf.concat([tf.tile(tf.slice(x, [0, 0, 0, 0], [n, 1, w, c]), [1, r, 1, 1]), x, tf.tile(tf.slice(x, [0, h - 1, 0, 0], [n, 1, w, c]), [1, r, 1, 1])], 1)
+    const rows = tf.concat(
+      [
+        tf.tile(tf.slice(x, [0, 0, 0, 0], [n, 1, w, c]), [1, r, 1, 1]),
+        x,
+        tf.tile(tf.slice(x, [0, h - 1, 0, 0], [n, 1, w, c]), [1, r, 1, 1]),
+      ],
+      1,
+    )
     const H = h + 2 * r
-    return tf.concat([tf.tile(tf.slice(rows, [0, 0, 0, 0], [n, H, 1, c]), [1, 1, r, 1]), rows, tf.tile(tf.slice(rows, [0, 0, w - 1, 0], [n, H, 1, c]), [1, 1, r, 1])], 2) as tf.Tensor4D
+    return tf.concat(
+      [
+        tf.tile(tf.slice(rows, [0, 0, 0, 0], [n, H, 1, c]), [1, 1, r, 1]),
+        rows,
+        tf.tile(tf.slice(rows, [0, 0, w - 1, 0], [n, H, 1, c]), [1, 1, r, 1]),
+      ],
+      2,
+    ) as tf.Tensor4D
   })
 
 export const randomGaussianBlur = (args: RandomGaussianBlurArgs): Transform => {
@@ -67,7 +81,11 @@ export const randomGaussianBlur = (args: RandomGaussianBlurArgs): Transform => {
         const vertical = tf.depthwiseConv2d(padded, tf.tensor4d(taps, [size, 1, b * c, 1]), 1, 'valid')
         const both = tf.depthwiseConv2d(vertical, tf.tensor4d(taps, [1, size, b * c, 1]), 1, 'valid')
         const blurred = toBytes(tf.transpose(tf.reshape(both, [h, w, b, c]), [2, 0, 1, 3]) as tf.Tensor4D)
-        return selectSamples(sigmas.map((s) => s > 0), blurred, images)
+        return selectSamples(
+          sigmas.map((s) => s > 0),
+          blurred,
+          images,
+        )
       })
     },
   }

@@ -28,7 +28,8 @@ export const randomGrayscale = (args: RandomGrayscaleArgs): Transform => {
       if (c === 1 || !mask.some(Boolean)) return images.clone()
       return tf.tidy(() => {
         const weights = args.channel_weights ?? new Array<number>(c).fill(1)
-        if (weights.length !== c) throw new Error(`RandomGrayscale: ${weights.length} channel_weights for images of ${c} channels`)
+        if (weights.length !== c)
+          throw new Error(`RandomGrayscale: ${weights.length} channel_weights for images of ${c} channels`)
         const total = weights.reduce((a, b) => a + b, 0)
         const grey = tf.sum(tf.mul(images, tf.tensor1d(weights.map((w) => w / total))), 3, true)
         return selectSamples(mask, toBytes(tf.tile(grey, [1, 1, 1, c]) as tf.Tensor4D), images)

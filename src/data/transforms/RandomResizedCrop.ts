@@ -1,5 +1,6 @@
 /**
- * `RandomResizedCrop(size, scale=(0.08, 1.0), ratio=(3/4, 4/3), max_attempts=10, interpolation='bilinear', backend='cv2')`,
+ * `RandomResizedCrop(size, scale=(0.08, 1.0), ratio=(3/4, 4/3), max_attempts=10,
+ * interpolation='bilinear', backend='cv2')`,
  * MMSelfSup's (torchvision's) crop: up to `max_attempts` tries at an area
  * fraction from `scale` and a log-uniform aspect ratio from `ratio`, the
  * first that fits wins, else a central crop clamped to `ratio`; the crop is
@@ -57,7 +58,11 @@ export const cropParams = (
   }
   const inRatio = width / height
   const [h, w] =
-    inRatio < Math.min(...ratio) ? [Math.round(width / Math.min(...ratio)), width] : inRatio > Math.max(...ratio) ? [height, Math.round(height * Math.max(...ratio))] : [height, width]
+    inRatio < Math.min(...ratio)
+      ? [Math.round(width / Math.min(...ratio)), width]
+      : inRatio > Math.max(...ratio)
+        ? [height, Math.round(height * Math.max(...ratio))]
+        : [height, width]
   return { i: Math.floor((height - h) / 2), j: Math.floor((width - w) / 2), h, w }
 }
 
@@ -78,8 +83,12 @@ export const randomResizedCrop = (args: RandomResizedCropArgs): Transform => {
         const [b, height, width] = images.shape
         const crops = streams.map((s) => cropParams(s, height, width, args.scale, args.ratio, args.max_attempts))
         const boxes = tf.tensor2d(cropBoxes(crops, height, width), [b, 4])
-        const boxInd = tf.tensor1d(Array.from({ length: b }, (_, k) => k), 'int32')
-        // Resized 8-bit images stay 8-bit (cv2 and Pillow round), so the colour transforms after it see whole grey levels.
+        const boxInd = tf.tensor1d(
+          Array.from({ length: b }, (_, k) => k),
+          'int32',
+        )
+        // Resized 8-bit images stay 8-bit (cv2 and Pillow round),
+        // so the colour transforms after it see whole grey levels.
         return toBytes(tf.image.cropAndResize(images, boxes, boxInd, [outH, outW], method))
       }),
   }

@@ -13,6 +13,12 @@ export const randomSolarize = (threshold: number, prob: number, type = 'RandomSo
   apply: (images, streams) => {
     const mask = streams.map((s) => draws(s).uniform() < prob)
     if (!mask.some(Boolean)) return images.clone()
-    return tf.tidy(() => selectSamples(mask, tf.where(tf.greaterEqual(images, threshold), tf.sub(255, images), images) as tf.Tensor4D, images))
+    return tf.tidy(() =>
+      selectSamples(
+        mask,
+        tf.where(tf.greaterEqual(images, threshold), tf.sub(255, images), images) as tf.Tensor4D,
+        images,
+      ),
+    )
   },
 })

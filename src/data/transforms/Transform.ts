@@ -46,7 +46,12 @@ export const transformStream = (stream: Rng.Rng, position: number): Rng.Rng => R
  * A reader of uniform draws in [0, 1) from one stream, in order. Local state
  * only: a transform makes one per sample and throws it away.
  */
-export const draws = (stream: Rng.Rng): { readonly uniform: (low?: number, high?: number) => number; readonly int: (low: number, high: number) => number } => {
+export const draws = (
+  stream: Rng.Rng,
+): {
+  readonly uniform: (low?: number, high?: number) => number
+  readonly int: (low: number, high: number) => number
+} => {
   let rng = stream
   const next = (): number => {
     const [u, after] = Rng.uniform(rng)
@@ -60,13 +65,21 @@ export const draws = (stream: Rng.Rng): { readonly uniform: (low?: number, high?
   }
 }
 
-/** Apply a list of transforms in order, transform `j` drawing from `transformStream(stream, j)`; intermediates are disposed. */
-export const compose = (transforms: ReadonlyArray<Transform>) => (images: tf.Tensor4D, streams: ReadonlyArray<Rng.Rng>): tf.Tensor4D => {
-  let current = images
-  transforms.forEach((t, j) => {
-    const next = t.apply(current, streams.map((s) => transformStream(s, j)))
-    if (current !== images && current !== next) current.dispose()
-    current = next
-  })
-  return current === images ? (images.clone() as tf.Tensor4D) : current
-}
+/**
+ * Apply a list of transforms in order, transform `j` drawing from
+ * `transformStream(stream, j)`; intermediates are disposed.
+ */
+export const compose =
+  (transforms: ReadonlyArray<Transform>) =>
+  (images: tf.Tensor4D, streams: ReadonlyArray<Rng.Rng>): tf.Tensor4D => {
+    let current = images
+    transforms.forEach((t, j) => {
+      const next = t.apply(
+        current,
+        streams.map((s) => transformStream(s, j)),
+      )
+      if (current !== images && current !== next) current.dispose()
+      current = next
+    })
+    return current === images ? (images.clone() as tf.Tensor4D) : current
+  }

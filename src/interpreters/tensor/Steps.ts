@@ -84,7 +84,9 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
   const factor = OW.lossFactor(wrapper, wrapperState)
   const scale = OW.lossScale(wrapper, wrapperState)
   const batch = ctx.gather(loader, loader.batch(event.batch.pass, event.batch.index), event.batch.pass)
-  const names = Object.keys(params)
+  // Frozen parameters (requires_grad=False) get no gradient, so the optimizer skips them as PyTorch does (grad None).
+  const frozen = new Set(model.info.params.filter((p) => !p.requiresGrad).map((p) => p.name))
+  const names = Object.keys(params).filter((n) => !frozen.has(n))
   const half = wrapper.dtype
   const rng = Rng.split(Rng.split(state.rng, TRAIN_FORWARD), event.iter)
   let newBuffers: Tree.Tree = buffers
@@ -95,7 +97,7 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
     // `AmpOptimWrapper(dtype=...)`: the forward pass reads weights and inputs rounded to the half format,
     // and its output is rounded too; gradients reach the float32 weights straight through.
     const cast = half === undefined ? (t: tf.Tensor) => t : (t: tf.Tensor) => castStraightThrough(half, t)
-    const current = Object.fromEntries(names.map((n, i) => [n, cast(xs[i]!)]))
+    const current = { ...Object.fromEntries([...frozen].filter((n) => params[n] !== undefined).map((n) => [n, cast(params[n]!)])), ...Object.fromEntries(names.map((n, i) => [n, cast(xs[i]!)])) }
     const views = batch.views === undefined ? {} : { views: batch.views.map(cast) }
     if (model.loss !== undefined) {
       const trained = model.loss(current, buffers, cast(batch.inputs), batch.targets, { training: true, rng, ...views, iter: event.iter, maxIters: state.counters.maxIters, attributes: state.model.attributes })

@@ -21,8 +21,16 @@ export interface GatheredBatch {
 }
 
 /** The preprocessed views of `images` and their packed `inputs`. */
-export const viewsOf = (pipeline: Pipeline, preprocessor: Preprocess.Preprocessor, images: tf.Tensor, key: DrawKey): { readonly inputs: tf.Tensor; readonly views: ReadonlyArray<tf.Tensor> } => {
-  if (images.rank !== 4) throw new Error(`a transform pipeline needs images [b, h, w, c]; this dataset's samples have shape [${images.shape.slice(1).join(', ')}]`)
+export const viewsOf = (
+  pipeline: Pipeline,
+  preprocessor: Preprocess.Preprocessor,
+  images: tf.Tensor,
+  key: DrawKey,
+): { readonly inputs: tf.Tensor; readonly views: ReadonlyArray<tf.Tensor> } => {
+  if (images.rank !== 4)
+    throw new Error(
+      `a transform pipeline needs images [b, h, w, c]; this dataset's samples have shape [${images.shape.slice(1).join(', ')}]`,
+    )
   const raw = runPipeline(pipeline, images as tf.Tensor4D, key)
   const views =
     preprocessor === Preprocess.identity

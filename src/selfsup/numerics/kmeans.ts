@@ -54,7 +54,13 @@ const sqDist = (data: ArrayLike<number>, i: number, centroids: Float64Array, c: 
  * probability proportional to its squared distance to the nearest chosen one.
  * Duplicate points are never chosen twice while distinct ones remain.
  */
-export const kmeansPlusPlus = (data: ArrayLike<number>, n: number, d: number, k: number, rng: Rng.Rng): Float64Array => {
+export const kmeansPlusPlus = (
+  data: ArrayLike<number>,
+  n: number,
+  d: number,
+  k: number,
+  rng: Rng.Rng,
+): Float64Array => {
   const centroids = new Float64Array(k * d)
   const nearest = new Float64Array(n).fill(Infinity)
   let stream = rng
@@ -84,14 +90,27 @@ export const kmeansPlusPlus = (data: ArrayLike<number>, n: number, d: number, k:
         }
       }
       // Rounding can leave the target just above zero at the end: take the last point with weight.
-      if (target >= 0) for (let i = n - 1; i >= 0; i--) if (nearest[i]! > 0) { chosen = i; break }
+      if (target >= 0)
+        for (let i = n - 1; i >= 0; i--)
+          if (nearest[i]! > 0) {
+            chosen = i
+            break
+          }
     } else chosen = Math.min(n - 1, Math.floor(u * n))
     copy(chosen, c)
   }
   return centroids
 }
 
-const assign = (data: ArrayLike<number>, n: number, d: number, k: number, centroids: Float64Array, labels: Int32Array, dists: Float64Array): number => {
+const assign = (
+  data: ArrayLike<number>,
+  n: number,
+  d: number,
+  k: number,
+  centroids: Float64Array,
+  labels: Int32Array,
+  dists: Float64Array,
+): number => {
   let inertia = 0
   for (let i = 0; i < n; i++) {
     let best = 0
@@ -111,7 +130,15 @@ const assign = (data: ArrayLike<number>, n: number, d: number, k: number, centro
 }
 
 /** Centroids as the means of their points; an empty cluster takes the point farthest from its own centroid. */
-const update = (data: ArrayLike<number>, n: number, d: number, k: number, centroids: Float64Array, labels: Int32Array, dists: Float64Array): void => {
+const update = (
+  data: ArrayLike<number>,
+  n: number,
+  d: number,
+  k: number,
+  centroids: Float64Array,
+  labels: Int32Array,
+  dists: Float64Array,
+): void => {
   const counts = new Int32Array(k)
   for (let i = 0; i < n; i++) counts[labels[i]!]! += 1
   for (let c = 0; c < k; c++) {
@@ -136,8 +163,15 @@ const update = (data: ArrayLike<number>, n: number, d: number, k: number, centro
 }
 
 /** Lloyd's k-means on `n` rows of `d` values (row-major), from a k-means++ start. */
-export const kmeans = (data: ArrayLike<number>, n: number, d: number, k: number, options: KmeansOptions = {}): KmeansResult => {
-  if (!(Number.isInteger(k) && k >= 1 && k <= n)) throw new RangeError(`k-means: k must be 1 to the number of points (${n}), got ${k}`)
+export const kmeans = (
+  data: ArrayLike<number>,
+  n: number,
+  d: number,
+  k: number,
+  options: KmeansOptions = {},
+): KmeansResult => {
+  if (!(Number.isInteger(k) && k >= 1 && k <= n))
+    throw new RangeError(`k-means: k must be 1 to the number of points (${n}), got ${k}`)
   if (data.length !== n * d) throw new RangeError(`k-means: ${data.length} values are not ${n} rows of ${d}`)
   const iterations = options.iterations ?? 20
   const centroids = kmeansPlusPlus(data, n, d, k, Rng.make(options.seed ?? 0))
@@ -156,7 +190,12 @@ export const kmeans = (data: ArrayLike<number>, n: number, d: number, k: number,
  * MMSelfSup's `preprocess_features`: PCA with whitening to `pcaDim` (−1: none),
  * then each row L2-normalised.
  */
-export const preprocessFeatures = (features: ArrayLike<number>, n: number, d: number, pcaDim: number): { readonly data: Float64Array; readonly dim: number } => {
+export const preprocessFeatures = (
+  features: ArrayLike<number>,
+  n: number,
+  d: number,
+  pcaDim: number,
+): { readonly data: Float64Array; readonly dim: number } => {
   if (pcaDim === -1) return { data: l2NormalizeRows(Float64Array.from(features as ArrayLike<number>), n, d), dim: d }
   const reduced = applyPca(fitPca(features, n, d, pcaDim), features, n)
   return { data: l2NormalizeRows(reduced, n, pcaDim), dim: pcaDim }
@@ -172,7 +211,13 @@ export interface KmeansCfg {
  * Cluster features as `dict(type='Kmeans', k=..., pca_dim=...)` does:
  * the labels and the final inertia (MMSelfSup logs it as the loss).
  */
-export const cluster = (features: ArrayLike<number>, n: number, d: number, cfg: KmeansCfg, options: KmeansOptions = {}): { readonly labels: Int32Array; readonly loss: number } => {
+export const cluster = (
+  features: ArrayLike<number>,
+  n: number,
+  d: number,
+  cfg: KmeansCfg,
+  options: KmeansOptions = {},
+): { readonly labels: Int32Array; readonly loss: number } => {
   const pre = preprocessFeatures(features, n, d, cfg.pca_dim ?? 256)
   const result = kmeans(pre.data, n, pre.dim, cfg.k, options)
   return { labels: result.labels, loss: result.inertia.at(-1) ?? 0 }

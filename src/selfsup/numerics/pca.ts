@@ -28,9 +28,13 @@ export interface Pca {
   readonly eigenvalues: Float64Array
 }
 
-/** Fit the projection on `n` rows of `d` values (row-major); `power` is faiss's `eigen_power` (−½: whitening; 0: plain PCA). */
+/**
+ * Fit the projection on `n` rows of `d` values (row-major); `power` is faiss's
+ * `eigen_power` (−½: whitening; 0: plain PCA).
+ */
 export const fitPca = (data: ArrayLike<number>, n: number, d: number, outDim: number, power = -0.5): Pca => {
-  if (!(outDim >= 1 && outDim <= d)) throw new RangeError(`PCA from dimension ${d} to ${outDim}: the output must be 1 to ${d}`)
+  if (!(outDim >= 1 && outDim <= d))
+    throw new RangeError(`PCA from dimension ${d} to ${outDim}: the output must be 1 to ${d}`)
   if (data.length !== n * d || n < 1) throw new RangeError(`PCA: ${data.length} values are not ${n} rows of ${d}`)
   const mean = new Float64Array(d)
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j]! += data[i * d + j]!

@@ -16,7 +16,8 @@ export const histogram = (labels: ArrayLike<number>, k: number): Float64Array =>
   const hist = new Float64Array(k)
   for (let i = 0; i < labels.length; i++) {
     const c = labels[i]!
-    if (!(Number.isInteger(c) && c >= 0 && c < k)) throw new RangeError(`label ${c} at ${i} is not a cluster of 0 … ${k - 1}`)
+    if (!(Number.isInteger(c) && c >= 0 && c < k))
+      throw new RangeError(`label ${c} at ${i} is not a cluster of 0 … ${k - 1}`)
     hist[c]! += 1
   }
   return hist
@@ -30,7 +31,9 @@ export const reweight = (hist: ArrayLike<number>, pow = 0.5): Float64Array => {
 }
 
 /** The histogram summary DeepClusterHook logs: empty clusters, smallest and largest cluster sizes. */
-export const histogramSummary = (hist: ArrayLike<number>): { readonly empty: number; readonly min: number; readonly max: number } => {
+export const histogramSummary = (
+  hist: ArrayLike<number>,
+): { readonly empty: number; readonly min: number; readonly max: number } => {
   let empty = 0
   let min = Infinity
   let max = -Infinity

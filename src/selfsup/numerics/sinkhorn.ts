@@ -48,7 +48,12 @@ export const EPS_NUM_STAB = 1e-12
  * sinkhorn(scores, 64, 3000, { iterations: 3, epsilon: 0.05 })
  * ```
  */
-export const sinkhorn = (out: ArrayLike<number>, rows: number, cols: number, options: SinkhornOptions = {}): Float64Array => {
+export const sinkhorn = (
+  out: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  options: SinkhornOptions = {},
+): Float64Array => {
   const iterations = options.iterations ?? 3
   const epsilon = options.epsilon ?? 0.05
   const allReduce = options.allReduce ?? ((): void => undefined)

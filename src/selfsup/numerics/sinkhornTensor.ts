@@ -13,8 +13,14 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { EPS_NUM_STAB, type SinkhornOptions } from './sinkhorn.js'
 
-/** Codes `[B, K]` for scores `[B, K]`; the caller owns the result. No gradient reaches the scores (the codes are targets). */
-export const sinkhornTensor = (out: tf.Tensor2D, options: Pick<SinkhornOptions, 'iterations' | 'epsilon'> = {}): tf.Tensor2D => {
+/**
+ * Codes `[B, K]` for scores `[B, K]`; the caller owns the result.
+ * No gradient reaches the scores (the codes are targets).
+ */
+export const sinkhornTensor = (
+  out: tf.Tensor2D,
+  options: Pick<SinkhornOptions, 'iterations' | 'epsilon'> = {},
+): tf.Tensor2D => {
   // One custom-gradient node with a zero gradient: the iteration's ops (`any` has no gradient) never reach the tape.
   const codes = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
     value: iterate(args[0] as tf.Tensor2D, options.iterations ?? 3, options.epsilon ?? 0.05),

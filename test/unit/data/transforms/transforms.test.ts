@@ -17,15 +17,24 @@ beforeAll(useCpu)
 
 const streams = (n: number, seed = 0) => Array.from({ length: n }, (_, k) => sampleStream(seed, 0, k, 0))
 /** A batch of `b` distinct 8 × 8 one-channel images with values 0–255. */
-const batch = (b: number, h = 8, w = 8, c = 1): tf.Tensor4D => tf.tensor4d(Array.from({ length: b * h * w * c }, (_, i) => (i * 37) % 256), [b, h, w, c])
+const batch = (b: number, h = 8, w = 8, c = 1): tf.Tensor4D =>
+  tf.tensor4d(
+    Array.from({ length: b * h * w * c }, (_, i) => (i * 37) % 256),
+    [b, h, w, c],
+  )
 const values = (t: tf.Tensor): number[] => Array.from(t.dataSync())
-const run = (t: { apply: (x: tf.Tensor4D, s: ReadonlyArray<Rng.Rng>) => tf.Tensor4D }, x: tf.Tensor4D, s = streams(x.shape[0])) => {
+const run = (
+  t: { apply: (x: tf.Tensor4D, s: ReadonlyArray<Rng.Rng>) => tf.Tensor4D },
+  x: tf.Tensor4D,
+  s = streams(x.shape[0]),
+) => {
   const out = t.apply(x, s)
   const v = { shape: out.shape, values: values(out) }
   out.dispose()
   return v
 }
-const pixelsOf = (t: tf.Tensor4D, k: number): number[] => values(t).slice(k * (t.size / t.shape[0]), (k + 1) * (t.size / t.shape[0]))
+const pixelsOf = (t: tf.Tensor4D, k: number): number[] =>
+  values(t).slice(k * (t.size / t.shape[0]), (k + 1) * (t.size / t.shape[0]))
 
 describe('RandomResizedCrop', () => {
   it('draws crops inside the image with area and ratio in range, and resizes to size', () => {
@@ -83,7 +92,10 @@ describe('ColorJitter', () => {
     const bright = run(colorJitter({ brightness: [2, 2] }), x)
     bright.values.forEach((v, i) => expect(v).toBe(Math.min(255, Math.round(values(x)[i]! * 2))))
     const flat = run(colorJitter({ contrast: [0, 0] }), x)
-    const mean = values(x).slice(0, 64).reduce((a, b) => a + b, 0) / 64
+    const mean =
+      values(x)
+        .slice(0, 64)
+        .reduce((a, b) => a + b, 0) / 64
     expect(new Set(flat.values.slice(0, 64))).toEqual(new Set([Math.floor(mean + 0.5)]))
     expect(run(colorJitter({}), x).values).toEqual(values(x))
     // Saturation and hue change nothing on one channel.
@@ -114,7 +126,9 @@ describe('RandomGrayscale, RandomSolarize, RandomGaussianBlur', () => {
   it('blur keeps a constant image, spreads an impulse symmetrically, and keeps the total away from edges', () => {
     expect(gaussianKernel(1, 3).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6)
     const flat = tf.fill([2, 9, 9, 1], 100) as tf.Tensor4D
-    expect(new Set(run(randomGaussianBlur({ sigma_min: 1, sigma_max: 2, prob: 1 }), flat).values)).toEqual(new Set([100]))
+    expect(new Set(run(randomGaussianBlur({ sigma_min: 1, sigma_max: 2, prob: 1 }), flat).values)).toEqual(
+      new Set([100]),
+    )
     const impulse = tf.buffer([1, 15, 15, 1])
     impulse.set(255, 0, 7, 7, 0)
     const x = impulse.toTensor() as tf.Tensor4D
@@ -137,7 +151,9 @@ describe('RandomApply', () => {
     solarised.forEach((s, k) => expect(s || kept[k]).toBe(true))
     expect(solarised.filter(Boolean).length).toBeGreaterThan(4)
     expect(kept.filter(Boolean).length).toBeGreaterThan(4)
-    expect(() => randomApply([randomResizedCrop({ size: 1 })], 1).apply(x, streams(32))).toThrow(/change the image size/)
+    expect(() => randomApply([randomResizedCrop({ size: 1 })], 1).apply(x, streams(32))).toThrow(
+      /change the image size/,
+    )
     x.dispose()
   })
 })
@@ -151,7 +167,11 @@ const byolPipeline = (size: number) => [
       [
         { type: 'RandomResizedCrop', size, scale: [0.2, 1.0], backend: 'pillow' },
         { type: 'RandomFlip', prob: 0.5 },
-        { type: 'RandomApply', transforms: [{ type: 'ColorJitter', brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1 }], prob: 0.8 },
+        {
+          type: 'RandomApply',
+          transforms: [{ type: 'ColorJitter', brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1 }],
+          prob: 0.8,
+        },
         { type: 'RandomGrayscale', prob: 0.2, keep_channels: true },
         { type: 'RandomGaussianBlur', sigma_min: 0.1, sigma_max: 2.0, prob: 1.0 },
         { type: 'RandomSolarize', prob: 0.0 },
@@ -176,14 +196,33 @@ describe('pipelines', () => {
   })
   it('name the exact path of a mistake', () => {
     const bad = byolPipeline(8)
-    ;(bad[1] as { transforms: Array<Array<Record<string, unknown>>> }).transforms[0]![2] = { type: 'RandomApply', transforms: [{ type: 'ColorJiter', brightness: 0.4 }], prob: 0.8 }
+    ;(bad[1] as { transforms: Array<Array<Record<string, unknown>>> }).transforms[0]![2] = {
+      type: 'RandomApply',
+      transforms: [{ type: 'ColorJiter', brightness: 0.4 }],
+      prob: 0.8,
+    }
     expect(decodePipeline(bad, 'train_dataloader.dataset.pipeline')).toEqual({
       _tag: 'Left',
-      left: [{ path: 'train_dataloader.dataset.pipeline[1].transforms[0][2].transforms[0].type', message: "unknown transform type 'ColorJiter' (did you mean 'ColorJitter'?); known: LoadImageFromFile, PackSelfSupInputs, PackInputs, PackClsInputs, RandomResizedCrop, RandomFlip, ColorJitter, RandomGrayscale, RandomGaussianBlur, RandomSolarize, Solarize, RandomApply, MultiView" }],
+      left: [
+        {
+          path: 'train_dataloader.dataset.pipeline[1].transforms[0][2].transforms[0].type',
+          message:
+            "unknown transform type 'ColorJiter' (did you mean 'ColorJitter'?); known: LoadImageFromFile, PackSelfSupInputs, PackInputs, PackClsInputs, RandomResizedCrop, RandomFlip, ColorJitter, RandomGrayscale, RandomGaussianBlur, RandomSolarize, Solarize, RandomApply, MultiView",
+        },
+      ],
     })
-    expect(decodePipeline([{ type: 'RandomFlip', prob: 2 }], 'p')).toMatchObject({ _tag: 'Left', left: [{ path: 'p[0].prob' }] })
-    expect(decodePipeline([{ type: 'MultiView', num_views: [2, 6], transforms: [[]] }], 'p')).toMatchObject({ _tag: 'Left', left: [{ path: 'p[0].num_views', message: '2 view counts for 1 transform lists: give one count per list' }] })
-    expect(decodePipeline([{ type: 'RandomGaussianBlur', sigma_min: 2, sigma_max: 1 }], 'p')).toMatchObject({ _tag: 'Left', left: [{ path: 'p[0]' }] })
+    expect(decodePipeline([{ type: 'RandomFlip', prob: 2 }], 'p')).toMatchObject({
+      _tag: 'Left',
+      left: [{ path: 'p[0].prob' }],
+    })
+    expect(decodePipeline([{ type: 'MultiView', num_views: [2, 6], transforms: [[]] }], 'p')).toMatchObject({
+      _tag: 'Left',
+      left: [{ path: 'p[0].num_views', message: '2 view counts for 1 transform lists: give one count per list' }],
+    })
+    expect(decodePipeline([{ type: 'RandomGaussianBlur', sigma_min: 2, sigma_max: 1 }], 'p')).toMatchObject({
+      _tag: 'Left',
+      left: [{ path: 'p[0]' }],
+    })
   })
   it('run deterministically in (seed, epoch, index), differently across epochs, views and samples', () => {
     const decoded = decodePipeline(byolPipeline(8), 'p')
@@ -191,7 +230,12 @@ describe('pipelines', () => {
     const x = tf.tile(batch(1), [3, 1, 1, 1]) as tf.Tensor4D
     const before = tf.memory().numTensors
     const once = runPipeline(decoded.right, x, { seed: 5, epoch: 2, indices: [10, 11, 12] })
-    expect(once.map((v) => v.shape)).toEqual([[3, 8, 8, 1], [3, 8, 8, 1], [3, 4, 4, 1], [3, 4, 4, 1]])
+    expect(once.map((v) => v.shape)).toEqual([
+      [3, 8, 8, 1],
+      [3, 8, 8, 1],
+      [3, 4, 4, 1],
+      [3, 4, 4, 1],
+    ])
     const again = runPipeline(decoded.right, x, { seed: 5, epoch: 2, indices: [10, 11, 12] })
     once.forEach((v, i) => expect(values(v)).toEqual(values(again[i]!)))
     const otherEpoch = runPipeline(decoded.right, x, { seed: 5, epoch: 3, indices: [10, 11, 12] })

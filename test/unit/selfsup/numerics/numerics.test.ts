@@ -25,7 +25,8 @@ describe('symmetricEigen', () => {
     const b = new Float64Array(d * d)
     for (let i = 0; i < d * d; i++) [b[i], rng] = gaussian(rng) as [number, Rng.Rng]
     const a = new Float64Array(d * d)
-    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) for (let k = 0; k < d; k++) a[i * d + j]! += b[i * d + k]! * b[j * d + k]!
+    for (let i = 0; i < d; i++)
+      for (let j = 0; j < d; j++) for (let k = 0; k < d; k++) a[i * d + j]! += b[i * d + k]! * b[j * d + k]!
     const { values, vectors } = symmetricEigen(a, d)
     for (let e = 0; e < d; e++) {
       if (e > 0) expect(values[e]!).toBeLessThanOrEqual(values[e - 1]!)
@@ -90,7 +91,11 @@ describe('PCA with whitening', () => {
 
 describe('k-means', () => {
   it('separates three well-apart blobs exactly', () => {
-    const centres = [[0, 0], [10, 10], [-10, 10]]
+    const centres = [
+      [0, 0],
+      [10, 10],
+      [-10, 10],
+    ]
     const data: number[] = []
     const truth: number[] = []
     let rng = Rng.make(5)
