@@ -34,6 +34,10 @@ export const DenseCLHook: HookType<DenseCLHookArgs> = {
   name: 'DenseCLHook',
   defaultPriority: P.NORMAL,
   args,
+  touches: {
+    before_train: { reads: ['model.loss_lambda'], writes: [] },
+    before_train_iter: { reads: [], writes: ['model.loss_lambda'] },
+  },
   build: (a, site) => {
     const startIters = a.start_iters ?? 1000
     return Hook.make<HookServices>({

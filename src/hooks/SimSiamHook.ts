@@ -56,13 +56,21 @@ export const SimSiamHook: HookType<SimSiamHookArgs> = {
   name: 'SimSiamHook',
   defaultPriority: P.NORMAL,
   args,
+  touches: {
+    before_train_epoch: { reads: [], writes: ['optim.lr'] },
+    before_train_iter: { reads: [], writes: ['optim.lr'] },
+  },
   build: (a, site) => {
     const pin = (state: State) => Effect.succeed(a.fix_pred_lr ? pinFixedLr(state, a.lr) : state)
     return Hook.make<HookServices>({
       name: 'SimSiamHook',
       key: site.key,
       priority: site.priority,
-      stages: (a.adjust_by_epoch ?? true) ? { before_train_epoch: pin } : { before_train_iter: pin },
+      // MMSelfSup's class overrides both methods (so both appear in the hook table); each acts per adjust_by_epoch.
+      stages: {
+        before_train_epoch: (state) => ((a.adjust_by_epoch ?? true) ? pin(state) : Effect.succeed(state)),
+        before_train_iter: (state) => ((a.adjust_by_epoch ?? true) ? Effect.succeed(state) : pin(state)),
+      },
     })
   },
 }

@@ -76,6 +76,12 @@ export const SwAVHook: HookType<SwAVHookArgs> = {
   name: 'SwAVHook',
   defaultPriority: P.NORMAL,
   args,
+  touches: {
+    before_run: { reads: [], writes: ['queue'] },
+    before_train_epoch: { reads: [], writes: ['queue'] },
+    before_train_iter: { reads: [], writes: ['model.params'] },
+    after_train_epoch: { reads: ['queue'], writes: [] },
+  },
   build: (a, site) => {
     const starts = a.epoch_queue_starts ?? 15
     const frozen = Object.entries(a.frozen_layers_cfg ?? {})
@@ -108,16 +114,15 @@ export const SwAVHook: HookType<SwAVHookArgs> = {
                 : state,
             )
           }),
-        ...(frozen.length === 0
-          ? {}
-          : {
-              before_train_iter: (state: State) => {
-                const names = frozen.filter(([, until]) => state.counters.iter < until).map(([name]) => name)
-                const current = state.model.attributes[FROZEN_LAYERS]
-                if (JSON.stringify(current ?? []) === JSON.stringify(names)) return Effect.succeed(state)
-                return Effect.succeed(withAttribute(state, FROZEN_LAYERS, names.length === 0 ? undefined : names))
-              },
-            }),
+        // MMSelfSup's class overrides these four methods; the queue file of after_train_epoch is the checkpoint here.
+        before_train_iter: (state: State) => {
+          if (frozen.length === 0) return Effect.succeed(state)
+          const names = frozen.filter(([, until]) => state.counters.iter < until).map(([name]) => name)
+          const current = state.model.attributes[FROZEN_LAYERS]
+          if (JSON.stringify(current ?? []) === JSON.stringify(names)) return Effect.succeed(state)
+          return Effect.succeed(withAttribute(state, FROZEN_LAYERS, names.length === 0 ? undefined : names))
+        },
+        after_train_epoch: (state: State) => Effect.succeed(state),
       },
     })
   },
