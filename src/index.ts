@@ -35,6 +35,7 @@ export type { ThreadRunOptions } from './interpreters/collective/launchThreads.j
 export type { Communicator } from './interpreters/collective/Communicator.js'
 export { mpiCommunicator } from './interpreters/collective/mpi.js'
 export * as Models from './models/registry.js'
+export * as SelfSup from './selfsup/index.js'
 export type { Model, ModelType, ForwardContext, ForwardResult } from './models/Model.js'
 export * as Datasets from './data/registry.js'
 export * as ArrayDataset from './data/ArrayDataset.js'

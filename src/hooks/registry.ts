@@ -17,6 +17,9 @@ import { NaiveVisualizationHook } from './NaiveVisualizationHook.js'
 import { ParamSchedulerHook } from './ParamSchedulerHook.js'
 import { RuntimeInfoHook } from './RuntimeInfoHook.js'
 import { SyncBuffersHook } from './SyncBuffersHook.js'
+import { DenseCLHook } from './DenseCLHook.js'
+import { SimSiamHook } from './SimSiamHook.js'
+import { SwAVHook } from './SwAVHook.js'
 import { VisualizationHook } from './PretrainVisualizationHook.js'
 import { selfsupHookTypes } from './planOnly/selfsupHooks.js'
 
@@ -45,6 +48,10 @@ export const defaultHookTypes: Registry.Registry<HookType<unknown>> = Registry.m
     erase(VisualizationHook),
     // Plan-only until the real MMSelfSup hooks land (train refuses them).
     ...selfsupHookTypes,
+    // The real ones replace their plan-only entries (a later entry of the same name wins).
+    erase(SimSiamHook),
+    erase(DenseCLHook),
+    erase(SwAVHook),
   ],
   planned,
 )

@@ -18,6 +18,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
+import type { Json } from '../dsl/MessageHub.js'
 import type * as Rng from '../dsl/Rng.js'
 import type { ModelInfo } from './ModelInfo.js'
 import type { Tree } from '../tensor/tree.js'
@@ -42,7 +43,7 @@ export interface ForwardResult {
 }
 
 /** What the model predicts: class logits (scored by `Accuracy`) or values (scored by `MSE`). */
-export type Task = 'classification' | 'regression'
+export type Task = 'classification' | 'regression' | 'self-supervised'
 
 export interface Model {
   /** The registry type that built it (`'MLP'`, `'LeNet5'`, …). */
@@ -62,6 +63,30 @@ export interface Model {
    * total (`parse_losses`). Scalars, owned by the caller.
    */
   readonly losses: (output: tf.Tensor, targets: tf.Tensor) => { readonly [name: string]: tf.Scalar }
+  /**
+   * For models whose loss is not a function of one forward's output
+   * (self-supervised algorithms: several views, momentum encoders, queues):
+   * the loss dict straight from the batch, and the buffers after it. When
+   * present, the train step uses it instead of `forward` + `losses`.
+   */
+  readonly loss?: (params: Tree, buffers: Tree, inputs: tf.Tensor, targets: tf.Tensor, ctx: TrainContext) => { readonly losses: { readonly [name: string]: tf.Scalar }; readonly buffers: Tree }
+  /**
+   * In-place, no-gradient rewrites of parameters at the start of a train step
+   * (SwAV normalises its prototypes): the rewritten parameters only, new
+   * tensors; the step stores them before differentiating.
+   */
+  readonly prepare?: (params: Tree) => Tree
+  /** The model's attributes at construction (DenseCL's `loss_lambda`), the start of `State.model.attributes`. */
+  readonly attributes?: { readonly [name: string]: Json }
+}
+
+/** What {@link Model.loss} reads besides the batch: the forward context, counters and the model's attributes from the state. */
+export interface TrainContext extends ForwardContext {
+  /** The 0-based global iteration and the run's `max_iters`. */
+  readonly iter: number
+  readonly maxIters: number
+  /** `State.model.attributes`: knobs hooks set (`loss_lambda`, queue lengths, class weights). */
+  readonly attributes: { readonly [name: string]: Json }
 }
 
 /**

@@ -211,7 +211,24 @@ export const init = (cfg: ResNetConfig, rng: Rng.Rng): { readonly params: Tree; 
  * ```
  */
 export const apply = (cfg: ResNetConfig, params: Tree, buffers: Tree, inputs: tf.Tensor, training: boolean): { readonly output: tf.Tensor; readonly buffers: Tree } => {
-  const [output, updates] = tf.tidy((): [tf.Tensor, Tree] => {
+  const { output: map, buffers: next } = features(cfg, params, buffers, inputs, training)
+  const output = tf.tidy(() => Linear.apply(params, 'head.fc', tf.reshape(Pooling.adaptiveAvgPool2d(map), [map.shape[0], -1])))
+  map.dispose()
+  return { output, buffers: next }
+}
+
+/**
+ * The backbone alone: the last stage's NHWC feature map for NHWC images, and
+ * the BatchNorm buffers after the pass (what self-supervised algorithms put
+ * their necks on; `head.*` parameters are not read).
+ *
+ * @example
+ * ```ts
+ * const { output: map } = features(cfg, params, buffers, x, true) // [n, h', w', featureChannels(cfg)]
+ * ```
+ */
+export const features = (cfg: ResNetConfig, params: Tree, buffers: Tree, inputs: tf.Tensor, training: boolean): { readonly output: tf.Tensor4D; readonly buffers: Tree } => {
+  const [output, updates] = tf.tidy((): [tf.Tensor4D, Tree] => {
     const updates: { [name: string]: tf.Tensor } = {}
     const conv = (u: Unit, x: tf.Tensor4D): tf.Tensor4D => {
       if (u.kind !== 'conv') throw new Error(`ResNet: ${u.name} is not a conv`)
@@ -231,8 +248,7 @@ export const apply = (cfg: ResNetConfig, params: Tree, buffers: Tree, inputs: tf
       const identity = block.downsample ? bn(d1!, conv(d0!, x)) : x
       x = tf.relu(tf.add(out, identity))
     }
-    const pooled = tf.reshape(Pooling.adaptiveAvgPool2d(x), [x.shape[0], -1])
-    return [Linear.apply(params, 'head.fc', pooled), updates]
+    return [x, updates]
   })
   return { output, buffers: training ? { ...buffers, ...updates } : buffers }
 }

@@ -24,6 +24,7 @@ import { buildGroups, checkGroups, scheduleLr, wrapperConfigOf } from './optimPa
 import * as E from 'fp-ts/lib/Either.js'
 import { isConstructorOnly, replayConstructor } from './constructorReplay.js'
 import { uncovered } from './fields.js'
+import { componentDescriptive, componentInputs, isComponentScenario, replayComponent } from './mmselfsup.js'
 import { isTrainingRun, replayRun } from './runReplay.js'
 import type { ReplayContext } from './runReplay.js'
 
@@ -255,8 +256,14 @@ export interface Replayer {
 /** Every replayer, in the order their checks are printed. MMSelfSup's component replay plugs in here. */
 export const replayers: ReadonlyArray<Replayer> = [
   {
+    name: 'MMSelfSup component',
+    descriptive: [...componentDescriptive, ...componentInputs],
+    accepts: isComponentScenario,
+    replay: (s) => replayComponent(s),
+  },
+  {
     name: 'loss scaler',
-    accepts: (s) => s.steps !== undefined && !isTrainingRun(s),
+    accepts: (s) => s.steps !== undefined && !isTrainingRun(s) && !isComponentScenario(s),
     replay: (s) => [checkScalerConfig(s), ...checkScaler(s)],
   },
   { name: 'layer-decay constructor', accepts: isConstructorOnly, replay: replayConstructor },

@@ -43,6 +43,7 @@ import { simulateGroups, simulateSchedule } from './lrSchedule.js'
 import type { GroupSchedules, Schedule } from './lrSchedule.js'
 import type { Json } from '../../dsl/MessageHub.js'
 import * as Models from '../../models/registry.js'
+import { allModelTypes } from '../../selfsup/algorithms/registry.js'
 import * as Optim from '../../optim/OptimState.js'
 
 /** The dry run could not start (bad hooks, unknown sizes) or a hook failed. */
@@ -180,7 +181,7 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
     let paramGroups: ParamGroupsPlan | undefined
     let initialOptim: Optim.OptimState | undefined
     if (loop0 !== undefined && program.optimWrapper !== undefined && schedulerList !== undefined && program.model !== undefined) {
-      const model = Models.build(program.model)
+      const model = Models.build(program.model, allModelTypes)
       if (model._tag === 'Left') groupsWarnings.push(`param groups are not shown: ${model.left.map((i) => `${i.path}: ${i.message}`).join('; ')}`)
       else {
         const batches = sizes.train ?? 0

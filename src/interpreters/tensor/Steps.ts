@@ -75,7 +75,10 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
   const optim = Optim.read(state.optim)
   const entry = optim?.slots[0]
   if (optim === undefined || entry === undefined) throw new Error('the optimizer state is missing from the run state')
-  const params = store.internalize(state.model.params) as Tree.Tree
+  const stored = store.internalize(state.model.params) as Tree.Tree
+  // A model's in-place parameter rewrite (SwAV's prototypes) happens before the forward, as in PyTorch; the optimizer steps from there.
+  const prepared = model.prepare?.(stored) ?? {}
+  const params = { ...stored, ...prepared }
   const buffers = store.internalize(state.model.buffers) as Tree.Tree
   const wrapperState = store.internalize(entry.slot.tensors) as OW.WrapperState
   const factor = OW.lossFactor(wrapper, wrapperState)
@@ -98,11 +101,19 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
     // and its output is rounded too; gradients reach the float32 weights straight through.
     const cast = half === undefined ? (t: tf.Tensor) => t : (t: tf.Tensor) => castStraightThrough(half, t)
     const current = { ...Object.fromEntries([...frozen].filter((n) => params[n] !== undefined).map((n) => [n, cast(params[n]!)])), ...Object.fromEntries(names.map((n, i) => [n, cast(xs[i]!)])) }
-    const raw = model.forward(current, buffers, cast(batch.inputs), { training: true, rng, ...(batch.views === undefined ? {} : { views: batch.views.map(cast) }) })
+    const views = batch.views === undefined ? {} : { views: batch.views.map(cast) }
+    if (model.loss !== undefined) {
+      const trained = model.loss(current, buffers, cast(batch.inputs), batch.targets, { training: true, rng, ...views, iter: event.iter, maxIters: state.counters.maxIters, attributes: state.model.attributes })
+      newBuffers = trained.buffers
+      for (const b of Object.values(newBuffers)) if (!Object.values(buffers).includes(b)) tf.keep(b)
+      losses = Object.fromEntries(Object.entries(trained.losses).map(([n, l]) => [n, cast(l) as tf.Scalar]))
+    } else {
+    const raw = model.forward(current, buffers, cast(batch.inputs), { training: true, rng, ...views })
     const forward = { output: cast(raw.output), buffers: raw.buffers }
     newBuffers = forward.buffers
     for (const b of Object.values(newBuffers)) if (!Object.values(buffers).includes(b)) tf.keep(b)
     losses = model.losses(forward.output, batch.targets)
+    }
     for (const l of Object.values(losses)) tf.keep(l)
     total = tf.keep(totalLoss(losses))
     return tf.mul(total, scale / factor) as tf.Scalar
@@ -131,7 +142,7 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
       const where = `iteration ${event.iter + 1}: ${problem}`
       if (ctx.nonFinite !== 'warn') {
         // Nothing of this step survives: the state keeps the parameters, buffers and optimizer state it had.
-        dispose([batch, value, grads, losses, total, updates, nextParams, nextWrapperState, newBuffers], [params, wrapperState, buffers])
+        dispose([batch, value, grads, losses, total, updates, nextParams, nextWrapperState, newBuffers, prepared], [stored, wrapperState, buffers])
         if (ctx.nonFinite === 'stop') throw new Error(`${where}. The run stops here (non_finite='stop'); non_finite='skip' skips such steps, 'warn' applies them.`)
         ctx.warn(`${where}; the step is skipped (non_finite='skip')`)
         return { ...state, outputs: { loss: outputs['loss'] }, lastBatch: undefined }
@@ -140,7 +151,7 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
     }
   }
   const nonFinite = OW.nonFiniteNorm(wrapper, nextWrapperState, outputs['grad_norm'])
-  dispose([batch, value, grads, updates, losses, total], [nextParams, nextWrapperState, newBuffers])
+  dispose([batch, value, grads, updates, losses, total, prepared], [nextParams, nextWrapperState, newBuffers])
   if (nonFinite !== undefined) throw new Error(nonFinite)
   return {
     ...state,

@@ -18,6 +18,7 @@ import type { Sizes } from '../../dsl/timeline.js'
 import { buildEvaluator } from '../../evaluation/registry.js'
 import type { Evaluator } from '../../evaluation/registry.js'
 import * as Models from '../../models/registry.js'
+import { allModelTypes } from '../../selfsup/algorithms/registry.js'
 import type { Model } from '../../models/Model.js'
 import * as Optim from '../../optim/OptimState.js'
 import * as OW from '../../optim/OptimWrapper.js'
@@ -75,7 +76,7 @@ export const setup = (program: Program, options: TrainOptions, store: TensorStor
   Effect.gen(function* () {
     const registries = options.registries ?? defaultRegistries
     const hooks = yield* orFail(buildHooks(program, registries.hooks))
-    const model: Model = yield* orFail(program.model === undefined ? E.left([{ path: 'model', message: 'training needs a model' }]) : Models.build(program.model, options.modelTypes))
+    const model: Model = yield* orFail(program.model === undefined ? E.left([{ path: 'model', message: 'training needs a model' }]) : Models.build(program.model, options.modelTypes ?? allModelTypes))
     const communicator = options.communicator ?? oneProcess
     const seed = sharedSeed(communicator, program.randomness.seed ?? (Math.random() * 2 ** 31) >>> 0)
     const trainLoop = program.trainLoop
@@ -117,7 +118,7 @@ export const setup = (program: Program, options: TrainOptions, store: TensorStor
       params = Tree.fromArrays(options.initialParams)
     }
     let state = initialState(program, sizes, seed)
-    state = { ...state, model: { ...state.model, params: store.externalize(params) as TensorTree, buffers: store.externalize(initialised.buffers) as TensorTree } }
+    state = { ...state, model: { ...state.model, params: store.externalize(params) as TensorTree, buffers: store.externalize(initialised.buffers) as TensorTree, attributes: { ...model.attributes, ...state.model.attributes } } }
     state = yield* Effect.mapError(applyPretrained(state, program.model, store), (issues) => new TrainError({ issues }))
 
     // Optimizer wrapper, param groups and schedulers (groups before schedulers: they record initial_lr).

@@ -26,8 +26,8 @@ describe('the common hooks in the registry and the dry run', () => {
   it('are registered and no longer listed as planned', () => {
     for (const name of ['EMAHook', 'EmptyCacheHook', 'SyncBuffersHook', 'NaiveVisualizationHook', 'EarlyStoppingHook']) expect(Registry.resolve(defaultHookTypes, name)._tag, name).toBe('Right')
     // MMSelfSup's hooks plan but cannot train yet.
-    const densecl = Registry.resolve(defaultHookTypes, 'DenseCLHook')
-    expect(densecl._tag === 'Right' ? densecl.right.planOnly : undefined).toContain("MMSelfSup's hooks are being implemented")
+    const deepcluster = Registry.resolve(defaultHookTypes, 'DeepClusterHook')
+    expect(deepcluster._tag === 'Right' ? deepcluster.right.planOnly : undefined).toContain("MMSelfSup's hooks are being implemented")
   })
 
   it('take their class priorities (EarlyStopping LOWEST, the others NORMAL) and their place in the hook table', async () => {

@@ -69,10 +69,9 @@ describe('an MMSelfSup-style config as shipped', () => {
     )
   })
 
-  it('refuses to train with a plan-only hook, naming it', async () => {
+  it('builds the shipped SimSiamHook for training (the real hook replaced the plan-only one)', async () => {
     const { program } = await planFor(1)
     const built = buildHooks(program, defaultHookTypes)
-    expect(built._tag).toBe('Left')
-    expect(built._tag === 'Left' ? built.left[0] : undefined).toMatchObject({ path: 'custom_hooks[0].type', message: expect.stringContaining('SimSiamHook can be planned (loopwright dry-run) but not trained with yet') })
+    expect(built._tag).toBe('Right')
   })
 })

@@ -1,0 +1,41 @@
+/**
+ * MMSelfSup's `BarlowTwins(backbone, neck, head)`: `loss = head(z1, z2)`
+ * with a `LatentCrossCorrelationHead`.
+ * @module
+ */
+import type * as t from 'io-ts'
+import { struct } from '../../schema/codec.js'
+import type { ModelType } from '../../models/Model.js'
+import { asModel, type Algorithm } from './Algorithm.js'
+import { buildParts, commonArgs, encode, ignoredArgs, infoOf, initParts } from './parts.js'
+
+const args = struct('BarlowTwins arguments (backbone, neck, head)', commonArgs, ignoredArgs)
+
+export const barlowTwins = (a: t.TypeOf<typeof args>): Algorithm => {
+  const parts = buildParts(a)
+  return {
+    type: 'BarlowTwins',
+    backbone: parts.backbone,
+    views: 2,
+    init: (rng) => initParts(parts, rng),
+    info: infoOf(parts),
+    loss: (params, buffers, views, _targets, ctx) => {
+      const e1 = encode(parts, params, buffers, views[0]!, ctx)
+      const e2 = encode(parts, params, { ...buffers, ...e1.buffers }, views[1]!, ctx)
+      const l = parts.head.forward(
+        params,
+        { ...buffers, ...e1.buffers, ...e2.buffers },
+        'head',
+        { input: e1.z, target: e2.z },
+        ctx,
+      )
+      return { losses: { loss: l.value }, buffers: { ...e1.buffers, ...e2.buffers, ...l.buffers } }
+    },
+  }
+}
+
+export const BarlowTwinsModel: ModelType<t.TypeOf<typeof args>> = {
+  name: 'BarlowTwins',
+  args,
+  build: (a) => asModel(barlowTwins(a)),
+}

@@ -1,0 +1,76 @@
+/**
+ * MMSelfSup's `MoCo(backbone, neck, head, queue_len=65536, feat_dim=128,
+ * momentum=0.999)` (v2 with `MoCoV2Neck`): queries `q = normalize(neck(backbone(v1)))`;
+ * the key encoder `encoder_k` (MMEngine's `ExponentialMovingAverage` with
+ * momentum `1 − momentum`) updates, then `k = normalize(encoder_k(v2))` with
+ * no gradient; `l_pos = q·k`, `l_neg = q·queue`; `ContrastiveHead(l_pos, l_neg)`;
+ * then the keys enter the queue. (Shuffling BN across processes is the
+ * identity in one process: batch statistics do not depend on the order.)
+ * The queue starts as `normalize(randn(feat_dim, queue_len), dim=0)`.
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core'
+import type * as t from 'io-ts'
+import { positiveInt, struct, unitInterval } from '../../schema/codec.js'
+import { normalTensor } from '../../models/init.js'
+import type { ModelType } from '../../models/Model.js'
+import { normalize } from '../functional.js'
+import { asModel, type Algorithm } from './Algorithm.js'
+import { momentumProjections } from './BYOL.js'
+import { buildParts, commonArgs, encode, ignoredArgs, infoOf, initParts } from './parts.js'
+import { enqueue } from './queue.js'
+import * as Target from './targetNet.js'
+
+const args = struct('MoCo arguments (backbone, neck, head, queue_len, feat_dim, momentum)', commonArgs, {
+  ...ignoredArgs,
+  queue_len: positiveInt,
+  feat_dim: positiveInt,
+  momentum: unitInterval,
+})
+
+export const moco = (a: t.TypeOf<typeof args>): Algorithm => {
+  const parts = buildParts(a)
+  const queueLen = a.queue_len ?? 65536
+  const featDim = a.feat_dim ?? 128
+  const averaging: Target.Averaging = { _tag: 'ExponentialMovingAverage', momentum: 1 - (a.momentum ?? 0.999) }
+  return {
+    type: 'MoCo',
+    backbone: parts.backbone,
+    views: 2,
+    init: (rng) => {
+      const online = initParts(parts, rng)
+      const [raw, next] = normalTensor(online.rng, [featDim, queueLen], 1)
+      const queue = normalize(raw, 0)
+      raw.dispose()
+      return {
+        params: online.params,
+        buffers: {
+          ...online.buffers,
+          ...Target.init('encoder_k', online.params, online.buffers),
+          queue,
+          queue_ptr: tf.zeros([1], 'int32'),
+        },
+        rng: next,
+      }
+    },
+    info: infoOf(parts),
+    loss: (params, buffers, views, _targets, ctx) => {
+      const e = encode(parts, params, buffers, views[0]!, ctx)
+      const q = normalize(e.z, 1)
+      const online = { ...buffers, ...e.buffers }
+      const k = momentumProjections(parts, 'encoder_k', averaging, params, online, buffers, [views[1]!], ctx)
+      const key = normalize(k.z[0]!, 1)
+      const queue = buffers['queue'] as tf.Tensor2D
+      const lPos = tf.sum(tf.mul(q, key), 1, true)
+      const lNeg = tf.matMul(q, queue)
+      const l = parts.head.forward(params, online, 'head', { pos: lPos, neg: lNeg }, ctx)
+      const next = enqueue(queue, buffers['queue_ptr']!, key as tf.Tensor2D)
+      return {
+        losses: { loss: l.value },
+        buffers: { ...e.buffers, ...k.buffers, ...l.buffers, queue: next.queue, queue_ptr: next.ptr },
+      }
+    },
+  }
+}
+
+export const MoCoModel: ModelType<t.TypeOf<typeof args>> = { name: 'MoCo', args, build: (a) => asModel(moco(a)) }

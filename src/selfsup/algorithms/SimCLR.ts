@@ -1,0 +1,54 @@
+/**
+ * MMSelfSup's `SimCLR(backbone, neck, head)`: the two views interleaved
+ * (`stack(views, 1)`, so rows are `v1[0], v2[0], v1[1], …`) go through the
+ * encoder in one batch; `z` is divided by `‖z‖ + 1e-10`; `s = z·zᵀ` without
+ * its diagonal; each row's positive is its partner view, the other `2n − 2`
+ * entries its negatives; `ContrastiveHead(pos, neg)`.
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core'
+import type * as t from 'io-ts'
+import { struct } from '../../schema/codec.js'
+import type { ModelType } from '../../models/Model.js'
+import { asModel, type Algorithm } from './Algorithm.js'
+import { buildParts, commonArgs, encode, ignoredArgs, infoOf, initParts } from './parts.js'
+
+const args = struct('SimCLR arguments (backbone, neck, head)', commonArgs, ignoredArgs)
+
+/** Positives `[2n, 1]` and negatives `[2n, 2n − 2]` of the similarity matrix of interleaved pairs. */
+export const positivesAndNegatives = (s: tf.Tensor2D): { readonly pos: tf.Tensor; readonly neg: tf.Tensor } => {
+  const m = s.shape[0]
+  // Column j of row i is kept as a negative when j ≠ i and j is not i's partner (i xor 1).
+  const posMask: number[] = []
+  const negIndex: number[] = []
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) posMask.push(j === (i ^ 1) ? 1 : 0)
+    for (let j = 0; j < m; j++) if (j !== i && j !== (i ^ 1)) negIndex.push(i * m + j)
+  }
+  const flat = tf.reshape(s, [-1])
+  const pos = tf.sum(tf.mul(s, tf.tensor2d(posMask, [m, m])), 1, true)
+  const neg = tf.reshape(tf.gather(flat, tf.tensor1d(negIndex, 'int32')), [m, m - 2])
+  return { pos, neg }
+}
+
+export const simCLR = (a: t.TypeOf<typeof args>): Algorithm => {
+  const parts = buildParts(a)
+  return {
+    type: 'SimCLR',
+    backbone: parts.backbone,
+    views: 2,
+    init: (rng) => initParts(parts, rng),
+    info: infoOf(parts),
+    loss: (params, buffers, views, _targets, ctx) => {
+      const [v1, v2] = [views[0]!, views[1]!]
+      const interleaved = tf.reshape(tf.stack([v1, v2], 1), [v1.shape[0]! * 2, ...v1.shape.slice(1)])
+      const e = encode(parts, params, buffers, interleaved, ctx)
+      const z = tf.div(e.z, tf.add(tf.norm(e.z, 'euclidean', 1, true), 1e-10))
+      const { pos, neg } = positivesAndNegatives(tf.matMul(z, z, false, true) as tf.Tensor2D)
+      const l = parts.head.forward(params, { ...buffers, ...e.buffers }, 'head', { pos, neg }, ctx)
+      return { losses: { loss: l.value }, buffers: { ...e.buffers, ...l.buffers } }
+    },
+  }
+}
+
+export const SimCLRModel: ModelType<t.TypeOf<typeof args>> = { name: 'SimCLR', args, build: (a) => asModel(simCLR(a)) }

@@ -1,0 +1,72 @@
+/**
+ * What every algorithm has: a backbone, a neck, a head, built from their
+ * config dicts; the online encoder `neck(backbone(x))`; parameters and
+ * buffers initialised in MMSelfSup's module order (backbone, neck, head).
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core'
+import { json } from '../../schema/codec.js'
+import type * as Rng from '../../dsl/Rng.js'
+import type { ModelInfo } from '../../models/ModelInfo.js'
+import type { Tree } from '../../tensor/tree.js'
+import type { Backbone } from '../backbones/Backbone.js'
+import { backboneDict, buildBackbone } from '../backbones/registry.js'
+import type { ComponentContext, Initialised, LossComponent, Neck } from '../Component.js'
+import { defaultComponentTypes } from '../components.js'
+import { buildLoss, buildNeck, componentDict, type ComponentDict } from '../registry.js'
+
+/** The keys every algorithm takes (`data_preprocessor` is the runner's and never reaches here). */
+export const commonArgs = { backbone: backboneDict, neck: componentDict, head: componentDict }
+/** Keys accepted and not used: loopwright loads weights through `load_from`, and initialises as each part says. */
+export const ignoredArgs = { pretrained: json, init_cfg: json }
+
+export interface Parts {
+  readonly backbone: Backbone
+  readonly neck: Neck
+  readonly head: LossComponent
+}
+
+export const buildParts = (a: {
+  readonly backbone: { readonly type: string }
+  readonly neck: ComponentDict
+  readonly head: ComponentDict
+}): Parts => ({
+  backbone: buildBackbone(a.backbone),
+  neck: buildNeck(defaultComponentTypes, a.neck, 'model.neck'),
+  head: buildLoss(defaultComponentTypes, a.head, 'model.head'),
+})
+
+/** Backbone, neck and head parameters and buffers, drawn in that order. */
+export const initParts = (parts: Parts, rng: Rng.Rng): Initialised => {
+  const b = parts.backbone.init(rng)
+  const n = parts.neck.init('neck', b.rng)
+  const h = parts.head.init('head', n.rng)
+  return {
+    params: { ...b.params, ...n.params, ...h.params },
+    buffers: { ...b.buffers, ...n.buffers, ...h.buffers },
+    rng: h.rng,
+  }
+}
+
+/** The parameters in module order. */
+export const infoOf = (parts: Parts): ModelInfo => ({
+  params: [...parts.backbone.info, ...parts.neck.info('neck'), ...parts.head.info('head')],
+})
+
+/** `neck(backbone(x))`: the projection and the buffers the pass changed (online names). */
+export const encode = (
+  parts: Parts,
+  params: Tree,
+  buffers: Tree,
+  x: tf.Tensor,
+  ctx: ComponentContext,
+): { readonly z: tf.Tensor; readonly buffers: Tree } => {
+  const map = parts.backbone.apply(params, buffers, x, ctx.training)
+  const afterBackbone = { ...buffers, ...map.buffers }
+  const z = parts.neck.apply(params, afterBackbone, 'neck', map.value, ctx)
+  return { z: z.value, buffers: { ...map.buffers, ...z.buffers } }
+}
+
+/** A sum of scalars times a factor, as `factor · (a + b)`. */
+export const scaledSum = (factor: number, ...xs: ReadonlyArray<tf.Scalar>): tf.Scalar =>
+  tf.mul(tf.addN(xs as tf.Scalar[]), factor) as tf.Scalar

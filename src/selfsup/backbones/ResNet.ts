@@ -1,0 +1,93 @@
+/**
+ * MMPretrain's `ResNet` and `ResNet_CIFAR` as self-supervised backbones
+ * (BasicBlock depths 18 and 34, and the CIFAR depths 6n + 2 of loopwright's
+ * ResNet): `depth`, `in_channels`, `zero_init_residual` (default True, as
+ * MMPretrain), `norm_cfg` (BatchNorm kinds; one process). `ResNet` has the 7×7 stride-2 stem with max pooling, `ResNet_CIFAR`
+ * the 3×3 stride-1 stem. `out_indices` may only name the last stage.
+ * loopwright's own knobs `base_channels` and `img_size` size it for small images.
+ * Bottleneck depths (50+) are not provided.
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core'
+import type * as t from 'io-ts'
+import { array, boolean, check, json, nonNegativeInt, positiveInt, struct } from '../../schema/codec.js'
+import * as R from '../../models/ResNet.js'
+import { normCfg } from '../normCfg.js'
+import type { Backbone, BackboneType } from './Backbone.js'
+
+const args = check(
+  struct(
+    'ResNet backbone arguments (depth, in_channels, base_channels, zero_init_residual, img_size, out_indices, norm_cfg)',
+    { depth: positiveInt },
+    {
+      in_channels: positiveInt,
+      base_channels: positiveInt,
+      stem_channels: positiveInt,
+      zero_init_residual: boolean,
+      img_size: positiveInt,
+      out_indices: array(nonNegativeInt),
+      norm_cfg: normCfg,
+      init_cfg: json,
+      frozen_stages: json,
+    },
+  ),
+  (a) => {
+    if (R.stageBlocksOf(a.depth) === undefined)
+      return `depth ${a.depth} is not provided: use 18, 34 or a CIFAR depth 6n + 2 (8, 14, 20, …); Bottleneck depths 50+ are not provided`
+    const stages = R.stageBlocksOf(a.depth)!.length
+    if (a.out_indices !== undefined && (a.out_indices.length !== 1 || a.out_indices[0] !== stages - 1))
+      return `out_indices: only the last stage (${stages - 1}) is provided`
+    if (a.frozen_stages !== undefined && a.frozen_stages !== -1)
+      return 'frozen_stages: only -1 (nothing frozen) is provided'
+    return undefined
+  },
+)
+
+const backbone = (name: string, stem: 'cifar' | 'imagenet'): BackboneType => ({
+  name,
+  args,
+  build: ((a: t.TypeOf<typeof args>): Backbone => {
+    const cfg = R.configOf({
+      depth: a.depth,
+      num_classes: 1,
+      stem,
+      ...(a.in_channels === undefined ? {} : { in_channels: a.in_channels }),
+      ...(a.base_channels === undefined ? {} : { base_channels: a.base_channels }),
+      ...(a.stem_channels === undefined ? {} : { stem_channels: a.stem_channels }),
+      ...(a.zero_init_residual === undefined ? {} : { zero_init_residual: a.zero_init_residual }),
+      ...(a.img_size === undefined ? {} : { img_size: a.img_size }),
+    })
+    const isBackbone = (n: string): boolean => n.startsWith('backbone.')
+    return {
+      type: name,
+      outChannels: R.featureChannels(cfg),
+      inputShape: [cfg.img_size, cfg.img_size, cfg.in_channels],
+      init: (rng) => {
+        const all = R.init(cfg, rng)
+        tf.dispose(
+          Object.entries(all.params)
+            .filter(([n]) => !isBackbone(n))
+            .map(([, v]) => v),
+        )
+        return {
+          params: Object.fromEntries(Object.entries(all.params).filter(([n]) => isBackbone(n))),
+          buffers: all.buffers,
+          rng: all.rng,
+        }
+      },
+      info: R.info(cfg).params.filter((p) => isBackbone(p.name)),
+      apply: (params, buffers, x, training) => {
+        const r = R.features(cfg, params, buffers, x, training)
+        return {
+          value: r.output,
+          buffers: training ? Object.fromEntries(Object.entries(r.buffers).filter(([n, v]) => buffers[n] !== v)) : {},
+        }
+      },
+    }
+  }) as BackboneType['build'],
+})
+
+/** `dict(type='ResNet', depth=18)`: the ImageNet stem. */
+export const ResNetBackbone = backbone('ResNet', 'imagenet')
+/** `dict(type='ResNet_CIFAR', depth=18)`: the CIFAR stem. */
+export const ResNetCifarBackbone = backbone('ResNet_CIFAR', 'cifar')

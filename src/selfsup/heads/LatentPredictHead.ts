@@ -1,0 +1,45 @@
+/**
+ * MMSelfSup's `LatentPredictHead(loss, predictor)` (SimSiam, BYOL): the
+ * predictor (any neck) maps `input`; the loss compares the prediction with
+ * `target`, which is detached (no gradient reaches it).
+ * @module
+ */
+import type * as t from 'io-ts'
+import { struct } from '../../schema/codec.js'
+import type { Tree } from '../../tensor/tree.js'
+import { input, join, type LossComponent } from '../Component.js'
+import { detach } from '../functional.js'
+import { componentDict, type Registry, buildLoss, buildNeck } from '../registry.js'
+
+export const args = struct('LatentPredictHead arguments', { loss: componentDict, predictor: componentDict })
+
+export const build = (a: t.TypeOf<typeof args>, registry: Registry): LossComponent => {
+  const predictor = buildNeck(registry, a.predictor, 'predictor')
+  const loss = buildLoss(registry, a.loss, 'loss')
+  return {
+    kind: 'loss',
+    type: 'LatentPredictHead',
+    inputs: ['input', 'target'],
+    detached: ['target'],
+    init: (prefix, rng) => {
+      const p = predictor.init(join(prefix, 'predictor'), rng)
+      const l = loss.init(join(prefix, 'loss'), p.rng)
+      return { params: { ...p.params, ...l.params }, buffers: { ...p.buffers, ...l.buffers }, rng: l.rng }
+    },
+    info: (prefix) => [...predictor.info(join(prefix, 'predictor')), ...loss.info(join(prefix, 'loss'))],
+    forward: (params, buffers, prefix, inputs, ctx) => {
+      const pred = predictor.apply(
+        params,
+        buffers,
+        join(prefix, 'predictor'),
+        input('LatentPredictHead', inputs, 'input'),
+        ctx,
+      )
+      ctx.capture?.('predictor_output', pred.value)
+      const target = detach(input('LatentPredictHead', inputs, 'target'))
+      const l = loss.forward(params, buffers, join(prefix, 'loss'), { pred: pred.value, target }, ctx)
+      const updates: Tree = { ...pred.buffers, ...l.buffers }
+      return { value: l.value, buffers: updates }
+    },
+  }
+}

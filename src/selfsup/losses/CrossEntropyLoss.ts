@@ -1,0 +1,72 @@
+/**
+ * MMClassification's `CrossEntropyLoss` as MMSelfSup configs name it
+ * (`mmcls.CrossEntropyLoss`): softmax cross-entropy times `loss_weight`.
+ * With `class_weight` each sample's loss is weighted by its class's weight and
+ * the result is still the plain mean over the batch (mmcls's
+ * `weight_reduce_loss`, not PyTorch's weighted mean): DeepCluster and ODC set
+ * it from the cluster histogram. The class weights may also come from the
+ * model's attributes (`<prefix>.class_weight`), which is how their hooks set them.
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core'
+import type * as t from 'io-ts'
+import { array, literal, number, struct } from '../../schema/codec.js'
+import { input, join, type LossComponent } from '../Component.js'
+
+export const args = struct(
+  'CrossEntropyLoss arguments',
+  {},
+  {
+    use_sigmoid: literal(false),
+    use_soft: literal(false),
+    reduction: literal('mean'),
+    loss_weight: number,
+    class_weight: array(number),
+    pos_weight: array(number),
+    label_smooth_val: number,
+  },
+)
+
+/** Mean over the batch of `w[label] · (logsumexp(logits) − logits[label])`. */
+export const crossEntropyLoss = (
+  logits: tf.Tensor,
+  labels: tf.Tensor,
+  classWeight?: ReadonlyArray<number>,
+): tf.Scalar =>
+  tf.tidy(() => {
+    const classes = logits.shape.at(-1)!
+    const oneHot = tf.oneHot(tf.cast(labels, 'int32') as tf.Tensor1D, classes)
+    let perSample = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits as tf.Tensor2D), oneHot), -1))
+    if (classWeight !== undefined)
+      perSample = tf.mul(perSample, tf.sum(tf.mul(oneHot, tf.tensor1d(classWeight as number[])), -1))
+    return tf.mean(perSample) as tf.Scalar
+  })
+
+export const build = (a: t.TypeOf<typeof args>): LossComponent => {
+  if (a.pos_weight !== undefined || a.label_smooth_val !== undefined)
+    throw new Error('CrossEntropyLoss: pos_weight and label_smooth_val are not provided')
+  return {
+    kind: 'loss',
+    type: 'CrossEntropyLoss',
+    inputs: ['cls_score', 'label'],
+    detached: ['label'],
+    init: (_prefix, rng) => ({ params: {}, buffers: {}, rng }),
+    info: () => [],
+    forward: (_params, _buffers, prefix, inputs, ctx) => {
+      const fromState = ctx.attributes?.[join(prefix, 'class_weight')]
+      const weight = Array.isArray(fromState) ? (fromState as ReadonlyArray<number>) : a.class_weight
+      const loss = crossEntropyLoss(
+        input('CrossEntropyLoss', inputs, 'cls_score'),
+        input('CrossEntropyLoss', inputs, 'label'),
+        weight,
+      )
+      return {
+        value:
+          a.loss_weight === undefined || a.loss_weight === 1
+            ? loss
+            : (tf.tidy(() => tf.mul(loss, a.loss_weight!)) as tf.Scalar),
+        buffers: {},
+      }
+    },
+  }
+}

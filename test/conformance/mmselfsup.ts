@@ -1,0 +1,278 @@
+/**
+ * Replays MMSelfSup component scenarios (test/fixtures/conformance/mmselfsup/,
+ * format in docs/conformance.md): a head or loss built from
+ * `component.config` through loopwright's component registry, fed `inputs`
+ * with `params` (and `initial_state`), and checked field by field — every
+ * entry of `outputs` and `grads`, and every field of `steps[]`.
+ *
+ * A field this replay does not know is a FAIL, never a pass; a scenario kind
+ * without a replay here (sequential `steps` of memories, hooks, optimizers)
+ * reports each of its checks as FAIL with the reason.
+ */
+import * as tf from '@tensorflow/tfjs-core'
+import '../../src/tensor/gradients.js'
+import * as Registry from '../../src/schema/registry.js'
+import { defaultComponentTypes } from '../../src/selfsup/components.js'
+import type { LossComponent } from '../../src/selfsup/Component.js'
+import { buildComponent } from '../../src/selfsup/registry.js'
+import type { Tree } from '../../src/tensor/tree.js'
+import { hyperMismatch, tensorClose } from './compare.js'
+import type { Check } from './scenario.js'
+
+type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
+type Scenario = { readonly [field: string]: Json }
+
+interface TensorRecord {
+  readonly shape: ReadonlyArray<number>
+  readonly dtype: string
+  readonly values: ReadonlyArray<number | boolean>
+}
+
+/** Fields read and never checked (the README's descriptive list). */
+export const componentDescriptive = [
+  'scenario',
+  'description',
+  'notes',
+  'mmselfsup_commit',
+  'mmengine_version',
+  'mmengine_tag',
+  'mmengine_commit',
+  'torch_version',
+  'numpy_version',
+  'python_version',
+  'sklearn_version',
+  'aux_sources',
+  'torch_num_threads',
+  'device',
+  'dtype',
+  'param_order',
+]
+const descriptive = new Set(componentDescriptive)
+/** Inputs the replay feeds to the component. */
+export const componentInputs = ['component', 'inputs', 'params', 'initial_state']
+const inputFields = new Set(componentInputs)
+/** Check fields. */
+const checkFields = new Set(['outputs', 'grads', 'steps'])
+
+/** Does the scenario follow the MMSelfSup component format? */
+export const isComponentScenario = (scenario: { readonly [field: string]: unknown }): boolean =>
+  typeof scenario['component'] === 'object' && scenario['component'] !== null
+
+const isTensor = (j: unknown): j is TensorRecord =>
+  typeof j === 'object' &&
+  j !== null &&
+  !Array.isArray(j) &&
+  Array.isArray((j as { shape?: unknown }).shape) &&
+  Array.isArray((j as { values?: unknown }).values)
+
+const toTensor = (r: TensorRecord): tf.Tensor =>
+  r.dtype === 'float32' || r.dtype === undefined
+    ? tf.tensor(r.values as number[], r.shape as number[], 'float32')
+    : r.dtype === 'bool'
+      ? tf.tensor(
+          (r.values as boolean[]).map((v) => (v ? 1 : 0)),
+          r.shape as number[],
+          'bool',
+        )
+      : tf.tensor(r.values as number[], r.shape as number[], 'int32')
+
+const toRecord = async (t: tf.Tensor): Promise<TensorRecord> => ({
+  shape: t.shape,
+  dtype: t.dtype === 'float32' ? 'float32' : t.dtype === 'bool' ? 'bool' : 'int64',
+  values: t.dtype === 'bool' ? Array.from(await t.data()).map((v) => v === 1) : Array.from(await t.data()),
+})
+
+/** The first difference of `actual` from `expected` under the contract's tolerances, or undefined. */
+export const difference = (expected: unknown, actual: unknown, path = ''): string | undefined => {
+  const at = path === '' ? '' : ` at ${path}`
+  if (isTensor(expected)) {
+    if (!isTensor(actual))
+      return `expected a tensor${at}, loopwright produced ${actual === undefined ? 'nothing' : JSON.stringify(actual).slice(0, 60)}`
+    if (expected.shape.join(',') !== actual.shape.join(','))
+      return `shape [${actual.shape.join(', ')}] ≠ [${expected.shape.join(', ')}]${at}`
+    const floating = expected.dtype === 'float32' || expected.dtype === undefined
+    for (let i = 0; i < expected.values.length; i++) {
+      const e = Number(expected.values[i])
+      const a = Number(actual.values[i])
+      if (floating ? !tensorClose(a, e) : a !== e)
+        return `${floating ? `max |Δ| ${Math.abs(a - e).toExponential(2)}` : `${a} ≠ ${e}`} at element ${i}${at}`
+    }
+    return undefined
+  }
+  if (expected === null) return actual === null || actual === undefined ? undefined : `expected null${at}`
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(actual))
+      return `expected a list${at}, loopwright produced ${actual === undefined ? 'nothing' : typeof actual}`
+    if (actual.length !== expected.length) return `${actual.length} entries ≠ ${expected.length}${at}`
+    for (let i = 0; i < expected.length; i++) {
+      const d = difference(expected[i], actual[i], `${path}[${i}]`)
+      if (d !== undefined) return d
+    }
+    return undefined
+  }
+  if (typeof expected === 'object') {
+    if (typeof actual !== 'object' || actual === null)
+      return `expected a dict${at}, loopwright produced ${actual === undefined ? 'nothing' : typeof actual}`
+    for (const [k, v] of Object.entries(expected)) {
+      const d = difference(v, (actual as { [k: string]: unknown })[k], path === '' ? k : `${path}.${k}`)
+      if (d !== undefined) return d
+    }
+    return undefined
+  }
+  if (typeof expected === 'number') {
+    if (typeof actual !== 'number')
+      return `expected ${expected}${at}, loopwright produced ${actual === undefined ? 'nothing' : String(actual)}`
+    const miss = hyperMismatch(actual, expected)
+    return miss === undefined ? undefined : `${actual} ≠ ${expected}${at}`
+  }
+  return actual === expected ? undefined : `${String(actual)} ≠ ${String(expected)}${at}`
+}
+
+const record = (status: Check['status'], field: string, detail = ''): Check => ({ status, field, detail })
+
+/** Every check of the scenario failed for one reason (no replay for its kind, a component that cannot be built). */
+const failAll = (scenario: Scenario, reason: string): Check[] => {
+  const checks: Check[] = []
+  for (const field of checkFields) {
+    const value = scenario[field]
+    if (value === undefined) continue
+    if (field === 'steps' || typeof value !== 'object' || value === null || Array.isArray(value))
+      checks.push(record('FAIL', field, reason))
+    else for (const key of Object.keys(value)) checks.push(record('FAIL', `${field}.${key}`, reason))
+  }
+  return checks
+}
+
+/** Replay one head/loss call: loss, captured intermediates, buffers and rewritten parameters after it, and gradients. */
+const replayLoss = async (scenario: Scenario, component: LossComponent): Promise<Check[]> => {
+  const inputs = (scenario['inputs'] ?? {}) as { readonly [name: string]: Json }
+  const given = (scenario['params'] ?? {}) as { readonly [name: string]: Json }
+  const initialState = (scenario['initial_state'] ?? {}) as { readonly [name: string]: Json }
+  const init = component.init('', { seed: 0, counter: 0 })
+  const expectedNames = Object.keys(init.params).sort()
+  const givenNames = Object.keys(given).sort()
+  if (expectedNames.join() !== givenNames.join()) {
+    tf.dispose([...Object.values(init.params), ...Object.values(init.buffers)])
+    return failAll(
+      scenario,
+      `parameters differ: loopwright's ${component.type} has [${expectedNames.join(', ')}], the scenario [${givenNames.join(', ')}]`,
+    )
+  }
+  tf.dispose(Object.values(init.params))
+  let params: Tree = Object.fromEntries(givenNames.map((n) => [n, toTensor(given[n] as unknown as TensorRecord)]))
+  const buffers: Tree = {
+    ...init.buffers,
+    ...Object.fromEntries(
+      Object.entries(initialState)
+        .filter(([, v]) => isTensor(v))
+        .map(([n, v]) => [n, toTensor(v as unknown as TensorRecord)]),
+    ),
+  }
+  if (component.prepare !== undefined) {
+    const rewritten = component.prepare(params, '')
+    tf.dispose(Object.keys(rewritten).map((n) => params[n]!))
+    params = { ...params, ...rewritten }
+  }
+  const tensorInputs = Object.entries(inputs).filter(([, v]) => isTensor(v)) as Array<[string, Json]>
+  const inputTensors: { [name: string]: tf.Tensor } = Object.fromEntries(
+    tensorInputs.map(([n, v]) => [n, toTensor(v as unknown as TensorRecord)]),
+  )
+  const differentiable = [
+    ...Object.keys(inputTensors)
+      .filter((n) => inputTensors[n]!.dtype === 'float32' && !(component.detached ?? []).includes(n))
+      .map((n) => ({ kind: 'input' as const, name: n })),
+    ...givenNames.map((n) => ({ kind: 'param' as const, name: n })),
+  ]
+  const captured: { [name: string]: tf.Tensor | Array<{ [key: string]: tf.Tensor }> } = {}
+  let bufferUpdates: Tree = {}
+  const capture = (name: string, value: tf.Tensor | { readonly [key: string]: tf.Tensor }): void => {
+    if (value instanceof tf.Tensor) captured[name] = tf.keep(value.clone())
+    else {
+      const list = (captured[name] ??= []) as Array<{ [key: string]: tf.Tensor }>
+      list.push(Object.fromEntries(Object.entries(value).map(([k, v]) => [k, tf.keep(v.clone())])))
+    }
+  }
+  const { value: loss, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => {
+    const ins = { ...inputTensors }
+    const ps = { ...params }
+    differentiable.forEach((d, i) => (d.kind === 'input' ? (ins[d.name] = xs[i]!) : (ps[d.name] = xs[i]!)))
+    const out = component.forward(ps, buffers, '', ins, { training: true, capture })
+    bufferUpdates = out.buffers
+    for (const b of Object.values(bufferUpdates)) tf.keep(b)
+    return out.value
+  })(differentiable.map((d) => (d.kind === 'input' ? inputTensors[d.name]! : params[d.name]!)))
+  const actualOutputs: { [key: string]: unknown } = { loss: await toRecord(loss) }
+  for (const [name, value] of Object.entries(captured)) {
+    actualOutputs[name] =
+      value instanceof tf.Tensor
+        ? await toRecord(value)
+        : await Promise.all(
+            value.map(async (call) =>
+              Object.fromEntries(
+                await Promise.all(Object.entries(call).map(async ([k, v]) => [k, await toRecord(v)] as const)),
+              ),
+            ),
+          )
+  }
+  const after = { ...buffers, ...bufferUpdates }
+  actualOutputs['buffers_after'] = Object.fromEntries(
+    await Promise.all(Object.entries(after).map(async ([n, t]) => [n, await toRecord(t)] as const)),
+  )
+  for (const [n, t] of Object.entries(params)) actualOutputs[`${n.replace(/\./g, '_')}_after`] = await toRecord(t)
+  const actualGrads: { [key: string]: unknown } = {}
+  for (const [n, t] of Object.entries(inputTensors))
+    if (t.dtype === 'float32') actualGrads[n] = await toRecord(tf.zerosLike(t))
+  for (let i = 0; i < differentiable.length; i++) actualGrads[differentiable[i]!.name] = await toRecord(grads[i]!)
+  const checks: Check[] = []
+  for (const field of ['outputs', 'grads'] as const) {
+    const expected = scenario[field]
+    if (expected === undefined) continue
+    const actual = field === 'outputs' ? actualOutputs : actualGrads
+    for (const [key, value] of Object.entries(expected as { readonly [key: string]: Json })) {
+      const d = difference(value, actual[key])
+      checks.push(d === undefined ? record('PASS', `${field}.${key}`) : record('FAIL', `${field}.${key}`, d))
+    }
+  }
+  if (scenario['steps'] !== undefined)
+    checks.push(
+      record('FAIL', 'steps', `${component.type} is replayed as one call; this scenario has sequential steps`),
+    )
+  tf.dispose([loss, ...grads, ...Object.values(params), ...Object.values(after), ...Object.values(inputTensors)])
+  for (const v of Object.values(captured)) tf.dispose(v instanceof tf.Tensor ? v : v.flatMap((c) => Object.values(c)))
+  return checks
+}
+
+/** Replay one MMSelfSup component scenario; one check per field of `outputs`, `grads` and `steps`. */
+export const replayComponent = async (scenario: { readonly [field: string]: unknown }): Promise<Check[]> => {
+  const s = scenario as Scenario
+  // The shared replay hands a scenario without a config an empty one.
+  const emptyConfig = (f: string) => f === 'config' && JSON.stringify(s[f]) === '{}'
+  const unknown = Object.keys(s).filter(
+    (f) => !descriptive.has(f) && !inputFields.has(f) && !checkFields.has(f) && !emptyConfig(f),
+  )
+  const checks: Check[] = unknown.map((f) => record('FAIL', f, 'a field this replay does not know'))
+  const component = s['component'] as { readonly type?: Json; readonly config?: Json }
+  const config = component.config
+  if (
+    typeof config !== 'object' ||
+    config === null ||
+    Array.isArray(config) ||
+    typeof (config as { type?: unknown }).type !== 'string'
+  ) {
+    return [...checks, ...failAll(s, 'component.config is not a dict with a type')]
+  }
+  const type = (config as { type: string }).type
+  const resolved = Registry.resolve(defaultComponentTypes, type)
+  if (resolved._tag === 'Left') return [...checks, ...failAll(s, resolved.left)]
+  const decoded = resolved.right.args.decode(Object.fromEntries(Object.entries(config).filter(([k]) => k !== 'type')))
+  if (decoded._tag === 'Left')
+    return [...checks, ...failAll(s, `component.config does not decode as ${type} arguments`)]
+  let built
+  try {
+    built = buildComponent(defaultComponentTypes, config as { type: string }, 'component.config')
+  } catch (e) {
+    return [...checks, ...failAll(s, (e as Error).message)]
+  }
+  if (built.kind !== 'loss') return [...checks, ...failAll(s, `${type} is a neck; only heads and losses are replayed`)]
+  return [...checks, ...(await replayLoss(s, built))]
+}

@@ -1,0 +1,117 @@
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { Effect } from 'effect'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { load } from '../../../src/config/load.js'
+import { toProgram } from '../../../src/config/toProgram.js'
+import { fromArrays } from '../../../src/data/ArrayDataset.js'
+import type { Dataset } from '../../../src/data/Dataset.js'
+import { decodePipeline } from '../../../src/data/transforms/registry.js'
+import * as Rng from '../../../src/dsl/Rng.js'
+import { uniformValues } from '../../../src/models/init.js'
+import { defaultRegistries } from '../../../src/interpreters/registries.js'
+import { dryRun } from '../../../src/interpreters/dry/dryRun.js'
+import { train } from '../../../src/interpreters/tensor/train.js'
+import { useCpu } from '../../../src/tensor/cpu.js'
+import { tempDir } from '../interpreters/tensor/support.js'
+
+const folder = 'configs/selfsup'
+const configs = readdirSync(folder)
+  .filter((f) => f.endsWith('.py'))
+  .sort()
+
+/**
+ * A few iterations: every config's own model, pipeline, optimizer and hooks, on 16 images (batch 8, one epoch),
+ * with the backbone narrowed to 4-8-16 channels (the pure-JS CPU backend of the tests is slow at full width).
+ */
+const quick = [
+  'train_dataloader.batch_size=8',
+  'train_cfg.max_epochs=1',
+  'model.backbone.base_channels=4',
+  'model.neck.in_channels=16',
+]
+
+/**
+ * 16 seeded 28×28 grey images standing in for Fashion-MNIST (whose loading is
+ * tested with the dataset), with the config's own pipeline.
+ */
+const images = (pipelineCfg: unknown): Dataset => {
+  const [values] = uniformValues(Rng.make(11), 16 * 784, 0, 255)
+  const rows = Array.from({ length: 16 }, (_, i) => Array.from(values.subarray(i * 784, (i + 1) * 784), Math.round))
+  const built = fromArrays(
+    rows,
+    Array.from({ length: 16 }, (_, i) => i % 10),
+    { sampleShape: [28, 28, 1] },
+  )
+  if (built._tag === 'Left') throw new Error(built.left.message)
+  const pipeline = decodePipeline(pipelineCfg, 'train_dataloader.dataset.pipeline')
+  if (pipeline._tag === 'Left') throw new Error(JSON.stringify(pipeline.left))
+  return { ...built.right, pipeline: pipeline.right }
+}
+
+/** Smaller queues where a config has them (the dense queue meets every grid cell of the batch). */
+const extra: { readonly [prefix: string]: ReadonlyArray<string> } = {
+  densecl: ['model.queue_len=64', 'model.neck.hid_channels=32'],
+  mocov2: ['model.queue_len=64'],
+}
+
+const pipelineOf = (raw: { readonly [key: string]: unknown }): unknown =>
+  (raw['train_dataloader'] as { dataset: { pipeline: unknown } }).dataset.pipeline
+
+beforeAll(async () => {
+  await useCpu()
+})
+
+describe('configs/selfsup', () => {
+  it('holds a config for every algorithm provided', () => {
+    expect(configs.map((c) => c.split('_')[0])).toEqual([
+      'barlowtwins',
+      'byol',
+      'densecl',
+      'mocov2',
+      'mocov3',
+      'simclr',
+      'simsiam',
+      'swav',
+    ])
+  })
+
+  it.each(configs)(
+    '%s dry-runs: 10 epochs of 235 iterations, its custom hooks and param groups planned',
+    async (file) => {
+      const loaded = await Effect.runPromise(load(join(folder, file), { registries: defaultRegistries }))
+      const plan = await Effect.runPromise(dryRun(toProgram(loaded.config), { configName: file.replace(/\.py$/, '') }))
+      expect(plan.loops.train?.maxIters).toBe(2350)
+      const custom = (loaded.config as { custom_hooks?: ReadonlyArray<{ type: string }> }).custom_hooks ?? []
+      for (const hook of custom) expect(plan.hooks.map((h) => h.name)).toContain(hook.type)
+    },
+  )
+
+  it.each(configs)(
+    '%s trains two iterations with finite losses',
+    async (file) => {
+      const loaded = await Effect.runPromise(
+        load(join(folder, file), {
+          registries: defaultRegistries,
+          cfgOptions: [...quick, ...(extra[file.split('_')[0]!] ?? [])],
+        }),
+      )
+      const losses: number[] = []
+      const result = await Effect.runPromise(
+        Effect.result(
+          train(toProgram(loaded.config), {
+            datasets: { train: images(pipelineOf(loaded.raw)) },
+            workDir: tempDir(),
+            print: () => {},
+            timestamp: 'test',
+            afterTrainStep: (state) => void losses.push(state.outputs['loss']!),
+          }),
+        ),
+      )
+      if (result._tag === 'Failure') throw new Error(result.failure.message)
+      expect(result.success.iterations).toBe(2)
+      expect(losses.every(Number.isFinite)).toBe(true)
+    },
+    180_000,
+  )
+})
