@@ -4,11 +4,12 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { selectBackend } from '../../../src/tensor/backend.js'
 import { maxRelDiff, seededValues } from '../../../src/tensor/opConformance.js'
 
+type Shape4 = [number, number, number, number]
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]]
 
 // Shapes the op-conformance sweep does not reach: explicit and asymmetric padding, strides per axis,
 // non-square inputs and filters, a single channel, and batches of one.
-const cases: ReadonlyArray<{ readonly name: string; readonly x: number[]; readonly w: number[]; readonly stride: number | [number, number]; readonly pad: Pad }> = [
+const cases: ReadonlyArray<{ readonly name: string; readonly x: Shape4; readonly w: Shape4; readonly stride: number | [number, number]; readonly pad: Pad }> = [
   { name: 'LeNet conv1 (1 channel, valid)', x: [3, 12, 12, 1], w: [5, 5, 1, 6], stride: 1, pad: 'valid' },
   { name: 'ResNet 3×3 same', x: [2, 8, 8, 5], w: [3, 3, 5, 7], stride: 1, pad: 'same' },
   { name: 'stride 2 same, odd size', x: [2, 9, 7, 3], w: [3, 3, 3, 4], stride: 2, pad: 'same' },
