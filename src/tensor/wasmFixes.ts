@@ -127,6 +127,17 @@ export const installWasmFixes = (): void => {
     return out
   })
 
+  // tfjs keeps a clone of every tensor a kernel saves for its gradient, and WASM's `Identity` copies the buffer:
+  // every recorded step copied its weights and activations once more (31 copies per MLP step). Tensors are
+  // immutable and no kernel writes into its inputs, so a clone shares the buffer, as on the CPU backend.
+  const identity = tf.getKernel('Identity', 'wasm')!
+  replace('Identity', (args) => {
+    const x = (args.inputs as { x: Info }).x
+    if (x.dtype === 'string') return identity.kernelFunc(args)
+    ;(args.backend as BackendWasm).incRef(x.dataId)
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype }
+  })
+
   replace('Sign', elementwise((x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN)))
   replace(
     'ClipByValue',
