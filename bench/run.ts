@@ -4,6 +4,7 @@
 import { backendsBench } from './backends.js'
 import { interpreterBench } from './interpreter.js'
 import { optimizerBench } from './optimizer.js'
+import { speedBench } from './speed.js'
 import { timelineBench } from './timeline.js'
 import { trainingBench } from './training.js'
 
@@ -17,3 +18,6 @@ console.log('')
 await optimizerBench('wasm')
 console.log('')
 await interpreterBench(5)
+console.log('')
+// The single-core table of docs/performance.md (with PyTorch when python3-torch is installed).
+await speedBench(3)
