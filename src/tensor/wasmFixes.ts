@@ -5,6 +5,7 @@
  * - `BatchMatMul` falls off XNNPACK's fast path for transposed or batched
  *   operands — exactly the backward pass — and runs ~20× slower. Operands are
  *   transposed explicitly first, and large batched products are split per batch.
+ * - `Tanh` is a scalar loop 13× slower than the vectorised sigmoid it is rewritten with (`wasmTanh.ts`).
  * - `Sign` returns 0 for |x| < 1.19e-7; `ClipByValue` turns NaN into the bound.
  *   Both are replaced by exact element-wise kernels.
  *
@@ -15,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import { installWasmKernels, switchable } from './wasmKernels.js'
+import { tanhKernel } from './wasmTanh.js'
 
 type KernelFunc = tf.KernelConfig['kernelFunc']
 type Info = tf.TensorInfo
@@ -137,6 +139,8 @@ export const installWasmFixes = (): void => {
     ;(args.backend as BackendWasm).incRef(x.dataId)
     return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype }
   })
+
+  replace('Tanh', tanhKernel(tf.getKernel('Multiply', 'wasm')!, tf.getKernel('Sigmoid', 'wasm')!))
 
   replace('Sign', elementwise((x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN)))
   replace(
