@@ -13,13 +13,14 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { Effect } from 'effect'
 import { decode, toProgram } from '../src/config/index.js'
-import { train } from '../src/interpreters/train.js'
+import { train } from '../src/interpreters/tensor/train.js'
 import { compareWithCpu } from '../src/tensor/opConformance.js'
 import { selectBackend } from '../src/tensor/backend.js'
 import '../src/tensor/gradients.js'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as nodePath from 'node:path'
+import { defaultRegistries } from '../src/interpreters/registries.js'
 
 const flag = (name: string): string | undefined => {
   const i = process.argv.indexOf(`--${name}`)
@@ -77,7 +78,7 @@ const mnistConfig = (model: object, batch: number, maxEpochs: number, indices?: 
 
 const trainOn = async (backend: string, label: string, config: object) => {
   await tf.setBackend(backend)
-  const decoded = decode(config)
+  const decoded = decode(config, defaultRegistries)
   if (decoded._tag === 'Left') throw new Error(decoded.left.message)
   const stamps: number[] = []
   const before = tf.memory().numTensors

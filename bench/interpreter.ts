@@ -15,7 +15,7 @@ import { gather } from '../src/data/DataLoader.js'
 import { indicesForEpoch } from '../src/data/sampler.js'
 import * as Mnist from '../src/data/mnist.js'
 import * as Rng from '../src/dsl/Rng.js'
-import { train } from '../src/interpreters/train.js'
+import { train } from '../src/interpreters/tensor/train.js'
 import { uniformTensor } from '../src/models/init.js'
 import * as tfl from '@tensorflow/tfjs-layers'
 import '../src/tensor/gradients.js'
@@ -24,6 +24,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as nodePath from 'node:path'
 import { measureInterleaved, report } from './harness.js'
+import { defaultRegistries } from '../src/interpreters/registries.js'
 
 const ITERS = 100
 const preprocessor = { mean: [33.46], std: [78.87] }
@@ -42,7 +43,7 @@ const configFor = (model: object, batch: number, iters: number) => ({
 })
 
 const programOf = (config: object) => {
-  const decoded = decode(config)
+  const decoded = decode(config, defaultRegistries)
   if (decoded._tag === 'Left') throw new Error(decoded.left.message)
   return toProgram(decoded.right)
 }

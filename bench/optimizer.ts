@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-wasm'
 import { adamw } from '../src/optim/optimizers/adam.js'
 import type { ParamGroups } from '../src/optim/ParamGroups.js'
-import * as Tree from '../src/optim/tree.js'
+import * as Tree from '../src/tensor/tree.js'
 import { measureInterleaved, report } from './harness.js'
 
 const TENSORS = 20

@@ -10,7 +10,7 @@ import { pipe } from 'fp-ts/lib/function.js'
 import * as Loop from '../src/dsl/Loop.js'
 import * as Program from '../src/dsl/Program.js'
 import { timeline } from '../src/dsl/timeline.js'
-import { dryRun } from '../src/interpreters/dryRun.js'
+import { dryRun } from '../src/interpreters/dry/dryRun.js'
 import { measure, report } from './harness.js'
 
 const unfold = (iters: number) => {

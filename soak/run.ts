@@ -14,8 +14,9 @@ import * as nodePath from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import { Effect } from 'effect'
 import { decode, toProgram } from '../src/config/index.js'
-import { train } from '../src/interpreters/train.js'
+import { train } from '../src/interpreters/tensor/train.js'
 import { selectBackend } from '../src/tensor/backend.js'
+import { defaultRegistries } from '../src/interpreters/registries.js'
 
 const itersFlag = process.argv.indexOf('--iters')
 const iters = itersFlag > 0 ? Number(process.argv[itersFlag + 1]) : 20_000
@@ -35,7 +36,7 @@ const config = {
   randomness: { seed: 0 },
 }
 
-const decoded = decode(config)
+const decoded = decode(config, defaultRegistries)
 if (decoded._tag === 'Left') throw new Error(decoded.left.message)
 const backend = await Effect.runPromise(selectBackend('auto'))
 const workDir = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'loopwright-soak-'))

@@ -17,14 +17,16 @@ export * as Services from './dsl/Services.js'
 export { timeline } from './dsl/timeline.js'
 export type { Timeline, Sizes, TimelineOptions, Control, Entry } from './dsl/timeline.js'
 export * as Config from './config/index.js'
-export * as Registry from './config/registry.js'
+/** The hook types and `log_processor` codec a config is decoded against by default. */
+export { defaultRegistries } from './interpreters/registries.js'
+export * as Registry from './schema/registry.js'
 export * as LogProcessor from './hooks/logging/LogProcessor.js'
 export { defaultHookTypes } from './hooks/registry.js'
 export type { HookType, HookSite } from './hooks/HookType.js'
-export * as DryRun from './interpreters/dryRun.js'
+export * as DryRun from './interpreters/dry/dryRun.js'
 export { version } from './version.js'
-export { train, TrainError } from './interpreters/train.js'
-export type { TrainOptions, TrainResult, Evaluation as EvaluationRecord } from './interpreters/train.js'
+export { train, TrainError } from './interpreters/tensor/train.js'
+export type { TrainOptions, TrainResult, Evaluation as EvaluationRecord } from './interpreters/tensor/train.js'
 export * as Models from './models/registry.js'
 export type { Model, ModelType, ForwardContext, ForwardResult } from './models/Model.js'
 export * as Datasets from './data/registry.js'
@@ -32,6 +34,29 @@ export * as ArrayDataset from './data/ArrayDataset.js'
 export type { Dataset, Targets } from './data/Dataset.js'
 export * as Evaluation from './evaluation/registry.js'
 export type { Metric, MetricType } from './evaluation/Metric.js'
+/**
+ * The optimizer algebra (docs/optimizers.md): one `GradientTransformation` type over named tensor trees,
+ * composed with `chain` and `partition`; clipping, accumulation and loss scaling are transformations too.
+ */
+export type { GradientTransformation, StateOf } from './optim/GradientTransformation.js'
+export { chain, identity, partition } from './optim/GradientTransformation.js'
+export { clipByGlobalNorm, clipByValue, globalNorm } from './optim/transforms/clip.js'
+export type { ClipNormState } from './optim/transforms/clip.js'
+export { accumulate } from './optim/transforms/accumulate.js'
+export type { AccumulateState, Accumulation, AccumulationPolicy } from './optim/transforms/accumulate.js'
+export { dynamicScaler, withLossScaling } from './optim/transforms/lossScaling.js'
+export type { LossScaling, ScalerConfig, ScalerState } from './optim/transforms/lossScaling.js'
+export { perParameter } from './optim/perParameter.js'
+export type { ParamStep, PerParameterState } from './optim/perParameter.js'
+/** Every PyTorch optimizer a config may name, plus LARS and LAMB, each a `GradientTransformation`. */
+export * as Optimizers from './optim/optimizers/index.js'
+/** Param groups: the hyper-parameters each group of parameters steps with. */
+export * as ParamGroups from './optim/ParamGroups.js'
+/** Optimizer state to plain JSON and back, bit for bit; `disposeReplaced` for owners of the tensors. */
+export * as OptimSerialize from './optim/serialize.js'
+/** Named tensor trees: `{ 'backbone.fc1.weight': tf.Tensor }`, and `applyUpdates`. */
+export * as Tree from './tensor/tree.js'
+/** `OptimWrapper.build(optim_wrapper_cfg, groups)`: MMEngine's wrapper dicts as combinators. */
 export * as OptimWrapper from './optim/OptimWrapper.js'
 export * as Schedulers from './optim/schedulers/index.js'
 export * as Safetensors from './tensor/safetensors.js'

@@ -12,10 +12,10 @@
  */
 import * as nodePath from 'node:path'
 import { Effect } from 'effect'
-import { formatIssue } from '../config/codec.js'
+import { formatIssue } from '../schema/codec.js'
 import { load } from '../config/load.js'
 import { toProgram } from '../config/toProgram.js'
-import { dryRun } from '../interpreters/dryRun.js'
+import { dryRun } from '../interpreters/dry/dryRun.js'
 import { svg } from '../interpreters/dry/lrSchedule.js'
 import { ConfigError } from '../config/Config.js'
 import { version } from '../version.js'
@@ -25,6 +25,7 @@ import { choices } from '../tensor/backend.js'
 import type { BackendChoice } from '../tensor/backend.js'
 import { planJson, renderPlan } from './renderPlan.js'
 import { trainCommand } from './train.js'
+import { defaultRegistries } from '../interpreters/registries.js'
 
 const usage = `loopwright ${version}: MMEngine-style training runs as values
 
@@ -60,7 +61,7 @@ const dryRunCommand = (file: string, flags: ReadonlyMap<string, ReadonlyArray<st
       }
       sizes = parsed.right
     }
-    const loaded = yield* load(file, { cfgOptions: flags.get('cfg-options') ?? [] })
+    const loaded = yield* load(file, { cfgOptions: flags.get('cfg-options') ?? [], registries: defaultRegistries })
     const program = toProgram(loaded.config)
     const plan = yield* dryRun(program, {
       datasetSizes: sizes,

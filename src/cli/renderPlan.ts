@@ -3,7 +3,7 @@
  * and as one JSON document.
  * @module
  */
-import type { Plan } from '../interpreters/dryRun.js'
+import type { Plan } from '../interpreters/dry/dryRun.js'
 import { plot } from '../interpreters/dry/lrSchedule.js'
 
 const list = (items: ReadonlyArray<string | number>, max = 12): string =>

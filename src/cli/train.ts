@@ -6,15 +6,17 @@
  */
 import * as nodePath from 'node:path'
 import { Effect } from 'effect'
-import { formatIssue } from '../config/codec.js'
+import { formatIssue } from '../schema/codec.js'
 import { load } from '../config/load.js'
 import { toProgram } from '../config/toProgram.js'
 import type { LogLevel } from '../dsl/Services.js'
 import * as Hub from '../dsl/MessageHub.js'
-import { train } from '../interpreters/train.js'
-import type { TrainResult } from '../interpreters/train.js'
+import { train } from '../interpreters/tensor/train.js'
+import type { TrainResult } from '../interpreters/tensor/train.js'
 import { describe, selectBackend } from '../tensor/backend.js'
 import type { BackendChoice } from '../tensor/backend.js'
+import { defaultRegistries } from '../interpreters/registries.js'
+import { consoleStream, logLine } from '../interpreters/logLine.js'
 
 export interface TrainFlags {
   readonly workDir?: string
@@ -60,15 +62,14 @@ const summary = (result: TrainResult): string => {
 /** Run the command; resolves to the exit code (0, 1 when training failed, 2 for bad input). */
 export const trainCommand = (file: string, flags: TrainFlags): Effect.Effect<number> =>
   Effect.gen(function* () {
-    const loaded = yield* load(file, { cfgOptions: flags.cfgOptions })
+    const loaded = yield* load(file, { cfgOptions: flags.cfgOptions, registries: defaultRegistries })
     const program = toProgram(loaded.config)
     const backend = yield* selectBackend(flags.backend)
     const tty = process.stdout.isTTY === true
     let status = ''
     const print = (level: LogLevel, message: string): void => {
-      const line = `${new Date().toISOString().replace('T', ' ').slice(0, 19)} - loopwright - ${level} - ${message}\n`
       if (tty && status !== '') process.stdout.write('\r\x1b[K')
-      ;(level === 'ERROR' || level === 'WARNING' ? process.stderr : process.stdout).write(line)
+      consoleStream(level).write(logLine(level, message, new Date()))
       if (tty && status !== '') process.stdout.write(status)
     }
     print('INFO', `backend: ${describe(backend)}`)

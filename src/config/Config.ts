@@ -13,13 +13,11 @@
 import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import { Data } from 'effect'
-import { boolean, expected, formatIssue, isDict, issuesOf, json, literal, nonEmptyString, nullable, plainDataProblem, record, string } from './codec.js'
-import type { AnyCodec, Codec, Issue, Json } from './codec.js'
-import { closest } from './didYouMean.js'
-import type { Registry } from './registry.js'
+import { boolean, expected, formatIssue, isDict, issuesOf, json, literal, nonEmptyString, nullable, plainDataProblem, record, string } from '../schema/codec.js'
+import type { AnyCodec, Codec, Issue, Json } from '../schema/codec.js'
+import { closest } from '../schema/didYouMean.js'
+import * as Registry from '../schema/registry.js'
 import type { HookType } from '../hooks/HookType.js'
-import { defaultHookTypes } from '../hooks/registry.js'
-import * as LogProcessor from '../hooks/logging/LogProcessor.js'
 import { builtInDefaultHooks } from '../dsl/Program.js'
 import { component, oneOrList } from './sections/component.js'
 import type { Component } from './sections/component.js'
@@ -35,12 +33,15 @@ import { paramScheduler } from './sections/paramScheduler.js'
 import type { ParamSchedulerCfg } from './sections/paramScheduler.js'
 import * as Runtime from './sections/runtime.js'
 
-/** The registries a config is checked against. */
+/**
+ * The registries a config is checked against: the hook types `default_hooks` and `custom_hooks` may name, and the
+ * codec of `log_processor` (MMEngine's LOG_PROCESSORS). config/ decodes through these and never imports hook code;
+ * the interpreters provide the built-in set (`defaultRegistries`).
+ */
 export interface Registries {
-  readonly hooks: Registry<HookType<unknown>>
+  readonly hooks: Registry.Registry<HookType<unknown>>
+  readonly logProcessor: AnyCodec
 }
-
-export const defaultRegistries: Registries = { hooks: defaultHookTypes }
 
 /** A decoded config. Known keys are typed; `variables` holds helper variables of code configs (`.py`, `.ts`, `.js`). */
 export interface Config {
@@ -96,7 +97,7 @@ export const sections = (registries: Registries): { readonly [key: string]: AnyC
   custom_hooks: nullable(customHooks(registries.hooks)),
   env_cfg: Runtime.envCfg,
   randomness: Runtime.randomness,
-  log_processor: LogProcessor.codec,
+  log_processor: registries.logProcessor,
   load_from: nullable(Runtime.path),
   resume: boolean,
   work_dir: Runtime.path,
@@ -162,8 +163,11 @@ export class ConfigError extends Data.TaggedError('ConfigError')<{ readonly file
   }
 }
 
+/** The top-level keys loopwright understands; they do not depend on the registries. */
+export const sectionNames: ReadonlySet<string> = new Set(Object.keys(sections({ hooks: Registry.make('hook', []), logProcessor: t.unknown })))
+
 /** The top-level codec for these registries. */
-export const codec = (registries: Registries = defaultRegistries, options: DecodeOptions = {}): Codec<Config> => {
+export const codec = (registries: Registries, options: DecodeOptions = {}): Codec<Config> => {
   const known = sections(registries)
   const names = Object.keys(known)
   const validate = (u: unknown, c: t.Context): t.Validation<Config> => {
@@ -200,7 +204,7 @@ export const codec = (registries: Registries = defaultRegistries, options: Decod
 }
 
 /** Decode a plain config object. */
-export const decode = (input: unknown, registries: Registries = defaultRegistries, options: DecodeOptions & { readonly file?: string } = {}): E.Either<ConfigError, Config> => {
+export const decode = (input: unknown, registries: Registries, options: DecodeOptions & { readonly file?: string } = {}): E.Either<ConfigError, Config> => {
   // The codecs recurse: a cyclic or absurdly deep value is refused before they see it.
   const problem = plainDataProblem(input)
   if (problem !== undefined) return E.left(new ConfigError({ file: options.file, issues: [problem] }))
@@ -209,7 +213,7 @@ export const decode = (input: unknown, registries: Registries = defaultRegistrie
 }
 
 /** The top-level names of a code config that are helper variables, not config keys. */
-export const variablesOf = (config: Config, registries: Registries = defaultRegistries): ReadonlyArray<string> => {
+export const variablesOf = (config: Config, registries: Registries): ReadonlyArray<string> => {
   const known = sections(registries)
   return Object.keys(config).filter((k) => !Object.hasOwn(known, k))
 }

@@ -9,8 +9,8 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { MAX_NESTING } from './codec.js'
-import type { Issue } from './codec.js'
+import { MAX_NESTING } from '../schema/codec.js'
+import type { Issue } from '../schema/codec.js'
 import { mergeInto } from './merge.js'
 
 type Value = null | boolean | number | string | Value[]

@@ -18,8 +18,8 @@ import * as nodePath from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Effect } from 'effect'
 import * as YAML from 'yaml'
-import { isDict, plainDataProblem } from './codec.js'
-import type { Issue } from './codec.js'
+import { isDict, plainDataProblem } from '../schema/codec.js'
+import type { Issue } from '../schema/codec.js'
 import { applyCfgOptions } from './cfgOptions.js'
 import * as Config from './Config.js'
 import type { ConfigError as ConfigErrorType, Registries } from './Config.js'
@@ -40,7 +40,8 @@ export interface Loaded {
 
 export interface LoadOptions {
   readonly cfgOptions?: ReadonlyArray<string>
-  readonly registries?: Registries
+  /** The registries to decode against; the interpreters' `defaultRegistries` hold the built-in hooks. */
+  readonly registries: Registries
 }
 
 const fail = (file: string, message: string, path = ''): ConfigErrorType => new Config.ConfigError({ file, issues: [{ path, message }] })
@@ -185,7 +186,7 @@ const loadRaw = (file: string, stack: ReadonlyArray<string>): Effect.Effect<Dict
   })
 
 /** Load, merge `_base_` chains, apply `--cfg-options`, and decode a config file. */
-export const load = (file: string, options: LoadOptions = {}): Effect.Effect<Loaded, ConfigErrorType> =>
+export const load = (file: string, options: LoadOptions): Effect.Effect<Loaded, ConfigErrorType> =>
   Effect.gen(function* () {
     const absolute = nodePath.resolve(file)
     let raw = stripDeleteMarkers(yield* loadRaw(absolute, [])) as Dict
@@ -194,7 +195,7 @@ export const load = (file: string, options: LoadOptions = {}): Effect.Effect<Loa
       if (applied._tag === 'Left') return yield* Effect.fail(new Config.ConfigError({ file, issues: [applied.left as Issue] }))
       raw = applied.right
     }
-    const registries = options.registries ?? Config.defaultRegistries
+    const registries = options.registries
     const decoded = Config.decode(raw, registries, { allowVariables: isCodeConfig(file), file })
     if (decoded._tag === 'Left') return yield* Effect.fail(decoded.left)
     return { file, raw, config: decoded.right, variables: Config.variablesOf(decoded.right, registries) }

@@ -5,8 +5,8 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { isDict, show } from './codec.js'
-import type { Issue } from './codec.js'
+import { isDict, show } from '../schema/codec.js'
+import type { Issue } from '../schema/codec.js'
 
 type Dict = { readonly [key: string]: unknown }
 

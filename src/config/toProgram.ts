@@ -8,8 +8,8 @@ import * as Loop from '../dsl/Loop.js'
 import * as P from '../dsl/Priority.js'
 import * as Program from '../dsl/Program.js'
 import type { ComponentConfig, HookSpec, ParamSchedulers } from '../dsl/Program.js'
-import type { Json } from './codec.js'
-import { defaultRegistries, sections } from './Config.js'
+import type { Json } from '../schema/codec.js'
+import { sectionNames } from './Config.js'
 import type { Config } from './Config.js'
 import type { HookCfg } from './sections/hooks.js'
 import { isEpochBased } from './sections/loops.js'
@@ -80,10 +80,9 @@ export const toProgram = (config: Config): Program.Program => {
   if (config.model !== undefined) program = Program.withModel(config.model)(program)
   if (config.optim_wrapper != null) program = Program.withOptimWrapper(config.optim_wrapper as { readonly [k: string]: Json })(program)
   if (config.work_dir !== undefined) program = Program.withWorkDir(config.work_dir)(program)
-  const known = sections(defaultRegistries)
   for (const [key, value] of Object.entries(config)) {
     // Helper variables of code configs are not settings of the run.
-    if (!structural.has(key) && Object.hasOwn(known, key) && value !== undefined) program = Program.withSetting(key, value as Json)(program)
+    if (!structural.has(key) && sectionNames.has(key) && value !== undefined) program = Program.withSetting(key, value as Json)(program)
   }
   return program
 }

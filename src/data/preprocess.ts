@@ -20,8 +20,8 @@
 import * as tf from '@tensorflow/tfjs-core'
 import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
-import { array, boolean, check, isDict, issuesOf, literal, nullable, number, positiveInt, positiveNumber, show, struct } from '../config/codec.js'
-import type { Issue } from '../config/codec.js'
+import { array, boolean, check, isDict, issuesOf, literal, nullable, number, positiveInt, positiveNumber, show, struct } from '../schema/codec.js'
+import type { Issue } from '../schema/codec.js'
 
 /** A decoded preprocessor: what {@link apply} does to a batch. */
 export interface Preprocessor {

@@ -32,11 +32,10 @@
  * ```
  * @module
  */
-import type { DataloaderCfg } from '../config/sections/dataloader.js'
+import type { SamplerCfg } from './samplerCfg.js'
 import * as Rng from '../dsl/Rng.js'
 
-/** A decoded `sampler` dict (`DefaultSampler` or `InfiniteSampler`). */
-export type SamplerCfg = NonNullable<DataloaderCfg['sampler']>
+export type { SamplerCfg } from './samplerCfg.js'
 
 /** The label of the sampler's stream, split from `Rng.make(seed + epoch)` so it never coincides with the run's root stream. */
 export const SAMPLER_STREAM = 0x53414d50

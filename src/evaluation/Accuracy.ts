@@ -11,7 +11,7 @@
  * @module
  */
 import type * as t from 'io-ts'
-import { array, check, dispatch, nonEmptyString, nullable, positiveInt, string, struct } from '../config/codec.js'
+import { array, check, dispatch, nonEmptyString, nullable, positiveInt, string, struct } from '../schema/codec.js'
 import type { MetricType } from './Metric.js'
 
 const topk = dispatch('a positive integer or a list of them', [

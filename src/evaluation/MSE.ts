@@ -10,7 +10,7 @@
  * @module
  */
 import type * as t from 'io-ts'
-import { struct } from '../config/codec.js'
+import { struct } from '../schema/codec.js'
 import type { MetricType } from './Metric.js'
 
 const args = struct('MSE arguments (it takes none)', {})

@@ -20,7 +20,7 @@ import type { FileError, HookServices } from '../dsl/Services.js'
 import type { Stage } from '../dsl/Stage.js'
 import * as S from '../dsl/State.js'
 import type { State } from '../dsl/State.js'
-import { array, boolean, check, dispatch, int, json, literal, nonNegativeInt, nullable, record, string, struct } from '../config/codec.js'
+import { array, boolean, check, dispatch, int, json, literal, nonNegativeInt, nullable, record, string, struct } from '../schema/codec.js'
 import type { HookType } from './HookType.js'
 
 type OneOrMany<A> = A | ReadonlyArray<A>
@@ -44,7 +44,7 @@ export interface CheckpointHookArgs {
   readonly save_begin?: number
 }
 
-const oneOrMany = <A>(description: string, item: import('../config/codec.js').Codec<A>) =>
+const oneOrMany = <A>(description: string, item: import('../schema/codec.js').Codec<A>) =>
   dispatch(description, [
     [(u) => Array.isArray(u), array(item)],
     [() => true, item],

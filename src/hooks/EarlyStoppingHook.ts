@@ -32,7 +32,7 @@ import * as P from '../dsl/Priority.js'
 import { Logger } from '../dsl/Services.js'
 import type { HookServices } from '../dsl/Services.js'
 import * as S from '../dsl/State.js'
-import { boolean, check, literal, nonEmptyString, nullable, number, nonNegativeInt, struct } from '../config/codec.js'
+import { boolean, check, literal, nonEmptyString, nullable, number, nonNegativeInt, struct } from '../schema/codec.js'
 import type { HookType } from './HookType.js'
 import { defaultGreaterKeys, defaultLessKeys, inferRule } from './CheckpointHook.js'
 

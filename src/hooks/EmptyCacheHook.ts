@@ -28,7 +28,7 @@ import { Logger, TensorOps } from '../dsl/Services.js'
 import type { HookServices } from '../dsl/Services.js'
 import type { Stage } from '../dsl/Stage.js'
 import * as S from '../dsl/State.js'
-import { boolean, struct } from '../config/codec.js'
+import { boolean, struct } from '../schema/codec.js'
 import type { HookType } from './HookType.js'
 
 /** `EmptyCacheHook`'s constructor arguments: where to release memory. */

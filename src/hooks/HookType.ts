@@ -4,7 +4,7 @@
  * an unknown argument is an error with a did-you-mean) and builds the hook.
  * @module
  */
-import type { Codec } from '../config/codec.js'
+import type { Codec } from '../schema/codec.js'
 import type { Hook } from '../dsl/Hook.js'
 import type { Priority } from '../dsl/Priority.js'
 import type { Program } from '../dsl/Program.js'

@@ -16,7 +16,7 @@ import type { HookServices } from '../dsl/Services.js'
 import type { Mode } from '../dsl/Stage.js'
 import * as S from '../dsl/State.js'
 import type { State } from '../dsl/State.js'
-import { struct } from '../config/codec.js'
+import { struct } from '../schema/codec.js'
 import type { HookType } from './HookType.js'
 
 interface Own {

@@ -13,7 +13,7 @@ import * as Hook from '../dsl/Hook.js'
 import * as P from '../dsl/Priority.js'
 import { ParamSchedulers } from '../dsl/Services.js'
 import type { HookServices } from '../dsl/Services.js'
-import { struct } from '../config/codec.js'
+import { struct } from '../schema/codec.js'
 import type { HookType } from './HookType.js'
 
 export const ParamSchedulerHook: HookType<{}> = {

@@ -12,7 +12,7 @@ import * as P from '../dsl/Priority.js'
 import { ParamSchedulers, Run } from '../dsl/Services.js'
 import * as S from '../dsl/State.js'
 import type { State } from '../dsl/State.js'
-import { struct } from '../config/codec.js'
+import { struct } from '../schema/codec.js'
 import { version } from '../version.js'
 import type { HookType } from './HookType.js'
 

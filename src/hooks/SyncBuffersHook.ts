@@ -25,7 +25,7 @@ import { Collective } from '../dsl/Services.js'
 import type { HookServices } from '../dsl/Services.js'
 import * as S from '../dsl/State.js'
 import type { State } from '../dsl/State.js'
-import { struct } from '../config/codec.js'
+import { struct } from '../schema/codec.js'
 import type { HookType } from './HookType.js'
 
 /** The hook's own state: MMEngine's `called_in_train`. */

@@ -3,7 +3,7 @@
  * Users add their own with `Registry.register(defaultHookTypes, myType)`.
  * @module
  */
-import * as Registry from '../config/registry.js'
+import * as Registry from '../schema/registry.js'
 import { CheckpointHook } from './CheckpointHook.js'
 import { DistSamplerSeedHook } from './DistSamplerSeedHook.js'
 import { EarlyStoppingHook } from './EarlyStoppingHook.js'

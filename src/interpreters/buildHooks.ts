@@ -9,9 +9,9 @@ import * as E from 'fp-ts/lib/Either.js'
 import * as Hook from '../dsl/Hook.js'
 import type { Program } from '../dsl/Program.js'
 import type { HookServices } from '../dsl/Services.js'
-import { issuesOf } from '../config/codec.js'
-import type { Issue } from '../config/codec.js'
-import * as Registry from '../config/registry.js'
+import { issuesOf } from '../schema/codec.js'
+import type { Issue } from '../schema/codec.js'
+import * as Registry from '../schema/registry.js'
 import type { HookType } from '../hooks/HookType.js'
 
 /** Build every hook of the program, in execution order, or list what is wrong (with config paths). */

@@ -24,7 +24,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
-import type { Tree } from '../optim/tree.js'
+import type { Tree } from '../tensor/tree.js'
 
 export interface BatchNormOptions {
   /** Train mode (batch statistics, running statistics updated) or eval mode (running statistics). */

@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as Rng from '../dsl/Rng.js'
-import type { Tree } from '../optim/tree.js'
+import type { Tree } from '../tensor/tree.js'
 import { defaultBound, uniformTensor } from './init.js'
 
 export interface Conv2dConfig {

@@ -14,7 +14,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
-import type { Tree } from '../optim/tree.js'
+import type { Tree } from '../tensor/tree.js'
 
 export interface GroupNormOptions {
   readonly num_groups: number

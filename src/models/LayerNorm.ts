@@ -11,7 +11,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
-import type { Tree } from '../optim/tree.js'
+import type { Tree } from '../tensor/tree.js'
 
 /** `${prefix}.weight` (ones) and `${prefix}.bias` (zeros), both `[dim]`; none when `elementwiseAffine` is false. */
 export const init = (prefix: string, dim: number, elementwiseAffine = true): Tree =>

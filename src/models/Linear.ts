@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as Rng from '../dsl/Rng.js'
-import type { Tree } from '../optim/tree.js'
+import type { Tree } from '../tensor/tree.js'
 import { defaultBound, uniformTensor } from './init.js'
 
 /** Parameters `${prefix}.weight` `[out, in]` and (unless `bias` is false) `${prefix}.bias` `[out]`, initialised as PyTorch does. */

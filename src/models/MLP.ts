@@ -11,10 +11,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as Rng from '../dsl/Rng.js'
-import type { Tree } from '../optim/tree.js'
+import type { Tree } from '../tensor/tree.js'
 import type * as t from 'io-ts'
-import { array, positiveInt, struct } from '../config/codec.js'
-import type { ModelInfo, ParamInfo } from '../optim/constructors/model.js'
+import { array, positiveInt, struct } from '../schema/codec.js'
+import type { ModelInfo, ParamInfo } from './ModelInfo.js'
 import * as Linear from './Linear.js'
 import { crossEntropy } from './losses.js'
 import { withoutBuffers } from './Model.js'

@@ -19,8 +19,8 @@
 import type * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
 import type * as Rng from '../dsl/Rng.js'
-import type { ModelInfo } from '../optim/constructors/model.js'
-import type { Tree } from '../optim/tree.js'
+import type { ModelInfo } from './ModelInfo.js'
+import type { Tree } from '../tensor/tree.js'
 
 /** How a forward pass runs: train or eval mode, and the random stream dropout draws from. */
 export interface ForwardContext {

@@ -19,7 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as Rng from '../dsl/Rng.js'
-import type { Tree } from '../optim/tree.js'
+import type { Tree } from '../tensor/tree.js'
 import * as Dropout from './Dropout.js'
 import * as Linear from './Linear.js'
 

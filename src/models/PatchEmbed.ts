@@ -18,7 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as Rng from '../dsl/Rng.js'
-import type { Tree } from '../optim/tree.js'
+import type { Tree } from '../tensor/tree.js'
 import * as Conv2d from './Conv2d.js'
 
 export interface PatchEmbedConfig {

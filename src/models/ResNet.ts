@@ -45,10 +45,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { array, boolean, check, json, literal, positiveInt, struct } from '../config/codec.js'
+import { array, boolean, check, json, literal, positiveInt, struct } from '../schema/codec.js'
 import type * as Rng from '../dsl/Rng.js'
-import type { ModelInfo, ParamInfo } from '../optim/constructors/model.js'
-import type { Tree } from '../optim/tree.js'
+import type { ModelInfo, ParamInfo } from './ModelInfo.js'
+import type { Tree } from '../tensor/tree.js'
 import * as BatchNorm from './BatchNorm.js'
 import * as Conv2d from './Conv2d.js'
 import { asImages } from './images.js'

@@ -14,8 +14,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { positiveInt, struct } from '../config/codec.js'
-import type { ModelInfo } from '../optim/constructors/model.js'
+import { positiveInt, struct } from '../schema/codec.js'
+import type { ModelInfo } from './ModelInfo.js'
 import * as LayerNorm from './LayerNorm.js'
 import * as Linear from './Linear.js'
 import { meanSquaredError } from './losses.js'

@@ -42,10 +42,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { check, json, positiveInt, positiveNumber, struct, unitInterval } from '../config/codec.js'
+import { check, json, positiveInt, positiveNumber, struct, unitInterval } from '../schema/codec.js'
 import type * as Rng from '../dsl/Rng.js'
-import type { ModelInfo, ParamInfo } from '../optim/constructors/model.js'
-import type { Tree } from '../optim/tree.js'
+import type { ModelInfo, ParamInfo } from './ModelInfo.js'
+import type { Tree } from '../tensor/tree.js'
 import { gelu } from './Activation.js'
 import * as Dropout from './Dropout.js'
 import { asImages } from './images.js'

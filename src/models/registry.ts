@@ -5,9 +5,9 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { Issue } from '../config/codec.js'
-import { isDict, issuesOf } from '../config/codec.js'
-import * as Registry from '../config/registry.js'
+import type { Issue } from '../schema/codec.js'
+import { isDict, issuesOf } from '../schema/codec.js'
+import * as Registry from '../schema/registry.js'
 import { LeNet5Model } from './LeNet5.js'
 import { MLPModel } from './MLP.js'
 import type { Model, ModelType } from './Model.js'

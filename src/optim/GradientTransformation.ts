@@ -20,8 +20,8 @@
  * ```
  * @module
  */
-import { absoluteNames, markAbsolute } from './tree.js'
-import type { Tree } from './tree.js'
+import { absoluteNames, markAbsolute } from '../tensor/tree.js'
+import type { Tree } from '../tensor/tree.js'
 import type { ParamGroups } from './ParamGroups.js'
 import { releaseIntermediate } from './ownership.js'
 

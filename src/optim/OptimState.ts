@@ -10,7 +10,7 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { Issue } from '../config/codec.js'
+import type { Issue } from '../schema/codec.js'
 import type { Json } from '../dsl/MessageHub.js'
 import type { SchedulerTrigger } from '../dsl/Services.js'
 import { buildParamGroups } from './constructors/index.js'
@@ -40,6 +40,20 @@ export const read = (optim: { readonly [key: string]: unknown }): OptimState | u
 
 /** Store an optimizer state as `State.optim`. */
 export const write = (optim: OptimState): { readonly [key: string]: unknown } => optim as unknown as { readonly [key: string]: unknown }
+
+/**
+ * The one place that replaces a wrapper's tensor state (the interpreter's handles), for the single
+ * `OptimWrapper` by default; every other part of the state is kept.
+ *
+ * @example
+ * ```ts
+ * withTensors(optim, store.externalize(next)) // slot 0's tensors replaced
+ * ```
+ */
+export const withTensors = (optim: OptimState, tensors: unknown, index = 0): OptimState => ({
+  ...optim,
+  slots: optim.slots.map((s, i) => (i === index ? { ...s, slot: { ...s.slot, tensors } } : s)),
+})
 
 /** What the runner knows when it builds the optimizer: the run's length. */
 export interface RunLength {

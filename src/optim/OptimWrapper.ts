@@ -19,10 +19,11 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type * as tf from '@tensorflow/tfjs-core'
-import type { Issue } from '../config/codec.js'
-import { unscoped } from '../config/registry.js'
+import type { Issue } from '../schema/codec.js'
+import { unscoped } from '../schema/registry.js'
 import { chain } from './GradientTransformation.js'
 import type { GradientTransformation } from './GradientTransformation.js'
+import { fillDefaults } from './ParamGroups.js'
 import type { Hyper, ParamGroup, ParamGroups } from './ParamGroups.js'
 import { decodeOptimizer } from './optimizers/registry.js'
 import type { OptimizerType } from './optimizers/registry.js'
@@ -32,7 +33,7 @@ import { clipByGlobalNorm, clipByValue } from './transforms/clip.js'
 import type { ClipNormState } from './transforms/clip.js'
 import { scalerFromConfig, withLossScaling } from './transforms/lossScaling.js'
 import type { LossScaling, ScalerState } from './transforms/lossScaling.js'
-import type { Tree } from './tree.js'
+import type { Tree } from '../tensor/tree.js'
 
 /** The parts of an `optim_wrapper` config the wrapper itself reads (the optimizer and constructor are read elsewhere). */
 export interface WrapperConfig {
@@ -65,8 +66,6 @@ export interface OptimWrapper {
 
 export type WrapperState = AccumulateState<any>
 
-/** Fill every group with the optimizer defaults for the keys it does not set (PyTorch's group filling). */
-export const withDefaults = (groups: ReadonlyArray<ParamGroup>, defaults: Hyper): ParamGroups => groups.map((g) => ({ names: g.names, hyper: { ...defaults, ...g.hyper } }))
 
 /** The groups the schedulers see: the real ones, then the base group when there is one. */
 export const scheduledGroups = (groups: WrapperGroups): ReadonlyArray<Hyper> => (groups.base === undefined ? groups.real.map((g) => g.hyper) : [...groups.real.map((g) => g.hyper), groups.base])
@@ -109,7 +108,7 @@ export const build = (
     clip === undefined ? base : chain(clip.type === 'norm' ? clipByGlobalNorm(clip.maxNorm, clip.normType) : clipByValue(clip.clipValue), base)
   const scaling = type === 'AmpOptimWrapper' ? withLossScaling(scalerFromConfig(cfg.loss_scale))(inner) : undefined
   const accumulation = accumulate(cfg.accumulative_counts ?? 1, policy)(scaling ?? inner)
-  const real = withDefaults(groups, defaults)
+  const real: ParamGroups = groups.map((g) => ({ names: g.names, hyper: fillDefaults(g.hyper, defaults) }))
   return E.right({
     wrapper: { type, optimizer, defaults, accumulation, scaling, clip, dtype: cfg.dtype === 'float16' || cfg.dtype === 'bfloat16' ? cfg.dtype : undefined },
     groups: { real, base: real.length > 1 ? defaults : undefined },

@@ -8,10 +8,10 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { Issue } from '../config/codec.js'
+import type { Issue } from '../schema/codec.js'
 import * as OW from './OptimWrapper.js'
 import type { ParamGroup } from './ParamGroups.js'
-import type { Tree } from './tree.js'
+import type { Tree } from '../tensor/tree.js'
 
 export interface OptimWrapperDict {
   readonly wrappers: { readonly [name: string]: { readonly wrapper: OW.OptimWrapper; readonly groups: OW.WrapperGroups } }

@@ -18,6 +18,17 @@ export interface ParamGroup {
 
 export type ParamGroups = ReadonlyArray<ParamGroup>
 
+/**
+ * A group's hyper-parameters with the optimizer defaults filled in where it sets nothing: PyTorch's
+ * `add_param_group` (`param_group.setdefault(name, default)`), so the group's keys keep their value and place
+ * and the defaults follow in their own order. The constructors and `OptimWrapper.build` both fill through this.
+ */
+export const fillDefaults = <H extends Hyper>(hyper: H, defaults: Hyper): H => {
+  const filled: { [key: string]: Json } = { ...hyper }
+  for (const [k, v] of Object.entries(defaults)) if (!Object.hasOwn(filled, k)) filled[k] = v
+  return filled as H
+}
+
 /** The group index of every parameter name. */
 export const indexOf = (groups: ParamGroups): ReadonlyMap<string, number> => {
   const index = new Map<string, number>()

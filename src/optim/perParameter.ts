@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import type { GradientTransformation } from './GradientTransformation.js'
 import * as Groups from './ParamGroups.js'
 import type { Hyper } from './ParamGroups.js'
-import { markAbsolute } from './tree.js'
+import { markAbsolute } from '../tensor/tree.js'
 
 /** One parameter's optimizer slots: tensors and numbers (e.g. Adam's `exp_avg`, `exp_avg_sq`, `step`). */
 export type Slots = { readonly [key: string]: tf.Tensor | number | boolean | undefined }

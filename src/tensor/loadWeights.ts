@@ -25,7 +25,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import * as E from 'fp-ts/lib/Either.js'
-import type { Tree } from '../optim/tree.js'
+import type { Tree } from './tree.js'
 import { conversionNotes, toTfData } from './safetensors.js'
 import type { Decoded, TensorEntry, TfData } from './safetensors.js'
 

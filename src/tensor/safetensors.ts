@@ -29,7 +29,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import * as tf from '@tensorflow/tfjs-core'
 import { Data, Effect } from 'effect'
 import * as E from 'fp-ts/lib/Either.js'
-import type { Tree } from '../optim/tree.js'
+import type { Tree } from './tree.js'
 
 /** A safetensors problem: the message says what is wrong (`truncated: header says 1234 bytes, file has 100`). */
 export class SafetensorsError extends Data.TaggedError('SafetensorsError')<{ readonly message: string }> {}

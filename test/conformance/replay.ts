@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import * as OW from '../../src/optim/OptimWrapper.js'
 import type { ParamGroup } from '../../src/optim/ParamGroups.js'
-import * as Tree from '../../src/optim/tree.js'
+import * as Tree from '../../src/tensor/tree.js'
 import { nextScale, scalerFromConfig } from '../../src/optim/transforms/lossScaling.js'
 import type { ScalerState } from '../../src/optim/transforms/lossScaling.js'
 import { firstTensorMismatch, hyperMismatch } from './compare.js'

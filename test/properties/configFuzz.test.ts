@@ -24,14 +24,14 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { main } from '../../src/cli/main.js'
 import * as Config from '../../src/config/index.js'
 import { load } from '../../src/config/load.js'
-import { editDistance } from '../../src/config/didYouMean.js'
-import * as Registry from '../../src/config/registry.js'
-import type { Issue } from '../../src/config/codec.js'
+import { editDistance } from '../../src/schema/didYouMean.js'
+import * as Registry from '../../src/schema/registry.js'
+import type { Issue } from '../../src/schema/codec.js'
 import { defaultDatasetTypes } from '../../src/data/registry.js'
 import { defaultMetricTypes } from '../../src/evaluation/registry.js'
-import { dryRun } from '../../src/interpreters/dryRun.js'
-import { train } from '../../src/interpreters/train.js'
-import type { TrainOptions } from '../../src/interpreters/train.js'
+import { dryRun } from '../../src/interpreters/dry/dryRun.js'
+import { train } from '../../src/interpreters/tensor/train.js'
+import type { TrainOptions } from '../../src/interpreters/tensor/train.js'
 import { defaultModelTypes } from '../../src/models/registry.js'
 import { optimizerTypes } from '../../src/optim/optimizers/registry.js'
 import { schedulerTypes } from '../../src/optim/schedulers/catalogue.js'
@@ -41,6 +41,7 @@ import { useCpu } from '../../src/tensor/cpu.js'
 import { levels } from '../../src/dsl/Priority.js'
 import { baseConfig as tinyRunConfig, datasets as tinyDatasets, programOf, run as tinyRun } from '../unit/interpreters/tensor/support.js'
 import { invalid, misspelling, runnableConfig, unknownTypeName, validConfig } from './configArbitraries.js'
+import { defaultRegistries } from '../../src/interpreters/registries.js'
 
 type Dict = { [key: string]: unknown }
 type Key = string | number
@@ -115,7 +116,7 @@ const jsonCopy = <A>(a: A): A => JSON.parse(JSON.stringify(a)) as A
 
 /** Decode, then (stage 'dry') dry-run, or (stage 'train') train: the first failure, or undefined when all accept. */
 const diagnose = async (cfg: Dict, stage: Failure['stage'], options: Partial<TrainOptions> = {}): Promise<Failure | undefined> => {
-  const decoded = Config.decode(cfg)
+  const decoded = Config.decode(cfg, defaultRegistries)
   if (decoded._tag === 'Left') return { stage: 'decode', issues: decoded.left.issues, message: decoded.left.message }
   if (stage === 'decode') return undefined
   const program = Config.toProgram(decoded.right)
@@ -216,9 +217,9 @@ const slots: ReadonlyArray<Slot> = [
   { category: 'wrong type', at: fixed(['default_hooks', 'checkpoint', 'interval']), prepare: ensureHook('checkpoint', 'CheckpointHook'), bad: invalid.int },
   { category: 'wrong type', at: fixed(['default_hooks', 'checkpoint', 'by_epoch']), prepare: ensureHook('checkpoint', 'CheckpointHook'), bad: invalid.boolean },
   { category: 'out of range', at: fixed(['default_hooks', 'checkpoint', 'save_begin']), prepare: ensureHook('checkpoint', 'CheckpointHook'), bad: invalid.nonNegativeInt },
-  { category: 'registry type', at: fixed(['default_hooks', 'checkpoint', 'type']), prepare: ensureHook('checkpoint', 'CheckpointHook'), bad: unknownTypeName(Registry.names(Config.defaultRegistries.hooks), [...Config.defaultRegistries.hooks.notProvided.keys()]) },
+  { category: 'registry type', at: fixed(['default_hooks', 'checkpoint', 'type']), prepare: ensureHook('checkpoint', 'CheckpointHook'), bad: unknownTypeName(Registry.names(defaultRegistries.hooks), [...defaultRegistries.hooks.notProvided.keys()]) },
   { category: 'wrong type', at: fixed(['custom_hooks']), bad: invalid.list },
-  { category: 'registry type', at: (c) => ['custom_hooks', lastHook(c), 'type'], prepare: pushHook({ type: 'LoggerHook' }), bad: unknownTypeName(Registry.names(Config.defaultRegistries.hooks), [...Config.defaultRegistries.hooks.notProvided.keys()]) },
+  { category: 'registry type', at: (c) => ['custom_hooks', lastHook(c), 'type'], prepare: pushHook({ type: 'LoggerHook' }), bad: unknownTypeName(Registry.names(defaultRegistries.hooks), [...defaultRegistries.hooks.notProvided.keys()]) },
   { category: 'out of range', at: (c) => ['custom_hooks', lastHook(c), 'priority'], prepare: pushHook({ type: 'LoggerHook' }), bad: badPriority },
   { category: 'out of range', at: (c) => ['custom_hooks', lastHook(c), 'interval'], prepare: pushHook({ type: 'LoggerHook' }), bad: invalid.positiveInt },
   { category: 'out of range', at: (c) => ['custom_hooks', lastHook(c), 'momentum'], prepare: pushHook({ type: 'EMAHook' }), bad: invalid.openUnit },
@@ -270,7 +271,7 @@ const brokenConfig: fc.Arbitrary<{ readonly cfg: Dict; readonly path: string; re
 // ---------------------------------------------------------------------------
 // Strict dicts of the decoded sections, and the keys each one knows.
 
-const topLevelKeys = Object.keys(Config.sections(Config.defaultRegistries))
+const topLevelKeys = Object.keys(Config.sections(defaultRegistries))
 const dataloaderKeys = ['batch_size', 'dataset', 'num_workers', 'persistent_workers', 'pin_memory', 'drop_last', 'sampler', 'batch_sampler', 'collate_fn', 'num_batch_per_epoch', 'prefetch_factor', 'worker_init_fn']
 const loggerKeys = ['interval', 'ignore_last', 'interval_exp_name', 'out_dir', 'out_suffix', 'keep_local', 'file_client_args', 'log_metric_by_epoch', 'backend_args']
 const checkpointKeys = ['interval', 'by_epoch', 'save_optimizer', 'save_param_scheduler', 'out_dir', 'max_keep_ckpts', 'save_last', 'save_best', 'rule', 'greater_keys', 'less_keys', 'file_client_args', 'filename_tmpl', 'backend_args', 'published_keys', 'save_begin']
@@ -407,7 +408,7 @@ describe('bad configs are values with one-line, path-precise issues', () => {
   it('a wrong type or an out-of-range value anywhere in a decoded section (700 configs)', () => {
     fc.assert(
       fc.property(brokenConfig, ({ cfg, path, slot }) => {
-        const decoded = Config.decode(cfg)
+        const decoded = Config.decode(cfg, defaultRegistries)
         if (decoded._tag === 'Right') throw new Error(`accepted the broken ${path}`)
         expectIssueAt({ stage: 'decode', issues: decoded.left.issues, message: decoded.left.message }, path, slots[slot]!.under)
         count(slots[slot]!.category)
@@ -419,7 +420,7 @@ describe('bad configs are values with one-line, path-precise issues', () => {
   it('an unknown key in any strict dict, with a did-you-mean (400 configs)', () => {
     fc.assert(
       fc.property(misspeltKey, ({ cfg, path, slip, original, known }) => {
-        const decoded = Config.decode(cfg)
+        const decoded = Config.decode(cfg, defaultRegistries)
         if (decoded._tag === 'Right') throw new Error(`accepted the misspelt key ${path}`)
         const issue = expectIssueAt({ stage: 'decode', issues: decoded.left.issues, message: decoded.left.message }, path)
         expectDidYouMean(issue, slip, original, known)
@@ -433,7 +434,7 @@ describe('bad configs are values with one-line, path-precise issues', () => {
     fc.assert(
       fc.property(validConfig, fc.constantFrom('filename', 'text', 'pretty_text', 'env_variables', '_base_'), fc.jsonValue({ maxDepth: 1 }), (valid, key, value) => {
         fc.pre(value !== null)
-        const decoded = Config.decode({ ...valid, [key]: value })
+        const decoded = Config.decode({ ...valid, [key]: value }, defaultRegistries)
         if (decoded._tag === 'Right') throw new Error(`accepted ${key}`)
         expectIssueAt({ stage: 'decode', issues: decoded.left.issues, message: decoded.left.message }, key)
         count('unknown key')
@@ -520,7 +521,7 @@ const brokenText: fc.Arbitrary<BrokenFile> = fc.tuple(validConfig, fc.constantFr
 })
 
 const loadFailure = async (file: string, cfgOptions: ReadonlyArray<string> = []): Promise<Config.ConfigError> => {
-  const result = await Effect.runPromise(Effect.result(load(file, { cfgOptions })))
+  const result = await Effect.runPromise(Effect.result(load(file, { cfgOptions, registries: defaultRegistries })))
   if (result._tag === 'Success') throw new Error(`expected ${file} to be rejected, got ${JSON.stringify(result.success.raw).slice(0, 300)}`)
   expect(result.failure._tag).toBe('ConfigError')
   expectOneLiners({ stage: 'decode', issues: result.failure.issues, message: result.failure.message })
@@ -643,7 +644,7 @@ describe('bad files are values naming the file, the key and what is wrong', () =
     count('plain data')
     let deep: unknown = 1
     for (let i = 0; i < 100_000; i++) deep = [deep]
-    const decoded = Config.decode({ model: { type: 'T', x: deep } })
+    const decoded = Config.decode({ model: { type: 'T', x: deep } }, defaultRegistries)
     expect(decoded._tag === 'Left' && decoded.left.issues[0]!.message).toContain('nested more than 200 levels deep')
     count('plain data')
     const keyDepth = await loadFailure(tempFile(`deep/${fresh('d')}.json`, '{}'), [`${'a.'.repeat(50_000)}b=1`])
@@ -777,7 +778,7 @@ describe('checkpoints and configs are data', () => {
     const yaml = tempFile('data/proto.yaml', `__proto__: {polluted: 1}\nmodel: {type: TinyRegressor, __proto__: {polluted: 3}}\nexperiment_name: "${hostile(marker)}"\n`)
     expect((await loadFailure(yaml)).issues.map((i) => i.path)).toEqual(['__proto__'])
     const py = tempFile('data/proto.py', `__proto__ = dict(polluted=1)\nconstructor = dict(prototype=dict(polluted=2))\nmodel = dict(type='TinyRegressor', __proto__=dict(polluted=3))\nexperiment_name = "${hostile(marker)}"\n`)
-    const loaded = await Effect.runPromise(load(py, { cfgOptions: ['__proto__.polluted=4', 'constructor.prototype.polluted=5'] }))
+    const loaded = await Effect.runPromise(load(py, { cfgOptions: ['__proto__.polluted=4', 'constructor.prototype.polluted=5'], registries: defaultRegistries }))
     expect(loaded.config.experiment_name).toBe(hostile(marker))
     expect(Object.getPrototypeOf(loaded.raw['model'])).toBe(Object.prototype)
     expect(Object.keys(loaded.raw['model'] as Dict)).toEqual(['type', '__proto__'])

@@ -8,7 +8,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { defaultConstructor, powInt, pretrainLayerDecayConstructor, selfsupLayerDecayConstructor } from '../../src/optim/constructors/index.js'
 import type { GroupRecord, ModelInfo, ModuleInfo, ParamInfo } from '../../src/optim/constructors/index.js'
-import type { Json } from '../../src/config/codec.js'
+import type { Json } from '../../src/schema/codec.js'
 
 // ---------------------------------------------------------------- models
 

@@ -10,7 +10,7 @@ import { chain, identity } from '../../src/optim/GradientTransformation.js'
 import type { GradientTransformation } from '../../src/optim/GradientTransformation.js'
 import type { Hyper, ParamGroups } from '../../src/optim/ParamGroups.js'
 import { disposeReplaced, fromData, toData } from '../../src/optim/serialize.js'
-import * as Tree from '../../src/optim/tree.js'
+import * as Tree from '../../src/tensor/tree.js'
 import { accumulate } from '../../src/optim/transforms/accumulate.js'
 import { withLossScaling, dynamicScaler } from '../../src/optim/transforms/lossScaling.js'
 

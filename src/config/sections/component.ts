@@ -4,8 +4,8 @@
  * @module
  */
 import * as t from 'io-ts'
-import { array, dispatch, expected, isDict, json, nonEmptyString } from '../codec.js'
-import type { Codec, Json } from '../codec.js'
+import { array, dispatch, expected, isDict, json, nonEmptyString } from '../../schema/codec.js'
+import type { Codec, Json } from '../../schema/codec.js'
 
 /** A component config: `type` plus arguments whose meaning belongs to the component. */
 export type Component = { readonly type: string; readonly [key: string]: Json }

@@ -3,39 +3,9 @@
  * @module
  */
 import * as t from 'io-ts'
-import { boolean, dispatch, expected, int, isDict, json, literal, nonEmptyString, nonNegativeInt, nullable, positiveInt, strayKeys, struct } from '../codec.js'
-import { suggestion } from '../didYouMean.js'
-import { unscoped } from '../registry.js'
+import { boolean, dispatch, json, literal, nonEmptyString, nonNegativeInt, nullable, positiveInt, struct } from '../../schema/codec.js'
+import { sampler } from '../../data/samplerCfg.js'
 import { component } from './component.js'
-
-const defaultSampler = struct('a DefaultSampler config', { type: literal('DefaultSampler', 'mmengine.DefaultSampler') }, { shuffle: boolean, seed: nullable(int), round_up: boolean })
-const infiniteSampler = struct('an InfiniteSampler config', { type: literal('InfiniteSampler', 'mmengine.InfiniteSampler') }, { shuffle: boolean, seed: nullable(int) })
-const isType = (name: string) => (u: unknown) => isDict(u) && typeof u['type'] === 'string' && (u['type'] === name || u['type'].endsWith(`.${name}`))
-
-const SAMPLERS = ['DefaultSampler', 'InfiniteSampler'] as const
-const samplerDescription = 'a sampler dict: DefaultSampler (shuffle, seed, round_up) or InfiniteSampler (shuffle, seed)'
-
-/** A sampler dict whose `type` is missing, not a string, or not a sampler loopwright knows: the error is at `sampler.type`. */
-type DefaultSamplerCfg = t.TypeOf<typeof defaultSampler>
-const unknownSampler = new t.Type<DefaultSamplerCfg, DefaultSamplerCfg, unknown>(
-  'an unknown sampler',
-  (_u): _u is DefaultSamplerCfg => false,
-  (u, c) => {
-    if (!isDict(u)) return expected(u, c, samplerDescription)
-    const type = u['type']
-    const at = t.appendContext(c, 'type', t.string, type)
-    if (type === undefined) return t.failures([{ value: undefined, context: at, message: `required key missing (the sampler type: ${SAMPLERS.join(' or ')})` }, ...strayKeys(u, c, ['type', 'shuffle', 'seed', 'round_up'])])
-    if (typeof type !== 'string') return expected(type, at, `a sampler type name (${SAMPLERS.join(' or ')})`)
-    return t.failure(type, at, `unknown sampler type '${type}'${suggestion(unscoped(type), SAMPLERS)}; known: ${SAMPLERS.join(', ')}`)
-  },
-  t.identity,
-)
-
-const sampler = dispatch(samplerDescription, [
-  [isType('DefaultSampler'), defaultSampler],
-  [isType('InfiniteSampler'), infiniteSampler],
-  [() => true, unknownSampler],
-])
 
 const collateFn = struct('a collate_fn dict', { type: literal('default_collate', 'pseudo_collate', 'mmengine.default_collate', 'mmengine.pseudo_collate') })
 

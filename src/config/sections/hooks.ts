@@ -5,9 +5,9 @@
  * @module
  */
 import * as t from 'io-ts'
-import { array, expected, isDict, show } from '../codec.js'
-import type { Codec, Json } from '../codec.js'
-import * as Registry from '../registry.js'
+import { array, expected, isDict, show } from '../../schema/codec.js'
+import type { Codec, Json } from '../../schema/codec.js'
+import * as Registry from '../../schema/registry.js'
 import * as P from '../../dsl/Priority.js'
 import type { HookType } from '../../hooks/HookType.js'
 

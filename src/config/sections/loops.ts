@@ -3,9 +3,9 @@
  * @module
  */
 import * as t from 'io-ts'
-import { array, boolean, check, expected, isDict, literal, nonNegativeInt, positiveInt, refine, strayKeys, struct } from '../codec.js'
-import type { Codec } from '../codec.js'
-import { unscoped } from '../registry.js'
+import { array, boolean, check, expected, isDict, literal, nonNegativeInt, positiveInt, refine, strayKeys, struct } from '../../schema/codec.js'
+import type { Codec } from '../../schema/codec.js'
+import { unscoped } from '../../schema/registry.js'
 
 const pair = refine<readonly [number, number]>(
   'a (milestone, interval) pair of positive integers',

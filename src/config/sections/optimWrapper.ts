@@ -4,9 +4,9 @@
  * @module
  */
 import * as t from 'io-ts'
-import { boolean, check, refine, dispatch, expected, isDict, json, literal, nonEmptyString, nullable, number, positiveInt, positiveNumber, record, strayKeys, struct } from '../codec.js'
-import type { Codec, Json } from '../codec.js'
-import { unscoped } from '../registry.js'
+import { boolean, check, refine, dispatch, expected, isDict, json, literal, nonEmptyString, nullable, number, positiveInt, positiveNumber, record, strayKeys, struct } from '../../schema/codec.js'
+import type { Codec, Json } from '../../schema/codec.js'
+import { unscoped } from '../../schema/registry.js'
 import { component } from './component.js'
 
 const normClip = struct(

@@ -6,8 +6,8 @@
  * @module
  */
 import * as t from 'io-ts'
-import { boolean, check, dispatch, isDict, nonNegativeInt, positiveInt, record } from '../codec.js'
-import type { Codec } from '../codec.js'
+import { boolean, check, dispatch, isDict, nonNegativeInt, positiveInt, record } from '../../schema/codec.js'
+import type { Codec } from '../../schema/codec.js'
 import { component, oneOrList } from './component.js'
 import type { Component } from './component.js'
 

@@ -3,7 +3,7 @@
  * `visualizer`, `log_level`, … (spec §1.10, §14.2, §14.3).
  * @module
  */
-import { array, boolean, dispatch, int, isDict, json, literal, nonEmptyString, nullable, positiveInt, record, refine, string, struct } from '../codec.js'
+import { array, boolean, dispatch, int, isDict, json, literal, nonEmptyString, nullable, positiveInt, record, refine, string, struct } from '../../schema/codec.js'
 import { component } from './component.js'
 
 const seed = refine('an integer from 0 to 2**32 - 1', (u): u is number => Number.isInteger(u) && (u as number) >= 0 && (u as number) < 2 ** 32)

@@ -6,11 +6,12 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { Issue } from '../../config/codec.js'
+import type { Issue } from '../../schema/codec.js'
 import type { Json } from '../../dsl/MessageHub.js'
 import type { TrainLoop } from '../../dsl/Loop.js'
 import * as Loop from '../../dsl/Loop.js'
-import { buildAll, stepAll } from '../../optim/schedulers/index.js'
+import { buildAll, stepAll, walkTrainLoop } from '../../optim/schedulers/index.js'
+import type { Moment, TrainWalk } from '../../optim/schedulers/index.js'
 import type { Hyper } from '../../optim/ParamGroups.js'
 import * as Optim from '../../optim/OptimState.js'
 
@@ -25,6 +26,20 @@ export interface Schedule {
 
 const momentumOf = (g: Hyper): number | undefined => (typeof g['momentum'] === 'number' ? g['momentum'] : Array.isArray(g['betas']) && typeof g['betas'][0] === 'number' ? g['betas'][0] : undefined)
 
+const walkOf = (loop: TrainLoop, batchesPerEpoch: number): TrainWalk => ({
+  maxIters: Loop.maxIters(loop, batchesPerEpoch),
+  epochLength: batchesPerEpoch,
+  epochBased: loop.type === 'EpochBasedTrainLoop',
+})
+
+/** Sample iterations 0, every, 2·every, … and the last one. */
+const sampled = (i: number, every: number, maxIters: number): boolean => i % every === 0 || i === maxIters - 1
+
+const failureAt = (at: Moment, message: string): Issue => ({
+  path: 'param_scheduler',
+  message: `${at._tag === 'iter' ? `at iteration ${at.iter}` : `after epoch ${at.epoch}`}: ${message}`,
+})
+
 /** Simulate `param_scheduler` on one group with the optimizer's defaults. */
 export const simulateSchedule = (
   schedulers: ReadonlyArray<{ readonly [key: string]: Json }>,
@@ -33,30 +48,20 @@ export const simulateSchedule = (
   batchesPerEpoch: number,
 ): E.Either<ReadonlyArray<Issue>, Schedule> => {
   const maxIters = Loop.maxIters(loop, batchesPerEpoch)
-  const epochBased = loop.type === 'EpochBasedTrainLoop'
   const built = buildAll(schedulers, [defaults], { epochLength: batchesPerEpoch, maxEpochs: Loop.maxEpochs(loop), maxIters, realGroups: 1, defaults })
   if (built._tag === 'Left') return E.left(built.left.map((i) => ({ path: `param_scheduler${i.path}`, message: i.message })))
-  let active = built.right.schedulers
-  let groups = built.right.groups
   const every = Math.max(1, Math.ceil(maxIters / 500))
   const lr: number[] = []
   const momentum: number[] = []
-  const hasMomentum = momentumOf(groups[0]!) !== undefined
-  for (let i = 0; i < maxIters; i++) {
-    if (i % every === 0 || i === maxIters - 1) {
-      lr.push(groups[0]!['lr'] as number)
-      if (hasMomentum) momentum.push(momentumOf(groups[0]!)!)
-    }
-    const afterIter = stepAll(active, groups, { _tag: 'AfterTrainIter' })
-    if (afterIter._tag === 'Left') return E.left([{ path: 'param_scheduler', message: `at iteration ${i}: ${afterIter.left.message}` }])
-    ;({ schedulers: active, groups } = afterIter.right)
-    if (epochBased ? (i + 1) % batchesPerEpoch === 0 : i + 1 === maxIters) {
-      const afterEpoch = stepAll(active, groups, { _tag: 'AfterTrainEpoch' })
-      if (afterEpoch._tag === 'Left') return E.left([{ path: 'param_scheduler', message: `after epoch ${Math.floor(i / batchesPerEpoch)}: ${afterEpoch.left.message}` }])
-      ;({ schedulers: active, groups } = afterEpoch.right)
-    }
-  }
-  return E.right({ iterations: maxIters, every, lr, momentum: hasMomentum ? momentum : undefined, final: { lr: groups[0]!['lr'] as number, momentum: momentumOf(groups[0]!) } })
+  const hasMomentum = momentumOf(built.right.groups[0]!) !== undefined
+  const walked = walkTrainLoop(built.right, (state, trigger) => stepAll(state.schedulers, state.groups, trigger), walkOf(loop, batchesPerEpoch), (state, i) => {
+    if (!sampled(i, every, maxIters)) return
+    lr.push(state.groups[0]!['lr'] as number)
+    if (hasMomentum) momentum.push(momentumOf(state.groups[0]!)!)
+  })
+  if (walked._tag === 'Left') return E.left([failureAt(walked.left.at, walked.left.error.message)])
+  const last = walked.right.groups[0]!
+  return E.right({ iterations: maxIters, every, lr, momentum: hasMomentum ? momentum : undefined, final: { lr: last['lr'] as number, momentum: momentumOf(last) } })
 }
 
 /** A terminal plot of a curve: `width` columns, `height` rows, with its range. */
@@ -101,21 +106,12 @@ export interface GroupSchedules {
  */
 export const simulateGroups = (optim: Optim.OptimState, loop: TrainLoop, batchesPerEpoch: number): E.Either<ReadonlyArray<Issue>, GroupSchedules> => {
   const maxIters = Loop.maxIters(loop, batchesPerEpoch)
-  const epochBased = loop.type === 'EpochBasedTrainLoop'
   const every = Math.max(1, Math.ceil(maxIters / 500))
   const real = optim.slots[0]?.slot.groups.real.length ?? 0
   const lr: number[][] = Array.from({ length: real }, () => [])
-  let current = optim
-  for (let i = 0; i < maxIters; i++) {
-    if (i % every === 0 || i === maxIters - 1) current.slots[0]!.slot.groups.real.forEach((g, k) => lr[k]!.push(g.hyper['lr'] as number))
-    const afterIter = Optim.stepSchedulers(current, { _tag: 'AfterTrainIter' })
-    if (afterIter._tag === 'Left') return E.left([{ path: 'param_scheduler', message: `at iteration ${i}: ${afterIter.left.message}` }])
-    current = afterIter.right
-    if (epochBased ? (i + 1) % batchesPerEpoch === 0 : i + 1 === maxIters) {
-      const afterEpoch = Optim.stepSchedulers(current, { _tag: 'AfterTrainEpoch' })
-      if (afterEpoch._tag === 'Left') return E.left([{ path: 'param_scheduler', message: `after epoch ${Math.floor(i / batchesPerEpoch)}: ${afterEpoch.left.message}` }])
-      current = afterEpoch.right
-    }
-  }
+  const walked = walkTrainLoop(optim, Optim.stepSchedulers, walkOf(loop, batchesPerEpoch), (state, i) => {
+    if (sampled(i, every, maxIters)) state.slots[0]!.slot.groups.real.forEach((g, k) => lr[k]!.push(g.hyper['lr'] as number))
+  })
+  if (walked._tag === 'Left') return E.left([failureAt(walked.left.at, walked.left.error.message)])
   return E.right({ every, iterations: maxIters, lr })
 }

@@ -7,7 +7,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Json } from '../../dsl/MessageHub.js'
-import type { Issue } from '../../config/codec.js'
+import type { Issue } from '../../schema/codec.js'
 import * as OW from '../../optim/OptimWrapper.js'
 import type { Hyper } from '../../optim/ParamGroups.js'
 

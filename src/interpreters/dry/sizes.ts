@@ -7,7 +7,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import * as Loop from '../../dsl/Loop.js'
 import type { DataloaderConfig, Program } from '../../dsl/Program.js'
 import type { Sizes } from '../../dsl/timeline.js'
-import type { Issue } from '../../config/codec.js'
+import type { Issue } from '../../schema/codec.js'
 import { datasetSize } from '../../data/catalog.js'
 
 /** Dataset sizes in samples, per loader, given by the user. */

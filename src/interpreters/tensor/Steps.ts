@@ -22,8 +22,8 @@ import type { ForwardResult, Model } from '../../models/Model.js'
 import * as Optim from '../../optim/OptimState.js'
 import * as OW from '../../optim/OptimWrapper.js'
 import { tensorsIn } from '../../optim/serialize.js'
-import * as Tree from '../../optim/tree.js'
-import type { TensorStore } from '../../tensor/TensorStore.js'
+import * as Tree from '../../tensor/tree.js'
+import type { TensorStore } from './TensorStore.js'
 import { castStraightThrough } from '../../tensor/precision.js'
 import type { Loader } from './Loader.js'
 
@@ -139,7 +139,7 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
   return {
     ...state,
     model: { ...state.model, params: store.externalize(nextParams) as TensorTree, buffers: store.externalize(newBuffers) as TensorTree, training: true },
-    optim: Optim.write({ ...optim, slots: [{ ...entry, slot: { ...entry.slot, tensors: store.externalize(nextWrapperState) } }, ...optim.slots.slice(1)] }),
+    optim: Optim.write(Optim.withTensors(optim, store.externalize(nextWrapperState))),
     outputs,
     lastBatch: undefined,
   }

@@ -17,7 +17,7 @@ import type { Json } from '../../dsl/MessageHub.js'
 import type { State, TensorRef, TensorTree } from '../../dsl/State.js'
 import * as Optim from '../../optim/OptimState.js'
 import * as Safetensors from '../../tensor/safetensors.js'
-import type { TensorStore } from '../../tensor/TensorStore.js'
+import type { TensorStore } from './TensorStore.js'
 
 export const FORMAT = 'loopwright.checkpoint'
 

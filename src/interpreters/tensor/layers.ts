@@ -18,6 +18,7 @@ import type { TraceEntry } from '../Trace.js'
 import { runStage } from '../interpret.js'
 import { paramSchedulers } from '../paramSchedulers.js'
 import { writeAtomically } from './atomic.js'
+import { logLine } from '../logLine.js'
 
 /** Run a file operation, turning a thrown error into a `FileError` naming the path. */
 export const fileOp = <A>(path: string, op: () => A): Effect.Effect<A, FileError> =>
@@ -61,7 +62,7 @@ export const writeLog = (sink: LogSink, level: LogLevel, message: string): void 
   sink.print(level, message)
   if (sink.file !== undefined) {
     ensureDir(sink.file)
-    fs.appendFileSync(sink.file, `${new Date().toISOString().replace('T', ' ').slice(0, 19)} - loopwright - ${level} - ${message}\n`)
+    fs.appendFileSync(sink.file, logLine(level, message, new Date()))
   }
 }
 

@@ -10,7 +10,7 @@ import { Effect } from 'effect'
 import { TensorOps } from '../../dsl/Services.js'
 import type { TensorValues } from '../../dsl/Services.js'
 import type { TensorTree } from '../../dsl/State.js'
-import type { TensorStore } from '../../tensor/TensorStore.js'
+import type { TensorStore } from './TensorStore.js'
 
 const mapTree = (tree: TensorTree, f: (name: string) => tf.Tensor, store: TensorStore): TensorTree =>
   Object.fromEntries(Object.keys(tree).map((name) => [name, store.ref(f(name))]))

@@ -15,11 +15,11 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { Issue } from '../../config/codec.js'
-import { isDict, show } from '../../config/codec.js'
-import { suggestion } from '../../config/didYouMean.js'
+import type { Issue } from '../../schema/codec.js'
+import { isDict, show } from '../../schema/codec.js'
+import { suggestion } from '../../schema/didYouMean.js'
 import { defaultConstructor } from './defaultConstructor.js'
-import type { ModelInfo } from './model.js'
+import type { ModelInfo } from '../../models/ModelInfo.js'
 import { pretrainLayerDecayConstructor } from './pretrainLayerDecay.js'
 import { selfsupLayerDecayConstructor } from './selfsupLayerDecay.js'
 import type { CfgDict, ConstructorOptions, ConstructorResult } from './types.js'

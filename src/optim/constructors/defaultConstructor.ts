@@ -11,11 +11,11 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { Issue, Json } from '../../config/codec.js'
+import type { Issue, Json } from '../../schema/codec.js'
 import { firstMatch, sortKeys, unusedKeyWarnings } from './customKeys.js'
 import type { Matched } from './customKeys.js'
-import { isConv2d, isDwConv, isNorm, matchNameOf, ownNameOf, prefixOf, tensorOf } from './model.js'
-import type { ModelInfo, ParamInfo } from './model.js'
+import { isConv2d, isDwConv, isNorm, matchNameOf, ownNameOf, prefixOf, tensorOf } from '../../models/ModelInfo.js'
+import type { ModelInfo, ParamInfo } from '../../models/ModelInfo.js'
 import { pyStr } from './pyRepr.js'
 import { baseWdIssues, ignoredKeyWarnings, readInputs } from './readCfg.js'
 import type { Base, Paramwise } from './readCfg.js'

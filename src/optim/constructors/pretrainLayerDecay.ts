@@ -13,12 +13,12 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { Issue, Json } from '../../config/codec.js'
+import type { Issue, Json } from '../../schema/codec.js'
 import { firstMatch, sortKeys, unusedKeyWarnings } from './customKeys.js'
 import type { Matched } from './customKeys.js'
 import { powInt } from './floatPow.js'
-import { isNorm, ownNameOf, tensorOf } from './model.js'
-import type { ModelInfo, ParamInfo } from './model.js'
+import { isNorm, ownNameOf, tensorOf } from '../../models/ModelInfo.js'
+import type { ModelInfo, ParamInfo } from '../../models/ModelInfo.js'
 import { pretrainLayerDepth } from './pretrainLayerDepth.js'
 import { pyFloat } from './pyRepr.js'
 import { baseWdIssues, ignoredKeyWarnings, readInputs } from './readCfg.js'

@@ -5,7 +5,7 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { BackboneInfo, ParamInfo } from './model.js'
+import type { BackboneInfo, ParamInfo } from '../../models/ModelInfo.js'
 
 const prefix = 'backbone.'
 

@@ -6,7 +6,7 @@
  * float (`10.0`, `1e-05`): constructor results (`base_lr * mult`) are floats.
  * @module
  */
-import type { Json } from '../../config/codec.js'
+import type { Json } from '../../schema/codec.js'
 
 /**
  * `repr(x)` of a Python float: the shortest round-trip digits (as JS), in

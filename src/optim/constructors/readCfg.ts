@@ -5,10 +5,10 @@
  * `_validate_cfg` checks, which every subclass inherits (spec §10).
  * @module
  */
-import type { Issue, Json } from '../../config/codec.js'
-import { isDict, show } from '../../config/codec.js'
+import type { Issue, Json } from '../../schema/codec.js'
+import { isDict, show } from '../../schema/codec.js'
 import type { CfgDict } from './types.js'
-import { validateModel as validateModelIssues } from './model.js'
+import { validateModel as validateModelIssues } from '../../models/ModelInfo.js'
 
 /** The multiplier options of `paramwise_cfg` (read with `.get(key, None)`). */
 export const multiplierKeys = ['bias_lr_mult', 'bias_decay_mult', 'norm_decay_mult', 'dwconv_decay_mult', 'flat_decay_mult', 'dcn_offset_lr_mult', 'layer_decay_rate'] as const
@@ -151,7 +151,7 @@ export const ignoredKeyWarnings = (paramwise: Paramwise, reads: ReadonlyArray<st
 export const readInputs = (
   optimizer: unknown,
   paramwiseCfg: unknown,
-  model: import('./model.js').ModelInfo,
+  model: import('../../models/ModelInfo.js').ModelInfo,
   path: string | undefined,
 ): { readonly at: string; readonly opt: ReturnType<typeof readOptimizer>; readonly pw: Paramwise; readonly issues: Issue[] } => {
   const at = path ?? 'optim_wrapper'

@@ -13,13 +13,13 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { Issue, Json } from '../../config/codec.js'
-import { show } from '../../config/codec.js'
+import type { Issue, Json } from '../../schema/codec.js'
+import { show } from '../../schema/codec.js'
 import { lastMatch, sortKeys, unusedKeyWarnings } from './customKeys.js'
 import type { Matched } from './customKeys.js'
 import { powInt } from './floatPow.js'
-import { tensorOf } from './model.js'
-import type { ModelInfo } from './model.js'
+import { tensorOf } from '../../models/ModelInfo.js'
+import type { ModelInfo } from '../../models/ModelInfo.js'
 import { pyFloat, pyJsonDumps } from './pyRepr.js'
 import { baseWdIssues, ignoredKeyWarnings, readInputs } from './readCfg.js'
 import { selfsupLayerId, selfsupModelTypes, selfsupNumLayers } from './selfsupLayerId.js'

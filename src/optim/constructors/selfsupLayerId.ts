@@ -4,7 +4,7 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { BackboneInfo } from './model.js'
+import type { BackboneInfo } from '../../models/ModelInfo.js'
 
 export type SelfsupModelType = 'vit' | 'swin' | 'mixmim'
 export const selfsupModelTypes: ReadonlyArray<SelfsupModelType> = ['vit', 'swin', 'mixmim']

@@ -2,7 +2,7 @@
  * What every optimizer constructor takes and gives back.
  * @module
  */
-import type { Json } from '../../config/codec.js'
+import type { Json } from '../../schema/codec.js'
 
 /** A config dict as it comes from the config file (validated by the constructors themselves). */
 export type CfgDict = { readonly [key: string]: unknown }

@@ -4,7 +4,8 @@
  * defaults (`param_group.setdefault(name, default)`, in the defaults' order).
  * @module
  */
-import type { Json } from '../../config/codec.js'
+import type { Json } from '../../schema/codec.js'
+import { fillDefaults } from '../ParamGroups.js'
 import type { ParamGroups } from '../ParamGroups.js'
 import type { GroupRecord } from './types.js'
 
@@ -19,11 +20,7 @@ import type { GroupRecord } from './types.js'
  * ```
  */
 export const withDefaults = (groups: ReadonlyArray<GroupRecord>, defaults: { readonly [key: string]: Json }): ReadonlyArray<GroupRecord> =>
-  groups.map((g) => {
-    const filled: { [key: string]: Json } = { ...g }
-    for (const [k, v] of Object.entries(defaults)) if (!Object.hasOwn(filled, k)) filled[k] = v
-    return filled as GroupRecord
-  })
+  groups.map((g) => fillDefaults(g, defaults))
 
 /**
  * The groups in the shape the optimizer layer uses (`{ names, hyper }`,

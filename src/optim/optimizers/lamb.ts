@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { GradientTransformation } from '../GradientTransformation.js'
 import * as G from '../ParamGroups.js'
-import type { Tree } from '../tree.js'
+import type { Tree } from '../../tensor/tree.js'
 import { ema, emaOfSquares } from './moments.js'
 
 export interface LambState {

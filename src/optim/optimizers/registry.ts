@@ -6,9 +6,9 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts'
-import { boolean, issuesOf, nonNegativeNumber, nullable, number, positiveNumber, refine, struct, unitInterval } from '../../config/codec.js'
-import type { AnyCodec, Issue } from '../../config/codec.js'
-import * as Registry from '../../config/registry.js'
+import { boolean, issuesOf, nonNegativeNumber, nullable, number, positiveNumber, refine, struct, unitInterval } from '../../schema/codec.js'
+import type { AnyCodec, Issue } from '../../schema/codec.js'
+import * as Registry from '../../schema/registry.js'
 import type { GradientTransformation } from '../GradientTransformation.js'
 import type { Hyper } from '../ParamGroups.js'
 import { adadelta, adagrad, rmsprop } from './adaptive.js'

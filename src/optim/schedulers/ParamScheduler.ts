@@ -8,7 +8,7 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { Issue } from '../../config/codec.js'
+import type { Issue } from '../../schema/codec.js'
 import type { ChainableScheduler } from './state.js'
 import { numbersIn, schedulerError } from './types.js'
 import type { BuildContext, GroupValues, Groups, SchedulerError, Stepped, Values } from './types.js'

@@ -6,10 +6,10 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { isDict, issuesOf, show } from '../../config/codec.js'
-import type { Issue, StructOf } from '../../config/codec.js'
-import { suggestion } from '../../config/didYouMean.js'
-import { unscoped } from '../../config/registry.js'
+import { isDict, issuesOf, show } from '../../schema/codec.js'
+import type { Issue, StructOf } from '../../schema/codec.js'
+import { suggestion } from '../../schema/didYouMean.js'
+import { unscoped } from '../../schema/registry.js'
 import { fixedParam, lookup, schedulerTypes } from './catalogue.js'
 import { argumentsCodec } from './codecs.js'
 import { chainable } from './families/index.js'

@@ -4,7 +4,7 @@
  * `*ParamScheduler` that takes `param_name`.
  * @module
  */
-import { unscoped } from '../../config/registry.js'
+import { unscoped } from '../../schema/registry.js'
 
 export const families = [
   'Constant',

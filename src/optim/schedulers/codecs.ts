@@ -7,8 +7,8 @@
  * value reads `path: expected …, got …`.
  * @module
  */
-import { array, boolean, int, nonEmptyString, nonNegativeInt, number, positiveInt, refine, struct } from '../../config/codec.js'
-import type { Codec, Json, StructOf } from '../../config/codec.js'
+import { array, boolean, int, nonEmptyString, nonNegativeInt, number, positiveInt, refine, struct } from '../../schema/codec.js'
+import type { Codec, Json, StructOf } from '../../schema/codec.js'
 import type { Entry, SchedulerType } from './catalogue.js'
 import { chainable } from './families/index.js'
 import * as Plateau from './families/reduceOnPlateau.js'

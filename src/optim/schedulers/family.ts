@@ -5,7 +5,7 @@
  * @module
  */
 import type * as E from 'fp-ts/lib/Either.js'
-import type { AnyCodec, Issue, StructOf } from '../../config/codec.js'
+import type { AnyCodec, Issue, StructOf } from '../../schema/codec.js'
 import type { Kind } from './catalogue.js'
 import type { ChainableBase, ChainableFamily, ChainableScheduler } from './state.js'
 import type { BuildContext, Groups, Values } from './types.js'

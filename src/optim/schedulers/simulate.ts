@@ -5,12 +5,13 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { Issue } from '../../config/codec.js'
+import type { Issue } from '../../schema/codec.js'
 import { build } from './build.js'
 import type { Metrics } from './families/reduceOnPlateau.js'
 import type { ParamScheduler } from './state.js'
 import { step, stepAll } from './stepping.js'
 import type { StepAllError } from './stepping.js'
+import type { SchedulerTrigger } from '../../dsl/Services.js'
 import type { BuildContext, Groups } from './types.js'
 
 /**
@@ -38,6 +39,59 @@ export const curve = (config: unknown, groups: Groups, context: BuildContext, co
   return E.right(values)
 }
 
+/** When a simulated step failed: before iteration `iter` ended, or at the end of epoch `epoch` (0-based). */
+export type Moment = { readonly _tag: 'iter'; readonly iter: number } | { readonly _tag: 'epoch'; readonly epoch: number }
+
+/** The shape of a train loop as the schedulers see it. */
+export interface TrainWalk {
+  readonly maxIters: number
+  /** Iterations per epoch (`len(train_dataloader)`). */
+  readonly epochLength: number
+  /** Epoch-based loops end an epoch every `epochLength` iterations; an iteration-based loop ends one, at the end. */
+  readonly epochBased: boolean
+  /** Validation metrics after epoch `e` (1-based), or `undefined` when there is no validation then. */
+  readonly metrics?: (epoch: number) => Metrics | undefined
+}
+
+/**
+ * The one scheduler simulation: `ParamSchedulerHook`'s stepping order over a whole train loop, for any state
+ * that holds schedulers (a scheduler list with its groups, or a whole optimizer state). Before each iteration
+ * `visit` sees the state (the values *during* it); then `AfterTrainIter`; at an epoch's end `AfterTrainEpoch`,
+ * then `AfterValEpoch` when there are metrics.
+ *
+ * @example
+ * ```ts
+ * walkTrainLoop(optim, stepSchedulers, { maxIters: 12, epochLength: 4, epochBased: true }, (o, i) => log(i, o))
+ * ```
+ */
+export const walkTrainLoop = <S, Err>(
+  initial: S,
+  stepWith: (state: S, trigger: SchedulerTrigger) => E.Either<Err, S>,
+  walk: TrainWalk,
+  visit: (state: S, iter: number) => void,
+): E.Either<{ readonly error: Err; readonly at: Moment }, S> => {
+  let state = initial
+  for (let i = 0; i < walk.maxIters; i++) {
+    visit(state, i)
+    const afterIter = stepWith(state, { _tag: 'AfterTrainIter' })
+    if (afterIter._tag === 'Left') return E.left({ error: afterIter.left, at: { _tag: 'iter', iter: i } })
+    state = afterIter.right
+    if (walk.epochBased ? (i + 1) % walk.epochLength === 0 : i + 1 === walk.maxIters) {
+      const epoch = Math.floor(i / walk.epochLength)
+      const afterEpoch = stepWith(state, { _tag: 'AfterTrainEpoch' })
+      if (afterEpoch._tag === 'Left') return E.left({ error: afterEpoch.left, at: { _tag: 'epoch', epoch } })
+      state = afterEpoch.right
+      const metrics = walk.metrics?.(epoch + 1)
+      if (metrics !== undefined) {
+        const afterVal = stepWith(state, { _tag: 'AfterValEpoch', metrics })
+        if (afterVal._tag === 'Left') return E.left({ error: afterVal.left, at: { _tag: 'epoch', epoch } })
+        state = afterVal.right
+      }
+    }
+  }
+  return E.right(state)
+}
+
 /** An epoch-based training timeline. */
 export interface EpochRun {
   readonly epochs: number
@@ -50,10 +104,8 @@ export interface EpochRun {
 }
 
 /**
- * Simulate `EpochBasedTrainLoop` with `ParamSchedulerHook`: for each
- * iteration record the value *during* it (read before the hook steps), then
- * step the iteration-based schedulers; after each epoch step the
- * epoch-based ones, then (if there are metrics) the plateau ones.
+ * Simulate `EpochBasedTrainLoop` with `ParamSchedulerHook` ({@link walkTrainLoop}) and record the value
+ * during each iteration.
  *
  * @example
  * ```ts
@@ -67,23 +119,11 @@ export const simulateEpochs = (
 ): E.Either<StepAllError, { readonly during: ReadonlyArray<number>; readonly schedulers: ReadonlyArray<ParamScheduler>; readonly groups: Groups }> => {
   const read = run.read ?? ((gs: Groups) => gs[0]?.['lr'] as number)
   const during: number[] = []
-  let state = { schedulers, groups }
-  for (let epoch = 1; epoch <= run.epochs; epoch++) {
-    for (let i = 0; i < run.epochLength; i++) {
-      during.push(read(state.groups))
-      const r = stepAll(state.schedulers, state.groups, { _tag: 'AfterTrainIter' })
-      if (r._tag === 'Left') return r
-      state = r.right
-    }
-    const r = stepAll(state.schedulers, state.groups, { _tag: 'AfterTrainEpoch' })
-    if (r._tag === 'Left') return r
-    state = r.right
-    const metrics = run.metrics?.(epoch)
-    if (metrics !== undefined) {
-      const v = stepAll(state.schedulers, state.groups, { _tag: 'AfterValEpoch', metrics })
-      if (v._tag === 'Left') return v
-      state = v.right
-    }
-  }
-  return E.right({ during, ...state })
+  const walked = walkTrainLoop(
+    { schedulers, groups },
+    (state, trigger) => stepAll(state.schedulers, state.groups, trigger),
+    { maxIters: run.epochs * run.epochLength, epochLength: run.epochLength, epochBased: true, ...(run.metrics === undefined ? {} : { metrics: run.metrics }) },
+    (state) => during.push(read(state.groups)),
+  )
+  return walked._tag === 'Left' ? E.left(walked.left.error) : E.right({ during, ...walked.right })
 }

@@ -6,10 +6,10 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { isDict, issuesOf, nonEmptyString, show, struct } from '../../config/codec.js'
-import type { Issue } from '../../config/codec.js'
+import { isDict, issuesOf, nonEmptyString, show, struct } from '../../schema/codec.js'
+import type { Issue } from '../../schema/codec.js'
 import type { Json } from '../../dsl/MessageHub.js'
-import { suggestion } from '../../config/didYouMean.js'
+import { suggestion } from '../../schema/didYouMean.js'
 import { lookup, schedulerTypes } from './catalogue.js'
 import { stateProps } from './codecs.js'
 import type { ParamScheduler } from './state.js'

@@ -18,8 +18,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type { GradientTransformation } from '../GradientTransformation.js'
-import type { Tree } from '../tree.js'
-import { map } from '../tree.js'
+import type { Tree } from '../../tensor/tree.js'
+import { map } from '../../tensor/tree.js'
 import { releaseIntermediate } from '../ownership.js'
 
 export type AccumulationPolicy =

@@ -7,8 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type { GradientTransformation } from '../GradientTransformation.js'
-import type { Tree } from '../tree.js'
-import { map } from '../tree.js'
+import type { Tree } from '../../tensor/tree.js'
+import { map } from '../../tensor/tree.js'
 
 export interface ClipNormState {
   /** The total norm of the last clipped gradients, before clipping (a scalar tensor), or undefined before the first step. */

@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type { GradientTransformation } from '../GradientTransformation.js'
-import { map } from '../tree.js'
+import { map } from '../../tensor/tree.js'
 import { releaseIntermediate } from '../ownership.js'
 
 export interface ScalerConfig {

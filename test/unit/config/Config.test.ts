@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, decode, defaultRegistries, sections, variablesOf } from '../../../src/config/Config.js'
+import { ConfigError, decode, sections, variablesOf } from '../../../src/config/Config.js'
 import type { Config } from '../../../src/config/Config.js'
-import type { Issue } from '../../../src/config/codec.js'
+import type { Issue } from '../../../src/schema/codec.js'
+import { defaultRegistries } from '../../../src/interpreters/registries.js'
 
 /** The issues of a rejected config (the test fails if it decodes). */
 const issues = (input: unknown, options: { allowVariables?: boolean } = {}): ReadonlyArray<Issue> => {
@@ -174,11 +175,11 @@ describe('decode: unknown and reserved keys', () => {
   })
 
   it('rejects a key named like an Object.prototype member as unknown instead of throwing', () => {
-    expect(() => decode({ constructor: 'x' })).not.toThrow()
+    expect(() => decode({ constructor: 'x' }, defaultRegistries)).not.toThrow()
     expect(issues({ constructor: 'x' })).toEqual([{ path: 'constructor', message: 'unknown key' }])
     // JSON.parse makes `__proto__` an own key; it must be reported, not crash the decoder.
     const parsed: unknown = JSON.parse('{"__proto__": {"log_level": "loud"}}')
-    expect(() => decode(parsed)).not.toThrow()
+    expect(() => decode(parsed, defaultRegistries)).not.toThrow()
     expect(issues(parsed)).toEqual([{ path: '__proto__', message: 'unknown key' }])
   })
 
@@ -217,7 +218,7 @@ describe('decode: ConfigError', () => {
   })
 
   it('renders `path: message` without a file', () => {
-    const result = decode({ param_schedular: [] })
+    const result = decode({ param_schedular: [] }, defaultRegistries)
     if (result._tag === 'Right') throw new Error('expected a failure')
     expect(result.left.file).toBeUndefined()
     expect(result.left.message).toBe("param_schedular: unknown key (did you mean 'param_scheduler'?)")
@@ -423,7 +424,7 @@ describe('decode: optim_wrapper', () => {
   })
 
   it('reports the bad max_norm with its full path', () => {
-    const result = decode(withWrapper({ optimizer: { type: 'SGD', lr: 0.1 }, clip_grad: { max_norm: '0.2x' } }))
+    const result = decode(withWrapper({ optimizer: { type: 'SGD', lr: 0.1 }, clip_grad: { max_norm: '0.2x' } }), defaultRegistries)
     if (result._tag === 'Right') throw new Error('expected a failure')
     expect(result.left.message).toBe('optim_wrapper.clip_grad.max_norm: expected a positive number, got "0.2x"')
   })
@@ -481,7 +482,7 @@ describe('decode: allowVariables (code configs)', () => {
   it('accepts helper variables that are not close to a config key, and reports them', () => {
     const config = accepted({ lr: 0.1, optimizer: { type: 'SGD', lr: 0.1 }, data_root: 'data/imagenet/', log_level: 'INFO' }, { allowVariables: true })
     expect(config).toEqual({ lr: 0.1, optimizer: { type: 'SGD', lr: 0.1 }, data_root: 'data/imagenet/', log_level: 'INFO' })
-    expect(variablesOf(config)).toEqual(['lr', 'optimizer', 'data_root'])
+    expect(variablesOf(config, defaultRegistries)).toEqual(['lr', 'optimizer', 'data_root'])
   })
 
   it('still rejects a name close to a config key', () => {

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { load } from '../../../src/config/load.js'
 import type { Loaded, LoadOptions } from '../../../src/config/load.js'
 import type { ConfigError } from '../../../src/config/Config.js'
+import { defaultRegistries } from '../../../src/interpreters/registries.js'
 
 let dir = ''
 
@@ -25,14 +26,14 @@ const write = (name: string, text: string): string => {
   return file
 }
 
-const loaded = async (file: string, options: LoadOptions = {}): Promise<Loaded> => {
-  const result = await Effect.runPromise(Effect.result(load(file, options)))
+const loaded = async (file: string, options: Partial<LoadOptions> = {}): Promise<Loaded> => {
+  const result = await Effect.runPromise(Effect.result(load(file, { registries: defaultRegistries, ...options })))
   if (result._tag === 'Failure') throw new Error(`expected the config to load, got:\n${result.failure.message}`)
   return result.success
 }
 
-const failed = async (file: string, options: LoadOptions = {}): Promise<ConfigError> => {
-  const result = await Effect.runPromise(Effect.result(load(file, options)))
+const failed = async (file: string, options: Partial<LoadOptions> = {}): Promise<ConfigError> => {
+  const result = await Effect.runPromise(Effect.result(load(file, { registries: defaultRegistries, ...options })))
   if (result._tag === 'Success') throw new Error(`expected a failure, got ${JSON.stringify(result.success.raw)}`)
   return result.failure
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { mergeInto, stripDeleteMarkers, unionOfBases } from '../../../src/config/merge.js'
-import type { Issue } from '../../../src/config/codec.js'
+import type { Issue } from '../../../src/schema/codec.js'
 
 type Dict = { readonly [key: string]: unknown }
 

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs'
 import { pipe } from 'fp-ts/lib/function.js'
 import { describe, expect, it } from 'vitest'
-import { decode, defaultRegistries } from '../../../src/config/Config.js'
+import { decode } from '../../../src/config/Config.js'
 import { hookSpecOf, toProgram } from '../../../src/config/toProgram.js'
 import * as Loop from '../../../src/dsl/Loop.js'
 import * as P from '../../../src/dsl/Priority.js'
 import * as Program from '../../../src/dsl/Program.js'
 import type { HookDecl } from '../../../src/dsl/Program.js'
+import { defaultRegistries } from '../../../src/interpreters/registries.js'
 
 /** `toProgram(decode(cfg))`, failing the test if the config does not decode. */
 const programOf = (cfg: unknown, allowVariables = false): Program.Program => {
@@ -303,9 +304,9 @@ describe('toProgram: the config route equals the TypeScript route', () => {
       readonly model: Program.ComponentConfig
       readonly train_dataloader: Program.DataloaderConfig
       readonly train_cfg: { readonly type: string; readonly max_epochs?: number; readonly max_iters?: number }
-      readonly optim_wrapper: { readonly [key: string]: import('../../../src/config/codec.js').Json }
+      readonly optim_wrapper: { readonly [key: string]: import('../../../src/schema/codec.js').Json }
       readonly param_scheduler: ReadonlyArray<Program.ComponentConfig> | null
-      readonly log_processor: { readonly [key: string]: import('../../../src/config/codec.js').Json }
+      readonly log_processor: { readonly [key: string]: import('../../../src/schema/codec.js').Json }
     }
     const loop = cfg.train_cfg.type === 'IterBasedTrainLoop' ? Loop.IterBasedTrainLoop({ max_iters: cfg.train_cfg.max_iters ?? 0 }) : Loop.EpochBasedTrainLoop({ max_epochs: cfg.train_cfg.max_epochs ?? 0 })
     const byHand = pipe(

@@ -21,8 +21,9 @@ import type { Dataset } from '../../../src/data/Dataset.js'
 import { DataError, IMAGES_MAGIC, LABELS_MAGIC, encodeIdx } from '../../../src/data/idx.js'
 import * as Mnist from '../../../src/data/mnist.js'
 import * as Datasets from '../../../src/data/registry.js'
-import { train } from '../../../src/interpreters/train.js'
+import { train } from '../../../src/interpreters/tensor/train.js'
 import { useCpu } from '../../../src/tensor/cpu.js'
+import { defaultRegistries } from '../../../src/interpreters/registries.js'
 
 let dir = ''
 beforeAll(async () => {
@@ -194,7 +195,7 @@ describe('through train() and the CLI', () => {
 
   it('train() fails with an issue at train_dataloader.dataset naming the truncated file', async () => {
     const root = truncatedRoot()
-    const decoded = decode(config(root))
+    const decoded = decode(config(root), defaultRegistries)
     if (decoded._tag === 'Left') throw new Error(decoded.left.message)
     const result = await Effect.runPromise(Effect.result(train(toProgram(decoded.right), { print: () => {}, writeCheckpoints: false, workDir: nodePath.join(dir, 'run') })))
     if (result._tag === 'Success') throw new Error('expected the run to fail')

@@ -7,7 +7,7 @@ import type { State } from '../../../src/dsl/State.js'
 import { EMAHook } from '../../../src/hooks/EMAHook.js'
 import type { EMAHookState } from '../../../src/hooks/EMAHook.js'
 import { updateAt, weightAt } from '../../../src/hooks/ema/averaging.js'
-import { issuesOf } from '../../../src/config/codec.js'
+import { issuesOf } from '../../../src/schema/codec.js'
 import { initialState } from '../../../src/interpreters/interpret.js'
 import { FakeTensors, runNumeric } from './support.js'
 

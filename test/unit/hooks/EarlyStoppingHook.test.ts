@@ -1,6 +1,6 @@
 import { pipe } from 'fp-ts/lib/function.js'
 import { describe, expect, it } from 'vitest'
-import { issuesOf } from '../../../src/config/codec.js'
+import { issuesOf } from '../../../src/schema/codec.js'
 import * as Loop from '../../../src/dsl/Loop.js'
 import * as Program from '../../../src/dsl/Program.js'
 import * as S from '../../../src/dsl/State.js'

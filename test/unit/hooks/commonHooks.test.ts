@@ -1,11 +1,12 @@
 import { Effect } from 'effect'
 import { describe, expect, it } from 'vitest'
 import { decode } from '../../../src/config/index.js'
-import * as Registry from '../../../src/config/registry.js'
+import * as Registry from '../../../src/schema/registry.js'
 import { renderHookTable } from '../../../src/cli/renderPlan.js'
 import { defaultHookTypes } from '../../../src/hooks/registry.js'
-import { dryRun } from '../../../src/interpreters/dryRun.js'
+import { dryRun } from '../../../src/interpreters/dry/dryRun.js'
 import { baseConfig, programOf } from '../interpreters/tensor/support.js'
+import { defaultRegistries } from '../../../src/interpreters/registries.js'
 
 const config = {
   ...baseConfig,
@@ -57,7 +58,7 @@ describe('the common hooks in the registry and the dry run', () => {
   })
 
   it('report bad arguments with the config path when the config is decoded', () => {
-    const bad = decode({ ...config, custom_hooks: [{ type: 'EMAHook', momentum: 2 }, { type: 'EarlyStoppingHook', monitor: 'f1' }] })
+    const bad = decode({ ...config, custom_hooks: [{ type: 'EMAHook', momentum: 2 }, { type: 'EarlyStoppingHook', monitor: 'f1' }] }, defaultRegistries)
     const lines = bad._tag === 'Left' ? bad.left.message.split('\n') : []
     expect(lines[0]).toBe('custom_hooks[0].momentum: expected a number strictly between 0 and 1, got 2')
     expect(lines[1]).toMatch(/^custom_hooks\[1\]: cannot infer whether 'f1' should be greater or less/)

@@ -1,6 +1,6 @@
 import { Effect } from 'effect'
 import { describe, expect, it } from 'vitest'
-import { dryRun } from '../../../src/interpreters/dryRun.js'
+import { dryRun } from '../../../src/interpreters/dry/dryRun.js'
 import { baseConfig, programOf } from './tensor/support.js'
 
 const plan = (config: object) => Effect.runPromise(dryRun(programOf(config), { datasetSizes: { train: 64, val: 32 } }))

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import '../../../src/tensor/gradients.js'
 import * as Rng from '../../../src/dsl/Rng.js'
 import type { Model } from '../../../src/models/Model.js'
-import type { Tree } from '../../../src/optim/tree.js'
+import type { Tree } from '../../../src/tensor/tree.js'
 
 export interface StepResult {
   readonly loss: number

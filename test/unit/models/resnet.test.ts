@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import * as Rng from '../../../src/dsl/Rng.js'
 import { build } from '../../../src/models/registry.js'
 import * as ResNet from '../../../src/models/ResNet.js'
-import { validateModel } from '../../../src/optim/constructors/model.js'
+import { validateModel } from '../../../src/models/ModelInfo.js'
 import { useCpu } from '../../../src/tensor/cpu.js'
 import { badGradients, shapes, step, tensorGrowth, values } from './helpers.js'
 

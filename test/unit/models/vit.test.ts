@@ -4,7 +4,7 @@ import * as Rng from '../../../src/dsl/Rng.js'
 import { build } from '../../../src/models/registry.js'
 import { VisionTransformerModel } from '../../../src/models/VisionTransformer.js'
 import { pretrainLayerDepth } from '../../../src/optim/constructors/pretrainLayerDepth.js'
-import { validateModel } from '../../../src/optim/constructors/model.js'
+import { validateModel } from '../../../src/models/ModelInfo.js'
 import { useCpu } from '../../../src/tensor/cpu.js'
 import { badGradients, shapes, step, tensorGrowth, values } from './helpers.js'
 

@@ -6,7 +6,7 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { nullable, number, positiveInt } from '../../../config/codec.js'
+import { nullable, number, positiveInt } from '../../../schema/codec.js'
 import type { FamilyDef } from '../family.js'
 import type { CosineAnnealingScheduler } from '../state.js'
 import { div, guarded, numbersIn, pyMod } from '../types.js'

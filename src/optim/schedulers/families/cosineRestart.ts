@@ -6,8 +6,8 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { array, nullable, number, positiveInt } from '../../../config/codec.js'
-import type { Issue } from '../../../config/codec.js'
+import { array, nullable, number, positiveInt } from '../../../schema/codec.js'
+import type { Issue } from '../../../schema/codec.js'
 import type { FamilyDef } from '../family.js'
 import type { CosineRestartScheduler } from '../state.js'
 import { div, guarded, numbersIn } from '../types.js'

@@ -4,7 +4,7 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { number } from '../../../config/codec.js'
+import { number } from '../../../schema/codec.js'
 import type { FamilyDef } from '../family.js'
 import type { ExponentialScheduler } from '../state.js'
 import { numbersIn } from '../types.js'

@@ -5,7 +5,7 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { int, unitInterval } from '../../../config/codec.js'
+import { int, unitInterval } from '../../../schema/codec.js'
 import type { FamilyDef } from '../family.js'
 import type { LinearScheduler } from '../state.js'
 import { div, guarded, numbersIn } from '../types.js'

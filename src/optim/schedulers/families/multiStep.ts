@@ -5,7 +5,7 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { array, nonNegativeInt, number, positiveInt, record } from '../../../config/codec.js'
+import { array, nonNegativeInt, number, positiveInt, record } from '../../../schema/codec.js'
 import type { FamilyDef } from '../family.js'
 import type { MultiStepScheduler } from '../state.js'
 import { numbersIn } from '../types.js'

@@ -6,8 +6,8 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { array, boolean, dispatch, literal, nonEmptyString, nullable, number, positiveInt, positiveNumber, struct, unitInterval } from '../../../config/codec.js'
-import type { Issue } from '../../../config/codec.js'
+import { array, boolean, dispatch, literal, nonEmptyString, nullable, number, positiveInt, positiveNumber, struct, unitInterval } from '../../../schema/codec.js'
+import type { Issue } from '../../../schema/codec.js'
 import type { FamilyDef } from '../family.js'
 import type { OneCyclePhase, OneCycleScheduler } from '../state.js'
 import { div, guarded, numberIn, schedulerError } from '../types.js'

@@ -4,7 +4,7 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { int, number } from '../../../config/codec.js'
+import { int, number } from '../../../schema/codec.js'
 import type { FamilyDef } from '../family.js'
 import type { PolyScheduler } from '../state.js'
 import { div, guarded, numbersIn, pow } from '../types.js'

@@ -11,8 +11,8 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { array, dispatch, int, literal, nonNegativeInt, nonNegativeNumber, number, refine, string } from '../../../config/codec.js'
-import type { Issue, StructOf } from '../../../config/codec.js'
+import { array, dispatch, int, literal, nonNegativeInt, nonNegativeNumber, number, refine, string } from '../../../schema/codec.js'
+import type { Issue, StructOf } from '../../../schema/codec.js'
 import type { Json } from '../../../dsl/MessageHub.js'
 import type { Env } from '../family.js'
 import { assign, syncBetas } from '../ParamScheduler.js'

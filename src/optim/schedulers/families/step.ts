@@ -4,7 +4,7 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { number, positiveInt } from '../../../config/codec.js'
+import { number, positiveInt } from '../../../schema/codec.js'
 import type { FamilyDef } from '../family.js'
 import type { StepScheduler } from '../state.js'
 import { numbersIn, pyMod } from '../types.js'

@@ -8,8 +8,9 @@ import { fromArrays } from '../../../../src/data/ArrayDataset.js'
 import type { Dataset } from '../../../../src/data/Dataset.js'
 import type { Program } from '../../../../src/dsl/Program.js'
 import * as Rng from '../../../../src/dsl/Rng.js'
-import { train } from '../../../../src/interpreters/train.js'
-import type { TrainOptions, TrainResult } from '../../../../src/interpreters/train.js'
+import { train } from '../../../../src/interpreters/tensor/train.js'
+import type { TrainOptions, TrainResult } from '../../../../src/interpreters/tensor/train.js'
+import { defaultRegistries } from '../../../../src/interpreters/registries.js'
 
 /** `n` samples of `x ∈ U(−1, 1)^4`, `y = [x0 − x1, x2·x3]`. */
 export const regressionData = (n: number, seed = 1): Dataset => {
@@ -46,7 +47,7 @@ export const baseConfig = {
 }
 
 export const programOf = (config: object): Program => {
-  const decoded = decode(config)
+  const decoded = decode(config, defaultRegistries)
   if (decoded._tag === 'Left') throw new Error(decoded.left.message)
   return toProgram(decoded.right)
 }

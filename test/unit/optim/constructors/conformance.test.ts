@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { buildParamGroups, withDefaults } from '../../../../src/optim/constructors/index.js'
 import type { ModelInfo, ModuleInfo } from '../../../../src/optim/constructors/index.js'
-import type { Json } from '../../../../src/config/codec.js'
+import type { Json } from '../../../../src/schema/codec.js'
 
 interface Scenario {
   readonly model: { readonly [name: string]: { readonly shape: ReadonlyArray<number> } }

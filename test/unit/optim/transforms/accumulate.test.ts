@@ -9,7 +9,7 @@ import type { GradientTransformation } from '../../../../src/optim/GradientTrans
 import { sgd } from '../../../../src/optim/optimizers/sgd.js'
 import { accumulate } from '../../../../src/optim/transforms/accumulate.js'
 import type { AccumulateState, Accumulation } from '../../../../src/optim/transforms/accumulate.js'
-import * as Tree from '../../../../src/optim/tree.js'
+import * as Tree from '../../../../src/tensor/tree.js'
 import { useCpu } from '../../../../src/tensor/cpu.js'
 import { disposeReplaced, prng, randomValues, read } from '../optimizers/harness.js'
 

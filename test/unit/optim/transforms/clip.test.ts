@@ -9,7 +9,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { clipByGlobalNorm, clipByValue } from '../../../../src/optim/transforms/clip.js'
-import * as Tree from '../../../../src/optim/tree.js'
+import * as Tree from '../../../../src/tensor/tree.js'
 import { useCpu } from '../../../../src/tensor/cpu.js'
 import { assertNoMismatch, disposeReplaced, firstBitMismatch, firstToleranceMismatch, prng, randomValues, read } from '../optimizers/harness.js'
 import * as R from '../optimizers/reference.js'

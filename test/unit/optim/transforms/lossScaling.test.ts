@@ -9,7 +9,7 @@ import type { GradientTransformation } from '../../../../src/optim/GradientTrans
 import { sgd } from '../../../../src/optim/optimizers/sgd.js'
 import { dynamicScaler, nextScale, scalerFromConfig, withLossScaling } from '../../../../src/optim/transforms/lossScaling.js'
 import type { ScalerConfig } from '../../../../src/optim/transforms/lossScaling.js'
-import * as Tree from '../../../../src/optim/tree.js'
+import * as Tree from '../../../../src/tensor/tree.js'
 import { useCpu } from '../../../../src/tensor/cpu.js'
 import { assertNoMismatch, disposeReplaced, firstBitMismatch, plain, prng, randomValues, read } from '../optimizers/harness.js'
 import * as R from '../optimizers/reference.js'

@@ -19,9 +19,9 @@ import {
   show,
   string,
   struct,
-} from '../../../src/config/codec.js'
-import type { Codec, Issue } from '../../../src/config/codec.js'
-import { closest, editDistance, suggestion, tolerance } from '../../../src/config/didYouMean.js'
+} from '../../../src/schema/codec.js'
+import type { Codec, Issue } from '../../../src/schema/codec.js'
+import { closest, editDistance, suggestion, tolerance } from '../../../src/schema/didYouMean.js'
 
 /** The issues of a failed decode (the test fails if the decode succeeds). */
 const issues = <A>(codec: Codec<A>, input: unknown): ReadonlyArray<Issue> => {

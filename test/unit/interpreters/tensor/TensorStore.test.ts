@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { TensorStore, refsIn } from '../../../src/tensor/TensorStore.js'
-import { useCpu } from '../../../src/tensor/cpu.js'
+import { TensorStore, refsIn } from '../../../../src/interpreters/tensor/TensorStore.js'
+import { useCpu } from '../../../../src/tensor/cpu.js'
 
 beforeAll(useCpu)
 

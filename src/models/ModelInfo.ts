@@ -5,7 +5,7 @@
  * PyTorch `named_parameters()` dump) can provide.
  * @module
  */
-import type { Issue } from '../../config/codec.js'
+import type { Issue } from '../schema/codec.js'
 
 /** The module that owns a parameter directly. */
 export interface ModuleInfo {

@@ -17,7 +17,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
-import type { TensorRef } from '../dsl/State.js'
+import type { TensorRef } from '../../dsl/State.js'
 
 const isRef = (value: unknown): value is TensorRef =>
   typeof value === 'object' && value !== null && (value as { _tag?: unknown })._tag === 'TensorRef'
