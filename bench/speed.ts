@@ -26,7 +26,8 @@ import { gather } from '../src/data/DataLoader.js'
 import * as Mnist from '../src/data/mnist.js'
 import { indicesForEpoch } from '../src/data/sampler.js'
 import * as Rng from '../src/dsl/Rng.js'
-import { train } from '../src/interpreters/train.js'
+import { defaultRegistries } from '../src/interpreters/registries.js'
+import { train } from '../src/interpreters/tensor/train.js'
 import { uniformTensor } from '../src/models/init.js'
 import { selectBackend } from '../src/tensor/backend.js'
 import '../src/tensor/gradients.js'
@@ -71,7 +72,7 @@ const interleaved = async (cases: ReadonlyArray<Case>, rounds: number, steps: nu
 const row = (t: Timing): string => `${t.name.padEnd(62)} wall ${t.wallMs.toFixed(2).padStart(8)} ms   cpu ${t.cpuMs.toFixed(2).padStart(8)} ms`
 
 const programOf = (config: object) => {
-  const decoded = decode(config)
+  const decoded = decode(config, defaultRegistries)
   if (decoded._tag === 'Left') throw new Error(decoded.left.message)
   return toProgram(decoded.right)
 }

@@ -10,7 +10,7 @@ import type { Model } from '../src/models/Model.js'
 import * as Models from '../src/models/registry.js'
 import { adam } from '../src/optim/optimizers/adam.js'
 import { tensorsIn } from '../src/optim/serialize.js'
-import * as Tree from '../src/optim/tree.js'
+import * as Tree from '../src/tensor/tree.js'
 import { seededValues } from '../src/tensor/opConformance.js'
 
 export interface BenchModel {

@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { adam, adamw } from '../../../src/optim/optimizers/adam.js'
 import type { Hyper } from '../../../src/optim/ParamGroups.js'
-import * as Tree from '../../../src/optim/tree.js'
+import * as Tree from '../../../src/tensor/tree.js'
 import { selectBackend } from '../../../src/tensor/backend.js'
 import { FUSED_ADAM, hasFusedAdam } from '../../../src/tensor/fusedAdam.js'
 
