@@ -86,7 +86,10 @@ const cpuKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   return [out.first, out.m, out.v].map((values) => cpu.makeTensorInfo([...p.shape], 'float32', values))
 }
 
-if (tf.getKernel(FUSED_ADAM, 'cpu') === undefined) tf.registerKernel({ kernelName: FUSED_ADAM, backendName: 'cpu', kernelFunc: cpuKernel })
+if (tf.getKernel(FUSED_ADAM, 'cpu') === undefined)
+  tf.registerKernel({ kernelName: FUSED_ADAM, backendName: 'cpu', kernelFunc: cpuKernel })
+
+type Step3 = [tf.Tensor, tf.Tensor, tf.Tensor]
 
 /** Whether the current backend has the fused step (the CPU backend). */
 export const hasFusedAdam = (): boolean => tf.getKernel(FUSED_ADAM, tf.getBackend()) !== undefined
@@ -96,5 +99,5 @@ export const hasFusedAdam = (): boolean => tf.getKernel(FUSED_ADAM, tf.getBacken
  * decoupled decay and the additive update otherwise. Inputs are float32; the
  * moments start as zeros.
  */
-export const fusedAdamStep = (p: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, scalars: AdamScalars): [tf.Tensor, tf.Tensor, tf.Tensor] =>
-  tf.engine().runKernel(FUSED_ADAM, { p, g, m, v }, scalars as unknown as tf.NamedAttrMap) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor]
+export const fusedAdamStep = (p: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, scalars: AdamScalars): Step3 =>
+  tf.engine().runKernel(FUSED_ADAM, { p, g, m, v }, scalars as unknown as tf.NamedAttrMap) as unknown as Step3

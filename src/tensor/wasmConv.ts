@@ -29,7 +29,8 @@ interface ConvGradAttrs {
 const call = (kernelName: string, inputs: tf.NamedTensorInfoMap, backend: object, attrs: tf.NamedAttrMap): Info =>
   tf.getKernel(kernelName, 'wasm')!.kernelFunc({ inputs, backend, attrs }) as Info
 
-const convInfo = (xShape: ReadonlyArray<number>, filterShape: ReadonlyArray<number>, attrs: ConvGradAttrs, kernel: string) => {
+const convInfo = (xShape: ReadonlyArray<number>, filterShape: ReadonlyArray<number>, attrs: ConvGradAttrs,
+  kernel: string) => {
   if (attrs.dataFormat === 'NCHW') throw new Error(`${kernel} on wasm: only NHWC is supported`)
   return tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number],
     filterShape as [number, number, number, number], attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false,
@@ -53,7 +54,8 @@ export const conv2dBackpropFilter: tf.KernelConfig['kernelFunc'] = ({ inputs, ba
   const { x, dy } = inputs as { x: Info; dy: Info }
   const a = attrs as unknown as ConvGradAttrs & { filterShape: [number, number, number, number] }
   const info = convInfo(x.shape, a.filterShape, a, 'Conv2DBackpropFilter')
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outHeight: oh, outWidth: ow, outChannels: cout } = info
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin } = info
+  const { outHeight: oh, outWidth: ow, outChannels: cout } = info
   const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info
   const top = info.padInfo.top
   const left = info.padInfo.left
@@ -95,7 +97,8 @@ export const conv2dBackpropInput: tf.KernelConfig['kernelFunc'] = ({ inputs, bac
   const { dy, filter } = inputs as { dy: Info; filter: Info }
   const a = attrs as unknown as ConvGradAttrs & { inputShape: [number, number, number, number] }
   const info = convInfo(a.inputShape, filter.shape, a, 'Conv2DBackpropInput')
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outHeight: oh, outWidth: ow, outChannels: cout } = info
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin } = info
+  const { outHeight: oh, outWidth: ow, outChannels: cout } = info
   const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info
   const top = info.padInfo.top
   const left = info.padInfo.left

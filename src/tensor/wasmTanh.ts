@@ -18,7 +18,8 @@ type Info = tf.TensorInfo
 const SERIES_BELOW = 1 / 16
 
 /** The kernel, given WASM's `Multiply` and `Sigmoid`. */
-export const tanhKernel = (multiply: tf.KernelConfig, sigmoid: tf.KernelConfig): tf.KernelFunc => ({ inputs, backend }) => {
+export const tanhKernel = (multiply: tf.KernelConfig, sigmoid: tf.KernelConfig): tf.KernelFunc => (args) => {
+  const { inputs, backend } = args
   const wasm = backend as BackendWasm
   const x = (inputs as { x: Info }).x
   const two = wasm.makeOutput([], 'float32')

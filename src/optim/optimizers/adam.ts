@@ -29,8 +29,11 @@ const adamLike = (decoupled: boolean) =>
     const step = (slots?.step ?? 0) + 1
     if (!amsgrad && grad0.dtype === 'float32' && hasFusedAdam()) {
       // The same arithmetic in one kernel, bit for bit (src/tensor/fusedAdam.ts).
-      const scalars = { beta1, beta2, eps, stepSize: lr / (1 - beta1 ** step), bias2Sqrt: Math.sqrt(1 - beta2 ** step), weightDecay, decoupled, lr, maximize }
-      const [first, m, v] = fusedAdamStep(param, grad0, slots?.exp_avg ?? tf.zerosLike(param), slots?.exp_avg_sq ?? tf.zerosLike(param), scalars)
+      const stepSize = lr / (1 - beta1 ** step)
+      const bias2Sqrt = Math.sqrt(1 - beta2 ** step)
+      const scalars = { beta1, beta2, eps, stepSize, bias2Sqrt, weightDecay, decoupled, lr, maximize }
+      const m0 = slots?.exp_avg ?? tf.zerosLike(param)
+      const [first, m, v] = fusedAdamStep(param, grad0, m0, slots?.exp_avg_sq ?? tf.zerosLike(param), scalars)
       const slotsNext = { step, exp_avg: m, exp_avg_sq: v, max_exp_avg_sq: undefined }
       return decoupled ? { next: first, slots: slotsNext } : { update: first, slots: slotsNext }
     }

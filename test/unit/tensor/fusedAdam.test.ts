@@ -31,7 +31,8 @@ const trajectory = async (make: typeof adam, hyper: Hyper, p0: number[], grads: 
     const [updates, next] = optimizer.update(gradTree, state, params, groups)
     const nextParams = Tree.applyUpdates(params, updates)
     const slots = next['w']!
-    for (const t of [nextParams['w']!, slots.exp_avg, slots.exp_avg_sq]) seen.push(Array.from(new Uint32Array((await t.data() as Float32Array).buffer.slice(0))))
+    for (const t of [nextParams['w']!, slots.exp_avg, slots.exp_avg_sq])
+      seen.push(Array.from(new Uint32Array(((await t.data()) as Float32Array).buffer.slice(0))))
     params = nextParams
     state = next
   }
@@ -52,9 +53,18 @@ describe('the fused Adam kernel equals the unfused tensor ops bit for bit', () =
       expect(hasFusedAdam()).toBe(true)
       await fc.assert(
         fc.asyncProperty(
-          fc.integer({ min: 1, max: 40 }).chain((n) => fc.tuple(fc.array(float, { minLength: n, maxLength: n }), fc.array(fc.array(float, { minLength: n, maxLength: n }), { minLength: 3, maxLength: 3 }))),
+          fc.integer({ min: 1, max: 40 }).chain((n) => {
+            const values = fc.array(float, { minLength: n, maxLength: n })
+            return fc.tuple(values, fc.array(values, { minLength: 3, maxLength: 3 }))
+          }),
           fc.constantFrom(adam, adamw),
-          fc.record({ lr: fc.double({ min: 1e-5, max: 1, noNaN: true }), weight_decay: fc.constantFrom(0, 1e-2, 0.3), maximize: fc.boolean(), betas: fc.constantFrom([0.9, 0.999], [0.5, 0.9]), eps: fc.constantFrom(1e-8, 1e-3) }),
+          fc.record({
+            lr: fc.double({ min: 1e-5, max: 1, noNaN: true }),
+            weight_decay: fc.constantFrom(0, 1e-2, 0.3),
+            maximize: fc.boolean(),
+            betas: fc.constantFrom([0.9, 0.999], [0.5, 0.9]),
+            eps: fc.constantFrom(1e-8, 1e-3),
+          }),
           async ([p0, grads], make, hyper) => {
             const fused = await trajectory(make, hyper, p0, grads)
             const reference = await unfused(backend, () => trajectory(make, hyper, p0, grads))

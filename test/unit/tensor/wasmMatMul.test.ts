@@ -6,8 +6,16 @@ import { maxRelDiff, seededValues } from '../../../src/tensor/opConformance.js'
 
 const tensor = (shape: number[], seed: number) => tf.tensor(seededValues(shape.reduce((a, b) => a * b, 1), seed), shape)
 
-// A layer's forward x·Wᵀ at a small batch: more weights than activations, so the corrected kernel computes (W·xᵀ)ᵀ.
-const products: ReadonlyArray<{ readonly name: string; readonly a: number[]; readonly b: number[]; readonly tA: boolean; readonly tB: boolean }> = [
+// A layer's forward x·Wᵀ at a small batch: more weights than activations, so the corrected kernel
+// computes (W·xᵀ)ᵀ.
+interface Product {
+  readonly name: string
+  readonly a: number[]
+  readonly b: number[]
+  readonly tA: boolean
+  readonly tB: boolean
+}
+const products: ReadonlyArray<Product> = [
   { name: 'x·Wᵀ, 8×96 · (40×96)ᵀ (swapped)', a: [8, 96], b: [40, 96], tA: false, tB: true },
   { name: 'x·Wᵀ, batched rank 3 of one (swapped)', a: [1, 6, 50], b: [1, 30, 50], tA: false, tB: true },
   { name: 'Aᵀ·Bᵀ, 30×5 and 7×30 (swapped)', a: [30, 5], b: [7, 30], tA: true, tB: true },
@@ -15,7 +23,7 @@ const products: ReadonlyArray<{ readonly name: string; readonly a: number[]; rea
   { name: 'dy·W, 8×40 · 40×96 (direct)', a: [8, 40], b: [40, 96], tA: false, tB: false },
 ]
 
-const product = async (backend: string, p: (typeof products)[number]): Promise<Float32Array> => {
+const product = async (backend: string, p: Product): Promise<Float32Array> => {
   await tf.setBackend(backend)
   const [a, b] = [tensor(p.a, 1), tensor(p.b, 2)]
   const c = tf.matMul(a, b, p.tA, p.tB)

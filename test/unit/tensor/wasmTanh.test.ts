@@ -3,10 +3,12 @@ import { Effect } from 'effect'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { selectBackend } from '../../../src/tensor/backend.js'
 
-// Every power-of-two scale from 2^-30 to 2^5, eight mantissas each, both signs, and the values around the switch at 1/16.
+// Every power-of-two scale from 2^-30 to 2^5, eight mantissas each, both signs, and the values around the
+// switch at 1/16.
 const sweep = (): number[] => {
   const values: number[] = [0, -0, 1 / 16, -1 / 16, Math.fround(1 / 16 - 1e-9), 30, -30, 100]
-  for (let e = -30; e <= 5; e++) for (let m = 0; m < 8; m++) values.push(Math.fround(2 ** e * (1 + m / 8)), Math.fround(-(2 ** e) * (1 + m / 8)))
+  for (let e = -30; e <= 5; e++)
+    for (let m = 0; m < 8; m++) values.push(Math.fround(2 ** e * (1 + m / 8)), Math.fround(-(2 ** e) * (1 + m / 8)))
   return values
 }
 
