@@ -60,7 +60,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const which = process.argv[2] ?? 'MLP'
   const steps = Number(process.argv[3] ?? 5)
   const entry = benchModels.find((m) => m.label.startsWith(which))
-  if (entry === undefined) throw new Error(`no benchmark model '${which}' (${benchModels.map((m) => m.label).join(', ')})`)
+  const known = benchModels.map((m) => m.label).join(', ')
+  if (entry === undefined) throw new Error(`no benchmark model '${which}' (${known})`)
   const step = syntheticStep(entry)
   printProfile(entry.label, await profileStep(step, steps))
 }

@@ -69,7 +69,8 @@ const interleaved = async (cases: ReadonlyArray<Case>, rounds: number, steps: nu
   return cases.map((c, i) => ({ name: c.name, wallMs: median(wall[i]!), cpuMs: median(cpu[i]!) }))
 }
 
-const row = (t: Timing): string => `${t.name.padEnd(62)} wall ${t.wallMs.toFixed(2).padStart(8)} ms   cpu ${t.cpuMs.toFixed(2).padStart(8)} ms`
+const row = (t: Timing): string =>
+  `${t.name.padEnd(62)} wall ${t.wallMs.toFixed(2).padStart(8)} ms   cpu ${t.cpuMs.toFixed(2).padStart(8)} ms`
 
 const programOf = (config: object) => {
   const decoded = decode(config, defaultRegistries)
@@ -101,7 +102,8 @@ const pytorchReference = (): { mlp: Timing; lenet: Timing } | string => {
       lenet: { name: `[${label}] LeNet-5 step`, wallMs: out.lenet.wall_ms, cpuMs: out.lenet.cpu_ms },
     }
   } catch (error) {
-    return `PyTorch not measured here (${(error as Error).message.split('\n')[0]}); the issue's reference is 3.0 ms for the MLP step`
+    const why = (error as Error).message.split('\n')[0]
+    return `PyTorch not measured here (${why}); the issue's reference is 3.0 ms for the MLP step`
   }
 }
 
@@ -110,10 +112,15 @@ export const speedBench = async (rounds: number): Promise<void> => {
   const workDir = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'loopwright-speed-'))
   const dataset = await Effect.runPromise(Mnist.load({ split: 'train', indices: 12800 }))
   const order = indicesForEpoch(undefined, dataset.length, 0, 0)
-  const mlp = { type: 'MLP', in_features: 784, hidden: [256, 256], num_classes: 10, data_preprocessor: { mean: [33.46], std: [78.87] } }
+  const preprocessor = { mean: [33.46], std: [78.87] }
+  const mlp = { type: 'MLP', in_features: 784, hidden: [256, 256], num_classes: 10, data_preprocessor: preprocessor }
   const configFor = (steps: number) => ({
     model: mlp,
-    train_dataloader: { batch_size: BATCH, dataset: { type: 'MNIST', split: 'train', indices: 12800 }, sampler: { type: 'DefaultSampler', shuffle: true } },
+    train_dataloader: {
+      batch_size: BATCH,
+      dataset: { type: 'MNIST', split: 'train', indices: 12800 },
+      sampler: { type: 'DefaultSampler', shuffle: true },
+    },
     train_cfg: { type: 'IterBasedTrainLoop', max_iters: steps },
     optim_wrapper: { optimizer: { type: 'Adam', lr: 0.001 } },
     default_hooks: { logger: { type: 'LoggerHook', interval: 50 } },
@@ -125,12 +132,14 @@ export const speedBench = async (rounds: number): Promise<void> => {
     name: '[loopwright train()] MLP 784-256-256-10, Adam, batch 64',
     run: async (steps, stamp) => {
       await Effect.runPromise(train(programOf(configFor(steps)), {
-        workDir, print: () => {}, timestamp: 'bench', writeCheckpoints: false, datasets: { train: dataset }, afterTrainStep: stamp,
+        workDir, print: () => {}, timestamp: 'bench', writeCheckpoints: false, datasets: { train: dataset },
+        afterTrainStep: stamp,
       }))
     },
   }
 
-  // The same step in plain tfjs: gather, normalise, x·Wᵀ + b with ReLU, cross-entropy, gradients, Adam as torch computes it.
+  // The same step in plain tfjs: gather, normalise, x·Wᵀ + b with ReLU, cross-entropy, gradients,
+  // Adam as torch computes it.
   const sizes = [784, 256, 256, 10]
   const handWritten: Case = {
     name: '[hand-written tfjs] same MLP step',
@@ -155,7 +164,8 @@ export const speedBench = async (rounds: number): Promise<void> => {
             h = tf.add(tf.matMul(h, ps[2 * l]!, false, true), ps[2 * l + 1]!)
             if (l < 2) h = tf.relu(h)
           }
-          return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(h as tf.Tensor2D), tf.oneHot(batch.targets as tf.Tensor1D, 10)), -1))) as tf.Scalar
+          const oneHot = tf.oneHot(batch.targets as tf.Tensor1D, 10)
+          return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(h as tf.Tensor2D), oneHot), -1))) as tf.Scalar
         })(params)
         const next = tf.tidy(() =>
           params.map((p, k) => {
@@ -180,21 +190,27 @@ export const speedBench = async (rounds: number): Promise<void> => {
     name: `[tfjs-layers model.fit] ${label}`,
     run: async (steps, stamp) => {
       const model = build()
-      model.compile({ optimizer: tf.train.adam(0.001), loss: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.losses.softmaxCrossEntropy(yTrue, yPred) })
+      const loss = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.losses.softmaxCrossEntropy(yTrue, yPred)
+      model.compile({ optimizer: tf.train.adam(0.001), loss })
       const all = gather(dataset, order.subarray(0, steps * BATCH))
       const xs = tf.tidy(() => {
         const x = tf.div(tf.sub(tf.reshape(all.inputs, [steps * BATCH, 28, 28, 1]), 33.46), 78.87)
         return shape.length === 1 ? tf.reshape(x, [steps * BATCH, 784]) : tf.pad(x, [[0, 0], [2, 2], [2, 2], [0, 0]])
       })
       const ys = tf.oneHot(all.targets as tf.Tensor1D, 10)
-      await model.fit(xs, ys, { batchSize: BATCH, epochs: 1, shuffle: false, verbose: 0, callbacks: { onBatchEnd: async () => stamp() } })
+      const callbacks = { onBatchEnd: async () => stamp() }
+      await model.fit(xs, ys, { batchSize: BATCH, epochs: 1, shuffle: false, verbose: 0, callbacks })
       tf.dispose([all.inputs, all.targets, xs, ys])
       model.dispose()
     },
   })
-  const denseMlp = () => tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [784], units: 256, activation: 'relu' }), tfl.layers.dense({ units: 256, activation: 'relu' }), tfl.layers.dense({ units: 10 })] })
+  const denseMlp = () => tfl.sequential({ layers: [
+    tfl.layers.dense({ inputShape: [784], units: 256, activation: 'relu' }),
+    tfl.layers.dense({ units: 256, activation: 'relu' }),
+    tfl.layers.dense({ units: 10 })] })
   const lenet = () => tfl.sequential({ layers: [
-    tfl.layers.conv2d({ inputShape: [32, 32, 1], filters: 6, kernelSize: 5, activation: 'tanh' }), tfl.layers.averagePooling2d({ poolSize: 2 }),
+    tfl.layers.conv2d({ inputShape: [32, 32, 1], filters: 6, kernelSize: 5, activation: 'tanh' }),
+    tfl.layers.averagePooling2d({ poolSize: 2 }),
     tfl.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'tanh' }), tfl.layers.averagePooling2d({ poolSize: 2 }),
     tfl.layers.conv2d({ filters: 120, kernelSize: 5, activation: 'tanh' }), tfl.layers.flatten(),
     tfl.layers.dense({ units: 84, activation: 'tanh' }), tfl.layers.dense({ units: 10 })] })
@@ -211,8 +227,10 @@ export const speedBench = async (rounds: number): Promise<void> => {
   }
 
   console.log(`Single-core speed (WASM, one thread), medians of ${rounds} interleaved rounds; per step:`)
-  const mlpRows = await interleaved([viaTrain, handWritten, layersFit('same MLP', denseMlp, [784]), modelStep('MLP 784-256-256-10')], rounds, STEPS)
-  const lenetRows = await interleaved([modelStep('LeNet-5'), layersFit('LeNet-5, batch 64', lenet, [32, 32, 1])], rounds, 8)
+  const mlpCases = [viaTrain, handWritten, layersFit('same MLP', denseMlp, [784]), modelStep('MLP 784-256-256-10')]
+  const mlpRows = await interleaved(mlpCases, rounds, STEPS)
+  const lenetCases = [modelStep('LeNet-5'), layersFit('LeNet-5, batch 64', lenet, [32, 32, 1])]
+  const lenetRows = await interleaved(lenetCases, rounds, 8)
   const resnetRows = await interleaved([modelStep('ResNet-18-CIFAR')], 1, 3)
   const torch = pytorchReference()
   for (const t of [...mlpRows, ...lenetRows, ...resnetRows]) console.log(row(t))
@@ -220,10 +238,12 @@ export const speedBench = async (rounds: number): Promise<void> => {
   else for (const t of [torch.mlp, torch.lenet]) console.log(row(t))
   const [lw, hand, fit] = mlpRows
   const ratio = (a: Timing, b: Timing) => `${(a.wallMs / b.wallMs).toFixed(2)} (cpu ${(a.cpuMs / b.cpuMs).toFixed(2)})`
-  console.log(`MLP: loopwright / hand-written tfjs = ${ratio(lw!, hand!)}; loopwright / tfjs-layers fit = ${ratio(lw!, fit!)}`)
+  console.log(`MLP: loopwright / hand-written tfjs = ${ratio(lw!, hand!)}; ` +
+    `loopwright / tfjs-layers fit = ${ratio(lw!, fit!)}`)
   console.log(`LeNet-5: loopwright / tfjs-layers fit = ${ratio(lenetRows[0]!, lenetRows[1]!)}`)
   if (typeof torch !== 'string')
-    console.log(`Speed against PyTorch (PyTorch time / loopwright time): MLP ${ratio(torch.mlp, lw!)}; LeNet-5 ${ratio(torch.lenet, lenetRows[0]!)}`)
+    console.log(`Speed against PyTorch (PyTorch time / loopwright time): MLP ${ratio(torch.mlp, lw!)}; ` +
+      `LeNet-5 ${ratio(torch.lenet, lenetRows[0]!)}`)
   fs.rmSync(workDir, { recursive: true, force: true })
 }
 

@@ -20,7 +20,8 @@ export interface BenchModel {
 }
 
 export const benchModels: ReadonlyArray<BenchModel> = [
-  { label: 'MLP 784-256-256-10', cfg: { type: 'MLP', in_features: 784, hidden: [256, 256], num_classes: 10 }, batch: 64 },
+  { label: 'MLP 784-256-256-10', cfg: { type: 'MLP', in_features: 784, hidden: [256, 256], num_classes: 10 },
+    batch: 64 },
   { label: 'LeNet-5', cfg: { type: 'LeNet5', num_classes: 10 }, batch: 64 },
   { label: 'ResNet-18-CIFAR', cfg: { type: 'ResNet', depth: 18, num_classes: 10, stem: 'cifar' }, batch: 32 },
 ]

@@ -54,9 +54,11 @@ const shimThreadedWasm = (): (() => void) => {
   const nativeCreate = URL.createObjectURL
   URL.createObjectURL = (blob: Blob) => (texts.has(blob) ? fileOf(blob) : nativeCreate(blob))
   const nativePost = workerThreads.Worker.prototype.postMessage
-  workerThreads.Worker.prototype.postMessage = function (this: workerThreads.Worker, message: unknown, transfer?: never) {
+  workerThreads.Worker.prototype.postMessage = function (this: workerThreads.Worker, message: unknown,
+    transfer?: never) {
     const m = message as { urlOrBlob?: object } | null
-    const rewritten = m !== null && typeof m === 'object' && m.urlOrBlob !== undefined && texts.has(m.urlOrBlob) ? { ...m, urlOrBlob: fileOf(m.urlOrBlob) } : message
+    const blob = m !== null && typeof m === 'object' ? m.urlOrBlob : undefined
+    const rewritten = blob !== undefined && texts.has(blob) ? { ...m, urlOrBlob: fileOf(blob) } : message
     return nativePost.call(this, rewritten, transfer)
   }
   // The module object the bundle's `require('os')` sees (an ESM namespace cannot be patched).
@@ -81,7 +83,9 @@ const child = async (threads: number, steps: number): Promise<void> => {
     undo()
   } else await Effect.runPromise(selectBackend('wasm'))
   const { benchModels, syntheticStep } = await import('./steps.js')
-  const result: { [label: string]: { wallMs: number; cpuMs: number } } = { threads: { wallMs: wasm.getThreadsCount(), cpuMs: 0 } }
+  const result: { [label: string]: { wallMs: number; cpuMs: number } } = {
+    threads: { wallMs: wasm.getThreadsCount(), cpuMs: 0 },
+  }
   for (const label of ['MLP 784-256-256-10', 'LeNet-5']) {
     const step = syntheticStep(benchModels.find((m) => m.label === label)!)
     await step()
@@ -106,16 +110,19 @@ const parent = (rounds: number): void => {
   const runs: { [threads: number]: Array<{ [label: string]: { wallMs: number; cpuMs: number } }> } = { 1: [], 2: [] }
   for (let r = 0; r < rounds; r++)
     for (const threads of [1, 2]) {
-      const out = execFileSync(process.execPath, [...process.execArgv, process.argv[1]!, '--threads', String(threads)], { encoding: 'utf8' })
+      const args = [...process.execArgv, process.argv[1]!, '--threads', String(threads)]
+      const out = execFileSync(process.execPath, args, { encoding: 'utf8' })
       runs[threads]!.push(JSON.parse(out.trim().split('\n').at(-1)!))
     }
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]!
-  console.log(`tfjs-wasm threaded SIMD build under Node, medians of ${rounds} alternating child processes (step wall / CPU ms):`)
+  console.log(`tfjs-wasm threaded SIMD build under Node, medians of ${rounds} alternating child processes ` +
+    '(step wall / CPU ms):')
   for (const label of ['MLP 784-256-256-10', 'LeNet-5']) {
     const cells = [1, 2].map((t) => {
       const wall = median(runs[t]!.map((r) => r[label]!.wallMs))
       const cpu = median(runs[t]!.map((r) => r[label]!.cpuMs))
-      return `${t} thread${t > 1 ? 's' : ''} (pool ${runs[t]![0]!['threads']!.wallMs}): ${wall.toFixed(2)} / ${cpu.toFixed(2)}`
+      const pool = runs[t]![0]!['threads']!.wallMs
+      return `${t} thread${t > 1 ? 's' : ''} (pool ${pool}): ${wall.toFixed(2)} / ${cpu.toFixed(2)}`
     })
     console.log(`  ${label}: ${cells.join('   ')}`)
   }
