@@ -4,11 +4,14 @@
 import { backendsBench } from './backends.js'
 import { interpreterBench } from './interpreter.js'
 import { optimizerBench } from './optimizer.js'
+import { planBench } from './plan.js'
 import { speedBench } from './speed.js'
 import { timelineBench } from './timeline.js'
 import { trainingBench } from './training.js'
 
 await timelineBench()
+console.log('')
+await planBench()
 console.log('')
 await backendsBench()
 console.log('')

@@ -32,8 +32,19 @@ export type { Model, ModelType, ForwardContext, ForwardResult } from './models/M
 export * as Datasets from './data/registry.js'
 export * as ArrayDataset from './data/ArrayDataset.js'
 export type { Dataset, Targets } from './data/Dataset.js'
+export * as FashionMnist from './data/fashionMnist.js'
+/** Views: MMSelfSup's transforms by config name, and running a decoded pipeline on a batch (docs/data.md). */
+export * as Transforms from './data/transforms/registry.js'
+export { runPipeline, packViews, type DrawKey } from './data/transforms/Pipeline.js'
 export * as Evaluation from './evaluation/registry.js'
 export type { Metric, MetricType } from './evaluation/Metric.js'
+export { knnClassify } from './evaluation/knnClassifier.js'
+/** Clustering numerics for DeepCluster, ODC and SwAV: k-means (k-means++ start), PCA with whitening, Sinkhorn-Knopp. */
+export * as Kmeans from './selfsup/numerics/kmeans.js'
+export * as Pca from './selfsup/numerics/pca.js'
+export { sinkhorn } from './selfsup/numerics/sinkhorn.js'
+export { sinkhornTensor } from './selfsup/numerics/sinkhornTensor.js'
+export { histogram, reweight } from './selfsup/numerics/reweight.js'
 /**
  * The optimizer algebra (docs/optimizers.md): one `GradientTransformation` type over named tensor trees,
  * composed with `chain` and `partition`; clipping, accumulation and loss scaling are transformations too.

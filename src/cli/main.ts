@@ -3,7 +3,7 @@
  * The `loopwright` command.
  *
  *   loopwright train CONFIG [--work-dir DIR] [--resume [CKPT]] [--backend NAME] [--cfg-options k=v ...]
- *   loopwright dry-run CONFIG [--cfg-options k=v ...] [--dataset-size train=N,val=N,test=N] [--json] [--trace]
+ *   loopwright dry-run CONFIG [--cfg-options k=v ...] [--dataset-size train=N,...] [--world-size N] [--json] [--trace]
  *   loopwright --version
  *
  * Problems with the input are printed as path-precise one-liners and the
@@ -24,6 +24,7 @@ import { doctor, renderDoctor } from './doctor.js'
 import { choices } from '../tensor/backend.js'
 import type { BackendChoice } from '../tensor/backend.js'
 import { planJson, renderPlan } from './renderPlan.js'
+import { planOptions } from './planOptions.js'
 import { trainCommand } from './train.js'
 import { defaultRegistries } from '../interpreters/registries.js'
 
@@ -39,6 +40,10 @@ Options:
   --work-dir DIR                (train) where checkpoints and logs go (default work_dirs/CONFIG_NAME)
   --resume [CKPT]               (train) continue from CKPT, or from the latest checkpoint in the work dir
   --dataset-size train=N,...    dataset sizes (samples) for datasets the dry run does not know
+  --config-package NAME=DIR     where package bases NAME::a/b.py live (DIR/configs/a/b.py); repeatable,
+                                also LOOPWRIGHT_CONFIG_PACKAGES=NAME=DIR:NAME=DIR
+  --world-size N                (dry-run) plan for N processes (DefaultSampler sharding, auto_scale_lr)
+  --launcher NAME               (dry-run) none, pytorch (WORLD_SIZE), slurm (SLURM_NTASKS) or mpi (OMPI_COMM_WORLD_SIZE)
   --json                        print the plan as one JSON document
   --plot FILE.svg               also draw the lr (and momentum) schedule to an SVG file
   --trace                       include the event trace in the JSON plan
@@ -61,12 +66,20 @@ const dryRunCommand = (file: string, flags: ReadonlyMap<string, ReadonlyArray<st
       }
       sizes = parsed.right
     }
-    const loaded = yield* load(file, { cfgOptions: flags.get('cfg-options') ?? [], registries: defaultRegistries })
+    const options = planOptions(flags)
+    if (options._tag === 'Left') {
+      process.stderr.write(`${options.left}\n`)
+      return EXIT_BAD_INPUT
+    }
+    const loaded = yield* load(file, { cfgOptions: flags.get('cfg-options') ?? [], packages: options.right.packages, registries: defaultRegistries })
     const program = toProgram(loaded.config)
     const plan = yield* dryRun(program, {
       datasetSizes: sizes,
       configName: nodePath.basename(file, nodePath.extname(file)),
       configText: JSON.stringify(loaded.raw, null, 2),
+      configWarnings: loaded.warnings,
+      worldSize: options.right.worldSize,
+      variables: loaded.variables,
     })
     const plotFile = flags.get('plot')?.at(-1)
     if (plotFile !== undefined) {
@@ -79,7 +92,6 @@ const dryRunCommand = (file: string, flags: ReadonlyMap<string, ReadonlyArray<st
     if (flags.has('json')) process.stdout.write(`${JSON.stringify(planJson(plan, file, flags.has('trace')), null, 2)}\n`)
     else {
       process.stdout.write(`${renderPlan(plan, file)}\n`)
-      if (loaded.variables.length > 0) process.stdout.write(`\nHelper variables (not config keys): ${loaded.variables.join(', ')}\n`)
     }
     return 0
   }).pipe(

@@ -5,6 +5,7 @@
  */
 import type { Plan } from '../interpreters/dry/dryRun.js'
 import { plot } from '../interpreters/dry/lrSchedule.js'
+import { displayNumber, displayValue } from './numbers.js'
 
 const list = (items: ReadonlyArray<string | number>, max = 12): string =>
   items.length <= max ? items.join(', ') : `${items.slice(0, max / 2).join(', ')}, …, ${items.slice(-max / 2).join(', ')} (${items.length} in all)`
@@ -51,7 +52,7 @@ export const renderLoopPlan = (plan: Plan): string => {
 const hyperText = (hyper: { readonly [key: string]: unknown }): string =>
   Object.entries(hyper)
     .filter(([, v]) => v !== null && v !== false)
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? `(${v.join(', ')})` : String(v)}`)
+    .map(([k, v]) => `${k}=${displayValue(v)}`)
     .join(', ')
 
 /** The optimizer part of the plan. */
@@ -93,8 +94,10 @@ export const renderParamGroups = (plan: Plan): string => {
   if (pg === undefined) return ''
   const shown = new Set(['lr', 'weight_decay', 'lr_mult', 'decay_mult', 'lr_scale', 'layer_id', 'initial_lr'])
   const lines = pg.groups.map((g, i) => {
-    const extras = Object.entries(g.hyper).filter(([k]) => shown.has(k) && k !== 'lr' && k !== 'weight_decay' && k !== 'initial_lr').map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-    return `#${i}  lr=${String(g.hyper['lr'])}  weight_decay=${String(g.hyper['weight_decay'] ?? 0)}${extras.length === 0 ? '' : `  ${extras.join(' ')}`}  [${shortList(g.params)}]`
+    const extras = Object.entries(g.hyper)
+      .filter(([k]) => shown.has(k) && k !== 'lr' && k !== 'weight_decay' && k !== 'initial_lr')
+      .map(([k, v]) => `${k}=${typeof v === 'number' ? displayNumber(v) : JSON.stringify(v)}`)
+    return `#${i}  lr=${displayValue(g.hyper['lr'])}  weight_decay=${displayValue(g.hyper['weight_decay'] ?? 0)}${extras.length === 0 ? '' : `  ${extras.join(' ')}`}  [${shortList(g.params)}]`
   })
   const sc = pg.schedules
   if (sc !== undefined && pg.groups.length > 1) {
@@ -110,6 +113,7 @@ export const renderPlan = (plan: Plan, source: string): string =>
   [
     `loopwright dry run of ${source} (nothing is computed or written)`,
     `work_dir: ${plan.workDir}`,
+    ...plan.setup,
     '',
     renderHookTable(plan),
     '',
@@ -134,6 +138,7 @@ export const renderPlan = (plan: Plan, source: string): string =>
 export const planJson = (plan: Plan, source: string, includeTrace: boolean): unknown => ({
   config: source,
   workDir: plan.workDir,
+  setup: plan.setup,
   hooks: plan.hooks.map((h) => ({ name: h.name, priority: h.priority })),
   hookDetails: plan.hooks,
   stages: plan.stages,

@@ -15,7 +15,7 @@ import * as t from 'io-ts'
 import { Data } from 'effect'
 import { boolean, expected, formatIssue, isDict, issuesOf, json, literal, nonEmptyString, nullable, plainDataProblem, record, string } from '../schema/codec.js'
 import type { AnyCodec, Codec, Issue, Json } from '../schema/codec.js'
-import { closest } from '../schema/didYouMean.js'
+import { closest, editDistance } from '../schema/didYouMean.js'
 import * as Registry from '../schema/registry.js'
 import type { HookType } from '../hooks/HookType.js'
 import { builtInDefaultHooks } from '../dsl/Program.js'
@@ -118,6 +118,9 @@ export const sections = (registries: Registries): { readonly [key: string]: AnyC
   runner_type: nonEmptyString,
 })
 
+/** A top-level name of a code config this close to a config key is an error, not a variable. */
+const variableTolerance = 2
+
 /** Names MMEngine reserves on its Config object; a config may not define them. */
 const reserved = ['filename', 'text', 'pretty_text', 'env_variables']
 
@@ -187,8 +190,11 @@ export const codec = (registries: Registries, options: DecodeOptions = {}): Code
       const section = Object.hasOwn(known, key) ? known[key] : undefined
       if (section === undefined) {
         const near = closest(key, names)
-        if (options.allowVariables === true && near === undefined) continue
-        const hint = near === undefined ? '' : ` (did you mean '${near}'?)`
+        // As MMEngine does, a code config's other top-level names are its own variables (data_root, train_pipeline, …);
+        // one within edit distance 2 of a config key is taken for a typo of it.
+        if (options.allowVariables === true && !names.some((name) => editDistance(key, name) <= variableTolerance)) continue
+        const typoOf = near ?? names.find((name) => editDistance(key, name) <= variableTolerance)
+        const hint = typoOf === undefined ? '' : ` (did you mean '${typoOf}'?)`
         errors.push({ value, context, message: `unknown key${hint}` })
         continue
       }

@@ -7,13 +7,14 @@
  *
  * @example
  * ```ts
- * import { Effect } from 'effect'
+import { Effect } from 'effect'
  * import { Config } from 'loopwright'
  * const loaded = await Effect.runPromise(Config.load('configs/mnist_mlp.json', { cfgOptions: ['train_cfg.max_epochs=1'] }))
  * ```
  * @module
  */
 import { readFile } from 'node:fs/promises'
+import * as E from 'fp-ts/lib/Either.js'
 import * as nodePath from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Effect } from 'effect'
@@ -23,9 +24,12 @@ import type { Issue } from '../schema/codec.js'
 import { applyCfgOptions } from './cfgOptions.js'
 import * as Config from './Config.js'
 import type { ConfigError as ConfigErrorType, Registries } from './Config.js'
+import { normalizeLegacyForms } from './legacyForms.js'
 import { mergeInto, stripDeleteMarkers, unionOfBases } from './merge.js'
-import { evaluatePythonConfig, readPythonBaseList } from './python.js'
-import type { PyValue } from './python.js'
+import { isPackageBase, resolvePackageBase } from './packages.js'
+import type { ConfigPackages } from './packages.js'
+import { evaluatePythonConfig, readPythonBaseList } from './python/index.js'
+import type { PyValue } from './python/index.js'
 
 type Dict = { readonly [key: string]: unknown }
 
@@ -36,12 +40,16 @@ export interface Loaded {
   readonly config: Config.Config
   /** Top-level helper variables of code configs (not config keys). */
   readonly variables: ReadonlyArray<string>
+  /** Options accepted but not honoured, one line each (for the plan's warnings). */
+  readonly warnings: ReadonlyArray<string>
 }
 
 export interface LoadOptions {
   readonly cfgOptions?: ReadonlyArray<string>
   /** The registries to decode against; the interpreters' `defaultRegistries` hold the built-in hooks. */
   readonly registries: Registries
+  /** Where package bases (`mmcls::…`) are found; see {@link ConfigPackages}. */
+  readonly packages?: ConfigPackages
 }
 
 const fail = (file: string, message: string, path = ''): ConfigErrorType => new Config.ConfigError({ file, issues: [{ path, message }] })
@@ -90,13 +98,13 @@ const baseList = (value: unknown, file: string): Effect.Effect<ReadonlyArray<str
 }
 
 /** Load the bases of `file` (relative to it), each recursively, and form their union. */
-const loadBases = (file: string, bases: ReadonlyArray<string>, stack: ReadonlyArray<string>): Effect.Effect<Dict, ConfigErrorType> =>
+const loadBases = (file: string, bases: ReadonlyArray<string>, stack: ReadonlyArray<string>, packages: ConfigPackages): Effect.Effect<Dict, ConfigErrorType> =>
   Effect.gen(function* () {
     const loaded: Array<readonly [string, Dict]> = []
     for (const base of bases) {
-      if (base.includes('::')) return yield* Effect.fail(fail(file, `package bases such as '${base}' are not supported; copy the base config next to yours`, '_base_'))
-      const path = nodePath.resolve(nodePath.dirname(file), base)
-      loaded.push([base, yield* loadRaw(path, stack)])
+      const resolved = isPackageBase(base) ? resolvePackageBase(base, packages) : E.right(nodePath.resolve(nodePath.dirname(file), base))
+      if (resolved._tag === 'Left') return yield* Effect.fail(fail(file, resolved.left, '_base_'))
+      loaded.push([base, yield* loadRaw(resolved.right, stack, packages)])
     }
     const union = unionOfBases(loaded)
     return union._tag === 'Left' ? yield* Effect.fail(new Config.ConfigError({ file, issues: [union.left] })) : union.right
@@ -159,7 +167,7 @@ const importModule = (file: string): Effect.Effect<unknown, ConfigErrorType> =>
   })
 
 /** The raw merged dict of one file with its bases (no decoding yet). */
-const loadRaw = (file: string, stack: ReadonlyArray<string>): Effect.Effect<Dict, ConfigErrorType> =>
+const loadRaw = (file: string, stack: ReadonlyArray<string>, packages: ConfigPackages): Effect.Effect<Dict, ConfigErrorType> =>
   Effect.gen(function* () {
     if (stack.includes(file)) {
       const chain = [...stack.slice(stack.indexOf(file)), file].map((f) => nodePath.basename(f)).join(' → ')
@@ -172,7 +180,7 @@ const loadRaw = (file: string, stack: ReadonlyArray<string>): Effect.Effect<Dict
       const text = substitutePredefined(yield* readText(file), file)
       const bases = readPythonBaseList(text)
       if (bases._tag === 'Left') return yield* Effect.fail(fail(file, `line ${bases.left.line}: ${bases.left.message}`))
-      const base = yield* loadBases(file, bases.right, inner)
+      const base = yield* loadBases(file, bases.right, inner, packages)
       const evaluated = evaluatePythonConfig(text, { base: base as { readonly [k: string]: PyValue }, fileName: file })
       if (evaluated._tag === 'Left') return yield* Effect.fail(fail(file, `line ${evaluated.left.line}, column ${evaluated.left.column}: ${evaluated.left.message}`))
       yield* plainData(file, evaluated.right)
@@ -181,7 +189,7 @@ const loadRaw = (file: string, stack: ReadonlyArray<string>): Effect.Effect<Dict
     const value = yield* plainData(file, kind === 'module' ? yield* importModule(file) : yield* parseData(file, kind, substitutePredefined(yield* readText(file), file)))
     if (!isDict(value)) return yield* Effect.fail(fail(file, 'a config file must hold a dict of config keys at the top level'))
     const { _base_: bases, ...child } = value
-    const base = yield* loadBases(file, yield* baseList(bases, file), inner)
+    const base = yield* loadBases(file, yield* baseList(bases, file), inner, packages)
     return yield* mergeChild(file, child, base)
   })
 
@@ -189,14 +197,15 @@ const loadRaw = (file: string, stack: ReadonlyArray<string>): Effect.Effect<Dict
 export const load = (file: string, options: LoadOptions): Effect.Effect<Loaded, ConfigErrorType> =>
   Effect.gen(function* () {
     const absolute = nodePath.resolve(file)
-    let raw = stripDeleteMarkers(yield* loadRaw(absolute, [])) as Dict
+    let raw = stripDeleteMarkers(yield* loadRaw(absolute, [], options.packages ?? new Map())) as Dict
     if (options.cfgOptions !== undefined && options.cfgOptions.length > 0) {
       const applied = applyCfgOptions(raw, options.cfgOptions)
       if (applied._tag === 'Left') return yield* Effect.fail(new Config.ConfigError({ file, issues: [applied.left as Issue] }))
       raw = applied.right
     }
     const registries = options.registries
-    const decoded = Config.decode(raw, registries, { allowVariables: isCodeConfig(file), file })
+    const normalized = normalizeLegacyForms(raw)
+    const decoded = Config.decode(normalized.raw, registries, { allowVariables: isCodeConfig(file), file })
     if (decoded._tag === 'Left') return yield* Effect.fail(decoded.left)
-    return { file, raw, config: decoded.right, variables: Config.variablesOf(decoded.right, registries) }
+    return { file, raw, config: decoded.right, variables: Config.variablesOf(decoded.right, registries), warnings: normalized.warnings }
   })

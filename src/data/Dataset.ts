@@ -9,6 +9,7 @@
  * @module
  */
 import type { Json } from '../dsl/MessageHub.js'
+import type { Pipeline } from './transforms/registry.js'
 
 /** Class labels (`Accuracy`) or regression targets (`MSE`). */
 export type Targets =
@@ -26,4 +27,6 @@ export interface Dataset {
   readonly targets: Targets
   /** MMEngine's `metainfo` (e.g. `classes`), when the dataset has one. */
   readonly metainfo?: Json
+  /** The config's `pipeline` (random crops, flips, colour changes, views), when it changes the images; the loader runs it per batch. */
+  readonly pipeline?: Pipeline
 }

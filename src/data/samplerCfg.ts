@@ -1,5 +1,6 @@
 /**
- * The `sampler` dict of a data loader (spec §1.10): `DefaultSampler` or `InfiniteSampler`. It lives with the
+ * The `sampler` dict of a data loader (spec §1.10): `DefaultSampler`, `InfiniteSampler`, or MMSelfSup's
+ * `DeepClusterSampler` (planned as a `DefaultSampler`). It lives with the
  * samplers so that data/ describes its own config and config/ only assembles the sections.
  * @module
  */
@@ -10,10 +11,17 @@ import { unscoped } from '../schema/registry.js'
 
 const defaultSampler = struct('a DefaultSampler config', { type: literal('DefaultSampler', 'mmengine.DefaultSampler') }, { shuffle: boolean, seed: nullable(int), round_up: boolean })
 const infiniteSampler = struct('an InfiniteSampler config', { type: literal('InfiniteSampler', 'mmengine.InfiniteSampler') }, { shuffle: boolean, seed: nullable(int) })
+// MMSelfSup's: a DefaultSampler that may re-sample uniformly over pseudo-labels (`replace`), set by DeepClusterHook.
+const deepClusterSampler = struct(
+  'a DeepClusterSampler config',
+  { type: literal('DeepClusterSampler', 'mmselfsup.DeepClusterSampler') },
+  { shuffle: boolean, seed: nullable(int), replace: boolean, round_up: boolean },
+)
 const isType = (name: string) => (u: unknown) => isDict(u) && typeof u['type'] === 'string' && (u['type'] === name || u['type'].endsWith(`.${name}`))
 
-const SAMPLERS = ['DefaultSampler', 'InfiniteSampler'] as const
-const samplerDescription = 'a sampler dict: DefaultSampler (shuffle, seed, round_up) or InfiniteSampler (shuffle, seed)'
+const SAMPLERS = ['DefaultSampler', 'InfiniteSampler', 'DeepClusterSampler'] as const
+const samplerDescription =
+  'a sampler dict: DefaultSampler (shuffle, seed, round_up), InfiniteSampler (shuffle, seed) or DeepClusterSampler (shuffle, seed, replace, round_up)'
 
 /** A sampler dict whose `type` is missing, not a string, or not a sampler loopwright knows: the error is at `sampler.type`. */
 type DefaultSamplerCfg = t.TypeOf<typeof defaultSampler>
@@ -35,6 +43,7 @@ const unknownSampler = new t.Type<DefaultSamplerCfg, DefaultSamplerCfg, unknown>
 export const sampler = dispatch(samplerDescription, [
   [isType('DefaultSampler'), defaultSampler],
   [isType('InfiniteSampler'), infiniteSampler],
+  [isType('DeepClusterSampler'), deepClusterSampler],
   [() => true, unknownSampler],
 ])
 

@@ -10,11 +10,12 @@ import { isDict, issuesOf } from '../schema/codec.js'
 import * as Registry from '../schema/registry.js'
 import { Accuracy } from './Accuracy.js'
 import type { Metric, MetricType } from './Metric.js'
+import { KNN } from './KNN.js'
 import { MSE } from './MSE.js'
 
 const erase = <A>(type: MetricType<A>): MetricType<unknown> => type as unknown as MetricType<unknown>
 
-export const defaultMetricTypes: Registry.Registry<MetricType<unknown>> = Registry.make('metric', [erase(Accuracy), erase(MSE)])
+export const defaultMetricTypes: Registry.Registry<MetricType<unknown>> = Registry.make('metric', [erase(Accuracy), erase(MSE), erase(KNN)])
 
 /** An evaluator: its metrics, folded together. */
 export interface Evaluator {

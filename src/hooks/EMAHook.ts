@@ -154,6 +154,7 @@ const exchange = (model: TensorTree, average: TensorTree): readonly [TensorTree,
 export const EMAHook: HookType<EMAHookArgs> = {
   name: 'EMAHook',
   defaultPriority: P.NORMAL,
+  touches: { after_train_iter: { reads: ['model.params'], writes: ['ema'] } },
   args,
   build: (a, site) => {
     const averaging = averagingOf(a)

@@ -7,6 +7,7 @@
 import type { Codec } from '../schema/codec.js'
 import type { Hook } from '../dsl/Hook.js'
 import type { Priority } from '../dsl/Priority.js'
+import type { Touches } from '../dsl/Touches.js'
 import type { Program } from '../dsl/Program.js'
 import type { HookServices } from '../dsl/Services.js'
 
@@ -25,6 +26,10 @@ export interface HookType<Args = unknown> {
   readonly args: Codec<Args>
   /** Build the hook. `program` is the validated program it is part of (for settings such as `log_processor`). */
   readonly build: (args: Args, site: HookSite, program: Program) => Hook<HookServices>
+  /** Set when the type can be planned but not trained with yet: why (see `planOnlyHook`). */
+  readonly planOnly?: string
+  /** What its hooks read and write at each stage, for the plan's ordering-hazard warnings. */
+  readonly touches?: Touches
 }
 
 /** Erase the argument type so hook types of different arguments share one registry. */

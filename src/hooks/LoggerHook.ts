@@ -120,9 +120,12 @@ export const LoggerHook: HookType<LoggerHookArgs> = {
       key: site.key,
       priority: site.priority,
       stages: {
+        // MMEngine's LoggerHook acts at before_run (it names the JSON log) and after_run, so it is listed there;
+        // loopwright names the log from the run's facts, and after_run has work only with `out_dir`.
+        before_run: (state: State) => Effect.succeed(state),
         // `out_dir`: after the run, the log folder's files with an `out_suffix` go to out_dir/<basename(work_dir)>/.
         ...(a.out_dir == null
-          ? {}
+          ? { after_run: (state: State) => Effect.succeed(state) }
           : {
               after_run: (state: State) =>
                 Effect.gen(function* () {

@@ -19,6 +19,8 @@ import type { HookType } from './HookType.js'
 export const ParamSchedulerHook: HookType<{}> = {
   name: 'ParamSchedulerHook',
   defaultPriority: P.LOW,
+  // Steps every scheduler: each group's lr (and momentum, weight decay) moves.
+  touches: { after_train_iter: { reads: ['optim.lr'], writes: ['optim.lr'] }, after_train_epoch: { reads: ['optim.lr'], writes: ['optim.lr'] } },
   args: struct('ParamSchedulerHook arguments (it takes none)', {}),
   build: (_args, site) =>
     Hook.make<HookServices>({

@@ -17,14 +17,11 @@ import { NaiveVisualizationHook } from './NaiveVisualizationHook.js'
 import { ParamSchedulerHook } from './ParamSchedulerHook.js'
 import { RuntimeInfoHook } from './RuntimeInfoHook.js'
 import { SyncBuffersHook } from './SyncBuffersHook.js'
+import { VisualizationHook } from './PretrainVisualizationHook.js'
+import { selfsupHookTypes } from './planOnly/selfsupHooks.js'
 
 /** MMEngine and MMSelfSup hooks that configs name but loopwright does not provide yet. */
 const planned: ReadonlyArray<readonly [string, string]> = [
-  ['DeepClusterHook', 'planned with the MMSelfSup hooks'],
-  ['DenseCLHook', 'planned with the MMSelfSup hooks'],
-  ['ODCHook', 'planned with the MMSelfSup hooks'],
-  ['SimSiamHook', 'planned with the MMSelfSup hooks'],
-  ['SwAVHook', 'planned with the MMSelfSup hooks'],
   ['ProfilerHook', 'PyTorch-profiler specific; not planned'],
   ['NPUProfilerHook', 'Ascend-NPU specific; not planned'],
   ['PrepareTTAHook', 'test-time augmentation is not planned'],
@@ -45,6 +42,9 @@ export const defaultHookTypes: Registry.Registry<HookType<unknown>> = Registry.m
     erase(SyncBuffersHook),
     erase(NaiveVisualizationHook),
     erase(EarlyStoppingHook),
+    erase(VisualizationHook),
+    // Plan-only until the real MMSelfSup hooks land (train refuses them).
+    ...selfsupHookTypes,
   ],
   planned,
 )

@@ -8,7 +8,7 @@ import { Context, Effect } from 'effect'
 import type { Mode, Stage } from '../dsl/Stage.js'
 
 export type TraceEntry =
-  | { readonly _tag: 'Event'; readonly stage: Stage; readonly epoch: number; readonly iter: number; readonly batchIdx?: number }
+  | { readonly _tag: 'Event'; readonly stage: Stage; readonly epoch: number; readonly iter: number; readonly batchIdx?: number; readonly depth?: number }
   | { readonly _tag: 'HookCall'; readonly stage: Stage; readonly hook: string; readonly epoch: number; readonly iter: number; readonly batchIdx?: number; readonly depth: number }
   | { readonly _tag: 'Step'; readonly mode: Mode; readonly epoch: number; readonly iter: number; readonly batchIdx: number }
 

@@ -14,8 +14,15 @@ import type { Issue } from '../schema/codec.js'
 import * as Registry from '../schema/registry.js'
 import type { HookType } from '../hooks/HookType.js'
 
-/** Build every hook of the program, in execution order, or list what is wrong (with config paths). */
-export const buildHooks = (program: Program, hookTypes: Registry.Registry<HookType<unknown>>): E.Either<ReadonlyArray<Issue>, ReadonlyArray<Hook.Hook<HookServices>>> => {
+/**
+ * Build every hook of the program, in execution order, or list what is wrong
+ * (with config paths). For a `'train'` run, a plan-only hook type is an error.
+ */
+export const buildHooks = (
+  program: Program,
+  hookTypes: Registry.Registry<HookType<unknown>>,
+  purpose: 'plan' | 'train' = 'train',
+): E.Either<ReadonlyArray<Issue>, ReadonlyArray<Hook.Hook<HookServices>>> => {
   const issues: Issue[] = []
   const built: Hook.Hook<HookServices>[] = []
   for (const decl of program.hooks) {
@@ -26,6 +33,10 @@ export const buildHooks = (program: Program, hookTypes: Registry.Registry<HookTy
       continue
     }
     const hookType = resolved.right
+    if (purpose === 'train' && hookType.planOnly !== undefined) {
+      issues.push({ path: `${where}.type`, message: `${hookType.name} can be planned (loopwright dry-run) but not trained with yet: ${hookType.planOnly}` })
+      continue
+    }
     const args = hookType.args.decode(decl.spec.args)
     if (args._tag === 'Left') {
       issues.push(...issuesOf(args.left).map((i) => ({ path: i.path === '' ? where : `${where}.${i.path}`, message: i.message })))

@@ -42,7 +42,14 @@ export const runStage = (
       () => call,
     ),
   )
-  return composed
+  // A nested call (from inside another hook) is a stage call of its own, as MMEngine's `call_hook` makes it.
+  return depth === 0
+    ? composed
+    : (state, event) =>
+        Effect.flatMap(
+          Trace.use((trace) => trace.record({ _tag: 'Event', stage, epoch: event.epoch, iter: event.iter, depth })),
+          () => composed(state, event),
+        )
 }
 
 /** The counters a program runs with for these sizes. */

@@ -27,6 +27,12 @@ export interface ForwardContext {
   readonly training: boolean
   /** The stream for this forward pass (dropout, stochastic depth). Derived by the interpreter from the state; never reused. */
   readonly rng: Rng.Rng
+  /**
+   * Every view of the batch, preprocessed, when the dataset's pipeline makes
+   * views (`MultiView`): `[b, h_v, w_v, c]` each, in view order. `inputs` packs
+   * them view-major; a model taking views of several sizes (multi-crop) reads them here.
+   */
+  readonly views?: ReadonlyArray<tf.Tensor>
 }
 
 /** A forward pass's result: the output (logits or predictions) and the buffers after it (the same tree when nothing changed). */

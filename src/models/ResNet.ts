@@ -45,7 +45,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { array, boolean, check, json, literal, positiveInt, struct } from '../schema/codec.js'
+import { array, boolean, check, int, json, literal, positiveInt, struct } from '../schema/codec.js'
 import type * as Rng from '../dsl/Rng.js'
 import type { ModelInfo, ParamInfo } from './ModelInfo.js'
 import type { Tree } from '../tensor/tree.js'
@@ -55,7 +55,8 @@ import { asImages } from './images.js'
 import { kaimingNormalStd, normalTensor } from './init.js'
 import * as Linear from './Linear.js'
 import { crossEntropy } from './losses.js'
-import type { ModelType } from './Model.js'
+import { freeze } from './frozen.js'
+import type { Model, ModelType } from './Model.js'
 import * as Pooling from './Pooling.js'
 
 export interface ResNetConfig {
@@ -258,7 +259,7 @@ export const stageBlocksOf = (depth: number): ReadonlyArray<number> | undefined 
 
 const args = check(
   struct(
-    'ResNet arguments (depth or stage_blocks, num_classes, base_channels, stem_channels, in_channels, strides, stem, zero_init_residual, img_size)',
+    'ResNet arguments (depth or stage_blocks, num_classes, base_channels, stem_channels, in_channels, strides, stem, zero_init_residual, img_size, frozen_stages, norm_eval)',
     { num_classes: positiveInt },
     {
       depth: positiveInt,
@@ -270,6 +271,8 @@ const args = check(
       stem: literal('cifar', 'imagenet'),
       zero_init_residual: boolean,
       img_size: positiveInt,
+      frozen_stages: int,
+      norm_eval: boolean,
       data_preprocessor: json,
     },
   ),
@@ -279,6 +282,7 @@ const args = check(
     const stages = (a.stage_blocks ?? stageBlocksOf(a.depth ?? 8)!).length
     if (stages === 0) return 'stage_blocks must list at least one stage'
     if (a.strides !== undefined && a.strides.length !== stages) return `strides has ${a.strides.length} entries but there are ${stages} stages`
+    if (a.frozen_stages !== undefined && (a.frozen_stages < -1 || a.frozen_stages > stages)) return `frozen_stages must be -1 (none) to ${stages} (every stage), got ${a.frozen_stages}`
     return undefined
   },
 )
@@ -320,7 +324,7 @@ export const ResNetModel: ModelType<t.TypeOf<typeof args>> = {
   args,
   build: (a) => {
     const cfg = configOf(a)
-    return {
+    const model: Model = {
       type: 'ResNet',
       task: 'classification',
       init: (rng) => init(cfg, rng),
@@ -329,5 +333,10 @@ export const ResNetModel: ModelType<t.TypeOf<typeof args>> = {
       forward: (params, buffers, inputs, ctx) => apply(cfg, params, buffers, inputs, ctx.training),
       losses: (output, targets) => ({ loss: crossEntropy(output, targets) }),
     }
+    // MMPretrain's frozen_stages: 0 freezes the stem, n also the first n stages; norm_eval keeps BatchNorm in eval mode.
+    const frozen = a.frozen_stages ?? -1
+    if (frozen < 0 && a.norm_eval !== true) return model
+    const prefixes = frozen < 0 ? [] : ['backbone.conv1.', 'backbone.bn1.', ...Array.from({ length: frozen }, (_, s) => `backbone.layer${s + 1}.`)]
+    return freeze(model, (name) => prefixes.some((p) => name.startsWith(p)), a.norm_eval === true)
   },
 }

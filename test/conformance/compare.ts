@@ -12,7 +12,8 @@ export const hyperMismatch = (actual: number, expected: number): number | undefi
 
 /** Is `actual` within the tensor tolerance of `expected`? */
 export const tensorClose = (actual: number, expected: number): boolean =>
-  (Number.isNaN(actual) && Number.isNaN(expected)) || Math.abs(actual - expected) <= Math.max(1e-5, 1e-4 * Math.abs(expected))
+  (Number.isNaN(actual) && Number.isNaN(expected)) ||
+  Math.abs(actual - expected) <= Math.max(1e-5, 1e-4 * Math.abs(expected))
 
 /** The first element of two named arrays outside the tensor tolerance, with its name and the difference. */
 export const firstTensorMismatch = (

@@ -7,7 +7,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { useCpu } from '../../src/tensor/cpu.js'
 import { replay } from './replay.js'
+import { finalParamsOfRun } from './runReplay.js'
+import type { ReplayContext } from './runReplay.js'
 import type { Scenario } from './scenario.js'
+import * as E from 'fp-ts/lib/Either.js'
 
 const defaultPaths = [join(import.meta.dirname, '..', 'fixtures', 'conformance')]
 
@@ -21,23 +24,42 @@ const scenarioFiles = (path: string): string[] =>
       : []
 
 /** Replay every scenario under `paths`; returns the lines to print and the counts. */
-export const runConformance = async (paths: ReadonlyArray<string>): Promise<{ readonly lines: string[]; readonly passed: number; readonly failed: number; readonly skipped: number }> => {
+export const runConformance = async (
+  paths: ReadonlyArray<string>,
+): Promise<{
+  readonly lines: string[]
+  readonly passed: number
+  readonly failed: number
+  readonly skipped: number
+}> => {
   await useCpu()
   const lines: string[] = []
   let passed = 0
   let failed = 0
   let skipped = 0
+  const loaded: Array<{ readonly file: string; readonly scenario: Scenario }> = []
   for (const file of (paths.length === 0 ? defaultPaths : paths).flatMap(scenarioFiles)) {
-    let scenario: Scenario
     try {
-      scenario = JSON.parse(readFileSync(file, 'utf8')) as Scenario
+      loaded.push({ file, scenario: JSON.parse(readFileSync(file, 'utf8')) as Scenario })
     } catch (e) {
       lines.push(`FAIL ${basename(file)} file not a readable scenario: ${(e as Error).message}`)
       failed++
-      continue
     }
+  }
+  // `equivalence_vs_<name>` compares with another scenario of the same replay, run once.
+  const runs = new Map<string, ReturnType<ReplayContext['finalParamsOf']>>()
+  const context: ReplayContext = {
+    finalParamsOf: (name) => {
+      const other = loaded.find((l) => l.scenario.scenario === name)?.scenario
+      if (other === undefined)
+        return Promise.resolve(E.left(`scenario ${name} is not among those replayed: give its file too`))
+      if (!runs.has(name)) runs.set(name, finalParamsOfRun(other))
+      return runs.get(name)!
+    },
+  }
+  for (const { file, scenario } of loaded) {
     const name = scenario.scenario ?? basename(file, '.json')
-    for (const check of await replay(scenario)) {
+    for (const check of await replay(scenario, context)) {
       lines.push(`${check.status} ${name} ${check.field}${check.detail === '' ? '' : ` ${check.detail}`}`)
       if (check.status === 'PASS') passed++
       else if (check.status === 'FAIL') failed++

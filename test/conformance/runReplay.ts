@@ -1,13 +1,10 @@
 /**
  * The end-to-end replay: a recorded scenario run as a whole by the tensor
- * interpreter — the TinyRegressor built from the functional layers, the
- * scenario's data and config, MMEngine's hooks — and every per-iteration
- * field compared (loss, lr, stepped, grad_norm, params), plus the hook
- * registration and call order, and resume. EMA scenarios also compare the
- * final average (`ema_final_params`), the weights each validation ran on
- * (`val_checks`) and what each epoch's checkpoint file held
- * (`checkpoint_epoch_N`); records of a shape this replay does not know are
- * SKIPs that say why.
+ * interpreter (the TinyRegressor from loopwright's model registry, the
+ * scenario's data and config, MMEngine's hooks), and every field of the
+ * record compared with what the run did: per-iteration counters, batch
+ * sizes, losses, lrs, gradients and parameters; the log; the hook order;
+ * checkpoints, EMA, validation; resume; whole-set summaries.
  */
 import * as fs from 'node:fs'
 import * as os from 'node:os'
@@ -15,59 +12,63 @@ import * as nodePath from 'node:path'
 import { Effect } from 'effect'
 import * as E from 'fp-ts/lib/Either.js'
 import { decode, toProgram } from '../../src/config/index.js'
+import { defaultRegistries } from '../../src/interpreters/registries.js'
 import type { Registries } from '../../src/config/index.js'
 import * as Registry from '../../src/schema/registry.js'
-import { isDict, json, record, struct } from '../../src/schema/codec.js'
-import type { Json } from '../../src/dsl/MessageHub.js'
+import { isDict, struct } from '../../src/schema/codec.js'
 import { fromDescription } from '../../src/data/ArrayDataset.js'
 import type { Dataset } from '../../src/data/Dataset.js'
 import * as Hook from '../../src/dsl/Hook.js'
 import * as P from '../../src/dsl/Priority.js'
 import type { Program } from '../../src/dsl/Program.js'
 import { withCustomHook } from '../../src/dsl/Program.js'
-import * as Stage from '../../src/dsl/Stage.js'
-import type { State, TensorTree } from '../../src/dsl/State.js'
+import type { TensorTree } from '../../src/dsl/State.js'
 import { TensorOps } from '../../src/dsl/Services.js'
 import type { HookServices } from '../../src/dsl/Services.js'
-import * as Safetensors from '../../src/tensor/safetensors.js'
 import type { HookType } from '../../src/hooks/HookType.js'
 import { erase } from '../../src/hooks/HookType.js'
 import { buildHooks } from '../../src/interpreters/buildHooks.js'
 import type { TraceEntry } from '../../src/interpreters/Trace.js'
 import { train } from '../../src/interpreters/tensor/train.js'
 import type { TrainResult } from '../../src/interpreters/tensor/train.js'
+import type { Model, ModelType } from '../../src/models/Model.js'
+import * as Models from '../../src/models/registry.js'
 import * as Optim from '../../src/optim/OptimState.js'
+import * as OW from '../../src/optim/OptimWrapper.js'
+import { checkCheckpointSummary, readCheckpoint, stripModule, tensorDict, tensorsDiffer } from './checkpoints.js'
+import type { CheckpointData } from './checkpoints.js'
 import { firstTensorMismatch, hyperMismatch, tensorClose } from './compare.js'
+import { proseKeys } from './fields.js'
+import { checkGrads } from './grads.js'
+import {
+  compareHookOrder,
+  GOLDEN_RECORDER,
+  goldenRecorderPriority,
+  goldenRecorderStages,
+  inertHook,
+  recordingHookNames,
+} from './hookOrder.js'
+import { checkCrosscheck, checkSummary, compareScalars, fullSetMse } from './logs.js'
+import type { IterSeen, ScalarRow } from './logs.js'
+import { wrapperConfigOf } from './optimParts.js'
 import type { Check, PerIter, Scenario } from './scenario.js'
-import { defaultRegistries } from '../../src/interpreters/registries.js'
 
 const pass = (field: string, detail = ''): Check => ({ status: 'PASS', field, detail })
 const fail = (field: string, detail: string): Check => ({ status: 'FAIL', field, detail })
-const skip = (field: string, detail: string): Check => ({ status: 'SKIP', field, detail })
 
-/** A recording hook (`Rec*` in hook-order scenarios): it exists at every stage with its priority and does nothing. */
-const recordingHook = (name: string): HookType<unknown> =>
-  erase<{ readonly [key: string]: Json }>({
-    name,
-    defaultPriority: P.NORMAL,
-    args: record(json),
-    build: (_args, site) =>
-      Hook.make({ name, key: site.key, priority: site.priority, stages: Object.fromEntries(Stage.all.map((s) => [s, (state: State) => Effect.succeed(state)])) }),
-  })
+type Named = { readonly [name: string]: number[] }
 
-const recNames = (config: { readonly [key: string]: unknown }): string[] => {
-  const names = new Set<string>()
-  const visit = (v: unknown) => {
-    if (Array.isArray(v)) v.forEach(visit)
-    else if (isDict(v)) {
-      if (typeof v['type'] === 'string' && /^(\w+\.)?Rec/.test(v['type'])) names.add(v['type'].replace(/^\w+\./, ''))
-      Object.values(v).forEach(visit)
-    }
-  }
-  visit(config['custom_hooks'])
-  visit(config['default_hooks'])
-  return [...names]
+/** What a replay of a set of scenarios shares: other scenarios' final parameters (`equivalence_vs_<name>`). */
+export interface ReplayContext {
+  readonly finalParamsOf: (name: string) => Promise<E.Either<string, Named>>
 }
+
+/** Does this scenario hold a training run to replay? */
+export const isTrainingRun = (scenario: Scenario): boolean =>
+  scenario.config['train_cfg'] !== undefined &&
+  scenario.model !== undefined &&
+  scenario.data !== undefined &&
+  scenario['model_kind'] === undefined
 
 /** The scenario's TinyRegressor as a model config (its sizes read off the recorded weights). */
 const modelConfig = (scenario: Scenario) => {
@@ -76,242 +77,71 @@ const modelConfig = (scenario: Scenario) => {
   return { type: 'TinyRegressor', in_features: fc1[1]!, hidden: fc1[0]!, out_features: head[0]! }
 }
 
-interface Observed {
-  readonly loss: number | undefined
-  readonly lr: ReadonlyArray<number>
-  readonly stepped: boolean | undefined
-  readonly gradNorm: number | undefined
-  readonly params: { readonly [name: string]: Float32Array | Int32Array | Uint8Array }
-}
-
-interface Run {
-  readonly result: TrainResult
-  readonly perIter: ReadonlyArray<Observed>
-  readonly trace: ReadonlyArray<TraceEntry>
-  readonly saved: ReadonlyArray<{ readonly path: string; readonly iter: number }>
-}
-
-const setUp = (scenario: Scenario): E.Either<string, { program: Program; registries: Registries; datasets: { train?: Dataset; val?: Dataset; test?: Dataset } }> => {
-  const config = { ...scenario.config, model: modelConfig(scenario) }
-  let registries: Registries = defaultRegistries
-  for (const name of recNames(config)) registries = { ...registries, hooks: Registry.register(registries.hooks, recordingHook(name)) }
-  const decoded = decode(config, registries)
-  if (decoded._tag === 'Left') return E.left(decoded.left.message)
-  const program = toProgram(decoded.right)
-  const datasets: { train?: Dataset; val?: Dataset; test?: Dataset } = {}
-  for (const mode of ['train', 'val', 'test'] as const) {
-    const loader = scenario.config[`${mode}_dataloader`]
-    if (!isDict(loader) || typeof loader['dataset'] !== 'string') continue
-    const built = fromDescription(loader['dataset'], scenario.data ?? {})
-    if (built._tag === 'Left') return E.left(`${mode}_dataloader.dataset: ${built.left.message}`)
-    datasets[mode] = built.right
+/** The generator's names (README) in loopwright's terms: `GoldenMSEMetric` is `MSE` (logged as `mse`). */
+const asLoopwrightConfig = (scenario: Scenario): { readonly [key: string]: unknown } => {
+  const config: { [key: string]: unknown } = { ...scenario.config, model: modelConfig(scenario) }
+  for (const key of ['val_evaluator', 'test_evaluator']) {
+    const e = config[key]
+    if (isDict(e) && e['type'] === 'GoldenMSEMetric') config[key] = { ...e, type: 'MSE' }
   }
-  return E.right({ program, registries, datasets })
+  return config
 }
 
-const runOnce = async (scenario: Scenario, program: Program, registries: Registries, datasets: { train?: Dataset; val?: Dataset; test?: Dataset }, workDir: string, resume?: string): Promise<E.Either<string, Run>> => {
-  const perIter: Observed[] = []
-  const trace: TraceEntry[] = []
-  const outcome = await Effect.runPromise(
-    Effect.result(
-      train(program, {
-        registries,
-        datasets,
-        workDir,
-        timestamp: 'replay',
-        testAfterTrain: false,
-        print: () => {},
-        trace: (entry) => void trace.push(entry),
-        ...(resume === undefined ? { initialParams: scenario.model! } : { resume }),
-        afterTrainStep: (state, read) => {
-          const optim = Optim.read(state.optim)!
-          const slot = optim.slots[0]!.slot
-          const tensors = slot.tensors as { readonly stepped?: boolean }
-          perIter.push({
-            loss: state.outputs['loss'],
-            lr: slot.groups.real.map((g) => g.hyper['lr'] as number),
-            stepped: tensors.stepped,
-            gradNorm: state.outputs['grad_norm'],
-            params: read(state.model.params),
-          })
-        },
-      }),
-    ),
-  )
-  if (outcome._tag === 'Failure') return E.left(outcome.failure.message)
-  const saved = outcome.success.checkpoints.map((path) => ({ path, iter: Number(/_(\d+)\.safetensors$/.exec(path)?.[1] ?? -1) }))
-  return E.right({ result: outcome.success, perIter, trace, saved })
-}
-
-/** Compare recorded per-iteration entries with what the run observed; `prefix` names the field group. */
-const comparePerIter = (recorded: ReadonlyArray<PerIter>, observed: ReadonlyArray<Observed>, prefix: string): Check[] => {
-  const checks: Check[] = []
-  if (recorded.length !== observed.length) checks.push(fail(`${prefix}`, `${observed.length} iterations ran, ${recorded.length} recorded`))
-  const n = Math.min(recorded.length, observed.length)
-  const field = (name: string, has: (r: PerIter) => boolean, bad: (r: PerIter, o: Observed) => string | undefined) => {
-    if (!recorded.some(has)) return
-    for (let i = 0; i < n; i++) {
-      const r = recorded[i]!
-      if (!has(r)) continue
-      const why = bad(r, observed[i]!)
-      if (why !== undefined) return void checks.push(fail(`${prefix}.${name}`, `iter ${r.iter}: ${why}`))
-    }
-    checks.push(pass(`${prefix}.${name}`))
-  }
-  field('loss', (r) => r.loss !== undefined, (r, o) => (o.loss !== undefined && tensorClose(o.loss, r.loss!) ? undefined : `${o.loss} ≠ ${r.loss}`))
-  field('lr', (r) => r.lr !== undefined, (r, o) => {
-    const g = r.lr!.findIndex((v, k) => hyperMismatch(o.lr[k] ?? NaN, v) !== undefined)
-    return g < 0 ? undefined : `group ${g}: ${o.lr[g]} ≠ ${r.lr![g]}`
-  })
-  field('stepped', (r) => r.stepped !== undefined, (r, o) => (o.stepped === r.stepped ? undefined : `${o.stepped} ≠ ${r.stepped}`))
-  field('grad_norm', (r) => r.grad_norm !== undefined, (r, o) => (o.gradNorm !== undefined && tensorClose(o.gradNorm, r.grad_norm!) ? undefined : `${o.gradNorm} ≠ ${r.grad_norm}`))
-  field('params', (r) => r.params !== undefined, (r, o) => {
-    const m = firstTensorMismatch(Object.fromEntries(Object.entries(o.params).map(([k, v]) => [k, Array.from(v)])), r.params!)
-    return m === undefined ? undefined : `max |Δ| ${m.diff.toExponential(1)} at ${m.name}[${m.index}]`
-  })
-  return checks
-}
-
-const compareFinal = (field: string, got: TrainResult['params'], want: { readonly [name: string]: ReadonlyArray<number> }): Check => {
-  const m = firstTensorMismatch(Object.fromEntries(Object.entries(got).map(([k, v]) => [k, Array.from(v.values)])), want)
-  return m === undefined ? pass(field) : fail(field, `max |Δ| ${m.diff.toExponential(1)} at ${m.name}[${m.index}]`)
-}
-
-type RecordedCall = { readonly stage: string; readonly hook: string; readonly epoch?: number; readonly iter?: number; readonly depth?: number }
-
-const asCall = (entry: unknown): RecordedCall | undefined => {
-  if (Array.isArray(entry) && typeof entry[0] === 'string' && typeof entry[1] === 'string') return { stage: entry[0], hook: entry[1], epoch: entry[2], iter: entry[3], depth: entry[4] }
-  if (isDict(entry) && typeof entry['stage'] === 'string' && typeof entry['hook'] === 'string') return entry as unknown as RecordedCall
-  return undefined
-}
-
-/** The hook order checks: registration (names and priorities) and every call that does something. */
-const compareHooks = (scenario: Scenario, program: Program, registries: Registries, trace: ReadonlyArray<TraceEntry>): Check[] => {
-  const checks: Check[] = []
-  const built = buildHooks(program, registries.hooks)
-  if (built._tag === 'Left') return [fail('registered_hooks', built.left.map((i) => `${i.path}: ${i.message}`).join('; '))]
-  if (Array.isArray(scenario['registered_hooks'])) {
-    // The generator's own recorder is not part of the config (see the scenario notes).
-    const recorded = (scenario['registered_hooks'] as ReadonlyArray<unknown>)
-      .map((h) => (Array.isArray(h) ? { name: String(h[0]), priority: h[1] } : isDict(h) ? { name: String(h['name'] ?? h['type'] ?? h['hook']), priority: h['priority'] } : { name: String(h), priority: undefined }))
-      .filter((h) => h.name !== 'GoldenRecorderHook')
-    const ours = built.right.map((h) => ({ name: h.name, priority: h.priority.value }))
-    const same = recorded.length === ours.length && recorded.every((r, i) => r.name === ours[i]!.name && (r.priority === undefined || P.parse(r.priority as never)._tag !== 'Right' || (P.parse(r.priority as never) as { right: P.Priority }).right.value === ours[i]!.priority))
-    checks.push(same ? pass('registered_hooks') : fail('registered_hooks', `${ours.map((h) => `${h.name}(${h.priority})`).join(' ')} ≠ ${recorded.map((h) => `${h.name}(${String(h.priority)})`).join(' ')}`))
-  }
-  if (Array.isArray(scenario['call_sequence'])) {
-    const recorded = (scenario['call_sequence'] as ReadonlyArray<unknown>).map(asCall)
-    if (recorded.some((c) => c === undefined)) checks.push(skip('call_sequence', 'entries are neither [stage, hook, epoch, iter, depth] nor {stage, hook, …}'))
-    else {
-      // MMEngine calls every hook at every stage; only calls of hooks that act there are observable.
-      const acting = new Set(built.right.flatMap((h) => Hook.stagesOf(h).map((s) => `${h.name}@${s}`)))
-      const want = (recorded as RecordedCall[]).filter((c) => acting.has(`${c.hook}@${c.stage}`))
-      const got = trace.flatMap((t) => (t._tag === 'HookCall' ? [t] : []))
-      const n = Math.max(want.length, got.length)
-      let bad: string | undefined
-      for (let i = 0; i < n && bad === undefined; i++) {
-        const w = want[i]
-        const g = got[i]
-        if (w === undefined || g === undefined) bad = `call ${i}: ${g === undefined ? 'none' : `${g.stage} ${g.hook}`} ≠ ${w === undefined ? 'none' : `${w.stage} ${w.hook}`}`
-        else if (w.stage !== g.stage || w.hook !== g.hook || (w.epoch !== undefined && w.epoch !== g.epoch) || (w.iter !== undefined && w.iter !== g.iter) || (w.depth !== undefined && w.depth !== g.depth))
-          bad = `call ${i}: ${g.stage} ${g.hook} e${g.epoch} i${g.iter} d${g.depth} ≠ ${w.stage} ${w.hook} e${w.epoch} i${w.iter} d${w.depth}`
-      }
-      checks.push(bad === undefined ? pass('call_sequence', `${want.length} acting calls`) : fail('call_sequence', bad))
-    }
-  }
-  return checks
-}
-
-/** Every end-to-end check of one scenario (none for scenarios without a training run). */
-export const replayRun = async (scenario: Scenario): Promise<Check[]> => {
-  if (scenario.config['train_cfg'] === undefined || scenario.model === undefined || scenario.data === undefined) {
-    return emaFields(scenario).map((field) => skip(field, 'the scenario has no training run (train_cfg, model and data) to replay'))
-  }
-  const prepared = setUp(scenario)
-  if (prepared._tag === 'Left') return [fail('run', prepared.left)]
-  const { program, registries, datasets } = prepared.right
-  // EMA scenarios with val_checks: a probe records the weights each validation runs with (left out of the hook-order checks).
-  const seen: ValSeen[] = []
-  const probed = scenario['val_checks'] !== undefined
-  const runProgram = probed ? withCustomHook({ type: VAL_PROBE, args: {} })(program) : program
-  const runRegistries = probed ? { ...registries, hooks: Registry.register(registries.hooks, valProbe(seen)) } : registries
-  const workDir = fs.mkdtempSync(nodePath.join(os.tmpdir(), `loopwright-${scenario.scenario}-`))
-  try {
-    const first = await runOnce(scenario, runProgram, runRegistries, datasets, workDir)
-    if (first._tag === 'Left') return [fail('run', first.left), ...emaFields(scenario).map((field) => skip(field, 'the run failed'))]
-    const checks = comparePerIter(scenario.per_iter ?? [], first.right.perIter, 'per_iter')
-    if (scenario.final_params !== undefined) checks.push(compareFinal('final_params', first.right.result.params, scenario.final_params))
-    if (scenario.final_lr !== undefined) {
-      const lr = first.right.perIter.length === 0 ? [] : Optim.read(first.right.result.state.optim)!.slots[0]!.slot.groups.real.map((g) => g.hyper['lr'] as number)
-      const g = scenario.final_lr.findIndex((v, k) => hyperMismatch(lr[k] ?? NaN, v) !== undefined)
-      checks.push(g < 0 ? pass('final_lr') : fail('final_lr', `group ${g}: ${lr[g]} ≠ ${scenario.final_lr[g]}`))
-    }
-    checks.push(...compareHooks(scenario, program, registries, first.right.trace.filter((t) => !(t._tag === 'HookCall' && t.hook === VAL_PROBE))))
-    if (scenario['ema_final_params'] !== undefined) checks.push(checkEmaFinal(scenario, first.right))
-    if (scenario['val_checks'] !== undefined) checks.push(checkValChecks(scenario['val_checks'], first.right, seen))
-    for (const field of emaFields(scenario).filter((f) => f.startsWith('checkpoint_epoch_'))) checks.push(checkCheckpointField(field, scenario[field], first.right))
-    const resumed = scenario['resumed_per_iter'] as ReadonlyArray<PerIter> | undefined
-    if (resumed !== undefined && resumed.length > 0) {
-      const from = resumed[0]!.iter - 1
-      const ckpt = first.right.saved.find((s) => s.iter === from) ?? first.right.saved.find((s) => s.path.includes(`epoch_${resumed[0]!.epoch - 1}.`))
-      if (ckpt === undefined) checks.push(fail('resumed_per_iter', `no checkpoint was saved after iteration ${from} to resume from`))
-      else {
-        const second = await runOnce(scenario, program, registries, datasets, fs.mkdtempSync(nodePath.join(os.tmpdir(), 'loopwright-resume-')), ckpt.path)
-        if (second._tag === 'Left') checks.push(fail('resumed_per_iter', second.left))
-        else {
-          checks.push(...comparePerIter(resumed, second.right.perIter, 'resumed_per_iter'))
-          const finalResumed = scenario['resumed_final_params'] as { readonly [name: string]: ReadonlyArray<number> } | undefined
-          if (finalResumed !== undefined) checks.push(compareFinal('resumed_final_params', second.right.result.params, finalResumed))
-        }
-      }
-    }
-    return checks
-  } finally {
-    fs.rmSync(workDir, { recursive: true, force: true })
-  }
-}
-
-// ---------------------------------------------------------------------------
-// EMA scenarios: `ema_final_params`, `val_checks`, `checkpoint_epoch_*`.
-// ---------------------------------------------------------------------------
-
-/** The probe added to EMA scenarios with `val_checks`: at each validation (after every other hook's `before_val_epoch`), it records the weights validation runs with. */
-const VAL_PROBE = 'ReplayValWeightsProbe'
+/** The replay's probe: a hook of its own, left out of every hook-order comparison. */
+const PROBE = 'ReplayProbe'
 
 interface ValSeen {
   readonly epoch: number
   readonly iter: number
   /** The weights validation runs with. */
-  readonly params: { readonly [name: string]: number[] }
-  /** The EMAHook's average and the raw weights at that moment (whichever side of the swap each is on), when an EMAHook is there. */
-  readonly average: { readonly [name: string]: number[] } | undefined
-  readonly raw: { readonly [name: string]: number[] } | undefined
+  readonly params: Named
+  /** The EMAHook's average and the raw weights at that moment (whichever side of the swap each is on). */
+  readonly average: Named | undefined
+  readonly raw: Named | undefined
 }
 
-const valProbe = (sink: ValSeen[]): HookType<unknown> =>
+interface Probed {
+  beforeTrain: Named | undefined
+  readonly vals: ValSeen[]
+  /** The batch size of every training forward pass. */
+  readonly batchSizes: number[]
+}
+
+const readTree = (tree: TensorTree) =>
+  Effect.gen(function* () {
+    const ops = yield* TensorOps
+    const out: { [name: string]: number[] } = {}
+    for (const [name, ref] of Object.entries(tree)) out[name] = Array.from(yield* ops.read(ref))
+    return out
+  })
+
+/**
+ * At the end of `before_train` it keeps the weights; at each validation (after every other hook's `before_val_epoch`)
+ * the weights validation runs with.
+ */
+const probeHook = (sink: Probed): HookType<unknown> =>
   erase<{}>({
-    name: VAL_PROBE,
+    name: PROBE,
     defaultPriority: P.LOWEST,
-    args: struct(`${VAL_PROBE} arguments`, {}),
+    args: struct(`${PROBE} arguments`, {}),
     build: (_args, site) =>
       Hook.make<HookServices>({
-        name: VAL_PROBE,
+        name: PROBE,
         key: site.key,
         priority: site.priority,
         stages: {
+          before_train: (state) =>
+            Effect.gen(function* () {
+              sink.beforeTrain = yield* readTree(state.model.params)
+              return state
+            }),
           before_val_epoch: (state) =>
             Effect.gen(function* () {
-              const ops = yield* TensorOps
-              const readTree = (tree: TensorTree) =>
-                Effect.gen(function* () {
-                  const out: { [name: string]: number[] } = {}
-                  for (const [name, ref] of Object.entries(tree)) out[name] = Array.from(yield* ops.read(ref))
-                  return out
-                })
               const params = yield* readTree(state.model.params)
-              const ema = Object.values(state.hooks).find((h) => isDict(h) && h['_tag'] === 'EMAHookState') as { readonly params: TensorTree; readonly swapped: boolean } | undefined
+              const ema = Object.values(state.hooks).find((h) => isDict(h) && h['_tag'] === 'EMAHookState') as
+                { readonly params: TensorTree; readonly swapped: boolean } | undefined
               const other = ema === undefined ? undefined : { ...params, ...(yield* readTree(ema.params)) }
-              sink.push({
+              sink.vals.push({
                 epoch: state.counters.epoch,
                 iter: state.counters.iter,
                 params,
@@ -324,63 +154,219 @@ const valProbe = (sink: ValSeen[]): HookType<unknown> =>
       }),
   })
 
-const emaFields = (scenario: Scenario): string[] => Object.keys(scenario).filter((k) => k === 'ema_final_params' || k === 'val_checks' || k.startsWith('checkpoint_epoch_'))
-
-/** Nested lists, `{shape, values}` records or flat lists, as one flat list of numbers; undefined for anything else. */
-const flatNumbers = (value: unknown): number[] | undefined => {
-  if (isDict(value) && Array.isArray(value['values'])) return flatNumbers(value['values'])
-  if (typeof value === 'number') return [value]
-  if (!Array.isArray(value)) return undefined
-  const out: number[] = []
-  for (const v of value) {
-    const inner = flatNumbers(v)
-    if (inner === undefined) return undefined
-    out.push(...inner)
-  }
-  return out
-}
-
-/** A recorded `{name: tensor}` dict as flat lists, or undefined when some entry is not numeric. */
-const tensorDict = (value: unknown): { [name: string]: number[] } | undefined => {
-  if (!isDict(value)) return undefined
-  const out: { [name: string]: number[] } = {}
-  for (const [name, v] of Object.entries(value)) {
-    const flat = flatNumbers(v)
-    if (flat === undefined) return undefined
-    out[name] = flat
-  }
-  return out
-}
-
-const tensorsDiffer = (field: string, got: { readonly [name: string]: ReadonlyArray<number> }, want: { readonly [name: string]: ReadonlyArray<number> }): string | undefined => {
-  const m = firstTensorMismatch(got, want)
-  return m === undefined ? undefined : `${field}: max |Δ| ${m.diff === Infinity ? '(missing)' : m.diff.toExponential(1)} at ${m.name}[${m.index}]`
-}
-
-/** A loopwright checkpoint file as plain data: meta, the model's weights (MMEngine's `state_dict`) and the EMAHook state (`ema_state_dict`). */
-interface CheckpointData {
-  readonly meta: { readonly epoch?: number; readonly iter?: number }
-  readonly stateDict: { readonly [name: string]: number[] }
-  readonly ema: { readonly steps: number; readonly params: { readonly [name: string]: number[] }; readonly buffers: { readonly [name: string]: number[] } } | undefined
-}
-
-const readCheckpoint = (file: string): E.Either<string, CheckpointData> => {
-  // max_keep_ckpts may have removed it since.
-  if (!fs.existsSync(file)) return E.left(`${nodePath.basename(file)} is no longer on disk`)
-  const bytes = fs.readFileSync(file)
-  const decoded = Safetensors.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength))
-  if (decoded._tag === 'Left') return E.left(`${file}: ${decoded.left.message}`)
-  const { tensors, metadata } = decoded.right
-  const values = (name: string): number[] => Array.from((tensors[name]?.data ?? []) as ArrayLike<number>)
-  const state = JSON.parse(metadata['state'] ?? '{}') as { model?: { params?: object; buffers?: object }; hooks?: { [key: string]: unknown } }
-  const resolve = (tree: unknown): { [name: string]: number[] } =>
-    Object.fromEntries(Object.entries(isDict(tree) ? tree : {}).map(([n, v]) => [n, isDict(v) && typeof v['__tensor__'] === 'string' ? values(v['__tensor__']) : []]))
-  const emaState = Object.values(state.hooks ?? {}).find((h) => isDict(h) && h['_tag'] === 'EMAHookState') as { steps: number; params: unknown; buffers: unknown } | undefined
-  return E.right({
-    meta: JSON.parse(metadata['meta'] ?? '{}') as CheckpointData['meta'],
-    stateDict: Object.fromEntries([...Object.keys(state.model?.params ?? {}), ...Object.keys(state.model?.buffers ?? {})].map((n) => [n, values(n)])),
-    ema: emaState === undefined ? undefined : { steps: emaState.steps, params: resolve(emaState.params), buffers: resolve(emaState.buffers) },
+/** loopwright's TinyRegressor, unchanged, except that it notes the batch size of every training forward pass. */
+const observedModel = (sink: Probed): Registry.Registry<ModelType<unknown>> => {
+  const base = Registry.resolve(Models.defaultModelTypes, 'TinyRegressor')
+  if (base._tag === 'Left') throw new Error(base.left)
+  const type = base.right
+  return Registry.register(Models.defaultModelTypes, {
+    ...type,
+    build: (args: unknown) => {
+      const model = type.build(args)
+      return {
+        ...model,
+        forward: (params, buffers, inputs, ctx) => (
+          ctx.training && void sink.batchSizes.push(inputs.shape[0]!),
+          model.forward(params, buffers, inputs, ctx)
+        ),
+      } satisfies Model
+    },
   })
+}
+
+interface Setup {
+  readonly program: Program
+  readonly registries: Registries
+  readonly datasets: { train?: Dataset; val?: Dataset; test?: Dataset }
+  readonly model: Model
+}
+
+const setUp = (scenario: Scenario): E.Either<string, Setup> => {
+  const config = asLoopwrightConfig(scenario)
+  let registries: Registries = defaultRegistries
+  for (const name of recordingHookNames(config))
+    registries = { ...registries, hooks: Registry.register(registries.hooks, inertHook(name, [])) }
+  const decoded = decode(config, registries)
+  if (decoded._tag === 'Left') return E.left(decoded.left.message)
+  let program = toProgram(decoded.right)
+  // The generator registers its recorder after the config's hooks (README).
+  const golden = goldenRecorderPriority(scenario)
+  if (golden !== undefined) {
+    registries = {
+      ...registries,
+      hooks: Registry.register(registries.hooks, inertHook(GOLDEN_RECORDER, goldenRecorderStages(scenario))),
+    }
+    program = withCustomHook({ type: GOLDEN_RECORDER, priority: golden, args: {} })(program)
+  }
+  const datasets: { train?: Dataset; val?: Dataset; test?: Dataset } = {}
+  for (const mode of ['train', 'val', 'test'] as const) {
+    const loader = scenario.config[`${mode}_dataloader`]
+    if (!isDict(loader) || typeof loader['dataset'] !== 'string') continue
+    const built = fromDescription(loader['dataset'], scenario.data ?? {})
+    if (built._tag === 'Left') return E.left(`${mode}_dataloader.dataset: ${built.left.message}`)
+    datasets[mode] = built.right
+  }
+  const model = Models.build(config['model'])
+  if (model._tag === 'Left') return E.left(model.left.map((i) => `${i.path}: ${i.message}`).join('; '))
+  return E.right({ program, registries, datasets, model: model.right })
+}
+
+interface Observed {
+  readonly iter: number
+  readonly epoch: number
+  readonly batchIdx: number
+  readonly batchSize: number | undefined
+  readonly loss: number | undefined
+  readonly lr: ReadonlyArray<number>
+  readonly stepped: boolean | undefined
+  readonly gradNorm: number | undefined
+  readonly params: Named
+}
+
+interface Run {
+  readonly result: TrainResult
+  readonly perIter: ReadonlyArray<Observed>
+  readonly trace: ReadonlyArray<TraceEntry>
+  readonly probed: Probed
+  readonly scalars: ReadonlyArray<ScalarRow>
+}
+
+const runOnce = async (
+  scenario: Scenario,
+  setup: Setup,
+  workDir: string,
+  resume?: string,
+): Promise<E.Either<string, Run>> => {
+  const probed: Probed = { beforeTrain: undefined, vals: [], batchSizes: [] }
+  const registries = { ...setup.registries, hooks: Registry.register(setup.registries.hooks, probeHook(probed)) }
+  const program = withCustomHook({ type: PROBE, args: {} })(setup.program)
+  const perIter: Observed[] = []
+  const trace: TraceEntry[] = []
+  const outcome = await Effect.runPromise(
+    Effect.result(
+      train(program, {
+        registries,
+        modelTypes: observedModel(probed),
+        datasets: setup.datasets,
+        workDir,
+        timestamp: 'replay',
+        testAfterTrain: false,
+        print: () => {},
+        trace: (entry) => void trace.push(entry),
+        ...(resume === undefined ? { initialParams: scenario.model! } : { resume }),
+        afterTrainStep: (state, read) => {
+          const step = trace.findLast((t) => t._tag === 'Step' && t.mode === 'train')
+          const slot = Optim.read(state.optim)!.slots[0]!.slot
+          perIter.push({
+            iter: (step?.iter ?? -1) + 1,
+            epoch: (step?.epoch ?? -1) + 1,
+            batchIdx: step?._tag === 'Step' ? step.batchIdx : -1,
+            batchSize: probed.batchSizes.at(-1),
+            loss: state.outputs['loss'],
+            lr: slot.groups.real.map((g) => g.hyper['lr'] as number),
+            stepped: (slot.tensors as { readonly stepped?: boolean }).stepped,
+            gradNorm: state.outputs['grad_norm'],
+            params: Object.fromEntries(Object.entries(read(state.model.params)).map(([n, v]) => [n, Array.from(v)])),
+          })
+        },
+      }),
+    ),
+  )
+  if (outcome._tag === 'Failure') return E.left(outcome.failure.message)
+  const file = nodePath.join(outcome.success.logDir, 'vis_data', 'scalars.json')
+  const scalars = fs.existsSync(file)
+    ? fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as ScalarRow)
+    : []
+  return E.right({ result: outcome.success, perIter, trace, probed, scalars })
+}
+
+/** Compare recorded per-iteration entries with what the run observed; `prefix` names the field group. */
+const comparePerIter = (
+  recorded: ReadonlyArray<PerIter>,
+  observed: ReadonlyArray<Observed>,
+  prefix: string,
+): Check[] => {
+  const checks: Check[] = []
+  if (recorded.length !== observed.length)
+    checks.push(fail(prefix, `${observed.length} iterations ran, ${recorded.length} recorded`))
+  const n = Math.min(recorded.length, observed.length)
+  const field = (name: string, bad: (r: PerIter, o: Observed) => string | undefined) => {
+    const has = (r: PerIter) => (r as unknown as { readonly [key: string]: unknown })[name] !== undefined
+    if (!recorded.some(has)) return
+    for (let i = 0; i < n; i++) {
+      const r = recorded[i]!
+      if (!has(r)) continue
+      const why = bad(r, observed[i]!)
+      if (why !== undefined) return void checks.push(fail(`${prefix}.${name}`, `iter ${r.iter}: ${why}`))
+    }
+    checks.push(pass(`${prefix}.${name}`))
+  }
+  const exact = (got: unknown, want: unknown) => (got === want ? undefined : `${String(got)} ≠ ${String(want)}`)
+  field('iter', (r, o) => exact(o.iter, r.iter))
+  field('epoch', (r, o) => exact(o.epoch, r.epoch))
+  field('batch_idx', (r, o) => exact(o.batchIdx, r.batch_idx))
+  field('batch_size', (r, o) => exact(o.batchSize, r.batch_size))
+  field('loss', (r, o) =>
+    o.loss !== undefined && tensorClose(o.loss, r.loss!) ? undefined : `${o.loss} ≠ ${r.loss}`,
+  )
+  field('lr', (r, o) => {
+    if (r.lr!.length !== o.lr.length) return `${o.lr.length} groups ≠ ${r.lr!.length}`
+    const g = r.lr!.findIndex((v, k) => hyperMismatch(o.lr[k] ?? NaN, v) !== undefined)
+    return g < 0 ? undefined : `group ${g}: ${o.lr[g]} ≠ ${r.lr![g]}`
+  })
+  field('stepped', (r, o) => exact(o.stepped, r.stepped))
+  field('grad_norm', (r, o) =>
+    o.gradNorm !== undefined && tensorClose(o.gradNorm, r.grad_norm!) ? undefined : `${o.gradNorm} ≠ ${r.grad_norm}`,
+  )
+  field('params', (r, o) => {
+    const m = firstTensorMismatch(o.params, r.params!)
+    return m === undefined ? undefined : `max |Δ| ${m.diff.toExponential(1)} at ${m.name}[${m.index}]`
+  })
+  return checks
+}
+
+/** `per_iter.loss_factor`: the divisor the wrapper's accumulation rule gives each iteration. */
+const checkLossFactor = (
+  scenario: Scenario,
+  perIter: ReadonlyArray<PerIter>,
+  prefix: string,
+  firstCount: number,
+): Check[] => {
+  if (!perIter.some((p) => p.loss_factor !== undefined)) return []
+  const built = OW.build(
+    wrapperConfigOf(
+      scenario,
+      (scenario.config['optim_wrapper'] as { readonly optimizer: { readonly [key: string]: unknown } }).optimizer,
+    ),
+    [{ names: Object.keys(scenario.model ?? {}), hyper: {} }],
+  )
+  if (built._tag === 'Left') return [fail(`${prefix}.loss_factor`, built.left.map((i) => i.message).join('; '))]
+  const acc = built.right.wrapper.accumulation
+  const maxIters = perIter.at(-1)!.iter
+  let state = acc.initializeCountStatus(
+    { inner: undefined, sum: undefined, count: 0, maxCounts: -1, stepped: false },
+    firstCount,
+    maxIters,
+  )
+  for (const it of perIter) {
+    const factor = acc.lossFactor(state)
+    if (it.loss_factor !== undefined && hyperMismatch(factor, it.loss_factor) !== undefined)
+      return [fail(`${prefix}.loss_factor`, `iter ${it.iter}: ${factor} ≠ ${it.loss_factor}`)]
+    state = { ...state, count: state.count + 1 }
+  }
+  return [pass(`${prefix}.loss_factor`)]
+}
+
+const asNamed = (params: TrainResult['params']): Named =>
+  Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Array.from(v.values)]))
+
+const compareFinal = (field: string, got: Named, want: { readonly [name: string]: ReadonlyArray<number> }): Check => {
+  const m = firstTensorMismatch(got, want)
+  return m === undefined ? pass(field) : fail(field, `max |Δ| ${m.diff.toExponential(1)} at ${m.name}[${m.index}]`)
 }
 
 /** The checkpoint the run wrote after `epoch` epochs: the last regular (not `best_*`) file whose meta says so. */
@@ -388,178 +374,434 @@ const checkpointAfterEpoch = (run: Run, epoch: number): E.Either<string, Checkpo
   const regular = run.result.checkpoints.filter((p) => !nodePath.basename(p).startsWith('best_'))
   for (const file of [...new Set(regular)].reverse()) {
     const c = readCheckpoint(file)
-    if (c._tag === 'Right' && c.right.meta.epoch === epoch) return c
+    if (c._tag === 'Right' && c.right.meta['epoch'] === epoch) return c
   }
-  return E.left(`the run wrote no checkpoint after epoch ${epoch} (it wrote ${run.result.checkpoints.map((p) => nodePath.basename(p)).join(', ') || 'none'})`)
+  return E.left(
+    `the run wrote no checkpoint after epoch ${epoch} (it wrote ` +
+    `${run.result.checkpoints.map((p) => nodePath.basename(p)).join(', ') || 'none'})`,
+  )
 }
 
-const stripModule = (name: string): string => name.replace(/^module\./, '')
-
-/** `ema_final_params`: the average after the last iteration, as the last checkpoint saved then holds it (its model weights). */
-const checkEmaFinal = (scenario: Scenario, run: Run): Check => {
-  const want = tensorDict(scenario['ema_final_params'])
-  if (want === undefined) return skip('ema_final_params', 'not a {name: values} dict of numbers')
-  const finalIter = run.result.iterations
+/** The checkpoint saved after the last iteration, if any. */
+const lastCheckpoint = (run: Run): CheckpointData | undefined => {
   for (const file of [...new Set(run.result.checkpoints)].reverse()) {
     const c = readCheckpoint(file)
-    if (c._tag === 'Left' || c.right.meta.iter !== finalIter) continue
-    if (c.right.ema === undefined) return fail('ema_final_params', `${nodePath.basename(file)} holds no EMAHook state: is EMAHook in the config?`)
-    const bad = tensorsDiffer('average', c.right.stateDict, Object.fromEntries(Object.entries(want).map(([n, v]) => [stripModule(n), v])))
-    return bad === undefined ? pass('ema_final_params', `(${nodePath.basename(file)}, ${c.right.ema.steps} updates)`) : fail('ema_final_params', bad)
-  }
-  return skip('ema_final_params', `no checkpoint was saved after the last iteration (${finalIter}) to read the average from; keep a CheckpointHook with save_last`)
-}
-
-/**
- * `checkpoint_epoch_N`: what MMEngine's `epoch_N.pth` held. Recognised parts
- * (any subset): `state_dict` (the weights: the average, under EMAHook),
- * `ema_state_dict` (`steps` and `module.<name>`: the raw weights), `meta`
- * (`epoch`, `iter`), and top-level `steps`. Anything else is listed as not
- * compared; nothing recognised is a SKIP.
- */
-const checkCheckpointField = (field: string, recorded: unknown, run: Run): Check => {
-  const digits = /^checkpoint_epoch_(\d+)/.exec(field)?.[1]
-  if (digits === undefined) return skip(field, 'no epoch number in the field name (expected checkpoint_epoch_<N>)')
-  const epoch = Number(digits)
-  if (!isDict(recorded)) return skip(field, `unrecognised shape (${Array.isArray(recorded) ? 'a list' : typeof recorded}); expected a dict with state_dict / ema_state_dict / meta`)
-  const ckpt = checkpointAfterEpoch(run, epoch)
-  if (ckpt._tag === 'Left') return fail(field, ckpt.left)
-  const c = ckpt.right
-  const compared: string[] = []
-  const ignored: string[] = []
-  const problems: string[] = []
-  for (const [key, value] of Object.entries(recorded)) {
-    if (key === 'state_dict') {
-      const want = tensorDict(value)
-      if (want === undefined) ignored.push(key)
-      else {
-        compared.push(key)
-        const bad = tensorsDiffer('state_dict', c.stateDict, Object.fromEntries(Object.entries(want).map(([n, v]) => [stripModule(n), v])))
-        if (bad !== undefined) problems.push(bad)
-      }
-    } else if (key === 'ema_state_dict' && isDict(value)) {
-      if (c.ema === undefined) {
-        problems.push('ema_state_dict: the checkpoint holds no EMAHook state')
-        continue
-      }
-      const raw = { ...c.ema.params, ...c.ema.buffers }
-      // With update_buffers=False MMEngine's average holds copies of the model's buffers, which the checkpoint keeps as the model's.
-      const withBuffers = { ...Object.fromEntries(Object.entries(c.stateDict).filter(([n]) => !(n in c.ema!.params))), ...raw }
-      for (const [k, v] of Object.entries(value)) {
-        if (k === 'steps') {
-          const steps = flatNumbers(v)?.[0]
-          compared.push('ema_state_dict.steps')
-          if (steps !== c.ema.steps) problems.push(`ema_state_dict.steps: ${c.ema.steps} ≠ ${String(v)}`)
-        } else if (k.startsWith('module.') && flatNumbers(v) !== undefined) {
-          const name = stripModule(k)
-          const got = withBuffers[name]
-          if (got === undefined) problems.push(`ema_state_dict.${k}: not in the checkpoint`)
-          else {
-            const bad = tensorsDiffer(`ema_state_dict.${k}`, { [name]: got }, { [name]: flatNumbers(v)! })
-            if (bad !== undefined) problems.push(bad)
-          }
-          if (!compared.includes('ema_state_dict.module.*')) compared.push('ema_state_dict.module.*')
-        } else ignored.push(`ema_state_dict.${k}`)
-      }
-    } else if (key === 'meta' && isDict(value)) {
-      for (const k of ['epoch', 'iter'] as const) {
-        if (typeof value[k] !== 'number') continue
-        compared.push(`meta.${k}`)
-        if (c.meta[k] !== value[k]) problems.push(`meta.${k}: ${c.meta[k]} ≠ ${value[k]}`)
-      }
-    } else if ((key === 'steps' || key === 'ema_steps') && typeof value === 'number') {
-      compared.push(key)
-      if (c.ema?.steps !== value) problems.push(`${key}: ${c.ema?.steps} ≠ ${value}`)
-    } else ignored.push(key)
-  }
-  if (compared.length === 0) return skip(field, `unrecognised shape: none of its keys (${Object.keys(recorded).join(', ')}) is state_dict, ema_state_dict, meta or steps`)
-  const note = `(compared ${compared.join(', ')}${ignored.length === 0 ? '' : `; not compared: ${ignored.join(', ')}`})`
-  return problems.length === 0 ? pass(field, note) : fail(field, `${problems[0]} ${note}`)
-}
-
-/** One recorded validation check, normalised: what was recorded and where. */
-interface ValEntry {
-  readonly label: string
-  readonly value: unknown
-}
-
-const valEntries = (recorded: unknown): ValEntry[] | undefined => {
-  if (Array.isArray(recorded)) return recorded.map((value, i) => ({ label: `[${i}]`, value }))
-  if (isDict(recorded)) {
-    const values = Object.values(recorded)
-    // One dict of per-validation dicts (keyed by epoch or iteration), or a single check.
-    if (values.length > 0 && values.every(isDict)) return Object.entries(recorded).map(([k, value]) => ({ label: `.${k}`, value }))
-    return [{ label: '', value: recorded }]
+    if (c._tag === 'Right' && c.right.meta['iter'] === run.result.iterations) return c.right
   }
   return undefined
 }
 
+/** `model`, `model_param_order`, `data`: the inputs as loopwright's model and datasets take them. */
+const checkInputs = (scenario: Scenario, setup: Setup): Check[] => {
+  const checks: Check[] = []
+  const ours = setup.model.info.params
+  const recorded = Object.entries(scenario.model ?? {})
+  const shapeBad = recorded.find(([n, r]) => {
+    const p = ours.find((q) => q.name === n)
+    return (
+      p === undefined ||
+      JSON.stringify(p.shape) !== JSON.stringify(r.shape) ||
+      r.values.length !== r.shape.reduce((a, b) => a * b, 1)
+    )
+  })
+  checks.push(
+    shapeBad === undefined && recorded.length === ours.length
+      ? pass('model', `${ours.length} parameters, names and shapes as loopwright's ${setup.model.type}`)
+      : fail(
+          'model',
+          shapeBad === undefined
+            ? `${recorded.length} recorded parameters, loopwright's model has ${ours.length}`
+            : `${shapeBad[0]}: not a parameter of loopwright's model with shape ${JSON.stringify(shapeBad[1].shape)}`,
+        ),
+  )
+  if (scenario.model_param_order !== undefined) {
+    const order = ours.map((p) => p.name)
+    checks.push(
+      JSON.stringify(order) === JSON.stringify(scenario.model_param_order)
+        ? pass('model_param_order')
+        : fail('model_param_order', `loopwright's order ${order.join(', ')}`),
+    )
+  }
+  const used = (['train', 'val', 'test'] as const).flatMap((m) =>
+    setup.datasets[m] === undefined ? [] : [`${m} ${setup.datasets[m]!.length} rows`],
+  )
+  checks.push(pass('data', used.join(', ')))
+  return checks
+}
+
 /**
- * `val_checks`: whether validation used the EMA weights. Each recorded check
- * is matched, in order, with one of the run's validations. Recognised keys:
- * a boolean whose name mentions `ema` (true: validation ran on the
- * EMAHook's average; when the average equals the raw weights either answer
- * holds); weight dicts (`params`, `weights`,
- * `val_params`, `ema_params`: the weights validation ran with; `raw_params`,
- * `src_params`, `source_params`: the raw weights); metric values our
- * evaluator reports under the same name; `epoch`/`iter` (checked against the
- * counters at validation, epoch 1-based or as MMEngine's `runner.epoch`).
+ * `init_params_unchanged_at_before_train`: the weights after every `before_train` hook, bit for bit the recorded
+ * initial ones.
  */
-const checkValChecks = (recorded: unknown, run: Run, seen: ReadonlyArray<ValSeen>): Check => {
-  const entries = valEntries(recorded)
-  if (entries === undefined) return skip('val_checks', `unrecognised shape (${typeof recorded}); expected a list of per-validation dicts`)
+const checkInitUnchanged = (scenario: Scenario, run: Run): Check => {
+  const want = scenario['init_params_unchanged_at_before_train']
+  const seen = run.probed.beforeTrain
+  if (seen === undefined) return fail('init_params_unchanged_at_before_train', 'before_train did not run')
+  const same = Object.entries(scenario.model ?? {}).every(
+    ([n, r]) => seen[n] !== undefined && seen[n]!.every((v, i) => v === Math.fround(r.values[i]!)),
+  )
+  return same === want
+    ? pass('init_params_unchanged_at_before_train', String(same))
+    : fail('init_params_unchanged_at_before_train', `${same} ≠ ${JSON.stringify(want)}`)
+}
+
+/** `val_checks`: each recorded validation against the run's, in order. */
+const checkValChecks = (recorded: unknown, run: Run, model: Model, val: Dataset | undefined): Check => {
+  if (!Array.isArray(recorded)) return fail('val_checks', 'expected a list of per-validation dicts')
   const vals = run.result.evaluations.filter((e) => e.mode === 'val')
-  const compared = new Set<string>()
-  const ignored = new Set<string>()
-  const problems: string[] = []
-  entries.forEach((entry, i) => {
-    if (!isDict(entry.value)) {
-      ignored.add(`${entry.label} (not a dict)`)
-      return
-    }
-    const ours = seen[i]
-    const evaluation = vals[i]
-    if (ours === undefined) {
-      problems.push(`val_checks${entry.label}: the run validated ${seen.length} times, ${entries.length} recorded`)
-      return
-    }
-    const rawFlat = ours.raw
-    for (const [key, value] of Object.entries(entry.value)) {
-      const where = `val_checks${entry.label}.${key}`
-      if (typeof value === 'boolean' && /ema/i.test(key)) {
-        compared.add(key)
-        if (ours.average === undefined || rawFlat === undefined) {
-          if (value) problems.push(`${where}: recorded true, but the run has no EMAHook`)
+  if (recorded.length !== run.probed.vals.length)
+    return fail('val_checks', `the run validated ${run.probed.vals.length} times, ${recorded.length} recorded`)
+  const mseOf = (params: Named | undefined) =>
+    params === undefined || val === undefined
+      ? undefined
+      : fullSetMse(
+          model,
+          val,
+          Object.fromEntries(
+            Object.entries(params).map(([n, v]) => [
+              n,
+              { shape: model.info.params.find((p) => p.name === n)!.shape, values: v },
+            ]),
+          ),
+        )
+  const keys = new Set<string>()
+  for (const [i, entry] of recorded.entries()) {
+    const ours = run.probed.vals[i]!
+    if (!isDict(entry)) return fail('val_checks', `[${i}]: not a dict`)
+    for (const [key, value] of Object.entries(entry)) {
+      if (proseKeys.has(key)) continue
+      keys.add(key)
+      const where = `[${i}].${key}`
+      if (key === 'epoch' || key === 'iter') {
+        const counter = key === 'epoch' ? ours.epoch : ours.iter
+        if (value !== counter && !(key === 'epoch' && value === counter + 1))
+          return fail('val_checks', `${where}: ${counter} ≠ ${JSON.stringify(value)}`)
+      } else if (typeof value === 'boolean' && /ema/i.test(key)) {
+        if (ours.average === undefined || ours.raw === undefined) {
+          if (value) return fail('val_checks', `${where}: recorded true, but the run has no EMAHook`)
           continue
         }
         const usedAverage = firstTensorMismatch(ours.params, ours.average) === undefined
         // An average equal to the raw weights (before it starts, or right after a copy) answers both ways.
-        const same = firstTensorMismatch(ours.average, rawFlat) === undefined
-        if (value && !usedAverage) problems.push(`${where}: recorded true, but validation ran on the raw weights`)
-        if (!value && usedAverage && !same) problems.push(`${where}: recorded false, but validation ran on the average`)
-      } else if (['params', 'weights', 'val_params', 'ema_params'].includes(key) && tensorDict(value) !== undefined) {
-        compared.add(key)
-        const bad = tensorsDiffer(where, ours.params, tensorDict(value)!)
-        if (bad !== undefined) problems.push(bad)
-      } else if (['raw_params', 'src_params', 'source_params'].includes(key) && tensorDict(value) !== undefined) {
-        if (rawFlat === undefined) {
-          ignored.add(key)
-          continue
-        }
-        compared.add(key)
-        const bad = tensorsDiffer(where, rawFlat, tensorDict(value)!)
-        if (bad !== undefined) problems.push(bad)
-      } else if ((key === 'epoch' || key === 'iter') && typeof value === 'number') {
-        compared.add(key)
-        const counter = key === 'epoch' ? ours.epoch : ours.iter
-        if (value !== counter && !(key === 'epoch' && value === counter + 1)) problems.push(`${where}: ${counter} ≠ ${value}`)
-      } else if (typeof value === 'number' && evaluation !== undefined && typeof evaluation.metrics[key] === 'number') {
-        compared.add(key)
-        if (!tensorClose(evaluation.metrics[key] as number, value)) problems.push(`${where}: ${evaluation.metrics[key]} ≠ ${value}`)
-      } else ignored.add(key)
+        const same = firstTensorMismatch(ours.average, ours.raw) === undefined
+        if (value && !usedAverage)
+          return fail('val_checks', `${where}: recorded true, but validation ran on the raw weights`)
+        if (!value && usedAverage && !same)
+          return fail('val_checks', `${where}: recorded false, but validation ran on the average`)
+      } else if (key === 'logged_val_mse' || key === 'mse_with_ema_params' || key === 'mse_with_raw_params') {
+        const got =
+          key === 'logged_val_mse'
+            ? (vals[i]?.metrics['mse'] as number | undefined)
+            : mseOf(key === 'mse_with_ema_params' ? ours.average : ours.raw)
+        if (typeof value !== 'number' || got === undefined || !tensorClose(got, value))
+          return fail('val_checks', `${where}: ${String(got)} ≠ ${JSON.stringify(value)}`)
+      } else if (['params', 'ema_params', 'raw_params'].includes(key) && tensorDict(value) !== undefined) {
+        const bad = tensorsDiffer(where, (key === 'raw_params' ? ours.raw : ours.params) ?? {}, tensorDict(value)!)
+        if (bad !== undefined) return fail('val_checks', bad)
+      } else return fail('val_checks', `${where}: not a validation entry the contract defines`)
     }
-  })
-  if (compared.size === 0) return skip('val_checks', `unrecognised shape: no entry has a key this replay compares (seen: ${[...ignored].slice(0, 8).join(', ') || 'nothing'}); expected per-validation dicts with an *ema* flag, params, raw_params, metrics, epoch or iter`)
-  const note = `(${entries.length} validations; compared ${[...compared].join(', ')}${ignored.size === 0 ? '' : `; not compared: ${[...ignored].join(', ')}`})`
-  return problems.length === 0 ? pass('val_checks', note) : fail('val_checks', `${problems[0]} ${note}`)
+  }
+  return pass('val_checks', `(${recorded.length} validations; compared ${[...keys].join(', ')})`)
+}
+
+/**
+ * The EMA fields: the final average and its update count (from the last checkpoint), and the raw weights left in the
+ * model.
+ */
+const checkEma = (scenario: Scenario, run: Run): Check[] => {
+  const checks: Check[] = []
+  const last = lastCheckpoint(run)
+  if (scenario['ema_final_params'] !== undefined) {
+    const want = tensorDict(scenario['ema_final_params'])
+    if (want === undefined) checks.push(fail('ema_final_params', 'not a {name: values} dict of numbers'))
+    else if (last === undefined)
+      checks.push(
+        fail(
+          'ema_final_params',
+          `no checkpoint was saved after the last iteration (${run.result.iterations}) to read the average from`,
+        ),
+      )
+    else if (last.ema === undefined)
+      checks.push(
+        fail('ema_final_params', `${nodePath.basename(last.file)} holds no EMAHook state: is EMAHook in the config?`),
+      )
+    else {
+      const bad = tensorsDiffer(
+        'average',
+        last.stateDict,
+        Object.fromEntries(Object.entries(want).map(([n, v]) => [stripModule(n), v])),
+      )
+      checks.push(
+        bad === undefined
+          ? pass('ema_final_params', `(${nodePath.basename(last.file)}, ${last.ema.steps} updates)`)
+          : fail('ema_final_params', bad),
+      )
+    }
+  }
+  if (scenario['ema_final_steps'] !== undefined) {
+    const steps = last?.ema?.steps
+    checks.push(
+      steps === scenario['ema_final_steps']
+        ? pass('ema_final_steps', String(steps))
+        : fail('ema_final_steps', `${String(steps)} ≠ ${JSON.stringify(scenario['ema_final_steps'])}`),
+    )
+  }
+  if (scenario['model_params_after_train_are_raw'] !== undefined) {
+    const raw = run.perIter.at(-1)?.params
+    const ours = raw !== undefined && firstTensorMismatch(asNamed(run.result.params), raw) === undefined
+    checks.push(
+      ours === scenario['model_params_after_train_are_raw']
+        ? pass('model_params_after_train_are_raw', String(ours))
+        : fail(
+            'model_params_after_train_are_raw',
+            `${ours} ≠ ${JSON.stringify(scenario['model_params_after_train_are_raw'])}`,
+          ),
+    )
+  }
+  return checks
+}
+
+/** `comparison`: how the resumed run compares with the uninterrupted one, recomputed for loopwright's two runs. */
+const checkComparison = (recorded: unknown, first: Run, second: Run): Check => {
+  if (!isDict(recorded)) return fail('comparison', 'expected a dict')
+  const after = first.perIter.filter((o) => o.iter >= (second.perIter[0]?.iter ?? Infinity))
+  const bitwise = (a: ReadonlyArray<unknown>, b: ReadonlyArray<unknown>) => JSON.stringify(a) === JSON.stringify(b)
+  const ours = (key: string): unknown => {
+    if (key === 'resumed_first_iter') return second.perIter[0]?.iter
+    const part = /param/.test(key)
+      ? 'params'
+      : /loss/.test(key)
+        ? 'loss'
+        : /lr/.test(key)
+          ? 'lr'
+          : /grad_norm/.test(key)
+            ? 'gradNorm'
+            : undefined
+    if (part === undefined) return undefined
+    if (part === 'params' && /final/.test(key))
+      return bitwise([asNamed(second.result.params)], [asNamed(first.result.params)])
+    return bitwise(
+      second.perIter.map((o) => o[part]),
+      after.map((o) => o[part]),
+    )
+  }
+  for (const [key, want] of Object.entries(recorded)) {
+    if (proseKeys.has(key)) continue
+    const got = ours(key)
+    if (got === undefined)
+      return fail(
+        'comparison',
+        `${key}: not a comparison loopwright can make (resumed_first_iter, or a bitwise equality of params, ` +
+        `losses, lrs or grad norms)`,
+      )
+    if (got !== want) return fail('comparison', `${key}: ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`)
+  }
+  return pass('comparison', Object.keys(recorded).join(', '))
+}
+
+/**
+ * `equivalence_vs_<name>`: the distance from this run's parameters to those of scenario `<name>`, both as loopwright
+ * ran them.
+ */
+const checkEquivalence = async (
+  key: string,
+  recorded: unknown,
+  ours: Named,
+  context: ReplayContext,
+): Promise<Check> => {
+  const other = await context.finalParamsOf(key.slice('equivalence_vs_'.length))
+  if (other._tag === 'Left') return fail(key, other.left)
+  const perParam = Object.fromEntries(
+    Object.entries(ours).map(([n, v]) => [
+      n,
+      Math.max(0, ...v.map((x, i) => Math.abs(x - (other.right[n]?.[i] ?? NaN)))),
+    ]),
+  )
+  const overall = Math.max(...Object.values(perParam))
+  const close = (got: number, want: unknown) =>
+    typeof want === 'number' &&
+    (Number.isNaN(got) ? false : Math.abs(got - want) <= Math.max(2e-5, 1e-4 * Math.abs(want)))
+  if (typeof recorded === 'number')
+    return close(overall, recorded)
+      ? pass(key, `max |Δ| ${overall.toExponential(2)}`)
+      : fail(key, `max |Δ| ${overall} ≠ ${recorded}`)
+  if (!isDict(recorded)) return fail(key, 'expected a number or a dict of distances')
+  for (const [k, want] of Object.entries(recorded)) {
+    if (proseKeys.has(k)) continue
+    const got = /^max_abs(_diff)?$/.test(k) ? overall : k in perParam ? perParam[k]! : undefined
+    if (got === undefined) return fail(key, `${k}: neither max_abs_diff nor a parameter name`)
+    if (!close(got, want)) return fail(key, `${k}: ${got} ≠ ${JSON.stringify(want)}`)
+  }
+  return pass(key, `max |Δ| ${overall.toExponential(2)}`)
+}
+
+/**
+ * Replay the training run of `scenario` and return its final parameters (for another scenario's `equivalence_vs_*`).
+ */
+export const finalParamsOfRun = async (scenario: Scenario): Promise<E.Either<string, Named>> => {
+  const setup = setUp(scenario)
+  if (setup._tag === 'Left') return setup
+  const workDir = fs.mkdtempSync(nodePath.join(os.tmpdir(), `loopwright-${scenario.scenario}-`))
+  try {
+    const run = await runOnce(scenario, setup.right, workDir)
+    return run._tag === 'Left' ? run : E.right(asNamed(run.right.result.params))
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true })
+  }
+}
+
+/** Every end-to-end check of one scenario with a training run. */
+export const replayRun = async (
+  scenario: Scenario,
+  context: ReplayContext = { finalParamsOf: async (name) => E.left(`scenario ${name} is not among those replayed`) },
+): Promise<Check[]> => {
+  const prepared = setUp(scenario)
+  if (prepared._tag === 'Left') return [fail('config', prepared.left)]
+  const setup = prepared.right
+  const workDir = fs.mkdtempSync(nodePath.join(os.tmpdir(), `loopwright-${scenario.scenario}-`))
+  try {
+    const first = await runOnce(scenario, setup, workDir)
+    if (first._tag === 'Left') return [fail('config', `decoded, but the run failed: ${first.left}`)]
+    const run = first.right
+    const checks: Check[] = [pass('config', 'decoded and run as is'), ...checkInputs(scenario, setup)]
+    const perIter = scenario.per_iter ?? []
+    if (scenario.per_iter !== undefined)
+      checks.push(
+        ...comparePerIter(perIter, run.perIter, 'per_iter'),
+        ...checkLossFactor(scenario, perIter, 'per_iter', 0),
+      )
+    const before = [
+      asNamed(
+        Object.fromEntries(
+          Object.entries(scenario.model!).map(([n, r]) => [n, { shape: r.shape, values: Float32Array.from(r.values) }]),
+        ),
+      ),
+      ...run.perIter.map((o) => o.params),
+    ]
+    if (setup.datasets.train !== undefined)
+      checks.push(...checkGrads(scenario, setup.model, setup.datasets.train, perIter, before, 'per_iter'))
+    const finalParams = asNamed(run.result.params)
+    if (scenario.final_params !== undefined)
+      checks.push(compareFinal('final_params', finalParams, scenario.final_params))
+    if (scenario.final_lr !== undefined) {
+      const lr =
+        run.perIter.length === 0
+          ? []
+          : Optim.read(run.result.state.optim)!.slots[0]!.slot.groups.real.map((g) => g.hyper['lr'] as number)
+      const g =
+        scenario.final_lr.length !== lr.length
+          ? 0
+          : scenario.final_lr.findIndex((v, k) => hyperMismatch(lr[k] ?? NaN, v) !== undefined)
+      checks.push(g < 0 ? pass('final_lr') : fail('final_lr', `group ${g}: ${lr[g]} ≠ ${scenario.final_lr[g]}`))
+    }
+    if (scenario['init_params_unchanged_at_before_train'] !== undefined) checks.push(checkInitUnchanged(scenario, run))
+    if (scenario['mmengine_logged_scalars'] !== undefined)
+      checks.push(compareScalars('mmengine_logged_scalars', scenario['mmengine_logged_scalars'], run.scalars))
+    const seen: IterSeen[] = run.perIter.map((o) => ({
+      iter: o.iter,
+      epoch: o.epoch,
+      loss: o.loss,
+      lr: o.lr,
+      gradNorm: o.gradNorm,
+    }))
+    if (scenario['summary'] !== undefined) {
+      const train = setup.datasets.train
+      const mse = (params: {
+        readonly [name: string]: { readonly shape: ReadonlyArray<number>; readonly values: ArrayLike<number> }
+      }) => (train === undefined ? NaN : fullSetMse(setup.model, train, params))
+      checks.push(
+        checkSummary(scenario['summary'], {
+          mseInit: () => mse(scenario.model!),
+          mseFinal: () => mse(run.result.params),
+          seen,
+        }),
+      )
+    }
+    if (scenario['crosscheck'] !== undefined) checks.push(checkCrosscheck(scenario['crosscheck'], seen, run.scalars))
+    const built = buildHooks(setup.program, setup.registries.hooks)
+    if (built._tag === 'Left')
+      checks.push(fail('registered_hooks', built.left.map((i) => `${i.path}: ${i.message}`).join('; ')))
+    else
+      checks.push(
+        ...compareHookOrder(
+          scenario,
+          built.right.map((h) => ({ name: h.name, priority: h.priority.value })),
+          run.trace,
+          new Set([PROBE]),
+        ),
+      )
+    checks.push(...checkEma(scenario, run))
+    if (scenario['val_checks'] !== undefined)
+      checks.push(checkValChecks(scenario['val_checks'], run, setup.model, setup.datasets.val))
+    for (const field of Object.keys(scenario).filter((k) => /^checkpoint_epoch_\d+$/.test(k))) {
+      const epoch = Number(field.slice('checkpoint_epoch_'.length))
+      const c = checkpointAfterEpoch(run, epoch)
+      const raw = run.perIter.filter((o) => o.epoch === epoch).at(-1)?.params
+      checks.push(
+        c._tag === 'Left' ? fail(field, c.left) : checkCheckpointSummary(field, scenario[field], c.right, raw),
+      )
+    }
+    for (const key of Object.keys(scenario).filter((k) => k.startsWith('equivalence_vs_')))
+      checks.push(await checkEquivalence(key, scenario[key], finalParams, context))
+    checks.push(...(await replayResume(scenario, setup, run)))
+    return checks
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true })
+  }
+}
+
+/** Resume scenarios: a second run from the checkpoint the first one wrote where MMEngine's resumed from. */
+const replayResume = async (scenario: Scenario, setup: Setup, first: Run): Promise<Check[]> => {
+  const fields = ['resumed_per_iter', 'resumed_final_params', 'resumed_scalars', 'comparison'].filter(
+    (f) => scenario[f] !== undefined,
+  )
+  if (fields.length === 0) return []
+  const resumed = (scenario['resumed_per_iter'] ?? []) as ReadonlyArray<PerIter>
+  const fromEpoch = Object.keys(scenario)
+    .map((k) => /^checkpoint_epoch_(\d+)$/.exec(k)?.[1])
+    .find((d) => d !== undefined)
+  const from = resumed.length > 0 ? resumed[0]!.iter - 1 : undefined
+  const ckpt =
+    (from === undefined
+      ? undefined
+      : first.result.checkpoints.find(
+          (p) =>
+            readCheckpoint(p)._tag === 'Right' &&
+            (readCheckpoint(p) as E.Right<CheckpointData>).right.meta['iter'] === from,
+        )) ??
+    (fromEpoch === undefined
+      ? undefined
+      : E.getOrElseW(() => undefined)(checkpointAfterEpoch(first, Number(fromEpoch)))?.file)
+  if (ckpt === undefined)
+    return fields.map((f) =>
+      fail(f, `no checkpoint was saved ${from === undefined ? '' : `after iteration ${from} `}to resume from`),
+    )
+  const workDir = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'loopwright-resume-'))
+  try {
+    const second = await runOnce(scenario, setup, workDir, ckpt)
+    if (second._tag === 'Left') return fields.map((f) => fail(f, second.left))
+    const checks: Check[] = []
+    if (scenario['resumed_per_iter'] !== undefined) {
+      checks.push(
+        ...comparePerIter(resumed, second.right.perIter, 'resumed_per_iter'),
+        ...checkLossFactor(scenario, resumed, 'resumed_per_iter', (resumed[0]?.iter ?? 1) - 1),
+      )
+      const before = [
+        first.perIter.find((o) => o.iter === (resumed[0]?.iter ?? 1) - 1)?.params ?? {},
+        ...second.right.perIter.map((o) => o.params),
+      ]
+      if (setup.datasets.train !== undefined)
+        checks.push(...checkGrads(scenario, setup.model, setup.datasets.train, resumed, before, 'resumed_per_iter'))
+    }
+    const finalResumed = scenario['resumed_final_params'] as
+      { readonly [name: string]: ReadonlyArray<number> } | undefined
+    if (finalResumed !== undefined)
+      checks.push(compareFinal('resumed_final_params', asNamed(second.right.result.params), finalResumed))
+    if (scenario['resumed_scalars'] !== undefined)
+      checks.push(compareScalars('resumed_scalars', scenario['resumed_scalars'], second.right.scalars))
+    if (scenario['comparison'] !== undefined) checks.push(checkComparison(scenario['comparison'], first, second.right))
+    return checks
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true })
+  }
 }

@@ -29,7 +29,10 @@ export interface Scenario {
   readonly model?: { readonly [name: string]: TensorRecord }
   readonly model_param_order?: ReadonlyArray<string>
   readonly data?: { readonly [key: string]: unknown }
-  readonly param_groups?: ReadonlyArray<{ readonly param_names: ReadonlyArray<string>; readonly [key: string]: unknown }>
+  readonly param_groups?: ReadonlyArray<{
+    readonly param_names: ReadonlyArray<string>
+    readonly [key: string]: unknown
+  }>
   readonly per_param?: ReadonlyArray<{ readonly name: string; readonly [key: string]: unknown }>
   readonly per_iter?: ReadonlyArray<PerIter>
   readonly final_params?: { readonly [name: string]: ReadonlyArray<number> }
@@ -42,7 +45,11 @@ export interface Scenario {
     readonly scale_after: ReadonlyArray<number>
     readonly growth_tracker_after: ReadonlyArray<number>
   }
-  readonly scale_changes?: ReadonlyArray<{ readonly step: number; readonly scale_before: number; readonly scale_after: number }>
+  readonly scale_changes?: ReadonlyArray<{
+    readonly step: number
+    readonly scale_before: number
+    readonly scale_after: number
+  }>
   readonly final?: { readonly scale: number; readonly growth_tracker: number; readonly n_skipped: number }
   readonly [field: string]: unknown
 }

@@ -480,7 +480,7 @@ const pyLiteral = (v: unknown): string =>
 const toPython = (cfg: Dict): string => `${Object.entries(cfg).map(([k, v]) => `${k} = ${pyLiteral(v)}`).join('\n')}\n`
 
 /** Lines no literal Python config may hold. */
-const badPythonLines = ['import os', 'from os import path', 'def f(): pass', 'for i in range(3): pass', 'while True: pass', 'class A: pass', 'x = lambda: 1', 'x = [i for i in range(3)]', 'x = f"{1}"', 'x = = 1', ') = 1', 'x = 1 +', 'x = (1, 2', 'x = open("f")', 'x = __import__("os")', 'x = eval("1")', 'print(1)', 'x = $y', 'with open("f") as f: pass', 'x = undefined_name']
+const badPythonLines = ['import os', 'from os import path', 'def f(): pass', 'for i in range(3): pass', 'while True: pass', 'class A: pass', 'x = lambda: 1', 'x = [i async for i in y]', 'x = f"{}"', 'if True:', 'x = = 1', ') = 1', 'x = 1 +', 'x = (1, 2', 'x = open("f")', 'x = __import__("os")', 'x = eval("1")', 'print(1)', 'x = $y', 'with open("f") as f: pass', 'x = undefined_name']
 /** Lines that break a YAML mapping. */
 const badYamlLines = ['model: duplicate', 'x: [1, 2', 'x: {a: 1', 'x: "unclosed', 'x: *undefined_alias', 'x: !!python/object:os.system {}', 'x: !!js/function "function () {}"', '- item', 'x: 1: 2', 'x: @y', 'x: `y']
 /** Tokens that cannot follow the opening brace of a JSON object. */

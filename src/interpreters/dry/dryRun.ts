@@ -21,6 +21,8 @@ import * as P from '../../dsl/Priority.js'
 import type { Program } from '../../dsl/Program.js'
 import type { HookServices, RunFacts } from '../../dsl/Services.js'
 import * as Stage from '../../dsl/Stage.js'
+import { hazards } from '../../dsl/Touches.js'
+import * as Registry from '../../schema/registry.js'
 import type { Sizes } from '../../dsl/timeline.js'
 import type { Issue } from '../../schema/codec.js'
 import { formatIssue } from '../../schema/codec.js'
@@ -30,7 +32,9 @@ import { buildHooks } from '../buildHooks.js'
 import { initialState, interpret } from '../interpret.js'
 import type { TraceEntry } from '../Trace.js'
 import * as Dry from './layers.js'
-import { loaderSizes } from './sizes.js'
+import { describeLoaderSizes } from './sizes.js'
+import { setupLines, worldSizeWarnings } from './setup.js'
+import { applyAutoScaleLr } from '../../config/autoScaleLr.js'
 import type { DatasetSizes } from './sizes.js'
 import { warningsFor } from './warnings.js'
 import { optimizerPlan } from './optimizerPlan.js'
@@ -59,6 +63,12 @@ export interface DryRunOptions {
   readonly traceLimit?: number
   /** Run the test loop after training, as `loopwright train` does. Default true. */
   readonly testAfterTrain?: boolean
+  /** Warnings found while loading the config (options accepted but not honoured); listed first. */
+  readonly configWarnings?: ReadonlyArray<string>
+  /** Processes the run is planned for (DefaultSampler sharding, auto_scale_lr). Default 1. */
+  readonly worldSize?: number
+  /** Helper variables of a code config, listed once in the plan. */
+  readonly variables?: ReadonlyArray<string>
 }
 
 /** The param groups of the plan. */
@@ -80,6 +90,8 @@ export interface PlannedHook {
 
 export interface Plan {
   readonly workDir: string
+  /** How the run is set up: world size, where each dataset size came from, auto_scale_lr, config variables. */
+  readonly setup: ReadonlyArray<string>
   readonly hooks: ReadonlyArray<PlannedHook>
   /** Each stage (in MMEngine order) mapped to the hooks acting there, in execution order. */
   readonly stages: { readonly [stage: string]: ReadonlyArray<string> }
@@ -133,16 +145,29 @@ const filesSummary = (recording: Dry.Recording): Plan['files'] => {
   return [...byPath].map(([p, counts]) => ({ path: p, ...counts }))
 }
 
+/** The ordering hazards of the hooks (in execution order) from their types' read/write declarations. */
+const orderingHazards = (hooks: ReadonlyArray<Hook.Hook<HookServices>>, registries: Registries): ReadonlyArray<string> =>
+  hazards(
+    hooks.map((h) => {
+      const type = Registry.resolve(registries.hooks, h.name)
+      return { name: h.name, priority: h.priority.value, touches: type._tag === 'Right' ? type.right.touches : undefined }
+    }),
+  )
+
 /** Dry-run `program`: build its hooks, unfold its timeline with the dry services, and summarise. */
-export const dryRun = (program: Program, options: DryRunOptions = {}): Effect.Effect<Plan, DryRunError> =>
+export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effect<Plan, DryRunError> =>
   Effect.gen(function* () {
     const registries = options.registries ?? defaultRegistries
-    const built = buildHooks(program, registries.hooks)
+    const built = buildHooks(input, registries.hooks, 'plan')
     if (built._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: built.left }))
     const hooks = built.right
-    const sized = loaderSizes(program, options.datasetSizes)
-    if (sized._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: sized.left }))
-    const sizes: Sizes = sized.right
+    const worldSize = options.worldSize ?? 1
+    const described = describeLoaderSizes(input, options.datasetSizes, worldSize)
+    if (described._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: described.left }))
+    const sizes: Sizes = Object.fromEntries(described.right.map((d) => [d.loader, d.batches]))
+    const scaled = applyAutoScaleLr(input, worldSize)
+    const program = scaled.program
+    const setup = setupLines(program, worldSize, described.right, scaled.line, options)
     const loop0 = program.trainLoop
     const optimizer = optimizerPlan(program.optimWrapper, loop0 === undefined ? 0 : Loop.maxIters(loop0, sizes.train ?? 0))
     if (optimizer._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: optimizer.left }))
@@ -202,6 +227,7 @@ export const dryRun = (program: Program, options: DryRunOptions = {}): Effect.Ef
     const batches = sizes.train ?? 0
     return {
       workDir,
+      setup,
       ...hookTable(hooks),
       loops: {
         ...(loop === undefined ? {} : { train: { ...loop, batchesPerEpoch: batches, maxIters: Loop.maxIters(loop, batches), maxEpochs: Loop.maxEpochs(loop) } }),
@@ -218,7 +244,7 @@ export const dryRun = (program: Program, options: DryRunOptions = {}): Effect.Ef
       removals: recording.files.filter((f) => f.op === 'remove').map((f) => ({ path: f.path, epoch: f.epoch, iter: f.iter })),
       logLines: { count: recording.logs.length, lines: recording.logs },
       files: filesSummary(recording),
-      warnings: [...groupsWarnings, ...warningsFor(program, sizes, recording)].filter((w) => simulated === undefined || !w.startsWith('param_scheduler is checked but not simulated')),
+      warnings: [...(options.configWarnings ?? []), ...worldSizeWarnings(options.configName, worldSize), ...orderingHazards(hooks, registries), ...groupsWarnings, ...warningsFor(program, sizes, recording)].filter((w) => simulated === undefined || !w.startsWith('param_scheduler is checked but not simulated')),
       trace: recording.trace,
       traceCount: recording.traceCount,
     }

@@ -8,6 +8,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { Json } from '../../dsl/MessageHub.js'
 import type { Issue } from '../../schema/codec.js'
+import { resolveConstructor } from '../../optim/constructors/buildParamGroups.js'
 import * as OW from '../../optim/OptimWrapper.js'
 import type { Hyper } from '../../optim/ParamGroups.js'
 
@@ -49,8 +50,23 @@ const accumulationOf = (k: number, maxIters: number, counted: boolean): WrapperP
   }
 }
 
+/**
+ * MMSelfSup's layer-decay constructor reads `model_type` and
+ * `layer_decay_rate` from the optimizer cfg and removes them before the
+ * optimizer is built; the plan of the wrapper does the same.
+ */
+const withoutConstructorOptions = (cfg: OW.WrapperConfig): OW.WrapperConfig => {
+  const constructor = (cfg as { readonly constructor?: unknown }).constructor
+  const optimizer = cfg.optimizer as { readonly [key: string]: unknown }
+  if (typeof constructor !== 'string') return cfg
+  const resolved = resolveConstructor(constructor, optimizer, (cfg as { readonly paramwise_cfg?: unknown }).paramwise_cfg, 'optim_wrapper')
+  if (resolved._tag === 'Left' || resolved.right !== 'mmselfsup.LearningRateDecayOptimWrapperConstructor') return cfg
+  const { model_type: _type, layer_decay_rate: _rate, ...rest } = optimizer
+  return { ...cfg, optimizer: rest } as OW.WrapperConfig
+}
+
 const planOne = (name: string | undefined, cfg: OW.WrapperConfig, maxIters: number, counted: boolean): E.Either<ReadonlyArray<Issue>, WrapperPlan> => {
-  const built = OW.build(cfg, [{ names: [], hyper: {} }])
+  const built = OW.build(withoutConstructorOptions(cfg), [{ names: [], hyper: {} }])
   if (built._tag === 'Left') return E.left(built.left.map((i) => ({ path: `optim_wrapper.${name === undefined ? '' : `${name}.`}${i.path}`, message: i.message })))
   const { wrapper } = built.right
   return E.right({

@@ -9,6 +9,8 @@ import type { Dataset } from '../../data/Dataset.js'
 export interface Loader {
   readonly dataset: Dataset
   readonly batchSize: number
+  /** The run's seed: the data pipeline's random views are drawn from it. */
+  readonly seed: number
   /** Batches in one pass over the data (`len(dataloader)`). */
   readonly batches: number
   /** The sample indices of batch `index` of pass `pass`. */

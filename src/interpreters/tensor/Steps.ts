@@ -26,6 +26,7 @@ import * as Tree from '../../tensor/tree.js'
 import type { TensorStore } from './TensorStore.js'
 import { castStraightThrough } from '../../tensor/precision.js'
 import type { Loader } from './Loader.js'
+import type { GatheredBatch } from './views.js'
 
 /** Everything a step needs besides the state. */
 export interface StepContext {
@@ -39,7 +40,7 @@ export interface StepContext {
   /** Log a warning (the run's logger). */
   readonly warn: (message: string) => void
   /** Gathers a batch as tensors (inputs already preprocessed), owned by the caller. */
-  readonly gather: (loader: Loader, indices: Int32Array) => { readonly raw: tf.Tensor; readonly inputs: tf.Tensor; readonly targets: tf.Tensor }
+  readonly gather: (loader: Loader, indices: Int32Array, epoch?: number) => GatheredBatch
 }
 
 // Labels of the random streams derived from the run's root stream.
@@ -79,8 +80,10 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
   const wrapperState = store.internalize(entry.slot.tensors) as OW.WrapperState
   const factor = OW.lossFactor(wrapper, wrapperState)
   const scale = OW.lossScale(wrapper, wrapperState)
-  const batch = ctx.gather(loader, loader.batch(event.batch.pass, event.batch.index))
-  const names = Object.keys(params)
+  const batch = ctx.gather(loader, loader.batch(event.batch.pass, event.batch.index), event.batch.pass)
+  // Frozen parameters (requires_grad=False) get no gradient, so the optimizer skips them as PyTorch does (grad None).
+  const frozen = new Set(model.info.params.filter((p) => !p.requiresGrad).map((p) => p.name))
+  const names = Object.keys(params).filter((n) => !frozen.has(n))
   const half = wrapper.dtype
   const rng = Rng.split(Rng.split(state.rng, TRAIN_FORWARD), event.iter)
   let newBuffers: Tree.Tree = buffers
@@ -91,8 +94,8 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
     // `AmpOptimWrapper(dtype=...)`: the forward pass reads weights and inputs rounded to the half format,
     // and its output is rounded too; gradients reach the float32 weights straight through.
     const cast = half === undefined ? (t: tf.Tensor) => t : (t: tf.Tensor) => castStraightThrough(half, t)
-    const current = Object.fromEntries(names.map((n, i) => [n, cast(xs[i]!)]))
-    const raw = model.forward(current, buffers, cast(batch.inputs), { training: true, rng })
+    const current = { ...Object.fromEntries([...frozen].filter((n) => params[n] !== undefined).map((n) => [n, cast(params[n]!)])), ...Object.fromEntries(names.map((n, i) => [n, cast(xs[i]!)])) }
+    const raw = model.forward(current, buffers, cast(batch.inputs), { training: true, rng, ...(batch.views === undefined ? {} : { views: batch.views.map(cast) }) })
     const forward = { output: cast(raw.output), buffers: raw.buffers }
     newBuffers = forward.buffers
     for (const b of Object.values(newBuffers)) if (!Object.values(buffers).includes(b)) tf.keep(b)
@@ -164,12 +167,12 @@ export const tensorSteps = (ctx: StepContext): Steps['Service'] => {
     const batch = ctx.gather(loader, indices)
     const rng = Rng.split(Rng.split(state.rng, EVAL_FORWARD), event.iter)
     // Models need not tidy their intermediates: the interpreter keeps only the output (and any new buffers).
-    const { output, buffers: after } = tf.tidy(() => ctx.model.forward(params, buffers, batch.inputs, { training: false, rng }) as unknown as tf.TensorContainer) as unknown as ForwardResult
+    const { output, buffers: after } = tf.tidy(() => ctx.model.forward(params, buffers, batch.inputs, { training: false, rng, ...(batch.views === undefined ? {} : { views: batch.views }) }) as unknown as tf.TensorContainer) as unknown as ForwardResult
     const [outputValues, targetValues] = await readAll([output, batch.targets])
     const read = { output: { values: outputValues!, shape: output.shape }, targets: { values: targetValues!, shape: batch.targets.shape } }
     folds[mode] = evaluator.metrics.map((m, i) => m.process(folds[mode][i], read.output, read.targets))
     // The raw batch, targets and outputs stay readable for after_*_iter hooks until the next step replaces them.
-    dispose([batch.inputs, after], [buffers, batch.raw])
+    dispose([batch.inputs, batch.views, after], [buffers, batch.raw])
     const lastBatch: LastBatch = { mode, indices: Array.from(indices), inputs: ctx.store.ref(batch.raw), targets: ctx.store.ref(batch.targets), outputs: ctx.store.ref(output) }
     return { ...state, model: state.model.training ? { ...state.model, training: false } : state.model, lastBatch }
   }

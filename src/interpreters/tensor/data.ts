@@ -5,7 +5,6 @@
  * preprocessor.
  * @module
  */
-import * as tf from '@tensorflow/tfjs-core'
 import { Effect } from 'effect'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Issue } from '../../schema/codec.js'
@@ -18,6 +17,7 @@ import { indicesForEpoch, isInfinite } from '../../data/sampler.js'
 import type { SamplerCfg } from '../../data/sampler.js'
 import type { DataloaderConfig } from '../../dsl/Program.js'
 import type { Loader } from './Loader.js'
+import { type GatheredBatch, viewsOf } from './views.js'
 
 /** Build the dataset a loader's `dataset` config describes. */
 export const loadDataset = (cfg: unknown, path: string): Effect.Effect<Dataset, ReadonlyArray<Issue>> =>
@@ -45,17 +45,23 @@ export const makeLoader = (dataset: Dataset, cfg: DataloaderConfig, path: string
   return E.right({
     dataset,
     batchSize,
+    seed: options.seed,
     batches,
     batch: (pass, index) =>
       infinite ? infiniteBatchIndices(sampler, dataset.length, options.seed, pass * batches + index, batchSize) : batchIndices(orderOf(pass), index, batchSize, dropLast),
   })
 }
 
-/** Gather a batch (`raw`, as the dataset stores it) and apply the data preprocessor (`inputs`; the same tensor without one). */
+/**
+ * Gather a batch (`raw`, as the dataset stores it) and apply the data preprocessor (`inputs`; the same tensor without one).
+ * A dataset with a `pipeline` also yields its `views`, each preprocessed; `inputs` is then the views packed view-major.
+ */
 export const gatherWith =
   (preprocessor: Preprocess.Preprocessor) =>
-  (loader: Loader, indices: Int32Array): { readonly raw: tf.Tensor; readonly inputs: tf.Tensor; readonly targets: tf.Tensor } => {
+  (loader: Loader, indices: Int32Array, epoch = 0): GatheredBatch => {
     const batch = gather(loader.dataset, indices)
+    const pipeline = loader.dataset.pipeline
+    if (pipeline !== undefined) return { raw: batch.inputs, targets: batch.targets, ...viewsOf(pipeline, preprocessor, batch.inputs, { seed: loader.seed, epoch, indices }) }
     if (preprocessor === Preprocess.identity) return { raw: batch.inputs, inputs: batch.inputs, targets: batch.targets }
     return { raw: batch.inputs, inputs: Preprocess.apply(preprocessor, batch.inputs), targets: batch.targets }
   }

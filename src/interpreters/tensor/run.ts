@@ -54,6 +54,8 @@ export const run = (
         return fileOp(target, () => (writeAtomically(target, published.right), target))
       })
     const log: LogSink = { print: options.print ?? printToStdout, file: path.join(logDir, `${timestamp}.log`) }
+    // MMEngine's Runner.resume ends with this line (spec §1.3 step 8): a resumed run says where it continues.
+    if (start !== undefined) writeLog(log, 'INFO', `resumed epoch: ${start.epoch}, iter: ${start.iter}`)
     const evaluations: Evaluation[] = []
     const checkpoints: string[] = []
     const inner = tensorSteps({ model, store, wrapper, loaders, evaluators, gather, nonFinite: (program.settings['non_finite'] as 'stop' | 'skip' | 'warn' | undefined) ?? 'stop', warn: (message) => writeLog(log, 'WARNING', message) })

@@ -29,6 +29,7 @@ import { initialState } from '../interpret.js'
 import { defaultRegistries } from '../registries.js'
 import { gatherWith, loadDataset, makeLoader } from './data.js'
 import type { Loader } from './Loader.js'
+import { applyPretrained } from './pretrained.js'
 import type { TensorStore } from './TensorStore.js'
 import { TrainError, fail, orFail } from './TrainError.js'
 import type { TrainOptions } from './train.js'
@@ -111,6 +112,7 @@ export const setup = (program: Program, options: TrainOptions, store: TensorStor
     }
     let state = initialState(program, sizes, seed)
     state = { ...state, model: { ...state.model, params: store.externalize(params) as TensorTree, buffers: store.externalize(initialised.buffers) as TensorTree } }
+    state = yield* Effect.mapError(applyPretrained(state, program.model, store), (issues) => new TrainError({ issues }))
 
     // Optimizer wrapper, param groups and schedulers (groups before schedulers: they record initial_lr).
     let wrapper: OW.OptimWrapper | undefined

@@ -19,6 +19,7 @@ import type { Matched } from './customKeys.js'
 import { powInt } from './floatPow.js'
 import { isNorm, ownNameOf, tensorOf } from '../../models/ModelInfo.js'
 import type { ModelInfo, ParamInfo } from '../../models/ModelInfo.js'
+import { withBackboneFromNames } from './backboneFromNames.js'
 import { pretrainLayerDepth } from './pretrainLayerDepth.js'
 import { pyFloat } from './pyRepr.js'
 import { baseWdIssues, ignoredKeyWarnings, readInputs } from './readCfg.js'
@@ -59,9 +60,11 @@ const decayOf = (p: ParamInfo, key: string | undefined, pw: Paramwise, base: Bas
 export const pretrainLayerDecayConstructor = (
   optimizer: unknown,
   paramwiseCfg: unknown,
-  model: ModelInfo,
+  declared: ModelInfo,
   options: ConstructorOptions = {},
 ): E.Either<ReadonlyArray<Issue>, ConstructorResult> => {
+  // Backbone facts the model does not declare (num_layers, depths) follow from its parameter names.
+  const model = withBackboneFromNames(declared)
   const { at, opt, pw, issues } = readInputs(optimizer, paramwiseCfg, model, options.path)
   if (issues.length > 0) return E.left(issues)
   const tensor = tensorOf(model)

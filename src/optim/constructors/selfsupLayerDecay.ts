@@ -20,6 +20,7 @@ import type { Matched } from './customKeys.js'
 import { powInt } from './floatPow.js'
 import { tensorOf } from '../../models/ModelInfo.js'
 import type { ModelInfo } from '../../models/ModelInfo.js'
+import { withBackboneFromNames } from './backboneFromNames.js'
 import { pyFloat, pyJsonDumps } from './pyRepr.js'
 import { baseWdIssues, ignoredKeyWarnings, readInputs } from './readCfg.js'
 import { selfsupLayerId, selfsupModelTypes, selfsupNumLayers } from './selfsupLayerId.js'
@@ -52,9 +53,11 @@ interface Group {
 export const selfsupLayerDecayConstructor = (
   optimizer: unknown,
   paramwiseCfg: unknown,
-  model: ModelInfo,
+  declared: ModelInfo,
   options: ConstructorOptions = {},
 ): E.Either<ReadonlyArray<Issue>, ConstructorResult> => {
+  // Backbone facts the model does not declare (num_layers, depths) follow from its parameter names.
+  const model = withBackboneFromNames(declared)
   const { at, opt, pw, issues } = readInputs(optimizer, paramwiseCfg, model, options.path)
   if (issues.length > 0) return E.left(issues)
 

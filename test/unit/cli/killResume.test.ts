@@ -4,24 +4,72 @@
  * `--resume`, and its final checkpoint is compared bit for bit with that of
  * a run that never stopped. The run shuffles, uses dropout (ViT drop_rate),
  * accumulates gradients over windows a checkpoint can split, and scales the
- * loss dynamically.
+ * loss dynamically. Each resumed process must say where it resumed and start
+ * logging after that iteration, so a `--resume` that silently started from
+ * scratch fails here. The built CLI is needed: it is built when missing, and
+ * a failed build fails the suite (never a silent skip).
  */
-import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as nodePath from 'node:path'
 import * as os from 'node:os'
-import { describe, expect, it } from 'vitest'
+import { spawn, spawnSync } from 'node:child_process'
+import { beforeAll, describe, expect, it } from 'vitest'
 import * as Safetensors from '../../../src/tensor/safetensors.js'
 
-const cli = nodePath.join(import.meta.dirname, '..', '..', '..', 'dist', 'cli', 'main.js')
+const root = nodePath.join(import.meta.dirname, '..', '..', '..')
+const cli = nodePath.join(root, 'dist', 'cli', 'main.js')
+
+/** `npm test` builds dist/ first; a bare `vitest run` builds it here, and a build that fails fails the suite. */
+beforeAll(() => {
+  if (fs.existsSync(cli)) return
+  const built = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, encoding: 'utf8' })
+  if (built.status !== 0 || !fs.existsSync(cli))
+    throw new Error(`dist/ is missing and npm run build failed:\n${built.stdout}${built.stderr}`)
+}, 600_000)
+
+/**
+ * The resumed process's own account: the iteration it says it resumed at and
+ * the first iteration it logged. It must have resumed past iteration 1 and
+ * logged nothing before the resumed iteration.
+ */
+const resumedAt = (output: string): { readonly resumed: number; readonly firstLogged: number } => {
+  const said = /resumed epoch: \d+, iter: (\d+)/.exec(output)
+  const first = /Iter\(train\) \[\s*(\d+)\/40\]/.exec(output)
+  return { resumed: said === null ? -1 : Number(said[1]), firstLogged: first === null ? -1 : Number(first[1]) }
+}
+const expectResumedAfter = (output: string, atLeast: number) => {
+  const { resumed, firstLogged } = resumedAt(output)
+  expect(resumed, output).toBeGreaterThanOrEqual(atLeast)
+  expect(firstLogged, output).toBe(resumed + 1)
+}
 
 const config = {
-  model: { type: 'VisionTransformer', num_classes: 10, embed_dims: 32, num_layers: 1, num_heads: 2, drop_rate: 0.1, data_preprocessor: { mean: [33.46], std: [78.87] } },
-  train_dataloader: { batch_size: 8, dataset: { type: 'MNIST', split: 'train', indices: 96 }, sampler: { type: 'DefaultSampler', shuffle: true } },
+  model: {
+    type: 'VisionTransformer',
+    num_classes: 10,
+    embed_dims: 32,
+    num_layers: 1,
+    num_heads: 2,
+    drop_rate: 0.1,
+    data_preprocessor: { mean: [33.46], std: [78.87] },
+  },
+  train_dataloader: {
+    batch_size: 8,
+    dataset: { type: 'MNIST', split: 'train', indices: 96 },
+    sampler: { type: 'DefaultSampler', shuffle: true },
+  },
   train_cfg: { type: 'IterBasedTrainLoop', max_iters: 40 },
-  optim_wrapper: { type: 'AmpOptimWrapper', loss_scale: 'dynamic', accumulative_counts: 3, optimizer: { type: 'AdamW', lr: 0.001 } },
+  optim_wrapper: {
+    type: 'AmpOptimWrapper',
+    loss_scale: 'dynamic',
+    accumulative_counts: 3,
+    optimizer: { type: 'AdamW', lr: 0.001 },
+  },
   param_scheduler: [{ type: 'CosineAnnealingLR', by_epoch: false, T_max: 40 }],
-  default_hooks: { logger: { type: 'LoggerHook', interval: 1 }, checkpoint: { type: 'CheckpointHook', interval: 4, by_epoch: false, max_keep_ckpts: 2 } },
+  default_hooks: {
+    logger: { type: 'LoggerHook', interval: 1 },
+    checkpoint: { type: 'CheckpointHook', interval: 4, by_epoch: false, max_keep_ckpts: 2 },
+  },
   log_processor: { by_epoch: false, window_size: 1 },
   randomness: { seed: 3 },
 }
@@ -33,9 +81,14 @@ interface Outcome {
 }
 
 /** Run the CLI; `onLine` may kill or signal the child. */
-const train = (args: ReadonlyArray<string>, onLine?: (line: string, child: ReturnType<typeof spawn>) => void): Promise<Outcome> =>
+const train = (
+  args: ReadonlyArray<string>,
+  onLine?: (line: string, child: ReturnType<typeof spawn>) => void,
+): Promise<Outcome> =>
   new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, 'train', ...args, '--backend', 'wasm'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [cli, 'train', ...args, '--backend', 'wasm'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let output = ''
     let pending = ''
     const take = (chunk: Buffer) => {
@@ -53,10 +106,18 @@ const train = (args: ReadonlyArray<string>, onLine?: (line: string, child: Retur
 const finalState = (file: string) => {
   const decoded = Safetensors.decode(new Uint8Array(fs.readFileSync(file)))
   if (decoded._tag === 'Left') throw new Error(decoded.left.message)
-  const state = JSON.parse(decoded.right.metadata['state']!) as { messageHub: { scalars: Array<[string, number[], number[]]> }; [k: string]: unknown }
+  const state = JSON.parse(decoded.right.metadata['state']!) as {
+    messageHub: { scalars: Array<[string, number[], number[]]> }
+    [k: string]: unknown
+  }
   // Wall-clock scalars differ between any two runs; everything else must not.
   const scalars = state.messageHub.scalars.filter(([key]) => !/time|eta/.test(key))
-  const tensors = Object.fromEntries(Object.entries(decoded.right.tensors).map(([n, t]) => [n, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64')]))
+  const tensors = Object.fromEntries(
+    Object.entries(decoded.right.tensors).map(([n, t]) => [
+      n,
+      Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64'),
+    ]),
+  )
   return { tensors, scalars, optim: state['optim'], counters: state['counters'], rng: state['rng'] }
 }
 
@@ -67,8 +128,7 @@ const setUp = () => {
   return { dir, file }
 }
 
-// Needs the built CLI: `npm test` builds it first; a bare `vitest run` without a build skips these.
-describe.skipIf(!fs.existsSync(cli))('a run killed at any moment and resumed ends bit-identical to one that never stopped', () => {
+describe('a run killed at any moment and resumed ends bit-identical to one that never stopped', () => {
   it('SIGKILL at a random iteration, then --resume', async () => {
     const { dir, file } = setUp()
     const whole = await train([file, '--work-dir', nodePath.join(dir, 'whole')])
@@ -82,8 +142,12 @@ describe.skipIf(!fs.existsSync(cli))('a run killed at any moment and resumed end
     expect(killed.signal, `killed at ${target}`).toBe('SIGKILL')
     const resumed = await train([file, '--work-dir', nodePath.join(dir, 'killed'), '--resume'])
     expect(resumed.code, resumed.output).toBe(0)
+    // Checkpoints every 4 iterations and the kill at iteration 6 or later: the last one is at 4 or later.
+    expectResumedAfter(resumed.output, 4)
     expect(resumed.output).toMatch(/Iter\(train\) \[40\/40\]/)
-    expect(finalState(nodePath.join(dir, 'killed', 'iter_40.safetensors'))).toEqual(finalState(nodePath.join(dir, 'whole', 'iter_40.safetensors')))
+    expect(finalState(nodePath.join(dir, 'killed', 'iter_40.safetensors'))).toEqual(
+      finalState(nodePath.join(dir, 'whole', 'iter_40.safetensors')),
+    )
   }, 120_000)
 
   it('SIGINT stops at the next iteration with a checkpoint (exit 130); --resume finishes the same run', async () => {
@@ -97,14 +161,23 @@ describe.skipIf(!fs.existsSync(cli))('a run killed at any moment and resumed end
       }
     })
     expect(stopped.code, stopped.output).toBe(130)
-    expect(stopped.output).toMatch(/Interrupted by SIGINT after \d+ iterations; saved .*interrupted_iter_\d+\.safetensors/)
+    const at = Number(
+      /Interrupted by SIGINT after (\d+) iterations; saved .*interrupted_iter_\d+\.safetensors/.exec(
+        stopped.output,
+      )?.[1] ?? -1,
+    )
+    expect(at, stopped.output).toBeGreaterThanOrEqual(7)
     const resumed = await train([file, '--work-dir', nodePath.join(dir, 'stopped'), '--resume'])
     expect(resumed.code, resumed.output).toBe(0)
+    expect(resumedAt(resumed.output).resumed, resumed.output).toBe(at)
+    expectResumedAfter(resumed.output, 7)
     expect(whole.code).toBe(0)
-    expect(finalState(nodePath.join(dir, 'stopped', 'iter_40.safetensors'))).toEqual(finalState(nodePath.join(dir, 'whole', 'iter_40.safetensors')))
+    expect(finalState(nodePath.join(dir, 'stopped', 'iter_40.safetensors'))).toEqual(
+      finalState(nodePath.join(dir, 'whole', 'iter_40.safetensors')),
+    )
   }, 120_000)
 
-  it('a second SIGINT exits at once (130) and leaves only whole files: the run still resumes to the same end', async () => {
+  it('a second SIGINT exits at once (130), leaves only whole files; the run resumes to the same end', async () => {
     const { dir, file } = setUp()
     const whole = await train([file, '--work-dir', nodePath.join(dir, 'whole')])
     let sent = 0
@@ -119,7 +192,11 @@ describe.skipIf(!fs.existsSync(cli))('a run killed at any moment and resumed end
     expect(fs.readdirSync(nodePath.join(dir, 'twice')).filter((f) => f.includes('.tmp-'))).toEqual([])
     const resumed = await train([file, '--work-dir', nodePath.join(dir, 'twice'), '--resume'])
     expect(resumed.code, resumed.output).toBe(0)
+    // The second SIGINT leaves the last periodic checkpoint (iteration 8) or a later interrupt checkpoint.
+    expectResumedAfter(resumed.output, 8)
     expect(whole.code).toBe(0)
-    expect(finalState(nodePath.join(dir, 'twice', 'iter_40.safetensors'))).toEqual(finalState(nodePath.join(dir, 'whole', 'iter_40.safetensors')))
+    expect(finalState(nodePath.join(dir, 'twice', 'iter_40.safetensors'))).toEqual(
+      finalState(nodePath.join(dir, 'whole', 'iter_40.safetensors')),
+    )
   }, 120_000)
 })

@@ -279,10 +279,23 @@ describe('load: _base_ inheritance (spec §14.1)', () => {
     expect((await failed(write('c.json', '{"_base_": 3}'))).issues).toEqual([{ path: '_base_', message: 'expected a path or a list of paths' }])
   })
 
-  it('rejects package bases (`pkg::path`)', async () => {
+  it('names the option that resolves an unknown package base (`pkg::path`)', async () => {
     expect((await failed(write('c.json', '{"_base_": "mmcls::_base_/default_runtime.py"}'))).issues).toEqual([
-      { path: '_base_', message: "package bases such as 'mmcls::_base_/default_runtime.py' are not supported; copy the base config next to yours" },
+      {
+        path: '_base_',
+        message:
+          "package base 'mmcls::_base_/default_runtime.py' needs the mmcls sources: pass --config-package mmcls=DIR " +
+          '(or set LOOPWRIGHT_CONFIG_PACKAGES=mmcls=DIR)',
+      },
     ])
+  })
+
+  it('reads NAME::a/b.py from DIR/configs/a/b.py, whose own relative bases resolve inside the package', async () => {
+    write('pkg/configs/_base_/runtime.py', "default_scope = 'mmcls'\nlog_level = 'INFO'\n")
+    write('pkg/configs/_base_/models/net.py', "_base_ = ['../runtime.py']\nmodel = dict(type='ResNet', depth=50)\n")
+    const file = write('mine.py', "_base_ = ['mmcls::_base_/models/net.py']\nmodel = dict(depth=18)\n")
+    const result = await loaded(file, { packages: new Map([['mmcls', path.join(dir, 'pkg')]]) })
+    expect(result.raw).toEqual({ default_scope: 'mmcls', log_level: 'INFO', model: { type: 'ResNet', depth: 18 } })
   })
 })
 

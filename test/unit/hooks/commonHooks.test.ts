@@ -25,7 +25,9 @@ const config = {
 describe('the common hooks in the registry and the dry run', () => {
   it('are registered and no longer listed as planned', () => {
     for (const name of ['EMAHook', 'EmptyCacheHook', 'SyncBuffersHook', 'NaiveVisualizationHook', 'EarlyStoppingHook']) expect(Registry.resolve(defaultHookTypes, name)._tag, name).toBe('Right')
-    expect(Registry.resolve(defaultHookTypes, 'DenseCLHook')).toEqual({ _tag: 'Left', left: expect.stringContaining('planned with the MMSelfSup hooks') })
+    // MMSelfSup's hooks plan but cannot train yet.
+    const densecl = Registry.resolve(defaultHookTypes, 'DenseCLHook')
+    expect(densecl._tag === 'Right' ? densecl.right.planOnly : undefined).toContain("MMSelfSup's hooks are being implemented")
   })
 
   it('take their class priorities (EarlyStopping LOWEST, the others NORMAL) and their place in the hook table', async () => {

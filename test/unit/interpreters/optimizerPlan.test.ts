@@ -10,6 +10,16 @@ describe('the optimizer part of the dry-run plan', () => {
     expect(w!.accumulation).toEqual({ k: 4, steps: 3, firstSteps: [4, 8, 10], lastSteps: [], lastWindow: { size: 2, divisor: 2 } })
   })
 
+  it("plans MMSelfSup's layer-decay form, whose options sit in the optimizer cfg, without them", () => {
+    const optimizer = { type: 'AdamW', lr: 4e-3, weight_decay: 0.05, model_type: 'vit', layer_decay_rate: 0.65 }
+    const plan = optimizerPlan({ optimizer, constructor: 'mmselfsup.LearningRateDecayOptimWrapperConstructor' }, 10)
+    if (plan._tag === 'Left') throw new Error(JSON.stringify(plan.left))
+    expect(plan.right[0]!.hyper).toMatchObject({ lr: 4e-3, weight_decay: 0.05 })
+    expect(plan.right[0]!.hyper).not.toHaveProperty('model_type')
+    // Without MMSelfSup's constructor the options are still unknown optimizer keys.
+    expect(optimizerPlan({ optimizer }, 10)._tag).toBe('Left')
+  })
+
   it('summarises long runs by their first and last steps', () => {
     const plan = optimizerPlan({ optimizer: { type: 'AdamW' }, accumulative_counts: 8 }, 1000)
     if (plan._tag === 'Left') throw new Error('plan')

@@ -115,8 +115,11 @@ describe("MMPretrain's LearningRateDecayOptimWrapperConstructor (spec §11.2)", 
   })
 
   it('needs get_layer_depth: a vit/swin backbone or per-parameter layerDepth', () => {
-    expect(issues(adamw, paramwise, { params: vit().params }).map((i) => i.path)).toEqual(['model.backbone.kind'])
-    expect(issues(adamw, paramwise, { backbone: { kind: 'vit' }, params: vit().params }).map((i) => i.path)).toEqual(['model.backbone.numLayers'])
+    const plain = vit().params.filter((p) => !p.name.startsWith('backbone.layers.'))
+    expect(issues(adamw, paramwise, { params: plain }).map((i) => i.path)).toEqual(['model.backbone.kind'])
+    expect(issues(adamw, paramwise, { backbone: { kind: 'vit' }, params: plain }).map((i) => i.path)).toEqual(['model.backbone.numLayers'])
+    // Names of the vit family imply the kind and the layer count.
+    expect(pretrainLayerDecayConstructor(adamw, paramwise, { params: vit().params })._tag).toBe('Right')
     expect(issues({ type: 'AdamW', weight_decay: 0.05 }, paramwise, vit()).map((i) => i.path)).toEqual(['optim_wrapper.optimizer.lr'])
   })
 })

@@ -172,8 +172,11 @@ describe('MMSelfSup layer decay: config problems', () => {
   it('needs lr and weight_decay', () => {
     expect(issues({ type: 'AdamW', model_type: 'vit' }, undefined, toyVit()).map((i) => i.path)).toEqual(['optim_wrapper.optimizer.lr', 'optim_wrapper.optimizer.weight_decay'])
   })
-  it('needs the backbone size', () => {
-    expect(issues(vitOptimizer, undefined, { params: toyVit().params }).map((i) => i.path)).toEqual(['model.backbone.numLayers'])
+  it('needs the backbone size: declared, or implied by backbone.layers.<i> / backbone.stages.<s>.blocks.<b> names', () => {
+    expect(issues(vitOptimizer, undefined, fromNames(['backbone.cls_token', 'head.fc.weight'])).map((i) => i.path)).toEqual(['model.backbone.numLayers'])
+    // toyVit's names imply its layer count: the same groups as when it is declared.
+    const implied = selfsupLayerDecayConstructor(vitOptimizer, undefined, { params: toyVit().params })
+    expect(implied._tag === 'Right' ? implied.right.groups : implied.left).toEqual(run(vitOptimizer, undefined, toyVit()).groups)
     expect(issues({ ...vitOptimizer, model_type: 'swin' }, undefined, toyVit()).map((i) => i.path)).toEqual(['model.backbone.depths'])
   })
   it('reports a name whose layer index cannot be read', () => {
