@@ -36,30 +36,40 @@ export const measure = async (name: string, runs: number, body: () => unknown | 
   }
 }
 
-export const report = (results: ReadonlyArray<Result>): string =>
+export const report = (results: ReadonlyArray<Result & { readonly cpuMs?: number }>): string =>
   results
-    .map((r) => `${r.name.padEnd(58)} median ${r.medianMs.toFixed(1).padStart(9)} ms  [${r.minMs.toFixed(1)} … ${r.maxMs.toFixed(1)}]  n=${r.runs}${r.throughput === undefined ? '' : `  ${Math.round(r.throughput).toLocaleString('en-US')} ${r.unit}/s`}`)
+    .map((r) => `${r.name.padEnd(58)} median ${r.medianMs.toFixed(1).padStart(9)} ms  [${r.minMs.toFixed(1)} … ${r.maxMs.toFixed(1)}]  n=${r.runs}` +
+      `${r.cpuMs === undefined ? '' : `  cpu ${r.cpuMs.toFixed(1)} ms`}` +
+      `${r.throughput === undefined ? '' : `  ${Math.round(r.throughput).toLocaleString('en-US')} ${r.unit}/s`}`)
     .join('\n')
 
 /**
  * Run several cases round-robin (A, B, C, A, B, C, …) so that a noisy neighbour
- * slows them alike, and report each case's median.
+ * slows them alike, and report each case's median. `cpuMs` is the median CPU
+ * time this process spent (user + system): on a shared machine it moves far
+ * less than wall time when other processes compete for the cores.
  */
 export const measureInterleaved = async (
   cases: ReadonlyArray<{ readonly name: string; readonly body: () => unknown | Promise<unknown> }>,
   rounds: number,
-): Promise<Result[]> => {
+): Promise<Array<Result & { readonly cpuMs: number }>> => {
   for (const c of cases) await c.body() // warm-up
   const times = cases.map(() => [] as number[])
+  const cpu = cases.map(() => [] as number[])
   for (let r = 0; r < rounds; r++) {
     for (const [i, c] of cases.entries()) {
       const start = performance.now()
+      const used = process.cpuUsage()
       await c.body()
+      const spent = process.cpuUsage(used)
       times[i]!.push(performance.now() - start)
+      cpu[i]!.push((spent.user + spent.system) / 1000)
     }
   }
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
   return cases.map((c, i) => {
     const sorted = times[i]!.sort((a, b) => a - b)
-    return { name: c.name, runs: rounds, medianMs: sorted[Math.floor(rounds / 2)]!, minMs: sorted[0]!, maxMs: sorted.at(-1)!, throughput: undefined, unit: undefined }
+    return { name: c.name, runs: rounds, medianMs: median(sorted), minMs: sorted[0]!, maxMs: sorted.at(-1)!, throughput: undefined,
+      unit: undefined, cpuMs: median(cpu[i]!) }
   })
 }

@@ -6,6 +6,7 @@ import { distributedBench } from './distributed.js'
 import { interpreterBench } from './interpreter.js'
 import { optimizerBench } from './optimizer.js'
 import { planBench } from './plan.js'
+import { speedBench } from './speed.js'
 import { timelineBench } from './timeline.js'
 import { trainingBench } from './training.js'
 
@@ -21,5 +22,8 @@ console.log('')
 await optimizerBench('wasm')
 console.log('')
 await interpreterBench(5)
+console.log('')
+// The single-core table of docs/performance.md (with PyTorch when python3-torch is installed).
+await speedBench(3)
 console.log('')
 await distributedBench(3)

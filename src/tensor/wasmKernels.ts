@@ -1,9 +1,8 @@
 /**
  * Kernels the WASM backend lacks or gets wrong, written against its heap:
  *
- * - `Conv2DBackpropFilter` (convolution weight gradients): the input patches
- *   are gathered (im2col) in JS and multiplied with the output gradient by the
- *   backend's own (corrected) matrix product, so the heavy part runs in XNNPACK;
+ * - `Conv2DBackpropFilter` and `Conv2DBackpropInput` (convolution gradients):
+ *   one XNNPACK matrix product each around a patch gather/scatter (`wasmConv.ts`);
  * - `DepthwiseConv2dNativeBackpropFilter`, `…BackpropInput` and `UnsortedSegmentSum` (the
  *   gradient of `gather`, i.e. of embeddings): direct loops;
  * - `MaxPoolGrad`: WASM's starts its running maximum at +1.2e-38 instead of
@@ -13,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import { conv2dBackpropFilter, conv2dBackpropInput } from './wasmConv.js'
 
 type Info = tf.TensorInfo
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding
@@ -39,54 +39,6 @@ const register = (kernelName: string, kernelFunc: tf.KernelConfig['kernelFunc'])
   const original = tf.getKernel(kernelName, 'wasm')
   if (original !== undefined) tf.unregisterKernel(kernelName, 'wasm')
   tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: switchable(kernelName, kernelFunc, original) })
-}
-
-const conv2dBackpropFilter: tf.KernelConfig['kernelFunc'] = ({ inputs, backend, attrs }) => {
-  const wasm = backend as BackendWasm
-  const { x, dy } = inputs as { x: Info; dy: Info }
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as {
-    strides: [number, number] | number
-    pad: Pad
-    dataFormat: 'NHWC' | 'NCHW'
-    dimRoundingMode?: 'floor' | 'round' | 'ceil'
-    filterShape: [number, number, number, number]
-  }
-  if (dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter on wasm: only NHWC is supported')
-  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast')
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outHeight: oh, outWidth: ow, outChannels: cout, strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info
-  const top = info.padInfo.top
-  const left = info.padInfo.left
-  const rows = n * oh * ow
-  const cols = fh * fw * cin
-  // im2col: one row per output position, one column per (fh, fw, cin) filter tap.
-  const patches = wasm.makeOutput([rows, cols], 'float32')
-  const p = wasm.typedArrayFromHeap(patches) as Float32Array
-  const xs = wasm.typedArrayFromHeap(x) as Float32Array
-  let r = 0
-  for (let b = 0; b < n; b++) {
-    for (let i = 0; i < oh; i++) {
-      for (let j = 0; j < ow; j++, r++) {
-        let c = r * cols
-        for (let u = 0; u < fh; u++) {
-          const row = i * sh + u - top
-          for (let v = 0; v < fw; v++) {
-            const col = j * sw + v - left
-            const inside = row >= 0 && row < h && col >= 0 && col < w
-            const base = ((b * h + row) * w + col) * cin
-            for (let k = 0; k < cin; k++, c++) p[c] = inside ? xs[base + k]! : 0
-          }
-        }
-      }
-    }
-  }
-  const matmul = tf.getKernel('BatchMatMul', 'wasm')!
-  const reshape = tf.getKernel('Reshape', 'wasm')!
-  const dy2 = reshape.kernelFunc({ inputs: { x: dy }, backend, attrs: { shape: [1, rows, cout] } }) as Info
-  const p3 = reshape.kernelFunc({ inputs: { x: patches }, backend, attrs: { shape: [1, rows, cols] } }) as Info
-  const product = matmul.kernelFunc({ inputs: { a: p3, b: dy2 }, backend, attrs: { transposeA: true, transposeB: false } }) as Info
-  const out = reshape.kernelFunc({ inputs: { x: product }, backend, attrs: { shape: filterShape } }) as Info
-  for (const t of [patches, p3, dy2, product]) wasm.disposeData(t.dataId)
-  return out
 }
 
 interface DepthwiseAttrs {
@@ -207,6 +159,7 @@ const maxPoolGrad: tf.KernelConfig['kernelFunc'] = ({ inputs, backend, attrs }) 
 /** Register the kernels (after the WASM backend and its BatchMatMul correction). */
 export const installWasmKernels = (): void => {
   register('Conv2DBackpropFilter', conv2dBackpropFilter)
+  register('Conv2DBackpropInput', conv2dBackpropInput)
   register('DepthwiseConv2dNativeBackpropFilter', depthwiseBackpropFilter)
   register('DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput)
   register('UnsortedSegmentSum', unsortedSegmentSum)

@@ -5,6 +5,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
+import { fusedAdamStep, hasFusedAdam } from '../../tensor/fusedAdam.js'
 import * as G from '../ParamGroups.js'
 import { perParameter } from '../perParameter.js'
 import { cdiv, ema, emaOfSquares, withL2 } from './moments.js'
@@ -24,8 +25,19 @@ const adamLike = (decoupled: boolean) =>
     const eps = G.num(h, 'eps', 1e-8)
     const weightDecay = G.num(h, 'weight_decay', decoupled ? 1e-2 : 0)
     const amsgrad = G.flag(h, 'amsgrad', false)
-    let grad = G.flag(h, 'maximize', false) ? tf.neg(grad0) : grad0
+    const maximize = G.flag(h, 'maximize', false)
     const step = (slots?.step ?? 0) + 1
+    if (!amsgrad && grad0.dtype === 'float32' && hasFusedAdam()) {
+      // The same arithmetic in one kernel, bit for bit (src/tensor/fusedAdam.ts).
+      const stepSize = lr / (1 - beta1 ** step)
+      const bias2Sqrt = Math.sqrt(1 - beta2 ** step)
+      const scalars = { beta1, beta2, eps, stepSize, bias2Sqrt, weightDecay, decoupled, lr, maximize }
+      const m0 = slots?.exp_avg ?? tf.zerosLike(param)
+      const [first, m, v] = fusedAdamStep(param, grad0, m0, slots?.exp_avg_sq ?? tf.zerosLike(param), scalars)
+      const slotsNext = { step, exp_avg: m, exp_avg_sq: v, max_exp_avg_sq: undefined }
+      return decoupled ? { next: first, slots: slotsNext } : { update: first, slots: slotsNext }
+    }
+    let grad = maximize ? tf.neg(grad0) : grad0
     let p = param
     if (decoupled) p = tf.mul(param, 1 - lr * weightDecay)
     else grad = withL2(grad, param, weightDecay)

@@ -90,12 +90,13 @@ export const accumulate =
         return state.count < state.maxCounts - remainder ? k : remainder
       },
       update: (grads, state, params, groups) => {
-        // The window's sum is the state's own: copy the first gradients rather than hold the caller's.
+        const step = closes(state)
+        // The window's sum is the state's own: copy the first gradients rather than hold the caller's, unless
+        // the window closes right here (k = 1, every step), where the sum is used at once and never held.
         const sum: Tree =
           state.sum === undefined
-            ? map(grads, (g) => tf.clone(g))
+            ? step ? grads : map(grads, (g) => tf.clone(g))
             : Object.fromEntries([...new Set([...Object.keys(state.sum), ...Object.keys(grads)])].map((n) => [n, state.sum![n] === undefined ? grads[n]! : grads[n] === undefined ? state.sum![n]! : tf.add(state.sum![n]!, grads[n]!)]))
-        const step = closes(state)
         const count = state.count + 1
         if (!step) return [{}, { ...state, sum, count, stepped: false }]
         const [updates, innerState] = inner.update(sum, state.inner, params, groups)

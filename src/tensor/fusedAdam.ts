@@ -1,0 +1,103 @@
+/**
+ * One Adam/AdamW parameter step as a single kernel on the CPU backend: one
+ * pass over the parameter, its gradient and both moments instead of thirteen
+ * element-wise kernels, each with its own output and scalar uploads (measured
+ * 7× faster there on a 784×256 parameter, CPU time).
+ *
+ * It is not registered on WASM: the same loop in JS runs at ~3 ns per
+ * operation, and the thirteen XNNPACK SIMD kernels were 3× faster than it
+ * (1.8 ms against 5.7 ms CPU time on 200k parameters). A GPU backend would
+ * register its own kernel under the same name.
+ *
+ * Every intermediate is rounded to float32 in the order the unfused tensor
+ * ops compute it (constants rounded as tfjs rounds scalars), so the result is
+ * bit-identical to them: float64 has enough precision that rounding its
+ * `+ − × ÷ √` to float32 is exactly the float32 operation.
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core'
+
+/** The kernel's name in tfjs's registry. */
+export const FUSED_ADAM = 'LoopwrightFusedAdam'
+
+/** Scalars of one step, as float64 JS numbers (PyTorch computes them in Python floats). */
+export interface AdamScalars {
+  readonly beta1: number
+  readonly beta2: number
+  readonly eps: number
+  /** `lr / (1 − β1^t)`. */
+  readonly stepSize: number
+  /** `√(1 − β2^t)`. */
+  readonly bias2Sqrt: number
+  readonly weightDecay: number
+  /** AdamW: `p ← p·(1 − lr·wd)` first; Adam: `g ← g + wd·p`. */
+  readonly decoupled: boolean
+  readonly lr: number
+  readonly maximize: boolean
+}
+
+type Arrays = { readonly p: Float32Array; readonly g: Float32Array; readonly m: Float32Array; readonly v: Float32Array }
+type Outputs = { readonly first: Float32Array; readonly m: Float32Array; readonly v: Float32Array }
+
+/**
+ * The step over flat arrays. `first` receives the new parameter (AdamW) or the
+ * additive update (Adam), as the unfused step returns them.
+ */
+const step = (s: AdamScalars, a: Arrays, o: Outputs): void => {
+  const f = Math.fround
+  const b1 = f(s.beta1)
+  const w1 = f(1 - s.beta1)
+  const b2 = f(s.beta2)
+  const w2 = f(1 - s.beta2)
+  const wd = f(s.weightDecay)
+  const shrink = f(1 - s.lr * s.weightDecay)
+  const bias2 = f(s.bias2Sqrt)
+  const eps = f(s.eps)
+  const scale = f(-s.stepSize)
+  const l2 = !s.decoupled && s.weightDecay !== 0
+  const { p, g, m, v } = a
+  for (let i = 0; i < p.length; i++) {
+    let grad = s.maximize ? -g[i]! : g[i]!
+    if (l2) grad = f(grad + f(p[i]! * wd))
+    const mi = f(f(m[i]! * b1) + f(grad * w1))
+    const vi = f(f(v[i]! * b2) + f(f(grad * w2) * grad))
+    const denom = f(f(f(Math.sqrt(vi)) / bias2) + eps)
+    const delta = f(f(mi * scale) / denom)
+    o.m[i] = mi
+    o.v[i] = vi
+    o.first[i] = s.decoupled ? f(f(p[i]! * shrink) + delta) : delta
+  }
+}
+
+const scalarsOf = (attrs: tf.NamedAttrMap | undefined): AdamScalars => attrs as unknown as AdamScalars
+
+interface CpuBackend {
+  readonly data: { get(dataId: object): { values: Float32Array } }
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo
+}
+
+const cpuKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const cpu = backend as unknown as CpuBackend
+  const { p, g, m, v } = inputs as { p: tf.TensorInfo; g: tf.TensorInfo; m: tf.TensorInfo; v: tf.TensorInfo }
+  const read = (t: tf.TensorInfo) => cpu.data.get(t.dataId).values
+  const size = read(p).length
+  const out = { first: new Float32Array(size), m: new Float32Array(size), v: new Float32Array(size) }
+  step(scalarsOf(attrs), { p: read(p), g: read(g), m: read(m), v: read(v) }, out)
+  return [out.first, out.m, out.v].map((values) => cpu.makeTensorInfo([...p.shape], 'float32', values))
+}
+
+if (tf.getKernel(FUSED_ADAM, 'cpu') === undefined)
+  tf.registerKernel({ kernelName: FUSED_ADAM, backendName: 'cpu', kernelFunc: cpuKernel })
+
+type Step3 = [tf.Tensor, tf.Tensor, tf.Tensor]
+
+/** Whether the current backend has the fused step (the CPU backend). */
+export const hasFusedAdam = (): boolean => tf.getKernel(FUSED_ADAM, tf.getBackend()) !== undefined
+
+/**
+ * One fused step: `[first, m, v]`, where `first` is the new parameter with
+ * decoupled decay and the additive update otherwise. Inputs are float32; the
+ * moments start as zeros.
+ */
+export const fusedAdamStep = (p: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, scalars: AdamScalars): Step3 =>
+  tf.engine().runKernel(FUSED_ADAM, { p, g, m, v }, scalars as unknown as tf.NamedAttrMap) as unknown as Step3

@@ -1,0 +1,131 @@
+/**
+ * Convolution gradients on WASM as one matrix product each, run by XNNPACK,
+ * around a single pass over memory in JS:
+ *
+ * - weights: `dW = colsᵀ · dy`. The patches are gathered straight into the
+ *   transposed layout `[taps, positions]` (one contiguous row per filter tap),
+ *   so the product needs no transpose of the large operand;
+ * - inputs: `dcols = dy · Wᵀ` (the filter is small), then every patch row is
+ *   added back to the input positions it was read from (col2im). Stock WASM's
+ *   `Conv2DBackpropInput` is a direct loop several times slower.
+ *
+ * Both handle NHWC, any stride, explicit/same/valid padding, dilation 1 (the
+ * only one tfjs differentiates).
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core'
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+
+type Info = tf.TensorInfo
+type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding
+
+interface ConvGradAttrs {
+  readonly strides: [number, number] | number
+  readonly pad: Pad
+  readonly dataFormat: 'NHWC' | 'NCHW'
+  readonly dimRoundingMode?: 'floor' | 'round' | 'ceil'
+}
+
+const call = (kernelName: string, inputs: tf.NamedTensorInfoMap, backend: object, attrs: tf.NamedAttrMap): Info =>
+  tf.getKernel(kernelName, 'wasm')!.kernelFunc({ inputs, backend, attrs }) as Info
+
+const convInfo = (xShape: ReadonlyArray<number>, filterShape: ReadonlyArray<number>, attrs: ConvGradAttrs,
+  kernel: string) => {
+  if (attrs.dataFormat === 'NCHW') throw new Error(`${kernel} on wasm: only NHWC is supported`)
+  return tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number],
+    filterShape as [number, number, number, number], attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false,
+    'channelsLast')
+}
+
+/** The product `a · b` of 2-D heap tensors through the (corrected) WASM matrix product, as `[rows, cols]`. */
+const product2d = (wasm: BackendWasm, a: Info, aShape: [number, number], b: Info, bShape: [number, number],
+  transposeB: boolean): Info => {
+  const a3 = call('Reshape', { x: a }, wasm, { shape: [1, ...aShape] })
+  const b3 = call('Reshape', { x: b }, wasm, { shape: [1, ...bShape] })
+  const out = call('BatchMatMul', { a: a3, b: b3 }, wasm, { transposeA: false, transposeB })
+  wasm.disposeData(a3.dataId)
+  wasm.disposeData(b3.dataId)
+  return out
+}
+
+/** `Conv2DBackpropFilter`: the gradient of an NHWC convolution with respect to its `[fh, fw, cin, cout]` filter. */
+export const conv2dBackpropFilter: tf.KernelConfig['kernelFunc'] = ({ inputs, backend, attrs }) => {
+  const wasm = backend as BackendWasm
+  const { x, dy } = inputs as { x: Info; dy: Info }
+  const a = attrs as unknown as ConvGradAttrs & { filterShape: [number, number, number, number] }
+  const info = convInfo(x.shape, a.filterShape, a, 'Conv2DBackpropFilter')
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin } = info
+  const { outHeight: oh, outWidth: ow, outChannels: cout } = info
+  const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info
+  const top = info.padInfo.top
+  const left = info.padInfo.left
+  const rows = n * oh * ow
+  const taps = fh * fw * cin
+  // colsᵀ: row (u, v, c) holds, for every output position, the input value that tap multiplies (0 in the padding).
+  const colsT = wasm.makeOutput([taps, rows], 'float32')
+  const p = wasm.typedArrayFromHeap(colsT) as Float32Array
+  const xs = wasm.typedArrayFromHeap(x) as Float32Array
+  for (let u = 0; u < fh; u++)
+    for (let v = 0; v < fw; v++)
+      for (let c = 0; c < cin; c++) {
+        let at = ((u * fw + v) * cin + c) * rows
+        for (let b = 0; b < n; b++)
+          for (let i = 0; i < oh; i++) {
+            const row = i * sh + u - top
+            if (row < 0 || row >= h) {
+              p.fill(0, at, at + ow)
+              at += ow
+              continue
+            }
+            const base = (b * h + row) * w
+            for (let j = 0; j < ow; j++, at++) {
+              const col = j * sw + v - left
+              p[at] = col >= 0 && col < w ? xs[(base + col) * cin + c]! : 0
+            }
+          }
+      }
+  const dW = product2d(wasm, colsT, [taps, rows], dy, [rows, cout], false)
+  const out = call('Reshape', { x: dW }, wasm, { shape: a.filterShape })
+  wasm.disposeData(colsT.dataId)
+  wasm.disposeData(dW.dataId)
+  return out
+}
+
+/** `Conv2DBackpropInput`: the gradient of an NHWC convolution with respect to its input. */
+export const conv2dBackpropInput: tf.KernelConfig['kernelFunc'] = ({ inputs, backend, attrs }) => {
+  const wasm = backend as BackendWasm
+  const { dy, filter } = inputs as { dy: Info; filter: Info }
+  const a = attrs as unknown as ConvGradAttrs & { inputShape: [number, number, number, number] }
+  const info = convInfo(a.inputShape, filter.shape, a, 'Conv2DBackpropInput')
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin } = info
+  const { outHeight: oh, outWidth: ow, outChannels: cout } = info
+  const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info
+  const top = info.padInfo.top
+  const left = info.padInfo.left
+  const rows = n * oh * ow
+  const taps = fh * fw * cin
+  // dcols[r, (u, v, c)]: what output position r sends back through tap (u, v, c).
+  const dcols = product2d(wasm, dy, [rows, cout], filter, [taps, cout], true)
+  const out = wasm.makeOutput([...a.inputShape], 'float32')
+  // Views are taken after the last allocation: growing the heap detaches earlier ones.
+  const g = wasm.typedArrayFromHeap(dcols) as Float32Array
+  const dx = wasm.typedArrayFromHeap(out) as Float32Array
+  dx.fill(0)
+  let r = 0
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < oh; i++)
+      for (let j = 0; j < ow; j++, r++)
+        for (let u = 0; u < fh; u++) {
+          const row = i * sh + u - top
+          if (row < 0 || row >= h) continue
+          for (let v = 0; v < fw; v++) {
+            const col = j * sw + v - left
+            if (col < 0 || col >= w) continue
+            const from = r * taps + (u * fw + v) * cin
+            const to = ((b * h + row) * w + col) * cin
+            for (let c = 0; c < cin; c++) dx[to + c]! += g[from + c]!
+          }
+        }
+  wasm.disposeData(dcols.dataId)
+  return out
+}
