@@ -36,7 +36,17 @@ const setUpWebgpu = async (): Promise<string> => {
   // @ts-ignore -- resolved only where the optional package is installed
   const dawn = (await import('webgpu')) as unknown as { create: (flags: string[]) => unknown; globals: object }
   Object.assign(globalThis, dawn.globals)
-  const gpu = dawn.create([]) as { requestAdapter: () => Promise<{ info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean } } | null> }
+  const gpu = dawn.create([]) as {
+    requestAdapter: () => Promise<{
+      info?: {
+        vendor?: string
+        architecture?: string
+        device?: string
+        description?: string
+        isFallbackAdapter?: boolean
+      }
+    } | null>
+  }
   ;(globalThis as { navigator?: unknown }).navigator = { gpu }
   const adapter = await gpu.requestAdapter()
   if (adapter === null) throw new Error('no WebGPU adapter')
@@ -65,14 +75,35 @@ const matmulGflops = async (n: number, reps: number): Promise<number> => {
 
 const mnistConfig = (model: object, batch: number, maxEpochs: number, indices?: number) => ({
   model,
-  train_dataloader: { batch_size: batch, dataset: { type: 'MNIST', split: 'train', ...(dataRoot === undefined ? {} : { data_root: dataRoot }), ...(indices === undefined ? {} : { indices }) }, sampler: { type: 'DefaultSampler', shuffle: true } },
-  val_dataloader: { batch_size: 1000, dataset: { type: 'MNIST', split: 'test', ...(dataRoot === undefined ? {} : { data_root: dataRoot }) }, sampler: { type: 'DefaultSampler', shuffle: false } },
+  train_dataloader: {
+    batch_size: batch,
+    dataset: {
+      type: 'MNIST',
+      split: 'train',
+      ...(dataRoot === undefined ? {} : { data_root: dataRoot }),
+      ...(indices === undefined ? {} : { indices }),
+    },
+    sampler: { type: 'DefaultSampler', shuffle: true },
+  },
+  val_dataloader: {
+    batch_size: 1000,
+    dataset: { type: 'MNIST', split: 'test', ...(dataRoot === undefined ? {} : { data_root: dataRoot }) },
+    sampler: { type: 'DefaultSampler', shuffle: false },
+  },
   val_evaluator: { type: 'Accuracy' },
   val_cfg: {},
   train_cfg: { type: 'EpochBasedTrainLoop', max_epochs: maxEpochs, val_interval: maxEpochs },
-  optim_wrapper: { optimizer: { type: 'AdamW', lr: 0.002, weight_decay: 0.05 }, paramwise_cfg: { custom_keys: { bias: { decay_mult: 0 } } } },
-  param_scheduler: [{ type: 'CosineAnnealingLR', by_epoch: true, begin: 0, end: maxEpochs, convert_to_iter_based: true }],
-  default_hooks: { logger: { type: 'LoggerHook', interval: 1000 }, checkpoint: { type: 'CheckpointHook', interval: maxEpochs } },
+  optim_wrapper: {
+    optimizer: { type: 'AdamW', lr: 0.002, weight_decay: 0.05 },
+    paramwise_cfg: { custom_keys: { bias: { decay_mult: 0 } } },
+  },
+  param_scheduler: [
+    { type: 'CosineAnnealingLR', by_epoch: true, begin: 0, end: maxEpochs, convert_to_iter_based: true },
+  ],
+  default_hooks: {
+    logger: { type: 'LoggerHook', interval: 1000 },
+    checkpoint: { type: 'CheckpointHook', interval: maxEpochs },
+  },
   randomness: { seed: 0 },
 })
 
@@ -84,10 +115,29 @@ const trainOn = async (backend: string, label: string, config: object) => {
   const before = tf.memory().numTensors
   const workDir = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'loopwright-gpu-'))
   const started = performance.now()
-  const result = await Effect.runPromise(train(toProgram(decoded.right), { workDir, print: () => {}, afterTrainStep: () => void stamps.push(performance.now()) }))
+  const result = await Effect.runPromise(
+    train(toProgram(decoded.right), {
+      workDir,
+      print: () => {},
+      afterTrainStep: () => void stamps.push(performance.now()),
+    }),
+  )
   const seconds = (performance.now() - started) / 1000
-  const gaps = stamps.slice(1).map((t, i) => t - stamps[i]!).sort((x, y) => x - y)
-  emit({ kind: 'train', backend, model: label, iterations: result.iterations, seconds: Number(seconds.toFixed(2)), medianIterationMs: Number(gaps[Math.floor(gaps.length / 2)]!.toFixed(2)), accuracy: result.evaluations.at(-1)?.metrics, tensorsLeaked: tf.memory().numTensors - before, checkpoints: result.checkpoints.length })
+  const gaps = stamps
+    .slice(1)
+    .map((t, i) => t - stamps[i]!)
+    .sort((x, y) => x - y)
+  emit({
+    kind: 'train',
+    backend,
+    model: label,
+    iterations: result.iterations,
+    seconds: Number(seconds.toFixed(2)),
+    medianIterationMs: Number(gaps[Math.floor(gaps.length / 2)]!.toFixed(2)),
+    accuracy: result.evaluations.at(-1)?.metrics,
+    tensorsLeaked: tf.memory().numTensors - before,
+    checkpoints: result.checkpoints.length,
+  })
   fs.rmSync(workDir, { recursive: true, force: true })
 }
 
@@ -98,7 +148,22 @@ const main = async () => {
   await Effect.runPromise(selectBackend('wasm'))
   if (process.argv.includes('--wasm-only')) {
     // A quick rehearsal on machines without a GPU: the same training path, on WASM, on a slice of MNIST.
-    await trainOn('wasm', 'MLP, batch 128, 1280 samples', mnistConfig({ type: 'MLP', in_features: 784, hidden: [64], num_classes: 10, data_preprocessor: { mean: [33.46], std: [78.87] } }, 128, 1, 1280))
+    await trainOn(
+      'wasm',
+      'MLP, batch 128, 1280 samples',
+      mnistConfig(
+        {
+          type: 'MLP',
+          in_features: 784,
+          hidden: [64],
+          num_classes: 10,
+          data_preprocessor: { mean: [33.46], std: [78.87] },
+        },
+        128,
+        1,
+        1280,
+      ),
+    )
     return
   }
   let adapter: string
@@ -126,9 +191,21 @@ const main = async () => {
   emit({ kind: 'readLatency', backend: 'webgpu', medianMs: Number(latencies[15]!.toFixed(3)) })
   for (const backend of ['webgpu', 'wasm']) {
     await tf.setBackend(backend)
-    for (const n of backend === 'webgpu' ? [1024, 2048, 4096] : [1024]) emit({ kind: 'matmul', backend, n, gflops: Number((await matmulGflops(n, backend === 'webgpu' ? 9 : 3)).toFixed(1)) })
+    for (const n of backend === 'webgpu' ? [1024, 2048, 4096] : [1024])
+      emit({
+        kind: 'matmul',
+        backend,
+        n,
+        gflops: Number((await matmulGflops(n, backend === 'webgpu' ? 9 : 3)).toFixed(1)),
+      })
   }
-  const mlp = { type: 'MLP', in_features: 784, hidden: [256, 128], num_classes: 10, data_preprocessor: { mean: [33.46], std: [78.87] } }
+  const mlp = {
+    type: 'MLP',
+    in_features: 784,
+    hidden: [256, 128],
+    num_classes: 10,
+    data_preprocessor: { mean: [33.46], std: [78.87] },
+  }
   const lenet = { type: 'LeNet5', num_classes: 10, data_preprocessor: { mean: [33.46], std: [78.87] } }
   await trainOn('webgpu', 'MLP, batch 128', mnistConfig(mlp, 128, epochs))
   await trainOn('wasm', 'MLP, batch 128', mnistConfig(mlp, 128, epochs))
@@ -139,7 +216,7 @@ const main = async () => {
 main().then(
   () => emit({ kind: 'done' }),
   (error: unknown) => {
-    emit({ kind: 'error', message: error instanceof Error ? error.stack ?? error.message : String(error) })
+    emit({ kind: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) })
     process.exitCode = 1
   },
 )

@@ -15,7 +15,12 @@ export interface Result {
   readonly unit: string | undefined
 }
 
-export const measure = async (name: string, runs: number, body: () => unknown | Promise<unknown>, work?: { readonly units: number; readonly unit: string }): Promise<Result> => {
+export const measure = async (
+  name: string,
+  runs: number,
+  body: () => unknown | Promise<unknown>,
+  work?: { readonly units: number; readonly unit: string },
+): Promise<Result> => {
   await body() // warm-up
   const times: number[] = []
   for (let i = 0; i < runs; i++) {
@@ -38,9 +43,12 @@ export const measure = async (name: string, runs: number, body: () => unknown | 
 
 export const report = (results: ReadonlyArray<Result & { readonly cpuMs?: number }>): string =>
   results
-    .map((r) => `${r.name.padEnd(58)} median ${r.medianMs.toFixed(1).padStart(9)} ms  [${r.minMs.toFixed(1)} … ${r.maxMs.toFixed(1)}]  n=${r.runs}` +
-      `${r.cpuMs === undefined ? '' : `  cpu ${r.cpuMs.toFixed(1)} ms`}` +
-      `${r.throughput === undefined ? '' : `  ${Math.round(r.throughput).toLocaleString('en-US')} ${r.unit}/s`}`)
+    .map(
+      (r) =>
+        `${r.name.padEnd(58)} median ${r.medianMs.toFixed(1).padStart(9)} ms  [${r.minMs.toFixed(1)} … ${r.maxMs.toFixed(1)}]  n=${r.runs}` +
+        `${r.cpuMs === undefined ? '' : `  cpu ${r.cpuMs.toFixed(1)} ms`}` +
+        `${r.throughput === undefined ? '' : `  ${Math.round(r.throughput).toLocaleString('en-US')} ${r.unit}/s`}`,
+    )
     .join('\n')
 
 /**
@@ -69,7 +77,15 @@ export const measureInterleaved = async (
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
   return cases.map((c, i) => {
     const sorted = times[i]!.sort((a, b) => a - b)
-    return { name: c.name, runs: rounds, medianMs: median(sorted), minMs: sorted[0]!, maxMs: sorted.at(-1)!, throughput: undefined,
-      unit: undefined, cpuMs: median(cpu[i]!) }
+    return {
+      name: c.name,
+      runs: rounds,
+      medianMs: median(sorted),
+      minMs: sorted[0]!,
+      maxMs: sorted.at(-1)!,
+      throughput: undefined,
+      unit: undefined,
+      cpuMs: median(cpu[i]!),
+    }
   })
 }

@@ -29,15 +29,25 @@ import { defaultRegistries } from '../src/interpreters/registries.js'
 const ITERS = 100
 const preprocessor = { mean: [33.46], std: [78.87] }
 const mlpModel = { type: 'MLP', in_features: 784, hidden: [256, 128], num_classes: 10, data_preprocessor: preprocessor }
-const optimWrapper = { optimizer: { type: 'AdamW', lr: 0.001, weight_decay: 0.05 }, paramwise_cfg: { custom_keys: { bias: { decay_mult: 0 } } } }
+const optimWrapper = {
+  optimizer: { type: 'AdamW', lr: 0.001, weight_decay: 0.05 },
+  paramwise_cfg: { custom_keys: { bias: { decay_mult: 0 } } },
+}
 
 const configFor = (model: object, batch: number, iters: number) => ({
   model,
-  train_dataloader: { batch_size: batch, dataset: { type: 'MNIST', split: 'train', indices: 12800 }, sampler: { type: 'DefaultSampler', shuffle: true } },
+  train_dataloader: {
+    batch_size: batch,
+    dataset: { type: 'MNIST', split: 'train', indices: 12800 },
+    sampler: { type: 'DefaultSampler', shuffle: true },
+  },
   train_cfg: { type: 'IterBasedTrainLoop', max_iters: iters },
   optim_wrapper: optimWrapper,
   param_scheduler: [{ type: 'CosineAnnealingLR', by_epoch: false, T_max: iters }],
-  default_hooks: { logger: { type: 'LoggerHook', interval: 50 }, checkpoint: { type: 'CheckpointHook', interval: iters, by_epoch: false } },
+  default_hooks: {
+    logger: { type: 'LoggerHook', interval: 50 },
+    checkpoint: { type: 'CheckpointHook', interval: iters, by_epoch: false },
+  },
   log_processor: { by_epoch: false },
   randomness: { seed: 0 },
 })
@@ -55,7 +65,9 @@ export const interpreterBench = async (rounds: number) => {
   // The data is loaded once for all three cases: what is compared is the training, not the file reading.
   const dataset = await Effect.runPromise(Mnist.load({ split: 'train', indices: 12800 }))
   const viaInterpreter = async () => {
-    await Effect.runPromise(train(program, { workDir, print: () => {}, timestamp: 'bench', datasets: { train: dataset } }))
+    await Effect.runPromise(
+      train(program, { workDir, print: () => {}, timestamp: 'bench', datasets: { train: dataset } }),
+    )
   }
 
   // The same step hand-written in plain tfjs: gather, normalise, MLP forward (x·Wᵀ + b), cross-entropy,
@@ -85,7 +97,9 @@ export const interpreterBench = async (rounds: number) => {
           h = tf.add(tf.matMul(h, ps[2 * l]!, false, true), ps[2 * l + 1]!)
           if (l < 2) h = tf.relu(h)
         }
-        return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(h as tf.Tensor2D), tf.oneHot(batch.targets as tf.Tensor1D, 10)), -1))) as tf.Scalar
+        return tf.neg(
+          tf.mean(tf.sum(tf.mul(tf.logSoftmax(h as tf.Tensor2D), tf.oneHot(batch.targets as tf.Tensor1D, 10)), -1)),
+        ) as tf.Scalar
       })(params)
       await value.data()
       const next = tf.tidy(() =>
@@ -108,8 +122,17 @@ export const interpreterBench = async (rounds: number) => {
 
   // tfjs-layers: the same MLP and data through model.fit (its Adam has no decoupled weight decay).
   const layersFit = async () => {
-    const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [784], units: 256, activation: 'relu' }), tfl.layers.dense({ units: 128, activation: 'relu' }), tfl.layers.dense({ units: 10 })] })
-    model.compile({ optimizer: tf.train.adam(0.001), loss: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.losses.softmaxCrossEntropy(yTrue, yPred) })
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.dense({ inputShape: [784], units: 256, activation: 'relu' }),
+        tfl.layers.dense({ units: 128, activation: 'relu' }),
+        tfl.layers.dense({ units: 10 }),
+      ],
+    })
+    model.compile({
+      optimizer: tf.train.adam(0.001),
+      loss: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.losses.softmaxCrossEntropy(yTrue, yPred),
+    })
     const all = gather(dataset, indicesForEpoch(undefined, dataset.length, 0, 0).subarray(0, ITERS * 128))
     const xs = tf.div(tf.sub(tf.reshape(all.inputs, [ITERS * 128, 784]), 33.46), 78.87)
     const ys = tf.oneHot(all.targets as tf.Tensor1D, 10)
@@ -126,20 +149,43 @@ export const interpreterBench = async (rounds: number) => {
     rounds,
   )
   console.log(report(results.map((r) => ({ ...r, throughput: ITERS / (r.medianMs / 1000), unit: 'it' }))))
-  console.log(`loopwright / hand-written tfjs: ${(results[0]!.medianMs / results[1]!.medianMs).toFixed(3)}; loopwright / tfjs-layers fit: ${(results[0]!.medianMs / results[2]!.medianMs).toFixed(3)} (medians of ${rounds} interleaved rounds)`)
+  console.log(
+    `loopwright / hand-written tfjs: ${(results[0]!.medianMs / results[1]!.medianMs).toFixed(3)}; loopwright / tfjs-layers fit: ${(results[0]!.medianMs / results[2]!.medianMs).toFixed(3)} (medians of ${rounds} interleaved rounds)`,
+  )
 
   // One iteration of each model of the zoo, through the interpreter (median of the step intervals of a 30-iteration run).
   const zoo: Array<[string, object, number]> = [
     ['LeNet5', { type: 'LeNet5', num_classes: 10, data_preprocessor: preprocessor }, 64],
-    ['ResNet (CIFAR-style, depth 8)', { type: 'ResNet', depth: 8, num_classes: 10, in_channels: 1, img_size: 28, data_preprocessor: preprocessor }, 32],
-    ['VisionTransformer (defaults)', { type: 'VisionTransformer', num_classes: 10, data_preprocessor: preprocessor }, 32],
+    [
+      'ResNet (CIFAR-style, depth 8)',
+      { type: 'ResNet', depth: 8, num_classes: 10, in_channels: 1, img_size: 28, data_preprocessor: preprocessor },
+      32,
+    ],
+    [
+      'VisionTransformer (defaults)',
+      { type: 'VisionTransformer', num_classes: 10, data_preprocessor: preprocessor },
+      32,
+    ],
   ]
   for (const [name, cfg, batch] of zoo) {
     const stamps: number[] = []
-    await Effect.runPromise(train(programOf(configFor(cfg, batch, 30)), { workDir, print: () => {}, timestamp: 'bench', writeCheckpoints: false, afterTrainStep: () => void stamps.push(performance.now()) }))
-    const gaps = stamps.slice(1).map((t, i) => t - stamps[i]!).sort((a, b) => a - b)
+    await Effect.runPromise(
+      train(programOf(configFor(cfg, batch, 30)), {
+        workDir,
+        print: () => {},
+        timestamp: 'bench',
+        writeCheckpoints: false,
+        afterTrainStep: () => void stamps.push(performance.now()),
+      }),
+    )
+    const gaps = stamps
+      .slice(1)
+      .map((t, i) => t - stamps[i]!)
+      .sort((a, b) => a - b)
     const median = gaps[Math.floor(gaps.length / 2)]!
-    console.log(`[wasm] ${name}, batch ${batch}: median iteration ${median.toFixed(1)} ms (${Math.round((batch * 1000) / median)} samples/s)`)
+    console.log(
+      `[wasm] ${name}, batch ${batch}: median iteration ${median.toFixed(1)} ms (${Math.round((batch * 1000) / median)} samples/s)`,
+    )
   }
   fs.rmSync(workDir, { recursive: true, force: true })
 }

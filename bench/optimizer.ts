@@ -20,8 +20,11 @@ export const optimizerBench = async (backend: string) => {
   await tf.setBackend(backend)
   await tf.ready()
   const names = Array.from({ length: TENSORS }, (_, i) => `layer${i}.weight`)
-  const init = () => Object.fromEntries(names.map((n, i) => [n, tf.randomNormal([250, 200], 0, 0.02, 'float32', i)])) as Tree.Tree
-  const grads = Object.fromEntries(names.map((n, i) => [n, tf.randomNormal([250, 200], 0, 1e-3, 'float32', 100 + i)])) as Tree.Tree
+  const init = () =>
+    Object.fromEntries(names.map((n, i) => [n, tf.randomNormal([250, 200], 0, 0.02, 'float32', i)])) as Tree.Tree
+  const grads = Object.fromEntries(
+    names.map((n, i) => [n, tf.randomNormal([250, 200], 0, 1e-3, 'float32', 100 + i)]),
+  ) as Tree.Tree
   const hyper = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0.05, amsgrad: false }
   const groups: ParamGroups = [{ names, hyper }]
 
@@ -35,7 +38,8 @@ export const optimizerBench = async (backend: string) => {
     // Updates marked as new values became the parameters; dispose only the increments.
     for (const t of Tree.tensors(updates)) if (!Object.values(nextParams).includes(t)) t.dispose()
     for (const [n, t] of Object.entries(params)) if (nextParams[n] !== t) t.dispose()
-    for (const [n, s] of Object.entries(state)) if (s !== undefined && s !== next[n]) for (const v of Object.values(s)) if (v instanceof tf.Tensor) v.dispose()
+    for (const [n, s] of Object.entries(state))
+      if (s !== undefined && s !== next[n]) for (const v of Object.values(s)) if (v instanceof tf.Tensor) v.dispose()
     params = nextParams
     state = next
     await params[names[0]!]!.data() // wait for the backend
@@ -63,7 +67,9 @@ export const optimizerBench = async (backend: string) => {
       return out
     })
     for (const n of names) {
-      plain[n]!.dispose(); m[n]!.dispose(); v[n]!.dispose()
+      plain[n]!.dispose()
+      m[n]!.dispose()
+      v[n]!.dispose()
     }
     plain = Object.fromEntries(names.map((n) => [n, next[n]!.p]))
     m = Object.fromEntries(names.map((n) => [n, next[n]!.m]))
@@ -76,7 +82,9 @@ export const optimizerBench = async (backend: string) => {
   const builtin = tf.train.adam(1e-3)
   const builtinStep = async () => {
     // The typings declare NamedVariableMap; tensors are what applyGradients reads.
-    builtin.applyGradients(Object.fromEntries(names.map((n) => [n, grads[n]!])) as unknown as Parameters<typeof builtin.applyGradients>[0])
+    builtin.applyGradients(
+      Object.fromEntries(names.map((n) => [n, grads[n]!])) as unknown as Parameters<typeof builtin.applyGradients>[0],
+    )
     await variables[names[0]!]!.data()
   }
 
@@ -90,5 +98,7 @@ export const optimizerBench = async (backend: string) => {
   )
   console.log(report(results))
   const [lw, pl, bi] = results
-  console.log(`ratios (median): loopwright/plain = ${(lw!.medianMs / pl!.medianMs).toFixed(2)}, loopwright/built-in = ${(lw!.medianMs / bi!.medianMs).toFixed(2)}`)
+  console.log(
+    `ratios (median): loopwright/plain = ${(lw!.medianMs / pl!.medianMs).toFixed(2)}, loopwright/built-in = ${(lw!.medianMs / bi!.medianMs).toFixed(2)}`,
+  )
 }

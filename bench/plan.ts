@@ -18,7 +18,9 @@ import { measure, report } from './harness.js'
 
 const planOnce = async (file: string, packages: ReadonlyMap<string, string>, worldSize: number) => {
   const loaded = await Effect.runPromise(load(file, { packages, registries: defaultRegistries }))
-  const plan = await Effect.runPromise(dryRun(toProgram(loaded.config), { worldSize, traceLimit: 0, configName: path.basename(file, '.py') }))
+  const plan = await Effect.runPromise(
+    dryRun(toProgram(loaded.config), { worldSize, traceLimit: 0, configName: path.basename(file, '.py') }),
+  )
   return plan.loops.train?.maxIters ?? 0
 }
 
@@ -33,15 +35,32 @@ export const planBench = async () => {
   const fixture = path.join(fixtureDir, 'simsiam-style_resnet18_8xb32-coslr-1e_in1k.py')
   const fixturePackages = new Map([['selfsupfix', path.join(fixtureDir, 'pkg')]])
   const iters = await planOnce(fixture, fixturePackages, 8)
-  const results = [await measure(`plan: SimSiam-style 8xb32, 1 epoch of ImageNet-1k (${iters} iterations)`, 5, () => planOnce(fixture, fixturePackages, 8), { units: iters, unit: 'iterations' })]
+  const results = [
+    await measure(
+      `plan: SimSiam-style 8xb32, 1 epoch of ImageNet-1k (${iters} iterations)`,
+      5,
+      () => planOnce(fixture, fixturePackages, 8),
+      { units: iters, unit: 'iterations' },
+    ),
+  ]
   const corpus = process.env['LOOPWRIGHT_MMSELFSUP_DIR']
   const packages = packagesFromEnv(process.env['LOOPWRIGHT_CONFIG_PACKAGES'])
   if (corpus !== undefined && packages._tag === 'Right') {
     for (const config of largest) {
       const file = path.join(corpus, config)
       const n = await planOnce(file, packages.right, 8)
-      results.push(await measure(`plan: ${path.basename(config, '.py')} (${n} iterations, once)`, 1, () => planOnce(file, packages.right, 8), { units: n, unit: 'iterations' }))
+      results.push(
+        await measure(
+          `plan: ${path.basename(config, '.py')} (${n} iterations, once)`,
+          1,
+          () => planOnce(file, packages.right, 8),
+          { units: n, unit: 'iterations' },
+        ),
+      )
     }
-  } else console.log('(set LOOPWRIGHT_MMSELFSUP_DIR and LOOPWRIGHT_CONFIG_PACKAGES=mmcls=DIR to plan the largest MMSelfSup configs too)')
+  } else
+    console.log(
+      '(set LOOPWRIGHT_MMSELFSUP_DIR and LOOPWRIGHT_CONFIG_PACKAGES=mmcls=DIR to plan the largest MMSelfSup configs too)',
+    )
   console.log(report(results))
 }

@@ -49,8 +49,10 @@ export const profileStep = async (step: () => Promise<void>, steps: number): Pro
 }
 
 export const printProfile = (label: string, p: KernelProfile): void => {
-  console.log(`${label}: ${p.wallMs.toFixed(1)} ms wall, ${p.kernelMs.toFixed(1)} ms in ${p.kernels} kernels, ` +
-    `${(p.wallMs - p.kernelMs).toFixed(1)} ms outside kernels`)
+  console.log(
+    `${label}: ${p.wallMs.toFixed(1)} ms wall, ${p.kernelMs.toFixed(1)} ms in ${p.kernels} kernels, ` +
+      `${(p.wallMs - p.kernelMs).toFixed(1)} ms outside kernels`,
+  )
   for (const k of p.byKernel.slice(0, 14))
     console.log(`  ${k.name.padEnd(28)} ${k.ms.toFixed(2).padStart(8)} ms  ${String(k.calls).padStart(4)} calls`)
 }

@@ -131,10 +131,16 @@ export const speedBench = async (rounds: number): Promise<void> => {
   const viaTrain: Case = {
     name: '[loopwright train()] MLP 784-256-256-10, Adam, batch 64',
     run: async (steps, stamp) => {
-      await Effect.runPromise(train(programOf(configFor(steps)), {
-        workDir, print: () => {}, timestamp: 'bench', writeCheckpoints: false, datasets: { train: dataset },
-        afterTrainStep: stamp,
-      }))
+      await Effect.runPromise(
+        train(programOf(configFor(steps)), {
+          workDir,
+          print: () => {},
+          timestamp: 'bench',
+          writeCheckpoints: false,
+          datasets: { train: dataset },
+          afterTrainStep: stamp,
+        }),
+      )
     },
   }
 
@@ -195,7 +201,14 @@ export const speedBench = async (rounds: number): Promise<void> => {
       const all = gather(dataset, order.subarray(0, steps * BATCH))
       const xs = tf.tidy(() => {
         const x = tf.div(tf.sub(tf.reshape(all.inputs, [steps * BATCH, 28, 28, 1]), 33.46), 78.87)
-        return shape.length === 1 ? tf.reshape(x, [steps * BATCH, 784]) : tf.pad(x, [[0, 0], [2, 2], [2, 2], [0, 0]])
+        return shape.length === 1
+          ? tf.reshape(x, [steps * BATCH, 784])
+          : tf.pad(x, [
+              [0, 0],
+              [2, 2],
+              [2, 2],
+              [0, 0],
+            ])
       })
       const ys = tf.oneHot(all.targets as tf.Tensor1D, 10)
       const callbacks = { onBatchEnd: async () => stamp() }
@@ -204,26 +217,40 @@ export const speedBench = async (rounds: number): Promise<void> => {
       model.dispose()
     },
   })
-  const denseMlp = () => tfl.sequential({ layers: [
-    tfl.layers.dense({ inputShape: [784], units: 256, activation: 'relu' }),
-    tfl.layers.dense({ units: 256, activation: 'relu' }),
-    tfl.layers.dense({ units: 10 })] })
-  const lenet = () => tfl.sequential({ layers: [
-    tfl.layers.conv2d({ inputShape: [32, 32, 1], filters: 6, kernelSize: 5, activation: 'tanh' }),
-    tfl.layers.averagePooling2d({ poolSize: 2 }),
-    tfl.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'tanh' }), tfl.layers.averagePooling2d({ poolSize: 2 }),
-    tfl.layers.conv2d({ filters: 120, kernelSize: 5, activation: 'tanh' }), tfl.layers.flatten(),
-    tfl.layers.dense({ units: 84, activation: 'tanh' }), tfl.layers.dense({ units: 10 })] })
+  const denseMlp = () =>
+    tfl.sequential({
+      layers: [
+        tfl.layers.dense({ inputShape: [784], units: 256, activation: 'relu' }),
+        tfl.layers.dense({ units: 256, activation: 'relu' }),
+        tfl.layers.dense({ units: 10 }),
+      ],
+    })
+  const lenet = () =>
+    tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [32, 32, 1], filters: 6, kernelSize: 5, activation: 'tanh' }),
+        tfl.layers.averagePooling2d({ poolSize: 2 }),
+        tfl.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'tanh' }),
+        tfl.layers.averagePooling2d({ poolSize: 2 }),
+        tfl.layers.conv2d({ filters: 120, kernelSize: 5, activation: 'tanh' }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 84, activation: 'tanh' }),
+        tfl.layers.dense({ units: 10 }),
+      ],
+    })
 
   const modelStep = (label: string): Case => {
     const entry = benchModels.find((m) => m.label === label)!
     const step = syntheticStep(entry)
-    return { name: `[loopwright model + adam()] ${label}, batch ${entry.batch}`, run: async (steps, stamp) => {
-      for (let i = 0; i < steps; i++) {
-        await step()
-        stamp()
-      }
-    } }
+    return {
+      name: `[loopwright model + adam()] ${label}, batch ${entry.batch}`,
+      run: async (steps, stamp) => {
+        for (let i = 0; i < steps; i++) {
+          await step()
+          stamp()
+        }
+      },
+    }
   }
 
   console.log(`Single-core speed (WASM, one thread), medians of ${rounds} interleaved rounds; per step:`)
@@ -238,12 +265,16 @@ export const speedBench = async (rounds: number): Promise<void> => {
   else for (const t of [torch.mlp, torch.lenet]) console.log(row(t))
   const [lw, hand, fit] = mlpRows
   const ratio = (a: Timing, b: Timing) => `${(a.wallMs / b.wallMs).toFixed(2)} (cpu ${(a.cpuMs / b.cpuMs).toFixed(2)})`
-  console.log(`MLP: loopwright / hand-written tfjs = ${ratio(lw!, hand!)}; ` +
-    `loopwright / tfjs-layers fit = ${ratio(lw!, fit!)}`)
+  console.log(
+    `MLP: loopwright / hand-written tfjs = ${ratio(lw!, hand!)}; ` +
+      `loopwright / tfjs-layers fit = ${ratio(lw!, fit!)}`,
+  )
   console.log(`LeNet-5: loopwright / tfjs-layers fit = ${ratio(lenetRows[0]!, lenetRows[1]!)}`)
   if (typeof torch !== 'string')
-    console.log(`Speed against PyTorch (PyTorch time / loopwright time): MLP ${ratio(torch.mlp, lw!)}; ` +
-      `LeNet-5 ${ratio(torch.lenet, lenetRows[0]!)}`)
+    console.log(
+      `Speed against PyTorch (PyTorch time / loopwright time): MLP ${ratio(torch.mlp, lw!)}; ` +
+        `LeNet-5 ${ratio(torch.lenet, lenetRows[0]!)}`,
+    )
   fs.rmSync(workDir, { recursive: true, force: true })
 }
 

@@ -20,8 +20,11 @@ export interface BenchModel {
 }
 
 export const benchModels: ReadonlyArray<BenchModel> = [
-  { label: 'MLP 784-256-256-10', cfg: { type: 'MLP', in_features: 784, hidden: [256, 256], num_classes: 10 },
-    batch: 64 },
+  {
+    label: 'MLP 784-256-256-10',
+    cfg: { type: 'MLP', in_features: 784, hidden: [256, 256], num_classes: 10 },
+    batch: 64,
+  },
   { label: 'LeNet-5', cfg: { type: 'LeNet5', num_classes: 10 }, batch: 64 },
   { label: 'ResNet-18-CIFAR', cfg: { type: 'ResNet', depth: 18, num_classes: 10, stem: 'cifar' }, batch: 32 },
 ]
@@ -46,7 +49,10 @@ export const syntheticStep = (entry: BenchModel): (() => Promise<void>) => {
   const shape = model.inputShape ?? []
   const size = shape.reduce((a, b) => a * b, 1)
   const x = tf.tensor(seededValues(entry.batch * size, 10, 1), [entry.batch, ...shape])
-  const y = tf.tensor1d(seededValues(entry.batch, 11).map((v) => Math.floor((v + 1) * 5) % 10), 'int32')
+  const y = tf.tensor1d(
+    seededValues(entry.batch, 11).map((v) => Math.floor((v + 1) * 5) % 10),
+    'int32',
+  )
   const optimizer = adam()
   const groups = [{ names, hyper: { lr: 1e-3 } }]
   let state = optimizer.init(params)
@@ -63,8 +69,14 @@ export const syntheticStep = (entry: BenchModel): (() => Promise<void>) => {
     const [updates, nextState] = optimizer.update(gradTree, state, params, groups)
     const nextParams = Tree.applyUpdates(params, updates)
     const keep = new Set([...Object.values(nextParams), ...Object.values(nextBuffers), ...tensorsIn([nextState])])
-    const old = [...Object.values(params), ...Object.values(buffers), ...tensorsIn([state]), ...grads, value,
-      ...Object.values(updates)]
+    const old = [
+      ...Object.values(params),
+      ...Object.values(buffers),
+      ...tensorsIn([state]),
+      ...grads,
+      value,
+      ...Object.values(updates),
+    ]
     for (const t of old) if (!keep.has(t) && !t.isDisposed) t.dispose()
     params = nextParams
     buffers = nextBuffers

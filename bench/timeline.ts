@@ -22,21 +22,38 @@ const unfold = (iters: number) => {
 const program = (iters: number) =>
   pipe(
     Program.empty,
-    Program.withTrainLoop(Loop.IterBasedTrainLoop({ max_iters: iters, val_interval: iters }), { batch_size: 64, dataset: { type: 'MNIST' } }),
-    Program.withDefaultHooks({ logger: { type: 'LoggerHook', args: { interval: 50 } }, checkpoint: { type: 'CheckpointHook', args: { interval: 1000, by_epoch: false } } }),
+    Program.withTrainLoop(Loop.IterBasedTrainLoop({ max_iters: iters, val_interval: iters }), {
+      batch_size: 64,
+      dataset: { type: 'MNIST' },
+    }),
+    Program.withDefaultHooks({
+      logger: { type: 'LoggerHook', args: { interval: 50 } },
+      checkpoint: { type: 'CheckpointHook', args: { interval: 1000, by_epoch: false } },
+    }),
     Program.withRandomness({ seed: 0 }),
   )
 
 export const timelineBench = async () => {
   const events = unfold(1_500_000)
   const results = [
-    await measure('timeline: unfold IterBased 1.5M iterations', 5, () => unfold(1_500_000), { units: events, unit: 'events' }),
-    await measure('timeline: unfold 20k iterations (bare, for the ratio below)', 7, () => unfold(20_000), { units: 20_000, unit: 'iterations' }),
-    await measure('dry run: 20k iterations through the 6 default hooks', 7, () => Effect.runPromise(dryRun(program(20_000), { traceLimit: 0 })), { units: 20_000, unit: 'iterations' }),
+    await measure('timeline: unfold IterBased 1.5M iterations', 5, () => unfold(1_500_000), {
+      units: events,
+      unit: 'events',
+    }),
+    await measure('timeline: unfold 20k iterations (bare, for the ratio below)', 7, () => unfold(20_000), {
+      units: 20_000,
+      unit: 'iterations',
+    }),
+    await measure(
+      'dry run: 20k iterations through the 6 default hooks',
+      7,
+      () => Effect.runPromise(dryRun(program(20_000), { traceLimit: 0 })),
+      { units: 20_000, unit: 'iterations' },
+    ),
   ]
   console.log(report(results))
   const [, bare, dry] = results
-  console.log(`\nhooks + services cost ${(dry!.medianMs / bare!.medianMs).toFixed(1)}× the bare timeline (medians, same run)`)
+  console.log(
+    `\nhooks + services cost ${(dry!.medianMs / bare!.medianMs).toFixed(1)}× the bare timeline (medians, same run)`,
+  )
 }
-
-

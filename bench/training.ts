@@ -31,7 +31,11 @@ const use = async (backend: Backend) => {
   setWasmCorrections(backend !== 'wasm-stock')
 }
 
-export const trainingBench = async (backends: ReadonlyArray<Backend>, rounds: number, skip: ReadonlyArray<string> = []) => {
+export const trainingBench = async (
+  backends: ReadonlyArray<Backend>,
+  rounds: number,
+  skip: ReadonlyArray<string> = [],
+) => {
   await Effect.runPromise(selectBackend('cpu'))
   await Effect.runPromise(selectBackend('wasm'))
   const cases: Array<{ name: string; body: () => Promise<void> }> = []
@@ -46,11 +50,23 @@ export const trainingBench = async (backends: ReadonlyArray<Backend>, rounds: nu
       let { params } = model.init(Rng.make(1))
       const names = Object.keys(params)
       const x = tf.tensor(seededValues(BATCH * 784, 10, 1), [BATCH, 28, 28, 1])
-      const y = tf.tensor1d(seededValues(BATCH, 11).map((v) => Math.floor((v + 1) * 5) % 10), 'int32')
+      const y = tf.tensor1d(
+        seededValues(BATCH, 11).map((v) => Math.floor((v + 1) * 5) % 10),
+        'int32',
+      )
       const step = async () => {
         await use(backend)
         const next = tf.tidy(() => {
-          const grads = tf.grads((...ps: tf.Tensor[]) => model.losses(model.forward(Object.fromEntries(names.map((n, i) => [n, ps[i]!])), {}, x, { training: true, rng: Rng.make(0) }).output, y)['loss']!)(names.map((n) => params[n]!))
+          const grads = tf.grads(
+            (...ps: tf.Tensor[]) =>
+              model.losses(
+                model.forward(Object.fromEntries(names.map((n, i) => [n, ps[i]!])), {}, x, {
+                  training: true,
+                  rng: Rng.make(0),
+                }).output,
+                y,
+              )['loss']!,
+          )(names.map((n) => params[n]!))
           return Object.fromEntries(names.map((n, i) => [n, tf.sub(params[n]!, tf.mul(grads[i]!, 0.01))]))
         })
         tf.dispose(Object.values(params))
@@ -73,7 +89,14 @@ export const trainingBench = async (backends: ReadonlyArray<Backend>, rounds: nu
     const fixed = by(`[wasm] ${label}`)
     const stock = by(`[wasm-stock] ${label}`)
     const cpu = by(`[cpu] ${label}`)
-    const parts = [stock === undefined || fixed === undefined ? undefined : `corrected WASM ${(stock.medianMs / fixed.medianMs).toFixed(1)}× faster than stock`, cpu === undefined || fixed === undefined ? undefined : `${(cpu.medianMs / fixed.medianMs).toFixed(1)}× faster than CPU`].filter((p) => p !== undefined)
+    const parts = [
+      stock === undefined || fixed === undefined
+        ? undefined
+        : `corrected WASM ${(stock.medianMs / fixed.medianMs).toFixed(1)}× faster than stock`,
+      cpu === undefined || fixed === undefined
+        ? undefined
+        : `${(cpu.medianMs / fixed.medianMs).toFixed(1)}× faster than CPU`,
+    ].filter((p) => p !== undefined)
     if (parts.length > 0) console.log(`${label}: ${parts.join(', ')}`)
   }
   setWasmCorrections(true)

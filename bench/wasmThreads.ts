@@ -40,7 +40,8 @@ const shimThreadedWasm = (): (() => void) => {
       texts.set(this, (args[0] ?? []).map(String).join(''))
     }
   } as typeof Blob
-  const prelude = "var require$$0 = require('fs'), require$$1 = require('path'), require$$3 = require('perf_hooks'), " +
+  const prelude =
+    "var require$$0 = require('fs'), require$$1 = require('path'), require$$3 = require('perf_hooks'), " +
     "require$$4 = require('os'), commonjsGlobal = globalThis;\n"
   const fileOf = (blob: object): string => {
     let file = files.get(blob)
@@ -54,8 +55,11 @@ const shimThreadedWasm = (): (() => void) => {
   const nativeCreate = URL.createObjectURL
   URL.createObjectURL = (blob: Blob) => (texts.has(blob) ? fileOf(blob) : nativeCreate(blob))
   const nativePost = workerThreads.Worker.prototype.postMessage
-  workerThreads.Worker.prototype.postMessage = function (this: workerThreads.Worker, message: unknown,
-    transfer?: never) {
+  workerThreads.Worker.prototype.postMessage = function (
+    this: workerThreads.Worker,
+    message: unknown,
+    transfer?: never,
+  ) {
     const m = message as { urlOrBlob?: object } | null
     const blob = m !== null && typeof m === 'object' ? m.urlOrBlob : undefined
     const rewritten = blob !== undefined && texts.has(blob) ? { ...m, urlOrBlob: fileOf(blob) } : message
@@ -115,8 +119,10 @@ const parent = (rounds: number): void => {
       runs[threads]!.push(JSON.parse(out.trim().split('\n').at(-1)!))
     }
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]!
-  console.log(`tfjs-wasm threaded SIMD build under Node, medians of ${rounds} alternating child processes ` +
-    '(step wall / CPU ms):')
+  console.log(
+    `tfjs-wasm threaded SIMD build under Node, medians of ${rounds} alternating child processes ` +
+      '(step wall / CPU ms):',
+  )
   for (const label of ['MLP 784-256-256-10', 'LeNet-5']) {
     const cells = [1, 2].map((t) => {
       const wall = median(runs[t]!.map((r) => r[label]!.wallMs))

@@ -32,7 +32,10 @@ export const LossReportHook: HookType<t.TypeOf<typeof args>> = {
           Effect.gen(function* () {
             const loss = MessageHub.current(state.messageHub, 'train/loss')
             const logger = yield* Services.Logger
-            yield* logger.log('INFO', `${a.prefix ?? 'loss'} after epoch ${state.counters.epoch + 1}: ${loss?.toFixed(4)}`)
+            yield* logger.log(
+              'INFO',
+              `${a.prefix ?? 'loss'} after epoch ${state.counters.epoch + 1}: ${loss?.toFixed(4)}`,
+            )
             return State.setHookState(state, site.key, State.hookState(state, site.key, 0) + 1)
           }),
       },
@@ -40,14 +43,27 @@ export const LossReportHook: HookType<t.TypeOf<typeof args>> = {
 }
 
 /** MMEngine's hooks plus ours: the registry `train` and `DryRun.dryRun` decode hook types from. */
-export const registries = { ...defaultRegistries, hooks: Registry.register(defaultHookTypes, eraseHookType(LossReportHook)) }
+export const registries = {
+  ...defaultRegistries,
+  hooks: Registry.register(defaultHookTypes, eraseHookType(LossReportHook)),
+}
 
 const mnist = (split: 'train' | 'test', indices: number) => ({ type: 'MNIST', split, indices })
 
 export const program = pipe(
   Program.empty,
-  Program.withModel({ type: 'MLP', in_features: 784, hidden: [32], num_classes: 10, data_preprocessor: { mean: [33.46], std: [78.87] } }),
-  Program.withTrainLoop(Loop.EpochBasedTrainLoop({ max_epochs: 2 }), { batch_size: 64, dataset: mnist('train', 640), sampler: { type: 'DefaultSampler', shuffle: true } }),
+  Program.withModel({
+    type: 'MLP',
+    in_features: 784,
+    hidden: [32],
+    num_classes: 10,
+    data_preprocessor: { mean: [33.46], std: [78.87] },
+  }),
+  Program.withTrainLoop(Loop.EpochBasedTrainLoop({ max_epochs: 2 }), {
+    batch_size: 64,
+    dataset: mnist('train', 640),
+    sampler: { type: 'DefaultSampler', shuffle: true },
+  }),
   Program.withOptimWrapper({ optimizer: { type: 'AdamW', lr: 0.003 } }),
   // `priority` may also be given here ('HIGH', 30, Priority.HIGH); it overrides the type's default.
   Program.withCustomHook({ type: 'LossReportHook', args: { prefix: 'train loss' } }),
@@ -71,5 +87,6 @@ export const main = (options: { readonly workDir?: string } = {}) =>
 if (process.argv[1]?.endsWith('customHook.ts')) {
   // runMain prints a bad setting as one line (exit code 2), never a stack trace.
   const outcome = await runMain(main())
-  if (outcome !== undefined) console.log(`after_train_epoch runs: ${outcome.order.join(' → ')}\n${outcome.reports.join('\n')}`)
+  if (outcome !== undefined)
+    console.log(`after_train_epoch runs: ${outcome.order.join(' → ')}\n${outcome.reports.join('\n')}`)
 }

@@ -58,7 +58,13 @@ for (const file of files) {
   try {
     // Each config at the world size its name states (8xb32 → 8 processes).
     const named = /(?:^|[_-])(\d+)xb\d+(?:[_-]|$)/.exec(nodePath.basename(file))
-    code = await main(['dry-run', file, '--json', ...(named === null ? [] : ['--world-size', named[1]!]), ...passThrough])
+    code = await main([
+      'dry-run',
+      file,
+      '--json',
+      ...(named === null ? [] : ['--world-size', named[1]!]),
+      ...passThrough,
+    ])
   } catch (e) {
     code = 70
     captured += `internal error: ${(e as Error).stack ?? String(e)}`
@@ -68,7 +74,11 @@ for (const file of files) {
   process.stderr.write = write.err
   const error = code === 0 ? '' : (captured.split('\n').find((l) => l.trim() !== '') ?? `exit ${code}`)
   rows.push({ file: nodePath.relative(root, file), ok: code === 0, ms, error: error.replace(root, '') })
-  process.stdout.write(`${code === 0 ? 'PASS' : 'FAIL'} ${ms.toFixed(0).padStart(6)} ms  ${nodePath.relative(root, file)}${code === 0 ? '' : `\n      ${error.replace(root, '').slice(0, 300)}`}\n`)
+  process.stdout.write(
+    `${code === 0 ? 'PASS' : 'FAIL'} ${ms.toFixed(0).padStart(6)} ms  ${nodePath.relative(root, file)}${code === 0 ? '' : `\n      ${error.replace(root, '').slice(0, 300)}`}\n`,
+  )
 }
 const passed = rows.filter((r) => r.ok).length
-process.stdout.write(`\n${passed} of ${rows.length} configs plan; slowest ${Math.max(...rows.map((r) => r.ms)).toFixed(0)} ms\n`)
+process.stdout.write(
+  `\n${passed} of ${rows.length} configs plan; slowest ${Math.max(...rows.map((r) => r.ms)).toFixed(0)} ms\n`,
+)

@@ -23,15 +23,32 @@ const iters = itersFlag > 0 ? Number(process.argv[itersFlag + 1]) : 20_000
 const every = 500
 
 const config = {
-  model: { type: 'MLP', in_features: 784, hidden: [128], num_classes: 10, data_preprocessor: { mean: [33.46], std: [78.87] } },
-  train_dataloader: { batch_size: 32, dataset: { type: 'MNIST', split: 'train' }, sampler: { type: 'DefaultSampler', shuffle: true } },
-  val_dataloader: { batch_size: 500, dataset: { type: 'MNIST', split: 'test', indices: 2000 }, sampler: { type: 'DefaultSampler', shuffle: false } },
+  model: {
+    type: 'MLP',
+    in_features: 784,
+    hidden: [128],
+    num_classes: 10,
+    data_preprocessor: { mean: [33.46], std: [78.87] },
+  },
+  train_dataloader: {
+    batch_size: 32,
+    dataset: { type: 'MNIST', split: 'train' },
+    sampler: { type: 'DefaultSampler', shuffle: true },
+  },
+  val_dataloader: {
+    batch_size: 500,
+    dataset: { type: 'MNIST', split: 'test', indices: 2000 },
+    sampler: { type: 'DefaultSampler', shuffle: false },
+  },
   val_evaluator: { type: 'Accuracy' },
   val_cfg: {},
   train_cfg: { type: 'IterBasedTrainLoop', max_iters: iters, val_interval: 2000 },
   optim_wrapper: { optimizer: { type: 'AdamW', lr: 0.001 }, clip_grad: { max_norm: 5 } },
   param_scheduler: [{ type: 'CosineAnnealingLR', by_epoch: false, T_max: iters }],
-  default_hooks: { logger: { type: 'LoggerHook', interval: 1000 }, checkpoint: { type: 'CheckpointHook', interval: every, by_epoch: false, max_keep_ckpts: 2 } },
+  default_hooks: {
+    logger: { type: 'LoggerHook', interval: 1000 },
+    checkpoint: { type: 'CheckpointHook', interval: every, by_epoch: false, max_keep_ckpts: 2 },
+  },
   log_processor: { by_epoch: false },
   randomness: { seed: 0 },
 }
@@ -45,10 +62,12 @@ const started = performance.now()
 const result = await Effect.runPromise(
   train(toProgram(decoded.right), {
     workDir,
-    print: (level, message) => (level === 'INFO' && !message.startsWith('Iter(train)') ? void 0 : process.stdout.write(`${message}\n`)),
+    print: (level, message) =>
+      level === 'INFO' && !message.startsWith('Iter(train)') ? void 0 : process.stdout.write(`${message}\n`),
     afterTrainStep: (state) => {
       const done = state.counters.iter + 1
-      if (done % every === 0) samples.push({ iter: done, rssMiB: process.memoryUsage().rss / 2 ** 20, tensors: tf.memory().numTensors })
+      if (done % every === 0)
+        samples.push({ iter: done, rssMiB: process.memoryUsage().rss / 2 ** 20, tensors: tf.memory().numTensors })
     },
   }),
 )
@@ -56,7 +75,8 @@ const seconds = (performance.now() - started) / 1000
 fs.rmSync(workDir, { recursive: true, force: true })
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-const quarter = (k: number) => samples.slice(Math.floor((k * samples.length) / 4), Math.floor(((k + 1) * samples.length) / 4)).map((s) => s.rssMiB)
+const quarter = (k: number) =>
+  samples.slice(Math.floor((k * samples.length) / 4), Math.floor(((k + 1) * samples.length) / 4)).map((s) => s.rssMiB)
 const warm = samples.slice(2)
 const tensorCounts = new Set(warm.map((s) => s.tensors))
 const rss2 = median(quarter(1))

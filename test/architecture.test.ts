@@ -9,7 +9,12 @@ describe('architecture: the layer rules of design.md §2', () => {
     expect(violations(sourceImports())).toEqual([])
   })
   it('every src/ folder has a place in the layer order', () => {
-    const folders = new Set(filesUnder('src').map((f) => f.split('/')).filter((p) => p.length > 2).map((p) => p[1]!))
+    const folders = new Set(
+      filesUnder('src')
+        .map((f) => f.split('/'))
+        .filter((p) => p.length > 2)
+        .map((p) => p[1]!),
+    )
     expect([...folders].filter((f) => !(layerOrder as ReadonlyArray<string>).includes(f))).toEqual([])
   })
   // Each rule must be able to fail: feed it an import it forbids and expect one violation naming it.

@@ -26,17 +26,31 @@ const installed = (name: string): string | undefined => {
   }
 }
 
-const packages = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', 'webgpu', '@tensorflow/tfjs-backend-webgpu']
+const packages = [
+  '@tensorflow/tfjs-core',
+  '@tensorflow/tfjs-backend-cpu',
+  '@tensorflow/tfjs-backend-wasm',
+  '@tensorflow/tfjs-node-gpu',
+  '@tensorflow/tfjs-node',
+  'webgpu',
+  '@tensorflow/tfjs-backend-webgpu',
+]
 
 export interface DoctorReport {
   readonly loopwright: string
   readonly node: string
   readonly packages: { readonly [name: string]: string | null }
-  readonly backend: { readonly name: string; readonly reason: string; readonly skipped: ReadonlyArray<{ readonly name: string; readonly why: string }> }
+  readonly backend: {
+    readonly name: string
+    readonly reason: string
+    readonly skipped: ReadonlyArray<{ readonly name: string; readonly why: string }>
+  }
   readonly checks: ReadonlyArray<OpResult>
 }
 
-export const doctor = (choice: BackendChoice): Effect.Effect<DoctorReport, import('../tensor/backend.js').BackendError> =>
+export const doctor = (
+  choice: BackendChoice,
+): Effect.Effect<DoctorReport, import('../tensor/backend.js').BackendError> =>
   Effect.gen(function* () {
     // Make sure the CPU reference exists before selecting the backend under test.
     yield* selectBackend('cpu')
@@ -56,7 +70,12 @@ export const doctor = (choice: BackendChoice): Effect.Effect<DoctorReport, impor
 const missingHints = (report: DoctorReport): ReadonlyArray<string> => {
   const missing = (['tensorflow-gpu', 'tensorflow', 'webgpu'] as const).flatMap((backend) => {
     const command = installCommand(backend)
-    const packagesOk = command !== undefined && command.split(' ').slice(2).every((spec) => report.packages[spec.replace(/(.)@.*$/, '$1')] != null)
+    const packagesOk =
+      command !== undefined &&
+      command
+        .split(' ')
+        .slice(2)
+        .every((spec) => report.packages[spec.replace(/(.)@.*$/, '$1')] != null)
     return packagesOk || command === undefined ? [] : [`  ${backend.padEnd(15)} ${command}`]
   })
   return missing.length === 0 ? [] : ['', 'optional backends not installed here:', ...missing]

@@ -8,7 +8,9 @@ import { plot } from '../interpreters/dry/lrSchedule.js'
 import { displayNumber, displayValue } from './numbers.js'
 
 const list = (items: ReadonlyArray<string | number>, max = 12): string =>
-  items.length <= max ? items.join(', ') : `${items.slice(0, max / 2).join(', ')}, …, ${items.slice(-max / 2).join(', ')} (${items.length} in all)`
+  items.length <= max
+    ? items.join(', ')
+    : `${items.slice(0, max / 2).join(', ')}, …, ${items.slice(-max / 2).join(', ')} (${items.length} in all)`
 
 /** MMEngine's "Hooks will be executed in the following order" table (spec §2.5). */
 export const renderHookTable = (plan: Pick<Plan, 'hooks' | 'stages'>): string => {
@@ -36,15 +38,43 @@ export const renderLoopPlan = (plan: Plan): string => {
   } else lines.push('train: none')
   const vals = plan.evaluations.filter((e) => e.mode === 'val')
   if (plan.loops.val !== undefined) {
-    const at = train?.type === 'IterBasedTrainLoop' ? `after iterations ${list(vals.map((v) => v.iter))}` : `after epochs ${list(vals.map((v) => v.epoch))}`
-    lines.push(`validation: ${plural(plan.loops.val.batches, 'batch')}, ${vals.length === 0 ? 'never' : `${plural(vals.length, 'time')}, ${at}`}`)
+    const at =
+      train?.type === 'IterBasedTrainLoop'
+        ? `after iterations ${list(vals.map((v) => v.iter))}`
+        : `after epochs ${list(vals.map((v) => v.epoch))}`
+    lines.push(
+      `validation: ${plural(plan.loops.val.batches, 'batch')}, ${vals.length === 0 ? 'never' : `${plural(vals.length, 'time')}, ${at}`}`,
+    )
   }
-  if (plan.loops.test !== undefined) lines.push(`test: ${plural(plan.loops.test.batches, 'batch')}, ${plan.evaluations.some((e) => e.mode === 'test') ? 'after training' : 'not run'}`)
-  lines.push(`checkpoints: ${plan.checkpoints.length === 0 ? 'none' : `${plan.checkpoints.length}: ${list(plan.checkpoints.map((c) => c.path.slice(c.path.lastIndexOf('/') + 1)), 8)}`}`)
-  if (plan.removals.length > 0) lines.push(`checkpoints removed by max_keep_ckpts: ${list(plan.removals.map((r) => r.path.slice(r.path.lastIndexOf('/') + 1)), 8)}`)
+  if (plan.loops.test !== undefined)
+    lines.push(
+      `test: ${plural(plan.loops.test.batches, 'batch')}, ${plan.evaluations.some((e) => e.mode === 'test') ? 'after training' : 'not run'}`,
+    )
+  lines.push(
+    `checkpoints: ${
+      plan.checkpoints.length === 0
+        ? 'none'
+        : `${plan.checkpoints.length}: ${list(
+            plan.checkpoints.map((c) => c.path.slice(c.path.lastIndexOf('/') + 1)),
+            8,
+          )}`
+    }`,
+  )
+  if (plan.removals.length > 0)
+    lines.push(
+      `checkpoints removed by max_keep_ckpts: ${list(
+        plan.removals.map((r) => r.path.slice(r.path.lastIndexOf('/') + 1)),
+        8,
+      )}`,
+    )
   const trainLines = plan.logLines.lines.filter((l) => /^(Epoch|Iter)\(train\)/.test(l.message))
-  lines.push(`log lines: ${plan.logLines.count} (${trainLines.length} train progress lines${trainLines.length > 0 ? `, after iterations ${list(trainLines.map((l) => l.iter + 1))}` : ''})`)
-  for (const f of plan.files) lines.push(`file: ${f.path} (${f.writes > 0 ? plural(f.writes, 'write') : ''}${f.writes > 0 && f.appends > 0 ? ', ' : ''}${f.appends > 0 ? plural(f.appends, 'appended line') : ''})`)
+  lines.push(
+    `log lines: ${plan.logLines.count} (${trainLines.length} train progress lines${trainLines.length > 0 ? `, after iterations ${list(trainLines.map((l) => l.iter + 1))}` : ''})`,
+  )
+  for (const f of plan.files)
+    lines.push(
+      `file: ${f.path} (${f.writes > 0 ? plural(f.writes, 'write') : ''}${f.writes > 0 && f.appends > 0 ? ', ' : ''}${f.appends > 0 ? plural(f.appends, 'appended line') : ''})`,
+    )
   lines.push(`steps: ${plan.steps.train} train, ${plan.steps.val} val, ${plan.steps.test} test`)
   return lines.join('\n')
 }
@@ -62,13 +92,26 @@ export const renderOptimizer = (plan: Plan): string => {
     .map((w) => {
       const who = w.name === undefined ? '' : `${w.name}: `
       const lines = [`${who}${w.type} with ${w.optimizer}(${hyperText(w.hyper)})`]
-      if (w.clip !== undefined) lines.push(w.clip.type === 'norm' ? `clip_grad: by norm, max_norm=${w.clip.maxNorm}, norm_type=${w.clip.normType}` : `clip_grad: by value, clip_value=${w.clip.clipValue}`)
-      if (w.lossScale !== undefined) lines.push(`loss scaling: ${JSON.stringify(w.lossScale)}${w.dtype === undefined ? '' : `, ${w.dtype} numerics emulated`}`)
+      if (w.clip !== undefined)
+        lines.push(
+          w.clip.type === 'norm'
+            ? `clip_grad: by norm, max_norm=${w.clip.maxNorm}, norm_type=${w.clip.normType}`
+            : `clip_grad: by value, clip_value=${w.clip.clipValue}`,
+        )
+      if (w.lossScale !== undefined)
+        lines.push(
+          `loss scaling: ${JSON.stringify(w.lossScale)}${w.dtype === undefined ? '' : `, ${w.dtype} numerics emulated`}`,
+        )
       const a = w.accumulation
       if (a.k > 1) {
         const at = [...a.firstSteps, ...(a.lastSteps.length > 0 ? ['…', ...a.lastSteps] : [])].join(', ')
-        lines.push(`gradient accumulation: ${a.k} micro-batches per step, ${a.steps} optimizer steps, after iterations ${at}`)
-        if (a.lastWindow !== undefined) lines.push(`  the last window has ${plural(a.lastWindow.size, 'micro-batch')}; their losses are divided by ${a.lastWindow.divisor}, not ${a.k} (MMEngine's rule)`)
+        lines.push(
+          `gradient accumulation: ${a.k} micro-batches per step, ${a.steps} optimizer steps, after iterations ${at}`,
+        )
+        if (a.lastWindow !== undefined)
+          lines.push(
+            `  the last window has ${plural(a.lastWindow.size, 'micro-batch')}; their losses are divided by ${a.lastWindow.divisor}, not ${a.k} (MMEngine's rule)`,
+          )
       } else lines.push(`optimizer steps: ${a.steps} (every iteration)`)
       return lines.join('\n')
     })
@@ -80,13 +123,24 @@ export const renderSchedule = (plan: Plan): string => {
   const s = plan.schedule
   if (s === undefined) return ''
   const at = (k: number) => `iter ${Math.min(k * s.every, s.iterations - 1)}: ${s.lr[k]!.toExponential(4)}`
-  const picks = [0, Math.floor(s.lr.length / 4), Math.floor(s.lr.length / 2), Math.floor((3 * s.lr.length) / 4), s.lr.length - 1]
-  const lines = [`lr of the default group over ${s.iterations} iterations (param-wise groups scale it by their lr_mult):`, `  ${[...new Set(picks)].map(at).join(' · ')}`, plot(s.lr)]
+  const picks = [
+    0,
+    Math.floor(s.lr.length / 4),
+    Math.floor(s.lr.length / 2),
+    Math.floor((3 * s.lr.length) / 4),
+    s.lr.length - 1,
+  ]
+  const lines = [
+    `lr of the default group over ${s.iterations} iterations (param-wise groups scale it by their lr_mult):`,
+    `  ${[...new Set(picks)].map(at).join(' · ')}`,
+    plot(s.lr),
+  ]
   if (s.momentum !== undefined) lines.push(`momentum: ${Math.min(...s.momentum)} … ${Math.max(...s.momentum)}`)
   return lines.join('\n')
 }
 
-const shortList = (names: ReadonlyArray<string>): string => (names.length <= 4 ? names.join(', ') : `${names.slice(0, 3).join(', ')}, … ${names.at(-1)} (${names.length})`)
+const shortList = (names: ReadonlyArray<string>): string =>
+  names.length <= 4 ? names.join(', ') : `${names.slice(0, 3).join(', ')}, … ${names.at(-1)} (${names.length})`
 
 /** The param groups: their parameters, effective lr and weight decay, multipliers, and each group's lr over the run. */
 export const renderParamGroups = (plan: Plan): string => {
@@ -102,9 +156,17 @@ export const renderParamGroups = (plan: Plan): string => {
   const sc = pg.schedules
   if (sc !== undefined && pg.groups.length > 1) {
     lines.push(`lr per group over ${sc.iterations} iterations (start → middle → end):`)
-    sc.lr.forEach((values, i) => lines.push(`  #${i}: ${values[0]!.toExponential(3)} → ${values[Math.floor(values.length / 2)]!.toExponential(3)} → ${values.at(-1)!.toExponential(3)}`))
+    sc.lr.forEach((values, i) =>
+      lines.push(
+        `  #${i}: ${values[0]!.toExponential(3)} → ${values[Math.floor(values.length / 2)]!.toExponential(3)} → ${values.at(-1)!.toExponential(3)}`,
+      ),
+    )
   }
-  if (pg.log.length > 0) lines.push(...pg.log.slice(0, 12), ...(pg.log.length > 12 ? [`… ${pg.log.length - 12} more constructor decisions (--json shows all)`] : []))
+  if (pg.log.length > 0)
+    lines.push(
+      ...pg.log.slice(0, 12),
+      ...(pg.log.length > 12 ? [`… ${pg.log.length - 12} more constructor decisions (--json shows all)`] : []),
+    )
   return lines.join('\n')
 }
 
@@ -128,8 +190,26 @@ export const renderPlan = (plan: Plan, source: string): string =>
       .split('\n')
       .map((l) => `  ${l}`)
       .join('\n'),
-    ...(plan.paramGroups === undefined ? [] : ['', 'Param groups:', renderParamGroups(plan).split('\n').map((l) => `  ${l}`).join('\n')]),
-    ...(plan.schedule === undefined ? [] : ['', 'Schedule:', renderSchedule(plan).split('\n').map((l) => `  ${l}`).join('\n')]),
+    ...(plan.paramGroups === undefined
+      ? []
+      : [
+          '',
+          'Param groups:',
+          renderParamGroups(plan)
+            .split('\n')
+            .map((l) => `  ${l}`)
+            .join('\n'),
+        ]),
+    ...(plan.schedule === undefined
+      ? []
+      : [
+          '',
+          'Schedule:',
+          renderSchedule(plan)
+            .split('\n')
+            .map((l) => `  ${l}`)
+            .join('\n'),
+        ]),
     '',
     plan.warnings.length === 0 ? 'Warnings: none' : `Warnings:\n${plan.warnings.map((w) => `  - ${w}`).join('\n')}`,
   ].join('\n')

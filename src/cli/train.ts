@@ -34,10 +34,11 @@ export interface TrainFlags {
 /** The closing summary: this run's iterations, and the total when it resumed an earlier run. */
 export const summary = (result: WorkerResult): string => {
   const here = result.iterations - result.startIteration
-  const span = result.startIteration === 0
-    ? `${here} iterations (${result.epochs} epochs)`
-    : `${here} iterations in this run (resumed at iteration ${result.startIteration}; ${result.iterations} in total, ` +
-      `${result.epochs} epochs)`
+  const span =
+    result.startIteration === 0
+      ? `${here} iterations (${result.epochs} epochs)`
+      : `${here} iterations in this run (resumed at iteration ${result.startIteration}; ${result.iterations} in total, ` +
+        `${result.epochs} epochs)`
   const lines = [
     result.interrupted === undefined
       ? `Trained ${span} in ${clock(result.seconds)}.`
@@ -45,12 +46,18 @@ export const summary = (result: WorkerResult): string => {
         'resume with: loopwright train CONFIG --resume',
   ]
   const last = (mode: 'val' | 'test') => result.evaluations.filter((e) => e.mode === mode).at(-1)
-  const show = (metrics: { readonly [k: string]: unknown }) => Object.entries(metrics).map(([k, v]) => `${k}: ${typeof v === 'number' ? v.toFixed(4) : JSON.stringify(v)}`).join('  ')
+  const show = (metrics: { readonly [k: string]: unknown }) =>
+    Object.entries(metrics)
+      .map(([k, v]) => `${k}: ${typeof v === 'number' ? v.toFixed(4) : JSON.stringify(v)}`)
+      .join('  ')
   const val = last('val')
   if (val !== undefined) lines.push(`Last validation (epoch ${val.epoch}, iter ${val.iter}): ${show(val.metrics)}`)
   const test = last('test')
   if (test !== undefined) lines.push(`Test: ${show(test.metrics)}`)
-  if (result.checkpoints.length > 0) lines.push(`Checkpoints: ${nodePath.dirname(result.checkpoints.at(-1)!)} (last: ${nodePath.basename(result.checkpoints.at(-1)!)})`)
+  if (result.checkpoints.length > 0)
+    lines.push(
+      `Checkpoints: ${nodePath.dirname(result.checkpoints.at(-1)!)} (last: ${nodePath.basename(result.checkpoints.at(-1)!)})`,
+    )
   lines.push(`Logs: ${result.logDir}`)
   return lines.join('\n')
 }
@@ -75,43 +82,54 @@ export const trainCommand = (file: string, flags: TrainFlags): Effect.Effect<num
     const onSignal = (name: 'SIGINT' | 'SIGTERM') => () => {
       if (signal !== undefined) process.exit(name === 'SIGINT' ? 130 : 143)
       signal = name
-      print('WARNING', `${name} received: stopping after this iteration and saving a checkpoint (send it again to exit at once)`)
+      print(
+        'WARNING',
+        `${name} received: stopping after this iteration and saving a checkpoint (send it again to exit at once)`,
+      )
     }
     const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM') } as const
     process.on('SIGINT', handlers.SIGINT)
     process.on('SIGTERM', handlers.SIGTERM)
     const started = performance.now()
     let startedAt: number | undefined
-    const result = yield* Effect.ensuring(trainLaunched(program, flags.launch ?? { _tag: 'OneProcess' }, {
-      configName: nodePath.basename(file, nodePath.extname(file)),
-      configText: JSON.stringify(loaded.raw, null, 2),
-      ...(flags.workDir === undefined ? {} : { workDir: flags.workDir }),
-      ...(flags.resume === undefined ? {} : { resume: flags.resume }),
-      print,
-      interrupt: () => signal,
-      ...(tty
-        ? {
-            afterTrainStep: (state) => {
-              const loss = state.outputs['loss']
-              const lr = Hub.current(state.messageHub, 'train/lr')
-              startedAt ??= state.counters.iter
-              const progress = {
-                done: state.counters.iter + 1,
-                total: state.counters.maxIters,
-                startedAt,
-                elapsed: (performance.now() - started) / 1000,
-                loss,
-                lr,
+    const result = yield* Effect.ensuring(
+      trainLaunched(
+        program,
+        flags.launch ?? { _tag: 'OneProcess' },
+        {
+          configName: nodePath.basename(file, nodePath.extname(file)),
+          configText: JSON.stringify(loaded.raw, null, 2),
+          ...(flags.workDir === undefined ? {} : { workDir: flags.workDir }),
+          ...(flags.resume === undefined ? {} : { resume: flags.resume }),
+          print,
+          interrupt: () => signal,
+          ...(tty
+            ? {
+                afterTrainStep: (state) => {
+                  const loss = state.outputs['loss']
+                  const lr = Hub.current(state.messageHub, 'train/lr')
+                  startedAt ??= state.counters.iter
+                  const progress = {
+                    done: state.counters.iter + 1,
+                    total: state.counters.maxIters,
+                    startedAt,
+                    elapsed: (performance.now() - started) / 1000,
+                    loss,
+                    lr,
+                  }
+                  status = progressLine(progress, process.stdout.columns)
+                  process.stdout.write(`\r\x1b[K${status}`)
+                },
               }
-              status = progressLine(progress, process.stdout.columns)
-              process.stdout.write(`\r\x1b[K${status}`)
-            },
-          }
-        : {}),
-    }, flags.backend), Effect.sync(() => {
-      process.off('SIGINT', handlers.SIGINT)
-      process.off('SIGTERM', handlers.SIGTERM)
-    }))
+            : {}),
+        },
+        flags.backend,
+      ),
+      Effect.sync(() => {
+        process.off('SIGINT', handlers.SIGINT)
+        process.off('SIGTERM', handlers.SIGTERM)
+      }),
+    )
     if (tty && status !== '') process.stdout.write('\r\x1b[K')
     // Under mpirun every rank runs this command; rank 0 speaks for the run.
     if (result.rank === 0) process.stdout.write(`${summary(result)}\n`)
@@ -121,6 +139,12 @@ export const trainCommand = (file: string, flags: TrainFlags): Effect.Effect<num
       ConfigError: (e) => Effect.sync(() => (process.stderr.write(`${e.message}\n`), 2)),
       BackendError: (e) => Effect.sync(() => (process.stderr.write(`${withInstallHint(e.backend, e.message)}\n`), 2)),
       // A run that could not start is bad input (2); one that failed while running is 1.
-      TrainError: (e) => Effect.sync(() => (process.stderr.write(`\n${e.issues.map((i) => `${file}: ${formatIssue(i)}`).join('\n')}\n`), e.during === 'run' ? 1 : 2)),
+      TrainError: (e) =>
+        Effect.sync(
+          () => (
+            process.stderr.write(`\n${e.issues.map((i) => `${file}: ${formatIssue(i)}`).join('\n')}\n`),
+            e.during === 'run' ? 1 : 2
+          ),
+        ),
     }),
   )

@@ -13,7 +13,20 @@
 import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import { Data } from 'effect'
-import { boolean, expected, formatIssue, isDict, issuesOf, json, literal, nonEmptyString, nullable, plainDataProblem, record, string } from '../schema/codec.js'
+import {
+  boolean,
+  expected,
+  formatIssue,
+  isDict,
+  issuesOf,
+  json,
+  literal,
+  nonEmptyString,
+  nullable,
+  plainDataProblem,
+  record,
+  string,
+} from '../schema/codec.js'
 import type { AnyCodec, Codec, Issue, Json } from '../schema/codec.js'
 import { closest, editDistance } from '../schema/didYouMean.js'
 import * as Registry from '../schema/registry.js'
@@ -63,7 +76,11 @@ export interface Config {
   readonly default_hooks?: { readonly [key: string]: HookCfg | null } | null
   readonly custom_hooks?: ReadonlyArray<HookCfg> | null
   readonly env_cfg?: { readonly [key: string]: Json }
-  readonly randomness?: { readonly seed?: number | null; readonly diff_rank_seed?: boolean; readonly deterministic?: boolean }
+  readonly randomness?: {
+    readonly seed?: number | null
+    readonly diff_rank_seed?: boolean
+    readonly deterministic?: boolean
+  }
   readonly log_processor?: { readonly [key: string]: Json }
   readonly load_from?: string | null
   readonly resume?: boolean
@@ -91,8 +108,12 @@ export const sections = (registries: Registries): { readonly [key: string]: AnyC
   train_cfg: nullable(trainCfg),
   val_cfg: nullable(valCfg),
   test_cfg: nullable(testCfg),
-  val_evaluator: nullable(oneOrList(component('an evaluator (metric) dict with a `type`'), 'a metric dict or a list of metric dicts')),
-  test_evaluator: nullable(oneOrList(component('an evaluator (metric) dict with a `type`'), 'a metric dict or a list of metric dicts')),
+  val_evaluator: nullable(
+    oneOrList(component('an evaluator (metric) dict with a `type`'), 'a metric dict or a list of metric dicts'),
+  ),
+  test_evaluator: nullable(
+    oneOrList(component('an evaluator (metric) dict with a `type`'), 'a metric dict or a list of metric dicts'),
+  ),
   optim_wrapper: nullable(optimWrapper),
   param_scheduler: nullable(paramScheduler),
   default_hooks: nullable(defaultHooks(registries.hooks, builtInTypes)),
@@ -126,7 +147,8 @@ const variableTolerance = 2
 /** Names MMEngine reserves on its Config object; a config may not define them. */
 const reserved = ['filename', 'text', 'pretty_text', 'env_variables']
 
-const present = (cfg: { readonly [key: string]: unknown }, key: string): boolean => cfg[key] !== undefined && cfg[key] !== null
+const present = (cfg: { readonly [key: string]: unknown }, key: string): boolean =>
+  cfg[key] !== undefined && cfg[key] !== null
 
 /** The cross-key rules of `Runner.__init__` (spec §1.2). */
 const crossKeyIssues = (cfg: { readonly [key: string]: unknown }): Issue[] => {
@@ -135,7 +157,10 @@ const crossKeyIssues = (cfg: { readonly [key: string]: unknown }): Issue[] => {
     const set = keys.filter((k) => present(cfg, k))
     if (set.length > 0 && set.length < 3) {
       const missing = keys.filter((k) => !present(cfg, k))
-      issues.push({ path: missing[0]!, message: `required key missing: ${keys.join(', ')} must be all set or all omitted (${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set)` })
+      issues.push({
+        path: missing[0]!,
+        message: `required key missing: ${keys.join(', ')} must be all set or all omitted (${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set)`,
+      })
     }
   }
   triple(['train_dataloader', 'train_cfg', 'optim_wrapper'])
@@ -161,7 +186,10 @@ export interface DecodeOptions {
 }
 
 /** A config could not be decoded: every problem, each with its path. */
-export class ConfigError extends Data.TaggedError('ConfigError')<{ readonly file: string | undefined; readonly issues: ReadonlyArray<Issue> }> {
+export class ConfigError extends Data.TaggedError('ConfigError')<{
+  readonly file: string | undefined
+  readonly issues: ReadonlyArray<Issue>
+}> {
   override get message(): string {
     const where = this.file === undefined ? '' : `${this.file}: `
     return this.issues.map((issue) => `${where}${formatIssue(issue)}`).join('\n')
@@ -169,7 +197,9 @@ export class ConfigError extends Data.TaggedError('ConfigError')<{ readonly file
 }
 
 /** The top-level keys loopwright understands; they do not depend on the registries. */
-export const sectionNames: ReadonlySet<string> = new Set(Object.keys(sections({ hooks: Registry.make('hook', []), logProcessor: t.unknown, visualizer: t.unknown })))
+export const sectionNames: ReadonlySet<string> = new Set(
+  Object.keys(sections({ hooks: Registry.make('hook', []), logProcessor: t.unknown, visualizer: t.unknown })),
+)
 
 /** The top-level codec for these registries. */
 export const codec = (registries: Registries, options: DecodeOptions = {}): Codec<Config> => {
@@ -186,7 +216,11 @@ export const codec = (registries: Registries, options: DecodeOptions = {}): Code
         continue
       }
       if (key === '_base_') {
-        errors.push({ value, context, message: '_base_ is resolved when a config file is loaded; load the file with Config.load' })
+        errors.push({
+          value,
+          context,
+          message: '_base_ is resolved when a config file is loaded; load the file with Config.load',
+        })
         continue
       }
       const section = Object.hasOwn(known, key) ? known[key] : undefined
@@ -194,7 +228,8 @@ export const codec = (registries: Registries, options: DecodeOptions = {}): Code
         const near = closest(key, names)
         // As MMEngine does, a code config's other top-level names are its own variables (data_root, train_pipeline, …);
         // one within edit distance 2 of a config key is taken for a typo of it.
-        if (options.allowVariables === true && !names.some((name) => editDistance(key, name) <= variableTolerance)) continue
+        if (options.allowVariables === true && !names.some((name) => editDistance(key, name) <= variableTolerance))
+          continue
         const typoOf = near ?? names.find((name) => editDistance(key, name) <= variableTolerance)
         const hint = typoOf === undefined ? '' : ` (did you mean '${typoOf}'?)`
         errors.push({ value, context, message: `unknown key${hint}` })
@@ -204,20 +239,36 @@ export const codec = (registries: Registries, options: DecodeOptions = {}): Code
       if (r._tag === 'Left') errors.push(...r.left)
     }
     if (errors.length === 0) {
-      for (const issue of crossKeyIssues(u)) errors.push({ value: u, context: issue.path === '' ? c : t.appendContext(c, issue.path, t.unknown, u[issue.path]), message: issue.message })
+      for (const issue of crossKeyIssues(u))
+        errors.push({
+          value: u,
+          context: issue.path === '' ? c : t.appendContext(c, issue.path, t.unknown, u[issue.path]),
+          message: issue.message,
+        })
     }
     return errors.length > 0 ? t.failures(errors) : t.success(u as Config)
   }
-  return new t.Type<Config, Config, unknown>('a config', (u): u is Config => validate(u, [])._tag === 'Right', validate, t.identity)
+  return new t.Type<Config, Config, unknown>(
+    'a config',
+    (u): u is Config => validate(u, [])._tag === 'Right',
+    validate,
+    t.identity,
+  )
 }
 
 /** Decode a plain config object. */
-export const decode = (input: unknown, registries: Registries, options: DecodeOptions & { readonly file?: string } = {}): E.Either<ConfigError, Config> => {
+export const decode = (
+  input: unknown,
+  registries: Registries,
+  options: DecodeOptions & { readonly file?: string } = {},
+): E.Either<ConfigError, Config> => {
   // The codecs recurse: a cyclic or absurdly deep value is refused before they see it.
   const problem = plainDataProblem(input)
   if (problem !== undefined) return E.left(new ConfigError({ file: options.file, issues: [problem] }))
   const result = codec(registries, options).decode(input)
-  return result._tag === 'Right' ? E.right(result.right) : E.left(new ConfigError({ file: options.file, issues: issuesOf(result.left) }))
+  return result._tag === 'Right'
+    ? E.right(result.right)
+    : E.left(new ConfigError({ file: options.file, issues: issuesOf(result.left) }))
 }
 
 /** The top-level names of a code config that are helper variables, not config keys. */

@@ -19,12 +19,21 @@ export interface Scaled {
 const scaleOptimizer = (wrapper: { readonly [key: string]: Json }, ratio: number): { readonly [key: string]: Json } => {
   const optimizer = wrapper['optimizer']
   if (isDict(optimizer) && typeof optimizer['lr'] === 'number') {
-    return { ...wrapper, optimizer: { ...(optimizer as { readonly [key: string]: Json }), lr: optimizer['lr'] * ratio } }
+    return {
+      ...wrapper,
+      optimizer: { ...(optimizer as { readonly [key: string]: Json }), lr: optimizer['lr'] * ratio },
+    }
   }
   // An OptimWrapperDict: one wrapper per sub-model.
-  if (wrapper['type'] === 'OptimWrapperDict' || Object.values(wrapper).every((w) => isDict(w) && isDict(w['optimizer']))) {
+  if (
+    wrapper['type'] === 'OptimWrapperDict' ||
+    Object.values(wrapper).every((w) => isDict(w) && isDict(w['optimizer']))
+  ) {
     return Object.fromEntries(
-      Object.entries(wrapper).map(([key, w]) => [key, isDict(w) ? scaleOptimizer(w as { readonly [key: string]: Json }, ratio) : w]),
+      Object.entries(wrapper).map(([key, w]) => [
+        key,
+        isDict(w) ? scaleOptimizer(w as { readonly [key: string]: Json }, ratio) : w,
+      ]),
     )
   }
   return wrapper

@@ -72,15 +72,23 @@ export const parseValue = (raw: string, depth = 0): E.Either<string, Value> => {
 }
 
 /** `a.b.c=1` → `{ a: { b: { c: 1 } } }`, one option at a time. */
-export const parseCfgOptions = (options: ReadonlyArray<string>): E.Either<Issue, ReadonlyArray<{ readonly [key: string]: unknown }>> => {
+export const parseCfgOptions = (
+  options: ReadonlyArray<string>,
+): E.Either<Issue, ReadonlyArray<{ readonly [key: string]: unknown }>> => {
   const parsed: Array<{ readonly [key: string]: unknown }> = []
   for (const option of options) {
     const eq = option.indexOf('=')
-    if (eq <= 0) return E.left({ path: '', message: `--cfg-options: expected key=value, got ${JSON.stringify(option)}` })
+    if (eq <= 0)
+      return E.left({ path: '', message: `--cfg-options: expected key=value, got ${JSON.stringify(option)}` })
     const key = option.slice(0, eq)
     const segments = key.split('.')
-    if (segments.length > MAX_DEPTH) return E.left({ path: `${segments.slice(0, 8).join('.')}…`, message: `--cfg-options: the key has ${segments.length} parts; at most ${MAX_DEPTH}` })
-    if (segments.some((s) => s === '')) return E.left({ path: key, message: `--cfg-options: empty part in the key ${JSON.stringify(key)}` })
+    if (segments.length > MAX_DEPTH)
+      return E.left({
+        path: `${segments.slice(0, 8).join('.')}…`,
+        message: `--cfg-options: the key has ${segments.length} parts; at most ${MAX_DEPTH}`,
+      })
+    if (segments.some((s) => s === ''))
+      return E.left({ path: key, message: `--cfg-options: empty part in the key ${JSON.stringify(key)}` })
     const value = parseValue(option.slice(eq + 1))
     if (value._tag === 'Left') return E.left({ path: key, message: `--cfg-options: ${value.left}` })
     const nested = segments
@@ -93,13 +101,17 @@ export const parseCfgOptions = (options: ReadonlyArray<string>): E.Either<Issue,
 }
 
 /** Apply `--cfg-options` to a config (after `_base_` merging). */
-export const applyCfgOptions = (config: { readonly [key: string]: unknown }, options: ReadonlyArray<string>): E.Either<Issue, { readonly [key: string]: unknown }> => {
+export const applyCfgOptions = (
+  config: { readonly [key: string]: unknown },
+  options: ReadonlyArray<string>,
+): E.Either<Issue, { readonly [key: string]: unknown }> => {
   const parsed = parseCfgOptions(options)
   if (parsed._tag === 'Left') return parsed
   let result: unknown = config
   for (const override of parsed.right) {
     const merged = mergeInto(override, result, true)
-    if (merged._tag === 'Left') return E.left({ path: merged.left.path, message: `--cfg-options: ${merged.left.message}` })
+    if (merged._tag === 'Left')
+      return E.left({ path: merged.left.path, message: `--cfg-options: ${merged.left.message}` })
     result = merged.right
   }
   return E.right(result as { readonly [key: string]: unknown })

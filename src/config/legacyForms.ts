@@ -34,7 +34,8 @@ const samplerWarnings = (raw: Dict): string[] =>
   loaderNames.flatMap((name) => {
     const loader = raw[name]
     const sampler = isDict(loader) ? loader['sampler'] : undefined
-    if (!isDict(sampler) || typeof sampler['type'] !== 'string' || !sampler['type'].endsWith('DeepClusterSampler')) return []
+    if (!isDict(sampler) || typeof sampler['type'] !== 'string' || !sampler['type'].endsWith('DeepClusterSampler'))
+      return []
     return [
       `${name}.sampler: DeepClusterSampler is planned as a DefaultSampler of the same length` +
         (sampler['replace'] === true ? '; replace=True (uniform re-sampling over pseudo-labels) is not honoured' : ''),
@@ -42,4 +43,7 @@ const samplerWarnings = (raw: Dict): string[] =>
   })
 
 /** Rewrite the older forms and collect the warnings (pure; `raw` is not changed). */
-export const normalizeLegacyForms = (raw: Dict): Normalized => ({ raw: customCfgMethod(raw), warnings: samplerWarnings(raw) })
+export const normalizeLegacyForms = (raw: Dict): Normalized => ({
+  raw: customCfgMethod(raw),
+  warnings: samplerWarnings(raw),
+})

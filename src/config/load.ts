@@ -52,7 +52,8 @@ export interface LoadOptions {
   readonly packages?: ConfigPackages
 }
 
-const fail = (file: string, message: string, path = ''): ConfigErrorType => new Config.ConfigError({ file, issues: [{ path, message }] })
+const fail = (file: string, message: string, path = ''): ConfigErrorType =>
+  new Config.ConfigError({ file, issues: [{ path, message }] })
 
 const kindOf = (file: string): 'json' | 'yaml' | 'python' | 'module' | undefined => {
   const ext = nodePath.extname(file).toLowerCase()
@@ -79,15 +80,25 @@ export const substitutePredefined = (text: string, file: string): string => {
     fileExtname: ext,
   }
   return text
-    .replace(/\{\{\s*(fileDirname|fileBasename|fileBasenameNoExtension|fileExtname)\s*\}\}/g, (_m, name: string) => values[name]!)
-    .replace(/\{\{\s*\$(\w+)(?::([^}]*))?\s*\}\}/g, (_m, name: string, fallback: string | undefined) => process.env[name] ?? fallback ?? '')
+    .replace(
+      /\{\{\s*(fileDirname|fileBasename|fileBasenameNoExtension|fileExtname)\s*\}\}/g,
+      (_m, name: string) => values[name]!,
+    )
+    .replace(
+      /\{\{\s*\$(\w+)(?::([^}]*))?\s*\}\}/g,
+      (_m, name: string, fallback: string | undefined) => process.env[name] ?? fallback ?? '',
+    )
 }
 
 const readText = (file: string): Effect.Effect<string, ConfigErrorType> =>
   Effect.tryPromise({
     // A byte-order mark (some editors write one) is not part of the text.
     try: () => readFile(file, 'utf8').then((text) => text.replace(/^\uFEFF/, '')),
-    catch: (e) => fail(file, `cannot read the config file: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String((e as Error).message)}`),
+    catch: (e) =>
+      fail(
+        file,
+        `cannot read the config file: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String((e as Error).message)}`,
+      ),
   })
 
 const baseList = (value: unknown, file: string): Effect.Effect<ReadonlyArray<string>, ConfigErrorType> => {
@@ -98,21 +109,32 @@ const baseList = (value: unknown, file: string): Effect.Effect<ReadonlyArray<str
 }
 
 /** Load the bases of `file` (relative to it), each recursively, and form their union. */
-const loadBases = (file: string, bases: ReadonlyArray<string>, stack: ReadonlyArray<string>, packages: ConfigPackages): Effect.Effect<Dict, ConfigErrorType> =>
+const loadBases = (
+  file: string,
+  bases: ReadonlyArray<string>,
+  stack: ReadonlyArray<string>,
+  packages: ConfigPackages,
+): Effect.Effect<Dict, ConfigErrorType> =>
   Effect.gen(function* () {
     const loaded: Array<readonly [string, Dict]> = []
     for (const base of bases) {
-      const resolved = isPackageBase(base) ? resolvePackageBase(base, packages) : E.right(nodePath.resolve(nodePath.dirname(file), base))
+      const resolved = isPackageBase(base)
+        ? resolvePackageBase(base, packages)
+        : E.right(nodePath.resolve(nodePath.dirname(file), base))
       if (resolved._tag === 'Left') return yield* Effect.fail(fail(file, resolved.left, '_base_'))
       loaded.push([base, yield* loadRaw(resolved.right, stack, packages)])
     }
     const union = unionOfBases(loaded)
-    return union._tag === 'Left' ? yield* Effect.fail(new Config.ConfigError({ file, issues: [union.left] })) : union.right
+    return union._tag === 'Left'
+      ? yield* Effect.fail(new Config.ConfigError({ file, issues: [union.left] }))
+      : union.right
   })
 
 const mergeChild = (file: string, child: Dict, base: Dict): Effect.Effect<Dict, ConfigErrorType> => {
   const merged = mergeInto(child, base)
-  return merged._tag === 'Left' ? Effect.fail(new Config.ConfigError({ file, issues: [merged.left] })) : Effect.succeed(merged.right as Dict)
+  return merged._tag === 'Left'
+    ? Effect.fail(new Config.ConfigError({ file, issues: [merged.left] }))
+    : Effect.succeed(merged.right as Dict)
 }
 
 /**
@@ -121,9 +143,18 @@ const mergeChild = (file: string, child: Dict, base: Dict): Effect.Effect<Dict, 
  * the next line along; a trailing `:` that introduced a code excerpt goes.
  */
 const oneLine = (e: unknown): string => {
-  const lines = String(e instanceof Error ? e.message : e).split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^at /.test(l))
+  const lines = String(e instanceof Error ? e.message : e)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^at /.test(l))
   const first = lines[0] ?? 'unknown error'
-  const text = first.endsWith(':') && lines[1] !== undefined && !/^[\^~\s]*$/.test(lines[1]) && /^(Transform failed|Error|SyntaxError)/.test(first) ? `${first} ${lines[1]}` : first
+  const text =
+    first.endsWith(':') &&
+    lines[1] !== undefined &&
+    !/^[\^~\s]*$/.test(lines[1]) &&
+    /^(Transform failed|Error|SyntaxError)/.test(first)
+      ? `${first} ${lines[1]}`
+      : first
   return text.replace(/:$/, '')
 }
 
@@ -133,7 +164,13 @@ const oneLine = (e: unknown): string => {
  * `!!js/function`) included, rather than a warning printed to the terminal.
  */
 const parseYaml = (text: string): unknown => {
-  const doc = YAML.parseDocument(text, { schema: 'core', merge: true, uniqueKeys: true, prettyErrors: true, logLevel: 'error' })
+  const doc = YAML.parseDocument(text, {
+    schema: 'core',
+    merge: true,
+    uniqueKeys: true,
+    prettyErrors: true,
+    logLevel: 'error',
+  })
   const problem = doc.errors[0] ?? doc.warnings[0]
   if (problem !== undefined) throw problem
   return doc.toJS({ maxAliasCount: 100 })
@@ -142,7 +179,11 @@ const parseYaml = (text: string): unknown => {
 const parseData = (file: string, kind: 'json' | 'yaml', text: string): Effect.Effect<unknown, ConfigErrorType> =>
   Effect.try({
     try: () => (kind === 'json' ? JSON.parse(text) : parseYaml(text)),
-    catch: (e) => fail(file, `not valid ${kind === 'json' ? 'JSON' : 'YAML'}: ${/maximum call stack/i.test(oneLine(e)) ? 'nested too deeply to parse' : oneLine(e)}`),
+    catch: (e) =>
+      fail(
+        file,
+        `not valid ${kind === 'json' ? 'JSON' : 'YAML'}: ${/maximum call stack/i.test(oneLine(e)) ? 'nested too deeply to parse' : oneLine(e)}`,
+      ),
   })
 
 /** A file's value must be plain data the merges can walk (no cycles, bounded depth). */
@@ -156,10 +197,17 @@ const importModule = (file: string): Effect.Effect<unknown, ConfigErrorType> =>
     try: async () => {
       const url = pathToFileURL(file).href
       const ext = nodePath.extname(file).toLowerCase()
-      const module: Record<string, unknown> = ext === '.ts' || ext === '.mts' ? await (await import('tsx/esm/api')).tsImport(url, import.meta.url) : await import(url)
+      const module: Record<string, unknown> =
+        ext === '.ts' || ext === '.mts'
+          ? await (await import('tsx/esm/api')).tsImport(url, import.meta.url)
+          : await import(url)
       // A TS file compiled as CommonJS arrives wrapped once more: { default: { default: config } }.
       const unwrap = (value: unknown): unknown =>
-        isDict(value) && Object.hasOwn(value, 'default') && Object.keys(value).every((k) => k === 'default' || k === '__esModule') ? value['default'] : value
+        isDict(value) &&
+        Object.hasOwn(value, 'default') &&
+        Object.keys(value).every((k) => k === 'default' || k === '__esModule')
+          ? value['default']
+          : value
       if (module['default'] !== undefined) return unwrap(module['default'])
       return Object.fromEntries(Object.entries(module).filter(([k]) => k !== 'default' && k !== '__esModule'))
     },
@@ -167,7 +215,11 @@ const importModule = (file: string): Effect.Effect<unknown, ConfigErrorType> =>
   })
 
 /** The raw merged dict of one file with its bases (no decoding yet). */
-const loadRaw = (file: string, stack: ReadonlyArray<string>, packages: ConfigPackages): Effect.Effect<Dict, ConfigErrorType> =>
+const loadRaw = (
+  file: string,
+  stack: ReadonlyArray<string>,
+  packages: ConfigPackages,
+): Effect.Effect<Dict, ConfigErrorType> =>
   Effect.gen(function* () {
     if (stack.includes(file)) {
       const chain = [...stack.slice(stack.indexOf(file)), file].map((f) => nodePath.basename(f)).join(' → ')
@@ -175,19 +227,31 @@ const loadRaw = (file: string, stack: ReadonlyArray<string>, packages: ConfigPac
     }
     const inner = [...stack, file]
     const kind = kindOf(file)
-    if (kind === undefined) return yield* Effect.fail(fail(file, 'unsupported config file type; use .py, .json, .yaml, .yml, .ts, .js or .mjs'))
+    if (kind === undefined)
+      return yield* Effect.fail(
+        fail(file, 'unsupported config file type; use .py, .json, .yaml, .yml, .ts, .js or .mjs'),
+      )
     if (kind === 'python') {
       const text = substitutePredefined(yield* readText(file), file)
       const bases = readPythonBaseList(text)
       if (bases._tag === 'Left') return yield* Effect.fail(fail(file, `line ${bases.left.line}: ${bases.left.message}`))
       const base = yield* loadBases(file, bases.right, inner, packages)
       const evaluated = evaluatePythonConfig(text, { base: base as { readonly [k: string]: PyValue }, fileName: file })
-      if (evaluated._tag === 'Left') return yield* Effect.fail(fail(file, `line ${evaluated.left.line}, column ${evaluated.left.column}: ${evaluated.left.message}`))
+      if (evaluated._tag === 'Left')
+        return yield* Effect.fail(
+          fail(file, `line ${evaluated.left.line}, column ${evaluated.left.column}: ${evaluated.left.message}`),
+        )
       yield* plainData(file, evaluated.right)
       return yield* mergeChild(file, evaluated.right, base)
     }
-    const value = yield* plainData(file, kind === 'module' ? yield* importModule(file) : yield* parseData(file, kind, substitutePredefined(yield* readText(file), file)))
-    if (!isDict(value)) return yield* Effect.fail(fail(file, 'a config file must hold a dict of config keys at the top level'))
+    const value = yield* plainData(
+      file,
+      kind === 'module'
+        ? yield* importModule(file)
+        : yield* parseData(file, kind, substitutePredefined(yield* readText(file), file)),
+    )
+    if (!isDict(value))
+      return yield* Effect.fail(fail(file, 'a config file must hold a dict of config keys at the top level'))
     const { _base_: bases, ...child } = value
     const base = yield* loadBases(file, yield* baseList(bases, file), inner, packages)
     return yield* mergeChild(file, child, base)
@@ -200,12 +264,19 @@ export const load = (file: string, options: LoadOptions): Effect.Effect<Loaded, 
     let raw = stripDeleteMarkers(yield* loadRaw(absolute, [], options.packages ?? new Map())) as Dict
     if (options.cfgOptions !== undefined && options.cfgOptions.length > 0) {
       const applied = applyCfgOptions(raw, options.cfgOptions)
-      if (applied._tag === 'Left') return yield* Effect.fail(new Config.ConfigError({ file, issues: [applied.left as Issue] }))
+      if (applied._tag === 'Left')
+        return yield* Effect.fail(new Config.ConfigError({ file, issues: [applied.left as Issue] }))
       raw = applied.right
     }
     const registries = options.registries
     const normalized = normalizeLegacyForms(raw)
     const decoded = Config.decode(normalized.raw, registries, { allowVariables: isCodeConfig(file), file })
     if (decoded._tag === 'Left') return yield* Effect.fail(decoded.left)
-    return { file, raw, config: decoded.right, variables: Config.variablesOf(decoded.right, registries), warnings: normalized.warnings }
+    return {
+      file,
+      raw,
+      config: decoded.right,
+      variables: Config.variablesOf(decoded.right, registries),
+      warnings: normalized.warnings,
+    }
   })

@@ -16,10 +16,15 @@ const DELETE = '_delete_'
 export const stripDeleteMarkers = (value: unknown): unknown => {
   if (Array.isArray(value)) return value.map(stripDeleteMarkers)
   if (!isDict(value)) return value
-  return Object.fromEntries(Object.entries(value).filter(([k]) => k !== DELETE).map(([k, v]) => [k, stripDeleteMarkers(v)]))
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k]) => k !== DELETE)
+      .map(([k, v]) => [k, stripDeleteMarkers(v)]),
+  )
 }
 
-const join = (path: string, key: string): string => (path === '' ? key : /^\d+$/.test(key) ? `${path}[${key}]` : `${path}.${key}`)
+const join = (path: string, key: string): string =>
+  path === '' ? key : /^\d+$/.test(key) ? `${path}[${key}]` : `${path}.${key}`
 
 /**
  * Merge `child` into `base`. With `allowListKeys`, a numeric key edits that
@@ -31,7 +36,11 @@ export const mergeInto = (child: Dict, base: unknown, allowListKeys = false, pat
     for (const [key, value] of Object.entries(child)) {
       if (!/^\d+$/.test(key)) return E.left({ path, message: `expected a list index, got '${key}'` })
       const index = Number(key)
-      if (index >= result.length) return E.left({ path: join(path, key), message: `index ${index} is out of range (the list has ${result.length} items)` })
+      if (index >= result.length)
+        return E.left({
+          path: join(path, key),
+          message: `index ${index} is out of range (the list has ${result.length} items)`,
+        })
       if (isDict(value)) {
         const merged = mergeInto(value, result[index], allowListKeys, join(path, key))
         if (merged._tag === 'Left') return merged
@@ -40,7 +49,8 @@ export const mergeInto = (child: Dict, base: unknown, allowListKeys = false, pat
     }
     return E.right(result)
   }
-  if (!isDict(base)) return E.left({ path, message: `cannot merge a dict into ${show(base)}; add _delete_=True to replace it` })
+  if (!isDict(base))
+    return E.left({ path, message: `cannot merge a dict into ${show(base)}; add _delete_=True to replace it` })
   // A Map, not object assignment: keys such as `__proto__` or `constructor` are plain config keys here.
   const result = new Map<string, unknown>(Object.entries(base))
   for (const [key, value] of Object.entries(child)) {
@@ -48,7 +58,10 @@ export const mergeInto = (child: Dict, base: unknown, allowListKeys = false, pat
     if (isDict(value) && Object.hasOwn(base, key) && value[DELETE] !== true) {
       const target = base[key]
       if (!isDict(target) && !(allowListKeys && Array.isArray(target))) {
-        return E.left({ path: join(path, key), message: `cannot merge a dict into ${show(target)} from the base config; add _delete_=True to replace it` })
+        return E.left({
+          path: join(path, key),
+          message: `cannot merge a dict into ${show(target)} from the base config; add _delete_=True to replace it`,
+        })
       }
       const merged = mergeInto(value, target, allowListKeys, join(path, key))
       if (merged._tag === 'Left') return merged
@@ -67,7 +80,11 @@ export const unionOfBases = (bases: ReadonlyArray<readonly [file: string, config
   for (const [file, config] of bases) {
     for (const [key, value] of Object.entries(config)) {
       const first = owner.get(key)
-      if (first !== undefined) return E.left({ path: key, message: `defined by two base configs (${first} and ${file}); a key may come from one base only` })
+      if (first !== undefined)
+        return E.left({
+          path: key,
+          message: `defined by two base configs (${first} and ${file}); a key may come from one base only`,
+        })
       owner.set(key, file)
       result.set(key, value)
     }

@@ -38,10 +38,14 @@ export const parsePackages = (entries: ReadonlyArray<string>, source: string): E
 export const packagesFromEnv = (value: string | undefined): E.Either<string, ConfigPackages> =>
   value === undefined || value.trim() === ''
     ? E.right(new Map())
-    : parsePackages(value.split(nodePath.delimiter).filter((s) => s !== ''), packagesVariable)
+    : parsePackages(
+        value.split(nodePath.delimiter).filter((s) => s !== ''),
+        packagesVariable,
+      )
 
 /** Both sources together; the command line wins over the environment. */
-export const mergePackages = (fromEnv: ConfigPackages, fromFlags: ConfigPackages): ConfigPackages => new Map([...fromEnv, ...fromFlags])
+export const mergePackages = (fromEnv: ConfigPackages, fromFlags: ConfigPackages): ConfigPackages =>
+  new Map([...fromEnv, ...fromFlags])
 
 /** Is this base a package base (`NAME::path`)? */
 export const isPackageBase = (base: string): boolean => /^[A-Za-z_][\w-]*::/.test(base)
@@ -56,7 +60,9 @@ export const resolvePackageBase = (base: string, packages: ConfigPackages): E.Ei
   const rest = base.slice(at + 2)
   const dir = packages.get(name)
   if (dir === undefined) {
-    return E.left(`package base '${base}' needs the ${name} sources: pass --config-package ${name}=DIR (or set ${packagesVariable}=${name}=DIR)`)
+    return E.left(
+      `package base '${base}' needs the ${name} sources: pass --config-package ${name}=DIR (or set ${packagesVariable}=${name}=DIR)`,
+    )
   }
   return E.right(nodePath.resolve(dir, 'configs', rest))
 }

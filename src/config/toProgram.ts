@@ -17,8 +17,23 @@ import type { TrainCfg } from './sections/loops.js'
 
 /** Keys that become dedicated `Program` fields; every other key is kept in `settings`. */
 const structural = new Set([
-  'model', 'train_dataloader', 'val_dataloader', 'test_dataloader', 'train_cfg', 'val_cfg', 'test_cfg', 'val_evaluator',
-  'test_evaluator', 'optim_wrapper', 'param_scheduler', 'default_hooks', 'custom_hooks', 'randomness', 'load_from', 'resume', 'work_dir',
+  'model',
+  'train_dataloader',
+  'val_dataloader',
+  'test_dataloader',
+  'train_cfg',
+  'val_cfg',
+  'test_cfg',
+  'val_evaluator',
+  'test_evaluator',
+  'optim_wrapper',
+  'param_scheduler',
+  'default_hooks',
+  'custom_hooks',
+  'randomness',
+  'load_from',
+  'resume',
+  'work_dir',
 ])
 
 const trainLoopOf = (cfg: TrainCfg): Loop.TrainLoop => {
@@ -50,7 +65,10 @@ const schedulersOf = (cfg: Config['param_scheduler']): ParamSchedulers => {
   if (Array.isArray(cfg)) return cfg as ReadonlyArray<ComponentConfig>
   if (typeof (cfg as { type?: unknown }).type === 'string') return [cfg as ComponentConfig]
   return Object.fromEntries(
-    Object.entries(cfg as { readonly [k: string]: ComponentConfig | ReadonlyArray<ComponentConfig> }).map(([k, v]) => [k, Array.isArray(v) ? v : [v as ComponentConfig]]),
+    Object.entries(cfg as { readonly [k: string]: ComponentConfig | ReadonlyArray<ComponentConfig> }).map(([k, v]) => [
+      k,
+      Array.isArray(v) ? v : [v as ComponentConfig],
+    ]),
   )
 }
 
@@ -60,7 +78,10 @@ const orUndefined = <A>(value: A | null | undefined): A | undefined => (value ==
 export const toProgram = (config: Config): Program.Program => {
   const builtIn = new Map(Program.builtInDefaultHooks)
   const overrides = Object.fromEntries(
-    Object.entries(config.default_hooks ?? {}).map(([key, value]) => [key, value === null ? null : hookSpecOf(value, value.type === undefined ? builtIn.get(key) : undefined)]),
+    Object.entries(config.default_hooks ?? {}).map(([key, value]) => [
+      key,
+      value === null ? null : hookSpecOf(value, value.type === undefined ? builtIn.get(key) : undefined),
+    ]),
   )
   let program = pipe(
     Program.empty,
@@ -72,17 +93,36 @@ export const toProgram = (config: Config): Program.Program => {
       ...(config.randomness?.diff_rank_seed === undefined ? {} : { diff_rank_seed: config.randomness.diff_rank_seed }),
       ...(config.randomness?.deterministic === undefined ? {} : { deterministic: config.randomness.deterministic }),
     }),
-    Program.withCheckpointLoading({ loadFrom: orUndefined(config.load_from), ...(config.resume === undefined ? {} : { resume: config.resume }) }),
+    Program.withCheckpointLoading({
+      loadFrom: orUndefined(config.load_from),
+      ...(config.resume === undefined ? {} : { resume: config.resume }),
+    }),
   )
-  if (config.train_cfg != null) program = Program.withTrainLoop(trainLoopOf(config.train_cfg), orUndefined(config.train_dataloader) as Program.DataloaderConfig | undefined)(program)
-  if (config.val_cfg != null) program = Program.withValLoop(Loop.ValLoop(config.val_cfg.fp16 === undefined ? {} : { fp16: config.val_cfg.fp16 }), orUndefined(config.val_dataloader) as Program.DataloaderConfig | undefined, orUndefined(config.val_evaluator) as Json | undefined)(program)
-  if (config.test_cfg != null) program = Program.withTestLoop(Loop.TestLoop(config.test_cfg.fp16 === undefined ? {} : { fp16: config.test_cfg.fp16 }), orUndefined(config.test_dataloader) as Program.DataloaderConfig | undefined, orUndefined(config.test_evaluator) as Json | undefined)(program)
+  if (config.train_cfg != null)
+    program = Program.withTrainLoop(
+      trainLoopOf(config.train_cfg),
+      orUndefined(config.train_dataloader) as Program.DataloaderConfig | undefined,
+    )(program)
+  if (config.val_cfg != null)
+    program = Program.withValLoop(
+      Loop.ValLoop(config.val_cfg.fp16 === undefined ? {} : { fp16: config.val_cfg.fp16 }),
+      orUndefined(config.val_dataloader) as Program.DataloaderConfig | undefined,
+      orUndefined(config.val_evaluator) as Json | undefined,
+    )(program)
+  if (config.test_cfg != null)
+    program = Program.withTestLoop(
+      Loop.TestLoop(config.test_cfg.fp16 === undefined ? {} : { fp16: config.test_cfg.fp16 }),
+      orUndefined(config.test_dataloader) as Program.DataloaderConfig | undefined,
+      orUndefined(config.test_evaluator) as Json | undefined,
+    )(program)
   if (config.model !== undefined) program = Program.withModel(config.model)(program)
-  if (config.optim_wrapper != null) program = Program.withOptimWrapper(config.optim_wrapper as { readonly [k: string]: Json })(program)
+  if (config.optim_wrapper != null)
+    program = Program.withOptimWrapper(config.optim_wrapper as { readonly [k: string]: Json })(program)
   if (config.work_dir !== undefined) program = Program.withWorkDir(config.work_dir)(program)
   for (const [key, value] of Object.entries(config)) {
     // Helper variables of code configs are not settings of the run.
-    if (!structural.has(key) && sectionNames.has(key) && value !== undefined) program = Program.withSetting(key, value as Json)(program)
+    if (!structural.has(key) && sectionNames.has(key) && value !== undefined)
+      program = Program.withSetting(key, value as Json)(program)
   }
   return program
 }

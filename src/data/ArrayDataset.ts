@@ -33,16 +33,21 @@ export interface ArrayOptions {
   readonly paths?: { readonly x: string; readonly y: string }
 }
 
-const fail = (path: string, message: string): E.Either<DataError, never> => E.left(new DataError({ path, message: `${path}: ${message}` }))
+const fail = (path: string, message: string): E.Either<DataError, never> =>
+  E.left(new DataError({ path, message: `${path}: ${message}` }))
 
 const isFiniteNumber = (u: unknown): u is number => typeof u === 'number' && Number.isFinite(u)
 
 /** Flatten equal-length rows of finite numbers into a Float32Array, or say which row is wrong. */
-const rows = (u: unknown, path: string): E.Either<DataError, { readonly width: number; readonly flat: Float32Array; readonly count: number }> => {
+const rows = (
+  u: unknown,
+  path: string,
+): E.Either<DataError, { readonly width: number; readonly flat: Float32Array; readonly count: number }> => {
   if (!Array.isArray(u)) return fail(path, 'expected a list of rows of numbers')
   const count = u.length
   const first: unknown = u[0]
-  if (count > 0 && !Array.isArray(first)) return fail(path, `expected a list of rows of numbers, got ${typeof first} at ${path}[0]`)
+  if (count > 0 && !Array.isArray(first))
+    return fail(path, `expected a list of rows of numbers, got ${typeof first} at ${path}[0]`)
   const width = count === 0 ? 0 : (first as unknown[]).length
   const flat = new Float32Array(count * width)
   for (let i = 0; i < count; i++) {
@@ -78,11 +83,15 @@ export const fromArrays = (x: unknown, y: unknown, options: ArrayOptions = {}): 
   if (count > 0 && width === 0) return fail(xPath, 'samples have no values')
   const sampleShape = options.sampleShape ?? [width]
   const sampleSize = sampleShape.reduce((a, b) => a * b, 1)
-  if (sampleSize !== width) return fail(xPath, `sampleShape [${sampleShape.join(', ')}] holds ${sampleSize} values, the rows have ${width}`)
-  if (!Array.isArray(y)) return fail(yPath, 'expected a list of rows of numbers (values) or a list of integers (class labels)')
+  if (sampleSize !== width)
+    return fail(xPath, `sampleShape [${sampleShape.join(', ')}] holds ${sampleSize} values, the rows have ${width}`)
+  if (!Array.isArray(y))
+    return fail(yPath, 'expected a list of rows of numbers (values) or a list of integers (class labels)')
   if (y.length !== count) return fail(yPath, `${y.length} samples, but ${xPath} has ${count}`)
   const rowTargets = y.length > 0 && Array.isArray(y[0])
-  const task = options.task ?? (rowTargets ? 'values' : y.every((v) => Number.isInteger(v) && (v as number) >= 0) ? 'class' : 'values')
+  const task =
+    options.task ??
+    (rowTargets ? 'values' : y.every((v) => Number.isInteger(v) && (v as number) >= 0) ? 'class' : 'values')
   let targets: Targets
   if (task === 'class') {
     if (rowTargets) return fail(yPath, 'class labels must be one integer per sample, got rows')
@@ -90,7 +99,8 @@ export const fromArrays = (x: unknown, y: unknown, options: ArrayOptions = {}): 
     let max = -1
     for (let i = 0; i < count; i++) {
       const v: unknown = y[i]
-      if (!Number.isInteger(v) || (v as number) < 0) return fail(yPath, `${yPath}[${i}] is not a class label (an integer ≥ 0): ${String(v)}`)
+      if (!Number.isInteger(v) || (v as number) < 0)
+        return fail(yPath, `${yPath}[${i}] is not a class label (an integer ≥ 0): ${String(v)}`)
       labels[i] = v as number
       max = Math.max(max, v as number)
     }
@@ -115,12 +125,14 @@ export const fromArrays = (x: unknown, y: unknown, options: ArrayOptions = {}): 
 
 /** Python slice bounds `[start:stop]` (step 1) on a sequence of `length` items. */
 const pySlice = (length: number, start: number | undefined, stop: number | undefined): readonly [number, number] => {
-  const clamp = (v: number | undefined, fallback: number): number => (v === undefined ? fallback : v < 0 ? Math.max(0, length + v) : Math.min(length, v))
+  const clamp = (v: number | undefined, fallback: number): number =>
+    v === undefined ? fallback : v < 0 ? Math.max(0, length + v) : Math.min(length, v)
   const a = clamp(start, 0)
   return [a, Math.max(a, clamp(stop, length))]
 }
 
-const DESCRIPTION = /^\s*ArrayDataset\(\s*data\.(\w+)\s*(?:\[\s*(-?\d+)?\s*:\s*(-?\d+)?\s*\])?\s*,\s*data\.(\w+)\s*(?:\[\s*(-?\d+)?\s*:\s*(-?\d+)?\s*\])?\s*\)\s*$/
+const DESCRIPTION =
+  /^\s*ArrayDataset\(\s*data\.(\w+)\s*(?:\[\s*(-?\d+)?\s*:\s*(-?\d+)?\s*\])?\s*,\s*data\.(\w+)\s*(?:\[\s*(-?\d+)?\s*:\s*(-?\d+)?\s*\])?\s*\)\s*$/
 
 /**
  * The dataset a recorded scenario describes as a string, such as
@@ -133,21 +145,41 @@ const DESCRIPTION = /^\s*ArrayDataset\(\s*data\.(\w+)\s*(?:\[\s*(-?\d+)?\s*:\s*(
  * // right(Dataset of 64 samples)
  * ```
  */
-export const fromDescription = (description: string, data: { readonly [key: string]: unknown }, options: Omit<ArrayOptions, 'paths'> = {}): E.Either<DataError, Dataset> => {
+export const fromDescription = (
+  description: string,
+  data: { readonly [key: string]: unknown },
+  options: Omit<ArrayOptions, 'paths'> = {},
+): E.Either<DataError, Dataset> => {
   const m = DESCRIPTION.exec(description)
-  if (m === null) return fail('dataset', `cannot read the dataset description ${JSON.stringify(description)}: expected 'ArrayDataset(data.<x>[a:b], data.<y>[a:b])'`)
+  if (m === null)
+    return fail(
+      'dataset',
+      `cannot read the dataset description ${JSON.stringify(description)}: expected 'ArrayDataset(data.<x>[a:b], data.<y>[a:b])'`,
+    )
   const num = (s: string | undefined): number | undefined => (s === undefined ? undefined : Number(s))
-  const pick = (key: string, start: string | undefined, stop: string | undefined): E.Either<DataError, readonly [unknown, string]> => {
+  const pick = (
+    key: string,
+    start: string | undefined,
+    stop: string | undefined,
+  ): E.Either<DataError, readonly [unknown, string]> => {
     const value = data[key]
     const path = `data.${key}`
-    if (value === undefined) return fail(path, `the scenario ships no data.${key} (it has ${Object.keys(data).join(', ') || 'no data'})`)
+    if (value === undefined)
+      return fail(path, `the scenario ships no data.${key} (it has ${Object.keys(data).join(', ') || 'no data'})`)
     if (!Array.isArray(value)) return fail(path, 'expected a list')
     const [a, b] = pySlice(value.length, num(start), num(stop))
-    return E.right([value.slice(a, b), start === undefined && stop === undefined ? path : `${path}[${start ?? ''}:${stop ?? ''}]`])
+    return E.right([
+      value.slice(a, b),
+      start === undefined && stop === undefined ? path : `${path}[${start ?? ''}:${stop ?? ''}]`,
+    ])
   }
   const x = pick(m[1]!, m[2], m[3])
   if (x._tag === 'Left') return x
   const y = pick(m[4]!, m[5], m[6])
   if (y._tag === 'Left') return y
-  return fromArrays(x.right[0], y.right[0], { name: description.trim(), ...options, paths: { x: x.right[1], y: y.right[1] } })
+  return fromArrays(x.right[0], y.right[0], {
+    name: description.trim(),
+    ...options,
+    paths: { x: x.right[1], y: y.right[1] },
+  })
 }

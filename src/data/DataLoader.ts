@@ -47,7 +47,9 @@ export const batchesPerEpoch = (length: number, batchSize: number, dropLast: boo
 export const batchIndices = (order: Int32Array, batchIdx: number, batchSize: number, dropLast: boolean): Int32Array => {
   const batches = batchesPerEpoch(order.length, batchSize, dropLast)
   if (!Number.isInteger(batchIdx) || batchIdx < 0 || batchIdx >= batches) {
-    throw new RangeError(`batch ${batchIdx} does not exist: an epoch of ${order.length} samples has ${batches} batches of ${batchSize}${dropLast ? ' (drop_last)' : ''}`)
+    throw new RangeError(
+      `batch ${batchIdx} does not exist: an epoch of ${order.length} samples has ${batches} batches of ${batchSize}${dropLast ? ' (drop_last)' : ''}`,
+    )
   }
   const start = batchIdx * batchSize
   return order.subarray(start, Math.min(order.length, start + batchSize))
@@ -63,8 +65,13 @@ export const batchIndices = (order: Int32Array, batchIdx: number, batchSize: num
  * infiniteBatchIndices({ type: 'InfiniteSampler', shuffle: false }, 5, 0, 1, 3)  // [3, 4, 0]
  * ```
  */
-export const infiniteBatchIndices = (cfg: SamplerCfg | undefined, length: number, seed: number, batchIdx: number, batchSize: number): Int32Array =>
-  streamSlice(cfg, length, seed, batchIdx * batchSize, batchSize)
+export const infiniteBatchIndices = (
+  cfg: SamplerCfg | undefined,
+  length: number,
+  seed: number,
+  batchIdx: number,
+  batchSize: number,
+): Int32Array => streamSlice(cfg, length, seed, batchIdx * batchSize, batchSize)
 
 /** One batch as tensors. */
 export interface Batch {
@@ -97,7 +104,8 @@ export const gather = (dataset: Dataset, indices: ArrayLike<number>): Batch => {
   const source = dataset.inputs
   for (let k = 0; k < b; k++) {
     const i = indices[k]!
-    if (!(i >= 0 && i < dataset.length)) throw new RangeError(`sample ${i} does not exist in ${dataset.name} (${dataset.length} samples)`)
+    if (!(i >= 0 && i < dataset.length))
+      throw new RangeError(`sample ${i} does not exist in ${dataset.name} (${dataset.length} samples)`)
     inputs.set(source.subarray(i * size, (i + 1) * size), k * size)
   }
   const inputTensor = tf.tensor(inputs, [b, ...dataset.sampleShape], 'float32')

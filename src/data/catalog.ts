@@ -10,7 +10,9 @@
  * OpenMMLab configs name, so that their runs plan without the data. `test`
  * is the held-out split (ImageNet's and Places205's `val`).
  */
-export const knownSizes: { readonly [type: string]: { readonly name: string; readonly train: number; readonly test: number } } = {
+export const knownSizes: {
+  readonly [type: string]: { readonly name: string; readonly train: number; readonly test: number }
+} = {
   MNIST: { name: 'MNIST', train: 60000, test: 10000 },
   // The fashion-mnist package's 7 000 images per class, split 6 000 / 1 000 by loopwright (fashionMnist.ts).
   FashionMNIST: { name: 'Fashion-MNIST', train: 60000, test: 10000 },
@@ -22,7 +24,9 @@ export const knownSizes: { readonly [type: string]: { readonly name: string; rea
 }
 
 /** SimCLR's ImageNet subsets (`meta/train_1percent.txt`, `train_10percent.txt`), by their annotation file. */
-const imagenetSubsets: ReadonlyArray<readonly [RegExp, { readonly name: string; readonly train: number; readonly test: number }]> = [
+const imagenetSubsets: ReadonlyArray<
+  readonly [RegExp, { readonly name: string; readonly train: number; readonly test: number }]
+> = [
   [/(^|[^\d])1percent/, { name: 'ImageNet-1k 1% subset', train: 12_811, test: 50_000 }],
   [/10percent/, { name: 'ImageNet-1k 10% subset', train: 128_116, test: 50_000 }],
 ]
@@ -46,7 +50,8 @@ export const knownDataset = (dataset: unknown): (typeof knownSizes)[string] | un
   const type = typeof cfg['type'] === 'string' ? cfg['type'].slice(cfg['type'].lastIndexOf('.') + 1) : undefined
   if (type === undefined || !Object.hasOwn(knownSizes, type)) return undefined
   const annFile = cfg['ann_file']
-  const subset = type === 'ImageNet' && typeof annFile === 'string' ? imagenetSubsets.find(([re]) => re.test(annFile)) : undefined
+  const subset =
+    type === 'ImageNet' && typeof annFile === 'string' ? imagenetSubsets.find(([re]) => re.test(annFile)) : undefined
   return subset?.[1] ?? knownSizes[type]
 }
 

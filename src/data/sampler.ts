@@ -48,7 +48,8 @@ export const SAMPLER_STREAM = 0x53414d50
  * isInfinite({ type: 'mmengine.InfiniteSampler' })  // true
  * ```
  */
-export const isInfinite = (cfg: SamplerCfg | undefined): boolean => cfg !== undefined && cfg.type.endsWith('InfiniteSampler')
+export const isInfinite = (cfg: SamplerCfg | undefined): boolean =>
+  cfg !== undefined && cfg.type.endsWith('InfiniteSampler')
 
 /** Whether the sampler shuffles: its `shuffle`, default `true` as in MMEngine (and when no sampler is configured). */
 export const shuffles = (cfg: SamplerCfg | undefined): boolean => cfg?.shuffle ?? true
@@ -122,7 +123,12 @@ export const epochStream = (seed: number, epoch: number): Rng.Rng => Rng.split(R
  * indicesForEpoch({ type: 'DefaultSampler', shuffle: true }, 60000, 0, 1)  // epoch 1's order
  * ```
  */
-export const indicesForEpoch = (cfg: SamplerCfg | undefined, length: number, seed: number, epoch: number): Int32Array => {
+export const indicesForEpoch = (
+  cfg: SamplerCfg | undefined,
+  length: number,
+  seed: number,
+  epoch: number,
+): Int32Array => {
   if (!shuffles(cfg)) {
     const order = new Int32Array(length)
     for (let i = 0; i < length; i++) order[i] = i
@@ -142,7 +148,13 @@ export const indicesForEpoch = (cfg: SamplerCfg | undefined, length: number, see
  * streamSlice({ type: 'InfiniteSampler', shuffle: false }, 3, 0, 2, 4)  // [2, 0, 1, 2]
  * ```
  */
-export const streamSlice = (cfg: SamplerCfg | undefined, length: number, seed: number, start: number, count: number): Int32Array => {
+export const streamSlice = (
+  cfg: SamplerCfg | undefined,
+  length: number,
+  seed: number,
+  start: number,
+  count: number,
+): Int32Array => {
   const out = new Int32Array(count)
   if (count === 0) return out
   if (length <= 0) throw new RangeError('an empty dataset has no indices to stream')
@@ -170,7 +182,12 @@ export const streamSlice = (cfg: SamplerCfg | undefined, length: number, seed: n
  * it.next().value  // the first index of pass 0
  * ```
  */
-export function* infiniteIndices(cfg: SamplerCfg | undefined, length: number, seed: number, start = 0): Generator<number, never, undefined> {
+export function* infiniteIndices(
+  cfg: SamplerCfg | undefined,
+  length: number,
+  seed: number,
+  start = 0,
+): Generator<number, never, undefined> {
   if (length <= 0) throw new RangeError('an empty dataset has no indices to stream')
   let pass = Math.floor(start / length)
   let offset = start - pass * length

@@ -9,15 +9,24 @@ import { boolean, dispatch, expected, int, isDict, literal, nullable, strayKeys,
 import { suggestion } from '../schema/didYouMean.js'
 import { unscoped } from '../schema/registry.js'
 
-const defaultSampler = struct('a DefaultSampler config', { type: literal('DefaultSampler', 'mmengine.DefaultSampler') }, { shuffle: boolean, seed: nullable(int), round_up: boolean })
-const infiniteSampler = struct('an InfiniteSampler config', { type: literal('InfiniteSampler', 'mmengine.InfiniteSampler') }, { shuffle: boolean, seed: nullable(int) })
+const defaultSampler = struct(
+  'a DefaultSampler config',
+  { type: literal('DefaultSampler', 'mmengine.DefaultSampler') },
+  { shuffle: boolean, seed: nullable(int), round_up: boolean },
+)
+const infiniteSampler = struct(
+  'an InfiniteSampler config',
+  { type: literal('InfiniteSampler', 'mmengine.InfiniteSampler') },
+  { shuffle: boolean, seed: nullable(int) },
+)
 // MMSelfSup's: a DefaultSampler that may re-sample uniformly over pseudo-labels (`replace`), set by DeepClusterHook.
 const deepClusterSampler = struct(
   'a DeepClusterSampler config',
   { type: literal('DeepClusterSampler', 'mmselfsup.DeepClusterSampler') },
   { shuffle: boolean, seed: nullable(int), replace: boolean, round_up: boolean },
 )
-const isType = (name: string) => (u: unknown) => isDict(u) && typeof u['type'] === 'string' && (u['type'] === name || u['type'].endsWith(`.${name}`))
+const isType = (name: string) => (u: unknown) =>
+  isDict(u) && typeof u['type'] === 'string' && (u['type'] === name || u['type'].endsWith(`.${name}`))
 
 const SAMPLERS = ['DefaultSampler', 'InfiniteSampler', 'DeepClusterSampler'] as const
 const samplerDescription =
@@ -32,9 +41,17 @@ const unknownSampler = new t.Type<DefaultSamplerCfg, DefaultSamplerCfg, unknown>
     if (!isDict(u)) return expected(u, c, samplerDescription)
     const type = u['type']
     const at = t.appendContext(c, 'type', t.string, type)
-    if (type === undefined) return t.failures([{ value: undefined, context: at, message: `required key missing (the sampler type: ${SAMPLERS.join(' or ')})` }, ...strayKeys(u, c, ['type', 'shuffle', 'seed', 'round_up'])])
+    if (type === undefined)
+      return t.failures([
+        { value: undefined, context: at, message: `required key missing (the sampler type: ${SAMPLERS.join(' or ')})` },
+        ...strayKeys(u, c, ['type', 'shuffle', 'seed', 'round_up']),
+      ])
     if (typeof type !== 'string') return expected(type, at, `a sampler type name (${SAMPLERS.join(' or ')})`)
-    return t.failure(type, at, `unknown sampler type '${type}'${suggestion(unscoped(type), SAMPLERS)}; known: ${SAMPLERS.join(', ')}`)
+    return t.failure(
+      type,
+      at,
+      `unknown sampler type '${type}'${suggestion(unscoped(type), SAMPLERS)}; known: ${SAMPLERS.join(', ')}`,
+    )
   },
   t.identity,
 )

@@ -23,6 +23,10 @@ export const take = (dataset: Dataset, n: number): Dataset => {
   const targets: Targets =
     dataset.targets.kind === 'class'
       ? { kind: 'class', labels: dataset.targets.labels.slice(0, count), numClasses: dataset.targets.numClasses }
-      : { kind: 'values', values: dataset.targets.values.slice(0, count * prod(dataset.targets.shape)), shape: dataset.targets.shape }
+      : {
+          kind: 'values',
+          values: dataset.targets.values.slice(0, count * prod(dataset.targets.shape)),
+          shape: dataset.targets.shape,
+        }
   return { ...dataset, length: count, inputs, targets }
 }

@@ -64,7 +64,11 @@ export interface Hook<R = never> {
  */
 export class HookDefinitionError extends Error {
   override readonly name = 'HookDefinitionError'
-  constructor(readonly hook: string, readonly field: string, readonly reason: string) {
+  constructor(
+    readonly hook: string,
+    readonly field: string,
+    readonly reason: string,
+  ) {
     super(`hook ${JSON.stringify(hook)}: ${field}: ${reason}`)
   }
 }
@@ -100,8 +104,14 @@ export interface Registered<R = never> {
 
 /** Execution order: by priority value, then by registration index. */
 export const ord: Ord.Ord<Registered<unknown>> = Ord.getMonoid<Registered<unknown>>().concat(
-  pipe(P.ord, Ord.contramap((r: Registered<unknown>) => r.hook.priority)),
-  pipe(N.Ord, Ord.contramap((r: Registered<unknown>) => r.index)),
+  pipe(
+    P.ord,
+    Ord.contramap((r: Registered<unknown>) => r.hook.priority),
+  ),
+  pipe(
+    N.Ord,
+    Ord.contramap((r: Registered<unknown>) => r.index),
+  ),
 )
 
 /**
@@ -139,10 +149,11 @@ export const atStage = <R>(executionOrder: ReadonlyArray<Hook<R>>, stage: Stage)
 export const compose = <R, R2 = never>(
   executionOrder: ReadonlyArray<Hook<R>>,
   stage: Stage,
-  around: (hook: Hook<R>, call: Effect.Effect<State, HookError, R>, event: StageEvent) => Effect.Effect<State, HookError, R | R2> = (
-    _hook,
-    call,
-  ) => call,
+  around: (
+    hook: Hook<R>,
+    call: Effect.Effect<State, HookError, R>,
+    event: StageEvent,
+  ) => Effect.Effect<State, HookError, R | R2> = (_hook, call) => call,
 ): Middleware<R | R2> => {
   const acting = atStage(executionOrder, stage)
   return (state, event) =>

@@ -72,10 +72,16 @@ export const IterBasedTrainLoop = (options: { readonly max_iters: number } & Loo
 })
 
 /** A validation loop. */
-export const ValLoop = (options: { readonly fp16?: boolean } = {}): ValLoop => ({ type: 'ValLoop', fp16: options.fp16 ?? false })
+export const ValLoop = (options: { readonly fp16?: boolean } = {}): ValLoop => ({
+  type: 'ValLoop',
+  fp16: options.fp16 ?? false,
+})
 
 /** A test loop. */
-export const TestLoop = (options: { readonly fp16?: boolean } = {}): TestLoop => ({ type: 'TestLoop', fp16: options.fp16 ?? false })
+export const TestLoop = (options: { readonly fp16?: boolean } = {}): TestLoop => ({
+  type: 'TestLoop',
+  fp16: options.fp16 ?? false,
+})
 
 /** Total iterations of a train loop given the batches per epoch. */
 export const maxIters = (loop: TrainLoop, batchesPerEpoch: number): number =>

@@ -90,13 +90,17 @@ export interface HubData {
 
 /** What a checkpoint keeps of `hub`: only keys whose `resumed` flag is set, as MMEngine saves them. */
 export const toData = (hub: MessageHub): HubData => ({
-  scalars: [...hub.scalars].filter(([k]) => hub.resumed.get(k) !== false).map(([k, h]) => [k, Log.toArray(h.values), Log.toArray(h.counts)] as const),
+  scalars: [...hub.scalars]
+    .filter(([k]) => hub.resumed.get(k) !== false)
+    .map(([k, h]) => [k, Log.toArray(h.values), Log.toArray(h.counts)] as const),
   info: [...hub.info].filter(([k]) => hub.resumed.get(k) !== false),
 })
 
 /** The hub a checkpoint describes (the inverse of {@link toData} on resumed keys). */
 export const fromData = (data: HubData): MessageHub => ({
-  scalars: new Map(data.scalars.map(([k, values, counts]) => [k, { values: Log.fromArray(values), counts: Log.fromArray(counts) }])),
+  scalars: new Map(
+    data.scalars.map(([k, values, counts]) => [k, { values: Log.fromArray(values), counts: Log.fromArray(counts) }]),
+  ),
   info: new Map(data.info),
   resumed: new Map([...data.scalars.map(([k]) => [k, true] as const), ...data.info.map(([k]) => [k, true] as const)]),
 })

@@ -51,7 +51,9 @@ export interface HookDecl {
 }
 
 /** Schedulers for one optimizer wrapper, or per named wrapper of an `OptimWrapperDict`. */
-export type ParamSchedulers = ReadonlyArray<ComponentConfig> | { readonly [wrapper: string]: ReadonlyArray<ComponentConfig> }
+export type ParamSchedulers =
+  | ReadonlyArray<ComponentConfig>
+  | { readonly [wrapper: string]: ReadonlyArray<ComponentConfig> }
 
 /** A data loader config (`*_dataloader`), validated by the config layer. */
 export type DataloaderConfig = { readonly [key: string]: Json }
@@ -124,7 +126,11 @@ export const empty: Program = {
 /** The training loop and its data loader. */
 export const withTrainLoop =
   (loop: TrainLoop, dataloader?: DataloaderConfig) =>
-  (program: Program): Program => ({ ...program, trainLoop: loop, trainDataloader: dataloader ?? program.trainDataloader })
+  (program: Program): Program => ({
+    ...program,
+    trainLoop: loop,
+    trainDataloader: dataloader ?? program.trainDataloader,
+  })
 
 /** The validation loop, its data loader and evaluator. */
 export const withValLoop =

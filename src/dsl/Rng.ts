@@ -38,7 +38,10 @@ export const at = (seed: number, counter: number): number =>
   mix(mix((counter >>> 0) ^ mix(seed ^ 0x9e3779b9)) ^ Math.floor(counter / 0x1_0000_0000))
 
 /** The next unsigned 32-bit integer and the advanced stream. */
-export const nextUint32 = (rng: Rng): readonly [number, Rng] => [at(rng.seed, rng.counter), { seed: rng.seed, counter: rng.counter + 1 }]
+export const nextUint32 = (rng: Rng): readonly [number, Rng] => [
+  at(rng.seed, rng.counter),
+  { seed: rng.seed, counter: rng.counter + 1 },
+]
 
 /** A float in [0, 1) with 32 random bits, and the advanced stream. */
 export const uniform = (rng: Rng): readonly [number, Rng] => {

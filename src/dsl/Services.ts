@@ -42,7 +42,12 @@ export class Files extends Context.Service<
      * `suffixes` to the same relative place under `toDir`; remove the originals
      * unless `keepLocal`. Returns the destination paths. (`LoggerHook(out_dir=...)`.)
      */
-    readonly copyOut: (fromDir: string, toDir: string, suffixes: ReadonlyArray<string>, keepLocal: boolean) => Effect.Effect<ReadonlyArray<string>, FileError>
+    readonly copyOut: (
+      fromDir: string,
+      toDir: string,
+      suffixes: ReadonlyArray<string>,
+      keepLocal: boolean,
+    ) => Effect.Effect<ReadonlyArray<string>, FileError>
   }
 >()('loopwright/Files') {}
 
@@ -87,7 +92,6 @@ export interface RunFacts {
 }
 
 export class Run extends Context.Service<Run, RunFacts>()('loopwright/Run') {}
-
 
 /** When `ParamSchedulerHook` steps schedulers (spec §3.5). */
 export type SchedulerTrigger =
@@ -152,7 +156,12 @@ export class Collective extends Context.Service<
 export type HookServices = Clock | Logger | Files | Checkpoints | Run | ParamSchedulers | TensorOps | Collective
 
 /** A train, val or test step failed (a model or data problem), named with its coordinates. */
-export class StepError extends Data.TaggedError('StepError')<{ readonly mode: 'train' | 'val' | 'test'; readonly iter: number; readonly batchIdx: number; readonly message: string }> {}
+export class StepError extends Data.TaggedError('StepError')<{
+  readonly mode: 'train' | 'val' | 'test'
+  readonly iter: number
+  readonly batchIdx: number
+  readonly message: string
+}> {}
 
 /**
  * The steps themselves: forward, loss, gradients and the optimizer for a

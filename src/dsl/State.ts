@@ -91,7 +91,11 @@ export interface State {
 }
 
 /** The state before `before_run`. */
-export const initial = (options: { readonly seed: number; readonly maxEpochs: number; readonly maxIters: number }): State => ({
+export const initial = (options: {
+  readonly seed: number
+  readonly maxEpochs: number
+  readonly maxIters: number
+}): State => ({
   counters: { epoch: 0, iter: 0, maxEpochs: options.maxEpochs, maxIters: options.maxIters },
   messageHub: Hub.empty,
   rng: Rng.make(options.seed),

@@ -137,7 +137,8 @@ export function* timeline(loops: Loops, sizes: Sizes, options: TimelineOptions =
       yield* emit(Ev.stage('before_train_epoch', epoch, iter))
       while (iter < trainLoop.max_iters && !stopTraining) {
         // The infinite loader restarts after each pass; a resume continues at the same cursor.
-        const batch = trainSize > 0 ? { pass: Math.floor(iter / trainSize), index: iter % trainSize } : { pass: 0, index: 0 }
+        const batch =
+          trainSize > 0 ? { pass: Math.floor(iter / trainSize), index: iter % trainSize } : { pass: 0, index: 0 }
         yield* trainIter(iter, batch)
         if (validate && Loop.validatesAfter(trainLoop, iter)) yield* evalLoop('val', sizes.val ?? 0)
       }

@@ -19,7 +19,11 @@ const topk = dispatch('a positive integer or a list of them', [
   [() => true, check(array(positiveInt), (ks) => (ks.length === 0 ? 'expected at least one k' : undefined))],
 ])
 
-const args = struct('Accuracy arguments (topk, prefix, collect_device)', {}, { topk, prefix: nullable(nonEmptyString), collect_device: string })
+const args = struct(
+  'Accuracy arguments (topk, prefix, collect_device)',
+  {},
+  { topk, prefix: nullable(nonEmptyString), collect_device: string },
+)
 
 interface Counts {
   readonly total: number
@@ -39,8 +43,15 @@ export const Accuracy: MetricType<t.TypeOf<typeof args>> = {
         const counts = acc as Counts
         const classes = output.shape.at(-1)!
         const n = targets.values.length
-        if (targets.shape.length !== 1 || output.shape.length !== 2 || output.shape[0] !== n || !(targets.values instanceof Int32Array)) {
-          throw new Error(`Accuracy needs class logits [n, classes] and integer labels [n]; got outputs [${output.shape.join(', ')}] and targets [${targets.shape.join(', ')}] (use MSE for regression)`)
+        if (
+          targets.shape.length !== 1 ||
+          output.shape.length !== 2 ||
+          output.shape[0] !== n ||
+          !(targets.values instanceof Int32Array)
+        ) {
+          throw new Error(
+            `Accuracy needs class logits [n, classes] and integer labels [n]; got outputs [${output.shape.join(', ')}] and targets [${targets.shape.join(', ')}] (use MSE for regression)`,
+          )
         }
         const correct = [...counts.correct]
         for (let s = 0; s < n; s++) {
@@ -61,7 +72,12 @@ export const Accuracy: MetricType<t.TypeOf<typeof args>> = {
       },
       compute: (acc) => {
         const counts = acc as Counts
-        return Object.fromEntries(ks.map((k, i) => [`${a.prefix ?? 'accuracy'}/top${k}`, counts.total === 0 ? 0 : (100 * counts.correct[i]!) / counts.total]))
+        return Object.fromEntries(
+          ks.map((k, i) => [
+            `${a.prefix ?? 'accuracy'}/top${k}`,
+            counts.total === 0 ? 0 : (100 * counts.correct[i]!) / counts.total,
+          ]),
+        )
       },
     }
   },

@@ -28,7 +28,10 @@ export const MSE: MetricType<t.TypeOf<typeof args>> = {
     init: { squared: 0, count: 0 } satisfies Sums,
     process: (acc, output, targets) => {
       const sums = acc as Sums
-      if (targets.values.length !== output.values.length) throw new Error(`MSE: the model predicts ${output.values.length} values per batch, the targets have ${targets.values.length}`)
+      if (targets.values.length !== output.values.length)
+        throw new Error(
+          `MSE: the model predicts ${output.values.length} values per batch, the targets have ${targets.values.length}`,
+        )
       let squared = sums.squared
       for (let i = 0; i < output.values.length; i++) {
         const d = output.values[i]! - targets.values[i]!

@@ -15,14 +15,22 @@ import { MSE } from './MSE.js'
 
 const erase = <A>(type: MetricType<A>): MetricType<unknown> => type as unknown as MetricType<unknown>
 
-export const defaultMetricTypes: Registry.Registry<MetricType<unknown>> = Registry.make('metric', [erase(Accuracy), erase(MSE), erase(KNN)])
+export const defaultMetricTypes: Registry.Registry<MetricType<unknown>> = Registry.make('metric', [
+  erase(Accuracy),
+  erase(MSE),
+  erase(KNN),
+])
 
 /** An evaluator: its metrics, folded together. */
 export interface Evaluator {
   readonly metrics: ReadonlyArray<Metric<unknown>>
 }
 
-export const buildEvaluator = (cfg: unknown, path: string, types = defaultMetricTypes): E.Either<ReadonlyArray<Issue>, Evaluator> => {
+export const buildEvaluator = (
+  cfg: unknown,
+  path: string,
+  types = defaultMetricTypes,
+): E.Either<ReadonlyArray<Issue>, Evaluator> => {
   if (isDict(cfg) && cfg['type'] === 'Evaluator') return buildEvaluator(cfg['metrics'], `${path}.metrics`, types)
   const list = Array.isArray(cfg) ? cfg.map((c, i) => [c, `${path}[${i}]`] as const) : [[cfg, path] as const]
   const issues: Issue[] = []
@@ -39,7 +47,10 @@ export const buildEvaluator = (cfg: unknown, path: string, types = defaultMetric
     }
     const { type: _type, ...rest } = c
     const args = resolved.right.args.decode(rest)
-    if (args._tag === 'Left') issues.push(...issuesOf(args.left).map((i) => ({ path: i.path === '' ? at : `${at}.${i.path}`, message: i.message })))
+    if (args._tag === 'Left')
+      issues.push(
+        ...issuesOf(args.left).map((i) => ({ path: i.path === '' ? at : `${at}.${i.path}`, message: i.message })),
+      )
     else metrics.push(resolved.right.build(args.right))
   }
   return issues.length > 0 ? E.left(issues) : E.right({ metrics })

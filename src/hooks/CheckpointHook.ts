@@ -20,7 +20,20 @@ import type { FileError, HookServices } from '../dsl/Services.js'
 import type { Stage } from '../dsl/Stage.js'
 import * as S from '../dsl/State.js'
 import type { State } from '../dsl/State.js'
-import { array, boolean, check, dispatch, int, json, literal, nonNegativeInt, nullable, record, string, struct } from '../schema/codec.js'
+import {
+  array,
+  boolean,
+  check,
+  dispatch,
+  int,
+  json,
+  literal,
+  nonNegativeInt,
+  nullable,
+  record,
+  string,
+  struct,
+} from '../schema/codec.js'
 import type { HookType } from './HookType.js'
 
 type OneOrMany<A> = A | ReadonlyArray<A>
@@ -70,7 +83,11 @@ const args = check(
       greater_keys: nullable(oneOrMany('a key or a list of keys', string)),
       less_keys: nullable(oneOrMany('a key or a list of keys', string)),
       file_client_args: nullable(record(json)),
-      filename_tmpl: nullable(check(string, (s) => (s.includes('{}') ? undefined : `expected a template containing '{}', got ${JSON.stringify(s)}`))),
+      filename_tmpl: nullable(
+        check(string, (s) =>
+          s.includes('{}') ? undefined : `expected a template containing '{}', got ${JSON.stringify(s)}`,
+        ),
+      ),
       backend_args: nullable(record(json)),
       published_keys: nullable(oneOrMany('a checkpoint key or a list of keys', string)),
       save_begin: nonNegativeInt,
@@ -82,8 +99,10 @@ const args = check(
     const dup = best.find((k, i) => best.indexOf(k) !== i)
     if (dup !== undefined) return `save_best: '${dup}' is listed twice`
     const rules = listOf(a.rule)
-    if (rules.length > 1 && rules.length !== best.length) return `rule: expected one rule or one per save_best entry (${best.length}), got ${rules.length}`
-    if (a.file_client_args != null && a.backend_args != null) return 'file_client_args and backend_args cannot both be set'
+    if (rules.length > 1 && rules.length !== best.length)
+      return `rule: expected one rule or one per save_best entry (${best.length}), got ${rules.length}`
+    if (a.file_client_args != null && a.backend_args != null)
+      return 'file_client_args and backend_args cannot both be set'
     if (best.length > 0) {
       const greater = a.greater_keys == null ? defaultGreaterKeys : listOf(a.greater_keys)
       const less = a.less_keys == null ? defaultLessKeys : listOf(a.less_keys)
@@ -102,7 +121,11 @@ export const defaultGreaterKeys = ['acc', 'top', 'AR@', 'auc', 'precision', 'mAP
 export const defaultLessKeys = ['loss']
 
 /** Rule inference for a metric name (case-insensitive): exact matches first, then substrings. */
-export const inferRule = (key: string, greater: ReadonlyArray<string>, less: ReadonlyArray<string>): 'greater' | 'less' | undefined => {
+export const inferRule = (
+  key: string,
+  greater: ReadonlyArray<string>,
+  less: ReadonlyArray<string>,
+): 'greater' | 'less' | undefined => {
   const k = key.toLowerCase()
   const g = greater.map((x) => x.toLowerCase())
   const l = less.map((x) => x.toLowerCase())
@@ -120,14 +143,20 @@ export const everyN = (counter: number, interval: number, begin: number): boolea
 /** The moments CheckpointHook saves, as pure predicates (used by the dry-run plan too). */
 export const CheckpointSchedule = {
   afterTrainEpoch: (a: CheckpointHookArgs, epoch: number, maxEpochs: number): boolean =>
-    (a.by_epoch ?? true) && (everyN(epoch, a.interval ?? -1, a.save_begin ?? 0) || ((a.save_last ?? true) && epoch + 1 === maxEpochs)),
+    (a.by_epoch ?? true) &&
+    (everyN(epoch, a.interval ?? -1, a.save_begin ?? 0) || ((a.save_last ?? true) && epoch + 1 === maxEpochs)),
   afterTrainIter: (a: CheckpointHookArgs, iter: number, maxIters: number): boolean =>
-    !(a.by_epoch ?? true) && (everyN(iter, a.interval ?? -1, a.save_begin ?? 0) || ((a.save_last ?? true) && iter + 1 === maxIters)),
+    !(a.by_epoch ?? true) &&
+    (everyN(iter, a.interval ?? -1, a.save_begin ?? 0) || ((a.save_last ?? true) && iter + 1 === maxIters)),
   filename: (a: CheckpointHookArgs, step: number): string =>
-    (a.filename_tmpl ?? ((a.by_epoch ?? true) ? 'epoch_{}.safetensors' : 'iter_{}.safetensors')).replace('{}', String(step)),
+    (a.filename_tmpl ?? ((a.by_epoch ?? true) ? 'epoch_{}.safetensors' : 'iter_{}.safetensors')).replace(
+      '{}',
+      String(step),
+    ),
 }
 
-const asNumbers = (value: Json | undefined): number[] => (Array.isArray(value) ? value.filter((v): v is number => typeof v === 'number') : [])
+const asNumbers = (value: Json | undefined): number[] =>
+  Array.isArray(value) ? value.filter((v): v is number => typeof v === 'number') : []
 
 export const CheckpointHook: HookType<CheckpointHookArgs> = {
   name: 'CheckpointHook',
@@ -142,7 +171,8 @@ export const CheckpointHook: HookType<CheckpointHookArgs> = {
     const less = a.less_keys == null ? defaultLessKeys : listOf(a.less_keys)
 
     const outDir = (state: State): string => S.hookState(state, site.key, { outDir: '' }).outDir
-    const fail = (stage: Stage) => (e: FileError) => new Hook.HookError({ hook: 'CheckpointHook', stage, message: `${e.path}: ${e.message}` })
+    const fail = (stage: Stage) => (e: FileError) =>
+      new Hook.HookError({ hook: 'CheckpointHook', stage, message: `${e.path}: ${e.message}` })
 
     const saveWithStep = (state: State, step: number, meta: { epoch: number; iter: number }, stage: Stage) =>
       Effect.gen(function* () {
@@ -164,11 +194,17 @@ export const CheckpointHook: HookType<CheckpointHookArgs> = {
         const lastCkpt = path.join(dir, filename)
         hub = Hub.updateInfo(hub, 'last_ckpt', lastCkpt)
         const next: State = { ...state, messageHub: hub }
-        yield* checkpoints.save(next, { path: lastCkpt, meta, saveOptimizer: a.save_optimizer ?? true, saveParamScheduler: a.save_param_scheduler ?? true })
+        yield* checkpoints.save(next, {
+          path: lastCkpt,
+          meta,
+          saveOptimizer: a.save_optimizer ?? true,
+          saveParamScheduler: a.save_param_scheduler ?? true,
+        })
         yield* Effect.mapError(files.writeText(path.join(run.workDir, 'last_checkpoint'), lastCkpt), fail(stage))
         // Only once the new checkpoint and the pointer are on disk does the oldest one go (MMEngine removes it
         // first; a failed save would then leave no checkpoint at all).
-        if (oldest !== undefined && oldest !== step) yield* Effect.mapError(files.remove(path.join(dir, CheckpointSchedule.filename(a, oldest))), fail(stage))
+        if (oldest !== undefined && oldest !== step)
+          yield* Effect.mapError(files.remove(path.join(dir, CheckpointSchedule.filename(a, oldest))), fail(stage))
         return next
       })
 
@@ -184,11 +220,18 @@ export const CheckpointHook: HookType<CheckpointHookArgs> = {
         let hub = state.messageHub
         let updated = false
         for (const [i, key] of keys.entries()) {
-          const rule = (rules.length === 0 ? undefined : rules.length === 1 ? rules[0] : rules[i]) ?? inferRule(key, greater, less) ?? 'greater'
+          const rule =
+            (rules.length === 0 ? undefined : rules.length === 1 ? rules[0] : rules[i]) ??
+            inferRule(key, greater, less) ??
+            'greater'
           const score = Object.hasOwn(metrics, key) ? metrics[key] : undefined
           if (score === undefined) {
             return yield* Effect.fail(
-              new Hook.HookError({ hook: 'CheckpointHook', stage: 'after_val_epoch', message: `save_best: metric '${key}' is not among the validation metrics (${Object.keys(metrics).join(', ')})` }),
+              new Hook.HookError({
+                hook: 'CheckpointHook',
+                stage: 'after_val_epoch',
+                message: `save_best: metric '${key}' is not among the validation metrics (${Object.keys(metrics).join(', ')})`,
+              }),
             )
           }
           if (typeof score !== 'number') continue
@@ -204,12 +247,28 @@ export const CheckpointHook: HookType<CheckpointHookArgs> = {
           const bestName = `best_${key}_${filename}`.replaceAll('/', '_')
           const bestPath = path.join(outDir(state), bestName)
           hub = Hub.updateInfo(hub, ckptKey, bestPath)
-          yield* checkpoints.save({ ...state, messageHub: hub }, { path: bestPath, meta: { epoch: state.counters.epoch, iter: state.counters.iter }, saveOptimizer: false, saveParamScheduler: false })
-          yield* logger.log('INFO', `The best checkpoint with ${score.toFixed(4)} ${key} at ${current} ${byEpoch ? 'epoch' : 'iter'} is saved to ${bestName}.`)
+          yield* checkpoints.save(
+            { ...state, messageHub: hub },
+            {
+              path: bestPath,
+              meta: { epoch: state.counters.epoch, iter: state.counters.iter },
+              saveOptimizer: false,
+              saveParamScheduler: false,
+            },
+          )
+          yield* logger.log(
+            'INFO',
+            `The best checkpoint with ${score.toFixed(4)} ${key} at ${current} ${byEpoch ? 'epoch' : 'iter'} is saved to ${bestName}.`,
+          )
         }
         const next: State = { ...state, messageHub: hub }
         if (updated && Hub.getInfo(hub, 'last_ckpt') !== undefined) {
-          return yield* saveWithStep(next, current, { epoch: state.counters.epoch, iter: state.counters.iter }, 'after_val_epoch')
+          return yield* saveWithStep(
+            next,
+            current,
+            { epoch: state.counters.epoch, iter: state.counters.iter },
+            'after_val_epoch',
+          )
         }
         return next
       })
@@ -232,9 +291,14 @@ export const CheckpointHook: HookType<CheckpointHookArgs> = {
               const kept = asNumbers(Hub.getInfo(next.messageHub, 'keep_ckpt_ids'))
               while (kept.length > maxKeep) {
                 const oldest = kept.shift()!
-                yield* Effect.mapError(files.remove(path.join(dir, CheckpointSchedule.filename(a, oldest))), fail('before_train'))
+                yield* Effect.mapError(
+                  files.remove(path.join(dir, CheckpointSchedule.filename(a, oldest))),
+                  fail('before_train'),
+                )
               }
-              next = S.modifyHub(next, (h) => (Hub.getInfo(h, 'keep_ckpt_ids') === undefined ? h : Hub.updateInfo(h, 'keep_ckpt_ids', kept)))
+              next = S.modifyHub(next, (h) =>
+                Hub.getInfo(h, 'keep_ckpt_ids') === undefined ? h : Hub.updateInfo(h, 'keep_ckpt_ids', kept),
+              )
             }
             return next
           }),
@@ -243,14 +307,20 @@ export const CheckpointHook: HookType<CheckpointHookArgs> = {
             if (!CheckpointSchedule.afterTrainEpoch(a, state.counters.epoch, state.counters.maxEpochs)) return state
             const step = state.counters.epoch + 1
             yield* Logger.use((l) => l.log('INFO', `Saving checkpoint at ${step} epochs`))
-            return yield* Effect.mapError(saveWithStep(state, step, { epoch: step, iter: state.counters.iter }, 'after_train_epoch'), mapFile('after_train_epoch'))
+            return yield* Effect.mapError(
+              saveWithStep(state, step, { epoch: step, iter: state.counters.iter }, 'after_train_epoch'),
+              mapFile('after_train_epoch'),
+            )
           }),
         after_train_iter: (state) =>
           Effect.gen(function* () {
             if (!CheckpointSchedule.afterTrainIter(a, state.counters.iter, state.counters.maxIters)) return state
             const step = state.counters.iter + 1
             yield* Logger.use((l) => l.log('INFO', `Saving checkpoint at ${step} iterations`))
-            return yield* Effect.mapError(saveWithStep(state, step, { epoch: state.counters.epoch, iter: step }, 'after_train_iter'), mapFile('after_train_iter'))
+            return yield* Effect.mapError(
+              saveWithStep(state, step, { epoch: state.counters.epoch, iter: step }, 'after_train_iter'),
+              mapFile('after_train_iter'),
+            )
           }),
         after_train: (state) =>
           Effect.gen(function* () {
@@ -261,11 +331,18 @@ export const CheckpointHook: HookType<CheckpointHookArgs> = {
             const last = Hub.getInfo(hub, 'last_ckpt')
             const sources = [
               ...((a.save_last ?? true) && typeof last === 'string' ? [last] : []),
-              ...[...hub.info].filter(([k, v]) => (k === 'best_ckpt' || k.startsWith('best_ckpt_')) && typeof v === 'string').map(([, v]) => v as string),
+              ...[...hub.info]
+                .filter(([k, v]) => (k === 'best_ckpt' || k.startsWith('best_ckpt_')) && typeof v === 'string')
+                .map(([, v]) => v as string),
             ]
             for (const source of sources) {
-              const published = yield* Effect.mapError(Checkpoints.use((c) => c.publish(source, keys)), fail('after_train'))
-              yield* Logger.use((l) => l.log('INFO', `The checkpoint ${source} is published to ${published} with keys ${keys.join(', ')}.`))
+              const published = yield* Effect.mapError(
+                Checkpoints.use((c) => c.publish(source, keys)),
+                fail('after_train'),
+              )
+              yield* Logger.use((l) =>
+                l.log('INFO', `The checkpoint ${source} is published to ${published} with keys ${keys.join(', ')}.`),
+              )
             }
             return state
           }),
@@ -273,7 +350,12 @@ export const CheckpointHook: HookType<CheckpointHookArgs> = {
           Effect.gen(function* () {
             if (state.metrics === undefined) return state
             if (Object.keys(state.metrics).length === 0) {
-              yield* Logger.use((l) => l.log('WARNING', 'Since `metrics` is an empty dict, the behavior to save the best checkpoint will be skipped in this evaluation.'))
+              yield* Logger.use((l) =>
+                l.log(
+                  'WARNING',
+                  'Since `metrics` is an empty dict, the behavior to save the best checkpoint will be skipped in this evaluation.',
+                ),
+              )
               return state
             }
             if (bestKeys.length === 0) return state

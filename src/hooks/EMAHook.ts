@@ -33,7 +33,17 @@ import type { HookServices } from '../dsl/Services.js'
 import type { Stage } from '../dsl/Stage.js'
 import * as S from '../dsl/State.js'
 import type { State, TensorRef, TensorTree } from '../dsl/State.js'
-import { boolean, check, literal, nonNegativeInt, nullable, positiveInt, refine, string, struct } from '../schema/codec.js'
+import {
+  boolean,
+  check,
+  literal,
+  nonNegativeInt,
+  nullable,
+  positiveInt,
+  refine,
+  string,
+  struct,
+} from '../schema/codec.js'
 import type { HookType } from './HookType.js'
 import { updateAt } from './ema/averaging.js'
 import type { Averaging, AveragingType } from './ema/averaging.js'
@@ -69,7 +79,10 @@ export interface EMAHookState {
   readonly swapped: boolean
 }
 
-const openUnit = refine('a number strictly between 0 and 1', (u): u is number => typeof u === 'number' && Number.isFinite(u) && u > 0 && u < 1)
+const openUnit = refine(
+  'a number strictly between 0 and 1',
+  (u): u is number => typeof u === 'number' && Number.isFinite(u) && u > 0 && u < 1,
+)
 const positive = refine('a number > 0', (u): u is number => typeof u === 'number' && Number.isFinite(u) && u > 0)
 
 const args = check(
@@ -90,9 +103,12 @@ const args = check(
   ),
   (a) => {
     const type = a.ema_type ?? 'ExponentialMovingAverage'
-    if ((a.begin_iter ?? 0) !== 0 && (a.begin_epoch ?? 0) !== 0) return `begin_iter (${a.begin_iter}) and begin_epoch (${a.begin_epoch}) cannot both be set; the EMA starts by iteration or by epoch`
-    if (a.gamma !== undefined && type !== 'MomentumAnnealingEMA') return `gamma: ${type} takes no gamma (only MomentumAnnealingEMA does)`
-    if (a.momentum !== undefined && type === 'StochasticWeightAverage') return 'momentum: StochasticWeightAverage takes no momentum (it weighs every update equally)'
+    if ((a.begin_iter ?? 0) !== 0 && (a.begin_epoch ?? 0) !== 0)
+      return `begin_iter (${a.begin_iter}) and begin_epoch (${a.begin_epoch}) cannot both be set; the EMA starts by iteration or by epoch`
+    if (a.gamma !== undefined && type !== 'MomentumAnnealingEMA')
+      return `gamma: ${type} takes no gamma (only MomentumAnnealingEMA does)`
+    if (a.momentum !== undefined && type === 'StochasticWeightAverage')
+      return 'momentum: StochasticWeightAverage takes no momentum (it weighs every update equally)'
     return undefined
   },
 )
@@ -169,21 +185,31 @@ export const EMAHook: HookType<EMAHookArgs> = {
     const write = (state: State, s: EMAHookState): State => S.setHookState(state, site.key, s)
     const need = (state: State, stage: Stage): Effect.Effect<EMAHookState, Hook.HookError> => {
       const s = read(state)
-      return s === undefined ? Effect.fail(error(stage, `the averaged model is missing from the run state under '${site.key}' (before_run builds it)`)) : Effect.succeed(s)
+      return s === undefined
+        ? Effect.fail(
+            error(stage, `the averaged model is missing from the run state under '${site.key}' (before_run builds it)`),
+          )
+        : Effect.succeed(s)
     }
 
     /** A fresh averaged model: copies of the model's parameters (and buffers). */
     const copyOfModel = (state: State) =>
       Effect.gen(function* () {
         const ops = yield* TensorOps
-        return { params: yield* ops.copy(state.model.params), buffers: updateBuffers ? yield* ops.copy(state.model.buffers) : {} }
+        return {
+          params: yield* ops.copy(state.model.params),
+          buffers: updateBuffers ? yield* ops.copy(state.model.buffers) : {},
+        }
       })
 
     /** Model and average exchange places (evaluation, checkpoints). */
     const swap = (state: State, s: EMAHookState): State => {
       const [params, avgParams] = exchange(state.model.params, s.params)
       const [buffers, avgBuffers] = exchange(state.model.buffers, s.buffers)
-      return write({ ...state, model: { ...state.model, params, buffers } }, { ...s, params: avgParams, buffers: avgBuffers, swapped: !s.swapped })
+      return write(
+        { ...state, model: { ...state.model, params, buffers } },
+        { ...s, params: avgParams, buffers: avgBuffers, swapped: !s.swapped },
+      )
     }
     const swapTo = (wanted: boolean) => (state: State, stage: Stage) =>
       Effect.map(need(state, stage), (s) => (s.swapped === wanted ? state : swap(state, s)))
@@ -202,7 +228,10 @@ export const EMAHook: HookType<EMAHookArgs> = {
             if (step._tag === 'Keep') return avg
             // Integer buffers (num_batches_tracked) keep their first copy; only floating-point tensors average.
             const floats = pick(avg, (name, ref) => isFloat(ref) && src[name] !== undefined)
-            const done = step._tag === 'Copy' ? yield* ops.copy(pick(src, (name) => name in floats)) : yield* ops.lerp(floats, src, step.weight)
+            const done =
+              step._tag === 'Copy'
+                ? yield* ops.copy(pick(src, (name) => name in floats))
+                : yield* ops.lerp(floats, src, step.weight)
             return { ...avg, ...done }
           })
         const params = yield* one(s.params, source.params)
@@ -220,10 +249,15 @@ export const EMAHook: HookType<EMAHookArgs> = {
       const compare = (kind: string, model: TensorTree, avg: TensorTree) => {
         const missing = Object.keys(model).filter((n) => !(n in avg))
         const unexpected = Object.keys(avg).filter((n) => !(n in model))
-        const shapes = Object.keys(avg).filter((n) => n in model && JSON.stringify(model[n]!.shape) !== JSON.stringify(avg[n]!.shape))
+        const shapes = Object.keys(avg).filter(
+          (n) => n in model && JSON.stringify(model[n]!.shape) !== JSON.stringify(avg[n]!.shape),
+        )
         if (missing.length > 0) problems.push(`missing ${kind} ${missing.slice(0, 5).join(', ')}`)
         if (unexpected.length > 0) problems.push(`unexpected ${kind} ${unexpected.slice(0, 5).join(', ')}`)
-        for (const n of shapes.slice(0, 5)) problems.push(`${n} has shape [${avg[n]!.shape.join(', ')}] in the checkpoint, the model's is [${model[n]!.shape.join(', ')}]`)
+        for (const n of shapes.slice(0, 5))
+          problems.push(
+            `${n} has shape [${avg[n]!.shape.join(', ')}] in the checkpoint, the model's is [${model[n]!.shape.join(', ')}]`,
+          )
       }
       compare('parameters', state.model.params, s.params)
       if (updateBuffers) compare('buffers', state.model.buffers, s.buffers)
@@ -236,11 +270,18 @@ export const EMAHook: HookType<EMAHookArgs> = {
         const ops = yield* TensorOps
         const fit = (model: TensorTree, avg: TensorTree) =>
           Effect.gen(function* () {
-            const kept = pick(avg, (n, ref) => model[n] !== undefined && JSON.stringify(model[n]!.shape) === JSON.stringify(ref.shape))
+            const kept = pick(
+              avg,
+              (n, ref) => model[n] !== undefined && JSON.stringify(model[n]!.shape) === JSON.stringify(ref.shape),
+            )
             const filled = yield* ops.copy(pick(model, (n) => !(n in kept)))
             return { ...kept, ...filled }
           })
-        return write(state, { ...s, params: yield* fit(state.model.params, s.params), buffers: updateBuffers ? yield* fit(state.model.buffers, s.buffers) : {} })
+        return write(state, {
+          ...s,
+          params: yield* fit(state.model.params, s.params),
+          buffers: updateBuffers ? yield* fit(state.model.buffers, s.buffers) : {},
+        })
       })
 
     return Hook.make<HookServices>({
@@ -252,13 +293,22 @@ export const EMAHook: HookType<EMAHookArgs> = {
           Effect.gen(function* () {
             if (averaging.type !== 'StochasticWeightAverage' && averaging.momentum > 0.5) {
               yield* Logger.use((l) =>
-                l.log('WARNING', `EMAHook: momentum=${averaging.momentum} is large. MMEngine's momentum is the weight of the new value (avg = (1 - momentum)·avg + momentum·param), usually a small number such as 0.0002; the conventional decay d corresponds to momentum = 1 - d.`),
+                l.log(
+                  'WARNING',
+                  `EMAHook: momentum=${averaging.momentum} is large. MMEngine's momentum is the weight of the new value (avg = (1 - momentum)·avg + momentum·param), usually a small number such as 0.0002; the conventional decay d corresponds to momentum = 1 - d.`,
+                ),
               )
             }
             // A resumed state already holds the averaged model from its checkpoint.
             if (read(state) !== undefined) return state
             const copied = yield* copyOfModel(state)
-            return write(state, { _tag: 'EMAHookState', steps: 0, params: copied.params, buffers: copied.buffers, swapped: false })
+            return write(state, {
+              _tag: 'EMAHookState',
+              steps: 0,
+              params: copied.params,
+              buffers: copied.buffers,
+              swapped: false,
+            })
           }),
         after_load_checkpoint: (state) =>
           Effect.gen(function* () {
@@ -269,13 +319,29 @@ export const EMAHook: HookType<EMAHookArgs> = {
               const loaded = read(back)!
               const problems = loadProblems(back, loaded)
               if (problems.length === 0) return back
-              if (strictLoad) return yield* Effect.fail(error('after_load_checkpoint', `the checkpoint's averaged model does not fit the model (strict_load=True): ${problems.join('; ')}`))
-              yield* Logger.use((l) => l.log('WARNING', `EMAHook: the checkpoint's averaged model does not fit the model; mismatched entries restart from the model's weights: ${problems.join('; ')}`))
+              if (strictLoad)
+                return yield* Effect.fail(
+                  error(
+                    'after_load_checkpoint',
+                    `the checkpoint's averaged model does not fit the model (strict_load=True): ${problems.join('; ')}`,
+                  ),
+                )
+              yield* Logger.use((l) =>
+                l.log(
+                  'WARNING',
+                  `EMAHook: the checkpoint's averaged model does not fit the model; mismatched entries restart from the model's weights: ${problems.join('; ')}`,
+                ),
+              )
               return yield* fitted(back, loaded)
             }
             // load_from (or a checkpoint saved without EMAHook): the average starts from the loaded weights.
             if (state.counters.iter > 0 || state.counters.epoch > 0) {
-              yield* Logger.use((l) => l.log('WARNING', 'There is no `ema_state_dict` in checkpoint. `EMAHook` will make a copy of `state_dict` as the initial `ema_state_dict`.'))
+              yield* Logger.use((l) =>
+                l.log(
+                  'WARNING',
+                  'There is no `ema_state_dict` in checkpoint. `EMAHook` will make a copy of `state_dict` as the initial `ema_state_dict`.',
+                ),
+              )
             }
             const copied = yield* copyOfModel(state)
             return write(state, { ...s, params: copied.params, buffers: copied.buffers })
@@ -285,14 +351,28 @@ export const EMAHook: HookType<EMAHookArgs> = {
             const beginEpoch = a.begin_epoch ?? 0
             const beginIter = a.begin_iter ?? 0
             const { maxEpochs, maxIters } = state.counters
-            if (beginEpoch > 0 && beginEpoch > maxEpochs) return yield* Effect.fail(error('before_train', `begin_epoch (${beginEpoch}) is larger than max_epochs (${maxEpochs}); the average would never start`))
-            if (beginEpoch === 0 && beginIter > maxIters) return yield* Effect.fail(error('before_train', `begin_iter (${beginIter}) is larger than max_iters (${maxIters}); the average would never start`))
+            if (beginEpoch > 0 && beginEpoch > maxEpochs)
+              return yield* Effect.fail(
+                error(
+                  'before_train',
+                  `begin_epoch (${beginEpoch}) is larger than max_epochs (${maxEpochs}); the average would never start`,
+                ),
+              )
+            if (beginEpoch === 0 && beginIter > maxIters)
+              return yield* Effect.fail(
+                error(
+                  'before_train',
+                  `begin_iter (${beginIter}) is larger than max_iters (${maxIters}); the average would never start`,
+                ),
+              )
             return state
           }),
         after_train_iter: (state) =>
           Effect.gen(function* () {
             const s = yield* need(state, 'after_train_iter')
-            return started(a, state.counters.epoch, state.counters.iter) ? yield* update(state, s) : yield* follow(state, s)
+            return started(a, state.counters.epoch, state.counters.iter)
+              ? yield* update(state, s)
+              : yield* follow(state, s)
           }),
         before_val_epoch: (state) => toAverage(state, 'before_val_epoch'),
         after_val_epoch: (state) => toRaw(state, 'after_val_epoch'),

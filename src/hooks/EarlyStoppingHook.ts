@@ -95,15 +95,36 @@ const args = check(
 export const stopRuleOf = (a: EarlyStoppingHookArgs): StopRule => {
   const rule = a.rule ?? inferRule(a.monitor, defaultGreaterKeys, defaultLessKeys) ?? 'greater'
   const minDelta = a.min_delta ?? 0.1
-  return { monitor: a.monitor, rule, delta: rule === 'greater' ? minDelta : -1 * minDelta, checkFinite: a.check_finite ?? true, patience: a.patience ?? 5, threshold: a.stopping_threshold ?? null }
+  return {
+    monitor: a.monitor,
+    rule,
+    delta: rule === 'greater' ? minDelta : -1 * minDelta,
+    checkFinite: a.check_finite ?? true,
+    patience: a.patience ?? 5,
+    threshold: a.stopping_threshold ?? null,
+  }
 }
 
 /** The state before any validation: no best yet. */
-export const initialStopState = (r: StopRule): EarlyStoppingState => ({ _tag: 'EarlyStoppingState', best: r.rule === 'greater' ? -Infinity : Infinity, wait: 0 })
+export const initialStopState = (r: StopRule): EarlyStoppingState => ({
+  _tag: 'EarlyStoppingState',
+  best: r.rule === 'greater' ? -Infinity : Infinity,
+  wait: 0,
+})
 
 /** Python's `f'{x:.3f}'` and `str(float)` for the log messages. */
-const fixed3 = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf')
-const pyFloat = (x: number): string => (Number.isNaN(x) ? 'nan' : !Number.isFinite(x) ? (x > 0 ? 'inf' : '-inf') : Number.isInteger(x) && Math.abs(x) < 1e16 ? `${x}.0` : String(x))
+const fixed3 = (x: number): string =>
+  Number.isFinite(x) ? x.toFixed(3) : Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf'
+const pyFloat = (x: number): string =>
+  Number.isNaN(x)
+    ? 'nan'
+    : !Number.isFinite(x)
+      ? x > 0
+        ? 'inf'
+        : '-inf'
+      : Number.isInteger(x) && Math.abs(x) < 1e16
+        ? `${x}.0`
+        : String(x)
 
 /**
  * One validation's verdict: the next state, and the reason when training should stop.
@@ -115,17 +136,33 @@ const pyFloat = (x: number): string => (Number.isNaN(x) ? 'nan' : !Number.isFini
  * decide(r, first.state, 0.55).stop // 'the monitored metric did not improve in the last 1 records. best score: 0.500. '
  * ```
  */
-export const decide = (r: StopRule, s: EarlyStoppingState, score: number): { readonly state: EarlyStoppingState; readonly stop: string | undefined } => {
+export const decide = (
+  r: StopRule,
+  s: EarlyStoppingState,
+  score: number,
+): { readonly state: EarlyStoppingState; readonly stop: string | undefined } => {
   const better = (x: number, y: number) => (r.rule === 'greater' ? x > y : x < y)
   if (r.checkFinite && !Number.isFinite(score)) {
-    return { state: s, stop: `Monitored metric ${r.monitor} = ${pyFloat(score)} is infinite. Previous best value was ${fixed3(s.best)}.` }
+    return {
+      state: s,
+      stop: `Monitored metric ${r.monitor} = ${pyFloat(score)} is infinite. Previous best value was ${fixed3(s.best)}.`,
+    }
   }
   if (r.threshold !== null && better(score, r.threshold)) {
-    return { state: { ...s, best: score }, stop: `Stopping threshold reached: \`${r.monitor}\` = ${pyFloat(score)} is ${r.rule} than ${pyFloat(r.threshold)}.` }
+    return {
+      state: { ...s, best: score },
+      stop: `Stopping threshold reached: \`${r.monitor}\` = ${pyFloat(score)} is ${r.rule} than ${pyFloat(r.threshold)}.`,
+    }
   }
   if (better(s.best + r.delta, score)) {
     const wait = s.wait + 1
-    return { state: { ...s, wait }, stop: wait >= r.patience ? `the monitored metric did not improve in the last ${wait} records. best score: ${fixed3(s.best)}. ` : undefined }
+    return {
+      state: { ...s, wait },
+      stop:
+        wait >= r.patience
+          ? `the monitored metric did not improve in the last ${wait} records. best score: ${fixed3(s.best)}. `
+          : undefined,
+    }
   }
   return { state: { ...s, best: score, wait: 0 }, stop: undefined }
 }
@@ -169,11 +206,20 @@ export const EarlyStoppingHook: HookType<EarlyStoppingHookArgs> = {
                   }),
                 )
               }
-              yield* logger.log('WARNING', `Skip early stopping process since the evaluation results (${available.join(', ')}) do not include \`monitor\` (${r.monitor}).`)
+              yield* logger.log(
+                'WARNING',
+                `Skip early stopping process since the evaluation results (${available.join(', ')}) do not include \`monitor\` (${r.monitor}).`,
+              )
               return state
             }
             if (typeof value !== 'number') {
-              return yield* Effect.fail(new Hook.HookError({ hook: 'EarlyStoppingHook', stage: 'after_val_epoch', message: `monitor '${r.monitor}' is ${JSON.stringify(value)}, not a number` }))
+              return yield* Effect.fail(
+                new Hook.HookError({
+                  hook: 'EarlyStoppingHook',
+                  stage: 'after_val_epoch',
+                  message: `monitor '${r.monitor}' is ${JSON.stringify(value)}, not a number`,
+                }),
+              )
             }
             const own = S.hookState<EarlyStoppingState>(state, site.key, initialStopState(r))
             const verdict = decide(r, own, value)

@@ -46,7 +46,11 @@ export interface EmptyCacheHookState {
   readonly releases: number
 }
 
-const args = struct('EmptyCacheHook arguments', {}, { before_epoch: boolean, after_epoch: boolean, after_iter: boolean })
+const args = struct(
+  'EmptyCacheHook arguments',
+  {},
+  { before_epoch: boolean, after_epoch: boolean, after_iter: boolean },
+)
 
 /**
  * A byte count for the log.
@@ -68,7 +72,8 @@ export const showBytes = (bytes: number): string => {
   return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`
 }
 
-const epochStages = (when: 'before' | 'after'): ReadonlyArray<Stage> => [`${when}_train_epoch`, `${when}_val_epoch`, `${when}_test_epoch`] as const
+const epochStages = (when: 'before' | 'after'): ReadonlyArray<Stage> =>
+  [`${when}_train_epoch`, `${when}_val_epoch`, `${when}_test_epoch`] as const
 const iterStages: ReadonlyArray<Stage> = ['after_train_iter', 'after_val_iter', 'after_test_iter']
 
 /**
@@ -96,10 +101,16 @@ export const EmptyCacheHook: HookType<EmptyCacheHookArgs> = {
               const logger = yield* Logger
               if (freed === undefined) {
                 if (own.saidNothingToRelease) return state
-                yield* logger.log('INFO', `EmptyCacheHook: the tensor backend keeps no memory in reserve, so there is nothing to release (first noticed at ${stage}); the hook does nothing on this backend.`)
+                yield* logger.log(
+                  'INFO',
+                  `EmptyCacheHook: the tensor backend keeps no memory in reserve, so there is nothing to release (first noticed at ${stage}); the hook does nothing on this backend.`,
+                )
                 return S.setHookState(state, site.key, { ...own, saidNothingToRelease: true })
               }
-              yield* logger.log('DEBUG', `EmptyCacheHook (${stage}): the backend held ${showBytes(freed.before)} before the release and ${showBytes(freed.after)} after it (${showBytes(freed.before - freed.after)} released).`)
+              yield* logger.log(
+                'DEBUG',
+                `EmptyCacheHook (${stage}): the backend held ${showBytes(freed.before)} before the release and ${showBytes(freed.after)} after it (${showBytes(freed.before - freed.after)} released).`,
+              )
               return S.setHookState(state, site.key, { ...own, releases: own.releases + 1 })
             })
     const stages: { [K in Stage]?: Middleware<HookServices> } = {}

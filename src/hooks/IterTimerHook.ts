@@ -37,13 +37,16 @@ export const IterTimerHook: HookType<{}> = {
     const own = (state: State): Own => S.hookState(state, site.key, initial)
     const put = (state: State, next: Partial<Own>): State => S.setHookState(state, site.key, { ...own(state), ...next })
 
-    const beforeEpoch: Middleware<HookServices> = (state) => Clock.use((clock) => Effect.map(clock.now, (t) => put(state, { t })))
+    const beforeEpoch: Middleware<HookServices> = (state) =>
+      Clock.use((clock) => Effect.map(clock.now, (t) => put(state, { t })))
 
     const beforeIter =
       (mode: Mode): Middleware<HookServices> =>
       (state) =>
         Clock.use((clock) =>
-          Effect.map(clock.now, (now) => S.modifyHub(state, (h) => Hub.updateScalar(h, `${mode}/data_time`, now - own(state).t))),
+          Effect.map(clock.now, (now) =>
+            S.modifyHub(state, (h) => Hub.updateScalar(h, `${mode}/data_time`, now - own(state).t)),
+          ),
         )
 
     const afterIter =

@@ -14,7 +14,18 @@ import { Clock, Files, Logger, Run } from '../dsl/Services.js'
 import type { FileError, HookServices, RunFacts } from '../dsl/Services.js'
 import type { Mode, Stage } from '../dsl/Stage.js'
 import type { State } from '../dsl/State.js'
-import { array, boolean, check, dispatch, json, nullable, positiveInt, record, string, struct } from '../schema/codec.js'
+import {
+  array,
+  boolean,
+  check,
+  dispatch,
+  json,
+  nullable,
+  positiveInt,
+  record,
+  string,
+  struct,
+} from '../schema/codec.js'
 import type { Json } from '../schema/codec.js'
 import type { HookType } from './HookType.js'
 import * as LP from './logging/LogProcessor.js'
@@ -96,16 +107,19 @@ export const LoggerHook: HookType<LoggerHookArgs> = {
     // The Visualizer's backends (`visualizer.vis_backends`): every scalar goes to each of them.
     const visualizer = decodeVisualizer(program.settings['visualizer'])
     if (E.isLeft(visualizer)) throw new Hook.HookDefinitionError('LoggerHook', 'visualizer', visualizer.left)
-    const wallTime = (run: RunFacts) => Clock.use((clock) => Effect.map(clock.now, (now) => timestampSeconds(run.timestamp) + now))
+    const wallTime = (run: RunFacts) =>
+      Clock.use((clock) => Effect.map(clock.now, (now) => timestampSeconds(run.timestamp) + now))
 
     const addScalars = (run: RunFacts, tag: { readonly [k: string]: Json }, step: number) =>
       Effect.gen(function* () {
         const t = yield* wallTime(run)
-        for (const backend of backendsFor(visualizer.right, run)) yield* backend.addScalars(tag, step, t, `${run.timestamp}.json`)
+        for (const backend of backendsFor(visualizer.right, run))
+          yield* backend.addScalars(tag, step, t, `${run.timestamp}.json`)
       })
 
     const info = (message: string) => Logger.use((logger) => logger.log('INFO', message))
-    const asHookError = (stage: Stage) => (e: FileError) => new Hook.HookError({ hook: 'LoggerHook', stage, message: `${e.path}: ${e.message}` })
+    const asHookError = (stage: Stage) => (e: FileError) =>
+      new Hook.HookError({ hook: 'LoggerHook', stage, message: `${e.path}: ${e.message}` })
 
     const afterEvalIter =
       (mode: 'val' | 'test'): Middleware<HookServices> =>
@@ -113,7 +127,8 @@ export const LoggerHook: HookType<LoggerHookArgs> = {
         Effect.gen(function* () {
           const run = yield* Run
           const batchIdx = event.batchIdx ?? 0
-          if (LoggerSchedule.lineAfterEvalIter(a, batchIdx)) yield* info(LP.afterIter(processor, view(state, lengthOf(run, mode)), batchIdx, mode).line)
+          if (LoggerSchedule.lineAfterEvalIter(a, batchIdx))
+            yield* info(LP.afterIter(processor, view(state, lengthOf(run, mode)), batchIdx, mode).line)
           return state
         })
 
@@ -128,7 +143,8 @@ export const LoggerHook: HookType<LoggerHookArgs> = {
           Effect.gen(function* () {
             const run = yield* Run
             const t = yield* wallTime(run)
-            for (const backend of backendsFor(visualizer.right, run)) yield* Effect.mapError(backend.addConfig(t), asHookError('before_run'))
+            for (const backend of backendsFor(visualizer.right, run))
+              yield* Effect.mapError(backend.addConfig(t), asHookError('before_run'))
             return state
           }),
         // `out_dir`: after the run, the log folder's files with an `out_suffix` go to out_dir/<basename(work_dir)>/.
@@ -140,10 +156,20 @@ export const LoggerHook: HookType<LoggerHookArgs> = {
                   const run = yield* Run
                   const files = yield* Files
                   const target = path.join(a.out_dir!, path.basename(run.workDir))
-                  const suffixes = a.out_suffix === undefined ? ['.json', '.log', '.py', 'yaml'] : typeof a.out_suffix === 'string' ? [a.out_suffix] : [...a.out_suffix]
+                  const suffixes =
+                    a.out_suffix === undefined
+                      ? ['.json', '.log', '.py', 'yaml']
+                      : typeof a.out_suffix === 'string'
+                        ? [a.out_suffix]
+                        : [...a.out_suffix]
                   // Said first, so that the line is in the copied log (and no new local log appears after the copy).
-                  yield* info(`The log files with suffixes ${suffixes.join(', ')} are copied to ${target}${(a.keep_local ?? true) ? '' : ' and removed from the work dir'}.`)
-                  yield* Effect.mapError(files.copyOut(run.logDir, target, suffixes, a.keep_local ?? true), asHookError('after_run'))
+                  yield* info(
+                    `The log files with suffixes ${suffixes.join(', ')} are copied to ${target}${(a.keep_local ?? true) ? '' : ' and removed from the work dir'}.`,
+                  )
+                  yield* Effect.mapError(
+                    files.copyOut(run.logDir, target, suffixes, a.keep_local ?? true),
+                    asHookError('after_run'),
+                  )
                   return state
                 }),
             }),
@@ -152,11 +178,15 @@ export const LoggerHook: HookType<LoggerHookArgs> = {
             const run = yield* Run
             const batchIdx = event.batchIdx ?? 0
             const trainLength = lengthOf(run, 'train')
-            if (LoggerSchedule.expNameAfterTrainIter(a, state.counters.iter, batchIdx, trainLength)) yield* info(`Exp name: ${run.experimentName}`)
+            if (LoggerSchedule.expNameAfterTrainIter(a, state.counters.iter, batchIdx, trainLength))
+              yield* info(`Exp name: ${run.experimentName}`)
             if (!LoggerSchedule.lineAfterTrainIter(a, batchIdx, trainLength)) return state
             const record = LP.afterIter(processor, view(state, trainLength), batchIdx, 'train')
             yield* info(record.line)
-            yield* Effect.mapError(addScalars(run, record.tag, state.counters.iter + 1), asHookError('after_train_iter'))
+            yield* Effect.mapError(
+              addScalars(run, record.tag, state.counters.iter + 1),
+              asHookError('after_train_iter'),
+            )
             return state
           }),
         after_val_iter: afterEvalIter('val'),
@@ -166,7 +196,11 @@ export const LoggerHook: HookType<LoggerHookArgs> = {
             const run = yield* Run
             const record = LP.afterEpoch(processor, view(state, lengthOf(run, 'val')), 'val')
             yield* info(record.line)
-            const step = !hasTrainLoop ? 0 : (a.log_metric_by_epoch ?? true) ? state.counters.epoch : state.counters.iter
+            const step = !hasTrainLoop
+              ? 0
+              : (a.log_metric_by_epoch ?? true)
+                ? state.counters.epoch
+                : state.counters.iter
             yield* Effect.mapError(addScalars(run, record.tag, step), asHookError('after_val_epoch'))
             return state
           }),
@@ -176,7 +210,10 @@ export const LoggerHook: HookType<LoggerHookArgs> = {
             const files = yield* Files
             const record = LP.afterEpoch(processor, view(state, lengthOf(run, 'test')), 'test', true)
             yield* info(record.line)
-            yield* Effect.mapError(files.writeText(`${run.logDir}/${run.timestamp}.json`, pythonJson(record.tag)), asHookError('after_test_epoch'))
+            yield* Effect.mapError(
+              files.writeText(`${run.logDir}/${run.timestamp}.json`, pythonJson(record.tag)),
+              asHookError('after_test_epoch'),
+            )
             return state
           }),
       },

@@ -49,7 +49,11 @@ export interface NaiveVisualizationState {
   readonly saidNotImages: boolean
 }
 
-const args = struct('NaiveVisualizationHook arguments', {}, { interval: positiveInt, draw_gt: boolean, draw_pred: boolean })
+const args = struct(
+  'NaiveVisualizationHook arguments',
+  {},
+  { interval: positiveInt, draw_gt: boolean, draw_pred: boolean },
+)
 
 /**
  * MMEngine's `every_n_inner_iters(batch_idx, interval)`: is this test batch drawn?
@@ -69,7 +73,11 @@ const argmax = (values: TensorValues, from: number, n: number): number => {
 }
 
 /** Per sample: the label (integer targets `[b]`, or one-hot `[b, K]`) and the predicted class (`[b, K]` scores). */
-const labelsOf = (values: TensorValues, shape: ReadonlyArray<number>, batch: number): ReadonlyArray<number | undefined> =>
+const labelsOf = (
+  values: TensorValues,
+  shape: ReadonlyArray<number>,
+  batch: number,
+): ReadonlyArray<number | undefined> =>
   Array.from({ length: batch }, (_, i) => {
     if (shape.length === 1) return Number.isInteger(values[i]) ? values[i] : undefined
     if (shape.length === 2 && shape[1]! > 1) return argmax(values, i * shape[1]!, shape[1]!)
@@ -101,7 +109,12 @@ export const NaiveVisualizationHook: HookType<NaiveVisualizationHookArgs> = {
         const isImage = (shape.length === 4 && shape[3]! >= 1 && shape[3]! <= 4) || shape.length === 3
         if (!isImage) {
           if (own.saidNotImages) return state
-          yield* Logger.use((l) => l.log('WARNING', `NaiveVisualizationHook: the test inputs have shape [${shape.join(', ')}], not [batch, height, width(, channels)] images; nothing is drawn.`))
+          yield* Logger.use((l) =>
+            l.log(
+              'WARNING',
+              `NaiveVisualizationHook: the test inputs have shape [${shape.join(', ')}], not [batch, height, width(, channels)] images; nothing is drawn.`,
+            ),
+          )
           return S.setHookState(state, site.key, { ...own, saidNotImages: true })
         }
         const ops = yield* TensorOps
@@ -115,10 +128,21 @@ export const NaiveVisualizationHook: HookType<NaiveVisualizationHookArgs> = {
         const dir = path.join(run.logDir, 'vis')
         for (let i = 0; i < b; i++) {
           const caption: Caption = { gt: gts[i], pred: preds[i] }
-          const png = renderSample({ height: h, width: w, channels: c, pixels: pixels.subarray(i * h * w * c, (i + 1) * h * w * c) }, caption)
+          const png = renderSample(
+            { height: h, width: w, channels: c, pixels: pixels.subarray(i * h * w * c, (i + 1) * h * w * c) },
+            caption,
+          )
           const name = `idx${batch.indices[i] ?? i}${caption.gt === undefined ? '' : `_gt${caption.gt}`}${caption.pred === undefined ? '' : `_pred${caption.pred}`}.png`
           const file = path.join(dir, name)
-          yield* Effect.mapError(files.writeBytes(file, png), (e) => new Hook.HookError({ hook: 'NaiveVisualizationHook', stage: 'after_test_iter', message: `cannot write ${e.path}: ${e.message}` }))
+          yield* Effect.mapError(
+            files.writeBytes(file, png),
+            (e) =>
+              new Hook.HookError({
+                hook: 'NaiveVisualizationHook',
+                stage: 'after_test_iter',
+                message: `cannot write ${e.path}: ${e.message}`,
+              }),
+          )
         }
         return S.setHookState(state, site.key, { ...own, written: own.written + b })
       })
@@ -132,7 +156,8 @@ export const NaiveVisualizationHook: HookType<NaiveVisualizationHookArgs> = {
         before_train: (state) => Effect.succeed(state),
         after_test_iter: (state, event) => {
           const batch = state.lastBatch
-          if (batch === undefined || batch.mode !== 'test' || !drawsAfter(event.batchIdx ?? 0, interval)) return Effect.succeed(state)
+          if (batch === undefined || batch.mode !== 'test' || !drawsAfter(event.batchIdx ?? 0, interval))
+            return Effect.succeed(state)
           return draw(state, batch)
         },
       },

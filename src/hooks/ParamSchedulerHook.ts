@@ -20,7 +20,10 @@ export const ParamSchedulerHook: HookType<{}> = {
   name: 'ParamSchedulerHook',
   defaultPriority: P.LOW,
   // Steps every scheduler: each group's lr (and momentum, weight decay) moves.
-  touches: { after_train_iter: { reads: ['optim.lr'], writes: ['optim.lr'] }, after_train_epoch: { reads: ['optim.lr'], writes: ['optim.lr'] } },
+  touches: {
+    after_train_iter: { reads: ['optim.lr'], writes: ['optim.lr'] },
+    after_train_epoch: { reads: ['optim.lr'], writes: ['optim.lr'] },
+  },
   args: struct('ParamSchedulerHook arguments (it takes none)', {}),
   build: (_args, site) =>
     Hook.make<HookServices>({
@@ -31,7 +34,9 @@ export const ParamSchedulerHook: HookType<{}> = {
         after_train_iter: (state) => ParamSchedulers.use((s) => s.step(state, { _tag: 'AfterTrainIter' })),
         after_train_epoch: (state) => ParamSchedulers.use((s) => s.step(state, { _tag: 'AfterTrainEpoch' })),
         after_val_epoch: (state) =>
-          state.metrics === undefined ? Effect.succeed(state) : ParamSchedulers.use((s) => s.step(state, { _tag: 'AfterValEpoch', metrics: state.metrics! })),
+          state.metrics === undefined
+            ? Effect.succeed(state)
+            : ParamSchedulers.use((s) => s.step(state, { _tag: 'AfterValEpoch', metrics: state.metrics! })),
       },
     }),
 }

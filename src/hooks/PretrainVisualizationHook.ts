@@ -27,7 +27,19 @@ export interface VisualizationHookArgs {
 const args = struct(
   'VisualizationHook arguments',
   {},
-  { enable: boolean, interval: positiveInt, show: boolean, wait_time: nonNegativeNumber, out_dir: nullable(string), draw_gt: boolean, draw_pred: boolean, draw_score: boolean, resize: json, rescale_factor: json, text_cfg: json },
+  {
+    enable: boolean,
+    interval: positiveInt,
+    show: boolean,
+    wait_time: nonNegativeNumber,
+    out_dir: nullable(string),
+    draw_gt: boolean,
+    draw_pred: boolean,
+    draw_score: boolean,
+    resize: json,
+    rescale_factor: json,
+    text_cfg: json,
+  },
 )
 
 /** The `VisualizationHook` hook type (NORMAL), acting after every val and test iteration as MMPretrain's does. */
@@ -37,15 +49,19 @@ export const VisualizationHook: HookType<VisualizationHookArgs> = {
   args: args as unknown as HookType<VisualizationHookArgs>['args'],
   build: (a, site) => {
     const unchanged: Middleware<HookServices> = (state) => Effect.succeed(state)
-    const stages: { -readonly [K in 'before_run' | 'after_val_iter' | 'after_test_iter']?: Middleware<HookServices> } = {
-      after_val_iter: unchanged,
-      after_test_iter: unchanged,
-    }
+    const stages: { -readonly [K in 'before_run' | 'after_val_iter' | 'after_test_iter']?: Middleware<HookServices> } =
+      {
+        after_val_iter: unchanged,
+        after_test_iter: unchanged,
+      }
     if (a.enable === true) {
       stages.before_run = (state) =>
-        Logger.use((l) => l.log('WARNING', 'VisualizationHook: enable=True, but loopwright does not draw predictions; the hook does nothing')).pipe(
-          Effect.as(state),
-        )
+        Logger.use((l) =>
+          l.log(
+            'WARNING',
+            'VisualizationHook: enable=True, but loopwright does not draw predictions; the hook does nothing',
+          ),
+        ).pipe(Effect.as(state))
     }
     return Hook.make<HookServices>({ name: 'VisualizationHook', key: site.key, priority: site.priority, stages })
   },

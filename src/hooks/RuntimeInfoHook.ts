@@ -29,7 +29,8 @@ const isScalar = (value: Json): value is number | boolean => typeof value === 'n
 const recordMetrics = (state: State, prefix: 'val' | 'test'): State =>
   hub(state, (h) =>
     Object.entries(state.metrics ?? {}).reduce(
-      (acc, [k, v]) => (isScalar(v) ? Hub.updateScalar(acc, `${prefix}/${k}`, Number(v)) : Hub.updateInfo(acc, `${prefix}/${k}`, v)),
+      (acc, [k, v]) =>
+        isScalar(v) ? Hub.updateScalar(acc, `${prefix}/${k}`, Number(v)) : Hub.updateInfo(acc, `${prefix}/${k}`, v),
       h,
     ),
   )
@@ -72,7 +73,8 @@ export const RuntimeInfoHook: HookType<{}> = {
             }),
           ),
         after_train: (state) => Effect.succeed(hub(state, (h) => Hub.popInfo(h, 'loop_stage'))),
-        before_train_epoch: (state) => Effect.succeed(hub(state, (h) => Hub.updateInfo(h, 'epoch', state.counters.epoch))),
+        before_train_epoch: (state) =>
+          Effect.succeed(hub(state, (h) => Hub.updateInfo(h, 'epoch', state.counters.epoch))),
         // The lr in force during this iteration: schedulers step after it (spec §3.1).
         before_train_iter: (state) =>
           ParamSchedulers.useSync((schedulers) =>
@@ -85,7 +87,9 @@ export const RuntimeInfoHook: HookType<{}> = {
           ),
         after_train_iter: (state) =>
           Effect.succeed(
-            hub(state, (h) => Object.entries(state.outputs).reduce((acc, [k, v]) => Hub.updateScalar(acc, `train/${k}`, v), h)),
+            hub(state, (h) =>
+              Object.entries(state.outputs).reduce((acc, [k, v]) => Hub.updateScalar(acc, `train/${k}`, v), h),
+            ),
           ),
         before_val: (state) =>
           Effect.succeed(
@@ -99,7 +103,9 @@ export const RuntimeInfoHook: HookType<{}> = {
         after_val: (state) =>
           Effect.succeed(
             hub(state, (h) =>
-              own(state).lastLoopStage === 'train' ? Hub.updateInfo(h, 'loop_stage', 'train') : Hub.popInfo(h, 'loop_stage'),
+              own(state).lastLoopStage === 'train'
+                ? Hub.updateInfo(h, 'loop_stage', 'train')
+                : Hub.popInfo(h, 'loop_stage'),
             ),
           ),
         before_test: (state) => Effect.succeed(hub(state, (h) => Hub.updateInfo(h, 'loop_stage', 'test'))),

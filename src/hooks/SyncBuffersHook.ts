@@ -64,7 +64,10 @@ export const SyncBuffersHook: HookType<{}> = {
         after_train_epoch: (state) => Effect.map(synced(state), (s) => flag(s, true)),
         before_val_epoch: (state) =>
           Effect.gen(function* () {
-            const own = S.hookState<SyncBuffersHookState>(state, site.key, { _tag: 'SyncBuffersHookState', calledInTrain: false })
+            const own = S.hookState<SyncBuffersHookState>(state, site.key, {
+              _tag: 'SyncBuffersHookState',
+              calledInTrain: false,
+            })
             const next = own.calledInTrain ? state : yield* synced(state)
             return flag(next, false)
           }),

@@ -8,12 +8,35 @@ import { Context, Effect } from 'effect'
 import type { Mode, Stage } from '../dsl/Stage.js'
 
 export type TraceEntry =
-  | { readonly _tag: 'Event'; readonly stage: Stage; readonly epoch: number; readonly iter: number; readonly batchIdx?: number; readonly depth?: number }
-  | { readonly _tag: 'HookCall'; readonly stage: Stage; readonly hook: string; readonly epoch: number; readonly iter: number; readonly batchIdx?: number; readonly depth: number }
-  | { readonly _tag: 'Step'; readonly mode: Mode; readonly epoch: number; readonly iter: number; readonly batchIdx: number }
+  | {
+      readonly _tag: 'Event'
+      readonly stage: Stage
+      readonly epoch: number
+      readonly iter: number
+      readonly batchIdx?: number
+      readonly depth?: number
+    }
+  | {
+      readonly _tag: 'HookCall'
+      readonly stage: Stage
+      readonly hook: string
+      readonly epoch: number
+      readonly iter: number
+      readonly batchIdx?: number
+      readonly depth: number
+    }
+  | {
+      readonly _tag: 'Step'
+      readonly mode: Mode
+      readonly epoch: number
+      readonly iter: number
+      readonly batchIdx: number
+    }
 
 /** Where trace entries go. */
-export class Trace extends Context.Service<Trace, { readonly record: (entry: TraceEntry) => Effect.Effect<void> }>()('loopwright/Trace') {}
+export class Trace extends Context.Service<Trace, { readonly record: (entry: TraceEntry) => Effect.Effect<void> }>()(
+  'loopwright/Trace',
+) {}
 
 /** A trace sink that keeps entries in memory (tests, the dry run's summary). */
 export const collecting = (): { readonly entries: TraceEntry[]; readonly service: Trace['Service'] } => {

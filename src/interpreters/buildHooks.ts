@@ -35,19 +35,27 @@ export const buildHooks = (
     }
     const hookType = resolved.right
     if (purpose === 'train' && hookType.planOnly !== undefined) {
-      issues.push({ path: `${where}.type`, message: `${hookType.name} can be planned (loopwright dry-run) but not trained with yet: ${hookType.planOnly}` })
+      issues.push({
+        path: `${where}.type`,
+        message: `${hookType.name} can be planned (loopwright dry-run) but not trained with yet: ${hookType.planOnly}`,
+      })
       continue
     }
     const args = hookType.args.decode(decl.spec.args)
     if (args._tag === 'Left') {
-      issues.push(...issuesOf(args.left).map((i) => ({ path: i.path === '' ? where : `${where}.${i.path}`, message: i.message })))
+      issues.push(
+        ...issuesOf(args.left).map((i) => ({ path: i.path === '' ? where : `${where}.${i.path}`, message: i.message })),
+      )
       continue
     }
     const explicit = decl.spec.priority !== undefined
     const priority = P.decode(explicit ? decl.spec.priority : hookType.defaultPriority)
     if (priority._tag === 'Left') {
       const field = explicit ? `${where}.priority` : where
-      issues.push({ path: field, message: `${explicit ? '' : `${hookType.name}.defaultPriority: `}${priority.left.message}` })
+      issues.push({
+        path: field,
+        message: `${explicit ? '' : `${hookType.name}.defaultPriority: `}${priority.left.message}`,
+      })
       continue
     }
     try {

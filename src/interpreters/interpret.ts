@@ -97,18 +97,36 @@ export const interpret = (
     while (next.done !== true) {
       const event = next.value
       // An interrupt takes effect between iterations, where a checkpoint resumes exactly.
-      if (control.interrupt !== undefined && event._tag === 'StageEvent' && event.stage === 'before_train_iter' && (yield* turnOfTheEventLoop, control.interrupt())) {
+      if (
+        control.interrupt !== undefined &&
+        event._tag === 'StageEvent' &&
+        event.stage === 'before_train_iter' &&
+        (yield* turnOfTheEventLoop, control.interrupt())
+      ) {
         const atBoundary = S.atCounters(current, event.epoch, event.iter)
         control.onInterrupt?.(atBoundary)
         return atBoundary
       }
       current = S.atCounters(current, event.epoch, event.iter)
       if (event._tag === 'StageEvent') {
-        if (event.stage === 'after_val_epoch' || event.stage === 'after_test_epoch') current = yield* steps.evaluate(current, event.stage === 'after_val_epoch' ? 'val' : 'test')
-        yield* trace.record({ _tag: 'Event', stage: event.stage, epoch: event.epoch, iter: event.iter, ...(event.batchIdx === undefined ? {} : { batchIdx: event.batchIdx }) })
+        if (event.stage === 'after_val_epoch' || event.stage === 'after_test_epoch')
+          current = yield* steps.evaluate(current, event.stage === 'after_val_epoch' ? 'val' : 'test')
+        yield* trace.record({
+          _tag: 'Event',
+          stage: event.stage,
+          epoch: event.epoch,
+          iter: event.iter,
+          ...(event.batchIdx === undefined ? {} : { batchIdx: event.batchIdx }),
+        })
         current = yield* stages.get(event.stage)!(current, event)
       } else {
-        yield* trace.record({ _tag: 'Step', mode: event.mode, epoch: event.epoch, iter: event.iter, batchIdx: event.batchIdx })
+        yield* trace.record({
+          _tag: 'Step',
+          mode: event.mode,
+          epoch: event.epoch,
+          iter: event.iter,
+          batchIdx: event.batchIdx,
+        })
         current = yield* steps.run(current, event)
       }
       const feedback = current.stopTraining && !stopSent ? { stopTraining: true } : undefined

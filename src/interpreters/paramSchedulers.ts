@@ -16,7 +16,18 @@ export const paramSchedulers: ParamSchedulers['Service'] = ParamSchedulers.of({
     const stepped = Optim.stepSchedulers(optim, trigger)
     if (stepped._tag === 'Left') {
       const where = `param_scheduler${stepped.left.wrapper === undefined ? '' : `.${stepped.left.wrapper}`}[${stepped.left.index}]`
-      return Effect.fail(new HookError({ hook: 'ParamSchedulerHook', stage: trigger._tag === 'AfterTrainIter' ? 'after_train_iter' : trigger._tag === 'AfterTrainEpoch' ? 'after_train_epoch' : 'after_val_epoch', message: `${where}: ${stepped.left.message}` }))
+      return Effect.fail(
+        new HookError({
+          hook: 'ParamSchedulerHook',
+          stage:
+            trigger._tag === 'AfterTrainIter'
+              ? 'after_train_iter'
+              : trigger._tag === 'AfterTrainEpoch'
+                ? 'after_train_epoch'
+                : 'after_val_epoch',
+          message: `${where}: ${stepped.left.message}`,
+        }),
+      )
     }
     return Effect.succeed({ ...state, optim: Optim.write(stepped.right) })
   },

@@ -29,7 +29,8 @@ export const relu = (x: tf.Tensor): tf.Tensor => tf.relu(x)
  * Activation.gelu(tf.tensor1d([-1])) // [-0.1586553]
  * ```
  */
-export const gelu = (x: tf.Tensor): tf.Tensor => tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)))
+export const gelu = (x: tf.Tensor): tf.Tensor =>
+  tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)))
 
 /**
  * `nn.SiLU` (swish): x · sigmoid(x).
@@ -59,4 +60,9 @@ export const tanh = (x: tf.Tensor): tf.Tensor => tf.tanh(x)
  * Activation.byName['GELU']!(x)
  * ```
  */
-export const byName: { readonly [name: string]: (x: tf.Tensor) => tf.Tensor } = { ReLU: relu, GELU: gelu, SiLU: silu, Tanh: tanh }
+export const byName: { readonly [name: string]: (x: tf.Tensor) => tf.Tensor } = {
+  ReLU: relu,
+  GELU: gelu,
+  SiLU: silu,
+  Tanh: tanh,
+}

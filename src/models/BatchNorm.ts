@@ -43,7 +43,11 @@ export interface BatchNormOptions {
  * BatchNorm.bufferNames('bn1') // ['bn1.running_mean', 'bn1.running_var', 'bn1.num_batches_tracked']
  * ```
  */
-export const bufferNames = (prefix: string): ReadonlyArray<string> => [`${prefix}.running_mean`, `${prefix}.running_var`, `${prefix}.num_batches_tracked`]
+export const bufferNames = (prefix: string): ReadonlyArray<string> => [
+  `${prefix}.running_mean`,
+  `${prefix}.running_var`,
+  `${prefix}.num_batches_tracked`,
+]
 
 /**
  * `${prefix}.weight` (ones) and `${prefix}.bias` (zeros) unless `affine` is
@@ -55,7 +59,11 @@ export const bufferNames = (prefix: string): ReadonlyArray<string> => [`${prefix
  * BatchNorm.init('bn', 3).buffers['bn.num_batches_tracked']!.dtype // 'int32'
  * ```
  */
-export const init = (prefix: string, numFeatures: number, affine = true): { readonly params: Tree; readonly buffers: Tree } => ({
+export const init = (
+  prefix: string,
+  numFeatures: number,
+  affine = true,
+): { readonly params: Tree; readonly buffers: Tree } => ({
   params: affine ? { [`${prefix}.weight`]: tf.ones([numFeatures]), [`${prefix}.bias`]: tf.zeros([numFeatures]) } : {},
   buffers: {
     [`${prefix}.running_mean`]: tf.zeros([numFeatures]),
@@ -76,17 +84,29 @@ export const init = (prefix: string, numFeatures: number, affine = true): { read
  * const [y] = BatchNorm.apply(params, buffers, 'bn1', x, { training: false }) // running statistics, no updates
  * ```
  */
-export const apply = (params: Tree, buffers: Tree, prefix: string, x: tf.Tensor, options: BatchNormOptions): readonly [tf.Tensor, Tree] => {
+export const apply = (
+  params: Tree,
+  buffers: Tree,
+  prefix: string,
+  x: tf.Tensor,
+  options: BatchNormOptions,
+): readonly [tf.Tensor, Tree] => {
   const eps = options.eps ?? 1e-5
   const momentum = options.momentum ?? 0.1
-  if (x.rank < 2) throw new Error(`BatchNorm '${prefix}': expected an input of rank ≥ 2 (channels last), got shape [${x.shape.join(', ')}]`)
+  if (x.rank < 2)
+    throw new Error(
+      `BatchNorm '${prefix}': expected an input of rank ≥ 2 (channels last), got shape [${x.shape.join(', ')}]`,
+    )
   const channels = x.shape.at(-1)!
   const [runningMean, runningVar, tracked] = bufferNames(prefix).map((name) => buffers[name])
   const tracking = runningMean !== undefined && runningVar !== undefined
   const useBatch = options.training || !tracking
   const axes = Array.from({ length: x.rank - 1 }, (_, i) => i)
   const count = x.size / channels
-  if (useBatch && count <= 1) throw new Error(`BatchNorm '${prefix}': expected more than 1 value per channel when training, got input shape [${x.shape.join(', ')}]`)
+  if (useBatch && count <= 1)
+    throw new Error(
+      `BatchNorm '${prefix}': expected more than 1 value per channel when training, got input shape [${x.shape.join(', ')}]`,
+    )
   const [y, updates] = tf.tidy((): [tf.Tensor, Tree] => {
     let mean: tf.Tensor
     let variance: tf.Tensor
@@ -118,8 +138,15 @@ export const apply = (params: Tree, buffers: Tree, prefix: string, x: tf.Tensor,
  * const [y, updates] = BatchNorm.apply1d(params, buffers, 'bn', tf.tensor2d([[1, 2], [3, 6]]), { training: true })
  * ```
  */
-export const apply1d = (params: Tree, buffers: Tree, prefix: string, x: tf.Tensor, options: BatchNormOptions): readonly [tf.Tensor, Tree] => {
-  if (x.rank !== 2 && x.rank !== 3) throw new Error(`BatchNorm1d '${prefix}': expected [n, C] or [n, L, C], got shape [${x.shape.join(', ')}]`)
+export const apply1d = (
+  params: Tree,
+  buffers: Tree,
+  prefix: string,
+  x: tf.Tensor,
+  options: BatchNormOptions,
+): readonly [tf.Tensor, Tree] => {
+  if (x.rank !== 2 && x.rank !== 3)
+    throw new Error(`BatchNorm1d '${prefix}': expected [n, C] or [n, L, C], got shape [${x.shape.join(', ')}]`)
   return apply(params, buffers, prefix, x, options)
 }
 
@@ -131,7 +158,14 @@ export const apply1d = (params: Tree, buffers: Tree, prefix: string, x: tf.Tenso
  * const [y] = BatchNorm.apply2d(params, buffers, 'bn1', x, { training: false }) // x: [n, h, w, C]
  * ```
  */
-export const apply2d = (params: Tree, buffers: Tree, prefix: string, x: tf.Tensor4D, options: BatchNormOptions): readonly [tf.Tensor4D, Tree] => {
-  if (x.rank !== 4) throw new Error(`BatchNorm2d '${prefix}': expected NHWC [n, h, w, C], got shape [${x.shape.join(', ')}]`)
+export const apply2d = (
+  params: Tree,
+  buffers: Tree,
+  prefix: string,
+  x: tf.Tensor4D,
+  options: BatchNormOptions,
+): readonly [tf.Tensor4D, Tree] => {
+  if (x.rank !== 4)
+    throw new Error(`BatchNorm2d '${prefix}': expected NHWC [n, h, w, C], got shape [${x.shape.join(', ')}]`)
   return apply(params, buffers, prefix, x, options) as readonly [tf.Tensor4D, Tree]
 }

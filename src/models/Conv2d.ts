@@ -34,12 +34,29 @@ export const init = (prefix: string, cfg: Conv2dConfig, rng: Rng.Rng): readonly 
 }
 
 /** Convolve NHWC `x` with PyTorch's `stride` and symmetric zero `padding`. */
-export const apply = (params: Tree, prefix: string, options: { readonly stride?: number; readonly padding?: number }, x: tf.Tensor4D): tf.Tensor4D => {
+export const apply = (
+  params: Tree,
+  prefix: string,
+  options: { readonly stride?: number; readonly padding?: number },
+  x: tf.Tensor4D,
+): tf.Tensor4D => {
   const weight = params[`${prefix}.weight`]
   if (weight === undefined) throw new Error(`Conv2d '${prefix}': parameter ${prefix}.weight is missing`)
   const p = options.padding ?? 0
   const filter = tf.transpose(weight, [2, 3, 1, 0]) as tf.Tensor4D
-  let y = tf.conv2d(x, filter, options.stride ?? 1, p === 0 ? 'valid' : [[0, 0], [p, p], [p, p], [0, 0]])
+  let y = tf.conv2d(
+    x,
+    filter,
+    options.stride ?? 1,
+    p === 0
+      ? 'valid'
+      : [
+          [0, 0],
+          [p, p],
+          [p, p],
+          [0, 0],
+        ],
+  )
   const bias = params[`${prefix}.bias`]
   if (bias !== undefined) y = tf.add(y, bias)
   return y

@@ -24,7 +24,12 @@ import { normalTensor } from './init.js'
  * const [params] = Embedding.init('emb', 10, 4, Rng.make(1))
  * ```
  */
-export const init = (prefix: string, numEmbeddings: number, embeddingDim: number, rng: Rng.Rng): readonly [Tree, Rng.Rng] => {
+export const init = (
+  prefix: string,
+  numEmbeddings: number,
+  embeddingDim: number,
+  rng: Rng.Rng,
+): readonly [Tree, Rng.Rng] => {
   const [weight, next] = normalTensor(rng, [numEmbeddings, embeddingDim], 1)
   return [{ [`${prefix}.weight`]: weight }, next]
 }

@@ -45,7 +45,8 @@ export const apply = (params: Tree, prefix: string, options: GroupNormOptions, x
   const groups = options.num_groups
   const channels = x.shape.at(-1)!
   if (x.rank < 2) throw new Error(`GroupNorm '${prefix}': expected [n, …, C], got shape [${x.shape.join(', ')}]`)
-  if (!Number.isInteger(groups) || groups < 1 || channels % groups !== 0) throw new Error(`GroupNorm '${prefix}': ${channels} channels are not divisible into ${groups} groups`)
+  if (!Number.isInteger(groups) || groups < 1 || channels % groups !== 0)
+    throw new Error(`GroupNorm '${prefix}': ${channels} channels are not divisible into ${groups} groups`)
   return tf.tidy(() => {
     const n = x.shape[0]!
     const grouped = tf.reshape(x, [n, -1, groups, channels / groups])

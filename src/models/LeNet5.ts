@@ -117,7 +117,13 @@ export const init = (cfg: LeNet5Config, rng: Rng.Rng): readonly [Tree, Rng.Rng] 
 export const apply = (cfg: LeNet5Config, params: Tree, inputs: tf.Tensor): tf.Tensor =>
   tf.tidy(() => {
     let x = asImages(inputs, [cfg.input_size, cfg.input_size, 1], 'LeNet5')
-    if (cfg.input_size === 28) x = tf.pad(x, [[0, 0], [2, 2], [2, 2], [0, 0]])
+    if (cfg.input_size === 28)
+      x = tf.pad(x, [
+        [0, 0],
+        [2, 2],
+        [2, 2],
+        [0, 0],
+      ])
     x = Pooling.avgPool2d(tf.tanh(Conv2d.apply(params, 'backbone.features.0', {}, x)), { kernel_size: 2 })
     x = Pooling.avgPool2d(tf.tanh(Conv2d.apply(params, 'backbone.features.3', {}, x)), { kernel_size: 2 })
     x = tf.tanh(Conv2d.apply(params, 'backbone.features.6', {}, x)) // [n, 1, 1, 120]
@@ -125,7 +131,11 @@ export const apply = (cfg: LeNet5Config, params: Tree, inputs: tf.Tensor): tf.Te
     return Linear.apply(params, 'backbone.classifier.2', h)
   })
 
-const args = struct('LeNet5 arguments (num_classes, input_size)', { num_classes: positiveInt }, { input_size: literal(28, 32), data_preprocessor: json })
+const args = struct(
+  'LeNet5 arguments (num_classes, input_size)',
+  { num_classes: positiveInt },
+  { input_size: literal(28, 32), data_preprocessor: json },
+)
 
 /**
  * `model = dict(type='LeNet5', num_classes=10, input_size=28)`: a classifier trained with cross-entropy.

@@ -15,7 +15,13 @@ import type { Tree } from '../tensor/tree.js'
 import { defaultBound, uniformTensor } from './init.js'
 
 /** Parameters `${prefix}.weight` `[out, in]` and (unless `bias` is false) `${prefix}.bias` `[out]`, initialised as PyTorch does. */
-export const init = (prefix: string, inFeatures: number, outFeatures: number, rng: Rng.Rng, bias = true): readonly [Tree, Rng.Rng] => {
+export const init = (
+  prefix: string,
+  inFeatures: number,
+  outFeatures: number,
+  rng: Rng.Rng,
+  bias = true,
+): readonly [Tree, Rng.Rng] => {
   const bound = defaultBound(inFeatures)
   const [weight, r1] = uniformTensor(rng, [outFeatures, inFeatures], bound)
   if (!bias) return [{ [`${prefix}.weight`]: weight }, r1]

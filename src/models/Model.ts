@@ -69,7 +69,13 @@ export interface Model {
    * the loss dict straight from the batch, and the buffers after it. When
    * present, the train step uses it instead of `forward` + `losses`.
    */
-  readonly loss?: (params: Tree, buffers: Tree, inputs: tf.Tensor, targets: tf.Tensor, ctx: TrainContext) => { readonly losses: { readonly [name: string]: tf.Scalar }; readonly buffers: Tree }
+  readonly loss?: (
+    params: Tree,
+    buffers: Tree,
+    inputs: tf.Tensor,
+    targets: tf.Tensor,
+    ctx: TrainContext,
+  ) => { readonly losses: { readonly [name: string]: tf.Scalar }; readonly buffers: Tree }
   /**
    * In-place, no-gradient rewrites of parameters at the start of a train step
    * (SwAV normalises its prototypes): the rewritten parameters only, new

@@ -103,9 +103,23 @@ const classes = (module: ModuleInfo): ReadonlyArray<string> => [module.type, ...
 
 // `_BatchNorm`, `_InstanceNorm`, `GroupNorm`, `LayerNorm` and their torch subclasses (spec §10 `is_norm`).
 const normClasses: ReadonlySet<string> = new Set([
-  '_BatchNorm', 'BatchNorm1d', 'BatchNorm2d', 'BatchNorm3d', 'SyncBatchNorm', 'LazyBatchNorm1d', 'LazyBatchNorm2d', 'LazyBatchNorm3d',
-  '_InstanceNorm', 'InstanceNorm1d', 'InstanceNorm2d', 'InstanceNorm3d', 'LazyInstanceNorm1d', 'LazyInstanceNorm2d', 'LazyInstanceNorm3d',
-  'GroupNorm', 'LayerNorm',
+  '_BatchNorm',
+  'BatchNorm1d',
+  'BatchNorm2d',
+  'BatchNorm3d',
+  'SyncBatchNorm',
+  'LazyBatchNorm1d',
+  'LazyBatchNorm2d',
+  'LazyBatchNorm3d',
+  '_InstanceNorm',
+  'InstanceNorm1d',
+  'InstanceNorm2d',
+  'InstanceNorm3d',
+  'LazyInstanceNorm1d',
+  'LazyInstanceNorm2d',
+  'LazyInstanceNorm3d',
+  'GroupNorm',
+  'LayerNorm',
 ])
 
 /**
@@ -139,7 +153,8 @@ export const isConv2d = (module: ModuleInfo): boolean => classes(module).include
  * isDwConv({ type: 'Conv2d', inChannels: 3 }) // false (groups defaults to 1)
  * ```
  */
-export const isDwConv = (module: ModuleInfo): boolean => isConv2d(module) && module.inChannels !== undefined && module.inChannels === (module.groups ?? 1)
+export const isDwConv = (module: ModuleInfo): boolean =>
+  isConv2d(module) && module.inChannels !== undefined && module.inChannels === (module.groups ?? 1)
 
 /**
  * Check that the description is self-consistent: unique names, and every
@@ -157,18 +172,35 @@ export const validateModel = (model: ModelInfo): ReadonlyArray<Issue> => {
   const seen = new Map<string, ParamInfo>()
   model.params.forEach((p, i) => {
     const at = `model.params[${i}]`
-    if (typeof p.name !== 'string' || p.name === '') issues.push({ path: `${at}.name`, message: 'expected a non-empty parameter name' })
-    else if (seen.has(p.name)) issues.push({ path: `${at}.name`, message: `duplicate parameter name '${p.name}' (a shared tensor is listed again under its other name, with sameTensorAs)` })
-    if (!Array.isArray(p.shape) || !p.shape.every((d) => Number.isInteger(d) && d >= 0)) issues.push({ path: `${at}.shape`, message: `expected a list of sizes, got ${JSON.stringify(p.shape)}` })
-    if (typeof p.module?.type !== 'string' || p.module.type === '') issues.push({ path: `${at}.module.type`, message: 'expected the owning module class name, e.g. "Linear"' })
+    if (typeof p.name !== 'string' || p.name === '')
+      issues.push({ path: `${at}.name`, message: 'expected a non-empty parameter name' })
+    else if (seen.has(p.name))
+      issues.push({
+        path: `${at}.name`,
+        message: `duplicate parameter name '${p.name}' (a shared tensor is listed again under its other name, with sameTensorAs)`,
+      })
+    if (!Array.isArray(p.shape) || !p.shape.every((d) => Number.isInteger(d) && d >= 0))
+      issues.push({ path: `${at}.shape`, message: `expected a list of sizes, got ${JSON.stringify(p.shape)}` })
+    if (typeof p.module?.type !== 'string' || p.module.type === '')
+      issues.push({ path: `${at}.module.type`, message: 'expected the owning module class name, e.g. "Linear"' })
     if (p.sameTensorAs !== undefined) {
       const original = seen.get(p.sameTensorAs)
-      if (original === undefined) issues.push({ path: `${at}.sameTensorAs`, message: `'${p.sameTensorAs}' is not an earlier parameter` })
+      if (original === undefined)
+        issues.push({ path: `${at}.sameTensorAs`, message: `'${p.sameTensorAs}' is not an earlier parameter` })
       else if (original.requiresGrad !== p.requiresGrad || original.shape.join(',') !== p.shape.join(','))
-        issues.push({ path: `${at}.sameTensorAs`, message: `'${p.name}' is the same tensor as '${p.sameTensorAs}' but its shape or requiresGrad differs` })
+        issues.push({
+          path: `${at}.sameTensorAs`,
+          message: `'${p.name}' is the same tensor as '${p.sameTensorAs}' but its shape or requiresGrad differs`,
+        })
     }
-    if (p.layerDepth !== undefined && !(Array.isArray(p.layerDepth) && p.layerDepth.length === 2 && p.layerDepth.every((d) => Number.isInteger(d))))
-      issues.push({ path: `${at}.layerDepth`, message: `expected [layer_id, max_id] integers, got ${JSON.stringify(p.layerDepth)}` })
+    if (
+      p.layerDepth !== undefined &&
+      !(Array.isArray(p.layerDepth) && p.layerDepth.length === 2 && p.layerDepth.every((d) => Number.isInteger(d)))
+    )
+      issues.push({
+        path: `${at}.layerDepth`,
+        message: `expected [layer_id, max_id] integers, got ${JSON.stringify(p.layerDepth)}`,
+      })
     if (typeof p.name === 'string' && !seen.has(p.name)) seen.set(p.name, p)
   })
   return issues
@@ -187,7 +219,8 @@ export const tensorOf = (model: ModelInfo): ((p: ParamInfo) => string) => {
   return (p) => {
     let current = p
     // `sameTensorAs` chains end at the first holder (validated to point backwards).
-    for (let hops = 0; current.sameTensorAs !== undefined && hops <= model.params.length; hops += 1) current = byName.get(current.sameTensorAs) ?? current
+    for (let hops = 0; current.sameTensorAs !== undefined && hops <= model.params.length; hops += 1)
+      current = byName.get(current.sameTensorAs) ?? current
     return current.name
   }
 }

@@ -61,7 +61,9 @@ export const init = (prefix: string, cfg: MultiheadAttentionConfig, rng: Rng.Rng
 
 const check = (prefix: string, cfg: MultiheadAttentionConfig): void => {
   if (!(Number.isInteger(cfg.num_heads) && cfg.num_heads > 0 && cfg.embed_dims % cfg.num_heads === 0))
-    throw new Error(`MultiheadAttention '${prefix}': embed_dims ${cfg.embed_dims} is not divisible by num_heads ${cfg.num_heads}`)
+    throw new Error(
+      `MultiheadAttention '${prefix}': embed_dims ${cfg.embed_dims} is not divisible by num_heads ${cfg.num_heads}`,
+    )
 }
 
 /**
@@ -73,9 +75,18 @@ const check = (prefix: string, cfg: MultiheadAttentionConfig): void => {
  * const [y, rng] = MultiheadAttention.apply(params, 'attn', cfg, x, { training: true, rng: r, proj_drop: 0.1 })
  * ```
  */
-export const apply = (params: Tree, prefix: string, cfg: MultiheadAttentionConfig, x: tf.Tensor, dropout?: AttentionDropout): readonly [tf.Tensor, Rng.Rng | undefined] => {
+export const apply = (
+  params: Tree,
+  prefix: string,
+  cfg: MultiheadAttentionConfig,
+  x: tf.Tensor,
+  dropout?: AttentionDropout,
+): readonly [tf.Tensor, Rng.Rng | undefined] => {
   check(prefix, cfg)
-  if (x.rank !== 3 || x.shape[2] !== cfg.embed_dims) throw new Error(`MultiheadAttention '${prefix}': expected [n, N, ${cfg.embed_dims}], got shape [${x.shape.join(', ')}]`)
+  if (x.rank !== 3 || x.shape[2] !== cfg.embed_dims)
+    throw new Error(
+      `MultiheadAttention '${prefix}': expected [n, N, ${cfg.embed_dims}], got shape [${x.shape.join(', ')}]`,
+    )
   const [n, tokens] = [x.shape[0]!, x.shape[1]!]
   const heads = cfg.num_heads
   const d = cfg.embed_dims / heads
@@ -83,12 +94,19 @@ export const apply = (params: Tree, prefix: string, cfg: MultiheadAttentionConfi
   const training = dropout?.training ?? false
   const y = tf.tidy(() => {
     // [n, N, 3C] → [n, N, 3, H, D] → [3, n, H, N, D] → three [n·H, N, D]
-    const qkv = tf.transpose(tf.reshape(Linear.apply(params, `${prefix}.qkv`, x), [n, tokens, 3, heads, d]), [2, 0, 3, 1, 4])
+    const qkv = tf.transpose(
+      tf.reshape(Linear.apply(params, `${prefix}.qkv`, x), [n, tokens, 3, heads, d]),
+      [2, 0, 3, 1, 4],
+    )
     const [q, k, v] = tf.unstack(tf.reshape(qkv, [3, n * heads, tokens, d])) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D]
     let attn: tf.Tensor = tf.softmax(tf.mul(tf.matMul(q, k, false, true), d ** -0.5))
     if (training && (dropout?.attn_drop ?? 0) > 0) [attn, rng] = Dropout.apply(attn, dropout!.attn_drop!, true, rng!)
     const mixed = tf.matMul(attn as tf.Tensor3D, v) // [n·H, N, D]
-    const merged = tf.reshape(tf.transpose(tf.reshape(mixed, [n, heads, tokens, d]), [0, 2, 1, 3]), [n, tokens, cfg.embed_dims])
+    const merged = tf.reshape(tf.transpose(tf.reshape(mixed, [n, heads, tokens, d]), [0, 2, 1, 3]), [
+      n,
+      tokens,
+      cfg.embed_dims,
+    ])
     let out = Linear.apply(params, `${prefix}.proj`, merged)
     if (training && (dropout?.proj_drop ?? 0) > 0) [out, rng] = Dropout.apply(out, dropout!.proj_drop!, true, rng!)
     return out

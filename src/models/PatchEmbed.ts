@@ -37,7 +37,10 @@ export interface PatchEmbedConfig {
  * PatchEmbed.gridSize([28, 28], 7) // [4, 4]
  * ```
  */
-export const gridSize = (imageSize: readonly [number, number], patchSize: number): readonly [number, number] => [Math.ceil(imageSize[0] / patchSize), Math.ceil(imageSize[1] / patchSize)]
+export const gridSize = (imageSize: readonly [number, number], patchSize: number): readonly [number, number] => [
+  Math.ceil(imageSize[0] / patchSize),
+  Math.ceil(imageSize[1] / patchSize),
+]
 
 /**
  * `${prefix}.projection.weight` `[embed_dims, in_channels, p, p]` and `${prefix}.projection.bias` `[embed_dims]`.
@@ -48,7 +51,11 @@ export const gridSize = (imageSize: readonly [number, number], patchSize: number
  * ```
  */
 export const init = (prefix: string, cfg: PatchEmbedConfig, rng: Rng.Rng): readonly [Tree, Rng.Rng] =>
-  Conv2d.init(`${prefix}.projection`, { in_channels: cfg.in_channels, out_channels: cfg.embed_dims, kernel_size: cfg.patch_size, bias: cfg.bias ?? true }, rng)
+  Conv2d.init(
+    `${prefix}.projection`,
+    { in_channels: cfg.in_channels, out_channels: cfg.embed_dims, kernel_size: cfg.patch_size, bias: cfg.bias ?? true },
+    rng,
+  )
 
 /**
  * Tokens `[n, rows·cols, embed_dims]` from NHWC images `[n, h, w, in_channels]`, row-major over the patch grid.
@@ -58,17 +65,32 @@ export const init = (prefix: string, cfg: PatchEmbedConfig, rng: Rng.Rng): reado
  * PatchEmbed.apply(params, 'pe', { patch_size: 4 }, tf.zeros([2, 8, 8, 3])).shape // [2, 4, 8]
  * ```
  */
-export const apply = (params: Tree, prefix: string, cfg: { readonly patch_size: number }, x: tf.Tensor4D): tf.Tensor3D => {
-  if (x.rank !== 4) throw new Error(`PatchEmbed '${prefix}': expected NHWC [n, h, w, C], got shape [${x.shape.join(', ')}]`)
+export const apply = (
+  params: Tree,
+  prefix: string,
+  cfg: { readonly patch_size: number },
+  x: tf.Tensor4D,
+): tf.Tensor3D => {
+  if (x.rank !== 4)
+    throw new Error(`PatchEmbed '${prefix}': expected NHWC [n, h, w, C], got shape [${x.shape.join(', ')}]`)
   const p = cfg.patch_size
   const [n, h, w] = [x.shape[0], x.shape[1], x.shape[2]]
   const [rows, cols] = gridSize([h, w], p)
   const weight = params[`${prefix}.projection.weight`]
   if (weight === undefined) throw new Error(`PatchEmbed '${prefix}': parameter ${prefix}.projection.weight is missing`)
   const [dims, inChannels] = [weight.shape[0]!, weight.shape[1]!]
-  if (x.shape[3] !== inChannels) throw new Error(`PatchEmbed '${prefix}': expected ${inChannels} input channels, got shape [${x.shape.join(', ')}]`)
+  if (x.shape[3] !== inChannels)
+    throw new Error(`PatchEmbed '${prefix}': expected ${inChannels} input channels, got shape [${x.shape.join(', ')}]`)
   return tf.tidy(() => {
-    const padded = rows * p === h && cols * p === w ? x : tf.pad(x, [[0, 0], [0, rows * p - h], [0, cols * p - w], [0, 0]])
+    const padded =
+      rows * p === h && cols * p === w
+        ? x
+        : tf.pad(x, [
+            [0, 0],
+            [0, rows * p - h],
+            [0, cols * p - w],
+            [0, 0],
+          ])
     // A convolution with stride = kernel sees disjoint patches: cut them out and
     // multiply by the weight flattened in PyTorch's (in, kh, kw) order. The same
     // numbers as the conv, and no Conv2DBackpropFilter (slow on the CPU backend).

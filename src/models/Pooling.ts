@@ -25,14 +25,22 @@ export interface Pool2dOptions {
   readonly padding?: number
 }
 
-const resolve = (name: string, options: Pool2dOptions, x: tf.Tensor): { readonly k: number; readonly s: number; readonly p: number } => {
+const resolve = (
+  name: string,
+  options: Pool2dOptions,
+  x: tf.Tensor,
+): { readonly k: number; readonly s: number; readonly p: number } => {
   const k = options.kernel_size
   const s = options.stride ?? k
   const p = options.padding ?? 0
   if (x.rank !== 4) throw new Error(`${name}: expected NHWC [n, h, w, C], got shape [${x.shape.join(', ')}]`)
-  if (!(Number.isInteger(k) && k > 0 && Number.isInteger(s) && s > 0 && Number.isInteger(p) && p >= 0)) throw new Error(`${name}: kernel_size and stride must be positive integers and padding an integer ≥ 0`)
+  if (!(Number.isInteger(k) && k > 0 && Number.isInteger(s) && s > 0 && Number.isInteger(p) && p >= 0))
+    throw new Error(`${name}: kernel_size and stride must be positive integers and padding an integer ≥ 0`)
   if (p > k / 2) throw new Error(`${name}: padding ${p} should be at most half of kernel_size ${k} (PyTorch's rule)`)
-  if (x.shape[1]! + 2 * p < k || x.shape[2]! + 2 * p < k) throw new Error(`${name}: the padded input [${x.shape[1]! + 2 * p}, ${x.shape[2]! + 2 * p}] is smaller than the kernel ${k}`)
+  if (x.shape[1]! + 2 * p < k || x.shape[2]! + 2 * p < k)
+    throw new Error(
+      `${name}: the padded input [${x.shape[1]! + 2 * p}, ${x.shape[2]! + 2 * p}] is smaller than the kernel ${k}`,
+    )
   return { k, s, p }
 }
 
@@ -60,7 +68,19 @@ export const maxPool2d = (x: tf.Tensor4D, options: Pool2dOptions): tf.Tensor4D =
 export const avgPool2d = (x: tf.Tensor4D, options: Pool2dOptions): tf.Tensor4D => {
   const { k, s, p } = resolve('AvgPool2d', options, x)
   if (p === 0) return tf.avgPool(x, k, s, 'valid')
-  return tf.tidy(() => tf.avgPool(tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]), k, s, 'valid'))
+  return tf.tidy(() =>
+    tf.avgPool(
+      tf.pad(x, [
+        [0, 0],
+        [p, p],
+        [p, p],
+        [0, 0],
+      ]),
+      k,
+      s,
+      'valid',
+    ),
+  )
 }
 
 /**

@@ -79,7 +79,15 @@ export interface ResNetConfig {
 
 /** One conv or BatchNorm in `named_parameters()` order. */
 type Unit =
-  | { readonly kind: 'conv'; readonly name: string; readonly in: number; readonly out: number; readonly k: number; readonly stride: number; readonly padding: number }
+  | {
+      readonly kind: 'conv'
+      readonly name: string
+      readonly in: number
+      readonly out: number
+      readonly k: number
+      readonly stride: number
+      readonly padding: number
+    }
   | { readonly kind: 'bn'; readonly name: string; readonly channels: number; readonly zero: boolean }
 
 interface Block {
@@ -91,7 +99,15 @@ interface Block {
 const stemUnits = (cfg: ResNetConfig): ReadonlyArray<Unit> => {
   const k = cfg.stem === 'cifar' ? 3 : 7
   return [
-    { kind: 'conv', name: 'backbone.conv1', in: cfg.in_channels, out: cfg.stem_channels, k, stride: cfg.stem === 'cifar' ? 1 : 2, padding: (k - 1) / 2 },
+    {
+      kind: 'conv',
+      name: 'backbone.conv1',
+      in: cfg.in_channels,
+      out: cfg.stem_channels,
+      k,
+      stride: cfg.stem === 'cifar' ? 1 : 2,
+      padding: (k - 1) / 2,
+    },
     { kind: 'bn', name: 'backbone.bn1', channels: cfg.stem_channels, zero: false },
   ]
 }
@@ -133,7 +149,10 @@ const blocksOf = (cfg: ResNetConfig): ReadonlyArray<{ readonly block: Block; rea
  */
 export const featureChannels = (cfg: ResNetConfig): number => cfg.base_channels * 2 ** (cfg.stage_blocks.length - 1)
 
-const allUnits = (cfg: ResNetConfig): ReadonlyArray<Unit> => [...stemUnits(cfg), ...blocksOf(cfg).flatMap((b) => b.units)]
+const allUnits = (cfg: ResNetConfig): ReadonlyArray<Unit> => [
+  ...stemUnits(cfg),
+  ...blocksOf(cfg).flatMap((b) => b.units),
+]
 
 /**
  * The parameters in `named_parameters()` order with their owning modules (`Conv2d`, `BatchNorm2d`, `Linear`).
@@ -146,14 +165,26 @@ const allUnits = (cfg: ResNetConfig): ReadonlyArray<Unit> => [...stemUnits(cfg),
 export const info = (cfg: ResNetConfig): ModelInfo => {
   const params: ParamInfo[] = []
   for (const u of allUnits(cfg)) {
-    if (u.kind === 'conv') params.push({ name: `${u.name}.weight`, shape: [u.out, u.in, u.k, u.k], requiresGrad: true, module: { type: 'Conv2d', inChannels: u.in, groups: 1 } })
+    if (u.kind === 'conv')
+      params.push({
+        name: `${u.name}.weight`,
+        shape: [u.out, u.in, u.k, u.k],
+        requiresGrad: true,
+        module: { type: 'Conv2d', inChannels: u.in, groups: 1 },
+      })
     else {
       const module = { type: 'BatchNorm2d' }
-      params.push({ name: `${u.name}.weight`, shape: [u.channels], requiresGrad: true, module }, { name: `${u.name}.bias`, shape: [u.channels], requiresGrad: true, module })
+      params.push(
+        { name: `${u.name}.weight`, shape: [u.channels], requiresGrad: true, module },
+        { name: `${u.name}.bias`, shape: [u.channels], requiresGrad: true, module },
+      )
     }
   }
   const fc = { type: 'Linear' }
-  params.push({ name: 'head.fc.weight', shape: [cfg.num_classes, featureChannels(cfg)], requiresGrad: true, module: fc }, { name: 'head.fc.bias', shape: [cfg.num_classes], requiresGrad: true, module: fc })
+  params.push(
+    { name: 'head.fc.weight', shape: [cfg.num_classes, featureChannels(cfg)], requiresGrad: true, module: fc },
+    { name: 'head.fc.bias', shape: [cfg.num_classes], requiresGrad: true, module: fc },
+  )
   return { params }
 }
 
@@ -165,7 +196,8 @@ export const info = (cfg: ResNetConfig): ModelInfo => {
  * bufferNames(cfg).slice(0, 3) // ['backbone.bn1.running_mean', 'backbone.bn1.running_var', 'backbone.bn1.num_batches_tracked']
  * ```
  */
-export const bufferNames = (cfg: ResNetConfig): ReadonlyArray<string> => allUnits(cfg).flatMap((u) => (u.kind === 'bn' ? BatchNorm.bufferNames(u.name) : []))
+export const bufferNames = (cfg: ResNetConfig): ReadonlyArray<string> =>
+  allUnits(cfg).flatMap((u) => (u.kind === 'bn' ? BatchNorm.bufferNames(u.name) : []))
 
 /**
  * Parameters and buffers, initialised as MMPretrain does (see the module
@@ -176,7 +208,10 @@ export const bufferNames = (cfg: ResNetConfig): ReadonlyArray<string> => allUnit
  * const { params, buffers, rng } = init(cfg, Rng.make(0))
  * ```
  */
-export const init = (cfg: ResNetConfig, rng: Rng.Rng): { readonly params: Tree; readonly buffers: Tree; readonly rng: Rng.Rng } => {
+export const init = (
+  cfg: ResNetConfig,
+  rng: Rng.Rng,
+): { readonly params: Tree; readonly buffers: Tree; readonly rng: Rng.Rng } => {
   const params: { [name: string]: tf.Tensor } = {}
   const buffers: { [name: string]: tf.Tensor } = {}
   let r = rng
@@ -210,9 +245,17 @@ export const init = (cfg: ResNetConfig, rng: Rng.Rng): { readonly params: Tree; 
  * const { output, buffers: next } = apply(cfg, params, buffers, x, true)
  * ```
  */
-export const apply = (cfg: ResNetConfig, params: Tree, buffers: Tree, inputs: tf.Tensor, training: boolean): { readonly output: tf.Tensor; readonly buffers: Tree } => {
+export const apply = (
+  cfg: ResNetConfig,
+  params: Tree,
+  buffers: Tree,
+  inputs: tf.Tensor,
+  training: boolean,
+): { readonly output: tf.Tensor; readonly buffers: Tree } => {
   const { output: map, buffers: next } = features(cfg, params, buffers, inputs, training)
-  const output = tf.tidy(() => Linear.apply(params, 'head.fc', tf.reshape(Pooling.adaptiveAvgPool2d(map), [map.shape[0], -1])))
+  const output = tf.tidy(() =>
+    Linear.apply(params, 'head.fc', tf.reshape(Pooling.adaptiveAvgPool2d(map), [map.shape[0], -1])),
+  )
   map.dispose()
   return { output, buffers: next }
 }
@@ -227,7 +270,13 @@ export const apply = (cfg: ResNetConfig, params: Tree, buffers: Tree, inputs: tf
  * const { output: map } = features(cfg, params, buffers, x, true) // [n, h', w', featureChannels(cfg)]
  * ```
  */
-export const features = (cfg: ResNetConfig, params: Tree, buffers: Tree, inputs: tf.Tensor, training: boolean): { readonly output: tf.Tensor4D; readonly buffers: Tree } => {
+export const features = (
+  cfg: ResNetConfig,
+  params: Tree,
+  buffers: Tree,
+  inputs: tf.Tensor,
+  training: boolean,
+): { readonly output: tf.Tensor4D; readonly buffers: Tree } => {
   const [output, updates] = tf.tidy((): [tf.Tensor4D, Tree] => {
     const updates: { [name: string]: tf.Tensor } = {}
     const conv = (u: Unit, x: tf.Tensor4D): tf.Tensor4D => {
@@ -240,7 +289,9 @@ export const features = (cfg: ResNetConfig, params: Tree, buffers: Tree, inputs:
       return y
     }
     const [stemConv, stemBn] = stemUnits(cfg) as [Unit, Unit]
-    let x = tf.relu(bn(stemBn, conv(stemConv, asImages(inputs, [cfg.img_size, cfg.img_size, cfg.in_channels], 'ResNet'))))
+    let x = tf.relu(
+      bn(stemBn, conv(stemConv, asImages(inputs, [cfg.img_size, cfg.img_size, cfg.in_channels], 'ResNet'))),
+    )
     if (cfg.stem === 'imagenet') x = Pooling.maxPool2d(x, { kernel_size: 3, stride: 2, padding: 1 })
     for (const { block, units } of blocksOf(cfg)) {
       const [c1, b1, c2, b2, d0, d1] = units as [Unit, Unit, Unit, Unit, Unit | undefined, Unit | undefined]
@@ -293,12 +344,15 @@ const args = check(
     },
   ),
   (a) => {
-    if (a.depth !== undefined && stageBlocksOf(a.depth) === undefined) return `depth ${a.depth} is not provided: use 18, 34 or a CIFAR depth 6n + 2 (8, 14, 20, 32, 44, 56, …), or give stage_blocks (Bottleneck depths 50+ are not provided)`
+    if (a.depth !== undefined && stageBlocksOf(a.depth) === undefined)
+      return `depth ${a.depth} is not provided: use 18, 34 or a CIFAR depth 6n + 2 (8, 14, 20, 32, 44, 56, …), or give stage_blocks (Bottleneck depths 50+ are not provided)`
     if (a.depth !== undefined && a.stage_blocks !== undefined) return 'give depth or stage_blocks, not both'
     const stages = (a.stage_blocks ?? stageBlocksOf(a.depth ?? 8)!).length
     if (stages === 0) return 'stage_blocks must list at least one stage'
-    if (a.strides !== undefined && a.strides.length !== stages) return `strides has ${a.strides.length} entries but there are ${stages} stages`
-    if (a.frozen_stages !== undefined && (a.frozen_stages < -1 || a.frozen_stages > stages)) return `frozen_stages must be -1 (none) to ${stages} (every stage), got ${a.frozen_stages}`
+    if (a.strides !== undefined && a.strides.length !== stages)
+      return `strides has ${a.strides.length} entries but there are ${stages} stages`
+    if (a.frozen_stages !== undefined && (a.frozen_stages < -1 || a.frozen_stages > stages))
+      return `frozen_stages must be -1 (none) to ${stages} (every stage), got ${a.frozen_stages}`
     return undefined
   },
 )
@@ -352,7 +406,10 @@ export const ResNetModel: ModelType<t.TypeOf<typeof args>> = {
     // MMPretrain's frozen_stages: 0 freezes the stem, n also the first n stages; norm_eval keeps BatchNorm in eval mode.
     const frozen = a.frozen_stages ?? -1
     if (frozen < 0 && a.norm_eval !== true) return model
-    const prefixes = frozen < 0 ? [] : ['backbone.conv1.', 'backbone.bn1.', ...Array.from({ length: frozen }, (_, s) => `backbone.layer${s + 1}.`)]
+    const prefixes =
+      frozen < 0
+        ? []
+        : ['backbone.conv1.', 'backbone.bn1.', ...Array.from({ length: frozen }, (_, s) => `backbone.layer${s + 1}.`)]
     return freeze(model, (name) => prefixes.some((p) => name.startsWith(p)), a.norm_eval === true)
   },
 }

@@ -31,7 +31,12 @@ export interface TinyRegressorConfig {
 export const info = (cfg: TinyRegressorConfig): ModelInfo => ({
   params: [
     { name: 'backbone.pos_embed', shape: [1, cfg.in_features], requiresGrad: true, module: { type: 'TinyBackbone' } },
-    { name: 'backbone.fc1.weight', shape: [cfg.hidden, cfg.in_features], requiresGrad: true, module: { type: 'Linear' } },
+    {
+      name: 'backbone.fc1.weight',
+      shape: [cfg.hidden, cfg.in_features],
+      requiresGrad: true,
+      module: { type: 'Linear' },
+    },
     { name: 'backbone.fc1.bias', shape: [cfg.hidden], requiresGrad: true, module: { type: 'Linear' } },
     { name: 'backbone.norm.weight', shape: [cfg.hidden], requiresGrad: true, module: { type: 'LayerNorm' } },
     { name: 'backbone.norm.bias', shape: [cfg.hidden], requiresGrad: true, module: { type: 'LayerNorm' } },
@@ -48,20 +53,33 @@ export const apply = (params: { readonly [name: string]: tf.Tensor }, x: tf.Tens
     return Linear.apply(params, 'head.fc', hidden)
   })
 
-const args = struct('TinyRegressor arguments (in_features, hidden, out_features)', {}, { in_features: positiveInt, hidden: positiveInt, out_features: positiveInt })
+const args = struct(
+  'TinyRegressor arguments (in_features, hidden, out_features)',
+  {},
+  { in_features: positiveInt, hidden: positiveInt, out_features: positiveInt },
+)
 
 export const TinyRegressorModel: ModelType<t.TypeOf<typeof args>> = {
   name: 'TinyRegressor',
   args,
   build: (a) => {
-    const cfg: TinyRegressorConfig = { in_features: a.in_features ?? 4, hidden: a.hidden ?? 8, out_features: a.out_features ?? 2 }
+    const cfg: TinyRegressorConfig = {
+      in_features: a.in_features ?? 4,
+      hidden: a.hidden ?? 8,
+      out_features: a.out_features ?? 2,
+    }
     return {
       type: 'TinyRegressor',
       task: 'regression',
       init: (rng) => {
         const [fc1, r1] = Linear.init('backbone.fc1', cfg.in_features, cfg.hidden, rng)
         const [head, r2] = Linear.init('head.fc', cfg.hidden, cfg.out_features, r1)
-        const params = { 'backbone.pos_embed': tf.zeros([1, cfg.in_features]), ...fc1, ...LayerNorm.init('backbone.norm', cfg.hidden), ...head }
+        const params = {
+          'backbone.pos_embed': tf.zeros([1, cfg.in_features]),
+          ...fc1,
+          ...LayerNorm.init('backbone.norm', cfg.hidden),
+          ...head,
+        }
         return { params, buffers: {}, rng: r2 }
       },
       info: info(cfg),

@@ -117,7 +117,8 @@ export const info = (cfg: VisionTransformerConfig): ModelInfo => {
   const c = cfg.embed_dims
   const f = feedforwardChannels(cfg)
   const params: ParamInfo[] = []
-  const add = (name: string, shape: ReadonlyArray<number>, module: ParamInfo['module']) => params.push({ name, shape, requiresGrad: true, module })
+  const add = (name: string, shape: ReadonlyArray<number>, module: ParamInfo['module']) =>
+    params.push({ name, shape, requiresGrad: true, module })
   const linear = (prefix: string, out: number, inF: number) => {
     const module = { type: 'Linear' }
     add(`${prefix}.weight`, [out, inF], module)
@@ -168,7 +169,11 @@ export const init = (cfg: VisionTransformerConfig, rng: Rng.Rng): readonly [Tree
   const c = cfg.embed_dims
   const f = feedforwardChannels(cfg)
   const [posEmbed, r0] = truncNormalTensor(rng, [1, 1 + numPatches(cfg), c], 0.02)
-  const [patch, r1] = PatchEmbed.init('backbone.patch_embed', { in_channels: cfg.in_channels, embed_dims: c, patch_size: cfg.patch_size }, r0)
+  const [patch, r1] = PatchEmbed.init(
+    'backbone.patch_embed',
+    { in_channels: cfg.in_channels, embed_dims: c, patch_size: cfg.patch_size },
+    r0,
+  )
   let params: Tree = { 'backbone.cls_token': tf.zeros([1, 1, c]), 'backbone.pos_embed': posEmbed, ...patch }
   let r = r1
   for (let i = 0; i < cfg.num_layers; i++) {
@@ -179,7 +184,12 @@ export const init = (cfg: VisionTransformerConfig, rng: Rng.Rng): readonly [Tree
     params = { ...params, ...LayerNorm.init(`${l}.ln1`, c), ...attn, ...LayerNorm.init(`${l}.ln2`, c), ...fc0, ...fc1 }
     r = rc
   }
-  params = { ...params, ...LayerNorm.init('backbone.ln1', c), 'head.layers.head.weight': tf.zeros([cfg.num_classes, c]), 'head.layers.head.bias': tf.zeros([cfg.num_classes]) }
+  params = {
+    ...params,
+    ...LayerNorm.init('backbone.ln1', c),
+    'head.layers.head.weight': tf.zeros([cfg.num_classes, c]),
+    'head.layers.head.bias': tf.zeros([cfg.num_classes]),
+  }
   return [params, r]
 }
 
@@ -192,7 +202,12 @@ export const init = (cfg: VisionTransformerConfig, rng: Rng.Rng): readonly [Tree
  * const logits = apply(cfg, params, x, { training: false, rng: Rng.make(0) })
  * ```
  */
-export const apply = (cfg: VisionTransformerConfig, params: Tree, inputs: tf.Tensor, ctx: { readonly training: boolean; readonly rng: Rng.Rng }): tf.Tensor =>
+export const apply = (
+  cfg: VisionTransformerConfig,
+  params: Tree,
+  inputs: tf.Tensor,
+  ctx: { readonly training: boolean; readonly rng: Rng.Rng },
+): tf.Tensor =>
   tf.tidy(() => {
     const c = cfg.embed_dims
     const p = cfg.drop_rate
@@ -210,14 +225,22 @@ export const apply = (cfg: VisionTransformerConfig, params: Tree, inputs: tf.Ten
     let x = drop(tf.add(tf.concat([cls, patches], 1), params['backbone.pos_embed']!))
     for (let i = 0; i < cfg.num_layers; i++) {
       const l = `backbone.layers.${i}`
-      const [attended, next] = MultiheadAttention.apply(params, `${l}.attn`, { embed_dims: c, num_heads: cfg.num_heads }, LayerNorm.apply(params, `${l}.ln1`, x, LN_EPS), {
-        training: ctx.training,
-        rng,
-        proj_drop: p,
-      })
+      const [attended, next] = MultiheadAttention.apply(
+        params,
+        `${l}.attn`,
+        { embed_dims: c, num_heads: cfg.num_heads },
+        LayerNorm.apply(params, `${l}.ln1`, x, LN_EPS),
+        {
+          training: ctx.training,
+          rng,
+          proj_drop: p,
+        },
+      )
       rng = next ?? rng
       x = tf.add(x, attended)
-      const hidden = drop(gelu(Linear.apply(params, `${l}.ffn.layers.0.0`, LayerNorm.apply(params, `${l}.ln2`, x, LN_EPS))))
+      const hidden = drop(
+        gelu(Linear.apply(params, `${l}.ffn.layers.0.0`, LayerNorm.apply(params, `${l}.ln2`, x, LN_EPS))),
+      )
       x = tf.add(x, drop(Linear.apply(params, `${l}.ffn.layers.1`, hidden)))
     }
     x = LayerNorm.apply(params, 'backbone.ln1', x, LN_EPS)

@@ -8,7 +8,12 @@ import * as tf from '@tensorflow/tfjs-core'
 import * as Rng from '../dsl/Rng.js'
 
 /** `count` floats from U(low, high), drawn from `rng`; returns them and the advanced stream. */
-export const uniformValues = (rng: Rng.Rng, count: number, low: number, high: number): readonly [Float32Array, Rng.Rng] => {
+export const uniformValues = (
+  rng: Rng.Rng,
+  count: number,
+  low: number,
+  high: number,
+): readonly [Float32Array, Rng.Rng] => {
   const values = new Float32Array(count)
   let r = rng
   for (let i = 0; i < count; i++) {
@@ -23,8 +28,17 @@ export const uniformValues = (rng: Rng.Rng, count: number, low: number, high: nu
 export const defaultBound = (fanIn: number): number => (fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0)
 
 /** A tensor of `shape` from U(−bound, bound). */
-export const uniformTensor = (rng: Rng.Rng, shape: ReadonlyArray<number>, bound: number): readonly [tf.Tensor, Rng.Rng] => {
-  const [values, next] = uniformValues(rng, shape.reduce((a, b) => a * b, 1), -bound, bound)
+export const uniformTensor = (
+  rng: Rng.Rng,
+  shape: ReadonlyArray<number>,
+  bound: number,
+): readonly [tf.Tensor, Rng.Rng] => {
+  const [values, next] = uniformValues(
+    rng,
+    shape.reduce((a, b) => a * b, 1),
+    -bound,
+    bound,
+  )
   return [tf.tensor(values, shape as number[], 'float32'), next]
 }
 
@@ -38,7 +52,12 @@ export const uniformTensor = (rng: Rng.Rng, shape: ReadonlyArray<number>, bound:
  * const [values, next] = normalValues(Rng.make(0), 4, 0, 1) // next.counter === 4
  * ```
  */
-export const normalValues = (rng: Rng.Rng, count: number, mean: number, std: number): readonly [Float32Array, Rng.Rng] => {
+export const normalValues = (
+  rng: Rng.Rng,
+  count: number,
+  mean: number,
+  std: number,
+): readonly [Float32Array, Rng.Rng] => {
   const values = new Float32Array(count)
   let r = rng
   for (let i = 0; i < count; i += 2) {
@@ -61,8 +80,18 @@ export const normalValues = (rng: Rng.Rng, count: number, mean: number, std: num
  * const [weight, rng] = normalTensor(Rng.make(0), [10, 4], 1) // nn.Embedding's N(0, 1)
  * ```
  */
-export const normalTensor = (rng: Rng.Rng, shape: ReadonlyArray<number>, std: number, mean = 0): readonly [tf.Tensor, Rng.Rng] => {
-  const [values, next] = normalValues(rng, shape.reduce((a, b) => a * b, 1), mean, std)
+export const normalTensor = (
+  rng: Rng.Rng,
+  shape: ReadonlyArray<number>,
+  std: number,
+  mean = 0,
+): readonly [tf.Tensor, Rng.Rng] => {
+  const [values, next] = normalValues(
+    rng,
+    shape.reduce((a, b) => a * b, 1),
+    mean,
+    std,
+  )
   return [tf.tensor(values, shape as number[], 'float32'), next]
 }
 
@@ -78,7 +107,14 @@ export const normalTensor = (rng: Rng.Rng, shape: ReadonlyArray<number>, std: nu
  * const [posEmbed, rng] = truncNormalTensor(Rng.make(0), [1, 17, 64], 0.02) // ViT's pos_embed
  * ```
  */
-export const truncNormalTensor = (rng: Rng.Rng, shape: ReadonlyArray<number>, std: number, mean = 0, a = -2, b = 2): readonly [tf.Tensor, Rng.Rng] => {
+export const truncNormalTensor = (
+  rng: Rng.Rng,
+  shape: ReadonlyArray<number>,
+  std: number,
+  mean = 0,
+  a = -2,
+  b = 2,
+): readonly [tf.Tensor, Rng.Rng] => {
   if (!(a < b)) throw new Error(`truncNormalTensor: expected a < b, got a=${a}, b=${b}`)
   const count = shape.reduce((x, y) => x * y, 1)
   const values = new Float32Array(count)

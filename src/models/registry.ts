@@ -27,14 +27,21 @@ export const defaultModelTypes: Registry.Registry<ModelType<unknown>> = Registry
 ])
 
 /** Build the model a `model` config describes; issues carry paths under `model`. */
-export const build = (cfg: unknown, types: Registry.Registry<ModelType<unknown>> = defaultModelTypes): E.Either<ReadonlyArray<Issue>, Model> => {
-  if (!isDict(cfg) || typeof cfg['type'] !== 'string') return E.left([{ path: 'model', message: 'expected a model dict with a `type`' }])
+export const build = (
+  cfg: unknown,
+  types: Registry.Registry<ModelType<unknown>> = defaultModelTypes,
+): E.Either<ReadonlyArray<Issue>, Model> => {
+  if (!isDict(cfg) || typeof cfg['type'] !== 'string')
+    return E.left([{ path: 'model', message: 'expected a model dict with a `type`' }])
   const resolved = Registry.resolve(types, cfg['type'])
   if (resolved._tag === 'Left') return E.left([{ path: 'model.type', message: resolved.left }])
   // `data_preprocessor` belongs to the runner (it normalises batches before the model sees them);
   // `init_cfg` too (the tensor interpreter loads a `Pretrained` checkpoint after the seeded initialisation).
   const { type: _type, data_preprocessor: _preprocessor, init_cfg: _init, ...rest } = cfg
   const args = resolved.right.args.decode(rest)
-  if (args._tag === 'Left') return E.left(issuesOf(args.left).map((i) => ({ path: i.path === '' ? 'model' : `model.${i.path}`, message: i.message })))
+  if (args._tag === 'Left')
+    return E.left(
+      issuesOf(args.left).map((i) => ({ path: i.path === '' ? 'model' : `model.${i.path}`, message: i.message })),
+    )
   return E.right(resolved.right.build(args.right))
 }

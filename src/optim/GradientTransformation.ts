@@ -71,10 +71,13 @@ export const partition = <S>(
   label: (name: string) => string,
 ): GradientTransformation<{ readonly [label: string]: S }> => {
   const split = (tree: Tree): { [label: string]: { [name: string]: Tree[string] } } => {
-    const parts: { [label: string]: { [name: string]: Tree[string] } } = Object.fromEntries(Object.keys(transforms).map((l) => [l, {}]))
+    const parts: { [label: string]: { [name: string]: Tree[string] } } = Object.fromEntries(
+      Object.keys(transforms).map((l) => [l, {}]),
+    )
     for (const [name, t] of Object.entries(tree)) {
       const l = label(name)
-      if (parts[l] === undefined) throw new Error(`partition: parameter '${name}' has label '${l}', which has no transformation`)
+      if (parts[l] === undefined)
+        throw new Error(`partition: parameter '${name}' has label '${l}', which has no transformation`)
       parts[l]![name] = t
     }
     return parts

@@ -39,7 +39,8 @@ export const read = (optim: { readonly [key: string]: unknown }): OptimState | u
   (optim as unknown as OptimState)._tag === 'OptimState' ? (optim as unknown as OptimState) : undefined
 
 /** Store an optimizer state as `State.optim`. */
-export const write = (optim: OptimState): { readonly [key: string]: unknown } => optim as unknown as { readonly [key: string]: unknown }
+export const write = (optim: OptimState): { readonly [key: string]: unknown } =>
+  optim as unknown as { readonly [key: string]: unknown }
 
 /**
  * The one place that replaces a wrapper's tensor state (the interpreter's handles), for the single
@@ -84,16 +85,34 @@ export const build = (
 ): E.Either<ReadonlyArray<Issue>, Built> => {
   const constructed = buildParamGroups(optimWrapper as never, model)
   if (constructed._tag === 'Left') return constructed
-  const groups: ReadonlyArray<ParamGroup> = constructed.right.groups.map(({ params, ...hyper }) => ({ names: params, hyper }))
-  const built = OW.build({ ...(optimWrapper as unknown as OW.WrapperConfig), optimizer: constructed.right.optimizerCfg }, groups)
-  if (built._tag === 'Left') return E.left(built.left.map((i) => ({ path: i.path === '' ? 'optim_wrapper' : `optim_wrapper.${i.path}`, message: i.message })))
+  const groups: ReadonlyArray<ParamGroup> = constructed.right.groups.map(({ params, ...hyper }) => ({
+    names: params,
+    hyper,
+  }))
+  const built = OW.build(
+    { ...(optimWrapper as unknown as OW.WrapperConfig), optimizer: constructed.right.optimizerCfg },
+    groups,
+  )
+  if (built._tag === 'Left')
+    return E.left(
+      built.left.map((i) => ({
+        path: i.path === '' ? 'optim_wrapper' : `optim_wrapper.${i.path}`,
+        message: i.message,
+      })),
+    )
   const wrapperGroups = built.right.groups
   const scheduled = buildAll(schedulers, OW.scheduledGroups(wrapperGroups), {
     ...length,
     realGroups: wrapperGroups.real.length,
     defaults: built.right.wrapper.defaults as never,
   })
-  if (scheduled._tag === 'Left') return E.left(scheduled.left.map((i) => ({ path: `param_scheduler${i.path.startsWith('[') ? '' : '.'}${i.path}`, message: i.message })))
+  if (scheduled._tag === 'Left')
+    return E.left(
+      scheduled.left.map((i) => ({
+        path: `param_scheduler${i.path.startsWith('[') ? '' : '.'}${i.path}`,
+        message: i.message,
+      })),
+    )
   const slot: WrapperSlot = {
     groups: OW.withScheduled(wrapperGroups, scheduled.right.groups as never),
     schedulers: scheduled.right.schedulers,
@@ -123,8 +142,20 @@ export const stepSchedulers = (optim: OptimState, trigger: SchedulerTrigger): E.
       continue
     }
     const stepped = stepAll(slot.schedulers, OW.scheduledGroups(slot.groups), trigger)
-    if (stepped._tag === 'Left') return E.left({ wrapper: name, index: stepped.left.index, message: `${stepped.left.error}: ${stepped.left.message}` })
-    slots.push({ name, slot: { ...slot, schedulers: stepped.right.schedulers, groups: OW.withScheduled(slot.groups, stepped.right.groups as never) } })
+    if (stepped._tag === 'Left')
+      return E.left({
+        wrapper: name,
+        index: stepped.left.index,
+        message: `${stepped.left.error}: ${stepped.left.message}`,
+      })
+    slots.push({
+      name,
+      slot: {
+        ...slot,
+        schedulers: stepped.right.schedulers,
+        groups: OW.withScheduled(slot.groups, stepped.right.groups as never),
+      },
+    })
   }
   return E.right({ ...optim, slots })
 }

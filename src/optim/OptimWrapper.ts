@@ -41,7 +41,13 @@ export interface WrapperConfig {
   readonly type?: string
   readonly optimizer: { readonly [key: string]: unknown }
   readonly accumulative_counts?: number
-  readonly clip_grad?: { readonly type?: string; readonly max_norm?: number; readonly norm_type?: number | 'inf'; readonly error_if_nonfinite?: boolean; readonly clip_value?: number } | null
+  readonly clip_grad?: {
+    readonly type?: string
+    readonly max_norm?: number
+    readonly norm_type?: number | 'inf'
+    readonly error_if_nonfinite?: boolean
+    readonly clip_value?: number
+  } | null
   readonly loss_scale?: unknown
   readonly dtype?: string | null
 }
@@ -60,7 +66,10 @@ export interface OptimWrapper {
   readonly defaults: Hyper
   readonly accumulation: Accumulation<any>
   readonly scaling: LossScaling<any> | undefined
-  readonly clip: { readonly type: 'norm'; readonly maxNorm: number; readonly normType: number; readonly errorIfNonfinite: boolean } | { readonly type: 'value'; readonly clipValue: number } | undefined
+  readonly clip:
+    | { readonly type: 'norm'; readonly maxNorm: number; readonly normType: number; readonly errorIfNonfinite: boolean }
+    | { readonly type: 'value'; readonly clipValue: number }
+    | undefined
   /** Precision emulated in the forward pass (`dtype`), if any. */
   readonly dtype: 'float16' | 'bfloat16' | undefined
   /** What runs when an accumulation window closes: loss scaling, clipping, the optimizer. */
@@ -69,9 +78,9 @@ export interface OptimWrapper {
 
 export type WrapperState = AccumulateState<any>
 
-
 /** The groups the schedulers see: the real ones, then the base group when there is one. */
-export const scheduledGroups = (groups: WrapperGroups): ReadonlyArray<Hyper> => (groups.base === undefined ? groups.real.map((g) => g.hyper) : [...groups.real.map((g) => g.hyper), groups.base])
+export const scheduledGroups = (groups: WrapperGroups): ReadonlyArray<Hyper> =>
+  groups.base === undefined ? groups.real.map((g) => g.hyper) : [...groups.real.map((g) => g.hyper), groups.base]
 
 /** Write scheduled values back: the inverse of {@link scheduledGroups}. */
 export const withScheduled = (groups: WrapperGroups, values: ReadonlyArray<Hyper>): WrapperGroups => ({
@@ -95,26 +104,45 @@ export const build = (
   policy: AccumulationPolicy = { _tag: 'mmengine' },
 ): E.Either<ReadonlyArray<Issue>, { readonly wrapper: OptimWrapper; readonly groups: WrapperGroups }> => {
   const decoded = decodeOptimizer(cfg.optimizer)
-  if (decoded._tag === 'Left') return E.left(decoded.left.map((i) => ({ path: i.path === '' ? 'optimizer' : `optimizer.${i.path}`, message: i.message })))
+  if (decoded._tag === 'Left')
+    return E.left(
+      decoded.left.map((i) => ({ path: i.path === '' ? 'optimizer' : `optimizer.${i.path}`, message: i.message })),
+    )
   const { type: optimizer, defaults } = decoded.right
   const type = cfg.type === undefined ? 'OptimWrapper' : unscoped(cfg.type)
-  if (type !== 'OptimWrapper' && type !== 'AmpOptimWrapper') return E.left([{ path: 'type', message: `expected 'OptimWrapper' or 'AmpOptimWrapper', got ${JSON.stringify(cfg.type)}` }])
+  if (type !== 'OptimWrapper' && type !== 'AmpOptimWrapper')
+    return E.left([
+      { path: 'type', message: `expected 'OptimWrapper' or 'AmpOptimWrapper', got ${JSON.stringify(cfg.type)}` },
+    ])
   const clipCfg = cfg.clip_grad ?? undefined
   const clip: OptimWrapper['clip'] =
     clipCfg === undefined
       ? undefined
       : clipCfg.type === 'value'
         ? { type: 'value', clipValue: clipCfg.clip_value! }
-        : { type: 'norm', maxNorm: clipCfg.max_norm!, normType: clipCfg.norm_type === 'inf' ? Infinity : (clipCfg.norm_type ?? 2), errorIfNonfinite: clipCfg.error_if_nonfinite ?? false }
+        : {
+            type: 'norm',
+            maxNorm: clipCfg.max_norm!,
+            normType: clipCfg.norm_type === 'inf' ? Infinity : (clipCfg.norm_type ?? 2),
+            errorIfNonfinite: clipCfg.error_if_nonfinite ?? false,
+          }
   const base = optimizer.build()
   const inner: GradientTransformation<any> =
-    clip === undefined ? base : chain(clip.type === 'norm' ? clipByGlobalNorm(clip.maxNorm, clip.normType) : clipByValue(clip.clipValue), base)
+    clip === undefined
+      ? base
+      : chain(clip.type === 'norm' ? clipByGlobalNorm(clip.maxNorm, clip.normType) : clipByValue(clip.clipValue), base)
   const scaling = type === 'AmpOptimWrapper' ? withLossScaling(scalerFromConfig(cfg.loss_scale))(inner) : undefined
   const accumulation = accumulate(cfg.accumulative_counts ?? 1, policy)(scaling ?? inner)
   const real: ParamGroups = groups.map((g) => ({ names: g.names, hyper: fillDefaults(g.hyper, defaults) }))
   return E.right({
     wrapper: {
-      type, optimizer, defaults, accumulation, scaling, clip, stepping: scaling ?? inner,
+      type,
+      optimizer,
+      defaults,
+      accumulation,
+      scaling,
+      clip,
+      stepping: scaling ?? inner,
       dtype: cfg.dtype === 'float16' || cfg.dtype === 'bfloat16' ? cfg.dtype : undefined,
     },
     groups: { real, base: real.length > 1 ? defaults : undefined },
@@ -150,18 +178,30 @@ export const clipState = (wrapper: OptimWrapper, state: WrapperState): ClipNormS
 }
 
 /** The norm logged as `train/grad_norm` after the last step (a scalar tensor), if clipping by norm. */
-export const gradNorm = (wrapper: OptimWrapper, state: WrapperState): tf.Scalar | undefined => clipState(wrapper, state)?.gradNorm
+export const gradNorm = (wrapper: OptimWrapper, state: WrapperState): tf.Scalar | undefined =>
+  clipState(wrapper, state)?.gradNorm
 
 /**
  * `clip_grad.error_if_nonfinite`: after a step, the problem if the clipped
  * gradients' total norm — {@link gradNorm}, read back by the caller (the
  * interpreter reads asynchronously, as WebGPU requires) — is NaN or infinite.
  */
-export const nonFiniteNorm = (wrapper: OptimWrapper, state: WrapperState, norm: number | undefined): string | undefined => {
+export const nonFiniteNorm = (
+  wrapper: OptimWrapper,
+  state: WrapperState,
+  norm: number | undefined,
+): string | undefined => {
   if (wrapper.clip?.type !== 'norm' || !wrapper.clip.errorIfNonfinite || !state.stepped) return undefined
-  return norm === undefined || Number.isFinite(norm) ? undefined : `the total norm of order ${wrapper.clip.normType} of the gradients is ${norm}; clip_grad.error_if_nonfinite is set`
+  return norm === undefined || Number.isFinite(norm)
+    ? undefined
+    : `the total norm of order ${wrapper.clip.normType} of the gradients is ${norm}; clip_grad.error_if_nonfinite is set`
 }
 
 /** One micro-batch: feed its gradients (of the divided, scaled loss); steps when the window closes. */
-export const update = (wrapper: OptimWrapper, grads: Tree, state: WrapperState, params: Tree, groups: WrapperGroups): readonly [Tree, WrapperState] =>
-  wrapper.accumulation.update(grads, state, params, groups.real)
+export const update = (
+  wrapper: OptimWrapper,
+  grads: Tree,
+  state: WrapperState,
+  params: Tree,
+  groups: WrapperGroups,
+): readonly [Tree, WrapperState] => wrapper.accumulation.update(grads, state, params, groups.real)

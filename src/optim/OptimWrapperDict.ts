@@ -14,7 +14,9 @@ import type { ParamGroup } from './ParamGroups.js'
 import type { Tree } from '../tensor/tree.js'
 
 export interface OptimWrapperDict {
-  readonly wrappers: { readonly [name: string]: { readonly wrapper: OW.OptimWrapper; readonly groups: OW.WrapperGroups } }
+  readonly wrappers: {
+    readonly [name: string]: { readonly wrapper: OW.OptimWrapper; readonly groups: OW.WrapperGroups }
+  }
 }
 
 /** Build each named wrapper from its config and its groups; errors carry the wrapper's name in the path. */
@@ -31,17 +33,27 @@ export const build = (
       continue
     }
     const built = OW.build(cfg, own)
-    if (built._tag === 'Left') issues.push(...built.left.map((i) => ({ path: i.path === '' ? name : `${name}.${i.path}`, message: i.message })))
+    if (built._tag === 'Left')
+      issues.push(...built.left.map((i) => ({ path: i.path === '' ? name : `${name}.${i.path}`, message: i.message })))
     else wrappers[name] = built.right
   }
-  for (const name of Object.keys(groups)) if (!(name in configs)) issues.push({ path: name, message: `parameters were assigned to '${name}', which has no wrapper config` })
+  for (const name of Object.keys(groups))
+    if (!(name in configs))
+      issues.push({ path: name, message: `parameters were assigned to '${name}', which has no wrapper config` })
   return issues.length > 0 ? E.left(issues) : E.right({ wrappers })
 }
 
 /** `get_lr()`: `<name>.lr` for every wrapper, and `<name>.base_lr` where a wrapper has several groups. */
 export const learningRates = (dict: OptimWrapperDict): { readonly [key: string]: ReadonlyArray<number> } =>
-  Object.fromEntries(Object.entries(dict.wrappers).flatMap(([name, w]) => Object.entries(OW.learningRates(w.groups)).map(([k, v]) => [`${name}.${k}`, v])))
+  Object.fromEntries(
+    Object.entries(dict.wrappers).flatMap(([name, w]) =>
+      Object.entries(OW.learningRates(w.groups)).map(([k, v]) => [`${name}.${k}`, v]),
+    ),
+  )
 
 /** The state of every wrapper (counters never initialised: `initialize_count_status` is a no-op here). */
-export const init = (dict: OptimWrapperDict, params: { readonly [name: string]: Tree }): { readonly [name: string]: OW.WrapperState } =>
+export const init = (
+  dict: OptimWrapperDict,
+  params: { readonly [name: string]: Tree },
+): { readonly [name: string]: OW.WrapperState } =>
   Object.fromEntries(Object.entries(dict.wrappers).map(([name, w]) => [name, OW.init(w.wrapper, params[name] ?? {})]))

@@ -51,7 +51,9 @@ export const flag = (hyper: Hyper, key: string, fallback: boolean): boolean => {
 /** A pair hyper-parameter such as `betas`, or `fallback`. */
 export const pair = (hyper: Hyper, key: string, fallback: readonly [number, number]): readonly [number, number] => {
   const v = hyper[key]
-  return Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number' ? [v[0], v[1]] : fallback
+  return Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number'
+    ? [v[0], v[1]]
+    : fallback
 }
 
 /** Replace one hyper-parameter in every group (what a scheduler does). */

@@ -42,7 +42,9 @@ export const perParameter = <S extends Slots>(step: ParamStep<S>): GradientTrans
       const hyper = groups[index]!.hyper
       const result = tf.tidy(() => {
         const r = step(grad, param, state[name], hyper)
-        return 'next' in r ? { value: r.next, absolute: true, slots: r.slots as unknown as tf.TensorContainer } : { value: r.update, absolute: false, slots: r.slots as unknown as tf.TensorContainer }
+        return 'next' in r
+          ? { value: r.next, absolute: true, slots: r.slots as unknown as tf.TensorContainer }
+          : { value: r.update, absolute: false, slots: r.slots as unknown as tf.TensorContainer }
       })
       updates[name] = result.value
       if (result.absolute) absolute.push(name)

@@ -15,17 +15,24 @@ export interface TensorData {
   readonly data: string
 }
 
-const isTensorData = (value: unknown): value is TensorData => typeof value === 'object' && value !== null && (value as { __tensor__?: unknown }).__tensor__ === true
+const isTensorData = (value: unknown): value is TensorData =>
+  typeof value === 'object' && value !== null && (value as { __tensor__?: unknown }).__tensor__ === true
 
 /** Replace every tensor in a nested value with its data (reads tensors back). */
 export const toData = (value: unknown): unknown => {
   if (value instanceof tf.Tensor) {
     const values = value.dataSync()
     const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength)
-    return { __tensor__: true, dtype: value.dtype as TensorData['dtype'], shape: [...value.shape], data: Buffer.from(bytes).toString('base64') } satisfies TensorData
+    return {
+      __tensor__: true,
+      dtype: value.dtype as TensorData['dtype'],
+      shape: [...value.shape],
+      data: Buffer.from(bytes).toString('base64'),
+    } satisfies TensorData
   }
   if (Array.isArray(value)) return value.map(toData)
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toData(v)]))
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toData(v)]))
   return value
 }
 
@@ -35,11 +42,17 @@ export const fromData = (value: unknown): unknown => {
     const bytes = Buffer.from(value.data, 'base64')
     const copy = new Uint8Array(bytes.byteLength)
     copy.set(bytes)
-    const values = value.dtype === 'int32' ? new Int32Array(copy.buffer) : value.dtype === 'bool' ? new Uint8Array(copy.buffer) : new Float32Array(copy.buffer)
+    const values =
+      value.dtype === 'int32'
+        ? new Int32Array(copy.buffer)
+        : value.dtype === 'bool'
+          ? new Uint8Array(copy.buffer)
+          : new Float32Array(copy.buffer)
     return tf.tensor(values, value.shape as number[], value.dtype)
   }
   if (Array.isArray(value)) return value.map(fromData)
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fromData(v)]))
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fromData(v)]))
   return value
 }
 

@@ -38,7 +38,8 @@ export const isDict = (u: unknown): u is { readonly [key: string]: unknown } =>
   typeof u === 'object' && u !== null && !Array.isArray(u)
 
 /** A failure that reads "expected X, got Y". */
-export const expected = <A>(u: unknown, c: t.Context, what: string): t.Validation<A> => t.failure(u, c, `expected ${what}, got ${show(u)}`)
+export const expected = <A>(u: unknown, c: t.Context, what: string): t.Validation<A> =>
+  t.failure(u, c, `expected ${what}, got ${show(u)}`)
 
 /** A codec from a type guard and a description of the accepted values. */
 export const refine = <A>(description: string, is: (u: unknown) => u is A): Codec<A> =>
@@ -58,8 +59,12 @@ export const nonNegativeInt = refine('an integer ≥ 0', (u): u is number => Num
 export const unitInterval = refine('a number from 0 to 1', (u): u is number => isFiniteNumber(u) && u >= 0 && u <= 1)
 
 /** One of the given literal values. */
-export const literal = <const V extends ReadonlyArray<string | number | boolean | null>>(...values: V): Codec<V[number]> =>
-  refine(`one of ${values.map((v) => JSON.stringify(v)).join(', ')}`, (u): u is V[number] => values.includes(u as V[number]))
+export const literal = <const V extends ReadonlyArray<string | number | boolean | null>>(
+  ...values: V
+): Codec<V[number]> =>
+  refine(`one of ${values.map((v) => JSON.stringify(v)).join(', ')}`, (u): u is V[number] =>
+    values.includes(u as V[number]),
+  )
 
 /** `codec`, or `null` (Python `None`). */
 export const nullable = <A>(codec: Codec<A>): Codec<A | null> =>
@@ -74,7 +79,9 @@ export const nullable = <A>(codec: Codec<A>): Codec<A | null> =>
  * The first of several codecs whose guard accepts the input's *shape*
  * (`accepts`), decoded with that codec so nested errors keep their paths.
  */
-export const dispatch = <const Cases extends ReadonlyArray<readonly [accepts: (u: unknown) => boolean, codec: AnyCodec]>>(
+export const dispatch = <
+  const Cases extends ReadonlyArray<readonly [accepts: (u: unknown) => boolean, codec: AnyCodec]>,
+>(
   description: string,
   cases: Cases,
 ): Codec<t.TypeOf<Cases[number][1]>> => {
@@ -108,7 +115,10 @@ export const array = <A>(item: Codec<A>, description = `a list of ${item.name}`)
   )
 
 /** A dict with arbitrary string keys and `value` values. */
-export const record = <A>(value: Codec<A>, description = `a dict of ${value.name}`): Codec<{ readonly [key: string]: A }> =>
+export const record = <A>(
+  value: Codec<A>,
+  description = `a dict of ${value.name}`,
+): Codec<{ readonly [key: string]: A }> =>
   new t.Type<{ readonly [key: string]: A }, { readonly [key: string]: A }, unknown>(
     description,
     (u): u is { readonly [key: string]: A } => isDict(u) && Object.values(u).every((x) => value.is(x)),
@@ -163,7 +173,11 @@ export const struct = <Required extends Props, Optional extends Props = {}>(
     const errors: t.ValidationError[] = []
     for (const key of Object.keys(required)) {
       if (u[key] === undefined) {
-        errors.push({ value: undefined, context: t.appendContext(c, key, required[key]!, undefined), message: `required key missing (${required[key]!.name})` })
+        errors.push({
+          value: undefined,
+          context: t.appendContext(c, key, required[key]!, undefined),
+          message: `required key missing (${required[key]!.name})`,
+        })
       }
     }
     for (const [key, value] of Object.entries(u)) {
@@ -171,8 +185,19 @@ export const struct = <Required extends Props, Optional extends Props = {}>(
       const codec = codecFor(key)
       if (codec === undefined) {
         const hint = suggestion(key, known)
-        const listing = hint !== '' ? '' : known.length === 0 ? `: ${description}` : known.length <= 16 ? `; known keys: ${known.join(', ')}` : ''
-        errors.push({ value, context: t.appendContext(c, key, t.unknown, value), message: `unknown key${hint}${listing}` })
+        const listing =
+          hint !== ''
+            ? ''
+            : known.length === 0
+              ? `: ${description}`
+              : known.length <= 16
+                ? `; known keys: ${known.join(', ')}`
+                : ''
+        errors.push({
+          value,
+          context: t.appendContext(c, key, t.unknown, value),
+          message: `unknown key${hint}${listing}`,
+        })
         continue
       }
       const r = codec.validate(value, t.appendContext(c, key, codec, value))
@@ -188,10 +213,18 @@ export const struct = <Required extends Props, Optional extends Props = {}>(
  * did-you-mean: for dicts that cannot be decoded further (a missing `type`
  * picks no codec), so that a misspelt `tpye` is still named.
  */
-export const strayKeys = (u: { readonly [key: string]: unknown }, c: t.Context, known: ReadonlyArray<string>): t.ValidationError[] =>
+export const strayKeys = (
+  u: { readonly [key: string]: unknown },
+  c: t.Context,
+  known: ReadonlyArray<string>,
+): t.ValidationError[] =>
   Object.entries(u)
     .filter(([key, value]) => value !== undefined && !known.includes(key))
-    .map(([key, value]) => ({ value, context: t.appendContext(c, key, t.unknown, value), message: `unknown key${suggestion(key, known)}` }))
+    .map(([key, value]) => ({
+      value,
+      context: t.appendContext(c, key, t.unknown, value),
+      message: `unknown key${suggestion(key, known)}`,
+    }))
 
 /** A codec checked by an extra predicate over the decoded value (cross-field rules). */
 export const check = <A>(codec: Codec<A>, rule: (a: A) => string | undefined): Codec<A> =>
@@ -237,7 +270,13 @@ export const plainDataProblem = (value: unknown, limit = MAX_NESTING): Issue | u
   const ancestors = new Map<object, string>([[value, '']])
   const frameOf = (v: object, path: string): Frame => {
     const keys = Array.isArray(v) ? undefined : Object.keys(v)
-    return { value: v, path, keys, length: keys === undefined ? (v as ReadonlyArray<unknown>).length : keys.length, next: 0 }
+    return {
+      value: v,
+      path,
+      keys,
+      length: keys === undefined ? (v as ReadonlyArray<unknown>).length : keys.length,
+      next: 0,
+    }
   }
   const stack: Frame[] = [frameOf(value, '')]
   while (stack.length > 0) {
@@ -253,8 +292,16 @@ export const plainDataProblem = (value: unknown, limit = MAX_NESTING): Issue | u
     if (typeof child !== 'object' || child === null) continue
     const path = typeof key === 'number' ? `${top.path}[${key}]` : top.path === '' ? key : `${top.path}.${key}`
     const seen = ancestors.get(child)
-    if (seen !== undefined) return { path, message: `refers back to ${seen === '' ? 'the whole config' : seen} (a cycle); a config must be plain data` }
-    if (stack.length >= limit) return { path: path.length > 120 ? `${path.slice(0, 120)}…` : path, message: `nested more than ${limit} levels deep; a config must be plain data of reasonable depth` }
+    if (seen !== undefined)
+      return {
+        path,
+        message: `refers back to ${seen === '' ? 'the whole config' : seen} (a cycle); a config must be plain data`,
+      }
+    if (stack.length >= limit)
+      return {
+        path: path.length > 120 ? `${path.slice(0, 120)}…` : path,
+        message: `nested more than ${limit} levels deep; a config must be plain data of reasonable depth`,
+      }
     ancestors.set(child, path)
     stack.push(frameOf(child, path))
   }
@@ -280,7 +327,11 @@ export const issuesOf = (errors: t.Errors): ReadonlyArray<Issue> => {
   const seen = new Set<string>()
   const issues: Issue[] = []
   for (const error of errors) {
-    const issue = { path: pathOf(error.context), message: error.message ?? `expected ${error.context.at(-1)?.type.name ?? 'a valid value'}, got ${show(error.value)}` }
+    const issue = {
+      path: pathOf(error.context),
+      message:
+        error.message ?? `expected ${error.context.at(-1)?.type.name ?? 'a valid value'}, got ${show(error.value)}`,
+    }
     const id = `${issue.path}\u0000${issue.message}`
     if (!seen.has(id)) {
       seen.add(id)
@@ -291,4 +342,5 @@ export const issuesOf = (errors: t.Errors): ReadonlyArray<Issue> => {
 }
 
 /** `path: message`, or just the message for a problem with the whole config. */
-export const formatIssue = (issue: Issue): string => (issue.path === '' ? issue.message : `${issue.path}: ${issue.message}`)
+export const formatIssue = (issue: Issue): string =>
+  issue.path === '' ? issue.message : `${issue.path}: ${issue.message}`

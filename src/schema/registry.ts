@@ -28,7 +28,11 @@ export interface Registry<A extends Named> {
 }
 
 /** A registry holding `entries` (later entries with the same name win). */
-export const make = <A extends Named>(kind: string, entries: ReadonlyArray<A>, notProvided: ReadonlyArray<readonly [string, string]> = []): Registry<A> => ({
+export const make = <A extends Named>(
+  kind: string,
+  entries: ReadonlyArray<A>,
+  notProvided: ReadonlyArray<readonly [string, string]> = [],
+): Registry<A> => ({
   kind,
   entries: new Map(entries.map((entry) => [entry.name, entry])),
   notProvided: new Map(notProvided),
@@ -59,5 +63,7 @@ export const resolve = <A extends Named>(registry: Registry<A>, type: string): E
   if (entry !== undefined) return E.right(entry)
   const why = registry.notProvided.get(name)
   if (why !== undefined) return E.left(`${registry.kind} type '${type}' is not available in loopwright yet: ${why}`)
-  return E.left(`unknown ${registry.kind} type '${type}'${suggestion(name, registry.entries.keys())}; known: ${names(registry).join(', ')}`)
+  return E.left(
+    `unknown ${registry.kind} type '${type}'${suggestion(name, registry.entries.keys())}; known: ${names(registry).join(', ')}`,
+  )
 }

@@ -31,7 +31,10 @@ export interface Selected {
 }
 
 /** A forced backend is not available, with what to do about it. */
-export class BackendError extends Data.TaggedError('BackendError')<{ readonly backend: BackendName; readonly message: string }> {}
+export class BackendError extends Data.TaggedError('BackendError')<{
+  readonly backend: BackendName
+  readonly message: string
+}> {}
 
 /** Import an optional package by a computed name (so neither TS nor a bundler requires it to exist). */
 const optional = async (name: string): Promise<unknown | undefined> => {
@@ -39,7 +42,11 @@ const optional = async (name: string): Promise<unknown | undefined> => {
     return await import(name)
   } catch (error) {
     // Node says ERR_MODULE_NOT_FOUND; a bundler or Vite, which see the optional peer declared, say "Could not resolve".
-    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' || /Cannot find (module|package)|Could not resolve/.test(String(error))) return undefined
+    if (
+      (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' ||
+      /Cannot find (module|package)|Could not resolve/.test(String(error))
+    )
+      return undefined
     throw error
   }
 }
@@ -54,21 +61,34 @@ const tryTensorflow = async (gpu: boolean): Promise<Attempt> => {
     return { ok: false, why: `${pkg} is installed but failed to load: ${(error as Error).message.split('\n')[0]}` }
   }
   const ok = await tf.setBackend('tensorflow')
-  return ok ? { ok: true, reason: `${pkg} loaded` } : { ok: false, why: `${pkg} loaded but its backend did not initialise` }
+  return ok
+    ? { ok: true, reason: `${pkg} loaded` }
+    : { ok: false, why: `${pkg} loaded but its backend did not initialise` }
 }
 
 const tryWebgpu = async (allowSoftware: boolean): Promise<Attempt> => {
-  const dawn = (await optional('webgpu').catch(() => undefined)) as { create?: (flags: string[]) => unknown; globals?: object } | undefined
+  const dawn = (await optional('webgpu').catch(() => undefined)) as
+    | { create?: (flags: string[]) => unknown; globals?: object }
+    | undefined
   if (dawn?.create === undefined) return { ok: false, why: 'the webgpu package is not installed' }
   Object.assign(globalThis, dawn.globals ?? {})
-  const gpu = dawn.create([]) as { requestAdapter: () => Promise<{ info?: { isFallbackAdapter?: boolean; device?: string } } | null> }
+  const gpu = dawn.create([]) as {
+    requestAdapter: () => Promise<{ info?: { isFallbackAdapter?: boolean; device?: string } } | null>
+  }
   ;(globalThis as { navigator?: unknown }).navigator = { gpu }
   const adapter = await gpu.requestAdapter().catch(() => null)
   if (adapter === null) return { ok: false, why: 'no WebGPU adapter (no Vulkan driver?)' }
-  if (adapter.info?.isFallbackAdapter === true && !allowSoftware) return { ok: false, why: `only a software adapter (${adapter.info.device ?? 'fallback'}); force it with --backend webgpu` }
-  if ((await optional('@tensorflow/tfjs-backend-webgpu').catch(() => undefined)) === undefined) return { ok: false, why: '@tensorflow/tfjs-backend-webgpu is not installed' }
+  if (adapter.info?.isFallbackAdapter === true && !allowSoftware)
+    return {
+      ok: false,
+      why: `only a software adapter (${adapter.info.device ?? 'fallback'}); force it with --backend webgpu`,
+    }
+  if ((await optional('@tensorflow/tfjs-backend-webgpu').catch(() => undefined)) === undefined)
+    return { ok: false, why: '@tensorflow/tfjs-backend-webgpu is not installed' }
   const ok = await tf.setBackend('webgpu')
-  return ok ? { ok: true, reason: `WebGPU adapter ${adapter.info?.device ?? ''}`.trim() } : { ok: false, why: 'the WebGPU backend did not initialise' }
+  return ok
+    ? { ok: true, reason: `WebGPU adapter ${adapter.info?.device ?? ''}`.trim() }
+    : { ok: false, why: 'the WebGPU backend did not initialise' }
 }
 
 const tryWasm = async (): Promise<Attempt> => {
@@ -81,7 +101,9 @@ const tryWasm = async (): Promise<Attempt> => {
 
 const tryCpu = async (): Promise<Attempt> => {
   await import('@tensorflow/tfjs-backend-cpu')
-  return (await tf.setBackend('cpu')) ? { ok: true, reason: 'the pure-JS reference backend' } : { ok: false, why: 'the CPU backend did not initialise' }
+  return (await tf.setBackend('cpu'))
+    ? { ok: true, reason: 'the pure-JS reference backend' }
+    : { ok: false, why: 'the CPU backend did not initialise' }
 }
 
 const attempts: { readonly [K in BackendName]: (forced: boolean) => Promise<Attempt> } = {
@@ -102,7 +124,9 @@ export const selectBackend = (choice: BackendChoice): Effect.Effect<Selected, Ba
     if (choice !== 'auto') {
       const result = await attempts[choice](true)
       await tf.ready()
-      return result.ok ? { name: choice, reason: result.reason, skipped: [] } : new BackendError({ backend: choice, message: `--backend ${choice}: ${result.why}` })
+      return result.ok
+        ? { name: choice, reason: result.reason, skipped: [] }
+        : new BackendError({ backend: choice, message: `--backend ${choice}: ${result.why}` })
     }
     const skipped: Array<{ name: BackendName; why: string }> = []
     for (const name of autoOrder) {
@@ -113,7 +137,10 @@ export const selectBackend = (choice: BackendChoice): Effect.Effect<Selected, Ba
       }
       skipped.push({ name, why: result.why })
     }
-    return new BackendError({ backend: 'cpu', message: `no backend could be initialised: ${skipped.map((s) => `${s.name}: ${s.why}`).join('; ')}` })
+    return new BackendError({
+      backend: 'cpu',
+      message: `no backend could be initialised: ${skipped.map((s) => `${s.name}: ${s.why}`).join('; ')}`,
+    })
   }).pipe(Effect.flatMap((r) => (r instanceof BackendError ? Effect.fail(r) : Effect.succeed(r))))
 
 /** One line for the run's log: what was taken and why, and what was passed over. */

@@ -64,12 +64,18 @@ export interface LoadedWeights {
 export const DEFAULT_REVISE_KEYS: ReadonlyArray<ReviseKey> = [[/^module\./, '']]
 
 const globalRegex = (pattern: RegExp | string): RegExp =>
-  typeof pattern === 'string' ? new RegExp(pattern, 'g') : pattern.flags.includes('g') ? pattern : new RegExp(pattern.source, `${pattern.flags}g`)
+  typeof pattern === 'string'
+    ? new RegExp(pattern, 'g')
+    : pattern.flags.includes('g')
+      ? pattern
+      : new RegExp(pattern.source, `${pattern.flags}g`)
 
 /** A Python `re.sub` replacement as a JS one: `$` is literal, `\1` and `\g<1>` are group references. */
 const jsReplacement = (pattern: RegExp | string, replacement: string): string =>
   typeof pattern === 'string'
-    ? replacement.replace(/\$/g, '$$$$').replace(/\\g<(\d+)>|\\(\d+)/g, (_m, a: string | undefined, b: string | undefined) => `$${a ?? b}`)
+    ? replacement
+        .replace(/\$/g, '$$$$')
+        .replace(/\\g<(\d+)>|\\(\d+)/g, (_m, a: string | undefined, b: string | undefined) => `$${a ?? b}`)
     : replacement
 
 /**
@@ -90,13 +96,15 @@ export const reviseKey = (key: string, options: LoadOptions): string | undefined
     if (!name.startsWith(prefix)) return undefined
     name = name.slice(prefix.length)
   }
-  for (const [pattern, replacement] of options.reviseKeys ?? DEFAULT_REVISE_KEYS) name = name.replace(globalRegex(pattern), jsReplacement(pattern, replacement))
+  for (const [pattern, replacement] of options.reviseKeys ?? DEFAULT_REVISE_KEYS)
+    name = name.replace(globalRegex(pattern), jsReplacement(pattern, replacement))
   return name
 }
 
 const showShape = (shape: ReadonlyArray<number>): string => `[${shape.join(', ')}]`
 
-const sameShape = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): boolean => a.length === b.length && a.every((d, i) => d === b[i])
+const sameShape = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): boolean =>
+  a.length === b.length && a.every((d, i) => d === b[i])
 
 /**
  * Match a decoded file against the model's expected parameters (name →
@@ -123,19 +131,37 @@ export const loadWeights = (
     if (name === undefined) continue
     const previous = byName.get(name)
     if (previous !== undefined) {
-      problems.push({ kind: 'duplicate', name, message: `keys ${JSON.stringify(previous[0])} and ${JSON.stringify(key)} both become ${JSON.stringify(name)} after revising the keys` })
+      problems.push({
+        kind: 'duplicate',
+        name,
+        message: `keys ${JSON.stringify(previous[0])} and ${JSON.stringify(key)} both become ${JSON.stringify(name)} after revising the keys`,
+      })
       continue
     }
     byName.set(name, [key, decoded.tensors[key]!])
   }
   if (options.prefix !== undefined && options.prefix !== '' && byName.size === 0 && decoded.order.length > 0) {
-    problems.push({ kind: 'prefix', name: options.prefix, message: `no key in the file starts with the prefix '${options.prefix.endsWith('.') ? options.prefix : `${options.prefix}.`}'` })
+    problems.push({
+      kind: 'prefix',
+      name: options.prefix,
+      message: `no key in the file starts with the prefix '${options.prefix.endsWith('.') ? options.prefix : `${options.prefix}.`}'`,
+    })
   }
   const missing = Object.keys(expected).filter((name) => !byName.has(name))
   const unexpected = [...byName.keys()].filter((name) => !Object.hasOwn(expected, name))
   if (strict) {
-    for (const name of missing) problems.push({ kind: 'missing', name, message: `missing key in source state_dict: ${name} (shape ${showShape(expected[name]!)})` })
-    for (const name of unexpected) problems.push({ kind: 'unexpected', name, message: `unexpected key in source state_dict: ${name} (shape ${showShape(byName.get(name)![1].shape)})` })
+    for (const name of missing)
+      problems.push({
+        kind: 'missing',
+        name,
+        message: `missing key in source state_dict: ${name} (shape ${showShape(expected[name]!)})`,
+      })
+    for (const name of unexpected)
+      problems.push({
+        kind: 'unexpected',
+        name,
+        message: `unexpected key in source state_dict: ${name} (shape ${showShape(byName.get(name)![1].shape)})`,
+      })
   }
   const converted: Array<readonly [string, TfData, ReadonlyArray<number>]> = []
   for (const [name, shape] of Object.entries(expected)) {
@@ -162,6 +188,14 @@ export const loadWeights = (
     ...(unexpected.length > 0 ? [`unexpected key in source state_dict: ${unexpected.join(', ')}`] : []),
     ...(missing.length > 0 ? [`missing keys in source state_dict: ${missing.join(', ')}`] : []),
   ]
-  const tree: Tree = Object.fromEntries(converted.map(([name, data, shape]) => [name, tf.tensor(data.values, [...shape], data.dtype)]))
-  return E.right({ tree, warnings, notes: conversionNotes(converted.map(([name, data]) => [name, data.conversion])), missing, unexpected })
+  const tree: Tree = Object.fromEntries(
+    converted.map(([name, data, shape]) => [name, tf.tensor(data.values, [...shape], data.dtype)]),
+  )
+  return E.right({
+    tree,
+    warnings,
+    notes: conversionNotes(converted.map(([name, data]) => [name, data.conversion])),
+    missing,
+    unexpected,
+  })
 }

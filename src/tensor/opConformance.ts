@@ -22,16 +22,76 @@ export interface OpCase {
 }
 
 export const opCases: ReadonlyArray<OpCase> = [
-  { name: 'matMul', shapes: [[33, 17], [17, 9]], f: (a, b) => tf.matMul(a!, b!) },
-  { name: 'matMul transposeA', shapes: [[17, 33], [17, 9]], f: (a, b) => tf.matMul(a!, b!, true, false) },
-  { name: 'matMul transposeB', shapes: [[33, 17], [9, 17]], f: (a, b) => tf.matMul(a!, b!, false, true) },
-  { name: 'batched matMul', shapes: [[4, 8, 6], [4, 6, 5]], f: (a, b) => tf.matMul(a!, b!) },
+  {
+    name: 'matMul',
+    shapes: [
+      [33, 17],
+      [17, 9],
+    ],
+    f: (a, b) => tf.matMul(a!, b!),
+  },
+  {
+    name: 'matMul transposeA',
+    shapes: [
+      [17, 33],
+      [17, 9],
+    ],
+    f: (a, b) => tf.matMul(a!, b!, true, false),
+  },
+  {
+    name: 'matMul transposeB',
+    shapes: [
+      [33, 17],
+      [9, 17],
+    ],
+    f: (a, b) => tf.matMul(a!, b!, false, true),
+  },
+  {
+    name: 'batched matMul',
+    shapes: [
+      [4, 8, 6],
+      [4, 6, 5],
+    ],
+    f: (a, b) => tf.matMul(a!, b!),
+  },
   // Large enough (M·K·N ≥ 2²²) for the WASM correction to split the product per batch.
-  { name: 'batched matMul, split per batch', shapes: [[2, 256, 128], [2, 128, 256]], f: (a, b) => tf.matMul(a!, b!) },
-  { name: 'conv2d', shapes: [[2, 7, 6, 3], [3, 3, 3, 4]], f: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same') },
-  { name: 'conv2d, stride 2, valid', shapes: [[2, 9, 8, 2], [3, 2, 2, 5]], f: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'valid') },
-  { name: 'depthwise conv2d', shapes: [[2, 6, 6, 3], [3, 3, 3, 2]], f: (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same') },
-  { name: 'maxPool over negative windows', shapes: [[2, 6, 6, 3]], f: (x) => tf.maxPool(tf.sub(tf.abs(x!), 2) as tf.Tensor4D, 2, 2, 'valid') },
+  {
+    name: 'batched matMul, split per batch',
+    shapes: [
+      [2, 256, 128],
+      [2, 128, 256],
+    ],
+    f: (a, b) => tf.matMul(a!, b!),
+  },
+  {
+    name: 'conv2d',
+    shapes: [
+      [2, 7, 6, 3],
+      [3, 3, 3, 4],
+    ],
+    f: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'),
+  },
+  {
+    name: 'conv2d, stride 2, valid',
+    shapes: [
+      [2, 9, 8, 2],
+      [3, 2, 2, 5],
+    ],
+    f: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'valid'),
+  },
+  {
+    name: 'depthwise conv2d',
+    shapes: [
+      [2, 6, 6, 3],
+      [3, 3, 3, 2],
+    ],
+    f: (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'),
+  },
+  {
+    name: 'maxPool over negative windows',
+    shapes: [[2, 6, 6, 3]],
+    f: (x) => tf.maxPool(tf.sub(tf.abs(x!), 2) as tf.Tensor4D, 2, 2, 'valid'),
+  },
   { name: 'maxPool, padded', shapes: [[1, 5, 5, 2]], f: (x) => tf.maxPool(x as tf.Tensor4D, 3, 2, 'same') },
   { name: 'avgPool', shapes: [[1, 6, 6, 2]], f: (x) => tf.avgPool(x as tf.Tensor4D, 2, 2, 'valid') },
   { name: 'gather (embedding)', shapes: [[10, 4]], f: (e) => tf.gather(e!, tf.tensor1d([3, 1, 3, 9, 0], 'int32')) },
@@ -52,7 +112,11 @@ export const opCases: ReadonlyArray<OpCase> = [
   { name: 'sign of tiny values', shapes: [[6]], f: (x) => tf.mul(tf.sign(tf.mul(x!, 1e-8)), x!) },
   { name: 'clipByValue', shapes: [[10]], f: (x) => tf.clipByValue(x!, -0.3, 0.4) },
   // The ops the model zoo adds: exact GELU (erf), BatchNorm's rsqrt over per-channel moments, attention's transposes, one-hot targets.
-  { name: 'GELU (erf)', shapes: [[4, 6]], f: (x) => tf.mul(tf.mul(x!, 0.5), tf.add(tf.erf(tf.mul(x!, Math.SQRT1_2)), 1)) },
+  {
+    name: 'GELU (erf)',
+    shapes: [[4, 6]],
+    f: (x) => tf.mul(tf.mul(x!, 0.5), tf.add(tf.erf(tf.mul(x!, Math.SQRT1_2)), 1)),
+  },
   {
     name: 'batch norm (NHWC moments, rsqrt)',
     shapes: [[2, 3, 3, 4]],
@@ -61,18 +125,54 @@ export const opCases: ReadonlyArray<OpCase> = [
       return tf.mul(tf.sub(x!, mean), tf.rsqrt(tf.add(variance, 1e-5)))
     },
   },
-  { name: 'transpose · reshape (attention heads)', shapes: [[2, 5, 8]], f: (x) => tf.matMul(tf.transpose(tf.reshape(x!, [2, 5, 2, 4]), [0, 2, 1, 3]), tf.transpose(tf.reshape(x!, [2, 5, 2, 4]), [0, 2, 3, 1])) },
-  { name: 'cross-entropy (one-hot, logSoftmax)', shapes: [[4, 5]], f: (x) => tf.mul(tf.logSoftmax(x!), tf.oneHot(tf.tensor1d([0, 3, 4, 1], 'int32'), 5)) },
-  { name: 'concat · slice · pad', shapes: [[3, 4], [3, 2]], f: (a, b) => tf.pad(tf.slice(tf.concat([a!, b!], 1), [0, 1], [3, 4]), [[1, 0], [0, 2]]) },
+  {
+    name: 'transpose · reshape (attention heads)',
+    shapes: [[2, 5, 8]],
+    f: (x) =>
+      tf.matMul(
+        tf.transpose(tf.reshape(x!, [2, 5, 2, 4]), [0, 2, 1, 3]),
+        tf.transpose(tf.reshape(x!, [2, 5, 2, 4]), [0, 2, 3, 1]),
+      ),
+  },
+  {
+    name: 'cross-entropy (one-hot, logSoftmax)',
+    shapes: [[4, 5]],
+    f: (x) => tf.mul(tf.logSoftmax(x!), tf.oneHot(tf.tensor1d([0, 3, 4, 1], 'int32'), 5)),
+  },
+  {
+    name: 'concat · slice · pad',
+    shapes: [
+      [3, 4],
+      [3, 2],
+    ],
+    f: (a, b) =>
+      tf.pad(tf.slice(tf.concat([a!, b!], 1), [0, 1], [3, 4]), [
+        [1, 0],
+        [0, 2],
+      ]),
+  },
 ]
 
 /** Forward values and input gradients of one op on the current backend. */
-export const evaluate = async (op: OpCase): Promise<{ readonly forward: Float32Array; readonly grads: ReadonlyArray<Float32Array> }> => {
-  const xs = op.shapes.map((s, i) => tf.tensor(seededValues(s.reduce((a, b) => a * b, 1), 7 + i), s))
+export const evaluate = async (
+  op: OpCase,
+): Promise<{ readonly forward: Float32Array; readonly grads: ReadonlyArray<Float32Array> }> => {
+  const xs = op.shapes.map((s, i) =>
+    tf.tensor(
+      seededValues(
+        s.reduce((a, b) => a * b, 1),
+        7 + i,
+      ),
+      s,
+    ),
+  )
   const forward = op.f(...xs)
   const grads = tf.grads((...args: tf.Tensor[]) => tf.sum(op.f(...args)))(xs)
   // Async reads work on every backend (WebGPU has no synchronous read in Node).
-  const result = { forward: (await forward.data()) as Float32Array, grads: (await Promise.all(grads.map((g) => g.data()))) as Float32Array[] }
+  const result = {
+    forward: (await forward.data()) as Float32Array,
+    grads: (await Promise.all(grads.map((g) => g.data()))) as Float32Array[],
+  }
   tf.dispose([...xs, forward, ...grads])
   return result
 }
@@ -102,14 +202,24 @@ export const compareWithCpu = async (backend: string, tolerance = 1e-5): Promise
       await tf.setBackend(backend)
       const got = await evaluate(op)
       let diff = 0
-      for (let i = 0; i < reference.forward.length; i++) diff = Math.max(diff, Math.abs(got.forward[i]! - reference.forward[i]!))
+      for (let i = 0; i < reference.forward.length; i++)
+        diff = Math.max(diff, Math.abs(got.forward[i]! - reference.forward[i]!))
       reference.grads.forEach((g, j) => {
         for (let i = 0; i < g.length; i++) diff = Math.max(diff, Math.abs(got.grads[j]![i]! - g[i]!))
       })
-      const rel = Math.max(maxRelDiff(got.forward, reference.forward), ...reference.grads.map((g, j) => maxRelDiff(got.grads[j]!, g)))
+      const rel = Math.max(
+        maxRelDiff(got.forward, reference.forward),
+        ...reference.grads.map((g, j) => maxRelDiff(got.grads[j]!, g)),
+      )
       results.push({ backend, op: op.name, ok: rel < tolerance, maxAbsDiff: diff })
     } catch (error) {
-      results.push({ backend, op: op.name, ok: false, maxAbsDiff: NaN, error: (error as Error).message.split('\n')[0]! })
+      results.push({
+        backend,
+        op: op.name,
+        ok: false,
+        maxAbsDiff: NaN,
+        error: (error as Error).message.split('\n')[0]!,
+      })
     }
   }
   await tf.setBackend(backend)

@@ -52,7 +52,8 @@ export const roundToBfloat16 = (x: tf.Tensor): tf.Tensor =>
   })
 
 /** Round to the given half format. */
-export const roundTo = (precision: HalfPrecision, x: tf.Tensor): tf.Tensor => (precision === 'float16' ? roundToFloat16(x) : roundToBfloat16(x))
+export const roundTo = (precision: HalfPrecision, x: tf.Tensor): tf.Tensor =>
+  precision === 'float16' ? roundToFloat16(x) : roundToBfloat16(x)
 
 /** Scalar reference: float16 rounding of a JS number via Math.f16round-free bit arithmetic (for tests and hyper-parameters). */
 export const float16Of = (x: number): number => {
@@ -78,4 +79,7 @@ const roundHalfEven = (v: number): number => {
  * weights is concerned.
  */
 export const castStraightThrough = (precision: HalfPrecision, x: tf.Tensor): tf.Tensor =>
-  tf.customGrad(((input: tf.Tensor) => ({ value: roundTo(precision, input), gradFunc: (dy: tf.Tensor) => dy })) as unknown as Parameters<typeof tf.customGrad>[0])(x)
+  tf.customGrad(((input: tf.Tensor) => ({
+    value: roundTo(precision, input),
+    gradFunc: (dy: tf.Tensor) => dy,
+  })) as unknown as Parameters<typeof tf.customGrad>[0])(x)

@@ -35,10 +35,37 @@ import type { Tree } from './tree.js'
 export class SafetensorsError extends Data.TaggedError('SafetensorsError')<{ readonly message: string }> {}
 
 /** The element types loopwright reads and writes. */
-export type Dtype = 'BOOL' | 'U8' | 'I8' | 'I16' | 'U16' | 'F16' | 'BF16' | 'I32' | 'U32' | 'F32' | 'I64' | 'U64' | 'F64'
+export type Dtype =
+  | 'BOOL'
+  | 'U8'
+  | 'I8'
+  | 'I16'
+  | 'U16'
+  | 'F16'
+  | 'BF16'
+  | 'I32'
+  | 'U32'
+  | 'F32'
+  | 'I64'
+  | 'U64'
+  | 'F64'
 
 /** Bytes per element of each dtype. */
-export const dtypeSize: { readonly [D in Dtype]: number } = { BOOL: 1, U8: 1, I8: 1, I16: 2, U16: 2, F16: 2, BF16: 2, I32: 4, U32: 4, F32: 4, I64: 8, U64: 8, F64: 8 }
+export const dtypeSize: { readonly [D in Dtype]: number } = {
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  I64: 8,
+  U64: 8,
+  F64: 8,
+}
 
 /** The typed array holding each dtype's values (F16/BF16: raw bit patterns; BOOL: bytes 0/1). */
 export interface DtypeArrays {
@@ -88,7 +115,9 @@ const DTYPES = Object.keys(dtypeSize) as ReadonlyArray<Dtype>
 
 const isDtype = (u: unknown): u is Dtype => typeof u === 'string' && Object.hasOwn(dtypeSize, u)
 
-const arrayType: { readonly [D in Dtype]: { new (buffer: ArrayBuffer, byteOffset?: number, length?: number): DtypeArrays[D] } } = {
+const arrayType: {
+  readonly [D in Dtype]: { new (buffer: ArrayBuffer, byteOffset?: number, length?: number): DtypeArrays[D] }
+} = {
   BOOL: Uint8Array,
   U8: Uint8Array,
   I8: Int8Array,
@@ -131,13 +160,22 @@ const elementCount = (shape: ReadonlyArray<number>): number => shape.reduce((a, 
  */
 export const validate = (entries: Entries): E.Either<SafetensorsError, Entries> => {
   for (const [name, entry] of Object.entries(entries)) {
-    if (name === '__metadata__') return fail("a tensor cannot be called '__metadata__' (the key is reserved for metadata)")
-    if (!isDtype(entry.dtype)) return fail(`tensor '${name}': unknown dtype ${JSON.stringify(entry.dtype)} (known: ${DTYPES.join(', ')})`)
-    if (!entry.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return fail(`tensor '${name}': shape ${JSON.stringify(entry.shape)} must hold integers ≥ 0`)
+    if (name === '__metadata__')
+      return fail("a tensor cannot be called '__metadata__' (the key is reserved for metadata)")
+    if (!isDtype(entry.dtype))
+      return fail(`tensor '${name}': unknown dtype ${JSON.stringify(entry.dtype)} (known: ${DTYPES.join(', ')})`)
+    if (!entry.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      return fail(`tensor '${name}': shape ${JSON.stringify(entry.shape)} must hold integers ≥ 0`)
     const Expected = arrayType[entry.dtype]
-    if (!(entry.data instanceof Expected)) return fail(`tensor '${name}': ${entry.dtype} data must be a ${Expected.name}, got ${(entry.data as object)?.constructor?.name ?? typeof entry.data}`)
+    if (!(entry.data instanceof Expected))
+      return fail(
+        `tensor '${name}': ${entry.dtype} data must be a ${Expected.name}, got ${(entry.data as object)?.constructor?.name ?? typeof entry.data}`,
+      )
     const count = elementCount(entry.shape)
-    if (entry.data.length !== count) return fail(`tensor '${name}': shape ${showShape(entry.shape)} needs ${count} ${entry.dtype} values, data has ${entry.data.length}`)
+    if (entry.data.length !== count)
+      return fail(
+        `tensor '${name}': shape ${showShape(entry.shape)} needs ${count} ${entry.dtype} values, data has ${entry.data.length}`,
+      )
   }
   return E.right(entries)
 }
@@ -148,7 +186,9 @@ const jsonHeader = (entries: Entries, metadata: { readonly [key: string]: string
   let offset = 0
   for (const [name, entry] of Object.entries(entries)) {
     const bytes = entry.data.byteLength
-    parts.push(`${JSON.stringify(name)}:${JSON.stringify({ dtype: entry.dtype, shape: entry.shape, data_offsets: [offset, offset + bytes] })}`)
+    parts.push(
+      `${JSON.stringify(name)}:${JSON.stringify({ dtype: entry.dtype, shape: entry.shape, data_offsets: [offset, offset + bytes] })}`,
+    )
     offset += bytes
   }
   return `{${parts.join(',')}}`
@@ -163,7 +203,10 @@ const jsonHeader = (entries: Entries, metadata: { readonly [key: string]: string
  * tryEncode({ b: { dtype: 'BOOL', shape: [2], data: Uint8Array.of(1, 0) } })  // right(Uint8Array)
  * ```
  */
-export const tryEncode = (entries: Entries, metadata: { readonly [key: string]: string } = {}): E.Either<SafetensorsError, Uint8Array> => {
+export const tryEncode = (
+  entries: Entries,
+  metadata: { readonly [key: string]: string } = {},
+): E.Either<SafetensorsError, Uint8Array> => {
   const valid = validate(entries)
   if (valid._tag === 'Left') return valid
   for (const [key, value] of Object.entries(metadata)) {
@@ -206,7 +249,8 @@ export const encode = (entries: Entries, metadata: { readonly [key: string]: str
   return encoded.right
 }
 
-const isPlainObject = (u: unknown): u is { readonly [key: string]: unknown } => typeof u === 'object' && u !== null && !Array.isArray(u)
+const isPlainObject = (u: unknown): u is { readonly [key: string]: unknown } =>
+  typeof u === 'object' && u !== null && !Array.isArray(u)
 
 interface Raw {
   readonly name: string
@@ -220,13 +264,19 @@ const checkEntry = (name: string, u: unknown): E.Either<SafetensorsError, Raw> =
   const where = `tensor ${JSON.stringify(name)}`
   if (!isPlainObject(u)) return fail(`${where}: expected an object with dtype, shape and data_offsets`)
   for (const key of Object.keys(u)) {
-    if (key !== 'dtype' && key !== 'shape' && key !== 'data_offsets') return fail(`${where}: unknown key ${JSON.stringify(key)} (an entry holds dtype, shape and data_offsets)`)
+    if (key !== 'dtype' && key !== 'shape' && key !== 'data_offsets')
+      return fail(`${where}: unknown key ${JSON.stringify(key)} (an entry holds dtype, shape and data_offsets)`)
   }
   const { dtype, shape, data_offsets: offsets } = u as { dtype?: unknown; shape?: unknown; data_offsets?: unknown }
   if (dtype === undefined) return fail(`${where}: no dtype`)
   if (!isDtype(dtype)) return fail(`${where}: unknown dtype ${JSON.stringify(dtype)} (known: ${DTYPES.join(', ')})`)
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) return fail(`${where}: shape must be a list of integers ≥ 0, got ${JSON.stringify(shape)}`)
-  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0))
+    return fail(`${where}: shape must be a list of integers ≥ 0, got ${JSON.stringify(shape)}`)
+  if (
+    !Array.isArray(offsets) ||
+    offsets.length !== 2 ||
+    !offsets.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)
+  ) {
     return fail(`${where}: data_offsets must be [begin, end] with integers ≥ 0, got ${JSON.stringify(offsets)}`)
   }
   const [begin, end] = offsets as [number, number]
@@ -235,7 +285,9 @@ const checkEntry = (name: string, u: unknown): E.Either<SafetensorsError, Raw> =
   const needed = count * dtypeSize[dtype]
   if (!Number.isSafeInteger(needed)) return fail(`${where}: shape ${showShape(shape as number[])} is too large`)
   if (end - begin !== needed) {
-    return fail(`${where}: ${dtype} ${showShape(shape as number[])} needs ${needed} bytes, data_offsets [${begin}, ${end}] hold ${end - begin}`)
+    return fail(
+      `${where}: ${dtype} ${showShape(shape as number[])} needs ${needed} bytes, data_offsets [${begin}, ${end}] hold ${end - begin}`,
+    )
   }
   return E.right({ name, dtype, shape: shape as number[], begin, end })
 }
@@ -251,10 +303,12 @@ const checkEntry = (name: string, u: unknown): E.Either<SafetensorsError, Raw> =
  * ```
  */
 export const decode = (bytes: Uint8Array): E.Either<SafetensorsError, Decoded> => {
-  if (bytes.length < 8) return fail(`truncated: a safetensors file starts with an 8-byte header size, file has ${bytes.length} bytes`)
+  if (bytes.length < 8)
+    return fail(`truncated: a safetensors file starts with an 8-byte header size, file has ${bytes.length} bytes`)
   const size = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true)
   const available = bytes.length - 8
-  if (size > BigInt(available)) return fail(`truncated: header says ${size} bytes, file has ${available} after the 8-byte size`)
+  if (size > BigInt(available))
+    return fail(`truncated: header says ${size} bytes, file has ${available} after the 8-byte size`)
   const headerSize = Number(size)
   if (headerSize > MAX_HEADER_BYTES) return fail(`header too large: ${headerSize} bytes (at most ${MAX_HEADER_BYTES})`)
   if (headerSize < 2 || bytes[8] !== 0x7b) return fail('the header is not a JSON object (it must start with "{")')
@@ -279,7 +333,8 @@ export const decode = (bytes: Uint8Array): E.Either<SafetensorsError, Decoded> =
     if (name === '__metadata__') {
       if (!isPlainObject(value)) return fail('__metadata__ must be an object of strings')
       for (const [key, v] of Object.entries(value)) {
-        if (typeof v !== 'string') return fail(`__metadata__ ${JSON.stringify(key)}: values must be strings, got ${JSON.stringify(v)}`)
+        if (typeof v !== 'string')
+          return fail(`__metadata__ ${JSON.stringify(key)}: values must be strings, got ${JSON.stringify(v)}`)
         metadataPairs.push([key, v])
       }
       continue
@@ -291,7 +346,10 @@ export const decode = (bytes: Uint8Array): E.Either<SafetensorsError, Decoded> =
   const dataStart = 8 + headerSize
   const bufferSize = bytes.length - dataStart
   for (const r of raws) {
-    if (r.end > bufferSize) return fail(`truncated: tensor ${JSON.stringify(r.name)} has data_offsets [${r.begin}, ${r.end}], the data buffer has ${bufferSize} bytes`)
+    if (r.end > bufferSize)
+      return fail(
+        `truncated: tensor ${JSON.stringify(r.name)} has data_offsets [${r.begin}, ${r.end}], the data buffer has ${bufferSize} bytes`,
+      )
   }
   const sorted = [...raws].sort((a, b) => a.begin - b.begin || a.end - b.end)
   let expected = 0
@@ -305,7 +363,10 @@ export const decode = (bytes: Uint8Array): E.Either<SafetensorsError, Decoded> =
     }
     expected = r.end
   }
-  if (expected !== bufferSize) return fail(`the tensors cover ${expected} bytes, the data buffer has ${bufferSize} (${bufferSize - expected} bytes unaccounted for)`)
+  if (expected !== bufferSize)
+    return fail(
+      `the tensors cover ${expected} bytes, the data buffer has ${bufferSize} (${bufferSize - expected} bytes unaccounted for)`,
+    )
   const tensorPairs: Array<readonly [string, TensorEntry]> = []
   for (const r of sorted) {
     const copy = bytes.slice(dataStart + r.begin, dataStart + r.end)
@@ -313,7 +374,11 @@ export const decode = (bytes: Uint8Array): E.Either<SafetensorsError, Decoded> =
     const data = new arrayType[r.dtype](copy.buffer, 0, elementCount(r.shape))
     tensorPairs.push([r.name, { dtype: r.dtype, shape: r.shape, data }])
   }
-  return E.right({ tensors: Object.fromEntries(tensorPairs), metadata: Object.fromEntries(metadataPairs), order: sorted.map((r) => r.name) })
+  return E.right({
+    tensors: Object.fromEntries(tensorPairs),
+    metadata: Object.fromEntries(metadataPairs),
+    order: sorted.map((r) => r.name),
+  })
 }
 
 /** A float16 bit pattern's value (exact in float32). */
@@ -334,12 +399,24 @@ export interface TfData {
   readonly conversion?: string
 }
 
-const toInt32 = (name: string, dtype: Dtype, data: ArrayLike<number | bigint>): E.Either<SafetensorsError, Int32Array> => {
+const toInt32 = (
+  name: string,
+  dtype: Dtype,
+  data: ArrayLike<number | bigint>,
+): E.Either<SafetensorsError, Int32Array> => {
   const out = new Int32Array(data.length)
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!
-    const n = typeof v === 'bigint' ? (v >= -2147483648n && v <= 2147483647n ? Number(v) : undefined) : v >= -2147483648 && v <= 2147483647 ? v : undefined
-    if (n === undefined) return fail(`tensor ${JSON.stringify(name)}: ${dtype} value ${v} at index ${i} does not fit in int32`)
+    const n =
+      typeof v === 'bigint'
+        ? v >= -2147483648n && v <= 2147483647n
+          ? Number(v)
+          : undefined
+        : v >= -2147483648 && v <= 2147483647
+          ? v
+          : undefined
+    if (n === undefined)
+      return fail(`tensor ${JSON.stringify(name)}: ${dtype} value ${v} at index ${i} does not fit in int32`)
     out[i] = n
   }
   return E.right(out)
@@ -367,7 +444,11 @@ export const toTfData = (name: string, entry: TensorEntry): E.Either<Safetensors
     case 'BOOL':
       return E.right({ dtype: 'bool', values: (data as Uint8Array).map((b) => (b !== 0 ? 1 : 0)) })
     case 'F16':
-      return E.right({ dtype: 'float32', values: Float32Array.from(data as Uint16Array, halfToFloat), conversion: 'F16 → float32 (exact)' })
+      return E.right({
+        dtype: 'float32',
+        values: Float32Array.from(data as Uint16Array, halfToFloat),
+        conversion: 'F16 → float32 (exact)',
+      })
     case 'BF16': {
       const halves = data as Uint16Array
       const bits = new Uint32Array(halves.length)
@@ -375,17 +456,31 @@ export const toTfData = (name: string, entry: TensorEntry): E.Either<Safetensors
       return E.right({ dtype: 'float32', values: new Float32Array(bits.buffer), conversion: 'BF16 → float32 (exact)' })
     }
     case 'F64':
-      return E.right({ dtype: 'float32', values: Float32Array.from(data as Float64Array), conversion: 'F64 → float32 (rounded)' })
+      return E.right({
+        dtype: 'float32',
+        values: Float32Array.from(data as Float64Array),
+        conversion: 'F64 → float32 (rounded)',
+      })
     case 'U8':
     case 'I8':
     case 'I16':
     case 'U16':
-      return E.right({ dtype: 'int32', values: Int32Array.from(data as Uint8Array), conversion: `${entry.dtype} → int32 (exact)` })
+      return E.right({
+        dtype: 'int32',
+        values: Int32Array.from(data as Uint8Array),
+        conversion: `${entry.dtype} → int32 (exact)`,
+      })
     case 'U32':
     case 'I64':
     case 'U64': {
       const values = toInt32(name, entry.dtype, data as ArrayLike<number | bigint>)
-      return values._tag === 'Left' ? values : E.right({ dtype: 'int32', values: values.right, conversion: `${entry.dtype} → int32 (values checked to fit)` })
+      return values._tag === 'Left'
+        ? values
+        : E.right({
+            dtype: 'int32',
+            values: values.right,
+            conversion: `${entry.dtype} → int32 (values checked to fit)`,
+          })
     }
   }
 }
@@ -402,7 +497,9 @@ export const toTfData = (name: string, entry: TensorEntry): E.Either<Safetensors
  * tree['fc.weight'].shape  // [10, 784]
  * ```
  */
-export const toTree = (decoded: Decoded): E.Either<SafetensorsError, { readonly tree: Tree; readonly notes: ReadonlyArray<string> }> => {
+export const toTree = (
+  decoded: Decoded,
+): E.Either<SafetensorsError, { readonly tree: Tree; readonly notes: ReadonlyArray<string> }> => {
   const converted: Array<readonly [string, TfData, ReadonlyArray<number>]> = []
   for (const name of decoded.order) {
     const entry = decoded.tensors[name]!
@@ -410,12 +507,16 @@ export const toTree = (decoded: Decoded): E.Either<SafetensorsError, { readonly 
     if (data._tag === 'Left') return data
     converted.push([name, data.right, entry.shape])
   }
-  const tree: Tree = Object.fromEntries(converted.map(([name, data, shape]) => [name, tf.tensor(data.values, [...shape], data.dtype)]))
+  const tree: Tree = Object.fromEntries(
+    converted.map(([name, data, shape]) => [name, tf.tensor(data.values, [...shape], data.dtype)]),
+  )
   return E.right({ tree, notes: conversionNotes(converted.map(([name, data]) => [name, data.conversion])) })
 }
 
 /** Group conversion notes by kind: `'3 F16 tensors converted: F16 → float32 (exact): a, b, c'`. */
-export const conversionNotes = (conversions: ReadonlyArray<readonly [string, string | undefined]>): ReadonlyArray<string> => {
+export const conversionNotes = (
+  conversions: ReadonlyArray<readonly [string, string | undefined]>,
+): ReadonlyArray<string> => {
   const byKind = new Map<string, string[]>()
   for (const [name, conversion] of conversions) {
     if (conversion === undefined) continue
@@ -442,7 +543,8 @@ export const fromTree = (tree: { readonly [name: string]: tf.Tensor }): E.Either
     const shape = [...t.shape]
     if (t.dtype === 'float32') pairs.push([name, { dtype: 'F32', shape, data: t.dataSync() as Float32Array }])
     else if (t.dtype === 'int32') pairs.push([name, { dtype: 'I32', shape, data: t.dataSync() as Int32Array }])
-    else if (t.dtype === 'bool') pairs.push([name, { dtype: 'BOOL', shape, data: Uint8Array.from(t.dataSync() as Uint8Array) }])
+    else if (t.dtype === 'bool')
+      pairs.push([name, { dtype: 'BOOL', shape, data: Uint8Array.from(t.dataSync() as Uint8Array) }])
     else return fail(`tensor ${JSON.stringify(name)}: dtype ${t.dtype} has no safetensors form`)
   }
   return E.right(Object.fromEntries(pairs))
@@ -460,11 +562,16 @@ export const read = (path: string): Effect.Effect<Decoded, SafetensorsError> =>
   Effect.flatMap(
     Effect.tryPromise({
       try: () => readFile(path),
-      catch: (e) => new SafetensorsError({ message: `${path}: cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String((e as Error).message)}` }),
+      catch: (e) =>
+        new SafetensorsError({
+          message: `${path}: cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String((e as Error).message)}`,
+        }),
     }),
     (buffer) => {
       const decoded = decode(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength))
-      return decoded._tag === 'Left' ? Effect.fail(new SafetensorsError({ message: `${path}: ${decoded.left.message}` })) : Effect.succeed(decoded.right)
+      return decoded._tag === 'Left'
+        ? Effect.fail(new SafetensorsError({ message: `${path}: ${decoded.left.message}` }))
+        : Effect.succeed(decoded.right)
     },
   )
 
@@ -476,7 +583,11 @@ export const read = (path: string): Effect.Effect<Decoded, SafetensorsError> =>
  * await Effect.runPromise(write('weights.safetensors', entries, { format: 'pt' }))
  * ```
  */
-export const write = (path: string, entries: Entries, metadata: { readonly [key: string]: string } = {}): Effect.Effect<void, SafetensorsError> =>
+export const write = (
+  path: string,
+  entries: Entries,
+  metadata: { readonly [key: string]: string } = {},
+): Effect.Effect<void, SafetensorsError> =>
   Effect.gen(function* () {
     const encoded = tryEncode(entries, metadata)
     if (encoded._tag === 'Left') return yield* Effect.fail(encoded.left)

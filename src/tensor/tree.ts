@@ -32,7 +32,8 @@ export const markAbsolute = (updates: Tree, names: Iterable<string>): Tree => {
 }
 
 /** The names whose update is a new value, not an increment. */
-export const absoluteNames = (updates: Tree): ReadonlySet<string> => ((updates as unknown as { [ABSOLUTE]?: ReadonlySet<string> })[ABSOLUTE] ?? new Set())
+export const absoluteNames = (updates: Tree): ReadonlySet<string> =>
+  (updates as unknown as { [ABSOLUTE]?: ReadonlySet<string> })[ABSOLUTE] ?? new Set()
 
 /**
  * The parameters after the updates: `param + update`, or the update itself
@@ -56,9 +57,15 @@ export const pick = (tree: Tree, keep: ReadonlyArray<string>): Tree =>
   Object.fromEntries(keep.flatMap((name) => (tree[name] === undefined ? [] : [[name, tree[name]!]])))
 
 /** A tree from plain arrays: `{ name: { shape, values } }` (float32). */
-export const fromArrays = (arrays: { readonly [name: string]: { readonly shape: ReadonlyArray<number>; readonly values: ReadonlyArray<number> } }): Tree =>
-  Object.fromEntries(Object.entries(arrays).map(([name, a]) => [name, tf.tensor(a.values as number[], a.shape as number[], 'float32')]))
+export const fromArrays = (arrays: {
+  readonly [name: string]: { readonly shape: ReadonlyArray<number>; readonly values: ReadonlyArray<number> }
+}): Tree =>
+  Object.fromEntries(
+    Object.entries(arrays).map(([name, a]) => [name, tf.tensor(a.values as number[], a.shape as number[], 'float32')]),
+  )
 
 /** Plain arrays from a tree (reads every tensor back). */
 export const toArrays = (tree: Tree): { [name: string]: { shape: number[]; values: number[] } } =>
-  Object.fromEntries(Object.entries(tree).map(([name, t]) => [name, { shape: [...t.shape], values: Array.from(t.dataSync()) }]))
+  Object.fromEntries(
+    Object.entries(tree).map(([name, t]) => [name, { shape: [...t.shape], values: Array.from(t.dataSync()) }]),
+  )

@@ -29,17 +29,34 @@ interface ConvGradAttrs {
 const call = (kernelName: string, inputs: tf.NamedTensorInfoMap, backend: object, attrs: tf.NamedAttrMap): Info =>
   tf.getKernel(kernelName, 'wasm')!.kernelFunc({ inputs, backend, attrs }) as Info
 
-const convInfo = (xShape: ReadonlyArray<number>, filterShape: ReadonlyArray<number>, attrs: ConvGradAttrs,
-  kernel: string) => {
+const convInfo = (
+  xShape: ReadonlyArray<number>,
+  filterShape: ReadonlyArray<number>,
+  attrs: ConvGradAttrs,
+  kernel: string,
+) => {
   if (attrs.dataFormat === 'NCHW') throw new Error(`${kernel} on wasm: only NHWC is supported`)
-  return tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number],
-    filterShape as [number, number, number, number], attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false,
-    'channelsLast')
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  )
 }
 
 /** The product `a · b` of 2-D heap tensors through the (corrected) WASM matrix product, as `[rows, cols]`. */
-const product2d = (wasm: BackendWasm, a: Info, aShape: [number, number], b: Info, bShape: [number, number],
-  transposeB: boolean): Info => {
+const product2d = (
+  wasm: BackendWasm,
+  a: Info,
+  aShape: [number, number],
+  b: Info,
+  bShape: [number, number],
+  transposeB: boolean,
+): Info => {
   const a3 = call('Reshape', { x: a }, wasm, { shape: [1, ...aShape] })
   const b3 = call('Reshape', { x: b }, wasm, { shape: [1, ...bShape] })
   const out = call('BatchMatMul', { a: a3, b: b3 }, wasm, { transposeA: false, transposeB })

@@ -47,19 +47,27 @@ const swappedProduct = (a: Info, b: Info, transposeA: boolean, transposeB: boole
 const replace = (kernelName: string, kernelFunc: KernelFunc): void => {
   const original = tf.getKernel(kernelName, 'wasm')
   tf.unregisterKernel(kernelName, 'wasm')
-  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: switchable(kernelName, kernelFunc, original), ...(original?.setupFunc === undefined ? {} : { setupFunc: original.setupFunc }), ...(original?.disposeFunc === undefined ? {} : { disposeFunc: original.disposeFunc }) })
+  tf.registerKernel({
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: switchable(kernelName, kernelFunc, original),
+    ...(original?.setupFunc === undefined ? {} : { setupFunc: original.setupFunc }),
+    ...(original?.disposeFunc === undefined ? {} : { disposeFunc: original.disposeFunc }),
+  })
 }
 
 /** An element-wise kernel computed in JS on the WASM heap. */
-const elementwise = (f: (x: number, attrs: tf.NamedAttrMap) => number): KernelFunc => ({ inputs, backend, attrs }) => {
-  const wasm = backend as BackendWasm
-  const x = (inputs as { x: Info }).x
-  const out = wasm.makeOutput([...x.shape], x.dtype)
-  const source = wasm.typedArrayFromHeap(x)
-  const target = wasm.typedArrayFromHeap(out)
-  for (let i = 0; i < source.length; i++) target[i] = f(source[i]!, attrs ?? {})
-  return out
-}
+const elementwise =
+  (f: (x: number, attrs: tf.NamedAttrMap) => number): KernelFunc =>
+  ({ inputs, backend, attrs }) => {
+    const wasm = backend as BackendWasm
+    const x = (inputs as { x: Info }).x
+    const out = wasm.makeOutput([...x.shape], x.dtype)
+    const source = wasm.typedArrayFromHeap(x)
+    const target = wasm.typedArrayFromHeap(out)
+    for (let i = 0; i < source.length; i++) target[i] = f(source[i]!, attrs ?? {})
+    return out
+  }
 
 /** Install the corrections once, after the WASM backend is registered. */
 export const installWasmFixes = (): void => {
@@ -70,7 +78,8 @@ export const installWasmFixes = (): void => {
   const slice = tf.getKernel('Slice', 'wasm')!
   const reshape = tf.getKernel('Reshape', 'wasm')!
   const concat = tf.getKernel('Concat', 'wasm')!
-  const call = (k: tf.KernelConfig, inputs: tf.NamedTensorInfoMap, backend: object, attrs: tf.NamedAttrMap) => k.kernelFunc({ inputs, backend, attrs }) as Info
+  const call = (k: tf.KernelConfig, inputs: tf.NamedTensorInfoMap, backend: object, attrs: tf.NamedAttrMap) =>
+    k.kernelFunc({ inputs, backend, attrs }) as Info
 
   replace('BatchMatMul', ({ inputs, backend, attrs }) => {
     const wasm = backend as BackendWasm
@@ -142,7 +151,10 @@ export const installWasmFixes = (): void => {
 
   replace('Tanh', tanhKernel(tf.getKernel('Multiply', 'wasm')!, tf.getKernel('Sigmoid', 'wasm')!))
 
-  replace('Sign', elementwise((x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN)))
+  replace(
+    'Sign',
+    elementwise((x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN)),
+  )
   replace(
     'ClipByValue',
     elementwise((x, attrs) => {

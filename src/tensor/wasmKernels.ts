@@ -29,11 +29,17 @@ export const setWasmCorrections = (on: boolean): void => {
 }
 
 /** A kernel that runs `kernelFunc` while corrections are on, else what was registered before it (or fails like stock WASM). */
-export const switchable = (kernelName: string, kernelFunc: tf.KernelConfig['kernelFunc'], original: tf.KernelConfig | undefined): tf.KernelConfig['kernelFunc'] => (args) => {
-  if (corrected) return kernelFunc(args)
-  if (original === undefined) throw new Error(`Kernel '${kernelName}' not registered for backend 'wasm'`)
-  return original.kernelFunc(args)
-}
+export const switchable =
+  (
+    kernelName: string,
+    kernelFunc: tf.KernelConfig['kernelFunc'],
+    original: tf.KernelConfig | undefined,
+  ): tf.KernelConfig['kernelFunc'] =>
+  (args) => {
+    if (corrected) return kernelFunc(args)
+    if (original === undefined) throw new Error(`Kernel '${kernelName}' not registered for backend 'wasm'`)
+    return original.kernelFunc(args)
+  }
 
 const register = (kernelName: string, kernelFunc: tf.KernelConfig['kernelFunc']): void => {
   const original = tf.getKernel(kernelName, 'wasm')
@@ -52,8 +58,25 @@ interface DepthwiseAttrs {
  * Every (input, filter, output) triple a depthwise convolution multiplies, as
  * flat NHWC / [kh, kw, in, mult] indices: both depthwise gradients are sums over them.
  */
-const forEachDepthwiseTap = (info: tf.backend_util.Conv2DInfo, visit: (xIndex: number, wIndex: number, dyIndex: number) => void): void => {
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outHeight: oh, outWidth: ow, outChannels: cout, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, filterHeight: fh, filterWidth: fw } = info
+const forEachDepthwiseTap = (
+  info: tf.backend_util.Conv2DInfo,
+  visit: (xIndex: number, wIndex: number, dyIndex: number) => void,
+): void => {
+  const {
+    batchSize: n,
+    inHeight: h,
+    inWidth: w,
+    inChannels: cin,
+    outHeight: oh,
+    outWidth: ow,
+    outChannels: cout,
+    strideHeight: sh,
+    strideWidth: sw,
+    dilationHeight: dh,
+    dilationWidth: dw,
+    filterHeight: fh,
+    filterWidth: fw,
+  } = info
   const mult = cout / cin
   for (let b = 0; b < n; b++)
     for (let i = 0; i < oh; i++)
@@ -65,7 +88,12 @@ const forEachDepthwiseTap = (info: tf.backend_util.Conv2DInfo, visit: (xIndex: n
             const col = j * sw + v * dw - info.padInfo.left
             if (col < 0 || col >= w) continue
             for (let c = 0; c < cin; c++)
-              for (let m = 0; m < mult; m++) visit(((b * h + row) * w + col) * cin + c, ((u * fw + v) * cin + c) * mult + m, ((b * oh + i) * ow + j) * cout + c * mult + m)
+              for (let m = 0; m < mult; m++)
+                visit(
+                  ((b * h + row) * w + col) * cin + c,
+                  ((u * fw + v) * cin + c) * mult + m,
+                  ((b * oh + i) * ow + j) * cout + c * mult + m,
+                )
           }
         }
 }
@@ -73,8 +101,18 @@ const forEachDepthwiseTap = (info: tf.backend_util.Conv2DInfo, visit: (xIndex: n
 const depthwiseBackpropFilter: tf.KernelConfig['kernelFunc'] = ({ inputs, backend, attrs }) => {
   const wasm = backend as BackendWasm
   const { x, dy } = inputs as { x: Info; dy: Info }
-  const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs as unknown as DepthwiseAttrs & { filterShape: [number, number, number, number] }
-  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, dilations, pad, dimRoundingMode, true)
+  const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs as unknown as DepthwiseAttrs & {
+    filterShape: [number, number, number, number]
+  }
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    true,
+  )
   const out = wasm.makeOutput([...filterShape], 'float32')
   const dW = wasm.typedArrayFromHeap(out) as Float32Array
   dW.fill(0)
@@ -89,8 +127,18 @@ const depthwiseBackpropFilter: tf.KernelConfig['kernelFunc'] = ({ inputs, backen
 const depthwiseBackpropInput: tf.KernelConfig['kernelFunc'] = ({ inputs, backend, attrs }) => {
   const wasm = backend as BackendWasm
   const { dy, filter } = inputs as { dy: Info; filter: Info }
-  const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs as unknown as DepthwiseAttrs & { inputShape: [number, number, number, number] }
-  const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, true)
+  const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs as unknown as DepthwiseAttrs & {
+    inputShape: [number, number, number, number]
+  }
+  const info = tf.backend_util.computeConv2DInfo(
+    inputShape,
+    filter.shape as [number, number, number, number],
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    true,
+  )
   const out = wasm.makeOutput([...inputShape], 'float32')
   const dx = wasm.typedArrayFromHeap(out) as Float32Array
   dx.fill(0)
@@ -124,9 +172,32 @@ const unsortedSegmentSum: tf.KernelConfig['kernelFunc'] = ({ inputs, backend, at
 const maxPoolGrad: tf.KernelConfig['kernelFunc'] = ({ inputs, backend, attrs }) => {
   const wasm = backend as BackendWasm
   const { dy, input } = inputs as { dy: Info; input: Info }
-  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as { filterSize: [number, number] | number; strides: [number, number] | number; pad: Pad; dimRoundingMode?: 'floor' | 'round' | 'ceil' }
-  const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode)
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as {
+    filterSize: [number, number] | number
+    strides: [number, number] | number
+    pad: Pad
+    dimRoundingMode?: 'floor' | 'round' | 'ceil'
+  }
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  )
+  const {
+    batchSize: n,
+    inHeight: h,
+    inWidth: w,
+    inChannels: c,
+    outHeight: oh,
+    outWidth: ow,
+    strideHeight: sh,
+    strideWidth: sw,
+    effectiveFilterHeight: fh,
+    effectiveFilterWidth: fw,
+  } = info
   const out = wasm.makeOutput([...input.shape], 'float32')
   const dx = wasm.typedArrayFromHeap(out) as Float32Array
   dx.fill(0)

@@ -18,26 +18,28 @@ type Info = tf.TensorInfo
 const SERIES_BELOW = 1 / 16
 
 /** The kernel, given WASM's `Multiply` and `Sigmoid`. */
-export const tanhKernel = (multiply: tf.KernelConfig, sigmoid: tf.KernelConfig): tf.KernelFunc => (args) => {
-  const { inputs, backend } = args
-  const wasm = backend as BackendWasm
-  const x = (inputs as { x: Info }).x
-  const two = wasm.makeOutput([], 'float32')
-  ;(wasm.typedArrayFromHeap(two) as Float32Array)[0] = 2
-  const doubled = multiply.kernelFunc({ inputs: { a: x, b: two }, backend, attrs: {} }) as Info
-  const s = sigmoid.kernelFunc({ inputs: { x: doubled }, backend, attrs: {} }) as Info
-  const out = wasm.makeOutput([...x.shape], 'float32')
-  // Views are taken after the last allocation: growing the heap detaches earlier ones.
-  const xs = wasm.typedArrayFromHeap(x) as Float32Array
-  const ss = wasm.typedArrayFromHeap(s) as Float32Array
-  const y = wasm.typedArrayFromHeap(out) as Float32Array
-  for (let i = 0; i < y.length; i++) {
-    const v = xs[i]!
-    if (Math.abs(v) < SERIES_BELOW) {
-      const v2 = v * v
-      y[i] = v * (1 - v2 * (1 / 3 - v2 * (2 / 15)))
-    } else y[i] = 2 * ss[i]! - 1
+export const tanhKernel =
+  (multiply: tf.KernelConfig, sigmoid: tf.KernelConfig): tf.KernelFunc =>
+  (args) => {
+    const { inputs, backend } = args
+    const wasm = backend as BackendWasm
+    const x = (inputs as { x: Info }).x
+    const two = wasm.makeOutput([], 'float32')
+    ;(wasm.typedArrayFromHeap(two) as Float32Array)[0] = 2
+    const doubled = multiply.kernelFunc({ inputs: { a: x, b: two }, backend, attrs: {} }) as Info
+    const s = sigmoid.kernelFunc({ inputs: { x: doubled }, backend, attrs: {} }) as Info
+    const out = wasm.makeOutput([...x.shape], 'float32')
+    // Views are taken after the last allocation: growing the heap detaches earlier ones.
+    const xs = wasm.typedArrayFromHeap(x) as Float32Array
+    const ss = wasm.typedArrayFromHeap(s) as Float32Array
+    const y = wasm.typedArrayFromHeap(out) as Float32Array
+    for (let i = 0; i < y.length; i++) {
+      const v = xs[i]!
+      if (Math.abs(v) < SERIES_BELOW) {
+        const v2 = v * v
+        y[i] = v * (1 - v2 * (1 / 3 - v2 * (2 / 15)))
+      } else y[i] = 2 * ss[i]! - 1
+    }
+    for (const t of [two, doubled, s]) wasm.disposeData(t.dataId)
+    return out
   }
-  for (const t of [two, doubled, s]) wasm.disposeData(t.dataId)
-  return out
-}

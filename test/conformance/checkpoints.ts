@@ -112,7 +112,8 @@ export const readCheckpoint = (file: string): E.Either<string, CheckpointData> =
       ]),
     )
   const emaState = Object.values(state.hooks ?? {}).find((h) => isDict(h) && h['_tag'] === 'EMAHookState') as
-    { steps: number; params: unknown; buffers: unknown } | undefined
+    | { steps: number; params: unknown; buffers: unknown }
+    | undefined
   const slot = state.optim?.slots[0]
   return E.right({
     file,
@@ -211,7 +212,7 @@ export const checkCheckpointSummary = (
           } else
             problems.push(
               `meta.${k}: not a meta entry loopwright maps (epoch, iter, seed, experiment_name, time, cfg, ` +
-              `mmengine_version, dataset_meta)`,
+                `mmengine_version, dataset_meta)`,
             )
         }
     } else if (key === 'message_hub') {
@@ -234,7 +235,7 @@ export const checkCheckpointSummary = (
           else if (listed === undefined || !sameSet(listed, ours))
             problems.push(
               `message_hub.${k}: loopwright holds ${ours.join(', ')}; recorded ` +
-              `${listed?.join(', ') ?? JSON.stringify(v)}`,
+                `${listed?.join(', ') ?? JSON.stringify(v)}`,
             )
           else if (k === 'log_scalars' && isDict(v))
             for (const [s, value] of Object.entries(v)) {

@@ -25,7 +25,9 @@ const moduleOf = (name: string): { readonly type: string } => {
 
 /** A recorded parameter's shape: `{shape, values?}`, or the shape itself as a list. */
 const shapeOf = (entry: unknown): ReadonlyArray<number> =>
-  Array.isArray(entry) ? (entry as number[]) : ((entry as { readonly shape?: ReadonlyArray<number> } | undefined)?.shape ?? [])
+  Array.isArray(entry)
+    ? (entry as number[])
+    : ((entry as { readonly shape?: ReadonlyArray<number> } | undefined)?.shape ?? [])
 
 /** The model as the constructor sees it: names in `model_param_order`, shapes from `model`; no backbone facts. */
 export const modelFromNames = (scenario: Scenario): ModelInfo => ({

@@ -111,7 +111,7 @@ export const checkSummary = (
       return fail(
         'summary',
         `${key}: not a summary number the contract defines (full_train_mse_init, full_train_mse_final, ` +
-        `mean_logged_loss_per_epoch)`,
+          `mean_logged_loss_per_epoch)`,
       )
     compared.push(key)
   }

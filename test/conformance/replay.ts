@@ -110,7 +110,8 @@ const checkScaler = (scenario: Scenario): Check[] => {
   const cfg = scenario.config['optim_wrapper'] as { readonly loss_scale?: unknown }
   const scaler = scalerFromConfig(cfg.loss_scale)
   const gs = scenario.config['grad_scaler'] as
-    { init_scale?: number; growth_factor?: number; backoff_factor?: number; growth_interval?: number } | undefined
+    | { init_scale?: number; growth_factor?: number; backoff_factor?: number; growth_interval?: number }
+    | undefined
   const config =
     gs === undefined
       ? scaler
@@ -239,7 +240,7 @@ const checkScalerConfig = (scenario: Scenario): Check => {
     return fail(
       'config',
       `not replayed for a loss-scaler scenario: ` +
-      `${[...unknown, ...scalerKeys.map((k) => `grad_scaler.${k}`)].join(', ')}`,
+        `${[...unknown, ...scalerKeys.map((k) => `grad_scaler.${k}`)].join(', ')}`,
     )
   return pass('config', 'optim_wrapper built; grad_scaler read')
 }

@@ -139,7 +139,8 @@ const probeHook = (sink: Probed): HookType<unknown> =>
             Effect.gen(function* () {
               const params = yield* readTree(state.model.params)
               const ema = Object.values(state.hooks).find((h) => isDict(h) && h['_tag'] === 'EMAHookState') as
-                { readonly params: TensorTree; readonly swapped: boolean } | undefined
+                | { readonly params: TensorTree; readonly swapped: boolean }
+                | undefined
               const other = ema === undefined ? undefined : { ...params, ...(yield* readTree(ema.params)) }
               sink.vals.push({
                 epoch: state.counters.epoch,
@@ -166,8 +167,7 @@ const observedModel = (sink: Probed): Registry.Registry<ModelType<unknown>> => {
       return {
         ...model,
         forward: (params, buffers, inputs, ctx) => (
-          ctx.training && void sink.batchSizes.push(inputs.shape[0]!),
-          model.forward(params, buffers, inputs, ctx)
+          ctx.training && void sink.batchSizes.push(inputs.shape[0]!), model.forward(params, buffers, inputs, ctx)
         ),
       } satisfies Model
     },
@@ -310,9 +310,7 @@ const comparePerIter = (
   field('epoch', (r, o) => exact(o.epoch, r.epoch))
   field('batch_idx', (r, o) => exact(o.batchIdx, r.batch_idx))
   field('batch_size', (r, o) => exact(o.batchSize, r.batch_size))
-  field('loss', (r, o) =>
-    o.loss !== undefined && tensorClose(o.loss, r.loss!) ? undefined : `${o.loss} ≠ ${r.loss}`,
-  )
+  field('loss', (r, o) => (o.loss !== undefined && tensorClose(o.loss, r.loss!) ? undefined : `${o.loss} ≠ ${r.loss}`))
   field('lr', (r, o) => {
     if (r.lr!.length !== o.lr.length) return `${o.lr.length} groups ≠ ${r.lr!.length}`
     const g = r.lr!.findIndex((v, k) => hyperMismatch(o.lr[k] ?? NaN, v) !== undefined)
@@ -378,7 +376,7 @@ const checkpointAfterEpoch = (run: Run, epoch: number): E.Either<string, Checkpo
   }
   return E.left(
     `the run wrote no checkpoint after epoch ${epoch} (it wrote ` +
-    `${run.result.checkpoints.map((p) => nodePath.basename(p)).join(', ') || 'none'})`,
+      `${run.result.checkpoints.map((p) => nodePath.basename(p)).join(', ') || 'none'})`,
   )
 }
 
@@ -592,7 +590,7 @@ const checkComparison = (recorded: unknown, first: Run, second: Run): Check => {
       return fail(
         'comparison',
         `${key}: not a comparison loopwright can make (resumed_first_iter, or a bitwise equality of params, ` +
-        `losses, lrs or grad norms)`,
+          `losses, lrs or grad norms)`,
       )
     if (got !== want) return fail('comparison', `${key}: ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`)
   }
@@ -794,7 +792,8 @@ const replayResume = async (scenario: Scenario, setup: Setup, first: Run): Promi
         checks.push(...checkGrads(scenario, setup.model, setup.datasets.train, resumed, before, 'resumed_per_iter'))
     }
     const finalResumed = scenario['resumed_final_params'] as
-      { readonly [name: string]: ReadonlyArray<number> } | undefined
+      | { readonly [name: string]: ReadonlyArray<number> }
+      | undefined
     if (finalResumed !== undefined)
       checks.push(compareFinal('resumed_final_params', asNamed(second.right.result.params), finalResumed))
     if (scenario['resumed_scalars'] !== undefined)

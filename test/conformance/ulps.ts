@@ -152,7 +152,7 @@ if (process.argv[1] !== undefined && import.meta.url.endsWith(basename(process.a
     const sgd = optimizer === 'SGD' ? sgdReferenceUlps(scenario) : undefined
     process.stdout.write(
       `${report.scenario}: max ${report.max} ulp (${report.where}), ${report.maxAwayFromZero} ulp where |x| ≥ ` +
-      `0.01, max |Δ| ${report.maxAbs.toExponential(1)}; ` +
+        `0.01, max |Δ| ${report.maxAbs.toExponential(1)}; ` +
         `${share}% of ${report.elements} elements bit-identical; elements at 0, 1, 2, … ulp: ${tail}` +
         (sgd === undefined
           ? '\n'

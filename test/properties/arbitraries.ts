@@ -19,25 +19,31 @@ const dynamicIntervals = (max: number): fc.Arbitrary<ReadonlyArray<readonly [num
   fc
     .uniqueArray(fc.integer({ min: 1, max: Math.max(1, max + 2) }), { maxLength: 3 })
     .chain((milestones) =>
-      fc.tuple(...[...milestones].sort((a, b) => a - b).map((m) => fc.tuple(fc.constant(m), fc.integer({ min: 1, max: 5 })))),
+      fc.tuple(
+        ...[...milestones].sort((a, b) => a - b).map((m) => fc.tuple(fc.constant(m), fc.integer({ min: 1, max: 5 }))),
+      ),
     )
 
 export const epochLoop: fc.Arbitrary<Loop.EpochBasedTrainLoop> = fc.integer({ min: 1, max: 8 }).chain((max_epochs) =>
-  fc.record({
-    max_epochs: fc.constant(max_epochs),
-    val_begin: fc.integer({ min: 0, max: max_epochs + 1 }),
-    val_interval: fc.integer({ min: 1, max: 4 }),
-    dynamic_intervals: dynamicIntervals(max_epochs),
-  }).map((o) => Loop.EpochBasedTrainLoop(o)),
+  fc
+    .record({
+      max_epochs: fc.constant(max_epochs),
+      val_begin: fc.integer({ min: 0, max: max_epochs + 1 }),
+      val_interval: fc.integer({ min: 1, max: 4 }),
+      dynamic_intervals: dynamicIntervals(max_epochs),
+    })
+    .map((o) => Loop.EpochBasedTrainLoop(o)),
 )
 
 export const iterLoop: fc.Arbitrary<Loop.IterBasedTrainLoop> = fc.integer({ min: 1, max: 40 }).chain((max_iters) =>
-  fc.record({
-    max_iters: fc.constant(max_iters),
-    val_begin: fc.integer({ min: 0, max: max_iters + 1 }),
-    val_interval: fc.integer({ min: 1, max: 12 }),
-    dynamic_intervals: dynamicIntervals(max_iters),
-  }).map((o) => Loop.IterBasedTrainLoop(o)),
+  fc
+    .record({
+      max_iters: fc.constant(max_iters),
+      val_begin: fc.integer({ min: 0, max: max_iters + 1 }),
+      val_interval: fc.integer({ min: 1, max: 12 }),
+      dynamic_intervals: dynamicIntervals(max_iters),
+    })
+    .map((o) => Loop.IterBasedTrainLoop(o)),
 )
 
 export const trainLoop: fc.Arbitrary<Loop.TrainLoop> = fc.oneof(epochLoop, iterLoop)
@@ -68,4 +74,9 @@ export const loopsCase: fc.Arbitrary<LoopsCase> = fc.record({
 
 /** A hook that acts at every stage and does nothing (like the conformance `Rec*` hooks). */
 export const inertHook = (name: string, priority: P.Priority): Hook.Hook =>
-  Hook.make({ name, key: name, priority, stages: { before_run: (s) => Effect.succeed(s), after_train_iter: (s) => Effect.succeed(s) } })
+  Hook.make({
+    name,
+    key: name,
+    priority,
+    stages: { before_run: (s) => Effect.succeed(s), after_train_iter: (s) => Effect.succeed(s) },
+  })

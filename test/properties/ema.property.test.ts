@@ -31,11 +31,20 @@ const averaging: fc.Arbitrary<Averaging> = fc.record({
   gamma: fc.double({ min: 1e-3, max: 1e3, noNaN: true }),
   interval: fc.integer({ min: 1, max: 5 }),
 })
-const ema = (momentum: number, interval = 1): Averaging => ({ type: 'ExponentialMovingAverage', momentum, gamma: 100, interval })
+const ema = (momentum: number, interval = 1): Averaging => ({
+  type: 'ExponentialMovingAverage',
+  momentum,
+  gamma: 100,
+  interval,
+})
 
 describe('weight averaging laws', () => {
   it('momentum 0 keeps the average: it stays at the first (copied) value', () => {
-    fc.assert(fc.property(values, fc.integer({ min: 1, max: 5 }), (vs, interval) => Object.is(average32(ema(0, interval), vs), vs[0]!)))
+    fc.assert(
+      fc.property(values, fc.integer({ min: 1, max: 5 }), (vs, interval) =>
+        Object.is(average32(ema(0, interval), vs), vs[0]!),
+      ),
+    )
   })
 
   it('momentum 1 tracks the parameters: the average is the latest value (at every averaging step)', () => {
@@ -44,7 +53,18 @@ describe('weight averaging laws', () => {
 
   // Up to the sign of zero, as in torch: −0 + 0·w is +0.
   it('the average of a constant is the constant, for every type, momentum, gamma and interval', () => {
-    fc.assert(fc.property(averaging, f32, fc.integer({ min: 1, max: 60 }), (a, c, n) => average32(a, Array.from({ length: n }, () => c)) === c))
+    fc.assert(
+      fc.property(
+        averaging,
+        f32,
+        fc.integer({ min: 1, max: 60 }),
+        (a, c, n) =>
+          average32(
+            a,
+            Array.from({ length: n }, () => c),
+          ) === c,
+      ),
+    )
   })
 
   it('stochastic weight averaging is the running mean of the averaged values (float32 rounding aside)', () => {
@@ -75,10 +95,22 @@ describe('weight averaging laws', () => {
 describe('the laws through EMAHook (numeric TensorOps, dry services)', () => {
   const KEY = 'custom_hooks[0]'
   const programOf = (args: { readonly [k: string]: unknown }, maxEpochs: number) =>
-    pipe(Program.empty, Program.withTrainLoop(Loop.EpochBasedTrainLoop({ max_epochs: maxEpochs })), Program.withCustomHook({ type: 'EMAHook', args: args as never }))
+    pipe(
+      Program.empty,
+      Program.withTrainLoop(Loop.EpochBasedTrainLoop({ max_epochs: maxEpochs })),
+      Program.withCustomHook({ type: 'EMAHook', args: args as never }),
+    )
   const hookArgs = fc.oneof(
-    fc.record({ ema_type: fc.constant('ExponentialMovingAverage'), momentum: fc.double({ min: 1e-4, max: 0.5, noNaN: true }), interval: fc.integer({ min: 1, max: 3 }) }),
-    fc.record({ ema_type: fc.constant('MomentumAnnealingEMA'), momentum: fc.double({ min: 1e-4, max: 0.5, noNaN: true }), gamma: fc.integer({ min: 1, max: 50 }) }),
+    fc.record({
+      ema_type: fc.constant('ExponentialMovingAverage'),
+      momentum: fc.double({ min: 1e-4, max: 0.5, noNaN: true }),
+      interval: fc.integer({ min: 1, max: 3 }),
+    }),
+    fc.record({
+      ema_type: fc.constant('MomentumAnnealingEMA'),
+      momentum: fc.double({ min: 1e-4, max: 0.5, noNaN: true }),
+      gamma: fc.integer({ min: 1, max: 50 }),
+    }),
     fc.record({ ema_type: fc.constant('StochasticWeightAverage'), interval: fc.integer({ min: 1, max: 3 }) }),
   )
   const startOf = (program: Program.Program, t: FakeTensors, batches: number, w: ReadonlyArray<number>): State => ({
@@ -89,30 +121,47 @@ describe('the laws through EMAHook (numeric TensorOps, dry services)', () => {
 
   it('a constant parameter is its own average', async () => {
     await fc.assert(
-      fc.asyncProperty(hookArgs, fc.array(f32, { minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 6 }), async (args, w, batches) => {
-        const t = new FakeTensors()
-        const program = programOf(args, 1)
-        const { state } = await runNumeric(program, { train: batches }, t, { state: startOf(program, t, batches, w), script: () => ({ params: { w: t.ref(w) } }) })
-        expect(averageOf(t, state).map((v) => v + 0)).toEqual(w.map((v) => v + 0))
-      }),
+      fc.asyncProperty(
+        hookArgs,
+        fc.array(f32, { minLength: 1, maxLength: 3 }),
+        fc.integer({ min: 1, max: 6 }),
+        async (args, w, batches) => {
+          const t = new FakeTensors()
+          const program = programOf(args, 1)
+          const { state } = await runNumeric(program, { train: batches }, t, {
+            state: startOf(program, t, batches, w),
+            script: () => ({ params: { w: t.ref(w) } }),
+          })
+          expect(averageOf(t, state).map((v) => v + 0)).toEqual(w.map((v) => v + 0))
+        },
+      ),
       { numRuns: 30 },
     )
   })
 
   it('resuming from any epoch’s checkpoint continues bit-identically', async () => {
     await fc.assert(
-      fc.asyncProperty(hookArgs, fc.array(fc.array(f32, { minLength: 2, maxLength: 2 }), { minLength: 6, maxLength: 6 }), fc.integer({ min: 0, max: 1 }), async (args, trajectory, at) => {
-        const t = new FakeTensors()
-        const program = programOf(args, 3)
-        const script = (iter: number) => ({ params: { w: t.ref(trajectory[iter]!) } })
-        const whole = await runNumeric(program, { train: 2 }, t, { state: startOf(program, t, 2, [0, 0]), script })
-        const ckpt = whole.saved[at]!.state
-        const from = { epoch: at + 1, iter: 2 * (at + 1) }
-        const resumed = await runNumeric(program, { train: 2 }, t, { state: { ...ckpt, counters: { ...ckpt.counters, ...from } }, script, timeline: { loadsCheckpoint: true, start: from } })
-        expect(averageOf(t, resumed.state)).toEqual(averageOf(t, whole.state))
-        expect((resumed.state.hooks[KEY] as EMAHookState).steps).toBe(6)
-        expect(t.values(resumed.state.model.params['w']!)).toEqual(t.values(whole.state.model.params['w']!))
-      }),
+      fc.asyncProperty(
+        hookArgs,
+        fc.array(fc.array(f32, { minLength: 2, maxLength: 2 }), { minLength: 6, maxLength: 6 }),
+        fc.integer({ min: 0, max: 1 }),
+        async (args, trajectory, at) => {
+          const t = new FakeTensors()
+          const program = programOf(args, 3)
+          const script = (iter: number) => ({ params: { w: t.ref(trajectory[iter]!) } })
+          const whole = await runNumeric(program, { train: 2 }, t, { state: startOf(program, t, 2, [0, 0]), script })
+          const ckpt = whole.saved[at]!.state
+          const from = { epoch: at + 1, iter: 2 * (at + 1) }
+          const resumed = await runNumeric(program, { train: 2 }, t, {
+            state: { ...ckpt, counters: { ...ckpt.counters, ...from } },
+            script,
+            timeline: { loadsCheckpoint: true, start: from },
+          })
+          expect(averageOf(t, resumed.state)).toEqual(averageOf(t, whole.state))
+          expect((resumed.state.hooks[KEY] as EMAHookState).steps).toBe(6)
+          expect(t.values(resumed.state.model.params['w']!)).toEqual(t.values(whole.state.model.params['w']!))
+        },
+      ),
       { numRuns: 30 },
     )
   })

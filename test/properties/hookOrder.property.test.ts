@@ -39,16 +39,24 @@ describe('hook ordering laws', () => {
 
   it('defaults registered first run before customs of equal priority', () => {
     fc.assert(
-      fc.property(fc.array(priorityInput, { minLength: 1, maxLength: 10 }), fc.array(priorityInput, { minLength: 1, maxLength: 10 }), (defaults, customs) => {
-        const hooks = [...defaults.map((p, i) => inertHook(`default${i}`, parse(p))), ...customs.map((p, i) => inertHook(`custom${i}`, parse(p)))]
-        const ordered = Hook.order(hooks)
-        for (let i = 0; i < ordered.length; i++) {
-          for (let j = i + 1; j < ordered.length; j++) {
-            const [a, b] = [ordered[i]!, ordered[j]!]
-            if (a.priority.value === b.priority.value && a.name.startsWith('custom')) expect(b.name.startsWith('default')).toBe(false)
+      fc.property(
+        fc.array(priorityInput, { minLength: 1, maxLength: 10 }),
+        fc.array(priorityInput, { minLength: 1, maxLength: 10 }),
+        (defaults, customs) => {
+          const hooks = [
+            ...defaults.map((p, i) => inertHook(`default${i}`, parse(p))),
+            ...customs.map((p, i) => inertHook(`custom${i}`, parse(p))),
+          ]
+          const ordered = Hook.order(hooks)
+          for (let i = 0; i < ordered.length; i++) {
+            for (let j = i + 1; j < ordered.length; j++) {
+              const [a, b] = [ordered[i]!, ordered[j]!]
+              if (a.priority.value === b.priority.value && a.name.startsWith('custom'))
+                expect(b.name.startsWith('default')).toBe(false)
+            }
           }
-        }
-      }),
+        },
+      ),
     )
   })
 })

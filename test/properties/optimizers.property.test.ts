@@ -66,19 +66,27 @@ describe('combinator laws', () => {
 
   it('clip by global norm leaves a norm ≤ max_norm (+1e-6) and keeps the direction', () => {
     fc.assert(
-      fc.property(treeArb, fc.float({ min: Math.fround(0.01), max: 10, noNaN: true }), fc.constantFrom(1, 2, 3, Infinity), (g, maxNorm, normType) =>
-        tf.tidy(() => {
-          const grads = toTree(g)
-          const [clipped] = clipByGlobalNorm(maxNorm, normType).update(grads, { gradNorm: undefined }, grads, groups)
-          const after = globalNorm(clipped, normType).dataSync()[0]!
-          expect(after).toBeLessThanOrEqual(maxNorm * (1 + 1e-6) + 1e-6)
-          const before = globalNorm(grads, normType).dataSync()[0]!
-          if (before > 0) {
-            // Same direction: every entry scaled by one non-negative factor.
-            const factor = Math.min(1, maxNorm / (before + 1e-6))
-            Object.keys(g).forEach((n) => clipped[n]!.dataSync().forEach((v, i) => expect(Math.abs(v - g[n]![i]! * factor)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(g[n]![i]!)))))
-          }
-        }),
+      fc.property(
+        treeArb,
+        fc.float({ min: Math.fround(0.01), max: 10, noNaN: true }),
+        fc.constantFrom(1, 2, 3, Infinity),
+        (g, maxNorm, normType) =>
+          tf.tidy(() => {
+            const grads = toTree(g)
+            const [clipped] = clipByGlobalNorm(maxNorm, normType).update(grads, { gradNorm: undefined }, grads, groups)
+            const after = globalNorm(clipped, normType).dataSync()[0]!
+            expect(after).toBeLessThanOrEqual(maxNorm * (1 + 1e-6) + 1e-6)
+            const before = globalNorm(grads, normType).dataSync()[0]!
+            if (before > 0) {
+              // Same direction: every entry scaled by one non-negative factor.
+              const factor = Math.min(1, maxNorm / (before + 1e-6))
+              Object.keys(g).forEach((n) =>
+                clipped[n]!.dataSync().forEach((v, i) =>
+                  expect(Math.abs(v - g[n]![i]! * factor)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(g[n]![i]!))),
+                ),
+              )
+            }
+          }),
       ),
       { numRuns: 50 },
     )
@@ -92,7 +100,8 @@ describe('combinator laws', () => {
           const [once] = clip.update(toTree(g), null, toTree(g), groups)
           const [twice] = clip.update(once, null, once, groups)
           expect(Tree.toArrays(twice)).toEqual(Tree.toArrays(once))
-          for (const t of Object.values(once)) for (const x of t.dataSync()) expect(Math.abs(x)).toBeLessThanOrEqual(Math.fround(v))
+          for (const t of Object.values(once))
+            for (const x of t.dataSync()) expect(Math.abs(x)).toBeLessThanOrEqual(Math.fround(v))
         }),
       ),
       { numRuns: 50 },

@@ -7,8 +7,12 @@ import { timeline } from '../../src/dsl/timeline.js'
 import { loopsCase } from './arbitraries.js'
 import type { LoopsCase } from './arbitraries.js'
 
-const unfold = (c: LoopsCase): Event[] =>
-  [...timeline({ trainLoop: c.trainLoop, valLoop: c.valLoop, testLoop: c.testLoop }, c.sizes, { testAfterTrain: c.testAfterTrain, loadsCheckpoint: c.loadsCheckpoint })]
+const unfold = (c: LoopsCase): Event[] => [
+  ...timeline({ trainLoop: c.trainLoop, valLoop: c.valLoop, testLoop: c.testLoop }, c.sizes, {
+    testAfterTrain: c.testAfterTrain,
+    loadsCheckpoint: c.loadsCheckpoint,
+  }),
+]
 
 const stageEvents = (events: Event[]): StageEvent[] => events.filter((e): e is StageEvent => e._tag === 'StageEvent')
 
@@ -51,7 +55,12 @@ describe('timeline laws', () => {
           const after = events[i + 1] as StageEvent
           expect(before.stage).toBe(`before_${e.mode}_iter`)
           expect(after.stage).toBe(`after_${e.mode}_iter`)
-          expect([before.iter, before.batchIdx, after.iter, after.batchIdx]).toEqual([e.iter, e.batchIdx, e.iter, e.batchIdx])
+          expect([before.iter, before.batchIdx, after.iter, after.batchIdx]).toEqual([
+            e.iter,
+            e.batchIdx,
+            e.iter,
+            e.batchIdx,
+          ])
         })
       }),
     )
@@ -83,12 +92,15 @@ describe('timeline laws', () => {
 
   it('validation happens exactly at the reference points, with the counters MMEngine shows', () => {
     fc.assert(
-      fc.property(loopsCase.filter((c) => c.valLoop !== undefined), (c) => {
-        const at = stageEvents(unfold(c))
-          .filter((e) => e.stage === 'before_val')
-          .map((e) => (c.trainLoop.type === 'EpochBasedTrainLoop' ? e.epoch : e.iter))
-        expect(at).toEqual(referenceValidations(c.trainLoop))
-      }),
+      fc.property(
+        loopsCase.filter((c) => c.valLoop !== undefined),
+        (c) => {
+          const at = stageEvents(unfold(c))
+            .filter((e) => e.stage === 'before_val')
+            .map((e) => (c.trainLoop.type === 'EpochBasedTrainLoop' ? e.epoch : e.iter))
+          expect(at).toEqual(referenceValidations(c.trainLoop))
+        },
+      ),
     )
   })
 
@@ -110,10 +122,17 @@ describe('timeline laws', () => {
     fc.assert(
       fc.property(loopsCase, fc.nat(), (c, pick) => {
         const full = unfold({ ...c, loadsCheckpoint: false })
-        const boundaries = full.filter((e): e is StageEvent => e._tag === 'StageEvent' && e.stage === 'before_train_epoch')
+        const boundaries = full.filter(
+          (e): e is StageEvent => e._tag === 'StageEvent' && e.stage === 'before_train_epoch',
+        )
         if (c.trainLoop.type !== 'EpochBasedTrainLoop' || boundaries.length === 0) return
         const start = boundaries[pick % boundaries.length]!
-        const resumed = [...timeline({ trainLoop: c.trainLoop, valLoop: c.valLoop, testLoop: c.testLoop }, c.sizes, { testAfterTrain: c.testAfterTrain, start })]
+        const resumed = [
+          ...timeline({ trainLoop: c.trainLoop, valLoop: c.valLoop, testLoop: c.testLoop }, c.sizes, {
+            testAfterTrain: c.testAfterTrain,
+            start,
+          }),
+        ]
         const tail = full.slice(full.indexOf(start))
         // The resumed run re-emits before_run and before_train first, then continues exactly like the original.
         expect(resumed.slice(2)).toEqual(tail)
@@ -125,10 +144,17 @@ describe('timeline laws', () => {
     fc.assert(
       fc.property(loopsCase, fc.nat(), (c, pick) => {
         const full = unfold({ ...c, loadsCheckpoint: false })
-        const iterStarts = full.filter((e): e is StageEvent => e._tag === 'StageEvent' && e.stage === 'before_train_iter')
+        const iterStarts = full.filter(
+          (e): e is StageEvent => e._tag === 'StageEvent' && e.stage === 'before_train_iter',
+        )
         if (iterStarts.length === 0) return
         const at = iterStarts[pick % iterStarts.length]!
-        const resumed = [...timeline({ trainLoop: c.trainLoop, valLoop: c.valLoop, testLoop: c.testLoop }, c.sizes, { testAfterTrain: c.testAfterTrain, start: { epoch: at.epoch, iter: at.iter } })]
+        const resumed = [
+          ...timeline({ trainLoop: c.trainLoop, valLoop: c.valLoop, testLoop: c.testLoop }, c.sizes, {
+            testAfterTrain: c.testAfterTrain,
+            start: { epoch: at.epoch, iter: at.iter },
+          }),
+        ]
         // before_run, before_train and the interrupted epoch's before_train_epoch come again, then the very same iterations.
         expect(resumed.slice(3)).toEqual(full.slice(full.indexOf(at)))
         expect(resumed[2]).toMatchObject({ stage: 'before_train_epoch', epoch: at.epoch, iter: at.iter })

@@ -57,7 +57,14 @@ export const ProbeHook: HookType<unknown> = {
             Effect.succeed(
               S.setHookState(state, site.key, [
                 ...S.hookState<ReadonlyArray<Json>>(state, site.key, []),
-                { stage, epoch: event.epoch, iter: event.iter, batchIdx: event.batchIdx ?? null, eta: Hub.getInfo(state.messageHub, 'eta') ?? null, loopStage: Hub.getInfo(state.messageHub, 'loop_stage') ?? null },
+                {
+                  stage,
+                  epoch: event.epoch,
+                  iter: event.iter,
+                  batchIdx: event.batchIdx ?? null,
+                  eta: Hub.getInfo(state.messageHub, 'eta') ?? null,
+                  loopStage: Hub.getInfo(state.messageHub, 'loop_stage') ?? null,
+                },
               ]),
             ),
         ]),
@@ -71,7 +78,11 @@ export const testHookTypes = Registry.register(defaultHookTypes, ProbeHook)
 export const runHooks = async (
   program: Program,
   sizes: Sizes,
-  options: { readonly clock?: { readonly now: Effect.Effect<number> }; readonly timeline?: TimelineOptions; readonly state?: State } = {},
+  options: {
+    readonly clock?: { readonly now: Effect.Effect<number> }
+    readonly timeline?: TimelineOptions
+    readonly state?: State
+  } = {},
 ): Promise<{ readonly state: State; readonly recording: Dry.Recording }> => {
   const built = buildHooks(program, testHookTypes)
   if (built._tag === 'Left') throw new Error(JSON.stringify(built.left))
@@ -79,7 +90,12 @@ export const runHooks = async (
   const recording = Dry.emptyRecording()
   const state = await Effect.runPromise(
     interpret(program, hooks, sizes, options.state ?? initialState(program, sizes, 0), options.timeline).pipe(
-      Effect.provide(Dry.layer(recording, facts(sizes), () => hooks, { traceLimit: 1_000_000, ...(options.clock === undefined ? {} : { clock: options.clock }) })),
+      Effect.provide(
+        Dry.layer(recording, facts(sizes), () => hooks, {
+          traceLimit: 1_000_000,
+          ...(options.clock === undefined ? {} : { clock: options.clock }),
+        }),
+      ),
     ),
   )
   return { state, recording }

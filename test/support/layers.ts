@@ -7,7 +7,17 @@ import { join, posix } from 'node:path'
 
 /** `src/` folders from the ground up: a folder may import only folders listed before it. */
 export const layerOrder = [
-  'schema', 'dsl', 'tensor', 'optim', 'models', 'data', 'selfsup', 'evaluation', 'hooks', 'config', 'interpreters',
+  'schema',
+  'dsl',
+  'tensor',
+  'optim',
+  'models',
+  'data',
+  'selfsup',
+  'evaluation',
+  'hooks',
+  'config',
+  'interpreters',
   'cli',
 ] as const
 
@@ -44,12 +54,14 @@ export const extraRules: ReadonlyArray<Rule> = [
 
 /** Every rule: one per folder from the order (everything above it), then the named ones. */
 export const rules: ReadonlyArray<Rule> = [
-  ...layerOrder.map((folder, i): Rule => ({
-    folder,
-    forbidden: layerOrder.slice(i + 1),
-    except: tolerated.filter((t) => t.from === folder).map((t) => t.file),
-    why: `layer order: ${folder} sits below ${layerOrder.slice(i + 1).join(', ') || 'nothing'}`,
-  })),
+  ...layerOrder.map(
+    (folder, i): Rule => ({
+      folder,
+      forbidden: layerOrder.slice(i + 1),
+      except: tolerated.filter((t) => t.from === folder).map((t) => t.file),
+      why: `layer order: ${folder} sits below ${layerOrder.slice(i + 1).join(', ') || 'nothing'}`,
+    }),
+  ),
   ...extraRules,
 ]
 
@@ -107,7 +119,8 @@ export const violations = (
 /** Every `.ts` file under a folder, as posix paths relative to the repository root. */
 export const filesUnder = (dir: string): ReadonlyArray<string> =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? filesUnder(join(dir, e.name)) : e.name.endsWith('.ts') ? [posix.join(dir, e.name)] : [])
+    e.isDirectory() ? filesUnder(join(dir, e.name)) : e.name.endsWith('.ts') ? [posix.join(dir, e.name)] : [],
+  )
 
 /** The imports of every file under `src/`. */
 export const sourceImports = (): ReadonlyArray<Import> =>

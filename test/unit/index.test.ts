@@ -27,7 +27,8 @@ describe('the package entry', () => {
   })
   it('names every optimizer a config may name', () => {
     const factories = Object.entries(Optimizers as Record<string, unknown>).filter(([, v]) => typeof v === 'function')
-    expect(factories.map(([k]) => k))
-      .toEqual(expect.arrayContaining(['adam', 'adamw', 'lamb', 'lars', 'sgd', 'rmsprop', 'nadam', 'radam']))
+    expect(factories.map(([k]) => k)).toEqual(
+      expect.arrayContaining(['adam', 'adamw', 'lamb', 'lars', 'sgd', 'rmsprop', 'nadam', 'radam']),
+    )
   })
 })

@@ -80,7 +80,13 @@ export type Target = Extract<Expr, { kind: 'name' | 'subscript' }>
 
 export type Stmt =
   | { readonly kind: 'assign'; readonly pos: Pos; readonly targets: readonly Target[]; readonly value: Expr }
-  | { readonly kind: 'augassign'; readonly pos: Pos; readonly target: Target; readonly op: BinaryOp; readonly value: Expr }
+  | {
+      readonly kind: 'augassign'
+      readonly pos: Pos
+      readonly target: Target
+      readonly op: BinaryOp
+      readonly value: Expr
+    }
   | { readonly kind: 'expr'; readonly pos: Pos; readonly value: Expr }
   /** `if`/`elif`/`else`: the first branch whose test holds runs; `test` is undefined for `else`. */
   | {

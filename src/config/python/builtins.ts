@@ -1,6 +1,24 @@
 /** The Python builtins a config may call (`dict`, `list`, `range`, `min`, `str`, ...). */
 import { type Pos, fail } from './errors.js'
-import { PyFloat, type PyDict, type Val, MAX_LENGTH, typeName, asNum, mkNum, asInt, truthy, dictKey, iterate, order, binaryOp, floatRepr, strRepr, pyStr, roundHalfEven } from './values.js'
+import {
+  PyFloat,
+  type PyDict,
+  type Val,
+  MAX_LENGTH,
+  typeName,
+  asNum,
+  mkNum,
+  asInt,
+  truthy,
+  dictKey,
+  iterate,
+  order,
+  binaryOp,
+  floatRepr,
+  strRepr,
+  pyStr,
+  roundHalfEven,
+} from './values.js'
 
 // -- builtins -------------------------------------------------------------------
 
@@ -22,7 +40,12 @@ export function checkArgs(
   if (n >= min && n <= max) return
   const plural = (k: number): string => `${k} argument${k === 1 ? '' : 's'}`
   if (min === max) fail(pos, `${name}() takes exactly ${plural(min)} (${n} given)`)
-  fail(pos, n < min ? `${name}() takes at least ${plural(min)} (${n} given)` : `${name}() takes at most ${plural(max)} (${n} given)`)
+  fail(
+    pos,
+    n < min
+      ? `${name}() takes at least ${plural(min)} (${n} given)`
+      : `${name}() takes at most ${plural(max)} (${n} given)`,
+  )
 }
 
 export function minMax(name: 'min' | 'max'): Builtin {

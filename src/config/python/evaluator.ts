@@ -4,7 +4,27 @@ import { BUILTINS } from './builtins.js'
 import { type Pos, fail } from './errors.js'
 import { convert, formatValue } from './format.js'
 import { MUTATING, callMethod } from './methods.js'
-import { type Dict, PyFloat, type PyDict, type Val, toPyValue, copyVal, typeName, asInt, truthy, dictKey, iterate, compare, unaryOp, binaryOp, sliceIndices, getItem, setItem, getAttr, baseList } from './values.js'
+import {
+  type Dict,
+  PyFloat,
+  type PyDict,
+  type Val,
+  toPyValue,
+  copyVal,
+  typeName,
+  asInt,
+  truthy,
+  dictKey,
+  iterate,
+  compare,
+  unaryOp,
+  binaryOp,
+  sliceIndices,
+  getItem,
+  setItem,
+  getAttr,
+  baseList,
+} from './values.js'
 
 // ---------------------------------------------------------------------------
 // Evaluator
@@ -101,7 +121,11 @@ export class Evaluator {
       }
       case 'fstring':
         return e.parts
-          .map((part) => (typeof part === 'string' ? part : formatValue(convert(this.evaluate(part.expr), part.conversion), part.spec, e.pos)))
+          .map((part) =>
+            typeof part === 'string'
+              ? part
+              : formatValue(convert(this.evaluate(part.expr), part.conversion), part.spec, e.pos),
+          )
           .join('')
     }
   }
@@ -178,7 +202,9 @@ export class Evaluator {
         return getAttr(this.place(e.object), e.name, e.pos)
       case 'subscript': {
         const object = this.place(e.object)
-        return e.index.kind === 'slice' ? this.slice(object, e.index, e.pos) : getItem(object, this.evaluate(e.index), e.pos)
+        return e.index.kind === 'slice'
+          ? this.slice(object, e.index, e.pos)
+          : getItem(object, this.evaluate(e.index), e.pos)
       }
       default:
         return this.evaluate(e)
@@ -227,7 +253,8 @@ export class Evaluator {
     const builtin = func.kind === 'name' && !shadowed(func.id) ? BUILTINS.get(func.id) : undefined
     // `x.name(...)` where `x` has no key `name` is a method call (a key wins, as ConfigDict's attributes do).
     const receiver = builtin === undefined && func.kind === 'attr' ? this.place(func.object) : undefined
-    const isMethod = receiver !== undefined && !(receiver instanceof Map && receiver.has((func as { name: string }).name))
+    const isMethod =
+      receiver !== undefined && !(receiver instanceof Map && receiver.has((func as { name: string }).name))
     if (builtin === undefined && !isMethod) {
       const callee = this.place(func)
       fail(pos, `'${typeName(callee)}' object is not callable`)
@@ -251,7 +278,8 @@ export class Evaluator {
           break
         case 'dstar': {
           const mapping = this.evaluate(arg.value)
-          if (!(mapping instanceof Map)) fail(arg.value.pos, `argument after ** must be a mapping, not ${typeName(mapping)}`)
+          if (!(mapping instanceof Map))
+            fail(arg.value.pos, `argument after ** must be a mapping, not ${typeName(mapping)}`)
           for (const [k, v] of mapping) keyword(k, v, arg.value.pos)
           break
         }

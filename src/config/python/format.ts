@@ -46,8 +46,10 @@ export function formatValue(value: Val, spec: string, pos: Pos): string {
   const isNumber = num !== undefined && typeof value !== 'string'
   let body: string
   if (type === 's' || (type === undefined && !isNumber)) {
-    if (type === 's' && typeof value !== 'string') fail(pos, `unknown format code 's' for object of type '${typeName(value)}'`)
-    body = typeof value === 'string' ? value : isNumber && precision !== undefined ? general(num.v, precision) : pyStr(value)
+    if (type === 's' && typeof value !== 'string')
+      fail(pos, `unknown format code 's' for object of type '${typeName(value)}'`)
+    body =
+      typeof value === 'string' ? value : isNumber && precision !== undefined ? general(num.v, precision) : pyStr(value)
     if (typeof value === 'string' && precision !== undefined) body = body.slice(0, precision)
   } else {
     if (!isNumber) fail(pos, `unknown format code '${type}' for object of type '${typeName(value)}'`)
@@ -81,7 +83,10 @@ export function formatValue(value: Val, spec: string, pos: Pos): string {
         break
       default:
         // No type: str() of the number, or `g`-like with a precision.
-        body = precision === undefined ? pyStr(typeof value === 'boolean' ? Number(value) : value).replace(/^-/, '') : general(abs, precision)
+        body =
+          precision === undefined
+            ? pyStr(typeof value === 'boolean' ? Number(value) : value).replace(/^-/, '')
+            : general(abs, precision)
     }
     if (grouping !== undefined) {
       const intPart = /^\d+/.exec(body)?.[0] ?? ''

@@ -61,9 +61,7 @@ export type { PyValue } from './values.js'
 export function evaluatePythonConfig(
   source: string,
   options?: { readonly base?: Dict | undefined; readonly fileName?: string },
-):
-  | { readonly _tag: 'Right'; readonly right: Dict }
-  | { readonly _tag: 'Left'; readonly left: PythonConfigError } {
+): { readonly _tag: 'Right'; readonly right: Dict } | { readonly _tag: 'Left'; readonly left: PythonConfigError } {
   try {
     const base = options?.base === undefined ? undefined : toVal(options.base)
     const baseDict = base instanceof Map ? base : undefined
@@ -116,4 +114,3 @@ export function readPythonBaseList(
     return E.left(toConfigError(e))
   }
 }
-

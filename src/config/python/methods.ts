@@ -17,38 +17,53 @@ const str = (v: Val | undefined, pos: Pos, what: string): string => {
   return v
 }
 
-const affixes = (name: 'startswith' | 'endswith'): Method<string> => (self, args, kwargs, pos) => {
-  checkArgs(name, args, kwargs, 1, 1, pos)
-  const [arg] = args
-  const options = Array.isArray(arg) ? arg : [arg]
-  return options.some((o) => (name === 'startswith' ? self.startsWith(str(o, pos, name + ' arg')) : self.endsWith(str(o, pos, name + ' arg'))))
-}
+const affixes =
+  (name: 'startswith' | 'endswith'): Method<string> =>
+  (self, args, kwargs, pos) => {
+    checkArgs(name, args, kwargs, 1, 1, pos)
+    const [arg] = args
+    const options = Array.isArray(arg) ? arg : [arg]
+    return options.some((o) =>
+      name === 'startswith' ? self.startsWith(str(o, pos, name + ' arg')) : self.endsWith(str(o, pos, name + ' arg')),
+    )
+  }
 
-const strip = (name: string, ends: 'both' | 'start' | 'end'): Method<string> => (self, args, kwargs, pos) => {
-  checkArgs(name, args, kwargs, 0, 1, pos)
-  const chars = args[0] === undefined || args[0] === null ? ' \t\n\r\f\v' : str(args[0], pos, `${name} arg`)
-  let a = 0
-  let b = self.length
-  if (ends !== 'end') while (a < b && chars.includes(self.charAt(a))) a++
-  if (ends !== 'start') while (b > a && chars.includes(self.charAt(b - 1))) b--
-  return self.slice(a, b)
-}
+const strip =
+  (name: string, ends: 'both' | 'start' | 'end'): Method<string> =>
+  (self, args, kwargs, pos) => {
+    checkArgs(name, args, kwargs, 0, 1, pos)
+    const chars = args[0] === undefined || args[0] === null ? ' \t\n\r\f\v' : str(args[0], pos, `${name} arg`)
+    let a = 0
+    let b = self.length
+    if (ends !== 'end') while (a < b && chars.includes(self.charAt(a))) a++
+    if (ends !== 'start') while (b > a && chars.includes(self.charAt(b - 1))) b--
+    return self.slice(a, b)
+  }
 
 /** `str.format`: `{}`, `{0}`, `{name}`, `{name[key]}`-free fields with optional `!r`/`:spec`. */
 const format: Method<string> = (self, args, kwargs, pos) => {
   let auto = 0
-  return self.replace(/\{\{|\}\}|\{([^{}!:]*)(?:!([rsa]))?(?::([^{}]*))?\}/g, (match, field: string | undefined, conv: string | undefined, spec: string | undefined) => {
-    if (match === '{{') return '{'
-    if (match === '}}') return '}'
-    const key = field ?? ''
-    let value: Val | undefined
-    if (key === '') value = args[auto++]
-    else if (/^\d+$/.test(key)) value = args[Number(key)]
-    else value = kwargs.get(key)
-    if (value === undefined) fail(pos, key === '' || /^\d+$/.test(key) ? 'Replacement index out of range for positional args tuple' : `KeyError: '${key}'`)
-    const converted = conv === undefined ? value : conv === 's' ? pyStr(value) : pyStr([value]).slice(1, -1)
-    return formatValue(converted, spec ?? '', pos)
-  })
+  return self.replace(
+    /\{\{|\}\}|\{([^{}!:]*)(?:!([rsa]))?(?::([^{}]*))?\}/g,
+    (match, field: string | undefined, conv: string | undefined, spec: string | undefined) => {
+      if (match === '{{') return '{'
+      if (match === '}}') return '}'
+      const key = field ?? ''
+      let value: Val | undefined
+      if (key === '') value = args[auto++]
+      else if (/^\d+$/.test(key)) value = args[Number(key)]
+      else value = kwargs.get(key)
+      if (value === undefined)
+        fail(
+          pos,
+          key === '' || /^\d+$/.test(key)
+            ? 'Replacement index out of range for positional args tuple'
+            : `KeyError: '${key}'`,
+        )
+      const converted = conv === undefined ? value : conv === 's' ? pyStr(value) : pyStr([value]).slice(1, -1)
+      return formatValue(converted, spec ?? '', pos)
+    },
+  )
 }
 
 const STR_METHODS: ReadonlyMap<string, Method<string>> = new Map<string, Method<string>>([
@@ -68,7 +83,10 @@ const STR_METHODS: ReadonlyMap<string, Method<string>> = new Map<string, Method<
       const limit = count === undefined ? -1 : asInt(count, pos, 'replace count')
       if (limit < 0) return self.split(from).join(to)
       const pieces = self.split(from)
-      return pieces.slice(0, limit + 1).join(to) + (pieces.length > limit + 1 ? from + pieces.slice(limit + 1).join(from) : '')
+      return (
+        pieces.slice(0, limit + 1).join(to) +
+        (pieces.length > limit + 1 ? from + pieces.slice(limit + 1).join(from) : '')
+      )
     },
   ],
   [
@@ -78,32 +96,61 @@ const STR_METHODS: ReadonlyMap<string, Method<string>> = new Map<string, Method<
       const sep = args[0] ?? kwargs.get('sep') ?? null
       const maxsplit = asInt(args[1] ?? kwargs.get('maxsplit') ?? -1, pos, 'maxsplit')
       if (sep === null) {
-        const words = self.trim().split(/\s+/).filter((w) => w !== '')
-        return maxsplit < 0 || words.length <= maxsplit + 1 ? words : [...words.slice(0, maxsplit), words.slice(maxsplit).join(' ')]
+        const words = self
+          .trim()
+          .split(/\s+/)
+          .filter((w) => w !== '')
+        return maxsplit < 0 || words.length <= maxsplit + 1
+          ? words
+          : [...words.slice(0, maxsplit), words.slice(maxsplit).join(' ')]
       }
       const separator = str(sep, pos, 'separator')
       if (separator === '') fail(pos, 'empty separator')
       const pieces = self.split(separator)
-      return maxsplit < 0 || pieces.length <= maxsplit + 1 ? pieces : [...pieces.slice(0, maxsplit), pieces.slice(maxsplit).join(separator)]
+      return maxsplit < 0 || pieces.length <= maxsplit + 1
+        ? pieces
+        : [...pieces.slice(0, maxsplit), pieces.slice(maxsplit).join(separator)]
     },
   ],
   [
     'join',
     (self, args, kwargs, pos) => {
       checkArgs('join', args, kwargs, 1, 1, pos)
-      return iterate(args[0]!, pos).map((v, i) => str(v, pos, `sequence item ${i}`)).join(self)
+      return iterate(args[0]!, pos)
+        .map((v, i) => str(v, pos, `sequence item ${i}`))
+        .join(self)
     },
   ],
-  ['find', (self, args, kwargs, pos) => (checkArgs('find', args, kwargs, 1, 1, pos), self.indexOf(str(args[0], pos, 'find arg')))],
-  ['count', (self, args, kwargs, pos) => (checkArgs('count', args, kwargs, 1, 1, pos), self.split(str(args[0], pos, 'count arg')).length - 1)],
-  ['zfill', (self, args, kwargs, pos) => (checkArgs('zfill', args, kwargs, 1, 1, pos), formatValue(self, `0>${asInt(args[0]!, pos, 'width')}`, pos))],
+  [
+    'find',
+    (self, args, kwargs, pos) => (
+      checkArgs('find', args, kwargs, 1, 1, pos), self.indexOf(str(args[0], pos, 'find arg'))
+    ),
+  ],
+  [
+    'count',
+    (self, args, kwargs, pos) => (
+      checkArgs('count', args, kwargs, 1, 1, pos), self.split(str(args[0], pos, 'count arg')).length - 1
+    ),
+  ],
+  [
+    'zfill',
+    (self, args, kwargs, pos) => (
+      checkArgs('zfill', args, kwargs, 1, 1, pos), formatValue(self, `0>${asInt(args[0]!, pos, 'width')}`, pos)
+    ),
+  ],
 ])
 
 const indexOf = (self: Val[], item: Val): number => self.findIndex((x) => pyEquals(x, item))
 
 const LIST_METHODS: ReadonlyMap<string, Method<Val[]>> = new Map<string, Method<Val[]>>([
   ['append', (self, args, kwargs, pos) => (checkArgs('append', args, kwargs, 1, 1, pos), self.push(args[0]!), null)],
-  ['extend', (self, args, kwargs, pos) => (checkArgs('extend', args, kwargs, 1, 1, pos), self.push(...iterate(args[0]!, pos)), null)],
+  [
+    'extend',
+    (self, args, kwargs, pos) => (
+      checkArgs('extend', args, kwargs, 1, 1, pos), self.push(...iterate(args[0]!, pos)), null
+    ),
+  ],
   [
     'insert',
     (self, args, kwargs, pos) => {
@@ -143,7 +190,12 @@ const LIST_METHODS: ReadonlyMap<string, Method<Val[]>> = new Map<string, Method<
       return at
     },
   ],
-  ['count', (self, args, kwargs, pos) => (checkArgs('count', args, kwargs, 1, 1, pos), self.filter((x) => pyEquals(x, args[0]!)).length)],
+  [
+    'count',
+    (self, args, kwargs, pos) => (
+      checkArgs('count', args, kwargs, 1, 1, pos), self.filter((x) => pyEquals(x, args[0]!)).length
+    ),
+  ],
   ['copy', (self, args, kwargs, pos) => (checkArgs('copy', args, kwargs, 0, 0, pos), copyVal(self))],
   ['reverse', (self, args, kwargs, pos) => (checkArgs('reverse', args, kwargs, 0, 0, pos), self.reverse(), null)],
   [
@@ -167,7 +219,10 @@ const DICT_METHODS: ReadonlyMap<string, Method<PyDict>> = new Map<string, Method
   ],
   ['keys', (self, args, kwargs, pos) => (checkArgs('keys', args, kwargs, 0, 0, pos), [...self.keys()])],
   ['values', (self, args, kwargs, pos) => (checkArgs('values', args, kwargs, 0, 0, pos), [...self.values()])],
-  ['items', (self, args, kwargs, pos) => (checkArgs('items', args, kwargs, 0, 0, pos), [...self].map(([k, v]) => [k, v]))],
+  [
+    'items',
+    (self, args, kwargs, pos) => (checkArgs('items', args, kwargs, 0, 0, pos), [...self].map(([k, v]) => [k, v])),
+  ],
   ['copy', (self, args, kwargs, pos) => (checkArgs('copy', args, kwargs, 0, 0, pos), copyVal(self))],
   [
     'update',
@@ -177,7 +232,8 @@ const DICT_METHODS: ReadonlyMap<string, Method<PyDict>> = new Map<string, Method
       if (source instanceof Map) for (const [k, v] of source) self.set(k, v)
       else if (source !== undefined) {
         for (const pair of iterate(source, pos)) {
-          if (!Array.isArray(pair) || pair.length !== 2) fail(pos, 'dictionary update sequence element has length other than 2')
+          if (!Array.isArray(pair) || pair.length !== 2)
+            fail(pos, 'dictionary update sequence element has length other than 2')
           self.set(dictKey(pair[0]!, pos), pair[1]!)
         }
       }
@@ -211,10 +267,26 @@ const DICT_METHODS: ReadonlyMap<string, Method<PyDict>> = new Map<string, Method
 ])
 
 /** Methods that change their receiver (refused on `_base_`, which is read-only here). */
-export const MUTATING: ReadonlySet<string> = new Set(['append', 'extend', 'insert', 'pop', 'remove', 'reverse', 'sort', 'update', 'setdefault'])
+export const MUTATING: ReadonlySet<string> = new Set([
+  'append',
+  'extend',
+  'insert',
+  'pop',
+  'remove',
+  'reverse',
+  'sort',
+  'update',
+  'setdefault',
+])
 
 /** Call `receiver.name(*args, **kwargs)`; the result shares nothing with the receiver. */
-export function callMethod(receiver: Val, name: string, args: readonly Val[], kwargs: ReadonlyMap<string, Val>, pos: Pos): Val {
+export function callMethod(
+  receiver: Val,
+  name: string,
+  args: readonly Val[],
+  kwargs: ReadonlyMap<string, Val>,
+  pos: Pos,
+): Val {
   const method =
     typeof receiver === 'string'
       ? (STR_METHODS.get(name) as Method<Val> | undefined)
@@ -223,6 +295,7 @@ export function callMethod(receiver: Val, name: string, args: readonly Val[], kw
         : receiver instanceof Map
           ? (DICT_METHODS.get(name) as Method<Val> | undefined)
           : undefined
-  if (method === undefined) fail(pos, `'${typeName(receiver)}' object has no attribute '${name}' (or it is not supported in a config)`)
+  if (method === undefined)
+    fail(pos, `'${typeName(receiver)}' object has no attribute '${name}' (or it is not supported in a config)`)
   return copyVal(method(receiver, args, kwargs, pos))
 }

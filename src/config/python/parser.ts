@@ -1,5 +1,17 @@
 /** The recursive-descent parser, one function per Python precedence level. */
-import type { BinaryOp, CompClause, CompareOp, Item, DictEntry, Arg, Slice, Expr, FormatField, Target, Stmt } from './ast.js'
+import type {
+  BinaryOp,
+  CompClause,
+  CompareOp,
+  Item,
+  DictEntry,
+  Arg,
+  Slice,
+  Expr,
+  FormatField,
+  Target,
+  Stmt,
+} from './ast.js'
 import { type Pos, fail } from './errors.js'
 import { type Token, KEYWORDS, EXPRESSION_KEYWORDS, tokenize } from './tokenizer.js'
 
@@ -8,8 +20,18 @@ import { type Token, KEYWORDS, EXPRESSION_KEYWORDS, tokenize } from './tokenizer
 // ---------------------------------------------------------------------------
 
 export const AUG_OPS: ReadonlyMap<string, BinaryOp> = new Map([
-  ['+=', '+'], ['-=', '-'], ['*=', '*'], ['/=', '/'], ['//=', '//'], ['%=', '%'], ['**=', '**'],
-  ['|=', '|'], ['&=', '&'], ['^=', '^'], ['<<=', '<<'], ['>>=', '>>'],
+  ['+=', '+'],
+  ['-=', '-'],
+  ['*=', '*'],
+  ['/=', '/'],
+  ['//=', '//'],
+  ['%=', '%'],
+  ['**=', '**'],
+  ['|=', '|'],
+  ['&=', '&'],
+  ['^=', '^'],
+  ['<<=', '<<'],
+  ['>>=', '>>'],
 ])
 export const COMPARE_OPS: ReadonlySet<string> = new Set(['==', '!=', '<', '<=', '>', '>='])
 /** Python's limit on nested brackets; keeps recursion far from the JS stack limit. */
@@ -62,7 +84,8 @@ export class Parser {
       this.expectOp(':')
       branches.push({ test, body: this.parseBlock(start.column) })
       const next = this.peek()
-      if (next.column !== start.column || !(this.isKeyword('elif') || this.isKeyword('else')) || keyword === 'else') break
+      if (next.column !== start.column || !(this.isKeyword('elif') || this.isKeyword('else')) || keyword === 'else')
+        break
       keyword = next.text
     }
     return { kind: 'if', pos: start, branches }
@@ -202,7 +225,10 @@ export class Parser {
     if (e.kind === 'attr') {
       fail(pos, "attribute assignment is not supported in a literal config; use name['key'] = value")
     }
-    fail(pos, e.kind === 'list' ? 'tuple unpacking is not supported in a literal config' : 'cannot assign to expression')
+    fail(
+      pos,
+      e.kind === 'list' ? 'tuple unpacking is not supported in a literal config' : 'cannot assign to expression',
+    )
   }
 
   /**
@@ -509,7 +535,8 @@ export class Parser {
         const value = this.parseTest()
         this.rejectComprehension()
         // `f(x for x in xs)`: a bare generator as an argument.
-        if (this.isKeyword('for')) args.push({ kind: 'pos', value: { kind: 'comp', pos: t, element: value, clauses: this.parseCompClauses() } })
+        if (this.isKeyword('for'))
+          args.push({ kind: 'pos', value: { kind: 'comp', pos: t, element: value, clauses: this.parseCompClauses() } })
         else args.push({ kind: 'pos', value })
       }
       if (!this.isOp(',')) break
@@ -608,7 +635,8 @@ export class Parser {
           if (exprEnd === -1) exprEnd = j
           if (d === '!') {
             const c2 = text.charAt(j + 1)
-            if (c2 !== 'r' && c2 !== 's' && c2 !== 'a') fail(t, "f-string: invalid conversion character: expected 's', 'r', or 'a'")
+            if (c2 !== 'r' && c2 !== 's' && c2 !== 'a')
+              fail(t, "f-string: invalid conversion character: expected 's', 'r', or 'a'")
             conversion = c2
             j += 1
             continue
@@ -626,7 +654,9 @@ export class Parser {
       }
       const source = text.slice(i + 1, exprEnd).trim()
       if (source === '') fail(t, 'f-string: empty expression not allowed')
-      const expr = new Parser(tokenize(source).map((tok) => ({ ...tok, line: t.line, column: t.column }))).parseStandaloneValue()
+      const expr = new Parser(
+        tokenize(source).map((tok) => ({ ...tok, line: t.line, column: t.column })),
+      ).parseStandaloneValue()
       if (literal !== '') parts.push(literal)
       literal = ''
       parts.push({ expr, conversion, spec })

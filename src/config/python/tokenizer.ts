@@ -23,10 +23,41 @@ export type Token =
   | (TokenBase & { readonly kind: 'error'; readonly message: string })
 
 export const KEYWORDS: ReadonlySet<string> = new Set([
-  'False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue',
-  'def', 'del', 'elif', 'else', 'except', 'finally', 'for', 'from', 'global', 'if', 'import',
-  'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise', 'return', 'try', 'while',
-  'with', 'yield',
+  'False',
+  'None',
+  'True',
+  'and',
+  'as',
+  'assert',
+  'async',
+  'await',
+  'break',
+  'class',
+  'continue',
+  'def',
+  'del',
+  'elif',
+  'else',
+  'except',
+  'finally',
+  'for',
+  'from',
+  'global',
+  'if',
+  'import',
+  'in',
+  'is',
+  'lambda',
+  'nonlocal',
+  'not',
+  'or',
+  'pass',
+  'raise',
+  'return',
+  'try',
+  'while',
+  'with',
+  'yield',
 ])
 
 /** Keywords that may begin an expression (lambda only to report it). */
@@ -34,13 +65,59 @@ export const EXPRESSION_KEYWORDS: ReadonlySet<string> = new Set(['True', 'False'
 
 // Longest first, so that `**=` wins over `**` and `*`.
 export const OPERATORS = [
-  '**=', '//=', '>>=', '<<=', '...',
-  '**', '//', '<<', '>>', '<=', '>=', '==', '!=', '->', '+=', '-=', '*=', '/=', '%=', '&=', '|=',
-  '^=', ':=', '@=',
-  '+', '-', '*', '/', '%', '@', '&', '|', '^', '~', '<', '>', '(', ')', '[', ']', '{', '}', ',',
-  ':', '.', ';', '=',
+  '**=',
+  '//=',
+  '>>=',
+  '<<=',
+  '...',
+  '**',
+  '//',
+  '<<',
+  '>>',
+  '<=',
+  '>=',
+  '==',
+  '!=',
+  '->',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '%=',
+  '&=',
+  '|=',
+  '^=',
+  ':=',
+  '@=',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '@',
+  '&',
+  '|',
+  '^',
+  '~',
+  '<',
+  '>',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  ':',
+  '.',
+  ';',
+  '=',
 ]
-export const CLOSERS: ReadonlyMap<string, string> = new Map([['(', ')'], ['[', ']'], ['{', '}']])
+export const CLOSERS: ReadonlyMap<string, string> = new Map([
+  ['(', ')'],
+  ['[', ']'],
+  ['{', '}'],
+])
 
 export const IDENT_RE = /[\p{ID_Start}_][\p{ID_Continue}]*/uy
 export const IDENT_CHAR_RE = /^[\p{ID_Continue}]$/u
@@ -48,8 +125,17 @@ export const NUMBER_RE =
   /0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?/y
 export const STRING_PREFIX_RE = /^(?:[rRuU]|[fF][rR]?|[rR][fFbB]|[bB][rR]?)$/
 export const SIMPLE_ESCAPES: ReadonlyMap<string, string> = new Map([
-  ['\n', ''], ['\\', '\\'], ["'", "'"], ['"', '"'], ['a', '\x07'], ['b', '\b'], ['f', '\f'],
-  ['n', '\n'], ['r', '\r'], ['t', '\t'], ['v', '\v'],
+  ['\n', ''],
+  ['\\', '\\'],
+  ["'", "'"],
+  ['"', '"'],
+  ['a', '\x07'],
+  ['b', '\b'],
+  ['f', '\f'],
+  ['n', '\n'],
+  ['r', '\r'],
+  ['t', '\t'],
+  ['v', '\v'],
 ])
 
 export const isDigit = (c: string): boolean => c >= '0' && c <= '9'
@@ -124,7 +210,13 @@ export function tokenize(src: string): Token[] {
     if (prefix.includes('f')) {
       push({ kind: 'fstring', text, value, line: pos.line, column: pos.column })
     } else if (prefix.includes('b')) {
-      push({ kind: 'error', text, line: pos.line, column: pos.column, message: 'bytes literals are not supported in a literal config' })
+      push({
+        kind: 'error',
+        text,
+        line: pos.line,
+        column: pos.column,
+        message: 'bytes literals are not supported in a literal config',
+      })
     } else {
       push({ kind: 'string', text, value, line: pos.line, column: pos.column })
     }
@@ -209,7 +301,14 @@ export function tokenize(src: string): Token[] {
   return tokens
 }
 
-export function lexNumber(src: string, start: number, text: string, line: number, column: number, push: (t: Token) => void): number {
+export function lexNumber(
+  src: string,
+  start: number,
+  text: string,
+  line: number,
+  column: number,
+  push: (t: Token) => void,
+): number {
   let end = start + text.length
   const clean = text.replace(/_/g, '')
   const radix = /^0[xXoObB]/.test(text)

@@ -107,7 +107,8 @@ export function pyEquals(a: Val, b: Val): boolean {
   const x = asNum(a)
   const y = asNum(b)
   if (x !== undefined || y !== undefined) return x !== undefined && y !== undefined && x.v === y.v
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((item, i) => pyEquals(item, b[i] ?? null))
+  if (Array.isArray(a))
+    return Array.isArray(b) && a.length === b.length && a.every((item, i) => pyEquals(item, b[i] ?? null))
   if (a instanceof Map) {
     if (!(b instanceof Map) || a.size !== b.size) return false
     for (const [k, item] of a) {
@@ -161,7 +162,8 @@ export function compare(op: CompareOp, a: Val, b: Val, pos: Pos): boolean {
     case 'is not': {
       // Identity is only meaningful for the singletons in a value-only world.
       const singleton = (v: Val): boolean => v === null || typeof v === 'boolean'
-      if (!singleton(a) && !singleton(b)) fail(pos, `'${op}' is only supported with None, True and False in a literal config`)
+      if (!singleton(a) && !singleton(b))
+        fail(pos, `'${op}' is only supported with None, True and False in a literal config`)
       return (a === b) === (op === 'is')
     }
     case '<':
@@ -216,7 +218,8 @@ export function binaryOp(op: BinaryOp, a: Val, b: Val, pos: Pos): Val {
       if (typeof b === 'string' || Array.isArray(b)) return repeat(b, a, pos)
       break
     case '%':
-      if (typeof a === 'string') fail(pos, "printf-style string formatting with '%' is not supported in a literal config")
+      if (typeof a === 'string')
+        fail(pos, "printf-style string formatting with '%' is not supported in a literal config")
       break
     case '|':
       // Python 3.9 dict union.
@@ -279,7 +282,12 @@ export function repeat(seq: string | Val[], count: Val, pos: Pos): Val {
 }
 
 /** CPython's `PySlice_AdjustIndices`: the indices a slice selects from a sequence of `length`. */
-export function sliceIndices(length: number, lower: number | undefined, upper: number | undefined, step: number): number[] {
+export function sliceIndices(
+  length: number,
+  lower: number | undefined,
+  upper: number | undefined,
+  step: number,
+): number[] {
   const clamp = (v: number | undefined, dflt: number, lo: number, hi: number): number => {
     if (v === undefined) return dflt
     const w = v < 0 ? v + length : v

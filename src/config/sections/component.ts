@@ -17,7 +17,12 @@ export const component = (description = 'a dict with a `type`'): Codec<Component
     (u): u is Component => isDict(u) && typeof u['type'] === 'string' && json.is(u),
     (u, c) => {
       if (!isDict(u)) return expected(u, c, description)
-      if (u['type'] === undefined) return t.failure(undefined, t.appendContext(c, 'type', nonEmptyString, undefined), 'required key missing (the registry name of the component)')
+      if (u['type'] === undefined)
+        return t.failure(
+          undefined,
+          t.appendContext(c, 'type', nonEmptyString, undefined),
+          'required key missing (the registry name of the component)',
+        )
       const typeResult = nonEmptyString.validate(u['type'], t.appendContext(c, 'type', nonEmptyString, u['type']))
       if (typeResult._tag === 'Left') return typeResult
       const errors: t.ValidationError[] = []

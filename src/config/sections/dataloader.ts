@@ -3,11 +3,23 @@
  * @module
  */
 import * as t from 'io-ts'
-import { boolean, dispatch, json, literal, nonEmptyString, nonNegativeInt, nullable, positiveInt, struct } from '../../schema/codec.js'
+import {
+  boolean,
+  dispatch,
+  json,
+  literal,
+  nonEmptyString,
+  nonNegativeInt,
+  nullable,
+  positiveInt,
+  struct,
+} from '../../schema/codec.js'
 import { sampler } from '../../data/samplerCfg.js'
 import { component } from './component.js'
 
-const collateFn = struct('a collate_fn dict', { type: literal('default_collate', 'pseudo_collate', 'mmengine.default_collate', 'mmengine.pseudo_collate') })
+const collateFn = struct('a collate_fn dict', {
+  type: literal('default_collate', 'pseudo_collate', 'mmengine.default_collate', 'mmengine.pseudo_collate'),
+})
 
 /**
  * A dataset: a component dict, or (in recorded conformance scenarios) a

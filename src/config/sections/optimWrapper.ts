@@ -4,13 +4,30 @@
  * @module
  */
 import * as t from 'io-ts'
-import { boolean, check, refine, dispatch, expected, isDict, json, literal, nonEmptyString, nullable, number, positiveInt, positiveNumber, record, strayKeys, struct } from '../../schema/codec.js'
+import {
+  boolean,
+  check,
+  refine,
+  dispatch,
+  expected,
+  isDict,
+  json,
+  literal,
+  nonEmptyString,
+  nullable,
+  number,
+  positiveInt,
+  positiveNumber,
+  record,
+  strayKeys,
+  struct,
+} from '../../schema/codec.js'
 import type { Codec, Json } from '../../schema/codec.js'
 import { unscoped } from '../../schema/registry.js'
 import { component } from './component.js'
 
 const normClip = struct(
-  "a norm clip_grad dict (max_norm, norm_type, error_if_nonfinite)",
+  'a norm clip_grad dict (max_norm, norm_type, error_if_nonfinite)',
   { max_norm: positiveNumber },
   {
     type: refine("'norm' or 'value'", (u): u is 'norm' => u === 'norm'),
@@ -22,7 +39,10 @@ const normClip = struct(
     foreach: nullable(boolean),
   },
 )
-const valueClip = struct("a value clip_grad dict (type='value', clip_value)", { type: literal('value'), clip_value: positiveNumber })
+const valueClip = struct("a value clip_grad dict (type='value', clip_value)", {
+  type: literal('value'),
+  clip_value: positiveNumber,
+})
 
 /** MMEngine's documented `clip_grad=dict(clip_value=…)` fails in its own source; say how to write it. */
 const valueWithoutType = new t.Type<{ readonly clip_value: number }, { readonly clip_value: number }, unknown>(
@@ -30,8 +50,14 @@ const valueWithoutType = new t.Type<{ readonly clip_value: number }, { readonly 
   (_u): _u is { readonly clip_value: number } => false,
   (u, c) =>
     t.failures([
-      { value: undefined, context: t.appendContext(c, 'type', t.string, undefined), message: "required key missing: clip_value needs type='value' (norm clipping is the default type)" },
-      ...(isDict(u) ? strayKeys(u, c, ['type', 'clip_value', 'max_norm', 'norm_type', 'error_if_nonfinite', 'foreach']) : []),
+      {
+        value: undefined,
+        context: t.appendContext(c, 'type', t.string, undefined),
+        message: "required key missing: clip_value needs type='value' (norm clipping is the default type)",
+      },
+      ...(isDict(u)
+        ? strayKeys(u, c, ['type', 'clip_value', 'max_norm', 'norm_type', 'error_if_nonfinite', 'foreach'])
+        : []),
     ]),
   t.identity,
 )
@@ -45,7 +71,13 @@ const clipGrad = dispatch("a clip_grad dict: dict(max_norm=…) for norm clippin
 const lossScaleDict = struct(
   'a GradScaler dict (init_scale, growth_factor, backoff_factor, growth_interval, enabled)',
   {},
-  { init_scale: positiveNumber, growth_factor: check(number, (x) => (x > 1 ? undefined : `expected a number > 1, got ${x}`)), backoff_factor: check(number, (x) => (x > 0 && x < 1 ? undefined : `expected a number between 0 and 1, got ${x}`)), growth_interval: positiveInt, enabled: boolean },
+  {
+    init_scale: positiveNumber,
+    growth_factor: check(number, (x) => (x > 1 ? undefined : `expected a number > 1, got ${x}`)),
+    backoff_factor: check(number, (x) => (x > 0 && x < 1 ? undefined : `expected a number between 0 and 1, got ${x}`)),
+    growth_interval: positiveInt,
+    enabled: boolean,
+  },
 )
 
 const lossScale = dispatch("'dynamic', a positive number, or a GradScaler dict", [
@@ -58,7 +90,8 @@ const lossScale = dispatch("'dynamic', a positive number, or a GradScaler dict",
 const customKey = check(record(json, 'a dict of param-group settings (lr_mult, decay_mult, …)'), (entry) => {
   for (const k of ['lr_mult', 'decay_mult'] as const) {
     const v = entry[k]
-    if (v !== undefined && (typeof v !== 'number' || v < 0)) return `${k}: expected a number ≥ 0, got ${JSON.stringify(v)}`
+    if (v !== undefined && (typeof v !== 'number' || v < 0))
+      return `${k}: expected a number ≥ 0, got ${JSON.stringify(v)}`
   }
   return undefined
 })
@@ -96,16 +129,22 @@ const wrapperKeys = {
 const singleWrapper = check(struct('an optim_wrapper dict (type, optimizer, …)', {}, wrapperKeys), (w) => {
   const type = w.type === undefined ? 'OptimWrapper' : unscoped(w.type)
   if (type !== 'AmpOptimWrapper') {
-    for (const k of ['loss_scale', 'dtype', 'use_fsdp'] as const) if (w[k] !== undefined) return `${k} is only accepted by AmpOptimWrapper (type is '${type}')`
+    for (const k of ['loss_scale', 'dtype', 'use_fsdp'] as const)
+      if (w[k] !== undefined) return `${k} is only accepted by AmpOptimWrapper (type is '${type}')`
   }
-  if (w.optimizer === undefined && !Object.hasOwn(w, 'constructor')) return 'needs an `optimizer` dict (or a `constructor` that builds the optimizers)'
+  if (w.optimizer === undefined && !Object.hasOwn(w, 'constructor'))
+    return 'needs an `optimizer` dict (or a `constructor` that builds the optimizers)'
   return undefined
 })
 
 export type SingleWrapperCfg = t.TypeOf<typeof singleWrapper>
 export type OptimWrapperCfg = SingleWrapperCfg | { readonly [name: string]: Json }
 
-const isSingle = (u: unknown): boolean => isDict(u) && (u['optimizer'] !== undefined || u['type'] !== undefined || Object.keys(u).every((k) => Object.hasOwn(wrapperKeys, k)))
+const isSingle = (u: unknown): boolean =>
+  isDict(u) &&
+  (u['optimizer'] !== undefined ||
+    u['type'] !== undefined ||
+    Object.keys(u).every((k) => Object.hasOwn(wrapperKeys, k)))
 
 /**
  * A single wrapper, or an `OptimWrapperDict`: named wrappers (plus an optional
@@ -125,7 +164,12 @@ export const optimWrapper: Codec<OptimWrapperCfg> = new t.Type<OptimWrapperCfg, 
       if (r._tag === 'Left') errors.push(...r.left)
     }
     if (errors.length > 0) return t.failures(errors)
-    if (!Object.hasOwn(u, 'constructor')) return t.failure(u, c, 'several named optimizer wrappers need a `constructor` (OptimWrapperDict), or give one wrapper with an `optimizer` key')
+    if (!Object.hasOwn(u, 'constructor'))
+      return t.failure(
+        u,
+        c,
+        'several named optimizer wrappers need a `constructor` (OptimWrapperDict), or give one wrapper with an `optimizer` key',
+      )
     return t.success(u as OptimWrapperCfg)
   },
   t.identity,

@@ -34,15 +34,20 @@ export const scheduler: Codec<Component> = check(
   ),
   (s) => {
     const begin = typeof s['begin'] === 'number' ? s['begin'] : 0
-    if (typeof s['end'] === 'number' && s['end'] <= begin) return `end (${s['end']}) must be greater than begin (${begin})`
-    if (s['convert_to_iter_based'] === true && s['by_epoch'] === false) return 'convert_to_iter_based needs by_epoch=True'
+    if (typeof s['end'] === 'number' && s['end'] <= begin)
+      return `end (${s['end']}) must be greater than begin (${begin})`
+    if (s['convert_to_iter_based'] === true && s['by_epoch'] === false)
+      return 'convert_to_iter_based needs by_epoch=True'
     return undefined
   },
 )
 
 const list = oneOrList(scheduler, 'a scheduler dict or a list of scheduler dicts')
 
-export type ParamSchedulerCfg = Component | ReadonlyArray<Component> | { readonly [wrapper: string]: Component | ReadonlyArray<Component> }
+export type ParamSchedulerCfg =
+  | Component
+  | ReadonlyArray<Component>
+  | { readonly [wrapper: string]: Component | ReadonlyArray<Component> }
 
 export const paramScheduler: Codec<ParamSchedulerCfg> = dispatch(
   'a scheduler dict, a list of them, or a dict of lists per optimizer wrapper',

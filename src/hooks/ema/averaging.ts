@@ -29,7 +29,11 @@
 export type AveragingType = 'ExponentialMovingAverage' | 'MomentumAnnealingEMA' | 'StochasticWeightAverage'
 
 /** Every {@link AveragingType}, in MMEngine's order. */
-export const averagingTypes: ReadonlyArray<AveragingType> = ['ExponentialMovingAverage', 'MomentumAnnealingEMA', 'StochasticWeightAverage']
+export const averagingTypes: ReadonlyArray<AveragingType> = [
+  'ExponentialMovingAverage',
+  'MomentumAnnealingEMA',
+  'StochasticWeightAverage',
+]
 
 /** An averaged model's settings (`momentum` and `gamma` are ignored where the type has none). */
 export interface Averaging {
@@ -91,7 +95,11 @@ export const apply32 = (update: Update, avg: number, src: number): number =>
   update._tag === 'Copy' ? Math.fround(src) : update._tag === 'Keep' ? avg : lerp32(avg, src, update.weight)
 
 /** The average after feeding `values` one by one from `steps = 0` (a float32 reference for tests and docs). */
-export const average32 = (a: Averaging, values: ReadonlyArray<number>, start?: { readonly avg: number; readonly steps: number }): number => {
+export const average32 = (
+  a: Averaging,
+  values: ReadonlyArray<number>,
+  start?: { readonly avg: number; readonly steps: number },
+): number => {
   let avg = start?.avg ?? 0
   let steps = start?.steps ?? 0
   for (const v of values) {

@@ -14,7 +14,18 @@
 import * as Hub from '../../dsl/MessageHub.js'
 import type { Json, MessageHub } from '../../dsl/MessageHub.js'
 import type { Mode } from '../../dsl/Stage.js'
-import { array, boolean, check, dispatch, literal, nonEmptyString, nonNegativeInt, positiveInt, string, struct } from '../../schema/codec.js'
+import {
+  array,
+  boolean,
+  check,
+  dispatch,
+  literal,
+  nonEmptyString,
+  nonNegativeInt,
+  positiveInt,
+  string,
+  struct,
+} from '../../schema/codec.js'
 import type { Codec } from '../../schema/codec.js'
 import { exponential, fixed, rjust, timedelta } from './format.js'
 import { statistic } from './statistics.js'
@@ -77,7 +88,8 @@ export const codec = check(
   (cfg) => {
     const names = (cfg.custom_cfg ?? []).map((c) => c.log_name ?? c.data_src)
     const duplicate = names.find((n, i) => names.indexOf(n) !== i)
-    if (duplicate !== undefined) return `custom_cfg: log_name '${duplicate}' appears twice; each entry needs its own log_name`
+    if (duplicate !== undefined)
+      return `custom_cfg: log_name '${duplicate}' appears twice; each entry needs its own log_name`
     if (cfg.by_epoch === false && (cfg.custom_cfg ?? []).some((c) => c.window_size === 'epoch'))
       return `custom_cfg: window_size 'epoch' needs by_epoch=True`
     return undefined
@@ -113,8 +125,12 @@ export interface LogRecord {
   readonly line: string
 }
 
-const windowOf = (w: number | 'epoch' | 'global' | undefined, fallback: number, batchIdx: number, iter: number): number =>
-  w === undefined ? fallback : w === 'epoch' ? batchIdx + 1 : w === 'global' ? iter + 1 : w
+const windowOf = (
+  w: number | 'epoch' | 'global' | undefined,
+  fallback: number,
+  batchIdx: number,
+  iter: number,
+): number => (w === undefined ? fallback : w === 'epoch' ? batchIdx + 1 : w === 'global' ? iter + 1 : w)
 
 /** `_collect_scalars`: scalars of this mode (prefix stripped), smoothed by `mean_pattern`, then `custom_cfg`. */
 const collect = (
@@ -137,12 +153,16 @@ const collect = (
   for (const entry of custom) {
     const history = histories.get(entry.data_src)
     if (history === undefined) continue
-    tag.set(entry.log_name ?? entry.data_src, statistic(history, entry.method_name, windowOf(entry.window_size, cfg.window_size, batchIdx, view.iter)))
+    tag.set(
+      entry.log_name ?? entry.data_src,
+      statistic(history, entry.method_name, windowOf(entry.window_size, cfg.window_size, batchIdx, view.iter)),
+    )
   }
   return tag
 }
 
-const render = (value: Json, digits: number): string => (typeof value === 'number' ? fixed(value, digits) : typeof value === 'string' ? value : JSON.stringify(value))
+const render = (value: Json, digits: number): string =>
+  typeof value === 'number' ? fixed(value, digits) : typeof value === 'string' ? value : JSON.stringify(value)
 
 /** `get_log_after_iter`: the line printed during a loop and its tag. */
 export const afterIter = (cfg: LogProcessorConfig, view: RunView, batchIdx: number, mode: Mode): LogRecord => {
@@ -192,7 +212,12 @@ export const afterIter = (cfg: LogProcessorConfig, view: RunView, batchIdx: numb
 }
 
 /** `get_log_after_epoch`: the summary line after a val/test loop and its tag (metrics, times). */
-export const afterEpoch = (cfg: LogProcessorConfig, view: RunView, mode: 'val' | 'test', withNonScalar = false): LogRecord => {
+export const afterEpoch = (
+  cfg: LogProcessorConfig,
+  view: RunView,
+  mode: 'val' | 'test',
+  withNonScalar = false,
+): LogRecord => {
   const n = view.loaderLength
   const header = cfg.by_epoch
     ? mode === 'val'
@@ -218,6 +243,10 @@ export const afterEpoch = (cfg: LogProcessorConfig, view: RunView, mode: 'val' |
   }
   const shown: Array<[string, Json]> = [...scalars, ...nonScalars, ...timeEntries]
   const line = header + '  ' + shown.map(([k, v]) => `${k}: ${render(v, cfg.num_digits)}`).join('  ')
-  const tag: Record<string, Json> = Object.fromEntries([...scalars, ...(withNonScalar ? nonScalars : []), ...timeEntries])
+  const tag: Record<string, Json> = Object.fromEntries([
+    ...scalars,
+    ...(withNonScalar ? nonScalars : []),
+    ...timeEntries,
+  ])
   return { tag, line }
 }

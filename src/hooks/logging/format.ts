@@ -37,7 +37,14 @@ export const rjust = (text: string, width: number): string => text.padStart(widt
  * numbers are spelt `NaN`, `Infinity`, `-Infinity` as Python writes them.
  */
 export const pythonJson = (value: unknown): string => {
-  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : value === Infinity ? 'Infinity' : value === -Infinity ? '-Infinity' : JSON.stringify(value)
+  if (typeof value === 'number')
+    return Number.isNaN(value)
+      ? 'NaN'
+      : value === Infinity
+        ? 'Infinity'
+        : value === -Infinity
+          ? '-Infinity'
+          : JSON.stringify(value)
   if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`
   if (typeof value === 'object' && value !== null) {
     return `{${Object.entries(value)

@@ -74,7 +74,11 @@ export const textWidth = (text: string): number => text.length * 4 * FONT_SCALE 
 /** The caption lines and their colours. */
 export const captionLines = (caption: Caption): ReadonlyArray<readonly [string, Rgb]> => [
   ...(caption.gt === undefined ? [] : [[`GT ${caption.gt}`, WHITE] as const]),
-  ...(caption.pred === undefined ? [] : [[`PRED ${caption.pred}`, caption.gt === undefined ? WHITE : caption.pred === caption.gt ? GREEN : RED] as const]),
+  ...(caption.pred === undefined
+    ? []
+    : [
+        [`PRED ${caption.pred}`, caption.gt === undefined ? WHITE : caption.pred === caption.gt ? GREEN : RED] as const,
+      ]),
 ]
 
 /** The PNG of one image with its caption. */
@@ -103,8 +107,10 @@ export const renderSample = (image: Image, caption: Caption): Uint8Array => {
     for (let x = 0; x < image.width; x++) {
       const o = (y * image.width + x) * image.channels
       const first = byte(image.pixels[o]!)
-      const rgb: Rgb = image.channels >= 3 ? [first, byte(image.pixels[o + 1]!), byte(image.pixels[o + 2]!)] : [first, first, first]
-      for (let dy = 0; dy < IMAGE_SCALE; dy++) for (let dx = 0; dx < IMAGE_SCALE; dx++) put(left + x * IMAGE_SCALE + dx, y * IMAGE_SCALE + dy, rgb)
+      const rgb: Rgb =
+        image.channels >= 3 ? [first, byte(image.pixels[o + 1]!), byte(image.pixels[o + 2]!)] : [first, first, first]
+      for (let dy = 0; dy < IMAGE_SCALE; dy++)
+        for (let dx = 0; dx < IMAGE_SCALE; dx++) put(left + x * IMAGE_SCALE + dx, y * IMAGE_SCALE + dy, rgb)
     }
   }
   lines.forEach(([text, colour], row) => {
@@ -114,7 +120,9 @@ export const renderSample = (image: Image, caption: Caption): Uint8Array => {
       for (let gy = 0; gy < 5; gy++)
         for (let gx = 0; gx < 3; gx++) {
           if (glyph[gy * 3 + gx] !== '1') continue
-          for (let dy = 0; dy < FONT_SCALE; dy++) for (let dx = 0; dx < FONT_SCALE; dx++) put(PAD + (k * 4 + gx) * FONT_SCALE + dx, top + gy * FONT_SCALE + dy, colour)
+          for (let dy = 0; dy < FONT_SCALE; dy++)
+            for (let dx = 0; dx < FONT_SCALE; dx++)
+              put(PAD + (k * 4 + gx) * FONT_SCALE + dx, top + gy * FONT_SCALE + dy, colour)
         }
     })
   })

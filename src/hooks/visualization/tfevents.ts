@@ -151,8 +151,12 @@ const readValue = (bytes: Uint8Array): SummaryValue | undefined => {
     if (field === 1) tag = r.string()
     else if (field === 2 && wire === WireType.Bit32) scalar = r.float()
     else if (field === 4) {
-      const img: { height: number; width: number; colorspace: number; png: Uint8Array } =
-        { height: 0, width: 0, colorspace: 0, png: new Uint8Array() }
+      const img: { height: number; width: number; colorspace: number; png: Uint8Array } = {
+        height: 0,
+        width: 0,
+        colorspace: 0,
+        png: new Uint8Array(),
+      }
       fields(r.bytes(), (f, _w, ir) => {
         if (f === 1) img.height = ir.int32()
         else if (f === 2) img.width = ir.int32()

@@ -71,7 +71,9 @@ const local = (cfg: LocalVisBackendCfg, saveDir: string, run: RunFacts): VisBack
     type: 'LocalVisBackend',
     saveDir,
     addConfig: () =>
-      Files.use((f) => f.writeText(path.join(saveDir, cfg.config_save_file ?? 'config.py'), pythonConfigText(run.configText))),
+      Files.use((f) =>
+        f.writeText(path.join(saveDir, cfg.config_save_file ?? 'config.py'), pythonConfigText(run.configText)),
+      ),
     addScalars: (tag, step, _wallTime, filePath) =>
       Effect.gen(function* () {
         const files = yield* Files
@@ -102,7 +104,11 @@ const tensorboard = (saveDir: string, run: RunFacts): VisBackend => {
     // Non-numbers in a tag (runtime info) are not scalars; TensorBoard gets the numbers.
     addScalars: (tag, step, wallTime) =>
       append(
-        record({ wallTime, step, values: numeric(tag).map(([k, value]) => ({ tag: k, kind: 'scalar' as const, value })) }),
+        record({
+          wallTime,
+          step,
+          values: numeric(tag).map(([k, value]) => ({ tag: k, kind: 'scalar' as const, value })),
+        }),
       ),
     addImage: (name, image, step, wallTime) =>
       append(record({ wallTime, step, values: [{ tag: name, kind: 'image', image }] })),

@@ -25,4 +25,3 @@ export interface Communicator {
   /** Which engine carries the messages, for the run's log (`'worker threads (shared memory)'`, `'MPI'`). */
   readonly transport: string
 }
-

@@ -52,13 +52,17 @@ const runWorkers = (program: Program, run: ThreadRunOptions): Promise<ReadonlyAr
     const signals = new SharedArrayBuffer(4)
     const print = run.print ?? defaultPrint
     const results: (WorkerResult | undefined)[] = new Array(run.workers).fill(undefined)
-    let failure: { readonly rank: number; readonly during: 'setup' | 'run'; readonly issues: ReadonlyArray<Issue> }
+    let failure:
+      | { readonly rank: number; readonly during: 'setup' | 'run'; readonly issues: ReadonlyArray<Issue> }
       | undefined
     let pending = run.workers
-    const poll = run.interrupt === undefined ? undefined : setInterval(() => {
-      const signal = run.interrupt!()
-      if (signal !== undefined) Atomics.store(new Int32Array(signals), 0, SIGNAL_CODES[signal])
-    }, 20)
+    const poll =
+      run.interrupt === undefined
+        ? undefined
+        : setInterval(() => {
+            const signal = run.interrupt!()
+            if (signal !== undefined) Atomics.store(new Int32Array(signals), 0, SIGNAL_CODES[signal])
+          }, 20)
     const fail = (rank: number, during: 'setup' | 'run', issues: ReadonlyArray<Issue>) => {
       // The first failure is the cause; the others are workers stopping because of it.
       if (failure === undefined) failure = { rank, during, issues }

@@ -29,8 +29,11 @@ const require = createRequire(import.meta.url)
 
 /** The addon, or why it cannot be loaded (one line). */
 export const loadBinding = (): E.Either<string, MpiBinding> => {
-  const places = [process.env['LOOPWRIGHT_MPI_ADDON'], 'loopwright-mpi', '../../../packages/loopwright-mpi/index.cjs']
-    .filter((p): p is string => p !== undefined && p !== '')
+  const places = [
+    process.env['LOOPWRIGHT_MPI_ADDON'],
+    'loopwright-mpi',
+    '../../../packages/loopwright-mpi/index.cjs',
+  ].filter((p): p is string => p !== undefined && p !== '')
   let reason = 'the MPI addon was not found'
   for (const place of places) {
     try {

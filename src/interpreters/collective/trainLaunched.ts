@@ -16,8 +16,15 @@ import type { PortableTrainOptions, WorkerResult } from './threadJob.js'
 
 const portable = (options: TrainOptions): PortableTrainOptions => {
   const keys = [
-    'configName', 'configText', 'workDir', 'resume', 'datasets',
-    'initialParams', 'testAfterTrain', 'timestamp', 'writeCheckpoints',
+    'configName',
+    'configText',
+    'workDir',
+    'resume',
+    'datasets',
+    'initialParams',
+    'testAfterTrain',
+    'timestamp',
+    'writeCheckpoints',
   ] as const
   const given = keys.filter((k) => options[k] !== undefined)
   return Object.fromEntries(given.map((k) => [k, options[k]])) as PortableTrainOptions

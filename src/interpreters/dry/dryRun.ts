@@ -74,7 +74,10 @@ export interface DryRunOptions {
 
 /** The param groups of the plan. */
 export interface ParamGroupsPlan {
-  readonly groups: ReadonlyArray<{ readonly params: ReadonlyArray<string>; readonly hyper: { readonly [key: string]: Json } }>
+  readonly groups: ReadonlyArray<{
+    readonly params: ReadonlyArray<string>
+    readonly hyper: { readonly [key: string]: Json }
+  }>
   /** What the constructor decided (MMEngine's `paramwise_options -- …` lines). */
   readonly log: ReadonlyArray<string>
   readonly schedules: GroupSchedules | undefined
@@ -97,7 +100,11 @@ export interface Plan {
   /** Each stage (in MMEngine order) mapped to the hooks acting there, in execution order. */
   readonly stages: { readonly [stage: string]: ReadonlyArray<string> }
   readonly loops: {
-    readonly train?: Loop.TrainLoop & { readonly batchesPerEpoch: number; readonly maxIters: number; readonly maxEpochs: number }
+    readonly train?: Loop.TrainLoop & {
+      readonly batchesPerEpoch: number
+      readonly maxIters: number
+      readonly maxEpochs: number
+    }
     readonly val?: { readonly batches: number }
     readonly test?: { readonly batches: number }
   }
@@ -114,9 +121,22 @@ export interface Plan {
   readonly paramGroups: ParamGroupsPlan | undefined
   readonly stageCounts: { readonly [stage: string]: number }
   readonly evaluations: ReadonlyArray<{ readonly mode: 'val' | 'test'; readonly epoch: number; readonly iter: number }>
-  readonly checkpoints: ReadonlyArray<{ readonly path: string; readonly epoch: number; readonly iter: number; readonly saveOptimizer: boolean }>
+  readonly checkpoints: ReadonlyArray<{
+    readonly path: string
+    readonly epoch: number
+    readonly iter: number
+    readonly saveOptimizer: boolean
+  }>
   readonly removals: ReadonlyArray<{ readonly path: string; readonly epoch: number; readonly iter: number }>
-  readonly logLines: { readonly count: number; readonly lines: ReadonlyArray<{ readonly epoch: number; readonly iter: number; readonly level: string; readonly message: string }> }
+  readonly logLines: {
+    readonly count: number
+    readonly lines: ReadonlyArray<{
+      readonly epoch: number
+      readonly iter: number
+      readonly level: string
+      readonly message: string
+    }>
+  }
   readonly files: ReadonlyArray<{ readonly path: string; readonly writes: number; readonly appends: number }>
   readonly warnings: ReadonlyArray<string>
   readonly trace: ReadonlyArray<TraceEntry>
@@ -125,7 +145,13 @@ export interface Plan {
 
 /** The plan's hook list and stage table for hooks in execution order. */
 export const hookTable = (hooks: ReadonlyArray<Hook.Hook<HookServices>>): Pick<Plan, 'hooks' | 'stages'> => ({
-  hooks: hooks.map((h) => ({ name: h.name, priority: h.priority.value, priorityLabel: P.label(h.priority), key: h.key, stages: Hook.stagesOf(h) })),
+  hooks: hooks.map((h) => ({
+    name: h.name,
+    priority: h.priority.value,
+    priorityLabel: P.label(h.priority),
+    key: h.key,
+    stages: Hook.stagesOf(h),
+  })),
   stages: Object.fromEntries(
     Stage.all.flatMap((stage) => {
       const acting = Hook.atStage(hooks, stage)
@@ -147,11 +173,18 @@ const filesSummary = (recording: Dry.Recording): Plan['files'] => {
 }
 
 /** The ordering hazards of the hooks (in execution order) from their types' read/write declarations. */
-const orderingHazards = (hooks: ReadonlyArray<Hook.Hook<HookServices>>, registries: Registries): ReadonlyArray<string> =>
+const orderingHazards = (
+  hooks: ReadonlyArray<Hook.Hook<HookServices>>,
+  registries: Registries,
+): ReadonlyArray<string> =>
   hazards(
     hooks.map((h) => {
       const type = Registry.resolve(registries.hooks, h.name)
-      return { name: h.name, priority: h.priority.value, touches: type._tag === 'Right' ? type.right.touches : undefined }
+      return {
+        name: h.name,
+        priority: h.priority.value,
+        touches: type._tag === 'Right' ? type.right.touches : undefined,
+      }
     }),
   )
 
@@ -170,29 +203,51 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
     const program = scaled.program
     const setup = setupLines(program, worldSize, described.right, scaled.line, options)
     const loop0 = program.trainLoop
-    const optimizer = optimizerPlan(program.optimWrapper, loop0 === undefined ? 0 : Loop.maxIters(loop0, sizes.train ?? 0))
+    const optimizer = optimizerPlan(
+      program.optimWrapper,
+      loop0 === undefined ? 0 : Loop.maxIters(loop0, sizes.train ?? 0),
+    )
     if (optimizer._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: optimizer.left }))
     const schedulerList = Array.isArray(program.paramSchedulers) ? program.paramSchedulers : undefined
-    const single = optimizer.right.length === 1 && optimizer.right[0]!.name === undefined ? optimizer.right[0] : undefined
-    const simulated = loop0 !== undefined && single !== undefined && schedulerList !== undefined && (sizes.train ?? 0) > 0 ? simulateSchedule(schedulerList, single.hyper, loop0, sizes.train ?? 0) : undefined
+    const single =
+      optimizer.right.length === 1 && optimizer.right[0]!.name === undefined ? optimizer.right[0] : undefined
+    const simulated =
+      loop0 !== undefined && single !== undefined && schedulerList !== undefined && (sizes.train ?? 0) > 0
+        ? simulateSchedule(schedulerList, single.hyper, loop0, sizes.train ?? 0)
+        : undefined
     if (simulated?._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: simulated.left }))
     // Param groups need the model's parameters: known model types describe them without allocating tensors.
     const groupsWarnings: string[] = []
     let paramGroups: ParamGroupsPlan | undefined
     let initialOptim: Optim.OptimState | undefined
-    if (loop0 !== undefined && program.optimWrapper !== undefined && schedulerList !== undefined && program.model !== undefined) {
+    if (
+      loop0 !== undefined &&
+      program.optimWrapper !== undefined &&
+      schedulerList !== undefined &&
+      program.model !== undefined
+    ) {
       const model = Models.build(program.model, allModelTypes)
-      if (model._tag === 'Left') groupsWarnings.push(`param groups are not shown: ${model.left.map((i) => `${i.path}: ${i.message}`).join('; ')}`)
+      if (model._tag === 'Left')
+        groupsWarnings.push(
+          `param groups are not shown: ${model.left.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+        )
       else {
         const batches = sizes.train ?? 0
-        const built = Optim.build(program.optimWrapper, schedulerList as ReadonlyArray<Json>, model.right.info, { epochLength: batches, maxEpochs: Loop.maxEpochs(loop0), maxIters: Loop.maxIters(loop0, batches) })
+        const built = Optim.build(program.optimWrapper, schedulerList as ReadonlyArray<Json>, model.right.info, {
+          epochLength: batches,
+          maxEpochs: Loop.maxEpochs(loop0),
+          maxIters: Loop.maxIters(loop0, batches),
+        })
         if (built._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: built.left }))
         initialOptim = built.right.state
         groupsWarnings.push(...built.right.warnings)
         const schedules = batches > 0 ? simulateGroups(built.right.state, loop0, batches) : undefined
         if (schedules?._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: schedules.left }))
         paramGroups = {
-          groups: built.right.state.slots[0]!.slot.groups.real.map((g) => ({ params: g.names, hyper: g.hyper as { readonly [key: string]: Json } })),
+          groups: built.right.state.slots[0]!.slot.groups.real.map((g) => ({
+            params: g.names,
+            hyper: g.hyper as { readonly [key: string]: Json },
+          })),
           log: built.right.log,
           schedules: schedules?._tag === 'Right' ? schedules.right : undefined,
         }
@@ -214,14 +269,28 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
     const seed = program.randomness.seed ?? 0
     const start = initialState(program, sizes, seed)
     // With the groups known, the dry run's schedulers step the same numbers the tensor run steps (and its logs show the same lr).
-    const run = interpret(program, hooks, sizes, initialOptim === undefined ? start : { ...start, optim: Optim.write(initialOptim) }, {
-      loadsCheckpoint: program.loadFrom !== undefined,
-      testAfterTrain: options.testAfterTrain ?? true,
-    })
+    const run = interpret(
+      program,
+      hooks,
+      sizes,
+      initialOptim === undefined ? start : { ...start, optim: Optim.write(initialOptim) },
+      {
+        loadsCheckpoint: program.loadFrom !== undefined,
+        testAfterTrain: options.testAfterTrain ?? true,
+      },
+    )
     yield* run.pipe(
       Effect.provide(Dry.layer(recording, facts, () => hooks, { traceLimit: options.traceLimit ?? 20_000 })),
-      Effect.mapError((e) =>
-        new DryRunError({ issues: [{ path: e._tag === 'HookError' ? e.hook : `${e.mode}_step`, message: e._tag === 'HookError' ? `${e.stage}: ${e.message}` : e.message }] }),
+      Effect.mapError(
+        (e) =>
+          new DryRunError({
+            issues: [
+              {
+                path: e._tag === 'HookError' ? e.hook : `${e.mode}_step`,
+                message: e._tag === 'HookError' ? `${e.stage}: ${e.message}` : e.message,
+              },
+            ],
+          }),
       ),
     )
     const loop = program.trainLoop
@@ -231,7 +300,16 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
       setup,
       ...hookTable(hooks),
       loops: {
-        ...(loop === undefined ? {} : { train: { ...loop, batchesPerEpoch: batches, maxIters: Loop.maxIters(loop, batches), maxEpochs: Loop.maxEpochs(loop) } }),
+        ...(loop === undefined
+          ? {}
+          : {
+              train: {
+                ...loop,
+                batchesPerEpoch: batches,
+                maxIters: Loop.maxIters(loop, batches),
+                maxEpochs: Loop.maxEpochs(loop),
+              },
+            }),
         ...(program.valLoop === undefined ? {} : { val: { batches: sizes.val ?? 0 } }),
         ...(program.testLoop === undefined ? {} : { test: { batches: sizes.test ?? 0 } }),
       },
@@ -239,13 +317,28 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
       optimizer: optimizer.right,
       schedule: simulated?._tag === 'Right' ? simulated.right : undefined,
       paramGroups,
-      stageCounts: Object.fromEntries(Stage.all.filter((s) => recording.stageCounts.has(s)).map((s) => [s, recording.stageCounts.get(s)!])),
+      stageCounts: Object.fromEntries(
+        Stage.all.filter((s) => recording.stageCounts.has(s)).map((s) => [s, recording.stageCounts.get(s)!]),
+      ),
       evaluations: recording.evaluations,
-      checkpoints: recording.saves.map((s) => ({ path: s.path, epoch: s.meta.epoch, iter: s.meta.iter, saveOptimizer: s.saveOptimizer })),
-      removals: recording.files.filter((f) => f.op === 'remove').map((f) => ({ path: f.path, epoch: f.epoch, iter: f.iter })),
+      checkpoints: recording.saves.map((s) => ({
+        path: s.path,
+        epoch: s.meta.epoch,
+        iter: s.meta.iter,
+        saveOptimizer: s.saveOptimizer,
+      })),
+      removals: recording.files
+        .filter((f) => f.op === 'remove')
+        .map((f) => ({ path: f.path, epoch: f.epoch, iter: f.iter })),
       logLines: { count: recording.logs.length, lines: recording.logs },
       files: filesSummary(recording),
-      warnings: [...(options.configWarnings ?? []), ...worldSizeWarnings(options.configName, worldSize), ...orderingHazards(hooks, registries), ...groupsWarnings, ...warningsFor(program, sizes, recording)].filter((w) => simulated === undefined || !w.startsWith('param_scheduler is checked but not simulated')),
+      warnings: [
+        ...(options.configWarnings ?? []),
+        ...worldSizeWarnings(options.configName, worldSize),
+        ...orderingHazards(hooks, registries),
+        ...groupsWarnings,
+        ...warningsFor(program, sizes, recording),
+      ].filter((w) => simulated === undefined || !w.startsWith('param_scheduler is checked but not simulated')),
       trace: recording.trace,
       traceCount: recording.traceCount,
     }

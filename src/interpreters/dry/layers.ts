@@ -7,7 +7,17 @@
 import { Effect, Layer } from 'effect'
 import * as Ev from '../../dsl/Event.js'
 import type { Hook } from '../../dsl/Hook.js'
-import { Checkpoints, Clock, Collective, Files, Logger, ParamSchedulers, Run, Steps, TensorOps } from '../../dsl/Services.js'
+import {
+  Checkpoints,
+  Clock,
+  Collective,
+  Files,
+  Logger,
+  ParamSchedulers,
+  Run,
+  Steps,
+  TensorOps,
+} from '../../dsl/Services.js'
 import { singleProcess } from '../collective/oneProcess.js'
 import type { HookServices, LogLevel, RunFacts, SaveRequest } from '../../dsl/Services.js'
 import { Trace } from '../Trace.js'
@@ -82,7 +92,11 @@ export const layer = (
         if (entry._tag === 'Event') {
           recording.stageCounts.set(entry.stage, (recording.stageCounts.get(entry.stage) ?? 0) + 1)
           if (entry.stage === 'before_val' || entry.stage === 'before_test') {
-            recording.evaluations.push({ mode: entry.stage === 'before_val' ? 'val' : 'test', epoch: entry.epoch, iter: entry.iter })
+            recording.evaluations.push({
+              mode: entry.stage === 'before_val' ? 'val' : 'test',
+              epoch: entry.epoch,
+              iter: entry.iter,
+            })
           }
         } else if (entry._tag === 'Step') recording.stepCounts[entry.mode] += 1
         if (recording.trace.length < traceLimit) recording.trace.push(entry)
@@ -94,7 +108,10 @@ export const layer = (
     remove: (path) => Effect.sync(() => void recording.files.push({ op: 'remove', path, ...recording.position })),
     writeBytes: (path) => Effect.sync(() => void recording.files.push({ op: 'write', path, ...recording.position })),
     appendBytes: (path) => Effect.sync(() => void recording.files.push({ op: 'append', path, ...recording.position })),
-    copyOut: (fromDir, toDir) => Effect.sync(() => (recording.files.push({ op: 'copy', path: `${fromDir} → ${toDir}`, ...recording.position }), [])),
+    copyOut: (fromDir, toDir) =>
+      Effect.sync(
+        () => (recording.files.push({ op: 'copy', path: `${fromDir} → ${toDir}`, ...recording.position }), []),
+      ),
   })
   const checkpoints: Checkpoints['Service'] = Checkpoints.of({
     // The hash of a file the dry run does not write is unknown: the name shows where it goes.

@@ -24,7 +24,12 @@ export interface Schedule {
   readonly final: { readonly lr: number; readonly momentum: number | undefined }
 }
 
-const momentumOf = (g: Hyper): number | undefined => (typeof g['momentum'] === 'number' ? g['momentum'] : Array.isArray(g['betas']) && typeof g['betas'][0] === 'number' ? g['betas'][0] : undefined)
+const momentumOf = (g: Hyper): number | undefined =>
+  typeof g['momentum'] === 'number'
+    ? g['momentum']
+    : Array.isArray(g['betas']) && typeof g['betas'][0] === 'number'
+      ? g['betas'][0]
+      : undefined
 
 const walkOf = (loop: TrainLoop, batchesPerEpoch: number): TrainWalk => ({
   maxIters: Loop.maxIters(loop, batchesPerEpoch),
@@ -48,20 +53,38 @@ export const simulateSchedule = (
   batchesPerEpoch: number,
 ): E.Either<ReadonlyArray<Issue>, Schedule> => {
   const maxIters = Loop.maxIters(loop, batchesPerEpoch)
-  const built = buildAll(schedulers, [defaults], { epochLength: batchesPerEpoch, maxEpochs: Loop.maxEpochs(loop), maxIters, realGroups: 1, defaults })
-  if (built._tag === 'Left') return E.left(built.left.map((i) => ({ path: `param_scheduler${i.path}`, message: i.message })))
+  const built = buildAll(schedulers, [defaults], {
+    epochLength: batchesPerEpoch,
+    maxEpochs: Loop.maxEpochs(loop),
+    maxIters,
+    realGroups: 1,
+    defaults,
+  })
+  if (built._tag === 'Left')
+    return E.left(built.left.map((i) => ({ path: `param_scheduler${i.path}`, message: i.message })))
   const every = Math.max(1, Math.ceil(maxIters / 500))
   const lr: number[] = []
   const momentum: number[] = []
   const hasMomentum = momentumOf(built.right.groups[0]!) !== undefined
-  const walked = walkTrainLoop(built.right, (state, trigger) => stepAll(state.schedulers, state.groups, trigger), walkOf(loop, batchesPerEpoch), (state, i) => {
-    if (!sampled(i, every, maxIters)) return
-    lr.push(state.groups[0]!['lr'] as number)
-    if (hasMomentum) momentum.push(momentumOf(state.groups[0]!)!)
-  })
+  const walked = walkTrainLoop(
+    built.right,
+    (state, trigger) => stepAll(state.schedulers, state.groups, trigger),
+    walkOf(loop, batchesPerEpoch),
+    (state, i) => {
+      if (!sampled(i, every, maxIters)) return
+      lr.push(state.groups[0]!['lr'] as number)
+      if (hasMomentum) momentum.push(momentumOf(state.groups[0]!)!)
+    },
+  )
   if (walked._tag === 'Left') return E.left([failureAt(walked.left.at, walked.left.error.message)])
   const last = walked.right.groups[0]!
-  return E.right({ iterations: maxIters, every, lr, momentum: hasMomentum ? momentum : undefined, final: { lr: last['lr'] as number, momentum: momentumOf(last) } })
+  return E.right({
+    iterations: maxIters,
+    every,
+    lr,
+    momentum: hasMomentum ? momentum : undefined,
+    final: { lr: last['lr'] as number, momentum: momentumOf(last) },
+  })
 }
 
 /** A terminal plot of a curve: `width` columns, `height` rows, with its range. */
@@ -69,11 +92,18 @@ export const plot = (values: ReadonlyArray<number>, width = 60, height = 8): str
   if (values.length === 0) return ''
   const min = Math.min(...values)
   const max = Math.max(...values)
-  const columns = Array.from({ length: Math.min(width, values.length) }, (_, c) => values[Math.floor((c * (values.length - 1)) / Math.max(1, Math.min(width, values.length) - 1))]!)
+  const columns = Array.from(
+    { length: Math.min(width, values.length) },
+    (_, c) => values[Math.floor((c * (values.length - 1)) / Math.max(1, Math.min(width, values.length) - 1))]!,
+  )
   const rowOf = (v: number) => (max === min ? 0 : Math.round(((v - min) / (max - min)) * (height - 1)))
-  const rows = Array.from({ length: height }, (_, r) => height - 1 - r).map((r) => columns.map((v) => (rowOf(v) === r ? '•' : ' ')).join(''))
+  const rows = Array.from({ length: height }, (_, r) => height - 1 - r).map((r) =>
+    columns.map((v) => (rowOf(v) === r ? '•' : ' ')).join(''),
+  )
   const label = (v: number) => v.toExponential(2).padStart(9)
-  return rows.map((row, i) => `${i === 0 ? label(max) : i === height - 1 ? label(min) : ' '.repeat(9)} │${row}`).join('\n')
+  return rows
+    .map((row, i) => `${i === 0 ? label(max) : i === height - 1 ? label(min) : ' '.repeat(9)} │${row}`)
+    .join('\n')
 }
 
 /** An SVG picture of the curves (for `--plot FILE.svg`). */
@@ -81,7 +111,10 @@ export const svg = (schedule: Schedule): string => {
   const w = 640
   const h = 240
   const pad = 40
-  const series = [{ name: 'lr', values: schedule.lr, color: '#1f77b4' }, ...(schedule.momentum === undefined ? [] : [{ name: 'momentum', values: schedule.momentum, color: '#ff7f0e' }])]
+  const series = [
+    { name: 'lr', values: schedule.lr, color: '#1f77b4' },
+    ...(schedule.momentum === undefined ? [] : [{ name: 'momentum', values: schedule.momentum, color: '#ff7f0e' }]),
+  ]
   const paths = series.map((s) => {
     const min = Math.min(...s.values)
     const max = Math.max(...s.values)
@@ -104,13 +137,18 @@ export interface GroupSchedules {
  * Step the schedulers held in an optimizer state through a whole run, as
  * `ParamSchedulerHook` steps them, and sample every real group's lr.
  */
-export const simulateGroups = (optim: Optim.OptimState, loop: TrainLoop, batchesPerEpoch: number): E.Either<ReadonlyArray<Issue>, GroupSchedules> => {
+export const simulateGroups = (
+  optim: Optim.OptimState,
+  loop: TrainLoop,
+  batchesPerEpoch: number,
+): E.Either<ReadonlyArray<Issue>, GroupSchedules> => {
   const maxIters = Loop.maxIters(loop, batchesPerEpoch)
   const every = Math.max(1, Math.ceil(maxIters / 500))
   const real = optim.slots[0]?.slot.groups.real.length ?? 0
   const lr: number[][] = Array.from({ length: real }, () => [])
   const walked = walkTrainLoop(optim, Optim.stepSchedulers, walkOf(loop, batchesPerEpoch), (state, i) => {
-    if (sampled(i, every, maxIters)) state.slots[0]!.slot.groups.real.forEach((g, k) => lr[k]!.push(g.hyper['lr'] as number))
+    if (sampled(i, every, maxIters))
+      state.slots[0]!.slot.groups.real.forEach((g, k) => lr[k]!.push(g.hyper['lr'] as number))
   })
   if (walked._tag === 'Left') return E.left([failureAt(walked.left.at, walked.left.error.message)])
   return E.right({ every, iterations: maxIters, lr })

@@ -45,7 +45,10 @@ const accumulationOf = (k: number, maxIters: number, counted: boolean): WrapperP
     k,
     steps,
     firstSteps: Array.from({ length: Math.min(show, steps) }, (_, i) => nth(i)),
-    lastSteps: steps <= show ? [] : Array.from({ length: Math.min(show, steps - show) }, (_, i) => nth(steps - Math.min(show, steps - show) + i)),
+    lastSteps:
+      steps <= show
+        ? []
+        : Array.from({ length: Math.min(show, steps - show) }, (_, i) => nth(steps - Math.min(show, steps - show) + i)),
     lastWindow: tail && k > 1 ? { size: maxIters % k, divisor: maxIters % k } : undefined,
   }
 }
@@ -59,15 +62,31 @@ const withoutConstructorOptions = (cfg: OW.WrapperConfig): OW.WrapperConfig => {
   const constructor = (cfg as { readonly constructor?: unknown }).constructor
   const optimizer = cfg.optimizer as { readonly [key: string]: unknown }
   if (typeof constructor !== 'string') return cfg
-  const resolved = resolveConstructor(constructor, optimizer, (cfg as { readonly paramwise_cfg?: unknown }).paramwise_cfg, 'optim_wrapper')
+  const resolved = resolveConstructor(
+    constructor,
+    optimizer,
+    (cfg as { readonly paramwise_cfg?: unknown }).paramwise_cfg,
+    'optim_wrapper',
+  )
   if (resolved._tag === 'Left' || resolved.right !== 'mmselfsup.LearningRateDecayOptimWrapperConstructor') return cfg
   const { model_type: _type, layer_decay_rate: _rate, ...rest } = optimizer
   return { ...cfg, optimizer: rest } as OW.WrapperConfig
 }
 
-const planOne = (name: string | undefined, cfg: OW.WrapperConfig, maxIters: number, counted: boolean): E.Either<ReadonlyArray<Issue>, WrapperPlan> => {
+const planOne = (
+  name: string | undefined,
+  cfg: OW.WrapperConfig,
+  maxIters: number,
+  counted: boolean,
+): E.Either<ReadonlyArray<Issue>, WrapperPlan> => {
   const built = OW.build(withoutConstructorOptions(cfg), [{ names: [], hyper: {} }])
-  if (built._tag === 'Left') return E.left(built.left.map((i) => ({ path: `optim_wrapper.${name === undefined ? '' : `${name}.`}${i.path}`, message: i.message })))
+  if (built._tag === 'Left')
+    return E.left(
+      built.left.map((i) => ({
+        path: `optim_wrapper.${name === undefined ? '' : `${name}.`}${i.path}`,
+        message: i.message,
+      })),
+    )
   const { wrapper } = built.right
   return E.right({
     name,
@@ -86,15 +105,27 @@ const planOne = (name: string | undefined, cfg: OW.WrapperConfig, maxIters: numb
  * `OptimWrapperDict` (named wrappers without a top-level `optimizer`) plans
  * each wrapper; their counters are never initialised, so no final short window.
  */
-export const optimizerPlan = (optimWrapper: { readonly [key: string]: Json } | undefined, maxIters: number): E.Either<ReadonlyArray<Issue>, ReadonlyArray<WrapperPlan>> => {
+export const optimizerPlan = (
+  optimWrapper: { readonly [key: string]: Json } | undefined,
+  maxIters: number,
+): E.Either<ReadonlyArray<Issue>, ReadonlyArray<WrapperPlan>> => {
   if (optimWrapper === undefined) return E.right([])
   if (optimWrapper['optimizer'] !== undefined) {
-    return E.map((p: WrapperPlan) => [p])(planOne(undefined, optimWrapper as unknown as OW.WrapperConfig, maxIters, true))
+    return E.map((p: WrapperPlan) => [p])(
+      planOne(undefined, optimWrapper as unknown as OW.WrapperConfig, maxIters, true),
+    )
   }
   const plans: WrapperPlan[] = []
   const issues: Issue[] = []
   for (const [name, cfg] of Object.entries(optimWrapper)) {
-    if (name === 'constructor' || name === 'paramwise_cfg' || typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) continue
+    if (
+      name === 'constructor' ||
+      name === 'paramwise_cfg' ||
+      typeof cfg !== 'object' ||
+      cfg === null ||
+      Array.isArray(cfg)
+    )
+      continue
     const p = planOne(name, cfg as unknown as OW.WrapperConfig, maxIters, false)
     if (p._tag === 'Left') issues.push(...p.left)
     else plans.push(p.right)

@@ -21,10 +21,16 @@ export const setupLines = (
   const lines = [`world size: ${worldSize} process${worldSize === 1 ? '' : 'es'} (rank 0 is planned)`]
   for (const l of loaders) {
     const loader =
-      l.loader === 'train' ? program.trainDataloader : l.loader === 'val' ? program.valDataloader : program.testDataloader
+      l.loader === 'train'
+        ? program.trainDataloader
+        : l.loader === 'val'
+          ? program.valDataloader
+          : program.testDataloader
     const batchSize = loader?.['batch_size']
     const source =
-      l.canonical === undefined ? 'given with --dataset-size' : `${l.canonical}'s canonical size; --dataset-size overrides it`
+      l.canonical === undefined
+        ? 'given with --dataset-size'
+        : `${l.canonical}'s canonical size; --dataset-size overrides it`
     const share = worldSize === 1 ? '' : `, ${count(l.perProcess)} per process`
     const batches = `batch ${String(batchSize)} → ${count(l.batches)} batches per epoch`
     lines.push(`${l.loader} data: ${count(l.samples)} samples (${source})${share}, ${batches}`)
@@ -33,7 +39,9 @@ export const setupLines = (
   const swav = program.hooks.find((h) => h.spec.type === 'SwAVHook')
   const swavBatch = swav?.spec.args['batch_size']
   if (typeof swavBatch === 'number') {
-    lines.push(`SwAVHook: batch_size ${swavBatch} × world size ${worldSize} = ${swavBatch * worldSize} queue rows per iteration`)
+    lines.push(
+      `SwAVHook: batch_size ${swavBatch} × world size ${worldSize} = ${swavBatch * worldSize} queue rows per iteration`,
+    )
   }
   if (options.variables !== undefined && options.variables.length > 0) {
     lines.push(`config variables (not Runner keys): ${options.variables.join(', ')}`)

@@ -37,13 +37,21 @@ export interface LoaderSize {
 }
 
 /** The batches per epoch of every loader the program uses (per process of `worldSize`), or which sizes are missing. */
-export const loaderSizes = (program: Program, given: DatasetSizes = {}, worldSize = 1): E.Either<ReadonlyArray<Issue>, Sizes> =>
-  E.map((described: ReadonlyArray<LoaderSize>) => Object.fromEntries(described.map((d) => [d.loader, d.batches])) as Sizes)(
-    describeLoaderSizes(program, given, worldSize),
-  )
+export const loaderSizes = (
+  program: Program,
+  given: DatasetSizes = {},
+  worldSize = 1,
+): E.Either<ReadonlyArray<Issue>, Sizes> =>
+  E.map(
+    (described: ReadonlyArray<LoaderSize>) => Object.fromEntries(described.map((d) => [d.loader, d.batches])) as Sizes,
+  )(describeLoaderSizes(program, given, worldSize))
 
 /** {@link loaderSizes} with where each size came from. */
-export const describeLoaderSizes = (program: Program, given: DatasetSizes = {}, worldSize = 1): E.Either<ReadonlyArray<Issue>, ReadonlyArray<LoaderSize>> => {
+export const describeLoaderSizes = (
+  program: Program,
+  given: DatasetSizes = {},
+  worldSize = 1,
+): E.Either<ReadonlyArray<Issue>, ReadonlyArray<LoaderSize>> => {
   const issues: Issue[] = []
   const described: LoaderSize[] = []
   const loaders: ReadonlyArray<readonly ['train' | 'val' | 'test', DataloaderConfig | undefined, boolean]> = [
@@ -55,7 +63,10 @@ export const describeLoaderSizes = (program: Program, given: DatasetSizes = {}, 
     if (!used || loader === undefined) continue
     const samples = given[mode] ?? datasetSize(loader['dataset'])
     if (samples === undefined) {
-      issues.push({ path: `${mode}_dataloader.dataset`, message: `the dry run does not know this dataset's size; pass --dataset-size ${mode}=N (samples)` })
+      issues.push({
+        path: `${mode}_dataloader.dataset`,
+        message: `the dry run does not know this dataset's size; pass --dataset-size ${mode}=N (samples)`,
+      })
       continue
     }
     const perProcess = samplesPerProcess(samples, worldSize)

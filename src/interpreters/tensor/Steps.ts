@@ -56,8 +56,13 @@ const readAll = (tensors: ReadonlyArray<tf.Tensor>): Promise<ReadonlyArray<Float
 
 /** MMEngine's `parse_losses`: the sum of every entry whose name contains `loss`. */
 const totalLoss = (losses: { readonly [name: string]: tf.Scalar }): tf.Scalar => {
-  const parts = Object.entries(losses).filter(([name]) => name.includes('loss')).map(([, v]) => v)
-  if (parts.length === 0) throw new Error(`the model returned no loss (entries: ${Object.keys(losses).join(', ') || 'none'}); a loss entry's name must contain 'loss'`)
+  const parts = Object.entries(losses)
+    .filter(([name]) => name.includes('loss'))
+    .map(([, v]) => v)
+  if (parts.length === 0)
+    throw new Error(
+      `the model returned no loss (entries: ${Object.keys(losses).join(', ') || 'none'}); a loss entry's name must contain 'loss'`,
+    )
   return parts.length === 1 ? parts[0]! : (tf.addN(parts) as tf.Scalar)
 }
 
@@ -100,19 +105,29 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
     // `AmpOptimWrapper(dtype=...)`: the forward pass reads weights and inputs rounded to the half format,
     // and its output is rounded too; gradients reach the float32 weights straight through.
     const cast = half === undefined ? (t: tf.Tensor) => t : (t: tf.Tensor) => castStraightThrough(half, t)
-    const current = { ...Object.fromEntries([...frozen].filter((n) => params[n] !== undefined).map((n) => [n, cast(params[n]!)])), ...Object.fromEntries(names.map((n, i) => [n, cast(xs[i]!)])) }
+    const current = {
+      ...Object.fromEntries([...frozen].filter((n) => params[n] !== undefined).map((n) => [n, cast(params[n]!)])),
+      ...Object.fromEntries(names.map((n, i) => [n, cast(xs[i]!)])),
+    }
     const views = batch.views === undefined ? {} : { views: batch.views.map(cast) }
     if (model.loss !== undefined) {
-      const trained = model.loss(current, buffers, cast(batch.inputs), batch.targets, { training: true, rng, ...views, iter: event.iter, maxIters: state.counters.maxIters, attributes: state.model.attributes })
+      const trained = model.loss(current, buffers, cast(batch.inputs), batch.targets, {
+        training: true,
+        rng,
+        ...views,
+        iter: event.iter,
+        maxIters: state.counters.maxIters,
+        attributes: state.model.attributes,
+      })
       newBuffers = trained.buffers
       for (const b of Object.values(newBuffers)) if (!Object.values(buffers).includes(b)) tf.keep(b)
       losses = Object.fromEntries(Object.entries(trained.losses).map(([n, l]) => [n, cast(l) as tf.Scalar]))
     } else {
-    const raw = model.forward(current, buffers, cast(batch.inputs), { training: true, rng, ...views })
-    const forward = { output: cast(raw.output), buffers: raw.buffers }
-    newBuffers = forward.buffers
-    for (const b of Object.values(newBuffers)) if (!Object.values(buffers).includes(b)) tf.keep(b)
-    losses = model.losses(forward.output, batch.targets)
+      const raw = model.forward(current, buffers, cast(batch.inputs), { training: true, rng, ...views })
+      const forward = { output: cast(raw.output), buffers: raw.buffers }
+      newBuffers = forward.buffers
+      for (const b of Object.values(newBuffers)) if (!Object.values(buffers).includes(b)) tf.keep(b)
+      losses = model.losses(forward.output, batch.targets)
     }
     for (const l of Object.values(losses)) tf.keep(l)
     total = tf.keep(totalLoss(losses))
@@ -128,7 +143,12 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
   // MMEngine's log_vars: every loss entry and the total, and `grad_norm` when a clipped step was taken.
   const norm = nextWrapperState.stepped ? OW.gradNorm(wrapper, nextWrapperState) : undefined
   const lossNames = Object.keys(losses)
-  const values = await readAll([...lossNames.map((n) => losses[n]!), total!, ...(norm === undefined ? [] : [norm]), ...(probe === undefined ? [] : [probe])])
+  const values = await readAll([
+    ...lossNames.map((n) => losses[n]!),
+    total!,
+    ...(norm === undefined ? [] : [norm]),
+    ...(probe === undefined ? [] : [probe]),
+  ])
   const outputs: { [name: string]: number } = {}
   lossNames.forEach((name, i) => (outputs[name] = values[i]![0]!))
   outputs['loss'] = values[lossNames.length]![0]!
@@ -137,13 +157,23 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
     const sums = values.at(-1)!
     probe.dispose()
     const bad = Array.from(sums).findIndex((v) => !Number.isFinite(v))
-    const problem = !Number.isFinite(outputs['loss']) ? `the loss is ${outputs['loss']}` : bad >= 0 ? `the loss is ${outputs['loss']} but the gradient of ${names[bad] ?? 'a parameter'} is not finite` : undefined
+    const problem = !Number.isFinite(outputs['loss'])
+      ? `the loss is ${outputs['loss']}`
+      : bad >= 0
+        ? `the loss is ${outputs['loss']} but the gradient of ${names[bad] ?? 'a parameter'} is not finite`
+        : undefined
     if (problem !== undefined) {
       const where = `iteration ${event.iter + 1}: ${problem}`
       if (ctx.nonFinite !== 'warn') {
         // Nothing of this step survives: the state keeps the parameters, buffers and optimizer state it had.
-        dispose([batch, value, grads, losses, total, updates, nextParams, nextWrapperState, newBuffers, prepared], [stored, wrapperState, buffers])
-        if (ctx.nonFinite === 'stop') throw new Error(`${where}. The run stops here (non_finite='stop'); non_finite='skip' skips such steps, 'warn' applies them.`)
+        dispose(
+          [batch, value, grads, losses, total, updates, nextParams, nextWrapperState, newBuffers, prepared],
+          [stored, wrapperState, buffers],
+        )
+        if (ctx.nonFinite === 'stop')
+          throw new Error(
+            `${where}. The run stops here (non_finite='stop'); non_finite='skip' skips such steps, 'warn' applies them.`,
+          )
         ctx.warn(`${where}; the step is skipped (non_finite='skip')`)
         return { ...state, outputs: { loss: outputs['loss'] }, lastBatch: undefined }
       }
@@ -155,7 +185,12 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
   if (nonFinite !== undefined) throw new Error(nonFinite)
   return {
     ...state,
-    model: { ...state.model, params: store.externalize(nextParams) as TensorTree, buffers: store.externalize(newBuffers) as TensorTree, training: true },
+    model: {
+      ...state.model,
+      params: store.externalize(nextParams) as TensorTree,
+      buffers: store.externalize(newBuffers) as TensorTree,
+      training: true,
+    },
     optim: Optim.write(Optim.withTensors(optim, store.externalize(nextWrapperState))),
     outputs,
     lastBatch: undefined,
@@ -181,19 +216,41 @@ export const tensorSteps = (ctx: StepContext): Steps['Service'] => {
     const batch = ctx.gather(loader, indices)
     const rng = Rng.split(Rng.split(state.rng, EVAL_FORWARD), event.iter)
     // Models need not tidy their intermediates: the interpreter keeps only the output (and any new buffers).
-    const { output, buffers: after } = tf.tidy(() => ctx.model.forward(params, buffers, batch.inputs, { training: false, rng, ...(batch.views === undefined ? {} : { views: batch.views }) }) as unknown as tf.TensorContainer) as unknown as ForwardResult
+    const { output, buffers: after } = tf.tidy(
+      () =>
+        ctx.model.forward(params, buffers, batch.inputs, {
+          training: false,
+          rng,
+          ...(batch.views === undefined ? {} : { views: batch.views }),
+        }) as unknown as tf.TensorContainer,
+    ) as unknown as ForwardResult
     const [outputValues, targetValues] = await readAll([output, batch.targets])
-    const read = { output: { values: outputValues!, shape: output.shape }, targets: { values: targetValues!, shape: batch.targets.shape } }
+    const read = {
+      output: { values: outputValues!, shape: output.shape },
+      targets: { values: targetValues!, shape: batch.targets.shape },
+    }
     folds[mode] = evaluator.metrics.map((m, i) => m.process(folds[mode][i], read.output, read.targets))
     // The raw batch, targets and outputs stay readable for after_*_iter hooks until the next step replaces them.
     dispose([batch.inputs, batch.views, after], [buffers, batch.raw])
-    const lastBatch: LastBatch = { mode, indices: Array.from(indices), inputs: ctx.store.ref(batch.raw), targets: ctx.store.ref(batch.targets), outputs: ctx.store.ref(output) }
+    const lastBatch: LastBatch = {
+      mode,
+      indices: Array.from(indices),
+      inputs: ctx.store.ref(batch.raw),
+      targets: ctx.store.ref(batch.targets),
+      outputs: ctx.store.ref(output),
+    }
     return { ...state, model: state.model.training ? { ...state.model, training: false } : state.model, lastBatch }
   }
   const attempt = (state: State, event: StepEvent): Effect.Effect<State, StepError> =>
     Effect.tryPromise({
       try: () => (event.mode === 'train' ? trainStep(ctx, state, event) : evalStep(state, event, event.mode)),
-      catch: (e) => new StepError({ mode: event.mode, iter: event.iter, batchIdx: event.batchIdx, message: e instanceof Error ? e.message : String(e) }),
+      catch: (e) =>
+        new StepError({
+          mode: event.mode,
+          iter: event.iter,
+          batchIdx: event.batchIdx,
+          message: e instanceof Error ? e.message : String(e),
+        }),
     })
   return Steps.of({
     run: attempt,

@@ -26,7 +26,8 @@ const isRef = (value: unknown): value is TensorRef =>
 export const refsIn = (value: unknown, into: TensorRef[] = []): TensorRef[] => {
   if (isRef(value)) into.push(value)
   else if (Array.isArray(value)) for (const v of value) refsIn(v, into)
-  else if (typeof value === 'object' && value !== null && !(value instanceof tf.Tensor) && !ArrayBuffer.isView(value)) for (const v of Object.values(value)) refsIn(v, into)
+  else if (typeof value === 'object' && value !== null && !(value instanceof tf.Tensor) && !ArrayBuffer.isView(value))
+    for (const v of Object.values(value)) refsIn(v, into)
   return into
 }
 
@@ -49,18 +50,27 @@ export class TensorStore {
   /** The tensor behind `ref`; a ref the store does not hold is a bug in the interpreter, reported with its id. */
   get(ref: TensorRef): tf.Tensor {
     const tensor = this.byId.get(ref.id)
-    if (tensor === undefined || tensor.isDisposed) throw new Error(`TensorStore: tensor #${ref.id} ${JSON.stringify(ref.shape)} is not live`)
+    if (tensor === undefined || tensor.isDisposed)
+      throw new Error(`TensorStore: tensor #${ref.id} ${JSON.stringify(ref.shape)} is not live`)
     return tensor
   }
 
   /** `value` with every tensor replaced by its ref (registering new ones). */
   externalize<A>(value: A): Externalized<A> {
-    return this.walk(value, (t) => this.ref(t), (r) => r) as Externalized<A>
+    return this.walk(
+      value,
+      (t) => this.ref(t),
+      (r) => r,
+    ) as Externalized<A>
   }
 
   /** `value` with every ref replaced by its tensor. */
   internalize<A>(value: A): Internalized<A> {
-    return this.walk(value, (t) => t, (r) => this.get(r)) as Internalized<A>
+    return this.walk(
+      value,
+      (t) => t,
+      (r) => this.get(r),
+    ) as Internalized<A>
   }
 
   private walk(value: unknown, onTensor: (t: tf.Tensor) => unknown, onRef: (r: TensorRef) => unknown): unknown {
@@ -71,7 +81,8 @@ export class TensorStore {
       const out: { [key: string]: unknown } = {}
       for (const [k, v] of Object.entries(value)) out[k] = this.walk(v, onTensor, onRef)
       // Keep symbol-keyed markers (e.g. which updates are absolute) on trees.
-      for (const s of Object.getOwnPropertySymbols(value)) (out as Record<symbol, unknown>)[s] = (value as Record<symbol, unknown>)[s]
+      for (const s of Object.getOwnPropertySymbols(value))
+        (out as Record<symbol, unknown>)[s] = (value as Record<symbol, unknown>)[s]
       return out
     }
     return value
@@ -103,6 +114,18 @@ export class TensorStore {
 }
 
 /** A type with tensors replaced by refs (structurally; the type system cannot see inside `unknown`). */
-export type Externalized<A> = A extends tf.Tensor ? TensorRef : A extends ReadonlyArray<infer I> ? ReadonlyArray<Externalized<I>> : A extends object ? { readonly [K in keyof A]: Externalized<A[K]> } : A
+export type Externalized<A> = A extends tf.Tensor
+  ? TensorRef
+  : A extends ReadonlyArray<infer I>
+    ? ReadonlyArray<Externalized<I>>
+    : A extends object
+      ? { readonly [K in keyof A]: Externalized<A[K]> }
+      : A
 /** A type with refs replaced by tensors. */
-export type Internalized<A> = A extends TensorRef ? tf.Tensor : A extends ReadonlyArray<infer I> ? ReadonlyArray<Internalized<I>> : A extends object ? { readonly [K in keyof A]: Internalized<A[K]> } : A
+export type Internalized<A> = A extends TensorRef
+  ? tf.Tensor
+  : A extends ReadonlyArray<infer I>
+    ? ReadonlyArray<Internalized<I>>
+    : A extends object
+      ? { readonly [K in keyof A]: Internalized<A[K]> }
+      : A

@@ -19,7 +19,8 @@ export class TrainError extends Data.TaggedError('TrainError')<{
 }
 
 /** Fail the run with these issues. */
-export const fail = (issues: ReadonlyArray<Issue>): Effect.Effect<never, TrainError> => Effect.fail(new TrainError({ issues }))
+export const fail = (issues: ReadonlyArray<Issue>): Effect.Effect<never, TrainError> =>
+  Effect.fail(new TrainError({ issues }))
 
 /** Lift a validation result into the run. */
 export const orFail = <A>(either: E.Either<ReadonlyArray<Issue>, A>): Effect.Effect<A, TrainError> =>

@@ -52,18 +52,29 @@ export interface CheckpointMeta {
   readonly dataset_meta?: Json
 }
 
-const isRef = (v: unknown): v is TensorRef => typeof v === 'object' && v !== null && (v as { _tag?: unknown })._tag === 'TensorRef'
+const isRef = (v: unknown): v is TensorRef =>
+  typeof v === 'object' && v !== null && (v as { _tag?: unknown })._tag === 'TensorRef'
 
 // JSON cannot hold NaN, ±Infinity or −0; scalars and scheduler values may.
 const encodeNumbers = (_key: string, value: unknown): unknown =>
-  typeof value === 'number' && (!Number.isFinite(value) || Object.is(value, -0)) ? { __float__: Object.is(value, -0) ? '-0' : String(value) } : value
+  typeof value === 'number' && (!Number.isFinite(value) || Object.is(value, -0))
+    ? { __float__: Object.is(value, -0) ? '-0' : String(value) }
+    : value
 const decodeNumbers = (_key: string, value: unknown): unknown =>
-  typeof value === 'object' && value !== null && typeof (value as { __float__?: unknown }).__float__ === 'string' && Object.keys(value).length === 1
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as { __float__?: unknown }).__float__ === 'string' &&
+  Object.keys(value).length === 1
     ? Number((value as { __float__: string }).__float__)
     : value
 
 /** Replace refs with `{ __tensor__: name }`, naming new tensors `${prefix}/${i}`. */
-const nameRefs = (value: unknown, prefix: string, named: Map<number, string>, tensors: Array<readonly [string, TensorRef]>): unknown => {
+const nameRefs = (
+  value: unknown,
+  prefix: string,
+  named: Map<number, string>,
+  tensors: Array<readonly [string, TensorRef]>,
+): unknown => {
   if (isRef(value)) {
     let name = named.get(value.id)
     if (name === undefined) {
@@ -74,7 +85,8 @@ const nameRefs = (value: unknown, prefix: string, named: Map<number, string>, te
     return { __tensor__: name }
   }
   if (Array.isArray(value)) return value.map((v) => nameRefs(v, prefix, named, tensors))
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, nameRefs(v, prefix, named, tensors)]))
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, nameRefs(v, prefix, named, tensors)]))
   return value
 }
 
@@ -84,7 +96,12 @@ export interface SaveParts {
 }
 
 /** The checkpoint file for `state`: safetensors bytes (tensors are read back asynchronously, as every backend allows). */
-export const encode = async (state: State, store: TensorStore, meta: CheckpointMeta, parts: SaveParts): Promise<Uint8Array> => {
+export const encode = async (
+  state: State,
+  store: TensorStore,
+  meta: CheckpointMeta,
+  parts: SaveParts,
+): Promise<Uint8Array> => {
   const tensors: Array<readonly [string, TensorRef]> = []
   const named = new Map<number, string>()
   const byName = (tree: TensorTree): { [name: string]: string } =>
@@ -95,7 +112,12 @@ export const encode = async (state: State, store: TensorStore, meta: CheckpointM
         return [name, name]
       }),
     )
-  const model = { params: byName(state.model.params), buffers: byName(state.model.buffers), attributes: state.model.attributes, training: state.model.training }
+  const model = {
+    params: byName(state.model.params),
+    buffers: byName(state.model.buffers),
+    attributes: state.model.attributes,
+    training: state.model.training,
+  }
   const optim = Optim.read(state.optim)
   const optimData =
     optim === undefined
@@ -163,25 +185,51 @@ export interface Loaded {
 /** Read a checkpoint's bytes. Tensors are created only when the whole file checks out. */
 export const decode = (bytes: Uint8Array, path: string, store: TensorStore): E.Either<CheckpointProblem, Loaded> => {
   const file = Safetensors.decode(bytes)
-  return file._tag === 'Left' ? E.left({ path, message: `not a readable safetensors file: ${file.left.message}` }) : fromFile(file.right, path, store)
+  return file._tag === 'Left'
+    ? E.left({ path, message: `not a readable safetensors file: ${file.left.message}` })
+    : fromFile(file.right, path, store)
 }
 
 /** {@link decode} for a file already parsed as safetensors. */
-export const fromFile = (file: Safetensors.Decoded, path: string, store: TensorStore): E.Either<CheckpointProblem, Loaded> => {
+export const fromFile = (
+  file: Safetensors.Decoded,
+  path: string,
+  store: TensorStore,
+): E.Either<CheckpointProblem, Loaded> => {
   const { tensors, metadata } = file
-  if (metadata['format'] !== FORMAT) return E.left({ path, message: `a safetensors file, but not a loopwright checkpoint (no '${FORMAT}' format tag); load plain weights with load_from` })
-  if (metadata['version'] !== String(VERSION)) return E.left({ path, message: `checkpoint format version ${metadata['version']} is not supported (this loopwright reads version ${VERSION})` })
-  if (metadata['checksum'] === undefined) return E.left({ path, message: 'the checkpoint carries no checksum; it was not written by loopwright or was altered' })
-  if (checksumOf(metadata['meta'] ?? '', metadata['state'] ?? '', tensors) !== metadata['checksum']) return E.left({ path, message: 'checksum mismatch: the file is corrupted (its bytes differ from what was written)' })
+  if (metadata['format'] !== FORMAT)
+    return E.left({
+      path,
+      message: `a safetensors file, but not a loopwright checkpoint (no '${FORMAT}' format tag); load plain weights with load_from`,
+    })
+  if (metadata['version'] !== String(VERSION))
+    return E.left({
+      path,
+      message: `checkpoint format version ${metadata['version']} is not supported (this loopwright reads version ${VERSION})`,
+    })
+  if (metadata['checksum'] === undefined)
+    return E.left({
+      path,
+      message: 'the checkpoint carries no checksum; it was not written by loopwright or was altered',
+    })
+  if (checksumOf(metadata['meta'] ?? '', metadata['state'] ?? '', tensors) !== metadata['checksum'])
+    return E.left({
+      path,
+      message: 'checksum mismatch: the file is corrupted (its bytes differ from what was written)',
+    })
   let meta: CheckpointMeta
   let body: { [key: string]: unknown }
   try {
     meta = JSON.parse(metadata['meta'] ?? 'null', decodeNumbers) as CheckpointMeta
     body = JSON.parse(metadata['state'] ?? 'null', decodeNumbers) as { [key: string]: unknown }
   } catch (e) {
-    return E.left({ path, message: `the checkpoint's state is not valid JSON (${e instanceof Error ? e.message : String(e)})` })
+    return E.left({
+      path,
+      message: `the checkpoint's state is not valid JSON (${e instanceof Error ? e.message : String(e)})`,
+    })
   }
-  if (typeof body !== 'object' || body === null || typeof meta !== 'object' || meta === null) return E.left({ path, message: 'the checkpoint holds no state' })
+  if (typeof body !== 'object' || body === null || typeof meta !== 'object' || meta === null)
+    return E.left({ path, message: 'the checkpoint holds no state' })
   const missing = new Set<string>()
   const refFor = new Map<string, TensorRef>()
   const tensorNamed = (name: string): TensorRef | undefined => {
@@ -198,22 +246,34 @@ export const fromFile = (file: Safetensors.Decoded, path: string, store: TensorS
     return ref
   }
   const withTensors = (value: unknown): unknown => {
-    if (typeof value === 'object' && value !== null && typeof (value as { __tensor__?: unknown }).__tensor__ === 'string' && Object.keys(value).length === 1) return tensorNamed((value as { __tensor__: string }).__tensor__)
+    if (
+      typeof value === 'object' &&
+      value !== null &&
+      typeof (value as { __tensor__?: unknown }).__tensor__ === 'string' &&
+      Object.keys(value).length === 1
+    )
+      return tensorNamed((value as { __tensor__: string }).__tensor__)
     if (Array.isArray(value)) return value.map(withTensors)
-    if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withTensors(v)]))
+    if (typeof value === 'object' && value !== null)
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withTensors(v)]))
     return value
   }
   const treeOf = (names: unknown): TensorTree =>
-    Object.fromEntries(Object.keys((names ?? {}) as object).flatMap((name) => {
-      const ref = tensorNamed(name)
-      return ref === undefined ? [] : [[name, ref] as const]
-    }))
+    Object.fromEntries(
+      Object.keys((names ?? {}) as object).flatMap((name) => {
+        const ref = tensorNamed(name)
+        return ref === undefined ? [] : [[name, ref] as const]
+      }),
+    )
   try {
     return build(body, meta, path, store, withTensors, treeOf, missing, refFor)
   } catch (e) {
     // A file with a valid checksum but a state of the wrong shape (written by hand, or by another version).
     for (const ref of refFor.values()) store.get(ref).dispose()
-    return E.left({ path, message: `the checkpoint's state is malformed (${e instanceof Error ? e.message : String(e)})` })
+    return E.left({
+      path,
+      message: `the checkpoint's state is malformed (${e instanceof Error ? e.message : String(e)})`,
+    })
   }
 }
 
@@ -227,22 +287,47 @@ const build = (
   missing: Set<string>,
   refFor: Map<string, TensorRef>,
 ): E.Either<CheckpointProblem, Loaded> => {
-  for (const key of ['counters', 'rng', 'data', 'messageHub', 'model']) if (typeof body[key] !== 'object' || body[key] === null) throw new Error(`'${key}' is missing`)
-  const model = body['model'] as { params: unknown; buffers: unknown; attributes: { [k: string]: Json }; training: boolean }
-  const optimData = body['optim'] as { slots: Array<{ name: string | null; groups: Optim.WrapperSlot['groups']; schedulers: Optim.WrapperSlot['schedulers'] | null; tensors: unknown }> } | null
+  for (const key of ['counters', 'rng', 'data', 'messageHub', 'model'])
+    if (typeof body[key] !== 'object' || body[key] === null) throw new Error(`'${key}' is missing`)
+  const model = body['model'] as {
+    params: unknown
+    buffers: unknown
+    attributes: { [k: string]: Json }
+    training: boolean
+  }
+  const optimData = body['optim'] as {
+    slots: Array<{
+      name: string | null
+      groups: Optim.WrapperSlot['groups']
+      schedulers: Optim.WrapperSlot['schedulers'] | null
+      tensors: unknown
+    }>
+  } | null
   const state: State = {
     counters: body['counters'] as State['counters'],
     seed: body['seed'] as number,
     rng: body['rng'] as State['rng'],
     data: body['data'] as State['data'],
     messageHub: Hub.fromData(body['messageHub'] as Hub.HubData),
-    model: { params: treeOf(model.params), buffers: treeOf(model.buffers), attributes: model.attributes, training: model.training },
+    model: {
+      params: treeOf(model.params),
+      buffers: treeOf(model.buffers),
+      attributes: model.attributes,
+      training: model.training,
+    },
     optim:
       optimData === null
         ? {}
         : Optim.write({
             _tag: 'OptimState',
-            slots: optimData.slots.map((s) => ({ name: s.name ?? undefined, slot: { groups: s.groups, schedulers: s.schedulers ?? [], tensors: s.tensors === null ? undefined : withTensors(s.tensors) } })),
+            slots: optimData.slots.map((s) => ({
+              name: s.name ?? undefined,
+              slot: {
+                groups: s.groups,
+                schedulers: s.schedulers ?? [],
+                tensors: s.tensors === null ? undefined : withTensors(s.tensors),
+              },
+            })),
           }),
     hooks: withTensors(body['hooks']) as State['hooks'],
     outputs: body['outputs'] as State['outputs'],
@@ -252,9 +337,17 @@ const build = (
   }
   if (missing.size > 0) {
     for (const ref of refFor.values()) store.get(ref).dispose()
-    return E.left({ path, message: `the state names tensors the file does not hold: ${[...missing].slice(0, 5).join(', ')}` })
+    return E.left({
+      path,
+      message: `the state names tensors the file does not hold: ${[...missing].slice(0, 5).join(', ')}`,
+    })
   }
-  return E.right({ meta, state, hasOptimizer: optimData !== null && optimData.slots.every((s) => s.tensors !== null), hasSchedulers: optimData !== null && optimData.slots.every((s) => s.schedulers !== null) })
+  return E.right({
+    meta,
+    state,
+    hasOptimizer: optimData !== null && optimData.slots.every((s) => s.tensors !== null),
+    hasSchedulers: optimData !== null && optimData.slots.every((s) => s.schedulers !== null),
+  })
 }
 
 /** The format tag of a published weights file (`published_keys` without optimizer or state keys). */
@@ -270,14 +363,26 @@ const weightKeys: ReadonlySet<string> = new Set(['meta', 'state_dict'])
  * key (`optimizer`, `message_hub`, `param_schedulers`, …) keeps the whole,
  * resumable checkpoint.
  */
-export const publish = (bytes: Uint8Array, path: string, keys: ReadonlyArray<string>): E.Either<CheckpointProblem, Uint8Array> => {
+export const publish = (
+  bytes: Uint8Array,
+  path: string,
+  keys: ReadonlyArray<string>,
+): E.Either<CheckpointProblem, Uint8Array> => {
   if (keys.some((k) => !weightKeys.has(k))) return E.right(bytes)
   const file = Safetensors.decode(bytes)
   if (file._tag === 'Left') return E.left({ path, message: `not a readable safetensors file: ${file.left.message}` })
   const { tensors, metadata } = file.right
   const entries: { [name: string]: Safetensors.TensorEntry } = {}
-  if (keys.includes('state_dict')) for (const [name, entry] of Object.entries(tensors)) if (!name.startsWith('optimizer/') && !name.startsWith('hooks/')) entries[name] = entry
-  return E.right(Safetensors.encode(entries, { format: WEIGHTS_FORMAT, version: String(VERSION), ...(keys.includes('meta') && metadata['meta'] !== undefined ? { meta: metadata['meta'] } : {}) }))
+  if (keys.includes('state_dict'))
+    for (const [name, entry] of Object.entries(tensors))
+      if (!name.startsWith('optimizer/') && !name.startsWith('hooks/')) entries[name] = entry
+  return E.right(
+    Safetensors.encode(entries, {
+      format: WEIGHTS_FORMAT,
+      version: String(VERSION),
+      ...(keys.includes('meta') && metadata['meta'] !== undefined ? { meta: metadata['meta'] } : {}),
+    }),
+  )
 }
 
 /** `<stem>-<first 8 hex digits of the SHA-256 of the bytes>.safetensors`, as MMEngine names published files. */

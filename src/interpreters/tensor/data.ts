@@ -57,7 +57,13 @@ export const makeLoader = (
   }
   const cap = cfg['num_batch_per_epoch']
   const batches = typeof cap === 'number' ? Math.min(cap, full) : full
-  if (batches === 0) return E.left([{ path, message: `${dataset.name} has ${dataset.length} samples: not one batch of ${batchSize}${dropLast ? ' with drop_last' : ''}` }])
+  if (batches === 0)
+    return E.left([
+      {
+        path,
+        message: `${dataset.name} has ${dataset.length} samples: not one batch of ${batchSize}${dropLast ? ' with drop_last' : ''}`,
+      },
+    ])
   let cached: { pass: number; order: Int32Array } | undefined
   const orderOf = (pass: number): Int32Array => {
     if (cached?.pass !== pass) {
@@ -77,7 +83,12 @@ export const makeLoader = (
         ? shard.worldSize === 1
           ? infiniteBatchIndices(sampler, dataset.length, options.seed, pass * batches + index, batchSize)
           : shardedStreamSlice(
-              sampler, dataset.length, options.seed, shard, (pass * batches + index) * batchSize, batchSize,
+              sampler,
+              dataset.length,
+              options.seed,
+              shard,
+              (pass * batches + index) * batchSize,
+              batchSize,
             )
         : batchIndices(orderOf(pass), index, batchSize, dropLast),
   })
@@ -92,7 +103,12 @@ export const gatherWith =
   (loader: Loader, indices: Int32Array, epoch = 0): GatheredBatch => {
     const batch = gather(loader.dataset, indices)
     const pipeline = loader.dataset.pipeline
-    if (pipeline !== undefined) return { raw: batch.inputs, targets: batch.targets, ...viewsOf(pipeline, preprocessor, batch.inputs, { seed: loader.seed, epoch, indices }) }
+    if (pipeline !== undefined)
+      return {
+        raw: batch.inputs,
+        targets: batch.targets,
+        ...viewsOf(pipeline, preprocessor, batch.inputs, { seed: loader.seed, epoch, indices }),
+      }
     if (preprocessor === Preprocess.identity) return { raw: batch.inputs, inputs: batch.inputs, targets: batch.targets }
     return { raw: batch.inputs, inputs: Preprocess.apply(preprocessor, batch.inputs), targets: batch.targets }
   }

@@ -9,7 +9,18 @@ import * as nodePath from 'node:path'
 import { Effect, Layer } from 'effect'
 import * as Ev from '../../dsl/Event.js'
 import type { Hook } from '../../dsl/Hook.js'
-import { Checkpoints, Clock, Collective, FileError, Files, Logger, ParamSchedulers, Run, Steps, TensorOps } from '../../dsl/Services.js'
+import {
+  Checkpoints,
+  Clock,
+  Collective,
+  FileError,
+  Files,
+  Logger,
+  ParamSchedulers,
+  Run,
+  Steps,
+  TensorOps,
+} from '../../dsl/Services.js'
 import { singleProcess } from '../collective/oneProcess.js'
 import type { HookServices, LogLevel, RunFacts, SaveRequest } from '../../dsl/Services.js'
 import type { State } from '../../dsl/State.js'
@@ -22,7 +33,10 @@ import { logLine } from '../logLine.js'
 
 /** Run a file operation, turning a thrown error into a `FileError` naming the path. */
 export const fileOp = <A>(path: string, op: () => A): Effect.Effect<A, FileError> =>
-  Effect.try({ try: op, catch: (e) => new FileError({ path, message: e instanceof Error ? e.message.replace(/^[A-Z]+: /, '') : String(e) }) })
+  Effect.try({
+    try: op,
+    catch: (e) => new FileError({ path, message: e instanceof Error ? e.message.replace(/^[A-Z]+: /, '') : String(e) }),
+  })
 
 const ensureDir = (file: string): void => void fs.mkdirSync(nodePath.dirname(file), { recursive: true })
 
@@ -86,7 +100,9 @@ export interface TensorLayerOptions {
 }
 
 export const layer = (options: TensorLayerOptions): Layer.Layer<HookServices | Steps | Trace> => {
-  const trace = Trace.of({ record: (entry) => (options.trace === undefined ? Effect.void : Effect.sync(() => options.trace!(entry))) })
+  const trace = Trace.of({
+    record: (entry) => (options.trace === undefined ? Effect.void : Effect.sync(() => options.trace!(entry))),
+  })
   const logger = Logger.of({ log: (level, message) => Effect.sync(() => writeLog(options.log, level, message)) })
   const clock = options.clock ?? Clock.of({ now: Effect.sync(() => performance.now() / 1000) })
   const base = Layer.mergeAll(

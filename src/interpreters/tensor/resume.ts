@@ -28,15 +28,26 @@ const resumePath = (resume: string, workDir: string): Effect.Effect<string | und
     if (resume !== 'auto') return resume
     const pointer = path.join(workDir, 'last_checkpoint')
     if (!fs.existsSync(pointer)) return undefined
-    const text = yield* Effect.mapError(fileOp(pointer, () => fs.readFileSync(pointer, 'utf8').trim()), (e) => new TrainError({ issues: [{ path: 'resume', message: `${e.path}: ${e.message}` }] }))
+    const text = yield* Effect.mapError(
+      fileOp(pointer, () => fs.readFileSync(pointer, 'utf8').trim()),
+      (e) => new TrainError({ issues: [{ path: 'resume', message: `${e.path}: ${e.message}` }] }),
+    )
     return text === '' ? undefined : text
   })
 
-const readCheckpoint = (file: string, store: TensorStore, key: 'resume' | 'load_from'): Effect.Effect<Checkpoint.Loaded, TrainError> =>
+const readCheckpoint = (
+  file: string,
+  store: TensorStore,
+  key: 'resume' | 'load_from',
+): Effect.Effect<Checkpoint.Loaded, TrainError> =>
   Effect.gen(function* () {
-    const bytes = yield* Effect.mapError(fileOp(file, () => fs.readFileSync(file)), (e) => new TrainError({ issues: [{ path: key, message: `cannot read checkpoint ${e.path}: ${e.message}` }] }))
+    const bytes = yield* Effect.mapError(
+      fileOp(file, () => fs.readFileSync(file)),
+      (e) => new TrainError({ issues: [{ path: key, message: `cannot read checkpoint ${e.path}: ${e.message}` }] }),
+    )
     const loaded = Checkpoint.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file, store)
-    if (loaded._tag === 'Left') return yield* fail([{ path: key, message: `${loaded.left.path}: ${loaded.left.message}` }])
+    if (loaded._tag === 'Left')
+      return yield* fail([{ path: key, message: `${loaded.left.path}: ${loaded.left.message}` }])
     return loaded.right
   })
 
@@ -46,11 +57,24 @@ const loadWeights = (state: State, loaded: State, file: string): E.Either<Readon
   for (const [name, ref] of Object.entries(state.model.params)) {
     const other = loaded.model.params[name]
     if (other === undefined) problems.push({ path: 'load_from', message: `${file}: missing parameter ${name}` })
-    else if (JSON.stringify(other.shape) !== JSON.stringify(ref.shape)) problems.push({ path: 'load_from', message: `${file}: ${name} has shape [${other.shape.join(', ')}], the model expects [${ref.shape.join(', ')}]` })
+    else if (JSON.stringify(other.shape) !== JSON.stringify(ref.shape))
+      problems.push({
+        path: 'load_from',
+        message: `${file}: ${name} has shape [${other.shape.join(', ')}], the model expects [${ref.shape.join(', ')}]`,
+      })
   }
-  for (const name of Object.keys(loaded.model.params)) if (!(name in state.model.params)) problems.push({ path: 'load_from', message: `${file}: unexpected parameter ${name}` })
+  for (const name of Object.keys(loaded.model.params))
+    if (!(name in state.model.params))
+      problems.push({ path: 'load_from', message: `${file}: unexpected parameter ${name}` })
   if (problems.length > 0) return E.left(problems)
-  return E.right({ ...state, model: { ...state.model, params: loaded.model.params, buffers: { ...state.model.buffers, ...loaded.model.buffers } } })
+  return E.right({
+    ...state,
+    model: {
+      ...state.model,
+      params: loaded.model.params,
+      buffers: { ...state.model.buffers, ...loaded.model.buffers },
+    },
+  })
 }
 
 /**
@@ -60,21 +84,38 @@ const loadWeights = (state: State, loaded: State, file: string): E.Either<Readon
  */
 const loadFrom = (state: State, file: string, store: TensorStore): Effect.Effect<State, TrainError> =>
   Effect.gen(function* () {
-    const bytes = yield* Effect.mapError(fileOp(file, () => new Uint8Array(fs.readFileSync(file))), (e) => new TrainError({ issues: [{ path: 'load_from', message: `cannot read ${e.path}: ${e.message}` }] }))
+    const bytes = yield* Effect.mapError(
+      fileOp(file, () => new Uint8Array(fs.readFileSync(file))),
+      (e) => new TrainError({ issues: [{ path: 'load_from', message: `cannot read ${e.path}: ${e.message}` }] }),
+    )
     const decoded = Safetensors.decode(bytes)
-    if (decoded._tag === 'Left') return yield* fail([{ path: 'load_from', message: `${file}: not a readable safetensors file: ${decoded.left.message}` }])
+    if (decoded._tag === 'Left')
+      return yield* fail([
+        { path: 'load_from', message: `${file}: not a readable safetensors file: ${decoded.left.message}` },
+      ])
     if (decoded.right.metadata['format'] === Checkpoint.FORMAT) {
       const loaded = Checkpoint.fromFile(decoded.right, file, store)
-      if (loaded._tag === 'Left') return yield* fail([{ path: 'load_from', message: `${loaded.left.path}: ${loaded.left.message}` }])
+      if (loaded._tag === 'Left')
+        return yield* fail([{ path: 'load_from', message: `${loaded.left.path}: ${loaded.left.message}` }])
       return yield* orFail(loadWeights(state, loaded.right.state, file))
     }
-    const expected = Object.fromEntries([...Object.entries(state.model.params), ...Object.entries(state.model.buffers)].map(([n, r]) => [n, r.shape]))
+    const expected = Object.fromEntries(
+      [...Object.entries(state.model.params), ...Object.entries(state.model.buffers)].map(([n, r]) => [n, r.shape]),
+    )
     const weights = loadWeightsByName(expected, decoded.right, { reviseKeys: DEFAULT_REVISE_KEYS, strict: false })
-    if (weights._tag === 'Left') return yield* fail(weights.left.map((p) => ({ path: 'load_from', message: `${file}: ${p.message}` })))
+    if (weights._tag === 'Left')
+      return yield* fail(weights.left.map((p) => ({ path: 'load_from', message: `${file}: ${p.message}` })))
     const missingParams = weights.right.missing.filter((n) => n in state.model.params)
-    if (missingParams.length > 0) return yield* fail([{ path: 'load_from', message: `${file}: missing parameter${missingParams.length > 1 ? 's' : ''} ${missingParams.join(', ')}` }])
+    if (missingParams.length > 0)
+      return yield* fail([
+        {
+          path: 'load_from',
+          message: `${file}: missing parameter${missingParams.length > 1 ? 's' : ''} ${missingParams.join(', ')}`,
+        },
+      ])
     const refs = store.externalize(weights.right.tree) as TensorTree
-    const pick = (names: TensorTree): TensorTree => Object.fromEntries(Object.keys(names).map((n) => [n, refs[n] ?? names[n]!]))
+    const pick = (names: TensorTree): TensorTree =>
+      Object.fromEntries(Object.keys(names).map((n) => [n, refs[n] ?? names[n]!]))
     return { ...state, model: { ...state.model, params: pick(state.model.params), buffers: pick(state.model.buffers) } }
   })
 
@@ -90,7 +131,12 @@ export interface Resumed {
 }
 
 /** Apply `resume` or `load_from` to the set-up state. */
-export const resume = (program: Program, options: TrainOptions, store: TensorStore, built: Setup): Effect.Effect<Resumed, TrainError> =>
+export const resume = (
+  program: Program,
+  options: TrainOptions,
+  store: TensorStore,
+  built: Setup,
+): Effect.Effect<Resumed, TrainError> =>
   Effect.gen(function* () {
     let state = built.state
     const wrapper = built.wrapper
@@ -102,13 +148,26 @@ export const resume = (program: Program, options: TrainOptions, store: TensorSto
     if (resumeFile !== undefined) {
       const loaded = yield* readCheckpoint(resumeFile, store, 'resume')
       const optim = Optim.read(loaded.state.optim)
-      if (!loaded.hasOptimizer || optim === undefined) return yield* fail([{ path: 'resume', message: `${resumeFile} was saved without the optimizer state (save_optimizer=False); resume needs it. Use load_from to start from its weights.` }])
+      if (!loaded.hasOptimizer || optim === undefined)
+        return yield* fail([
+          {
+            path: 'resume',
+            message: `${resumeFile} was saved without the optimizer state (save_optimizer=False); resume needs it. Use load_from to start from its weights.`,
+          },
+        ])
       const current = Optim.read(state.optim)!
-      const slots = optim.slots.map((s, i) => (loaded.hasSchedulers ? s : { ...s, slot: { ...s.slot, schedulers: current.slots[i]?.slot.schedulers ?? [] } }))
+      const slots = optim.slots.map((s, i) =>
+        loaded.hasSchedulers ? s : { ...s, slot: { ...s.slot, schedulers: current.slots[i]?.slot.schedulers ?? [] } },
+      )
       // The meta holds the counters the run continues from (MMEngine saves `epoch + 1` after an epoch ends).
       start = { epoch: loaded.meta.epoch, iter: loaded.meta.iter }
       // The lengths are this run's: a resumed run may train longer than the one that saved.
-      const counters = { ...loaded.state.counters, ...start, maxEpochs: state.counters.maxEpochs, maxIters: state.counters.maxIters }
+      const counters = {
+        ...loaded.state.counters,
+        ...start,
+        maxEpochs: state.counters.maxEpochs,
+        maxIters: state.counters.maxIters,
+      }
       state = { ...loaded.state, counters, optim: Optim.write({ ...optim, slots }), stopTraining: false }
       messages.push(`Load checkpoint from ${resumeFile}`, `resumed epoch: ${start.epoch}, iter: ${start.iter}`)
     } else if (program.loadFrom !== undefined) {

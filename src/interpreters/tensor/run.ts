@@ -30,7 +30,12 @@ import { TrainError } from './TrainError.js'
 import type { Evaluation, TrainOptions, TrainResult } from './train.js'
 
 /** Everything in a state that can reference tensors. */
-export const liveRoots = (state: State): ReadonlyArray<unknown> => [state.model, state.optim, state.hooks, state.lastBatch]
+export const liveRoots = (state: State): ReadonlyArray<unknown> => [
+  state.model,
+  state.optim,
+  state.hooks,
+  state.lastBatch,
+]
 
 const printToStdout = (level: LogLevel, message: string): void => {
   consoleStream(level).write(logLine(level, message, new Date()))
@@ -52,12 +57,16 @@ export const run = (
     const communicator = options.communicator ?? oneProcess
     const rankZero = communicator.rank === 0
     const publishCheckpoint = (source: string, keys: ReadonlyArray<string>): Effect.Effect<string, FileError> =>
-      Effect.flatMap(fileOp(source, () => new Uint8Array(fs.readFileSync(source))), (bytes) => {
-        const published = Checkpoint.publish(bytes, source, keys)
-        if (published._tag === 'Left') return Effect.fail(new FileError({ path: source, message: published.left.message }))
-        const target = Checkpoint.publishedName(source, published.right)
-        return fileOp(target, () => (writeAtomically(target, published.right), target))
-      })
+      Effect.flatMap(
+        fileOp(source, () => new Uint8Array(fs.readFileSync(source))),
+        (bytes) => {
+          const published = Checkpoint.publish(bytes, source, keys)
+          if (published._tag === 'Left')
+            return Effect.fail(new FileError({ path: source, message: published.left.message }))
+          const target = Checkpoint.publishedName(source, published.right)
+          return fileOp(target, () => (writeAtomically(target, published.right), target))
+        },
+      )
     const print = options.print ?? printToStdout
     // Rank 0 logs for the run; the other ranks report only errors.
     const log: LogSink = rankZero
@@ -74,12 +83,24 @@ export const run = (
     for (const message of resumed.messages) writeLog(log, 'INFO', message)
     const evaluations: Evaluation[] = []
     const checkpoints: string[] = []
-    const inner = tensorSteps({ model, store, wrapper, loaders, evaluators, gather, nonFinite: (program.settings['non_finite'] as 'stop' | 'skip' | 'warn' | undefined) ?? 'stop', warn: (message) => writeLog(log, 'WARNING', message) })
+    const inner = tensorSteps({
+      model,
+      store,
+      wrapper,
+      loaders,
+      evaluators,
+      gather,
+      nonFinite: (program.settings['non_finite'] as 'stop' | 'skip' | 'warn' | undefined) ?? 'stop',
+      warn: (message) => writeLog(log, 'WARNING', message),
+    })
     const steps: Steps['Service'] = Steps.of({
       run: (s, event) =>
         Effect.map(inner.run(s, event), (next) => {
           store.collect(liveRoots(next))
-          if (event.mode === 'train' && options.afterTrainStep !== undefined) options.afterTrainStep(next, (tree) => Object.fromEntries(Object.entries(tree).map(([n, r]) => [n, store.get(r).dataSync() as Float32Array])))
+          if (event.mode === 'train' && options.afterTrainStep !== undefined)
+            options.afterTrainStep(next, (tree) =>
+              Object.fromEntries(Object.entries(tree).map(([n, r]) => [n, store.get(r).dataSync() as Float32Array])),
+            )
           return next
         }),
       evaluate: (s, mode) =>
@@ -110,7 +131,11 @@ export const run = (
                   },
                   { saveOptimizer: request.saveOptimizer, saveParamScheduler: request.saveParamScheduler },
                 ),
-              catch: (e) => new FileError({ path: request.path, message: `cannot read the tensors to save: ${e instanceof Error ? e.message : String(e)}` }),
+              catch: (e) =>
+                new FileError({
+                  path: request.path,
+                  message: `cannot read the tensors to save: ${e instanceof Error ? e.message : String(e)}`,
+                }),
             }),
             (bytes) =>
               fileOp(request.path, () => {
@@ -131,15 +156,32 @@ export const run = (
       if (interrupted === undefined) return end
       // Stopped between iterations: save everything so that --resume continues exactly here.
       const file = path.join(workDir, `interrupted_iter_${end.counters.iter}.safetensors`)
-      yield* Checkpoints.use((c) => c.save(end, { path: file, meta: { epoch: end.counters.epoch, iter: end.counters.iter }, saveOptimizer: true, saveParamScheduler: true }))
+      yield* Checkpoints.use((c) =>
+        c.save(end, {
+          path: file,
+          meta: { epoch: end.counters.epoch, iter: end.counters.iter },
+          saveOptimizer: true,
+          saveParamScheduler: true,
+        }),
+      )
       yield* Files.use((f) => f.writeText(path.join(workDir, 'last_checkpoint'), file))
-      yield* Logger.use((l) => l.log('WARNING', `Interrupted by ${interrupted} after ${end.counters.iter} iterations; saved ${file}. Continue with --resume.`))
+      yield* Logger.use((l) =>
+        l.log(
+          'WARNING',
+          `Interrupted by ${interrupted} after ${end.counters.iter} iterations; saved ${file}. Continue with --resume.`,
+        ),
+      )
       return end
     })
     const final = yield* whole.pipe(
       Effect.provide(
         layer({
-          facts, hooks: () => hooks, steps, log, writeCheckpoint, tensorOps: tensorOps(store),
+          facts,
+          hooks: () => hooks,
+          steps,
+          log,
+          writeCheckpoint,
+          tensorOps: tensorOps(store),
           // Other ranks neither write nor publish: the checkpoint is rank 0's.
           publishCheckpoint: rankZero ? publishCheckpoint : (source) => Effect.succeed(source),
           files: rankZero ? diskFiles : discardedFiles,
@@ -147,22 +189,27 @@ export const run = (
           ...(options.trace === undefined ? {} : { trace: options.trace }),
         }),
       ),
-      Effect.mapError((e) =>
-        new TrainError({
-          during: 'run',
-          issues: [
-            e._tag === 'HookError'
-              ? { path: e.hook, message: `${e.stage}: ${e.message}` }
-              : e._tag === 'FileError'
-                ? { path: e.path, message: e.message }
-                : { path: `${e.mode}_step`, message: `iteration ${e.iter + 1}, batch ${e.batchIdx}: ${e.message}` },
-          ],
-        }),
+      Effect.mapError(
+        (e) =>
+          new TrainError({
+            during: 'run',
+            issues: [
+              e._tag === 'HookError'
+                ? { path: e.hook, message: `${e.stage}: ${e.message}` }
+                : e._tag === 'FileError'
+                  ? { path: e.path, message: e.message }
+                  : { path: `${e.mode}_step`, message: `iteration ${e.iter + 1}, batch ${e.batchIdx}: ${e.message}` },
+            ],
+          }),
       ),
     )
     const finalEntries = Object.entries(final.model.params)
-    const finalValues = yield* Effect.promise(() => Promise.all(finalEntries.map(([, r]) => store.get(r).data() as Promise<Float32Array>)))
-    const finalParams = Object.fromEntries(finalEntries.map(([n, r], i) => [n, { shape: [...r.shape], values: finalValues[i]! }]))
+    const finalValues = yield* Effect.promise(() =>
+      Promise.all(finalEntries.map(([, r]) => store.get(r).data() as Promise<Float32Array>)),
+    )
+    const finalParams = Object.fromEntries(
+      finalEntries.map(([n, r], i) => [n, { shape: [...r.shape], values: finalValues[i]! }]),
+    )
     const optimFinal = Optim.read(final.optim)
     const result: TrainResult = {
       workDir,

@@ -42,16 +42,34 @@ const INIT_STREAM = 0x696e6974
 
 const pad = (n: number) => String(n).padStart(2, '0')
 /** MMEngine's run timestamp, `YYYYMMDD_HHMMSS`, local time. */
-export const timestampOf = (d: Date): string => `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}_${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`
+export const timestampOf = (d: Date): string =>
+  `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}_${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`
 
 /** Does the dataset feed this model: class labels for a classifier, values for a regressor, samples of the input size it reads? */
 const fitsModel = (model: Model, dataset: Dataset, path: string): E.Either<ReadonlyArray<Issue>, void> => {
   const targets = dataset.targets.kind === 'class' ? 'class labels' : 'regression values'
-  if (model.task === 'classification' && dataset.targets.kind !== 'class') return E.left([{ path, message: `${dataset.name} has ${targets}, but the ${model.type} model is a classifier (it needs integer class labels)` }])
-  if (model.task === 'regression' && dataset.targets.kind !== 'values') return E.left([{ path, message: `${dataset.name} has ${targets}, but the ${model.type} model predicts values (it needs regression targets)` }])
+  if (model.task === 'classification' && dataset.targets.kind !== 'class')
+    return E.left([
+      {
+        path,
+        message: `${dataset.name} has ${targets}, but the ${model.type} model is a classifier (it needs integer class labels)`,
+      },
+    ])
+  if (model.task === 'regression' && dataset.targets.kind !== 'values')
+    return E.left([
+      {
+        path,
+        message: `${dataset.name} has ${targets}, but the ${model.type} model predicts values (it needs regression targets)`,
+      },
+    ])
   const size = (shape: ReadonlyArray<number>) => shape.reduce((a, b) => a * b, 1)
   if (model.inputShape !== undefined && size(model.inputShape) !== size(dataset.sampleShape)) {
-    return E.left([{ path, message: `${dataset.name} has samples of shape [${dataset.sampleShape.join(', ')}], but the ${model.type} model reads [${model.inputShape.join(', ')}]` }])
+    return E.left([
+      {
+        path,
+        message: `${dataset.name} has samples of shape [${dataset.sampleShape.join(', ')}], but the ${model.type} model reads [${model.inputShape.join(', ')}]`,
+      },
+    ])
   }
   return E.right(undefined)
 }
@@ -76,7 +94,11 @@ export const setup = (program: Program, options: TrainOptions, store: TensorStor
   Effect.gen(function* () {
     const registries = options.registries ?? defaultRegistries
     const hooks = yield* orFail(buildHooks(program, registries.hooks))
-    const model: Model = yield* orFail(program.model === undefined ? E.left([{ path: 'model', message: 'training needs a model' }]) : Models.build(program.model, options.modelTypes ?? allModelTypes))
+    const model: Model = yield* orFail(
+      program.model === undefined
+        ? E.left([{ path: 'model', message: 'training needs a model' }])
+        : Models.build(program.model, options.modelTypes ?? allModelTypes),
+    )
     const communicator = options.communicator ?? oneProcess
     const seed = sharedSeed(communicator, program.randomness.seed ?? (Math.random() * 2 ** 31) >>> 0)
     const trainLoop = program.trainLoop
@@ -91,8 +113,14 @@ export const setup = (program: Program, options: TrainOptions, store: TensorStor
     ] as const
     for (const [mode, cfg, used] of wanted) {
       if (!used) continue
-      if (cfg === undefined) return yield* fail([{ path: `${mode}_dataloader`, message: `the ${mode} loop needs a ${mode}_dataloader` }])
-      const dataset = options.datasets?.[mode] ?? (yield* Effect.mapError(loadDataset(cfg['dataset'], `${mode}_dataloader.dataset`), (issues) => new TrainError({ issues })))
+      if (cfg === undefined)
+        return yield* fail([{ path: `${mode}_dataloader`, message: `the ${mode} loop needs a ${mode}_dataloader` }])
+      const dataset =
+        options.datasets?.[mode] ??
+        (yield* Effect.mapError(
+          loadDataset(cfg['dataset'], `${mode}_dataloader.dataset`),
+          (issues) => new TrainError({ issues }),
+        ))
       yield* orFail(fitsModel(model, dataset, `${mode}_dataloader.dataset`))
       // Only training is sharded: every rank validates on the whole set, so all ranks see the same metrics.
       const shard = mode === 'train' ? { shard: { rank: communicator.rank, worldSize: communicator.worldSize } } : {}
@@ -105,10 +133,15 @@ export const setup = (program: Program, options: TrainOptions, store: TensorStor
       ...(loaders.test === undefined ? {} : { test: loaders.test.batches }),
     }
     const [preprocessCfg, preprocessPath] = Preprocess.select(program.model, program.settings['data_preprocessor'])
-    const preprocessor = preprocessCfg === undefined || preprocessCfg === null ? Preprocess.identity : yield* orFail(Preprocess.decode(preprocessCfg, preprocessPath, model.inputShape))
+    const preprocessor =
+      preprocessCfg === undefined || preprocessCfg === null
+        ? Preprocess.identity
+        : yield* orFail(Preprocess.decode(preprocessCfg, preprocessPath, model.inputShape))
     const evaluators: { val?: Evaluator; test?: Evaluator } = {}
-    if (program.valLoop !== undefined) evaluators.val = yield* orFail(buildEvaluator(program.valEvaluator ?? null, 'val_evaluator'))
-    if (program.testLoop !== undefined) evaluators.test = yield* orFail(buildEvaluator(program.testEvaluator ?? null, 'test_evaluator'))
+    if (program.valLoop !== undefined)
+      evaluators.val = yield* orFail(buildEvaluator(program.valEvaluator ?? null, 'val_evaluator'))
+    if (program.testLoop !== undefined)
+      evaluators.test = yield* orFail(buildEvaluator(program.testEvaluator ?? null, 'test_evaluator'))
 
     // Model parameters: seeded PyTorch-style initialisation, or the given values.
     const initialised = model.init(Rng.split(Rng.make(seed), INIT_STREAM))
@@ -118,20 +151,44 @@ export const setup = (program: Program, options: TrainOptions, store: TensorStor
       params = Tree.fromArrays(options.initialParams)
     }
     let state = initialState(program, sizes, seed)
-    state = { ...state, model: { ...state.model, params: store.externalize(params) as TensorTree, buffers: store.externalize(initialised.buffers) as TensorTree, attributes: { ...model.attributes, ...state.model.attributes } } }
+    state = {
+      ...state,
+      model: {
+        ...state.model,
+        params: store.externalize(params) as TensorTree,
+        buffers: store.externalize(initialised.buffers) as TensorTree,
+        attributes: { ...model.attributes, ...state.model.attributes },
+      },
+    }
     state = yield* Effect.mapError(applyPretrained(state, program.model, store), (issues) => new TrainError({ issues }))
 
     // Optimizer wrapper, param groups and schedulers (groups before schedulers: they record initial_lr).
     let wrapper: OW.OptimWrapper | undefined
     if (trainLoop !== undefined) {
-      if (program.optimWrapper === undefined) return yield* fail([{ path: 'optim_wrapper', message: 'training needs an optim_wrapper' }])
-      if (!Array.isArray(program.paramSchedulers)) return yield* fail([{ path: 'param_scheduler', message: 'schedulers per wrapper (an OptimWrapperDict) are not supported by the tensor interpreter yet' }])
+      if (program.optimWrapper === undefined)
+        return yield* fail([{ path: 'optim_wrapper', message: 'training needs an optim_wrapper' }])
+      if (!Array.isArray(program.paramSchedulers))
+        return yield* fail([
+          {
+            path: 'param_scheduler',
+            message: 'schedulers per wrapper (an OptimWrapperDict) are not supported by the tensor interpreter yet',
+          },
+        ])
       const batches = sizes.train ?? 0
-      const length = { epochLength: batches, maxEpochs: Loop.maxEpochs(trainLoop), maxIters: Loop.maxIters(trainLoop, batches) }
-      const built = yield* orFail(Optim.build(program.optimWrapper, program.paramSchedulers as ReadonlyArray<Json>, model.info, length))
+      const length = {
+        epochLength: batches,
+        maxEpochs: Loop.maxEpochs(trainLoop),
+        maxIters: Loop.maxIters(trainLoop, batches),
+      }
+      const built = yield* orFail(
+        Optim.build(program.optimWrapper, program.paramSchedulers as ReadonlyArray<Json>, model.info, length),
+      )
       const reduce = communicator.allReduceMean
       wrapper = communicator.worldSize === 1 ? built.wrapper : OW.withGradientReduction(built.wrapper, reduce)
-      state = { ...state, optim: Optim.write(Optim.withTensors(built.state, store.externalize(OW.init(wrapper, params)))) }
+      state = {
+        ...state,
+        optim: Optim.write(Optim.withTensors(built.state, store.externalize(OW.init(wrapper, params)))),
+      }
     }
 
     // Facts about the run and where it writes.

@@ -32,7 +32,11 @@ export const tensorOps = (store: TensorStore): TensorOps['Service'] =>
             // Integer buffers (num_batches_tracked) are copied, not averaged, as torch's lerp_ only applies to floats.
             if (a.dtype !== 'float32') return tf.clone(x)
             // torch.lerp's two forms (it switches at weight 0.5 for accuracy), so that averages match PyTorch bit for bit.
-            return tf.tidy(() => (weight < 0.5 ? tf.add(a, tf.mul(tf.sub(x, a), tf.scalar(weight))) : tf.sub(x, tf.mul(tf.sub(x, a), tf.scalar(1 - weight)))))
+            return tf.tidy(() =>
+              weight < 0.5
+                ? tf.add(a, tf.mul(tf.sub(x, a), tf.scalar(weight)))
+                : tf.sub(x, tf.mul(tf.sub(x, a), tf.scalar(1 - weight))),
+            )
           },
           store,
         ),
@@ -42,7 +46,10 @@ export const tensorOps = (store: TensorStore): TensorOps['Service'] =>
     read: (ref) => Effect.promise(() => store.get(ref).data() as Promise<TensorValues>),
     // TF.js frees tensors as soon as they are disposed; only a backend with a pool (WebGPU, WebGL) keeps memory back.
     releaseMemory: Effect.sync(() => {
-      const backend = tf.backend() as unknown as { readonly releaseMemory?: () => void; readonly bufferManager?: { readonly dispose?: () => void } }
+      const backend = tf.backend() as unknown as {
+        readonly releaseMemory?: () => void
+        readonly bufferManager?: { readonly dispose?: () => void }
+      }
       const release = backend.releaseMemory ?? backend.bufferManager?.dispose
       if (release === undefined) return undefined
       const before = heldBytes()

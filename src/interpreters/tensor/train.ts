@@ -49,7 +49,9 @@ export interface TrainOptions {
   /** Datasets to use instead of building the configured ones (tests and conformance replays). */
   readonly datasets?: { readonly train?: Dataset; readonly val?: Dataset; readonly test?: Dataset }
   /** Initial parameters by name (replaces the seeded initialisation; conformance replays). */
-  readonly initialParams?: { readonly [name: string]: { readonly shape: ReadonlyArray<number>; readonly values: ReadonlyArray<number> } }
+  readonly initialParams?: {
+    readonly [name: string]: { readonly shape: ReadonlyArray<number>; readonly values: ReadonlyArray<number> }
+  }
   /** Where log lines go. Default: standard output. */
   readonly print?: (level: LogLevel, message: string) => void
   /** Run the test loop after training. Default true when a test loop is configured. */
@@ -59,7 +61,10 @@ export interface TrainOptions {
   /** Every trace entry (hook calls, steps). */
   readonly trace?: (entry: TraceEntry) => void
   /** Called after every train step with the new state and a reader for its tensors (conformance replays record parameters). */
-  readonly afterTrainStep?: (state: State, read: (tree: TensorTree) => { readonly [name: string]: Float32Array | Int32Array | Uint8Array }) => void
+  readonly afterTrainStep?: (
+    state: State,
+    read: (tree: TensorTree) => { readonly [name: string]: Float32Array | Int32Array | Uint8Array },
+  ) => void
   /** Polled before every training iteration: a signal name stops the run there with a resumable checkpoint. */
   readonly interrupt?: () => 'SIGINT' | 'SIGTERM' | undefined
   /** Data-parallel communication for hooks (default: the `communicator`'s). */
@@ -126,10 +131,16 @@ const trainWith = (given: Program, options: TrainOptions, store: TensorStore): E
     const scaled = applyAutoScaleLr(given, (options.communicator ?? oneProcess).worldSize)
     const program = scaled.program
     // A script may call train without selectBackend: take what `--backend auto` takes.
-    const chosen = yield* Effect.mapError(ensureBackend, (e) => new TrainError({ issues: [{ path: 'backend', message: e.message }] }))
+    const chosen = yield* Effect.mapError(
+      ensureBackend,
+      (e) => new TrainError({ issues: [{ path: 'backend', message: e.message }] }),
+    )
     const built = yield* setup(program, options, store)
     const loaded = yield* resume(program, options, store, built)
-    const before = [...(chosen === undefined ? [] : [describe(chosen)]), ...(scaled.line === undefined ? [] : [scaled.line])]
+    const before = [
+      ...(chosen === undefined ? [] : [describe(chosen)]),
+      ...(scaled.line === undefined ? [] : [scaled.line]),
+    ]
     const resumed = { ...loaded, messages: [...before, ...loaded.messages] }
     store.collect(liveRoots(resumed.state))
     return yield* run(program, options, store, built, resumed, started)

@@ -25,14 +25,21 @@ import { selfsupLayerDecayConstructor } from './selfsupLayerDecay.js'
 import type { CfgDict, ConstructorOptions, ConstructorResult } from './types.js'
 
 /** The constructors loopwright provides, by the name a result reports. */
-export type ConstructorName = 'DefaultOptimWrapperConstructor' | 'mmselfsup.LearningRateDecayOptimWrapperConstructor' | 'mmpretrain.LearningRateDecayOptimWrapperConstructor'
+export type ConstructorName =
+  | 'DefaultOptimWrapperConstructor'
+  | 'mmselfsup.LearningRateDecayOptimWrapperConstructor'
+  | 'mmpretrain.LearningRateDecayOptimWrapperConstructor'
 
 export interface BuildResult extends ConstructorResult {
   /** The constructor that ran (scoped where the name is ambiguous). */
   readonly constructor: ConstructorName
 }
 
-const known = ['DefaultOptimWrapperConstructor', 'LearningRateDecayOptimWrapperConstructor', 'LayerDecayOptimWrapperConstructor']
+const known = [
+  'DefaultOptimWrapperConstructor',
+  'LearningRateDecayOptimWrapperConstructor',
+  'LayerDecayOptimWrapperConstructor',
+]
 const pretrainScopes = ['mmpretrain', 'mmcls']
 
 const has = (d: unknown, key: string): boolean => isDict(d) && d[key] !== undefined && d[key] !== null
@@ -46,22 +53,45 @@ const has = (d: unknown, key: string): boolean => isDict(d) && d[key] !== undefi
  * // Right('mmpretrain.LearningRateDecayOptimWrapperConstructor')
  * ```
  */
-export const resolveConstructor = (constructor: string, optimizer: unknown, paramwiseCfg: unknown, at: string): E.Either<Issue, ConstructorName> => {
+export const resolveConstructor = (
+  constructor: string,
+  optimizer: unknown,
+  paramwiseCfg: unknown,
+  at: string,
+): E.Either<Issue, ConstructorName> => {
   const dot = constructor.lastIndexOf('.')
   const scope = dot < 0 ? undefined : constructor.slice(0, dot)
   const type = constructor.slice(dot + 1)
   const path = `${at}.constructor`
   if (type === 'DefaultOptimWrapperConstructor') return E.right('DefaultOptimWrapperConstructor')
-  if (type === 'LayerDecayOptimWrapperConstructor') return E.right('mmpretrain.LearningRateDecayOptimWrapperConstructor')
-  if (type !== 'LearningRateDecayOptimWrapperConstructor') return E.left({ path, message: `unknown optimizer wrapper constructor ${show(constructor)}${suggestion(type, known)}; known: ${known.join(', ')}` })
+  if (type === 'LayerDecayOptimWrapperConstructor')
+    return E.right('mmpretrain.LearningRateDecayOptimWrapperConstructor')
+  if (type !== 'LearningRateDecayOptimWrapperConstructor')
+    return E.left({
+      path,
+      message: `unknown optimizer wrapper constructor ${show(constructor)}${suggestion(type, known)}; known: ${known.join(', ')}`,
+    })
   if (scope === 'mmselfsup') return E.right('mmselfsup.LearningRateDecayOptimWrapperConstructor')
-  if (scope !== undefined && pretrainScopes.includes(scope)) return E.right('mmpretrain.LearningRateDecayOptimWrapperConstructor')
-  if (scope !== undefined) return E.left({ path, message: `no LearningRateDecayOptimWrapperConstructor in scope '${scope}': use 'mmselfsup.' (options in optimizer) or 'mmpretrain.' (options in paramwise_cfg)` })
+  if (scope !== undefined && pretrainScopes.includes(scope))
+    return E.right('mmpretrain.LearningRateDecayOptimWrapperConstructor')
+  if (scope !== undefined)
+    return E.left({
+      path,
+      message: `no LearningRateDecayOptimWrapperConstructor in scope '${scope}': use 'mmselfsup.' (options in optimizer) or 'mmpretrain.' (options in paramwise_cfg)`,
+    })
   const selfsup = has(optimizer, 'model_type') || has(optimizer, 'layer_decay_rate')
   const pretrain = has(paramwiseCfg, 'layer_decay_rate')
   if (selfsup && pretrain)
-    return E.left({ path, message: "ambiguous: layer-decay options are in both optimizer (MMSelfSup's constructor) and paramwise_cfg (MMPretrain's); name 'mmselfsup.LearningRateDecayOptimWrapperConstructor' or 'mmpretrain.LearningRateDecayOptimWrapperConstructor'" })
-  return E.right(pretrain ? 'mmpretrain.LearningRateDecayOptimWrapperConstructor' : 'mmselfsup.LearningRateDecayOptimWrapperConstructor')
+    return E.left({
+      path,
+      message:
+        "ambiguous: layer-decay options are in both optimizer (MMSelfSup's constructor) and paramwise_cfg (MMPretrain's); name 'mmselfsup.LearningRateDecayOptimWrapperConstructor' or 'mmpretrain.LearningRateDecayOptimWrapperConstructor'",
+    })
+  return E.right(
+    pretrain
+      ? 'mmpretrain.LearningRateDecayOptimWrapperConstructor'
+      : 'mmselfsup.LearningRateDecayOptimWrapperConstructor',
+  )
 }
 
 /**
@@ -78,18 +108,36 @@ export const resolveConstructor = (constructor: string, optimizer: unknown, para
  * // Right: { constructor: 'mmselfsup.…', groups: [layer_0_no_decay, …], optimizerCfg: { type: 'AdamW', lr: 1e-3, weight_decay: 0.05 }, … }
  * ```
  */
-export const buildParamGroups = (optimWrapperCfg: CfgDict, model: ModelInfo, options: ConstructorOptions = {}): E.Either<ReadonlyArray<Issue>, BuildResult> => {
+export const buildParamGroups = (
+  optimWrapperCfg: CfgDict,
+  model: ModelInfo,
+  options: ConstructorOptions = {},
+): E.Either<ReadonlyArray<Issue>, BuildResult> => {
   const at = options.path ?? 'optim_wrapper'
-  if (!isDict(optimWrapperCfg)) return E.left([{ path: at, message: `expected an optim_wrapper dict, got ${show(optimWrapperCfg)}` }])
+  if (!isDict(optimWrapperCfg))
+    return E.left([{ path: at, message: `expected an optim_wrapper dict, got ${show(optimWrapperCfg)}` }])
   const constructor = Object.hasOwn(optimWrapperCfg, 'constructor') ? optimWrapperCfg['constructor'] : undefined
   const name = constructor ?? 'DefaultOptimWrapperConstructor'
-  if (typeof name !== 'string' || name === '') return E.left([{ path: `${at}.constructor`, message: `expected a constructor name, got ${show(constructor)}` }])
+  if (typeof name !== 'string' || name === '')
+    return E.left([{ path: `${at}.constructor`, message: `expected a constructor name, got ${show(constructor)}` }])
   const optimizer = optimWrapperCfg['optimizer']
-  if (optimizer === undefined) return E.left([{ path: `${at}.optimizer`, message: 'required key missing: the optimizer dict the constructor builds param groups for' }])
+  if (optimizer === undefined)
+    return E.left([
+      {
+        path: `${at}.optimizer`,
+        message: 'required key missing: the optimizer dict the constructor builds param groups for',
+      },
+    ])
   const paramwise = optimWrapperCfg['paramwise_cfg']
   const resolved = resolveConstructor(name, optimizer, paramwise, at)
   if (resolved._tag === 'Left') return E.left([resolved.left])
   const run =
-    resolved.right === 'DefaultOptimWrapperConstructor' ? defaultConstructor : resolved.right === 'mmselfsup.LearningRateDecayOptimWrapperConstructor' ? selfsupLayerDecayConstructor : pretrainLayerDecayConstructor
-  return E.map((r: ConstructorResult): BuildResult => ({ ...r, constructor: resolved.right }))(run(optimizer, paramwise, model, { path: at }))
+    resolved.right === 'DefaultOptimWrapperConstructor'
+      ? defaultConstructor
+      : resolved.right === 'mmselfsup.LearningRateDecayOptimWrapperConstructor'
+        ? selfsupLayerDecayConstructor
+        : pretrainLayerDecayConstructor
+  return E.map((r: ConstructorResult): BuildResult => ({ ...r, constructor: resolved.right }))(
+    run(optimizer, paramwise, model, { path: at }),
+  )
 }

@@ -41,7 +41,8 @@ export const sortKeys = (keys: Iterable<string>): ReadonlyArray<string> =>
  * firstMatch(sortKeys(['bias', 'layers.0.bias']), 'backbone.layers.0.bias') // 'layers.0.bias'
  * ```
  */
-export const firstMatch = (sorted: ReadonlyArray<string>, name: string): string | undefined => sorted.find((k) => name.includes(k))
+export const firstMatch = (sorted: ReadonlyArray<string>, name: string): string | undefined =>
+  sorted.find((k) => name.includes(k))
 
 /**
  * The last sorted key that is a substring of `name` (MMSelfSup's layer-decay rule: no `break`).
@@ -51,7 +52,8 @@ export const firstMatch = (sorted: ReadonlyArray<string>, name: string): string 
  * lastMatch(sortKeys(['bias', 'layers.0.bias']), 'backbone.layers.0.bias') // 'bias'
  * ```
  */
-export const lastMatch = (sorted: ReadonlyArray<string>, name: string): string | undefined => sorted.findLast((k) => name.includes(k))
+export const lastMatch = (sorted: ReadonlyArray<string>, name: string): string | undefined =>
+  sorted.findLast((k) => name.includes(k))
 
 /** One parameter as key matching saw it. */
 export interface Matched {
@@ -74,7 +76,11 @@ export interface Matched {
  * // ["custom_keys 'nope' matches no parameter"]
  * ```
  */
-export const unusedKeyWarnings = (sorted: ReadonlyArray<string>, params: ReadonlyArray<Matched>, winnerIs: 'longer' | 'shorter'): ReadonlyArray<string> => {
+export const unusedKeyWarnings = (
+  sorted: ReadonlyArray<string>,
+  params: ReadonlyArray<Matched>,
+  winnerIs: 'longer' | 'shorter',
+): ReadonlyArray<string> => {
   const applied = new Set(params.map((p) => p.winner))
   const warnings: string[] = []
   for (const key of sorted) {
@@ -82,10 +88,13 @@ export const unusedKeyWarnings = (sorted: ReadonlyArray<string>, params: Readonl
     const matching = params.filter((p) => p.matchName.includes(key))
     const eligible = matching.filter((p) => p.eligible)
     if (matching.length === 0) warnings.push(`custom_keys '${key}' matches no parameter`)
-    else if (eligible.length === 0) warnings.push(`custom_keys '${key}' matches only frozen or duplicate parameters, which are skipped`)
+    else if (eligible.length === 0)
+      warnings.push(`custom_keys '${key}' matches only frozen or duplicate parameters, which are skipped`)
     else {
       const example = eligible[0]!
-      warnings.push(`custom_keys '${key}' applies to no parameter: a ${winnerIs} key wins wherever it matches (e.g. '${example.winner}' for '${example.matchName}')`)
+      warnings.push(
+        `custom_keys '${key}' applies to no parameter: a ${winnerIs} key wins wherever it matches (e.g. '${example.winner}' for '${example.matchName}')`,
+      )
     }
   }
   return warnings

@@ -21,36 +21,57 @@ import { baseWdIssues, ignoredKeyWarnings, readInputs } from './readCfg.js'
 import type { Base, Paramwise } from './readCfg.js'
 import type { CfgDict, ConstructorOptions, ConstructorResult, GroupRecord } from './types.js'
 
-const reads = ['custom_keys', 'bias_lr_mult', 'bias_decay_mult', 'norm_decay_mult', 'dwconv_decay_mult', 'flat_decay_mult', 'dcn_offset_lr_mult', 'bypass_duplicate']
+const reads = [
+  'custom_keys',
+  'bias_lr_mult',
+  'bias_decay_mult',
+  'norm_decay_mult',
+  'dwconv_decay_mult',
+  'flat_decay_mult',
+  'dcn_offset_lr_mult',
+  'bypass_duplicate',
+]
 
 /** The keys one parameter's group sets besides `params`. */
 type Overrides = { [key: string]: Json }
 
 /** The overrides of one trainable parameter: a custom key's, else the type rules'. `needLr` reports a missing `base_lr`. */
-const overridesOf = (p: ParamInfo, key: string | undefined, pw: Paramwise, base: Base, needLr: (why: string) => number): Overrides => {
+const overridesOf = (
+  p: ParamInfo,
+  key: string | undefined,
+  pw: Paramwise,
+  base: Base,
+  needLr: (why: string) => number,
+): Overrides => {
   const group: Overrides = {}
   if (key !== undefined) {
     const entry = pw.customKeys.get(key)!
-    group['lr'] = needLr(`custom_keys '${key}' matches '${matchNameOf(p.name)}'`) * ((entry['lr_mult'] as number | undefined) ?? 1)
+    group['lr'] =
+      needLr(`custom_keys '${key}' matches '${matchNameOf(p.name)}'`) * ((entry['lr_mult'] as number | undefined) ?? 1)
     if (base.wd !== undefined) group['weight_decay'] = base.wd * ((entry['decay_mult'] as number | undefined) ?? 1)
     // Every key of the entry is copied, multipliers and flags (lars_exclude, fix_lr, …) alike
     // (defined, not assigned, so that even a key named `__proto__` is just a key).
-    for (const [k, v] of Object.entries(entry)) Object.defineProperty(group, k, { value: v, enumerable: true, writable: true, configurable: true })
+    for (const [k, v] of Object.entries(entry))
+      Object.defineProperty(group, k, { value: v, enumerable: true, writable: true, configurable: true })
     return group
   }
   const name = ownNameOf(p.name)
   const prefix = prefixOf(p.name)
   const norm = isNorm(p.module)
   const dcn = p.inDcn === true
-  const { bias_lr_mult, dcn_offset_lr_mult, norm_decay_mult, bias_decay_mult, dwconv_decay_mult, flat_decay_mult } = pw.mult
-  if (name === 'bias' && !(norm || dcn) && bias_lr_mult !== undefined) group['lr'] = needLr('bias_lr_mult is set') * bias_lr_mult
+  const { bias_lr_mult, dcn_offset_lr_mult, norm_decay_mult, bias_decay_mult, dwconv_decay_mult, flat_decay_mult } =
+    pw.mult
+  if (name === 'bias' && !(norm || dcn) && bias_lr_mult !== undefined)
+    group['lr'] = needLr('bias_lr_mult is set') * bias_lr_mult
   // The offset conv of a DCN: overrides bias_lr_mult for its bias.
-  if (prefix.includes('conv_offset') && dcn && dcn_offset_lr_mult !== undefined && isConv2d(p.module)) group['lr'] = needLr('dcn_offset_lr_mult is set') * dcn_offset_lr_mult
+  if (prefix.includes('conv_offset') && dcn && dcn_offset_lr_mult !== undefined && isConv2d(p.module))
+    group['lr'] = needLr('dcn_offset_lr_mult is set') * dcn_offset_lr_mult
   if (base.wd !== undefined) {
     if (norm && norm_decay_mult !== undefined) group['weight_decay'] = base.wd * norm_decay_mult
     else if (name === 'bias' && !dcn && bias_decay_mult !== undefined) group['weight_decay'] = base.wd * bias_decay_mult
     else if (isDwConv(p.module) && dwconv_decay_mult !== undefined) group['weight_decay'] = base.wd * dwconv_decay_mult
-    else if (p.shape.length === 1 && !dcn && flat_decay_mult !== undefined) group['weight_decay'] = base.wd * flat_decay_mult
+    else if (p.shape.length === 1 && !dcn && flat_decay_mult !== undefined)
+      group['weight_decay'] = base.wd * flat_decay_mult
   }
   return group
 }
@@ -81,7 +102,12 @@ export const defaultConstructor = (
   const optimizerCfg: CfgDict = opt.cfg
   if (pw.empty) {
     // `model.parameters()`: every tensor once, frozen ones included.
-    return E.right({ groups: [{ params: model.params.filter((p) => tensor(p) === p.name).map((p) => p.name) }], log: [], warnings: [], optimizerCfg })
+    return E.right({
+      groups: [{ params: model.params.filter((p) => tensor(p) === p.name).map((p) => p.name) }],
+      log: [],
+      warnings: [],
+      optimizerCfg,
+    })
   }
   const wdIssues = baseWdIssues(pw, opt.base, at)
   if (wdIssues.length > 0) return E.left(wdIssues)
@@ -92,18 +118,26 @@ export const defaultConstructor = (
   const warnings: string[] = [...ignoredKeyWarnings(pw, reads, 'DefaultOptimWrapperConstructor')]
   const matched: Matched[] = []
   const grouped = new Map<string, string>() // tensor → the name it was grouped under
-  const needLr = (p: ParamInfo) => (why: string): number => {
-    if (opt.base.lr !== undefined) return opt.base.lr
-    // One report is enough: every later rule needs the same missing value.
-    if (!issues.some((i) => i.path === `${at}.optimizer.lr`)) issues.push({ path: `${at}.optimizer.lr`, message: `required: ${why} for '${p.name}', and MMEngine computes base_lr * mult (None * mult fails)` })
-    return NaN
-  }
+  const needLr =
+    (p: ParamInfo) =>
+    (why: string): number => {
+      if (opt.base.lr !== undefined) return opt.base.lr
+      // One report is enough: every later rule needs the same missing value.
+      if (!issues.some((i) => i.path === `${at}.optimizer.lr`))
+        issues.push({
+          path: `${at}.optimizer.lr`,
+          message: `required: ${why} for '${p.name}', and MMEngine computes base_lr * mult (None * mult fails)`,
+        })
+      return NaN
+    }
   for (const p of model.params) {
     const prefix = prefixOf(p.name)
     const matchName = matchNameOf(p.name)
     const holder = grouped.get(tensor(p))
     if (pw.bypassDuplicate && holder !== undefined) {
-      warnings.push(`${prefix} is duplicate. It is skipped since bypass_duplicate=True ('${p.name}' is the same tensor as '${holder}')`)
+      warnings.push(
+        `${prefix} is duplicate. It is skipped since bypass_duplicate=True ('${p.name}' is the same tensor as '${holder}')`,
+      )
       matched.push({ matchName, eligible: false, winner: undefined })
       continue
     }
@@ -113,7 +147,10 @@ export const defaultConstructor = (
       continue
     }
     if (holder !== undefined) {
-      issues.push({ path: `${at}.paramwise_cfg.bypass_duplicate`, message: `'${p.name}' is the same tensor as '${holder}': torch raises "some parameters appear in more than one parameter group"; set bypass_duplicate=True to skip it` })
+      issues.push({
+        path: `${at}.paramwise_cfg.bypass_duplicate`,
+        message: `'${p.name}' is the same tensor as '${holder}': torch raises "some parameters appear in more than one parameter group"; set bypass_duplicate=True to skip it`,
+      })
       continue
     }
     const key = firstMatch(sorted, matchName)
@@ -121,10 +158,16 @@ export const defaultConstructor = (
     const group: GroupRecord = { params: [p.name], ...overridesOf(p, key, pw, opt.base, needLr(p)) }
     grouped.set(tensor(p), p.name)
     groups.push(group)
-    for (const [k, v] of Object.entries(group)) if (k !== 'params') log.push(`paramwise_options -- ${p.name}:${k}=${pyStr(v)}`)
+    for (const [k, v] of Object.entries(group))
+      if (k !== 'params') log.push(`paramwise_options -- ${p.name}:${k}=${pyStr(v)}`)
   }
   if (issues.length > 0) return E.left(dedupe(issues))
-  return E.right({ groups, log, warnings: [...warnings, ...unusedKeyWarnings(sorted, matched, 'longer')], optimizerCfg })
+  return E.right({
+    groups,
+    log,
+    warnings: [...warnings, ...unusedKeyWarnings(sorted, matched, 'longer')],
+    optimizerCfg,
+  })
 }
 
 const dedupe = (issues: ReadonlyArray<Issue>): ReadonlyArray<Issue> => {

@@ -14,7 +14,9 @@ const decompose = (x: number): { readonly mantissa: bigint; readonly exponent: n
   const bits = view.getBigUint64(0)
   const biased = Number((bits >> 52n) & 0x7ffn)
   const fraction = bits & ((1n << 52n) - 1n)
-  return biased === 0 ? { mantissa: fraction, exponent: -1074 } : { mantissa: fraction | (1n << 52n), exponent: biased - 1075 }
+  return biased === 0
+    ? { mantissa: fraction, exponent: -1074 }
+    : { mantissa: fraction | (1n << 52n), exponent: biased - 1075 }
 }
 
 /** `2^e` for a normal exponent, built from its bits (exact). */
@@ -63,7 +65,8 @@ const nearest = (p: bigint, q: bigint, k: number): number => {
  * ```
  */
 export const powInt = (base: number, exponent: number): number => {
-  if (!Number.isInteger(exponent) || !Number.isFinite(base) || base === 0 || Math.abs(exponent) > 4096) return base ** exponent
+  if (!Number.isInteger(exponent) || !Number.isFinite(base) || base === 0 || Math.abs(exponent) > 4096)
+    return base ** exponent
   if (exponent === 0) return 1
   const negative = base < 0 && exponent % 2 !== 0
   const { mantissa, exponent: e } = decompose(Math.abs(base))

@@ -70,20 +70,34 @@ export const pretrainLayerDecayConstructor = (
   const tensor = tensorOf(model)
   if (pw.empty) {
     const warning = `paramwise_cfg is empty: ${name} then builds one group with every parameter and no layer decay (set paramwise_cfg.layer_decay_rate)`
-    return E.right({ groups: [{ params: model.params.filter((p) => tensor(p) === p.name).map((p) => p.name) }], log: [], warnings: [warning], optimizerCfg: opt.cfg })
+    return E.right({
+      groups: [{ params: model.params.filter((p) => tensor(p) === p.name).map((p) => p.name) }],
+      log: [],
+      warnings: [warning],
+      optimizerCfg: opt.cfg,
+    })
   }
   issues.push(...baseWdIssues(pw, opt.base, at))
-  if (opt.base.lr === undefined) issues.push({ path: `${at}.optimizer.lr`, message: `required by ${name}: every group's lr is base_lr * lr_scale` })
+  if (opt.base.lr === undefined)
+    issues.push({ path: `${at}.optimizer.lr`, message: `required by ${name}: every group's lr is base_lr * lr_scale` })
   if (issues.length > 0) return E.left(issues)
   const baseLr = opt.base.lr!
   const rate = pw.mult.layer_decay_rate ?? 1.0
 
   const warnings: string[] = [...ignoredKeyWarnings(pw, reads, name)]
   for (const [key, entry] of pw.customKeys)
-    if (entry['lr_mult'] !== undefined) warnings.push(`paramwise_cfg.custom_keys.${key}.lr_mult has no effect: ${name} copies it into the group but sets lr from the layer depth`)
+    if (entry['lr_mult'] !== undefined)
+      warnings.push(
+        `paramwise_cfg.custom_keys.${key}.lr_mult has no effect: ${name} copies it into the group but sets lr from the layer depth`,
+      )
   if (opt.base.wd === undefined) {
-    if (pw.customKeys.size > 0) warnings.push(`custom_keys have no effect without optimizer.weight_decay: ${name} applies them only to weight decay`)
-    warnings.push(`optimizer.weight_decay is not set: groups carry no weight_decay (MMPretrain's own group log then fails with KeyError 'weight_decay')`)
+    if (pw.customKeys.size > 0)
+      warnings.push(
+        `custom_keys have no effect without optimizer.weight_decay: ${name} applies them only to weight decay`,
+      )
+    warnings.push(
+      `optimizer.weight_decay is not set: groups carry no weight_decay (MMPretrain's own group log then fails with KeyError 'weight_decay')`,
+    )
   }
   const sorted = sortKeys(pw.customKeys.keys())
   const groups: GroupRecord[] = []
@@ -97,7 +111,10 @@ export const pretrainLayerDecayConstructor = (
     }
     const holder = grouped.get(tensor(p))
     if (holder !== undefined) {
-      issues.push({ path: 'model.params', message: `'${p.name}' is the same tensor as '${holder}': ${name} gives each its own group and torch raises "some parameters appear in more than one parameter group" (bypass_duplicate is not read)` })
+      issues.push({
+        path: 'model.params',
+        message: `'${p.name}' is the same tensor as '${holder}': ${name} gives each its own group and torch raises "some parameters appear in more than one parameter group" (bypass_duplicate is not read)`,
+      })
       continue
     }
     grouped.set(tensor(p), p.name)
@@ -111,7 +128,14 @@ export const pretrainLayerDecayConstructor = (
     }
     const [layerId, maxId] = depth.right
     const lrScale = powInt(rate, maxId - layerId - 1)
-    groups.push({ params: [p.name], ...decayOf(p, key, pw, opt.base), lr: baseLr * lrScale, lr_scale: lrScale, layer_id: layerId, param_name: p.name })
+    groups.push({
+      params: [p.name],
+      ...decayOf(p, key, pw, opt.base),
+      lr: baseLr * lrScale,
+      lr_scale: lrScale,
+      layer_id: layerId,
+      param_name: p.name,
+    })
   }
   if (issues.length > 0) return E.left(issues)
 
@@ -119,7 +143,18 @@ export const pretrainLayerDecayConstructor = (
   const byLayer = new Map<Json, GroupRecord[]>()
   for (const g of groups) byLayer.set(g['layer_id'] ?? null, [...(byLayer.get(g['layer_id'] ?? null) ?? []), g])
   const log = [...byLayer].map(([layerId, gs]) =>
-    [`layer ${String(layerId)} params:`, ...gs.map((g) => `\t${String(g['param_name'])}: lr=${pyFloat(g['lr'] as number)}, weight_decay=${typeof g['weight_decay'] === 'number' ? pyFloat(g['weight_decay']) : 'None'}`)].join('\n'),
+    [
+      `layer ${String(layerId)} params:`,
+      ...gs.map(
+        (g) =>
+          `\t${String(g['param_name'])}: lr=${pyFloat(g['lr'] as number)}, weight_decay=${typeof g['weight_decay'] === 'number' ? pyFloat(g['weight_decay']) : 'None'}`,
+      ),
+    ].join('\n'),
   )
-  return E.right({ groups, log, warnings: [...warnings, ...(opt.base.wd === undefined ? [] : unusedKeyWarnings(sorted, matched, 'longer'))], optimizerCfg: opt.cfg })
+  return E.right({
+    groups,
+    log,
+    warnings: [...warnings, ...(opt.base.wd === undefined ? [] : unusedKeyWarnings(sorted, matched, 'longer'))],
+    optimizerCfg: opt.cfg,
+  })
 }

@@ -10,7 +10,9 @@ import type { BackboneInfo, ParamInfo } from '../../models/ModelInfo.js'
 const prefix = 'backbone.'
 
 const index = (part: string | undefined, name: string, what: string): E.Either<string, number> =>
-  part !== undefined && /^[0-9]+$/.test(part) ? E.right(Number(part)) : E.left(`cannot read the ${what} of '${name}': '${part ?? ''}' is not an index`)
+  part !== undefined && /^[0-9]+$/.test(part)
+    ? E.right(Number(part))
+    : E.left(`cannot read the ${what} of '${name}': '${part ?? ''}' is not an index`)
 
 const sum = (xs: ReadonlyArray<number>): number => xs.reduce((a, b) => a + b, 0)
 
@@ -27,7 +29,8 @@ export const vitLayerDepth = (name: string, numLayers: number): E.Either<string,
   if (!name.startsWith(prefix)) return E.right([max - 1, max])
   const rest = name.slice(prefix.length)
   if (rest === 'cls_token' || rest === 'pos_embed' || rest.startsWith('patch_embed')) return E.right([0, max])
-  if (rest.startsWith('layers')) return E.map((i: number) => [i + 1, max] as const)(index(rest.split('.')[1], name, 'layer index'))
+  if (rest.startsWith('layers'))
+    return E.map((i: number) => [i + 1, max] as const)(index(rest.split('.')[1], name, 'layer index'))
   return E.right([max - 1, max])
 }
 
@@ -39,7 +42,10 @@ export const vitLayerDepth = (name: string, numLayers: number): E.Either<string,
  * swinLayerDepth('backbone.stages.2.blocks.5.attn.w_msa.qkv.weight', [2, 2, 6, 2]) // Right([10, 14])
  * ```
  */
-export const swinLayerDepth = (name: string, depths: ReadonlyArray<number>): E.Either<string, readonly [number, number]> => {
+export const swinLayerDepth = (
+  name: string,
+  depths: ReadonlyArray<number>,
+): E.Either<string, readonly [number, number]> => {
   const max = sum(depths) + 2
   if (!name.startsWith(prefix)) return E.right([max - 1, max])
   const rest = name.slice(prefix.length)
@@ -50,7 +56,9 @@ export const swinLayerDepth = (name: string, depths: ReadonlyArray<number>): E.E
   if (stage._tag === 'Left') return stage
   const block = split[3]
   if (block === 'reduction' || block === 'norm') return E.right([sum(depths.slice(0, stage.right + 1)), max])
-  return E.map((b: number) => [sum(depths.slice(0, stage.right)) + b + 1, max] as const)(index(block, name, 'block index'))
+  return E.map((b: number) => [sum(depths.slice(0, stage.right)) + b + 1, max] as const)(
+    index(block, name, 'block index'),
+  )
 }
 
 /**
@@ -63,15 +71,26 @@ export const swinLayerDepth = (name: string, depths: ReadonlyArray<number>): E.E
  * pretrainLayerDepth(p, { kind: 'vit', numLayers: 12 }) // Right([1, 14])
  * ```
  */
-export const pretrainLayerDepth = (p: ParamInfo, backbone: BackboneInfo | undefined): E.Either<{ readonly path: string; readonly message: string }, readonly [number, number]> => {
+export const pretrainLayerDepth = (
+  p: ParamInfo,
+  backbone: BackboneInfo | undefined,
+): E.Either<{ readonly path: string; readonly message: string }, readonly [number, number]> => {
   if (p.layerDepth !== undefined) return E.right(p.layerDepth)
   const where = (message: string) => ({ path: 'model.backbone.kind', message })
   switch (backbone?.kind) {
     case 'vit':
-      return backbone.numLayers === undefined ? E.left({ path: 'model.backbone.numLayers', message: 'a vit backbone needs numLayers (its num_layers)' }) : E.mapLeft(where)(vitLayerDepth(p.name, backbone.numLayers))
+      return backbone.numLayers === undefined
+        ? E.left({ path: 'model.backbone.numLayers', message: 'a vit backbone needs numLayers (its num_layers)' })
+        : E.mapLeft(where)(vitLayerDepth(p.name, backbone.numLayers))
     case 'swin':
-      return backbone.depths === undefined ? E.left({ path: 'model.backbone.depths', message: 'a swin backbone needs depths' }) : E.mapLeft(where)(swinLayerDepth(p.name, backbone.depths))
+      return backbone.depths === undefined
+        ? E.left({ path: 'model.backbone.depths', message: 'a swin backbone needs depths' })
+        : E.mapLeft(where)(swinLayerDepth(p.name, backbone.depths))
     default:
-      return E.left(where(`the layer-wise lr decay needs the model's get_layer_depth: give backbone.kind ('vit' or 'swin') or a layerDepth for '${p.name}' (MMPretrain raises NotImplementedError)`))
+      return E.left(
+        where(
+          `the layer-wise lr decay needs the model's get_layer_depth: give backbone.kind ('vit' or 'swin') or a layerDepth for '${p.name}' (MMPretrain raises NotImplementedError)`,
+        ),
+      )
   }
 }

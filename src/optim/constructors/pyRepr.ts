@@ -53,7 +53,9 @@ export const pyRepr = (value: Json): string => {
   if (typeof value === 'number') return pyFloat(value)
   if (typeof value === 'string') return pyQuote(value)
   if (Array.isArray(value)) return `[${(value as ReadonlyArray<Json>).map(pyRepr).join(', ')}]`
-  return `{${Object.entries(value as { readonly [key: string]: Json }).map(([k, v]) => `${pyQuote(k)}: ${pyRepr(v)}`).join(', ')}}`
+  return `{${Object.entries(value as { readonly [key: string]: Json })
+    .map(([k, v]) => `${pyQuote(k)}: ${pyRepr(v)}`)
+    .join(', ')}}`
 }
 
 /**
@@ -67,7 +69,8 @@ export const pyRepr = (value: Json): string => {
  */
 export const pyStr = (value: Json): string => (typeof value === 'string' ? value : pyRepr(value))
 
-const jsonString = (s: string): string => JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+const jsonString = (s: string): string =>
+  JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 
 /**
  * `json.dumps(value, indent=indent)` (floats as Python writes them, non-ASCII escaped).
@@ -80,14 +83,19 @@ const jsonString = (s: string): string => JSON.stringify(s).replace(/[\u007f-\uf
 export const pyJsonDumps = (value: Json, indent = 2, level = 0): string => {
   if (value === null) return 'null'
   if (typeof value === 'boolean') return value ? 'true' : 'false'
-  if (typeof value === 'number') return Number.isFinite(value) ? pyFloat(value) : Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity'
+  if (typeof value === 'number')
+    return Number.isFinite(value) ? pyFloat(value) : Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity'
   if (typeof value === 'string') return jsonString(value)
   const inner = ' '.repeat(indent * (level + 1))
   const outer = ' '.repeat(indent * level)
   if (Array.isArray(value)) {
     const items = value as ReadonlyArray<Json>
-    return items.length === 0 ? '[]' : `[\n${items.map((v) => inner + pyJsonDumps(v, indent, level + 1)).join(',\n')}\n${outer}]`
+    return items.length === 0
+      ? '[]'
+      : `[\n${items.map((v) => inner + pyJsonDumps(v, indent, level + 1)).join(',\n')}\n${outer}]`
   }
   const entries = Object.entries(value as { readonly [key: string]: Json })
-  return entries.length === 0 ? '{}' : `{\n${entries.map(([k, v]) => `${inner}${jsonString(k)}: ${pyJsonDumps(v, indent, level + 1)}`).join(',\n')}\n${outer}}`
+  return entries.length === 0
+    ? '{}'
+    : `{\n${entries.map(([k, v]) => `${inner}${jsonString(k)}: ${pyJsonDumps(v, indent, level + 1)}`).join(',\n')}\n${outer}}`
 }

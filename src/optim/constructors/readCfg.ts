@@ -11,7 +11,15 @@ import type { CfgDict } from './types.js'
 import { validateModel as validateModelIssues } from '../../models/ModelInfo.js'
 
 /** The multiplier options of `paramwise_cfg` (read with `.get(key, None)`). */
-export const multiplierKeys = ['bias_lr_mult', 'bias_decay_mult', 'norm_decay_mult', 'dwconv_decay_mult', 'flat_decay_mult', 'dcn_offset_lr_mult', 'layer_decay_rate'] as const
+export const multiplierKeys = [
+  'bias_lr_mult',
+  'bias_decay_mult',
+  'norm_decay_mult',
+  'dwconv_decay_mult',
+  'flat_decay_mult',
+  'dcn_offset_lr_mult',
+  'layer_decay_rate',
+] as const
 export type MultiplierKey = (typeof multiplierKeys)[number]
 
 /** One `custom_keys` entry: `lr_mult`, `decay_mult` and any flags to copy into the group. */
@@ -46,8 +54,18 @@ const isNumber = (u: unknown): u is number => typeof u === 'number' && Number.is
  * readOptimizer({ type: 'AdamW', lr: 1e-3 }, 'optim_wrapper').base // { lr: 1e-3, wd: undefined }
  * ```
  */
-export const readOptimizer = (optimizer: unknown, at: string): { readonly cfg: CfgDict; readonly base: Base; readonly issues: ReadonlyArray<Issue> } => {
-  if (!isDict(optimizer)) return { cfg: {}, base: { lr: undefined, wd: undefined }, issues: [{ path: `${at}.optimizer`, message: `expected an optimizer dict with a \`type\`, got ${show(optimizer)}` }] }
+export const readOptimizer = (
+  optimizer: unknown,
+  at: string,
+): { readonly cfg: CfgDict; readonly base: Base; readonly issues: ReadonlyArray<Issue> } => {
+  if (!isDict(optimizer))
+    return {
+      cfg: {},
+      base: { lr: undefined, wd: undefined },
+      issues: [
+        { path: `${at}.optimizer`, message: `expected an optimizer dict with a \`type\`, got ${show(optimizer)}` },
+      ],
+    }
   const issues: Issue[] = []
   const read = (key: 'lr' | 'weight_decay'): number | undefined => {
     const v = optimizer[key]
@@ -68,26 +86,48 @@ export const readOptimizer = (optimizer: unknown, at: string): { readonly cfg: C
  * // [{ path: 'optim_wrapper.paramwise_cfg.bias_lr_mult', message: 'expected a number, got "x"' }]
  * ```
  */
-export const readParamwise = (paramwise: unknown, at: string): { readonly paramwise: Paramwise; readonly issues: ReadonlyArray<Issue> } => {
+export const readParamwise = (
+  paramwise: unknown,
+  at: string,
+): { readonly paramwise: Paramwise; readonly issues: ReadonlyArray<Issue> } => {
   const here = `${at}.paramwise_cfg`
   const raw: CfgDict = paramwise === undefined || paramwise === null ? {} : isDict(paramwise) ? paramwise : {}
   const issues: Issue[] = []
-  if (paramwise !== undefined && paramwise !== null && !isDict(paramwise)) issues.push({ path: here, message: `expected a dict, got ${show(paramwise)} (MMEngine raises TypeError)` })
+  if (paramwise !== undefined && paramwise !== null && !isDict(paramwise))
+    issues.push({ path: here, message: `expected a dict, got ${show(paramwise)} (MMEngine raises TypeError)` })
   const customKeys = new Map<string, CustomKeyCfg>()
   const ck = raw['custom_keys']
   if (ck !== undefined) {
-    if (!isDict(ck)) issues.push({ path: `${here}.custom_keys`, message: `expected a dict of {key: dict(lr_mult=…, decay_mult=…)}, got ${show(ck)} (MMEngine raises TypeError)` })
+    if (!isDict(ck))
+      issues.push({
+        path: `${here}.custom_keys`,
+        message: `expected a dict of {key: dict(lr_mult=…, decay_mult=…)}, got ${show(ck)} (MMEngine raises TypeError)`,
+      })
     else
       for (const [key, entry] of Object.entries(ck)) {
         if (entry === undefined) continue
         if (!isDict(entry)) {
-          issues.push({ path: `${here}.custom_keys.${key}`, message: `expected a dict such as dict(lr_mult=0.1), got ${show(entry)}` })
+          issues.push({
+            path: `${here}.custom_keys.${key}`,
+            message: `expected a dict such as dict(lr_mult=0.1), got ${show(entry)}`,
+          })
           continue
         }
         for (const m of ['lr_mult', 'decay_mult'] as const)
-          if (entry[m] !== undefined && !isNumber(entry[m])) issues.push({ path: `${here}.custom_keys.${key}.${m}`, message: `expected a number, got ${show(entry[m])}` })
-        if (entry['params'] !== undefined) issues.push({ path: `${here}.custom_keys.${key}.params`, message: "'params' would replace the group's parameters; it cannot be a custom key setting" })
-        customKeys.set(key, Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined)) as CustomKeyCfg)
+          if (entry[m] !== undefined && !isNumber(entry[m]))
+            issues.push({
+              path: `${here}.custom_keys.${key}.${m}`,
+              message: `expected a number, got ${show(entry[m])}`,
+            })
+        if (entry['params'] !== undefined)
+          issues.push({
+            path: `${here}.custom_keys.${key}.params`,
+            message: "'params' would replace the group's parameters; it cannot be a custom key setting",
+          })
+        customKeys.set(
+          key,
+          Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined)) as CustomKeyCfg,
+        )
       }
   }
   const mult: Partial<Record<MultiplierKey, number>> = {}
@@ -98,7 +138,8 @@ export const readParamwise = (paramwise: unknown, at: string): { readonly paramw
     else issues.push({ path: `${here}.${key}`, message: `expected a number, got ${show(v)}` })
   }
   const bypass = raw['bypass_duplicate']
-  if (bypass !== undefined && bypass !== null && typeof bypass !== 'boolean') issues.push({ path: `${here}.bypass_duplicate`, message: `expected true or false, got ${show(bypass)}` })
+  if (bypass !== undefined && bypass !== null && typeof bypass !== 'boolean')
+    issues.push({ path: `${here}.bypass_duplicate`, message: `expected true or false, got ${show(bypass)}` })
   const empty = Object.values(raw).every((v) => v === undefined)
   return { paramwise: { raw, empty, customKeys, mult, bypassDuplicate: bypass === true }, issues }
 }
@@ -119,7 +160,9 @@ export const baseWdIssues = (paramwise: Paramwise, base: Base, at: string): Read
   if (base.wd !== undefined) return []
   const why = 'needs optimizer.weight_decay (MMEngine: ValueError "base_wd should not be None")'
   const issues: Issue[] = []
-  for (const [key, entry] of paramwise.customKeys) if (Object.hasOwn(entry, 'decay_mult')) issues.push({ path: `${at}.paramwise_cfg.custom_keys.${key}.decay_mult`, message: why })
+  for (const [key, entry] of paramwise.customKeys)
+    if (Object.hasOwn(entry, 'decay_mult'))
+      issues.push({ path: `${at}.paramwise_cfg.custom_keys.${key}.decay_mult`, message: why })
   for (const key of ['bias_decay_mult', 'norm_decay_mult', 'dwconv_decay_mult'] as const)
     if (paramwise.raw[key] !== undefined) issues.push({ path: `${at}.paramwise_cfg.${key}`, message: why })
   return issues
@@ -135,7 +178,11 @@ export const baseWdIssues = (paramwise: Paramwise, base: Base, at: string): Read
  * // ['paramwise_cfg.lr_mult has no effect: … reads lr_mult only inside custom_keys entries …']
  * ```
  */
-export const ignoredKeyWarnings = (paramwise: Paramwise, reads: ReadonlyArray<string>, constructor: string): ReadonlyArray<string> =>
+export const ignoredKeyWarnings = (
+  paramwise: Paramwise,
+  reads: ReadonlyArray<string>,
+  constructor: string,
+): ReadonlyArray<string> =>
   Object.keys(paramwise.raw)
     .filter((k) => paramwise.raw[k] !== undefined && !reads.includes(k))
     .map((k) =>
@@ -153,7 +200,12 @@ export const readInputs = (
   paramwiseCfg: unknown,
   model: import('../../models/ModelInfo.js').ModelInfo,
   path: string | undefined,
-): { readonly at: string; readonly opt: ReturnType<typeof readOptimizer>; readonly pw: Paramwise; readonly issues: Issue[] } => {
+): {
+  readonly at: string
+  readonly opt: ReturnType<typeof readOptimizer>
+  readonly pw: Paramwise
+  readonly issues: Issue[]
+} => {
   const at = path ?? 'optim_wrapper'
   const opt = readOptimizer(optimizer, at)
   const { paramwise: pw, issues: pwIssues } = readParamwise(paramwiseCfg, at)

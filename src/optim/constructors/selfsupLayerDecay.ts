@@ -62,12 +62,26 @@ export const selfsupLayerDecayConstructor = (
   if (issues.length > 0) return E.left(issues)
 
   const { model_type: modelType, layer_decay_rate: rateCfg, ...optimizerCfg } = opt.cfg
-  if (modelType === undefined || modelType === null) issues.push({ path: `${at}.optimizer.model_type`, message: `required by ${name}: one of 'vit', 'swin', 'mixmim' (MMSelfSup asserts it)` })
-  else if (!selfsupModelTypes.includes(modelType as SelfsupModelType)) issues.push({ path: `${at}.optimizer.model_type`, message: `expected one of 'vit', 'swin', 'mixmim', got ${show(modelType)}` })
+  if (modelType === undefined || modelType === null)
+    issues.push({
+      path: `${at}.optimizer.model_type`,
+      message: `required by ${name}: one of 'vit', 'swin', 'mixmim' (MMSelfSup asserts it)`,
+    })
+  else if (!selfsupModelTypes.includes(modelType as SelfsupModelType))
+    issues.push({
+      path: `${at}.optimizer.model_type`,
+      message: `expected one of 'vit', 'swin', 'mixmim', got ${show(modelType)}`,
+    })
   const rate = rateCfg === undefined || rateCfg === null ? 1.0 : rateCfg
-  if (typeof rate !== 'number' || !Number.isFinite(rate)) issues.push({ path: `${at}.optimizer.layer_decay_rate`, message: `expected a number, got ${show(rateCfg)}` })
-  if (opt.base.lr === undefined) issues.push({ path: `${at}.optimizer.lr`, message: `required by ${name}: every group's lr is lr_scale * base_lr` })
-  if (opt.base.wd === undefined) issues.push({ path: `${at}.optimizer.weight_decay`, message: `required by ${name}: groups are split by their weight decay` })
+  if (typeof rate !== 'number' || !Number.isFinite(rate))
+    issues.push({ path: `${at}.optimizer.layer_decay_rate`, message: `expected a number, got ${show(rateCfg)}` })
+  if (opt.base.lr === undefined)
+    issues.push({ path: `${at}.optimizer.lr`, message: `required by ${name}: every group's lr is lr_scale * base_lr` })
+  if (opt.base.wd === undefined)
+    issues.push({
+      path: `${at}.optimizer.weight_decay`,
+      message: `required by ${name}: groups are split by their weight decay`,
+    })
   issues.push(...baseWdIssues(pw, opt.base, at))
   if (issues.length > 0) return E.left(issues)
   const type = modelType as SelfsupModelType
@@ -78,7 +92,9 @@ export const selfsupLayerDecayConstructor = (
 
   const warnings: string[] = [...ignoredKeyWarnings(pw, ['custom_keys'], name)]
   for (const [key, entry] of pw.customKeys)
-    for (const k of Object.keys(entry)) if (k !== 'decay_mult') warnings.push(`paramwise_cfg.custom_keys.${key}.${k} has no effect: ${name} reads only decay_mult`)
+    for (const k of Object.keys(entry))
+      if (k !== 'decay_mult')
+        warnings.push(`paramwise_cfg.custom_keys.${key}.${k} has no effect: ${name} reads only decay_mult`)
   const sorted = sortKeys(pw.customKeys.keys())
   const tensor = tensorOf(model)
   const seen = new Set<string>()
@@ -100,7 +116,8 @@ export const selfsupLayerDecayConstructor = (
     // No `break` in MMSelfSup's loop: every matching key overwrites, so the last (shortest) wins.
     const key = lastMatch(sorted, p.name)
     matched.push({ matchName: p.name, eligible: true, winner: key })
-    const weightDecay = key === undefined ? baseWd : baseWd * ((pw.customKeys.get(key)!['decay_mult'] as number | undefined) ?? 1.0)
+    const weightDecay =
+      key === undefined ? baseWd : baseWd * ((pw.customKeys.get(key)!['decay_mult'] as number | undefined) ?? 1.0)
     const layerId = selfsupLayerId(type, p.name, numLayers.right, model.backbone?.depths)
     if (layerId._tag === 'Left') {
       issues.push({ path: `${at}.optimizer.model_type`, message: `${type}: ${layerId.left}` })
@@ -112,7 +129,9 @@ export const selfsupLayerDecayConstructor = (
       existing.params.push(p.name)
       // Groups are keyed by layer and decay/no_decay only: the first parameter's weight decay holds for all.
       if (existing.weightDecay !== weightDecay)
-        warnings.push(`${p.name} has weight decay ${pyFloat(weightDecay)} but joins ${groupName}, whose weight_decay is ${pyFloat(existing.weightDecay)} (groups are keyed by layer and decay/no_decay only)`)
+        warnings.push(
+          `${p.name} has weight decay ${pyFloat(weightDecay)} but joins ${groupName}, whose weight_decay is ${pyFloat(existing.weightDecay)} (groups are keyed by layer and decay/no_decay only)`,
+        )
     } else {
       const lrScale = powInt(rate as number, numLayers.right - layerId.right - 1)
       groups.set(groupName, { weightDecay, params: [p.name], lrScale, groupName, lr: lrScale * baseLr })
@@ -121,9 +140,17 @@ export const selfsupLayerDecayConstructor = (
   if (issues.length > 0) return E.left(issues)
 
   // Keys in MMSelfSup's order: weight_decay, params, param_names, lr_scale, group_name, lr.
-  const records: GroupRecord[] = [...groups.values()].map((g) => ({ weight_decay: g.weightDecay, params: [...g.params], param_names: [...g.params], lr_scale: g.lrScale, group_name: g.groupName, lr: g.lr }))
+  const records: GroupRecord[] = [...groups.values()].map((g) => ({
+    weight_decay: g.weightDecay,
+    params: [...g.params],
+    param_names: [...g.params],
+    lr_scale: g.lrScale,
+    group_name: g.groupName,
+    lr: g.lr,
+  }))
   const display: { [key: string]: Json } = {}
-  for (const g of groups.values()) display[g.groupName] = { param_names: [...g.params], lr_scale: g.lrScale, lr: g.lr, weight_decay: g.weightDecay }
+  for (const g of groups.values())
+    display[g.groupName] = { param_names: [...g.params], lr_scale: g.lrScale, lr: g.lr, weight_decay: g.weightDecay }
   const result: ConstructorResult = {
     groups: records,
     log: [`Param groups = ${pyJsonDumps(display, 2)}`],

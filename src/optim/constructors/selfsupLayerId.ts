@@ -11,7 +11,11 @@ export const selfsupModelTypes: ReadonlyArray<SelfsupModelType> = ['vit', 'swin'
 
 /** Python `int(s)` for the module indices found in names (plain decimal digits). */
 const index = (part: string | undefined, name: string, what: string): E.Either<string, number> =>
-  part !== undefined && /^[0-9]+$/.test(part) ? E.right(Number(part)) : E.left(`cannot read the ${what} of '${name}': '${part ?? ''}' is not an index (Python raises ${part === undefined ? 'IndexError' : 'ValueError'})`)
+  part !== undefined && /^[0-9]+$/.test(part)
+    ? E.right(Number(part))
+    : E.left(
+        `cannot read the ${what} of '${name}': '${part ?? ''}' is not an index (Python raises ${part === undefined ? 'IndexError' : 'ValueError'})`,
+      )
 
 const sum = (xs: ReadonlyArray<number>): number => xs.reduce((a, b) => a + b, 0)
 
@@ -24,13 +28,25 @@ const sum = (xs: ReadonlyArray<number>): number => xs.reduce((a, b) => a + b, 0)
  * selfsupNumLayers('swin', { depths: [2, 2, 6, 2] }) // Right(14)
  * ```
  */
-export const selfsupNumLayers = (modelType: SelfsupModelType, backbone: BackboneInfo | undefined): E.Either<{ readonly path: string; readonly message: string }, number> => {
+export const selfsupNumLayers = (
+  modelType: SelfsupModelType,
+  backbone: BackboneInfo | undefined,
+): E.Either<{ readonly path: string; readonly message: string }, number> => {
   if (modelType === 'vit') {
     const n = backbone?.numLayers
-    return n !== undefined && Number.isInteger(n) && n >= 0 ? E.right(n + 2) : E.left({ path: 'model.backbone.numLayers', message: "model_type 'vit' needs len(backbone.layers) (the backbone's numLayers)" })
+    return n !== undefined && Number.isInteger(n) && n >= 0
+      ? E.right(n + 2)
+      : E.left({
+          path: 'model.backbone.numLayers',
+          message: "model_type 'vit' needs len(backbone.layers) (the backbone's numLayers)",
+        })
   }
   const depths = backbone?.depths
-  if (depths === undefined || !depths.every((d) => Number.isInteger(d) && d >= 0)) return E.left({ path: 'model.backbone.depths', message: `model_type '${modelType}' needs backbone.depths (a list of block counts per stage)` })
+  if (depths === undefined || !depths.every((d) => Number.isInteger(d) && d >= 0))
+    return E.left({
+      path: 'model.backbone.depths',
+      message: `model_type '${modelType}' needs backbone.depths (a list of block counts per stage)`,
+    })
   return E.right(sum(depths) + (modelType === 'swin' ? 2 : 1))
 }
 
@@ -43,12 +59,23 @@ export const selfsupNumLayers = (modelType: SelfsupModelType, backbone: Backbone
  * selfsupLayerId('swin', 'backbone.stages.1.downsample.reduction.weight', 14, [2, 2, 6, 2]) // Right(4)
  * ```
  */
-export const selfsupLayerId = (modelType: SelfsupModelType, name: string, numLayers: number, depths: ReadonlyArray<number> | undefined): E.Either<string, number> => {
+export const selfsupLayerId = (
+  modelType: SelfsupModelType,
+  name: string,
+  numLayers: number,
+  depths: ReadonlyArray<number> | undefined,
+): E.Either<string, number> => {
   const split = name.split('.')
   const ds = depths ?? []
   switch (modelType) {
     case 'vit':
-      if (name === 'backbone.cls_token' || name === 'backbone.mask_token' || name === 'backbone.pos_embed' || name.startsWith('backbone.patch_embed')) return E.right(0)
+      if (
+        name === 'backbone.cls_token' ||
+        name === 'backbone.mask_token' ||
+        name === 'backbone.pos_embed' ||
+        name.startsWith('backbone.patch_embed')
+      )
+        return E.right(0)
       if (name.startsWith('backbone.layers')) return E.map((i: number) => i + 1)(index(split[2], name, 'layer index'))
       return E.right(numLayers - 1)
     case 'swin': {
@@ -62,12 +89,14 @@ export const selfsupLayerId = (modelType: SelfsupModelType, name: string, numLay
       return E.map((b: number) => sum(ds.slice(0, stage.right)) + b + 1)(index(block, name, 'block index'))
     }
     case 'mixmim': {
-      if (name.includes('patch_embed') || name.includes('absolute_pos_embed') || name.includes('pos_embed')) return E.right(-1)
+      if (name.includes('patch_embed') || name.includes('absolute_pos_embed') || name.includes('pos_embed'))
+        return E.right(-1)
       if (!name.startsWith('backbone.layers')) return E.right(numLayers - 2)
       const layer = index(split[2], name, 'layer index')
       if (layer._tag === 'Left') return layer
       const block = split[4]
-      if (block === 'downsample' || block === 'reduction' || block === 'norm') return E.right(sum(ds.slice(0, layer.right + 1)) - 1)
+      if (block === 'downsample' || block === 'reduction' || block === 'norm')
+        return E.right(sum(ds.slice(0, layer.right + 1)) - 1)
       return E.map((b: number) => sum(ds.slice(0, layer.right)) + b)(index(block, name, 'block index'))
     }
   }

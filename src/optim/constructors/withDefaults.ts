@@ -19,8 +19,10 @@ import type { GroupRecord } from './types.js'
  * // [{ params: ['a'], lr: 0.2, momentum: 0.9 }, { params: ['b'], lr: 0.1, momentum: 0.9 }]
  * ```
  */
-export const withDefaults = (groups: ReadonlyArray<GroupRecord>, defaults: { readonly [key: string]: Json }): ReadonlyArray<GroupRecord> =>
-  groups.map((g) => fillDefaults(g, defaults))
+export const withDefaults = (
+  groups: ReadonlyArray<GroupRecord>,
+  defaults: { readonly [key: string]: Json },
+): ReadonlyArray<GroupRecord> => groups.map((g) => fillDefaults(g, defaults))
 
 /**
  * The groups in the shape the optimizer layer uses (`{ names, hyper }`,

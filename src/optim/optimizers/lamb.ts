@@ -14,7 +14,9 @@ import { ema, emaOfSquares } from './moments.js'
 export interface LambState {
   /** Step count of each group, by group index. */
   readonly groupSteps: ReadonlyArray<number>
-  readonly slots: { readonly [name: string]: { readonly exp_avg: tf.Tensor; readonly exp_avg_sq: tf.Tensor } | undefined }
+  readonly slots: {
+    readonly [name: string]: { readonly exp_avg: tf.Tensor; readonly exp_avg_sq: tf.Tensor } | undefined
+  }
 }
 
 export const lamb = (): GradientTransformation<LambState> => ({

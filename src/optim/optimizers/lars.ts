@@ -35,6 +35,12 @@ export const lars = () =>
     const actualLr = localLr * lr
     // LARS always adds the decay term (even when 0), then scales by the layer-wise lr.
     const d = tf.mul(tf.add(grad, tf.mul(param, weightDecay)), actualLr)
-    const { direction, buffer } = momentumStep(slots?.momentum_buffer, d, momentum, dampening, G.flag(h, 'nesterov', false))
+    const { direction, buffer } = momentumStep(
+      slots?.momentum_buffer,
+      d,
+      momentum,
+      dampening,
+      G.flag(h, 'nesterov', false),
+    )
     return { update: tf.neg(direction), slots: { momentum_buffer: buffer } }
   })

@@ -33,4 +33,5 @@ export const momentumStep = (
 }
 
 /** `grad + wd·param` when `wd ≠ 0` (L2 weight decay folded into the gradient). */
-export const withL2 = (grad: tf.Tensor, param: tf.Tensor, weightDecay: number): tf.Tensor => (weightDecay === 0 ? grad : tf.add(grad, tf.mul(param, weightDecay)))
+export const withL2 = (grad: tf.Tensor, param: tf.Tensor, weightDecay: number): tf.Tensor =>
+  weightDecay === 0 ? grad : tf.add(grad, tf.mul(param, weightDecay))

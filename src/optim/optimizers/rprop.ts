@@ -23,11 +23,18 @@ export const rprop = () =>
     const prev = slots?.prev ?? tf.zerosLike(param)
     const stepSize0 = slots?.step_size ?? tf.fill(param.shape, G.num(h, 'lr', 1e-2))
     const sign = tf.sign(tf.mul(grad, prev))
-    const factor = tf.where(tf.greater(sign, 0), tf.fill(param.shape, etaPlus), tf.where(tf.less(sign, 0), tf.fill(param.shape, etaMinus), tf.onesLike(param)))
+    const factor = tf.where(
+      tf.greater(sign, 0),
+      tf.fill(param.shape, etaPlus),
+      tf.where(tf.less(sign, 0), tf.fill(param.shape, etaMinus), tf.onesLike(param)),
+    )
     const stepSize = tf.clipByValue(tf.mul(stepSize0, factor), stepMin, stepMax)
     // After a sign change the gradient is treated as 0: no step, and it becomes the new `prev`.
     const kept = tf.where(tf.less(sign, 0), tf.zerosLike(grad), grad)
-    return { update: tf.neg(tf.mul(tf.sign(kept), stepSize)), slots: { step: (slots?.step ?? 0) + 1, prev: kept, step_size: stepSize } }
+    return {
+      update: tf.neg(tf.mul(tf.sign(kept), stepSize)),
+      slots: { step: (slots?.step ?? 0) + 1, prev: kept, step_size: stepSize },
+    }
   })
 
 interface AsgdSlots {
@@ -57,6 +64,11 @@ export const asgd = () =>
     const ax = mu !== 1 ? tf.add(ax0, tf.mul(tf.sub(next, ax0), mu)) : tf.clone(next)
     return {
       next,
-      slots: { step, eta: Math.fround(lr / (1 + lambd * lr * step) ** alpha), mu: Math.fround(1 / Math.max(1, step - t0)), ax },
+      slots: {
+        step,
+        eta: Math.fround(lr / (1 + lambd * lr * step) ** alpha),
+        mu: Math.fround(1 / Math.max(1, step - t0)),
+        ax,
+      },
     }
   })

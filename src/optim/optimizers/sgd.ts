@@ -22,6 +22,12 @@ export const sgd = () =>
     const dampening = G.num(h, 'dampening', 0)
     const weightDecay = G.num(h, 'weight_decay', 0)
     const d = withL2(G.flag(h, 'maximize', false) ? tf.neg(grad) : grad, param, weightDecay)
-    const { direction, buffer } = momentumStep(slots?.momentum_buffer, d, momentum, dampening, G.flag(h, 'nesterov', false))
+    const { direction, buffer } = momentumStep(
+      slots?.momentum_buffer,
+      d,
+      momentum,
+      dampening,
+      G.flag(h, 'nesterov', false),
+    )
     return { update: tf.mul(direction, -lr), slots: { momentum_buffer: buffer } }
   })

@@ -17,7 +17,8 @@ import type { BuildContext, GroupValues, Groups, SchedulerError, Stepped, Values
 export const assign = (groups: Groups, param: string, values: ReadonlyArray<number>): Groups =>
   groups.map((g, i) => (i < values.length ? { ...g, [param]: values[i]! } : g))
 
-const isPair = (v: unknown): v is readonly [number, number] => Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number'
+const isPair = (v: unknown): v is readonly [number, number] =>
+  Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number'
 
 /**
  * `MomentumSchedulerMixin.__init__`: schedule `momentum` directly when the
@@ -28,15 +29,25 @@ const isPair = (v: unknown): v is readonly [number, number] => Array.isArray(v) 
  * scheduler an Adam group holds both keys, and the next one must still
  * keep `betas` in sync.
  */
-export const momentumPrelude = (groups: Groups, context: BuildContext): E.Either<ReadonlyArray<Issue>, { readonly useBetas: boolean; readonly groups: Groups }> => {
+export const momentumPrelude = (
+  groups: Groups,
+  context: BuildContext,
+): E.Either<ReadonlyArray<Issue>, { readonly useBetas: boolean; readonly groups: Groups }> => {
   const probe = context.defaults ?? groups[0] ?? {}
-  const useBetas = context.defaults !== undefined ? !Object.hasOwn(probe, 'momentum') && Object.hasOwn(probe, 'betas') : Object.hasOwn(probe, 'betas')
-  if (!useBetas && !Object.hasOwn(probe, 'momentum')) return E.left([{ path: '', message: 'optimizer must support momentum when using momentum scheduler' }])
+  const useBetas =
+    context.defaults !== undefined
+      ? !Object.hasOwn(probe, 'momentum') && Object.hasOwn(probe, 'betas')
+      : Object.hasOwn(probe, 'betas')
+  if (!useBetas && !Object.hasOwn(probe, 'momentum'))
+    return E.left([{ path: '', message: 'optimizer must support momentum when using momentum scheduler' }])
   if (!useBetas) return E.right({ useBetas, groups })
   const out: GroupValues[] = []
   for (let i = 0; i < groups.length; i++) {
     const betas = groups[i]!['betas']
-    if (!isPair(betas)) return E.left([{ path: '', message: `param_groups[${i}]['betas'] must be a pair of numbers, got ${JSON.stringify(betas)}` }])
+    if (!isPair(betas))
+      return E.left([
+        { path: '', message: `param_groups[${i}]['betas'] must be a pair of numbers, got ${JSON.stringify(betas)}` },
+      ])
     out.push({ ...groups[i]!, momentum: betas[0] })
   }
   return E.right({ useBetas, groups: out })
@@ -48,7 +59,10 @@ export const syncBetas = (groups: Groups): E.Either<SchedulerError, Groups> => {
   for (let i = 0; i < groups.length; i++) {
     const g = groups[i]!
     const betas = g['betas']
-    if (!Array.isArray(betas) || betas.length !== 2) return E.left(schedulerError('ValueError', `param_groups[${i}]['betas'] must be a pair, got ${JSON.stringify(betas)}`))
+    if (!Array.isArray(betas) || betas.length !== 2)
+      return E.left(
+        schedulerError('ValueError', `param_groups[${i}]['betas'] must be a pair, got ${JSON.stringify(betas)}`),
+      )
     out.push({ ...g, betas: [g['momentum'] ?? null, betas[1]!] })
   }
   return E.right(out)
@@ -60,7 +74,11 @@ export const syncBetas = (groups: Groups): E.Either<SchedulerError, Groups> => {
  * a group fixes the initial value for all later ones; when resuming
  * (`last_step ≥ 0`) the key must already be there.
  */
-export const recordInitial = (groups: Groups, param: string, lastStep: number): E.Either<ReadonlyArray<Issue>, Groups> => {
+export const recordInitial = (
+  groups: Groups,
+  param: string,
+  lastStep: number,
+): E.Either<ReadonlyArray<Issue>, Groups> => {
   const key = `initial_${param}`
   const out: GroupValues[] = []
   for (let i = 0; i < groups.length; i++) {
@@ -69,7 +87,13 @@ export const recordInitial = (groups: Groups, param: string, lastStep: number): 
       out.push(g)
       continue
     }
-    if (lastStep !== -1) return E.left([{ path: 'last_step', message: `param '${key}' is not specified in param_groups[${i}] when resuming an optimizer` }])
+    if (lastStep !== -1)
+      return E.left([
+        {
+          path: 'last_step',
+          message: `param '${key}' is not specified in param_groups[${i}] when resuming an optimizer`,
+        },
+      ])
     const value = g[param]
     if (value === undefined) return E.left([{ path: '', message: `param_groups[${i}] has no '${param}' (KeyError)` }])
     out.push({ ...g, [key]: value })
@@ -79,14 +103,20 @@ export const recordInitial = (groups: Groups, param: string, lastStep: number): 
 
 /** `base_values = [group['initial_<param>'] for group in groups]`, which must be numbers. */
 export const baseValuesOf = (groups: Groups, param: string): E.Either<ReadonlyArray<Issue>, ReadonlyArray<number>> =>
-  E.mapLeft((e: SchedulerError): ReadonlyArray<Issue> => [{ path: '', message: e.message }])(numbersIn(groups, `initial_${param}`))
+  E.mapLeft((e: SchedulerError): ReadonlyArray<Issue> => [{ path: '', message: e.message }])(
+    numbersIn(groups, `initial_${param}`),
+  )
 
 /**
  * `_ParamScheduler.step()` (plus the momentum mixin's `betas` update):
  * `_global_step += 1`; inside `[begin, end)` also `last_step += 1` and every
  * group gets the family's value; `_last_value` records the group values.
  */
-export const stepChainable = <S extends ChainableScheduler>(s: S, groups: Groups, value: (s: S, groups: Groups) => Values): E.Either<SchedulerError, Stepped<S>> => {
+export const stepChainable = <S extends ChainableScheduler>(
+  s: S,
+  groups: Groups,
+  value: (s: S, groups: Groups) => Values,
+): E.Either<SchedulerError, Stepped<S>> => {
   const globalStep = s._global_step + 1
   let next: S = { ...s, _global_step: globalStep }
   let out = groups

@@ -33,13 +33,22 @@ const left = (issues: ReadonlyArray<Issue>): E.Either<ReadonlyArray<Issue>, neve
  * // Right: groups [{ lr: 0.025, initial_lr: 0.05 }], scheduler.last_step 0
  * ```
  */
-export const build = (config: unknown, groups: Groups, context: BuildContext = {}): E.Either<ReadonlyArray<Issue>, Stepped<ParamScheduler>> => {
-  if (!isDict(config)) return left([{ path: '', message: `expected a scheduler dict with a \`type\`, got ${show(config)}` }])
+export const build = (
+  config: unknown,
+  groups: Groups,
+  context: BuildContext = {},
+): E.Either<ReadonlyArray<Issue>, Stepped<ParamScheduler>> => {
+  if (!isDict(config))
+    return left([{ path: '', message: `expected a scheduler dict with a \`type\`, got ${show(config)}` }])
   const rawType = config['type']
-  if (rawType === undefined) return left([{ path: 'type', message: 'required key missing (the registered scheduler name)' }])
+  if (rawType === undefined)
+    return left([{ path: 'type', message: 'required key missing (the registered scheduler name)' }])
   if (typeof rawType !== 'string') return left([{ path: 'type', message: `expected a string, got ${show(rawType)}` }])
   const entry = lookup(rawType)
-  if (entry === undefined) return left([{ path: 'type', message: `unknown scheduler type '${rawType}'${suggestion(unscoped(rawType), schedulerTypes)}` }])
+  if (entry === undefined)
+    return left([
+      { path: 'type', message: `unknown scheduler type '${rawType}'${suggestion(unscoped(rawType), schedulerTypes)}` },
+    ])
   const decoded = argumentsCodec(entry.name, entry).decode(config)
   if (decoded._tag === 'Left') return left(issuesOf(decoded.left))
   const a = decoded.right
@@ -61,16 +70,30 @@ export const build = (config: unknown, groups: Groups, context: BuildContext = {
   const lastStep = a.last_step ?? -1
   const paramName = fixedParam(entry.kind) ?? a.param_name ?? ''
   const plateau = entry.family === 'ReduceOnPlateau'
-  const def = entry.family === 'ReduceOnPlateau' ? undefined : (chainable[entry.family] as FamilyDef<Props, Props, ChainableScheduler>)
+  const def =
+    entry.family === 'ReduceOnPlateau'
+      ? undefined
+      : (chainable[entry.family] as FamilyDef<Props, Props, ChainableScheduler>)
   // The decoded arguments, typed by the family that reads them.
   let args: unknown = a
 
   if (a.convert_to_iter_based === true) {
     const L = context.epochLength
-    if (!byEpoch) issues.push({ path: 'convert_to_iter_based', message: 'only epoch-based schedulers (by_epoch=True) can be converted to iter-based' })
-    else if (plateau) issues.push({ path: 'convert_to_iter_based', message: `${entry.name} cannot be converted to iter-based: it only supports by_epoch=True` })
+    if (!byEpoch)
+      issues.push({
+        path: 'convert_to_iter_based',
+        message: 'only epoch-based schedulers (by_epoch=True) can be converted to iter-based',
+      })
+    else if (plateau)
+      issues.push({
+        path: 'convert_to_iter_based',
+        message: `${entry.name} cannot be converted to iter-based: it only supports by_epoch=True`,
+      })
     else if (L === undefined || !Number.isInteger(L) || L <= 0)
-      issues.push({ path: 'convert_to_iter_based', message: `needs the epoch length (len(train_dataloader)) as a positive integer, got ${show(L)}` })
+      issues.push({
+        path: 'convert_to_iter_based',
+        message: `needs the epoch length (len(train_dataloader)) as a positive integer, got ${show(L)}`,
+      })
     else {
       // build_iter_from_epoch: by_epoch=False, begin·L, end·L unless INF, and the family's own lengths ·L.
       byEpoch = false
@@ -100,7 +123,14 @@ export const build = (config: unknown, groups: Groups, context: BuildContext = {
     if (recorded._tag === 'Left') return recorded
     const values = numbersIn(recorded.right, paramName)
     if (values._tag === 'Left') return left([{ path: '', message: values.left.message }])
-    const scheduler = { ...base, _global_step: 0, verbose: a.verbose ?? false, ...useBetas, _last_value: values.right, ...own.right } as ReduceOnPlateauScheduler
+    const scheduler = {
+      ...base,
+      _global_step: 0,
+      verbose: a.verbose ?? false,
+      ...useBetas,
+      _last_value: values.right,
+      ...own.right,
+    } as ReduceOnPlateauScheduler
     return E.right({ scheduler, groups: recorded.right })
   }
 
@@ -121,7 +151,11 @@ export const build = (config: unknown, groups: Groups, context: BuildContext = {
   } as unknown as ChainableScheduler
   // The constructor ends with self.step(): the step-0 value is applied now.
   const first = stepChainable(fresh, recorded.right, def.value)
-  return E.mapLeft((e: { readonly error: string; readonly message: string }): ReadonlyArray<Issue> => [{ path: '', message: `${e.error}: ${e.message}` }])(first)
+  return E.mapLeft(
+    (e: { readonly error: string; readonly message: string }): ReadonlyArray<Issue> => [
+      { path: '', message: `${e.error}: ${e.message}` },
+    ],
+  )(first)
 }
 
 /**
@@ -140,13 +174,15 @@ export const buildAll = (
   context: BuildContext = {},
 ): E.Either<ReadonlyArray<Issue>, { readonly schedulers: ReadonlyArray<ParamScheduler>; readonly groups: Groups }> => {
   const list = Array.isArray(configs) ? configs : [configs]
-  const prefix = (i: number, path: string): string => (!Array.isArray(configs) ? path : path === '' ? `[${i}]` : `[${i}].${path}`)
+  const prefix = (i: number, path: string): string =>
+    !Array.isArray(configs) ? path : path === '' ? `[${i}]` : `[${i}].${path}`
   const issues: Issue[] = []
   const schedulers: ParamScheduler[] = []
   let current = groups
   list.forEach((config, i) => {
     const built = build(config, current, context)
-    if (built._tag === 'Left') issues.push(...built.left.map((issue) => ({ path: prefix(i, issue.path), message: issue.message })))
+    if (built._tag === 'Left')
+      issues.push(...built.left.map((issue) => ({ path: prefix(i, issue.path), message: issue.message })))
     else {
       schedulers.push(built.right.scheduler)
       current = built.right.groups

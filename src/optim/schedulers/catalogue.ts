@@ -26,7 +26,9 @@ export type Family = (typeof families)[number]
 export type Kind = 'LR' | 'Momentum' | 'ParamScheduler'
 
 /** The registered names of one family. */
-export type NameOf<F extends Family> = F extends 'OneCycle' ? `${F}LR` | `${F}ParamScheduler` : `${F}LR` | `${F}Momentum` | `${F}ParamScheduler`
+export type NameOf<F extends Family> = F extends 'OneCycle'
+  ? `${F}LR` | `${F}ParamScheduler`
+  : `${F}LR` | `${F}Momentum` | `${F}ParamScheduler`
 
 /** Every registered scheduler name. */
 export type SchedulerType = NameOf<Family>
@@ -61,4 +63,5 @@ export const familyOf = (type: SchedulerType): Family => table.get(type)!.family
 export const kindOf = (type: SchedulerType): Kind => table.get(type)!.kind
 
 /** The hyper-parameter an LR or momentum scheduler fixes; generic schedulers take it from `param_name`. */
-export const fixedParam = (kind: Kind): string | undefined => (kind === 'LR' ? 'lr' : kind === 'Momentum' ? 'momentum' : undefined)
+export const fixedParam = (kind: Kind): string | undefined =>
+  kind === 'LR' ? 'lr' : kind === 'Momentum' ? 'momentum' : undefined

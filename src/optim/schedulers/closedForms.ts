@@ -10,24 +10,35 @@
 import { anneal } from './families/oneCycle.js'
 
 /** Step: `x₀·γ^⌊t/step_size⌋`. @example `stepAt(0.05, 3, { step_size: 3, gamma: 0.1 }) // ≈ 0.005` */
-export const stepAt = (x0: number, t: number, a: { readonly step_size: number; readonly gamma: number }): number => x0 * Math.pow(a.gamma, Math.floor(t / a.step_size))
+export const stepAt = (x0: number, t: number, a: { readonly step_size: number; readonly gamma: number }): number =>
+  x0 * Math.pow(a.gamma, Math.floor(t / a.step_size))
 
 /** MultiStep: `x₀·γ^(number of milestones ≤ t, repeats counted)`. */
-export const multiStepAt = (x0: number, t: number, a: { readonly milestones: ReadonlyArray<number>; readonly gamma: number }): number =>
-  x0 * Math.pow(a.gamma, a.milestones.filter((m) => m <= t).length)
+export const multiStepAt = (
+  x0: number,
+  t: number,
+  a: { readonly milestones: ReadonlyArray<number>; readonly gamma: number },
+): number => x0 * Math.pow(a.gamma, a.milestones.filter((m) => m <= t).length)
 
 /**
  * Constant: `factor·x₀` for `t < total_iters` (= end−begin−1), then `x₀`.
  * With `total_iters = 0` the only in-range step is t=0 and the factor is never undone.
  */
-export const constantAt = (x0: number, t: number, a: { readonly factor: number; readonly total_iters: number }): number =>
-  t === 0 || t < a.total_iters ? a.factor * x0 : x0
+export const constantAt = (
+  x0: number,
+  t: number,
+  a: { readonly factor: number; readonly total_iters: number },
+): number => (t === 0 || t < a.total_iters ? a.factor * x0 : x0)
 
 /** Exponential: `x₀·γ^t`. */
 export const exponentialAt = (x0: number, t: number, a: { readonly gamma: number }): number => x0 * Math.pow(a.gamma, t)
 
 /** Linear: `x₀·(start + (end−start)·min(t,T)/T)` with T = end−begin−1 (`x₀·start` when T = 0). */
-export const linearAt = (x0: number, t: number, a: { readonly start_factor: number; readonly end_factor: number; readonly total_iters: number }): number => {
+export const linearAt = (
+  x0: number,
+  t: number,
+  a: { readonly start_factor: number; readonly end_factor: number; readonly total_iters: number },
+): number => {
   const T = a.total_iters
   if (T === 0) return x0 * a.start_factor
   return x0 * (a.start_factor + ((a.end_factor - a.start_factor) * Math.min(t, T)) / T)
@@ -38,11 +49,18 @@ export const linearAt = (x0: number, t: number, a: { readonly start_factor: numb
  * T the recursion restarts from the base value, so there this holds only
  * when `x₀ = b`. `eta_min` here is the group's floor (`b·eta_min_ratio` for a ratio).
  */
-export const cosineAnnealingAt = (x0: number, t: number, a: { readonly T_max: number; readonly eta_min: number }): number =>
-  a.eta_min + ((x0 - a.eta_min) * (1 + Math.cos((Math.PI * t) / a.T_max))) / 2
+export const cosineAnnealingAt = (
+  x0: number,
+  t: number,
+  a: { readonly T_max: number; readonly eta_min: number },
+): number => a.eta_min + ((x0 - a.eta_min) * (1 + Math.cos((Math.PI * t) / a.T_max))) / 2
 
 /** Poly: `η + (x₀−η)(1 − t/T)^power` with T = end−begin−1 (`x₀` when T = 0). */
-export const polyAt = (x0: number, t: number, a: { readonly eta_min: number; readonly power: number; readonly total_iters: number }): number => {
+export const polyAt = (
+  x0: number,
+  t: number,
+  a: { readonly eta_min: number; readonly power: number; readonly total_iters: number },
+): number => {
   const T = a.total_iters
   if (T === 0) return x0
   return a.eta_min + (x0 - a.eta_min) * Math.pow(1 - t / T, a.power)
@@ -57,7 +75,11 @@ export const cosineRestartAt = (
   x0: number,
   b: number,
   t: number,
-  a: { readonly periods: ReadonlyArray<number>; readonly restart_weights: ReadonlyArray<number>; readonly eta_min: number },
+  a: {
+    readonly periods: ReadonlyArray<number>
+    readonly restart_weights: ReadonlyArray<number>
+    readonly eta_min: number
+  },
 ): number => {
   if (a.periods.length === 0) return x0
   let start = 0

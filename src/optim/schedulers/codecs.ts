@@ -7,7 +7,17 @@
  * value reads `path: expected …, got …`.
  * @module
  */
-import { array, boolean, int, nonEmptyString, nonNegativeInt, number, positiveInt, refine, struct } from '../../schema/codec.js'
+import {
+  array,
+  boolean,
+  int,
+  nonEmptyString,
+  nonNegativeInt,
+  number,
+  positiveInt,
+  refine,
+  struct,
+} from '../../schema/codec.js'
 import type { Codec, Json, StructOf } from '../../schema/codec.js'
 import type { Entry, SchedulerType } from './catalogue.js'
 import { chainable } from './families/index.js'
@@ -27,17 +37,30 @@ export const commonKeys = {
   convert_to_iter_based: boolean,
 }
 
-export type CommonArgs = StructOf<{ readonly type: Codec<string> }, typeof commonKeys> & { readonly param_name?: string }
+export type CommonArgs = StructOf<{ readonly type: Codec<string> }, typeof commonKeys> & {
+  readonly param_name?: string
+}
 
 /** The family's own argument codecs: required and optional. */
 const ownArguments = (entry: Entry): { readonly required: Props; readonly optional: Props } =>
-  entry.family === 'ReduceOnPlateau' ? { required: Plateau.required, optional: Plateau.optional } : chainable[entry.family]
+  entry.family === 'ReduceOnPlateau'
+    ? { required: Plateau.required, optional: Plateau.optional }
+    : chainable[entry.family]
 
 /** The codec of one scheduler dict of the given registered type. */
-export const argumentsCodec = (name: SchedulerType, entry: Entry): Codec<CommonArgs & { readonly [key: string]: Json | undefined }> => {
+export const argumentsCodec = (
+  name: SchedulerType,
+  entry: Entry,
+): Codec<CommonArgs & { readonly [key: string]: Json | undefined }> => {
   const own = ownArguments(entry)
-  const required = { type: nonEmptyString, ...(entry.kind === 'ParamScheduler' ? { param_name: nonEmptyString } : {}), ...own.required }
-  return struct(`${name} arguments`, required, { ...commonKeys, ...own.optional }) as unknown as Codec<CommonArgs & { readonly [key: string]: Json | undefined }>
+  const required = {
+    type: nonEmptyString,
+    ...(entry.kind === 'ParamScheduler' ? { param_name: nonEmptyString } : {}),
+    ...own.required,
+  }
+  return struct(`${name} arguments`, required, { ...commonKeys, ...own.optional }) as unknown as Codec<
+    CommonArgs & { readonly [key: string]: Json | undefined }
+  >
 }
 
 /** The codecs of the base state fields. */
@@ -54,7 +77,10 @@ const baseState = {
 
 /** The codecs of every state field of a scheduler of this type, except `type`. */
 export const stateProps = (entry: Entry): Props => {
-  const own = entry.family === 'ReduceOnPlateau' ? Plateau.state : { base_values: array(number), ...chainable[entry.family].state }
+  const own =
+    entry.family === 'ReduceOnPlateau'
+      ? Plateau.state
+      : { base_values: array(number), ...chainable[entry.family].state }
   const momentum = entry.kind === 'Momentum' ? { use_betas: boolean } : {}
   return { ...baseState, ...momentum, ...own }
 }

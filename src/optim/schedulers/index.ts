@@ -22,7 +22,17 @@ export { isSelected, lastValue, needValArgs, step, stepAll } from './stepping.js
 export type { Metrics, SchedulerTrigger, StepAllError } from './stepping.js'
 export { fromStateDict, loadStateDict, stateDict } from './stateDict.js'
 export type { StateDict } from './stateDict.js'
-export { constantAt, cosineAnnealingAt, cosineRestartAt, exponentialAt, linearAt, multiStepAt, oneCycleAt, polyAt, stepAt } from './closedForms.js'
+export {
+  constantAt,
+  cosineAnnealingAt,
+  cosineRestartAt,
+  exponentialAt,
+  linearAt,
+  multiStepAt,
+  oneCycleAt,
+  polyAt,
+  stepAt,
+} from './closedForms.js'
 export { curve, simulateEpochs, walkTrainLoop } from './simulate.js'
 export type { EpochRun, Moment, TrainWalk } from './simulate.js'
 export { argumentsCodec, commonKeys, lastStep } from './codecs.js'

@@ -23,7 +23,12 @@ import type { BuildContext, Groups } from './types.js'
  * curve({ type: 'StepLR', step_size: 3 }, [{ lr: 0.05 }], {}, 10) // Right([[0.05], [0.05], [0.05], [0.005…], …])
  * ```
  */
-export const curve = (config: unknown, groups: Groups, context: BuildContext, count: number): E.Either<ReadonlyArray<Issue>, ReadonlyArray<ReadonlyArray<number>>> => {
+export const curve = (
+  config: unknown,
+  groups: Groups,
+  context: BuildContext,
+  count: number,
+): E.Either<ReadonlyArray<Issue>, ReadonlyArray<ReadonlyArray<number>>> => {
   const built = build(config, groups, context)
   if (built._tag === 'Left') return built
   let { scheduler, groups: current } = built.right
@@ -40,7 +45,9 @@ export const curve = (config: unknown, groups: Groups, context: BuildContext, co
 }
 
 /** When a simulated step failed: before iteration `iter` ended, or at the end of epoch `epoch` (0-based). */
-export type Moment = { readonly _tag: 'iter'; readonly iter: number } | { readonly _tag: 'epoch'; readonly epoch: number }
+export type Moment =
+  | { readonly _tag: 'iter'; readonly iter: number }
+  | { readonly _tag: 'epoch'; readonly epoch: number }
 
 /** The shape of a train loop as the schedulers see it. */
 export interface TrainWalk {
@@ -116,13 +123,25 @@ export const simulateEpochs = (
   schedulers: ReadonlyArray<ParamScheduler>,
   groups: Groups,
   run: EpochRun,
-): E.Either<StepAllError, { readonly during: ReadonlyArray<number>; readonly schedulers: ReadonlyArray<ParamScheduler>; readonly groups: Groups }> => {
+): E.Either<
+  StepAllError,
+  {
+    readonly during: ReadonlyArray<number>
+    readonly schedulers: ReadonlyArray<ParamScheduler>
+    readonly groups: Groups
+  }
+> => {
   const read = run.read ?? ((gs: Groups) => gs[0]?.['lr'] as number)
   const during: number[] = []
   const walked = walkTrainLoop(
     { schedulers, groups },
     (state, trigger) => stepAll(state.schedulers, state.groups, trigger),
-    { maxIters: run.epochs * run.epochLength, epochLength: run.epochLength, epochBased: true, ...(run.metrics === undefined ? {} : { metrics: run.metrics }) },
+    {
+      maxIters: run.epochs * run.epochLength,
+      epochLength: run.epochLength,
+      epochBased: true,
+      ...(run.metrics === undefined ? {} : { metrics: run.metrics }),
+    },
     (state) => during.push(read(state.groups)),
   )
   return walked._tag === 'Left' ? E.left(walked.left.error) : E.right({ during, ...walked.right })

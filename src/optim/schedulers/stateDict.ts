@@ -38,11 +38,16 @@ export const stateDict = (s: ParamScheduler): StateDict => s as unknown as State
  * const resumed = loadStateDict(freshlyBuilt, JSON.parse(saved))
  * ```
  */
-export const loadStateDict = (current: ParamScheduler, saved: unknown): E.Either<ReadonlyArray<Issue>, ParamScheduler> => {
+export const loadStateDict = (
+  current: ParamScheduler,
+  saved: unknown,
+): E.Either<ReadonlyArray<Issue>, ParamScheduler> => {
   if (!isDict(saved)) return E.left([{ path: '', message: `expected a scheduler state dict, got ${show(saved)}` }])
   const savedType = saved['type']
   if (savedType !== undefined && savedType !== current.type)
-    return E.left([{ path: 'type', message: `the saved state is for ${show(savedType)}, this scheduler is '${current.type}'` }])
+    return E.left([
+      { path: 'type', message: `the saved state is for ${show(savedType)}, this scheduler is '${current.type}'` },
+    ])
   const entry = lookup(current.type)!
   const decoded = struct(`a ${current.type} state`, {}, { type: nonEmptyString, ...stateProps(entry) }).decode(saved)
   if (decoded._tag === 'Left') return E.left(issuesOf(decoded.left))
@@ -57,9 +62,11 @@ export const loadStateDict = (current: ParamScheduler, saved: unknown): E.Either
 export const fromStateDict = (saved: unknown): E.Either<ReadonlyArray<Issue>, ParamScheduler> => {
   if (!isDict(saved)) return E.left([{ path: '', message: `expected a scheduler state dict, got ${show(saved)}` }])
   const type = saved['type']
-  if (typeof type !== 'string') return E.left([{ path: 'type', message: `expected a registered scheduler name, got ${show(type)}` }])
+  if (typeof type !== 'string')
+    return E.left([{ path: 'type', message: `expected a registered scheduler name, got ${show(type)}` }])
   const entry = lookup(type)
-  if (entry === undefined || entry.name !== type) return E.left([{ path: 'type', message: `unknown scheduler type '${type}'${suggestion(type, schedulerTypes)}` }])
+  if (entry === undefined || entry.name !== type)
+    return E.left([{ path: 'type', message: `unknown scheduler type '${type}'${suggestion(type, schedulerTypes)}` }])
   const decoded = struct(`a ${type} state`, { type: nonEmptyString, ...stateProps(entry) }).decode(saved)
   if (decoded._tag === 'Left') return E.left(issuesOf(decoded.left))
   return E.right(decoded.right as unknown as ParamScheduler)

@@ -35,7 +35,11 @@ export const needValArgs = (s: ParamScheduler): s is ReduceOnPlateauScheduler =>
  * if (r._tag === 'Right') ({ scheduler, groups } = r.right)
  * ```
  */
-export const step = (s: ParamScheduler, groups: Groups, metrics?: Metrics): E.Either<SchedulerError, Stepped<ParamScheduler>> => {
+export const step = (
+  s: ParamScheduler,
+  groups: Groups,
+  metrics?: Metrics,
+): E.Either<SchedulerError, Stepped<ParamScheduler>> => {
   if (needValArgs(s)) return Plateau.step(s, groups, metrics)
   const def = chainable[familyOf(s.type) as keyof typeof chainable] as FamilyDef<Props, Props, ChainableScheduler>
   return stepChainable(s, groups, def.value)

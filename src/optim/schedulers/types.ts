@@ -53,7 +53,11 @@ export interface SchedulerError {
   readonly message: string
 }
 
-export const schedulerError = (error: PythonError, message: string): SchedulerError => ({ _tag: 'SchedulerError', error, message })
+export const schedulerError = (error: PythonError, message: string): SchedulerError => ({
+  _tag: 'SchedulerError',
+  error,
+  message,
+})
 
 /** Values computed for the groups, or the exception that stopped the computation. */
 export type Values = E.Either<SchedulerError, ReadonlyArray<number>>
@@ -95,7 +99,10 @@ export const guarded = (compute: () => Values): Values => {
 export const numberIn = (group: GroupValues, key: string, index: number): E.Either<SchedulerError, number> => {
   const v = group[key]
   if (v === undefined) return E.left(schedulerError('KeyError', `param_groups[${index}] has no '${key}'`))
-  if (typeof v !== 'number') return E.left(schedulerError('TypeError', `param_groups[${index}]['${key}'] must be a number, got ${JSON.stringify(v)}`))
+  if (typeof v !== 'number')
+    return E.left(
+      schedulerError('TypeError', `param_groups[${index}]['${key}'] must be a number, got ${JSON.stringify(v)}`),
+    )
   return E.right(v)
 }
 

@@ -50,13 +50,21 @@ export interface Accumulation<S> extends GradientTransformation<AccumulateState<
   /** The divisor to apply to the next micro-batch's loss. */
   readonly lossFactor: (state: AccumulateState<S>) => number
   /** MMEngine's `initialize_count_status(model, init_counts, max_counts)`. */
-  readonly initializeCountStatus: (state: AccumulateState<S>, initCounts: number, maxCounts: number) => AccumulateState<S>
+  readonly initializeCountStatus: (
+    state: AccumulateState<S>,
+    initCounts: number,
+    maxCounts: number,
+  ) => AccumulateState<S>
   /** Will the update after the next micro-batch step the inner transformation? */
   readonly closesWindow: (state: AccumulateState<S>) => boolean
 }
 
 /** Where the window that contains micro-batch `count` (0-based) starts and ends, under the epoch policy. */
-const epochWindow = (count: number, k: number, batchesPerEpoch: number): { readonly start: number; readonly end: number } => {
+const epochWindow = (
+  count: number,
+  k: number,
+  batchesPerEpoch: number,
+): { readonly start: number; readonly end: number } => {
   const epochStart = Math.floor(count / batchesPerEpoch) * batchesPerEpoch
   const offset = count - epochStart
   const start = epochStart + Math.floor(offset / k) * k
@@ -68,7 +76,8 @@ export const accumulate =
   <S>(inner: GradientTransformation<S>): Accumulation<S> => {
     const closes = (state: AccumulateState<S>): boolean => {
       const after = state.count + 1
-      if (policy._tag === 'epoch') return after === epochWindow(state.count, k, policy.batchesPerEpoch).end || after === state.maxCounts
+      if (policy._tag === 'epoch')
+        return after === epochWindow(state.count, k, policy.batchesPerEpoch).end || after === state.maxCounts
       return after % k === 0 || after === state.maxCounts
     }
     return {
@@ -95,8 +104,19 @@ export const accumulate =
         // the window closes right here (k = 1, every step), where the sum is used at once and never held.
         const sum: Tree =
           state.sum === undefined
-            ? step ? grads : map(grads, (g) => tf.clone(g))
-            : Object.fromEntries([...new Set([...Object.keys(state.sum), ...Object.keys(grads)])].map((n) => [n, state.sum![n] === undefined ? grads[n]! : grads[n] === undefined ? state.sum![n]! : tf.add(state.sum![n]!, grads[n]!)]))
+            ? step
+              ? grads
+              : map(grads, (g) => tf.clone(g))
+            : Object.fromEntries(
+                [...new Set([...Object.keys(state.sum), ...Object.keys(grads)])].map((n) => [
+                  n,
+                  state.sum![n] === undefined
+                    ? grads[n]!
+                    : grads[n] === undefined
+                      ? state.sum![n]!
+                      : tf.add(state.sum![n]!, grads[n]!),
+                ]),
+              )
         const count = state.count + 1
         if (!step) return [{}, { ...state, sum, count, stepped: false }]
         const [updates, innerState] = inner.update(sum, state.inner, params, groups)

@@ -16,7 +16,11 @@ export interface ClipNormState {
 }
 
 const normOf = (g: tf.Tensor, normType: number): tf.Scalar =>
-  normType === Infinity ? tf.max(tf.abs(g)) : normType === 2 ? (tf.norm(g) as tf.Scalar) : (tf.pow(tf.sum(tf.pow(tf.abs(g), normType)), 1 / normType) as tf.Scalar)
+  normType === Infinity
+    ? tf.max(tf.abs(g))
+    : normType === 2
+      ? (tf.norm(g) as tf.Scalar)
+      : (tf.pow(tf.sum(tf.pow(tf.abs(g), normType)), 1 / normType) as tf.Scalar)
 
 /** The total `normType`-norm of all gradients: the norm of the per-tensor norms (max for ∞). */
 export const globalNorm = (grads: Tree, normType: number): tf.Scalar =>

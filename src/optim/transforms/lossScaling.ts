@@ -26,13 +26,26 @@ export interface ScalerConfig {
 }
 
 /** PyTorch's defaults: 2¹⁶, ×2 after 2000 finite steps, ×0.5 after a non-finite one. */
-export const dynamicScaler: ScalerConfig = { initScale: 2 ** 16, growthFactor: 2, backoffFactor: 0.5, growthInterval: 2000, enabled: true, fixed: undefined }
+export const dynamicScaler: ScalerConfig = {
+  initScale: 2 ** 16,
+  growthFactor: 2,
+  backoffFactor: 0.5,
+  growthInterval: 2000,
+  enabled: true,
+  fixed: undefined,
+}
 
 /** `loss_scale` as MMEngine reads it: `'dynamic'`, a number (static), or a dict of GradScaler arguments. */
 export const scalerFromConfig = (lossScale: unknown): ScalerConfig => {
   if (lossScale === 'dynamic' || lossScale === undefined) return dynamicScaler
   if (typeof lossScale === 'number') return { ...dynamicScaler, initScale: lossScale, fixed: lossScale }
-  const d = lossScale as { init_scale?: number; growth_factor?: number; backoff_factor?: number; growth_interval?: number; enabled?: boolean }
+  const d = lossScale as {
+    init_scale?: number
+    growth_factor?: number
+    backoff_factor?: number
+    growth_interval?: number
+    enabled?: boolean
+  }
   return {
     initScale: d.init_scale ?? dynamicScaler.initScale,
     growthFactor: d.growth_factor ?? dynamicScaler.growthFactor,
@@ -56,11 +69,26 @@ export interface LossScaling<S> extends GradientTransformation<ScalerState<S>> {
   /** The factor to multiply the loss by before the backward pass. */
   readonly lossScale: (state: ScalerState<S>) => number
   /** GradScaler's `state_dict()`. */
-  readonly stateDict: (state: ScalerState<S>) => { readonly scale: number; readonly growth_factor: number; readonly backoff_factor: number; readonly growth_interval: number; readonly _growth_tracker: number } | {}
+  readonly stateDict: (
+    state: ScalerState<S>,
+  ) =>
+    | {
+        readonly scale: number
+        readonly growth_factor: number
+        readonly backoff_factor: number
+        readonly growth_interval: number
+        readonly _growth_tracker: number
+      }
+    | {}
 }
 
 /** The next scale after a step (`GradScaler.update`), pure. */
-export const nextScale = (config: ScalerConfig, scale: number, tracker: number, foundInf: boolean): { readonly scale: number; readonly growthTracker: number } => {
+export const nextScale = (
+  config: ScalerConfig,
+  scale: number,
+  tracker: number,
+  foundInf: boolean,
+): { readonly scale: number; readonly growthTracker: number } => {
   if (config.fixed !== undefined) return { scale: Math.fround(config.fixed), growthTracker: tracker }
   if (foundInf) return { scale: Math.fround(scale * config.backoffFactor), growthTracker: 0 }
   const successful = tracker + 1
@@ -78,9 +106,20 @@ export const withLossScaling =
     lossScale: (state) => (config.enabled ? state.scale : 1),
     stateDict: (state) =>
       config.enabled
-        ? { scale: state.scale, growth_factor: config.growthFactor, backoff_factor: config.backoffFactor, growth_interval: config.growthInterval, _growth_tracker: state.growthTracker }
+        ? {
+            scale: state.scale,
+            growth_factor: config.growthFactor,
+            backoff_factor: config.backoffFactor,
+            growth_interval: config.growthInterval,
+            _growth_tracker: state.growthTracker,
+          }
         : {},
-    init: (params) => ({ inner: inner.init(params), scale: Math.fround(config.initScale), growthTracker: 0, foundInf: false }),
+    init: (params) => ({
+      inner: inner.init(params),
+      scale: Math.fround(config.initScale),
+      growthTracker: 0,
+      foundInf: false,
+    }),
     update: (grads, state, params, groups) => {
       if (!config.enabled) {
         const [updates, innerState] = inner.update(grads, state.inner, params, groups)
@@ -89,7 +128,9 @@ export const withLossScaling =
       const inverse = Math.fround(1 / state.scale)
       const unscaled = map(grads, (g) => tf.mul(g, inverse))
       // One read-back per step: whether any gradient entry is non-finite.
-      const foundInf = Object.values(unscaled).some((g) => tf.tidy(() => tf.any(tf.logicalNot(tf.isFinite(g))).dataSync()[0] === 1))
+      const foundInf = Object.values(unscaled).some((g) =>
+        tf.tidy(() => tf.any(tf.logicalNot(tf.isFinite(g))).dataSync()[0] === 1),
+      )
       const scale = nextScale(config, state.scale, state.growthTracker, foundInf)
       if (foundInf) {
         for (const g of Object.values(unscaled)) g.dispose()

@@ -39,8 +39,13 @@ beforeAll(async () => {
   tarball = nodePath.join(tmp, packed.stdout.trim().split('\n').at(-1)!)
   project = nodePath.join(tmp, 'project')
   fs.mkdirSync(project)
-  fs.writeFileSync(nodePath.join(project, 'package.json'), JSON.stringify({ name: 'uses-loopwright', version: '1.0.0', private: true, type: 'module' }))
-  await run(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], { cwd: project })
+  fs.writeFileSync(
+    nodePath.join(project, 'package.json'),
+    JSON.stringify({ name: 'uses-loopwright', version: '1.0.0', private: true, type: 'module' }),
+  )
+  await run(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], {
+    cwd: project,
+  })
 }, 240_000)
 
 describe('the installed loopwright bin', () => {
@@ -65,7 +70,12 @@ describe('the installed loopwright bin', () => {
     const plan = await exec(bin, ['dry-run', config], project)
     expect(plan.code, plan.stderr).toBe(0)
     expect(plan.stdout).toMatch(/^loopwright dry run of /)
-    const short = ['train_cfg.max_epochs=1', 'train_dataloader.dataset.indices=256', 'val_dataloader.dataset.indices=100', 'test_dataloader.dataset.indices=100']
+    const short = [
+      'train_cfg.max_epochs=1',
+      'train_dataloader.dataset.indices=256',
+      'val_dataloader.dataset.indices=100',
+      'test_dataloader.dataset.indices=100',
+    ]
     const trained = await exec(bin, ['train', config, '--work-dir', 'work', '--cfg-options', ...short], project)
     expect(trained.code, trained.stderr).toBe(0)
     expect(trained.stdout).toMatch(/^Trained 2 iterations \(1 epochs\)/m)
@@ -76,7 +86,17 @@ describe('the installed loopwright bin', () => {
 
   it('runs from a global install (npm install -g, here into a private prefix)', async () => {
     const prefix = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'loopwright-global-'))
-    const args = ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball]
+    const args = [
+      'install',
+      '-g',
+      '--prefix',
+      prefix,
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      tarball,
+    ]
     await run(npm, args, { cwd: prefix })
     const bin = nodePath.join(prefix, 'bin', 'loopwright')
     expect(fs.lstatSync(bin).isSymbolicLink()).toBe(true)

@@ -11,13 +11,17 @@ describe('progressLine', () => {
 
   it('fits any width, 0 and unknown columns included, and never cuts a value', () => {
     fc.assert(
-      fc.property(fc.option(fc.integer({ min: -5, max: 300 }), { nil: undefined }), fc.integer({ min: 0, max: 1e6 }), (columns, done) => {
-        const line = progressLine({ ...at, done: Math.min(done, 1e6), total: 1e6 }, columns)
-        const width = columns === undefined || columns <= 0 ? 80 : columns
-        expect(line.length).toBeLessThanOrEqual(Math.max(0, width - 1))
-        // Whole parts only: a shown lr has all its digits.
-        if (line.includes('lr ')) expect(line).toMatch(/lr 1\.000e-2$/)
-      }),
+      fc.property(
+        fc.option(fc.integer({ min: -5, max: 300 }), { nil: undefined }),
+        fc.integer({ min: 0, max: 1e6 }),
+        (columns, done) => {
+          const line = progressLine({ ...at, done: Math.min(done, 1e6), total: 1e6 }, columns)
+          const width = columns === undefined || columns <= 0 ? 80 : columns
+          expect(line.length).toBeLessThanOrEqual(Math.max(0, width - 1))
+          // Whole parts only: a shown lr has all its digits.
+          if (line.includes('lr ')) expect(line).toMatch(/lr 1\.000e-2$/)
+        },
+      ),
     )
     expect(progressLine(at, 0)).toContain('lr 1.000e-2')
     expect(progressLine(at, 20)).toBe('5/10  eta 0:00:05')

@@ -22,18 +22,29 @@ const commandLines = (markdown: string): ReadonlyArray<ReadonlyArray<string>> =>
   for (const line of markdown.split('\n')) {
     if (line.startsWith('```')) inBash = !inBash && /^```(bash|sh)\s*$/.test(line)
     else if (inBash && line.startsWith('npx loopwright ')) {
-      const words = line.replace(/\s+#.*$/, '').trim().split(/\s+/)
+      const words = line
+        .replace(/\s+#.*$/, '')
+        .trim()
+        .split(/\s+/)
       lines.push(words.slice(2))
     }
   }
   return lines
 }
 
-const shorten = ['train_cfg.max_epochs=1', 'train_dataloader.dataset.indices=256', 'val_dataloader.dataset.indices=100', 'test_dataloader.dataset.indices=100']
+const shorten = [
+  'train_cfg.max_epochs=1',
+  'train_dataloader.dataset.indices=256',
+  'val_dataloader.dataset.indices=100',
+  'test_dataloader.dataset.indices=100',
+]
 
 const loopwright = async (args: ReadonlyArray<string>, cwd: string) => {
   try {
-    const { stdout, stderr } = await run(process.execPath, [nodePath.join(root, 'dist/cli/bin.js'), ...args], { cwd, maxBuffer: 64 << 20 })
+    const { stdout, stderr } = await run(process.execPath, [nodePath.join(root, 'dist/cli/bin.js'), ...args], {
+      cwd,
+      maxBuffer: 64 << 20,
+    })
     return { code: 0, stdout, stderr }
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string }
@@ -50,7 +61,10 @@ describe('the commands in the README and the getting-started guide', () => {
     expect(new Set([...readme, ...guide].map((words) => words[0]))).toEqual(new Set(['train', 'dry-run', 'doctor']))
   })
 
-  for (const [name, commands] of [['README.md', readme], ['docs/getting-started.md', guide]] as const) {
+  for (const [name, commands] of [
+    ['README.md', readme],
+    ['docs/getting-started.md', guide],
+  ] as const) {
     it(`${name}: each runs and exits 0`, async () => {
       const cwd = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'loopwright-readme-'))
       fs.symlinkSync(nodePath.join(root, 'configs'), nodePath.join(cwd, 'configs'))

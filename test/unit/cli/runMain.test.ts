@@ -41,7 +41,9 @@ describe('runMain', () => {
     expect(process.exitCode).toBe(70)
     expect(written).toHaveLength(1)
     expect(written[0]).toBe(`${internalError(new TypeError('x is undefined'))}\n`)
-    expect(written[0]).toMatch(/^loopwright: internal error: x is undefined \(this is a bug in loopwright: please report/)
+    expect(written[0]).toMatch(
+      /^loopwright: internal error: x is undefined \(this is a bug in loopwright: please report/,
+    )
     expect(written[0]).toContain('npm bugs loopwright')
     expect(written[0]!.split('\n')).toHaveLength(2)
   })

@@ -5,12 +5,15 @@ import * as Config from '../../../src/config/Config.js'
 import { defaultRegistries } from '../../../src/interpreters/registries.js'
 
 const programOf = (extra: object) => {
-  const decoded = Config.decode({
-    train_dataloader: { batch_size: 32, dataset: { type: 'MNIST' } },
-    train_cfg: { type: 'EpochBasedTrainLoop', max_epochs: 1 },
-    optim_wrapper: { optimizer: { type: 'SGD', lr: 0.1 } },
-    ...extra,
-  }, defaultRegistries)
+  const decoded = Config.decode(
+    {
+      train_dataloader: { batch_size: 32, dataset: { type: 'MNIST' } },
+      train_cfg: { type: 'EpochBasedTrainLoop', max_epochs: 1 },
+      optim_wrapper: { optimizer: { type: 'SGD', lr: 0.1 } },
+      ...extra,
+    },
+    defaultRegistries,
+  )
   if (decoded._tag === 'Left') throw new Error(decoded.left.message)
   return toProgram(decoded.right)
 }

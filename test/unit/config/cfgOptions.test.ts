@@ -65,7 +65,10 @@ describe('parseValue (MMEngine DictAction)', () => {
 
   it('reads nested lists and tuples', () => {
     expect(value('[[1,2],[3]]')).toEqual([[1, 2], [3]])
-    expect(value('[(1,2),(3,4)]')).toEqual([[1, 2], [3, 4]])
+    expect(value('[(1,2),(3,4)]')).toEqual([
+      [1, 2],
+      [3, 4],
+    ])
     expect(value('[1, (2, [3, 4])]')).toEqual([1, [2, [3, 4]]])
     expect(value('([1],2)')).toEqual([[1], 2])
   })
@@ -92,7 +95,10 @@ describe('parseCfgOptions', () => {
   })
 
   it('keeps list indices as keys', () => {
-    expect(parseCfgOptions(['custom_hooks.0.priority=HIGH'])).toEqual({ _tag: 'Right', right: [{ custom_hooks: { 0: { priority: 'HIGH' } } }] })
+    expect(parseCfgOptions(['custom_hooks.0.priority=HIGH'])).toEqual({
+      _tag: 'Right',
+      right: [{ custom_hooks: { 0: { priority: 'HIGH' } } }],
+    })
   })
 
   it('splits at the first `=` only', () => {
@@ -100,12 +106,21 @@ describe('parseCfgOptions', () => {
   })
 
   it('rejects an option without a key', () => {
-    expect(parseCfgOptions(['noequals'])).toEqual({ _tag: 'Left', left: { path: '', message: '--cfg-options: expected key=value, got "noequals"' } })
-    expect(parseCfgOptions(['=1'])).toEqual({ _tag: 'Left', left: { path: '', message: '--cfg-options: expected key=value, got "=1"' } })
+    expect(parseCfgOptions(['noequals'])).toEqual({
+      _tag: 'Left',
+      left: { path: '', message: '--cfg-options: expected key=value, got "noequals"' },
+    })
+    expect(parseCfgOptions(['=1'])).toEqual({
+      _tag: 'Left',
+      left: { path: '', message: '--cfg-options: expected key=value, got "=1"' },
+    })
   })
 
   it('rejects an unparsable value under its key', () => {
-    expect(parseCfgOptions(['a.b=1', 'c.d=[1'])).toEqual({ _tag: 'Left', left: { path: 'c.d', message: '--cfg-options: unbalanced brackets in "[1"' } })
+    expect(parseCfgOptions(['a.b=1', 'c.d=[1'])).toEqual({
+      _tag: 'Left',
+      left: { path: 'c.d', message: '--cfg-options: unbalanced brackets in "[1"' },
+    })
   })
 
   it('accepts no options', () => {
@@ -125,13 +140,22 @@ describe('applyCfgOptions', () => {
   }
 
   it('applies `a.b=1 c=[1,2]`: nested dicts merge, lists replace', () => {
-    expect(applyCfgOptions(config, ['a.b=1', 'c=[1,2]'])).toEqual({ _tag: 'Right', right: { ...config, a: { b: 1, keep: 'yes' }, c: [1, 2] } })
+    expect(applyCfgOptions(config, ['a.b=1', 'c=[1,2]'])).toEqual({
+      _tag: 'Right',
+      right: { ...config, a: { b: 1, keep: 'yes' }, c: [1, 2] },
+    })
   })
 
   it('edits one list element with `custom_hooks.0.priority=HIGH`', () => {
     expect(applyCfgOptions(config, ['custom_hooks.0.priority=HIGH'])).toEqual({
       _tag: 'Right',
-      right: { ...config, custom_hooks: [{ type: 'SimSiamHook', priority: 'HIGH', fix_pred_lr: true }, { type: 'EMAHook', momentum: 0.0001 }] },
+      right: {
+        ...config,
+        custom_hooks: [
+          { type: 'SimSiamHook', priority: 'HIGH', fix_pred_lr: true },
+          { type: 'EMAHook', momentum: 0.0001 },
+        ],
+      },
     })
   })
 
@@ -143,7 +167,10 @@ describe('applyCfgOptions', () => {
   })
 
   it('adds keys the config lacks', () => {
-    expect(applyCfgOptions({}, ['train_cfg.max_epochs=1', 'work_dir=./w'])).toEqual({ _tag: 'Right', right: { train_cfg: { max_epochs: 1 }, work_dir: './w' } })
+    expect(applyCfgOptions({}, ['train_cfg.max_epochs=1', 'work_dir=./w'])).toEqual({
+      _tag: 'Right',
+      right: { train_cfg: { max_epochs: 1 }, work_dir: './w' },
+    })
   })
 
   it('applies options in order; a later option wins', () => {
@@ -158,15 +185,27 @@ describe('applyCfgOptions', () => {
   })
 
   it('reports a non-index key into a list', () => {
-    expect(applyCfgOptions(config, ['custom_hooks.first.priority=HIGH'])).toEqual({ _tag: 'Left', left: { path: 'custom_hooks', message: "--cfg-options: expected a list index, got 'first'" } })
+    expect(applyCfgOptions(config, ['custom_hooks.first.priority=HIGH'])).toEqual({
+      _tag: 'Left',
+      left: { path: 'custom_hooks', message: "--cfg-options: expected a list index, got 'first'" },
+    })
   })
 
   it('reports a dotted key into a scalar', () => {
-    expect(applyCfgOptions(config, ['a.b.c=1'])).toEqual({ _tag: 'Left', left: { path: 'a.b', message: '--cfg-options: cannot merge a dict into 0 from the base config; add _delete_=True to replace it' } })
+    expect(applyCfgOptions(config, ['a.b.c=1'])).toEqual({
+      _tag: 'Left',
+      left: {
+        path: 'a.b',
+        message: '--cfg-options: cannot merge a dict into 0 from the base config; add _delete_=True to replace it',
+      },
+    })
   })
 
   it('reports a malformed option', () => {
-    expect(applyCfgOptions(config, ['a.b'])).toEqual({ _tag: 'Left', left: { path: '', message: '--cfg-options: expected key=value, got "a.b"' } })
+    expect(applyCfgOptions(config, ['a.b'])).toEqual({
+      _tag: 'Left',
+      left: { path: '', message: '--cfg-options: expected key=value, got "a.b"' },
+    })
   })
 
   it('does not change the config it is given', () => {

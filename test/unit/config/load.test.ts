@@ -46,7 +46,10 @@ const TRAIN_JSON = {
 
 describe('load: file formats', () => {
   it('loads a JSON config', async () => {
-    const file = write('sgd.json', JSON.stringify({ ...TRAIN_JSON, default_hooks: { logger: { type: 'LoggerHook', interval: 1 } } }))
+    const file = write(
+      'sgd.json',
+      JSON.stringify({ ...TRAIN_JSON, default_hooks: { logger: { type: 'LoggerHook', interval: 1 } } }),
+    )
     const result = await loaded(file)
     expect(result.file).toBe(file)
     expect(result.raw).toEqual({ ...TRAIN_JSON, default_hooks: { logger: { type: 'LoggerHook', interval: 1 } } })
@@ -57,7 +60,19 @@ describe('load: file formats', () => {
   it('loads a YAML config (~ is None)', async () => {
     const file = write(
       'runtime.yaml',
-      ['default_scope: mmselfsup', 'default_hooks:', '  logger:', '    type: LoggerHook', '    interval: 50', '  timer: ~', 'randomness:', '  seed: 0', '  deterministic: false', 'load_from: null', ''].join('\n'),
+      [
+        'default_scope: mmselfsup',
+        'default_hooks:',
+        '  logger:',
+        '    type: LoggerHook',
+        '    interval: 50',
+        '  timer: ~',
+        'randomness:',
+        '  seed: 0',
+        '  deterministic: false',
+        'load_from: null',
+        '',
+      ].join('\n'),
     )
     expect((await loaded(file)).raw).toEqual({
       default_scope: 'mmselfsup',
@@ -99,7 +114,9 @@ describe('load: file formats', () => {
   it('still rejects a .py helper variable close to a config key', async () => {
     const file = write('typo.py', 'param_schedular = []\n')
     const error = await failed(file)
-    expect(error.issues).toEqual([{ path: 'param_schedular', message: "unknown key (did you mean 'param_scheduler'?)" }])
+    expect(error.issues).toEqual([
+      { path: 'param_schedular', message: "unknown key (did you mean 'param_scheduler'?)" },
+    ])
     expect(error.message).toBe(`${file}: param_schedular: unknown key (did you mean 'param_scheduler'?)`)
   })
 
@@ -117,15 +134,24 @@ describe('load: file formats', () => {
 
   it('loads a .ts config with a default export (ESM package)', async () => {
     write('package.json', '{ "type": "module" }')
-    const file = write('mae.ts', "const interval: number = 3\nexport default { log_level: 'INFO', default_hooks: { logger: { type: 'LoggerHook', interval } } }\n")
+    const file = write(
+      'mae.ts',
+      "const interval: number = 3\nexport default { log_level: 'INFO', default_hooks: { logger: { type: 'LoggerHook', interval } } }\n",
+    )
     const result = await loaded(file)
     expect(result.raw).toEqual({ log_level: 'INFO', default_hooks: { logger: { type: 'LoggerHook', interval: 3 } } })
     expect(result.variables).toEqual([])
   })
 
   it('loads a .ts config with a default export outside any package.json', async () => {
-    const file = write('mae.ts', "const interval: number = 3\nexport default { log_level: 'INFO', default_hooks: { logger: { type: 'LoggerHook', interval } } }\n")
-    expect((await loaded(file)).raw).toEqual({ log_level: 'INFO', default_hooks: { logger: { type: 'LoggerHook', interval: 3 } } })
+    const file = write(
+      'mae.ts',
+      "const interval: number = 3\nexport default { log_level: 'INFO', default_hooks: { logger: { type: 'LoggerHook', interval } } }\n",
+    )
+    expect((await loaded(file)).raw).toEqual({
+      log_level: 'INFO',
+      default_hooks: { logger: { type: 'LoggerHook', interval: 3 } },
+    })
   })
 
   it('loads a .ts config with named exports and reports helper variables', async () => {
@@ -155,7 +181,9 @@ describe('load: file formats', () => {
 
   it('rejects an unsupported extension', async () => {
     const error = await failed(write('config.txt', 'log_level = INFO'))
-    expect(error.issues).toEqual([{ path: '', message: 'unsupported config file type; use .py, .json, .yaml, .yml, .ts, .js or .mjs' }])
+    expect(error.issues).toEqual([
+      { path: '', message: 'unsupported config file type; use .py, .json, .yaml, .yml, .ts, .js or .mjs' },
+    ])
   })
 
   it('rejects a file whose top level is not a dict', async () => {
@@ -164,8 +192,16 @@ describe('load: file formats', () => {
   })
 
   it('reports decode errors with the file', async () => {
-    const file = write('bad.json', JSON.stringify({ ...TRAIN_JSON, optim_wrapper: { optimizer: { type: 'SGD', lr: 0.1 }, clip_grad: { max_norm: '0.2x' } } }))
-    expect((await failed(file)).message).toBe(`${file}: optim_wrapper.clip_grad.max_norm: expected a positive number, got "0.2x"`)
+    const file = write(
+      'bad.json',
+      JSON.stringify({
+        ...TRAIN_JSON,
+        optim_wrapper: { optimizer: { type: 'SGD', lr: 0.1 }, clip_grad: { max_norm: '0.2x' } },
+      }),
+    )
+    expect((await failed(file)).message).toBe(
+      `${file}: optim_wrapper.clip_grad.max_norm: expected a positive number, got "0.2x"`,
+    )
   })
 })
 
@@ -180,7 +216,9 @@ describe('load: errors never throw', () => {
 
   it('reports a missing base by its name', async () => {
     const file = write('child.json', '{"_base_": "./missing_base.json"}')
-    expect((await failed(file)).message).toBe(`${path.join(dir, 'missing_base.json')}: cannot read the config file: no such file`)
+    expect((await failed(file)).message).toBe(
+      `${path.join(dir, 'missing_base.json')}: cannot read the config file: no such file`,
+    )
   })
 
   it('reports invalid JSON on one line', async () => {
@@ -215,7 +253,10 @@ describe('load: _base_ inheritance (spec §14.1)', () => {
       ].join('\n'),
     )
     write('_base_/schedule.py', "_base_ = './default_runtime.py'\ndefault_hooks = dict(logger=dict(interval=20))\n")
-    const file = write('simsiam/child.py', "_base_ = ['../_base_/schedule.py']\ndefault_hooks = dict(checkpoint=dict(max_keep_ckpts=3))\n")
+    const file = write(
+      'simsiam/child.py',
+      "_base_ = ['../_base_/schedule.py']\ndefault_hooks = dict(checkpoint=dict(max_keep_ckpts=3))\n",
+    )
     const result = await loaded(file)
     expect(result.raw).toEqual({
       default_scope: 'mmselfsup',
@@ -230,16 +271,30 @@ describe('load: _base_ inheritance (spec §14.1)', () => {
   })
 
   it('merges a JSON chain the same way, and across formats', async () => {
-    write('base/runtime.yaml', 'default_hooks:\n  checkpoint:\n    type: CheckpointHook\n    interval: 10\nlog_level: INFO\n')
+    write(
+      'base/runtime.yaml',
+      'default_hooks:\n  checkpoint:\n    type: CheckpointHook\n    interval: 10\nlog_level: INFO\n',
+    )
     write('base/mid.json', '{"_base_": "./runtime.yaml", "log_level": "DEBUG"}')
-    const file = write('child.json', '{"_base_": ["./base/mid.json"], "default_hooks": {"checkpoint": {"max_keep_ckpts": 2}}}')
-    expect((await loaded(file)).raw).toEqual({ default_hooks: { checkpoint: { type: 'CheckpointHook', interval: 10, max_keep_ckpts: 2 } }, log_level: 'DEBUG' })
+    const file = write(
+      'child.json',
+      '{"_base_": ["./base/mid.json"], "default_hooks": {"checkpoint": {"max_keep_ckpts": 2}}}',
+    )
+    expect((await loaded(file)).raw).toEqual({
+      default_hooks: { checkpoint: { type: 'CheckpointHook', interval: 10, max_keep_ckpts: 2 } },
+      log_level: 'DEBUG',
+    })
   })
 
   it('replaces a base dict with `_delete_=True` and drops the marker', async () => {
     write('base.py', "default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=10, save_best='auto'))\n")
-    const file = write('child.py', "_base_ = './base.py'\ndefault_hooks = dict(checkpoint=dict(_delete_=True, type='CheckpointHook', max_keep_ckpts=3))\n")
-    expect((await loaded(file)).raw).toEqual({ default_hooks: { checkpoint: { type: 'CheckpointHook', max_keep_ckpts: 3 } } })
+    const file = write(
+      'child.py',
+      "_base_ = './base.py'\ndefault_hooks = dict(checkpoint=dict(_delete_=True, type='CheckpointHook', max_keep_ckpts=3))\n",
+    )
+    expect((await loaded(file)).raw).toEqual({
+      default_hooks: { checkpoint: { type: 'CheckpointHook', max_keep_ckpts: 3 } },
+    })
   })
 
   it('replaces base lists wholesale', async () => {
@@ -253,7 +308,12 @@ describe('load: _base_ inheritance (spec §14.1)', () => {
     write('y.json', '{"log_level": "DEBUG"}')
     const file = write('child.json', '{"_base_": ["./x.json", "./y.json"]}')
     const error = await failed(file)
-    expect(error.issues).toEqual([{ path: 'log_level', message: 'defined by two base configs (./x.json and ./y.json); a key may come from one base only' }])
+    expect(error.issues).toEqual([
+      {
+        path: 'log_level',
+        message: 'defined by two base configs (./x.json and ./y.json); a key may come from one base only',
+      },
+    ])
     expect(error.file).toBe(file)
   })
 
@@ -261,22 +321,33 @@ describe('load: _base_ inheritance (spec §14.1)', () => {
     write('a.json', '{"_base_": "./b.json"}')
     write('b.json', '{"_base_": "./a.json"}')
     const error = await failed(path.join(dir, 'a.json'))
-    expect(error.issues).toEqual([{ path: '_base_', message: '_base_ inheritance forms a cycle: a.json → b.json → a.json' }])
+    expect(error.issues).toEqual([
+      { path: '_base_', message: '_base_ inheritance forms a cycle: a.json → b.json → a.json' },
+    ])
   })
 
   it('rejects a file that is its own base', async () => {
     const file = write('self.yaml', '_base_: ./self.yaml\n')
-    expect((await failed(file)).issues).toEqual([{ path: '_base_', message: '_base_ inheritance forms a cycle: self.yaml → self.yaml' }])
+    expect((await failed(file)).issues).toEqual([
+      { path: '_base_', message: '_base_ inheritance forms a cycle: self.yaml → self.yaml' },
+    ])
   })
 
   it('rejects a child dict merged into a base scalar, pointing at `_delete_`', async () => {
     write('base.json', '{"work_dir": "./w"}')
     const file = write('child.json', '{"_base_": "./base.json", "work_dir": {"path": "x"}}')
-    expect((await failed(file)).issues).toEqual([{ path: 'work_dir', message: 'cannot merge a dict into "./w" from the base config; add _delete_=True to replace it' }])
+    expect((await failed(file)).issues).toEqual([
+      {
+        path: 'work_dir',
+        message: 'cannot merge a dict into "./w" from the base config; add _delete_=True to replace it',
+      },
+    ])
   })
 
   it('rejects a `_base_` that is not a path or a list of paths', async () => {
-    expect((await failed(write('c.json', '{"_base_": 3}'))).issues).toEqual([{ path: '_base_', message: 'expected a path or a list of paths' }])
+    expect((await failed(write('c.json', '{"_base_": 3}'))).issues).toEqual([
+      { path: '_base_', message: 'expected a path or a list of paths' },
+    ])
   })
 
   it('names the option that resolves an unknown package base (`pkg::path`)', async () => {
@@ -301,8 +372,14 @@ describe('load: _base_ inheritance (spec §14.1)', () => {
 
 describe('load: predefined variables', () => {
   it('substitutes {{fileBasenameNoExtension}} and friends in JSON text', async () => {
-    const file = write('mae_vit-base.json', '{"work_dir": "./work_dirs/{{fileBasenameNoExtension}}", "experiment_name": "{{ fileBasename }}{{fileExtname}}"}')
-    expect((await loaded(file)).raw).toEqual({ work_dir: './work_dirs/mae_vit-base', experiment_name: 'mae_vit-base.json.json' })
+    const file = write(
+      'mae_vit-base.json',
+      '{"work_dir": "./work_dirs/{{fileBasenameNoExtension}}", "experiment_name": "{{ fileBasename }}{{fileExtname}}"}',
+    )
+    expect((await loaded(file)).raw).toEqual({
+      work_dir: './work_dirs/mae_vit-base',
+      experiment_name: 'mae_vit-base.json.json',
+    })
   })
 
   it('substitutes {{fileBasenameNoExtension}} in a .py config', async () => {
@@ -320,14 +397,24 @@ describe('load: predefined variables', () => {
 describe('load: --cfg-options', () => {
   it('applies options after merging the bases', async () => {
     write('base.json', '{"default_hooks": {"checkpoint": {"type": "CheckpointHook", "interval": 10}}}')
-    const file = write('child.json', '{"_base_": "./base.json", "default_hooks": {"checkpoint": {"max_keep_ckpts": 2, "interval": 5}}}')
-    const result = await loaded(file, { cfgOptions: ['default_hooks.checkpoint.interval=4', 'default_hooks.timer=None'] })
-    expect(result.raw).toEqual({ default_hooks: { checkpoint: { type: 'CheckpointHook', interval: 4, max_keep_ckpts: 2 }, timer: null } })
+    const file = write(
+      'child.json',
+      '{"_base_": "./base.json", "default_hooks": {"checkpoint": {"max_keep_ckpts": 2, "interval": 5}}}',
+    )
+    const result = await loaded(file, {
+      cfgOptions: ['default_hooks.checkpoint.interval=4', 'default_hooks.timer=None'],
+    })
+    expect(result.raw).toEqual({
+      default_hooks: { checkpoint: { type: 'CheckpointHook', interval: 4, max_keep_ckpts: 2 }, timer: null },
+    })
     expect(result.config).toEqual(result.raw)
   })
 
   it('edits list elements by index', async () => {
-    const file = write('hooks.json', '{"custom_hooks": [{"type": "LoggerHook"}, {"type": "CheckpointHook", "priority": "LOW"}]}')
+    const file = write(
+      'hooks.json',
+      '{"custom_hooks": [{"type": "LoggerHook"}, {"type": "CheckpointHook", "priority": "LOW"}]}',
+    )
     const result = await loaded(file, { cfgOptions: ['custom_hooks.1.priority=HIGH'] })
     expect(result.raw).toEqual({ custom_hooks: [{ type: 'LoggerHook' }, { type: 'CheckpointHook', priority: 'HIGH' }] })
   })
@@ -336,14 +423,20 @@ describe('load: --cfg-options', () => {
     const file = write('hooks.json', '{"custom_hooks": [{"type": "LoggerHook"}]}')
     const error = await failed(file, { cfgOptions: ['custom_hooks.0.priority=SUPER'] })
     expect(error.issues).toEqual([
-      { path: 'custom_hooks[0].priority', message: 'expected a priority name (HIGHEST, VERY_HIGH, HIGH, ABOVE_NORMAL, NORMAL, BELOW_NORMAL, LOW, VERY_LOW, LOWEST) or an integer from 0 to 100, got "SUPER"' },
+      {
+        path: 'custom_hooks[0].priority',
+        message:
+          'expected a priority name (HIGHEST, VERY_HIGH, HIGH, ABOVE_NORMAL, NORMAL, BELOW_NORMAL, LOW, VERY_LOW, LOWEST) or an integer from 0 to 100, got "SUPER"',
+      },
     ])
   })
 
   it('reports an option that cannot be applied', async () => {
     const file = write('hooks.json', '{"custom_hooks": [{"type": "LoggerHook"}]}')
     const error = await failed(file, { cfgOptions: ['custom_hooks.4.priority=HIGH'] })
-    expect(error.issues).toEqual([{ path: 'custom_hooks[4]', message: '--cfg-options: index 4 is out of range (the list has 1 items)' }])
+    expect(error.issues).toEqual([
+      { path: 'custom_hooks[4]', message: '--cfg-options: index 4 is out of range (the list has 1 items)' },
+    ])
     expect(error.file).toBe(file)
   })
 })

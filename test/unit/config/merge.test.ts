@@ -50,17 +50,27 @@ describe('mergeInto (MMEngine _merge_a_into_b, spec §14.1)', () => {
   })
 
   it('rejects a dict merged into a base None, as MMEngine does (TypeError); `_delete_` resolves it', () => {
-    expect(failure({ a: { x: 1 } }, { a: null, b: 1 })).toEqual({ path: 'a', message: 'cannot merge a dict into null from the base config; add _delete_=True to replace it' })
+    expect(failure({ a: { x: 1 } }, { a: null, b: 1 })).toEqual({
+      path: 'a',
+      message: 'cannot merge a dict into null from the base config; add _delete_=True to replace it',
+    })
     expect(merged({ a: { _delete_: true, x: 1 } }, { a: null, b: 1 })).toEqual({ a: { x: 1 }, b: 1 })
   })
 
   it('replaces lists wholesale (custom_hooks, param_scheduler)', () => {
     expect(merged({ custom_hooks: [] }, runtime)).toEqual({ ...runtime, custom_hooks: [] })
-    expect(merged({ param_scheduler: [{ type: 'MultiStepLR' }] }, { param_scheduler: [{ type: 'LinearLR' }, { type: 'CosineAnnealingLR' }] })).toEqual({ param_scheduler: [{ type: 'MultiStepLR' }] })
+    expect(
+      merged(
+        { param_scheduler: [{ type: 'MultiStepLR' }] },
+        { param_scheduler: [{ type: 'LinearLR' }, { type: 'CosineAnnealingLR' }] },
+      ),
+    ).toEqual({ param_scheduler: [{ type: 'MultiStepLR' }] })
   })
 
   it('with `_delete_=True`, replaces the base dict and drops the marker', () => {
-    expect(merged({ default_hooks: { checkpoint: { _delete_: true, type: 'CheckpointHook', max_keep_ckpts: 3 } } }, runtime)).toEqual({
+    expect(
+      merged({ default_hooks: { checkpoint: { _delete_: true, type: 'CheckpointHook', max_keep_ckpts: 3 } } }, runtime),
+    ).toEqual({
       ...runtime,
       default_hooks: {
         timer: { type: 'IterTimerHook' },
@@ -86,22 +96,38 @@ describe('mergeInto (MMEngine _merge_a_into_b, spec §14.1)', () => {
   })
 
   it('rejects a dict merged into a non-dict, naming the path and the base value', () => {
-    expect(failure({ a: { b: 1 } }, { a: 5 })).toEqual({ path: 'a', message: 'cannot merge a dict into 5 from the base config; add _delete_=True to replace it' })
-    expect(failure({ a: { b: { c: 1 } } }, { a: { b: 'x' } })).toEqual({ path: 'a.b', message: 'cannot merge a dict into "x" from the base config; add _delete_=True to replace it' })
+    expect(failure({ a: { b: 1 } }, { a: 5 })).toEqual({
+      path: 'a',
+      message: 'cannot merge a dict into 5 from the base config; add _delete_=True to replace it',
+    })
+    expect(failure({ a: { b: { c: 1 } } }, { a: { b: 'x' } })).toEqual({
+      path: 'a.b',
+      message: 'cannot merge a dict into "x" from the base config; add _delete_=True to replace it',
+    })
   })
 
   it('rejects a dict merged into a list unless list keys are allowed', () => {
-    expect(failure({ a: { 0: 5 } }, { a: [1, 2] })).toEqual({ path: 'a', message: 'cannot merge a dict into [1,2] from the base config; add _delete_=True to replace it' })
+    expect(failure({ a: { 0: 5 } }, { a: [1, 2] })).toEqual({
+      path: 'a',
+      message: 'cannot merge a dict into [1,2] from the base config; add _delete_=True to replace it',
+    })
     // Long base values are shortened in the message.
     expect(failure({ custom_hooks: { 0: { priority: 'LOW' } } }, runtime)).toEqual({
       path: 'custom_hooks',
-      message: 'cannot merge a dict into [{"type":"SimSiamHook","priority":"HIGH","fix_pred_lr":tr... from the base config; add _delete_=True to replace it',
+      message:
+        'cannot merge a dict into [{"type":"SimSiamHook","priority":"HIGH","fix_pred_lr":tr... from the base config; add _delete_=True to replace it',
     })
   })
 
   it('rejects a non-dict base at the top', () => {
-    expect(failure({ a: 1 }, [1])).toEqual({ path: '', message: 'cannot merge a dict into [1]; add _delete_=True to replace it' })
-    expect(failure({ a: 1 }, null)).toEqual({ path: '', message: 'cannot merge a dict into null; add _delete_=True to replace it' })
+    expect(failure({ a: 1 }, [1])).toEqual({
+      path: '',
+      message: 'cannot merge a dict into [1]; add _delete_=True to replace it',
+    })
+    expect(failure({ a: 1 }, null)).toEqual({
+      path: '',
+      message: 'cannot merge a dict into null; add _delete_=True to replace it',
+    })
   })
 
   it('treats keys named like Object.prototype members as plain keys', () => {
@@ -139,13 +165,25 @@ describe('mergeInto with allowListKeys (--cfg-options list.0.key=v)', () => {
   })
 
   it('rejects an index past the end, naming the element path and the length', () => {
-    expect(failure({ custom_hooks: { 3: { priority: 'LOW' } } }, runtime, true)).toEqual({ path: 'custom_hooks[3]', message: 'index 3 is out of range (the list has 1 items)' })
-    expect(failure({ 1: 'x' }, ['a'], true, 'list')).toEqual({ path: 'list[1]', message: 'index 1 is out of range (the list has 1 items)' })
+    expect(failure({ custom_hooks: { 3: { priority: 'LOW' } } }, runtime, true)).toEqual({
+      path: 'custom_hooks[3]',
+      message: 'index 3 is out of range (the list has 1 items)',
+    })
+    expect(failure({ 1: 'x' }, ['a'], true, 'list')).toEqual({
+      path: 'list[1]',
+      message: 'index 1 is out of range (the list has 1 items)',
+    })
   })
 
   it('rejects a key that is not an index', () => {
-    expect(failure({ custom_hooks: { first: { priority: 'LOW' } } }, runtime, true)).toEqual({ path: 'custom_hooks', message: "expected a list index, got 'first'" })
-    expect(failure({ '-1': 'x' }, ['a'], true, 'list')).toEqual({ path: 'list', message: "expected a list index, got '-1'" })
+    expect(failure({ custom_hooks: { first: { priority: 'LOW' } } }, runtime, true)).toEqual({
+      path: 'custom_hooks',
+      message: "expected a list index, got 'first'",
+    })
+    expect(failure({ '-1': 'x' }, ['a'], true, 'list')).toEqual({
+      path: 'list',
+      message: "expected a list index, got '-1'",
+    })
   })
 
   it('still merges plain dicts recursively', () => {
@@ -168,15 +206,26 @@ describe('unionOfBases', () => {
       ['../_base_/models/simsiam.py', { model: { type: 'SimSiam' } }],
       ['../_base_/default_runtime.py', { default_scope: 'mmselfsup', log_level: 'INFO' }],
     ])
-    expect(result).toEqual({ _tag: 'Right', right: { model: { type: 'SimSiam' }, default_scope: 'mmselfsup', log_level: 'INFO' } })
+    expect(result).toEqual({
+      _tag: 'Right',
+      right: { model: { type: 'SimSiam' }, default_scope: 'mmselfsup', log_level: 'INFO' },
+    })
   })
 
   it('rejects a top-level key defined by two bases, naming both files', () => {
-    expect(unionOfBases([
-      ['a.py', { model: {}, log_level: 'INFO' }],
-      ['b.py', { work_dir: 'w' }],
-      ['c.py', { log_level: 'DEBUG' }],
-    ])).toEqual({ _tag: 'Left', left: { path: 'log_level', message: 'defined by two base configs (a.py and c.py); a key may come from one base only' } })
+    expect(
+      unionOfBases([
+        ['a.py', { model: {}, log_level: 'INFO' }],
+        ['b.py', { work_dir: 'w' }],
+        ['c.py', { log_level: 'DEBUG' }],
+      ]),
+    ).toEqual({
+      _tag: 'Left',
+      left: {
+        path: 'log_level',
+        message: 'defined by two base configs (a.py and c.py); a key may come from one base only',
+      },
+    })
   })
 
   it('gives an empty dict for no bases', () => {
@@ -186,7 +235,9 @@ describe('unionOfBases', () => {
 
 describe('stripDeleteMarkers', () => {
   it('removes `_delete_` at every depth, inside lists too', () => {
-    expect(stripDeleteMarkers({ _delete_: true, a: { _delete_: true, b: [{ _delete_: false, c: 1 }] }, d: 2 })).toEqual({ a: { b: [{ c: 1 }] }, d: 2 })
+    expect(stripDeleteMarkers({ _delete_: true, a: { _delete_: true, b: [{ _delete_: false, c: 1 }] }, d: 2 })).toEqual(
+      { a: { b: [{ c: 1 }] }, d: 2 },
+    )
     expect(stripDeleteMarkers([1, 'x', null])).toEqual([1, 'x', null])
     expect(stripDeleteMarkers('x')).toBe('x')
   })

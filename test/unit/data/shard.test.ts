@@ -53,7 +53,7 @@ describe('InfiniteSampler across ranks (MMEngine)', () => {
     expect(Array.from(shardedStreamSlice(cfg, 5, 0, { rank: 0, worldSize: 2 }, 2, 3))).toEqual([4, 1, 3])
   })
 
-  it('interleaving the ranks\' slices gives the global stream, across pass boundaries', () => {
+  it("interleaving the ranks' slices gives the global stream, across pass boundaries", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 4 }),

@@ -4,8 +4,15 @@ import * as P from '../../../src/dsl/Priority.js'
 describe('Priority', () => {
   it('has MMEngine’s nine levels', () => {
     expect(Object.entries(P.levels)).toEqual([
-      ['HIGHEST', 0], ['VERY_HIGH', 10], ['HIGH', 30], ['ABOVE_NORMAL', 40], ['NORMAL', 50],
-      ['BELOW_NORMAL', 60], ['LOW', 70], ['VERY_LOW', 90], ['LOWEST', 100],
+      ['HIGHEST', 0],
+      ['VERY_HIGH', 10],
+      ['HIGH', 30],
+      ['ABOVE_NORMAL', 40],
+      ['NORMAL', 50],
+      ['BELOW_NORMAL', 60],
+      ['LOW', 70],
+      ['VERY_LOW', 90],
+      ['LOWEST', 100],
     ])
   })
   it('parses names in any case and integers in [0, 100]', () => {

@@ -20,7 +20,9 @@ describe('priorities as users write them', () => {
   it('refuses what is no priority with an error naming the hook, never undefined', () => {
     for (const bad of ['LWO', 101, -1, 4.5, null, { value: 'x', name: undefined }]) {
       expect(() => hook(bad)).toThrow(Hook.HookDefinitionError)
-      expect(() => hook(bad)).toThrow(/^hook "Mine": priority: expected a priority name \(HIGHEST, .*\) or an integer from 0 to 100, got /)
+      expect(() => hook(bad)).toThrow(
+        /^hook "Mine": priority: expected a priority name \(HIGHEST, .*\) or an integer from 0 to 100, got /,
+      )
     }
   })
 
@@ -29,7 +31,10 @@ describe('priorities as users write them', () => {
       pipe(
         Program.empty,
         Program.withModel({ type: 'MLP', in_features: 4, hidden: [], num_classes: 2 }),
-        Program.withTrainLoop(Loop.EpochBasedTrainLoop({ max_epochs: 1 }), { batch_size: 2, dataset: { type: 'MNIST', split: 'test', indices: 4 } }),
+        Program.withTrainLoop(Loop.EpochBasedTrainLoop({ max_epochs: 1 }), {
+          batch_size: 2,
+          dataset: { type: 'MNIST', split: 'test', indices: 4 },
+        }),
         Program.withOptimWrapper({ optimizer: { type: 'SGD', lr: 0.1 } }),
         Program.withCustomHook({ type: 'LossReportHook', args: {}, priority: priority as P.PriorityInput }),
       )

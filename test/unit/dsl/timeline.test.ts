@@ -8,7 +8,10 @@ const show = (events: Iterable<Event>): string[] => [...events].map(Ev.show)
 
 describe('timeline: EpochBasedTrainLoop', () => {
   it('matches spec §1.9: 2 epochs × 2 iterations, validation every epoch (1 val batch)', () => {
-    const events = timeline({ trainLoop: Loop.EpochBasedTrainLoop({ max_epochs: 2 }), valLoop: Loop.ValLoop() }, { train: 2, val: 1 })
+    const events = timeline(
+      { trainLoop: Loop.EpochBasedTrainLoop({ max_epochs: 2 }), valLoop: Loop.ValLoop() },
+      { train: 2, val: 1 },
+    )
     expect(show(events)).toEqual([
       'before_run e0 i0',
       'before_train e0 i0',
@@ -53,7 +56,9 @@ describe('timeline: EpochBasedTrainLoop', () => {
     const validatedAt = events.filter((e) => e._tag === 'StageEvent' && e.stage === 'before_val').map((e) => e.epoch)
     expect(validatedAt).toEqual([5, 10, 12])
     // The interval in force at each before_train_epoch: [5]*10 + [2]*2.
-    const intervals = events.filter((e) => e._tag === 'StageEvent' && e.stage === 'before_train_epoch').map((e) => Loop.valIntervalAfter(loop, e.epoch))
+    const intervals = events
+      .filter((e) => e._tag === 'StageEvent' && e.stage === 'before_train_epoch')
+      .map((e) => Loop.valIntervalAfter(loop, e.epoch))
     expect(intervals).toEqual([5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 2, 2])
   })
 
@@ -66,7 +71,13 @@ describe('timeline: EpochBasedTrainLoop', () => {
   })
 
   it('resumes at the start of epoch meta.epoch with iter = meta.iter', () => {
-    const events = [...timeline({ trainLoop: Loop.EpochBasedTrainLoop({ max_epochs: 3 }) }, { train: 2 }, { start: { epoch: 2, iter: 4 }, loadsCheckpoint: true })]
+    const events = [
+      ...timeline(
+        { trainLoop: Loop.EpochBasedTrainLoop({ max_epochs: 3 }) },
+        { train: 2 },
+        { start: { epoch: 2, iter: 4 }, loadsCheckpoint: true },
+      ),
+    ]
     expect(show(events)).toEqual([
       'before_run e2 i4',
       'after_load_checkpoint e2 i4',
@@ -85,7 +96,10 @@ describe('timeline: EpochBasedTrainLoop', () => {
   })
 
   it('stops before the next epoch when stopTraining is sent back', () => {
-    const gen = timeline({ trainLoop: Loop.EpochBasedTrainLoop({ max_epochs: 5 }), valLoop: Loop.ValLoop() }, { train: 2, val: 1 })
+    const gen = timeline(
+      { trainLoop: Loop.EpochBasedTrainLoop({ max_epochs: 5 }), valLoop: Loop.ValLoop() },
+      { train: 2, val: 1 },
+    )
     const seen: Event[] = []
     let next = gen.next()
     while (next.done !== true) {
@@ -94,14 +108,20 @@ describe('timeline: EpochBasedTrainLoop', () => {
       next = gen.next(stop ? { stopTraining: true } : undefined)
     }
     const stages = seen.filter(Ev.isStageEvent).map((e) => `${e.stage} e${e.epoch}`)
-    expect(stages.filter((s) => s.startsWith('before_train_epoch'))).toEqual(['before_train_epoch e0', 'before_train_epoch e1'])
+    expect(stages.filter((s) => s.startsWith('before_train_epoch'))).toEqual([
+      'before_train_epoch e0',
+      'before_train_epoch e1',
+    ])
     expect(stages.slice(-4)).toEqual(['after_val_epoch e2', 'after_val e2', 'after_train e2', 'after_run e2'])
   })
 })
 
 describe('timeline: IterBasedTrainLoop', () => {
   it('calls before/after_train_epoch once, passes the global iteration as batch_idx, restarts the loader', () => {
-    const events = timeline({ trainLoop: Loop.IterBasedTrainLoop({ max_iters: 5, val_interval: 2 }), valLoop: Loop.ValLoop() }, { train: 2, val: 1 })
+    const events = timeline(
+      { trainLoop: Loop.IterBasedTrainLoop({ max_iters: 5, val_interval: 2 }), valLoop: Loop.ValLoop() },
+      { train: 2, val: 1 },
+    )
     expect(show(events)).toEqual([
       'before_run e0 i0',
       'before_train e0 i0',
@@ -149,9 +169,13 @@ describe('timeline: IterBasedTrainLoop', () => {
   })
 
   it('a resume continues from the data cursor without replaying batches', () => {
-    const steps = [...timeline({ trainLoop: Loop.IterBasedTrainLoop({ max_iters: 8 }) }, { train: 3 }, { start: { epoch: 0, iter: 5 } })].filter(
-      (e) => e._tag === 'StepEvent',
-    )
+    const steps = [
+      ...timeline(
+        { trainLoop: Loop.IterBasedTrainLoop({ max_iters: 8 }) },
+        { train: 3 },
+        { start: { epoch: 0, iter: 5 } },
+      ),
+    ].filter((e) => e._tag === 'StepEvent')
     expect(steps.map((e) => [e.iter, e.batch.pass, e.batch.index])).toEqual([
       [5, 1, 2],
       [6, 2, 0],
@@ -177,7 +201,15 @@ describe('timeline: IterBasedTrainLoop', () => {
 
 describe('timeline: val, test and run entries', () => {
   it('runner.test() without training sees zero counters', () => {
-    expect(show(timeline({ trainLoop: Loop.EpochBasedTrainLoop({ max_epochs: 2 }), testLoop: Loop.TestLoop() }, { train: 4, test: 1 }, { entry: 'test' }))).toEqual([
+    expect(
+      show(
+        timeline(
+          { trainLoop: Loop.EpochBasedTrainLoop({ max_epochs: 2 }), testLoop: Loop.TestLoop() },
+          { train: 4, test: 1 },
+          { entry: 'test' },
+        ),
+      ),
+    ).toEqual([
       'before_run e0 i0',
       'before_test e0 i0',
       'before_test_epoch e0 i0',
@@ -191,9 +223,22 @@ describe('timeline: val, test and run entries', () => {
   })
 
   it('testAfterTrain runs the test loop before after_run with the final counters', () => {
-    const stages = [...timeline({ trainLoop: Loop.EpochBasedTrainLoop({ max_epochs: 1 }), testLoop: Loop.TestLoop() }, { train: 1, test: 0 }, { testAfterTrain: true })]
+    const stages = [
+      ...timeline(
+        { trainLoop: Loop.EpochBasedTrainLoop({ max_epochs: 1 }), testLoop: Loop.TestLoop() },
+        { train: 1, test: 0 },
+        { testAfterTrain: true },
+      ),
+    ]
       .filter(Ev.isStageEvent)
       .map((e) => `${e.stage} e${e.epoch} i${e.iter}`)
-    expect(stages.slice(-6)).toEqual(['after_train e1 i1', 'before_test e1 i1', 'before_test_epoch e1 i1', 'after_test_epoch e1 i1', 'after_test e1 i1', 'after_run e1 i1'])
+    expect(stages.slice(-6)).toEqual([
+      'after_train e1 i1',
+      'before_test e1 i1',
+      'before_test_epoch e1 i1',
+      'after_test_epoch e1 i1',
+      'after_test e1 i1',
+      'after_run e1 i1',
+    ])
   })
 })

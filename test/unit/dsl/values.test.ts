@@ -10,7 +10,11 @@ describe('AppendLog', () => {
     const a = Log.append(Log.append(Log.empty<number>(), 1), 2)
     const b = Log.append(a, 3)
     const c = Log.append(a, 4)
-    expect([Log.toArray(a), Log.toArray(b), Log.toArray(c)]).toEqual([[1, 2], [1, 2, 3], [1, 2, 4]])
+    expect([Log.toArray(a), Log.toArray(b), Log.toArray(c)]).toEqual([
+      [1, 2],
+      [1, 2, 3],
+      [1, 2, 4],
+    ])
     expect(Log.lastN(b, 2)).toEqual([2, 3])
     expect(Log.at(c, -1)).toBe(4)
     expect(Log.toArray(Log.takeLast(b, 2))).toEqual([2, 3])

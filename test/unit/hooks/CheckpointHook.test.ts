@@ -3,11 +3,19 @@ import { describe, expect, it } from 'vitest'
 import * as Loop from '../../../src/dsl/Loop.js'
 import * as Hub from '../../../src/dsl/MessageHub.js'
 import * as Program from '../../../src/dsl/Program.js'
-import { CheckpointSchedule, everyN, inferRule, defaultGreaterKeys, defaultLessKeys } from '../../../src/hooks/CheckpointHook.js'
+import {
+  CheckpointSchedule,
+  everyN,
+  inferRule,
+  defaultGreaterKeys,
+  defaultLessKeys,
+} from '../../../src/hooks/CheckpointHook.js'
 import { runHooks } from '../../support/harness.js'
 
 const savedEpochs = (args: Parameters<typeof CheckpointSchedule.afterTrainEpoch>[0], maxEpochs: number): number[] =>
-  Array.from({ length: maxEpochs }, (_, e) => e).filter((e) => CheckpointSchedule.afterTrainEpoch(args, e, maxEpochs)).map((e) => e + 1)
+  Array.from({ length: maxEpochs }, (_, e) => e)
+    .filter((e) => CheckpointSchedule.afterTrainEpoch(args, e, maxEpochs))
+    .map((e) => e + 1)
 
 describe('CheckpointHook schedule (spec §3.6.2 examples)', () => {
   it('interval=2, save_begin=5 over 11 epochs saves 5, 7, 9, 11', () => {
@@ -47,7 +55,11 @@ describe('CheckpointHook in a run', () => {
     Program.withDefaultHooks({ checkpoint: { type: 'CheckpointHook', args } })
 
   it('saves every epoch, keeps max_keep_ckpts, and records last_checkpoint (3 epochs × 4 iters)', async () => {
-    const program = pipe(Program.empty, Program.withTrainLoop(Loop.EpochBasedTrainLoop({ max_epochs: 3 })), withCheckpoint({ interval: 1, max_keep_ckpts: 2 }))
+    const program = pipe(
+      Program.empty,
+      Program.withTrainLoop(Loop.EpochBasedTrainLoop({ max_epochs: 3 })),
+      withCheckpoint({ interval: 1, max_keep_ckpts: 2 }),
+    )
     const { state, recording } = await runHooks(program, { train: 4 })
     expect(recording.saves.map((s) => [s.path, s.meta.epoch, s.meta.iter])).toEqual([
       ['work/epoch_1.safetensors', 1, 4],
@@ -61,7 +73,11 @@ describe('CheckpointHook in a run', () => {
   })
 
   it('by_epoch=False saves every interval iterations and at the end; out_dir nests the work dir name', async () => {
-    const program = pipe(Program.empty, Program.withTrainLoop(Loop.IterBasedTrainLoop({ max_iters: 7 })), withCheckpoint({ interval: 3, by_epoch: false, out_dir: '/ckpts' }))
+    const program = pipe(
+      Program.empty,
+      Program.withTrainLoop(Loop.IterBasedTrainLoop({ max_iters: 7 })),
+      withCheckpoint({ interval: 3, by_epoch: false, out_dir: '/ckpts' }),
+    )
     const { recording } = await runHooks(program, { train: 4 })
     expect(recording.saves.map((s) => [s.path, s.meta.iter])).toEqual([
       ['/ckpts/work/iter_3.safetensors', 3],
@@ -77,7 +93,11 @@ describe('CheckpointHook in a run', () => {
   })
 
   it('the save_optimizer and save_param_scheduler flags reach the checkpoint writer', async () => {
-    const program = pipe(Program.empty, Program.withTrainLoop(Loop.EpochBasedTrainLoop({ max_epochs: 1 })), withCheckpoint({ interval: 1, save_optimizer: false }))
+    const program = pipe(
+      Program.empty,
+      Program.withTrainLoop(Loop.EpochBasedTrainLoop({ max_epochs: 1 })),
+      withCheckpoint({ interval: 1, save_optimizer: false }),
+    )
     const { recording } = await runHooks(program, { train: 1 })
     expect(recording.saves[0]).toMatchObject({ saveOptimizer: false, saveParamScheduler: true })
   })

@@ -27,7 +27,7 @@ beforeAll(async () => {
 })
 
 describe('DistSamplerSeedHook', () => {
-  it('reshuffles every epoch; without it the run trains on other batches (epoch 0\'s order again)', async () => {
+  it("reshuffles every epoch; without it the run trains on other batches (epoch 0's order again)", async () => {
     const withHook = await run(programOf(config(2, true)), { workDir: tempDir() })
     const withoutHook = await run(programOf(config(2, false)), { workDir: tempDir() })
     const names = Object.keys(withHook.params)

@@ -16,11 +16,14 @@ import type { Scenario } from '../../conformance/scenario.js'
 
 beforeAll(useCpu)
 
-const s01 = JSON.parse(readFileSync(new URL('../../fixtures/conformance/mmengine/s01_sgd_momentum.json', import.meta.url), 'utf8')) as Scenario
+const s01 = JSON.parse(
+  readFileSync(new URL('../../fixtures/conformance/mmengine/s01_sgd_momentum.json', import.meta.url), 'utf8'),
+) as Scenario
 type Tensors = { [name: string]: number[] }
 
 /** torch's `avg.lerp_(src, 0.1)` in float32 (weight < 0.5: avg + w·(src − avg)). */
-const lerp = (avg: number, src: number, w: number): number => Math.fround(avg + Math.fround(Math.fround(w) * Math.fround(src - avg)))
+const lerp = (avg: number, src: number, w: number): number =>
+  Math.fround(avg + Math.fround(Math.fround(w) * Math.fround(src - avg)))
 
 /** The average after each recorded iteration: a copy at the first update, then avg ← (1 − m)·avg + m·param. */
 const emaTrajectory = (momentum: number): Tensors[] => {
@@ -28,13 +31,21 @@ const emaTrajectory = (momentum: number): Tensors[] => {
   for (const it of s01.per_iter!) {
     const p = it.params!
     const prev = out.at(-1)
-    out.push(Object.fromEntries(Object.entries(p).map(([n, v]) => [n, prev === undefined ? v.map(Math.fround) : prev[n]!.map((a, i) => lerp(a, v[i]!, momentum))])))
+    out.push(
+      Object.fromEntries(
+        Object.entries(p).map(([n, v]) => [
+          n,
+          prev === undefined ? v.map(Math.fround) : prev[n]!.map((a, i) => lerp(a, v[i]!, momentum)),
+        ]),
+      ),
+    )
   }
   return out
 }
 
 const ema = emaTrajectory(0.1)
-const withModule = (t: { readonly [name: string]: ReadonlyArray<number> }) => Object.fromEntries(Object.entries(t).map(([n, v]) => [`module.${n}`, v]))
+const withModule = (t: { readonly [name: string]: ReadonlyArray<number> }) =>
+  Object.fromEntries(Object.entries(t).map(([n, v]) => [`module.${n}`, v]))
 
 const scenario: Scenario = {
   ...s01,
@@ -43,21 +54,39 @@ const scenario: Scenario = {
     ...s01.config,
     custom_hooks: [{ type: 'EMAHook', momentum: 0.1 }],
     train_cfg: { ...(s01.config['train_cfg'] as object), val_interval: 1 },
-    val_dataloader: { batch_size: 16, num_workers: 0, sampler: { type: 'DefaultSampler', shuffle: false }, dataset: 'ArrayDataset(data.x[:16], data.y[:16])' },
+    val_dataloader: {
+      batch_size: 16,
+      num_workers: 0,
+      sampler: { type: 'DefaultSampler', shuffle: false },
+      dataset: 'ArrayDataset(data.x[:16], data.y[:16])',
+    },
     val_cfg: {},
     val_evaluator: { type: 'MSE' },
   },
-  registered_hooks: [['RuntimeInfoHook', 10], ['IterTimerHook', 50], ['DistSamplerSeedHook', 50], ['EMAHook', 50], ['LoggerHook', 60], ['ParamSchedulerHook', 70], ['CheckpointHook', 90]],
+  registered_hooks: [
+    ['RuntimeInfoHook', 10],
+    ['IterTimerHook', 50],
+    ['DistSamplerSeedHook', 50],
+    ['EMAHook', 50],
+    ['LoggerHook', 60],
+    ['ParamSchedulerHook', 70],
+    ['CheckpointHook', 90],
+  ],
   ema_final_params: ema.at(-1),
   val_checks: [
     { epoch: 1, used_ema: true, params: ema[7] },
     { epoch: 2, used_ema: true, params: ema[15] },
   ],
-  checkpoint_epoch_1: { meta: { epoch: 1, iter: 8 }, state_dict: ema[7], ema_state_dict: { steps: 8, ...withModule(s01.per_iter![7]!.params!) } },
+  checkpoint_epoch_1: {
+    meta: { epoch: 1, iter: 8 },
+    state_dict: ema[7],
+    ema_state_dict: { steps: 8, ...withModule(s01.per_iter![7]!.params!) },
+  },
   checkpoint_epoch_2: { state_dict: ema[15], ema_state_dict: { steps: 16, ...withModule(s01.final_params!) } },
 }
 
-const byField = (checks: ReadonlyArray<{ status: string; field: string; detail: string }>) => Object.fromEntries(checks.map((c) => [c.field, `${c.status} ${c.detail}`]))
+const byField = (checks: ReadonlyArray<{ status: string; field: string; detail: string }>) =>
+  Object.fromEntries(checks.map((c) => [c.field, `${c.status} ${c.detail}`]))
 
 describe('the EMA fields of a recorded scenario, replayed end to end', () => {
   it('EMAHook reproduces MMEngine’s average over the recorded trajectory: final average, validation weights, checkpoints', async () => {
@@ -71,12 +100,17 @@ describe('the EMA fields of a recorded scenario, replayed end to end', () => {
   })
 
   it('fails on a record that disagrees, and on shapes it does not know, saying why', async () => {
-    const shifted = Object.fromEntries(Object.entries(ema.at(-1)!).map(([n, v]) => [n, n === 'head.fc.bias' ? v.map((x) => x + 1e-3) : v]))
+    const shifted = Object.fromEntries(
+      Object.entries(ema.at(-1)!).map(([n, v]) => [n, n === 'head.fc.bias' ? v.map((x) => x + 1e-3) : v]),
+    )
     const checks = byField(
       await replayRun({
         ...scenario,
         ema_final_params: shifted,
-        val_checks: [{ epoch: 1, used_ema: false }, { epoch: 2, used_ema: true }],
+        val_checks: [
+          { epoch: 1, used_ema: false },
+          { epoch: 2, used_ema: true },
+        ],
         checkpoint_epoch_1: { ema_state_dict: { steps: 7 } },
         checkpoint_epoch_2: { pickled: 'bytes' },
       }),

@@ -31,13 +31,28 @@ const start = (program: Program.Program, t: FakeTensors, sizes = { train: 2, val
 const own = (state: State): EMAHookState => state.hooks[KEY] as EMAHookState
 const decodeArgs = (args: unknown) => {
   const r = EMAHook.args.decode(args)
-  return r._tag === 'Right' ? 'ok' : issuesOf(r.left).map((i) => (i.path === '' ? i.message : `${i.path}: ${i.message}`)).join('; ')
+  return r._tag === 'Right'
+    ? 'ok'
+    : issuesOf(r.left)
+        .map((i) => (i.path === '' ? i.message : `${i.path}: ${i.message}`))
+        .join('; ')
 }
 
 describe('EMAHook arguments', () => {
   it('takes MMEngine’s names and defaults, and rejects what MMEngine asserts against', () => {
     expect(decodeArgs({})).toBe('ok')
-    expect(decodeArgs({ ema_type: 'MomentumAnnealingEMA', momentum: 0.1, gamma: 4, interval: 2, update_buffers: true, strict_load: true, begin_iter: 3, device: null })).toBe('ok')
+    expect(
+      decodeArgs({
+        ema_type: 'MomentumAnnealingEMA',
+        momentum: 0.1,
+        gamma: 4,
+        interval: 2,
+        update_buffers: true,
+        strict_load: true,
+        begin_iter: 3,
+        device: null,
+      }),
+    ).toBe('ok')
     expect(decodeArgs({ momentum: 3 })).toBe('momentum: expected a number strictly between 0 and 1, got 3')
     expect(decodeArgs({ momentum: 0 })).toMatch(/^momentum: expected a number strictly between 0 and 1/)
     expect(decodeArgs({ begin_iter: -1 })).toMatch(/^begin_iter: expected an integer ≥ 0/)
@@ -52,7 +67,12 @@ describe('EMAHook arguments', () => {
     const t = new FakeTensors()
     const program = ema({ momentum: 0.9 }, 1)
     const { recording } = await runNumeric(program, { train: 1, val: 1 }, t, { state: start(program, t) })
-    expect(recording.logs.filter((l) => l.level === 'WARNING').map((l) => l.message).join('\n')).toMatch(/momentum=0.9 is large.*momentum = 1 - d/)
+    expect(
+      recording.logs
+        .filter((l) => l.level === 'WARNING')
+        .map((l) => l.message)
+        .join('\n'),
+    ).toMatch(/momentum=0.9 is large.*momentum = 1 - d/)
   })
 })
 
@@ -68,7 +88,15 @@ describe('the averaging rules (spec §4.1, §16.3)', () => {
   })
   it('interval 3: only updates with steps % 3 == 0 (after the first copy) change the average', () => {
     const a = { type: 'ExponentialMovingAverage', momentum: 0.1, gamma: 100, interval: 3 } as const
-    expect([0, 1, 2, 3, 4, 5, 6].map((s) => updateAt(a, s)._tag)).toEqual(['Copy', 'Keep', 'Keep', 'Lerp', 'Keep', 'Keep', 'Lerp'])
+    expect([0, 1, 2, 3, 4, 5, 6].map((s) => updateAt(a, s)._tag)).toEqual([
+      'Copy',
+      'Keep',
+      'Keep',
+      'Lerp',
+      'Keep',
+      'Keep',
+      'Lerp',
+    ])
   })
   it('StochasticWeightAverage weighs update s by 1/(s // interval + 1)', () => {
     const a = { type: 'StochasticWeightAverage', momentum: 0, gamma: 100, interval: 2 } as const
@@ -81,7 +109,11 @@ describe('EMAHook in a run (numbers computed by hand)', () => {
     const t = new FakeTensors()
     const program = ema({ momentum: 0.5 })
     const seen: number[][] = []
-    const { state } = await runNumeric(program, { train: 2, val: 1 }, t, { state: start(program, t), script: powers(t), onEval: (s) => void seen.push(t.values(s.model.params['w']!)) })
+    const { state } = await runNumeric(program, { train: 2, val: 1 }, t, {
+      state: start(program, t),
+      script: powers(t),
+      onEval: (s) => void seen.push(t.values(s.model.params['w']!)),
+    })
     // params 2, 4 | 8, 16: copy 2 → 3 → 5.5 → 10.75 (m = 0.5, exact in float32).
     expect(seen).toEqual([
       [3, -3],
@@ -96,7 +128,10 @@ describe('EMAHook in a run (numbers computed by hand)', () => {
   it('checkpoints hold the average as the model’s weights and the raw weights with steps in the hook’s state', async () => {
     const t = new FakeTensors()
     const program = ema({ momentum: 0.5 })
-    const { saved, state } = await runNumeric(program, { train: 2, val: 1 }, t, { state: start(program, t), script: powers(t) })
+    const { saved, state } = await runNumeric(program, { train: 2, val: 1 }, t, {
+      state: start(program, t),
+      script: powers(t),
+    })
     expect(saved.map((s) => s.request.path)).toEqual(['work/epoch_1.safetensors', 'work/epoch_2.safetensors'])
     const first = saved[0]!.state
     expect(t.values(first.model.params['w']!)).toEqual([3, -3])
@@ -109,7 +144,10 @@ describe('EMAHook in a run (numbers computed by hand)', () => {
   it('with begin_epoch the average follows the model until it starts (state_dict == ema_state_dict), and steps does not move', async () => {
     const t = new FakeTensors()
     const program = ema({ momentum: 0.5, begin_epoch: 2 })
-    const { saved, state } = await runNumeric(program, { train: 2, val: 1 }, t, { state: start(program, t), script: powers(t) })
+    const { saved, state } = await runNumeric(program, { train: 2, val: 1 }, t, {
+      state: start(program, t),
+      script: powers(t),
+    })
     const first = saved[0]!.state
     expect(t.values(first.model.params['w']!)).toEqual([4, -4])
     expect(t.read(own(first).params)).toEqual({ w: [4, -4] })
@@ -122,14 +160,20 @@ describe('EMAHook in a run (numbers computed by hand)', () => {
   it('begin_iter counts 1-based iterations: begin_iter=3 starts at the third', async () => {
     const t = new FakeTensors()
     const program = ema({ momentum: 0.5, begin_iter: 3 })
-    const { state } = await runNumeric(program, { train: 2, val: 1 }, t, { state: start(program, t), script: powers(t) })
+    const { state } = await runNumeric(program, { train: 2, val: 1 }, t, {
+      state: start(program, t),
+      script: powers(t),
+    })
     expect(t.read(own(state).params)).toEqual({ w: [12, -12] })
   })
 
   it('StochasticWeightAverage is the plain mean of the parameters it saw', async () => {
     const t = new FakeTensors()
     const program = ema({ ema_type: 'StochasticWeightAverage' }, 1)
-    const { state } = await runNumeric(program, { train: 3, val: 1 }, t, { state: start(program, t, { train: 3, val: 1 }), script: (i) => ({ params: { w: t.ref([[2, 4, 9][i]!, 0]) } }) })
+    const { state } = await runNumeric(program, { train: 3, val: 1 }, t, {
+      state: start(program, t, { train: 3, val: 1 }),
+      script: (i) => ({ params: { w: t.ref([[2, 4, 9][i]!, 0]) } }),
+    })
     expect(t.read(own(state).params)).toEqual({ w: [5, 0] })
   })
 
@@ -137,8 +181,17 @@ describe('EMAHook in a run (numbers computed by hand)', () => {
     const t = new FakeTensors()
     const program = ema({ momentum: 0.5, update_buffers: true }, 1)
     const base = start(program, t, { train: 3, val: 1 })
-    const init = { ...base, model: { ...base.model, buffers: { 'bn.running_mean': t.ref([0]), 'bn.num_batches_tracked': t.ref([0], [1], 'int32') } } }
-    const script = (i: number) => ({ params: { w: t.ref([2, 2]) }, buffers: { 'bn.running_mean': t.ref([[4, 8, 16][i]!]), 'bn.num_batches_tracked': t.ref([i + 1], [1], 'int32') } })
+    const init = {
+      ...base,
+      model: {
+        ...base.model,
+        buffers: { 'bn.running_mean': t.ref([0]), 'bn.num_batches_tracked': t.ref([0], [1], 'int32') },
+      },
+    }
+    const script = (i: number) => ({
+      params: { w: t.ref([2, 2]) },
+      buffers: { 'bn.running_mean': t.ref([[4, 8, 16][i]!]), 'bn.num_batches_tracked': t.ref([i + 1], [1], 'int32') },
+    })
     const { state } = await runNumeric(program, { train: 3, val: 1 }, t, { state: init, script })
     // 4 → 6 → 11; the counter stays at its first copy, 1.
     expect(t.read(own(state).buffers)).toEqual({ 'bn.running_mean': [11], 'bn.num_batches_tracked': [1] })
@@ -159,7 +212,8 @@ describe('EMAHook in a run (numbers computed by hand)', () => {
       state: resumedStart,
       script: powers(t),
       timeline: { loadsCheckpoint: true, start: { epoch: 1, iter: 2 } },
-      onEval: (s) => void seen.push({ stage: 'val', w: t.values(s.model.params['w']!), avg: t.read(own(s).params)['w']! }),
+      onEval: (s) =>
+        void seen.push({ stage: 'val', w: t.values(s.model.params['w']!), avg: t.read(own(s).params)['w']! }),
     })
     expect(seen[0]).toEqual({ stage: 'val', w: [10.75, -10.75], avg: [16, -16] })
     expect(t.read(own(resumed.state).params)).toEqual(t.read(own(whole.state).params))
@@ -170,33 +224,61 @@ describe('EMAHook in a run (numbers computed by hand)', () => {
   it('load_from (no saved average) restarts the average from the loaded weights; a resume without one says so', async () => {
     const t = new FakeTensors()
     const program = ema({ momentum: 0.5 }, 1)
-    const loaded = await runNumeric(program, { train: 1, val: 1 }, t, { state: start(program, t), timeline: { loadsCheckpoint: true } })
+    const loaded = await runNumeric(program, { train: 1, val: 1 }, t, {
+      state: start(program, t),
+      timeline: { loadsCheckpoint: true },
+    })
     expect(loaded.recording.logs.some((l) => l.message.includes('There is no `ema_state_dict`'))).toBe(false)
     const s0 = start(program, t)
     const resumedWithout = { ...s0, counters: { ...s0.counters, iter: 1, epoch: 1 } }
-    const r = await runNumeric(ema({ momentum: 0.5 }, 2), { train: 1, val: 1 }, t, { state: resumedWithout, timeline: { loadsCheckpoint: true, start: { epoch: 1, iter: 1 } } })
-    expect(r.recording.logs.filter((l) => l.level === 'WARNING').map((l) => l.message)).toContain('There is no `ema_state_dict` in checkpoint. `EMAHook` will make a copy of `state_dict` as the initial `ema_state_dict`.')
+    const r = await runNumeric(ema({ momentum: 0.5 }, 2), { train: 1, val: 1 }, t, {
+      state: resumedWithout,
+      timeline: { loadsCheckpoint: true, start: { epoch: 1, iter: 1 } },
+    })
+    expect(r.recording.logs.filter((l) => l.level === 'WARNING').map((l) => l.message)).toContain(
+      'There is no `ema_state_dict` in checkpoint. `EMAHook` will make a copy of `state_dict` as the initial `ema_state_dict`.',
+    )
   })
 
   it('a saved average that does not fit the model is an error with strict_load, a warning without', async () => {
     const t = new FakeTensors()
     const program = ema({ momentum: 0.5, strict_load: true }, 2)
     const s0 = start(program, t)
-    const foreign: EMAHookState = { _tag: 'EMAHookState', steps: 3, params: { v: t.ref([7]) }, buffers: {}, swapped: true }
+    const foreign: EMAHookState = {
+      _tag: 'EMAHookState',
+      steps: 3,
+      params: { v: t.ref([7]) },
+      buffers: {},
+      swapped: true,
+    }
     const resumed = S.setHookState({ ...s0, counters: { ...s0.counters, epoch: 1, iter: 2 } }, KEY, foreign)
-    await expect(runNumeric(program, { train: 2, val: 1 }, t, { state: resumed, timeline: { loadsCheckpoint: true, start: { epoch: 1, iter: 2 } } })).rejects.toThrow(
+    await expect(
+      runNumeric(program, { train: 2, val: 1 }, t, {
+        state: resumed,
+        timeline: { loadsCheckpoint: true, start: { epoch: 1, iter: 2 } },
+      }),
+    ).rejects.toThrow(
       /the checkpoint's averaged model does not fit the model \(strict_load=True\): missing parameters w; unexpected parameters v/,
     )
-    const lenient = await runNumeric(ema({ momentum: 0.5 }, 2), { train: 2, val: 1 }, t, { state: resumed, timeline: { loadsCheckpoint: true, start: { epoch: 1, iter: 2 } } })
-    expect(lenient.recording.logs.some((l) => l.level === 'WARNING' && l.message.includes('mismatched entries restart'))).toBe(true)
+    const lenient = await runNumeric(ema({ momentum: 0.5 }, 2), { train: 2, val: 1 }, t, {
+      state: resumed,
+      timeline: { loadsCheckpoint: true, start: { epoch: 1, iter: 2 } },
+    })
+    expect(
+      lenient.recording.logs.some((l) => l.level === 'WARNING' && l.message.includes('mismatched entries restart')),
+    ).toBe(true)
     expect(Object.keys(own(lenient.state).params)).toEqual(['w'])
   })
 
   it('begin_epoch beyond max_epochs (or begin_iter beyond max_iters) is an error at before_train', async () => {
     const t = new FakeTensors()
     const late = ema({ begin_epoch: 3 }, 2)
-    await expect(runNumeric(late, { train: 2, val: 1 }, t, { state: start(late, t) })).rejects.toThrow(/begin_epoch \(3\) is larger than max_epochs \(2\)/)
+    await expect(runNumeric(late, { train: 2, val: 1 }, t, { state: start(late, t) })).rejects.toThrow(
+      /begin_epoch \(3\) is larger than max_epochs \(2\)/,
+    )
     const lateIter = ema({ begin_iter: 5 }, 2)
-    await expect(runNumeric(lateIter, { train: 2, val: 1 }, t, { state: start(lateIter, t) })).rejects.toThrow(/begin_iter \(5\) is larger than max_iters \(4\)/)
+    await expect(runNumeric(lateIter, { train: 2, val: 1 }, t, { state: start(lateIter, t) })).rejects.toThrow(
+      /begin_iter \(5\) is larger than max_iters \(4\)/,
+    )
   })
 })

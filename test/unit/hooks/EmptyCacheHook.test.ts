@@ -24,7 +24,9 @@ describe('EmptyCacheHook', () => {
     expect(t.releases).toBe(4)
     const lines = recording.logs.filter((l) => l.message.startsWith('EmptyCacheHook'))
     expect(lines.map((l) => l.level)).toEqual(['DEBUG', 'DEBUG', 'DEBUG', 'DEBUG'])
-    expect(lines[0]!.message).toBe('EmptyCacheHook (after_train_epoch): the backend held 3.0 MiB before the release and 1.0 KiB after it (3.0 MiB released).')
+    expect(lines[0]!.message).toBe(
+      'EmptyCacheHook (after_train_epoch): the backend held 3.0 MiB before the release and 1.0 KiB after it (3.0 MiB released).',
+    )
     expect(lines[1]!.message).toMatch(/^EmptyCacheHook \(after_val_epoch\)/)
     expect((state.hooks['custom_hooks[0]'] as EmptyCacheHookState).releases).toBe(4)
   })
@@ -51,7 +53,11 @@ describe('EmptyCacheHook', () => {
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatchObject({ level: 'INFO', epoch: 0, iter: 0 })
     expect(lines[0]!.message).toMatch(/keeps no memory in reserve.*first noticed at after_train_iter/)
-    expect(state.hooks['custom_hooks[0]']).toEqual({ _tag: 'EmptyCacheHookState', saidNothingToRelease: true, releases: 0 })
+    expect(state.hooks['custom_hooks[0]']).toEqual({
+      _tag: 'EmptyCacheHookState',
+      saidNothingToRelease: true,
+      releases: 0,
+    })
   })
 
   it('formats byte counts', () => {

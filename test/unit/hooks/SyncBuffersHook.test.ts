@@ -9,10 +9,21 @@ import { initialState } from '../../../src/interpreters/interpret.js'
 import { singleProcess } from '../../../src/interpreters/collective/oneProcess.js'
 import { FakeTensors, runHookStage, runNumeric } from './support.js'
 
-const withSync = (program: Program.Program) => pipe(program, Program.withCustomHook({ type: 'SyncBuffersHook', args: {} }))
-const epochs = withSync(pipe(Program.empty, Program.withTrainLoop(Loop.EpochBasedTrainLoop({ max_epochs: 2 })), Program.withValLoop(Loop.ValLoop())))
+const withSync = (program: Program.Program) =>
+  pipe(program, Program.withCustomHook({ type: 'SyncBuffersHook', args: {} }))
+const epochs = withSync(
+  pipe(
+    Program.empty,
+    Program.withTrainLoop(Loop.EpochBasedTrainLoop({ max_epochs: 2 })),
+    Program.withValLoop(Loop.ValLoop()),
+  ),
+)
 
-const withBuffers = (t: FakeTensors, buffers: { readonly [name: string]: ReadonlyArray<number> }, program = epochs): State => {
+const withBuffers = (
+  t: FakeTensors,
+  buffers: { readonly [name: string]: ReadonlyArray<number> },
+  program = epochs,
+): State => {
   const s = initialState(program, { train: 2, val: 1 }, 0)
   return { ...s, model: { ...s.model, buffers: t.tree(buffers) } }
 }
@@ -51,7 +62,13 @@ const workers = (t: FakeTensors, n: number): Collective['Service'][] => {
           return Object.fromEntries(
             Object.entries(tree).map(([name, ref]) => {
               const sums = t.values(ref).map((_, i) => all.reduce((acc, other) => acc + t.values(other[name]!)[i]!, 0))
-              return [name, t.ref(sums.map((s) => Math.fround(s / n)), ref.shape)]
+              return [
+                name,
+                t.ref(
+                  sums.map((s) => Math.fround(s / n)),
+                  ref.shape,
+                ),
+              ]
             }),
           )
         }),
@@ -66,7 +83,13 @@ describe('SyncBuffersHook', () => {
     const s0 = withBuffers(t, { 'bn.running_mean': [1, 3], 'bn.running_var': [1, 1] })
     const s1 = withBuffers(t, { 'bn.running_mean': [3, 6], 'bn.running_var': [2, 4] })
     const [a, b] = await Effect.runPromise(
-      Effect.all([runHookStage(epochs, 'SyncBuffersHook', 'after_train_epoch', s0, undefined, t, w0), runHookStage(epochs, 'SyncBuffersHook', 'after_train_epoch', s1, undefined, t, w1)], { concurrency: 'unbounded' }),
+      Effect.all(
+        [
+          runHookStage(epochs, 'SyncBuffersHook', 'after_train_epoch', s0, undefined, t, w0),
+          runHookStage(epochs, 'SyncBuffersHook', 'after_train_epoch', s1, undefined, t, w1),
+        ],
+        { concurrency: 'unbounded' },
+      ),
     )
     expect(t.read(a!.model.buffers)).toEqual({ 'bn.running_mean': [2, 4.5], 'bn.running_var': [1.5, 2.5] })
     expect(t.read(b!.model.buffers)).toEqual(t.read(a!.model.buffers))
@@ -77,13 +100,19 @@ describe('SyncBuffersHook', () => {
   it('one process: the buffers are left as they are (same refs)', async () => {
     const t = new FakeTensors()
     const s = withBuffers(t, { 'bn.running_mean': [1, 3] })
-    const after = await Effect.runPromise(runHookStage(epochs, 'SyncBuffersHook', 'after_train_epoch', s, undefined, t, singleProcess))
+    const after = await Effect.runPromise(
+      runHookStage(epochs, 'SyncBuffersHook', 'after_train_epoch', s, undefined, t, singleProcess),
+    )
     expect(after.model.buffers).toBe(s.model.buffers)
   })
 
   const counting = () => {
     const calls: number[] = []
-    const collective = Collective.of({ worldSize: 2, rank: 0, allReduceMean: (tree) => Effect.sync(() => (calls.push(1), tree)) })
+    const collective = Collective.of({
+      worldSize: 2,
+      rank: 0,
+      allReduceMean: (tree) => Effect.sync(() => (calls.push(1), tree)),
+    })
     return { calls, collective }
   }
 
@@ -97,7 +126,13 @@ describe('SyncBuffersHook', () => {
   it('iteration-based: each validation inside the one train epoch syncs first (MMEngine’s called_in_train flag)', async () => {
     const t = new FakeTensors()
     const { calls, collective } = counting()
-    const iters = withSync(pipe(Program.empty, Program.withTrainLoop(Loop.IterBasedTrainLoop({ max_iters: 4, val_interval: 2 })), Program.withValLoop(Loop.ValLoop())))
+    const iters = withSync(
+      pipe(
+        Program.empty,
+        Program.withTrainLoop(Loop.IterBasedTrainLoop({ max_iters: 4, val_interval: 2 })),
+        Program.withValLoop(Loop.ValLoop()),
+      ),
+    )
     await runNumeric(iters, { train: 2, val: 1 }, t, { state: withBuffers(t, { b: [1] }, iters), collective })
     // Validations after iterations 2 and 4, then the end of the (only) train epoch.
     expect(calls).toHaveLength(3)

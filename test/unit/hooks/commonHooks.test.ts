@@ -24,10 +24,13 @@ const config = {
 
 describe('the common hooks in the registry and the dry run', () => {
   it('are registered and no longer listed as planned', () => {
-    for (const name of ['EMAHook', 'EmptyCacheHook', 'SyncBuffersHook', 'NaiveVisualizationHook', 'EarlyStoppingHook']) expect(Registry.resolve(defaultHookTypes, name)._tag, name).toBe('Right')
+    for (const name of ['EMAHook', 'EmptyCacheHook', 'SyncBuffersHook', 'NaiveVisualizationHook', 'EarlyStoppingHook'])
+      expect(Registry.resolve(defaultHookTypes, name)._tag, name).toBe('Right')
     // MMSelfSup's hooks plan but cannot train yet.
     const deepcluster = Registry.resolve(defaultHookTypes, 'DeepClusterHook')
-    expect(deepcluster._tag === 'Right' ? deepcluster.right.planOnly : undefined).toContain("MMSelfSup's hooks are being implemented")
+    expect(deepcluster._tag === 'Right' ? deepcluster.right.planOnly : undefined).toContain(
+      "MMSelfSup's hooks are being implemented",
+    )
   })
 
   it('take their class priorities (EarlyStopping LOWEST, the others NORMAL) and their place in the hook table', async () => {
@@ -45,22 +48,58 @@ describe('the common hooks in the registry and the dry run', () => {
       'CheckpointHook VERY_LOW',
       'EarlyStoppingHook LOWEST',
     ])
-    expect(plan.stages['after_train_iter']).toEqual(['RuntimeInfoHook', 'IterTimerHook', 'EMAHook', 'EmptyCacheHook', 'LoggerHook', 'ParamSchedulerHook', 'CheckpointHook'])
+    expect(plan.stages['after_train_iter']).toEqual([
+      'RuntimeInfoHook',
+      'IterTimerHook',
+      'EMAHook',
+      'EmptyCacheHook',
+      'LoggerHook',
+      'ParamSchedulerHook',
+      'CheckpointHook',
+    ])
     expect(plan.stages['before_val_epoch']).toEqual(['IterTimerHook', 'EMAHook', 'EmptyCacheHook', 'SyncBuffersHook'])
-    expect(plan.stages['after_val_epoch']).toEqual(['RuntimeInfoHook', 'IterTimerHook', 'EMAHook', 'EmptyCacheHook', 'LoggerHook', 'ParamSchedulerHook', 'CheckpointHook', 'EarlyStoppingHook'])
+    expect(plan.stages['after_val_epoch']).toEqual([
+      'RuntimeInfoHook',
+      'IterTimerHook',
+      'EMAHook',
+      'EmptyCacheHook',
+      'LoggerHook',
+      'ParamSchedulerHook',
+      'CheckpointHook',
+      'EarlyStoppingHook',
+    ])
     expect(plan.stages['before_save_checkpoint']).toEqual(['EMAHook'])
-    expect(plan.stages['after_test_iter']).toEqual(['IterTimerHook', 'EmptyCacheHook', 'NaiveVisualizationHook', 'LoggerHook'])
+    expect(plan.stages['after_test_iter']).toEqual([
+      'IterTimerHook',
+      'EmptyCacheHook',
+      'NaiveVisualizationHook',
+      'LoggerHook',
+    ])
     expect(plan.hooks.find((h) => h.name === 'EarlyStoppingHook')!.stages).toEqual(['before_run', 'after_val_epoch'])
     const table = renderHookTable(plan)
-    expect(table).toContain('before_save_checkpoint:\n(NORMAL      ) EMAHook                            \n -------------------- ')
+    expect(table).toContain(
+      'before_save_checkpoint:\n(NORMAL      ) EMAHook                            \n -------------------- ',
+    )
     expect(table).toContain('(LOWEST      ) EarlyStoppingHook')
     // The dry run ran every hook: checkpoints as planned, nothing drawn (no tensors in a dry run).
-    expect(plan.checkpoints.map((c) => c.path)).toEqual(['work_dirs/config/iter_20.safetensors', 'work_dirs/config/iter_40.safetensors'])
+    expect(plan.checkpoints.map((c) => c.path)).toEqual([
+      'work_dirs/config/iter_20.safetensors',
+      'work_dirs/config/iter_40.safetensors',
+    ])
     expect(plan.files.filter((f) => f.path.includes('/vis/'))).toEqual([])
   })
 
   it('report bad arguments with the config path when the config is decoded', () => {
-    const bad = decode({ ...config, custom_hooks: [{ type: 'EMAHook', momentum: 2 }, { type: 'EarlyStoppingHook', monitor: 'f1' }] }, defaultRegistries)
+    const bad = decode(
+      {
+        ...config,
+        custom_hooks: [
+          { type: 'EMAHook', momentum: 2 },
+          { type: 'EarlyStoppingHook', monitor: 'f1' },
+        ],
+      },
+      defaultRegistries,
+    )
     const lines = bad._tag === 'Left' ? bad.left.message.split('\n') : []
     expect(lines[0]).toBe('custom_hooks[0].momentum: expected a number strictly between 0 and 1, got 2')
     expect(lines[1]).toMatch(/^custom_hooks\[1\]: cannot infer whether 'f1' should be greater or less/)

@@ -11,11 +11,19 @@ import * as P from '../../../src/dsl/Priority.js'
 import { runHooks } from '../../support/harness.js'
 
 const withProbe = Program.withCustomHook({ type: 'ProbeHook', args: {} })
-interface Probe { readonly stage: string; readonly epoch: number; readonly iter: number }
+interface Probe {
+  readonly stage: string
+  readonly epoch: number
+  readonly iter: number
+}
 
 describe('RuntimeInfoHook', () => {
   it('keeps counters and loop_stage in the message hub as MMEngine does', async () => {
-    const program = pipe(Program.empty, Program.withTrainLoop(Loop.EpochBasedTrainLoop({ max_epochs: 3 })), Program.withValLoop(Loop.ValLoop()))
+    const program = pipe(
+      Program.empty,
+      Program.withTrainLoop(Loop.EpochBasedTrainLoop({ max_epochs: 3 })),
+      Program.withValLoop(Loop.ValLoop()),
+    )
     const { state } = await runHooks(program, { train: 4, val: 1 })
     const hub = state.messageHub
     // spec §3.6.3 test: after 3 epochs × 4 iters the last values written are epoch 2 and iter 11.
@@ -30,10 +38,16 @@ describe('RuntimeInfoHook', () => {
   })
 
   it('sets loop_stage to val during validation and restores train after it', async () => {
-    const program = pipe(Program.empty, Program.withTrainLoop(Loop.EpochBasedTrainLoop({ max_epochs: 2 })), Program.withValLoop(Loop.ValLoop()), withProbe)
+    const program = pipe(
+      Program.empty,
+      Program.withTrainLoop(Loop.EpochBasedTrainLoop({ max_epochs: 2 })),
+      Program.withValLoop(Loop.ValLoop()),
+      withProbe,
+    )
     const { state } = await runHooks(program, { train: 1, val: 1 })
     const seen = S.hookState<ReadonlyArray<Probe & { readonly loopStage: string | null }>>(state, 'custom_hooks[0]', [])
-    const stageAt = (stage: string, epoch: number) => seen.find((p) => p.stage === stage && p.epoch === epoch)?.loopStage
+    const stageAt = (stage: string, epoch: number) =>
+      seen.find((p) => p.stage === stage && p.epoch === epoch)?.loopStage
     expect(stageAt('before_train_iter', 0)).toBe('train')
     expect(stageAt('before_val_iter', 1)).toBe('val')
     expect(stageAt('before_train_epoch', 1)).toBe('train')
@@ -61,7 +75,9 @@ describe('DistSamplerSeedHook', () => {
 describe('LoggerHook', () => {
   it('logs every interval inner iterations, and the last batch only when ignore_last is False or the epoch is short', () => {
     const at = (args: { interval?: number; ignore_last?: boolean }, length: number) =>
-      Array.from({ length }, (_, b) => b).filter((b) => LoggerSchedule.lineAfterTrainIter(args, b, length)).map((b) => b + 1)
+      Array.from({ length }, (_, b) => b)
+        .filter((b) => LoggerSchedule.lineAfterTrainIter(args, b, length))
+        .map((b) => b + 1)
     expect(at({ interval: 10 }, 25)).toEqual([10, 20])
     expect(at({ interval: 10, ignore_last: false }, 25)).toEqual([10, 20, 25])
     expect(at({ interval: 50 }, 25)).toEqual([25])
@@ -76,14 +92,15 @@ describe('LoggerHook', () => {
     )
     const { recording } = await runHooks(program, { train: 4 })
     const lines = recording.logs.map((l) => l.message)
-    expect(lines.filter((l) => l.startsWith('Epoch(train)'))).toEqual([
-      'Epoch(train) [1][2/4]  ',
-      'Epoch(train) [1][4/4]  ',
-      'Epoch(train) [2][2/4]  ',
-      'Epoch(train) [2][4/4]  ',
-    ].map((l) => expect.stringMatching(`^${l.replace(/[[\]()]/g, '\\$&')}`)))
+    expect(lines.filter((l) => l.startsWith('Epoch(train)'))).toEqual(
+      ['Epoch(train) [1][2/4]  ', 'Epoch(train) [1][4/4]  ', 'Epoch(train) [2][2/4]  ', 'Epoch(train) [2][4/4]  '].map(
+        (l) => expect.stringMatching(`^${l.replace(/[[\]()]/g, '\\$&')}`),
+      ),
+    )
     expect(lines.filter((l) => l === 'Exp name: exp_ts')).toHaveLength(2)
-    expect(recording.files.filter((f) => f.path === 'work/ts/vis_data/scalars.json' && f.op === 'append')).toHaveLength(4)
+    expect(recording.files.filter((f) => f.path === 'work/ts/vis_data/scalars.json' && f.op === 'append')).toHaveLength(
+      4,
+    )
   })
 })
 
@@ -101,7 +118,9 @@ describe('probe sanity', () => {
   it('the probe runs last at every stage', async () => {
     const program = pipe(Program.empty, Program.withTrainLoop(Loop.EpochBasedTrainLoop({ max_epochs: 1 })), withProbe)
     const { state, recording } = await runHooks(program, { train: 1 })
-    const calls = recording.trace.filter((e) => e._tag === 'HookCall' && e.stage === 'after_train_iter').map((e) => (e as { hook: string }).hook)
+    const calls = recording.trace
+      .filter((e) => e._tag === 'HookCall' && e.stage === 'after_train_iter')
+      .map((e) => (e as { hook: string }).hook)
     expect(calls.at(-1)).toBe('ProbeHook')
     expect(S.hookState<ReadonlyArray<Probe>>(state, 'custom_hooks[0]', []).map((p) => p.stage)).toContain('after_run')
   })

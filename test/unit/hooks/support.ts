@@ -29,7 +29,11 @@ export class FakeTensors {
   release: { before: number; after: number } | undefined = undefined
   releases = 0
 
-  ref(values: ReadonlyArray<number>, shape: ReadonlyArray<number> = [values.length], dtype: 'float32' | 'int32' = 'float32'): TensorRef {
+  ref(
+    values: ReadonlyArray<number>,
+    shape: ReadonlyArray<number> = [values.length],
+    dtype: 'float32' | 'int32' = 'float32',
+  ): TensorRef {
     const ref: TensorRef = { _tag: 'TensorRef', id: this.next++, shape: [...shape], dtype }
     this.data.set(ref.id, { ref, values: dtype === 'int32' ? Int32Array.from(values) : Float32Array.from(values) })
     return ref
@@ -65,11 +69,22 @@ export class FakeTensors {
             const xv = this.values(v)
             if (a.dtype !== 'float32') return [n, this.ref(xv, a.shape, 'int32')]
             // As the tensor interpreter computes it: a + (x − a)·w, every operation rounded to float32.
-            return [n, this.ref(av.map((ai, i) => f(ai + f(f(xv[i]! - ai) * f(weight)))), a.shape)]
+            return [
+              n,
+              this.ref(
+                av.map((ai, i) => f(ai + f(f(xv[i]! - ai) * f(weight)))),
+                a.shape,
+              ),
+            ]
           }),
         ),
       ),
-    copy: (tree) => Effect.sync(() => Object.fromEntries(Object.entries(tree).map(([n, r]) => [n, this.ref(this.values(r), r.shape, r.dtype as 'float32')]))),
+    copy: (tree) =>
+      Effect.sync(() =>
+        Object.fromEntries(
+          Object.entries(tree).map(([n, r]) => [n, this.ref(this.values(r), r.shape, r.dtype as 'float32')]),
+        ),
+      ),
     read: (ref) => Effect.sync(() => this.data.get(ref.id)!.values),
     releaseMemory: Effect.sync(() => {
       this.releases += 1
@@ -117,9 +132,16 @@ export const runNumeric = async (
           options.onEval?.(state, event.mode)
           return options.evalStep === undefined ? state : options.evalStep(state, event.mode, event.batchIdx)
         }
-        return options.script === undefined ? state : { ...state, model: { ...state.model, ...options.script(event.iter) } }
+        return options.script === undefined
+          ? state
+          : { ...state, model: { ...state.model, ...options.script(event.iter) } }
       }),
-    evaluate: (state, mode) => Effect.succeed(options.metrics === undefined ? state : { ...state, metrics: options.metrics(state, mode), lastBatch: undefined }),
+    evaluate: (state, mode) =>
+      Effect.succeed(
+        options.metrics === undefined
+          ? state
+          : { ...state, metrics: options.metrics(state, mode), lastBatch: undefined },
+      ),
   })
   const base = Layer.mergeAll(
     Dry.layer(recording, facts(sizes), () => hooks, { traceLimit: 100_000 }),
@@ -130,13 +152,18 @@ export const runNumeric = async (
   const checkpoints = Checkpoints.of({
     publish: (path) => Effect.succeed(path),
     save: (state, request) =>
-      Hook.compose(hooks, 'before_save_checkpoint')(state, Ev.stage('before_save_checkpoint', state.counters.epoch, state.counters.iter)).pipe(
+      Hook.compose(hooks, 'before_save_checkpoint')(
+        state,
+        Ev.stage('before_save_checkpoint', state.counters.epoch, state.counters.iter),
+      ).pipe(
         Effect.map((shaped) => void saved.push({ request, state: shaped })),
         Effect.provide(base),
       ),
   })
   const state = await Effect.runPromise(
-    interpret(program, hooks, sizes, options.state ?? initialState(program, sizes, 0), options.timeline).pipe(Effect.provide(Layer.merge(base, Layer.succeed(Checkpoints, checkpoints)))),
+    interpret(program, hooks, sizes, options.state ?? initialState(program, sizes, 0), options.timeline).pipe(
+      Effect.provide(Layer.merge(base, Layer.succeed(Checkpoints, checkpoints))),
+    ),
   )
   return { state, recording, saved }
 }
@@ -189,7 +216,10 @@ export const readCheckpointFile = (file: string): CheckpointFile => {
   const decoded = Safetensors.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength))
   if (decoded._tag === 'Left') throw new Error(decoded.left.message)
   const { tensors, metadata } = decoded.right
-  const state = JSON.parse(metadata['state']!) as { model: { params: object; buffers: object }; hooks: { [key: string]: unknown } }
+  const state = JSON.parse(metadata['state']!) as {
+    model: { params: object; buffers: object }
+    hooks: { [key: string]: unknown }
+  }
   const values = (name: string) => Array.from(tensors[name]!.data as Float32Array)
   const resolve = (v: unknown): unknown =>
     Array.isArray(v)

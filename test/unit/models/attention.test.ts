@@ -10,7 +10,15 @@ import { maxError, values } from './helpers.js'
 beforeAll(useCpu)
 
 /** MMPretrain's MultiheadAttention.forward written out with loops over plain arrays. */
-const naiveAttention = (x: Float32Array, [n, tokens, c]: [number, number, number], heads: number, wqkv: Float32Array, bqkv: Float32Array, wp: Float32Array, bp: Float32Array): number[] => {
+const naiveAttention = (
+  x: Float32Array,
+  [n, tokens, c]: [number, number, number],
+  heads: number,
+  wqkv: Float32Array,
+  bqkv: Float32Array,
+  wp: Float32Array,
+  bp: Float32Array,
+): number[] => {
   const d = c / heads
   const linear = (row: ArrayLike<number>, w: Float32Array, b: Float32Array, out: number, inF: number) =>
     Array.from({ length: out }, (_, o) => {
@@ -20,7 +28,9 @@ const naiveAttention = (x: Float32Array, [n, tokens, c]: [number, number, number
     })
   const result: number[] = []
   for (let s = 0; s < n; s++) {
-    const qkv = Array.from({ length: tokens }, (_, t) => linear(x.subarray((s * tokens + t) * c, (s * tokens + t + 1) * c), wqkv, bqkv, 3 * c, c))
+    const qkv = Array.from({ length: tokens }, (_, t) =>
+      linear(x.subarray((s * tokens + t) * c, (s * tokens + t + 1) * c), wqkv, bqkv, 3 * c, c),
+    )
     // qkv row layout: [3, heads, d] — q = [0, h, :], k = [1, h, :], v = [2, h, :].
     const merged = Array.from({ length: tokens }, () => new Array<number>(c).fill(0))
     for (let h = 0; h < heads; h++) {
@@ -52,8 +62,12 @@ describe('MultiheadAttention (MMPretrain names)', () => {
       ['attn.proj.bias', [8]],
     ])
     expect(rng.counter).toBe(24 * 8 + 24 + 64 + 8)
-    expect(Math.max(...Array.from(params['attn.qkv.weight']!.dataSync()).map(Math.abs))).toBeLessThanOrEqual(1 / Math.sqrt(8))
-    expect(Object.keys(MultiheadAttention.init('a', { embed_dims: 8, num_heads: 2, qkv_bias: false }, Rng.make(0))[0])).toEqual(['a.qkv.weight', 'a.proj.weight', 'a.proj.bias'])
+    expect(Math.max(...Array.from(params['attn.qkv.weight']!.dataSync()).map(Math.abs))).toBeLessThanOrEqual(
+      1 / Math.sqrt(8),
+    )
+    expect(
+      Object.keys(MultiheadAttention.init('a', { embed_dims: 8, num_heads: 2, qkv_bias: false }, Rng.make(0))[0]),
+    ).toEqual(['a.qkv.weight', 'a.proj.weight', 'a.proj.bias'])
     expect(() => MultiheadAttention.init('a', { embed_dims: 8, num_heads: 3 }, Rng.make(0))).toThrow('not divisible')
   })
 
@@ -61,11 +75,24 @@ describe('MultiheadAttention (MMPretrain names)', () => {
     const [n, tokens, c, heads] = [2, 5, 12, 3]
     const [params] = MultiheadAttention.init('attn', { embed_dims: c, num_heads: heads }, Rng.make(7))
     const x = values(n * tokens * c, 1)
-    const [y, rng] = MultiheadAttention.apply(params, 'attn', { embed_dims: c, num_heads: heads }, tf.tensor3d(x, [n, tokens, c]))
+    const [y, rng] = MultiheadAttention.apply(
+      params,
+      'attn',
+      { embed_dims: c, num_heads: heads },
+      tf.tensor3d(x, [n, tokens, c]),
+    )
     expect(y.shape).toEqual([n, tokens, c])
     expect(rng).toBeUndefined()
     const get = (name: string) => params[name]!.dataSync() as Float32Array
-    const expected = naiveAttention(x, [n, tokens, c], heads, get('attn.qkv.weight'), get('attn.qkv.bias'), get('attn.proj.weight'), get('attn.proj.bias'))
+    const expected = naiveAttention(
+      x,
+      [n, tokens, c],
+      heads,
+      get('attn.qkv.weight'),
+      get('attn.qkv.bias'),
+      get('attn.proj.weight'),
+      get('attn.proj.bias'),
+    )
     expect(maxError(y.dataSync(), expected)).toBeLessThan(1e-5)
   })
 
@@ -74,11 +101,26 @@ describe('MultiheadAttention (MMPretrain names)', () => {
     const [params] = MultiheadAttention.init('attn', cfg, Rng.make(1))
     const x = tf.tensor3d(values(2 * 3 * 4, 2), [2, 3, 4])
     const [clean] = MultiheadAttention.apply(params, 'attn', cfg, x)
-    const [evalOut, evalRng] = MultiheadAttention.apply(params, 'attn', cfg, x, { training: false, rng: Rng.make(5), attn_drop: 0.5, proj_drop: 0.5 })
+    const [evalOut, evalRng] = MultiheadAttention.apply(params, 'attn', cfg, x, {
+      training: false,
+      rng: Rng.make(5),
+      attn_drop: 0.5,
+      proj_drop: 0.5,
+    })
     expect(Array.from(evalOut.dataSync())).toEqual(Array.from(clean.dataSync()))
     expect(evalRng).toEqual(Rng.make(5))
-    const [a, ra] = MultiheadAttention.apply(params, 'attn', cfg, x, { training: true, rng: Rng.make(5), attn_drop: 0.5, proj_drop: 0.5 })
-    const [b] = MultiheadAttention.apply(params, 'attn', cfg, x, { training: true, rng: Rng.make(5), attn_drop: 0.5, proj_drop: 0.5 })
+    const [a, ra] = MultiheadAttention.apply(params, 'attn', cfg, x, {
+      training: true,
+      rng: Rng.make(5),
+      attn_drop: 0.5,
+      proj_drop: 0.5,
+    })
+    const [b] = MultiheadAttention.apply(params, 'attn', cfg, x, {
+      training: true,
+      rng: Rng.make(5),
+      attn_drop: 0.5,
+      proj_drop: 0.5,
+    })
     expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()))
     expect(Array.from(a.dataSync())).not.toEqual(Array.from(clean.dataSync()))
     // Attention weights [n·H, N, N] = 2·2·3·3 = 36 draws, then the output 24.
@@ -107,7 +149,14 @@ describe('PatchEmbed (MMPretrain names)', () => {
     expect(PatchEmbed.gridSize([7, 6], 3)).toEqual([3, 2])
     const x = tf.tensor4d(values(7 * 6, 5), [1, 7, 6, 1])
     const tokens = PatchEmbed.apply(params, 'pe', cfg, x)
-    const padded = tf.pad(x, [[0, 0], [0, 2], [0, 0], [0, 0]]) as tf.Tensor4D
-    expect(maxError(tokens.dataSync(), Conv2d.apply(params, 'pe.projection', { stride: 3 }, padded).dataSync())).toBeLessThan(1e-5)
+    const padded = tf.pad(x, [
+      [0, 0],
+      [0, 2],
+      [0, 0],
+      [0, 0],
+    ]) as tf.Tensor4D
+    expect(
+      maxError(tokens.dataSync(), Conv2d.apply(params, 'pe.projection', { stride: 3 }, padded).dataSync()),
+    ).toBeLessThan(1e-5)
   })
 })

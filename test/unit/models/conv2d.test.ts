@@ -20,7 +20,12 @@ describe('Conv2d', () => {
     const params = { 'c.weight': tf.tensor4d([1, 2, 3, 4], [1, 1, 2, 2]), 'c.bias': tf.tensor1d([1]) }
     const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3, 3, 1])
     // Windows [1,2,4,5], [2,3,5,6], [4,5,7,8], [5,6,8,9] against [1,2,3,4], plus the bias.
-    expect(Array.from(Conv2d.apply(params, 'c', {}, x).dataSync())).toEqual([1 + 1 + 4 + 12 + 20, 1 + 2 + 6 + 15 + 24, 1 + 4 + 10 + 21 + 32, 1 + 5 + 12 + 24 + 36])
+    expect(Array.from(Conv2d.apply(params, 'c', {}, x).dataSync())).toEqual([
+      1 + 1 + 4 + 12 + 20,
+      1 + 2 + 6 + 15 + 24,
+      1 + 4 + 10 + 21 + 32,
+      1 + 5 + 12 + 24 + 36,
+    ])
     const padded = Conv2d.apply(params, 'c', { padding: 1, stride: 2 }, x)
     expect(padded.shape).toEqual([1, 2, 2, 1])
     // Top-left window sees only x[0][0] = 1 under kernel position (1, 1): 4·1 + bias.

@@ -16,7 +16,15 @@ export interface StepResult {
  * gradient of every parameter; everything created is disposed (the returned
  * values are plain arrays).
  */
-export const step = (model: Model, params: Tree, buffers: Tree, x: tf.Tensor, labels: tf.Tensor, training = true, rng = Rng.make(1)): StepResult => {
+export const step = (
+  model: Model,
+  params: Tree,
+  buffers: Tree,
+  x: tf.Tensor,
+  labels: tf.Tensor,
+  training = true,
+  rng = Rng.make(1),
+): StepResult => {
   const names = Object.keys(params)
   let after: Tree = buffers
   const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => {
@@ -63,17 +71,20 @@ export const values = (count: number, seed: number): Float32Array => {
 }
 
 /** `[name, shape]` pairs of a tree, in order. */
-export const shapes = (tree: Tree): ReadonlyArray<readonly [string, ReadonlyArray<number>]> => Object.entries(tree).map(([n, t]) => [n, t.shape])
+export const shapes = (tree: Tree): ReadonlyArray<readonly [string, ReadonlyArray<number>]> =>
+  Object.entries(tree).map(([n, t]) => [n, t.shape])
 
 export const closeTo = (actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number): boolean => {
   if (actual.length !== expected.length) return false
-  for (let i = 0; i < actual.length; i++) if (!(Math.abs(actual[i]! - expected[i]!) <= tolerance * Math.max(1, Math.abs(expected[i]!)))) return false
+  for (let i = 0; i < actual.length; i++)
+    if (!(Math.abs(actual[i]! - expected[i]!) <= tolerance * Math.max(1, Math.abs(expected[i]!)))) return false
   return true
 }
 
 /** The largest |a − b| / max(1, |b|). */
 export const maxError = (actual: ArrayLike<number>, expected: ArrayLike<number>): number => {
   let worst = 0
-  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / Math.max(1, Math.abs(expected[i]!)))
+  for (let i = 0; i < expected.length; i++)
+    worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / Math.max(1, Math.abs(expected[i]!)))
   return worst
 }

@@ -1,6 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import * as Rng from '../../../src/dsl/Rng.js'
-import { kaimingNormalStd, normalTensor, normalValues, truncNormalTensor, xavierUniformBound } from '../../../src/models/init.js'
+import {
+  kaimingNormalStd,
+  normalTensor,
+  normalValues,
+  truncNormalTensor,
+  xavierUniformBound,
+} from '../../../src/models/init.js'
 import { useCpu } from '../../../src/tensor/cpu.js'
 
 beforeAll(useCpu)
@@ -26,7 +32,9 @@ describe('init: normal and truncated normal from the counter-based Rng', () => {
     expect(r1.counter).toBe(20000)
     // An odd count drops the last pair's second value but still draws the pair.
     expect(normalValues(Rng.make(0), 3, 0, 1)[1].counter).toBe(4)
-    expect(Array.from(normalValues(Rng.make(0), 3, 0, 1)[0])).toEqual(Array.from(normalValues(Rng.make(0), 4, 0, 1)[0].slice(0, 3)))
+    expect(Array.from(normalValues(Rng.make(0), 3, 0, 1)[0])).toEqual(
+      Array.from(normalValues(Rng.make(0), 4, 0, 1)[0].slice(0, 3)),
+    )
   })
 
   it('truncNormalTensor keeps values inside the absolute bounds [a, b] (PyTorch’s a=−2, b=2 are not scaled by std)', () => {

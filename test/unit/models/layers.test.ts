@@ -58,7 +58,13 @@ describe('Dropout', () => {
 describe('activations', () => {
   it('GELU is the exact erf form (PyTorch’s nn.GELU()), with a working gradient', () => {
     const x = tf.tensor1d([-1, 0, 0.5, 1, 2])
-    expect(closeTo(Activation.gelu(x).dataSync(), [-0.15865525393145707, 0, 0.34573123063700656, 0.8413447460685429, 1.9544997361036416], 1e-6)).toBe(true)
+    expect(
+      closeTo(
+        Activation.gelu(x).dataSync(),
+        [-0.15865525393145707, 0, 0.34573123063700656, 0.8413447460685429, 1.9544997361036416],
+        1e-6,
+      ),
+    ).toBe(true)
     // d/dx x·Φ(x) = Φ(x) + x·φ(x): at 1, 0.8413447 + 0.2419707.
     const [g] = tf.grads((t: tf.Tensor) => tf.sum(Activation.gelu(t)))([tf.tensor1d([1, 0])])
     expect(closeTo(g!.dataSync(), [0.8413447460685429 + 0.24197072451914337, 0.5], 1e-5)).toBe(true)
@@ -74,17 +80,29 @@ describe('activations', () => {
 })
 
 describe('pooling', () => {
-  const grid = (sign: number) => tf.tensor4d(Array.from({ length: 16 }, (_, i) => sign * (i + 1)), [1, 4, 4, 1])
+  const grid = (sign: number) =>
+    tf.tensor4d(
+      Array.from({ length: 16 }, (_, i) => sign * (i + 1)),
+      [1, 4, 4, 1],
+    )
 
   it('MaxPool2d(3, 2, padding 1) treats the padding as −∞ (hand-checked, also for all-negative inputs)', () => {
-    expect(Array.from(Pooling.maxPool2d(grid(1), { kernel_size: 3, stride: 2, padding: 1 }).dataSync())).toEqual([6, 8, 14, 16])
-    expect(Array.from(Pooling.maxPool2d(grid(-1), { kernel_size: 3, stride: 2, padding: 1 }).dataSync())).toEqual([-1, -2, -5, -6])
+    expect(Array.from(Pooling.maxPool2d(grid(1), { kernel_size: 3, stride: 2, padding: 1 }).dataSync())).toEqual([
+      6, 8, 14, 16,
+    ])
+    expect(Array.from(Pooling.maxPool2d(grid(-1), { kernel_size: 3, stride: 2, padding: 1 }).dataSync())).toEqual([
+      -1, -2, -5, -6,
+    ])
     expect(Array.from(Pooling.maxPool2d(grid(1), { kernel_size: 2 }).dataSync())).toEqual([6, 8, 14, 16])
   })
 
   it('AvgPool2d counts the zero padding (count_include_pad=True); the stride defaults to the kernel', () => {
     expect(Array.from(Pooling.avgPool2d(grid(1), { kernel_size: 2 }).dataSync())).toEqual([3.5, 5.5, 11.5, 13.5])
-    expect(Array.from(Pooling.avgPool2d(tf.ones([1, 2, 2, 1]) as tf.Tensor4D, { kernel_size: 2, stride: 1, padding: 1 }).dataSync())).toEqual([0.25, 0.5, 0.25, 0.5, 1, 0.5, 0.25, 0.5, 0.25])
+    expect(
+      Array.from(
+        Pooling.avgPool2d(tf.ones([1, 2, 2, 1]) as tf.Tensor4D, { kernel_size: 2, stride: 1, padding: 1 }).dataSync(),
+      ),
+    ).toEqual([0.25, 0.5, 0.25, 0.5, 1, 0.5, 0.25, 0.5, 0.25])
     expect(() => Pooling.avgPool2d(grid(1), { kernel_size: 2, padding: 2 })).toThrow('at most half')
   })
 
@@ -94,7 +112,13 @@ describe('pooling', () => {
     expect(y.shape).toEqual([1, 1, 1, 2])
     expect(Array.from(y.dataSync())).toEqual([2.5, 25])
     const [g] = tf.grads((t: tf.Tensor) =>
-      tf.add(tf.add(tf.sum(Pooling.maxPool2d(t as tf.Tensor4D, { kernel_size: 3, stride: 2, padding: 1 })), tf.sum(Pooling.avgPool2d(t as tf.Tensor4D, { kernel_size: 2, padding: 1 }))), tf.sum(Pooling.adaptiveAvgPool2d(t as tf.Tensor4D))),
+      tf.add(
+        tf.add(
+          tf.sum(Pooling.maxPool2d(t as tf.Tensor4D, { kernel_size: 3, stride: 2, padding: 1 })),
+          tf.sum(Pooling.avgPool2d(t as tf.Tensor4D, { kernel_size: 2, padding: 1 })),
+        ),
+        tf.sum(Pooling.adaptiveAvgPool2d(t as tf.Tensor4D)),
+      ),
     )([grid(1)])
     const gv = g!.dataSync()
     // Max: the four window maxima (6, 8, 14, 16) get 1. Avg (2×2, stride 2, pad 1): each element is in exactly one window, 1/4. Global: 1/16.
@@ -114,11 +138,20 @@ describe('Embedding', () => {
     const std = Math.sqrt(w.reduce((a, b) => a + (b - mean) ** 2, 0) / w.length)
     expect(Math.abs(mean)).toBeLessThan(0.06)
     expect(Math.abs(std - 1)).toBeLessThan(0.06)
-    const ids = tf.tensor2d([[3, 1], [3, 0]], [2, 2], 'int32')
+    const ids = tf.tensor2d(
+      [
+        [3, 1],
+        [3, 0],
+      ],
+      [2, 2],
+      'int32',
+    )
     const y = Embedding.apply(params, 'emb', ids)
     expect(y.shape).toEqual([2, 2, 40])
     expect(Array.from(y.dataSync().slice(0, 40))).toEqual(Array.from(w.slice(120, 160)))
-    const [g] = tf.grads((t: tf.Tensor) => tf.sum(Embedding.apply({ 'emb.weight': t }, 'emb', ids)))([params['emb.weight']!])
+    const [g] = tf.grads((t: tf.Tensor) => tf.sum(Embedding.apply({ 'emb.weight': t }, 'emb', ids)))([
+      params['emb.weight']!,
+    ])
     const rows = Array.from({ length: 5 }, (_, r) => g!.dataSync()[r * 40])
     expect(rows).toEqual([1, 1, 0, 2, 0])
   })

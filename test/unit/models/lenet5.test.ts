@@ -31,7 +31,10 @@ describe('LeNet5', () => {
     expect(shapes(params)).toEqual(mmpretrainLeNet5)
     expect(buffers).toEqual({})
     expect(model.info.params.map((p) => [p.name, p.shape])).toEqual(mmpretrainLeNet5)
-    expect(model.info.params.map((p) => p.module.type)).toEqual([...Array(6).fill('Conv2d'), ...Array(4).fill('Linear')])
+    expect(model.info.params.map((p) => p.module.type)).toEqual([
+      ...Array(6).fill('Conv2d'),
+      ...Array(4).fill('Linear'),
+    ])
     expect(model.info.params[2]!.module).toEqual({ type: 'Conv2d', inChannels: 6, groups: 1 })
     expect(validateModel(model.info)).toEqual([])
     // PyTorch's default init: U(±1/√fan_in), one draw per value.
@@ -50,11 +53,25 @@ describe('LeNet5', () => {
     // The padding is explicit zeros: the 32×32 model on the padded batch gives the same logits.
     const m32 = LeNet5Model.build({ num_classes: 10, input_size: 32 })
     expect(m32.inputShape).toEqual([32, 32, 1])
-    const y32 = m32.forward(params, {}, tf.pad(x, [[0, 0], [2, 2], [2, 2], [0, 0]]), { training: false, rng: Rng.make(0) }).output
+    const y32 = m32.forward(
+      params,
+      {},
+      tf.pad(x, [
+        [0, 0],
+        [2, 2],
+        [2, 2],
+        [0, 0],
+      ]),
+      { training: false, rng: Rng.make(0) },
+    ).output
     expect(Array.from(y32.dataSync())).toEqual(Array.from(y28.dataSync()))
     // Flattened samples are reshaped to the input shape.
-    expect(model.forward(params, {}, tf.reshape(x, [2, 784]), { training: false, rng: Rng.make(0) }).output.shape).toEqual([2, 10])
-    expect(() => model.forward(params, {}, tf.zeros([2, 30, 30, 1]), { training: false, rng: Rng.make(0) })).toThrow('expected inputs of shape [n, 28, 28, 1]')
+    expect(
+      model.forward(params, {}, tf.reshape(x, [2, 784]), { training: false, rng: Rng.make(0) }).output.shape,
+    ).toEqual([2, 10])
+    expect(() => model.forward(params, {}, tf.zeros([2, 30, 30, 1]), { training: false, rng: Rng.make(0) })).toThrow(
+      'expected inputs of shape [n, 28, 28, 1]',
+    )
   })
 
   it('gives every parameter a finite, non-zero gradient and leaves no tensors behind', () => {

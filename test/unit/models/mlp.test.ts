@@ -22,11 +22,18 @@ describe('Linear', () => {
   })
 
   it('computes x·Wᵀ + b, also over leading batch dimensions', () => {
-    const params = { 'l.weight': tf.tensor2d([[1, 2], [3, 4], [5, 6]]), 'l.bias': tf.tensor1d([0.5, 0, -1]) }
+    const params = {
+      'l.weight': tf.tensor2d([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]),
+      'l.bias': tf.tensor1d([0.5, 0, -1]),
+    }
     expect(Array.from(Linear.apply(params, 'l', tf.tensor2d([[1, 1]])).dataSync())).toEqual([3.5, 7, 10])
     const y = Linear.apply(params, 'l', tf.ones([2, 3, 2]))
     expect(y.shape).toEqual([2, 3, 3])
-    expect(() => Linear.apply({}, 'missing', tf.ones([1, 2]))).toThrow("parameter missing.weight is missing")
+    expect(() => Linear.apply({}, 'missing', tf.ones([1, 2]))).toThrow('parameter missing.weight is missing')
   })
 })
 
@@ -34,7 +41,14 @@ describe('MLP', () => {
   it('names its layers layers.i and maps a batch to logits', () => {
     const cfg = { in_features: 784, hidden: [32, 16], num_classes: 10 }
     const [params] = MLP.init(cfg, Rng.make(0))
-    expect(Object.keys(params)).toEqual(['layers.0.weight', 'layers.0.bias', 'layers.1.weight', 'layers.1.bias', 'layers.2.weight', 'layers.2.bias'])
+    expect(Object.keys(params)).toEqual([
+      'layers.0.weight',
+      'layers.0.bias',
+      'layers.1.weight',
+      'layers.1.bias',
+      'layers.2.weight',
+      'layers.2.bias',
+    ])
     expect(params['layers.1.weight']!.shape).toEqual([16, 32])
     expect(MLP.apply(cfg, params, tf.ones([5, 28, 28])).shape).toEqual([5, 10])
   })

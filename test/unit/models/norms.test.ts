@@ -25,7 +25,10 @@ describe('BatchNorm', () => {
     // Channel 0 sees 1, 3: mean 2, biased var 1, unbiased 2. Channel 1 sees 2, 6: mean 4, biased var 4, unbiased 8.
     const params = { 'bn.weight': tf.tensor1d([2, 1]), 'bn.bias': tf.tensor1d([0.5, 0]) }
     const { buffers } = BatchNorm.init('bn', 2)
-    const x = tf.tensor2d([[1, 2], [3, 6]])
+    const x = tf.tensor2d([
+      [1, 2],
+      [3, 6],
+    ])
     const [y, updates] = BatchNorm.apply1d(params, buffers, 'bn', x, { training: true })
     const a = 1 / Math.sqrt(1 + 1e-5)
     const b = 2 / Math.sqrt(4 + 1e-5)
@@ -45,17 +48,27 @@ describe('BatchNorm', () => {
 
   it('eval mode normalises with the running statistics and updates nothing', () => {
     const params = { 'bn.weight': tf.tensor1d([2, 1]), 'bn.bias': tf.tensor1d([0.5, 0]) }
-    const buffers = { 'bn.running_mean': tf.tensor1d([0.2, 0.4]), 'bn.running_var': tf.tensor1d([1.1, 1.7]), 'bn.num_batches_tracked': tf.scalar(1, 'int32') }
+    const buffers = {
+      'bn.running_mean': tf.tensor1d([0.2, 0.4]),
+      'bn.running_var': tf.tensor1d([1.1, 1.7]),
+      'bn.num_batches_tracked': tf.scalar(1, 'int32'),
+    }
     const [y, updates] = BatchNorm.apply1d(params, buffers, 'bn', tf.tensor2d([[1, 2]]), { training: false })
     expect(updates).toEqual({})
-    expect(closeTo(y.dataSync(), [((1 - 0.2) / Math.sqrt(1.1 + 1e-5)) * 2 + 0.5, (2 - 0.4) / Math.sqrt(1.7 + 1e-5)], 1e-6)).toBe(true)
+    expect(
+      closeTo(y.dataSync(), [((1 - 0.2) / Math.sqrt(1.1 + 1e-5)) * 2 + 0.5, (2 - 0.4) / Math.sqrt(1.7 + 1e-5)], 1e-6),
+    ).toBe(true)
   })
 
   it('BatchNorm2d on NHWC matches a per-channel loop reference, and refuses one value per channel in train mode', () => {
     const [n, h, w, c] = [3, 2, 2, 4]
     const data = values(n * h * w * c, 3)
     const { params, buffers } = BatchNorm.init('bn', c)
-    const [y, updates] = BatchNorm.apply2d(params, buffers, 'bn', tf.tensor4d(data, [n, h, w, c]), { training: true, momentum: 0.3, eps: 1e-3 })
+    const [y, updates] = BatchNorm.apply2d(params, buffers, 'bn', tf.tensor4d(data, [n, h, w, c]), {
+      training: true,
+      momentum: 0.3,
+      eps: 1e-3,
+    })
     const out = y.dataSync()
     const m = n * h * w
     const expectedMean: number[] = []
@@ -70,14 +83,26 @@ describe('BatchNorm', () => {
     }
     expect(closeTo(updates['bn.running_mean']!.dataSync(), expectedMean, 1e-6)).toBe(true)
     expect(closeTo(updates['bn.running_var']!.dataSync(), expectedVar, 1e-6)).toBe(true)
-    expect(() => BatchNorm.apply2d(params, buffers, 'bn', tf.zeros([1, 1, 1, 4]) as tf.Tensor4D, { training: true })).toThrow('more than 1 value per channel')
-    expect(() => BatchNorm.apply2d(params, buffers, 'bn', tf.zeros([2, 4]) as unknown as tf.Tensor4D, { training: true })).toThrow('NHWC')
+    expect(() =>
+      BatchNorm.apply2d(params, buffers, 'bn', tf.zeros([1, 1, 1, 4]) as tf.Tensor4D, { training: true }),
+    ).toThrow('more than 1 value per channel')
+    expect(() =>
+      BatchNorm.apply2d(params, buffers, 'bn', tf.zeros([2, 4]) as unknown as tf.Tensor4D, { training: true }),
+    ).toThrow('NHWC')
   })
 
   it('gradients flow to weight, bias and the input; no tensors are left behind', () => {
     const { params, buffers } = BatchNorm.init('bn', 2)
-    const x = tf.tensor2d([[1, 2], [3, 7], [0, -1]])
-    const target = tf.tensor2d([[1, 0], [0, 1], [1, 1]])
+    const x = tf.tensor2d([
+      [1, 2],
+      [3, 7],
+      [0, -1],
+    ])
+    const target = tf.tensor2d([
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ])
     const run = () =>
       tf.tidy(() => {
         const [gw, gb, gx] = tf.grads((wt: tf.Tensor, bs: tf.Tensor, input: tf.Tensor) => {
@@ -101,7 +126,10 @@ describe('GroupNorm', () => {
   it('normalises per sample and group over space and the group’s channels (loop reference), then scales per channel', () => {
     const [n, h, w, c, groups] = [2, 3, 2, 6, 3]
     const data = values(n * h * w * c, 9)
-    const params = { 'gn.weight': tf.tensor1d([1, 2, 3, 4, 5, 6]), 'gn.bias': tf.tensor1d([0, 0.1, 0.2, 0.3, 0.4, 0.5]) }
+    const params = {
+      'gn.weight': tf.tensor1d([1, 2, 3, 4, 5, 6]),
+      'gn.bias': tf.tensor1d([0, 0.1, 0.2, 0.3, 0.4, 0.5]),
+    }
     const out = GroupNorm.apply(params, 'gn', { num_groups: groups }, tf.tensor4d(data, [n, h, w, c])).dataSync()
     const per = c / groups
     const weight = [1, 2, 3, 4, 5, 6]

@@ -36,7 +36,17 @@ const resnet8 = [
   ['head.fc.weight', [10, 64]],
   ['head.fc.bias', [10]],
 ]
-const bnModules = ['backbone.bn1', 'backbone.layer1.0.bn1', 'backbone.layer1.0.bn2', 'backbone.layer2.0.bn1', 'backbone.layer2.0.bn2', 'backbone.layer2.0.downsample.1', 'backbone.layer3.0.bn1', 'backbone.layer3.0.bn2', 'backbone.layer3.0.downsample.1']
+const bnModules = [
+  'backbone.bn1',
+  'backbone.layer1.0.bn1',
+  'backbone.layer1.0.bn2',
+  'backbone.layer2.0.bn1',
+  'backbone.layer2.0.bn2',
+  'backbone.layer2.0.downsample.1',
+  'backbone.layer3.0.bn1',
+  'backbone.layer3.0.bn2',
+  'backbone.layer3.0.downsample.1',
+]
 
 const make = (args: object) => {
   const built = build({ type: 'ResNet', ...args })
@@ -51,7 +61,9 @@ describe('ResNet', () => {
     expect(shapes(params)).toEqual(resnet8)
     expect(model.info.params.map((p) => [p.name, p.shape])).toEqual(resnet8)
     expect(validateModel(model.info)).toEqual([])
-    expect(Object.keys(buffers)).toEqual(bnModules.flatMap((m) => [`${m}.running_mean`, `${m}.running_var`, `${m}.num_batches_tracked`]))
+    expect(Object.keys(buffers)).toEqual(
+      bnModules.flatMap((m) => [`${m}.running_mean`, `${m}.running_var`, `${m}.num_batches_tracked`]),
+    )
     expect(buffers['backbone.layer3.0.bn2.num_batches_tracked']!.dtype).toBe('int32')
     const modules = Object.fromEntries(model.info.params.map((p) => [p.name, p.module]))
     expect(modules['backbone.layer2.0.conv1.weight']).toEqual({ type: 'Conv2d', inChannels: 16, groups: 1 })
@@ -98,7 +110,14 @@ describe('ResNet', () => {
     expect(Array.from(off['backbone.layer1.0.bn2.weight']!.dataSync()).every((v) => v === 1)).toBe(true)
   })
 
-  const small = { stage_blocks: [1, 1], base_channels: 4, in_channels: 2, img_size: 8, num_classes: 3, zero_init_residual: false }
+  const small = {
+    stage_blocks: [1, 1],
+    base_channels: 4,
+    in_channels: 2,
+    img_size: 8,
+    num_classes: 3,
+    zero_init_residual: false,
+  }
 
   it('train mode returns updated running statistics; eval mode uses them and returns the same buffers', () => {
     const model = make(small)
@@ -120,7 +139,10 @@ describe('ResNet', () => {
     const model = make({ ...small, stem: 'imagenet', img_size: 16 })
     expect(model.info.params[0]!.shape).toEqual([4, 2, 7, 7])
     const { params, buffers } = model.init(Rng.make(0))
-    const out = model.forward(params, buffers, tf.tensor4d(values(2 * 16 * 16 * 2, 1), [2, 16, 16, 2]), { training: false, rng: Rng.make(0) })
+    const out = model.forward(params, buffers, tf.tensor4d(values(2 * 16 * 16 * 2, 1), [2, 16, 16, 2]), {
+      training: false,
+      rng: Rng.make(0),
+    })
     expect(out.output.shape).toEqual([2, 3])
   })
 

@@ -55,15 +55,16 @@ describe('VisionTransformer', () => {
     expect(validateModel(model.info)).toEqual([])
     expect(model.info.backbone).toEqual({ kind: 'vit', numLayers: 2 })
     const modules = Object.fromEntries(model.info.params.map((p) => [p.name, p.module.type]))
-    expect([modules['backbone.cls_token'], modules['backbone.patch_embed.projection.weight'], modules['backbone.layers.1.ln2.bias'], modules['backbone.layers.0.ffn.layers.1.weight'], modules['head.layers.head.bias']]).toEqual([
-      'VisionTransformer',
-      'Conv2d',
-      'LayerNorm',
-      'Linear',
-      'Linear',
-    ])
+    expect([
+      modules['backbone.cls_token'],
+      modules['backbone.patch_embed.projection.weight'],
+      modules['backbone.layers.1.ln2.bias'],
+      modules['backbone.layers.0.ffn.layers.1.weight'],
+      modules['head.layers.head.bias'],
+    ]).toEqual(['VisionTransformer', 'Conv2d', 'LayerNorm', 'Linear', 'Linear'])
     // The layer-decay constructor reads these names: stem 0, layer i → i + 1, final norm and head last.
-    const depth = (name: string) => pretrainLayerDepth(model.info.params.find((p) => p.name === name)!, model.info.backbone)
+    const depth = (name: string) =>
+      pretrainLayerDepth(model.info.params.find((p) => p.name === name)!, model.info.backbone)
     expect(depth('backbone.pos_embed')).toEqual({ _tag: 'Right', right: [0, 4] })
     expect(depth('backbone.layers.1.attn.qkv.weight')).toEqual({ _tag: 'Right', right: [2, 4] })
     expect(depth('backbone.ln1.bias')).toEqual({ _tag: 'Right', right: [3, 4] })
@@ -71,7 +72,13 @@ describe('VisionTransformer', () => {
   })
 
   it('initialises as MMPretrain: cls_token 0, pos_embed trunc-normal 0.02, FFN xavier + N(0, 1e-6²) biases, zero head', () => {
-    const big = VisionTransformerModel.build({ num_classes: 10, embed_dims: 64, num_layers: 1, num_heads: 4, patch_size: 2 })
+    const big = VisionTransformerModel.build({
+      num_classes: 10,
+      embed_dims: 64,
+      num_layers: 1,
+      num_heads: 4,
+      patch_size: 2,
+    })
     const { params } = big.init(Rng.make(0))
     const pos = Array.from(params['backbone.pos_embed']!.dataSync())
     expect(pos.length).toBe(197 * 64)
@@ -85,7 +92,9 @@ describe('VisionTransformer', () => {
     expect(Math.max(...Array.from(bias).map(Math.abs))).toBeLessThan(1e-5)
     expect(Array.from(bias).some((v) => v !== 0)).toBe(true)
     // nn.Linear default for attention: U(±1/√C).
-    expect(Math.max(...Array.from(params['backbone.layers.0.attn.qkv.weight']!.dataSync()).map(Math.abs))).toBeLessThanOrEqual(1 / 8)
+    expect(
+      Math.max(...Array.from(params['backbone.layers.0.attn.qkv.weight']!.dataSync()).map(Math.abs)),
+    ).toBeLessThanOrEqual(1 / 8)
     expect(Array.from(params['head.layers.head.weight']!.dataSync()).every((v) => v === 0)).toBe(true)
     expect(Array.from(params['backbone.layers.0.ln1.weight']!.dataSync()).every((v) => v === 1)).toBe(true)
   })
@@ -96,7 +105,10 @@ describe('VisionTransformer', () => {
     const out = model.forward(params, {}, x, { training: false, rng: Rng.make(0) })
     expect(out.output.shape).toEqual([3, 10])
     expect(Array.from(out.output.dataSync()).every((v) => v === 0)).toBe(true)
-    expect(model.losses(out.output, tf.tensor1d([1, 2, 3], 'int32'))['loss']!.dataSync()[0]).toBeCloseTo(Math.log(10), 5)
+    expect(model.losses(out.output, tf.tensor1d([1, 2, 3], 'int32'))['loss']!.dataSync()[0]).toBeCloseTo(
+      Math.log(10),
+      5,
+    )
   })
 
   const trained = () => {
@@ -109,11 +121,14 @@ describe('VisionTransformer', () => {
     const dropping = VisionTransformerModel.build({ ...small, drop_rate: 0.2 })
     const params = trained()
     const x = tf.tensor4d(values(2 * 28 * 28, 2), [2, 28, 28, 1])
-    const run = (training: boolean, seed: number) => Array.from(dropping.forward(params, {}, x, { training, rng: Rng.make(seed) }).output.dataSync())
+    const run = (training: boolean, seed: number) =>
+      Array.from(dropping.forward(params, {}, x, { training, rng: Rng.make(seed) }).output.dataSync())
     expect(run(true, 1)).toEqual(run(true, 1))
     expect(run(true, 1)).not.toEqual(run(true, 2))
     expect(run(false, 1)).toEqual(run(false, 2))
-    expect(run(false, 1)).toEqual(Array.from(model.forward(params, {}, x, { training: true, rng: Rng.make(1) }).output.dataSync()))
+    expect(run(false, 1)).toEqual(
+      Array.from(model.forward(params, {}, x, { training: true, rng: Rng.make(1) }).output.dataSync()),
+    )
   })
 
   it('gives every parameter a finite, non-zero gradient and leaves no tensors behind', () => {

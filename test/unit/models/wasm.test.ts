@@ -39,17 +39,42 @@ const valueAndGrad = (g: (x: tf.Tensor) => tf.Tensor, data: Float32Array, shape:
 const layerCases: ReadonlyArray<readonly [string, (x: tf.Tensor) => tf.Tensor, number[]]> = [
   ['GELU (erf)', (x) => Activation.gelu(tf.mul(x, 3)), [4, 9]],
   ['SiLU', (x) => Activation.silu(tf.mul(x, 3)), [4, 9]],
-  ['MaxPool2d 3/2 pad 1 over negative values', (x) => Pooling.maxPool2d(tf.sub(tf.abs(x), 2) as tf.Tensor4D, { kernel_size: 3, stride: 2, padding: 1 }), [2, 7, 6, 3]],
-  ['AvgPool2d 2/2 pad 1 (count_include_pad)', (x) => Pooling.avgPool2d(x as tf.Tensor4D, { kernel_size: 2, padding: 1 }), [2, 5, 5, 2]],
+  [
+    'MaxPool2d 3/2 pad 1 over negative values',
+    (x) => Pooling.maxPool2d(tf.sub(tf.abs(x), 2) as tf.Tensor4D, { kernel_size: 3, stride: 2, padding: 1 }),
+    [2, 7, 6, 3],
+  ],
+  [
+    'AvgPool2d 2/2 pad 1 (count_include_pad)',
+    (x) => Pooling.avgPool2d(x as tf.Tensor4D, { kernel_size: 2, padding: 1 }),
+    [2, 5, 5, 2],
+  ],
   ['AdaptiveAvgPool2d', (x) => Pooling.adaptiveAvgPool2d(x as tf.Tensor4D), [2, 3, 4, 5]],
-  ['GroupNorm', (x) => GroupNorm.apply({ 'g.weight': tf.tensor1d([1, 2, 3, 4]), 'g.bias': tf.tensor1d([0, 1, 0, 1]) }, 'g', { num_groups: 2 }, x), [2, 3, 3, 4]],
-  ['BatchNorm2d, train', (x) => BatchNorm.apply2d({}, BatchNorm.init('b', 3).buffers, 'b', x as tf.Tensor4D, { training: true })[0], [3, 4, 4, 3]],
+  [
+    'GroupNorm',
+    (x) =>
+      GroupNorm.apply(
+        { 'g.weight': tf.tensor1d([1, 2, 3, 4]), 'g.bias': tf.tensor1d([0, 1, 0, 1]) },
+        'g',
+        { num_groups: 2 },
+        x,
+      ),
+    [2, 3, 3, 4],
+  ],
+  [
+    'BatchNorm2d, train',
+    (x) => BatchNorm.apply2d({}, BatchNorm.init('b', 3).buffers, 'b', x as tf.Tensor4D, { training: true })[0],
+    [3, 4, 4, 3],
+  ],
 ]
 
 describe('the layers on WASM agree with the CPU backend (forward and gradient)', () => {
   for (const [name, g, shape] of layerCases)
     it(name, async () => {
-      const data = values(shape.reduce((a, b) => a * b, 1), 5)
+      const data = values(
+        shape.reduce((a, b) => a * b, 1),
+        5,
+      )
       const { cpu, wasm } = await onBoth(() => valueAndGrad(g, data, shape))
       expect(maxError(wasm.y, cpu.y)).toBeLessThan(1e-5)
       expect(maxError(wasm.grad, cpu.grad)).toBeLessThan(1e-5)
@@ -60,7 +85,9 @@ describe('the layers on WASM agree with the CPU backend (forward and gradient)',
     const { cpu, wasm } = await onBoth(() =>
       tf.tidy(() => {
         const ids = tf.tensor1d([3, 1, 3, 9], 'int32')
-        const [g] = tf.grads((w: tf.Tensor) => tf.sum(tf.square(Embedding.apply({ 'e.weight': w }, 'e', ids))))([tf.tensor2d(table, [10, 3])])
+        const [g] = tf.grads((w: tf.Tensor) => tf.sum(tf.square(Embedding.apply({ 'e.weight': w }, 'e', ids))))([
+          tf.tensor2d(table, [10, 3]),
+        ])
         return Array.from(g!.dataSync())
       }),
     )
@@ -70,8 +97,35 @@ describe('the layers on WASM agree with the CPU backend (forward and gradient)',
 
 const models: ReadonlyArray<readonly [string, object, number[]]> = [
   ['LeNet5', { type: 'LeNet5', num_classes: 4, input_size: 32 }, [1, 32, 32, 1]],
-  ['ResNet (BatchNorm in train mode, ImageNet stem with max pool)', { type: 'ResNet', stage_blocks: [1, 1], base_channels: 4, in_channels: 2, img_size: 12, stem: 'imagenet', num_classes: 4, zero_init_residual: false }, [3, 12, 12, 2]],
-  ['VisionTransformer (with dropout)', { type: 'VisionTransformer', num_classes: 4, embed_dims: 8, num_layers: 2, num_heads: 2, mlp_ratio: 2, img_size: 12, patch_size: 4, drop_rate: 0.1 }, [3, 12, 12, 1]],
+  [
+    'ResNet (BatchNorm in train mode, ImageNet stem with max pool)',
+    {
+      type: 'ResNet',
+      stage_blocks: [1, 1],
+      base_channels: 4,
+      in_channels: 2,
+      img_size: 12,
+      stem: 'imagenet',
+      num_classes: 4,
+      zero_init_residual: false,
+    },
+    [3, 12, 12, 2],
+  ],
+  [
+    'VisionTransformer (with dropout)',
+    {
+      type: 'VisionTransformer',
+      num_classes: 4,
+      embed_dims: 8,
+      num_layers: 2,
+      num_heads: 2,
+      mlp_ratio: 2,
+      img_size: 12,
+      patch_size: 4,
+      drop_rate: 0.1,
+    },
+    [3, 12, 12, 1],
+  ],
 ]
 
 describe('the models on WASM: loss, every gradient and the new buffers agree with the CPU backend', () => {
@@ -82,12 +136,25 @@ describe('the models on WASM: loss, every gradient and the new buffers agree wit
       const model: Model = built.right
       await tf.setBackend('cpu')
       const init = model.init(Rng.make(4))
-      const arrays = Object.fromEntries(Object.entries({ ...init.params, ...init.buffers }).map(([n, t]) => [n, { data: t.dataSync().slice(), shape: t.shape, dtype: t.dtype }]))
-      const x = values(shape.reduce((a, b) => a * b, 1), 6)
+      const arrays = Object.fromEntries(
+        Object.entries({ ...init.params, ...init.buffers }).map(([n, t]) => [
+          n,
+          { data: t.dataSync().slice(), shape: t.shape, dtype: t.dtype },
+        ]),
+      )
+      const x = values(
+        shape.reduce((a, b) => a * b, 1),
+        6,
+      )
       const run = () => {
-        const tree = (names: string[]) => Object.fromEntries(names.map((n) => [n, tf.tensor(arrays[n]!.data, arrays[n]!.shape, arrays[n]!.dtype)]))
+        const tree = (names: string[]) =>
+          Object.fromEntries(names.map((n) => [n, tf.tensor(arrays[n]!.data, arrays[n]!.shape, arrays[n]!.dtype)]))
         const params = tree(Object.keys(init.params))
-        if (params['head.layers.head.weight'] !== undefined) params['head.layers.head.weight'] = tf.tensor(values(params['head.layers.head.weight'].size, 8), params['head.layers.head.weight'].shape)
+        if (params['head.layers.head.weight'] !== undefined)
+          params['head.layers.head.weight'] = tf.tensor(
+            values(params['head.layers.head.weight'].size, 8),
+            params['head.layers.head.weight'].shape,
+          )
         const buffers = tree(Object.keys(init.buffers))
         const input = tf.tensor(x, shape)
         const labels = tf.tensor1d([0, 1, 3].slice(0, shape[0]), 'int32')
@@ -100,7 +167,12 @@ describe('the models on WASM: loss, every gradient and the new buffers agree wit
       expect(badGradients(wasm.result.grads)).toEqual([])
       expect(wasm.growth).toBe(0)
       expect(Math.abs(wasm.result.loss - cpu.result.loss)).toBeLessThan(1e-5)
-      for (const n of Object.keys(cpu.result.grads)) expect({ n, error: maxError(wasm.result.grads[n]!, cpu.result.grads[n]!) < 1e-4 }).toEqual({ n, error: true })
-      for (const n of Object.keys(cpu.result.buffers)) expect({ n, error: maxError(wasm.result.buffers[n]!, cpu.result.buffers[n]!) < 1e-5 }).toEqual({ n, error: true })
+      for (const n of Object.keys(cpu.result.grads))
+        expect({ n, error: maxError(wasm.result.grads[n]!, cpu.result.grads[n]!) < 1e-4 }).toEqual({ n, error: true })
+      for (const n of Object.keys(cpu.result.buffers))
+        expect({ n, error: maxError(wasm.result.buffers[n]!, cpu.result.buffers[n]!) < 1e-5 }).toEqual({
+          n,
+          error: true,
+        })
     })
 })

@@ -8,10 +8,13 @@ const slot = (tensors: unknown): WrapperSlot => ({ groups, schedulers: [], tenso
 describe('withTensors', () => {
   const two = (g: string, d: string): OptimState => ({
     _tag: 'OptimState',
-    slots: [{ name: 'generator', slot: slot(g) }, { name: 'discriminator', slot: slot(d) }],
+    slots: [
+      { name: 'generator', slot: slot(g) },
+      { name: 'discriminator', slot: slot(d) },
+    ],
   })
   const optim = two('g0', 'd0')
-  it('replaces one wrapper\'s tensors and keeps everything else', () => {
+  it("replaces one wrapper's tensors and keeps everything else", () => {
     expect(withTensors(optim, 'g1')).toEqual(two('g1', 'd0'))
     expect(withTensors(optim, 'd1', 1).slots.map((s) => s.slot.tensors)).toEqual(['g0', 'd1'])
   })

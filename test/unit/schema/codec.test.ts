@@ -35,7 +35,8 @@ const lines = <A>(codec: Codec<A>, input: unknown): ReadonlyArray<string> => iss
 
 const accepts = <A>(codec: Codec<A>, input: unknown): A => {
   const result = codec.decode(input)
-  if (result._tag === 'Left') throw new Error(`expected success, got ${issuesOf(result.left).map(formatIssue).join('; ')}`)
+  if (result._tag === 'Left')
+    throw new Error(`expected success, got ${issuesOf(result.left).map(formatIssue).join('; ')}`)
   return result.right
 }
 
@@ -45,7 +46,12 @@ describe('struct', () => {
   it('accepts the required keys with any subset of the optional keys and returns the input unchanged', () => {
     const input = { type: 'CheckpointHook', interval: 2 }
     expect(accepts(hook, input)).toBe(input)
-    expect(accepts(hook, { type: 'CheckpointHook', interval: 1, by_epoch: false, max_keep_ckpts: -1 })).toEqual({ type: 'CheckpointHook', interval: 1, by_epoch: false, max_keep_ckpts: -1 })
+    expect(accepts(hook, { type: 'CheckpointHook', interval: 1, by_epoch: false, max_keep_ckpts: -1 })).toEqual({
+      type: 'CheckpointHook',
+      interval: 1,
+      by_epoch: false,
+      max_keep_ckpts: -1,
+    })
   })
 
   it('reports a missing required key under its own path, naming what it expects', () => {
@@ -54,15 +60,22 @@ describe('struct', () => {
 
   it('reports every missing required key, in declaration order', () => {
     const pair = struct('a pair', { first: number, second: string })
-    expect(lines(pair, {})).toEqual(['first: required key missing (a number)', 'second: required key missing (a string)'])
+    expect(lines(pair, {})).toEqual([
+      'first: required key missing (a number)',
+      'second: required key missing (a string)',
+    ])
   })
 
   it('rejects an unknown key with a did-you-mean of the closest known key', () => {
-    expect(issues(hook, { type: 'CheckpointHook', intervall: 1 })).toEqual([{ path: 'intervall', message: "unknown key (did you mean 'interval'?)" }])
+    expect(issues(hook, { type: 'CheckpointHook', intervall: 1 })).toEqual([
+      { path: 'intervall', message: "unknown key (did you mean 'interval'?)" },
+    ])
   })
 
   it('lists the known keys when no key is close', () => {
-    expect(issues(hook, { type: 'CheckpointHook', zzz: 1 })).toEqual([{ path: 'zzz', message: 'unknown key; known keys: type, interval, by_epoch, max_keep_ckpts' }])
+    expect(issues(hook, { type: 'CheckpointHook', zzz: 1 })).toEqual([
+      { path: 'zzz', message: 'unknown key; known keys: type, interval, by_epoch, max_keep_ckpts' },
+    ])
   })
 
   it('does not list the known keys of a struct with more than 16 keys', () => {
@@ -90,7 +103,11 @@ describe('struct', () => {
 
   it('counts a key whose value is undefined as absent', () => {
     // An undefined optional or unknown key is ignored …
-    expect(accepts(hook, { type: 'LoggerHook', interval: undefined, whatever: undefined })).toEqual({ type: 'LoggerHook', interval: undefined, whatever: undefined })
+    expect(accepts(hook, { type: 'LoggerHook', interval: undefined, whatever: undefined })).toEqual({
+      type: 'LoggerHook',
+      interval: undefined,
+      whatever: undefined,
+    })
     // … and an undefined required key is missing.
     expect(issues(hook, { type: undefined })).toEqual([{ path: 'type', message: 'required key missing (a string)' }])
   })
@@ -105,7 +122,9 @@ describe('struct', () => {
   it('rejects a non-dict with its description', () => {
     expect(issues(hook, [1, 2])).toEqual([{ path: '', message: 'expected a hook dict, got [1,2]' }])
     expect(issues(hook, null)).toEqual([{ path: '', message: 'expected a hook dict, got null' }])
-    expect(issues(hook, 'CheckpointHook')).toEqual([{ path: '', message: 'expected a hook dict, got "CheckpointHook"' }])
+    expect(issues(hook, 'CheckpointHook')).toEqual([
+      { path: '', message: 'expected a hook dict, got "CheckpointHook"' },
+    ])
   })
 
   it('reports required keys, then present keys in input order', () => {
@@ -124,7 +143,9 @@ describe('struct', () => {
   })
 
   it('does not take inherited Object properties for known keys', () => {
-    expect(issues(hook, { type: 'x', toString: 1 })).toEqual([{ path: 'toString', message: 'unknown key; known keys: type, interval, by_epoch, max_keep_ckpts' }])
+    expect(issues(hook, { type: 'x', toString: 1 })).toEqual([
+      { path: 'toString', message: 'unknown key; known keys: type, interval, by_epoch, max_keep_ckpts' },
+    ])
   })
 })
 
@@ -140,15 +161,22 @@ describe('array', () => {
   })
 
   it('reports unknown and missing keys inside elements with the element path', () => {
-    expect(lines(outer, { a: [{ b: 1 }, { zzz: 1 }] })).toEqual(['a[1].b: required key missing (a positive integer)', 'a[1].zzz: unknown key; known keys: b'])
+    expect(lines(outer, { a: [{ b: 1 }, { zzz: 1 }] })).toEqual([
+      'a[1].b: required key missing (a positive integer)',
+      'a[1].zzz: unknown key; known keys: b',
+    ])
   })
 
   it('rejects a non-list with the default description', () => {
-    expect(issues(outer, { a: { b: 1 } })).toEqual([{ path: 'a', message: 'expected a list of an inner dict, got {"b":1}' }])
+    expect(issues(outer, { a: { b: 1 } })).toEqual([
+      { path: 'a', message: 'expected a list of an inner dict, got {"b":1}' },
+    ])
   })
 
   it('rejects a non-list with a given description', () => {
-    expect(issues(array(number, 'a list of numbers'), 'x')).toEqual([{ path: '', message: 'expected a list of numbers, got "x"' }])
+    expect(issues(array(number, 'a list of numbers'), 'x')).toEqual([
+      { path: '', message: 'expected a list of numbers, got "x"' },
+    ])
   })
 
   it('accepts an empty list and nested lists', () => {
@@ -166,12 +194,16 @@ describe('record', () => {
 
   it('reports a bad value under its key', () => {
     const keys = struct('paramwise', {}, { custom_keys: record(record(number)) })
-    expect(issues(keys, { custom_keys: { bias: { decay_mult: 0 }, norm: { decay_mult: 'x' } } })).toEqual([{ path: 'custom_keys.norm.decay_mult', message: 'expected a number, got "x"' }])
+    expect(issues(keys, { custom_keys: { bias: { decay_mult: 0 }, norm: { decay_mult: 'x' } } })).toEqual([
+      { path: 'custom_keys.norm.decay_mult', message: 'expected a number, got "x"' },
+    ])
   })
 
   it('rejects a list and null with its description', () => {
     expect(issues(record(number), [1])).toEqual([{ path: '', message: 'expected a dict of a number, got [1]' }])
-    expect(issues(record(number, 'a dist_cfg dict'), null)).toEqual([{ path: '', message: 'expected a dist_cfg dict, got null' }])
+    expect(issues(record(number, 'a dist_cfg dict'), null)).toEqual([
+      { path: '', message: 'expected a dist_cfg dict, got null' },
+    ])
   })
 })
 
@@ -199,7 +231,10 @@ describe('dispatch', () => {
   const lossScale = dispatch("'dynamic', a positive number, or a scaler dict", [
     [(u) => typeof u === 'string', literal('dynamic')],
     [(u) => typeof u === 'number', positiveNumber],
-    [(u) => typeof u === 'object' && u !== null && !Array.isArray(u), struct('a scaler dict', {}, { init_scale: positiveNumber })],
+    [
+      (u) => typeof u === 'object' && u !== null && !Array.isArray(u),
+      struct('a scaler dict', {}, { init_scale: positiveNumber }),
+    ],
   ])
 
   it('decodes with the first case whose shape test accepts the input', () => {
@@ -211,22 +246,30 @@ describe('dispatch', () => {
   it('reports the chosen case’s error, keeping nested paths', () => {
     expect(issues(lossScale, 'static')).toEqual([{ path: '', message: 'expected one of "dynamic", got "static"' }])
     expect(issues(lossScale, 0)).toEqual([{ path: '', message: 'expected a positive number, got 0' }])
-    expect(issues(lossScale, { init_scale: -1 })).toEqual([{ path: 'init_scale', message: 'expected a positive number, got -1' }])
+    expect(issues(lossScale, { init_scale: -1 })).toEqual([
+      { path: 'init_scale', message: 'expected a positive number, got -1' },
+    ])
   })
 
   it('reports the description when no case accepts the input', () => {
-    expect(issues(lossScale, true)).toEqual([{ path: '', message: "expected 'dynamic', a positive number, or a scaler dict, got true" }])
+    expect(issues(lossScale, true)).toEqual([
+      { path: '', message: "expected 'dynamic', a positive number, or a scaler dict, got true" },
+    ])
     expect(lossScale.is(true)).toBe(false)
   })
 
   it('keeps paths when nested in a struct', () => {
     const wrapper = struct('a wrapper', {}, { loss_scale: lossScale })
-    expect(lines(wrapper, { loss_scale: { init_scale: 'big' } })).toEqual(['loss_scale.init_scale: expected a positive number, got "big"'])
+    expect(lines(wrapper, { loss_scale: { init_scale: 'big' } })).toEqual([
+      'loss_scale.init_scale: expected a positive number, got "big"',
+    ])
   })
 })
 
 describe('check', () => {
-  const range = check(struct('a range', { begin: int, end: int }), (r) => (r.end > r.begin ? undefined : `end (${r.end}) must be greater than begin (${r.begin})`))
+  const range = check(struct('a range', { begin: int, end: int }), (r) =>
+    r.end > r.begin ? undefined : `end (${r.end}) must be greater than begin (${r.begin})`,
+  )
 
   it('accepts values that pass the rule', () => {
     expect(accepts(range, { begin: 0, end: 3 })).toEqual({ begin: 0, end: 3 })
@@ -234,7 +277,9 @@ describe('check', () => {
   })
 
   it('reports the rule’s message at the value’s own path', () => {
-    expect(issues(range, { begin: 5, end: 5 })).toEqual([{ path: '', message: 'end (5) must be greater than begin (5)' }])
+    expect(issues(range, { begin: 5, end: 5 })).toEqual([
+      { path: '', message: 'end (5) must be greater than begin (5)' },
+    ])
     const outer = struct('outer', { r: range })
     expect(lines(outer, { r: { begin: 4, end: 1 } })).toEqual(['r: end (1) must be greater than begin (4)'])
     expect(range.is({ begin: 5, end: 5 })).toBe(false)
@@ -263,7 +308,9 @@ describe('json', () => {
     expect(json.is({ a: () => 1 })).toBe(false)
     expect(json.is([undefined])).toBe(false)
     expect(json.is(Number.NaN)).toBe(false)
-    expect(issues(json, Number.POSITIVE_INFINITY)).toEqual([{ path: '', message: 'expected a plain value (number, string, boolean, null, list or dict), got Infinity' }])
+    expect(issues(json, Number.POSITIVE_INFINITY)).toEqual([
+      { path: '', message: 'expected a plain value (number, string, boolean, null, list or dict), got Infinity' },
+    ])
   })
 })
 
@@ -323,7 +370,9 @@ describe('pathOf, issuesOf, formatIssue', () => {
   })
 
   it('formats an issue as `path: message`, or the message alone for the whole config', () => {
-    expect(formatIssue({ path: 'optim_wrapper.clip_grad.max_norm', message: 'expected a positive number, got "0.2x"' })).toBe('optim_wrapper.clip_grad.max_norm: expected a positive number, got "0.2x"')
+    expect(
+      formatIssue({ path: 'optim_wrapper.clip_grad.max_norm', message: 'expected a positive number, got "0.2x"' }),
+    ).toBe('optim_wrapper.clip_grad.max_norm: expected a positive number, got "0.2x"')
     expect(formatIssue({ path: '', message: 'expected a config dict, got []' })).toBe('expected a config dict, got []')
   })
 })
@@ -357,7 +406,9 @@ describe('editDistance', () => {
 
 describe('tolerance', () => {
   it('is a third of the length, at least 1 and at most 3', () => {
-    expect([0, 1, 2, 3, 5, 6, 8, 9, 12, 40].map((n) => tolerance('x'.repeat(n)))).toEqual([1, 1, 1, 1, 1, 2, 2, 3, 3, 3])
+    expect([0, 1, 2, 3, 5, 6, 8, 9, 12, 40].map((n) => tolerance('x'.repeat(n)))).toEqual([
+      1, 1, 1, 1, 1, 2, 2, 3, 3, 3,
+    ])
   })
 })
 
@@ -398,7 +449,15 @@ describe('closest and suggestion', () => {
     // Registries pass `Map.keys()`; the truncation fallback must still see the candidates.
     expect(closest('intervall', new Map([['interval', 1]]).keys())).toBe('interval')
     expect(closest('Logger', ['RuntimeInfoHook', 'LoggerHook'])).toBe('LoggerHook')
-    expect(closest('Logger', new Map([['RuntimeInfoHook', 1], ['LoggerHook', 2]]).keys())).toBe('LoggerHook')
+    expect(
+      closest(
+        'Logger',
+        new Map([
+          ['RuntimeInfoHook', 1],
+          ['LoggerHook', 2],
+        ]).keys(),
+      ),
+    ).toBe('LoggerHook')
   })
 
   it('formats a suggestion, or nothing', () => {

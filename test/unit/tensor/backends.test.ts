@@ -35,7 +35,11 @@ describe('backend conformance: WASM (with loopwright’s corrections) against th
     // Register a deliberately wrong Relu on WASM for one comparison, then restore it.
     const original = tf.getKernel('Relu', 'wasm')!
     tf.unregisterKernel('Relu', 'wasm')
-    tf.registerKernel({ kernelName: 'Relu', backendName: 'wasm', kernelFunc: (args) => (tf.getKernel('Abs', 'wasm')!.kernelFunc as (a: typeof args) => tf.TensorInfo)(args) })
+    tf.registerKernel({
+      kernelName: 'Relu',
+      backendName: 'wasm',
+      kernelFunc: (args) => (tf.getKernel('Abs', 'wasm')!.kernelFunc as (a: typeof args) => tf.TensorInfo)(args),
+    })
     try {
       const results = await compareWithCpu('wasm')
       expect(results.find((r) => r.op === 'relu')?.ok).toBe(false)
@@ -47,7 +51,10 @@ describe('backend conformance: WASM (with loopwright’s corrections) against th
 
   it('keeps NaN through clipByValue and signs values below float32 epsilon, as the CPU backend does', async () => {
     await tf.setBackend('wasm')
-    const [clipped, signs] = tf.tidy(() => [Array.from(tf.clipByValue(tf.tensor1d([NaN, 2, -2]), -1, 1).dataSync()), Array.from(tf.sign(tf.tensor1d([1e-9, -1e-9, 0])).dataSync())])
+    const [clipped, signs] = tf.tidy(() => [
+      Array.from(tf.clipByValue(tf.tensor1d([NaN, 2, -2]), -1, 1).dataSync()),
+      Array.from(tf.sign(tf.tensor1d([1e-9, -1e-9, 0])).dataSync()),
+    ])
     expect(clipped[0]).toBeNaN()
     expect(clipped.slice(1)).toEqual([1, -1])
     expect(signs).toEqual([1, -1, 0])
@@ -55,7 +62,14 @@ describe('backend conformance: WASM (with loopwright’s corrections) against th
 
   it('the corrected kernels release their temporaries', async () => {
     await tf.setBackend('wasm')
-    const tensor = (shape: number[], seed: number) => tf.tensor(seededValues(shape.reduce((a, b) => a * b, 1), seed), shape)
+    const tensor = (shape: number[], seed: number) =>
+      tf.tensor(
+        seededValues(
+          shape.reduce((a, b) => a * b, 1),
+          seed,
+        ),
+        shape,
+      )
     const a = tensor([16, 32], 1)
     const b = tensor([16, 8], 2)
     const big = tensor([2, 128, 256], 3)

@@ -6,7 +6,8 @@ import { float16Of, roundToBfloat16, roundToFloat16 } from '../../../src/tensor/
 
 beforeAll(useCpu)
 
-const round = (f: (x: tf.Tensor) => tf.Tensor, values: number[]): number[] => tf.tidy(() => Array.from(f(tf.tensor1d(values)).dataSync()))
+const round = (f: (x: tf.Tensor) => tf.Tensor, values: number[]): number[] =>
+  tf.tidy(() => Array.from(f(tf.tensor1d(values)).dataSync()))
 
 /** bfloat16 by bit manipulation: round the float32 bit pattern to its top 16 bits, ties to even. */
 const bf16Bits = (x: number): number => {
@@ -23,17 +24,46 @@ const bf16Bits = (x: number): number => {
 
 describe('half-precision emulation', () => {
   it('rounds to float16 values, ties to even, with overflow and subnormals', () => {
-    expect(round(roundToFloat16, [1, 1 + 2 ** -11, 1 + 3 * 2 ** -11, 65504, 65519, 65520, 1e6, -1e6, 2 ** -24, 2 ** -25, 3 * 2 ** -25, 0.1])).toEqual([
-      1, 1, 1 + 2 ** -9, 65504, 65504, Infinity, Infinity, -Infinity, 2 ** -24, 0, 2 * 2 ** -24, Math.fround(0.0999755859375),
+    expect(
+      round(roundToFloat16, [
+        1,
+        1 + 2 ** -11,
+        1 + 3 * 2 ** -11,
+        65504,
+        65519,
+        65520,
+        1e6,
+        -1e6,
+        2 ** -24,
+        2 ** -25,
+        3 * 2 ** -25,
+        0.1,
+      ]),
+    ).toEqual([
+      1,
+      1,
+      1 + 2 ** -9,
+      65504,
+      65504,
+      Infinity,
+      Infinity,
+      -Infinity,
+      2 ** -24,
+      0,
+      2 * 2 ** -24,
+      Math.fround(0.0999755859375),
     ])
     expect(round(roundToFloat16, [NaN])[0]).toBeNaN()
   })
 
   it('agrees with a scalar float16 reference on random float32 values', () => {
     fc.assert(
-      fc.property(fc.array(fc.float({ noNaN: true, min: -70000, max: 70000 }), { minLength: 1, maxLength: 64 }), (xs) => {
-        expect(round(roundToFloat16, xs)).toEqual(xs.map((x) => float16Of(Math.fround(x))).map(Math.fround))
-      }),
+      fc.property(
+        fc.array(fc.float({ noNaN: true, min: -70000, max: 70000 }), { minLength: 1, maxLength: 64 }),
+        (xs) => {
+          expect(round(roundToFloat16, xs)).toEqual(xs.map((x) => float16Of(Math.fround(x))).map(Math.fround))
+        },
+      ),
     )
   })
 

@@ -21,14 +21,36 @@ const cases: ReadonlyArray<Case> = [
   { name: 'ResNet 3×3 same', x: [2, 8, 8, 5], w: [3, 3, 5, 7], stride: 1, pad: 'same' },
   { name: 'stride 2 same, odd size', x: [2, 9, 7, 3], w: [3, 3, 3, 4], stride: 2, pad: 'same' },
   { name: '1×1 stride 2 (downsample)', x: [2, 8, 8, 4], w: [1, 1, 4, 6], stride: 2, pad: 'valid' },
-  { name: 'explicit asymmetric padding, strides (2, 1), 2×3 filter', x: [1, 7, 6, 2], w: [2, 3, 2, 3], stride: [2, 1],
-    pad: [[0, 0], [1, 0], [2, 1], [0, 0]] },
+  {
+    name: 'explicit asymmetric padding, strides (2, 1), 2×3 filter',
+    x: [1, 7, 6, 2],
+    w: [2, 3, 2, 3],
+    stride: [2, 1],
+    pad: [
+      [0, 0],
+      [1, 0],
+      [2, 1],
+      [0, 0],
+    ],
+  },
 ]
 
 const gradients = async (backend: string, c: Case) => {
   await tf.setBackend(backend)
-  const x = tf.tensor(seededValues(c.x.reduce((a, b) => a * b, 1), 3), c.x) as tf.Tensor4D
-  const w = tf.tensor(seededValues(c.w.reduce((a, b) => a * b, 1), 4), c.w) as tf.Tensor4D
+  const x = tf.tensor(
+    seededValues(
+      c.x.reduce((a, b) => a * b, 1),
+      3,
+    ),
+    c.x,
+  ) as tf.Tensor4D
+  const w = tf.tensor(
+    seededValues(
+      c.w.reduce((a, b) => a * b, 1),
+      4,
+    ),
+    c.w,
+  ) as tf.Tensor4D
   const y = tf.conv2d(x, w, c.stride, c.pad)
   // A non-uniform output gradient, so that a misplaced contribution shows.
   const dy = tf.tensor(seededValues(y.size, 5), y.shape)

@@ -11,7 +11,10 @@ describe('clones on WASM share the buffer (tfjs clones every tensor it saves for
 
   it('a clone reads the same values, allocates no buffer, and outlives its source', async () => {
     await tf.setBackend('wasm')
-    const x = tf.tensor2d([[1, -2], [3, 4.5]])
+    const x = tf.tensor2d([
+      [1, -2],
+      [3, 4.5],
+    ])
     const buffers = tf.memory().numDataBuffers
     const y = tf.clone(x)
     expect(tf.memory().numDataBuffers).toBe(buffers)
@@ -20,5 +23,4 @@ describe('clones on WASM share the buffer (tfjs clones every tensor it saves for
     y.dispose()
     expect(tf.memory().numDataBuffers).toBe(buffers - 1)
   })
-
 })

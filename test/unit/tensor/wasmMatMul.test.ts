@@ -4,7 +4,14 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { selectBackend } from '../../../src/tensor/backend.js'
 import { maxRelDiff, seededValues } from '../../../src/tensor/opConformance.js'
 
-const tensor = (shape: number[], seed: number) => tf.tensor(seededValues(shape.reduce((a, b) => a * b, 1), seed), shape)
+const tensor = (shape: number[], seed: number) =>
+  tf.tensor(
+    seededValues(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape,
+  )
 
 // A layer's forward x·Wᵀ at a small batch: more weights than activations, so the corrected kernel
 // computes (W·xᵀ)ᵀ.

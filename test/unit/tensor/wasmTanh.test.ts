@@ -41,7 +41,9 @@ describe('Tanh on WASM through the vectorised sigmoid', () => {
     const grad = async (backend: string) => {
       await tf.setBackend(backend)
       const x = tf.tensor1d(sweep().filter((v) => Math.abs(v) < 20))
-      const g = await tf.grad((t: tf.Tensor) => tf.sum(tf.tanh(t)))(x).data()
+      const g = await tf
+        .grad((t: tf.Tensor) => tf.sum(tf.tanh(t)))(x)
+        .data()
       x.dispose()
       return Array.from(g)
     }

@@ -26,7 +26,10 @@ describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt
   }, 300_000)
 
   it('trains through the tensor interpreter to the parameters the CPU backend reaches, and frees every tensor', async () => {
-    const program = programOf({ ...baseConfig, train_cfg: { type: 'IterBasedTrainLoop', max_iters: 12, val_interval: 6 } })
+    const program = programOf({
+      ...baseConfig,
+      train_cfg: { type: 'IterBasedTrainLoop', max_iters: 12, val_interval: 6 },
+    })
     await tf.setBackend('cpu')
     const onCpu = await run(program, { workDir: tempDir() })
     await tf.setBackend('webgpu')

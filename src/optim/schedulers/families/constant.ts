@@ -18,7 +18,8 @@ export const Constant: FamilyDef<typeof required, typeof optional, ConstantSched
   required,
   optional,
   toIterBased: (a) => a,
-  own: (a, env) => E.right({ own: { factor: a.factor ?? 1.0 / 3, total_iters: env.end - env.begin - 1 }, groups: env.groups }),
+  own: (a, env) =>
+    E.right({ own: { factor: a.factor ?? 1.0 / 3, total_iters: env.end - env.begin - 1 }, groups: env.groups }),
   // t=0: x·factor; t = total_iters: x·(1.0/factor) (MMEngine multiplies by the reciprocal); otherwise x.
   value: (s, groups) =>
     guarded(() =>

@@ -15,8 +15,10 @@ const required = {}
 const optional = { T_max: nullable(positiveInt), eta_min: nullable(number), eta_min_ratio: nullable(number) }
 
 /** The floor of a group: `eta_min`, or `base_value · eta_min_ratio`. */
-export const floorOf = (s: { readonly eta_min: number | null; readonly eta_min_ratio: number | null }, baseValue: number): number =>
-  s.eta_min_ratio === null ? (s.eta_min ?? 0) : baseValue * s.eta_min_ratio
+export const floorOf = (
+  s: { readonly eta_min: number | null; readonly eta_min_ratio: number | null },
+  baseValue: number,
+): number => (s.eta_min_ratio === null ? (s.eta_min ?? 0) : baseValue * s.eta_min_ratio)
 
 export const CosineAnnealing: FamilyDef<typeof required, typeof optional, CosineAnnealingScheduler> = {
   family: 'CosineAnnealing',
@@ -27,9 +29,13 @@ export const CosineAnnealing: FamilyDef<typeof required, typeof optional, Cosine
     const ratio = a.eta_min_ratio ?? null
     // Both unset: eta_min = 0 (backwards compatibility); both set: an error.
     const etaMin = a.eta_min ?? (ratio === null ? 0 : null)
-    if (etaMin !== null && ratio !== null) return E.left([{ path: 'eta_min_ratio', message: 'give either eta_min or eta_min_ratio, not both' }])
+    if (etaMin !== null && ratio !== null)
+      return E.left([{ path: 'eta_min_ratio', message: 'give either eta_min or eta_min_ratio, not both' }])
     // `T_max or (end - begin)`.
-    return E.right({ own: { T_max: a.T_max ?? env.end - env.begin, eta_min: etaMin, eta_min_ratio: ratio }, groups: env.groups })
+    return E.right({
+      own: { T_max: a.T_max ?? env.end - env.begin, eta_min: etaMin, eta_min_ratio: ratio },
+      groups: env.groups,
+    })
   },
   // t=0: x. (t−1−T) mod 2T = 0: x + (b−η)(1−cos(π/T))/2 (the restart of the rising half, from the base value).
   // Otherwise (1+cos(πt/T))/(1+cos(π(t−1)/T))·(x−η) + η.

@@ -39,12 +39,22 @@ export const CosineRestart: FamilyDef<typeof required, typeof optional, CosineRe
     const weights = a.restart_weights ?? [1]
     const issues: Issue[] = []
     // Unlike CosineAnnealing there is no default: exactly one must be given.
-    if ((etaMin === null) === (ratio === null)) issues.push({ path: 'eta_min', message: 'give exactly one of eta_min and eta_min_ratio' })
+    if ((etaMin === null) === (ratio === null))
+      issues.push({ path: 'eta_min', message: 'give exactly one of eta_min and eta_min_ratio' })
     if (weights.length !== a.periods.length)
-      issues.push({ path: 'restart_weights', message: `periods and restart_weights should have the same length (${a.periods.length} ≠ ${weights.length})` })
+      issues.push({
+        path: 'restart_weights',
+        message: `periods and restart_weights should have the same length (${a.periods.length} ≠ ${weights.length})`,
+      })
     if (issues.length > 0) return E.left(issues)
     return E.right({
-      own: { periods: a.periods, restart_weights: weights, eta_min: etaMin, eta_min_ratio: ratio, cumulative_periods: cumulative(a.periods) },
+      own: {
+        periods: a.periods,
+        restart_weights: weights,
+        eta_min: etaMin,
+        eta_min_ratio: ratio,
+        cumulative_periods: cumulative(a.periods),
+      },
       groups: env.groups,
     })
   },
@@ -63,7 +73,11 @@ export const CosineRestart: FamilyDef<typeof required, typeof optional, CosineRe
           const etaMax = b * weight
           const eta = floorOf(s, b)
           if (offset === 0) return etaMax
-          return div(1 + Math.cos((Math.PI * offset) / period), 1 + Math.cos((Math.PI * (offset - 1)) / period)) * (x - eta) + eta
+          return (
+            div(1 + Math.cos((Math.PI * offset) / period), 1 + Math.cos((Math.PI * (offset - 1)) / period)) *
+              (x - eta) +
+            eta
+          )
         })
       })(numbersIn(groups, s.param_name)),
     ),

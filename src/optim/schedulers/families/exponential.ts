@@ -18,6 +18,9 @@ export const Exponential: FamilyDef<typeof required, typeof optional, Exponentia
   optional,
   toIterBased: (a) => a,
   own: (a, env) => E.right({ own: { gamma: a.gamma }, groups: env.groups }),
-  value: (s, groups) => E.map((xs: ReadonlyArray<number>) => (s.last_step === 0 ? xs : xs.map((x) => x * s.gamma)))(numbersIn(groups, s.param_name)),
+  value: (s, groups) =>
+    E.map((xs: ReadonlyArray<number>) => (s.last_step === 0 ? xs : xs.map((x) => x * s.gamma)))(
+      numbersIn(groups, s.param_name),
+    ),
   state: { gamma: number },
 }

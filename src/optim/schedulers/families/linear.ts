@@ -19,7 +19,14 @@ export const Linear: FamilyDef<typeof required, typeof optional, LinearScheduler
   optional,
   toIterBased: (a) => a,
   own: (a, env) =>
-    E.right({ own: { start_factor: a.start_factor ?? 1.0 / 3, end_factor: a.end_factor ?? 1.0, total_iters: env.end - env.begin - 1 }, groups: env.groups }),
+    E.right({
+      own: {
+        start_factor: a.start_factor ?? 1.0 / 3,
+        end_factor: a.end_factor ?? 1.0,
+        total_iters: env.end - env.begin - 1,
+      },
+      groups: env.groups,
+    }),
   // t=0: x·start; otherwise x·(1 + (end−start)/(T·start + (t−1)·(end−start))), the ratio of consecutive closed-form factors.
   value: (s, groups) =>
     guarded(() =>

@@ -6,7 +6,19 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { array, boolean, dispatch, literal, nonEmptyString, nullable, number, positiveInt, positiveNumber, struct, unitInterval } from '../../../schema/codec.js'
+import {
+  array,
+  boolean,
+  dispatch,
+  literal,
+  nonEmptyString,
+  nullable,
+  number,
+  positiveInt,
+  positiveNumber,
+  struct,
+  unitInterval,
+} from '../../../schema/codec.js'
 import type { Issue } from '../../../schema/codec.js'
 import type { FamilyDef } from '../family.js'
 import type { OneCyclePhase, OneCycleScheduler } from '../state.js'
@@ -31,11 +43,20 @@ const optional = {
 }
 
 /** The phases, with their end steps computed as MMEngine does (`float(pct·N) − 1`, `float(2·pct·N) − 2`, `N − 1`). */
-export const phasesOf = (totalSteps: number, pctStart: number, threePhase: boolean, param = 'lr'): ReadonlyArray<OneCyclePhase> => {
+export const phasesOf = (
+  totalSteps: number,
+  pctStart: number,
+  threePhase: boolean,
+  param = 'lr',
+): ReadonlyArray<OneCyclePhase> => {
   const [initial, max, min] = [`initial_${param}`, `max_${param}`, `min_${param}`]
   const up = { end_step: pctStart * totalSteps - 1, start_lr: initial, end_lr: max }
   return threePhase
-    ? [up, { end_step: 2 * pctStart * totalSteps - 2, start_lr: max, end_lr: initial }, { end_step: totalSteps - 1, start_lr: initial, end_lr: min }]
+    ? [
+        up,
+        { end_step: 2 * pctStart * totalSteps - 2, start_lr: max, end_lr: initial },
+        { end_step: totalSteps - 1, start_lr: initial, end_lr: min },
+      ]
     : [up, { end_step: totalSteps - 1, start_lr: max, end_lr: min }]
 }
 
@@ -50,13 +71,22 @@ export const OneCycle: FamilyDef<typeof required, typeof optional, OneCycleSched
   family: 'OneCycle',
   required,
   optional,
-  toIterBased: (a, L) => (a.total_steps === undefined || a.total_steps === null ? a : { ...a, total_steps: a.total_steps * L }),
+  toIterBased: (a, L) =>
+    a.total_steps === undefined || a.total_steps === null ? a : { ...a, total_steps: a.total_steps * L },
   own: (a, env) => {
     const issues: Issue[] = []
-    if (env.paramName !== 'lr') issues.push({ path: 'param_name', message: `OneCycle only works for learning rate updating, but got param_name as ${env.paramName}` })
+    if (env.paramName !== 'lr')
+      issues.push({
+        path: 'param_name',
+        message: `OneCycle only works for learning rate updating, but got param_name as ${env.paramName}`,
+      })
     const etaMax = a.eta_max ?? 0
     const n = env.groups.length
-    if (typeof etaMax !== 'number' && etaMax.length !== n) issues.push({ path: 'eta_max', message: `expected ${n} values for max_lr (one per param group), got ${etaMax.length}` })
+    if (typeof etaMax !== 'number' && etaMax.length !== n)
+      issues.push({
+        path: 'eta_max',
+        message: `expected ${n} values for max_lr (one per param group), got ${etaMax.length}`,
+      })
     if (issues.length > 0) return E.left(issues)
     const totalSteps = a.total_steps ?? env.end - env.begin
     const divFactor = a.div_factor ?? 25
@@ -68,7 +98,12 @@ export const OneCycle: FamilyDef<typeof required, typeof optional, OneCycleSched
       env.lastStep === -1
         ? env.groups.map((g, i): GroupValues => {
             const initial = maxValues[i]! / divFactor
-            return { ...g, [`initial_${p}`]: initial, [`max_${p}`]: maxValues[i]!, [`min_${p}`]: initial / finalDivFactor }
+            return {
+              ...g,
+              [`initial_${p}`]: initial,
+              [`max_${p}`]: maxValues[i]!,
+              [`min_${p}`]: initial / finalDivFactor,
+            }
           })
         : env.groups
     return E.right({
@@ -87,7 +122,13 @@ export const OneCycle: FamilyDef<typeof required, typeof optional, OneCycleSched
   value: (s, groups) =>
     guarded(() => {
       const step = s.last_step
-      if (step > s.total_steps) return E.left(schedulerError('ValueError', `Tried to step ${step + 1} times. The specified number of total steps is ${s.total_steps}`))
+      if (step > s.total_steps)
+        return E.left(
+          schedulerError(
+            'ValueError',
+            `Tried to step ${step + 1} times. The specified number of total steps is ${s.total_steps}`,
+          ),
+        )
       const out: number[] = []
       for (let g = 0; g < groups.length; g++) {
         let startStep = 0
@@ -113,6 +154,8 @@ export const OneCycle: FamilyDef<typeof required, typeof optional, OneCycleSched
     div_factor: positiveNumber,
     final_div_factor: positiveNumber,
     anneal_strategy: literal('cos', 'linear'),
-    _schedule_phases: array(struct('a OneCycle phase', { end_step: number, start_lr: nonEmptyString, end_lr: nonEmptyString })),
+    _schedule_phases: array(
+      struct('a OneCycle phase', { end_step: number, start_lr: nonEmptyString, end_lr: nonEmptyString }),
+    ),
   },
 }

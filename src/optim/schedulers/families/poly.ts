@@ -17,7 +17,11 @@ export const Poly: FamilyDef<typeof required, typeof optional, PolyScheduler> = 
   required,
   optional,
   toIterBased: (a) => a,
-  own: (a, env) => E.right({ own: { eta_min: a.eta_min ?? 0, power: a.power ?? 1.0, total_iters: env.end - env.begin - 1 }, groups: env.groups }),
+  own: (a, env) =>
+    E.right({
+      own: { eta_min: a.eta_min ?? 0, power: a.power ?? 1.0, total_iters: env.end - env.begin - 1 },
+      groups: env.groups,
+    }),
   // t=0: x; otherwise (x−η)·(1 − 1/(T−t+1))^p + η.
   value: (s, groups) =>
     guarded(() =>

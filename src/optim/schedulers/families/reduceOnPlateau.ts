@@ -11,7 +11,17 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { array, dispatch, int, literal, nonNegativeInt, nonNegativeNumber, number, refine, string } from '../../../schema/codec.js'
+import {
+  array,
+  dispatch,
+  int,
+  literal,
+  nonNegativeInt,
+  nonNegativeNumber,
+  number,
+  refine,
+  string,
+} from '../../../schema/codec.js'
 import type { Issue, StructOf } from '../../../schema/codec.js'
 import type { Json } from '../../../dsl/MessageHub.js'
 import type { Env } from '../family.js'
@@ -66,13 +76,17 @@ export const state = {
  * The own fields. A `min_value` list has one entry per *real* group; with a
  * wrapper's base group it is extended by repeating its last entry.
  */
-export const own = (a: Args, env: Env): E.Either<ReadonlyArray<Issue>, Omit<ReduceOnPlateauScheduler, keyof SchedulerBase>> => {
+export const own = (
+  a: Args,
+  env: Env,
+): E.Either<ReadonlyArray<Issue>, Omit<ReduceOnPlateauScheduler, keyof SchedulerBase>> => {
   const real = env.context.realGroups ?? env.groups.length
   const min = a.min_value ?? 0
   let minValues: ReadonlyArray<number>
   if (typeof min === 'number') minValues = env.groups.map(() => min)
   else {
-    if (min.length !== real) return E.left([{ path: 'min_value', message: `expected ${real} min_lrs, got ${min.length}` }])
+    if (min.length !== real)
+      return E.left([{ path: 'min_value', message: `expected ${real} min_lrs, got ${min.length}` }])
     minValues = real < env.groups.length && min.length > 0 ? [...min, min[min.length - 1]!] : min
   }
   const rule = a.rule ?? 'less'
@@ -95,19 +109,36 @@ export const own = (a: Args, env: Env): E.Either<ReadonlyArray<Issue>, Omit<Redu
 }
 
 /** `_is_better(a, best)`, with the thresholds computed as MMEngine computes them. */
-export const isBetter = (s: Pick<ReduceOnPlateauScheduler, 'rule' | 'threshold_rule' | 'threshold'>, a: number, best: number): boolean => {
+export const isBetter = (
+  s: Pick<ReduceOnPlateauScheduler, 'rule' | 'threshold_rule' | 'threshold'>,
+  a: number,
+  best: number,
+): boolean => {
   if (s.rule === 'less' && s.threshold_rule === 'rel') return a < best * (1 - s.threshold)
   if (s.rule === 'less') return a < best - s.threshold
   if (s.threshold_rule === 'rel') return a > best * (s.threshold + 1)
   return a > best + s.threshold
 }
 
-const judged = (s: ReduceOnPlateauScheduler, groups: Groups, metrics: Metrics): E.Either<SchedulerError, Stepped<ReduceOnPlateauScheduler>> => {
+const judged = (
+  s: ReduceOnPlateauScheduler,
+  groups: Groups,
+  metrics: Metrics,
+): E.Either<SchedulerError, Stepped<ReduceOnPlateauScheduler>> => {
   const metric = Object.hasOwn(metrics, s.monitor) ? metrics[s.monitor] : undefined
-  if (metric === undefined || metric === null) return E.left(schedulerError('KeyError', `Excepted key in ${JSON.stringify(Object.keys(metrics))}, but got key ${s.monitor} is not in dict`))
-  if (typeof metric !== 'number') return E.left(schedulerError('TypeError', `metric '${s.monitor}' must be a number, got ${JSON.stringify(metric)}`))
+  if (metric === undefined || metric === null)
+    return E.left(
+      schedulerError(
+        'KeyError',
+        `Excepted key in ${JSON.stringify(Object.keys(metrics))}, but got key ${s.monitor} is not in dict`,
+      ),
+    )
+  if (typeof metric !== 'number')
+    return E.left(schedulerError('TypeError', `metric '${s.monitor}' must be a number, got ${JSON.stringify(metric)}`))
   let next: ReduceOnPlateauScheduler = { ...s, last_step: s.last_step + 1 }
-  next = isBetter(next, metric, next.best) ? { ...next, best: metric, num_bad_epochs: 0 } : { ...next, num_bad_epochs: next.num_bad_epochs + 1 }
+  next = isBetter(next, metric, next.best)
+    ? { ...next, best: metric, num_bad_epochs: 0 }
+    : { ...next, num_bad_epochs: next.num_bad_epochs + 1 }
   // Bad epochs during a cooldown do not count.
   if (next.cooldown_counter > 0) next = { ...next, cooldown_counter: next.cooldown_counter - 1, num_bad_epochs: 0 }
   if (next.num_bad_epochs <= next.patience) return E.right({ scheduler: next, groups })
@@ -120,14 +151,21 @@ const judged = (s: ReduceOnPlateauScheduler, groups: Groups, metrics: Metrics): 
     return min > v ? min : v
   })
   const kept = values.map((v, i) => (current.right[i]! - v > s.eps ? v : current.right[i]!))
-  return E.right({ scheduler: { ...next, cooldown_counter: next.cooldown, num_bad_epochs: 0 }, groups: assign(groups, s.param_name, kept) })
+  return E.right({
+    scheduler: { ...next, cooldown_counter: next.cooldown, num_bad_epochs: 0 },
+    groups: assign(groups, s.param_name, kept),
+  })
 }
 
 /**
  * `step(metrics=None)`: without metrics only `_global_step += 1`; with them,
  * inside `[begin, end)`, judge the monitored metric.
  */
-export const step = (s: ReduceOnPlateauScheduler, groups: Groups, metrics?: Metrics): E.Either<SchedulerError, Stepped<ReduceOnPlateauScheduler>> => {
+export const step = (
+  s: ReduceOnPlateauScheduler,
+  groups: Groups,
+  metrics?: Metrics,
+): E.Either<SchedulerError, Stepped<ReduceOnPlateauScheduler>> => {
   let stepped: E.Either<SchedulerError, Stepped<ReduceOnPlateauScheduler>>
   if (metrics === undefined) stepped = E.right({ scheduler: { ...s, _global_step: s._global_step + 1 }, groups })
   else {

@@ -20,8 +20,8 @@ export const Step: FamilyDef<typeof required, typeof optional, StepScheduler> = 
   own: (a, env) => E.right({ own: { step_size: a.step_size, gamma: a.gamma ?? 0.1 }, groups: env.groups }),
   // t=0 or t % step_size ≠ 0: x; otherwise x·γ.
   value: (s, groups) =>
-    E.map((xs: ReadonlyArray<number>) => (s.last_step === 0 || pyMod(s.last_step, s.step_size) !== 0 ? xs : xs.map((x) => x * s.gamma)))(
-      numbersIn(groups, s.param_name),
-    ),
+    E.map((xs: ReadonlyArray<number>) =>
+      s.last_step === 0 || pyMod(s.last_step, s.step_size) !== 0 ? xs : xs.map((x) => x * s.gamma),
+    )(numbersIn(groups, s.param_name)),
   state: { step_size: positiveInt, gamma: number },
 }

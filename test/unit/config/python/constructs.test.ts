@@ -5,7 +5,8 @@ type Base = { readonly [k: string]: PyValue }
 
 const run = (source: string, base?: Base): { readonly [k: string]: PyValue } => {
   const result = evaluatePythonConfig(source, base === undefined ? {} : { base })
-  if (result._tag === 'Left') throw new Error(`expected Right, got ${result.left.line}:${result.left.column} ${result.left.message}`)
+  if (result._tag === 'Left')
+    throw new Error(`expected Right, got ${result.left.line}:${result.left.column} ${result.left.message}`)
   return result.right
 }
 const value = (expression: string, prelude = ''): PyValue => run(`${prelude}\nx = ${expression}`).x ?? null
@@ -21,7 +22,10 @@ describe('comprehensions', () => {
     expect(value('[i * j for i in range(3) if i for j in range(i)]')).toEqual([0, 0, 2])
     expect(value("{k: v * 2 for k, v in dict(a=1, b=2).items() if k != 'b'}")).toEqual({ a: 2 })
     expect(value('sum(i for i in range(5))')).toBe(10)
-    expect(value('[(a, b) for (a, b) in [[1, 2], [3, 4]]]')).toEqual([[1, 2], [3, 4]])
+    expect(value('[(a, b) for (a, b) in [[1, 2], [3, 4]]]')).toEqual([
+      [1, 2],
+      [3, 4],
+    ])
   })
 
   it('keeps its variables local and lets them shadow builtins', () => {
@@ -37,7 +41,9 @@ describe('comprehensions', () => {
 
 describe('if statements', () => {
   const branch = (flag: string): PyValue =>
-    run(`flag = ${flag}\npipeline = [1]\nif flag == 1:\n    pipeline.append(2)\nelif flag == 2:\n    pipeline = []\nelse:\n    pipeline.extend([3, 4])\n    y = 0`).pipeline ?? null
+    run(
+      `flag = ${flag}\npipeline = [1]\nif flag == 1:\n    pipeline.append(2)\nelif flag == 2:\n    pipeline = []\nelse:\n    pipeline.extend([3, 4])\n    y = 0`,
+    ).pipeline ?? null
 
   it('runs the first branch whose test holds', () => {
     expect(branch('1')).toEqual([1, 2])
@@ -58,11 +64,18 @@ describe('if statements', () => {
 describe('methods of str, list and dict', () => {
   it('mutates the variable it is called on, and nothing else', () => {
     expect(run('a = [1]\nb = a\na.extend([2, 3])\na.append(4)\na.insert(0, 0)')).toEqual({ a: [0, 1, 2, 3, 4], b: [1] })
-    expect(run("d = dict(a=1)\nd.update(b=2)\nv = d.pop('a')\nd.setdefault('c', [])")).toEqual({ d: { b: 2, c: [] }, v: 1 })
+    expect(run("d = dict(a=1)\nd.update(b=2)\nv = d.pop('a')\nd.setdefault('c', [])")).toEqual({
+      d: { b: 2, c: [] },
+      v: 1,
+    })
   })
 
   it('reads without aliasing', () => {
-    expect(run("d = dict(a=[1])\ng = d.get('a')\ng.append(2)\nm = d.get('z', 5)")).toEqual({ d: { a: [1] }, g: [1, 2], m: 5 })
+    expect(run("d = dict(a=[1])\ng = d.get('a')\ng.append(2)\nm = d.get('z', 5)")).toEqual({
+      d: { a: [1] },
+      g: [1, 2],
+      m: 5,
+    })
     expect(value('dict(a=1, b=2).keys()')).toEqual(['a', 'b'])
   })
 
@@ -80,18 +93,24 @@ describe('methods of str, list and dict', () => {
   })
 
   it('refuses to change _base_ and names unknown methods', () => {
-    expect(error("_base_.p.append(1)", { p: [1] })).toBe("1:10 cannot modify '_base_' in a literal config")
+    expect(error('_base_.p.append(1)', { p: [1] })).toBe("1:10 cannot modify '_base_' in a literal config")
     expect(run('x = _base_.p.copy()\nx.append(2)', { p: [1] })).toEqual({ x: [1, 2] })
-    expect(error('x = [1].frobnicate()')).toBe("1:9 'list' object has no attribute 'frobnicate' (or it is not supported in a config)")
+    expect(error('x = [1].frobnicate()')).toBe(
+      "1:9 'list' object has no attribute 'frobnicate' (or it is not supported in a config)",
+    )
   })
 })
 
 describe('f-strings', () => {
   it('substitutes expressions with conversions and format specs', () => {
-    expect(value("f'{n}xb{bs}-{lr:.1e}-{r!r}-{{x}}'", "n = 8\nbs = 32\nlr = 0.00015\nr = 'a'")).toBe("8xb32-1.5e-04-'a'-{x}")
-    expect(value("f'{x:>6.2f}|{y:<4}|{z:,}|{w:.0%}'", 'x = 3.14159\ny = 7\nz = 1281167\nw = 0.25')).toBe('  3.14|7   |1,281,167|25%')
+    expect(value("f'{n}xb{bs}-{lr:.1e}-{r!r}-{{x}}'", "n = 8\nbs = 32\nlr = 0.00015\nr = 'a'")).toBe(
+      "8xb32-1.5e-04-'a'-{x}",
+    )
+    expect(value("f'{x:>6.2f}|{y:<4}|{z:,}|{w:.0%}'", 'x = 3.14159\ny = 7\nz = 1281167\nw = 0.25')).toBe(
+      '  3.14|7   |1,281,167|25%',
+    )
     expect(value("'data/' f'{split}' '.txt'", "split = 'train'")).toBe('data/train.txt')
-    expect(value("f'{d[\"k\"]}'", "d = dict(k='v')")).toBe('v')
+    expect(value('f\'{d["k"]}\'', "d = dict(k='v')")).toBe('v')
   })
 
   it('reports malformed fields', () => {

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest'
 import * as Hub from '../../../../src/dsl/MessageHub.js'
 import * as LP from '../../../../src/hooks/logging/LogProcessor.js'
 
-const hubWith = (scalars: ReadonlyArray<readonly [string, number]>, info: ReadonlyArray<readonly [string, Hub.Json]> = []): Hub.MessageHub => {
+const hubWith = (
+  scalars: ReadonlyArray<readonly [string, number]>,
+  info: ReadonlyArray<readonly [string, Hub.Json]> = [],
+): Hub.MessageHub => {
   let hub = Hub.empty
   for (const [k, v] of scalars) hub = Hub.updateScalar(hub, k, v)
   for (const [k, v] of info) hub = Hub.updateInfo(hub, k, v)
@@ -33,7 +36,9 @@ describe('LogProcessor.afterIter (spec §3.4.3)', () => {
 
   it('reproduces MMEngine’s example train line (without CUDA memory)', () => {
     const { line } = LP.afterIter(LP.make(), view(hub), 49, 'train')
-    expect(line).toBe('Epoch(train)   [1][  50/5005]  lr: 1.5000e-04  eta: 3 days, 1:02:03  time: 0.4211  data_time: 0.0123  loss: 0.8123')
+    expect(line).toBe(
+      'Epoch(train)   [1][  50/5005]  lr: 1.5000e-04  eta: 3 days, 1:02:03  time: 0.4211  data_time: 0.0123  loss: 0.8123',
+    )
   })
 
   it('builds the scalars tag in message-hub order, then epoch and iter', () => {
@@ -48,25 +53,49 @@ describe('LogProcessor.afterIter (spec §3.4.3)', () => {
       ['train/lr', 0.001],
     ])
     for (const v of [1, 2, 3]) h = Hub.updateScalar(h, 'train/loss', v)
-    const { line } = LP.afterIter(LP.make({ window_size: 2 }), view(h, { maxEpochs: 2, loaderLength: 10, iter: 0 }), 0, 'train')
+    const { line } = LP.afterIter(
+      LP.make({ window_size: 2 }),
+      view(h, { maxEpochs: 2, loaderLength: 10, iter: 0 }),
+      0,
+      'train',
+    )
     expect(line).toBe('Epoch(train) [1][ 1/10]  base_lr: 1.0000e-02 lr: 1.0000e-03  loss: 2.5000')
   })
 
   it('uses Iter(train) headers when not by_epoch', () => {
-    const { line, tag } = LP.afterIter(LP.make({ by_epoch: false }), view(hubWith([['train/loss', 1]]), { iter: 8, maxIters: 1000 }), 8, 'train')
+    const { line, tag } = LP.afterIter(
+      LP.make({ by_epoch: false }),
+      view(hubWith([['train/loss', 1]]), { iter: 8, maxIters: 1000 }),
+      8,
+      'train',
+    )
     expect(line).toBe('Iter(train) [   9/1000]    loss: 1.0000')
     expect(tag).toEqual({ loss: 1, iter: 9 })
   })
 
   it('val iteration lines show only the header (metrics come at the epoch end)', () => {
-    const { line } = LP.afterIter(LP.make(), view(hubWith([['val/time', 1], ['val/data_time', 0.5]]), { epoch: 1, loaderLength: 10 }), 4, 'val')
+    const { line } = LP.afterIter(
+      LP.make(),
+      view(
+        hubWith([
+          ['val/time', 1],
+          ['val/data_time', 0.5],
+        ]),
+        { epoch: 1, loaderLength: 10 },
+      ),
+      4,
+      'val',
+    )
     expect(line).toBe('Epoch(val)   [1][ 5/10]    ')
   })
 
   it('applies custom_cfg statistics under their log_name', () => {
     let h = Hub.empty
     for (const v of [5, 1, 3]) h = Hub.updateScalar(h, 'train/loss', v)
-    const cfg = LP.make({ window_size: 1, custom_cfg: [{ data_src: 'loss', log_name: 'loss_max', method_name: 'max', window_size: 'global' }] })
+    const cfg = LP.make({
+      window_size: 1,
+      custom_cfg: [{ data_src: 'loss', log_name: 'loss_max', method_name: 'max', window_size: 'global' }],
+    })
     const { tag } = LP.afterIter(cfg, view(h, { iter: 2, loaderLength: 3, maxEpochs: 1 }), 2, 'train')
     expect(tag).toMatchObject({ loss: 3, loss_max: 5 })
   })
@@ -84,8 +113,20 @@ describe('LogProcessor.afterEpoch', () => {
 
 describe('LogProcessor.codec', () => {
   it('rejects duplicate log names and epoch windows without by_epoch', () => {
-    expect(LP.codec.decode({ custom_cfg: [{ data_src: 'loss', method_name: 'mean' }, { data_src: 'loss', method_name: 'max' }] })._tag).toBe('Left')
-    expect(LP.codec.decode({ by_epoch: false, custom_cfg: [{ data_src: 'loss', method_name: 'mean', window_size: 'epoch' }] })._tag).toBe('Left')
+    expect(
+      LP.codec.decode({
+        custom_cfg: [
+          { data_src: 'loss', method_name: 'mean' },
+          { data_src: 'loss', method_name: 'max' },
+        ],
+      })._tag,
+    ).toBe('Left')
+    expect(
+      LP.codec.decode({
+        by_epoch: false,
+        custom_cfg: [{ data_src: 'loss', method_name: 'mean', window_size: 'epoch' }],
+      })._tag,
+    ).toBe('Left')
     expect(LP.codec.decode({ window_size: 20, by_epoch: true })._tag).toBe('Right')
   })
 })

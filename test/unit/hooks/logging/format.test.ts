@@ -22,7 +22,9 @@ describe('Python number formatting', () => {
     expect(timedelta(0)).toBe('0:00:00')
   })
   it('writes JSON with Python’s separators and spellings', () => {
-    expect(pythonJson({ lr: 0.00015, data_time: 0.0123, loss: NaN, epoch: 1, step: 50 })).toBe('{"lr": 0.00015, "data_time": 0.0123, "loss": NaN, "epoch": 1, "step": 50}')
+    expect(pythonJson({ lr: 0.00015, data_time: 0.0123, loss: NaN, epoch: 1, step: 50 })).toBe(
+      '{"lr": 0.00015, "data_time": 0.0123, "loss": NaN, "epoch": 1, "step": 50}',
+    )
     expect(pythonJson({ a: [1, Infinity], b: 'x' })).toBe('{"a": [1, Infinity], "b": "x"}')
   })
 })

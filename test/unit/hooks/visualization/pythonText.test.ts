@@ -15,7 +15,9 @@ describe('the config as Python', () => {
   })
 
   it('turns a JSON config into assignments and leaves other text alone', () => {
-    expect(pythonConfigText('{"train_cfg": {"max_epochs": 2}, "resume": false}')).toBe('train_cfg = dict(max_epochs=2)\nresume = False\n')
+    expect(pythonConfigText('{"train_cfg": {"max_epochs": 2}, "resume": false}')).toBe(
+      'train_cfg = dict(max_epochs=2)\nresume = False\n',
+    )
     expect(pythonConfigText('model = dict(type="MLP")')).toBe('model = dict(type="MLP")')
     expect(pythonConfigText('[1, 2]')).toBe('[1, 2]')
     expect(pythonConfigText('')).toBe('')

@@ -1,7 +1,14 @@
 import * as E from 'fp-ts/lib/Either.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeEvent, encodeEvent, frame, maskedCrc32c, readRecords, record } from '../../../../src/hooks/visualization/tfevents.js'
+import {
+  decodeEvent,
+  encodeEvent,
+  frame,
+  maskedCrc32c,
+  readRecords,
+  record,
+} from '../../../../src/hooks/visualization/tfevents.js'
 import type { Event } from '../../../../src/hooks/visualization/tfevents.js'
 
 const records = (bytes: Uint8Array) => {
@@ -47,9 +54,24 @@ describe('TensorBoard event records', () => {
     const png = new Uint8Array([137, 80, 78, 71, 1, 2, 3])
     const events: Event[] = [
       { wallTime: 1_700_000_000.25, step: 0, fileVersion: 'brain.Event:2', values: [] },
-      { wallTime: 1_700_000_001, step: 0, values: [{ tag: 'config/text_summary', kind: 'text', text: "lr = 0.1\nname = 'ü'" }] },
-      { wallTime: 1_700_000_002, step: 12_345_678_901, values: [{ tag: 'loss', kind: 'scalar', value: 0.25 }, { tag: 'lr', kind: 'scalar', value: 2 }] },
-      { wallTime: 1_700_000_003, step: 7, values: [{ tag: 'sample', kind: 'image', image: { height: 2, width: 3, colorspace: 1, png } }] },
+      {
+        wallTime: 1_700_000_001,
+        step: 0,
+        values: [{ tag: 'config/text_summary', kind: 'text', text: "lr = 0.1\nname = 'ü'" }],
+      },
+      {
+        wallTime: 1_700_000_002,
+        step: 12_345_678_901,
+        values: [
+          { tag: 'loss', kind: 'scalar', value: 0.25 },
+          { tag: 'lr', kind: 'scalar', value: 2 },
+        ],
+      },
+      {
+        wallTime: 1_700_000_003,
+        step: 7,
+        values: [{ tag: 'sample', kind: 'image', image: { height: 2, width: 3, colorspace: 1, png } }],
+      },
     ]
     for (const event of events) expect(decodeEvent(encodeEvent(event))).toEqual(event)
   })
@@ -57,7 +79,9 @@ describe('TensorBoard event records', () => {
   it('writes the exact bytes protobuf defines for a scalar event', () => {
     const bytes = encodeEvent({ wallTime: 0.5, step: 2, values: [{ tag: 'a', kind: 'scalar', value: 1 }] })
     // field 1 double 0.5 | field 2 varint 2 | field 5 len 10 { field 1 len 8 { field 1 "a", field 2 float 1.0 } }
-    const expected = [0x09, 0, 0, 0, 0, 0, 0, 0xe0, 0x3f, 0x10, 0x02, 0x2a, 0x0a, 0x0a, 0x08, 0x0a, 0x01, 0x61, 0x15, 0, 0, 0x80, 0x3f]
+    const expected = [
+      0x09, 0, 0, 0, 0, 0, 0, 0xe0, 0x3f, 0x10, 0x02, 0x2a, 0x0a, 0x0a, 0x08, 0x0a, 0x01, 0x61, 0x15, 0, 0, 0x80, 0x3f,
+    ]
     expect([...bytes]).toEqual(expected)
   })
 })

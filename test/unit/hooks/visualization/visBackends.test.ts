@@ -47,7 +47,10 @@ describe('vis backends', () => {
     expect(events[1]!.values).toEqual([{ tag: 'config/text_summary', kind: 'text', text }])
     // The same scalars, at the same steps, as LocalVisBackend's scalars.json.
     const json = fs.readFileSync(nodePath.join(visData, 'scalars.json'), 'utf8')
-    const lines = json.trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>)
+    const lines = json
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, number>)
     expect(lines).toHaveLength(4)
     const scalarEvents = events.slice(2)
     expect(scalarEvents.map((e) => e.step)).toEqual(lines.map((l) => l['step']))
@@ -67,19 +70,26 @@ describe('vis backends', () => {
 
   it('writes nothing to vis_data without backends, and refuses an unknown backend with its path', async () => {
     const workDir = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'loopwright-novis-'))
-    const result = await Effect.runPromise(train(program({ type: 'Visualizer', vis_backends: [] }), { workDir, ...quiet }))
+    const result = await Effect.runPromise(
+      train(program({ type: 'Visualizer', vis_backends: [] }), { workDir, ...quiet }),
+    )
     expect(fs.existsSync(nodePath.join(result.logDir, 'vis_data'))).toBe(false)
     const wandb = { type: 'Visualizer', vis_backends: [{ type: 'WandbVisBackend' }] }
     const bad = await Effect.runPromiseExit(train(program(wandb), { workDir, ...quiet }))
     expect(Exit.isFailure(bad)).toBe(true)
-    const expected = 'visualizer.vis_backends[0].type: expected one of "LocalVisBackend", "TensorboardVisBackend", got "WandbVisBackend"'
+    const expected =
+      'visualizer.vis_backends[0].type: expected one of "LocalVisBackend", "TensorboardVisBackend", got "WandbVisBackend"'
     expect(JSON.stringify(bad)).toContain(JSON.stringify(expected).slice(1, -1))
   }, 60_000)
 
   it('decodes the visualizer types of OpenMMLab libraries and none as the default local backend', () => {
-    expect(decodeVisualizer(undefined)).toEqual(E.right({ type: 'Visualizer', vis_backends: [{ type: 'LocalVisBackend' }] }))
+    expect(decodeVisualizer(undefined)).toEqual(
+      E.right({ type: 'Visualizer', vis_backends: [{ type: 'LocalVisBackend' }] }),
+    )
     const tensorboard = { type: 'TensorboardVisBackend', save_dir: 'tb' }
-    expect(E.isRight(decodeVisualizer({ type: 'UniversalVisualizer', vis_backends: [tensorboard], name: 'visualizer' }))).toBe(true)
+    expect(
+      E.isRight(decodeVisualizer({ type: 'UniversalVisualizer', vis_backends: [tensorboard], name: 'visualizer' })),
+    ).toBe(true)
     const typo = decodeVisualizer({ type: 'Visualiser' })
     expect(typo).toEqual(E.left(expect.stringMatching(/^visualizer\.type: expected one of "Visualizer"/)))
   })
@@ -87,7 +97,15 @@ describe('vis backends', () => {
   it('add_image: LocalVisBackend writes vis_image/<name>_<step>.png, TensorBoard an image summary', async () => {
     const logDir = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'loopwright-img-'))
     const timestamp = '20261203_045900'
-    const run = { workDir: logDir, logDir, timestamp, experimentName: 'x', configText: '', sizes: {}, datasetMeta: undefined }
+    const run = {
+      workDir: logDir,
+      logDir,
+      timestamp,
+      experimentName: 'x',
+      configText: '',
+      sizes: {},
+      datasetMeta: undefined,
+    }
     const visualizer = decodeVisualizer(both)
     if (E.isLeft(visualizer)) throw new Error(visualizer.left)
     const image = { height: 1, width: 1, colorspace: 1, png: new Uint8Array([137, 80, 78, 71]) }

@@ -71,10 +71,13 @@ describe('the shared-memory communicator (worker threads)', () => {
     )
   }, 240_000)
 
-  it('broadcasts the root rank\'s values to every rank', async () => {
+  it("broadcasts the root rank's values to every rank", async () => {
     const region = allocate(3, 4)
     const own = (r: number) => Float32Array.from({ length: 10 }, (_, i) => r * 100 + i)
-    const broadcasts = (r: number) => [{ values: own(r), root: 2 }, { values: own(r), root: 0 }]
+    const broadcasts = (r: number) => [
+      { values: own(r), root: 2 },
+      { values: own(r), root: 0 },
+    ]
     const jobs = [0, 1, 2].map((r) => ({ reduce: [], broadcast: broadcasts(r) }))
     const replies = await runRanks(region, jobs)
     for (const reply of replies) {
@@ -84,7 +87,7 @@ describe('the shared-memory communicator (worker threads)', () => {
     }
   })
 
-  it('the hooks\' Collective service (SyncBuffersHook) averages float buffers, keeps integer ones', async () => {
+  it("the hooks' Collective service (SyncBuffersHook) averages float buffers, keeps integer ones", async () => {
     const region = allocate(2, 16)
     const replies = await runRanks(region, [
       { reduce: [], broadcast: [], buffers: { mean: [1, 2, 3], count: 7 } },

@@ -16,7 +16,13 @@ const planFor = async (worldSize: number) => {
   const loaded = await Effect.runPromise(load(file, { packages, registries: defaultRegistries }))
   const program = toProgram(loaded.config)
   const plan = await Effect.runPromise(
-    dryRun(program, { worldSize, configName: path.basename(file, '.py'), configWarnings: loaded.warnings, variables: loaded.variables, datasetSizes: {} }),
+    dryRun(program, {
+      worldSize,
+      configName: path.basename(file, '.py'),
+      configWarnings: loaded.warnings,
+      variables: loaded.variables,
+      datasetSizes: {},
+    }),
   )
   return { loaded, program, plan }
 }
@@ -24,9 +30,25 @@ const planFor = async (worldSize: number) => {
 describe('an MMSelfSup-style config as shipped', () => {
   it('loads through package bases, comprehensions, a conditional block and older forms', async () => {
     const { loaded } = await planFor(8)
-    expect(loaded.variables).toEqual(expect.arrayContaining(['dataset_type', 'data_root', 'bgr_mean', 'file_client_args', 'train_pipeline', 'data', 'lr']))
-    const pipeline = loaded.raw['train_pipeline'] as ReadonlyArray<{ readonly transforms?: ReadonlyArray<ReadonlyArray<{ readonly type: string; readonly fill?: unknown }>> }>
-    expect(pipeline[1]!.transforms![0]!.map((t) => t.type)).toEqual(['RandomResizedCrop', 'ColorJitter', 'GaussianBlur'])
+    expect(loaded.variables).toEqual(
+      expect.arrayContaining([
+        'dataset_type',
+        'data_root',
+        'bgr_mean',
+        'file_client_args',
+        'train_pipeline',
+        'data',
+        'lr',
+      ]),
+    )
+    const pipeline = loaded.raw['train_pipeline'] as ReadonlyArray<{
+      readonly transforms?: ReadonlyArray<ReadonlyArray<{ readonly type: string; readonly fill?: unknown }>>
+    }>
+    expect(pipeline[1]!.transforms![0]!.map((t) => t.type)).toEqual([
+      'RandomResizedCrop',
+      'ColorJitter',
+      'GaussianBlur',
+    ])
     expect(pipeline[1]!.transforms![0]![1]!.fill).toEqual([104, 116, 124])
     expect(loaded.config.log_processor).toMatchObject({ custom_cfg: [{ data_src: '', method_name: 'mean' }] })
   })
@@ -40,8 +62,13 @@ describe('an MMSelfSup-style config as shipped', () => {
       "train data: 1,281,167 samples (ImageNet-1k's canonical size; --dataset-size overrides it), 160,146 per process, batch 32 → 5,005 batches per epoch",
     )
     expect(plan.setup).toContain('auto_scale_lr: base_batch_size 256, real batch size 8×32 = 256: lr × 1')
-    expect(plan.setup.some((l) => l.startsWith('config variables (not Runner keys): ') && l.includes('data'))).toBe(true)
-    expect(plan.hooks.find((h) => h.name === 'SimSiamHook')).toMatchObject({ priorityLabel: 'HIGH', stages: ['before_train_epoch', 'before_train_iter'] })
+    expect(plan.setup.some((l) => l.startsWith('config variables (not Runner keys): ') && l.includes('data'))).toBe(
+      true,
+    )
+    expect(plan.hooks.find((h) => h.name === 'SimSiamHook')).toMatchObject({
+      priorityLabel: 'HIGH',
+      stages: ['before_train_epoch', 'before_train_iter'],
+    })
     expect(plan.warnings).toContain(
       'train_dataloader.sampler: DeepClusterSampler is planned as a DefaultSampler of the same length; replace=True (uniform re-sampling over pseudo-labels) is not honoured',
     )
@@ -58,12 +85,14 @@ describe('an MMSelfSup-style config as shipped', () => {
     )
   })
 
-  it("warns when two MMSelfSup hooks touch one field at one stage in registration order only, not for the shipped SimSiam setup", async () => {
+  it('warns when two MMSelfSup hooks touch one field at one stage in registration order only, not for the shipped SimSiam setup', async () => {
     const { plan } = await planFor(8)
     expect(plan.warnings.filter((w) => w.includes('ordered only by registration'))).toEqual([])
     const loaded = await Effect.runPromise(load(file, { packages, registries: defaultRegistries }))
     const hooks = [{ type: 'DenseCLHook' }, { type: 'DenseCLHook', start_iters: 10 }]
-    const twice = await Effect.runPromise(dryRun(toProgram({ ...loaded.config, custom_hooks: hooks }), { datasetSizes: { train: 64 }, worldSize: 1 }))
+    const twice = await Effect.runPromise(
+      dryRun(toProgram({ ...loaded.config, custom_hooks: hooks }), { datasetSizes: { train: 64 }, worldSize: 1 }),
+    )
     expect(twice.warnings).toContain(
       'before_train_iter: DenseCLHook and DenseCLHook both touch model.loss_lambda and are ordered only by registration (equal priority 50)',
     )

@@ -34,14 +34,25 @@ export const regressionData = (n: number, seed = 1): Dataset => {
 
 export const baseConfig = {
   model: { type: 'TinyRegressor' },
-  train_dataloader: { batch_size: 8, dataset: 'ArrayDataset(data.x, data.y)', sampler: { type: 'DefaultSampler', shuffle: true } },
-  val_dataloader: { batch_size: 16, dataset: 'ArrayDataset(data.val_x, data.val_y)', sampler: { type: 'DefaultSampler', shuffle: false } },
+  train_dataloader: {
+    batch_size: 8,
+    dataset: 'ArrayDataset(data.x, data.y)',
+    sampler: { type: 'DefaultSampler', shuffle: true },
+  },
+  val_dataloader: {
+    batch_size: 16,
+    dataset: 'ArrayDataset(data.val_x, data.val_y)',
+    sampler: { type: 'DefaultSampler', shuffle: false },
+  },
   val_evaluator: { type: 'MSE' },
   val_cfg: {},
   train_cfg: { type: 'IterBasedTrainLoop', max_iters: 40, val_interval: 20 },
   optim_wrapper: { optimizer: { type: 'AdamW', lr: 0.01 } },
   param_scheduler: [{ type: 'LinearLR', start_factor: 0.1, by_epoch: false, begin: 0, end: 10 }],
-  default_hooks: { logger: { type: 'LoggerHook', interval: 10 }, checkpoint: { type: 'CheckpointHook', interval: 20, by_epoch: false } },
+  default_hooks: {
+    logger: { type: 'LoggerHook', interval: 10 },
+    checkpoint: { type: 'CheckpointHook', interval: 20, by_epoch: false },
+  },
   randomness: { seed: 7 },
   log_processor: { by_epoch: false },
 }
@@ -58,13 +69,17 @@ export const datasets = { train: regressionData(64, 1), val: regressionData(32, 
 
 /** Train, failing the test with the error's message. */
 export const run = async (program: Program, options: TrainOptions): Promise<TrainResult> => {
-  const result = await Effect.runPromise(Effect.result(train(program, { datasets, print: () => {}, timestamp: 'test', ...options })))
+  const result = await Effect.runPromise(
+    Effect.result(train(program, { datasets, print: () => {}, timestamp: 'test', ...options })),
+  )
   if (result._tag === 'Failure') throw new Error(result.failure.message)
   return result.success
 }
 
 export const failure = async (program: Program, options: TrainOptions): Promise<string> => {
-  const result = await Effect.runPromise(Effect.result(train(program, { datasets, print: () => {}, timestamp: 'test', ...options })))
+  const result = await Effect.runPromise(
+    Effect.result(train(program, { datasets, print: () => {}, timestamp: 'test', ...options })),
+  )
   if (result._tag === 'Success') throw new Error('expected the run to fail')
   return result.failure.message
 }

@@ -16,18 +16,38 @@ interface Scenario {
   readonly notes: ReadonlyArray<string>
 }
 
-const scenario = JSON.parse(readFileSync(new URL('../../../fixtures/conformance/mmengine/s02_adamw_paramwise.json', import.meta.url), 'utf8')) as Scenario
+const scenario = JSON.parse(
+  readFileSync(new URL('../../../fixtures/conformance/mmengine/s02_adamw_paramwise.json', import.meta.url), 'utf8'),
+) as Scenario
 
 /** TinyRegressor: backbone (pos_embed, fc1: Linear, norm: LayerNorm), head (fc: Linear). */
 const moduleOf = (name: string): ModuleInfo =>
-  name === 'backbone.pos_embed' ? { type: 'TinyBackbone' } : name.startsWith('backbone.norm.') ? { type: 'LayerNorm' } : { type: 'Linear' }
+  name === 'backbone.pos_embed'
+    ? { type: 'TinyBackbone' }
+    : name.startsWith('backbone.norm.')
+      ? { type: 'LayerNorm' }
+      : { type: 'Linear' }
 
 const model: ModelInfo = {
-  params: scenario.model_param_order.map((name) => ({ name, shape: scenario.model[name]!.shape, requiresGrad: true, module: moduleOf(name) })),
+  params: scenario.model_param_order.map((name) => ({
+    name,
+    shape: scenario.model[name]!.shape,
+    requiresGrad: true,
+    module: moduleOf(name),
+  })),
 }
 
 // torch 1.13 AdamW defaults, overridden by the config (what add_param_group fills in).
-const torch113AdamW = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 1e-2, amsgrad: false, foreach: null, maximize: false, capturable: false }
+const torch113AdamW = {
+  lr: 1e-3,
+  betas: [0.9, 0.999],
+  eps: 1e-8,
+  weight_decay: 1e-2,
+  amsgrad: false,
+  foreach: null,
+  maximize: false,
+  capturable: false,
+}
 
 describe('conformance s02_adamw_paramwise: param groups', () => {
   const built = buildParamGroups(scenario.config.optim_wrapper, model)
@@ -48,13 +68,21 @@ describe('conformance s02_adamw_paramwise: param groups', () => {
     scenario.param_groups.forEach((recorded, i) => {
       const { param_names: _names, ...expected } = recorded
       const { params: _params, ...actual } = groups[i]!
-      expect({ name: recorded.param_names[0], keys: Object.keys(actual) }).toEqual({ name: recorded.param_names[0], keys: Object.keys(expected) })
+      expect({ name: recorded.param_names[0], keys: Object.keys(actual) }).toEqual({
+        name: recorded.param_names[0],
+        keys: Object.keys(expected),
+      })
       expect(actual).toEqual(expected)
     })
   })
 
   it('lr, weight_decay, decay_mult and lr_mult match where recorded', () => {
-    const pick = (g: { readonly [key: string]: Json }) => ({ lr: g['lr'], weight_decay: g['weight_decay'], decay_mult: g['decay_mult'], lr_mult: g['lr_mult'] })
+    const pick = (g: { readonly [key: string]: Json }) => ({
+      lr: g['lr'],
+      weight_decay: g['weight_decay'],
+      decay_mult: g['decay_mult'],
+      lr_mult: g['lr_mult'],
+    })
     expect(groups.map(pick)).toEqual(scenario.param_groups.map(pick))
     // bias_lr_mult=2.0 has no effect: 'bias' is a custom key.
     expect(groups.find((g) => g.params[0] === 'backbone.fc1.bias')!['lr']).toBe(0.01)

@@ -1,9 +1,25 @@
 import { describe, expect, it } from 'vitest'
-import { firstMatch, lastMatch, powInt, pyFloat, pyJsonDumps, pyRepr, sortKeys, toParamGroups, withDefaults } from '../../../../src/optim/constructors/index.js'
+import {
+  firstMatch,
+  lastMatch,
+  powInt,
+  pyFloat,
+  pyJsonDumps,
+  pyRepr,
+  sortKeys,
+  toParamGroups,
+  withDefaults,
+} from '../../../../src/optim/constructors/index.js'
 
 describe('sortKeys', () => {
   it('sorts alphabetically, then stably by length, longest first', () => {
-    expect(sortKeys(['sub', 'param1', 'sub.gn', 'non_exist_key', 'bn'])).toEqual(['non_exist_key', 'param1', 'sub.gn', 'sub', 'bn'])
+    expect(sortKeys(['sub', 'param1', 'sub.gn', 'non_exist_key', 'bn'])).toEqual([
+      'non_exist_key',
+      'param1',
+      'sub.gn',
+      'sub',
+      'bn',
+    ])
     expect(sortKeys(['b', 'B', 'a', 'ab'])).toEqual(['ab', 'B', 'a', 'b'])
   })
   it('orders and measures by code point, as Python does', () => {
@@ -40,25 +56,53 @@ describe('powInt', () => {
 
 describe('Python text', () => {
   it('pyFloat is repr(float)', () => {
-    expect([10, 0.1, 1e-5, 0.0001, 1e16, 1.5e16, 123456789012345680, -0.45, 0, -0, 2.5e-7, 1e22, NaN, -Infinity].map(pyFloat)).toEqual([
-      '10.0', '0.1', '1e-05', '0.0001', '1e+16', '1.5e+16', '1.2345678901234568e+17', '-0.45', '0.0', '-0.0', '2.5e-07', '1e+22', 'nan', '-inf',
+    expect(
+      [10, 0.1, 1e-5, 0.0001, 1e16, 1.5e16, 123456789012345680, -0.45, 0, -0, 2.5e-7, 1e22, NaN, -Infinity].map(
+        pyFloat,
+      ),
+    ).toEqual([
+      '10.0',
+      '0.1',
+      '1e-05',
+      '0.0001',
+      '1e+16',
+      '1.5e+16',
+      '1.2345678901234568e+17',
+      '-0.45',
+      '0.0',
+      '-0.0',
+      '2.5e-07',
+      '1e+22',
+      'nan',
+      '-inf',
     ])
   })
   it('pyRepr', () => {
     expect(pyRepr({ a: [true, null, 'x'], "it's": 1 })).toBe(`{'a': [True, None, 'x'], "it's": 1.0}`)
   })
   it('pyJsonDumps is json.dumps(indent=2)', () => {
-    expect(pyJsonDumps({ g: { names: ['a', 'é'], lr: 8, e: [] } })).toBe('{\n  "g": {\n    "names": [\n      "a",\n      "\\u00e9"\n    ],\n    "lr": 8.0,\n    "e": []\n  }\n}')
+    expect(pyJsonDumps({ g: { names: ['a', 'é'], lr: 8, e: [] } })).toBe(
+      '{\n  "g": {\n    "names": [\n      "a",\n      "\\u00e9"\n    ],\n    "lr": 8.0,\n    "e": []\n  }\n}',
+    )
   })
 })
 
 describe('withDefaults and toParamGroups', () => {
   it('fills unset keys in the defaults order and keeps set ones in place', () => {
-    const groups = withDefaults([{ params: ['a'], weight_decay: 0, lr: 0.2 }, { params: ['b'] }], { lr: 0.1, momentum: 0.9, weight_decay: 1e-4 })
-    expect(groups).toEqual([{ params: ['a'], weight_decay: 0, lr: 0.2, momentum: 0.9 }, { params: ['b'], lr: 0.1, momentum: 0.9, weight_decay: 1e-4 }])
+    const groups = withDefaults([{ params: ['a'], weight_decay: 0, lr: 0.2 }, { params: ['b'] }], {
+      lr: 0.1,
+      momentum: 0.9,
+      weight_decay: 1e-4,
+    })
+    expect(groups).toEqual([
+      { params: ['a'], weight_decay: 0, lr: 0.2, momentum: 0.9 },
+      { params: ['b'], lr: 0.1, momentum: 0.9, weight_decay: 1e-4 },
+    ])
     expect(Object.keys(groups[0]!)).toEqual(['params', 'weight_decay', 'lr', 'momentum'])
   })
   it('converts to { names, hyper }', () => {
-    expect(toParamGroups([{ params: ['a', 'b'], lr: 0.2, lars_exclude: true }])).toEqual([{ names: ['a', 'b'], hyper: { lr: 0.2, lars_exclude: true } }])
+    expect(toParamGroups([{ params: ['a', 'b'], lr: 0.2, lars_exclude: true }])).toEqual([
+      { names: ['a', 'b'], hyper: { lr: 0.2, lars_exclude: true } },
+    ])
   })
 })

@@ -1,7 +1,12 @@
 /** Model descriptions shared by the constructor tests (MMEngine's and MMSelfSup's test models). */
 import type { ModelInfo, ModuleInfo, ParamInfo } from '../../../../src/optim/constructors/index.js'
 
-export const param = (name: string, shape: ReadonlyArray<number>, module: ModuleInfo, extra: Partial<ParamInfo> = {}): ParamInfo => ({ name, shape, requiresGrad: true, module, ...extra })
+export const param = (
+  name: string,
+  shape: ReadonlyArray<number>,
+  module: ModuleInfo,
+  extra: Partial<ParamInfo> = {},
+): ParamInfo => ({ name, shape, requiresGrad: true, module, ...extra })
 
 const conv = (inChannels: number, groups = 1): ModuleInfo => ({ type: 'Conv2d', inChannels, groups })
 
@@ -47,5 +52,9 @@ export const toyVit = (): ModelInfo => ({
 /** A model from bare names (module type Linear unless the name says norm). */
 export const fromNames = (names: ReadonlyArray<string>, backbone: ModelInfo['backbone'] = {}): ModelInfo => ({
   backbone,
-  params: names.map((n) => param(n, n.endsWith('bias') || /norm|ln/.test(n) ? [8] : [8, 8], { type: /norm|ln/.test(n) ? 'LayerNorm' : 'Linear' })),
+  params: names.map((n) =>
+    param(n, n.endsWith('bias') || /norm|ln/.test(n) ? [8] : [8, 8], {
+      type: /norm|ln/.test(n) ? 'LayerNorm' : 'Linear',
+    }),
+  ),
 })

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { defaultConstructor, pretrainLayerDecayConstructor, swinLayerDepth, vitLayerDepth } from '../../../../src/optim/constructors/index.js'
+import {
+  defaultConstructor,
+  pretrainLayerDecayConstructor,
+  swinLayerDepth,
+  vitLayerDepth,
+} from '../../../../src/optim/constructors/index.js'
 import type { ConstructorResult, ModelInfo } from '../../../../src/optim/constructors/index.js'
 import { param } from './models.js'
 
@@ -35,14 +40,26 @@ const vit = (): ModelInfo => ({
 })
 
 const adamw = { type: 'AdamW', lr: 1, weight_decay: 0.05 }
-const paramwise = { layer_decay_rate: 0.5, norm_decay_mult: 0, bias_decay_mult: 0.5, custom_keys: { '.cls_token': { decay_mult: 0 }, pos_embed: { decay_mult: 0, lars_exclude: true } } }
+const paramwise = {
+  layer_decay_rate: 0.5,
+  norm_decay_mult: 0,
+  bias_decay_mult: 0.5,
+  custom_keys: { '.cls_token': { decay_mult: 0 }, pos_embed: { decay_mult: 0, lars_exclude: true } },
+}
 
 describe("MMPretrain's LearningRateDecayOptimWrapperConstructor (spec §11.2)", () => {
   it('one group per parameter, lr = base_lr · rate^(max − id − 1), custom key > norm > bias > flat > base', () => {
     const r = run(adamw, paramwise, vit())
     // max_id = num_layers + 2 = 4: stem 0, layers.i i+1, the rest 3.
     const lr = (id: number) => 0.5 ** (4 - id - 1)
-    const group = (name: string, id: number, decay: object) => ({ params: [name], ...decay, lr: lr(id), lr_scale: lr(id), layer_id: id, param_name: name })
+    const group = (name: string, id: number, decay: object) => ({
+      params: [name],
+      ...decay,
+      lr: lr(id),
+      lr_scale: lr(id),
+      layer_id: id,
+      param_name: name,
+    })
     expect(r.groups).toEqual([
       group('backbone.cls_token', 0, { weight_decay: 0 }),
       group('backbone.pos_embed', 0, { weight_decay: 0, lars_exclude: true }),
@@ -56,7 +73,15 @@ describe("MMPretrain's LearningRateDecayOptimWrapperConstructor (spec §11.2)", 
       group('head.layers.head.weight', 3, { weight_decay: 0.05 }),
       group('head.layers.head.bias', 3, { weight_decay: 0.05 * 0.5 }),
     ])
-    expect(Object.keys(r.groups[1]!)).toEqual(['params', 'weight_decay', 'lars_exclude', 'lr', 'lr_scale', 'layer_id', 'param_name'])
+    expect(Object.keys(r.groups[1]!)).toEqual([
+      'params',
+      'weight_decay',
+      'lars_exclude',
+      'lr',
+      'lr_scale',
+      'layer_id',
+      'param_name',
+    ])
     expect(r.optimizerCfg).toEqual(adamw)
   })
 
@@ -78,7 +103,9 @@ describe("MMPretrain's LearningRateDecayOptimWrapperConstructor (spec §11.2)", 
 
   it('logs layer by layer', () => {
     const r = run(adamw, paramwise, vit())
-    expect(r.log[0]).toBe('layer 0 params:\n\tbackbone.cls_token: lr=0.125, weight_decay=0.0\n\tbackbone.pos_embed: lr=0.125, weight_decay=0.0\n\tbackbone.patch_embed.projection.weight: lr=0.125, weight_decay=0.05\n\tbackbone.patch_embed.projection.bias: lr=0.125, weight_decay=0.025')
+    expect(r.log[0]).toBe(
+      'layer 0 params:\n\tbackbone.cls_token: lr=0.125, weight_decay=0.0\n\tbackbone.pos_embed: lr=0.125, weight_decay=0.0\n\tbackbone.patch_embed.projection.weight: lr=0.125, weight_decay=0.05\n\tbackbone.patch_embed.projection.bias: lr=0.125, weight_decay=0.025',
+    )
     expect(r.log).toHaveLength(4)
   })
 
@@ -93,7 +120,11 @@ describe("MMPretrain's LearningRateDecayOptimWrapperConstructor (spec §11.2)", 
   })
 
   it('without optimizer.weight_decay, groups carry no weight_decay and custom keys are not consulted', () => {
-    const r = run({ type: 'AdamW', lr: 1 }, { layer_decay_rate: 0.5, custom_keys: { pos_embed: { lars_exclude: true } } }, vit())
+    const r = run(
+      { type: 'AdamW', lr: 1 },
+      { layer_decay_rate: 0.5, custom_keys: { pos_embed: { lars_exclude: true } } },
+      vit(),
+    )
     expect(r.groups.every((g) => !Object.hasOwn(g, 'weight_decay') && !Object.hasOwn(g, 'lars_exclude'))).toBe(true)
     expect(r.warnings[0]).toMatch(/^custom_keys have no effect without optimizer.weight_decay/)
   })
@@ -106,38 +137,86 @@ describe("MMPretrain's LearningRateDecayOptimWrapperConstructor (spec §11.2)", 
 
   it('skips frozen parameters; a shared trainable tensor is the torch duplicate error', () => {
     const base = vit()
-    const frozen = { ...base, params: base.params.map((p) => (p.name.startsWith('backbone.patch_embed') ? { ...p, requiresGrad: false } : p)) }
+    const frozen = {
+      ...base,
+      params: base.params.map((p) => (p.name.startsWith('backbone.patch_embed') ? { ...p, requiresGrad: false } : p)),
+    }
     const r = run(adamw, paramwise, frozen)
     expect(r.groups).toHaveLength(9)
-    expect(r.warnings).toEqual(['backbone.patch_embed.projection.weight is skipped since its requires_grad=False', 'backbone.patch_embed.projection.bias is skipped since its requires_grad=False'])
-    const shared = { ...base, params: [...base.params, param('neck.weight', [10, 8], linear, { sameTensorAs: 'head.layers.head.weight' })] }
+    expect(r.warnings).toEqual([
+      'backbone.patch_embed.projection.weight is skipped since its requires_grad=False',
+      'backbone.patch_embed.projection.bias is skipped since its requires_grad=False',
+    ])
+    const shared = {
+      ...base,
+      params: [...base.params, param('neck.weight', [10, 8], linear, { sameTensorAs: 'head.layers.head.weight' })],
+    }
     expect(issues(adamw, paramwise, shared).map((i) => i.path)).toEqual(['model.params'])
   })
 
   it('needs get_layer_depth: a vit/swin backbone or per-parameter layerDepth', () => {
     const plain = vit().params.filter((p) => !p.name.startsWith('backbone.layers.'))
     expect(issues(adamw, paramwise, { params: plain }).map((i) => i.path)).toEqual(['model.backbone.kind'])
-    expect(issues(adamw, paramwise, { backbone: { kind: 'vit' }, params: plain }).map((i) => i.path)).toEqual(['model.backbone.numLayers'])
+    expect(issues(adamw, paramwise, { backbone: { kind: 'vit' }, params: plain }).map((i) => i.path)).toEqual([
+      'model.backbone.numLayers',
+    ])
     // Names of the vit family imply the kind and the layer count.
     expect(pretrainLayerDecayConstructor(adamw, paramwise, { params: vit().params })._tag).toBe('Right')
-    expect(issues({ type: 'AdamW', weight_decay: 0.05 }, paramwise, vit()).map((i) => i.path)).toEqual(['optim_wrapper.optimizer.lr'])
+    expect(issues({ type: 'AdamW', weight_decay: 0.05 }, paramwise, vit()).map((i) => i.path)).toEqual([
+      'optim_wrapper.optimizer.lr',
+    ])
   })
 })
 
 describe('MMPretrain get_layer_depth', () => {
   it('vit', () => {
-    expect(['backbone.cls_token', 'backbone.pos_embed', 'backbone.patch_embed.projection.weight', 'backbone.layers.0.ln1.weight', 'backbone.layers.11.ffn.layers.1.weight', 'backbone.ln1.bias', 'backbone.mask_token', 'head.fc.weight'].map((n) => vitLayerDepth(n, 12))).toEqual(
-      [0, 0, 0, 1, 12, 13, 13, 13].map((id) => ({ _tag: 'Right', right: [id, 14] })),
-    )
+    expect(
+      [
+        'backbone.cls_token',
+        'backbone.pos_embed',
+        'backbone.patch_embed.projection.weight',
+        'backbone.layers.0.ln1.weight',
+        'backbone.layers.11.ffn.layers.1.weight',
+        'backbone.ln1.bias',
+        'backbone.mask_token',
+        'head.fc.weight',
+      ].map((n) => vitLayerDepth(n, 12)),
+    ).toEqual([0, 0, 0, 1, 12, 13, 13, 13].map((id) => ({ _tag: 'Right', right: [id, 14] })))
   })
   it('swin', () => {
     // depths [2, 2, 6, 2]: max 14.
-    const names = ['backbone.patch_embed.projection.weight', 'backbone.stages.0.blocks.0.attn.w_msa.qkv.weight', 'backbone.stages.0.blocks.1.norm2.weight', 'backbone.stages.0.downsample.reduction.weight', 'backbone.stages.0.downsample.norm.weight', 'backbone.stages.2.blocks.5.ffn.layers.0.0.weight', 'backbone.stages.3.blocks.1.norm1.bias', 'backbone.norm3.weight', 'neck.weight', 'head.fc.weight']
-    expect(names.map((n) => swinLayerDepth(n, [2, 2, 6, 2]))).toEqual([0, 1, 2, 2, 2, 10, 12, 13, 13, 13].map((id) => ({ _tag: 'Right', right: [id, 14] })))
+    const names = [
+      'backbone.patch_embed.projection.weight',
+      'backbone.stages.0.blocks.0.attn.w_msa.qkv.weight',
+      'backbone.stages.0.blocks.1.norm2.weight',
+      'backbone.stages.0.downsample.reduction.weight',
+      'backbone.stages.0.downsample.norm.weight',
+      'backbone.stages.2.blocks.5.ffn.layers.0.0.weight',
+      'backbone.stages.3.blocks.1.norm1.bias',
+      'backbone.norm3.weight',
+      'neck.weight',
+      'head.fc.weight',
+    ]
+    expect(names.map((n) => swinLayerDepth(n, [2, 2, 6, 2]))).toEqual(
+      [0, 1, 2, 2, 2, 10, 12, 13, 13, 13].map((id) => ({ _tag: 'Right', right: [id, 14] })),
+    )
   })
   it('swin groups through the constructor', () => {
-    const model: ModelInfo = { backbone: { kind: 'swin', depths: [1, 1] }, params: [param('backbone.stages.1.blocks.0.attn.w_msa.relative_position_bias_table', [9, 2], linear), param('backbone.stages.0.downsample.reduction.weight', [4, 8], linear)] }
-    const r = run(adamw, { layer_decay_rate: 0.5, custom_keys: { relative_position_bias_table: { decay_mult: 0 } } }, model)
-    expect(r.groups.map((g) => [g['layer_id'], g['lr'], g['weight_decay']])).toEqual([[2, 0.5, 0], [1, 0.25, 0.05]])
+    const model: ModelInfo = {
+      backbone: { kind: 'swin', depths: [1, 1] },
+      params: [
+        param('backbone.stages.1.blocks.0.attn.w_msa.relative_position_bias_table', [9, 2], linear),
+        param('backbone.stages.0.downsample.reduction.weight', [4, 8], linear),
+      ],
+    }
+    const r = run(
+      adamw,
+      { layer_decay_rate: 0.5, custom_keys: { relative_position_bias_table: { decay_mult: 0 } } },
+      model,
+    )
+    expect(r.groups.map((g) => [g['layer_id'], g['lr'], g['weight_decay']])).toEqual([
+      [2, 0.5, 0],
+      [1, 0.25, 0.05],
+    ])
   })
 })

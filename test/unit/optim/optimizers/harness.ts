@@ -46,9 +46,15 @@ const describeMismatch = (m: Mismatch): string =>
   `${m.where}[${m.index}]: expected ${m.expected} (PyTorch reference), got ${m.actual} (${ulps(m.actual, m.expected)} ulp, |Δ| = ${Math.abs(m.actual - m.expected)})`
 
 /** The first element where `actual` and `expected` differ as float32 values (+0 and −0 equal, NaN equals NaN). */
-export const firstBitMismatch = (where: string, actual: ReadonlyArray<number>, expected: ReadonlyArray<number>): Mismatch | undefined => {
-  if (actual.length !== expected.length) return { where: `${where} (length ${actual.length} vs ${expected.length})`, index: 0, expected: NaN, actual: NaN }
-  for (let i = 0; i < expected.length; i++) if (ulps(actual[i]!, expected[i]!) !== 0) return { where, index: i, expected: expected[i]!, actual: actual[i]! }
+export const firstBitMismatch = (
+  where: string,
+  actual: ReadonlyArray<number>,
+  expected: ReadonlyArray<number>,
+): Mismatch | undefined => {
+  if (actual.length !== expected.length)
+    return { where: `${where} (length ${actual.length} vs ${expected.length})`, index: 0, expected: NaN, actual: NaN }
+  for (let i = 0; i < expected.length; i++)
+    if (ulps(actual[i]!, expected[i]!) !== 0) return { where, index: i, expected: expected[i]!, actual: actual[i]! }
   return undefined
 }
 
@@ -57,13 +63,20 @@ export const firstBitMismatch = (where: string, actual: ReadonlyArray<number>, e
  * `|a − e| ≤ rtol · max(|e|, max_j |e_j|)` (the second term keeps near-zero
  * entries of a tensor from demanding more than its largest entry does).
  */
-export const firstToleranceMismatch = (where: string, actual: ReadonlyArray<number>, expected: ReadonlyArray<number>, rtol: number): Mismatch | undefined => {
-  if (actual.length !== expected.length) return { where: `${where} (length ${actual.length} vs ${expected.length})`, index: 0, expected: NaN, actual: NaN }
+export const firstToleranceMismatch = (
+  where: string,
+  actual: ReadonlyArray<number>,
+  expected: ReadonlyArray<number>,
+  rtol: number,
+): Mismatch | undefined => {
+  if (actual.length !== expected.length)
+    return { where: `${where} (length ${actual.length} vs ${expected.length})`, index: 0, expected: NaN, actual: NaN }
   const scale = expected.reduce((m, e) => Math.max(m, Math.abs(e)), 0)
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i]!
     const e = expected[i]!
-    if (Number.isNaN(a) !== Number.isNaN(e) || Math.abs(a - e) > rtol * Math.max(Math.abs(e), scale)) return { where, index: i, expected: e, actual: a }
+    if (Number.isNaN(a) !== Number.isNaN(e) || Math.abs(a - e) > rtol * Math.max(Math.abs(e), scale))
+      return { where, index: i, expected: e, actual: a }
   }
   return undefined
 }
@@ -98,6 +111,7 @@ export const read = (t: tf.Tensor): number[] => Array.from(t.dataSync())
 export const plain = (value: unknown): unknown => {
   if (value instanceof tf.Tensor) return { shape: [...value.shape], values: read(value) }
   if (Array.isArray(value)) return value.map(plain)
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]))
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]))
   return value
 }

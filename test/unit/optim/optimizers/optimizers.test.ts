@@ -28,7 +28,16 @@ import { asgd, rprop } from '../../../../src/optim/optimizers/rprop.js'
 import { sgd } from '../../../../src/optim/optimizers/sgd.js'
 import * as Tree from '../../../../src/tensor/tree.js'
 import { useCpu } from '../../../../src/tensor/cpu.js'
-import { assertNoMismatch, disposeReplaced, firstBitMismatch, firstToleranceMismatch, prng, randomValues, read, ulps } from './harness.js'
+import {
+  assertNoMismatch,
+  disposeReplaced,
+  firstBitMismatch,
+  firstToleranceMismatch,
+  prng,
+  randomValues,
+  read,
+  ulps,
+} from './harness.js'
 import type { Mismatch } from './harness.js'
 import * as R from './reference.js'
 
@@ -76,16 +85,15 @@ interface Data {
 const dataOf = (c: Case): Data => {
   const shapes = c.shapes ?? defaultShapes
   const defaults: R.Hyper = { ...R.torchDefaults[c.type], ...c.config }
-  const [names0, names1] = c.groupNames ?? [
-    ['enc.weight', 'enc.bias'],
-    ['head.weight'],
-  ]
+  const [names0, names1] = c.groupNames ?? [['enc.weight', 'enc.bias'], ['head.weight']]
   const groups: R.RefGroup[] = [
     { names: names0, hyper: { ...defaults, ...c.perGroup[0] } },
     { names: names1, hyper: { ...defaults, ...c.perGroup[1] } },
   ]
   const rand = prng(c.seed)
-  const init = Object.fromEntries(Object.entries(shapes).map(([n, s]) => [n, c.init?.[n] ?? randomValues(rand, sizeOf(s))]))
+  const init = Object.fromEntries(
+    Object.entries(shapes).map(([n, s]) => [n, c.init?.[n] ?? randomValues(rand, sizeOf(s))]),
+  )
   const grads = Array.from({ length: STEPS }, (_, k) =>
     Object.fromEntries(
       Object.entries(shapes).map(([n, s]) => {
@@ -110,7 +118,10 @@ const readSlots = (slots: unknown): SlotValues | undefined =>
   slots === undefined
     ? undefined
     : Object.fromEntries(
-        Object.entries(slots as object).flatMap(([k, v]): Array<[string, ReadonlyArray<number> | number]> => (v instanceof tf.Tensor ? [[k, read(v)]] : typeof v === 'number' ? [[k, v]] : [])),
+        Object.entries(slots as object).flatMap(
+          ([k, v]): Array<[string, ReadonlyArray<number> | number]> =>
+            v instanceof tf.Tensor ? [[k, read(v)]] : typeof v === 'number' ? [[k, v]] : [],
+        ),
       )
 
 const snapshotImpl = (d: Data, params: Tree.Tree, state: unknown, isLamb: boolean): Snapshot => {
@@ -118,14 +129,26 @@ const snapshotImpl = (d: Data, params: Tree.Tree, state: unknown, isLamb: boolea
   const params_ = Object.fromEntries(names.map((n) => [n, read(params[n]!)]))
   if (isLamb) {
     const s = state as LambState
-    return { params: params_, slots: Object.fromEntries(names.map((n) => [n, readSlots(s.slots[n])])), groupSteps: d.groups.map((_, i) => s.groupSteps[i] ?? 0) }
+    return {
+      params: params_,
+      slots: Object.fromEntries(names.map((n) => [n, readSlots(s.slots[n])])),
+      groupSteps: d.groups.map((_, i) => s.groupSteps[i] ?? 0),
+    }
   }
   const s = state as { readonly [name: string]: unknown }
-  return { params: params_, slots: Object.fromEntries(names.map((n) => [n, readSlots(s[n])])), groupSteps: d.groups.map(() => 0) }
+  return {
+    params: params_,
+    slots: Object.fromEntries(names.map((n) => [n, readSlots(s[n])])),
+    groupSteps: d.groups.map(() => 0),
+  }
 }
 
 const toTree = (d: Data, values: { readonly [name: string]: ReadonlyArray<number> | undefined }): Tree.Tree =>
-  Tree.fromArrays(Object.fromEntries(Object.entries(values).flatMap(([n, v]) => (v === undefined ? [] : [[n, { shape: d.shapes[n]!, values: v }]]))))
+  Tree.fromArrays(
+    Object.fromEntries(
+      Object.entries(values).flatMap(([n, v]) => (v === undefined ? [] : [[n, { shape: d.shapes[n]!, values: v }]])),
+    ),
+  )
 
 const implGroups = (d: Data): ParamGroups => d.groups.map((g) => ({ names: g.names, hyper: g.hyper }))
 
@@ -154,7 +177,9 @@ const runRef = (c: Case, d: Data): Snapshot[] => {
   const state = R.newState()
   const snap = (): Snapshot => ({
     params: { ...params },
-    slots: Object.fromEntries(Object.keys(d.shapes).map((n) => [n, state.param[n] === undefined ? undefined : { ...state.param[n] }])),
+    slots: Object.fromEntries(
+      Object.keys(d.shapes).map((n) => [n, state.param[n] === undefined ? undefined : { ...state.param[n] }]),
+    ),
     groupSteps: d.groups.map((_, i) => state.group[i]?.step ?? 0),
   })
   const snapshots = [snap()]
@@ -170,7 +195,12 @@ const bitExact: Compare = firstBitMismatch
 const withinTolerance: Compare = (where, a, e) => firstToleranceMismatch(where, a, e, RTOL)
 
 /** Compare slots, then parameters, after every step; throw at the first difference. */
-const compareRuns = (title: string, impl: ReadonlyArray<Snapshot>, ref: ReadonlyArray<Snapshot>, cmp: Compare): void => {
+const compareRuns = (
+  title: string,
+  impl: ReadonlyArray<Snapshot>,
+  ref: ReadonlyArray<Snapshot>,
+  cmp: Compare,
+): void => {
   for (let k = 1; k < ref.length; k++) {
     const ctx = `${title}, after step ${k}`
     const i = impl[k]!
@@ -179,10 +209,14 @@ const compareRuns = (title: string, impl: ReadonlyArray<Snapshot>, ref: Readonly
     for (const [name, refSlots] of Object.entries(r.slots)) {
       const implSlots = i.slots[name]
       if (refSlots === undefined) {
-        expect(implSlots, `${ctx}: '${name}' has no state before its first gradient (PyTorch's lazy state)`).toBeUndefined()
+        expect(
+          implSlots,
+          `${ctx}: '${name}' has no state before its first gradient (PyTorch's lazy state)`,
+        ).toBeUndefined()
         continue
       }
-      if (implSlots === undefined) throw new Error(`${ctx}: '${name}' has no optimizer state, PyTorch has ${Object.keys(refSlots).join(', ')}`)
+      if (implSlots === undefined)
+        throw new Error(`${ctx}: '${name}' has no optimizer state, PyTorch has ${Object.keys(refSlots).join(', ')}`)
       for (const [slot, expected] of Object.entries(refSlots)) {
         const actual = implSlots[slot]
         if (actual === undefined) throw new Error(`${ctx}: '${name}' lacks slot '${slot}'`)
@@ -191,7 +225,8 @@ const compareRuns = (title: string, impl: ReadonlyArray<Snapshot>, ref: Readonly
         assertNoMismatch(cmp(`state['${name}']['${slot}']`, a, e), ctx)
       }
     }
-    for (const [name, expected] of Object.entries(r.params)) assertNoMismatch(cmp(`param '${name}'`, i.params[name]!, expected), ctx)
+    for (const [name, expected] of Object.entries(r.params))
+      assertNoMismatch(cmp(`param '${name}'`, i.params[name]!, expected), ctx)
   }
 }
 
@@ -204,44 +239,350 @@ const lrs = (a: number, b: number): readonly [R.Hyper, R.Hyper] => [{ lr: a }, {
 
 const cases: ReadonlyArray<Case> = [
   // SGD
-  { title: 'SGD plain', type: 'SGD', impl: sgd, ref: R.sgd, config: { lr: 0.1 }, perGroup: lrs(0.1, 0.05), exact: true, seed: 11 },
-  { title: 'SGD momentum', type: 'SGD', impl: sgd, ref: R.sgd, config: { lr: 0.1, momentum: 0.9 }, perGroup: lrs(0.1, 0.05), exact: true, seed: 12 },
-  { title: 'SGD momentum + dampening', type: 'SGD', impl: sgd, ref: R.sgd, config: { lr: 0.1, momentum: 0.9, dampening: 0.3 }, perGroup: lrs(0.1, 0.05), exact: true, seed: 13 },
-  { title: 'SGD nesterov', type: 'SGD', impl: sgd, ref: R.sgd, config: { lr: 0.1, momentum: 0.9, nesterov: true }, perGroup: lrs(0.1, 0.05), exact: true, seed: 14 },
-  { title: 'SGD weight decay + momentum', type: 'SGD', impl: sgd, ref: R.sgd, config: { lr: 0.1, momentum: 0.8, weight_decay: 0.05 }, perGroup: [{ lr: 0.1 }, { lr: 0.05, weight_decay: 0 }], exact: true, seed: 15 },
-  { title: 'SGD maximize + weight decay', type: 'SGD', impl: sgd, ref: R.sgd, config: { lr: 0.1, momentum: 0.5, weight_decay: 0.05, maximize: true }, perGroup: lrs(0.1, 0.05), exact: true, seed: 16 },
+  {
+    title: 'SGD plain',
+    type: 'SGD',
+    impl: sgd,
+    ref: R.sgd,
+    config: { lr: 0.1 },
+    perGroup: lrs(0.1, 0.05),
+    exact: true,
+    seed: 11,
+  },
+  {
+    title: 'SGD momentum',
+    type: 'SGD',
+    impl: sgd,
+    ref: R.sgd,
+    config: { lr: 0.1, momentum: 0.9 },
+    perGroup: lrs(0.1, 0.05),
+    exact: true,
+    seed: 12,
+  },
+  {
+    title: 'SGD momentum + dampening',
+    type: 'SGD',
+    impl: sgd,
+    ref: R.sgd,
+    config: { lr: 0.1, momentum: 0.9, dampening: 0.3 },
+    perGroup: lrs(0.1, 0.05),
+    exact: true,
+    seed: 13,
+  },
+  {
+    title: 'SGD nesterov',
+    type: 'SGD',
+    impl: sgd,
+    ref: R.sgd,
+    config: { lr: 0.1, momentum: 0.9, nesterov: true },
+    perGroup: lrs(0.1, 0.05),
+    exact: true,
+    seed: 14,
+  },
+  {
+    title: 'SGD weight decay + momentum',
+    type: 'SGD',
+    impl: sgd,
+    ref: R.sgd,
+    config: { lr: 0.1, momentum: 0.8, weight_decay: 0.05 },
+    perGroup: [{ lr: 0.1 }, { lr: 0.05, weight_decay: 0 }],
+    exact: true,
+    seed: 15,
+  },
+  {
+    title: 'SGD maximize + weight decay',
+    type: 'SGD',
+    impl: sgd,
+    ref: R.sgd,
+    config: { lr: 0.1, momentum: 0.5, weight_decay: 0.05, maximize: true },
+    perGroup: lrs(0.1, 0.05),
+    exact: true,
+    seed: 16,
+  },
   // Adam family
-  { title: 'Adam', type: 'Adam', impl: adam, ref: R.adam, config: {}, perGroup: lrs(0.01, 0.03), exact: true, seed: 21 },
-  { title: 'Adam weight decay', type: 'Adam', impl: adam, ref: R.adam, config: { weight_decay: 0.1 }, perGroup: lrs(0.01, 0.03), exact: true, seed: 22 },
-  { title: 'Adam amsgrad', type: 'Adam', impl: adam, ref: R.adam, config: { amsgrad: true }, perGroup: lrs(0.01, 0.03), exact: true, seed: 23 },
-  { title: 'Adam amsgrad + weight decay + maximize', type: 'Adam', impl: adam, ref: R.adam, config: { amsgrad: true, weight_decay: 0.1, maximize: true }, perGroup: lrs(0.01, 0.03), exact: true, seed: 24 },
-  { title: 'AdamW (default weight decay 0.01)', type: 'AdamW', impl: adamw, ref: R.adamw, config: {}, perGroup: lrs(0.01, 0.03), exact: true, seed: 25 },
-  { title: 'AdamW amsgrad + weight decay 0.1', type: 'AdamW', impl: adamw, ref: R.adamw, config: { amsgrad: true, weight_decay: 0.1 }, perGroup: lrs(0.01, 0.03), exact: true, seed: 26 },
-  { title: 'AdamW without weight decay', type: 'AdamW', impl: adamw, ref: R.adamw, config: { weight_decay: 0 }, perGroup: lrs(0.01, 0.03), exact: true, seed: 27 },
-  { title: 'Adamax', type: 'Adamax', impl: adamax, ref: R.adamax, config: {}, perGroup: lrs(0.02, 0.05), exact: true, seed: 31 },
-  { title: 'Adamax weight decay', type: 'Adamax', impl: adamax, ref: R.adamax, config: { weight_decay: 0.1 }, perGroup: lrs(0.02, 0.05), exact: true, seed: 32 },
-  { title: 'NAdam', type: 'NAdam', impl: nadam, ref: R.nadam, config: {}, perGroup: lrs(0.02, 0.05), exact: true, seed: 33 },
-  { title: 'NAdam weight decay', type: 'NAdam', impl: nadam, ref: R.nadam, config: { weight_decay: 0.1 }, perGroup: lrs(0.02, 0.05), exact: true, seed: 34 },
-  { title: 'RAdam (ρ_t ≤ 5 for steps 1–5, > 5 from step 6)', type: 'RAdam', impl: radam, ref: R.radam, config: {}, perGroup: lrs(0.01, 0.03), exact: true, seed: 35 },
-  { title: 'RAdam weight decay', type: 'RAdam', impl: radam, ref: R.radam, config: { weight_decay: 0.1 }, perGroup: lrs(0.01, 0.03), exact: true, seed: 36 },
+  {
+    title: 'Adam',
+    type: 'Adam',
+    impl: adam,
+    ref: R.adam,
+    config: {},
+    perGroup: lrs(0.01, 0.03),
+    exact: true,
+    seed: 21,
+  },
+  {
+    title: 'Adam weight decay',
+    type: 'Adam',
+    impl: adam,
+    ref: R.adam,
+    config: { weight_decay: 0.1 },
+    perGroup: lrs(0.01, 0.03),
+    exact: true,
+    seed: 22,
+  },
+  {
+    title: 'Adam amsgrad',
+    type: 'Adam',
+    impl: adam,
+    ref: R.adam,
+    config: { amsgrad: true },
+    perGroup: lrs(0.01, 0.03),
+    exact: true,
+    seed: 23,
+  },
+  {
+    title: 'Adam amsgrad + weight decay + maximize',
+    type: 'Adam',
+    impl: adam,
+    ref: R.adam,
+    config: { amsgrad: true, weight_decay: 0.1, maximize: true },
+    perGroup: lrs(0.01, 0.03),
+    exact: true,
+    seed: 24,
+  },
+  {
+    title: 'AdamW (default weight decay 0.01)',
+    type: 'AdamW',
+    impl: adamw,
+    ref: R.adamw,
+    config: {},
+    perGroup: lrs(0.01, 0.03),
+    exact: true,
+    seed: 25,
+  },
+  {
+    title: 'AdamW amsgrad + weight decay 0.1',
+    type: 'AdamW',
+    impl: adamw,
+    ref: R.adamw,
+    config: { amsgrad: true, weight_decay: 0.1 },
+    perGroup: lrs(0.01, 0.03),
+    exact: true,
+    seed: 26,
+  },
+  {
+    title: 'AdamW without weight decay',
+    type: 'AdamW',
+    impl: adamw,
+    ref: R.adamw,
+    config: { weight_decay: 0 },
+    perGroup: lrs(0.01, 0.03),
+    exact: true,
+    seed: 27,
+  },
+  {
+    title: 'Adamax',
+    type: 'Adamax',
+    impl: adamax,
+    ref: R.adamax,
+    config: {},
+    perGroup: lrs(0.02, 0.05),
+    exact: true,
+    seed: 31,
+  },
+  {
+    title: 'Adamax weight decay',
+    type: 'Adamax',
+    impl: adamax,
+    ref: R.adamax,
+    config: { weight_decay: 0.1 },
+    perGroup: lrs(0.02, 0.05),
+    exact: true,
+    seed: 32,
+  },
+  {
+    title: 'NAdam',
+    type: 'NAdam',
+    impl: nadam,
+    ref: R.nadam,
+    config: {},
+    perGroup: lrs(0.02, 0.05),
+    exact: true,
+    seed: 33,
+  },
+  {
+    title: 'NAdam weight decay',
+    type: 'NAdam',
+    impl: nadam,
+    ref: R.nadam,
+    config: { weight_decay: 0.1 },
+    perGroup: lrs(0.02, 0.05),
+    exact: true,
+    seed: 34,
+  },
+  {
+    title: 'RAdam (ρ_t ≤ 5 for steps 1–5, > 5 from step 6)',
+    type: 'RAdam',
+    impl: radam,
+    ref: R.radam,
+    config: {},
+    perGroup: lrs(0.01, 0.03),
+    exact: true,
+    seed: 35,
+  },
+  {
+    title: 'RAdam weight decay',
+    type: 'RAdam',
+    impl: radam,
+    ref: R.radam,
+    config: { weight_decay: 0.1 },
+    perGroup: lrs(0.01, 0.03),
+    exact: true,
+    seed: 36,
+  },
   // Adagrad, Adadelta, RMSprop
-  { title: 'Adagrad lr_decay + initial_accumulator_value', type: 'Adagrad', impl: adagrad, ref: R.adagrad, config: { lr_decay: 0.1, initial_accumulator_value: 0.1 }, perGroup: lrs(0.05, 0.1), exact: true, seed: 41 },
-  { title: 'Adagrad weight decay + maximize', type: 'Adagrad', impl: adagrad, ref: R.adagrad, config: { weight_decay: 0.1, maximize: true }, perGroup: lrs(0.05, 0.1), exact: true, seed: 42 },
-  { title: 'Adadelta', type: 'Adadelta', impl: adadelta, ref: R.adadelta, config: {}, perGroup: lrs(1.0, 0.5), exact: true, seed: 43 },
-  { title: 'Adadelta rho 0.8 + weight decay', type: 'Adadelta', impl: adadelta, ref: R.adadelta, config: { rho: 0.8, weight_decay: 0.1 }, perGroup: lrs(1.0, 0.5), exact: true, seed: 44 },
-  { title: 'RMSprop plain', type: 'RMSprop', impl: rmsprop, ref: R.rmsprop, config: {}, perGroup: lrs(0.01, 0.02), exact: true, seed: 45 },
-  { title: 'RMSprop centered', type: 'RMSprop', impl: rmsprop, ref: R.rmsprop, config: { centered: true }, perGroup: lrs(0.01, 0.02), exact: true, seed: 46 },
-  { title: 'RMSprop momentum', type: 'RMSprop', impl: rmsprop, ref: R.rmsprop, config: { momentum: 0.9 }, perGroup: lrs(0.01, 0.02), exact: true, seed: 47 },
-  { title: 'RMSprop centered + momentum + weight decay', type: 'RMSprop', impl: rmsprop, ref: R.rmsprop, config: { centered: true, momentum: 0.9, weight_decay: 0.1 }, perGroup: lrs(0.01, 0.02), exact: true, seed: 48 },
+  {
+    title: 'Adagrad lr_decay + initial_accumulator_value',
+    type: 'Adagrad',
+    impl: adagrad,
+    ref: R.adagrad,
+    config: { lr_decay: 0.1, initial_accumulator_value: 0.1 },
+    perGroup: lrs(0.05, 0.1),
+    exact: true,
+    seed: 41,
+  },
+  {
+    title: 'Adagrad weight decay + maximize',
+    type: 'Adagrad',
+    impl: adagrad,
+    ref: R.adagrad,
+    config: { weight_decay: 0.1, maximize: true },
+    perGroup: lrs(0.05, 0.1),
+    exact: true,
+    seed: 42,
+  },
+  {
+    title: 'Adadelta',
+    type: 'Adadelta',
+    impl: adadelta,
+    ref: R.adadelta,
+    config: {},
+    perGroup: lrs(1.0, 0.5),
+    exact: true,
+    seed: 43,
+  },
+  {
+    title: 'Adadelta rho 0.8 + weight decay',
+    type: 'Adadelta',
+    impl: adadelta,
+    ref: R.adadelta,
+    config: { rho: 0.8, weight_decay: 0.1 },
+    perGroup: lrs(1.0, 0.5),
+    exact: true,
+    seed: 44,
+  },
+  {
+    title: 'RMSprop plain',
+    type: 'RMSprop',
+    impl: rmsprop,
+    ref: R.rmsprop,
+    config: {},
+    perGroup: lrs(0.01, 0.02),
+    exact: true,
+    seed: 45,
+  },
+  {
+    title: 'RMSprop centered',
+    type: 'RMSprop',
+    impl: rmsprop,
+    ref: R.rmsprop,
+    config: { centered: true },
+    perGroup: lrs(0.01, 0.02),
+    exact: true,
+    seed: 46,
+  },
+  {
+    title: 'RMSprop momentum',
+    type: 'RMSprop',
+    impl: rmsprop,
+    ref: R.rmsprop,
+    config: { momentum: 0.9 },
+    perGroup: lrs(0.01, 0.02),
+    exact: true,
+    seed: 47,
+  },
+  {
+    title: 'RMSprop centered + momentum + weight decay',
+    type: 'RMSprop',
+    impl: rmsprop,
+    ref: R.rmsprop,
+    config: { centered: true, momentum: 0.9, weight_decay: 0.1 },
+    perGroup: lrs(0.01, 0.02),
+    exact: true,
+    seed: 48,
+  },
   // Rprop, ASGD
-  { title: 'Rprop through sign changes', type: 'Rprop', impl: rprop, ref: R.rprop, config: {}, perGroup: lrs(0.01, 0.02), exact: true, seed: 51 },
-  { title: 'Rprop clamped step sizes + maximize', type: 'Rprop', impl: rprop, ref: R.rprop, config: { etas: [0.3, 1.5], step_sizes: [1e-3, 0.02], maximize: true }, perGroup: lrs(0.01, 0.015), exact: true, seed: 52 },
-  { title: 'ASGD t0=2 (mu ≠ 1 from step 5)', type: 'ASGD', impl: asgd, ref: R.asgd, config: { t0: 2, lambd: 0.01 }, perGroup: lrs(0.05, 0.1), exact: true, seed: 53 },
-  { title: 'ASGD t0=1 + weight decay + maximize', type: 'ASGD', impl: asgd, ref: R.asgd, config: { t0: 1, lambd: 0.001, alpha: 0.5, weight_decay: 0.1, maximize: true }, perGroup: lrs(0.05, 0.1), exact: true, seed: 54 },
+  {
+    title: 'Rprop through sign changes',
+    type: 'Rprop',
+    impl: rprop,
+    ref: R.rprop,
+    config: {},
+    perGroup: lrs(0.01, 0.02),
+    exact: true,
+    seed: 51,
+  },
+  {
+    title: 'Rprop clamped step sizes + maximize',
+    type: 'Rprop',
+    impl: rprop,
+    ref: R.rprop,
+    config: { etas: [0.3, 1.5], step_sizes: [1e-3, 0.02], maximize: true },
+    perGroup: lrs(0.01, 0.015),
+    exact: true,
+    seed: 52,
+  },
+  {
+    title: 'ASGD t0=2 (mu ≠ 1 from step 5)',
+    type: 'ASGD',
+    impl: asgd,
+    ref: R.asgd,
+    config: { t0: 2, lambd: 0.01 },
+    perGroup: lrs(0.05, 0.1),
+    exact: true,
+    seed: 53,
+  },
+  {
+    title: 'ASGD t0=1 + weight decay + maximize',
+    type: 'ASGD',
+    impl: asgd,
+    ref: R.asgd,
+    config: { t0: 1, lambd: 0.001, alpha: 0.5, weight_decay: 0.1, maximize: true },
+    perGroup: lrs(0.05, 0.1),
+    exact: true,
+    seed: 54,
+  },
   // LARS (norm-based trust ratio: tolerance only)
-  { title: 'LARS momentum + weight decay', type: 'LARS', impl: lars, ref: R.lars, config: { lr: 0.5, momentum: 0.9, weight_decay: 0.01, eta: 0.02 }, perGroup: lrs(0.5, 1.0), exact: false, seed: 61 },
-  { title: 'LARS with a lars_exclude group', type: 'LARS', impl: lars, ref: R.lars, config: { lr: 0.5, momentum: 0.9, weight_decay: 0.01, eta: 0.02 }, perGroup: [{ lr: 0.5 }, { lr: 0.05, lars_exclude: true, weight_decay: 0 }], exact: false, seed: 62 },
-  { title: 'LARS nesterov + dampening-free, excluded group still decayed', type: 'LARS', impl: lars, ref: R.lars, config: { lr: 0.5, momentum: 0.9, nesterov: true, weight_decay: 0.01, eta: 0.02 }, perGroup: [{ lr: 0.5 }, { lr: 0.05, lars_exclude: true }], exact: false, seed: 63 },
+  {
+    title: 'LARS momentum + weight decay',
+    type: 'LARS',
+    impl: lars,
+    ref: R.lars,
+    config: { lr: 0.5, momentum: 0.9, weight_decay: 0.01, eta: 0.02 },
+    perGroup: lrs(0.5, 1.0),
+    exact: false,
+    seed: 61,
+  },
+  {
+    title: 'LARS with a lars_exclude group',
+    type: 'LARS',
+    impl: lars,
+    ref: R.lars,
+    config: { lr: 0.5, momentum: 0.9, weight_decay: 0.01, eta: 0.02 },
+    perGroup: [{ lr: 0.5 }, { lr: 0.05, lars_exclude: true, weight_decay: 0 }],
+    exact: false,
+    seed: 62,
+  },
+  {
+    title: 'LARS nesterov + dampening-free, excluded group still decayed',
+    type: 'LARS',
+    impl: lars,
+    ref: R.lars,
+    config: { lr: 0.5, momentum: 0.9, nesterov: true, weight_decay: 0.01, eta: 0.02 },
+    perGroup: [{ lr: 0.5 }, { lr: 0.05, lars_exclude: true }],
+    exact: false,
+    seed: 63,
+  },
   {
     title: 'LARS with zero-norm parameters and gradients (local_lr = 1)',
     type: 'LARS',
@@ -256,19 +597,74 @@ const cases: ReadonlyArray<Case> = [
     init: { 'zero.bias': [0, 0, 0] },
     gradAt: (step, name) => (name === 'enc.bias' && (step === 2 || step === 5) ? [0, 0, 0, 0] : undefined),
   },
-  { title: 'LARS plain (no momentum, no decay)', type: 'LARS', impl: lars, ref: R.lars, config: { lr: 0.5, eta: 0.02 }, perGroup: lrs(0.5, 1.0), exact: false, seed: 65 },
+  {
+    title: 'LARS plain (no momentum, no decay)',
+    type: 'LARS',
+    impl: lars,
+    ref: R.lars,
+    config: { lr: 0.5, eta: 0.02 },
+    perGroup: lrs(0.5, 1.0),
+    exact: false,
+    seed: 65,
+  },
   // LAMB (global clip and trust ratio from norms: tolerance only)
-  { title: 'Lamb defaults, global-norm clipping active', type: 'Lamb', impl: lamb, ref: R.lamb, config: {}, perGroup: lrs(0.01, 0.02), exact: false, seed: 71 },
-  { title: 'Lamb trust_clip', type: 'Lamb', impl: lamb, ref: R.lamb, config: { trust_clip: true, weight_decay: 0.1 }, perGroup: lrs(0.01, 0.02), exact: false, seed: 72 },
-  { title: 'Lamb weight_decay 0 (no adaptation)', type: 'Lamb', impl: lamb, ref: R.lamb, config: { weight_decay: 0 }, perGroup: lrs(0.01, 0.02), exact: false, seed: 73 },
-  { title: 'Lamb weight_decay 0 + always_adapt', type: 'Lamb', impl: lamb, ref: R.lamb, config: { weight_decay: 0, always_adapt: true }, perGroup: lrs(0.01, 0.02), exact: false, seed: 74 },
-  { title: 'Lamb without bias correction or grad averaging, no clipping', type: 'Lamb', impl: lamb, ref: R.lamb, config: { bias_correction: false, grad_averaging: false, max_grad_norm: 100 }, perGroup: lrs(0.01, 0.02), exact: false, seed: 75 },
+  {
+    title: 'Lamb defaults, global-norm clipping active',
+    type: 'Lamb',
+    impl: lamb,
+    ref: R.lamb,
+    config: {},
+    perGroup: lrs(0.01, 0.02),
+    exact: false,
+    seed: 71,
+  },
+  {
+    title: 'Lamb trust_clip',
+    type: 'Lamb',
+    impl: lamb,
+    ref: R.lamb,
+    config: { trust_clip: true, weight_decay: 0.1 },
+    perGroup: lrs(0.01, 0.02),
+    exact: false,
+    seed: 72,
+  },
+  {
+    title: 'Lamb weight_decay 0 (no adaptation)',
+    type: 'Lamb',
+    impl: lamb,
+    ref: R.lamb,
+    config: { weight_decay: 0 },
+    perGroup: lrs(0.01, 0.02),
+    exact: false,
+    seed: 73,
+  },
+  {
+    title: 'Lamb weight_decay 0 + always_adapt',
+    type: 'Lamb',
+    impl: lamb,
+    ref: R.lamb,
+    config: { weight_decay: 0, always_adapt: true },
+    perGroup: lrs(0.01, 0.02),
+    exact: false,
+    seed: 74,
+  },
+  {
+    title: 'Lamb without bias correction or grad averaging, no clipping',
+    type: 'Lamb',
+    impl: lamb,
+    ref: R.lamb,
+    config: { bias_correction: false, grad_averaging: false, max_grad_norm: 100 },
+    perGroup: lrs(0.01, 0.02),
+    exact: false,
+    seed: 75,
+  },
 ]
 
 describe('optimizers against the PyTorch 1.13 float32 reference (8 steps, 2 groups, 3 shapes)', () => {
   for (const c of cases) {
     if (c.exact) it(`${c.title}: parameters and slots bit-exact after every step`, () => runAndCompare(c, bitExact))
-    it(`${c.title}: parameters and slots within ${RTOL} (of each tensor's scale) after every step`, () => runAndCompare(c, withinTolerance))
+    it(`${c.title}: parameters and slots within ${RTOL} (of each tensor's scale) after every step`, () =>
+      runAndCompare(c, withinTolerance))
   }
 
   it('the RAdam case crosses from ρ_t ≤ 5 to ρ_t > 5 within its 8 steps', () => {
@@ -279,7 +675,9 @@ describe('optimizers against the PyTorch 1.13 float32 reference (8 steps, 2 grou
   it('the Rprop cases go through sign changes (etaminus), same signs (etaplus) and zero products', () => {
     for (const c of cases.filter((x) => x.type === 'Rprop')) {
       const d = dataOf(c)
-      const products = d.grads.slice(1).flatMap((g, k) => Object.keys(d.shapes).flatMap((n) => g[n]!.map((x, i) => x * d.grads[k]![n]![i]!)))
+      const products = d.grads
+        .slice(1)
+        .flatMap((g, k) => Object.keys(d.shapes).flatMap((n) => g[n]!.map((x, i) => x * d.grads[k]![n]![i]!)))
       expect(products.some((x) => x < 0)).toBe(true)
       expect(products.some((x) => x > 0)).toBe(true)
       expect(products.some((x) => x === 0)).toBe(true)
@@ -296,13 +694,17 @@ describe('optimizers against the PyTorch 1.13 float32 reference (8 steps, 2 grou
 
   it('the Lamb clipping case has a global gradient norm above max_grad_norm at every step', () => {
     const d = dataOf(cases.find((c) => c.title.startsWith('Lamb defaults'))!)
-    for (const g of d.grads) expect(Math.sqrt(Object.values(g).reduce((s, v) => s + (v ?? []).reduce((a, x) => a + x * x, 0), 0))).toBeGreaterThan(1.0)
+    for (const g of d.grads)
+      expect(
+        Math.sqrt(Object.values(g).reduce((s, v) => s + (v ?? []).reduce((a, x) => a + x * x, 0), 0)),
+      ).toBeGreaterThan(1.0)
   })
 })
 
 describe('a parameter without a gradient keeps its value and its slots', () => {
   // Step 3: enc.bias has no gradient; steps 4–5: head.weight (all of group 1) has none.
-  const missing = (step: number, name: string): null | undefined => ((step === 3 && name === 'enc.bias') || ((step === 4 || step === 5) && name === 'head.weight') ? null : undefined)
+  const missing = (step: number, name: string): null | undefined =>
+    (step === 3 && name === 'enc.bias') || ((step === 4 || step === 5) && name === 'head.weight') ? null : undefined
   const pick = (title: string): Case => ({ ...cases.find((c) => c.title === title)!, gradAt: missing })
   const picked = [
     'SGD weight decay + momentum',
@@ -329,8 +731,13 @@ describe('a parameter without a gradient keeps its value and its slots', () => {
         [4, 'head.weight'],
         [5, 'head.weight'],
       ] as const) {
-        expect(impl[step]!.params[name], `${title}: '${name}' moved at step ${step} without a gradient`).toEqual(impl[step - 1]!.params[name])
-        expect(impl[step]!.slots[name], `${title}: the state of '${name}' changed at step ${step} without a gradient`).toEqual(impl[step - 1]!.slots[name])
+        expect(impl[step]!.params[name], `${title}: '${name}' moved at step ${step} without a gradient`).toEqual(
+          impl[step - 1]!.params[name],
+        )
+        expect(
+          impl[step]!.slots[name],
+          `${title}: the state of '${name}' changed at step ${step} without a gradient`,
+        ).toEqual(impl[step - 1]!.slots[name])
       }
     })
     it(`${title}: the run with missing gradients matches the reference within ${RTOL}`, () => {
@@ -362,7 +769,10 @@ describe('applying updates as differences', () => {
     const next = Tree.applyUpdates(p, updates)
     const actual = read(next['w']!)
     disposeReplaced([p, g, updates, state, next], [])
-    assertNoMismatch(firstBitMismatch("param 'w'", actual, params['w']!), 'ASGD, one step of the size of the parameters')
+    assertNoMismatch(
+      firstBitMismatch("param 'w'", actual, params['w']!),
+      'ASGD, one step of the size of the parameters',
+    )
   })
 })
 
@@ -373,7 +783,10 @@ describe('decodeOptimizer (registry)', () => {
       const decoded = decodeOptimizer({ type, ...(needsLr.has(type) ? { lr: 0.1 } : {}) })
       if (decoded._tag === 'Left') throw new Error(JSON.stringify(decoded.left))
       expect(decoded.right.type.name).toBe(type)
-      expect(decoded.right.defaults).toMatchObject({ ...R.torchDefaults[type], ...(needsLr.has(type) ? { lr: 0.1 } : {}) })
+      expect(decoded.right.defaults).toMatchObject({
+        ...R.torchDefaults[type],
+        ...(needsLr.has(type) ? { lr: 0.1 } : {}),
+      })
       expect(decoded.right.type.requiresLr).toBe(needsLr.has(type))
     })
   }
@@ -381,11 +794,20 @@ describe('decodeOptimizer (registry)', () => {
   it('the config overrides the defaults', () => {
     const decoded = decodeOptimizer({ type: 'AdamW', lr: 3e-4, betas: [0.9, 0.95], weight_decay: 0.05 })
     if (decoded._tag === 'Left') throw new Error(JSON.stringify(decoded.left))
-    expect(decoded.right.defaults).toMatchObject({ lr: 3e-4, betas: [0.9, 0.95], eps: 1e-8, weight_decay: 0.05, amsgrad: false })
+    expect(decoded.right.defaults).toMatchObject({
+      lr: 3e-4,
+      betas: [0.9, 0.95],
+      eps: 1e-8,
+      weight_decay: 0.05,
+      amsgrad: false,
+    })
   })
 
   it('rejects an unknown argument with a did-you-mean', () => {
-    expect(decodeOptimizer({ type: 'SGD', lr: 0.1, momentun: 0.9 })).toEqual({ _tag: 'Left', left: [{ path: 'momentun', message: "unknown key (did you mean 'momentum'?)" }] })
+    expect(decodeOptimizer({ type: 'SGD', lr: 0.1, momentun: 0.9 })).toEqual({
+      _tag: 'Left',
+      left: [{ path: 'momentun', message: "unknown key (did you mean 'momentum'?)" }],
+    })
     const adamTypo = decodeOptimizer({ type: 'AdamW', weight_decy: 0.1 })
     expect(adamTypo._tag).toBe('Left')
     if (adamTypo._tag === 'Left') {
@@ -408,7 +830,8 @@ describe('decodeOptimizer (registry)', () => {
       expect(decoded._tag, type).toBe('Left')
       if (decoded._tag === 'Left') expect(decoded.left.map((i) => i.path)).toEqual(['lr'])
     }
-    for (const type of Object.keys(R.torchDefaults).filter((t) => !needsLr.has(t))) expect(decodeOptimizer({ type })._tag, type).toBe('Right')
+    for (const type of Object.keys(R.torchDefaults).filter((t) => !needsLr.has(t)))
+      expect(decodeOptimizer({ type })._tag, type).toBe('Right')
   })
 
   it('rejects nesterov without momentum or with dampening (SGD and LARS)', () => {
@@ -468,7 +891,12 @@ describe('no per-step tensor leak (owner disposes what each step replaced)', () 
     ]
     const rand = prng(99)
     const shapes: Shapes = { a: [4, 3], b: [3], c: [2, 2] }
-    const treeOf = (): Tree.Tree => Tree.fromArrays(Object.fromEntries(Object.entries(shapes).map(([n, s]) => [n, { shape: s, values: randomValues(rand, sizeOf(s)) }])))
+    const treeOf = (): Tree.Tree =>
+      Tree.fromArrays(
+        Object.fromEntries(
+          Object.entries(shapes).map(([n, s]) => [n, { shape: s, values: randomValues(rand, sizeOf(s)) }]),
+        ),
+      )
     let params = treeOf()
     let state: unknown = t.init(params)
     let afterTwo = -1

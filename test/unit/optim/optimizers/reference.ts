@@ -60,7 +60,13 @@ export const newState = (): RefState => ({ param: {}, group: [] })
 
 export interface RefOptimizer {
   /** One `optimizer.step()`: `grads[name]` undefined is `p.grad is None`. `defaults` is `optimizer.defaults`. */
-  readonly step: (params: { [name: string]: Arr }, grads: { readonly [name: string]: Arr | undefined }, groups: ReadonlyArray<RefGroup>, state: RefState, defaults: Hyper) => void
+  readonly step: (
+    params: { [name: string]: Arr },
+    grads: { readonly [name: string]: Arr | undefined },
+    groups: ReadonlyArray<RefGroup>,
+    state: RefState,
+    defaults: Hyper,
+  ) => void
 }
 
 // ---------------------------------------------------------------------------
@@ -84,13 +90,17 @@ export const sqrt = (a: Arr): number[] => ew([a], (x) => Math.sqrt(x!))
 export const abs = (a: Arr): number[] => ew([a], (x) => Math.abs(x!))
 export const neg = (a: Arr): number[] => ew([a], (x) => -x!)
 export const sign = (a: Arr): number[] => ew([a], (x) => (x! > 0 ? 1 : x! < 0 ? -1 : x!))
-export const maximum = (a: Arr, b: Arr): number[] => ew([a, b], (x, y) => (Number.isNaN(x!) || Number.isNaN(y!) ? NaN : Math.max(x!, y!)))
+export const maximum = (a: Arr, b: Arr): number[] =>
+  ew([a, b], (x, y) => (Number.isNaN(x!) || Number.isNaN(y!) ? NaN : Math.max(x!, y!)))
 /** `clamp(a, min, max)` with Python-scalar bounds (cast to float32). */
-export const clamp = (a: Arr, min: number, max: number): number[] => ew([a], (x) => Math.min(Math.max(x!, f(min)), f(max)))
+export const clamp = (a: Arr, min: number, max: number): number[] =>
+  ew([a], (x) => Math.min(Math.max(x!, f(min)), f(max)))
 /** `self.addcmul(t1, t2, value=v)`: ATen evaluates `self + v * t1 * t2` left to right in float32. */
-export const addcmul = (self: Arr, t1: Arr, t2: Arr, v = 1): number[] => ew([self, t1, t2], (s, a, b) => s! + f(f(f(v) * a!) * b!))
+export const addcmul = (self: Arr, t1: Arr, t2: Arr, v = 1): number[] =>
+  ew([self, t1, t2], (s, a, b) => s! + f(f(f(v) * a!) * b!))
 /** `self.addcdiv(t1, t2, value=v)`: ATen evaluates `self + v * t1 / t2` left to right in float32. */
-export const addcdiv = (self: Arr, t1: Arr, t2: Arr, v = 1): number[] => ew([self, t1, t2], (s, a, b) => s! + f(f(f(v) * a!) / b!))
+export const addcdiv = (self: Arr, t1: Arr, t2: Arr, v = 1): number[] =>
+  ew([self, t1, t2], (s, a, b) => s! + f(f(f(v) * a!) / b!))
 export const zeros = (n: number): number[] => new Array<number>(n).fill(0)
 export const full = (n: number, x: number): number[] => new Array<number>(n).fill(f(x))
 
@@ -142,7 +152,17 @@ export const torchDefaults: { readonly [type: string]: Hyper } = {
   Rprop: { lr: 1e-2, etas: [0.5, 1.2], step_sizes: [1e-6, 50], maximize: false },
   ASGD: { lr: 1e-2, lambd: 1e-4, alpha: 0.75, t0: 1e6, weight_decay: 0, maximize: false },
   LARS: { momentum: 0, weight_decay: 0, dampening: 0, eta: 0.001, nesterov: false, eps: 1e-8 },
-  Lamb: { lr: 1e-3, bias_correction: true, betas: [0.9, 0.999], eps: 1e-6, weight_decay: 0.01, grad_averaging: true, max_grad_norm: 1.0, trust_clip: false, always_adapt: false },
+  Lamb: {
+    lr: 1e-3,
+    bias_correction: true,
+    betas: [0.9, 0.999],
+    eps: 1e-6,
+    weight_decay: 0.01,
+    grad_averaging: true,
+    max_grad_norm: 1.0,
+    trust_clip: false,
+    always_adapt: false,
+  },
 }
 
 // ---------------------------------------------------------------------------
@@ -176,7 +196,8 @@ export const sgd: RefOptimizer = {
     if (weightDecay !== 0) d = add(d, param, weightDecay) // d_p = d_p.add(param, alpha=weight_decay)
     if (momentum !== 0) {
       let buf = s['momentum_buffer'] as Arr | undefined
-      if (buf === undefined) buf = [...d] // buf = torch.clone(d_p).detach()
+      if (buf === undefined)
+        buf = [...d] // buf = torch.clone(d_p).detach()
       else buf = add(mul(buf, momentum), d, 1 - dampening) // buf.mul_(momentum).add_(d_p, alpha=1 - dampening)
       s['momentum_buffer'] = buf
       d = flag(h, 'nesterov') ? add(d, buf, momentum) : buf // d_p = d_p.add(buf, alpha=momentum) / d_p = buf
@@ -202,7 +223,8 @@ const adamLike = (decoupled: boolean): RefOptimizer => ({
     let grad: Arr = flag(h, 'maximize') ? neg(grad0) : grad0
     s['step'] = scalar(s, 'step') + 1 // step_t += 1
     let param = param0
-    if (decoupled) param = mul(param, 1 - lr * weightDecay) // param.mul_(1 - lr * weight_decay)
+    if (decoupled)
+      param = mul(param, 1 - lr * weightDecay) // param.mul_(1 - lr * weight_decay)
     else if (weightDecay !== 0) grad = add(grad, param, weightDecay) // grad = grad.add(param, alpha=weight_decay)
     const expAvg = add(mul(arr(s, 'exp_avg'), beta1), grad, 1 - beta1) // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
     const expAvgSq = addcmul(mul(arr(s, 'exp_avg_sq'), beta2), grad, grad, 1 - beta2) // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
@@ -319,7 +341,8 @@ export const radam: RefOptimizer = {
 }
 
 /** ρ_t of RAdam at a step (float64, as in Python), for tests that check the transition. */
-export const radamRho = (beta2: number, step: number): number => 2 / (1 - beta2) - 1 - (2 * step * beta2 ** step) / (1 - beta2 ** step)
+export const radamRho = (beta2: number, step: number): number =>
+  2 / (1 - beta2) - 1 - (2 * step * beta2 ** step) / (1 - beta2 ** step)
 
 /** `torch.optim.Adagrad`, `_single_tensor_adagrad`. */
 export const adagrad: RefOptimizer = {
@@ -408,7 +431,9 @@ export const rprop: RefOptimizer = {
     s['step'] = scalar(s, 'step') + 1
     let grad: Arr = flag(h, 'maximize') ? neg(grad0) : grad0
     // sign = grad.mul(prev).sign(); sign[sign.gt(0)] = etaplus; sign[sign.lt(0)] = etaminus; sign[sign.eq(0)] = 1
-    const factor = sign(mul(grad, arr(s, 'prev'))).map((x) => (x > 0 ? f(etaplus) : x < 0 ? f(etaminus) : x === 0 ? 1 : x))
+    const factor = sign(mul(grad, arr(s, 'prev'))).map((x) =>
+      x > 0 ? f(etaplus) : x < 0 ? f(etaminus) : x === 0 ? 1 : x,
+    )
     s['step_size'] = clamp(mul(arr(s, 'step_size'), factor), stepSizeMin, stepSizeMax) // step_size.mul_(sign).clamp_(min, max)
     grad = grad.map((g, i) => (factor[i] === f(etaminus) ? 0 : g)) // grad = grad.clone(); grad[sign.eq(etaminus)] = 0
     s['prev'] = grad // prev.copy_(grad)
@@ -464,7 +489,8 @@ export const lars: RefOptimizer = {
     let d: Arr = mul(add(grad, param, weightDecay), actualLr) // d_p = d_p.add(p, alpha=weight_decay).mul(actual_lr)
     if (momentum !== 0) {
       let buf = s['momentum_buffer'] as Arr | undefined
-      if (buf === undefined) buf = [...d] // torch.clone(d_p).detach()
+      if (buf === undefined)
+        buf = [...d] // torch.clone(d_p).detach()
       else buf = add(mul(buf, momentum), d, 1 - dampening) // buf.mul_(momentum).add_(d_p, alpha=1 - dampening)
       s['momentum_buffer'] = buf
       d = flag(h, 'nesterov') ? add(d, buf, momentum) : buf
@@ -478,7 +504,8 @@ export const lamb: RefOptimizer = {
   step: (params, grads, groups, state, defaults) => {
     // global_grad_norm.add_(grad.pow(2).sum()) over every param with a grad, then sqrt (float32 tensors)
     let globalSq = 0
-    for (const group of groups) for (const name of group.names) if (grads[name] !== undefined) globalSq = f(globalSq + sumOfSquares(grads[name]!))
+    for (const group of groups)
+      for (const name of group.names) if (grads[name] !== undefined) globalSq = f(globalSq + sumOfSquares(grads[name]!))
     const globalNorm = f(Math.sqrt(globalSq))
     const maxGradNorm = f(num(defaults, 'max_grad_norm')) // torch.tensor(self.defaults['max_grad_norm'])
     const clip = globalNorm > maxGradNorm ? f(globalNorm / maxGradNorm) : 1 // torch.where(g > max, g / max, one)
@@ -521,9 +548,15 @@ export const lamb: RefOptimizer = {
 // Clipping and GradScaler (spec §7.3, §8)
 
 /** `clip_grad_norm_`: the total norm (float32 value; float64 sums, see the module doc) and the clipped gradients. */
-export const clipGradNorm = (grads: ReadonlyArray<Arr>, maxNorm: number, normType: number): { readonly total: number; readonly clipped: number[][] } => {
+export const clipGradNorm = (
+  grads: ReadonlyArray<Arr>,
+  maxNorm: number,
+  normType: number,
+): { readonly total: number; readonly clipped: number[][] } => {
   const normOf = (a: Arr): number =>
-    normType === Infinity ? a.reduce((m, x) => Math.max(m, Math.abs(x)), 0) : f(a.reduce((s, x) => s + Math.abs(x) ** normType, 0) ** (1 / normType))
+    normType === Infinity
+      ? a.reduce((m, x) => Math.max(m, Math.abs(x)), 0)
+      : f(a.reduce((s, x) => s + Math.abs(x) ** normType, 0) ** (1 / normType))
   const total = normOf(grads.map(normOf)) // norm of the per-tensor norms (max for inf)
   const coef = f(f(maxNorm) / f(total + f(1e-6))) // clip_coef = max_norm / (total_norm + 1e-6)
   const clamped = Math.min(coef, 1) // torch.clamp(clip_coef, max=1.0)
@@ -544,7 +577,12 @@ export interface ScalerParams {
  * The kernel receives the factors as C++ `double`s: `float * double` is computed in double and
  * stored into the float scale (one rounding; the factor itself is not rounded to float32 first).
  */
-export const scalerUpdate = (p: ScalerParams, scale: number, tracker: number, foundInf: boolean): { readonly scale: number; readonly tracker: number } => {
+export const scalerUpdate = (
+  p: ScalerParams,
+  scale: number,
+  tracker: number,
+  foundInf: boolean,
+): { readonly scale: number; readonly tracker: number } => {
   if (foundInf) return { scale: f(scale * p.backoffFactor), tracker: 0 } // *current_scale = (*current_scale) * backoff_factor
   const successful = tracker + 1
   if (successful === p.growthInterval) {

@@ -10,16 +10,30 @@ import * as S from '../../../../src/optim/schedulers/index.js'
 import { expectClose, repeat, right, runEpochs } from './support.js'
 
 interface Scenario {
-  readonly config: { readonly param_scheduler: unknown; readonly optim_wrapper: { readonly optimizer: { readonly lr: number } }; readonly train_cfg: { readonly max_epochs: number } }
+  readonly config: {
+    readonly param_scheduler: unknown
+    readonly optim_wrapper: { readonly optimizer: { readonly lr: number } }
+    readonly train_cfg: { readonly max_epochs: number }
+  }
   readonly per_iter: ReadonlyArray<{ readonly iter: number; readonly lr: ReadonlyArray<number> }>
   readonly final_lr: ReadonlyArray<number>
 }
 
-const scenario = (name: string): Scenario => JSON.parse(readFileSync(new URL(`../../../fixtures/conformance/mmengine/${name}`, import.meta.url), 'utf8')) as Scenario
+const scenario = (name: string): Scenario =>
+  JSON.parse(
+    readFileSync(new URL(`../../../fixtures/conformance/mmengine/${name}`, import.meta.url), 'utf8'),
+  ) as Scenario
 
 describe('the runner example (3 epochs × 4 iters, lr 0.1)', () => {
   it('ConstantLR(0.5, begin=0) + ConstantLR(0.5, begin=1), both end=3 by default, log [0.05]*4 + [0.025]*4 + [0.1]*4', () => {
-    const run = runEpochs([{ type: 'ConstantLR', factor: 0.5, begin: 0 }, { type: 'ConstantLR', factor: 0.5, begin: 1 }], [{ lr: 0.1 }], { epochs: 3, epochLength: 4 })
+    const run = runEpochs(
+      [
+        { type: 'ConstantLR', factor: 0.5, begin: 0 },
+        { type: 'ConstantLR', factor: 0.5, begin: 1 },
+      ],
+      [{ lr: 0.1 }],
+      { epochs: 3, epochLength: 4 },
+    )
     expect(run.during).toEqual([...repeat(0.05, 4), ...repeat(0.025, 4), ...repeat(0.1, 4)])
     expect(run.schedulers.map((s) => s.end)).toEqual([3, 3])
   })
@@ -44,7 +58,10 @@ describe('reference scenario s05_linear_cosine', () => {
   it('reproduces every recorded per-iteration lr and the final lr', () => {
     const run = runEpochs(s05.config.param_scheduler, groups, { epochs, epochLength }, context)
     expect(run.during).toHaveLength(s05.per_iter.length)
-    expectClose(run.during, s05.per_iter.map((p) => p.lr[0]!))
+    expectClose(
+      run.during,
+      s05.per_iter.map((p) => p.lr[0]!),
+    )
     expectClose([run.groups[0]!['lr'] as number], [s05.final_lr[0]!])
   })
 })
@@ -85,7 +102,9 @@ describe('ParamSchedulerHook selection (stepAll)', () => {
 
   it('reports which scheduler failed', () => {
     const built = right(S.buildAll(configs, groups))
-    expect(S.stepAll(built.schedulers, built.groups, { _tag: 'AfterValEpoch', metrics: { accuracy: 1 } })).toMatchObject({
+    expect(
+      S.stepAll(built.schedulers, built.groups, { _tag: 'AfterValEpoch', metrics: { accuracy: 1 } }),
+    ).toMatchObject({
       _tag: 'Left',
       left: { index: 2, error: 'KeyError' },
     })
@@ -95,15 +114,20 @@ describe('ParamSchedulerHook selection (stepAll)', () => {
 describe('the default end (spec §1.3 step 5)', () => {
   it('is max_epochs by epoch, max_iters by iteration, and INF outside a runner', () => {
     const context = { maxEpochs: 3, maxIters: 12, epochLength: 4 }
-    const ends = (cfgs: ReadonlyArray<unknown>, ctx: S.BuildContext) => right(S.buildAll(cfgs, [{ lr: 1 }], ctx)).schedulers.map((s) => s.end)
-    expect(ends([{ type: 'PolyLR' }, { type: 'PolyLR', by_epoch: false }, { type: 'PolyLR', end: 2 }], context)).toEqual([3, 12, 2])
+    const ends = (cfgs: ReadonlyArray<unknown>, ctx: S.BuildContext) =>
+      right(S.buildAll(cfgs, [{ lr: 1 }], ctx)).schedulers.map((s) => s.end)
+    expect(
+      ends([{ type: 'PolyLR' }, { type: 'PolyLR', by_epoch: false }, { type: 'PolyLR', end: 2 }], context),
+    ).toEqual([3, 12, 2])
     expect(ends([{ type: 'PolyLR' }], {})).toEqual([S.INF])
   })
 
   it('a begin past the default end is an error that names the default', () => {
     expect(S.build({ type: 'LinearLR', begin: 5 }, [{ lr: 1 }], { maxEpochs: 3 })).toEqual({
       _tag: 'Left',
-      left: [{ path: 'end', message: 'end should be larger than begin, but got begin=5 and the default end max_epochs=3' }],
+      left: [
+        { path: 'end', message: 'end should be larger than begin, but got begin=5 and the default end max_epochs=3' },
+      ],
     })
   })
 })
@@ -111,7 +135,11 @@ describe('the default end (spec §1.3 step 5)', () => {
 describe('simulateEpochs with validation metrics', () => {
   it('feeds ReduceOnPlateauLR after each epoch, after the epoch-based step', () => {
     const losses = [5, 4, 4, 4, 4]
-    const run = runEpochs([{ type: 'ReduceOnPlateauLR', patience: 1 }], [{ lr: 1 }], { epochs: 5, epochLength: 2, metrics: (e) => ({ loss: losses[e - 1]! }) })
+    const run = runEpochs([{ type: 'ReduceOnPlateauLR', patience: 1 }], [{ lr: 1 }], {
+      epochs: 5,
+      epochLength: 2,
+      metrics: (e) => ({ loss: losses[e - 1]! }),
+    })
     // Epoch 4's validation is the second without improvement (> patience 1): epoch 5 trains at 0.1.
     expect(run.during).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 0.1, 0.1])
   })

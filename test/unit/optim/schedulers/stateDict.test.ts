@@ -18,7 +18,21 @@ describe('stateDict / loadStateDict', () => {
   it('the state is MMEngine’s __dict__ (minus the optimizer) plus type, and survives JSON', () => {
     const s = stepN(right(S.build({ type: 'CosineAnnealingLR', T_max: 10, eta_min: 1e-3 }, [{ lr: 0.1 }])), 3).scheduler
     expect(Object.keys(S.stateDict(s)).sort()).toEqual(
-      ['type', 'param_name', 'begin', 'end', 'by_epoch', 'last_step', 'base_values', '_global_step', 'verbose', '_last_value', 'T_max', 'eta_min', 'eta_min_ratio'].sort(),
+      [
+        'type',
+        'param_name',
+        'begin',
+        'end',
+        'by_epoch',
+        'last_step',
+        'base_values',
+        '_global_step',
+        'verbose',
+        '_last_value',
+        'T_max',
+        'eta_min',
+        'eta_min_ratio',
+      ].sort(),
     )
     expect(roundTrip(S.stateDict(s))).toEqual(S.stateDict(s))
   })
@@ -26,7 +40,9 @@ describe('stateDict / loadStateDict', () => {
   it('loading into a differently configured scheduler replaces every field, and the schedule continues as saved', () => {
     const original = stepN(right(S.build({ type: 'CosineAnnealingLR', T_max: 10, eta_min: 1e-3 }, [{ lr: 0.1 }])), 4)
     const saved = roundTrip(S.stateDict(original.scheduler))
-    const edited = right(S.build({ type: 'CosineAnnealingLR', T_max: 20, eta_min: 0.05, begin: 3, end: 50 }, [{ lr: 0.1 }]))
+    const edited = right(
+      S.build({ type: 'CosineAnnealingLR', T_max: 20, eta_min: 0.05, begin: 3, end: 50 }, [{ lr: 0.1 }]),
+    )
     const loaded = right(S.loadStateDict(edited.scheduler, saved))
     expect(loaded).toEqual(original.scheduler)
     const groups = roundTrip(original.groups)
@@ -44,7 +60,9 @@ describe('stateDict / loadStateDict', () => {
       { path: 'step_sise', message: "unknown key (did you mean 'step_size'?)" },
       { path: 'last_step', message: 'expected an integer ≥ -1, got "x"' },
     ])
-    expect(left(S.loadStateDict(s, { type: 'ExponentialLR' }))).toEqual([{ path: 'type', message: `the saved state is for "ExponentialLR", this scheduler is 'StepLR'` }])
+    expect(left(S.loadStateDict(s, { type: 'ExponentialLR' }))).toEqual([
+      { path: 'type', message: `the saved state is for "ExponentialLR", this scheduler is 'StepLR'` },
+    ])
     expect(left(S.loadStateDict(s, [1, 2]))[0]!.path).toBe('')
   })
 
@@ -62,7 +80,10 @@ describe('stateDict / loadStateDict', () => {
       { type: 'ReduceOnPlateauMomentum' },
     ]
     for (const config of configs) {
-      const built = stepN(right(S.build(config, [{ lr: 0.1, betas: [0.9, 0.999], weight_decay: 0.01 }], { maxEpochs: 10 })), 2)
+      const built = stepN(
+        right(S.build(config, [{ lr: 0.1, betas: [0.9, 0.999], weight_decay: 0.01 }], { maxEpochs: 10 })),
+        2,
+      )
       const restored = right(S.fromStateDict(roundTrip(S.stateDict(built.scheduler))))
       expect(restored).toEqual(built.scheduler)
       expect(stepN({ scheduler: restored, groups: built.groups }, 2)).toEqual(stepN(built, 2))
@@ -70,6 +91,8 @@ describe('stateDict / loadStateDict', () => {
     const s = right(S.build({ type: 'StepLR', step_size: 2 }, [{ lr: 1 }])).scheduler
     const { gamma: _, ...partial } = S.stateDict(s)
     expect(left(S.fromStateDict(partial))).toEqual([{ path: 'gamma', message: 'required key missing (a number)' }])
-    expect(left(S.fromStateDict({ ...S.stateDict(s), type: 'StepLr' }))).toEqual([{ path: 'type', message: "unknown scheduler type 'StepLr' (did you mean 'StepLR'?)" }])
+    expect(left(S.fromStateDict({ ...S.stateDict(s), type: 'StepLr' }))).toEqual([
+      { path: 'type', message: "unknown scheduler type 'StepLr' (did you mean 'StepLR'?)" },
+    ])
   })
 })

@@ -18,8 +18,13 @@ export const left = <L>(e: E.Either<L, unknown>): L => {
 }
 
 /** `get_last_value()` of group `g` after construction and each of `count − 1` further steps. */
-export const values = (config: unknown, groups: S.Groups, count: number, context: S.BuildContext = {}, g = 0): number[] =>
-  right(S.curve(config, groups, context, count)).map((v) => v[g]!)
+export const values = (
+  config: unknown,
+  groups: S.Groups,
+  count: number,
+  context: S.BuildContext = {},
+  g = 0,
+): number[] => right(S.curve(config, groups, context, count)).map((v) => v[g]!)
 
 /** |a − b| ≤ rel·max(|a|, |b|), element by element. */
 export const expectClose = (actual: ReadonlyArray<number>, expected: ReadonlyArray<number>, rel = 1e-12): void => {
@@ -27,7 +32,10 @@ export const expectClose = (actual: ReadonlyArray<number>, expected: ReadonlyArr
   actual.forEach((a, i) => {
     const b = expected[i]!
     const ok = Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b))
-    if (!ok) expect.fail(`index ${i}: ${a} vs ${b} (relative ${Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b))} > ${rel})`)
+    if (!ok)
+      expect.fail(
+        `index ${i}: ${a} vs ${b} (relative ${Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b))} > ${rel})`,
+      )
   })
 }
 
@@ -39,14 +47,24 @@ export const runEpochs = (
   configs: unknown,
   groups: S.Groups,
   run: S.EpochRun,
-  context: S.BuildContext = { epochLength: run.epochLength, maxEpochs: run.epochs, maxIters: run.epochs * run.epochLength },
+  context: S.BuildContext = {
+    epochLength: run.epochLength,
+    maxEpochs: run.epochs,
+    maxIters: run.epochs * run.epochLength,
+  },
 ) => {
   const built = right(S.buildAll(configs, groups, context))
   return right(S.simulateEpochs(built.schedulers, built.groups, run))
 }
 
 /** Step every scheduler of a list once per epoch (the MMEngine unit tests' loop), recording the first group's `param` before each step. */
-export const epochValues = (configs: unknown, groups: S.Groups, epochs: number, param = 'lr', context: S.BuildContext = {}): number[] => {
+export const epochValues = (
+  configs: unknown,
+  groups: S.Groups,
+  epochs: number,
+  param = 'lr',
+  context: S.BuildContext = {},
+): number[] => {
   let { schedulers, groups: current } = right(S.buildAll(configs, groups, context))
   const out: number[] = []
   for (let e = 0; e < epochs; e++) {

@@ -11,15 +11,32 @@ const record = (seen: ReadonlyArray<string>, t: SchedulerTrigger): E.Either<stri
 type Step = (seen: ReadonlyArray<string>, t: SchedulerTrigger) => E.Either<string, ReadonlyArray<string>>
 const walk = (step: Step, shape: TrainWalk) => walkTrainLoop<ReadonlyArray<string>, string>([], step, shape, () => {})
 
-describe('walkTrainLoop: ParamSchedulerHook\'s stepping order', () => {
+describe("walkTrainLoop: ParamSchedulerHook's stepping order", () => {
   it('epoch-based: every iteration, then each epoch end, then validation when there are metrics', () => {
     const visits: number[] = []
-    const walked = walkTrainLoop<ReadonlyArray<string>, string>([], record, {
-      maxIters: 4, epochLength: 2, epochBased: true, metrics: (e) => (e === 2 ? { acc: 1 } : undefined),
-    }, (_, i) => visits.push(i))
+    const walked = walkTrainLoop<ReadonlyArray<string>, string>(
+      [],
+      record,
+      {
+        maxIters: 4,
+        epochLength: 2,
+        epochBased: true,
+        metrics: (e) => (e === 2 ? { acc: 1 } : undefined),
+      },
+      (_, i) => visits.push(i),
+    )
     expect(visits).toEqual([0, 1, 2, 3])
-    expect(walked).toEqual(E.right(['AfterTrainIter', 'AfterTrainIter', 'AfterTrainEpoch',
-      'AfterTrainIter', 'AfterTrainIter', 'AfterTrainEpoch', 'val({"acc":1})']))
+    expect(walked).toEqual(
+      E.right([
+        'AfterTrainIter',
+        'AfterTrainIter',
+        'AfterTrainEpoch',
+        'AfterTrainIter',
+        'AfterTrainIter',
+        'AfterTrainEpoch',
+        'val({"acc":1})',
+      ]),
+    )
   })
   it('iteration-based: the epoch schedulers step once, after the last iteration', () => {
     const walked = walk(record, { maxIters: 3, epochLength: 2, epochBased: false })
@@ -32,7 +49,8 @@ describe('walkTrainLoop: ParamSchedulerHook\'s stepping order', () => {
     expect(walked).toEqual(E.left({ error: 'boom', at: { _tag: 'epoch', epoch: 1 } }))
     const failAtIter = (seen: ReadonlyArray<string>, t: SchedulerTrigger) =>
       seen.length === 1 ? E.left(`no ${t._tag}`) : record(seen, t)
-    expect(walk(failAtIter, { maxIters: 6, epochLength: 2, epochBased: true }))
-      .toEqual(E.left({ error: 'no AfterTrainIter', at: { _tag: 'iter', iter: 1 } }))
+    expect(walk(failAtIter, { maxIters: 6, epochLength: 2, epochBased: true })).toEqual(
+      E.left({ error: 'no AfterTrainIter', at: { _tag: 'iter', iter: 1 } }),
+    )
   })
 })

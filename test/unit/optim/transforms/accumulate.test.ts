@@ -17,7 +17,9 @@ beforeAll(async () => {
   await useCpu()
 })
 
-const groups = [{ names: ['w'], hyper: { lr: 0.1, momentum: 0, dampening: 0, weight_decay: 0, nesterov: false, maximize: false } }]
+const groups = [
+  { names: ['w'], hyper: { lr: 0.1, momentum: 0, dampening: 0, weight_decay: 0, nesterov: false, maximize: false } },
+]
 
 /** An inner transformation that records the gradients it is given and returns their negation. */
 const spy = () => {
@@ -41,7 +43,12 @@ interface Trace {
 }
 
 /** Feed micro-batches `grad(i)` (i = 0, 1, …) and record what the wrapper says and does. */
-const feed = <S>(acc: Accumulation<S>, state0: AccumulateState<S>, n: number, grad: (i: number) => number[]): { readonly trace: Trace; readonly state: AccumulateState<S> } => {
+const feed = <S>(
+  acc: Accumulation<S>,
+  state0: AccumulateState<S>,
+  n: number,
+  grad: (i: number) => number[],
+): { readonly trace: Trace; readonly state: AccumulateState<S> } => {
   const trace: Trace = { factors: [], closes: [], stepped: [], updated: [], counts: [] }
   const params = Tree.fromArrays({ w: { shape: [2], values: [0, 0] } })
   let state = state0
@@ -171,7 +178,8 @@ describe("accumulate(k, 'epoch')", () => {
     const rand = prng(5)
     // Per-sample gradients of every batch of one epoch.
     const samples = items.map((n) => Array.from({ length: n }, () => randomValues(rand, 2)))
-    const batchMean = (b: number): number[] => [0, 1].map((j) => samples[b]!.reduce((s, x) => s + x[j]!, 0) / samples[b]!.length)
+    const batchMean = (b: number): number[] =>
+      [0, 1].map((j) => samples[b]!.reduce((s, x) => s + x[j]!, 0) / samples[b]!.length)
     const params = Tree.fromArrays({ w: { shape: [2], values: [0, 0] } })
     let state = acc.initializeCountStatus(acc.init(params), 0, 5)
     for (let b = 0; b < 5; b++) {

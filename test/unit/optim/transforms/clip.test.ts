@@ -11,7 +11,15 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { clipByGlobalNorm, clipByValue } from '../../../../src/optim/transforms/clip.js'
 import * as Tree from '../../../../src/tensor/tree.js'
 import { useCpu } from '../../../../src/tensor/cpu.js'
-import { assertNoMismatch, disposeReplaced, firstBitMismatch, firstToleranceMismatch, prng, randomValues, read } from '../optimizers/harness.js'
+import {
+  assertNoMismatch,
+  disposeReplaced,
+  firstBitMismatch,
+  firstToleranceMismatch,
+  prng,
+  randomValues,
+  read,
+} from '../optimizers/harness.js'
 import * as R from '../optimizers/reference.js'
 
 beforeAll(async () => {
@@ -31,14 +39,26 @@ const clipOnce = (values: { readonly [n: string]: ReadonlyArray<number> }, maxNo
   const t = clipByGlobalNorm(maxNorm, normType)
   const grads = gradsOf(values)
   const [clipped, state] = t.update(grads, t.init(grads), grads, groups)
-  const out = { clipped: Object.fromEntries(Object.entries(clipped).map(([n, g]) => [n, read(g)])), gradNorm: state.gradNorm === undefined ? undefined : read(state.gradNorm)[0]! }
+  const out = {
+    clipped: Object.fromEntries(Object.entries(clipped).map(([n, g]) => [n, read(g)])),
+    gradNorm: state.gradNorm === undefined ? undefined : read(state.gradNorm)[0]!,
+  }
   disposeReplaced([grads, clipped, state], [])
   return out
 }
 
 const random = (seed: number, scale: number) => {
   const rand = prng(seed)
-  return Object.fromEntries(Object.entries(shapes).map(([n, s]) => [n, randomValues(rand, s.reduce((x, y) => x * y, 1), scale)]))
+  return Object.fromEntries(
+    Object.entries(shapes).map(([n, s]) => [
+      n,
+      randomValues(
+        rand,
+        s.reduce((x, y) => x * y, 1),
+        scale,
+      ),
+    ]),
+  )
 }
 
 describe('clipByGlobalNorm ≡ torch.nn.utils.clip_grad_norm_', () => {
@@ -49,7 +69,12 @@ describe('clipByGlobalNorm ≡ torch.nn.utils.clip_grad_norm_', () => {
       expect(ref.total).toBeGreaterThan(0.5)
       const { clipped, gradNorm } = clipOnce(values, 0.5, normType)
       assertNoMismatch(firstToleranceMismatch('grad_norm', [gradNorm!], [ref.total], RTOL), `norm type ${normType}`)
-      Object.keys(values).forEach((n, i) => assertNoMismatch(firstToleranceMismatch(`clipped '${n}'`, clipped[n]!, ref.clipped[i]!, RTOL), `norm type ${normType}`))
+      Object.keys(values).forEach((n, i) =>
+        assertNoMismatch(
+          firstToleranceMismatch(`clipped '${n}'`, clipped[n]!, ref.clipped[i]!, RTOL),
+          `norm type ${normType}`,
+        ),
+      )
       // The clipped gradients have (about) the norm max_norm/(1 + 1e-6/total).
       const after = R.clipGradNorm(Object.values(clipped), 0.5, normType).total
       expect(Math.abs(after - 0.5)).toBeLessThan(1e-5)
@@ -61,7 +86,8 @@ describe('clipByGlobalNorm ≡ torch.nn.utils.clip_grad_norm_', () => {
       expect(ref.total).toBeLessThan(10)
       const { clipped, gradNorm } = clipOnce(values, 10, normType)
       assertNoMismatch(firstToleranceMismatch('grad_norm', [gradNorm!], [ref.total], RTOL), `norm type ${normType}`)
-      for (const n of Object.keys(values)) assertNoMismatch(firstBitMismatch(`clipped '${n}'`, clipped[n]!, values[n]!), `norm type ${normType}`)
+      for (const n of Object.keys(values))
+        assertNoMismatch(firstBitMismatch(`clipped '${n}'`, clipped[n]!, values[n]!), `norm type ${normType}`)
     })
   }
 
@@ -114,7 +140,11 @@ describe('clipByValue ≡ torch.nn.utils.clip_grad_value_', () => {
       const t = clipByValue(v)
       const grads = gradsOf(values)
       const [clipped, state] = t.update(grads, t.init(grads), grads, groups)
-      for (const n of Object.keys(values)) assertNoMismatch(firstBitMismatch(`clipped '${n}'`, read(clipped[n]!), R.clipGradValue(values[n]!, v)), `clip_value ${v}`)
+      for (const n of Object.keys(values))
+        assertNoMismatch(
+          firstBitMismatch(`clipped '${n}'`, read(clipped[n]!), R.clipGradValue(values[n]!, v)),
+          `clip_value ${v}`,
+        )
       expect(Object.values(clipped).every((g) => read(g).every((x) => Math.abs(x) <= Math.fround(v)))).toBe(true)
       // Idempotent.
       const [twice] = t.update(clipped, state, grads, groups)

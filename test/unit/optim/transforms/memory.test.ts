@@ -32,7 +32,22 @@ const shapes: { readonly [n: string]: number[] } = { a: [4, 3], b: [3], c: [2, 2
 /** Live tensors after step 2 and after step 20 (gradients scaled by 2⁴ so loss scaling has work to do). */
 const counts = (t: GradientTransformation<any>): { readonly afterTwo: number; readonly afterTwenty: number } => {
   const rand = prng(42)
-  const treeOf = (scale: number): Tree.Tree => Tree.fromArrays(Object.fromEntries(Object.entries(shapes).map(([n, s]) => [n, { shape: s, values: randomValues(rand, s.reduce((x, y) => x * y, 1), scale) }])))
+  const treeOf = (scale: number): Tree.Tree =>
+    Tree.fromArrays(
+      Object.fromEntries(
+        Object.entries(shapes).map(([n, s]) => [
+          n,
+          {
+            shape: s,
+            values: randomValues(
+              rand,
+              s.reduce((x, y) => x * y, 1),
+              scale,
+            ),
+          },
+        ]),
+      ),
+    )
   let params = treeOf(1)
   let state: unknown = t.init(params)
   let afterTwo = -1
@@ -54,7 +69,9 @@ const scaler = { ...dynamicScaler, initScale: 16, growthInterval: 3 }
 
 describe('tensor count stays flat over 20 steps', () => {
   it('clip + accumulate + loss scaling around SGD-momentum (the OptimWrapper composition)', () => {
-    const { afterTwo, afterTwenty } = counts(accumulate(2)(withLossScaling(scaler)(chain(clipByGlobalNorm(1.0), sgd()))))
+    const { afterTwo, afterTwenty } = counts(
+      accumulate(2)(withLossScaling(scaler)(chain(clipByGlobalNorm(1.0), sgd()))),
+    )
     expect(afterTwenty, `${afterTwenty - afterTwo} tensors leaked over 18 steps`).toBe(afterTwo)
   })
 
@@ -77,7 +94,10 @@ describe('tensor count stays flat over 20 steps', () => {
   })
   it('control: the composition is flat when the caller wraps each update in tf.tidy (what leaks are intermediates)', () => {
     const t = accumulate(2)(withLossScaling(scaler)(chain(clipByGlobalNorm(1.0), sgd())))
-    const tidied: GradientTransformation<any> = { init: t.init, update: (g, s, p, gr) => tf.tidy(() => t.update(g, s, p, gr) as unknown as tf.TensorContainer) as never }
+    const tidied: GradientTransformation<any> = {
+      init: t.init,
+      update: (g, s, p, gr) => tf.tidy(() => t.update(g, s, p, gr) as unknown as tf.TensorContainer) as never,
+    }
     const { afterTwo, afterTwenty } = counts(tidied)
     expect(afterTwenty).toBe(afterTwo)
   })

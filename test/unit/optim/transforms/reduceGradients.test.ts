@@ -21,7 +21,13 @@ const withPartner = (values: Float32Array): void => values.forEach((v, i) => (va
 describe('reduceGradients', () => {
   it('flattens the gradients in name order into one call and rebuilds them with their shapes', () => {
     const calls: number[] = []
-    const grads = { b: tf.tensor([3, 4]), a: tf.tensor([[1, 2], [5, 6]]) }
+    const grads = {
+      b: tf.tensor([3, 4]),
+      a: tf.tensor([
+        [1, 2],
+        [5, 6],
+      ]),
+    }
     const out = averaged(grads, (values) => {
       calls.push(values.length)
       expect(Array.from(values)).toEqual([1, 2, 5, 6, 3, 4])
