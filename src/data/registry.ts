@@ -27,7 +27,7 @@
  */
 import { Effect } from 'effect'
 import * as E from 'fp-ts/lib/Either.js'
-import * as t from 'io-ts'
+import type * as t from 'io-ts'
 import type { Issue } from '../schema/codec.js'
 import {
   array,
@@ -50,7 +50,7 @@ import * as ArrayDataset from './ArrayDataset.js'
 import { concat } from './concat.js'
 import type { Dataset } from './Dataset.js'
 import type { Json } from '../dsl/MessageHub.js'
-import { DataError } from './idx.js'
+import type { DataError } from './idx.js'
 import * as FashionMnist from './fashionMnist.js'
 import * as Mnist from './mnist.js'
 import { decodePipeline, isIdentity } from './transforms/registry.js'

@@ -6,7 +6,7 @@
  * Declaring a key is pure: nothing here touches files, clocks or tensors.
  * @module
  */
-import { Context, Data, Effect } from 'effect'
+import { Context, Data, type Effect } from 'effect'
 import type { Sizes } from './timeline.js'
 import type { State, TensorRef, TensorTree } from './State.js'
 import type { HookError } from './Hook.js'

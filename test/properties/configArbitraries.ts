@@ -257,14 +257,12 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     { path: 'resume', apply: (c) => void (c['resume'] = 'yes') },
     { path: 'log_level', apply: (c) => void (c['log_level'] = 'VERBOSE') },
   ),
-  fc
-    .integer({ min: 0, max: 2 ** 31 })
-    .map(
-      (n): Mutation => ({
-        path: 'train_cfg.max_epochs',
-        apply: (c) => void (c['train_cfg'] = { type: 'EpochBasedTrainLoop', max_epochs: -n - 1 }),
-      }),
-    ),
+  fc.integer({ min: 0, max: 2 ** 31 }).map(
+    (n): Mutation => ({
+      path: 'train_cfg.max_epochs',
+      apply: (c) => void (c['train_cfg'] = { type: 'EpochBasedTrainLoop', max_epochs: -n - 1 }),
+    }),
+  ),
 )
 
 // ---------------------------------------------------------------------------

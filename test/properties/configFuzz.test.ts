@@ -607,9 +607,7 @@ interface RunSlot {
   /** Whether in-memory datasets replace the configured ones (not for dataset mutations). */
   readonly inMemory?: boolean
   readonly prepare?: (cfg: Dict) => void
-  readonly mutate: (
-    cfg: Dict,
-  ) => fc.Arbitrary<{
+  readonly mutate: (cfg: Dict) => fc.Arbitrary<{
     readonly keys: ReadonlyArray<Key>
     readonly value: unknown
     readonly slip?: { readonly original: string; readonly known: ReadonlyArray<string> }
@@ -646,15 +644,13 @@ const misspeltArg =
     const holder = getAt(cfg, keys) as Dict
     const names = Object.keys(holder).filter((k) => !skip.includes(k))
     const all = [...new Set([...known(cfg), ...Object.keys(holder)])]
-    return fc
-      .constantFrom(...names)
-      .chain((original) =>
-        misspelling(original, all).map((slip) => ({
-          keys: [...keys, slip],
-          value: holder[original],
-          slip: { original, known: all },
-        })),
-      )
+    return fc.constantFrom(...names).chain((original) =>
+      misspelling(original, all).map((slip) => ({
+        keys: [...keys, slip],
+        value: holder[original],
+        slip: { original, known: all },
+      })),
+    )
   }
 
 const runSlots: ReadonlyArray<RunSlot> = [
@@ -1171,13 +1167,11 @@ describe('bad files are values naming the file, the key and what is wrong', () =
       fc
         .tuple(word, fc.constantFrom('[1,2', '(1,', '[[1],2', '(1,(2,3)'))
         .map(([w, v]) => ({ option: `${w}=${v}`, path: w, says: '--cfg-options: unbalanced brackets' })),
-      fc
-        .integer({ min: 1, max: 99 })
-        .map((n) => ({
-          option: `custom_hooks.${n}.priority=HIGH`,
-          path: `custom_hooks[${n}]`,
-          says: `index ${n} is out of range (the list has 1 items)`,
-        })),
+      fc.integer({ min: 1, max: 99 }).map((n) => ({
+        option: `custom_hooks.${n}.priority=HIGH`,
+        path: `custom_hooks[${n}]`,
+        says: `index ${n} is out of range (the list has 1 items)`,
+      })),
       word.map((w) => ({
         option: `custom_hooks.${w}=1`,
         path: 'custom_hooks',
@@ -1191,32 +1185,26 @@ describe('bad files are values naming the file, the key and what is wrong', () =
       fc
         .tuple(word, word)
         .map(([a, b]) => ({ option: `${a}..${b}=1`, path: `${a}..${b}`, says: 'empty part in the key' })),
-      fc
-        .integer({ min: -1000, max: 0 })
-        .map((n) => ({
-          option: `train_dataloader.batch_size=${n}`,
-          path: 'train_dataloader.batch_size',
-          says: `expected a positive integer, got ${n}`,
-        })),
+      fc.integer({ min: -1000, max: 0 }).map((n) => ({
+        option: `train_dataloader.batch_size=${n}`,
+        path: 'train_dataloader.batch_size',
+        says: `expected a positive integer, got ${n}`,
+      })),
       word.map((w) => ({
         option: `train_cfg.max_iters=${w}x`,
         path: 'train_cfg.max_iters',
         says: `expected a positive integer, got "${w}x"`,
       })),
-      fc
-        .constantFrom('0', '-1', 'abc', 'None')
-        .map((v) => ({
-          option: `optim_wrapper.clip_grad.max_norm=${v}`,
-          path: 'optim_wrapper.clip_grad.max_norm',
-          says: 'expected a positive number',
-        })),
-      fc
-        .integer({ min: 1, max: 1000 })
-        .map((n) => ({
-          option: `randomness.seed=-${n}`,
-          path: 'randomness.seed',
-          says: `expected an integer from 0 to 2**32 - 1, got -${n}`,
-        })),
+      fc.constantFrom('0', '-1', 'abc', 'None').map((v) => ({
+        option: `optim_wrapper.clip_grad.max_norm=${v}`,
+        path: 'optim_wrapper.clip_grad.max_norm',
+        says: 'expected a positive number',
+      })),
+      fc.integer({ min: 1, max: 1000 }).map((n) => ({
+        option: `randomness.seed=-${n}`,
+        path: 'randomness.seed',
+        says: `expected an integer from 0 to 2**32 - 1, got -${n}`,
+      })),
     )
     await fc.assert(
       fc.asyncProperty(option, async ({ option, path, says }) => {
@@ -1381,7 +1369,7 @@ const inline = (ds: typeof tinyDatasets.train): Dict => {
 const hostile = (marker: string): string => `require('child_process').execSync('touch ${marker}')`
 const notPolluted = (): void => {
   expect(({} as { polluted?: unknown }).polluted).toBeUndefined()
-  expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')).toBe(false)
+  expect(Object.hasOwn(Object.prototype, 'polluted')).toBe(false)
   expect((Object as unknown as { polluted?: unknown }).polluted).toBeUndefined()
 }
 

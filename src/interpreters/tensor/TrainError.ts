@@ -3,7 +3,7 @@
  * @module
  */
 import { Data, Effect } from 'effect'
-import * as E from 'fp-ts/lib/Either.js'
+import type * as E from 'fp-ts/lib/Either.js'
 import type { Issue } from '../../schema/codec.js'
 import { formatIssue } from '../../schema/codec.js'
 

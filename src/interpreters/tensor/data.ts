@@ -5,7 +5,7 @@
  * preprocessor.
  * @module
  */
-import { Effect } from 'effect'
+import type { Effect } from 'effect'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Issue } from '../../schema/codec.js'
 import { isDict } from '../../schema/codec.js'

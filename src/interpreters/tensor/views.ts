@@ -6,7 +6,7 @@
  * forward context, for algorithms that take views of several sizes.
  * @module
  */
-import * as tf from '@tensorflow/tfjs-core'
+import type * as tf from '@tensorflow/tfjs-core'
 import * as Preprocess from '../../data/preprocess.js'
 import { type DrawKey, packViews, runPipeline } from '../../data/transforms/Pipeline.js'
 import type { Pipeline } from '../../data/transforms/registry.js'

@@ -82,7 +82,7 @@ export const div = (a: number, b: number): number => {
 /** Python's `float ** float` for the cases a schedule meets: `0.0 ** negative` is an error. */
 export const pow = (base: number, exponent: number): number => {
   if (base === 0 && exponent < 0) throw new DivisionByZero('0.0 cannot be raised to a negative power')
-  return Math.pow(base, exponent)
+  return base ** exponent
 }
 
 /** Run a value computation that uses {@link div}/{@link pow}, returning a division by zero as a `ZeroDivisionError`. */

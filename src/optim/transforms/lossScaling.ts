@@ -69,9 +69,7 @@ export interface LossScaling<S> extends GradientTransformation<ScalerState<S>> {
   /** The factor to multiply the loss by before the backward pass. */
   readonly lossScale: (state: ScalerState<S>) => number
   /** GradScaler's `state_dict()`. */
-  readonly stateDict: (
-    state: ScalerState<S>,
-  ) =>
+  readonly stateDict: (state: ScalerState<S>) =>
     | {
         readonly scale: number
         readonly growth_factor: number

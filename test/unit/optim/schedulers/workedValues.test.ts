@@ -35,13 +35,7 @@ describe('§12.3 worked values, one scheduler', () => {
 
   it('MultiStepLR counts a repeated milestone twice (Counter), and a milestone at 0 acts at once', () => {
     const v = values({ type: 'MultiStepLR', milestones: [0, 3, 3], gamma: 0.5 }, lr, 5)
-    expect(v).toEqual([
-      0.05 * 0.5,
-      0.05 * 0.5,
-      0.05 * 0.5,
-      0.05 * 0.5 * Math.pow(0.5, 2),
-      0.05 * 0.5 * Math.pow(0.5, 2),
-    ])
+    expect(v).toEqual([0.05 * 0.5, 0.05 * 0.5, 0.05 * 0.5, 0.05 * 0.5 * 0.5 ** 2, 0.05 * 0.5 * 0.5 ** 2])
   })
 
   it('ConstantLR(factor=0.5, end=5): the factor lasts end − begin − 1 = 4 steps', () => {
@@ -88,7 +82,7 @@ describe('§12.3 worked values, one scheduler', () => {
     expect(v).toEqual(Array.from({ length: 10 }, (_, t) => (t === 0 ? x : (x = x * 0.9))))
     expectClose(
       v,
-      Array.from({ length: 10 }, (_, t) => 0.05 * Math.pow(0.9, t)),
+      Array.from({ length: 10 }, (_, t) => 0.05 * 0.9 ** t),
       1e-14,
     )
   })
@@ -138,11 +132,7 @@ describe('§12.3 worked values, one scheduler', () => {
   it('PolyLR(power=0.9, eta_min=0.001, end=5) reaches eta_min at t = 4', () => {
     const min = 0.001
     const v = values({ type: 'PolyLR', power: 0.9, eta_min: min, end: 5 }, lr, 7)
-    expectClose(
-      v,
-      [0, 1, 2, 3].map((i) => min + (0.05 - min) * Math.pow(1 - i / 4, 0.9)).concat([min, min, min]),
-      1e-12,
-    )
+    expectClose(v, [0, 1, 2, 3].map((i) => min + (0.05 - min) * (1 - i / 4) ** 0.9).concat([min, min, min]), 1e-12)
   })
 })
 
@@ -180,9 +170,9 @@ describe('§12.3 worked values, several schedulers in one list (stepped in list 
       lr,
       15,
     )
-    const x4 = 0.05 * Math.pow(0.9, 4)
+    const x4 = 0.05 * 0.9 ** 4
     const expected = [
-      ...[0, 1, 2, 3, 4].map((t) => 0.05 * Math.pow(0.9, t)),
+      ...[0, 1, 2, 3, 4].map((t) => 0.05 * 0.9 ** t),
       ...repeat(x4, 5),
       ...[0, 1, 2, 3, 4].map((t) => S.cosineAnnealingAt(x4, t, { T_max: 5, eta_min: 0 })),
     ]
