@@ -37,7 +37,8 @@ export const backendsBench = async () => {
   console.log(report([...before, ...after]))
   shapes.forEach(([name], i) =>
     console.log(
-      `${name}: ${gflops(before[i]!, 512)} → ${gflops(after[i]!, 512)} GFLOP/s (${(before[i]!.medianMs / after[i]!.medianMs).toFixed(1)}× faster)`,
+      `${name}: ${gflops(before[i]!, 512)} → ${gflops(after[i]!, 512)} GFLOP/s ` +
+        `(${(before[i]!.medianMs / after[i]!.medianMs).toFixed(1)}× faster)`,
     ),
   )
 }

@@ -94,7 +94,8 @@ export const renderDoctor = (report: DoctorReport): string => {
           `conformance of ${report.backend.name} against cpu (forward and gradient of ${report.checks.length} ops):`,
           ...report.checks.map(
             (c) =>
-              `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.op.padEnd(34)} max |Δ| ${Number.isNaN(c.maxAbsDiff) ? '—' : c.maxAbsDiff.toExponential(1)}` +
+              `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.op.padEnd(34)} max |Δ| ` +
+              `${Number.isNaN(c.maxAbsDiff) ? '—' : c.maxAbsDiff.toExponential(1)}` +
               `${c.error === undefined ? '' : `  ${c.error}`}`,
           ),
           '',

@@ -37,7 +37,8 @@ export const summary = (result: WorkerResult): string => {
   const span =
     result.startIteration === 0
       ? `${here} iterations (${result.epochs} epochs)`
-      : `${here} iterations in this run (resumed at iteration ${result.startIteration}; ${result.iterations} in total, ` +
+      : `${here} iterations in this run (resumed at iteration ${result.startIteration}; ` +
+        `${result.iterations} in total, ` +
         `${result.epochs} epochs)`
   const lines = [
     result.interrupted === undefined
@@ -56,7 +57,8 @@ export const summary = (result: WorkerResult): string => {
   if (test !== undefined) lines.push(`Test: ${show(test.metrics)}`)
   if (result.checkpoints.length > 0)
     lines.push(
-      `Checkpoints: ${nodePath.dirname(result.checkpoints.at(-1)!)} (last: ${nodePath.basename(result.checkpoints.at(-1)!)})`,
+      `Checkpoints: ${nodePath.dirname(result.checkpoints.at(-1)!)} (last: ` +
+        `${nodePath.basename(result.checkpoints.at(-1)!)})`,
     )
   lines.push(`Logs: ${result.logDir}`)
   return lines.join('\n')

@@ -154,7 +154,8 @@ export const fromDescription = (
   if (m === null)
     return fail(
       'dataset',
-      `cannot read the dataset description ${JSON.stringify(description)}: expected 'ArrayDataset(data.<x>[a:b], data.<y>[a:b])'`,
+      `cannot read the dataset description ${JSON.stringify(description)}: expected ` +
+        `'ArrayDataset(data.<x>[a:b], data.<y>[a:b])'`,
     )
   const num = (s: string | undefined): number | undefined => (s === undefined ? undefined : Number(s))
   const pick = (

@@ -76,7 +76,8 @@ export const parseIdx = (bytes: Uint8Array, path: string, expectedMagic?: number
   if (expectedMagic !== undefined && magic !== expectedMagic) {
     return fail(
       path,
-      `wrong magic number ${hex(magic)} (${describeMagic(magic)}): expected ${hex(expectedMagic)} (${describeMagic(expectedMagic)})`,
+      `wrong magic number ${hex(magic)} (${describeMagic(magic)}): expected ` +
+        `${hex(expectedMagic)} (${describeMagic(expectedMagic)})`,
     )
   }
   const type = (magic >>> 8) & 0xff
@@ -137,7 +138,8 @@ export const parseImages = (
   if (expected !== undefined && (rows !== expected.rows || cols !== expected.cols)) {
     return fail(
       path,
-      `wrong dimensions ${count} × ${rows} × ${cols}: expected images of ${expected.rows} × ${expected.cols} (N × ${expected.rows} × ${expected.cols})`,
+      `wrong dimensions ${count} × ${rows} × ${cols}: expected images of ` +
+        `${expected.rows} × ${expected.cols} (N × ${expected.rows} × ${expected.cols})`,
     )
   }
   return E.right({ count, rows, cols, pixels: parsed.right.data })

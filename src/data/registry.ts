@@ -220,7 +220,9 @@ export const decode = (
       return E.left([
         {
           path,
-          message: `a dataset description string (${show(cfg)}) needs the data of a recorded scenario; give a dataset dict with a \`type\``,
+          message:
+            `a dataset description string (${show(cfg)}) needs the data of a recorded ` +
+            `scenario; give a dataset dict with a \`type\``,
         },
       ])
     const built = ArrayDataset.fromDescription(cfg, options.data)
@@ -286,7 +288,8 @@ const decodeConcat = (
  *
  * @example
  * ```ts
- * const ds = await Effect.runPromise(build({ type: 'MNIST', split: 'train', indices: 512 }, 'train_dataloader.dataset'))
+ * const ds = await Effect.runPromise(build({ type: 'MNIST', split: 'train', indices: 512 },
+ * 'train_dataloader.dataset'))
  * ds.length  // 512
  * ```
  */

@@ -13,11 +13,13 @@
  * | stage | what happens |
  * | --- | --- |
  * | `before_run` | the averaged model starts as a copy of the model (kept as loaded on resume) |
- * | `after_load_checkpoint` | resume: the raw weights saved beside the averaged ones come back into the model, the averaged ones into the hook; `load_from`: the average restarts from the loaded weights |
+ * | `after_load_checkpoint` | resume: the raw weights saved beside the averaged ones come back into the model, the
+ * averaged ones into the hook; `load_from`: the average restarts from the loaded weights |
  * | `before_train` | `begin_epoch ≤ max_epochs` (or `begin_iter ≤ max_iters`) is checked |
  * | `after_train_iter` | once started, one `update_parameters`; before that, a plain copy (the counter does not move) |
  * | `before/after_val_epoch`, `before/after_test_epoch` | model and average swap, so evaluation sees the average |
- * | `before_save_checkpoint` | the saved state holds the average as the model's weights and the raw weights in the hook's state (MMEngine's `state_dict` / `ema_state_dict` exchange) |
+ * | `before_save_checkpoint` | the saved state holds the average as the model's weights and the raw weights in the
+ * hook's state (MMEngine's `state_dict` / `ema_state_dict` exchange) |
  *
  * @example
  * ```json
@@ -256,7 +258,8 @@ export const EMAHook: HookType<EMAHookArgs> = {
         if (unexpected.length > 0) problems.push(`unexpected ${kind} ${unexpected.slice(0, 5).join(', ')}`)
         for (const n of shapes.slice(0, 5))
           problems.push(
-            `${n} has shape [${avg[n]!.shape.join(', ')}] in the checkpoint, the model's is [${model[n]!.shape.join(', ')}]`,
+            `${n} has shape [${avg[n]!.shape.join(', ')}] in the checkpoint, the model's is ` +
+              `[${model[n]!.shape.join(', ')}]`,
           )
       }
       compare('parameters', state.model.params, s.params)
@@ -295,7 +298,10 @@ export const EMAHook: HookType<EMAHookArgs> = {
               yield* Logger.use((l) =>
                 l.log(
                   'WARNING',
-                  `EMAHook: momentum=${averaging.momentum} is large. MMEngine's momentum is the weight of the new value (avg = (1 - momentum)·avg + momentum·param), usually a small number such as 0.0002; the conventional decay d corresponds to momentum = 1 - d.`,
+                  `EMAHook: momentum=${averaging.momentum} is large. MMEngine's momentum is the ` +
+                    `weight of the new value (avg = (1 - momentum)·avg + momentum·param), usually a ` +
+                    `small number such as 0.0002; the conventional decay d corresponds to momentum = ` +
+                    `1 - d.`,
                 ),
               )
             }
@@ -329,7 +335,8 @@ export const EMAHook: HookType<EMAHookArgs> = {
               yield* Logger.use((l) =>
                 l.log(
                   'WARNING',
-                  `EMAHook: the checkpoint's averaged model does not fit the model; mismatched entries restart from the model's weights: ${problems.join('; ')}`,
+                  `EMAHook: the checkpoint's averaged model does not fit the model; mismatched ` +
+                    `entries restart from the model's weights: ${problems.join('; ')}`,
                 ),
               )
               return yield* fitted(back, loaded)
@@ -339,7 +346,8 @@ export const EMAHook: HookType<EMAHookArgs> = {
               yield* Logger.use((l) =>
                 l.log(
                   'WARNING',
-                  'There is no `ema_state_dict` in checkpoint. `EMAHook` will make a copy of `state_dict` as the initial `ema_state_dict`.',
+                  'There is no `ema_state_dict` in checkpoint. `EMAHook` will make a copy of ' +
+                    '`state_dict` as the initial `ema_state_dict`.',
                 ),
               )
             }

@@ -112,7 +112,8 @@ export const NaiveVisualizationHook: HookType<NaiveVisualizationHookArgs> = {
           yield* Logger.use((l) =>
             l.log(
               'WARNING',
-              `NaiveVisualizationHook: the test inputs have shape [${shape.join(', ')}], not [batch, height, width(, channels)] images; nothing is drawn.`,
+              `NaiveVisualizationHook: the test inputs have shape [${shape.join(', ')}], not ` +
+                `[batch, height, width(, channels)] images; nothing is drawn.`,
             ),
           )
           return S.setHookState(state, site.key, { ...own, saidNotImages: true })

@@ -163,7 +163,8 @@ export const isDwConv = (module: ModuleInfo): boolean =>
  *
  * @example
  * ```ts
- * validateModel({ params: [{ name: 'b', shape: [2], requiresGrad: true, module: { type: 'Linear' }, sameTensorAs: 'a' }] })
+ * validateModel({ params: [{ name: 'b', shape: [2], requiresGrad: true, module: { type: 'Linear' }, sameTensorAs: 'a'
+ * }] })
  * // [{ path: 'model.params[0].sameTensorAs', message: "'a' is not an earlier parameter" }]
  * ```
  */
@@ -177,7 +178,9 @@ export const validateModel = (model: ModelInfo): ReadonlyArray<Issue> => {
     else if (seen.has(p.name))
       issues.push({
         path: `${at}.name`,
-        message: `duplicate parameter name '${p.name}' (a shared tensor is listed again under its other name, with sameTensorAs)`,
+        message:
+          `duplicate parameter name '${p.name}' (a shared tensor is listed again under its ` +
+          `other name, with sameTensorAs)`,
       })
     if (!Array.isArray(p.shape) || !p.shape.every((d) => Number.isInteger(d) && d >= 0))
       issues.push({ path: `${at}.shape`, message: `expected a list of sizes, got ${JSON.stringify(p.shape)}` })

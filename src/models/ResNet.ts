@@ -159,7 +159,8 @@ const allUnits = (cfg: ResNetConfig): ReadonlyArray<Unit> => [
  *
  * @example
  * ```ts
- * info(cfg).params.slice(0, 3).map((p) => p.name) // ['backbone.conv1.weight', 'backbone.bn1.weight', 'backbone.bn1.bias']
+ * info(cfg).params.slice(0, 3).map((p) => p.name) // ['backbone.conv1.weight', 'backbone.bn1.weight',
+ * 'backbone.bn1.bias']
  * ```
  */
 export const info = (cfg: ResNetConfig): ModelInfo => {
@@ -193,7 +194,8 @@ export const info = (cfg: ResNetConfig): ModelInfo => {
  *
  * @example
  * ```ts
- * bufferNames(cfg).slice(0, 3) // ['backbone.bn1.running_mean', 'backbone.bn1.running_var', 'backbone.bn1.num_batches_tracked']
+ * bufferNames(cfg).slice(0, 3) // ['backbone.bn1.running_mean', 'backbone.bn1.running_var',
+ * 'backbone.bn1.num_batches_tracked']
  * ```
  */
 export const bufferNames = (cfg: ResNetConfig): ReadonlyArray<string> =>
@@ -326,7 +328,9 @@ export const stageBlocksOf = (depth: number): ReadonlyArray<number> | undefined 
 
 const args = check(
   struct(
-    'ResNet arguments (depth or stage_blocks, num_classes, base_channels, stem_channels, in_channels, strides, stem, zero_init_residual, img_size, frozen_stages, norm_eval)',
+    'ResNet arguments (depth or stage_blocks, num_classes, base_channels, ' +
+      'stem_channels, in_channels, strides, stem, zero_init_residual, img_size, ' +
+      'frozen_stages, norm_eval)',
     { num_classes: positiveInt },
     {
       depth: positiveInt,
@@ -403,7 +407,8 @@ export const ResNetModel: ModelType<t.TypeOf<typeof args>> = {
       forward: (params, buffers, inputs, ctx) => apply(cfg, params, buffers, inputs, ctx.training),
       losses: (output, targets) => ({ loss: crossEntropy(output, targets) }),
     }
-    // MMPretrain's frozen_stages: 0 freezes the stem, n also the first n stages; norm_eval keeps BatchNorm in eval mode.
+    // MMPretrain's frozen_stages: 0 freezes the stem, n also the first n stages; norm_eval keeps BatchNorm in eval
+    // mode.
     const frozen = a.frozen_stages ?? -1
     if (frozen < 0 && a.norm_eval !== true) return model
     const prefixes =

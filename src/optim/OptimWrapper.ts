@@ -13,7 +13,8 @@
  *
  * @example
  * ```ts
- * const built = OptimWrapper.build({ optimizer: { type: 'SGD', lr: 0.1, momentum: 0.9 }, accumulative_counts: 4 }, groups)
+ * const built = OptimWrapper.build({ optimizer: { type: 'SGD', lr: 0.1, momentum: 0.9 }, accumulative_counts: 4 },
+ * groups)
  * ```
  * @module
  */

@@ -253,7 +253,8 @@ export const MAX_NESTING = 200
  * ```ts
  * const a: { [k: string]: unknown } = {}
  * a['self'] = a
- * plainDataProblem({ model: a })  // { path: 'model.self', message: 'refers back to model (a cycle); a config must be plain data' }
+ * plainDataProblem({ model: a })  // { path: 'model.self', message: 'refers back to model (a cycle); a config must be
+ * plain data' }
  * ```
  */
 export const plainDataProblem = (value: unknown, limit = MAX_NESTING): Issue | undefined => {

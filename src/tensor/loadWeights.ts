@@ -113,7 +113,9 @@ const sameShape = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): boolean 
  * @example
  * ```ts
  * loadWeights({ w: [2, 3] }, decoded)  // file has w: [3, 2]
- * // left([{ kind: 'shape', name: 'w', message: 'size mismatch for w: copying a param with shape [3, 2] from the file, the shape in the current model is [2, 3]' }])
+ // left([{ kind: 'shape', name: 'w', message: 'size mismatch for w: copying a param with shape [3, 2] from the file,
+ // the shape in the current model is [2, 3]' }])
+ *
  * loadWeights({ w: [2, 3], b: [2] }, decoded, { strict: false })  // file has only w
  * // right({ tree: { w }, warnings: ['missing keys in source state_dict: b'], missing: ['b'], … })
  * ```
@@ -134,7 +136,9 @@ export const loadWeights = (
       problems.push({
         kind: 'duplicate',
         name,
-        message: `keys ${JSON.stringify(previous[0])} and ${JSON.stringify(key)} both become ${JSON.stringify(name)} after revising the keys`,
+        message:
+          `keys ${JSON.stringify(previous[0])} and ${JSON.stringify(key)} both become ` +
+          `${JSON.stringify(name)} after revising the keys`,
       })
       continue
     }
@@ -144,7 +148,9 @@ export const loadWeights = (
     problems.push({
       kind: 'prefix',
       name: options.prefix,
-      message: `no key in the file starts with the prefix '${options.prefix.endsWith('.') ? options.prefix : `${options.prefix}.`}'`,
+      message:
+        `no key in the file starts with the prefix ` +
+        `'${options.prefix.endsWith('.') ? options.prefix : `${options.prefix}.`}'`,
     })
   }
   const missing = Object.keys(expected).filter((name) => !byName.has(name))
@@ -172,7 +178,10 @@ export const loadWeights = (
       problems.push({
         kind: 'shape',
         name,
-        message: `size mismatch for ${name}: copying a param with shape ${showShape(entry.shape)} from the file${key === name ? '' : ` (key ${key})`}, the shape in the current model is ${showShape(shape)}`,
+        message:
+          `size mismatch for ${name}: copying a param with shape ${showShape(entry.shape)} ` +
+          `from the file${key === name ? '' : ` (key ${key})`}, the shape in the current ` +
+          `model is ${showShape(shape)}`,
       })
       continue
     }

@@ -155,7 +155,8 @@ const replayLoss = async (scenario: Scenario, component: LossComponent): Promise
     tf.dispose([...Object.values(init.params), ...Object.values(init.buffers)])
     return failAll(
       scenario,
-      `parameters differ: loopwright's ${component.type} has [${expectedNames.join(', ')}], the scenario [${givenNames.join(', ')}]`,
+      `parameters differ: loopwright's ${component.type} has ` +
+        `[${expectedNames.join(', ')}], the scenario [${givenNames.join(', ')}]`,
     )
   }
   tf.dispose(Object.values(init.params))

@@ -918,21 +918,25 @@ describe('bad configs are values with one-line, path-precise issues', () => {
     )
   })
 
-  it('optimizer, scheduler, wrapper, constructor, model, dataset and metric mistakes are found when the run is built (300 configs)', async () => {
-    await fc.assert(
-      fc.asyncProperty(brokenRun, async ({ cfg, path, slot: index, slip }) => {
-        const slot = runSlots[index]!
-        const failure = await rejected(cfg, slot.stage, slot.inMemory === true ? { datasets: tinyDatasets } : {})
-        const issue = expectIssueAt(failure, path, slot.under)
-        if (slot.says !== undefined) expect(issue.message).toMatch(slot.says)
-        if (slip !== undefined)
-          expectDidYouMean(issue, path.slice(path.lastIndexOf('.') + 1), slip.original, slip.known)
-        if (slot.category === 'unknown key') expect(issue.message).toMatch(/^unknown key/)
-        count(slot.category)
-      }),
-      { numRuns: 300, seed: 42 },
-    )
-  })
+  it(
+    'optimizer, scheduler, wrapper, constructor, model, dataset and metric mistakes ' +
+      'are found when the run is built (300 configs)',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(brokenRun, async ({ cfg, path, slot: index, slip }) => {
+          const slot = runSlots[index]!
+          const failure = await rejected(cfg, slot.stage, slot.inMemory === true ? { datasets: tinyDatasets } : {})
+          const issue = expectIssueAt(failure, path, slot.under)
+          if (slot.says !== undefined) expect(issue.message).toMatch(slot.says)
+          if (slip !== undefined)
+            expectDidYouMean(issue, path.slice(path.lastIndexOf('.') + 1), slip.original, slip.known)
+          if (slot.category === 'unknown key') expect(issue.message).toMatch(/^unknown key/)
+          count(slot.category)
+        }),
+        { numRuns: 300, seed: 42 },
+      )
+    },
+  )
 })
 
 // ---------------------------------------------------------------------------
@@ -1106,54 +1110,57 @@ describe('bad files are values naming the file, the key and what is wrong', () =
     )
   })
 
-  it('a missing _base_ file, a missing config file and an unsupported extension name the file (150 cases)', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom('missing base', 'missing file', 'extension'),
-        fc.uniqueArray(fileName, { minLength: 2, maxLength: 4 }),
-        fc.constantFrom('json', 'yaml', 'py'),
-        async (what, names, kind) => {
-          const folder = fresh('missing')
-          if (what === 'missing file') {
-            const file = nodePath.join(dir, folder, `${names[0]!}.${kind}`)
-            const error = await loadFailure(file)
-            expect(error.message).toBe(`${file}: cannot read the config file: no such file`)
-          } else if (what === 'extension') {
-            const file = tempFile(`${folder}/${names[0]!}.${names[1]!.slice(0, 4)}x`, '{}')
-            const error = await loadFailure(file)
-            expect(error.message).toBe(
-              `${file}: unsupported config file type; use .py, .json, .yaml, .yml, .ts, .js or .mjs`,
-            )
-          } else {
-            // names[0] → names[1] → … → a file that is not there.
-            const chain = names.slice(0, -1)
-            chain.forEach((n, i) => {
-              const next = i + 1 < chain.length ? `${chain[i + 1]!}.${kind}` : `${names.at(-1)!}.${kind}`
-              tempFile(
-                `${folder}/${n}.${kind}`,
-                kind === 'json'
-                  ? JSON.stringify({ _base_: [`./${next}`] })
-                  : kind === 'yaml'
-                    ? `_base_: [./${next}]\n`
-                    : `_base_ = './${next}'\n`,
+  it(
+    'a missing _base_ file, a missing config file and an unsupported extension name ' + 'the file (150 cases)',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom('missing base', 'missing file', 'extension'),
+          fc.uniqueArray(fileName, { minLength: 2, maxLength: 4 }),
+          fc.constantFrom('json', 'yaml', 'py'),
+          async (what, names, kind) => {
+            const folder = fresh('missing')
+            if (what === 'missing file') {
+              const file = nodePath.join(dir, folder, `${names[0]!}.${kind}`)
+              const error = await loadFailure(file)
+              expect(error.message).toBe(`${file}: cannot read the config file: no such file`)
+            } else if (what === 'extension') {
+              const file = tempFile(`${folder}/${names[0]!}.${names[1]!.slice(0, 4)}x`, '{}')
+              const error = await loadFailure(file)
+              expect(error.message).toBe(
+                `${file}: unsupported config file type; use .py, .json, .yaml, .yml, .ts, .js or .mjs`,
               )
-            })
-            const missing = nodePath.join(dir, folder, `${names.at(-1)!}.${kind}`)
-            const error = await loadFailure(nodePath.join(dir, folder, `${chain[0]!}.${kind}`))
-            expect(error.message).toBe(`${missing}: cannot read the config file: no such file`)
-          }
-          count(
-            what === 'missing base'
-              ? 'missing _base_'
-              : what === 'missing file'
-                ? 'missing config file'
-                : 'unsupported file type',
-          )
-        },
-      ),
-      { numRuns: 150, seed: 11 },
-    )
-  })
+            } else {
+              // names[0] → names[1] → … → a file that is not there.
+              const chain = names.slice(0, -1)
+              chain.forEach((n, i) => {
+                const next = i + 1 < chain.length ? `${chain[i + 1]!}.${kind}` : `${names.at(-1)!}.${kind}`
+                tempFile(
+                  `${folder}/${n}.${kind}`,
+                  kind === 'json'
+                    ? JSON.stringify({ _base_: [`./${next}`] })
+                    : kind === 'yaml'
+                      ? `_base_: [./${next}]\n`
+                      : `_base_ = './${next}'\n`,
+                )
+              })
+              const missing = nodePath.join(dir, folder, `${names.at(-1)!}.${kind}`)
+              const error = await loadFailure(nodePath.join(dir, folder, `${chain[0]!}.${kind}`))
+              expect(error.message).toBe(`${missing}: cannot read the config file: no such file`)
+            }
+            count(
+              what === 'missing base'
+                ? 'missing _base_'
+                : what === 'missing file'
+                  ? 'missing config file'
+                  : 'unsupported file type',
+            )
+          },
+        ),
+        { numRuns: 150, seed: 11 },
+      )
+    },
+  )
 
   it('--cfg-options mistakes name the option or the key (200 cases)', async () => {
     const base = fc.sample(runnableConfig, { numRuns: 1, seed: 3 })[0]!
@@ -1440,18 +1447,23 @@ describe('checkpoints and configs are data', () => {
     const marker = nodePath.join(dir, 'pwned-config')
     const json = tempFile(
       'data/proto.json',
-      `{"__proto__": {"polluted": 1}, "constructor": {"prototype": {"polluted": 2}}, "model": {"type": "TinyRegressor", "__proto__": {"polluted": 3}}, "experiment_name": "${hostile(marker)}"}`,
+      `{"__proto__": {"polluted": 1}, "constructor": {"prototype": {"polluted": 2}}, ` +
+        `"model": {"type": "TinyRegressor", "__proto__": {"polluted": 3}}, ` +
+        `"experiment_name": "${hostile(marker)}"}`,
     )
     const jsonError = await loadFailure(json)
     expect(jsonError.issues.map((i) => i.path).sort()).toEqual(['__proto__', 'constructor'])
     const yaml = tempFile(
       'data/proto.yaml',
-      `__proto__: {polluted: 1}\nmodel: {type: TinyRegressor, __proto__: {polluted: 3}}\nexperiment_name: "${hostile(marker)}"\n`,
+      `__proto__: {polluted: 1}\nmodel: {type: TinyRegressor, __proto__: {polluted: ` +
+        `3}}\nexperiment_name: "${hostile(marker)}"\n`,
     )
     expect((await loadFailure(yaml)).issues.map((i) => i.path)).toEqual(['__proto__'])
     const py = tempFile(
       'data/proto.py',
-      `__proto__ = dict(polluted=1)\nconstructor = dict(prototype=dict(polluted=2))\nmodel = dict(type='TinyRegressor', __proto__=dict(polluted=3))\nexperiment_name = "${hostile(marker)}"\n`,
+      `__proto__ = dict(polluted=1)\nconstructor = ` +
+        `dict(prototype=dict(polluted=2))\nmodel = dict(type='TinyRegressor', ` +
+        `__proto__=dict(polluted=3))\nexperiment_name = "${hostile(marker)}"\n`,
     )
     const loaded = await Effect.runPromise(
       load(py, {
@@ -1469,39 +1481,56 @@ describe('checkpoints and configs are data', () => {
     count('plain data')
   })
 
-  it('loopwright train --resume with a truncated, byte-flipped or foreign file exits non-zero naming the file', async () => {
-    const bytes = new Uint8Array(fs.readFileSync(checkpoint))
-    const headerEnd = 8 + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true))
-    const flip = (at: number): Uint8Array => {
-      const copy = bytes.slice()
-      copy[at] = copy[at]! ^ 0x5a
-      return copy
-    }
-    const cases: Array<readonly [string, Uint8Array | undefined, string]> = [
-      ['empty', new Uint8Array(0), 'truncated'],
-      ['four bytes', bytes.slice(0, 4), 'truncated'],
-      ['header cut', bytes.slice(0, Math.floor(headerEnd / 2)), 'truncated'],
-      ['data cut', bytes.slice(0, headerEnd + Math.floor((bytes.length - headerEnd) / 2)), 'truncated'],
-      ['last byte gone', bytes.slice(0, -1), 'not a readable safetensors file'],
-      ['data byte flipped', flip(headerEnd + Math.floor((bytes.length - headerEnd) / 3)), 'checksum mismatch'],
-      ['last byte flipped', flip(bytes.length - 1), 'checksum mismatch'],
-      ['header byte flipped', flip(8 + Math.floor((headerEnd - 8) / 2)), ''],
-      ['size flipped', flip(3), 'truncated'],
-      [
-        'foreign safetensors',
-        Safetensors.encode(
-          { 'fc.weight': { dtype: 'F32', shape: [2, 2], data: Float32Array.of(1, 2, 3, 4) } },
-          { format: 'pt' },
-        ),
-        'not a loopwright checkpoint',
-      ],
-      ['a JSON file', new TextEncoder().encode('{"state_dict": {}}'), 'not a readable safetensors file'],
-      ['missing', undefined, 'no such file'],
-    ]
-    for (const [name, content, says] of cases) {
-      const file = nodePath.join(dir, 'resume', `${name.replace(/ /g, '_')}.safetensors`)
-      if (content !== undefined) tempFile(nodePath.relative(dir, file), content)
-      const result = await cli([
+  it(
+    'loopwright train --resume with a truncated, byte-flipped or foreign file exits ' + 'non-zero naming the file',
+    async () => {
+      const bytes = new Uint8Array(fs.readFileSync(checkpoint))
+      const headerEnd = 8 + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true))
+      const flip = (at: number): Uint8Array => {
+        const copy = bytes.slice()
+        copy[at] = copy[at]! ^ 0x5a
+        return copy
+      }
+      const cases: Array<readonly [string, Uint8Array | undefined, string]> = [
+        ['empty', new Uint8Array(0), 'truncated'],
+        ['four bytes', bytes.slice(0, 4), 'truncated'],
+        ['header cut', bytes.slice(0, Math.floor(headerEnd / 2)), 'truncated'],
+        ['data cut', bytes.slice(0, headerEnd + Math.floor((bytes.length - headerEnd) / 2)), 'truncated'],
+        ['last byte gone', bytes.slice(0, -1), 'not a readable safetensors file'],
+        ['data byte flipped', flip(headerEnd + Math.floor((bytes.length - headerEnd) / 3)), 'checksum mismatch'],
+        ['last byte flipped', flip(bytes.length - 1), 'checksum mismatch'],
+        ['header byte flipped', flip(8 + Math.floor((headerEnd - 8) / 2)), ''],
+        ['size flipped', flip(3), 'truncated'],
+        [
+          'foreign safetensors',
+          Safetensors.encode(
+            { 'fc.weight': { dtype: 'F32', shape: [2, 2], data: Float32Array.of(1, 2, 3, 4) } },
+            { format: 'pt' },
+          ),
+          'not a loopwright checkpoint',
+        ],
+        ['a JSON file', new TextEncoder().encode('{"state_dict": {}}'), 'not a readable safetensors file'],
+        ['missing', undefined, 'no such file'],
+      ]
+      for (const [name, content, says] of cases) {
+        const file = nodePath.join(dir, 'resume', `${name.replace(/ /g, '_')}.safetensors`)
+        if (content !== undefined) tempFile(nodePath.relative(dir, file), content)
+        const result = await cli([
+          'train',
+          configFile,
+          '--backend',
+          'cpu',
+          '--work-dir',
+          nodePath.join(dir, 'resume-runs'),
+          '--resume',
+          file,
+        ])
+        expectCleanExit(result, [file, `${configFile}: resume: `, says])
+        count('corrupt checkpoint')
+      }
+      notPolluted()
+      // The intact checkpoint resumes (its run is already complete): the failures above are the file's.
+      const intact = await cli([
         'train',
         configFile,
         '--backend',
@@ -1509,26 +1538,12 @@ describe('checkpoints and configs are data', () => {
         '--work-dir',
         nodePath.join(dir, 'resume-runs'),
         '--resume',
-        file,
+        checkpoint,
       ])
-      expectCleanExit(result, [file, `${configFile}: resume: `, says])
-      count('corrupt checkpoint')
-    }
-    notPolluted()
-    // The intact checkpoint resumes (its run is already complete): the failures above are the file's.
-    const intact = await cli([
-      'train',
-      configFile,
-      '--backend',
-      'cpu',
-      '--work-dir',
-      nodePath.join(dir, 'resume-runs'),
-      '--resume',
-      checkpoint,
-    ])
-    expect(intact.stderr).toBe('')
-    expect(intact.code).toBe(0)
-  })
+      expect(intact.stderr).toBe('')
+      expect(intact.code).toBe(0)
+    },
+  )
 })
 
 describe('the fuzz suite', () => {

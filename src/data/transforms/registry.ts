@@ -216,7 +216,8 @@ export const defaultTransformTypes: Registry.Registry<TransformType<unknown>> = 
           return E.left([
             {
               path: `${path}.num_views`,
-              message: `${counts.length} view counts for ${a.transforms.length} transform lists: give one count per list`,
+              message:
+                `${counts.length} view counts for ${a.transforms.length} transform lists: give ` + `one count per list`,
             },
           ])
         const lists: Array<ReadonlyArray<Transform>> = []
@@ -304,7 +305,8 @@ export const decodePipeline = (
     return E.left([
       {
         path,
-        message: `${list.right[at + 1]!.type} after MultiView is not supported: put it inside each view's transform list`,
+        message:
+          `${list.right[at + 1]!.type} after MultiView is not supported: put it inside ` + `each view's transform list`,
       },
     ])
   }

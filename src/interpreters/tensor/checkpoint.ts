@@ -200,12 +200,16 @@ export const fromFile = (
   if (metadata['format'] !== FORMAT)
     return E.left({
       path,
-      message: `a safetensors file, but not a loopwright checkpoint (no '${FORMAT}' format tag); load plain weights with load_from`,
+      message:
+        `a safetensors file, but not a loopwright checkpoint (no '${FORMAT}' format ` +
+        `tag); load plain weights with load_from`,
     })
   if (metadata['version'] !== String(VERSION))
     return E.left({
       path,
-      message: `checkpoint format version ${metadata['version']} is not supported (this loopwright reads version ${VERSION})`,
+      message:
+        `checkpoint format version ${metadata['version']} is not supported (this ` +
+        `loopwright reads version ${VERSION})`,
     })
   if (metadata['checksum'] === undefined)
     return E.left({

@@ -152,7 +152,9 @@ export const resume = (
         return yield* fail([
           {
             path: 'resume',
-            message: `${resumeFile} was saved without the optimizer state (save_optimizer=False); resume needs it. Use load_from to start from its weights.`,
+            message:
+              `${resumeFile} was saved without the optimizer state (save_optimizer=False); ` +
+              `resume needs it. Use load_from to start from its weights.`,
           },
         ])
       const current = Optim.read(state.optim)!

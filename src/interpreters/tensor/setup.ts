@@ -52,14 +52,18 @@ const fitsModel = (model: Model, dataset: Dataset, path: string): E.Either<Reado
     return E.left([
       {
         path,
-        message: `${dataset.name} has ${targets}, but the ${model.type} model is a classifier (it needs integer class labels)`,
+        message:
+          `${dataset.name} has ${targets}, but the ${model.type} model is a classifier (it ` +
+          `needs integer class labels)`,
       },
     ])
   if (model.task === 'regression' && dataset.targets.kind !== 'values')
     return E.left([
       {
         path,
-        message: `${dataset.name} has ${targets}, but the ${model.type} model predicts values (it needs regression targets)`,
+        message:
+          `${dataset.name} has ${targets}, but the ${model.type} model predicts values (it ` +
+          `needs regression targets)`,
       },
     ])
   const size = (shape: ReadonlyArray<number>) => shape.reduce((a, b) => a * b, 1)
@@ -67,7 +71,9 @@ const fitsModel = (model: Model, dataset: Dataset, path: string): E.Either<Reado
     return E.left([
       {
         path,
-        message: `${dataset.name} has samples of shape [${dataset.sampleShape.join(', ')}], but the ${model.type} model reads [${model.inputShape.join(', ')}]`,
+        message:
+          `${dataset.name} has samples of shape [${dataset.sampleShape.join(', ')}], but ` +
+          `the ${model.type} model reads [${model.inputShape.join(', ')}]`,
       },
     ])
   }

@@ -29,7 +29,8 @@ export const viewsOf = (
 ): { readonly inputs: tf.Tensor; readonly views: ReadonlyArray<tf.Tensor> } => {
   if (images.rank !== 4)
     throw new Error(
-      `a transform pipeline needs images [b, h, w, c]; this dataset's samples have shape [${images.shape.slice(1).join(', ')}]`,
+      `a transform pipeline needs images [b, h, w, c]; this dataset's samples have ` +
+        `shape [${images.shape.slice(1).join(', ')}]`,
     )
   const raw = runPipeline(pipeline, images as tf.Tensor4D, key)
   const views =

@@ -136,7 +136,8 @@ export const defaultConstructor = (
     const holder = grouped.get(tensor(p))
     if (pw.bypassDuplicate && holder !== undefined) {
       warnings.push(
-        `${prefix} is duplicate. It is skipped since bypass_duplicate=True ('${p.name}' is the same tensor as '${holder}')`,
+        `${prefix} is duplicate. It is skipped since bypass_duplicate=True ('${p.name}' ` +
+          `is the same tensor as '${holder}')`,
       )
       matched.push({ matchName, eligible: false, winner: undefined })
       continue
@@ -149,7 +150,9 @@ export const defaultConstructor = (
     if (holder !== undefined) {
       issues.push({
         path: `${at}.paramwise_cfg.bypass_duplicate`,
-        message: `'${p.name}' is the same tensor as '${holder}': torch raises "some parameters appear in more than one parameter group"; set bypass_duplicate=True to skip it`,
+        message:
+          `'${p.name}' is the same tensor as '${holder}': torch raises "some parameters ` +
+          `appear in more than one parameter group"; set bypass_duplicate=True to skip it`,
       })
       continue
     }

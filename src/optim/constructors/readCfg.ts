@@ -152,7 +152,8 @@ export const readParamwise = (
  *
  * @example
  * ```ts
- * baseWdIssues(readParamwise({ norm_decay_mult: 0 }, 'optim_wrapper').paramwise, { lr: 0.1, wd: undefined }, 'optim_wrapper')
+ * baseWdIssues(readParamwise({ norm_decay_mult: 0 }, 'optim_wrapper').paramwise, { lr: 0.1, wd: undefined },
+ * 'optim_wrapper')
  * // [{ path: 'optim_wrapper.paramwise_cfg.norm_decay_mult', message: 'needs optimizer.weight_decay (…)' }]
  * ```
  */

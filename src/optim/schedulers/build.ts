@@ -165,7 +165,8 @@ export const build = (
  *
  * @example
  * ```ts
- * buildAll([{ type: 'ConstantLR', factor: 0.5 }, { type: 'ConstantLR', factor: 0.5, begin: 1 }], [{ lr: 0.1 }], { maxEpochs: 3 })
+ * buildAll([{ type: 'ConstantLR', factor: 0.5 }, { type: 'ConstantLR', factor: 0.5, begin: 1 }], [{ lr: 0.1 }], {
+ * maxEpochs: 3 })
  * ```
  */
 export const buildAll = (

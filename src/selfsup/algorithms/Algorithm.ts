@@ -73,7 +73,8 @@ export const viewsOf = (
       : [inputs as tf.Tensor]
   if (views.length < count)
     throw new Error(
-      `${algorithm}: expected a batch of ${count} views ([n, ${count}, h, w, c] or a list), got ${views.length}; use a multi-view pipeline`,
+      `${algorithm}: expected a batch of ${count} views ([n, ${count}, h, w, c] or a ` +
+        `list), got ${views.length}; use a multi-view pipeline`,
     )
   return views
 }

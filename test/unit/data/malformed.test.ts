@@ -295,7 +295,9 @@ describe('through train() and the CLI', () => {
     expect(result.failure.issues).toEqual([
       {
         path: 'train_dataloader.dataset',
-        message: `${nodePath.join(root, 'train-images-idx3-ubyte')}: truncated: the header says 4 × 28 × 28 = 3136 data bytes, the file has 3036`,
+        message:
+          `${nodePath.join(root, 'train-images-idx3-ubyte')}: truncated: the header says 4 ` +
+          `× 28 × 28 = 3136 data bytes, the file has 3036`,
       },
     ])
   })
@@ -320,7 +322,9 @@ describe('through train() and the CLI', () => {
     expect(stderr).not.toMatch(/\n\s+at /)
     const lines = stderr.split('\n').filter((l) => l.trim() !== '')
     expect(lines).toEqual([
-      `${file}: train_dataloader.dataset: ${nodePath.join(root, 'train-images-idx3-ubyte')}: truncated: the header says 4 × 28 × 28 = 3136 data bytes, the file has 3036`,
+      `${file}: train_dataloader.dataset: ` +
+        `${nodePath.join(root, 'train-images-idx3-ubyte')}: truncated: the header says 4 ` +
+        `× 28 × 28 = 3136 data bytes, the file has 3036`,
     ])
   })
 })

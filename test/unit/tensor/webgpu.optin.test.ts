@@ -25,7 +25,8 @@ describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt
     expect(results.filter((r) => !r.ok)).toEqual([])
   }, 300_000)
 
-  it('trains through the tensor interpreter to the parameters the CPU backend reaches, and frees every tensor', async () => {
+  it('trains through the tensor interpreter to the parameters the CPU backend ' +
+    'reaches, and frees every tensor', async () => {
     const program = programOf({
       ...baseConfig,
       train_cfg: { type: 'IterBasedTrainLoop', max_iters: 12, val_interval: 6 },

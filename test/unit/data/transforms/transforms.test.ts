@@ -207,7 +207,10 @@ describe('pipelines', () => {
         {
           path: 'train_dataloader.dataset.pipeline[1].transforms[0][2].transforms[0].type',
           message:
-            "unknown transform type 'ColorJiter' (did you mean 'ColorJitter'?); known: LoadImageFromFile, PackSelfSupInputs, PackInputs, PackClsInputs, RandomResizedCrop, RandomFlip, ColorJitter, RandomGrayscale, RandomGaussianBlur, RandomSolarize, Solarize, RandomApply, MultiView",
+            "unknown transform type 'ColorJiter' (did you mean 'ColorJitter'?); known: " +
+            'LoadImageFromFile, PackSelfSupInputs, PackInputs, PackClsInputs, ' +
+            'RandomResizedCrop, RandomFlip, ColorJitter, RandomGrayscale, ' +
+            'RandomGaussianBlur, RandomSolarize, Solarize, RandomApply, MultiView',
         },
       ],
     })

@@ -46,20 +46,23 @@ describe('non-finite losses and gradients without loss scaling', () => {
     expect(Object.values(result.params).some((p) => !Array.from(p.values).every(Number.isFinite))).toBe(true)
   })
 
-  it('with loss scaling, a non-finite step is skipped by the scaler, as in PyTorch, with no policy involved', async () => {
-    const program = programOf({
-      ...baseConfig,
-      optim_wrapper: {
-        type: 'AmpOptimWrapper',
-        loss_scale: { init_scale: 1e38 },
-        optimizer: { type: 'SGD', lr: 0.01 },
-      },
-      train_cfg: { type: 'IterBasedTrainLoop', max_iters: 4, val_interval: 100 },
-      default_hooks: { checkpoint: null },
-    })
-    const result = await run(program, { workDir: tempDir() })
-    for (const p of Object.values(result.params)) expect(Array.from(p.values).every(Number.isFinite)).toBe(true)
-  })
+  it(
+    'with loss scaling, a non-finite step is skipped by the scaler, as in PyTorch, ' + 'with no policy involved',
+    async () => {
+      const program = programOf({
+        ...baseConfig,
+        optim_wrapper: {
+          type: 'AmpOptimWrapper',
+          loss_scale: { init_scale: 1e38 },
+          optimizer: { type: 'SGD', lr: 0.01 },
+        },
+        train_cfg: { type: 'IterBasedTrainLoop', max_iters: 4, val_interval: 100 },
+        default_hooks: { checkpoint: null },
+      })
+      const result = await run(program, { workDir: tempDir() })
+      for (const p of Object.values(result.params)) expect(Array.from(p.values).every(Number.isFinite)).toBe(true)
+    },
+  )
 })
 
 describe('AmpOptimWrapper(dtype=...) in a real run', () => {

@@ -18,24 +18,27 @@ const selfsupOptimizer = { type: 'AdamW', lr: 1, weight_decay: 0.05, model_type:
 const pretrainParamwise = { layer_decay_rate: 2 }
 
 describe('buildParamGroups: which constructor', () => {
-  it('defaults to DefaultOptimWrapperConstructor (a dict has an inherited constructor property; it does not count)', () => {
-    const r = build(
-      {
-        type: 'OptimWrapper',
-        optimizer: { type: 'SGD', lr: 0.01, weight_decay: 0.9 },
-        paramwise_cfg: { norm_decay_mult: 0 },
-      },
-      exampleModel(),
-    )
-    expect(r.constructor).toBe('DefaultOptimWrapperConstructor')
-    expect(r.groups).toHaveLength(11)
-    expect(
-      build(
-        { optimizer: { type: 'SGD', lr: 0.01 }, constructor: 'mmengine.DefaultOptimWrapperConstructor' },
+  it(
+    'defaults to DefaultOptimWrapperConstructor (a dict has an inherited constructor ' + 'property; it does not count)',
+    () => {
+      const r = build(
+        {
+          type: 'OptimWrapper',
+          optimizer: { type: 'SGD', lr: 0.01, weight_decay: 0.9 },
+          paramwise_cfg: { norm_decay_mult: 0 },
+        },
         exampleModel(),
-      ).groups,
-    ).toHaveLength(1)
-  })
+      )
+      expect(r.constructor).toBe('DefaultOptimWrapperConstructor')
+      expect(r.groups).toHaveLength(11)
+      expect(
+        build(
+          { optimizer: { type: 'SGD', lr: 0.01 }, constructor: 'mmengine.DefaultOptimWrapperConstructor' },
+          exampleModel(),
+        ).groups,
+      ).toHaveLength(1)
+    },
+  )
 
   it('a scope decides between MMSelfSup and MMPretrain', () => {
     expect(
@@ -87,7 +90,8 @@ describe('buildParamGroups: which constructor', () => {
       {
         path: 'optim_wrapper.optimizer.model_type',
         message:
-          "required by mmselfsup.LearningRateDecayOptimWrapperConstructor: one of 'vit', 'swin', 'mixmim' (MMSelfSup asserts it)",
+          "required by mmselfsup.LearningRateDecayOptimWrapperConstructor: one of 'vit', " +
+          "'swin', 'mixmim' (MMSelfSup asserts it)",
       },
     ])
   })

@@ -45,14 +45,18 @@ describe('§12.3 worked values, one scheduler', () => {
     ])
   })
 
-  it('ConstantLR restores x·(1.0/factor), as MMEngine multiplies by the reciprocal: 0.05·0.9 comes back as 0.05000000000000001', () => {
-    expect(values({ type: 'ConstantLR', factor: 0.9, end: 3 }, lr, 4)).toEqual([
-      0.05 * 0.9,
-      0.05 * 0.9,
-      0.05000000000000001,
-      0.05000000000000001,
-    ])
-  })
+  it(
+    'ConstantLR restores x·(1.0/factor), as MMEngine multiplies by the reciprocal: ' +
+      '0.05·0.9 comes back as 0.05000000000000001',
+    () => {
+      expect(values({ type: 'ConstantLR', factor: 0.9, end: 3 }, lr, 4)).toEqual([
+        0.05 * 0.9,
+        0.05 * 0.9,
+        0.05000000000000001,
+        0.05000000000000001,
+      ])
+    },
+  )
 
   it('ConstantLR with the default factor 1/3', () => {
     const x = 0.05 * (1.0 / 3)
@@ -181,25 +185,36 @@ describe('§12.3 worked values, several schedulers in one list (stepped in list 
 })
 
 describe('convert_to_iter_based (spec §12.1, §12.4)', () => {
-  it('LinearLR(start_factor=1e-4, begin=0, end=10, by_epoch) becomes a per-iteration warmup reaching factor 1 at iteration 10L − 1', () => {
-    const L = 7
-    const cfg = { type: 'LinearLR', start_factor: 1e-4, by_epoch: true, begin: 0, end: 10, convert_to_iter_based: true }
-    const built = S.build(cfg, [{ lr: 0.1 }], { epochLength: L })
-    expect(built._tag === 'Right' && built.right.scheduler).toMatchObject({
-      by_epoch: false,
-      begin: 0,
-      end: 70,
-      total_iters: 69,
-    })
-    const v = values(cfg, [{ lr: 0.1 }], 72, { epochLength: L })
-    expectClose(
-      v.slice(0, 70),
-      v.slice(0, 70).map((_, t) => S.linearAt(0.1, t, { start_factor: 1e-4, end_factor: 1, total_iters: 69 })),
-      1e-12,
-    )
-    expect(v[68]).toBeLessThan(0.1 * (1 - 1e-3))
-    expectClose([v[69]!, v[70]!, v[71]!], [0.1, 0.1, 0.1])
-  })
+  it(
+    'LinearLR(start_factor=1e-4, begin=0, end=10, by_epoch) becomes a per-iteration ' +
+      'warmup reaching factor 1 at iteration 10L − 1',
+    () => {
+      const L = 7
+      const cfg = {
+        type: 'LinearLR',
+        start_factor: 1e-4,
+        by_epoch: true,
+        begin: 0,
+        end: 10,
+        convert_to_iter_based: true,
+      }
+      const built = S.build(cfg, [{ lr: 0.1 }], { epochLength: L })
+      expect(built._tag === 'Right' && built.right.scheduler).toMatchObject({
+        by_epoch: false,
+        begin: 0,
+        end: 70,
+        total_iters: 69,
+      })
+      const v = values(cfg, [{ lr: 0.1 }], 72, { epochLength: L })
+      expectClose(
+        v.slice(0, 70),
+        v.slice(0, 70).map((_, t) => S.linearAt(0.1, t, { start_factor: 1e-4, end_factor: 1, total_iters: 69 })),
+        1e-12,
+      )
+      expect(v[68]).toBeLessThan(0.1 * (1 - 1e-3))
+      expectClose([v[69]!, v[70]!, v[71]!], [0.1, 0.1, 0.1])
+    },
+  )
 
   it('StepLR(2) with epoch length 7 decays every 14 iterations', () => {
     expect(values({ type: 'StepLR', step_size: 2, convert_to_iter_based: true }, lr, 28, { epochLength: 7 })).toEqual([

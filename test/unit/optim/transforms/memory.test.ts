@@ -92,15 +92,18 @@ describe('tensor count stays flat over 20 steps', () => {
     const { afterTwo, afterTwenty } = counts(accumulate(2)(sgd()))
     expect(afterTwenty, `${afterTwenty - afterTwo} tensors leaked over 18 steps`).toBe(afterTwo)
   })
-  it('control: the composition is flat when the caller wraps each update in tf.tidy (what leaks are intermediates)', () => {
-    const t = accumulate(2)(withLossScaling(scaler)(chain(clipByGlobalNorm(1.0), sgd())))
-    const tidied: GradientTransformation<any> = {
-      init: t.init,
-      update: (g, s, p, gr) => tf.tidy(() => t.update(g, s, p, gr) as unknown as tf.TensorContainer) as never,
-    }
-    const { afterTwo, afterTwenty } = counts(tidied)
-    expect(afterTwenty).toBe(afterTwo)
-  })
+  it(
+    'control: the composition is flat when the caller wraps each update in tf.tidy ' + '(what leaks are intermediates)',
+    () => {
+      const t = accumulate(2)(withLossScaling(scaler)(chain(clipByGlobalNorm(1.0), sgd())))
+      const tidied: GradientTransformation<any> = {
+        init: t.init,
+        update: (g, s, p, gr) => tf.tidy(() => t.update(g, s, p, gr) as unknown as tf.TensorContainer) as never,
+      }
+      const { afterTwo, afterTwenty } = counts(tidied)
+      expect(afterTwenty).toBe(afterTwo)
+    },
+  )
   it('sgd alone (control)', () => {
     const { afterTwo, afterTwenty } = counts(sgd())
     expect(afterTwenty).toBe(afterTwo)
