@@ -224,7 +224,9 @@ export const renderPlan = (plan: Plan, source: string): string =>
     plan.warnings.length === 0 ? 'Warnings: none' : `Warnings:\n${plan.warnings.map((w) => `  - ${w}`).join('\n')}`,
   ].join('\n')
 
-/** The plan as one JSON document: `hooks` as `{ name, priority }` in execution order, `stages` as stage → hook names. */
+/**
+ * The plan as one JSON document: `hooks` as `{ name, priority }` in execution order, `stages` as stage → hook names.
+ */
 export const planJson = (plan: Plan, source: string, includeTrace: boolean): unknown => ({
   config: source,
   workDir: plan.workDir,

@@ -23,7 +23,10 @@ import { DataError } from './idx.js'
 export interface ArrayOptions {
   /** A name for messages (default `'ArrayDataset'`). */
   readonly name?: string
-  /** `'class'`: `y` holds integer labels; `'values'`: `y` holds regression targets. Default: rows of numbers are values, plain integers ≥ 0 are labels. */
+  /**
+   * `'class'`: `y` holds integer labels; `'values'`: `y` holds regression targets. Default: rows of numbers are values,
+   * plain integers ≥ 0 are labels.
+   */
   readonly task?: 'class' | 'values'
   /** The number of classes (default: the largest label + 1). */
   readonly numClasses?: number

@@ -18,7 +18,10 @@
 import { Data } from 'effect'
 import * as E from 'fp-ts/lib/Either.js'
 
-/** Loading or checking data failed; `path` says which file (or which config value), and `message` says what is wrong, naming the file. */
+/**
+ * Loading or checking data failed; `path` says which file (or which config value), and `message` says what is wrong,
+ * naming the file.
+ */
 export class DataError extends Data.TaggedError('DataError')<{ readonly path: string; readonly message: string }> {}
 
 /** A parsed IDX file of unsigned bytes. `data` is a view on the input bytes (no copy). */

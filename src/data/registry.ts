@@ -192,7 +192,10 @@ export const defaultDatasetTypes: Registry.Registry<DatasetType<unknown>> = Regi
 
 export interface BuildOptions {
   readonly types?: Registry.Registry<DatasetType<unknown>>
-  /** The data a recorded scenario ships (`data.x`, `data.y`), for datasets given as description strings such as `'ArrayDataset(data.x[:64], data.y[:64])'`. */
+  /**
+   * The data a recorded scenario ships (`data.x`, `data.y`), for datasets given as description strings such as
+   * `'ArrayDataset(data.x[:64], data.y[:64])'`.
+   */
   readonly data?: { readonly [key: string]: unknown }
 }
 
@@ -250,7 +253,10 @@ export const decode = (
   )
 }
 
-/** `ConcatDataset(datasets=[...], lazy_init, ignore_keys)`: every member decoded at `datasets[i]`, loaded, then concatenated. */
+/**
+ * `ConcatDataset(datasets=[...], lazy_init, ignore_keys)`: every member decoded at `datasets[i]`, loaded, then
+ * concatenated.
+ */
 const decodeConcat = (
   cfg: { readonly [key: string]: unknown },
   path: string,

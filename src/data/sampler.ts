@@ -37,7 +37,10 @@ import * as Rng from '../dsl/Rng.js'
 
 export type { SamplerCfg } from './samplerCfg.js'
 
-/** The label of the sampler's stream, split from `Rng.make(seed + epoch)` so it never coincides with the run's root stream. */
+/**
+ * The label of the sampler's stream, split from `Rng.make(seed + epoch)` so it never coincides with the run's root
+ * stream.
+ */
 export const SAMPLER_STREAM = 0x53414d50
 
 /**

@@ -48,7 +48,10 @@ export interface ParamInfo {
 
 /** What the layer-decay constructors read from `model.backbone`. */
 export interface BackboneInfo {
-  /** Which `get_layer_depth` the backbone has (MMPretrain's constructor); MMSelfSup's takes `model_type` from the optimizer cfg instead. */
+  /**
+   * Which `get_layer_depth` the backbone has (MMPretrain's constructor); MMSelfSup's takes `model_type` from the
+   * optimizer cfg instead.
+   */
   readonly kind?: 'vit' | 'swin'
   /** `len(backbone.layers)` (ViT). */
   readonly numLayers?: number
@@ -57,7 +60,10 @@ export interface BackboneInfo {
 }
 
 export interface ModelInfo {
-  /** In module recursion order (a module's own params, then its children): `named_parameters()` order, shared tensors repeated. */
+  /**
+   * In module recursion order (a module's own params, then its children): `named_parameters()` order, shared tensors
+   * repeated.
+   */
   readonly params: ReadonlyArray<ParamInfo>
   readonly backbone?: BackboneInfo
 }

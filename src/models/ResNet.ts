@@ -70,7 +70,10 @@ export interface ResNetConfig {
   readonly num_classes: number
   /** The stride of each stage's first block. */
   readonly strides: ReadonlyArray<number>
-  /** `'cifar'`: conv 3×3 stride 1, no max pool (`ResNet_CIFAR`). `'imagenet'`: conv 7×7 stride 2 pad 3, then max pool 3×3 stride 2 pad 1 (`ResNet`). */
+  /**
+   * `'cifar'`: conv 3×3 stride 1, no max pool (`ResNet_CIFAR`). `'imagenet'`: conv 7×7 stride 2 pad 3, then max pool
+   * 3×3 stride 2 pad 1 (`ResNet`).
+   */
   readonly stem: 'cifar' | 'imagenet'
   readonly zero_init_residual: boolean
   /** The side of the (square) images, for `inputShape`; the network itself takes any size. */

@@ -150,7 +150,10 @@ export const info = (cfg: VisionTransformerConfig): ModelInfo => {
   return { params, backbone: { kind: 'vit', numLayers: cfg.num_layers } }
 }
 
-/** An FFN `nn.Linear` as MMPretrain's `TransformerEncoderLayer.init_weights` sets it: xavier-uniform weight, N(0, 1e-6²) bias. */
+/**
+ * An FFN `nn.Linear` as MMPretrain's `TransformerEncoderLayer.init_weights` sets it: xavier-uniform weight, N(0, 1e-6²)
+ * bias.
+ */
 const ffnLinear = (prefix: string, inF: number, out: number, rng: Rng.Rng): readonly [Tree, Rng.Rng] => {
   const [weight, r1] = uniformTensor(rng, [out, inF], xavierUniformBound(inF, out))
   const [bias, r2] = normalTensor(r1, [out], 1e-6)

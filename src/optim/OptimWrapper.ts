@@ -37,7 +37,9 @@ import { reduceGradients } from './transforms/reduceGradients.js'
 import type { LossScaling, ScalerState } from './transforms/lossScaling.js'
 import type { Tree } from '../tensor/tree.js'
 
-/** The parts of an `optim_wrapper` config the wrapper itself reads (the optimizer and constructor are read elsewhere). */
+/**
+ * The parts of an `optim_wrapper` config the wrapper itself reads (the optimizer and constructor are read elsewhere).
+ */
 export interface WrapperConfig {
   readonly type?: string
   readonly optimizer: { readonly [key: string]: unknown }

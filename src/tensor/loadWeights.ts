@@ -29,7 +29,10 @@ import type { Tree } from './tree.js'
 import { conversionNotes, toTfData } from './safetensors.js'
 import type { Decoded, TensorEntry, TfData } from './safetensors.js'
 
-/** A regex substitution on keys: a JS `RegExp`, or a Python-style pattern string (with `\1` group references in the replacement). */
+/**
+ * A regex substitution on keys: a JS `RegExp`, or a Python-style pattern string (with `\1` group references in the
+ * replacement).
+ */
 export type ReviseKey = readonly [pattern: RegExp | string, replacement: string]
 
 export interface LoadOptions {
@@ -37,7 +40,9 @@ export interface LoadOptions {
   readonly strict?: boolean
   /** Keep only the keys starting with this prefix (a `.` is appended when missing), and strip it. */
   readonly prefix?: string
-  /** Substitutions applied to every key, in order (all matches, like Python's `re.sub`). Default: `[[/^module\./, '']]`. */
+  /**
+   * Substitutions applied to every key, in order (all matches, like Python's `re.sub`). Default: `[[/^module\./, '']]`.
+   */
   readonly reviseKeys?: ReadonlyArray<ReviseKey>
 }
 

@@ -143,7 +143,9 @@ const failAll = (scenario: Scenario, reason: string): Check[] => {
   return checks
 }
 
-/** Replay one head/loss call: loss, captured intermediates, buffers and rewritten parameters after it, and gradients. */
+/**
+ * Replay one head/loss call: loss, captured intermediates, buffers and rewritten parameters after it, and gradients.
+ */
 const replayLoss = async (scenario: Scenario, component: LossComponent): Promise<Check[]> => {
   const inputs = (scenario['inputs'] ?? {}) as { readonly [name: string]: Json }
   const given = (scenario['params'] ?? {}) as { readonly [name: string]: Json }

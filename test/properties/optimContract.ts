@@ -37,7 +37,10 @@ export const toTree = (values: { readonly [name: string]: ReadonlyArray<number> 
 const read = (tree: Tree.Tree): { [name: string]: number[] } =>
   Object.fromEntries(Object.entries(tree).map(([n, t]) => [n, Array.from(t.dataSync())]))
 
-/** Run `steps` updates; the owner's bookkeeping disposes replaced tensors. Returns final params (as arrays) and the state. */
+/**
+ * Run `steps` updates; the owner's bookkeeping disposes replaced tensors. Returns final params (as arrays) and the
+ * state.
+ */
 export const runSteps = <S>(
   t: GradientTransformation<S>,
   params0: Tree.Tree,
@@ -152,7 +155,9 @@ export const optimizerContract = (
       'w.bias': tf.mul(tf.sum(residual, 0), scale),
     }
   }
-  /** Params after `windows` steps: accumulated over k micro-batches of `perMicro` samples, and in one big batch each. */
+  /**
+   * Params after `windows` steps: accumulated over k micro-batches of `perMicro` samples, and in one big batch each.
+   */
   const accumulatedVsBig = (
     k: number,
     windows: number,

@@ -95,7 +95,9 @@ export interface SaveParts {
   readonly saveParamScheduler: boolean
 }
 
-/** The checkpoint file for `state`: safetensors bytes (tensors are read back asynchronously, as every backend allows). */
+/**
+ * The checkpoint file for `state`: safetensors bytes (tensors are read back asynchronously, as every backend allows).
+ */
 export const encode = async (
   state: State,
   store: TensorStore,

@@ -45,7 +45,10 @@ const pad = (n: number) => String(n).padStart(2, '0')
 export const timestampOf = (d: Date): string =>
   `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}_${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`
 
-/** Does the dataset feed this model: class labels for a classifier, values for a regressor, samples of the input size it reads? */
+/**
+ * Does the dataset feed this model: class labels for a classifier, values for a regressor, samples of the input size it
+ * reads?
+ */
 const fitsModel = (model: Model, dataset: Dataset, path: string): E.Either<ReadonlyArray<Issue>, void> => {
   const targets = dataset.targets.kind === 'class' ? 'class labels' : 'regression values'
   if (model.task === 'classification' && dataset.targets.kind !== 'class')

@@ -35,7 +35,9 @@ const reads = [
 /** The keys one parameter's group sets besides `params`. */
 type Overrides = { [key: string]: Json }
 
-/** The overrides of one trainable parameter: a custom key's, else the type rules'. `needLr` reports a missing `base_lr`. */
+/**
+ * The overrides of one trainable parameter: a custom key's, else the type rules'. `needLr` reports a missing `base_lr`.
+ */
 const overridesOf = (
   p: ParamInfo,
   key: string | undefined,

@@ -314,7 +314,9 @@ export const optimizerTypes: Registry.Registry<OptimizerType> = Registry.make(
   ],
 )
 
-/** Decode `optimizer = dict(type=…, …)`: the optimizer type and its group defaults with the config's values filled in. */
+/**
+ * Decode `optimizer = dict(type=…, …)`: the optimizer type and its group defaults with the config's values filled in.
+ */
 export const decodeOptimizer = (cfg: {
   readonly [key: string]: unknown
 }): E.Either<ReadonlyArray<Issue>, { readonly type: OptimizerType; readonly defaults: Hyper }> => {

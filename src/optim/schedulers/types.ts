@@ -10,7 +10,9 @@ import type { Json } from '../../dsl/MessageHub.js'
 /** One param group's hyper-parameters (`optimizer.param_groups[i]` minus `params`). */
 export type GroupValues = { readonly [key: string]: Json }
 
-/** The groups a scheduler acts on, in order; for a wrapper with several real groups the base group is last (spec §7.4). */
+/**
+ * The groups a scheduler acts on, in order; for a wrapper with several real groups the base group is last (spec §7.4).
+ */
 export type Groups = ReadonlyArray<GroupValues>
 
 /** MMEngine's `INF = int(1e9)`: the default `end`, and ReduceOnPlateau's initial `best`. */

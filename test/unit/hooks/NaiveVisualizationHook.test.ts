@@ -19,7 +19,10 @@ const program = (args: { readonly [k: string]: unknown } = {}) =>
     Program.withCustomHook({ type: 'NaiveVisualizationHook', args: args as never }),
   )
 
-/** A test batch of two 28×28 "digits": sample 0 has a bright pixel at (row 3, col 5), sample 1 is dark; labels 7 and 1; logits predict 7 and 4. */
+/**
+ * A test batch of two 28×28 "digits": sample 0 has a bright pixel at (row 3, col 5), sample 1 is dark; labels 7 and 1;
+ * logits predict 7 and 4.
+ */
 const batch = (t: FakeTensors, state: State): State => {
   const pixels = new Array<number>(2 * 28 * 28).fill(0)
   pixels[3 * 28 + 5] = 255

@@ -202,7 +202,9 @@ export const runHookStage = (
   ) as Effect.Effect<State, Hook.HookError>
 }
 
-/** A checkpoint file as plain data: meta, the model's tensors by name, and the hooks' states with their tensors' values. */
+/**
+ * A checkpoint file as plain data: meta, the model's tensors by name, and the hooks' states with their tensors' values.
+ */
 export interface CheckpointFile {
   readonly meta: { readonly epoch: number; readonly iter: number }
   readonly params: { readonly [name: string]: number[] }

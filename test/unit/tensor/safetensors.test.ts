@@ -20,7 +20,10 @@ const right = <A>(r: E.Either<ST.SafetensorsError, A>): A => {
 }
 const errorOf = (r: E.Either<ST.SafetensorsError, unknown>): string => (r._tag === 'Left' ? r.left.message : 'no error')
 
-/** A file assembled by hand from the public format description: size, JSON header padded with spaces, little-endian data. */
+/**
+ * A file assembled by hand from the public format description: size, JSON header padded with spaces, little-endian
+ * data.
+ */
 const fileOf = (header: string, data: number[]): Uint8Array => {
   const padded = header + ' '.repeat((8 - (header.length % 8)) % 8)
   return Uint8Array.from([...u64le(padded.length), ...ascii(padded), ...data])
