@@ -32,7 +32,9 @@ export const renderLoopPlan = (plan: Plan): string => {
   if (train !== undefined) {
     lines.push(
       train.type === 'EpochBasedTrainLoop'
-        ? `train: EpochBasedTrainLoop, ${plural(train.max_epochs, 'epoch')} × ${plural(train.batchesPerEpoch, 'batch')} = ${plural(train.maxIters, 'iteration')}`
+        ? `train: EpochBasedTrainLoop, ${plural(train.max_epochs, 'epoch')} × ` +
+            `${plural(train.batchesPerEpoch, 'batch')} = ` +
+            `${plural(train.maxIters, 'iteration')}`
         : `train: IterBasedTrainLoop, ${plural(train.max_iters, 'iteration')} ` +
             `(${plural(train.batchesPerEpoch, 'batch')} per pass over the data)`,
     )
@@ -159,7 +161,11 @@ export const renderParamGroups = (plan: Plan): string => {
     const extras = Object.entries(g.hyper)
       .filter(([k]) => shown.has(k) && k !== 'lr' && k !== 'weight_decay' && k !== 'initial_lr')
       .map(([k, v]) => `${k}=${typeof v === 'number' ? displayNumber(v) : JSON.stringify(v)}`)
-    return `#${i}  lr=${displayValue(g.hyper['lr'])}  weight_decay=${displayValue(g.hyper['weight_decay'] ?? 0)}${extras.length === 0 ? '' : `  ${extras.join(' ')}`}  [${shortList(g.params)}]`
+    return (
+      `#${i}  lr=${displayValue(g.hyper['lr'])}  ` +
+      `weight_decay=${displayValue(g.hyper['weight_decay'] ?? 0)}` +
+      `${extras.length === 0 ? '' : `  ${extras.join(' ')}`}  [${shortList(g.params)}]`
+    )
   })
   const sc = pg.schedules
   if (sc !== undefined && pg.groups.length > 1) {

@@ -106,7 +106,10 @@ const args = check(
   (a) => {
     const type = a.ema_type ?? 'ExponentialMovingAverage'
     if ((a.begin_iter ?? 0) !== 0 && (a.begin_epoch ?? 0) !== 0)
-      return `begin_iter (${a.begin_iter}) and begin_epoch (${a.begin_epoch}) cannot both be set; the EMA starts by iteration or by epoch`
+      return (
+        `begin_iter (${a.begin_iter}) and begin_epoch (${a.begin_epoch}) cannot both be ` +
+        `set; the EMA starts by iteration or by epoch`
+      )
     if (a.gamma !== undefined && type !== 'MomentumAnnealingEMA')
       return `gamma: ${type} takes no gamma (only MomentumAnnealingEMA does)`
     if (a.momentum !== undefined && type === 'StochasticWeightAverage')

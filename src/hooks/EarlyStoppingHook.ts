@@ -80,7 +80,10 @@ const args = check(
   ),
   (a) =>
     a.rule == null && inferRule(a.monitor, defaultGreaterKeys, defaultLessKeys) === undefined
-      ? `cannot infer whether '${a.monitor}' should be greater or less (its name contains none of ${[...defaultGreaterKeys, ...defaultLessKeys].map((k) => `'${k}'`).join(', ')}); set rule='greater' or rule='less'`
+      ? `cannot infer whether '${a.monitor}' should be greater or less (its name ` +
+        `contains none of ` +
+        `${[...defaultGreaterKeys, ...defaultLessKeys].map((k) => `'${k}'`).join(', ')});` +
+        ` set rule='greater' or rule='less'`
       : undefined,
 )
 

@@ -352,7 +352,11 @@ const args = check(
   ),
   (a) => {
     if (a.depth !== undefined && stageBlocksOf(a.depth) === undefined)
-      return `depth ${a.depth} is not provided: use 18, 34 or a CIFAR depth 6n + 2 (8, 14, 20, 32, 44, 56, …), or give stage_blocks (Bottleneck depths 50+ are not provided)`
+      return (
+        `depth ${a.depth} is not provided: use 18, 34 or a CIFAR depth 6n + 2 (8, 14, ` +
+        `20, 32, 44, 56, …), or give stage_blocks (Bottleneck depths 50+ are not ` +
+        `provided)`
+      )
     if (a.depth !== undefined && a.stage_blocks !== undefined) return 'give depth or stage_blocks, not both'
     const stages = (a.stage_blocks ?? stageBlocksOf(a.depth ?? 8)!).length
     if (stages === 0) return 'stage_blocks must list at least one stage'

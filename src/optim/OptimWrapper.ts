@@ -197,7 +197,8 @@ export const nonFiniteNorm = (
   if (wrapper.clip?.type !== 'norm' || !wrapper.clip.errorIfNonfinite || !state.stepped) return undefined
   return norm === undefined || Number.isFinite(norm)
     ? undefined
-    : `the total norm of order ${wrapper.clip.normType} of the gradients is ${norm}; clip_grad.error_if_nonfinite is set`
+    : `the total norm of order ${wrapper.clip.normType} of the gradients is ${norm}; ` +
+        `clip_grad.error_if_nonfinite is set`
 }
 
 /** One micro-batch: feed its gradients (of the divided, scaled loss); steps when the window closes. */

@@ -364,7 +364,8 @@ export const decode = (bytes: Uint8Array): E.Either<SafetensorsError, Decoded> =
     if (r.begin !== expected) {
       return fail(
         r.begin > expected
-          ? `data_offsets are not contiguous: tensor ${JSON.stringify(r.name)} begins at ${r.begin}, the previous tensor ends at ${expected} (a gap)`
+          ? `data_offsets are not contiguous: tensor ${JSON.stringify(r.name)} begins at ` +
+              `${r.begin}, the previous tensor ends at ${expected} (a gap)`
           : `data_offsets overlap: tensor ${JSON.stringify(r.name)} begins at ${r.begin}, ` +
               `before the previous tensor ends at ${expected}`,
       )

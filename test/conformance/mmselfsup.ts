@@ -87,7 +87,10 @@ export const difference = (expected: unknown, actual: unknown, path = ''): strin
   const at = path === '' ? '' : ` at ${path}`
   if (isTensor(expected)) {
     if (!isTensor(actual))
-      return `expected a tensor${at}, loopwright produced ${actual === undefined ? 'nothing' : JSON.stringify(actual).slice(0, 60)}`
+      return (
+        `expected a tensor${at}, loopwright produced ` +
+        `${actual === undefined ? 'nothing' : JSON.stringify(actual).slice(0, 60)}`
+      )
     if (expected.shape.join(',') !== actual.shape.join(','))
       return `shape [${actual.shape.join(', ')}] ≠ [${expected.shape.join(', ')}]${at}`
     const floating = expected.dtype === 'float32' || expected.dtype === undefined

@@ -200,7 +200,9 @@ export const afterIter = (cfg: LogProcessorConfig, view: RunView, batchIdx: numb
   line += `${lrText}  `
   const eta = Hub.getInfo(view.hub, 'eta')
   if (logTag.has('time') && logTag.has('data_time') && typeof eta === 'number') {
-    line += `eta: ${timedelta(eta)}  time: ${fixed(logTag.get('time')!, cfg.num_digits)}  data_time: ${fixed(logTag.get('data_time')!, cfg.num_digits)}  `
+    line +=
+      `eta: ${timedelta(eta)}  time: ${fixed(logTag.get('time')!, cfg.num_digits)}  ` +
+      `data_time: ${fixed(logTag.get('data_time')!, cfg.num_digits)}  `
     logTag.delete('time')
     logTag.delete('data_time')
   }

@@ -43,7 +43,8 @@ const INIT_STREAM = 0x696e6974
 const pad = (n: number) => String(n).padStart(2, '0')
 /** MMEngine's run timestamp, `YYYYMMDD_HHMMSS`, local time. */
 export const timestampOf = (d: Date): string =>
-  `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}_${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`
+  `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}_` +
+  `${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`
 
 /**
  * Does the dataset feed this model: class labels for a classifier, values for a regressor, samples of the input size it

@@ -72,7 +72,9 @@ export const pretrainLayerDecayConstructor = (
   if (issues.length > 0) return E.left(issues)
   const tensor = tensorOf(model)
   if (pw.empty) {
-    const warning = `paramwise_cfg is empty: ${name} then builds one group with every parameter and no layer decay (set paramwise_cfg.layer_decay_rate)`
+    const warning =
+      `paramwise_cfg is empty: ${name} then builds one group with every parameter and ` +
+      `no layer decay (set paramwise_cfg.layer_decay_rate)`
     return E.right({
       groups: [{ params: model.params.filter((p) => tensor(p) === p.name).map((p) => p.name) }],
       log: [],

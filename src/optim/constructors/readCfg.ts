@@ -188,7 +188,8 @@ export const ignoredKeyWarnings = (
     .filter((k) => paramwise.raw[k] !== undefined && !reads.includes(k))
     .map((k) =>
       k === 'lr_mult' || k === 'decay_mult'
-        ? `paramwise_cfg.${k} has no effect: ${constructor} reads ${k} only inside custom_keys entries (the MMEngine docs list it at top level; spec §15 item 4)`
+        ? `paramwise_cfg.${k} has no effect: ${constructor} reads ${k} only inside ` +
+          `custom_keys entries (the MMEngine docs list it at top level; spec §15 item 4)`
         : `paramwise_cfg.${k} has no effect: ${constructor} does not read it`,
     )
 

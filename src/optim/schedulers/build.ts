@@ -64,7 +64,8 @@ export const build = (
       path: 'end',
       message:
         a.end === undefined
-          ? `end should be larger than begin, but got begin=${begin} and the default end ${byEpoch ? 'max_epochs' : 'max_iters'}=${end}`
+          ? `end should be larger than begin, but got begin=${begin} and the default end ` +
+            `${byEpoch ? 'max_epochs' : 'max_iters'}=${end}`
           : `end should be larger than begin, but got begin=${begin}, end=${end}`,
     })
   const lastStep = a.last_step ?? -1

@@ -35,7 +35,10 @@ const args = check(
   ),
   (a) => {
     if (R.stageBlocksOf(a.depth) === undefined)
-      return `depth ${a.depth} is not provided: use 18, 34 or a CIFAR depth 6n + 2 (8, 14, 20, …); Bottleneck depths 50+ are not provided`
+      return (
+        `depth ${a.depth} is not provided: use 18, 34 or a CIFAR depth 6n + 2 (8, 14, ` +
+        `20, …); Bottleneck depths 50+ are not provided`
+      )
     const stages = R.stageBlocksOf(a.depth)!.length
     if (a.out_indices !== undefined && (a.out_indices.length !== 1 || a.out_indices[0] !== stages - 1))
       return `out_indices: only the last stage (${stages - 1}) is provided`

@@ -44,9 +44,13 @@ const full = {
 }
 
 const PRIORITY_EXPECTATION =
-  'a priority name (HIGHEST, VERY_HIGH, HIGH, ABOVE_NORMAL, NORMAL, BELOW_NORMAL, LOW, VERY_LOW, LOWEST) or an integer from 0 to 100'
+  'a priority name (HIGHEST, VERY_HIGH, HIGH, ABOVE_NORMAL, NORMAL, BELOW_NORMAL, ' +
+  'LOW, VERY_LOW, LOWEST) or an integer from 0 to 100'
 const KNOWN_HOOKS =
-  'known: RuntimeInfoHook, IterTimerHook, DistSamplerSeedHook, LoggerHook, ParamSchedulerHook, CheckpointHook, EMAHook, EmptyCacheHook, SyncBuffersHook, NaiveVisualizationHook, EarlyStoppingHook, VisualizationHook, DeepClusterHook, DenseCLHook, ODCHook, SimSiamHook, SwAVHook'
+  'known: RuntimeInfoHook, IterTimerHook, DistSamplerSeedHook, LoggerHook, ' +
+  'ParamSchedulerHook, CheckpointHook, EMAHook, EmptyCacheHook, SyncBuffersHook, ' +
+  'NaiveVisualizationHook, EarlyStoppingHook, VisualizationHook, DeepClusterHook, ' +
+  'DenseCLHook, ODCHook, SimSiamHook, SwAVHook'
 
 /** Per top-level key: a realistic value that decodes, a wrong one, and the exact issues the wrong one gives. */
 const sectionCases: ReadonlyArray<

@@ -503,7 +503,10 @@ describe('readPythonBaseList', () => {
   })
 
   it('finds _base_ in a file with unsupported statements elsewhere', () => {
-    const source = `import torch\n_base_ = [\n    'a.py',\n    'b.py',\n]\nif torch.cuda.is_available():\n    _base_ = 'ignored.py'\nname = f'{torch.__version__}'\nmodel = [x for x in range(3)]\n`
+    const source =
+      `import torch\n_base_ = [\n    'a.py',\n    'b.py',\n]\nif ` +
+      `torch.cuda.is_available():\n    _base_ = 'ignored.py'\nname = ` +
+      `f'{torch.__version__}'\nmodel = [x for x in range(3)]\n`
     expect(readPythonBaseList(source)).toEqual({ _tag: 'Right', right: ['a.py', 'b.py'] })
     expect(evaluatePythonConfig(source)._tag).toBe('Left')
   })

@@ -64,7 +64,10 @@ describe('safetensors format', () => {
       )
 
       const header =
-        '{"__metadata__":{"format":"pt"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"I32","shape":[1,1],"data_offsets":[8,12]},"c":{"dtype":"BOOL","shape":[3],"data_offsets":[12,15]},"h":{"dtype":"F16","shape":[2],"data_offsets":[15,19]},"z":{"dtype":"F32","shape":[0,4],"data_offsets":[19,19]}}'
+        '{"__metadata__":{"format":"pt"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0' +
+        ',8]},"b":{"dtype":"I32","shape":[1,1],"data_offsets":[8,12]},"c":{"dtype":"BOOL"' +
+        ',"shape":[3],"data_offsets":[12,15]},"h":{"dtype":"F16","shape":[2],"data_offset' +
+        's":[15,19]},"z":{"dtype":"F32","shape":[0,4],"data_offsets":[19,19]}}'
       // 1.0f, -2.0f, 7, true false true, F16 1.0 (0x3c00) and -0 (0x8000)
       const file = fileOf(header, [0, 0, 128, 63, 0, 0, 0, 192, 7, 0, 0, 0, 1, 0, 1, 0x00, 0x3c, 0x00, 0x80])
       const decoded = right(ST.decode(file))
