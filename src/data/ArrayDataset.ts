@@ -135,7 +135,11 @@ const pySlice = (length: number, start: number | undefined, stop: number | undef
 }
 
 const DESCRIPTION =
-  /^\s*ArrayDataset\(\s*data\.(\w+)\s*(?:\[\s*(-?\d+)?\s*:\s*(-?\d+)?\s*\])?\s*,\s*data\.(\w+)\s*(?:\[\s*(-?\d+)?\s*:\s*(-?\d+)?\s*\])?\s*\)\s*$/
+  // ArrayDataset(data.NAME[START:STOP], data.NAME[START:STOP]), the slices optional
+  new RegExp(
+    String.raw`^\s*ArrayDataset\(\s*data\.(\w+)\s*(?:\[\s*(-?\d+)?\s*:\s*(-?\d+)?\s*\])?\s*,` +
+      String.raw`\s*data\.(\w+)\s*(?:\[\s*(-?\d+)?\s*:\s*(-?\d+)?\s*\])?\s*\)\s*$`,
+  )
 
 /**
  * The dataset a recorded scenario describes as a string, such as

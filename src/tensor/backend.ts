@@ -147,4 +147,4 @@ export const selectBackend = (choice: BackendChoice): Effect.Effect<Selected, Ba
 export const describe = (selected: Selected): string =>
   `backend ${selected.name}: ` +
   `${selected.reason}` +
-  `${selected.skipped.length === 0 ? '' : `; skipped ${selected.skipped.map((s) => `${s.name} (${s.why})`).join(', ')}`}`
+  (selected.skipped.length === 0 ? '' : `; skipped ${selected.skipped.map((s) => `${s.name} (${s.why})`).join(', ')}`)

@@ -19,7 +19,10 @@ describe('non-finite losses and gradients without loss scaling', () => {
   it('stop (the default): the run ends with the iteration and what was not finite', async () => {
     const message = await failure(diverging(), { workDir: tempDir() })
     expect(message).toMatch(
-      /^train_step: iteration \d+, batch \d+: iteration \d+: (the loss is (NaN|-?Infinity)|the loss is \S+ but the gradient of [\w.]+ is not finite)/,
+      new RegExp(
+        String.raw`^train_step: iteration \d+, batch \d+: iteration \d+: ` +
+          String.raw`(the loss is (NaN|-?Infinity)|the loss is \S+ but the gradient of [\w.]+ is not finite)`,
+      ),
     )
     expect(message).toMatch(/non_finite='stop'/)
   })
