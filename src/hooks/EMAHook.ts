@@ -274,7 +274,7 @@ export const EMAHook: HookType<EMAHookArgs> = {
     const fitted = (state: State, s: EMAHookState) =>
       Effect.gen(function* () {
         const ops = yield* TensorOps
-        const fit = (model: TensorTree, avg: TensorTree) =>
+        const fitToModel = (model: TensorTree, avg: TensorTree) =>
           Effect.gen(function* () {
             const kept = pick(
               avg,
@@ -285,8 +285,8 @@ export const EMAHook: HookType<EMAHookArgs> = {
           })
         return write(state, {
           ...s,
-          params: yield* fit(state.model.params, s.params),
-          buffers: updateBuffers ? yield* fit(state.model.buffers, s.buffers) : {},
+          params: yield* fitToModel(state.model.params, s.params),
+          buffers: updateBuffers ? yield* fitToModel(state.model.buffers, s.buffers) : {},
         })
       })
 

@@ -273,7 +273,7 @@ export const replayComponent = async (scenario: { readonly [field: string]: unkn
   const decoded = resolved.right.args.decode(Object.fromEntries(Object.entries(config).filter(([k]) => k !== 'type')))
   if (decoded._tag === 'Left')
     return [...checks, ...failAll(s, `component.config does not decode as ${type} arguments`)]
-  let built
+  let built: ReturnType<typeof buildComponent>
   try {
     built = buildComponent(defaultComponentTypes, config as { type: string }, 'component.config')
   } catch (e) {

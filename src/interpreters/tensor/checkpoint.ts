@@ -351,8 +351,8 @@ const build = (
   return E.right({
     meta,
     state,
-    hasOptimizer: optimData !== null && optimData.slots.every((s) => s.tensors !== null),
-    hasSchedulers: optimData !== null && optimData.slots.every((s) => s.schedulers !== null),
+    hasOptimizer: optimData?.slots.every((s) => s.tensors !== null) === true,
+    hasSchedulers: optimData?.slots.every((s) => s.schedulers !== null) === true,
   })
 }
 

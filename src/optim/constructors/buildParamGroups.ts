@@ -55,14 +55,14 @@ const has = (d: unknown, key: string): boolean => isDict(d) && d[key] !== undefi
  * ```
  */
 export const resolveConstructor = (
-  constructor: string,
+  constructorName: string,
   optimizer: unknown,
   paramwiseCfg: unknown,
   at: string,
 ): E.Either<Issue, ConstructorName> => {
-  const dot = constructor.lastIndexOf('.')
-  const scope = dot < 0 ? undefined : constructor.slice(0, dot)
-  const type = constructor.slice(dot + 1)
+  const dot = constructorName.lastIndexOf('.')
+  const scope = dot < 0 ? undefined : constructorName.slice(0, dot)
+  const type = constructorName.slice(dot + 1)
   const path = `${at}.constructor`
   if (type === 'DefaultOptimWrapperConstructor') return E.right('DefaultOptimWrapperConstructor')
   if (type === 'LayerDecayOptimWrapperConstructor')
@@ -71,8 +71,8 @@ export const resolveConstructor = (
     return E.left({
       path,
       message:
-        `unknown optimizer wrapper constructor ` +
-        `${show(constructor)}${suggestion(type, known)}; known: ${known.join(', ')}`,
+        `unknown optimizer wrapper constructorName ` +
+        `${show(constructorName)}${suggestion(type, known)}; known: ${known.join(', ')}`,
     })
   if (scope === 'mmselfsup') return E.right('mmselfsup.LearningRateDecayOptimWrapperConstructor')
   if (scope !== undefined && pretrainScopes.includes(scope))
@@ -126,10 +126,12 @@ export const buildParamGroups = (
   const at = options.path ?? 'optim_wrapper'
   if (!isDict(optimWrapperCfg))
     return E.left([{ path: at, message: `expected an optim_wrapper dict, got ${show(optimWrapperCfg)}` }])
-  const constructor = Object.hasOwn(optimWrapperCfg, 'constructor') ? optimWrapperCfg['constructor'] : undefined
-  const name = constructor ?? 'DefaultOptimWrapperConstructor'
+  const constructorName = Object.hasOwn(optimWrapperCfg, 'constructor') ? optimWrapperCfg['constructor'] : undefined
+  const name = constructorName ?? 'DefaultOptimWrapperConstructor'
   if (typeof name !== 'string' || name === '')
-    return E.left([{ path: `${at}.constructor`, message: `expected a constructor name, got ${show(constructor)}` }])
+    return E.left([
+      { path: `${at}.constructor`, message: `expected a constructorName name, got ${show(constructorName)}` },
+    ])
   const optimizer = optimWrapperCfg['optimizer']
   if (optimizer === undefined)
     return E.left([

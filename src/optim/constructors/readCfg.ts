@@ -182,15 +182,15 @@ export const baseWdIssues = (paramwise: Paramwise, base: Base, at: string): Read
 export const ignoredKeyWarnings = (
   paramwise: Paramwise,
   reads: ReadonlyArray<string>,
-  constructor: string,
+  constructorName: string,
 ): ReadonlyArray<string> =>
   Object.keys(paramwise.raw)
     .filter((k) => paramwise.raw[k] !== undefined && !reads.includes(k))
     .map((k) =>
       k === 'lr_mult' || k === 'decay_mult'
-        ? `paramwise_cfg.${k} has no effect: ${constructor} reads ${k} only inside ` +
+        ? `paramwise_cfg.${k} has no effect: ${constructorName} reads ${k} only inside ` +
           `custom_keys entries (the MMEngine docs list it at top level; spec §15 item 4)`
-        : `paramwise_cfg.${k} has no effect: ${constructor} does not read it`,
+        : `paramwise_cfg.${k} has no effect: ${constructorName} does not read it`,
     )
 
 /**

@@ -45,7 +45,7 @@ describe('buildParamGroups: which constructor', () => {
       build({ optimizer: selfsupOptimizer, constructor: 'mmselfsup.LearningRateDecayOptimWrapperConstructor' })
         .constructor,
     ).toBe('mmselfsup.LearningRateDecayOptimWrapperConstructor')
-    for (const constructor of [
+    for (const constructorName of [
       'mmpretrain.LearningRateDecayOptimWrapperConstructor',
       'mmcls.LearningRateDecayOptimWrapperConstructor',
       'LayerDecayOptimWrapperConstructor',
@@ -53,7 +53,7 @@ describe('buildParamGroups: which constructor', () => {
       expect(
         build({
           optimizer: { type: 'AdamW', lr: 1, weight_decay: 0.05 },
-          constructor,
+          constructor: constructorName,
           paramwise_cfg: pretrainParamwise,
         }).constructor,
       ).toBe('mmpretrain.LearningRateDecayOptimWrapperConstructor')
