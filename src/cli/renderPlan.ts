@@ -170,13 +170,13 @@ export const renderParamGroups = (plan: Plan): string => {
   const sc = pg.schedules
   if (sc !== undefined && pg.groups.length > 1) {
     lines.push(`lr per group over ${sc.iterations} iterations (start → middle → end):`)
-    sc.lr.forEach((values, i) =>
+    sc.lr.forEach((values, i) => {
       lines.push(
         `  #${i}: ${values[0]!.toExponential(3)} → ` +
           `${values[Math.floor(values.length / 2)]!.toExponential(3)} → ` +
           `${values.at(-1)!.toExponential(3)}`,
-      ),
-    )
+      )
+    })
   }
   if (pg.log.length > 0)
     lines.push(

@@ -182,7 +182,9 @@ export const encodeIdx = (dims: ReadonlyArray<number>, data: Uint8Array): Uint8A
   const out = new Uint8Array(header + data.length)
   const view = new DataView(out.buffer)
   view.setUint32(0, 0x00000800 | dims.length)
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d))
+  dims.forEach((d, i) => {
+    view.setUint32(4 + 4 * i, d)
+  })
   out.set(data, header)
   return out
 }

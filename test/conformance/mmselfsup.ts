@@ -201,7 +201,10 @@ const replayLoss = async (scenario: Scenario, component: LossComponent): Promise
   const { value: loss, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => {
     const ins = { ...inputTensors }
     const ps = { ...params }
-    differentiable.forEach((d, i) => (d.kind === 'input' ? (ins[d.name] = xs[i]!) : (ps[d.name] = xs[i]!)))
+    differentiable.forEach((d, i) => {
+      if (d.kind === 'input') ins[d.name] = xs[i]!
+      else ps[d.name] = xs[i]!
+    })
     const out = component.forward(ps, buffers, '', ins, { training: true, capture })
     bufferUpdates = out.buffers
     for (const b of Object.values(bufferUpdates)) tf.keep(b)

@@ -332,7 +332,9 @@ describe('DefaultOptimWrapperConstructor properties', () => {
         const { groups, log } = runDefault(s)
         const expected = trainable(s.model).map((p) => expectedGroup(p, s))
         expect(groups).toEqual(expected)
-        groups.forEach((g, i) => expect(Object.keys(g)).toEqual(Object.keys(expected[i]!)))
+        groups.forEach((g, i) => {
+          expect(Object.keys(g)).toEqual(Object.keys(expected[i]!))
+        })
         // One log line per override.
         expect(log).toHaveLength(expected.reduce((n, g) => n + Object.keys(g).length - 1, 0))
       }),

@@ -238,9 +238,9 @@ export const optimizerContract = (
             tf.tidy(() => {
               const { accumulated, big } = accumulatedVsBig(k, windows, 2, rows, p)
               for (const n of Object.keys(big))
-                big[n]!.forEach((v, i) =>
-                  expect(Math.abs(accumulated[n]![i]! - v)).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(v)),
-                )
+                big[n]!.forEach((v, i) => {
+                  expect(Math.abs(accumulated[n]![i]! - v)).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(v))
+                })
             }),
         ),
         { numRuns },

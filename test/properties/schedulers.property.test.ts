@@ -344,7 +344,9 @@ describe('chaining order', () => {
       fc.property(step, exp, double(1e-3, 1), (a, b, lr) => {
         const ab = lrTrace([a, b], lr, 40)
         const ba = lrTrace([b, a], lr, 40)
-        ab.forEach((x, i) => expect(closeRel(x, ba[i]!), `iteration ${i}: ${x} vs ${ba[i]}`).toBe(true))
+        ab.forEach((x, i) => {
+          expect(closeRel(x, ba[i]!), `iteration ${i}: ${x} vs ${ba[i]}`).toBe(true)
+        })
       }),
     )
   })
@@ -354,7 +356,9 @@ describe('chaining order', () => {
       fc.property(placed(multiplicative), placed(multiplicative), double(1e-3, 1), (a, b, lr) => {
         const ab = lrTrace([a, b], lr, 40)
         const ba = lrTrace([b, a], lr, 40)
-        ab.forEach((x, i) => expect(closeRel(x, ba[i]!), `iteration ${i}: ${x} vs ${ba[i]}`).toBe(true))
+        ab.forEach((x, i) => {
+          expect(closeRel(x, ba[i]!), `iteration ${i}: ${x} vs ${ba[i]}`).toBe(true)
+        })
       }),
     )
   })

@@ -159,7 +159,9 @@ export const simulateGroups = (
   const lr: number[][] = Array.from({ length: real }, () => [])
   const walked = walkTrainLoop(optim, Optim.stepSchedulers, walkOf(loop, batchesPerEpoch), (state, i) => {
     if (sampled(i, every, maxIters))
-      state.slots[0]!.slot.groups.real.forEach((g, k) => lr[k]!.push(g.hyper['lr'] as number))
+      state.slots[0]!.slot.groups.real.forEach((g, k) => {
+        lr[k]!.push(g.hyper['lr'] as number)
+      })
   })
   if (walked._tag === 'Left') return E.left([failureAt(walked.left.at, walked.left.error.message)])
   return E.right({ every, iterations: maxIters, lr })

@@ -154,7 +154,9 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
     ...(probe === undefined ? [] : [probe]),
   ])
   const outputs: { [name: string]: number } = {}
-  lossNames.forEach((name, i) => (outputs[name] = values[i]![0]!))
+  lossNames.forEach((name, i) => {
+    outputs[name] = values[i]![0]!
+  })
   outputs['loss'] = values[lossNames.length]![0]!
   if (norm !== undefined) outputs['grad_norm'] = values[lossNames.length + 1]![0]!
   if (probe !== undefined) {
@@ -263,7 +265,9 @@ export const tensorSteps = (ctx: StepContext): Steps['Service'] => {
       const evaluator = ctx.evaluators[mode]
       if (evaluator === undefined) return Effect.succeed(state)
       const metrics: { [name: string]: number } = {}
-      evaluator.metrics.forEach((m, i) => Object.assign(metrics, m.compute(folds[mode][i] ?? m.init)))
+      evaluator.metrics.forEach((m, i) => {
+        Object.assign(metrics, m.compute(folds[mode][i] ?? m.init))
+      })
       folds[mode] = []
       return Effect.succeed({ ...state, metrics, lastBatch: undefined })
     },

@@ -157,7 +157,9 @@ export const setup = (program: Program, options: TrainOptions, store: TensorStor
     const initialised = model.init(Rng.split(Rng.make(seed), INIT_STREAM))
     let params: Tree.Tree = initialised.params
     if (options.initialParams !== undefined) {
-      Object.values(params).forEach((t) => t.dispose())
+      Object.values(params).forEach((t) => {
+        t.dispose()
+      })
       params = Tree.fromArrays(options.initialParams)
     }
     let state = initialState(program, sizes, seed)

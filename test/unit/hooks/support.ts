@@ -156,7 +156,10 @@ export const runNumeric = async (
         state,
         Ev.stage('before_save_checkpoint', state.counters.epoch, state.counters.iter),
       ).pipe(
-        Effect.map((shaped) => void saved.push({ request, state: shaped })),
+        Effect.map((shaped) => {
+          saved.push({ request, state: shaped })
+          return undefined
+        }),
         Effect.provide(base),
       ),
   })

@@ -83,7 +83,9 @@ describe('BatchNorm', () => {
         const xs = Array.from({ length: m }, (_, i) => data[i * c + ch]!)
         const mean = xs.reduce((s, v) => s + v, 0) / m
         const biased = xs.reduce((s, v) => s + (v - mean) ** 2, 0) / m
-        xs.forEach((v, i) => expect(out[i * c + ch]).toBeCloseTo((v - mean) / Math.sqrt(biased + 1e-3), 5))
+        xs.forEach((v, i) => {
+          expect(out[i * c + ch]).toBeCloseTo((v - mean) / Math.sqrt(biased + 1e-3), 5)
+        })
         expectedMean.push(0.3 * mean)
         expectedVar.push(0.7 + (0.3 * biased * m) / (m - 1))
       }

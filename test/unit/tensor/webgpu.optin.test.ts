@@ -39,7 +39,9 @@ describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt
     expect(tf.memory().numTensors).toBe(before)
     for (const [name, p] of Object.entries(onCpu.params)) {
       const got = onGpu.params[name]!.values
-      p.values.forEach((v, i) => expect(Math.abs(got[i]! - v), `${name}[${i}]`).toBeLessThan(1e-4 + 1e-4 * Math.abs(v)))
+      p.values.forEach((v, i) => {
+        expect(Math.abs(got[i]! - v), `${name}[${i}]`).toBeLessThan(1e-4 + 1e-4 * Math.abs(v))
+      })
     }
     expect(onGpu.evaluations.map((e) => e.iter)).toEqual([6, 12])
   }, 300_000)

@@ -97,6 +97,8 @@ describe('AmpOptimWrapper(dtype=...) in a real run', () => {
     const w32 = Array.from(fp32.params['head.fc.weight']!.values)
     const w16 = Array.from(fp16.params['head.fc.weight']!.values)
     expect(w16).not.toEqual(w32)
-    w16.forEach((v, i) => expect(Math.abs(v - w32[i]!)).toBeLessThan(1e-2))
+    w16.forEach((v, i) => {
+      expect(Math.abs(v - w32[i]!)).toBeLessThan(1e-2)
+    })
   })
 })

@@ -96,7 +96,9 @@ describe('§12.3 worked values, one scheduler', () => {
     const printed = [
       0.05, 0.0426776, 0.025, 0.00732233, 0.025, 0.022612712, 0.01636271, 0.0086372, 0.0023872, 0.0023872,
     ]
-    v.forEach((a, i) => expect(Math.abs(a - printed[i]!)).toBeLessThan(1e-7))
+    v.forEach((a, i) => {
+      expect(Math.abs(a - printed[i]!)).toBeLessThan(1e-7)
+    })
     const closed = v.map((_, t) =>
       S.cosineRestartAt(0.05, 0.05, t, { periods: [4, 5], restart_weights: [1, 0.5], eta_min: 0 }),
     )

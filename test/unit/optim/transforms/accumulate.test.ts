@@ -203,7 +203,11 @@ describe("accumulate(k, 'epoch')", () => {
       }
       expect(received).toHaveLength(2)
       const expected = [windowMean([0, 1, 2]), windowMean([3, 4])]
-      received.forEach((r, w) => r.forEach((x, j) => expect(Math.abs(x - expected[w]![j]!)).toBeLessThan(1e-6)))
+      received.forEach((r, w) => {
+        r.forEach((x, j) => {
+          expect(Math.abs(x - expected[w]![j]!)).toBeLessThan(1e-6)
+        })
+      })
       disposeReplaced([params, state], [])
     },
   )

@@ -71,12 +71,12 @@ describe('clipByGlobalNorm ≡ torch.nn.utils.clip_grad_norm_', () => {
         expect(ref.total).toBeGreaterThan(0.5)
         const { clipped, gradNorm } = clipOnce(values, 0.5, normType)
         assertNoMismatch(firstToleranceMismatch('grad_norm', [gradNorm!], [ref.total], RTOL), `norm type ${normType}`)
-        Object.keys(values).forEach((n, i) =>
+        Object.keys(values).forEach((n, i) => {
           assertNoMismatch(
             firstToleranceMismatch(`clipped '${n}'`, clipped[n]!, ref.clipped[i]!, RTOL),
             `norm type ${normType}`,
-          ),
-        )
+          )
+        })
         // The clipped gradients have (about) the norm max_norm/(1 + 1e-6/total).
         const after = R.clipGradNorm(Object.values(clipped), 0.5, normType).total
         expect(Math.abs(after - 0.5)).toBeLessThan(1e-5)
