@@ -159,7 +159,7 @@ export type StructOf<Required extends Props, Optional extends Props> = {
  * be, and any other key is an error that suggests the closest known key.
  * A key whose value is `undefined` (possible in TS configs) counts as absent.
  */
-export const struct = <Required extends Props, Optional extends Props = {}>(
+export const struct = <Required extends Props, Optional extends Props = Record<never, never>>(
   description: string,
   required: Required,
   optional: Optional = {} as Optional,

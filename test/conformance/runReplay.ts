@@ -120,7 +120,7 @@ const readTree = (tree: TensorTree) =>
  * the weights validation runs with.
  */
 const probeHook = (sink: Probed): HookType<unknown> =>
-  erase<{}>({
+  erase<Record<never, never>>({
     name: PROBE,
     defaultPriority: P.LOWEST,
     args: struct(`${PROBE} arguments`, {}),

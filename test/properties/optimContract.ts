@@ -192,7 +192,7 @@ export const optimizerContract = (
   const dyadic = (bits: number) => fc.integer({ min: -(2 ** bits), max: 2 ** bits }).map((n) => n / 2 ** (bits - 1))
 
   it(
-    `${name}: accumulating k micro-batches of a mean loss ≡ one batch k× larger ` + `(exact arithmetic: bit for bit)`,
+    `${name}: accumulating k micro-batches ` + `of a mean loss ≡ one batch k× larger (exact arithmetic: bit for bit)`,
     () => {
       // With few-bit dyadic data and parameters and a power-of-two k, every product and sum of the
       // first window is exact, however a backend orders or widens its reductions; so every optimizer,

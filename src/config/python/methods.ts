@@ -24,7 +24,7 @@ const affixes =
     const [arg] = args
     const options = Array.isArray(arg) ? arg : [arg]
     return options.some((o) =>
-      name === 'startswith' ? self.startsWith(str(o, pos, name + ' arg')) : self.endsWith(str(o, pos, name + ' arg')),
+      name === 'startswith' ? self.startsWith(str(o, pos, `${name} arg`)) : self.endsWith(str(o, pos, `${name} arg`)),
     )
   }
 

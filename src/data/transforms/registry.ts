@@ -217,7 +217,7 @@ export const defaultTransformTypes: Registry.Registry<TransformType<unknown>> = 
             {
               path: `${path}.num_views`,
               message:
-                `${counts.length} view counts for ${a.transforms.length} transform lists: give ` + `one count per list`,
+                `${counts.length} view counts ` + `for ${a.transforms.length} transform lists: give one count per list`,
             },
           ])
         const lists: Array<ReadonlyArray<Transform>> = []
@@ -306,7 +306,7 @@ export const decodePipeline = (
       {
         path,
         message:
-          `${list.right[at + 1]!.type} after MultiView is not supported: put it inside ` + `each view's transform list`,
+          `${list.right[at + 1]!.type} after MultiView ` + `is not supported: put it inside each view's transform list`,
       },
     ])
   }

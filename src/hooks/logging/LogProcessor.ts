@@ -244,7 +244,7 @@ export const afterEpoch = (
     if (key.startsWith(`${mode}/`)) nonScalars.push([cfg.log_with_hierarchy ? key : key.slice(mode.length + 1), value])
   }
   const shown: Array<[string, Json]> = [...scalars, ...nonScalars, ...timeEntries]
-  const line = header + '  ' + shown.map(([k, v]) => `${k}: ${render(v, cfg.num_digits)}`).join('  ')
+  const line = `${header}  ${shown.map(([k, v]) => `${k}: ${render(v, cfg.num_digits)}`).join('  ')}`
   const tag: Record<string, Json> = Object.fromEntries([
     ...scalars,
     ...(withNonScalar ? nonScalars : []),

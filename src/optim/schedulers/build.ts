@@ -107,7 +107,7 @@ export const build = (
   if (issues.length > 0) return left(issues)
 
   let current = groups
-  let useBetas: { readonly use_betas: boolean } | {} = {}
+  let useBetas: { readonly use_betas: boolean } | Record<never, never> = {}
   if (entry.kind === 'Momentum') {
     const prelude = momentumPrelude(groups, context)
     if (prelude._tag === 'Left') return prelude

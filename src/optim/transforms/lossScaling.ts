@@ -77,7 +77,7 @@ export interface LossScaling<S> extends GradientTransformation<ScalerState<S>> {
         readonly growth_interval: number
         readonly _growth_tracker: number
       }
-    | {}
+    | Record<never, never>
 }
 
 /** The next scale after a step (`GradScaler.update`), pure. */

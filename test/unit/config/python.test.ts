@@ -476,7 +476,7 @@ describe('evaluatePythonConfig: errors', () => {
   })
 
   it('never throws, even on pathological input', () => {
-    expect(evaluatePythonConfig('x = ' + '('.repeat(5000) + '1' + ')'.repeat(5000))._tag).toBe('Left')
+    expect(evaluatePythonConfig(`x = ${'('.repeat(5000)}1${')'.repeat(5000)}`)._tag).toBe('Left')
     expect(evaluatePythonConfig('x = [0] * 10 ** 12')._tag).toBe('Left')
     expect(evaluatePythonConfig('x = 2 ** 100000')._tag).toBe('Left')
   })
