@@ -47,7 +47,10 @@ const files = ['configs/selfsup', 'configs/benchmarks/classification']
 // Capture what the CLI writes, per config.
 const write = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) }
 let captured = ''
-const capture = (chunk: string | Uint8Array): boolean => ((captured += String(chunk)), true)
+const capture = (chunk: string | Uint8Array): boolean => {
+  captured += String(chunk)
+  return true
+}
 const rows: Array<{ file: string; ok: boolean; ms: number; error: string }> = []
 for (const file of files) {
   captured = ''

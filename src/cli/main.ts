@@ -145,7 +145,10 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
         return report.checks.every((c) => c.ok) ? 0 : 1
       }),
       Effect.catchTag('BackendError', (e) =>
-        Effect.sync(() => (process.stderr.write(`${withInstallHint(e.backend, e.message)}\n`), EXIT_BAD_INPUT)),
+        Effect.sync(() => {
+          process.stderr.write(`${withInstallHint(e.backend, e.message)}\n`)
+          return EXIT_BAD_INPUT
+        }),
       ),
     ),
   )

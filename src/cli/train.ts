@@ -138,15 +138,17 @@ export const trainCommand = (file: string, flags: TrainFlags): Effect.Effect<num
     return result.interrupted === 'SIGINT' ? 130 : result.interrupted === 'SIGTERM' ? 143 : 0
   }).pipe(
     Effect.catchTags({
-      ConfigError: (e) => Effect.sync(() => (process.stderr.write(`${e.message}\n`), 2)),
+      ConfigError: (e) =>
+        Effect.sync(() => {
+          process.stderr.write(`${e.message}\n`)
+          return 2
+        }),
       BackendError: (e) => Effect.sync(() => (process.stderr.write(`${withInstallHint(e.backend, e.message)}\n`), 2)),
       // A run that could not start is bad input (2); one that failed while running is 1.
       TrainError: (e) =>
-        Effect.sync(
-          () => (
-            process.stderr.write(`\n${e.issues.map((i) => `${file}: ${formatIssue(i)}`).join('\n')}\n`),
-            e.during === 'run' ? 1 : 2
-          ),
-        ),
+        Effect.sync(() => {
+          process.stderr.write(`\n${e.issues.map((i) => `${file}: ${formatIssue(i)}`).join('\n')}\n`)
+          return e.during === 'run' ? 1 : 2
+        }),
     }),
   )

@@ -193,15 +193,18 @@ const ensureHook = (key: string, type: string) => (cfg: Dict) => {
   const entry = hooks[key]
   if (typeof entry !== 'object' || entry === null || (entry as Dict)['type'] !== type) hooks[key] = { type }
 }
-const pushHook = (hook: Dict) => (cfg: Dict) =>
-  void (cfg['custom_hooks'] = [...((cfg['custom_hooks'] as Dict[] | undefined) ?? []), hook])
+const pushHook = (hook: Dict) => (cfg: Dict) => {
+  cfg['custom_hooks'] = [...((cfg['custom_hooks'] as Dict[] | undefined) ?? []), hook]
+}
 const lastHook = (cfg: Dict): number => (cfg['custom_hooks'] as Dict[]).length - 1
 const ensureSampler = (cfg: Dict) => {
   const loader = cfg['train_dataloader'] as Dict
   if (typeof loader['sampler'] !== 'object' || loader['sampler'] === null)
     loader['sampler'] = { type: 'DefaultSampler' }
 }
-const normClip = (cfg: Dict) => void ((cfg['optim_wrapper'] as Dict)['clip_grad'] = { max_norm: 1 })
+const normClip = (cfg: Dict) => {
+  ;(cfg['optim_wrapper'] as Dict)['clip_grad'] = { max_norm: 1 }
+}
 const ensureScheduler = (cfg: Dict) => {
   const list = cfg['param_scheduler']
   if (!Array.isArray(list) || list.length === 0)
@@ -281,7 +284,9 @@ const slots: ReadonlyArray<Slot> = [
   {
     category: 'out of range',
     at: fixed(['optim_wrapper', 'clip_grad', 'clip_value']),
-    prepare: (c) => void ((c['optim_wrapper'] as Dict)['clip_grad'] = { type: 'value', clip_value: 1 }),
+    prepare: (c) => {
+      ;(c['optim_wrapper'] as Dict)['clip_grad'] = { type: 'value', clip_value: 1 }
+    },
     bad: invalid.positiveNumber,
   },
   {
@@ -395,7 +400,9 @@ const slots: ReadonlyArray<Slot> = [
   {
     category: 'wrong type',
     at: fixed(['auto_scale_lr', 'enable']),
-    prepare: (c) => void (c['auto_scale_lr'] = { base_batch_size: 256 }),
+    prepare: (c) => {
+      c['auto_scale_lr'] = { base_batch_size: 256 }
+    },
     bad: invalid.boolean,
   },
   { category: 'wrong type', at: fixed(['env_cfg', 'cudnn_benchmark']), bad: invalid.boolean },
@@ -635,7 +642,9 @@ const schedulers: { readonly [type: string]: Dict } = {
 }
 /** A scheduler of `type` first in the list, with `arg` broken. */
 const schedulerArg = (type: string, arg: string, bad: fc.Arbitrary<unknown>): Pick<RunSlot, 'prepare' | 'mutate'> => ({
-  prepare: (cfg) => void (cfg['param_scheduler'] = [{ ...schedulers[type] }]),
+  prepare: (cfg) => {
+    cfg['param_scheduler'] = [{ ...schedulers[type] }]
+  },
   mutate: constant(['param_scheduler', 0, arg], bad),
 })
 const misspeltArg =
@@ -1277,12 +1286,14 @@ const cli = async (
 ): Promise<{ readonly code: number; readonly stderr: string; readonly stdout: string }> => {
   let stderr = ''
   let stdout = ''
-  const err = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation(((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as never)
-  const out = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation(((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as never)
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(((chunk: string | Uint8Array) => {
+    stderr += String(chunk)
+    return true
+  }) as never)
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => {
+    stdout += String(chunk)
+    return true
+  }) as never)
   try {
     const code = await main(argv)
     return { code, stderr, stdout }

@@ -64,7 +64,10 @@ export const run = (
           if (published._tag === 'Left')
             return Effect.fail(new FileError({ path: source, message: published.left.message }))
           const target = Checkpoint.publishedName(source, published.right)
-          return fileOp(target, () => (writeAtomically(target, published.right), target))
+          return fileOp(target, () => {
+            writeAtomically(target, published.right)
+            return target
+          })
         },
       )
     const print = options.print ?? printToStdout

@@ -307,9 +307,10 @@ describe('through train() and the CLI', () => {
     const file = nodePath.join(root, 'config.json')
     fs.writeFileSync(file, JSON.stringify(config(root)))
     let stderr = ''
-    const err = vi
-      .spyOn(process.stderr, 'write')
-      .mockImplementation(((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as never)
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(((chunk: string | Uint8Array) => {
+      stderr += String(chunk)
+      return true
+    }) as never)
     const out = vi.spyOn(process.stdout, 'write').mockImplementation((() => true) as never)
     let code: number
     try {

@@ -111,7 +111,11 @@ describe('SyncBuffersHook', () => {
     const collective = Collective.of({
       worldSize: 2,
       rank: 0,
-      allReduceMean: (tree) => Effect.sync(() => (calls.push(1), tree)),
+      allReduceMean: (tree) =>
+        Effect.sync(() => {
+          calls.push(1)
+          return tree
+        }),
     })
     return { calls, collective }
   }
