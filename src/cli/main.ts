@@ -111,7 +111,10 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
     const resume = flags.get('resume')
     const workDir = flags.get('work-dir')?.at(-1)
     const launch = resolveLaunch(flags.get('launcher')?.at(-1), flags.get('workers')?.at(-1))
-    if (launch._tag === 'Left') return (process.stderr.write(`${launch.left}\n`), EXIT_BAD_INPUT)
+    if (launch._tag === 'Left') {
+      process.stderr.write(`${launch.left}\n`)
+      return EXIT_BAD_INPUT
+    }
     return Effect.runPromise(
       trainCommand(file, {
         launch: launch.right,

@@ -143,7 +143,11 @@ export const trainCommand = (file: string, flags: TrainFlags): Effect.Effect<num
           process.stderr.write(`${e.message}\n`)
           return 2
         }),
-      BackendError: (e) => Effect.sync(() => (process.stderr.write(`${withInstallHint(e.backend, e.message)}\n`), 2)),
+      BackendError: (e) =>
+        Effect.sync(() => {
+          process.stderr.write(`${withInstallHint(e.backend, e.message)}\n`)
+          return 2
+        }),
       // A run that could not start is bad input (2); one that failed while running is 1.
       TrainError: (e) =>
         Effect.sync(() => {

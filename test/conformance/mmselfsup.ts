@@ -194,7 +194,8 @@ const replayLoss = async (scenario: Scenario, component: LossComponent): Promise
   const capture = (name: string, value: tf.Tensor | { readonly [key: string]: tf.Tensor }): void => {
     if (value instanceof tf.Tensor) captured[name] = tf.keep(value.clone())
     else {
-      const list = (captured[name] ??= []) as Array<{ [key: string]: tf.Tensor }>
+      captured[name] ??= []
+      const list = captured[name] as Array<{ [key: string]: tf.Tensor }>
       list.push(Object.fromEntries(Object.entries(value).map(([k, v]) => [k, tf.keep(v.clone())])))
     }
   }

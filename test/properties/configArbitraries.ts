@@ -242,7 +242,12 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
         at(c, ['train_dataloader'])['batchsize'] = 64
       },
     },
-    { path: 'optim_wrapper.optimizer.type', apply: (c) => void (at(c, ['optim_wrapper', 'optimizer'])['type'] = 42) },
+    {
+      path: 'optim_wrapper.optimizer.type',
+      apply: (c) => {
+        at(c, ['optim_wrapper', 'optimizer'])['type'] = 42
+      },
+    },
     {
       path: 'optim_wrapper.accumulative_counts',
       apply: (c) => {
@@ -297,7 +302,12 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
         c['randomness'] = { seed: -1 }
       },
     },
-    { path: 'log_processor.window_size', apply: (c) => void (c['log_processor'] = { window_size: 0 }) },
+    {
+      path: 'log_processor.window_size',
+      apply: (c) => {
+        c['log_processor'] = { window_size: 0 }
+      },
+    },
     {
       path: 'val_dataloader',
       apply: (c) => {
@@ -318,7 +328,12 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
         c['resume'] = 'yes'
       },
     },
-    { path: 'log_level', apply: (c) => void (c['log_level'] = 'VERBOSE') },
+    {
+      path: 'log_level',
+      apply: (c) => {
+        c['log_level'] = 'VERBOSE'
+      },
+    },
   ),
   fc.integer({ min: 0, max: 2 ** 31 }).map(
     (n): Mutation => ({

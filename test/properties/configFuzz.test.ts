@@ -189,7 +189,8 @@ interface Slot {
 
 const fixed = (keys: ReadonlyArray<Key>) => () => keys
 const ensureHook = (key: string, type: string) => (cfg: Dict) => {
-  const hooks = (cfg['default_hooks'] ??= {}) as Dict
+  cfg['default_hooks'] ??= {}
+  const hooks = cfg['default_hooks'] as Dict
   const entry = hooks[key]
   if (typeof entry !== 'object' || entry === null || (entry as Dict)['type'] !== type) hooks[key] = { type }
 }

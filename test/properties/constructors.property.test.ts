@@ -245,7 +245,9 @@ const winnerOracle = (keys: ReadonlyArray<string>, matchName: string): string | 
     .filter((k) => matchName.includes(k))
     .reduce<string | undefined>(
       (best, k) =>
-        best === undefined || [...k].length > [...best].length || ([...k].length === [...best].length && k < best)
+        best === undefined ||
+        Array.from(k).length > Array.from(best).length ||
+        (Array.from(k).length === Array.from(best).length && k < best)
           ? k
           : best,
       undefined,
@@ -476,7 +478,9 @@ describe('layer-decay constructors: properties', () => {
               const matching = Object.keys(keys).filter((k) => name.includes(k))
               const last = matching.reduce<string | undefined>(
                 (w, k) =>
-                  w === undefined || [...k].length < [...w].length || ([...k].length === [...w].length && k > w)
+                  w === undefined ||
+                  Array.from(k).length < Array.from(w).length ||
+                  (Array.from(k).length === Array.from(w).length && k > w)
                     ? k
                     : w,
                 undefined,

@@ -75,7 +75,13 @@ const STR_METHODS: ReadonlyMap<string, Method<string>> = new Map<string, Method<
       return self.toLowerCase()
     },
   ],
-  ['upper', (self, args, kwargs, pos) => (checkArgs('upper', args, kwargs, 0, 0, pos), self.toUpperCase())],
+  [
+    'upper',
+    (self, args, kwargs, pos) => {
+      checkArgs('upper', args, kwargs, 0, 0, pos)
+      return self.toUpperCase()
+    },
+  ],
   ['strip', strip('strip', 'both')],
   ['lstrip', strip('lstrip', 'start')],
   ['rstrip', strip('rstrip', 'end')],
@@ -222,7 +228,14 @@ const LIST_METHODS: ReadonlyMap<string, Method<Val[]>> = new Map<string, Method<
       return copyVal(self)
     },
   ],
-  ['reverse', (self, args, kwargs, pos) => (checkArgs('reverse', args, kwargs, 0, 0, pos), self.reverse(), null)],
+  [
+    'reverse',
+    (self, args, kwargs, pos) => {
+      checkArgs('reverse', args, kwargs, 0, 0, pos)
+      self.reverse()
+      return null
+    },
+  ],
   [
     'sort',
     (self, args, kwargs, pos) => {
@@ -249,7 +262,13 @@ const DICT_METHODS: ReadonlyMap<string, Method<PyDict>> = new Map<string, Method
       return [...self.keys()]
     },
   ],
-  ['values', (self, args, kwargs, pos) => (checkArgs('values', args, kwargs, 0, 0, pos), [...self.values()])],
+  [
+    'values',
+    (self, args, kwargs, pos) => {
+      checkArgs('values', args, kwargs, 0, 0, pos)
+      return [...self.values()]
+    },
+  ],
   [
     'items',
     (self, args, kwargs, pos) => {

@@ -306,7 +306,7 @@ export const decodePipeline = (
       {
         path,
         message:
-          `${list.right[at + 1]!.type} after MultiView ` + `is not supported: put it inside each view's transform list`,
+          `${list.right[at + 1]!.type} after MultiView is not supported: ` + `put it inside each view's transform list`,
       },
     ])
   }

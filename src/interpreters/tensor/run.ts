@@ -153,7 +153,15 @@ export const run = (
       ...(start === undefined ? {} : { start }),
     }
     const poll = options.interrupt === undefined ? undefined : agreedInterrupt(communicator, options.interrupt)
-    const control = poll === undefined ? {} : { interrupt: () => (interrupted = poll()) !== undefined }
+    const control =
+      poll === undefined
+        ? {}
+        : {
+            interrupt: () => {
+              interrupted = poll()
+              return interrupted !== undefined
+            },
+          }
     const whole = Effect.gen(function* () {
       const end = yield* interpret(program, hooks, sizes, state, timelineOptions, control)
       if (interrupted === undefined) return end

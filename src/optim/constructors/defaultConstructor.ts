@@ -179,6 +179,8 @@ const dedupe = (issues: ReadonlyArray<Issue>): ReadonlyArray<Issue> => {
   const seen = new Set<string>()
   return issues.filter((i) => {
     const id = `${i.path}\u0000${i.message}`
-    return seen.has(id) ? false : (seen.add(id), true)
+    if (seen.has(id)) return false
+    seen.add(id)
+    return true
   })
 }

@@ -179,7 +179,8 @@ const perParameter =
         const grad = grads[name]
         const param = params[name]
         if (grad === undefined || param === undefined) continue
-        const slots = (state.param[name] ??= {})
+        state.param[name] ??= {}
+        const slots = state.param[name]
         params[name] = stepOne(param, grad, slots, group.hyper, defaults)
       }
     }
@@ -533,7 +534,8 @@ export const lamb: RefOptimizer = {
       const h = group.hyper
       const [beta1, beta2] = pairOf(h, 'betas')
       const beta3 = flag(h, 'grad_averaging') ? 1 - beta1 : 1.0
-      const gs = (state.group[index] ??= {})
+      state.group[index] ??= {}
+      const gs = state.group[index]
       gs.step = (gs.step ?? 0) + 1 // group['step'] += 1 — for every group, whether or not its params have grads
       const biasCorrection1 = flag(h, 'bias_correction') ? 1 - beta1 ** gs.step : 1.0
       const biasCorrection2 = flag(h, 'bias_correction') ? 1 - beta2 ** gs.step : 1.0
@@ -545,7 +547,8 @@ export const lamb: RefOptimizer = {
         const p = params[name]
         if (g0 === undefined || p === undefined) continue
         const grad = div(g0, clip) // grad = p.grad.div_(clip_global_grad_norm)
-        const s = (state.param[name] ??= { exp_avg: zeros(p.length), exp_avg_sq: zeros(p.length) })
+        state.param[name] ??= { exp_avg: zeros(p.length), exp_avg_sq: zeros(p.length) }
+        const s = state.param[name]
         s['exp_avg'] = add(mul(arr(s, 'exp_avg'), beta1), grad, beta3) // exp_avg.mul_(beta1).add_(grad, alpha=beta3)
         // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
         s['exp_avg_sq'] = addcmul(mul(arr(s, 'exp_avg_sq'), beta2), grad, grad, 1 - beta2)

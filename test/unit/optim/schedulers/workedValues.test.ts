@@ -69,7 +69,10 @@ describe('§12.3 worked values, one scheduler', () => {
     // Transcribed: x·(1 + (end−start)/(T·start + (t−1)·(end−start))) with T = 4.
     let x = 0.05 * 0.5
     const exact = [x]
-    for (let t = 1; t <= 4; t++) exact.push((x = x * (1 + 0.5 / (4 * 0.5 + (t - 1) * 0.5))))
+    for (let t = 1; t <= 4; t++) {
+      x = x * (1 + 0.5 / (4 * 0.5 + (t - 1) * 0.5))
+      exact.push(x)
+    }
     expect(v).toEqual([...exact, x, x])
   })
 
@@ -83,7 +86,12 @@ describe('§12.3 worked values, one scheduler', () => {
   it('ExponentialLR(gamma=0.9) is 0.05·0.9^t by repeated multiplication', () => {
     const v = values({ type: 'ExponentialLR', gamma: 0.9 }, lr, 10)
     let x = 0.05
-    expect(v).toEqual(Array.from({ length: 10 }, (_, t) => (t === 0 ? x : (x = x * 0.9))))
+    expect(v).toEqual(
+      Array.from({ length: 10 }, (_, t) => {
+        if (t > 0) x = x * 0.9
+        return x
+      }),
+    )
     expectClose(
       v,
       Array.from({ length: 10 }, (_, t) => 0.05 * 0.9 ** t),
