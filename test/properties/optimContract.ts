@@ -191,36 +191,34 @@ export const optimizerContract = (
   }
   const dyadic = (bits: number) => fc.integer({ min: -(2 ** bits), max: 2 ** bits }).map((n) => n / 2 ** (bits - 1))
 
-  it(
-    `${name}: accumulating k micro-batches ` + `of a mean loss ≡ one batch k× larger (exact arithmetic: bit for bit)`,
-    () => {
-      // With few-bit dyadic data and parameters and a power-of-two k, every product and sum of the
-      // first window is exact, however a backend orders or widens its reductions; so every optimizer,
-      // even the sign-like adaptive ones, must take exactly the same first step.
-      const row = fc.record({
-        x: fc.array(dyadic(3), { minLength: 3, maxLength: 3 }),
-        y: fc.array(dyadic(3), { minLength: 2, maxLength: 2 }),
-      })
-      const start = fc.record({
-        'w.weight': fc.array(dyadic(3), { minLength: 6, maxLength: 6 }),
-        'w.bias': fc.array(dyadic(3), { minLength: 2, maxLength: 2 }),
-      })
-      fc.assert(
-        fc.property(
-          fc.constantFrom(2, 4),
-          fc.integer({ min: 1, max: 2 }),
-          fc.array(row, { minLength: 16, maxLength: 16 }),
-          start,
-          (k, perMicro, rows, p) =>
-            tf.tidy(() => {
-              const { accumulated, big } = accumulatedVsBig(k, 1, perMicro, rows, p)
-              expect(accumulated).toEqual(big)
-            }),
-        ),
-        { numRuns },
-      )
-    },
-  )
+  const exactTitle = `${name}: accumulating k micro-batches of a mean loss ≡ one batch k× larger`
+  it(`${exactTitle} (exact arithmetic: bit for bit)`, () => {
+    // With few-bit dyadic data and parameters and a power-of-two k, every product and sum of the
+    // first window is exact, however a backend orders or widens its reductions; so every optimizer,
+    // even the sign-like adaptive ones, must take exactly the same first step.
+    const row = fc.record({
+      x: fc.array(dyadic(3), { minLength: 3, maxLength: 3 }),
+      y: fc.array(dyadic(3), { minLength: 2, maxLength: 2 }),
+    })
+    const start = fc.record({
+      'w.weight': fc.array(dyadic(3), { minLength: 6, maxLength: 6 }),
+      'w.bias': fc.array(dyadic(3), { minLength: 2, maxLength: 2 }),
+    })
+    fc.assert(
+      fc.property(
+        fc.constantFrom(2, 4),
+        fc.integer({ min: 1, max: 2 }),
+        fc.array(row, { minLength: 16, maxLength: 16 }),
+        start,
+        (k, perMicro, rows, p) =>
+          tf.tidy(() => {
+            const { accumulated, big } = accumulatedVsBig(k, 1, perMicro, rows, p)
+            expect(accumulated).toEqual(big)
+          }),
+      ),
+      { numRuns },
+    )
+  })
 
   if (lipschitz) {
     it(`${name}: accumulation ≡ big batch over several windows, within float tolerance`, () => {
