@@ -67,7 +67,9 @@ export interface OptimWrapper {
   readonly optimizer: OptimizerType
   /** The optimizer's defaults with the config's values (PyTorch's `optimizer.defaults`). */
   readonly defaults: Hyper
+  // biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
   readonly accumulation: Accumulation<any>
+  // biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
   readonly scaling: LossScaling<any> | undefined
   readonly clip:
     | { readonly type: 'norm'; readonly maxNorm: number; readonly normType: number; readonly errorIfNonfinite: boolean }
@@ -76,9 +78,11 @@ export interface OptimWrapper {
   /** Precision emulated in the forward pass (`dtype`), if any. */
   readonly dtype: 'float16' | 'bfloat16' | undefined
   /** What runs when an accumulation window closes: loss scaling, clipping, the optimizer. */
+  // biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
   readonly stepping: GradientTransformation<any>
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
 export type WrapperState = AccumulateState<any>
 
 /** The groups the schedulers see: the real ones, then the base group when there is one. */
@@ -130,6 +134,7 @@ export const build = (
             errorIfNonfinite: clipCfg.error_if_nonfinite ?? false,
           }
   const base = optimizer.build()
+  // biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
   const inner: GradientTransformation<any> =
     clip === undefined
       ? base

@@ -17,6 +17,7 @@ import { suggestion } from './didYouMean.js'
 export type Codec<A> = t.Type<A, A, unknown>
 
 /** Any codec, whatever it decodes to. */
+// biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
 export type AnyCodec = t.Type<any, any, unknown>
 
 /** A readable rendering of any input value for error messages (truncated). */

@@ -74,6 +74,7 @@ const groupsFor = (hyper: Hyper): ParamGroups => [{ names: Object.keys(shapes), 
  */
 export const optimizerContract = (
   name: string,
+  // biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
   make: () => GradientTransformation<any>,
   hyper: Hyper,
   lipschitz: boolean,

@@ -36,6 +36,7 @@ export interface OptimizerType {
   readonly args: { readonly [key: string]: AnyCodec }
   /** Cross-argument checks PyTorch makes in the constructor. */
   readonly validate?: (hyper: Hyper) => string | undefined
+  // biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
   readonly build: () => GradientTransformation<any>
 }
 
@@ -63,6 +64,7 @@ const type = (
   requiresLr: boolean,
   defaults: Hyper,
   args: { readonly [key: string]: AnyCodec },
+  // biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
   build: () => GradientTransformation<any>,
   validate?: (h: Hyper) => string | undefined,
 ): OptimizerType => ({
