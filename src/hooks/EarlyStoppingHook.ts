@@ -136,8 +136,8 @@ const pyFloat = (x: number): string =>
  * ```ts
  * const r = stopRuleOf({ monitor: 'acc', patience: 1 })
  * const first = decide(r, initialStopState(r), 0.5)   // new best 0.5, go on
- * decide(r, first.state, 0.55).stop // 'the monitored metric did not improve in the last 1 records. best score: 0.500.
- * '
+ * decide(r, first.state, 0.55).stop
+ * // 'the monitored metric did not improve in the last 1 records. best score: 0.500. '
  * ```
  */
 export const decide = (

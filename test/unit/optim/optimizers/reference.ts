@@ -244,8 +244,10 @@ const adamLike = (decoupled: boolean): RefOptimizer => ({
       s['max_exp_avg_sq'] = maximum(arr(s, 'max_exp_avg_sq'), expAvgSq)
       // (max.sqrt() / bias_correction2_sqrt).add_(eps)
       denom = add(div(sqrt(arr(s, 'max_exp_avg_sq')), biasCorrection2Sqrt), eps)
+    } else {
       // (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
-    } else denom = add(div(sqrt(expAvgSq), biasCorrection2Sqrt), eps)
+      denom = add(div(sqrt(expAvgSq), biasCorrection2Sqrt), eps)
+    }
     return addcdiv(param, expAvg, denom, -stepSize) // param.addcdiv_(exp_avg, denom, value=-step_size)
   }),
 })
