@@ -35,9 +35,10 @@ export const backendsBench = async () => {
   const after: Result[] = []
   for (const [name, ta, tb] of shapes) after.push(await measure(`[wasm, corrected] matMul ${name}`, 15, run(ta, tb)))
   console.log(report([...before, ...after]))
-  shapes.forEach(([name], i) =>
+  shapes.forEach(([name], i) => {
     console.log(
-      `${name}: ${gflops(before[i]!, 512)} → ${gflops(after[i]!, 512)} GFLOP/s (${(before[i]!.medianMs / after[i]!.medianMs).toFixed(1)}× faster)`,
-    ),
-  )
+      `${name}: ${gflops(before[i]!, 512)} → ${gflops(after[i]!, 512)} GFLOP/s ` +
+        `(${(before[i]!.medianMs / after[i]!.medianMs).toFixed(1)}× faster)`,
+    )
+  })
 }

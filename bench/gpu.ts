@@ -32,7 +32,9 @@ const emit = (record: object) => process.stdout.write(`${JSON.stringify(record)}
 
 const setUpWebgpu = async (): Promise<string> => {
   // Dawn's globals and navigator.gpu must exist before the WebGPU backend module is evaluated.
-  // Optional packages, absent from the project's install (no declarations needed): `npm i --no-save webgpu @tensorflow/tfjs-backend-webgpu@4.22.0` to run this.
+  // Optional packages, absent from the project's install (no declarations needed): `npm i --no-save webgpu
+  // @tensorflow/tfjs-backend-webgpu@4.22.0` to run this.
+  // biome-ignore lint/suspicious/noTsIgnore: @ts-expect-error would fail where the optional package is installed
   // @ts-ignore -- resolved only where the optional package is installed
   const dawn = (await import('webgpu')) as unknown as { create: (flags: string[]) => unknown; globals: object }
   Object.assign(globalThis, dawn.globals)
@@ -50,6 +52,7 @@ const setUpWebgpu = async (): Promise<string> => {
   ;(globalThis as { navigator?: unknown }).navigator = { gpu }
   const adapter = await gpu.requestAdapter()
   if (adapter === null) throw new Error('no WebGPU adapter')
+  // biome-ignore lint/suspicious/noTsIgnore: @ts-expect-error would fail where the optional package is installed
   // @ts-ignore -- resolved only where the optional package is installed
   await import('@tensorflow/tfjs-backend-webgpu')
   if (!(await tf.setBackend('webgpu'))) throw new Error('the WebGPU backend did not initialise')

@@ -45,7 +45,8 @@ export const report = (results: ReadonlyArray<Result & { readonly cpuMs?: number
   results
     .map(
       (r) =>
-        `${r.name.padEnd(58)} median ${r.medianMs.toFixed(1).padStart(9)} ms  [${r.minMs.toFixed(1)} … ${r.maxMs.toFixed(1)}]  n=${r.runs}` +
+        `${r.name.padEnd(58)} median ${r.medianMs.toFixed(1).padStart(9)} ms  ` +
+        `[${r.minMs.toFixed(1)} … ${r.maxMs.toFixed(1)}]  n=${r.runs}` +
         `${r.cpuMs === undefined ? '' : `  cpu ${r.cpuMs.toFixed(1)} ms`}` +
         `${r.throughput === undefined ? '' : `  ${Math.round(r.throughput).toLocaleString('en-US')} ${r.unit}/s`}`,
     )

@@ -150,10 +150,14 @@ export const interpreterBench = async (rounds: number) => {
   )
   console.log(report(results.map((r) => ({ ...r, throughput: ITERS / (r.medianMs / 1000), unit: 'it' }))))
   console.log(
-    `loopwright / hand-written tfjs: ${(results[0]!.medianMs / results[1]!.medianMs).toFixed(3)}; loopwright / tfjs-layers fit: ${(results[0]!.medianMs / results[2]!.medianMs).toFixed(3)} (medians of ${rounds} interleaved rounds)`,
+    `loopwright / hand-written tfjs: ` +
+      `${(results[0]!.medianMs / results[1]!.medianMs).toFixed(3)}; loopwright / ` +
+      `tfjs-layers fit: ${(results[0]!.medianMs / results[2]!.medianMs).toFixed(3)} ` +
+      `(medians of ${rounds} interleaved rounds)`,
   )
 
-  // One iteration of each model of the zoo, through the interpreter (median of the step intervals of a 30-iteration run).
+  // One iteration of each model of the zoo, through the interpreter (median of the step intervals of a 30-iteration
+  // run).
   const zoo: Array<[string, object, number]> = [
     ['LeNet5', { type: 'LeNet5', num_classes: 10, data_preprocessor: preprocessor }, 64],
     [
@@ -184,7 +188,8 @@ export const interpreterBench = async (rounds: number) => {
       .sort((a, b) => a - b)
     const median = gaps[Math.floor(gaps.length / 2)]!
     console.log(
-      `[wasm] ${name}, batch ${batch}: median iteration ${median.toFixed(1)} ms (${Math.round((batch * 1000) / median)} samples/s)`,
+      `[wasm] ${name}, batch ${batch}: median iteration ${median.toFixed(1)} ms ` +
+        `(${Math.round((batch * 1000) / median)} samples/s)`,
     )
   }
   fs.rmSync(workDir, { recursive: true, force: true })

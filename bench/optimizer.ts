@@ -99,6 +99,8 @@ export const optimizerBench = async (backend: string) => {
   console.log(report(results))
   const [lw, pl, bi] = results
   console.log(
-    `ratios (median): loopwright/plain = ${(lw!.medianMs / pl!.medianMs).toFixed(2)}, loopwright/built-in = ${(lw!.medianMs / bi!.medianMs).toFixed(2)}`,
+    `ratios (median): loopwright/plain = ` +
+      `${(lw!.medianMs / pl!.medianMs).toFixed(2)}, loopwright/built-in = ` +
+      `${(lw!.medianMs / bi!.medianMs).toFixed(2)}`,
   )
 }

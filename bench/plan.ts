@@ -60,7 +60,8 @@ export const planBench = async () => {
     }
   } else
     console.log(
-      '(set LOOPWRIGHT_MMSELFSUP_DIR and LOOPWRIGHT_CONFIG_PACKAGES=mmcls=DIR to plan the largest MMSelfSup configs too)',
+      '(set LOOPWRIGHT_MMSELFSUP_DIR and LOOPWRIGHT_CONFIG_PACKAGES=mmcls=DIR to plan ' +
+        'the largest MMSelfSup configs too)',
     )
   console.log(report(results))
 }

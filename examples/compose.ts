@@ -49,7 +49,8 @@ export const main = (options: { readonly workDir?: string; readonly quiet?: bool
     const plan = yield* DryRun.dryRun(program, { testAfterTrain: false })
     if (options.quiet !== true)
       console.log(
-        `plan: ${plan.steps.train} train steps, ${plan.evaluations.length} validations, ${plan.checkpoints.length} checkpoints`,
+        `plan: ${plan.steps.train} train steps, ${plan.evaluations.length} validations, ` +
+          `${plan.checkpoints.length} checkpoints`,
       )
     yield* selectBackend('auto')
     const result = yield* train(program, {

@@ -47,7 +47,10 @@ const files = ['configs/selfsup', 'configs/benchmarks/classification']
 // Capture what the CLI writes, per config.
 const write = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) }
 let captured = ''
-const capture = (chunk: string | Uint8Array): boolean => ((captured += String(chunk)), true)
+const capture = (chunk: string | Uint8Array): boolean => {
+  captured += String(chunk)
+  return true
+}
 const rows: Array<{ file: string; ok: boolean; ms: number; error: string }> = []
 for (const file of files) {
   captured = ''
@@ -75,7 +78,9 @@ for (const file of files) {
   const error = code === 0 ? '' : (captured.split('\n').find((l) => l.trim() !== '') ?? `exit ${code}`)
   rows.push({ file: nodePath.relative(root, file), ok: code === 0, ms, error: error.replace(root, '') })
   process.stdout.write(
-    `${code === 0 ? 'PASS' : 'FAIL'} ${ms.toFixed(0).padStart(6)} ms  ${nodePath.relative(root, file)}${code === 0 ? '' : `\n      ${error.replace(root, '').slice(0, 300)}`}\n`,
+    `${code === 0 ? 'PASS' : 'FAIL'} ${ms.toFixed(0).padStart(6)} ms  ` +
+      `${nodePath.relative(root, file)}` +
+      `${code === 0 ? '' : `\n      ${error.replace(root, '').slice(0, 300)}`}\n`,
   )
 }
 const passed = rows.filter((r) => r.ok).length

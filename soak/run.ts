@@ -82,12 +82,16 @@ const tensorCounts = new Set(warm.map((s) => s.tensors))
 const rss2 = median(quarter(1))
 const rss4 = median(quarter(3))
 process.stdout.write(
-  [
-    `backend ${backend.name}; ${result.iterations} iterations in ${seconds.toFixed(0)} s (${(result.iterations / seconds).toFixed(0)} it/s); ${result.checkpoints.length} checkpoints written`,
+  `${[
+    `backend ${backend.name}; ${result.iterations} iterations in ` +
+      `${seconds.toFixed(0)} s (${(result.iterations / seconds).toFixed(0)} it/s); ` +
+      `${result.checkpoints.length} checkpoints written`,
     `numTensors after warm-up: ${[...tensorCounts].join(', ')}`,
-    `RSS MiB: first ${samples[0]!.rssMiB.toFixed(0)}, median of 2nd quarter ${rss2.toFixed(0)}, median of last quarter ${rss4.toFixed(0)}, max ${Math.max(...samples.map((s) => s.rssMiB)).toFixed(0)}`,
+    `RSS MiB: first ${samples[0]!.rssMiB.toFixed(0)}, median of 2nd quarter ` +
+      `${rss2.toFixed(0)}, median of last quarter ${rss4.toFixed(0)}, max ` +
+      `${Math.max(...samples.map((s) => s.rssMiB)).toFixed(0)}`,
     `last validation: ${JSON.stringify(result.evaluations.at(-1)?.metrics)}`,
-  ].join('\n') + '\n',
+  ].join('\n')}\n`,
 )
 const ok = tensorCounts.size === 1 && rss4 <= rss2 * 1.1
 process.stdout.write(ok ? 'soak: memory is flat\n' : 'soak: MEMORY GROWS\n')

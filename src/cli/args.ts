@@ -89,7 +89,7 @@ export const parseArgs = (argv: ReadonlyArray<string>): E.Either<string, Parsed>
   const command = commandName as Command | undefined
   const own: { readonly [flag: string]: FlagSpec } = command === undefined ? {} : commands[command]
   const accepted: { readonly [flag: string]: FlagSpec } = { ...global, ...own }
-  const startsFlag = (arg: string | undefined): boolean => arg !== undefined && arg.startsWith('-') && arg !== '-'
+  const startsFlag = (arg: string | undefined): boolean => arg?.startsWith('-') === true && arg !== '-'
   for (let i = 0; i < argv.length; i++) {
     if (i === first) continue
     const arg = argv[i]!

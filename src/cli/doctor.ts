@@ -71,11 +71,10 @@ const missingHints = (report: DoctorReport): ReadonlyArray<string> => {
   const missing = (['tensorflow-gpu', 'tensorflow', 'webgpu'] as const).flatMap((backend) => {
     const command = installCommand(backend)
     const packagesOk =
-      command !== undefined &&
       command
-        .split(' ')
+        ?.split(' ')
         .slice(2)
-        .every((spec) => report.packages[spec.replace(/(.)@.*$/, '$1')] != null)
+        .every((spec) => report.packages[spec.replace(/(.)@.*$/, '$1')] != null) === true
     return packagesOk || command === undefined ? [] : [`  ${backend.padEnd(15)} ${command}`]
   })
   return missing.length === 0 ? [] : ['', 'optional backends not installed here:', ...missing]
@@ -94,7 +93,8 @@ export const renderDoctor = (report: DoctorReport): string => {
           `conformance of ${report.backend.name} against cpu (forward and gradient of ${report.checks.length} ops):`,
           ...report.checks.map(
             (c) =>
-              `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.op.padEnd(34)} max |Δ| ${Number.isNaN(c.maxAbsDiff) ? '—' : c.maxAbsDiff.toExponential(1)}` +
+              `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.op.padEnd(34)} max |Δ| ` +
+              `${Number.isNaN(c.maxAbsDiff) ? '—' : c.maxAbsDiff.toExponential(1)}` +
               `${c.error === undefined ? '' : `  ${c.error}`}`,
           ),
           '',

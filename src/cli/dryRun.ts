@@ -82,7 +82,11 @@ export const dryRunCommand = (file: string, flags: ReadonlyMap<string, ReadonlyA
     return 0
   }).pipe(
     Effect.catchTags({
-      ConfigError: (e) => Effect.sync(() => (process.stderr.write(`${e.message}\n`), EXIT_BAD_INPUT)),
+      ConfigError: (e) =>
+        Effect.sync(() => {
+          process.stderr.write(`${e.message}\n`)
+          return EXIT_BAD_INPUT
+        }),
       DryRunError: (e) =>
         Effect.sync(() => {
           process.stderr.write(`${e.issues.map((i) => `${file}: ${formatIssue(i)}`).join('\n')}\n`)

@@ -111,7 +111,10 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
     const resume = flags.get('resume')
     const workDir = flags.get('work-dir')?.at(-1)
     const launch = resolveLaunch(flags.get('launcher')?.at(-1), flags.get('workers')?.at(-1))
-    if (launch._tag === 'Left') return (process.stderr.write(`${launch.left}\n`), EXIT_BAD_INPUT)
+    if (launch._tag === 'Left') {
+      process.stderr.write(`${launch.left}\n`)
+      return EXIT_BAD_INPUT
+    }
     return Effect.runPromise(
       trainCommand(file, {
         launch: launch.right,
@@ -145,7 +148,10 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
         return report.checks.every((c) => c.ok) ? 0 : 1
       }),
       Effect.catchTag('BackendError', (e) =>
-        Effect.sync(() => (process.stderr.write(`${withInstallHint(e.backend, e.message)}\n`), EXIT_BAD_INPUT)),
+        Effect.sync(() => {
+          process.stderr.write(`${withInstallHint(e.backend, e.message)}\n`)
+          return EXIT_BAD_INPUT
+        }),
       ),
     ),
   )

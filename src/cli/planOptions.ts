@@ -45,7 +45,8 @@ export const worldSizeOf = (flags: Flags, env: NodeJS.ProcessEnv): E.Either<stri
   return n === undefined
     ? E.left(
         `--launcher ${launcher}: ${variable} ` +
-          `${value === undefined ? 'is not set' : `is not a positive integer (${JSON.stringify(value)})`}; set it or pass --world-size N`,
+          `${value === undefined ? 'is not set' : `is not a positive integer (${JSON.stringify(value)})`}` +
+          `; set it or pass --world-size N`,
       )
     : E.right(n)
 }

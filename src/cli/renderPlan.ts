@@ -32,8 +32,11 @@ export const renderLoopPlan = (plan: Plan): string => {
   if (train !== undefined) {
     lines.push(
       train.type === 'EpochBasedTrainLoop'
-        ? `train: EpochBasedTrainLoop, ${plural(train.max_epochs, 'epoch')} × ${plural(train.batchesPerEpoch, 'batch')} = ${plural(train.maxIters, 'iteration')}`
-        : `train: IterBasedTrainLoop, ${plural(train.max_iters, 'iteration')} (${plural(train.batchesPerEpoch, 'batch')} per pass over the data)`,
+        ? `train: EpochBasedTrainLoop, ${plural(train.max_epochs, 'epoch')} × ` +
+            `${plural(train.batchesPerEpoch, 'batch')} = ` +
+            `${plural(train.maxIters, 'iteration')}`
+        : `train: IterBasedTrainLoop, ${plural(train.max_iters, 'iteration')} ` +
+            `(${plural(train.batchesPerEpoch, 'batch')} per pass over the data)`,
     )
   } else lines.push('train: none')
   const vals = plan.evaluations.filter((e) => e.mode === 'val')
@@ -43,12 +46,14 @@ export const renderLoopPlan = (plan: Plan): string => {
         ? `after iterations ${list(vals.map((v) => v.iter))}`
         : `after epochs ${list(vals.map((v) => v.epoch))}`
     lines.push(
-      `validation: ${plural(plan.loops.val.batches, 'batch')}, ${vals.length === 0 ? 'never' : `${plural(vals.length, 'time')}, ${at}`}`,
+      `validation: ${plural(plan.loops.val.batches, 'batch')}, ` +
+        `${vals.length === 0 ? 'never' : `${plural(vals.length, 'time')}, ${at}`}`,
     )
   }
   if (plan.loops.test !== undefined)
     lines.push(
-      `test: ${plural(plan.loops.test.batches, 'batch')}, ${plan.evaluations.some((e) => e.mode === 'test') ? 'after training' : 'not run'}`,
+      `test: ${plural(plan.loops.test.batches, 'batch')}, ` +
+        `${plan.evaluations.some((e) => e.mode === 'test') ? 'after training' : 'not run'}`,
     )
   lines.push(
     `checkpoints: ${
@@ -69,11 +74,14 @@ export const renderLoopPlan = (plan: Plan): string => {
     )
   const trainLines = plan.logLines.lines.filter((l) => /^(Epoch|Iter)\(train\)/.test(l.message))
   lines.push(
-    `log lines: ${plan.logLines.count} (${trainLines.length} train progress lines${trainLines.length > 0 ? `, after iterations ${list(trainLines.map((l) => l.iter + 1))}` : ''})`,
+    `log lines: ${plan.logLines.count} (${trainLines.length} train progress ` +
+      `lines${trainLines.length > 0 ? `, after iterations ${list(trainLines.map((l) => l.iter + 1))}` : ''})`,
   )
   for (const f of plan.files)
     lines.push(
-      `file: ${f.path} (${f.writes > 0 ? plural(f.writes, 'write') : ''}${f.writes > 0 && f.appends > 0 ? ', ' : ''}${f.appends > 0 ? plural(f.appends, 'appended line') : ''})`,
+      `file: ${f.path} (${f.writes > 0 ? plural(f.writes, 'write') : ''}` +
+        `${f.writes > 0 && f.appends > 0 ? ', ' : ''}` +
+        `${f.appends > 0 ? plural(f.appends, 'appended line') : ''})`,
     )
   lines.push(`steps: ${plan.steps.train} train, ${plan.steps.val} val, ${plan.steps.test} test`)
   return lines.join('\n')
@@ -100,7 +108,8 @@ export const renderOptimizer = (plan: Plan): string => {
         )
       if (w.lossScale !== undefined)
         lines.push(
-          `loss scaling: ${JSON.stringify(w.lossScale)}${w.dtype === undefined ? '' : `, ${w.dtype} numerics emulated`}`,
+          `loss scaling: ${JSON.stringify(w.lossScale)}` +
+            `${w.dtype === undefined ? '' : `, ${w.dtype} numerics emulated`}`,
         )
       const a = w.accumulation
       if (a.k > 1) {
@@ -110,7 +119,8 @@ export const renderOptimizer = (plan: Plan): string => {
         )
         if (a.lastWindow !== undefined)
           lines.push(
-            `  the last window has ${plural(a.lastWindow.size, 'micro-batch')}; their losses are divided by ${a.lastWindow.divisor}, not ${a.k} (MMEngine's rule)`,
+            `  the last window has ${plural(a.lastWindow.size, 'micro-batch')}; their losses ` +
+              `are divided by ${a.lastWindow.divisor}, not ${a.k} (MMEngine's rule)`,
           )
       } else lines.push(`optimizer steps: ${a.steps} (every iteration)`)
       return lines.join('\n')
@@ -151,16 +161,22 @@ export const renderParamGroups = (plan: Plan): string => {
     const extras = Object.entries(g.hyper)
       .filter(([k]) => shown.has(k) && k !== 'lr' && k !== 'weight_decay' && k !== 'initial_lr')
       .map(([k, v]) => `${k}=${typeof v === 'number' ? displayNumber(v) : JSON.stringify(v)}`)
-    return `#${i}  lr=${displayValue(g.hyper['lr'])}  weight_decay=${displayValue(g.hyper['weight_decay'] ?? 0)}${extras.length === 0 ? '' : `  ${extras.join(' ')}`}  [${shortList(g.params)}]`
+    return (
+      `#${i}  lr=${displayValue(g.hyper['lr'])}  ` +
+      `weight_decay=${displayValue(g.hyper['weight_decay'] ?? 0)}` +
+      `${extras.length === 0 ? '' : `  ${extras.join(' ')}`}  [${shortList(g.params)}]`
+    )
   })
   const sc = pg.schedules
   if (sc !== undefined && pg.groups.length > 1) {
     lines.push(`lr per group over ${sc.iterations} iterations (start → middle → end):`)
-    sc.lr.forEach((values, i) =>
+    sc.lr.forEach((values, i) => {
       lines.push(
-        `  #${i}: ${values[0]!.toExponential(3)} → ${values[Math.floor(values.length / 2)]!.toExponential(3)} → ${values.at(-1)!.toExponential(3)}`,
-      ),
-    )
+        `  #${i}: ${values[0]!.toExponential(3)} → ` +
+          `${values[Math.floor(values.length / 2)]!.toExponential(3)} → ` +
+          `${values.at(-1)!.toExponential(3)}`,
+      )
+    })
   }
   if (pg.log.length > 0)
     lines.push(
@@ -214,7 +230,9 @@ export const renderPlan = (plan: Plan, source: string): string =>
     plan.warnings.length === 0 ? 'Warnings: none' : `Warnings:\n${plan.warnings.map((w) => `  - ${w}`).join('\n')}`,
   ].join('\n')
 
-/** The plan as one JSON document: `hooks` as `{ name, priority }` in execution order, `stages` as stage → hook names. */
+/**
+ * The plan as one JSON document: `hooks` as `{ name, priority }` in execution order, `stages` as stage → hook names.
+ */
 export const planJson = (plan: Plan, source: string, includeTrace: boolean): unknown => ({
   config: source,
   workDir: plan.workDir,

@@ -37,7 +37,8 @@ export const summary = (result: WorkerResult): string => {
   const span =
     result.startIteration === 0
       ? `${here} iterations (${result.epochs} epochs)`
-      : `${here} iterations in this run (resumed at iteration ${result.startIteration}; ${result.iterations} in total, ` +
+      : `${here} iterations in this run (resumed at iteration ${result.startIteration}; ` +
+        `${result.iterations} in total, ` +
         `${result.epochs} epochs)`
   const lines = [
     result.interrupted === undefined
@@ -56,7 +57,8 @@ export const summary = (result: WorkerResult): string => {
   if (test !== undefined) lines.push(`Test: ${show(test.metrics)}`)
   if (result.checkpoints.length > 0)
     lines.push(
-      `Checkpoints: ${nodePath.dirname(result.checkpoints.at(-1)!)} (last: ${nodePath.basename(result.checkpoints.at(-1)!)})`,
+      `Checkpoints: ${nodePath.dirname(result.checkpoints.at(-1)!)} (last: ` +
+        `${nodePath.basename(result.checkpoints.at(-1)!)})`,
     )
   lines.push(`Logs: ${result.logDir}`)
   return lines.join('\n')
@@ -136,15 +138,21 @@ export const trainCommand = (file: string, flags: TrainFlags): Effect.Effect<num
     return result.interrupted === 'SIGINT' ? 130 : result.interrupted === 'SIGTERM' ? 143 : 0
   }).pipe(
     Effect.catchTags({
-      ConfigError: (e) => Effect.sync(() => (process.stderr.write(`${e.message}\n`), 2)),
-      BackendError: (e) => Effect.sync(() => (process.stderr.write(`${withInstallHint(e.backend, e.message)}\n`), 2)),
+      ConfigError: (e) =>
+        Effect.sync(() => {
+          process.stderr.write(`${e.message}\n`)
+          return 2
+        }),
+      BackendError: (e) =>
+        Effect.sync(() => {
+          process.stderr.write(`${withInstallHint(e.backend, e.message)}\n`)
+          return 2
+        }),
       // A run that could not start is bad input (2); one that failed while running is 1.
       TrainError: (e) =>
-        Effect.sync(
-          () => (
-            process.stderr.write(`\n${e.issues.map((i) => `${file}: ${formatIssue(i)}`).join('\n')}\n`),
-            e.during === 'run' ? 1 : 2
-          ),
-        ),
+        Effect.sync(() => {
+          process.stderr.write(`\n${e.issues.map((i) => `${file}: ${formatIssue(i)}`).join('\n')}\n`)
+          return e.during === 'run' ? 1 : 2
+        }),
     }),
   )

@@ -159,7 +159,9 @@ const crossKeyIssues = (cfg: { readonly [key: string]: unknown }): Issue[] => {
       const missing = keys.filter((k) => !present(cfg, k))
       issues.push({
         path: missing[0]!,
-        message: `required key missing: ${keys.join(', ')} must be all set or all omitted (${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set)`,
+        message:
+          `required key missing: ${keys.join(', ')} must be all set or all omitted ` +
+          `(${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set)`,
       })
     }
   }

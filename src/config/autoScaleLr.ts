@@ -49,6 +49,7 @@ export const applyAutoScaleLr = (program: Program, worldSize: number): Scaled =>
   const base = cfg['base_batch_size'] as number
   const real = worldSize * batchSize
   const ratio = real / base
-  const line = `auto_scale_lr: base_batch_size ${base}, real batch size ${worldSize}×${batchSize} = ${real}: lr × ${ratio}`
+  const line =
+    `auto_scale_lr: base_batch_size ${base}, real batch size ` + `${worldSize}×${batchSize} = ${real}: lr × ${ratio}`
   return { program: { ...program, optimWrapper: scaleOptimizer(program.optimWrapper, ratio) }, line }
 }

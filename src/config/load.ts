@@ -9,7 +9,8 @@
  * ```ts
 import { Effect } from 'effect'
  * import { Config } from 'loopwright'
- * const loaded = await Effect.runPromise(Config.load('configs/mnist_mlp.json', { cfgOptions: ['train_cfg.max_epochs=1'] }))
+ * const loaded = await Effect.runPromise(Config.load('configs/mnist_mlp.json', { cfgOptions: ['train_cfg.max_epochs=1']
+ * }))
  * ```
  * @module
  */
@@ -97,7 +98,8 @@ const readText = (file: string): Effect.Effect<string, ConfigErrorType> =>
     catch: (e) =>
       fail(
         file,
-        `cannot read the config file: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String((e as Error).message)}`,
+        `cannot read the config file: ` +
+          `${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String((e as Error).message)}`,
       ),
   })
 
@@ -182,7 +184,8 @@ const parseData = (file: string, kind: 'json' | 'yaml', text: string): Effect.Ef
     catch: (e) =>
       fail(
         file,
-        `not valid ${kind === 'json' ? 'JSON' : 'YAML'}: ${/maximum call stack/i.test(oneLine(e)) ? 'nested too deeply to parse' : oneLine(e)}`,
+        `not valid ${kind === 'json' ? 'JSON' : 'YAML'}: ` +
+          `${/maximum call stack/i.test(oneLine(e)) ? 'nested too deeply to parse' : oneLine(e)}`,
       ),
   })
 

@@ -61,7 +61,8 @@ export const resolvePackageBase = (base: string, packages: ConfigPackages): E.Ei
   const dir = packages.get(name)
   if (dir === undefined) {
     return E.left(
-      `package base '${base}' needs the ${name} sources: pass --config-package ${name}=DIR (or set ${packagesVariable}=${name}=DIR)`,
+      `package base '${base}' needs the ${name} sources: pass --config-package ` +
+        `${name}=DIR (or set ${packagesVariable}=${name}=DIR)`,
     )
   }
   return E.right(nodePath.resolve(dir, 'configs', rest))

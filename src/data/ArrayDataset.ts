@@ -23,7 +23,10 @@ import { DataError } from './idx.js'
 export interface ArrayOptions {
   /** A name for messages (default `'ArrayDataset'`). */
   readonly name?: string
-  /** `'class'`: `y` holds integer labels; `'values'`: `y` holds regression targets. Default: rows of numbers are values, plain integers ≥ 0 are labels. */
+  /**
+   * `'class'`: `y` holds integer labels; `'values'`: `y` holds regression targets. Default: rows of numbers are values,
+   * plain integers ≥ 0 are labels.
+   */
   readonly task?: 'class' | 'values'
   /** The number of classes (default: the largest label + 1). */
   readonly numClasses?: number
@@ -132,7 +135,11 @@ const pySlice = (length: number, start: number | undefined, stop: number | undef
 }
 
 const DESCRIPTION =
-  /^\s*ArrayDataset\(\s*data\.(\w+)\s*(?:\[\s*(-?\d+)?\s*:\s*(-?\d+)?\s*\])?\s*,\s*data\.(\w+)\s*(?:\[\s*(-?\d+)?\s*:\s*(-?\d+)?\s*\])?\s*\)\s*$/
+  // ArrayDataset(data.NAME[START:STOP], data.NAME[START:STOP]), the slices optional
+  new RegExp(
+    String.raw`^\s*ArrayDataset\(\s*data\.(\w+)\s*(?:\[\s*(-?\d+)?\s*:\s*(-?\d+)?\s*\])?\s*,` +
+      String.raw`\s*data\.(\w+)\s*(?:\[\s*(-?\d+)?\s*:\s*(-?\d+)?\s*\])?\s*\)\s*$`,
+  )
 
 /**
  * The dataset a recorded scenario describes as a string, such as
@@ -154,7 +161,8 @@ export const fromDescription = (
   if (m === null)
     return fail(
       'dataset',
-      `cannot read the dataset description ${JSON.stringify(description)}: expected 'ArrayDataset(data.<x>[a:b], data.<y>[a:b])'`,
+      `cannot read the dataset description ${JSON.stringify(description)}: expected ` +
+        `'ArrayDataset(data.<x>[a:b], data.<y>[a:b])'`,
     )
   const num = (s: string | undefined): number | undefined => (s === undefined ? undefined : Number(s))
   const pick = (

@@ -48,7 +48,8 @@ export const batchIndices = (order: Int32Array, batchIdx: number, batchSize: num
   const batches = batchesPerEpoch(order.length, batchSize, dropLast)
   if (!Number.isInteger(batchIdx) || batchIdx < 0 || batchIdx >= batches) {
     throw new RangeError(
-      `batch ${batchIdx} does not exist: an epoch of ${order.length} samples has ${batches} batches of ${batchSize}${dropLast ? ' (drop_last)' : ''}`,
+      `batch ${batchIdx} does not exist: an epoch of ${order.length} samples has ` +
+        `${batches} batches of ${batchSize}${dropLast ? ' (drop_last)' : ''}`,
     )
   }
   const start = batchIdx * batchSize

@@ -27,6 +27,9 @@ export interface Dataset {
   readonly targets: Targets
   /** MMEngine's `metainfo` (e.g. `classes`), when the dataset has one. */
   readonly metainfo?: Json
-  /** The config's `pipeline` (random crops, flips, colour changes, views), when it changes the images; the loader runs it per batch. */
+  /**
+   * The config's `pipeline` (random crops, flips, colour changes, views), when it changes the images; the loader runs
+   * it per batch.
+   */
   readonly pipeline?: Pipeline
 }

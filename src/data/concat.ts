@@ -26,7 +26,9 @@ export const concat = (members: ReadonlyArray<Dataset>, path: string): E.Either<
       return E.left(
         new DataError({
           path: at,
-          message: `${at}: ${m.name} has samples of shape [${m.sampleShape.join(', ')}], the first dataset [${first.sampleShape.join(', ')}]`,
+          message:
+            `${at}: ${m.name} has samples of shape [${m.sampleShape.join(', ')}], the first ` +
+            `dataset [${first.sampleShape.join(', ')}]`,
         }),
       )
     if (m.targets.kind !== first.targets.kind)
@@ -40,7 +42,9 @@ export const concat = (members: ReadonlyArray<Dataset>, path: string): E.Either<
       return E.left(
         new DataError({
           path: at,
-          message: `${at}: a pipeline inside a ConcatDataset member is not supported yet (its samples are concatenated as stored)`,
+          message:
+            `${at}: a pipeline inside a ConcatDataset member is not supported yet (its ` +
+            `samples are concatenated as stored)`,
         }),
       )
   }

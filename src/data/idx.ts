@@ -18,7 +18,10 @@
 import { Data } from 'effect'
 import * as E from 'fp-ts/lib/Either.js'
 
-/** Loading or checking data failed; `path` says which file (or which config value), and `message` says what is wrong, naming the file. */
+/**
+ * Loading or checking data failed; `path` says which file (or which config value), and `message` says what is wrong,
+ * naming the file.
+ */
 export class DataError extends Data.TaggedError('DataError')<{ readonly path: string; readonly message: string }> {}
 
 /** A parsed IDX file of unsigned bytes. `data` is a view on the input bytes (no copy). */
@@ -76,7 +79,8 @@ export const parseIdx = (bytes: Uint8Array, path: string, expectedMagic?: number
   if (expectedMagic !== undefined && magic !== expectedMagic) {
     return fail(
       path,
-      `wrong magic number ${hex(magic)} (${describeMagic(magic)}): expected ${hex(expectedMagic)} (${describeMagic(expectedMagic)})`,
+      `wrong magic number ${hex(magic)} (${describeMagic(magic)}): expected ` +
+        `${hex(expectedMagic)} (${describeMagic(expectedMagic)})`,
     )
   }
   const type = (magic >>> 8) & 0xff
@@ -137,7 +141,8 @@ export const parseImages = (
   if (expected !== undefined && (rows !== expected.rows || cols !== expected.cols)) {
     return fail(
       path,
-      `wrong dimensions ${count} × ${rows} × ${cols}: expected images of ${expected.rows} × ${expected.cols} (N × ${expected.rows} × ${expected.cols})`,
+      `wrong dimensions ${count} × ${rows} × ${cols}: expected images of ` +
+        `${expected.rows} × ${expected.cols} (N × ${expected.rows} × ${expected.cols})`,
     )
   }
   return E.right({ count, rows, cols, pixels: parsed.right.data })
@@ -177,7 +182,9 @@ export const encodeIdx = (dims: ReadonlyArray<number>, data: Uint8Array): Uint8A
   const out = new Uint8Array(header + data.length)
   const view = new DataView(out.buffer)
   view.setUint32(0, 0x00000800 | dims.length)
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d))
+  dims.forEach((d, i) => {
+    view.setUint32(4 + 4 * i, d)
+  })
   out.set(data, header)
   return out
 }

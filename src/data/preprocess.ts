@@ -136,7 +136,9 @@ export const decode = (
     if (pre.mean !== null && pre.mean.length !== 1 && pre.mean.length !== channels) {
       issues.push({
         path: at('mean'),
-        message: `expected 1 value or 1 per channel (${channels} for samples of shape [${sampleShape.join(', ')}]), got ${pre.mean.length}`,
+        message:
+          `expected 1 value or 1 per channel (${channels} for samples of shape ` +
+          `[${sampleShape.join(', ')}]), got ${pre.mean.length}`,
       })
     }
     if (pre.swapChannels && channels !== 3) {

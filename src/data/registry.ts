@@ -27,7 +27,7 @@
  */
 import { Effect } from 'effect'
 import * as E from 'fp-ts/lib/Either.js'
-import * as t from 'io-ts'
+import type * as t from 'io-ts'
 import type { Issue } from '../schema/codec.js'
 import {
   array,
@@ -50,7 +50,7 @@ import * as ArrayDataset from './ArrayDataset.js'
 import { concat } from './concat.js'
 import type { Dataset } from './Dataset.js'
 import type { Json } from '../dsl/MessageHub.js'
-import { DataError } from './idx.js'
+import type { DataError } from './idx.js'
 import * as FashionMnist from './fashionMnist.js'
 import * as Mnist from './mnist.js'
 import { decodePipeline, isIdentity } from './transforms/registry.js'
@@ -192,7 +192,10 @@ export const defaultDatasetTypes: Registry.Registry<DatasetType<unknown>> = Regi
 
 export interface BuildOptions {
   readonly types?: Registry.Registry<DatasetType<unknown>>
-  /** The data a recorded scenario ships (`data.x`, `data.y`), for datasets given as description strings such as `'ArrayDataset(data.x[:64], data.y[:64])'`. */
+  /**
+   * The data a recorded scenario ships (`data.x`, `data.y`), for datasets given as description strings such as
+   * `'ArrayDataset(data.x[:64], data.y[:64])'`.
+   */
   readonly data?: { readonly [key: string]: unknown }
 }
 
@@ -220,7 +223,9 @@ export const decode = (
       return E.left([
         {
           path,
-          message: `a dataset description string (${show(cfg)}) needs the data of a recorded scenario; give a dataset dict with a \`type\``,
+          message:
+            `a dataset description string (${show(cfg)}) needs the data of a recorded ` +
+            `scenario; give a dataset dict with a \`type\``,
         },
       ])
     const built = ArrayDataset.fromDescription(cfg, options.data)
@@ -248,7 +253,10 @@ export const decode = (
   )
 }
 
-/** `ConcatDataset(datasets=[...], lazy_init, ignore_keys)`: every member decoded at `datasets[i]`, loaded, then concatenated. */
+/**
+ * `ConcatDataset(datasets=[...], lazy_init, ignore_keys)`: every member decoded at `datasets[i]`, loaded, then
+ * concatenated.
+ */
 const decodeConcat = (
   cfg: { readonly [key: string]: unknown },
   path: string,
@@ -286,7 +294,8 @@ const decodeConcat = (
  *
  * @example
  * ```ts
- * const ds = await Effect.runPromise(build({ type: 'MNIST', split: 'train', indices: 512 }, 'train_dataloader.dataset'))
+ * const ds = await Effect.runPromise(build({ type: 'MNIST', split: 'train', indices: 512 },
+ * 'train_dataloader.dataset'))
  * ds.length  // 512
  * ```
  */

@@ -37,7 +37,10 @@ import * as Rng from '../dsl/Rng.js'
 
 export type { SamplerCfg } from './samplerCfg.js'
 
-/** The label of the sampler's stream, split from `Rng.make(seed + epoch)` so it never coincides with the run's root stream. */
+/**
+ * The label of the sampler's stream, split from `Rng.make(seed + epoch)` so it never coincides with the run's root
+ * stream.
+ */
 export const SAMPLER_STREAM = 0x53414d50
 
 /**
@@ -48,8 +51,7 @@ export const SAMPLER_STREAM = 0x53414d50
  * isInfinite({ type: 'mmengine.InfiniteSampler' })  // true
  * ```
  */
-export const isInfinite = (cfg: SamplerCfg | undefined): boolean =>
-  cfg !== undefined && cfg.type.endsWith('InfiniteSampler')
+export const isInfinite = (cfg: SamplerCfg | undefined): boolean => cfg?.type.endsWith('InfiniteSampler') === true
 
 /** Whether the sampler shuffles: its `shuffle`, default `true` as in MMEngine (and when no sampler is configured). */
 export const shuffles = (cfg: SamplerCfg | undefined): boolean => cfg?.shuffle ?? true

@@ -30,9 +30,13 @@ const isType = (name: string) => (u: unknown) =>
 
 const SAMPLERS = ['DefaultSampler', 'InfiniteSampler', 'DeepClusterSampler'] as const
 const samplerDescription =
-  'a sampler dict: DefaultSampler (shuffle, seed, round_up), InfiniteSampler (shuffle, seed) or DeepClusterSampler (shuffle, seed, replace, round_up)'
+  'a sampler dict: DefaultSampler (shuffle, seed, round_up), InfiniteSampler ' +
+  '(shuffle, seed) or DeepClusterSampler (shuffle, seed, replace, round_up)'
 
-/** A sampler dict whose `type` is missing, not a string, or not a sampler loopwright knows: the error is at `sampler.type`. */
+/**
+ * A sampler dict whose `type` is missing, not a string, or not a sampler loopwright knows: the error is at
+ * `sampler.type`.
+ */
 type DefaultSamplerCfg = t.TypeOf<typeof defaultSampler>
 const unknownSampler = new t.Type<DefaultSamplerCfg, DefaultSamplerCfg, unknown>(
   'an unknown sampler',

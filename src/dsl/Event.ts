@@ -63,7 +63,10 @@ export const isStageEvent = (event: Event): event is StageEvent => event._tag ==
 /** A short human-readable rendering, e.g. `after_train_iter e0 i3 b1` or `train_step e0 i3 b1 (pass 0, batch 1)`. */
 export const show = (event: Event): string => {
   if (event._tag === 'StepEvent') {
-    return `${event.mode}_step e${event.epoch} i${event.iter} b${event.batchIdx} (pass ${event.batch.pass}, batch ${event.batch.index})`
+    return (
+      `${event.mode}_step e${event.epoch} i${event.iter} b${event.batchIdx} (pass ` +
+      `${event.batch.pass}, batch ${event.batch.index})`
+    )
   }
   const batch = event.batchIdx === undefined ? '' : ` b${event.batchIdx}`
   return `${event.stage} e${event.epoch} i${event.iter}${batch}`

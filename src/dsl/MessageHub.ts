@@ -82,7 +82,9 @@ export const current = (hub: MessageHub, key: string): number | undefined => {
   return history === undefined ? undefined : Log.at(history.values, -1)
 }
 
-/** The hub as a checkpoint stores it (MMEngine's `state_dict`): the keys marked `resumed`, with their full histories. */
+/**
+ * The hub as a checkpoint stores it (MMEngine's `state_dict`): the keys marked `resumed`, with their full histories.
+ */
 export interface HubData {
   readonly scalars: ReadonlyArray<readonly [key: string, values: ReadonlyArray<number>, counts: ReadonlyArray<number>]>
   readonly info: ReadonlyArray<readonly [key: string, value: Json]>

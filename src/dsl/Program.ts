@@ -88,7 +88,9 @@ export interface Program {
   readonly loadFrom: string | undefined
   readonly resume: boolean
   readonly workDir: string | undefined
-  /** Everything else that configures the run's environment, kept as given: `log_processor`, `env_cfg`, `visualizer`, … */
+  /**
+   * Everything else that configures the run's environment, kept as given: `log_processor`, `env_cfg`, `visualizer`, …
+   */
   readonly settings: { readonly [key: string]: Json }
 }
 

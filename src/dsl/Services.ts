@@ -6,7 +6,7 @@
  * Declaring a key is pure: nothing here touches files, clocks or tensors.
  * @module
  */
-import { Context, Data, Effect } from 'effect'
+import { Context, Data, type Effect } from 'effect'
 import type { Sizes } from './timeline.js'
 import type { State, TensorRef, TensorTree } from './State.js'
 import type { HookError } from './Hook.js'
@@ -107,7 +107,9 @@ export class ParamSchedulers extends Context.Service<
   ParamSchedulers,
   {
     readonly step: (state: State, trigger: SchedulerTrigger) => Effect.Effect<State, HookError>
-    /** `optim_wrapper.get_lr()` as scalars: `lr`, `base_lr` (or `name.lr` per wrapper of a dict), first group's value. */
+    /**
+     * `optim_wrapper.get_lr()` as scalars: `lr`, `base_lr` (or `name.lr` per wrapper of a dict), first group's value.
+     */
     readonly learningRates: (state: State) => { readonly [name: string]: number }
   }
 >()('loopwright/ParamSchedulers') {}

@@ -42,7 +42,9 @@ export interface TensorRef {
 /** Tensors by PyTorch-style dotted name (`backbone.fc1.weight`). */
 export type TensorTree = { readonly [name: string]: TensorRef }
 
-/** The model's part of the state: parameters, buffers, and attributes hooks may adjust (e.g. DenseCL's `loss_lambda`). */
+/**
+ * The model's part of the state: parameters, buffers, and attributes hooks may adjust (e.g. DenseCL's `loss_lambda`).
+ */
 export interface ModelState {
   readonly params: TensorTree
   readonly buffers: TensorTree
@@ -55,7 +57,10 @@ export interface DataCursor {
   readonly samplerEpoch: number
 }
 
-/** A val/test batch as the step saw it: inputs (as the dataset stores them, before preprocessing), targets, and the model's outputs. */
+/**
+ * A val/test batch as the step saw it: inputs (as the dataset stores them, before preprocessing), targets, and the
+ * model's outputs.
+ */
 export interface LastBatch {
   readonly mode: 'val' | 'test'
   readonly indices: ReadonlyArray<number>
@@ -72,7 +77,9 @@ export interface State {
   readonly seed: number
   readonly data: DataCursor
   readonly model: ModelState
-  /** Optimizer-wrapper state (optimizer slots, accumulation, loss scaler, schedulers); shaped by the optimizer layer. */
+  /**
+   * Optimizer-wrapper state (optimizer slots, accumulation, loss scaler, schedulers); shaped by the optimizer layer.
+   */
   readonly optim: { readonly [key: string]: unknown }
   /** Each hook's own state, keyed by the hook's registration key. */
   readonly hooks: { readonly [hookKey: string]: unknown }

@@ -69,7 +69,8 @@ export const hazards = (hooks: ReadonlyArray<Declared>): ReadonlyArray<string> =
         const stale = overlap(ta.reads, tb.writes)
         if (stale.length > 0) {
           lines.push(
-            `${stage}: ${a.name} reads ${stale.join(', ')} before ${b.name} writes it (${b.name} runs later in the same stage)`,
+            `${stage}: ${a.name} reads ${stale.join(', ')} before ${b.name} writes it ` +
+              `(${b.name} runs later in the same stage)`,
           )
         }
       }

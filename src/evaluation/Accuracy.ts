@@ -50,7 +50,9 @@ export const Accuracy: MetricType<t.TypeOf<typeof args>> = {
           !(targets.values instanceof Int32Array)
         ) {
           throw new Error(
-            `Accuracy needs class logits [n, classes] and integer labels [n]; got outputs [${output.shape.join(', ')}] and targets [${targets.shape.join(', ')}] (use MSE for regression)`,
+            `Accuracy needs class logits [n, classes] and integer labels [n]; got outputs ` +
+              `[${output.shape.join(', ')}] and targets [${targets.shape.join(', ')}] (use MSE ` +
+              `for regression)`,
           )
         }
         const correct = [...counts.correct]

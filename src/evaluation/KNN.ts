@@ -58,7 +58,8 @@ export const KNN: MetricType<t.TypeOf<typeof args>> = {
         const dim = output.shape.slice(1).reduce((x, y) => x * y, 1)
         if (!(targets.values instanceof Int32Array) || targets.values.length !== n) {
           throw new Error(
-            `KNN needs integer class labels, one per sample; got targets [${targets.shape.join(', ')}] for ${n} outputs`,
+            `KNN needs integer class labels, one per sample; got targets ` +
+              `[${targets.shape.join(', ')}] for ${n} outputs`,
           )
         }
         if (c.dim !== undefined && c.dim !== dim)
@@ -74,7 +75,9 @@ export const KNN: MetricType<t.TypeOf<typeof args>> = {
         const total = c.labels.reduce((s, l) => s + l.length, 0)
         if (c.dim === undefined || total <= a.bank_size)
           throw new Error(
-            `KNN: ${total} samples were evaluated, but the bank alone has bank_size=${a.bank_size}; the queries follow the bank (a ConcatDataset of the train and test splits)`,
+            `KNN: ${total} samples were evaluated, but the bank alone has ` +
+              `bank_size=${a.bank_size}; the queries follow the bank (a ConcatDataset of the ` +
+              `train and test splits)`,
           )
         const features = new Float32Array(total * c.dim)
         const labels = new Int32Array(total)

@@ -230,7 +230,9 @@ export const CheckpointHook: HookType<CheckpointHookArgs> = {
               new Hook.HookError({
                 hook: 'CheckpointHook',
                 stage: 'after_val_epoch',
-                message: `save_best: metric '${key}' is not among the validation metrics (${Object.keys(metrics).join(', ')})`,
+                message:
+                  `save_best: metric '${key}' is not among the validation metrics ` +
+                  `(${Object.keys(metrics).join(', ')})`,
               }),
             )
           }
@@ -258,7 +260,8 @@ export const CheckpointHook: HookType<CheckpointHookArgs> = {
           )
           yield* logger.log(
             'INFO',
-            `The best checkpoint with ${score.toFixed(4)} ${key} at ${current} ${byEpoch ? 'epoch' : 'iter'} is saved to ${bestName}.`,
+            `The best checkpoint with ${score.toFixed(4)} ${key} at ${current} ` +
+              `${byEpoch ? 'epoch' : 'iter'} is saved to ${bestName}.`,
           )
         }
         const next: State = { ...state, messageHub: hub }
@@ -353,7 +356,8 @@ export const CheckpointHook: HookType<CheckpointHookArgs> = {
               yield* Logger.use((l) =>
                 l.log(
                   'WARNING',
-                  'Since `metrics` is an empty dict, the behavior to save the best checkpoint will be skipped in this evaluation.',
+                  'Since `metrics` is an empty dict, the behavior to save the best checkpoint will ' +
+                    'be skipped in this evaluation.',
                 ),
               )
               return state

@@ -12,7 +12,7 @@ import type { HookServices } from '../dsl/Services.js'
 import { struct } from '../schema/codec.js'
 import type { HookType } from './HookType.js'
 
-export const DistSamplerSeedHook: HookType<{}> = {
+export const DistSamplerSeedHook: HookType<Record<never, never>> = {
   name: 'DistSamplerSeedHook',
   defaultPriority: P.NORMAL,
   args: struct('DistSamplerSeedHook arguments (it takes none)', {}),

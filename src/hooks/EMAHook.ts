@@ -13,11 +13,13 @@
  * | stage | what happens |
  * | --- | --- |
  * | `before_run` | the averaged model starts as a copy of the model (kept as loaded on resume) |
- * | `after_load_checkpoint` | resume: the raw weights saved beside the averaged ones come back into the model, the averaged ones into the hook; `load_from`: the average restarts from the loaded weights |
+ * | `after_load_checkpoint` | resume: the raw weights saved beside the averaged ones come back into the model, the
+ * averaged ones into the hook; `load_from`: the average restarts from the loaded weights |
  * | `before_train` | `begin_epoch ≤ max_epochs` (or `begin_iter ≤ max_iters`) is checked |
  * | `after_train_iter` | once started, one `update_parameters`; before that, a plain copy (the counter does not move) |
  * | `before/after_val_epoch`, `before/after_test_epoch` | model and average swap, so evaluation sees the average |
- * | `before_save_checkpoint` | the saved state holds the average as the model's weights and the raw weights in the hook's state (MMEngine's `state_dict` / `ema_state_dict` exchange) |
+ * | `before_save_checkpoint` | the saved state holds the average as the model's weights and the raw weights in the
+ * hook's state (MMEngine's `state_dict` / `ema_state_dict` exchange) |
  *
  * @example
  * ```json
@@ -104,7 +106,10 @@ const args = check(
   (a) => {
     const type = a.ema_type ?? 'ExponentialMovingAverage'
     if ((a.begin_iter ?? 0) !== 0 && (a.begin_epoch ?? 0) !== 0)
-      return `begin_iter (${a.begin_iter}) and begin_epoch (${a.begin_epoch}) cannot both be set; the EMA starts by iteration or by epoch`
+      return (
+        `begin_iter (${a.begin_iter}) and begin_epoch (${a.begin_epoch}) cannot both be ` +
+        `set; the EMA starts by iteration or by epoch`
+      )
     if (a.gamma !== undefined && type !== 'MomentumAnnealingEMA')
       return `gamma: ${type} takes no gamma (only MomentumAnnealingEMA does)`
     if (a.momentum !== undefined && type === 'StochasticWeightAverage')
@@ -256,7 +261,8 @@ export const EMAHook: HookType<EMAHookArgs> = {
         if (unexpected.length > 0) problems.push(`unexpected ${kind} ${unexpected.slice(0, 5).join(', ')}`)
         for (const n of shapes.slice(0, 5))
           problems.push(
-            `${n} has shape [${avg[n]!.shape.join(', ')}] in the checkpoint, the model's is [${model[n]!.shape.join(', ')}]`,
+            `${n} has shape [${avg[n]!.shape.join(', ')}] in the checkpoint, the model's is ` +
+              `[${model[n]!.shape.join(', ')}]`,
           )
       }
       compare('parameters', state.model.params, s.params)
@@ -268,7 +274,7 @@ export const EMAHook: HookType<EMAHookArgs> = {
     const fitted = (state: State, s: EMAHookState) =>
       Effect.gen(function* () {
         const ops = yield* TensorOps
-        const fit = (model: TensorTree, avg: TensorTree) =>
+        const fitToModel = (model: TensorTree, avg: TensorTree) =>
           Effect.gen(function* () {
             const kept = pick(
               avg,
@@ -279,8 +285,8 @@ export const EMAHook: HookType<EMAHookArgs> = {
           })
         return write(state, {
           ...s,
-          params: yield* fit(state.model.params, s.params),
-          buffers: updateBuffers ? yield* fit(state.model.buffers, s.buffers) : {},
+          params: yield* fitToModel(state.model.params, s.params),
+          buffers: updateBuffers ? yield* fitToModel(state.model.buffers, s.buffers) : {},
         })
       })
 
@@ -295,7 +301,10 @@ export const EMAHook: HookType<EMAHookArgs> = {
               yield* Logger.use((l) =>
                 l.log(
                   'WARNING',
-                  `EMAHook: momentum=${averaging.momentum} is large. MMEngine's momentum is the weight of the new value (avg = (1 - momentum)·avg + momentum·param), usually a small number such as 0.0002; the conventional decay d corresponds to momentum = 1 - d.`,
+                  `EMAHook: momentum=${averaging.momentum} is large. MMEngine's momentum is the ` +
+                    `weight of the new value (avg = (1 - momentum)·avg + momentum·param), usually a ` +
+                    `small number such as 0.0002; the conventional decay d corresponds to momentum = ` +
+                    `1 - d.`,
                 ),
               )
             }
@@ -329,7 +338,8 @@ export const EMAHook: HookType<EMAHookArgs> = {
               yield* Logger.use((l) =>
                 l.log(
                   'WARNING',
-                  `EMAHook: the checkpoint's averaged model does not fit the model; mismatched entries restart from the model's weights: ${problems.join('; ')}`,
+                  `EMAHook: the checkpoint's averaged model does not fit the model; mismatched ` +
+                    `entries restart from the model's weights: ${problems.join('; ')}`,
                 ),
               )
               return yield* fitted(back, loaded)
@@ -339,7 +349,8 @@ export const EMAHook: HookType<EMAHookArgs> = {
               yield* Logger.use((l) =>
                 l.log(
                   'WARNING',
-                  'There is no `ema_state_dict` in checkpoint. `EMAHook` will make a copy of `state_dict` as the initial `ema_state_dict`.',
+                  'There is no `ema_state_dict` in checkpoint. `EMAHook` will make a copy of ' +
+                    '`state_dict` as the initial `ema_state_dict`.',
                 ),
               )
             }

@@ -80,7 +80,10 @@ const args = check(
   ),
   (a) =>
     a.rule == null && inferRule(a.monitor, defaultGreaterKeys, defaultLessKeys) === undefined
-      ? `cannot infer whether '${a.monitor}' should be greater or less (its name contains none of ${[...defaultGreaterKeys, ...defaultLessKeys].map((k) => `'${k}'`).join(', ')}); set rule='greater' or rule='less'`
+      ? `cannot infer whether '${a.monitor}' should be greater or less (its name ` +
+        `contains none of ` +
+        `${[...defaultGreaterKeys, ...defaultLessKeys].map((k) => `'${k}'`).join(', ')});` +
+        ` set rule='greater' or rule='less'`
       : undefined,
 )
 
@@ -133,7 +136,8 @@ const pyFloat = (x: number): string =>
  * ```ts
  * const r = stopRuleOf({ monitor: 'acc', patience: 1 })
  * const first = decide(r, initialStopState(r), 0.5)   // new best 0.5, go on
- * decide(r, first.state, 0.55).stop // 'the monitored metric did not improve in the last 1 records. best score: 0.500. '
+ * decide(r, first.state, 0.55).stop
+ * // 'the monitored metric did not improve in the last 1 records. best score: 0.500. '
  * ```
  */
 export const decide = (
@@ -151,7 +155,9 @@ export const decide = (
   if (r.threshold !== null && better(score, r.threshold)) {
     return {
       state: { ...s, best: score },
-      stop: `Stopping threshold reached: \`${r.monitor}\` = ${pyFloat(score)} is ${r.rule} than ${pyFloat(r.threshold)}.`,
+      stop:
+        `Stopping threshold reached: \`${r.monitor}\` = ${pyFloat(score)} is ${r.rule} ` +
+        `than ${pyFloat(r.threshold)}.`,
     }
   }
   if (better(s.best + r.delta, score)) {
@@ -202,13 +208,17 @@ export const EarlyStoppingHook: HookType<EarlyStoppingHookArgs> = {
                   new Hook.HookError({
                     hook: 'EarlyStoppingHook',
                     stage: 'after_val_epoch',
-                    message: `monitor '${r.monitor}' is not among the validation metrics (${available.length === 0 ? 'none' : available.join(', ')}); fix monitor or set strict=False to skip early stopping when it is missing`,
+                    message:
+                      `monitor '${r.monitor}' is not among the validation metrics ` +
+                      `(${available.length === 0 ? 'none' : available.join(', ')}); fix monitor or set ` +
+                      `strict=False to skip early stopping when it is missing`,
                   }),
                 )
               }
               yield* logger.log(
                 'WARNING',
-                `Skip early stopping process since the evaluation results (${available.join(', ')}) do not include \`monitor\` (${r.monitor}).`,
+                `Skip early stopping process since the evaluation results ` +
+                  `(${available.join(', ')}) do not include \`monitor\` (${r.monitor}).`,
               )
               return state
             }

@@ -103,13 +103,17 @@ export const EmptyCacheHook: HookType<EmptyCacheHookArgs> = {
                 if (own.saidNothingToRelease) return state
                 yield* logger.log(
                   'INFO',
-                  `EmptyCacheHook: the tensor backend keeps no memory in reserve, so there is nothing to release (first noticed at ${stage}); the hook does nothing on this backend.`,
+                  `EmptyCacheHook: the tensor backend keeps no memory in reserve, so there is ` +
+                    `nothing to release (first noticed at ${stage}); the hook does nothing on this ` +
+                    `backend.`,
                 )
                 return S.setHookState(state, site.key, { ...own, saidNothingToRelease: true })
               }
               yield* logger.log(
                 'DEBUG',
-                `EmptyCacheHook (${stage}): the backend held ${showBytes(freed.before)} before the release and ${showBytes(freed.after)} after it (${showBytes(freed.before - freed.after)} released).`,
+                `EmptyCacheHook (${stage}): the backend held ${showBytes(freed.before)} before ` +
+                  `the release and ${showBytes(freed.after)} after it ` +
+                  `(${showBytes(freed.before - freed.after)} released).`,
               )
               return S.setHookState(state, site.key, { ...own, releases: own.releases + 1 })
             })

@@ -29,7 +29,7 @@ interface Own {
 
 const initial: Own = { t: 0, timeSecTot: 0, timeSecTestVal: 0, startIter: 0 }
 
-export const IterTimerHook: HookType<{}> = {
+export const IterTimerHook: HookType<Record<never, never>> = {
   name: 'IterTimerHook',
   defaultPriority: P.NORMAL,
   args: struct('IterTimerHook arguments (it takes none)', {}),

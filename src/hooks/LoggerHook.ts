@@ -164,7 +164,8 @@ export const LoggerHook: HookType<LoggerHookArgs> = {
                         : [...a.out_suffix]
                   // Said first, so that the line is in the copied log (and no new local log appears after the copy).
                   yield* info(
-                    `The log files with suffixes ${suffixes.join(', ')} are copied to ${target}${(a.keep_local ?? true) ? '' : ' and removed from the work dir'}.`,
+                    `The log files with suffixes ${suffixes.join(', ')} are copied to ` +
+                      `${target}${(a.keep_local ?? true) ? '' : ' and removed from the work dir'}.`,
                   )
                   yield* Effect.mapError(
                     files.copyOut(run.logDir, target, suffixes, a.keep_local ?? true),

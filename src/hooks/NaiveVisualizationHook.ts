@@ -112,7 +112,8 @@ export const NaiveVisualizationHook: HookType<NaiveVisualizationHookArgs> = {
           yield* Logger.use((l) =>
             l.log(
               'WARNING',
-              `NaiveVisualizationHook: the test inputs have shape [${shape.join(', ')}], not [batch, height, width(, channels)] images; nothing is drawn.`,
+              `NaiveVisualizationHook: the test inputs have shape [${shape.join(', ')}], not ` +
+                `[batch, height, width(, channels)] images; nothing is drawn.`,
             ),
           )
           return S.setHookState(state, site.key, { ...own, saidNotImages: true })
@@ -132,7 +133,9 @@ export const NaiveVisualizationHook: HookType<NaiveVisualizationHookArgs> = {
             { height: h, width: w, channels: c, pixels: pixels.subarray(i * h * w * c, (i + 1) * h * w * c) },
             caption,
           )
-          const name = `idx${batch.indices[i] ?? i}${caption.gt === undefined ? '' : `_gt${caption.gt}`}${caption.pred === undefined ? '' : `_pred${caption.pred}`}.png`
+          const name =
+            `idx${batch.indices[i] ?? i}${caption.gt === undefined ? '' : `_gt${caption.gt}`}` +
+            `${caption.pred === undefined ? '' : `_pred${caption.pred}`}.png`
           const file = path.join(dir, name)
           yield* Effect.mapError(
             files.writeBytes(file, png),

@@ -16,7 +16,7 @@ import type { HookServices } from '../dsl/Services.js'
 import { struct } from '../schema/codec.js'
 import type { HookType } from './HookType.js'
 
-export const ParamSchedulerHook: HookType<{}> = {
+export const ParamSchedulerHook: HookType<Record<never, never>> = {
   name: 'ParamSchedulerHook',
   defaultPriority: P.LOW,
   // Steps every scheduler: each group's lr (and momentum, weight decay) moves.

@@ -35,7 +35,7 @@ const recordMetrics = (state: State, prefix: 'val' | 'test'): State =>
     ),
   )
 
-export const RuntimeInfoHook: HookType<{}> = {
+export const RuntimeInfoHook: HookType<Record<never, never>> = {
   name: 'RuntimeInfoHook',
   defaultPriority: P.VERY_HIGH,
   args: struct('RuntimeInfoHook arguments (it takes none)', {}),

@@ -54,7 +54,8 @@ export interface SwAVHookState {
 export const QUEUE_LENGTH_ATTRIBUTE = queueLengthAttribute('head.loss')
 
 const args = struct(
-  'SwAVHook arguments (batch_size, epoch_queue_starts, crops_for_assign, feat_dim, queue_length, interval, frozen_layers_cfg)',
+  'SwAVHook arguments (batch_size, epoch_queue_starts, crops_for_assign, feat_dim, ' +
+    'queue_length, interval, frozen_layers_cfg)',
   { batch_size: positiveInt },
   {
     epoch_queue_starts: nonNegativeInt,

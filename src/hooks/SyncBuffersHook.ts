@@ -42,7 +42,7 @@ export interface SyncBuffersHookState {
  * SyncBuffersHook.args.decode({}) // Right: it takes no arguments
  * ```
  */
-export const SyncBuffersHook: HookType<{}> = {
+export const SyncBuffersHook: HookType<Record<never, never>> = {
   name: 'SyncBuffersHook',
   defaultPriority: P.NORMAL,
   args: struct('SyncBuffersHook arguments (it takes none)', {}),

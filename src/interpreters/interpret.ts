@@ -97,15 +97,13 @@ export const interpret = (
     while (next.done !== true) {
       const event = next.value
       // An interrupt takes effect between iterations, where a checkpoint resumes exactly.
-      if (
-        control.interrupt !== undefined &&
-        event._tag === 'StageEvent' &&
-        event.stage === 'before_train_iter' &&
-        (yield* turnOfTheEventLoop, control.interrupt())
-      ) {
-        const atBoundary = S.atCounters(current, event.epoch, event.iter)
-        control.onInterrupt?.(atBoundary)
-        return atBoundary
+      if (control.interrupt !== undefined && event._tag === 'StageEvent' && event.stage === 'before_train_iter') {
+        yield* turnOfTheEventLoop
+        if (control.interrupt()) {
+          const atBoundary = S.atCounters(current, event.epoch, event.iter)
+          control.onInterrupt?.(atBoundary)
+          return atBoundary
+        }
       }
       current = S.atCounters(current, event.epoch, event.iter)
       if (event._tag === 'StageEvent') {

@@ -15,7 +15,10 @@ export const paramSchedulers: ParamSchedulers['Service'] = ParamSchedulers.of({
     if (optim === undefined) return Effect.succeed(state)
     const stepped = Optim.stepSchedulers(optim, trigger)
     if (stepped._tag === 'Left') {
-      const where = `param_scheduler${stepped.left.wrapper === undefined ? '' : `.${stepped.left.wrapper}`}[${stepped.left.index}]`
+      const where =
+        `param_scheduler` +
+        `${stepped.left.wrapper === undefined ? '' : `.${stepped.left.wrapper}`}[` +
+        `${stepped.left.index}]`
       return Effect.fail(
         new HookError({
           hook: 'ParamSchedulerHook',

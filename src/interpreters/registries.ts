@@ -1,6 +1,7 @@
 /**
  * The registries configs are decoded against when the caller names none: every built-in hook type,
- * MMEngine's `LogProcessor` and its `Visualizer` with the vis backends loopwright provides. They live here, above config/, so that config/ never imports hook code.
+ * MMEngine's `LogProcessor` and its `Visualizer` with the vis backends loopwright provides. They live here, above
+ * config/, so that config/ never imports hook code.
  *
  * @example
  * ```ts

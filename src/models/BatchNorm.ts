@@ -105,7 +105,8 @@ export const apply = (
   const count = x.size / channels
   if (useBatch && count <= 1)
     throw new Error(
-      `BatchNorm '${prefix}': expected more than 1 value per channel when training, got input shape [${x.shape.join(', ')}]`,
+      `BatchNorm '${prefix}': expected more than 1 value per channel when training, ` +
+        `got input shape [${x.shape.join(', ')}]`,
     )
   const [y, updates] = tf.tidy((): [tf.Tensor, Tree] => {
     let mean: tf.Tensor

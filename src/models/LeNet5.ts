@@ -64,7 +64,8 @@ const linears = (cfg: LeNet5Config) => [
  *
  * @example
  * ```ts
- * info({ num_classes: 10, input_size: 28 }).params[0] // { name: 'backbone.features.0.weight', shape: [6, 1, 5, 5], module: { type: 'Conv2d', inChannels: 1, groups: 1 }, … }
+ * info({ num_classes: 10, input_size: 28 }).params[0] // { name: 'backbone.features.0.weight', shape: [6, 1, 5, 5],
+ * module: { type: 'Conv2d', inChannels: 1, groups: 1 }, … }
  * ```
  */
 export const info = (cfg: LeNet5Config): ModelInfo => {

@@ -14,7 +14,10 @@ import type * as Rng from '../dsl/Rng.js'
 import type { Tree } from '../tensor/tree.js'
 import { defaultBound, uniformTensor } from './init.js'
 
-/** Parameters `${prefix}.weight` `[out, in]` and (unless `bias` is false) `${prefix}.bias` `[out]`, initialised as PyTorch does. */
+/**
+ * Parameters `${prefix}.weight` `[out, in]` and (unless `bias` is false) `${prefix}.bias` `[out]`, initialised as
+ * PyTorch does.
+ */
 export const init = (
   prefix: string,
   inFeatures: number,

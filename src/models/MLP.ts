@@ -70,7 +70,10 @@ const args = struct(
   { hidden: array(positiveInt) },
 )
 
-/** `model = dict(type='MLP', in_features=784, hidden=[256, 128], num_classes=10)`: a classifier trained with cross-entropy. */
+/**
+ * `model = dict(type='MLP', in_features=784, hidden=[256, 128], num_classes=10)`: a classifier trained with
+ * cross-entropy.
+ */
 export const MLPModel: ModelType<t.TypeOf<typeof args>> = {
   name: 'MLP',
   args,

@@ -26,7 +26,10 @@ import type { Tree } from '../tensor/tree.js'
 /** How a forward pass runs: train or eval mode, and the random stream dropout draws from. */
 export interface ForwardContext {
   readonly training: boolean
-  /** The stream for this forward pass (dropout, stochastic depth). Derived by the interpreter from the state; never reused. */
+  /**
+   * The stream for this forward pass (dropout, stochastic depth). Derived by the interpreter from the state; never
+   * reused.
+   */
   readonly rng: Rng.Rng
   /**
    * Every view of the batch, preprocessed, when the dataset's pipeline makes
@@ -36,7 +39,10 @@ export interface ForwardContext {
   readonly views?: ReadonlyArray<tf.Tensor>
 }
 
-/** A forward pass's result: the output (logits or predictions) and the buffers after it (the same tree when nothing changed). */
+/**
+ * A forward pass's result: the output (logits or predictions) and the buffers after it (the same tree when nothing
+ * changed).
+ */
 export interface ForwardResult {
   readonly output: tf.Tensor
   readonly buffers: Tree
@@ -51,7 +57,9 @@ export interface Model {
   readonly task: Task
   /** The parameters and buffers, initialised as PyTorch does, drawn from `rng`; returns the advanced stream. */
   readonly init: (rng: Rng.Rng) => { readonly params: Tree; readonly buffers: Tree; readonly rng: Rng.Rng }
-  /** The parameters as the optimizer constructors see them (names, shapes, owning modules), without allocating tensors. */
+  /**
+   * The parameters as the optimizer constructors see them (names, shapes, owning modules), without allocating tensors.
+   */
   readonly info: ModelInfo
   /** The shape of one input sample, NHWC for images (`[28, 28, 1]`), as the data pipeline delivers it. */
   readonly inputShape?: ReadonlyArray<number>
@@ -86,7 +94,10 @@ export interface Model {
   readonly attributes?: { readonly [name: string]: Json }
 }
 
-/** What {@link Model.loss} reads besides the batch: the forward context, counters and the model's attributes from the state. */
+/**
+ * What {@link Model.loss} reads besides the batch: the forward context, counters and the model's attributes from the
+ * state.
+ */
 export interface TrainContext extends ForwardContext {
   /** The 0-based global iteration and the run's `max_iters`. */
   readonly iter: number

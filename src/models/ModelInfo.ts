@@ -48,7 +48,10 @@ export interface ParamInfo {
 
 /** What the layer-decay constructors read from `model.backbone`. */
 export interface BackboneInfo {
-  /** Which `get_layer_depth` the backbone has (MMPretrain's constructor); MMSelfSup's takes `model_type` from the optimizer cfg instead. */
+  /**
+   * Which `get_layer_depth` the backbone has (MMPretrain's constructor); MMSelfSup's takes `model_type` from the
+   * optimizer cfg instead.
+   */
   readonly kind?: 'vit' | 'swin'
   /** `len(backbone.layers)` (ViT). */
   readonly numLayers?: number
@@ -57,7 +60,10 @@ export interface BackboneInfo {
 }
 
 export interface ModelInfo {
-  /** In module recursion order (a module's own params, then its children): `named_parameters()` order, shared tensors repeated. */
+  /**
+   * In module recursion order (a module's own params, then its children): `named_parameters()` order, shared tensors
+   * repeated.
+   */
   readonly params: ReadonlyArray<ParamInfo>
   readonly backbone?: BackboneInfo
 }
@@ -163,7 +169,8 @@ export const isDwConv = (module: ModuleInfo): boolean =>
  *
  * @example
  * ```ts
- * validateModel({ params: [{ name: 'b', shape: [2], requiresGrad: true, module: { type: 'Linear' }, sameTensorAs: 'a' }] })
+ * validateModel({ params: [{ name: 'b', shape: [2], requiresGrad: true, module: { type: 'Linear' }, sameTensorAs: 'a'
+ * }] })
  * // [{ path: 'model.params[0].sameTensorAs', message: "'a' is not an earlier parameter" }]
  * ```
  */
@@ -177,7 +184,9 @@ export const validateModel = (model: ModelInfo): ReadonlyArray<Issue> => {
     else if (seen.has(p.name))
       issues.push({
         path: `${at}.name`,
-        message: `duplicate parameter name '${p.name}' (a shared tensor is listed again under its other name, with sameTensorAs)`,
+        message:
+          `duplicate parameter name '${p.name}' (a shared tensor is listed again under its ` +
+          `other name, with sameTensorAs)`,
       })
     if (!Array.isArray(p.shape) || !p.shape.every((d) => Number.isInteger(d) && d >= 0))
       issues.push({ path: `${at}.shape`, message: `expected a list of sizes, got ${JSON.stringify(p.shape)}` })

@@ -47,7 +47,8 @@ export const gridSize = (imageSize: readonly [number, number], patchSize: number
  *
  * @example
  * ```ts
- * Object.keys(PatchEmbed.init('pe', { in_channels: 3, embed_dims: 8, patch_size: 4 }, Rng.make(0))[0]) // ['pe.projection.weight', 'pe.projection.bias']
+ * Object.keys(PatchEmbed.init('pe', { in_channels: 3, embed_dims: 8, patch_size: 4 }, Rng.make(0))[0]) //
+ * ['pe.projection.weight', 'pe.projection.bias']
  * ```
  */
 export const init = (prefix: string, cfg: PatchEmbedConfig, rng: Rng.Rng): readonly [Tree, Rng.Rng] =>

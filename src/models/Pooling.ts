@@ -62,7 +62,8 @@ export const maxPool2d = (x: tf.Tensor4D, options: Pool2dOptions): tf.Tensor4D =
  *
  * @example
  * ```ts
- * Pooling.avgPool2d(tf.ones([1, 2, 2, 1]), { kernel_size: 2, stride: 1, padding: 1 }) // corners 0.25, edges 0.5, centre 1
+ * Pooling.avgPool2d(tf.ones([1, 2, 2, 1]), { kernel_size: 2, stride: 1, padding: 1 }) // corners 0.25, edges 0.5,
+ * centre 1
  * ```
  */
 export const avgPool2d = (x: tf.Tensor4D, options: Pool2dOptions): tf.Tensor4D => {

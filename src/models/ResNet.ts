@@ -70,7 +70,10 @@ export interface ResNetConfig {
   readonly num_classes: number
   /** The stride of each stage's first block. */
   readonly strides: ReadonlyArray<number>
-  /** `'cifar'`: conv 3×3 stride 1, no max pool (`ResNet_CIFAR`). `'imagenet'`: conv 7×7 stride 2 pad 3, then max pool 3×3 stride 2 pad 1 (`ResNet`). */
+  /**
+   * `'cifar'`: conv 3×3 stride 1, no max pool (`ResNet_CIFAR`). `'imagenet'`: conv 7×7 stride 2 pad 3, then max pool
+   * 3×3 stride 2 pad 1 (`ResNet`).
+   */
   readonly stem: 'cifar' | 'imagenet'
   readonly zero_init_residual: boolean
   /** The side of the (square) images, for `inputShape`; the network itself takes any size. */
@@ -159,7 +162,8 @@ const allUnits = (cfg: ResNetConfig): ReadonlyArray<Unit> => [
  *
  * @example
  * ```ts
- * info(cfg).params.slice(0, 3).map((p) => p.name) // ['backbone.conv1.weight', 'backbone.bn1.weight', 'backbone.bn1.bias']
+ * info(cfg).params.slice(0, 3).map((p) => p.name) // ['backbone.conv1.weight', 'backbone.bn1.weight',
+ * 'backbone.bn1.bias']
  * ```
  */
 export const info = (cfg: ResNetConfig): ModelInfo => {
@@ -193,7 +197,8 @@ export const info = (cfg: ResNetConfig): ModelInfo => {
  *
  * @example
  * ```ts
- * bufferNames(cfg).slice(0, 3) // ['backbone.bn1.running_mean', 'backbone.bn1.running_var', 'backbone.bn1.num_batches_tracked']
+ * bufferNames(cfg).slice(0, 3) // ['backbone.bn1.running_mean', 'backbone.bn1.running_var',
+ * 'backbone.bn1.num_batches_tracked']
  * ```
  */
 export const bufferNames = (cfg: ResNetConfig): ReadonlyArray<string> =>
@@ -326,7 +331,9 @@ export const stageBlocksOf = (depth: number): ReadonlyArray<number> | undefined 
 
 const args = check(
   struct(
-    'ResNet arguments (depth or stage_blocks, num_classes, base_channels, stem_channels, in_channels, strides, stem, zero_init_residual, img_size, frozen_stages, norm_eval)',
+    'ResNet arguments (depth or stage_blocks, num_classes, base_channels, ' +
+      'stem_channels, in_channels, strides, stem, zero_init_residual, img_size, ' +
+      'frozen_stages, norm_eval)',
     { num_classes: positiveInt },
     {
       depth: positiveInt,
@@ -345,7 +352,11 @@ const args = check(
   ),
   (a) => {
     if (a.depth !== undefined && stageBlocksOf(a.depth) === undefined)
-      return `depth ${a.depth} is not provided: use 18, 34 or a CIFAR depth 6n + 2 (8, 14, 20, 32, 44, 56, …), or give stage_blocks (Bottleneck depths 50+ are not provided)`
+      return (
+        `depth ${a.depth} is not provided: use 18, 34 or a CIFAR depth 6n + 2 (8, 14, ` +
+        `20, 32, 44, 56, …), or give stage_blocks (Bottleneck depths 50+ are not ` +
+        `provided)`
+      )
     if (a.depth !== undefined && a.stage_blocks !== undefined) return 'give depth or stage_blocks, not both'
     const stages = (a.stage_blocks ?? stageBlocksOf(a.depth ?? 8)!).length
     if (stages === 0) return 'stage_blocks must list at least one stage'
@@ -403,7 +414,8 @@ export const ResNetModel: ModelType<t.TypeOf<typeof args>> = {
       forward: (params, buffers, inputs, ctx) => apply(cfg, params, buffers, inputs, ctx.training),
       losses: (output, targets) => ({ loss: crossEntropy(output, targets) }),
     }
-    // MMPretrain's frozen_stages: 0 freezes the stem, n also the first n stages; norm_eval keeps BatchNorm in eval mode.
+    // MMPretrain's frozen_stages: 0 freezes the stem, n also the first n stages; norm_eval keeps BatchNorm in eval
+    // mode.
     const frozen = a.frozen_stages ?? -1
     if (frozen < 0 && a.norm_eval !== true) return model
     const prefixes =

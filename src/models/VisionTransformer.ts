@@ -35,7 +35,8 @@
  *
  * @example
  * ```ts
- * const model = VisionTransformerModel.build({ num_classes: 10 }) // 28×28×1 images, patch 7, 64 dims, 3 layers, 4 heads
+ * const model = VisionTransformerModel.build({ num_classes: 10 }) // 28×28×1 images, patch 7, 64 dims, 3 layers, 4
+ * heads
  * model.info.params[0].name // 'backbone.cls_token'
  * ```
  * @module
@@ -149,7 +150,10 @@ export const info = (cfg: VisionTransformerConfig): ModelInfo => {
   return { params, backbone: { kind: 'vit', numLayers: cfg.num_layers } }
 }
 
-/** An FFN `nn.Linear` as MMPretrain's `TransformerEncoderLayer.init_weights` sets it: xavier-uniform weight, N(0, 1e-6²) bias. */
+/**
+ * An FFN `nn.Linear` as MMPretrain's `TransformerEncoderLayer.init_weights` sets it: xavier-uniform weight, N(0, 1e-6²)
+ * bias.
+ */
 const ffnLinear = (prefix: string, inF: number, out: number, rng: Rng.Rng): readonly [Tree, Rng.Rng] => {
   const [weight, r1] = uniformTensor(rng, [out, inF], xavierUniformBound(inF, out))
   const [bias, r2] = normalTensor(r1, [out], 1e-6)
@@ -250,7 +254,8 @@ export const apply = (
 
 const args = check(
   struct(
-    'VisionTransformer arguments (num_classes, img_size, patch_size, in_channels, embed_dims, num_layers, num_heads, mlp_ratio, drop_rate)',
+    'VisionTransformer arguments (num_classes, img_size, patch_size, in_channels, ' +
+      'embed_dims, num_layers, num_heads, mlp_ratio, drop_rate)',
     { num_classes: positiveInt },
     {
       img_size: positiveInt,
@@ -274,7 +279,8 @@ const args = check(
 )
 
 /**
- * The resolved configuration of decoded arguments: small defaults (28×28×1 images, patch 7, 64 dims, 3 layers, 4 heads, mlp_ratio 4).
+ * The resolved configuration of decoded arguments: small defaults (28×28×1 images, patch 7, 64 dims, 3 layers, 4 heads,
+ * mlp_ratio 4).
  *
  * @example
  * ```ts
@@ -294,7 +300,8 @@ export const configOf = (a: t.TypeOf<typeof args>): VisionTransformerConfig => (
 })
 
 /**
- * `model = dict(type='VisionTransformer', num_classes=10, embed_dims=64, num_layers=3, …)`: a classifier trained with cross-entropy.
+ * `model = dict(type='VisionTransformer', num_classes=10, embed_dims=64, num_layers=3, …)`: a classifier trained with
+ * cross-entropy.
  *
  * @example
  * ```ts

@@ -43,6 +43,7 @@ export const identity: GradientTransformation<null> = {
  * Run transformations in sequence: the updates of one are the gradients of
  * the next. Associative, with {@link identity} as unit (laws in the tests).
  */
+// biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
 export const chain = <const Ts extends ReadonlyArray<GradientTransformation<any>>>(
   ...transforms: Ts
 ): GradientTransformation<{ readonly [K in keyof Ts]: StateOf<Ts[K]> }> => ({

@@ -13,7 +13,8 @@
  *
  * @example
  * ```ts
- * const built = OptimWrapper.build({ optimizer: { type: 'SGD', lr: 0.1, momentum: 0.9 }, accumulative_counts: 4 }, groups)
+ * const built = OptimWrapper.build({ optimizer: { type: 'SGD', lr: 0.1, momentum: 0.9 }, accumulative_counts: 4 },
+ * groups)
  * ```
  * @module
  */
@@ -36,7 +37,9 @@ import { reduceGradients } from './transforms/reduceGradients.js'
 import type { LossScaling, ScalerState } from './transforms/lossScaling.js'
 import type { Tree } from '../tensor/tree.js'
 
-/** The parts of an `optim_wrapper` config the wrapper itself reads (the optimizer and constructor are read elsewhere). */
+/**
+ * The parts of an `optim_wrapper` config the wrapper itself reads (the optimizer and constructor are read elsewhere).
+ */
 export interface WrapperConfig {
   readonly type?: string
   readonly optimizer: { readonly [key: string]: unknown }
@@ -64,7 +67,9 @@ export interface OptimWrapper {
   readonly optimizer: OptimizerType
   /** The optimizer's defaults with the config's values (PyTorch's `optimizer.defaults`). */
   readonly defaults: Hyper
+  // biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
   readonly accumulation: Accumulation<any>
+  // biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
   readonly scaling: LossScaling<any> | undefined
   readonly clip:
     | { readonly type: 'norm'; readonly maxNorm: number; readonly normType: number; readonly errorIfNonfinite: boolean }
@@ -73,9 +78,11 @@ export interface OptimWrapper {
   /** Precision emulated in the forward pass (`dtype`), if any. */
   readonly dtype: 'float16' | 'bfloat16' | undefined
   /** What runs when an accumulation window closes: loss scaling, clipping, the optimizer. */
+  // biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
   readonly stepping: GradientTransformation<any>
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
 export type WrapperState = AccumulateState<any>
 
 /** The groups the schedulers see: the real ones, then the base group when there is one. */
@@ -127,6 +134,7 @@ export const build = (
             errorIfNonfinite: clipCfg.error_if_nonfinite ?? false,
           }
   const base = optimizer.build()
+  // biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
   const inner: GradientTransformation<any> =
     clip === undefined
       ? base
@@ -194,7 +202,8 @@ export const nonFiniteNorm = (
   if (wrapper.clip?.type !== 'norm' || !wrapper.clip.errorIfNonfinite || !state.stepped) return undefined
   return norm === undefined || Number.isFinite(norm)
     ? undefined
-    : `the total norm of order ${wrapper.clip.normType} of the gradients is ${norm}; clip_grad.error_if_nonfinite is set`
+    : `the total norm of order ${wrapper.clip.normType} of the gradients is ${norm}; ` +
+        `clip_grad.error_if_nonfinite is set`
 }
 
 /** One micro-batch: feed its gradients (of the divided, scaled loss); steps when the window closes. */

@@ -32,7 +32,11 @@ export const fillDefaults = <H extends Hyper>(hyper: H, defaults: Hyper): H => {
 /** The group index of every parameter name. */
 export const indexOf = (groups: ParamGroups): ReadonlyMap<string, number> => {
   const index = new Map<string, number>()
-  groups.forEach((g, i) => g.names.forEach((n) => index.set(n, i)))
+  groups.forEach((g, i) => {
+    g.names.forEach((n) => {
+      index.set(n, i)
+    })
+  })
   return index
 }
 

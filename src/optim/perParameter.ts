@@ -13,10 +13,15 @@ import { markAbsolute } from '../tensor/tree.js'
 /** One parameter's optimizer slots: tensors and numbers (e.g. Adam's `exp_avg`, `exp_avg_sq`, `step`). */
 export type Slots = { readonly [key: string]: tf.Tensor | number | boolean | undefined }
 
-/** Per-parameter state: slots by parameter name. A parameter without slots has not been stepped yet (PyTorch's lazy state). */
+/**
+ * Per-parameter state: slots by parameter name. A parameter without slots has not been stepped yet (PyTorch's lazy
+ * state).
+ */
 export type PerParameterState<S extends Slots> = { readonly [name: string]: S | undefined }
 
-/** The step of one parameter: its gradient, value, slots (undefined before the first step) and group hyper-parameters. */
+/**
+ * The step of one parameter: its gradient, value, slots (undefined before the first step) and group hyper-parameters.
+ */
 export type ParamStep<S extends Slots> = (
   grad: tf.Tensor,
   param: tf.Tensor,

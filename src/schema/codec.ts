@@ -17,6 +17,7 @@ import { suggestion } from './didYouMean.js'
 export type Codec<A> = t.Type<A, A, unknown>
 
 /** Any codec, whatever it decodes to. */
+// biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
 export type AnyCodec = t.Type<any, any, unknown>
 
 /** A readable rendering of any input value for error messages (truncated). */
@@ -159,7 +160,7 @@ export type StructOf<Required extends Props, Optional extends Props> = {
  * be, and any other key is an error that suggests the closest known key.
  * A key whose value is `undefined` (possible in TS configs) counts as absent.
  */
-export const struct = <Required extends Props, Optional extends Props = {}>(
+export const struct = <Required extends Props, Optional extends Props = Record<never, never>>(
   description: string,
   required: Required,
   optional: Optional = {} as Optional,
@@ -253,7 +254,8 @@ export const MAX_NESTING = 200
  * ```ts
  * const a: { [k: string]: unknown } = {}
  * a['self'] = a
- * plainDataProblem({ model: a })  // { path: 'model.self', message: 'refers back to model (a cycle); a config must be plain data' }
+ * plainDataProblem({ model: a })  // { path: 'model.self', message: 'refers back to model (a cycle); a config must be
+ * plain data' }
  * ```
  */
 export const plainDataProblem = (value: unknown, limit = MAX_NESTING): Issue | undefined => {

@@ -64,6 +64,8 @@ export const resolve = <A extends Named>(registry: Registry<A>, type: string): E
   const why = registry.notProvided.get(name)
   if (why !== undefined) return E.left(`${registry.kind} type '${type}' is not available in loopwright yet: ${why}`)
   return E.left(
-    `unknown ${registry.kind} type '${type}'${suggestion(name, registry.entries.keys())}; known: ${names(registry).join(', ')}`,
+    `unknown ${registry.kind} type ` +
+      `'${type}'${suggestion(name, registry.entries.keys())}; known: ` +
+      `${names(registry).join(', ')}`,
   )
 }

@@ -12,7 +12,10 @@ import * as tf from '@tensorflow/tfjs-core'
 export const normalize = (x: tf.Tensor, axis = -1, eps = 1e-12): tf.Tensor =>
   tf.tidy(() => tf.div(x, tf.sqrt(tf.maximum(tf.sum(tf.square(x), axis, true), eps * eps))))
 
-/** Global average pooling of an NHWC map to `[n, C]` (`AdaptiveAvgPool2d((1, 1))` then `view(n, -1)`); `[n, C]` passes through. */
+/**
+ * Global average pooling of an NHWC map to `[n, C]` (`AdaptiveAvgPool2d((1, 1))` then `view(n, -1)`); `[n, C]` passes
+ * through.
+ */
 export const globalAvgPool = (x: tf.Tensor): tf.Tensor => (x.rank === 4 ? tf.mean(x, [1, 2]) : x)
 
 const detachOp = tf.customGrad(((x: tf.Tensor) => ({

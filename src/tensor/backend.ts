@@ -145,4 +145,6 @@ export const selectBackend = (choice: BackendChoice): Effect.Effect<Selected, Ba
 
 /** One line for the run's log: what was taken and why, and what was passed over. */
 export const describe = (selected: Selected): string =>
-  `backend ${selected.name}: ${selected.reason}${selected.skipped.length === 0 ? '' : `; skipped ${selected.skipped.map((s) => `${s.name} (${s.why})`).join(', ')}`}`
+  `backend ${selected.name}: ` +
+  `${selected.reason}` +
+  (selected.skipped.length === 0 ? '' : `; skipped ${selected.skipped.map((s) => `${s.name} (${s.why})`).join(', ')}`)

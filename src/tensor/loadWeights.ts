@@ -29,7 +29,10 @@ import type { Tree } from './tree.js'
 import { conversionNotes, toTfData } from './safetensors.js'
 import type { Decoded, TensorEntry, TfData } from './safetensors.js'
 
-/** A regex substitution on keys: a JS `RegExp`, or a Python-style pattern string (with `\1` group references in the replacement). */
+/**
+ * A regex substitution on keys: a JS `RegExp`, or a Python-style pattern string (with `\1` group references in the
+ * replacement).
+ */
 export type ReviseKey = readonly [pattern: RegExp | string, replacement: string]
 
 export interface LoadOptions {
@@ -37,7 +40,9 @@ export interface LoadOptions {
   readonly strict?: boolean
   /** Keep only the keys starting with this prefix (a `.` is appended when missing), and strip it. */
   readonly prefix?: string
-  /** Substitutions applied to every key, in order (all matches, like Python's `re.sub`). Default: `[[/^module\./, '']]`. */
+  /**
+   * Substitutions applied to every key, in order (all matches, like Python's `re.sub`). Default: `[[/^module\./, '']]`.
+   */
   readonly reviseKeys?: ReadonlyArray<ReviseKey>
 }
 
@@ -113,7 +118,9 @@ const sameShape = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): boolean 
  * @example
  * ```ts
  * loadWeights({ w: [2, 3] }, decoded)  // file has w: [3, 2]
- * // left([{ kind: 'shape', name: 'w', message: 'size mismatch for w: copying a param with shape [3, 2] from the file, the shape in the current model is [2, 3]' }])
+ // left([{ kind: 'shape', name: 'w', message: 'size mismatch for w: copying a param with shape [3, 2] from the file,
+ // the shape in the current model is [2, 3]' }])
+ *
  * loadWeights({ w: [2, 3], b: [2] }, decoded, { strict: false })  // file has only w
  * // right({ tree: { w }, warnings: ['missing keys in source state_dict: b'], missing: ['b'], … })
  * ```
@@ -134,7 +141,9 @@ export const loadWeights = (
       problems.push({
         kind: 'duplicate',
         name,
-        message: `keys ${JSON.stringify(previous[0])} and ${JSON.stringify(key)} both become ${JSON.stringify(name)} after revising the keys`,
+        message:
+          `keys ${JSON.stringify(previous[0])} and ${JSON.stringify(key)} both become ` +
+          `${JSON.stringify(name)} after revising the keys`,
       })
       continue
     }
@@ -144,7 +153,9 @@ export const loadWeights = (
     problems.push({
       kind: 'prefix',
       name: options.prefix,
-      message: `no key in the file starts with the prefix '${options.prefix.endsWith('.') ? options.prefix : `${options.prefix}.`}'`,
+      message:
+        `no key in the file starts with the prefix ` +
+        `'${options.prefix.endsWith('.') ? options.prefix : `${options.prefix}.`}'`,
     })
   }
   const missing = Object.keys(expected).filter((name) => !byName.has(name))
@@ -172,7 +183,10 @@ export const loadWeights = (
       problems.push({
         kind: 'shape',
         name,
-        message: `size mismatch for ${name}: copying a param with shape ${showShape(entry.shape)} from the file${key === name ? '' : ` (key ${key})`}, the shape in the current model is ${showShape(shape)}`,
+        message:
+          `size mismatch for ${name}: copying a param with shape ${showShape(entry.shape)} ` +
+          `from the file${key === name ? '' : ` (key ${key})`}, the shape in the current ` +
+          `model is ${showShape(shape)}`,
       })
       continue
     }

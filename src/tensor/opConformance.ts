@@ -111,7 +111,8 @@ export const opCases: ReadonlyArray<OpCase> = [
   { name: 'mean, max over axes', shapes: [[4, 5, 3]], f: (x) => tf.add(tf.mean(x!, [0, 2]), tf.max(x!, [0, 2])) },
   { name: 'sign of tiny values', shapes: [[6]], f: (x) => tf.mul(tf.sign(tf.mul(x!, 1e-8)), x!) },
   { name: 'clipByValue', shapes: [[10]], f: (x) => tf.clipByValue(x!, -0.3, 0.4) },
-  // The ops the model zoo adds: exact GELU (erf), BatchNorm's rsqrt over per-channel moments, attention's transposes, one-hot targets.
+  // The ops the model zoo adds: exact GELU (erf), BatchNorm's rsqrt over per-channel moments, attention's transposes,
+  // one-hot targets.
   {
     name: 'GELU (erf)',
     shapes: [[4, 6]],

@@ -55,7 +55,10 @@ export const roundToBfloat16 = (x: tf.Tensor): tf.Tensor =>
 export const roundTo = (precision: HalfPrecision, x: tf.Tensor): tf.Tensor =>
   precision === 'float16' ? roundToFloat16(x) : roundToBfloat16(x)
 
-/** Scalar reference: float16 rounding of a JS number via Math.f16round-free bit arithmetic (for tests and hyper-parameters). */
+/**
+ * Scalar reference: float16 rounding of a JS number via Math.f16round-free bit arithmetic (for tests and
+ * hyper-parameters).
+ */
 export const float16Of = (x: number): number => {
   if (Number.isNaN(x) || !Number.isFinite(x)) return x
   const a = Math.abs(x)

@@ -3,7 +3,8 @@
  *
  * 1. 8 bytes: `N`, an unsigned 64-bit little-endian integer, the header size;
  * 2. `N` bytes: a UTF-8 JSON object
- *    `{ "__metadata__": { string: string }, name: { "dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end] }, … }`,
+ *    `{ "__metadata__": { string: string }, name: { "dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end] }, …
+ * }`,
  *    padded with spaces so that the data starts at a multiple of 8;
  * 3. the data buffer: each tensor's bytes, little-endian, row-major, at
  *    `[begin, end)` relative to the buffer's start, tensors back to back.
@@ -169,12 +170,14 @@ export const validate = (entries: Entries): E.Either<SafetensorsError, Entries> 
     const Expected = arrayType[entry.dtype]
     if (!(entry.data instanceof Expected))
       return fail(
-        `tensor '${name}': ${entry.dtype} data must be a ${Expected.name}, got ${(entry.data as object)?.constructor?.name ?? typeof entry.data}`,
+        `tensor '${name}': ${entry.dtype} data must be a ${Expected.name}, got ` +
+          `${(entry.data as object)?.constructor?.name ?? typeof entry.data}`,
       )
     const count = elementCount(entry.shape)
     if (entry.data.length !== count)
       return fail(
-        `tensor '${name}': shape ${showShape(entry.shape)} needs ${count} ${entry.dtype} values, data has ${entry.data.length}`,
+        `tensor '${name}': shape ${showShape(entry.shape)} needs ${count} ${entry.dtype} ` +
+          `values, data has ${entry.data.length}`,
       )
   }
   return E.right(entries)
@@ -187,7 +190,8 @@ const jsonHeader = (entries: Entries, metadata: { readonly [key: string]: string
   for (const [name, entry] of Object.entries(entries)) {
     const bytes = entry.data.byteLength
     parts.push(
-      `${JSON.stringify(name)}:${JSON.stringify({ dtype: entry.dtype, shape: entry.shape, data_offsets: [offset, offset + bytes] })}`,
+      `${JSON.stringify(name)}:` +
+        `${JSON.stringify({ dtype: entry.dtype, shape: entry.shape, data_offsets: [offset, offset + bytes] })}`,
     )
     offset += bytes
   }
@@ -239,7 +243,8 @@ export const tryEncode = (
  *
  * @example
  * ```ts
- * const bytes = encode({ 'fc.weight': { dtype: 'F32', shape: [1, 2], data: Float32Array.of(0.5, -1) } }, { format: 'pt' })
+ * const bytes = encode({ 'fc.weight': { dtype: 'F32', shape: [1, 2], data: Float32Array.of(0.5, -1) } }, { format: 'pt'
+ * })
  * bytes.length  // 8 + header (multiple of 8) + 8
  * ```
  */
@@ -286,7 +291,8 @@ const checkEntry = (name: string, u: unknown): E.Either<SafetensorsError, Raw> =
   if (!Number.isSafeInteger(needed)) return fail(`${where}: shape ${showShape(shape as number[])} is too large`)
   if (end - begin !== needed) {
     return fail(
-      `${where}: ${dtype} ${showShape(shape as number[])} needs ${needed} bytes, data_offsets [${begin}, ${end}] hold ${end - begin}`,
+      `${where}: ${dtype} ${showShape(shape as number[])} needs ${needed} bytes, ` +
+        `data_offsets [${begin}, ${end}] hold ${end - begin}`,
     )
   }
   return E.right({ name, dtype, shape: shape as number[], begin, end })
@@ -348,7 +354,8 @@ export const decode = (bytes: Uint8Array): E.Either<SafetensorsError, Decoded> =
   for (const r of raws) {
     if (r.end > bufferSize)
       return fail(
-        `truncated: tensor ${JSON.stringify(r.name)} has data_offsets [${r.begin}, ${r.end}], the data buffer has ${bufferSize} bytes`,
+        `truncated: tensor ${JSON.stringify(r.name)} has data_offsets [${r.begin}, ` +
+          `${r.end}], the data buffer has ${bufferSize} bytes`,
       )
   }
   const sorted = [...raws].sort((a, b) => a.begin - b.begin || a.end - b.end)
@@ -357,15 +364,18 @@ export const decode = (bytes: Uint8Array): E.Either<SafetensorsError, Decoded> =
     if (r.begin !== expected) {
       return fail(
         r.begin > expected
-          ? `data_offsets are not contiguous: tensor ${JSON.stringify(r.name)} begins at ${r.begin}, the previous tensor ends at ${expected} (a gap)`
-          : `data_offsets overlap: tensor ${JSON.stringify(r.name)} begins at ${r.begin}, before the previous tensor ends at ${expected}`,
+          ? `data_offsets are not contiguous: tensor ${JSON.stringify(r.name)} begins at ` +
+              `${r.begin}, the previous tensor ends at ${expected} (a gap)`
+          : `data_offsets overlap: tensor ${JSON.stringify(r.name)} begins at ${r.begin}, ` +
+              `before the previous tensor ends at ${expected}`,
       )
     }
     expected = r.end
   }
   if (expected !== bufferSize)
     return fail(
-      `the tensors cover ${expected} bytes, the data buffer has ${bufferSize} (${bufferSize - expected} bytes unaccounted for)`,
+      `the tensors cover ${expected} bytes, the data buffer has ${bufferSize} ` +
+        `(${bufferSize - expected} bytes unaccounted for)`,
     )
   const tensorPairs: Array<readonly [string, TensorEntry]> = []
   for (const r of sorted) {
@@ -564,7 +574,9 @@ export const read = (path: string): Effect.Effect<Decoded, SafetensorsError> =>
       try: () => readFile(path),
       catch: (e) =>
         new SafetensorsError({
-          message: `${path}: cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String((e as Error).message)}`,
+          message:
+            `${path}: cannot read: ` +
+            `${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String((e as Error).message)}`,
         }),
     }),
     (buffer) => {

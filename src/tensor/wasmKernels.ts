@@ -28,7 +28,10 @@ export const setWasmCorrections = (on: boolean): void => {
   corrected = on
 }
 
-/** A kernel that runs `kernelFunc` while corrections are on, else what was registered before it (or fails like stock WASM). */
+/**
+ * A kernel that runs `kernelFunc` while corrections are on, else what was registered before it (or fails like stock
+ * WASM).
+ */
 export const switchable =
   (
     kernelName: string,

@@ -162,7 +162,10 @@ const paramsWithState = (tensors: unknown): number => {
       const name = path.find((p) => p.includes('.'))
       if (name !== undefined) names.add(name)
     } else if (isDict(v)) for (const [k, x] of Object.entries(v)) visit(x, [...path, k])
-    else if (Array.isArray(v)) v.forEach((x, i) => visit(x, [...path, String(i)]))
+    else if (Array.isArray(v))
+      v.forEach((x, i) => {
+        visit(x, [...path, String(i)])
+      })
   }
   visit(tensors, [])
   return names.size

@@ -17,12 +17,16 @@ const statusOf = async (scenario: Scenario) =>
 beforeAll(useCpu)
 
 describe('conformance replay of the project fixtures (test/fixtures/conformance)', () => {
-  it('checks every field of every scenario: exactly 201 checks (186 MMEngine, 15 MMSelfSup), all pass, none skipped', async () => {
-    const result = await runConformance([])
-    expect(result.lines.filter((l) => !l.startsWith('PASS'))).toEqual(['201 passed, 0 failed, 0 skipped'])
-    expect(result.passed).toBe(201)
-    expect(result.skipped).toBe(0)
-  })
+  it(
+    'checks every field of every scenario: exactly 201 checks (186 MMEngine, 15 ' +
+      'MMSelfSup), all pass, none skipped',
+    async () => {
+      const result = await runConformance([])
+      expect(result.lines.filter((l) => !l.startsWith('PASS'))).toEqual(['201 passed, 0 failed, 0 skipped'])
+      expect(result.passed).toBe(201)
+      expect(result.skipped).toBe(0)
+    },
+  )
 
   it('npm run conformance on a tampered copy with an invented field fails, names it, exits 1', () => {
     const dir = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'loopwright-tampered-'))

@@ -53,12 +53,7 @@ const clip = (
   const norm =
     p === Infinity
       ? Math.max(...all.map(Math.abs))
-      : Math.fround(
-          Math.pow(
-            all.reduce((s, x) => s + Math.pow(Math.abs(x), p), 0),
-            1 / p,
-          ),
-        )
+      : Math.fround(all.reduce((s, x) => s + Math.abs(x) ** p, 0) ** (1 / p))
   const coef = Math.min(1, Math.fround(clipGrad.max_norm! / (norm + 1e-6)))
   return Object.fromEntries(Object.entries(grads).map(([n, g]) => [n, g.map((x) => Math.fround(x * coef))]))
 }

@@ -18,22 +18,25 @@ describe('conformance replay of the recorded MMSelfSup components (test/fixtures
     }
   })
 
-  it('fails when the record disagrees: a changed loss, a changed gradient, an unknown field, an unknown component', async () => {
-    await useCpu()
-    const s = load('ssl_swav_loss_no_queue')
-    const outputs = s['outputs'] as { loss: { values: number[] } }
-    const grads = s['grads'] as { x: { values: number[] } }
-    const tampered = {
-      ...s,
-      outputs: { ...outputs, loss: { ...outputs.loss, values: [outputs.loss.values[0]! * 1.001] } },
-      grads: { ...grads, x: { ...grads.x, values: grads.x.values.map((v, i) => (i === 3 ? v + 1e-3 : v)) } },
-      extra_check: 1,
-    }
-    const failed = (await replayComponent(tampered)).filter((c) => c.status === 'FAIL').map((c) => c.field)
-    expect(failed).toEqual(['extra_check', 'outputs.loss', 'grads.x'])
-    const unknown = { ...s, component: { type: 'NoSuchLoss', config: { type: 'NoSuchLoss' } } }
-    const checks = await replayComponent(unknown)
-    expect(checks.every((c) => c.status === 'FAIL')).toBe(true)
-    expect(checks[0]!.detail).toContain("unknown self-supervised component type 'NoSuchLoss'")
-  })
+  it(
+    'fails when the record disagrees: a changed loss, a changed gradient, an unknown ' + 'field, an unknown component',
+    async () => {
+      await useCpu()
+      const s = load('ssl_swav_loss_no_queue')
+      const outputs = s['outputs'] as { loss: { values: number[] } }
+      const grads = s['grads'] as { x: { values: number[] } }
+      const tampered = {
+        ...s,
+        outputs: { ...outputs, loss: { ...outputs.loss, values: [outputs.loss.values[0]! * 1.001] } },
+        grads: { ...grads, x: { ...grads.x, values: grads.x.values.map((v, i) => (i === 3 ? v + 1e-3 : v)) } },
+        extra_check: 1,
+      }
+      const failed = (await replayComponent(tampered)).filter((c) => c.status === 'FAIL').map((c) => c.field)
+      expect(failed).toEqual(['extra_check', 'outputs.loss', 'grads.x'])
+      const unknown = { ...s, component: { type: 'NoSuchLoss', config: { type: 'NoSuchLoss' } } }
+      const checks = await replayComponent(unknown)
+      expect(checks.every((c) => c.status === 'FAIL')).toBe(true)
+      expect(checks[0]!.detail).toContain("unknown self-supervised component type 'NoSuchLoss'")
+    },
+  )
 })

@@ -87,7 +87,10 @@ export const difference = (expected: unknown, actual: unknown, path = ''): strin
   const at = path === '' ? '' : ` at ${path}`
   if (isTensor(expected)) {
     if (!isTensor(actual))
-      return `expected a tensor${at}, loopwright produced ${actual === undefined ? 'nothing' : JSON.stringify(actual).slice(0, 60)}`
+      return (
+        `expected a tensor${at}, loopwright produced ` +
+        `${actual === undefined ? 'nothing' : JSON.stringify(actual).slice(0, 60)}`
+      )
     if (expected.shape.join(',') !== actual.shape.join(','))
       return `shape [${actual.shape.join(', ')}] ≠ [${expected.shape.join(', ')}]${at}`
     const floating = expected.dtype === 'float32' || expected.dtype === undefined
@@ -143,7 +146,9 @@ const failAll = (scenario: Scenario, reason: string): Check[] => {
   return checks
 }
 
-/** Replay one head/loss call: loss, captured intermediates, buffers and rewritten parameters after it, and gradients. */
+/**
+ * Replay one head/loss call: loss, captured intermediates, buffers and rewritten parameters after it, and gradients.
+ */
 const replayLoss = async (scenario: Scenario, component: LossComponent): Promise<Check[]> => {
   const inputs = (scenario['inputs'] ?? {}) as { readonly [name: string]: Json }
   const given = (scenario['params'] ?? {}) as { readonly [name: string]: Json }
@@ -155,7 +160,8 @@ const replayLoss = async (scenario: Scenario, component: LossComponent): Promise
     tf.dispose([...Object.values(init.params), ...Object.values(init.buffers)])
     return failAll(
       scenario,
-      `parameters differ: loopwright's ${component.type} has [${expectedNames.join(', ')}], the scenario [${givenNames.join(', ')}]`,
+      `parameters differ: loopwright's ${component.type} has ` +
+        `[${expectedNames.join(', ')}], the scenario [${givenNames.join(', ')}]`,
     )
   }
   tf.dispose(Object.values(init.params))
@@ -188,14 +194,18 @@ const replayLoss = async (scenario: Scenario, component: LossComponent): Promise
   const capture = (name: string, value: tf.Tensor | { readonly [key: string]: tf.Tensor }): void => {
     if (value instanceof tf.Tensor) captured[name] = tf.keep(value.clone())
     else {
-      const list = (captured[name] ??= []) as Array<{ [key: string]: tf.Tensor }>
+      captured[name] ??= []
+      const list = captured[name] as Array<{ [key: string]: tf.Tensor }>
       list.push(Object.fromEntries(Object.entries(value).map(([k, v]) => [k, tf.keep(v.clone())])))
     }
   }
   const { value: loss, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => {
     const ins = { ...inputTensors }
     const ps = { ...params }
-    differentiable.forEach((d, i) => (d.kind === 'input' ? (ins[d.name] = xs[i]!) : (ps[d.name] = xs[i]!)))
+    differentiable.forEach((d, i) => {
+      if (d.kind === 'input') ins[d.name] = xs[i]!
+      else ps[d.name] = xs[i]!
+    })
     const out = component.forward(ps, buffers, '', ins, { training: true, capture })
     bufferUpdates = out.buffers
     for (const b of Object.values(bufferUpdates)) tf.keep(b)
@@ -267,7 +277,7 @@ export const replayComponent = async (scenario: { readonly [field: string]: unkn
   const decoded = resolved.right.args.decode(Object.fromEntries(Object.entries(config).filter(([k]) => k !== 'type')))
   if (decoded._tag === 'Left')
     return [...checks, ...failAll(s, `component.config does not decode as ${type} arguments`)]
-  let built
+  let built: ReturnType<typeof buildComponent>
   try {
     built = buildComponent(defaultComponentTypes, config as { type: string }, 'component.config')
   } catch (e) {

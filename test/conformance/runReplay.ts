@@ -120,7 +120,7 @@ const readTree = (tree: TensorTree) =>
  * the weights validation runs with.
  */
 const probeHook = (sink: Probed): HookType<unknown> =>
-  erase<{}>({
+  erase<Record<never, never>>({
     name: PROBE,
     defaultPriority: P.LOWEST,
     args: struct(`${PROBE} arguments`, {}),
@@ -166,9 +166,10 @@ const observedModel = (sink: Probed): Registry.Registry<ModelType<unknown>> => {
       const model = type.build(args)
       return {
         ...model,
-        forward: (params, buffers, inputs, ctx) => (
-          ctx.training && void sink.batchSizes.push(inputs.shape[0]!), model.forward(params, buffers, inputs, ctx)
-        ),
+        forward: (params, buffers, inputs, ctx) => {
+          if (ctx.training) sink.batchSizes.push(inputs.shape[0]!)
+          return model.forward(params, buffers, inputs, ctx)
+        },
       } satisfies Model
     },
   })

@@ -114,7 +114,9 @@ export const sgdReferenceUlps = (scenario: Scenario): { readonly fused: number; 
         )
       }
       for (const [n, want] of Object.entries(it.params ?? {}))
-        want.forEach((w, i) => (max = Math.max(max, ulps(params[n]![i]!, f(w)))))
+        want.forEach((w, i) => {
+          max = Math.max(max, ulps(params[n]![i]!, f(w)))
+        })
     }
     return max
   }

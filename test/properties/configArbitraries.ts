@@ -212,59 +212,137 @@ const at = (cfg: Dict, keys: ReadonlyArray<string>): Dict => keys.reduce<Dict>((
 /** Mutations that every valid config above admits, each making it invalid at `path`. */
 export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.constantFrom<Mutation>(
-    { path: 'param_schedular', apply: (c) => void (c['param_schedular'] = []) },
-    { path: 'train_cfg', apply: (c) => void (c['train_cfg'] = 'EpochBasedTrainLoop') },
-    { path: 'train_dataloader.batch_size', apply: (c) => void (at(c, ['train_dataloader'])['batch_size'] = 0) },
-    { path: 'train_dataloader.batch_size', apply: (c) => void (at(c, ['train_dataloader'])['batch_size'] = '64') },
-    { path: 'train_dataloader.batchsize', apply: (c) => void (at(c, ['train_dataloader'])['batchsize'] = 64) },
-    { path: 'optim_wrapper.optimizer.type', apply: (c) => void (at(c, ['optim_wrapper', 'optimizer'])['type'] = 42) },
+    {
+      path: 'param_schedular',
+      apply: (c) => {
+        c['param_schedular'] = []
+      },
+    },
+    {
+      path: 'train_cfg',
+      apply: (c) => {
+        c['train_cfg'] = 'EpochBasedTrainLoop'
+      },
+    },
+    {
+      path: 'train_dataloader.batch_size',
+      apply: (c) => {
+        at(c, ['train_dataloader'])['batch_size'] = 0
+      },
+    },
+    {
+      path: 'train_dataloader.batch_size',
+      apply: (c) => {
+        at(c, ['train_dataloader'])['batch_size'] = '64'
+      },
+    },
+    {
+      path: 'train_dataloader.batchsize',
+      apply: (c) => {
+        at(c, ['train_dataloader'])['batchsize'] = 64
+      },
+    },
+    {
+      path: 'optim_wrapper.optimizer.type',
+      apply: (c) => {
+        at(c, ['optim_wrapper', 'optimizer'])['type'] = 42
+      },
+    },
     {
       path: 'optim_wrapper.accumulative_counts',
-      apply: (c) => void (at(c, ['optim_wrapper'])['accumulative_counts'] = -2),
+      apply: (c) => {
+        at(c, ['optim_wrapper'])['accumulative_counts'] = -2
+      },
     },
     {
       path: 'optim_wrapper.clip_grad.max_norm',
-      apply: (c) => void (at(c, ['optim_wrapper'])['clip_grad'] = { max_norm: '0.2x' }),
+      apply: (c) => {
+        at(c, ['optim_wrapper'])['clip_grad'] = { max_norm: '0.2x' }
+      },
     },
     {
       path: 'optim_wrapper.clip_grad.type',
-      apply: (c) => void (at(c, ['optim_wrapper'])['clip_grad'] = { type: 'l2', max_norm: 1 }),
+      apply: (c) => {
+        at(c, ['optim_wrapper'])['clip_grad'] = { type: 'l2', max_norm: 1 }
+      },
     },
     {
       path: 'default_hooks.logger.interval',
-      apply: (c) => void (c['default_hooks'] = { logger: { type: 'LoggerHook', interval: 2.5 } }),
+      apply: (c) => {
+        c['default_hooks'] = { logger: { type: 'LoggerHook', interval: 2.5 } }
+      },
     },
     {
       path: 'default_hooks.checkpoint.intervall',
-      apply: (c) => void (c['default_hooks'] = { checkpoint: { type: 'CheckpointHook', intervall: 1 } }),
-    },
-    { path: 'custom_hooks[0].type', apply: (c) => void (c['custom_hooks'] = [{ type: 'LogerHook' }]) },
-    {
-      path: 'custom_hooks[0].priority',
-      apply: (c) => void (c['custom_hooks'] = [{ type: 'LoggerHook', priority: 101 }]),
+      apply: (c) => {
+        c['default_hooks'] = { checkpoint: { type: 'CheckpointHook', intervall: 1 } }
+      },
     },
     {
-      path: 'custom_hooks[0].priority',
-      apply: (c) => void (c['custom_hooks'] = [{ type: 'LoggerHook', priority: 'SUPER' }]),
+      path: 'custom_hooks[0].type',
+      apply: (c) => {
+        c['custom_hooks'] = [{ type: 'LogerHook' }]
+      },
     },
-    { path: 'randomness.seed', apply: (c) => void (c['randomness'] = { seed: -1 }) },
-    { path: 'log_processor.window_size', apply: (c) => void (c['log_processor'] = { window_size: 0 }) },
+    {
+      path: 'custom_hooks[0].priority',
+      apply: (c) => {
+        c['custom_hooks'] = [{ type: 'LoggerHook', priority: 101 }]
+      },
+    },
+    {
+      path: 'custom_hooks[0].priority',
+      apply: (c) => {
+        c['custom_hooks'] = [{ type: 'LoggerHook', priority: 'SUPER' }]
+      },
+    },
+    {
+      path: 'randomness.seed',
+      apply: (c) => {
+        c['randomness'] = { seed: -1 }
+      },
+    },
+    {
+      path: 'log_processor.window_size',
+      apply: (c) => {
+        c['log_processor'] = { window_size: 0 }
+      },
+    },
     {
       path: 'val_dataloader',
-      apply: (c) => void ((c['val_cfg'] = {}), (c['val_evaluator'] = { type: 'Accuracy' }), delete c['val_dataloader']),
+      apply: (c) => {
+        c['val_cfg'] = {}
+        c['val_evaluator'] = { type: 'Accuracy' }
+        delete c['val_dataloader']
+      },
     },
-    { path: 'work_dir', apply: (c) => void (c['work_dir'] = 7) },
-    { path: 'resume', apply: (c) => void (c['resume'] = 'yes') },
-    { path: 'log_level', apply: (c) => void (c['log_level'] = 'VERBOSE') },
+    {
+      path: 'work_dir',
+      apply: (c) => {
+        c['work_dir'] = 7
+      },
+    },
+    {
+      path: 'resume',
+      apply: (c) => {
+        c['resume'] = 'yes'
+      },
+    },
+    {
+      path: 'log_level',
+      apply: (c) => {
+        c['log_level'] = 'VERBOSE'
+      },
+    },
   ),
-  fc
-    .integer({ min: 0, max: 2 ** 31 })
-    .map(
-      (n): Mutation => ({
-        path: 'train_cfg.max_epochs',
-        apply: (c) => void (c['train_cfg'] = { type: 'EpochBasedTrainLoop', max_epochs: -n - 1 }),
-      }),
-    ),
+  fc.integer({ min: 0, max: 2 ** 31 }).map(
+    (n): Mutation => ({
+      path: 'train_cfg.max_epochs',
+      apply: (c) => {
+        c['train_cfg'] = { type: 'EpochBasedTrainLoop', max_epochs: -n - 1 }
+      },
+    }),
+  ),
 )
 
 // ---------------------------------------------------------------------------

@@ -189,19 +189,23 @@ interface Slot {
 
 const fixed = (keys: ReadonlyArray<Key>) => () => keys
 const ensureHook = (key: string, type: string) => (cfg: Dict) => {
-  const hooks = (cfg['default_hooks'] ??= {}) as Dict
+  cfg['default_hooks'] ??= {}
+  const hooks = cfg['default_hooks'] as Dict
   const entry = hooks[key]
   if (typeof entry !== 'object' || entry === null || (entry as Dict)['type'] !== type) hooks[key] = { type }
 }
-const pushHook = (hook: Dict) => (cfg: Dict) =>
-  void (cfg['custom_hooks'] = [...((cfg['custom_hooks'] as Dict[] | undefined) ?? []), hook])
+const pushHook = (hook: Dict) => (cfg: Dict) => {
+  cfg['custom_hooks'] = [...((cfg['custom_hooks'] as Dict[] | undefined) ?? []), hook]
+}
 const lastHook = (cfg: Dict): number => (cfg['custom_hooks'] as Dict[]).length - 1
 const ensureSampler = (cfg: Dict) => {
   const loader = cfg['train_dataloader'] as Dict
   if (typeof loader['sampler'] !== 'object' || loader['sampler'] === null)
     loader['sampler'] = { type: 'DefaultSampler' }
 }
-const normClip = (cfg: Dict) => void ((cfg['optim_wrapper'] as Dict)['clip_grad'] = { max_norm: 1 })
+const normClip = (cfg: Dict) => {
+  ;(cfg['optim_wrapper'] as Dict)['clip_grad'] = { max_norm: 1 }
+}
 const ensureScheduler = (cfg: Dict) => {
   const list = cfg['param_scheduler']
   if (!Array.isArray(list) || list.length === 0)
@@ -281,7 +285,9 @@ const slots: ReadonlyArray<Slot> = [
   {
     category: 'out of range',
     at: fixed(['optim_wrapper', 'clip_grad', 'clip_value']),
-    prepare: (c) => void ((c['optim_wrapper'] as Dict)['clip_grad'] = { type: 'value', clip_value: 1 }),
+    prepare: (c) => {
+      ;(c['optim_wrapper'] as Dict)['clip_grad'] = { type: 'value', clip_value: 1 }
+    },
     bad: invalid.positiveNumber,
   },
   {
@@ -395,7 +401,9 @@ const slots: ReadonlyArray<Slot> = [
   {
     category: 'wrong type',
     at: fixed(['auto_scale_lr', 'enable']),
-    prepare: (c) => void (c['auto_scale_lr'] = { base_batch_size: 256 }),
+    prepare: (c) => {
+      c['auto_scale_lr'] = { base_batch_size: 256 }
+    },
     bad: invalid.boolean,
   },
   { category: 'wrong type', at: fixed(['env_cfg', 'cudnn_benchmark']), bad: invalid.boolean },
@@ -607,9 +615,7 @@ interface RunSlot {
   /** Whether in-memory datasets replace the configured ones (not for dataset mutations). */
   readonly inMemory?: boolean
   readonly prepare?: (cfg: Dict) => void
-  readonly mutate: (
-    cfg: Dict,
-  ) => fc.Arbitrary<{
+  readonly mutate: (cfg: Dict) => fc.Arbitrary<{
     readonly keys: ReadonlyArray<Key>
     readonly value: unknown
     readonly slip?: { readonly original: string; readonly known: ReadonlyArray<string> }
@@ -637,7 +643,9 @@ const schedulers: { readonly [type: string]: Dict } = {
 }
 /** A scheduler of `type` first in the list, with `arg` broken. */
 const schedulerArg = (type: string, arg: string, bad: fc.Arbitrary<unknown>): Pick<RunSlot, 'prepare' | 'mutate'> => ({
-  prepare: (cfg) => void (cfg['param_scheduler'] = [{ ...schedulers[type] }]),
+  prepare: (cfg) => {
+    cfg['param_scheduler'] = [{ ...schedulers[type] }]
+  },
   mutate: constant(['param_scheduler', 0, arg], bad),
 })
 const misspeltArg =
@@ -646,15 +654,13 @@ const misspeltArg =
     const holder = getAt(cfg, keys) as Dict
     const names = Object.keys(holder).filter((k) => !skip.includes(k))
     const all = [...new Set([...known(cfg), ...Object.keys(holder)])]
-    return fc
-      .constantFrom(...names)
-      .chain((original) =>
-        misspelling(original, all).map((slip) => ({
-          keys: [...keys, slip],
-          value: holder[original],
-          slip: { original, known: all },
-        })),
-      )
+    return fc.constantFrom(...names).chain((original) =>
+      misspelling(original, all).map((slip) => ({
+        keys: [...keys, slip],
+        value: holder[original],
+        slip: { original, known: all },
+      })),
+    )
   }
 
 const runSlots: ReadonlyArray<RunSlot> = [
@@ -922,21 +928,25 @@ describe('bad configs are values with one-line, path-precise issues', () => {
     )
   })
 
-  it('optimizer, scheduler, wrapper, constructor, model, dataset and metric mistakes are found when the run is built (300 configs)', async () => {
-    await fc.assert(
-      fc.asyncProperty(brokenRun, async ({ cfg, path, slot: index, slip }) => {
-        const slot = runSlots[index]!
-        const failure = await rejected(cfg, slot.stage, slot.inMemory === true ? { datasets: tinyDatasets } : {})
-        const issue = expectIssueAt(failure, path, slot.under)
-        if (slot.says !== undefined) expect(issue.message).toMatch(slot.says)
-        if (slip !== undefined)
-          expectDidYouMean(issue, path.slice(path.lastIndexOf('.') + 1), slip.original, slip.known)
-        if (slot.category === 'unknown key') expect(issue.message).toMatch(/^unknown key/)
-        count(slot.category)
-      }),
-      { numRuns: 300, seed: 42 },
-    )
-  })
+  it(
+    'optimizer, scheduler, wrapper, constructor, model, dataset and metric mistakes ' +
+      'are found when the run is built (300 configs)',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(brokenRun, async ({ cfg, path, slot: index, slip }) => {
+          const slot = runSlots[index]!
+          const failure = await rejected(cfg, slot.stage, slot.inMemory === true ? { datasets: tinyDatasets } : {})
+          const issue = expectIssueAt(failure, path, slot.under)
+          if (slot.says !== undefined) expect(issue.message).toMatch(slot.says)
+          if (slip !== undefined)
+            expectDidYouMean(issue, path.slice(path.lastIndexOf('.') + 1), slip.original, slip.known)
+          if (slot.category === 'unknown key') expect(issue.message).toMatch(/^unknown key/)
+          count(slot.category)
+        }),
+        { numRuns: 300, seed: 42 },
+      )
+    },
+  )
 })
 
 // ---------------------------------------------------------------------------
@@ -1110,54 +1120,57 @@ describe('bad files are values naming the file, the key and what is wrong', () =
     )
   })
 
-  it('a missing _base_ file, a missing config file and an unsupported extension name the file (150 cases)', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom('missing base', 'missing file', 'extension'),
-        fc.uniqueArray(fileName, { minLength: 2, maxLength: 4 }),
-        fc.constantFrom('json', 'yaml', 'py'),
-        async (what, names, kind) => {
-          const folder = fresh('missing')
-          if (what === 'missing file') {
-            const file = nodePath.join(dir, folder, `${names[0]!}.${kind}`)
-            const error = await loadFailure(file)
-            expect(error.message).toBe(`${file}: cannot read the config file: no such file`)
-          } else if (what === 'extension') {
-            const file = tempFile(`${folder}/${names[0]!}.${names[1]!.slice(0, 4)}x`, '{}')
-            const error = await loadFailure(file)
-            expect(error.message).toBe(
-              `${file}: unsupported config file type; use .py, .json, .yaml, .yml, .ts, .js or .mjs`,
-            )
-          } else {
-            // names[0] → names[1] → … → a file that is not there.
-            const chain = names.slice(0, -1)
-            chain.forEach((n, i) => {
-              const next = i + 1 < chain.length ? `${chain[i + 1]!}.${kind}` : `${names.at(-1)!}.${kind}`
-              tempFile(
-                `${folder}/${n}.${kind}`,
-                kind === 'json'
-                  ? JSON.stringify({ _base_: [`./${next}`] })
-                  : kind === 'yaml'
-                    ? `_base_: [./${next}]\n`
-                    : `_base_ = './${next}'\n`,
+  it(
+    'a missing _base_ file, a missing config file and an unsupported extension name ' + 'the file (150 cases)',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom('missing base', 'missing file', 'extension'),
+          fc.uniqueArray(fileName, { minLength: 2, maxLength: 4 }),
+          fc.constantFrom('json', 'yaml', 'py'),
+          async (what, names, kind) => {
+            const folder = fresh('missing')
+            if (what === 'missing file') {
+              const file = nodePath.join(dir, folder, `${names[0]!}.${kind}`)
+              const error = await loadFailure(file)
+              expect(error.message).toBe(`${file}: cannot read the config file: no such file`)
+            } else if (what === 'extension') {
+              const file = tempFile(`${folder}/${names[0]!}.${names[1]!.slice(0, 4)}x`, '{}')
+              const error = await loadFailure(file)
+              expect(error.message).toBe(
+                `${file}: unsupported config file type; use .py, .json, .yaml, .yml, .ts, .js or .mjs`,
               )
-            })
-            const missing = nodePath.join(dir, folder, `${names.at(-1)!}.${kind}`)
-            const error = await loadFailure(nodePath.join(dir, folder, `${chain[0]!}.${kind}`))
-            expect(error.message).toBe(`${missing}: cannot read the config file: no such file`)
-          }
-          count(
-            what === 'missing base'
-              ? 'missing _base_'
-              : what === 'missing file'
-                ? 'missing config file'
-                : 'unsupported file type',
-          )
-        },
-      ),
-      { numRuns: 150, seed: 11 },
-    )
-  })
+            } else {
+              // names[0] → names[1] → … → a file that is not there.
+              const chain = names.slice(0, -1)
+              chain.forEach((n, i) => {
+                const next = i + 1 < chain.length ? `${chain[i + 1]!}.${kind}` : `${names.at(-1)!}.${kind}`
+                tempFile(
+                  `${folder}/${n}.${kind}`,
+                  kind === 'json'
+                    ? JSON.stringify({ _base_: [`./${next}`] })
+                    : kind === 'yaml'
+                      ? `_base_: [./${next}]\n`
+                      : `_base_ = './${next}'\n`,
+                )
+              })
+              const missing = nodePath.join(dir, folder, `${names.at(-1)!}.${kind}`)
+              const error = await loadFailure(nodePath.join(dir, folder, `${chain[0]!}.${kind}`))
+              expect(error.message).toBe(`${missing}: cannot read the config file: no such file`)
+            }
+            count(
+              what === 'missing base'
+                ? 'missing _base_'
+                : what === 'missing file'
+                  ? 'missing config file'
+                  : 'unsupported file type',
+            )
+          },
+        ),
+        { numRuns: 150, seed: 11 },
+      )
+    },
+  )
 
   it('--cfg-options mistakes name the option or the key (200 cases)', async () => {
     const base = fc.sample(runnableConfig, { numRuns: 1, seed: 3 })[0]!
@@ -1171,13 +1184,11 @@ describe('bad files are values naming the file, the key and what is wrong', () =
       fc
         .tuple(word, fc.constantFrom('[1,2', '(1,', '[[1],2', '(1,(2,3)'))
         .map(([w, v]) => ({ option: `${w}=${v}`, path: w, says: '--cfg-options: unbalanced brackets' })),
-      fc
-        .integer({ min: 1, max: 99 })
-        .map((n) => ({
-          option: `custom_hooks.${n}.priority=HIGH`,
-          path: `custom_hooks[${n}]`,
-          says: `index ${n} is out of range (the list has 1 items)`,
-        })),
+      fc.integer({ min: 1, max: 99 }).map((n) => ({
+        option: `custom_hooks.${n}.priority=HIGH`,
+        path: `custom_hooks[${n}]`,
+        says: `index ${n} is out of range (the list has 1 items)`,
+      })),
       word.map((w) => ({
         option: `custom_hooks.${w}=1`,
         path: 'custom_hooks',
@@ -1191,32 +1202,26 @@ describe('bad files are values naming the file, the key and what is wrong', () =
       fc
         .tuple(word, word)
         .map(([a, b]) => ({ option: `${a}..${b}=1`, path: `${a}..${b}`, says: 'empty part in the key' })),
-      fc
-        .integer({ min: -1000, max: 0 })
-        .map((n) => ({
-          option: `train_dataloader.batch_size=${n}`,
-          path: 'train_dataloader.batch_size',
-          says: `expected a positive integer, got ${n}`,
-        })),
+      fc.integer({ min: -1000, max: 0 }).map((n) => ({
+        option: `train_dataloader.batch_size=${n}`,
+        path: 'train_dataloader.batch_size',
+        says: `expected a positive integer, got ${n}`,
+      })),
       word.map((w) => ({
         option: `train_cfg.max_iters=${w}x`,
         path: 'train_cfg.max_iters',
         says: `expected a positive integer, got "${w}x"`,
       })),
-      fc
-        .constantFrom('0', '-1', 'abc', 'None')
-        .map((v) => ({
-          option: `optim_wrapper.clip_grad.max_norm=${v}`,
-          path: 'optim_wrapper.clip_grad.max_norm',
-          says: 'expected a positive number',
-        })),
-      fc
-        .integer({ min: 1, max: 1000 })
-        .map((n) => ({
-          option: `randomness.seed=-${n}`,
-          path: 'randomness.seed',
-          says: `expected an integer from 0 to 2**32 - 1, got -${n}`,
-        })),
+      fc.constantFrom('0', '-1', 'abc', 'None').map((v) => ({
+        option: `optim_wrapper.clip_grad.max_norm=${v}`,
+        path: 'optim_wrapper.clip_grad.max_norm',
+        says: 'expected a positive number',
+      })),
+      fc.integer({ min: 1, max: 1000 }).map((n) => ({
+        option: `randomness.seed=-${n}`,
+        path: 'randomness.seed',
+        says: `expected an integer from 0 to 2**32 - 1, got -${n}`,
+      })),
     )
     await fc.assert(
       fc.asyncProperty(option, async ({ option, path, says }) => {
@@ -1282,12 +1287,14 @@ const cli = async (
 ): Promise<{ readonly code: number; readonly stderr: string; readonly stdout: string }> => {
   let stderr = ''
   let stdout = ''
-  const err = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation(((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as never)
-  const out = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation(((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as never)
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(((chunk: string | Uint8Array) => {
+    stderr += String(chunk)
+    return true
+  }) as never)
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => {
+    stdout += String(chunk)
+    return true
+  }) as never)
   try {
     const code = await main(argv)
     return { code, stderr, stdout }
@@ -1381,7 +1388,7 @@ const inline = (ds: typeof tinyDatasets.train): Dict => {
 const hostile = (marker: string): string => `require('child_process').execSync('touch ${marker}')`
 const notPolluted = (): void => {
   expect(({} as { polluted?: unknown }).polluted).toBeUndefined()
-  expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')).toBe(false)
+  expect(Object.hasOwn(Object.prototype, 'polluted')).toBe(false)
   expect((Object as unknown as { polluted?: unknown }).polluted).toBeUndefined()
 }
 
@@ -1452,18 +1459,23 @@ describe('checkpoints and configs are data', () => {
     const marker = nodePath.join(dir, 'pwned-config')
     const json = tempFile(
       'data/proto.json',
-      `{"__proto__": {"polluted": 1}, "constructor": {"prototype": {"polluted": 2}}, "model": {"type": "TinyRegressor", "__proto__": {"polluted": 3}}, "experiment_name": "${hostile(marker)}"}`,
+      `{"__proto__": {"polluted": 1}, "constructor": {"prototype": {"polluted": 2}}, ` +
+        `"model": {"type": "TinyRegressor", "__proto__": {"polluted": 3}}, ` +
+        `"experiment_name": "${hostile(marker)}"}`,
     )
     const jsonError = await loadFailure(json)
     expect(jsonError.issues.map((i) => i.path).sort()).toEqual(['__proto__', 'constructor'])
     const yaml = tempFile(
       'data/proto.yaml',
-      `__proto__: {polluted: 1}\nmodel: {type: TinyRegressor, __proto__: {polluted: 3}}\nexperiment_name: "${hostile(marker)}"\n`,
+      `__proto__: {polluted: 1}\nmodel: {type: TinyRegressor, __proto__: {polluted: ` +
+        `3}}\nexperiment_name: "${hostile(marker)}"\n`,
     )
     expect((await loadFailure(yaml)).issues.map((i) => i.path)).toEqual(['__proto__'])
     const py = tempFile(
       'data/proto.py',
-      `__proto__ = dict(polluted=1)\nconstructor = dict(prototype=dict(polluted=2))\nmodel = dict(type='TinyRegressor', __proto__=dict(polluted=3))\nexperiment_name = "${hostile(marker)}"\n`,
+      `__proto__ = dict(polluted=1)\nconstructor = ` +
+        `dict(prototype=dict(polluted=2))\nmodel = dict(type='TinyRegressor', ` +
+        `__proto__=dict(polluted=3))\nexperiment_name = "${hostile(marker)}"\n`,
     )
     const loaded = await Effect.runPromise(
       load(py, {
@@ -1481,39 +1493,56 @@ describe('checkpoints and configs are data', () => {
     count('plain data')
   })
 
-  it('loopwright train --resume with a truncated, byte-flipped or foreign file exits non-zero naming the file', async () => {
-    const bytes = new Uint8Array(fs.readFileSync(checkpoint))
-    const headerEnd = 8 + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true))
-    const flip = (at: number): Uint8Array => {
-      const copy = bytes.slice()
-      copy[at] = copy[at]! ^ 0x5a
-      return copy
-    }
-    const cases: Array<readonly [string, Uint8Array | undefined, string]> = [
-      ['empty', new Uint8Array(0), 'truncated'],
-      ['four bytes', bytes.slice(0, 4), 'truncated'],
-      ['header cut', bytes.slice(0, Math.floor(headerEnd / 2)), 'truncated'],
-      ['data cut', bytes.slice(0, headerEnd + Math.floor((bytes.length - headerEnd) / 2)), 'truncated'],
-      ['last byte gone', bytes.slice(0, -1), 'not a readable safetensors file'],
-      ['data byte flipped', flip(headerEnd + Math.floor((bytes.length - headerEnd) / 3)), 'checksum mismatch'],
-      ['last byte flipped', flip(bytes.length - 1), 'checksum mismatch'],
-      ['header byte flipped', flip(8 + Math.floor((headerEnd - 8) / 2)), ''],
-      ['size flipped', flip(3), 'truncated'],
-      [
-        'foreign safetensors',
-        Safetensors.encode(
-          { 'fc.weight': { dtype: 'F32', shape: [2, 2], data: Float32Array.of(1, 2, 3, 4) } },
-          { format: 'pt' },
-        ),
-        'not a loopwright checkpoint',
-      ],
-      ['a JSON file', new TextEncoder().encode('{"state_dict": {}}'), 'not a readable safetensors file'],
-      ['missing', undefined, 'no such file'],
-    ]
-    for (const [name, content, says] of cases) {
-      const file = nodePath.join(dir, 'resume', `${name.replace(/ /g, '_')}.safetensors`)
-      if (content !== undefined) tempFile(nodePath.relative(dir, file), content)
-      const result = await cli([
+  it(
+    'loopwright train --resume with a truncated, byte-flipped or foreign file exits ' + 'non-zero naming the file',
+    async () => {
+      const bytes = new Uint8Array(fs.readFileSync(checkpoint))
+      const headerEnd = 8 + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true))
+      const flip = (at: number): Uint8Array => {
+        const copy = bytes.slice()
+        copy[at] = copy[at]! ^ 0x5a
+        return copy
+      }
+      const cases: Array<readonly [string, Uint8Array | undefined, string]> = [
+        ['empty', new Uint8Array(0), 'truncated'],
+        ['four bytes', bytes.slice(0, 4), 'truncated'],
+        ['header cut', bytes.slice(0, Math.floor(headerEnd / 2)), 'truncated'],
+        ['data cut', bytes.slice(0, headerEnd + Math.floor((bytes.length - headerEnd) / 2)), 'truncated'],
+        ['last byte gone', bytes.slice(0, -1), 'not a readable safetensors file'],
+        ['data byte flipped', flip(headerEnd + Math.floor((bytes.length - headerEnd) / 3)), 'checksum mismatch'],
+        ['last byte flipped', flip(bytes.length - 1), 'checksum mismatch'],
+        ['header byte flipped', flip(8 + Math.floor((headerEnd - 8) / 2)), ''],
+        ['size flipped', flip(3), 'truncated'],
+        [
+          'foreign safetensors',
+          Safetensors.encode(
+            { 'fc.weight': { dtype: 'F32', shape: [2, 2], data: Float32Array.of(1, 2, 3, 4) } },
+            { format: 'pt' },
+          ),
+          'not a loopwright checkpoint',
+        ],
+        ['a JSON file', new TextEncoder().encode('{"state_dict": {}}'), 'not a readable safetensors file'],
+        ['missing', undefined, 'no such file'],
+      ]
+      for (const [name, content, says] of cases) {
+        const file = nodePath.join(dir, 'resume', `${name.replace(/ /g, '_')}.safetensors`)
+        if (content !== undefined) tempFile(nodePath.relative(dir, file), content)
+        const result = await cli([
+          'train',
+          configFile,
+          '--backend',
+          'cpu',
+          '--work-dir',
+          nodePath.join(dir, 'resume-runs'),
+          '--resume',
+          file,
+        ])
+        expectCleanExit(result, [file, `${configFile}: resume: `, says])
+        count('corrupt checkpoint')
+      }
+      notPolluted()
+      // The intact checkpoint resumes (its run is already complete): the failures above are the file's.
+      const intact = await cli([
         'train',
         configFile,
         '--backend',
@@ -1521,26 +1550,12 @@ describe('checkpoints and configs are data', () => {
         '--work-dir',
         nodePath.join(dir, 'resume-runs'),
         '--resume',
-        file,
+        checkpoint,
       ])
-      expectCleanExit(result, [file, `${configFile}: resume: `, says])
-      count('corrupt checkpoint')
-    }
-    notPolluted()
-    // The intact checkpoint resumes (its run is already complete): the failures above are the file's.
-    const intact = await cli([
-      'train',
-      configFile,
-      '--backend',
-      'cpu',
-      '--work-dir',
-      nodePath.join(dir, 'resume-runs'),
-      '--resume',
-      checkpoint,
-    ])
-    expect(intact.stderr).toBe('')
-    expect(intact.code).toBe(0)
-  })
+      expect(intact.stderr).toBe('')
+      expect(intact.code).toBe(0)
+    },
+  )
 })
 
 describe('the fuzz suite', () => {

@@ -245,7 +245,9 @@ const winnerOracle = (keys: ReadonlyArray<string>, matchName: string): string | 
     .filter((k) => matchName.includes(k))
     .reduce<string | undefined>(
       (best, k) =>
-        best === undefined || [...k].length > [...best].length || ([...k].length === [...best].length && k < best)
+        best === undefined ||
+        Array.from(k).length > Array.from(best).length ||
+        (Array.from(k).length === Array.from(best).length && k < best)
           ? k
           : best,
       undefined,
@@ -332,7 +334,9 @@ describe('DefaultOptimWrapperConstructor properties', () => {
         const { groups, log } = runDefault(s)
         const expected = trainable(s.model).map((p) => expectedGroup(p, s))
         expect(groups).toEqual(expected)
-        groups.forEach((g, i) => expect(Object.keys(g)).toEqual(Object.keys(expected[i]!)))
+        groups.forEach((g, i) => {
+          expect(Object.keys(g)).toEqual(Object.keys(expected[i]!))
+        })
         // One log line per override.
         expect(log).toHaveLength(expected.reduce((n, g) => n + Object.keys(g).length - 1, 0))
       }),
@@ -447,96 +451,108 @@ const vitIdOracle = (name: string, numLayers: number): number => {
 }
 
 describe('layer-decay constructors: properties', () => {
-  it('MMSelfSup: one group per (layer, decay kind), first-seen order, lr = lr_scale · base_lr, last matching key decides decay', () => {
-    fc.assert(
-      fc.property(
-        vitModelArb,
-        vitKeys,
-        fc.double({ min: 0.05, max: 2, noNaN: true }),
-        fc.double({ min: 1e-5, max: 1, noNaN: true }),
-        (model, keys, rate, lr) => {
-          const r = selfsupLayerDecayConstructor(
-            { type: 'AdamW', lr, weight_decay: 0.05, model_type: 'vit', layer_decay_rate: rate },
-            { custom_keys: keys },
-            model,
-          )
-          if (r._tag === 'Left') throw new Error(JSON.stringify(r.left))
-          const groups = r.right.groups
-          const n = model.backbone!.numLayers! + 2
-          const trainableNames = model.params.filter((p) => p.requiresGrad).map((p) => p.name)
-          expect(groups.flatMap((g) => g.params).sort()).toEqual([...trainableNames].sort())
-          expect(new Set(groups.map((g) => g['group_name'])).size).toBe(groups.length)
-          // Shortest matching key wins (the last in longest-first order).
-          const decayOf = (name: string): number => {
-            const matching = Object.keys(keys).filter((k) => name.includes(k))
-            const last = matching.reduce<string | undefined>(
-              (w, k) =>
-                w === undefined || [...k].length < [...w].length || ([...k].length === [...w].length && k > w) ? k : w,
-              undefined,
+  it(
+    'MMSelfSup: one group per (layer, decay kind), first-seen order, lr = lr_scale · ' +
+      'base_lr, last matching key decides decay',
+    () => {
+      fc.assert(
+        fc.property(
+          vitModelArb,
+          vitKeys,
+          fc.double({ min: 0.05, max: 2, noNaN: true }),
+          fc.double({ min: 1e-5, max: 1, noNaN: true }),
+          (model, keys, rate, lr) => {
+            const r = selfsupLayerDecayConstructor(
+              { type: 'AdamW', lr, weight_decay: 0.05, model_type: 'vit', layer_decay_rate: rate },
+              { custom_keys: keys },
+              model,
             )
-            return last === undefined ? 0.05 : 0.05 * keys[last]!.decay_mult
-          }
-          const expectedName = (name: string) =>
-            `layer_${vitIdOracle(name, n)}_${decayOf(name) === 0 ? 'no_decay' : 'decay'}`
-          const firstSeen = [...new Set(trainableNames.map(expectedName))]
-          expect(groups.map((g) => g['group_name'])).toEqual(firstSeen)
-          for (const g of groups) {
-            const id = Number(/^layer_(-?\d+)_/.exec(g['group_name'] as string)![1])
-            expect(g['lr_scale']).toBe(powInt(rate, n - id - 1))
-            expect(g['lr']).toBe((g['lr_scale'] as number) * lr)
-            expect(g.params.every((name) => expectedName(name) === g['group_name'])).toBe(true)
-            expect(g['weight_decay']).toBe(decayOf(g.params[0]!))
-          }
-        },
-      ),
-      { numRuns: 200 },
-    )
-  })
+            if (r._tag === 'Left') throw new Error(JSON.stringify(r.left))
+            const groups = r.right.groups
+            const n = model.backbone!.numLayers! + 2
+            const trainableNames = model.params.filter((p) => p.requiresGrad).map((p) => p.name)
+            expect(groups.flatMap((g) => g.params).sort()).toEqual([...trainableNames].sort())
+            expect(new Set(groups.map((g) => g['group_name'])).size).toBe(groups.length)
+            // Shortest matching key wins (the last in longest-first order).
+            const decayOf = (name: string): number => {
+              const matching = Object.keys(keys).filter((k) => name.includes(k))
+              const last = matching.reduce<string | undefined>(
+                (w, k) =>
+                  w === undefined ||
+                  Array.from(k).length < Array.from(w).length ||
+                  (Array.from(k).length === Array.from(w).length && k > w)
+                    ? k
+                    : w,
+                undefined,
+              )
+              return last === undefined ? 0.05 : 0.05 * keys[last]!.decay_mult
+            }
+            const expectedName = (name: string) =>
+              `layer_${vitIdOracle(name, n)}_${decayOf(name) === 0 ? 'no_decay' : 'decay'}`
+            const firstSeen = [...new Set(trainableNames.map(expectedName))]
+            expect(groups.map((g) => g['group_name'])).toEqual(firstSeen)
+            for (const g of groups) {
+              const id = Number(/^layer_(-?\d+)_/.exec(g['group_name'] as string)![1])
+              expect(g['lr_scale']).toBe(powInt(rate, n - id - 1))
+              expect(g['lr']).toBe((g['lr_scale'] as number) * lr)
+              expect(g.params.every((name) => expectedName(name) === g['group_name'])).toBe(true)
+              expect(g['weight_decay']).toBe(decayOf(g.params[0]!))
+            }
+          },
+        ),
+        { numRuns: 200 },
+      )
+    },
+  )
 
-  it('MMPretrain: one group per trainable parameter, lr = base_lr · rate^(max − id − 1), decay: key > norm > bias > flat > base', () => {
-    fc.assert(
-      fc.property(
-        vitModelArb,
-        vitKeys,
-        fc.record({
-          norm_decay_mult: optional(mult),
-          bias_decay_mult: optional(mult),
-          flat_decay_mult: optional(mult),
-        }),
-        fc.double({ min: 0.05, max: 2, noNaN: true }),
-        (model, keys, mults, rate) => {
-          const pw = {
-            ...Object.fromEntries(Object.entries(mults).filter(([, v]) => v !== undefined)),
-            custom_keys: keys,
-            layer_decay_rate: rate,
-          }
-          const r = pretrainLayerDecayConstructor({ type: 'AdamW', lr: 0.5, weight_decay: 0.05 }, pw, model)
-          if (r._tag === 'Left') throw new Error(JSON.stringify(r.left))
-          const trainableParams = model.params.filter((p) => p.requiresGrad)
-          expect(r.right.groups.map((g) => g.params)).toEqual(trainableParams.map((p) => [p.name]))
-          const max = model.backbone!.numLayers! + 2
-          r.right.groups.forEach((g, i) => {
-            const p = trainableParams[i]!
-            // MMPretrain's vit rule differs from MMSelfSup's only for mask_token (not a stem name there).
-            const id = p.name === 'backbone.mask_token' ? max - 1 : vitIdOracle(p.name, max)
-            expect(g['layer_id']).toBe(id)
-            expect(g['lr']).toBe(0.5 * powInt(rate, max - id - 1))
-            const key = winnerOracle(Object.keys(keys), p.name)
-            const wd =
-              key !== undefined
-                ? 0.05 * keys[key]!.decay_mult
-                : p.module.type === 'LayerNorm' && mults.norm_decay_mult !== undefined
-                  ? 0.05 * mults.norm_decay_mult
-                  : p.name.endsWith('.bias') && mults.bias_decay_mult !== undefined
-                    ? 0.05 * mults.bias_decay_mult
-                    : p.shape.length === 1 && mults.flat_decay_mult !== undefined
-                      ? 0.05 * mults.flat_decay_mult
-                      : 0.05
-            expect(g['weight_decay']).toBe(wd)
-          })
-        },
-      ),
-      { numRuns: 200 },
-    )
-  })
+  it(
+    'MMPretrain: one group per trainable parameter, lr = base_lr · rate^(max − id − ' +
+      '1), decay: key > norm > bias > flat > base',
+    () => {
+      fc.assert(
+        fc.property(
+          vitModelArb,
+          vitKeys,
+          fc.record({
+            norm_decay_mult: optional(mult),
+            bias_decay_mult: optional(mult),
+            flat_decay_mult: optional(mult),
+          }),
+          fc.double({ min: 0.05, max: 2, noNaN: true }),
+          (model, keys, mults, rate) => {
+            const pw = {
+              ...Object.fromEntries(Object.entries(mults).filter(([, v]) => v !== undefined)),
+              custom_keys: keys,
+              layer_decay_rate: rate,
+            }
+            const r = pretrainLayerDecayConstructor({ type: 'AdamW', lr: 0.5, weight_decay: 0.05 }, pw, model)
+            if (r._tag === 'Left') throw new Error(JSON.stringify(r.left))
+            const trainableParams = model.params.filter((p) => p.requiresGrad)
+            expect(r.right.groups.map((g) => g.params)).toEqual(trainableParams.map((p) => [p.name]))
+            const max = model.backbone!.numLayers! + 2
+            r.right.groups.forEach((g, i) => {
+              const p = trainableParams[i]!
+              // MMPretrain's vit rule differs from MMSelfSup's only for mask_token (not a stem name there).
+              const id = p.name === 'backbone.mask_token' ? max - 1 : vitIdOracle(p.name, max)
+              expect(g['layer_id']).toBe(id)
+              expect(g['lr']).toBe(0.5 * powInt(rate, max - id - 1))
+              const key = winnerOracle(Object.keys(keys), p.name)
+              const wd =
+                key !== undefined
+                  ? 0.05 * keys[key]!.decay_mult
+                  : p.module.type === 'LayerNorm' && mults.norm_decay_mult !== undefined
+                    ? 0.05 * mults.norm_decay_mult
+                    : p.name.endsWith('.bias') && mults.bias_decay_mult !== undefined
+                      ? 0.05 * mults.bias_decay_mult
+                      : p.shape.length === 1 && mults.flat_decay_mult !== undefined
+                        ? 0.05 * mults.flat_decay_mult
+                        : 0.05
+              expect(g['weight_decay']).toBe(wd)
+            })
+          },
+        ),
+        { numRuns: 200 },
+      )
+    },
+  )
 })

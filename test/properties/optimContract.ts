@@ -37,7 +37,10 @@ export const toTree = (values: { readonly [name: string]: ReadonlyArray<number> 
 const read = (tree: Tree.Tree): { [name: string]: number[] } =>
   Object.fromEntries(Object.entries(tree).map(([n, t]) => [n, Array.from(t.dataSync())]))
 
-/** Run `steps` updates; the owner's bookkeeping disposes replaced tensors. Returns final params (as arrays) and the state. */
+/**
+ * Run `steps` updates; the owner's bookkeeping disposes replaced tensors. Returns final params (as arrays) and the
+ * state.
+ */
 export const runSteps = <S>(
   t: GradientTransformation<S>,
   params0: Tree.Tree,
@@ -71,6 +74,7 @@ const groupsFor = (hyper: Hyper): ParamGroups => [{ names: Object.keys(shapes), 
  */
 export const optimizerContract = (
   name: string,
+  // biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
   make: () => GradientTransformation<any>,
   hyper: Hyper,
   lipschitz: boolean,
@@ -152,7 +156,9 @@ export const optimizerContract = (
       'w.bias': tf.mul(tf.sum(residual, 0), scale),
     }
   }
-  /** Params after `windows` steps: accumulated over k micro-batches of `perMicro` samples, and in one big batch each. */
+  /**
+   * Params after `windows` steps: accumulated over k micro-batches of `perMicro` samples, and in one big batch each.
+   */
   const accumulatedVsBig = (
     k: number,
     windows: number,
@@ -186,7 +192,8 @@ export const optimizerContract = (
   }
   const dyadic = (bits: number) => fc.integer({ min: -(2 ** bits), max: 2 ** bits }).map((n) => n / 2 ** (bits - 1))
 
-  it(`${name}: accumulating k micro-batches of a mean loss ≡ one batch k× larger (exact arithmetic: bit for bit)`, () => {
+  const exactTitle = `${name}: accumulating k micro-batches of a mean loss ≡ one batch k× larger`
+  it(`${exactTitle} (exact arithmetic: bit for bit)`, () => {
     // With few-bit dyadic data and parameters and a power-of-two k, every product and sum of the
     // first window is exact, however a backend orders or widens its reductions; so every optimizer,
     // even the sign-like adaptive ones, must take exactly the same first step.
@@ -230,9 +237,9 @@ export const optimizerContract = (
             tf.tidy(() => {
               const { accumulated, big } = accumulatedVsBig(k, windows, 2, rows, p)
               for (const n of Object.keys(big))
-                big[n]!.forEach((v, i) =>
-                  expect(Math.abs(accumulated[n]![i]! - v)).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(v)),
-                )
+                big[n]!.forEach((v, i) => {
+                  expect(Math.abs(accumulated[n]![i]! - v)).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(v))
+                })
             }),
         ),
         { numRuns },

@@ -80,11 +80,11 @@ describe('combinator laws', () => {
             if (before > 0) {
               // Same direction: every entry scaled by one non-negative factor.
               const factor = Math.min(1, maxNorm / (before + 1e-6))
-              Object.keys(g).forEach((n) =>
-                clipped[n]!.dataSync().forEach((v, i) =>
-                  expect(Math.abs(v - g[n]![i]! * factor)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(g[n]![i]!))),
-                ),
-              )
+              for (const n of Object.keys(g)) {
+                clipped[n]!.dataSync().forEach((v, i) => {
+                  expect(Math.abs(v - g[n]![i]! * factor)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(g[n]![i]!)))
+                })
+              }
             }
           }),
       ),

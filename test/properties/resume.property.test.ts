@@ -66,7 +66,9 @@ describe('resume ≡ never stopping', () => {
         const first = await run(program, {
           workDir,
           testAfterTrain: false,
-          afterTrainStep: () => void (iterations += 1),
+          afterTrainStep: () => {
+            iterations += 1
+          },
           interrupt: () => (iterations >= stopAt ? 'SIGINT' : undefined),
         })
         expect(first.interrupted).toBe('SIGINT')

@@ -274,36 +274,39 @@ const drive = (
 }
 
 describe('resume law', () => {
-  it('n steps, state dicts through JSON, load into fresh schedulers, m more steps ≡ n + m steps (bit-identical)', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.oneof({ weight: 4, arbitrary: anyConfig }, { weight: 1, arbitrary: plateauConfig }), {
-          minLength: 1,
-          maxLength: 3,
-        }),
-        fc.array(trigger, { maxLength: 40 }),
-        fc.nat(),
-        double(1e-3, 1),
-        (configs, triggers, cut, lr) => {
-          const groups = [{ lr, initial_lr: lr }]
-          const built = right(S.buildAll(configs, groups, context))
-          const n = cut % (triggers.length + 1)
-          const whole = drive(built, triggers)
-          const first = drive(built, triggers.slice(0, n))
-          if (first.error !== undefined) return // the uninterrupted run fails at the same step; nothing is resumed
-          const saved = JSON.parse(
-            JSON.stringify({ schedulers: first.state.schedulers.map(S.stateDict), groups: first.state.groups }),
-          ) as { schedulers: unknown[]; groups: S.Groups }
-          const fresh = right(S.buildAll(configs, groups, context))
-          const loaded = fresh.schedulers.map((s, i) => right(S.loadStateDict(s, saved.schedulers[i])))
-          const rest = drive({ schedulers: loaded, groups: saved.groups }, triggers.slice(n))
-          expect([...first.trace, ...rest.trace]).toEqual(whole.trace)
-          expect(rest.state).toEqual(whole.state)
-          expect(rest.error).toEqual(whole.error)
-        },
-      ),
-    )
-  })
+  it(
+    'n steps, state dicts through JSON, load into fresh schedulers, m more steps ≡ n ' + '+ m steps (bit-identical)',
+    () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.oneof({ weight: 4, arbitrary: anyConfig }, { weight: 1, arbitrary: plateauConfig }), {
+            minLength: 1,
+            maxLength: 3,
+          }),
+          fc.array(trigger, { maxLength: 40 }),
+          fc.nat(),
+          double(1e-3, 1),
+          (configs, triggers, cut, lr) => {
+            const groups = [{ lr, initial_lr: lr }]
+            const built = right(S.buildAll(configs, groups, context))
+            const n = cut % (triggers.length + 1)
+            const whole = drive(built, triggers)
+            const first = drive(built, triggers.slice(0, n))
+            if (first.error !== undefined) return // the uninterrupted run fails at the same step; nothing is resumed
+            const saved = JSON.parse(
+              JSON.stringify({ schedulers: first.state.schedulers.map(S.stateDict), groups: first.state.groups }),
+            ) as { schedulers: unknown[]; groups: S.Groups }
+            const fresh = right(S.buildAll(configs, groups, context))
+            const loaded = fresh.schedulers.map((s, i) => right(S.loadStateDict(s, saved.schedulers[i])))
+            const rest = drive({ schedulers: loaded, groups: saved.groups }, triggers.slice(n))
+            expect([...first.trace, ...rest.trace]).toEqual(whole.trace)
+            expect(rest.state).toEqual(whole.state)
+            expect(rest.error).toEqual(whole.error)
+          },
+        ),
+      )
+    },
+  )
 })
 
 const multiplicative = fc.oneof(
@@ -341,7 +344,9 @@ describe('chaining order', () => {
       fc.property(step, exp, double(1e-3, 1), (a, b, lr) => {
         const ab = lrTrace([a, b], lr, 40)
         const ba = lrTrace([b, a], lr, 40)
-        ab.forEach((x, i) => expect(closeRel(x, ba[i]!), `iteration ${i}: ${x} vs ${ba[i]}`).toBe(true))
+        ab.forEach((x, i) => {
+          expect(closeRel(x, ba[i]!), `iteration ${i}: ${x} vs ${ba[i]}`).toBe(true)
+        })
       }),
     )
   })
@@ -351,7 +356,9 @@ describe('chaining order', () => {
       fc.property(placed(multiplicative), placed(multiplicative), double(1e-3, 1), (a, b, lr) => {
         const ab = lrTrace([a, b], lr, 40)
         const ba = lrTrace([b, a], lr, 40)
-        ab.forEach((x, i) => expect(closeRel(x, ba[i]!), `iteration ${i}: ${x} vs ${ba[i]}`).toBe(true))
+        ab.forEach((x, i) => {
+          expect(closeRel(x, ba[i]!), `iteration ${i}: ${x} vs ${ba[i]}`).toBe(true)
+        })
       }),
     )
   })

@@ -85,7 +85,9 @@ describe('momentum encoder update', () => {
           expect(Array.from(first['enc.module.0.w']!.dataSync())).toEqual(src)
           const mu = cosine ? Target.cosineMomentum(momentum, 1, steps, 100) : momentum
           const got = later['enc.module.0.w']!.dataSync()
-          avg.forEach((a, i) => expect(got[i]).toBeCloseTo(mu * a + (1 - mu) * src[i]!, 3))
+          avg.forEach((a, i) => {
+            expect(got[i]).toBeCloseTo(mu * a + (1 - mu) * src[i]!, 3)
+          })
           expect(later['enc.module.0.bn.running_mean']!.dataSync()[0]).toBe(src[0])
           expect(later['enc.steps']!.dataSync()[0]).toBe(steps + 1)
           tf.dispose([

@@ -155,7 +155,8 @@ describe('timeline laws', () => {
             start: { epoch: at.epoch, iter: at.iter },
           }),
         ]
-        // before_run, before_train and the interrupted epoch's before_train_epoch come again, then the very same iterations.
+        // before_run, before_train and the interrupted epoch's before_train_epoch come again, then the very same
+        // iterations.
         expect(resumed.slice(3)).toEqual(full.slice(full.indexOf(at)))
         expect(resumed[2]).toMatchObject({ stage: 'before_train_epoch', epoch: at.epoch, iter: at.iter })
       }),

@@ -144,7 +144,9 @@ export class Evaluator {
         if (values.length !== clause.names.length) {
           fail(clause.pos, `cannot unpack ${values.length} values into ${clause.names.length} names`)
         }
-        clause.names.forEach((name, i) => scope.set(name, values[i]!))
+        clause.names.forEach((name, i) => {
+          scope.set(name, values[i]!)
+        })
       } else scope.set(clause.names[0]!, item)
       this.scopes.push(scope)
       try {
@@ -163,7 +165,9 @@ export class Evaluator {
         return
       case 'assign': {
         const value = this.evaluate(s.value)
-        s.targets.forEach((target, i) => this.assign(target, i === 0 ? value : copyVal(value), s.pos))
+        s.targets.forEach((target, i) => {
+          this.assign(target, i === 0 ? value : copyVal(value), s.pos)
+        })
         return
       }
       case 'if': {

@@ -24,7 +24,7 @@ const affixes =
     const [arg] = args
     const options = Array.isArray(arg) ? arg : [arg]
     return options.some((o) =>
-      name === 'startswith' ? self.startsWith(str(o, pos, name + ' arg')) : self.endsWith(str(o, pos, name + ' arg')),
+      name === 'startswith' ? self.startsWith(str(o, pos, `${name} arg`)) : self.endsWith(str(o, pos, `${name} arg`)),
     )
   }
 
@@ -68,8 +68,20 @@ const format: Method<string> = (self, args, kwargs, pos) => {
 
 const STR_METHODS: ReadonlyMap<string, Method<string>> = new Map<string, Method<string>>([
   ['format', format],
-  ['lower', (self, args, kwargs, pos) => (checkArgs('lower', args, kwargs, 0, 0, pos), self.toLowerCase())],
-  ['upper', (self, args, kwargs, pos) => (checkArgs('upper', args, kwargs, 0, 0, pos), self.toUpperCase())],
+  [
+    'lower',
+    (self, args, kwargs, pos) => {
+      checkArgs('lower', args, kwargs, 0, 0, pos)
+      return self.toLowerCase()
+    },
+  ],
+  [
+    'upper',
+    (self, args, kwargs, pos) => {
+      checkArgs('upper', args, kwargs, 0, 0, pos)
+      return self.toUpperCase()
+    },
+  ],
   ['strip', strip('strip', 'both')],
   ['lstrip', strip('lstrip', 'start')],
   ['rstrip', strip('rstrip', 'end')],
@@ -123,33 +135,45 @@ const STR_METHODS: ReadonlyMap<string, Method<string>> = new Map<string, Method<
   ],
   [
     'find',
-    (self, args, kwargs, pos) => (
-      checkArgs('find', args, kwargs, 1, 1, pos), self.indexOf(str(args[0], pos, 'find arg'))
-    ),
+    (self, args, kwargs, pos) => {
+      checkArgs('find', args, kwargs, 1, 1, pos)
+      return self.indexOf(str(args[0], pos, 'find arg'))
+    },
   ],
   [
     'count',
-    (self, args, kwargs, pos) => (
-      checkArgs('count', args, kwargs, 1, 1, pos), self.split(str(args[0], pos, 'count arg')).length - 1
-    ),
+    (self, args, kwargs, pos) => {
+      checkArgs('count', args, kwargs, 1, 1, pos)
+      return self.split(str(args[0], pos, 'count arg')).length - 1
+    },
   ],
   [
     'zfill',
-    (self, args, kwargs, pos) => (
-      checkArgs('zfill', args, kwargs, 1, 1, pos), formatValue(self, `0>${asInt(args[0]!, pos, 'width')}`, pos)
-    ),
+    (self, args, kwargs, pos) => {
+      checkArgs('zfill', args, kwargs, 1, 1, pos)
+      return formatValue(self, `0>${asInt(args[0]!, pos, 'width')}`, pos)
+    },
   ],
 ])
 
 const indexOf = (self: Val[], item: Val): number => self.findIndex((x) => pyEquals(x, item))
 
 const LIST_METHODS: ReadonlyMap<string, Method<Val[]>> = new Map<string, Method<Val[]>>([
-  ['append', (self, args, kwargs, pos) => (checkArgs('append', args, kwargs, 1, 1, pos), self.push(args[0]!), null)],
+  [
+    'append',
+    (self, args, kwargs, pos) => {
+      checkArgs('append', args, kwargs, 1, 1, pos)
+      self.push(args[0]!)
+      return null
+    },
+  ],
   [
     'extend',
-    (self, args, kwargs, pos) => (
-      checkArgs('extend', args, kwargs, 1, 1, pos), self.push(...iterate(args[0]!, pos)), null
-    ),
+    (self, args, kwargs, pos) => {
+      checkArgs('extend', args, kwargs, 1, 1, pos)
+      self.push(...iterate(args[0]!, pos))
+      return null
+    },
   ],
   [
     'insert',
@@ -192,12 +216,26 @@ const LIST_METHODS: ReadonlyMap<string, Method<Val[]>> = new Map<string, Method<
   ],
   [
     'count',
-    (self, args, kwargs, pos) => (
-      checkArgs('count', args, kwargs, 1, 1, pos), self.filter((x) => pyEquals(x, args[0]!)).length
-    ),
+    (self, args, kwargs, pos) => {
+      checkArgs('count', args, kwargs, 1, 1, pos)
+      return self.filter((x) => pyEquals(x, args[0]!)).length
+    },
   ],
-  ['copy', (self, args, kwargs, pos) => (checkArgs('copy', args, kwargs, 0, 0, pos), copyVal(self))],
-  ['reverse', (self, args, kwargs, pos) => (checkArgs('reverse', args, kwargs, 0, 0, pos), self.reverse(), null)],
+  [
+    'copy',
+    (self, args, kwargs, pos) => {
+      checkArgs('copy', args, kwargs, 0, 0, pos)
+      return copyVal(self)
+    },
+  ],
+  [
+    'reverse',
+    (self, args, kwargs, pos) => {
+      checkArgs('reverse', args, kwargs, 0, 0, pos)
+      self.reverse()
+      return null
+    },
+  ],
   [
     'sort',
     (self, args, kwargs, pos) => {
@@ -217,13 +255,34 @@ const DICT_METHODS: ReadonlyMap<string, Method<PyDict>> = new Map<string, Method
       return self.get(dictKey(args[0]!, pos)) ?? args[1] ?? null
     },
   ],
-  ['keys', (self, args, kwargs, pos) => (checkArgs('keys', args, kwargs, 0, 0, pos), [...self.keys()])],
-  ['values', (self, args, kwargs, pos) => (checkArgs('values', args, kwargs, 0, 0, pos), [...self.values()])],
+  [
+    'keys',
+    (self, args, kwargs, pos) => {
+      checkArgs('keys', args, kwargs, 0, 0, pos)
+      return [...self.keys()]
+    },
+  ],
+  [
+    'values',
+    (self, args, kwargs, pos) => {
+      checkArgs('values', args, kwargs, 0, 0, pos)
+      return [...self.values()]
+    },
+  ],
   [
     'items',
-    (self, args, kwargs, pos) => (checkArgs('items', args, kwargs, 0, 0, pos), [...self].map(([k, v]) => [k, v])),
+    (self, args, kwargs, pos) => {
+      checkArgs('items', args, kwargs, 0, 0, pos)
+      return [...self].map(([k, v]) => [k, v])
+    },
   ],
-  ['copy', (self, args, kwargs, pos) => (checkArgs('copy', args, kwargs, 0, 0, pos), copyVal(self))],
+  [
+    'copy',
+    (self, args, kwargs, pos) => {
+      checkArgs('copy', args, kwargs, 0, 0, pos)
+      return copyVal(self)
+    },
+  ],
   [
     'update',
     (self, args, kwargs, pos) => {

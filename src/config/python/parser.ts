@@ -282,7 +282,7 @@ export class Parser {
     let name = this.expectName().text
     while (this.isOp('.')) {
       this.advance()
-      name += '.' + this.expectName().text
+      name += `.${this.expectName().text}`
     }
     return name
   }

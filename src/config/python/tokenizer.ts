@@ -122,7 +122,12 @@ export const CLOSERS: ReadonlyMap<string, string> = new Map([
 export const IDENT_RE = /[\p{ID_Start}_][\p{ID_Continue}]*/uy
 export const IDENT_CHAR_RE = /^[\p{ID_Continue}]$/u
 export const NUMBER_RE =
-  /0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?/y
+  // hex | octal | binary | decimal with optional fraction and exponent
+  new RegExp(
+    '0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|' +
+      String.raw`(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?`,
+    'y',
+  )
 export const STRING_PREFIX_RE = /^(?:[rRuU]|[fF][rR]?|[rR][fFbB]|[bB][rR]?)$/
 export const SIMPLE_ESCAPES: ReadonlyMap<string, string> = new Map([
   ['\n', ''],
@@ -348,5 +353,5 @@ export function decodeEscape(src: string, at: number, pos: Pos): { readonly text
   }
   if (n === 'N') fail(pos, '\\N{...} escapes are not supported in a literal config')
   // Python keeps unknown escapes verbatim (with a warning).
-  return { text: '\\' + n, next: at + 2 }
+  return { text: `\\${n}`, next: at + 2 }
 }

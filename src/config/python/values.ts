@@ -379,11 +379,11 @@ export function strRepr(s: string): string {
   let out = quote
   for (const c of s) {
     const code = c.codePointAt(0) ?? 0
-    if (c === '\\' || c === quote) out += '\\' + c
+    if (c === '\\' || c === quote) out += `\\${c}`
     else if (c === '\n') out += '\\n'
     else if (c === '\r') out += '\\r'
     else if (c === '\t') out += '\\t'
-    else if (code < 0x20 || code === 0x7f) out += '\\x' + code.toString(16).padStart(2, '0')
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`
     else out += c
   }
   return out + quote

@@ -2,7 +2,7 @@
  * `train_dataloader`, `val_dataloader`, `test_dataloader` (spec §1.10, §14.2).
  * @module
  */
-import * as t from 'io-ts'
+import type * as t from 'io-ts'
 import {
   boolean,
   dispatch,

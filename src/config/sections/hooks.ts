@@ -11,7 +11,10 @@ import * as Registry from '../../schema/registry.js'
 import * as P from '../../dsl/Priority.js'
 import type { HookType } from '../../hooks/HookType.js'
 
-/** A hook dict as written: `type` (optional for a default hook that merges into the built-in one), `priority`, arguments. */
+/**
+ * A hook dict as written: `type` (optional for a default hook that merges into the built-in one), `priority`,
+ * arguments.
+ */
 export type HookCfg = {
   readonly type?: string
   readonly priority?: string | number

@@ -168,7 +168,8 @@ export const optimWrapper: Codec<OptimWrapperCfg> = new t.Type<OptimWrapperCfg, 
       return t.failure(
         u,
         c,
-        'several named optimizer wrappers need a `constructor` (OptimWrapperDict), or give one wrapper with an `optimizer` key',
+        'several named optimizer wrappers need a `constructor` (OptimWrapperDict), or ' +
+          'give one wrapper with an `optimizer` key',
       )
     return t.success(u as OptimWrapperCfg)
   },

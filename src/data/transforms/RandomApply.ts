@@ -23,7 +23,10 @@ export const randomApply = (transforms: ReadonlyArray<Transform>, prob: number):
       if (applied.shape.join() !== images.shape.join()) {
         applied.dispose()
         throw new Error(
-          `RandomApply: its transforms change the image size ([${images.shape.slice(1).join(', ')}] → [${applied.shape.slice(1).join(', ')}]); only size-keeping transforms may be applied at random`,
+          `RandomApply: its transforms change the image size ` +
+            `([${images.shape.slice(1).join(', ')}] → ` +
+            `[${applied.shape.slice(1).join(', ')}]); only size-keeping transforms may be ` +
+            `applied at random`,
         )
       }
       const out = selectSamples(mask, applied, images)

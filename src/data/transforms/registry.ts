@@ -216,7 +216,8 @@ export const defaultTransformTypes: Registry.Registry<TransformType<unknown>> = 
           return E.left([
             {
               path: `${path}.num_views`,
-              message: `${counts.length} view counts for ${a.transforms.length} transform lists: give one count per list`,
+              message:
+                `${counts.length} view counts ` + `for ${a.transforms.length} transform lists: give one count per list`,
             },
           ])
         const lists: Array<ReadonlyArray<Transform>> = []
@@ -301,11 +302,9 @@ export const decodePipeline = (
   const at = list.right.findIndex(isMultiView)
   if (at < 0) return E.right({ before: list.right, views: [[]], multiView: false })
   if (at < list.right.length - 1) {
+    const after = list.right[at + 1]!.type
     return E.left([
-      {
-        path,
-        message: `${list.right[at + 1]!.type} after MultiView is not supported: put it inside each view's transform list`,
-      },
+      { path, message: `${after} after MultiView is not supported: put it inside each view's transform list` },
     ])
   }
   return E.right({ before: list.right.slice(0, at), views: (list.right[at] as MultiViewMarker).views, multiView: true })

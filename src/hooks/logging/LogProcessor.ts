@@ -200,7 +200,9 @@ export const afterIter = (cfg: LogProcessorConfig, view: RunView, batchIdx: numb
   line += `${lrText}  `
   const eta = Hub.getInfo(view.hub, 'eta')
   if (logTag.has('time') && logTag.has('data_time') && typeof eta === 'number') {
-    line += `eta: ${timedelta(eta)}  time: ${fixed(logTag.get('time')!, cfg.num_digits)}  data_time: ${fixed(logTag.get('data_time')!, cfg.num_digits)}  `
+    line +=
+      `eta: ${timedelta(eta)}  time: ${fixed(logTag.get('time')!, cfg.num_digits)}  ` +
+      `data_time: ${fixed(logTag.get('data_time')!, cfg.num_digits)}  `
     logTag.delete('time')
     logTag.delete('data_time')
   }
@@ -242,7 +244,7 @@ export const afterEpoch = (
     if (key.startsWith(`${mode}/`)) nonScalars.push([cfg.log_with_hierarchy ? key : key.slice(mode.length + 1), value])
   }
   const shown: Array<[string, Json]> = [...scalars, ...nonScalars, ...timeEntries]
-  const line = header + '  ' + shown.map(([k, v]) => `${k}: ${render(v, cfg.num_digits)}`).join('  ')
+  const line = `${header}  ${shown.map(([k, v]) => `${k}: ${render(v, cfg.num_digits)}`).join('  ')}`
   const tag: Record<string, Json> = Object.fromEntries([
     ...scalars,
     ...(withNonScalar ? nonScalars : []),

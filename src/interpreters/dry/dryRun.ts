@@ -268,7 +268,8 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
     const recording = Dry.emptyRecording()
     const seed = program.randomness.seed ?? 0
     const start = initialState(program, sizes, seed)
-    // With the groups known, the dry run's schedulers step the same numbers the tensor run steps (and its logs show the same lr).
+    // With the groups known, the dry run's schedulers step the same numbers the tensor run steps (and its logs show the
+    // same lr).
     const run = interpret(
       program,
       hooks,

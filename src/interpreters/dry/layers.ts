@@ -109,9 +109,10 @@ export const layer = (
     writeBytes: (path) => Effect.sync(() => void recording.files.push({ op: 'write', path, ...recording.position })),
     appendBytes: (path) => Effect.sync(() => void recording.files.push({ op: 'append', path, ...recording.position })),
     copyOut: (fromDir, toDir) =>
-      Effect.sync(
-        () => (recording.files.push({ op: 'copy', path: `${fromDir} → ${toDir}`, ...recording.position }), []),
-      ),
+      Effect.sync(() => {
+        recording.files.push({ op: 'copy', path: `${fromDir} → ${toDir}`, ...recording.position })
+        return []
+      }),
   })
   const checkpoints: Checkpoints['Service'] = Checkpoints.of({
     // The hash of a file the dry run does not write is unknown: the name shows where it goes.

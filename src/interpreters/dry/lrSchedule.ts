@@ -121,9 +121,20 @@ export const svg = (schedule: Schedule): string => {
     const x = (i: number) => pad + (i * (w - 2 * pad)) / Math.max(1, s.values.length - 1)
     const y = (v: number) => h - pad - (max === min ? 0.5 : (v - min) / (max - min)) * (h - 2 * pad)
     const d = s.values.map((v, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')
-    return `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.5"/><text x="${w - pad}" y="${y(s.values.at(-1)!) - 4}" font-size="11" text-anchor="end" fill="${s.color}">${s.name} (${min.toExponential(2)} … ${max.toExponential(2)})</text>`
+    return (
+      `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.5"/><text ` +
+      `x="${w - pad}" y="${y(s.values.at(-1)!) - 4}" font-size="11" text-anchor="end" ` +
+      `fill="${s.color}">${s.name} (${min.toExponential(2)} … ` +
+      `${max.toExponential(2)})</text>`
+    )
   })
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}"><rect width="100%" height="100%" fill="white"/><line x1="${pad}" y1="${h - pad}" x2="${w - pad}" y2="${h - pad}" stroke="#999"/><text x="${w / 2}" y="${h - 10}" font-size="11" text-anchor="middle">iteration (0 … ${schedule.iterations})</text>${paths.join('')}</svg>\n`
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ` +
+    `${w} ${h}"><rect width="100%" height="100%" fill="white"/><line x1="${pad}" ` +
+    `y1="${h - pad}" x2="${w - pad}" y2="${h - pad}" stroke="#999"/><text ` +
+    `x="${w / 2}" y="${h - 10}" font-size="11" text-anchor="middle">iteration (0 … ` +
+    `${schedule.iterations})</text>${paths.join('')}</svg>\n`
+  )
 }
 
 /** The lr of every real param group, sampled as {@link Schedule} samples the default group. */
@@ -148,7 +159,9 @@ export const simulateGroups = (
   const lr: number[][] = Array.from({ length: real }, () => [])
   const walked = walkTrainLoop(optim, Optim.stepSchedulers, walkOf(loop, batchesPerEpoch), (state, i) => {
     if (sampled(i, every, maxIters))
-      state.slots[0]!.slot.groups.real.forEach((g, k) => lr[k]!.push(g.hyper['lr'] as number))
+      state.slots[0]!.slot.groups.real.forEach((g, k) => {
+        lr[k]!.push(g.hyper['lr'] as number)
+      })
   })
   if (walked._tag === 'Left') return E.left([failureAt(walked.left.at, walked.left.error.message)])
   return E.right({ every, iterations: maxIters, lr })

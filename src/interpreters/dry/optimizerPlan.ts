@@ -59,11 +59,11 @@ const accumulationOf = (k: number, maxIters: number, counted: boolean): WrapperP
  * optimizer is built; the plan of the wrapper does the same.
  */
 const withoutConstructorOptions = (cfg: OW.WrapperConfig): OW.WrapperConfig => {
-  const constructor = (cfg as { readonly constructor?: unknown }).constructor
+  const constructorName = (cfg as { readonly constructorName?: unknown }).constructor
   const optimizer = cfg.optimizer as { readonly [key: string]: unknown }
-  if (typeof constructor !== 'string') return cfg
+  if (typeof constructorName !== 'string') return cfg
   const resolved = resolveConstructor(
-    constructor,
+    constructorName,
     optimizer,
     (cfg as { readonly paramwise_cfg?: unknown }).paramwise_cfg,
     'optim_wrapper',

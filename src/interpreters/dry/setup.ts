@@ -60,7 +60,8 @@ export const worldSizeWarnings = (configName: string | undefined, worldSize: num
   return named === worldSize
     ? []
     : [
-        `the config's name says ${match[1]}xb${match[2]} (${named} processes) but the plan is for world size ${worldSize}; ` +
+        `the config's name says ${match[1]}xb${match[2]} (${named} processes) but the ` +
+          `plan is for world size ${worldSize}; ` +
           `pass --world-size ${named} (or --launcher)`,
       ]
 }

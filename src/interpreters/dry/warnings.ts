@@ -34,18 +34,22 @@ export const warningsFor = (program: Program, sizes: Sizes, recording: Recording
     for (const c of hookArgs(program, 'CheckpointHook')) {
       if (c.args['by_epoch'] !== false)
         warnings.push(
-          `default_hooks.${c.key}: CheckpointHook saves by epoch, but the loop is IterBasedTrainLoop (one "epoch"): set by_epoch=False to save every ${String(c.args['interval'] ?? 'interval')} iterations`,
+          `default_hooks.${c.key}: CheckpointHook saves by epoch, but the loop is ` +
+            `IterBasedTrainLoop (one "epoch"): set by_epoch=False to save every ` +
+            `${String(c.args['interval'] ?? 'interval')} iterations`,
         )
     }
     const lp = program.settings['log_processor'] as { readonly by_epoch?: unknown } | undefined
     if (lp?.by_epoch !== false)
       warnings.push(
-        'log_processor.by_epoch is True under IterBasedTrainLoop: log lines show Epoch(train) headers; set log_processor.by_epoch=False',
+        'log_processor.by_epoch is True under IterBasedTrainLoop: log lines show ' +
+          'Epoch(train) headers; set log_processor.by_epoch=False',
       )
     for (const [i, s] of schedulerList(program).entries()) {
       if (s['by_epoch'] !== false)
         warnings.push(
-          `param_scheduler[${i}] (${s.type}) steps by epoch under IterBasedTrainLoop, which has a single epoch: set by_epoch=False`,
+          `param_scheduler[${i}] (${s.type}) steps by epoch under IterBasedTrainLoop, ` +
+            `which has a single epoch: set by_epoch=False`,
         )
     }
   }
@@ -55,7 +59,9 @@ export const warningsFor = (program: Program, sizes: Sizes, recording: Recording
     const interval = typeof c.args['interval'] === 'number' ? (c.args['interval'] as number) : -1
     if (interval <= 0 && loop !== undefined) {
       warnings.push(
-        `${where}: interval is ${interval} (CheckpointHook's class default when the built-in entry is replaced): only ${c.args['save_last'] === false ? 'no' : 'the last'} checkpoint is saved`,
+        `${where}: interval is ${interval} (CheckpointHook's class default when the ` +
+          `built-in entry is replaced): only ` +
+          `${c.args['save_last'] === false ? 'no' : 'the last'} checkpoint is saved`,
       )
     }
     if (loop?.type === 'EpochBasedTrainLoop' && c.args['by_epoch'] !== false && interval > loop.max_epochs) {
@@ -84,7 +90,9 @@ export const warningsFor = (program: Program, sizes: Sizes, recording: Recording
       const runLength = byEpoch ? Loop.maxEpochs(loop) : maxIters
       if (end > runLength)
         warnings.push(
-          `param_scheduler[${i}] (${s.type}): end=${end} ${byEpoch ? 'epochs' : 'iterations'} is after the end of training (${runLength}); the schedule never completes`,
+          `param_scheduler[${i}] (${s.type}): end=${end} ` +
+            `${byEpoch ? 'epochs' : 'iterations'} is after the end of training ` +
+            `(${runLength}); the schedule never completes`,
         )
     }
   }
@@ -98,7 +106,8 @@ export const warningsFor = (program: Program, sizes: Sizes, recording: Recording
     batches > 0
   ) {
     warnings.push(
-      `optim_wrapper.accumulative_counts=${accumulation} is longer than an epoch (${batches} batches): windows span epoch boundaries`,
+      `optim_wrapper.accumulative_counts=${accumulation} is longer than an epoch ` +
+        `(${batches} batches): windows span epoch boundaries`,
     )
   }
 

@@ -61,7 +61,9 @@ const totalLoss = (losses: { readonly [name: string]: tf.Scalar }): tf.Scalar =>
     .map(([, v]) => v)
   if (parts.length === 0)
     throw new Error(
-      `the model returned no loss (entries: ${Object.keys(losses).join(', ') || 'none'}); a loss entry's name must contain 'loss'`,
+      `the model returned no loss (entries: ` +
+        `${Object.keys(losses).join(', ') || 'none'}); a loss entry's name must contain ` +
+        `'loss'`,
     )
   return parts.length === 1 ? parts[0]! : (tf.addN(parts) as tf.Scalar)
 }
@@ -81,7 +83,8 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
   const entry = optim?.slots[0]
   if (optim === undefined || entry === undefined) throw new Error('the optimizer state is missing from the run state')
   const stored = store.internalize(state.model.params) as Tree.Tree
-  // A model's in-place parameter rewrite (SwAV's prototypes) happens before the forward, as in PyTorch; the optimizer steps from there.
+  // A model's in-place parameter rewrite (SwAV's prototypes) happens before the forward, as in PyTorch; the optimizer
+  // steps from there.
   const prepared = model.prepare?.(stored) ?? {}
   const params = { ...stored, ...prepared }
   const buffers = store.internalize(state.model.buffers) as Tree.Tree
@@ -100,7 +103,8 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
   let newBuffers: Tree.Tree = buffers
   let losses: { readonly [name: string]: tf.Scalar } = {}
   let total: tf.Scalar | undefined
-  // The gradient of the loss as the optimizer wrapper backpropagates it: divided for accumulation, multiplied by the loss scale.
+  // The gradient of the loss as the optimizer wrapper backpropagates it: divided for accumulation, multiplied by the
+  // loss scale.
   const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => {
     // `AmpOptimWrapper(dtype=...)`: the forward pass reads weights and inputs rounded to the half format,
     // and its output is rounded too; gradients reach the float32 weights straight through.
@@ -150,7 +154,9 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
     ...(probe === undefined ? [] : [probe]),
   ])
   const outputs: { [name: string]: number } = {}
-  lossNames.forEach((name, i) => (outputs[name] = values[i]![0]!))
+  lossNames.forEach((name, i) => {
+    outputs[name] = values[i]![0]!
+  })
   outputs['loss'] = values[lossNames.length]![0]!
   if (norm !== undefined) outputs['grad_norm'] = values[lossNames.length + 1]![0]!
   if (probe !== undefined) {
@@ -172,7 +178,8 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
         )
         if (ctx.nonFinite === 'stop')
           throw new Error(
-            `${where}. The run stops here (non_finite='stop'); non_finite='skip' skips such steps, 'warn' applies them.`,
+            `${where}. The run stops here (non_finite='stop'); non_finite='skip' skips such ` +
+              `steps, 'warn' applies them.`,
           )
         ctx.warn(`${where}; the step is skipped (non_finite='skip')`)
         return { ...state, outputs: { loss: outputs['loss'] }, lastBatch: undefined }
@@ -258,7 +265,9 @@ export const tensorSteps = (ctx: StepContext): Steps['Service'] => {
       const evaluator = ctx.evaluators[mode]
       if (evaluator === undefined) return Effect.succeed(state)
       const metrics: { [name: string]: number } = {}
-      evaluator.metrics.forEach((m, i) => Object.assign(metrics, m.compute(folds[mode][i] ?? m.init)))
+      evaluator.metrics.forEach((m, i) => {
+        Object.assign(metrics, m.compute(folds[mode][i] ?? m.init))
+      })
       folds[mode] = []
       return Effect.succeed({ ...state, metrics, lastBatch: undefined })
     },

@@ -3,14 +3,20 @@
  * @module
  */
 import { Data, Effect } from 'effect'
-import * as E from 'fp-ts/lib/Either.js'
+import type * as E from 'fp-ts/lib/Either.js'
 import type { Issue } from '../../schema/codec.js'
 import { formatIssue } from '../../schema/codec.js'
 
-/** Training could not start (bad config, missing data or checkpoint) or stopped on an error; `issues` say what and where. */
+/**
+ * Training could not start (bad config, missing data or checkpoint) or stopped on an error; `issues` say what and
+ * where.
+ */
 export class TrainError extends Data.TaggedError('TrainError')<{
   readonly issues: ReadonlyArray<Issue>
-  /** `'setup'`: the run could not start (bad config, data or checkpoint: bad input); `'run'`: a step, hook or file operation failed while it ran. */
+  /**
+   * `'setup'`: the run could not start (bad config, data or checkpoint: bad input); `'run'`: a step, hook or file
+   * operation failed while it ran.
+   */
   readonly during?: 'setup' | 'run'
 }> {
   override get message(): string {

@@ -95,7 +95,9 @@ export interface SaveParts {
   readonly saveParamScheduler: boolean
 }
 
-/** The checkpoint file for `state`: safetensors bytes (tensors are read back asynchronously, as every backend allows). */
+/**
+ * The checkpoint file for `state`: safetensors bytes (tensors are read back asynchronously, as every backend allows).
+ */
 export const encode = async (
   state: State,
   store: TensorStore,
@@ -200,12 +202,16 @@ export const fromFile = (
   if (metadata['format'] !== FORMAT)
     return E.left({
       path,
-      message: `a safetensors file, but not a loopwright checkpoint (no '${FORMAT}' format tag); load plain weights with load_from`,
+      message:
+        `a safetensors file, but not a loopwright checkpoint (no '${FORMAT}' format ` +
+        `tag); load plain weights with load_from`,
     })
   if (metadata['version'] !== String(VERSION))
     return E.left({
       path,
-      message: `checkpoint format version ${metadata['version']} is not supported (this loopwright reads version ${VERSION})`,
+      message:
+        `checkpoint format version ${metadata['version']} is not supported (this ` +
+        `loopwright reads version ${VERSION})`,
     })
   if (metadata['checksum'] === undefined)
     return E.left({
@@ -345,8 +351,8 @@ const build = (
   return E.right({
     meta,
     state,
-    hasOptimizer: optimData !== null && optimData.slots.every((s) => s.tensors !== null),
-    hasSchedulers: optimData !== null && optimData.slots.every((s) => s.schedulers !== null),
+    hasOptimizer: optimData?.slots.every((s) => s.tensors !== null) === true,
+    hasSchedulers: optimData?.slots.every((s) => s.schedulers !== null) === true,
   })
 }
 

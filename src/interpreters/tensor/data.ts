@@ -5,7 +5,7 @@
  * preprocessor.
  * @module
  */
-import { Effect } from 'effect'
+import type { Effect } from 'effect'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Issue } from '../../schema/codec.js'
 import { isDict } from '../../schema/codec.js'
@@ -61,7 +61,9 @@ export const makeLoader = (
     return E.left([
       {
         path,
-        message: `${dataset.name} has ${dataset.length} samples: not one batch of ${batchSize}${dropLast ? ' with drop_last' : ''}`,
+        message:
+          `${dataset.name} has ${dataset.length} samples: not one batch of ` +
+          `${batchSize}${dropLast ? ' with drop_last' : ''}`,
       },
     ])
   let cached: { pass: number; order: Int32Array } | undefined
@@ -95,7 +97,8 @@ export const makeLoader = (
 }
 
 /**
- * Gather a batch (`raw`, as the dataset stores it) and apply the data preprocessor (`inputs`; the same tensor without one).
+ * Gather a batch (`raw`, as the dataset stores it) and apply the data preprocessor (`inputs`; the same tensor without
+ * one).
  * A dataset with a `pipeline` also yields its `views`, each preprocessed; `inputs` is then the views packed view-major.
  */
 export const gatherWith =

@@ -44,10 +44,18 @@ const ensureDir = (file: string): void => void fs.mkdirSync(nodePath.dirname(fil
 export const diskFiles: Files['Service'] = Files.of({
   // Whole-file writes replace the file atomically (`last_checkpoint` must never be half-written).
   writeText: (path, text) => fileOp(path, () => writeAtomically(path, text)),
-  appendText: (path, text) => fileOp(path, () => (ensureDir(path), fs.appendFileSync(path, text))),
+  appendText: (path, text) =>
+    fileOp(path, () => {
+      ensureDir(path)
+      return fs.appendFileSync(path, text)
+    }),
   remove: (path) => fileOp(path, () => fs.rmSync(path, { force: true })),
   writeBytes: (path, bytes) => fileOp(path, () => writeAtomically(path, bytes)),
-  appendBytes: (path, bytes) => fileOp(path, () => (ensureDir(path), fs.appendFileSync(path, bytes))),
+  appendBytes: (path, bytes) =>
+    fileOp(path, () => {
+      ensureDir(path)
+      return fs.appendFileSync(path, bytes)
+    }),
   copyOut: (fromDir, toDir, suffixes, keepLocal) =>
     fileOp(fromDir, () => {
       const copied: string[] = []

@@ -91,7 +91,9 @@ export const applyPretrained = (
         [
           {
             path: `${AT}.checkpoint`,
-            message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String((e as Error).message)}`,
+            message:
+              `cannot read ${file}: ` +
+              `${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String((e as Error).message)}`,
           },
         ] as ReadonlyArray<Issue>,
     })
@@ -131,7 +133,9 @@ export const applyPretrained = (
           if (source.shape.join() !== ref.shape.join()) {
             problems.push({
               path: `${AT}.checkpoint`,
-              message: `${file}: ${key} has shape [${source.shape.join(', ')}], the model's ${name} is [${ref.shape.join(', ')}]`,
+              message:
+                `${file}: ${key} has shape [${source.shape.join(', ')}], the model's ${name} is ` +
+                `[${ref.shape.join(', ')}]`,
             })
             return [name, ref]
           }

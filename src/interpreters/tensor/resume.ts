@@ -11,7 +11,7 @@ import * as path from '../../dsl/path.js'
 import type { Program } from '../../dsl/Program.js'
 import type { State, TensorTree } from '../../dsl/State.js'
 import * as Optim from '../../optim/OptimState.js'
-import * as OW from '../../optim/OptimWrapper.js'
+import type * as OW from '../../optim/OptimWrapper.js'
 import type { Issue } from '../../schema/codec.js'
 import * as Safetensors from '../../tensor/safetensors.js'
 import { DEFAULT_REVISE_KEYS, loadWeights as loadWeightsByName } from '../../tensor/loadWeights.js'
@@ -152,7 +152,9 @@ export const resume = (
         return yield* fail([
           {
             path: 'resume',
-            message: `${resumeFile} was saved without the optimizer state (save_optimizer=False); resume needs it. Use load_from to start from its weights.`,
+            message:
+              `${resumeFile} was saved without the optimizer state (save_optimizer=False); ` +
+              `resume needs it. Use load_from to start from its weights.`,
           },
         ])
       const current = Optim.read(state.optim)!

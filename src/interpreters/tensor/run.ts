@@ -64,7 +64,10 @@ export const run = (
           if (published._tag === 'Left')
             return Effect.fail(new FileError({ path: source, message: published.left.message }))
           const target = Checkpoint.publishedName(source, published.right)
-          return fileOp(target, () => (writeAtomically(target, published.right), target))
+          return fileOp(target, () => {
+            writeAtomically(target, published.right)
+            return target
+          })
         },
       )
     const print = options.print ?? printToStdout
@@ -150,7 +153,15 @@ export const run = (
       ...(start === undefined ? {} : { start }),
     }
     const poll = options.interrupt === undefined ? undefined : agreedInterrupt(communicator, options.interrupt)
-    const control = poll === undefined ? {} : { interrupt: () => (interrupted = poll()) !== undefined }
+    const control =
+      poll === undefined
+        ? {}
+        : {
+            interrupt: () => {
+              interrupted = poll()
+              return interrupted !== undefined
+            },
+          }
     const whole = Effect.gen(function* () {
       const end = yield* interpret(program, hooks, sizes, state, timelineOptions, control)
       if (interrupted === undefined) return end

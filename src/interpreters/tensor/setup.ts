@@ -43,23 +43,31 @@ const INIT_STREAM = 0x696e6974
 const pad = (n: number) => String(n).padStart(2, '0')
 /** MMEngine's run timestamp, `YYYYMMDD_HHMMSS`, local time. */
 export const timestampOf = (d: Date): string =>
-  `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}_${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`
+  `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}_` +
+  `${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`
 
-/** Does the dataset feed this model: class labels for a classifier, values for a regressor, samples of the input size it reads? */
+/**
+ * Does the dataset feed this model: class labels for a classifier, values for a regressor, samples of the input size it
+ * reads?
+ */
 const fitsModel = (model: Model, dataset: Dataset, path: string): E.Either<ReadonlyArray<Issue>, void> => {
   const targets = dataset.targets.kind === 'class' ? 'class labels' : 'regression values'
   if (model.task === 'classification' && dataset.targets.kind !== 'class')
     return E.left([
       {
         path,
-        message: `${dataset.name} has ${targets}, but the ${model.type} model is a classifier (it needs integer class labels)`,
+        message:
+          `${dataset.name} has ${targets}, but the ${model.type} model is a classifier (it ` +
+          `needs integer class labels)`,
       },
     ])
   if (model.task === 'regression' && dataset.targets.kind !== 'values')
     return E.left([
       {
         path,
-        message: `${dataset.name} has ${targets}, but the ${model.type} model predicts values (it needs regression targets)`,
+        message:
+          `${dataset.name} has ${targets}, but the ${model.type} model predicts values (it ` +
+          `needs regression targets)`,
       },
     ])
   const size = (shape: ReadonlyArray<number>) => shape.reduce((a, b) => a * b, 1)
@@ -67,7 +75,9 @@ const fitsModel = (model: Model, dataset: Dataset, path: string): E.Either<Reado
     return E.left([
       {
         path,
-        message: `${dataset.name} has samples of shape [${dataset.sampleShape.join(', ')}], but the ${model.type} model reads [${model.inputShape.join(', ')}]`,
+        message:
+          `${dataset.name} has samples of shape [${dataset.sampleShape.join(', ')}], but ` +
+          `the ${model.type} model reads [${model.inputShape.join(', ')}]`,
       },
     ])
   }
@@ -147,7 +157,9 @@ export const setup = (program: Program, options: TrainOptions, store: TensorStor
     const initialised = model.init(Rng.split(Rng.make(seed), INIT_STREAM))
     let params: Tree.Tree = initialised.params
     if (options.initialParams !== undefined) {
-      Object.values(params).forEach((t) => t.dispose())
+      Object.values(params).forEach((t) => {
+        t.dispose()
+      })
       params = Tree.fromArrays(options.initialParams)
     }
     let state = initialState(program, sizes, seed)

@@ -31,7 +31,8 @@ export const tensorOps = (store: TensorStore): TensorOps['Service'] =>
             const x = store.get(v)
             // Integer buffers (num_batches_tracked) are copied, not averaged, as torch's lerp_ only applies to floats.
             if (a.dtype !== 'float32') return tf.clone(x)
-            // torch.lerp's two forms (it switches at weight 0.5 for accuracy), so that averages match PyTorch bit for bit.
+            // torch.lerp's two forms (it switches at weight 0.5 for accuracy), so that averages match PyTorch bit for
+            // bit.
             return tf.tidy(() =>
               weight < 0.5
                 ? tf.add(a, tf.mul(tf.sub(x, a), tf.scalar(weight)))

@@ -60,7 +60,10 @@ export interface TrainOptions {
   readonly timestamp?: string
   /** Every trace entry (hook calls, steps). */
   readonly trace?: (entry: TraceEntry) => void
-  /** Called after every train step with the new state and a reader for its tensors (conformance replays record parameters). */
+  /**
+   * Called after every train step with the new state and a reader for its tensors (conformance replays record
+   * parameters).
+   */
   readonly afterTrainStep?: (
     state: State,
     read: (tree: TensorTree) => { readonly [name: string]: Float32Array | Int32Array | Uint8Array },

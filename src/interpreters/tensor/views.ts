@@ -6,7 +6,7 @@
  * forward context, for algorithms that take views of several sizes.
  * @module
  */
-import * as tf from '@tensorflow/tfjs-core'
+import type * as tf from '@tensorflow/tfjs-core'
 import * as Preprocess from '../../data/preprocess.js'
 import { type DrawKey, packViews, runPipeline } from '../../data/transforms/Pipeline.js'
 import type { Pipeline } from '../../data/transforms/registry.js'
@@ -29,7 +29,8 @@ export const viewsOf = (
 ): { readonly inputs: tf.Tensor; readonly views: ReadonlyArray<tf.Tensor> } => {
   if (images.rank !== 4)
     throw new Error(
-      `a transform pipeline needs images [b, h, w, c]; this dataset's samples have shape [${images.shape.slice(1).join(', ')}]`,
+      `a transform pipeline needs images [b, h, w, c]; this dataset's samples have ` +
+        `shape [${images.shape.slice(1).join(', ')}]`,
     )
   const raw = runPipeline(pipeline, images as tf.Tensor4D, key)
   const views =

@@ -49,19 +49,20 @@ const has = (d: unknown, key: string): boolean => isDict(d) && d[key] !== undefi
  *
  * @example
  * ```ts
- * resolveConstructor('LearningRateDecayOptimWrapperConstructor', { type: 'AdamW' }, { layer_decay_rate: 0.75 }, 'optim_wrapper')
+ * resolveConstructor('LearningRateDecayOptimWrapperConstructor', { type: 'AdamW' }, { layer_decay_rate: 0.75 },
+ * 'optim_wrapper')
  * // Right('mmpretrain.LearningRateDecayOptimWrapperConstructor')
  * ```
  */
 export const resolveConstructor = (
-  constructor: string,
+  constructorName: string,
   optimizer: unknown,
   paramwiseCfg: unknown,
   at: string,
 ): E.Either<Issue, ConstructorName> => {
-  const dot = constructor.lastIndexOf('.')
-  const scope = dot < 0 ? undefined : constructor.slice(0, dot)
-  const type = constructor.slice(dot + 1)
+  const dot = constructorName.lastIndexOf('.')
+  const scope = dot < 0 ? undefined : constructorName.slice(0, dot)
+  const type = constructorName.slice(dot + 1)
   const path = `${at}.constructor`
   if (type === 'DefaultOptimWrapperConstructor') return E.right('DefaultOptimWrapperConstructor')
   if (type === 'LayerDecayOptimWrapperConstructor')
@@ -69,7 +70,9 @@ export const resolveConstructor = (
   if (type !== 'LearningRateDecayOptimWrapperConstructor')
     return E.left({
       path,
-      message: `unknown optimizer wrapper constructor ${show(constructor)}${suggestion(type, known)}; known: ${known.join(', ')}`,
+      message:
+        `unknown optimizer wrapper constructorName ` +
+        `${show(constructorName)}${suggestion(type, known)}; known: ${known.join(', ')}`,
     })
   if (scope === 'mmselfsup') return E.right('mmselfsup.LearningRateDecayOptimWrapperConstructor')
   if (scope !== undefined && pretrainScopes.includes(scope))
@@ -77,7 +80,9 @@ export const resolveConstructor = (
   if (scope !== undefined)
     return E.left({
       path,
-      message: `no LearningRateDecayOptimWrapperConstructor in scope '${scope}': use 'mmselfsup.' (options in optimizer) or 'mmpretrain.' (options in paramwise_cfg)`,
+      message:
+        `no LearningRateDecayOptimWrapperConstructor in scope '${scope}': use ` +
+        `'mmselfsup.' (options in optimizer) or 'mmpretrain.' (options in paramwise_cfg)`,
     })
   const selfsup = has(optimizer, 'model_type') || has(optimizer, 'layer_decay_rate')
   const pretrain = has(paramwiseCfg, 'layer_decay_rate')
@@ -85,7 +90,10 @@ export const resolveConstructor = (
     return E.left({
       path,
       message:
-        "ambiguous: layer-decay options are in both optimizer (MMSelfSup's constructor) and paramwise_cfg (MMPretrain's); name 'mmselfsup.LearningRateDecayOptimWrapperConstructor' or 'mmpretrain.LearningRateDecayOptimWrapperConstructor'",
+        "ambiguous: layer-decay options are in both optimizer (MMSelfSup's constructor) " +
+        "and paramwise_cfg (MMPretrain's); name " +
+        "'mmselfsup.LearningRateDecayOptimWrapperConstructor' or " +
+        "'mmpretrain.LearningRateDecayOptimWrapperConstructor'",
     })
   return E.right(
     pretrain
@@ -105,7 +113,9 @@ export const resolveConstructor = (
  *   constructor: 'mmselfsup.LearningRateDecayOptimWrapperConstructor',
  *   paramwise_cfg: { custom_keys: { '.bias': { decay_mult: 0 } } },
  * }, model)
- * // Right: { constructor: 'mmselfsup.…', groups: [layer_0_no_decay, …], optimizerCfg: { type: 'AdamW', lr: 1e-3, weight_decay: 0.05 }, … }
+ // Right: { constructor: 'mmselfsup.…', groups: [layer_0_no_decay, …], optimizerCfg: { type: 'AdamW', lr: 1e-3,
+ // weight_decay: 0.05 }, … }
+ *
  * ```
  */
 export const buildParamGroups = (
@@ -116,10 +126,12 @@ export const buildParamGroups = (
   const at = options.path ?? 'optim_wrapper'
   if (!isDict(optimWrapperCfg))
     return E.left([{ path: at, message: `expected an optim_wrapper dict, got ${show(optimWrapperCfg)}` }])
-  const constructor = Object.hasOwn(optimWrapperCfg, 'constructor') ? optimWrapperCfg['constructor'] : undefined
-  const name = constructor ?? 'DefaultOptimWrapperConstructor'
+  const constructorName = Object.hasOwn(optimWrapperCfg, 'constructor') ? optimWrapperCfg['constructor'] : undefined
+  const name = constructorName ?? 'DefaultOptimWrapperConstructor'
   if (typeof name !== 'string' || name === '')
-    return E.left([{ path: `${at}.constructor`, message: `expected a constructor name, got ${show(constructor)}` }])
+    return E.left([
+      { path: `${at}.constructor`, message: `expected a constructorName name, got ${show(constructorName)}` },
+    ])
   const optimizer = optimWrapperCfg['optimizer']
   if (optimizer === undefined)
     return E.left([

@@ -93,7 +93,8 @@ export const unusedKeyWarnings = (
     else {
       const example = eligible[0]!
       warnings.push(
-        `custom_keys '${key}' applies to no parameter: a ${winnerIs} key wins wherever it matches (e.g. '${example.winner}' for '${example.matchName}')`,
+        `custom_keys '${key}' applies to no parameter: a ${winnerIs} key wins wherever ` +
+          `it matches (e.g. '${example.winner}' for '${example.matchName}')`,
       )
     }
   }

@@ -35,7 +35,9 @@ const reads = [
 /** The keys one parameter's group sets besides `params`. */
 type Overrides = { [key: string]: Json }
 
-/** The overrides of one trainable parameter: a custom key's, else the type rules'. `needLr` reports a missing `base_lr`. */
+/**
+ * The overrides of one trainable parameter: a custom key's, else the type rules'. `needLr` reports a missing `base_lr`.
+ */
 const overridesOf = (
   p: ParamInfo,
   key: string | undefined,
@@ -136,7 +138,8 @@ export const defaultConstructor = (
     const holder = grouped.get(tensor(p))
     if (pw.bypassDuplicate && holder !== undefined) {
       warnings.push(
-        `${prefix} is duplicate. It is skipped since bypass_duplicate=True ('${p.name}' is the same tensor as '${holder}')`,
+        `${prefix} is duplicate. It is skipped since bypass_duplicate=True ('${p.name}' ` +
+          `is the same tensor as '${holder}')`,
       )
       matched.push({ matchName, eligible: false, winner: undefined })
       continue
@@ -149,7 +152,9 @@ export const defaultConstructor = (
     if (holder !== undefined) {
       issues.push({
         path: `${at}.paramwise_cfg.bypass_duplicate`,
-        message: `'${p.name}' is the same tensor as '${holder}': torch raises "some parameters appear in more than one parameter group"; set bypass_duplicate=True to skip it`,
+        message:
+          `'${p.name}' is the same tensor as '${holder}': torch raises "some parameters ` +
+          `appear in more than one parameter group"; set bypass_duplicate=True to skip it`,
       })
       continue
     }
@@ -174,6 +179,8 @@ const dedupe = (issues: ReadonlyArray<Issue>): ReadonlyArray<Issue> => {
   const seen = new Set<string>()
   return issues.filter((i) => {
     const id = `${i.path}\u0000${i.message}`
-    return seen.has(id) ? false : (seen.add(id), true)
+    if (seen.has(id)) return false
+    seen.add(id)
+    return true
   })
 }

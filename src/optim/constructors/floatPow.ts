@@ -29,8 +29,14 @@ const pow2 = (e: number): number => {
 const ldexp = (m: number, e: number): number => {
   let x = m
   let rest = e
-  while (rest > 1000) (x *= pow2(1000)), (rest -= 1000)
-  while (rest < -1000) (x *= pow2(-1000)), (rest += 1000)
+  while (rest > 1000) {
+    x *= pow2(1000)
+    rest -= 1000
+  }
+  while (rest < -1000) {
+    x *= pow2(-1000)
+    rest += 1000
+  }
   return x * pow2(rest)
 }
 

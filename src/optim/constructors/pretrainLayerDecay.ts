@@ -51,10 +51,13 @@ const decayOf = (p: ParamInfo, key: string | undefined, pw: Paramwise, base: Bas
  * ```ts
  * pretrainLayerDecayConstructor(
  *   { type: 'AdamW', lr: 4e-3, weight_decay: 0.05 },
- *   { layer_decay_rate: 0.75, norm_decay_mult: 0, flat_decay_mult: 0, custom_keys: { '.cls_token': { decay_mult: 0 } } },
+ *   { layer_decay_rate: 0.75, norm_decay_mult: 0, flat_decay_mult: 0, custom_keys: { '.cls_token': { decay_mult: 0 } }
+ * },
  *   model, // backbone: { kind: 'vit', numLayers: 12 }
  * )
- * // Right: one group per parameter, e.g. { params: ['backbone.cls_token'], weight_decay: 0, lr: 4e-3 * 0.75 ** 13, lr_scale: …, layer_id: 0, param_name: 'backbone.cls_token' }
+ // Right: one group per parameter, e.g. { params: ['backbone.cls_token'], weight_decay: 0, lr: 4e-3 * 0.75 ** 13,
+ // lr_scale: …, layer_id: 0, param_name: 'backbone.cls_token' }
+ *
  * ```
  */
 export const pretrainLayerDecayConstructor = (
@@ -69,7 +72,9 @@ export const pretrainLayerDecayConstructor = (
   if (issues.length > 0) return E.left(issues)
   const tensor = tensorOf(model)
   if (pw.empty) {
-    const warning = `paramwise_cfg is empty: ${name} then builds one group with every parameter and no layer decay (set paramwise_cfg.layer_decay_rate)`
+    const warning =
+      `paramwise_cfg is empty: ${name} then builds one group with every parameter and ` +
+      `no layer decay (set paramwise_cfg.layer_decay_rate)`
     return E.right({
       groups: [{ params: model.params.filter((p) => tensor(p) === p.name).map((p) => p.name) }],
       log: [],
@@ -88,7 +93,8 @@ export const pretrainLayerDecayConstructor = (
   for (const [key, entry] of pw.customKeys)
     if (entry['lr_mult'] !== undefined)
       warnings.push(
-        `paramwise_cfg.custom_keys.${key}.lr_mult has no effect: ${name} copies it into the group but sets lr from the layer depth`,
+        `paramwise_cfg.custom_keys.${key}.lr_mult has no effect: ${name} copies it into ` +
+          `the group but sets lr from the layer depth`,
       )
   if (opt.base.wd === undefined) {
     if (pw.customKeys.size > 0)
@@ -96,7 +102,8 @@ export const pretrainLayerDecayConstructor = (
         `custom_keys have no effect without optimizer.weight_decay: ${name} applies them only to weight decay`,
       )
     warnings.push(
-      `optimizer.weight_decay is not set: groups carry no weight_decay (MMPretrain's own group log then fails with KeyError 'weight_decay')`,
+      `optimizer.weight_decay is not set: groups carry no weight_decay (MMPretrain's ` +
+        `own group log then fails with KeyError 'weight_decay')`,
     )
   }
   const sorted = sortKeys(pw.customKeys.keys())
@@ -113,7 +120,10 @@ export const pretrainLayerDecayConstructor = (
     if (holder !== undefined) {
       issues.push({
         path: 'model.params',
-        message: `'${p.name}' is the same tensor as '${holder}': ${name} gives each its own group and torch raises "some parameters appear in more than one parameter group" (bypass_duplicate is not read)`,
+        message:
+          `'${p.name}' is the same tensor as '${holder}': ${name} gives each its own group ` +
+          `and torch raises "some parameters appear in more than one parameter group" ` +
+          `(bypass_duplicate is not read)`,
       })
       continue
     }
@@ -147,7 +157,8 @@ export const pretrainLayerDecayConstructor = (
       `layer ${String(layerId)} params:`,
       ...gs.map(
         (g) =>
-          `\t${String(g['param_name'])}: lr=${pyFloat(g['lr'] as number)}, weight_decay=${typeof g['weight_decay'] === 'number' ? pyFloat(g['weight_decay']) : 'None'}`,
+          `\t${String(g['param_name'])}: lr=${pyFloat(g['lr'] as number)}, ` +
+          `weight_decay=${typeof g['weight_decay'] === 'number' ? pyFloat(g['weight_decay']) : 'None'}`,
       ),
     ].join('\n'),
   )

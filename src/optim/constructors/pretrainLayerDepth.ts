@@ -35,7 +35,8 @@ export const vitLayerDepth = (name: string, numLayers: number): E.Either<string,
 }
 
 /**
- * Swin: `max = sum(depths) + 2`; patch_embed 0, `stages.s.downsample.{reduction,norm}` sum(depths[:s+1]), `stages.s.blocks.b` sum(depths[:s])+b+1, the rest max−1.
+ * Swin: `max = sum(depths) + 2`; patch_embed 0, `stages.s.downsample.{reduction,norm}` sum(depths[:s+1]),
+ * `stages.s.blocks.b` sum(depths[:s])+b+1, the rest max−1.
  *
  * @example
  * ```ts
@@ -89,7 +90,9 @@ export const pretrainLayerDepth = (
     default:
       return E.left(
         where(
-          `the layer-wise lr decay needs the model's get_layer_depth: give backbone.kind ('vit' or 'swin') or a layerDepth for '${p.name}' (MMPretrain raises NotImplementedError)`,
+          `the layer-wise lr decay needs the model's get_layer_depth: give backbone.kind ` +
+            `('vit' or 'swin') or a layerDepth for '${p.name}' (MMPretrain raises ` +
+            `NotImplementedError)`,
         ),
       )
   }

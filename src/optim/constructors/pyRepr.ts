@@ -97,5 +97,7 @@ export const pyJsonDumps = (value: Json, indent = 2, level = 0): string => {
   const entries = Object.entries(value as { readonly [key: string]: Json })
   return entries.length === 0
     ? '{}'
-    : `{\n${entries.map(([k, v]) => `${inner}${jsonString(k)}: ${pyJsonDumps(v, indent, level + 1)}`).join(',\n')}\n${outer}}`
+    : `{\n` +
+        `${entries.map(([k, v]) => `${inner}${jsonString(k)}: ${pyJsonDumps(v, indent, level + 1)}`).join(',\n')}` +
+        `\n${outer}}`
 }

@@ -152,7 +152,8 @@ export const readParamwise = (
  *
  * @example
  * ```ts
- * baseWdIssues(readParamwise({ norm_decay_mult: 0 }, 'optim_wrapper').paramwise, { lr: 0.1, wd: undefined }, 'optim_wrapper')
+ * baseWdIssues(readParamwise({ norm_decay_mult: 0 }, 'optim_wrapper').paramwise, { lr: 0.1, wd: undefined },
+ * 'optim_wrapper')
  * // [{ path: 'optim_wrapper.paramwise_cfg.norm_decay_mult', message: 'needs optimizer.weight_decay (…)' }]
  * ```
  */
@@ -181,14 +182,15 @@ export const baseWdIssues = (paramwise: Paramwise, base: Base, at: string): Read
 export const ignoredKeyWarnings = (
   paramwise: Paramwise,
   reads: ReadonlyArray<string>,
-  constructor: string,
+  constructorName: string,
 ): ReadonlyArray<string> =>
   Object.keys(paramwise.raw)
     .filter((k) => paramwise.raw[k] !== undefined && !reads.includes(k))
     .map((k) =>
       k === 'lr_mult' || k === 'decay_mult'
-        ? `paramwise_cfg.${k} has no effect: ${constructor} reads ${k} only inside custom_keys entries (the MMEngine docs list it at top level; spec §15 item 4)`
-        : `paramwise_cfg.${k} has no effect: ${constructor} does not read it`,
+        ? `paramwise_cfg.${k} has no effect: ${constructorName} reads ${k} only inside ` +
+          `custom_keys entries (the MMEngine docs list it at top level; spec §15 item 4)`
+        : `paramwise_cfg.${k} has no effect: ${constructorName} does not read it`,
     )
 
 /**

@@ -130,7 +130,9 @@ export const selfsupLayerDecayConstructor = (
       // Groups are keyed by layer and decay/no_decay only: the first parameter's weight decay holds for all.
       if (existing.weightDecay !== weightDecay)
         warnings.push(
-          `${p.name} has weight decay ${pyFloat(weightDecay)} but joins ${groupName}, whose weight_decay is ${pyFloat(existing.weightDecay)} (groups are keyed by layer and decay/no_decay only)`,
+          `${p.name} has weight decay ${pyFloat(weightDecay)} but joins ${groupName}, ` +
+            `whose weight_decay is ${pyFloat(existing.weightDecay)} (groups are keyed by ` +
+            `layer and decay/no_decay only)`,
         )
     } else {
       const lrScale = powInt(rate as number, numLayers.right - layerId.right - 1)

@@ -14,7 +14,8 @@ const index = (part: string | undefined, name: string, what: string): E.Either<s
   part !== undefined && /^[0-9]+$/.test(part)
     ? E.right(Number(part))
     : E.left(
-        `cannot read the ${what} of '${name}': '${part ?? ''}' is not an index (Python raises ${part === undefined ? 'IndexError' : 'ValueError'})`,
+        `cannot read the ${what} of '${name}': '${part ?? ''}' is not an index (Python ` +
+          `raises ${part === undefined ? 'IndexError' : 'ValueError'})`,
       )
 
 const sum = (xs: ReadonlyArray<number>): number => xs.reduce((a, b) => a + b, 0)

@@ -19,9 +19,14 @@ export interface ConstructorResult {
   readonly groups: ReadonlyArray<GroupRecord>
   /** Decisions, as MMEngine logs them (`paramwise_options -- {name}:{key}={value}`, the layer-decay group table, …). */
   readonly log: ReadonlyArray<string>
-  /** Parameters skipped (frozen, duplicate), options that have no effect, `custom_keys` entries that matched nothing. */
+  /**
+   * Parameters skipped (frozen, duplicate), options that have no effect, `custom_keys` entries that matched nothing.
+   */
   readonly warnings: ReadonlyArray<string>
-  /** The optimizer cfg to build the optimizer from: the input minus the keys the constructor pops (`model_type`, `layer_decay_rate`). */
+  /**
+   * The optimizer cfg to build the optimizer from: the input minus the keys the constructor pops (`model_type`,
+   * `layer_decay_rate`).
+   */
   readonly optimizerCfg: CfgDict
 }
 

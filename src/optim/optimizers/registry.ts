@@ -36,6 +36,7 @@ export interface OptimizerType {
   readonly args: { readonly [key: string]: AnyCodec }
   /** Cross-argument checks PyTorch makes in the constructor. */
   readonly validate?: (hyper: Hyper) => string | undefined
+  // biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
   readonly build: () => GradientTransformation<any>
 }
 
@@ -63,6 +64,7 @@ const type = (
   requiresLr: boolean,
   defaults: Hyper,
   args: { readonly [key: string]: AnyCodec },
+  // biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
   build: () => GradientTransformation<any>,
   validate?: (h: Hyper) => string | undefined,
 ): OptimizerType => ({
@@ -314,7 +316,9 @@ export const optimizerTypes: Registry.Registry<OptimizerType> = Registry.make(
   ],
 )
 
-/** Decode `optimizer = dict(type=…, …)`: the optimizer type and its group defaults with the config's values filled in. */
+/**
+ * Decode `optimizer = dict(type=…, …)`: the optimizer type and its group defaults with the config's values filled in.
+ */
 export const decodeOptimizer = (cfg: {
   readonly [key: string]: unknown
 }): E.Either<ReadonlyArray<Issue>, { readonly type: OptimizerType; readonly defaults: Hyper }> => {

@@ -14,7 +14,10 @@ export interface SgdSlots {
   readonly momentum_buffer: tf.Tensor | undefined
 }
 
-/** `torch.optim.SGD`; hyper-parameters come from each group (`lr`, `momentum`, `dampening`, `weight_decay`, `nesterov`, `maximize`). */
+/**
+ * `torch.optim.SGD`; hyper-parameters come from each group (`lr`, `momentum`, `dampening`, `weight_decay`, `nesterov`,
+ * `maximize`).
+ */
 export const sgd = () =>
   perParameter<SgdSlots>((grad, param, slots, h) => {
     const lr = G.num(h, 'lr', NaN)

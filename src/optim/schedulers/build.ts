@@ -64,7 +64,8 @@ export const build = (
       path: 'end',
       message:
         a.end === undefined
-          ? `end should be larger than begin, but got begin=${begin} and the default end ${byEpoch ? 'max_epochs' : 'max_iters'}=${end}`
+          ? `end should be larger than begin, but got begin=${begin} and the default end ` +
+            `${byEpoch ? 'max_epochs' : 'max_iters'}=${end}`
           : `end should be larger than begin, but got begin=${begin}, end=${end}`,
     })
   const lastStep = a.last_step ?? -1
@@ -106,7 +107,7 @@ export const build = (
   if (issues.length > 0) return left(issues)
 
   let current = groups
-  let useBetas: { readonly use_betas: boolean } | {} = {}
+  let useBetas: { readonly use_betas: boolean } | Record<never, never> = {}
   if (entry.kind === 'Momentum') {
     const prelude = momentumPrelude(groups, context)
     if (prelude._tag === 'Left') return prelude
@@ -165,7 +166,8 @@ export const build = (
  *
  * @example
  * ```ts
- * buildAll([{ type: 'ConstantLR', factor: 0.5 }, { type: 'ConstantLR', factor: 0.5, begin: 1 }], [{ lr: 0.1 }], { maxEpochs: 3 })
+ * buildAll([{ type: 'ConstantLR', factor: 0.5 }, { type: 'ConstantLR', factor: 0.5, begin: 1 }], [{ lr: 0.1 }], {
+ * maxEpochs: 3 })
  * ```
  */
 export const buildAll = (

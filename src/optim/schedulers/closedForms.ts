@@ -11,14 +11,14 @@ import { anneal } from './families/oneCycle.js'
 
 /** Step: `x₀·γ^⌊t/step_size⌋`. @example `stepAt(0.05, 3, { step_size: 3, gamma: 0.1 }) // ≈ 0.005` */
 export const stepAt = (x0: number, t: number, a: { readonly step_size: number; readonly gamma: number }): number =>
-  x0 * Math.pow(a.gamma, Math.floor(t / a.step_size))
+  x0 * a.gamma ** Math.floor(t / a.step_size)
 
 /** MultiStep: `x₀·γ^(number of milestones ≤ t, repeats counted)`. */
 export const multiStepAt = (
   x0: number,
   t: number,
   a: { readonly milestones: ReadonlyArray<number>; readonly gamma: number },
-): number => x0 * Math.pow(a.gamma, a.milestones.filter((m) => m <= t).length)
+): number => x0 * a.gamma ** a.milestones.filter((m) => m <= t).length
 
 /**
  * Constant: `factor·x₀` for `t < total_iters` (= end−begin−1), then `x₀`.
@@ -31,7 +31,7 @@ export const constantAt = (
 ): number => (t === 0 || t < a.total_iters ? a.factor * x0 : x0)
 
 /** Exponential: `x₀·γ^t`. */
-export const exponentialAt = (x0: number, t: number, a: { readonly gamma: number }): number => x0 * Math.pow(a.gamma, t)
+export const exponentialAt = (x0: number, t: number, a: { readonly gamma: number }): number => x0 * a.gamma ** t
 
 /** Linear: `x₀·(start + (end−start)·min(t,T)/T)` with T = end−begin−1 (`x₀·start` when T = 0). */
 export const linearAt = (
@@ -63,7 +63,7 @@ export const polyAt = (
 ): number => {
   const T = a.total_iters
   if (T === 0) return x0
-  return a.eta_min + (x0 - a.eta_min) * Math.pow(1 - t / T, a.power)
+  return a.eta_min + (x0 - a.eta_min) * (1 - t / T) ** a.power
 }
 
 /**

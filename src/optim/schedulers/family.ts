@@ -41,7 +41,9 @@ export interface FamilyDef<Req extends Props, Opt extends Props, S extends Chain
   readonly required: Req
   /** Optional arguments besides the common keys; defaults are applied by `own`. */
   readonly optional: Opt
-  /** `build_iter_from_epoch`: multiply the family's own lengths by the epoch length (begin/end are done by the caller). */
+  /**
+   * `build_iter_from_epoch`: multiply the family's own lengths by the epoch length (begin/end are done by the caller).
+   */
   readonly toIterBased: (args: StructOf<Req, Opt>, epochLength: number) => StructOf<Req, Opt>
   /** The family's constructor: defaults, cross-argument checks, own fields. */
   readonly own: (args: StructOf<Req, Opt>, env: Env) => E.Either<ReadonlyArray<Issue>, Constructed<S>>

@@ -10,7 +10,9 @@ import type { Json } from '../../dsl/MessageHub.js'
 /** One param group's hyper-parameters (`optimizer.param_groups[i]` minus `params`). */
 export type GroupValues = { readonly [key: string]: Json }
 
-/** The groups a scheduler acts on, in order; for a wrapper with several real groups the base group is last (spec §7.4). */
+/**
+ * The groups a scheduler acts on, in order; for a wrapper with several real groups the base group is last (spec §7.4).
+ */
 export type Groups = ReadonlyArray<GroupValues>
 
 /** MMEngine's `INF = int(1e9)`: the default `end`, and ReduceOnPlateau's initial `best`. */
@@ -82,7 +84,7 @@ export const div = (a: number, b: number): number => {
 /** Python's `float ** float` for the cases a schedule meets: `0.0 ** negative` is an error. */
 export const pow = (base: number, exponent: number): number => {
   if (base === 0 && exponent < 0) throw new DivisionByZero('0.0 cannot be raised to a negative power')
-  return Math.pow(base, exponent)
+  return base ** exponent
 }
 
 /** Run a value computation that uses {@link div}/{@link pow}, returning a division by zero as a `ZeroDivisionError`. */

@@ -11,7 +11,10 @@ import type { Tree } from '../../tensor/tree.js'
 import { map } from '../../tensor/tree.js'
 
 export interface ClipNormState {
-  /** The total norm of the last clipped gradients, before clipping (a scalar tensor), or undefined before the first step. */
+  /**
+   * The total norm of the last clipped gradients, before clipping (a scalar tensor), or undefined before the first
+   * step.
+   */
   readonly gradNorm: tf.Scalar | undefined
 }
 

@@ -69,9 +69,7 @@ export interface LossScaling<S> extends GradientTransformation<ScalerState<S>> {
   /** The factor to multiply the loss by before the backward pass. */
   readonly lossScale: (state: ScalerState<S>) => number
   /** GradScaler's `state_dict()`. */
-  readonly stateDict: (
-    state: ScalerState<S>,
-  ) =>
+  readonly stateDict: (state: ScalerState<S>) =>
     | {
         readonly scale: number
         readonly growth_factor: number
@@ -79,7 +77,7 @@ export interface LossScaling<S> extends GradientTransformation<ScalerState<S>> {
         readonly growth_interval: number
         readonly _growth_tracker: number
       }
-    | {}
+    | Record<never, never>
 }
 
 /** The next scale after a step (`GradScaler.update`), pure. */

@@ -42,7 +42,9 @@ export interface Algorithm {
   /** The registry `type` (`'SimSiam'`, `'BYOL'`, …). */
   readonly type: string
   readonly backbone: Backbone
-  /** Parameters (trained) and buffers (BatchNorm statistics, momentum encoders, queues), as MMSelfSup initialises them. */
+  /**
+   * Parameters (trained) and buffers (BatchNorm statistics, momentum encoders, queues), as MMSelfSup initialises them.
+   */
   readonly init: (rng: Rng.Rng) => Initialised
   readonly info: ModelInfo
   /** How many views a batch must carry. */
@@ -73,12 +75,16 @@ export const viewsOf = (
       : [inputs as tf.Tensor]
   if (views.length < count)
     throw new Error(
-      `${algorithm}: expected a batch of ${count} views ([n, ${count}, h, w, c] or a list), got ${views.length}; use a multi-view pipeline`,
+      `${algorithm}: expected a batch of ${count} views ([n, ${count}, h, w, c] or a ` +
+        `list), got ${views.length}; use a multi-view pipeline`,
     )
   return views
 }
 
-/** The features MMSelfSup's `extract_feat` gives for evaluation (kNN, linear probe): the backbone map, globally average-pooled. */
+/**
+ * The features MMSelfSup's `extract_feat` gives for evaluation (kNN, linear probe): the backbone map, globally
+ * average-pooled.
+ */
 export const extractFeatures = (backbone: Backbone, params: Tree, buffers: Tree, x: tf.Tensor): tf.Tensor => {
   const map = backbone.apply(params, buffers, x, false)
   const pooled = globalAvgPool(map.value)
@@ -119,7 +125,9 @@ export const asModel = (algorithm: Algorithm): Model => ({
   },
 })
 
-/** The model attribute (set by `SwAVHook.frozen_layers_cfg`) naming fragments of parameter names that get no gradient. */
+/**
+ * The model attribute (set by `SwAVHook.frozen_layers_cfg`) naming fragments of parameter names that get no gradient.
+ */
 export const FROZEN_LAYERS = 'frozen_layers'
 
 /** Parameters whose names contain a frozen fragment, detached (their gradient is zero). */

@@ -6,7 +6,7 @@
  * `loss = 2·(head(p1, t2) + head(p2, t1))`.
  * @module
  */
-import * as tf from '@tensorflow/tfjs-core'
+import type * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
 import { struct, unitInterval } from '../../schema/codec.js'
 import type { ModelType } from '../../models/Model.js'

@@ -17,7 +17,10 @@ import * as tf from '@tensorflow/tfjs-core'
 import type { Tree } from '../../tensor/tree.js'
 import { detach } from '../functional.js'
 
-/** How the average moves: MMEngine's EMA (weight of the new value) or MMSelfSup's cosine-scheduled EMA (weight of the old). */
+/**
+ * How the average moves: MMEngine's EMA (weight of the new value) or MMSelfSup's cosine-scheduled EMA (weight of the
+ * old).
+ */
 export type Averaging =
   | { readonly _tag: 'ExponentialMovingAverage'; readonly momentum: number }
   | { readonly _tag: 'CosineEMA'; readonly momentum: number; readonly endMomentum: number }
@@ -36,7 +39,9 @@ export const onlineName = (prefix: string, target: string): string =>
 
 const isOnline = (name: string): boolean => name.startsWith('backbone.') || name.startsWith('neck.')
 
-/** The target's buffers at construction: a deep copy of the online backbone and neck (`deepcopy(model)`), `steps = 0`. */
+/**
+ * The target's buffers at construction: a deep copy of the online backbone and neck (`deepcopy(model)`), `steps = 0`.
+ */
 export const init = (prefix: string, params: Tree, buffers: Tree): Tree => {
   const out: { [name: string]: tf.Tensor } = {}
   for (const [n, t] of [...Object.entries(params), ...Object.entries(buffers)])

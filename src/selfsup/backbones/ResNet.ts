@@ -2,7 +2,8 @@
  * MMPretrain's `ResNet` and `ResNet_CIFAR` as self-supervised backbones
  * (BasicBlock depths 18 and 34, and the CIFAR depths 6n + 2 of loopwright's
  * ResNet): `depth`, `in_channels`, `zero_init_residual` (default True, as
- * MMPretrain), `norm_cfg` (BatchNorm kinds; one process). `ResNet` has the 7×7 stride-2 stem with max pooling, `ResNet_CIFAR`
+ * MMPretrain), `norm_cfg` (BatchNorm kinds; one process). `ResNet` has the 7×7 stride-2 stem with max pooling,
+ * `ResNet_CIFAR`
  * the 3×3 stride-1 stem. `out_indices` may only name the last stage.
  * loopwright's own knobs `base_channels` and `img_size` size it for small images.
  * Bottleneck depths (50+) are not provided.
@@ -17,7 +18,8 @@ import type { Backbone, BackboneType } from './Backbone.js'
 
 const args = check(
   struct(
-    'ResNet backbone arguments (depth, in_channels, base_channels, zero_init_residual, img_size, out_indices, norm_cfg)',
+    'ResNet backbone arguments (depth, in_channels, base_channels, ' +
+      'zero_init_residual, img_size, out_indices, norm_cfg)',
     { depth: positiveInt },
     {
       in_channels: positiveInt,
@@ -33,7 +35,10 @@ const args = check(
   ),
   (a) => {
     if (R.stageBlocksOf(a.depth) === undefined)
-      return `depth ${a.depth} is not provided: use 18, 34 or a CIFAR depth 6n + 2 (8, 14, 20, …); Bottleneck depths 50+ are not provided`
+      return (
+        `depth ${a.depth} is not provided: use 18, 34 or a CIFAR depth 6n + 2 (8, 14, ` +
+        `20, …); Bottleneck depths 50+ are not provided`
+      )
     const stages = R.stageBlocksOf(a.depth)!.length
     if (a.out_indices !== undefined && (a.out_indices.length !== 1 || a.out_indices[0] !== stages - 1))
       return `out_indices: only the last stage (${stages - 1}) is provided`

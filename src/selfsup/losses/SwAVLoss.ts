@@ -61,7 +61,8 @@ export const build = (a: t.TypeOf<typeof args>): LossComponent => {
   for (const c of assign)
     if (c >= totalCrops)
       throw new Error(
-        `SwAVLoss: crops_for_assign names crop ${c} but num_crops ${JSON.stringify(numCrops)} gives ${totalCrops} crops`,
+        `SwAVLoss: crops_for_assign names crop ${c} but num_crops ` +
+          `${JSON.stringify(numCrops)} gives ${totalCrops} crops`,
       )
   const weightName = (prefix: string): string => join(prefix, 'prototypes.weight')
   return {

@@ -60,7 +60,7 @@ export const fitPca = (data: ArrayLike<number>, n: number, d: number, outDim: nu
   const projection = new Float64Array(outDim * d)
   for (let c = 0; c < outDim; c++) {
     const lambda = values[c]!
-    const factor = power === 0 ? 1 : lambda > floor && lambda > 0 ? Math.pow(lambda, power) : 0
+    const factor = power === 0 ? 1 : lambda > floor && lambda > 0 ? lambda ** power : 0
     for (let k = 0; k < d; k++) projection[c * d + k] = vectors[c * d + k]! * factor
   }
   return { inDim: d, outDim, mean, projection, eigenvalues: values }

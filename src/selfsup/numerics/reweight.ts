@@ -25,7 +25,7 @@ export const histogram = (labels: ArrayLike<number>, k: number): Float64Array =>
 
 /** The loss weight per cluster: `(1 / (hist + 1e-10)) ** pow`, normalised to sum 1. */
 export const reweight = (hist: ArrayLike<number>, pow = 0.5): Float64Array => {
-  const inv = Float64Array.from(hist as ArrayLike<number>, (h) => Math.pow(1 / (h + 1e-10), pow))
+  const inv = Float64Array.from(hist as ArrayLike<number>, (h) => (1 / (h + 1e-10)) ** pow)
   const total = inv.reduce((a, b) => a + b, 0)
   return inv.map((w) => w / total)
 }

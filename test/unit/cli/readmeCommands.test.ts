@@ -2,7 +2,8 @@
  * Every `npx loopwright …` line of README.md and docs/getting-started.md
  * runs as written against the built project, in order (a `--resume` line
  * continues the run above it), in a scratch folder that sees the project's
- * `configs/` and, as an installed package, `node_modules/loopwright`. Training lines are shortened with `--cfg-options` (one short
+ * `configs/` and, as an installed package, `node_modules/loopwright`. Training lines are shortened with `--cfg-options`
+ * (one short
  * epoch on a few hundred samples) and nothing else.
  */
 import { execFile } from 'node:child_process'

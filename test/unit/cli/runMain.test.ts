@@ -9,7 +9,10 @@ class SomeError extends Data.TaggedError('SomeError')<{
 
 const capture = () => {
   const written: string[] = []
-  const keep = (chunk: string | Uint8Array) => (written.push(String(chunk)), true)
+  const keep = (chunk: string | Uint8Array) => {
+    written.push(String(chunk))
+    return true
+  }
   vi.spyOn(process.stderr, 'write').mockImplementation(keep)
   return written
 }

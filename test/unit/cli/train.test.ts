@@ -80,7 +80,8 @@ describe('loopwright train', () => {
     expect(again.stdout).not.toMatch(/Epoch\(train\)/)
   }, 60_000)
 
-  it('exits 2 with a path-precise line for a bad config or a missing checkpoint, and 1 when the run fails', async () => {
+  it('exits 2 with a path-precise line for a bad config or a missing checkpoint, and ' +
+    '1 when the run fails', async () => {
     const { dir, file } = configFile({ ...small, optim_wrapper: { optimizer: { type: 'AdamW', lr: '0.1x' } } })
     const bad = await cli('train', file, '--work-dir', join(dir, 'w'))
     expect(bad.code).toBe(2)

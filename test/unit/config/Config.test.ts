@@ -44,9 +44,13 @@ const full = {
 }
 
 const PRIORITY_EXPECTATION =
-  'a priority name (HIGHEST, VERY_HIGH, HIGH, ABOVE_NORMAL, NORMAL, BELOW_NORMAL, LOW, VERY_LOW, LOWEST) or an integer from 0 to 100'
+  'a priority name (HIGHEST, VERY_HIGH, HIGH, ABOVE_NORMAL, NORMAL, BELOW_NORMAL, ' +
+  'LOW, VERY_LOW, LOWEST) or an integer from 0 to 100'
 const KNOWN_HOOKS =
-  'known: RuntimeInfoHook, IterTimerHook, DistSamplerSeedHook, LoggerHook, ParamSchedulerHook, CheckpointHook, EMAHook, EmptyCacheHook, SyncBuffersHook, NaiveVisualizationHook, EarlyStoppingHook, VisualizationHook, DeepClusterHook, DenseCLHook, ODCHook, SimSiamHook, SwAVHook'
+  'known: RuntimeInfoHook, IterTimerHook, DistSamplerSeedHook, LoggerHook, ' +
+  'ParamSchedulerHook, CheckpointHook, EMAHook, EmptyCacheHook, SyncBuffersHook, ' +
+  'NaiveVisualizationHook, EarlyStoppingHook, VisualizationHook, DeepClusterHook, ' +
+  'DenseCLHook, ODCHook, SimSiamHook, SwAVHook'
 
 /** Per top-level key: a realistic value that decodes, a wrong one, and the exact issues the wrong one gives. */
 const sectionCases: ReadonlyArray<
@@ -223,7 +227,9 @@ const sectionCases: ReadonlyArray<
       {
         path: 'visualizer.type',
         message:
-          'required key missing (one of "Visualizer", "UniversalVisualizer", "SelfSupVisualizer", "ClsVisualizer", "DetLocalVisualizer", "SegLocalVisualizer", "PoseLocalVisualizer")',
+          'required key missing (one of "Visualizer", "UniversalVisualizer", ' +
+          '"SelfSupVisualizer", "ClsVisualizer", "DetLocalVisualizer", ' +
+          '"SegLocalVisualizer", "PoseLocalVisualizer")',
       },
     ],
   ],
@@ -374,7 +380,9 @@ describe('decode: ConfigError', () => {
     expect(result.left._tag).toBe('ConfigError')
     expect(result.left.file).toBe('configs/mae.py')
     expect(result.left.message).toBe(
-      'configs/mae.py: log_level: expected one of "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", got "x"\nconfigs/mae.py: work_dir: expected a non-empty string, got 3',
+      'configs/mae.py: log_level: expected one of "DEBUG", "INFO", "WARNING", "ERROR", ' +
+        '"CRITICAL", got "x"\nconfigs/mae.py: work_dir: expected a non-empty string, got ' +
+        '3',
     )
   })
 
@@ -487,7 +495,8 @@ describe('decode: hooks', () => {
       {
         path: 'default_hooks.ema',
         message:
-          'None only removes a built-in default hook (runtime_info, timer, sampler_seed, logger, param_scheduler, checkpoint)',
+          'None only removes a built-in default hook (runtime_info, timer, sampler_seed, ' +
+          'logger, param_scheduler, checkpoint)',
       },
     ])
   })
@@ -636,7 +645,8 @@ describe('decode: the cross-key rules of Runner.__init__ (spec §1.2)', () => {
       {
         path: 'train_cfg',
         message:
-          'required key missing: train_dataloader, train_cfg, optim_wrapper must be all set or all omitted (train_dataloader is set)',
+          'required key missing: train_dataloader, train_cfg, optim_wrapper must be all ' +
+          'set or all omitted (train_dataloader is set)',
       },
     ])
     const { train_dataloader: _dl, ...noLoader } = trainTriple
@@ -644,7 +654,8 @@ describe('decode: the cross-key rules of Runner.__init__ (spec §1.2)', () => {
       {
         path: 'train_dataloader',
         message:
-          'required key missing: train_dataloader, train_cfg, optim_wrapper must be all set or all omitted (train_cfg, optim_wrapper are set)',
+          'required key missing: train_dataloader, train_cfg, optim_wrapper must be all ' +
+          'set or all omitted (train_cfg, optim_wrapper are set)',
       },
     ])
     expect(accepted(trainTriple).train_cfg).toEqual(trainTriple.train_cfg)
@@ -655,7 +666,8 @@ describe('decode: the cross-key rules of Runner.__init__ (spec §1.2)', () => {
       {
         path: 'optim_wrapper',
         message:
-          'required key missing: train_dataloader, train_cfg, optim_wrapper must be all set or all omitted (train_dataloader, train_cfg are set)',
+          'required key missing: train_dataloader, train_cfg, optim_wrapper must be all ' +
+          'set or all omitted (train_dataloader, train_cfg are set)',
       },
     ])
     expect(accepted({ train_dataloader: null, train_cfg: null, optim_wrapper: null })).toEqual({
@@ -670,14 +682,16 @@ describe('decode: the cross-key rules of Runner.__init__ (spec §1.2)', () => {
       {
         path: 'val_evaluator',
         message:
-          'required key missing: val_dataloader, val_cfg, val_evaluator must be all set or all omitted (val_dataloader, val_cfg are set)',
+          'required key missing: val_dataloader, val_cfg, val_evaluator must be all set or ' +
+          'all omitted (val_dataloader, val_cfg are set)',
       },
     ])
     expect(issues({ test_evaluator: { type: 'Accuracy' } })).toEqual([
       {
         path: 'test_dataloader',
         message:
-          'required key missing: test_dataloader, test_cfg, test_evaluator must be all set or all omitted (test_evaluator is set)',
+          'required key missing: test_dataloader, test_cfg, test_evaluator must be all set ' +
+          'or all omitted (test_evaluator is set)',
       },
     ])
   })
@@ -786,7 +800,8 @@ describe('decode: optim_wrapper', () => {
       {
         path: 'optim_wrapper',
         message:
-          'several named optimizer wrappers need a `constructor` (OptimWrapperDict), or give one wrapper with an `optimizer` key',
+          'several named optimizer wrappers need a `constructor` (OptimWrapperDict), or ' +
+          'give one wrapper with an `optimizer` key',
       },
     ])
     expect(accepted(withWrapper({ constructor: 'MultiOptimWrapperConstructor', ...wrappers })).optim_wrapper).toEqual({
@@ -807,7 +822,9 @@ describe('decode: optim_wrapper', () => {
       {
         path: 'optim_wrapper.paramwise_cfg.lr_mult',
         message:
-          'unknown key; known keys: custom_keys, bias_lr_mult, bias_decay_mult, norm_decay_mult, dwconv_decay_mult, flat_decay_mult, dcn_offset_lr_mult, bypass_duplicate, layer_decay_rate',
+          'unknown key; known keys: custom_keys, bias_lr_mult, bias_decay_mult, ' +
+          'norm_decay_mult, dwconv_decay_mult, flat_decay_mult, dcn_offset_lr_mult, ' +
+          'bypass_duplicate, layer_decay_rate',
       },
     ])
   })
@@ -905,7 +922,8 @@ describe('decode: the reference scenarios (test/fixtures/conformance/mmengine)',
       {
         path: 'train_dataloader',
         message:
-          'required key missing: train_dataloader, train_cfg, optim_wrapper must be all set or all omitted (optim_wrapper is set)',
+          'required key missing: train_dataloader, train_cfg, optim_wrapper must be all ' +
+          'set or all omitted (optim_wrapper is set)',
       },
     ])
   })

@@ -21,7 +21,7 @@ const programOf = (extra: object) => {
 describe('auto_scale_lr', () => {
   it('scales the optimizer lr by world size × batch size / base_batch_size when enabled', () => {
     const scaled = applyAutoScaleLr(programOf({ auto_scale_lr: { base_batch_size: 64, enable: true } }), 8)
-    expect((scaled.program.optimWrapper?.['optimizer'] as { lr: number }).lr).toBeCloseTo(0.4, 12)
+    expect((scaled.program.optimWrapper?.['optimizer'] as { lr: number } | undefined)?.lr).toBeCloseTo(0.4, 12)
     expect(scaled.line).toBe('auto_scale_lr: base_batch_size 64, real batch size 8×32 = 256: lr × 4')
   })
 

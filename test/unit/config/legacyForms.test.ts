@@ -27,7 +27,9 @@ describe('forms MMEngine accepts', () => {
   it('warns once per loader that DeepClusterSampler options are not honoured', () => {
     const sampler = { type: 'DeepClusterSampler', replace: true }
     expect(normalizeLegacyForms({ train_dataloader: { sampler } }).warnings).toEqual([
-      'train_dataloader.sampler: DeepClusterSampler is planned as a DefaultSampler of the same length; replace=True (uniform re-sampling over pseudo-labels) is not honoured',
+      'train_dataloader.sampler: DeepClusterSampler is planned as a DefaultSampler of ' +
+        'the same length; replace=True (uniform re-sampling over pseudo-labels) is not ' +
+        'honoured',
     ])
     expect(normalizeLegacyForms({ train_dataloader: { sampler: { type: 'DefaultSampler' } } }).warnings).toEqual([])
   })

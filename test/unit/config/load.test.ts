@@ -136,7 +136,8 @@ describe('load: file formats', () => {
     write('package.json', '{ "type": "module" }')
     const file = write(
       'mae.ts',
-      "const interval: number = 3\nexport default { log_level: 'INFO', default_hooks: { logger: { type: 'LoggerHook', interval } } }\n",
+      "const interval: number = 3\nexport default { log_level: 'INFO', default_hooks: " +
+        "{ logger: { type: 'LoggerHook', interval } } }\n",
     )
     const result = await loaded(file)
     expect(result.raw).toEqual({ log_level: 'INFO', default_hooks: { logger: { type: 'LoggerHook', interval: 3 } } })
@@ -146,7 +147,8 @@ describe('load: file formats', () => {
   it('loads a .ts config with a default export outside any package.json', async () => {
     const file = write(
       'mae.ts',
-      "const interval: number = 3\nexport default { log_level: 'INFO', default_hooks: { logger: { type: 'LoggerHook', interval } } }\n",
+      "const interval: number = 3\nexport default { log_level: 'INFO', default_hooks: " +
+        "{ logger: { type: 'LoggerHook', interval } } }\n",
     )
     expect((await loaded(file)).raw).toEqual({
       log_level: 'INFO',
@@ -290,7 +292,8 @@ describe('load: _base_ inheritance (spec §14.1)', () => {
     write('base.py', "default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=10, save_best='auto'))\n")
     const file = write(
       'child.py',
-      "_base_ = './base.py'\ndefault_hooks = dict(checkpoint=dict(_delete_=True, type='CheckpointHook', max_keep_ckpts=3))\n",
+      "_base_ = './base.py'\ndefault_hooks = dict(checkpoint=dict(_delete_=True, " +
+        "type='CheckpointHook', max_keep_ckpts=3))\n",
     )
     expect((await loaded(file)).raw).toEqual({
       default_hooks: { checkpoint: { type: 'CheckpointHook', max_keep_ckpts: 3 } },
@@ -426,7 +429,8 @@ describe('load: --cfg-options', () => {
       {
         path: 'custom_hooks[0].priority',
         message:
-          'expected a priority name (HIGHEST, VERY_HIGH, HIGH, ABOVE_NORMAL, NORMAL, BELOW_NORMAL, LOW, VERY_LOW, LOWEST) or an integer from 0 to 100, got "SUPER"',
+          'expected a priority name (HIGHEST, VERY_HIGH, HIGH, ABOVE_NORMAL, NORMAL, ' +
+          'BELOW_NORMAL, LOW, VERY_LOW, LOWEST) or an integer from 0 to 100, got "SUPER"',
       },
     ])
   })

@@ -115,7 +115,9 @@ describe('mergeInto (MMEngine _merge_a_into_b, spec §14.1)', () => {
     expect(failure({ custom_hooks: { 0: { priority: 'LOW' } } }, runtime)).toEqual({
       path: 'custom_hooks',
       message:
-        'cannot merge a dict into [{"type":"SimSiamHook","priority":"HIGH","fix_pred_lr":tr... from the base config; add _delete_=True to replace it',
+        'cannot merge a dict into ' +
+        '[{"type":"SimSiamHook","priority":"HIGH","fix_pred_lr":tr... from the base ' +
+        'config; add _delete_=True to replace it',
     })
   })
 

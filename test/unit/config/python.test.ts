@@ -134,7 +134,8 @@ describe('evaluatePythonConfig: literals', () => {
 
   it('reads nested dict(...) calls and dict displays with trailing commas', () => {
     const cfg = run(
-      `model = dict(\n    type='X',\n    backbone=dict(depth=50, out=(1, 2,),),\n    head={'a': 1, "b": [1, 2,], 3: 'int key',},\n)`,
+      `model = dict(\n    type='X',\n    backbone=dict(depth=50, out=(1, 2,),),\n    ` +
+        `head={'a': 1, "b": [1, 2,], 3: 'int key',},\n)`,
     )
     expect(cfg.model).toEqual({
       type: 'X',
@@ -145,7 +146,8 @@ describe('evaluatePythonConfig: literals', () => {
 
   it('merges dicts with dict(other, k=v), ** unpacking and |', () => {
     const cfg = run(
-      `a = dict(x=1, y=2)\nb = dict(a, y=3, z=4)\nc = {**a, 'w': 0}\nd = dict(**a, w=0)\ne = a | dict(y=9)\nf = dict([('k', 1)])`,
+      `a = dict(x=1, y=2)\nb = dict(a, y=3, z=4)\nc = {**a, 'w': 0}\nd = dict(**a, ` +
+        `w=0)\ne = a | dict(y=9)\nf = dict([('k', 1)])`,
     )
     expect(cfg.b).toEqual({ x: 1, y: 3, z: 4 })
     expect(cfg.c).toEqual({ x: 1, y: 2, w: 0 })
@@ -212,7 +214,8 @@ describe('evaluatePythonConfig: arithmetic', () => {
   it('compares, including chains, in, is and mixed int/float', () => {
     expect(
       run(
-        `a = 1 < 2 <= 2\nb = 1 == 1.0\nc = 'a' in 'cat'\nd = 3 not in [1, 2]\ne = 'k' in {'k': 1}\nf = None is None\ng = [1, 2] < [1, 3]\nh = 2 > 3 > 1`,
+        `a = 1 < 2 <= 2\nb = 1 == 1.0\nc = 'a' in 'cat'\nd = 3 not in [1, 2]\ne = 'k' in ` +
+          `{'k': 1}\nf = None is None\ng = [1, 2] < [1, 3]\nh = 2 > 3 > 1`,
       ),
     ).toEqual({ a: true, b: true, c: true, d: true, e: true, f: true, g: true, h: false })
   })
@@ -232,7 +235,9 @@ describe('evaluatePythonConfig: builtins', () => {
   it('converts with int, float, str, bool, list and tuple', () => {
     expect(
       run(
-        `a = int(3.9)\nb = int(' -12 ')\nc = float('1e-3')\nd = str(2.0)\ne = str(1e-5)\nf = str([1, 'a', None])\ng = bool('')\nh = list('ab')\ni = tuple([1, 2])\nj = list({'p': 1})`,
+        `a = int(3.9)\nb = int(' -12 ')\nc = float('1e-3')\nd = str(2.0)\ne = ` +
+          `str(1e-5)\nf = str([1, 'a', None])\ng = bool('')\nh = list('ab')\ni = tuple([1, ` +
+          `2])\nj = list({'p': 1})`,
       ),
     ).toEqual({
       a: 3,
@@ -251,7 +256,10 @@ describe('evaluatePythonConfig: builtins', () => {
   it('computes len, min, max, abs, round, sum, range and sorted', () => {
     expect(
       run(
-        `a = len([1, 2, 3])\nb = min(3, 1, 2)\nc = max([1, 5.5, 2])\nd = abs(-4)\ne = round(2.5)\nf = round(3.5)\ng = round(2.675, 2)\nh = sum([1, 2, 3])\ni = list(range(0, 10, 3))\nj = sorted([3, 1, 2])\nk = round(1234, -2)\nl = len({'a': 1})`,
+        `a = len([1, 2, 3])\nb = min(3, 1, 2)\nc = max([1, 5.5, 2])\nd = abs(-4)\ne = ` +
+          `round(2.5)\nf = round(3.5)\ng = round(2.675, 2)\nh = sum([1, 2, 3])\ni = ` +
+          `list(range(0, 10, 3))\nj = sorted([3, 1, 2])\nk = round(1234, -2)\nl = ` +
+          `len({'a': 1})`,
       ),
     ).toEqual({ a: 3, b: 1, c: 5.5, d: 4, e: 2, f: 4, g: 2.67, h: 6, i: [0, 3, 6, 9], j: [1, 2, 3], k: 1200, l: 1 })
   })
@@ -264,7 +272,8 @@ describe('evaluatePythonConfig: builtins', () => {
 describe('evaluatePythonConfig: subscripts and attributes', () => {
   it('indexes, slices and reads dict keys as attributes', () => {
     const cfg = run(
-      `l = [10, 20, 30, 40]\nd = dict(a=dict(b=[1, 2]))\na = l[0]\nb = l[-1]\nc = l[1:3]\ne = l[::-1]\nf = l[::2]\ng = d['a']['b'][1]\nh = d.a.b\ni = 'hello'[1:4]`,
+      `l = [10, 20, 30, 40]\nd = dict(a=dict(b=[1, 2]))\na = l[0]\nb = l[-1]\nc = ` +
+        `l[1:3]\ne = l[::-1]\nf = l[::2]\ng = d['a']['b'][1]\nh = d.a.b\ni = 'hello'[1:4]`,
     )
     expect(cfg).toMatchObject({
       a: 10,
@@ -280,7 +289,8 @@ describe('evaluatePythonConfig: subscripts and attributes', () => {
 
   it('assigns through subscripts on existing variables', () => {
     const cfg = run(
-      `m = dict(a=1, b=dict(c=2))\nl = [1, 2, 3]\nm['a'] = 10\nm['b']['c'] = 20\nm['new'] = 'n'\nl[0] = 0\nl[-1] = 9\nm['b']['c'] += 1`,
+      `m = dict(a=1, b=dict(c=2))\nl = [1, 2, 3]\nm['a'] = 10\nm['b']['c'] = ` +
+        `20\nm['new'] = 'n'\nl[0] = 0\nl[-1] = 9\nm['b']['c'] += 1`,
     )
     expect(cfg).toEqual({ m: { a: 10, b: { c: 21 }, new: 'n' }, l: [0, 2, 9] })
   })
@@ -327,7 +337,9 @@ describe('evaluatePythonConfig: base configs', () => {
 
   it('substitutes {{_base_.x}} with the repr of the base value', () => {
     const cfg = run(
-      `depth = {{_base_.model.backbone.depth}}\nbb = {{ _base_.model.backbone }}\nname = {{_base_.train_dataloader.dataset.type}}\nquoted = '{{_base_.lr}}'\nfirst = {{_base_.train_dataloader.dataset.pipeline.0}}`,
+      `depth = {{_base_.model.backbone.depth}}\nbb = {{ _base_.model.backbone }}\nname ` +
+        `= {{_base_.train_dataloader.dataset.type}}\nquoted = '{{_base_.lr}}'\nfirst = ` +
+        `{{_base_.train_dataloader.dataset.pipeline.0}}`,
       { base },
     )
     expect(cfg).toEqual({ depth: 50, bb: { depth: 50 }, name: 'ImageNet', quoted: 0.1, first: { type: 'Load' } })
@@ -359,7 +371,9 @@ describe('evaluatePythonConfig: base configs', () => {
 
   it('skips mmengine.config imports and with read_base() blocks', () => {
     const cfg = run(
-      `from mmengine.config import read_base\n\nwith read_base():\n    from .._base_.models.simsiam import *\n    from .._base_.default_runtime import *\n\nlr = 0.1`,
+      `from mmengine.config import read_base\n\nwith read_base():\n    from ` +
+        `.._base_.models.simsiam import *\n    from .._base_.default_runtime import ` +
+        `*\n\nlr = 0.1`,
     )
     expect(cfg).toEqual({ lr: 0.1 })
   })
@@ -462,7 +476,7 @@ describe('evaluatePythonConfig: errors', () => {
   })
 
   it('never throws, even on pathological input', () => {
-    expect(evaluatePythonConfig('x = ' + '('.repeat(5000) + '1' + ')'.repeat(5000))._tag).toBe('Left')
+    expect(evaluatePythonConfig(`x = ${'('.repeat(5000)}1${')'.repeat(5000)}`)._tag).toBe('Left')
     expect(evaluatePythonConfig('x = [0] * 10 ** 12')._tag).toBe('Left')
     expect(evaluatePythonConfig('x = 2 ** 100000')._tag).toBe('Left')
   })
@@ -489,7 +503,10 @@ describe('readPythonBaseList', () => {
   })
 
   it('finds _base_ in a file with unsupported statements elsewhere', () => {
-    const source = `import torch\n_base_ = [\n    'a.py',\n    'b.py',\n]\nif torch.cuda.is_available():\n    _base_ = 'ignored.py'\nname = f'{torch.__version__}'\nmodel = [x for x in range(3)]\n`
+    const source =
+      `import torch\n_base_ = [\n    'a.py',\n    'b.py',\n]\nif ` +
+      `torch.cuda.is_available():\n    _base_ = 'ignored.py'\nname = ` +
+      `f'{torch.__version__}'\nmodel = [x for x in range(3)]\n`
     expect(readPythonBaseList(source)).toEqual({ _tag: 'Right', right: ['a.py', 'b.py'] })
     expect(evaluatePythonConfig(source)._tag).toBe('Left')
   })

@@ -333,32 +333,35 @@ describe('toProgram: components and settings', () => {
     expect(programOf({ load_from: null }).loadFrom).toBeUndefined()
   })
 
-  it('keeps log_processor and the other environment keys as settings, but not helper variables or structural keys', () => {
-    const program = programOf(
-      {
-        ...trainTriple,
-        lr: 0.1,
-        data_root: 'data/',
+  it(
+    'keeps log_processor and the other environment keys as settings, but not helper ' + 'variables or structural keys',
+    () => {
+      const program = programOf(
+        {
+          ...trainTriple,
+          lr: 0.1,
+          data_root: 'data/',
+          default_scope: 'mmselfsup',
+          log_processor: { window_size: 1, by_epoch: true },
+          env_cfg: { cudnn_benchmark: false },
+          log_level: 'INFO',
+          visualizer: { type: 'Visualizer' },
+          auto_scale_lr: { base_batch_size: 256 },
+          randomness: { seed: 1 },
+          work_dir: './w',
+        },
+        true,
+      )
+      expect(program.settings).toEqual({
         default_scope: 'mmselfsup',
         log_processor: { window_size: 1, by_epoch: true },
         env_cfg: { cudnn_benchmark: false },
         log_level: 'INFO',
         visualizer: { type: 'Visualizer' },
         auto_scale_lr: { base_batch_size: 256 },
-        randomness: { seed: 1 },
-        work_dir: './w',
-      },
-      true,
-    )
-    expect(program.settings).toEqual({
-      default_scope: 'mmselfsup',
-      log_processor: { window_size: 1, by_epoch: true },
-      env_cfg: { cudnn_benchmark: false },
-      log_level: 'INFO',
-      visualizer: { type: 'Visualizer' },
-      auto_scale_lr: { base_batch_size: 256 },
-    })
-  })
+      })
+    },
+  )
 })
 
 describe('toProgram: the config route equals the TypeScript route', () => {

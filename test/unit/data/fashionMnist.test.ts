@@ -5,7 +5,7 @@ import { Effect } from 'effect'
 import { describe, expect, it } from 'vitest'
 import { datasetSize } from '../../../src/data/catalog.js'
 import * as FashionMnist from '../../../src/data/fashionMnist.js'
-import { DataError, encodeIdx } from '../../../src/data/idx.js'
+import { type DataError, encodeIdx } from '../../../src/data/idx.js'
 import * as Datasets from '../../../src/data/registry.js'
 
 describe('FashionMNIST from the fashion-mnist package', () => {

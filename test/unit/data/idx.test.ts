@@ -54,7 +54,8 @@ describe('IDX files', () => {
       ],
       [
         parseImages(LABELS, 'l.idx'),
-        'l.idx: wrong magic number 0x00000801 (IDX unsigned bytes, 1 dimension): expected 0x00000803 (IDX unsigned bytes, 3 dimensions)',
+        'l.idx: wrong magic number 0x00000801 (IDX unsigned bytes, 1 dimension): ' +
+          'expected 0x00000803 (IDX unsigned bytes, 3 dimensions)',
       ],
       [
         parseLabels(Uint8Array.from([0x1f, 0x8b, 8, 0, 0, 0]), 'l.gz', 10),
@@ -62,7 +63,8 @@ describe('IDX files', () => {
       ],
       [
         parseIdx(Uint8Array.from([0, 0, 0x0d, 1, 0, 0, 0, 0]), 'f.idx'),
-        'f.idx: wrong magic number 0x00000d01 (IDX float32s, 1 dimension): only IDX unsigned bytes (0x000008nn) are supported',
+        'f.idx: wrong magic number 0x00000d01 (IDX float32s, 1 dimension): only IDX ' +
+          'unsigned bytes (0x000008nn) are supported',
       ],
       [
         parseImages(IMAGES, 'a.idx', { rows: 28, cols: 28 }),
@@ -109,32 +111,36 @@ describe('MNIST', () => {
     expect(Math.max(...train.inputs.subarray(0, 784))).toBe(255)
   })
 
-  it('truncates with indices, reads a data_root folder (raw or .gz), and reports missing or inconsistent files', async () => {
-    const small = await Effect.runPromise(Mnist.load({ split: 'test', indices: 3 }))
-    expect(small.length).toBe(3)
-    expect(small.inputs.length).toBe(3 * 784)
-    if (small.targets.kind === 'class') expect(Array.from(small.targets.labels)).toEqual([7, 2, 1])
+  it(
+    'truncates with indices, reads a data_root folder (raw or .gz), and reports ' + 'missing or inconsistent files',
+    async () => {
+      const small = await Effect.runPromise(Mnist.load({ split: 'test', indices: 3 }))
+      expect(small.length).toBe(3)
+      expect(small.inputs.length).toBe(3 * 784)
+      if (small.targets.kind === 'class') expect(Array.from(small.targets.labels)).toEqual([7, 2, 1])
 
-    const images = encodeIdx([2, 28, 28], new Uint8Array(2 * 784).fill(3))
-    fs.writeFileSync(path.join(dir, 't10k-images-idx3-ubyte'), images)
-    fs.writeFileSync(path.join(dir, 't10k-labels-idx1-ubyte.gz'), gzipSync(encodeIdx([2], Uint8Array.from([4, 2]))))
-    const own = await Effect.runPromise(Mnist.load({ split: 'test', data_root: dir }))
-    expect(own.length).toBe(2)
-    if (own.targets.kind === 'class') expect(Array.from(own.targets.labels)).toEqual([4, 2])
+      const images = encodeIdx([2, 28, 28], new Uint8Array(2 * 784).fill(3))
+      fs.writeFileSync(path.join(dir, 't10k-images-idx3-ubyte'), images)
+      fs.writeFileSync(path.join(dir, 't10k-labels-idx1-ubyte.gz'), gzipSync(encodeIdx([2], Uint8Array.from([4, 2]))))
+      const own = await Effect.runPromise(Mnist.load({ split: 'test', data_root: dir }))
+      expect(own.length).toBe(2)
+      if (own.targets.kind === 'class') expect(Array.from(own.targets.labels)).toEqual([4, 2])
 
-    const missing = await Effect.runPromise(Effect.flip(Mnist.load({ split: 'train', data_root: dir })))
-    expect(missing).toBeInstanceOf(DataError)
-    expect(missing.message).toBe(`${path.join(dir, 'train-images-idx3-ubyte')}: cannot read: no such file`)
+      const missing = await Effect.runPromise(Effect.flip(Mnist.load({ split: 'train', data_root: dir })))
+      expect(missing).toBeInstanceOf(DataError)
+      expect(missing.message).toBe(`${path.join(dir, 'train-images-idx3-ubyte')}: cannot read: no such file`)
 
-    fs.writeFileSync(path.join(dir, 'train-images-idx3-ubyte'), images)
-    fs.writeFileSync(path.join(dir, 'train-labels-idx1-ubyte'), encodeIdx([3], Uint8Array.from([1, 2, 3])))
-    const mismatch = await Effect.runPromise(Effect.flip(Mnist.load({ split: 'train', data_root: dir })))
-    expect(mismatch.message).toBe(
-      `${path.join(dir, 'train-labels-idx1-ubyte')}: 3 labels, but ${path.join(dir, 'train-images-idx3-ubyte')} holds 2 images`,
-    )
+      fs.writeFileSync(path.join(dir, 'train-images-idx3-ubyte'), images)
+      fs.writeFileSync(path.join(dir, 'train-labels-idx1-ubyte'), encodeIdx([3], Uint8Array.from([1, 2, 3])))
+      const mismatch = await Effect.runPromise(Effect.flip(Mnist.load({ split: 'train', data_root: dir })))
+      expect(mismatch.message).toBe(
+        `${path.join(dir, 'train-labels-idx1-ubyte')}: 3 labels, but ` +
+          `${path.join(dir, 'train-images-idx3-ubyte')} holds 2 images`,
+      )
 
-    fs.writeFileSync(path.join(dir, 'train-images-idx3-ubyte'), encodeIdx([3, 32, 32], new Uint8Array(3 * 1024)))
-    const wrongSize = await Effect.runPromise(Effect.flip(Mnist.load({ split: 'train', data_root: dir })))
-    expect(wrongSize.message).toContain('wrong dimensions 3 × 32 × 32: expected images of 28 × 28')
-  })
+      fs.writeFileSync(path.join(dir, 'train-images-idx3-ubyte'), encodeIdx([3, 32, 32], new Uint8Array(3 * 1024)))
+      const wrongSize = await Effect.runPromise(Effect.flip(Mnist.load({ split: 'train', data_root: dir })))
+      expect(wrongSize.message).toContain('wrong dimensions 3 × 32 × 32: expected images of 28 × 28')
+    },
+  )
 })

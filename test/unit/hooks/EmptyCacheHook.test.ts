@@ -25,7 +25,8 @@ describe('EmptyCacheHook', () => {
     const lines = recording.logs.filter((l) => l.message.startsWith('EmptyCacheHook'))
     expect(lines.map((l) => l.level)).toEqual(['DEBUG', 'DEBUG', 'DEBUG', 'DEBUG'])
     expect(lines[0]!.message).toBe(
-      'EmptyCacheHook (after_train_epoch): the backend held 3.0 MiB before the release and 1.0 KiB after it (3.0 MiB released).',
+      'EmptyCacheHook (after_train_epoch): the backend held 3.0 MiB before the release ' +
+        'and 1.0 KiB after it (3.0 MiB released).',
     )
     expect(lines[1]!.message).toMatch(/^EmptyCacheHook \(after_val_epoch\)/)
     expect((state.hooks['custom_hooks[0]'] as EmptyCacheHookState).releases).toBe(4)

@@ -111,7 +111,11 @@ describe('SyncBuffersHook', () => {
     const collective = Collective.of({
       worldSize: 2,
       rank: 0,
-      allReduceMean: (tree) => Effect.sync(() => (calls.push(1), tree)),
+      allReduceMean: (tree) =>
+        Effect.sync(() => {
+          calls.push(1)
+          return tree
+        }),
     })
     return { calls, collective }
   }
@@ -123,18 +127,21 @@ describe('SyncBuffersHook', () => {
     expect(calls).toHaveLength(2)
   })
 
-  it('iteration-based: each validation inside the one train epoch syncs first (MMEngine’s called_in_train flag)', async () => {
-    const t = new FakeTensors()
-    const { calls, collective } = counting()
-    const iters = withSync(
-      pipe(
-        Program.empty,
-        Program.withTrainLoop(Loop.IterBasedTrainLoop({ max_iters: 4, val_interval: 2 })),
-        Program.withValLoop(Loop.ValLoop()),
-      ),
-    )
-    await runNumeric(iters, { train: 2, val: 1 }, t, { state: withBuffers(t, { b: [1] }, iters), collective })
-    // Validations after iterations 2 and 4, then the end of the (only) train epoch.
-    expect(calls).toHaveLength(3)
-  })
+  it(
+    'iteration-based: each validation inside the one train epoch syncs first ' + '(MMEngine’s called_in_train flag)',
+    async () => {
+      const t = new FakeTensors()
+      const { calls, collective } = counting()
+      const iters = withSync(
+        pipe(
+          Program.empty,
+          Program.withTrainLoop(Loop.IterBasedTrainLoop({ max_iters: 4, val_interval: 2 })),
+          Program.withValLoop(Loop.ValLoop()),
+        ),
+      )
+      await runNumeric(iters, { train: 2, val: 1 }, t, { state: withBuffers(t, { b: [1] }, iters), collective })
+      // Validations after iterations 2 and 4, then the end of the (only) train epoch.
+      expect(calls).toHaveLength(3)
+    },
+  )
 })

@@ -33,61 +33,66 @@ describe('the common hooks in the registry and the dry run', () => {
     )
   })
 
-  it('take their class priorities (EarlyStopping LOWEST, the others NORMAL) and their place in the hook table', async () => {
-    const plan = await Effect.runPromise(dryRun(programOf(config), { datasetSizes: { train: 64, val: 32, test: 32 } }))
-    expect(plan.hooks.map((h) => `${h.name} ${h.priorityLabel}`)).toEqual([
-      'RuntimeInfoHook VERY_HIGH',
-      'IterTimerHook NORMAL',
-      'DistSamplerSeedHook NORMAL',
-      'EMAHook NORMAL',
-      'EmptyCacheHook NORMAL',
-      'SyncBuffersHook NORMAL',
-      'NaiveVisualizationHook NORMAL',
-      'LoggerHook BELOW_NORMAL',
-      'ParamSchedulerHook LOW',
-      'CheckpointHook VERY_LOW',
-      'EarlyStoppingHook LOWEST',
-    ])
-    expect(plan.stages['after_train_iter']).toEqual([
-      'RuntimeInfoHook',
-      'IterTimerHook',
-      'EMAHook',
-      'EmptyCacheHook',
-      'LoggerHook',
-      'ParamSchedulerHook',
-      'CheckpointHook',
-    ])
-    expect(plan.stages['before_val_epoch']).toEqual(['IterTimerHook', 'EMAHook', 'EmptyCacheHook', 'SyncBuffersHook'])
-    expect(plan.stages['after_val_epoch']).toEqual([
-      'RuntimeInfoHook',
-      'IterTimerHook',
-      'EMAHook',
-      'EmptyCacheHook',
-      'LoggerHook',
-      'ParamSchedulerHook',
-      'CheckpointHook',
-      'EarlyStoppingHook',
-    ])
-    expect(plan.stages['before_save_checkpoint']).toEqual(['EMAHook'])
-    expect(plan.stages['after_test_iter']).toEqual([
-      'IterTimerHook',
-      'EmptyCacheHook',
-      'NaiveVisualizationHook',
-      'LoggerHook',
-    ])
-    expect(plan.hooks.find((h) => h.name === 'EarlyStoppingHook')!.stages).toEqual(['before_run', 'after_val_epoch'])
-    const table = renderHookTable(plan)
-    expect(table).toContain(
-      'before_save_checkpoint:\n(NORMAL      ) EMAHook                            \n -------------------- ',
-    )
-    expect(table).toContain('(LOWEST      ) EarlyStoppingHook')
-    // The dry run ran every hook: checkpoints as planned, nothing drawn (no tensors in a dry run).
-    expect(plan.checkpoints.map((c) => c.path)).toEqual([
-      'work_dirs/config/iter_20.safetensors',
-      'work_dirs/config/iter_40.safetensors',
-    ])
-    expect(plan.files.filter((f) => f.path.includes('/vis/'))).toEqual([])
-  })
+  it(
+    'take their class priorities (EarlyStopping LOWEST, the others NORMAL) and their ' + 'place in the hook table',
+    async () => {
+      const plan = await Effect.runPromise(
+        dryRun(programOf(config), { datasetSizes: { train: 64, val: 32, test: 32 } }),
+      )
+      expect(plan.hooks.map((h) => `${h.name} ${h.priorityLabel}`)).toEqual([
+        'RuntimeInfoHook VERY_HIGH',
+        'IterTimerHook NORMAL',
+        'DistSamplerSeedHook NORMAL',
+        'EMAHook NORMAL',
+        'EmptyCacheHook NORMAL',
+        'SyncBuffersHook NORMAL',
+        'NaiveVisualizationHook NORMAL',
+        'LoggerHook BELOW_NORMAL',
+        'ParamSchedulerHook LOW',
+        'CheckpointHook VERY_LOW',
+        'EarlyStoppingHook LOWEST',
+      ])
+      expect(plan.stages['after_train_iter']).toEqual([
+        'RuntimeInfoHook',
+        'IterTimerHook',
+        'EMAHook',
+        'EmptyCacheHook',
+        'LoggerHook',
+        'ParamSchedulerHook',
+        'CheckpointHook',
+      ])
+      expect(plan.stages['before_val_epoch']).toEqual(['IterTimerHook', 'EMAHook', 'EmptyCacheHook', 'SyncBuffersHook'])
+      expect(plan.stages['after_val_epoch']).toEqual([
+        'RuntimeInfoHook',
+        'IterTimerHook',
+        'EMAHook',
+        'EmptyCacheHook',
+        'LoggerHook',
+        'ParamSchedulerHook',
+        'CheckpointHook',
+        'EarlyStoppingHook',
+      ])
+      expect(plan.stages['before_save_checkpoint']).toEqual(['EMAHook'])
+      expect(plan.stages['after_test_iter']).toEqual([
+        'IterTimerHook',
+        'EmptyCacheHook',
+        'NaiveVisualizationHook',
+        'LoggerHook',
+      ])
+      expect(plan.hooks.find((h) => h.name === 'EarlyStoppingHook')!.stages).toEqual(['before_run', 'after_val_epoch'])
+      const table = renderHookTable(plan)
+      expect(table).toContain(
+        'before_save_checkpoint:\n(NORMAL      ) EMAHook                            \n -------------------- ',
+      )
+      expect(table).toContain('(LOWEST      ) EarlyStoppingHook')
+      // The dry run ran every hook: checkpoints as planned, nothing drawn (no tensors in a dry run).
+      expect(plan.checkpoints.map((c) => c.path)).toEqual([
+        'work_dirs/config/iter_20.safetensors',
+        'work_dirs/config/iter_40.safetensors',
+      ])
+      expect(plan.files.filter((f) => f.path.includes('/vis/'))).toEqual([])
+    },
+  )
 
   it('report bad arguments with the config path when the config is decoded', () => {
     const bad = decode(

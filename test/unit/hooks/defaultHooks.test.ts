@@ -73,15 +73,19 @@ describe('DistSamplerSeedHook', () => {
 })
 
 describe('LoggerHook', () => {
-  it('logs every interval inner iterations, and the last batch only when ignore_last is False or the epoch is short', () => {
-    const at = (args: { interval?: number; ignore_last?: boolean }, length: number) =>
-      Array.from({ length }, (_, b) => b)
-        .filter((b) => LoggerSchedule.lineAfterTrainIter(args, b, length))
-        .map((b) => b + 1)
-    expect(at({ interval: 10 }, 25)).toEqual([10, 20])
-    expect(at({ interval: 10, ignore_last: false }, 25)).toEqual([10, 20, 25])
-    expect(at({ interval: 50 }, 25)).toEqual([25])
-  })
+  it(
+    'logs every interval inner iterations, and the last batch only when ignore_last ' +
+      'is False or the epoch is short',
+    () => {
+      const at = (args: { interval?: number; ignore_last?: boolean }, length: number) =>
+        Array.from({ length }, (_, b) => b)
+          .filter((b) => LoggerSchedule.lineAfterTrainIter(args, b, length))
+          .map((b) => b + 1)
+      expect(at({ interval: 10 }, 25)).toEqual([10, 20])
+      expect(at({ interval: 10, ignore_last: false }, 25)).toEqual([10, 20, 25])
+      expect(at({ interval: 50 }, 25)).toEqual([25])
+    },
+  )
 
   it('writes train lines, the experiment name at epoch ends, and scalars.json lines through the services', async () => {
     const program = pipe(

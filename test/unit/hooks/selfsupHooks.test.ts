@@ -24,20 +24,24 @@ const program = (hook: { readonly type: string; readonly args: object }) =>
 const at = (state: State, epoch: number, iter: number): State => S.atCounters(state, epoch, iter)
 
 describe('MMSelfSup hooks in the registry', () => {
-  it('provide SimSiamHook, DenseCLHook and SwAVHook at class priority NORMAL; DeepClusterHook and ODCHook stay plan-only', () => {
-    for (const name of ['SimSiamHook', 'DenseCLHook', 'SwAVHook']) {
-      const t = Registry.resolve(defaultHookTypes, name)
-      expect(t._tag === 'Right' && t.right.defaultPriority).toEqual(P.NORMAL)
-    }
-    for (const name of ['DeepClusterHook', 'ODCHook']) {
-      const t = Registry.resolve(defaultHookTypes, name)
-      expect(t._tag === 'Right' ? t.right.planOnly : undefined).toBeDefined()
-    }
-    for (const name of ['SimSiamHook', 'DenseCLHook', 'SwAVHook']) {
-      const t = Registry.resolve(defaultHookTypes, name)
-      expect(t._tag === 'Right' ? t.right.planOnly : 'missing').toBeUndefined()
-    }
-  })
+  it(
+    'provide SimSiamHook, DenseCLHook and SwAVHook at class priority NORMAL; ' +
+      'DeepClusterHook and ODCHook stay plan-only',
+    () => {
+      for (const name of ['SimSiamHook', 'DenseCLHook', 'SwAVHook']) {
+        const t = Registry.resolve(defaultHookTypes, name)
+        expect(t._tag === 'Right' && t.right.defaultPriority).toEqual(P.NORMAL)
+      }
+      for (const name of ['DeepClusterHook', 'ODCHook']) {
+        const t = Registry.resolve(defaultHookTypes, name)
+        expect(t._tag === 'Right' ? t.right.planOnly : undefined).toBeDefined()
+      }
+      for (const name of ['SimSiamHook', 'DenseCLHook', 'SwAVHook']) {
+        const t = Registry.resolve(defaultHookTypes, name)
+        expect(t._tag === 'Right' ? t.right.planOnly : 'missing').toBeUndefined()
+      }
+    },
+  )
 
   it('check their arguments: SimSiamHook needs lr, SwAVHook needs batch_size, misspellings get a did-you-mean', () => {
     const decode = (name: string, args: object) => {
@@ -68,27 +72,33 @@ describe('DenseCLHook', () => {
   const stage = (state: State, s: 'before_train' | 'before_train_iter') =>
     Effect.runPromise(runHookStage(p, 'DenseCLHook', s, state, undefined, t))
 
-  it('remembers loss_lambda at before_train and sets it to 0 before start_iters, back from start_iters on', async () => {
-    const s0 = initialState(p, { train: 4 }, 0)
-    const withLambda = { ...s0, model: { ...s0.model, attributes: { loss_lambda: 0.7 } } }
-    let state = await stage(withLambda, 'before_train')
-    const seen: unknown[] = []
-    for (let iter = 0; iter < 6; iter++) {
-      state = await stage(at(state, 0, iter), 'before_train_iter')
-      seen.push(state.model.attributes['loss_lambda'])
-    }
-    expect(seen).toEqual([0, 0, 0, 0.7, 0.7, 0.7])
-  })
+  it(
+    'remembers loss_lambda at before_train and sets it to 0 before start_iters, back ' + 'from start_iters on',
+    async () => {
+      const s0 = initialState(p, { train: 4 }, 0)
+      const withLambda = { ...s0, model: { ...s0.model, attributes: { loss_lambda: 0.7 } } }
+      let state = await stage(withLambda, 'before_train')
+      const seen: unknown[] = []
+      for (let iter = 0; iter < 6; iter++) {
+        state = await stage(at(state, 0, iter), 'before_train_iter')
+        seen.push(state.model.attributes['loss_lambda'])
+      }
+      expect(seen).toEqual([0, 0, 0, 0.7, 0.7, 0.7])
+    },
+  )
 
-  it("uses DenseCL's default 0.5 when the model sets none, and keeps the remembered value across a resume", async () => {
-    let state = await stage(initialState(p, { train: 4 }, 0), 'before_train')
-    state = await stage(at(state, 0, 1), 'before_train_iter')
-    expect(state.model.attributes['loss_lambda']).toBe(0)
-    // A resumed run calls before_train again with the attribute at 0: the hook's own state wins.
-    state = await stage(state, 'before_train')
-    state = await stage(at(state, 0, 5), 'before_train_iter')
-    expect(state.model.attributes['loss_lambda']).toBe(0.5)
-  })
+  it(
+    "uses DenseCL's default 0.5 when the model sets none, and keeps the remembered " + 'value across a resume',
+    async () => {
+      let state = await stage(initialState(p, { train: 4 }, 0), 'before_train')
+      state = await stage(at(state, 0, 1), 'before_train_iter')
+      expect(state.model.attributes['loss_lambda']).toBe(0)
+      // A resumed run calls before_train again with the attribute at 0: the hook's own state wins.
+      state = await stage(state, 'before_train')
+      state = await stage(at(state, 0, 5), 'before_train_iter')
+      expect(state.model.attributes['loss_lambda']).toBe(0.5)
+    },
+  )
 })
 
 describe('SwAVHook', () => {
@@ -106,16 +116,20 @@ describe('SwAVHook', () => {
   const stage = (state: State, s: 'before_run' | 'before_train_epoch' | 'before_train_iter', world = 1) =>
     Effect.runPromise(runHookStage(p, 'SwAVHook', s, state, undefined, t, collective(world)))
 
-  it('rounds the queue length down to a multiple of the global batch and asks for the queue from epoch_queue_starts on', async () => {
-    let state = await stage(initialState(p, { train: 4 }, 0), 'before_run')
-    expect(S.hookState(state, 'custom_hooks[0]', undefined)).toEqual({ _tag: 'SwAVHookState', queueLength: 28 })
-    const asked: unknown[] = []
-    for (let epoch = 0; epoch < 4; epoch++) {
-      state = await stage(at(state, epoch, epoch * 4), 'before_train_epoch')
-      asked.push(state.model.attributes['head.loss.queue_length'])
-    }
-    expect(asked).toEqual([undefined, undefined, 28, 28])
-  })
+  it(
+    'rounds the queue length down to a multiple of the global batch and asks for the ' +
+      'queue from epoch_queue_starts on',
+    async () => {
+      let state = await stage(initialState(p, { train: 4 }, 0), 'before_run')
+      expect(S.hookState(state, 'custom_hooks[0]', undefined)).toEqual({ _tag: 'SwAVHookState', queueLength: 28 })
+      const asked: unknown[] = []
+      for (let epoch = 0; epoch < 4; epoch++) {
+        state = await stage(at(state, epoch, epoch * 4), 'before_train_epoch')
+        asked.push(state.model.attributes['head.loss.queue_length'])
+      }
+      expect(asked).toEqual([undefined, undefined, 28, 28])
+    },
+  )
 
   it('divides the queue by the world size (the global batch rounds the length first)', async () => {
     let state = await stage(initialState(p, { train: 4 }, 0), 'before_run', 2)

@@ -9,7 +9,7 @@ import { Effect, Layer } from 'effect'
 import * as Ev from '../../../src/dsl/Event.js'
 import * as Hook from '../../../src/dsl/Hook.js'
 import type { Program } from '../../../src/dsl/Program.js'
-import { Checkpoints, Collective, Files, Steps, TensorOps } from '../../../src/dsl/Services.js'
+import { Checkpoints, Collective, type Files, Steps, TensorOps } from '../../../src/dsl/Services.js'
 import type { SaveRequest } from '../../../src/dsl/Services.js'
 import type { State, TensorRef, TensorTree } from '../../../src/dsl/State.js'
 import type { Sizes, TimelineOptions } from '../../../src/dsl/timeline.js'
@@ -156,7 +156,10 @@ export const runNumeric = async (
         state,
         Ev.stage('before_save_checkpoint', state.counters.epoch, state.counters.iter),
       ).pipe(
-        Effect.map((shaped) => void saved.push({ request, state: shaped })),
+        Effect.map((shaped) => {
+          saved.push({ request, state: shaped })
+          return undefined
+        }),
         Effect.provide(base),
       ),
   })
@@ -202,7 +205,9 @@ export const runHookStage = (
   ) as Effect.Effect<State, Hook.HookError>
 }
 
-/** A checkpoint file as plain data: meta, the model's tensors by name, and the hooks' states with their tensors' values. */
+/**
+ * A checkpoint file as plain data: meta, the model's tensors by name, and the hooks' states with their tensors' values.
+ */
 export interface CheckpointFile {
   readonly meta: { readonly epoch: number; readonly iter: number }
   readonly params: { readonly [name: string]: number[] }

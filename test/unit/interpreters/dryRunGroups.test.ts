@@ -6,33 +6,38 @@ import { baseConfig, programOf } from './tensor/support.js'
 const plan = (config: object) => Effect.runPromise(dryRun(programOf(config), { datasetSizes: { train: 64, val: 32 } }))
 
 describe('the dry run with a model loopwright provides', () => {
-  it('lists the param groups the constructor builds, with multipliers and each group’s lr through the run', async () => {
-    const p = await plan({
-      ...baseConfig,
-      optim_wrapper: {
-        optimizer: { type: 'AdamW', lr: 0.01, weight_decay: 0.05 },
-        paramwise_cfg: { norm_decay_mult: 0, custom_keys: { pos_embed: { lr_mult: 0.1, decay_mult: 0 } } },
-      },
-    })
-    const groups = p.paramGroups!.groups
-    expect(groups.map((g) => g.params)).toEqual([
-      ['backbone.pos_embed'],
-      ['backbone.fc1.weight'],
-      ['backbone.fc1.bias'],
-      ['backbone.norm.weight'],
-      ['backbone.norm.bias'],
-      ['head.fc.weight'],
-      ['head.fc.bias'],
-    ])
-    expect(groups[0]!.hyper).toMatchObject({ lr_mult: 0.1, decay_mult: 0, weight_decay: 0 })
-    expect(groups[3]!.hyper['weight_decay']).toBe(0)
-    // LinearLR(start_factor=0.1) over the first 10 iterations, on every group, scaled by its multiplier.
-    const curves = p.paramGroups!.schedules!.lr
-    expect(curves[0]![0]).toBeCloseTo(0.1 * 0.001, 15)
-    expect(curves[1]![0]).toBeCloseTo(0.001, 15)
-    expect(curves[1]!.at(-1)).toBeCloseTo(0.01, 15)
-    expect(p.paramGroups!.log.some((l) => l.startsWith('paramwise_options -- backbone.pos_embed:lr=0.001'))).toBe(true)
-  })
+  it(
+    'lists the param groups the constructor builds, with multipliers and each ' + 'group’s lr through the run',
+    async () => {
+      const p = await plan({
+        ...baseConfig,
+        optim_wrapper: {
+          optimizer: { type: 'AdamW', lr: 0.01, weight_decay: 0.05 },
+          paramwise_cfg: { norm_decay_mult: 0, custom_keys: { pos_embed: { lr_mult: 0.1, decay_mult: 0 } } },
+        },
+      })
+      const groups = p.paramGroups!.groups
+      expect(groups.map((g) => g.params)).toEqual([
+        ['backbone.pos_embed'],
+        ['backbone.fc1.weight'],
+        ['backbone.fc1.bias'],
+        ['backbone.norm.weight'],
+        ['backbone.norm.bias'],
+        ['head.fc.weight'],
+        ['head.fc.bias'],
+      ])
+      expect(groups[0]!.hyper).toMatchObject({ lr_mult: 0.1, decay_mult: 0, weight_decay: 0 })
+      expect(groups[3]!.hyper['weight_decay']).toBe(0)
+      // LinearLR(start_factor=0.1) over the first 10 iterations, on every group, scaled by its multiplier.
+      const curves = p.paramGroups!.schedules!.lr
+      expect(curves[0]![0]).toBeCloseTo(0.1 * 0.001, 15)
+      expect(curves[1]![0]).toBeCloseTo(0.001, 15)
+      expect(curves[1]!.at(-1)).toBeCloseTo(0.01, 15)
+      expect(p.paramGroups!.log.some((l) => l.startsWith('paramwise_options -- backbone.pos_embed:lr=0.001'))).toBe(
+        true,
+      )
+    },
+  )
 
   it('logs the lr the real run logs, and warns about a custom_keys entry that matches nothing', async () => {
     const p = await plan({

@@ -46,6 +46,6 @@ describe('the dry run’s lr schedule', () => {
     expect(text).toContain('4.00e+0')
     expect(
       svg({ iterations: 4, every: 1, lr: [1, 2, 3, 4], momentum: undefined, final: { lr: 4, momentum: undefined } }),
-    ).toMatch(/^<svg[^]*<path d="M40\.0,200\.0 L[^"]+"[^]*<\/svg>\n$/)
+    ).toMatch(/^<svg[\s\S]*<path d="M40\.0,200\.0 L[^"]+"[\s\S]*<\/svg>\n$/)
   })
 })

@@ -2,19 +2,22 @@ import { describe, expect, it } from 'vitest'
 import { optimizerPlan } from '../../../src/interpreters/dry/optimizerPlan.js'
 
 describe('the optimizer part of the dry-run plan', () => {
-  it('shows the effective hyper-parameters and the accumulation windows of MMEngine’s rule (10 iterations, k = 4)', () => {
-    const plan = optimizerPlan({ optimizer: { type: 'SGD', lr: 0.1, momentum: 0.9 }, accumulative_counts: 4 }, 10)
-    if (plan._tag === 'Left') throw new Error(JSON.stringify(plan.left))
-    const [w] = plan.right
-    expect(w!.hyper).toMatchObject({ lr: 0.1, momentum: 0.9, dampening: 0, weight_decay: 0, nesterov: false })
-    expect(w!.accumulation).toEqual({
-      k: 4,
-      steps: 3,
-      firstSteps: [4, 8, 10],
-      lastSteps: [],
-      lastWindow: { size: 2, divisor: 2 },
-    })
-  })
+  it(
+    'shows the effective hyper-parameters and the accumulation windows of MMEngine’s ' + 'rule (10 iterations, k = 4)',
+    () => {
+      const plan = optimizerPlan({ optimizer: { type: 'SGD', lr: 0.1, momentum: 0.9 }, accumulative_counts: 4 }, 10)
+      if (plan._tag === 'Left') throw new Error(JSON.stringify(plan.left))
+      const [w] = plan.right
+      expect(w!.hyper).toMatchObject({ lr: 0.1, momentum: 0.9, dampening: 0, weight_decay: 0, nesterov: false })
+      expect(w!.accumulation).toEqual({
+        k: 4,
+        steps: 3,
+        firstSteps: [4, 8, 10],
+        lastSteps: [],
+        lastWindow: { size: 2, divisor: 2 },
+      })
+    },
+  )
 
   it("plans MMSelfSup's layer-decay form, whose options sit in the optimizer cfg, without them", () => {
     const optimizer = { type: 'AdamW', lr: 4e-3, weight_decay: 0.05, model_type: 'vit', layer_decay_rate: 0.65 }

@@ -37,17 +37,20 @@ describe('init: normal and truncated normal from the counter-based Rng', () => {
     )
   })
 
-  it('truncNormalTensor keeps values inside the absolute bounds [a, b] (PyTorch’s a=−2, b=2 are not scaled by std)', () => {
-    const [t] = truncNormalTensor(Rng.make(1), [20000], 1)
-    const v = t.dataSync()
-    expect(v.every((x) => x >= -2 && x <= 2)).toBe(true)
-    // The standard normal truncated to ±2 has standard deviation 0.8796.
-    expect(Math.abs(stats(v).std - 0.8796)).toBeLessThan(0.02)
-    const [small] = truncNormalTensor(Rng.make(1), [20000], 0.02)
-    expect(Math.abs(stats(small.dataSync()).std - 0.02)).toBeLessThan(0.001)
-    const [again] = truncNormalTensor(Rng.make(1), [20000], 0.02)
-    expect(Array.from(again.dataSync())).toEqual(Array.from(small.dataSync()))
-  })
+  it(
+    'truncNormalTensor keeps values inside the absolute bounds [a, b] (PyTorch’s ' + 'a=−2, b=2 are not scaled by std)',
+    () => {
+      const [t] = truncNormalTensor(Rng.make(1), [20000], 1)
+      const v = t.dataSync()
+      expect(v.every((x) => x >= -2 && x <= 2)).toBe(true)
+      // The standard normal truncated to ±2 has standard deviation 0.8796.
+      expect(Math.abs(stats(v).std - 0.8796)).toBeLessThan(0.02)
+      const [small] = truncNormalTensor(Rng.make(1), [20000], 0.02)
+      expect(Math.abs(stats(small.dataSync()).std - 0.02)).toBeLessThan(0.001)
+      const [again] = truncNormalTensor(Rng.make(1), [20000], 0.02)
+      expect(Array.from(again.dataSync())).toEqual(Array.from(small.dataSync()))
+    },
+  )
 
   it('kaiming (fan_out, relu) and xavier bounds', () => {
     expect(kaimingNormalStd(16 * 9)).toBeCloseTo(Math.sqrt(2 / 144), 12)

@@ -121,7 +121,8 @@ describe('pooling', () => {
       ),
     )([grid(1)])
     const gv = g!.dataSync()
-    // Max: the four window maxima (6, 8, 14, 16) get 1. Avg (2×2, stride 2, pad 1): each element is in exactly one window, 1/4. Global: 1/16.
+    // Max: the four window maxima (6, 8, 14, 16) get 1. Avg (2×2, stride 2, pad 1): each element is in exactly one
+    // window, 1/4. Global: 1/16.
     const expected = Array.from({ length: 16 }, (_, i) => ([5, 7, 13, 15].includes(i) ? 1 : 0) + 0.25 + 1 / 16)
     expect(closeTo(gv, expected, 1e-6)).toBe(true)
   })

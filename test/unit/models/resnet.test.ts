@@ -13,7 +13,8 @@ const bn = (prefix: string, c: number) => [
   [`${prefix}.weight`, [c]],
   [`${prefix}.bias`, [c]],
 ]
-// named_parameters() of ImageClassifier(backbone=ResNet_CIFAR with BasicBlocks [1, 1, 1], base 16, GlobalAveragePooling, LinearClsHead(10, 64)).
+// named_parameters() of ImageClassifier(backbone=ResNet_CIFAR with BasicBlocks [1, 1, 1], base 16,
+// GlobalAveragePooling, LinearClsHead(10, 64)).
 const resnet8 = [
   ['backbone.conv1.weight', [16, 3, 3, 3]],
   ...bn('backbone.bn1', 16),
@@ -72,43 +73,51 @@ describe('ResNet', () => {
     expect(model.inputShape).toEqual([32, 32, 3])
   })
 
-  it('depths: 6n + 2 gives three stages of n blocks, 18/34 MMPretrain’s four stages with 64 base channels; stage_blocks directly', () => {
-    expect(ResNet.stageBlocksOf(20)).toEqual([3, 3, 3])
-    expect(ResNet.stageBlocksOf(18)).toEqual([2, 2, 2, 2])
-    expect(ResNet.stageBlocksOf(34)).toEqual([3, 4, 6, 3])
-    expect(ResNet.stageBlocksOf(50)).toBeUndefined()
-    const r20 = make({ depth: 20, num_classes: 10 })
-    // 19 convs + the fc layer: conv1 + 3·3·2 block convs, plus 2 downsample convs.
-    expect(r20.info.params.filter((p) => p.module.type === 'Conv2d').length).toBe(1 + 18 + 2)
-    const r18 = make({ depth: 18, num_classes: 100 })
-    const names18 = r18.info.params.map((p) => p.name)
-    expect(names18).toContain('backbone.layer4.1.bn2.bias')
-    expect(r18.info.params.find((p) => p.name === 'backbone.layer4.0.conv1.weight')!.shape).toEqual([512, 256, 3, 3])
-    expect(r18.info.params.find((p) => p.name === 'head.fc.weight')!.shape).toEqual([100, 512])
-    expect(names18).not.toContain('backbone.layer1.0.downsample.0.weight')
-    const custom = make({ stage_blocks: [2, 1], base_channels: 8, stem_channels: 4, num_classes: 3 })
-    const names = custom.info.params.map((p) => p.name)
-    // stem 4 → 8 channels: the first block of layer1 needs a downsample even at stride 1.
-    expect(names).toContain('backbone.layer1.0.downsample.0.weight')
-    expect(names).not.toContain('backbone.layer1.1.downsample.0.weight')
-    expect(names).not.toContain('backbone.layer3.0.conv1.weight')
-  })
+  it(
+    'depths: 6n + 2 gives three stages of n blocks, 18/34 MMPretrain’s four stages ' +
+      'with 64 base channels; stage_blocks directly',
+    () => {
+      expect(ResNet.stageBlocksOf(20)).toEqual([3, 3, 3])
+      expect(ResNet.stageBlocksOf(18)).toEqual([2, 2, 2, 2])
+      expect(ResNet.stageBlocksOf(34)).toEqual([3, 4, 6, 3])
+      expect(ResNet.stageBlocksOf(50)).toBeUndefined()
+      const r20 = make({ depth: 20, num_classes: 10 })
+      // 19 convs + the fc layer: conv1 + 3·3·2 block convs, plus 2 downsample convs.
+      expect(r20.info.params.filter((p) => p.module.type === 'Conv2d').length).toBe(1 + 18 + 2)
+      const r18 = make({ depth: 18, num_classes: 100 })
+      const names18 = r18.info.params.map((p) => p.name)
+      expect(names18).toContain('backbone.layer4.1.bn2.bias')
+      expect(r18.info.params.find((p) => p.name === 'backbone.layer4.0.conv1.weight')!.shape).toEqual([512, 256, 3, 3])
+      expect(r18.info.params.find((p) => p.name === 'head.fc.weight')!.shape).toEqual([100, 512])
+      expect(names18).not.toContain('backbone.layer1.0.downsample.0.weight')
+      const custom = make({ stage_blocks: [2, 1], base_channels: 8, stem_channels: 4, num_classes: 3 })
+      const names = custom.info.params.map((p) => p.name)
+      // stem 4 → 8 channels: the first block of layer1 needs a downsample even at stride 1.
+      expect(names).toContain('backbone.layer1.0.downsample.0.weight')
+      expect(names).not.toContain('backbone.layer1.1.downsample.0.weight')
+      expect(names).not.toContain('backbone.layer3.0.conv1.weight')
+    },
+  )
 
-  it('initialises as MMPretrain: Kaiming-normal fan_out convs, BN 1/0, zero_init_residual bn2 weights 0, head N(0, 0.01²)', () => {
-    const { params, buffers } = make({ depth: 8, num_classes: 10 }).init(Rng.make(0))
-    const w = Array.from(params['backbone.layer3.0.conv2.weight']!.dataSync())
-    const std = Math.sqrt(w.reduce((a, b) => a + b * b, 0) / w.length)
-    expect(Math.abs(std - Math.sqrt(2 / (64 * 9)))).toBeLessThan(0.003)
-    expect(Array.from(params['backbone.layer1.0.bn2.weight']!.dataSync()).every((v) => v === 0)).toBe(true)
-    expect(Array.from(params['backbone.layer1.0.bn1.weight']!.dataSync()).every((v) => v === 1)).toBe(true)
-    expect(Array.from(params['backbone.layer2.0.downsample.1.weight']!.dataSync()).every((v) => v === 1)).toBe(true)
-    const fc = Array.from(params['head.fc.weight']!.dataSync())
-    expect(Math.abs(Math.sqrt(fc.reduce((a, b) => a + b * b, 0) / fc.length) - 0.01)).toBeLessThan(0.003)
-    expect(Array.from(params['head.fc.bias']!.dataSync()).every((v) => v === 0)).toBe(true)
-    expect(Array.from(buffers['backbone.bn1.running_var']!.dataSync()).every((v) => v === 1)).toBe(true)
-    const off = make({ depth: 8, num_classes: 10, zero_init_residual: false }).init(Rng.make(0)).params
-    expect(Array.from(off['backbone.layer1.0.bn2.weight']!.dataSync()).every((v) => v === 1)).toBe(true)
-  })
+  it(
+    'initialises as MMPretrain: Kaiming-normal fan_out convs, BN 1/0, ' +
+      'zero_init_residual bn2 weights 0, head N(0, 0.01²)',
+    () => {
+      const { params, buffers } = make({ depth: 8, num_classes: 10 }).init(Rng.make(0))
+      const w = Array.from(params['backbone.layer3.0.conv2.weight']!.dataSync())
+      const std = Math.sqrt(w.reduce((a, b) => a + b * b, 0) / w.length)
+      expect(Math.abs(std - Math.sqrt(2 / (64 * 9)))).toBeLessThan(0.003)
+      expect(Array.from(params['backbone.layer1.0.bn2.weight']!.dataSync()).every((v) => v === 0)).toBe(true)
+      expect(Array.from(params['backbone.layer1.0.bn1.weight']!.dataSync()).every((v) => v === 1)).toBe(true)
+      expect(Array.from(params['backbone.layer2.0.downsample.1.weight']!.dataSync()).every((v) => v === 1)).toBe(true)
+      const fc = Array.from(params['head.fc.weight']!.dataSync())
+      expect(Math.abs(Math.sqrt(fc.reduce((a, b) => a + b * b, 0) / fc.length) - 0.01)).toBeLessThan(0.003)
+      expect(Array.from(params['head.fc.bias']!.dataSync()).every((v) => v === 0)).toBe(true)
+      expect(Array.from(buffers['backbone.bn1.running_var']!.dataSync()).every((v) => v === 1)).toBe(true)
+      const off = make({ depth: 8, num_classes: 10, zero_init_residual: false }).init(Rng.make(0)).params
+      expect(Array.from(off['backbone.layer1.0.bn2.weight']!.dataSync()).every((v) => v === 1)).toBe(true)
+    },
+  )
 
   const small = {
     stage_blocks: [1, 1],

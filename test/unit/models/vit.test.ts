@@ -47,57 +47,64 @@ const small = { num_classes: 10, embed_dims: 16, num_layers: 2, num_heads: 2, ml
 describe('VisionTransformer', () => {
   const model = VisionTransformerModel.build(small)
 
-  it('has MMPretrain’s names and shapes in named_parameters() order; info equals init and carries the ViT backbone', () => {
-    const { params, buffers } = model.init(Rng.make(0))
-    expect(shapes(params)).toEqual(vit)
-    expect(buffers).toEqual({})
-    expect(model.info.params.map((p) => [p.name, p.shape])).toEqual(vit)
-    expect(validateModel(model.info)).toEqual([])
-    expect(model.info.backbone).toEqual({ kind: 'vit', numLayers: 2 })
-    const modules = Object.fromEntries(model.info.params.map((p) => [p.name, p.module.type]))
-    expect([
-      modules['backbone.cls_token'],
-      modules['backbone.patch_embed.projection.weight'],
-      modules['backbone.layers.1.ln2.bias'],
-      modules['backbone.layers.0.ffn.layers.1.weight'],
-      modules['head.layers.head.bias'],
-    ]).toEqual(['VisionTransformer', 'Conv2d', 'LayerNorm', 'Linear', 'Linear'])
-    // The layer-decay constructor reads these names: stem 0, layer i → i + 1, final norm and head last.
-    const depth = (name: string) =>
-      pretrainLayerDepth(model.info.params.find((p) => p.name === name)!, model.info.backbone)
-    expect(depth('backbone.pos_embed')).toEqual({ _tag: 'Right', right: [0, 4] })
-    expect(depth('backbone.layers.1.attn.qkv.weight')).toEqual({ _tag: 'Right', right: [2, 4] })
-    expect(depth('backbone.ln1.bias')).toEqual({ _tag: 'Right', right: [3, 4] })
-    expect(model.inputShape).toEqual([28, 28, 1])
-  })
+  it(
+    'has MMPretrain’s names and shapes in named_parameters() order; info equals init ' + 'and carries the ViT backbone',
+    () => {
+      const { params, buffers } = model.init(Rng.make(0))
+      expect(shapes(params)).toEqual(vit)
+      expect(buffers).toEqual({})
+      expect(model.info.params.map((p) => [p.name, p.shape])).toEqual(vit)
+      expect(validateModel(model.info)).toEqual([])
+      expect(model.info.backbone).toEqual({ kind: 'vit', numLayers: 2 })
+      const modules = Object.fromEntries(model.info.params.map((p) => [p.name, p.module.type]))
+      expect([
+        modules['backbone.cls_token'],
+        modules['backbone.patch_embed.projection.weight'],
+        modules['backbone.layers.1.ln2.bias'],
+        modules['backbone.layers.0.ffn.layers.1.weight'],
+        modules['head.layers.head.bias'],
+      ]).toEqual(['VisionTransformer', 'Conv2d', 'LayerNorm', 'Linear', 'Linear'])
+      // The layer-decay constructor reads these names: stem 0, layer i → i + 1, final norm and head last.
+      const depth = (name: string) =>
+        pretrainLayerDepth(model.info.params.find((p) => p.name === name)!, model.info.backbone)
+      expect(depth('backbone.pos_embed')).toEqual({ _tag: 'Right', right: [0, 4] })
+      expect(depth('backbone.layers.1.attn.qkv.weight')).toEqual({ _tag: 'Right', right: [2, 4] })
+      expect(depth('backbone.ln1.bias')).toEqual({ _tag: 'Right', right: [3, 4] })
+      expect(model.inputShape).toEqual([28, 28, 1])
+    },
+  )
 
-  it('initialises as MMPretrain: cls_token 0, pos_embed trunc-normal 0.02, FFN xavier + N(0, 1e-6²) biases, zero head', () => {
-    const big = VisionTransformerModel.build({
-      num_classes: 10,
-      embed_dims: 64,
-      num_layers: 1,
-      num_heads: 4,
-      patch_size: 2,
-    })
-    const { params } = big.init(Rng.make(0))
-    const pos = Array.from(params['backbone.pos_embed']!.dataSync())
-    expect(pos.length).toBe(197 * 64)
-    expect(Math.abs(Math.sqrt(pos.reduce((a, b) => a + b * b, 0) / pos.length) - 0.02)).toBeLessThan(0.001)
-    expect(Array.from(params['backbone.cls_token']!.dataSync()).every((v) => v === 0)).toBe(true)
-    const fc = params['backbone.layers.0.ffn.layers.0.0.weight']!.dataSync()
-    const bound = Math.sqrt(6 / (64 + 256))
-    expect(Math.max(...Array.from(fc).map(Math.abs))).toBeLessThanOrEqual(bound)
-    expect(Math.max(...Array.from(fc).map(Math.abs))).toBeGreaterThan(0.95 * bound)
-    const bias = params['backbone.layers.0.ffn.layers.1.bias']!.dataSync()
-    expect(Math.max(...Array.from(bias).map(Math.abs))).toBeLessThan(1e-5)
-    expect(Array.from(bias).some((v) => v !== 0)).toBe(true)
-    // nn.Linear default for attention: U(±1/√C).
-    expect(
-      Math.max(...Array.from(params['backbone.layers.0.attn.qkv.weight']!.dataSync()).map(Math.abs)),
-    ).toBeLessThanOrEqual(1 / 8)
-    expect(Array.from(params['head.layers.head.weight']!.dataSync()).every((v) => v === 0)).toBe(true)
-    expect(Array.from(params['backbone.layers.0.ln1.weight']!.dataSync()).every((v) => v === 1)).toBe(true)
-  })
+  it(
+    'initialises as MMPretrain: cls_token 0, pos_embed trunc-normal 0.02, FFN xavier ' +
+      '+ N(0, 1e-6²) biases, zero head',
+    () => {
+      const big = VisionTransformerModel.build({
+        num_classes: 10,
+        embed_dims: 64,
+        num_layers: 1,
+        num_heads: 4,
+        patch_size: 2,
+      })
+      const { params } = big.init(Rng.make(0))
+      const pos = Array.from(params['backbone.pos_embed']!.dataSync())
+      expect(pos.length).toBe(197 * 64)
+      expect(Math.abs(Math.sqrt(pos.reduce((a, b) => a + b * b, 0) / pos.length) - 0.02)).toBeLessThan(0.001)
+      expect(Array.from(params['backbone.cls_token']!.dataSync()).every((v) => v === 0)).toBe(true)
+      const fc = params['backbone.layers.0.ffn.layers.0.0.weight']!.dataSync()
+      const bound = Math.sqrt(6 / (64 + 256))
+      expect(Math.max(...Array.from(fc).map(Math.abs))).toBeLessThanOrEqual(bound)
+      expect(Math.max(...Array.from(fc).map(Math.abs))).toBeGreaterThan(0.95 * bound)
+      const bias = params['backbone.layers.0.ffn.layers.1.bias']!.dataSync()
+      expect(Math.max(...Array.from(bias).map(Math.abs))).toBeLessThan(1e-5)
+      expect(Array.from(bias).some((v) => v !== 0)).toBe(true)
+      // nn.Linear default for attention: U(±1/√C).
+      expect(
+        Math.max(...Array.from(params['backbone.layers.0.attn.qkv.weight']!.dataSync()).map(Math.abs)),
+      ).toBeLessThanOrEqual(1 / 8)
+      expect(Array.from(params['head.layers.head.weight']!.dataSync()).every((v) => v === 0)).toBe(true)
+      expect(Array.from(params['backbone.layers.0.ln1.weight']!.dataSync()).every((v) => v === 1)).toBe(true)
+    },
+  )
 
   it('maps images to logits; the zero-initialised head gives uniform logits (loss log 10) at first', () => {
     const { params } = model.init(Rng.make(0))

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import * as OW from '../../../src/optim/OptimWrapper.js'
 import * as Dict from '../../../src/optim/OptimWrapperDict.js'
-import * as Tree from '../../../src/tensor/tree.js'
+import type * as Tree from '../../../src/tensor/tree.js'
 import { useCpu } from '../../../src/tensor/cpu.js'
 
 beforeAll(useCpu)

@@ -52,7 +52,8 @@ describe('loadWeights', () => {
           kind: 'shape',
           name: 'fc.weight',
           message:
-            'size mismatch for fc.weight: copying a param with shape [3, 2] from the file, the shape in the current model is [2, 3]',
+            'size mismatch for fc.weight: copying a param with shape [3, 2] from the file, ' +
+            'the shape in the current model is [2, 3]',
         },
       ],
     })

@@ -20,53 +20,68 @@ const right = <A>(r: E.Either<ST.SafetensorsError, A>): A => {
 }
 const errorOf = (r: E.Either<ST.SafetensorsError, unknown>): string => (r._tag === 'Left' ? r.left.message : 'no error')
 
-/** A file assembled by hand from the public format description: size, JSON header padded with spaces, little-endian data. */
+/**
+ * A file assembled by hand from the public format description: size, JSON header padded with spaces, little-endian
+ * data.
+ */
 const fileOf = (header: string, data: number[]): Uint8Array => {
   const padded = header + ' '.repeat((8 - (header.length % 8)) % 8)
   return Uint8Array.from([...u64le(padded.length), ...ascii(padded), ...data])
 }
 
 describe('safetensors format', () => {
-  it('writes byte for byte what the reference implementation writes (its serialisation test vector: attn.0, F32 [1, 2, 3])', () => {
-    // The 96 bytes the reference serializer produces for 0, 1, …, 5 as F32 [1, 2, 3] named "attn.0":
-    // a 64-byte header (no padding needed), then the six floats little-endian.
-    const expected = Uint8Array.from([
-      ...u64le(64),
-      ...ascii('{"attn.0":{"dtype":"F32","shape":[1,2,3],"data_offsets":[0,24]}}'),
-      ...[0, 0, 0, 0, 0, 0, 128, 63, 0, 0, 0, 64, 0, 0, 64, 64, 0, 0, 128, 64, 0, 0, 160, 64],
-    ])
-    const out = ST.encode({ 'attn.0': { dtype: 'F32', shape: [1, 2, 3], data: Float32Array.from([0, 1, 2, 3, 4, 5]) } })
-    expect(out).toEqual(expected)
-    const back = right(ST.decode(expected))
-    expect(back.tensors['attn.0']).toEqual({
-      dtype: 'F32',
-      shape: [1, 2, 3],
-      data: Float32Array.from([0, 1, 2, 3, 4, 5]),
-    })
-  })
+  it(
+    'writes byte for byte what the reference implementation writes (its ' +
+      'serialisation test vector: attn.0, F32 [1, 2, 3])',
+    () => {
+      // The 96 bytes the reference serializer produces for 0, 1, …, 5 as F32 [1, 2, 3] named "attn.0":
+      // a 64-byte header (no padding needed), then the six floats little-endian.
+      const expected = Uint8Array.from([
+        ...u64le(64),
+        ...ascii('{"attn.0":{"dtype":"F32","shape":[1,2,3],"data_offsets":[0,24]}}'),
+        ...[0, 0, 0, 0, 0, 0, 128, 63, 0, 0, 0, 64, 0, 0, 64, 64, 0, 0, 128, 64, 0, 0, 160, 64],
+      ])
+      const out = ST.encode({
+        'attn.0': { dtype: 'F32', shape: [1, 2, 3], data: Float32Array.from([0, 1, 2, 3, 4, 5]) },
+      })
+      expect(out).toEqual(expected)
+      const back = right(ST.decode(expected))
+      expect(back.tensors['attn.0']).toEqual({
+        dtype: 'F32',
+        shape: [1, 2, 3],
+        data: Float32Array.from([0, 1, 2, 3, 4, 5]),
+      })
+    },
+  )
 
-  it('pads the header with spaces to a multiple of 8 and reads a hand-built file with metadata and mixed dtypes', () => {
-    const padded = ST.encode({ attn0: { dtype: 'F32', shape: [1, 1, 2, 3], data: new Float32Array(6) } })
-    expect(Array.from(padded.subarray(0, 8))).toEqual(u64le(72)) // 65 bytes of JSON + 7 spaces
-    expect(new TextDecoder().decode(padded.subarray(8, 80))).toBe(
-      `{"attn0":{"dtype":"F32","shape":[1,1,2,3],"data_offsets":[0,24]}}${' '.repeat(7)}`,
-    )
+  it(
+    'pads the header with spaces to a multiple of 8 and reads a hand-built file with ' + 'metadata and mixed dtypes',
+    () => {
+      const padded = ST.encode({ attn0: { dtype: 'F32', shape: [1, 1, 2, 3], data: new Float32Array(6) } })
+      expect(Array.from(padded.subarray(0, 8))).toEqual(u64le(72)) // 65 bytes of JSON + 7 spaces
+      expect(new TextDecoder().decode(padded.subarray(8, 80))).toBe(
+        `{"attn0":{"dtype":"F32","shape":[1,1,2,3],"data_offsets":[0,24]}}${' '.repeat(7)}`,
+      )
 
-    const header =
-      '{"__metadata__":{"format":"pt"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"I32","shape":[1,1],"data_offsets":[8,12]},"c":{"dtype":"BOOL","shape":[3],"data_offsets":[12,15]},"h":{"dtype":"F16","shape":[2],"data_offsets":[15,19]},"z":{"dtype":"F32","shape":[0,4],"data_offsets":[19,19]}}'
-    // 1.0f, -2.0f, 7, true false true, F16 1.0 (0x3c00) and -0 (0x8000)
-    const file = fileOf(header, [0, 0, 128, 63, 0, 0, 0, 192, 7, 0, 0, 0, 1, 0, 1, 0x00, 0x3c, 0x00, 0x80])
-    const decoded = right(ST.decode(file))
-    expect(decoded.metadata).toEqual({ format: 'pt' })
-    expect(decoded.order).toEqual(['a', 'b', 'c', 'h', 'z'])
-    expect(decoded.tensors['a']).toEqual({ dtype: 'F32', shape: [2], data: Float32Array.from([1, -2]) })
-    expect(decoded.tensors['b']).toEqual({ dtype: 'I32', shape: [1, 1], data: Int32Array.from([7]) })
-    expect(decoded.tensors['c']).toEqual({ dtype: 'BOOL', shape: [3], data: Uint8Array.from([1, 0, 1]) })
-    expect(decoded.tensors['h']).toEqual({ dtype: 'F16', shape: [2], data: Uint16Array.from([0x3c00, 0x8000]) })
-    expect(decoded.tensors['z']).toEqual({ dtype: 'F32', shape: [0, 4], data: new Float32Array(0) })
-    // and writes the same tensors back to the same bytes (same order, same JSON layout)
-    expect(ST.encode(decoded.tensors, decoded.metadata)).toEqual(file)
-  })
+      const header =
+        '{"__metadata__":{"format":"pt"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0' +
+        ',8]},"b":{"dtype":"I32","shape":[1,1],"data_offsets":[8,12]},"c":{"dtype":"BOOL"' +
+        ',"shape":[3],"data_offsets":[12,15]},"h":{"dtype":"F16","shape":[2],"data_offset' +
+        's":[15,19]},"z":{"dtype":"F32","shape":[0,4],"data_offsets":[19,19]}}'
+      // 1.0f, -2.0f, 7, true false true, F16 1.0 (0x3c00) and -0 (0x8000)
+      const file = fileOf(header, [0, 0, 128, 63, 0, 0, 0, 192, 7, 0, 0, 0, 1, 0, 1, 0x00, 0x3c, 0x00, 0x80])
+      const decoded = right(ST.decode(file))
+      expect(decoded.metadata).toEqual({ format: 'pt' })
+      expect(decoded.order).toEqual(['a', 'b', 'c', 'h', 'z'])
+      expect(decoded.tensors['a']).toEqual({ dtype: 'F32', shape: [2], data: Float32Array.from([1, -2]) })
+      expect(decoded.tensors['b']).toEqual({ dtype: 'I32', shape: [1, 1], data: Int32Array.from([7]) })
+      expect(decoded.tensors['c']).toEqual({ dtype: 'BOOL', shape: [3], data: Uint8Array.from([1, 0, 1]) })
+      expect(decoded.tensors['h']).toEqual({ dtype: 'F16', shape: [2], data: Uint16Array.from([0x3c00, 0x8000]) })
+      expect(decoded.tensors['z']).toEqual({ dtype: 'F32', shape: [0, 4], data: new Float32Array(0) })
+      // and writes the same tensors back to the same bytes (same order, same JSON layout)
+      expect(ST.encode(decoded.tensors, decoded.metadata)).toEqual(file)
+    },
+  )
 
   it('says what is wrong with a broken file', () => {
     const good = ST.encode({ w: { dtype: 'F32', shape: [2], data: Float32Array.from([1, 2]) } })

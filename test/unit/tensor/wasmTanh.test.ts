@@ -48,7 +48,9 @@ describe('Tanh on WASM through the vectorised sigmoid', () => {
       return Array.from(g)
     }
     const [cpu, wasm] = [await grad('cpu'), await grad('wasm')]
-    wasm.forEach((g, i) => expect(Math.abs(g - cpu[i]!)).toBeLessThan(3e-7))
+    wasm.forEach((g, i) => {
+      expect(Math.abs(g - cpu[i]!)).toBeLessThan(3e-7)
+    })
   })
 
   it('releases its temporaries', async () => {

@@ -25,7 +25,8 @@ describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt
     expect(results.filter((r) => !r.ok)).toEqual([])
   }, 300_000)
 
-  it('trains through the tensor interpreter to the parameters the CPU backend reaches, and frees every tensor', async () => {
+  it('trains through the tensor interpreter to the parameters the CPU backend ' +
+    'reaches, and frees every tensor', async () => {
     const program = programOf({
       ...baseConfig,
       train_cfg: { type: 'IterBasedTrainLoop', max_iters: 12, val_interval: 6 },
@@ -38,7 +39,9 @@ describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt
     expect(tf.memory().numTensors).toBe(before)
     for (const [name, p] of Object.entries(onCpu.params)) {
       const got = onGpu.params[name]!.values
-      p.values.forEach((v, i) => expect(Math.abs(got[i]! - v), `${name}[${i}]`).toBeLessThan(1e-4 + 1e-4 * Math.abs(v)))
+      p.values.forEach((v, i) => {
+        expect(Math.abs(got[i]! - v), `${name}[${i}]`).toBeLessThan(1e-4 + 1e-4 * Math.abs(v))
+      })
     }
     expect(onGpu.evaluations.map((e) => e.iter)).toEqual([6, 12])
   }, 300_000)

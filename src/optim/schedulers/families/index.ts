@@ -15,6 +15,7 @@ import { Poly } from './poly.js'
 import { Step } from './step.js'
 
 /** Each chainable family's definition (its argument and state types erased to fit one table). */
+// biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
 export const chainable: { readonly [F in ChainableFamily]: FamilyDef<any, any, ByFamily[F]> } = {
   Constant,
   CosineAnnealing,

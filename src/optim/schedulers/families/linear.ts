@@ -27,7 +27,8 @@ export const Linear: FamilyDef<typeof required, typeof optional, LinearScheduler
       },
       groups: env.groups,
     }),
-  // t=0: x·start; otherwise x·(1 + (end−start)/(T·start + (t−1)·(end−start))), the ratio of consecutive closed-form factors.
+  // t=0: x·start; otherwise x·(1 + (end−start)/(T·start + (t−1)·(end−start))), the ratio of consecutive closed-form
+  // factors.
   value: (s, groups) =>
     guarded(() =>
       E.map((xs: ReadonlyArray<number>) => {

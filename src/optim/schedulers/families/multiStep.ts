@@ -30,9 +30,9 @@ export const MultiStep: FamilyDef<typeof required, typeof optional, MultiStepSch
   value: (s, groups) => {
     const key = String(s.last_step)
     const count = Object.hasOwn(s.milestones, key) ? s.milestones[key] : undefined
-    return E.map((xs: ReadonlyArray<number>) =>
-      count === undefined ? xs : xs.map((x) => x * Math.pow(s.gamma, count)),
-    )(numbersIn(groups, s.param_name))
+    return E.map((xs: ReadonlyArray<number>) => (count === undefined ? xs : xs.map((x) => x * s.gamma ** count)))(
+      numbersIn(groups, s.param_name),
+    )
   },
   state: { milestones: record(positiveInt, 'a dict from milestone to count'), gamma: number },
 }

@@ -148,6 +148,7 @@ const judged = (
   const values = current.right.slice(0, s.min_values.length).map((x, i) => {
     const v = x * s.factor
     const min = s.min_values[i]!
+    // biome-ignore lint/complexity/useMathMinMax: Python's max(v, min): v unless min > v (NaN as PyTorch has it)
     return min > v ? min : v
   })
   const kept = values.map((v, i) => (current.right[i]! - v > s.eps ? v : current.right[i]!))

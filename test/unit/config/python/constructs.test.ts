@@ -42,7 +42,8 @@ describe('comprehensions', () => {
 describe('if statements', () => {
   const branch = (flag: string): PyValue =>
     run(
-      `flag = ${flag}\npipeline = [1]\nif flag == 1:\n    pipeline.append(2)\nelif flag == 2:\n    pipeline = []\nelse:\n    pipeline.extend([3, 4])\n    y = 0`,
+      `flag = ${flag}\npipeline = [1]\nif flag == 1:\n    pipeline.append(2)\nelif ` +
+        `flag == 2:\n    pipeline = []\nelse:\n    pipeline.extend([3, 4])\n    y = 0`,
     ).pipeline ?? null
 
   it('runs the first branch whose test holds', () => {

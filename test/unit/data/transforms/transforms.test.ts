@@ -53,7 +53,9 @@ describe('RandomResizedCrop', () => {
   it('scale (1, 1) and ratio (1, 1) at the stored size is the identity', () => {
     const x = batch(2)
     const out = run(randomResizedCrop({ size: 8, scale: [1, 1], ratio: [1, 1] }), x)
-    out.values.forEach((v, i) => expect(v).toBeCloseTo(values(x)[i]!, 3))
+    out.values.forEach((v, i) => {
+      expect(v).toBeCloseTo(values(x)[i]!, 3)
+    })
     x.dispose()
   })
   it('falls back to a central crop when nothing fits', () => {
@@ -90,7 +92,9 @@ describe('ColorJitter', () => {
   it('brightness scales and clips to 0–255; contrast keeps the mean luma; all-zero jitter is the identity', () => {
     const x = batch(4)
     const bright = run(colorJitter({ brightness: [2, 2] }), x)
-    bright.values.forEach((v, i) => expect(v).toBe(Math.min(255, Math.round(values(x)[i]! * 2))))
+    bright.values.forEach((v, i) => {
+      expect(v).toBe(Math.min(255, Math.round(values(x)[i]! * 2)))
+    })
     const flat = run(colorJitter({ contrast: [0, 0] }), x)
     const mean =
       values(x)
@@ -148,7 +152,9 @@ describe('RandomApply', () => {
     const out = run(randomApply([randomSolarize(128, 1)], 0.5), x)
     const solarised = Array.from({ length: 32 }, (_, k) => out.values[k * 4 + 1] === 55)
     const kept = Array.from({ length: 32 }, (_, k) => out.values[k * 4 + 1] === 200)
-    solarised.forEach((s, k) => expect(s || kept[k]).toBe(true))
+    solarised.forEach((s, k) => {
+      expect(s || kept[k]).toBe(true)
+    })
     expect(solarised.filter(Boolean).length).toBeGreaterThan(4)
     expect(kept.filter(Boolean).length).toBeGreaterThan(4)
     expect(() => randomApply([randomResizedCrop({ size: 1 })], 1).apply(x, streams(32))).toThrow(
@@ -207,7 +213,10 @@ describe('pipelines', () => {
         {
           path: 'train_dataloader.dataset.pipeline[1].transforms[0][2].transforms[0].type',
           message:
-            "unknown transform type 'ColorJiter' (did you mean 'ColorJitter'?); known: LoadImageFromFile, PackSelfSupInputs, PackInputs, PackClsInputs, RandomResizedCrop, RandomFlip, ColorJitter, RandomGrayscale, RandomGaussianBlur, RandomSolarize, Solarize, RandomApply, MultiView",
+            "unknown transform type 'ColorJiter' (did you mean 'ColorJitter'?); known: " +
+            'LoadImageFromFile, PackSelfSupInputs, PackInputs, PackClsInputs, ' +
+            'RandomResizedCrop, RandomFlip, ColorJitter, RandomGrayscale, ' +
+            'RandomGaussianBlur, RandomSolarize, Solarize, RandomApply, MultiView',
         },
       ],
     })
@@ -237,7 +246,9 @@ describe('pipelines', () => {
       [3, 4, 4, 1],
     ])
     const again = runPipeline(decoded.right, x, { seed: 5, epoch: 2, indices: [10, 11, 12] })
-    once.forEach((v, i) => expect(values(v)).toEqual(values(again[i]!)))
+    once.forEach((v, i) => {
+      expect(values(v)).toEqual(values(again[i]!))
+    })
     const otherEpoch = runPipeline(decoded.right, x, { seed: 5, epoch: 3, indices: [10, 11, 12] })
     expect(values(otherEpoch[0]!)).not.toEqual(values(once[0]!))
     // The same image at different indices, and its two views, differ.

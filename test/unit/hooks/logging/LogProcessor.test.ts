@@ -37,7 +37,8 @@ describe('LogProcessor.afterIter (spec §3.4.3)', () => {
   it('reproduces MMEngine’s example train line (without CUDA memory)', () => {
     const { line } = LP.afterIter(LP.make(), view(hub), 49, 'train')
     expect(line).toBe(
-      'Epoch(train)   [1][  50/5005]  lr: 1.5000e-04  eta: 3 days, 1:02:03  time: 0.4211  data_time: 0.0123  loss: 0.8123',
+      'Epoch(train)   [1][  50/5005]  lr: 1.5000e-04  eta: 3 days, 1:02:03  time: ' +
+        '0.4211  data_time: 0.0123  loss: 0.8123',
     )
   })
 

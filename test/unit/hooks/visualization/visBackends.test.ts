@@ -78,7 +78,8 @@ describe('vis backends', () => {
     const bad = await Effect.runPromiseExit(train(program(wandb), { workDir, ...quiet }))
     expect(Exit.isFailure(bad)).toBe(true)
     const expected =
-      'visualizer.vis_backends[0].type: expected one of "LocalVisBackend", "TensorboardVisBackend", got "WandbVisBackend"'
+      'visualizer.vis_backends[0].type: expected one of "LocalVisBackend", ' +
+      '"TensorboardVisBackend", got "WandbVisBackend"'
     expect(JSON.stringify(bad)).toContain(JSON.stringify(expected).slice(1, -1))
   }, 60_000)
 

@@ -53,27 +53,33 @@ describe('an MMSelfSup-style config as shipped', () => {
     expect(loaded.config.log_processor).toMatchObject({ custom_cfg: [{ data_src: '', method_name: 'mean' }] })
   })
 
-  it('plans at the world size: sharded batches, auto_scale_lr, SwAV-free setup lines, MMSelfSup hook priority', async () => {
-    const { plan } = await planFor(8)
-    // ImageNet-1k's 1,281,167 samples over 8 processes: 160,146 each, 5,005 batches of 32.
-    expect(plan.loops.train?.batchesPerEpoch).toBe(5005)
-    expect(plan.setup).toContain('world size: 8 processes (rank 0 is planned)')
-    expect(plan.setup).toContain(
-      "train data: 1,281,167 samples (ImageNet-1k's canonical size; --dataset-size overrides it), 160,146 per process, batch 32 → 5,005 batches per epoch",
-    )
-    expect(plan.setup).toContain('auto_scale_lr: base_batch_size 256, real batch size 8×32 = 256: lr × 1')
-    expect(plan.setup.some((l) => l.startsWith('config variables (not Runner keys): ') && l.includes('data'))).toBe(
-      true,
-    )
-    expect(plan.hooks.find((h) => h.name === 'SimSiamHook')).toMatchObject({
-      priorityLabel: 'HIGH',
-      stages: ['before_train_epoch', 'before_train_iter'],
-    })
-    expect(plan.warnings).toContain(
-      'train_dataloader.sampler: DeepClusterSampler is planned as a DefaultSampler of the same length; replace=True (uniform re-sampling over pseudo-labels) is not honoured',
-    )
-    expect(plan.warnings.some((w) => w.includes('8xb32'))).toBe(false)
-  })
+  it(
+    'plans at the world size: sharded batches, auto_scale_lr, SwAV-free setup lines, ' + 'MMSelfSup hook priority',
+    async () => {
+      const { plan } = await planFor(8)
+      // ImageNet-1k's 1,281,167 samples over 8 processes: 160,146 each, 5,005 batches of 32.
+      expect(plan.loops.train?.batchesPerEpoch).toBe(5005)
+      expect(plan.setup).toContain('world size: 8 processes (rank 0 is planned)')
+      expect(plan.setup).toContain(
+        "train data: 1,281,167 samples (ImageNet-1k's canonical size; --dataset-size " +
+          'overrides it), 160,146 per process, batch 32 → 5,005 batches per epoch',
+      )
+      expect(plan.setup).toContain('auto_scale_lr: base_batch_size 256, real batch size 8×32 = 256: lr × 1')
+      expect(plan.setup.some((l) => l.startsWith('config variables (not Runner keys): ') && l.includes('data'))).toBe(
+        true,
+      )
+      expect(plan.hooks.find((h) => h.name === 'SimSiamHook')).toMatchObject({
+        priorityLabel: 'HIGH',
+        stages: ['before_train_epoch', 'before_train_iter'],
+      })
+      expect(plan.warnings).toContain(
+        'train_dataloader.sampler: DeepClusterSampler is planned as a DefaultSampler of ' +
+          'the same length; replace=True (uniform re-sampling over pseudo-labels) is not ' +
+          'honoured',
+      )
+      expect(plan.warnings.some((w) => w.includes('8xb32'))).toBe(false)
+    },
+  )
 
   it('warns when the name says 8xb32 and the world size differs, and scales the lr with the real batch', async () => {
     const { plan } = await planFor(2)
@@ -81,22 +87,28 @@ describe('an MMSelfSup-style config as shipped', () => {
     expect(plan.setup).toContain('auto_scale_lr: base_batch_size 256, real batch size 2×32 = 64: lr × 0.25')
     expect(plan.optimizer[0]!.hyper['lr']).toBeCloseTo(0.0125, 12)
     expect(plan.warnings).toContain(
-      "the config's name says 8xb32 (8 processes) but the plan is for world size 2; pass --world-size 8 (or --launcher)",
+      "the config's name says 8xb32 (8 processes) but the plan is for world size 2; " +
+        'pass --world-size 8 (or --launcher)',
     )
   })
 
-  it('warns when two MMSelfSup hooks touch one field at one stage in registration order only, not for the shipped SimSiam setup', async () => {
-    const { plan } = await planFor(8)
-    expect(plan.warnings.filter((w) => w.includes('ordered only by registration'))).toEqual([])
-    const loaded = await Effect.runPromise(load(file, { packages, registries: defaultRegistries }))
-    const hooks = [{ type: 'DenseCLHook' }, { type: 'DenseCLHook', start_iters: 10 }]
-    const twice = await Effect.runPromise(
-      dryRun(toProgram({ ...loaded.config, custom_hooks: hooks }), { datasetSizes: { train: 64 }, worldSize: 1 }),
-    )
-    expect(twice.warnings).toContain(
-      'before_train_iter: DenseCLHook and DenseCLHook both touch model.loss_lambda and are ordered only by registration (equal priority 50)',
-    )
-  })
+  it(
+    'warns when two MMSelfSup hooks touch one field at one stage in registration ' +
+      'order only, not for the shipped SimSiam setup',
+    async () => {
+      const { plan } = await planFor(8)
+      expect(plan.warnings.filter((w) => w.includes('ordered only by registration'))).toEqual([])
+      const loaded = await Effect.runPromise(load(file, { packages, registries: defaultRegistries }))
+      const hooks = [{ type: 'DenseCLHook' }, { type: 'DenseCLHook', start_iters: 10 }]
+      const twice = await Effect.runPromise(
+        dryRun(toProgram({ ...loaded.config, custom_hooks: hooks }), { datasetSizes: { train: 64 }, worldSize: 1 }),
+      )
+      expect(twice.warnings).toContain(
+        'before_train_iter: DenseCLHook and DenseCLHook both touch model.loss_lambda and ' +
+          'are ordered only by registration (equal priority 50)',
+      )
+    },
+  )
 
   it('builds the shipped SimSiamHook for training (the real hook replaced the plan-only one)', async () => {
     const { program } = await planFor(1)

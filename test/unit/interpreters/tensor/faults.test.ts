@@ -36,23 +36,27 @@ const enospc = (): NodeJS.ErrnoException =>
   Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
 
 describe('checkpoints survive faults', () => {
-  it('a full disk during a save stops the run with the file named, and keeps the previous checkpoint and its pointer (even with max_keep_ckpts=1)', async () => {
-    const workDir = tempDir()
-    const message = await failure(programOf(config), { workDir, writer: failingOn(2, enospc()) })
-    expect(message).toMatch(/iter_20\.safetensors: .*no space left on device/)
-    expect(
-      fs
-        .readdirSync(workDir)
-        .filter((f) => !f.startsWith('test'))
-        .sort(),
-    ).toEqual(['iter_10.safetensors', 'last_checkpoint'])
-    expect(fs.readFileSync(nodePath.join(workDir, 'last_checkpoint'), 'utf8')).toBe(
-      nodePath.join(workDir, 'iter_10.safetensors'),
-    )
-    // The surviving checkpoint is whole: the run resumes from it and finishes.
-    const resumed = await run(programOf(config), { workDir, resume: 'auto' })
-    expect(resumed.iterations).toBe(30)
-  })
+  it(
+    'a full disk during a save stops the run with the file named, and keeps the ' +
+      'previous checkpoint and its pointer (even with max_keep_ckpts=1)',
+    async () => {
+      const workDir = tempDir()
+      const message = await failure(programOf(config), { workDir, writer: failingOn(2, enospc()) })
+      expect(message).toMatch(/iter_20\.safetensors: .*no space left on device/)
+      expect(
+        fs
+          .readdirSync(workDir)
+          .filter((f) => !f.startsWith('test'))
+          .sort(),
+      ).toEqual(['iter_10.safetensors', 'last_checkpoint'])
+      expect(fs.readFileSync(nodePath.join(workDir, 'last_checkpoint'), 'utf8')).toBe(
+        nodePath.join(workDir, 'iter_10.safetensors'),
+      )
+      // The surviving checkpoint is whole: the run resumes from it and finishes.
+      const resumed = await run(programOf(config), { workDir, resume: 'auto' })
+      expect(resumed.iterations).toBe(30)
+    },
+  )
 
   it('a write that throws midway leaves no temporary file and no partial checkpoint', async () => {
     const workDir = tempDir()

@@ -19,7 +19,10 @@ describe('non-finite losses and gradients without loss scaling', () => {
   it('stop (the default): the run ends with the iteration and what was not finite', async () => {
     const message = await failure(diverging(), { workDir: tempDir() })
     expect(message).toMatch(
-      /^train_step: iteration \d+, batch \d+: iteration \d+: (the loss is (NaN|-?Infinity)|the loss is \S+ but the gradient of [\w.]+ is not finite)/,
+      new RegExp(
+        String.raw`^train_step: iteration \d+, batch \d+: iteration \d+: ` +
+          String.raw`(the loss is (NaN|-?Infinity)|the loss is \S+ but the gradient of [\w.]+ is not finite)`,
+      ),
     )
     expect(message).toMatch(/non_finite='stop'/)
   })
@@ -46,20 +49,23 @@ describe('non-finite losses and gradients without loss scaling', () => {
     expect(Object.values(result.params).some((p) => !Array.from(p.values).every(Number.isFinite))).toBe(true)
   })
 
-  it('with loss scaling, a non-finite step is skipped by the scaler, as in PyTorch, with no policy involved', async () => {
-    const program = programOf({
-      ...baseConfig,
-      optim_wrapper: {
-        type: 'AmpOptimWrapper',
-        loss_scale: { init_scale: 1e38 },
-        optimizer: { type: 'SGD', lr: 0.01 },
-      },
-      train_cfg: { type: 'IterBasedTrainLoop', max_iters: 4, val_interval: 100 },
-      default_hooks: { checkpoint: null },
-    })
-    const result = await run(program, { workDir: tempDir() })
-    for (const p of Object.values(result.params)) expect(Array.from(p.values).every(Number.isFinite)).toBe(true)
-  })
+  it(
+    'with loss scaling, a non-finite step is skipped by the scaler, as in PyTorch, ' + 'with no policy involved',
+    async () => {
+      const program = programOf({
+        ...baseConfig,
+        optim_wrapper: {
+          type: 'AmpOptimWrapper',
+          loss_scale: { init_scale: 1e38 },
+          optimizer: { type: 'SGD', lr: 0.01 },
+        },
+        train_cfg: { type: 'IterBasedTrainLoop', max_iters: 4, val_interval: 100 },
+        default_hooks: { checkpoint: null },
+      })
+      const result = await run(program, { workDir: tempDir() })
+      for (const p of Object.values(result.params)) expect(Array.from(p.values).every(Number.isFinite)).toBe(true)
+    },
+  )
 })
 
 describe('AmpOptimWrapper(dtype=...) in a real run', () => {
@@ -91,6 +97,8 @@ describe('AmpOptimWrapper(dtype=...) in a real run', () => {
     const w32 = Array.from(fp32.params['head.fc.weight']!.values)
     const w16 = Array.from(fp16.params['head.fc.weight']!.values)
     expect(w16).not.toEqual(w32)
-    w16.forEach((v, i) => expect(Math.abs(v - w32[i]!)).toBeLessThan(1e-2))
+    w16.forEach((v, i) => {
+      expect(Math.abs(v - w32[i]!)).toBeLessThan(1e-2)
+    })
   })
 })

@@ -45,73 +45,91 @@ describe('the tensor interpreter', () => {
     expect(fs.readFileSync(nodePath.join(workDir, 'test', 'test.log'), 'utf8')).toMatch(/Iter\(train\) \[60\/60\]/)
   })
 
-  it('owns every tensor: tf.memory().numTensors is flat across 300 iterations with validation and checkpoints, and zero growth after the run', async () => {
-    const before = tf.memory().numTensors
-    const counts: number[] = []
-    await run(
-      programOf({
+  it(
+    'owns every tensor: tf.memory().numTensors is flat across 300 iterations with ' +
+      'validation and checkpoints, and zero growth after the run',
+    async () => {
+      const before = tf.memory().numTensors
+      const counts: number[] = []
+      await run(
+        programOf({
+          ...baseConfig,
+          train_cfg: { type: 'IterBasedTrainLoop', max_iters: 300, val_interval: 50 },
+          default_hooks: {
+            ...baseConfig.default_hooks,
+            checkpoint: { type: 'CheckpointHook', interval: 50, by_epoch: false, max_keep_ckpts: 1 },
+          },
+        }),
+        { workDir: tempDir(), afterTrainStep: () => void counts.push(tf.memory().numTensors) },
+      )
+      expect(counts).toHaveLength(300)
+      expect(new Set(counts.slice(5)).size).toBe(1)
+      expect(tf.memory().numTensors).toBe(before)
+    },
+  )
+
+  it(
+    'keeps memory flat for a classifier whose layers leave intermediates to the ' +
+      'caller (MLP, data preprocessor, Accuracy)',
+    async () => {
+      const before = tf.memory().numTensors
+      const counts: number[] = []
+      const x = Array.from({ length: 48 }, (_, i) => Array.from({ length: 16 }, (_, j) => ((i * 7 + j * 3) % 11) - 5))
+      const labels = x.map((row) => (row[0]! > 0 ? 1 : 0) + (row[1]! > 0 ? 2 : 0))
+      const classifier = fromArrays(x, labels)
+      if (classifier._tag === 'Left') throw new Error(classifier.left.message)
+      const program = programOf({
         ...baseConfig,
-        train_cfg: { type: 'IterBasedTrainLoop', max_iters: 300, val_interval: 50 },
-        default_hooks: {
-          ...baseConfig.default_hooks,
-          checkpoint: { type: 'CheckpointHook', interval: 50, by_epoch: false, max_keep_ckpts: 1 },
+        model: {
+          type: 'MLP',
+          in_features: 16,
+          hidden: [8],
+          num_classes: 4,
+          data_preprocessor: { mean: [0], std: [5] },
         },
-      }),
-      { workDir: tempDir(), afterTrainStep: () => void counts.push(tf.memory().numTensors) },
-    )
-    expect(counts).toHaveLength(300)
-    expect(new Set(counts.slice(5)).size).toBe(1)
-    expect(tf.memory().numTensors).toBe(before)
-  })
+        val_evaluator: { type: 'Accuracy', topk: [1, 2] },
+        train_cfg: { type: 'IterBasedTrainLoop', max_iters: 120, val_interval: 20 },
+      })
+      await run(program, {
+        workDir: tempDir(),
+        datasets: { train: classifier.right, val: classifier.right },
+        afterTrainStep: () => void counts.push(tf.memory().numTensors),
+      })
+      expect(new Set(counts.slice(5)).size).toBe(1)
+      expect(tf.memory().numTensors).toBe(before)
+    },
+  )
 
-  it('keeps memory flat for a classifier whose layers leave intermediates to the caller (MLP, data preprocessor, Accuracy)', async () => {
-    const before = tf.memory().numTensors
-    const counts: number[] = []
-    const x = Array.from({ length: 48 }, (_, i) => Array.from({ length: 16 }, (_, j) => ((i * 7 + j * 3) % 11) - 5))
-    const labels = x.map((row) => (row[0]! > 0 ? 1 : 0) + (row[1]! > 0 ? 2 : 0))
-    const classifier = fromArrays(x, labels)
-    if (classifier._tag === 'Left') throw new Error(classifier.left.message)
-    const program = programOf({
-      ...baseConfig,
-      model: { type: 'MLP', in_features: 16, hidden: [8], num_classes: 4, data_preprocessor: { mean: [0], std: [5] } },
-      val_evaluator: { type: 'Accuracy', topk: [1, 2] },
-      train_cfg: { type: 'IterBasedTrainLoop', max_iters: 120, val_interval: 20 },
-    })
-    await run(program, {
-      workDir: tempDir(),
-      datasets: { train: classifier.right, val: classifier.right },
-      afterTrainStep: () => void counts.push(tf.memory().numTensors),
-    })
-    expect(new Set(counts.slice(5)).size).toBe(1)
-    expect(tf.memory().numTensors).toBe(before)
-  })
-
-  it('resumes bit-identically: shuffled data, accumulation resumed inside a window, loss scaling, clipping, schedulers', async () => {
-    const config = {
-      ...baseConfig,
-      optim_wrapper: {
-        type: 'AmpOptimWrapper',
-        loss_scale: 'dynamic',
-        optimizer: { type: 'SGD', lr: 0.05, momentum: 0.9 },
-        accumulative_counts: 3,
-        clip_grad: { max_norm: 1.0 },
-      },
-      param_scheduler: [{ type: 'CosineAnnealingLR', by_epoch: false, T_max: 40 }],
-    }
-    const program = programOf(config)
-    const whole = await run(program, { workDir: tempDir() })
-    const first = tempDir()
-    await run(programOf({ ...config, train_cfg: { ...config.train_cfg } }), { workDir: first })
-    // iter_20 closes no window (20 mod 3 = 2): the partial sum must come back from the checkpoint.
-    const resumed = await run(program, { workDir: tempDir(), resume: nodePath.join(first, 'iter_20.safetensors') })
-    expect(resumed.iterations).toBe(40)
-    for (const [name, p] of Object.entries(whole.params))
-      expect(Array.from(resumed.params[name]!.values), name).toEqual(Array.from(p.values))
-    expect(resumed.evaluations.map((e) => e.metrics)).toEqual(
-      whole.evaluations.filter((e) => e.iter > 20).map((e) => e.metrics),
-    )
-    expect(resumed.lr).toEqual(whole.lr)
-  })
+  it(
+    'resumes bit-identically: shuffled data, accumulation resumed inside a window, ' +
+      'loss scaling, clipping, schedulers',
+    async () => {
+      const config = {
+        ...baseConfig,
+        optim_wrapper: {
+          type: 'AmpOptimWrapper',
+          loss_scale: 'dynamic',
+          optimizer: { type: 'SGD', lr: 0.05, momentum: 0.9 },
+          accumulative_counts: 3,
+          clip_grad: { max_norm: 1.0 },
+        },
+        param_scheduler: [{ type: 'CosineAnnealingLR', by_epoch: false, T_max: 40 }],
+      }
+      const program = programOf(config)
+      const whole = await run(program, { workDir: tempDir() })
+      const first = tempDir()
+      await run(programOf({ ...config, train_cfg: { ...config.train_cfg } }), { workDir: first })
+      // iter_20 closes no window (20 mod 3 = 2): the partial sum must come back from the checkpoint.
+      const resumed = await run(program, { workDir: tempDir(), resume: nodePath.join(first, 'iter_20.safetensors') })
+      expect(resumed.iterations).toBe(40)
+      for (const [name, p] of Object.entries(whole.params))
+        expect(Array.from(resumed.params[name]!.values), name).toEqual(Array.from(p.values))
+      expect(resumed.evaluations.map((e) => e.metrics)).toEqual(
+        whole.evaluations.filter((e) => e.iter > 20).map((e) => e.metrics),
+      )
+      expect(resumed.lr).toEqual(whole.lr)
+    },
+  )
 
   it('finds the latest checkpoint for resume=True and reports a missing or foreign one by path', async () => {
     const workDir = tempDir()
@@ -157,53 +175,57 @@ describe('the tensor interpreter', () => {
     )
   })
 
-  it('publishes the last and best checkpoints with only published_keys, copies the logs to out_dir, and loads a published weights file', async () => {
-    const workDir = tempDir()
-    const outDir = tempDir()
-    const config = {
-      ...baseConfig,
-      train_cfg: { type: 'IterBasedTrainLoop', max_iters: 20, val_interval: 10 },
-      default_hooks: {
-        logger: { type: 'LoggerHook', interval: 5, out_dir: outDir, keep_local: false },
-        checkpoint: {
-          type: 'CheckpointHook',
-          interval: 10,
-          by_epoch: false,
-          save_best: 'mse',
-          rule: 'less',
-          published_keys: ['meta', 'state_dict'],
-        },
-      },
-    }
-    const result = await run(programOf(config), { workDir })
-    const files = fs.readdirSync(workDir)
-    const published = files.filter((f) => /-[0-9a-f]{8}\.safetensors$/.test(f)).sort()
-    expect(published).toHaveLength(2)
-    expect(published.some((f) => f.startsWith('iter_20-'))).toBe(true)
-    expect(published.some((f) => f.startsWith('best_mse_iter_'))).toBe(true)
-    const weights = Safetensors.decode(
-      new Uint8Array(fs.readFileSync(nodePath.join(workDir, published.find((f) => f.startsWith('iter_20-'))!))),
-    )
-    if (weights._tag === 'Left') throw new Error(weights.left.message)
-    expect(Object.keys(weights.right.tensors).sort()).toEqual(Object.keys(result.params).sort())
-    expect(weights.right.metadata['format']).toBe('loopwright.weights')
-    // out_dir/<basename(work_dir)>/ holds the log and the JSON scalars; keep_local=False removed the local copies.
-    const copied = fs.readdirSync(nodePath.join(outDir, nodePath.basename(workDir)), { recursive: true }) as string[]
-    expect(copied).toEqual(expect.arrayContaining(['test.log', nodePath.join('vis_data', 'scalars.json')]))
-    expect(fs.existsSync(nodePath.join(workDir, 'test', 'test.log'))).toBe(false)
-    // A weights file (or any safetensors with the model's names) is a valid load_from.
-    const loaded = await run(
-      programOf({
+  it(
+    'publishes the last and best checkpoints with only published_keys, copies the ' +
+      'logs to out_dir, and loads a published weights file',
+    async () => {
+      const workDir = tempDir()
+      const outDir = tempDir()
+      const config = {
         ...baseConfig,
-        load_from: nodePath.join(workDir, published.find((f) => f.startsWith('iter_20-'))!),
-        train_cfg: { type: 'IterBasedTrainLoop', max_iters: 1, val_interval: 10 },
-        optim_wrapper: { optimizer: { type: 'SGD', lr: 0 } },
-      }),
-      { workDir: tempDir() },
-    )
-    for (const [name, p] of Object.entries(result.params))
-      expect(Array.from(loaded.params[name]!.values), name).toEqual(Array.from(p.values))
-  })
+        train_cfg: { type: 'IterBasedTrainLoop', max_iters: 20, val_interval: 10 },
+        default_hooks: {
+          logger: { type: 'LoggerHook', interval: 5, out_dir: outDir, keep_local: false },
+          checkpoint: {
+            type: 'CheckpointHook',
+            interval: 10,
+            by_epoch: false,
+            save_best: 'mse',
+            rule: 'less',
+            published_keys: ['meta', 'state_dict'],
+          },
+        },
+      }
+      const result = await run(programOf(config), { workDir })
+      const files = fs.readdirSync(workDir)
+      const published = files.filter((f) => /-[0-9a-f]{8}\.safetensors$/.test(f)).sort()
+      expect(published).toHaveLength(2)
+      expect(published.some((f) => f.startsWith('iter_20-'))).toBe(true)
+      expect(published.some((f) => f.startsWith('best_mse_iter_'))).toBe(true)
+      const weights = Safetensors.decode(
+        new Uint8Array(fs.readFileSync(nodePath.join(workDir, published.find((f) => f.startsWith('iter_20-'))!))),
+      )
+      if (weights._tag === 'Left') throw new Error(weights.left.message)
+      expect(Object.keys(weights.right.tensors).sort()).toEqual(Object.keys(result.params).sort())
+      expect(weights.right.metadata['format']).toBe('loopwright.weights')
+      // out_dir/<basename(work_dir)>/ holds the log and the JSON scalars; keep_local=False removed the local copies.
+      const copied = fs.readdirSync(nodePath.join(outDir, nodePath.basename(workDir)), { recursive: true }) as string[]
+      expect(copied).toEqual(expect.arrayContaining(['test.log', nodePath.join('vis_data', 'scalars.json')]))
+      expect(fs.existsSync(nodePath.join(workDir, 'test', 'test.log'))).toBe(false)
+      // A weights file (or any safetensors with the model's names) is a valid load_from.
+      const loaded = await run(
+        programOf({
+          ...baseConfig,
+          load_from: nodePath.join(workDir, published.find((f) => f.startsWith('iter_20-'))!),
+          train_cfg: { type: 'IterBasedTrainLoop', max_iters: 1, val_interval: 10 },
+          optim_wrapper: { optimizer: { type: 'SGD', lr: 0 } },
+        }),
+        { workDir: tempDir() },
+      )
+      for (const [name, p] of Object.entries(result.params))
+        expect(Array.from(loaded.params[name]!.values), name).toEqual(Array.from(p.values))
+    },
+  )
 
   it('walks the same trace as the dry run (tensor fields aside)', async () => {
     const config = { ...baseConfig, train_cfg: { type: 'IterBasedTrainLoop', max_iters: 30, val_interval: 10 } }

@@ -18,31 +18,34 @@ const selfsupOptimizer = { type: 'AdamW', lr: 1, weight_decay: 0.05, model_type:
 const pretrainParamwise = { layer_decay_rate: 2 }
 
 describe('buildParamGroups: which constructor', () => {
-  it('defaults to DefaultOptimWrapperConstructor (a dict has an inherited constructor property; it does not count)', () => {
-    const r = build(
-      {
-        type: 'OptimWrapper',
-        optimizer: { type: 'SGD', lr: 0.01, weight_decay: 0.9 },
-        paramwise_cfg: { norm_decay_mult: 0 },
-      },
-      exampleModel(),
-    )
-    expect(r.constructor).toBe('DefaultOptimWrapperConstructor')
-    expect(r.groups).toHaveLength(11)
-    expect(
-      build(
-        { optimizer: { type: 'SGD', lr: 0.01 }, constructor: 'mmengine.DefaultOptimWrapperConstructor' },
+  it(
+    'defaults to DefaultOptimWrapperConstructor (a dict has an inherited constructor ' + 'property; it does not count)',
+    () => {
+      const r = build(
+        {
+          type: 'OptimWrapper',
+          optimizer: { type: 'SGD', lr: 0.01, weight_decay: 0.9 },
+          paramwise_cfg: { norm_decay_mult: 0 },
+        },
         exampleModel(),
-      ).groups,
-    ).toHaveLength(1)
-  })
+      )
+      expect(r.constructor).toBe('DefaultOptimWrapperConstructor')
+      expect(r.groups).toHaveLength(11)
+      expect(
+        build(
+          { optimizer: { type: 'SGD', lr: 0.01 }, constructor: 'mmengine.DefaultOptimWrapperConstructor' },
+          exampleModel(),
+        ).groups,
+      ).toHaveLength(1)
+    },
+  )
 
   it('a scope decides between MMSelfSup and MMPretrain', () => {
     expect(
       build({ optimizer: selfsupOptimizer, constructor: 'mmselfsup.LearningRateDecayOptimWrapperConstructor' })
         .constructor,
     ).toBe('mmselfsup.LearningRateDecayOptimWrapperConstructor')
-    for (const constructor of [
+    for (const constructorName of [
       'mmpretrain.LearningRateDecayOptimWrapperConstructor',
       'mmcls.LearningRateDecayOptimWrapperConstructor',
       'LayerDecayOptimWrapperConstructor',
@@ -50,7 +53,7 @@ describe('buildParamGroups: which constructor', () => {
       expect(
         build({
           optimizer: { type: 'AdamW', lr: 1, weight_decay: 0.05 },
-          constructor,
+          constructor: constructorName,
           paramwise_cfg: pretrainParamwise,
         }).constructor,
       ).toBe('mmpretrain.LearningRateDecayOptimWrapperConstructor')
@@ -87,7 +90,8 @@ describe('buildParamGroups: which constructor', () => {
       {
         path: 'optim_wrapper.optimizer.model_type',
         message:
-          "required by mmselfsup.LearningRateDecayOptimWrapperConstructor: one of 'vit', 'swin', 'mixmim' (MMSelfSup asserts it)",
+          "required by mmselfsup.LearningRateDecayOptimWrapperConstructor: one of 'vit', " +
+          "'swin', 'mixmim' (MMSelfSup asserts it)",
       },
     ])
   })

@@ -136,14 +136,18 @@ describe('defaultConstructor: the type rules, each in isolation', () => {
   it('bias_lr_mult: biases outside norm layers', () => {
     expect(only({ bias_lr_mult: 2 })).toEqual({ 'conv2.bias': { lr: 0.02 }, 'sub.conv1.bias': { lr: 0.02 } })
   })
-  it('bias_decay_mult: biases outside norm layers (norm biases are not biases for this rule only when norm_decay_mult is set)', () => {
-    expect(only({ bias_decay_mult: 0.5 })).toEqual({
-      'conv2.bias': { weight_decay: 0.45 },
-      'bn.bias': { weight_decay: 0.45 },
-      'sub.conv1.bias': { weight_decay: 0.45 },
-      'sub.gn.bias': { weight_decay: 0.45 },
-    })
-  })
+  it(
+    'bias_decay_mult: biases outside norm layers (norm biases are not biases for ' +
+      'this rule only when norm_decay_mult is set)',
+    () => {
+      expect(only({ bias_decay_mult: 0.5 })).toEqual({
+        'conv2.bias': { weight_decay: 0.45 },
+        'bn.bias': { weight_decay: 0.45 },
+        'sub.conv1.bias': { weight_decay: 0.45 },
+        'sub.gn.bias': { weight_decay: 0.45 },
+      })
+    },
+  )
   it('norm_decay_mult: every parameter of a BatchNorm / GroupNorm', () => {
     expect(only({ norm_decay_mult: 0 })).toEqual({
       'bn.weight': { weight_decay: 0 },
@@ -196,25 +200,29 @@ describe('defaultConstructor: the type rules, each in isolation', () => {
     expect(effective(r)['param1']![1]).toBe(0.27)
   })
 
-  it('dcn: the offset conv takes dcn_offset_lr_mult and none of the bias / flat rules; the DCN own bias is a plain bias', () => {
-    const dcn: ModelInfo = {
-      params: [
-        param('dcn.weight', [4, 3, 3, 3], { type: 'DeformConv2dPack' }),
-        param('dcn.bias', [4], { type: 'DeformConv2dPack' }),
-        param('dcn.conv_offset.weight', [18, 3, 3, 3], { type: 'Conv2d', inChannels: 3 }, { inDcn: true }),
-        param('dcn.conv_offset.bias', [18], { type: 'Conv2d', inChannels: 3 }, { inDcn: true }),
-      ],
-    }
-    const r = run({ bias_lr_mult: 2, bias_decay_mult: 0.5, flat_decay_mult: 0.3, dcn_offset_lr_mult: 0.1 }, dcn)
-    expect(r.groups).toEqual([
-      { params: ['dcn.weight'] },
-      { params: ['dcn.bias'], lr: 0.02, weight_decay: 0.45 },
-      { params: ['dcn.conv_offset.weight'], lr: 0.01 * 0.1 },
-      { params: ['dcn.conv_offset.bias'], lr: 0.01 * 0.1 },
-    ])
-    // Without dcn_offset_lr_mult the offset bias keeps the base lr (inside a DCN, not a "bias").
-    expect(run({ bias_lr_mult: 2 }, dcn).groups[3]).toEqual({ params: ['dcn.conv_offset.bias'] })
-  })
+  it(
+    'dcn: the offset conv takes dcn_offset_lr_mult and none of the bias / flat ' +
+      'rules; the DCN own bias is a plain bias',
+    () => {
+      const dcn: ModelInfo = {
+        params: [
+          param('dcn.weight', [4, 3, 3, 3], { type: 'DeformConv2dPack' }),
+          param('dcn.bias', [4], { type: 'DeformConv2dPack' }),
+          param('dcn.conv_offset.weight', [18, 3, 3, 3], { type: 'Conv2d', inChannels: 3 }, { inDcn: true }),
+          param('dcn.conv_offset.bias', [18], { type: 'Conv2d', inChannels: 3 }, { inDcn: true }),
+        ],
+      }
+      const r = run({ bias_lr_mult: 2, bias_decay_mult: 0.5, flat_decay_mult: 0.3, dcn_offset_lr_mult: 0.1 }, dcn)
+      expect(r.groups).toEqual([
+        { params: ['dcn.weight'] },
+        { params: ['dcn.bias'], lr: 0.02, weight_decay: 0.45 },
+        { params: ['dcn.conv_offset.weight'], lr: 0.01 * 0.1 },
+        { params: ['dcn.conv_offset.bias'], lr: 0.01 * 0.1 },
+      ])
+      // Without dcn_offset_lr_mult the offset bias keeps the base lr (inside a DCN, not a "bias").
+      expect(run({ bias_lr_mult: 2 }, dcn).groups[3]).toEqual({ params: ['dcn.conv_offset.bias'] })
+    },
+  )
 
   it('a module listing a norm base class is a norm (isinstance)', () => {
     const model: ModelInfo = { params: [param('ln.weight', [8, 1, 1], { type: 'LayerNorm2d', bases: ['LayerNorm'] })] }
@@ -250,7 +258,8 @@ describe('defaultConstructor: a matching custom key wins and skips every other r
     expect(g.get('bn.weight')!['lr_mult']).toBe(4)
     expect(g.get('sub.gn.bias')!['lr_mult']).toBe(3)
     expect(r.warnings).toEqual([
-      "custom_keys 'bn' applies to no parameter: a longer key wins wherever it matches (e.g. 'bn.weig' for 'bn.weight')",
+      "custom_keys 'bn' applies to no parameter: a longer key wins wherever it matches " +
+        "(e.g. 'bn.weig' for 'bn.weight')",
     ])
   })
 
@@ -324,7 +333,10 @@ describe('defaultConstructor: frozen and shared parameters', () => {
     expect(issues({ bias_lr_mult: 2 }, shared())).toEqual([
       {
         path: 'optim_wrapper.paramwise_cfg.bypass_duplicate',
-        message: `'conv3.0.weight' is the same tensor as 'conv1.weight': torch raises "some parameters appear in more than one parameter group"; set bypass_duplicate=True to skip it`,
+        message:
+          `'conv3.0.weight' is the same tensor as 'conv1.weight': torch raises "some ` +
+          `parameters appear in more than one parameter group"; set bypass_duplicate=True ` +
+          `to skip it`,
       },
     ])
   })
@@ -333,7 +345,8 @@ describe('defaultConstructor: frozen and shared parameters', () => {
     const r = run({ bias_lr_mult: 2, bypass_duplicate: true }, shared())
     expect(r.groups).toHaveLength(11)
     expect(r.warnings).toEqual([
-      "conv3.0 is duplicate. It is skipped since bypass_duplicate=True ('conv3.0.weight' is the same tensor as 'conv1.weight')",
+      'conv3.0 is duplicate. It is skipped since bypass_duplicate=True ' +
+        "('conv3.0.weight' is the same tensor as 'conv1.weight')",
     ])
   })
 
@@ -429,8 +442,12 @@ describe('defaultConstructor: config problems', () => {
 
   it('warns about options this constructor does not read, top-level lr_mult and decay_mult among them', () => {
     expect(run({ lr_mult: 2, decay_mult: 0, layer_decay_rate: 0.5 }).warnings).toEqual([
-      'paramwise_cfg.lr_mult has no effect: DefaultOptimWrapperConstructor reads lr_mult only inside custom_keys entries (the MMEngine docs list it at top level; spec §15 item 4)',
-      'paramwise_cfg.decay_mult has no effect: DefaultOptimWrapperConstructor reads decay_mult only inside custom_keys entries (the MMEngine docs list it at top level; spec §15 item 4)',
+      'paramwise_cfg.lr_mult has no effect: DefaultOptimWrapperConstructor reads ' +
+        'lr_mult only inside custom_keys entries (the MMEngine docs list it at top ' +
+        'level; spec §15 item 4)',
+      'paramwise_cfg.decay_mult has no effect: DefaultOptimWrapperConstructor reads ' +
+        'decay_mult only inside custom_keys entries (the MMEngine docs list it at top ' +
+        'level; spec §15 item 4)',
       'paramwise_cfg.layer_decay_rate has no effect: DefaultOptimWrapperConstructor does not read it',
     ])
   })

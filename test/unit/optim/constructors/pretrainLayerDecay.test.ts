@@ -104,7 +104,11 @@ describe("MMPretrain's LearningRateDecayOptimWrapperConstructor (spec §11.2)", 
   it('logs layer by layer', () => {
     const r = run(adamw, paramwise, vit())
     expect(r.log[0]).toBe(
-      'layer 0 params:\n\tbackbone.cls_token: lr=0.125, weight_decay=0.0\n\tbackbone.pos_embed: lr=0.125, weight_decay=0.0\n\tbackbone.patch_embed.projection.weight: lr=0.125, weight_decay=0.05\n\tbackbone.patch_embed.projection.bias: lr=0.125, weight_decay=0.025',
+      'layer 0 params:\n\tbackbone.cls_token: lr=0.125, ' +
+        'weight_decay=0.0\n\tbackbone.pos_embed: lr=0.125, ' +
+        'weight_decay=0.0\n\tbackbone.patch_embed.projection.weight: lr=0.125, ' +
+        'weight_decay=0.05\n\tbackbone.patch_embed.projection.bias: lr=0.125, ' +
+        'weight_decay=0.025',
     )
     expect(r.log).toHaveLength(4)
   })
@@ -115,7 +119,9 @@ describe("MMPretrain's LearningRateDecayOptimWrapperConstructor (spec §11.2)", 
     expect(head).toMatchObject({ lr_mult: 10, lr: 1, lr_scale: 1, weight_decay: 0.05 })
     expect(r.warnings).toEqual([
       'paramwise_cfg.bias_lr_mult has no effect: mmpretrain.LearningRateDecayOptimWrapperConstructor does not read it',
-      'paramwise_cfg.custom_keys.head.lr_mult has no effect: mmpretrain.LearningRateDecayOptimWrapperConstructor copies it into the group but sets lr from the layer depth',
+      'paramwise_cfg.custom_keys.head.lr_mult has no effect: ' +
+        'mmpretrain.LearningRateDecayOptimWrapperConstructor copies it into the group ' +
+        'but sets lr from the layer depth',
     ])
   })
 

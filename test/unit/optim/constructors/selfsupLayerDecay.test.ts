@@ -68,7 +68,9 @@ describe('MMSelfSup LearningRateDecayOptimWrapperConstructor: the toy ViT (spec 
     const [log] = run(vitOptimizer, zeroDecay, toyVit()).log
     expect(
       log!.startsWith(
-        'Param groups = {\n  "layer_0_no_decay": {\n    "param_names": [\n      "backbone.cls_token",\n      "backbone.pos_embed"\n    ],\n    "lr_scale": 8.0,\n    "lr": 8.0,\n    "weight_decay": 0.0\n  },',
+        'Param groups = {\n  "layer_0_no_decay": {\n    "param_names": [\n      ' +
+          '"backbone.cls_token",\n      "backbone.pos_embed"\n    ],\n    "lr_scale": ' +
+          '8.0,\n    "lr": 8.0,\n    "weight_decay": 0.0\n  },',
       ),
     ).toBe(true)
   })
@@ -97,7 +99,8 @@ describe('MMSelfSup layer decay: custom_keys', () => {
       def._tag === 'Right' && def.right.groups.find((g) => g.params[0] === 'backbone.layers.0.bias')!['weight_decay'],
     ).toBe(0.05 * 0.5)
     expect(r.warnings).toEqual([
-      "custom_keys 'layers.0.bias' applies to no parameter: a shorter key wins wherever it matches (e.g. 'bias' for 'backbone.layers.0.bias')",
+      "custom_keys 'layers.0.bias' applies to no parameter: a shorter key wins " +
+        "wherever it matches (e.g. 'bias' for 'backbone.layers.0.bias')",
     ])
   })
 
@@ -110,7 +113,8 @@ describe('MMSelfSup layer decay: custom_keys', () => {
       weight_decay: 0.05,
     })
     expect(r.warnings[0]).toBe(
-      'backbone.layers.0.bias has weight decay 0.025 but joins layer_1_decay, whose weight_decay is 0.05 (groups are keyed by layer and decay/no_decay only)',
+      'backbone.layers.0.bias has weight decay 0.025 but joins layer_1_decay, whose ' +
+        'weight_decay is 0.05 (groups are keyed by layer and decay/no_decay only)',
     )
   })
 
@@ -125,7 +129,8 @@ describe('MMSelfSup layer decay: custom_keys', () => {
     ).toBe(true)
     expect(r.warnings).toEqual([
       'paramwise_cfg.bias_lr_mult has no effect: mmselfsup.LearningRateDecayOptimWrapperConstructor does not read it',
-      'paramwise_cfg.custom_keys..bias.lr_mult has no effect: mmselfsup.LearningRateDecayOptimWrapperConstructor reads only decay_mult',
+      'paramwise_cfg.custom_keys..bias.lr_mult has no effect: ' +
+        'mmselfsup.LearningRateDecayOptimWrapperConstructor reads only decay_mult',
     ])
   })
 
@@ -182,62 +187,74 @@ describe('MMSelfSup layer decay: swin and mixmim layer ids', () => {
     'head.fc.weight',
   ]
 
-  it('swin: stem 0, block b of stage s → sum(depths[:s]) + b + 1, downsample → sum(depths[:s+1]), rest num_layers − 1', () => {
-    // depths [2, 2] → num_layers 6.
-    expect(swinNames.map((n) => selfsupLayerId('swin', n, 6, [2, 2]))).toEqual(
-      [0, 0, 1, 2, 2, 2, 3, 4, 5, 5].map((id) => ({ _tag: 'Right', right: id })),
-    )
-  })
+  it(
+    'swin: stem 0, block b of stage s → sum(depths[:s]) + b + 1, downsample → ' +
+      'sum(depths[:s+1]), rest num_layers − 1',
+    () => {
+      // depths [2, 2] → num_layers 6.
+      expect(swinNames.map((n) => selfsupLayerId('swin', n, 6, [2, 2]))).toEqual(
+        [0, 0, 1, 2, 2, 2, 3, 4, 5, 5].map((id) => ({ _tag: 'Right', right: id })),
+      )
+    },
+  )
 
-  it('swin groups: lr_scale = rate^(num_layers − id − 1), the relative position table decays only with a custom key', () => {
-    const r = run(
-      { type: 'AdamW', lr: 1, weight_decay: 0.05, model_type: 'swin', layer_decay_rate: 2 },
-      { custom_keys: { relative_position_bias_table: { decay_mult: 0 } } },
-      fromNames(swinNames, { depths: [2, 2] }),
-    )
-    const byGroup = Object.fromEntries(r.groups.map((g) => [g['group_name'], [g['lr_scale'], g['weight_decay']]]))
-    expect(byGroup).toEqual({
-      layer_0_decay: [32, 0.05],
-      layer_1_no_decay: [16, 0],
-      layer_2_decay: [8, 0.05],
-      layer_3_decay: [4, 0.05],
-      layer_4_decay: [2, 0.05],
-      layer_5_decay: [1, 0.05],
-    })
-    // The last groups have lr_scale 1 and 2 (MMSelfSup's Swin test reads positions −1, −3, …).
-    expect(r.groups.at(-1)!['lr_scale']).toBe(1)
-    expect(r.groups.at(-2)!['lr_scale']).toBe(2)
-  })
+  it(
+    'swin groups: lr_scale = rate^(num_layers − id − 1), the relative position table ' +
+      'decays only with a custom key',
+    () => {
+      const r = run(
+        { type: 'AdamW', lr: 1, weight_decay: 0.05, model_type: 'swin', layer_decay_rate: 2 },
+        { custom_keys: { relative_position_bias_table: { decay_mult: 0 } } },
+        fromNames(swinNames, { depths: [2, 2] }),
+      )
+      const byGroup = Object.fromEntries(r.groups.map((g) => [g['group_name'], [g['lr_scale'], g['weight_decay']]]))
+      expect(byGroup).toEqual({
+        layer_0_decay: [32, 0.05],
+        layer_1_no_decay: [16, 0],
+        layer_2_decay: [8, 0.05],
+        layer_3_decay: [4, 0.05],
+        layer_4_decay: [2, 0.05],
+        layer_5_decay: [1, 0.05],
+      })
+      // The last groups have lr_scale 1 and 2 (MMSelfSup's Swin test reads positions −1, −3, …).
+      expect(r.groups.at(-1)!['lr_scale']).toBe(1)
+      expect(r.groups.at(-2)!['lr_scale']).toBe(2)
+    },
+  )
 
-  it('mixmim: stem −1, block b of layer l → sum(depths[:l]) + b, downsample → sum(depths[:l+1]) − 1, rest num_layers − 2', () => {
-    const names = [
-      'backbone.absolute_pos_embed',
-      'backbone.patch_embed.projection.weight',
-      'backbone.layers.0.blocks.0.attn.qkv.weight',
-      'backbone.layers.0.blocks.1.attn.qkv.weight',
-      'backbone.layers.0.downsample.reduction.weight',
-      'backbone.layers.1.blocks.0.mlp.fc1.weight',
-      'backbone.layers.1.blocks.1.norm1.weight',
-      'backbone.norm.weight',
-      'head.fc.weight',
-    ]
-    // depths [2, 2] → num_layers 5.
-    expect(names.map((n) => selfsupLayerId('mixmim', n, 5, [2, 2]))).toEqual(
-      [-1, -1, 0, 1, 1, 2, 3, 3, 3].map((id) => ({ _tag: 'Right', right: id })),
-    )
-    const r = run(
-      { type: 'AdamW', lr: 1, weight_decay: 0.05, model_type: 'mixmim', layer_decay_rate: 2 },
-      undefined,
-      fromNames(names, { depths: [2, 2] }),
-    )
-    expect(r.groups.map((g) => [g['group_name'], g['lr_scale']])).toEqual([
-      ['layer_-1_decay', 32],
-      ['layer_0_decay', 16],
-      ['layer_1_decay', 8],
-      ['layer_2_decay', 4],
-      ['layer_3_decay', 2],
-    ])
-  })
+  it(
+    'mixmim: stem −1, block b of layer l → sum(depths[:l]) + b, downsample → ' +
+      'sum(depths[:l+1]) − 1, rest num_layers − 2',
+    () => {
+      const names = [
+        'backbone.absolute_pos_embed',
+        'backbone.patch_embed.projection.weight',
+        'backbone.layers.0.blocks.0.attn.qkv.weight',
+        'backbone.layers.0.blocks.1.attn.qkv.weight',
+        'backbone.layers.0.downsample.reduction.weight',
+        'backbone.layers.1.blocks.0.mlp.fc1.weight',
+        'backbone.layers.1.blocks.1.norm1.weight',
+        'backbone.norm.weight',
+        'head.fc.weight',
+      ]
+      // depths [2, 2] → num_layers 5.
+      expect(names.map((n) => selfsupLayerId('mixmim', n, 5, [2, 2]))).toEqual(
+        [-1, -1, 0, 1, 1, 2, 3, 3, 3].map((id) => ({ _tag: 'Right', right: id })),
+      )
+      const r = run(
+        { type: 'AdamW', lr: 1, weight_decay: 0.05, model_type: 'mixmim', layer_decay_rate: 2 },
+        undefined,
+        fromNames(names, { depths: [2, 2] }),
+      )
+      expect(r.groups.map((g) => [g['group_name'], g['lr_scale']])).toEqual([
+        ['layer_-1_decay', 32],
+        ['layer_0_decay', 16],
+        ['layer_1_decay', 8],
+        ['layer_2_decay', 4],
+        ['layer_3_decay', 2],
+      ])
+    },
+  )
 
   it('vit: cls/mask token, pos_embed and patch_embed 0; layers.i i+1; the rest num_layers − 1', () => {
     const ids = [
@@ -278,26 +295,30 @@ describe('MMSelfSup layer decay: config problems', () => {
       'optim_wrapper.optimizer.weight_decay',
     ])
   })
-  it('needs the backbone size: declared, or implied by backbone.layers.<i> / backbone.stages.<s>.blocks.<b> names', () => {
-    expect(
-      issues(vitOptimizer, undefined, fromNames(['backbone.cls_token', 'head.fc.weight'])).map((i) => i.path),
-    ).toEqual(['model.backbone.numLayers'])
-    // toyVit's names imply its layer count: the same groups as when it is declared.
-    const implied = selfsupLayerDecayConstructor(vitOptimizer, undefined, { params: toyVit().params })
-    expect(implied._tag === 'Right' ? implied.right.groups : implied.left).toEqual(
-      run(vitOptimizer, undefined, toyVit()).groups,
-    )
-    expect(issues({ ...vitOptimizer, model_type: 'swin' }, undefined, toyVit()).map((i) => i.path)).toEqual([
-      'model.backbone.depths',
-    ])
-  })
+  it(
+    'needs the backbone size: declared, or implied by backbone.layers.<i> / ' + 'backbone.stages.<s>.blocks.<b> names',
+    () => {
+      expect(
+        issues(vitOptimizer, undefined, fromNames(['backbone.cls_token', 'head.fc.weight'])).map((i) => i.path),
+      ).toEqual(['model.backbone.numLayers'])
+      // toyVit's names imply its layer count: the same groups as when it is declared.
+      const implied = selfsupLayerDecayConstructor(vitOptimizer, undefined, { params: toyVit().params })
+      expect(implied._tag === 'Right' ? implied.right.groups : implied.left).toEqual(
+        run(vitOptimizer, undefined, toyVit()).groups,
+      )
+      expect(issues({ ...vitOptimizer, model_type: 'swin' }, undefined, toyVit()).map((i) => i.path)).toEqual([
+        'model.backbone.depths',
+      ])
+    },
+  )
   it('reports a name whose layer index cannot be read', () => {
     const r = issues(vitOptimizer, undefined, fromNames(['backbone.layers.first.weight'], { numLayers: 2 }))
     expect(r).toEqual([
       {
         path: 'optim_wrapper.optimizer.model_type',
         message:
-          "vit: cannot read the layer index of 'backbone.layers.first.weight': 'first' is not an index (Python raises ValueError)",
+          "vit: cannot read the layer index of 'backbone.layers.first.weight': 'first' is " +
+          'not an index (Python raises ValueError)',
       },
     ])
   })

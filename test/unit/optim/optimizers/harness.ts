@@ -43,7 +43,9 @@ export interface Mismatch {
 }
 
 const describeMismatch = (m: Mismatch): string =>
-  `${m.where}[${m.index}]: expected ${m.expected} (PyTorch reference), got ${m.actual} (${ulps(m.actual, m.expected)} ulp, |Δ| = ${Math.abs(m.actual - m.expected)})`
+  `${m.where}[${m.index}]: expected ${m.expected} (PyTorch reference), got ` +
+  `${m.actual} (${ulps(m.actual, m.expected)} ulp, |Δ| = ` +
+  `${Math.abs(m.actual - m.expected)})`
 
 /** The first element where `actual` and `expected` differ as float32 values (+0 and −0 equal, NaN equals NaN). */
 export const firstBitMismatch = (

@@ -56,6 +56,7 @@ interface Case {
   readonly title: string
   /** The config `type` (also the key of the reference defaults). */
   readonly type: string
+  // biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
   readonly impl: () => GradientTransformation<any>
   readonly ref: R.RefOptimizer
   /** `optimizer=dict(type=…, **config)`: fills every group (PyTorch's `defaults`). */
@@ -857,6 +858,7 @@ describe('decodeOptimizer (registry)', () => {
 
   // torch 1.13's NAdam and RAdam take no `maximize` argument. If the registry accepts one, the
   // optimizer must honour it (ascend: the step on g with maximize equals the step on −g without).
+  // biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
   const makers: ReadonlyArray<readonly [string, () => GradientTransformation<any>]> = [
     ['NAdam', nadam],
     ['RAdam', radam],
@@ -883,6 +885,7 @@ describe('decodeOptimizer (registry)', () => {
 })
 
 describe('no per-step tensor leak (owner disposes what each step replaced)', () => {
+  // biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
   const leakCheck = (make: () => GradientTransformation<any>, hyper: R.Hyper): void => {
     const t = make()
     const groups: ParamGroups = [

@@ -179,7 +179,8 @@ const perParameter =
         const grad = grads[name]
         const param = params[name]
         if (grad === undefined || param === undefined) continue
-        const slots = (state.param[name] ??= {})
+        state.param[name] ??= {}
+        const slots = state.param[name]
         params[name] = stepOne(param, grad, slots, group.hyper, defaults)
       }
     }
@@ -226,8 +227,10 @@ const adamLike = (decoupled: boolean): RefOptimizer => ({
     if (decoupled)
       param = mul(param, 1 - lr * weightDecay) // param.mul_(1 - lr * weight_decay)
     else if (weightDecay !== 0) grad = add(grad, param, weightDecay) // grad = grad.add(param, alpha=weight_decay)
-    const expAvg = add(mul(arr(s, 'exp_avg'), beta1), grad, 1 - beta1) // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
-    const expAvgSq = addcmul(mul(arr(s, 'exp_avg_sq'), beta2), grad, grad, 1 - beta2) // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+    // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
+    const expAvg = add(mul(arr(s, 'exp_avg'), beta1), grad, 1 - beta1)
+    // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+    const expAvgSq = addcmul(mul(arr(s, 'exp_avg_sq'), beta2), grad, grad, 1 - beta2)
     s['exp_avg'] = expAvg
     s['exp_avg_sq'] = expAvgSq
     const step = scalar(s, 'step')
@@ -237,9 +240,14 @@ const adamLike = (decoupled: boolean): RefOptimizer => ({
     const biasCorrection2Sqrt = Math.sqrt(biasCorrection2)
     let denom: Arr
     if (amsgrad) {
-      s['max_exp_avg_sq'] = maximum(arr(s, 'max_exp_avg_sq'), expAvgSq) // torch.maximum(max_exp_avg_sqs[i], exp_avg_sq, out=max_exp_avg_sqs[i])
-      denom = add(div(sqrt(arr(s, 'max_exp_avg_sq')), biasCorrection2Sqrt), eps) // (max.sqrt() / bias_correction2_sqrt).add_(eps)
-    } else denom = add(div(sqrt(expAvgSq), biasCorrection2Sqrt), eps) // (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+      // torch.maximum(max_exp_avg_sqs[i], exp_avg_sq, out=max_exp_avg_sqs[i])
+      s['max_exp_avg_sq'] = maximum(arr(s, 'max_exp_avg_sq'), expAvgSq)
+      // (max.sqrt() / bias_correction2_sqrt).add_(eps)
+      denom = add(div(sqrt(arr(s, 'max_exp_avg_sq')), biasCorrection2Sqrt), eps)
+    } else {
+      // (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+      denom = add(div(sqrt(expAvgSq), biasCorrection2Sqrt), eps)
+    }
     return addcdiv(param, expAvg, denom, -stepSize) // param.addcdiv_(exp_avg, denom, value=-step_size)
   }),
 })
@@ -261,8 +269,10 @@ export const adamax: RefOptimizer = {
     let grad: Arr = flag(h, 'maximize') ? neg(grad0) : grad0
     s['step'] = scalar(s, 'step') + 1
     if (weightDecay !== 0) grad = add(grad, param, weightDecay)
-    s['exp_avg'] = add(mul(arr(s, 'exp_avg'), beta1), grad, 1 - beta1) // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
-    // norm_buf = cat([exp_inf.mul_(beta2).unsqueeze(0), grad.abs().add_(eps).unsqueeze_(0)], 0); exp_inf.copy_(amax(norm_buf, 0))
+    // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
+    s['exp_avg'] = add(mul(arr(s, 'exp_avg'), beta1), grad, 1 - beta1)
+    // norm_buf = cat([exp_inf.mul_(beta2).unsqueeze(0), grad.abs().add_(eps).unsqueeze_(0)], 0);
+    // exp_inf.copy_(amax(norm_buf, 0))
     s['exp_inf'] = maximum(mul(arr(s, 'exp_inf'), beta2), add(abs(grad), eps))
     const clr = lr / (1 - beta1 ** scalar(s, 'step')) // clr = lr / bias_correction
     return addcdiv(param, arr(s, 'exp_avg'), arr(s, 'exp_inf'), -clr) // param.addcdiv_(exp_avg, exp_inf, value=-clr)
@@ -300,8 +310,10 @@ export const nadam: RefOptimizer = {
     s['exp_avg'] = expAvg
     s['exp_avg_sq'] = expAvgSq
     const denom = add(sqrt(div(expAvgSq, biasCorrection2)), eps) // exp_avg_sq.div(bias_correction2).sqrt().add_(eps)
-    const p1 = addcdiv(param, grad, denom, (-lr * (1 - mu)) / (1 - muProduct)) // value=-lr * (1. - mu) / (1. - mu_product.item())
-    return addcdiv(p1, expAvg, denom, (-lr * muNext) / (1 - muProductNext)) // value=-lr * mu_next / (1. - mu_product_next.item())
+    // value=-lr * (1. - mu) / (1. - mu_product.item())
+    const p1 = addcdiv(param, grad, denom, (-lr * (1 - mu)) / (1 - muProduct))
+    // value=-lr * mu_next / (1. - mu_product_next.item())
+    return addcdiv(p1, expAvg, denom, (-lr * muNext) / (1 - muProductNext))
   }),
 }
 
@@ -334,7 +346,8 @@ export const radam: RefOptimizer = {
       const rect = Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT))
       const expAvgSqSqrt = add(sqrt(expAvgSq), eps) // exp_avg_sq.sqrt().add_(eps)
       const adaptiveLr = div(Math.sqrt(biasCorrection2), expAvgSqSqrt) // math.sqrt(bias_correction2) / exp_avg_sq_sqrt
-      return add(param, mul(mul(mul(corrected, lr), adaptiveLr), rect), -1) // param.add_(bias_corrected_exp_avg * lr * adaptive_lr * rect, alpha=-1.0)
+      // param.add_(bias_corrected_exp_avg * lr * adaptive_lr * rect, alpha=-1.0)
+      return add(param, mul(mul(mul(corrected, lr), adaptiveLr), rect), -1)
     }
     return add(param, mul(corrected, lr), -1) // param.add_(bias_corrected_exp_avg * lr, alpha=-1.0)
   }),
@@ -379,10 +392,13 @@ export const adadelta: RefOptimizer = {
     }
     let grad: Arr = flag(h, 'maximize') ? neg(grad0) : grad0
     if (weightDecay !== 0) grad = add(grad, param, weightDecay)
-    s['square_avg'] = addcmul(mul(arr(s, 'square_avg'), rho), grad, grad, 1 - rho) // square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
+    // square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
+    s['square_avg'] = addcmul(mul(arr(s, 'square_avg'), rho), grad, grad, 1 - rho)
     const std = sqrt(add(arr(s, 'square_avg'), eps)) // square_avg.add(eps).sqrt_()
-    const delta = mul(div(sqrt(add(arr(s, 'acc_delta'), eps)), std), grad) // acc_delta.add(eps).sqrt_().div_(std).mul_(grad)
-    s['acc_delta'] = addcmul(mul(arr(s, 'acc_delta'), rho), delta, delta, 1 - rho) // acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)
+    // acc_delta.add(eps).sqrt_().div_(std).mul_(grad)
+    const delta = mul(div(sqrt(add(arr(s, 'acc_delta'), eps)), std), grad)
+    // acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)
+    s['acc_delta'] = addcmul(mul(arr(s, 'acc_delta'), rho), delta, delta, 1 - rho)
     return add(param, delta, -lr) // param.add_(delta, alpha=-lr)
   }),
 }
@@ -403,15 +419,19 @@ export const rmsprop: RefOptimizer = {
     }
     let grad: Arr = flag(h, 'maximize') ? neg(grad0) : grad0
     if (weightDecay !== 0) grad = add(grad, param, weightDecay)
-    s['square_avg'] = addcmul(mul(arr(s, 'square_avg'), alpha), grad, grad, 1 - alpha) // square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
+    // square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
+    s['square_avg'] = addcmul(mul(arr(s, 'square_avg'), alpha), grad, grad, 1 - alpha)
     let avg: Arr
     if (centered) {
-      s['grad_avg'] = add(mul(arr(s, 'grad_avg'), alpha), grad, 1 - alpha) // grad_avg.mul_(alpha).add_(grad, alpha=1 - alpha)
-      avg = sqrt(addcmul(arr(s, 'square_avg'), arr(s, 'grad_avg'), arr(s, 'grad_avg'), -1)) // square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
+      // grad_avg.mul_(alpha).add_(grad, alpha=1 - alpha)
+      s['grad_avg'] = add(mul(arr(s, 'grad_avg'), alpha), grad, 1 - alpha)
+      // square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
+      avg = sqrt(addcmul(arr(s, 'square_avg'), arr(s, 'grad_avg'), arr(s, 'grad_avg'), -1))
     } else avg = sqrt(arr(s, 'square_avg'))
     avg = add(avg, eps) // avg.add_(eps)
     if (momentum > 0) {
-      s['momentum_buffer'] = addcdiv(mul(arr(s, 'momentum_buffer'), momentum), grad, avg) // buf.mul_(momentum).addcdiv_(grad, avg)
+      // buf.mul_(momentum).addcdiv_(grad, avg)
+      s['momentum_buffer'] = addcdiv(mul(arr(s, 'momentum_buffer'), momentum), grad, avg)
       return add(param, arr(s, 'momentum_buffer'), -lr) // param.add_(buf, alpha=-lr)
     }
     return addcdiv(param, grad, avg, -lr) // param.addcdiv_(grad, avg, value=-lr)
@@ -434,7 +454,8 @@ export const rprop: RefOptimizer = {
     const factor = sign(mul(grad, arr(s, 'prev'))).map((x) =>
       x > 0 ? f(etaplus) : x < 0 ? f(etaminus) : x === 0 ? 1 : x,
     )
-    s['step_size'] = clamp(mul(arr(s, 'step_size'), factor), stepSizeMin, stepSizeMax) // step_size.mul_(sign).clamp_(min, max)
+    // step_size.mul_(sign).clamp_(min, max)
+    s['step_size'] = clamp(mul(arr(s, 'step_size'), factor), stepSizeMin, stepSizeMax)
     grad = grad.map((g, i) => (factor[i] === f(etaminus) ? 0 : g)) // grad = grad.clone(); grad[sign.eq(etaminus)] = 0
     s['prev'] = grad // prev.copy_(grad)
     return addcmul(param, sign(grad), arr(s, 'step_size'), -1) // param.addcmul_(grad.sign(), step_size, value=-1)
@@ -463,8 +484,10 @@ export const asgd: RefOptimizer = {
     let param = mul(param0, 1 - lambd * eta) // param.mul_(1 - lambd * eta.item())
     param = add(param, grad, -eta) // param.add_(grad, alpha=-eta.item())
     const mu = scalar(s, 'mu')
-    s['ax'] = mu !== 1 ? add(arr(s, 'ax'), mul(sub(param, arr(s, 'ax')), mu)) : [...param] // ax.add_(param.sub(ax).mul(mu)) / ax.copy_(param)
-    s['eta'] = f(lr / (1 + lambd * lr * step) ** alpha) // eta.copy_(torch.tensor(lr / ((1 + lambd * lr * step) ** alpha)))
+    // ax.add_(param.sub(ax).mul(mu)) / ax.copy_(param)
+    s['ax'] = mu !== 1 ? add(arr(s, 'ax'), mul(sub(param, arr(s, 'ax')), mu)) : [...param]
+    // eta.copy_(torch.tensor(lr / ((1 + lambd * lr * step) ** alpha)))
+    s['eta'] = f(lr / (1 + lambd * lr * step) ** alpha)
     s['mu'] = f(1 / Math.max(1, step - t0)) // mu.copy_(torch.tensor(1 / max(1, step - t0)))
     return param
   }),
@@ -513,7 +536,8 @@ export const lamb: RefOptimizer = {
       const h = group.hyper
       const [beta1, beta2] = pairOf(h, 'betas')
       const beta3 = flag(h, 'grad_averaging') ? 1 - beta1 : 1.0
-      const gs = (state.group[index] ??= {})
+      state.group[index] ??= {}
+      const gs = state.group[index]
       gs.step = (gs.step ?? 0) + 1 // group['step'] += 1 — for every group, whether or not its params have grads
       const biasCorrection1 = flag(h, 'bias_correction') ? 1 - beta1 ** gs.step : 1.0
       const biasCorrection2 = flag(h, 'bias_correction') ? 1 - beta2 ** gs.step : 1.0
@@ -525,11 +549,15 @@ export const lamb: RefOptimizer = {
         const p = params[name]
         if (g0 === undefined || p === undefined) continue
         const grad = div(g0, clip) // grad = p.grad.div_(clip_global_grad_norm)
-        const s = (state.param[name] ??= { exp_avg: zeros(p.length), exp_avg_sq: zeros(p.length) })
+        state.param[name] ??= { exp_avg: zeros(p.length), exp_avg_sq: zeros(p.length) }
+        const s = state.param[name]
         s['exp_avg'] = add(mul(arr(s, 'exp_avg'), beta1), grad, beta3) // exp_avg.mul_(beta1).add_(grad, alpha=beta3)
-        s['exp_avg_sq'] = addcmul(mul(arr(s, 'exp_avg_sq'), beta2), grad, grad, 1 - beta2) // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-        const denom = add(div(sqrt(arr(s, 'exp_avg_sq')), Math.sqrt(biasCorrection2)), eps) // (exp_avg_sq.sqrt() / math.sqrt(bc2)).add_(eps)
-        let update: Arr = div(div(arr(s, 'exp_avg'), biasCorrection1), denom) // (exp_avg / bias_correction1).div_(denom)
+        // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        s['exp_avg_sq'] = addcmul(mul(arr(s, 'exp_avg_sq'), beta2), grad, grad, 1 - beta2)
+        // (exp_avg_sq.sqrt() / math.sqrt(bc2)).add_(eps)
+        const denom = add(div(sqrt(arr(s, 'exp_avg_sq')), Math.sqrt(biasCorrection2)), eps)
+        // (exp_avg / bias_correction1).div_(denom)
+        let update: Arr = div(div(arr(s, 'exp_avg'), biasCorrection1), denom)
         if (weightDecay !== 0) update = add(update, p, weightDecay) // update.add_(p, alpha=weight_decay)
         if (weightDecay !== 0 || flag(h, 'always_adapt')) {
           const wNorm = norm2(p)
@@ -583,7 +611,8 @@ export const scalerUpdate = (
   tracker: number,
   foundInf: boolean,
 ): { readonly scale: number; readonly tracker: number } => {
-  if (foundInf) return { scale: f(scale * p.backoffFactor), tracker: 0 } // *current_scale = (*current_scale) * backoff_factor
+  // *current_scale = (*current_scale) * backoff_factor
+  if (foundInf) return { scale: f(scale * p.backoffFactor), tracker: 0 }
   const successful = tracker + 1
   if (successful === p.growthInterval) {
     const grown = f(scale * p.growthFactor) // static_cast<float>((*current_scale) * growth_factor)

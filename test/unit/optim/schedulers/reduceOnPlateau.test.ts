@@ -116,22 +116,25 @@ describe('ReduceOnPlateauLR', () => {
     expect(left(S.step(scheduler, groups, { loss: 'x' }))).toMatchObject({ error: 'TypeError' })
   })
 
-  it('rejects by_epoch=False, convert_to_iter_based, factor ≥ 1, a negative threshold, unknown rules, end ≤ begin', () => {
-    const lr = [{ lr: 1 }]
-    expect(left(S.build({ type: 'ReduceOnPlateauLR', by_epoch: false }, lr))).toEqual([
-      { path: 'by_epoch', message: 'ReduceOnPlateauLR only supports by_epoch=True' },
-    ])
-    expect(
-      left(S.build({ type: 'ReduceOnPlateauLR', convert_to_iter_based: true }, lr, { epochLength: 3 }))[0]!.path,
-    ).toBe('convert_to_iter_based')
-    expect(
-      left(
-        S.build({ type: 'ReduceOnPlateauLR', factor: 2.0, threshold: -1, rule: 'more', threshold_rule: 'ratio' }, lr),
-      ).map((i) => i.path),
-    ).toEqual(['factor', 'threshold', 'rule', 'threshold_rule'])
-    expect(left(S.build({ type: 'ReduceOnPlateauLR', begin: 3, end: 2 }, lr))[0]!.path).toBe('end')
-    expect(left(S.build({ type: 'ReduceOnPlateauLR', last_step: -2 }, lr))[0]!.path).toBe('last_step')
-  })
+  it(
+    'rejects by_epoch=False, convert_to_iter_based, factor ≥ 1, a negative ' + 'threshold, unknown rules, end ≤ begin',
+    () => {
+      const lr = [{ lr: 1 }]
+      expect(left(S.build({ type: 'ReduceOnPlateauLR', by_epoch: false }, lr))).toEqual([
+        { path: 'by_epoch', message: 'ReduceOnPlateauLR only supports by_epoch=True' },
+      ])
+      expect(
+        left(S.build({ type: 'ReduceOnPlateauLR', convert_to_iter_based: true }, lr, { epochLength: 3 }))[0]!.path,
+      ).toBe('convert_to_iter_based')
+      expect(
+        left(
+          S.build({ type: 'ReduceOnPlateauLR', factor: 2.0, threshold: -1, rule: 'more', threshold_rule: 'ratio' }, lr),
+        ).map((i) => i.path),
+      ).toEqual(['factor', 'threshold', 'rule', 'threshold_rule'])
+      expect(left(S.build({ type: 'ReduceOnPlateauLR', begin: 3, end: 2 }, lr))[0]!.path).toBe('end')
+      expect(left(S.build({ type: 'ReduceOnPlateauLR', last_step: -2 }, lr))[0]!.path).toBe('last_step')
+    },
+  )
 
   it('ReduceOnPlateauMomentum keeps Adam betas in sync', () => {
     let { scheduler, groups } = right(

@@ -25,18 +25,22 @@ const scenario = (name: string): Scenario =>
   ) as Scenario
 
 describe('the runner example (3 epochs × 4 iters, lr 0.1)', () => {
-  it('ConstantLR(0.5, begin=0) + ConstantLR(0.5, begin=1), both end=3 by default, log [0.05]*4 + [0.025]*4 + [0.1]*4', () => {
-    const run = runEpochs(
-      [
-        { type: 'ConstantLR', factor: 0.5, begin: 0 },
-        { type: 'ConstantLR', factor: 0.5, begin: 1 },
-      ],
-      [{ lr: 0.1 }],
-      { epochs: 3, epochLength: 4 },
-    )
-    expect(run.during).toEqual([...repeat(0.05, 4), ...repeat(0.025, 4), ...repeat(0.1, 4)])
-    expect(run.schedulers.map((s) => s.end)).toEqual([3, 3])
-  })
+  it(
+    'ConstantLR(0.5, begin=0) + ConstantLR(0.5, begin=1), both end=3 by default, log ' +
+      '[0.05]*4 + [0.025]*4 + [0.1]*4',
+    () => {
+      const run = runEpochs(
+        [
+          { type: 'ConstantLR', factor: 0.5, begin: 0 },
+          { type: 'ConstantLR', factor: 0.5, begin: 1 },
+        ],
+        [{ lr: 0.1 }],
+        { epochs: 3, epochLength: 4 },
+      )
+      expect(run.during).toEqual([...repeat(0.05, 4), ...repeat(0.025, 4), ...repeat(0.1, 4)])
+      expect(run.schedulers.map((s) => s.end)).toEqual([3, 3])
+    },
+  )
 })
 
 describe('reference scenario s05_linear_cosine', () => {

@@ -37,17 +37,20 @@ describe('stateDict / loadStateDict', () => {
     expect(roundTrip(S.stateDict(s))).toEqual(S.stateDict(s))
   })
 
-  it('loading into a differently configured scheduler replaces every field, and the schedule continues as saved', () => {
-    const original = stepN(right(S.build({ type: 'CosineAnnealingLR', T_max: 10, eta_min: 1e-3 }, [{ lr: 0.1 }])), 4)
-    const saved = roundTrip(S.stateDict(original.scheduler))
-    const edited = right(
-      S.build({ type: 'CosineAnnealingLR', T_max: 20, eta_min: 0.05, begin: 3, end: 50 }, [{ lr: 0.1 }]),
-    )
-    const loaded = right(S.loadStateDict(edited.scheduler, saved))
-    expect(loaded).toEqual(original.scheduler)
-    const groups = roundTrip(original.groups)
-    expect(stepN({ scheduler: loaded, groups }, 6)).toEqual(stepN(original, 6))
-  })
+  it(
+    'loading into a differently configured scheduler replaces every field, and the ' + 'schedule continues as saved',
+    () => {
+      const original = stepN(right(S.build({ type: 'CosineAnnealingLR', T_max: 10, eta_min: 1e-3 }, [{ lr: 0.1 }])), 4)
+      const saved = roundTrip(S.stateDict(original.scheduler))
+      const edited = right(
+        S.build({ type: 'CosineAnnealingLR', T_max: 20, eta_min: 0.05, begin: 3, end: 50 }, [{ lr: 0.1 }]),
+      )
+      const loaded = right(S.loadStateDict(edited.scheduler, saved))
+      expect(loaded).toEqual(original.scheduler)
+      const groups = roundTrip(original.groups)
+      expect(stepN({ scheduler: loaded, groups }, 6)).toEqual(stepN(original, 6))
+    },
+  )
 
   it('is dict.update: fields absent from the saved dict are kept', () => {
     const s = right(S.build({ type: 'StepLR', step_size: 2 }, [{ lr: 1 }])).scheduler

@@ -42,7 +42,10 @@ export const expectClose = (actual: ReadonlyArray<number>, expected: ReadonlyArr
 /** `[v] * n` */
 export const repeat = (v: number, n: number): number[] => Array.from({ length: n }, () => v)
 
-/** Build a list (or fail) and drive it as `ParamSchedulerHook` over an epoch-based run, recording the first group's `read` during each iteration. */
+/**
+ * Build a list (or fail) and drive it as `ParamSchedulerHook` over an epoch-based run, recording the first group's
+ * `read` during each iteration.
+ */
 export const runEpochs = (
   configs: unknown,
   groups: S.Groups,
@@ -57,7 +60,10 @@ export const runEpochs = (
   return right(S.simulateEpochs(built.schedulers, built.groups, run))
 }
 
-/** Step every scheduler of a list once per epoch (the MMEngine unit tests' loop), recording the first group's `param` before each step. */
+/**
+ * Step every scheduler of a list once per epoch (the MMEngine unit tests' loop), recording the first group's `param`
+ * before each step.
+ */
 export const epochValues = (
   configs: unknown,
   groups: S.Groups,

@@ -35,13 +35,7 @@ describe('§12.3 worked values, one scheduler', () => {
 
   it('MultiStepLR counts a repeated milestone twice (Counter), and a milestone at 0 acts at once', () => {
     const v = values({ type: 'MultiStepLR', milestones: [0, 3, 3], gamma: 0.5 }, lr, 5)
-    expect(v).toEqual([
-      0.05 * 0.5,
-      0.05 * 0.5,
-      0.05 * 0.5,
-      0.05 * 0.5 * Math.pow(0.5, 2),
-      0.05 * 0.5 * Math.pow(0.5, 2),
-    ])
+    expect(v).toEqual([0.05 * 0.5, 0.05 * 0.5, 0.05 * 0.5, 0.05 * 0.5 * 0.5 ** 2, 0.05 * 0.5 * 0.5 ** 2])
   })
 
   it('ConstantLR(factor=0.5, end=5): the factor lasts end − begin − 1 = 4 steps', () => {
@@ -51,14 +45,18 @@ describe('§12.3 worked values, one scheduler', () => {
     ])
   })
 
-  it('ConstantLR restores x·(1.0/factor), as MMEngine multiplies by the reciprocal: 0.05·0.9 comes back as 0.05000000000000001', () => {
-    expect(values({ type: 'ConstantLR', factor: 0.9, end: 3 }, lr, 4)).toEqual([
-      0.05 * 0.9,
-      0.05 * 0.9,
-      0.05000000000000001,
-      0.05000000000000001,
-    ])
-  })
+  it(
+    'ConstantLR restores x·(1.0/factor), as MMEngine multiplies by the reciprocal: ' +
+      '0.05·0.9 comes back as 0.05000000000000001',
+    () => {
+      expect(values({ type: 'ConstantLR', factor: 0.9, end: 3 }, lr, 4)).toEqual([
+        0.05 * 0.9,
+        0.05 * 0.9,
+        0.05000000000000001,
+        0.05000000000000001,
+      ])
+    },
+  )
 
   it('ConstantLR with the default factor 1/3', () => {
     const x = 0.05 * (1.0 / 3)
@@ -71,7 +69,10 @@ describe('§12.3 worked values, one scheduler', () => {
     // Transcribed: x·(1 + (end−start)/(T·start + (t−1)·(end−start))) with T = 4.
     let x = 0.05 * 0.5
     const exact = [x]
-    for (let t = 1; t <= 4; t++) exact.push((x = x * (1 + 0.5 / (4 * 0.5 + (t - 1) * 0.5))))
+    for (let t = 1; t <= 4; t++) {
+      x = x * (1 + 0.5 / (4 * 0.5 + (t - 1) * 0.5))
+      exact.push(x)
+    }
     expect(v).toEqual([...exact, x, x])
   })
 
@@ -85,10 +86,15 @@ describe('§12.3 worked values, one scheduler', () => {
   it('ExponentialLR(gamma=0.9) is 0.05·0.9^t by repeated multiplication', () => {
     const v = values({ type: 'ExponentialLR', gamma: 0.9 }, lr, 10)
     let x = 0.05
-    expect(v).toEqual(Array.from({ length: 10 }, (_, t) => (t === 0 ? x : (x = x * 0.9))))
+    expect(v).toEqual(
+      Array.from({ length: 10 }, (_, t) => {
+        if (t > 0) x = x * 0.9
+        return x
+      }),
+    )
     expectClose(
       v,
-      Array.from({ length: 10 }, (_, t) => 0.05 * Math.pow(0.9, t)),
+      Array.from({ length: 10 }, (_, t) => 0.05 * 0.9 ** t),
       1e-14,
     )
   })
@@ -98,7 +104,9 @@ describe('§12.3 worked values, one scheduler', () => {
     const printed = [
       0.05, 0.0426776, 0.025, 0.00732233, 0.025, 0.022612712, 0.01636271, 0.0086372, 0.0023872, 0.0023872,
     ]
-    v.forEach((a, i) => expect(Math.abs(a - printed[i]!)).toBeLessThan(1e-7))
+    v.forEach((a, i) => {
+      expect(Math.abs(a - printed[i]!)).toBeLessThan(1e-7)
+    })
     const closed = v.map((_, t) =>
       S.cosineRestartAt(0.05, 0.05, t, { periods: [4, 5], restart_weights: [1, 0.5], eta_min: 0 }),
     )
@@ -138,11 +146,7 @@ describe('§12.3 worked values, one scheduler', () => {
   it('PolyLR(power=0.9, eta_min=0.001, end=5) reaches eta_min at t = 4', () => {
     const min = 0.001
     const v = values({ type: 'PolyLR', power: 0.9, eta_min: min, end: 5 }, lr, 7)
-    expectClose(
-      v,
-      [0, 1, 2, 3].map((i) => min + (0.05 - min) * Math.pow(1 - i / 4, 0.9)).concat([min, min, min]),
-      1e-12,
-    )
+    expectClose(v, [0, 1, 2, 3].map((i) => min + (0.05 - min) * (1 - i / 4) ** 0.9).concat([min, min, min]), 1e-12)
   })
 })
 
@@ -180,9 +184,9 @@ describe('§12.3 worked values, several schedulers in one list (stepped in list 
       lr,
       15,
     )
-    const x4 = 0.05 * Math.pow(0.9, 4)
+    const x4 = 0.05 * 0.9 ** 4
     const expected = [
-      ...[0, 1, 2, 3, 4].map((t) => 0.05 * Math.pow(0.9, t)),
+      ...[0, 1, 2, 3, 4].map((t) => 0.05 * 0.9 ** t),
       ...repeat(x4, 5),
       ...[0, 1, 2, 3, 4].map((t) => S.cosineAnnealingAt(x4, t, { T_max: 5, eta_min: 0 })),
     ]
@@ -191,25 +195,36 @@ describe('§12.3 worked values, several schedulers in one list (stepped in list 
 })
 
 describe('convert_to_iter_based (spec §12.1, §12.4)', () => {
-  it('LinearLR(start_factor=1e-4, begin=0, end=10, by_epoch) becomes a per-iteration warmup reaching factor 1 at iteration 10L − 1', () => {
-    const L = 7
-    const cfg = { type: 'LinearLR', start_factor: 1e-4, by_epoch: true, begin: 0, end: 10, convert_to_iter_based: true }
-    const built = S.build(cfg, [{ lr: 0.1 }], { epochLength: L })
-    expect(built._tag === 'Right' && built.right.scheduler).toMatchObject({
-      by_epoch: false,
-      begin: 0,
-      end: 70,
-      total_iters: 69,
-    })
-    const v = values(cfg, [{ lr: 0.1 }], 72, { epochLength: L })
-    expectClose(
-      v.slice(0, 70),
-      v.slice(0, 70).map((_, t) => S.linearAt(0.1, t, { start_factor: 1e-4, end_factor: 1, total_iters: 69 })),
-      1e-12,
-    )
-    expect(v[68]).toBeLessThan(0.1 * (1 - 1e-3))
-    expectClose([v[69]!, v[70]!, v[71]!], [0.1, 0.1, 0.1])
-  })
+  it(
+    'LinearLR(start_factor=1e-4, begin=0, end=10, by_epoch) becomes a per-iteration ' +
+      'warmup reaching factor 1 at iteration 10L − 1',
+    () => {
+      const L = 7
+      const cfg = {
+        type: 'LinearLR',
+        start_factor: 1e-4,
+        by_epoch: true,
+        begin: 0,
+        end: 10,
+        convert_to_iter_based: true,
+      }
+      const built = S.build(cfg, [{ lr: 0.1 }], { epochLength: L })
+      expect(built._tag === 'Right' && built.right.scheduler).toMatchObject({
+        by_epoch: false,
+        begin: 0,
+        end: 70,
+        total_iters: 69,
+      })
+      const v = values(cfg, [{ lr: 0.1 }], 72, { epochLength: L })
+      expectClose(
+        v.slice(0, 70),
+        v.slice(0, 70).map((_, t) => S.linearAt(0.1, t, { start_factor: 1e-4, end_factor: 1, total_iters: 69 })),
+        1e-12,
+      )
+      expect(v[68]).toBeLessThan(0.1 * (1 - 1e-3))
+      expectClose([v[69]!, v[70]!, v[71]!], [0.1, 0.1, 0.1])
+    },
+  )
 
   it('StepLR(2) with epoch length 7 decays every 14 iterations', () => {
     expect(values({ type: 'StepLR', step_size: 2, convert_to_iter_based: true }, lr, 28, { epochLength: 7 })).toEqual([

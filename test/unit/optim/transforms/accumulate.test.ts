@@ -70,26 +70,30 @@ const feed = <S>(
 const afterCountsThatStep = (t: Trace): number[] => t.stepped.flatMap((s, i) => (s ? [t.counts[i]!] : []))
 
 describe("accumulate(k): MMEngine's rule", () => {
-  it('worked example (max_counts 10, k 4): loss factors 4×8 then 2, 2; steps after counts 4, 8, 10; the inner sees window sums only', () => {
-    const { t, received } = spy()
-    const acc = accumulate(4)(t)
-    const params = Tree.fromArrays({ w: { shape: [2], values: [0, 0] } })
-    const init = acc.initializeCountStatus(acc.init(params), 0, 10)
-    const { trace, state } = feed(acc, init, 10, (i) => [i + 1, -0.5 * (i + 1)])
-    expect(trace.factors).toEqual([4, 4, 4, 4, 4, 4, 4, 4, 2, 2])
-    expect(afterCountsThatStep(trace)).toEqual([4, 8, 10])
-    expect(trace.updated).toEqual(trace.stepped)
-    // should_update() is what closesWindow predicted before the backward.
-    expect(trace.closes).toEqual(trace.stepped)
-    expect(received).toEqual([
-      [1 + 2 + 3 + 4, -0.5 * (1 + 2 + 3 + 4)],
-      [5 + 6 + 7 + 8, -0.5 * (5 + 6 + 7 + 8)],
-      [9 + 10, -0.5 * (9 + 10)],
-    ])
-    expect(state.inner).toBe(3)
-    expect(state.count).toBe(10)
-    disposeReplaced([params], [])
-  })
+  it(
+    'worked example (max_counts 10, k 4): loss factors 4×8 then 2, 2; steps after ' +
+      'counts 4, 8, 10; the inner sees window sums only',
+    () => {
+      const { t, received } = spy()
+      const acc = accumulate(4)(t)
+      const params = Tree.fromArrays({ w: { shape: [2], values: [0, 0] } })
+      const init = acc.initializeCountStatus(acc.init(params), 0, 10)
+      const { trace, state } = feed(acc, init, 10, (i) => [i + 1, -0.5 * (i + 1)])
+      expect(trace.factors).toEqual([4, 4, 4, 4, 4, 4, 4, 4, 2, 2])
+      expect(afterCountsThatStep(trace)).toEqual([4, 8, 10])
+      expect(trace.updated).toEqual(trace.stepped)
+      // should_update() is what closesWindow predicted before the backward.
+      expect(trace.closes).toEqual(trace.stepped)
+      expect(received).toEqual([
+        [1 + 2 + 3 + 4, -0.5 * (1 + 2 + 3 + 4)],
+        [5 + 6 + 7 + 8, -0.5 * (5 + 6 + 7 + 8)],
+        [9 + 10, -0.5 * (9 + 10)],
+      ])
+      expect(state.inner).toBe(3)
+      expect(state.count).toBe(10)
+      disposeReplaced([params], [])
+    },
+  )
 
   it('uninitialised counts (max_counts −1) always divide by k and step at multiples of k only', () => {
     const { t, received } = spy()
@@ -115,7 +119,8 @@ describe("accumulate(k): MMEngine's rule", () => {
     const last = feed(acc, acc.initializeCountStatus(fresh, 99, 100), 1, () => [1, 1]).trace
     expect(last.factors).toEqual([1])
     expect(last.stepped).toEqual([true])
-    // initialize_count_status(model, 96, 100): two calls without a step (factor 3), the third steps, the fourth is the tail.
+    // initialize_count_status(model, 96, 100): two calls without a step (factor 3), the third steps, the fourth is the
+    // tail.
     const tail = feed(acc, acc.initializeCountStatus(fresh, 96, 100), 4, () => [1, 1]).trace
     expect(tail.factors).toEqual([3, 3, 3, 1])
     expect(tail.stepped).toEqual([false, false, true, true])
@@ -172,31 +177,38 @@ describe("accumulate(k, 'epoch')", () => {
     disposeReplaced([params], [])
   })
 
-  it('the loss factors make every window, short ones included, an exact item-weighted mean of per-sample gradients', () => {
-    const { t, received } = spy()
-    const acc = accumulate(3, policy)(t)
-    const rand = prng(5)
-    // Per-sample gradients of every batch of one epoch.
-    const samples = items.map((n) => Array.from({ length: n }, () => randomValues(rand, 2)))
-    const batchMean = (b: number): number[] =>
-      [0, 1].map((j) => samples[b]!.reduce((s, x) => s + x[j]!, 0) / samples[b]!.length)
-    const params = Tree.fromArrays({ w: { shape: [2], values: [0, 0] } })
-    let state = acc.initializeCountStatus(acc.init(params), 0, 5)
-    for (let b = 0; b < 5; b++) {
-      // The gradient of (mean loss of the batch) / lossFactor.
-      const factor = acc.lossFactor(state)
-      const grads = Tree.fromArrays({ w: { shape: [2], values: batchMean(b).map((g) => g / factor) } })
-      const [updates, next] = acc.update(grads, state, params, groups)
-      disposeReplaced([state, grads, updates], [next])
-      state = next
-    }
-    const windowMean = (batches: number[]): number[] => {
-      const all = batches.flatMap((b) => samples[b]!)
-      return [0, 1].map((j) => all.reduce((s, x) => s + x[j]!, 0) / all.length)
-    }
-    expect(received).toHaveLength(2)
-    const expected = [windowMean([0, 1, 2]), windowMean([3, 4])]
-    received.forEach((r, w) => r.forEach((x, j) => expect(Math.abs(x - expected[w]![j]!)).toBeLessThan(1e-6)))
-    disposeReplaced([params, state], [])
-  })
+  it(
+    'the loss factors make every window, short ones included, an exact item-weighted ' + 'mean of per-sample gradients',
+    () => {
+      const { t, received } = spy()
+      const acc = accumulate(3, policy)(t)
+      const rand = prng(5)
+      // Per-sample gradients of every batch of one epoch.
+      const samples = items.map((n) => Array.from({ length: n }, () => randomValues(rand, 2)))
+      const batchMean = (b: number): number[] =>
+        [0, 1].map((j) => samples[b]!.reduce((s, x) => s + x[j]!, 0) / samples[b]!.length)
+      const params = Tree.fromArrays({ w: { shape: [2], values: [0, 0] } })
+      let state = acc.initializeCountStatus(acc.init(params), 0, 5)
+      for (let b = 0; b < 5; b++) {
+        // The gradient of (mean loss of the batch) / lossFactor.
+        const factor = acc.lossFactor(state)
+        const grads = Tree.fromArrays({ w: { shape: [2], values: batchMean(b).map((g) => g / factor) } })
+        const [updates, next] = acc.update(grads, state, params, groups)
+        disposeReplaced([state, grads, updates], [next])
+        state = next
+      }
+      const windowMean = (batches: number[]): number[] => {
+        const all = batches.flatMap((b) => samples[b]!)
+        return [0, 1].map((j) => all.reduce((s, x) => s + x[j]!, 0) / all.length)
+      }
+      expect(received).toHaveLength(2)
+      const expected = [windowMean([0, 1, 2]), windowMean([3, 4])]
+      received.forEach((r, w) => {
+        r.forEach((x, j) => {
+          expect(Math.abs(x - expected[w]![j]!)).toBeLessThan(1e-6)
+        })
+      })
+      disposeReplaced([params, state], [])
+    },
+  )
 })

@@ -63,18 +63,19 @@ const random = (seed: number, scale: number) => {
 
 describe('clipByGlobalNorm ≡ torch.nn.utils.clip_grad_norm_', () => {
   for (const normType of [2, 1, Infinity, 3]) {
-    it(`norm type ${normType}: clips to max_norm and records the pre-clip total (random gradients, total > max)`, () => {
+    const title = `norm type ${normType}: clips to max_norm and records the pre-clip total`
+    it(`${title} (random gradients, total > max)`, () => {
       const values = random(100 + normType, 2)
       const ref = R.clipGradNorm(Object.values(values), 0.5, normType)
       expect(ref.total).toBeGreaterThan(0.5)
       const { clipped, gradNorm } = clipOnce(values, 0.5, normType)
       assertNoMismatch(firstToleranceMismatch('grad_norm', [gradNorm!], [ref.total], RTOL), `norm type ${normType}`)
-      Object.keys(values).forEach((n, i) =>
+      Object.keys(values).forEach((n, i) => {
         assertNoMismatch(
           firstToleranceMismatch(`clipped '${n}'`, clipped[n]!, ref.clipped[i]!, RTOL),
           `norm type ${normType}`,
-        ),
-      )
+        )
+      })
       // The clipped gradients have (about) the norm max_norm/(1 + 1e-6/total).
       const after = R.clipGradNorm(Object.values(clipped), 0.5, normType).total
       expect(Math.abs(after - 0.5)).toBeLessThan(1e-5)
@@ -98,19 +99,23 @@ describe('clipByGlobalNorm ≡ torch.nn.utils.clip_grad_norm_', () => {
     [1, 19],
     [Infinity, 12],
   ] as const) {
-    it(`norm type ${normType}: at total == max_norm the factor max/(total + 1e-6) < 1 is still applied (always multiplied)`, () => {
-      const values = { a: [3, -4], b: [-12] }
-      const t = clipByGlobalNorm(total, normType)
-      const grads = Tree.fromArrays({ a: { shape: [2], values: values.a }, b: { shape: [1], values: values.b } })
-      const [clipped, state] = t.update(grads, t.init(grads), grads, groups)
-      const ref = R.clipGradNorm([values.a, values.b], total, normType)
-      expect(ref.total).toBe(total)
-      expect(read(state.gradNorm!)[0]).toBe(total)
-      assertNoMismatch(firstBitMismatch("clipped 'a'", read(clipped['a']!), ref.clipped[0]!))
-      assertNoMismatch(firstBitMismatch("clipped 'b'", read(clipped['b']!), ref.clipped[1]!))
-      expect(read(clipped['a']!)).not.toEqual(values.a)
-      disposeReplaced([grads, clipped, state], [])
-    })
+    it(
+      `norm type ${normType}: at total == max_norm the factor max/(total + 1e-6) < 1 ` +
+        `is still applied (always multiplied)`,
+      () => {
+        const values = { a: [3, -4], b: [-12] }
+        const t = clipByGlobalNorm(total, normType)
+        const grads = Tree.fromArrays({ a: { shape: [2], values: values.a }, b: { shape: [1], values: values.b } })
+        const [clipped, state] = t.update(grads, t.init(grads), grads, groups)
+        const ref = R.clipGradNorm([values.a, values.b], total, normType)
+        expect(ref.total).toBe(total)
+        expect(read(state.gradNorm!)[0]).toBe(total)
+        assertNoMismatch(firstBitMismatch("clipped 'a'", read(clipped['a']!), ref.clipped[0]!))
+        assertNoMismatch(firstBitMismatch("clipped 'b'", read(clipped['b']!), ref.clipped[1]!))
+        expect(read(clipped['a']!)).not.toEqual(values.a)
+        disposeReplaced([grads, clipped, state], [])
+      },
+    )
   }
 
   it('records the norm before clipping, not after', () => {

@@ -51,85 +51,92 @@ describe('withLossScaling ≡ GradScaler (dynamic)', () => {
   // F: finite; I: an infinity in some gradient; N: a NaN.
   const script = ['F', 'F', 'F', 'F', 'I', 'F', 'N', 'F', 'F', 'F', 'F', 'F'] as const
 
-  it('scale and growth tracker follow the scripted sequence (init 2¹⁶, ×2 every growth_interval finite steps, ×0.5 on a non-finite one)', () => {
-    let expected = { scale: 2 ** 16, tracker: 0 }
-    const t = withLossScaling(config)(sgd())
-    const rand = prng(3)
-    let params = Tree.fromArrays({
-      w: { shape: [2, 3], values: randomValues(rand, 6) },
-      b: { shape: [3], values: randomValues(rand, 3) },
-    })
-    let state = t.init(params)
-    // A plain SGD run over the finite steps only: what the scaled run must equal.
-    const plainSgd = sgd()
-    let plainParams = Tree.fromArrays({
-      w: { shape: [2, 3], values: read(params['w']!) },
-      b: { shape: [3], values: read(params['b']!) },
-    })
-    let plainState = plainSgd.init(plainParams)
-    const scales: number[] = []
-    for (const [k, kind] of script.entries()) {
-      expect(t.lossScale(state), `loss scale before step ${k + 1}`).toBe(expected.scale)
-      scales.push(state.scale)
-      const trueGrads = { w: randomValues(rand, 6), b: randomValues(rand, 3) }
-      const scaled = { w: trueGrads.w.map((g) => g * state.scale), b: trueGrads.b.map((g) => g * state.scale) }
-      if (kind === 'I') scaled.w[2] = Infinity
-      if (kind === 'N') scaled.b[1] = NaN
-      const grads = Tree.fromArrays({ w: { shape: [2, 3], values: scaled.w }, b: { shape: [3], values: scaled.b } })
-      const innerBefore = plain(state.inner)
-      const paramsBefore = Object.fromEntries(Object.entries(params).map(([n, p]) => [n, read(p)]))
-      const [updates, next] = t.update(grads, state, params, groups)
-      const nextParams = Tree.applyUpdates(params, updates)
-      expected = R.scalerUpdate(config, expected.scale, expected.tracker, kind !== 'F')
-      expect(
-        { scale: next.scale, tracker: next.growthTracker, foundInf: next.foundInf },
-        `after step ${k + 1} (${kind})`,
-      ).toEqual({ scale: expected.scale, tracker: expected.tracker, foundInf: kind !== 'F' })
-      if (kind !== 'F') {
-        // Skipped: no update, inner state and parameters unchanged.
-        expect(Object.keys(updates)).toEqual([])
-        expect(plain(next.inner)).toEqual(innerBefore)
-        expect(Object.fromEntries(Object.entries(nextParams).map(([n, p]) => [n, read(p)]))).toEqual(paramsBefore)
-      } else {
-        const g = Tree.fromArrays({ w: { shape: [2, 3], values: trueGrads.w }, b: { shape: [3], values: trueGrads.b } })
-        const [u, s] = plainSgd.update(g, plainState, plainParams, groups)
-        const p = Tree.applyUpdates(plainParams, u)
-        disposeReplaced([plainParams, plainState, g, u], [p, s])
-        plainParams = p
-        plainState = s
+  it(
+    'scale and growth tracker follow the scripted sequence (init 2¹⁶, ×2 every ' +
+      'growth_interval finite steps, ×0.5 on a non-finite one)',
+    () => {
+      let expected = { scale: 2 ** 16, tracker: 0 }
+      const t = withLossScaling(config)(sgd())
+      const rand = prng(3)
+      let params = Tree.fromArrays({
+        w: { shape: [2, 3], values: randomValues(rand, 6) },
+        b: { shape: [3], values: randomValues(rand, 3) },
+      })
+      let state = t.init(params)
+      // A plain SGD run over the finite steps only: what the scaled run must equal.
+      const plainSgd = sgd()
+      let plainParams = Tree.fromArrays({
+        w: { shape: [2, 3], values: read(params['w']!) },
+        b: { shape: [3], values: read(params['b']!) },
+      })
+      let plainState = plainSgd.init(plainParams)
+      const scales: number[] = []
+      for (const [k, kind] of script.entries()) {
+        expect(t.lossScale(state), `loss scale before step ${k + 1}`).toBe(expected.scale)
+        scales.push(state.scale)
+        const trueGrads = { w: randomValues(rand, 6), b: randomValues(rand, 3) }
+        const scaled = { w: trueGrads.w.map((g) => g * state.scale), b: trueGrads.b.map((g) => g * state.scale) }
+        if (kind === 'I') scaled.w[2] = Infinity
+        if (kind === 'N') scaled.b[1] = NaN
+        const grads = Tree.fromArrays({ w: { shape: [2, 3], values: scaled.w }, b: { shape: [3], values: scaled.b } })
+        const innerBefore = plain(state.inner)
+        const paramsBefore = Object.fromEntries(Object.entries(params).map(([n, p]) => [n, read(p)]))
+        const [updates, next] = t.update(grads, state, params, groups)
+        const nextParams = Tree.applyUpdates(params, updates)
+        expected = R.scalerUpdate(config, expected.scale, expected.tracker, kind !== 'F')
+        expect(
+          { scale: next.scale, tracker: next.growthTracker, foundInf: next.foundInf },
+          `after step ${k + 1} (${kind})`,
+        ).toEqual({ scale: expected.scale, tracker: expected.tracker, foundInf: kind !== 'F' })
+        if (kind !== 'F') {
+          // Skipped: no update, inner state and parameters unchanged.
+          expect(Object.keys(updates)).toEqual([])
+          expect(plain(next.inner)).toEqual(innerBefore)
+          expect(Object.fromEntries(Object.entries(nextParams).map(([n, p]) => [n, read(p)]))).toEqual(paramsBefore)
+        } else {
+          const g = Tree.fromArrays({
+            w: { shape: [2, 3], values: trueGrads.w },
+            b: { shape: [3], values: trueGrads.b },
+          })
+          const [u, s] = plainSgd.update(g, plainState, plainParams, groups)
+          const p = Tree.applyUpdates(plainParams, u)
+          disposeReplaced([plainParams, plainState, g, u], [p, s])
+          plainParams = p
+          plainState = s
+        }
+        for (const n of ['w', 'b'])
+          assertNoMismatch(
+            firstBitMismatch(`param '${n}'`, read(nextParams[n]!), read(plainParams[n]!)),
+            `step ${k + 1}: scaled run vs plain SGD on the finite steps`,
+          )
+        disposeReplaced([params, state, grads, updates], [nextParams, next])
+        params = nextParams
+        state = next
       }
-      for (const n of ['w', 'b'])
-        assertNoMismatch(
-          firstBitMismatch(`param '${n}'`, read(nextParams[n]!), read(plainParams[n]!)),
-          `step ${k + 1}: scaled run vs plain SGD on the finite steps`,
-        )
-      disposeReplaced([params, state, grads, updates], [nextParams, next])
-      params = nextParams
-      state = next
-    }
-    expect(scales).toEqual([
-      2 ** 16,
-      2 ** 16,
-      2 ** 16,
-      2 ** 17,
-      2 ** 17,
-      2 ** 16,
-      2 ** 16,
-      2 ** 15,
-      2 ** 15,
-      2 ** 15,
-      2 ** 16,
-      2 ** 16,
-    ])
-    expect(t.stateDict(state)).toEqual({
-      scale: 2 ** 16,
-      growth_factor: 2,
-      backoff_factor: 0.5,
-      growth_interval: 3,
-      _growth_tracker: 2,
-    })
-    disposeReplaced([params, state, plainParams, plainState], [])
-  })
+      expect(scales).toEqual([
+        2 ** 16,
+        2 ** 16,
+        2 ** 16,
+        2 ** 17,
+        2 ** 17,
+        2 ** 16,
+        2 ** 16,
+        2 ** 15,
+        2 ** 15,
+        2 ** 15,
+        2 ** 16,
+        2 ** 16,
+      ])
+      expect(t.stateDict(state)).toEqual({
+        scale: 2 ** 16,
+        growth_factor: 2,
+        backoff_factor: 0.5,
+        growth_interval: 3,
+        _growth_tracker: 2,
+      })
+      disposeReplaced([params, state, plainParams, plainState], [])
+    },
+  )
 
   it('nextScale matches the reference GradScaler.update on a long random sequence', () => {
     const rand = prng(8)

@@ -30,6 +30,7 @@ const groups = [
 const shapes: { readonly [n: string]: number[] } = { a: [4, 3], b: [3], c: [2, 2] }
 
 /** Live tensors after step 2 and after step 20 (gradients scaled by 2⁴ so loss scaling has work to do). */
+// biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
 const counts = (t: GradientTransformation<any>): { readonly afterTwo: number; readonly afterTwenty: number } => {
   const rand = prng(42)
   const treeOf = (scale: number): Tree.Tree =>
@@ -92,15 +93,19 @@ describe('tensor count stays flat over 20 steps', () => {
     const { afterTwo, afterTwenty } = counts(accumulate(2)(sgd()))
     expect(afterTwenty, `${afterTwenty - afterTwo} tensors leaked over 18 steps`).toBe(afterTwo)
   })
-  it('control: the composition is flat when the caller wraps each update in tf.tidy (what leaks are intermediates)', () => {
-    const t = accumulate(2)(withLossScaling(scaler)(chain(clipByGlobalNorm(1.0), sgd())))
-    const tidied: GradientTransformation<any> = {
-      init: t.init,
-      update: (g, s, p, gr) => tf.tidy(() => t.update(g, s, p, gr) as unknown as tf.TensorContainer) as never,
-    }
-    const { afterTwo, afterTwenty } = counts(tidied)
-    expect(afterTwenty).toBe(afterTwo)
-  })
+  it(
+    'control: the composition is flat when the caller wraps each update in tf.tidy ' + '(what leaks are intermediates)',
+    () => {
+      const t = accumulate(2)(withLossScaling(scaler)(chain(clipByGlobalNorm(1.0), sgd())))
+      // biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
+      const tidied: GradientTransformation<any> = {
+        init: t.init,
+        update: (g, s, p, gr) => tf.tidy(() => t.update(g, s, p, gr) as unknown as tf.TensorContainer) as never,
+      }
+      const { afterTwo, afterTwenty } = counts(tidied)
+      expect(afterTwenty).toBe(afterTwo)
+    },
+  )
   it('sgd alone (control)', () => {
     const { afterTwo, afterTwenty } = counts(sgd())
     expect(afterTwenty).toBe(afterTwo)

@@ -16,7 +16,10 @@ beforeAll(async () => {
 })
 
 /** The mean with a partner whose values are `1 − v`: every value becomes 0.5. */
-const withPartner = (values: Float32Array): void => values.forEach((v, i) => (values[i] = (v + (1 - v)) / 2))
+const withPartner = (values: Float32Array): void =>
+  values.forEach((v, i) => {
+    values[i] = (v + (1 - v)) / 2
+  })
 
 describe('reduceGradients', () => {
   it('flattens the gradients in name order into one call and rebuilds them with their shapes', () => {
@@ -31,7 +34,9 @@ describe('reduceGradients', () => {
     const out = averaged(grads, (values) => {
       calls.push(values.length)
       expect(Array.from(values)).toEqual([1, 2, 5, 6, 3, 4])
-      values.forEach((v, i) => (values[i] = v * 10))
+      values.forEach((v, i) => {
+        values[i] = v * 10
+      })
     })
     expect(calls).toEqual([6])
     expect(out['a']!.shape).toEqual([2, 2])

@@ -19,54 +19,58 @@ beforeAll(async () => {
 })
 
 describe.each(Object.keys(algorithmConfigs))('%s as a model', (type) => {
-  it('has MMSelfSup parameter names, a finite loss with gradients for backbone, neck and head, and no leaked tensor', () => {
-    const model = build(algorithmConfigs[type]!)
-    expect(model.type).toBe(type)
-    const { params, buffers } = model.init(Rng.make(1))
-    expect(model.info.params.map((p) => p.name).sort()).toEqual(Object.keys(params).sort())
-    expect(Object.keys(params).some((n) => n.startsWith('backbone.layers.0.conv'))).toBe(true)
-    expect(Object.keys(params).some((n) => n.startsWith('neck.'))).toBe(true)
-    const x = twoViews(4, 3)
-    const before = tf.memory().numTensors
-    const names = Object.keys(params)
-    let nextBuffers: { [n: string]: tf.Tensor } = {}
-    const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
-      const r = model.loss!(Object.fromEntries(names.map((n, i) => [n, ps[i]!])), buffers, x, tf.zeros([4]), {
-        training: true,
-        rng: Rng.make(0),
-        iter: 1,
-        maxIters: 10,
-        attributes: {},
-      })
-      nextBuffers = Object.fromEntries(
-        Object.entries(r.buffers).map(([n, t]) => [n, buffers[n] === t ? t : tf.keep(t)]),
-      )
-      // MMEngine's parse_losses: every entry whose name contains 'loss' (DenseCL: loss_single + loss_dense).
-      return tf.addN(
-        Object.entries(r.losses)
-          .filter(([n]) => n.includes('loss'))
-          .map(([, l]) => l),
-      ) as tf.Scalar
-    })(names.map((n) => params[n]!))
-    const loss = value.dataSync()[0]!
-    expect(Number.isFinite(loss)).toBe(true)
-    const normOf = (prefix: string): number =>
-      names.reduce(
-        (s, n, i) => (n.startsWith(prefix) ? s + tf.tidy(() => tf.sum(tf.abs(grads[i]!)).dataSync()[0]!) : s),
-        0,
-      )
-    expect(normOf('backbone.')).toBeGreaterThan(0)
-    expect(normOf('neck.')).toBeGreaterThan(0)
-    if (names.some((n) => n.startsWith('head.'))) expect(normOf('head.')).toBeGreaterThan(0)
-    expect(Object.keys(nextBuffers).sort()).toEqual(Object.keys(buffers).sort())
-    // BatchNorm running statistics moved in train mode.
-    const bn = 'backbone.layers.0.bn.num_batches_tracked'
-    expect(nextBuffers[bn]!.dataSync()[0]).toBeGreaterThan(0)
-    const fresh = Object.values(nextBuffers).filter((t) => !Object.values(buffers).includes(t))
-    tf.dispose([value, ...grads, ...fresh])
-    expect(tf.memory().numTensors).toBe(before)
-    tf.dispose([x, ...Object.values(params), ...Object.values(buffers)])
-  })
+  it(
+    'has MMSelfSup parameter names, a finite loss with gradients for backbone, neck ' +
+      'and head, and no leaked tensor',
+    () => {
+      const model = build(algorithmConfigs[type]!)
+      expect(model.type).toBe(type)
+      const { params, buffers } = model.init(Rng.make(1))
+      expect(model.info.params.map((p) => p.name).sort()).toEqual(Object.keys(params).sort())
+      expect(Object.keys(params).some((n) => n.startsWith('backbone.layers.0.conv'))).toBe(true)
+      expect(Object.keys(params).some((n) => n.startsWith('neck.'))).toBe(true)
+      const x = twoViews(4, 3)
+      const before = tf.memory().numTensors
+      const names = Object.keys(params)
+      let nextBuffers: { [n: string]: tf.Tensor } = {}
+      const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
+        const r = model.loss!(Object.fromEntries(names.map((n, i) => [n, ps[i]!])), buffers, x, tf.zeros([4]), {
+          training: true,
+          rng: Rng.make(0),
+          iter: 1,
+          maxIters: 10,
+          attributes: {},
+        })
+        nextBuffers = Object.fromEntries(
+          Object.entries(r.buffers).map(([n, t]) => [n, buffers[n] === t ? t : tf.keep(t)]),
+        )
+        // MMEngine's parse_losses: every entry whose name contains 'loss' (DenseCL: loss_single + loss_dense).
+        return tf.addN(
+          Object.entries(r.losses)
+            .filter(([n]) => n.includes('loss'))
+            .map(([, l]) => l),
+        ) as tf.Scalar
+      })(names.map((n) => params[n]!))
+      const loss = value.dataSync()[0]!
+      expect(Number.isFinite(loss)).toBe(true)
+      const normOf = (prefix: string): number =>
+        names.reduce(
+          (s, n, i) => (n.startsWith(prefix) ? s + tf.tidy(() => tf.sum(tf.abs(grads[i]!)).dataSync()[0]!) : s),
+          0,
+        )
+      expect(normOf('backbone.')).toBeGreaterThan(0)
+      expect(normOf('neck.')).toBeGreaterThan(0)
+      if (names.some((n) => n.startsWith('head.'))) expect(normOf('head.')).toBeGreaterThan(0)
+      expect(Object.keys(nextBuffers).sort()).toEqual(Object.keys(buffers).sort())
+      // BatchNorm running statistics moved in train mode.
+      const bn = 'backbone.layers.0.bn.num_batches_tracked'
+      expect(nextBuffers[bn]!.dataSync()[0]).toBeGreaterThan(0)
+      const fresh = Object.values(nextBuffers).filter((t) => !Object.values(buffers).includes(t))
+      tf.dispose([value, ...grads, ...fresh])
+      expect(tf.memory().numTensors).toBe(before)
+      tf.dispose([x, ...Object.values(params), ...Object.values(buffers)])
+    },
+  )
 
   it('extracts pooled backbone features in eval mode without touching the buffers', () => {
     const model = build(algorithmConfigs[type]!)

@@ -112,30 +112,35 @@ describe('SwAV with SwAVHook', () => {
       },
     ],
   })
-  it('creates the queue (length rounded to 16), keeps the prototypes normalised and frozen for 2 iterations', async () => {
-    const seen: Array<{ queue: ReadonlyArray<number> | undefined; protoNorms: number[]; proto: number[] }> = []
-    await run(config(4), {
-      workDir: tempDir(),
-      afterTrainStep: (state, read) => {
-        const values = read({ w: state.model.params['head.loss.prototypes.weight']! })['w']!
-        const norms = Array.from({ length: 10 }, (_, k) => Math.hypot(...Array.from(values.subarray(k * 8, k * 8 + 8))))
-        seen.push({
-          queue: state.model.buffers['head.loss.queue']?.shape,
-          protoNorms: norms,
-          proto: Array.from(values),
-        })
-      },
-    })
-    expect(seen.map((s) => s.queue)).toEqual([
-      [2, 16, 8],
-      [2, 16, 8],
-      [2, 16, 8],
-      [2, 16, 8],
-    ])
-    // Frozen at iterations 0 and 1: the step leaves the normalised prototypes (weight decay aside) where they were.
-    for (const n of seen[0]!.protoNorms) expect(n).toBeCloseTo(1, 3)
-    expect(seen[2]!.proto).not.toEqual(seen[3]!.proto)
-  })
+  it(
+    'creates the queue (length rounded to 16), keeps the prototypes normalised and ' + 'frozen for 2 iterations',
+    async () => {
+      const seen: Array<{ queue: ReadonlyArray<number> | undefined; protoNorms: number[]; proto: number[] }> = []
+      await run(config(4), {
+        workDir: tempDir(),
+        afterTrainStep: (state, read) => {
+          const values = read({ w: state.model.params['head.loss.prototypes.weight']! })['w']!
+          const norms = Array.from({ length: 10 }, (_, k) =>
+            Math.hypot(...Array.from(values.subarray(k * 8, k * 8 + 8))),
+          )
+          seen.push({
+            queue: state.model.buffers['head.loss.queue']?.shape,
+            protoNorms: norms,
+            proto: Array.from(values),
+          })
+        },
+      })
+      expect(seen.map((s) => s.queue)).toEqual([
+        [2, 16, 8],
+        [2, 16, 8],
+        [2, 16, 8],
+        [2, 16, 8],
+      ])
+      // Frozen at iterations 0 and 1: the step leaves the normalised prototypes (weight decay aside) where they were.
+      for (const n of seen[0]!.protoNorms) expect(n).toBeCloseTo(1, 3)
+      expect(seen[2]!.proto).not.toEqual(seen[3]!.proto)
+    },
+  )
 
   it('resumes bit-identically with the queue active', async () => {
     const first = tempDir()

@@ -179,7 +179,9 @@ describe('Sinkhorn-Knopp', () => {
     const got = codes.dataSync()
     tf.dispose([input, codes])
     expect(tf.memory().numTensors).toBe(before)
-    got.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5))
+    got.forEach((v, i) => {
+      expect(v).toBeCloseTo(expected[i]!, 5)
+    })
   })
   it('the tensor version passes no gradient to the scores', () => {
     const x = tf.tensor2d([0.2, 0.4, 0.1, 0.3], [2, 2])
