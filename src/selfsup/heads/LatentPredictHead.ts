@@ -10,6 +10,7 @@ import type { Tree } from '../../tensor/tree.js'
 import { input, join, type LossComponent } from '../Component.js'
 import { detach } from '../functional.js'
 import { componentDict, type Registry, buildLoss, buildNeck } from '../registry.js'
+import { predictorParts } from './predictorParts.js'
 
 export const args = struct('LatentPredictHead arguments', { loss: componentDict, predictor: componentDict })
 
@@ -21,12 +22,7 @@ export const build = (a: t.TypeOf<typeof args>, registry: Registry): LossCompone
     type: 'LatentPredictHead',
     inputs: ['input', 'target'],
     detached: ['target'],
-    init: (prefix, rng) => {
-      const p = predictor.init(join(prefix, 'predictor'), rng)
-      const l = loss.init(join(prefix, 'loss'), p.rng)
-      return { params: { ...p.params, ...l.params }, buffers: { ...p.buffers, ...l.buffers }, rng: l.rng }
-    },
-    info: (prefix) => [...predictor.info(join(prefix, 'predictor')), ...loss.info(join(prefix, 'loss'))],
+    ...predictorParts(predictor, loss),
     forward: (params, buffers, prefix, inputs, ctx) => {
       const pred = predictor.apply(
         params,

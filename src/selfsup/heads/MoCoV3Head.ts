@@ -11,6 +11,7 @@ import { positiveNumber, struct } from '../../schema/codec.js'
 import { input, join, type LossComponent } from '../Component.js'
 import { normalize } from '../functional.js'
 import { buildLoss, buildNeck, componentDict, type Registry } from '../registry.js'
+import { predictorParts } from './predictorParts.js'
 
 export const args = struct(
   'MoCoV3Head arguments',
@@ -26,12 +27,7 @@ export const build = (a: t.TypeOf<typeof args>, registry: Registry): LossCompone
     kind: 'loss',
     type: 'MoCoV3Head',
     inputs: ['base_out', 'momentum_out'],
-    init: (prefix, rng) => {
-      const p = predictor.init(join(prefix, 'predictor'), rng)
-      const l = loss.init(join(prefix, 'loss'), p.rng)
-      return { params: { ...p.params, ...l.params }, buffers: { ...p.buffers, ...l.buffers }, rng: l.rng }
-    },
-    info: (prefix) => [...predictor.info(join(prefix, 'predictor')), ...loss.info(join(prefix, 'loss'))],
+    ...predictorParts(predictor, loss),
     forward: (params, buffers, prefix, inputs, ctx) => {
       const pred = predictor.apply(
         params,
