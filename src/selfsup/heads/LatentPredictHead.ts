@@ -10,7 +10,7 @@ import type { Tree } from '../../tensor/tree.js'
 import { input, join, type LossComponent } from '../Component.js'
 import { detach } from '../functional.js'
 import { componentDict, type Registry, buildLoss, buildNeck } from '../registry.js'
-import { predictorParts } from './predictorParts.js'
+import { predict, predictorParts } from './predictorParts.js'
 
 export const args = struct('LatentPredictHead arguments', { loss: componentDict, predictor: componentDict })
 
@@ -24,14 +24,7 @@ export const build = (a: t.TypeOf<typeof args>, registry: Registry): LossCompone
     detached: ['target'],
     ...predictorParts(predictor, loss),
     forward: (params, buffers, prefix, inputs, ctx) => {
-      const pred = predictor.apply(
-        params,
-        buffers,
-        join(prefix, 'predictor'),
-        input('LatentPredictHead', inputs, 'input'),
-        ctx,
-      )
-      ctx.capture?.('predictor_output', pred.value)
+      const pred = predict(predictor, params, buffers, prefix, input('LatentPredictHead', inputs, 'input'), ctx)
       const target = detach(input('LatentPredictHead', inputs, 'target'))
       const l = loss.forward(params, buffers, join(prefix, 'loss'), { pred: pred.value, target }, ctx)
       const updates: Tree = { ...pred.buffers, ...l.buffers }

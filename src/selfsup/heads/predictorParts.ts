@@ -1,9 +1,12 @@
 /**
- * The parameters of a head made of a `predictor` neck and a `loss` (LatentPredictHead, MoCoV3Head): the predictor's
+ * A head made of a `predictor` neck and a `loss` (LatentPredictHead, MoCoV3Head): how the prediction is made, and the
+ * parameters: the predictor's
  * under `<prefix>.predictor`, initialised first, then the loss's under `<prefix>.loss`, as MMSelfSup registers them.
  * @module
  */
-import { join, type LossComponent, type Neck } from '../Component.js'
+import type * as tf from '@tensorflow/tfjs-core'
+import type { Tree } from '../../tensor/tree.js'
+import { type Applied, type ComponentContext, join, type LossComponent, type Neck } from '../Component.js'
 
 /** `init` and `info` of a head whose parts are `predictor` and `loss`. */
 export const predictorParts = (predictor: Neck, loss: LossComponent): Pick<LossComponent, 'init' | 'info'> => ({
@@ -14,3 +17,17 @@ export const predictorParts = (predictor: Neck, loss: LossComponent): Pick<LossC
   },
   info: (prefix) => [...predictor.info(join(prefix, 'predictor')), ...loss.info(join(prefix, 'loss'))],
 })
+
+/** The predictor applied to `x` under `<prefix>.predictor`, its output captured as `predictor_output`. */
+export const predict = (
+  predictor: Neck,
+  params: Tree,
+  buffers: Tree,
+  prefix: string,
+  x: tf.Tensor,
+  ctx: ComponentContext,
+): Applied<tf.Tensor> => {
+  const pred = predictor.apply(params, buffers, join(prefix, 'predictor'), x, ctx)
+  ctx.capture?.('predictor_output', pred.value)
+  return pred
+}
