@@ -1,7 +1,7 @@
 /**
- * A head made of a `predictor` neck and a `loss` (LatentPredictHead, MoCoV3Head): how the prediction is made, and the
- * parameters: the predictor's
- * under `<prefix>.predictor`, initialised first, then the loss's under `<prefix>.loss`, as MMSelfSup registers them.
+ * A head made of a `predictor` neck and a `loss` (LatentPredictHead, MoCoV3Head): how the prediction is made, and
+ * the parameters, the predictor's under `<prefix>.predictor` (initialised first), then the loss's under
+ * `<prefix>.loss`, as MMSelfSup registers them.
  * @module
  */
 import type * as tf from '@tensorflow/tfjs-core'
