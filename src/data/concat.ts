@@ -80,8 +80,9 @@ export const concat = (members: ReadonlyArray<Dataset>, path: string): E.Either<
   })
 }
 
-const joinInt = (parts: ReadonlyArray<Int32Array>): Int32Array => {
-  const out = new Int32Array(parts.reduce((s, p) => s + p.length, 0))
+/** The arrays one after another, in a new array made by `make`. */
+const joinArrays = <A extends Int32Array | Float32Array>(parts: ReadonlyArray<A>, make: (length: number) => A): A => {
+  const out = make(parts.reduce((s, p) => s + p.length, 0))
   let at = 0
   for (const p of parts) {
     out.set(p, at)
@@ -90,12 +91,6 @@ const joinInt = (parts: ReadonlyArray<Int32Array>): Int32Array => {
   return out
 }
 
-const joinFloat = (parts: ReadonlyArray<Float32Array>): Float32Array => {
-  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
+const joinInt = (parts: ReadonlyArray<Int32Array>): Int32Array => joinArrays(parts, (n) => new Int32Array(n))
+
+const joinFloat = (parts: ReadonlyArray<Float32Array>): Float32Array => joinArrays(parts, (n) => new Float32Array(n))

@@ -94,6 +94,30 @@ const mnistArgs = struct(
 export type MnistArgs = t.TypeOf<typeof mnistArgs>
 
 /**
+ * MNIST's and FashionMNIST's arguments applied to their loader: `data_prefix` stands in for an empty `data_root`
+ * (as MMPretrain reads it), and `metainfo` overrides the loaded dataset's.
+ */
+const loadMnistLike = (
+  args: MnistArgs,
+  load: (options: Mnist.MnistOptions) => Effect.Effect<Dataset, DataError>,
+): Effect.Effect<Dataset, DataError> => {
+  const root = args.data_root !== undefined && args.data_root !== '' ? args.data_root : (args.data_prefix ?? '')
+  const options: Mnist.MnistOptions = {
+    ...(args.split === undefined ? {} : { split: args.split }),
+    ...(args.test_mode === undefined ? {} : { test_mode: args.test_mode }),
+    ...(args.indices === undefined ? {} : { indices: args.indices }),
+    data_root: root,
+  }
+  const metainfo = args.metainfo
+  return metainfo === undefined || metainfo === null
+    ? load(options)
+    : Effect.map(
+        load(options),
+        (ds): Dataset => ({ ...ds, metainfo: { ...(ds.metainfo as { readonly [key: string]: Json }), ...metainfo } }),
+      )
+}
+
+/**
  * MMPretrain's `MNIST`: `split` (`'train'` | `'test'`), `test_mode`
  * (`True` selects the test split), `indices` (keep the first N), `data_root`
  * (a folder with the four IDX files; `data_prefix` too, as MMPretrain reads
@@ -105,22 +129,7 @@ export type MnistArgs = t.TypeOf<typeof mnistArgs>
 export const MNISTType: DatasetType<MnistArgs> = {
   name: 'MNIST',
   args: mnistArgs,
-  load: (args) => {
-    const root = args.data_root !== undefined && args.data_root !== '' ? args.data_root : (args.data_prefix ?? '')
-    const options: Mnist.MnistOptions = {
-      ...(args.split === undefined ? {} : { split: args.split }),
-      ...(args.test_mode === undefined ? {} : { test_mode: args.test_mode }),
-      ...(args.indices === undefined ? {} : { indices: args.indices }),
-      data_root: root,
-    }
-    const metainfo = args.metainfo
-    return metainfo === undefined || metainfo === null
-      ? Mnist.load(options)
-      : Effect.map(
-          Mnist.load(options),
-          (ds): Dataset => ({ ...ds, metainfo: { ...(ds.metainfo as { readonly [key: string]: Json }), ...metainfo } }),
-        )
-  },
+  load: (args) => loadMnistLike(args, Mnist.load),
 }
 
 /**
@@ -132,22 +141,7 @@ export const MNISTType: DatasetType<MnistArgs> = {
 export const FashionMNISTType: DatasetType<MnistArgs> = {
   name: 'FashionMNIST',
   args: mnistArgs,
-  load: (args) => {
-    const root = args.data_root !== undefined && args.data_root !== '' ? args.data_root : (args.data_prefix ?? '')
-    const options: FashionMnist.FashionMnistOptions = {
-      ...(args.split === undefined ? {} : { split: args.split }),
-      ...(args.test_mode === undefined ? {} : { test_mode: args.test_mode }),
-      ...(args.indices === undefined ? {} : { indices: args.indices }),
-      data_root: root,
-    }
-    const metainfo = args.metainfo
-    return metainfo === undefined || metainfo === null
-      ? FashionMnist.load(options)
-      : Effect.map(
-          FashionMnist.load(options),
-          (ds): Dataset => ({ ...ds, metainfo: { ...(ds.metainfo as { readonly [key: string]: Json }), ...metainfo } }),
-        )
-  },
+  load: (args) => loadMnistLike(args, FashionMnist.load),
 }
 
 const arrayArgs = struct(

@@ -21,7 +21,7 @@ import { DenseCLHook } from './DenseCLHook.js'
 import { SimSiamHook } from './SimSiamHook.js'
 import { SwAVHook } from './SwAVHook.js'
 import { VisualizationHook } from './PretrainVisualizationHook.js'
-import { selfsupHookTypes } from './planOnly/selfsupHooks.js'
+import { DeepClusterHook, ODCHook } from './planOnly/selfsupHooks.js'
 
 /** MMEngine and MMSelfSup hooks that configs name but loopwright does not provide yet. */
 const planned: ReadonlyArray<readonly [string, string]> = [
@@ -46,11 +46,11 @@ export const defaultHookTypes: Registry.Registry<HookType<unknown>> = Registry.m
     erase(NaiveVisualizationHook),
     erase(EarlyStoppingHook),
     erase(VisualizationHook),
-    // Plan-only until the real MMSelfSup hooks land (train refuses them).
-    ...selfsupHookTypes,
-    // The real ones replace their plan-only entries (a later entry of the same name wins).
-    erase(SimSiamHook),
+    // MMSelfSup's hooks, in MMSelfSup's order; DeepClusterHook and ODCHook are plan-only (train refuses them).
+    erase(DeepClusterHook),
     erase(DenseCLHook),
+    erase(ODCHook),
+    erase(SimSiamHook),
     erase(SwAVHook),
   ],
   planned,

@@ -29,14 +29,18 @@ interface ConvGradAttrs {
 const call = (kernelName: string, inputs: tf.NamedTensorInfoMap, backend: object, attrs: tf.NamedAttrMap): Info =>
   tf.getKernel(kernelName, 'wasm')!.kernelFunc({ inputs, backend, attrs }) as Info
 
-const convInfo = (
+/**
+ * The convolution's geometry in the loops' names: batch `n`, input `h × w × cin`, output `oh × ow × cout`, strides,
+ * filter `fh × fw`, padding `top`/`left`, and the sizes of the patch matrix (`rows` positions × `taps`).
+ */
+const convGeometry = (
   xShape: ReadonlyArray<number>,
   filterShape: ReadonlyArray<number>,
   attrs: ConvGradAttrs,
   kernel: string,
 ) => {
   if (attrs.dataFormat === 'NCHW') throw new Error(`${kernel} on wasm: only NHWC is supported`)
-  return tf.backend_util.computeConv2DInfo(
+  const info = tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     filterShape as [number, number, number, number],
     attrs.strides,
@@ -46,6 +50,11 @@ const convInfo = (
     false,
     'channelsLast',
   )
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin } = info
+  const { outHeight: oh, outWidth: ow, outChannels: cout } = info
+  const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info
+  const { top, left } = info.padInfo
+  return { n, h, w, cin, oh, ow, cout, sh, sw, fh, fw, top, left, rows: n * oh * ow, taps: fh * fw * cin }
 }
 
 /** The product `a · b` of 2-D heap tensors through the (corrected) WASM matrix product, as `[rows, cols]`. */
@@ -70,14 +79,8 @@ export const conv2dBackpropFilter: tf.KernelConfig['kernelFunc'] = ({ inputs, ba
   const wasm = backend as BackendWasm
   const { x, dy } = inputs as { x: Info; dy: Info }
   const a = attrs as unknown as ConvGradAttrs & { filterShape: [number, number, number, number] }
-  const info = convInfo(x.shape, a.filterShape, a, 'Conv2DBackpropFilter')
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin } = info
-  const { outHeight: oh, outWidth: ow, outChannels: cout } = info
-  const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info
-  const top = info.padInfo.top
-  const left = info.padInfo.left
-  const rows = n * oh * ow
-  const taps = fh * fw * cin
+  const geometry = convGeometry(x.shape, a.filterShape, a, 'Conv2DBackpropFilter')
+  const { n, h, w, cin, oh, ow, cout, sh, sw, fh, fw, top, left, rows, taps } = geometry
   // colsᵀ: row (u, v, c) holds, for every output position, the input value that tap multiplies (0 in the padding).
   const colsT = wasm.makeOutput([taps, rows], 'float32')
   const p = wasm.typedArrayFromHeap(colsT) as Float32Array
@@ -113,14 +116,8 @@ export const conv2dBackpropInput: tf.KernelConfig['kernelFunc'] = ({ inputs, bac
   const wasm = backend as BackendWasm
   const { dy, filter } = inputs as { dy: Info; filter: Info }
   const a = attrs as unknown as ConvGradAttrs & { inputShape: [number, number, number, number] }
-  const info = convInfo(a.inputShape, filter.shape, a, 'Conv2DBackpropInput')
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin } = info
-  const { outHeight: oh, outWidth: ow, outChannels: cout } = info
-  const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info
-  const top = info.padInfo.top
-  const left = info.padInfo.left
-  const rows = n * oh * ow
-  const taps = fh * fw * cin
+  const geometry = convGeometry(a.inputShape, filter.shape, a, 'Conv2DBackpropInput')
+  const { n, h, w, cin, oh, ow, cout, sh, sw, fh, fw, top, left, rows, taps } = geometry
   // dcols[r, (u, v, c)]: what output position r sends back through tap (u, v, c).
   const dcols = product2d(wasm, dy, [rows, cout], filter, [taps, cout], true)
   const out = wasm.makeOutput([...a.inputShape], 'float32')

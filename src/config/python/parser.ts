@@ -13,7 +13,8 @@ import type {
   Stmt,
 } from './ast.js'
 import { type Pos, fail } from './errors.js'
-import { type Token, KEYWORDS, EXPRESSION_KEYWORDS, tokenize } from './tokenizer.js'
+import { PYTHON_KEYWORDS as KEYWORDS } from '../../schema/pythonKeywords.js'
+import { type Token, EXPRESSION_KEYWORDS, tokenize } from './tokenizer.js'
 
 // ---------------------------------------------------------------------------
 // Parser (recursive descent, one function per Python precedence level)

@@ -22,44 +22,6 @@ export type Token =
   // `readPythonBaseList` can skip lines it never needs to parse.
   | (TokenBase & { readonly kind: 'error'; readonly message: string })
 
-export const KEYWORDS: ReadonlySet<string> = new Set([
-  'False',
-  'None',
-  'True',
-  'and',
-  'as',
-  'assert',
-  'async',
-  'await',
-  'break',
-  'class',
-  'continue',
-  'def',
-  'del',
-  'elif',
-  'else',
-  'except',
-  'finally',
-  'for',
-  'from',
-  'global',
-  'if',
-  'import',
-  'in',
-  'is',
-  'lambda',
-  'nonlocal',
-  'not',
-  'or',
-  'pass',
-  'raise',
-  'return',
-  'try',
-  'while',
-  'with',
-  'yield',
-])
-
 /** Keywords that may begin an expression (lambda only to report it). */
 export const EXPRESSION_KEYWORDS: ReadonlySet<string> = new Set(['True', 'False', 'None', 'not', 'lambda'])
 

@@ -6,46 +6,8 @@
  * @module
  */
 import type { Json } from '../../dsl/MessageHub.js'
+import { isPythonIdentifier } from '../../schema/pythonKeywords.js'
 
-const keywords = new Set([
-  'False',
-  'None',
-  'True',
-  'and',
-  'as',
-  'assert',
-  'async',
-  'await',
-  'break',
-  'class',
-  'continue',
-  'def',
-  'del',
-  'elif',
-  'else',
-  'except',
-  'finally',
-  'for',
-  'from',
-  'global',
-  'if',
-  'import',
-  'in',
-  'is',
-  'lambda',
-  'nonlocal',
-  'not',
-  'or',
-  'pass',
-  'raise',
-  'return',
-  'try',
-  'while',
-  'with',
-  'yield',
-])
-
-const isIdentifier = (key: string): boolean => /^[A-Za-z_]\w*$/.test(key) && !keywords.has(key)
 
 const quote = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`
 
@@ -61,7 +23,7 @@ export const pythonRepr = (value: Json): string => {
   if (typeof value === 'string') return quote(value)
   if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`
   const entries = Object.entries(value as { readonly [key: string]: Json })
-  return entries.every(([k]) => isIdentifier(k))
+  return entries.every(([k]) => isPythonIdentifier(k))
     ? `dict(${entries.map(([k, v]) => `${k}=${pythonRepr(v)}`).join(', ')})`
     : `{${entries.map(([k, v]) => `${quote(k)}: ${pythonRepr(v)}`).join(', ')}}`
 }

@@ -17,20 +17,12 @@ import type { Matched } from './customKeys.js'
 import { isConv2d, isDwConv, isNorm, matchNameOf, ownNameOf, prefixOf, tensorOf } from '../../models/ModelInfo.js'
 import type { ModelInfo, ParamInfo } from '../../models/ModelInfo.js'
 import { pyStr } from './pyRepr.js'
-import { baseWdIssues, ignoredKeyWarnings, readInputs } from './readCfg.js'
+import { baseWdIssues, ignoredKeyWarnings, multiplierKeys, readInputs } from './readCfg.js'
 import type { Base, Paramwise } from './readCfg.js'
 import type { CfgDict, ConstructorOptions, ConstructorResult, GroupRecord } from './types.js'
 
-const reads = [
-  'custom_keys',
-  'bias_lr_mult',
-  'bias_decay_mult',
-  'norm_decay_mult',
-  'dwconv_decay_mult',
-  'flat_decay_mult',
-  'dcn_offset_lr_mult',
-  'bypass_duplicate',
-]
+/** The `paramwise_cfg` keys this constructor honours: every multiplier but `layer_decay_rate` (LearningRateDecay's). */
+const reads = ['custom_keys', ...multiplierKeys.filter((k) => k !== 'layer_decay_rate'), 'bypass_duplicate']
 
 /** The keys one parameter's group sets besides `params`. */
 type Overrides = { [key: string]: Json }

@@ -76,6 +76,20 @@ const type = (
   ...(validate === undefined ? {} : { validate }),
 })
 
+/** torch.optim.Adam's defaults; AdamW's differ only in `weight_decay` (1e-2). */
+const adamDefaults: Hyper = {
+  lr: 1e-3,
+  betas: [0.9, 0.999],
+  eps: 1e-8,
+  weight_decay: 0,
+  amsgrad: false,
+  maximize: false,
+  foreach: null,
+  capturable: false,
+  differentiable: false,
+  fused: null,
+}
+
 const adamArgs = { betas, eps: nonNegativeNumber, weight_decay: nonNegativeNumber, amsgrad: boolean, ...torchFlags }
 
 export const optimizerTypes: Registry.Registry<OptimizerType> = Registry.make(
@@ -106,42 +120,8 @@ export const optimizerTypes: Registry.Registry<OptimizerType> = Registry.make(
           ? 'nesterov momentum requires a momentum and zero dampening'
           : undefined,
     ),
-    type(
-      'Adam',
-      false,
-      {
-        lr: 1e-3,
-        betas: [0.9, 0.999],
-        eps: 1e-8,
-        weight_decay: 0,
-        amsgrad: false,
-        maximize: false,
-        foreach: null,
-        capturable: false,
-        differentiable: false,
-        fused: null,
-      },
-      adamArgs,
-      adam,
-    ),
-    type(
-      'AdamW',
-      false,
-      {
-        lr: 1e-3,
-        betas: [0.9, 0.999],
-        eps: 1e-8,
-        weight_decay: 1e-2,
-        amsgrad: false,
-        maximize: false,
-        foreach: null,
-        capturable: false,
-        differentiable: false,
-        fused: null,
-      },
-      adamArgs,
-      adamw,
-    ),
+    type('Adam', false, adamDefaults, adamArgs, adam),
+    type('AdamW', false, { ...adamDefaults, weight_decay: 1e-2 }, adamArgs, adamw),
     type(
       'Adamax',
       false,

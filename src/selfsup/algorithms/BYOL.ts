@@ -13,7 +13,17 @@ import type { ModelType } from '../../models/Model.js'
 import type { Tree } from '../../tensor/tree.js'
 import { detach } from '../functional.js'
 import { asModel, type Algorithm } from './Algorithm.js'
-import { buildParts, commonArgs, encode, ignoredArgs, infoOf, initParts, scaledSum, type Parts } from './parts.js'
+import {
+  buildParts,
+  commonArgs,
+  encode,
+  encodeTwoViews,
+  ignoredArgs,
+  infoOf,
+  initParts,
+  scaledSum,
+  type Parts,
+} from './parts.js'
 import * as Target from './targetNet.js'
 import type { ComponentContext } from '../Component.js'
 
@@ -61,9 +71,7 @@ export const byol = (a: t.TypeOf<typeof args>): Algorithm => {
     },
     info: infoOf(parts),
     loss: (params, buffers, views, _targets, ctx) => {
-      const e1 = encode(parts, params, buffers, views[0]!, ctx)
-      const e2 = encode(parts, params, { ...buffers, ...e1.buffers }, views[1]!, ctx)
-      const online = { ...buffers, ...e1.buffers, ...e2.buffers }
+      const { e1, e2, online } = encodeTwoViews(parts, params, buffers, views, ctx)
       const target = momentumProjections(parts, 'target_net', averaging, params, online, buffers, views, ctx)
       const l1 = parts.head.forward(params, online, 'head', { input: e1.z, target: target.z[1]! }, ctx)
       const l2 = parts.head.forward(

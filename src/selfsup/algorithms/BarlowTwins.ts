@@ -7,7 +7,7 @@ import type * as t from 'io-ts'
 import { struct } from '../../schema/codec.js'
 import type { ModelType } from '../../models/Model.js'
 import { asModel, type Algorithm } from './Algorithm.js'
-import { buildParts, commonArgs, encode, ignoredArgs, infoOf, initParts } from './parts.js'
+import { buildParts, commonArgs, encodeTwoViews, ignoredArgs, infoOf, initParts } from './parts.js'
 
 const args = struct('BarlowTwins arguments (backbone, neck, head)', commonArgs, ignoredArgs)
 
@@ -20,15 +20,8 @@ export const barlowTwins = (a: t.TypeOf<typeof args>): Algorithm => {
     init: (rng) => initParts(parts, rng),
     info: infoOf(parts),
     loss: (params, buffers, views, _targets, ctx) => {
-      const e1 = encode(parts, params, buffers, views[0]!, ctx)
-      const e2 = encode(parts, params, { ...buffers, ...e1.buffers }, views[1]!, ctx)
-      const l = parts.head.forward(
-        params,
-        { ...buffers, ...e1.buffers, ...e2.buffers },
-        'head',
-        { input: e1.z, target: e2.z },
-        ctx,
-      )
+      const { e1, e2, online } = encodeTwoViews(parts, params, buffers, views, ctx)
+      const l = parts.head.forward(params, online, 'head', { input: e1.z, target: e2.z }, ctx)
       return { losses: { loss: l.value }, buffers: { ...e1.buffers, ...e2.buffers, ...l.buffers } }
     },
   }

@@ -15,14 +15,13 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
 import { positiveInt, struct, unitInterval } from '../../schema/codec.js'
-import { normalTensor } from '../../models/init.js'
 import type { ModelType } from '../../models/Model.js'
 import type { Tree } from '../../tensor/tree.js'
 import { detach, normalize } from '../functional.js'
 import type { applyDense, args as neckArgs } from '../necks/DenseCLNeck.js'
 import { asModel, type Algorithm } from './Algorithm.js'
 import { buildParts, commonArgs, ignoredArgs, infoOf, initParts } from './parts.js'
-import { enqueue } from './queue.js'
+import { enqueue, randomQueue } from './queue.js'
 import * as Target from './targetNet.js'
 
 const args = struct(
@@ -46,12 +45,6 @@ export const denseCL = (a: t.TypeOf<typeof args>): Algorithm => {
   const featDim = a.feat_dim ?? 128
   const lossLambda = a.loss_lambda ?? 0.5
   const averaging: Target.Averaging = { _tag: 'ExponentialMovingAverage', momentum: 1 - (a.momentum ?? 0.999) }
-  const randomQueue = (rng: Parameters<typeof normalTensor>[0]) => {
-    const [raw, next] = normalTensor(rng, [featDim, queueLen], 1)
-    const q = normalize(raw, 0)
-    raw.dispose()
-    return [q, next] as const
-  }
   return {
     type: 'DenseCL',
     backbone: parts.backbone,
@@ -59,8 +52,8 @@ export const denseCL = (a: t.TypeOf<typeof args>): Algorithm => {
     attributes: { loss_lambda: lossLambda },
     init: (rng) => {
       const online = initParts(parts, rng)
-      const [queue, r1] = randomQueue(online.rng)
-      const [queue2, r2] = randomQueue(r1)
+      const [queue, r1] = randomQueue(online.rng, featDim, queueLen)
+      const [queue2, r2] = randomQueue(r1, featDim, queueLen)
       return {
         params: online.params,
         buffers: {

@@ -12,13 +12,12 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
 import { positiveInt, struct, unitInterval } from '../../schema/codec.js'
-import { normalTensor } from '../../models/init.js'
 import type { ModelType } from '../../models/Model.js'
 import { normalize } from '../functional.js'
 import { asModel, type Algorithm } from './Algorithm.js'
 import { momentumProjections } from './BYOL.js'
 import { buildParts, commonArgs, encode, ignoredArgs, infoOf, initParts } from './parts.js'
-import { enqueue } from './queue.js'
+import { enqueue, randomQueue } from './queue.js'
 import * as Target from './targetNet.js'
 
 const args = struct('MoCo arguments (backbone, neck, head, queue_len, feat_dim, momentum)', commonArgs, {
@@ -39,9 +38,7 @@ export const moco = (a: t.TypeOf<typeof args>): Algorithm => {
     views: 2,
     init: (rng) => {
       const online = initParts(parts, rng)
-      const [raw, next] = normalTensor(online.rng, [featDim, queueLen], 1)
-      const queue = normalize(raw, 0)
-      raw.dispose()
+      const [queue, next] = randomQueue(online.rng, featDim, queueLen)
       return {
         params: online.params,
         buffers: {

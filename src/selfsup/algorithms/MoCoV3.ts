@@ -10,7 +10,7 @@ import { struct, unitInterval } from '../../schema/codec.js'
 import type { ModelType } from '../../models/Model.js'
 import { asModel, type Algorithm } from './Algorithm.js'
 import { momentumProjections } from './BYOL.js'
-import { buildParts, commonArgs, encode, ignoredArgs, infoOf, initParts, scaledSum } from './parts.js'
+import { buildParts, commonArgs, encodeTwoViews, ignoredArgs, infoOf, initParts, scaledSum } from './parts.js'
 import * as Target from './targetNet.js'
 
 const args = struct('MoCoV3 arguments (backbone, neck, head, base_momentum)', commonArgs, {
@@ -34,9 +34,7 @@ export const mocoV3 = (a: t.TypeOf<typeof args>): Algorithm => {
     },
     info: infoOf(parts),
     loss: (params, buffers, views, _targets, ctx) => {
-      const q1 = encode(parts, params, buffers, views[0]!, ctx)
-      const q2 = encode(parts, params, { ...buffers, ...q1.buffers }, views[1]!, ctx)
-      const online = { ...buffers, ...q1.buffers, ...q2.buffers }
+      const { e1: q1, e2: q2, online } = encodeTwoViews(parts, params, buffers, views, ctx)
       const k = momentumProjections(parts, 'momentum_encoder', averaging, params, online, buffers, views, ctx)
       const l1 = parts.head.forward(params, online, 'head', { base_out: q1.z, momentum_out: k.z[1]! }, ctx)
       const l2 = parts.head.forward(

@@ -8,7 +8,7 @@ import type * as t from 'io-ts'
 import { struct } from '../../schema/codec.js'
 import type { ModelType } from '../../models/Model.js'
 import { asModel, type Algorithm } from './Algorithm.js'
-import { buildParts, commonArgs, encode, ignoredArgs, infoOf, initParts, scaledSum } from './parts.js'
+import { buildParts, commonArgs, encodeTwoViews, ignoredArgs, infoOf, initParts, scaledSum } from './parts.js'
 
 const args = struct('SimSiam arguments (backbone, neck, head)', commonArgs, ignoredArgs)
 
@@ -21,9 +21,8 @@ export const simSiam = (a: t.TypeOf<typeof args>): Algorithm => {
     init: (rng) => initParts(parts, rng),
     info: infoOf(parts),
     loss: (params, buffers, views, _targets, ctx) => {
-      const e1 = encode(parts, params, buffers, views[0]!, ctx)
-      const e2 = encode(parts, params, { ...buffers, ...e1.buffers }, views[1]!, ctx)
-      let state = { ...buffers, ...e1.buffers, ...e2.buffers }
+      const { e1, e2, online } = encodeTwoViews(parts, params, buffers, views, ctx)
+      let state = online
       const l1 = parts.head.forward(params, state, 'head', { input: e1.z, target: e2.z }, ctx)
       state = { ...state, ...l1.buffers }
       const l2 = parts.head.forward(params, state, 'head', { input: e2.z, target: e1.z }, ctx)

@@ -67,6 +67,26 @@ export const encode = (
   return { z: z.value, buffers: { ...map.buffers, ...z.buffers } }
 }
 
+/**
+ * The first two views through backbone and neck ({@link encode}), the second seeing the first's buffer updates;
+ * `online`: `buffers` after both.
+ */
+export const encodeTwoViews = (
+  parts: Parts,
+  params: Tree,
+  buffers: Tree,
+  views: ReadonlyArray<tf.Tensor>,
+  ctx: ComponentContext,
+): {
+  readonly e1: ReturnType<typeof encode>
+  readonly e2: ReturnType<typeof encode>
+  readonly online: Tree
+} => {
+  const e1 = encode(parts, params, buffers, views[0]!, ctx)
+  const e2 = encode(parts, params, { ...buffers, ...e1.buffers }, views[1]!, ctx)
+  return { e1, e2, online: { ...buffers, ...e1.buffers, ...e2.buffers } }
+}
+
 /** A sum of scalars times a factor, as `factor · (a + b)`. */
 export const scaledSum = (factor: number, ...xs: ReadonlyArray<tf.Scalar>): tf.Scalar =>
   tf.mul(tf.addN(xs as tf.Scalar[]), factor) as tf.Scalar

@@ -7,6 +7,17 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
+import type * as Rng from '../../dsl/Rng.js'
+import { normalTensor } from '../../models/init.js'
+import { normalize } from '../functional.js'
+
+/** A fresh queue as MMSelfSup makes it, `normalize(randn(feat_dim, queue_len), dim=0)`, and the next rng. */
+export const randomQueue = (rng: Rng.Rng, featDim: number, queueLen: number): readonly [tf.Tensor2D, Rng.Rng] => {
+  const [raw, next] = normalTensor(rng, [featDim, queueLen], 1)
+  const queue = normalize(raw, 0) as tf.Tensor2D
+  raw.dispose()
+  return [queue, next]
+}
 
 /** The queue and pointer after enqueuing `keys` (`[n, feat_dim]`, detached); `queue_len` must be a multiple of `n`. */
 export const enqueue = (

@@ -10,6 +10,7 @@ import type { Tree } from '../../tensor/tree.js'
 import { input, join, type LossComponent } from '../Component.js'
 import { detach } from '../functional.js'
 import { componentDict, type Registry, buildLoss, buildNeck } from '../registry.js'
+import { predict, predictorParts } from './predictorParts.js'
 
 export const args = struct('LatentPredictHead arguments', { loss: componentDict, predictor: componentDict })
 
@@ -21,21 +22,9 @@ export const build = (a: t.TypeOf<typeof args>, registry: Registry): LossCompone
     type: 'LatentPredictHead',
     inputs: ['input', 'target'],
     detached: ['target'],
-    init: (prefix, rng) => {
-      const p = predictor.init(join(prefix, 'predictor'), rng)
-      const l = loss.init(join(prefix, 'loss'), p.rng)
-      return { params: { ...p.params, ...l.params }, buffers: { ...p.buffers, ...l.buffers }, rng: l.rng }
-    },
-    info: (prefix) => [...predictor.info(join(prefix, 'predictor')), ...loss.info(join(prefix, 'loss'))],
+    ...predictorParts(predictor, loss),
     forward: (params, buffers, prefix, inputs, ctx) => {
-      const pred = predictor.apply(
-        params,
-        buffers,
-        join(prefix, 'predictor'),
-        input('LatentPredictHead', inputs, 'input'),
-        ctx,
-      )
-      ctx.capture?.('predictor_output', pred.value)
+      const pred = predict(predictor, params, buffers, prefix, input('LatentPredictHead', inputs, 'input'), ctx)
       const target = detach(input('LatentPredictHead', inputs, 'target'))
       const l = loss.forward(params, buffers, join(prefix, 'loss'), { pred: pred.value, target }, ctx)
       const updates: Tree = { ...pred.buffers, ...l.buffers }

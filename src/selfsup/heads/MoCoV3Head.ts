@@ -11,6 +11,7 @@ import { positiveNumber, struct } from '../../schema/codec.js'
 import { input, join, type LossComponent } from '../Component.js'
 import { normalize } from '../functional.js'
 import { buildLoss, buildNeck, componentDict, type Registry } from '../registry.js'
+import { predict, predictorParts } from './predictorParts.js'
 
 export const args = struct(
   'MoCoV3Head arguments',
@@ -26,21 +27,9 @@ export const build = (a: t.TypeOf<typeof args>, registry: Registry): LossCompone
     kind: 'loss',
     type: 'MoCoV3Head',
     inputs: ['base_out', 'momentum_out'],
-    init: (prefix, rng) => {
-      const p = predictor.init(join(prefix, 'predictor'), rng)
-      const l = loss.init(join(prefix, 'loss'), p.rng)
-      return { params: { ...p.params, ...l.params }, buffers: { ...p.buffers, ...l.buffers }, rng: l.rng }
-    },
-    info: (prefix) => [...predictor.info(join(prefix, 'predictor')), ...loss.info(join(prefix, 'loss'))],
+    ...predictorParts(predictor, loss),
     forward: (params, buffers, prefix, inputs, ctx) => {
-      const pred = predictor.apply(
-        params,
-        buffers,
-        join(prefix, 'predictor'),
-        input('MoCoV3Head', inputs, 'base_out'),
-        ctx,
-      )
-      ctx.capture?.('predictor_output', pred.value)
+      const pred = predict(predictor, params, buffers, prefix, input('MoCoV3Head', inputs, 'base_out'), ctx)
       const target = normalize(input('MoCoV3Head', inputs, 'momentum_out'), 1)
       const logits = tf.div(tf.matMul(normalize(pred.value, 1), target, false, true), temperature)
       ctx.capture?.('logits', logits)

@@ -102,15 +102,19 @@ export const kmeansPlusPlus = (
   return centroids
 }
 
-const assign = (
-  data: ArrayLike<number>,
-  n: number,
-  d: number,
-  k: number,
-  centroids: Float64Array,
-  labels: Int32Array,
-  dists: Float64Array,
-): number => {
+/** One Lloyd run: `n` rows of `d` values, `k` centroids, and each point's cluster and squared distance to it. */
+interface Lloyd {
+  readonly data: ArrayLike<number>
+  readonly n: number
+  readonly d: number
+  readonly k: number
+  readonly centroids: Float64Array
+  readonly labels: Int32Array
+  readonly dists: Float64Array
+}
+
+/** Each point to its nearest centroid (the first of equals); returns the inertia. */
+const assign = ({ data, n, d, k, centroids, labels, dists }: Lloyd): number => {
   let inertia = 0
   for (let i = 0; i < n; i++) {
     let best = 0
@@ -130,15 +134,7 @@ const assign = (
 }
 
 /** Centroids as the means of their points; an empty cluster takes the point farthest from its own centroid. */
-const update = (
-  data: ArrayLike<number>,
-  n: number,
-  d: number,
-  k: number,
-  centroids: Float64Array,
-  labels: Int32Array,
-  dists: Float64Array,
-): void => {
+const update = ({ data, n, d, k, centroids, labels, dists }: Lloyd): void => {
   const counts = new Int32Array(k)
   for (let i = 0; i < n; i++) counts[labels[i]!]! += 1
   for (let c = 0; c < k; c++) {
@@ -177,12 +173,13 @@ export const kmeans = (
   const centroids = kmeansPlusPlus(data, n, d, k, Rng.make(options.seed ?? 0))
   const labels = new Int32Array(n)
   const dists = new Float64Array(n)
+  const run: Lloyd = { data, n, d, k, centroids, labels, dists }
   const inertia: number[] = []
   for (let it = 0; it < iterations; it++) {
-    inertia.push(assign(data, n, d, k, centroids, labels, dists))
-    update(data, n, d, k, centroids, labels, dists)
+    inertia.push(assign(run))
+    update(run)
   }
-  if (iterations > 0) inertia.push(assign(data, n, d, k, centroids, labels, dists))
+  if (iterations > 0) inertia.push(assign(run))
   return { k, labels, centroids, inertia }
 }
 

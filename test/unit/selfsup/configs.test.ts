@@ -16,8 +16,10 @@ import { useCpu } from '../../../src/tensor/cpu.js'
 import { tempDir } from '../interpreters/tensor/support.js'
 
 const folder = 'configs/selfsup'
-const configs = readdirSync(folder)
-  .filter((f) => f.endsWith('.py'))
+/** The algorithm configs; the shared bases they inherit under `_base_/` are not configs of their own. */
+const configs = readdirSync(folder, { withFileTypes: true })
+  .filter((e) => e.isFile() && e.name.endsWith('.py'))
+  .map((e) => e.name)
   .sort()
 
 /**
