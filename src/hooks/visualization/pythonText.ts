@@ -8,7 +8,6 @@
 import type { Json } from '../../dsl/MessageHub.js'
 import { isPythonIdentifier } from '../../schema/pythonKeywords.js'
 
-
 const quote = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`
 
 /** A JSON value as a Python literal. */
