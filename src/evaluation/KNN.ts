@@ -21,7 +21,7 @@
  */
 import type * as t from 'io-ts'
 import { array, check, nonEmptyString, positiveInt, positiveNumber, string, struct } from '../schema/codec.js'
-import { knnClassify } from './knnClassifier.js'
+import { knnClassifyEach } from './knnClassifier.js'
 import type { MetricType } from './Metric.js'
 
 const args = struct(
@@ -92,11 +92,11 @@ export const KNN: MetricType<t.TypeOf<typeof args>> = {
         const bank = { features: features.subarray(0, split * c.dim), labels: labels.subarray(0, split) }
         const queries = { features: features.subarray(split * c.dim), labels: labels.subarray(split) }
         const out: { [name: string]: number } = {}
-        for (const k of ks) {
-          const { top1, top5 } = knnClassify(bank, queries, { dim: c.dim, k, temperature, numClasses })
-          out[`${prefix}/top1_k${k}`] = top1
-          out[`${prefix}/top5_k${k}`] = top5
-        }
+        const scores = knnClassifyEach(bank, queries, { dim: c.dim, ks, temperature, numClasses })
+        ks.forEach((k, n) => {
+          out[`${prefix}/top1_k${k}`] = scores[n]!.top1
+          out[`${prefix}/top5_k${k}`] = scores[n]!.top5
+        })
         return out
       },
     }

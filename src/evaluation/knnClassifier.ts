@@ -9,7 +9,8 @@
  * Ties (equal similarities, equal votes) go to the lower index, the order a
  * stable sort gives; PyTorch's `topk` leaves them unspecified. The cost is
  * `queries × bank × dim` multiply-adds in plain numbers (about a minute for
- * 10 000 × 60 000 × 64), which is why a benchmark config may bank a subset.
+ * 10 000 × 60 000 × 64), paid once for all `k` ({@link knnClassifyEach}),
+ * which is why a benchmark config may bank a subset.
  *
  * @example
  * ```ts
@@ -62,28 +63,40 @@ export const knnClassify = (
   bank: LabelledFeatures,
   queries: LabelledFeatures,
   options: KnnOptions,
-): { readonly top1: number; readonly top5: number } => {
+): { readonly top1: number; readonly top5: number } =>
+  knnClassifyEach(bank, queries, { ...options, ks: [options.k] })[0]!
+
+/**
+ * {@link knnClassify} for several `k` at once: the similarities are computed once and the `max(ks)` nearest kept;
+ * each `k` votes with the first `k` of them (the same neighbours, in the same order, as a search for `k` alone).
+ */
+export const knnClassifyEach = (
+  bank: LabelledFeatures,
+  queries: LabelledFeatures,
+  options: Omit<KnnOptions, 'k'> & { readonly ks: ReadonlyArray<number> },
+): ReadonlyArray<{ readonly top1: number; readonly top5: number }> => {
   const { dim, temperature, numClasses } = options
   const nBank = bank.labels.length
   const nQuery = queries.labels.length
   if (bank.features.length !== nBank * dim || queries.features.length !== nQuery * dim)
     throw new RangeError(`kNN: features are not rows of ${dim} values, one per label`)
   if (nQuery === 0) throw new RangeError('kNN: no query samples')
-  const k = Math.min(options.k, nBank)
+  const ks = options.ks.map((k) => Math.min(k, nBank))
+  const kMax = Math.max(...ks)
   const b = normalized(bank.features, nBank, dim)
   const q = normalized(queries.features, nQuery, dim)
-  // The k best so far, most similar first; a later bank index never displaces an equal similarity.
-  const topSim = new Float64Array(k)
-  const topLabel = new Int32Array(k)
-  let top1 = 0
-  let top5 = 0
+  // The kMax best so far, most similar first; a later bank index never displaces an equal similarity.
+  const topSim = new Float64Array(kMax)
+  const topLabel = new Int32Array(kMax)
+  const top1 = ks.map(() => 0)
+  const top5 = ks.map(() => 0)
   for (let i = 0; i < nQuery; i++) {
     let count = 0
     for (let m = 0; m < nBank; m++) {
       let s = 0
       for (let j = 0; j < dim; j++) s += q[i * dim + j]! * b[m * dim + j]!
-      if (count === k && s <= topSim[k - 1]!) continue
-      let at = count < k ? count++ : k - 1
+      if (count === kMax && s <= topSim[kMax - 1]!) continue
+      let at = count < kMax ? count++ : kMax - 1
       while (at > 0 && topSim[at - 1]! < s) {
         topSim[at] = topSim[at - 1]!
         topLabel[at] = topLabel[at - 1]!
@@ -92,11 +105,13 @@ export const knnClassify = (
       topSim[at] = s
       topLabel[at] = bank.labels[m]!
     }
-    const ranked = vote(topSim, topLabel, temperature, numClasses)
     const label = queries.labels[i]!
-    if (ranked[0] === label) top1++
-    // MMSelfSup counts top-5 among min(5, k) predictions: with k < 5, top-5 means top-k.
-    if (ranked.slice(0, Math.min(5, k)).includes(label)) top5++
+    ks.forEach((k, n) => {
+      const ranked = vote(topSim.subarray(0, k), topLabel.subarray(0, k), temperature, numClasses)
+      if (ranked[0] === label) top1[n]!++
+      // MMSelfSup counts top-5 among min(5, k) predictions: with k < 5, top-5 means top-k.
+      if (ranked.slice(0, Math.min(5, k)).includes(label)) top5[n]!++
+    })
   }
-  return { top1: (top1 * 100) / nQuery, top5: (top5 * 100) / nQuery }
+  return ks.map((_, n) => ({ top1: (top1[n]! * 100) / nQuery, top5: (top5[n]! * 100) / nQuery }))
 }
