@@ -37,6 +37,14 @@ export const commands = {
     launcher: { arity: 'one', choices: ['none', 'threads', 'pytorch', 'slurm', 'mpi'] },
     workers: { arity: 'one' },
   },
+  // MMEngine's tools/test.py: the test loop with a checkpoint's weights.
+  test: {
+    checkpoint: { arity: 'one' },
+    'cfg-options': { arity: 'many' },
+    'work-dir': { arity: 'one' },
+    backend: { arity: 'one' },
+    json: { arity: 'switch' },
+  },
   'dry-run': {
     'cfg-options': { arity: 'many' },
     'dataset-size': { arity: 'one' },

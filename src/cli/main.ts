@@ -4,6 +4,7 @@
  *
  *   loopwright train CONFIG [--work-dir DIR] [--resume [CKPT]] [--backend NAME] [--workers N] [--launcher NAME]
  *     [--amp] [--auto-scale-lr] [--cfg-options k=v ...]
+ *   loopwright test CONFIG [--checkpoint CKPT] [--work-dir DIR] [--backend NAME] [--json] [--cfg-options k=v ...]
  *   loopwright dry-run CONFIG [--cfg-options k=v ...] [--dataset-size train=N,...] [--config-package NAME=DIR]
  *     [--world-size N] [--launcher NAME] [--json] [--trace] [--plot FILE.svg]
  *   loopwright doctor [--backend NAME] [--json]
@@ -27,6 +28,7 @@ import { dryRunCommand } from './dryRun.js'
 import { EXIT_BAD_INPUT, EXIT_INTERNAL } from './exitCodes.js'
 import { withInstallHint } from './installHint.js'
 import { internalError } from './runMain.js'
+import { testCommand } from './test.js'
 import { trainCommand } from './train.js'
 import { resolveLaunch } from '../interpreters/collective/launcher.js'
 
@@ -34,6 +36,7 @@ const usage = `loopwright ${version}: MMEngine-style training runs as values
 
 Usage:
   loopwright train CONFIG [options]     train: the config's model, data, optimizer and hooks
+  loopwright test CONFIG [options]      test: the config's test loop with a checkpoint's weights
   loopwright dry-run CONFIG [options]   show the plan of a run without computing anything
   loopwright doctor [--backend NAME]    versions, backends, and a conformance check of one against cpu
 
@@ -47,6 +50,13 @@ Options of train (MMEngine's tools/train.py flags):
   --workers N                   data parallel on N worker threads of this machine
   --backend NAME                auto (default), tensorflow-gpu, webgpu, tensorflow, wasm or cpu
   --cfg-options K=V [K=V ...]   override config keys (a.b=1 c=[1,2] list.0.key=x)
+Options of test (MMEngine's tools/test.py):
+  --checkpoint CKPT             the weights to test (load_from); without it, the config's load_from or init_cfg,
+                                else the model as initialised (the random-init baseline)
+  --work-dir DIR                where the logs go (default work_dirs/CONFIG_NAME)
+  --backend NAME                as for train
+  --json                        print the metrics as one JSON document (logs go to stderr)
+  --cfg-options K=V [K=V ...]   as for train
 Options of dry-run:
   --cfg-options K=V [K=V ...]   as for train
   --dataset-size train=N,...    dataset sizes (samples) for datasets the dry run does not know
@@ -122,6 +132,23 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
         cfgOptions: [...(flags.get('cfg-options') ?? []), ...trainSwitches(flags)],
         ...(workDir === undefined ? {} : { workDir }),
         ...(resume === undefined ? {} : { resume: resume.at(-1) ?? 'auto' }),
+      }),
+    )
+  }
+  if (command === 'test') {
+    const file = configFile('test', positionals)
+    if (file === undefined) return EXIT_BAD_INPUT
+    const backend = flags.get('backend')?.at(-1) ?? 'auto'
+    if (!isBackend(backend)) return badBackend(backend)
+    const checkpoint = flags.get('checkpoint')?.at(-1)
+    const workDir = flags.get('work-dir')?.at(-1)
+    return Effect.runPromise(
+      testCommand(file, {
+        backend,
+        cfgOptions: flags.get('cfg-options') ?? [],
+        json: flags.has('json'),
+        ...(checkpoint === undefined ? {} : { checkpoint }),
+        ...(workDir === undefined ? {} : { workDir }),
       }),
     )
   }

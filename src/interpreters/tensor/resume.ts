@@ -51,8 +51,16 @@ const readCheckpoint = (
     return loaded.right
   })
 
-/** Parameters from a checkpoint in place of the current ones; every name and shape must agree. */
-const loadWeights = (state: State, loaded: State, file: string): E.Either<ReadonlyArray<Issue>, State> => {
+/**
+ * Parameters from a checkpoint in place of the current ones: every parameter of the model must be there with its
+ * shape. Parameters the model does not have (a pretraining run's neck and head, read by a probe) are left out and
+ * named, as MMEngine's non-strict `load_checkpoint` warns about unexpected keys.
+ */
+const loadWeights = (
+  state: State,
+  loaded: State,
+  file: string,
+): E.Either<ReadonlyArray<Issue>, { readonly state: State; readonly unexpected: ReadonlyArray<string> }> => {
   const problems: Issue[] = []
   for (const [name, ref] of Object.entries(state.model.params)) {
     const other = loaded.model.params[name]
@@ -63,18 +71,29 @@ const loadWeights = (state: State, loaded: State, file: string): E.Either<Readon
         message: `${file}: ${name} has shape [${other.shape.join(', ')}], the model expects [${ref.shape.join(', ')}]`,
       })
   }
-  for (const name of Object.keys(loaded.model.params))
-    if (!(name in state.model.params))
-      problems.push({ path: 'load_from', message: `${file}: unexpected parameter ${name}` })
   if (problems.length > 0) return E.left(problems)
+  const own = (tree: TensorTree, given: TensorTree): TensorTree =>
+    Object.fromEntries(Object.entries(tree).map(([name, ref]) => [name, given[name] ?? ref]))
+  const unexpected = Object.keys(loaded.model.params).filter((n) => !(n in state.model.params))
   return E.right({
-    ...state,
-    model: {
-      ...state.model,
-      params: loaded.model.params,
-      buffers: { ...state.model.buffers, ...loaded.model.buffers },
+    state: {
+      ...state,
+      model: {
+        ...state.model,
+        params: own(state.model.params, loaded.model.params),
+        // Buffers as saved (momentum encoders, queues a hook created): the model's own ones are among them.
+        buffers: { ...state.model.buffers, ...loaded.model.buffers },
+      },
     },
+    unexpected,
   })
+}
+
+/** One line naming the checkpoint's tensors the model has no place for (none: nothing to say). */
+const unexpectedLine = (file: string, names: ReadonlyArray<string>): ReadonlyArray<string> => {
+  if (names.length === 0) return []
+  const shown = names.slice(0, 4).join(', ') + (names.length > 4 ? `, … (${names.length} in all)` : '')
+  return [`load_from: ${file} holds parameters this model does not have, not loaded: ${shown}`]
 }
 
 /**
@@ -82,7 +101,11 @@ const loadWeights = (state: State, loaded: State, file: string): E.Either<Readon
  * file holding tensors under the model's dotted names (a published weights
  * file, or weights converted from PyTorch; a `module.` prefix is stripped).
  */
-const loadFrom = (state: State, file: string, store: TensorStore): Effect.Effect<State, TrainError> =>
+const loadFrom = (
+  state: State,
+  file: string,
+  store: TensorStore,
+): Effect.Effect<{ readonly state: State; readonly unexpected: ReadonlyArray<string> }, TrainError> =>
   Effect.gen(function* () {
     const bytes = yield* Effect.mapError(
       fileOp(file, () => new Uint8Array(fs.readFileSync(file))),
@@ -116,7 +139,10 @@ const loadFrom = (state: State, file: string, store: TensorStore): Effect.Effect
     const refs = store.externalize(weights.right.tree) as TensorTree
     const pick = (names: TensorTree): TensorTree =>
       Object.fromEntries(Object.keys(names).map((n) => [n, refs[n] ?? names[n]!]))
-    return { ...state, model: { ...state.model, params: pick(state.model.params), buffers: pick(state.model.buffers) } }
+    return {
+      state: { ...state, model: { ...state.model, params: pick(state.model.params), buffers: pick(state.model.buffers) } },
+      unexpected: [],
+    }
   })
 
 /** Where the run continues from. */
@@ -173,8 +199,9 @@ export const resume = (
       state = { ...loaded.state, counters, optim: Optim.write({ ...optim, slots }), stopTraining: false }
       messages.push(`Load checkpoint from ${resumeFile}`, `resumed epoch: ${start.epoch}, iter: ${start.iter}`)
     } else if (program.loadFrom !== undefined) {
-      state = yield* loadFrom(state, program.loadFrom, store)
-      messages.push(`Load checkpoint from ${program.loadFrom}`)
+      const loaded = yield* loadFrom(state, program.loadFrom, store)
+      state = loaded.state
+      messages.push(`Load checkpoint from ${program.loadFrom}`, ...unexpectedLine(program.loadFrom, loaded.unexpected))
     }
     // The train loop's `initialize_count_status`: accumulation windows count from the (resumed) iteration.
     const optimNow = Optim.read(state.optim)

@@ -148,6 +148,7 @@ export const run = (
           )
     let interrupted: 'SIGINT' | 'SIGTERM' | undefined
     const timelineOptions = {
+      ...(options.entry === undefined ? {} : { entry: options.entry }),
       loadsCheckpoint: resumed.loadsCheckpoint,
       testAfterTrain: options.testAfterTrain ?? program.testLoop !== undefined,
       ...(start === undefined ? {} : { start }),

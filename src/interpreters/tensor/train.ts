@@ -56,6 +56,8 @@ export interface TrainOptions {
   readonly print?: (level: LogLevel, message: string) => void
   /** Run the test loop after training. Default true when a test loop is configured. */
   readonly testAfterTrain?: boolean
+  /** Which runner method the run is: `runner.train()` (default) or `runner.test()` (see `./test.ts`). */
+  readonly entry?: 'train' | 'test'
   /** `YYYYMMDD_HHMMSS` of this run (its log folder). Default: now. */
   readonly timestamp?: string
   /** Every trace entry (hook calls, steps). */

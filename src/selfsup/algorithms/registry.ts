@@ -14,6 +14,7 @@ import { SimCLRModel } from './SimCLR.js'
 import { SimSiamModel } from './SimSiam.js'
 import { SwAVModel } from './SwAV.js'
 import { DenseCLModel } from './DenseCL.js'
+import { ImageClassifierModel } from '../benchmarks/ImageClassifier.js'
 
 const erase = <A>(type: ModelType<A>): ModelType<unknown> => type as unknown as ModelType<unknown>
 
@@ -32,7 +33,8 @@ export const algorithmTypes: ReadonlyArray<ModelType<unknown>> = [
 /** Every model type: the supervised ones of `src/models/` and the algorithms. */
 export const allModelTypes: Registry.Registry<ModelType<unknown>> = Registry.make(
   'model',
-  [...defaultModelTypes.entries.values(), ...algorithmTypes],
+  // ImageClassifier: MMSelfSup's benchmarks (kNN, linear probe) over the algorithms' backbones.
+  [...defaultModelTypes.entries.values(), ...algorithmTypes, erase(ImageClassifierModel)],
   [
     ...defaultModelTypes.notProvided,
     ['DeepCluster', 'planned with the MMSelfSup algorithms'],

@@ -1,0 +1,10 @@
+# kNN benchmark of a SmallCNN pretrained on Fashion-MNIST:
+#   loopwright test configs/benchmarks/knn_smallcnn_fashionmnist.py \
+#       --checkpoint work_dirs/simsiam_smallcnn_fashionmnist/epoch_10.safetensors
+# Without --checkpoint: the same architecture at random init, evaluated the same way (the baseline).
+_base_ = [
+    './_base_/datasets/fashion_mnist_knn.py',
+    './_base_/models/smallcnn_extractor.py',
+]
+model = dict(data_preprocessor=dict(type='SelfSupDataPreprocessor', mean=[72.94], std=[90.02]))
+randomness = dict(seed=0)
