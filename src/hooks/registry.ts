@@ -21,6 +21,7 @@ import { DenseCLHook } from './DenseCLHook.js'
 import { SimSiamHook } from './SimSiamHook.js'
 import { SwAVHook } from './SwAVHook.js'
 import { VisualizationHook } from './PretrainVisualizationHook.js'
+import { CollapseDetectionHook } from './CollapseDetectionHook.js'
 import { DeepClusterHook, ODCHook } from './planOnly/selfsupHooks.js'
 
 /** MMEngine and MMSelfSup hooks that configs name but loopwright does not provide yet. */
@@ -52,6 +53,8 @@ export const defaultHookTypes: Registry.Registry<HookType<unknown>> = Registry.m
     erase(ODCHook),
     erase(SimSiamHook),
     erase(SwAVHook),
+    // loopwright's own: warns when a self-supervised run's features collapse.
+    erase(CollapseDetectionHook),
   ],
   planned,
 )

@@ -23,6 +23,7 @@ import type { Tree } from '../../tensor/tree.js'
 import type { ComponentContext, Initialised } from '../Component.js'
 import type { Backbone } from '../backbones/Backbone.js'
 import { detach, globalAvgPool } from '../functional.js'
+import { FEAT_STD, featureSpread } from '../featureSpread.js'
 
 /** What a training forward may read: the mode, counters, the model's attributes, a random stream. */
 export interface LossContext extends ComponentContext {
@@ -36,6 +37,11 @@ export interface LossContext extends ComponentContext {
 export interface LossResult {
   readonly losses: { readonly [name: string]: tf.Scalar }
   readonly buffers: Tree
+  /**
+   * The online projections of the batch (`[n, d]`), when the algorithm has them: their spread is logged as
+   * `feat_std` (see `../featureSpread.ts`), which `CollapseDetectionHook` watches.
+   */
+  readonly features?: tf.Tensor
 }
 
 export interface Algorithm {
@@ -121,7 +127,12 @@ export const asModel = (algorithm: Algorithm): Model => ({
         `${algorithm.type}: expected ${algorithm.views} views per sample, the pipeline makes ${views.length}`,
       )
     const r = algorithm.loss(withFrozen(params, ctx.attributes[FROZEN_LAYERS]), buffers, views, targets, ctx)
-    return { losses: r.losses, buffers: { ...buffers, ...r.buffers } }
+    // Logged beside the loss (its name has no `loss`, so it is not summed); a batch of one has no spread.
+    const spread =
+      r.features === undefined || (r.features.shape[0] ?? 0) < 2
+        ? {}
+        : { [FEAT_STD]: featureSpread(detach(r.features)) }
+    return { losses: { ...r.losses, ...spread }, buffers: { ...buffers, ...r.buffers } }
   },
 })
 

@@ -83,6 +83,7 @@ export const byol = (a: t.TypeOf<typeof args>): Algorithm => {
       )
       return {
         losses: { loss: scaledSum(2, l1.value, l2.value) },
+        features: e1.z,
         buffers: { ...e1.buffers, ...e2.buffers, ...target.buffers, ...l1.buffers, ...l2.buffers },
       }
     },

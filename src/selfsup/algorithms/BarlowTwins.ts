@@ -22,7 +22,7 @@ export const barlowTwins = (a: t.TypeOf<typeof args>): Algorithm => {
     loss: (params, buffers, views, _targets, ctx) => {
       const { e1, e2, online } = encodeTwoViews(parts, params, buffers, views, ctx)
       const l = parts.head.forward(params, online, 'head', { input: e1.z, target: e2.z }, ctx)
-      return { losses: { loss: l.value }, buffers: { ...e1.buffers, ...e2.buffers, ...l.buffers } }
+      return { losses: { loss: l.value }, buffers: { ...e1.buffers, ...e2.buffers, ...l.buffers }, features: e1.z }
     },
   }
 }

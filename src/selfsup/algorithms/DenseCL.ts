@@ -104,6 +104,7 @@ export const denseCL = (a: t.TypeOf<typeof args>): Algorithm => {
           loss_single: tf.mul(single.value, 1 - lambda) as tf.Scalar,
           loss_dense: tf.mul(dense.value, lambda) as tf.Scalar,
         },
+        features: q.global,
         buffers: {
           ...qMap.buffers,
           ...target,

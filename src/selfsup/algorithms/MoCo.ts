@@ -64,6 +64,7 @@ export const moco = (a: t.TypeOf<typeof args>): Algorithm => {
       const next = enqueue(queue, buffers['queue_ptr']!, key as tf.Tensor2D)
       return {
         losses: { loss: l.value },
+        features: e.z,
         buffers: { ...e.buffers, ...k.buffers, ...l.buffers, queue: next.queue, queue_ptr: next.ptr },
       }
     },

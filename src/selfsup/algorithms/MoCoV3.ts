@@ -46,6 +46,7 @@ export const mocoV3 = (a: t.TypeOf<typeof args>): Algorithm => {
       )
       return {
         losses: { loss: scaledSum(1, l1.value, l2.value) },
+        features: q1.z,
         buffers: { ...q1.buffers, ...q2.buffers, ...k.buffers, ...l1.buffers, ...l2.buffers },
       }
     },

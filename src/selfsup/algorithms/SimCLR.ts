@@ -46,7 +46,7 @@ export const simCLR = (a: t.TypeOf<typeof args>): Algorithm => {
       const z = tf.div(e.z, tf.add(tf.norm(e.z, 'euclidean', 1, true), 1e-10))
       const { pos, neg } = positivesAndNegatives(tf.matMul(z, z, false, true) as tf.Tensor2D)
       const l = parts.head.forward(params, { ...buffers, ...e.buffers }, 'head', { pos, neg }, ctx)
-      return { losses: { loss: l.value }, buffers: { ...e.buffers, ...l.buffers } }
+      return { losses: { loss: l.value }, buffers: { ...e.buffers, ...l.buffers }, features: e.z }
     },
   }
 }

@@ -28,6 +28,7 @@ export const simSiam = (a: t.TypeOf<typeof args>): Algorithm => {
       const l2 = parts.head.forward(params, state, 'head', { input: e2.z, target: e1.z }, ctx)
       return {
         losses: { loss: scaledSum(0.5, l1.value, l2.value) },
+        features: e1.z,
         buffers: { ...e1.buffers, ...e2.buffers, ...l1.buffers, ...l2.buffers },
       }
     },

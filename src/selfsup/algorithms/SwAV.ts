@@ -55,7 +55,7 @@ export const swav = (a: t.TypeOf<typeof args>): Algorithm => {
       const z = parts.neck.apply(params, state, 'neck', tf.concat(pooled), ctx)
       state = { ...state, ...z.buffers }
       const l = parts.head.forward(params, state, 'head', { pred: z.value }, ctx)
-      return { losses: { loss: l.value }, buffers: { ...changed, ...z.buffers, ...l.buffers } }
+      return { losses: { loss: l.value }, buffers: { ...changed, ...z.buffers, ...l.buffers }, features: z.value }
     },
   }
 }

@@ -1,0 +1,16 @@
+# MNIST as two augmented views of each image (MMSelfSup's MultiView pipeline). No flip: a mirrored digit is another
+# shape (or another digit), not a view of the same one.
+view_pipeline = [
+    dict(type='RandomResizedCrop', size=28, scale=(0.2, 1.0)),
+]
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='MultiView', num_views=2, transforms=[view_pipeline]),
+    dict(type='PackSelfSupInputs', meta_keys=['img_path']),
+]
+train_dataloader = dict(
+    batch_size=256,
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(type='MNIST', split='train', pipeline=train_pipeline),
+)
