@@ -1,0 +1,24 @@
+# Fashion-MNIST for the linear probe: the 60 000 training images (random crops of most of the image and flips, as
+# MMSelfSup's linear evaluation augments) train the head; the 10 000 test images of loopwright's fixed split score it.
+train_pipeline = [
+    dict(type='RandomResizedCrop', size=28, scale=(0.6, 1.0)),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackInputs'),
+]
+train_dataloader = dict(
+    batch_size=256,
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(type='FashionMNIST', split='train', pipeline=train_pipeline),
+)
+val_dataloader = dict(
+    batch_size=500,
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type='FashionMNIST', split='test'),
+)
+val_evaluator = dict(type='Accuracy', topk=(1, 5))
+val_cfg = dict()
+test_dataloader = val_dataloader
+test_evaluator = val_evaluator
+test_cfg = dict()
