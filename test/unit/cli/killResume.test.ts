@@ -12,20 +12,10 @@
 import * as fs from 'node:fs'
 import * as nodePath from 'node:path'
 import * as os from 'node:os'
-import { spawn, spawnSync } from 'node:child_process'
 import { beforeAll, describe, expect, it } from 'vitest'
-import * as Safetensors from '../../../src/tensor/safetensors.js'
+import { ensureBuilt, finalState, trainCli as train } from '../../support/killResume.js'
 
-const root = nodePath.join(import.meta.dirname, '..', '..', '..')
-const cli = nodePath.join(root, 'dist', 'cli', 'main.js')
-
-/** `npm test` builds dist/ first; a bare `vitest run` builds it here, and a build that fails fails the suite. */
-beforeAll(() => {
-  if (fs.existsSync(cli)) return
-  const built = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, encoding: 'utf8' })
-  if (built.status !== 0 || !fs.existsSync(cli))
-    throw new Error(`dist/ is missing and npm run build failed:\n${built.stdout}${built.stderr}`)
-}, 600_000)
+beforeAll(ensureBuilt, 600_000)
 
 /**
  * The resumed process's own account: the iteration it says it resumed at and
@@ -72,53 +62,6 @@ const config = {
   },
   log_processor: { by_epoch: false, window_size: 1 },
   randomness: { seed: 3 },
-}
-
-interface Outcome {
-  readonly code: number | null
-  readonly signal: NodeJS.Signals | null
-  readonly output: string
-}
-
-/** Run the CLI; `onLine` may kill or signal the child. */
-const train = (
-  args: ReadonlyArray<string>,
-  onLine?: (line: string, child: ReturnType<typeof spawn>) => void,
-): Promise<Outcome> =>
-  new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, 'train', ...args, '--backend', 'wasm'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let output = ''
-    let pending = ''
-    const take = (chunk: Buffer) => {
-      output += chunk.toString()
-      pending += chunk.toString()
-      const lines = pending.split('\n')
-      pending = lines.pop()!
-      for (const line of lines) onLine?.(line, child)
-    }
-    child.stdout.on('data', take)
-    child.stderr.on('data', take)
-    child.on('close', (code, signal) => resolve({ code, signal, output }))
-  })
-
-const finalState = (file: string) => {
-  const decoded = Safetensors.decode(new Uint8Array(fs.readFileSync(file)))
-  if (decoded._tag === 'Left') throw new Error(decoded.left.message)
-  const state = JSON.parse(decoded.right.metadata['state']!) as {
-    messageHub: { scalars: Array<[string, number[], number[]]> }
-    [k: string]: unknown
-  }
-  // Wall-clock scalars differ between any two runs; everything else must not.
-  const scalars = state.messageHub.scalars.filter(([key]) => !/time|eta/.test(key))
-  const tensors = Object.fromEntries(
-    Object.entries(decoded.right.tensors).map(([n, t]) => [
-      n,
-      Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64'),
-    ]),
-  )
-  return { tensors, scalars, optim: state['optim'], counters: state['counters'], rng: state['rng'] }
 }
 
 const setUp = () => {
