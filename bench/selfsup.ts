@@ -17,6 +17,7 @@
  *   --datasets a,b        fashionmnist and/or mnist (default both)
  *   --algorithms a,b      config prefixes (default: every config present)
  *   --width N             SmallCNN base_channels for every model (default 16; the configs say 32)
+ *   --batch N             pretraining batch size (default: the config's, 256)
  *   --bank N              kNN bank: the first N training images (default 60000, all of them)
  *   --probe-epochs N      linear-probe epochs (default 2; 0 skips the probe)
  *   --probe-train N       linear-probe training images (default 60000)
@@ -40,6 +41,7 @@ interface Options {
   readonly datasets: ReadonlyArray<string>
   readonly algorithms: ReadonlyArray<string> | undefined
   readonly width: number
+  readonly batch: number | undefined
   readonly bank: number
   readonly probeEpochs: number
   readonly probeTrain: number
@@ -59,6 +61,7 @@ const parse = (argv: ReadonlyArray<string>): Options => {
     datasets: list(get('datasets')) ?? ['fashionmnist', 'mnist'],
     algorithms: list(get('algorithms')),
     width: Number(get('width') ?? 16),
+    batch: get('batch') === undefined ? undefined : Number(get('batch')),
     bank: Number(get('bank') ?? 60000),
     probeEpochs: Number(get('probe-epochs') ?? 2),
     probeTrain: Number(get('probe-train') ?? 60000),
@@ -215,7 +218,15 @@ const pretrain = async (o: Options, dataset: string, algorithm: { name: string; 
   fs.rmSync(work, { recursive: true, force: true })
   const load0 = os.loadavg()[0]!
   const r = await cli(
-    ['train', algorithm.file, '--work-dir', work, '--cfg-options', ...(await narrowed(algorithm.file, o.width))],
+    [
+      'train',
+      algorithm.file,
+      '--work-dir',
+      work,
+      '--cfg-options',
+      ...(await narrowed(algorithm.file, o.width)),
+      ...(o.batch === undefined ? [] : [`train_dataloader.batch_size=${o.batch}`]),
+    ],
     nodePath.join(o.workRoot, `${algorithm.name}-${dataset}.train.log`),
     o.minutes * 60,
   )

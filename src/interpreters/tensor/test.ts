@@ -23,7 +23,7 @@ import { fail } from './TrainError.js'
  */
 export const testProgram = (program: Program, checkpoint: string | undefined): E.Either<string, Program> => {
   if (program.testLoop === undefined)
-    return E.left('test_cfg: the config has no test loop (test_dataloader, test_cfg and test_evaluator)')
+    return E.left('the config has no test loop (test_dataloader, test_cfg and test_evaluator)')
   return E.right({
     ...program,
     trainLoop: undefined,
