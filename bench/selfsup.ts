@@ -159,7 +159,9 @@ const knn = async (o: Options, dataset: string, width: number, checkpoint: strin
       ...(checkpoint === undefined ? [] : ['--checkpoint', checkpoint]),
       '--cfg-options',
       `model.backbone.base_channels=${width}`,
-      ...(o.bank < 60000 ? [`test_dataloader.dataset.datasets.0.indices=${o.bank}`, `test_evaluator.bank_size=${o.bank}`] : []),
+      ...(o.bank < 60000
+        ? [`test_dataloader.dataset.datasets.0.indices=${o.bank}`, `test_evaluator.bank_size=${o.bank}`]
+        : []),
     ],
     log,
   )
@@ -277,14 +279,31 @@ export const selfsupBench = async (argv: ReadonlyArray<string>): Promise<Readonl
   const backbone = `SmallCNN(${o.width}-${o.width * 2}-${o.width * 4})`
   for (const dataset of o.datasets) {
     const logs = (what: string) => nodePath.join(o.workRoot, `${what}-${dataset}.log`)
-    const baseKnn = o.baseline ? await knn(o, dataset, o.width, undefined, logs('knn-random')) : undefined
+    // The baseline depends only on these settings (the random init is seeded): a later run with more algorithms in
+    // the same --work-root reuses it.
+    const cache = nodePath.join(
+      o.workRoot,
+      `baseline-${dataset}-w${o.width}-bank${o.bank}-probe${o.probeEpochs}x${o.probeTrain}.json`,
+    )
+    const cached = fs.existsSync(cache)
+      ? (JSON.parse(fs.readFileSync(cache, 'utf8')) as { knn?: { top1: number }; linear?: { top1: number } })
+      : {}
+    const baseKnn = o.baseline
+      ? (cached.knn ?? (await knn(o, dataset, o.width, undefined, logs('knn-random'))))
+      : undefined
     const baseLinear =
-      o.baseline && o.probeEpochs > 0 ? await probe(o, dataset, o.width, undefined, logs('linear-random')) : undefined
+      o.baseline && o.probeEpochs > 0
+        ? (cached.linear ?? (await probe(o, dataset, o.width, undefined, logs('linear-random'))))
+        : undefined
+    if (o.baseline) fs.writeFileSync(cache, `${JSON.stringify({ knn: baseKnn, linear: baseLinear })}\n`)
     console.log(
       `${dataset}: random init kNN top-1 ${baseKnn?.top1.toFixed(2) ?? '—'}, ` +
         `linear ${baseLinear?.top1.toFixed(2) ?? '—'}`,
     )
-    const present = algorithmConfigs(dataset).filter((a) => o.algorithms === undefined || o.algorithms.includes(a.name))
+    // In the order --algorithms names them (the most informative first when time is short), else alphabetical.
+    const known = algorithmConfigs(dataset)
+    const present =
+      o.algorithms === undefined ? known : o.algorithms.flatMap((name) => known.filter((a) => a.name === name))
     for (const algorithm of present) {
       const base = {
         dataset,
@@ -297,7 +316,9 @@ export const selfsupBench = async (argv: ReadonlyArray<string>): Promise<Readonl
         const p = await pretrain(o, dataset, algorithm)
         const k = await knn(o, dataset, o.width, p.checkpoint, logs(`knn-${algorithm.name}`))
         const l =
-          o.probeEpochs > 0 ? await probe(o, dataset, o.width, p.checkpoint, logs(`linear-${algorithm.name}`)) : undefined
+          o.probeEpochs > 0
+            ? await probe(o, dataset, o.width, p.checkpoint, logs(`linear-${algorithm.name}`))
+            : undefined
         rows.push({
           ...base,
           iterations: p.iterations,

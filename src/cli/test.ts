@@ -58,10 +58,9 @@ export const testCommand = (file: string, flags: TestFlags): Effect.Effect<numbe
       print,
     })
     const metrics = result.evaluations.filter((e) => e.mode === 'test').at(-1)?.metrics ?? {}
+    const document = { config: file, checkpoint: flags.checkpoint ?? null, metrics, seconds: result.seconds }
     process.stdout.write(
-      flags.json === true
-        ? `${JSON.stringify({ config: file, checkpoint: flags.checkpoint ?? null, metrics, seconds: result.seconds })}\n`
-        : `${testSummary(metrics)}\nLogs: ${result.logDir}\n`,
+      flags.json === true ? `${JSON.stringify(document)}\n` : `${testSummary(metrics)}\nLogs: ${result.logDir}\n`,
     )
     return 0
   }).pipe(

@@ -140,7 +140,10 @@ const loadFrom = (
     const pick = (names: TensorTree): TensorTree =>
       Object.fromEntries(Object.keys(names).map((n) => [n, refs[n] ?? names[n]!]))
     return {
-      state: { ...state, model: { ...state.model, params: pick(state.model.params), buffers: pick(state.model.buffers) } },
+      state: {
+        ...state,
+        model: { ...state.model, params: pick(state.model.params), buffers: pick(state.model.buffers) },
+      },
       unexpected: [],
     }
   })

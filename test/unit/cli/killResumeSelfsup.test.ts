@@ -137,7 +137,10 @@ describe.each(Object.keys(configs) as Array<keyof typeof configs>)(
       expect(resumed.code, resumed.output).toBe(0)
       const said = /resumed epoch: \d+, iter: (\d+)/.exec(resumed.output)
       expect(Number(said?.[1] ?? -1), resumed.output).toBeGreaterThanOrEqual(4)
-      const firstLogged = resumed.output.split('\n').map(iterOf).find((i) => i !== undefined)
+      const firstLogged = resumed.output
+        .split('\n')
+        .map(iterOf)
+        .find((i) => i !== undefined)
       expect(firstLogged, resumed.output).toBe(Number(said?.[1]) + 1)
       const last = `iter_${ITERS}.safetensors`
       const expected = finalState(nodePath.join(dir, 'whole', last))

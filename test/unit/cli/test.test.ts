@@ -49,7 +49,16 @@ describe('loopwright test', () => {
     const inRun = /^Test: (.*)$/m.exec(trained.stdout)?.[1]
     expect(inRun).toMatch(/accuracy\/top1: \d+\.\d{4}\s+accuracy\/top5: \d+\.\d{4}/)
     const checkpoint = join(dir, 'work', 'epoch_1.safetensors')
-    const tested = await cli('test', file, '--checkpoint', checkpoint, '--work-dir', join(dir, 't'), '--backend', 'wasm')
+    const tested = await cli(
+      'test',
+      file,
+      '--checkpoint',
+      checkpoint,
+      '--work-dir',
+      join(dir, 't'),
+      '--backend',
+      'wasm',
+    )
     expect(tested.code, tested.stderr).toBe(0)
     expect(/^Test: (.*)$/m.exec(tested.stdout)?.[1]).toBe(inRun)
     expect(tested.stdout).toMatch(/Load checkpoint from .*epoch_1\.safetensors/)

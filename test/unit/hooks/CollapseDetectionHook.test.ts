@@ -95,11 +95,7 @@ describe('CollapseDetectionHook in a run', () => {
 })
 
 describe('CollapseDetectionHook on a history', () => {
-  const hook = CollapseDetectionHook.build(
-    { threshold: 0.05 },
-    { key: 'collapse', priority: P.LOW },
-    programOf(config),
-  )
+  const hook = CollapseDetectionHook.build({ threshold: 0.05 }, { key: 'collapse', priority: P.LOW }, programOf(config))
   /** Feed the values one iteration at a time, as RuntimeInfoHook would (`undefined`: none logged); the warnings. */
   const feed = (values: ReadonlyArray<number | undefined>): string[] => {
     const said: string[] = []

@@ -19,13 +19,24 @@ const spread = (rows: number[][]): number => {
 describe('featureSpread (the SimSiam paper’s collapse statistic)', () => {
   it('is the mean over dimensions of the unbiased std of the L2-normalised rows', () => {
     // Rows normalise to (1, 0) and (0, 1): each dimension holds {1, 0}, unbiased std √0.5.
-    expect(spread([[3, 0], [0, 0.5]])).toBeCloseTo(Math.SQRT1_2, 6)
+    expect(
+      spread([
+        [3, 0],
+        [0, 0.5],
+      ]),
+    ).toBeCloseTo(Math.SQRT1_2, 6)
     // Three rows, d = 1: all normalise to ±1; values 1, 1, −1 → mean 1/3, unbiased var (4/9·2 + 16/9)/2 = 4/3.
     expect(spread([[2], [5], [-1]])).toBeCloseTo(Math.sqrt(4 / 3), 6)
   })
 
   it('is 0 for collapsed features, whatever their length, and needs two samples', () => {
-    expect(spread([[1, 2, 3], [2, 4, 6], [0.5, 1, 1.5]])).toBeCloseTo(0, 6)
+    expect(
+      spread([
+        [1, 2, 3],
+        [2, 4, 6],
+        [0.5, 1, 1.5],
+      ]),
+    ).toBeCloseTo(0, 6)
     expect(() => featureSpread(tf.tensor2d([[1, 2]]))).toThrow(/at least 2 samples/)
   })
 

@@ -162,7 +162,10 @@ describe('ImageClassifier', () => {
     expect(() => build({ backbone, head: { type: 'LinearClsHead', num_classes: 2, in_channels: 16 } })).toThrow(
       /head\.in_channels is 16, the backbone gives 8 channels/,
     )
-    const bad = Models.build({ type: 'ImageClassifier', backbone: { ...backbone, frozen_stages: 'all' } }, allModelTypes)
+    const bad = Models.build(
+      { type: 'ImageClassifier', backbone: { ...backbone, frozen_stages: 'all' } },
+      allModelTypes,
+    )
     expect(bad._tag === 'Left' && bad.left.map((i) => i.path)).toEqual(['model.backbone.frozen_stages'])
   })
 })
