@@ -50,7 +50,7 @@ const KNOWN_HOOKS =
   'known: RuntimeInfoHook, IterTimerHook, DistSamplerSeedHook, LoggerHook, ' +
   'ParamSchedulerHook, CheckpointHook, EMAHook, EmptyCacheHook, SyncBuffersHook, ' +
   'NaiveVisualizationHook, EarlyStoppingHook, VisualizationHook, DeepClusterHook, ' +
-  'DenseCLHook, ODCHook, SimSiamHook, SwAVHook'
+  'DenseCLHook, ODCHook, SimSiamHook, SwAVHook, CollapseDetectionHook'
 
 /** Per top-level key: a realistic value that decodes, a wrong one, and the exact issues the wrong one gives. */
 const sectionCases: ReadonlyArray<
