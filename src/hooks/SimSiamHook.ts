@@ -52,14 +52,15 @@ export const pinFixedLr = (state: State, lr: number): State => {
   return changed ? { ...state, optim: Optim.write({ ...optim, slots }) } : state
 }
 
+const pinning = { reads: ['optim.fix_lr'], writes: ['optim.lr'] }
+
 export const SimSiamHook: HookType<SimSiamHookArgs> = {
   name: 'SimSiamHook',
   defaultPriority: P.NORMAL,
   args,
-  touches: {
-    before_train_epoch: { reads: [], writes: ['optim.lr'] },
-    before_train_iter: { reads: [], writes: ['optim.lr'] },
-  },
+  // The pin acts at one of the two stages, and only when fix_pred_lr; it picks the groups by their fix_lr flag.
+  touches: (a) =>
+    a.fix_pred_lr ? { [(a.adjust_by_epoch ?? true) ? 'before_train_epoch' : 'before_train_iter']: pinning } : {},
   build: (a, site) => {
     const pin = (state: State) => Effect.succeed(a.fix_pred_lr ? pinFixedLr(state, a.lr) : state)
     return Hook.make<HookServices>({

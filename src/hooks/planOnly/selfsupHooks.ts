@@ -11,6 +11,10 @@ import { planOnlyHook } from './planOnlyHook.js'
 const reason =
   "MMSelfSup's hooks are being implemented (src/selfsup/); plan the config with loopwright dry-run meanwhile"
 
+// Where the real hooks keep pseudo-labels and the memory bank decides these names; the contract suite checks them.
+const deepClusterReads = ['model.params', 'model.buffers']
+const deepClusterWrites = ['model.params', 'model.loss_weight', 'data.pseudo_labels', 'files', 'log']
+
 /** `DeepClusterHook`: clusters the train set's features before training and after every `interval` epochs. */
 export const DeepClusterHook = planOnlyHook({
   name: 'DeepClusterHook',
@@ -28,10 +32,11 @@ export const DeepClusterHook = planOnlyHook({
   ),
   stages: ['before_train', 'after_train_epoch'],
   reason,
-  // Extracts features, clusters them, sets the sampler's pseudo-labels and re-initialises the head.
+  // Extracts features (the model forward), clusters them, gives the dataset and the sampler the pseudo-labels,
+  // the loss its class weights, re-initialises the head and saves the labels (`cluster_epoch_*.npy`).
   touches: {
-    before_train: { reads: ['model.params'], writes: ['memory', 'data.sampler', 'model.params'] },
-    after_train_epoch: { reads: ['model.params'], writes: ['memory', 'data.sampler', 'model.params'] },
+    before_train: { reads: deepClusterReads, writes: deepClusterWrites },
+    after_train_epoch: { reads: deepClusterReads, writes: deepClusterWrites },
   },
 })
 
@@ -52,8 +57,12 @@ export const ODCHook = planOnlyHook({
   ),
   stages: ['after_train_iter', 'after_train_epoch'],
   reason,
+  // ODC's memory bank (`model.memory_bank`): centroids updated, small clusters dealt with, class weights reset.
   touches: {
-    after_train_iter: { reads: ['memory'], writes: ['memory', 'model.params'] },
-    after_train_epoch: { reads: ['memory'], writes: [] },
+    after_train_iter: {
+      reads: ['model.memory_bank'],
+      writes: ['model.memory_bank', 'model.params', 'model.loss_weight', 'log'],
+    },
+    after_train_epoch: { reads: ['model.memory_bank'], writes: ['files'] },
   },
 })

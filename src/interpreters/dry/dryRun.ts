@@ -22,7 +22,6 @@ import type { Program } from '../../dsl/Program.js'
 import type { HookServices, RunFacts } from '../../dsl/Services.js'
 import * as Stage from '../../dsl/Stage.js'
 import { hazards } from '../../dsl/Touches.js'
-import * as Registry from '../../schema/registry.js'
 import type { Sizes } from '../../dsl/timeline.js'
 import type { Issue } from '../../schema/codec.js'
 import { formatIssue } from '../../schema/codec.js'
@@ -173,20 +172,8 @@ const filesSummary = (recording: Dry.Recording): Plan['files'] => {
 }
 
 /** The ordering hazards of the hooks (in execution order) from their types' read/write declarations. */
-const orderingHazards = (
-  hooks: ReadonlyArray<Hook.Hook<HookServices>>,
-  registries: Registries,
-): ReadonlyArray<string> =>
-  hazards(
-    hooks.map((h) => {
-      const type = Registry.resolve(registries.hooks, h.name)
-      return {
-        name: h.name,
-        priority: h.priority.value,
-        touches: type._tag === 'Right' ? type.right.touches : undefined,
-      }
-    }),
-  )
+const orderingHazards = (hooks: ReadonlyArray<Hook.Hook<HookServices>>): ReadonlyArray<string> =>
+  hazards(hooks.map((h) => ({ name: h.name, key: h.key, priority: h.priority.value, touches: h.touches })))
 
 /** Dry-run `program`: build its hooks, unfold its timeline with the dry services, and summarise. */
 export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effect<Plan, DryRunError> =>
@@ -336,7 +323,7 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
       warnings: [
         ...(options.configWarnings ?? []),
         ...worldSizeWarnings(options.configName, worldSize),
-        ...orderingHazards(hooks, registries),
+        ...orderingHazards(hooks),
         ...groupsWarnings,
         ...warningsFor(program, sizes, recording),
       ].filter((w) => simulated === undefined || !w.startsWith('param_scheduler is checked but not simulated')),
