@@ -22,8 +22,11 @@
  * | `model.params`, `model.buffers`, `model.training` | `model.params`, `model.buffers`, `model.training` |
  * | `model.<attr>` | `model.attributes[attr]`: `model.loss_lambda`, `model.head.loss.queue_length`, … |
  * | `optim.<hyper>` | that hyper-parameter of every param group: `optim.lr`, `optim.momentum`, `optim.fix_lr`, … |
- * | `optim.schedulers`, `optim.tensors`, `optim.groups` | the schedulers, the tensor state (optimizer slots, accumulation, loss scaler), the groups' parameter names |
- * | `messageHub.scalars.<key>`, `messageHub.info.<key>` | one scalar history or runtime-info entry (`messageHub.scalars.train/lr`) |
+ * | `optim.schedulers` | the schedulers' state |
+ * | `optim.tensors` | the tensor state: optimizer slots, accumulation, loss scaler |
+ * | `optim.groups` | the groups' parameter names |
+ * | `messageHub.scalars.<key>` | one scalar history (`messageHub.scalars.train/lr`) |
+ * | `messageHub.info.<key>` | one runtime-info entry (`messageHub.info.last_ckpt`) |
  * | `outputs`, `metrics`, `lastBatch`, `stop` | `outputs`, `metrics`, `lastBatch`, `stopTraining` |
  * | `own` | the hook's own state, `hooks[its key]` (an EMA's average, a timer's clock reading) |
  * | `hooks.<key>` | another hook's own state |
