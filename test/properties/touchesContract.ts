@@ -114,6 +114,9 @@ export const infoKeys: ReadonlyArray<readonly [string, fc.Arbitrary<Json>]> = [
   ['best_score', num],
   ['best_ckpt', fc.constant('work/best_accuracy_top1_epoch_1.safetensors')],
   ['seed', small],
+  // Non-scalar metrics, as RuntimeInfoHook records them.
+  ['val/classwise', fc.constant([0.5, 0.25])],
+  ['test/classwise', fc.constant([0.75, 0.5])],
 ]
 export const attributeKeys: ReadonlyArray<readonly [string, fc.Arbitrary<Json>]> = [
   ['loss_lambda', fc.double({ min: 0, max: 1, noNaN: true })],

@@ -104,7 +104,8 @@ describe('an MMSelfSup-style config as shipped', () => {
         dryRun(toProgram({ ...loaded.config, custom_hooks: hooks }), { datasetSizes: { train: 64 }, worldSize: 1 }),
       )
       expect(twice.warnings).toContain(
-        'before_train_iter: DenseCLHook and DenseCLHook both touch model.loss_lambda and ' +
+        'before_train_iter: DenseCLHook (custom_hooks[0]) and DenseCLHook (custom_hooks[1]) both touch ' +
+          'model.loss_lambda and ' +
           'are ordered only by registration (equal priority 50)',
       )
     },
