@@ -160,7 +160,9 @@ const shown = (h: Declared): string => (h.key === undefined || h.key === h.name 
 
 /**
  * The hazards of hooks given in execution order, one line each. Effects
- * (`log`, `files`, …) are sinks: two hooks writing one are not a hazard.
+ * (`log`, `files`, …) are sinks: two hooks writing one are not a hazard. A
+ * hook's `own` state is its own (`hooks.<key>` to the others); a snapshot
+ * (`*`) reads stale only against a hook of equal priority.
  *
  * @example
  * ```ts
@@ -194,7 +196,16 @@ export const hazards = (hooks: ReadonlyArray<Declared>): ReadonlyArray<string> =
           )
           continue
         }
-        const stale = [...new Set(common(b.writes, a.reads))]
+        // A snapshot of the whole state (`*`: the checkpoint) is taken at its priority on purpose: later writers are
+        // ordered after it by design, not read stale. At equal priority (above) it still conflicts.
+        const stale = [
+          ...new Set(
+            common(
+              b.writes,
+              a.reads.filter((f) => f !== '*'),
+            ),
+          ),
+        ]
         if (stale.length > 0) {
           lines.push(
             `${stage}: ${shown(a.hook)} reads ${stale.join(', ')} before ${shown(b.hook)} writes it ` +
