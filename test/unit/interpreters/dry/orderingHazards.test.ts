@@ -59,7 +59,7 @@ describe('ordering hazards in the plan', () => {
     ).toContain(line)
   })
 
-  it('warns when an EMA of the buffers and the buffer sync share a priority; not for an EMA of the weights', async () => {
+  it('warns when an EMA of the buffers and the buffer sync share a priority, not an EMA of weights', async () => {
     const plan = await planOf('ema_sync_buffers.py')
     expect(hazardsIn(plan.warnings)).toEqual([
       'before_val_epoch: EMAHook (custom_hooks[0]) and SyncBuffersHook (custom_hooks[1]) both touch model.buffers ' +
