@@ -1,6 +1,6 @@
 /**
- * The fields of a run state (the vocabulary of `dsl/Touches.ts`), each with a
- * canonical value, so that what a hook really changed can be listed and held
+ * The fields of a run state (the vocabulary of `dsl/Touches.ts`), each with
+ * its value, so that what a hook really changed can be listed and held
  * against what its type declares. Values are compared structurally: a new
  * object with equal contents is no change, and tensors compare by what
  * `refValue` says about them (by default their ref: id, shape and dtype).
@@ -44,22 +44,55 @@ const normal = (x: unknown, refValue: RefValue): unknown => {
 /** `x` as canonical text: equal for structurally equal values. */
 export const canonical = (x: unknown, refValue: RefValue = byRef): string => JSON.stringify(normal(x, refValue))
 
-const optimFields = (optim: State['optim'], refValue: RefValue): Array<[Field, string]> => {
+/** Structural equality, with tensors compared through `refValue`; shared subtrees are equal at once. */
+export const sameValue = (a: unknown, b: unknown, refValue: RefValue = byRef): boolean => {
+  if (a === b || Object.is(a, b)) return true
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
+  if (a instanceof Map || b instanceof Map) {
+    if (!(a instanceof Map && b instanceof Map) || a.size !== b.size) return false
+    for (const [k, v] of a) if (!b.has(k) || !sameValue(v, b.get(k), refValue)) return false
+    return true
+  }
+  if (isTagged(a, 'TensorRef') || isTagged(b, 'TensorRef'))
+    return (
+      isTagged(a, 'TensorRef') &&
+      isTagged(b, 'TensorRef') &&
+      sameValue(refValue(a as TensorRef), refValue(b as TensorRef), refValue)
+    )
+  if (isTagged(a, 'AppendLog') || isTagged(b, 'AppendLog'))
+    return (
+      isTagged(a, 'AppendLog') &&
+      isTagged(b, 'AppendLog') &&
+      sameValue(Log.toArray(a as Log.AppendLog<unknown>), Log.toArray(b as Log.AppendLog<unknown>), refValue)
+    )
+  if (ArrayBuffer.isView(a) || ArrayBuffer.isView(b) || Array.isArray(a) || Array.isArray(b)) {
+    const x = ArrayBuffer.isView(a) ? Array.from(a as unknown as ArrayLike<number>) : a
+    const y = ArrayBuffer.isView(b) ? Array.from(b as unknown as ArrayLike<number>) : b
+    if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return false
+    return x.every((v, i) => sameValue(v, y[i], refValue))
+  }
+  const ka = Object.keys(a)
+  const kb = Object.keys(b)
+  if (ka.length !== kb.length) return false
+  return ka.every(
+    (k) =>
+      Object.hasOwn(b, k) &&
+      sameValue((a as { [k: string]: unknown })[k], (b as { [k: string]: unknown })[k], refValue),
+  )
+}
+
+const optimFields = (optim: State['optim']): Array<[Field, unknown]> => {
   const o = Optim.read(optim)
-  if (o === undefined) return Object.entries(optim).map(([k, v]) => [`optim.${k}`, canonical(v, refValue)])
+  if (o === undefined) return Object.entries(optim).map(([k, v]) => [`optim.${k}`, v])
   const hypers = new Set(
     o.slots.flatMap(({ slot }) => [
       ...slot.groups.real.flatMap((g) => Object.keys(g.hyper)),
       ...Object.keys(slot.groups.base ?? {}),
     ]),
   )
-  const perSlot = (f: (slot: Optim.WrapperSlot) => unknown) =>
-    canonical(
-      o.slots.map(({ name, slot }) => [name ?? null, f(slot)]),
-      refValue,
-    )
+  const perSlot = (f: (slot: Optim.WrapperSlot) => unknown) => o.slots.map(({ name, slot }) => [name ?? null, f(slot)])
   return [
-    ...[...hypers].map((h): [Field, string] => [
+    ...[...hypers].map((h): [Field, unknown] => [
       `optim.${h}`,
       perSlot((s) => [s.groups.real.map((g) => g.hyper[h]), s.groups.base?.[h]]),
     ]),
@@ -70,37 +103,30 @@ const optimFields = (optim: State['optim'], refValue: RefValue): Array<[Field, s
 }
 
 /**
- * Every field of `state` with its canonical value. `ownKey` is the key of the
- * hook whose view this is: its state is `own`, every other hook's `hooks.<key>`.
+ * Every field of `state` with its value (compare values with {@link sameValue}, print them with {@link canonical}).
+ * `ownKey` is the key of the hook whose view this is: its state is `own`, every other hook's `hooks.<key>`.
  */
-export const fieldValues = (state: State, ownKey: string, refValue: RefValue = byRef): ReadonlyMap<Field, string> => {
-  const c = (x: unknown) => canonical(x, refValue)
+export const fieldValues = (state: State, ownKey: string): ReadonlyMap<Field, unknown> => {
   const { samplerEpoch, ...otherData } = state.data as State['data'] & { readonly [key: string]: unknown }
   const hub = state.messageHub
-  const entries: Array<[Field, string]> = [
-    ['counters', c(state.counters)],
-    ['seed', c(state.seed)],
-    ['rng', c(state.rng)],
-    ['data.sampler.epoch', c(samplerEpoch)],
-    ...Object.entries(otherData).map(([k, v]): [Field, string] => [`data.${k}`, c(v)]),
-    ['model.params', c(state.model.params)],
-    ['model.buffers', c(state.model.buffers)],
-    ['model.training', c(state.model.training)],
-    ...Object.entries(state.model.attributes).map(([k, v]): [Field, string] => [`model.${k}`, c(v)]),
-    ...optimFields(state.optim, refValue),
-    ...[...hub.scalars].map(([k, v]): [Field, string] => [
-      `messageHub.scalars.${k}`,
-      c({ history: v, resumed: hub.resumed.get(k) }),
-    ]),
-    ...[...hub.info].map(([k, v]): [Field, string] => [
-      `messageHub.info.${k}`,
-      c({ value: v, resumed: hub.resumed.get(k) }),
-    ]),
-    ['outputs', c(state.outputs)],
-    ['metrics', c(state.metrics)],
-    ['lastBatch', c(state.lastBatch)],
-    ['stop', c(state.stopTraining)],
-    ...Object.entries(state.hooks).map(([k, v]): [Field, string] => [k === ownKey ? 'own' : `hooks.${k}`, c(v)]),
+  const entries: Array<[Field, unknown]> = [
+    ['counters', state.counters],
+    ['seed', state.seed],
+    ['rng', state.rng],
+    ['data.sampler.epoch', samplerEpoch],
+    ...Object.entries(otherData).map(([k, v]): [Field, unknown] => [`data.${k}`, v]),
+    ['model.params', state.model.params],
+    ['model.buffers', state.model.buffers],
+    ['model.training', state.model.training],
+    ...Object.entries(state.model.attributes).map(([k, v]): [Field, unknown] => [`model.${k}`, v]),
+    ...optimFields(state.optim),
+    ...[...hub.scalars].map(([k, v]): [Field, unknown] => [`messageHub.scalars.${k}`, [v, hub.resumed.get(k)]]),
+    ...[...hub.info].map(([k, v]): [Field, unknown] => [`messageHub.info.${k}`, [v, hub.resumed.get(k)]]),
+    ['outputs', state.outputs],
+    ['metrics', state.metrics],
+    ['lastBatch', state.lastBatch],
+    ['stop', state.stopTraining],
+    ...Object.entries(state.hooks).map(([k, v]): [Field, unknown] => [k === ownKey ? 'own' : `hooks.${k}`, v]),
   ]
   return new Map(entries)
 }
@@ -112,7 +138,9 @@ export const changedFields = (
   ownKey: string,
   refValue: RefValue = byRef,
 ): ReadonlyArray<Field> => {
-  const a = fieldValues(before, ownKey, refValue)
-  const b = fieldValues(after, ownKey, refValue)
-  return [...new Set([...a.keys(), ...b.keys()])].filter((f) => a.get(f) !== b.get(f)).sort()
+  const a = fieldValues(before, ownKey)
+  const b = fieldValues(after, ownKey)
+  return [...new Set([...a.keys(), ...b.keys()])]
+    .filter((f) => !(a.has(f) && b.has(f) && sameValue(a.get(f), b.get(f), refValue)))
+    .sort()
 }

@@ -23,7 +23,7 @@
  * below hold every field the built-in hooks use, and absent keys are
  * perturbed by adding them.
  */
-import { Effect, Layer } from 'effect'
+import { Context, Effect } from 'effect'
 import fc from 'fast-check'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as Ev from '../../src/dsl/Event.js'
@@ -51,7 +51,7 @@ import { covers } from '../../src/dsl/Touches.js'
 import type { Field, StageTouches } from '../../src/dsl/Touches.js'
 import { touchesOf } from '../../src/hooks/HookType.js'
 import type { HookType } from '../../src/hooks/HookType.js'
-import { canonical, changedFields, fieldValues } from '../../src/hooks/touchedFields.js'
+import { canonical, changedFields, fieldValues, sameValue } from '../../src/hooks/touchedFields.js'
 import type { RefValue } from '../../src/hooks/touchedFields.js'
 import { paramSchedulers } from '../../src/interpreters/paramSchedulers.js'
 import * as Optim from '../../src/optim/OptimState.js'
@@ -370,10 +370,10 @@ const services = (tensors: FakeTensors, worldSize: 1 | 2, effects: string[], eff
       effects.push(`${field}: ${what}`)
     })
   const bytes = (b: Uint8Array) => `${b.length} bytes, sum ${b.reduce((a, x) => (a * 31 + x) % 1_000_003, 0)}`
-  return Layer.mergeAll(
-    Layer.succeed(Clock, { now: Effect.sync(() => ++t) }),
-    Layer.succeed(Logger, { log: (level, message) => note('log', `${level} ${message}`) }),
-    Layer.succeed(Files, {
+  // A Context, not Layers: it is built for every run of a stage, thousands of times per test.
+  return Context.make(Clock, { now: Effect.sync(() => ++t) }).pipe(
+    Context.add(Logger, { log: (level, message) => note('log', `${level} ${message}`) }),
+    Context.add(Files, {
       writeText: (path, text) => note('files', `write ${path} ${text}`),
       appendText: (path, text) => note('files', `append ${path} ${text}`),
       remove: (path) => note('files', `remove ${path}`),
@@ -382,21 +382,21 @@ const services = (tensors: FakeTensors, worldSize: 1 | 2, effects: string[], eff
       copyOut: (from, to, suffixes, keep) =>
         Effect.as(note('files', `copy ${from} ${to} ${suffixes.join(',')} ${keep}`), []),
     }),
-    Layer.succeed(Checkpoints, {
+    Context.add(Checkpoints, {
       save: (state, request) =>
         note(
           'checkpoint.files',
-          `save ${canonical(request)} ${canonical([...fieldValues(state, KEY, byValues(tensors))])}`,
+          `save ${canonical(request)} ${canonical([...fieldValues(state, KEY)], byValues(tensors))}`,
         ),
       publish: (path, keys) => Effect.as(note('checkpoint.files', `publish ${path} ${keys.join(',')}`), `${path}.pub`),
     }),
-    Layer.succeed(Run, facts(sizes)),
-    Layer.succeed(ParamSchedulers, paramSchedulers),
-    Layer.succeed(TensorOps, {
+    Context.add(Run, facts(sizes)),
+    Context.add(ParamSchedulers, paramSchedulers),
+    Context.add(TensorOps, {
       ...tensors.ops,
       releaseMemory: Effect.flatMap(note('backend.cache', 'release'), () => tensors.ops.releaseMemory),
     }),
-    Layer.succeed(Collective, {
+    Context.add(Collective, {
       worldSize,
       rank: 0,
       // The other worker's tensors are ones: the mean moves every value.
@@ -440,8 +440,8 @@ const runStage = async (
     state.counters.iter,
     Stage.levelOf(stage) === 'iter' ? batchIdx : undefined,
   )
-  const exit = await Effect.runPromiseExit(
-    middleware(state, event).pipe(Effect.provide(services(tensors, worldSize, effects, effectFields))),
+  const exit = Effect.runSyncExit(
+    middleware(state, event).pipe(Effect.provideContext(services(tensors, worldSize, effects, effectFields))),
   )
   if (exit._tag === 'Success') return { state: exit.value, error: undefined, effects, effectFields }
   return { state: undefined, error: String(exit.cause), effects, effectFields }
@@ -475,6 +475,13 @@ export const buildHook = (hookType: HookType<unknown>, args: unknown): Hook.Hook
 
 const list = (fields: Iterable<Field>): string => [...fields].join(', ')
 
+/** What checking one stage on one state found: the first violation, and whether the stage ran to a new state. */
+export interface Finding {
+  readonly violation: string | undefined
+  /** False when the hook failed there (or in its prelude): a stage that never runs is never checked. */
+  readonly ran: boolean
+}
+
 /**
  * The first way `hook` (built with its declaration) breaks its declaration at
  * `stage` on the state `recipe` describes, or `undefined` when it keeps it.
@@ -483,14 +490,18 @@ export const findViolation = async (
   hook: Hook.Hook<HookServices>,
   stage: Stage.Stage,
   recipe: Recipe,
-): Promise<string | undefined> => {
+): Promise<string | undefined> => (await check(hook, stage, recipe)).violation
+
+/** {@link findViolation}, and whether the stage ran. */
+export const check = async (hook: Hook.Hook<HookServices>, stage: Stage.Stage, recipe: Recipe): Promise<Finding> => {
+  const violation = (v: string | undefined, ran: boolean): Finding => ({ violation: v, ran })
   const tensors = new FakeTensors()
   tensors.release = recipe.releases ? { before: 4096, after: 1024 } : undefined
   let state = materialize(recipe, tensors)
   for (const earlier of preludeOf(stage)) {
     const done = await runStage(hook, earlier, state, recipe.batchIdx, tensors, recipe.worldSize)
     // A state the hook refuses to start from is no state it can meet at `stage`.
-    if (done.state === undefined) return undefined
+    if (done.state === undefined) return violation(undefined, false)
     state = done.state
   }
   const declared: StageTouches = hook.touches?.[stage] ?? { reads: [], writes: [] }
@@ -504,41 +515,44 @@ export const findViolation = async (
   ]
   const undeclared = written.filter((f) => !declared.writes.some((d) => covers(d, f)))
   if (undeclared.length > 0)
-    return `${where} writes ${list(undeclared)}, which it does not declare (declared writes: ${list(declared.writes)})`
+    return violation(
+      `${where} writes ${list(undeclared)}, which it does not declare (declared writes: ${list(declared.writes)})`,
+      true,
+    )
 
-  const observe = (o: Outcome, skip: Field) => ({
-    error: o.error,
-    effects: o.effects,
-    fields:
-      o.state === undefined
-        ? []
-        : [...fieldValues(o.state, KEY, refValue)].filter(([f]) => f !== skip).sort(([a], [b]) => (a < b ? -1 : 1)),
-  })
+  const valuesOf = (o: Outcome): ReadonlyMap<Field, unknown> | undefined =>
+    o.state === undefined ? undefined : fieldValues(o.state, KEY)
+  const baseValues = valuesOf(base)
+  const baseEffects = base.effects.join('\n')
   for (const field of candidates(state)) {
     if (declared.reads.some((d) => covers(d, field))) continue
     const changed = perturb(state, field, tensors)
     if (changed === undefined) continue
     const other = await runStage(hook, stage, changed, recipe.batchIdx, tensors, recipe.worldSize)
-    const a = observe(base, field)
-    const b = observe(other, field)
-    if (canonical(a) !== canonical(b)) {
-      const differing =
-        a.error !== b.error
-          ? 'its outcome'
-          : canonical(a.effects) !== canonical(b.effects)
-            ? 'its effects'
-            : list(
-                new Map(a.fields).size === 0
-                  ? ['its result']
-                  : [...new Set([...a.fields, ...b.fields].map(([f]) => f))].filter(
-                      (f) => new Map(a.fields).get(f) !== new Map(b.fields).get(f),
-                    ),
-              )
-      return (
+    const otherValues = valuesOf(other)
+    // The perturbed field itself may differ: it was changed in the input.
+    const differingFields =
+      baseValues === undefined || otherValues === undefined
+        ? []
+        : [...new Set([...baseValues.keys(), ...otherValues.keys()])].filter(
+            (f) =>
+              f !== field &&
+              !(baseValues.has(f) && otherValues.has(f) && sameValue(baseValues.get(f), otherValues.get(f), refValue)),
+          )
+    const differing =
+      base.error !== other.error || (baseValues === undefined) !== (otherValues === undefined)
+        ? 'its outcome'
+        : baseEffects !== other.effects.join('\n')
+          ? 'its effects'
+          : differingFields.length > 0
+            ? list(differingFields)
+            : undefined
+    if (differing !== undefined)
+      return violation(
         `${where} reads ${field}, which it does not declare: changing it changed ${differing} ` +
-        `(declared reads: ${list(declared.reads)})`
+          `(declared reads: ${list(declared.reads)})`,
+        true,
       )
-    }
   }
-  return undefined
+  return violation(undefined, base.state !== undefined)
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import * as Hub from '../../../src/dsl/MessageHub.js'
 import * as S from '../../../src/dsl/State.js'
 import type { State } from '../../../src/dsl/State.js'
-import { canonical, changedFields, fieldValues } from '../../../src/hooks/touchedFields.js'
+import { canonical, changedFields, fieldValues, sameValue } from '../../../src/hooks/touchedFields.js'
 import * as Optim from '../../../src/optim/OptimState.js'
 
 const s0: State = S.initial({ seed: 1, maxEpochs: 2, maxIters: 8 })
@@ -83,6 +83,9 @@ describe('the fields of a state', () => {
     const b = { ...s0, model: { ...s0.model, params: { w: ref(2) } } }
     expect(changedFields(a, b, 'k')).toEqual(['model.params'])
     expect(changedFields(a, b, 'k', () => [1, 2])).toEqual([])
+    expect(sameValue({ a: [1, new Map([['k', ref(3)]])] }, { a: [1, new Map([['k', ref(3)]])] })).toBe(true)
+    expect(sameValue([1, 2], [1, 2, 3])).toBe(false)
+    expect(sameValue({ x: undefined }, {})).toBe(false)
     expect(
       canonical(
         new Map([

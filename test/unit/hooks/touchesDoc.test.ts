@@ -2,7 +2,7 @@
  * docs/hooks.md lists every registered hook type's declaration; the table is made from the declarations here,
  * so it cannot drift from them.
  */
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import * as Stage from '../../../src/dsl/Stage.js'
 import { touchesOf } from '../../../src/hooks/HookType.js'
@@ -10,7 +10,7 @@ import { defaultHookTypes } from '../../../src/hooks/registry.js'
 import * as Registry from '../../../src/schema/registry.js'
 
 /** Arguments the table is shown for: the class defaults, or a config's where the type needs some. */
-export const shownWith: { readonly [type: string]: { readonly [arg: string]: unknown } } = {
+const shownWith: { readonly [type: string]: { readonly [arg: string]: unknown } } = {
   EarlyStoppingHook: { monitor: 'accuracy/top1' },
   SimSiamHook: { fix_pred_lr: true, lr: 0.05, adjust_by_epoch: false },
   SwAVHook: { batch_size: 32, frozen_layers_cfg: { prototypes: 5005 } },
@@ -27,7 +27,7 @@ export const shownWith: { readonly [type: string]: { readonly [arg: string]: unk
 const code = (fields: ReadonlyArray<string>) => (fields.length === 0 ? '–' : fields.map((f) => `\`${f}\``).join(', '))
 
 /** The declarations as a Markdown table: one row per hook and group of stages declaring the same. */
-export const declarationTable = (): string => {
+const declarationTable = (): string => {
   const rows = ['| hook | stages | reads | writes |', '| --- | --- | --- | --- |']
   for (const name of Registry.names(defaultHookTypes)) {
     const resolved = Registry.resolve(defaultHookTypes, name)
@@ -51,12 +51,19 @@ export const declarationTable = (): string => {
   return rows.join('\n')
 }
 
+const START = '<!-- touches-table:start -->'
+const END = '<!-- touches-table:end -->'
+
 describe('docs/hooks.md', () => {
+  // After changing a declaration: LOOPWRIGHT_UPDATE_DOCS=1 npx vitest run test/unit/hooks/touchesDoc.test.ts
   it("lists every hook type's declaration as the types declare it", () => {
     const doc = readFileSync('docs/hooks.md', 'utf8')
-    const start = doc.indexOf('<!-- touches-table:start -->')
-    const end = doc.indexOf('<!-- touches-table:end -->')
+    const start = doc.indexOf(START)
+    const end = doc.indexOf(END)
     expect(start, 'docs/hooks.md lacks the touches-table markers').toBeGreaterThan(-1)
-    expect(doc.slice(start + '<!-- touches-table:start -->'.length, end).trim()).toBe(declarationTable())
+    const table = declarationTable()
+    if (process.env['LOOPWRIGHT_UPDATE_DOCS'] === '1')
+      writeFileSync('docs/hooks.md', `${doc.slice(0, start + START.length)}\n${table}\n${doc.slice(end)}`)
+    else expect(doc.slice(start + START.length, end).trim()).toBe(table)
   })
 })
