@@ -34,6 +34,6 @@ export const headDescribers: ReadonlyArray<Describer> = [
     'MixMIMPretrainHead',
   ].map(noParams),
   ...['LatentPredictHead', 'ContrastiveHead', 'LatentCrossCorrelationHead', 'MoCoV3Head', 'SwAVHead', 'ClsHead'].map(
-    componentDescriber,
+    (n) => componentDescriber(n),
   ),
 ]

@@ -16,12 +16,16 @@ import type { ComponentDict } from '../registry.js'
 import { buildComponent } from '../registry.js'
 import { defaultComponentTypes } from '../components.js'
 
-/** A neck or head loopwright trains, described by its own `info` (the same list its `init` draws). */
-export const componentDescriber = (name: string): Describer => ({
+/**
+ * A neck or head loopwright trains, described by its own `info` (the same list its `init` draws). `forwardOnly` names
+ * keys that change only the forward pass, which the description may ignore even where training refuses them.
+ */
+export const componentDescriber = (name: string, forwardOnly: ReadonlyArray<string> = []): Describer => ({
   name,
   describe: (cfg, prefix, where) => {
+    const kept = Object.fromEntries(Object.entries(cfg).filter(([k]) => !forwardOnly.includes(k))) as ComponentDict
     try {
-      return E.right({ params: buildComponent(defaultComponentTypes, cfg as ComponentDict, where).info(prefix) })
+      return E.right({ params: buildComponent(defaultComponentTypes, kept, where).info(prefix) })
     } catch (e) {
       return E.left([{ path: where, message: (e as Error).message }])
     }
@@ -219,5 +223,7 @@ export const neckDescribers: ReadonlyArray<Describer> = [
   simmimNeck,
   linearNeck,
   relativeLocNeck,
-  ...['NonLinearNeck', 'MoCoV2Neck', 'AvgPool2dNeck', 'SwAVNeck', 'DenseCLNeck'].map(componentDescriber),
+  // With a ViT backbone the neck reads the class token instead of pooling: the same parameters.
+  componentDescriber('NonLinearNeck', ['vit_backbone']),
+  ...['MoCoV2Neck', 'AvgPool2dNeck', 'SwAVNeck', 'DenseCLNeck'].map((n) => componentDescriber(n)),
 ]
