@@ -11,6 +11,7 @@ import type { Cfg, Describer } from './Description.js'
 import { makeDescribers, reader } from './Description.js'
 import type { ParamSpec } from './ParamSpec.js'
 import { conv2dSpecs, infoOfSpecs } from './ParamSpec.js'
+import { mixmimArchs, mixmimBackboneInfo, mixmimSpecs } from './mixmimSpecs.js'
 import * as ResNet from './ResNet.js'
 import type { SwinArch } from './swinSpecs.js'
 import { swinArchs, swinBackboneInfo, swinOutChannels, swinSpecs } from './swinSpecs.js'
@@ -201,6 +202,28 @@ const swin = (name: string, maskToken: boolean): Describer => ({
   },
 })
 
+/** MMSelfSup's `MixMIMTransformerPretrain` (MMPretrain's `MixMIMTransformer` with masking in its forward). */
+const mixmim = (name: string): Describer => ({
+  name,
+  describe: (cfg, prefix, where) => {
+    const r = reader(cfg, where)
+    const a = readArch<SwinArch>(r, cfg, mixmimArchs, 'base', ['embed_dims', 'depths', 'num_heads'])
+    const layout = {
+      img_size: r.number('img_size', 224),
+      patch_size: r.number('patch_size', 4),
+      in_channels: r.number('in_channels', 3),
+      mlp_ratio: r.number('mlp_ratio', 4),
+      window_sizes: r.numbers('window_size', [14, 14, 14, 7]),
+    }
+    if (!r.boolean('qkv_bias', true)) r.fail('qkv_bias', 'qkv_bias=False is not described')
+    return r.done(() => ({
+      params: infoOfSpecs(mixmimSpecs(prefix, { ...a!, ...layout })),
+      backbone: mixmimBackboneInfo(a!),
+      outChannels: swinOutChannels(a!),
+    }))
+  },
+})
+
 /** The backbones loopwright can describe, by config `type` (scopes `mmcls.`, `mmselfsup.`, … accepted). */
 export const backboneDescribers = makeDescribers('backbone description', [
   resnet('ResNet', 'imagenet', false),
@@ -216,4 +239,6 @@ export const backboneDescribers = makeDescribers('backbone description', [
   vit({ name: 'BEiT', arch: 'base', ...plain, beit: true }),
   swin('SwinTransformer', false),
   swin('SimMIMSwinTransformer', true),
+  mixmim('MixMIMTransformer'),
+  mixmim('MixMIMTransformerPretrain'),
 ])

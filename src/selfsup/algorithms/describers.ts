@@ -4,8 +4,9 @@
  * CAE's `teacher`, MoCo v3's `momentum_encoder`) and MMPretrain's
  * `ImageClassifier` of the classification benchmarks. The dry run uses these
  * for the models loopwright does not train (MAE, BEiT, CAE, SimMIM, MaskFeat,
- * MILAN, EVA, PixMIM, MoCo v3 with a ViT, NPID, RelativeLoc, RotationPred,
- * the classifiers); the algorithms it trains describe themselves.
+ * MILAN, EVA, PixMIM, MixMIM, MoCo v3 with a ViT, NPID, RelativeLoc,
+ * RotationPred, DeepCluster, ODC, the classifiers); the algorithms it trains
+ * describe themselves.
  *
  * Not listed: target generators (DALL-E, VQ-KD, CLIP), which are frozen
  * pretrained tokenizers and belong to no param group.
@@ -118,6 +119,7 @@ export const modelDescribers: Describers = makeDescribers('model description', [
     'MaskFeat',
     'BEiT',
     'SimMIM',
+    'MixMIM',
     'NPID',
     'RelativeLoc',
     'RotationPred',
@@ -128,6 +130,8 @@ export const modelDescribers: Describers = makeDescribers('model description', [
     'SwAV',
     'DenseCL',
     'MoCo',
+    'DeepCluster',
+    'ODC',
   ].map((n) => algorithm(n)),
   algorithm('CAE', [['backbone.', 'teacher.']]),
   algorithm('MoCoV3', [

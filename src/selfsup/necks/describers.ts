@@ -1,7 +1,8 @@
 /**
  * Describers of MMSelfSup's necks: the masked-image-modeling decoders
  * loopwright does not train (`MAEPretrainDecoder`, `MILANPretrainDecoder`,
- * `CAENeck`, `BEiTV2Neck`, `SimMIMNeck`, `LinearNeck`, `RelativeLocNeck`),
+ * `CAENeck`, `BEiTV2Neck`, `SimMIMNeck`, `LinearNeck`, `RelativeLocNeck`, `ODCNeck`,
+ * `MixMIMPretrainDecoder`),
  * described from MMSelfSup's module layout, and the necks it trains, described
  * by the components themselves (one definition).
  * @module
@@ -38,7 +39,7 @@ const ln = (name: string, c: number): ReadonlyArray<ParamSpec> => normSpecs(name
  * `MAEPretrainDecoder` (and MixMIM's and MILAN's subclasses): own `mask_token` and fixed `decoder_pos_embed`, then
  * `decoder_embed`, the decoder layers, the norm `ln1`, `decoder_pred`.
  */
-const maeDecoder = (name: string, milan: boolean): Describer => ({
+const maeDecoder = (name: string, variant: 'mae' | 'milan' | 'mixmim'): Describer => ({
   name,
   describe: (cfg, prefix, where) => {
     const r = reader(cfg, where)
@@ -50,7 +51,14 @@ const maeDecoder = (name: string, milan: boolean): Describer => ({
     const heads = r.number('decoder_num_heads', 16)
     const mlp = r.number('mlp_ratio', 4)
     const patches = r.number('num_patches', 196)
-    const predict = milan ? r.number('predict_feature_dim', 512) : patch * patch * inChans
+    const milan = variant === 'milan'
+    // MixMIM predicts the pixels of a whole encoder-stride patch and has no class token position.
+    const predict = milan
+      ? r.number('predict_feature_dim', 512)
+      : variant === 'mixmim'
+        ? r.number('encoder_stride', 32) ** 2 * 3
+        : patch * patch * inChans
+    const positions = variant === 'mixmim' ? patches : patches + 1
     const own = { type: name }
     return r.done(() => {
       const blocks = Array.from({ length: depth }, (_, i) => {
@@ -78,7 +86,7 @@ const maeDecoder = (name: string, milan: boolean): Describer => ({
       return {
         params: infoOfSpecs([
           param(`${prefix}.mask_token`, [1, 1, dim], own, zeros),
-          param(`${prefix}.decoder_pos_embed`, [1, patches + 1, dim], own, zeros, false),
+          param(`${prefix}.decoder_pos_embed`, [1, positions, dim], own, zeros, false),
           ...linearSpecs(`${prefix}.decoder_embed`, embed, dim),
           ...blocks,
           ...ln(`${prefix}.ln1`, dim),
@@ -214,15 +222,32 @@ const relativeLocNeck: Describer = {
   },
 }
 
+/** `ODCNeck`: `fc0`, a BatchNorm1d `bn0` without affine parameters, `fc1`. */
+const odcNeck: Describer = {
+  name: 'ODCNeck',
+  describe: (cfg, prefix, where) => {
+    const r = reader(cfg, where)
+    const inC = r.number('in_channels', Number.NaN)
+    const hid = r.number('hid_channels', Number.NaN)
+    const outC = r.number('out_channels', Number.NaN)
+    if ([inC, hid, outC].some(Number.isNaN)) r.fail('', 'in_channels, hid_channels and out_channels are required')
+    return r.done(() => ({
+      params: infoOfSpecs([...linearSpecs(`${prefix}.fc0`, inC, hid), ...linearSpecs(`${prefix}.fc1`, hid, outC)]),
+    }))
+  },
+}
+
 /** Every neck loopwright can describe. */
 export const neckDescribers: ReadonlyArray<Describer> = [
-  maeDecoder('MAEPretrainDecoder', false),
-  maeDecoder('MILANPretrainDecoder', true),
+  maeDecoder('MAEPretrainDecoder', 'mae'),
+  maeDecoder('MILANPretrainDecoder', 'milan'),
+  maeDecoder('MixMIMPretrainDecoder', 'mixmim'),
   caeNeck,
   beitV2Neck,
   simmimNeck,
   linearNeck,
   relativeLocNeck,
+  odcNeck,
   // With a ViT backbone the neck reads the class token instead of pooling: the same parameters.
   componentDescriber('NonLinearNeck', ['vit_backbone']),
   ...['MoCoV2Neck', 'AvgPool2dNeck', 'SwAVNeck', 'DenseCLNeck'].map((n) => componentDescriber(n)),

@@ -116,4 +116,53 @@ describe('the models MMSelfSup’s configs name, described from their configs', 
     ])
     expect(heads.length).toBe(10)
   })
+
+  it('MixMIM-B: about 88M parameters with a 1000-class head (the paper’s count), its decoder without a class token', () => {
+    const mixmim = described({
+      type: 'MixMIM',
+      backbone: { type: 'MixMIMTransformerPretrain', arch: 'B', drop_rate: 0.0, drop_path_rate: 0.0 },
+      neck: {
+        type: 'MixMIMPretrainDecoder',
+        num_patches: 49,
+        encoder_stride: 32,
+        embed_dim: 1024,
+        decoder_embed_dim: 512,
+        decoder_depth: 8,
+        decoder_num_heads: 16,
+      },
+      head: { type: 'MixMIMPretrainHead', norm_pix: true, loss: { type: 'PixelReconstructionLoss', criterion: 'L2' } },
+    })
+    const backbone = mixmim.params.filter((p) => p.name.startsWith('backbone.') && p.requiresGrad)
+    expect(Math.round((countParams(backbone) + 1024 * 1000 + 1000) / 1e6)).toBe(88)
+    const shape = (n: string) => mixmim.params.find((p) => p.name === n)?.shape
+    // Stage 3 (7×7 map) clips its window 7; stages 0–2 keep 14.
+    expect(shape('backbone.layers.0.blocks.0.attn.relative_position_bias_table')).toEqual([27 * 27, 4])
+    expect(shape('backbone.layers.3.blocks.1.attn.relative_position_bias_table')).toEqual([13 * 13, 32])
+    expect(shape('neck.decoder_pos_embed')).toEqual([1, 49, 512])
+    expect(shape('neck.decoder_pred.weight')).toEqual([32 * 32 * 3, 512])
+    expect(mixmim.params.find((p) => p.name === 'backbone.absolute_pos_embed')!.requiresGrad).toBe(false)
+  })
+
+  it('ODC: the neck’s two linears (its BatchNorm has no affine parameters) and the 10,000-way head', () => {
+    const odc = described({
+      type: 'ODC',
+      backbone: resnet50,
+      neck: { type: 'ODCNeck', in_channels: 2048, hid_channels: 512, out_channels: 256, with_avg_pool: true },
+      head: {
+        type: 'ClsHead',
+        loss: { type: 'mmcls.CrossEntropyLoss' },
+        with_avg_pool: false,
+        in_channels: 256,
+        num_classes: 10000,
+      },
+    })
+    expect(trained(odc.params).filter((n) => !n.startsWith('backbone.'))).toEqual([
+      'neck.fc0.weight',
+      'neck.fc0.bias',
+      'neck.fc1.weight',
+      'neck.fc1.bias',
+      'head.fc_cls.weight',
+      'head.fc_cls.bias',
+    ])
+  })
 })
