@@ -42,7 +42,7 @@ import type { WrapperPlan } from './optimizerPlan.js'
 import { simulateGroups, simulateSchedule } from './lrSchedule.js'
 import type { GroupSchedules, Schedule } from './lrSchedule.js'
 import type { Json } from '../../dsl/MessageHub.js'
-import { describeModel } from './describeModel.js'
+import { describeModel, modelSize, modelSizeLine } from './describeModel.js'
 import * as Optim from '../../optim/OptimState.js'
 
 /** The dry run could not start (bad hooks, unknown sizes) or a hook failed. */
@@ -218,6 +218,7 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
     // Param groups need the model's parameters: known model types describe them without allocating tensors.
     const groupsWarnings: string[] = []
     let paramGroups: ParamGroupsPlan | undefined
+    let modelLine: string | undefined
     let initialOptim: Optim.OptimState | undefined
     if (
       loop0 !== undefined &&
@@ -227,6 +228,7 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
     ) {
       const model = describeModel(program.model)
       const batches = sizes.train ?? 0
+      if (model._tag === 'Right') modelLine = modelSizeLine(modelSize(model.right))
       if (model._tag === 'Left')
         groupsWarnings.push(
           `param groups are not shown: ${model.left.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
@@ -299,7 +301,7 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
     const batches = sizes.train ?? 0
     return {
       workDir,
-      setup,
+      setup: modelLine === undefined ? setup : [...setup, modelLine],
       ...hookTable(hooks),
       loops: {
         ...(loop === undefined

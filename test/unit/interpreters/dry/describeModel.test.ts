@@ -38,6 +38,9 @@ describe('the dry run describes real-size models and lists their param groups', 
     expect(groupOf(plan, 'backbone.layer4.2.conv3.weight')!.hyper['fix_lr']).toBeUndefined()
     expect(plan.paramGroups!.log).toContain('paramwise_options -- head.predictor.fc0.weight:fix_lr=True')
     expect(plan.warnings.filter((w) => w.startsWith('param groups are not shown'))).toEqual([])
+    expect(plan.setup).toContain(
+      'model (trainable here): backbone 23.5M, neck 12.6M, head 2.1M; 38.2M parameters, 38.2M trained',
+    )
   })
 
   it('BYOL with LARS: BatchNorm, bias and downsample-norm parameters are lars_exclude with no weight decay', async () => {
@@ -66,6 +69,11 @@ describe('the dry run describes real-size models and lists their param groups', 
       expect(groupOf(plan, name)!.hyper['weight_decay']).toBe(0)
     expect(groupOf(plan, 'backbone.layers.0.attn.qkv.weight')!.hyper['weight_decay']).toBe(0.05)
     expect(groupOf(plan, 'neck.decoder_pred.weight')).toBeDefined()
+    // ViT-B/16 with its frozen pos_embed, and MAE's 8-layer, 512-wide decoder: MAE-base's ~112M.
+    expect(plan.setup.at(-1)).toBe(
+      'model (described from the config; not trainable here): backbone 85.8M (85.6M trained), ' +
+        'neck 26.1M (26.0M trained); 111.9M parameters, 111.7M trained',
+    )
   })
 
   it('a ViT-L fine-tune gets MMSelfSup’s layer-decay groups, planned without allocating a tensor', async () => {
