@@ -2,8 +2,8 @@
  * MMSelfSup's `ResNet` and MMPretrain's `ResNet_CIFAR` as self-supervised
  * backbones (BasicBlock depths 18 and 34, Bottleneck depths 50, 101 and 152,
  * and the CIFAR depths 6n + 2 of loopwright's ResNet): `depth`,
- * `in_channels`, `zero_init_residual` (default True here; MMSelfSup's default
- * is False, and its configs say which they want), `norm_cfg` (BatchNorm
+ * `in_channels`, `zero_init_residual` (default False for `ResNet`, as
+ * MMSelfSup; True for `ResNet_CIFAR`, as MMPretrain), `norm_cfg` (BatchNorm
  * kinds; one process). `ResNet` has the 7×7 stride-2 stem with max pooling,
  * `ResNet_CIFAR` the 3×3 stride-1 stem. `out_indices` may only name the last
  * stage: `[4]` for `ResNet` (MMSelfSup counts the stem as 0) and `[3]` for
@@ -64,7 +64,8 @@ const backbone = (name: string, stem: 'cifar' | 'imagenet'): BackboneType => ({
       ...(a.in_channels === undefined ? {} : { in_channels: a.in_channels }),
       ...(a.base_channels === undefined ? {} : { base_channels: a.base_channels }),
       ...(a.stem_channels === undefined ? {} : { stem_channels: a.stem_channels }),
-      ...(a.zero_init_residual === undefined ? {} : { zero_init_residual: a.zero_init_residual }),
+      // MMSelfSup's ResNet defaults to False; MMPretrain's ResNet_CIFAR to True.
+      zero_init_residual: a.zero_init_residual ?? stem === 'cifar',
       ...(a.img_size === undefined ? {} : { img_size: a.img_size }),
     })
     const isBackbone = (n: string): boolean => n.startsWith('backbone.')
