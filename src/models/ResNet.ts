@@ -85,7 +85,7 @@ export interface ResNetConfig {
    * 3×3 stride 2 pad 1 (`ResNet`).
    */
   readonly stem: 'cifar' | 'imagenet'
-  /** Each block's last BatchNorm (`bn2`, or `bn3` in a Bottleneck) starts at weight 0: an initialisation choice only. */
+  /** Each block's last BatchNorm (`bn2`, or `bn3` in a Bottleneck) starts at weight 0 (initialisation only). */
   readonly zero_init_residual: boolean
   /** The side of the (square) images, for `inputShape`; the network itself takes any size. */
   readonly img_size: number

@@ -29,7 +29,8 @@ export interface DescribedModel {
  * @example
  * ```ts
  * describeModel({ type: 'MAE', backbone: { type: 'MAEViT', arch: 'b' }, neck: …, head: … })
- * // Right({ info: { params: [backbone.cls_token, …], backbone: { kind: 'vit', numLayers: 12 } }, source: 'described' })
+ * // Right({ info: { params: [backbone.cls_token, …], backbone: { kind: 'vit', numLayers: 12 } },
+ * //   source: 'described' })
  * ```
  */
 export const describeModel = (cfg: unknown): E.Either<ReadonlyArray<Issue>, DescribedModel> => {

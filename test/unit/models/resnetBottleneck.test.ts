@@ -69,7 +69,7 @@ describe('ResNet with Bottleneck blocks (depth 50, 101, 152)', () => {
     num_classes: 3,
   }
 
-  it('initialises exactly the parameters its description lists (one definition), bn3 at 0 under zero_init_residual', () => {
+  it('initialises exactly the parameters its description lists, bn3 at 0 under zero_init_residual', () => {
     const model = make(small)
     const { params, buffers } = model.init(Rng.make(0))
     expect(Object.keys(params)).toEqual(model.info.params.map((p) => p.name))
@@ -81,7 +81,7 @@ describe('ResNet with Bottleneck blocks (depth 50, 101, 152)', () => {
     tf.dispose([...Object.values(params), ...Object.values(buffers)])
   })
 
-  it('trains: logits of the right shape, a finite non-zero gradient for every parameter, no tensors left behind', () => {
+  it('trains: logits of the right shape, a finite non-zero gradient for every parameter, no tensors left', () => {
     const model = make({ ...small, zero_init_residual: false })
     const { params, buffers } = model.init(Rng.make(3))
     const x = tf.tensor4d(values(2 * 8 * 8 * 2, 4), [2, 8, 8, 2])

@@ -43,7 +43,7 @@ describe('the dry run describes real-size models and lists their param groups', 
     )
   })
 
-  it('BYOL with LARS: BatchNorm, bias and downsample-norm parameters are lars_exclude with no weight decay', async () => {
+  it('BYOL with LARS: BatchNorm, bias and downsample-norm parameters are lars_exclude, no decay', async () => {
     const { plan } = await planOf('byol_resnet50_lars.py')
     for (const name of ['backbone.bn1.weight', 'backbone.layer1.0.downsample.1.bias', 'neck.fc0.bias']) {
       expect(groupOf(plan, name)!.hyper).toMatchObject({ lars_exclude: true, weight_decay: 0 })
@@ -57,7 +57,7 @@ describe('the dry run describes real-size models and lists their param groups', 
     expect(excluded.length).toBeGreaterThan(106)
   })
 
-  it('MAE ViT-B/16: the fixed position embeddings join no group; norms, biases and tokens have no weight decay', async () => {
+  it('MAE ViT-B/16: fixed position embeddings join no group; norms, biases, tokens have no decay', async () => {
     const { plan, model } = await planOf('mae_vit-base-p16.py')
     const described = describeModel(model)
     expect(described._tag === 'Right' && described.right.source).toBe('described')

@@ -117,7 +117,7 @@ describe('the models MMSelfSup’s configs name, described from their configs', 
     expect(heads.length).toBe(10)
   })
 
-  it('MixMIM-B: about 88M parameters with a 1000-class head (the paper’s count), its decoder without a class token', () => {
+  it('MixMIM-B: about 88M parameters with a 1000-class head (the paper’s count), a decoder without cls', () => {
     const mixmim = described({
       type: 'MixMIM',
       backbone: { type: 'MixMIMTransformerPretrain', arch: 'B', drop_rate: 0.0, drop_path_rate: 0.0 },

@@ -22,8 +22,9 @@ describe('the self-supervised ResNet backbones', () => {
     expect(refusal({ type: 'ResNet_CIFAR', depth: 18, out_indices: [3] })).toBe('')
   })
 
-  it('a small Bottleneck backbone initialises exactly the parameters it describes; ResNet starts without zero-init', () => {
-    const backbone = buildBackbone({ type: 'ResNet', depth: 50, base_channels: 2, stem_channels: 4, img_size: 16 })
+  it('a small Bottleneck backbone initialises exactly what it describes; ResNet starts without zero-init', () => {
+    const small = { type: 'ResNet', depth: 50, base_channels: 2, stem_channels: 4, img_size: 16 }
+    const backbone = buildBackbone(small)
     const { params, buffers } = backbone.init(Rng.make(0))
     expect(Object.keys(params)).toEqual(backbone.info.map((p) => p.name))
     expect(Object.values(params).map((t) => t.shape)).toEqual(backbone.info.map((p) => p.shape))
