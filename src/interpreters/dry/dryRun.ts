@@ -41,8 +41,7 @@ import type { WrapperPlan } from './optimizerPlan.js'
 import { simulateGroups, simulateSchedule } from './lrSchedule.js'
 import type { GroupSchedules, Schedule } from './lrSchedule.js'
 import type { Json } from '../../dsl/MessageHub.js'
-import * as Models from '../../models/registry.js'
-import { allModelTypes } from '../../selfsup/algorithms/registry.js'
+import { describeModel, modelSize, modelSizeLine } from './describeModel.js'
 import * as Optim from '../../optim/OptimState.js'
 
 /** The dry run could not start (bad hooks, unknown sizes) or a hook failed. */
@@ -206,6 +205,7 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
     // Param groups need the model's parameters: known model types describe them without allocating tensors.
     const groupsWarnings: string[] = []
     let paramGroups: ParamGroupsPlan | undefined
+    let modelLine: string | undefined
     let initialOptim: Optim.OptimState | undefined
     if (
       loop0 !== undefined &&
@@ -213,13 +213,16 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
       schedulerList !== undefined &&
       program.model !== undefined
     ) {
-      const model = Models.build(program.model, allModelTypes)
+      const model = describeModel(program.model)
+      const batches = sizes.train ?? 0
+      if (model._tag === 'Right') modelLine = modelSizeLine(modelSize(model.right))
       if (model._tag === 'Left')
         groupsWarnings.push(
           `param groups are not shown: ${model.left.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
         )
+      else if (batches === 0)
+        groupsWarnings.push('param groups are not shown: the train loader has no batch per process (a dataset size?)')
       else {
-        const batches = sizes.train ?? 0
         const built = Optim.build(program.optimWrapper, schedulerList as ReadonlyArray<Json>, model.right.info, {
           epochLength: batches,
           maxEpochs: Loop.maxEpochs(loop0),
@@ -285,7 +288,7 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
     const batches = sizes.train ?? 0
     return {
       workDir,
-      setup,
+      setup: modelLine === undefined ? setup : [...setup, modelLine],
       ...hookTable(hooks),
       loops: {
         ...(loop === undefined

@@ -56,11 +56,11 @@ describe('the dry run with a model loopwright provides', () => {
   it('says why it cannot show groups for a model type it does not provide', async () => {
     const p = await plan({
       ...baseConfig,
-      model: { type: 'mmpretrain.ImageClassifier', backbone: { type: 'ResNet', depth: 50 } },
+      model: { type: 'mmpretrain.ImageClassifier', backbone: { type: 'ConvNeXt', arch: 'tiny' } },
     })
     expect(p.paramGroups).toBeUndefined()
     expect(p.warnings[0]).toMatch(
-      /^param groups are not shown: model\.type: unknown model type 'mmpretrain\.ImageClassifier'/,
+      /^param groups are not shown: model\.backbone\.type: unknown backbone description type 'ConvNeXt'/,
     )
   })
 })
