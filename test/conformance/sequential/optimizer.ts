@@ -1,0 +1,156 @@
+/**
+ * Sequential replay of an optimizer (MMSelfSup's `LARS`, or any optimizer of
+ * loopwright's registry): the scenario's `params`, grouped as
+ * `component.config.param_groups` says (`{params: [names], …per-group
+ * options such as lars_exclude}`; one group of every parameter without it),
+ * the other config keys as the optimizer's arguments, decoded and defaulted
+ * by loopwright's `OptimWrapper.build`. Each step sets the recorded `grads`
+ * (the step's own, else `inputs.grads[k]` for the k-th step; `null` leaves a
+ * parameter without a gradient, which the step skips) and runs the
+ * optimizer's own step.
+ */
+import * as tf from '@tensorflow/tfjs-core'
+import * as OW from '../../../src/optim/OptimWrapper.js'
+import type { ParamGroup } from '../../../src/optim/ParamGroups.js'
+import * as Tree from '../../../src/tensor/tree.js'
+import { isTensor, toRecord, toTensor } from '../records.js'
+import type { Json, JsonObject, SequentialComponent, SequentialScenario, Session } from '../sequential.js'
+import { observed, unobservable } from '../sequential.js'
+import { byGroup, byName } from './shape.js'
+
+/** The events that are one optimizer step. */
+const stepEvents = new Set(['', 'step', 'optimizer.step', 'optimizer_step', 'optim_step'])
+/** Where `inputs` may hold one gradient record per step. */
+const gradInputs = ['grads', 'grads_per_step', 'step_grads']
+
+const isObject = (j: unknown): j is JsonObject => typeof j === 'object' && j !== null && !Array.isArray(j)
+
+/** The groups of `component.config.param_groups`, or one group of every parameter. */
+const groupsOf = (config: JsonObject, names: ReadonlyArray<string>): ReadonlyArray<ParamGroup> | string => {
+  const listed = config['param_groups']
+  if (listed === undefined) return [{ names, hyper: {} }]
+  if (!Array.isArray(listed) || !listed.every(isObject)) return 'component.config.param_groups is not a list of dicts'
+  const groups: ParamGroup[] = []
+  for (const [i, g] of listed.entries()) {
+    const { params, param_names, ...hyper } = g as JsonObject
+    const members = params ?? param_names
+    if (!Array.isArray(members) || !members.every((m) => typeof m === 'string'))
+      return `component.config.param_groups[${i}].params is not a list of parameter names`
+    const unknown = members.find((m) => !names.includes(m as string))
+    if (unknown !== undefined) return `param_groups[${i}] names ${String(unknown)}, which is not in params`
+    groups.push({ names: members as string[], hyper: hyper as ParamGroup['hyper'] })
+  }
+  return groups
+}
+
+/** `before − after` as torch subtracts two float32 tensors. */
+const differenceOf = (before: tf.Tensor, after: tf.Tensor) => {
+  const d = tf.sub(before, after)
+  const record = toRecord(d)
+  d.dispose()
+  return record
+}
+
+const start = (scenario: SequentialScenario): Session | string => {
+  const config = ((scenario['component'] as JsonObject)['config'] ?? {}) as JsonObject
+  const given = (scenario['params'] ?? {}) as JsonObject
+  const names = Object.keys(given)
+  if (!names.every((n) => isTensor(given[n]))) return 'params holds a value that is not a tensor'
+  const groups = groupsOf(config, names)
+  if (typeof groups === 'string') return groups
+  const { param_groups: _groups, ...optimizer } = config
+  const built = OW.build({ type: 'OptimWrapper', optimizer }, groups)
+  if (built._tag === 'Left')
+    return `component.config: ${built.left.map((i) => `${i.path}: ${i.message}`).join('; ')}`
+  const optimizerStep = built.right.wrapper.optimizer.build()
+  let wrapperGroups = built.right.groups.real
+  let params: Tree.Tree = Object.fromEntries(names.map((n) => [n, toTensor(given[n] as never)]))
+  let before: Tree.Tree | undefined
+  let state = optimizerStep.init(params)
+  let stepped = 0
+  const inputs = (scenario['inputs'] ?? {}) as JsonObject
+  const gradsOf = (step: JsonObject): JsonObject | string => {
+    if (isObject(step['grads'])) return step['grads']
+    for (const key of gradInputs) {
+      const list = inputs[key]
+      if (Array.isArray(list) && isObject(list[stepped])) return list[stepped] as JsonObject
+    }
+    return `no gradients for optimizer step ${stepped + 1} (the step's grads, or inputs.grads[${stepped}])`
+  }
+  const slot = (name: string): tf.Tensor | undefined =>
+    (state as { [n: string]: { momentum_buffer?: tf.Tensor } | undefined })[name]?.momentum_buffer
+  const session: Session = {
+    perform: (step) => {
+      const event = typeof step['event'] === 'string' ? step['event'] : ''
+      if (!stepEvents.has(event)) return `an optimizer has no call ${JSON.stringify(event)}`
+      const recorded = gradsOf(step)
+      if (typeof recorded === 'string') return recorded
+      const unknown = Object.keys(recorded).find((n) => !names.includes(n))
+      if (unknown !== undefined) return `grads name ${unknown}, which is not in params`
+      const grads: Tree.Tree = Object.fromEntries(
+        Object.entries(recorded)
+          .filter(([, g]) => g !== null)
+          .map(([n, g]) => [n, toTensor(g as never)]),
+      )
+      const [updates, next] = optimizerStep.update(grads, state, params, wrapperGroups)
+      const after = Tree.applyUpdates(params, updates)
+      const kept = new Set(Object.values(after))
+      tf.dispose([...Object.values(grads), ...Object.values(updates).filter((u) => !kept.has(u))])
+      if (before !== undefined) tf.dispose(Object.values(before).filter((t) => !Object.values(params).includes(t)))
+      before = params
+      params = after
+      state = next
+      stepped++
+      return undefined
+    },
+    observe: (quantity, expected) => {
+      switch (quantity) {
+        case 'params':
+          return observed(byName(expected, names, (n) => toRecord(params[n]!)))
+        case 'update':
+          if (before === undefined) return unobservable('no step has run yet')
+          return observed(byName(expected, names, (n) => differenceOf(before![n]!, params[n]!)))
+        case 'momentum_buffer':
+          return observed(byName(expected, names, (n) => (slot(n) === undefined ? null : toRecord(slot(n)!))))
+        case 'lr':
+          return observed(byGroup(expected, wrapperGroups.map((g) => g.hyper['lr'] as Json)))
+        case 'param_groups':
+          return observed(wrapperGroups.map((g) => ({ ...g.hyper, params: g.names, param_names: g.names })))
+        default:
+          return unobservable(`an optimizer has no ${quantity}`)
+      }
+    },
+    set: (quantity, value) => {
+      if (quantity !== 'lr') return `an optimizer's ${quantity} is not set by a generator action`
+      const values = Array.isArray(value) ? value : wrapperGroups.map(() => value)
+      if (values.length !== wrapperGroups.length || !values.every((v) => typeof v === 'number'))
+        return `expected one lr, or one per group (${wrapperGroups.length})`
+      wrapperGroups = wrapperGroups.map((g, i) => ({ ...g, hyper: { ...g.hyper, lr: values[i] as number } }))
+      return undefined
+    },
+    scaleLr: (factor) => {
+      const factors = typeof factor === 'number' ? wrapperGroups.map(() => factor) : factor
+      if (factors.length !== wrapperGroups.length) return `expected one factor, or one per group`
+      wrapperGroups = wrapperGroups.map((g, i) => ({
+        ...g,
+        hyper: { ...g.hyper, lr: (g.hyper['lr'] as number) * factors[i]! },
+      }))
+      return undefined
+    },
+    dispose: () => {
+      const live = new Set([...Object.values(params), ...Object.values(before ?? {})])
+      tf.dispose([...live])
+      for (const n of names) if (slot(n) !== undefined) slot(n)!.dispose()
+    },
+  }
+  return session
+}
+
+
+export const optimizerReplay: SequentialComponent = {
+  name: 'optimizer',
+  accepts: (type) => type === 'LARS' || OW.build({ optimizer: { type, lr: 0.1 } }, [])._tag === 'Right',
+  inputs: gradInputs,
+  stepInputs: ['grads'],
+  start,
+}
