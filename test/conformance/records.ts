@@ -92,4 +92,3 @@ export const difference = (expected: unknown, actual: unknown, path = ''): strin
   }
   return actual === expected ? undefined : `${String(actual)} ≠ ${String(expected)}${at}`
 }
-

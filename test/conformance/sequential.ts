@@ -26,7 +26,9 @@ export type JsonObject = { readonly [key: string]: Json }
 export type SequentialScenario = { readonly [field: string]: Json }
 
 /** loopwright's value of a quantity, or why there is none. */
-export type Observation = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: string }
+export type Observation =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly reason: string }
 
 export const observed = (value: unknown): Observation => ({ ok: true, value })
 export const unobservable = (reason: string): Observation => ({ ok: false, reason })
@@ -80,9 +82,13 @@ const lrFactorKeys = new Set(['lr_factor', 'gamma', 'factor', 'lr_mult', 'lr_sca
 const actionOf = (inputs: JsonObject, step: JsonObject, occurrence: number): JsonObject | string => {
   const event = String(step['event'])
   const pick = (entry: Json | undefined): JsonObject | undefined =>
-    Array.isArray(entry) ? (isObject(entry[occurrence]) ? (entry[occurrence] as JsonObject) : undefined)
-    : isObject(entry) ? entry
-    : undefined
+    Array.isArray(entry)
+      ? isObject(entry[occurrence])
+        ? (entry[occurrence] as JsonObject)
+        : undefined
+      : isObject(entry)
+        ? entry
+        : undefined
   const direct = pick(inputs[event]) ?? pick(inputs[event.replace(/^generator_/, '')])
   if (direct !== undefined) return direct
   for (const key of ['generator_events', 'generator_actions', 'events', 'actions']) {
@@ -141,9 +147,7 @@ class Ledger {
   checks(): Check[] {
     return this.order.map((field) => {
       const failure = this.failures.get(field)
-      return failure === undefined
-        ? { status: 'PASS', field, detail: '' }
-        : { status: 'FAIL', field, detail: failure }
+      return failure === undefined ? { status: 'PASS', field, detail: '' } : { status: 'FAIL', field, detail: failure }
     })
   }
 }

@@ -1,8 +1,15 @@
 /**
  * Every component the sequential replay knows, in the order they are asked
- * whether they take a `component.type`. A new one is one entry here.
+ * whether they take a `component.type`. A new one is one entry here (a hook
+ * with quantities of its own: one `HookView` in the list below).
  */
 import type { SequentialComponent } from '../sequential.js'
+import { denseclHookView } from './denseclHook.js'
+import { hookReplay } from './hooks.js'
 import { optimizerReplay } from './optimizer.js'
+import { swavHookView } from './swavHook.js'
 
-export const sequentialComponents: ReadonlyArray<SequentialComponent> = [optimizerReplay]
+export const sequentialComponents: ReadonlyArray<SequentialComponent> = [
+  optimizerReplay,
+  hookReplay([swavHookView, denseclHookView]),
+]

@@ -60,8 +60,7 @@ const start = (scenario: SequentialScenario): Session | string => {
   if (typeof groups === 'string') return groups
   const { param_groups: _groups, ...optimizer } = config
   const built = OW.build({ type: 'OptimWrapper', optimizer }, groups)
-  if (built._tag === 'Left')
-    return `component.config: ${built.left.map((i) => `${i.path}: ${i.message}`).join('; ')}`
+  if (built._tag === 'Left') return `component.config: ${built.left.map((i) => `${i.path}: ${i.message}`).join('; ')}`
   const optimizerStep = built.right.wrapper.optimizer.build()
   let wrapperGroups = built.right.groups.real
   let params: Tree.Tree = Object.fromEntries(names.map((n) => [n, toTensor(given[n] as never)]))
@@ -113,7 +112,12 @@ const start = (scenario: SequentialScenario): Session | string => {
         case 'momentum_buffer':
           return observed(byName(expected, names, (n) => (slot(n) === undefined ? null : toRecord(slot(n)!))))
         case 'lr':
-          return observed(byGroup(expected, wrapperGroups.map((g) => g.hyper['lr'] as Json)))
+          return observed(
+            byGroup(
+              expected,
+              wrapperGroups.map((g) => g.hyper['lr'] as Json),
+            ),
+          )
         case 'param_groups':
           return observed(wrapperGroups.map((g) => ({ ...g.hyper, params: g.names, param_names: g.names })))
         default:
@@ -145,7 +149,6 @@ const start = (scenario: SequentialScenario): Session | string => {
   }
   return session
 }
-
 
 export const optimizerReplay: SequentialComponent = {
   name: 'optimizer',
