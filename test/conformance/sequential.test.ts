@@ -1,0 +1,205 @@
+import { spawnSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as nodePath from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { useCpu } from '../../src/tensor/cpu.js'
+import { replayComponent } from './mmselfsup.js'
+import { fieldTable, normalise, quantityOf } from './stepFields.js'
+
+type Json = { [key: string]: any }
+
+const folder = nodePath.join(import.meta.dirname, '..', 'fixtures', 'conformance', 'mmselfsup')
+const load = (name: string): Json => JSON.parse(fs.readFileSync(nodePath.join(folder, `${name}.json`), 'utf8'))
+const own = fs
+  .readdirSync(folder)
+  .filter((f) => f.startsWith('own_') && f.endsWith('.json'))
+  .map((f) => f.slice(0, -'.json'.length))
+  .sort()
+
+/** `field → 'STATUS detail'` of a replay. */
+const statusOf = async (scenario: Json) =>
+  Object.fromEntries((await replayComponent(scenario)).map((c) => [c.field, `${c.status} ${c.detail}`]))
+const failed = async (scenario: Json) =>
+  (await replayComponent(scenario)).filter((c) => c.status !== 'PASS').map((c) => c.field)
+
+/** A deep copy of a scenario with `edit` applied. */
+const tampered = (name: string, edit: (s: Json) => void): Json => {
+  const s = structuredClone(load(name))
+  edit(s)
+  return s
+}
+
+beforeAll(useCpu)
+
+describe('the sequential replay on the project’s own scenarios (NOT recorded from MMSelfSup)', () => {
+  it('takes LARS, SimSiamHook, DenseCLHook and SwAVHook scenarios and passes every check', async () => {
+    expect(own).toEqual([
+      'own_densecl_hook',
+      'own_lars_exclude_groups',
+      'own_lars_nesterov',
+      'own_simsiam_hook_by_epoch',
+      'own_simsiam_hook_by_iter',
+      'own_swav_hook',
+    ])
+    for (const name of own) {
+      const s = load(name)
+      expect(s['notes'][0]).toMatch(/^NOT recorded from MMSelfSup/)
+      const checks = await replayComponent(s)
+      expect(checks.filter((c) => c.status !== 'PASS')).toEqual([])
+      // One check per recorded step field and output: every field of every record is checked.
+      const stepFields = new Set(
+        (s['steps'] as Json[]).flatMap((r) =>
+          Object.keys(r).filter((k) => !['step', 'event', 'epoch', 'iter', 'batch_idx', 'grads'].includes(k)),
+        ),
+      )
+      expect(checks.map((c) => c.field).sort()).toEqual(
+        [
+          ...[...stepFields].map((f) => `steps.${f}`),
+          ...Object.keys(s['outputs'] ?? {}).map((k) => `outputs.${k}`),
+        ].sort(),
+      )
+    }
+  })
+
+  it('are exactly what generate.ts writes (no hand-edited expected values)', () => {
+    const out = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'loopwright-own-selfsup-'))
+    const tsx = nodePath.join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx')
+    const run = spawnSync(tsx, [nodePath.join(folder, 'generate.ts')], {
+      encoding: 'utf8',
+      env: { ...process.env, OUT: out },
+    })
+    expect(run.status, run.stderr).toBe(0)
+    expect(fs.readdirSync(out).sort()).toEqual(own.map((n) => `${n}.json`))
+    for (const name of own)
+      expect(fs.readFileSync(nodePath.join(out, `${name}.json`), 'utf8')).toBe(
+        fs.readFileSync(nodePath.join(folder, `${name}.json`), 'utf8'),
+      )
+  }, 60_000)
+})
+
+describe('LARS: each recorded quantity fails when it disagrees', () => {
+  const name = 'own_lars_exclude_groups'
+  it('a parameter, an update, a momentum buffer, an lr after a generator event, a final parameter', async () => {
+    const s = tampered(name, (s) => {
+      s['steps'][0]['params']['head.fc.weight']['values'][2] += 2e-4
+      s['steps'][1]['update']['backbone.conv.weight']['values'][0] *= 1.01
+      s['steps'][3]['momentum_buffer']['head.fc.bias']['values'][1] += 1e-3
+      s['steps'][2]['lr'][1] = 0.05 * (1 + 1e-9)
+      s['outputs']['final_params']['backbone.bn.weight']['values'][0] -= 1e-3
+    })
+    const st = await statusOf(s)
+    expect(st['steps.params']).toMatch(/^FAIL step 1 \(step\): .* at head\.fc\.weight/)
+    expect(st['steps.update']).toMatch(/^FAIL step 2 \(step\): .* at backbone\.conv\.weight/)
+    expect(st['steps.momentum_buffer']).toMatch(/^FAIL step 4 \(step\): .* at head\.fc\.bias/)
+    expect(st['steps.lr']).toMatch(/^FAIL step 3 \(generator_set_lr\): 0\.05 ≠ 0\.050000000/)
+    expect(st['outputs.final_params']).toMatch(/^FAIL .* at backbone\.bn\.weight/)
+  })
+
+  it('a buffer recorded as absent, and a wrong formula (eta, lars_exclude)', async () => {
+    const s = tampered(name, (s) => {
+      s['steps'][1]['momentum_buffer']['backbone.bn.bias'] = null
+    })
+    expect((await statusOf(s))['steps.momentum_buffer']).toMatch(/^FAIL step 2 \(step\): expected null/)
+    expect(await failed(tampered(name, (s) => (s['component']['config']['eta'] = 0.0505)))).toContain('steps.params')
+    const excluded = tampered(name, (s) => (s['component']['config']['param_groups'][1]['lars_exclude'] = false))
+    expect(await failed(excluded)).toContain('steps.params')
+  })
+
+  it('fails an unknown step field, an unfed input, an undescribed generator event, an unknown event', async () => {
+    const s = tampered(name, (s) => {
+      s['steps'][1]['invented_state'] = 1
+      s['inputs']['unused_input'] = [1, 2]
+    })
+    const st = await statusOf(s)
+    expect(st['steps.invented_state']).toMatch(/no row of the mapping table/)
+    expect(st['inputs.unused_input']).toMatch(/^FAIL an input the optimizer replay does not feed/)
+    const undescribed = tampered(name, (s) => delete s['inputs']['generator_set_lr'])
+    expect((await statusOf(undescribed))['steps.lr']).toMatch(/inputs does not describe what generator_set_lr does/)
+    const unknownEvent = tampered(name, (s) => (s['steps'][0]['event'] = 'zero_grad'))
+    expect((await statusOf(unknownEvent))['steps.params']).toMatch(/an optimizer has no call "zero_grad"/)
+    const badArgument = tampered(name, (s) => (s['component']['config']['trust_coef'] = 0.1))
+    const st2 = await statusOf(badArgument)
+    expect(st2['steps.params']).toMatch(/^FAIL component\.config: optimizer.*trust_coef/)
+  })
+})
+
+describe('hooks: each recorded quantity fails when it disagrees', () => {
+  it('SimSiamHook lrs, DenseCLHook loss_lambda (the model’s and the hook’s)', async () => {
+    const simsiam = tampered('own_simsiam_hook_by_epoch', (s) => (s['steps'][2]['param_group_lrs'][1] = 0.1))
+    expect((await statusOf(simsiam))['steps.param_group_lrs']).toMatch(/^FAIL step 2 \(after_train_iter\)/)
+    const densecl = tampered('own_densecl_hook', (s) => {
+      s['steps'][2]['model.loss_lambda'] = 0.7
+      s['steps'][3]['hook.loss_lambda'] = 0.5
+    })
+    const st = await statusOf(densecl)
+    expect(st['steps.model.loss_lambda']).toMatch(/^FAIL step 2 \(before_train_iter\): 0 ≠ 0\.7/)
+    expect(st['steps.hook.loss_lambda']).toMatch(/^FAIL step 3 \(before_train_iter\): 0\.7 ≠ 0\.5/)
+  })
+
+  it('SwAVHook queue (contents, shape, absence), queue length, use_queue and requires_grad', async () => {
+    const s = tampered('own_swav_hook', (s) => {
+      s['steps'][5]['head.loss.queue'] = null
+      s['steps'][5]['queue_shape'] = [2, 15, 3]
+      s['steps'][0]['hook.queue_length'] = 30
+      s['steps'][5]['head.loss.use_queue'] = true
+      s['steps'][2]['requires_grad']['head.prototypes.weight'] = true
+    })
+    const st = await statusOf(s)
+    expect(st['steps.head.loss.queue']).toMatch(/^FAIL step 5 \(before_train_epoch\): expected null/)
+    expect(st['steps.queue_shape']).toMatch(/^FAIL step 5 \(before_train_epoch\): 12 ≠ 15 at \[1\]/)
+    expect(st['steps.hook.queue_length']).toMatch(/^FAIL step 0 \(before_run\): 24 ≠ 30/)
+    expect(st['steps.head.loss.use_queue']).toMatch(/^FAIL step 5 \(before_train_epoch\): false ≠ true/)
+    expect(st['steps.requires_grad']).toMatch(/^FAIL step 2 \(before_train_iter\): false ≠ true at head\.prototypes/)
+    const contents = tampered('own_swav_hook', (s) => (s['steps'][5]['head.loss.queue']['values'][7] = 0.5))
+    expect((await statusOf(contents))['steps.head.loss.queue']).toMatch(/^FAIL step 5 .* at element 7/)
+  })
+
+  it('a stage that is no stage, an unknown hook argument, and an input no hook reads fail', async () => {
+    const s = tampered('own_densecl_hook', (s) => {
+      s['steps'][1]['event'] = 'before_iter'
+      s['inputs']['runner_mode'] = 'train'
+    })
+    const st = await statusOf(s)
+    expect(st['steps.model.loss_lambda']).toMatch(/"before_iter" is not a hook stage/)
+    expect(st['inputs.runner_mode']).toMatch(/^FAIL an input the hook replay does not feed/)
+    const badArg = tampered('own_densecl_hook', (s) => (s['component']['config']['start_iter'] = 3))
+    expect((await statusOf(badArg))['steps.model.loss_lambda']).toMatch(/^FAIL component\.config: .*start_iter/)
+  })
+})
+
+describe('components loopwright does not provide', () => {
+  it('ODCMemory, and plan-only or unknown types, fail every field with the reason', async () => {
+    const memory = {
+      scenario: 'odc_memory_like',
+      component: { type: 'ODCMemory', config: { type: 'ODCMemory', length: 6, feat_dim: 2, momentum: 0.5 } },
+      inputs: {},
+      steps: [{ step: 0, event: 'update_samples_memory', idx: [0, 1], feature_bank: null, change_ratio: 0.5 }],
+      outputs: { final_centroids: null },
+    }
+    expect(await statusOf(memory)).toEqual({
+      'steps.feature_bank': 'FAIL ODCMemory not provided',
+      'steps.change_ratio': 'FAIL ODCMemory not provided',
+      'outputs.final_centroids': 'FAIL ODCMemory not provided',
+    })
+    const unknown = { ...memory, component: { type: 'NoSuchBank', config: { type: 'NoSuchBank' } } }
+    expect(Object.values(await statusOf(unknown))).toEqual([
+      'FAIL no sequential replay for NoSuchBank (loopwright has no such part)',
+      'FAIL no sequential replay for NoSuchBank (loopwright has no such part)',
+      'FAIL no sequential replay for NoSuchBank (loopwright has no such part)',
+    ])
+  })
+})
+
+describe('the mapping table (stepFields.ts)', () => {
+  it('names each quantity once and normalises owner prefixes and _after', () => {
+    const names = fieldTable.flatMap((r) => r.names)
+    expect(new Set(names).size).toBe(names.length)
+    expect(normalise('head.loss.queue_after')).toBe('queue')
+    expect(normalise('runner.model.loss_lambda')).toBe('loss_lambda')
+    expect(quantityOf('hook.loss_lambda')).toBe('remembered_loss_lambda')
+    expect(quantityOf('model.loss_lambda')).toBe('loss_lambda')
+    expect(quantityOf('optimizer.param_groups')).toBe('param_groups')
+    expect(quantityOf('something_else')).toBeUndefined()
+  })
+})
