@@ -7,6 +7,7 @@ import { useCpu } from '../../src/tensor/cpu.js'
 import { replayComponent } from './mmselfsup.js'
 import { fieldTable, normalise, quantityOf } from './stepFields.js'
 
+// biome-ignore lint/suspicious/noExplicitAny: the tampering edits reach into records of every shape
 type Json = { [key: string]: any }
 
 const folder = nodePath.join(import.meta.dirname, '..', 'fixtures', 'conformance', 'mmselfsup')
@@ -116,11 +117,31 @@ describe('LARS: each recorded quantity fails when it disagrees', () => {
     expect(st['inputs.unused_input']).toMatch(/^FAIL an input the optimizer replay does not feed/)
     const undescribed = tampered(name, (s) => delete s['inputs']['generator_set_lr'])
     expect((await statusOf(undescribed))['steps.lr']).toMatch(/inputs does not describe what generator_set_lr does/)
-    const unknownEvent = tampered(name, (s) => (s['steps'][0]['event'] = 'zero_grad'))
-    expect((await statusOf(unknownEvent))['steps.params']).toMatch(/an optimizer has no call "zero_grad"/)
+    const unknownEvent = tampered(name, (s) => (s['steps'][0]['event'] = 'backward'))
+    expect((await statusOf(unknownEvent))['steps.params']).toMatch(/an optimizer has no call "backward"/)
     const badArgument = tampered(name, (s) => (s['component']['config']['trust_coef'] = 0.1))
     const st2 = await statusOf(badArgument)
     expect(st2['steps.params']).toMatch(/^FAIL component\.config: optimizer.*trust_coef/)
+  })
+})
+
+describe('generator actions in the forms inputs may give them', () => {
+  it('a bare per-group list per occurrence, a group index, a group that does not exist', async () => {
+    const bare = tampered('own_lars_exclude_groups', (s) => (s['inputs']['generator_set_lr'] = [[0.1, 0.05]]))
+    expect(await failed(bare)).toEqual([])
+    const byGroup = tampered('own_lars_nesterov', (s) => (s['inputs']['generator_events'][0]['group'] = 0))
+    expect(await failed(byGroup)).toEqual([])
+    const noGroup = tampered('own_lars_nesterov', (s) => (s['inputs']['generator_events'][0]['group'] = 1))
+    expect((await statusOf(noGroup))['steps.lr']).toMatch(/group 1 is not a group \(1\)/)
+    const wrongScale = tampered('own_lars_nesterov', (s) => (s['inputs']['generator_events'][0]['gamma'] = 0.2))
+    expect(await failed(wrongScale)).toEqual([
+      'steps.params',
+      'steps.update',
+      'steps.momentum_buffer',
+      'steps.lr',
+      'outputs.final_params',
+      'outputs.final_lr',
+    ])
   })
 })
 

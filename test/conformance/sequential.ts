@@ -69,10 +69,30 @@ export const notProvided: { readonly [type: string]: string } = {
 
 const isObject = (j: unknown): j is JsonObject => typeof j === 'object' && j !== null && !Array.isArray(j)
 
-/** Keys of a generator action that name the action rather than state. */
-const actionMeta = new Set([...identifyingFields, 'description', 'note', 'notes', 'action', 'type'])
-/** Keys of a generator action that multiply every group's lr. */
+/** Keys of a generator action that name it or say when it acts, rather than what it sets. */
+const actionMeta = new Set([
+  ...identifyingFields,
+  ...['description', 'note', 'notes', 'action', 'type', 'name', 'when'],
+  ...['before_step', 'after_step', 'at_step', 'before_iter', 'after_iter', 'before_call', 'after_call'],
+])
+/** Keys of a generator action that say which param group it acts on (every group without one). */
+const groupKeys = ['group', 'group_idx', 'group_index', 'param_group', 'param_group_idx', 'param_group_index']
+/** Keys of a generator action that multiply the lr. */
 const lrFactorKeys = new Set(['lr_factor', 'gamma', 'factor', 'lr_mult', 'lr_scale_factor', 'multiply_lr'])
+
+const isNumbers = (j: Json | undefined): j is ReadonlyArray<number> =>
+  Array.isArray(j) && j.every((v) => typeof v === 'number')
+
+/**
+ * A generator action given as a bare value (`inputs.generator_set_lr: [0.1, 0.05]`): what it sets follows from the
+ * event's name without `generator_` and a verb (`set_lr` → `lr`); a scaling verb (`scale_lr`, `decay_lr`) multiplies.
+ */
+const bareAction = (event: string, value: Json): JsonObject | undefined => {
+  const what = event.replace(/^generator_/, '')
+  if (/(scale|decay|mult|gamma|factor|scheduler)/.test(what)) return { lr_factor: value }
+  const name = what.replace(/^(set|change|update|adjust|assign|write|scripted?)_/, '')
+  return quantityOf(name) === undefined ? undefined : { [name]: value }
+}
 
 /**
  * What a generator event does, read from `inputs`: `inputs[event]` (or without `generator_`), one entry per
@@ -81,14 +101,13 @@ const lrFactorKeys = new Set(['lr_factor', 'gamma', 'factor', 'lr_mult', 'lr_sca
  */
 const actionOf = (inputs: JsonObject, step: JsonObject, occurrence: number): JsonObject | string => {
   const event = String(step['event'])
-  const pick = (entry: Json | undefined): JsonObject | undefined =>
-    Array.isArray(entry)
-      ? isObject(entry[occurrence])
-        ? (entry[occurrence] as JsonObject)
-        : undefined
-      : isObject(entry)
-        ? entry
-        : undefined
+  const pick = (entry: Json | undefined): JsonObject | undefined => {
+    if (isObject(entry)) return entry
+    if (typeof entry === 'number' || isNumbers(entry)) return bareAction(event, entry)
+    if (!Array.isArray(entry)) return undefined
+    const nth = entry[occurrence]
+    return isObject(nth) ? nth : typeof nth === 'number' || isNumbers(nth) ? bareAction(event, nth) : undefined
+  }
   const direct = pick(inputs[event]) ?? pick(inputs[event.replace(/^generator_/, '')])
   if (direct !== undefined) return direct
   for (const key of ['generator_events', 'generator_actions', 'events', 'actions']) {
@@ -103,21 +122,34 @@ const actionOf = (inputs: JsonObject, step: JsonObject, occurrence: number): Jso
   return `inputs does not describe what ${event} does (inputs.${event}, or an entry of inputs.generator_events)`
 }
 
-/** Perform a generator action on the session: set the quantities it names, or scale the lr. */
+/** Perform a generator action on the session: set the quantities it names, or scale the lr (of one group). */
 const performAction = (session: Session, action: JsonObject): string | undefined => {
+  const groupKey = groupKeys.find((k) => typeof action[k] === 'number')
+  const group = groupKey === undefined ? undefined : (action[groupKey] as number)
+  /** Every group's value: `value` for the one group named, `keep(current)` for the others. */
+  const inGroup = (value: number, keep: (current: number) => number): ReadonlyArray<number> | string => {
+    const lrs = session.observe('lr', [])
+    if (!lrs.ok || !isNumbers(lrs.value as Json)) return 'the action names a group, and the component has no lrs'
+    const current = lrs.value as ReadonlyArray<number>
+    if (group! < 0 || group! >= current.length) return `${groupKey} ${group} is not a group (${current.length})`
+    return current.map((c, i) => (i === group ? value : keep(c)))
+  }
   for (const [key, value] of Object.entries(action)) {
-    if (actionMeta.has(key)) continue
+    if (actionMeta.has(key) || key === groupKey) continue
     if (lrFactorKeys.has(key)) {
       if (session.scaleLr === undefined) return `${key}: this component has no lr to scale`
-      if (typeof value !== 'number' && !(Array.isArray(value) && value.every((v) => typeof v === 'number')))
-        return `${key}: expected a number or one per group`
-      const why = session.scaleLr(value as number | ReadonlyArray<number>)
+      if (typeof value !== 'number' && !isNumbers(value)) return `${key}: expected a number or one per group`
+      const factors = group !== undefined && typeof value === 'number' ? inGroup(value, () => 1) : value
+      if (typeof factors === 'string') return factors
+      const why = session.scaleLr(factors as number | ReadonlyArray<number>)
       if (why !== undefined) return why
       continue
     }
     const quantity = quantityOf(key)
     if (quantity === undefined) return `${key}: no row of the mapping table (stepFields.ts) names it`
-    const why = session.set(quantity, value)
+    const set = quantity === 'lr' && group !== undefined && typeof value === 'number' ? inGroup(value, (c) => c) : value
+    if (typeof set === 'string') return set
+    const why = session.set(quantity, set as Json)
     if (why !== undefined) return `${key}: ${why}`
   }
   return undefined

@@ -16,6 +16,7 @@ export type Quantity =
   | 'params'
   | 'update'
   | 'momentum_buffer'
+  | 'optimizer_state'
   | 'lr'
   | 'param_groups'
   | 'fix_lr'
@@ -27,6 +28,9 @@ export type Quantity =
   | 'queue_is_none'
   | 'use_queue'
   | 'queue_length'
+  | 'queue_ptr'
+  | 'queue2'
+  | 'queue2_ptr'
   | 'epoch'
   | 'iter'
   | 'feature_bank'
@@ -59,6 +63,11 @@ export const fieldTable: ReadonlyArray<FieldRow> = [
     meaning: "the optimizer's momentum slot of each parameter (null before its first step or without momentum)",
   },
   {
+    quantity: 'optimizer_state',
+    names: ['optimizer_state', 'opt_state', 'param_state', 'optim_state'],
+    meaning: "torch's `optimizer.state` per parameter: `{momentum_buffer}` once it has one, `{}` before",
+  },
+  {
     quantity: 'lr',
     names: ['lr', 'lrs', 'group_lr', 'group_lrs', 'param_group_lr', 'param_group_lrs', 'lr_per_group'],
     meaning: "each param group's lr, in group order (a number when there is one group)",
@@ -86,11 +95,15 @@ export const fieldTable: ReadonlyArray<FieldRow> = [
   },
   {
     quantity: 'queue',
-    names: ['queue', 'queues', 'swav_queue'],
+    names: ['queue', 'queues', 'swav_queue', 'queue1'],
     meaning:
-      "SwAV's queue: null until SwAVHook asks for one (attribute `head.loss.queue_length`), then the zero " +
-      'queue `[len(crops_for_assign), queue_length / world_size, feat_dim]` the loss creates from it',
+      "the component's queue. SwAV: null until SwAVHook asks for one (attribute `head.loss.queue_length`), then " +
+      'the zero queue `[len(crops_for_assign), queue_length / world_size, feat_dim]` the loss creates from it; ' +
+      'MoCo/DenseCL: the `[feat_dim, queue_len]` key queue',
   },
+  { quantity: 'queue_ptr', names: ['queue_ptr', 'ptr', 'queue1_ptr'], meaning: 'MoCo/DenseCL: the queue pointer' },
+  { quantity: 'queue2', names: ['queue2'], meaning: "DenseCL's second (dense) queue" },
+  { quantity: 'queue2_ptr', names: ['queue2_ptr', 'ptr2'], meaning: "DenseCL's second queue's pointer" },
   { quantity: 'queue_shape', names: ['queue_shape', 'queue_size'], meaning: "the queue's shape, null without one" },
   { quantity: 'queue_is_none', names: ['queue_is_none', 'queue_none'], meaning: 'true while there is no queue' },
   {

@@ -18,10 +18,12 @@ import type { Json, JsonObject, SequentialComponent, SequentialScenario, Session
 import { observed, unobservable } from '../sequential.js'
 import { byGroup, byName } from './shape.js'
 
-/** The events that are one optimizer step. */
-const stepEvents = new Set(['', 'step', 'optimizer.step', 'optimizer_step', 'optim_step'])
+/** An event that is one optimizer step: none, or a name with `step` in it (`step`, `optimizer.step`, …). */
+const isStepEvent = (event: string): boolean => event === '' || /step/i.test(event)
+/** Events that change nothing loopwright keeps: the gradients live only in the step's input here. */
+const noOpEvents = new Set(['zero_grad', 'optimizer.zero_grad', 'optimizer_zero_grad'])
 /** Where `inputs` may hold one gradient record per step. */
-const gradInputs = ['grads', 'grads_per_step', 'step_grads']
+const gradInputs = ['grads', 'grads_per_step', 'step_grads', 'per_step_grads', 'grad_sequence', 'grads_sequence']
 
 const isObject = (j: unknown): j is JsonObject => typeof j === 'object' && j !== null && !Array.isArray(j)
 
@@ -54,7 +56,9 @@ const differenceOf = (before: tf.Tensor, after: tf.Tensor) => {
 const start = (scenario: SequentialScenario): Session | string => {
   const config = ((scenario['component'] as JsonObject)['config'] ?? {}) as JsonObject
   const given = (scenario['params'] ?? {}) as JsonObject
-  const names = Object.keys(given)
+  // Lists per parameter follow `param_order` where the record gives it.
+  const order = Array.isArray(scenario['param_order']) ? (scenario['param_order'] as string[]) : []
+  const names = [...order.filter((n) => n in given), ...Object.keys(given).filter((n) => !order.includes(n))]
   if (!names.every((n) => isTensor(given[n]))) return 'params holds a value that is not a tensor'
   const groups = groupsOf(config, names)
   if (typeof groups === 'string') return groups
@@ -81,7 +85,8 @@ const start = (scenario: SequentialScenario): Session | string => {
   const session: Session = {
     perform: (step) => {
       const event = typeof step['event'] === 'string' ? step['event'] : ''
-      if (!stepEvents.has(event)) return `an optimizer has no call ${JSON.stringify(event)}`
+      if (noOpEvents.has(event)) return undefined
+      if (!isStepEvent(event)) return `an optimizer has no call ${JSON.stringify(event)}`
       const recorded = gradsOf(step)
       if (typeof recorded === 'string') return recorded
       const unknown = Object.keys(recorded).find((n) => !names.includes(n))
@@ -111,6 +116,10 @@ const start = (scenario: SequentialScenario): Session | string => {
           return observed(byName(expected, names, (n) => differenceOf(before![n]!, params[n]!)))
         case 'momentum_buffer':
           return observed(byName(expected, names, (n) => (slot(n) === undefined ? null : toRecord(slot(n)!))))
+        case 'optimizer_state':
+          return observed(
+            byName(expected, names, (n) => (slot(n) === undefined ? {} : { momentum_buffer: toRecord(slot(n)!) })),
+          )
         case 'lr':
           return observed(
             byGroup(
