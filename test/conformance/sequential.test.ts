@@ -34,11 +34,13 @@ const tampered = (name: string, edit: (s: Json) => void): Json => {
 beforeAll(useCpu)
 
 describe('the sequential replay on the project’s own scenarios (NOT recorded from MMSelfSup)', () => {
-  it('takes LARS, SimSiamHook, DenseCLHook and SwAVHook scenarios and passes every check', async () => {
+  it('takes LARS, the hooks and MoCo/DenseCL queue scenarios; every check passes', async () => {
     expect(own).toEqual([
       'own_densecl_hook',
+      'own_densecl_queues',
       'own_lars_exclude_groups',
       'own_lars_nesterov',
+      'own_moco_queue',
       'own_simsiam_hook_by_epoch',
       'own_simsiam_hook_by_iter',
       'own_swav_hook',
@@ -51,7 +53,7 @@ describe('the sequential replay on the project’s own scenarios (NOT recorded f
       // One check per recorded step field and output: every field of every record is checked.
       const stepFields = new Set(
         (s['steps'] as Json[]).flatMap((r) =>
-          Object.keys(r).filter((k) => !['step', 'event', 'epoch', 'iter', 'batch_idx', 'grads'].includes(k)),
+          Object.keys(r).filter((k) => !['step', 'event', 'epoch', 'iter', 'batch_idx', 'grads', 'keys'].includes(k)),
         ),
       )
       expect(checks.map((c) => c.field).sort()).toEqual(
@@ -184,8 +186,31 @@ describe('hooks: each recorded quantity fails when it disagrees', () => {
     const st = await statusOf(s)
     expect(st['steps.model.loss_lambda']).toMatch(/"before_iter" is not a hook stage/)
     expect(st['inputs.runner_mode']).toMatch(/^FAIL an input the hook replay does not feed/)
+    const runnerKey = tampered('own_swav_hook', (s) => (s['inputs']['runner']['work_dir_queue'] = 'queue.pth'))
+    expect((await statusOf(runnerKey))['inputs.runner.work_dir_queue']).toMatch(/^FAIL an input the hook replay/)
+    const selected = tampered('own_swav_hook', (s) => (s['steps'][3]['prototypes_requires_grad'] = true))
+    expect((await statusOf(selected))['steps.prototypes_requires_grad']).toMatch(/^FAIL step 3 .*false ≠ true/)
     const badArg = tampered('own_densecl_hook', (s) => (s['component']['config']['start_iter'] = 3))
     expect((await statusOf(badArg))['steps.model.loss_lambda']).toMatch(/^FAIL component\.config: .*start_iter/)
+  })
+})
+
+describe('MoCo and DenseCL key queues', () => {
+  it('fail on a wrong pointer or column, a config that does not fit, keys that do not divide the queue', async () => {
+    const s = tampered('own_moco_queue', (s) => {
+      s['steps'][2]['queue_ptr']['values'][0] = 4
+      s['steps'][3]['queue']['values'][5] += 1e-3
+    })
+    const st = await statusOf(s)
+    expect(st['steps.queue_ptr']).toMatch(/^FAIL step 2 \(_dequeue_and_enqueue\): 0 ≠ 4/)
+    expect(st['steps.queue']).toMatch(/^FAIL step 3 \(_dequeue_and_enqueue\): .* at element 5/)
+    const config = tampered('own_densecl_queues', (s) => (s['component']['config']['queue_len'] = 8))
+    expect((await statusOf(config))['steps.queue2']).toMatch(/queue_len 8 ≠ the initial queue's 6 columns/)
+    const odd = tampered('own_moco_queue', (s) => {
+      const keys = s['steps'][0]['keys']
+      s['steps'][0]['keys'] = { ...keys, shape: [4, 3], values: [...keys.values, ...keys.values] }
+    })
+    expect((await statusOf(odd))['steps.queue']).toMatch(/could not be performed: .*not a multiple of the batch size 4/)
   })
 })
 

@@ -16,7 +16,7 @@
  */
 import { difference } from './records.js'
 import type { Json } from './records.js'
-import { identifyingFields, quantityOf } from './stepFields.js'
+import { identifyingFields, quantityOf, requiresGradSelector } from './stepFields.js'
 import type { Quantity } from './stepFields.js'
 import type { Check } from './scenario.js'
 
@@ -55,6 +55,8 @@ export interface SequentialComponent {
   readonly inputs: ReadonlyArray<string>
   /** Fields of a step record that are inputs of its call (an optimizer step's `grads`), not state after it. */
   readonly stepInputs: ReadonlyArray<string>
+  /** Paths inside fed inputs that it does not read (`inputs.runner.x`), each a FAIL. */
+  readonly unfed?: (inputs: JsonObject) => ReadonlyArray<string>
   /** Keys of `initial_state` it loads. */
   readonly initialState?: ReadonlyArray<string>
   /** Start a session; a string says why the component cannot be replayed. */
@@ -187,6 +189,11 @@ class Ledger {
 /** Compare one recorded state value with loopwright's. */
 const compare = (session: Session, name: string, expected: Json): string | undefined => {
   const quantity = quantityOf(name)
+  const selector = quantity === undefined ? requiresGradSelector(name) : undefined
+  if (selector !== undefined) {
+    const selected = session.observe('requires_grad', { [selector]: expected })
+    return selected.ok ? difference({ [selector]: expected }, selected.value) : selected.reason
+  }
   if (quantity === undefined)
     return `no row of the mapping table (test/conformance/stepFields.ts) names ${JSON.stringify(name)}`
   const seen = session.observe(quantity, expected)
@@ -230,9 +237,8 @@ export const replaySequential = async (
   const checks: Check[] = []
   // Inputs and initial state nobody feeds to the component would leave its behaviour unchecked: fail them.
   const fed = new Set([...entry.inputs, ...actionInputKeys(inputs, steps)])
-  for (const key of Object.keys(inputs))
-    if (!fed.has(key))
-      checks.push({ status: 'FAIL', field: `inputs.${key}`, detail: `an input the ${entry.name} replay does not feed` })
+  for (const key of [...Object.keys(inputs).filter((k) => !fed.has(k)), ...(entry.unfed?.(inputs) ?? [])])
+    checks.push({ status: 'FAIL', field: `inputs.${key}`, detail: `an input the ${entry.name} replay does not feed` })
   const initial = scenario['initial_state']
   if (isObject(initial))
     for (const key of Object.keys(initial))

@@ -159,3 +159,10 @@ const byName: ReadonlyMap<string, Quantity> = new Map(
  */
 export const quantityOf = (name: string): Quantity | undefined =>
   byName.get(name.toLowerCase()) ?? byName.get(normalise(name))
+
+/**
+ * A flag of some parameters named in the field (`prototypes_requires_grad`,
+ * `head.prototypes.weight.requires_grad`): the part before `requires_grad`, which selects the parameters whose names
+ * contain it.
+ */
+export const requiresGradSelector = (name: string): string | undefined => /^(.+?)[._]requires_grad$/.exec(name)?.[1]

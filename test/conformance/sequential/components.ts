@@ -6,10 +6,12 @@
 import type { SequentialComponent } from '../sequential.js'
 import { denseclHookView } from './denseclHook.js'
 import { hookReplay } from './hooks.js'
+import { keyQueueReplay } from './keyQueue.js'
 import { optimizerReplay } from './optimizer.js'
 import { swavHookView } from './swavHook.js'
 
 export const sequentialComponents: ReadonlyArray<SequentialComponent> = [
   optimizerReplay,
   hookReplay([swavHookView, denseclHookView]),
+  keyQueueReplay,
 ]

@@ -8,13 +8,14 @@
  * the batch index. A stage the hook does not act at leaves the state as it is
  * (MMEngine's base `Hook` methods do nothing).
  *
- * The runner's state comes from `inputs`:
+ * The runner's state comes from `inputs` (or `inputs.runner`):
  * - `param_groups` (or `optimizer_param_groups`): the optimizer's groups,
  *   each `{lr, fix_lr?, params?|param_names?, …}`;
- * - `model_attributes` (or `model`), and the attributes themselves
- *   (`loss_lambda`): the model's attributes;
- * - `param_names` (or `named_parameters`, or the scenario's `params`): the
- *   model's parameter names, whose `requires_grad` a hook may change;
+ * - `model_attributes`, `model` (beside its parameter list) and the
+ *   attributes themselves (`loss_lambda`): the model's attributes;
+ * - `param_names` (or `named_parameters`, `model.param_names`, the
+ *   scenario's `params`): the parameter names, whose `requires_grad` a hook
+ *   may change;
  * - `world_size`: the number of processes (`Collective`), 1 when absent;
  * - `max_epochs`, `max_iters`: the run's length.
  *
@@ -76,7 +77,7 @@ const facts = {
   datasetMeta: undefined,
 }
 
-/** The inputs every hook replay reads. */
+/** The inputs every hook replay reads, at the top of `inputs` or inside `inputs.runner`. */
 const runnerInputs = [
   'param_groups',
   'optimizer_param_groups',
@@ -89,6 +90,18 @@ const runnerInputs = [
   'max_epochs',
   'max_iters',
 ]
+/** Keys of `inputs.model` that list the parameters; its other keys are model attributes. */
+const modelNameKeys = ['param_names', 'named_parameters', 'params', 'parameters']
+
+/** `inputs` with `inputs.runner`'s keys lifted beside the others. */
+const runnerOf = (inputs: JsonObject): JsonObject => ({
+  ...(isObject(inputs['runner']) ? inputs['runner'] : {}),
+  ...inputs,
+})
+
+/** The names a list or dict of parameters gives. */
+const namesIn = (j: Json | undefined): ReadonlyArray<string> | undefined =>
+  Array.isArray(j) ? j.map(String) : isObject(j) ? Object.keys(j) : undefined
 
 /** The optimizer state of the runner: one wrapper with the given groups, no schedulers. */
 const optimOf = (groups: ReadonlyArray<JsonObject>): Optim.OptimState => ({
@@ -143,8 +156,15 @@ const observeShared = (quantity: Quantity, expected: Json, c: HookContext): Obse
     case 'requires_grad': {
       const frozen = c.state.model.attributes[FROZEN_LAYERS]
       const layers = Array.isArray(frozen) ? (frozen as string[]) : []
+      const flag = (n: string) => !layers.some((l) => n.includes(l))
+      // A recorded key that is not a parameter name selects the parameters whose names contain it.
+      const ofKey = (key: string) => {
+        const selected = c.paramNames.includes(key) ? [key] : c.paramNames.filter((n) => n.includes(key))
+        const flags = new Set((selected.length === 0 ? [key] : selected).map(flag))
+        return flags.size === 1 ? [...flags][0] : `mixed: ${selected.map((n) => `${n}=${flag(n)}`).join(', ')}`
+      }
       const names = isObject(expected) ? Object.keys(expected) : c.paramNames
-      return observed(byName(expected, names, (n) => !layers.some((l) => n.includes(l))))
+      return observed(byName(expected, names, ofKey))
     }
     case 'epoch':
       return observed(c.state.counters.epoch)
@@ -161,7 +181,14 @@ const numberOf = (j: Json | undefined, fallback: number): number => (typeof j ==
 export const hookReplay = (views: ReadonlyArray<HookView>): SequentialComponent => ({
   name: 'hook',
   accepts: (type) => Registry.resolve(defaultHookTypes, type)._tag === 'Right',
-  inputs: [...runnerInputs, ...views.flatMap((v) => v.inputs ?? [])],
+  inputs: ['runner', ...runnerInputs, ...views.flatMap((v) => v.inputs ?? [])],
+  unfed: (inputs) => {
+    const runner = isObject(inputs['runner']) ? inputs['runner'] : {}
+    const known = new Set([...runnerInputs, ...views.flatMap((v) => v.inputs ?? [])])
+    return Object.keys(runner)
+      .filter((k) => !known.has(k))
+      .map((k) => `runner.${k}`)
+  },
   stepInputs: [],
   start: (scenario: SequentialScenario): Session | string => {
     const config = ((scenario['component'] as JsonObject)['config'] ?? {}) as JsonObject
@@ -170,7 +197,7 @@ export const hookReplay = (views: ReadonlyArray<HookView>): SequentialComponent 
     if (hookType._tag === 'Left') return hookType.left
     if (hookType.right.planOnly !== undefined)
       return `${String(type)} is plan-only in loopwright: ${hookType.right.planOnly}`
-    const inputs = (scenario['inputs'] ?? {}) as JsonObject
+    const inputs = runnerOf((scenario['inputs'] ?? {}) as JsonObject)
     const maxEpochs = numberOf(inputs['max_epochs'], 1000)
     const program = pipe(
       Program.empty,
@@ -189,15 +216,17 @@ export const hookReplay = (views: ReadonlyArray<HookView>): SequentialComponent 
     const groups = inputs['param_groups'] ?? inputs['optimizer_param_groups']
     if (groups !== undefined && !(Array.isArray(groups) && groups.every(isObject)))
       return 'inputs.param_groups is not a list of dicts'
+    const model = isObject(inputs['model']) ? inputs['model'] : {}
     const attributes = {
-      ...(isObject(inputs['model']) ? inputs['model'] : {}),
+      ...Object.fromEntries(Object.entries(model).filter(([k]) => !modelNameKeys.includes(k))),
       ...(isObject(inputs['model_attributes']) ? inputs['model_attributes'] : {}),
       ...(inputs['loss_lambda'] === undefined ? {} : { loss_lambda: inputs['loss_lambda'] }),
     } as { [name: string]: StateJson }
-    const listed = inputs['param_names'] ?? inputs['named_parameters']
-    const paramNames = Array.isArray(listed)
-      ? listed.map(String)
-      : Object.keys(isObject(scenario['params']) ? scenario['params'] : {})
+    const paramNames =
+      namesIn(inputs['param_names'] ?? inputs['named_parameters']) ??
+      modelNameKeys.map((k) => namesIn(model[k])).find((n) => n !== undefined) ??
+      namesIn(scenario['params']) ??
+      []
     const s0 = S.initial({ seed: 0, maxEpochs, maxIters: numberOf(inputs['max_iters'], 1_000_000) })
     let state: State = {
       ...s0,
