@@ -18,12 +18,12 @@ beforeAll(useCpu)
 
 describe('conformance replay of the project fixtures (test/fixtures/conformance)', () => {
   it(
-    'checks every field of every scenario: exactly 229 checks (186 MMEngine, 15 recorded MMSelfSup, 28 of ' +
-      'the own sequential MMSelfSup scenarios), all pass, none skipped',
+    'checks every field of every scenario: exactly 234 checks (186 MMEngine, 15 recorded MMSelfSup, 33 of ' +
+      'the own MMSelfSup scenarios), all pass, none skipped',
     async () => {
       const result = await runConformance([])
-      expect(result.lines.filter((l) => !l.startsWith('PASS'))).toEqual(['229 passed, 0 failed, 0 skipped'])
-      expect(result.passed).toBe(229)
+      expect(result.lines.filter((l) => !l.startsWith('PASS'))).toEqual(['234 passed, 0 failed, 0 skipped'])
+      expect(result.passed).toBe(234)
       expect(result.skipped).toBe(0)
     },
   )

@@ -21,6 +21,8 @@ import type { TensorRecord } from './records.js'
 import type { Check } from './scenario.js'
 import type { Json } from './records.js'
 import { replaySequential } from './sequential.js'
+import { quantityOf } from './stepFields.js'
+import { queueName } from '../../src/selfsup/losses/SwAVLoss.js'
 import { sequentialComponents } from './sequential/components.js'
 
 type Scenario = { readonly [field: string]: Json }
@@ -90,20 +92,32 @@ const replayLoss = async (scenario: Scenario, component: LossComponent): Promise
   }
   tf.dispose(Object.values(init.params))
   let params: Tree = Object.fromEntries(givenNames.map((n) => [n, toTensor(given[n] as unknown as TensorRecord)]))
+  // State handed to the component before the call (SwAVLoss's `queue`) is a buffer, whether the record puts it in
+  // `initial_state` or in `inputs`; it is never differentiated (MMSelfSup uses it under no_grad).
+  const stateInputs = Object.keys(inputs).filter((n) => isTensor(inputs[n]) && quantityOf(n) === 'queue')
+  const checks: Check[] = []
+  for (const [n, v] of Object.entries(inputs))
+    if (!stateInputs.includes(n) && (!isTensor(v) || !component.inputs.includes(n)))
+      checks.push(record('FAIL', `inputs.${n}`, `not an input of loopwright's ${component.type}`))
+  for (const [n, v] of Object.entries(initialState))
+    if (!isTensor(v)) checks.push(record('FAIL', `initial_state.${n}`, 'state this replay does not load'))
   const buffers: Tree = {
     ...init.buffers,
     ...Object.fromEntries(
       Object.entries(initialState)
         .filter(([, v]) => isTensor(v))
-        .map(([n, v]) => [n, toTensor(v as unknown as TensorRecord)]),
+        .map(([n, v]) => [quantityOf(n) === 'queue' ? 'queue' : n, toTensor(v as unknown as TensorRecord)]),
     ),
+    ...Object.fromEntries(stateInputs.map((n) => [queueName(''), toTensor(inputs[n] as unknown as TensorRecord)])),
   }
   if (component.prepare !== undefined) {
     const rewritten = component.prepare(params, '')
     tf.dispose(Object.keys(rewritten).map((n) => params[n]!))
     params = { ...params, ...rewritten }
   }
-  const tensorInputs = Object.entries(inputs).filter(([, v]) => isTensor(v)) as Array<[string, Json]>
+  const tensorInputs = Object.entries(inputs).filter(([n, v]) => isTensor(v) && component.inputs.includes(n)) as Array<
+    [string, Json]
+  >
   const inputTensors: { [name: string]: tf.Tensor } = Object.fromEntries(
     tensorInputs.map(([n, v]) => [n, toTensor(v as unknown as TensorRecord)]),
   )
@@ -157,13 +171,22 @@ const replayLoss = async (scenario: Scenario, component: LossComponent): Promise
   for (const [n, t] of Object.entries(inputTensors))
     if (t.dtype === 'float32') actualGrads[n] = toRecord(tf.zerosLike(t))
   for (let i = 0; i < differentiable.length; i++) actualGrads[differentiable[i]!.name] = toRecord(grads[i]!)
-  const checks: Check[] = []
+  for (const n of stateInputs) actualGrads[n] = toRecord(tf.zerosLike(buffers[queueName('')]!))
+  // Outputs the record names after the state they hold (`queue_after`, `use_queue`: MMSelfSup's one flag, on once
+  // any crop used the queue), through the mapping table.
+  const useQueue = Object.keys(captured).filter((k) => k.startsWith('use_queue_'))
+  const stateOutput = (key: string): unknown => {
+    const quantity = quantityOf(key)
+    if (quantity === 'queue') return (actualOutputs['buffers_after'] as { [n: string]: unknown })[queueName('')]
+    if (quantity === 'use_queue') return useQueue.some((k) => (captured[k] as tf.Tensor).dataSync()[0] === 1)
+    return undefined
+  }
   for (const field of ['outputs', 'grads'] as const) {
     const expected = scenario[field]
     if (expected === undefined) continue
     const actual = field === 'outputs' ? actualOutputs : actualGrads
     for (const [key, value] of Object.entries(expected as { readonly [key: string]: Json })) {
-      const d = difference(value, actual[key])
+      const d = difference(value, key in actual || field === 'grads' ? actual[key] : stateOutput(key))
       checks.push(d === undefined ? record('PASS', `${field}.${key}`) : record('FAIL', `${field}.${key}`, d))
     }
   }

@@ -34,7 +34,7 @@ const tampered = (name: string, edit: (s: Json) => void): Json => {
 beforeAll(useCpu)
 
 describe('the sequential replay on the project’s own scenarios (NOT recorded from MMSelfSup)', () => {
-  it('takes LARS, the hooks and MoCo/DenseCL queue scenarios; every check passes', async () => {
+  it('takes LARS, the hooks, MoCo/DenseCL queues and SwAVLoss with a queue; every check passes', async () => {
     expect(own).toEqual([
       'own_densecl_hook',
       'own_densecl_queues',
@@ -44,6 +44,7 @@ describe('the sequential replay on the project’s own scenarios (NOT recorded f
       'own_simsiam_hook_by_epoch',
       'own_simsiam_hook_by_iter',
       'own_swav_hook',
+      'own_swav_loss_queue',
     ])
     for (const name of own) {
       const s = load(name)
@@ -52,7 +53,7 @@ describe('the sequential replay on the project’s own scenarios (NOT recorded f
       expect(checks.filter((c) => c.status !== 'PASS')).toEqual([])
       // One check per recorded step field and output: every field of every record is checked.
       const stepFields = new Set(
-        (s['steps'] as Json[]).flatMap((r) =>
+        ((s['steps'] ?? []) as Json[]).flatMap((r) =>
           Object.keys(r).filter((k) => !['step', 'event', 'epoch', 'iter', 'batch_idx', 'grads', 'keys'].includes(k)),
         ),
       )
@@ -211,6 +212,23 @@ describe('MoCo and DenseCL key queues', () => {
       s['steps'][0]['keys'] = { ...keys, shape: [4, 3], values: [...keys.values, ...keys.values] }
     })
     expect((await statusOf(odd))['steps.queue']).toMatch(/could not be performed: .*not a multiple of the batch size 4/)
+  })
+})
+
+describe('SwAVLoss with a queue (one call)', () => {
+  it('fails a wrong queue after the call or use_queue, an input the loss does not take, unloaded state', async () => {
+    const s = tampered('own_swav_loss_queue', (s) => {
+      s['outputs']['queue_after']['values'][3] += 1e-3
+      s['outputs']['use_queue'] = false
+      s['inputs']['weight'] = s['inputs']['x']
+      s['initial_state'] = { use_queue: true }
+    })
+    const st = await statusOf(s)
+    expect(st['outputs.queue_after']).toMatch(/^FAIL .* at element 3/)
+    expect(st['outputs.use_queue']).toBe('FAIL true ≠ false')
+    expect(st['inputs.weight']).toBe("FAIL not an input of loopwright's SwAVLoss")
+    expect(st['initial_state.use_queue']).toBe('FAIL state this replay does not load')
+    expect(st['outputs.loss']).toBe('PASS ')
   })
 })
 
