@@ -65,7 +65,6 @@ export interface SequentialComponent {
 
 /** Types of MMSelfSup's that loopwright does not provide yet, and why each of their checks fails. */
 export const notProvided: { readonly [type: string]: string } = {
-  ODCMemory: 'ODCMemory not provided',
   SimpleMemory: 'SimpleMemory not provided',
 }
 

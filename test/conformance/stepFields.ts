@@ -37,6 +37,7 @@ export type Quantity =
   | 'label_bank'
   | 'centroids'
   | 'change_ratio'
+  | 'histogram'
 
 /** One row of the table: the names recorded for a quantity, and what loopwright reads for it. */
 export interface FieldRow {
@@ -123,7 +124,16 @@ export const fieldTable: ReadonlyArray<FieldRow> = [
   { quantity: 'feature_bank', names: ['feature_bank'], meaning: "ODCMemory's feature bank" },
   { quantity: 'label_bank', names: ['label_bank'], meaning: "ODCMemory's label bank" },
   { quantity: 'centroids', names: ['centroids'], meaning: "ODCMemory's centroids" },
-  { quantity: 'change_ratio', names: ['change_ratio'], meaning: 'the fraction of labels an update changed' },
+  {
+    quantity: 'change_ratio',
+    names: ['change_ratio'],
+    meaning: "the fraction of labels the last update changed (float32, as MMSelfSup's tensor)",
+  },
+  {
+    quantity: 'histogram',
+    names: ['histogram', 'hist', 'label_histogram', 'cluster_histogram', 'class_histogram'],
+    meaning: 'the number of samples per cluster (label bank bincount, `num_classes` long)',
+  },
 ]
 
 /** Fields of a step record that say which call it follows; they drive the replay and are not state. */

@@ -7,6 +7,7 @@ import type { SequentialComponent } from '../sequential.js'
 import { denseclHookView } from './denseclHook.js'
 import { hookReplay } from './hooks.js'
 import { keyQueueReplay } from './keyQueue.js'
+import { odcMemoryReplay } from './odcMemory.js'
 import { optimizerReplay } from './optimizer.js'
 import { swavHookView } from './swavHook.js'
 
@@ -14,4 +15,5 @@ export const sequentialComponents: ReadonlyArray<SequentialComponent> = [
   optimizerReplay,
   hookReplay([swavHookView, denseclHookView]),
   keyQueueReplay,
+  odcMemoryReplay,
 ]
