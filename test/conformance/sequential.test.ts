@@ -106,6 +106,15 @@ describe('LARS: each recorded quantity fails when it disagrees', () => {
     expect(st['outputs.final_params']).toMatch(/^FAIL .* at backbone\.bn\.weight/)
   })
 
+  it('param groups as torch numbers them, with lars_exclude where the config set it', async () => {
+    const s = tampered(name, (s) => (s['steps'][4]['param_groups'][1]['lars_exclude'] = false))
+    expect((await statusOf(s))['steps.param_groups']).toMatch(
+      /^FAIL step 5 \(step\): true ≠ false at \[1\]\.lars_exclude/,
+    )
+    const moved = tampered(name, (s) => (s['steps'][0]['param_groups'][0]['params'] = [0, 2]))
+    expect((await statusOf(moved))['steps.param_groups']).toMatch(/^FAIL step 1 \(step\): 1 ≠ 2 at \[0\]\.params\[1\]/)
+  })
+
   it('a buffer recorded as absent, and a wrong formula (eta, lars_exclude)', async () => {
     const s = tampered(name, (s) => {
       s['steps'][1]['momentum_buffer']['backbone.bn.bias'] = null
@@ -165,6 +174,20 @@ describe('hooks: each recorded quantity fails when it disagrees', () => {
     const st = await statusOf(densecl)
     expect(st['steps.model.loss_lambda']).toMatch(/^FAIL step 2 \(before_train_iter\): 0 ≠ 0\.7/)
     expect(st['steps.hook.loss_lambda']).toMatch(/^FAIL step 3 \(before_train_iter\): 0\.7 ≠ 0\.5/)
+  })
+
+  it('counters a record leaves out advance as MMEngine’s loop advances them', async () => {
+    const s = load('own_densecl_hook')
+    const steps = [
+      { event: 'before_train', 'model.loss_lambda': 0.7 },
+      ...[0, 0, 0.7, 0.7].flatMap((lambda) => [
+        { event: 'before_train_iter', 'model.loss_lambda': lambda },
+        { event: 'after_train_iter' },
+      ]),
+    ]
+    expect(await statusOf({ ...s, steps })).toEqual({ 'steps.model.loss_lambda': 'PASS ' })
+    const wrong = steps.map((st, i) => (i === 5 ? { ...st, 'model.loss_lambda': 0 } : st))
+    expect((await statusOf({ ...s, steps: wrong }))['steps.model.loss_lambda']).toMatch(/^FAIL step 5 .* 0\.7 ≠ 0/)
   })
 
   it('SwAVHook queue (contents, shape, absence), queue length, use_queue and requires_grad', async () => {

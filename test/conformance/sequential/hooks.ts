@@ -4,9 +4,11 @@
  * `component.config` through the hook registry and a program that registers
  * it, called stage by stage with the dry interpreter's services. Each step's
  * `event` is the stage; `epoch` and `iter` are the runner's counters at the
- * call (MMEngine's `runner.epoch` / `runner.iter`, 0-based) and `batch_idx`
- * the batch index. A stage the hook does not act at leaves the state as it is
- * (MMEngine's base `Hook` methods do nothing).
+ * call (MMEngine's `runner.epoch` / `runner.iter`, 0-based; where a record
+ * leaves them out they advance as MMEngine's loop advances them, after
+ * `after_train_iter` and `after_train_epoch`) and `batch_idx` the batch index.
+ * A stage the hook does not act at leaves the state as it is (MMEngine's base
+ * `Hook` methods do nothing).
  *
  * The runner's state comes from `inputs` (or `inputs.runner`):
  * - `param_groups` (or `optimizer_param_groups`): the optimizer's groups,
@@ -252,13 +254,18 @@ export const hookReplay = (views: ReadonlyArray<HookView>): SequentialComponent 
         const iter = numberOf(step['iter'], state.counters.iter)
         state = S.atCounters(state, epoch, iter)
         const middleware = hook.stages[stage]
-        if (middleware === undefined) return undefined
-        const batchIdx = typeof step['batch_idx'] === 'number' ? step['batch_idx'] : undefined
-        const result = await Effect.runPromise(
-          Effect.result(middleware(state, Ev.stage(stage, epoch, iter, batchIdx)).pipe(Effect.provide(services))),
-        )
-        if (result._tag === 'Failure') return result.failure.message
-        state = result.success
+        if (middleware !== undefined) {
+          const batchIdx = typeof step['batch_idx'] === 'number' ? step['batch_idx'] : undefined
+          const result = await Effect.runPromise(
+            Effect.result(middleware(state, Ev.stage(stage, epoch, iter, batchIdx)).pipe(Effect.provide(services))),
+          )
+          if (result._tag === 'Failure') return result.failure.message
+          state = result.success
+        }
+        // MMEngine's train loop advances its counters after these stages; a record that leaves out `epoch` or
+        // `iter` follows the loop.
+        if (stage === 'after_train_iter') state = S.atCounters(state, state.counters.epoch, state.counters.iter + 1)
+        if (stage === 'after_train_epoch') state = S.atCounters(state, state.counters.epoch + 1, state.counters.iter)
         return undefined
       },
       observe: (quantity, expected) => {

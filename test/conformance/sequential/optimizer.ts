@@ -127,8 +127,21 @@ const start = (scenario: SequentialScenario): Session | string => {
               wrapperGroups.map((g) => g.hyper['lr'] as Json),
             ),
           )
-        case 'param_groups':
-          return observed(wrapperGroups.map((g) => ({ ...g.hyper, params: g.names, param_names: g.names })))
+        case 'param_groups': {
+          // torch's state_dict numbers the parameters across the groups in order; a record may list those.
+          const indices = wrapperGroups.flatMap((g) => g.names)
+          const listed = (i: number) => {
+            const first = Array.isArray(expected) && isObject(expected[i]) ? (expected[i] as JsonObject)['params'] : []
+            return Array.isArray(first) && typeof first[0] === 'number'
+          }
+          return observed(
+            wrapperGroups.map((g, i) => ({
+              ...g.hyper,
+              params: listed(i) ? g.names.map((n) => indices.indexOf(n)) : g.names,
+              param_names: g.names,
+            })),
+          )
+        }
         default:
           return unobservable(`an optimizer has no ${quantity}`)
       }
