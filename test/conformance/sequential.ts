@@ -4,7 +4,8 @@
  * the replay performs the call the record names (`event`, with `epoch`,
  * `iter`, `batch_idx`, `idx` and the step's input fields), then compares
  * every other field of the record with loopwright's state, read through the
- * mapping table (`stepFields.ts`). `generator_*` events are actions the
+ * mapping table (`stepFields.ts`); a `<name>_before` field is compared with
+ * the state the call started from. `generator_*` events are actions the
  * recording script took between calls; `inputs` says what they do, and the
  * replay performs them too. `outputs.final_<name>` is `<name>` after the
  * last step.
@@ -257,6 +258,12 @@ export const replaySequential = async (
       const event = typeof step['event'] === 'string' ? step['event'] : ''
       const occurrence = occurrences.get(event) ?? 0
       occurrences.set(event, occurrence + 1)
+      // `<name>_before` is the state the call started from: compared before performing it.
+      const before = new Map(
+        Object.entries(step)
+          .filter(([field]) => field.endsWith('_before') && !stepInputs.has(field))
+          .map(([field, expected]) => [field, compare(session, field.slice(0, -'_before'.length), expected)]),
+      )
       let failure: string | undefined
       if (event.startsWith('generator_')) {
         const action = actionOf(inputs, step, occurrence)
@@ -264,7 +271,12 @@ export const replaySequential = async (
       } else failure = await session.perform(step)
       for (const [field, expected] of Object.entries(step)) {
         if (identifyingFields.has(field) || stepInputs.has(field)) continue
-        const d = failure === undefined ? compare(session, field, expected) : `could not be performed: ${failure}`
+        const d =
+          failure !== undefined
+            ? `could not be performed: ${failure}`
+            : before.has(field)
+              ? before.get(field)
+              : compare(session, field, expected)
         ledger.note(`steps.${field}`, d === undefined ? undefined : `${where(step, index)}: ${d}`)
       }
       if (failure !== undefined && Object.keys(step).every((f) => identifyingFields.has(f) || stepInputs.has(f)))
