@@ -106,6 +106,16 @@ describe('LARS: each recorded quantity fails when it disagrees', () => {
     expect(st['outputs.final_params']).toMatch(/^FAIL .* at backbone\.bn\.weight/)
   })
 
+  it('LARS local lrs and norms, compared as the float32 values they are; null where LARS takes no norm', async () => {
+    const off = (factor: number) => tampered(name, (s) => (s['steps'][0]['local_lr']['backbone.conv.weight'] *= factor))
+    expect((await statusOf(off(1 + 1e-6)))['steps.local_lr']).toBe('PASS ')
+    expect((await statusOf(off(1 + 1e-3)))['steps.local_lr']).toMatch(/^FAIL step 1 \(step\): .* at backbone\.conv/)
+    const excluded = tampered(name, (s) => (s['steps'][0]['grad_norm']['backbone.bn.weight'] = 0.5))
+    expect((await statusOf(excluded))['steps.grad_norm']).toMatch(/^FAIL step 1 \(step\): expected a tensor/)
+    const noGrad = tampered(name, (s) => (s['steps'][1]['local_lr']['backbone.bn.bias'] = 1))
+    expect((await statusOf(noGrad))['steps.local_lr']).toMatch(/^FAIL step 2 \(step\): expected a tensor/)
+  })
+
   it('param groups as torch numbers them, with lars_exclude where the config set it', async () => {
     const s = tampered(name, (s) => (s['steps'][4]['param_groups'][1]['lars_exclude'] = false))
     expect((await statusOf(s))['steps.param_groups']).toMatch(
@@ -157,6 +167,8 @@ describe('generator actions in the forms inputs may give them', () => {
       'steps.update',
       'steps.momentum_buffer',
       'steps.lr',
+      'steps.local_lr',
+      'steps.weight_norm',
       'outputs.final_params',
       'outputs.final_lr',
     ])

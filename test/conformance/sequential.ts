@@ -26,12 +26,29 @@ export type JsonObject = { readonly [key: string]: Json }
 /** A sequential scenario as read from its file. */
 export type SequentialScenario = { readonly [field: string]: Json }
 
-/** loopwright's value of a quantity, or why there is none. */
+/**
+ * loopwright's value of a quantity, or why there is none. `float32`: numbers computed from float32 tensors (a norm's
+ * `.item()`, LARS's local lr from those norms) are compared with the float32 tolerance, as the tensors they come from.
+ */
 export type Observation =
-  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: true; readonly value: unknown; readonly float32?: boolean }
   | { readonly ok: false; readonly reason: string }
 
-export const observed = (value: unknown): Observation => ({ ok: true, value })
+export const observed = (value: unknown, options: { readonly float32?: boolean } = {}): Observation => ({
+  ok: true,
+  value,
+  ...options,
+})
+
+/** Every number in a value as a 0-dim float32 tensor record (so that it is compared as one). */
+const asFloat32 = (j: unknown): unknown =>
+  typeof j === 'number'
+    ? { shape: [], dtype: 'float32', values: [j] }
+    : Array.isArray(j)
+      ? j.map(asFloat32)
+      : typeof j === 'object' && j !== null && !('values' in j && 'shape' in j)
+        ? Object.fromEntries(Object.entries(j).map(([k, v]) => [k, asFloat32(v)]))
+        : j
 export const unobservable = (reason: string): Observation => ({ ok: false, reason })
 
 /** A component being replayed: its state lives inside, between calls. */
@@ -198,7 +215,9 @@ const compare = (session: Session, name: string, expected: Json): string | undef
     return `no row of the mapping table (test/conformance/stepFields.ts) names ${JSON.stringify(name)}`
   const seen = session.observe(quantity, expected)
   if (!seen.ok) return seen.reason
-  return difference(expected, seen.value)
+  return seen.float32 === true
+    ? difference(asFloat32(expected), asFloat32(seen.value))
+    : difference(expected, seen.value)
 }
 
 /** Every field a scenario's steps and outputs record, each failed for one reason. */

@@ -17,6 +17,10 @@ export type Quantity =
   | 'update'
   | 'momentum_buffer'
   | 'optimizer_state'
+  | 'local_lr'
+  | 'actual_lr'
+  | 'weight_norm'
+  | 'grad_norm'
   | 'lr'
   | 'param_groups'
   | 'fix_lr'
@@ -67,6 +71,26 @@ export const fieldTable: ReadonlyArray<FieldRow> = [
     quantity: 'optimizer_state',
     names: ['optimizer_state', 'opt_state', 'param_state', 'optim_state'],
     meaning: "torch's `optimizer.state` per parameter: `{momentum_buffer}` once it has one, `{}` before",
+  },
+  {
+    quantity: 'local_lr',
+    names: ['local_lr', 'local_lrs', 'lars_local_lr', 'trust_ratio', 'trust_ratios'],
+    meaning: "LARS's layer-wise lr of each parameter at the step (1 where excluded), by name; null without a gradient",
+  },
+  {
+    quantity: 'actual_lr',
+    names: ['actual_lr', 'actual_lrs', 'scaled_lr'],
+    meaning: "LARS's `local_lr × lr` of each parameter at the step, by name",
+  },
+  {
+    quantity: 'weight_norm',
+    names: ['weight_norm', 'weight_norms', 'param_norm', 'param_norms'],
+    meaning: '‖p‖ before the step, as LARS takes it (null where its group is excluded or it has no gradient)',
+  },
+  {
+    quantity: 'grad_norm',
+    names: ['grad_norm', 'grad_norms'],
+    meaning: '‖g‖ at the step, as LARS takes it (null where its group is excluded or it has no gradient)',
   },
   {
     quantity: 'lr',

@@ -10,7 +10,9 @@
  * optimizer's own step.
  */
 import * as tf from '@tensorflow/tfjs-core'
+import { localLr } from '../../../src/optim/optimizers/lars.js'
 import * as OW from '../../../src/optim/OptimWrapper.js'
+import * as G from '../../../src/optim/ParamGroups.js'
 import type { ParamGroup } from '../../../src/optim/ParamGroups.js'
 import * as Tree from '../../../src/tensor/tree.js'
 import { isTensor, toRecord, toTensor } from '../records.js'
@@ -71,6 +73,15 @@ const start = (scenario: SequentialScenario): Session | string => {
   let before: Tree.Tree | undefined
   let state = optimizerStep.init(params)
   let stepped = 0
+  /** The gradients of the last step, for what LARS derived from them. */
+  let lastGrads: Tree.Tree = {}
+  const groupOf = (n: string) => wrapperGroups.find((g) => g.names.includes(n))!.hyper
+  const isLars = config['type'] === 'LARS'
+  /** LARS's per-parameter numbers at the last step: null where the parameter had no gradient. */
+  const larsValue = (n: string, f: (grad: tf.Tensor, param: tf.Tensor, h: G.Hyper) => number | null) =>
+    lastGrads[n] === undefined || before === undefined ? null : f(lastGrads[n]!, before[n]!, groupOf(n))
+  const norm = (t: tf.Tensor, h: G.Hyper) =>
+    G.flag(h, 'lars_exclude', false) ? null : tf.tidy(() => tf.norm(t).dataSync()[0]!)
   const inputs = (scenario['inputs'] ?? {}) as JsonObject
   const gradsOf = (step: JsonObject): JsonObject | string => {
     if (isObject(step['grads'])) return step['grads']
@@ -96,6 +107,8 @@ const start = (scenario: SequentialScenario): Session | string => {
           .filter(([, g]) => g !== null)
           .map(([n, g]) => [n, toTensor(g as never)]),
       )
+      tf.dispose(Object.values(lastGrads))
+      lastGrads = Object.fromEntries(Object.entries(grads).map(([n, g]) => [n, g.clone()]))
       const [updates, next] = optimizerStep.update(grads, state, params, wrapperGroups)
       const after = Tree.applyUpdates(params, updates)
       const kept = new Set(Object.values(after))
@@ -127,6 +140,25 @@ const start = (scenario: SequentialScenario): Session | string => {
               wrapperGroups.map((g) => g.hyper['lr'] as Json),
             ),
           )
+        case 'local_lr':
+        case 'actual_lr':
+        case 'weight_norm':
+        case 'grad_norm': {
+          if (!isLars) return unobservable(`${quantity} is LARS's; this optimizer is ${String(config['type'])}`)
+          if (before === undefined) return unobservable('no step has run yet')
+          const value = (g: tf.Tensor, p: tf.Tensor, h: G.Hyper) =>
+            quantity === 'local_lr'
+              ? localLr(g, p, h)
+              : quantity === 'actual_lr'
+                ? localLr(g, p, h) * G.num(h, 'lr', NaN)
+                : quantity === 'weight_norm'
+                  ? norm(p, h)
+                  : norm(g, h)
+          return observed(
+            byName(expected, names, (n) => larsValue(n, value)),
+            { float32: true },
+          )
+        }
         case 'param_groups': {
           // torch's state_dict numbers the parameters across the groups in order; a record may list those.
           const indices = wrapperGroups.flatMap((g) => g.names)
@@ -164,6 +196,7 @@ const start = (scenario: SequentialScenario): Session | string => {
       return undefined
     },
     dispose: () => {
+      tf.dispose(Object.values(lastGrads))
       const live = new Set([...Object.values(params), ...Object.values(before ?? {})])
       tf.dispose([...live])
       for (const n of names) if (slot(n) !== undefined) slot(n)!.dispose()
