@@ -201,10 +201,10 @@ describe('hooks: each recorded quantity fails when it disagrees', () => {
     const wrong = steps.map((st, i) => (i === 5 ? { ...st, 'model.loss_lambda': 0 } : st))
     expect((await statusOf({ ...s, steps: wrong }))['steps.model.loss_lambda']).toMatch(/^FAIL step 5 .* 0\.7 ≠ 0/)
     // `<name>_before`: the state the call started from (λ is still 0 when iteration 2 starts).
-    const before = (value: number) =>
+    const startingFrom = (value: number) =>
       steps.map((st, i) => (i === 5 ? { ...st, 'model.loss_lambda_before': value } : st))
-    expect((await statusOf({ ...s, steps: before(0) }))['steps.model.loss_lambda_before']).toBe('PASS ')
-    expect((await statusOf({ ...s, steps: before(0.7) }))['steps.model.loss_lambda_before']).toMatch(/0 ≠ 0\.7/)
+    expect((await statusOf({ ...s, steps: startingFrom(0) }))['steps.model.loss_lambda_before']).toBe('PASS ')
+    expect((await statusOf({ ...s, steps: startingFrom(0.7) }))['steps.model.loss_lambda_before']).toMatch(/0 ≠ 0\.7/)
   })
 
   it('SwAVHook queue (contents, shape, absence), queue length, use_queue and requires_grad', async () => {
