@@ -225,6 +225,16 @@ describe('hooks: each recorded quantity fails when it disagrees', () => {
     expect((await statusOf(contents))['steps.head.loss.queue']).toMatch(/^FAIL step 5 .* at element 7/)
   })
 
+  it('reads the runner’s groups from inputs.optimizer too; other optimizer keys there fail', async () => {
+    const moved = tampered('own_simsiam_hook_by_iter', (s) => {
+      s['inputs']['optimizer'] = { param_groups: s['inputs']['param_groups'] }
+      delete s['inputs']['param_groups']
+    })
+    expect(await failed(moved)).toEqual([])
+    const typed = tampered('own_simsiam_hook_by_iter', (s) => (s['inputs']['optimizer'] = { type: 'SGD' }))
+    expect((await statusOf(typed))['inputs.optimizer.type']).toMatch(/^FAIL an input the hook replay does not feed/)
+  })
+
   it('a stage that is no stage, an unknown hook argument, and an input no hook reads fail', async () => {
     const s = tampered('own_densecl_hook', (s) => {
       s['steps'][1]['event'] = 'before_iter'

@@ -11,7 +11,7 @@
  * `Hook` methods do nothing).
  *
  * The runner's state comes from `inputs` (or `inputs.runner`):
- * - `param_groups` (or `optimizer_param_groups`): the optimizer's groups,
+ * - `param_groups` (or `optimizer_param_groups`, `optimizer.param_groups`): the optimizer's groups,
  *   each `{lr, fix_lr?, params?|param_names?, …}`;
  * - `model_attributes`, `model` (beside its parameter list) and the
  *   attributes themselves (`loss_lambda`): the model's attributes;
@@ -86,6 +86,7 @@ const runnerInputs = [
   'model_attributes',
   'model',
   'loss_lambda',
+  'optimizer',
   'param_names',
   'named_parameters',
   'world_size',
@@ -187,9 +188,16 @@ export const hookReplay = (views: ReadonlyArray<HookView>): SequentialComponent 
   unfed: (inputs) => {
     const runner = isObject(inputs['runner']) ? inputs['runner'] : {}
     const known = new Set([...runnerInputs, ...views.flatMap((v) => v.inputs ?? [])])
-    return Object.keys(runner)
-      .filter((k) => !known.has(k))
-      .map((k) => `runner.${k}`)
+    const optimizer = runnerOf(inputs)['optimizer']
+    return [
+      ...Object.keys(runner)
+        .filter((k) => !known.has(k))
+        .map((k) => `runner.${k}`),
+      // Of the runner's optimizer only its groups are read.
+      ...(isObject(optimizer) ? Object.keys(optimizer).filter((k) => k !== 'param_groups') : []).map(
+        (k) => `optimizer.${k}`,
+      ),
+    ]
   },
   stepInputs: [],
   start: (scenario: SequentialScenario): Session | string => {
@@ -215,7 +223,8 @@ export const hookReplay = (views: ReadonlyArray<HookView>): SequentialComponent 
     const hooks = built.right
     const hook = hooks.find((h) => h.key === 'custom_hooks[0]') as Hook<HookServices>
     const worldSize = numberOf(inputs['world_size'], 1)
-    const groups = inputs['param_groups'] ?? inputs['optimizer_param_groups']
+    const optimizer = isObject(inputs['optimizer']) ? inputs['optimizer'] : {}
+    const groups = inputs['param_groups'] ?? inputs['optimizer_param_groups'] ?? optimizer['param_groups']
     if (groups !== undefined && !(Array.isArray(groups) && groups.every(isObject)))
       return 'inputs.param_groups is not a list of dicts'
     const model = isObject(inputs['model']) ? inputs['model'] : {}
