@@ -95,6 +95,8 @@ const replayLoss = async (scenario: Scenario, component: LossComponent): Promise
   // State handed to the component before the call (SwAVLoss's `queue`) is a buffer, whether the record puts it in
   // `initial_state` or in `inputs`; it is never differentiated (MMSelfSup uses it under no_grad).
   const stateInputs = Object.keys(inputs).filter((n) => isTensor(inputs[n]) && quantityOf(n) === 'queue')
+  // SwAVHead holds its SwAVLoss at `loss`, as MMSelfSup's `head.loss`.
+  const queue = queueName(component.type === 'SwAVHead' ? 'loss' : '')
   const checks: Check[] = []
   for (const [n, v] of Object.entries(inputs))
     if (!stateInputs.includes(n) && (!isTensor(v) || !component.inputs.includes(n)))
@@ -106,9 +108,9 @@ const replayLoss = async (scenario: Scenario, component: LossComponent): Promise
     ...Object.fromEntries(
       Object.entries(initialState)
         .filter(([, v]) => isTensor(v))
-        .map(([n, v]) => [quantityOf(n) === 'queue' ? 'queue' : n, toTensor(v as unknown as TensorRecord)]),
+        .map(([n, v]) => [quantityOf(n) === 'queue' ? queue : n, toTensor(v as unknown as TensorRecord)]),
     ),
-    ...Object.fromEntries(stateInputs.map((n) => [queueName(''), toTensor(inputs[n] as unknown as TensorRecord)])),
+    ...Object.fromEntries(stateInputs.map((n) => [queue, toTensor(inputs[n] as unknown as TensorRecord)])),
   }
   if (component.prepare !== undefined) {
     const rewritten = component.prepare(params, '')
@@ -171,13 +173,13 @@ const replayLoss = async (scenario: Scenario, component: LossComponent): Promise
   for (const [n, t] of Object.entries(inputTensors))
     if (t.dtype === 'float32') actualGrads[n] = toRecord(tf.zerosLike(t))
   for (let i = 0; i < differentiable.length; i++) actualGrads[differentiable[i]!.name] = toRecord(grads[i]!)
-  for (const n of stateInputs) actualGrads[n] = toRecord(tf.zerosLike(buffers[queueName('')]!))
+  for (const n of stateInputs) actualGrads[n] = toRecord(tf.zerosLike(buffers[queue]!))
   // Outputs the record names after the state they hold (`queue_after`, `use_queue`: MMSelfSup's one flag, on once
   // any crop used the queue), through the mapping table.
   const useQueue = Object.keys(captured).filter((k) => k.startsWith('use_queue_'))
   const stateOutput = (key: string): unknown => {
     const quantity = quantityOf(key)
-    if (quantity === 'queue') return (actualOutputs['buffers_after'] as { [n: string]: unknown })[queueName('')]
+    if (quantity === 'queue') return (actualOutputs['buffers_after'] as { [n: string]: unknown })[queue]
     if (quantity === 'use_queue') return useQueue.some((k) => (captured[k] as tf.Tensor).dataSync()[0] === 1)
     return undefined
   }

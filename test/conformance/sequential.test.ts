@@ -272,6 +272,24 @@ describe('MoCo and DenseCL key queues', () => {
 })
 
 describe('SwAVLoss with a queue (one call)', () => {
+  it('is the same through SwAVHead, whose loss holds the queue at loss.queue', async () => {
+    const s = tampered('own_swav_loss_queue', (s) => {
+      const config = s['component']['config']
+      s['component'] = { type: 'SwAVHead', config: { type: 'SwAVHead', loss: config } }
+      s['inputs'] = { pred: s['inputs']['x'], queue: s['inputs']['queue'] }
+      s['params'] = { 'loss.prototypes.weight': s['params']['prototypes.weight'] }
+      const { prototypes_weight_after, ...outputs } = s['outputs']
+      s['outputs'] = { ...outputs, loss_prototypes_weight_after: prototypes_weight_after }
+    })
+    expect(await statusOf(s)).toEqual({
+      'outputs.loss': 'PASS ',
+      'outputs.sinkhorn_calls': 'PASS ',
+      'outputs.queue_after': 'PASS ',
+      'outputs.use_queue': 'PASS ',
+      'outputs.loss_prototypes_weight_after': 'PASS ',
+    })
+  })
+
   it('fails a wrong queue after the call or use_queue, an input the loss does not take, unloaded state', async () => {
     const s = tampered('own_swav_loss_queue', (s) => {
       s['outputs']['queue_after']['values'][3] += 1e-3
