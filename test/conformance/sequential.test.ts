@@ -154,11 +154,18 @@ describe('LARS: each recorded quantity fails when it disagrees', () => {
 })
 
 describe('generator actions in the forms inputs may give them', () => {
-  it('a bare per-group list per occurrence, a group index, a group that does not exist', async () => {
+  it('a bare per-group list per occurrence, {value}, a group index, a group that does not exist', async () => {
     const bare = tampered('own_lars_exclude_groups', (s) => (s['inputs']['generator_set_lr'] = [[0.1, 0.05]]))
     expect(await failed(bare)).toEqual([])
     const byGroup = tampered('own_lars_nesterov', (s) => (s['inputs']['generator_events'][0]['group'] = 0))
     expect(await failed(byGroup)).toEqual([])
+    const value = tampered('own_lars_exclude_groups', (s) => (s['inputs']['generator_set_lr'] = { value: [0.1, 0.05] }))
+    expect(await failed(value)).toEqual([])
+    const scaled = tampered('own_lars_nesterov', (s) => {
+      const { gamma, ...entry } = s['inputs']['generator_events'][0]
+      s['inputs']['generator_events'][0] = { ...entry, value: gamma }
+    })
+    expect(await failed(scaled)).toEqual([])
     const noGroup = tampered('own_lars_nesterov', (s) => (s['inputs']['generator_events'][0]['group'] = 1))
     expect((await statusOf(noGroup))['steps.lr']).toMatch(/group 1 is not a group \(1\)/)
     const wrongScale = tampered('own_lars_nesterov', (s) => (s['inputs']['generator_events'][0]['gamma'] = 0.2))
@@ -243,6 +250,10 @@ describe('hooks: each recorded quantity fails when it disagrees', () => {
     const st = await statusOf(s)
     expect(st['steps.model.loss_lambda']).toMatch(/"before_iter" is not a hook stage/)
     expect(st['inputs.runner_mode']).toMatch(/^FAIL an input the hook replay does not feed/)
+    const runner = tampered('own_swav_hook', (s) => {
+      s['inputs']['runner'] = { ...s['inputs']['runner'], rank: 0, epoch: 0, iter: 0, work_dir: 'work' }
+    })
+    expect(await failed(runner)).toEqual([])
     const runnerKey = tampered('own_swav_hook', (s) => (s['inputs']['runner']['work_dir_queue'] = 'queue.pth'))
     expect((await statusOf(runnerKey))['inputs.runner.work_dir_queue']).toMatch(/^FAIL an input the hook replay/)
     const selected = tampered('own_swav_hook', (s) => (s['steps'][3]['prototypes_requires_grad'] = true))

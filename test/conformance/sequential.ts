@@ -142,7 +142,7 @@ const actionOf = (inputs: JsonObject, step: JsonObject, occurrence: number): Jso
 }
 
 /** Perform a generator action on the session: set the quantities it names, or scale the lr (of one group). */
-const performAction = (session: Session, action: JsonObject): string | undefined => {
+const performAction = (session: Session, action: JsonObject, event: string): string | undefined => {
   const groupKey = groupKeys.find((k) => typeof action[k] === 'number')
   const group = groupKey === undefined ? undefined : (action[groupKey] as number)
   /** Every group's value: `value` for the one group named, `keep(current)` for the others. */
@@ -153,7 +153,9 @@ const performAction = (session: Session, action: JsonObject): string | undefined
     if (group! < 0 || group! >= current.length) return `${groupKey} ${group} is not a group (${current.length})`
     return current.map((c, i) => (i === group ? value : keep(c)))
   }
-  for (const [key, value] of Object.entries(action)) {
+  for (const [given, value] of Object.entries(action)) {
+    // `{value: …}` stands for what the event's name says (`generator_set_lr` → `lr`, `…scale…` → a factor).
+    const key = given === 'value' ? (Object.keys(bareAction(event, value) ?? {})[0] ?? given) : given
     if (actionMeta.has(key) || key === groupKey) continue
     if (lrFactorKeys.has(key)) {
       if (session.scaleLr === undefined) return `${key}: this component has no lr to scale`
@@ -286,7 +288,7 @@ export const replaySequential = async (
       let failure: string | undefined
       if (event.startsWith('generator_')) {
         const action = actionOf(inputs, step, occurrence)
-        failure = typeof action === 'string' ? action : performAction(session, action)
+        failure = typeof action === 'string' ? action : performAction(session, action, event)
       } else failure = await session.perform(step)
       for (const [field, expected] of Object.entries(step)) {
         if (identifyingFields.has(field) || stepInputs.has(field)) continue

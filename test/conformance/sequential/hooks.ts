@@ -18,8 +18,12 @@
  * - `param_names` (or `named_parameters`, `model.param_names`, the
  *   scenario's `params`): the parameter names, whose `requires_grad` a hook
  *   may change;
- * - `world_size`: the number of processes (`Collective`), 1 when absent;
- * - `max_epochs`, `max_iters`: the run's length.
+ * - `world_size`, `rank`: the processes (`Collective`), 1 and 0 when absent;
+ * - `epoch`, `iter`: the counters before the first step (0 when absent);
+ * - `max_epochs`, `max_iters`: the run's length;
+ * - `work_dir`: read and not used. MMSelfSup's SwAVHook loads `work_dir/queue.pth` if it exists;
+ *   loopwright keeps the queue in checkpoints instead, and a record that relied on a loaded queue
+ *   shows it in the state after `before_run`, where it fails.
  *
  * What a hook adds of its own (SwAV's queue, DenseCL's remembered λ) is a
  * {@link HookView}: one small entry each.
@@ -90,6 +94,10 @@ const runnerInputs = [
   'param_names',
   'named_parameters',
   'world_size',
+  'rank',
+  'epoch',
+  'iter',
+  'work_dir',
   'max_epochs',
   'max_iters',
 ]
@@ -238,7 +246,11 @@ export const hookReplay = (views: ReadonlyArray<HookView>): SequentialComponent 
       modelNameKeys.map((k) => namesIn(model[k])).find((n) => n !== undefined) ??
       namesIn(scenario['params']) ??
       []
-    const s0 = S.initial({ seed: 0, maxEpochs, maxIters: numberOf(inputs['max_iters'], 1_000_000) })
+    const s0 = S.atCounters(
+      S.initial({ seed: 0, maxEpochs, maxIters: numberOf(inputs['max_iters'], 1_000_000) }),
+      numberOf(inputs['epoch'], 0),
+      numberOf(inputs['iter'], 0),
+    )
     let state: State = {
       ...s0,
       model: { ...s0.model, attributes },
@@ -248,7 +260,7 @@ export const hookReplay = (views: ReadonlyArray<HookView>): SequentialComponent 
       Dry.layer(Dry.emptyRecording(), facts, () => hooks, { traceLimit: 0 }),
       Layer.succeed(Collective, {
         worldSize,
-        rank: 0,
+        rank: numberOf(inputs['rank'], 0),
         allReduceMean: (tree) => Effect.succeed(tree),
       }),
     )
