@@ -169,4 +169,26 @@ describe('SimSiamHook', () => {
     expect(pinned.slots[0]!.slot.groups.real.map((g) => g.hyper['lr'])).toEqual([0.3, 0.05])
     expect(pinFixedLr(pinFixedLr(state, 0.05), 0.05).optim).toEqual(pinFixedLr(state, 0.05).optim)
   })
+
+  it('pins at every before_train_epoch, and at before_train_iter only with adjust_by_epoch=False', async () => {
+    const lrAfter = async (adjustByEpoch: boolean, stage: 'before_train_epoch' | 'before_train_iter') => {
+      const args = { fix_pred_lr: true, lr: 0.05, adjust_by_epoch: adjustByEpoch }
+      const p = program({ type: 'SimSiamHook', args })
+      const s0 = initialState(p, { train: 4 }, 0)
+      const groups = { real: [{ names: ['head.predictor.w'], hyper: { lr: 0.3, fix_lr: true } }], base: undefined }
+      const state = {
+        ...s0,
+        optim: Optim.write({
+          _tag: 'OptimState',
+          slots: [{ name: undefined, slot: { groups, schedulers: [], tensors: undefined } }],
+        }),
+      }
+      const after = await Effect.runPromise(runHookStage(p, 'SimSiamHook', stage, state, 0, new FakeTensors()))
+      return Optim.read(after.optim)!.slots[0]!.slot.groups.real[0]!.hyper['lr']
+    }
+    expect(await lrAfter(true, 'before_train_epoch')).toBe(0.05)
+    expect(await lrAfter(true, 'before_train_iter')).toBe(0.3)
+    expect(await lrAfter(false, 'before_train_epoch')).toBe(0.05)
+    expect(await lrAfter(false, 'before_train_iter')).toBe(0.05)
+  })
 })
