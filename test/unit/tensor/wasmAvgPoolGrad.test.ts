@@ -9,14 +9,16 @@ import { seededValues } from '../../../src/tensor/opConformance.js'
 // pads explicitly and pools 'valid'.
 type Pad = 'same' | 'valid'
 
-/** The input gradient of an average pooling under a non-uniform output gradient, as bits. */
-const gradient = async (
-  backend: string,
+/** Input shape, window, stride and padding. */
+type Pooling = [
   shape: readonly [number, number, number, number],
   size: [number, number],
   stride: [number, number],
   pad: Pad,
-): Promise<number[]> => {
+]
+
+/** The input gradient of an average pooling under a non-uniform output gradient, as bits. */
+const gradient = async (backend: string, ...[shape, size, stride, pad]: Pooling): Promise<number[]> => {
   await tf.setBackend(backend)
   const x = tf.tensor(
     seededValues(
@@ -40,7 +42,7 @@ describe("WASM's AvgPoolGrad equals the CPU backend's bit for bit", () => {
   })
 
   it("LeNet-5's 2×2 stride-2 pooling", async () => {
-    const args = [[2, 28, 28, 6], [2, 2], [2, 2], 'valid'] as const
+    const args: Pooling = [[2, 28, 28, 6], [2, 2], [2, 2], 'valid']
     const [wasm, cpu] = [await gradient('wasm', ...args), await gradient('cpu', ...args)]
     expect(wasm).toEqual(cpu)
     expect(new Set(wasm).size).toBeGreaterThan(100)
@@ -55,7 +57,7 @@ describe("WASM's AvgPoolGrad equals the CPU backend's bit for bit", () => {
         fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
         fc.constantFrom<Pad>('valid', 'same'),
         async ([n, h, w], c, size, stride, pad) => {
-          const args = [[n, h, w, c], size, stride, pad] as const
+          const args: Pooling = [[n, h, w, c], size, stride, pad]
           expect(await gradient('wasm', ...args)).toEqual(await gradient('cpu', ...args))
         },
       ),
