@@ -17,13 +17,16 @@ import type { AdamScalars } from './fusedAdam.js'
 import {
   backendMemory,
   type Code,
+  elementwise,
   F32,
   type FunctionDef,
   I32,
   instantiate,
+  type Lanes,
   op,
   V128,
   type ValType,
+  vector,
 } from './wasmModule.js'
 
 /** Parameters of every variant: seven byte addresses, the byte length, then the float32 scalars. */
@@ -41,46 +44,6 @@ const VECTOR_END = OFFSET + 1
 const TEMPS = { v128: VECTOR_END + 1, f32: VECTOR_END + 4 }
 const SPLATS = VECTOR_END + 7
 
-/** How one lane type loads, stores, computes and reads a scalar. */
-interface Lanes {
-  readonly step: number
-  readonly load: Code
-  readonly store: Code
-  readonly add: Code
-  readonly mul: Code
-  readonly div: Code
-  readonly sqrt: Code
-  readonly neg: Code
-  readonly scalar: (s: Scalar) => Code
-  readonly temp: number
-}
-
-const vector: Lanes = {
-  step: 16,
-  load: op.v128Load,
-  store: op.v128Store,
-  add: op.f32x4Add,
-  mul: op.f32x4Mul,
-  div: op.f32x4Div,
-  sqrt: op.f32x4Sqrt,
-  neg: op.f32x4Neg,
-  scalar: (s) => op.get(SPLATS + SCALARS.indexOf(s)),
-  temp: TEMPS.v128,
-}
-
-const scalar: Lanes = {
-  step: 4,
-  load: op.f32Load,
-  store: op.f32Store,
-  add: op.f32Add,
-  mul: op.f32Mul,
-  div: op.f32Div,
-  sqrt: op.f32Sqrt,
-  neg: op.f32Neg,
-  scalar: (s) => op.get(scalarParam(s)),
-  temp: TEMPS.f32,
-}
-
 interface Variant {
   readonly maximize: boolean
   readonly l2: boolean
@@ -91,10 +54,12 @@ const variantName = (v: Variant): string => `adam${+v.maximize}${+v.l2}${+v.deco
 
 /** One element (or four), in the unfused ops' order (`adam.ts`, `moments.ts`). */
 const element = (l: Lanes, v: Variant): Code => {
+  // The scalars: splatted once into v128 locals for the vector lanes, the f32 parameters for the others.
+  const c = (s: Scalar) => op.get(l === vector ? SPLATS + SCALARS.indexOf(s) : scalarParam(s))
+  const temp = l === vector ? TEMPS.v128 : TEMPS.f32
   const at = (a: Address) => [...op.get(addressParam(a)), ...op.get(OFFSET), ...op.i32Add]
   const load = (a: Address) => [...at(a), ...l.load]
-  const [grad, m, vv] = [l.temp, l.temp + 1, l.temp + 2]
-  const c = l.scalar
+  const [grad, m, vv] = [temp, temp + 1, temp + 2]
   return [
     // grad = maximize ? −g : g; with L2 decay, grad + p·wd
     ...load('g'),
@@ -142,32 +107,13 @@ const element = (l: Lanes, v: Variant): Code => {
   ]
 }
 
-/** `while (offset < end) { body; offset += step }` */
-const loopTo = (end: Code, l: Lanes, body: Code): Code =>
-  op.block(
-    op.loop(
-      op.get(OFFSET),
-      end,
-      op.i32GeU,
-      op.brIf(1),
-      body,
-      op.get(OFFSET),
-      op.i32(l.step),
-      op.i32Add,
-      op.set(OFFSET),
-      op.br(0),
-    ),
-  )
-
 const adamFunction = (v: Variant): FunctionDef => ({
   name: variantName(v),
   params: [...ADDRESSES.map((): ValType => I32), I32, ...SCALARS.map((): ValType => F32)],
   locals: [I32, I32, V128, V128, V128, F32, F32, F32, ...SCALARS.map((): ValType => V128)],
   body: [
     ...SCALARS.flatMap((s) => [...op.get(scalarParam(s)), ...op.f32x4Splat, ...op.set(SPLATS + SCALARS.indexOf(s))]),
-    ...[...op.get(BYTES), ...op.i32(-16), ...op.i32And, ...op.set(VECTOR_END)],
-    ...loopTo(op.get(VECTOR_END), vector, element(vector, v)),
-    ...loopTo(op.get(BYTES), scalar, element(scalar, v)),
+    ...elementwise(BYTES, OFFSET, VECTOR_END, (lanes) => element(lanes, v)),
   ],
 })
 

@@ -153,7 +153,7 @@ export const installWasmFixes = (): void => {
     return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype }
   })
 
-  replace('Tanh', tanhKernel(tf.getKernel('Multiply', 'wasm')!, tf.getKernel('Sigmoid', 'wasm')!))
+  replace('Tanh', tanhKernel(tf.getKernel('Sigmoid', 'wasm')!))
 
   replace(
     'Sign',

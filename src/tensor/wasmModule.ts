@@ -57,6 +57,7 @@ export const op = {
   set: (i: number) => [0x21, ...uleb(i)],
   tee: (i: number) => [0x22, ...uleb(i)],
   i32: (n: number) => [0x41, ...sleb(n)],
+  f32: (x: number) => [0x43, ...new Uint8Array(new Float32Array([x]).buffer)],
   i32Add: [0x6a],
   i32Sub: [0x6b],
   i32And: [0x71],
@@ -70,7 +71,11 @@ export const op = {
   brIf: (depth: number) => [0x0d, ...uleb(depth)],
   f32Load: [0x2a, ...memarg(2)],
   f32Store: [0x38, ...memarg(2)],
+  f32Lt: [0x5d],
+  f32Abs: [0x8b],
   f32Neg: [0x8c],
+  /** `select`: the first operand where the i32 condition is non-zero, else the second. */
+  select: [0x1b],
   f32Sqrt: [0x91],
   f32Add: [0x92],
   f32Sub: [0x93],
@@ -79,6 +84,10 @@ export const op = {
   v128Load: [...simd(0x00), ...memarg(2)],
   v128Store: [...simd(0x0b), ...memarg(2)],
   f32x4Splat: simd(0x13),
+  f32x4Lt: simd(0x43),
+  /** `v128.bitselect`: the first operand's bits where the mask's are set, else the second's. */
+  v128Bitselect: simd(0x52),
+  f32x4Abs: simd(0xe0),
   f32x4Neg: simd(0xe1),
   f32x4Sqrt: simd(0xe3),
   f32x4Add: simd(0xe4),
@@ -86,6 +95,92 @@ export const op = {
   f32x4Mul: simd(0xe6),
   f32x4Div: simd(0xe7),
 } as const
+
+/**
+ * One lane type of an element-wise kernel: four floats per `v128`, or one `f32` for the last `n mod 4`.
+ * A kernel body written against `Lanes` is emitted once per type and computes the same float32 operations.
+ */
+export interface Lanes {
+  /** Bytes per iteration. */
+  readonly step: number
+  readonly type: ValType
+  readonly load: Code
+  readonly store: Code
+  readonly add: Code
+  readonly sub: Code
+  readonly mul: Code
+  readonly div: Code
+  readonly sqrt: Code
+  readonly neg: Code
+  readonly abs: Code
+  /** `a < b`, as a mask (`v128`) or an `i32` (`f32`). */
+  readonly lt: Code
+  /** `(a, b, condition) → condition ? a : b`. */
+  readonly select: Code
+  /** A float32 constant in every lane. */
+  readonly constant: (x: number) => Code
+}
+
+export const vector: Lanes = {
+  step: 16,
+  type: V128,
+  load: op.v128Load,
+  store: op.v128Store,
+  add: op.f32x4Add,
+  sub: op.f32x4Sub,
+  mul: op.f32x4Mul,
+  div: op.f32x4Div,
+  sqrt: op.f32x4Sqrt,
+  neg: op.f32x4Neg,
+  abs: op.f32x4Abs,
+  lt: op.f32x4Lt,
+  select: op.v128Bitselect,
+  constant: (x) => [...op.f32(x), ...op.f32x4Splat],
+}
+
+export const scalar: Lanes = {
+  step: 4,
+  type: F32,
+  load: op.f32Load,
+  store: op.f32Store,
+  add: op.f32Add,
+  sub: op.f32Sub,
+  mul: op.f32Mul,
+  div: op.f32Div,
+  sqrt: op.f32Sqrt,
+  neg: op.f32Neg,
+  abs: op.f32Abs,
+  lt: op.f32Lt,
+  select: op.select,
+  constant: (x) => op.f32(x),
+}
+
+/** `while (offset < end) { body; offset += lanes.step }`, the byte offset in local `offset`. */
+export const loopTo = (offset: number, end: Code, lanes: Lanes, body: Code): Code =>
+  op.block(
+    op.loop(
+      op.get(offset),
+      end,
+      op.i32GeU,
+      op.brIf(1),
+      body,
+      op.get(offset),
+      op.i32(lanes.step),
+      op.i32Add,
+      op.set(offset),
+      op.br(0),
+    ),
+  )
+
+/**
+ * An element-wise loop over `bytes` bytes (local `bytes`): `body(vector)` four floats at a time, then
+ * `body(scalar)` for the rest. `offset` and `vectorEnd` are two i32 locals it uses.
+ */
+export const elementwise = (bytes: number, offset: number, vectorEnd: number, body: (lanes: Lanes) => Code): Code => [
+  ...[...op.get(bytes), ...op.i32(-16), ...op.i32And, ...op.set(vectorEnd)],
+  ...loopTo(offset, op.get(vectorEnd), vector, body(vector)),
+  ...loopTo(offset, op.get(bytes), scalar, body(scalar)),
+]
 
 /** One exported function: parameter and local types, and its body (without the final `end`). */
 export interface FunctionDef {
