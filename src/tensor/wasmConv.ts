@@ -85,25 +85,28 @@ export const conv2dBackpropFilter: tf.KernelConfig['kernelFunc'] = ({ inputs, ba
   const colsT = wasm.makeOutput([taps, rows], 'float32')
   const p = wasm.typedArrayFromHeap(colsT) as Float32Array
   const xs = wasm.typedArrayFromHeap(x) as Float32Array
+  const step = sw * cin
   for (let u = 0; u < fh; u++)
-    for (let v = 0; v < fw; v++)
+    for (let v = 0; v < fw; v++) {
+      // The output columns whose tap v reads inside the input (col = j·sw + v − left in [0, w)); the rest read padding.
+      const j0 = Math.min(ow, Math.max(0, Math.ceil((left - v) / sw)))
+      const j1 = Math.max(j0, Math.min(ow, Math.ceil((w + left - v) / sw)))
       for (let c = 0; c < cin; c++) {
         let at = ((u * fw + v) * cin + c) * rows
         for (let b = 0; b < n; b++)
-          for (let i = 0; i < oh; i++) {
+          for (let i = 0; i < oh; i++, at += ow) {
             const row = i * sh + u - top
             if (row < 0 || row >= h) {
               p.fill(0, at, at + ow)
-              at += ow
               continue
             }
-            const base = (b * h + row) * w
-            for (let j = 0; j < ow; j++, at++) {
-              const col = j * sw + v - left
-              p[at] = col >= 0 && col < w ? xs[(base + col) * cin + c]! : 0
-            }
+            if (j0 > 0) p.fill(0, at, at + j0)
+            let from = ((b * h + row) * w + j0 * sw + v - left) * cin + c
+            for (let k = at + j0, end = at + j1; k < end; k++, from += step) p[k] = xs[from]!
+            if (j1 < ow) p.fill(0, at + j1, at + ow)
           }
       }
+    }
   const dW = product2d(wasm, colsT, [taps, rows], dy, [rows, cout], false)
   const out = call('Reshape', { x: dW }, wasm, { shape: a.filterShape })
   wasm.disposeData(colsT.dataId)
