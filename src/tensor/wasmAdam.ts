@@ -30,7 +30,7 @@ import {
 } from './wasmModule.js'
 
 /** Parameters of every variant: seven byte addresses, the byte length, then the float32 scalars. */
-const ADDRESSES = ['p', 'g', 'm', 'v', 'first', 'mOut', 'vOut'] as const
+const ADDRESSES = ['p', 'g', 'm', 'v', 'next', 'mOut', 'vOut'] as const
 const SCALARS = ['b1', 'w1', 'b2', 'w2', 'wd', 'shrink', 'bias2', 'eps', 'scale'] as const
 type Address = (typeof ADDRESSES)[number]
 type Scalar = (typeof SCALARS)[number]
@@ -90,8 +90,8 @@ const element = (l: Lanes, v: Variant): Code => {
     ...l.add,
     ...op.tee(vv),
     ...l.store,
-    // delta = (m·(−lr/bias1)) / (√v / √bias2 + eps); AdamW: p·(1 − lr·wd) + delta
-    ...at('first'),
+    // next = p + (m·(−lr/bias1)) / (√v / √bias2 + eps); AdamW scales p by (1 − lr·wd) first
+    ...at('next'),
     ...op.get(m),
     ...c('scale'),
     ...l.mul,
@@ -102,7 +102,7 @@ const element = (l: Lanes, v: Variant): Code => {
     ...c('eps'),
     ...l.add,
     ...l.div,
-    ...(v.decoupled ? [...load('p'), ...c('shrink'), ...l.mul, ...l.add] : []),
+    ...[...load('p'), ...(v.decoupled ? [...c('shrink'), ...l.mul] : []), ...l.add],
     ...l.store,
   ]
 }
@@ -133,7 +133,7 @@ const functionsOf = (backend: object) => {
   return fns
 }
 
-/** The `LoopwrightFusedAdam` kernel for the WASM backend: `[first, m, v]` as new tensors. */
+/** The `LoopwrightFusedAdam` kernel for the WASM backend: `[next, m, v]` as new tensors. */
 export const wasmAdamKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const wasm = backend as BackendWasm
   const s = attrs as unknown as AdamScalars
