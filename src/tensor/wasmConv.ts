@@ -1,6 +1,6 @@
 /**
  * Convolution gradients on WASM as one matrix product each, run by XNNPACK,
- * around a single pass over memory in JS:
+ * around a single pass over memory (compiled for the weights' patch gather, `wasmPatches.ts`; JS for col2im):
  *
  * - weights: `dW = colsᵀ · dy`. The patches are gathered straight into the
  *   transposed layout `[taps, positions]` (one contiguous row per filter tap),
@@ -15,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import { gatherPatches } from './wasmPatches.js'
 
 type Info = tf.TensorInfo
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding
@@ -80,33 +81,11 @@ export const conv2dBackpropFilter: tf.KernelConfig['kernelFunc'] = ({ inputs, ba
   const { x, dy } = inputs as { x: Info; dy: Info }
   const a = attrs as unknown as ConvGradAttrs & { filterShape: [number, number, number, number] }
   const geometry = convGeometry(x.shape, a.filterShape, a, 'Conv2DBackpropFilter')
-  const { n, h, w, cin, oh, ow, cout, sh, sw, fh, fw, top, left, rows, taps } = geometry
+  const { cout, rows, taps } = geometry
   // colsᵀ: row (u, v, c) holds, for every output position, the input value that tap multiplies (0 in the padding).
   const colsT = wasm.makeOutput([taps, rows], 'float32')
-  const p = wasm.typedArrayFromHeap(colsT) as Float32Array
-  const xs = wasm.typedArrayFromHeap(x) as Float32Array
-  const step = sw * cin
-  for (let u = 0; u < fh; u++)
-    for (let v = 0; v < fw; v++) {
-      // The output columns whose tap v reads inside the input (col = j·sw + v − left in [0, w)); the rest read padding.
-      const j0 = Math.min(ow, Math.max(0, Math.ceil((left - v) / sw)))
-      const j1 = Math.max(j0, Math.min(ow, Math.ceil((w + left - v) / sw)))
-      for (let c = 0; c < cin; c++) {
-        let at = ((u * fw + v) * cin + c) * rows
-        for (let b = 0; b < n; b++)
-          for (let i = 0; i < oh; i++, at += ow) {
-            const row = i * sh + u - top
-            if (row < 0 || row >= h) {
-              p.fill(0, at, at + ow)
-              continue
-            }
-            if (j0 > 0) p.fill(0, at, at + j0)
-            let from = ((b * h + row) * w + j0 * sw + v - left) * cin + c
-            for (let k = at + j0, end = at + j1; k < end; k++, from += step) p[k] = xs[from]!
-            if (j1 < ow) p.fill(0, at + j1, at + ow)
-          }
-      }
-    }
+  const address = (t: Info) => wasm.dataIdMap.get(t.dataId)!.memoryOffset
+  gatherPatches(wasm, address(x), address(colsT), geometry)
   const dW = product2d(wasm, colsT, [taps, rows], dy, [rows, cout], false)
   const out = call('Reshape', { x: dW }, wasm, { shape: a.filterShape })
   wasm.disposeData(colsT.dataId)

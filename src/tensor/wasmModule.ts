@@ -60,13 +60,17 @@ export const op = {
   f32: (x: number) => [0x43, ...new Uint8Array(new Float32Array([x]).buffer)],
   i32Add: [0x6a],
   i32Sub: [0x6b],
+  i32Mul: [0x6c],
   i32And: [0x71],
+  i32Shl: [0x74],
   i32LtU: [0x49],
   i32GeU: [0x4f],
   /** `block … end` with no result. */
   block: (...body: Code[]) => [0x02, 0x40, ...body.flat(), 0x0b],
   /** `loop … end` with no result. */
   loop: (...body: Code[]) => [0x03, 0x40, ...body.flat(), 0x0b],
+  /** `if … else … end` with no result, on an i32 condition. */
+  ifElse: (then: Code, otherwise: Code) => [0x04, 0x40, ...then, 0x05, ...otherwise, 0x0b],
   br: (depth: number) => [0x0c, ...uleb(depth)],
   brIf: (depth: number) => [0x0d, ...uleb(depth)],
   f32Load: [0x2a, ...memarg(2)],
