@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
-import { gatherPatches } from './wasmPatches.js'
+import { gatherPatches, scatterPatches } from './wasmPatches.js'
 
 type Info = tf.TensorInfo
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding
@@ -58,6 +58,9 @@ const convGeometry = (
   return { n, h, w, cin, oh, ow, cout, sh, sw, fh, fw, top, left, rows: n * oh * ow, taps: fh * fw * cin }
 }
 
+/** Where a tensor's values start on the heap, in bytes. */
+const address = (wasm: BackendWasm, t: Info): number => wasm.dataIdMap.get(t.dataId)!.memoryOffset
+
 /** The product `a · b` of 2-D heap tensors through the (corrected) WASM matrix product, as `[rows, cols]`. */
 const product2d = (
   wasm: BackendWasm,
@@ -84,8 +87,7 @@ export const conv2dBackpropFilter: tf.KernelConfig['kernelFunc'] = ({ inputs, ba
   const { cout, rows, taps } = geometry
   // colsᵀ: row (u, v, c) holds, for every output position, the input value that tap multiplies (0 in the padding).
   const colsT = wasm.makeOutput([taps, rows], 'float32')
-  const address = (t: Info) => wasm.dataIdMap.get(t.dataId)!.memoryOffset
-  gatherPatches(wasm, address(x), address(colsT), geometry)
+  gatherPatches(wasm, address(wasm, x), address(wasm, colsT), geometry)
   const dW = product2d(wasm, colsT, [taps, rows], dy, [rows, cout], false)
   const out = call('Reshape', { x: dW }, wasm, { shape: a.filterShape })
   wasm.disposeData(colsT.dataId)
@@ -99,29 +101,12 @@ export const conv2dBackpropInput: tf.KernelConfig['kernelFunc'] = ({ inputs, bac
   const { dy, filter } = inputs as { dy: Info; filter: Info }
   const a = attrs as unknown as ConvGradAttrs & { inputShape: [number, number, number, number] }
   const geometry = convGeometry(a.inputShape, filter.shape, a, 'Conv2DBackpropInput')
-  const { n, h, w, cin, oh, ow, cout, sh, sw, fh, fw, top, left, rows, taps } = geometry
+  const { cout, rows, taps } = geometry
   // dcols[r, (u, v, c)]: what output position r sends back through tap (u, v, c).
   const dcols = product2d(wasm, dy, [rows, cout], filter, [taps, cout], true)
   const out = wasm.makeOutput([...a.inputShape], 'float32')
-  // Views are taken after the last allocation: growing the heap detaches earlier ones.
-  const g = wasm.typedArrayFromHeap(dcols) as Float32Array
-  const dx = wasm.typedArrayFromHeap(out) as Float32Array
-  dx.fill(0)
-  let r = 0
-  for (let b = 0; b < n; b++)
-    for (let i = 0; i < oh; i++)
-      for (let j = 0; j < ow; j++, r++)
-        for (let u = 0; u < fh; u++) {
-          const row = i * sh + u - top
-          if (row < 0 || row >= h) continue
-          for (let v = 0; v < fw; v++) {
-            const col = j * sw + v - left
-            if (col < 0 || col >= w) continue
-            const from = r * taps + (u * fw + v) * cin
-            const to = ((b * h + row) * w + col) * cin
-            for (let c = 0; c < cin; c++) dx[to + c]! += g[from + c]!
-          }
-        }
+  ;(wasm.typedArrayFromHeap(out) as Float32Array).fill(0)
+  scatterPatches(wasm, address(wasm, dcols), address(wasm, out), geometry)
   wasm.disposeData(dcols.dataId)
   return out
 }

@@ -1,9 +1,14 @@
 /**
- * The patch gather of the convolution weight gradient (`wasmConv.ts`) as
- * compiled WebAssembly: for one filter tap (u, v, c), the row of the
- * transposed patch matrix that holds, for every output position, the input
- * value the tap multiplies (0 where it reads padding). In JS the gather cost
- * ~2.4 ns per value, as much as LeNet-5's conv1 weight-gradient product.
+ * The patch loops of the convolution gradients (`wasmConv.ts`) as compiled
+ * WebAssembly. In JS they cost ~2.4 ns per value, as much as the XNNPACK
+ * products around them.
+ *
+ * - gather (weights): for one filter tap (u, v, c), the row of the
+ *   transposed patch matrix that holds, for every output position, the input
+ *   value the tap multiplies (0 where it reads padding);
+ * - scatter (inputs, col2im): every patch row added back to the input
+ *   positions it was read from, in the order the JS loop added them (the same
+ *   float32 sums).
  *
  * Per output row, the columns that read inside the input (`j0 … j1`) are
  * copied with the input's stride, the others are zero-filled.
@@ -76,7 +81,94 @@ const tap: FunctionDef = {
   body: [...get(P), ...op.set(AT), ...count(B, get(N), count(I, get(OH), outputRow))],
 }
 
-const compiled = new WeakMap<object, (...args: number[]) => void>()
+// scatter(g, dx, n, h, w, cin, oh, ow, sh, sw, fh, fw, top, left): byte addresses g ([rows, taps]) and dx (NHWC).
+const S = { g: 0, dx: 1, n: 2, h: 3, w: 4, cin: 5, oh: 6, ow: 7, sh: 8, sw: 9, fh: 10, fw: 11, top: 12, left: 13 }
+// Locals: loop counters, the input row and column, the source and target byte addresses, the channel bytes.
+const L = { b: 14, i: 15, j: 16, u: 17, v: 18, row: 19, col: 20, from: 21, to: 22, k: 23, channelBytes: 24 }
+
+/** `dx[to + c] += g[from + c]` for every channel. */
+const addChannels: Code = [
+  ...op.i32(0),
+  ...op.set(L.k),
+  ...op.block(
+    op.loop(
+      [...get(L.k), ...get(L.channelBytes), ...op.i32GeU, ...op.brIf(1)],
+      [...get(L.to), ...get(L.k), ...op.i32Add],
+      [...get(L.to), ...get(L.k), ...op.i32Add, ...op.f32Load],
+      [...get(L.from), ...get(L.k), ...op.i32Add, ...op.f32Load],
+      [...op.f32Add, ...op.f32Store],
+      [...get(L.k), ...op.i32(4), ...op.i32Add, ...op.set(L.k)],
+      op.br(0),
+    ),
+  ),
+]
+
+/** One filter column v of one output position and filter row: add back what it read, if inside the input. */
+const scatterTap: Code = [
+  ...[
+    ...get(L.j),
+    ...get(S.sw),
+    ...op.i32Mul,
+    ...get(L.v),
+    ...op.i32Add,
+    ...get(S.left),
+    ...op.i32Sub,
+    ...op.set(L.col),
+  ],
+  ...[...get(L.col), ...get(S.w), ...op.i32LtU],
+  ...op.ifElse(
+    [
+      // to = dx + ((b·h + row)·w + col)·cin·4
+      ...[...get(L.b), ...get(S.h), ...op.i32Mul, ...get(L.row), ...op.i32Add, ...get(S.w), ...op.i32Mul],
+      ...[...get(L.col), ...op.i32Add, ...get(L.channelBytes), ...op.i32Mul, ...get(S.dx), ...op.i32Add],
+      ...op.set(L.to),
+      ...addChannels,
+    ],
+    [],
+  ),
+  ...[...get(L.from), ...get(L.channelBytes), ...op.i32Add, ...op.set(L.from)],
+]
+
+/** One filter row u of one output position. */
+const scatterRow: Code = [
+  ...[
+    ...get(L.i),
+    ...get(S.sh),
+    ...op.i32Mul,
+    ...get(L.u),
+    ...op.i32Add,
+    ...get(S.top),
+    ...op.i32Sub,
+    ...op.set(L.row),
+  ],
+  ...[...get(L.row), ...get(S.h), ...op.i32LtU],
+  ...op.ifElse(
+    count(L.v, get(S.fw), scatterTap),
+    // Outside the input: skip the row's taps.
+    [...get(L.from), ...get(S.fw), ...get(L.channelBytes), ...op.i32Mul, ...op.i32Add, ...op.set(L.from)],
+  ),
+]
+
+const scatter: FunctionDef = {
+  name: 'scatter',
+  params: Array.from({ length: 14 }, () => I32),
+  locals: Array.from({ length: 11 }, () => I32),
+  body: [
+    ...[...get(S.g), ...op.set(L.from), ...get(S.cin), ...op.i32(2), ...op.i32Shl, ...op.set(L.channelBytes)],
+    ...count(L.b, get(S.n), count(L.i, get(S.oh), count(L.j, get(S.ow), count(L.u, get(S.fh), scatterRow)))),
+  ],
+}
+
+const compiled = new WeakMap<object, Record<string, (...args: number[]) => void>>()
+
+const functionsOf = (backend: object) => {
+  let fns = compiled.get(backend)
+  if (fns === undefined) {
+    fns = instantiate(backendMemory(backend), [tap, scatter])
+    compiled.set(backend, fns)
+  }
+  return fns
+}
 
 /** The geometry `wasmConv.ts` computes, in its names. */
 export interface Geometry {
@@ -100,11 +192,7 @@ export interface Geometry {
  * address `x`, both on `backend`'s heap.
  */
 export const gatherPatches = (backend: object, x: number, p: number, g: Geometry): void => {
-  let fn = compiled.get(backend)
-  if (fn === undefined) {
-    fn = instantiate(backendMemory(backend), [tap])['tap']!
-    compiled.set(backend, fn)
-  }
+  const fn = functionsOf(backend)['tap']!
   const { n, h, w, cin, oh, ow, sh, sw, fh, fw, top, left, rows } = g
   for (let u = 0; u < fh; u++)
     for (let v = 0; v < fw; v++) {
@@ -116,4 +204,13 @@ export const gatherPatches = (backend: object, x: number, p: number, g: Geometry
         fn(x, row, n, h, w * cin, oh, ow, sh, u - top, j0, j1, (j0 * sw + v - left) * cin + c, sw * cin * 4)
       }
     }
+}
+
+/**
+ * col2im: add every row of `g` (`[rows, fh·fw·cin]`, what each output position sends back through each tap) to
+ * the NHWC input gradient at byte address `dx` (zero-filled by the caller), positions and taps in order.
+ */
+export const scatterPatches = (backend: object, g: number, dx: number, geometry: Geometry): void => {
+  const { n, h, w, cin, oh, ow, sh, sw, fh, fw, top, left } = geometry
+  functionsOf(backend)['scatter']!(g, dx, n, h, w, cin, oh, ow, sh, sw, fh, fw, top, left)
 }
