@@ -250,6 +250,7 @@ export const planJson = (plan: Plan, source: string, includeTrace: boolean): unk
   checkpoints: plan.checkpoints,
   removals: plan.removals,
   logLines: plan.logLines,
+  fastForward: plan.fastForward,
   files: plan.files,
   warnings: plan.warnings,
   ...(includeTrace ? { trace: plan.trace, traceCount: plan.traceCount } : { traceCount: plan.traceCount }),

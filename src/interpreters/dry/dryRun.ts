@@ -37,6 +37,10 @@ import { setupLines, worldSizeWarnings } from './setup.js'
 import { applyAutoScaleLr } from '../../config/autoScaleLr.js'
 import type { DatasetSizes } from './sizes.js'
 import { warningsFor } from './warnings.js'
+import { builtInCadences } from './cadences.js'
+import type { CadenceOf } from './cadences.js'
+import { fastForward } from './fastForward.js'
+import type { LogRun } from './layers.js'
 import { optimizerPlan } from './optimizerPlan.js'
 import type { WrapperPlan } from './optimizerPlan.js'
 import { simulateGroups, simulateSchedule } from './lrSchedule.js'
@@ -62,6 +66,13 @@ export interface DryRunOptions {
   readonly configText?: string
   /** Keep at most this many trace entries in the plan (the counts cover all). Default 20 000. */
   readonly traceLimit?: number
+  /**
+   * Walk every iteration, running every hook, instead of fast-forwarding the quiet ones (the reference the
+   * fast-forward is tested against). Default false.
+   */
+  readonly walk?: boolean
+  /** Cadences of hook types beyond the built-in ones (user hook types that act at train-iteration stages). */
+  readonly cadences?: { readonly [hookType: string]: CadenceOf }
   /** Run the test loop after training, as `loopwright train` does. Default true. */
   readonly testAfterTrain?: boolean
   /** Warnings found while loading the config (options accepted but not honoured); listed first. */
@@ -129,14 +140,23 @@ export interface Plan {
   }>
   readonly removals: ReadonlyArray<{ readonly path: string; readonly epoch: number; readonly iter: number }>
   readonly logLines: {
+    /** Every log line of the run, written or counted. */
     readonly count: number
+    /** The lines of the iterations that ran for real, in order. */
     readonly lines: ReadonlyArray<{
       readonly epoch: number
       readonly iter: number
       readonly level: string
       readonly message: string
     }>
+    /** The lines of fast-forwarded iterations, as runs of equal occurrences (empty when every iteration ran). */
+    readonly runs: ReadonlyArray<LogRun>
   }
+  /**
+   * How much of the train loop was fast-forwarded: iterations whose hooks did not run (their effect was computed
+   * from the hooks' cadences), in how many stretches, and why nothing was, when so.
+   */
+  readonly fastForward: { readonly iterations: number; readonly stretches: number; readonly off: string | undefined }
   readonly files: ReadonlyArray<{ readonly path: string; readonly writes: number; readonly appends: number }>
   readonly warnings: ReadonlyArray<string>
   readonly trace: ReadonlyArray<TraceEntry>
@@ -168,6 +188,11 @@ const filesSummary = (recording: Dry.Recording): Plan['files'] => {
     if (f.op === 'write' || f.op === 'copy') entry.writes += 1
     else entry.appends += 1
     byPath.set(f.path, entry)
+  }
+  // Counted operations repeat ones that were performed for real first, so their paths are already in order.
+  for (const [p, counts] of recording.counted.files) {
+    const entry = byPath.get(p) ?? { writes: 0, appends: 0 }
+    byPath.set(p, { writes: entry.writes + counts.writes, appends: entry.appends + counts.appends })
   }
   return [...byPath].map(([p, counts]) => ({ path: p, ...counts }))
 }
@@ -266,6 +291,17 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
       datasetMeta: undefined,
     }
     const recording = Dry.emptyRecording()
+    const traceLimit = options.traceLimit ?? 20_000
+    const forward = fastForward({
+      program,
+      hooks,
+      hookTypes: registries.hooks,
+      sizes,
+      recording,
+      traceLimit,
+      customClock: false,
+      ...(options.cadences === undefined ? {} : { cadences: { ...builtInCadences, ...options.cadences } }),
+    })
     const seed = program.randomness.seed ?? 0
     const start = initialState(program, sizes, seed)
     // With the groups known, the dry run's schedulers step the same numbers the tensor run steps (and its logs show the
@@ -279,9 +315,10 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
         loadsCheckpoint: program.loadFrom !== undefined,
         testAfterTrain: options.testAfterTrain ?? true,
       },
+      options.walk === true ? {} : { fastForward: forward.control },
     )
     yield* run.pipe(
-      Effect.provide(Dry.layer(recording, facts, () => hooks, { traceLimit: options.traceLimit ?? 20_000 })),
+      Effect.provide(Dry.layer(recording, facts, () => hooks, { traceLimit })),
       Effect.mapError(
         (e) =>
           new DryRunError({
@@ -331,7 +368,16 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
       removals: recording.files
         .filter((f) => f.op === 'remove')
         .map((f) => ({ path: f.path, epoch: f.epoch, iter: f.iter })),
-      logLines: { count: recording.logs.length, lines: recording.logs },
+      logLines: {
+        count: recording.logs.length + recording.counted.logs,
+        lines: recording.logs,
+        runs: recording.counted.runs,
+      },
+      fastForward: {
+        iterations: recording.counted.iterations,
+        stretches: recording.counted.stretches,
+        off: options.walk === true ? 'walked on request' : forward.off,
+      },
       files: filesSummary(recording),
       warnings: [
         ...(options.configWarnings ?? []),
