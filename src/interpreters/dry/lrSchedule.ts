@@ -14,6 +14,7 @@ import { buildAll, stepAll, walkTrainLoop } from '../../optim/schedulers/index.j
 import type { Moment, TrainWalk } from '../../optim/schedulers/index.js'
 import type { Hyper } from '../../optim/ParamGroups.js'
 import * as Optim from '../../optim/OptimState.js'
+import { stepsByIteration } from './schedulerSteps.js'
 
 export interface Schedule {
   readonly iterations: number
@@ -31,14 +32,26 @@ const momentumOf = (g: Hyper): number | undefined =>
       ? g['betas'][0]
       : undefined
 
-const walkOf = (loop: TrainLoop, batchesPerEpoch: number): TrainWalk => ({
-  maxIters: Loop.maxIters(loop, batchesPerEpoch),
-  epochLength: batchesPerEpoch,
-  epochBased: loop.type === 'EpochBasedTrainLoop',
-})
-
 /** Sample iterations 0, every, 2·every, … and the last one. */
 const sampled = (i: number, every: number, maxIters: number): boolean => i % every === 0 || i === maxIters - 1
+
+/** The next sampled iteration after `i`. */
+const nextSample = (i: number, every: number, maxIters: number): number =>
+  Math.min((Math.floor(i / every) + 1) * every, maxIters - 1)
+
+/**
+ * The walk of `loop`; when no scheduler steps by iteration, only the sampled iterations and epoch ends are visited
+ * (a million-iteration schedule costs its samples and epochs).
+ */
+const walkOf = (loop: TrainLoop, batchesPerEpoch: number, every: number, byIteration: boolean): TrainWalk => {
+  const maxIters = Loop.maxIters(loop, batchesPerEpoch)
+  return {
+    maxIters,
+    epochLength: batchesPerEpoch,
+    epochBased: loop.type === 'EpochBasedTrainLoop',
+    ...(byIteration ? {} : { idleIterations: { nextVisit: (i: number) => nextSample(i, every, maxIters) } }),
+  }
+}
 
 const failureAt = (at: Moment, message: string): Issue => ({
   path: 'param_scheduler',
@@ -69,7 +82,12 @@ export const simulateSchedule = (
   const walked = walkTrainLoop(
     built.right,
     (state, trigger) => stepAll(state.schedulers, state.groups, trigger),
-    walkOf(loop, batchesPerEpoch),
+    walkOf(
+      loop,
+      batchesPerEpoch,
+      every,
+      built.right.schedulers.some((s) => !s.by_epoch),
+    ),
     (state, i) => {
       if (!sampled(i, every, maxIters)) return
       lr.push(state.groups[0]!['lr'] as number)
@@ -157,7 +175,8 @@ export const simulateGroups = (
   const every = Math.max(1, Math.ceil(maxIters / 500))
   const real = optim.slots[0]?.slot.groups.real.length ?? 0
   const lr: number[][] = Array.from({ length: real }, () => [])
-  const walked = walkTrainLoop(optim, Optim.stepSchedulers, walkOf(loop, batchesPerEpoch), (state, i) => {
+  const walk = walkOf(loop, batchesPerEpoch, every, stepsByIteration(optim))
+  const walked = walkTrainLoop(optim, Optim.stepSchedulers, walk, (state, i) => {
     if (sampled(i, every, maxIters))
       state.slots[0]!.slot.groups.real.forEach((g, k) => {
         lr[k]!.push(g.hyper['lr'] as number)

@@ -58,6 +58,11 @@ export interface TrainWalk {
   readonly epochBased: boolean
   /** Validation metrics after epoch `e` (1-based), or `undefined` when there is no validation then. */
   readonly metrics?: (epoch: number) => Metrics | undefined
+  /**
+   * When no scheduler steps after iterations (all step by epoch), the walk goes from one iteration `visit` needs
+   * (`nextVisit(i)` > i) or epoch end to the next, so its cost follows the visits and epochs, not the iterations.
+   */
+  readonly idleIterations?: { readonly nextVisit: (iter: number) => number }
 }
 
 /**
@@ -78,11 +83,22 @@ export const walkTrainLoop = <S, Err>(
   visit: (state: S, iter: number) => void,
 ): E.Either<{ readonly error: Err; readonly at: Moment }, S> => {
   let state = initial
-  for (let i = 0; i < walk.maxIters; i++) {
+  const idle = walk.idleIterations
+  // With idle iterations, the next iteration that matters: a visit, or the last one of an epoch.
+  const nextAfter = (i: number): number =>
+    idle === undefined
+      ? i + 1
+      : Math.min(
+          idle.nextVisit(i),
+          walk.epochBased ? (Math.floor((i + 1) / walk.epochLength) + 1) * walk.epochLength - 1 : walk.maxIters - 1,
+        )
+  for (let i = 0; i < walk.maxIters; i = Math.max(i + 1, nextAfter(i))) {
     visit(state, i)
-    const afterIter = stepWith(state, { _tag: 'AfterTrainIter' })
-    if (afterIter._tag === 'Left') return E.left({ error: afterIter.left, at: { _tag: 'iter', iter: i } })
-    state = afterIter.right
+    if (idle === undefined) {
+      const afterIter = stepWith(state, { _tag: 'AfterTrainIter' })
+      if (afterIter._tag === 'Left') return E.left({ error: afterIter.left, at: { _tag: 'iter', iter: i } })
+      state = afterIter.right
+    }
     if (walk.epochBased ? (i + 1) % walk.epochLength === 0 : i + 1 === walk.maxIters) {
       const epoch = Math.floor(i / walk.epochLength)
       const afterEpoch = stepWith(state, { _tag: 'AfterTrainEpoch' })
