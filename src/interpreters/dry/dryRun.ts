@@ -238,7 +238,7 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
       optimizer.right.length === 1 && optimizer.right[0]!.name === undefined ? optimizer.right[0] : undefined
     const simulated =
       loop0 !== undefined && single !== undefined && schedulerList !== undefined && (sizes.train ?? 0) > 0
-        ? simulateSchedule(schedulerList, single.hyper, loop0, sizes.train ?? 0)
+        ? simulateSchedule(schedulerList, single.hyper, loop0, sizes.train ?? 0, options.walk === true)
         : undefined
     if (simulated?._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: simulated.left }))
     // Param groups need the model's parameters: known model types describe them without allocating tensors.
@@ -266,7 +266,8 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
         if (built._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: built.left }))
         initialOptim = built.right.state
         groupsWarnings.push(...built.right.warnings)
-        const schedules = batches > 0 ? simulateGroups(built.right.state, loop0, batches) : undefined
+        const schedules =
+          batches > 0 ? simulateGroups(built.right.state, loop0, batches, options.walk === true) : undefined
         if (schedules?._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: schedules.left }))
         paramGroups = {
           groups: built.right.state.slots[0]!.slot.groups.real.map((g) => ({

@@ -7,21 +7,38 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import * as Optim from '../../optim/OptimState.js'
+import type * as Optim from '../../optim/OptimState.js'
 import type { StepFailure } from '../../optim/OptimState.js'
+import * as OW from '../../optim/OptimWrapper.js'
+import { stepIterations as jump } from '../../optim/schedulers/jump.js'
 
 /** Does any wrapper hold a scheduler that steps after iterations (`by_epoch=False`)? */
 export const stepsByIteration = (optim: Optim.OptimState): boolean =>
   optim.slots.some(({ slot }) => slot.schedulers.some((s) => !s.by_epoch))
 
-/** The optimizer state after `count` `AfterTrainIter` steps, or the first failure. */
+/**
+ * The optimizer state after `count` `AfterTrainIter` steps (jumping over regular stretches of the schedules), or
+ * the first failure.
+ */
 export const stepIterations = (optim: Optim.OptimState, count: number): E.Either<StepFailure, Optim.OptimState> => {
   if (count <= 0 || !stepsByIteration(optim)) return E.right(optim)
-  let current = optim
-  for (let k = 0; k < count; k++) {
-    const stepped = Optim.stepSchedulers(current, { _tag: 'AfterTrainIter' })
-    if (stepped._tag === 'Left') return stepped
-    current = stepped.right
+  const slots: Array<Optim.OptimState['slots'][number]> = []
+  for (const { name, slot } of optim.slots) {
+    const stepped = jump(slot.schedulers, OW.scheduledGroups(slot.groups), count)
+    if (stepped._tag === 'Left')
+      return E.left({
+        wrapper: name,
+        index: stepped.left.index,
+        message: `${stepped.left.error}: ${stepped.left.message}`,
+      })
+    slots.push({
+      name,
+      slot: {
+        ...slot,
+        schedulers: stepped.right.schedulers,
+        groups: OW.withScheduled(slot.groups, stepped.right.groups as never),
+      },
+    })
   }
-  return E.right(current)
+  return E.right({ ...optim, slots })
 }

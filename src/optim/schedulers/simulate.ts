@@ -59,10 +59,11 @@ export interface TrainWalk {
   /** Validation metrics after epoch `e` (1-based), or `undefined` when there is no validation then. */
   readonly metrics?: (epoch: number) => Metrics | undefined
   /**
-   * When no scheduler steps after iterations (all step by epoch), the walk goes from one iteration `visit` needs
-   * (`nextVisit(i)` > i) or epoch end to the next, so its cost follows the visits and epochs, not the iterations.
+   * Visit only where `nextVisit(i)` (> i) says, and at epoch ends: the `AfterTrainIter` steps of the iterations in
+   * between are taken together by `walkTrainLoop`'s `stepMany` (none at all when it is not given: then no scheduler
+   * may step by iteration). The cost follows the visits and epochs, not the iterations.
    */
-  readonly idleIterations?: { readonly nextVisit: (iter: number) => number }
+  readonly sparse?: { readonly nextVisit: (iter: number) => number }
 }
 
 /**
@@ -81,9 +82,10 @@ export const walkTrainLoop = <S, Err>(
   stepWith: (state: S, trigger: SchedulerTrigger) => E.Either<Err, S>,
   walk: TrainWalk,
   visit: (state: S, iter: number) => void,
+  stepMany?: (state: S, count: number) => E.Either<Err, S>,
 ): E.Either<{ readonly error: Err; readonly at: Moment }, S> => {
   let state = initial
-  const idle = walk.idleIterations
+  const idle = walk.sparse
   // With idle iterations, the next iteration that matters: a visit, or the last one of an epoch.
   const nextAfter = (i: number): number =>
     idle === undefined
@@ -92,9 +94,9 @@ export const walkTrainLoop = <S, Err>(
           idle.nextVisit(i),
           walk.epochBased ? (Math.floor((i + 1) / walk.epochLength) + 1) * walk.epochLength - 1 : walk.maxIters - 1,
         )
-  for (let i = 0; i < walk.maxIters; i = Math.max(i + 1, nextAfter(i))) {
+  for (let i = 0; i < walk.maxIters; ) {
     visit(state, i)
-    if (idle === undefined) {
+    if (idle === undefined || stepMany !== undefined) {
       const afterIter = stepWith(state, { _tag: 'AfterTrainIter' })
       if (afterIter._tag === 'Left') return E.left({ error: afterIter.left, at: { _tag: 'iter', iter: i } })
       state = afterIter.right
@@ -111,6 +113,14 @@ export const walkTrainLoop = <S, Err>(
         state = afterVal.right
       }
     }
+    const next = Math.max(i + 1, nextAfter(i))
+    // The iterations between visits: none ends an epoch, so only their AfterTrainIter steps remain.
+    if (stepMany !== undefined && next - i - 1 > 0 && i + 1 < walk.maxIters) {
+      const skipped = stepMany(state, Math.min(next, walk.maxIters) - i - 1)
+      if (skipped._tag === 'Left') return E.left({ error: skipped.left, at: { _tag: 'iter', iter: i + 1 } })
+      state = skipped.right
+    }
+    i = next
   }
   return E.right(state)
 }
