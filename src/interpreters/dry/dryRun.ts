@@ -163,6 +163,24 @@ export interface Plan {
   readonly traceCount: number
 }
 
+/**
+ * Iteration counters are JavaScript numbers: beyond `Number.MAX_SAFE_INTEGER` iterations they stop counting one by
+ * one, so such a run is refused rather than planned wrong.
+ */
+const beyondCounting = (loop: Loop.TrainLoop | undefined, batches: number): Issue | undefined => {
+  if (loop === undefined) return undefined
+  const total = Loop.maxIters(loop, batches)
+  if (Number.isSafeInteger(total)) return undefined
+  const what =
+    loop.type === 'EpochBasedTrainLoop'
+      ? `max_epochs=${loop.max_epochs} × ${batches} batches per epoch = ${total.toExponential(3)} iterations`
+      : `max_iters=${loop.max_iters}`
+  return {
+    path: loop.type === 'EpochBasedTrainLoop' ? 'train_cfg.max_epochs' : 'train_cfg.max_iters',
+    message: `${what} is more than ${Number.MAX_SAFE_INTEGER} (Number.MAX_SAFE_INTEGER), beyond exact counting`,
+  }
+}
+
 /** The plan's hook list and stage table for hooks in execution order. */
 export const hookTable = (hooks: ReadonlyArray<Hook.Hook<HookServices>>): Pick<Plan, 'hooks' | 'stages'> => ({
   hooks: hooks.map((h) => ({
@@ -224,6 +242,8 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
     const described = describeLoaderSizes(input, options.datasetSizes, worldSize)
     if (described._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: described.left }))
     const sizes: Sizes = Object.fromEntries(described.right.map((d) => [d.loader, d.batches]))
+    const tooLong = beyondCounting(input.trainLoop, sizes.train ?? 0)
+    if (tooLong !== undefined) return yield* Effect.fail(new DryRunError({ issues: [tooLong] }))
     const scaled = applyAutoScaleLr(input, worldSize)
     const program = scaled.program
     const setup = setupLines(program, worldSize, described.right, scaled.line, options)

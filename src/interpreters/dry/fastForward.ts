@@ -187,7 +187,7 @@ export const fastForward = (input: FastForwardInput): FastForward => {
         count: 1,
         kind: occurrence.kind,
         lines: template.logs.length,
-        sample: template.logs[0] ?? '',
+        samples: template.logs,
       })
   }
 

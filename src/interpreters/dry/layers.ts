@@ -50,7 +50,7 @@ export interface SaveRecord extends SaveRequest {
 /**
  * Log lines counted in a fast-forwarded stretch instead of written: `count` occurrences at iterations `from`,
  * `from + every`, … `to` of epoch `epoch`, each writing the `lines` log lines the same kind of occurrence wrote
- * when it was run for real (`sample` is the first of them: the same text but for counters and lr).
+ * when it was run for real (`samples`: those lines, the same text but for counters and lr).
  */
 export interface LogRun {
   readonly epoch: number
@@ -60,7 +60,7 @@ export interface LogRun {
   count: number
   readonly kind: string
   readonly lines: number
-  readonly sample: string
+  readonly samples: ReadonlyArray<string>
 }
 
 /** What the fast-forward counted instead of recording one by one. */
