@@ -86,6 +86,7 @@ const customHooks = fc.subarray([
   { type: 'EMAHook', momentum: 0.01, begin_iter: 7 },
   { type: 'DenseCLHook', start_iters: 13 },
   { type: 'SimSiamHook', fix_pred_lr: true, lr: 0.05 },
+  { type: 'SimSiamHook', fix_pred_lr: true, lr: 0.02, adjust_by_epoch: false },
   { type: 'SwAVHook', batch_size: 8, frozen_layers_cfg: { fc1: 9 } },
 ])
 

@@ -28,7 +28,7 @@ import { LoggerSchedule } from '../../hooks/LoggerHook.js'
 import type { LoggerHookArgs } from '../../hooks/LoggerHook.js'
 import type { SimSiamHookArgs } from '../../hooks/SimSiamHook.js'
 import type { EmptyCacheHookArgs } from '../../hooks/EmptyCacheHook.js'
-import { stepIterations } from './schedulerSteps.js'
+import { stepIterations, stepsByIteration } from './schedulerSteps.js'
 
 /** The next iteration to interpret: its global index, its epoch and its batch index as the timeline gives them. */
 export interface Position {
@@ -159,10 +159,21 @@ const ema: CadenceOf = (raw, key) => {
   }
 }
 
-/** Pins the predictor's lr at every iteration start: interleaved with the schedulers' steps, so it is walked. */
+/**
+ * With `adjust_by_epoch=False` it pins the predictor's lr at every iteration start. Under schedulers that step by
+ * epoch the pin is the same every time (the walked tail re-applies it); interleaved with iteration-based steps it
+ * is not, and those stretches are walked.
+ */
 const simSiam: CadenceOf = (raw) => {
   const a = raw as SimSiamHookArgs
-  return (a.adjust_by_epoch ?? true) || !a.fix_pred_lr ? quiet : undefined
+  if ((a.adjust_by_epoch ?? true) || !a.fix_pred_lr) return quiet
+  return {
+    nextActive: (_at, limit) => limit,
+    advance: (state) => {
+      const optim = Optim.read(state.optim)
+      return optim !== undefined && stepsByIteration(optim) ? undefined : state
+    },
+  }
 }
 
 /** Releasing memory after every iteration logs on the first one; walked when configured. */
