@@ -16,7 +16,7 @@ const planOf = async (name: string, cfgOptions: ReadonlyArray<string> = []) => {
 }
 
 describe('plans at ImageNet scale', () => {
-  it('a 200-epoch ImageNet-1k run at world size 8: every event, with the iterations in between fast-forwarded', async () => {
+  it('a 200-epoch ImageNet-1k run at world size 8: every event, the iterations between fast-forwarded', async () => {
     const plan = await planOf('imagenet-scale_resnet50_8xb32-warmcos-200e.py')
     // 1,281,167 samples over 8 processes: ceil → 160,146 each, 32 per batch → 5,005 batches (no drop_last).
     const batches = Math.ceil(Math.ceil(1_281_167 / 8) / 32)
@@ -41,7 +41,7 @@ describe('plans at ImageNet scale', () => {
     expect(plan.schedule!.final.lr).toBeLessThan(1e-6)
   }, 120_000)
 
-  it('a million-iteration run validates and saves where it should, and its train lines are all accounted for', async () => {
+  it('a million-iteration run validates and saves where it should, every train line accounted for', async () => {
     const plan = await planOf('imagenet-scale_vit_8xb128-iters-1e6.py')
     expect(plan.steps.train).toBe(1_000_000)
     expect(plan.evaluations.filter((e) => e.mode === 'val').map((e) => e.iter)).toEqual(
