@@ -62,6 +62,14 @@ const loop = fc.oneof(
     type: fc.constant('IterBasedTrainLoop'),
     max_iters: fc.integer({ min: 31, max: 150 }),
     val_interval: fc.integer({ min: 1, max: 60 }),
+    dynamic_intervals: fc.constantFrom(
+      [],
+      [[60, 7]],
+      [
+        [20, 50],
+        [90, 3],
+      ],
+    ),
   }),
 )
 
@@ -217,8 +225,8 @@ describe('the dry run fast-forward', () => {
       }),
       { numRuns: 80, seed: 20261203 },
     )
-    // Most generated runs really skip iterations (the others have too short epochs or too frequent events).
-    expect(fastForwarded).toBeGreaterThan(40)
+    // Many generated runs really skip iterations (the others have too short epochs or too frequent events).
+    expect(fastForwarded).toBeGreaterThan(20)
   }, 300_000)
 
   it('skips iterations on these configs: the law is not vacuous', async () => {

@@ -77,16 +77,16 @@ export const nextValidationIter = (loop: TrainLoop, iter: number): number => {
   const total = loop.type === 'EpochBasedTrainLoop' ? loop.max_epochs : loop.max_iters
   let finished = Math.max(iter + 1, loop.val_begin)
   while (finished <= total) {
-    const interval = loop.val_interval <= 0 ? 1 : Loop.valIntervalAfter(loop, finished)
-    const multiple = Math.ceil(finished / Math.max(1, interval)) * Math.max(1, interval)
-    // A milestone before that multiple changes the interval in force: look again from there.
-    const change = loop.dynamic_intervals.map(([m]) => m - 1).find((f) => f > finished && f <= multiple)
-    if (change !== undefined && Loop.valIntervalAfter(loop, change) !== interval) {
-      finished = change
-      continue
-    }
-    const f = Math.min(multiple, total)
-    return Loop.validatesAfter(loop, f) ? f - 1 : Infinity
+    const interval = Math.max(1, Loop.valIntervalAfter(loop, finished))
+    const candidate = Math.min(Math.ceil(finished / interval) * interval, total)
+    // A milestone up to the candidate changes the interval in force: look again from there.
+    const change = loop.dynamic_intervals
+      .map(([m]) => m - 1)
+      .filter((f) => f > finished && f <= candidate)
+      .find((f) => Loop.valIntervalAfter(loop, f) !== interval)
+    if (change !== undefined) finished = change
+    else if (Loop.validatesAfter(loop, candidate)) return candidate - 1
+    else finished = candidate + 1
   }
   return Infinity
 }
