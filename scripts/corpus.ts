@@ -7,8 +7,8 @@
  *   npx tsx scripts/corpus.ts MMSELFSUP_DIR [--config-package mmcls=MMPRETRAIN_DIR ...] [--filter TEXT] [--quick]
  *
  * `--quick` plans every config on 64-sample datasets: loading, decoding, hooks,
- * optimizer and param groups are checked as in a full plan, but the walk over
- * the iterations is short (a full ImageNet walk still takes minutes; see
+ * optimizer and param groups are checked as in a full plan, on short loops
+ * (a full ImageNet plan fast-forwards its quiet iterations: seconds; see
  * docs/mmselfsup-configs.md).
  *
  * Each config runs in this one process at the world size its name states
