@@ -8,8 +8,8 @@
  *     [--groups]
  *
  * `--quick` plans every config on 64-sample datasets: loading, decoding, hooks,
- * optimizer and param groups are checked as in a full plan, but the walk over
- * the iterations is short (a full ImageNet walk still takes minutes; see
+ * optimizer and param groups are checked as in a full plan, on short loops
+ * (a full ImageNet plan fast-forwards its quiet iterations: seconds; see
  * docs/mmselfsup-configs.md).
  *
  * `--groups` adds, for each config that plans, how many param groups and

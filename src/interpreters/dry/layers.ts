@@ -47,6 +47,33 @@ export interface SaveRecord extends SaveRequest {
   readonly atIter: number
 }
 
+/**
+ * Log lines counted in a fast-forwarded stretch instead of written: `count` occurrences at iterations `from`,
+ * `from + every`, … `to` of epoch `epoch`, each writing the `lines` log lines the same kind of occurrence wrote
+ * when it was run for real (`samples`: those lines, the same text but for counters and lr).
+ */
+export interface LogRun {
+  readonly epoch: number
+  readonly from: number
+  to: number
+  every: number
+  count: number
+  readonly kind: string
+  readonly lines: number
+  readonly samples: ReadonlyArray<string>
+}
+
+/** What the fast-forward counted instead of recording one by one. */
+export interface Counted {
+  logs: number
+  readonly runs: LogRun[]
+  /** Writes and appends per file path. */
+  readonly files: Map<string, { writes: number; appends: number }>
+  /** Iterations whose hooks did not run (their effect was computed), and the stretches they came in. */
+  iterations: number
+  stretches: number
+}
+
 /** Everything the dry services saw. `trace` keeps at most `traceLimit` entries; `traceCount` counts all. */
 export interface Recording {
   readonly logs: LogRecord[]
@@ -62,6 +89,7 @@ export interface Recording {
   readonly evaluations: Array<{ readonly mode: 'val' | 'test'; readonly epoch: number; readonly iter: number }>
   /** Counters of the event being interpreted (for attributing log lines). */
   position: { epoch: number; iter: number }
+  readonly counted: Counted
 }
 
 export const emptyRecording = (): Recording => ({
@@ -74,6 +102,7 @@ export const emptyRecording = (): Recording => ({
   stepCounts: { train: 0, val: 0, test: 0 },
   evaluations: [],
   position: { epoch: 0, iter: 0 },
+  counted: { logs: 0, runs: [], files: new Map(), iterations: 0, stretches: 0 },
 })
 
 /** All dry services, recording into `recording`. */
