@@ -29,6 +29,9 @@ const args = struct(
   ignoredArgs,
 )
 
+/** The model attribute holding the memory's settings (`length`, `feat_dim`, `momentum`, `num_classes`, `min_cluster`). */
+export const MEMORY_SETTINGS = 'memory_bank'
+
 /** The memory's buffers, by MMSelfSup's attribute names under `memory_bank`. */
 export const MEMORY = {
   featureBank: 'memory_bank.feature_bank',
@@ -54,6 +57,16 @@ export const odc = (a: t.TypeOf<typeof args>): Algorithm => {
     },
     info: infoOf(parts),
     extract: extractWith(parts),
+    // ODCHook reads the settings (min_cluster for small clusters) from here, as MMSelfSup's hook reads the module.
+    attributes: {
+      [MEMORY_SETTINGS]: {
+        length: memory.length,
+        feat_dim: memory.feat_dim,
+        momentum: memory.momentum,
+        num_classes: memory.num_classes,
+        min_cluster: memory.min_cluster,
+      },
+    },
     loss: (params, buffers, views, _targets, ctx) => {
       if (ctx.indices === undefined) throw new Error("ODC: the batch's dataset indices are unknown")
       const featureBank = buffers[MEMORY.featureBank] as tf.Tensor2D
