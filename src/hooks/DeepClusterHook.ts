@@ -103,13 +103,17 @@ export const DeepClusterHook: HookType<DeepClusterHookArgs> = {
         const epoch = state.counters.epoch
         if (features.count < k)
           return yield* Effect.fail(fail(stage)(`clustering.k=${k} exceeds the ${features.count} extracted samples`))
-        const { labels } = cluster(
-          features.values,
-          features.count,
-          features.dim,
-          { k, pca_dim: a.clustering.pca_dim ?? 256 },
-          { seed: seedFor(state, stage) },
-        )
+        const { labels } = yield* Effect.try({
+          try: () =>
+            cluster(
+              features.values,
+              features.count,
+              features.dim,
+              { k, pca_dim: a.clustering.pca_dim ?? 256 },
+              { seed: seedFor(state, stage) },
+            ),
+          catch: (e) => fail(stage)(`clustering: ${e instanceof Error ? e.message : String(e)}`),
+        })
         const { workDir } = yield* Run
         yield* Files.use((f) => f.writeBytes(path.join(workDir, clusterFileName(epoch)), encodeLabels(labels))).pipe(
           Effect.mapError((e) => fail(stage)(`${e.path}: ${e.message}`)),

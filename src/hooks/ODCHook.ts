@@ -55,6 +55,9 @@ export const odcActions = (a: ODCHookArgs, iter: number) => ({
   evaluate: (iter + 1) % a.evaluate_interval === 0,
 })
 
+/** A state without model parameters: the dry run's, which describes the model without tensors. */
+const isPlan = (state: State): boolean => Object.keys(state.model.params).length === 0
+
 const withAttributes = (state: State, attributes: { readonly [name: string]: number[] }): State => ({
   ...state,
   model: { ...state.model, attributes: { ...state.model.attributes, ...attributes } },
@@ -82,6 +85,8 @@ export const ODCHook: HookType<ODCHookArgs> = {
         after_train_iter: (state) =>
           Effect.gen(function* () {
             const settings = memorySettings(state)
+            // A plan's state holds no model (the dry run describes no tensors): there is no memory to act on.
+            if (typeof settings === 'string' && isPlan(state)) return state
             if (typeof settings === 'string') return yield* Effect.fail(fail('after_train_iter', settings))
             const todo = odcActions(a, state.counters.iter)
             let next = state

@@ -56,7 +56,12 @@ const clustering = ['custom_hooks.0.clustering.k=4', 'custom_hooks.0.extract_dat
 const extra: { readonly [prefix: string]: ReadonlyArray<string> } = {
   densecl: [...neck, 'model.queue_len=64', 'model.neck.hid_channels=32'],
   mocov2: [...neck, 'model.queue_len=64'],
-  deepcluster: ['model.head.in_channels=16', 'model.head.num_classes=4', ...clustering],
+  deepcluster: [
+    'model.head.in_channels=16',
+    'model.head.num_classes=4',
+    'custom_hooks.0.clustering.pca_dim=8',
+    ...clustering,
+  ],
   odc: [
     ...neck,
     'model.head.num_classes=4',
