@@ -96,8 +96,10 @@ export const DeepClusterHook: HookType<DeepClusterHookArgs> = {
     const k = a.clustering.k
     const fail = (stage: Stage) => (message: string) => new HookError({ hook: 'DeepClusterHook', stage, message })
     const seedFor = (state: State, stage: Stage): number =>
-      Rng.split(Rng.make(a.seed ?? state.seed), KMEANS_STREAM + state.counters.iter * 2 + (stage === 'before_train' ? 0 : 1))
-        .seed
+      Rng.split(
+        Rng.make(a.seed ?? state.seed),
+        KMEANS_STREAM + state.counters.iter * 2 + (stage === 'before_train' ? 0 : 1),
+      ).seed
     const assign = (state: State, stage: Stage, features: ExtractedFeatures) =>
       Effect.gen(function* () {
         const epoch = state.counters.epoch
@@ -171,7 +173,8 @@ export const DeepClusterHook: HookType<DeepClusterHookArgs> = {
       stages: {
         before_train: (state) =>
           // A resumed state already holds the pseudo-labels (see the module comment).
-          clustersAt(a, 'before_train', state.counters.epoch) && !Array.isArray(state.model.attributes[CLUSTERING_LABEL])
+          clustersAt(a, 'before_train', state.counters.epoch) &&
+          !Array.isArray(state.model.attributes[CLUSTERING_LABEL])
             ? deepcluster(state, 'before_train')
             : Effect.succeed(state),
         after_train_epoch: (state) =>

@@ -100,11 +100,7 @@ export const ODCHook: HookType<ODCHookArgs> = {
                 let memory = yield* readMemory(next, settings)
                 if (todo.updateCentroids) memory = ODCMemory.update_centroids_memory(memory)
                 if (small.length > 0) memory = ODCMemory.deal_with_small_clusters(memory)
-                next = yield* writeMemory(
-                  next,
-                  memory,
-                  small.length > 0 ? ['labelBank', 'centroids'] : ['centroids'],
-                )
+                next = yield* writeMemory(next, memory, small.length > 0 ? ['labelBank', 'centroids'] : ['centroids'])
               }
             }
             if (!todo.reweight && !todo.evaluate) return next

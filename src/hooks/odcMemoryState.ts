@@ -20,9 +20,7 @@ export const memorySettings = (state: State): ODCMemory.ODCMemoryCfg | string =>
 
 /** The label bank's values. */
 export const readLabels = (state: State): Effect.Effect<Int32Array, never, TensorOps> =>
-  TensorOps.use((ops) => ops.read(state.model.buffers[MEMORY.labelBank]!)).pipe(
-    Effect.map((v) => Int32Array.from(v)),
-  )
+  TensorOps.use((ops) => ops.read(state.model.buffers[MEMORY.labelBank]!)).pipe(Effect.map((v) => Int32Array.from(v)))
 
 /** The whole memory, read back from the device. */
 export const readMemory = (

@@ -47,7 +47,11 @@ export const labelsAt = (algorithm: string, attributes: Attributes | undefined, 
 /** `neck(backbone(x))` in eval mode: what clustering hooks read. */
 export const extractWith =
   (parts: Parts) =>
-  (params: Parameters<Parts['backbone']['apply']>[0], buffers: Parameters<Parts['backbone']['apply']>[1], x: tf.Tensor) =>
+  (
+    params: Parameters<Parts['backbone']['apply']>[0],
+    buffers: Parameters<Parts['backbone']['apply']>[1],
+    x: tf.Tensor,
+  ) =>
     tf.tidy(() => {
       const z = encode(parts, params, buffers, x, { training: false }).z
       return tf.reshape(z, [z.shape[0]!, -1])
@@ -69,10 +73,16 @@ export const deepCluster = (a: t.TypeOf<typeof args>): Algorithm => {
       const { z, buffers: changed } = encode(parts, params, buffers, views[0]!, ctx)
       const weight = ctx.attributes?.[LOSS_WEIGHT] ?? uniform
       const attributes = { ...ctx.attributes, 'head.loss.class_weight': weight }
-      const l = parts.head.forward(params, { ...buffers, ...changed }, 'head', { x: z, label: labels }, {
-        ...ctx,
-        attributes,
-      })
+      const l = parts.head.forward(
+        params,
+        { ...buffers, ...changed },
+        'head',
+        { x: z, label: labels },
+        {
+          ...ctx,
+          attributes,
+        },
+      )
       return { losses: { loss: l.value }, buffers: { ...changed, ...l.buffers } }
     },
   }

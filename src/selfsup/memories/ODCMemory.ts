@@ -40,7 +40,13 @@ import { histogram } from '../numerics/reweight.js'
 /** The constructor's keyword arguments, as MMSelfSup's configs write them (`debug` is accepted and ignored). */
 export const args = struct(
   'ODCMemory arguments (length, feat_dim, momentum, num_classes, min_cluster)',
-  { length: positiveInt, feat_dim: positiveInt, momentum: number, num_classes: positiveInt, min_cluster: nonNegativeInt },
+  {
+    length: positiveInt,
+    feat_dim: positiveInt,
+    momentum: number,
+    num_classes: positiveInt,
+    min_cluster: nonNegativeInt,
+  },
   { debug: boolean },
 )
 
