@@ -105,7 +105,7 @@ const odcConfig = {
 
 interface Seen {
   readonly outputs: Array<{ readonly [name: string]: number }>
-  readonly memory: Array<{ readonly [name: string]: Float32Array }>
+  readonly memory: Array<{ readonly [name: string]: Float32Array | Int32Array | Uint8Array }>
   readonly logs: string[]
 }
 
