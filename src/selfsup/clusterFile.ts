@@ -20,7 +20,7 @@ export const encodeLabels = (labels: ArrayLike<number>): Uint8Array => {
   const dict = `{'descr': '<i8', 'fortran_order': False, 'shape': (${labels.length},), }`
   // Magic (6) + version (2) + header length (2) + header, padded with spaces to a multiple of 64, ending in \n.
   const unpadded = 10 + dict.length + 1
-  const header = dict + ' '.repeat((64 - (unpadded % 64)) % 64) + '\n'
+  const header = `${dict}${' '.repeat((64 - (unpadded % 64)) % 64)}\n`
   const bytes = new Uint8Array(10 + header.length + labels.length * 8)
   bytes.set(MAGIC, 0)
   bytes[6] = 1
@@ -32,7 +32,7 @@ export const encodeLabels = (labels: ArrayLike<number>): Uint8Array => {
   return bytes
 }
 
-/** The labels of an `.npy` file {@link encodeLabels} wrote (dtype `<i8`, one dimension); an error says what is wrong. */
+/** The labels of an `.npy` file as {@link encodeLabels} writes it (`<i8`, one dimension); errors say what is wrong. */
 export const decodeLabels = (bytes: Uint8Array): Int32Array => {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new Error('not an .npy file (bad magic)')
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)

@@ -29,7 +29,7 @@ const args = struct(
   ignoredArgs,
 )
 
-/** The model attribute holding the memory's settings (`length`, `feat_dim`, `momentum`, `num_classes`, `min_cluster`). */
+/** The model attribute with the memory's settings (`length`, `feat_dim`, `momentum`, `num_classes`, `min_cluster`). */
 export const MEMORY_SETTINGS = 'memory_bank'
 
 /** The memory's buffers, by MMSelfSup's attribute names under `memory_bank`. */

@@ -18,7 +18,8 @@
  * @example
  * ```ts
  * let memory = ODCMemory.make({ length: 4, feat_dim: 2, momentum: 0.5, num_classes: 2, min_cluster: 1 })
- * memory = ODCMemory.init_memory(memory, Float32Array.from([1, 0, 0, 1, 1, 0.1, 0.1, 1]), Int32Array.from([0, 1, 0, 1]))
+ * const features = Float32Array.from([1, 0, 0, 1, 1, 0.1, 0.1, 1])
+ * memory = ODCMemory.init_memory(memory, features, Int32Array.from([0, 1, 0, 1]))
  * const { memory: next, changeRatio } = ODCMemory.update_samples_memory(memory, [2], Float32Array.from([0, 1]))
  * ```
  * @module
@@ -176,7 +177,8 @@ const nearestCentroid = (
 const allClusters = (k: number): ReadonlyArray<number> => Array.from({ length: k }, (_, c) => c)
 
 /**
- * `update_samples_memory(idx, feature)`: for each sample of the batch, `f = normalize((1 − m)·f_old + m·normalize(x))`
+ * `update_samples_memory(idx, feature)`: for each sample of the batch,
+ * `f = normalize((1 − m)·f_old + m·normalize(x))`
  * goes into the feature bank and the nearest centroid (largest dot product) into the label bank. Returns the new
  * memory and the fraction of the batch whose label changed (`change_ratio`).
  */

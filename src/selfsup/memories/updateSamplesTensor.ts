@@ -16,7 +16,7 @@ const normalizeRows = (x: tf.Tensor2D): tf.Tensor2D =>
 /** The last position of every distinct index, in order of first appearance (the rows a batch finally writes). */
 const lastOccurrences = (idx: Int32Array): { readonly rows: Int32Array; readonly positions: Int32Array } => {
   const last = new Map<number, number>()
-  idx.forEach((row, i) => last.set(row, i))
+  for (let i = 0; i < idx.length; i++) last.set(idx[i]!, i)
   return { rows: Int32Array.from(last.keys()), positions: Int32Array.from(last.values()) }
 }
 

@@ -55,7 +55,11 @@ const features = Float32Array.from([1, 0, 0.9, 0.1, 1, 0.05, 0.95, 0, 0, 1, 0.1,
 const modelOps = (tensors: FakeTensors, reinitialised: string[]) =>
   Layer.succeed(ModelOps, {
     extractFeatures: () => Effect.succeed({ values: features, count: 8, dim: 2 }),
-    reinitialise: (state: State, prefix: string) => Effect.sync(() => (reinitialised.push(prefix), state)),
+    reinitialise: (state: State, prefix: string) =>
+      Effect.sync(() => {
+        reinitialised.push(prefix)
+        return state
+      }),
     fromValues: (values) =>
       Effect.succeed(
         Object.fromEntries(
@@ -89,7 +93,7 @@ describe('DeepClusterHook', () => {
     expect(order).toEqual(['DeepClusterHook', 'ParamSchedulerHook'])
   })
 
-  it('assigns the pseudo-labels, asks for uniform sampling of the next epoch, reweights and redraws the head', async () => {
+  it('assigns pseudo-labels, asks for uniform sampling of the next epoch, reweights, redraws the head', async () => {
     const tensors = new FakeTensors()
     const reinitialised: string[] = []
     const recording = Dry.emptyRecording()
@@ -192,7 +196,7 @@ describe('ODCHook', () => {
       },
     }
   }
-  const after = async (iter: number) => {
+  const afterIter = async (iter: number) => {
     const tensors = new FakeTensors()
     const recording = Dry.emptyRecording()
     const start = memoryState(tensors, iter)
@@ -219,28 +223,28 @@ describe('ODCHook', () => {
   }
 
   it('updates the centroids every centroids_update_interval iterations ((iter + 1) % n == 0)', async () => {
-    const early = await after(0)
+    const early = await afterIter(0)
     expect(early.centroids).toEqual([0, 0, 0, 0, 0, 0])
-    const due = await after(2)
+    const due = await afterIter(2)
     expect(due.centroids.some((c) => c !== 0)).toBe(true)
   })
 
   it('deals with small clusters every deal_with_small_clusters_interval iterations', async () => {
-    expect((await after(0)).labels).toEqual([0, 0, 0, 0, 1, 1, 1, 2])
-    const fixed = await after(1)
+    expect((await afterIter(0)).labels).toEqual([0, 0, 0, 0, 1, 1, 1, 2])
+    const fixed = await afterIter(1)
     const counts = [0, 1, 2].map((c) => fixed.labels.filter((l) => l === c).length)
     expect(counts.every((n) => n >= 1)).toBe(true)
     expect(counts.reduce((a, b) => a + b, 0)).toBe(8)
   })
 
   it('reweights every iteration and logs the histogram every evaluate_interval iterations', async () => {
-    const r = await after(0)
+    const r = await afterIter(0)
     const weight = r.state.model.attributes['head.loss.class_weight'] as number[]
     expect(weight).toEqual(r.state.model.attributes['loss_weight'])
     expect(weight.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12)
     expect(weight[2]).toBeGreaterThan(weight[0]!)
     expect(r.logs).toEqual([])
-    expect((await after(3)).logs).toEqual(['empty_num: 0\tmin_cluster: 1\tmax_cluster:4'])
+    expect((await afterIter(3)).logs).toEqual(['empty_num: 0\tmin_cluster: 1\tmax_cluster:4'])
   })
 
   it('saves the label bank as cluster_epoch_<epoch + 1>.npy every 10 epochs', async () => {

@@ -144,7 +144,7 @@ beforeAll(async () => {
 })
 
 describe('DeepCluster with DeepClusterHook', () => {
-  it('clusters before training and after every epoch, writes cluster_epoch_<n>.npy and trains on the labels', async () => {
+  it('clusters before training and after every epoch, writes cluster_epoch_<n>.npy, trains on the labels', async () => {
     const result = await run(deepClusterConfig)
     expect(result.iterations).toBe(6)
     // before_train (epoch 0) and after epochs 0, 1, 2: MMSelfSup names the files by runner.epoch, so 0 comes twice.

@@ -36,7 +36,7 @@ describe('ODCMemory', () => {
     expect(() => ODCMemory.init_memory(ODCMemory.make(cfg), features, [0, 0, 0, 1, 1, 1])).toThrow(/cluster\(s\) 2/)
   })
 
-  it('update_samples_memory mixes by momentum, renormalises, relabels by the nearest centroid, reports the change', () => {
+  it('update_samples_memory mixes by momentum, renormalises, relabels by the nearest centroid, reports changes', () => {
     const m = initial()
     // Sample 0: (1, 0)·0.5 + (0, 1)·0.5 → (1, 1)/√2, labelled by the best-scoring centroid; sample 4 keeps its way.
     const { memory, changeRatio } = ODCMemory.update_samples_memory(m, [0, 4], Float32Array.from([0, 5, -3, 0]))
