@@ -45,6 +45,8 @@ export * as Datasets from './data/registry.js'
 export * as ArrayDataset from './data/ArrayDataset.js'
 export type { Dataset, Targets } from './data/Dataset.js'
 export * as FashionMnist from './data/fashionMnist.js'
+/** MMSelfSup's `DeepClusterSampler`: an epoch's order, uniform over pseudo-labels when DeepClusterHook asks. */
+export * as DeepClusterSampler from './data/deepClusterSampler.js'
 /** Views: MMSelfSup's transforms by config name, and running a decoded pipeline on a batch (docs/data.md). */
 export * as Transforms from './data/transforms/registry.js'
 export { runPipeline, packViews, type DrawKey } from './data/transforms/Pipeline.js'

@@ -12,6 +12,19 @@ const list = (items: ReadonlyArray<string | number>, max = 12): string =>
     ? items.join(', ')
     : `${items.slice(0, max / 2).join(', ')}, …, ${items.slice(-max / 2).join(', ')} (${items.length} in all)`
 
+/**
+ * What hooks say they do at epoch boundaries (`DeepClusterHook: k-means (k=10, pca_dim=-1) after epoch 3`), one
+ * line per action with its epochs.
+ */
+const hookActions = (logs: Plan['logLines']['lines']): string[] => {
+  const epochs = new Map<string, number[]>()
+  for (const { message } of logs) {
+    const m = /^(\w+Hook: .*) (before|after) epoch (\d+)$/.exec(message)
+    if (m !== null) epochs.set(`${m[1]} ${m[2]}`, [...(epochs.get(`${m[1]} ${m[2]}`) ?? []), Number(m[3])])
+  }
+  return [...epochs].map(([action, at]) => `hook action: ${action} epoch${at.length === 1 ? '' : 's'} ${list(at)}`)
+}
+
 /** MMEngine's "Hooks will be executed in the following order" table (spec §2.5). */
 export const renderHookTable = (plan: Pick<Plan, 'hooks' | 'stages'>): string => {
   const labelOf = new Map(plan.hooks.map((h) => [h.name, h.priorityLabel]))
@@ -81,6 +94,7 @@ export const renderLoopPlan = (plan: Plan): string => {
     `log lines: ${plan.logLines.count} (${trainLines.length} train progress ` +
       `lines${trainLines.length > 0 ? `, after iterations ${list(trainLines.map((iter) => iter + 1))}` : ''})`,
   )
+  lines.push(...hookActions(plan.logLines.lines))
   for (const f of plan.files)
     lines.push(
       `file: ${f.path} (${f.writes > 0 ? plural(f.writes, 'write') : ''}` +

@@ -13,6 +13,7 @@ import {
   Collective,
   Files,
   Logger,
+  ModelOps,
   ParamSchedulers,
   Run,
   Steps,
@@ -163,7 +164,7 @@ export const layer = (
         Effect.provide(base),
       ),
   })
-  const base: Layer.Layer<Clock | Logger | Run | ParamSchedulers | TensorOps | Collective> = Layer.mergeAll(
+  const base: Layer.Layer<Clock | Logger | Run | ParamSchedulers | TensorOps | Collective | ModelOps> = Layer.mergeAll(
     // No tensors: arithmetic keeps the refs it is given, reads give zeros of the right size.
     Layer.succeed(TensorOps, {
       lerp: (avg) => Effect.succeed(avg),
@@ -172,6 +173,17 @@ export const layer = (
       releaseMemory: Effect.succeed(undefined),
     }),
     Layer.succeed(Collective, singleProcess),
+    // No tensors: nothing to extract or draw; new tensors are refs of their shapes.
+    Layer.succeed(ModelOps, {
+      extractFeatures: () => Effect.succeed(undefined),
+      reinitialise: (state) => Effect.succeed(state),
+      fromValues: (values) =>
+        Effect.succeed(
+          Object.fromEntries(
+            Object.entries(values).map(([n, v]) => [n, { _tag: 'TensorRef', id: 0, shape: v.shape, dtype: v.dtype }]),
+          ),
+        ),
+    }),
     // The dry clock stands still (every duration is 0) unless a test provides another.
     Layer.succeed(Clock, options.clock ?? { now: Effect.succeed(0) }),
     Layer.succeed(Logger, {

@@ -14,6 +14,8 @@ import { SimCLRModel } from './SimCLR.js'
 import { SimSiamModel } from './SimSiam.js'
 import { SwAVModel } from './SwAV.js'
 import { DenseCLModel } from './DenseCL.js'
+import { DeepClusterModel } from './DeepCluster.js'
+import { ODCModel } from './ODC.js'
 
 const erase = <A>(type: ModelType<A>): ModelType<unknown> => type as unknown as ModelType<unknown>
 
@@ -27,15 +29,13 @@ export const algorithmTypes: ReadonlyArray<ModelType<unknown>> = [
   erase(BarlowTwinsModel),
   erase(SwAVModel),
   erase(DenseCLModel),
+  erase(DeepClusterModel),
+  erase(ODCModel),
 ]
 
 /** Every model type: the supervised ones of `src/models/` and the algorithms. */
 export const allModelTypes: Registry.Registry<ModelType<unknown>> = Registry.make(
   'model',
   [...defaultModelTypes.entries.values(), ...algorithmTypes],
-  [
-    ...defaultModelTypes.notProvided,
-    ['DeepCluster', 'planned with the MMSelfSup algorithms'],
-    ['ODC', 'planned with the MMSelfSup algorithms'],
-  ],
+  [...defaultModelTypes.notProvided],
 )
