@@ -84,12 +84,28 @@ export const DeepClusterHook: HookType<DeepClusterHookArgs> = {
   args,
   touches: {
     before_train: {
-      reads: ['model.params'],
-      writes: ['model.clustering_label', 'model.loss_weight', 'data.sampler', 'model.params', 'memory'],
+      reads: ['model.params', 'model.memory_bank', 'model.clustering_label', 'seed'],
+      writes: [
+        'model.clustering_label',
+        'model.clustering_uniform',
+        'model.loss_weight',
+        'model.params',
+        'model.buffers',
+        'log',
+        'files',
+      ],
     },
     after_train_epoch: {
-      reads: ['model.params'],
-      writes: ['model.clustering_label', 'model.loss_weight', 'data.sampler', 'model.params', 'memory'],
+      reads: ['model.params', 'model.memory_bank', 'model.clustering_label', 'seed'],
+      writes: [
+        'model.clustering_label',
+        'model.clustering_uniform',
+        'model.loss_weight',
+        'model.params',
+        'model.buffers',
+        'log',
+        'files',
+      ],
     },
   },
   build: (a, site) => {

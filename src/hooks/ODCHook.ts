@@ -69,10 +69,10 @@ export const ODCHook: HookType<ODCHookArgs> = {
   args,
   touches: {
     after_train_iter: {
-      reads: ['memory'],
-      writes: ['memory', 'model.loss_weight', 'model.head.loss.class_weight'],
+      reads: ['model.buffers', 'model.memory_bank'],
+      writes: ['model.buffers', 'model.loss_weight', 'model.head.loss.class_weight', 'log'],
     },
-    after_train_epoch: { reads: ['memory'], writes: [] },
+    after_train_epoch: { reads: ['model.buffers', 'model.memory_bank'], writes: ['files'] },
   },
   build: (a, site) => {
     const fail = (stage: 'after_train_iter' | 'after_train_epoch', message: string) =>

@@ -60,8 +60,13 @@ export const SimSiamHook: HookType<SimSiamHookArgs> = {
   defaultPriority: P.NORMAL,
   args,
   // The pin acts at one of the two stages, and only when fix_pred_lr; it picks the groups by their fix_lr flag.
+  // The epoch pin happens whatever adjust_by_epoch says (MMSelfSup 1.x); the iteration pin only without it.
   touches: (a) =>
-    a.fix_pred_lr ? { [(a.adjust_by_epoch ?? true) ? 'before_train_epoch' : 'before_train_iter']: pinning } : {},
+    !a.fix_pred_lr
+      ? {}
+      : (a.adjust_by_epoch ?? true)
+        ? { before_train_epoch: pinning }
+        : { before_train_epoch: pinning, before_train_iter: pinning },
   build: (a, site) => {
     const pin = (state: State) => Effect.succeed(a.fix_pred_lr ? pinFixedLr(state, a.lr) : state)
     return Hook.make<HookServices>({

@@ -56,10 +56,18 @@ const exampleArgs: { readonly [type: string]: ReadonlyArray<unknown> } = {
   DeepClusterHook: [
     {
       extract_dataloader: {},
-      clustering: { type: 'Kmeans', k: 10 },
+      clustering: { type: 'Kmeans', k: 4, pca_dim: 2 },
       unif_sampling: true,
       reweight: false,
       reweight_pow: 0.5,
+    },
+    {
+      extract_dataloader: {},
+      clustering: { type: 'Kmeans', k: 3, pca_dim: -1 },
+      unif_sampling: false,
+      reweight: true,
+      reweight_pow: 0.5,
+      init_memory: true,
     },
   ],
   ODCHook: [

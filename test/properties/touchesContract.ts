@@ -39,6 +39,7 @@ import {
   Collective,
   Files,
   Logger,
+  ModelOps,
   ParamSchedulers,
   Run,
   TensorOps,
@@ -55,6 +56,7 @@ import { canonical, changedFields, fieldValues, sameValue } from '../../src/hook
 import type { RefValue } from '../../src/hooks/touchedFields.js'
 import { paramSchedulers } from '../../src/interpreters/paramSchedulers.js'
 import * as Optim from '../../src/optim/OptimState.js'
+import { MEMORY, MEMORY_SETTINGS } from '../../src/selfsup/algorithms/ODC.js'
 import { facts } from '../support/harness.js'
 import { FakeTensors } from '../unit/hooks/support.js'
 
@@ -86,6 +88,7 @@ export interface Recipe {
   readonly otherHook: Json | undefined
   readonly worldSize: 1 | 2
   readonly releases: boolean
+  readonly odcMemory: boolean
 }
 
 const num = fc.double({ min: -4, max: 4, noNaN: true, noDefaultInfinity: true })
@@ -160,6 +163,7 @@ export const recipeArb: fc.Arbitrary<Recipe> = fc.record({
   otherHook: fc.option(fc.record({ n: small }), { nil: undefined }),
   worldSize: fc.constantFrom(1 as const, 2 as const),
   releases: fc.boolean(),
+  odcMemory: fc.boolean(),
 })
 
 const modelInfo = {
@@ -190,6 +194,27 @@ const optimState = (): Optim.OptimState => {
 }
 const sharedOptim = optimState()
 
+/** An ODC memory as the ODC model keeps it (settings attribute, three buffers), sized like `extractFeatures`. */
+const odcSettings = { length: 24, feat_dim: 4, momentum: 0.5, num_classes: 3, min_cluster: 7 }
+const odcBuffers = (r: Recipe, tensors: FakeTensors) => {
+  const { length, feat_dim, num_classes } = odcSettings
+  const row = (i: number) => Array.from({ length: feat_dim }, (_, d) => Math.cos(i * 0.9 + d + r.seed))
+  const unit = (v: number[]) => v.map((x) => x / Math.hypot(...v))
+  return {
+    [MEMORY.featureBank]: tensors.ref(Array.from({ length }, (_, i) => unit(row(i))).flat(), [length, feat_dim]),
+    // Cluster 2 holds fewer than min_cluster samples when the seed is odd: the small-cluster path runs too.
+    [MEMORY.labelBank]: tensors.ref(
+      Array.from({ length }, (_, i) => (r.seed % 2 === 1 && i < 3 ? 2 : i % 2)),
+      [length],
+      'int32',
+    ),
+    [MEMORY.centroids]: tensors.ref(Array.from({ length: num_classes }, (_, k) => unit(row(k))).flat(), [
+      num_classes,
+      feat_dim,
+    ]),
+  }
+}
+
 /** The `State` a recipe describes; its tensors live in `tensors`. */
 export const materialize = (r: Recipe, tensors: FakeTensors): State => {
   const batch = (mode: 'val' | 'test') => ({
@@ -213,8 +238,9 @@ export const materialize = (r: Recipe, tensors: FakeTensors): State => {
       buffers: {
         'bn.running_mean': tensors.ref(r.buffers),
         'bn.num_batches_tracked': tensors.ref([r.iter], [1], 'int32'),
+        ...(r.odcMemory ? odcBuffers(r, tensors) : {}),
       },
-      attributes: r.attributes,
+      attributes: r.odcMemory ? { ...r.attributes, [MEMORY_SETTINGS]: odcSettings } : r.attributes,
       training: r.training,
     },
     optim: r.optimizer ? Optim.write(sharedOptim) : {},
@@ -395,6 +421,45 @@ const services = (tensors: FakeTensors, worldSize: 1 | 2, effects: string[], eff
     Context.add(TensorOps, {
       ...tensors.ops,
       releaseMemory: Effect.flatMap(note('backend.cache', 'release'), () => tensors.ops.releaseMemory),
+    }),
+    // Clustering hooks extract features of the whole data set; these depend on the parameters, so a
+    // declaration that omits `model.params` from a hook's reads is caught.
+    Context.add(ModelOps, {
+      extractFeatures: (state) =>
+        Effect.sync(() => {
+          const seed = Object.values(state.model.params).reduce((a, ref) => a + tensors.values(ref)[0]!, 0)
+          const count = 24
+          const dim = 4
+          const values = Float32Array.from({ length: count * dim }, (_, i) => Math.sin(i * 1.7 + seed) + (i % 3))
+          return { values, count, dim }
+        }),
+      reinitialise: (state, prefix) =>
+        Effect.sync(() => ({
+          ...state,
+          model: {
+            ...state.model,
+            params: Object.fromEntries(
+              Object.entries(state.model.params).map(([n, ref]) => [
+                n,
+                n.startsWith(`${prefix}.`)
+                  ? tensors.ref(
+                      tensors.values(ref).map((v) => v / 2 + 0.25),
+                      ref.shape,
+                    )
+                  : ref,
+              ]),
+            ),
+          },
+        })),
+      fromValues: (values) =>
+        Effect.sync(() =>
+          Object.fromEntries(
+            Object.entries(values).map(([n, v]) => [
+              n,
+              tensors.ref(Array.from(v.values), v.shape, v.dtype as 'float32'),
+            ]),
+          ),
+        ),
     }),
     Context.add(Collective, {
       worldSize,

@@ -14,7 +14,7 @@ import * as Linear from '../../models/Linear.js'
 import { boolean, json, positiveInt, struct } from '../../schema/codec.js'
 import { join, type Neck } from '../Component.js'
 import { globalAvgPool } from '../functional.js'
-import { normCfg } from '../normCfg.js'
+import { normCfg } from '../../models/normCfg.js'
 import { batchNormInfo, linearInfo } from '../params.js'
 
 export const args = struct(
