@@ -14,7 +14,13 @@ const shownWith: { readonly [type: string]: { readonly [arg: string]: unknown } 
   EarlyStoppingHook: { monitor: 'accuracy/top1' },
   SimSiamHook: { fix_pred_lr: true, lr: 0.05, adjust_by_epoch: false },
   SwAVHook: { batch_size: 32, frozen_layers_cfg: { prototypes: 5005 } },
-  DeepClusterHook: { extract_dataloader: {}, clustering: {}, unif_sampling: true, reweight: false, reweight_pow: 0.5 },
+  DeepClusterHook: {
+    extract_dataloader: {},
+    clustering: { type: 'Kmeans', k: 10 },
+    unif_sampling: true,
+    reweight: false,
+    reweight_pow: 0.5,
+  },
   ODCHook: {
     centroids_update_interval: 10,
     deal_with_small_clusters_interval: 1,
