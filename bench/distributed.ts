@@ -12,6 +12,9 @@
  * Throughput speed-up of W workers = W × t(1) / t(W) (each worker takes a
  * batch of 64 per step). Against PyTorch: its one-thread MLP step at batch 64
  * is 3.0 ms (issue 15); two workers process 64 samples in t(2) / 2.
+ *
+ * Also the process's CPU time per step (all workers together): on a shared
+ * machine it says what the design costs, whatever cores the neighbours leave.
  */
 import { spawnSync } from 'node:child_process'
 import * as os from 'node:os'
@@ -31,7 +34,7 @@ export const distributedBench = async (
   names: ReadonlyArray<ModelName> = Object.keys(models) as ModelName[],
 ) => {
   const dataset = await Effect.runPromise(Mnist.load({ split: 'train', indices: 12800 }))
-  const threadStep = async (model: ModelName, workers: number): Promise<number> => {
+  const threadStep = async (model: ModelName, workers: number): Promise<{ wall: number; cpu: number }> => {
     const [rank0] = await Effect.runPromise(
       trainThreads(benchProgram(model, ITERS), {
         workers,
@@ -45,7 +48,7 @@ export const distributedBench = async (
         print: () => {},
       }),
     )
-    return steadyStep(rank0!.stepMs!)
+    return { wall: steadyStep(rank0!.stepMs!), cpu: steadyStep(rank0!.stepCpuMs!) }
   }
   const load = `load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores`
   console.log(
@@ -55,16 +58,29 @@ export const distributedBench = async (
   const steps: { [key: string]: number } = {}
   for (const model of names) {
     const times: { [workers: number]: number[] } = { 1: [], 2: [] }
+    const cpu: { [workers: number]: number[] } = { 1: [], 2: [] }
     for (let r = 0; r < rounds; r++) {
-      for (const workers of [1, 2]) times[workers]!.push(await threadStep(model, workers))
+      for (const workers of [1, 2]) {
+        const measured = await threadStep(model, workers)
+        times[workers]!.push(measured.wall)
+        cpu[workers]!.push(measured.cpu)
+      }
     }
     const step = (w: number) => median(times[w]!)
+    const cpuStep = (w: number) => median(cpu[w]!)
     steps[`${model}:1`] = step(1)
     steps[`${model}:2`] = step(2)
     const speedup = (2 * step(1)) / step(2)
     const ms = (x: number) => `${x.toFixed(2).padStart(7)} ms/step`
     const name = model.padEnd(20)
     console.log(`${name} 1 worker ${ms(step(1))}   2 workers ${ms(step(2))}   throughput ×${speedup.toFixed(2)}`)
+    // On a loaded machine the wall-time speed-up says how many cores the neighbours left. CPU time per step says
+    // what the design costs: with two free cores each worker's share, cpu(2)/2, is its step time.
+    const bound = (4 * cpuStep(1)) / cpuStep(2)
+    console.log(
+      `${''.padEnd(20)} process CPU per step: 1 worker ${ms(cpuStep(1))}, 2 workers ${ms(cpuStep(2))}; ` +
+        `speed-up on two free cores ≤ 4·cpu(1)/cpu(2) = ×${bound.toFixed(2)}`,
+    )
     if (model.startsWith('MLP')) {
       const per64 = step(2) / 2
       const ratio = (PYTORCH_MLP_STEP_MS / per64).toFixed(2)

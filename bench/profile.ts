@@ -20,10 +20,16 @@ export interface KernelProfile {
   readonly byKernel: ReadonlyArray<{ readonly name: string; readonly ms: number; readonly calls: number }>
 }
 
-/** Profile `steps` calls of `step` (after one warm-up) and keep the median step's per-kernel sums. */
+/**
+ * Profile `steps` calls of `step` (after one warm-up): per kernel name, the median over the steps of its time
+ * in a step, so that a neighbour's preemption in one step does not land on one kernel; wall and totals are medians.
+ */
 export const profileStep = async (step: () => Promise<void>, steps: number): Promise<KernelProfile> => {
   await step()
-  const profiles: KernelProfile[] = []
+  const walls: number[] = []
+  const totals: number[] = []
+  const counts: number[] = []
+  const perName = new Map<string, { ms: number[]; calls: number }>()
   for (let s = 0; s < steps; s++) {
     const start = performance.now()
     let done: Promise<void> = Promise.resolve()
@@ -32,7 +38,7 @@ export const profileStep = async (step: () => Promise<void>, steps: number): Pro
       return undefined as unknown as tf.TensorContainer
     })
     await done
-    const wallMs = performance.now() - start
+    walls.push(performance.now() - start)
     const sums = new Map<string, { ms: number; calls: number }>()
     let kernelMs = 0
     for (const k of info.kernels) {
@@ -41,11 +47,19 @@ export const profileStep = async (step: () => Promise<void>, steps: number): Pro
       const entry = sums.get(k.name) ?? { ms: 0, calls: 0 }
       sums.set(k.name, { ms: entry.ms + ms, calls: entry.calls + 1 })
     }
-    const byKernel = [...sums.entries()].map(([name, v]) => ({ name, ...v })).sort((a, b) => b.ms - a.ms)
-    profiles.push({ wallMs, kernelMs, kernels: info.kernels.length, byKernel })
+    totals.push(kernelMs)
+    counts.push(info.kernels.length)
+    for (const [name, v] of sums) {
+      const entry = perName.get(name) ?? { ms: [], calls: v.calls }
+      entry.ms.push(v.ms)
+      perName.set(name, entry)
+    }
   }
-  profiles.sort((a, b) => a.wallMs - b.wallMs)
-  return profiles[Math.floor(profiles.length / 2)]!
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+  const byKernel = [...perName.entries()]
+    .map(([name, v]) => ({ name, ms: median(v.ms), calls: v.calls }))
+    .sort((a, b) => b.ms - a.ms)
+  return { wallMs: median(walls), kernelMs: median(totals), kernels: median(counts), byKernel }
 }
 
 export const printProfile = (label: string, p: KernelProfile): void => {
@@ -53,7 +67,7 @@ export const printProfile = (label: string, p: KernelProfile): void => {
     `${label}: ${p.wallMs.toFixed(1)} ms wall, ${p.kernelMs.toFixed(1)} ms in ${p.kernels} kernels, ` +
       `${(p.wallMs - p.kernelMs).toFixed(1)} ms outside kernels`,
   )
-  for (const k of p.byKernel.slice(0, 14))
+  for (const k of p.byKernel.slice(0, 20))
     console.log(`  ${k.name.padEnd(28)} ${k.ms.toFixed(2).padStart(8)} ms  ${String(k.calls).padStart(4)} calls`)
 }
 

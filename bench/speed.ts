@@ -11,7 +11,7 @@
  *   `python3 -c 'import torch'` works here.
  *
  * CPU time is what this process spent: on a shared machine it moves far less
- * than wall time. `npx tsx bench/speed.ts [rounds]`.
+ * than wall time. `npx tsx bench/speed.ts [rounds] [--skip-resnet]`.
  */
 import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
@@ -107,7 +107,7 @@ const pytorchReference = (): { mlp: Timing; lenet: Timing } | string => {
   }
 }
 
-export const speedBench = async (rounds: number): Promise<void> => {
+export const speedBench = async (rounds: number, withResnet = true): Promise<void> => {
   await Effect.runPromise(selectBackend('wasm'))
   const workDir = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'loopwright-speed-'))
   const dataset = await Effect.runPromise(Mnist.load({ split: 'train', indices: 12800 }))
@@ -258,7 +258,8 @@ export const speedBench = async (rounds: number): Promise<void> => {
   const mlpRows = await interleaved(mlpCases, rounds, STEPS)
   const lenetCases = [modelStep('LeNet-5'), layersFit('LeNet-5, batch 64', lenet, [32, 32, 1])]
   const lenetRows = await interleaved(lenetCases, rounds, 8)
-  const resnetRows = await interleaved([modelStep('ResNet-18-CIFAR')], 1, 3)
+  // A ResNet-18 step takes seconds (minutes under load): `--skip-resnet` leaves it out.
+  const resnetRows = withResnet ? await interleaved([modelStep('ResNet-18-CIFAR')], 1, 3) : []
   const torch = pytorchReference()
   for (const t of [...mlpRows, ...lenetRows, ...resnetRows]) console.log(row(t))
   if (typeof torch === 'string') console.log(torch)
@@ -278,4 +279,5 @@ export const speedBench = async (rounds: number): Promise<void> => {
   fs.rmSync(workDir, { recursive: true, force: true })
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await speedBench(Number(process.argv[2] ?? 3))
+if (import.meta.url === `file://${process.argv[1]}`)
+  await speedBench(Number(process.argv[2] ?? 3), !process.argv.includes('--skip-resnet'))

@@ -22,6 +22,8 @@ export const LossReportHook: HookType<t.TypeOf<typeof args>> = {
   // MMEngine's names or numbers: 'LOW', 70 or Priority.LOW.
   defaultPriority: 'LOW',
   args,
+  // What it reads and writes, so the dry run can warn about hooks it races with (docs/hooks.md, "Declarations").
+  touches: { after_train_epoch: { reads: ['messageHub.scalars.train/loss'], writes: ['log', 'own'] } },
   build: (a, site) =>
     Hook.make<Services.HookServices>({
       name: 'LossReportHook',

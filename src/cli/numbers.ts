@@ -1,5 +1,5 @@
 /**
- * Numbers as the plan prints them: six significant digits at most, short
+ * Numbers as the plan prints them: four significant digits at most, short
  * exponent form for small and huge values (`3.57e-6`, not
  * `0.000003570125000000001`). The JSON plan keeps full precision.
  * @module
@@ -10,14 +10,15 @@
  *
  * @example
  * ```ts
- * displayNumber(0.000003570125000000001) // '3.57013e-6'
+ * displayNumber(0.000003570125000000001) // '3.57e-6'
+ * displayNumber(0.0000123456)            // '1.235e-5'
  * displayNumber(0.1 + 0.2)               // '0.3'
  * displayNumber(1281167)                 // '1281167'
  * ```
  */
 export const displayNumber = (x: number): string => {
   if (!Number.isFinite(x) || Number.isInteger(x)) return String(x)
-  const rounded = Number(x.toPrecision(6))
+  const rounded = Number(x.toPrecision(4))
   const abs = Math.abs(rounded)
   if (abs !== 0 && (abs < 1e-4 || abs >= 1e16)) {
     const [mantissa, exponent] = rounded.toExponential().split('e') as [string, string]

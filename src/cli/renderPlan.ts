@@ -12,6 +12,19 @@ const list = (items: ReadonlyArray<string | number>, max = 12): string =>
     ? items.join(', ')
     : `${items.slice(0, max / 2).join(', ')}, …, ${items.slice(-max / 2).join(', ')} (${items.length} in all)`
 
+/**
+ * What hooks say they do at epoch boundaries (`DeepClusterHook: k-means (k=10, pca_dim=-1) after epoch 3`), one
+ * line per action with its epochs.
+ */
+const hookActions = (logs: Plan['logLines']['lines']): string[] => {
+  const epochs = new Map<string, number[]>()
+  for (const { message } of logs) {
+    const m = /^(\w+Hook: .*) (before|after) epoch (\d+)$/.exec(message)
+    if (m !== null) epochs.set(`${m[1]} ${m[2]}`, [...(epochs.get(`${m[1]} ${m[2]}`) ?? []), Number(m[3])])
+  }
+  return [...epochs].map(([action, at]) => `hook action: ${action} epoch${at.length === 1 ? '' : 's'} ${list(at)}`)
+}
+
 /** MMEngine's "Hooks will be executed in the following order" table (spec §2.5). */
 export const renderHookTable = (plan: Pick<Plan, 'hooks' | 'stages'>): string => {
   const labelOf = new Map(plan.hooks.map((h) => [h.name, h.priorityLabel]))
@@ -22,7 +35,11 @@ export const renderHookTable = (plan: Pick<Plan, 'hooks' | 'stages'>): string =>
   return `Hooks will be executed in the following order:\n${blocks.join('\n')}`
 }
 
-const plurals: { readonly [word: string]: string } = { batch: 'batches', 'micro-batch': 'micro-batches' }
+const plurals: { readonly [word: string]: string } = {
+  batch: 'batches',
+  'micro-batch': 'micro-batches',
+  stretch: 'stretches',
+}
 const plural = (n: number, word: string): string => `${n} ${n === 1 ? word : (plurals[word] ?? `${word}s`)}`
 
 /** The loop plan: how long training is, when validation, checkpoints and log lines happen. */
@@ -72,11 +89,12 @@ export const renderLoopPlan = (plan: Plan): string => {
         8,
       )}`,
     )
-  const trainLines = plan.logLines.lines.filter((l) => /^(Epoch|Iter)\(train\)/.test(l.message))
+  const trainLines = trainLinePositions(plan)
   lines.push(
     `log lines: ${plan.logLines.count} (${trainLines.length} train progress ` +
-      `lines${trainLines.length > 0 ? `, after iterations ${list(trainLines.map((l) => l.iter + 1))}` : ''})`,
+      `lines${trainLines.length > 0 ? `, after iterations ${list(trainLines.map((iter) => iter + 1))}` : ''})`,
   )
+  lines.push(...hookActions(plan.logLines.lines))
   for (const f of plan.files)
     lines.push(
       `file: ${f.path} (${f.writes > 0 ? plural(f.writes, 'write') : ''}` +
@@ -84,7 +102,33 @@ export const renderLoopPlan = (plan: Plan): string => {
         `${f.appends > 0 ? plural(f.appends, 'appended line') : ''})`,
     )
   lines.push(`steps: ${plan.steps.train} train, ${plan.steps.val} val, ${plan.steps.test} test`)
+  lines.push(renderFastForward(plan))
   return lines.join('\n')
+}
+
+const isTrainLine = (message: string): boolean => /^(Epoch|Iter)\(train\)/.test(message)
+
+/** The iterations after which a train progress line is written: those that ran and those counted in runs. */
+export const trainLinePositions = (plan: Pick<Plan, 'logLines'>): ReadonlyArray<number> => {
+  const written = plan.logLines.lines.filter((l) => isTrainLine(l.message)).map((l) => l.iter)
+  const counted = plan.logLines.runs.flatMap((r) => {
+    const each = r.samples.filter(isTrainLine).length
+    return each === 0 ? [] : Array.from({ length: r.count * each }, (_, k) => r.from + Math.floor(k / each) * r.every)
+  })
+  return [...written, ...counted].sort((a, b) => a - b)
+}
+
+/** How the plan was made: which iterations were fast-forwarded, or why none were. */
+export const renderFastForward = (plan: Pick<Plan, 'fastForward' | 'steps' | 'logLines'>): string => {
+  const f = plan.fastForward
+  if (f.off !== undefined) return `fast-forward: off (${f.off}): every iteration was walked`
+  if (f.iterations === 0) return 'fast-forward: none needed (every iteration was walked)'
+  const runs = plan.logLines.runs
+  return (
+    `fast-forward: ${f.iterations} of ${plan.steps.train} train iterations computed from the hooks' cadences ` +
+    `(${plural(f.stretches, 'stretch')})` +
+    `${runs.length === 0 ? '' : `; their ${runs.reduce((n, r) => n + r.count * r.lines, 0)} log lines are counted`}`
+  )
 }
 
 const hyperText = (hyper: { readonly [key: string]: unknown }): string =>
@@ -103,8 +147,8 @@ export const renderOptimizer = (plan: Plan): string => {
       if (w.clip !== undefined)
         lines.push(
           w.clip.type === 'norm'
-            ? `clip_grad: by norm, max_norm=${w.clip.maxNorm}, norm_type=${w.clip.normType}`
-            : `clip_grad: by value, clip_value=${w.clip.clipValue}`,
+            ? `clip_grad: by norm, max_norm=${displayValue(w.clip.maxNorm)}, norm_type=${displayValue(w.clip.normType)}`
+            : `clip_grad: by value, clip_value=${displayValue(w.clip.clipValue)}`,
         )
       if (w.lossScale !== undefined)
         lines.push(
@@ -132,7 +176,7 @@ export const renderOptimizer = (plan: Plan): string => {
 export const renderSchedule = (plan: Plan): string => {
   const s = plan.schedule
   if (s === undefined) return ''
-  const at = (k: number) => `iter ${Math.min(k * s.every, s.iterations - 1)}: ${s.lr[k]!.toExponential(4)}`
+  const at = (k: number) => `iter ${Math.min(k * s.every, s.iterations - 1)}: ${displayNumber(s.lr[k]!)}`
   const picks = [
     0,
     Math.floor(s.lr.length / 4),
@@ -145,7 +189,8 @@ export const renderSchedule = (plan: Plan): string => {
     `  ${[...new Set(picks)].map(at).join(' · ')}`,
     plot(s.lr),
   ]
-  if (s.momentum !== undefined) lines.push(`momentum: ${Math.min(...s.momentum)} … ${Math.max(...s.momentum)}`)
+  if (s.momentum !== undefined)
+    lines.push(`momentum: ${displayNumber(Math.min(...s.momentum))} … ${displayNumber(Math.max(...s.momentum))}`)
   return lines.join('\n')
 }
 
@@ -172,9 +217,9 @@ export const renderParamGroups = (plan: Plan): string => {
     lines.push(`lr per group over ${sc.iterations} iterations (start → middle → end):`)
     sc.lr.forEach((values, i) => {
       lines.push(
-        `  #${i}: ${values[0]!.toExponential(3)} → ` +
-          `${values[Math.floor(values.length / 2)]!.toExponential(3)} → ` +
-          `${values.at(-1)!.toExponential(3)}`,
+        `  #${i}: ${displayNumber(values[0]!)} → ` +
+          `${displayNumber(values[Math.floor(values.length / 2)]!)} → ` +
+          `${displayNumber(values.at(-1)!)}`,
       )
     })
   }
@@ -250,6 +295,7 @@ export const planJson = (plan: Plan, source: string, includeTrace: boolean): unk
   checkpoints: plan.checkpoints,
   removals: plan.removals,
   logLines: plan.logLines,
+  fastForward: plan.fastForward,
   files: plan.files,
   warnings: plan.warnings,
   ...(includeTrace ? { trace: plan.trace, traceCount: plan.traceCount } : { traceCount: plan.traceCount }),

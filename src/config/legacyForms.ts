@@ -27,23 +27,8 @@ const customCfgMethod = (raw: Dict): Dict => {
   return { ...raw, log_processor: { ...processor, custom_cfg: entries } }
 }
 
-const loaderNames = ['train_dataloader', 'val_dataloader', 'test_dataloader'] as const
-
-/** Sampler options a loopwright sampler does not act on. */
-const samplerWarnings = (raw: Dict): string[] =>
-  loaderNames.flatMap((name) => {
-    const loader = raw[name]
-    const sampler = isDict(loader) ? loader['sampler'] : undefined
-    if (!isDict(sampler) || typeof sampler['type'] !== 'string' || !sampler['type'].endsWith('DeepClusterSampler'))
-      return []
-    return [
-      `${name}.sampler: DeepClusterSampler is planned as a DefaultSampler of the same length` +
-        (sampler['replace'] === true ? '; replace=True (uniform re-sampling over pseudo-labels) is not honoured' : ''),
-    ]
-  })
-
 /** Rewrite the older forms and collect the warnings (pure; `raw` is not changed). */
 export const normalizeLegacyForms = (raw: Dict): Normalized => ({
   raw: customCfgMethod(raw),
-  warnings: samplerWarnings(raw),
+  warnings: [],
 })

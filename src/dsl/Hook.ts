@@ -34,6 +34,7 @@ import type { Priority, PriorityInput } from './Priority.js'
 import * as S from './Stage.js'
 import type { Stage } from './Stage.js'
 import type { State } from './State.js'
+import type { Touches } from './Touches.js'
 
 /** A hook failed; `message` says what went wrong in the user's terms. */
 export class HookError extends Data.TaggedError('HookError')<{
@@ -55,6 +56,8 @@ export interface Hook<R = never> {
   readonly key: string
   readonly priority: Priority
   readonly stages: { readonly [K in Stage]?: Middleware<R> }
+  /** What it reads and writes per stage, as its type declares for its arguments (set when built from a config). */
+  readonly touches?: Touches
 }
 
 /**

@@ -154,8 +154,59 @@ export class Collective extends Context.Service<
   }
 >()('loopwright/Collective') {}
 
+/** Host values for a tensor a hook builds (row-major). */
+export interface HostTensor {
+  readonly values: Float32Array | Int32Array
+  readonly shape: ReadonlyArray<number>
+  readonly dtype: 'float32' | 'int32'
+}
+
+/** Features of every sample of a dataset, one row each in dataset order (`count × dim`, row-major). */
+export interface ExtractedFeatures {
+  readonly values: Float32Array
+  readonly count: number
+  readonly dim: number
+}
+
+/**
+ * What clustering hooks (`DeepClusterHook`, `ODCHook`) ask of the model and the data: features of a whole
+ * dataset, parameters drawn afresh, tensors made from host values. The dry run extracts nothing (`undefined`), keeps
+ * parameters as they are and answers with refs of the right shapes, so the hooks' plans show when they would act.
+ */
+export class ModelOps extends Context.Service<
+  ModelOps,
+  {
+    /**
+     * The model's clustering features (MMSelfSup's `Extractor`: eval mode, no augmentation) over the dataset of
+     * `dataloader` (a data loader dict: `batch_size`, `dataset`), in dataset order; `undefined` in the dry run.
+     * `where` names the dict in errors.
+     */
+    readonly extractFeatures: (
+      state: State,
+      dataloader: { readonly [key: string]: Json },
+      where: string,
+    ) => Effect.Effect<ExtractedFeatures | undefined, string>
+    /**
+     * The state with the model's parameters and buffers under `prefix` drawn afresh as the model's initialisation
+     * draws them (MMSelfSup's `head.init_weights()`), from the stream of `seed`.
+     */
+    readonly reinitialise: (state: State, prefix: string, seed: number) => Effect.Effect<State>
+    /** New tensors holding `values` (refs the interpreter owns). */
+    readonly fromValues: (values: { readonly [name: string]: HostTensor }) => Effect.Effect<TensorTree>
+  }
+>()('loopwright/ModelOps') {}
+
 /** Every service a built-in hook may use. */
-export type HookServices = Clock | Logger | Files | Checkpoints | Run | ParamSchedulers | TensorOps | Collective
+export type HookServices =
+  | Clock
+  | Logger
+  | Files
+  | Checkpoints
+  | Run
+  | ParamSchedulers
+  | TensorOps
+  | Collective
+  | ModelOps
 
 /** A train, val or test step failed (a model or data problem), named with its coordinates. */
 export class StepError extends Data.TaggedError('StepError')<{

@@ -67,6 +67,14 @@ export interface TimelineOptions {
 export interface Control {
   /** MMEngine's `train_loop.stop_training = True`. */
   readonly stopTraining?: boolean
+  /**
+   * Continue the train loop at this global iteration, leaving out the events of the iterations before it. Honoured
+   * at an iteration boundary (sent in reply to `before_train_epoch` or `after_train_iter`), clamped to the end of
+   * the epoch (epoch-based) or of training (iteration-based). The sender accounts for what those iterations do;
+   * the dry run uses it to fast-forward iterations that differ only in their counters. It must not leave out an
+   * iteration after which validation runs (iteration-based loops).
+   */
+  readonly skipTo?: number
 }
 
 /** A lazy event sequence that accepts {@link Control} through `next()`. */
@@ -81,11 +89,22 @@ export function* timeline(loops: Loops, sizes: Sizes, options: TimelineOptions =
   let epoch = options.start?.epoch ?? 0
   let iter = options.start?.iter ?? 0
   let stopTraining = false
+  let skipTo: number | undefined
 
-  // Every yield funnels through here so that a stop request is seen wherever it is sent.
+  // Every yield funnels through here so that a stop request (or a skip) is seen wherever it is sent.
   function* emit(event: Event): Generator<Event, void, Control | undefined> {
     const control = yield event
     if (control?.stopTraining === true) stopTraining = true
+    if (control?.skipTo !== undefined) skipTo = control.skipTo
+  }
+
+  // A pending skip moves the counters forward to `skipTo`, at most to `end` (exclusive bound of this loop's iters).
+  const skipped = (end: number): number => {
+    const target = skipTo === undefined ? iter : Math.max(iter, Math.min(skipTo, end))
+    skipTo = undefined
+    const by = target - iter
+    iter = target
+    return by
   }
 
   function* evalLoop(mode: 'val' | 'test', batches: number): Generator<Event, void, Control | undefined> {
@@ -127,7 +146,10 @@ export function* timeline(loops: Loops, sizes: Sizes, options: TimelineOptions =
       let firstBatch = Math.max(0, Math.min(trainSize, iter - epoch * trainSize))
       while (epoch < trainLoop.max_epochs && !stopTraining) {
         yield* emit(Ev.stage('before_train_epoch', epoch, iter))
-        for (let b = firstBatch; b < trainSize; b++) yield* trainIter(b, { pass: epoch, index: b })
+        for (let b = firstBatch; b < trainSize; b++) {
+          b += skipped(iter - b + trainSize)
+          if (b < trainSize) yield* trainIter(b, { pass: epoch, index: b })
+        }
         firstBatch = 0
         yield* emit(Ev.stage('after_train_epoch', epoch, iter))
         epoch += 1
@@ -136,6 +158,7 @@ export function* timeline(loops: Loops, sizes: Sizes, options: TimelineOptions =
     } else {
       yield* emit(Ev.stage('before_train_epoch', epoch, iter))
       while (iter < trainLoop.max_iters && !stopTraining) {
+        if (skipped(trainLoop.max_iters) > 0 && iter >= trainLoop.max_iters) break
         // The infinite loader restarts after each pass; a resume continues at the same cursor.
         const batch =
           trainSize > 0 ? { pass: Math.floor(iter / trainSize), index: iter % trainSize } : { pass: 0, index: 0 }

@@ -162,6 +162,34 @@ export const CheckpointHook: HookType<CheckpointHookArgs> = {
   name: 'CheckpointHook',
   defaultPriority: P.VERY_LOW,
   args,
+  touches: (a) => {
+    // A checkpoint holds the whole state; saving records where it went and which ones are kept.
+    const saving = {
+      reads: ['*'],
+      writes: ['messageHub.info.last_ckpt', 'messageHub.info.keep_ckpt_ids', 'checkpoint.files', 'files', 'log'],
+    }
+    const byEpoch = a.by_epoch ?? true
+    const best = listOf(a.save_best).length > 0
+    const published = a.published_keys != null && listOf(a.published_keys).length > 0
+    return {
+      before_train: {
+        reads: ['messageHub.info.keep_ckpt_ids'],
+        writes: ['own', 'messageHub.info.keep_ckpt_ids', 'files', 'log'],
+      },
+      ...(byEpoch ? { after_train_epoch: saving } : { after_train_iter: saving }),
+      after_val_epoch: best
+        ? { reads: ['*'], writes: [...saving.writes, 'messageHub.info.best_score*', 'messageHub.info.best_ckpt*'] }
+        : { reads: ['metrics'], writes: ['log'] },
+      ...(published
+        ? {
+            after_train: {
+              reads: ['messageHub.info.last_ckpt', 'messageHub.info.best_ckpt*'],
+              writes: ['checkpoint.files', 'log'],
+            },
+          }
+        : {}),
+    }
+  },
   build: (a, site) => {
     const byEpoch = a.by_epoch ?? true
     const maxKeep = a.max_keep_ckpts ?? -1

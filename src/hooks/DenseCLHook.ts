@@ -35,7 +35,7 @@ export const DenseCLHook: HookType<DenseCLHookArgs> = {
   defaultPriority: P.NORMAL,
   args,
   touches: {
-    before_train: { reads: ['model.loss_lambda'], writes: [] },
+    before_train: { reads: ['model.loss_lambda'], writes: ['own'] },
     before_train_iter: { reads: [], writes: ['model.loss_lambda'] },
   },
   build: (a, site) => {

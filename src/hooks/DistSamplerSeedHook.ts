@@ -16,6 +16,7 @@ export const DistSamplerSeedHook: HookType<Record<never, never>> = {
   name: 'DistSamplerSeedHook',
   defaultPriority: P.NORMAL,
   args: struct('DistSamplerSeedHook arguments (it takes none)', {}),
+  touches: { before_train_epoch: { reads: [], writes: ['data.sampler.epoch'] } },
   build: (_args, site) =>
     Hook.make<HookServices>({
       name: 'DistSamplerSeedHook',

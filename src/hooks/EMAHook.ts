@@ -175,7 +175,21 @@ const exchange = (model: TensorTree, average: TensorTree): readonly [TensorTree,
 export const EMAHook: HookType<EMAHookArgs> = {
   name: 'EMAHook',
   defaultPriority: P.NORMAL,
-  touches: { after_train_iter: { reads: ['model.params'], writes: ['ema'] } },
+  // The average is the hook's own state; evaluation and checkpoints swap it with the model's weights.
+  touches: (a) => {
+    const model = (a.update_buffers ?? false) ? ['model.params', 'model.buffers'] : ['model.params']
+    const swap = { reads: model, writes: [...model, 'own'] }
+    return {
+      before_run: { reads: model, writes: ['own', 'log'] },
+      after_load_checkpoint: { reads: model, writes: [...model, 'own', 'log'] },
+      after_train_iter: { reads: model, writes: ['own'] },
+      before_val_epoch: swap,
+      after_val_epoch: swap,
+      before_test_epoch: swap,
+      after_test_epoch: swap,
+      before_save_checkpoint: swap,
+    }
+  },
   args,
   build: (a, site) => {
     const averaging = averagingOf(a)

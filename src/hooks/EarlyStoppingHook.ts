@@ -185,6 +185,10 @@ export const EarlyStoppingHook: HookType<EarlyStoppingHookArgs> = {
   name: 'EarlyStoppingHook',
   defaultPriority: P.LOWEST,
   args,
+  touches: {
+    before_run: { reads: [], writes: ['own'] },
+    after_val_epoch: { reads: ['metrics'], writes: ['own', 'stop', 'log'] },
+  },
   build: (a, site) => {
     const r = stopRuleOf(a)
     const strict = a.strict ?? false

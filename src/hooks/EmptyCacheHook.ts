@@ -88,6 +88,16 @@ export const EmptyCacheHook: HookType<EmptyCacheHookArgs> = {
   name: 'EmptyCacheHook',
   defaultPriority: P.NORMAL,
   args,
+  touches: (a) => {
+    const releasing = { reads: [], writes: ['backend.cache', 'log', 'own'] }
+    return Object.fromEntries(
+      [
+        ...((a.before_epoch ?? false) ? epochStages('before') : []),
+        ...((a.after_epoch ?? true) ? epochStages('after') : []),
+        ...((a.after_iter ?? false) ? iterStages : []),
+      ].map((stage) => [stage, releasing]),
+    )
+  },
   build: (a, site) => {
     const initial: EmptyCacheHookState = { _tag: 'EmptyCacheHookState', saidNothingToRelease: false, releases: 0 }
     const release =

@@ -28,9 +28,17 @@ export interface HookType<Args = unknown> {
   readonly build: (args: Args, site: HookSite, program: Program) => Hook<HookServices>
   /** Set when the type can be planned but not trained with yet: why (see `planOnlyHook`). */
   readonly planOnly?: string
-  /** What its hooks read and write at each stage, for the plan's ordering-hazard warnings. */
-  readonly touches?: Touches
+  /**
+   * What its hooks read and write at each stage (the fields of `dsl/Touches.ts`), for the plan's ordering-hazard
+   * warnings; a function of the arguments where they decide it (a stage whose flag is off touches nothing).
+   * `test/properties/touches.property.test.ts` holds every registered type to its declaration.
+   */
+  readonly touches: Touches | ((args: Args) => Touches)
 }
+
+/** A hook type's declaration for these arguments. */
+export const touchesOf = <Args>(hookType: HookType<Args>, args: Args): Touches =>
+  typeof hookType.touches === 'function' ? hookType.touches(args) : hookType.touches
 
 /** Erase the argument type so hook types of different arguments share one registry. */
 export const erase = <Args>(hookType: HookType<Args>): HookType<unknown> => hookType as unknown as HookType<unknown>

@@ -33,6 +33,16 @@ export const IterTimerHook: HookType<Record<never, never>> = {
   name: 'IterTimerHook',
   defaultPriority: P.NORMAL,
   args: struct('IterTimerHook arguments (it takes none)', {}),
+  // Times come from the Clock service; the hook's own state keeps the last reading.
+  touches: Object.fromEntries(
+    (['train', 'val', 'test'] as const).flatMap((mode) => [
+      [`before_${mode}_epoch`, { reads: [], writes: ['own'] }],
+      [`before_${mode}_iter`, { reads: [], writes: [`messageHub.scalars.${mode}/data_time`] }],
+      [`after_${mode}_iter`, { reads: [], writes: [`messageHub.scalars.${mode}/time`, 'messageHub.info.eta', 'own'] }],
+      [`after_${mode}_epoch`, { reads: [], writes: ['own'] }],
+      ...(mode === 'train' ? [['before_train', { reads: [], writes: ['own'] }]] : []),
+    ]),
+  ),
   build: (_args, site) => {
     const own = (state: State): Own => S.hookState(state, site.key, initial)
     const put = (state: State, next: Partial<Own>): State => S.setHookState(state, site.key, { ...own(state), ...next })

@@ -90,6 +90,16 @@ export const LoggerHook: HookType<LoggerHookArgs> = {
   name: 'LoggerHook',
   defaultPriority: P.BELOW_NORMAL,
   args,
+  // Log lines and visualizer scalars are made from the message hub's scalars, `eta`, and the non-scalar metrics.
+  touches: (a) => ({
+    before_run: { reads: [], writes: ['files'] },
+    after_train_iter: { reads: ['messageHub.scalars', 'messageHub.info.eta'], writes: ['log', 'files'] },
+    after_val_iter: { reads: ['messageHub.scalars', 'messageHub.info.eta'], writes: ['log'] },
+    after_test_iter: { reads: ['messageHub.scalars', 'messageHub.info.eta'], writes: ['log'] },
+    after_val_epoch: { reads: ['messageHub.scalars', 'messageHub.info.val/*'], writes: ['log', 'files'] },
+    after_test_epoch: { reads: ['messageHub.scalars', 'messageHub.info.test/*'], writes: ['log', 'files'] },
+    ...(a.out_dir == null ? {} : { after_run: { reads: [], writes: ['log', 'files'] } }),
+  }),
   build: (a, site, program) => {
     const processor = LP.make((program.settings['log_processor'] ?? {}) as Partial<LP.LogProcessorConfig>)
     const hasTrainLoop = program.trainLoop !== undefined

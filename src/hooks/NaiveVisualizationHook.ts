@@ -96,6 +96,7 @@ export const NaiveVisualizationHook: HookType<NaiveVisualizationHookArgs> = {
   name: 'NaiveVisualizationHook',
   defaultPriority: P.NORMAL,
   args,
+  touches: { after_test_iter: { reads: ['lastBatch'], writes: ['files', 'log', 'own'] } },
   build: (a, site) => {
     const interval = a.interval ?? 1
     const drawGt = a.draw_gt ?? true

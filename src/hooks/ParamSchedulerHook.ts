@@ -16,13 +16,19 @@ import type { HookServices } from '../dsl/Services.js'
 import { struct } from '../schema/codec.js'
 import type { HookType } from './HookType.js'
 
+/** The fields a scheduler step reads and writes: the scheduled hyper-parameters and the schedulers' own state. */
+const scheduled = ['optim.lr', 'optim.momentum', 'optim.betas', 'optim.weight_decay', 'optim.schedulers']
+
 export const ParamSchedulerHook: HookType<Record<never, never>> = {
   name: 'ParamSchedulerHook',
   defaultPriority: P.LOW,
-  // Steps every scheduler: each group's lr (and momentum, weight decay) moves.
+  // Steps every scheduler: the hyper-parameters they schedule move from their current values. (A generic
+  // `ParamScheduler(param_name=X)` also writes `optim.X`, which this list does not name.)
   touches: {
-    after_train_iter: { reads: ['optim.lr'], writes: ['optim.lr'] },
-    after_train_epoch: { reads: ['optim.lr'], writes: ['optim.lr'] },
+    after_train_iter: { reads: scheduled, writes: scheduled },
+    after_train_epoch: { reads: scheduled, writes: scheduled },
+    // Plateau schedulers decide on the validation metrics.
+    after_val_epoch: { reads: ['metrics', ...scheduled], writes: scheduled },
   },
   args: struct('ParamSchedulerHook arguments (it takes none)', {}),
   build: (_args, site) =>

@@ -47,6 +47,7 @@ export const VisualizationHook: HookType<VisualizationHookArgs> = {
   name: 'VisualizationHook',
   defaultPriority: P.NORMAL,
   args: args as unknown as HookType<VisualizationHookArgs>['args'],
+  touches: (a) => (a.enable === true ? { before_run: { reads: [], writes: ['log'] } } : {}),
   build: (a, site) => {
     const unchanged: Middleware<HookServices> = (state) => Effect.succeed(state)
     const stages: { -readonly [K in 'before_run' | 'after_val_iter' | 'after_test_iter']?: Middleware<HookServices> } =

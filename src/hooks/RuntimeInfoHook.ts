@@ -39,6 +39,40 @@ export const RuntimeInfoHook: HookType<Record<never, never>> = {
   name: 'RuntimeInfoHook',
   defaultPriority: P.VERY_HIGH,
   args: struct('RuntimeInfoHook arguments (it takes none)', {}),
+  touches: {
+    before_run: {
+      reads: ['seed'],
+      writes: [
+        'messageHub.info.cfg',
+        'messageHub.info.seed',
+        'messageHub.info.experiment_name',
+        'messageHub.info.loopwright_version',
+        'own',
+      ],
+    },
+    before_train: {
+      reads: [],
+      writes: [
+        'messageHub.info.loop_stage',
+        'messageHub.info.epoch',
+        'messageHub.info.iter',
+        'messageHub.info.max_epochs',
+        'messageHub.info.max_iters',
+        'messageHub.info.dataset_meta',
+      ],
+    },
+    after_train: { reads: [], writes: ['messageHub.info.loop_stage'] },
+    before_train_epoch: { reads: [], writes: ['messageHub.info.epoch'] },
+    // The learning rates of the groups as the iteration starts.
+    before_train_iter: { reads: ['optim.lr'], writes: ['messageHub.scalars.train/*', 'messageHub.info.iter'] },
+    after_train_iter: { reads: ['outputs'], writes: ['messageHub.scalars.train/*'] },
+    before_val: { reads: ['messageHub.info.loop_stage'], writes: ['messageHub.info.loop_stage', 'own'] },
+    after_val_epoch: { reads: ['metrics'], writes: ['messageHub.scalars.val/*', 'messageHub.info.val/*'] },
+    after_val: { reads: [], writes: ['messageHub.info.loop_stage'] },
+    before_test: { reads: [], writes: ['messageHub.info.loop_stage'] },
+    after_test_epoch: { reads: ['metrics'], writes: ['messageHub.scalars.test/*', 'messageHub.info.test/*'] },
+    after_test: { reads: [], writes: ['messageHub.info.loop_stage'] },
+  },
   build: (_args, site) => {
     const own = (state: State): Own => S.hookState<Own>(state, site.key, { lastLoopStage: undefined })
     return Hook.make<Run | ParamSchedulers>({

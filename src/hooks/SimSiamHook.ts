@@ -3,10 +3,11 @@
  * priority NORMAL; MMSelfSup's configs register it at HIGH): when
  * `fix_pred_lr`, every param group carrying `fix_lr=True` (the predictor, tagged
  * through `paramwise_cfg.custom_keys={'predictor': dict(fix_lr=True)}`) gets
- * `lr = self.lr` at `before_train_epoch` (or at `before_train_iter` when
- * `adjust_by_epoch` is False). There is no threshold: the lr is pinned at every
- * epoch (iteration) start, and since `ParamSchedulerHook` steps only in
- * `after_*` stages the pin always wins for the iterations that follow.
+ * `lr = self.lr` at every `before_train_epoch`, and also at every
+ * `before_train_iter` when `adjust_by_epoch` is False (MMSelfSup 1.x's
+ * `before_train_epoch` does not look at `adjust_by_epoch`). There is no
+ * threshold, and since `ParamSchedulerHook` steps only in `after_*` stages the
+ * pin always wins for the iterations that follow.
  * @module
  */
 import { Effect } from 'effect'
@@ -52,23 +53,30 @@ export const pinFixedLr = (state: State, lr: number): State => {
   return changed ? { ...state, optim: Optim.write({ ...optim, slots }) } : state
 }
 
+const pinning = { reads: ['optim.fix_lr'], writes: ['optim.lr'] }
+
 export const SimSiamHook: HookType<SimSiamHookArgs> = {
   name: 'SimSiamHook',
   defaultPriority: P.NORMAL,
   args,
-  touches: {
-    before_train_epoch: { reads: [], writes: ['optim.lr'] },
-    before_train_iter: { reads: [], writes: ['optim.lr'] },
-  },
+  // The pin acts at one of the two stages, and only when fix_pred_lr; it picks the groups by their fix_lr flag.
+  // The epoch pin happens whatever adjust_by_epoch says (MMSelfSup 1.x); the iteration pin only without it.
+  touches: (a) =>
+    !a.fix_pred_lr
+      ? {}
+      : (a.adjust_by_epoch ?? true)
+        ? { before_train_epoch: pinning }
+        : { before_train_epoch: pinning, before_train_iter: pinning },
   build: (a, site) => {
     const pin = (state: State) => Effect.succeed(a.fix_pred_lr ? pinFixedLr(state, a.lr) : state)
     return Hook.make<HookServices>({
       name: 'SimSiamHook',
       key: site.key,
       priority: site.priority,
-      // MMSelfSup's class overrides both methods (so both appear in the hook table); each acts per adjust_by_epoch.
+      // MMSelfSup's class overrides both methods (so both appear in the hook table); only the iteration one
+      // looks at adjust_by_epoch.
       stages: {
-        before_train_epoch: (state) => ((a.adjust_by_epoch ?? true) ? pin(state) : Effect.succeed(state)),
+        before_train_epoch: pin,
         before_train_iter: (state) => ((a.adjust_by_epoch ?? true) ? Effect.succeed(state) : pin(state)),
       },
     })

@@ -73,16 +73,20 @@ const withAttribute = (state: State, name: string, value: S.ModelState['attribut
   return { ...state, model: { ...state.model, attributes: value === undefined ? rest : { ...rest, [name]: value } } }
 }
 
+const queueLength = `model.${QUEUE_LENGTH_ATTRIBUTE}`
+
 export const SwAVHook: HookType<SwAVHookArgs> = {
   name: 'SwAVHook',
   defaultPriority: P.NORMAL,
   args,
-  touches: {
-    before_run: { reads: [], writes: ['queue'] },
-    before_train_epoch: { reads: [], writes: ['queue'] },
-    before_train_iter: { reads: [], writes: ['model.params'] },
-    after_train_epoch: { reads: ['queue'], writes: [] },
-  },
+  // The queue itself is a model buffer that SwAVLoss creates and fills; the hook sets its length, once.
+  touches: (a) => ({
+    before_run: { reads: [], writes: ['own'] },
+    before_train_epoch: { reads: [queueLength], writes: [queueLength] },
+    ...(Object.keys(a.frozen_layers_cfg ?? {}).length === 0
+      ? {}
+      : { before_train_iter: { reads: [`model.${FROZEN_LAYERS}`], writes: [`model.${FROZEN_LAYERS}`] } }),
+  }),
   build: (a, site) => {
     const starts = a.epoch_queue_starts ?? 15
     const frozen = Object.entries(a.frozen_layers_cfg ?? {})

@@ -46,6 +46,10 @@ export const SyncBuffersHook: HookType<Record<never, never>> = {
   name: 'SyncBuffersHook',
   defaultPriority: P.NORMAL,
   args: struct('SyncBuffersHook arguments (it takes none)', {}),
+  touches: {
+    after_train_epoch: { reads: ['model.buffers'], writes: ['model.buffers', 'own'] },
+    before_val_epoch: { reads: ['model.buffers'], writes: ['model.buffers', 'own'] },
+  },
   build: (_args, site) => {
     const flag = (state: State, calledInTrain: boolean): State =>
       S.setHookState(state, site.key, { _tag: 'SyncBuffersHookState', calledInTrain } satisfies SyncBuffersHookState)

@@ -22,7 +22,8 @@ import { SimSiamHook } from './SimSiamHook.js'
 import { SwAVHook } from './SwAVHook.js'
 import { VisualizationHook } from './PretrainVisualizationHook.js'
 import { CollapseDetectionHook } from './CollapseDetectionHook.js'
-import { DeepClusterHook, ODCHook } from './planOnly/selfsupHooks.js'
+import { DeepClusterHook } from './DeepClusterHook.js'
+import { ODCHook } from './ODCHook.js'
 
 /** MMEngine and MMSelfSup hooks that configs name but loopwright does not provide yet. */
 const planned: ReadonlyArray<readonly [string, string]> = [
@@ -47,7 +48,7 @@ export const defaultHookTypes: Registry.Registry<HookType<unknown>> = Registry.m
     erase(NaiveVisualizationHook),
     erase(EarlyStoppingHook),
     erase(VisualizationHook),
-    // MMSelfSup's hooks, in MMSelfSup's order; DeepClusterHook and ODCHook are plan-only (train refuses them).
+    // MMSelfSup's hooks, in MMSelfSup's order.
     erase(DeepClusterHook),
     erase(DenseCLHook),
     erase(ODCHook),

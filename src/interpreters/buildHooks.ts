@@ -13,6 +13,7 @@ import type { HookServices } from '../dsl/Services.js'
 import { issuesOf } from '../schema/codec.js'
 import type { Issue } from '../schema/codec.js'
 import * as Registry from '../schema/registry.js'
+import { touchesOf } from '../hooks/HookType.js'
 import type { HookType } from '../hooks/HookType.js'
 
 /**
@@ -59,7 +60,8 @@ export const buildHooks = (
       continue
     }
     try {
-      built.push(hookType.build(args.right, { key: decl.key, priority: priority.right }, program))
+      const hook = hookType.build(args.right, { key: decl.key, priority: priority.right }, program)
+      built.push({ ...hook, touches: touchesOf(hookType, args.right) })
     } catch (error) {
       // A hook type whose build makes an invalid hook: the user's code, reported where the config names it.
       if (!(error instanceof Hook.HookDefinitionError)) throw error

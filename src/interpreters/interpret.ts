@@ -17,7 +17,7 @@ import * as Stage from '../dsl/Stage.js'
 import * as S from '../dsl/State.js'
 import type { State } from '../dsl/State.js'
 import { timeline } from '../dsl/timeline.js'
-import type { Sizes, TimelineOptions } from '../dsl/timeline.js'
+import type { Control, Sizes, TimelineOptions } from '../dsl/timeline.js'
 import { Trace } from './Trace.js'
 
 /** Runs the hooks of one stage in order, recording each call at `depth`. */
@@ -71,6 +71,14 @@ export interface InterpretControl {
   readonly interrupt?: () => boolean
   /** Receives the state at the boundary where the run was interrupted (counters = iterations finished). */
   readonly onInterrupt?: (state: State) => void
+  /**
+   * Asked after each stage's hooks ran: may move the train loop forward to iteration `skipTo`, with the state the
+   * iterations in between would leave (the dry run's fast-forward over iterations that differ only in counters).
+   */
+  readonly fastForward?: (
+    state: State,
+    event: StageEvent,
+  ) => { readonly state: State; readonly skipTo: number } | undefined
 }
 
 /**
@@ -127,8 +135,15 @@ export const interpret = (
         })
         current = yield* steps.run(current, event)
       }
-      const feedback = current.stopTraining && !stopSent ? { stopTraining: true } : undefined
+      let feedback: Control | undefined = current.stopTraining && !stopSent ? { stopTraining: true } : undefined
       if (feedback !== undefined) stopSent = true
+      else if (control.fastForward !== undefined && event._tag === 'StageEvent') {
+        const jump = control.fastForward(current, event)
+        if (jump !== undefined) {
+          current = jump.state
+          feedback = { skipTo: jump.skipTo }
+        }
+      }
       next = events.next(feedback)
     }
     return current

@@ -92,6 +92,11 @@ export interface Model {
   readonly prepare?: (params: Tree) => Tree
   /** The model's attributes at construction (DenseCL's `loss_lambda`), the start of `State.model.attributes`. */
   readonly attributes?: { readonly [name: string]: Json }
+  /**
+   * The features clustering hooks read (MMSelfSup's `Extractor`: the neck on the backbone's last map, eval mode),
+   * `[n, d]`; models without it are clustered on their eval-mode `forward` output.
+   */
+  readonly extract?: (params: Tree, buffers: Tree, inputs: tf.Tensor) => tf.Tensor
 }
 
 /**
@@ -104,6 +109,8 @@ export interface TrainContext extends ForwardContext {
   readonly maxIters: number
   /** `State.model.attributes`: knobs hooks set (`loss_lambda`, queue lengths, class weights). */
   readonly attributes: { readonly [name: string]: Json }
+  /** The batch's dataset indices (MMSelfSup's `sample_idx`: ODC's memory rows, DeepCluster's pseudo-labels). */
+  readonly indices?: Int32Array
 }
 
 /**

@@ -16,6 +16,7 @@
  * ```
  * @module
  */
+import { patchGrid } from './vitSpecs.js'
 import * as tf from '@tensorflow/tfjs-core'
 import type * as Rng from '../dsl/Rng.js'
 import type { Tree } from '../tensor/tree.js'
@@ -38,8 +39,8 @@ export interface PatchEmbedConfig {
  * ```
  */
 export const gridSize = (imageSize: readonly [number, number], patchSize: number): readonly [number, number] => [
-  Math.ceil(imageSize[0] / patchSize),
-  Math.ceil(imageSize[1] / patchSize),
+  patchGrid(imageSize[0], patchSize),
+  patchGrid(imageSize[1], patchSize),
 ]
 
 /**

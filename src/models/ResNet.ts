@@ -1,34 +1,39 @@
 /**
- * A small ResNet of `BasicBlock`s with MMPretrain's (and torchvision's)
- * parameter names, in an `ImageClassifier` with global average pooling and a
- * `LinearClsHead`:
+ * MMPretrain's `ResNet` / `ResNet_CIFAR` (BasicBlock and Bottleneck) with its
+ * (and torchvision's) parameter names, in an `ImageClassifier` with global
+ * average pooling and a `LinearClsHead`:
  *
  * ```
  * backbone.conv1.weight                        Conv2d, no bias (3×3 stride 1 CIFAR stem, or 7×7 stride 2 + max pool)
  * backbone.bn1.{weight,bias}                   BatchNorm2d (+ buffers running_mean, running_var, num_batches_tracked)
- * backbone.layer{s}.{b}.conv1.weight           3×3, stride 2 in a stage's first block (stages after the first)
+ * backbone.layer{s}.{b}.conv1.weight           BasicBlock: 3×3 (stride 2 in a later stage's first block);
+ *                                              Bottleneck: 1×1 to the middle width
  * backbone.layer{s}.{b}.bn1.*
- * backbone.layer{s}.{b}.conv2.weight           3×3
+ * backbone.layer{s}.{b}.conv2.weight           BasicBlock: 3×3; Bottleneck: 3×3 with the stride ('pytorch' style)
  * backbone.layer{s}.{b}.bn2.*
+ * backbone.layer{s}.{b}.conv3.weight, bn3.*    Bottleneck only: 1×1 to 4× the middle width
  * backbone.layer{s}.{b}.downsample.0.weight    1×1 conv, when the shape changes
  * backbone.layer{s}.{b}.downsample.1.*         BatchNorm2d
  * head.fc.{weight,bias}                        Linear
  * ```
  *
- * Depth: `stage_blocks` directly, or `depth` — 18 and 34 take MMPretrain's
- * four-stage BasicBlock settings (`[2, 2, 2, 2]`, `[3, 4, 6, 3]`, base 64
- * channels: `ResNet_CIFAR(depth=18)`); `6n + 2` (8, 14, 20, 32, 44, 56, …)
- * gives He et al.'s CIFAR ResNet of three stages with `n` blocks each (base
- * 16 channels), but with MMPretrain's 1×1-conv downsample shortcuts instead
- * of the paper's zero-padded identity. Bottleneck depths (50+) are not
- * provided.
+ * Depth: `stage_blocks` directly (with `block`), or `depth` — MMPretrain's
+ * `arch_settings` for 18 and 34 (BasicBlock) and 50, 101, 152 (Bottleneck),
+ * base 64 channels; `6n + 2` (8, 14, 20, 32, 44, 56, …) gives He et al.'s
+ * CIFAR ResNet of three BasicBlock stages with `n` blocks each (base 16
+ * channels), with MMPretrain's 1×1-conv downsample shortcuts instead of the
+ * paper's zero-padded identity.
  *
- * Initialisation as MMPretrain's `ResNet.init_cfg`: every conv from
+ * The parameters are described once ({@link specs}): the dry run lists them
+ * for ResNet-152 without a tensor, and {@link init} draws them from the same
+ * list. Initialisation as MMPretrain's `ResNet.init_cfg`: every conv from
  * `kaiming_normal_(mode='fan_out', nonlinearity='relu')` (std √(2 / (out·k·k)),
  * MMEngine's `KaimingInit` defaults, also torchvision's), every BatchNorm
- * weight 1 and bias 0, and with `zero_init_residual` (MMPretrain's default,
- * true) each block's `bn2` weight 0 so blocks start as identities. The head
- * is `LinearClsHead`'s N(0, 0.01²) weight and zero bias.
+ * weight 1 and bias 0, and with `zero_init_residual` (true here; MMSelfSup's
+ * backbone defaults to false) each block's last BatchNorm (`bn2`, `bn3`) weight
+ * 0 so blocks start as identities. The head is `LinearClsHead`'s N(0, 0.01²)
+ * weight and zero bias. `norm_cfg` may name `BN` or `SyncBN`, which in one
+ * process is BatchNorm.
  *
  * BatchNorm runs in train mode (batch statistics, running statistics
  * updated: `forward` returns the new buffers) or eval mode per the
@@ -46,13 +51,16 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
 import { array, boolean, check, int, json, literal, positiveInt, struct } from '../schema/codec.js'
+import { normCfg } from './normCfg.js'
 import type * as Rng from '../dsl/Rng.js'
-import type { ModelInfo, ParamInfo } from './ModelInfo.js'
+import type { ModelInfo } from './ModelInfo.js'
+import type { ParamSpec } from './ParamSpec.js'
+import { conv2dSpecs, infoOfSpecs, kaimingNormalStd, linearSpecs, normSpecs, ones, zeros } from './ParamSpec.js'
 import type { Tree } from '../tensor/tree.js'
 import * as BatchNorm from './BatchNorm.js'
 import * as Conv2d from './Conv2d.js'
 import { asImages } from './images.js'
-import { kaimingNormalStd, normalTensor } from './init.js'
+import { initFromSpecs } from './init.js'
 import * as Linear from './Linear.js'
 import { crossEntropy } from './losses.js'
 import { freeze } from './frozen.js'
@@ -60,9 +68,11 @@ import type { Model, ModelType } from './Model.js'
 import * as Pooling from './Pooling.js'
 
 export interface ResNetConfig {
+  /** `'basic'`: two 3×3 convs (ResNet-18/34, CIFAR depths); `'bottleneck'`: 1×1, 3×3, 1×1 with expansion 4 (50+). */
+  readonly block: 'basic' | 'bottleneck'
   /** Blocks per stage. */
   readonly stage_blocks: ReadonlyArray<number>
-  /** Output channels of the first stage; each later stage doubles them. */
+  /** Middle channels of the first stage; each later stage doubles them; a stage outputs `base · 2^s · expansion`. */
   readonly base_channels: number
   /** Output channels of the stem conv. */
   readonly stem_channels: number
@@ -75,6 +85,7 @@ export interface ResNetConfig {
    * 3×3 stride 2 pad 1 (`ResNet`).
    */
   readonly stem: 'cifar' | 'imagenet'
+  /** Each block's last BatchNorm (`bn2`, or `bn3` in a Bottleneck) starts at weight 0 (initialisation only). */
   readonly zero_init_residual: boolean
   /** The side of the (square) images, for `inputShape`; the network itself takes any size. */
   readonly img_size: number
@@ -99,6 +110,16 @@ interface Block {
   readonly downsample: boolean
 }
 
+/**
+ * Output channels per input channel of a block: 1 for BasicBlock, 4 for Bottleneck (MMPretrain's `expansion`).
+ *
+ * @example
+ * ```ts
+ * expansionOf('bottleneck') // 4
+ * ```
+ */
+export const expansionOf = (block: ResNetConfig['block']): number => (block === 'bottleneck' ? 4 : 1)
+
 const stemUnits = (cfg: ResNetConfig): ReadonlyArray<Unit> => {
   const k = cfg.stem === 'cifar' ? 3 : 7
   return [
@@ -115,21 +136,54 @@ const stemUnits = (cfg: ResNetConfig): ReadonlyArray<Unit> => {
   ]
 }
 
+// MMPretrain's BasicBlock: 3×3 (stride) → 3×3; its Bottleneck (style 'pytorch'): 1×1 → 3×3 (stride) → 1×1.
+const blockUnits = (
+  cfg: ResNetConfig,
+  prefix: string,
+  inC: number,
+  mid: number,
+  outC: number,
+  stride: number,
+): Unit[] => {
+  const conv = (n: number, i: number, o: number, k: number, st: number): Unit => ({
+    kind: 'conv',
+    name: `${prefix}.conv${n}`,
+    in: i,
+    out: o,
+    k,
+    stride: st,
+    padding: (k - 1) / 2,
+  })
+  const bn = (n: number, c: number, last: boolean): Unit => ({
+    kind: 'bn',
+    name: `${prefix}.bn${n}`,
+    channels: c,
+    zero: last && cfg.zero_init_residual,
+  })
+  if (cfg.block === 'basic')
+    return [conv(1, inC, outC, 3, stride), bn(1, outC, false), conv(2, outC, outC, 3, 1), bn(2, outC, true)]
+  return [
+    conv(1, inC, mid, 1, 1),
+    bn(1, mid, false),
+    conv(2, mid, mid, 3, stride),
+    bn(2, mid, false),
+    conv(3, mid, outC, 1, 1),
+    bn(3, outC, true),
+  ]
+}
+
 const blocksOf = (cfg: ResNetConfig): ReadonlyArray<{ readonly block: Block; readonly units: ReadonlyArray<Unit> }> => {
   const out: Array<{ block: Block; units: Unit[] }> = []
+  const expansion = expansionOf(cfg.block)
   let inC = cfg.stem_channels
   cfg.stage_blocks.forEach((count, s) => {
-    const outC = cfg.base_channels * 2 ** s
+    const mid = cfg.base_channels * 2 ** s
+    const outC = mid * expansion
     for (let b = 0; b < count; b++) {
       const prefix = `backbone.layer${s + 1}.${b}`
       const stride = b === 0 ? cfg.strides[s]! : 1
       const downsample = b === 0 && (stride !== 1 || inC !== outC)
-      const units: Unit[] = [
-        { kind: 'conv', name: `${prefix}.conv1`, in: inC, out: outC, k: 3, stride, padding: 1 },
-        { kind: 'bn', name: `${prefix}.bn1`, channels: outC, zero: false },
-        { kind: 'conv', name: `${prefix}.conv2`, in: outC, out: outC, k: 3, stride: 1, padding: 1 },
-        { kind: 'bn', name: `${prefix}.bn2`, channels: outC, zero: cfg.zero_init_residual },
-      ]
+      const units = blockUnits(cfg, prefix, inC, mid, outC, stride)
       if (downsample)
         units.push(
           { kind: 'conv', name: `${prefix}.downsample.0`, in: inC, out: outC, k: 1, stride, padding: 0 },
@@ -143,18 +197,61 @@ const blocksOf = (cfg: ResNetConfig): ReadonlyArray<{ readonly block: Block; rea
 }
 
 /**
- * The channels reaching the head: `base_channels · 2^(stages − 1)`.
+ * The channels reaching the head: `base_channels · 2^(stages − 1) · expansion`.
  *
  * @example
  * ```ts
  * featureChannels(configOf({ depth: 20, num_classes: 10 })) // 64
+ * featureChannels(configOf({ depth: 50, num_classes: 1000 })) // 2048
  * ```
  */
-export const featureChannels = (cfg: ResNetConfig): number => cfg.base_channels * 2 ** (cfg.stage_blocks.length - 1)
+export const featureChannels = (cfg: ResNetConfig): number =>
+  cfg.base_channels * 2 ** (cfg.stage_blocks.length - 1) * expansionOf(cfg.block)
 
 const allUnits = (cfg: ResNetConfig): ReadonlyArray<Unit> => [
   ...stemUnits(cfg),
   ...blocksOf(cfg).flatMap((b) => b.units),
+]
+
+/**
+ * The backbone's parameters (`backbone.*`), described once: names, shapes,
+ * owning modules and MMPretrain's initialisation (`ResNet.init_cfg`: every conv
+ * `kaiming_normal_(mode='fan_out')`, BatchNorm weight 1 and bias 0, the last
+ * BatchNorm of each block 0 under `zero_init_residual`). Convs have no bias.
+ *
+ * @example
+ * ```ts
+ * backboneSpecs(configOf({ depth: 50, num_classes: 1 }))[4].name // 'backbone.layer1.0.conv1.weight'
+ * ```
+ */
+export const backboneSpecs = (cfg: ResNetConfig): ReadonlyArray<ParamSpec> =>
+  allUnits(cfg).flatMap((u) =>
+    u.kind === 'conv'
+      ? conv2dSpecs(u.name, {
+          in: u.in,
+          out: u.out,
+          k: u.k,
+          bias: false,
+          weight: { kind: 'normal', std: kaimingNormalStd(u.out * u.k * u.k) },
+        })
+      : normSpecs(u.name, u.channels, 'BatchNorm2d', u.zero ? zeros : ones),
+  )
+
+/**
+ * Every parameter of the classifier, in `named_parameters()` order: the
+ * backbone's, then `LinearClsHead`'s `head.fc` (N(0, 0.01²) weight, zero bias).
+ *
+ * @example
+ * ```ts
+ * specs(cfg).at(-1)!.name // 'head.fc.bias'
+ * ```
+ */
+export const specs = (cfg: ResNetConfig): ReadonlyArray<ParamSpec> => [
+  ...backboneSpecs(cfg),
+  ...linearSpecs('head.fc', featureChannels(cfg), cfg.num_classes, {
+    weight: { kind: 'normal', std: 0.01 },
+    biasInit: zeros,
+  }),
 ]
 
 /**
@@ -166,31 +263,7 @@ const allUnits = (cfg: ResNetConfig): ReadonlyArray<Unit> => [
  * 'backbone.bn1.bias']
  * ```
  */
-export const info = (cfg: ResNetConfig): ModelInfo => {
-  const params: ParamInfo[] = []
-  for (const u of allUnits(cfg)) {
-    if (u.kind === 'conv')
-      params.push({
-        name: `${u.name}.weight`,
-        shape: [u.out, u.in, u.k, u.k],
-        requiresGrad: true,
-        module: { type: 'Conv2d', inChannels: u.in, groups: 1 },
-      })
-    else {
-      const module = { type: 'BatchNorm2d' }
-      params.push(
-        { name: `${u.name}.weight`, shape: [u.channels], requiresGrad: true, module },
-        { name: `${u.name}.bias`, shape: [u.channels], requiresGrad: true, module },
-      )
-    }
-  }
-  const fc = { type: 'Linear' }
-  params.push(
-    { name: 'head.fc.weight', shape: [cfg.num_classes, featureChannels(cfg)], requiresGrad: true, module: fc },
-    { name: 'head.fc.bias', shape: [cfg.num_classes], requiresGrad: true, module: fc },
-  )
-  return { params }
-}
+export const info = (cfg: ResNetConfig): ModelInfo => ({ params: infoOfSpecs(specs(cfg)) })
 
 /**
  * The buffer names in `named_buffers()` order (three per BatchNorm).
@@ -205,8 +278,7 @@ export const bufferNames = (cfg: ResNetConfig): ReadonlyArray<string> =>
   allUnits(cfg).flatMap((u) => (u.kind === 'bn' ? BatchNorm.bufferNames(u.name) : []))
 
 /**
- * Parameters and buffers, initialised as MMPretrain does (see the module
- * comment), the random ones drawn in `named_parameters()` order.
+ * Parameters (from {@link specs}) and BatchNorm buffers, the random ones drawn in `named_parameters()` order.
  *
  * @example
  * ```ts
@@ -217,27 +289,11 @@ export const init = (
   cfg: ResNetConfig,
   rng: Rng.Rng,
 ): { readonly params: Tree; readonly buffers: Tree; readonly rng: Rng.Rng } => {
-  const params: { [name: string]: tf.Tensor } = {}
-  const buffers: { [name: string]: tf.Tensor } = {}
-  let r = rng
-  for (const u of allUnits(cfg)) {
-    if (u.kind === 'conv') {
-      const [weight, next] = normalTensor(r, [u.out, u.in, u.k, u.k], kaimingNormalStd(u.out * u.k * u.k))
-      params[`${u.name}.weight`] = weight
-      r = next
-    } else {
-      const bn = BatchNorm.init(u.name, u.channels)
-      if (u.zero) {
-        tf.dispose(bn.params[`${u.name}.weight`]!)
-        params[`${u.name}.weight`] = tf.zeros([u.channels])
-        params[`${u.name}.bias`] = bn.params[`${u.name}.bias`]!
-      } else Object.assign(params, bn.params)
-      Object.assign(buffers, bn.buffers)
-    }
-  }
-  const [weight, next] = normalTensor(r, [cfg.num_classes, featureChannels(cfg)], 0.01)
-  params['head.fc.weight'] = weight
-  params['head.fc.bias'] = tf.zeros([cfg.num_classes])
+  const [params, next] = initFromSpecs(specs(cfg), rng)
+  const buffers = Object.assign(
+    {},
+    ...allUnits(cfg).map((u) => (u.kind === 'bn' ? BatchNorm.init(u.name, u.channels, false).buffers : {})),
+  ) as Tree
   return { params, buffers, rng: next }
 }
 
@@ -299,9 +355,14 @@ export const features = (
     )
     if (cfg.stem === 'imagenet') x = Pooling.maxPool2d(x, { kernel_size: 3, stride: 2, padding: 1 })
     for (const { block, units } of blocksOf(cfg)) {
-      const [c1, b1, c2, b2, d0, d1] = units as [Unit, Unit, Unit, Unit, Unit | undefined, Unit | undefined]
-      const out = bn(b2, conv(c2, tf.relu(bn(b1, conv(c1, x)))))
-      const identity = block.downsample ? bn(d1!, conv(d0!, x)) : x
+      // Conv/BN pairs: the residual branch (ReLU between pairs, not after the last), then the downsample pair.
+      const pairs = units.length / 2 - (block.downsample ? 1 : 0)
+      let out = x
+      for (let i = 0; i < pairs; i++) {
+        out = bn(units[2 * i + 1]!, conv(units[2 * i]!, out))
+        if (i < pairs - 1) out = tf.relu(out)
+      }
+      const identity = block.downsample ? bn(units[2 * pairs + 1]!, conv(units[2 * pairs]!, x)) : x
       x = tf.relu(tf.add(out, identity))
     }
     return [x, updates]
@@ -310,30 +371,50 @@ export const features = (
 }
 
 /**
- * The stage layout for `depth`: MMPretrain's BasicBlock settings for 18 and
- * 34, three stages of `(depth − 2) / 6` blocks for CIFAR depths 6n + 2
- * (except 50 and 152, MMPretrain's Bottleneck depths, which are not provided).
+ * The block and stage layout for `depth`: MMPretrain's `arch_settings`
+ * (BasicBlock 18 `[2, 2, 2, 2]` and 34 `[3, 4, 6, 3]`; Bottleneck 50
+ * `[3, 4, 6, 3]`, 101 `[3, 4, 23, 3]` and 152 `[3, 8, 36, 3]`), else three
+ * BasicBlock stages of `(depth − 2) / 6` blocks for the CIFAR depths 6n + 2.
+ *
+ * @example
+ * ```ts
+ * archOf(20) // { block: 'basic', stageBlocks: [3, 3, 3] }
+ * archOf(50) // { block: 'bottleneck', stageBlocks: [3, 4, 6, 3] }
+ * ```
+ */
+export const archOf = (
+  depth: number,
+): { readonly block: ResNetConfig['block']; readonly stageBlocks: ReadonlyArray<number> } | undefined => {
+  const mmpretrain: { readonly [depth: number]: readonly [ResNetConfig['block'], ReadonlyArray<number>] } = {
+    18: ['basic', [2, 2, 2, 2]],
+    34: ['basic', [3, 4, 6, 3]],
+    50: ['bottleneck', [3, 4, 6, 3]],
+    101: ['bottleneck', [3, 4, 23, 3]],
+    152: ['bottleneck', [3, 8, 36, 3]],
+  }
+  const known = mmpretrain[depth]
+  if (known !== undefined) return { block: known[0], stageBlocks: known[1] }
+  if (depth >= 8 && (depth - 2) % 6 === 0)
+    return { block: 'basic', stageBlocks: Array.from({ length: 3 }, () => (depth - 2) / 6) }
+  return undefined
+}
+
+/**
+ * The stage layout for `depth` ({@link archOf}).
  *
  * @example
  * ```ts
  * stageBlocksOf(20) // [3, 3, 3]
- * stageBlocksOf(18) // [2, 2, 2, 2]
+ * stageBlocksOf(50) // [3, 4, 6, 3]
  * ```
  */
-export const stageBlocksOf = (depth: number): ReadonlyArray<number> | undefined => {
-  if (depth === 18) return [2, 2, 2, 2]
-  if (depth === 34) return [3, 4, 6, 3]
-  // MMPretrain's Bottleneck depths: not provided, and not to be read as 6n + 2 (50 and 152 are).
-  if (depth === 50 || depth === 101 || depth === 152) return undefined
-  if (depth >= 8 && (depth - 2) % 6 === 0) return Array.from({ length: 3 }, () => (depth - 2) / 6)
-  return undefined
-}
+export const stageBlocksOf = (depth: number): ReadonlyArray<number> | undefined => archOf(depth)?.stageBlocks
 
 const args = check(
   struct(
     'ResNet arguments (depth or stage_blocks, num_classes, base_channels, ' +
       'stem_channels, in_channels, strides, stem, zero_init_residual, img_size, ' +
-      'frozen_stages, norm_eval)',
+      'frozen_stages, norm_eval, block, norm_cfg)',
     { num_classes: positiveInt },
     {
       depth: positiveInt,
@@ -347,17 +428,20 @@ const args = check(
       img_size: positiveInt,
       frozen_stages: int,
       norm_eval: boolean,
+      block: literal('basic', 'bottleneck'),
+      norm_cfg: normCfg,
       data_preprocessor: json,
     },
   ),
   (a) => {
     if (a.depth !== undefined && stageBlocksOf(a.depth) === undefined)
       return (
-        `depth ${a.depth} is not provided: use 18, 34 or a CIFAR depth 6n + 2 (8, 14, ` +
-        `20, 32, 44, 56, …), or give stage_blocks (Bottleneck depths 50+ are not ` +
-        `provided)`
+        `depth ${a.depth} is not provided: use 18, 34, 50, 101, 152 or a CIFAR depth 6n + 2 ` +
+        `(8, 14, 20, 32, 44, 56, …), or give stage_blocks`
       )
     if (a.depth !== undefined && a.stage_blocks !== undefined) return 'give depth or stage_blocks, not both'
+    if (a.depth !== undefined && a.block !== undefined && a.block !== archOf(a.depth)!.block)
+      return `depth ${a.depth} uses ${archOf(a.depth)!.block} blocks; give stage_blocks to choose the block`
     const stages = (a.stage_blocks ?? stageBlocksOf(a.depth ?? 8)!).length
     if (stages === 0) return 'stage_blocks must list at least one stage'
     if (a.strides !== undefined && a.strides.length !== stages)
@@ -377,9 +461,12 @@ const args = check(
  * ```
  */
 export const configOf = (a: t.TypeOf<typeof args>): ResNetConfig => {
-  const stageBlocks = a.stage_blocks ?? stageBlocksOf(a.depth ?? 8)!
-  const base = a.base_channels ?? (a.depth === 18 || a.depth === 34 ? 64 : 16)
+  const arch = a.stage_blocks === undefined ? archOf(a.depth ?? 8)! : undefined
+  const stageBlocks = a.stage_blocks ?? arch!.stageBlocks
+  // MMPretrain's widths (64) for its depths; He et al.'s CIFAR width (16) for the 6n + 2 depths.
+  const base = a.base_channels ?? (a.depth !== undefined && [18, 34, 50, 101, 152].includes(a.depth) ? 64 : 16)
   return {
+    block: a.block ?? arch?.block ?? 'basic',
     stage_blocks: stageBlocks,
     base_channels: base,
     stem_channels: a.stem_channels ?? base,

@@ -45,12 +45,16 @@ import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
 import { check, json, positiveInt, positiveNumber, struct, unitInterval } from '../schema/codec.js'
 import type * as Rng from '../dsl/Rng.js'
-import type { ModelInfo, ParamInfo } from './ModelInfo.js'
+import type { ModelInfo } from './ModelInfo.js'
+import type { ParamSpec } from './ParamSpec.js'
+import { infoOfSpecs, linearSpecs, zeros } from './ParamSpec.js'
+import type { ViTLayout } from './vitSpecs.js'
+import { vitBackboneInfo, vitSpecs } from './vitSpecs.js'
 import type { Tree } from '../tensor/tree.js'
 import { gelu } from './Activation.js'
 import * as Dropout from './Dropout.js'
 import { asImages } from './images.js'
-import { normalTensor, truncNormalTensor, uniformTensor, xavierUniformBound } from './init.js'
+import { initFromSpecs } from './init.js'
 import * as LayerNorm from './LayerNorm.js'
 import * as Linear from './Linear.js'
 import { crossEntropy } from './losses.js'
@@ -106,6 +110,47 @@ export const numPatches = (cfg: VisionTransformerConfig): number => {
 }
 
 /**
+ * The layout of this ViT in the shared description ({@link vitSpecs}): MMPretrain's plain `VisionTransformer` with a
+ * class token, a learned `pos_embed`, qkv bias and the final norm.
+ *
+ * @example
+ * ```ts
+ * layoutOf(cfg).pos_embed // 'learned'
+ * ```
+ */
+export const layoutOf = (cfg: VisionTransformerConfig): ViTLayout => ({
+  embed_dims: cfg.embed_dims,
+  num_layers: cfg.num_layers,
+  num_heads: cfg.num_heads,
+  feedforward_channels: feedforwardChannels(cfg),
+  img_size: cfg.img_size,
+  patch_size: cfg.patch_size,
+  in_channels: cfg.in_channels,
+  with_cls_token: true,
+  pos_embed: 'learned',
+  qkv_bias: 'linear',
+  layer_scale: 0,
+  rel_pos_bias: 'none',
+  mask_token: false,
+  final_norm: true,
+  avg_norm: false,
+})
+
+/**
+ * Every parameter, described once, in `named_parameters()` order: the backbone ({@link vitSpecs}), then
+ * `VisionTransformerClsHead`'s `head.layers.head` (zeros: the head's Constant(0) init).
+ *
+ * @example
+ * ```ts
+ * specs(cfg).at(-1)!.name // 'head.layers.head.bias'
+ * ```
+ */
+export const specs = (cfg: VisionTransformerConfig): ReadonlyArray<ParamSpec> => [
+  ...vitSpecs('backbone', layoutOf(cfg)),
+  ...linearSpecs('head.layers.head', cfg.embed_dims, cfg.num_classes, { weight: zeros, biasInit: zeros }),
+]
+
+/**
  * The parameters in `named_parameters()` order: the backbone's own
  * `cls_token` and `pos_embed`, then its modules, then the head.
  *
@@ -114,88 +159,22 @@ export const numPatches = (cfg: VisionTransformerConfig): number => {
  * info(cfg).backbone // { kind: 'vit', numLayers: 4 }
  * ```
  */
-export const info = (cfg: VisionTransformerConfig): ModelInfo => {
-  const c = cfg.embed_dims
-  const f = feedforwardChannels(cfg)
-  const params: ParamInfo[] = []
-  const add = (name: string, shape: ReadonlyArray<number>, module: ParamInfo['module']) =>
-    params.push({ name, shape, requiresGrad: true, module })
-  const linear = (prefix: string, out: number, inF: number) => {
-    const module = { type: 'Linear' }
-    add(`${prefix}.weight`, [out, inF], module)
-    add(`${prefix}.bias`, [out], module)
-  }
-  const norm = (prefix: string) => {
-    const module = { type: 'LayerNorm' }
-    add(`${prefix}.weight`, [c], module)
-    add(`${prefix}.bias`, [c], module)
-  }
-  const own = { type: 'VisionTransformer' }
-  add('backbone.cls_token', [1, 1, c], own)
-  add('backbone.pos_embed', [1, 1 + numPatches(cfg), c], own)
-  const conv = { type: 'Conv2d', inChannels: cfg.in_channels, groups: 1 }
-  add('backbone.patch_embed.projection.weight', [c, cfg.in_channels, cfg.patch_size, cfg.patch_size], conv)
-  add('backbone.patch_embed.projection.bias', [c], conv)
-  for (let i = 0; i < cfg.num_layers; i++) {
-    const l = `backbone.layers.${i}`
-    norm(`${l}.ln1`)
-    linear(`${l}.attn.qkv`, 3 * c, c)
-    linear(`${l}.attn.proj`, c, c)
-    norm(`${l}.ln2`)
-    linear(`${l}.ffn.layers.0.0`, f, c)
-    linear(`${l}.ffn.layers.1`, c, f)
-  }
-  norm('backbone.ln1')
-  linear('head.layers.head', cfg.num_classes, c)
-  return { params, backbone: { kind: 'vit', numLayers: cfg.num_layers } }
-}
+export const info = (cfg: VisionTransformerConfig): ModelInfo => ({
+  params: infoOfSpecs(specs(cfg)),
+  backbone: vitBackboneInfo(layoutOf(cfg)),
+})
 
 /**
- * An FFN `nn.Linear` as MMPretrain's `TransformerEncoderLayer.init_weights` sets it: xavier-uniform weight, N(0, 1e-6²)
- * bias.
- */
-const ffnLinear = (prefix: string, inF: number, out: number, rng: Rng.Rng): readonly [Tree, Rng.Rng] => {
-  const [weight, r1] = uniformTensor(rng, [out, inF], xavierUniformBound(inF, out))
-  const [bias, r2] = normalTensor(r1, [out], 1e-6)
-  return [{ [`${prefix}.weight`]: weight, [`${prefix}.bias`]: bias }, r2]
-}
-
-/**
- * The parameters, initialised as MMPretrain does (see the module comment),
- * the random ones drawn in `named_parameters()` order.
+ * The parameters, initialised as MMPretrain does (see the module comment) from {@link specs}, the random ones drawn in
+ * `named_parameters()` order.
  *
  * @example
  * ```ts
  * const [params, rng] = init(cfg, Rng.make(0))
  * ```
  */
-export const init = (cfg: VisionTransformerConfig, rng: Rng.Rng): readonly [Tree, Rng.Rng] => {
-  const c = cfg.embed_dims
-  const f = feedforwardChannels(cfg)
-  const [posEmbed, r0] = truncNormalTensor(rng, [1, 1 + numPatches(cfg), c], 0.02)
-  const [patch, r1] = PatchEmbed.init(
-    'backbone.patch_embed',
-    { in_channels: cfg.in_channels, embed_dims: c, patch_size: cfg.patch_size },
-    r0,
-  )
-  let params: Tree = { 'backbone.cls_token': tf.zeros([1, 1, c]), 'backbone.pos_embed': posEmbed, ...patch }
-  let r = r1
-  for (let i = 0; i < cfg.num_layers; i++) {
-    const l = `backbone.layers.${i}`
-    const [attn, ra] = MultiheadAttention.init(`${l}.attn`, { embed_dims: c, num_heads: cfg.num_heads }, r)
-    const [fc0, rb] = ffnLinear(`${l}.ffn.layers.0.0`, c, f, ra)
-    const [fc1, rc] = ffnLinear(`${l}.ffn.layers.1`, f, c, rb)
-    params = { ...params, ...LayerNorm.init(`${l}.ln1`, c), ...attn, ...LayerNorm.init(`${l}.ln2`, c), ...fc0, ...fc1 }
-    r = rc
-  }
-  params = {
-    ...params,
-    ...LayerNorm.init('backbone.ln1', c),
-    'head.layers.head.weight': tf.zeros([cfg.num_classes, c]),
-    'head.layers.head.bias': tf.zeros([cfg.num_classes]),
-  }
-  return [params, r]
-}
+export const init = (cfg: VisionTransformerConfig, rng: Rng.Rng): readonly [Tree, Rng.Rng] =>
+  initFromSpecs(specs(cfg), rng)
 
 /**
  * Logits `[n, num_classes]` for NHWC images `[n, img_size, img_size, in_channels]`.

@@ -6,6 +6,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import * as Rng from '../dsl/Rng.js'
+import type { Tree } from '../tensor/tree.js'
+import type { ParamSpec } from './ParamSpec.js'
+
+// The bounds are pure arithmetic; descriptions use them without tensors.
+export { defaultBound, kaimingNormalStd, xavierUniformBound } from './ParamSpec.js'
 
 /** `count` floats from U(low, high), drawn from `rng`; returns them and the advanced stream. */
 export const uniformValues = (
@@ -23,9 +28,6 @@ export const uniformValues = (
   }
   return [values, r]
 }
-
-/** PyTorch's default bound for a layer with this fan-in: 1/√fan_in. */
-export const defaultBound = (fanIn: number): number => (fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0)
 
 /** A tensor of `shape` from U(−bound, bound). */
 export const uniformTensor = (
@@ -131,8 +133,34 @@ export const truncNormalTensor = (
   return [tf.tensor(values, shape as number[], 'float32'), r]
 }
 
-/** `kaiming_normal_(mode='fan_out', nonlinearity='relu')`'s standard deviation: √(2 / fan). */
-export const kaimingNormalStd = (fan: number): number => Math.sqrt(2 / fan)
-
-/** `xavier_uniform_`'s bound: √(6 / (fan_in + fan_out)). */
-export const xavierUniformBound = (fanIn: number, fanOut: number): number => Math.sqrt(6 / (fanIn + fanOut))
+/**
+ * The parameters a description lists, initialised by their rules; the random
+ * ones drawn from `rng` in list order (`named_parameters()` order), so one
+ * description fixes both the names and the values a seed gives.
+ *
+ * @example
+ * ```ts
+ * const [params, rng] = initFromSpecs(ResNet.specs(cfg), Rng.make(0))
+ * ```
+ */
+export const initFromSpecs = (specs: ReadonlyArray<ParamSpec>, rng: Rng.Rng): readonly [Tree, Rng.Rng] => {
+  const params: { [name: string]: tf.Tensor } = {}
+  let r = rng
+  for (const s of specs) {
+    const rule = s.init
+    if (rule.kind === 'zeros') params[s.name] = tf.zeros(s.shape as number[])
+    else if (rule.kind === 'ones') params[s.name] = tf.ones(s.shape as number[])
+    else if (rule.kind === 'constant') params[s.name] = tf.fill(s.shape as number[], rule.value)
+    else {
+      const [value, next] =
+        rule.kind === 'uniform'
+          ? uniformTensor(r, s.shape, rule.bound)
+          : rule.kind === 'normal'
+            ? normalTensor(r, s.shape, rule.std)
+            : truncNormalTensor(r, s.shape, rule.std)
+      params[s.name] = value
+      r = next
+    }
+  }
+  return [params, r]
+}

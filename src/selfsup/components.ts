@@ -20,6 +20,7 @@ import * as AvgPool2dNeck from './necks/AvgPool2dNeck.js'
 import * as DenseCLNeck from './necks/DenseCLNeck.js'
 import * as MoCoV2Neck from './necks/MoCoV2Neck.js'
 import * as NonLinearNeck from './necks/NonLinearNeck.js'
+import * as ODCNeck from './necks/ODCNeck.js'
 import * as SwAVNeck from './necks/SwAVNeck.js'
 import type { ComponentType, Registry as ComponentRegistry } from './registry.js'
 import { setDefaultRegistry } from './registry.js'
@@ -44,6 +45,7 @@ export const defaultComponentTypes: ComponentRegistry = Registry.make(
     entry('AvgPool2dNeck', 'neck', AvgPool2dNeck),
     entry('SwAVNeck', 'neck', SwAVNeck),
     entry('DenseCLNeck', 'neck', DenseCLNeck),
+    entry('ODCNeck', 'neck', ODCNeck),
     entry('LatentPredictHead', 'loss', LatentPredictHead),
     entry('ContrastiveHead', 'loss', ContrastiveHead),
     entry('LatentCrossCorrelationHead', 'loss', LatentCrossCorrelationHead),
@@ -55,7 +57,7 @@ export const defaultComponentTypes: ComponentRegistry = Registry.make(
     entry('CrossCorrelationLoss', 'loss', CrossCorrelationLoss),
     entry('SwAVLoss', 'loss', SwAVLoss),
   ],
-  [['ODCNeck', 'planned with ODC']],
+  [],
 )
 
 setDefaultRegistry(() => defaultComponentTypes)

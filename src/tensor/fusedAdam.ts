@@ -1,12 +1,10 @@
 /**
- * One Adam/AdamW parameter step as a single kernel on the CPU backend: one
- * pass over the parameter, its gradient and both moments instead of thirteen
- * element-wise kernels, each with its own output and scalar uploads (measured
- * 7× faster there on a 784×256 parameter, CPU time).
- *
- * It is not registered on WASM: the same loop in JS runs at ~3 ns per
- * operation, and the thirteen XNNPACK SIMD kernels were 3× faster than it
- * (1.8 ms against 5.7 ms CPU time on 200k parameters). A GPU backend would
+ * One Adam/AdamW parameter step as a single kernel: one pass over the
+ * parameter, its gradient and both moments instead of thirteen element-wise
+ * kernels, each with its own output and scalar uploads. This file holds the
+ * CPU backend's (measured 7× faster there on a 784×256 parameter, CPU time);
+ * the WASM backend's is compiled SIMD (`wasmAdam.ts`: the same loop in JS was
+ * 3× slower than WASM's thirteen XNNPACK kernels). A GPU backend would
  * register its own kernel under the same name.
  *
  * Every intermediate is rounded to float32 in the order the unfused tensor
@@ -37,11 +35,11 @@ export interface AdamScalars {
 }
 
 type Arrays = { readonly p: Float32Array; readonly g: Float32Array; readonly m: Float32Array; readonly v: Float32Array }
-type Outputs = { readonly first: Float32Array; readonly m: Float32Array; readonly v: Float32Array }
+type Outputs = { readonly next: Float32Array; readonly m: Float32Array; readonly v: Float32Array }
 
 /**
- * The step over flat arrays. `first` receives the new parameter (AdamW) or the
- * additive update (Adam), as the unfused step returns them.
+ * The step over flat arrays. `next` receives the new parameter: `p + delta` (Adam), `p·(1 − lr·wd) + delta`
+ * (AdamW), the single float32 additions the unfused step and `applyUpdates` make.
  */
 const step = (s: AdamScalars, a: Arrays, o: Outputs): void => {
   const f = Math.fround
@@ -65,7 +63,7 @@ const step = (s: AdamScalars, a: Arrays, o: Outputs): void => {
     const delta = f(f(mi * scale) / denom)
     o.m[i] = mi
     o.v[i] = vi
-    o.first[i] = s.decoupled ? f(f(p[i]! * shrink) + delta) : delta
+    o.next[i] = f((s.decoupled ? f(p[i]! * shrink) : p[i]!) + delta)
   }
 }
 
@@ -81,9 +79,9 @@ const cpuKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { p, g, m, v } = inputs as { p: tf.TensorInfo; g: tf.TensorInfo; m: tf.TensorInfo; v: tf.TensorInfo }
   const read = (t: tf.TensorInfo) => cpu.data.get(t.dataId).values
   const size = read(p).length
-  const out = { first: new Float32Array(size), m: new Float32Array(size), v: new Float32Array(size) }
+  const out = { next: new Float32Array(size), m: new Float32Array(size), v: new Float32Array(size) }
   step(scalarsOf(attrs), { p: read(p), g: read(g), m: read(m), v: read(v) }, out)
-  return [out.first, out.m, out.v].map((values) => cpu.makeTensorInfo([...p.shape], 'float32', values))
+  return [out.next, out.m, out.v].map((values) => cpu.makeTensorInfo([...p.shape], 'float32', values))
 }
 
 if (tf.getKernel(FUSED_ADAM, 'cpu') === undefined)
@@ -91,13 +89,13 @@ if (tf.getKernel(FUSED_ADAM, 'cpu') === undefined)
 
 type Step3 = [tf.Tensor, tf.Tensor, tf.Tensor]
 
-/** Whether the current backend has the fused step (the CPU backend). */
+/** Whether the current backend has the fused step (CPU and WASM). */
 export const hasFusedAdam = (): boolean => tf.getKernel(FUSED_ADAM, tf.getBackend()) !== undefined
 
 /**
- * One fused step: `[first, m, v]`, where `first` is the new parameter with
- * decoupled decay and the additive update otherwise. Inputs are float32; the
- * moments start as zeros.
+ * One fused step: `[next, m, v]`, the new parameter and moments (the update is
+ * applied in the kernel, saving one pass and one kernel per parameter). Inputs
+ * are float32; the moments start as zeros.
  */
 export const fusedAdamStep = (p: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, scalars: AdamScalars): Step3 =>
   tf.engine().runKernel(FUSED_ADAM, { p, g, m, v }, scalars as unknown as tf.NamedAttrMap) as unknown as Step3

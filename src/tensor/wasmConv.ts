@@ -1,6 +1,6 @@
 /**
  * Convolution gradients on WASM as one matrix product each, run by XNNPACK,
- * around a single pass over memory in JS:
+ * around a single pass over memory (compiled for the weights' patch gather, `wasmPatches.ts`; JS for col2im):
  *
  * - weights: `dW = colsᵀ · dy`. The patches are gathered straight into the
  *   transposed layout `[taps, positions]` (one contiguous row per filter tap),
@@ -15,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import { gatherPatches, scatterPatches } from './wasmPatches.js'
 
 type Info = tf.TensorInfo
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding
@@ -57,6 +58,9 @@ const convGeometry = (
   return { n, h, w, cin, oh, ow, cout, sh, sw, fh, fw, top, left, rows: n * oh * ow, taps: fh * fw * cin }
 }
 
+/** Where a tensor's values start on the heap, in bytes. */
+const address = (wasm: BackendWasm, t: Info): number => wasm.dataIdMap.get(t.dataId)!.memoryOffset
+
 /** The product `a · b` of 2-D heap tensors through the (corrected) WASM matrix product, as `[rows, cols]`. */
 const product2d = (
   wasm: BackendWasm,
@@ -80,30 +84,10 @@ export const conv2dBackpropFilter: tf.KernelConfig['kernelFunc'] = ({ inputs, ba
   const { x, dy } = inputs as { x: Info; dy: Info }
   const a = attrs as unknown as ConvGradAttrs & { filterShape: [number, number, number, number] }
   const geometry = convGeometry(x.shape, a.filterShape, a, 'Conv2DBackpropFilter')
-  const { n, h, w, cin, oh, ow, cout, sh, sw, fh, fw, top, left, rows, taps } = geometry
+  const { cout, rows, taps } = geometry
   // colsᵀ: row (u, v, c) holds, for every output position, the input value that tap multiplies (0 in the padding).
   const colsT = wasm.makeOutput([taps, rows], 'float32')
-  const p = wasm.typedArrayFromHeap(colsT) as Float32Array
-  const xs = wasm.typedArrayFromHeap(x) as Float32Array
-  for (let u = 0; u < fh; u++)
-    for (let v = 0; v < fw; v++)
-      for (let c = 0; c < cin; c++) {
-        let at = ((u * fw + v) * cin + c) * rows
-        for (let b = 0; b < n; b++)
-          for (let i = 0; i < oh; i++) {
-            const row = i * sh + u - top
-            if (row < 0 || row >= h) {
-              p.fill(0, at, at + ow)
-              at += ow
-              continue
-            }
-            const base = (b * h + row) * w
-            for (let j = 0; j < ow; j++, at++) {
-              const col = j * sw + v - left
-              p[at] = col >= 0 && col < w ? xs[(base + col) * cin + c]! : 0
-            }
-          }
-      }
+  gatherPatches(wasm, address(wasm, x), address(wasm, colsT), geometry)
   const dW = product2d(wasm, colsT, [taps, rows], dy, [rows, cout], false)
   const out = call('Reshape', { x: dW }, wasm, { shape: a.filterShape })
   wasm.disposeData(colsT.dataId)
@@ -117,29 +101,12 @@ export const conv2dBackpropInput: tf.KernelConfig['kernelFunc'] = ({ inputs, bac
   const { dy, filter } = inputs as { dy: Info; filter: Info }
   const a = attrs as unknown as ConvGradAttrs & { inputShape: [number, number, number, number] }
   const geometry = convGeometry(a.inputShape, filter.shape, a, 'Conv2DBackpropInput')
-  const { n, h, w, cin, oh, ow, cout, sh, sw, fh, fw, top, left, rows, taps } = geometry
+  const { cout, rows, taps } = geometry
   // dcols[r, (u, v, c)]: what output position r sends back through tap (u, v, c).
   const dcols = product2d(wasm, dy, [rows, cout], filter, [taps, cout], true)
   const out = wasm.makeOutput([...a.inputShape], 'float32')
-  // Views are taken after the last allocation: growing the heap detaches earlier ones.
-  const g = wasm.typedArrayFromHeap(dcols) as Float32Array
-  const dx = wasm.typedArrayFromHeap(out) as Float32Array
-  dx.fill(0)
-  let r = 0
-  for (let b = 0; b < n; b++)
-    for (let i = 0; i < oh; i++)
-      for (let j = 0; j < ow; j++, r++)
-        for (let u = 0; u < fh; u++) {
-          const row = i * sh + u - top
-          if (row < 0 || row >= h) continue
-          for (let v = 0; v < fw; v++) {
-            const col = j * sw + v - left
-            if (col < 0 || col >= w) continue
-            const from = r * taps + (u * fw + v) * cin
-            const to = ((b * h + row) * w + col) * cin
-            for (let c = 0; c < cin; c++) dx[to + c]! += g[from + c]!
-          }
-        }
+  ;(wasm.typedArrayFromHeap(out) as Float32Array).fill(0)
+  scatterPatches(wasm, address(wasm, dcols), address(wasm, out), geometry)
   wasm.disposeData(dcols.dataId)
   return out
 }

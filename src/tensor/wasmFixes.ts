@@ -9,12 +9,16 @@
  * - `Sign` returns 0 for |x| < 1.19e-7; `ClipByValue` turns NaN into the bound.
  *   Both are replaced by exact element-wise kernels.
  *
+ * The fused Adam step (`fusedAdam.ts`) is registered here too, as compiled SIMD (`wasmAdam.ts`).
+ *
  * Kernels missing or wrong on WASM (`Conv2DBackpropFilter`, `MaxPoolGrad`, …)
  * are registered from `wasmKernels.ts`.
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import { FUSED_ADAM } from './fusedAdam.js'
+import { wasmAdamKernel } from './wasmAdam.js'
 import { installWasmKernels, switchable } from './wasmKernels.js'
 import { tanhKernel } from './wasmTanh.js'
 
@@ -149,7 +153,7 @@ export const installWasmFixes = (): void => {
     return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype }
   })
 
-  replace('Tanh', tanhKernel(tf.getKernel('Multiply', 'wasm')!, tf.getKernel('Sigmoid', 'wasm')!))
+  replace('Tanh', tanhKernel(tf.getKernel('Sigmoid', 'wasm')!))
 
   replace(
     'Sign',
@@ -163,4 +167,6 @@ export const installWasmFixes = (): void => {
     }),
   )
   installWasmKernels()
+  // Not a correction of a stock kernel, so not switched off with them: the optimizer's own fused step.
+  tf.registerKernel({ kernelName: FUSED_ADAM, backendName: 'wasm', kernelFunc: wasmAdamKernel })
 }

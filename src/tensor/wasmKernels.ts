@@ -5,6 +5,7 @@
  *   one XNNPACK matrix product each around a patch gather/scatter (`wasmConv.ts`);
  * - `DepthwiseConv2dNativeBackpropFilter`, `…BackpropInput` and `UnsortedSegmentSum` (the
  *   gradient of `gather`, i.e. of embeddings): direct loops;
+ * - `AvgPoolGrad`: one pass in JS, faster than stock WASM's (`wasmAvgPoolGrad.ts`);
  * - `MaxPoolGrad`: WASM's starts its running maximum at +1.2e-38 instead of
  *   −∞, so windows whose values are all ≤ 0 send their gradient to the wrong
  *   place; this one takes the first maximum of each window, as the CPU backend.
@@ -12,6 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import { avgPoolGrad } from './wasmAvgPoolGrad.js'
 import { conv2dBackpropFilter, conv2dBackpropInput } from './wasmConv.js'
 
 type Info = tf.TensorInfo
@@ -238,4 +240,5 @@ export const installWasmKernels = (): void => {
   register('DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput)
   register('UnsortedSegmentSum', unsortedSegmentSum)
   register('MaxPoolGrad', maxPoolGrad)
+  register('AvgPoolGrad', avgPoolGrad)
 }

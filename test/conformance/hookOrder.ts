@@ -39,6 +39,7 @@ export const inertHook = (name: string, stages: ReadonlyArray<Stage.Stage>): Hoo
     name,
     defaultPriority: P.NORMAL,
     args: record(json),
+    touches: {},
     build: (_args, site) =>
       Hook.make({
         name,

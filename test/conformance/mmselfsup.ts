@@ -5,9 +5,9 @@
  * with `params` (and `initial_state`), and checked field by field — every
  * entry of `outputs` and `grads`, and every field of `steps[]`.
  *
- * A field this replay does not know is a FAIL, never a pass; a scenario kind
- * without a replay here (sequential `steps` of memories, hooks, optimizers)
- * reports each of its checks as FAIL with the reason.
+ * A scenario with `steps[]` (an optimizer, a hook, a memory driven call by
+ * call) goes to the sequential replay (`sequential.ts`). A field this replay
+ * does not know is a FAIL, never a pass.
  */
 import * as tf from '@tensorflow/tfjs-core'
 import '../../src/tensor/gradients.js'
@@ -16,17 +16,16 @@ import { defaultComponentTypes } from '../../src/selfsup/components.js'
 import type { LossComponent } from '../../src/selfsup/Component.js'
 import { buildComponent } from '../../src/selfsup/registry.js'
 import type { Tree } from '../../src/tensor/tree.js'
-import { hyperMismatch, tensorClose } from './compare.js'
+import { difference, isTensor, toRecord, toTensor } from './records.js'
+import type { TensorRecord } from './records.js'
 import type { Check } from './scenario.js'
+import type { Json } from './records.js'
+import { replaySequential } from './sequential.js'
+import { quantityOf } from './stepFields.js'
+import { queueName } from '../../src/selfsup/losses/SwAVLoss.js'
+import { sequentialComponents } from './sequential/components.js'
 
-type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
 type Scenario = { readonly [field: string]: Json }
-
-interface TensorRecord {
-  readonly shape: ReadonlyArray<number>
-  readonly dtype: string
-  readonly values: ReadonlyArray<number | boolean>
-}
 
 /** Fields read and never checked (the README's descriptive list). */
 export const componentDescriptive = [
@@ -57,79 +56,6 @@ const checkFields = new Set(['outputs', 'grads', 'steps'])
 /** Does the scenario follow the MMSelfSup component format? */
 export const isComponentScenario = (scenario: { readonly [field: string]: unknown }): boolean =>
   typeof scenario['component'] === 'object' && scenario['component'] !== null
-
-const isTensor = (j: unknown): j is TensorRecord =>
-  typeof j === 'object' &&
-  j !== null &&
-  !Array.isArray(j) &&
-  Array.isArray((j as { shape?: unknown }).shape) &&
-  Array.isArray((j as { values?: unknown }).values)
-
-const toTensor = (r: TensorRecord): tf.Tensor =>
-  r.dtype === 'float32' || r.dtype === undefined
-    ? tf.tensor(r.values as number[], r.shape as number[], 'float32')
-    : r.dtype === 'bool'
-      ? tf.tensor(
-          (r.values as boolean[]).map((v) => (v ? 1 : 0)),
-          r.shape as number[],
-          'bool',
-        )
-      : tf.tensor(r.values as number[], r.shape as number[], 'int32')
-
-const toRecord = async (t: tf.Tensor): Promise<TensorRecord> => ({
-  shape: t.shape,
-  dtype: t.dtype === 'float32' ? 'float32' : t.dtype === 'bool' ? 'bool' : 'int64',
-  values: t.dtype === 'bool' ? Array.from(await t.data()).map((v) => v === 1) : Array.from(await t.data()),
-})
-
-/** The first difference of `actual` from `expected` under the contract's tolerances, or undefined. */
-export const difference = (expected: unknown, actual: unknown, path = ''): string | undefined => {
-  const at = path === '' ? '' : ` at ${path}`
-  if (isTensor(expected)) {
-    if (!isTensor(actual))
-      return (
-        `expected a tensor${at}, loopwright produced ` +
-        `${actual === undefined ? 'nothing' : JSON.stringify(actual).slice(0, 60)}`
-      )
-    if (expected.shape.join(',') !== actual.shape.join(','))
-      return `shape [${actual.shape.join(', ')}] ≠ [${expected.shape.join(', ')}]${at}`
-    const floating = expected.dtype === 'float32' || expected.dtype === undefined
-    for (let i = 0; i < expected.values.length; i++) {
-      const e = Number(expected.values[i])
-      const a = Number(actual.values[i])
-      if (floating ? !tensorClose(a, e) : a !== e)
-        return `${floating ? `max |Δ| ${Math.abs(a - e).toExponential(2)}` : `${a} ≠ ${e}`} at element ${i}${at}`
-    }
-    return undefined
-  }
-  if (expected === null) return actual === null || actual === undefined ? undefined : `expected null${at}`
-  if (Array.isArray(expected)) {
-    if (!Array.isArray(actual))
-      return `expected a list${at}, loopwright produced ${actual === undefined ? 'nothing' : typeof actual}`
-    if (actual.length !== expected.length) return `${actual.length} entries ≠ ${expected.length}${at}`
-    for (let i = 0; i < expected.length; i++) {
-      const d = difference(expected[i], actual[i], `${path}[${i}]`)
-      if (d !== undefined) return d
-    }
-    return undefined
-  }
-  if (typeof expected === 'object') {
-    if (typeof actual !== 'object' || actual === null)
-      return `expected a dict${at}, loopwright produced ${actual === undefined ? 'nothing' : typeof actual}`
-    for (const [k, v] of Object.entries(expected)) {
-      const d = difference(v, (actual as { [k: string]: unknown })[k], path === '' ? k : `${path}.${k}`)
-      if (d !== undefined) return d
-    }
-    return undefined
-  }
-  if (typeof expected === 'number') {
-    if (typeof actual !== 'number')
-      return `expected ${expected}${at}, loopwright produced ${actual === undefined ? 'nothing' : String(actual)}`
-    const miss = hyperMismatch(actual, expected)
-    return miss === undefined ? undefined : `${actual} ≠ ${expected}${at}`
-  }
-  return actual === expected ? undefined : `${String(actual)} ≠ ${String(expected)}${at}`
-}
 
 const record = (status: Check['status'], field: string, detail = ''): Check => ({ status, field, detail })
 
@@ -166,20 +92,34 @@ const replayLoss = async (scenario: Scenario, component: LossComponent): Promise
   }
   tf.dispose(Object.values(init.params))
   let params: Tree = Object.fromEntries(givenNames.map((n) => [n, toTensor(given[n] as unknown as TensorRecord)]))
+  // State handed to the component before the call (SwAVLoss's `queue`) is a buffer, whether the record puts it in
+  // `initial_state` or in `inputs`; it is never differentiated (MMSelfSup uses it under no_grad).
+  const stateInputs = Object.keys(inputs).filter((n) => isTensor(inputs[n]) && quantityOf(n) === 'queue')
+  // SwAVHead holds its SwAVLoss at `loss`, as MMSelfSup's `head.loss`.
+  const queue = queueName(component.type === 'SwAVHead' ? 'loss' : '')
+  const checks: Check[] = []
+  for (const [n, v] of Object.entries(inputs))
+    if (!stateInputs.includes(n) && (!isTensor(v) || !component.inputs.includes(n)))
+      checks.push(record('FAIL', `inputs.${n}`, `not an input of loopwright's ${component.type}`))
+  for (const [n, v] of Object.entries(initialState))
+    if (!isTensor(v)) checks.push(record('FAIL', `initial_state.${n}`, 'state this replay does not load'))
   const buffers: Tree = {
     ...init.buffers,
     ...Object.fromEntries(
       Object.entries(initialState)
         .filter(([, v]) => isTensor(v))
-        .map(([n, v]) => [n, toTensor(v as unknown as TensorRecord)]),
+        .map(([n, v]) => [quantityOf(n) === 'queue' ? queue : n, toTensor(v as unknown as TensorRecord)]),
     ),
+    ...Object.fromEntries(stateInputs.map((n) => [queue, toTensor(inputs[n] as unknown as TensorRecord)])),
   }
   if (component.prepare !== undefined) {
     const rewritten = component.prepare(params, '')
     tf.dispose(Object.keys(rewritten).map((n) => params[n]!))
     params = { ...params, ...rewritten }
   }
-  const tensorInputs = Object.entries(inputs).filter(([, v]) => isTensor(v)) as Array<[string, Json]>
+  const tensorInputs = Object.entries(inputs).filter(([n, v]) => isTensor(v) && component.inputs.includes(n)) as Array<
+    [string, Json]
+  >
   const inputTensors: { [name: string]: tf.Tensor } = Object.fromEntries(
     tensorInputs.map(([n, v]) => [n, toTensor(v as unknown as TensorRecord)]),
   )
@@ -211,35 +151,44 @@ const replayLoss = async (scenario: Scenario, component: LossComponent): Promise
     for (const b of Object.values(bufferUpdates)) tf.keep(b)
     return out.value
   })(differentiable.map((d) => (d.kind === 'input' ? inputTensors[d.name]! : params[d.name]!)))
-  const actualOutputs: { [key: string]: unknown } = { loss: await toRecord(loss) }
+  const actualOutputs: { [key: string]: unknown } = { loss: toRecord(loss) }
   for (const [name, value] of Object.entries(captured)) {
     actualOutputs[name] =
       value instanceof tf.Tensor
-        ? await toRecord(value)
+        ? toRecord(value)
         : await Promise.all(
             value.map(async (call) =>
               Object.fromEntries(
-                await Promise.all(Object.entries(call).map(async ([k, v]) => [k, await toRecord(v)] as const)),
+                await Promise.all(Object.entries(call).map(async ([k, v]) => [k, toRecord(v)] as const)),
               ),
             ),
           )
   }
   const after = { ...buffers, ...bufferUpdates }
   actualOutputs['buffers_after'] = Object.fromEntries(
-    await Promise.all(Object.entries(after).map(async ([n, t]) => [n, await toRecord(t)] as const)),
+    await Promise.all(Object.entries(after).map(async ([n, t]) => [n, toRecord(t)] as const)),
   )
-  for (const [n, t] of Object.entries(params)) actualOutputs[`${n.replace(/\./g, '_')}_after`] = await toRecord(t)
+  for (const [n, t] of Object.entries(params)) actualOutputs[`${n.replace(/\./g, '_')}_after`] = toRecord(t)
   const actualGrads: { [key: string]: unknown } = {}
   for (const [n, t] of Object.entries(inputTensors))
-    if (t.dtype === 'float32') actualGrads[n] = await toRecord(tf.zerosLike(t))
-  for (let i = 0; i < differentiable.length; i++) actualGrads[differentiable[i]!.name] = await toRecord(grads[i]!)
-  const checks: Check[] = []
+    if (t.dtype === 'float32') actualGrads[n] = toRecord(tf.zerosLike(t))
+  for (let i = 0; i < differentiable.length; i++) actualGrads[differentiable[i]!.name] = toRecord(grads[i]!)
+  for (const n of stateInputs) actualGrads[n] = toRecord(tf.zerosLike(buffers[queue]!))
+  // Outputs the record names after the state they hold (`queue_after`, `use_queue`: MMSelfSup's one flag, on once
+  // any crop used the queue), through the mapping table.
+  const useQueue = Object.keys(captured).filter((k) => k.startsWith('use_queue_'))
+  const stateOutput = (key: string): unknown => {
+    const quantity = quantityOf(key)
+    if (quantity === 'queue') return (actualOutputs['buffers_after'] as { [n: string]: unknown })[queue]
+    if (quantity === 'use_queue') return useQueue.some((k) => (captured[k] as tf.Tensor).dataSync()[0] === 1)
+    return undefined
+  }
   for (const field of ['outputs', 'grads'] as const) {
     const expected = scenario[field]
     if (expected === undefined) continue
     const actual = field === 'outputs' ? actualOutputs : actualGrads
     for (const [key, value] of Object.entries(expected as { readonly [key: string]: Json })) {
-      const d = difference(value, actual[key])
+      const d = difference(value, key in actual || field === 'grads' ? actual[key] : stateOutput(key))
       checks.push(d === undefined ? record('PASS', `${field}.${key}`) : record('FAIL', `${field}.${key}`, d))
     }
   }
@@ -261,6 +210,7 @@ export const replayComponent = async (scenario: { readonly [field: string]: unkn
     (f) => !descriptive.has(f) && !inputFields.has(f) && !checkFields.has(f) && !emptyConfig(f),
   )
   const checks: Check[] = unknown.map((f) => record('FAIL', f, 'a field this replay does not know'))
+  if (s['steps'] !== undefined) return [...checks, ...(await replaySequential(s, sequentialComponents))]
   const component = s['component'] as { readonly type?: Json; readonly config?: Json }
   const config = component.config
   if (

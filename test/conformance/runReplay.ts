@@ -124,6 +124,10 @@ const probeHook = (sink: Probed): HookType<unknown> =>
     name: PROBE,
     defaultPriority: P.LOWEST,
     args: struct(`${PROBE} arguments`, {}),
+    touches: {
+      before_train: { reads: ['model.params'], writes: [] },
+      before_val_epoch: { reads: ['model.params', 'hooks'], writes: [] },
+    },
     build: (_args, site) =>
       Hook.make<HookServices>({
         name: PROBE,

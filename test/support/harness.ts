@@ -45,6 +45,12 @@ export const ProbeHook: HookType<unknown> = {
   name: 'ProbeHook',
   defaultPriority: P.LOWEST,
   args: struct('ProbeHook arguments', {}) as HookType<unknown>['args'],
+  touches: Object.fromEntries(
+    Stage.all.map((stage) => [
+      stage,
+      { reads: ['messageHub.info.eta', 'messageHub.info.loop_stage'], writes: ['own'] },
+    ]),
+  ),
   build: (_args, site) =>
     Hook.make({
       name: 'ProbeHook',

@@ -40,6 +40,8 @@ export interface ThreadJob {
 export type WorkerResult = Omit<TrainResult, 'state'> & {
   /** Milliseconds from each train step's end to the next one's, when the job asked for them. */
   readonly stepMs?: ReadonlyArray<number>
+  /** The process's CPU milliseconds (all workers together) over the same intervals. */
+  readonly stepCpuMs?: ReadonlyArray<number>
 }
 
 export type WorkerMessage =

@@ -79,6 +79,21 @@ export const threadCommunicator = (region: SharedRegion, rank: number): Communic
       checkAbort()
     }
   }
+  const first = slots[0]!
+  const second = slots[1]
+  /** `result[i] = (Σ_r slot_r[i]) / W` for `from ≤ i < to`, summed in float64 in rank order, rounded once. */
+  const sumInto = (target: Float32Array, from: number, to: number): void => {
+    // Two workers, the common case, without the loop over ranks (the same sum: a + b is exact in float64).
+    if (second !== undefined && worldSize === 2) {
+      for (let i = from; i < to; i++) target[i] = (first[i]! + second[i]!) / 2
+      return
+    }
+    for (let i = from; i < to; i++) {
+      let sum = first[i]!
+      for (let r = 1; r < worldSize; r++) sum += slots[r]![i]!
+      target[i] = sum / worldSize
+    }
+  }
   const allReduceMean = (values: Float32Array): void => {
     const mine = slots[rank]!
     for (let offset = 0; offset < values.length; offset += capacity) {
@@ -88,11 +103,7 @@ export const threadCommunicator = (region: SharedRegion, rank: number): Communic
       const share = Math.ceil(length / worldSize)
       const from = Math.min(length, rank * share)
       const to = Math.min(length, from + share)
-      for (let i = from; i < to; i++) {
-        let sum = slots[0]![i]!
-        for (let r = 1; r < worldSize; r++) sum += slots[r]![i]!
-        result[i] = sum / worldSize
-      }
+      sumInto(result, from, to)
       barrier()
       values.set(result.subarray(0, length), offset)
     }

@@ -20,10 +20,16 @@ const signals = new Int32Array(job.signals)
 const main = Effect.gen(function* () {
   yield* selectBackend(job.backend)
   const stepMs: number[] = []
-  let last: number | undefined
+  const stepCpuMs: number[] = []
+  let last: { readonly wall: number; readonly cpu: number } | undefined
   const afterTrainStep = () => {
-    const now = performance.now()
-    if (last !== undefined) stepMs.push(now - last)
+    // process.cpuUsage() is the whole process's (every worker's) CPU time, also from a worker thread.
+    const usage = process.cpuUsage()
+    const now = { wall: performance.now(), cpu: (usage.user + usage.system) / 1000 }
+    if (last !== undefined) {
+      stepMs.push(now.wall - last.wall)
+      stepCpuMs.push(now.cpu - last.cpu)
+    }
     last = now
   }
   const timing = job.timeSteps === true ? { afterTrainStep } : {}
@@ -37,7 +43,7 @@ const main = Effect.gen(function* () {
       return code === SIGNAL_CODES.SIGINT ? 'SIGINT' : code === SIGNAL_CODES.SIGTERM ? 'SIGTERM' : undefined
     },
   })
-  post({ _tag: 'done', result: job.timeSteps === true ? { ...trained, stepMs } : trained })
+  post({ _tag: 'done', result: job.timeSteps === true ? { ...trained, stepMs, stepCpuMs } : trained })
 }).pipe(
   Effect.catchTags({
     BackendError: (e) =>

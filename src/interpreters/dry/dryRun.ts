@@ -22,7 +22,6 @@ import type { Program } from '../../dsl/Program.js'
 import type { HookServices, RunFacts } from '../../dsl/Services.js'
 import * as Stage from '../../dsl/Stage.js'
 import { hazards } from '../../dsl/Touches.js'
-import * as Registry from '../../schema/registry.js'
 import type { Sizes } from '../../dsl/timeline.js'
 import type { Issue } from '../../schema/codec.js'
 import { formatIssue } from '../../schema/codec.js'
@@ -37,13 +36,16 @@ import { setupLines, worldSizeWarnings } from './setup.js'
 import { applyAutoScaleLr } from '../../config/autoScaleLr.js'
 import type { DatasetSizes } from './sizes.js'
 import { warningsFor } from './warnings.js'
+import { builtInCadences } from './cadences.js'
+import type { CadenceOf } from './cadences.js'
+import { fastForward } from './fastForward.js'
+import type { LogRun } from './layers.js'
 import { optimizerPlan } from './optimizerPlan.js'
 import type { WrapperPlan } from './optimizerPlan.js'
 import { simulateGroups, simulateSchedule } from './lrSchedule.js'
 import type { GroupSchedules, Schedule } from './lrSchedule.js'
 import type { Json } from '../../dsl/MessageHub.js'
-import * as Models from '../../models/registry.js'
-import { allModelTypes } from '../../selfsup/algorithms/registry.js'
+import { describeModel, modelSize, modelSizeLine } from './describeModel.js'
 import * as Optim from '../../optim/OptimState.js'
 
 /** The dry run could not start (bad hooks, unknown sizes) or a hook failed. */
@@ -62,6 +64,13 @@ export interface DryRunOptions {
   readonly configText?: string
   /** Keep at most this many trace entries in the plan (the counts cover all). Default 20 000. */
   readonly traceLimit?: number
+  /**
+   * Walk every iteration, running every hook, instead of fast-forwarding the quiet ones (the reference the
+   * fast-forward is tested against). Default false.
+   */
+  readonly walk?: boolean
+  /** Cadences of hook types beyond the built-in ones (user hook types that act at train-iteration stages). */
+  readonly cadences?: { readonly [hookType: string]: CadenceOf }
   /** Run the test loop after training, as `loopwright train` does. Default true. */
   readonly testAfterTrain?: boolean
   /** Warnings found while loading the config (options accepted but not honoured); listed first. */
@@ -129,18 +138,45 @@ export interface Plan {
   }>
   readonly removals: ReadonlyArray<{ readonly path: string; readonly epoch: number; readonly iter: number }>
   readonly logLines: {
+    /** Every log line of the run, written or counted. */
     readonly count: number
+    /** The lines of the iterations that ran for real, in order. */
     readonly lines: ReadonlyArray<{
       readonly epoch: number
       readonly iter: number
       readonly level: string
       readonly message: string
     }>
+    /** The lines of fast-forwarded iterations, as runs of equal occurrences (empty when every iteration ran). */
+    readonly runs: ReadonlyArray<LogRun>
   }
+  /**
+   * How much of the train loop was fast-forwarded: iterations whose hooks did not run (their effect was computed
+   * from the hooks' cadences), in how many stretches, and why nothing was, when so.
+   */
+  readonly fastForward: { readonly iterations: number; readonly stretches: number; readonly off: string | undefined }
   readonly files: ReadonlyArray<{ readonly path: string; readonly writes: number; readonly appends: number }>
   readonly warnings: ReadonlyArray<string>
   readonly trace: ReadonlyArray<TraceEntry>
   readonly traceCount: number
+}
+
+/**
+ * Iteration counters are JavaScript numbers: beyond `Number.MAX_SAFE_INTEGER` iterations they stop counting one by
+ * one, so such a run is refused rather than planned wrong.
+ */
+const beyondCounting = (loop: Loop.TrainLoop | undefined, batches: number): Issue | undefined => {
+  if (loop === undefined) return undefined
+  const total = Loop.maxIters(loop, batches)
+  if (Number.isSafeInteger(total)) return undefined
+  const what =
+    loop.type === 'EpochBasedTrainLoop'
+      ? `max_epochs=${loop.max_epochs} × ${batches} batches per epoch = ${total.toExponential(3)} iterations`
+      : `max_iters=${loop.max_iters}`
+  return {
+    path: loop.type === 'EpochBasedTrainLoop' ? 'train_cfg.max_epochs' : 'train_cfg.max_iters',
+    message: `${what} is more than ${Number.MAX_SAFE_INTEGER} (Number.MAX_SAFE_INTEGER), beyond exact counting`,
+  }
 }
 
 /** The plan's hook list and stage table for hooks in execution order. */
@@ -169,24 +205,17 @@ const filesSummary = (recording: Dry.Recording): Plan['files'] => {
     else entry.appends += 1
     byPath.set(f.path, entry)
   }
+  // Counted operations repeat ones that were performed for real first, so their paths are already in order.
+  for (const [p, counts] of recording.counted.files) {
+    const entry = byPath.get(p) ?? { writes: 0, appends: 0 }
+    byPath.set(p, { writes: entry.writes + counts.writes, appends: entry.appends + counts.appends })
+  }
   return [...byPath].map(([p, counts]) => ({ path: p, ...counts }))
 }
 
 /** The ordering hazards of the hooks (in execution order) from their types' read/write declarations. */
-const orderingHazards = (
-  hooks: ReadonlyArray<Hook.Hook<HookServices>>,
-  registries: Registries,
-): ReadonlyArray<string> =>
-  hazards(
-    hooks.map((h) => {
-      const type = Registry.resolve(registries.hooks, h.name)
-      return {
-        name: h.name,
-        priority: h.priority.value,
-        touches: type._tag === 'Right' ? type.right.touches : undefined,
-      }
-    }),
-  )
+const orderingHazards = (hooks: ReadonlyArray<Hook.Hook<HookServices>>): ReadonlyArray<string> =>
+  hazards(hooks.map((h) => ({ name: h.name, key: h.key, priority: h.priority.value, touches: h.touches })))
 
 /** Dry-run `program`: build its hooks, unfold its timeline with the dry services, and summarise. */
 export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effect<Plan, DryRunError> =>
@@ -199,6 +228,8 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
     const described = describeLoaderSizes(input, options.datasetSizes, worldSize)
     if (described._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: described.left }))
     const sizes: Sizes = Object.fromEntries(described.right.map((d) => [d.loader, d.batches]))
+    const tooLong = beyondCounting(input.trainLoop, sizes.train ?? 0)
+    if (tooLong !== undefined) return yield* Effect.fail(new DryRunError({ issues: [tooLong] }))
     const scaled = applyAutoScaleLr(input, worldSize)
     const program = scaled.program
     const setup = setupLines(program, worldSize, described.right, scaled.line, options)
@@ -213,12 +244,13 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
       optimizer.right.length === 1 && optimizer.right[0]!.name === undefined ? optimizer.right[0] : undefined
     const simulated =
       loop0 !== undefined && single !== undefined && schedulerList !== undefined && (sizes.train ?? 0) > 0
-        ? simulateSchedule(schedulerList, single.hyper, loop0, sizes.train ?? 0)
+        ? simulateSchedule(schedulerList, single.hyper, loop0, sizes.train ?? 0, options.walk === true)
         : undefined
     if (simulated?._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: simulated.left }))
     // Param groups need the model's parameters: known model types describe them without allocating tensors.
     const groupsWarnings: string[] = []
     let paramGroups: ParamGroupsPlan | undefined
+    let modelLine: string | undefined
     let initialOptim: Optim.OptimState | undefined
     if (
       loop0 !== undefined &&
@@ -226,13 +258,16 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
       schedulerList !== undefined &&
       program.model !== undefined
     ) {
-      const model = Models.build(program.model, allModelTypes)
+      const model = describeModel(program.model)
+      const batches = sizes.train ?? 0
+      if (model._tag === 'Right') modelLine = modelSizeLine(modelSize(model.right))
       if (model._tag === 'Left')
         groupsWarnings.push(
           `param groups are not shown: ${model.left.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
         )
+      else if (batches === 0)
+        groupsWarnings.push('param groups are not shown: the train loader has no batch per process (a dataset size?)')
       else {
-        const batches = sizes.train ?? 0
         const built = Optim.build(program.optimWrapper, schedulerList as ReadonlyArray<Json>, model.right.info, {
           epochLength: batches,
           maxEpochs: Loop.maxEpochs(loop0),
@@ -241,7 +276,8 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
         if (built._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: built.left }))
         initialOptim = built.right.state
         groupsWarnings.push(...built.right.warnings)
-        const schedules = batches > 0 ? simulateGroups(built.right.state, loop0, batches) : undefined
+        const schedules =
+          batches > 0 ? simulateGroups(built.right.state, loop0, batches, options.walk === true) : undefined
         if (schedules?._tag === 'Left') return yield* Effect.fail(new DryRunError({ issues: schedules.left }))
         paramGroups = {
           groups: built.right.state.slots[0]!.slot.groups.real.map((g) => ({
@@ -266,6 +302,17 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
       datasetMeta: undefined,
     }
     const recording = Dry.emptyRecording()
+    const traceLimit = options.traceLimit ?? 20_000
+    const forward = fastForward({
+      program,
+      hooks,
+      hookTypes: registries.hooks,
+      sizes,
+      recording,
+      traceLimit,
+      customClock: false,
+      ...(options.cadences === undefined ? {} : { cadences: { ...builtInCadences, ...options.cadences } }),
+    })
     const seed = program.randomness.seed ?? 0
     const start = initialState(program, sizes, seed)
     // With the groups known, the dry run's schedulers step the same numbers the tensor run steps (and its logs show the
@@ -279,9 +326,10 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
         loadsCheckpoint: program.loadFrom !== undefined,
         testAfterTrain: options.testAfterTrain ?? true,
       },
+      options.walk === true ? {} : { fastForward: forward.control },
     )
     yield* run.pipe(
-      Effect.provide(Dry.layer(recording, facts, () => hooks, { traceLimit: options.traceLimit ?? 20_000 })),
+      Effect.provide(Dry.layer(recording, facts, () => hooks, { traceLimit })),
       Effect.mapError(
         (e) =>
           new DryRunError({
@@ -298,7 +346,7 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
     const batches = sizes.train ?? 0
     return {
       workDir,
-      setup,
+      setup: modelLine === undefined ? setup : [...setup, modelLine],
       ...hookTable(hooks),
       loops: {
         ...(loop === undefined
@@ -331,12 +379,21 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
       removals: recording.files
         .filter((f) => f.op === 'remove')
         .map((f) => ({ path: f.path, epoch: f.epoch, iter: f.iter })),
-      logLines: { count: recording.logs.length, lines: recording.logs },
+      logLines: {
+        count: recording.logs.length + recording.counted.logs,
+        lines: recording.logs,
+        runs: recording.counted.runs,
+      },
+      fastForward: {
+        iterations: recording.counted.iterations,
+        stretches: recording.counted.stretches,
+        off: options.walk === true ? 'walked on request' : forward.off,
+      },
       files: filesSummary(recording),
       warnings: [
         ...(options.configWarnings ?? []),
         ...worldSizeWarnings(options.configName, worldSize),
-        ...orderingHazards(hooks, registries),
+        ...orderingHazards(hooks),
         ...groupsWarnings,
         ...warningsFor(program, sizes, recording),
       ].filter((w) => simulated === undefined || !w.startsWith('param_scheduler is checked but not simulated')),

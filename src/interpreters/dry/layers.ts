@@ -13,6 +13,7 @@ import {
   Collective,
   Files,
   Logger,
+  ModelOps,
   ParamSchedulers,
   Run,
   Steps,
@@ -47,6 +48,33 @@ export interface SaveRecord extends SaveRequest {
   readonly atIter: number
 }
 
+/**
+ * Log lines counted in a fast-forwarded stretch instead of written: `count` occurrences at iterations `from`,
+ * `from + every`, … `to` of epoch `epoch`, each writing the `lines` log lines the same kind of occurrence wrote
+ * when it was run for real (`samples`: those lines, the same text but for counters and lr).
+ */
+export interface LogRun {
+  readonly epoch: number
+  readonly from: number
+  to: number
+  every: number
+  count: number
+  readonly kind: string
+  readonly lines: number
+  readonly samples: ReadonlyArray<string>
+}
+
+/** What the fast-forward counted instead of recording one by one. */
+export interface Counted {
+  logs: number
+  readonly runs: LogRun[]
+  /** Writes and appends per file path. */
+  readonly files: Map<string, { writes: number; appends: number }>
+  /** Iterations whose hooks did not run (their effect was computed), and the stretches they came in. */
+  iterations: number
+  stretches: number
+}
+
 /** Everything the dry services saw. `trace` keeps at most `traceLimit` entries; `traceCount` counts all. */
 export interface Recording {
   readonly logs: LogRecord[]
@@ -62,6 +90,7 @@ export interface Recording {
   readonly evaluations: Array<{ readonly mode: 'val' | 'test'; readonly epoch: number; readonly iter: number }>
   /** Counters of the event being interpreted (for attributing log lines). */
   position: { epoch: number; iter: number }
+  readonly counted: Counted
 }
 
 export const emptyRecording = (): Recording => ({
@@ -74,6 +103,7 @@ export const emptyRecording = (): Recording => ({
   stepCounts: { train: 0, val: 0, test: 0 },
   evaluations: [],
   position: { epoch: 0, iter: 0 },
+  counted: { logs: 0, runs: [], files: new Map(), iterations: 0, stretches: 0 },
 })
 
 /** All dry services, recording into `recording`. */
@@ -134,7 +164,7 @@ export const layer = (
         Effect.provide(base),
       ),
   })
-  const base: Layer.Layer<Clock | Logger | Run | ParamSchedulers | TensorOps | Collective> = Layer.mergeAll(
+  const base: Layer.Layer<Clock | Logger | Run | ParamSchedulers | TensorOps | Collective | ModelOps> = Layer.mergeAll(
     // No tensors: arithmetic keeps the refs it is given, reads give zeros of the right size.
     Layer.succeed(TensorOps, {
       lerp: (avg) => Effect.succeed(avg),
@@ -143,6 +173,17 @@ export const layer = (
       releaseMemory: Effect.succeed(undefined),
     }),
     Layer.succeed(Collective, singleProcess),
+    // No tensors: nothing to extract or draw; new tensors are refs of their shapes.
+    Layer.succeed(ModelOps, {
+      extractFeatures: () => Effect.succeed(undefined),
+      reinitialise: (state) => Effect.succeed(state),
+      fromValues: (values) =>
+        Effect.succeed(
+          Object.fromEntries(
+            Object.entries(values).map(([n, v]) => [n, { _tag: 'TensorRef', id: 0, shape: v.shape, dtype: v.dtype }]),
+          ),
+        ),
+    }),
     // The dry clock stands still (every duration is 0) unless a test provides another.
     Layer.succeed(Clock, options.clock ?? { now: Effect.succeed(0) }),
     Layer.succeed(Logger, {

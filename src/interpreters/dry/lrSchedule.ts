@@ -14,6 +14,8 @@ import { buildAll, stepAll, walkTrainLoop } from '../../optim/schedulers/index.j
 import type { Moment, TrainWalk } from '../../optim/schedulers/index.js'
 import type { Hyper } from '../../optim/ParamGroups.js'
 import * as Optim from '../../optim/OptimState.js'
+import { stepIterations } from './schedulerSteps.js'
+import { stepIterations as jump } from '../../optim/schedulers/jump.js'
 
 export interface Schedule {
   readonly iterations: number
@@ -31,14 +33,26 @@ const momentumOf = (g: Hyper): number | undefined =>
       ? g['betas'][0]
       : undefined
 
-const walkOf = (loop: TrainLoop, batchesPerEpoch: number): TrainWalk => ({
-  maxIters: Loop.maxIters(loop, batchesPerEpoch),
-  epochLength: batchesPerEpoch,
-  epochBased: loop.type === 'EpochBasedTrainLoop',
-})
-
 /** Sample iterations 0, every, 2·every, … and the last one. */
 const sampled = (i: number, every: number, maxIters: number): boolean => i % every === 0 || i === maxIters - 1
+
+/** The next sampled iteration after `i`. */
+const nextSample = (i: number, every: number, maxIters: number): number =>
+  Math.min((Math.floor(i / every) + 1) * every, maxIters - 1)
+
+/**
+ * The walk of `loop`: only the sampled iterations and epoch ends are visited, the iterations in between are
+ * jumped over (a million-iteration schedule costs its samples, epochs and breakpoints).
+ */
+const walkOf = (loop: TrainLoop, batchesPerEpoch: number, every: number, stepEvery: boolean): TrainWalk => {
+  const maxIters = Loop.maxIters(loop, batchesPerEpoch)
+  return {
+    maxIters,
+    epochLength: batchesPerEpoch,
+    epochBased: loop.type === 'EpochBasedTrainLoop',
+    ...(stepEvery ? {} : { sparse: { nextVisit: (i: number) => nextSample(i, every, maxIters) } }),
+  }
+}
 
 const failureAt = (at: Moment, message: string): Issue => ({
   path: 'param_scheduler',
@@ -51,6 +65,8 @@ export const simulateSchedule = (
   defaults: Hyper,
   loop: TrainLoop,
   batchesPerEpoch: number,
+  /** Step every iteration, as the hook does, instead of jumping between samples (the reference). Default false. */
+  stepEvery = false,
 ): E.Either<ReadonlyArray<Issue>, Schedule> => {
   const maxIters = Loop.maxIters(loop, batchesPerEpoch)
   const built = buildAll(schedulers, [defaults], {
@@ -69,12 +85,13 @@ export const simulateSchedule = (
   const walked = walkTrainLoop(
     built.right,
     (state, trigger) => stepAll(state.schedulers, state.groups, trigger),
-    walkOf(loop, batchesPerEpoch),
+    walkOf(loop, batchesPerEpoch, every, stepEvery),
     (state, i) => {
       if (!sampled(i, every, maxIters)) return
       lr.push(state.groups[0]!['lr'] as number)
       if (hasMomentum) momentum.push(momentumOf(state.groups[0]!)!)
     },
+    stepEvery ? undefined : (state, count) => jump(state.schedulers, state.groups, count),
   )
   if (walked._tag === 'Left') return E.left([failureAt(walked.left.at, walked.left.error.message)])
   const last = walked.right.groups[0]!
@@ -152,17 +169,25 @@ export const simulateGroups = (
   optim: Optim.OptimState,
   loop: TrainLoop,
   batchesPerEpoch: number,
+  /** Step every iteration, as the hook does, instead of jumping between samples (the reference). Default false. */
+  stepEvery = false,
 ): E.Either<ReadonlyArray<Issue>, GroupSchedules> => {
   const maxIters = Loop.maxIters(loop, batchesPerEpoch)
   const every = Math.max(1, Math.ceil(maxIters / 500))
   const real = optim.slots[0]?.slot.groups.real.length ?? 0
   const lr: number[][] = Array.from({ length: real }, () => [])
-  const walked = walkTrainLoop(optim, Optim.stepSchedulers, walkOf(loop, batchesPerEpoch), (state, i) => {
-    if (sampled(i, every, maxIters))
-      state.slots[0]!.slot.groups.real.forEach((g, k) => {
-        lr[k]!.push(g.hyper['lr'] as number)
-      })
-  })
+  const walked = walkTrainLoop(
+    optim,
+    Optim.stepSchedulers,
+    walkOf(loop, batchesPerEpoch, every, stepEvery),
+    (state, i) => {
+      if (sampled(i, every, maxIters))
+        state.slots[0]!.slot.groups.real.forEach((g, k) => {
+          lr[k]!.push(g.hyper['lr'] as number)
+        })
+    },
+    stepEvery ? undefined : stepIterations,
+  )
   if (walked._tag === 'Left') return E.left([failureAt(walked.left.at, walked.left.error.message)])
   return E.right({ every, iterations: maxIters, lr })
 }

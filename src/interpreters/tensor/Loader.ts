@@ -5,6 +5,7 @@
  * @module
  */
 import type { Dataset } from '../../data/Dataset.js'
+import type { UniformSampling } from '../../data/deepClusterSampler.js'
 
 export interface Loader {
   readonly dataset: Dataset
@@ -18,6 +19,9 @@ export interface Loader {
    * `DefaultSampler`, whose epoch is the one `DistSamplerSeedHook` set (`set_epoch`).
    */
   readonly infinite: boolean
-  /** The sample indices of batch `index` of pass `pass`. */
-  readonly batch: (pass: number, index: number) => Int32Array
+  /**
+   * The sample indices of batch `index` of pass `pass`; with `uniform`, a `DeepClusterSampler` draws the pass
+   * uniformly over those pseudo-labels (other samplers ignore it).
+   */
+  readonly batch: (pass: number, index: number, uniform?: UniformSampling) => Int32Array
 }

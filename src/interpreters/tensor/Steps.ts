@@ -17,6 +17,7 @@ import type { StepEvent } from '../../dsl/Event.js'
 import * as Rng from '../../dsl/Rng.js'
 import { StepError, Steps } from '../../dsl/Services.js'
 import type { LastBatch, State, TensorTree } from '../../dsl/State.js'
+import { uniformSamplingFor } from '../../data/deepClusterSampler.js'
 import type { Evaluator } from '../../evaluation/registry.js'
 import type { ForwardResult, Model } from '../../models/Model.js'
 import * as Optim from '../../optim/OptimState.js'
@@ -94,7 +95,8 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
   // A DefaultSampler shuffles for the epoch DistSamplerSeedHook set (MMEngine's sampler.set_epoch):
   // without the hook, every epoch repeats epoch 0's order.
   const pass = loader.infinite ? event.batch.pass : state.data.samplerEpoch
-  const batch = ctx.gather(loader, loader.batch(pass, event.batch.index), pass)
+  const indices = loader.batch(pass, event.batch.index, uniformSamplingFor(state.model.attributes, event.epoch))
+  const batch = ctx.gather(loader, indices, pass)
   // Frozen parameters (requires_grad=False) get no gradient, so the optimizer skips them as PyTorch does (grad None).
   const frozen = new Set(model.info.params.filter((p) => !p.requiresGrad).map((p) => p.name))
   const names = Object.keys(params).filter((n) => !frozen.has(n))
@@ -122,6 +124,7 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
         iter: event.iter,
         maxIters: state.counters.maxIters,
         attributes: state.model.attributes,
+        indices,
       })
       newBuffers = trained.buffers
       for (const b of Object.values(newBuffers)) if (!Object.values(buffers).includes(b)) tf.keep(b)

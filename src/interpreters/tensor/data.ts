@@ -13,6 +13,7 @@ import { batchesPerEpoch, batchIndices, gather, infiniteBatchIndices } from '../
 import type { Dataset } from '../../data/Dataset.js'
 import * as Datasets from '../../data/registry.js'
 import * as Preprocess from '../../data/preprocess.js'
+import { deepClusterOrder, isDeepClusterSampler, type UniformSampling } from '../../data/deepClusterSampler.js'
 import { indicesForEpoch, isInfinite } from '../../data/sampler.js'
 import type { SamplerCfg } from '../../data/sampler.js'
 import { roundsUp, shardedStreamSlice, shardLength, shardOrder } from '../../data/shard.js'
@@ -66,11 +67,23 @@ export const makeLoader = (
           `${batchSize}${dropLast ? ' with drop_last' : ''}`,
       },
     ])
-  let cached: { pass: number; order: Int32Array } | undefined
-  const orderOf = (pass: number): Int32Array => {
-    if (cached?.pass !== pass) {
-      const order = indicesForEpoch(sampler, dataset.length, options.seed, pass)
-      cached = { pass, order: shardOrder(order, shard.rank, shard.worldSize, roundsUp(sampler)) }
+  const clusters = isDeepClusterSampler(sampler)
+  let cached: { pass: number; uniform: UniformSampling | undefined; order: Int32Array } | undefined
+  const orderOf = (pass: number, uniform: UniformSampling | undefined): Int32Array => {
+    const used = clusters ? uniform : undefined
+    // The pseudo-labels come from the state each step: the same array (by reference) reuses the order.
+    const same =
+      cached?.uniform === used ||
+      (cached?.uniform !== undefined &&
+        used !== undefined &&
+        cached.uniform.labels === used.labels &&
+        cached.uniform.numClasses === used.numClasses &&
+        cached.uniform.epoch === used.epoch)
+    if (cached?.pass !== pass || !same) {
+      const order = clusters
+        ? deepClusterOrder(sampler, dataset.length, options.seed, pass, used)
+        : indicesForEpoch(sampler, dataset.length, options.seed, pass)
+      cached = { pass, uniform: used, order: shardOrder(order, shard.rank, shard.worldSize, roundsUp(sampler)) }
     }
     return cached.order
   }
@@ -80,7 +93,7 @@ export const makeLoader = (
     seed: options.seed,
     batches,
     infinite,
-    batch: (pass, index) =>
+    batch: (pass, index, uniform) =>
       infinite
         ? shard.worldSize === 1
           ? infiniteBatchIndices(sampler, dataset.length, options.seed, pass * batches + index, batchSize)
@@ -92,7 +105,7 @@ export const makeLoader = (
               (pass * batches + index) * batchSize,
               batchSize,
             )
-        : batchIndices(orderOf(pass), index, batchSize, dropLast),
+        : batchIndices(orderOf(pass, uniform), index, batchSize, dropLast),
   })
 }
 

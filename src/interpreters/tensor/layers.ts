@@ -16,6 +16,7 @@ import {
   FileError,
   Files,
   Logger,
+  ModelOps,
   ParamSchedulers,
   Run,
   Steps,
@@ -102,6 +103,7 @@ export interface TensorLayerOptions {
   readonly trace?: (entry: TraceEntry) => void
   readonly clock?: Clock['Service']
   readonly tensorOps: TensorOps['Service']
+  readonly modelOps: ModelOps['Service']
   readonly collective?: Collective['Service']
   /** Default: the files on disk. */
   readonly files?: Files['Service']
@@ -121,6 +123,7 @@ export const layer = (options: TensorLayerOptions): Layer.Layer<HookServices | S
     Layer.succeed(Files, options.files ?? diskFiles),
     Layer.succeed(Trace, trace),
     Layer.succeed(TensorOps, options.tensorOps),
+    Layer.succeed(ModelOps, options.modelOps),
     Layer.succeed(Collective, options.collective ?? singleProcess),
   )
   const checkpoints: Checkpoints['Service'] = Checkpoints.of({

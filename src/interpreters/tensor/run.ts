@@ -24,6 +24,7 @@ import type { LogSink } from './layers.js'
 import type { Resumed } from './resume.js'
 import type { Setup } from './setup.js'
 import { tensorSteps } from './Steps.js'
+import { modelOps } from './modelOps.js'
 import { tensorOps } from './tensorOps.js'
 import type { TensorStore } from './TensorStore.js'
 import { TrainError } from './TrainError.js'
@@ -194,6 +195,7 @@ export const run = (
           log,
           writeCheckpoint,
           tensorOps: tensorOps(store),
+          modelOps: modelOps({ model, store, seed, gather }),
           // Other ranks neither write nor publish: the checkpoint is rank 0's.
           publishCheckpoint: rankZero ? publishCheckpoint : (source) => Effect.succeed(source),
           files: rankZero ? diskFiles : discardedFiles,

@@ -33,9 +33,9 @@ const adamLike = (decoupled: boolean) =>
       const bias2Sqrt = Math.sqrt(1 - beta2 ** step)
       const scalars = { beta1, beta2, eps, stepSize, bias2Sqrt, weightDecay, decoupled, lr, maximize }
       const m0 = slots?.exp_avg ?? tf.zerosLike(param)
-      const [first, m, v] = fusedAdamStep(param, grad0, m0, slots?.exp_avg_sq ?? tf.zerosLike(param), scalars)
-      const slotsNext = { step, exp_avg: m, exp_avg_sq: v, max_exp_avg_sq: undefined }
-      return decoupled ? { next: first, slots: slotsNext } : { update: first, slots: slotsNext }
+      // The kernel also applies the step: the new parameter, bit-identical to `param + update`.
+      const [next, m, v] = fusedAdamStep(param, grad0, m0, slots?.exp_avg_sq ?? tf.zerosLike(param), scalars)
+      return { next, slots: { step, exp_avg: m, exp_avg_sq: v, max_exp_avg_sq: undefined } }
     }
     let grad = maximize ? tf.neg(grad0) : grad0
     let p = param

@@ -58,6 +58,12 @@ export interface TrainWalk {
   readonly epochBased: boolean
   /** Validation metrics after epoch `e` (1-based), or `undefined` when there is no validation then. */
   readonly metrics?: (epoch: number) => Metrics | undefined
+  /**
+   * Visit only where `nextVisit(i)` (> i) says, and at epoch ends: the `AfterTrainIter` steps of the iterations in
+   * between are taken together by `walkTrainLoop`'s `stepMany` (none at all when it is not given: then no scheduler
+   * may step by iteration). The cost follows the visits and epochs, not the iterations.
+   */
+  readonly sparse?: { readonly nextVisit: (iter: number) => number }
 }
 
 /**
@@ -76,13 +82,25 @@ export const walkTrainLoop = <S, Err>(
   stepWith: (state: S, trigger: SchedulerTrigger) => E.Either<Err, S>,
   walk: TrainWalk,
   visit: (state: S, iter: number) => void,
+  stepMany?: (state: S, count: number) => E.Either<Err, S>,
 ): E.Either<{ readonly error: Err; readonly at: Moment }, S> => {
   let state = initial
-  for (let i = 0; i < walk.maxIters; i++) {
+  const idle = walk.sparse
+  // With idle iterations, the next iteration that matters: a visit, or the last one of an epoch.
+  const nextAfter = (i: number): number =>
+    idle === undefined
+      ? i + 1
+      : Math.min(
+          idle.nextVisit(i),
+          walk.epochBased ? (Math.floor((i + 1) / walk.epochLength) + 1) * walk.epochLength - 1 : walk.maxIters - 1,
+        )
+  for (let i = 0; i < walk.maxIters; ) {
     visit(state, i)
-    const afterIter = stepWith(state, { _tag: 'AfterTrainIter' })
-    if (afterIter._tag === 'Left') return E.left({ error: afterIter.left, at: { _tag: 'iter', iter: i } })
-    state = afterIter.right
+    if (idle === undefined || stepMany !== undefined) {
+      const afterIter = stepWith(state, { _tag: 'AfterTrainIter' })
+      if (afterIter._tag === 'Left') return E.left({ error: afterIter.left, at: { _tag: 'iter', iter: i } })
+      state = afterIter.right
+    }
     if (walk.epochBased ? (i + 1) % walk.epochLength === 0 : i + 1 === walk.maxIters) {
       const epoch = Math.floor(i / walk.epochLength)
       const afterEpoch = stepWith(state, { _tag: 'AfterTrainEpoch' })
@@ -95,6 +113,14 @@ export const walkTrainLoop = <S, Err>(
         state = afterVal.right
       }
     }
+    const next = Math.max(i + 1, nextAfter(i))
+    // The iterations between visits: none ends an epoch, so only their AfterTrainIter steps remain.
+    if (stepMany !== undefined && next - i - 1 > 0 && i + 1 < walk.maxIters) {
+      const skipped = stepMany(state, Math.min(next, walk.maxIters) - i - 1)
+      if (skipped._tag === 'Left') return E.left({ error: skipped.left, at: { _tag: 'iter', iter: i + 1 } })
+      state = skipped.right
+    }
+    i = next
   }
   return E.right(state)
 }

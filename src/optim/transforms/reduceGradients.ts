@@ -21,6 +21,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { GradientTransformation } from '../GradientTransformation.js'
 import { releaseIntermediate } from '../ownership.js'
+import { copyValuesInto } from '../../tensor/copyValues.js'
 import type { Tree } from '../../tensor/tree.js'
 
 /** The mean of `grads` over all workers (new tensors), computed by `reduce` on one flat array. */
@@ -30,7 +31,7 @@ export const averaged = (grads: Tree, reduce: (values: Float32Array) => void): T
   const flat = new Float32Array(sizes.reduce((a, b) => a + b, 0))
   let offset = 0
   names.forEach((n, i) => {
-    flat.set(grads[n]!.dataSync() as Float32Array, offset)
+    copyValuesInto(grads[n]!, flat, offset)
     offset += sizes[i]!
   })
   reduce(flat)

@@ -31,6 +31,8 @@ export interface LossContext extends ComponentContext {
   /** The 0-based global iteration (MMEngine's `runner.iter`) and `max_iters`, for momentum schedules. */
   readonly iter: number
   readonly maxIters: number
+  /** The batch's dataset indices (MMSelfSup's `sample_idx`), when the interpreter knows them. */
+  readonly indices?: Int32Array
 }
 
 /** A loss dict (entries whose names contain `loss` are summed) and the buffers the step changed. */
@@ -59,6 +61,8 @@ export interface Algorithm {
   readonly prepare?: (params: Tree) => Tree
   /** The model's attributes at construction (DenseCL's `loss_lambda`). */
   readonly attributes?: Attributes
+  /** The features `DeepClusterHook` clusters (see {@link Model.extract}). */
+  readonly extract?: (params: Tree, buffers: Tree, x: tf.Tensor) => tf.Tensor
   readonly loss: (
     params: Tree,
     buffers: Tree,
@@ -120,6 +124,7 @@ export const asModel = (algorithm: Algorithm): Model => ({
   },
   ...(algorithm.prepare === undefined ? {} : { prepare: algorithm.prepare }),
   ...(algorithm.attributes === undefined ? {} : { attributes: algorithm.attributes }),
+  ...(algorithm.extract === undefined ? {} : { extract: algorithm.extract }),
   loss: (params, buffers, inputs, targets, ctx) => {
     const views = ctx.views ?? viewsOf(algorithm.type, inputs, algorithm.views)
     if (views.length < algorithm.views)

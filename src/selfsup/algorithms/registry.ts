@@ -15,6 +15,8 @@ import { SimSiamModel } from './SimSiam.js'
 import { SwAVModel } from './SwAV.js'
 import { DenseCLModel } from './DenseCL.js'
 import { ImageClassifierModel } from '../benchmarks/ImageClassifier.js'
+import { DeepClusterModel } from './DeepCluster.js'
+import { ODCModel } from './ODC.js'
 
 const erase = <A>(type: ModelType<A>): ModelType<unknown> => type as unknown as ModelType<unknown>
 
@@ -28,6 +30,8 @@ export const algorithmTypes: ReadonlyArray<ModelType<unknown>> = [
   erase(BarlowTwinsModel),
   erase(SwAVModel),
   erase(DenseCLModel),
+  erase(DeepClusterModel),
+  erase(ODCModel),
 ]
 
 /** Every model type: the supervised ones of `src/models/` and the algorithms. */
@@ -35,9 +39,5 @@ export const allModelTypes: Registry.Registry<ModelType<unknown>> = Registry.mak
   'model',
   // ImageClassifier: MMSelfSup's benchmarks (kNN, linear probe) over the algorithms' backbones.
   [...defaultModelTypes.entries.values(), ...algorithmTypes, erase(ImageClassifierModel)],
-  [
-    ...defaultModelTypes.notProvided,
-    ['DeepCluster', 'planned with the MMSelfSup algorithms'],
-    ['ODC', 'planned with the MMSelfSup algorithms'],
-  ],
+  [...defaultModelTypes.notProvided],
 )

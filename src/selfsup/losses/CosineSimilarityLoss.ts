@@ -30,7 +30,8 @@ export const cosineSimilarityLoss = (
 export const build = (a: t.TypeOf<typeof args>): LossComponent => ({
   kind: 'loss',
   type: 'CosineSimilarityLoss',
-  inputs: ['pred', 'target'],
+  // MMSelfSup's forward(pred, target, mask=None): `mask` is optional.
+  inputs: ['pred', 'target', 'mask'],
   init: (_prefix, rng) => ({ params: {}, buffers: {}, rng }),
   info: () => [],
   forward: (_params, _buffers, _prefix, inputs) => ({

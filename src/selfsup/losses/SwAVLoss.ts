@@ -9,10 +9,12 @@
  * - `x` holds the crops' embeddings stacked crop by crop (`bs` rows each,
  *   `bs = n / Σ num_crops`); `scores = x · Wᵀ`.
  * - For each assignment crop `i` (`crops_for_assign`): with a queue (buffer
- *   `queue`, `[len(crops_for_assign), L, feat_dim]`) whose last row is non-zero,
- *   `queue[i] · Wᵀ` is prepended to the crop's scores (`use_queue`); the queue
- *   shifts down by `bs` and takes the crop's embeddings on top. Sinkhorn-Knopp
- *   gives codes, of which the last `bs` rows are the crop's.
+ *   `queue`, `[len(crops_for_assign), L, feat_dim]`), once the last row of
+ *   `queue[i]` or of an earlier crop's queue is non-zero (MMSelfSup's one
+ *   `use_queue` flag, which stays on), `queue[i] · Wᵀ` is prepended to the
+ *   crop's scores; the queue shifts down by `bs` and takes the crop's
+ *   embeddings on top. Sinkhorn-Knopp gives codes, of which the last `bs` rows
+ *   are the crop's.
  * - The loss is `−mean(Σ q · log_softmax(scores_v / τ))` over every other crop `v`,
  *   divided by `Σ num_crops − 1`, averaged over the assignment crops.
  *
@@ -102,14 +104,16 @@ export const build = (a: t.TypeOf<typeof args>): LossComponent => {
         const frozen = detach(output)
         const queues: tf.Tensor[] = []
         let loss: tf.Tensor = tf.scalar(0)
+        // MMSelfSup keeps one flag for every crop: once a crop's queue is in use, the later crops' are too.
+        let useQueue = false
         assign.forEach((cropId, i) => {
           let out = tf.slice(frozen, [bs * cropId, 0], [bs, K])
           if (queue !== undefined) {
             const q = tf.squeeze(tf.slice(queue, [i, 0, 0], [1, -1, -1]), [0])
             const L = q.shape[0]!
-            const lastRowNonZero = tf.any(tf.notEqual(tf.slice(q, [L - 1, 0], [1, -1]), 0)).dataSync()[0] === 1
-            ctx.capture?.(`use_queue_${i}`, tf.scalar(lastRowNonZero ? 1 : 0, 'bool'))
-            if (lastRowNonZero) out = tf.concat([tf.matMul(q, detach(w), false, true), out])
+            useQueue = useQueue || tf.any(tf.notEqual(tf.slice(q, [L - 1, 0], [1, -1]), 0)).dataSync()[0] === 1
+            ctx.capture?.(`use_queue_${i}`, tf.scalar(useQueue ? 1 : 0, 'bool'))
+            if (useQueue) out = tf.concat([tf.matMul(q, detach(w), false, true), out])
             const fresh = tf.slice(embedding, [cropId * bs, 0], [bs, -1])
             queues.push(
               L > bs ? tf.concat([fresh, tf.slice(q, [0, 0], [L - bs, -1])]) : tf.slice(fresh, [0, 0], [L, -1]),

@@ -22,7 +22,7 @@ import type { Tree } from '../../tensor/tree.js'
 import * as tf from '@tensorflow/tfjs-core'
 import { join, type Neck } from '../Component.js'
 import { globalAvgPool } from '../functional.js'
-import { normCfg } from '../normCfg.js'
+import { normCfg } from '../../models/normCfg.js'
 import { batchNormInfo, linearInfo } from '../params.js'
 
 export const args = struct(

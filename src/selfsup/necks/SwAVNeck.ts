@@ -17,7 +17,7 @@ import * as Linear from '../../models/Linear.js'
 import type { Tree } from '../../tensor/tree.js'
 import { join, type Neck } from '../Component.js'
 import { globalAvgPool, normalize } from '../functional.js'
-import { normCfg } from '../normCfg.js'
+import { normCfg } from '../../models/normCfg.js'
 import { batchNormInfo, linearInfo } from '../params.js'
 
 export const args = struct(

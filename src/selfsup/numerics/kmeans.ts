@@ -113,22 +113,37 @@ interface Lloyd {
   readonly dists: Float64Array
 }
 
-/** Each point to its nearest centroid (the first of equals); returns the inertia. */
+/**
+ * Each point to its nearest centroid (the first of equals); returns the inertia. The search ranks centroids by
+ * `x·c − ‖c‖²/2` (`‖x − c‖² = ‖x‖² − 2x·c + ‖c‖²`: one multiply-add per value instead of three operations); the
+ * chosen distance is then computed exactly, so the inertia is the plain sum of squared distances.
+ */
 const assign = ({ data, n, d, k, centroids, labels, dists }: Lloyd): number => {
+  const halfNorms = new Float64Array(k)
+  for (let c = 0; c < k; c++) {
+    let s = 0
+    for (let j = 0; j < d; j++) s += centroids[c * d + j]! * centroids[c * d + j]!
+    halfNorms[c] = s / 2
+  }
   let inertia = 0
   for (let i = 0; i < n; i++) {
+    const row = i * d
     let best = 0
-    let bestDist = Infinity
+    let bestScore = -Infinity
     for (let c = 0; c < k; c++) {
-      const dist = sqDist(data, i, centroids, c, d)
-      if (dist < bestDist) {
-        bestDist = dist
+      const col = c * d
+      let dot = 0
+      for (let j = 0; j < d; j++) dot += data[row + j]! * centroids[col + j]!
+      const score = dot - halfNorms[c]!
+      if (score > bestScore) {
+        bestScore = score
         best = c
       }
     }
+    const dist = sqDist(data, i, centroids, best, d)
     labels[i] = best
-    dists[i] = bestDist
-    inertia += bestDist
+    dists[i] = dist
+    inertia += dist
   }
   return inertia
 }

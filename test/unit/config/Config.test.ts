@@ -422,7 +422,7 @@ describe('decode: hooks', () => {
     ])
   })
 
-  it("decodes MMSelfSup's hooks (plan-only until they land) with their arguments checked", () => {
+  it("decodes MMSelfSup's hooks with their arguments checked", () => {
     expect(accepted({ custom_hooks: [{ type: 'DenseCLHook', start_iters: 500 }] }).custom_hooks).toEqual([
       { type: 'DenseCLHook', start_iters: 500 },
     ])

@@ -24,14 +24,9 @@ describe('forms MMEngine accepts', () => {
     expect(raw.log_processor.custom_cfg[0]).toEqual({ data_src: 'loss', method: 'mean' })
   })
 
-  it('warns once per loader that DeepClusterSampler options are not honoured', () => {
+  it('has nothing to warn about a DeepClusterSampler: loopwright honours its options', () => {
     const sampler = { type: 'DeepClusterSampler', replace: true }
-    expect(normalizeLegacyForms({ train_dataloader: { sampler } }).warnings).toEqual([
-      'train_dataloader.sampler: DeepClusterSampler is planned as a DefaultSampler of ' +
-        'the same length; replace=True (uniform re-sampling over pseudo-labels) is not ' +
-        'honoured',
-    ])
-    expect(normalizeLegacyForms({ train_dataloader: { sampler: { type: 'DefaultSampler' } } }).warnings).toEqual([])
+    expect(normalizeLegacyForms({ train_dataloader: { sampler } }).warnings).toEqual([])
   })
 
   it('treats other top-level names of code configs as variables, but not near-misses of config keys', () => {

@@ -24,24 +24,17 @@ const program = (hook: { readonly type: string; readonly args: object }) =>
 const at = (state: State, epoch: number, iter: number): State => S.atCounters(state, epoch, iter)
 
 describe('MMSelfSup hooks in the registry', () => {
-  it(
-    'provide SimSiamHook, DenseCLHook and SwAVHook at class priority NORMAL; ' +
-      'DeepClusterHook and ODCHook stay plan-only',
-    () => {
-      for (const name of ['SimSiamHook', 'DenseCLHook', 'SwAVHook']) {
-        const t = Registry.resolve(defaultHookTypes, name)
-        expect(t._tag === 'Right' && t.right.defaultPriority).toEqual(P.NORMAL)
-      }
-      for (const name of ['DeepClusterHook', 'ODCHook']) {
-        const t = Registry.resolve(defaultHookTypes, name)
-        expect(t._tag === 'Right' ? t.right.planOnly : undefined).toBeDefined()
-      }
-      for (const name of ['SimSiamHook', 'DenseCLHook', 'SwAVHook']) {
-        const t = Registry.resolve(defaultHookTypes, name)
-        expect(t._tag === 'Right' ? t.right.planOnly : 'missing').toBeUndefined()
-      }
-    },
-  )
+  it('provide all five hooks at class priority NORMAL, none of them plan-only', () => {
+    const names = ['DeepClusterHook', 'DenseCLHook', 'ODCHook', 'SimSiamHook', 'SwAVHook']
+    for (const name of names) {
+      const t = Registry.resolve(defaultHookTypes, name)
+      expect(t._tag === 'Right' && t.right.defaultPriority).toEqual(P.NORMAL)
+    }
+    for (const name of names) {
+      const t = Registry.resolve(defaultHookTypes, name)
+      expect(t._tag === 'Right' ? t.right.planOnly : 'missing').toBeUndefined()
+    }
+  })
 
   it('check their arguments: SimSiamHook needs lr, SwAVHook needs batch_size, misspellings get a did-you-mean', () => {
     const decode = (name: string, args: object) => {
@@ -168,5 +161,27 @@ describe('SimSiamHook', () => {
     const pinned = Optim.read(pinFixedLr(state, 0.05).optim)!
     expect(pinned.slots[0]!.slot.groups.real.map((g) => g.hyper['lr'])).toEqual([0.3, 0.05])
     expect(pinFixedLr(pinFixedLr(state, 0.05), 0.05).optim).toEqual(pinFixedLr(state, 0.05).optim)
+  })
+
+  it('pins at every before_train_epoch, and at before_train_iter only with adjust_by_epoch=False', async () => {
+    const lrAfter = async (adjustByEpoch: boolean, stage: 'before_train_epoch' | 'before_train_iter') => {
+      const args = { fix_pred_lr: true, lr: 0.05, adjust_by_epoch: adjustByEpoch }
+      const p = program({ type: 'SimSiamHook', args })
+      const s0 = initialState(p, { train: 4 }, 0)
+      const groups = { real: [{ names: ['head.predictor.w'], hyper: { lr: 0.3, fix_lr: true } }], base: undefined }
+      const state = {
+        ...s0,
+        optim: Optim.write({
+          _tag: 'OptimState',
+          slots: [{ name: undefined, slot: { groups, schedulers: [], tensors: undefined } }],
+        }),
+      }
+      const after = await Effect.runPromise(runHookStage(p, 'SimSiamHook', stage, state, 0, new FakeTensors()))
+      return Optim.read(after.optim)!.slots[0]!.slot.groups.real[0]!.hyper['lr']
+    }
+    expect(await lrAfter(true, 'before_train_epoch')).toBe(0.05)
+    expect(await lrAfter(true, 'before_train_iter')).toBe(0.3)
+    expect(await lrAfter(false, 'before_train_epoch')).toBe(0.05)
+    expect(await lrAfter(false, 'before_train_iter')).toBe(0.05)
   })
 })

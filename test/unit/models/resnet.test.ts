@@ -80,7 +80,7 @@ describe('ResNet', () => {
       expect(ResNet.stageBlocksOf(20)).toEqual([3, 3, 3])
       expect(ResNet.stageBlocksOf(18)).toEqual([2, 2, 2, 2])
       expect(ResNet.stageBlocksOf(34)).toEqual([3, 4, 6, 3])
-      expect(ResNet.stageBlocksOf(50)).toBeUndefined()
+      expect(ResNet.stageBlocksOf(50)).toEqual([3, 4, 6, 3])
       const r20 = make({ depth: 20, num_classes: 10 })
       // 19 convs + the fc layer: conv1 + 3·3·2 block convs, plus 2 downsample convs.
       expect(r20.info.params.filter((p) => p.module.type === 'Conv2d').length).toBe(1 + 18 + 2)
@@ -172,7 +172,7 @@ describe('ResNet', () => {
       const r = build({ type: 'ResNet', num_classes: 10, ...args })
       return r._tag === 'Left' ? r.left.map((i) => i.message).join('; ') : ''
     }
-    expect(issues({ depth: 50 })).toContain('Bottleneck depths 50+ are not provided')
+    expect(issues({ depth: 51 })).toContain('depth 51 is not provided: use 18, 34, 50, 101, 152')
     expect(issues({ depth: 8, stage_blocks: [1] })).toContain('not both')
     expect(issues({ depth: 8, strides: [1, 2] })).toContain('strides has 2 entries but there are 3 stages')
     expect(issues({ depth: 8, stem: 'deep' })).toContain('"cifar", "imagenet"')

@@ -26,12 +26,7 @@ const configs = readdirSync(folder, { withFileTypes: true })
  * A few iterations: every config's own model, pipeline, optimizer and hooks, on 16 images (batch 8, one epoch),
  * with the backbone narrowed to 4-8-16 channels (the pure-JS CPU backend of the tests is slow at full width).
  */
-const quick = [
-  'train_dataloader.batch_size=8',
-  'train_cfg.max_epochs=1',
-  'model.backbone.base_channels=4',
-  'model.neck.in_channels=16',
-]
+const quick = ['train_dataloader.batch_size=8', 'train_cfg.max_epochs=1', 'model.backbone.base_channels=4']
 
 /**
  * 16 seeded 28×28 grey images standing in for Fashion-MNIST (whose loading is
@@ -51,10 +46,30 @@ const images = (pipelineCfg: unknown): Dataset => {
   return { ...built.right, pipeline: pipeline.right }
 }
 
-/** Smaller queues where a config has them (the dense queue meets every grid cell of the batch). */
+/**
+ * The neck (or head) narrowed to the backbone; smaller queues where a config has them (the dense queue meets every
+ * grid cell of the batch); for the clustering algorithms, 4 clusters of the 16 images, a memory of 16 rows, and
+ * features extracted from 16 Fashion-MNIST images (the hook loads its own dataset).
+ */
+const neck = ['model.neck.in_channels=16']
+const clustering = ['custom_hooks.0.clustering.k=4', 'custom_hooks.0.extract_dataloader.dataset.indices=16']
 const extra: { readonly [prefix: string]: ReadonlyArray<string> } = {
-  densecl: ['model.queue_len=64', 'model.neck.hid_channels=32'],
-  mocov2: ['model.queue_len=64'],
+  densecl: [...neck, 'model.queue_len=64', 'model.neck.hid_channels=32'],
+  mocov2: [...neck, 'model.queue_len=64'],
+  deepcluster: [
+    'model.head.in_channels=16',
+    'model.head.num_classes=4',
+    'custom_hooks.0.clustering.pca_dim=8',
+    ...clustering,
+  ],
+  odc: [
+    ...neck,
+    'model.head.num_classes=4',
+    'model.memory_bank.length=16',
+    'model.memory_bank.num_classes=4',
+    'model.memory_bank.min_cluster=2',
+    ...clustering,
+  ],
 }
 
 const pipelineOf = (raw: { readonly [key: string]: unknown }): unknown =>
@@ -73,9 +88,11 @@ describe('configs/selfsup', () => {
     expect(on('fashionmnist')).toEqual([
       'barlowtwins',
       'byol',
+      'deepcluster',
       'densecl',
       'mocov2',
       'mocov3',
+      'odc',
       'simclr',
       'simsiam',
       'swav',
@@ -100,7 +117,7 @@ describe('configs/selfsup', () => {
       const loaded = await Effect.runPromise(
         load(join(folder, file), {
           registries: defaultRegistries,
-          cfgOptions: [...quick, ...(extra[file.split('_')[0]!] ?? [])],
+          cfgOptions: [...quick, ...(extra[file.split('_')[0]!] ?? neck)],
         }),
       )
       const losses: number[] = []

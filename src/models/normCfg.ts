@@ -1,5 +1,5 @@
 /**
- * MMCV's `norm_cfg` as MMSelfSup's necks and heads take it. Only BatchNorm
+ * MMCV's `norm_cfg` as MMPretrain's ResNet and MMSelfSup's necks and heads take it. Only BatchNorm
  * kinds are accepted; in one process `SyncBN` is plain BatchNorm (the same
  * batch statistics, biased variance, eps 1e-5, momentum 0.1).
  * @module
