@@ -1,0 +1,24 @@
+# MNIST for the clustering algorithms (DeepCluster, ODC): one augmented view per image, the sample index
+# packed with it, a DeepClusterSampler, and the un-augmented training set the DeepClusterHook extracts features from.
+# No flip: a mirrored digit is another shape, not a view of the same one.
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='RandomResizedCrop', size=28, scale=(0.2, 1.0)),
+    dict(type='PackSelfSupInputs', algorithm_keys=['sample_idx'], meta_keys=['img_path']),
+]
+extract_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='PackSelfSupInputs', meta_keys=['img_path']),
+]
+train_dataloader = dict(
+    batch_size=256,
+    num_workers=0,
+    sampler=dict(type='DeepClusterSampler', shuffle=True, replace=True),
+    dataset=dict(type='MNIST', split='train', pipeline=train_pipeline),
+)
+extract_dataloader = dict(
+    batch_size=512,
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False, round_up=True),
+    dataset=dict(type='MNIST', split='train', pipeline=extract_pipeline),
+)
