@@ -17,7 +17,7 @@
  */
 import * as fs from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import { version } from '../version.js'
 import { choices } from '../tensor/backend.js'
 import type { BackendChoice } from '../tensor/backend.js'

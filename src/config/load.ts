@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
  * import { Config } from 'loopwright'
  * const loaded = await Effect.runPromise(Config.load('configs/mnist_mlp.json', { cfgOptions: ['train_cfg.max_epochs=1']
  * }))
@@ -18,7 +18,7 @@ import { readFile } from 'node:fs/promises'
 import * as E from 'fp-ts/lib/Either.js'
 import * as nodePath from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import * as YAML from 'yaml'
 import { isDict, plainDataProblem } from '../schema/codec.js'
 import type { Issue } from '../schema/codec.js'

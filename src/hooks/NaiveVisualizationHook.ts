@@ -22,7 +22,7 @@
  * ```
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import * as Hook from '../dsl/Hook.js'
 import * as path from '../dsl/path.js'
 import * as P from '../dsl/Priority.js'

@@ -14,7 +14,7 @@
  * to the log folder).
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import * as E from 'fp-ts/lib/Either.js'
 import { formatIssue, issuesOf } from '../../schema/codec.js'
 import { visualizer as visualizerCodec } from './visualizerConfig.js'
