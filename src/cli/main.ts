@@ -22,12 +22,9 @@ import { version } from '../version.js'
 import { choices } from '../tensor/backend.js'
 import type { BackendChoice } from '../tensor/backend.js'
 import { parseArgs } from './args.js'
-import { doctor, renderDoctor } from './doctor.js'
-import { dryRunCommand } from './dryRun.js'
 import { EXIT_BAD_INPUT, EXIT_INTERNAL } from './exitCodes.js'
 import { withInstallHint } from './installHint.js'
 import { internalError } from './runMain.js'
-import { trainCommand } from './train.js'
 import { resolveLaunch } from '../interpreters/collective/launcher.js'
 
 const usage = `loopwright ${version}: MMEngine-style training runs as values
@@ -115,6 +112,8 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
       process.stderr.write(`${launch.left}\n`)
       return EXIT_BAD_INPUT
     }
+    // Each command loads its own modules: a dry run never loads the tensor interpreter or the collective.
+    const { trainCommand } = await import('./train.js')
     return Effect.runPromise(
       trainCommand(file, {
         launch: launch.right,
@@ -128,6 +127,7 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   if (command === 'dry-run') {
     const file = configFile('dry-run', positionals)
     if (file === undefined) return EXIT_BAD_INPUT
+    const { dryRunCommand } = await import('./dryRun.js')
     return Effect.runPromise(dryRunCommand(file, flags))
   }
   // doctor
@@ -137,6 +137,7 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   }
   const requested = flags.get('backend')?.at(-1) ?? 'auto'
   if (!isBackend(requested)) return badBackend(requested)
+  const { doctor, renderDoctor } = await import('./doctor.js')
   return Effect.runPromise(
     doctor(requested).pipe(
       Effect.map((report) => {
