@@ -19,7 +19,6 @@ import * as fs from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import * as Effect from 'effect/Effect'
 import { version } from '../version.js'
-import { choices } from '../tensor/backend.js'
 import type { BackendChoice } from '../tensor/backend.js'
 import { parseArgs } from './args.js'
 import { EXIT_BAD_INPUT, EXIT_INTERNAL } from './exitCodes.js'
@@ -60,11 +59,12 @@ Options of doctor:
   --version                     print the version
 `
 
-const isBackend = (name: string): name is BackendChoice => (choices as ReadonlyArray<string>).includes(name)
-
-const badBackend = (name: string): number => {
+/** The backend a `--backend` value names, or a usage error; loads the tensor modules (train and doctor only). */
+const backendFlag = async (name: string): Promise<BackendChoice | undefined> => {
+  const { choices } = await import('../tensor/backend.js')
+  if ((choices as ReadonlyArray<string>).includes(name)) return name as BackendChoice
   process.stderr.write(`--backend: expected one of ${choices.join(', ')}, got ${JSON.stringify(name)}\n`)
-  return EXIT_BAD_INPUT
+  return undefined
 }
 
 /** One CONFIG positional, or a usage error. */
@@ -103,8 +103,8 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   if (command === 'train') {
     const file = configFile('train', positionals)
     if (file === undefined) return EXIT_BAD_INPUT
-    const backend = flags.get('backend')?.at(-1) ?? 'auto'
-    if (!isBackend(backend)) return badBackend(backend)
+    const backend = await backendFlag(flags.get('backend')?.at(-1) ?? 'auto')
+    if (backend === undefined) return EXIT_BAD_INPUT
     const resume = flags.get('resume')
     const workDir = flags.get('work-dir')?.at(-1)
     const launch = resolveLaunch(flags.get('launcher')?.at(-1), flags.get('workers')?.at(-1))
@@ -135,8 +135,8 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
     process.stderr.write(`doctor: takes no arguments, got ${positionals.map((p) => JSON.stringify(p)).join(', ')}\n`)
     return EXIT_BAD_INPUT
   }
-  const requested = flags.get('backend')?.at(-1) ?? 'auto'
-  if (!isBackend(requested)) return badBackend(requested)
+  const requested = await backendFlag(flags.get('backend')?.at(-1) ?? 'auto')
+  if (requested === undefined) return EXIT_BAD_INPUT
   const { doctor, renderDoctor } = await import('./doctor.js')
   return Effect.runPromise(
     doctor(requested).pipe(
