@@ -102,7 +102,9 @@ const tensorboard = (saveDir: string, run: RunFacts): VisBackend => {
         yield* append((e) => e.record({ wallTime, step: 0, fileVersion: e.FILE_VERSION, values: [] }))
         const text = pythonConfigText(run.configText)
         if (text === '') return
-        yield* append((e) => e.record({ wallTime, step: 0, values: [{ tag: 'config/text_summary', kind: 'text', text }] }))
+        yield* append((e) =>
+          e.record({ wallTime, step: 0, values: [{ tag: 'config/text_summary', kind: 'text', text }] }),
+        )
       }),
     // Non-numbers in a tag (runtime info) are not scalars; TensorBoard gets the numbers.
     addScalars: (tag, step, wallTime) =>

@@ -25,7 +25,12 @@ const loaded = async (...args: ReadonlyArray<string>): Promise<{ code: number; u
   } catch (error) {
     code = (error as { code: number }).code
   }
-  const urls = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter((l) => l !== '') : []
+  const urls = fs.existsSync(log)
+    ? fs
+        .readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+    : []
   fs.rmSync(nodePath.dirname(log), { recursive: true, force: true })
   return { code, urls }
 }
