@@ -1,8 +1,8 @@
 /**
  * What `loopwright dry-run` loads at start-up (issue 13 §5: a plan in under two seconds, Node start-up included).
  * The built CLI runs in a fresh process under a resolve hook that lists every module it loads; the dry run must
- * not load the tensor interpreter, the launched collective, the backends, the TensorBoard and PNG encoders, nor Effect's
- * barrel (about 250 modules where the subpaths load 65). Needs the built `dist/` (`npm test` builds first).
+ * not load the tensor interpreter, the launched collective, the backends, the TensorBoard and PNG encoders, nor
+ * Effect's barrel (about 250 modules where the subpaths load 65). Needs the built `dist/` (`npm test` builds first).
  */
 import { execFile } from 'node:child_process'
 import * as fs from 'node:fs'
