@@ -1,7 +1,7 @@
 /**
  * What `loopwright dry-run` loads at start-up (issue 13 §5: a plan in under two seconds, Node start-up included).
  * The built CLI runs in a fresh process under a resolve hook that lists every module it loads; the dry run must
- * not load the tensor interpreter, the launched collective, the backends, the TensorBoard and PNG encoders, nor
+ * not load the tensor interpreter, the launched collective, the backends, the TensorBoard and PNG encoders, YAML, nor
  * Effect's barrel (about 250 modules where the subpaths load 65). Needs the built `dist/` (`npm test` builds first).
  */
 import { execFile } from 'node:child_process'
@@ -48,6 +48,7 @@ const notForAPlan = [
   '/node_modules/@tensorflow/tfjs-backend-',
   '/node_modules/@bufbuild/protobuf/',
   '/node_modules/pngjs/',
+  '/node_modules/yaml/',
   '/node_modules/effect/dist/index.js',
 ]
 
