@@ -7,7 +7,7 @@
  */
 import { createRequire } from 'node:module'
 import * as tf from '@tensorflow/tfjs-core'
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import { describe, selectBackend } from '../tensor/backend.js'
 import type { BackendChoice } from '../tensor/backend.js'
 import { compareWithCpu } from '../tensor/opConformance.js'

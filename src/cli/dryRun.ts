@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs/promises'
 import * as nodePath from 'node:path'
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import { formatIssue } from '../schema/codec.js'
 import { ConfigError } from '../config/Config.js'
 import { load } from '../config/load.js'

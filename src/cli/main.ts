@@ -18,18 +18,13 @@
  */
 import * as fs from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import { version } from '../version.js'
-import { choices } from '../tensor/backend.js'
 import type { BackendChoice } from '../tensor/backend.js'
 import { parseArgs } from './args.js'
-import { doctor, renderDoctor } from './doctor.js'
-import { dryRunCommand } from './dryRun.js'
 import { EXIT_BAD_INPUT, EXIT_INTERNAL } from './exitCodes.js'
 import { withInstallHint } from './installHint.js'
 import { internalError } from './runMain.js'
-import { testCommand } from './test.js'
-import { trainCommand } from './train.js'
 import { resolveLaunch } from '../interpreters/collective/launcher.js'
 
 const usage = `loopwright ${version}: MMEngine-style training runs as values
@@ -73,11 +68,12 @@ Options of doctor:
   --version                     print the version
 `
 
-const isBackend = (name: string): name is BackendChoice => (choices as ReadonlyArray<string>).includes(name)
-
-const badBackend = (name: string): number => {
+/** The backend a `--backend` value names, or a usage error; loads the tensor modules (train and doctor only). */
+const backendFlag = async (name: string): Promise<BackendChoice | undefined> => {
+  const { choices } = await import('../tensor/backend.js')
+  if ((choices as ReadonlyArray<string>).includes(name)) return name as BackendChoice
   process.stderr.write(`--backend: expected one of ${choices.join(', ')}, got ${JSON.stringify(name)}\n`)
-  return EXIT_BAD_INPUT
+  return undefined
 }
 
 /** One CONFIG positional, or a usage error. */
@@ -116,8 +112,8 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   if (command === 'train') {
     const file = configFile('train', positionals)
     if (file === undefined) return EXIT_BAD_INPUT
-    const backend = flags.get('backend')?.at(-1) ?? 'auto'
-    if (!isBackend(backend)) return badBackend(backend)
+    const backend = await backendFlag(flags.get('backend')?.at(-1) ?? 'auto')
+    if (backend === undefined) return EXIT_BAD_INPUT
     const resume = flags.get('resume')
     const workDir = flags.get('work-dir')?.at(-1)
     const launch = resolveLaunch(flags.get('launcher')?.at(-1), flags.get('workers')?.at(-1))
@@ -125,6 +121,8 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
       process.stderr.write(`${launch.left}\n`)
       return EXIT_BAD_INPUT
     }
+    // Each command loads its own modules: a dry run never loads the tensor interpreter or the collective.
+    const { trainCommand } = await import('./train.js')
     return Effect.runPromise(
       trainCommand(file, {
         launch: launch.right,
@@ -138,10 +136,11 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   if (command === 'test') {
     const file = configFile('test', positionals)
     if (file === undefined) return EXIT_BAD_INPUT
-    const backend = flags.get('backend')?.at(-1) ?? 'auto'
-    if (!isBackend(backend)) return badBackend(backend)
+    const backend = await backendFlag(flags.get('backend')?.at(-1) ?? 'auto')
+    if (backend === undefined) return EXIT_BAD_INPUT
     const checkpoint = flags.get('checkpoint')?.at(-1)
     const workDir = flags.get('work-dir')?.at(-1)
+    const { testCommand } = await import('./test.js')
     return Effect.runPromise(
       testCommand(file, {
         backend,
@@ -155,6 +154,7 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   if (command === 'dry-run') {
     const file = configFile('dry-run', positionals)
     if (file === undefined) return EXIT_BAD_INPUT
+    const { dryRunCommand } = await import('./dryRun.js')
     return Effect.runPromise(dryRunCommand(file, flags))
   }
   // doctor
@@ -162,8 +162,9 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
     process.stderr.write(`doctor: takes no arguments, got ${positionals.map((p) => JSON.stringify(p)).join(', ')}\n`)
     return EXIT_BAD_INPUT
   }
-  const requested = flags.get('backend')?.at(-1) ?? 'auto'
-  if (!isBackend(requested)) return badBackend(requested)
+  const requested = await backendFlag(flags.get('backend')?.at(-1) ?? 'auto')
+  if (requested === undefined) return EXIT_BAD_INPUT
+  const { doctor, renderDoctor } = await import('./doctor.js')
   return Effect.runPromise(
     doctor(requested).pipe(
       Effect.map((report) => {

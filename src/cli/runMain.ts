@@ -6,7 +6,9 @@
  * says "internal error" and where to report it.
  * @module
  */
-import { Cause, Effect, Exit } from 'effect'
+import * as Cause from 'effect/Cause'
+import * as Effect from 'effect/Effect'
+import * as Exit from 'effect/Exit'
 import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_RUN_FAILED } from './exitCodes.js'
 
 /** Where to report a defect. */

@@ -6,7 +6,7 @@
  * @module
  */
 import * as nodePath from 'node:path'
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import { formatIssue } from '../schema/codec.js'
 import { load } from '../config/load.js'
 import { toProgram } from '../config/toProgram.js'

@@ -12,7 +12,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
-import { Data } from 'effect'
+import * as Data from 'effect/Data'
 import {
   boolean,
   expected,

@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
  * import { Config } from 'loopwright'
  * const loaded = await Effect.runPromise(Config.load('configs/mnist_mlp.json', { cfgOptions: ['train_cfg.max_epochs=1']
  * }))
@@ -18,8 +18,7 @@ import { readFile } from 'node:fs/promises'
 import * as E from 'fp-ts/lib/Either.js'
 import * as nodePath from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { Effect } from 'effect'
-import * as YAML from 'yaml'
+import * as Effect from 'effect/Effect'
 import { isDict, plainDataProblem } from '../schema/codec.js'
 import type { Issue } from '../schema/codec.js'
 import { applyCfgOptions } from './cfgOptions.js'
@@ -165,7 +164,7 @@ const oneLine = (e: unknown): string => {
  * error — a tag that would construct something (`!!python/object`,
  * `!!js/function`) included, rather than a warning printed to the terminal.
  */
-const parseYaml = (text: string): unknown => {
+const parseYaml = (YAML: typeof import('yaml'), text: string): unknown => {
   const doc = YAML.parseDocument(text, {
     schema: 'core',
     merge: true,
@@ -178,16 +177,21 @@ const parseYaml = (text: string): unknown => {
   return doc.toJS({ maxAliasCount: 100 })
 }
 
+// The YAML parser loads with the first YAML config, not with every start (a Python or JSON plan never needs it).
+const yamlParser = Effect.promise(() => import('yaml'))
+
 const parseData = (file: string, kind: 'json' | 'yaml', text: string): Effect.Effect<unknown, ConfigErrorType> =>
-  Effect.try({
-    try: () => (kind === 'json' ? JSON.parse(text) : parseYaml(text)),
-    catch: (e) =>
-      fail(
-        file,
-        `not valid ${kind === 'json' ? 'JSON' : 'YAML'}: ` +
-          `${/maximum call stack/i.test(oneLine(e)) ? 'nested too deeply to parse' : oneLine(e)}`,
-      ),
-  })
+  Effect.flatMap(kind === 'yaml' ? yamlParser : Effect.succeed(undefined), (YAML) =>
+    Effect.try({
+      try: () => (YAML === undefined ? JSON.parse(text) : parseYaml(YAML, text)),
+      catch: (e) =>
+        fail(
+          file,
+          `not valid ${kind === 'json' ? 'JSON' : 'YAML'}: ` +
+            `${/maximum call stack/i.test(oneLine(e)) ? 'nested too deeply to parse' : oneLine(e)}`,
+        ),
+    }),
+  )
 
 /** A file's value must be plain data the merges can walk (no cycles, bounded depth). */
 const plainData = (file: string, value: unknown): Effect.Effect<unknown, ConfigErrorType> => {

@@ -25,7 +25,7 @@
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import * as nodePath from 'node:path'
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import type { Dataset } from './Dataset.js'
 import { DataError, parseImages, parseLabels } from './idx.js'
 import { fileNames, readBytes, SIZE, splitOf, type MnistOptions, type Split } from './mnist.js'

@@ -15,7 +15,7 @@
  * ```
  * @module
  */
-import { Data } from 'effect'
+import * as Data from 'effect/Data'
 import * as E from 'fp-ts/lib/Either.js'
 
 /**

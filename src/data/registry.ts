@@ -25,7 +25,7 @@
  * ```
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import * as E from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts'
 import type { Issue } from '../schema/codec.js'

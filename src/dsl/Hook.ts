@@ -23,7 +23,8 @@
  * ```
  * @module
  */
-import { Data, Effect } from 'effect'
+import * as Data from 'effect/Data'
+import * as Effect from 'effect/Effect'
 import * as RA from 'fp-ts/lib/ReadonlyArray.js'
 import * as Ord from 'fp-ts/lib/Ord.js'
 import * as N from 'fp-ts/lib/number.js'

@@ -6,7 +6,9 @@
  * Declaring a key is pure: nothing here touches files, clocks or tensors.
  * @module
  */
-import { Context, Data, type Effect } from 'effect'
+import * as Context from 'effect/Context'
+import * as Data from 'effect/Data'
+import type * as Effect from 'effect/Effect'
 import type { Sizes } from './timeline.js'
 import type { State, TensorRef, TensorTree } from './State.js'
 import type { HookError } from './Hook.js'

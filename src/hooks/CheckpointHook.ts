@@ -9,7 +9,7 @@
  * lives in the message hub, as in MMEngine, so it survives a resume.
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import * as path from '../dsl/path.js'
 import * as Hook from '../dsl/Hook.js'
 import * as Hub from '../dsl/MessageHub.js'

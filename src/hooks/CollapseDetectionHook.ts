@@ -15,7 +15,7 @@
  * ```
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import * as Log from '../dsl/AppendLog.js'
 import * as Hook from '../dsl/Hook.js'
 import * as P from '../dsl/Priority.js'

@@ -21,7 +21,7 @@
  * resumed run ends exactly where an uninterrupted one does. `clustering=dict(type='PIC')` is not provided.
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import { UNIFORM_SAMPLING, CLUSTERING_LABEL } from '../data/deepClusterSampler.js'
 import * as Hook from '../dsl/Hook.js'
 import { HookError } from '../dsl/Hook.js'

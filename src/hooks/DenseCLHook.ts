@@ -7,7 +7,7 @@
  * lives in `State.model.attributes`, which the model's loss reads.
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import * as Hook from '../dsl/Hook.js'
 import * as P from '../dsl/Priority.js'
 import type { HookServices } from '../dsl/Services.js'

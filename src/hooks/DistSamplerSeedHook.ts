@@ -5,7 +5,7 @@
  * see the order of epoch 0, exactly as in MMEngine.
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import * as Hook from '../dsl/Hook.js'
 import * as P from '../dsl/Priority.js'
 import type { HookServices } from '../dsl/Services.js'

@@ -26,7 +26,7 @@
  * ```
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import * as Hook from '../dsl/Hook.js'
 import * as P from '../dsl/Priority.js'
 import { Logger } from '../dsl/Services.js'

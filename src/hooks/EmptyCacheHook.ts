@@ -20,7 +20,7 @@
  * ```
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import * as Hook from '../dsl/Hook.js'
 import type { Middleware } from '../dsl/Hook.js'
 import * as P from '../dsl/Priority.js'

@@ -6,7 +6,7 @@
  * counter) and tests get deterministic values.
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import * as Hook from '../dsl/Hook.js'
 import type { Middleware } from '../dsl/Hook.js'
 import * as Hub from '../dsl/MessageHub.js'

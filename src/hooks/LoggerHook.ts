@@ -4,7 +4,7 @@
  * `vis_data/scalars.json` (spec §3.4.1, §3.4.4).
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import * as E from 'fp-ts/lib/Either.js'
 import * as Hook from '../dsl/Hook.js'
 import * as path from '../dsl/path.js'

@@ -22,7 +22,7 @@
  * ```
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import * as Hook from '../dsl/Hook.js'
 import * as path from '../dsl/path.js'
 import * as P from '../dsl/Priority.js'
@@ -32,7 +32,6 @@ import * as S from '../dsl/State.js'
 import type { LastBatch, State } from '../dsl/State.js'
 import { boolean, positiveInt, struct } from '../schema/codec.js'
 import type { HookType } from './HookType.js'
-import { renderSample } from './visualization/render.js'
 import type { Caption } from './visualization/render.js'
 
 /** `NaiveVisualizationHook`'s constructor arguments. */
@@ -128,6 +127,8 @@ export const NaiveVisualizationHook: HookType<NaiveVisualizationHookArgs> = {
         const gts = drawGt ? labelsOf(yield* ops.read(batch.targets), batch.targets.shape, b) : []
         const preds = drawPred ? labelsOf(yield* ops.read(batch.outputs), batch.outputs.shape, b) : []
         const dir = path.join(run.logDir, 'vis')
+        // The PNG encoder loads when a sample is drawn, not with the hook registry (nor in a dry run).
+        const { renderSample } = yield* Effect.promise(() => import('./visualization/render.js'))
         for (let i = 0; i < b; i++) {
           const caption: Caption = { gt: gts[i], pred: preds[i] }
           const png = renderSample(

@@ -14,7 +14,7 @@
  * unconditionally); loopwright honours `reweight=False`. `dist_mode=False` is refused, as in MMSelfSup.
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import * as Hook from '../dsl/Hook.js'
 import { HookError } from '../dsl/Hook.js'
 import * as path from '../dsl/path.js'

@@ -8,7 +8,7 @@
  * checkpoint hold the already-stepped scheduler state.
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import * as Hook from '../dsl/Hook.js'
 import * as P from '../dsl/Priority.js'
 import { ParamSchedulers } from '../dsl/Services.js'

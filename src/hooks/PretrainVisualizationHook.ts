@@ -5,7 +5,7 @@
  * predictions, so an enabled hook says so once in the log and does nothing.
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import * as Hook from '../dsl/Hook.js'
 import type { Middleware } from '../dsl/Hook.js'
 import * as P from '../dsl/Priority.js'

@@ -4,7 +4,7 @@
  * and metrics into scalars (spec §3.1).
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import * as Hook from '../dsl/Hook.js'
 import * as Hub from '../dsl/MessageHub.js'
 import type { Json } from '../dsl/MessageHub.js'

@@ -10,7 +10,7 @@
  * pin always wins for the iterations that follow.
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import * as Hook from '../dsl/Hook.js'
 import * as P from '../dsl/Priority.js'
 import type { HookServices } from '../dsl/Services.js'

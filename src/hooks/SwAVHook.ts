@@ -22,7 +22,7 @@
  *   checkpoint and restored on resume, so `interval` only documents the config.
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import * as Hook from '../dsl/Hook.js'
 import * as P from '../dsl/Priority.js'
 import { Collective } from '../dsl/Services.js'

@@ -4,7 +4,7 @@
  * services, for `DeepClusterHook(init_memory=True)` and `ODCHook`.
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import { TensorOps, ModelOps } from '../dsl/Services.js'
 import type { State } from '../dsl/State.js'
 import { MEMORY, MEMORY_SETTINGS } from '../selfsup/algorithms/ODC.js'

@@ -4,7 +4,8 @@
  * hook (the `before_save_checkpoint` hooks run while `CheckpointHook` saves).
  * @module
  */
-import { Context, Effect } from 'effect'
+import * as Context from 'effect/Context'
+import * as Effect from 'effect/Effect'
 import type { Mode, Stage } from '../dsl/Stage.js'
 
 export type TraceEntry =

@@ -5,7 +5,7 @@
  * interpreters differ only in the Layers they provide.
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import type { StageEvent } from '../dsl/Event.js'
 import * as Hook from '../dsl/Hook.js'
 import type { HookError } from '../dsl/Hook.js'

@@ -4,7 +4,7 @@
  * function in the dry run and in the tensor run.
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import { HookError } from '../dsl/Hook.js'
 import { ParamSchedulers } from '../dsl/Services.js'
 import * as Optim from '../optim/OptimState.js'

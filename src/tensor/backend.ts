@@ -13,7 +13,8 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
-import { Data, Effect } from 'effect'
+import * as Data from 'effect/Data'
+import * as Effect from 'effect/Effect'
 import { installWasmFixes } from './wasmFixes.js'
 import './gradients.js'
 

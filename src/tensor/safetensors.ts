@@ -28,7 +28,8 @@
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import * as tf from '@tensorflow/tfjs-core'
-import { Data, Effect } from 'effect'
+import * as Data from 'effect/Data'
+import * as Effect from 'effect/Effect'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Tree } from './tree.js'
 

@@ -7,7 +7,7 @@
  * in the registry when they land.
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import * as Hook from '../../dsl/Hook.js'
 import type { Middleware } from '../../dsl/Hook.js'
 import type { Priority } from '../../dsl/Priority.js'

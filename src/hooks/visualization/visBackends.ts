@@ -14,7 +14,7 @@
  * to the log folder).
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import * as E from 'fp-ts/lib/Either.js'
 import { formatIssue, issuesOf } from '../../schema/codec.js'
 import { visualizer as visualizerCodec } from './visualizerConfig.js'
@@ -25,8 +25,10 @@ import { Files } from '../../dsl/Services.js'
 import type { FileError, RunFacts } from '../../dsl/Services.js'
 import { pythonJson } from '../logging/format.js'
 import { pythonConfigText } from './pythonText.js'
-import { record, FILE_VERSION } from './tfevents.js'
 import type { EncodedImage } from './tfevents.js'
+
+// The protobuf encoder loads when a TensorBoard event is written, not with every LoggerHook (nor in a dry run).
+const tfevents = Effect.promise(() => import('./tfevents.js'))
 
 /** What a backend does, as effects that write through `Files`. */
 export interface VisBackend {
@@ -90,28 +92,31 @@ const local = (cfg: LocalVisBackendCfg, saveDir: string, run: RunFacts): VisBack
 
 const tensorboard = (saveDir: string, run: RunFacts): VisBackend => {
   const file = path.join(saveDir, `events.out.tfevents.${Math.floor(timestampSeconds(run.timestamp))}.loopwright`)
-  const append = (bytes: Uint8Array) => Files.use((f) => f.appendBytes(file, bytes))
+  const append = (event: (encoder: typeof import('./tfevents.js')) => Uint8Array) =>
+    Effect.flatMap(tfevents, (encoder) => Files.use((f) => f.appendBytes(file, event(encoder))))
   return {
     type: 'TensorboardVisBackend',
     saveDir,
     addConfig: (wallTime) =>
       Effect.gen(function* () {
-        yield* append(record({ wallTime, step: 0, fileVersion: FILE_VERSION, values: [] }))
+        yield* append((e) => e.record({ wallTime, step: 0, fileVersion: e.FILE_VERSION, values: [] }))
         const text = pythonConfigText(run.configText)
         if (text === '') return
-        yield* append(record({ wallTime, step: 0, values: [{ tag: 'config/text_summary', kind: 'text', text }] }))
+        yield* append((e) =>
+          e.record({ wallTime, step: 0, values: [{ tag: 'config/text_summary', kind: 'text', text }] }),
+        )
       }),
     // Non-numbers in a tag (runtime info) are not scalars; TensorBoard gets the numbers.
     addScalars: (tag, step, wallTime) =>
-      append(
-        record({
+      append((e) =>
+        e.record({
           wallTime,
           step,
           values: numeric(tag).map(([k, value]) => ({ tag: k, kind: 'scalar' as const, value })),
         }),
       ),
     addImage: (name, image, step, wallTime) =>
-      append(record({ wallTime, step, values: [{ tag: name, kind: 'image', image }] })),
+      append((e) => e.record({ wallTime, step, values: [{ tag: name, kind: 'image', image }] })),
   }
 }
 

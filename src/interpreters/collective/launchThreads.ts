@@ -14,7 +14,7 @@
  * ```
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import type { Issue } from '../../schema/codec.js'
 import type { Program } from '../../dsl/Program.js'
 import type { LogLevel } from '../../dsl/Services.js'

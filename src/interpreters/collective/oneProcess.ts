@@ -2,7 +2,7 @@
  * A run in one process: one worker, whose mean over all workers is itself.
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import { Collective } from '../../dsl/Services.js'
 import type { Communicator } from './Communicator.js'
 

@@ -9,7 +9,7 @@
  *   (MMEngine's `master_only`); the other ranks' file operations do nothing.
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import { Files } from '../../dsl/Services.js'
 import type { Communicator } from './Communicator.js'
 

@@ -4,7 +4,7 @@
  * averaged over the workers in one flat array, and stored as new tensors.
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import { Collective } from '../../dsl/Services.js'
 import type { TensorTree } from '../../dsl/State.js'
 import { averaged } from '../../optim/transforms/reduceGradients.js'

@@ -4,7 +4,7 @@
  * tensors live in the worker that made them).
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import type { Program } from '../../dsl/Program.js'
 import type { BackendChoice } from '../../tensor/backend.js'
 import { train, TrainError } from '../tensor/train.js'

@@ -6,7 +6,7 @@
  * @module
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import { selectBackend } from '../../tensor/backend.js'
 import { train } from '../tensor/train.js'
 import type { ThreadJob, WorkerMessage } from './threadJob.js'

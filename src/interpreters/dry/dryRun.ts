@@ -13,7 +13,8 @@
  * ```
  * @module
  */
-import { Data, Effect } from 'effect'
+import * as Data from 'effect/Data'
+import * as Effect from 'effect/Effect'
 import * as Hook from '../../dsl/Hook.js'
 import * as Loop from '../../dsl/Loop.js'
 import * as path from '../../dsl/path.js'

@@ -4,7 +4,8 @@
  * `before_save_checkpoint` hooks ran), steps that compute nothing.
  * @module
  */
-import { Effect, Layer } from 'effect'
+import * as Effect from 'effect/Effect'
+import * as Layer from 'effect/Layer'
 import * as Ev from '../../dsl/Event.js'
 import type { Hook } from '../../dsl/Hook.js'
 import {

@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 // Gradients of every op the models use must be registered before `valueAndGrads` runs.
 import '../../tensor/gradients.js'
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import type { StepEvent } from '../../dsl/Event.js'
 import * as Rng from '../../dsl/Rng.js'
 import { StepError, Steps } from '../../dsl/Services.js'

@@ -2,7 +2,8 @@
  * The tensor interpreter's one error: training could not start, or stopped on an error.
  * @module
  */
-import { Data, Effect } from 'effect'
+import * as Data from 'effect/Data'
+import * as Effect from 'effect/Effect'
 import type * as E from 'fp-ts/lib/Either.js'
 import type { Issue } from '../../schema/codec.js'
 import { formatIssue } from '../../schema/codec.js'

@@ -5,7 +5,7 @@
  * preprocessor.
  * @module
  */
-import type { Effect } from 'effect'
+import type * as Effect from 'effect/Effect'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Issue } from '../../schema/codec.js'
 import { isDict } from '../../schema/codec.js'

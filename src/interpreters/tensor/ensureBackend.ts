@@ -5,7 +5,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import { selectBackend } from '../../tensor/backend.js'
 import type { BackendError, Selected } from '../../tensor/backend.js'
 

@@ -6,7 +6,8 @@
  */
 import * as fs from 'node:fs'
 import * as nodePath from 'node:path'
-import { Effect, Layer } from 'effect'
+import * as Effect from 'effect/Effect'
+import * as Layer from 'effect/Layer'
 import * as Ev from '../../dsl/Event.js'
 import type { Hook } from '../../dsl/Hook.js'
 import {

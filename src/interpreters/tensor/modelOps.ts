@@ -5,7 +5,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import type { Dataset } from '../../data/Dataset.js'
 import * as Rng from '../../dsl/Rng.js'
 import { ModelOps } from '../../dsl/Services.js'

@@ -14,7 +14,7 @@
  * @module
  */
 import * as fs from 'node:fs'
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import type { Issue } from '../../schema/codec.js'
 import { isDict } from '../../schema/codec.js'
 import type { State, TensorRef, TensorTree } from '../../dsl/State.js'

@@ -5,7 +5,7 @@
  * @module
  */
 import * as fs from 'node:fs'
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import * as E from 'fp-ts/lib/Either.js'
 import * as path from '../../dsl/path.js'
 import type { Program } from '../../dsl/Program.js'

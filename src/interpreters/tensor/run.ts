@@ -4,7 +4,7 @@
  * @module
  */
 import * as fs from 'node:fs'
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import * as path from '../../dsl/path.js'
 import type { Program } from '../../dsl/Program.js'
 import type { LogLevel, SaveRequest } from '../../dsl/Services.js'

@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import { TensorOps } from '../../dsl/Services.js'
 import type { TensorValues } from '../../dsl/Services.js'
 import type { TensorTree } from '../../dsl/State.js'

@@ -10,7 +10,7 @@
  * ```
  * @module
  */
-import type { Effect } from 'effect'
+import type * as Effect from 'effect/Effect'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Program } from '../../dsl/Program.js'
 import { train } from './train.js'

@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-import { Effect } from 'effect'
+import * as Effect from 'effect/Effect'
 import type { Dataset } from '../../data/Dataset.js'
 import type { Json } from '../../dsl/MessageHub.js'
 import type { Program } from '../../dsl/Program.js'
