@@ -83,7 +83,8 @@ export const deepCluster = (a: t.TypeOf<typeof args>): Algorithm => {
           attributes,
         },
       )
-      return { losses: { loss: l.value }, buffers: { ...changed, ...l.buffers } }
+      // The neck's output is what CollapseDetectionHook watches (feat_std), as for the other algorithms.
+      return { losses: { loss: l.value }, buffers: { ...changed, ...l.buffers }, features: z }
     },
   }
 }

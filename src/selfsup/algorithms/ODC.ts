@@ -88,6 +88,7 @@ export const odc = (a: t.TypeOf<typeof args>): Algorithm => {
       )
       return {
         losses: { loss: l.value, change_ratio: update.changeRatio },
+        features: z,
         buffers: {
           ...changed,
           ...l.buffers,

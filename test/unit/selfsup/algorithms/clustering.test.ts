@@ -160,7 +160,12 @@ describe('DeepCluster with DeepClusterHook', () => {
     expect(pseudo).toHaveLength(32)
     const weight = result.state.model.attributes['loss_weight'] as number[]
     expect(weight.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12)
-    for (const o of result.seen.outputs) expect(Number.isFinite(o['loss'])).toBe(true)
+    for (const o of result.seen.outputs) {
+      expect(Number.isFinite(o['loss'])).toBe(true)
+      // The spread CollapseDetectionHook watches: in (0, 1] for unit-normalised features that are not all equal.
+      expect(o['feat_std']).toBeGreaterThan(0)
+      expect(o['feat_std']).toBeLessThanOrEqual(1)
+    }
   }, 120_000)
 
   it('resumed inside an epoch (uniform sampling active) ends bit-identical to the uninterrupted run', async () => {
@@ -186,6 +191,7 @@ describe('ODC with DeepClusterHook(init_memory=True) and ODCHook', () => {
       }
     }
     for (const o of result.seen.outputs) {
+      expect(o['feat_std']).toBeGreaterThan(0)
       expect(o['change_ratio']).toBeGreaterThanOrEqual(0)
       expect(o['change_ratio']).toBeLessThanOrEqual(1)
     }
