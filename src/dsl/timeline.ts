@@ -75,6 +75,14 @@ export interface Control {
    * iteration after which validation runs (iteration-based loops).
    */
   readonly skipTo?: number
+  /**
+   * Continue an epoch-based train loop at the start of this epoch, leaving out the events of the whole epochs
+   * before it (their iterations and their validations); the iteration counter moves on by their batches. Honoured
+   * when sent in reply to `after_train_epoch` or to an event of the validation that follows it; clamped to
+   * `max_epochs`; ignored by iteration-based loops. The sender accounts for what those epochs do (the building block
+   * of the dry run's whole-epoch fast-forward, docs/dry-run.md).
+   */
+  readonly skipEpochsTo?: number
 }
 
 /** A lazy event sequence that accepts {@link Control} through `next()`. */
@@ -90,12 +98,14 @@ export function* timeline(loops: Loops, sizes: Sizes, options: TimelineOptions =
   let iter = options.start?.iter ?? 0
   let stopTraining = false
   let skipTo: number | undefined
+  let skipEpochsTo: number | undefined
 
   // Every yield funnels through here so that a stop request (or a skip) is seen wherever it is sent.
   function* emit(event: Event): Generator<Event, void, Control | undefined> {
     const control = yield event
     if (control?.stopTraining === true) stopTraining = true
     if (control?.skipTo !== undefined) skipTo = control.skipTo
+    if (control?.skipEpochsTo !== undefined) skipEpochsTo = control.skipEpochsTo
   }
 
   // A pending skip moves the counters forward to `skipTo`, at most to `end` (exclusive bound of this loop's iters).
@@ -151,9 +161,17 @@ export function* timeline(loops: Loops, sizes: Sizes, options: TimelineOptions =
           if (b < trainSize) yield* trainIter(b, { pass: epoch, index: b })
         }
         firstBatch = 0
+        // Only a request sent from here to the next epoch's start is honoured.
+        skipEpochsTo = undefined
         yield* emit(Ev.stage('after_train_epoch', epoch, iter))
         epoch += 1
         if (validate && Loop.validatesAfter(trainLoop, epoch)) yield* evalLoop('val', sizes.val ?? 0)
+        if (skipEpochsTo !== undefined) {
+          const target = Math.max(epoch, Math.min(skipEpochsTo, trainLoop.max_epochs))
+          iter += (target - epoch) * trainSize
+          epoch = target
+          skipEpochsTo = undefined
+        }
       }
     } else {
       yield* emit(Ev.stage('before_train_epoch', epoch, iter))

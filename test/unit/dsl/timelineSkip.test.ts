@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
 import type { Event } from '../../../src/dsl/Event.js'
 import * as Ev from '../../../src/dsl/Event.js'
 import * as Loop from '../../../src/dsl/Loop.js'
@@ -54,5 +55,59 @@ describe('timeline: skipTo', () => {
       'train_step e0 i6 b6 (pass 2, batch 0)',
       'train_step e0 i7 b7 (pass 2, batch 1)',
     ])
+  })
+})
+
+describe('timeline: skipEpochsTo', () => {
+  const at = (e: Event, stage: string, epoch?: number) =>
+    e._tag === 'StageEvent' && e.stage === stage && (epoch === undefined || e.epoch === epoch)
+
+  it('plans the walk without the whole epochs it leaves out (and their validations), counters included', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 0, max: 4 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 0, max: 9 }),
+        fc.integer({ min: 0, max: 11 }),
+        (maxEpochs, train, valInterval, from, to) => {
+          const loops = {
+            trainLoop: Loop.EpochBasedTrainLoop({ max_epochs: maxEpochs, val_interval: valInterval }),
+            valLoop: Loop.ValLoop(),
+          }
+          const sizes = { train, val: 1 }
+          const walked = unfold(loops, sizes, () => undefined)
+          const skipped = unfold(loops, sizes, (e) =>
+            at(e, 'after_train_epoch', from) ? { skipEpochsTo: to } : undefined,
+          )
+          // From the epoch after `from` (and after its validation) up to the start of epoch `to`, or to the end.
+          const target = Math.min(Math.max(to, from + 1), maxEpochs)
+          const start = (epoch: number) =>
+            walked.findIndex((s) => s.startsWith(epoch < maxEpochs ? `before_train_epoch e${epoch} ` : 'after_train '))
+          const expected =
+            from >= maxEpochs ? walked : [...walked.slice(0, start(from + 1)), ...walked.slice(start(target))]
+          expect(skipped).toEqual(expected)
+        },
+      ),
+    )
+  })
+
+  it('is clamped to max_epochs, with the counters of a walk to the end', () => {
+    const loops = { trainLoop: Loop.EpochBasedTrainLoop({ max_epochs: 5 }) }
+    const out = unfold(loops, { train: 3 }, (e) => (at(e, 'after_train_epoch', 0) ? { skipEpochsTo: 1e12 } : undefined))
+    expect(iters(out)).toEqual(['i0', 'i1', 'i2'])
+    expect(out.slice(-2)).toEqual(['after_train e5 i15', 'after_run e5 i15'])
+  })
+
+  it('is not honoured inside an epoch, nor by an iteration-based loop', () => {
+    const epochs = { trainLoop: Loop.EpochBasedTrainLoop({ max_epochs: 3 }) }
+    const walked = unfold(epochs, { train: 2 }, () => undefined)
+    expect(unfold(epochs, { train: 2 }, (e) => (at(e, 'after_train_iter') ? { skipEpochsTo: 3 } : undefined))).toEqual(
+      walked,
+    )
+    const its = { trainLoop: Loop.IterBasedTrainLoop({ max_iters: 5 }) }
+    expect(unfold(its, { train: 2 }, (e) => (at(e, 'after_train_epoch') ? { skipEpochsTo: 9 } : undefined))).toEqual(
+      unfold(its, { train: 2 }, () => undefined),
+    )
   })
 })
