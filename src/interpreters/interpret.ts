@@ -72,13 +72,14 @@ export interface InterpretControl {
   /** Receives the state at the boundary where the run was interrupted (counters = iterations finished). */
   readonly onInterrupt?: (state: State) => void
   /**
-   * Asked after each stage's hooks ran: may move the train loop forward to iteration `skipTo`, with the state the
-   * iterations in between would leave (the dry run's fast-forward over iterations that differ only in counters).
+   * Asked after each stage's hooks ran: may move the train loop forward to iteration `skipTo` (or, after an epoch,
+   * to the start of epoch `skipEpochsTo`), with the state the iterations in between would leave (the dry run's
+   * fast-forward over iterations that differ only in counters; see the timeline's {@link Control}).
    */
   readonly fastForward?: (
     state: State,
     event: StageEvent,
-  ) => { readonly state: State; readonly skipTo: number } | undefined
+  ) => { readonly state: State; readonly skipTo?: number; readonly skipEpochsTo?: number } | undefined
 }
 
 /**
@@ -141,7 +142,10 @@ export const interpret = (
         const jump = control.fastForward(current, event)
         if (jump !== undefined) {
           current = jump.state
-          feedback = { skipTo: jump.skipTo }
+          feedback = {
+            ...(jump.skipTo === undefined ? {} : { skipTo: jump.skipTo }),
+            ...(jump.skipEpochsTo === undefined ? {} : { skipEpochsTo: jump.skipEpochsTo }),
+          }
         }
       }
       next = events.next(feedback)

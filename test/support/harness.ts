@@ -19,6 +19,7 @@ import * as Stage from '../../src/dsl/Stage.js'
 import { buildHooks } from '../../src/interpreters/buildHooks.js'
 import * as Dry from '../../src/interpreters/dry/layers.js'
 import { initialState, interpret } from '../../src/interpreters/interpret.js'
+import type { InterpretControl } from '../../src/interpreters/interpret.js'
 
 /** A clock that advances by 1 on every read (MMEngine's IterTimerHook test patches time this way). */
 export const tickingClock = () => {
@@ -88,6 +89,7 @@ export const runHooks = async (
     readonly clock?: { readonly now: Effect.Effect<number> }
     readonly timeline?: TimelineOptions
     readonly state?: State
+    readonly control?: InterpretControl
   } = {},
 ): Promise<{ readonly state: State; readonly recording: Dry.Recording }> => {
   const built = buildHooks(program, testHookTypes)
@@ -95,7 +97,14 @@ export const runHooks = async (
   const hooks = built.right
   const recording = Dry.emptyRecording()
   const state = await Effect.runPromise(
-    interpret(program, hooks, sizes, options.state ?? initialState(program, sizes, 0), options.timeline).pipe(
+    interpret(
+      program,
+      hooks,
+      sizes,
+      options.state ?? initialState(program, sizes, 0),
+      options.timeline,
+      options.control,
+    ).pipe(
       Effect.provide(
         Dry.layer(recording, facts(sizes), () => hooks, {
           traceLimit: 1_000_000,
