@@ -178,55 +178,84 @@ const positions = (plan: Plan): string[] =>
     .sort((a, b) => a.iter - b.iter || a.epoch - b.epoch)
     .map((p) => `${p.epoch}:${p.iter}`)
 
+/** The law for one config: the compact plan is the walked plan. Whether iterations were skipped. */
+const lawHolds = async (c: Case): Promise<boolean> => {
+  const walked = await outcome(c, true)
+  const compact = await outcome(c, false)
+  if (typeof walked === 'string' || typeof compact === 'string') {
+    expect(compact).toEqual(walked)
+    return false
+  }
+  expect(walked.logLines.runs).toEqual([])
+  const same = (p: Plan) => ({
+    steps: p.steps,
+    stageCounts: p.stageCounts,
+    evaluations: p.evaluations,
+    checkpoints: p.checkpoints,
+    removals: p.removals,
+    files: p.files,
+    warnings: p.warnings,
+    traceCount: p.traceCount,
+    count: p.logLines.count,
+  })
+  expect(same(compact)).toEqual(same(walked))
+  // Jumped schedules agree with the stepped ones to rounding.
+  expect(closeTo(compact.schedule, walked.schedule)).toBe(true)
+  expect(closeTo(compact.paramGroups, walked.paramGroups)).toBe(true)
+  // The lines that ran are the walk's lines at those positions; the counted ones fill exactly the rest.
+  const byPosition = new Map<string, string[]>()
+  for (const l of walked.logLines.lines) {
+    const key = `${l.epoch}:${l.iter}`
+    byPosition.set(key, [...(byPosition.get(key) ?? []), l.message])
+  }
+  for (const l of compact.logLines.lines) expect(byPosition.get(`${l.epoch}:${l.iter}`)).toContain(l.message)
+  expect(positions(compact)).toEqual(positions(walked))
+  for (const r of compact.logLines.runs)
+    for (let k = 0; k < r.count; k++) {
+      const messages = byPosition.get(`${r.epoch}:${r.from + k * r.every}`) ?? []
+      // Other lines may share the counters (a validation right after an epoch logs at the next one's).
+      const shapes = messages.map(shape)
+      const at = shapes.indexOf(shape(r.samples[0]!))
+      expect(shapes.slice(at, at + r.samples.length)).toEqual(r.samples.map(shape))
+    }
+  return compact.fastForward.iterations > 0
+}
+
 describe('the dry run fast-forward', () => {
   it('plans what the walk plans: counts, checkpoints, evaluations, files, schedules, and every log line', async () => {
     let fastForwarded = 0
     await fc.assert(
       fc.asyncProperty(config, async (c) => {
-        const walked = await outcome(c, true)
-        const compact = await outcome(c, false)
-        if (typeof walked === 'string' || typeof compact === 'string') {
-          expect(compact).toEqual(walked)
-          return
-        }
-        expect(walked.logLines.runs).toEqual([])
-        if (compact.fastForward.iterations > 0) fastForwarded += 1
-        const same = (p: Plan) => ({
-          steps: p.steps,
-          stageCounts: p.stageCounts,
-          evaluations: p.evaluations,
-          checkpoints: p.checkpoints,
-          removals: p.removals,
-          files: p.files,
-          warnings: p.warnings,
-          traceCount: p.traceCount,
-          count: p.logLines.count,
-        })
-        expect(same(compact)).toEqual(same(walked))
-        // Jumped schedules agree with the stepped ones to rounding.
-        expect(closeTo(compact.schedule, walked.schedule)).toBe(true)
-        expect(closeTo(compact.paramGroups, walked.paramGroups)).toBe(true)
-        // The lines that ran are the walk's lines at those positions; the counted ones fill exactly the rest.
-        const byPosition = new Map<string, string[]>()
-        for (const l of walked.logLines.lines) {
-          const key = `${l.epoch}:${l.iter}`
-          byPosition.set(key, [...(byPosition.get(key) ?? []), l.message])
-        }
-        for (const l of compact.logLines.lines) expect(byPosition.get(`${l.epoch}:${l.iter}`)).toContain(l.message)
-        expect(positions(compact)).toEqual(positions(walked))
-        for (const r of compact.logLines.runs)
-          for (let k = 0; k < r.count; k++) {
-            const messages = byPosition.get(`${r.epoch}:${r.from + k * r.every}`) ?? []
-            // Other lines may share the counters (a validation right after an epoch logs at the next one's).
-            const shapes = messages.map(shape)
-            const at = shapes.indexOf(shape(r.samples[0]!))
-            expect(shapes.slice(at, at + r.samples.length)).toEqual(r.samples.map(shape))
-          }
+        if (await lawHolds(c)) fastForwarded += 1
       }),
       { numRuns: 80, seed: 20261203 },
     )
     // Many generated runs really skip iterations (the others have too short epochs or too frequent events).
     expect(fastForwarded).toBeGreaterThan(20)
+  }, 300_000)
+
+  it('holds over many short epochs (50–500 epochs of 2–7 iterations)', async () => {
+    const manyEpochs = fc
+      .tuple(
+        config,
+        fc.integer({ min: 50, max: 500 }),
+        fc.integer({ min: 1, max: 50 }),
+        // batch_size 8: 2–7 batches.
+        fc.integer({ min: 9, max: 56 }),
+      )
+      .map(
+        ([c, maxEpochs, valInterval, trainSamples]): Case => ({
+          ...c,
+          train_cfg: { type: 'EpochBasedTrainLoop', max_epochs: maxEpochs, val_interval: valInterval },
+          trainSamples,
+        }),
+      )
+    await fc.assert(
+      fc.asyncProperty(manyEpochs, async (c) => {
+        await lawHolds(c)
+      }),
+      { numRuns: 25, seed: 20261204 },
+    )
   }, 300_000)
 
   it('skips iterations on these configs: the law is not vacuous', async () => {
