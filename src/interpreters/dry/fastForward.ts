@@ -191,6 +191,31 @@ export const fastForward = (input: FastForwardInput): FastForward => {
       })
   }
 
+  /**
+   * How many of an epoch's last iterations must be walked when nothing runs for real before its end. Nothing at
+   * the epoch's end or in the validation after it reads the train windows, so only the next epoch's first real
+   * iteration can: when it comes within `tail` batches of that epoch's start, its windows still hold this epoch's
+   * last iterations. (Kinds learned meanwhile only move that iteration later, which needs fewer.)
+   */
+  const carriedOver = (epochEnd: number, epoch: number): number => {
+    if (epoch + 1 >= context.maxEpochs) return 0
+    const next: Position = { iter: epochEnd, epoch: epoch + 1, batchIdx: 0 }
+    let first = nextOther(next, epochEnd + Math.min(tail, trainLength))
+    if (counter !== undefined) {
+      let from = next
+      for (;;) {
+        const o = counter.nextOccurrence!(from, first)
+        if (o === undefined) break
+        if (!templates.has(o.kind)) {
+          first = o.iter
+          break
+        }
+        from = { iter: o.iter + 1, epoch: next.epoch, batchIdx: o.iter + 1 - epochEnd }
+      }
+    }
+    return Math.max(0, tail - (first - epochEnd) - 1)
+  }
+
   const control: FastForward['control'] = (state, event) => {
     if (event.stage === 'after_train_iter') learn(event)
     // An iteration's records (LoggerHook writes at after_train_iter) are those made after its before_train_iter.
@@ -199,7 +224,8 @@ export const fastForward = (input: FastForwardInput): FastForward => {
     if (state.stopTraining || recording.trace.length < input.traceLimit) return undefined
     const at = positionAfter(event)
     if (at === undefined) return undefined
-    let limit = loop.type === 'EpochBasedTrainLoop' ? at.iter + (trainLength - at.batchIdx) : context.maxIters
+    const epochEnd = loop.type === 'EpochBasedTrainLoop' ? at.iter + (trainLength - at.batchIdx) : undefined
+    let limit = epochEnd ?? context.maxIters
     if (loop.type === 'IterBasedTrainLoop' && program.valLoop !== undefined)
       limit = Math.min(limit, nextValidationIter(loop, at.iter))
     limit = nextOther(at, limit)
@@ -218,7 +244,7 @@ export const fastForward = (input: FastForwardInput): FastForward => {
         from = { iter: o.iter + 1, epoch: at.epoch, batchIdx: at.batchIdx + (o.iter + 1 - at.iter) }
       }
     }
-    const to = limit - tail
+    const to = limit - (limit === epochEnd ? carriedOver(epochEnd, at.epoch) : tail)
     if (to <= at.iter) return undefined
     let next: State | undefined = state
     for (const c of cadences) if (c.advance !== undefined && next !== undefined) next = c.advance(next, at, to)
