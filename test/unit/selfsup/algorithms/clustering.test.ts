@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs'
 import * as nodePath from 'node:path'
+import * as tf from '@tensorflow/tfjs-core'
 import { Effect } from 'effect'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { CLUSTERING_LABEL } from '../../../../src/data/deepClusterSampler.js'
@@ -107,10 +108,14 @@ interface Seen {
   readonly outputs: Array<{ readonly [name: string]: number }>
   readonly memory: Array<{ readonly [name: string]: Float32Array | Int32Array | Uint8Array }>
   readonly logs: string[]
+  /** `tf.memory().numTensors` after each step, and before and after the run. */
+  readonly tensors: number[]
+  before: number
+  after: number
 }
 
 const run = async (config: object, options: Partial<TrainOptions> = {}): Promise<TrainResult & { seen: Seen }> => {
-  const seen: Seen = { outputs: [], memory: [], logs: [] }
+  const seen: Seen = { outputs: [], memory: [], logs: [], tensors: [], before: tf.memory().numTensors, after: 0 }
   const result = await Effect.runPromise(
     Effect.result(
       train(programOf(config), {
@@ -118,6 +123,7 @@ const run = async (config: object, options: Partial<TrainOptions> = {}): Promise
         print: (_level, message) => void seen.logs.push(message),
         timestamp: 'test',
         afterTrainStep: (state: State, read) => {
+          seen.tensors.push(tf.memory().numTensors)
           seen.outputs.push(state.outputs)
           const banks = Object.fromEntries(
             Object.values(MEMORY)
@@ -131,6 +137,7 @@ const run = async (config: object, options: Partial<TrainOptions> = {}): Promise
     ),
   )
   if (result._tag === 'Failure') throw new Error(result.failure.message)
+  seen.after = tf.memory().numTensors
   return { ...result.success, seen }
 }
 
@@ -166,6 +173,9 @@ describe('DeepCluster with DeepClusterHook', () => {
       expect(o['feat_std']).toBeGreaterThan(0)
       expect(o['feat_std']).toBeLessThanOrEqual(1)
     }
+    // The interpreter owns every tensor: re-clustering and the redrawn head replace tensors, never add them.
+    expect(new Set(result.seen.tensors).size).toBe(1)
+    expect(result.seen.after).toBe(result.seen.before)
   }, 120_000)
 
   it('resumed inside an epoch (uniform sampling active) ends bit-identical to the uninterrupted run', async () => {
@@ -195,6 +205,8 @@ describe('ODC with DeepClusterHook(init_memory=True) and ODCHook', () => {
       expect(o['change_ratio']).toBeGreaterThanOrEqual(0)
       expect(o['change_ratio']).toBeLessThanOrEqual(1)
     }
+    expect(new Set(result.seen.tensors).size).toBe(1)
+    expect(result.seen.after).toBe(result.seen.before)
     expect(result.state.model.attributes['head.loss.class_weight']).toEqual(
       result.state.model.attributes['loss_weight'],
     )
