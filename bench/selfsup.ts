@@ -21,9 +21,12 @@
  *   --bank N              kNN bank: the first N training images (default 60000, all of them)
  *   --probe-epochs N      linear-probe epochs (default 2; 0 skips the probe)
  *   --probe-train N       linear-probe training images (default 60000)
+ *   --epochs N            shorten the config's schedule to N epochs (max_epochs, and every scheduler that ran to the
+ *                         end of training ends at N; a cosine's T_max follows), so that it anneals inside the budget
+ *   --no-nice             run the children at normal priority (when they are the machine's measurement)
  *   --skip-baseline       reuse nothing, measure no baseline
  *   --out FILE            the JSON (default bench/results/selfsup.json)
- * Each child runs with `nice`; the load average at the start and end of each pretraining is recorded.
+ * Each child runs with `nice` unless `--no-nice`; the load average at the start and end of each pretraining is recorded.
  * @module
  */
 import { spawn } from 'node:child_process'
@@ -47,6 +50,8 @@ interface Options {
   readonly probeTrain: number
   readonly baseline: boolean
   readonly out: string
+  readonly epochs: number | undefined
+  readonly nice: boolean
   readonly workRoot: string
 }
 
@@ -67,6 +72,8 @@ const parse = (argv: ReadonlyArray<string>): Options => {
     probeTrain: Number(get('probe-train') ?? 60000),
     baseline: !argv.includes('--skip-baseline'),
     out: get('out') ?? nodePath.join(root, 'bench', 'results', 'selfsup.json'),
+    epochs: get('epochs') === undefined ? undefined : Number(get('epochs')),
+    nice: !argv.includes('--no-nice'),
     workRoot: get('work-root') ?? nodePath.join(os.tmpdir(), 'loopwright-bench-selfsup'),
   }
 }
@@ -87,10 +94,13 @@ interface Outcome {
 }
 
 /** Run the CLI from source under `nice`; `stopAfter` seconds later it gets SIGINT (a clean, resumable stop). */
+let niceChildren = true
+
 const cli = (args: ReadonlyArray<string>, log: string, stopAfter?: number): Promise<Outcome> =>
   new Promise((resolve) => {
     const started = performance.now()
-    const child = spawn('nice', [process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...args], {
+    const node = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...args]
+    const child = spawn(niceChildren ? 'nice' : node[0]!, niceChildren ? node : node.slice(1), {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -128,6 +138,31 @@ const narrowed = async (file: string, width: number): Promise<ReadonlyArray<stri
     const cfg = model?.[part] as { readonly in_channels?: number } | undefined
     if (cfg?.in_channels === from) options.push(`model.${part}.in_channels=${to}`)
   }
+  return options
+}
+
+/**
+ * `--cfg-options` shortening a config's schedule to `epochs`: `train_cfg.max_epochs`, and each `param_scheduler`
+ * entry that ran to the end of training now ends at `epochs` (a cosine's `T_max` spans its new length). Entries that
+ * end earlier (a one-epoch warm-up) are kept.
+ */
+const shortened = async (file: string, epochs: number): Promise<ReadonlyArray<string>> => {
+  const loaded = await Effect.runPromise(load(nodePath.join(root, file), { registries: defaultRegistries }))
+  const train = loaded.raw['train_cfg'] as { readonly max_epochs?: number } | undefined
+  const last = train?.max_epochs
+  if (last === undefined) throw new Error(`--epochs: ${file} has no train_cfg.max_epochs`)
+  const raw = loaded.raw['param_scheduler']
+  const schedulers = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]) as ReadonlyArray<{
+    readonly type?: string
+    readonly begin?: number
+    readonly end?: number
+  }>
+  const options = [`train_cfg.max_epochs=${epochs}`]
+  schedulers.forEach((s, i) => {
+    if ((s.end ?? last) < last) return
+    options.push(`param_scheduler.${i}.end=${epochs}`)
+    if (s.type === 'CosineAnnealingLR') options.push(`param_scheduler.${i}.T_max=${epochs - (s.begin ?? 0)}`)
+  })
   return options
 }
 
@@ -227,6 +262,7 @@ const pretrain = async (o: Options, dataset: string, algorithm: { name: string; 
       work,
       '--cfg-options',
       ...(await narrowed(algorithm.file, o.width)),
+      ...(o.epochs === undefined ? [] : await shortened(algorithm.file, o.epochs)),
       ...(o.batch === undefined ? [] : [`train_dataloader.batch_size=${o.batch}`]),
     ],
     nodePath.join(o.workRoot, `${algorithm.name}-${dataset}.train.log`),
@@ -269,6 +305,7 @@ const table = (rows: ReadonlyArray<Row>): string => {
 
 export const selfsupBench = async (argv: ReadonlyArray<string>): Promise<ReadonlyArray<Row>> => {
   const o = parse(argv)
+  niceChildren = o.nice
   fs.mkdirSync(o.workRoot, { recursive: true })
   const rows: Row[] = []
   const save = () => {
