@@ -17,3 +17,7 @@ model = dict(
 )
 
 custom_hooks = [dict(type='DenseCLHook', start_iters=234)]
+
+# The queue takes whole batches (MMSelfSup asserts queue_len % batch_size == 0): drop the short last batch, as
+# MMSelfSup's own dataset bases for these algorithms do.
+train_dataloader = dict(drop_last=True)

@@ -16,3 +16,7 @@ model = dict(
 )
 
 optim_wrapper = dict(optimizer=dict(lr=0.06))
+
+# The queue takes whole batches (MMSelfSup asserts queue_len % batch_size == 0): drop the short last batch, as
+# MMSelfSup's own dataset bases for these algorithms do.
+train_dataloader = dict(drop_last=True)

@@ -20,3 +20,7 @@ custom_hooks = [
          crops_for_assign=[0, 1], feat_dim=128, queue_length=1024,
          frozen_layers_cfg=dict(prototypes=234)),
 ]
+
+# The queue takes whole batches (MMSelfSup asserts queue_len % batch_size == 0): drop the short last batch, as
+# MMSelfSup's own dataset bases for these algorithms do.
+train_dataloader = dict(drop_last=True)
