@@ -37,6 +37,7 @@ import { setupLines, worldSizeWarnings } from './setup.js'
 import { applyAutoScaleLr } from '../../config/autoScaleLr.js'
 import type { DatasetSizes } from './sizes.js'
 import { warningsFor } from './warnings.js'
+import { queueWarnings } from './queueWarnings.js'
 import { builtInCadences } from './cadences.js'
 import type { CadenceOf } from './cadences.js'
 import { fastForward } from './fastForward.js'
@@ -397,6 +398,7 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
         ...orderingHazards(hooks),
         ...groupsWarnings,
         ...warningsFor(program, sizes, recording),
+        ...queueWarnings(program, described.right.find((d) => d.loader === 'train'), worldSize),
       ].filter((w) => simulated === undefined || !w.startsWith('param_scheduler is checked but not simulated')),
       trace: recording.trace,
       traceCount: recording.traceCount,
