@@ -6,7 +6,9 @@
  * loss, its gradients and SGD with momentum and weight decay. Reports CPU time (`process.cpuUsage`), medians of
  * interleaved rounds, and a per-kernel profile of each self-supervised step (`profile.ts`).
  *
- * `npx tsx bench/sslstep.ts [rounds] [--skip-resnet] [--profile]`
+ * With `--ablate`, the SimSiam step also runs with each of loopwright's kernels it uses switched off, interleaved.
+ *
+ * `npx tsx bench/sslstep.ts [rounds] [--skip-resnet] [--profile] [--ablate]`
  */
 import * as tf from '@tensorflow/tfjs-core'
 import { Effect } from 'effect'
@@ -20,6 +22,7 @@ import { sgd } from '../src/optim/optimizers/sgd.js'
 import { tensorsIn } from '../src/optim/serialize.js'
 import { allModelTypes } from '../src/selfsup/algorithms/registry.js'
 import { selectBackend } from '../src/tensor/backend.js'
+import { BATCH_NORM_FORWARD } from '../src/tensor/fusedBatchNorm.js'
 import '../src/tensor/gradients.js'
 import * as Tree from '../src/tensor/tree.js'
 import { measureInterleaved, report } from './harness.js'
@@ -185,12 +188,39 @@ export const sslStep = (entry: (typeof sslModels)[number]): { step: () => Promis
   return { step, views: () => tf.dispose(makeViews() as tf.Tensor[]) }
 }
 
+/**
+ * A step run with loopwright's kernel `kernelName` unregistered from WASM (so the op falls back to what it was
+ * composed of before), for a side-by-side "before".
+ */
+const without =
+  (kernelName: string, body: () => Promise<void>) =>
+  async (): Promise<void> => {
+    const config = tf.getKernel(kernelName, 'wasm')!
+    tf.unregisterKernel(kernelName, 'wasm')
+    try {
+      await body()
+    } finally {
+      tf.registerKernel(config)
+    }
+  }
+
+/** loopwright's WASM kernels the self-supervised step uses, each measured off and on side by side (`--ablate`). */
+const ablations: ReadonlyArray<{ readonly name: string; readonly kernel: string }> = [
+  { name: 'BatchNorm composed of tfjs ops', kernel: BATCH_NORM_FORWARD },
+]
+
 /** The interleaved table (and, with `profile`, each self-supervised step's kernels). */
-export const sslStepBench = async (rounds: number, options: { skipResnet?: boolean; profile?: boolean } = {}) => {
+export const sslStepBench = async (
+  rounds: number,
+  options: { skipResnet?: boolean; profile?: boolean; ablate?: boolean } = {},
+) => {
   await Effect.runPromise(selectBackend('wasm'))
   const steps = sslModels.map((m) => ({ label: m.label, ...sslStep(m) }))
   const cases = [
     ...steps.map((s) => ({ name: s.label, body: s.step })),
+    ...(options.ablate === true
+      ? ablations.map((a) => ({ name: `${steps[0]!.label}, ${a.name}`, body: without(a.kernel, steps[0]!.step) }))
+      : []),
     { name: 'the view pipeline alone (2 views of 256)', body: steps[0]!.views },
   ]
   const resnet = benchModels.find((m) => m.label === 'ResNet-18-CIFAR')!
@@ -210,5 +240,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   await sslStepBench(rounds, {
     skipResnet: process.argv.includes('--skip-resnet'),
     profile: process.argv.includes('--profile'),
+    ablate: process.argv.includes('--ablate'),
   })
 }

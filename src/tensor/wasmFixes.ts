@@ -9,7 +9,8 @@
  * - `Sign` returns 0 for |x| < 1.19e-7; `ClipByValue` turns NaN into the bound.
  *   Both are replaced by exact element-wise kernels.
  *
- * The fused Adam step (`fusedAdam.ts`) is registered here too, as compiled SIMD (`wasmAdam.ts`).
+ * The fused Adam step (`fusedAdam.ts`) is registered here too, as compiled SIMD (`wasmAdam.ts`), and the fused
+ * BatchNorm (`fusedBatchNorm.ts`, `wasmBatchNorm.ts`).
  *
  * Kernels missing or wrong on WASM (`Conv2DBackpropFilter`, `MaxPoolGrad`, …)
  * are registered from `wasmKernels.ts`.
@@ -18,6 +19,8 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import { FUSED_ADAM } from './fusedAdam.js'
+import { BATCH_NORM_BACKWARD, BATCH_NORM_FORWARD } from './fusedBatchNorm.js'
+import { batchNormBackward, batchNormForward } from './wasmBatchNorm.js'
 import { wasmAdamKernel } from './wasmAdam.js'
 import { installWasmKernels, switchable } from './wasmKernels.js'
 import { tanhKernel } from './wasmTanh.js'
@@ -169,4 +172,6 @@ export const installWasmFixes = (): void => {
   installWasmKernels()
   // Not a correction of a stock kernel, so not switched off with them: the optimizer's own fused step.
   tf.registerKernel({ kernelName: FUSED_ADAM, backendName: 'wasm', kernelFunc: wasmAdamKernel })
+  tf.registerKernel({ kernelName: BATCH_NORM_FORWARD, backendName: 'wasm', kernelFunc: batchNormForward })
+  tf.registerKernel({ kernelName: BATCH_NORM_BACKWARD, backendName: 'wasm', kernelFunc: batchNormBackward })
 }
