@@ -104,6 +104,11 @@ export const op = {
   f64Store: [0x39, ...memarg(3)],
   f64Add: [0xa0],
   f64PromoteF32: [0xbb],
+  // min and max: NaN when either operand is NaN, and −0 < +0, as JS's Math.min/Math.max (wasmClip.ts)
+  f32Min: [0x96],
+  f32Max: [0x97],
+  f32x4Min: simd(0xe8),
+  f32x4Max: simd(0xe9),
 } as const
 
 /**
