@@ -224,7 +224,12 @@ export const sslStepBench = async (
     { name: 'the view pipeline alone (2 views of 256)', body: steps[0]!.views },
   ]
   const resnet = benchModels.find((m) => m.label === 'ResNet-18-CIFAR')!
-  if (options.skipResnet !== true) cases.push({ name: 'ResNet-18-CIFAR, batch 32', body: syntheticStep(resnet) })
+  if (options.skipResnet !== true) {
+    const step = syntheticStep(resnet)
+    cases.push({ name: 'ResNet-18-CIFAR, batch 32', body: step })
+    if (options.ablate === true)
+      for (const a of ablations) cases.push({ name: `ResNet-18-CIFAR, batch 32, ${a.name}`, body: without(a.kernel, step) })
+  }
   // The first step allocates the optimizer's state: count tensors from the second on.
   for (const c of cases) await c.body()
   const before = tf.memory().numTensors
