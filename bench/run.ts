@@ -7,6 +7,7 @@ import { interpreterBench } from './interpreter.js'
 import { optimizerBench } from './optimizer.js'
 import { planBench } from './plan.js'
 import { speedBench } from './speed.js'
+import { sslStepBench } from './sslstep.js'
 import { timelineBench } from './timeline.js'
 import { trainingBench } from './training.js'
 
@@ -25,5 +26,8 @@ await interpreterBench(5)
 console.log('')
 // The single-core table of docs/performance.md (with PyTorch when python3-torch is installed).
 await speedBench(3)
+console.log('')
+// The convolutional self-supervised steps (SmallCNN SimSiam and MoCo v2 at batch 256; ResNet-18 runs in speedBench).
+await sslStepBench(3, { skipResnet: true })
 console.log('')
 await distributedBench(3)

@@ -7,9 +7,11 @@
  *   transposed explicitly first, and large batched products are split per batch.
  * - `Tanh` is a scalar loop 13× slower than the vectorised sigmoid it is rewritten with (`wasmTanh.ts`).
  * - `Sign` returns 0 for |x| < 1.19e-7; `ClipByValue` turns NaN into the bound.
- *   Both are replaced by exact element-wise kernels.
+ *   Both are replaced by exact element-wise kernels (`ClipByValue` compiled, `wasmClip.ts`).
+ * - `Reverse` is ~10× slower than block copies in JS (`wasmReverse.ts`).
  *
- * The fused Adam step (`fusedAdam.ts`) is registered here too, as compiled SIMD (`wasmAdam.ts`).
+ * The fused Adam step (`fusedAdam.ts`) is registered here too, as compiled SIMD (`wasmAdam.ts`), and the fused
+ * BatchNorm (`fusedBatchNorm.ts`, `wasmBatchNorm.ts`).
  *
  * Kernels missing or wrong on WASM (`Conv2DBackpropFilter`, `MaxPoolGrad`, …)
  * are registered from `wasmKernels.ts`.
@@ -18,8 +20,12 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import { FUSED_ADAM } from './fusedAdam.js'
+import { BATCH_NORM_BACKWARD, BATCH_NORM_FORWARD } from './fusedBatchNorm.js'
+import { batchNormBackward, batchNormForward } from './wasmBatchNorm.js'
 import { wasmAdamKernel } from './wasmAdam.js'
 import { installWasmKernels, switchable } from './wasmKernels.js'
+import { clipKernel } from './wasmClip.js'
+import { reverseKernel } from './wasmReverse.js'
 import { tanhKernel } from './wasmTanh.js'
 
 type KernelFunc = tf.KernelConfig['kernelFunc']
@@ -161,12 +167,17 @@ export const installWasmFixes = (): void => {
   )
   replace(
     'ClipByValue',
-    elementwise((x, attrs) => {
-      const { clipValueMin, clipValueMax } = attrs as { clipValueMin: number; clipValueMax: number }
-      return Number.isNaN(x) ? NaN : Math.min(Math.max(x, clipValueMin), clipValueMax)
-    }),
+    clipKernel(
+      elementwise((x, attrs) => {
+        const { clipValueMin, clipValueMax } = attrs as { clipValueMin: number; clipValueMax: number }
+        return Number.isNaN(x) ? NaN : Math.min(Math.max(x, clipValueMin), clipValueMax)
+      }),
+    ),
   )
+  replace('Reverse', reverseKernel)
   installWasmKernels()
   // Not a correction of a stock kernel, so not switched off with them: the optimizer's own fused step.
   tf.registerKernel({ kernelName: FUSED_ADAM, backendName: 'wasm', kernelFunc: wasmAdamKernel })
+  tf.registerKernel({ kernelName: BATCH_NORM_FORWARD, backendName: 'wasm', kernelFunc: batchNormForward })
+  tf.registerKernel({ kernelName: BATCH_NORM_BACKWARD, backendName: 'wasm', kernelFunc: batchNormBackward })
 }

@@ -15,7 +15,8 @@
 export const I32 = 0x7f
 export const F32 = 0x7d
 export const V128 = 0x7b
-export type ValType = typeof I32 | typeof F32 | typeof V128
+export const F64 = 0x7c
+export type ValType = typeof I32 | typeof F32 | typeof V128 | typeof F64
 
 /** Encoded instructions. */
 export type Code = ReadonlyArray<number>
@@ -98,6 +99,16 @@ export const op = {
   f32x4Sub: simd(0xe5),
   f32x4Mul: simd(0xe6),
   f32x4Div: simd(0xe7),
+  // float64, for accumulators that must not lose the small terms of long sums (wasmBatchNorm.ts)
+  f64Load: [0x2b, ...memarg(3)],
+  f64Store: [0x39, ...memarg(3)],
+  f64Add: [0xa0],
+  f64PromoteF32: [0xbb],
+  // min and max: NaN when either operand is NaN, and −0 < +0, as JS's Math.min/Math.max (wasmClip.ts)
+  f32Min: [0x96],
+  f32Max: [0x97],
+  f32x4Min: simd(0xe8),
+  f32x4Max: simd(0xe9),
 } as const
 
 /**

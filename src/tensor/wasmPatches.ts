@@ -8,13 +8,13 @@
  *   value the tap multiplies (0 where it reads padding);
  * - scatter (inputs, col2im): every patch row added back to the input
  *   positions it was read from, in the order the JS loop added them (the same
- *   float32 sums).
+ *   float32 sums), four channels at a time (each value's sum keeps its order).
  *
  * Per output row, the columns that read inside the input (`j0 … j1`) are
  * copied with the input's stride, the others are zero-filled.
  * @module
  */
-import { backendMemory, type Code, type FunctionDef, I32, instantiate, op } from './wasmModule.js'
+import { backendMemory, type Code, type FunctionDef, I32, instantiate, op, scalar, vector } from './wasmModule.js'
 
 // tap(x, p, n, h, rowFloats, oh, ow, sh, rowShift, j0, j1, first, step): byte addresses x and p; the input row
 // `rowFloats = w·cin` floats long; the output row i reads input row i·sh + rowShift; `first` is the input
@@ -83,22 +83,25 @@ const tap: FunctionDef = {
 
 // scatter(g, dx, n, h, w, cin, oh, ow, sh, sw, fh, fw, top, left): byte addresses g ([rows, taps]) and dx (NHWC).
 const S = { g: 0, dx: 1, n: 2, h: 3, w: 4, cin: 5, oh: 6, ow: 7, sh: 8, sw: 9, fh: 10, fw: 11, top: 12, left: 13 }
-// Locals: loop counters, the input row and column, the source and target byte addresses, the channel bytes.
-const L = { b: 14, i: 15, j: 16, u: 17, v: 18, row: 19, col: 20, from: 21, to: 22, k: 23, channelBytes: 24 }
+// Locals: loop counters, the input row and column, the source and target byte addresses, the channel bytes (and
+// those of the whole groups of four channels).
+const L = { b: 14, i: 15, j: 16, u: 17, v: 18, row: 19, col: 20, from: 21, to: 22, k: 23, channelBytes: 24, vectorBytes: 25 }
 
-/** `dx[to + c] += g[from + c]` for every channel. */
+/** `dx[to + c] += g[from + c]` for every channel: four at a time while four remain, then one by one. */
 const addChannels: Code = [
   ...op.i32(0),
   ...op.set(L.k),
-  ...op.block(
-    op.loop(
-      [...get(L.k), ...get(L.channelBytes), ...op.i32GeU, ...op.brIf(1)],
-      [...get(L.to), ...get(L.k), ...op.i32Add],
-      [...get(L.to), ...get(L.k), ...op.i32Add, ...op.f32Load],
-      [...get(L.from), ...get(L.k), ...op.i32Add, ...op.f32Load],
-      [...op.f32Add, ...op.f32Store],
-      [...get(L.k), ...op.i32(4), ...op.i32Add, ...op.set(L.k)],
-      op.br(0),
+  ...[vector, scalar].flatMap((lanes) =>
+    op.block(
+      op.loop(
+        [...get(L.k), ...get(lanes === vector ? L.vectorBytes : L.channelBytes), ...op.i32GeU, ...op.brIf(1)],
+        [...get(L.to), ...get(L.k), ...op.i32Add],
+        [...get(L.to), ...get(L.k), ...op.i32Add, ...lanes.load],
+        [...get(L.from), ...get(L.k), ...op.i32Add, ...lanes.load],
+        [...lanes.add, ...lanes.store],
+        [...get(L.k), ...op.i32(lanes.step), ...op.i32Add, ...op.set(L.k)],
+        op.br(0),
+      ),
     ),
   ),
 ]
@@ -152,9 +155,10 @@ const scatterRow: Code = [
 const scatter: FunctionDef = {
   name: 'scatter',
   params: Array.from({ length: 14 }, () => I32),
-  locals: Array.from({ length: 11 }, () => I32),
+  locals: Array.from({ length: 12 }, () => I32),
   body: [
     ...[...get(S.g), ...op.set(L.from), ...get(S.cin), ...op.i32(2), ...op.i32Shl, ...op.set(L.channelBytes)],
+    ...[...get(L.channelBytes), ...op.i32(-16), ...op.i32And, ...op.set(L.vectorBytes)],
     ...count(L.b, get(S.n), count(L.i, get(S.oh), count(L.j, get(S.ow), count(L.u, get(S.fh), scatterRow)))),
   ],
 }
@@ -169,6 +173,9 @@ const functionsOf = (backend: object) => {
   }
   return fns
 }
+
+/** The input bytes one round of the gather covers (a few images: well inside a core's L2 cache). */
+const CHUNK_BYTES = 128 * 1024
 
 /** The geometry `wasmConv.ts` computes, in its names. */
 export interface Geometry {
@@ -194,16 +201,24 @@ export interface Geometry {
 export const gatherPatches = (backend: object, x: number, p: number, g: Geometry): void => {
   const fn = functionsOf(backend)['tap']!
   const { n, h, w, cin, oh, ow, sh, sw, fh, fw, top, left, rows } = g
-  for (let u = 0; u < fh; u++)
-    for (let v = 0; v < fw; v++) {
-      // The output columns whose tap v reads inside the input (col = j·sw + v − left in [0, w)).
-      const j0 = Math.min(ow, Math.max(0, Math.ceil((left - v) / sw)))
-      const j1 = Math.max(j0, Math.min(ow, Math.ceil((w + left - v) / sw)))
-      for (let c = 0; c < cin; c++) {
-        const row = p + ((u * fw + v) * cin + c) * rows * 4
-        fn(x, row, n, h, w * cin, oh, ow, sh, u - top, j0, j1, (j0 * sw + v - left) * cin + c, sw * cin * 4)
+  // A few images at a time, every tap of them: their input stays in cache while each tap row reads it again.
+  const imageBytes = h * w * cin * 4
+  const chunk = Math.max(1, Math.min(n, Math.floor(CHUNK_BYTES / imageBytes)))
+  for (let first = 0; first < n; first += chunk) {
+    const images = Math.min(chunk, n - first)
+    const from = x + first * imageBytes
+    const to = p + first * oh * ow * 4
+    for (let u = 0; u < fh; u++)
+      for (let v = 0; v < fw; v++) {
+        // The output columns whose tap v reads inside the input (col = j·sw + v − left in [0, w)).
+        const j0 = Math.min(ow, Math.max(0, Math.ceil((left - v) / sw)))
+        const j1 = Math.max(j0, Math.min(ow, Math.ceil((w + left - v) / sw)))
+        for (let c = 0; c < cin; c++) {
+          const row = to + ((u * fw + v) * cin + c) * rows * 4
+          fn(from, row, images, h, w * cin, oh, ow, sh, u - top, j0, j1, (j0 * sw + v - left) * cin + c, sw * cin * 4)
+        }
       }
-    }
+  }
 }
 
 /**
