@@ -26,7 +26,8 @@
  *   --no-nice             run the children at normal priority (when they are the machine's measurement)
  *   --skip-baseline       reuse nothing, measure no baseline
  *   --out FILE            the JSON (default bench/results/selfsup.json)
- * Each child runs with `nice` unless `--no-nice`; the load average at the start and end of each pretraining is recorded.
+ * Each child runs with `nice` unless `--no-nice`; the load average at the start and end of each pretraining is
+ * recorded.
  * @module
  */
 import { spawn } from 'node:child_process'
