@@ -17,11 +17,11 @@ import type { ModelType } from '../../models/Model.js'
 import { struct } from '../../schema/codec.js'
 import { asModel, type Algorithm, type Attributes, type LossContext } from './Algorithm.js'
 import { buildParts, commonArgs, encode, ignoredArgs, infoOf, initParts, type Parts } from './parts.js'
+import { LOSS_WEIGHT } from '../attributes.js'
 
 const args = struct('DeepCluster arguments (backbone, neck, head)', commonArgs, ignoredArgs)
 
-/** The model attribute holding the loss weight per class (MMSelfSup's `loss_weight` buffer). */
-export const LOSS_WEIGHT = 'loss_weight'
+export { LOSS_WEIGHT }
 
 /** The head's `num_classes` (ClsHead's default 1000). */
 export const numClassesOf = (head: { readonly [key: string]: unknown }): number =>

@@ -22,6 +22,7 @@ import { updateSamplesTensor } from '../memories/updateSamplesTensor.js'
 import { asModel, type Algorithm } from './Algorithm.js'
 import { extractWith } from './DeepCluster.js'
 import { buildParts, commonArgs, encode, ignoredArgs, infoOf, initParts } from './parts.js'
+import { MEMORY, MEMORY_SETTINGS } from '../attributes.js'
 
 const args = struct(
   'ODC arguments (backbone, neck, head, memory_bank)',
@@ -29,15 +30,7 @@ const args = struct(
   ignoredArgs,
 )
 
-/** The model attribute with the memory's settings (`length`, `feat_dim`, `momentum`, `num_classes`, `min_cluster`). */
-export const MEMORY_SETTINGS = 'memory_bank'
-
-/** The memory's buffers, by MMSelfSup's attribute names under `memory_bank`. */
-export const MEMORY = {
-  featureBank: 'memory_bank.feature_bank',
-  labelBank: 'memory_bank.label_bank',
-  centroids: 'memory_bank.centroids',
-} as const
+export { MEMORY, MEMORY_SETTINGS }
 
 export const odc = (a: t.TypeOf<typeof args>): Algorithm => {
   const parts = buildParts(a)

@@ -32,6 +32,7 @@ import { sinkhornTensor } from '../numerics/sinkhornTensor.js'
 import { input, join, type LossComponent } from '../Component.js'
 import { detach, normalize } from '../functional.js'
 import { linearInfo } from '../params.js'
+import { queueLengthAttribute } from '../attributes.js'
 
 export const args = struct(
   'SwAVLoss arguments',
@@ -49,8 +50,7 @@ export const args = struct(
 
 /** The queue's buffer name under the loss's prefix. */
 export const queueName = (prefix: string): string => join(prefix, 'queue')
-/** The attribute `SwAVHook` sets to make the loss create its queue. */
-export const queueLengthAttribute = (prefix: string): string => join(prefix, 'queue_length')
+export { queueLengthAttribute }
 
 export const build = (a: t.TypeOf<typeof args>): LossComponent => {
   const iterations = a.sinkhorn_iterations ?? 3
