@@ -14,21 +14,16 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
 import type { ModelType } from '../../models/Model.js'
-import { struct } from '../../schema/codec.js'
 import type { Tree } from '../../tensor/tree.js'
 import { detach } from '../functional.js'
-import * as ODCMemory from '../memories/ODCMemory.js'
 import { updateSamplesTensor } from '../memories/updateSamplesTensor.js'
 import { asModel, type Algorithm } from './Algorithm.js'
 import { extractWith } from './DeepCluster.js'
-import { buildParts, commonArgs, encode, ignoredArgs, infoOf, initParts } from './parts.js'
+import { buildParts, encode, infoOf, initParts } from './parts.js'
 import { MEMORY, MEMORY_SETTINGS } from '../attributes.js'
+import { odcArgs, ODCDescription } from './algorithmDescriptions.js'
 
-const args = struct(
-  'ODC arguments (backbone, neck, head, memory_bank)',
-  { ...commonArgs, memory_bank: ODCMemory.configDict },
-  ignoredArgs,
-)
+const args = odcArgs
 
 export { MEMORY, MEMORY_SETTINGS }
 
@@ -93,4 +88,6 @@ export const odc = (a: t.TypeOf<typeof args>): Algorithm => {
   }
 }
 
-export const ODCModel: ModelType<t.TypeOf<typeof args>> = { name: 'ODC', args, build: (a) => asModel(odc(a)) }
+export const ODCModel: ModelType<t.TypeOf<typeof args>> = {
+  ...ODCDescription,
+  build: (a) => asModel(odc(a)) }
