@@ -38,7 +38,7 @@ import * as Linear from './Linear.js'
 import { crossEntropy } from './losses.js'
 import { withoutBuffers } from './Model.js'
 import type { ModelType } from './Model.js'
-import { args, configOf, convs, info, LeNet5Description, linears } from './lenet5Specs.js'
+import { type args, configOf, convs, info, LeNet5Description, linears } from './lenet5Specs.js'
 import type { LeNet5Config } from './lenet5Specs.js'
 import * as Pooling from './Pooling.js'
 

@@ -17,7 +17,7 @@ import * as Linear from './Linear.js'
 import { crossEntropy } from './losses.js'
 import { withoutBuffers } from './Model.js'
 import type { ModelType } from './Model.js'
-import { args, configOf, info, MLPDescription, widths } from './mlpSpecs.js'
+import { type args, configOf, info, MLPDescription, widths } from './mlpSpecs.js'
 import type { MLPConfig } from './mlpSpecs.js'
 
 export type { MLPConfig } from './mlpSpecs.js'

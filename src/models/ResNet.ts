@@ -61,7 +61,17 @@ import { crossEntropy } from './losses.js'
 import { freeze } from './frozen.js'
 import type { Model, ModelType } from './Model.js'
 import * as Pooling from './Pooling.js'
-import { allUnits, args, blocksOf, configOf, frozenPrefixes, info, ResNetDescription, specs, stemUnits } from './resnetSpecs.js'
+import {
+  allUnits,
+  type args,
+  blocksOf,
+  configOf,
+  frozenPrefixes,
+  info,
+  ResNetDescription,
+  specs,
+  stemUnits,
+} from './resnetSpecs.js'
 import type { ResNetConfig, Unit } from './resnetSpecs.js'
 
 export type { ResNetConfig } from './resnetSpecs.js'

@@ -18,7 +18,7 @@ import * as LayerNorm from './LayerNorm.js'
 import * as Linear from './Linear.js'
 import { meanSquaredError } from './losses.js'
 import type { ModelType } from './Model.js'
-import { args, configOf, info, TinyRegressorDescription } from './tinyRegressorSpecs.js'
+import { type args, configOf, info, TinyRegressorDescription } from './tinyRegressorSpecs.js'
 
 export type { TinyRegressorConfig } from './tinyRegressorSpecs.js'
 export { info } from './tinyRegressorSpecs.js'

@@ -56,7 +56,7 @@ import { withoutBuffers } from './Model.js'
 import type { ModelType } from './Model.js'
 import * as MultiheadAttention from './MultiheadAttention.js'
 import * as PatchEmbed from './PatchEmbed.js'
-import { args, configOf, info, specs, VisionTransformerDescription } from './visionTransformerSpecs.js'
+import { type args, configOf, info, specs, VisionTransformerDescription } from './visionTransformerSpecs.js'
 import type { VisionTransformerConfig } from './visionTransformerSpecs.js'
 
 export type { VisionTransformerConfig } from './visionTransformerSpecs.js'

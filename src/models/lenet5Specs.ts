@@ -56,7 +56,6 @@ export const args = struct(
   { input_size: literal(28, 32), data_preprocessor: json },
 )
 
-
 /** The configuration of decoded arguments (28 × 28 inputs by default). */
 export const configOf = (a: t.TypeOf<typeof args>): LeNet5Config => ({
   num_classes: a.num_classes,

@@ -34,7 +34,6 @@ export const args = struct(
   { hidden: array(positiveInt) },
 )
 
-
 /** The configuration of decoded arguments (no hidden layer by default). */
 export const configOf = (a: t.TypeOf<typeof args>): MLPConfig => ({
   in_features: a.in_features,

@@ -118,7 +118,10 @@ const blockUnits = (
   ]
 }
 
-export const blocksOf = (cfg: ResNetConfig): ReadonlyArray<{ readonly block: Block; readonly units: ReadonlyArray<Unit> }> => {
+/** Every residual block, stage by stage, with its units. */
+export const blocksOf = (
+  cfg: ResNetConfig,
+): ReadonlyArray<{ readonly block: Block; readonly units: ReadonlyArray<Unit> }> => {
   const out: Array<{ block: Block; units: Unit[] }> = []
   const expansion = expansionOf(cfg.block)
   let inC = cfg.stem_channels

@@ -137,7 +137,6 @@ export const configOf = (a: t.TypeOf<typeof args>): VisionTransformerConfig => (
   drop_rate: a.drop_rate ?? 0,
 })
 
-
 /** `model = dict(type='VisionTransformer', …)` without tensors. */
 export const VisionTransformerDescription: ModelDescription<t.TypeOf<typeof args>> = {
   name: 'VisionTransformer',

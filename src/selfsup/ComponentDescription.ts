@@ -43,9 +43,8 @@ export const describeComponent = (
   const { type: _type, ...rest } = dict
   const decoded = resolved.right.args.decode(rest)
   if (decoded._tag === 'Left') throw new Error(`${where}: invalid ${dict.type} arguments`)
+  const kinds = { neck: 'neck', loss: 'head or loss' } as const
   if (kind !== undefined && resolved.right.kind !== kind)
-    throw new Error(
-      `${where}: ${dict.type} is a ${kind === 'neck' ? 'head or loss' : 'neck'}, expected a ${kind === 'neck' ? 'neck' : 'head or loss'}`,
-    )
+    throw new Error(`${where}: ${dict.type} is a ${kinds[resolved.right.kind]}, expected a ${kinds[kind]}`)
   return resolved.right.info(decoded.right as never, prefix, registry)
 }

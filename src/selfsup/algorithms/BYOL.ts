@@ -12,15 +12,7 @@ import type { ModelType } from '../../models/Model.js'
 import type { Tree } from '../../tensor/tree.js'
 import { detach } from '../functional.js'
 import { asModel, type Algorithm } from './Algorithm.js'
-import {
-  buildParts,
-  encode,
-  encodeTwoViews,
-  infoOf,
-  initParts,
-  scaledSum,
-  type Parts,
-} from './parts.js'
+import { buildParts, encode, encodeTwoViews, infoOf, initParts, scaledSum, type Parts } from './parts.js'
 import * as Target from './targetNet.js'
 import type { ComponentContext } from '../Component.js'
 import { byolArgs, BYOLDescription } from './algorithmDescriptions.js'
@@ -87,4 +79,5 @@ export const byol = (a: t.TypeOf<typeof args>): Algorithm => {
 
 export const BYOLModel: ModelType<t.TypeOf<typeof args>> = {
   ...BYOLDescription,
-  build: (a) => asModel(byol(a)) }
+  build: (a) => asModel(byol(a)),
+}

@@ -68,4 +68,5 @@ export const moco = (a: t.TypeOf<typeof args>): Algorithm => {
 
 export const MoCoModel: ModelType<t.TypeOf<typeof args>> = {
   ...MoCoDescription,
-  build: (a) => asModel(moco(a)) }
+  build: (a) => asModel(moco(a)),
+}

@@ -52,4 +52,5 @@ export const mocoV3 = (a: t.TypeOf<typeof args>): Algorithm => {
 
 export const MoCoV3Model: ModelType<t.TypeOf<typeof args>> = {
   ...MoCoV3Description,
-  build: (a) => asModel(mocoV3(a)) }
+  build: (a) => asModel(mocoV3(a)),
+}

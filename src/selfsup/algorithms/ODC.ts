@@ -90,4 +90,5 @@ export const odc = (a: t.TypeOf<typeof args>): Algorithm => {
 
 export const ODCModel: ModelType<t.TypeOf<typeof args>> = {
   ...ODCDescription,
-  build: (a) => asModel(odc(a)) }
+  build: (a) => asModel(odc(a)),
+}

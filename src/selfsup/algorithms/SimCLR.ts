@@ -53,4 +53,5 @@ export const simCLR = (a: t.TypeOf<typeof args>): Algorithm => {
 
 export const SimCLRModel: ModelType<t.TypeOf<typeof args>> = {
   ...SimCLRDescription,
-  build: (a) => asModel(simCLR(a)) }
+  build: (a) => asModel(simCLR(a)),
+}

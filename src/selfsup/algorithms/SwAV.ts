@@ -62,4 +62,5 @@ export const swav = (a: t.TypeOf<typeof args>): Algorithm => {
 
 export const SwAVModel: ModelType<t.TypeOf<typeof args>> = {
   ...SwAVDescription,
-  build: (a) => asModel(swav(a)) }
+  build: (a) => asModel(swav(a)),
+}

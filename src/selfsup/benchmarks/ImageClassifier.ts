@@ -23,7 +23,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
-import * as t from 'io-ts'
+import type * as t from 'io-ts'
 import type * as Rng from '../../dsl/Rng.js'
 import { freeze } from '../../models/frozen.js'
 import { normalTensor } from '../../models/init.js'

@@ -1,6 +1,6 @@
 /**
- * `ClsHead`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`); `./ClsHead.ts`
- * builds it.
+ * `ClsHead`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`);
+ * `./ClsHead.ts` builds it.
  * @module
  */
 import type * as t from 'io-ts'

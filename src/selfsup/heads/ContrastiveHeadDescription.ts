@@ -1,6 +1,6 @@
 /**
- * `ContrastiveHead`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`); `./ContrastiveHead.ts`
- * builds it.
+ * `ContrastiveHead`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`);
+ * `./ContrastiveHead.ts` builds it.
  * @module
  */
 import type * as t from 'io-ts'

@@ -1,6 +1,6 @@
 /**
- * `LatentCrossCorrelationHead`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`); `./LatentCrossCorrelationHead.ts`
- * builds it.
+ * `LatentCrossCorrelationHead`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`);
+ * `./LatentCrossCorrelationHead.ts` builds it.
  * Its BatchNorm `bn` has no affine parameters (buffers only).
  * @module
  */

@@ -1,6 +1,6 @@
 /**
- * `LatentPredictHead`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`); `./LatentPredictHead.ts`
- * builds it.
+ * `LatentPredictHead`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`);
+ * `./LatentPredictHead.ts` builds it.
  * @module
  */
 import type * as t from 'io-ts'

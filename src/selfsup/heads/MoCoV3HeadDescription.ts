@@ -1,6 +1,6 @@
 /**
- * `MoCoV3Head`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`); `./MoCoV3Head.ts`
- * builds it.
+ * `MoCoV3Head`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`);
+ * `./MoCoV3Head.ts` builds it.
  * @module
  */
 import type * as t from 'io-ts'

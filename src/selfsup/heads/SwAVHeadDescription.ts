@@ -1,6 +1,6 @@
 /**
- * `SwAVHead`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`); `./SwAVHead.ts`
- * builds it.
+ * `SwAVHead`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`);
+ * `./SwAVHead.ts` builds it.
  * @module
  */
 import type * as t from 'io-ts'

@@ -1,6 +1,6 @@
 /**
- * `CosineSimilarityLoss`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`); `./CosineSimilarityLoss.ts`
- * builds it.
+ * `CosineSimilarityLoss`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`);
+ * `./CosineSimilarityLoss.ts` builds it.
  * @module
  */
 import type * as t from 'io-ts'

@@ -1,6 +1,6 @@
 /**
- * `CrossCorrelationLoss`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`); `./CrossCorrelationLoss.ts`
- * builds it.
+ * `CrossCorrelationLoss`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`);
+ * `./CrossCorrelationLoss.ts` builds it.
  * @module
  */
 import type * as t from 'io-ts'

@@ -1,6 +1,6 @@
 /**
- * `CrossEntropyLoss`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`); `./CrossEntropyLoss.ts`
- * builds it.
+ * `CrossEntropyLoss`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`);
+ * `./CrossEntropyLoss.ts` builds it.
  * @module
  */
 import type * as t from 'io-ts'

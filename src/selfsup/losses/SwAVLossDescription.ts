@@ -1,6 +1,6 @@
 /**
- * `SwAVLoss`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`); `./SwAVLoss.ts`
- * builds it.
+ * `SwAVLoss`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`);
+ * `./SwAVLoss.ts` builds it.
  * @module
  */
 import type * as t from 'io-ts'

@@ -1,6 +1,6 @@
 /**
- * `AvgPool2dNeck`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`); `./AvgPool2dNeck.ts`
- * builds it.
+ * `AvgPool2dNeck`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`);
+ * `./AvgPool2dNeck.ts` builds it.
  * @module
  */
 import type * as t from 'io-ts'

@@ -25,7 +25,6 @@ export interface DenseOutputs {
   readonly gridMean: tf.Tensor2D
 }
 
-
 /** All three outputs for an NHWC map `x`. */
 export const applyDense = (
   a: t.TypeOf<typeof args>,

@@ -1,6 +1,6 @@
 /**
- * `DenseCLNeck`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`); `./DenseCLNeck.ts`
- * builds it.
+ * `DenseCLNeck`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`);
+ * `./DenseCLNeck.ts` builds it.
  * @module
  */
 import type * as t from 'io-ts'

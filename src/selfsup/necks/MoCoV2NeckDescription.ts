@@ -1,6 +1,6 @@
 /**
- * `MoCoV2Neck`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`); `./MoCoV2Neck.ts`
- * builds it.
+ * `MoCoV2Neck`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`);
+ * `./MoCoV2Neck.ts` builds it.
  * @module
  */
 import type * as t from 'io-ts'

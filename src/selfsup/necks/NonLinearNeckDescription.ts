@@ -1,6 +1,6 @@
 /**
- * `NonLinearNeck`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`); `./NonLinearNeck.ts`
- * builds it.
+ * `NonLinearNeck`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`);
+ * `./NonLinearNeck.ts` builds it.
  * @module
  */
 import type * as t from 'io-ts'

@@ -1,6 +1,6 @@
 /**
- * `ODCNeck`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`); `./ODCNeck.ts`
- * builds it.
+ * `ODCNeck`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`);
+ * `./ODCNeck.ts` builds it.
  * @module
  */
 import type * as t from 'io-ts'

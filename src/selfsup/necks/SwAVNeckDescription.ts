@@ -1,6 +1,6 @@
 /**
- * `SwAVNeck`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`); `./SwAVNeck.ts`
- * builds it.
+ * `SwAVNeck`'s arguments and parameters, without tensor code (see `../ComponentDescription.ts`);
+ * `./SwAVNeck.ts` builds it.
  * @module
  */
 import type * as t from 'io-ts'
