@@ -2,7 +2,16 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import pkg from '../package.json' with { type: 'json' }
 import { version } from '../src/version.js'
-import { filesUnder, importsOf, layerOrder, rules, sourceImports, tolerated, violations } from './support/layers.js'
+import {
+  filesUnder,
+  importsOf,
+  layerOrder,
+  rules,
+  runtimePackages,
+  sourceImports,
+  tolerated,
+  violations,
+} from './support/layers.js'
 
 describe('architecture: the layer rules of design.md §2', () => {
   it('every import under src/ keeps every rule', () => {
@@ -69,6 +78,12 @@ describe('architecture: purity and hygiene', () => {
       const shared = text.includes('../shared') || text.includes('/work/shared')
       expect({ file, shared }).toEqual({ file, shared: false })
     }
+  })
+  // Issue 13 §5: a plan loads no TensorFlow.js; models, optimizers and algorithms plan from pure descriptions.
+  it('the dry-run command reaches no @tensorflow package through its imports (training does)', () => {
+    const tfjs = (root: string) => [...runtimePackages(root)].filter(([p]) => p.startsWith('@tensorflow/'))
+    expect(tfjs('src/cli/dryRun.ts').map(([p, chain]) => `${p} <- ${chain.join(' <- ')}`)).toEqual([])
+    expect(tfjs('src/cli/train.ts').map(([p]) => p)).toContain('@tensorflow/tfjs-core')
   })
   it('the version constant matches package.json', () => {
     expect(version).toBe(pkg.version)

@@ -22,7 +22,7 @@ import * as P from '../dsl/Priority.js'
 import { Logger } from '../dsl/Services.js'
 import type { HookServices } from '../dsl/Services.js'
 import { positiveNumber, struct } from '../schema/codec.js'
-import { FEAT_STD } from '../selfsup/featureSpread.js'
+import { FEAT_STD } from '../selfsup/attributes.js'
 import type { HookType } from './HookType.js'
 
 export interface CollapseDetectionHookArgs {

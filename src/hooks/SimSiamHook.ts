@@ -16,7 +16,7 @@ import * as P from '../dsl/Priority.js'
 import type { HookServices } from '../dsl/Services.js'
 import type { State } from '../dsl/State.js'
 import { boolean, nonNegativeNumber, struct } from '../schema/codec.js'
-import * as Optim from '../optim/OptimState.js'
+import * as Optim from '../optim/OptimStateValues.js'
 import type { HookType } from './HookType.js'
 
 export interface SimSiamHookArgs {

@@ -30,8 +30,7 @@ import type { HookServices } from '../dsl/Services.js'
 import * as S from '../dsl/State.js'
 import type { State } from '../dsl/State.js'
 import { array, nonNegativeInt, positiveInt, record, struct } from '../schema/codec.js'
-import { FROZEN_LAYERS } from '../selfsup/algorithms/Algorithm.js'
-import { queueLengthAttribute } from '../selfsup/losses/SwAVLoss.js'
+import { FROZEN_LAYERS, queueLengthAttribute } from '../selfsup/attributes.js'
 import type { HookType } from './HookType.js'
 
 export interface SwAVHookArgs {

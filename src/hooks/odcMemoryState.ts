@@ -7,7 +7,7 @@
 import * as Effect from 'effect/Effect'
 import { TensorOps, ModelOps } from '../dsl/Services.js'
 import type { State } from '../dsl/State.js'
-import { MEMORY, MEMORY_SETTINGS } from '../selfsup/algorithms/ODC.js'
+import { MEMORY, MEMORY_SETTINGS } from '../selfsup/attributes.js'
 import * as ODCMemory from '../selfsup/memories/ODCMemory.js'
 
 /** The memory's settings from the model's attributes; an error message when the model has no ODC memory. */

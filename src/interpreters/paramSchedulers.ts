@@ -7,7 +7,7 @@
 import * as Effect from 'effect/Effect'
 import { HookError } from '../dsl/Hook.js'
 import { ParamSchedulers } from '../dsl/Services.js'
-import * as Optim from '../optim/OptimState.js'
+import * as Optim from '../optim/OptimStateValues.js'
 
 export const paramSchedulers: ParamSchedulers['Service'] = ParamSchedulers.of({
   step: (state, trigger) => {

@@ -30,9 +30,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { json, literal, positiveInt, struct } from '../schema/codec.js'
 import type * as Rng from '../dsl/Rng.js'
-import type { ModelInfo, ParamInfo } from './ModelInfo.js'
 import type { Tree } from '../tensor/tree.js'
 import * as Conv2d from './Conv2d.js'
 import { asImages } from './images.js'
@@ -40,48 +38,12 @@ import * as Linear from './Linear.js'
 import { crossEntropy } from './losses.js'
 import { withoutBuffers } from './Model.js'
 import type { ModelType } from './Model.js'
+import { type args, configOf, convs, info, LeNet5Description, linears } from './lenet5Specs.js'
+import type { LeNet5Config } from './lenet5Specs.js'
 import * as Pooling from './Pooling.js'
 
-export interface LeNet5Config {
-  readonly num_classes: number
-  /** 32 (LeNet's own size) or 28 (MNIST, zero-padded to 32 in the model). */
-  readonly input_size: 28 | 32
-}
-
-const convs = [
-  { name: 'backbone.features.0', in: 1, out: 6 },
-  { name: 'backbone.features.3', in: 6, out: 16 },
-  { name: 'backbone.features.6', in: 16, out: 120 },
-] as const
-
-const linears = (cfg: LeNet5Config) => [
-  { name: 'backbone.classifier.0', in: 120, out: 84 },
-  { name: 'backbone.classifier.2', in: 84, out: cfg.num_classes },
-]
-
-/**
- * The parameters in `named_parameters()` order, with the owning modules.
- *
- * @example
- * ```ts
- * info({ num_classes: 10, input_size: 28 }).params[0] // { name: 'backbone.features.0.weight', shape: [6, 1, 5, 5],
- * module: { type: 'Conv2d', inChannels: 1, groups: 1 }, … }
- * ```
- */
-export const info = (cfg: LeNet5Config): ModelInfo => {
-  const params: ParamInfo[] = []
-  for (const c of convs) {
-    const module = { type: 'Conv2d', inChannels: c.in, groups: 1 }
-    params.push({ name: `${c.name}.weight`, shape: [c.out, c.in, 5, 5], requiresGrad: true, module })
-    params.push({ name: `${c.name}.bias`, shape: [c.out], requiresGrad: true, module })
-  }
-  for (const l of linears(cfg)) {
-    const module = { type: 'Linear' }
-    params.push({ name: `${l.name}.weight`, shape: [l.out, l.in], requiresGrad: true, module })
-    params.push({ name: `${l.name}.bias`, shape: [l.out], requiresGrad: true, module })
-  }
-  return { params }
-}
+export type { LeNet5Config } from './lenet5Specs.js'
+export { info } from './lenet5Specs.js'
 
 /**
  * The parameters with PyTorch's default initialisation, drawn in `named_parameters()` order.
@@ -132,12 +94,6 @@ export const apply = (cfg: LeNet5Config, params: Tree, inputs: tf.Tensor): tf.Te
     return Linear.apply(params, 'backbone.classifier.2', h)
   })
 
-const args = struct(
-  'LeNet5 arguments (num_classes, input_size)',
-  { num_classes: positiveInt },
-  { input_size: literal(28, 32), data_preprocessor: json },
-)
-
 /**
  * `model = dict(type='LeNet5', num_classes=10, input_size=28)`: a classifier trained with cross-entropy.
  *
@@ -147,10 +103,9 @@ const args = struct(
  * ```
  */
 export const LeNet5Model: ModelType<t.TypeOf<typeof args>> = {
-  name: 'LeNet5',
-  args,
+  ...LeNet5Description,
   build: (a) => {
-    const cfg: LeNet5Config = { num_classes: a.num_classes, input_size: a.input_size ?? 28 }
+    const cfg = configOf(a)
     return {
       type: 'LeNet5',
       task: 'classification',

@@ -13,20 +13,15 @@ import * as tf from '@tensorflow/tfjs-core'
 import type * as Rng from '../dsl/Rng.js'
 import type { Tree } from '../tensor/tree.js'
 import type * as t from 'io-ts'
-import { array, positiveInt, struct } from '../schema/codec.js'
-import type { ModelInfo, ParamInfo } from './ModelInfo.js'
 import * as Linear from './Linear.js'
 import { crossEntropy } from './losses.js'
 import { withoutBuffers } from './Model.js'
 import type { ModelType } from './Model.js'
+import { type args, configOf, info, MLPDescription, widths } from './mlpSpecs.js'
+import type { MLPConfig } from './mlpSpecs.js'
 
-export interface MLPConfig {
-  readonly in_features: number
-  readonly hidden: ReadonlyArray<number>
-  readonly num_classes: number
-}
-
-const widths = (cfg: MLPConfig): ReadonlyArray<number> => [cfg.in_features, ...cfg.hidden, cfg.num_classes]
+export type { MLPConfig } from './mlpSpecs.js'
+export { info } from './mlpSpecs.js'
 
 /** The parameters, in PyTorch's `named_parameters()` order. */
 export const init = (cfg: MLPConfig, rng: Rng.Rng): readonly [Tree, Rng.Rng] => {
@@ -52,33 +47,14 @@ export const apply = (cfg: MLPConfig, params: Tree, x: tf.Tensor): tf.Tensor => 
   return h
 }
 
-/** The parameters as the optimizer constructors see them: `nn.Linear` modules `layers.i`. */
-export const info = (cfg: MLPConfig): ModelInfo => {
-  const w = widths(cfg)
-  const params: ParamInfo[] = []
-  for (let i = 0; i + 1 < w.length; i++) {
-    const module = { type: 'Linear' }
-    params.push({ name: `layers.${i}.weight`, shape: [w[i + 1]!, w[i]!], requiresGrad: true, module })
-    params.push({ name: `layers.${i}.bias`, shape: [w[i + 1]!], requiresGrad: true, module })
-  }
-  return { params }
-}
-
-const args = struct(
-  'MLP arguments (in_features, hidden, num_classes)',
-  { in_features: positiveInt, num_classes: positiveInt },
-  { hidden: array(positiveInt) },
-)
-
 /**
  * `model = dict(type='MLP', in_features=784, hidden=[256, 128], num_classes=10)`: a classifier trained with
  * cross-entropy.
  */
 export const MLPModel: ModelType<t.TypeOf<typeof args>> = {
-  name: 'MLP',
-  args,
+  ...MLPDescription,
   build: (a) => {
-    const cfg: MLPConfig = { in_features: a.in_features, hidden: a.hidden ?? [], num_classes: a.num_classes }
+    const cfg = configOf(a)
     return {
       type: 'MLP',
       task: 'classification',

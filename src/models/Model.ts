@@ -17,9 +17,9 @@
  * @module
  */
 import type * as tf from '@tensorflow/tfjs-core'
-import type * as t from 'io-ts'
 import type { Json } from '../dsl/MessageHub.js'
 import type * as Rng from '../dsl/Rng.js'
+import type { ModelDescription } from './ModelDescription.js'
 import type { ModelInfo } from './ModelInfo.js'
 import type { Tree } from '../tensor/tree.js'
 
@@ -128,9 +128,10 @@ export const withoutBuffers =
     return { params, buffers: {}, rng: next }
   }
 
-/** A model type in the registry: its name, its argument codec (strict, with config paths), and how to build it. */
-export interface ModelType<A> {
-  readonly name: string
-  readonly args: t.Decoder<unknown, A>
+/**
+ * A model type in the registry: its description (name, argument codec, strict with config paths, and parameters) and
+ * how to build it; the built model's `info` is the description's.
+ */
+export interface ModelType<A> extends ModelDescription<A> {
   readonly build: (args: A) => Model
 }

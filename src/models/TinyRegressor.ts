@@ -14,36 +14,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { positiveInt, struct } from '../schema/codec.js'
-import type { ModelInfo } from './ModelInfo.js'
 import * as LayerNorm from './LayerNorm.js'
 import * as Linear from './Linear.js'
 import { meanSquaredError } from './losses.js'
 import type { ModelType } from './Model.js'
+import { type args, configOf, info, TinyRegressorDescription } from './tinyRegressorSpecs.js'
 
-export interface TinyRegressorConfig {
-  readonly in_features: number
-  readonly hidden: number
-  readonly out_features: number
-}
-
-/** `named_parameters()` order: the backbone's own `pos_embed`, then `fc1`, `norm`, then the head. */
-export const info = (cfg: TinyRegressorConfig): ModelInfo => ({
-  params: [
-    { name: 'backbone.pos_embed', shape: [1, cfg.in_features], requiresGrad: true, module: { type: 'TinyBackbone' } },
-    {
-      name: 'backbone.fc1.weight',
-      shape: [cfg.hidden, cfg.in_features],
-      requiresGrad: true,
-      module: { type: 'Linear' },
-    },
-    { name: 'backbone.fc1.bias', shape: [cfg.hidden], requiresGrad: true, module: { type: 'Linear' } },
-    { name: 'backbone.norm.weight', shape: [cfg.hidden], requiresGrad: true, module: { type: 'LayerNorm' } },
-    { name: 'backbone.norm.bias', shape: [cfg.hidden], requiresGrad: true, module: { type: 'LayerNorm' } },
-    { name: 'head.fc.weight', shape: [cfg.out_features, cfg.hidden], requiresGrad: true, module: { type: 'Linear' } },
-    { name: 'head.fc.bias', shape: [cfg.out_features], requiresGrad: true, module: { type: 'Linear' } },
-  ],
-})
+export type { TinyRegressorConfig } from './tinyRegressorSpecs.js'
+export { info } from './tinyRegressorSpecs.js'
 
 /** The prediction for a batch `[n, in_features]`. */
 export const apply = (params: { readonly [name: string]: tf.Tensor }, x: tf.Tensor): tf.Tensor =>
@@ -53,21 +31,10 @@ export const apply = (params: { readonly [name: string]: tf.Tensor }, x: tf.Tens
     return Linear.apply(params, 'head.fc', hidden)
   })
 
-const args = struct(
-  'TinyRegressor arguments (in_features, hidden, out_features)',
-  {},
-  { in_features: positiveInt, hidden: positiveInt, out_features: positiveInt },
-)
-
 export const TinyRegressorModel: ModelType<t.TypeOf<typeof args>> = {
-  name: 'TinyRegressor',
-  args,
+  ...TinyRegressorDescription,
   build: (a) => {
-    const cfg: TinyRegressorConfig = {
-      in_features: a.in_features ?? 4,
-      hidden: a.hidden ?? 8,
-      out_features: a.out_features ?? 2,
-    }
+    const cfg = configOf(a)
     return {
       type: 'TinyRegressor',
       task: 'regression',

@@ -6,7 +6,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { Issue } from '../schema/codec.js'
-import { isDict, issuesOf } from '../schema/codec.js'
+import { decodeModel } from './ModelDescription.js'
 import * as Registry from '../schema/registry.js'
 import { LeNet5Model } from './LeNet5.js'
 import { MLPModel } from './MLP.js'
@@ -31,17 +31,6 @@ export const build = (
   cfg: unknown,
   types: Registry.Registry<ModelType<unknown>> = defaultModelTypes,
 ): E.Either<ReadonlyArray<Issue>, Model> => {
-  if (!isDict(cfg) || typeof cfg['type'] !== 'string')
-    return E.left([{ path: 'model', message: 'expected a model dict with a `type`' }])
-  const resolved = Registry.resolve(types, cfg['type'])
-  if (resolved._tag === 'Left') return E.left([{ path: 'model.type', message: resolved.left }])
-  // `data_preprocessor` belongs to the runner (it normalises batches before the model sees them);
-  // `init_cfg` too (the tensor interpreter loads a `Pretrained` checkpoint after the seeded initialisation).
-  const { type: _type, data_preprocessor: _preprocessor, init_cfg: _init, ...rest } = cfg
-  const args = resolved.right.args.decode(rest)
-  if (args._tag === 'Left')
-    return E.left(
-      issuesOf(args.left).map((i) => ({ path: i.path === '' ? 'model' : `model.${i.path}`, message: i.message })),
-    )
-  return E.right(resolved.right.build(args.right))
+  const decoded = decodeModel(cfg, types)
+  return decoded._tag === 'Left' ? decoded : E.right(decoded.right.type.build(decoded.right.args))
 }

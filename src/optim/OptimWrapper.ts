@@ -21,12 +21,10 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type * as tf from '@tensorflow/tfjs-core'
 import type { Issue } from '../schema/codec.js'
-import { unscoped } from '../schema/registry.js'
 import { chain } from './GradientTransformation.js'
 import type { GradientTransformation } from './GradientTransformation.js'
-import { fillDefaults } from './ParamGroups.js'
-import type { Hyper, ParamGroup, ParamGroups } from './ParamGroups.js'
-import { decodeOptimizer } from './optimizers/registry.js'
+import type { Hyper, ParamGroup } from './ParamGroups.js'
+import { optimizerTypes } from './optimizers/registry.js'
 import type { OptimizerType } from './optimizers/registry.js'
 import { accumulate } from './transforms/accumulate.js'
 import type { Accumulation, AccumulationPolicy, AccumulateState } from './transforms/accumulate.js'
@@ -36,34 +34,14 @@ import { scalerFromConfig, withLossScaling } from './transforms/lossScaling.js'
 import { reduceGradients } from './transforms/reduceGradients.js'
 import type { LossScaling, ScalerState } from './transforms/lossScaling.js'
 import type { Tree } from '../tensor/tree.js'
+import { describeWrapper } from './WrapperSettings.js'
+import type { ClipSettings, WrapperConfig, WrapperGroups, WrapperSettings } from './WrapperSettings.js'
 
-/**
- * The parts of an `optim_wrapper` config the wrapper itself reads (the optimizer and constructor are read elsewhere).
- */
-export interface WrapperConfig {
-  readonly type?: string
-  readonly optimizer: { readonly [key: string]: unknown }
-  readonly accumulative_counts?: number
-  readonly clip_grad?: {
-    readonly type?: string
-    readonly max_norm?: number
-    readonly norm_type?: number | 'inf'
-    readonly error_if_nonfinite?: boolean
-    readonly clip_value?: number
-  } | null
-  readonly loss_scale?: unknown
-  readonly dtype?: string | null
-}
-
-/** Param groups as the wrapper keeps them: the real groups, plus MMEngine's extra base group when there are several. */
-export interface WrapperGroups {
-  readonly real: ParamGroups
-  /** `base_param_settings` (spec §7.4): the optimizer defaults, scheduled like a group, logged as `base_lr`. */
-  readonly base: Hyper | undefined
-}
+export type { ClipSettings, WrapperConfig, WrapperGroups, WrapperSettings } from './WrapperSettings.js'
+export { describeWrapper, learningRates, scheduledGroups, withScheduled } from './WrapperSettings.js'
 
 export interface OptimWrapper {
-  readonly type: 'OptimWrapper' | 'AmpOptimWrapper'
+  readonly type: WrapperSettings['type']
   readonly optimizer: OptimizerType
   /** The optimizer's defaults with the config's values (PyTorch's `optimizer.defaults`). */
   readonly defaults: Hyper
@@ -71,12 +49,9 @@ export interface OptimWrapper {
   readonly accumulation: Accumulation<any>
   // biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
   readonly scaling: LossScaling<any> | undefined
-  readonly clip:
-    | { readonly type: 'norm'; readonly maxNorm: number; readonly normType: number; readonly errorIfNonfinite: boolean }
-    | { readonly type: 'value'; readonly clipValue: number }
-    | undefined
+  readonly clip: ClipSettings | undefined
   /** Precision emulated in the forward pass (`dtype`), if any. */
-  readonly dtype: 'float16' | 'bfloat16' | undefined
+  readonly dtype: WrapperSettings['dtype']
   /** What runs when an accumulation window closes: loss scaling, clipping, the optimizer. */
   // biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
   readonly stepping: GradientTransformation<any>
@@ -85,21 +60,32 @@ export interface OptimWrapper {
 // biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
 export type WrapperState = AccumulateState<any>
 
-/** The groups the schedulers see: the real ones, then the base group when there is one. */
-export const scheduledGroups = (groups: WrapperGroups): ReadonlyArray<Hyper> =>
-  groups.base === undefined ? groups.real.map((g) => g.hyper) : [...groups.real.map((g) => g.hyper), groups.base]
-
-/** Write scheduled values back: the inverse of {@link scheduledGroups}. */
-export const withScheduled = (groups: WrapperGroups, values: ReadonlyArray<Hyper>): WrapperGroups => ({
-  real: groups.real.map((g, i) => ({ names: g.names, hyper: values[i] ?? g.hyper })),
-  base: groups.base === undefined ? undefined : values[groups.real.length],
-})
-
-/** MMEngine's `get_lr()`: `lr` of every real group, and `base_lr` when there is a base group. */
-export const learningRates = (groups: WrapperGroups): { readonly [key: string]: ReadonlyArray<number> } => ({
-  ...(groups.base === undefined ? {} : { base_lr: [groups.base['lr'] as number] }),
-  lr: groups.real.map((g) => g.hyper['lr'] as number),
-})
+/** The combinators of decoded settings (see `describeWrapper`). */
+export const fromSettings = (
+  settings: WrapperSettings,
+  policy: AccumulationPolicy = { _tag: 'mmengine' },
+): OptimWrapper => {
+  const { type, clip } = settings
+  const optimizer = optimizerTypes.entries.get(settings.optimizer.name)!
+  const base = optimizer.build()
+  // biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
+  const inner: GradientTransformation<any> =
+    clip === undefined
+      ? base
+      : chain(clip.type === 'norm' ? clipByGlobalNorm(clip.maxNorm, clip.normType) : clipByValue(clip.clipValue), base)
+  const scaling = type === 'AmpOptimWrapper' ? withLossScaling(scalerFromConfig(settings.lossScale))(inner) : undefined
+  const accumulation = accumulate(settings.accumulativeCounts, policy)(scaling ?? inner)
+  return {
+    type,
+    optimizer,
+    defaults: settings.defaults,
+    accumulation,
+    scaling,
+    clip,
+    stepping: scaling ?? inner,
+    dtype: settings.dtype,
+  }
+}
 
 /**
  * Build the wrapper for already-constructed groups (names and per-group
@@ -109,53 +95,11 @@ export const build = (
   cfg: WrapperConfig,
   groups: ReadonlyArray<ParamGroup>,
   policy: AccumulationPolicy = { _tag: 'mmengine' },
-): E.Either<ReadonlyArray<Issue>, { readonly wrapper: OptimWrapper; readonly groups: WrapperGroups }> => {
-  const decoded = decodeOptimizer(cfg.optimizer)
-  if (decoded._tag === 'Left')
-    return E.left(
-      decoded.left.map((i) => ({ path: i.path === '' ? 'optimizer' : `optimizer.${i.path}`, message: i.message })),
-    )
-  const { type: optimizer, defaults } = decoded.right
-  const type = cfg.type === undefined ? 'OptimWrapper' : unscoped(cfg.type)
-  if (type !== 'OptimWrapper' && type !== 'AmpOptimWrapper')
-    return E.left([
-      { path: 'type', message: `expected 'OptimWrapper' or 'AmpOptimWrapper', got ${JSON.stringify(cfg.type)}` },
-    ])
-  const clipCfg = cfg.clip_grad ?? undefined
-  const clip: OptimWrapper['clip'] =
-    clipCfg === undefined
-      ? undefined
-      : clipCfg.type === 'value'
-        ? { type: 'value', clipValue: clipCfg.clip_value! }
-        : {
-            type: 'norm',
-            maxNorm: clipCfg.max_norm!,
-            normType: clipCfg.norm_type === 'inf' ? Infinity : (clipCfg.norm_type ?? 2),
-            errorIfNonfinite: clipCfg.error_if_nonfinite ?? false,
-          }
-  const base = optimizer.build()
-  // biome-ignore lint/suspicious/noExplicitAny: an existential state type (S is invariant; unknown does not check)
-  const inner: GradientTransformation<any> =
-    clip === undefined
-      ? base
-      : chain(clip.type === 'norm' ? clipByGlobalNorm(clip.maxNorm, clip.normType) : clipByValue(clip.clipValue), base)
-  const scaling = type === 'AmpOptimWrapper' ? withLossScaling(scalerFromConfig(cfg.loss_scale))(inner) : undefined
-  const accumulation = accumulate(cfg.accumulative_counts ?? 1, policy)(scaling ?? inner)
-  const real: ParamGroups = groups.map((g) => ({ names: g.names, hyper: fillDefaults(g.hyper, defaults) }))
-  return E.right({
-    wrapper: {
-      type,
-      optimizer,
-      defaults,
-      accumulation,
-      scaling,
-      clip,
-      stepping: scaling ?? inner,
-      dtype: cfg.dtype === 'float16' || cfg.dtype === 'bfloat16' ? cfg.dtype : undefined,
-    },
-    groups: { real, base: real.length > 1 ? defaults : undefined },
-  })
-}
+): E.Either<ReadonlyArray<Issue>, { readonly wrapper: OptimWrapper; readonly groups: WrapperGroups }> =>
+  E.map((d: { readonly settings: WrapperSettings; readonly groups: WrapperGroups }) => ({
+    wrapper: fromSettings(d.settings, policy),
+    groups: d.groups,
+  }))(describeWrapper(cfg, groups))
 
 /**
  * The wrapper of one data-parallel worker: the gradients that step are first

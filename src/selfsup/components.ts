@@ -5,7 +5,9 @@
  */
 import * as Registry from '../schema/registry.js'
 import type { AnyCodec } from '../schema/codec.js'
+import type { ParamInfo } from '../models/ModelInfo.js'
 import type { Component } from './Component.js'
+import type { Descriptions } from './ComponentDescription.js'
 import * as ClsHead from './heads/ClsHead.js'
 import * as ContrastiveHead from './heads/ContrastiveHead.js'
 import * as LatentCrossCorrelationHead from './heads/LatentCrossCorrelationHead.js'
@@ -28,11 +30,16 @@ import { setDefaultRegistry } from './registry.js'
 const entry = <A>(
   name: string,
   kind: Component['kind'],
-  module: { readonly args: AnyCodec; readonly build: (a: A, r: ComponentRegistry) => Component },
+  module: {
+    readonly args: AnyCodec
+    readonly info: (a: A, prefix: string, r: Descriptions) => ReadonlyArray<ParamInfo>
+    readonly build: (a: A, r: ComponentRegistry) => Component
+  },
 ): ComponentType => ({
   name,
   kind,
   args: module.args,
+  info: module.info as ComponentType['info'],
   build: module.build as ComponentType['build'],
 })
 

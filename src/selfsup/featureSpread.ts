@@ -7,8 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { normalize } from './functional.js'
 
-/** The name under which an algorithm logs it (`train/feat_std` in the message hub). */
-export const FEAT_STD = 'feat_std'
+export { FEAT_STD } from './attributes.js'
 
 /** `mean_j std_i (z_i / ‖z_i‖)_j` of `[n, d]` projections (any rank flattened to `[n, −1]`); needs n ≥ 2. */
 export const featureSpread = (z: tf.Tensor): tf.Scalar =>

@@ -10,24 +10,26 @@ import type { AnyCodec } from '../schema/codec.js'
 import { expected, isDict } from '../schema/codec.js'
 import * as Registries from '../schema/registry.js'
 import type { Component, LossComponent, Neck } from './Component.js'
+import type { ComponentDescription, ComponentDict } from './ComponentDescription.js'
 
-/** A component type: its name, kind, argument codec and builder (which may build sub-components). */
-export interface ComponentType {
-  readonly name: string
-  readonly kind: Component['kind']
-  readonly args: AnyCodec
+export type { ComponentDict } from './ComponentDescription.js'
+
+/** A component type: its description (name, kind, argument codec, parameters) and builder (which may build parts). */
+export interface ComponentType extends ComponentDescription {
   readonly build: (args: never, registry: Registry) => Component
 }
 
 export type Registry = Registries.Registry<ComponentType>
 
-/** A component dict as decoded: its `type` and the rest of its arguments. */
-export type ComponentDict = { readonly type: string; readonly [key: string]: unknown }
+let defaults: (() => Registries.Registry<{ readonly name: string; readonly args: AnyCodec }>) | undefined
 
-let defaults: (() => Registry) | undefined
-
-/** Set by `./components.ts`, which knows every component; the codec resolves nested types through it. */
-export const setDefaultRegistry = (registry: () => Registry): void => {
+/**
+ * Set by `./componentDescriptions.ts` (and `./components.ts`), which know every component; the codec resolves nested
+ * types through it.
+ */
+export const setDefaultRegistry = (
+  registry: () => Registries.Registry<{ readonly name: string; readonly args: AnyCodec }>,
+): void => {
   defaults = registry
 }
 

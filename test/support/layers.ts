@@ -125,3 +125,26 @@ export const filesUnder = (dir: string): ReadonlyArray<string> =>
 /** The imports of every file under `src/`. */
 export const sourceImports = (): ReadonlyArray<Import> =>
   filesUnder('src').flatMap((file) => importsOf(file, readFileSync(file, 'utf8')))
+
+/**
+ * The packages a module loads at run time, each with the chain of `src/` files that leads to it: the closure of its
+ * imports (static, re-exports and `import()`), `import type` left out.
+ */
+export const runtimePackages = (root: string): ReadonlyMap<string, ReadonlyArray<string>> => {
+  const via = new Map<string, string | undefined>()
+  const packages = new Map<string, ReadonlyArray<string>>()
+  const chain = (file: string | undefined): ReadonlyArray<string> =>
+    file === undefined ? [] : [file, ...chain(via.get(file))]
+  const todo: Array<readonly [string, string | undefined]> = [[root, undefined]]
+  while (todo.length > 0) {
+    const [file, from] = todo.pop()!
+    if (via.has(file)) continue
+    via.set(file, from)
+    for (const imp of importsOf(file, readFileSync(file, 'utf8'))) {
+      if (imp.typeOnly) continue
+      if (imp.specifier.startsWith('.')) todo.push([resolvedOf(imp), file])
+      else if (!packages.has(imp.specifier)) packages.set(imp.specifier, chain(file))
+    }
+  }
+  return packages
+}

@@ -17,7 +17,7 @@
 import type { HookDecl, Program } from '../../dsl/Program.js'
 import type { State } from '../../dsl/State.js'
 import * as S from '../../dsl/State.js'
-import * as Optim from '../../optim/OptimState.js'
+import * as Optim from '../../optim/OptimStateValues.js'
 import * as Registry from '../../schema/registry.js'
 import type { HookType } from '../../hooks/HookType.js'
 import { CheckpointSchedule } from '../../hooks/CheckpointHook.js'

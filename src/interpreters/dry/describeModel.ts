@@ -1,7 +1,8 @@
 /**
  * The model as the dry run's param groups see it, without a tensor: a model
- * type loopwright trains describes itself (`Model.info`, from the same
- * parameter list its `init` draws); a model it only describes (MAE, BEiT,
+ * type loopwright trains describes itself (its `ModelDescription`, whose
+ * parameter list the built model's `init` draws), without loading its tensor
+ * code; a model it only describes (MAE, BEiT,
  * the classification benchmarks' `ImageClassifier`, …) is described from
  * its config by `modelDescribers`. Either way nothing is allocated.
  * @module
@@ -9,8 +10,8 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { ModelInfo } from '../../models/ModelInfo.js'
 import { describeParts } from '../../models/Description.js'
-import * as Models from '../../models/registry.js'
-import { allModelTypes } from '../../selfsup/algorithms/registry.js'
+import { describe } from '../../models/ModelDescription.js'
+import { allModelDescriptions } from '../../selfsup/algorithms/algorithmDescriptions.js'
 import { modelDescribers } from '../../selfsup/algorithms/describers.js'
 import type { Issue } from '../../schema/codec.js'
 import { isDict } from '../../schema/codec.js'
@@ -34,8 +35,8 @@ export interface DescribedModel {
  * ```
  */
 export const describeModel = (cfg: unknown): E.Either<ReadonlyArray<Issue>, DescribedModel> => {
-  const trained = Models.build(cfg, allModelTypes)
-  if (trained._tag === 'Right') return E.right({ info: trained.right.info, source: 'trainable' })
+  const trained = describe(cfg, allModelDescriptions)
+  if (trained._tag === 'Right') return E.right({ info: trained.right, source: 'trainable' })
   const type = isDict(cfg) && typeof cfg['type'] === 'string' ? cfg['type'] : undefined
   if (type === undefined || Registry.resolve(modelDescribers, type)._tag === 'Left') return trained
   return E.map((d: { readonly params: ModelInfo['params']; readonly backbone?: ModelInfo['backbone'] }) => ({

@@ -48,7 +48,7 @@ import { simulateGroups, simulateSchedule } from './lrSchedule.js'
 import type { GroupSchedules, Schedule } from './lrSchedule.js'
 import type { Json } from '../../dsl/MessageHub.js'
 import { describeModel, modelSize, modelSizeLine } from './describeModel.js'
-import * as Optim from '../../optim/OptimState.js'
+import * as Optim from '../../optim/OptimStateValues.js'
 
 /** The dry run could not start (bad hooks, unknown sizes) or a hook failed. */
 export class DryRunError extends Data.TaggedError('DryRunError')<{ readonly issues: ReadonlyArray<Issue> }> {

@@ -13,7 +13,7 @@ import * as Loop from '../../dsl/Loop.js'
 import { buildAll, stepAll, walkTrainLoop } from '../../optim/schedulers/index.js'
 import type { Moment, TrainWalk } from '../../optim/schedulers/index.js'
 import type { Hyper } from '../../optim/ParamGroups.js'
-import * as Optim from '../../optim/OptimState.js'
+import * as Optim from '../../optim/OptimStateValues.js'
 import { stepIterations } from './schedulerSteps.js'
 import { stepIterations as jump } from '../../optim/schedulers/jump.js'
 

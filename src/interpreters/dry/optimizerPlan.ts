@@ -9,16 +9,16 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { Json } from '../../dsl/MessageHub.js'
 import type { Issue } from '../../schema/codec.js'
 import { resolveConstructor } from '../../optim/constructors/buildParamGroups.js'
-import * as OW from '../../optim/OptimWrapper.js'
+import * as OW from '../../optim/WrapperSettings.js'
 import type { Hyper } from '../../optim/ParamGroups.js'
 
 export interface WrapperPlan {
   readonly name: string | undefined
-  readonly type: OW.OptimWrapper['type']
+  readonly type: OW.WrapperSettings['type']
   readonly optimizer: string
   /** The optimizer's hyper-parameters with PyTorch's defaults filled in. */
   readonly hyper: Hyper
-  readonly clip: OW.OptimWrapper['clip'] | undefined
+  readonly clip: OW.WrapperSettings['clip']
   readonly lossScale: Json | undefined
   readonly dtype: string | undefined
   readonly accumulation: {
@@ -79,7 +79,7 @@ const planOne = (
   maxIters: number,
   counted: boolean,
 ): E.Either<ReadonlyArray<Issue>, WrapperPlan> => {
-  const built = OW.build(withoutConstructorOptions(cfg), [{ names: [], hyper: {} }])
+  const built = OW.describeWrapper(withoutConstructorOptions(cfg), [{ names: [], hyper: {} }])
   if (built._tag === 'Left')
     return E.left(
       built.left.map((i) => ({
@@ -87,7 +87,7 @@ const planOne = (
         message: i.message,
       })),
     )
-  const { wrapper } = built.right
+  const wrapper = built.right.settings
   return E.right({
     name,
     type: wrapper.type,
@@ -96,7 +96,7 @@ const planOne = (
     clip: wrapper.clip,
     lossScale: wrapper.type === 'AmpOptimWrapper' ? ((cfg.loss_scale as Json | undefined) ?? 'dynamic') : undefined,
     dtype: wrapper.dtype,
-    accumulation: accumulationOf(wrapper.accumulation.k, maxIters, counted),
+    accumulation: accumulationOf(wrapper.accumulativeCounts, maxIters, counted),
   })
 }
 

@@ -7,9 +7,9 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type * as Optim from '../../optim/OptimState.js'
-import type { StepFailure } from '../../optim/OptimState.js'
-import * as OW from '../../optim/OptimWrapper.js'
+import type * as Optim from '../../optim/OptimStateValues.js'
+import type { StepFailure } from '../../optim/OptimStateValues.js'
+import * as OW from '../../optim/WrapperSettings.js'
 import { stepIterations as jump } from '../../optim/schedulers/jump.js'
 
 /** Does any wrapper hold a scheduler that steps after iterations (`by_epoch=False`)? */

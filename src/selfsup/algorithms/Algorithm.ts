@@ -24,6 +24,7 @@ import type { ComponentContext, Initialised } from '../Component.js'
 import type { Backbone } from '../backbones/Backbone.js'
 import { detach, globalAvgPool } from '../functional.js'
 import { FEAT_STD, featureSpread } from '../featureSpread.js'
+import { FROZEN_LAYERS } from '../attributes.js'
 
 /** What a training forward may read: the mode, counters, the model's attributes, a random stream. */
 export interface LossContext extends ComponentContext {
@@ -141,10 +142,7 @@ export const asModel = (algorithm: Algorithm): Model => ({
   },
 })
 
-/**
- * The model attribute (set by `SwAVHook.frozen_layers_cfg`) naming fragments of parameter names that get no gradient.
- */
-export const FROZEN_LAYERS = 'frozen_layers'
+export { FROZEN_LAYERS }
 
 /** Parameters whose names contain a frozen fragment, detached (their gradient is zero). */
 const withFrozen = (params: Tree, frozen: Json | undefined): Tree => {

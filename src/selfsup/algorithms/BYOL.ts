@@ -8,29 +8,16 @@
  */
 import type * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { struct, unitInterval } from '../../schema/codec.js'
 import type { ModelType } from '../../models/Model.js'
 import type { Tree } from '../../tensor/tree.js'
 import { detach } from '../functional.js'
 import { asModel, type Algorithm } from './Algorithm.js'
-import {
-  buildParts,
-  commonArgs,
-  encode,
-  encodeTwoViews,
-  ignoredArgs,
-  infoOf,
-  initParts,
-  scaledSum,
-  type Parts,
-} from './parts.js'
+import { buildParts, encode, encodeTwoViews, infoOf, initParts, scaledSum, type Parts } from './parts.js'
 import * as Target from './targetNet.js'
 import type { ComponentContext } from '../Component.js'
+import { byolArgs, BYOLDescription } from './algorithmDescriptions.js'
 
-const args = struct('BYOL arguments (backbone, neck, head, base_momentum)', commonArgs, {
-  ...ignoredArgs,
-  base_momentum: unitInterval,
-})
+const args = byolArgs
 
 /**
  * Update the momentum encoder `prefix` from the online weights and buffers,
@@ -90,4 +77,7 @@ export const byol = (a: t.TypeOf<typeof args>): Algorithm => {
   }
 }
 
-export const BYOLModel: ModelType<t.TypeOf<typeof args>> = { name: 'BYOL', args, build: (a) => asModel(byol(a)) }
+export const BYOLModel: ModelType<t.TypeOf<typeof args>> = {
+  ...BYOLDescription,
+  build: (a) => asModel(byol(a)),
+}

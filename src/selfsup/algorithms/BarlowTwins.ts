@@ -4,12 +4,12 @@
  * @module
  */
 import type * as t from 'io-ts'
-import { struct } from '../../schema/codec.js'
 import type { ModelType } from '../../models/Model.js'
 import { asModel, type Algorithm } from './Algorithm.js'
-import { buildParts, commonArgs, encodeTwoViews, ignoredArgs, infoOf, initParts } from './parts.js'
+import { buildParts, encodeTwoViews, infoOf, initParts } from './parts.js'
+import { barlowTwinsArgs, BarlowTwinsDescription } from './algorithmDescriptions.js'
 
-const args = struct('BarlowTwins arguments (backbone, neck, head)', commonArgs, ignoredArgs)
+const args = barlowTwinsArgs
 
 export const barlowTwins = (a: t.TypeOf<typeof args>): Algorithm => {
   const parts = buildParts(a)
@@ -28,7 +28,6 @@ export const barlowTwins = (a: t.TypeOf<typeof args>): Algorithm => {
 }
 
 export const BarlowTwinsModel: ModelType<t.TypeOf<typeof args>> = {
-  name: 'BarlowTwins',
-  args,
+  ...BarlowTwinsDescription,
   build: (a) => asModel(barlowTwins(a)),
 }

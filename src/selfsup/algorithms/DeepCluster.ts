@@ -14,14 +14,14 @@ import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
 import { CLUSTERING_LABEL } from '../../data/deepClusterSampler.js'
 import type { ModelType } from '../../models/Model.js'
-import { struct } from '../../schema/codec.js'
 import { asModel, type Algorithm, type Attributes, type LossContext } from './Algorithm.js'
-import { buildParts, commonArgs, encode, ignoredArgs, infoOf, initParts, type Parts } from './parts.js'
+import { buildParts, encode, infoOf, initParts, type Parts } from './parts.js'
+import { LOSS_WEIGHT } from '../attributes.js'
+import { deepClusterArgs, DeepClusterDescription } from './algorithmDescriptions.js'
 
-const args = struct('DeepCluster arguments (backbone, neck, head)', commonArgs, ignoredArgs)
+const args = deepClusterArgs
 
-/** The model attribute holding the loss weight per class (MMSelfSup's `loss_weight` buffer). */
-export const LOSS_WEIGHT = 'loss_weight'
+export { LOSS_WEIGHT }
 
 /** The head's `num_classes` (ClsHead's default 1000). */
 export const numClassesOf = (head: { readonly [key: string]: unknown }): number =>
@@ -90,7 +90,6 @@ export const deepCluster = (a: t.TypeOf<typeof args>): Algorithm => {
 }
 
 export const DeepClusterModel: ModelType<t.TypeOf<typeof args>> = {
-  name: 'DeepCluster',
-  args,
+  ...DeepClusterDescription,
   build: (a) => asModel(deepCluster(a)),
 }

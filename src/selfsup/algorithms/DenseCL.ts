@@ -14,21 +14,17 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { positiveInt, struct, unitInterval } from '../../schema/codec.js'
 import type { ModelType } from '../../models/Model.js'
 import type { Tree } from '../../tensor/tree.js'
 import { detach, normalize } from '../functional.js'
 import type { applyDense, args as neckArgs } from '../necks/DenseCLNeck.js'
 import { asModel, type Algorithm } from './Algorithm.js'
-import { buildParts, commonArgs, ignoredArgs, infoOf, initParts } from './parts.js'
+import { buildParts, infoOf, initParts } from './parts.js'
 import { enqueue, randomQueue } from './queue.js'
 import * as Target from './targetNet.js'
+import { denseCLArgs, DenseCLDescription } from './algorithmDescriptions.js'
 
-const args = struct(
-  'DenseCL arguments (backbone, neck, head, queue_len, feat_dim, momentum, loss_lambda)',
-  commonArgs,
-  { ...ignoredArgs, queue_len: positiveInt, feat_dim: positiveInt, momentum: unitInterval, loss_lambda: unitInterval },
-)
+const args = denseCLArgs
 
 type DenseNeck = { readonly dense: typeof applyDense; readonly args: t.TypeOf<typeof neckArgs> }
 
@@ -119,7 +115,6 @@ export const denseCL = (a: t.TypeOf<typeof args>): Algorithm => {
 }
 
 export const DenseCLModel: ModelType<t.TypeOf<typeof args>> = {
-  name: 'DenseCL',
-  args,
+  ...DenseCLDescription,
   build: (a) => asModel(denseCL(a)),
 }

@@ -11,21 +11,16 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { positiveInt, struct, unitInterval } from '../../schema/codec.js'
 import type { ModelType } from '../../models/Model.js'
 import { normalize } from '../functional.js'
 import { asModel, type Algorithm } from './Algorithm.js'
 import { momentumProjections } from './BYOL.js'
-import { buildParts, commonArgs, encode, ignoredArgs, infoOf, initParts } from './parts.js'
+import { buildParts, encode, infoOf, initParts } from './parts.js'
 import { enqueue, randomQueue } from './queue.js'
 import * as Target from './targetNet.js'
+import { mocoArgs, MoCoDescription } from './algorithmDescriptions.js'
 
-const args = struct('MoCo arguments (backbone, neck, head, queue_len, feat_dim, momentum)', commonArgs, {
-  ...ignoredArgs,
-  queue_len: positiveInt,
-  feat_dim: positiveInt,
-  momentum: unitInterval,
-})
+const args = mocoArgs
 
 export const moco = (a: t.TypeOf<typeof args>): Algorithm => {
   const parts = buildParts(a)
@@ -71,4 +66,7 @@ export const moco = (a: t.TypeOf<typeof args>): Algorithm => {
   }
 }
 
-export const MoCoModel: ModelType<t.TypeOf<typeof args>> = { name: 'MoCo', args, build: (a) => asModel(moco(a)) }
+export const MoCoModel: ModelType<t.TypeOf<typeof args>> = {
+  ...MoCoDescription,
+  build: (a) => asModel(moco(a)),
+}

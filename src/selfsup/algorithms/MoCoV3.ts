@@ -6,17 +6,14 @@
  * @module
  */
 import type * as t from 'io-ts'
-import { struct, unitInterval } from '../../schema/codec.js'
 import type { ModelType } from '../../models/Model.js'
 import { asModel, type Algorithm } from './Algorithm.js'
 import { momentumProjections } from './BYOL.js'
-import { buildParts, commonArgs, encodeTwoViews, ignoredArgs, infoOf, initParts, scaledSum } from './parts.js'
+import { buildParts, encodeTwoViews, infoOf, initParts, scaledSum } from './parts.js'
 import * as Target from './targetNet.js'
+import { mocoV3Args, MoCoV3Description } from './algorithmDescriptions.js'
 
-const args = struct('MoCoV3 arguments (backbone, neck, head, base_momentum)', commonArgs, {
-  ...ignoredArgs,
-  base_momentum: unitInterval,
-})
+const args = mocoV3Args
 
 export const mocoV3 = (a: t.TypeOf<typeof args>): Algorithm => {
   const parts = buildParts(a)
@@ -53,4 +50,7 @@ export const mocoV3 = (a: t.TypeOf<typeof args>): Algorithm => {
   }
 }
 
-export const MoCoV3Model: ModelType<t.TypeOf<typeof args>> = { name: 'MoCoV3', args, build: (a) => asModel(mocoV3(a)) }
+export const MoCoV3Model: ModelType<t.TypeOf<typeof args>> = {
+  ...MoCoV3Description,
+  build: (a) => asModel(mocoV3(a)),
+}

@@ -14,30 +14,18 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
 import type { ModelType } from '../../models/Model.js'
-import { struct } from '../../schema/codec.js'
 import type { Tree } from '../../tensor/tree.js'
 import { detach } from '../functional.js'
-import * as ODCMemory from '../memories/ODCMemory.js'
 import { updateSamplesTensor } from '../memories/updateSamplesTensor.js'
 import { asModel, type Algorithm } from './Algorithm.js'
 import { extractWith } from './DeepCluster.js'
-import { buildParts, commonArgs, encode, ignoredArgs, infoOf, initParts } from './parts.js'
+import { buildParts, encode, infoOf, initParts } from './parts.js'
+import { MEMORY, MEMORY_SETTINGS } from '../attributes.js'
+import { odcArgs, ODCDescription } from './algorithmDescriptions.js'
 
-const args = struct(
-  'ODC arguments (backbone, neck, head, memory_bank)',
-  { ...commonArgs, memory_bank: ODCMemory.configDict },
-  ignoredArgs,
-)
+const args = odcArgs
 
-/** The model attribute with the memory's settings (`length`, `feat_dim`, `momentum`, `num_classes`, `min_cluster`). */
-export const MEMORY_SETTINGS = 'memory_bank'
-
-/** The memory's buffers, by MMSelfSup's attribute names under `memory_bank`. */
-export const MEMORY = {
-  featureBank: 'memory_bank.feature_bank',
-  labelBank: 'memory_bank.label_bank',
-  centroids: 'memory_bank.centroids',
-} as const
+export { MEMORY, MEMORY_SETTINGS }
 
 export const odc = (a: t.TypeOf<typeof args>): Algorithm => {
   const parts = buildParts(a)
@@ -100,4 +88,7 @@ export const odc = (a: t.TypeOf<typeof args>): Algorithm => {
   }
 }
 
-export const ODCModel: ModelType<t.TypeOf<typeof args>> = { name: 'ODC', args, build: (a) => asModel(odc(a)) }
+export const ODCModel: ModelType<t.TypeOf<typeof args>> = {
+  ...ODCDescription,
+  build: (a) => asModel(odc(a)),
+}

@@ -8,12 +8,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { struct } from '../../schema/codec.js'
 import type { ModelType } from '../../models/Model.js'
 import { asModel, type Algorithm } from './Algorithm.js'
-import { buildParts, commonArgs, encode, ignoredArgs, infoOf, initParts } from './parts.js'
+import { buildParts, encode, infoOf, initParts } from './parts.js'
+import { simCLRArgs, SimCLRDescription } from './algorithmDescriptions.js'
 
-const args = struct('SimCLR arguments (backbone, neck, head)', commonArgs, ignoredArgs)
+const args = simCLRArgs
 
 /** Positives `[2n, 1]` and negatives `[2n, 2n − 2]` of the similarity matrix of interleaved pairs. */
 export const positivesAndNegatives = (s: tf.Tensor2D): { readonly pos: tf.Tensor; readonly neg: tf.Tensor } => {
@@ -51,4 +51,7 @@ export const simCLR = (a: t.TypeOf<typeof args>): Algorithm => {
   }
 }
 
-export const SimCLRModel: ModelType<t.TypeOf<typeof args>> = { name: 'SimCLR', args, build: (a) => asModel(simCLR(a)) }
+export const SimCLRModel: ModelType<t.TypeOf<typeof args>> = {
+  ...SimCLRDescription,
+  build: (a) => asModel(simCLR(a)),
+}

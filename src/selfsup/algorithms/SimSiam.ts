@@ -5,12 +5,12 @@
  * @module
  */
 import type * as t from 'io-ts'
-import { struct } from '../../schema/codec.js'
 import type { ModelType } from '../../models/Model.js'
 import { asModel, type Algorithm } from './Algorithm.js'
-import { buildParts, commonArgs, encodeTwoViews, ignoredArgs, infoOf, initParts, scaledSum } from './parts.js'
+import { buildParts, encodeTwoViews, infoOf, initParts, scaledSum } from './parts.js'
+import { simSiamArgs, SimSiamDescription } from './algorithmDescriptions.js'
 
-const args = struct('SimSiam arguments (backbone, neck, head)', commonArgs, ignoredArgs)
+const args = simSiamArgs
 
 export const simSiam = (a: t.TypeOf<typeof args>): Algorithm => {
   const parts = buildParts(a)
@@ -36,7 +36,6 @@ export const simSiam = (a: t.TypeOf<typeof args>): Algorithm => {
 }
 
 export const SimSiamModel: ModelType<t.TypeOf<typeof args>> = {
-  name: 'SimSiam',
-  args,
+  ...SimSiamDescription,
   build: (a) => asModel(simSiam(a)),
 }

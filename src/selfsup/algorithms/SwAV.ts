@@ -13,14 +13,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { struct } from '../../schema/codec.js'
 import type { ModelType } from '../../models/Model.js'
 import type { Tree } from '../../tensor/tree.js'
 import { globalAvgPool } from '../functional.js'
 import { asModel, type Algorithm } from './Algorithm.js'
-import { buildParts, commonArgs, ignoredArgs, infoOf, initParts } from './parts.js'
+import { buildParts, infoOf, initParts } from './parts.js'
+import { swavArgs, SwAVDescription } from './algorithmDescriptions.js'
 
-const args = struct('SwAV arguments (backbone, neck, head)', commonArgs, ignoredArgs)
+const args = swavArgs
 
 /** Consecutive views of equal size, as MMSelfSup groups them (`unique_consecutive` over the widths). */
 export const groupsBySize = (views: ReadonlyArray<tf.Tensor>): ReadonlyArray<ReadonlyArray<tf.Tensor>> => {
@@ -60,4 +60,7 @@ export const swav = (a: t.TypeOf<typeof args>): Algorithm => {
   }
 }
 
-export const SwAVModel: ModelType<t.TypeOf<typeof args>> = { name: 'SwAV', args, build: (a) => asModel(swav(a)) }
+export const SwAVModel: ModelType<t.TypeOf<typeof args>> = {
+  ...SwAVDescription,
+  build: (a) => asModel(swav(a)),
+}

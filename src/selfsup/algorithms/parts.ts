@@ -5,20 +5,16 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
-import { json } from '../../schema/codec.js'
 import type * as Rng from '../../dsl/Rng.js'
 import type { ModelInfo } from '../../models/ModelInfo.js'
 import type { Tree } from '../../tensor/tree.js'
 import type { Backbone } from '../backbones/Backbone.js'
-import { backboneDict, buildBackbone } from '../backbones/registry.js'
+import { buildBackbone } from '../backbones/registry.js'
 import type { ComponentContext, Initialised, LossComponent, Neck } from '../Component.js'
 import { defaultComponentTypes } from '../components.js'
-import { buildLoss, buildNeck, componentDict, type ComponentDict } from '../registry.js'
+import { buildLoss, buildNeck, type ComponentDict } from '../registry.js'
 
-/** The keys every algorithm takes (`data_preprocessor` is the runner's and never reaches here). */
-export const commonArgs = { backbone: backboneDict, neck: componentDict, head: componentDict }
-/** Keys accepted and not used: loopwright loads weights through `load_from`, and initialises as each part says. */
-export const ignoredArgs = { pretrained: json, init_cfg: json }
+export { commonArgs, ignoredArgs } from './algorithmDescriptions.js'
 
 export interface Parts {
   readonly backbone: Backbone

@@ -24,8 +24,16 @@ export interface Backbone {
   readonly apply: (params: Tree, buffers: Tree, x: tf.Tensor, training: boolean) => Applied<tf.Tensor4D>
 }
 
-export interface BackboneType {
+/** A backbone type as the plan sees it: its argument codec and its parameters (under `backbone.`), without tensors. */
+export interface BackboneDescription {
   readonly name: string
   readonly args: AnyCodec
+  readonly info: (args: never) => ReadonlyArray<ParamInfo>
+  /** Channels of the feature map. */
+  readonly outChannels: (args: never) => number
+}
+
+/** A backbone type: its description and builder; the built backbone's `info` is the description's. */
+export interface BackboneType extends BackboneDescription {
   readonly build: (args: never) => Backbone
 }

@@ -13,61 +13,14 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
-import type * as t from 'io-ts'
-import { array, boolean, check, json, nonNegativeInt, positiveInt, struct } from '../../schema/codec.js'
-import { infoOfSpecs } from '../../models/ParamSpec.js'
 import * as R from '../../models/ResNet.js'
-import { normCfg } from '../../models/normCfg.js'
 import type { Backbone, BackboneType } from './Backbone.js'
-
-// MMSelfSup's ResNet numbers the stem 0 and the stages 1…4; MMPretrain's ResNet_CIFAR numbers the stages 0…3.
-const argsFor = (stemIndexed: boolean) =>
-  check(
-    struct(
-      'ResNet backbone arguments (depth, in_channels, base_channels, ' +
-        'zero_init_residual, img_size, out_indices, norm_cfg)',
-      { depth: positiveInt },
-      {
-        in_channels: positiveInt,
-        base_channels: positiveInt,
-        stem_channels: positiveInt,
-        zero_init_residual: boolean,
-        img_size: positiveInt,
-        out_indices: array(nonNegativeInt),
-        norm_cfg: normCfg,
-        init_cfg: json,
-        frozen_stages: json,
-      },
-    ),
-    (a) => {
-      if (R.stageBlocksOf(a.depth) === undefined)
-        return `depth ${a.depth} is not provided: use 18, 34, 50, 101, 152 or a CIFAR depth 6n + 2 (8, 14, 20, …)`
-      const last = R.stageBlocksOf(a.depth)!.length - (stemIndexed ? 0 : 1)
-      if (a.out_indices !== undefined && (a.out_indices.length !== 1 || a.out_indices[0] !== last))
-        return `out_indices: only the last stage ([${last}]) is provided`
-      if (a.frozen_stages !== undefined && a.frozen_stages !== -1)
-        return 'frozen_stages: only -1 (nothing frozen) is provided'
-      return undefined
-    },
-  )
-
-type Args = t.TypeOf<ReturnType<typeof argsFor>>
+import { type Args, configOf, describedBackbone, info } from './ResNetDescription.js'
 
 const backbone = (name: string, stem: 'cifar' | 'imagenet'): BackboneType => ({
-  name,
-  args: argsFor(stem === 'imagenet'),
+  ...describedBackbone(name, stem),
   build: ((a: Args): Backbone => {
-    const cfg = R.configOf({
-      depth: a.depth,
-      num_classes: 1,
-      stem,
-      ...(a.in_channels === undefined ? {} : { in_channels: a.in_channels }),
-      ...(a.base_channels === undefined ? {} : { base_channels: a.base_channels }),
-      ...(a.stem_channels === undefined ? {} : { stem_channels: a.stem_channels }),
-      // MMSelfSup's ResNet defaults to False; MMPretrain's ResNet_CIFAR to True.
-      zero_init_residual: a.zero_init_residual ?? stem === 'cifar',
-      ...(a.img_size === undefined ? {} : { img_size: a.img_size }),
-    })
+    const cfg = configOf(a, stem)
     const isBackbone = (n: string): boolean => n.startsWith('backbone.')
     return {
       type: name,
@@ -86,7 +39,7 @@ const backbone = (name: string, stem: 'cifar' | 'imagenet'): BackboneType => ({
           rng: all.rng,
         }
       },
-      info: infoOfSpecs(R.backboneSpecs(cfg)),
+      info: info(a, stem),
       apply: (params, buffers, x, training) => {
         const r = R.features(cfg, params, buffers, x, training)
         return {

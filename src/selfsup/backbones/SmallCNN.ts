@@ -8,50 +8,25 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { json, positiveInt, struct } from '../../schema/codec.js'
 import * as BatchNorm from '../../models/BatchNorm.js'
 import * as Conv2d from '../../models/Conv2d.js'
 import { asImages } from '../../models/images.js'
 import { kaimingNormalStd, normalTensor } from '../../models/init.js'
-import type { ParamInfo } from '../../models/ModelInfo.js'
 import type { Tree } from '../../tensor/tree.js'
-import { batchNormInfo } from '../params.js'
 import type { Backbone, BackboneType } from './Backbone.js'
-
-const args = struct(
-  'SmallCNN arguments (in_channels, base_channels, stages, img_size)',
-  {},
-  { in_channels: positiveInt, base_channels: positiveInt, stages: positiveInt, img_size: positiveInt, norm_cfg: json },
-)
+import { type args, info, layersOf, SmallCNNDescription } from './SmallCNNDescription.js'
 
 export const SmallCNNBackbone: BackboneType = {
-  name: 'SmallCNN',
-  args,
+  ...SmallCNNDescription,
   build: ((a: t.TypeOf<typeof args>): Backbone => {
     const inC = a.in_channels ?? 1
-    const base = a.base_channels ?? 16
-    const stages = a.stages ?? 2
     const size = a.img_size ?? 28
-    const layers = Array.from({ length: stages }, (_, i) => ({
-      name: `backbone.layers.${i}`,
-      in: i === 0 ? inC : base * 2 ** (i - 1),
-      out: base * 2 ** i,
-      stride: i === 0 ? 1 : 2,
-    }))
-    const info: ParamInfo[] = layers.flatMap((l) => [
-      {
-        name: `${l.name}.conv.weight`,
-        shape: [l.out, l.in, 3, 3],
-        requiresGrad: true,
-        module: { type: 'Conv2d', inChannels: l.in, groups: 1 },
-      },
-      ...batchNormInfo(`${l.name}.bn`, l.out, true, 'BatchNorm2d'),
-    ])
+    const layers = layersOf(a)
     return {
       type: 'SmallCNN',
       outChannels: layers.at(-1)!.out,
       inputShape: [size, size, inC],
-      info,
+      info: info(a),
       init: (rng) => {
         const params: { [n: string]: tf.Tensor } = {}
         const buffers: { [n: string]: tf.Tensor } = {}

@@ -1,42 +1,21 @@
 /**
- * The backbones an algorithm's `backbone=dict(type=...)` may name.
+ * The backbones an algorithm's `backbone=dict(type=...)` may name, with their
+ * tensor code (`./descriptions.ts` describes them without it).
  * @module
  */
-import * as t from 'io-ts'
-import { expected, isDict } from '../../schema/codec.js'
 import * as Registries from '../../schema/registry.js'
 import type { Backbone, BackboneType } from './Backbone.js'
 import { ResNetBackbone, ResNetCifarBackbone } from './ResNet.js'
 import { SmallCNNBackbone } from './SmallCNN.js'
+import { defaultBackboneDescriptions } from './descriptions.js'
+
+export { backboneDict, defaultBackboneDescriptions, describeBackbone } from './descriptions.js'
 
 /** Every backbone loopwright provides for self-supervised algorithms. */
 export const defaultBackboneTypes: Registries.Registry<BackboneType> = Registries.make(
-  'backbone',
+  defaultBackboneDescriptions.kind,
   [ResNetBackbone, ResNetCifarBackbone, SmallCNNBackbone],
-  [
-    ['VisionTransformer', 'not provided as a self-supervised backbone yet'],
-    ['MoCoV3ViT', 'not provided yet'],
-  ],
-)
-
-/** `backbone=dict(type=..., ...)`, checked against the backbone's own codec. */
-export const backboneDict: t.Type<{ readonly type: string }, { readonly type: string }, unknown> = new t.Type<
-  { readonly type: string },
-  { readonly type: string },
-  unknown
->(
-  'a backbone dict with a `type`',
-  (u): u is { readonly type: string } => isDict(u) && typeof u['type'] === 'string',
-  (u, c) => {
-    if (!isDict(u) || typeof u['type'] !== 'string') return expected(u, c, 'a backbone dict with a `type`')
-    const resolved = Registries.resolve(defaultBackboneTypes, u['type'])
-    if (resolved._tag === 'Left')
-      return t.failure(u['type'], t.appendContext(c, 'type', t.string, u['type']), resolved.left)
-    const { type: _type, ...rest } = u
-    const decoded = resolved.right.args.validate(rest, c)
-    return decoded._tag === 'Left' ? decoded : t.success(u as { readonly type: string })
-  },
-  t.identity,
+  [...defaultBackboneDescriptions.notProvided],
 )
 
 /** Build a decoded backbone dict. */

@@ -23,8 +23,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
-import * as t from 'io-ts'
-import { array, expected, int, isDict, json, literal, positiveInt, struct } from '../../schema/codec.js'
+import type * as t from 'io-ts'
 import type * as Rng from '../../dsl/Rng.js'
 import { freeze } from '../../models/frozen.js'
 import { normalTensor } from '../../models/init.js'
@@ -33,49 +32,18 @@ import { crossEntropy } from '../../models/losses.js'
 import type { Model, ModelType } from '../../models/Model.js'
 import type { Tree } from '../../tensor/tree.js'
 import type { Backbone } from '../backbones/Backbone.js'
-import { backboneDict, buildBackbone } from '../backbones/registry.js'
+import { buildBackbone } from '../backbones/registry.js'
 import { globalAvgPool } from '../functional.js'
-import { linearInfo } from '../params.js'
+import {
+  type args,
+  backboneOf,
+  frozenPrefixes,
+  ImageClassifierDescription,
+  info,
+  refuse,
+} from './ImageClassifierDescription.js'
 
-/** The backbone dict: its own arguments checked by its codec, plus `frozen_stages` and `norm_eval`. */
-const classifierBackbone = new t.Type<{ readonly type: string }, { readonly type: string }, unknown>(
-  'a backbone dict with a `type` (and optionally frozen_stages, norm_eval)',
-  (u): u is { readonly type: string } => isDict(u) && typeof u['type'] === 'string',
-  (u, c) => {
-    if (!isDict(u)) return expected(u, c, 'a backbone dict with a `type`')
-    const { frozen_stages, norm_eval, ...rest } = u
-    if (frozen_stages !== undefined && !Number.isInteger(frozen_stages))
-      return t.failure(frozen_stages, t.appendContext(c, 'frozen_stages', t.number, frozen_stages), 'an integer')
-    if (norm_eval !== undefined && typeof norm_eval !== 'boolean')
-      return t.failure(norm_eval, t.appendContext(c, 'norm_eval', t.boolean, norm_eval), 'a boolean (true or false)')
-    const checked = backboneDict.validate(rest, c)
-    return checked._tag === 'Left' ? checked : t.success(u as { readonly type: string })
-  },
-  t.identity,
-)
-
-const neckArgs = struct('GlobalAveragePooling arguments', { type: literal('GlobalAveragePooling') }, { dim: int })
-
-const headArgs = struct(
-  'LinearClsHead arguments (num_classes, in_channels, loss, topk)',
-  { type: literal('LinearClsHead'), num_classes: positiveInt, in_channels: positiveInt },
-  { loss: json, topk: array(positiveInt), init_cfg: json },
-)
-
-const args = struct(
-  'ImageClassifier arguments (backbone, neck, head)',
-  { backbone: classifierBackbone },
-  { neck: neckArgs, head: headArgs, train_cfg: json },
-)
-
-/** The parameter-name prefixes `frozen_stages = n` freezes: the stem (if the backbone has one) and stages 0…n−1. */
-export const frozenPrefixes = (backboneType: string, frozenStages: number): ReadonlyArray<string> => {
-  if (frozenStages < 0) return []
-  const stages = Array.from({ length: frozenStages }, (_, s) => s)
-  // SmallCNN has no stem: its stage i is `layers.i`. The ResNets: stem conv1/bn1, stage i is `layer{i+1}`.
-  if (backboneType === 'SmallCNN') return stages.map((s) => `backbone.layers.${s}.`)
-  return ['backbone.conv1.', 'backbone.bn1.', ...stages.map((s) => `backbone.layer${s + 1}.`)]
-}
+export { frozenPrefixes } from './ImageClassifierDescription.js'
 
 /** `LinearClsHead`'s `fc` as its `init_cfg` initialises it: weight N(0, 0.01²), bias 0. */
 const initHead = (inChannels: number, numClasses: number, rng: Rng.Rng): readonly [Tree, Rng.Rng] => {
@@ -91,27 +59,15 @@ const pooledFeatures = (backbone: Backbone, params: Tree, buffers: Tree, x: tf.T
 }
 
 const build = (a: t.TypeOf<typeof args>): Model => {
-  const { frozen_stages, norm_eval, ...backboneCfg } = a.backbone as {
-    readonly type: string
-    readonly frozen_stages?: number
-    readonly norm_eval?: boolean
-  }
+  const { backbone: backboneCfg, frozenStages, normEval } = backboneOf(a)
   const backbone = buildBackbone(backboneCfg)
   const head = a.head
-  if (head !== undefined && head.in_channels !== backbone.outChannels)
-    throw new Error(
-      `ImageClassifier: head.in_channels is ${head.in_channels}, the backbone gives ${backbone.outChannels} channels`,
-    )
+  refuse(a, backbone.outChannels)
   const model: Model = {
     type: 'ImageClassifier',
     task: head === undefined ? 'self-supervised' : 'classification',
     inputShape: backbone.inputShape,
-    info: {
-      params: [
-        ...backbone.info,
-        ...(head === undefined ? [] : linearInfo('head.fc', head.in_channels, head.num_classes, true)),
-      ],
-    },
+    info: info(a),
     init: (rng) => {
       const b = backbone.init(rng)
       if (head === undefined) return b
@@ -132,10 +88,10 @@ const build = (a: t.TypeOf<typeof args>): Model => {
       return { loss: crossEntropy(output, targets) }
     },
   }
-  const prefixes = frozenPrefixes(backbone.type, frozen_stages ?? -1)
-  if (prefixes.length === 0 && norm_eval !== true) return model
-  return freeze(model, (name) => prefixes.some((p) => name.startsWith(p)), norm_eval === true)
+  const prefixes = frozenPrefixes(backbone.type, frozenStages)
+  if (prefixes.length === 0 && !normEval) return model
+  return freeze(model, (name) => prefixes.some((p) => name.startsWith(p)), normEval)
 }
 
 /** `ImageClassifier` in the model registry (with the self-supervised algorithms: it takes their backbones). */
-export const ImageClassifierModel: ModelType<t.TypeOf<typeof args>> = { name: 'ImageClassifier', args, build }
+export const ImageClassifierModel: ModelType<t.TypeOf<typeof args>> = { ...ImageClassifierDescription, build }

@@ -6,21 +6,16 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { boolean, json, positiveInt, struct } from '../../schema/codec.js'
 import type * as Rng from '../../dsl/Rng.js'
 import { normalTensor } from '../../models/init.js'
 import * as Linear from '../../models/Linear.js'
 import type { Tree } from '../../tensor/tree.js'
 import { input, join, type LossComponent } from '../Component.js'
 import { globalAvgPool } from '../functional.js'
-import { linearInfo } from '../params.js'
-import { buildLoss, componentDict, type Registry } from '../registry.js'
+import { buildLoss, type Registry } from '../registry.js'
+import { args, info, refuse } from './ClsHeadDescription.js'
 
-export const args = struct(
-  'ClsHead arguments',
-  { loss: componentDict },
-  { with_avg_pool: boolean, in_channels: positiveInt, num_classes: positiveInt, vit_backbone: boolean, init_cfg: json },
-)
+export { args, info }
 
 /** `fc_cls` as `ClsHead.init_cfg` initialises it: weight N(0, 0.01²), bias 0. */
 export const initClassifier = (
@@ -37,7 +32,7 @@ export const build = (a: t.TypeOf<typeof args>, registry: Registry): LossCompone
   const loss = buildLoss(registry, a.loss, 'loss')
   const inChannels = a.in_channels ?? 2048
   const numClasses = a.num_classes ?? 1000
-  if (a.vit_backbone === true) throw new Error('ClsHead: vit_backbone=True is not provided')
+  refuse(a)
   return {
     kind: 'loss',
     type: 'ClsHead',
@@ -48,10 +43,7 @@ export const build = (a: t.TypeOf<typeof args>, registry: Registry): LossCompone
       const l = loss.init(join(prefix, 'loss'), next)
       return { params: { ...params, ...l.params }, buffers: l.buffers, rng: l.rng }
     },
-    info: (prefix) => [
-      ...linearInfo(join(prefix, 'fc_cls'), inChannels, numClasses, true),
-      ...loss.info(join(prefix, 'loss')),
-    ],
+    info: (prefix) => info(a, prefix, registry),
     forward: (params, buffers, prefix, inputs, ctx) => {
       let x = input('ClsHead', inputs, 'x')
       if (a.with_avg_pool === true) x = globalAvgPool(x)

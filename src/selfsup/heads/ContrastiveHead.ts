@@ -6,11 +6,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { positiveNumber, struct } from '../../schema/codec.js'
 import { input, join, type LossComponent } from '../Component.js'
-import { buildLoss, componentDict, type Registry } from '../registry.js'
+import { buildLoss, type Registry } from '../registry.js'
+import { args, info } from './ContrastiveHeadDescription.js'
 
-export const args = struct('ContrastiveHead arguments', { loss: componentDict }, { temperature: positiveNumber })
+export { args, info }
 
 export const build = (a: t.TypeOf<typeof args>, registry: Registry): LossComponent => {
   const loss = buildLoss(registry, a.loss, 'loss')
@@ -20,7 +20,7 @@ export const build = (a: t.TypeOf<typeof args>, registry: Registry): LossCompone
     type: 'ContrastiveHead',
     inputs: ['pos', 'neg'],
     init: (prefix, rng) => loss.init(join(prefix, 'loss'), rng),
-    info: (prefix) => loss.info(join(prefix, 'loss')),
+    info: (prefix) => info(a, prefix, registry),
     forward: (params, buffers, prefix, inputs, ctx) => {
       const pos = input('ContrastiveHead', inputs, 'pos')
       const logits = tf.div(tf.concat([pos, input('ContrastiveHead', inputs, 'neg')], 1), temperature)

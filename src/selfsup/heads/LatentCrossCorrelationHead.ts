@@ -7,12 +7,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { positiveInt, struct } from '../../schema/codec.js'
 import * as BatchNorm from '../../models/BatchNorm.js'
 import { input, join, type LossComponent } from '../Component.js'
-import { buildLoss, componentDict, type Registry } from '../registry.js'
+import { buildLoss, type Registry } from '../registry.js'
+import { args, info } from './LatentCrossCorrelationHeadDescription.js'
 
-export const args = struct('LatentCrossCorrelationHead arguments', { in_channels: positiveInt, loss: componentDict })
+export { args, info }
 
 export const build = (a: t.TypeOf<typeof args>, registry: Registry): LossComponent => {
   const loss = buildLoss(registry, a.loss, 'loss')
@@ -25,7 +25,7 @@ export const build = (a: t.TypeOf<typeof args>, registry: Registry): LossCompone
       const l = loss.init(join(prefix, 'loss'), rng)
       return { params: l.params, buffers: { ...bn.buffers, ...l.buffers }, rng: l.rng }
     },
-    info: (prefix) => loss.info(join(prefix, 'loss')),
+    info: (prefix) => info(a, prefix, registry),
     forward: (params, buffers, prefix, inputs, ctx) => {
       const x = input('LatentCrossCorrelationHead', inputs, 'input')
       // The same BatchNorm normalises both inputs; its running statistics are updated twice, input first.

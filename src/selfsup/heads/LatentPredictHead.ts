@@ -5,14 +5,14 @@
  * @module
  */
 import type * as t from 'io-ts'
-import { struct } from '../../schema/codec.js'
 import type { Tree } from '../../tensor/tree.js'
 import { input, join, type LossComponent } from '../Component.js'
 import { detach } from '../functional.js'
-import { componentDict, type Registry, buildLoss, buildNeck } from '../registry.js'
+import { type Registry, buildLoss, buildNeck } from '../registry.js'
 import { predict, predictorParts } from './predictorParts.js'
+import { args, info } from './LatentPredictHeadDescription.js'
 
-export const args = struct('LatentPredictHead arguments', { loss: componentDict, predictor: componentDict })
+export { args, info }
 
 export const build = (a: t.TypeOf<typeof args>, registry: Registry): LossComponent => {
   const predictor = buildNeck(registry, a.predictor, 'predictor')
@@ -23,6 +23,7 @@ export const build = (a: t.TypeOf<typeof args>, registry: Registry): LossCompone
     inputs: ['input', 'target'],
     detached: ['target'],
     ...predictorParts(predictor, loss),
+    info: (prefix) => info(a, prefix, registry),
     forward: (params, buffers, prefix, inputs, ctx) => {
       const pred = predict(predictor, params, buffers, prefix, input('LatentPredictHead', inputs, 'input'), ctx)
       const target = detach(input('LatentPredictHead', inputs, 'target'))

@@ -7,17 +7,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { positiveNumber, struct } from '../../schema/codec.js'
 import { input, join, type LossComponent } from '../Component.js'
 import { normalize } from '../functional.js'
-import { buildLoss, buildNeck, componentDict, type Registry } from '../registry.js'
+import { buildLoss, buildNeck, type Registry } from '../registry.js'
 import { predict, predictorParts } from './predictorParts.js'
+import { args, info } from './MoCoV3HeadDescription.js'
 
-export const args = struct(
-  'MoCoV3Head arguments',
-  { predictor: componentDict, loss: componentDict },
-  { temperature: positiveNumber },
-)
+export { args, info }
 
 export const build = (a: t.TypeOf<typeof args>, registry: Registry): LossComponent => {
   const predictor = buildNeck(registry, a.predictor, 'predictor')
@@ -28,6 +24,7 @@ export const build = (a: t.TypeOf<typeof args>, registry: Registry): LossCompone
     type: 'MoCoV3Head',
     inputs: ['base_out', 'momentum_out'],
     ...predictorParts(predictor, loss),
+    info: (prefix) => info(a, prefix, registry),
     forward: (params, buffers, prefix, inputs, ctx) => {
       const pred = predict(predictor, params, buffers, prefix, input('MoCoV3Head', inputs, 'base_out'), ctx)
       const target = normalize(input('MoCoV3Head', inputs, 'momentum_out'), 1)

@@ -6,12 +6,12 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
-import { number, struct } from '../../schema/codec.js'
 import type * as t from 'io-ts'
 import { input, type LossComponent } from '../Component.js'
 import { normalize } from '../functional.js'
+import { args, info } from './CosineSimilarityLossDescription.js'
 
-export const args = struct('CosineSimilarityLoss arguments', {}, { shift_factor: number, scale_factor: number })
+export { args, info }
 
 /** The loss of `pred` against `target` (`[n, C]`), as a tensor function. */
 export const cosineSimilarityLoss = (
@@ -33,7 +33,7 @@ export const build = (a: t.TypeOf<typeof args>): LossComponent => ({
   // MMSelfSup's forward(pred, target, mask=None): `mask` is optional.
   inputs: ['pred', 'target', 'mask'],
   init: (_prefix, rng) => ({ params: {}, buffers: {}, rng }),
-  info: () => [],
+  info: (prefix) => info(a, prefix),
   forward: (_params, _buffers, _prefix, inputs) => ({
     value: cosineSimilarityLoss(
       input('CosineSimilarityLoss', inputs, 'pred'),

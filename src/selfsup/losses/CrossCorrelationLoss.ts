@@ -5,10 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { number, struct } from '../../schema/codec.js'
 import { input, type LossComponent } from '../Component.js'
+import { args, info } from './CrossCorrelationLossDescription.js'
 
-export const args = struct('CrossCorrelationLoss arguments', {}, { lambd: number })
+export { args, info }
 
 /** The on-diagonal plus `lambd` times the off-diagonal loss of a square matrix. */
 export const crossCorrelationLoss = (c: tf.Tensor2D, lambd = 0.0051): tf.Scalar =>
@@ -27,7 +27,7 @@ export const build = (a: t.TypeOf<typeof args>): LossComponent => ({
   type: 'CrossCorrelationLoss',
   inputs: ['cross_correlation_matrix'],
   init: (_prefix, rng) => ({ params: {}, buffers: {}, rng }),
-  info: () => [],
+  info: (prefix) => info(a, prefix),
   forward: (_params, _buffers, _prefix, inputs) => ({
     value: crossCorrelationLoss(
       input('CrossCorrelationLoss', inputs, 'cross_correlation_matrix') as tf.Tensor2D,

@@ -10,22 +10,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { array, literal, number, struct } from '../../schema/codec.js'
 import { input, join, type LossComponent } from '../Component.js'
+import { args, info, refuse } from './CrossEntropyLossDescription.js'
 
-export const args = struct(
-  'CrossEntropyLoss arguments',
-  {},
-  {
-    use_sigmoid: literal(false),
-    use_soft: literal(false),
-    reduction: literal('mean'),
-    loss_weight: number,
-    class_weight: array(number),
-    pos_weight: array(number),
-    label_smooth_val: number,
-  },
-)
+export { args, info }
 
 /** Mean over the batch of `w[label] · (logsumexp(logits) − logits[label])`. */
 export const crossEntropyLoss = (
@@ -43,15 +31,14 @@ export const crossEntropyLoss = (
   })
 
 export const build = (a: t.TypeOf<typeof args>): LossComponent => {
-  if (a.pos_weight !== undefined || a.label_smooth_val !== undefined)
-    throw new Error('CrossEntropyLoss: pos_weight and label_smooth_val are not provided')
+  refuse(a)
   return {
     kind: 'loss',
     type: 'CrossEntropyLoss',
     inputs: ['cls_score', 'label'],
     detached: ['label'],
     init: (_prefix, rng) => ({ params: {}, buffers: {}, rng }),
-    info: () => [],
+    info: (prefix) => info(a, prefix),
     forward: (_params, _buffers, prefix, inputs, ctx) => {
       const fromState = ctx.attributes?.[join(prefix, 'class_weight')]
       const weight = Array.isArray(fromState) ? (fromState as ReadonlyArray<number>) : a.class_weight

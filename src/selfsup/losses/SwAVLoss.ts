@@ -26,46 +26,27 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { array, nonNegativeInt, positiveInt, positiveNumber, struct } from '../../schema/codec.js'
 import * as Linear from '../../models/Linear.js'
 import { sinkhornTensor } from '../numerics/sinkhornTensor.js'
 import { input, join, type LossComponent } from '../Component.js'
 import { detach, normalize } from '../functional.js'
-import { linearInfo } from '../params.js'
+import { queueLengthAttribute } from '../attributes.js'
+import { args, info, refuse, totalCropsOf } from './SwAVLossDescription.js'
 
-export const args = struct(
-  'SwAVLoss arguments',
-  { feat_dim: positiveInt },
-  {
-    sinkhorn_iterations: positiveInt,
-    epsilon: positiveNumber,
-    temperature: positiveNumber,
-    crops_for_assign: array(nonNegativeInt),
-    num_crops: array(positiveInt),
-    num_prototypes: positiveInt,
-    init_cfg: struct('init_cfg', {}),
-  },
-)
+export { args, info }
 
 /** The queue's buffer name under the loss's prefix. */
 export const queueName = (prefix: string): string => join(prefix, 'queue')
-/** The attribute `SwAVHook` sets to make the loss create its queue. */
-export const queueLengthAttribute = (prefix: string): string => join(prefix, 'queue_length')
+export { queueLengthAttribute }
 
 export const build = (a: t.TypeOf<typeof args>): LossComponent => {
   const iterations = a.sinkhorn_iterations ?? 3
   const epsilon = a.epsilon ?? 0.05
   const temperature = a.temperature ?? 0.1
   const assign = a.crops_for_assign ?? [0, 1]
-  const numCrops = a.num_crops ?? [2]
-  const totalCrops = numCrops.reduce((x, y) => x + y, 0)
+  const totalCrops = totalCropsOf(a)
   const K = a.num_prototypes ?? 3000
-  for (const c of assign)
-    if (c >= totalCrops)
-      throw new Error(
-        `SwAVLoss: crops_for_assign names crop ${c} but num_crops ` +
-          `${JSON.stringify(numCrops)} gives ${totalCrops} crops`,
-      )
+  refuse(a)
   const weightName = (prefix: string): string => join(prefix, 'prototypes.weight')
   return {
     kind: 'loss',
@@ -75,7 +56,7 @@ export const build = (a: t.TypeOf<typeof args>): LossComponent => {
       const [params, next] = Linear.init(join(prefix, 'prototypes'), a.feat_dim, K, rng, false)
       return { params, buffers: {}, rng: next }
     },
-    info: (prefix) => linearInfo(join(prefix, 'prototypes'), a.feat_dim, K, false),
+    info: (prefix) => info(a, prefix),
     prepare: (params, prefix) => {
       const w = params[weightName(prefix)]
       if (w === undefined) throw new Error(`SwAVLoss: parameter ${weightName(prefix)} is missing`)

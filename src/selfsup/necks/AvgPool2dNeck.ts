@@ -5,11 +5,11 @@
  * @module
  */
 import type * as t from 'io-ts'
-import { literal, struct } from '../../schema/codec.js'
 import type { Neck } from '../Component.js'
 import { globalAvgPool } from '../functional.js'
+import { args, info } from './AvgPool2dNeckDescription.js'
 
-export const args = struct('AvgPool2dNeck arguments', {}, { output_size: literal(1) })
+export { args, info }
 
 export const build = (_a: t.TypeOf<typeof args>): Neck => ({
   kind: 'neck',
@@ -17,6 +17,6 @@ export const build = (_a: t.TypeOf<typeof args>): Neck => ({
   // The width is the backbone's; the algorithm reads it from there.
   outChannels: 0,
   init: (_prefix, rng) => ({ params: {}, buffers: {}, rng }),
-  info: () => [],
+  info: (prefix) => info(_a, prefix),
   apply: (_params, _buffers, _prefix, x) => ({ value: globalAvgPool(x), buffers: {} }),
 })

@@ -9,19 +9,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { json, nullable, positiveInt, struct } from '../../schema/codec.js'
 import * as Conv2d from '../../models/Conv2d.js'
 import * as Linear from '../../models/Linear.js'
 import type { Tree } from '../../tensor/tree.js'
 import { join, type ComponentContext, type Neck } from '../Component.js'
 import { globalAvgPool } from '../functional.js'
-import { linearInfo } from '../params.js'
+import { args, info } from './DenseCLNeckDescription.js'
 
-export const args = struct(
-  'DenseCLNeck arguments',
-  { in_channels: positiveInt, hid_channels: positiveInt, out_channels: positiveInt },
-  { num_grid: nullable(positiveInt), init_cfg: json },
-)
+export { args, info }
 
 /** The three outputs of the neck. */
 export interface DenseOutputs {
@@ -29,16 +24,6 @@ export interface DenseOutputs {
   readonly grid: tf.Tensor3D
   readonly gridMean: tf.Tensor2D
 }
-
-const convInfo = (name: string, inC: number, outC: number) => [
-  {
-    name: `${name}.weight`,
-    shape: [outC, inC, 1, 1],
-    requiresGrad: true,
-    module: { type: 'Conv2d', inChannels: inC, groups: 1 },
-  },
-  { name: `${name}.bias`, shape: [outC], requiresGrad: true, module: { type: 'Conv2d', inChannels: inC, groups: 1 } },
-]
 
 /** All three outputs for an NHWC map `x`. */
 export const applyDense = (
@@ -95,12 +80,7 @@ export const build = (
     )
     return { params: { ...l0, ...l2, ...c0, ...c2 }, buffers: {}, rng: r4 }
   },
-  info: (prefix) => [
-    ...linearInfo(join(prefix, 'mlp.0'), a.in_channels, a.hid_channels, true),
-    ...linearInfo(join(prefix, 'mlp.2'), a.hid_channels, a.out_channels, true),
-    ...convInfo(join(prefix, 'mlp2.0'), a.in_channels, a.hid_channels),
-    ...convInfo(join(prefix, 'mlp2.2'), a.hid_channels, a.out_channels),
-  ],
+  info: (prefix) => info(a, prefix),
   apply: (params, _buffers, prefix, x) => {
     const out = applyDense(a, params, prefix, x as tf.Tensor4D)
     tf.dispose([out.grid, out.gridMean])

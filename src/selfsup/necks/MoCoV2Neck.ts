@@ -6,17 +6,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { boolean, json, positiveInt, struct } from '../../schema/codec.js'
 import * as Linear from '../../models/Linear.js'
 import { join, type Neck } from '../Component.js'
 import { globalAvgPool } from '../functional.js'
-import { linearInfo } from '../params.js'
+import { args, info } from './MoCoV2NeckDescription.js'
 
-export const args = struct(
-  'MoCoV2Neck arguments',
-  { in_channels: positiveInt, hid_channels: positiveInt, out_channels: positiveInt },
-  { with_avg_pool: boolean, init_cfg: json },
-)
+export { args, info }
 
 export const build = (a: t.TypeOf<typeof args>): Neck => ({
   kind: 'neck',
@@ -27,10 +22,7 @@ export const build = (a: t.TypeOf<typeof args>): Neck => ({
     const [second, r2] = Linear.init(join(prefix, 'mlp.2'), a.hid_channels, a.out_channels, r1)
     return { params: { ...first, ...second }, buffers: {}, rng: r2 }
   },
-  info: (prefix) => [
-    ...linearInfo(join(prefix, 'mlp.0'), a.in_channels, a.hid_channels, true),
-    ...linearInfo(join(prefix, 'mlp.2'), a.hid_channels, a.out_channels, true),
-  ],
+  info: (prefix) => info(a, prefix),
   apply: (params, _buffers, prefix, x) => {
     const pooled = (a.with_avg_pool ?? true) ? globalAvgPool(x) : x
     const flat = tf.reshape(pooled, [pooled.shape[0]!, -1])

@@ -15,72 +15,18 @@
  * @module
  */
 import type * as t from 'io-ts'
-import { boolean, json, positiveInt, struct } from '../../schema/codec.js'
 import * as BatchNorm from '../../models/BatchNorm.js'
 import * as Linear from '../../models/Linear.js'
 import type { Tree } from '../../tensor/tree.js'
 import * as tf from '@tensorflow/tfjs-core'
 import { join, type Neck } from '../Component.js'
 import { globalAvgPool } from '../functional.js'
-import { normCfg } from '../../models/normCfg.js'
-import { batchNormInfo, linearInfo } from '../params.js'
+import { args, info, layersOf, refuse } from './NonLinearNeckDescription.js'
 
-export const args = struct(
-  'NonLinearNeck arguments',
-  { in_channels: positiveInt, hid_channels: positiveInt, out_channels: positiveInt },
-  {
-    num_layers: positiveInt,
-    with_bias: boolean,
-    with_last_bn: boolean,
-    with_last_bn_affine: boolean,
-    with_last_bias: boolean,
-    with_avg_pool: boolean,
-    vit_backbone: boolean,
-    norm_cfg: normCfg,
-    init_cfg: json,
-  },
-)
-
-interface Layer {
-  readonly fc: string
-  readonly inC: number
-  readonly outC: number
-  readonly bias: boolean
-  /** The BatchNorm after it, if any, and whether it is affine. */
-  readonly bn: { readonly name: string; readonly affine: boolean } | undefined
-}
-
-const layersOf = (a: t.TypeOf<typeof args>): ReadonlyArray<Layer> => {
-  const n = a.num_layers ?? 2
-  const layers: Layer[] = [
-    {
-      fc: 'fc0',
-      inC: a.in_channels,
-      outC: a.hid_channels,
-      bias: a.with_bias ?? false,
-      bn: { name: 'bn0', affine: true },
-    },
-  ]
-  for (let i = 1; i < n; i++) {
-    const last = i === n - 1
-    layers.push({
-      fc: `fc${i}`,
-      inC: a.hid_channels,
-      outC: last ? a.out_channels : a.hid_channels,
-      bias: last ? (a.with_last_bias ?? false) : (a.with_bias ?? false),
-      bn: !last
-        ? { name: `bn${i}`, affine: true }
-        : (a.with_last_bn ?? true)
-          ? { name: `bn${i}`, affine: a.with_last_bn_affine ?? true }
-          : undefined,
-    })
-  }
-  return layers
-}
+export { args, info }
 
 export const build = (a: t.TypeOf<typeof args>): Neck => {
-  if (a.vit_backbone === true)
-    throw new Error('NonLinearNeck: vit_backbone=True is not provided (no ViT self-supervised backbone yet)')
+  refuse(a)
   const layers = layersOf(a)
   const withAvgPool = a.with_avg_pool ?? true
   return {
@@ -103,11 +49,7 @@ export const build = (a: t.TypeOf<typeof args>): Neck => {
       }
       return { params, buffers, rng: r }
     },
-    info: (prefix) =>
-      layers.flatMap((l) => [
-        ...linearInfo(join(prefix, l.fc), l.inC, l.outC, l.bias),
-        ...(l.bn === undefined ? [] : batchNormInfo(join(prefix, l.bn.name), l.outC, l.bn.affine)),
-      ]),
+    info: (prefix) => info(a, prefix),
     apply: (params, buffers, prefix, x, ctx) => {
       // Buffer updates leave the scope with the output (not kept): an outer scope frees those a later pass supersedes.
       const [value, updates] = tf.tidy((): [tf.Tensor, Tree] => {

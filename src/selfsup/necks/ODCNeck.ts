@@ -11,17 +11,11 @@ import * as Rng from '../../dsl/Rng.js'
 import * as BatchNorm from '../../models/BatchNorm.js'
 import * as Dropout from '../../models/Dropout.js'
 import * as Linear from '../../models/Linear.js'
-import { boolean, json, positiveInt, struct } from '../../schema/codec.js'
 import { join, type Neck } from '../Component.js'
 import { globalAvgPool } from '../functional.js'
-import { normCfg } from '../../models/normCfg.js'
-import { batchNormInfo, linearInfo } from '../params.js'
+import { args, info } from './ODCNeckDescription.js'
 
-export const args = struct(
-  'ODCNeck arguments',
-  { in_channels: positiveInt, hid_channels: positiveInt, out_channels: positiveInt },
-  { with_avg_pool: boolean, norm_cfg: normCfg, init_cfg: json },
-)
+export { args, info }
 
 /** `bn0`'s momentum, fixed by MMSelfSup. */
 const BN_MOMENTUM = 0.001
@@ -42,11 +36,7 @@ export const build = (a: t.TypeOf<typeof args>): Neck => {
       const bn = BatchNorm.init(join(prefix, 'bn0'), a.hid_channels, false)
       return { params: { ...fc0, ...fc1 }, buffers: bn.buffers, rng: r2 }
     },
-    info: (prefix) => [
-      ...linearInfo(join(prefix, 'fc0'), a.in_channels, a.hid_channels, true),
-      ...batchNormInfo(join(prefix, 'bn0'), a.hid_channels, false),
-      ...linearInfo(join(prefix, 'fc1'), a.hid_channels, a.out_channels, true),
-    ],
+    info: (prefix) => info(a, prefix),
     apply: (params, buffers, prefix, x, ctx) => {
       // The step's stream reaches the neck through the algorithm's context (absent in eval mode, where nothing drops).
       const rng = (ctx as { readonly rng?: Rng.Rng }).rng

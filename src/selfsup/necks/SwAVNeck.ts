@@ -11,23 +11,17 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
-import { boolean, json, nonNegativeInt, positiveInt, struct } from '../../schema/codec.js'
 import * as BatchNorm from '../../models/BatchNorm.js'
 import * as Linear from '../../models/Linear.js'
 import type { Tree } from '../../tensor/tree.js'
 import { join, type Neck } from '../Component.js'
 import { globalAvgPool, normalize } from '../functional.js'
-import { normCfg } from '../../models/normCfg.js'
-import { batchNormInfo, linearInfo } from '../params.js'
+import { args, info, modeOf } from './SwAVNeckDescription.js'
 
-export const args = struct(
-  'SwAVNeck arguments',
-  { in_channels: positiveInt, hid_channels: nonNegativeInt, out_channels: nonNegativeInt },
-  { with_avg_pool: boolean, with_l2norm: boolean, norm_cfg: normCfg, init_cfg: json },
-)
+export { args, info }
 
 export const build = (a: t.TypeOf<typeof args>): Neck => {
-  const mode = a.out_channels === 0 ? 'none' : a.hid_channels === 0 ? 'linear' : 'mlp'
+  const mode = modeOf(a)
   const l2 = a.with_l2norm ?? true
   return {
     kind: 'neck',
@@ -45,16 +39,7 @@ export const build = (a: t.TypeOf<typeof args>): Neck => {
       const [last, r2] = Linear.init(`${p}.3`, a.hid_channels, a.out_channels, r1)
       return { params: { ...first, ...bn.params, ...last }, buffers: bn.buffers, rng: r2 }
     },
-    info: (prefix) => {
-      const p = join(prefix, 'projection_neck')
-      if (mode === 'none') return []
-      if (mode === 'linear') return linearInfo(p, a.in_channels, a.out_channels, true)
-      return [
-        ...linearInfo(`${p}.0`, a.in_channels, a.hid_channels, true),
-        ...batchNormInfo(`${p}.1`, a.hid_channels, true),
-        ...linearInfo(`${p}.3`, a.hid_channels, a.out_channels, true),
-      ]
-    },
+    info: (prefix) => info(a, prefix),
     apply: (params, buffers, prefix, x, ctx) => {
       const p = join(prefix, 'projection_neck')
       const pooled = (a.with_avg_pool ?? true) ? globalAvgPool(x) : x

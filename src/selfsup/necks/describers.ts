@@ -14,8 +14,8 @@ import type { ParamSpec } from '../../models/ParamSpec.js'
 import { conv2dSpecs, infoOfSpecs, linearSpecs, normSpecs, param, zeros } from '../../models/ParamSpec.js'
 import { encoderLayerSpecs, vitArchs } from '../../models/vitSpecs.js'
 import type { ComponentDict } from '../registry.js'
-import { buildComponent } from '../registry.js'
-import { defaultComponentTypes } from '../components.js'
+import { describeComponent } from '../ComponentDescription.js'
+import { defaultComponentDescriptions } from '../componentDescriptions.js'
 
 /**
  * A neck or head loopwright trains, described by its own `info` (the same list its `init` draws). `forwardOnly` names
@@ -26,7 +26,7 @@ export const componentDescriber = (name: string, forwardOnly: ReadonlyArray<stri
   describe: (cfg, prefix, where) => {
     const kept = Object.fromEntries(Object.entries(cfg).filter(([k]) => !forwardOnly.includes(k))) as ComponentDict
     try {
-      return E.right({ params: buildComponent(defaultComponentTypes, kept, where).info(prefix) })
+      return E.right({ params: describeComponent(defaultComponentDescriptions, kept, prefix, where) })
     } catch (e) {
       return E.left([{ path: where, message: (e as Error).message }])
     }
