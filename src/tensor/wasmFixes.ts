@@ -19,6 +19,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import { FUSED_ADAM } from './fusedAdam.js'
 import { wasmAdamKernel } from './wasmAdam.js'
+import { wasmGemm } from './wasmGemm.js'
 import { installWasmKernels, switchable } from './wasmKernels.js'
 import { tanhKernel } from './wasmTanh.js'
 
@@ -89,6 +90,9 @@ export const installWasmFixes = (): void => {
     const wasm = backend as BackendWasm
     const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean }
     let { a, b } = inputs as { a: Info; b: Info }
+    // Small 2-D products: compiled tiles over the operands as they lie, no packing, no transposes (`wasmGemm.ts`).
+    const tiled = wasmGemm(wasm, a, b, transposeA, transposeB)
+    if (tiled !== undefined) return tiled
     const temporary: Info[] = []
     const swapLast = (x: Info): Info => {
       const rank = x.shape.length

@@ -98,6 +98,15 @@ export const op = {
   f32x4Sub: simd(0xe5),
   f32x4Mul: simd(0xe6),
   f32x4Div: simd(0xe7),
+  // Loads and stores at a constant byte offset from the address operand (the matrix-product kernels' tiles).
+  f32LoadAt: (offset: number) => [0x2a, ...uleb(2), ...uleb(offset)],
+  f32StoreAt: (offset: number) => [0x38, ...uleb(2), ...uleb(offset)],
+  v128LoadAt: (offset: number) => [...simd(0x00), ...uleb(2), ...uleb(offset)],
+  v128StoreAt: (offset: number) => [...simd(0x0b), ...uleb(2), ...uleb(offset)],
+  /** `v128.load32_splat`: one float from memory into every lane. */
+  v128Load32SplatAt: (offset: number) => [...simd(0x09), ...uleb(2), ...uleb(offset)],
+  f32x4ExtractLane: (lane: number) => [...simd(0x1f), lane],
+  i32Eqz: [0x45],
 } as const
 
 /**
