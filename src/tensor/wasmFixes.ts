@@ -17,8 +17,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import { FINITE_PROBE } from './finiteProbe.js'
 import { FUSED_ADAM } from './fusedAdam.js'
 import { wasmAdamKernel } from './wasmAdam.js'
+import { wasmFiniteProbeKernel } from './wasmFiniteProbe.js'
 import { wasmGemm } from './wasmGemm.js'
 import { installWasmKernels, switchable } from './wasmKernels.js'
 import { tanhKernel } from './wasmTanh.js'
@@ -173,4 +175,5 @@ export const installWasmFixes = (): void => {
   installWasmKernels()
   // Not a correction of a stock kernel, so not switched off with them: the optimizer's own fused step.
   tf.registerKernel({ kernelName: FUSED_ADAM, backendName: 'wasm', kernelFunc: wasmAdamKernel })
+  tf.registerKernel({ kernelName: FINITE_PROBE, backendName: 'wasm', kernelFunc: wasmFiniteProbeKernel })
 }

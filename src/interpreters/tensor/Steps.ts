@@ -25,6 +25,7 @@ import * as OW from '../../optim/OptimWrapper.js'
 import { tensorsIn } from '../../optim/serialize.js'
 import * as Tree from '../../tensor/tree.js'
 import type { TensorStore } from './TensorStore.js'
+import { nonFiniteProbe } from '../../tensor/finiteProbe.js'
 import { castStraightThrough } from '../../tensor/precision.js'
 import type { Loader } from './Loader.js'
 import type { GatheredBatch } from './views.js'
@@ -141,8 +142,8 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
     return tf.mul(total, scale / factor) as tf.Scalar
   })(names.map((n) => params[n]!))
   const gradTree: Tree.Tree = Object.fromEntries(names.map((n, i) => [n, grads[i]!]))
-  // Without a loss scaler nothing else notices a NaN/Inf: one sum per gradient, read back with the outputs.
-  const probe = wrapper.scaling === undefined ? tf.tidy(() => tf.stack(grads.map((g) => tf.sum(g)))) : undefined
+  // Without a loss scaler nothing else notices a NaN/Inf: one probe over the gradients, read back with the outputs.
+  const probe = wrapper.scaling === undefined ? nonFiniteProbe(grads) : undefined
   // The update is computed before anything is read back, so that a step costs one wait for the device;
   // a non-finite step's results are simply dropped.
   const [updates, nextWrapperState] = OW.update(wrapper, gradTree, wrapperState, params, entry.slot.groups)
