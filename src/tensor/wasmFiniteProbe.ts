@@ -7,7 +7,17 @@
  */
 import type * as tf from '@tensorflow/tfjs-core'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
-import { backendMemory, elementwise, F32, type FunctionDef, I32, instantiate, type Lanes, op, V128 } from './wasmModule.js'
+import {
+  backendMemory,
+  elementwise,
+  F32,
+  type FunctionDef,
+  I32,
+  instantiate,
+  type Lanes,
+  op,
+  V128,
+} from './wasmModule.js'
 
 // probe(x, bytes, out): parameters, then the byte offset, the end of the vector part, the two accumulators.
 const X = 0

@@ -24,7 +24,17 @@
  */
 import type * as tf from '@tensorflow/tfjs-core'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
-import { backendMemory, type Code, F32, type FunctionDef, I32, instantiate, op, V128, type ValType } from './wasmModule.js'
+import {
+  backendMemory,
+  type Code,
+  F32,
+  type FunctionDef,
+  I32,
+  instantiate,
+  op,
+  V128,
+  type ValType,
+} from './wasmModule.js'
 
 type Info = tf.TensorInfo
 
@@ -189,8 +199,10 @@ const dotTile = (rows: number, cols: number): FunctionDef => {
     ...whileNot([...f.get('kOff'), ...f.get('k4'), ...op.i32GeU], step(true)),
     ...each((r, c) => {
       const a = acc(r, c)
-      return [...lane(a, 0), ...lane(a, 1), ...op.f32Add, ...lane(a, 2), ...lane(a, 3), ...op.f32Add]
-        .concat([...op.f32Add, ...f.set(sum(r, c))])
+      return [...lane(a, 0), ...lane(a, 1), ...op.f32Add, ...lane(a, 2), ...lane(a, 3), ...op.f32Add].concat([
+        ...op.f32Add,
+        ...f.set(sum(r, c)),
+      ])
     }),
     ...whileNot([...f.get('kOff'), ...f.get('kBytes'), ...op.i32GeU], step(false)),
     ...[...f.get('pc'), ...f.set('pr')],
@@ -298,7 +310,18 @@ export const wasmGemm = (
     } else {
       const k4 = (k - (k % 4)) * 4
       for (const [j0, cols, c] of blocks(n, [2, 1]))
-        fns[`nt${r}x${c}`]!(pa + i0 * k * 4, pb + j0 * k * 4, pc + (i0 * n + j0) * 4, rows, cols, k4, k * 4, k * 4, k * 4, cRow)
+        fns[`nt${r}x${c}`]!(
+          pa + i0 * k * 4,
+          pb + j0 * k * 4,
+          pc + (i0 * n + j0) * 4,
+          rows,
+          cols,
+          k4,
+          k * 4,
+          k * 4,
+          k * 4,
+          cRow,
+        )
     }
   }
   return out

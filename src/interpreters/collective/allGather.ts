@@ -19,7 +19,8 @@ export const allGatherVia =
   (values: Float32Array): Float32Array[] => {
     const gathered: Float32Array[] = []
     for (let root = 0; root < worldSize; root++) {
-      const header = root === rank ? Float32Array.of(Math.floor(values.length / HALF), values.length % HALF) : new Float32Array(2)
+      const header =
+        root === rank ? Float32Array.of(Math.floor(values.length / HALF), values.length % HALF) : new Float32Array(2)
       broadcast(header, root)
       const received = root === rank ? values.slice() : new Float32Array(header[0]! * HALF + header[1]!)
       broadcast(received, root)

@@ -53,7 +53,11 @@ const gatherField = (communicator: Communicator, batches: ReadonlyArray<Values>)
   const values = communicator.allGather(encode(batches.map((b) => b.values))).map((v) => decode(v, like))
   const shape = batches[0]?.shape.slice(1) ?? []
   const allocate = (n: number): Typed =>
-    like instanceof Int32Array ? new Int32Array(n) : like instanceof Uint8Array ? new Uint8Array(n) : new Float32Array(n)
+    like instanceof Int32Array
+      ? new Int32Array(n)
+      : like instanceof Uint8Array
+        ? new Uint8Array(n)
+        : new Float32Array(n)
   return { rows, values, shape, allocate }
 }
 

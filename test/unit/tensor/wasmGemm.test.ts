@@ -12,7 +12,8 @@ const f = Math.fround
 
 /**
  * The float32 sums the kernels compute, in their order: `A·B` and `Aᵀ·B` add the terms k = 0, 1, … one by one;
- * `A·Bᵀ` keeps four partial sums (k mod 4) over the whole vectors, adds them as (s0 + s1) + (s2 + s3), then the tail.
+ * `A·Bᵀ` keeps four partial sums (k mod 4) over the whole vectors, adds them as (s0 + s1) + (s2 + s3), then
+ * the tail.
  */
 const model = (mode: Mode, aValues: number[], bValues: number[], m: number, k: number, n: number): Float32Array => {
   const [a, b] = [Float32Array.from(aValues), Float32Array.from(bValues)]
@@ -58,14 +59,21 @@ describe('tiled matrix products on WASM (wasmGemm)', () => {
     await tf.setBackend('wasm')
     const dims = fc.integer({ min: 1, max: 21 })
     fc.assert(
-      fc.property(fc.constantFrom(...MODES), dims, dims, dims, fc.integer({ min: 0, max: 1000 }), (mode, m, k, n, s) => {
-        const [sa, sb] = shapes(mode, m, k, n)
-        const [av, bv] = [seededValues(m * k, s), seededValues(k * n, s + 1)]
-        const c = tf.tidy(() => tf.matMul(tf.tensor(av, sa), tf.tensor(bv, sb), ...flags(mode)))
-        const got = c.dataSync()
-        c.dispose()
-        expect(bits(got)).toEqual(bits(model(mode, av, bv, m, k, n)))
-      }),
+      fc.property(
+        fc.constantFrom(...MODES),
+        dims,
+        dims,
+        dims,
+        fc.integer({ min: 0, max: 1000 }),
+        (mode, m, k, n, s) => {
+          const [sa, sb] = shapes(mode, m, k, n)
+          const [av, bv] = [seededValues(m * k, s), seededValues(k * n, s + 1)]
+          const c = tf.tidy(() => tf.matMul(tf.tensor(av, sa), tf.tensor(bv, sb), ...flags(mode)))
+          const got = c.dataSync()
+          c.dispose()
+          expect(bits(got)).toEqual(bits(model(mode, av, bv, m, k, n)))
+        },
+      ),
       { numRuns: 150 },
     )
   })
@@ -82,7 +90,9 @@ describe('tiled matrix products on WASM (wasmGemm)', () => {
       const [sa, sb] = shapes(mode, m, k, n)
       const run = async (backend: string) => {
         await tf.setBackend(backend)
-        const c = tf.tidy(() => tf.matMul(tf.tensor(seededValues(m * k, 1), sa), tf.tensor(seededValues(k * n, 2), sb), ...flags(mode)))
+        const c = tf.tidy(() =>
+          tf.matMul(tf.tensor(seededValues(m * k, 1), sa), tf.tensor(seededValues(k * n, 2), sb), ...flags(mode)),
+        )
         const values = (await c.data()) as Float32Array
         c.dispose()
         return values

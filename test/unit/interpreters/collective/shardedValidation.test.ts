@@ -42,7 +42,12 @@ const withoutIter = ({ iter: _iter, ...rest }: Evaluation) => rest
 const oneProcess = async (valBatch: number) => {
   const lines: string[] = []
   const result = await Effect.runPromise(
-    train(programOf(config(valBatch)), { datasets, workDir: tempDir(), timestamp: 'one', print: (_, m) => lines.push(m) }),
+    train(programOf(config(valBatch)), {
+      datasets,
+      workDir: tempDir(),
+      timestamp: 'one',
+      print: (_, m) => lines.push(m),
+    }),
   )
   return { evaluations: result.evaluations.map(withoutIter), lines }
 }

@@ -93,7 +93,7 @@ describe('the shared-memory communicator (worker threads)', () => {
     }
   })
 
-  it('all-gathers arrays of different lengths (none included), in rank order, through chunks, on every rank', async () => {
+  it('all-gathers arrays of different lengths (none too), in rank order, through chunks, on every rank', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 2, max: 3 }).chain((world) =>
