@@ -21,6 +21,8 @@ import { FINITE_PROBE } from './finiteProbe.js'
 import { FUSED_ADAM } from './fusedAdam.js'
 import { wasmAdamKernel } from './wasmAdam.js'
 import { wasmFiniteProbeKernel } from './wasmFiniteProbe.js'
+import { wasmReluGradKernel } from './wasmReluGrad.js'
+import { RELU_GRAD } from './reluGrad.js'
 import { SOFTMAX_CROSS_ENTROPY } from './softmaxCrossEntropy.js'
 import { wasmSoftmaxCrossEntropyKernel } from './wasmSoftmaxCrossEntropy.js'
 import { wasmGemm } from './wasmGemm.js'
@@ -178,6 +180,7 @@ export const installWasmFixes = (): void => {
   // Not a correction of a stock kernel, so not switched off with them: the optimizer's own fused step.
   tf.registerKernel({ kernelName: FUSED_ADAM, backendName: 'wasm', kernelFunc: wasmAdamKernel })
   tf.registerKernel({ kernelName: FINITE_PROBE, backendName: 'wasm', kernelFunc: wasmFiniteProbeKernel })
+  tf.registerKernel({ kernelName: RELU_GRAD, backendName: 'wasm', kernelFunc: wasmReluGradKernel })
   tf.registerKernel({
     kernelName: SOFTMAX_CROSS_ENTROPY,
     backendName: 'wasm',

@@ -107,6 +107,8 @@ export const op = {
   v128Load32SplatAt: (offset: number) => [...simd(0x09), ...uleb(2), ...uleb(offset)],
   f32x4ExtractLane: (lane: number) => [...simd(0x1f), lane],
   i32Eqz: [0x45],
+  f32Ne: [0x5c],
+  f32x4Ne: simd(0x42),
 } as const
 
 /**
