@@ -40,9 +40,10 @@ type Info = tf.TensorInfo
 
 /** Local indices by name, after the parameters, with their types. */
 const frame = (params: ReadonlyArray<string>, locals: ReadonlyArray<readonly [string, ValType]>) => {
-  const index = new Map<string, number>()
-  params.forEach((p, i) => index.set(p, i))
-  locals.forEach(([name], i) => index.set(name, params.length + i))
+  const index = new Map<string, number>([
+    ...params.map((p, i) => [p, i] as const),
+    ...locals.map(([name], i) => [name, params.length + i] as const),
+  ])
   const at = (name: string): number => {
     const i = index.get(name)
     if (i === undefined) throw new Error(`no local ${name}`)

@@ -41,7 +41,7 @@ describe('the fused softmax cross-entropy', () => {
     await Effect.runPromise(selectBackend('wasm'))
   })
 
-  it('is one kernel on WASM and agrees with the composed ops (loss and gradient, labels out of range too)', async () => {
+  it('is one kernel on WASM and agrees with the composed ops, loss and gradient, labels out of range too', async () => {
     await tf.setBackend('wasm')
     expect(tf.getKernel(SOFTMAX_CROSS_ENTROPY, 'wasm')).toBeDefined()
     fc.assert(
