@@ -4,7 +4,8 @@
  *
  * - the MNIST MLP step (784-256-256-10, Adam lr 1e-3, batch 64) through
  *   `train()` (hooks, state, store; steady state: the gaps between steps),
- *   the same step hand-written in plain tfjs, and tfjs-layers' `model.fit`;
+ *   the same step hand-written in plain tfjs, tfjs-layers' `model.fit`, and `train()` with the products on
+ *   XNNPACK instead of loopwright's compiled tiles (`wasmGemm.ts`), side by side;
  * - LeNet-5 (batch 64) and ResNet-18 with the CIFAR stem (batch 16): loopwright's
  *   model and `adam()`, and tfjs-layers' `model.fit` for LeNet-5;
  * - PyTorch 1.13 on one thread (bench/pytorch_reference.py) when
@@ -30,6 +31,7 @@ import { defaultRegistries } from '../src/interpreters/registries.js'
 import { train } from '../src/interpreters/tensor/train.js'
 import { uniformTensor } from '../src/models/init.js'
 import { selectBackend } from '../src/tensor/backend.js'
+import { setWasmGemm } from '../src/tensor/wasmGemm.js'
 import '../src/tensor/gradients.js'
 import { benchModels, syntheticStep } from './steps.js'
 
@@ -144,6 +146,19 @@ export const speedBench = async (rounds: number, withResnet = true): Promise<voi
     },
   }
 
+  // The same run with the products on XNNPACK (before issue 15's third round), side by side with the compiled tiles.
+  const viaTrainXnnpack: Case = {
+    name: '[loopwright train(), XNNPACK products] same MLP step',
+    run: async (steps, stamp) => {
+      setWasmGemm(false)
+      try {
+        await viaTrain.run(steps, stamp)
+      } finally {
+        setWasmGemm(true)
+      }
+    },
+  }
+
   // The same step in plain tfjs: gather, normalise, x·Wᵀ + b with ReLU, cross-entropy, gradients,
   // Adam as torch computes it.
   const sizes = [784, 256, 256, 10]
@@ -254,7 +269,13 @@ export const speedBench = async (rounds: number, withResnet = true): Promise<voi
   }
 
   console.log(`Single-core speed (WASM, one thread), medians of ${rounds} interleaved rounds; per step:`)
-  const mlpCases = [viaTrain, handWritten, layersFit('same MLP', denseMlp, [784]), modelStep('MLP 784-256-256-10')]
+  const mlpCases = [
+    viaTrain,
+    handWritten,
+    layersFit('same MLP', denseMlp, [784]),
+    modelStep('MLP 784-256-256-10'),
+    viaTrainXnnpack,
+  ]
   const mlpRows = await interleaved(mlpCases, rounds, STEPS)
   const lenetCases = [modelStep('LeNet-5'), layersFit('LeNet-5, batch 64', lenet, [32, 32, 1])]
   const lenetRows = await interleaved(lenetCases, rounds, 8)
@@ -264,12 +285,13 @@ export const speedBench = async (rounds: number, withResnet = true): Promise<voi
   for (const t of [...mlpRows, ...lenetRows, ...resnetRows]) console.log(row(t))
   if (typeof torch === 'string') console.log(torch)
   else for (const t of [torch.mlp, torch.lenet]) console.log(row(t))
-  const [lw, hand, fit] = mlpRows
+  const [lw, hand, fit, , xnnpack] = mlpRows
   const ratio = (a: Timing, b: Timing) => `${(a.wallMs / b.wallMs).toFixed(2)} (cpu ${(a.cpuMs / b.cpuMs).toFixed(2)})`
   console.log(
     `MLP: loopwright / hand-written tfjs = ${ratio(lw!, hand!)}; ` +
       `loopwright / tfjs-layers fit = ${ratio(lw!, fit!)}`,
   )
+  console.log(`MLP through train(): compiled tiles / XNNPACK products = ${ratio(lw!, xnnpack!)}`)
   console.log(`LeNet-5: loopwright / tfjs-layers fit = ${ratio(lenetRows[0]!, lenetRows[1]!)}`)
   if (typeof torch !== 'string')
     console.log(

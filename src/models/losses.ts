@@ -4,18 +4,14 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
+import { softmaxCrossEntropy } from '../tensor/softmaxCrossEntropy.js'
 
 /**
  * `F.cross_entropy(logits, labels)`: the mean over the batch of
- * `logsumexp(logits) − logits[label]`. `labels` are class indices (int32, `[n]`).
+ * `logsumexp(logits) − logits[label]`. `labels` are class indices (int32, `[n]`). One fused kernel where the
+ * backend has it (`tensor/softmaxCrossEntropy.ts`), else tfjs's ops.
  */
-export const crossEntropy = (logits: tf.Tensor, labels: tf.Tensor): tf.Scalar =>
-  tf.tidy(() => {
-    const classes = logits.shape.at(-1)!
-    const logProbs = tf.logSoftmax(logits as tf.Tensor2D)
-    const picked = tf.sum(tf.mul(logProbs, tf.oneHot(tf.cast(labels, 'int32') as tf.Tensor1D, classes)), -1)
-    return tf.neg(tf.mean(picked)) as tf.Scalar
-  })
+export const crossEntropy = (logits: tf.Tensor, labels: tf.Tensor): tf.Scalar => softmaxCrossEntropy(logits, labels)
 
 /** `F.mse_loss(pred, target)`: the mean of squared differences over every element. */
 export const meanSquaredError = (pred: tf.Tensor, target: tf.Tensor): tf.Scalar =>

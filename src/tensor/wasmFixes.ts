@@ -19,10 +19,17 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import { FINITE_PROBE } from './finiteProbe.js'
 import { FUSED_ADAM } from './fusedAdam.js'
 import { BATCH_NORM_BACKWARD, BATCH_NORM_FORWARD } from './fusedBatchNorm.js'
 import { batchNormBackward, batchNormForward } from './wasmBatchNorm.js'
 import { wasmAdamKernel } from './wasmAdam.js'
+import { wasmFiniteProbeKernel } from './wasmFiniteProbe.js'
+import { wasmReluGradKernel } from './wasmReluGrad.js'
+import { RELU_GRAD } from './reluGrad.js'
+import { SOFTMAX_CROSS_ENTROPY } from './softmaxCrossEntropy.js'
+import { wasmSoftmaxCrossEntropyKernel } from './wasmSoftmaxCrossEntropy.js'
+import { wasmGemm } from './wasmGemm.js'
 import { installWasmKernels, switchable } from './wasmKernels.js'
 import { clipKernel } from './wasmClip.js'
 import { reverseKernel } from './wasmReverse.js'
@@ -95,6 +102,9 @@ export const installWasmFixes = (): void => {
     const wasm = backend as BackendWasm
     const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean }
     let { a, b } = inputs as { a: Info; b: Info }
+    // Small 2-D products: compiled tiles over the operands as they lie, no packing, no transposes (`wasmGemm.ts`).
+    const tiled = wasmGemm(wasm, a, b, transposeA, transposeB)
+    if (tiled !== undefined) return tiled
     const temporary: Info[] = []
     const swapLast = (x: Info): Info => {
       const rank = x.shape.length
@@ -180,4 +190,11 @@ export const installWasmFixes = (): void => {
   tf.registerKernel({ kernelName: FUSED_ADAM, backendName: 'wasm', kernelFunc: wasmAdamKernel })
   tf.registerKernel({ kernelName: BATCH_NORM_FORWARD, backendName: 'wasm', kernelFunc: batchNormForward })
   tf.registerKernel({ kernelName: BATCH_NORM_BACKWARD, backendName: 'wasm', kernelFunc: batchNormBackward })
+  tf.registerKernel({ kernelName: FINITE_PROBE, backendName: 'wasm', kernelFunc: wasmFiniteProbeKernel })
+  tf.registerKernel({ kernelName: RELU_GRAD, backendName: 'wasm', kernelFunc: wasmReluGradKernel })
+  tf.registerKernel({
+    kernelName: SOFTMAX_CROSS_ENTROPY,
+    backendName: 'wasm',
+    kernelFunc: wasmSoftmaxCrossEntropyKernel,
+  })
 }

@@ -109,6 +109,17 @@ export const op = {
   f32Max: [0x97],
   f32x4Min: simd(0xe8),
   f32x4Max: simd(0xe9),
+  // Loads and stores at a constant byte offset from the address operand (the matrix-product kernels' tiles).
+  f32LoadAt: (offset: number) => [0x2a, ...uleb(2), ...uleb(offset)],
+  f32StoreAt: (offset: number) => [0x38, ...uleb(2), ...uleb(offset)],
+  v128LoadAt: (offset: number) => [...simd(0x00), ...uleb(2), ...uleb(offset)],
+  v128StoreAt: (offset: number) => [...simd(0x0b), ...uleb(2), ...uleb(offset)],
+  /** `v128.load32_splat`: one float from memory into every lane. */
+  v128Load32SplatAt: (offset: number) => [...simd(0x09), ...uleb(2), ...uleb(offset)],
+  f32x4ExtractLane: (lane: number) => [...simd(0x1f), lane],
+  i32Eqz: [0x45],
+  f32Ne: [0x5c],
+  f32x4Ne: simd(0x42),
 } as const
 
 /**

@@ -13,6 +13,8 @@ interface Job {
   readonly reduce: ReadonlyArray<Float32Array>
   /** Arrays broadcast from rank `root` after the reductions. */
   readonly broadcast: ReadonlyArray<{ readonly values: Float32Array; readonly root: number }>
+  /** Arrays all-gathered after the broadcasts, in order. */
+  readonly gather?: ReadonlyArray<Float32Array>
   /** Fail before the first collective (tests the launcher's abort). */
   readonly failFirst?: boolean
   /** Model buffers to average through the hooks' `Collective` service (a float and an int buffer). */
@@ -33,6 +35,7 @@ try {
     comm.broadcast(copy, root)
     return copy
   })
+  const gathered = (job.gather ?? []).map((values) => comm.allGather(Float32Array.from(values)))
   let buffers: { mean: number[]; count: number[] } | undefined
   if (job.buffers !== undefined) {
     // Loaded only for this case: the plain communicator tests start faster without tfjs.
@@ -54,7 +57,7 @@ try {
     buffers = { mean: values('bn.running_mean'), count: values('bn.num_batches_tracked') }
   }
   comm.barrier()
-  parentPort!.postMessage({ ok: true, reduced, broadcast, buffers })
+  parentPort!.postMessage({ ok: true, reduced, broadcast, gathered, buffers })
 } catch (e) {
   parentPort!.postMessage({ ok: false, message: e instanceof Error ? e.message : String(e) })
 }

@@ -1,7 +1,7 @@
 /**
  * One rank of the MPI equivalence test, started by `mpirun -np 2 node
  * --import tsx test/support/mpiTrain.ts OUT.json`: trains the shared test
- * program through MPI; rank 0 writes the final parameters to OUT.json.
+ * program through MPI; rank 0 writes the final parameters and its evaluations to OUT.json.
  */
 import * as fs from 'node:fs'
 import { Effect } from 'effect'
@@ -19,5 +19,5 @@ const result = await Effect.runPromise(train(mpiEquivalence.program(), options))
 if (communicator.right.rank === 0) {
   const params = Object.fromEntries(Object.entries(result.params).map(([n, p]) => [n, Array.from(p.values)]))
   const { worldSize, transport } = communicator.right
-  fs.writeFileSync(out, JSON.stringify({ worldSize, transport, params }))
+  fs.writeFileSync(out, JSON.stringify({ worldSize, transport, params, evaluations: result.evaluations }))
 }

@@ -1,7 +1,7 @@
 /**
  * The communication a data-parallel run needs, as MPI names it: a rank in a
  * world of processes (or threads), an in-place all-reduce of float32 values,
- * a broadcast from one rank and a barrier. Every call is collective: all
+ * a broadcast from one rank, an all-gather and a barrier. Every call is collective: all
  * ranks make the same calls in the same order, and each call blocks until
  * its part is done. Synchronous on purpose: the gradient reduction runs
  * inside the optimizer step, which is synchronous code.
@@ -20,6 +20,11 @@ export interface Communicator {
   readonly allReduceMean: (values: Float32Array) => void
   /** Replace `values` on every rank by rank `root`'s. */
   readonly broadcast: (values: Float32Array, root: number) => void
+  /**
+   * Every rank's `values` in rank order, on every rank (lengths may differ): the evaluation results of a sharded
+   * validation are gathered with it.
+   */
+  readonly allGather: (values: Float32Array) => Float32Array[]
   /** Return once every rank has called it. */
   readonly barrier: () => void
   /** Which engine carries the messages, for the run's log (`'worker threads (shared memory)'`, `'MPI'`). */

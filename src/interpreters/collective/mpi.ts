@@ -12,6 +12,7 @@
  */
 import { createRequire } from 'node:module'
 import * as E from 'fp-ts/lib/Either.js'
+import { allGatherVia } from './allGather.js'
 import type { Communicator } from './Communicator.js'
 
 /** The addon's functions (`packages/loopwright-mpi/src/mpi.c`). */
@@ -58,6 +59,7 @@ export const mpiCommunicator = (): E.Either<string, Communicator> =>
         worldSize,
         allReduceMean: (values: Float32Array) => mpi.allReduceMean(values),
         broadcast: (values: Float32Array, root: number) => mpi.broadcast(values, root),
+        allGather: allGatherVia(mpi.rank(), worldSize, (values, root) => mpi.broadcast(values, root)),
         barrier: () => mpi.barrier(),
         transport: `MPI, ${worldSize} processes (${mpi.version()})`,
       })

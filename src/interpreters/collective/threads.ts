@@ -20,6 +20,7 @@
  * a rank waiting at a barrier throws instead of waiting forever.
  * @module
  */
+import { allGatherVia } from './allGather.js'
 import type { Communicator } from './Communicator.js'
 
 const COUNT = 0
@@ -119,5 +120,6 @@ export const threadCommunicator = (region: SharedRegion, rank: number): Communic
     }
   }
   const transport = `${worldSize} worker threads (shared memory)`
-  return { rank, worldSize, allReduceMean, broadcast, barrier, transport }
+  const allGather = allGatherVia(rank, worldSize, broadcast)
+  return { rank, worldSize, allReduceMean, broadcast, allGather, barrier, transport }
 }

@@ -25,8 +25,11 @@ import * as OW from '../../optim/OptimWrapper.js'
 import { tensorsIn } from '../../optim/serialize.js'
 import * as Tree from '../../tensor/tree.js'
 import type { TensorStore } from './TensorStore.js'
+import { nonFiniteProbe } from '../../tensor/finiteProbe.js'
 import { castStraightThrough } from '../../tensor/precision.js'
 import type { Loader } from './Loader.js'
+import type { Communicator } from '../collective/Communicator.js'
+import { collectResults, type EvaluatedBatch } from './collectResults.js'
 import type { GatheredBatch } from './views.js'
 
 /** Everything a step needs besides the state. */
@@ -40,6 +43,11 @@ export interface StepContext {
   readonly nonFinite: 'stop' | 'skip' | 'warn'
   /** Log a warning (the run's logger). */
   readonly warn: (message: string) => void
+  /**
+   * The data-parallel workers (default: one process). Validation and test are sharded over them; their results are
+   * gathered before the metrics are computed (`collectResults.ts`).
+   */
+  readonly communicator?: Communicator
   /** Gathers a batch as tensors (inputs already preprocessed), owned by the caller. */
   readonly gather: (loader: Loader, indices: Int32Array, epoch?: number) => GatheredBatch
 }
@@ -141,8 +149,8 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
     return tf.mul(total, scale / factor) as tf.Scalar
   })(names.map((n) => params[n]!))
   const gradTree: Tree.Tree = Object.fromEntries(names.map((n, i) => [n, grads[i]!]))
-  // Without a loss scaler nothing else notices a NaN/Inf: one sum per gradient, read back with the outputs.
-  const probe = wrapper.scaling === undefined ? tf.tidy(() => tf.stack(grads.map((g) => tf.sum(g)))) : undefined
+  // Without a loss scaler nothing else notices a NaN/Inf: one probe over the gradients, read back with the outputs.
+  const probe = wrapper.scaling === undefined ? nonFiniteProbe(grads) : undefined
   // The update is computed before anything is read back, so that a step costs one wait for the device;
   // a non-finite step's results are simply dropped.
   const [updates, nextWrapperState] = OW.update(wrapper, gradTree, wrapperState, params, entry.slot.groups)
@@ -214,12 +222,18 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
  */
 export const tensorSteps = (ctx: StepContext): Steps['Service'] => {
   const folds: { val: unknown[]; test: unknown[] } = { val: [], test: [] }
+  // Sharded over several workers, a rank keeps its batches' results until they are gathered at the epoch's end.
+  const sharded = (ctx.communicator?.worldSize ?? 1) > 1
+  const evaluated: { val: EvaluatedBatch[]; test: EvaluatedBatch[] } = { val: [], test: [] }
   const evalStep = async (state: State, event: StepEvent, mode: 'val' | 'test'): Promise<State> => {
     const loader = ctx.loaders[mode]
     const evaluator = ctx.evaluators[mode]
     if (loader === undefined) throw new Error(`the ${mode} loop needs a ${mode}_dataloader`)
     if (evaluator === undefined) throw new Error(`the ${mode} loop needs a ${mode}_evaluator`)
-    if (event.batchIdx === 0) folds[mode] = evaluator.metrics.map((m) => m.init)
+    if (event.batchIdx === 0) {
+      folds[mode] = evaluator.metrics.map((m) => m.init)
+      evaluated[mode] = []
+    }
     const params = ctx.store.internalize(state.model.params) as Tree.Tree
     const buffers = ctx.store.internalize(state.model.buffers) as Tree.Tree
     const indices = loader.batch(0, event.batchIdx)
@@ -239,7 +253,8 @@ export const tensorSteps = (ctx: StepContext): Steps['Service'] => {
       output: { values: outputValues!, shape: output.shape },
       targets: { values: targetValues!, shape: batch.targets.shape },
     }
-    folds[mode] = evaluator.metrics.map((m, i) => m.process(folds[mode][i], read.output, read.targets))
+    if (sharded) evaluated[mode].push(read)
+    else folds[mode] = evaluator.metrics.map((m, i) => m.process(folds[mode][i], read.output, read.targets))
     // The raw batch, targets and outputs stay readable for after_*_iter hooks until the next step replaces them.
     dispose([batch.inputs, batch.views, after], [buffers, batch.raw])
     const lastBatch: LastBatch = {
@@ -267,6 +282,13 @@ export const tensorSteps = (ctx: StepContext): Steps['Service'] => {
     evaluate: (state, mode) => {
       const evaluator = ctx.evaluators[mode]
       if (evaluator === undefined) return Effect.succeed(state)
+      const loader = ctx.loaders[mode]
+      if (sharded && ctx.communicator !== undefined && loader !== undefined) {
+        // One process's batches over the whole set, folded as one process folds them.
+        const all = collectResults(ctx.communicator, evaluated[mode], loader.dataset.length, loader.batchSize)
+        evaluated[mode] = []
+        folds[mode] = evaluator.metrics.map((m) => all.reduce((acc, b) => m.process(acc, b.output, b.targets), m.init))
+      }
       const metrics: { [name: string]: number } = {}
       evaluator.metrics.forEach((m, i) => {
         Object.assign(metrics, m.compute(folds[mode][i] ?? m.init))

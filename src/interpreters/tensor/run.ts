@@ -94,6 +94,7 @@ export const run = (
       loaders,
       evaluators,
       gather,
+      communicator,
       nonFinite: (program.settings['non_finite'] as 'stop' | 'skip' | 'warn' | undefined) ?? 'stop',
       warn: (message) => writeLog(log, 'WARNING', message),
     })

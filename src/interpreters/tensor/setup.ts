@@ -132,9 +132,10 @@ export const setup = (program: Program, options: TrainOptions, store: TensorStor
           (issues) => new TrainError({ issues }),
         ))
       yield* orFail(fitsModel(model, dataset, `${mode}_dataloader.dataset`))
-      // Only training is sharded: every rank validates on the whole set, so all ranks see the same metrics.
-      const shard = mode === 'train' ? { shard: { rank: communicator.rank, worldSize: communicator.worldSize } } : {}
-      const loaderOptions = { seed, infinite: mode === 'train' && iterBased, ...shard }
+      // Every loader is sharded, as MMEngine's DefaultSampler: validation and test gather their results before the
+      // metrics (`collectResults.ts`), so every rank sees one process's metrics.
+      const shard = { rank: communicator.rank, worldSize: communicator.worldSize }
+      const loaderOptions = { seed, infinite: mode === 'train' && iterBased, shard }
       loaders[mode] = yield* orFail(makeLoader(dataset, cfg, `${mode}_dataloader`, loaderOptions))
     }
     const sizes: Sizes = {

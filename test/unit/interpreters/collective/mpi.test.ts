@@ -1,8 +1,8 @@
 /**
- * MPI: the same final parameters from `mpirun -np 2` as from two worker
- * threads. Runs where the addon is built and `mpirun` is installed; elsewhere
- * it prints why it did not run and checks that `--launcher mpi` would answer
- * with a one-line error saying how to build the addon.
+ * MPI: the same final parameters and validation metrics from `mpirun -np 2`
+ * as from two worker threads. Runs where the addon is built and `mpirun` is
+ * installed; elsewhere it prints why it did not run and checks that
+ * `--launcher mpi` would answer with a one-line error saying how to build the addon.
  */
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
@@ -21,7 +21,7 @@ const unavailable = binding._tag === 'Left' ? binding.left : noMpirun
 
 describe('--launcher mpi', () => {
   const where = unavailable === undefined ? '' : ' (not run here: see the log)'
-  it(`gives the parameters of two worker threads under mpirun -np 2${where}`, async () => {
+  it(`gives the parameters and validation metrics of two worker threads under mpirun -np 2${where}`, async () => {
     if (unavailable !== undefined) {
       console.warn(`MPI equivalence test NOT RUN: ${unavailable}`)
       const communicator = mpiCommunicator()
@@ -41,7 +41,12 @@ describe('--launcher mpi', () => {
       timeout: 240_000,
     })
     expect(ran.status, `${ran.stdout}\n${ran.stderr}`).toBe(0)
-    type Written = { worldSize: number; transport: string; params: { [name: string]: number[] } }
+    type Written = {
+      worldSize: number
+      transport: string
+      params: { [name: string]: number[] }
+      evaluations: ReadonlyArray<unknown>
+    }
     const viaMpi = JSON.parse(fs.readFileSync(out, 'utf8')) as Written
     expect(viaMpi.worldSize).toBe(2)
     expect(viaMpi.transport).toMatch(/^MPI, 2 processes \(Open MPI/)
@@ -52,5 +57,8 @@ describe('--launcher mpi', () => {
     for (const [name, { values }] of Object.entries(threads!.params)) {
       expect(viaMpi.params[name]).toEqual(Array.from(values))
     }
+    // The sharded validation's results, all-gathered through MPI broadcasts, give the threads' metrics.
+    expect(viaMpi.evaluations).toHaveLength(2)
+    expect(viaMpi.evaluations).toEqual(JSON.parse(JSON.stringify(threads!.evaluations)))
   }, 300_000)
 })

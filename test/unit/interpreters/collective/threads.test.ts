@@ -5,7 +5,13 @@ import type { SharedRegion } from '../../../../src/interpreters/collective/threa
 import { spawnWorker } from '../../../../src/interpreters/collective/spawn.js'
 
 type Reply =
-  | { ok: true; reduced: Float32Array[]; broadcast: Float32Array[]; buffers?: { mean: number[]; count: number[] } }
+  | {
+      ok: true
+      reduced: Float32Array[]
+      broadcast: Float32Array[]
+      gathered: Float32Array[][]
+      buffers?: { mean: number[]; count: number[] }
+    }
   | { ok: false; message: string }
 
 const workerModule = new URL('../../../support/communicatorWorker.ts', import.meta.url)
@@ -86,6 +92,37 @@ describe('the shared-memory communicator (worker threads)', () => {
       expect(Array.from(reply.broadcast[1]!)).toEqual(Array.from(own(0)))
     }
   })
+
+  it('all-gathers arrays of different lengths (none too), in rank order, through chunks, on every rank', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 3 }).chain((world) =>
+          fc.record({
+            capacity: fc.integer({ min: 1, max: 6 }),
+            inputs: fc.array(fc.array(fc.float32Array({ maxLength: 13 }), { minLength: 2, maxLength: 2 }), {
+              minLength: world,
+              maxLength: world,
+            }),
+          }),
+        ),
+        async ({ capacity, inputs }) => {
+          const region = allocate(inputs.length, capacity)
+          const replies = await runRanks(
+            region,
+            inputs.map((gather) => ({ reduce: [], broadcast: [], gather })),
+          )
+          // Bits, so that NaN payloads and −0 count too.
+          const bits = (a: Float32Array) => Array.from(new Uint32Array(Float32Array.from(a).buffer))
+          for (const reply of replies) {
+            if (!reply.ok) throw new Error(reply.message)
+            for (const call of [0, 1])
+              expect(reply.gathered[call]!.map(bits)).toEqual(inputs.map((own) => bits(own[call]!)))
+          }
+        },
+      ),
+      { numRuns: 4 },
+    )
+  }, 240_000)
 
   it("the hooks' Collective service (SyncBuffersHook) averages float buffers, keeps integer ones", async () => {
     const region = allocate(2, 16)

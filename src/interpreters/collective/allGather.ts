@@ -1,0 +1,30 @@
+/**
+ * An all-gather built from broadcasts, so every transport that can broadcast
+ * (shared memory, MPI) gathers without a primitive of its own: each rank in
+ * turn broadcasts its length, then its values. Ranks may hold different
+ * lengths. It moves `W` times the data of one `MPI_Allgatherv`, which is what
+ * an all-gather delivers anyway; it runs once per validation, not per step.
+ * @module
+ */
+
+/** Lengths travel as two float32 halves (each below 2^20, exact), so arrays up to 2^40 floats. */
+const HALF = 2 ** 20
+
+/**
+ * The all-gather of rank `rank` among `worldSize` ranks over `broadcast`: every rank's values, in rank order, on
+ * every rank (a copy of its own among them).
+ */
+export const allGatherVia =
+  (rank: number, worldSize: number, broadcast: (values: Float32Array, root: number) => void) =>
+  (values: Float32Array): Float32Array[] => {
+    const gathered: Float32Array[] = []
+    for (let root = 0; root < worldSize; root++) {
+      const header =
+        root === rank ? Float32Array.of(Math.floor(values.length / HALF), values.length % HALF) : new Float32Array(2)
+      broadcast(header, root)
+      const received = root === rank ? values.slice() : new Float32Array(header[0]! * HALF + header[1]!)
+      broadcast(received, root)
+      gathered.push(received)
+    }
+    return gathered
+  }
