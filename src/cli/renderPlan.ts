@@ -5,12 +5,23 @@
  */
 import type { Plan } from '../interpreters/dry/dryRun.js'
 import { plot } from '../interpreters/dry/lrSchedule.js'
+import { allCheckpoints, allEvaluations, allRemovals, ends } from '../interpreters/dry/epochRuns.js'
+import type { Expanded } from '../interpreters/dry/epochRuns.js'
 import { displayNumber, displayValue } from './numbers.js'
 
 const list = (items: ReadonlyArray<string | number>, max = 12): string =>
   items.length <= max
     ? items.join(', ')
     : `${items.slice(0, max / 2).join(', ')}, …, ${items.slice(-max / 2).join(', ')} (${items.length} in all)`
+
+/** The first and last elements of a list completed by epoch runs, with its length when not all are shown. */
+const listOf = <T>(items: Expanded<T>, show: (item: T) => string | number, max = 12): string => {
+  const { items: shown, total } = ends(items, max)
+  const text = shown.map(show)
+  return total <= max
+    ? text.join(', ')
+    : `${text.slice(0, max / 2).join(', ')}, …, ${text.slice(-max / 2).join(', ')} (${total} in all)`
+}
 
 /**
  * What hooks say they do at epoch boundaries (`DeepClusterHook: k-means (k=10, pca_dim=-1) after epoch 3`), one
@@ -56,43 +67,43 @@ export const renderLoopPlan = (plan: Plan): string => {
             `(${plural(train.batchesPerEpoch, 'batch')} per pass over the data)`,
     )
   } else lines.push('train: none')
-  const vals = plan.evaluations.filter((e) => e.mode === 'val')
+  // The test runs once, after training: the validations are all the others.
+  const evaluations = allEvaluations(plan)
+  const tests = plan.evaluations.filter((e) => e.mode === 'test').length
+  const vals: Expanded<(typeof plan.evaluations)[number]> = { length: evaluations.length - tests, at: evaluations.at }
   if (plan.loops.val !== undefined) {
     const at =
       train?.type === 'IterBasedTrainLoop'
-        ? `after iterations ${list(vals.map((v) => v.iter))}`
-        : `after epochs ${list(vals.map((v) => v.epoch))}`
+        ? `after iterations ${listOf(vals, (v) => v.iter)}`
+        : `after epochs ${listOf(vals, (v) => v.epoch)}`
     lines.push(
       `validation: ${plural(plan.loops.val.batches, 'batch')}, ` +
         `${vals.length === 0 ? 'never' : `${plural(vals.length, 'time')}, ${at}`}`,
     )
   }
   if (plan.loops.test !== undefined)
-    lines.push(
-      `test: ${plural(plan.loops.test.batches, 'batch')}, ` +
-        `${plan.evaluations.some((e) => e.mode === 'test') ? 'after training' : 'not run'}`,
-    )
+    lines.push(`test: ${plural(plan.loops.test.batches, 'batch')}, ${tests > 0 ? 'after training' : 'not run'}`)
+  const checkpoints = allCheckpoints(plan)
+  const fileName = (c: { readonly path: string }) => c.path.slice(c.path.lastIndexOf('/') + 1)
   lines.push(
-    `checkpoints: ${
-      plan.checkpoints.length === 0
-        ? 'none'
-        : `${plan.checkpoints.length}: ${list(
-            plan.checkpoints.map((c) => c.path.slice(c.path.lastIndexOf('/') + 1)),
-            8,
-          )}`
-    }`,
+    `checkpoints: ${checkpoints.length === 0 ? 'none' : `${checkpoints.length}: ${listOf(checkpoints, fileName, 8)}`}`,
   )
-  if (plan.removals.length > 0)
-    lines.push(
-      `checkpoints removed by max_keep_ckpts: ${list(
-        plan.removals.map((r) => r.path.slice(r.path.lastIndexOf('/') + 1)),
-        8,
-      )}`,
-    )
+  const removals = allRemovals(plan)
+  if (removals.length > 0) lines.push(`checkpoints removed by max_keep_ckpts: ${listOf(removals, fileName, 8)}`)
   const trainLines = trainLinePositions(plan)
+  const total = trainLines.length + repeatedTrainLines(plan)
+  const positions = trainLines.map((iter) => iter + 1)
   lines.push(
-    `log lines: ${plan.logLines.count} (${trainLines.length} train progress ` +
-      `lines${trainLines.length > 0 ? `, after iterations ${list(trainLines.map((iter) => iter + 1))}` : ''})`,
+    `log lines: ${plan.logLines.count} (${total} train progress ` +
+      `lines${
+        total === 0
+          ? ''
+          : `, after iterations ${
+              total === positions.length
+                ? list(positions)
+                : `${positions.slice(0, 6).join(', ')}, …, ${positions.slice(-6).join(', ')} (${total} in all)`
+            }`
+      })`,
   )
   lines.push(...hookActions(plan.logLines.lines))
   for (const f of plan.files)
@@ -108,7 +119,22 @@ export const renderLoopPlan = (plan: Plan): string => {
 
 const isTrainLine = (message: string): boolean => /^(Epoch|Iter)\(train\)/.test(message)
 
-/** The iterations after which a train progress line is written: those that ran and those counted in runs. */
+/** The train progress lines of the repeated epochs (`epochRuns`), which `trainLinePositions` does not list. */
+export const repeatedTrainLines = (plan: Pick<Plan, 'logLines' | 'epochRuns'>): number =>
+  plan.epochRuns.reduce((n, run) => {
+    const [l0, l1] = run.source.lines
+    const [r0, r1] = run.source.runs
+    const written = plan.logLines.lines.slice(l0, l1).filter((l) => isTrainLine(l.message)).length
+    const counted = plan.logLines.runs
+      .slice(r0, r1)
+      .reduce((m, r) => m + r.count * r.samples.filter(isTrainLine).length, 0)
+    return n + run.count * (written + counted)
+  }, 0)
+
+/**
+ * The iterations after which a train progress line is written: those that ran and those counted in runs (not those
+ * of repeated epochs: see {@link repeatedTrainLines}).
+ */
 export const trainLinePositions = (plan: Pick<Plan, 'logLines'>): ReadonlyArray<number> => {
   const written = plan.logLines.lines.filter((l) => isTrainLine(l.message)).map((l) => l.iter)
   const counted = plan.logLines.runs.flatMap((r) => {
@@ -119,15 +145,26 @@ export const trainLinePositions = (plan: Pick<Plan, 'logLines'>): ReadonlyArray<
 }
 
 /** How the plan was made: which iterations were fast-forwarded, or why none were. */
-export const renderFastForward = (plan: Pick<Plan, 'fastForward' | 'steps' | 'logLines'>): string => {
+export const renderFastForward = (
+  plan: Pick<Plan, 'fastForward' | 'steps' | 'logLines' | 'epochRuns' | 'loops'>,
+): string => {
   const f = plan.fastForward
   if (f.off !== undefined) return `fast-forward: off (${f.off}): every iteration was walked`
   if (f.iterations === 0) return 'fast-forward: none needed (every iteration was walked)'
   const runs = plan.logLines.runs
+  const counted =
+    runs.reduce((n, r) => n + r.count * r.lines, 0) + plan.epochRuns.reduce((n, r) => n + r.count * r.linesPerRepeat, 0)
+  const epochs =
+    f.epochs > 0
+      ? `; ${f.epochs} of ${plural(plan.loops.train?.maxEpochs ?? 0, 'epoch')} repeat the ones before them ` +
+        `(${plural(plan.epochRuns.length, 'run')})`
+      : f.epochsOff !== undefined && plan.loops.train?.type === 'EpochBasedTrainLoop'
+        ? `; whole epochs: off (${f.epochsOff})`
+        : ''
   return (
     `fast-forward: ${f.iterations} of ${plan.steps.train} train iterations computed from the hooks' cadences ` +
-    `(${plural(f.stretches, 'stretch')})` +
-    `${runs.length === 0 ? '' : `; their ${runs.reduce((n, r) => n + r.count * r.lines, 0)} log lines are counted`}`
+    `(${plural(f.stretches, 'stretch')})${epochs}` +
+    `${counted === 0 ? '' : `; their ${counted} log lines are counted`}`
   )
 }
 
@@ -296,6 +333,7 @@ export const planJson = (plan: Plan, source: string, includeTrace: boolean): unk
   removals: plan.removals,
   logLines: plan.logLines,
   fastForward: plan.fastForward,
+  epochRuns: plan.epochRuns,
   files: plan.files,
   warnings: plan.warnings,
   ...(includeTrace ? { trace: plan.trace, traceCount: plan.traceCount } : { traceCount: plan.traceCount }),

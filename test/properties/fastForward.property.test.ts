@@ -10,6 +10,14 @@ import { decode, toProgram } from '../../src/config/index.js'
 import { dryRun } from '../../src/interpreters/dry/dryRun.js'
 import type { Plan } from '../../src/interpreters/dry/dryRun.js'
 import { defaultRegistries } from '../../src/interpreters/registries.js'
+import {
+  allCheckpoints,
+  allEvaluations,
+  allLines,
+  allLogRuns,
+  allRemovals,
+  toArray,
+} from '../../src/interpreters/dry/epochRuns.js'
 
 const warmup = fc.record({
   type: fc.constant('LinearLR'),
@@ -164,11 +172,11 @@ const closeTo = (a: unknown, b: unknown): boolean => {
 /** Digits aside, two log lines say the same thing (the counted runs keep one sample line per kind). */
 const shape = (message: string): string => message.replace(/[-+]?\d[\d.e+-]*/g, '#').replace(/\s+/g, '')
 
-/** Every log line's position, written or counted, in order. */
+/** Every log line's position, written or counted, in order (whole-epoch repeats expanded). */
 const positions = (plan: Plan): string[] =>
   [
-    ...plan.logLines.lines.map((l) => ({ epoch: l.epoch, iter: l.iter })),
-    ...plan.logLines.runs.flatMap((r) =>
+    ...toArray(allLines(plan)).map((l) => ({ epoch: l.epoch, iter: l.iter })),
+    ...toArray(allLogRuns(plan)).flatMap((r) =>
       Array.from({ length: r.count * r.lines }, (_, k) => ({
         epoch: r.epoch,
         iter: r.from + Math.floor(k / r.lines) * r.every,
@@ -178,21 +186,21 @@ const positions = (plan: Plan): string[] =>
     .sort((a, b) => a.iter - b.iter || a.epoch - b.epoch)
     .map((p) => `${p.epoch}:${p.iter}`)
 
-/** The law for one config: the compact plan is the walked plan. Whether iterations were skipped. */
-const lawHolds = async (c: Case): Promise<boolean> => {
+/** The law for one config: the compact plan is the walked plan. How much was skipped (iterations, whole epochs). */
+const lawHolds = async (c: Case): Promise<{ readonly iterations: number; readonly epochs: number }> => {
   const walked = await outcome(c, true)
   const compact = await outcome(c, false)
   if (typeof walked === 'string' || typeof compact === 'string') {
     expect(compact).toEqual(walked)
-    return false
+    return { iterations: 0, epochs: 0 }
   }
   expect(walked.logLines.runs).toEqual([])
   const same = (p: Plan) => ({
     steps: p.steps,
     stageCounts: p.stageCounts,
-    evaluations: p.evaluations,
-    checkpoints: p.checkpoints,
-    removals: p.removals,
+    evaluations: toArray(allEvaluations(p)),
+    checkpoints: toArray(allCheckpoints(p)),
+    removals: toArray(allRemovals(p)),
     files: p.files,
     warnings: p.warnings,
     traceCount: p.traceCount,
@@ -209,8 +217,11 @@ const lawHolds = async (c: Case): Promise<boolean> => {
     byPosition.set(key, [...(byPosition.get(key) ?? []), l.message])
   }
   for (const l of compact.logLines.lines) expect(byPosition.get(`${l.epoch}:${l.iter}`)).toContain(l.message)
+  // Repeated lines say what the walk says there, digits aside.
+  for (const l of toArray(allLines(compact)))
+    expect((byPosition.get(`${l.epoch}:${l.iter}`) ?? []).map(shape)).toContain(shape(l.message))
   expect(positions(compact)).toEqual(positions(walked))
-  for (const r of compact.logLines.runs)
+  for (const r of toArray(allLogRuns(compact)))
     for (let k = 0; k < r.count; k++) {
       const messages = byPosition.get(`${r.epoch}:${r.from + k * r.every}`) ?? []
       // Other lines may share the counters (a validation right after an epoch logs at the next one's).
@@ -218,7 +229,7 @@ const lawHolds = async (c: Case): Promise<boolean> => {
       const at = shapes.indexOf(shape(r.samples[0]!))
       expect(shapes.slice(at, at + r.samples.length)).toEqual(r.samples.map(shape))
     }
-  return compact.fastForward.iterations > 0
+  return { iterations: compact.fastForward.iterations, epochs: compact.fastForward.epochs }
 }
 
 describe('the dry run fast-forward', () => {
@@ -226,7 +237,7 @@ describe('the dry run fast-forward', () => {
     let fastForwarded = 0
     await fc.assert(
       fc.asyncProperty(config, async (c) => {
-        if (await lawHolds(c)) fastForwarded += 1
+        if ((await lawHolds(c)).iterations > 0) fastForwarded += 1
       }),
       { numRuns: 80, seed: 20261203 },
     )
@@ -250,12 +261,60 @@ describe('the dry run fast-forward', () => {
           trainSamples,
         }),
       )
+    let repeated = 0
     await fc.assert(
       fc.asyncProperty(manyEpochs, async (c) => {
-        await lawHolds(c)
+        if ((await lawHolds(c)).epochs > 0) repeated += 1
       }),
       { numRuns: 25, seed: 20261204 },
     )
+    // Some repeat whole epochs (most have periods, lcm of their intervals, longer than the run).
+    expect(repeated).toBeGreaterThan(0)
+  }, 300_000)
+
+  it('holds where whole epochs repeat (short periods: intervals of 1, 2, 5, 10 or 20)', async () => {
+    const short = fc.constantFrom(1, 2, 5, 10, 20)
+    const repeating = fc
+      .tuple(
+        config,
+        fc.integer({ min: 60, max: 400 }),
+        short,
+        fc.constantFrom<ReadonlyArray<readonly [number, number]>>(
+          [],
+          [[30, 5]],
+          [
+            [40, 2],
+            [90, 10],
+          ],
+        ),
+        fc.integer({ min: 9, max: 56 }),
+        fc.record({ log: short, exp: fc.constantFrom(10, 20, 40, 100), ckpt: short }),
+        fc.boolean(),
+      )
+      .map(
+        ([c, maxEpochs, valInterval, dynamic, trainSamples, every, byEpochCkpt]): Case => ({
+          ...c,
+          train_cfg: {
+            type: 'EpochBasedTrainLoop',
+            max_epochs: maxEpochs,
+            val_interval: valInterval,
+            dynamic_intervals: dynamic,
+          } as Case['train_cfg'],
+          trainSamples,
+          default_hooks: {
+            logger: { ...c.default_hooks.logger, interval: every.log, interval_exp_name: every.exp },
+            checkpoint: { ...c.default_hooks.checkpoint, interval: every.ckpt, by_epoch: byEpochCkpt },
+          },
+        }),
+      )
+    let repeated = 0
+    await fc.assert(
+      fc.asyncProperty(repeating, async (c) => {
+        if ((await lawHolds(c)).epochs > 0) repeated += 1
+      }),
+      { numRuns: 25, seed: 20261205 },
+    )
+    expect(repeated).toBeGreaterThan(10)
   }, 300_000)
 
   it('skips iterations on these configs: the law is not vacuous', async () => {

@@ -41,6 +41,9 @@ import { queueWarnings } from './queueWarnings.js'
 import { builtInCadences } from './cadences.js'
 import type { CadenceOf } from './cadences.js'
 import { fastForward } from './fastForward.js'
+import { builtInEpochCadences } from './epochCadences.js'
+import type { EpochCadenceOf } from './epochCadences.js'
+import type { EpochRun } from './epochRuns.js'
 import type { LogRun } from './layers.js'
 import { optimizerPlan } from './optimizerPlan.js'
 import type { WrapperPlan } from './optimizerPlan.js'
@@ -73,6 +76,8 @@ export interface DryRunOptions {
   readonly walk?: boolean
   /** Cadences of hook types beyond the built-in ones (user hook types that act at train-iteration stages). */
   readonly cadences?: { readonly [hookType: string]: CadenceOf }
+  /** Epoch cadences of hook types beyond the built-in ones (user hook types that act at train or val stages). */
+  readonly epochCadences?: { readonly [hookType: string]: EpochCadenceOf }
   /** Run the test loop after training, as `loopwright train` does. Default true. */
   readonly testAfterTrain?: boolean
   /** Warnings found while loading the config (options accepted but not honoured); listed first. */
@@ -156,7 +161,20 @@ export interface Plan {
    * How much of the train loop was fast-forwarded: iterations whose hooks did not run (their effect was computed
    * from the hooks' cadences), in how many stretches, and why nothing was, when so.
    */
-  readonly fastForward: { readonly iterations: number; readonly stretches: number; readonly off: string | undefined }
+  readonly fastForward: {
+    readonly iterations: number
+    readonly stretches: number
+    readonly off: string | undefined
+    /** Whole epochs left out as repeats (their records are `epochRuns`), and why none were, when so. */
+    readonly epochs: number
+    readonly epochsOff: string | undefined
+  }
+  /**
+   * Runs of whole epochs that repeat the records of the epochs before them: `logLines.lines`, `logLines.runs`,
+   * `evaluations`, `checkpoints` and `removals` list each record once, and `allLines`, `allEvaluations`, … of
+   * `epochRuns.ts` complete them (the counts, `files` and `logLines.count` already include the repeats).
+   */
+  readonly epochRuns: ReadonlyArray<EpochRun>
   readonly files: ReadonlyArray<{ readonly path: string; readonly writes: number; readonly appends: number }>
   readonly warnings: ReadonlyArray<string>
   readonly trace: ReadonlyArray<TraceEntry>
@@ -314,6 +332,9 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
       traceLimit,
       customClock: false,
       ...(options.cadences === undefined ? {} : { cadences: { ...builtInCadences, ...options.cadences } }),
+      ...(options.epochCadences === undefined
+        ? {}
+        : { epochCadences: { ...builtInEpochCadences, ...options.epochCadences } }),
     })
     const seed = program.randomness.seed ?? 0
     const start = initialState(program, sizes, seed)
@@ -390,7 +411,10 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
         iterations: recording.counted.iterations,
         stretches: recording.counted.stretches,
         off: options.walk === true ? 'walked on request' : forward.off,
+        epochs: recording.counted.epochs,
+        epochsOff: options.walk === true ? undefined : forward.epochsOff,
       },
+      epochRuns: recording.counted.epochRuns,
       files: filesSummary(recording),
       warnings: [
         ...(options.configWarnings ?? []),

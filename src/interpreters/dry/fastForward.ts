@@ -27,6 +27,8 @@ import type * as Registry from '../../schema/registry.js'
 import type { Cadence, CadenceOf, Occurrence, Position } from './cadences.js'
 import { builtInCadences, cadencesOf } from './cadences.js'
 import type { Recording } from './layers.js'
+import { epochForward } from './epochForward.js'
+import type { EpochCadenceOf } from './epochCadences.js'
 
 /** What the fast-forward needs to know about the run. */
 export interface FastForwardInput {
@@ -40,13 +42,19 @@ export interface FastForwardInput {
   /** A clock other than the dry run's still one makes every iteration's timings differ: then nothing is skipped. */
   readonly customClock: boolean
   readonly cadences?: { readonly [hookType: string]: CadenceOf }
+  readonly epochCadences?: { readonly [hookType: string]: EpochCadenceOf }
 }
 
 /** The fast-forward of one run: the `fastForward` control of `interpret`, and why it may be off. */
 export interface FastForward {
   /** Why every iteration is walked (one line for the plan), or undefined when the fast-forward is on. */
   readonly off: string | undefined
-  readonly control: (state: State, event: StageEvent) => { readonly state: State; readonly skipTo: number } | undefined
+  /** Why no whole epoch is repeated, when iterations are fast-forwarded but epochs are not. */
+  readonly epochsOff: string | undefined
+  readonly control: (
+    state: State,
+    event: StageEvent,
+  ) => { readonly state: State; readonly skipTo?: number; readonly skipEpochsTo?: number } | undefined
 }
 
 const iterStages = ['before_train_iter', 'after_train_iter'] as const
@@ -102,8 +110,8 @@ export const fastForward = (input: FastForwardInput): FastForward => {
   const loop = program.trainLoop
   const trainLength = sizes.train ?? 0
   const never: FastForward['control'] = () => undefined
-  const offWith = (why: string): FastForward => ({ off: why, control: never })
-  if (loop === undefined || trainLength === 0) return { off: undefined, control: never }
+  const offWith = (why: string): FastForward => ({ off: why, epochsOff: undefined, control: never })
+  if (loop === undefined || trainLength === 0) return { off: undefined, epochsOff: undefined, control: never }
   if (input.customClock) return offWith('a clock that moves makes each iteration differ')
   const context = {
     trainLength,
@@ -216,7 +224,21 @@ export const fastForward = (input: FastForwardInput): FastForward => {
     return Math.max(0, tail - (first - epochEnd) - 1)
   }
 
+  const epochs = epochForward({
+    program,
+    hooks,
+    hookTypes: input.hookTypes,
+    recording,
+    traceLimit: input.traceLimit,
+    context,
+    ...(input.epochCadences === undefined ? {} : { epochCadences: input.epochCadences }),
+  })
+
   const control: FastForward['control'] = (state, event) => {
+    if (event.stage !== 'after_train_iter' && event.stage !== 'before_train_iter') {
+      const skip = epochs.control(state, event)
+      if (skip !== undefined) return skip
+    }
     if (event.stage === 'after_train_iter') learn(event)
     // An iteration's records (LoggerHook writes at after_train_iter) are those made after its before_train_iter.
     if (event.stage === 'before_train_iter') mark = { logs: recording.logs.length, files: recording.files.length }
@@ -258,5 +280,5 @@ export const fastForward = (input: FastForwardInput): FastForward => {
     for (const s of iterStages) recording.stageCounts.set(s, (recording.stageCounts.get(s) ?? 0) + n)
     return { state: next, skipTo: to }
   }
-  return { off: undefined, control }
+  return { off: undefined, epochsOff: epochs.off, control }
 }

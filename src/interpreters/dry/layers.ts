@@ -26,6 +26,7 @@ import { Trace } from '../Trace.js'
 import type { TraceEntry } from '../Trace.js'
 import { runStage } from '../interpret.js'
 import { paramSchedulers } from '../paramSchedulers.js'
+import type { EpochRun } from './epochRuns.js'
 
 /** A log line the run would print, with the counters at that moment. */
 export interface LogRecord {
@@ -74,6 +75,9 @@ export interface Counted {
   /** Iterations whose hooks did not run (their effect was computed), and the stretches they came in. */
   iterations: number
   stretches: number
+  /** Whole epochs left out as repeats of the epochs before them, and those runs. */
+  epochs: number
+  readonly epochRuns: EpochRun[]
 }
 
 /** Everything the dry services saw. `trace` keeps at most `traceLimit` entries; `traceCount` counts all. */
@@ -104,7 +108,7 @@ export const emptyRecording = (): Recording => ({
   stepCounts: { train: 0, val: 0, test: 0 },
   evaluations: [],
   position: { epoch: 0, iter: 0 },
-  counted: { logs: 0, runs: [], files: new Map(), iterations: 0, stretches: 0 },
+  counted: { logs: 0, runs: [], files: new Map(), iterations: 0, stretches: 0, epochs: 0, epochRuns: [] },
 })
 
 /** All dry services, recording into `recording`. */

@@ -14,8 +14,8 @@ import { buildAll, stepAll, walkTrainLoop } from '../../optim/schedulers/index.j
 import type { Moment, TrainWalk } from '../../optim/schedulers/index.js'
 import type { Hyper } from '../../optim/ParamGroups.js'
 import * as Optim from '../../optim/OptimStateValues.js'
-import { stepIterations } from './schedulerSteps.js'
-import { stepIterations as jump } from '../../optim/schedulers/jump.js'
+import { stepEpochs, stepIterations } from './schedulerSteps.js'
+import { stepEpochs as jumpEpochs, stepIterations as jump } from '../../optim/schedulers/jump.js'
 
 export interface Schedule {
   readonly iterations: number
@@ -92,6 +92,7 @@ export const simulateSchedule = (
       if (hasMomentum) momentum.push(momentumOf(state.groups[0]!)!)
     },
     stepEvery ? undefined : (state, count) => jump(state.schedulers, state.groups, count),
+    stepEvery ? undefined : (state, epochs) => jumpEpochs(state.schedulers, state.groups, epochs, batchesPerEpoch),
   )
   if (walked._tag === 'Left') return E.left([failureAt(walked.left.at, walked.left.error.message)])
   const last = walked.right.groups[0]!
@@ -187,6 +188,7 @@ export const simulateGroups = (
         })
     },
     stepEvery ? undefined : stepIterations,
+    stepEvery ? undefined : (state, epochs) => stepEpochs(state, epochs, batchesPerEpoch),
   )
   if (walked._tag === 'Left') return E.left([failureAt(walked.left.at, walked.left.error.message)])
   return E.right({ every, iterations: maxIters, lr })

@@ -10,7 +10,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type * as Optim from '../../optim/OptimStateValues.js'
 import type { StepFailure } from '../../optim/OptimStateValues.js'
 import * as OW from '../../optim/WrapperSettings.js'
-import { stepIterations as jump } from '../../optim/schedulers/jump.js'
+import { stepEpochs as jumpEpochs, stepIterations as jump } from '../../optim/schedulers/jump.js'
 
 /** Does any wrapper hold a scheduler that steps after iterations (`by_epoch=False`)? */
 export const stepsByIteration = (optim: Optim.OptimState): boolean =>
@@ -25,6 +25,37 @@ export const stepIterations = (optim: Optim.OptimState, count: number): E.Either
   const slots: Array<Optim.OptimState['slots'][number]> = []
   for (const { name, slot } of optim.slots) {
     const stepped = jump(slot.schedulers, OW.scheduledGroups(slot.groups), count)
+    if (stepped._tag === 'Left')
+      return E.left({
+        wrapper: name,
+        index: stepped.left.index,
+        message: `${stepped.left.error}: ${stepped.left.message}`,
+      })
+    slots.push({
+      name,
+      slot: {
+        ...slot,
+        schedulers: stepped.right.schedulers,
+        groups: OW.withScheduled(slot.groups, stepped.right.groups as never),
+      },
+    })
+  }
+  return E.right({ ...optim, slots })
+}
+
+/**
+ * The optimizer state after `epochs` whole epochs of `batches` iterations each, as `ParamSchedulerHook` steps it
+ * (see `stepEpochs` in jump.ts), or the first failure.
+ */
+export const stepEpochs = (
+  optim: Optim.OptimState,
+  epochs: number,
+  batches: number,
+): E.Either<StepFailure, Optim.OptimState> => {
+  if (epochs <= 0) return E.right(optim)
+  const slots: Array<Optim.OptimState['slots'][number]> = []
+  for (const { name, slot } of optim.slots) {
+    const stepped = jumpEpochs(slot.schedulers, OW.scheduledGroups(slot.groups), epochs, batches)
     if (stepped._tag === 'Left')
       return E.left({
         wrapper: name,

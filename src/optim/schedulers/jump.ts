@@ -29,7 +29,7 @@ import type { Groups } from './types.js'
 type Schedulers = ReadonlyArray<ParamScheduler>
 type Walked = { readonly schedulers: Schedulers; readonly groups: Groups }
 
-const trigger = { _tag: 'AfterTrainIter' } as const
+const afterIter = { _tag: 'AfterTrainIter' } as const
 
 /** Families whose regular steps this module can jump over. */
 const jumpable = new Set(['Linear', 'CosineAnnealing', 'Poly', 'Exponential', 'Step', 'MultiStep', 'Constant'])
@@ -98,10 +98,18 @@ const telescoped = (s: ChainableScheduler, xs: ReadonlyArray<number>, t0: number
  * The schedulers and groups after `count` `AfterTrainIter` steps, or the failure MMEngine would raise (the
  * same as `count` calls of `stepAll`).
  */
-export const stepIterations = (
+export const stepIterations = (schedulers: Schedulers, groups: Groups, count: number): E.Either<StepAllError, Walked> =>
+  stepMany(schedulers, groups, count, afterIter)
+
+/**
+ * The schedulers and groups after `count` steps on `trigger` (`AfterTrainIter` or `AfterTrainEpoch`: the
+ * by-epoch schedulers jump over whole epochs the same way), or the failure MMEngine would raise.
+ */
+export const stepMany = (
   schedulers: Schedulers,
   groups: Groups,
   count: number,
+  trigger: { readonly _tag: 'AfterTrainIter' } | { readonly _tag: 'AfterTrainEpoch' },
 ): E.Either<StepAllError, Walked> => {
   let state: Walked = { schedulers, groups }
   let left = count
@@ -158,6 +166,61 @@ export const stepIterations = (
     const r = exactly(1)
     if (r._tag === 'Left') return r
     left -= regular
+  }
+  return E.right(state)
+}
+
+const afterEpoch = { _tag: 'AfterTrainEpoch' } as const
+
+/** Does any of these schedulers move a value during its next `count` steps (a step inside `[begin, end)`)? */
+const movesWithin = (schedulers: Schedulers, byEpoch: boolean, count: number): boolean =>
+  schedulers.some((s) => {
+    if (s.by_epoch !== byEpoch) return false
+    const c = s as ChainableScheduler
+    // ReduceOnPlateau has no range: it may move at any step.
+    return c.begin === undefined || (c._global_step + 1 < c.end && c._global_step + count >= c.begin)
+  })
+
+/**
+ * The schedulers and groups after `epochs` whole epochs of `batches` iterations, as `ParamSchedulerHook` steps
+ * them: after every iteration the iteration-based schedulers, after every epoch the epoch-based ones. When only
+ * one kind moves a value in the stretch, each kind is jumped over at once (the other only counts its steps), its
+ * last steps taken in the walk's order so that `_last_value` is what the walk leaves; while both move, epoch by
+ * epoch.
+ */
+export const stepEpochs = (
+  schedulers: Schedulers,
+  groups: Groups,
+  epochs: number,
+  batches: number,
+): E.Either<StepAllError, Walked> => {
+  let state: Walked = { schedulers, groups }
+  let left = epochs
+  while (left > 0) {
+    const iterMoves = movesWithin(state.schedulers, false, left * batches)
+    const both = iterMoves && movesWithin(state.schedulers, true, left)
+    const steps: ReadonlyArray<readonly [number, typeof afterIter | typeof afterEpoch]> = both
+      ? [
+          [batches, afterIter],
+          [1, afterEpoch],
+        ]
+      : iterMoves
+        ? [
+            [left * batches, afterIter],
+            [left, afterEpoch],
+          ]
+        : [
+            [left - 1, afterEpoch],
+            [left * batches, afterIter],
+            [1, afterEpoch],
+          ]
+    for (const [count, trigger] of steps) {
+      if (count <= 0) continue
+      const r = stepMany(state.schedulers, state.groups, count, trigger)
+      if (r._tag === 'Left') return r
+      state = r.right
+    }
+    left = both ? left - 1 : 0
   }
   return E.right(state)
 }

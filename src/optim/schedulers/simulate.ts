@@ -83,6 +83,8 @@ export const walkTrainLoop = <S, Err>(
   walk: TrainWalk,
   visit: (state: S, iter: number) => void,
   stepMany?: (state: S, count: number) => E.Either<Err, S>,
+  /** Whole epochs at once (their iterations and their ends), between visits of an epoch-based walk. */
+  stepEpochs?: (state: S, epochs: number) => E.Either<Err, S>,
 ): E.Either<{ readonly error: Err; readonly at: Moment }, S> => {
   let state = initial
   const idle = walk.sparse
@@ -111,6 +113,24 @@ export const walkTrainLoop = <S, Err>(
         const afterVal = stepWith(state, { _tag: 'AfterValEpoch', metrics })
         if (afterVal._tag === 'Left') return E.left({ error: afterVal.left, at: { _tag: 'epoch', epoch } })
         state = afterVal.right
+      }
+    }
+    // Whole epochs before the next visit's epoch, when one just ended (without metrics, every epoch is alike).
+    const start = i + 1
+    if (idle !== undefined && stepEpochs !== undefined && walk.epochBased && walk.metrics === undefined) {
+      let whole = start % walk.epochLength === 0 ? Math.floor((idle.nextVisit(i) - start) / walk.epochLength) : 0
+      // A step that fails is met by fewer epochs at a time (halving), and at last by the walk, which says when.
+      while (whole > 0 && start < walk.maxIters) {
+        const jumped = stepEpochs(state, whole)
+        if (jumped._tag === 'Right') {
+          state = jumped.right
+          break
+        }
+        whole = Math.floor(whole / 2)
+      }
+      if (whole > 0 && start < walk.maxIters) {
+        i = start + whole * walk.epochLength
+        continue
       }
     }
     const next = Math.max(i + 1, nextAfter(i))
