@@ -1,5 +1,7 @@
 # Fashion-MNIST for the linear probe: the 60 000 training images (random crops of most of the image and flips, as
 # MMSelfSup's linear evaluation augments) train the head; the 10 000 test images of loopwright's fixed split score it.
+# Fashion-MNIST's normalisation (the mean and std of its training pixels); the runner gives it to the model.
+data_preprocessor = dict(type='ClsDataPreprocessor', mean=[72.94], std=[90.02])
 train_pipeline = [
     dict(type='RandomResizedCrop', size=28, scale=(0.6, 1.0)),
     dict(type='RandomFlip', prob=0.5),

@@ -1,5 +1,7 @@
 # MNIST for the linear probe: the 60 000 training images (random crops of most of the image, no flip: a mirrored
 # digit is another shape) train the head; the 10 000 test images score it.
+# MNIST's normalisation (the mean and std of its training pixels); the runner gives it to the model.
+data_preprocessor = dict(type='ClsDataPreprocessor', mean=[33.46], std=[78.87])
 train_pipeline = [
     dict(type='RandomResizedCrop', size=28, scale=(0.6, 1.0)),
     dict(type='PackInputs'),
