@@ -24,7 +24,19 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import * as t from 'io-ts'
-import { array, expected, int, isDict, json, literal, positiveInt, struct } from '../../schema/codec.js'
+import {
+  array,
+  boolean,
+  expected,
+  int,
+  isDict,
+  json,
+  literal,
+  positiveInt,
+  positiveNumber,
+  struct,
+} from '../../schema/codec.js'
+import * as BatchNorm from '../../models/BatchNorm.js'
 import type * as Rng from '../../dsl/Rng.js'
 import { freeze } from '../../models/frozen.js'
 import { normalTensor } from '../../models/init.js'
@@ -35,7 +47,7 @@ import type { Tree } from '../../tensor/tree.js'
 import type { Backbone } from '../backbones/Backbone.js'
 import { backboneDict, buildBackbone } from '../backbones/registry.js'
 import { globalAvgPool } from '../functional.js'
-import { linearInfo } from '../params.js'
+import { batchNormInfo, linearInfo } from '../params.js'
 
 /** The backbone dict: its own arguments checked by its codec, plus `frozen_stages` and `norm_eval`. */
 const classifierBackbone = new t.Type<{ readonly type: string }, { readonly type: string }, unknown>(
@@ -54,7 +66,38 @@ const classifierBackbone = new t.Type<{ readonly type: string }, { readonly type
   t.identity,
 )
 
-const neckArgs = struct('GlobalAveragePooling arguments', { type: literal('GlobalAveragePooling') }, { dim: int })
+const poolArgs = struct('GlobalAveragePooling arguments', { type: literal('GlobalAveragePooling') }, { dim: int })
+
+/** MMSelfSup's `ClsBatchNormNeck(input_features, affine=False, eps=1e-6)`: a BatchNorm1d `bn` over pooled features. */
+const batchNormNeckArgs = struct(
+  'ClsBatchNormNeck arguments (input_features, affine, eps)',
+  { type: literal('ClsBatchNormNeck', 'mmselfsup.ClsBatchNormNeck'), input_features: positiveInt },
+  { affine: boolean, eps: positiveNumber, init_cfg: json },
+)
+
+const NECK_FORMS =
+  "dict(type='GlobalAveragePooling'), or a list [dict(type='GlobalAveragePooling'), " +
+  "dict(type='ClsBatchNormNeck', input_features=…)] (MMEngine builds a list of necks as a Sequential)"
+
+/** The neck: the pooling alone, or the pooling then a `ClsBatchNormNeck` (MMSelfSup's linear probe of MAE). */
+type NeckCfg = t.TypeOf<typeof poolArgs> | readonly [t.TypeOf<typeof poolArgs>, t.TypeOf<typeof batchNormNeckArgs>]
+
+const neckArgs = new t.Type<NeckCfg, unknown, unknown>(
+  NECK_FORMS,
+  (_u): _u is never => false,
+  (u, c) => {
+    if (!Array.isArray(u)) {
+      const pool = poolArgs.validate(u, c)
+      return pool._tag === 'Left' ? pool : t.success(u as NeckCfg)
+    }
+    if (u.length !== 2) return expected(u, c, NECK_FORMS)
+    const pool = poolArgs.validate(u[0], t.appendContext(c, '0', poolArgs, u[0]))
+    if (pool._tag === 'Left') return pool
+    const bn = batchNormNeckArgs.validate(u[1], t.appendContext(c, '1', batchNormNeckArgs, u[1]))
+    return bn._tag === 'Left' ? bn : t.success(u as unknown as NeckCfg)
+  },
+  t.identity,
+)
 
 const headArgs = struct(
   'LinearClsHead arguments (num_classes, in_channels, loss, topk)',
@@ -83,6 +126,10 @@ const initHead = (inChannels: number, numClasses: number, rng: Rng.Rng): readonl
   return [{ 'head.fc.weight': weight, 'head.fc.bias': tf.zeros([numClasses]) }, next]
 }
 
+/** The neck's BatchNorm as MMEngine names it inside the `Sequential` a list of necks builds. */
+const NECK_BN = 'neck.1.bn'
+
+/** The backbone's last map, globally averaged; `training` is the backbone's mode (eval under `norm_eval`). */
 const pooledFeatures = (backbone: Backbone, params: Tree, buffers: Tree, x: tf.Tensor, training: boolean) => {
   const map = backbone.apply(params, buffers, x, training)
   const pooled = globalAvgPool(map.value)
@@ -102,6 +149,20 @@ const build = (a: t.TypeOf<typeof args>): Model => {
     throw new Error(
       `ImageClassifier: head.in_channels is ${head.in_channels}, the backbone gives ${backbone.outChannels} channels`,
     )
+  const bn = Array.isArray(a.neck) ? (a.neck as Extract<NeckCfg, ReadonlyArray<unknown>>)[1] : undefined
+  if (bn !== undefined && bn.input_features !== backbone.outChannels)
+    throw new Error(
+      `ImageClassifier: neck[1].input_features is ${bn.input_features}, the backbone gives ` +
+        `${backbone.outChannels} channels`,
+    )
+  const affine = bn?.affine ?? false
+  /** The pooled features through the neck's BatchNorm, when there is one (batch statistics while training). */
+  const neck = (params: Tree, buffers: Tree, pooled: tf.Tensor, training: boolean): readonly [tf.Tensor, Tree] => {
+    if (bn === undefined) return [pooled, {}]
+    const [y, updates] = BatchNorm.apply1d(params, buffers, NECK_BN, pooled, { training, eps: bn.eps ?? 1e-6 })
+    pooled.dispose()
+    return [y, updates]
+  }
   const model: Model = {
     type: 'ImageClassifier',
     task: head === undefined ? 'self-supervised' : 'classification',
@@ -109,21 +170,28 @@ const build = (a: t.TypeOf<typeof args>): Model => {
     info: {
       params: [
         ...backbone.info,
+        ...(bn === undefined ? [] : batchNormInfo(NECK_BN, bn.input_features, affine)),
         ...(head === undefined ? [] : linearInfo('head.fc', head.in_channels, head.num_classes, true)),
       ],
     },
     init: (rng) => {
       const b = backbone.init(rng)
-      if (head === undefined) return b
+      const norm = bn === undefined ? { params: {}, buffers: {} } : BatchNorm.init(NECK_BN, bn.input_features, affine)
+      const params = { ...b.params, ...norm.params }
+      const buffers = { ...b.buffers, ...norm.buffers }
+      if (head === undefined) return { params, buffers, rng: b.rng }
       const [fc, next] = initHead(head.in_channels, head.num_classes, b.rng)
-      return { params: { ...b.params, ...fc }, buffers: b.buffers, rng: next }
+      return { params: { ...params, ...fc }, buffers, rng: next }
     },
     forward: (params, buffers, inputs, ctx) => {
-      const { pooled, buffers: changed } = pooledFeatures(backbone, params, buffers, inputs, ctx.training)
-      const next = { ...buffers, ...changed }
-      if (head === undefined) return { output: pooled, buffers: next }
-      const logits = tf.tidy(() => Linear.apply(params, 'head.fc', pooled))
-      pooled.dispose()
+      // `norm_eval` puts the backbone's BatchNorm layers in eval mode (MMPretrain's `train()`), not the neck's.
+      const backboneTraining = ctx.training && norm_eval !== true
+      const { pooled, buffers: changed } = pooledFeatures(backbone, params, buffers, inputs, backboneTraining)
+      const [features, neckUpdates] = neck(params, buffers, pooled, ctx.training)
+      const next = { ...buffers, ...changed, ...neckUpdates }
+      if (head === undefined) return { output: features, buffers: next }
+      const logits = tf.tidy(() => Linear.apply(params, 'head.fc', features))
+      features.dispose()
       return { output: logits, buffers: next }
     },
     losses: (output, targets) => {
@@ -133,8 +201,8 @@ const build = (a: t.TypeOf<typeof args>): Model => {
     },
   }
   const prefixes = frozenPrefixes(backbone.type, frozen_stages ?? -1)
-  if (prefixes.length === 0 && norm_eval !== true) return model
-  return freeze(model, (name) => prefixes.some((p) => name.startsWith(p)), norm_eval === true)
+  if (prefixes.length === 0) return model
+  return freeze(model, (name) => prefixes.some((p) => name.startsWith(p)), false)
 }
 
 /** `ImageClassifier` in the model registry (with the self-supervised algorithms: it takes their backbones). */
