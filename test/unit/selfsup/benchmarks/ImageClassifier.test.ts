@@ -211,9 +211,9 @@ describe('ImageClassifier', () => {
       // Per channel: mean 0 and (biased) variance v / (v + eps) for the pooled features' variance v, however small.
       expect(Math.max(...Array.from(moments.mean.dataSync()).map(Math.abs))).toBeLessThan(1e-4)
       const rawVariance = raw.variance.dataSync()
-      moments.variance
-        .dataSync()
-        .forEach((v, i) => expect(v).toBeCloseTo(rawVariance[i]! / (rawVariance[i]! + 1e-6), 3))
+      const variance = moments.variance.dataSync()
+      for (let i = 0; i < variance.length; i++)
+        expect(variance[i]).toBeCloseTo(rawVariance[i]! / (rawVariance[i]! + 1e-6), 3)
       // The running statistics moved (momentum 0.1); the frozen backbone's did not (norm_eval).
       const changed = Object.keys(trained.buffers).filter((n) => trained.buffers[n] !== buffers[n])
       expect(changed).toEqual(['neck.1.bn.running_mean', 'neck.1.bn.running_var', 'neck.1.bn.num_batches_tracked'])
