@@ -347,6 +347,22 @@ describe('DeepClusterHook and ODCHook: each recorded quantity fails when it disa
     expect((await statusOf(backbone))['steps.params']).toMatch(/^FAIL .*holds no model parameters/)
   })
 
+  it('reads the forms a recording may use: owned initial_state keys, other names of the forward, `feature`', async () => {
+    const owned = tampered('own_odc_hook', (s) => {
+      s['initial_state'] = Object.fromEntries(
+        Object.entries(s['initial_state']).map(([k, v]) => [`memory_bank.${k}`, v]),
+      )
+      for (const step of s['steps'])
+        if (step['event'] === 'generator_update_samples_memory') step['event'] = 'generator_train_step'
+    })
+    expect(await failed(owned)).toEqual([])
+    const singular = tampered('own_deepcluster_hook', (s) => {
+      s['inputs']['feature'] = s['inputs']['features']
+      delete s['inputs']['features']
+    })
+    expect(await failed(singular)).toEqual([])
+  })
+
   it('without scripted labels clusters with loopwright’s k-means; without features it cannot extract', async () => {
     const own = tampered('own_deepcluster_hook', (s) => delete s['inputs']['new_labels'])
     const st = await statusOf(own)

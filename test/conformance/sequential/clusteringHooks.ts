@@ -63,16 +63,29 @@ const HISTOGRAM_LINE = /^empty_num: (\d+)\tmin_cluster: (\d+)\tmax_cluster:(\d+)
 
 const featureKeys = ['features', 'extracted_features', 'feats']
 const labelKeys = ['new_labels', 'kmeans_labels', 'clustering_results']
-const memoryEvents = ['update_samples_memory', 'generator_update_samples_memory']
+/** Names a recording may give the ODC forward between hook calls (each updates the memory with one batch). */
+const memoryEvents = [
+  'update_samples_memory',
+  'generator_update_samples_memory',
+  'generator_memory_update',
+  'generator_forward',
+  'generator_train_step',
+]
+/** `initial_state` keys of the memory, bare or owned (`memory_bank.feature_bank`). */
+const memoryState = ['feature_bank', 'label_bank', 'centroids'] as const
+const initialKeys = memoryState.flatMap((n) => [n, `memory_bank.${n}`, `model.memory_bank.${n}`])
 
 const open = (scenario: { readonly [field: string]: Json }, inputs: JsonObject): ViewSession | string => {
   const tensors = new FakeTensors()
-  const featuresIn = featureKeys.map((k) => inputs[k]).find((j) => j !== undefined)
+  const config = ((scenario['component'] as JsonObject)['config'] ?? {}) as JsonObject
+  // DeepClusterHook alone has no per-iteration features: there `inputs.feature` can only be the extracted ones.
+  const featuresIn =
+    featureKeys.map((k) => inputs[k]).find((j) => j !== undefined) ??
+    (config['type'] === 'DeepClusterHook' ? inputs['feature'] : undefined)
   const labelsIn = labelKeys.map((k) => inputs[k]).find((j) => j !== undefined)
   const model = isObject(inputs['model']) ? inputs['model'] : {}
   const memoryCfg = inputs['memory_bank'] ?? model['memory_bank']
   const initial = isObject(scenario['initial_state']) ? scenario['initial_state'] : {}
-  const config = ((scenario['component'] as JsonObject)['config'] ?? {}) as JsonObject
   const clustering = isObject(config['clustering']) ? config['clustering'] : {}
   let extractions = 0
   let clusterings = 0
@@ -135,7 +148,8 @@ const open = (scenario: { readonly [field: string]: Json }, inputs: JsonObject):
       } catch (e) {
         return `inputs.memory_bank: ${(e as Error).message}`
       }
-      const load = (name: 'feature_bank' | 'label_bank' | 'centroids') => tensorOf(initial[name])?.values
+      const load = (name: (typeof memoryState)[number]) =>
+        tensorOf(initial[name] ?? initial[`memory_bank.${name}`] ?? initial[`model.memory_bank.${name}`])?.values
       const bank = load('feature_bank')
       const labels = load('label_bank')
       const centroids = load('centroids')
@@ -269,7 +283,7 @@ const open = (scenario: { readonly [field: string]: Json }, inputs: JsonObject):
 const view = (hook: string): HookView => ({
   hook,
   inputs: [...featureKeys, ...labelKeys, 'memory_bank', 'idx', 'feature'],
-  initialState: ['feature_bank', 'label_bank', 'centroids'],
+  initialState: initialKeys,
   events: memoryEvents,
   stepInputs: ['feature'],
   open,
