@@ -220,6 +220,7 @@ const probe = async (o: Options, dataset: string, width: number, checkpoint: str
       '--cfg-options',
       `model.backbone.base_channels=${width}`,
       `model.head.in_channels=${width * 4}`,
+      `model.neck.1.input_features=${width * 4}`,
       checkpoint === undefined ? 'model.init_cfg=None' : `model.init_cfg.checkpoint=${checkpoint}`,
       `train_cfg.max_epochs=${e}`,
       `train_cfg.val_interval=${e}`,

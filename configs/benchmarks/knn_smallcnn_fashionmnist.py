@@ -6,5 +6,4 @@ _base_ = [
     './_base_/datasets/fashion_mnist_knn.py',
     './_base_/models/smallcnn_extractor.py',
 ]
-model = dict(data_preprocessor=dict(type='SelfSupDataPreprocessor', mean=[72.94], std=[90.02]))
 randomness = dict(seed=0)

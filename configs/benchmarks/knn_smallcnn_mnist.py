@@ -6,5 +6,4 @@ _base_ = [
     './_base_/datasets/mnist_knn.py',
     './_base_/models/smallcnn_extractor.py',
 ]
-model = dict(data_preprocessor=dict(type='SelfSupDataPreprocessor', mean=[33.46], std=[78.87]))
 randomness = dict(seed=0)

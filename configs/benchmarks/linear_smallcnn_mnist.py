@@ -1,5 +1,5 @@
-# Linear probe of a SmallCNN pretrained on MNIST: the backbone frozen (every stage, BatchNorm in eval mode), a
-# linear head on its pooled features trained, scored on the test split:
+# Linear probe of a SmallCNN pretrained on MNIST: the backbone frozen, a linear head on its
+# pooled features trained (`_base_/models/smallcnn_linear.py`), scored on the test split:
 #   loopwright train configs/benchmarks/linear_smallcnn_mnist.py \
 #       --cfg-options model.init_cfg.checkpoint=work_dirs/simsiam_smallcnn_mnist/epoch_10.safetensors
 #   loopwright test configs/benchmarks/linear_smallcnn_mnist.py \
@@ -7,13 +7,10 @@
 # Without a pretrained checkpoint (model.init_cfg=None): the same architecture at random init, probed the same way.
 _base_ = [
     './_base_/datasets/mnist_cls.py',
-    './_base_/models/smallcnn_extractor.py',
+    './_base_/models/smallcnn_linear.py',
     './_base_/schedules/sgd_coslr-10e.py',
 ]
 model = dict(
-    data_preprocessor=dict(type='ClsDataPreprocessor', mean=[33.46], std=[78.87]),
-    backbone=dict(frozen_stages=3, norm_eval=True),
-    head=dict(type='LinearClsHead', num_classes=10, in_channels=128, loss=dict(type='CrossEntropyLoss'), topk=(1, 5)),
     init_cfg=dict(type='Pretrained', checkpoint='work_dirs/simsiam_smallcnn_mnist/epoch_10.safetensors',
                   prefix='backbone.'),
 )

@@ -1,14 +1,7 @@
 # BarlowTwins on Fashion-MNIST (loopwright's SmallCNN backbone).
 _base_ = [
     './_base_/datasets/fashion_mnist_views.py',
-    './_base_/models/smallcnn.py',
+    './_base_/models/barlowtwins_smallcnn.py',
     './_base_/schedules/lars_coslr-10e.py',
     './_base_/default_runtime.py',
 ]
-
-model = dict(
-    type='BarlowTwins',
-    neck=dict(type='NonLinearNeck', in_channels=128, hid_channels=512, out_channels=512,
-              num_layers=3, with_last_bn=False, with_last_bn_affine=False, with_avg_pool=True),
-    head=dict(type='LatentCrossCorrelationHead', in_channels=512, loss=dict(type='CrossCorrelationLoss')),
-)

@@ -2,22 +2,10 @@
 # training and after every epoch, a freshly drawn classifier on the new pseudo-labels, clusters sampled uniformly.
 _base_ = [
     './_base_/datasets/fashion_mnist_clustering.py',
-    './_base_/models/smallcnn.py',
+    './_base_/models/deepcluster_smallcnn.py',
     './_base_/schedules/sgd_coslr-10e.py',
     './_base_/default_runtime.py',
 ]
-
-num_clusters = 100
-model = dict(
-    type='DeepCluster',
-    neck=dict(type='AvgPool2dNeck'),
-    head=dict(
-        type='ClsHead',
-        loss=dict(type='mmcls.CrossEntropyLoss'),
-        with_avg_pool=False,
-        in_channels=128,
-        num_classes=num_clusters),
-)
 
 # The classifier is drawn afresh at every clustering: no momentum carried over for it.
 optim_wrapper = dict(
@@ -28,7 +16,7 @@ custom_hooks = [
     dict(
         type='DeepClusterHook',
         extract_dataloader={{_base_.extract_dataloader}},
-        clustering=dict(type='Kmeans', k=num_clusters, pca_dim=64),
+        clustering=dict(type='Kmeans', k={{_base_.num_clusters}}, pca_dim=64),
         unif_sampling=True,
         reweight=False,
         reweight_pow=0.5,

@@ -1,20 +1,10 @@
 # DenseCL on MNIST (loopwright's SmallCNN backbone).
 _base_ = [
     './_base_/datasets/mnist_views.py',
-    './_base_/models/smallcnn_mnist.py',
+    './_base_/models/densecl_smallcnn.py',
     './_base_/schedules/sgd_coslr-10e.py',
     './_base_/default_runtime.py',
 ]
-
-model = dict(
-    type='DenseCL',
-    queue_len=4096,
-    feat_dim=128,
-    momentum=0.99,
-    loss_lambda=0.5,
-    neck=dict(type='DenseCLNeck', in_channels=128, hid_channels=512, out_channels=128, num_grid=None),
-    head=dict(type='ContrastiveHead', loss=dict(type='mmcls.CrossEntropyLoss'), temperature=0.2),
-)
 
 custom_hooks = [dict(type='DenseCLHook', start_iters=234)]
 

@@ -1,19 +1,10 @@
 # SwAV on Fashion-MNIST (loopwright's SmallCNN backbone).
 _base_ = [
     './_base_/datasets/fashion_mnist_views.py',
-    './_base_/models/smallcnn.py',
+    './_base_/models/swav_smallcnn.py',
     './_base_/schedules/lars_coslr-10e.py',
     './_base_/default_runtime.py',
 ]
-
-model = dict(
-    type='SwAV',
-    neck=dict(type='SwAVNeck', in_channels=128, hid_channels=512, out_channels=128, with_avg_pool=True),
-    head=dict(
-        type='SwAVHead',
-        loss=dict(type='SwAVLoss', feat_dim=128, epsilon=0.05, temperature=0.1,
-                  num_crops=[2], crops_for_assign=[0, 1], num_prototypes=100)),
-)
 
 custom_hooks = [
     dict(type='SwAVHook', priority='VERY_HIGH', batch_size=256, epoch_queue_starts=3,

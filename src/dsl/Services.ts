@@ -198,6 +198,23 @@ export class ModelOps extends Context.Service<
   }
 >()('loopwright/ModelOps') {}
 
+/**
+ * The clustering `DeepClusterHook` runs (MMSelfSup's `Kmeans`, which calls faiss). Optional: without it the hook
+ * runs loopwright's own k-means (`src/selfsup/numerics/kmeans.ts`). A replay of a recorded MMSelfSup run provides
+ * it, to answer with the labels faiss gave there, which no other k-means reproduces label for label.
+ */
+export class Clustering extends Context.Service<
+  Clustering,
+  {
+    /** The labels of `features` (`k` clusters, as `clustering` configures them), or why there are none. */
+    readonly cluster: (
+      features: ExtractedFeatures,
+      clustering: { readonly type: string; readonly k: number; readonly pca_dim?: number },
+      seed: number,
+    ) => Effect.Effect<Int32Array, string>
+  }
+>()('loopwright/Clustering') {}
+
 /** Every service a built-in hook may use. */
 export type HookServices =
   | Clock

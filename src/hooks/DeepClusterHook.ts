@@ -7,7 +7,7 @@
  *    sample of `extract_dataloader`'s dataset, through `ModelOps`;
  * 2. k-means (`clustering=dict(type='Kmeans', k, pca_dim=256)`: PCA with whitening unless `pca_dim=-1`, rows
  *    L2-normalised, 20 iterations from a k-means++ start), seeded afresh each time from `seed` (the run's seed when
- *    None) and the iteration; the labels go to `work_dir/cluster_epoch_<epoch>.npy` and the histogram to the log
+ *    None) and the iteration (a `Clustering` service, where one is provided, answers instead); the labels go to `work_dir/cluster_epoch_<epoch>.npy` and the histogram to the log
  *    (`empty_num`, `min_cluster`, `max_cluster`);
  * 3. the labels become the model attribute `clustering_label` (the pseudo-labels DeepCluster trains on);
  * 4. with `unif_sampling`, the next train epoch's `DeepClusterSampler` draws uniformly over the clusters (the
@@ -22,13 +22,14 @@
  * @module
  */
 import * as Effect from 'effect/Effect'
+import * as Option from 'effect/Option'
 import { UNIFORM_SAMPLING, CLUSTERING_LABEL } from '../data/deepClusterSampler.js'
 import * as Hook from '../dsl/Hook.js'
 import { HookError } from '../dsl/Hook.js'
 import * as path from '../dsl/path.js'
 import * as P from '../dsl/Priority.js'
 import * as Rng from '../dsl/Rng.js'
-import { Files, Logger, ModelOps, Run } from '../dsl/Services.js'
+import { Clustering, Files, Logger, ModelOps, Run } from '../dsl/Services.js'
 import type { ExtractedFeatures, HookServices } from '../dsl/Services.js'
 import type { Stage } from '../dsl/Stage.js'
 import type { State } from '../dsl/State.js'
@@ -121,17 +122,27 @@ export const DeepClusterHook: HookType<DeepClusterHookArgs> = {
         const epoch = state.counters.epoch
         if (features.count < k)
           return yield* Effect.fail(fail(stage)(`clustering.k=${k} exceeds the ${features.count} extracted samples`))
-        const { labels } = yield* Effect.try({
-          try: () =>
-            cluster(
-              features.values,
-              features.count,
-              features.dim,
-              { k, pca_dim: a.clustering.pca_dim ?? 256 },
-              { seed: seedFor(state, stage) },
-            ),
-          catch: (e) => fail(stage)(`clustering: ${e instanceof Error ? e.message : String(e)}`),
-        })
+        const seed = seedFor(state, stage)
+        const given = yield* Effect.serviceOption(Clustering)
+        const labels = yield* (
+          Option.isSome(given)
+            ? given.value.cluster(features, a.clustering, seed)
+            : Effect.try({
+                try: () =>
+                  cluster(
+                    features.values,
+                    features.count,
+                    features.dim,
+                    { k, pca_dim: a.clustering.pca_dim ?? 256 },
+                    { seed },
+                  ).labels,
+                catch: (e) => (e instanceof Error ? e.message : String(e)),
+              })
+        ).pipe(Effect.mapError((message) => fail(stage)(`clustering: ${message}`)))
+        if (labels.length !== features.count)
+          return yield* Effect.fail(
+            fail(stage)(`clustering: ${labels.length} labels for ${features.count} extracted samples`),
+          )
         const { workDir } = yield* Run
         yield* Files.use((f) => f.writeBytes(path.join(workDir, clusterFileName(epoch)), encodeLabels(labels))).pipe(
           Effect.mapError((e) => fail(stage)(`${e.path}: ${e.message}`)),
@@ -152,7 +163,7 @@ export const DeepClusterHook: HookType<DeepClusterHookArgs> = {
           ...(a.reweight ? { [LOSS_WEIGHT]: lossWeights(labels, k, a.reweight_pow) } : {}),
         }
         let next: State = yield* ModelOps.use((ops) =>
-          ops.reinitialise({ ...state, model: { ...state.model, attributes } }, 'head', seedFor(state, stage) + 1),
+          ops.reinitialise({ ...state, model: { ...state.model, attributes } }, 'head', seed + 1),
         )
         if (a.init_memory === true) {
           const settings = memorySettings(next)

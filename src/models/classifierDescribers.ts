@@ -70,10 +70,17 @@ export const imageClassifier = (backbones: Describers, necks: Describers, heads:
     const ctx = backbone.right.outChannels === undefined ? {} : { inChannels: backbone.right.outChannels }
     const issues: Issue[] = []
     const part = (key: 'neck' | 'head', registry: Describers) => {
-      if (cfg[key] === undefined || cfg[key] === null) return []
-      const d = describeParts(registry, cfg[key], key, `${where}.${key}`, ctx)
-      if (d._tag === 'Left') issues.push(...d.left)
-      return d._tag === 'Right' ? d.right.params : []
+      const given = cfg[key]
+      if (given === undefined || given === null) return []
+      // A list of necks is MMEngine's Sequential: its parts are named `neck.0`, `neck.1`, …
+      const parts: ReadonlyArray<readonly [unknown, string]> = Array.isArray(given)
+        ? given.map((g, i) => [g, `${key}.${i}`] as const)
+        : [[given, key]]
+      return parts.flatMap(([g, name]) => {
+        const d = describeParts(registry, g, name, `${where}.${name}`, ctx)
+        if (d._tag === 'Left') issues.push(...d.left)
+        return d._tag === 'Right' ? d.right.params : []
+      })
     }
     const params = [...backbone.right.params, ...part('neck', necks), ...part('head', heads)]
     if (issues.length > 0) return E.left(issues)

@@ -18,12 +18,12 @@ beforeAll(useCpu)
 
 describe('conformance replay of the project fixtures (test/fixtures/conformance)', () => {
   it(
-    'checks every field of every scenario: exactly 246 checks (186 MMEngine, 15 recorded MMSelfSup, 45 of ' +
+    'checks every field of every scenario: exactly 277 checks (186 MMEngine, 15 recorded MMSelfSup, 76 of ' +
       'the own MMSelfSup scenarios), all pass, none skipped',
     async () => {
       const result = await runConformance([])
-      expect(result.lines.filter((l) => !l.startsWith('PASS'))).toEqual(['246 passed, 0 failed, 0 skipped'])
-      expect(result.passed).toBe(246)
+      expect(result.lines.filter((l) => !l.startsWith('PASS'))).toEqual(['277 passed, 0 failed, 0 skipped'])
+      expect(result.passed).toBe(277)
       expect(result.skipped).toBe(0)
     },
   )

@@ -37,11 +37,14 @@ beforeAll(useCpu)
 describe('the sequential replay on the project’s own scenarios (NOT recorded from MMSelfSup)', () => {
   it('takes LARS, the hooks, MoCo/DenseCL queues, SwAVLoss with a queue and ODCMemory; all pass', async () => {
     expect(own).toEqual([
+      'own_deepcluster_hook',
+      'own_deepcluster_hook_init_memory',
       'own_densecl_hook',
       'own_densecl_queues',
       'own_lars_exclude_groups',
       'own_lars_nesterov',
       'own_moco_queue',
+      'own_odc_hook',
       'own_odc_memory',
       'own_simsiam_hook_by_epoch',
       'own_simsiam_hook_by_iter',
@@ -259,6 +262,115 @@ describe('hooks: each recorded quantity fails when it disagrees', () => {
     expect((await statusOf(selected))['steps.prototypes_requires_grad']).toMatch(/^FAIL step 3 .*false ≠ true/)
     const badArg = tampered('own_densecl_hook', (s) => (s['component']['config']['start_iter'] = 3))
     expect((await statusOf(badArg))['steps.model.loss_lambda']).toMatch(/^FAIL component\.config: .*start_iter/)
+  })
+})
+
+describe('DeepClusterHook and ODCHook: each recorded quantity fails when it disagrees', () => {
+  it('pseudo-labels, the histogram and its log line, files, head redraws, the sampler flag, loss weights', async () => {
+    const s = tampered('own_deepcluster_hook', (s) => {
+      s['steps'][3]['dataset.clustering_labels']['values'][1] = 1
+      s['steps'][0]['histogram']['values'] = [3, 2, 1]
+      s['steps'][3]['empty_num'] = 0
+      s['steps'][2]['saved_files'] = ['cluster_epoch_0.npy', 'cluster_epoch_2.npy']
+      s['steps'][1]['head_init_weights_calls'] = 2
+      s['steps'][0]['sampler.unif_sampling_flag'] = false
+      s['steps'][0]['model.loss_weight']['values'][0] = 0.5
+    })
+    const st = await statusOf(s)
+    expect(st['steps.dataset.clustering_labels']).toMatch(/^FAIL step 3 \(after_train_epoch\): 0 ≠ 1 at element 1/)
+    expect(st['steps.histogram']).toMatch(/^FAIL step 0 \(before_train\)/)
+    expect(st['steps.empty_num']).toMatch(/^FAIL step 3 \(after_train_epoch\): 1 ≠ 0/)
+    expect(st['steps.saved_files']).toMatch(/^FAIL step 2 \(after_train_epoch\)/)
+    expect(st['steps.head_init_weights_calls']).toMatch(/^FAIL step 1 \(after_train_epoch\): 1 ≠ 2/)
+    expect(st['steps.sampler.unif_sampling_flag']).toMatch(/^FAIL step 0 \(before_train\): true ≠ false/)
+    expect(st['steps.model.loss_weight']).toMatch(/^FAIL step 0 \(before_train\)/)
+  })
+
+  it('a wrong interval or initial flag in the config moves the clusterings, and the records fail', async () => {
+    const every = tampered('own_deepcluster_hook', (s) => (s['component']['config']['interval'] = 1))
+    expect(await failed(every)).toContain('steps.saved_files')
+    const noInitial = tampered('own_deepcluster_hook', (s) => (s['component']['config']['initial'] = false))
+    expect((await statusOf(noInitial))['steps.dataset.clustering_labels']).toMatch(/^FAIL step 0 \(before_train\)/)
+  })
+
+  it('the memory init_memory fills, and the weights reweight gives', async () => {
+    const s = tampered('own_deepcluster_hook_init_memory', (s) => {
+      s['steps'][0]['memory_bank.centroids']['values'][3] += 1e-3
+      s['steps'][0]['memory_bank.feature_bank']['values'][0] *= 2
+      s['component']['config']['reweight_pow'] = 1
+    })
+    const st = await statusOf(s)
+    expect(st['steps.memory_bank.centroids']).toMatch(/^FAIL step 0 \(before_train\): .* at element 3/)
+    expect(st['steps.memory_bank.feature_bank']).toMatch(/^FAIL step 0 \(before_train\): .* at element 0/)
+    expect(st['steps.model.loss_weight']).toMatch(/^FAIL step 0 \(before_train\)/)
+    const noMemory = tampered('own_deepcluster_hook_init_memory', (s) => delete s['inputs']['model'])
+    expect((await statusOf(noMemory))['steps.memory_bank.label_bank']).toMatch(
+      /init_memory: the model has no ODC memory/,
+    )
+  })
+
+  it('ODCHook: centroids, small clusters, class weights, the histogram line and the cluster file cadence', async () => {
+    const s = tampered('own_odc_hook', (s) => {
+      s['steps'][5]['memory_bank.label_bank']['values'][4] = 1
+      s['steps'][3]['memory_bank.centroids']['values'][0] += 1e-3
+      s['steps'][7]['head.loss.class_weight']['values'][0] = 0.3
+      s['steps'][3]['max_cluster'] = 4
+      s['steps'][9]['saved_files'] = ['cluster_epoch_9.npy']
+    })
+    const st = await statusOf(s)
+    expect(st['steps.memory_bank.label_bank']).toMatch(/^FAIL step 5 \(after_train_iter\): 2 ≠ 1 at element 4/)
+    expect(st['steps.memory_bank.centroids']).toMatch(/^FAIL step 3 \(after_train_iter\): .* at element 0/)
+    expect(st['steps.head.loss.class_weight']).toMatch(/^FAIL step 7 \(after_train_iter\)/)
+    expect(st['steps.max_cluster']).toMatch(/^FAIL step 3 \(after_train_iter\): 5 ≠ 4/)
+    expect(st['steps.saved_files']).toMatch(/^FAIL step 9 \(after_train_epoch\)/)
+    const rarely = tampered('own_odc_hook', (s) => (s['component']['config']['deal_with_small_clusters_interval'] = 5))
+    expect(await failed(rarely)).toContain('steps.memory_bank.label_bank')
+    const noUpdates = tampered('own_odc_hook', (s) => delete s['inputs']['feature'])
+    expect((await statusOf(noUpdates))['steps.change_ratio']).toMatch(/needs idx and feature/)
+  })
+
+  it('fails unknown fields and inputs; SKIPs only what MMSelfSup draws from numpy or torch', async () => {
+    const s = tampered('own_deepcluster_hook', (s) => {
+      s['steps'][0]['clustering_loss'] = 0.1
+      s['inputs']['images'] = [1, 2]
+      s['steps'][0]['sampler.indices'] = [0, 1, 2, 3, 4, 5]
+      s['steps'][0]['params'] = { 'head.fc_cls.weight': { shape: [1], dtype: 'float32', values: [0.1] } }
+    })
+    const st = await statusOf(s)
+    expect(st['steps.clustering_loss']).toMatch(/^FAIL .*no row of the mapping table/)
+    expect(st['inputs.images']).toMatch(/^FAIL an input the hook replay does not feed/)
+    expect(st['steps.sampler.indices']).toMatch(/^SKIP MMSelfSup draws the uniform indices from numpy/)
+    expect(st['steps.params']).toMatch(/^SKIP the head is redrawn from torch's RNG/)
+    const backbone = tampered('own_deepcluster_hook', (s) => {
+      s['steps'][0]['params'] = { 'backbone.w': { shape: [1], dtype: 'float32', values: [0.1] } }
+    })
+    expect((await statusOf(backbone))['steps.params']).toMatch(/^FAIL .*holds no model parameters/)
+  })
+
+  it('reads the forms a recording may use: owned initial_state keys, other names of the forward, `feature`', async () => {
+    const owned = tampered('own_odc_hook', (s) => {
+      s['initial_state'] = Object.fromEntries(
+        Object.entries(s['initial_state']).map(([k, v]) => [`memory_bank.${k}`, v]),
+      )
+      for (const step of s['steps'])
+        if (step['event'] === 'generator_update_samples_memory') step['event'] = 'generator_train_step'
+    })
+    expect(await failed(owned)).toEqual([])
+    const singular = tampered('own_deepcluster_hook', (s) => {
+      s['inputs']['feature'] = s['inputs']['features']
+      delete s['inputs']['features']
+    })
+    expect(await failed(singular)).toEqual([])
+  })
+
+  it('without scripted labels clusters with loopwright’s k-means; without features it cannot extract', async () => {
+    const own = tampered('own_deepcluster_hook', (s) => delete s['inputs']['new_labels'])
+    const st = await statusOf(own)
+    // The first clustering's groups are well apart: k-means finds them; its numbering decides the labels' check.
+    expect(st['steps.saved_files']).toBe('PASS ')
+    expect(st['steps.head_init_weights_calls']).toBe('PASS ')
+    const none = tampered('own_deepcluster_hook', (s) => delete s['inputs']['features'])
+    expect((await statusOf(none))['steps.histogram']).toMatch(/inputs\.features: no features for extraction 1/)
   })
 })
 

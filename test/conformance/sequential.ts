@@ -32,7 +32,7 @@ export type SequentialScenario = { readonly [field: string]: Json }
  */
 export type Observation =
   | { readonly ok: true; readonly value: unknown; readonly float32?: boolean }
-  | { readonly ok: false; readonly reason: string }
+  | { readonly ok: false; readonly reason: string; readonly skip?: boolean }
 
 export const observed = (value: unknown, options: { readonly float32?: boolean } = {}): Observation => ({
   ok: true,
@@ -50,6 +50,11 @@ const asFloat32 = (j: unknown): unknown =>
         ? Object.fromEntries(Object.entries(j).map(([k, v]) => [k, asFloat32(v)]))
         : j
 export const unobservable = (reason: string): Observation => ({ ok: false, reason })
+/**
+ * A quantity loopwright deliberately does not reproduce (values MMSelfSup draws from numpy's or torch's RNG): the
+ * field is a SKIP with this reason, unless another step fails it.
+ */
+export const skipped = (reason: string): Observation => ({ ok: false, reason, skip: true })
 
 /** A component being replayed: its state lives inside, between calls. */
 export interface Session {
@@ -77,6 +82,8 @@ export interface SequentialComponent {
   readonly unfed?: (inputs: JsonObject) => ReadonlyArray<string>
   /** Keys of `initial_state` it loads. */
   readonly initialState?: ReadonlyArray<string>
+  /** `generator_*` events the component performs itself (a memory update between hook calls), not as a setting. */
+  readonly handles?: (event: string) => boolean
   /** Start a session; a string says why the component cannot be replayed. */
   readonly start: (scenario: SequentialScenario) => Promise<Session | string> | Session | string
 }
@@ -190,23 +197,31 @@ const actionInputKeys = (inputs: JsonObject, steps: ReadonlyArray<JsonObject>): 
 }
 
 /** Every check of one field, failing at its first disagreement. */
+/** A comparison's outcome: agreement (undefined), a failure, or a skip with its reason. */
+type Verdict = string | undefined | { readonly skip: string }
+
 class Ledger {
   private readonly order: string[] = []
   private readonly failures = new Map<string, string>()
-  note(field: string, failure: string | undefined): void {
+  private readonly skips = new Map<string, string>()
+  note(field: string, verdict: Verdict): void {
     if (!this.order.includes(field)) this.order.push(field)
-    if (failure !== undefined && !this.failures.has(field)) this.failures.set(field, failure)
+    if (typeof verdict === 'object') {
+      if (!this.skips.has(field)) this.skips.set(field, verdict.skip)
+    } else if (verdict !== undefined && !this.failures.has(field)) this.failures.set(field, verdict)
   }
   checks(): Check[] {
     return this.order.map((field) => {
       const failure = this.failures.get(field)
-      return failure === undefined ? { status: 'PASS', field, detail: '' } : { status: 'FAIL', field, detail: failure }
+      const skip = this.skips.get(field)
+      if (failure !== undefined) return { status: 'FAIL', field, detail: failure }
+      return skip === undefined ? { status: 'PASS', field, detail: '' } : { status: 'SKIP', field, detail: skip }
     })
   }
 }
 
 /** Compare one recorded state value with loopwright's. */
-const compare = (session: Session, name: string, expected: Json): string | undefined => {
+const compare = (session: Session, name: string, expected: Json): Verdict => {
   const quantity = quantityOf(name)
   const selector = quantity === undefined ? requiresGradSelector(name) : undefined
   if (selector !== undefined) {
@@ -216,7 +231,7 @@ const compare = (session: Session, name: string, expected: Json): string | undef
   if (quantity === undefined)
     return `no row of the mapping table (test/conformance/stepFields.ts) names ${JSON.stringify(name)}`
   const seen = session.observe(quantity, expected)
-  if (!seen.ok) return seen.reason
+  if (!seen.ok) return seen.skip === true ? { skip: seen.reason } : seen.reason
   return seen.float32 === true
     ? difference(asFloat32(expected), asFloat32(seen.value))
     : difference(expected, seen.value)
@@ -286,7 +301,7 @@ export const replaySequential = async (
           .map(([field, expected]) => [field, compare(session, field.slice(0, -'_before'.length), expected)]),
       )
       let failure: string | undefined
-      if (event.startsWith('generator_')) {
+      if (event.startsWith('generator_') && entry.handles?.(event) !== true) {
         const action = actionOf(inputs, step, occurrence)
         failure = typeof action === 'string' ? action : performAction(session, action, event)
       } else failure = await session.perform(step)
@@ -298,7 +313,7 @@ export const replaySequential = async (
             : before.has(field)
               ? before.get(field)
               : compare(session, field, expected)
-        ledger.note(`steps.${field}`, d === undefined ? undefined : `${where(step, index)}: ${d}`)
+        ledger.note(`steps.${field}`, typeof d === 'string' ? `${where(step, index)}: ${d}` : d)
       }
       if (failure !== undefined && Object.keys(step).every((f) => identifyingFields.has(f) || stepInputs.has(f)))
         ledger.note('steps', `${where(step, index)} could not be performed: ${failure}`)

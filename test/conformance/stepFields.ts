@@ -42,6 +42,16 @@ export type Quantity =
   | 'centroids'
   | 'change_ratio'
   | 'histogram'
+  | 'clustering_labels'
+  | 'loss_weight'
+  | 'class_weight'
+  | 'unif_sampling_flag'
+  | 'sampler_indices'
+  | 'empty_num'
+  | 'min_cluster_size'
+  | 'max_cluster_size'
+  | 'saved_files'
+  | 'head_init_calls'
 
 /** One row of the table: the names recorded for a quantity, and what loopwright reads for it. */
 export interface FieldRow {
@@ -156,31 +166,87 @@ export const fieldTable: ReadonlyArray<FieldRow> = [
   {
     quantity: 'histogram',
     names: ['histogram', 'hist', 'label_histogram', 'cluster_histogram', 'class_histogram'],
-    meaning: 'the number of samples per cluster (label bank bincount, `num_classes` long)',
+    meaning:
+      'the number of samples per cluster, `num_classes` long: the label bank bincount; DeepClusterHook without a ' +
+      "memory: the bincount of its last clustering's labels (`clustering.k` long)",
+  },
+  {
+    quantity: 'clustering_labels',
+    names: ['clustering_labels', 'clustering_label', 'new_labels', 'pseudo_labels', 'assigned_labels'],
+    meaning:
+      "the dataset's pseudo-labels (`dataset.clustering_labels`, loopwright's model attribute `clustering_label`); " +
+      '-1 for every sample before the first clustering, as `DeepClusterImageNet` starts',
+  },
+  {
+    quantity: 'loss_weight',
+    names: ['loss_weight', 'loss_weights'],
+    meaning: "the model's per-class loss weight (attribute `loss_weight`); uniform `1 / num_classes` until reweighted",
+  },
+  {
+    quantity: 'class_weight',
+    names: ['class_weight', 'class_weights'],
+    meaning: "the head loss's `class_weight` (attribute `head.loss.class_weight`), null until ODCHook sets it",
+  },
+  {
+    quantity: 'unif_sampling_flag',
+    names: ['unif_sampling_flag', 'uniform_sampling', 'use_uniform_sampling'],
+    meaning:
+      "DeepClusterSampler's flag: uniform indices are set and not yet drawn by an epoch's iteration (attribute " +
+      '`clustering_uniform` for an epoch not begun)',
+  },
+  {
+    quantity: 'sampler_indices',
+    names: ['sampler_indices', 'uniform_indices', 'indices'],
+    meaning:
+      "DeepClusterSampler's uniform indices: SKIP, since MMSelfSup draws them from numpy's global RNG " +
+      '(`np.random.seed(epoch)`) and loopwright from its own seeded stream (`src/data/deepClusterSampler.ts`)',
+  },
+  { quantity: 'empty_num', names: ['empty_num', 'empty_cls', 'num_empty'], meaning: 'the logged histogram: empty' },
+  {
+    quantity: 'min_cluster_size',
+    names: ['min_cluster', 'minimal_cls_size', 'min_cluster_size'],
+    meaning: 'the logged histogram: the smallest cluster (the last `empty_num: … min_cluster: … max_cluster:…` line)',
+  },
+  {
+    quantity: 'max_cluster_size',
+    names: ['max_cluster', 'maximal_cls_size', 'max_cluster_size'],
+    meaning: 'the logged histogram: the largest cluster',
+  },
+  {
+    quantity: 'saved_files',
+    names: ['saved_files', 'cluster_files', 'saved_cluster_files', 'files_saved'],
+    meaning: 'the files the hook has written so far, by name under `work_dir`, in order (`cluster_epoch_<n>.npy`)',
+  },
+  {
+    quantity: 'head_init_calls',
+    names: ['head_init_weights_calls', 'head_init_calls', 'head_reinit_count', 'head_reinitialised', 'head_reinit'],
+    meaning:
+      'how often the head was drawn afresh (`head.init_weights()`; loopwright: `ModelOps.reinitialise(state, ' +
+      "'head', …)`), a count or, recorded as a boolean, whether it has been drawn afresh",
   },
 ]
 
 /** Fields of a step record that say which call it follows; they drive the replay and are not state. */
 export const identifyingFields: ReadonlySet<string> = new Set(['step', 'event', 'epoch', 'iter', 'batch_idx', 'idx'])
 
-const prefixes = ['runner', 'model', 'head.loss', 'head_loss', 'loss', 'hook', 'optimizer', 'memory', 'state']
+const tableNames: ReadonlySet<string> = new Set(fieldTable.flatMap((row) => row.names))
+
+const prefixes = [
+  ...['runner', 'model', 'module', 'head.loss', 'head_loss', 'loss', 'hook', 'optimizer', 'memory_bank', 'memory'],
+  ...['state', 'data_loader', 'train_dataloader', 'dataset', 'sampler'],
+]
 
 /** A recorded name with owner prefixes and `_after` removed, lower case (`head.loss.queue_after` → `queue`). */
 export const normalise = (name: string): string => {
+  const bare = (n: string) => (n.endsWith('_after') ? n.slice(0, -'_after'.length) : n)
   let n = name.toLowerCase()
-  for (let changed = true; changed; ) {
-    changed = false
-    for (const p of prefixes) {
-      for (const sep of ['.', '_']) {
-        // `loss_lambda` is a name of its own, not `lambda` owned by a loss.
-        if (n.startsWith(`${p}${sep}`) && !(p === 'loss' && n === 'loss_lambda')) {
-          n = n.slice(p.length + 1)
-          changed = true
-        }
-      }
-    }
+  // A name of the table stays whole: `loss_lambda` and `loss_weight` are not `lambda`, `weight` owned by a loss.
+  while (!tableNames.has(bare(n))) {
+    const owner = prefixes.flatMap((p) => [`${p}.`, `${p}_`]).find((p) => n.startsWith(p))
+    if (owner === undefined) break
+    n = n.slice(owner.length)
   }
-  return n.endsWith('_after') ? n.slice(0, -'_after'.length) : n
+  return bare(n)
 }
 
 const byName: ReadonlyMap<string, Quantity> = new Map(

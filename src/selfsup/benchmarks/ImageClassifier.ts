@@ -25,6 +25,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
 import type * as Rng from '../../dsl/Rng.js'
+import * as BatchNorm from '../../models/BatchNorm.js'
 import { freeze } from '../../models/frozen.js'
 import { normalTensor } from '../../models/init.js'
 import * as Linear from '../../models/Linear.js'
@@ -40,6 +41,8 @@ import {
   frozenPrefixes,
   ImageClassifierDescription,
   info,
+  NECK_BN,
+  neckBatchNorm,
   refuse,
 } from './ImageClassifierDescription.js'
 
@@ -51,6 +54,7 @@ const initHead = (inChannels: number, numClasses: number, rng: Rng.Rng): readonl
   return [{ 'head.fc.weight': weight, 'head.fc.bias': tf.zeros([numClasses]) }, next]
 }
 
+/** The backbone's last map, globally averaged; `training` is the backbone's mode (eval under `norm_eval`). */
 const pooledFeatures = (backbone: Backbone, params: Tree, buffers: Tree, x: tf.Tensor, training: boolean) => {
   const map = backbone.apply(params, buffers, x, training)
   const pooled = globalAvgPool(map.value)
@@ -63,6 +67,15 @@ const build = (a: t.TypeOf<typeof args>): Model => {
   const backbone = buildBackbone(backboneCfg)
   const head = a.head
   refuse(a, backbone.outChannels)
+  const bn = neckBatchNorm(a)
+  const affine = bn?.affine ?? false
+  /** The pooled features through the neck's BatchNorm, when there is one (batch statistics while training). */
+  const neck = (params: Tree, buffers: Tree, pooled: tf.Tensor, training: boolean): readonly [tf.Tensor, Tree] => {
+    if (bn === undefined) return [pooled, {}]
+    const [y, updates] = BatchNorm.apply1d(params, buffers, NECK_BN, pooled, { training, eps: bn.eps ?? 1e-6 })
+    pooled.dispose()
+    return [y, updates]
+  }
   const model: Model = {
     type: 'ImageClassifier',
     task: head === undefined ? 'self-supervised' : 'classification',
@@ -70,16 +83,22 @@ const build = (a: t.TypeOf<typeof args>): Model => {
     info: info(a),
     init: (rng) => {
       const b = backbone.init(rng)
-      if (head === undefined) return b
+      const norm = bn === undefined ? { params: {}, buffers: {} } : BatchNorm.init(NECK_BN, bn.input_features, affine)
+      const params = { ...b.params, ...norm.params }
+      const buffers = { ...b.buffers, ...norm.buffers }
+      if (head === undefined) return { params, buffers, rng: b.rng }
       const [fc, next] = initHead(head.in_channels, head.num_classes, b.rng)
-      return { params: { ...b.params, ...fc }, buffers: b.buffers, rng: next }
+      return { params: { ...params, ...fc }, buffers, rng: next }
     },
     forward: (params, buffers, inputs, ctx) => {
-      const { pooled, buffers: changed } = pooledFeatures(backbone, params, buffers, inputs, ctx.training)
-      const next = { ...buffers, ...changed }
-      if (head === undefined) return { output: pooled, buffers: next }
-      const logits = tf.tidy(() => Linear.apply(params, 'head.fc', pooled))
-      pooled.dispose()
+      // `norm_eval` puts the backbone's BatchNorm layers in eval mode (MMPretrain's `train()`), not the neck's.
+      const backboneTraining = ctx.training && !normEval
+      const { pooled, buffers: changed } = pooledFeatures(backbone, params, buffers, inputs, backboneTraining)
+      const [features, neckUpdates] = neck(params, buffers, pooled, ctx.training)
+      const next = { ...buffers, ...changed, ...neckUpdates }
+      if (head === undefined) return { output: features, buffers: next }
+      const logits = tf.tidy(() => Linear.apply(params, 'head.fc', features))
+      features.dispose()
       return { output: logits, buffers: next }
     },
     losses: (output, targets) => {
@@ -89,8 +108,8 @@ const build = (a: t.TypeOf<typeof args>): Model => {
     },
   }
   const prefixes = frozenPrefixes(backbone.type, frozenStages)
-  if (prefixes.length === 0 && !normEval) return model
-  return freeze(model, (name) => prefixes.some((p) => name.startsWith(p)), normEval)
+  if (prefixes.length === 0) return model
+  return freeze(model, (name) => prefixes.some((p) => name.startsWith(p)), false)
 }
 
 /** `ImageClassifier` in the model registry (with the self-supervised algorithms: it takes their backbones). */

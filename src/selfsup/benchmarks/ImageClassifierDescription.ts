@@ -6,9 +6,20 @@
 import * as t from 'io-ts'
 import type { ModelDescription } from '../../models/ModelDescription.js'
 import type { ModelInfo } from '../../models/ModelInfo.js'
-import { array, expected, int, isDict, json, literal, positiveInt, struct } from '../../schema/codec.js'
+import {
+  array,
+  boolean,
+  expected,
+  int,
+  isDict,
+  json,
+  literal,
+  positiveInt,
+  positiveNumber,
+  struct,
+} from '../../schema/codec.js'
 import { backboneDict, describeBackbone } from '../backbones/descriptions.js'
-import { linearInfo } from '../params.js'
+import { batchNormInfo, linearInfo } from '../params.js'
 
 /** The backbone dict: its own arguments checked by its codec, plus `frozen_stages` and `norm_eval`. */
 const classifierBackbone = new t.Type<{ readonly type: string }, { readonly type: string }, unknown>(
@@ -27,7 +38,45 @@ const classifierBackbone = new t.Type<{ readonly type: string }, { readonly type
   t.identity,
 )
 
-const neckArgs = struct('GlobalAveragePooling arguments', { type: literal('GlobalAveragePooling') }, { dim: int })
+const poolArgs = struct('GlobalAveragePooling arguments', { type: literal('GlobalAveragePooling') }, { dim: int })
+
+/** MMSelfSup's `ClsBatchNormNeck(input_features, affine=False, eps=1e-6)`: a BatchNorm1d `bn` over pooled features. */
+const batchNormNeckArgs = struct(
+  'ClsBatchNormNeck arguments (input_features, affine, eps)',
+  { type: literal('ClsBatchNormNeck', 'mmselfsup.ClsBatchNormNeck'), input_features: positiveInt },
+  { affine: boolean, eps: positiveNumber, init_cfg: json },
+)
+
+const NECK_FORMS =
+  "dict(type='GlobalAveragePooling'), or a list [dict(type='GlobalAveragePooling'), " +
+  "dict(type='ClsBatchNormNeck', input_features=…)] (MMEngine builds a list of necks as a Sequential)"
+
+/** The neck: the pooling alone, or the pooling then a `ClsBatchNormNeck` (MMSelfSup's linear probe of MAE). */
+type NeckCfg = t.TypeOf<typeof poolArgs> | readonly [t.TypeOf<typeof poolArgs>, t.TypeOf<typeof batchNormNeckArgs>]
+
+const neckArgs = new t.Type<NeckCfg, unknown, unknown>(
+  NECK_FORMS,
+  (_u): _u is never => false,
+  (u, c) => {
+    if (!Array.isArray(u)) {
+      const pool = poolArgs.validate(u, c)
+      return pool._tag === 'Left' ? pool : t.success(u as NeckCfg)
+    }
+    if (u.length !== 2) return expected(u, c, NECK_FORMS)
+    const pool = poolArgs.validate(u[0], t.appendContext(c, '0', poolArgs, u[0]))
+    if (pool._tag === 'Left') return pool
+    const bn = batchNormNeckArgs.validate(u[1], t.appendContext(c, '1', batchNormNeckArgs, u[1]))
+    return bn._tag === 'Left' ? bn : t.success(u as unknown as NeckCfg)
+  },
+  t.identity,
+)
+
+/** The neck's BatchNorm as MMEngine names it inside the `Sequential` a list of necks builds. */
+export const NECK_BN = 'neck.1.bn'
+
+/** The neck's `ClsBatchNormNeck`, when the neck is the two-part list. */
+export const neckBatchNorm = (a: t.TypeOf<typeof args>): t.TypeOf<typeof batchNormNeckArgs> | undefined =>
+  Array.isArray(a.neck) ? (a.neck as Extract<NeckCfg, ReadonlyArray<unknown>>)[1] : undefined
 
 const headArgs = struct(
   'LinearClsHead arguments (num_classes, in_channels, loss, topk)',
@@ -62,22 +111,30 @@ export const backboneOf = (
   return { backbone, frozenStages: frozen_stages ?? -1, normEval: norm_eval === true }
 }
 
-/** The head's width must be the backbone's (the tensor code refuses otherwise). */
+/** The head's and the neck's BatchNorm's widths must be the backbone's (the tensor code refuses otherwise). */
 export const refuse = (a: t.TypeOf<typeof args>, backboneChannels: number): void => {
   if (a.head !== undefined && a.head.in_channels !== backboneChannels)
     throw new Error(
       `ImageClassifier: head.in_channels is ${a.head.in_channels}, the backbone gives ${backboneChannels} channels`,
     )
+  const bn = neckBatchNorm(a)
+  if (bn !== undefined && bn.input_features !== backboneChannels)
+    throw new Error(
+      `ImageClassifier: neck[1].input_features is ${bn.input_features}, the backbone gives ` +
+        `${backboneChannels} channels`,
+    )
 }
 
-/** The backbone's parameters (the frozen stages' without gradient), then `head.fc` when there is a head. */
+/** The backbone's parameters (the frozen stages' without gradient), the neck's BatchNorm, `head.fc` if any. */
 export const info = (a: t.TypeOf<typeof args>): ModelInfo => {
   const { backbone, frozenStages } = backboneOf(a)
   const described = describeBackbone(backbone)
   refuse(a, described.outChannels)
   const prefixes = frozenPrefixes(backbone.type, frozenStages)
+  const bn = neckBatchNorm(a)
   const params = [
     ...described.params,
+    ...(bn === undefined ? [] : batchNormInfo(NECK_BN, bn.input_features, bn.affine ?? false)),
     ...(a.head === undefined ? [] : linearInfo('head.fc', a.head.in_channels, a.head.num_classes, true)),
   ]
   return { params: params.map((p) => (prefixes.some((f) => p.name.startsWith(f)) ? { ...p, requiresGrad: false } : p)) }

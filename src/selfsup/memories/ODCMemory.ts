@@ -231,7 +231,10 @@ export const smallClusters = (memory: ODCMemory): ReadonlyArray<number> =>
     .filter(([, h]) => h < memory.min_cluster)
     .map(([c]) => c)
 
-/** The two halves of the largest cluster's members: 2-means on their features (index-order halves if it fails). */
+/**
+ * The two halves of the largest cluster's members, the one that keeps the label first: 2-means on their features
+ * (index-order halves if it fails).
+ */
 const partition = (memory: ODCMemory, members: ReadonlyArray<number>): readonly [number[], number[]] => {
   const d = memory.feat_dim
   const data = new Float64Array(members.length * d)
@@ -241,7 +244,9 @@ const partition = (memory: ODCMemory, members: ReadonlyArray<number>): readonly 
   const { labels } = kmeans(data, members.length, d, 2, { seed: 0, iterations: 20 })
   const first = members.filter((_, i) => labels[i] === 0)
   const second = members.filter((_, i) => labels[i] === 1)
-  if (first.length > 0 && second.length > 0) return [first, second]
+  // Which half keeps the label is an accident of the k-means numbering (sklearn's in MMSelfSup): here the half with
+  // the cluster's first sample keeps it, so the split depends only on the partition.
+  if (first.length > 0 && second.length > 0) return first.includes(members[0]!) ? [first, second] : [second, first]
   const half = Math.floor(members.length / 2)
   return [members.slice(0, half), members.slice(half)]
 }

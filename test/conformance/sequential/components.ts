@@ -4,6 +4,7 @@
  * with quantities of its own: one `HookView` in the list below).
  */
 import type { SequentialComponent } from '../sequential.js'
+import { deepClusterHookView, odcHookView } from './clusteringHooks.js'
 import { denseclHookView } from './denseclHook.js'
 import { hookReplay } from './hooks.js'
 import { keyQueueReplay } from './keyQueue.js'
@@ -13,7 +14,7 @@ import { swavHookView } from './swavHook.js'
 
 export const sequentialComponents: ReadonlyArray<SequentialComponent> = [
   optimizerReplay,
-  hookReplay([swavHookView, denseclHookView]),
+  hookReplay([swavHookView, denseclHookView, deepClusterHookView, odcHookView]),
   keyQueueReplay,
   odcMemoryReplay,
 ]

@@ -60,6 +60,22 @@ export interface HookContext {
   readonly args: JsonObject
   readonly worldSize: number
   readonly paramNames: ReadonlyArray<string>
+  /** What the hook logged and wrote so far (the dry services record it). */
+  readonly recording: Dry.Recording
+}
+
+/**
+ * What a hook's view adds to one replay: services in place of the dry ones (features the scenario recorded, tensors
+ * with values), the state the runner starts from, calls between stages (a generator's memory update), and the
+ * quantities it keeps.
+ */
+export interface ViewSession {
+  readonly services: Layer.Layer<never>
+  /** The starting state, given the one the runner's inputs describe. */
+  readonly prepare: (state: State) => State | string
+  /** Events other than hook stages it performs: the next state, or why not; undefined when it is not one of them. */
+  readonly perform?: (event: string, step: JsonObject, state: State) => State | string | undefined
+  readonly observe: (quantity: Quantity, expected: Json, context: HookContext) => Observation | undefined
 }
 
 /** A hook's own quantities, beside those every hook shares (lrs, model attributes, `requires_grad`). */
@@ -67,8 +83,16 @@ export interface HookView {
   readonly hook: string
   /** Keys of `inputs` it reads. */
   readonly inputs?: ReadonlyArray<string>
+  /** Keys of `initial_state` it loads. */
+  readonly initialState?: ReadonlyArray<string>
+  /** Events other than hook stages it performs (its session's `perform`), `generator_*` ones included. */
+  readonly events?: ReadonlyArray<string>
+  /** Fields of a step record that are inputs of such an event (a memory update's `idx`, `feature`). */
+  readonly stepInputs?: ReadonlyArray<string>
+  /** Per replay: a session, or why the hook cannot be replayed. */
+  readonly open?: (scenario: SequentialScenario, inputs: JsonObject) => ViewSession | string
   /** loopwright's value of a quantity of this hook's, or undefined when it is not one of them. */
-  readonly observe: (quantity: Quantity, expected: Json, context: HookContext) => Observation | undefined
+  readonly observe?: (quantity: Quantity, expected: Json, context: HookContext) => Observation | undefined
 }
 
 const isObject = (j: unknown): j is JsonObject => typeof j === 'object' && j !== null && !Array.isArray(j)
@@ -207,7 +231,9 @@ export const hookReplay = (views: ReadonlyArray<HookView>): SequentialComponent 
       ),
     ]
   },
-  stepInputs: [],
+  stepInputs: [...new Set(views.flatMap((v) => v.stepInputs ?? []))],
+  initialState: [...new Set(views.flatMap((v) => v.initialState ?? []))],
+  handles: (event) => views.some((v) => (v.events ?? []).includes(event)),
   start: (scenario: SequentialScenario): Session | string => {
     const config = ((scenario['component'] as JsonObject)['config'] ?? {}) as JsonObject
     const { type, priority, ...args } = config
@@ -251,23 +277,47 @@ export const hookReplay = (views: ReadonlyArray<HookView>): SequentialComponent 
       numberOf(inputs['epoch'], 0),
       numberOf(inputs['iter'], 0),
     )
-    let state: State = {
+    const view = views.find((v) => v.hook === hook.name)
+    const opened = view?.open?.(scenario, inputs)
+    if (typeof opened === 'string') return opened
+    const prepared = opened?.prepare({
+      ...s0,
+      model: { ...s0.model, attributes },
+      optim: groups === undefined ? {} : Optim.write(optimOf(groups as JsonObject[])),
+    })
+    if (typeof prepared === 'string') return prepared
+    let state: State = prepared ?? {
       ...s0,
       model: { ...s0.model, attributes },
       optim: groups === undefined ? {} : Optim.write(optimOf(groups as JsonObject[])),
     }
+    const recording = Dry.emptyRecording()
     const services = Layer.mergeAll(
-      Dry.layer(Dry.emptyRecording(), facts, () => hooks, { traceLimit: 0 }),
+      Dry.layer(recording, facts, () => hooks, { traceLimit: 0 }),
       Layer.succeed(Collective, {
         worldSize,
         rank: numberOf(inputs['rank'], 0),
         allReduceMean: (tree) => Effect.succeed(tree),
       }),
+      opened?.services ?? Layer.empty,
     )
-    const context = (): HookContext => ({ state, key: hook.key, args: args as JsonObject, worldSize, paramNames })
+    const context = (): HookContext => ({
+      state,
+      key: hook.key,
+      args: args as JsonObject,
+      worldSize,
+      paramNames,
+      recording,
+    })
     return {
       perform: async (step) => {
         const event = step['event']
+        const other = typeof event === 'string' ? opened?.perform?.(event, step, state) : undefined
+        if (typeof other === 'string') return other
+        if (other !== undefined) {
+          state = other
+          return undefined
+        }
         if (typeof event !== 'string' || !(Stage.all as ReadonlyArray<string>).includes(event))
           return `${JSON.stringify(event)} is not a hook stage`
         const stage = event as Stage.Stage
@@ -290,12 +340,8 @@ export const hookReplay = (views: ReadonlyArray<HookView>): SequentialComponent 
         return undefined
       },
       observe: (quantity, expected) => {
-        for (const view of views) {
-          if (view.hook !== hook.name) continue
-          const seen = view.observe(quantity, expected, context())
-          if (seen !== undefined) return seen
-        }
-        return observeShared(quantity, expected, context())
+        const own = opened?.observe(quantity, expected, context()) ?? view?.observe?.(quantity, expected, context())
+        return own ?? observeShared(quantity, expected, context())
       },
       set: (quantity, value) => {
         if (quantity === 'lr') {

@@ -1,5 +1,7 @@
 # The kNN benchmark's data on Fashion-MNIST: every training image is the labelled bank, the 10 000 test images of
 # loopwright's fixed split are the queries. The KNN metric reads them in this order: the bank first, then the queries.
+# Fashion-MNIST's normalisation (the mean and std of its training pixels); the runner gives it to the model.
+data_preprocessor = dict(type='SelfSupDataPreprocessor', mean=[72.94], std=[90.02])
 test_dataloader = dict(
     batch_size=500,
     num_workers=0,

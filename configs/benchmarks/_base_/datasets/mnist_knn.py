@@ -1,5 +1,7 @@
 # The kNN benchmark's data on MNIST: every training image is the labelled bank, the 10 000 test images are the
 # queries. The KNN metric reads them in this order: the bank first, then the queries.
+# MNIST's normalisation (the mean and std of its training pixels); the runner gives it to the model.
+data_preprocessor = dict(type='SelfSupDataPreprocessor', mean=[33.46], std=[78.87])
 test_dataloader = dict(
     batch_size=500,
     num_workers=0,

@@ -1,5 +1,7 @@
 # Fashion-MNIST for the clustering algorithms (DeepCluster, ODC): one augmented view per image, the sample index
 # packed with it, a DeepClusterSampler, and the un-augmented training set the DeepClusterHook extracts features from.
+# Fashion-MNIST's normalisation (the mean and std of its training pixels); the runner gives it to the model.
+data_preprocessor = dict(type='SelfSupDataPreprocessor', mean=[72.94], std=[90.02])
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='RandomResizedCrop', size=28, scale=(0.2, 1.0)),

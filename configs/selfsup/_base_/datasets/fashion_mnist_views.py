@@ -1,4 +1,6 @@
 # Fashion-MNIST as two augmented views of each image (MMSelfSup's MultiView pipeline).
+# Fashion-MNIST's normalisation (the mean and std of its training pixels); the runner gives it to the model.
+data_preprocessor = dict(type='SelfSupDataPreprocessor', mean=[72.94], std=[90.02])
 view_pipeline = [
     dict(type='RandomResizedCrop', size=28, scale=(0.2, 1.0)),
     dict(type='RandomFlip', prob=0.5),

@@ -1,5 +1,7 @@
 # MNIST as two augmented views of each image (MMSelfSup's MultiView pipeline). No flip: a mirrored digit is another
 # shape (or another digit), not a view of the same one.
+# MNIST's normalisation (the mean and std of its training pixels); the runner gives it to the model.
+data_preprocessor = dict(type='SelfSupDataPreprocessor', mean=[33.46], std=[78.87])
 view_pipeline = [
     dict(type='RandomResizedCrop', size=28, scale=(0.2, 1.0)),
 ]

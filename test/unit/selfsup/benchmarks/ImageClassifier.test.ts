@@ -168,4 +168,73 @@ describe('ImageClassifier', () => {
     )
     expect(bad._tag === 'Left' && bad.left.map((i) => i.path)).toEqual(['model.backbone.frozen_stages'])
   })
+
+  describe('with a ClsBatchNormNeck after the pooling (neck=[GlobalAveragePooling, ClsBatchNormNeck])', () => {
+    const neck = [{ type: 'GlobalAveragePooling' }, { type: 'ClsBatchNormNeck', input_features: 8 }]
+    const probe = (extra: object = {}) =>
+      build({
+        backbone: { ...backbone, frozen_stages: 2, norm_eval: true },
+        neck,
+        head: { type: 'LinearClsHead', num_classes: 2, in_channels: 8 },
+        ...extra,
+      })
+    const x = () => tf.randomUniform([6, 8, 8, 1], 0, 1, 'float32', 3)
+
+    it('has buffers neck.1.bn.* and no parameters without affine; affine=True adds weight and bias', () => {
+      const model = probe()
+      const { params, buffers } = model.init(Rng.make(0))
+      expect(Object.keys(buffers).filter((n) => n.startsWith('neck.'))).toEqual([
+        'neck.1.bn.running_mean',
+        'neck.1.bn.running_var',
+        'neck.1.bn.num_batches_tracked',
+      ])
+      expect(Object.keys(params).filter((n) => n.startsWith('neck.'))).toEqual([])
+      tf.dispose([...Object.values(params), ...Object.values(buffers)])
+      const affine = build({ backbone, neck: [neck[0], { ...neck[1], affine: true }] })
+      expect(affine.info.params.filter((p) => p.name.startsWith('neck.')).map((p) => p.name)).toEqual([
+        'neck.1.bn.weight',
+        'neck.1.bn.bias',
+      ])
+    })
+
+    it('standardises the pooled features with batch statistics while training, running ones in eval', () => {
+      const model = probe({ head: undefined })
+      const { params, buffers } = model.init(Rng.make(0))
+      const input = x()
+      const trained = model.forward(params, buffers, input, { training: true, rng: Rng.make(1) })
+      const moments = tf.moments(trained.output, 0)
+      const pooled = build({ backbone, neck: neck[0] }).forward(params, buffers, input, {
+        training: false,
+        rng: Rng.make(1),
+      })
+      const raw = tf.moments(pooled.output, 0)
+      // Per channel: mean 0 and (biased) variance v / (v + eps) for the pooled features' variance v, however small.
+      expect(Math.max(...Array.from(moments.mean.dataSync()).map(Math.abs))).toBeLessThan(1e-4)
+      const rawVariance = raw.variance.dataSync()
+      const variance = moments.variance.dataSync()
+      for (let i = 0; i < variance.length; i++)
+        expect(variance[i]).toBeCloseTo(rawVariance[i]! / (rawVariance[i]! + 1e-6), 3)
+      // The running statistics moved (momentum 0.1); the frozen backbone's did not (norm_eval).
+      const changed = Object.keys(trained.buffers).filter((n) => trained.buffers[n] !== buffers[n])
+      expect(changed).toEqual(['neck.1.bn.running_mean', 'neck.1.bn.running_var', 'neck.1.bn.num_batches_tracked'])
+      const evaluated = model.forward(params, buffers, input, { training: false, rng: Rng.make(1) })
+      // At init the running statistics are mean 0, variance 1: eval mode divides by sqrt(1 + 1e-6) only.
+      const d = tf.sub(evaluated.output, tf.div(pooled.output, Math.sqrt(1 + 1e-6)))
+      expect(tf.max(tf.abs(d)).dataSync()[0]).toBeLessThan(1e-6)
+      tf.dispose([input, moments.mean, moments.variance, raw.mean, raw.variance, d])
+      tf.dispose([trained.output, evaluated.output, pooled.output])
+      for (const n of changed) trained.buffers[n]!.dispose()
+      tf.dispose([...Object.values(params), ...Object.values(buffers)])
+    })
+
+    it('names the neck forms it takes, and checks input_features against the backbone', () => {
+      const bad = Models.build({ type: 'ImageClassifier', backbone, neck: [neck[1], neck[0]] }, allModelTypes)
+      expect(bad._tag === 'Left' && bad.left.map((i) => i.path)).toContain('model.neck.0.type')
+      const three = Models.build({ type: 'ImageClassifier', backbone, neck: [...neck, neck[1]] }, allModelTypes)
+      expect(three._tag === 'Left' && three.left[0]!.message).toMatch(/a list \[dict\(type='GlobalAveragePooling'\)/)
+      expect(() => build({ backbone, neck: [neck[0], { ...neck[1], input_features: 16 }] })).toThrow(
+        /neck\[1\]\.input_features is 16, the backbone gives 8 channels/,
+      )
+    })
+  })
 })

@@ -1,0 +1,23 @@
+# ODC's model on loopwright's SmallCNN (`./smallcnn.py`), as MMSelfSup's `_base_/models/odc.py`
+# gives it on a ResNet-50. The dataset bases add its normalisation (`data_preprocessor`).
+_base_ = ['./smallcnn.py']
+
+num_clusters = 100
+model = dict(
+    type='ODC',
+    neck=dict(type='ODCNeck', in_channels=128, hid_channels=256, out_channels=64, with_avg_pool=True),
+    head=dict(
+        type='ClsHead',
+        loss=dict(type='mmcls.CrossEntropyLoss'),
+        with_avg_pool=False,
+        in_channels=64,
+        num_classes=num_clusters),
+    memory_bank=dict(
+        type='ODCMemory',
+        length=60000,
+        feat_dim=64,
+        momentum=0.5,
+        num_classes=num_clusters,
+        min_cluster=20,
+        debug=False),
+)
