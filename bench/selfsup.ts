@@ -177,6 +177,9 @@ const lastIteration = (output: string): number | undefined => {
   const all = [...output.matchAll(/Epoch\(train\)\s+\[\d+\]\[\s*(\d+)\/(\d+)\]/g)]
   const stopped = /(?:after|Stopped by \w+ after) (\d+) iterations/.exec(output)
   if (stopped !== null) return Number(stopped[1])
+  // A run that finished inside its budget says so (its last progress line may be many iterations earlier).
+  const finished = /Trained (\d+) iterations/.exec(output)
+  if (finished !== null) return Number(finished[1])
   return all.length === 0 ? undefined : Number(all.at(-1)![1])
 }
 

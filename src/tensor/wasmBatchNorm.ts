@@ -215,13 +215,19 @@ const functionsOf = (backend: object) => {
 
 const address = (wasm: BackendWasm, t: Info): number => wasm.dataIdMap.get(t.dataId)!.memoryOffset
 
+/**
+ * The first multiple of `alignment` at or after `address`. In arithmetic, not bitwise: heap addresses pass 2³¹ once
+ * tfjs's heap grows past 2 GB (a DenseCL run did), and `&` would turn them negative.
+ */
+export const alignUp = (address: number, alignment: number): number => Math.ceil(address / alignment) * alignment
+
 /** Scratch space for `terms` rows of per-channel float32 and float64 sums, zeroed; free with `release`. */
 const scratch = (wasm: BackendWasm, channels: number, terms: number) => {
   const t32 = wasm.makeOutput([terms * channels], 'float32')
   // Two floats per float64 and one spare, so that the float64 rows start on an 8-byte boundary.
   const t64 = wasm.makeOutput([2 * terms * channels + 1], 'float32')
   const at32 = address(wasm, t32)
-  const at64 = (address(wasm, t64) + 7) & ~7
+  const at64 = alignUp(address(wasm, t64), 8)
   const heap = () => (wasm.typedArrayFromHeap(t32) as Float32Array).buffer
   new Float32Array(heap(), at32, terms * channels).fill(0)
   new Float64Array(heap(), at64, terms * channels).fill(0)

@@ -6,6 +6,7 @@ import * as BatchNorm from '../../../src/models/BatchNorm.js'
 import { selectBackend } from '../../../src/tensor/backend.js'
 import { hasFusedBatchNorm } from '../../../src/tensor/fusedBatchNorm.js'
 import { seededValues } from '../../../src/tensor/opConformance.js'
+import { alignUp } from '../../../src/tensor/wasmBatchNorm.js'
 
 interface Case {
   readonly shape: ReadonlyArray<number>
@@ -152,5 +153,19 @@ describe('the fused BatchNorm on WASM agrees with the composed ops on the CPU ba
     const before = tf.memory().numTensors
     await run('wasm', { shape: [4, 6, 6, 8], affine: true, offset: 0, seed: 3 })
     expect(tf.memory().numTensors).toBe(before)
+  })
+})
+
+describe('the scratch alignment', () => {
+  it('stays positive and aligned for heap addresses past 2 GB (bitwise rounding turned them negative)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 32 - 16 }), (address) => {
+        const at = alignUp(address, 8)
+        expect(at % 8).toBe(0)
+        expect(at - address).toBeGreaterThanOrEqual(0)
+        expect(at - address).toBeLessThan(8)
+      }),
+    )
+    expect(alignUp(2 ** 31 + 1, 8)).toBe(2 ** 31 + 8)
   })
 })
