@@ -39,9 +39,10 @@ describe('the non-finite probe', () => {
       )
     })
 
-  it('runs as one compiled kernel on WASM and frees what it does not return', async () => {
+  it('runs as one kernel on WASM (compiled) and on the CPU backend, and frees what it does not return', async () => {
     await tf.setBackend('wasm')
     expect(tf.getKernel(FINITE_PROBE, 'wasm')).toBeDefined()
+    expect(tf.getKernel(FINITE_PROBE, 'cpu')).toBeDefined()
     const ts = [tf.ones([3, 5]), tf.zeros([7])]
     nonFiniteProbe(ts).dispose()
     const before = [tf.memory().numTensors, tf.memory().numDataBuffers]

@@ -124,6 +124,7 @@ describe('the shared-memory communicator (worker threads)', () => {
     )
   }, 240_000)
 
+  // Its workers load tfjs: on a loaded shared machine that alone took over the default minute.
   it("the hooks' Collective service (SyncBuffersHook) averages float buffers, keeps integer ones", async () => {
     const region = allocate(2, 16)
     const replies = await runRanks(region, [
@@ -134,7 +135,7 @@ describe('the shared-memory communicator (worker threads)', () => {
       if (!reply.ok) throw new Error(reply.message)
       expect(reply.buffers).toEqual({ mean: [2, 4, 0], count: [7] })
     }
-  })
+  }, 240_000)
 
   it('a rank waiting for a failed one stops with an error naming it instead of waiting forever', async () => {
     const region = allocate(2, 4)
