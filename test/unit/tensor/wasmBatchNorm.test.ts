@@ -107,13 +107,14 @@ const agree = async (c: Case) => {
   expect(cpu.fused).toBe(false)
   expect(wasm.x).toEqual(cpu.x)
   const exact = reference(wasm, c.shape.at(-1)!)
-  const asAccurate = (fused: ReadonlyArray<number>, composed: ReadonlyArray<number>, truth: ReadonlyArray<number>) =>
+  const asAccurate = (fused: ReadonlyArray<number>, composed: ReadonlyArray<number>, truth: ReadonlyArray<number>) => {
     expect(relativeError(fused, truth)).toBeLessThanOrEqual(Math.max(4 * relativeError(composed, truth), 1e-5))
+  }
   asAccurate(wasm.y, cpu.y, exact.y)
   asAccurate(wasm.runningMean, cpu.runningMean, exact.runningMean)
   asAccurate(wasm.runningVar, cpu.runningVar, exact.runningVar)
   expect(wasm.grads).toHaveLength(exact.grads.length)
-  wasm.grads.forEach((g, i) => asAccurate(g, cpu.grads[i]!, exact.grads[i]!))
+  for (const [i, g] of wasm.grads.entries()) asAccurate(g, cpu.grads[i]!, exact.grads[i]!)
 }
 
 describe('the fused BatchNorm on WASM agrees with the composed ops on the CPU backend', () => {
