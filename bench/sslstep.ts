@@ -109,7 +109,7 @@ const pipeline = (() => {
 
 const preprocessor: Preprocess.Preprocessor = { ...Preprocess.identity, mean: [72.94], std: [90.02] }
 
-/** Seeded grey images (whole levels 0–255), a stand-in for a Fashion-MNIST batch: the step's cost does not read them. */
+/** Seeded grey images (whole levels 0–255), standing in for a Fashion-MNIST batch (the cost does not read them). */
 const images = (n: number): tf.Tensor4D => {
   let s = 12345
   const values = new Float32Array(n * 28 * 28)
@@ -192,17 +192,15 @@ export const sslStep = (entry: (typeof sslModels)[number]): { step: () => Promis
  * A step run with loopwright's kernel `kernelName` unregistered from WASM (so the op falls back to what it was
  * composed of before), for a side-by-side "before".
  */
-const without =
-  (kernelName: string, body: () => Promise<void>) =>
-  async (): Promise<void> => {
-    const config = tf.getKernel(kernelName, 'wasm')!
-    tf.unregisterKernel(kernelName, 'wasm')
-    try {
-      await body()
-    } finally {
-      tf.registerKernel(config)
-    }
+const without = (kernelName: string, body: () => Promise<void>) => async (): Promise<void> => {
+  const config = tf.getKernel(kernelName, 'wasm')!
+  tf.unregisterKernel(kernelName, 'wasm')
+  try {
+    await body()
+  } finally {
+    tf.registerKernel(config)
   }
+}
 
 /** loopwright's WASM kernels the self-supervised step uses, each measured off and on side by side (`--ablate`). */
 const ablations: ReadonlyArray<{ readonly name: string; readonly kernel: string }> = [
@@ -228,7 +226,8 @@ export const sslStepBench = async (
     const step = syntheticStep(resnet)
     cases.push({ name: 'ResNet-18-CIFAR, batch 32', body: step })
     if (options.ablate === true)
-      for (const a of ablations) cases.push({ name: `ResNet-18-CIFAR, batch 32, ${a.name}`, body: without(a.kernel, step) })
+      for (const a of ablations)
+        cases.push({ name: `ResNet-18-CIFAR, batch 32, ${a.name}`, body: without(a.kernel, step) })
   }
   // The first step allocates the optimizer's state: count tensors from the second on.
   for (const c of cases) await c.body()

@@ -57,11 +57,13 @@ const rows = (
 ): Code => {
   const channels = (lanes: Lanes, end: Code): Code =>
     op.block(
-      op.loop(
-        [...get(l.k), ...end, ...op.i32GeU, ...op.brIf(1)],
-        body(lanes),
-        [...get(l.k), ...op.i32(lanes.step), ...op.i32Add, ...op.set(l.k), ...op.br(0)],
-      ),
+      op.loop([...get(l.k), ...end, ...op.i32GeU, ...op.brIf(1)], body(lanes), [
+        ...get(l.k),
+        ...op.i32(lanes.step),
+        ...op.i32Add,
+        ...op.set(l.k),
+        ...op.br(0),
+      ]),
     )
   return [
     ...[...get(l.rowBytes), ...op.i32(-16), ...op.i32And, ...op.set(l.vectorEnd)],
@@ -301,7 +303,16 @@ export const batchNormForward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const shift = channelTensor(wasm, b ?? new Float32Array(channels))
   const y = wasm.makeOutput([...x.shape], 'float32')
   const fn = functionsOf(wasm)['normalize']!
-  fn(address(wasm, x), 0, address(wasm, y), total, rowBytes, address(wasm, mean), address(wasm, scale), address(wasm, shift))
+  fn(
+    address(wasm, x),
+    0,
+    address(wasm, y),
+    total,
+    rowBytes,
+    address(wasm, mean),
+    address(wasm, scale),
+    address(wasm, shift),
+  )
   wasm.disposeData(scale.dataId)
   wasm.disposeData(shift.dataId)
   return [y, mean, variance]
@@ -336,7 +347,15 @@ export const batchNormBackward: tf.KernelFunc = ({ inputs, backend, attrs }) => 
   const factors = [ca, cb, cd].map((v) => channelTensor(wasm, v))
   const dx = wasm.makeOutput([...x.shape], 'float32')
   const fn = functionsOf(wasm)['inputGrad']!
-  fn(address(wasm, dy), address(wasm, x), address(wasm, dx), total, rowBytes, address(wasm, mean), ...factors.map((f) => address(wasm, f)))
+  fn(
+    address(wasm, dy),
+    address(wasm, x),
+    address(wasm, dx),
+    total,
+    rowBytes,
+    address(wasm, mean),
+    ...factors.map((f) => address(wasm, f)),
+  )
   for (const f of factors) wasm.disposeData(f.dataId)
   return [dx, channelTensor(wasm, dWeight), channelTensor(wasm, g.subarray(0, channels))]
 }

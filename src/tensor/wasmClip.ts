@@ -9,7 +9,18 @@
  */
 import type * as tf from '@tensorflow/tfjs-core'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
-import { backendMemory, type Code, elementwise, F32, type FunctionDef, I32, instantiate, type Lanes, op, V128 } from './wasmModule.js'
+import {
+  backendMemory,
+  type Code,
+  elementwise,
+  F32,
+  type FunctionDef,
+  I32,
+  instantiate,
+  type Lanes,
+  op,
+  V128,
+} from './wasmModule.js'
 
 type Info = tf.TensorInfo
 

@@ -85,7 +85,20 @@ const tap: FunctionDef = {
 const S = { g: 0, dx: 1, n: 2, h: 3, w: 4, cin: 5, oh: 6, ow: 7, sh: 8, sw: 9, fh: 10, fw: 11, top: 12, left: 13 }
 // Locals: loop counters, the input row and column, the source and target byte addresses, the channel bytes (and
 // those of the whole groups of four channels).
-const L = { b: 14, i: 15, j: 16, u: 17, v: 18, row: 19, col: 20, from: 21, to: 22, k: 23, channelBytes: 24, vectorBytes: 25 }
+const L = {
+  b: 14,
+  i: 15,
+  j: 16,
+  u: 17,
+  v: 18,
+  row: 19,
+  col: 20,
+  from: 21,
+  to: 22,
+  k: 23,
+  channelBytes: 24,
+  vectorBytes: 25,
+}
 
 /** `dx[to + c] += g[from + c]` for every channel: four at a time while four remain, then one by one. */
 const addChannels: Code = [

@@ -53,9 +53,13 @@ const run = async (backend: string, c: Case) => {
   return out
 }
 
-/** The largest |a − b| relative to the largest |b| (the arrays' scale). */
+/**
+ * The largest |a − b| relative to the largest |b|, or to 1 where every |b| is smaller (a normalised layer's
+ * values and gradients are of order 1; with two values per channel the input gradient is ~0 and only absolute
+ * errors mean anything).
+ */
 const relativeError = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): number => {
-  let scale = 1e-30
+  let scale = 1
   let worst = 0
   b.forEach((v, i) => {
     scale = Math.max(scale, Math.abs(v))
@@ -106,15 +110,16 @@ const agree = async (c: Case) => {
   const cpu = await run('cpu', c)
   expect(wasm.fused).toBe(true)
   expect(cpu.fused).toBe(false)
-  expect(wasm.x).toEqual(cpu.x)
+  expect(wasm.x.findIndex((v, i) => v !== cpu.x[i])).toBe(-1)
   const exact = reference(wasm, c.shape.at(-1)!)
-  const asAccurate = (fused: ReadonlyArray<number>, composed: ReadonlyArray<number>, truth: ReadonlyArray<number>) =>
+  const asAccurate = (fused: ReadonlyArray<number>, composed: ReadonlyArray<number>, truth: ReadonlyArray<number>) => {
     expect(relativeError(fused, truth)).toBeLessThanOrEqual(Math.max(4 * relativeError(composed, truth), 1e-5))
+  }
   asAccurate(wasm.y, cpu.y, exact.y)
   asAccurate(wasm.runningMean, cpu.runningMean, exact.runningMean)
   asAccurate(wasm.runningVar, cpu.runningVar, exact.runningVar)
   expect(wasm.grads).toHaveLength(exact.grads.length)
-  wasm.grads.forEach((g, i) => asAccurate(g, cpu.grads[i]!, exact.grads[i]!))
+  for (const [i, g] of wasm.grads.entries()) asAccurate(g, cpu.grads[i]!, exact.grads[i]!)
 }
 
 describe('the fused BatchNorm on WASM agrees with the composed ops on the CPU backend', () => {
@@ -123,8 +128,8 @@ describe('the fused BatchNorm on WASM agrees with the composed ops on the CPU ba
     await Effect.runPromise(selectBackend('wasm'))
   })
 
-  it('a SmallCNN layer: 64 images of 28×28 with 16 channels, far from zero mean', async () => {
-    await agree({ shape: [64, 28, 28, 16], affine: true, offset: 40, seed: 1 })
+  it('a SmallCNN layer: 16 images of 28×28 with 16 channels, far from zero mean', async () => {
+    await agree({ shape: [16, 28, 28, 16], affine: true, offset: 40, seed: 1 })
   })
 
   it('any rank ≥ 2, any channel count (odd, below four), with and without weight and bias', async () => {
