@@ -50,6 +50,9 @@ export const dryRunCommand = (file: string, flags: ReadonlyMap<string, ReadonlyA
       configWarnings: loaded.warnings,
       worldSize: options.right.worldSize,
       variables: loaded.variables,
+      // The trace entries are printed only with --json --trace: otherwise none is kept, and the iterations that
+      // would have filled them are fast-forwarded too (the plan is the same; its counts cover every entry).
+      ...(flags.has('trace') ? {} : { traceLimit: 0 }),
     })
     const plotFile = flags.get('plot')?.at(-1)
     let plotted: string | undefined

@@ -5,7 +5,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { buildAll } from '../../src/optim/schedulers/index.js'
-import { stepIterations } from '../../src/optim/schedulers/jump.js'
+import { stepEpochs, stepIterations } from '../../src/optim/schedulers/jump.js'
 import { stepAll } from '../../src/optim/schedulers/stepping.js'
 import type { ParamScheduler } from '../../src/optim/schedulers/state.js'
 import type { Groups } from '../../src/optim/schedulers/types.js'
@@ -42,10 +42,14 @@ const build = (chain: (typeof chains)[number]) => {
   return built.right
 }
 
-const stepped = (state: { schedulers: ReadonlyArray<ParamScheduler>; groups: Groups }, n: number) => {
+const stepped = (
+  state: { schedulers: ReadonlyArray<ParamScheduler>; groups: Groups },
+  n: number,
+  trigger: 'AfterTrainIter' | 'AfterTrainEpoch' = 'AfterTrainIter',
+) => {
   let s = state
   for (let k = 0; k < n; k++) {
-    const r = stepAll(s.schedulers, s.groups, { _tag: 'AfterTrainIter' })
+    const r = stepAll(s.schedulers, s.groups, { _tag: trigger })
     if (r._tag === 'Left') throw new Error(r.left.message)
     s = { schedulers: r.right.schedulers, groups: r.right.groups }
   }
@@ -84,6 +88,48 @@ describe('jumping schedulers over iterations', () => {
         },
       ),
       { numRuns: 300, seed: 31 },
+    )
+  })
+})
+
+/** Chains mixing epoch- and iteration-based schedulers (10 iterations an epoch, 20 epochs). */
+const mixed: ReadonlyArray<ReadonlyArray<{ readonly [k: string]: unknown }>> = [
+  [
+    { type: 'LinearLR', start_factor: 0.001, by_epoch: false, begin: 0, end: 37 },
+    { type: 'CosineAnnealingLR', T_max: 19, eta_min: 1e-6, by_epoch: true, begin: 1, end: 20 },
+  ],
+  [{ type: 'MultiStepLR', milestones: [3, 7, 12], gamma: 0.1, by_epoch: true }],
+  [
+    { type: 'PolyLR', power: 0.9, eta_min: 1e-4, by_epoch: true, begin: 2, end: 18 },
+    { type: 'CosineAnnealingMomentum', T_max: 200, eta_min: 0.85, by_epoch: false, begin: 0, end: 200 },
+  ],
+  [
+    { type: 'LinearLR', start_factor: 0.1, by_epoch: false, begin: 0, end: 120 },
+    { type: 'StepLR', step_size: 4, gamma: 0.5, by_epoch: true },
+  ],
+]
+
+describe('jumping schedulers over whole epochs', () => {
+  it('equals stepping after every iteration and every epoch end, to rounding', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...mixed.keys()),
+        fc.array(fc.integer({ min: 0, max: 8 }), { minLength: 1, maxLength: 4 }),
+        (c, jumps) => {
+          const start = build(mixed[c]!)
+          let jumped = start
+          let walked = start
+          for (const n of jumps) {
+            const r = stepEpochs(jumped.schedulers, jumped.groups, n, 10)
+            if (r._tag === 'Left') throw new Error(r.left.message)
+            jumped = { schedulers: r.right.schedulers, groups: r.right.groups }
+            for (let e = 0; e < n; e++) walked = stepped(stepped(walked, 10), 1, 'AfterTrainEpoch')
+          }
+          expect(close(jumped.groups, walked.groups)).toBe(true)
+          expect(close(jumped.schedulers, walked.schedulers)).toBe(true)
+        },
+      ),
+      { numRuns: 200, seed: 32 },
     )
   })
 })

@@ -176,6 +176,26 @@ const simSiam: CadenceOf = (raw) => {
   }
 }
 
+/**
+ * A hook that acts only on what the model computes (its memory, its logged statistics) finds nothing in a plan,
+ * whose model holds no tensors: there its iterations are quiet. Given a state that does hold a model, the
+ * iterations are walked.
+ */
+export const quietWithoutModel = (state: State): State | undefined =>
+  Object.keys(state.model.params).length === 0 && Object.keys(state.model.buffers).length === 0 ? state : undefined
+
+/** `ODCHook` updates centroids, small clusters and loss weights from the model's memory buffers. */
+const odc: CadenceOf = () => ({ nextActive: (_at, limit) => limit, advance: quietWithoutModel })
+
+/**
+ * `CollapseDetectionHook` reads `feat_std`, which the model logs with its loss (the dry run's steps log nothing):
+ * without it in the message hub the hook does nothing.
+ */
+const collapseDetection: CadenceOf = () => ({
+  nextActive: (_at, limit) => limit,
+  advance: (state) => ([...state.messageHub.scalars.keys()].some((k) => k.endsWith('feat_std')) ? undefined : state),
+})
+
 /** Releasing memory after every iteration logs on the first one; walked when configured. */
 const emptyCache: CadenceOf = (raw) => ((raw as EmptyCacheHookArgs).after_iter === true ? undefined : quiet)
 
@@ -195,6 +215,8 @@ export const builtInCadences: { readonly [hookType: string]: CadenceOf } = {
   DenseCLHook: () => quiet,
   SwAVHook: () => quiet,
   EmptyCacheHook: emptyCache,
+  ODCHook: odc,
+  CollapseDetectionHook: collapseDetection,
 }
 
 /** A hook of the run with its cadence, or why it has none. */

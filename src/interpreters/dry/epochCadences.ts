@@ -30,7 +30,7 @@ import type { SimSiamHookArgs } from '../../hooks/SimSiamHook.js'
 import type { SwAVHookArgs } from '../../hooks/SwAVHook.js'
 import type { DenseCLHookArgs } from '../../hooks/DenseCLHook.js'
 import type { EmptyCacheHookArgs } from '../../hooks/EmptyCacheHook.js'
-import { builtInCadences } from './cadences.js'
+import { builtInCadences, quietWithoutModel } from './cadences.js'
 import type { CadenceContext } from './cadences.js'
 import { stepEpochs, stepsByIteration } from './schedulerSteps.js'
 
@@ -204,6 +204,17 @@ export const builtInEpochCadences: { readonly [hookType: string]: EpochCadenceOf
   SimSiamHook: simSiam,
   SwAVHook: swav,
   DenseCLHook: denseCL,
+  // Its label bank goes to a file every 10 epochs, from the model's memory, which a plan's model does not hold.
+  ODCHook: () => ({ period: 10, nextChange: () => Infinity, advance: quietWithoutModel }),
+  CollapseDetectionHook: (raw, key, context) => ({
+    ...steady,
+    advance: (state, from) =>
+      builtInCadences['CollapseDetectionHook']!(raw, key, context)!.advance!(
+        state,
+        { iter: from * context.trainLength, epoch: from, batchIdx: 0 },
+        from * context.trainLength,
+      ),
+  }),
 }
 
 /** Validation after unit `u` (`u + 1` epochs finished): every `val_interval`, from `val_begin`, as intervals change. */
