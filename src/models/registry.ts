@@ -7,6 +7,9 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { Issue } from '../schema/codec.js'
 import { decodeModel } from './ModelDescription.js'
+
+export { decodeModel, describe } from './ModelDescription.js'
+export { defaultModelDescriptions } from './descriptions.js'
 import * as Registry from '../schema/registry.js'
 import { LeNet5Model } from './LeNet5.js'
 import { MLPModel } from './MLP.js'

@@ -3,6 +3,7 @@
  * @module
  */
 export { allModelTypes, algorithmTypes } from './algorithms/registry.js'
+export { allModelDescriptions } from './algorithms/algorithmDescriptions.js'
 export type { Algorithm, LossContext, LossResult } from './algorithms/Algorithm.js'
 export { asModel } from './algorithms/Algorithm.js'
 export { defaultComponentTypes } from './components.js'
