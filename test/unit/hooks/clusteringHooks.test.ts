@@ -125,7 +125,7 @@ describe('DeepClusterHook', () => {
     expect(recording.files.map((f) => f.path)).toEqual(['work/cluster_epoch_2.npy'])
   })
 
-  it('takes the labels from a Clustering service where one is provided (a replay of faiss’s), checking their count', async () => {
+  it('takes the labels a Clustering service gives (a replay of faiss’s), checking their count', async () => {
     const tensors = new FakeTensors()
     const p = program([deepCluster()])
     const start = initialState(p, { train: 3 }, 0)
