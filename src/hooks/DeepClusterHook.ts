@@ -7,8 +7,8 @@
  *    sample of `extract_dataloader`'s dataset, through `ModelOps`;
  * 2. k-means (`clustering=dict(type='Kmeans', k, pca_dim=256)`: PCA with whitening unless `pca_dim=-1`, rows
  *    L2-normalised, 20 iterations from a k-means++ start), seeded afresh each time from `seed` (the run's seed when
- *    None) and the iteration (a `Clustering` service, where one is provided, answers instead); the labels go to `work_dir/cluster_epoch_<epoch>.npy` and the histogram to the log
- *    (`empty_num`, `min_cluster`, `max_cluster`);
+ *    None) and the iteration (a `Clustering` service, where one is provided, answers instead); the labels go to
+ *    `work_dir/cluster_epoch_<epoch>.npy` and the histogram to the log (`empty_num`, `min_cluster`, `max_cluster`);
  * 3. the labels become the model attribute `clustering_label` (the pseudo-labels DeepCluster trains on);
  * 4. with `unif_sampling`, the next train epoch's `DeepClusterSampler` draws uniformly over the clusters (the
  *    attribute `clustering_uniform`); with `reweight`, `loss_weight = normalised (1 / (hist + 1e-10)) ** reweight_pow`;

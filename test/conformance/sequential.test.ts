@@ -347,7 +347,7 @@ describe('DeepClusterHook and ODCHook: each recorded quantity fails when it disa
     expect((await statusOf(backbone))['steps.params']).toMatch(/^FAIL .*holds no model parameters/)
   })
 
-  it('reads the forms a recording may use: owned initial_state keys, other names of the forward, `feature`', async () => {
+  it('reads other forms: owned initial_state keys, other names of the forward, `feature`', async () => {
     const owned = tampered('own_odc_hook', (s) => {
       s['initial_state'] = Object.fromEntries(
         Object.entries(s['initial_state']).map(([k, v]) => [`memory_bank.${k}`, v]),

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { CLUSTERING_LABEL, UNIFORM_SAMPLING } from '../../../src/data/deepClusterSampler.js'
 import * as Loop from '../../../src/dsl/Loop.js'
 import * as Program from '../../../src/dsl/Program.js'
-import { ModelOps } from '../../../src/dsl/Services.js'
+import { Clustering, ModelOps } from '../../../src/dsl/Services.js'
 import type { State } from '../../../src/dsl/State.js'
 import * as S from '../../../src/dsl/State.js'
 import * as Dry from '../../../src/interpreters/dry/layers.js'
@@ -123,6 +123,31 @@ describe('DeepClusterHook', () => {
     expect(reinitialised).toEqual(['head'])
     expect(recording.logs.map((l) => l.message)).toContain('empty_num: 0\tmin_cluster: 4\tmax_cluster:4')
     expect(recording.files.map((f) => f.path)).toEqual(['work/cluster_epoch_2.npy'])
+  })
+
+  it('takes the labels a Clustering service gives (a replay of faiss’s), checking their count', async () => {
+    const tensors = new FakeTensors()
+    const p = program([deepCluster()])
+    const start = initialState(p, { train: 3 }, 0)
+    const given = (labels: ReadonlyArray<number>) =>
+      Layer.succeed(Clustering, {
+        cluster: (features, clustering) =>
+          features.count === 8 && clustering.k === 2 ? Effect.succeed(Int32Array.from(labels)) : Effect.fail('unasked'),
+      })
+    const run = (labels: ReadonlyArray<number>) =>
+      Effect.runPromise(
+        Effect.result(
+          runHookStage(p, 'DeepClusterHook', 'before_train', start, undefined, tensors, undefined, [
+            modelOps(tensors, []) as never,
+            given(labels) as never,
+          ]),
+        ),
+      )
+    const scripted = [1, 0, 1, 0, 1, 0, 1, 1]
+    const ok = await run(scripted)
+    expect(ok._tag === 'Success' && ok.success.model.attributes[CLUSTERING_LABEL]).toEqual(scripted)
+    const short = await run([0, 1])
+    expect(short._tag === 'Failure' && short.failure.message).toMatch(/clustering: 2 labels for 8 extracted samples/)
   })
 
   it('does not cluster again at before_train when the state already holds pseudo-labels (a resumed run)', async () => {
