@@ -422,7 +422,11 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
         ...orderingHazards(hooks),
         ...groupsWarnings,
         ...warningsFor(program, sizes, recording),
-        ...queueWarnings(program, described.right.find((d) => d.loader === 'train'), worldSize),
+        ...queueWarnings(
+          program,
+          described.right.find((d) => d.loader === 'train'),
+          worldSize,
+        ),
       ].filter((w) => simulated === undefined || !w.startsWith('param_scheduler is checked but not simulated')),
       trace: recording.trace,
       traceCount: recording.traceCount,

@@ -87,7 +87,7 @@ const multiClsHead: Describer = {
         ...(normType !== 'null' && affine
           ? indices.flatMap((i, k) => normSpecs(`${prefix}.norms.${k}`, channels[i]!, 'BatchNorm2d'))
           : []),
-        ...indices.map((i, k) => linearSpecs(`${prefix}.fcs.${k}`, poolDims[i]!, classes)).flat(),
+        ...indices.flatMap((i, k) => linearSpecs(`${prefix}.fcs.${k}`, poolDims[i]!, classes)),
         ...(unpooled ? linearSpecs(`${prefix}.fcs.${indices.length}`, 2048 * 7 * 7, classes) : []),
       ]),
     }))
