@@ -17,6 +17,8 @@ export const knownSizes: {
   // The fashion-mnist package's 7 000 images per class, split 6 000 / 1 000 by loopwright (fashionMnist.ts).
   FashionMNIST: { name: 'Fashion-MNIST', train: 60000, test: 10000 },
   ImageNet: { name: 'ImageNet-1k', train: 1_281_167, test: 50_000 },
+  // MMSelfSup's ImageNet that also holds DeepCluster's and ODC's pseudo-labels: the same images.
+  DeepClusterImageNet: { name: 'ImageNet-1k', train: 1_281_167, test: 50_000 },
   CIFAR10: { name: 'CIFAR-10', train: 50_000, test: 10_000 },
   CIFAR100: { name: 'CIFAR-100', train: 50_000, test: 10_000 },
   Places205: { name: 'Places205', train: 2_448_873, test: 20_500 },
@@ -51,7 +53,7 @@ export const knownDataset = (dataset: unknown): (typeof knownSizes)[string] | un
   if (type === undefined || !Object.hasOwn(knownSizes, type)) return undefined
   const annFile = cfg['ann_file']
   const subset =
-    type === 'ImageNet' && typeof annFile === 'string' ? imagenetSubsets.find(([re]) => re.test(annFile)) : undefined
+    (type === 'ImageNet' || type === 'DeepClusterImageNet') && typeof annFile === 'string' ? imagenetSubsets.find(([re]) => re.test(annFile)) : undefined
   return subset?.[1] ?? knownSizes[type]
 }
 

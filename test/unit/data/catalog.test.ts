@@ -12,6 +12,8 @@ describe('canonical dataset sizes', () => {
     expect(datasetSize({ type: 'Places205', data_prefix: { img_path: 'train/' } })).toBe(2_448_873)
     expect(datasetSize({ type: 'MNIST', indices: 100 })).toBe(100)
     expect(datasetSize({ type: 'CustomDataset' })).toBeUndefined()
+    // DeepCluster's and ODC's ImageNet (it holds their pseudo-labels): the same images.
+    expect(datasetSize({ type: 'DeepClusterImageNet', ann_file: 'meta/train.txt' })).toBe(1_281_167)
     expect(knownDataset({ type: 'INaturalist2018' })?.name).toBe('iNaturalist 2018')
     expect(datasetSize({ type: 'mmcls.ImageNet', ann_file: 'meta/train_1percent.txt' })).toBe(12_811)
     expect(datasetSize({ type: 'mmcls.ImageNet', ann_file: 'meta/train_10percent.txt' })).toBe(128_116)
