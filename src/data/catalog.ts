@@ -53,7 +53,9 @@ export const knownDataset = (dataset: unknown): (typeof knownSizes)[string] | un
   if (type === undefined || !Object.hasOwn(knownSizes, type)) return undefined
   const annFile = cfg['ann_file']
   const subset =
-    (type === 'ImageNet' || type === 'DeepClusterImageNet') && typeof annFile === 'string' ? imagenetSubsets.find(([re]) => re.test(annFile)) : undefined
+    (type === 'ImageNet' || type === 'DeepClusterImageNet') && typeof annFile === 'string'
+      ? imagenetSubsets.find(([re]) => re.test(annFile))
+      : undefined
   return subset?.[1] ?? knownSizes[type]
 }
 
