@@ -20,7 +20,7 @@ import type { ModelInfo } from './constructors/index.js'
 import * as OW from './WrapperSettings.js'
 import type { ParamGroup } from './ParamGroups.js'
 import { buildAll, stepAll } from './schedulers/index.js'
-import type { ParamScheduler } from './schedulers/index.js'
+import type { Groups, ParamScheduler, StepAllError } from './schedulers/index.js'
 
 /** One wrapper's state. */
 export interface WrapperSlot {
@@ -135,15 +135,24 @@ export interface StepFailure {
   readonly message: string
 }
 
-/** Step every wrapper's schedulers for `trigger` (what `ParamSchedulerHook` does). */
-export const stepSchedulers = (optim: OptimState, trigger: SchedulerTrigger): E.Either<StepFailure, OptimState> => {
+/** One wrapper's schedulers moved on over its groups, or the step that failed (`stepAll` and the jumps give this). */
+export type SchedulerMove = (
+  schedulers: ReadonlyArray<ParamScheduler>,
+  groups: Groups,
+) => E.Either<StepAllError, { readonly schedulers: ReadonlyArray<ParamScheduler>; readonly groups: Groups }>
+
+/**
+ * Every wrapper with schedulers moved by `move` (one step, or many at once in the dry run), its scheduled groups
+ * written back; the first failure names its wrapper and scheduler.
+ */
+export const moveSchedulers = (optim: OptimState, move: SchedulerMove): E.Either<StepFailure, OptimState> => {
   const slots: Array<OptimState['slots'][number]> = []
   for (const { name, slot } of optim.slots) {
     if (slot.schedulers.length === 0) {
       slots.push({ name, slot })
       continue
     }
-    const stepped = stepAll(slot.schedulers, OW.scheduledGroups(slot.groups), trigger)
+    const stepped = move(slot.schedulers, OW.scheduledGroups(slot.groups))
     if (stepped._tag === 'Left')
       return E.left({
         wrapper: name,
@@ -161,6 +170,10 @@ export const stepSchedulers = (optim: OptimState, trigger: SchedulerTrigger): E.
   }
   return E.right({ ...optim, slots })
 }
+
+/** Step every wrapper's schedulers for `trigger` (what `ParamSchedulerHook` does). */
+export const stepSchedulers = (optim: OptimState, trigger: SchedulerTrigger): E.Either<StepFailure, OptimState> =>
+  moveSchedulers(optim, (schedulers, groups) => stepAll(schedulers, groups, trigger))
 
 /**
  * MMEngine's `optim_wrapper.get_lr()`, flattened to the scalar names

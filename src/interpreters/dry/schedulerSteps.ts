@@ -7,9 +7,8 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type * as Optim from '../../optim/OptimStateValues.js'
+import * as Optim from '../../optim/OptimStateValues.js'
 import type { StepFailure } from '../../optim/OptimStateValues.js'
-import * as OW from '../../optim/WrapperSettings.js'
 import { stepEpochs as jumpEpochs, stepIterations as jump } from '../../optim/schedulers/jump.js'
 
 /** Does any wrapper hold a scheduler that steps after iterations (`by_epoch=False`)? */
@@ -20,28 +19,10 @@ export const stepsByIteration = (optim: Optim.OptimState): boolean =>
  * The optimizer state after `count` `AfterTrainIter` steps (jumping over regular stretches of the schedules), or
  * the first failure.
  */
-export const stepIterations = (optim: Optim.OptimState, count: number): E.Either<StepFailure, Optim.OptimState> => {
-  if (count <= 0 || !stepsByIteration(optim)) return E.right(optim)
-  const slots: Array<Optim.OptimState['slots'][number]> = []
-  for (const { name, slot } of optim.slots) {
-    const stepped = jump(slot.schedulers, OW.scheduledGroups(slot.groups), count)
-    if (stepped._tag === 'Left')
-      return E.left({
-        wrapper: name,
-        index: stepped.left.index,
-        message: `${stepped.left.error}: ${stepped.left.message}`,
-      })
-    slots.push({
-      name,
-      slot: {
-        ...slot,
-        schedulers: stepped.right.schedulers,
-        groups: OW.withScheduled(slot.groups, stepped.right.groups as never),
-      },
-    })
-  }
-  return E.right({ ...optim, slots })
-}
+export const stepIterations = (optim: Optim.OptimState, count: number): E.Either<StepFailure, Optim.OptimState> =>
+  count <= 0 || !stepsByIteration(optim)
+    ? E.right(optim)
+    : Optim.moveSchedulers(optim, (schedulers, groups) => jump(schedulers, groups, count))
 
 /**
  * The optimizer state after `epochs` whole epochs of `batches` iterations each, as `ParamSchedulerHook` steps it
@@ -51,25 +32,7 @@ export const stepEpochs = (
   optim: Optim.OptimState,
   epochs: number,
   batches: number,
-): E.Either<StepFailure, Optim.OptimState> => {
-  if (epochs <= 0) return E.right(optim)
-  const slots: Array<Optim.OptimState['slots'][number]> = []
-  for (const { name, slot } of optim.slots) {
-    const stepped = jumpEpochs(slot.schedulers, OW.scheduledGroups(slot.groups), epochs, batches)
-    if (stepped._tag === 'Left')
-      return E.left({
-        wrapper: name,
-        index: stepped.left.index,
-        message: `${stepped.left.error}: ${stepped.left.message}`,
-      })
-    slots.push({
-      name,
-      slot: {
-        ...slot,
-        schedulers: stepped.right.schedulers,
-        groups: OW.withScheduled(slot.groups, stepped.right.groups as never),
-      },
-    })
-  }
-  return E.right({ ...optim, slots })
-}
+): E.Either<StepFailure, Optim.OptimState> =>
+  epochs <= 0
+    ? E.right(optim)
+    : Optim.moveSchedulers(optim, (schedulers, groups) => jumpEpochs(schedulers, groups, epochs, batches))
