@@ -6,6 +6,9 @@ train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='RandomResizedCrop', size=28, scale=(0.2, 1.0)),
     dict(type='RandomFlip', prob=0.5),
+    # Brightness and contrast, as in the views of the contrastive configs (MMSelfSup's DeepCluster pipeline jitters
+    # every image): without them a cluster can be an intensity histogram instead of a shape.
+    dict(type='ColorJitter', brightness=0.4, contrast=0.4),
     dict(type='PackSelfSupInputs', algorithm_keys=['sample_idx'], meta_keys=['img_path']),
 ]
 extract_pipeline = [

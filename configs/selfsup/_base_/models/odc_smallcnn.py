@@ -8,7 +8,10 @@ model = dict(
     neck=dict(type='ODCNeck', in_channels=128, hid_channels=256, out_channels=64, with_avg_pool=True),
     head=dict(
         type='ClsHead',
-        loss=dict(type='mmcls.CrossEntropyLoss'),
+        # The class weights sum to 1 (uniform 1/k before any reweighting, as MMSelfSup's buffer), which scales the
+        # loss and its gradient by about 1/k; loss_weight=k gives back the plain cross-entropy's scale, so the lr
+        # reads as it acts.
+        loss=dict(type='mmcls.CrossEntropyLoss', loss_weight=num_clusters),
         with_avg_pool=False,
         in_channels=64,
         num_classes=num_clusters),
