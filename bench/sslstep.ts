@@ -76,6 +76,20 @@ export const sslModels: ReadonlyArray<{ readonly label: string; readonly cfg: ob
       head: { type: 'ContrastiveHead', loss: { type: 'mmcls.CrossEntropyLoss' }, temperature: 0.2 },
     },
   },
+  {
+    label: 'DenseCL SmallCNN-16, batch 256',
+    lr: 0.06,
+    cfg: {
+      type: 'DenseCL',
+      queue_len: 4096,
+      feat_dim: 128,
+      momentum: 0.99,
+      loss_lambda: 0.5,
+      backbone,
+      neck: { type: 'DenseCLNeck', in_channels: 64, hid_channels: 512, out_channels: 128, num_grid: null },
+      head: { type: 'ContrastiveHead', loss: { type: 'mmcls.CrossEntropyLoss' }, temperature: 0.2 },
+    },
+  },
 ]
 
 const BATCH = 256
@@ -161,7 +175,9 @@ export const sslStep = (entry: (typeof sslModels)[number]): { step: () => Promis
       nextBuffers = out.buffers
       for (const b of Object.values(nextBuffers)) if (!Object.values(buffers).includes(b)) tf.keep(b)
       losses = Object.values(out.losses).map((l) => tf.keep(l))
-      return out.losses['loss']!
+      // MMEngine's parse_losses: every entry named `*loss*` (DenseCL has two).
+      const parts = Object.entries(out.losses).filter(([n]) => n.includes('loss'))
+      return parts.length === 1 ? parts[0]![1] : (tf.addN(parts.map(([, l]) => l)) as tf.Scalar)
     })(names.map((n) => params[n]!))
     const gradTree = Object.fromEntries(names.map((n, i) => [n, grads[i]!]))
     const [updates, nextState] = optimizer.update(gradTree, state, params, groups)

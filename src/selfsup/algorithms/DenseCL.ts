@@ -84,15 +84,27 @@ export const denseCL = (a: t.TypeOf<typeof args>): Algorithm => {
       const k2 = detach(normalize(k.gridMean, 1))
       const kGrid = detach(normalize(k.grid, 2)) as tf.Tensor3D
       const lPos = tf.sum(tf.mul(qGlobal, kGlobal), 1, true)
-      const lNeg = tf.matMul(qGlobal, buffers['queue']!)
       // Each query cell's partner: the key cell with the most similar backbone feature.
       // (A one-hot product rather than a gather: tfjs differentiates a gather's integer indices and fails.)
       const match = tf.argMax(tf.matMul(detach(qb), kb, false, true), 2)
       const matched = tf.matMul(tf.oneHot(match as tf.Tensor2D, kGrid.shape[1]), kGrid)
       const lPosDense = tf.reshape(tf.sum(tf.mul(qGrid, matched), 2), [-1, 1])
-      const lNegDense = tf.matMul(tf.reshape(qGrid, [-1, qGrid.shape[2]]), buffers['queue2']!)
-      const single = parts.head.forward(params, online, 'head', { pos: lPos, neg: lNeg }, ctx)
-      const dense = parts.head.forward(params, online, 'head', { pos: lPosDense, neg: lNegDense }, ctx)
+      // The negatives as `query·queue`: the head scores them without forming the logits (12,544 × 4,097 at
+      // batch 256 for the dense part), where it can (`ContrastiveHead`).
+      const single = parts.head.forward(
+        params,
+        online,
+        'head',
+        { pos: lPos, query: qGlobal, queue: buffers['queue']! },
+        ctx,
+      )
+      const dense = parts.head.forward(
+        params,
+        online,
+        'head',
+        { pos: lPosDense, query: tf.reshape(qGrid, [-1, qGrid.shape[2]]), queue: buffers['queue2']! },
+        ctx,
+      )
       const q1 = enqueue(buffers['queue'] as tf.Tensor2D, buffers['queue_ptr']!, kGlobal as tf.Tensor2D)
       const q2 = enqueue(buffers['queue2'] as tf.Tensor2D, buffers['queue2_ptr']!, k2 as tf.Tensor2D)
       return {
