@@ -16,7 +16,8 @@ import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
 import type { ModelType } from '../../models/Model.js'
 import type { Tree } from '../../tensor/tree.js'
-import { detach, normalize } from '../functional.js'
+import { stopGradient } from '../../tensor/stopGradient.js'
+import { normalize } from '../functional.js'
 import type { applyDense, args as neckArgs } from '../necks/DenseCLNeck.js'
 import { asModel, type Algorithm } from './Algorithm.js'
 import { buildParts, infoOf, initParts } from './parts.js'
@@ -69,7 +70,8 @@ export const denseCL = (a: t.TypeOf<typeof args>): Algorithm => {
         typeof ctx.attributes?.['loss_lambda'] === 'number' ? (ctx.attributes['loss_lambda'] as number) : lossLambda
       const qMap = parts.backbone.apply(params, buffers, views[0]!, ctx.training)
       const q = neck.dense(neck.args, params, 'neck', qMap.value)
-      const qb = cells(qMap.value)
+      // The matching reads the backbone maps without gradient (MMSelfSup under no_grad): off the tape.
+      const qb = cells(stopGradient(qMap.value))
       const qGlobal = normalize(q.global, 1)
       const qGrid = normalize(q.grid, 2) as tf.Tensor3D
       const online = { ...buffers, ...qMap.buffers }
@@ -79,15 +81,23 @@ export const denseCL = (a: t.TypeOf<typeof args>): Algorithm => {
       const kMap = parts.backbone.apply(weights, weights, views[1]!, ctx.training)
       target = { ...target, ...Target.asTarget('encoder_k', kMap.buffers) }
       const k = neck.dense(neck.args, weights, 'neck', kMap.value)
-      const kb = detach(cells(kMap.value))
-      const kGlobal = detach(normalize(k.global, 1))
-      const k2 = detach(normalize(k.gridMean, 1))
-      const kGrid = detach(normalize(k.grid, 2)) as tf.Tensor3D
+      // The key side reaches the parameters only through the average, which is off the tape (`Target.update`):
+      // no gradient flows into any of it, and the backward pass never enters it.
+      const kb = cells(kMap.value)
+      const kGlobal = normalize(k.global, 1)
+      const k2 = normalize(k.gridMean, 1)
+      const kGrid = normalize(k.grid, 2) as tf.Tensor3D
       const lPos = tf.sum(tf.mul(qGlobal, kGlobal), 1, true)
-      // Each query cell's partner: the key cell with the most similar backbone feature.
-      // (A one-hot product rather than a gather: tfjs differentiates a gather's integer indices and fails.)
-      const match = tf.argMax(tf.matMul(detach(qb), kb, false, true), 2)
-      const matched = tf.matMul(tf.oneHot(match as tf.Tensor2D, kGrid.shape[1]), kGrid)
+      // Each query cell's partner: the key cell with the most similar backbone feature, gathered from the key grid
+      // (rows of the flattened `[n·S², d]` grid: image i's cells start at i·S²).
+      const [n, cellsPerMap, dim] = kGrid.shape
+      const match = tf.argMax(tf.matMul(qb, kb, false, true), 2)
+      const rows = tf.add(match, tf.reshape(tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(cellsPerMap, 'int32')), [n, 1]))
+      const matched = tf.reshape(tf.gather(tf.reshape(kGrid, [n * cellsPerMap, dim]), tf.reshape(rows, [-1])), [
+        n,
+        cellsPerMap,
+        dim,
+      ])
       const lPosDense = tf.reshape(tf.sum(tf.mul(qGrid, matched), 2), [-1, 1])
       // The negatives as `query·queue`: the head scores them without forming the logits (12,544 × 4,097 at
       // batch 256 for the dense part), where it can (`ContrastiveHead`).
