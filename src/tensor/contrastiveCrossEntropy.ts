@@ -65,7 +65,10 @@ export const contrastiveCrossEntropyOps = (
 ): tf.Scalar =>
   tf.tidy(() => {
     const n = query.shape[0]!
-    const logits = tf.div(tf.concat([tf.reshape(pos, [n, 1]), tf.matMul(query as tf.Tensor2D, queue as tf.Tensor2D)], 1), temperature)
+    const logits = tf.div(
+      tf.concat([tf.reshape(pos, [n, 1]), tf.matMul(query as tf.Tensor2D, queue as tf.Tensor2D)], 1),
+      temperature,
+    )
     return crossEntropyOps(logits, tf.zeros([n], 'int32'))
   })
 

@@ -65,10 +65,10 @@ const rowMax: FunctionDef = (() => {
 })()
 
 // Cephes expf: exp(x) = 2^n · exp(r), n = round(x·log₂e), r = x − n·ln 2 (ln 2 in two parts).
-const LOG2E = 1.44269504088896341
+const LOG2E = Math.LOG2E
 const LN2_HI = 0.693359375
-const LN2_LO = -2.12194440e-4
-const POLY = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]
+const LN2_LO = -2.1219444e-4
+const POLY = [1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]
 const LOWEST = -87.3
 
 /** `rowExp(at, end, inv, m, out)`: each float z in `[at, end)` becomes exp(z·inv − m); their float64 sum at `out`. */
@@ -85,7 +85,17 @@ const rowExp: FunctionDef = (() => {
   const sub = op.f32x4Sub
   const body: Code = [
     // x = max(z·inv − m, −87.3)
-    ...[...get(P), ...op.v128Load, ...get(VINV), ...mul, ...get(VM), ...sub, ...get(CLOW), ...op.f32x4Max, ...op.set(X)],
+    ...[
+      ...get(P),
+      ...op.v128Load,
+      ...get(VINV),
+      ...mul,
+      ...get(VM),
+      ...sub,
+      ...get(CLOW),
+      ...op.f32x4Max,
+      ...op.set(X),
+    ],
     // n = nearest(x·log₂e); r = (x − n·ln2_hi) − n·ln2_lo
     ...[...get(X), ...get(CLOG2E), ...mul, ...op.f32x4Nearest, ...op.set(N)],
     ...[...get(X), ...get(N), ...get(CHI), ...mul, ...sub, ...get(N), ...get(CLO), ...mul, ...sub, ...op.set(R)],

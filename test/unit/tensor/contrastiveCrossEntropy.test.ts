@@ -23,8 +23,8 @@ interface Case {
 /** The loss times 3 and its gradients in pos and query, so that the upstream gradient is not 1. */
 const lossAndGradients = (loss: Loss, c: Case) => {
   const [pos, query, queue] = [tf.tensor2d(c.pos, [c.pos.length, 1]), tf.tensor2d(c.query), tf.tensor2d(c.queue)]
-  const { value, grads } = tf.valueAndGrads((p: tf.Tensor, q: tf.Tensor) =>
-    tf.mul(loss(p, q, queue, c.temperature), 3) as tf.Scalar,
+  const { value, grads } = tf.valueAndGrads(
+    (p: tf.Tensor, q: tf.Tensor) => tf.mul(loss(p, q, queue, c.temperature), 3) as tf.Scalar,
   )([pos, query])
   const out = {
     loss: value.dataSync()[0]!,
@@ -36,10 +36,10 @@ const lossAndGradients = (loss: Loss, c: Case) => {
 }
 
 const matrix = (rows: number, cols: number, max: number) =>
-  fc.array(
-    fc.array(fc.float({ noNaN: true, min: -max, max }), { minLength: cols, maxLength: cols }),
-    { minLength: rows, maxLength: rows },
-  )
+  fc.array(fc.array(fc.float({ noNaN: true, min: -max, max }), { minLength: cols, maxLength: cols }), {
+    minLength: rows,
+    maxLength: rows,
+  })
 
 // Rows across a block boundary now and then, queues of every length mod 4 (the compiled rows and the JS rows),
 // logits up to ±200 (temperature down to 0.05), so that the exponentials underflow.
