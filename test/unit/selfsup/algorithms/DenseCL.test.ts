@@ -63,7 +63,7 @@ describe('DenseCL', () => {
     await Effect.runPromise(selectBackend('wasm'))
   })
 
-  it('never holds a tensor the size of the dense logits (at batch 256 the step filled the 4 GB WASM heap)', async () => {
+  it('never holds a tensor the size of the dense logits (at batch 256 the step filled the 4 GB heap)', async () => {
     await tf.setBackend('wasm')
     const s = await step(0.5)
     const denseLogits = BATCH * 16 * (QUEUE + 1) * 4
