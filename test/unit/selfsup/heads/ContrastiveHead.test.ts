@@ -19,14 +19,14 @@ const run = async (loss: object, form: 'neg' | 'queue', classWeight?: number[]) 
   const q = tf.randomNormal([6, 4], 0, 1, 'float32', 1)
   const pos = tf.randomNormal([6, 1], 0, 1, 'float32', 2)
   const queue = tf.randomNormal([4, 12], 0, 1, 'float32', 3)
-  let out = { loss: 0, gradient: new Float32Array() }
+  let out: { loss: number; gradient: Float32Array } = { loss: 0, gradient: new Float32Array() }
   const profile = await tf.profile(() => {
     const { value, grads } = tf.valueAndGrads((query: tf.Tensor) => {
       const inputs = form === 'neg' ? { pos, neg: tf.matMul(query, queue) } : { pos, query, queue }
       const attributes = classWeight === undefined ? {} : { 'head.loss.class_weight': classWeight }
       return h.forward({}, {}, 'head', inputs, { training: true, attributes }).value
     })([q])
-    out = { loss: value.dataSync()[0]!, gradient: grads[0]!.dataSync() as Float32Array }
+    out = { loss: value.dataSync()[0]!, gradient: Float32Array.from(grads[0]!.dataSync()) }
     tf.dispose([value, ...grads])
     return undefined as unknown as tf.TensorContainer
   })
