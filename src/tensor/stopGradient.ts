@@ -16,7 +16,9 @@ import * as tf from '@tensorflow/tfjs-core'
 /** x's values as a new tensor off the gradient tape; dispose it as any tensor (the data lives while either does). */
 export const stopGradient = <T extends tf.Tensor>(x: T): T => {
   const engine = tf.engine()
-  const out = engine.makeTensorFromDataId(x.dataId, x.shape, x.dtype)
-  engine.backend.incRef(x.dataId)
+  // The reference is counted where the data lies (a tensor may live on another backend than the current one).
+  const backend = engine.state.tensorInfo.get(x.dataId)?.backend ?? engine.backend
+  const out = engine.makeTensorFromDataId(x.dataId, x.shape, x.dtype, backend)
+  backend.incRef(x.dataId)
   return out as T
 }
