@@ -1,10 +1,11 @@
 /**
- * The convolution-heavy self-supervised step on one core (issue 15 §5, issue 14): a SimSiam and a MoCo v2 step
- * on SmallCNN at base_channels 16 (16-32-64 channels, 28×28 grey, two views, batch 256), and a supervised
- * ResNet-18 (CIFAR stem) step at batch 32. A step is what `train()` runs: the view pipeline
- * (`RandomResizedCrop(28, scale=(0.2, 1))`, `RandomFlip`) on the batch, the data preprocessor, the algorithm's
- * loss, its gradients and SGD with momentum and weight decay. Reports CPU time (`process.cpuUsage`), medians of
- * interleaved rounds, and a per-kernel profile of each self-supervised step (`profile.ts`).
+ * The convolution-heavy self-supervised step on one core (issue 15 §5, issue 14): a SimSiam, a MoCo v2 and a
+ * DenseCL step (the dense loss on, and off as before DenseCLHook's start_iters) on SmallCNN at base_channels 16
+ * (16-32-64 channels, 28×28 grey, two views, batch 256), and a supervised ResNet-18 (CIFAR stem) step at batch
+ * 32. A step is what `train()` runs: the view pipeline (`RandomResizedCrop(28, scale=(0.2, 1))`, `RandomFlip`) on
+ * the batch, the data preprocessor, the algorithm's loss, its gradients and SGD with momentum and weight decay.
+ * Reports CPU time (`process.cpuUsage`), medians of interleaved rounds, and a per-kernel profile of each
+ * self-supervised step (`profile.ts`).
  *
  * With `--ablate`, the SimSiam step also runs with each of loopwright's kernels it uses switched off, interleaved.
  *
@@ -73,6 +74,35 @@ export const sslModels: ReadonlyArray<{ readonly label: string; readonly cfg: ob
       momentum: 0.99,
       backbone,
       neck: { type: 'MoCoV2Neck', in_channels: 64, hid_channels: 512, out_channels: 128, with_avg_pool: true },
+      head: { type: 'ContrastiveHead', loss: { type: 'mmcls.CrossEntropyLoss' }, temperature: 0.2 },
+    },
+  },
+  {
+    label: 'DenseCL SmallCNN-16, batch 256',
+    lr: 0.06,
+    cfg: {
+      type: 'DenseCL',
+      queue_len: 4096,
+      feat_dim: 128,
+      momentum: 0.99,
+      loss_lambda: 0.5,
+      backbone,
+      neck: { type: 'DenseCLNeck', in_channels: 64, hid_channels: 512, out_channels: 128, num_grid: null },
+      head: { type: 'ContrastiveHead', loss: { type: 'mmcls.CrossEntropyLoss' }, temperature: 0.2 },
+    },
+  },
+  {
+    // DenseCLHook's first start_iters iterations: the dense loss is 0 and not computed.
+    label: 'DenseCL SmallCNN-16, batch 256, loss_lambda 0',
+    lr: 0.06,
+    cfg: {
+      type: 'DenseCL',
+      queue_len: 4096,
+      feat_dim: 128,
+      momentum: 0.99,
+      loss_lambda: 0,
+      backbone,
+      neck: { type: 'DenseCLNeck', in_channels: 64, hid_channels: 512, out_channels: 128, num_grid: null },
       head: { type: 'ContrastiveHead', loss: { type: 'mmcls.CrossEntropyLoss' }, temperature: 0.2 },
     },
   },
@@ -161,7 +191,9 @@ export const sslStep = (entry: (typeof sslModels)[number]): { step: () => Promis
       nextBuffers = out.buffers
       for (const b of Object.values(nextBuffers)) if (!Object.values(buffers).includes(b)) tf.keep(b)
       losses = Object.values(out.losses).map((l) => tf.keep(l))
-      return out.losses['loss']!
+      // MMEngine's parse_losses: every entry named `*loss*` (DenseCL has two).
+      const parts = Object.entries(out.losses).filter(([n]) => n.includes('loss'))
+      return parts.length === 1 ? parts[0]![1] : (tf.addN(parts.map(([, l]) => l)) as tf.Scalar)
     })(names.map((n) => params[n]!))
     const gradTree = Object.fromEntries(names.map((n, i) => [n, grads[i]!]))
     const [updates, nextState] = optimizer.update(gradTree, state, params, groups)

@@ -29,6 +29,9 @@ import { wasmReluGradKernel } from './wasmReluGrad.js'
 import { RELU_GRAD } from './reluGrad.js'
 import { SOFTMAX_CROSS_ENTROPY } from './softmaxCrossEntropy.js'
 import { wasmSoftmaxCrossEntropyKernel } from './wasmSoftmaxCrossEntropy.js'
+import { CONTRASTIVE_CROSS_ENTROPY } from './contrastiveCrossEntropy.js'
+import { wasmContrastiveCrossEntropyKernel } from './wasmContrastiveCrossEntropy.js'
+import { guardWasmHeap } from './wasmHeapGuard.js'
 import { wasmGemm } from './wasmGemm.js'
 import { installWasmKernels, switchable } from './wasmKernels.js'
 import { clipKernel } from './wasmClip.js'
@@ -197,4 +200,10 @@ export const installWasmFixes = (): void => {
     backendName: 'wasm',
     kernelFunc: wasmSoftmaxCrossEntropyKernel,
   })
+  tf.registerKernel({
+    kernelName: CONTRASTIVE_CROSS_ENTROPY,
+    backendName: 'wasm',
+    kernelFunc: wasmContrastiveCrossEntropyKernel,
+  })
+  guardWasmHeap(tf.findBackend('wasm') as BackendWasm)
 }

@@ -297,10 +297,29 @@ export const wasmGemm = (
   const n = transposeB ? b.shape.at(-2)! : b.shape.at(-1)!
   if (m * k > MAX_A_ELEMENTS || (transposeA && m > MAX_TRANSPOSED_A_ROWS)) return undefined
   const outShape = [...Array(Math.max(a.shape.length, b.shape.length) - 2).fill(1), m, n]
-  const fns = functionsOf(wasm)
   const address = (t: Info) => wasm.dataIdMap.get(t.dataId)!.memoryOffset
   const out = wasm.makeOutput(outShape, 'float32')
-  const [pa, pb, pc] = [address(a), address(b), address(out)]
+  productAt(wasm, address(a), address(b), address(out), m, k, n, transposeA, transposeB)
+  return out
+}
+
+/**
+ * `C = op(A)·op(B)` between heap addresses (bytes): A is M×K (stored K×M when `transposeA`), B is K×N (stored N×K
+ * when `transposeB`), C is M×N, all row-major float32; not both transposed. For kernels that take products of parts
+ * of their operands (`wasmContrastiveCrossEntropy.ts`).
+ */
+export const productAt = (
+  wasm: BackendWasm,
+  pa: number,
+  pb: number,
+  pc: number,
+  m: number,
+  k: number,
+  n: number,
+  transposeA: boolean,
+  transposeB: boolean,
+): void => {
+  const fns = functionsOf(wasm)
   const cRow = n * 4
   for (const [i0, rows, r] of blocks(m, ROWS)) {
     if (!transposeB) {
@@ -325,5 +344,4 @@ export const wasmGemm = (
         )
     }
   }
-  return out
 }

@@ -117,6 +117,17 @@ export const op = {
   /** `v128.load32_splat`: one float from memory into every lane. */
   v128Load32SplatAt: (offset: number) => [...simd(0x09), ...uleb(2), ...uleb(offset)],
   f32x4ExtractLane: (lane: number) => [...simd(0x1f), lane],
+  // The exponential of `wasmContrastiveCrossEntropy.ts`: rounding, float → int, exponent bits, float64 sums.
+  f32x4Nearest: simd(0x6a),
+  i32x4Splat: simd(0x11),
+  i32x4Add: simd(0xae),
+  i32x4Shl: simd(0xab),
+  i32x4TruncSatF32x4S: simd(0xf8),
+  f64x2PromoteLowF32x4: simd(0x5f),
+  f64x2Add: simd(0xf0),
+  f64x2ExtractLane: (lane: number) => [...simd(0x21), lane],
+  /** `i8x16.shuffle` of two vectors by 16 byte indices (0–31). */
+  i8x16Shuffle: (lanes: ReadonlyArray<number>) => [...simd(0x0d), ...lanes],
   i32Eqz: [0x45],
   f32Ne: [0x5c],
   f32x4Ne: simd(0x42),

@@ -9,14 +9,17 @@
  * against `queue` and the matched cells against `queue2`.
  * `loss_single = (1 − λ)·head(global)`, `loss_dense = λ·head(dense)`, with
  * `λ` the model attribute `loss_lambda` (which `DenseCLHook` sets to 0 for
- * the first `start_iters` iterations). Both queues are FIFO buffers.
+ * the first `start_iters` iterations; while it is 0 the dense loss, 0, is not computed). Both queues are FIFO
+ * buffers. The negatives are scored as `query·queue` without forming the logits (`ContrastiveHead`), and the key
+ * side is off the gradient tape (`Target.update`), as MMSelfSup runs it under `no_grad`.
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
 import type { ModelType } from '../../models/Model.js'
 import type { Tree } from '../../tensor/tree.js'
-import { detach, normalize } from '../functional.js'
+import { stopGradient } from '../../tensor/stopGradient.js'
+import { normalize } from '../functional.js'
 import type { applyDense, args as neckArgs } from '../necks/DenseCLNeck.js'
 import { asModel, type Algorithm } from './Algorithm.js'
 import { buildParts, infoOf, initParts } from './parts.js'
@@ -41,6 +44,35 @@ export const denseCL = (a: t.TypeOf<typeof args>): Algorithm => {
   const featDim = a.feat_dim ?? 128
   const lossLambda = a.loss_lambda ?? 0.5
   const averaging: Target.Averaging = { _tag: 'ExponentialMovingAverage', momentum: 1 - (a.momentum ?? 0.999) }
+  /** The parameters only the dense loss reaches: the neck's grid projection (`neck.mlp2.*`). */
+  const gridOnly = (params: Tree): tf.Tensor[] =>
+    Object.entries(params)
+      .filter(([name]) => name.startsWith('neck.mlp2.'))
+      .map(([, w]) => w)
+  /**
+   * The dense head's loss: each query cell is paired with the key cell whose backbone feature is most similar
+   * (`qb`, `kb`: normalised `[n, S², C]`, off the tape), the pair's product is the positive, and the negatives are
+   * `query·queue2`, which the head scores without forming the logits (12,544 × 4,097 at batch 256).
+   */
+  const denseLoss = (
+    params: Tree,
+    buffers: Tree,
+    qb: tf.Tensor3D,
+    kb: tf.Tensor3D,
+    qGrid: tf.Tensor3D,
+    kGrid: tf.Tensor3D,
+    ctx: Parameters<NonNullable<Algorithm['loss']>>[4],
+  ): tf.Scalar => {
+    // The partner's row in the flattened `[n·S², d]` key grid: image i's cells start at i·S².
+    const [n, cellsPerMap, dim] = kGrid.shape
+    const match = tf.argMax(tf.matMul(qb, kb, false, true), 2)
+    const offsets = tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(cellsPerMap, 'int32'))
+    const rows = tf.reshape(tf.add(match, tf.reshape(offsets, [n, 1])), [-1])
+    const matched = tf.reshape(tf.gather(tf.reshape(kGrid, [n * cellsPerMap, dim]), rows), [n, cellsPerMap, dim])
+    const pos = tf.reshape(tf.sum(tf.mul(qGrid, matched), 2), [-1, 1])
+    const query = tf.reshape(qGrid, [-1, dim])
+    return parts.head.forward(params, buffers, 'head', { pos, query, queue: buffers['queue2']! }, ctx).value
+  }
   return {
     type: 'DenseCL',
     backbone: parts.backbone,
@@ -69,7 +101,8 @@ export const denseCL = (a: t.TypeOf<typeof args>): Algorithm => {
         typeof ctx.attributes?.['loss_lambda'] === 'number' ? (ctx.attributes['loss_lambda'] as number) : lossLambda
       const qMap = parts.backbone.apply(params, buffers, views[0]!, ctx.training)
       const q = neck.dense(neck.args, params, 'neck', qMap.value)
-      const qb = cells(qMap.value)
+      // The matching reads the backbone maps without gradient (MMSelfSup under no_grad): off the tape.
+      const qb = cells(stopGradient(qMap.value))
       const qGlobal = normalize(q.global, 1)
       const qGrid = normalize(q.grid, 2) as tf.Tensor3D
       const online = { ...buffers, ...qMap.buffers }
@@ -79,26 +112,34 @@ export const denseCL = (a: t.TypeOf<typeof args>): Algorithm => {
       const kMap = parts.backbone.apply(weights, weights, views[1]!, ctx.training)
       target = { ...target, ...Target.asTarget('encoder_k', kMap.buffers) }
       const k = neck.dense(neck.args, weights, 'neck', kMap.value)
-      const kb = detach(cells(kMap.value))
-      const kGlobal = detach(normalize(k.global, 1))
-      const k2 = detach(normalize(k.gridMean, 1))
-      const kGrid = detach(normalize(k.grid, 2)) as tf.Tensor3D
+      // The key side reaches the parameters only through the average, which is off the tape (`Target.update`):
+      // no gradient flows into any of it, and the backward pass never enters it.
+      const kb = cells(kMap.value)
+      const kGlobal = normalize(k.global, 1)
+      const k2 = normalize(k.gridMean, 1)
+      const kGrid = normalize(k.grid, 2) as tf.Tensor3D
       const lPos = tf.sum(tf.mul(qGlobal, kGlobal), 1, true)
-      const lNeg = tf.matMul(qGlobal, buffers['queue']!)
-      // Each query cell's partner: the key cell with the most similar backbone feature.
-      // (A one-hot product rather than a gather: tfjs differentiates a gather's integer indices and fails.)
-      const match = tf.argMax(tf.matMul(detach(qb), kb, false, true), 2)
-      const matched = tf.matMul(tf.oneHot(match as tf.Tensor2D, kGrid.shape[1]), kGrid)
-      const lPosDense = tf.reshape(tf.sum(tf.mul(qGrid, matched), 2), [-1, 1])
-      const lNegDense = tf.matMul(tf.reshape(qGrid, [-1, qGrid.shape[2]]), buffers['queue2']!)
-      const single = parts.head.forward(params, online, 'head', { pos: lPos, neg: lNeg }, ctx)
-      const dense = parts.head.forward(params, online, 'head', { pos: lPosDense, neg: lNegDense }, ctx)
+      // The negatives as `query·queue`: the head scores them without forming the logits (`ContrastiveHead`).
+      const single = parts.head.forward(
+        params,
+        online,
+        'head',
+        { pos: lPos, query: qGlobal, queue: buffers['queue']! },
+        ctx,
+      )
+      // While `loss_lambda` is 0 (DenseCLHook's first `start_iters` iterations) the dense loss is 0 and so is its
+      // gradient: it is not computed (at batch 256 it is most of the step). The grid projection, which only the
+      // dense loss reaches, still gets its zero gradient (every parameter is differentiated).
+      const dense =
+        lambda === 0
+          ? (tf.add(tf.mul(tf.addN(gridOnly(params).map((w) => tf.sum(w))), 0), 0) as tf.Scalar) // +0, not −0
+          : denseLoss(params, online, qb, kb, qGrid, kGrid, ctx)
       const q1 = enqueue(buffers['queue'] as tf.Tensor2D, buffers['queue_ptr']!, kGlobal as tf.Tensor2D)
       const q2 = enqueue(buffers['queue2'] as tf.Tensor2D, buffers['queue2_ptr']!, k2 as tf.Tensor2D)
       return {
         losses: {
           loss_single: tf.mul(single.value, 1 - lambda) as tf.Scalar,
-          loss_dense: tf.mul(dense.value, lambda) as tf.Scalar,
+          loss_dense: tf.mul(dense, lambda) as tf.Scalar,
         },
         features: q.global,
         buffers: {

@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type { Tree } from '../../tensor/tree.js'
-import { detach } from '../functional.js'
+import { stopGradient } from '../../tensor/stopGradient.js'
 
 /**
  * How the average moves: MMEngine's EMA (weight of the new value) or MMSelfSup's cosine-scheduled EMA (weight of the
@@ -74,7 +74,8 @@ export const update = (
       const name = targetName(prefix, n)
       const avg = target[name]
       if (avg === undefined) throw new Error(`momentum encoder ${prefix}: ${name} is missing from the buffers`)
-      const src = detach(p)
+      // Off the tape, so that the backward pass never enters the target network (MMEngine averages under no_grad).
+      const src = stopGradient(p)
       if (steps === 0) out[name] = tf.clone(src)
       else if (averaging._tag === 'ExponentialMovingAverage')
         out[name] = tf.add(avg, tf.mul(tf.sub(src, avg), averaging.momentum))
