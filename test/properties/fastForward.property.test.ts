@@ -104,6 +104,15 @@ const customHooks = fc.subarray([
   { type: 'SimSiamHook', fix_pred_lr: true, lr: 0.05 },
   { type: 'SimSiamHook', fix_pred_lr: true, lr: 0.02, adjust_by_epoch: false },
   { type: 'SwAVHook', batch_size: 8, frozen_layers_cfg: { fc1: 9 } },
+  {
+    type: 'DeepClusterHook',
+    extract_dataloader: { batch_size: 8, dataset: 'ArrayDataset(data.x, data.y)' },
+    clustering: { type: 'Kmeans', k: 3 },
+    unif_sampling: false,
+    reweight: false,
+    reweight_pow: 0.5,
+    interval: 2,
+  },
 ])
 
 const config = fc.record({
