@@ -90,7 +90,11 @@ describe('shared schedules', () => {
         (c, picks, actions) => {
           // Each group its own object, as the constructor builds them.
           const groups: Groups = picks.map((k) => ({ ...contents[k]! }))
-          const built = buildAll(withFloors(chains[c]!, groups.length) as never, groups, { epochLength: 5, maxEpochs: 40, maxIters: 200 })
+          const built = buildAll(withFloors(chains[c]!, groups.length) as never, groups, {
+            epochLength: 5,
+            maxEpochs: 40,
+            maxIters: 200,
+          })
           if (built._tag === 'Left') throw new Error(JSON.stringify(built.left))
           let plain: { schedulers: unknown; groups: Groups } = built.right
           let kinds: { schedulers: unknown; groups: Groups } = built.right

@@ -88,7 +88,7 @@ describe('DeepClusterHook has an epoch cadence: DeepCluster and ODC configs repe
       expect(positions(compact)).toEqual(positions(walked))
     }, 120_000)
 
-  it('deepcluster_smallcnn_mnist.py as shipped: whole epochs are not off (its periods outrun its 10 epochs)', async () => {
+  it('deepcluster_smallcnn_mnist.py as shipped: whole epochs are on (its periods outrun its 10 epochs)', async () => {
     const compact = await planOf('deepcluster_smallcnn_mnist.py', false, [], 0)
     expect(compact.fastForward.epochsOff).toBeUndefined()
     expect(compact.fastForward.iterations).toBeGreaterThan(2000)
