@@ -158,13 +158,18 @@ export const moveSchedulers = (optim: OptimState, move: SchedulerMove): E.Either
       slots.push({ name, slot })
       continue
     }
-    const stepped = shared(move)(slot.schedulers, scheduledOf.get(slot.groups) ?? OW.scheduledGroups(slot.groups))
+    const scheduled = scheduledOf.get(slot.groups) ?? OW.scheduledGroups(slot.groups)
+    const stepped = shared(move)(slot.schedulers, scheduled)
     if (stepped._tag === 'Left')
       return E.left({
         wrapper: name,
         index: stepped.left.index,
         message: `${stepped.left.error}: ${stepped.left.message}`,
       })
+    if (stepped.right.schedulers === slot.schedulers && stepped.right.groups === scheduled) {
+      slots.push({ name, slot })
+      continue
+    }
     const groups = OW.withScheduled(slot.groups, stepped.right.groups as never)
     scheduledOf.set(groups, stepped.right.groups)
     slots.push({ name, slot: { ...slot, schedulers: stepped.right.schedulers, groups } })

@@ -194,6 +194,12 @@ export const shared =
     const m = representatives.length
     if (moved.right.groups.length !== m || moved.right.schedulers.length !== schedulers.length)
       return move(schedulers, groups)
+    // A move that changed nothing (no scheduler steps on this trigger) gives back what it was given.
+    if (
+      moved.right.schedulers.every((s, j) => s === few.schedulers[j]) &&
+      moved.right.groups.every((g, k) => g === few.groups[k])
+    )
+      return E.right({ schedulers, groups })
     // An array the move left as it was (a scheduler it did not step, `base_values`) is the one given.
     const all = mapPerGroup(moved.right.schedulers, (values, j, name) =>
       values === field(few.schedulers[j], name) && Array.isArray(field(schedulers[j], name))
