@@ -76,7 +76,10 @@ export interface DryRunOptions {
   readonly walk?: boolean
   /** Cadences of hook types beyond the built-in ones (user hook types that act at train-iteration stages). */
   readonly cadences?: { readonly [hookType: string]: CadenceOf }
-  /** Epoch cadences of hook types beyond the built-in ones (user hook types that act at train or val stages). */
+  /**
+   * Epoch cadences of hook types beyond the built-in ones (user hook types that act at train or val stages). An
+   * iteration-based loop's blocks know the built-in hook types only: with another one they are not repeated.
+   */
   readonly epochCadences?: { readonly [hookType: string]: EpochCadenceOf }
   /** Run the test loop after training, as `loopwright train` does. Default true. */
   readonly testAfterTrain?: boolean
