@@ -38,6 +38,8 @@ const corpusCases = (root: string): ReadonlyArray<Case> => {
     'simsiam/simsiam_resnet50_8xb32-coslr-200e_in1k.py',
     'simclr/simclr_resnet50_8xb32-coslr-200e_in1k.py',
     'beitv2/beitv2_vit-base-p16_8xb256-amp-coslr-1600e_in1k.py',
+    // 492 param-wise groups over 1,600 epochs (two kinds of group: sharedSchedules.ts).
+    'mae/mae_vit-huge-p16_8xb512-amp-coslr-1600e_in1k.py',
   ]
     .map((c) => path.join(selfsup, c))
     .filter((file) => fs.existsSync(file))
@@ -47,11 +49,12 @@ const corpusCases = (root: string): ReadonlyArray<Case> => {
 const ownCases = (): ReadonlyArray<Case> => {
   const dir = path.resolve('test/fixtures/plan-scale')
   const epochs = path.join(dir, 'imagenet-scale_resnet50_8xb32-warmcos-200e.py')
+  const iters = path.join(dir, 'imagenet-scale_vit_8xb128-iters-1e6.py')
   return [
     { name: 'own: 200 epochs of ImageNet-1k, 8 processes', args: dryRun(epochs, '--world-size', '8') },
     {
       name: 'own: 1,000,000 iterations (IterBasedTrainLoop)',
-      args: dryRun(path.join(dir, 'imagenet-scale_vit_8xb128-iters-1e6.py'), '--world-size', '8'),
+      args: dryRun(iters, '--world-size', '8'),
     },
     // ODCHook and CollapseDetectionHook have cadences: our self-supervised configs are fast-forwarded too.
     {
@@ -62,6 +65,12 @@ const ownCases = (): ReadonlyArray<Case> => {
     {
       name: 'own: max_epochs=1e12',
       args: dryRun(epochs, '--world-size', '8', '--cfg-options', 'train_cfg.max_epochs=1000000000000'),
+      limitMs: 20_000,
+    },
+    // Blocks of iterations (50,000: validation and checkpoints) repeat as epochs do.
+    {
+      name: 'own: max_iters=1e12 (IterBasedTrainLoop)',
+      args: dryRun(iters, '--world-size', '8', '--cfg-options', 'train_cfg.max_iters=1000000000000'),
       limitMs: 20_000,
     },
   ]

@@ -154,13 +154,17 @@ export const renderFastForward = (
   const runs = plan.logLines.runs
   const counted =
     runs.reduce((n, r) => n + r.count * r.lines, 0) + plan.epochRuns.reduce((n, r) => n + r.count * r.linesPerRepeat, 0)
+  const iterationBased = plan.loops.train?.type === 'IterBasedTrainLoop'
   const epochs =
     f.epochs > 0
       ? `; ${f.epochs} of ${plural(plan.loops.train?.maxEpochs ?? 0, 'epoch')} repeat the ones before them ` +
         `(${plural(plan.epochRuns.length, 'run')})`
-      : f.epochsOff !== undefined && plan.loops.train?.type === 'EpochBasedTrainLoop'
-        ? `; whole epochs: off (${f.epochsOff})`
-        : ''
+      : f.blocks > 0
+        ? `; ${f.blocks} blocks of ${f.block} iterations repeat the ones before them ` +
+          `(${plural(plan.epochRuns.length, 'run')})`
+        : f.epochsOff !== undefined
+          ? `; ${iterationBased ? 'blocks of iterations' : 'whole epochs'}: off (${f.epochsOff})`
+          : ''
   return (
     `fast-forward: ${f.iterations} of ${plan.steps.train} train iterations computed from the hooks' cadences ` +
     `(${plural(f.stretches, 'stretch')})${epochs}` +

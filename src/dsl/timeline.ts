@@ -83,6 +83,13 @@ export interface Control {
    * of the dry run's whole-epoch fast-forward, docs/dry-run.md).
    */
   readonly skipEpochsTo?: number
+  /**
+   * Continue an iteration-based train loop at this iteration, leaving out the events of the iterations before it
+   * and of the validations after them. Honoured when sent in reply to `after_train_iter` or to an event of the
+   * validation that follows it; clamped to `max_iters`; ignored by epoch-based loops. The sender accounts for what
+   * those iterations do (the dry run's blocks of iterations, docs/dry-run.md).
+   */
+  readonly skipItersTo?: number
 }
 
 /** A lazy event sequence that accepts {@link Control} through `next()`. */
@@ -99,6 +106,7 @@ export function* timeline(loops: Loops, sizes: Sizes, options: TimelineOptions =
   let stopTraining = false
   let skipTo: number | undefined
   let skipEpochsTo: number | undefined
+  let skipItersTo: number | undefined
 
   // Every yield funnels through here so that a stop request (or a skip) is seen wherever it is sent.
   function* emit(event: Event): Generator<Event, void, Control | undefined> {
@@ -106,6 +114,7 @@ export function* timeline(loops: Loops, sizes: Sizes, options: TimelineOptions =
     if (control?.stopTraining === true) stopTraining = true
     if (control?.skipTo !== undefined) skipTo = control.skipTo
     if (control?.skipEpochsTo !== undefined) skipEpochsTo = control.skipEpochsTo
+    if (control?.skipItersTo !== undefined) skipItersTo = control.skipItersTo
   }
 
   // A pending skip moves the counters forward to `skipTo`, at most to `end` (exclusive bound of this loop's iters).
@@ -180,8 +189,14 @@ export function* timeline(loops: Loops, sizes: Sizes, options: TimelineOptions =
         // The infinite loader restarts after each pass; a resume continues at the same cursor.
         const batch =
           trainSize > 0 ? { pass: Math.floor(iter / trainSize), index: iter % trainSize } : { pass: 0, index: 0 }
+        // Only a request sent from this iteration or the validation after it is honoured.
+        skipItersTo = undefined
         yield* trainIter(iter, batch)
         if (validate && Loop.validatesAfter(trainLoop, iter)) yield* evalLoop('val', sizes.val ?? 0)
+        if (skipItersTo !== undefined) {
+          iter = Math.max(iter, Math.min(skipItersTo, trainLoop.max_iters))
+          skipItersTo = undefined
+        }
       }
       yield* emit(Ev.stage('after_train_epoch', epoch, iter))
     }

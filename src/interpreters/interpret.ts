@@ -73,13 +73,16 @@ export interface InterpretControl {
   readonly onInterrupt?: (state: State) => void
   /**
    * Asked after each stage's hooks ran: may move the train loop forward to iteration `skipTo` (or, after an epoch,
-   * to the start of epoch `skipEpochsTo`), with the state the iterations in between would leave (the dry run's
+   * to the start of epoch `skipEpochsTo`, or an iteration-based one past blocks of iterations to `skipItersTo`),
+   * with the state the iterations in between would leave (the dry run's
    * fast-forward over iterations that differ only in counters; see the timeline's {@link Control}).
    */
   readonly fastForward?: (
     state: State,
     event: StageEvent,
-  ) => { readonly state: State; readonly skipTo?: number; readonly skipEpochsTo?: number } | undefined
+  ) =>
+    | { readonly state: State; readonly skipTo?: number; readonly skipEpochsTo?: number; readonly skipItersTo?: number }
+    | undefined
 }
 
 /**
@@ -145,6 +148,7 @@ export const interpret = (
           feedback = {
             ...(jump.skipTo === undefined ? {} : { skipTo: jump.skipTo }),
             ...(jump.skipEpochsTo === undefined ? {} : { skipEpochsTo: jump.skipEpochsTo }),
+            ...(jump.skipItersTo === undefined ? {} : { skipItersTo: jump.skipItersTo }),
           }
         }
       }

@@ -21,6 +21,7 @@ import * as OW from './WrapperSettings.js'
 import type { ParamGroup } from './ParamGroups.js'
 import { buildAll, stepAll } from './schedulers/index.js'
 import type { Groups, ParamScheduler, StepAllError } from './schedulers/index.js'
+import { shared } from './schedulers/sharedSchedules.js'
 
 /** One wrapper's state. */
 export interface WrapperSlot {
@@ -141,9 +142,14 @@ export type SchedulerMove = (
   groups: Groups,
 ) => E.Either<StepAllError, { readonly schedulers: ReadonlyArray<ParamScheduler>; readonly groups: Groups }>
 
+// The scheduled groups each moved wrapper's groups were written back from (the same values as
+// `OW.scheduledGroups` reads from them): moving them on again finds its kinds of group known.
+const scheduledOf = new WeakMap<OW.WrapperGroups, Groups>()
+
 /**
  * Every wrapper with schedulers moved by `move` (one step, or many at once in the dry run), its scheduled groups
- * written back; the first failure names its wrapper and scheduler.
+ * written back; the first failure names its wrapper and scheduler. The move is computed once per kind of group
+ * (`sharedSchedules.ts`): hundreds of param-wise groups on one schedule cost what one does.
  */
 export const moveSchedulers = (optim: OptimState, move: SchedulerMove): E.Either<StepFailure, OptimState> => {
   const slots: Array<OptimState['slots'][number]> = []
@@ -152,21 +158,21 @@ export const moveSchedulers = (optim: OptimState, move: SchedulerMove): E.Either
       slots.push({ name, slot })
       continue
     }
-    const stepped = move(slot.schedulers, OW.scheduledGroups(slot.groups))
+    const scheduled = scheduledOf.get(slot.groups) ?? OW.scheduledGroups(slot.groups)
+    const stepped = shared(move)(slot.schedulers, scheduled)
     if (stepped._tag === 'Left')
       return E.left({
         wrapper: name,
         index: stepped.left.index,
         message: `${stepped.left.error}: ${stepped.left.message}`,
       })
-    slots.push({
-      name,
-      slot: {
-        ...slot,
-        schedulers: stepped.right.schedulers,
-        groups: OW.withScheduled(slot.groups, stepped.right.groups as never),
-      },
-    })
+    if (stepped.right.schedulers === slot.schedulers && stepped.right.groups === scheduled) {
+      slots.push({ name, slot })
+      continue
+    }
+    const groups = OW.withScheduled(slot.groups, stepped.right.groups as never)
+    scheduledOf.set(groups, stepped.right.groups)
+    slots.push({ name, slot: { ...slot, schedulers: stepped.right.schedulers, groups } })
   }
   return E.right({ ...optim, slots })
 }

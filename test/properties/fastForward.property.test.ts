@@ -104,6 +104,15 @@ const customHooks = fc.subarray([
   { type: 'SimSiamHook', fix_pred_lr: true, lr: 0.05 },
   { type: 'SimSiamHook', fix_pred_lr: true, lr: 0.02, adjust_by_epoch: false },
   { type: 'SwAVHook', batch_size: 8, frozen_layers_cfg: { fc1: 9 } },
+  {
+    type: 'DeepClusterHook',
+    extract_dataloader: { batch_size: 8, dataset: 'ArrayDataset(data.x, data.y)' },
+    clustering: { type: 'Kmeans', k: 3 },
+    unif_sampling: false,
+    reweight: false,
+    reweight_pow: 0.5,
+    interval: 2,
+  },
 ])
 
 const config = fc.record({
@@ -186,13 +195,15 @@ const positions = (plan: Plan): string[] =>
     .sort((a, b) => a.iter - b.iter || a.epoch - b.epoch)
     .map((p) => `${p.epoch}:${p.iter}`)
 
-/** The law for one config: the compact plan is the walked plan. How much was skipped (iterations, whole epochs). */
-const lawHolds = async (c: Case): Promise<{ readonly iterations: number; readonly epochs: number }> => {
+/** The law for one config: the compact plan is the walked plan. How much was skipped (iterations, units). */
+const lawHolds = async (
+  c: Case,
+): Promise<{ readonly iterations: number; readonly epochs: number; readonly blocks: number }> => {
   const walked = await outcome(c, true)
   const compact = await outcome(c, false)
   if (typeof walked === 'string' || typeof compact === 'string') {
     expect(compact).toEqual(walked)
-    return { iterations: 0, epochs: 0 }
+    return { iterations: 0, epochs: 0, blocks: 0 }
   }
   expect(walked.logLines.runs).toEqual([])
   const same = (p: Plan) => ({
@@ -229,7 +240,11 @@ const lawHolds = async (c: Case): Promise<{ readonly iterations: number; readonl
       const at = shapes.indexOf(shape(r.samples[0]!))
       expect(shapes.slice(at, at + r.samples.length)).toEqual(r.samples.map(shape))
     }
-  return { iterations: compact.fastForward.iterations, epochs: compact.fastForward.epochs }
+  return {
+    iterations: compact.fastForward.iterations,
+    epochs: compact.fastForward.epochs,
+    blocks: compact.fastForward.blocks,
+  }
 }
 
 describe('the dry run fast-forward', () => {
@@ -315,6 +330,45 @@ describe('the dry run fast-forward', () => {
       { numRuns: 25, seed: 20261205 },
     )
     expect(repeated).toBeGreaterThan(10)
+  }, 300_000)
+
+  it('holds where blocks of iterations repeat (iteration-based loops with short intervals)', async () => {
+    const repeating = fc
+      .tuple(
+        config,
+        fc.integer({ min: 200, max: 1500 }),
+        fc.constantFrom(5, 10, 20, 50),
+        fc.constantFrom(1, 20, 45),
+        fc.record({
+          log: fc.constantFrom(1, 2, 5, 10),
+          exp: fc.constantFrom(10, 20, 50, 100),
+          ckpt: fc.constantFrom(5, 10, 20, 50),
+        }),
+        fc.boolean(),
+      )
+      .map(
+        ([c, maxIters, valInterval, valBegin, every, byIterCkpt]): Case => ({
+          ...c,
+          train_cfg: {
+            type: 'IterBasedTrainLoop',
+            max_iters: maxIters,
+            val_interval: valInterval,
+            val_begin: valBegin,
+          } as unknown as Case['train_cfg'],
+          default_hooks: {
+            logger: { ...c.default_hooks.logger, interval: every.log, interval_exp_name: every.exp },
+            checkpoint: { ...c.default_hooks.checkpoint, interval: every.ckpt, by_epoch: !byIterCkpt },
+          },
+        }),
+      )
+    let repeated = 0
+    await fc.assert(
+      fc.asyncProperty(repeating, async (c) => {
+        if ((await lawHolds(c)).blocks > 0) repeated += 1
+      }),
+      { numRuns: 25, seed: 20261206 },
+    )
+    expect(repeated).toBeGreaterThanOrEqual(8)
   }, 300_000)
 
   it('skips iterations on these configs: the law is not vacuous', async () => {

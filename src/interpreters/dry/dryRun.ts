@@ -76,7 +76,10 @@ export interface DryRunOptions {
   readonly walk?: boolean
   /** Cadences of hook types beyond the built-in ones (user hook types that act at train-iteration stages). */
   readonly cadences?: { readonly [hookType: string]: CadenceOf }
-  /** Epoch cadences of hook types beyond the built-in ones (user hook types that act at train or val stages). */
+  /**
+   * Epoch cadences of hook types beyond the built-in ones (user hook types that act at train or val stages). An
+   * iteration-based loop's blocks know the built-in hook types only: with another one they are not repeated.
+   */
   readonly epochCadences?: { readonly [hookType: string]: EpochCadenceOf }
   /** Run the test loop after training, as `loopwright train` does. Default true. */
   readonly testAfterTrain?: boolean
@@ -168,6 +171,12 @@ export interface Plan {
     /** Whole epochs left out as repeats (their records are `epochRuns`), and why none were, when so. */
     readonly epochs: number
     readonly epochsOff: string | undefined
+    /**
+     * In an iteration-based loop: blocks of `block` iterations left out as repeats (their records are `epochRuns`,
+     * with `epochs` 0); `epochsOff` says why none were, when so.
+     */
+    readonly blocks: number
+    readonly block: number | undefined
   }
   /**
    * Runs of whole epochs that repeat the records of the epochs before them: `logLines.lines`, `logLines.runs`,
@@ -413,6 +422,8 @@ export const dryRun = (input: Program, options: DryRunOptions = {}): Effect.Effe
         off: options.walk === true ? 'walked on request' : forward.off,
         epochs: recording.counted.epochs,
         epochsOff: options.walk === true ? undefined : forward.epochsOff,
+        blocks: recording.counted.blocks,
+        block: options.walk === true ? undefined : forward.block,
       },
       epochRuns: recording.counted.epochRuns,
       files: filesSummary(recording),

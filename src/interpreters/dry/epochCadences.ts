@@ -29,6 +29,7 @@ import type { LoggerHookArgs } from '../../hooks/LoggerHook.js'
 import type { SimSiamHookArgs } from '../../hooks/SimSiamHook.js'
 import type { SwAVHookArgs } from '../../hooks/SwAVHook.js'
 import type { DenseCLHookArgs } from '../../hooks/DenseCLHook.js'
+import type { DeepClusterHookArgs } from '../../hooks/DeepClusterHook.js'
 import type { EmptyCacheHookArgs } from '../../hooks/EmptyCacheHook.js'
 import { builtInCadences, quietWithoutModel } from './cadences.js'
 import type { CadenceContext } from './cadences.js'
@@ -187,6 +188,16 @@ const denseCL: EpochCadenceOf = (raw, _key, context) => {
 }
 
 /**
+ * Clusters after every `interval`-th epoch (its `before_train` clustering comes before the units): a log line, and
+ * labels, sampler weights and a new head from the model's features, which a plan's model does not hold. An interval
+ * longer than the run (ODC's `9999999999`: it clusters only before training) never acts within it.
+ */
+const deepCluster: EpochCadenceOf = (raw, _key, context) => {
+  const interval = (raw as DeepClusterHookArgs).interval ?? 1
+  return { period: interval > context.maxEpochs ? 1 : interval, nextChange: () => Infinity, advance: quietWithoutModel }
+}
+
+/**
  * The epoch cadences of the built-in hook types that act at train or val stages. RuntimeInfoHook, IterTimerHook
  * (under the dry run's still clock), DistSamplerSeedHook and SyncBuffersHook set what the first interpreted epoch
  * after a skip sets again.
@@ -204,6 +215,7 @@ export const builtInEpochCadences: { readonly [hookType: string]: EpochCadenceOf
   SimSiamHook: simSiam,
   SwAVHook: swav,
   DenseCLHook: denseCL,
+  DeepClusterHook: deepCluster,
   // Its label bank goes to a file every 10 epochs, from the model's memory, which a plan's model does not hold.
   ODCHook: () => ({ period: 10, nextChange: () => Infinity, advance: quietWithoutModel }),
   CollapseDetectionHook: (raw, key, context) => ({

@@ -22,6 +22,7 @@ import type * as Registry from '../../schema/registry.js'
 import type { CadenceContext } from './cadences.js'
 import type { EpochCadence, EpochCadenceOf } from './epochCadences.js'
 import { builtInEpochCadences, epochCadencesOf, lcm, validationCadence } from './epochCadences.js'
+import { blockContext, blockValidationCadence, builtInBlockCadences } from './blockCadences.js'
 import { checkpointStepKind } from './epochRuns.js'
 import type { Recording } from './layers.js'
 
@@ -67,37 +68,72 @@ export interface EpochForwardInput {
 }
 
 export interface EpochForward {
-  /** Why no epoch is repeated (one line for the plan), or undefined. */
+  /** Why no epoch (no block of an iteration-based loop) is repeated (one line for the plan), or undefined. */
   readonly off: string | undefined
-  /** Asked after every stage event: the state and the epoch to continue at, when epochs are left out. */
+  /** In an iteration-based loop, the iterations of a block; the last iteration of each must be interpreted. */
+  readonly block: number | undefined
+  /**
+   * Asked after every stage event (and, in an iteration-based loop, after every `after_train_iter`): the state and
+   * the epoch (`skipEpochsTo`) or iteration (`skipItersTo`) to continue at, when units are left out.
+   */
   readonly control: (
     state: State,
     event: StageEvent,
-  ) => { readonly state: State; readonly skipEpochsTo: number } | undefined
+  ) => { readonly state: State; readonly skipEpochsTo?: number; readonly skipItersTo?: number } | undefined
 }
 
 const add = (into: Map<string, number>, key: string, by: number) => into.set(key, (into.get(key) ?? 0) + by)
 
-/** Build the whole-epoch fast-forward of an epoch-based run. */
-export const epochForward = (input: EpochForwardInput): EpochForward => {
-  const { program, hooks, recording, context } = input
-  const loop = program.trainLoop
-  const never: EpochForward['control'] = () => undefined
-  if (loop?.type !== 'EpochBasedTrainLoop') return { off: 'an iteration-based loop', control: never }
-  const acting = new Set(hooks.filter((h) => unitStages.some((s) => Hook.actsAt(h, s))).map((h) => h.key))
-  const found = epochCadencesOf(
+/**
+ * The block length of an iteration-based run: the least common multiple of `val_interval` and of every hook's period
+ * in iterations, or why blocks cannot repeat.
+ */
+const blockLength = (
+  input: EpochForwardInput,
+  loop: Loop.TrainLoop,
+  acting: ReadonlySet<string>,
+  table: { readonly [hookType: string]: EpochCadenceOf },
+): number | string => {
+  const { program, context } = input
+  if (program.valLoop !== undefined && loop.dynamic_intervals.length > 0)
+    return 'dynamic validation intervals in an iteration-based loop'
+  const perIteration = epochCadencesOf(
     program,
     input.hookTypes,
-    (decl) => acting.has(decl.key),
-    context,
-    input.epochCadences ?? builtInEpochCadences,
+    (d) => acting.has(d.key),
+    blockContext(context, 1),
+    table,
   )
+  let block = program.valLoop === undefined ? 1 : Math.max(1, loop.val_interval)
+  for (const c of perIteration) if (c._tag === 'Cadence') block = lcm(block, c.cadence.period)
+  return 2 * block <= context.maxIters
+    ? block
+    : `the hooks repeat every ${Number.isFinite(block) ? block : 'too many'} iterations, not twice in the run`
+}
+
+/** Build the whole-epoch fast-forward of a run (blocks of iterations in an iteration-based one). */
+export const epochForward = (input: EpochForwardInput): EpochForward => {
+  const { program, hooks, recording } = input
+  const loop = program.trainLoop
+  const never: EpochForward['control'] = () => undefined
+  if (loop === undefined) return { off: 'no train loop', block: undefined, control: never }
+  const blocks = loop.type === 'IterBasedTrainLoop'
+  const acting = new Set(hooks.filter((h) => unitStages.some((s) => Hook.actsAt(h, s))).map((h) => h.key))
+  const table = blocks ? builtInBlockCadences(input.context.trainLength) : (input.epochCadences ?? builtInEpochCadences)
+  const block = blocks ? blockLength(input, loop, acting, table) : undefined
+  if (typeof block === 'string') return { off: block, block: undefined, control: never }
+  const context = block === undefined ? input.context : blockContext(input.context, block)
+  const found = epochCadencesOf(program, input.hookTypes, (decl) => acting.has(decl.key), context, table)
   const missing = [...new Set(found.flatMap((c) => (c._tag === 'None' ? [c.name] : [])))]
   if (missing.length > 0)
-    return { off: `${missing.join(', ')} declare${missing.length === 1 ? 's' : ''} no epoch cadence`, control: never }
+    return {
+      off: `${missing.join(', ')} declare${missing.length === 1 ? 's' : ''} no ${blocks ? 'block' : 'epoch'} cadence`,
+      block: undefined,
+      control: never,
+    }
   const validates = program.valLoop !== undefined
   const cadences: ReadonlyArray<EpochCadence> = [
-    validationCadence(loop, validates),
+    block === undefined ? validationCadence(loop, validates) : blockValidationCadence(loop, validates, block),
     ...found.flatMap((c) => (c._tag === 'Cadence' ? [c.cadence] : [])),
   ]
   const period = cadences.reduce((m, c) => lcm(m, c.period), 1)
@@ -105,8 +141,9 @@ export const epochForward = (input: EpochForwardInput): EpochForward => {
   const marks = new Map<number, Mark>()
   let removals = 0
   let scanned = 0
-  // Units from here on were interpreted (a source block must not hold repeated ones).
-  let interpretedSince = 0
+  // Units from here on were interpreted (a source block must not hold repeated ones). An iteration-based loop's
+  // first block holds its one `before_train_epoch`, which the others do not repeat.
+  let interpretedSince = blocks ? 1 : 0
 
   const mark = (): Mark => {
     for (; scanned < recording.files.length; scanned++) if (recording.files[scanned]!.op === 'remove') removals += 1
@@ -170,11 +207,12 @@ export const epochForward = (input: EpochForwardInput): EpochForward => {
       })
     counted.iterations += count * period * batches
     counted.stretches += 1
-    counted.epochs += count * period
+    if (blocks) counted.blocks += count * period
+    else counted.epochs += count * period
     counted.epochRuns.push({
-      from: a,
+      from: blocks ? a * batches : a,
       count,
-      epochs: period,
+      epochs: blocks ? 0 : period,
       iterations: period * batches,
       source: {
         lines: [source.lines, end.lines],
@@ -192,7 +230,7 @@ export const epochForward = (input: EpochForwardInput): EpochForward => {
   const unitEnded = (
     state: State,
     unit: number,
-  ): { readonly state: State; readonly skipEpochsTo: number } | undefined => {
+  ): { readonly state: State; readonly skipEpochsTo?: number; readonly skipItersTo?: number } | undefined => {
     const a = unit + 1
     marks.set(a, mark())
     marks.delete(a - period - 1)
@@ -213,7 +251,19 @@ export const epochForward = (input: EpochForwardInput): EpochForward => {
     interpretedSince = to
     marks.clear()
     marks.set(to, mark())
-    return { state: next, skipEpochsTo: to }
+    return blocks ? { state: next, skipItersTo: to * batches } : { state: next, skipEpochsTo: to }
+  }
+
+  /** A block of an iteration-based loop ends after its last iteration, or after the validation that follows it. */
+  const blockControl: EpochForward['control'] = (state, event) => {
+    if (event.stage === 'after_train_iter') {
+      const finished = event.iter + 1
+      if (finished % batches !== 0 || (validates && Loop.validatesAfter(loop, finished))) return undefined
+      return unitEnded(state, finished / batches - 1)
+    }
+    if (event.stage === 'after_val' && event.iter % batches === 0 && event.iter > 0)
+      return unitEnded(state, event.iter / batches - 1)
+    return undefined
   }
 
   const control: EpochForward['control'] = (state, event) => {
@@ -221,6 +271,7 @@ export const epochForward = (input: EpochForwardInput): EpochForward => {
       marks.set(0, mark())
       return undefined
     }
+    if (blocks) return blockControl(state, event)
     if (event.stage === 'after_train_epoch') {
       if (validates && Loop.validatesAfter(loop, event.epoch + 1)) return undefined
       return unitEnded(state, event.epoch)
@@ -229,5 +280,5 @@ export const epochForward = (input: EpochForwardInput): EpochForward => {
     if (event.stage === 'after_val') return unitEnded(state, event.epoch - 1)
     return undefined
   }
-  return { off: undefined, control }
+  return { off: undefined, block, control }
 }

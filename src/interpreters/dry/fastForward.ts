@@ -49,12 +49,16 @@ export interface FastForwardInput {
 export interface FastForward {
   /** Why every iteration is walked (one line for the plan), or undefined when the fast-forward is on. */
   readonly off: string | undefined
-  /** Why no whole epoch is repeated, when iterations are fast-forwarded but epochs are not. */
+  /** Why no whole epoch (no block of an iteration-based loop) is repeated, when iterations are fast-forwarded. */
   readonly epochsOff: string | undefined
+  /** In an iteration-based loop, the iterations of a block (see `blockCadences.ts`), when blocks can repeat. */
+  readonly block: number | undefined
   readonly control: (
     state: State,
     event: StageEvent,
-  ) => { readonly state: State; readonly skipTo?: number; readonly skipEpochsTo?: number } | undefined
+  ) =>
+    | { readonly state: State; readonly skipTo?: number; readonly skipEpochsTo?: number; readonly skipItersTo?: number }
+    | undefined
 }
 
 const iterStages = ['before_train_iter', 'after_train_iter'] as const
@@ -110,8 +114,9 @@ export const fastForward = (input: FastForwardInput): FastForward => {
   const loop = program.trainLoop
   const trainLength = sizes.train ?? 0
   const never: FastForward['control'] = () => undefined
-  const offWith = (why: string): FastForward => ({ off: why, epochsOff: undefined, control: never })
-  if (loop === undefined || trainLength === 0) return { off: undefined, epochsOff: undefined, control: never }
+  const offWith = (why: string): FastForward => ({ off: why, epochsOff: undefined, block: undefined, control: never })
+  if (loop === undefined || trainLength === 0)
+    return { off: undefined, epochsOff: undefined, block: undefined, control: never }
   if (input.customClock) return offWith('a clock that moves makes each iteration differ')
   const context = {
     trainLength,
@@ -177,9 +182,12 @@ export const fastForward = (input: FastForwardInput): FastForward => {
       counted.files.set(f.path, entry)
     }
     const last = counted.runs.at(-1)
+    // A run stays within its epoch, or its block of iterations: units repeat with their runs.
+    const block = epochs.block
     if (
       last !== undefined &&
       last.epoch === epoch &&
+      (block === undefined || Math.floor(last.from / block) === Math.floor(occurrence.iter / block)) &&
       last.kind === occurrence.kind &&
       (last.count === 1 || occurrence.iter - last.to === last.every)
     ) {
@@ -239,7 +247,16 @@ export const fastForward = (input: FastForwardInput): FastForward => {
       const skip = epochs.control(state, event)
       if (skip !== undefined) return skip
     }
-    if (event.stage === 'after_train_iter') learn(event)
+    if (event.stage === 'after_train_iter') {
+      learn(event)
+      // The last iteration of a block (iteration-based loops) may end a unit that repeats.
+      if (epochs.block !== undefined) {
+        const skip = epochs.control(state, event)
+        if (skip !== undefined) return skip
+        // Not past a block's end: the validation after it may end the block, and skip whole blocks.
+        if ((event.iter + 1) % epochs.block === 0) return undefined
+      }
+    }
     // An iteration's records (LoggerHook writes at after_train_iter) are those made after its before_train_iter.
     if (event.stage === 'before_train_iter') mark = { logs: recording.logs.length, files: recording.files.length }
     if (event.stage !== 'after_train_iter' && event.stage !== 'before_train_epoch') return undefined
@@ -250,6 +267,8 @@ export const fastForward = (input: FastForwardInput): FastForward => {
     let limit = epochEnd ?? context.maxIters
     if (loop.type === 'IterBasedTrainLoop' && program.valLoop !== undefined)
       limit = Math.min(limit, nextValidationIter(loop, at.iter))
+    // A block's last iteration runs, so that the block's end is seen.
+    if (epochs.block !== undefined) limit = Math.min(limit, (Math.floor(at.iter / epochs.block) + 1) * epochs.block - 1)
     limit = nextOther(at, limit)
     // Occurrences of a kind not yet seen are run for real (and teach the kind); the others are counted.
     const occurrences: Occurrence[] = []
@@ -280,5 +299,5 @@ export const fastForward = (input: FastForwardInput): FastForward => {
     for (const s of iterStages) recording.stageCounts.set(s, (recording.stageCounts.get(s) ?? 0) + n)
     return { state: next, skipTo: to }
   }
-  return { off: undefined, epochsOff: epochs.off, control }
+  return { off: undefined, epochsOff: epochs.off, block: epochs.block, control }
 }

@@ -77,6 +77,8 @@ export interface Counted {
   stretches: number
   /** Whole epochs left out as repeats of the epochs before them, and those runs. */
   epochs: number
+  /** In an iteration-based loop: blocks of iterations left out as repeats of the ones before them (`epochRuns`). */
+  blocks: number
   readonly epochRuns: EpochRun[]
 }
 
@@ -108,7 +110,7 @@ export const emptyRecording = (): Recording => ({
   stepCounts: { train: 0, val: 0, test: 0 },
   evaluations: [],
   position: { epoch: 0, iter: 0 },
-  counted: { logs: 0, runs: [], files: new Map(), iterations: 0, stretches: 0, epochs: 0, epochRuns: [] },
+  counted: { logs: 0, runs: [], files: new Map(), iterations: 0, stretches: 0, epochs: 0, blocks: 0, epochRuns: [] },
 })
 
 /** All dry services, recording into `recording`. */

@@ -34,5 +34,7 @@ export {
   stepAt,
 } from './closedForms.js'
 export { curve, simulateEpochs, walkTrainLoop } from './simulate.js'
+export { kindsOf, shared } from './sharedSchedules.js'
+export type { Kinds } from './sharedSchedules.js'
 export type { EpochRun, Moment, TrainWalk } from './simulate.js'
 export { argumentsCodec, commonKeys, lastStep } from './codecs.js'

@@ -111,3 +111,49 @@ describe('timeline: skipEpochsTo', () => {
     )
   })
 })
+
+describe('timeline: skipItersTo', () => {
+  const at = (e: Event, stage: string, iter?: number) =>
+    e._tag === 'StageEvent' && e.stage === stage && (iter === undefined || e.iter === iter)
+
+  it('plans the walk without the iterations it leaves out (and their validations), counters included', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 0, max: 19 }),
+        fc.integer({ min: 0, max: 25 }),
+        fc.boolean(),
+        (maxIters, valInterval, from, to, afterVal) => {
+          const loops = {
+            trainLoop: Loop.IterBasedTrainLoop({ max_iters: maxIters, val_interval: valInterval }),
+            valLoop: Loop.ValLoop(),
+          }
+          const sizes = { train: 3, val: 1 }
+          const walked = unfold(loops, sizes, () => undefined)
+          // Sent after iteration `from`, or from the validation after it when there is one.
+          const validates = Loop.validatesAfter(loops.trainLoop, from + 1)
+          const sender = (e: Event) =>
+            afterVal && validates ? at(e, 'after_val', from + 1) : at(e, 'after_train_iter', from)
+          const skipped = unfold(loops, sizes, (e) => (sender(e) ? { skipItersTo: to } : undefined))
+          const target = Math.min(Math.max(to, from + 1), maxIters)
+          const start = (iter: number) =>
+            walked.findIndex((s) =>
+              s.startsWith(iter < maxIters ? `before_train_iter e0 i${iter} ` : 'after_train_epoch'),
+            )
+          const expected =
+            from >= maxIters ? walked : [...walked.slice(0, start(from + 1)), ...walked.slice(start(target))]
+          expect(skipped).toEqual(expected)
+        },
+      ),
+    )
+  })
+
+  it('is not honoured by an epoch-based loop', () => {
+    const epochs = { trainLoop: Loop.EpochBasedTrainLoop({ max_epochs: 3 }) }
+    const walked = unfold(epochs, { train: 2 }, () => undefined)
+    expect(unfold(epochs, { train: 2 }, (e) => (at(e, 'after_train_iter') ? { skipItersTo: 5 } : undefined))).toEqual(
+      walked,
+    )
+  })
+})

@@ -89,4 +89,46 @@ describe('whole-epoch fast-forward', () => {
     )
     expect(failure).toMatch(/^param_scheduler: after epoch 99999999\d{4}: float division by zero$/)
   }, 120_000)
+
+  it('plans 10¹² iterations of an IterBasedTrainLoop in blocks, every count and list complete', async () => {
+    const iters = 1e12
+    const plan = await planOf(0, {
+      train_cfg: { type: 'IterBasedTrainLoop', max_iters: iters, val_interval: 50 },
+      param_scheduler: [
+        { type: 'LinearLR', start_factor: 0.01, by_epoch: false, begin: 0, end: 20 },
+        { type: 'PolyLR', power: 1, by_epoch: false, begin: 20, eta_min: 1e-5 },
+      ],
+      default_hooks: {
+        logger: { type: 'LoggerHook', interval: 5, interval_exp_name: 100 },
+        checkpoint: { type: 'CheckpointHook', by_epoch: false, interval: 100, max_keep_ckpts: 3 },
+      },
+      log_processor: { by_epoch: false },
+    })
+    // Blocks of 100 iterations (the lcm of the intervals): all but a few hundred repeat the ones before them.
+    expect(plan.fastForward.block).toBe(100)
+    expect(plan.fastForward.blocks).toBeGreaterThan(iters / 100 - 400)
+    expect(plan.epochRuns.length).toBeLessThan(5)
+    expect(plan.logLines.lines.length + plan.logLines.runs.length).toBeLessThan(20_000)
+    expect(plan.steps.train).toBe(iters)
+    // Two val batches (20 samples, batch 16) every 50 iterations.
+    expect(plan.steps.val).toBe(2 * (iters / 50))
+    expect(plan.stageCounts['after_train_iter']).toBe(iters)
+    expect(plan.stageCounts['after_train_epoch']).toBe(1)
+    const evaluations = allEvaluations(plan)
+    expect(evaluations.length).toBe(iters / 50)
+    expect(evaluations.at(123_456_789)).toEqual({ mode: 'val', epoch: 0, iter: 50 * 123_456_790 })
+    expect(evaluations.at(evaluations.length - 1)).toEqual({ mode: 'val', epoch: 0, iter: iters })
+    const checkpoints = allCheckpoints(plan)
+    expect(checkpoints.length).toBe(iters / 100)
+    expect(checkpoints.at(123_456_789).path).toMatch(/\/iter_12345679000\.safetensors$/)
+    expect(checkpoints.at(checkpoints.length - 1).path).toMatch(/\/iter_1000000000000\.safetensors$/)
+    const removals = allRemovals(plan)
+    expect(removals.length).toBe(iters / 100 - 3)
+    expect(removals.at(removals.length - 1).path).toMatch(/\/iter_999999999700\.safetensors$/)
+    // A progress line every 5 iterations, an `Exp name` every 100, a line per validation and per checkpoint.
+    expect(plan.logLines.count).toBeGreaterThan(iters / 5 + iters / 100 + iters / 50)
+    const lines = allLines(plan)
+    expect(lines.at(lines.length - 1).iter).toBeGreaterThan(iters - 100)
+    expect(plan.schedule!.final.lr).toBeCloseTo(1e-5, 9)
+  }, 120_000)
 })

@@ -5,7 +5,14 @@ import { load } from '../../../../src/config/load.js'
 import { toProgram } from '../../../../src/config/toProgram.js'
 import { dryRun } from '../../../../src/interpreters/dry/dryRun.js'
 import { defaultRegistries } from '../../../../src/interpreters/registries.js'
-import { trainLinePositions } from '../../../../src/cli/renderPlan.js'
+import { repeatedTrainLines, trainLinePositions } from '../../../../src/cli/renderPlan.js'
+import {
+  allCheckpoints,
+  allEvaluations,
+  allLines,
+  allLogRuns,
+  toArray,
+} from '../../../../src/interpreters/dry/epochRuns.js'
 
 const dir = path.resolve('test/fixtures/plan-scale')
 
@@ -44,11 +51,29 @@ describe('plans at ImageNet scale', () => {
   it('a million-iteration run validates and saves where it should, every train line accounted for', async () => {
     const plan = await planOf('imagenet-scale_vit_8xb128-iters-1e6.py')
     expect(plan.steps.train).toBe(1_000_000)
-    expect(plan.evaluations.filter((e) => e.mode === 'val').map((e) => e.iter)).toEqual(
+    // Blocks of 50,000 iterations (validation and checkpoints) repeat: the lists are completed from them.
+    expect(plan.fastForward.block).toBe(50_000)
+    expect(plan.fastForward.blocks).toBeGreaterThan(10)
+    expect(
+      toArray(allEvaluations(plan))
+        .filter((e) => e.mode === 'val')
+        .map((e) => e.iter),
+    ).toEqual(Array.from({ length: 20 }, (_, k) => 50_000 * (k + 1)))
+    expect(toArray(allCheckpoints(plan)).map((c) => c.iter)).toEqual(
       Array.from({ length: 20 }, (_, k) => 50_000 * (k + 1)),
     )
-    expect(plan.checkpoints.map((c) => c.iter)).toEqual(Array.from({ length: 20 }, (_, k) => 50_000 * (k + 1)))
-    expect(trainLinePositions(plan)).toEqual(Array.from({ length: 10_000 }, (_, k) => 100 * (k + 1) - 1))
+    const isTrain = (m: string) => m.startsWith('Iter(train)')
+    const trainLines = [
+      ...toArray(allLines(plan))
+        .filter((l) => isTrain(l.message))
+        .map((l) => l.iter),
+      ...toArray(allLogRuns(plan)).flatMap((r) => {
+        const each = r.samples.filter(isTrain).length
+        return Array.from({ length: r.count * each }, (_, k) => r.from + Math.floor(k / each) * r.every)
+      }),
+    ].sort((a, b) => a - b)
+    expect(trainLines).toEqual(Array.from({ length: 10_000 }, (_, k) => 100 * (k + 1) - 1))
+    expect(trainLinePositions(plan).length + repeatedTrainLines(plan)).toBe(10_000)
     expect(plan.fastForward.iterations).toBeGreaterThan(990_000)
   }, 120_000)
 
