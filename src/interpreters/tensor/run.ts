@@ -19,6 +19,7 @@ import * as Checkpoint from './checkpoint.js'
 import { oneProcess } from '../collective/oneProcess.js'
 import { agreedInterrupt, discardedFiles } from '../collective/rankRoles.js'
 import { collectiveService } from '../collective/service.js'
+import { replicasOf } from '../collective/replicas.js'
 import { diskFiles, fileOp, layer, writeLog } from './layers.js'
 import type { LogSink } from './layers.js'
 import type { Resumed } from './resume.js'
@@ -95,6 +96,7 @@ export const run = (
       evaluators,
       gather,
       communicator,
+      ...(communicator.worldSize > 1 ? { replicas: replicasOf(communicator) } : {}),
       nonFinite: (program.settings['non_finite'] as 'stop' | 'skip' | 'warn' | undefined) ?? 'stop',
       warn: (message) => writeLog(log, 'WARNING', message),
     })
@@ -196,7 +198,7 @@ export const run = (
           log,
           writeCheckpoint,
           tensorOps: tensorOps(store),
-          modelOps: modelOps({ model, store, seed, gather }),
+          modelOps: modelOps({ model, store, seed, gather, communicator }),
           // Other ranks neither write nor publish: the checkpoint is rank 0's.
           publishCheckpoint: rankZero ? publishCheckpoint : (source) => Effect.succeed(source),
           files: rankZero ? diskFiles : discardedFiles,
