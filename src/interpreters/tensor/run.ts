@@ -227,6 +227,13 @@ export const run = (
     const finalParams = Object.fromEntries(
       finalEntries.map(([n, r], i) => [n, { shape: [...r.shape], values: finalValues[i]! }]),
     )
+    const bufferEntries = Object.entries(final.model.buffers)
+    const bufferValues = yield* Effect.promise(() =>
+      Promise.all(bufferEntries.map(([, r]) => store.get(r).data() as Promise<Float32Array | Int32Array>)),
+    )
+    const finalBuffers = Object.fromEntries(
+      bufferEntries.map(([n, r], i) => [n, { shape: [...r.shape], values: bufferValues[i]! }]),
+    )
     const optimFinal = Optim.read(final.optim)
     const result: TrainResult = {
       workDir,
@@ -238,6 +245,7 @@ export const run = (
       evaluations,
       checkpoints,
       params: finalParams,
+      buffers: finalBuffers,
       state: final,
       lr: optimFinal === undefined ? {} : Optim.learningRates(optimFinal),
       interrupted,
