@@ -33,7 +33,7 @@ export const batchShuffle = (replicas: Replicas, x: tf.Tensor, rng: Rng.Rng): Sh
   return { x: shuffled, unshuffle: inverse.slice(from, from + n) }
 }
 
-/** `batch_unshuffle_ddp(y, idx_unshuffle)`: this replica's rows of `y` (encodings of the shuffled slices), unshuffled. */
+/** `batch_unshuffle_ddp(y, idx_unshuffle)`: this replica's rows of `y` (encodings of shuffled slices), unshuffled. */
 export const batchUnshuffle = (replicas: Replicas, y: tf.Tensor, unshuffle: Int32Array): tf.Tensor =>
   tf.tidy(() => tf.gather(replicas.allGather(y), tf.tensor1d(unshuffle, 'int32')))
 

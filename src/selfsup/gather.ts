@@ -29,8 +29,9 @@ export const worldSizeOf = (ctx: AcrossReplicas): number => ctx.replicas?.worldS
 export const rankOf = (ctx: AcrossReplicas): number => ctx.replicas?.rank ?? 0
 
 /**
- * `torch.cat(GatherLayer.apply(x))`: every replica's `x` in rank order, differentiable in this replica's rows: the
- * gradient of rows `rank·n … rank·n + n − 1` flows back to `x` (every replica holds `n` rows, as `all_gather` needs).
+ * `torch.cat(GatherLayer.apply(x))`: every replica's `x` in rank order, differentiable in this replica's rows:
+ * the gradient of rows `rank·n … rank·n + n − 1` flows back to `x` (every replica holds `n` rows, as `all_gather`
+ * needs).
  */
 export const gatherLayer = (ctx: AcrossReplicas, x: tf.Tensor): tf.Tensor => {
   const replicas = ctx.replicas

@@ -4,7 +4,6 @@
  * @module
  */
 import type { Program } from '../../dsl/Program.js'
-import type { State } from '../../dsl/State.js'
 import type { LogLevel } from '../../dsl/Services.js'
 import type { BackendChoice } from '../../tensor/backend.js'
 import type { Issue } from '../../schema/codec.js'
@@ -39,8 +38,6 @@ export interface ThreadJob {
 
 /** A worker's result: the run's result without its state (whose refs live in the worker). */
 export type WorkerResult = Omit<TrainResult, 'state'> & {
-  /** The final model attributes (pseudo-labels, class weights, knobs hooks set), `State.model.attributes`. */
-  readonly attributes?: State['model']['attributes']
   /** Milliseconds from each train step's end to the next one's, when the job asked for them. */
   readonly stepMs?: ReadonlyArray<number>
   /** The process's CPU milliseconds (all workers together) over the same intervals. */

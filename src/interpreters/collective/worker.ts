@@ -33,7 +33,7 @@ const main = Effect.gen(function* () {
     last = now
   }
   const timing = job.timeSteps === true ? { afterTrainStep } : {}
-  const { state, ...run } = yield* train(job.program, {
+  const { state: _state, ...trained } = yield* train(job.program, {
     ...job.options,
     ...timing,
     communicator: threadCommunicator(job.region, job.rank),
@@ -43,8 +43,6 @@ const main = Effect.gen(function* () {
       return code === SIGNAL_CODES.SIGINT ? 'SIGINT' : code === SIGNAL_CODES.SIGTERM ? 'SIGTERM' : undefined
     },
   })
-  // The state's refs live in this thread; its plain parts (the model's attributes) travel.
-  const trained = { ...run, attributes: state.model.attributes }
   post({ _tag: 'done', result: job.timeSteps === true ? { ...trained, stepMs, stepCpuMs } : trained })
 }).pipe(
   Effect.catchTags({
