@@ -134,9 +134,10 @@ for (const algorithm of algorithms) {
   for (const w of [1, 2]) {
     const rs = of(w)
     const loads = rs.flatMap((r) => r.load)
+    const speedUp = w === 1 ? '' : `×${(perMinute(2) / perMinute(1)).toFixed(2)}`
     console.log(
       `| ${algorithm} | ${w} × ${batch / w} | ${perMinute(w).toFixed(1)} | ` +
-        `${median(rs.map((r) => r.cpuPerIteration)).toFixed(2)} | ${w === 1 ? '' : `×${(perMinute(2) / perMinute(1)).toFixed(2)}`} | ` +
+        `${median(rs.map((r) => r.cpuPerIteration)).toFixed(2)} | ${speedUp} | ` +
         `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} |`,
     )
   }

@@ -8,7 +8,9 @@ import * as tf from '@tensorflow/tfjs-core'
 import { replicasOf } from '../../src/interpreters/collective/replicas.js'
 import { threadCommunicator } from '../../src/interpreters/collective/threads.js'
 import type { SharedRegion } from '../../src/interpreters/collective/threads.js'
+import * as Rng from '../../src/dsl/Rng.js'
 import { enqueue } from '../../src/selfsup/algorithms/queue.js'
+import { batchShuffle, batchUnshuffle } from '../../src/selfsup/batchShuffle.js'
 import { allReduceSum, concatAllGather, gatherLayer } from '../../src/selfsup/gather.js'
 import { sinkhornTensor } from '../../src/selfsup/numerics/sinkhornTensor.js'
 import { useCpu } from '../../src/tensor/cpu.js'
@@ -50,6 +52,9 @@ try {
   // all_reduce in a loss: the value is every rank's sum; the gradient is the local input's.
   const reduced = allReduceSum(ctx, x)
   const reduceGrad = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(allReduceSum(ctx, input), input)))(x)
+  // MoCo's BN shuffle: this rank's slice of the shuffled global batch, and the rows put back.
+  const shuffled = batchShuffle(replicas, x, Rng.make(job.featDim))
+  const unshuffled = batchUnshuffle(replicas, shuffled.x, shuffled.unshuffle)
   const rows = job.scores.length / job.prototypes
   const codes = sinkhornTensor(tf.tensor2d(job.scores, [rows, job.prototypes]), { replicas })
   parentPort!.postMessage({
@@ -61,6 +66,8 @@ try {
     reduced: reduced.dataSync(),
     reduceGrad: reduceGrad.dataSync(),
     codes: codes.dataSync(),
+    shuffled: shuffled.x.dataSync(),
+    unshuffled: unshuffled.dataSync(),
   })
 } catch (e) {
   parentPort!.postMessage({ ok: false, message: e instanceof Error ? (e.stack ?? e.message) : String(e) })

@@ -32,6 +32,8 @@ interface Reply {
   readonly reduced: Float32Array
   readonly reduceGrad: Float32Array
   readonly codes: Float32Array
+  readonly shuffled: Float32Array
+  readonly unshuffled: Float32Array
 }
 
 const workerModule = new URL('../../support/replicasWorker.ts', import.meta.url)
@@ -68,7 +70,7 @@ const floats = (n: number) => fc.float32Array({ minLength: n, maxLength: n, noNa
 
 describe('cross-replica helpers over worker threads', () => {
   it("MoCo's queue after k steps is the queue one process builds from the global batches' keys, on every " +
-    'replica; GatherLayer, all_reduce and Sinkhorn agree with one process', async () => {
+    "replica; MoCo's BN shuffle, GatherLayer, all_reduce and Sinkhorn agree with one process", async () => {
     const featDim = 3
     const prototypes = 4
     await fc.assert(
@@ -122,7 +124,15 @@ describe('cross-replica helpers over worker threads', () => {
             expect(Array.from(reply.reduceGrad)).toEqual(Array.from(totals, (s, i) => Math.fround(s + own[i]!)))
             const slice = codes.subarray(rank * n * 2 * prototypes, (rank + 1) * n * 2 * prototypes)
             for (const [i, c] of reply.codes.entries()) expect(c).toBeCloseTo(slice[i]!, 4)
+            // The BN shuffle puts every replica's rows back where they were.
+            expect(Array.from(reply.unshuffled)).toEqual(Array.from(keys[rank]![0]!))
           })
+          // The replicas' shuffled slices together are the global batch's rows, each once.
+          const rowsOf = (values: Float32Array) =>
+            Array.from({ length: values.length / featDim }, (_, i) =>
+              Array.from(values.subarray(i * featDim, (i + 1) * featDim)).join(),
+            ).sort()
+          expect(rowsOf(concat(replies.map((r) => r.shuffled)))).toEqual(rowsOf(firstKeys))
         },
       ),
       { numRuns: 3 },
