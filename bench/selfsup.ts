@@ -24,6 +24,8 @@
  *   --epochs N            shorten the config's schedule to N epochs (max_epochs, and every scheduler that ran to the
  *                         end of training ends at N; a cosine's T_max follows), so that it anneals inside the budget
  *   --no-nice             run the children at normal priority (when they are the machine's measurement)
+ *   --workers N           pretrain on N worker threads (`loopwright train --workers N`: data parallel, N × the batch
+ *                         per iteration; default 1)
  *   --skip-baseline       reuse nothing, measure no baseline
  *   --out FILE            the JSON (default bench/results/selfsup.json)
  * Each child runs with `nice` unless `--no-nice`; the load average at the start and end of each pretraining is
@@ -54,6 +56,7 @@ interface Options {
   readonly epochs: number | undefined
   readonly nice: boolean
   readonly workRoot: string
+  readonly workers: number
 }
 
 const parse = (argv: ReadonlyArray<string>): Options => {
@@ -76,6 +79,7 @@ const parse = (argv: ReadonlyArray<string>): Options => {
     epochs: get('epochs') === undefined ? undefined : Number(get('epochs')),
     nice: !argv.includes('--no-nice'),
     workRoot: get('work-root') ?? nodePath.join(os.tmpdir(), 'loopwright-bench-selfsup'),
+    workers: Number(get('workers') ?? 1),
   }
 }
 
@@ -265,6 +269,7 @@ const pretrain = async (o: Options, dataset: string, algorithm: { name: string; 
       algorithm.file,
       '--work-dir',
       work,
+      ...(o.workers > 1 ? ['--workers', String(o.workers)] : []),
       '--cfg-options',
       ...(await narrowed(algorithm.file, o.width)),
       ...(o.epochs === undefined ? [] : await shortened(algorithm.file, o.epochs)),

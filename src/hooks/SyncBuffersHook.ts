@@ -4,7 +4,8 @@
  * workers, so that validation and checkpoints see the same model everywhere
  * (spec §4.3).
  *
- * - `after_train_epoch`: `state.model.buffers ← Collective.allReduceMean(buffers)`;
+ * - `after_train_epoch`: `state.model.buffers ← Collective.allReduceMean(buffers)`, except the buffers the model
+ *   attribute `rank_local_buffers` names (SwAV's per-replica queue, which MMSelfSup keeps outside the module);
  * - `before_val_epoch`: the same, unless the train epoch just did it — which
  *   covers `IterBasedTrainLoop`, whose validations fall inside its one epoch.
  *
@@ -26,6 +27,7 @@ import type { HookServices } from '../dsl/Services.js'
 import * as S from '../dsl/State.js'
 import type { State } from '../dsl/State.js'
 import { struct } from '../schema/codec.js'
+import { RANK_LOCAL_BUFFERS } from '../selfsup/attributes.js'
 import type { HookType } from './HookType.js'
 
 /** The hook's own state: MMEngine's `called_in_train`. */
@@ -57,8 +59,12 @@ export const SyncBuffersHook: HookType<Record<never, never>> = {
       Effect.gen(function* () {
         const collective = yield* Collective
         if (collective.worldSize <= 1) return state
-        const buffers = yield* collective.allReduceMean(state.model.buffers)
-        return { ...state, model: { ...state.model, buffers } }
+        // Buffers a replica keeps for itself (SwAV's queue) are not the model's shared state: left as they are.
+        const own = state.model.attributes[RANK_LOCAL_BUFFERS]
+        const local = new Set(Array.isArray(own) ? own.filter((n): n is string => typeof n === 'string') : [])
+        const shared = Object.fromEntries(Object.entries(state.model.buffers).filter(([n]) => !local.has(n)))
+        const averaged = yield* collective.allReduceMean(shared)
+        return { ...state, model: { ...state.model, buffers: { ...state.model.buffers, ...averaged } } }
       })
     return Hook.make<HookServices>({
       name: 'SyncBuffersHook',

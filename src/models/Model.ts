@@ -21,6 +21,7 @@ import type { Json } from '../dsl/MessageHub.js'
 import type * as Rng from '../dsl/Rng.js'
 import type { ModelDescription } from './ModelDescription.js'
 import type { ModelInfo } from './ModelInfo.js'
+import type { Replicas } from '../tensor/Replicas.js'
 import type { Tree } from '../tensor/tree.js'
 
 /** How a forward pass runs: train or eval mode, and the random stream dropout draws from. */
@@ -111,6 +112,8 @@ export interface TrainContext extends ForwardContext {
   readonly attributes: { readonly [name: string]: Json }
   /** The batch's dataset indices (MMSelfSup's `sample_idx`: ODC's memory rows, DeepCluster's pseudo-labels). */
   readonly indices?: Int32Array
+  /** The other data-parallel replicas, when more than one worker trains (absent in one process). */
+  readonly replicas?: Replicas
 }
 
 /**

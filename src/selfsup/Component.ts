@@ -15,6 +15,7 @@ import type * as tf from '@tensorflow/tfjs-core'
 import type * as Rng from '../dsl/Rng.js'
 import type { Json } from '../dsl/MessageHub.js'
 import type { ParamInfo } from '../models/ModelInfo.js'
+import type { Replicas } from '../tensor/Replicas.js'
 import type { Tree } from '../tensor/tree.js'
 
 /** Parameters and buffers a component creates at construction, and the advanced stream. */
@@ -36,6 +37,11 @@ export interface ComponentContext {
    * dispose what it hands over; the receiver keeps what it wants.
    */
   readonly capture?: (name: string, value: tf.Tensor | { readonly [key: string]: tf.Tensor }) => void
+  /**
+   * The other data-parallel replicas in a training forward with several workers; absent in one process (and in
+   * eval mode). Components reach them through `gather.ts`.
+   */
+  readonly replicas?: Replicas
 }
 
 /** A forward's result: the value and the buffers it changed (only those; new tensors owned by the caller). */

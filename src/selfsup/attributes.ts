@@ -29,3 +29,9 @@ export const MEMORY = {
 
 /** The attribute `SwAVHook` sets to make the loss under `prefix` create its queue. */
 export const queueLengthAttribute = (prefix: string): string => join(prefix, 'queue_length')
+
+/**
+ * The model attribute listing buffers that each data-parallel replica keeps for itself, which `SyncBuffersHook`
+ * leaves alone: SwAV's queue (MMSelfSup keeps it outside the module, one per rank, of the rank's own embeddings).
+ */
+export const RANK_LOCAL_BUFFERS = 'rank_local_buffers'

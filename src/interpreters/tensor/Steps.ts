@@ -29,6 +29,7 @@ import { nonFiniteProbe } from '../../tensor/finiteProbe.js'
 import { castStraightThrough } from '../../tensor/precision.js'
 import type { Loader } from './Loader.js'
 import type { Communicator } from '../collective/Communicator.js'
+import type { Replicas } from '../../tensor/Replicas.js'
 import { collectResults, type EvaluatedBatch } from './collectResults.js'
 import type { GatheredBatch } from './views.js'
 
@@ -48,6 +49,8 @@ export interface StepContext {
    * gathered before the metrics are computed (`collectResults.ts`).
    */
   readonly communicator?: Communicator
+  /** The communicator's replicas as a model's loss reaches them (`replicasOf`); absent with one worker. */
+  readonly replicas?: Replicas
   /** Gathers a batch as tensors (inputs already preprocessed), owned by the caller. */
   readonly gather: (loader: Loader, indices: Int32Array, epoch?: number) => GatheredBatch
 }
@@ -110,6 +113,7 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
   const names = Object.keys(params).filter((n) => !frozen.has(n))
   const half = wrapper.dtype
   const rng = Rng.split(Rng.split(state.rng, TRAIN_FORWARD), event.iter)
+  const replicas = ctx.replicas
   let newBuffers: Tree.Tree = buffers
   let losses: { readonly [name: string]: tf.Scalar } = {}
   let total: tf.Scalar | undefined
@@ -133,6 +137,7 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
         maxIters: state.counters.maxIters,
         attributes: state.model.attributes,
         indices,
+        ...(replicas === undefined ? {} : { replicas }),
       })
       newBuffers = trained.buffers
       for (const b of Object.values(newBuffers)) if (!Object.values(buffers).includes(b)) tf.keep(b)

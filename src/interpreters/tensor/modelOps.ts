@@ -17,12 +17,25 @@ import { loadDataset } from './data.js'
 import type { Loader } from './Loader.js'
 import type { TensorStore } from './TensorStore.js'
 import type { GatheredBatch } from './views.js'
+import type { Communicator } from '../collective/Communicator.js'
 
 export interface ModelOpsContext {
   readonly model: Model
   readonly store: TensorStore
   readonly seed: number
   readonly gather: (loader: Loader, indices: Int32Array, epoch?: number) => GatheredBatch
+  /** The data-parallel workers, over which feature extraction is sharded (default: one process). */
+  readonly communicator?: Communicator
+}
+
+const concatenated = (arrays: ReadonlyArray<Float32Array>): Float32Array => {
+  const out = new Float32Array(arrays.reduce((n, a) => n + a.length, 0))
+  let at = 0
+  for (const a of arrays) {
+    out.set(a, at)
+    at += a.length
+  }
+  return out
 }
 
 /** The label of the stream eval-mode extraction passes to a model's forward (nothing random happens in eval mode). */
@@ -55,9 +68,12 @@ export const modelOps = (ctx: ModelOpsContext): ModelOps['Service'] => {
           (_, i) => index * batchSize + i,
         ),
     }
-    let values = new Float32Array(0)
-    let dim = 0
-    for (let b = 0; b < loader.batches; b++) {
+    // Data parallel: rank r extracts batches r, r + N, … (MMSelfSup's Extractor shards the dataset over the
+    // processes too) and the ranks all-gather the rows, so every rank clusters the same features.
+    const rank = ctx.communicator?.rank ?? 0
+    const worldSize = ctx.communicator?.worldSize ?? 1
+    const mine: Float32Array[] = []
+    for (let b = rank; b < loader.batches; b += worldSize) {
       const indices = loader.batch(0, b)
       const batch = ctx.gather(loader, indices)
       const x = batch.views?.[0] ?? batch.inputs
@@ -67,13 +83,20 @@ export const modelOps = (ctx: ModelOpsContext): ModelOps['Service'] => {
           : ctx.model.forward(params, buffers, x, { training: false, rng: Rng.make(EXTRACT_STREAM) }).output,
       )
       for (const t of [batch.raw, batch.inputs, batch.targets, ...(batch.views ?? [])]) if (!t.isDisposed) t.dispose()
-      const rows = (await out.data()) as Float32Array
+      mine.push((await out.data()) as Float32Array)
       out.dispose()
-      if (b === 0) {
-        dim = rows.length / indices.length
-        values = new Float32Array(dataset.length * dim)
-      }
-      values.set(rows, indices[0]! * dim)
+    }
+    const parts = worldSize === 1 ? [concatenated(mine)] : ctx.communicator!.allGather(concatenated(mine))
+    const total = parts.reduce((n, p) => n + p.length, 0)
+    const dim = dataset.length === 0 ? 0 : total / dataset.length
+    const values = new Float32Array(total)
+    // Rank r's rows are its batches in order; batch b is rank (b mod N)'s (b div N)-th.
+    const offsets = parts.map(() => 0)
+    for (let b = 0; b < loader.batches; b++) {
+      const owner = b % worldSize
+      const length = Math.min(batchSize, dataset.length - b * batchSize) * dim
+      values.set(parts[owner]!.subarray(offsets[owner]!, offsets[owner]! + length), b * batchSize * dim)
+      offsets[owner]! += length
     }
     return { values, count: dataset.length, dim }
   }

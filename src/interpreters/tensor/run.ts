@@ -19,6 +19,7 @@ import * as Checkpoint from './checkpoint.js'
 import { oneProcess } from '../collective/oneProcess.js'
 import { agreedInterrupt, discardedFiles } from '../collective/rankRoles.js'
 import { collectiveService } from '../collective/service.js'
+import { replicasOf } from '../collective/replicas.js'
 import { diskFiles, fileOp, layer, writeLog } from './layers.js'
 import type { LogSink } from './layers.js'
 import type { Resumed } from './resume.js'
@@ -95,6 +96,7 @@ export const run = (
       evaluators,
       gather,
       communicator,
+      ...(communicator.worldSize > 1 ? { replicas: replicasOf(communicator) } : {}),
       nonFinite: (program.settings['non_finite'] as 'stop' | 'skip' | 'warn' | undefined) ?? 'stop',
       warn: (message) => writeLog(log, 'WARNING', message),
     })
@@ -196,7 +198,7 @@ export const run = (
           log,
           writeCheckpoint,
           tensorOps: tensorOps(store),
-          modelOps: modelOps({ model, store, seed, gather }),
+          modelOps: modelOps({ model, store, seed, gather, communicator }),
           // Other ranks neither write nor publish: the checkpoint is rank 0's.
           publishCheckpoint: rankZero ? publishCheckpoint : (source) => Effect.succeed(source),
           files: rankZero ? diskFiles : discardedFiles,
@@ -225,6 +227,13 @@ export const run = (
     const finalParams = Object.fromEntries(
       finalEntries.map(([n, r], i) => [n, { shape: [...r.shape], values: finalValues[i]! }]),
     )
+    const bufferEntries = Object.entries(final.model.buffers)
+    const bufferValues = yield* Effect.promise(() =>
+      Promise.all(bufferEntries.map(([, r]) => store.get(r).data() as Promise<Float32Array | Int32Array>)),
+    )
+    const finalBuffers = Object.fromEntries(
+      bufferEntries.map(([n, r], i) => [n, { shape: [...r.shape], values: bufferValues[i]! }]),
+    )
     const optimFinal = Optim.read(final.optim)
     const result: TrainResult = {
       workDir,
@@ -236,6 +245,7 @@ export const run = (
       evaluations,
       checkpoints,
       params: finalParams,
+      buffers: finalBuffers,
       state: final,
       lr: optimFinal === undefined ? {} : Optim.learningRates(optimFinal),
       interrupted,

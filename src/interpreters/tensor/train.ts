@@ -106,6 +106,10 @@ export interface TrainResult {
   readonly checkpoints: ReadonlyArray<string>
   /** The final parameters, by name. */
   readonly params: { readonly [name: string]: { readonly shape: ReadonlyArray<number>; readonly values: Float32Array } }
+  /** The final buffers (BatchNorm statistics, momentum encoders, queues, memories), by name. */
+  readonly buffers: {
+    readonly [name: string]: { readonly shape: ReadonlyArray<number>; readonly values: Float32Array | Int32Array }
+  }
   /** The final state, with tensor refs that are no longer live. */
   readonly state: State
   /** The last learning rates (`lr`, `base_lr`, …). */

@@ -24,6 +24,7 @@ import type { applyDense, args as neckArgs } from '../necks/DenseCLNeck.js'
 import { asModel, type Algorithm } from './Algorithm.js'
 import { buildParts, infoOf, initParts } from './parts.js'
 import { enqueue, randomQueue } from './queue.js'
+import { concatAllGather } from '../gather.js'
 import * as Target from './targetNet.js'
 import { denseCLArgs, DenseCLDescription } from './algorithmDescriptions.js'
 
@@ -134,8 +135,10 @@ export const denseCL = (a: t.TypeOf<typeof args>): Algorithm => {
         lambda === 0
           ? (tf.add(tf.mul(tf.addN(gridOnly(params).map((w) => tf.sum(w))), 0), 0) as tf.Scalar) // +0, not −0
           : denseLoss(params, online, qb, kb, qGrid, kGrid, ctx)
-      const q1 = enqueue(buffers['queue'] as tf.Tensor2D, buffers['queue_ptr']!, kGlobal as tf.Tensor2D)
-      const q2 = enqueue(buffers['queue2'] as tf.Tensor2D, buffers['queue2_ptr']!, k2 as tf.Tensor2D)
+      // Every replica's keys enter both queues (MMSelfSup's concat_all_gather); the identity in one process.
+      const all = (keys: tf.Tensor) => concatAllGather(ctx, keys) as tf.Tensor2D
+      const q1 = enqueue(buffers['queue'] as tf.Tensor2D, buffers['queue_ptr']!, all(kGlobal))
+      const q2 = enqueue(buffers['queue2'] as tf.Tensor2D, buffers['queue2_ptr']!, all(k2))
       return {
         losses: {
           loss_single: tf.mul(single.value, 1 - lambda) as tf.Scalar,

@@ -4,15 +4,21 @@
  * the key encoder `encoder_k` (MMEngine's `ExponentialMovingAverage` with
  * momentum `1 − momentum`) updates, then `k = normalize(encoder_k(v2))` with
  * no gradient; `l_pos = q·k`, `l_neg = q·queue`; `ContrastiveHead(l_pos, l_neg)`;
- * then the keys enter the queue. (Shuffling BN across processes is the
- * identity in one process: batch statistics do not depend on the order.)
- * The queue starts as `normalize(randn(feat_dim, queue_len), dim=0)`.
+ * then the keys enter the queue. The queue starts as `normalize(randn(feat_dim, queue_len), dim=0)`.
+ *
+ * Data parallel, as MMSelfSup: the key images are shuffled across the replicas before the key encoder and the keys
+ * unshuffled after it (`batchShuffle.ts`; the identity in one process), and every replica's keys are gathered
+ * (`concat_all_gather`) before they enter the queue, so the queue advances by the global batch and stays the same
+ * on every replica.
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
 import type { ModelType } from '../../models/Model.js'
+import * as Rng from '../../dsl/Rng.js'
+import { shuffleAcrossReplicas } from '../batchShuffle.js'
 import { normalize } from '../functional.js'
+import { concatAllGather } from '../gather.js'
 import { asModel, type Algorithm } from './Algorithm.js'
 import { momentumProjections } from './BYOL.js'
 import { buildParts, encode, infoOf, initParts } from './parts.js'
@@ -21,6 +27,9 @@ import * as Target from './targetNet.js'
 import { mocoArgs, MoCoDescription } from './algorithmDescriptions.js'
 
 const args = mocoArgs
+
+/** The label of the stream the key shuffle's permutation is drawn from. */
+const SHUFFLE_STREAM = 0x73687566
 
 export const moco = (a: t.TypeOf<typeof args>): Algorithm => {
   const parts = buildParts(a)
@@ -50,13 +59,14 @@ export const moco = (a: t.TypeOf<typeof args>): Algorithm => {
       const e = encode(parts, params, buffers, views[0]!, ctx)
       const q = normalize(e.z, 1)
       const online = { ...buffers, ...e.buffers }
-      const k = momentumProjections(parts, 'encoder_k', averaging, params, online, buffers, [views[1]!], ctx)
-      const key = normalize(k.z[0]!, 1)
+      const shuffled = shuffleAcrossReplicas(ctx.replicas, views[1]!, Rng.split(ctx.rng, SHUFFLE_STREAM))
+      const k = momentumProjections(parts, 'encoder_k', averaging, params, online, buffers, [shuffled.x], ctx)
+      const key = shuffled.unshuffle(normalize(k.z[0]!, 1))
       const queue = buffers['queue'] as tf.Tensor2D
       const lPos = tf.sum(tf.mul(q, key), 1, true)
       const lNeg = tf.matMul(q, queue)
       const l = parts.head.forward(params, online, 'head', { pos: lPos, neg: lNeg }, ctx)
-      const next = enqueue(queue, buffers['queue_ptr']!, key as tf.Tensor2D)
+      const next = enqueue(queue, buffers['queue_ptr']!, concatAllGather(ctx, key) as tf.Tensor2D)
       return {
         losses: { loss: l.value },
         features: e.z,

@@ -2,7 +2,9 @@
  * MMSelfSup's `ODC(backbone, neck, head, memory_bank)`: online deep clustering. The backbone's map goes through the
  * neck (`ODCNeck`) and the head (`ClsHead` + `CrossEntropyLoss`) against each sample's label in the memory's label
  * bank; then the batch's features (detached) update the memory ({@link updateSamplesTensor}) and the fraction of
- * changed labels is logged as `change_ratio` (not part of the loss).
+ * changed labels is logged as `change_ratio` (not part of the loss). Data parallel, as MMSelfSup's
+ * `update_samples_memory`: the indices and features of every replica are gathered first, so every replica makes the
+ * same update (`change_ratio` is the global batch's) and the memories stay identical.
  *
  * The memory (`ODCMemory`) is three model buffers: `memory_bank.feature_bank` (`length × feat_dim`),
  * `memory_bank.label_bank` (int32) and `memory_bank.centroids` (`num_classes × feat_dim`), so it is saved in every
@@ -16,6 +18,7 @@ import type * as t from 'io-ts'
 import type { ModelType } from '../../models/Model.js'
 import type { Tree } from '../../tensor/tree.js'
 import { detach } from '../functional.js'
+import { type AcrossReplicas, concatAllGather } from '../gather.js'
 import { updateSamplesTensor } from '../memories/updateSamplesTensor.js'
 import { asModel, type Algorithm } from './Algorithm.js'
 import { extractWith } from './DeepCluster.js'
@@ -26,6 +29,15 @@ import { odcArgs, ODCDescription } from './algorithmDescriptions.js'
 const args = odcArgs
 
 export { MEMORY, MEMORY_SETTINGS }
+
+/** The batch's dataset indices of every replica, in rank order (the batch's own in one process). */
+const gatheredIndices = (ctx: AcrossReplicas, indices: Int32Array): Int32Array => {
+  if (ctx.replicas === undefined) return indices
+  const all = ctx.replicas.allGather(tf.tensor1d(indices, 'int32'))
+  const values = all.dataSync() as Int32Array
+  all.dispose()
+  return values
+}
 
 export const odc = (a: t.TypeOf<typeof args>): Algorithm => {
   const parts = buildParts(a)
@@ -68,10 +80,11 @@ export const odc = (a: t.TypeOf<typeof args>): Algorithm => {
       const { z, buffers: changed } = encode(parts, params, buffers, views[0]!, ctx)
       const labels = tf.gather(labelBank, tf.tensor1d(ctx.indices, 'int32')) as tf.Tensor1D
       const l = parts.head.forward(params, { ...buffers, ...changed }, 'head', { x: z, label: labels }, ctx)
+      // Every replica's rows update the memory (MMSelfSup's ODCMemory._gather), so it stays the same everywhere.
       const update = updateSamplesTensor(
         { featureBank, labelBank, centroids },
-        ctx.indices,
-        detach(z) as tf.Tensor2D,
+        gatheredIndices(ctx, ctx.indices),
+        concatAllGather(ctx, detach(z)) as tf.Tensor2D,
         memory.momentum,
       )
       return {

@@ -4,6 +4,10 @@
  * encoder in one batch; `z` is divided by `‖z‖ + 1e-10`; `s = z·zᵀ` without
  * its diagonal; each row's positive is its partner view, the other `2n − 2`
  * entries its negatives; `ContrastiveHead(pos, neg)`.
+ *
+ * Data parallel, as MMSelfSup: `z` is gathered from every replica (`GatherLayer`, see `../gather.ts`) before the
+ * similarities, so the negatives are the global batch's and every replica computes the loss of all `2N` rows; the
+ * gradient reaches a replica's own rows only (MMSelfSup's `GatherLayer.backward` passes back `grads[rank]`).
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
@@ -11,6 +15,7 @@ import type * as t from 'io-ts'
 import type { ModelType } from '../../models/Model.js'
 import { asModel, type Algorithm } from './Algorithm.js'
 import { buildParts, encode, infoOf, initParts } from './parts.js'
+import { gatherLayer } from '../gather.js'
 import { simCLRArgs, SimCLRDescription } from './algorithmDescriptions.js'
 
 const args = simCLRArgs
@@ -43,7 +48,7 @@ export const simCLR = (a: t.TypeOf<typeof args>): Algorithm => {
       const [v1, v2] = [views[0]!, views[1]!]
       const interleaved = tf.reshape(tf.stack([v1, v2], 1), [v1.shape[0]! * 2, ...v1.shape.slice(1)])
       const e = encode(parts, params, buffers, interleaved, ctx)
-      const z = tf.div(e.z, tf.add(tf.norm(e.z, 'euclidean', 1, true), 1e-10))
+      const z = gatherLayer(ctx, tf.div(e.z, tf.add(tf.norm(e.z, 'euclidean', 1, true), 1e-10)))
       const { pos, neg } = positivesAndNegatives(tf.matMul(z, z, false, true) as tf.Tensor2D)
       const l = parts.head.forward(params, { ...buffers, ...e.buffers }, 'head', { pos, neg }, ctx)
       return { losses: { loss: l.value }, buffers: { ...e.buffers, ...l.buffers }, features: e.z }

@@ -5,7 +5,8 @@
  * by crop; the head (`SwAVHead` with `SwAVLoss`) swaps Sinkhorn codes between
  * crops. The prototypes are normalised in place before every step
  * ({@link Algorithm.prepare}); the queue is a buffer of the loss, created when
- * `SwAVHook` sets `head.loss.queue_length`.
+ * `SwAVHook` sets `head.loss.queue_length`. Data parallel, each replica keeps its own queue
+ * (the attribute `rank_local_buffers` keeps `SyncBuffersHook` off it).
  *
  * Crops of different sizes need the views as a list; a batch tensor
  * `[n, V, h, w, c]` carries crops of one size.
@@ -16,6 +17,8 @@ import type * as t from 'io-ts'
 import type { ModelType } from '../../models/Model.js'
 import type { Tree } from '../../tensor/tree.js'
 import { globalAvgPool } from '../functional.js'
+import { RANK_LOCAL_BUFFERS } from '../attributes.js'
+import { queueName } from '../losses/SwAVLoss.js'
 import { asModel, type Algorithm } from './Algorithm.js'
 import { buildParts, infoOf, initParts } from './parts.js'
 import { swavArgs, SwAVDescription } from './algorithmDescriptions.js'
@@ -41,6 +44,8 @@ export const swav = (a: t.TypeOf<typeof args>): Algorithm => {
     views: 2,
     init: (rng) => initParts(parts, rng),
     info: infoOf(parts),
+    // Each replica's queue holds its own embeddings (MMSelfSup's queue{rank}.pth): not averaged by SyncBuffersHook.
+    attributes: { [RANK_LOCAL_BUFFERS]: [queueName('head.loss')] },
     ...(parts.head.prepare === undefined ? {} : { prepare: (params: Tree) => parts.head.prepare!(params, 'head') }),
     loss: (params, buffers, views, _targets, ctx) => {
       let state = buffers

@@ -2,13 +2,16 @@
  * MMSelfSup's `LatentCrossCorrelationHead(in_channels, loss)` (Barlow
  * Twins): `C = bn(input)ᵀ · bn(target) / n` with a BatchNorm1d without affine
  * parameters (`bn`, batch statistics and running statistics as in train
- * mode), then the loss of `C`. In one process the all-reduce is the identity.
+ * mode), then the loss of `C`. Data parallel, as MMSelfSup: each replica divides by `n · N` and the matrices are
+ * summed over the replicas (`all_reduce`), so `C` is the global batch's mean (of per-replica normalised features);
+ * the gradient flows through the replica's own share only. In one process the all-reduce is the identity.
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
 import * as BatchNorm from '../../models/BatchNorm.js'
 import { input, join, type LossComponent } from '../Component.js'
+import { allReduceSum, worldSizeOf } from '../gather.js'
 import { buildLoss, type Registry } from '../registry.js'
 import { args, info } from './LatentCrossCorrelationHeadDescription.js'
 
@@ -38,7 +41,10 @@ export const build = (a: t.TypeOf<typeof args>, registry: Registry): LossCompone
         { training: ctx.training },
       )
       for (const v of Object.values(first)) v.dispose()
-      const c = tf.div(tf.matMul(bx, by, true, false), x.shape[0]!) as tf.Tensor2D
+      // Data parallel: each replica's share of the global mean, summed over the replicas (MMSelfSup's all_reduce;
+      // the gradient is the local share's).
+      const share = tf.div(tf.matMul(bx, by, true, false), x.shape[0]! * worldSizeOf(ctx))
+      const c = allReduceSum(ctx, share) as tf.Tensor2D
       ctx.capture?.('cross_correlation_matrix', c)
       const l = loss.forward(params, buffers, join(prefix, 'loss'), { cross_correlation_matrix: c }, ctx)
       return { value: l.value, buffers: { ...second, ...l.buffers } }

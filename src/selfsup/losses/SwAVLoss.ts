@@ -18,6 +18,10 @@
  * - The loss is `−mean(Σ q · log_softmax(scores_v / τ))` over every other crop `v`,
  *   divided by `Σ num_crops − 1`, averaged over the assignment crops.
  *
+ * Data parallel, as MMSelfSup: each replica keeps its own queue of its own
+ * embeddings (`SwAVHook` gives it `queue_length / N` rows), and Sinkhorn's sums
+ * are summed over the replicas, so the codes equipartition the global batch.
+ *
  * The queue appears when the model's attribute `<prefix>.queue_length` is set
  * (by `SwAVHook`); until then there is none. Whether it is in use is read back
  * from the device (one boolean per assignment crop per step): the scores'
@@ -100,7 +104,11 @@ export const build = (a: t.TypeOf<typeof args>): LossComponent => {
               L > bs ? tf.concat([fresh, tf.slice(q, [0, 0], [L - bs, -1])]) : tf.slice(fresh, [0, 0], [L, -1]),
             )
           }
-          const codesAll = sinkhornTensor(out as tf.Tensor2D, { iterations, epsilon })
+          const codesAll = sinkhornTensor(out as tf.Tensor2D, {
+            iterations,
+            epsilon,
+            ...(ctx.replicas === undefined ? {} : { replicas: ctx.replicas }),
+          })
           ctx.capture?.('sinkhorn_calls', { scores: out, Q: codesAll })
           const codes = tf.slice(codesAll, [codesAll.shape[0] - bs, 0], [bs, K])
           let subloss: tf.Tensor = tf.scalar(0)
