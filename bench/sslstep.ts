@@ -32,6 +32,18 @@ import { benchModels, syntheticStep } from './steps.js'
 
 const backbone = { type: 'SmallCNN', in_channels: 1, base_channels: 16, stages: 3, img_size: 28 }
 
+/** DenseCL as its config has it, at a given `loss_lambda` (0: DenseCLHook's first `start_iters`). */
+const denseCL = (lossLambda: number) => ({
+  type: 'DenseCL',
+  queue_len: 4096,
+  feat_dim: 128,
+  momentum: 0.99,
+  loss_lambda: lossLambda,
+  backbone,
+  neck: { type: 'DenseCLNeck', in_channels: 64, hid_channels: 512, out_channels: 128, num_grid: null },
+  head: { type: 'ContrastiveHead', loss: { type: 'mmcls.CrossEntropyLoss' }, temperature: 0.2 },
+})
+
 /** The algorithms of `configs/selfsup/` at `model.backbone.base_channels=16 model.neck.in_channels=64`. */
 export const sslModels: ReadonlyArray<{ readonly label: string; readonly cfg: object; readonly lr: number }> = [
   {
@@ -77,35 +89,9 @@ export const sslModels: ReadonlyArray<{ readonly label: string; readonly cfg: ob
       head: { type: 'ContrastiveHead', loss: { type: 'mmcls.CrossEntropyLoss' }, temperature: 0.2 },
     },
   },
-  {
-    label: 'DenseCL SmallCNN-16, batch 256',
-    lr: 0.06,
-    cfg: {
-      type: 'DenseCL',
-      queue_len: 4096,
-      feat_dim: 128,
-      momentum: 0.99,
-      loss_lambda: 0.5,
-      backbone,
-      neck: { type: 'DenseCLNeck', in_channels: 64, hid_channels: 512, out_channels: 128, num_grid: null },
-      head: { type: 'ContrastiveHead', loss: { type: 'mmcls.CrossEntropyLoss' }, temperature: 0.2 },
-    },
-  },
-  {
-    // DenseCLHook's first start_iters iterations: the dense loss is 0 and not computed.
-    label: 'DenseCL SmallCNN-16, batch 256, loss_lambda 0',
-    lr: 0.06,
-    cfg: {
-      type: 'DenseCL',
-      queue_len: 4096,
-      feat_dim: 128,
-      momentum: 0.99,
-      loss_lambda: 0,
-      backbone,
-      neck: { type: 'DenseCLNeck', in_channels: 64, hid_channels: 512, out_channels: 128, num_grid: null },
-      head: { type: 'ContrastiveHead', loss: { type: 'mmcls.CrossEntropyLoss' }, temperature: 0.2 },
-    },
-  },
+  { label: 'DenseCL SmallCNN-16, batch 256', lr: 0.06, cfg: denseCL(0.5) },
+  // DenseCLHook's first start_iters iterations: the dense loss is 0 and not computed.
+  { label: 'DenseCL SmallCNN-16, batch 256, loss_lambda 0', lr: 0.06, cfg: denseCL(0) },
 ]
 
 const BATCH = 256
