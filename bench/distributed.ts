@@ -5,13 +5,15 @@
  * `mpirun` processes against two threads.
  *
  * A step's time is the median wall time from one train step's end to the
- * next one's inside the workers (rank 0), after WARMUP_STEPS steps: start-up
- * is left out. Each configuration runs ROUNDS times, interleaved with the
- * others; the median over rounds is reported.
+ * next one's inside the workers (rank 0), after the model's warm-up steps
+ * (`runLength`): start-up and the first steps, while V8 still compiles on the
+ * cores the workers need, are left out. Each configuration runs ROUNDS times,
+ * interleaved with the others; the median over rounds is reported.
  *
  * Throughput speed-up of W workers = W × t(1) / t(W) (each worker takes a
- * batch of 64 per step). Against PyTorch: its one-thread MLP step at batch 64
- * is 3.0 ms (issue 15); two workers process 64 samples in t(2) / 2.
+ * batch of 64 per step). Against PyTorch: its one-thread MLP step at batch 64,
+ * measured in the same run when PyTorch is installed (else the issue's
+ * 3.0 ms); two workers process 64 samples in t(2) / 2.
  *
  * Also the process's CPU time per step (all workers together): on a shared
  * machine it says what the design costs, whatever cores the neighbours leave.
@@ -23,10 +25,10 @@ import { Effect } from 'effect'
 import * as Mnist from '../src/data/mnist.js'
 import { trainThreads } from '../src/interpreters/collective/launchThreads.js'
 import { loadBinding } from '../src/interpreters/collective/mpi.js'
-import { ITERS, WARMUP_STEPS, benchProgram, models, steadyStep } from './distributedCases.js'
+import { benchProgram, models, runLength, steadyStep } from './distributedCases.js'
 import type { ModelName } from './distributedCases.js'
+import { ISSUE_PYTORCH_MLP_MS, pytorchReference } from './pytorchReference.js'
 
-const PYTORCH_MLP_STEP_MS = 3.0
 const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 export const distributedBench = async (
@@ -36,7 +38,7 @@ export const distributedBench = async (
   const dataset = await Effect.runPromise(Mnist.load({ split: 'train', indices: 12800 }))
   const threadStep = async (model: ModelName, workers: number): Promise<{ wall: number; cpu: number }> => {
     const [rank0] = await Effect.runPromise(
-      trainThreads(benchProgram(model, ITERS), {
+      trainThreads(benchProgram(model, runLength[model].iters), {
         workers,
         timeSteps: true,
         options: {
@@ -48,11 +50,12 @@ export const distributedBench = async (
         print: () => {},
       }),
     )
-    return { wall: steadyStep(rank0!.stepMs!), cpu: steadyStep(rank0!.stepCpuMs!) }
+    return { wall: steadyStep(model, rank0!.stepMs!), cpu: steadyStep(model, rank0!.stepCpuMs!) }
   }
   const load = `load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores`
   console.log(
-    `Data parallel, WASM, Adam, batch 64 per worker; median step after ${WARMUP_STEPS} warm-up steps of ${ITERS}, ` +
+    `Data parallel, WASM, Adam, batch 64 per worker; median step after the warm-up ` +
+      `(${names.map((m) => `${m}: ${runLength[m].warmup} of ${runLength[m].iters} steps`).join(', ')}), ` +
       `median of ${rounds} rounds; ${load}`,
   )
   const steps: { [key: string]: number } = {}
@@ -83,10 +86,15 @@ export const distributedBench = async (
     )
     if (model.startsWith('MLP')) {
       const per64 = step(2) / 2
-      const ratio = (PYTORCH_MLP_STEP_MS / per64).toFixed(2)
+      const torch = pytorchReference()
+      const reference = typeof torch === 'string' ? ISSUE_PYTORCH_MLP_MS : torch.mlp.wallMs
+      const source = typeof torch === 'string' ? "the issue's measurement" : 'measured now'
       console.log(
-        `${''.padEnd(20)} 64 samples on 2 workers: ${per64.toFixed(2)} ms; ` +
-          `PyTorch one thread: ${PYTORCH_MLP_STEP_MS.toFixed(2)} ms (×${ratio})`,
+        `${''.padEnd(20)} 64 samples on 2 workers: ${per64.toFixed(2)} ms; PyTorch one thread (${source}): ` +
+          `${reference.toFixed(2)} ms; PyTorch time / loopwright time ×${(reference / per64).toFixed(2)}` +
+          (typeof torch === 'string'
+            ? ''
+            : `; against the issue's 3.0 ms ×${(ISSUE_PYTORCH_MLP_MS / per64).toFixed(2)}`),
       )
     }
   }

@@ -1,13 +1,13 @@
 /**
  * One rank of the MPI benchmark (`mpirun -np 2 node --import tsx bench/mpiStep.ts MODEL ROUNDS`):
- * ROUNDS runs of ITERS steps; rank 0 prints each run's median steady step time as JSON.
+ * ROUNDS runs of `runLength[MODEL].iters` steps; rank 0 prints each run's median steady step time as JSON.
  */
 import { Effect } from 'effect'
 import * as Mnist from '../src/data/mnist.js'
 import { mpiCommunicator } from '../src/interpreters/collective/mpi.js'
 import { train } from '../src/interpreters/tensor/train.js'
 import { selectBackend } from '../src/tensor/backend.js'
-import { ITERS, benchProgram, steadyStep } from './distributedCases.js'
+import { benchProgram, runLength, steadyStep } from './distributedCases.js'
 import type { ModelName } from './distributedCases.js'
 
 const model = process.argv[2] as ModelName
@@ -21,7 +21,7 @@ for (let r = 0; r < rounds; r++) {
   const stepMs: number[] = []
   let last: number | undefined
   await Effect.runPromise(
-    train(benchProgram(model, ITERS), {
+    train(benchProgram(model, runLength[model].iters), {
       communicator: communicator.right,
       datasets: { train: dataset },
       print: () => {},
@@ -35,6 +35,6 @@ for (let r = 0; r < rounds; r++) {
       },
     }),
   )
-  steps.push(steadyStep(stepMs))
+  steps.push(steadyStep(model, stepMs))
 }
 if (communicator.right.rank === 0) console.log(JSON.stringify({ steps }))

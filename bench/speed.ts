@@ -17,7 +17,6 @@
 import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
 import { Effect } from 'effect'
-import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as nodePath from 'node:path'
@@ -33,6 +32,7 @@ import { uniformTensor } from '../src/models/init.js'
 import { selectBackend } from '../src/tensor/backend.js'
 import { setWasmGemm } from '../src/tensor/wasmGemm.js'
 import '../src/tensor/gradients.js'
+import { type Timing, pytorchReference } from './pytorchReference.js'
 import { benchModels, syntheticStep } from './steps.js'
 
 const BATCH = 64
@@ -42,12 +42,6 @@ const STEPS = 30
 interface Case {
   readonly name: string
   readonly run: (steps: number, stamp: () => void) => Promise<void>
-}
-
-interface Timing {
-  readonly name: string
-  readonly wallMs: number
-  readonly cpuMs: number
 }
 
 const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
@@ -78,35 +72,6 @@ const programOf = (config: object) => {
   const decoded = decode(config, defaultRegistries)
   if (decoded._tag === 'Left') throw new Error(decoded.left.message)
   return toProgram(decoded.right)
-}
-
-/** PyTorch's medians, or why there are none. */
-const pytorchReference = (): { mlp: Timing; lenet: Timing } | string => {
-  const script = nodePath.join(import.meta.dirname, 'pytorch_reference.py')
-  // PYTHON first; then the PATH's python3; then Debian's, where `apt-get install python3-torch` puts torch.
-  const pythons = [process.env['PYTHON'] ?? 'python3', '/usr/bin/python3']
-  const attempt = (python: string) =>
-    JSON.parse(execFileSync(python, [script, '200'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as {
-      torch: string
-      mlp: { wall_ms: number; cpu_ms: number }
-      lenet: { wall_ms: number; cpu_ms: number }
-    }
-  try {
-    let out: ReturnType<typeof attempt>
-    try {
-      out = attempt(pythons[0]!)
-    } catch {
-      out = attempt(pythons[1]!)
-    }
-    const label = `PyTorch ${out.torch}, 1 thread`
-    return {
-      mlp: { name: `[${label}] MLP step`, wallMs: out.mlp.wall_ms, cpuMs: out.mlp.cpu_ms },
-      lenet: { name: `[${label}] LeNet-5 step`, wallMs: out.lenet.wall_ms, cpuMs: out.lenet.cpu_ms },
-    }
-  } catch (error) {
-    const why = (error as Error).message.split('\n')[0]
-    return `PyTorch not measured here (${why}); the issue's reference is 3.0 ms for the MLP step`
-  }
 }
 
 export const speedBench = async (rounds: number, withResnet = true): Promise<void> => {

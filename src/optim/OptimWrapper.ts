@@ -31,7 +31,7 @@ import type { Accumulation, AccumulationPolicy, AccumulateState } from './transf
 import { clipByGlobalNorm, clipByValue } from './transforms/clip.js'
 import type { ClipNormState } from './transforms/clip.js'
 import { scalerFromConfig, withLossScaling } from './transforms/lossScaling.js'
-import { reduceGradients } from './transforms/reduceGradients.js'
+import { type MeanReducer, reduceGradients } from './transforms/reduceGradients.js'
 import type { LossScaling, ScalerState } from './transforms/lossScaling.js'
 import type { Tree } from '../tensor/tree.js'
 import { describeWrapper } from './WrapperSettings.js'
@@ -106,7 +106,7 @@ export const build = (
  * averaged over the workers by `reduce` (see `reduceGradients`). Same state
  * layout as `wrapper`'s.
  */
-export const withGradientReduction = (wrapper: OptimWrapper, reduce: (values: Float32Array) => void): OptimWrapper => {
+export const withGradientReduction = (wrapper: OptimWrapper, reduce: MeanReducer): OptimWrapper => {
   const stepping = reduceGradients(reduce)(wrapper.stepping)
   const { k, policy } = wrapper.accumulation
   return { ...wrapper, stepping, accumulation: accumulate(k, policy)(stepping) }

@@ -24,3 +24,12 @@ export const copyValuesInto = (t: tf.Tensor, target: Float32Array, offset: numbe
   const heap = heapOf(t)
   target.set(heap === undefined ? (t.dataSync() as Float32Array) : heap.typedArrayFromHeap(t), offset)
 }
+
+/**
+ * A float32 tensor of `values`' current contents. The WASM backend copies them onto its heap at once; other
+ * backends may keep the array itself until first use, so they get a copy: `values` may be a buffer reused later.
+ */
+export const tensorOfValues = (values: Float32Array, shape: ReadonlyArray<number>): tf.Tensor => {
+  const copiedByBackend = (tf.backend() as unknown as Partial<HeapBackend>).typedArrayFromHeap !== undefined
+  return tf.tensor(copiedByBackend ? values : values.slice(), shape as number[], 'float32')
+}

@@ -17,6 +17,13 @@ interface Job {
   readonly gather?: ReadonlyArray<Float32Array>
   /** Fail before the first collective (tests the launcher's abort). */
   readonly failFirst?: boolean
+  /** Arrays averaged through `allReduceMeanVia` after the all-reduces, in order. */
+  readonly via?: ReadonlyArray<Float32Array>
+  /**
+   * An interrupt-vote script, run last: before each iteration a poll, then (where `exchange[i]`) a gradient average
+   * of `[rank, i]`. This rank sees SIGTERM from poll `signalAt` on (never when absent).
+   */
+  readonly votes?: { readonly exchange: ReadonlyArray<boolean>; readonly signalAt?: number }
   /** Model buffers to average through the hooks' `Collective` service (a float and an int buffer). */
   readonly buffers?: { readonly mean: ReadonlyArray<number>; readonly count: number }
 }
@@ -36,6 +43,37 @@ try {
     return copy
   })
   const gathered = (job.gather ?? []).map((values) => comm.allGather(Float32Array.from(values)))
+  const viaMeans = (job.via ?? []).map((values) => {
+    let mean: Float32Array | undefined
+    comm.allReduceMeanVia(
+      values.length,
+      (target) => target.set(values),
+      (m) => {
+        mean = m.slice()
+      },
+    )
+    return mean!
+  })
+  let polls: Array<string | null> | undefined
+  let voteMeans: number[][] | undefined
+  if (job.votes !== undefined) {
+    const { interruptVotes } = await import('../../src/interpreters/collective/interruptVotes.js')
+    let poll = 0
+    const signalAt = job.votes.signalAt
+    const votes = interruptVotes(comm, () => (signalAt !== undefined && poll >= signalAt ? 'SIGTERM' : undefined))
+    polls = []
+    voteMeans = []
+    for (const [i, exchange] of job.votes.exchange.entries()) {
+      polls.push(votes.poll() ?? null)
+      poll++
+      if (exchange)
+        votes.communicator.allReduceMeanVia(
+          2,
+          (target) => target.set([job.rank, i]),
+          (m) => voteMeans!.push(Array.from(m)),
+        )
+    }
+  }
   let buffers: { mean: number[]; count: number[] } | undefined
   if (job.buffers !== undefined) {
     // Loaded only for this case: the plain communicator tests start faster without tfjs.
@@ -57,7 +95,7 @@ try {
     buffers = { mean: values('bn.running_mean'), count: values('bn.num_batches_tracked') }
   }
   comm.barrier()
-  parentPort!.postMessage({ ok: true, reduced, broadcast, gathered, buffers })
+  parentPort!.postMessage({ ok: true, reduced, broadcast, gathered, buffers, viaMeans, polls, voteMeans })
 } catch (e) {
   parentPort!.postMessage({ ok: false, message: e instanceof Error ? e.message : String(e) })
 }

@@ -11,6 +11,7 @@
  * service is built over one of them (`service.ts`).
  * @module
  */
+import type { MeanReducer } from '../../optim/transforms/reduceGradients.js'
 
 export interface Communicator {
   /** This worker's rank, `0 ≤ rank < worldSize`; rank 0 writes checkpoints and logs. */
@@ -18,6 +19,11 @@ export interface Communicator {
   readonly worldSize: number
   /** Replace `values` by their element-wise mean over all ranks; every rank gets bit-identical results. */
   readonly allReduceMean: (values: Float32Array) => void
+  /**
+   * The same mean, written and read in the transport's own buffer (`fill`, then `read` while it lies there): the
+   * gradient average of every step, without copies where the transport has memory of its own.
+   */
+  readonly allReduceMeanVia: MeanReducer
   /** Replace `values` on every rank by rank `root`'s. */
   readonly broadcast: (values: Float32Array, root: number) => void
   /**

@@ -12,6 +12,7 @@
  */
 import { createRequire } from 'node:module'
 import * as E from 'fp-ts/lib/Either.js'
+import { inPlace } from '../../optim/transforms/reduceGradients.js'
 import { allGatherVia } from './allGather.js'
 import type { Communicator } from './Communicator.js'
 
@@ -58,6 +59,7 @@ export const mpiCommunicator = (): E.Either<string, Communicator> =>
         rank: mpi.rank(),
         worldSize,
         allReduceMean: (values: Float32Array) => mpi.allReduceMean(values),
+        allReduceMeanVia: inPlace((values) => mpi.allReduceMean(values)),
         broadcast: (values: Float32Array, root: number) => mpi.broadcast(values, root),
         allGather: allGatherVia(mpi.rank(), worldSize, (values, root) => mpi.broadcast(values, root)),
         barrier: () => mpi.barrier(),

@@ -4,6 +4,7 @@
  */
 import * as Effect from 'effect/Effect'
 import { Collective } from '../../dsl/Services.js'
+import { inPlace } from '../../optim/transforms/reduceGradients.js'
 import type { Communicator } from './Communicator.js'
 
 /** The communicator of a run in one process: every collective is the identity. */
@@ -11,6 +12,7 @@ export const oneProcess: Communicator = {
   rank: 0,
   worldSize: 1,
   allReduceMean: () => {},
+  allReduceMeanVia: inPlace(() => {}),
   broadcast: () => {},
   allGather: (values) => [values.slice()],
   barrier: () => {},

@@ -4,7 +4,7 @@
  * - The seed: rank 0's (MMEngine's `sync_random_seed`), so that replicas
  *   start from the same parameters and the samplers shuffle alike.
  * - Interrupts: a signal stops every rank at the same iteration boundary
- *   (each rank says whether it saw one; they stop if any did).
+ *   (`interruptVotes.ts`).
  * - Files: rank 0 writes checkpoints, logs and `last_checkpoint`
  *   (MMEngine's `master_only`); the other ranks' file operations do nothing.
  * @module
@@ -20,17 +20,6 @@ export const sharedSeed = (communicator: Communicator, seed: number): number => 
   communicator.broadcast(halves, 0)
   return halves[0]! * 0x10000 + halves[1]!
 }
-
-/** An interrupt poll every rank answers alike: stop if any rank saw a signal (this rank's, else SIGINT). */
-export const agreedInterrupt =
-  (communicator: Communicator, local: () => 'SIGINT' | 'SIGTERM' | undefined) =>
-  (): 'SIGINT' | 'SIGTERM' | undefined => {
-    const seen = local()
-    if (communicator.worldSize === 1) return seen
-    const flag = Float32Array.of(seen === undefined ? 0 : 1)
-    communicator.allReduceMean(flag)
-    return flag[0] === 0 ? undefined : (seen ?? 'SIGINT')
-  }
 
 /** The files of a rank other than 0: nothing is written, removed or copied. */
 export const discardedFiles: Files['Service'] = Files.of({

@@ -23,7 +23,7 @@ export const collectiveService = (communicator: Communicator, store: TensorStore
           Effect.sync(() => {
             const floats = Object.fromEntries(Object.entries(tree).filter(([, r]) => r.dtype === 'float32'))
             // Integer buffers (BatchNorm's num_batches_tracked) agree on every worker already: kept as they are.
-            const mean = averaged(store.internalize(floats) as never, communicator.allReduceMean)
+            const mean = averaged(store.internalize(floats) as never, communicator.allReduceMeanVia)
             return { ...tree, ...(store.externalize(mean) as TensorTree) }
           }),
       })

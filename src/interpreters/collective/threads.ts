@@ -20,6 +20,7 @@
  * a rank waiting at a barrier throws instead of waiting forever.
  * @module
  */
+import { type MeanReducer, inPlace } from '../../optim/transforms/reduceGradients.js'
 import { allGatherVia } from './allGather.js'
 import type { Communicator } from './Communicator.js'
 
@@ -109,6 +110,19 @@ export const threadCommunicator = (region: SharedRegion, rank: number): Communic
       values.set(result.subarray(0, length), offset)
     }
   }
+  const chunked = inPlace(allReduceMean)
+  /** In this rank's slot and the result region themselves, when the values fit in one chunk. */
+  const allReduceMeanVia: MeanReducer = (length, fill, read) => {
+    if (length > capacity) return chunked(length, fill, read)
+    fill(slots[rank]!.subarray(0, length))
+    barrier()
+    const share = Math.ceil(length / worldSize)
+    const from = Math.min(length, rank * share)
+    sumInto(result, from, Math.min(length, from + share))
+    barrier()
+    // The result is written again only after the next call's first barrier, which this rank reaches after reading.
+    read(result.subarray(0, length))
+  }
   const broadcast = (values: Float32Array, root: number): void => {
     const source = slots[root]!
     for (let offset = 0; offset < values.length; offset += capacity) {
@@ -121,5 +135,5 @@ export const threadCommunicator = (region: SharedRegion, rank: number): Communic
   }
   const transport = `${worldSize} worker threads (shared memory)`
   const allGather = allGatherVia(rank, worldSize, broadcast)
-  return { rank, worldSize, allReduceMean, broadcast, allGather, barrier, transport }
+  return { rank, worldSize, allReduceMean, allReduceMeanVia, broadcast, allGather, barrier, transport }
 }

@@ -17,7 +17,7 @@ import { consoleStream, logLine } from '../logLine.js'
 import { writeAtomically } from './atomic.js'
 import * as Checkpoint from './checkpoint.js'
 import { oneProcess } from '../collective/oneProcess.js'
-import { agreedInterrupt, discardedFiles } from '../collective/rankRoles.js'
+import { discardedFiles } from '../collective/rankRoles.js'
 import { collectiveService } from '../collective/service.js'
 import { replicasOf } from '../collective/replicas.js'
 import { diskFiles, fileOp, layer, writeLog } from './layers.js'
@@ -157,7 +157,8 @@ export const run = (
       testAfterTrain: options.testAfterTrain ?? program.testLoop !== undefined,
       ...(start === undefined ? {} : { start }),
     }
-    const poll = options.interrupt === undefined ? undefined : agreedInterrupt(communicator, options.interrupt)
+    // Already agreed between the ranks (`trainWith`).
+    const poll = options.interrupt
     const control =
       poll === undefined
         ? {}

@@ -196,7 +196,7 @@ export const setup = (program: Program, options: TrainOptions, store: TensorStor
       const built = yield* orFail(
         Optim.build(program.optimWrapper, program.paramSchedulers as ReadonlyArray<Json>, model.info, length),
       )
-      const reduce = communicator.allReduceMean
+      const reduce = communicator.allReduceMeanVia
       wrapper = communicator.worldSize === 1 ? built.wrapper : OW.withGradientReduction(built.wrapper, reduce)
       state = {
         ...state,

@@ -28,6 +28,7 @@ import { liveRoots, run } from './run.js'
 import { setup } from './setup.js'
 import { applyAutoScaleLr } from '../../config/autoScaleLr.js'
 import { oneProcess } from '../collective/oneProcess.js'
+import { interruptVotes } from '../collective/interruptVotes.js'
 import { TensorStore } from './TensorStore.js'
 import { TrainError } from './TrainError.js'
 import { ensureBackend } from './ensureBackend.js'
@@ -133,9 +134,13 @@ export const train = (program: Program, options: TrainOptions = {}): Effect.Effe
   })
 
 /** Setup, then resume or load_from, then run (spec §1.3). */
-const trainWith = (given: Program, options: TrainOptions, store: TensorStore): Effect.Effect<TrainResult, TrainError> =>
+const trainWith = (given: Program, local: TrainOptions, store: TensorStore): Effect.Effect<TrainResult, TrainError> =>
   Effect.gen(function* () {
     const started = performance.now()
+    // Every rank answers an interrupt poll alike; the votes travel with the gradients.
+    const votes =
+      local.interrupt === undefined ? undefined : interruptVotes(local.communicator ?? oneProcess, local.interrupt)
+    const options = votes === undefined ? local : { ...local, communicator: votes.communicator, interrupt: votes.poll }
     // MMEngine's Runner.scale_lr: `auto_scale_lr` scales the lrs for the real batch size before anything is built.
     const scaled = applyAutoScaleLr(given, (options.communicator ?? oneProcess).worldSize)
     const program = scaled.program

@@ -6,47 +6,78 @@
  * the workers once, so with `accumulative_counts=k` there is one all-reduce
  * per k iterations.
  *
- * `reduce` replaces a flat float32 array by its mean over the workers in
- * place (a `Communicator`'s `allReduceMean`). The gradients are flattened in
- * name order into one array: one collective call per step, whatever the
- * number of parameters. The state is the inner transformation's own, so a
+ * `reduce` averages one flat float32 array over the workers (a
+ * `Communicator`'s `allReduceMeanVia`, or `inPlace(allReduceMean)`). The
+ * gradients are written in name order straight into the transport's buffer
+ * and the new gradients made from the mean where it lies: one collective call
+ * per step, whatever the number of parameters, and no array of the
+ * gradients' size allocated per step (a fresh 1 MB array costs more than the
+ * copies into it). The state is the inner transformation's own, so a
  * checkpoint does not depend on the number of workers.
  *
  * @example
  * ```ts
- * const ddp = reduceGradients(communicator.allReduceMean)(chain(clipByGlobalNorm(1), sgd()))
+ * const ddp = reduceGradients(communicator.allReduceMeanVia)(chain(clipByGlobalNorm(1), sgd()))
  * ```
  * @module
  */
-import * as tf from '@tensorflow/tfjs-core'
+import type * as tf from '@tensorflow/tfjs-core'
 import type { GradientTransformation } from '../GradientTransformation.js'
 import { releaseIntermediate } from '../ownership.js'
-import { copyValuesInto } from '../../tensor/copyValues.js'
+import { copyValuesInto, tensorOfValues } from '../../tensor/copyValues.js'
 import type { Tree } from '../../tensor/tree.js'
 
+/**
+ * The element-wise mean over the workers of `length` values: `fill` writes this worker's values into the
+ * transport's buffer, `read` receives the mean where it lies (valid only while `read` runs). Every worker makes the
+ * same calls in the same order.
+ */
+export type MeanReducer = (
+  length: number,
+  fill: (target: Float32Array) => void,
+  read: (mean: Float32Array) => void,
+) => void
+
+/** A {@link MeanReducer} over an in-place all-reduce, through one scratch array kept between calls. */
+export const inPlace = (allReduceMean: (values: Float32Array) => void): MeanReducer => {
+  let scratch = new Float32Array(0)
+  return (length, fill, read) => {
+    if (scratch.length < length) scratch = new Float32Array(length)
+    const values = scratch.subarray(0, length)
+    fill(values)
+    allReduceMean(values)
+    read(values)
+  }
+}
+
 /** The mean of `grads` over all workers (new tensors), computed by `reduce` on one flat array. */
-export const averaged = (grads: Tree, reduce: (values: Float32Array) => void): Tree => {
+export const averaged = (grads: Tree, reduce: MeanReducer): Tree => {
   const names = Object.keys(grads).sort()
   const sizes = names.map((n) => grads[n]!.size)
-  const flat = new Float32Array(sizes.reduce((a, b) => a + b, 0))
-  let offset = 0
-  names.forEach((n, i) => {
-    copyValuesInto(grads[n]!, flat, offset)
-    offset += sizes[i]!
-  })
-  reduce(flat)
-  offset = 0
   const out: { [name: string]: tf.Tensor } = {}
-  names.forEach((n, i) => {
-    out[n] = tf.tensor(flat.subarray(offset, offset + sizes[i]!), grads[n]!.shape, 'float32')
-    offset += sizes[i]!
-  })
+  reduce(
+    sizes.reduce((a, b) => a + b, 0),
+    (flat) => {
+      let offset = 0
+      names.forEach((n, i) => {
+        copyValuesInto(grads[n]!, flat, offset)
+        offset += sizes[i]!
+      })
+    },
+    (mean) => {
+      let offset = 0
+      names.forEach((n, i) => {
+        out[n] = tensorOfValues(mean.subarray(offset, offset + sizes[i]!), grads[n]!.shape)
+        offset += sizes[i]!
+      })
+    },
+  )
   return out
 }
 
 /** `inner`, fed the workers' mean of the gradients it receives. */
 export const reduceGradients =
-  (reduce: (values: Float32Array) => void) =>
+  (reduce: MeanReducer) =>
   <S>(inner: GradientTransformation<S>): GradientTransformation<S> => ({
     init: inner.init,
     update: (grads, state, params, groups) => {

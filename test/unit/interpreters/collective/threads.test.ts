@@ -11,6 +11,9 @@ type Reply =
       broadcast: Float32Array[]
       gathered: Float32Array[][]
       buffers?: { mean: number[]; count: number[] }
+      viaMeans: Float32Array[]
+      polls?: Array<string | null>
+      voteMeans?: number[][]
     }
   | { ok: false; message: string }
 
@@ -64,16 +67,68 @@ describe('the shared-memory communicator (worker threads)', () => {
         async ({ world, capacity, inputs }) => {
           const second = inputs.map((a) => a.map((v) => v * 0.5 + 1))
           const region = allocate(world, capacity)
-          const jobs = inputs.map((values, r) => ({ reduce: [values, second[r]!], broadcast: [] }))
+          // Then the same means through the transport's own buffers (`allReduceMeanVia`), twice in a row.
+          const jobs = inputs.map((values, r) => ({
+            reduce: [values, second[r]!],
+            broadcast: [],
+            via: [second[r]!, values],
+          }))
           const replies = await runRanks(region, jobs)
           for (const reply of replies) {
             if (!reply.ok) throw new Error(reply.message)
             expect(Array.from(reply.reduced[0]!)).toEqual(Array.from(expectedMean(inputs)))
             expect(Array.from(reply.reduced[1]!)).toEqual(Array.from(expectedMean(second)))
+            expect(Array.from(reply.viaMeans[0]!)).toEqual(Array.from(expectedMean(second)))
+            expect(Array.from(reply.viaMeans[1]!)).toEqual(Array.from(expectedMean(inputs)))
           }
         },
       ),
       { numRuns: 4 },
+    )
+  }, 240_000)
+
+  it('interrupt votes: every rank stops at the same poll, at most one iteration after the signal', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 3 }).chain((world) =>
+          fc.record({
+            world: fc.constant(world),
+            exchange: fc.array(fc.boolean(), { minLength: 2, maxLength: 12 }),
+            seer: fc.integer({ min: 0, max: world - 1 }),
+            signalAt: fc.option(fc.nat(11), { nil: undefined }),
+          }),
+        ),
+        async ({ world, exchange, seer, signalAt }) => {
+          const region = allocate(world, 4)
+          const jobs = Array.from({ length: world }, (_, r) => ({
+            reduce: [],
+            broadcast: [],
+            votes: { exchange, ...(r === seer && signalAt !== undefined ? { signalAt } : {}) },
+          }))
+          const replies = await runRanks(region, jobs)
+          const polls = replies.map((reply) => {
+            if (!reply.ok) throw new Error(reply.message)
+            return reply.polls!
+          })
+          // The same boundary on every rank: the seer names its signal, the others SIGINT.
+          const stops = polls.map((p) => p.findIndex((answer) => answer !== null))
+          expect(new Set(stops).size).toBe(1)
+          const stop = stops[0]!
+          if (signalAt === undefined || signalAt >= exchange.length) expect(stop).toBe(-1)
+          else {
+            // A vote cast at a poll travels with the next gradient average: one iteration later when the
+            // iteration before the poll averaged gradients, at once otherwise (its own all-reduce).
+            const expected = signalAt > 0 && exchange[signalAt - 1] === true ? signalAt + 1 : signalAt
+            expect(stop).toBe(expected < exchange.length ? expected : -1)
+            if (stop !== -1) polls.forEach((p, r) => expect(p[stop]).toBe(r === seer ? 'SIGTERM' : 'SIGINT'))
+          }
+          // The gradients carrying the votes still average right: [mean rank, i] per exchange.
+          const meanRank = (world - 1) / 2
+          const expectedMeans = exchange.flatMap((e, i) => (e ? [[meanRank, i]] : []))
+          for (const reply of replies) if (reply.ok) expect(reply.voteMeans).toEqual(expectedMeans)
+        },
+      ),
+      { numRuns: 6 },
     )
   }, 240_000)
 

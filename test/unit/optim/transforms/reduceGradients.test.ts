@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { adam } from '../../../../src/optim/optimizers/adam.js'
-import { averaged, reduceGradients } from '../../../../src/optim/transforms/reduceGradients.js'
+import { averaged, inPlace, reduceGradients } from '../../../../src/optim/transforms/reduceGradients.js'
 import { useCpu } from '../../../../src/tensor/cpu.js'
 import { read } from '../optimizers/harness.js'
 
@@ -31,18 +31,66 @@ describe('reduceGradients', () => {
         [5, 6],
       ]),
     }
-    const out = averaged(grads, (values) => {
-      calls.push(values.length)
-      expect(Array.from(values)).toEqual([1, 2, 5, 6, 3, 4])
-      values.forEach((v, i) => {
-        values[i] = v * 10
-      })
-    })
+    const out = averaged(
+      grads,
+      inPlace((values) => {
+        calls.push(values.length)
+        expect(Array.from(values)).toEqual([1, 2, 5, 6, 3, 4])
+        values.forEach((v, i) => {
+          values[i] = v * 10
+        })
+      }),
+    )
     expect(calls).toEqual([6])
     expect(out['a']!.shape).toEqual([2, 2])
     expect(read(out['a']!)).toEqual([10, 20, 50, 60])
     expect(read(out['b']!)).toEqual([30, 40])
     tf.dispose([...Object.values(grads), ...Object.values(out)])
+  })
+
+  it("reads the mean where the transport keeps it, and the new gradients do not alias the transport's buffer", () => {
+    // A transport with one buffer of its own, reused by every call (as the shared memory of worker threads).
+    const buffer = new Float32Array(8)
+    const viaBuffer = (length: number, fill: (t: Float32Array) => void, readMean: (m: Float32Array) => void) => {
+      fill(buffer.subarray(0, length))
+      buffer.subarray(0, length).forEach((v, i) => {
+        buffer[i] = v / 2
+      })
+      readMean(buffer.subarray(0, length))
+    }
+    const grads = { a: tf.tensor([2, 4]), b: tf.tensor([6]) }
+    const first = averaged(grads, viaBuffer)
+    const second = averaged({ a: tf.tensor([10, 20]), b: tf.tensor([30]) }, viaBuffer)
+    expect(read(first['a']!)).toEqual([1, 2])
+    expect(read(first['b']!)).toEqual([3])
+    expect(read(second['a']!)).toEqual([5, 10])
+    buffer.fill(-1)
+    expect(read(second['b']!)).toEqual([15])
+  })
+
+  it('inPlace keeps one scratch array between calls, grown when needed', () => {
+    const seen: Float32Array[] = []
+    const reduce = inPlace((values) => {
+      seen.push(values)
+    })
+    reduce(
+      3,
+      () => {},
+      () => {},
+    )
+    reduce(
+      2,
+      () => {},
+      () => {},
+    )
+    reduce(
+      5,
+      () => {},
+      () => {},
+    )
+    expect(seen.map((v) => v.length)).toEqual([3, 2, 5])
+    expect(seen[1]!.buffer).toBe(seen[0]!.buffer)
+    expect(seen[2]!.buffer).not.toBe(seen[0]!.buffer)
   })
 
   it('the inner optimizer steps on the reduced gradients, keeps its state layout, and nothing leaks', () => {
@@ -51,7 +99,7 @@ describe('reduceGradients', () => {
     const hyper = { lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, amsgrad: false, maximize: false }
     const groups = [{ names: ['w'], hyper }]
     const inner = adam()
-    const reduced = reduceGradients(withPartner)(inner)
+    const reduced = reduceGradients(inPlace(withPartner))(inner)
     const s0 = reduced.init(params)
     const direct0 = inner.init(params)
     expect(Object.keys(s0 as object)).toEqual(Object.keys(direct0 as object))
