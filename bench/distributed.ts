@@ -2,7 +2,8 @@
  * Data parallel on this machine (issue 15): the time of one training step
  * of the MLP 784-256-256-10 and of LeNet-5 (Adam, batch 64 per worker, WASM)
  * on one worker thread and on two, and, where the MPI addon is built, two
- * `mpirun` processes against two threads.
+ * `mpirun` processes against two threads (built first where `mpicc` is), each
+ * round running all three in turn.
  *
  * A step's time is the median wall time from one train step's end to the
  * next one's inside the workers (rank 0), after the model's warm-up steps
@@ -58,21 +59,37 @@ export const distributedBench = async (
       `(${names.map((m) => `${m}: ${runLength[m].warmup} of ${runLength[m].iters} steps`).join(', ')}), ` +
       `median of ${rounds} rounds; ${load}`,
   )
-  const steps: { [key: string]: number } = {}
+  const mpi = mpiAvailable()
+  const mpiRows: string[] = []
   for (const model of names) {
     const times: { [workers: number]: number[] } = { 1: [], 2: [] }
     const cpu: { [workers: number]: number[] } = { 1: [], 2: [] }
+    const viaMpi: number[] = []
+    let mpiFailure: string | undefined
+    // One round: one worker, two threads, two MPI processes, so that a noisy neighbour slows all three alike.
     for (let r = 0; r < rounds; r++) {
       for (const workers of [1, 2]) {
         const measured = await threadStep(model, workers)
         times[workers]!.push(measured.wall)
         cpu[workers]!.push(measured.cpu)
       }
+      if (mpi === undefined && mpiFailure === undefined) {
+        const ran = mpiRound(model)
+        if (typeof ran === 'string') mpiFailure = ran
+        else viaMpi.push(ran)
+      }
     }
     const step = (w: number) => median(times[w]!)
     const cpuStep = (w: number) => median(cpu[w]!)
-    steps[`${model}:1`] = step(1)
-    steps[`${model}:2`] = step(2)
+    if (mpiFailure !== undefined) mpiRows.push(`MPI ${model}: failed: ${mpiFailure}`)
+    else if (viaMpi.length > 0) {
+      const ms = (x: number) => `${x.toFixed(2).padStart(7)} ms/step`
+      const [m, t] = [median(viaMpi), step(2)]
+      mpiRows.push(
+        `${model.padEnd(20)} 2 MPI processes ${ms(m)}   2 threads ${ms(t)}   MPI/threads ×${(m / t).toFixed(2)}; ` +
+          `throughput against 1 worker ×${((2 * step(1)) / m).toFixed(2)}`,
+      )
+    }
     const speedup = (2 * step(1)) / step(2)
     const ms = (x: number) => `${x.toFixed(2).padStart(7)} ms/step`
     const name = model.padEnd(20)
@@ -98,28 +115,28 @@ export const distributedBench = async (
       )
     }
   }
+  if (mpi !== undefined) console.log(`MPI: not measured (${mpi})`)
+  for (const line of mpiRows) console.log(line)
+}
+
+/** Why MPI cannot be measured here, or undefined. The addon is built first where Open MPI's compiler is. */
+const mpiAvailable = (): string | undefined => {
+  if (spawnSync('mpirun', ['--version']).status !== 0) return 'mpirun is not installed'
+  const addon = nodePath.join(import.meta.dirname, '../packages/loopwright-mpi')
+  if (loadBinding()._tag === 'Left' && spawnSync('mpicc', ['--showme:version']).status === 0)
+    spawnSync(process.execPath, [nodePath.join(addon, 'build.mjs')], { cwd: addon, stdio: 'ignore' })
   const binding = loadBinding()
-  const mpirun = spawnSync('mpirun', ['--version'], { encoding: 'utf8' })
-  if (binding._tag === 'Left' || mpirun.status !== 0) {
-    console.log(`MPI: not measured (${binding._tag === 'Left' ? binding.left : 'mpirun is not installed'})`)
-    return
-  }
+  return binding._tag === 'Left' ? binding.left : undefined
+}
+
+/** One `mpirun -np 2` run of `model`: rank 0's steady step time, or why it failed. */
+const mpiRound = (model: ModelName): number | string => {
   const root = process.getuid?.() === 0 ? { OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' } : {}
-  for (const model of names) {
-    const script = nodePath.join(import.meta.dirname, 'mpiStep.ts')
-    const args = ['-np', '2', '--oversubscribe', process.execPath, '--import', 'tsx', script, model, String(rounds)]
-    const ran = spawnSync('mpirun', args, { encoding: 'utf8', env: { ...process.env, ...root } })
-    if (ran.status !== 0) {
-      console.log(`MPI ${model}: failed: ${ran.stderr.split('\n')[0]}`)
-      continue
-    }
-    const mpiStep = median((JSON.parse(ran.stdout.trim().split('\n').at(-1)!) as { steps: number[] }).steps)
-    const threads = steps[`${model}:2`]!
-    const ms = (x: number) => `${x.toFixed(2).padStart(7)} ms/step`
-    const ratio = (mpiStep / threads).toFixed(2)
-    const name = model.padEnd(20)
-    console.log(`${name} 2 MPI processes ${ms(mpiStep)}   2 threads ${ms(threads)}   MPI/threads ×${ratio}`)
-  }
+  const script = nodePath.join(import.meta.dirname, 'mpiStep.ts')
+  const args = ['-np', '2', '--oversubscribe', process.execPath, '--import', 'tsx', script, model, '1']
+  const ran = spawnSync('mpirun', args, { encoding: 'utf8', env: { ...process.env, ...root } })
+  if (ran.status !== 0) return ran.stderr.split('\n')[0] ?? `exit ${ran.status}`
+  return (JSON.parse(ran.stdout.trim().split('\n').at(-1)!) as { steps: number[] }).steps[0]!
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await distributedBench(Number(process.argv[2] ?? 3))

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as fc from 'fast-check'
-import { abort, allocate } from '../../../../src/interpreters/collective/threads.js'
+import { SPIN_MS, abort, allocate } from '../../../../src/interpreters/collective/threads.js'
 import type { SharedRegion } from '../../../../src/interpreters/collective/threads.js'
 import { spawnWorker } from '../../../../src/interpreters/collective/spawn.js'
 
@@ -131,6 +131,12 @@ describe('the shared-memory communicator (worker threads)', () => {
       { numRuns: 6 },
     )
   }, 240_000)
+
+  it('waiting ranks spin before they sleep only when every worker has a core of its own', () => {
+    expect(allocate(2, 4, 2).spinMs).toBe(SPIN_MS)
+    expect(allocate(2, 4, 16).spinMs).toBe(SPIN_MS)
+    expect(allocate(3, 4, 2).spinMs).toBe(0)
+  })
 
   it("broadcasts the root rank's values to every rank", async () => {
     const region = allocate(3, 4)
