@@ -120,7 +120,8 @@ describe('the shared-memory communicator (worker threads)', () => {
             // iteration before the poll averaged gradients, at once otherwise (its own all-reduce).
             const expected = signalAt > 0 && exchange[signalAt - 1] === true ? signalAt + 1 : signalAt
             expect(stop).toBe(expected < exchange.length ? expected : -1)
-            if (stop !== -1) polls.forEach((p, r) => expect(p[stop]).toBe(r === seer ? 'SIGTERM' : 'SIGINT'))
+            if (stop !== -1)
+              for (const [r, p] of polls.entries()) expect(p[stop]).toBe(r === seer ? 'SIGTERM' : 'SIGINT')
           }
           // The gradients carrying the votes still average right: [mean rank, i] per exchange.
           const meanRank = (world - 1) / 2
