@@ -11,7 +11,7 @@
  * service is built over one of them (`service.ts`).
  * @module
  */
-import type { MeanReducer } from '../../optim/transforms/reduceGradients.js'
+import type { MeanReducer } from '../../optim/transforms/meanReducer.js'
 
 export interface Communicator {
   /** This worker's rank, `0 ≤ rank < worldSize`; rank 0 writes checkpoints and logs. */

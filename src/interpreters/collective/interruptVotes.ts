@@ -19,7 +19,7 @@
  * different delays twice.
  * @module
  */
-import type { MeanReducer } from '../../optim/transforms/reduceGradients.js'
+import type { MeanReducer } from '../../optim/transforms/meanReducer.js'
 import type { Communicator } from './Communicator.js'
 
 export type Signal = 'SIGINT' | 'SIGTERM'

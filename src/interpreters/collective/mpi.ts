@@ -12,7 +12,7 @@
  */
 import { createRequire } from 'node:module'
 import * as E from 'fp-ts/lib/Either.js'
-import { inPlace } from '../../optim/transforms/reduceGradients.js'
+import { inPlace } from '../../optim/transforms/meanReducer.js'
 import { allGatherVia } from './allGather.js'
 import type { Communicator } from './Communicator.js'
 

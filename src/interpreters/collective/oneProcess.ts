@@ -4,7 +4,7 @@
  */
 import * as Effect from 'effect/Effect'
 import { Collective } from '../../dsl/Services.js'
-import { inPlace } from '../../optim/transforms/reduceGradients.js'
+import { inPlace } from '../../optim/transforms/meanReducer.js'
 import type { Communicator } from './Communicator.js'
 
 /** The communicator of a run in one process: every collective is the identity. */

@@ -23,7 +23,7 @@
  * @module
  */
 import { availableParallelism } from 'node:os'
-import { type MeanReducer, inPlace } from '../../optim/transforms/reduceGradients.js'
+import { type MeanReducer, inPlace } from '../../optim/transforms/meanReducer.js'
 import { allGatherVia } from './allGather.js'
 import type { Communicator } from './Communicator.js'
 

@@ -7,7 +7,8 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { adam } from '../../../../src/optim/optimizers/adam.js'
-import { averaged, inPlace, reduceGradients } from '../../../../src/optim/transforms/reduceGradients.js'
+import { inPlace } from '../../../../src/optim/transforms/meanReducer.js'
+import { averaged, reduceGradients } from '../../../../src/optim/transforms/reduceGradients.js'
 import { useCpu } from '../../../../src/tensor/cpu.js'
 import { read } from '../optimizers/harness.js'
 
