@@ -121,14 +121,14 @@ export const continueWindow = (
   state: State,
   saved: WindowSums | undefined,
   store: TensorStore,
-  communicator: Communicator,
+  where: Pick<Communicator, 'rank' | 'worldSize'>,
   file: string,
 ): ContinuedWindow => {
   const optim = Optim.read(state.optim)
   const open = openSums(state)
-  const world = communicator.worldSize
+  const world = where.worldSize
   if (optim === undefined || open.every((tree) => tree === undefined)) return { state, message: undefined }
-  const where = `${file} was saved inside an accumulation window`
+  const saving = `${file} was saved inside an accumulation window`
   const notExact = 'MMEngine does not save gradients at all; this run is not bit-identical to one that never stopped'
   if (saved === undefined)
     return {
@@ -136,11 +136,11 @@ export const continueWindow = (
       message:
         world === 1
           ? undefined
-          : `resume: ${where} with one gradient sum (one worker, or a loopwright that saved only rank 0's); ` +
+          : `resume: ${saving} with one gradient sum (one worker, or a loopwright that saved only rank 0's); ` +
             `each of the ${world} workers continues the window from it (${notExact})`,
     }
   const exact = saved.worldSize === world
-  const own = exact ? saved.ranks[communicator.rank]! : meanOfRanks(saved.ranks)
+  const own = exact ? saved.ranks[where.rank]! : meanOfRanks(saved.ranks)
   const slots = optim.slots.map((entry, s) => {
     const sums = own[s]
     if (sums === null || sums === undefined) return entry
@@ -157,7 +157,7 @@ export const continueWindow = (
     state: { ...state, optim: Optim.write({ ...optim, slots }) },
     message: exact
       ? undefined
-      : `resume: ${where} by ${saved.worldSize} workers, this run has ${world}: ` +
+      : `resume: ${saving} by ${saved.worldSize} workers, this run has ${world}: ` +
         `each worker continues the window from the mean of the ${saved.worldSize} saved sums (${notExact})`,
   }
 }

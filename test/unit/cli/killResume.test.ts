@@ -120,7 +120,7 @@ describe('a run killed at any moment and resumed ends bit-identical to one that 
     )
   }, 120_000)
 
-  it('two workers: SIGINT stops both at one boundary, rank 0 saves; --resume on two workers finishes the same run', async () => {
+  it('two workers: SIGINT stops both at one boundary, rank 0 saves; --resume on two ends the same', async () => {
     // With accumulation over 3 iterations, the ranks agree on the signal both through the votes carried by the
     // gradient average and, on the other iterations, through their own all-reduce.
     const { dir, file } = setUp()
