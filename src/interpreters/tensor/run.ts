@@ -158,13 +158,15 @@ export const run = (
           }),
       )
     // Every rank reaches each save at the same point of the timeline: the ranks gather their sums of an open
-    // accumulation window there (each rank's own, see windowSums.ts); then rank 0 alone encodes and writes.
+    // accumulation window there (each rank's own, see windowSums.ts); then rank 0 alone encodes and writes. The
+    // sums belong to the optimizer state: a save without it gathers nothing (the request is alike on every rank).
     const writeCheckpoint = (s: State, request: SaveRequest): Effect.Effect<void, FileError> =>
       options.writeCheckpoints === false
         ? Effect.void
         : Effect.flatMap(
             Effect.tryPromise({
-              try: () => gatherWindowSums(s, store, communicator),
+              try: () =>
+                request.saveOptimizer ? gatherWindowSums(s, store, communicator) : Promise.resolve(undefined),
               catch: (e) =>
                 new FileError({
                   path: request.path,
