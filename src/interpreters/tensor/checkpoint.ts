@@ -3,7 +3,8 @@
  *
  * Tensors are stored as safetensors — parameters and buffers under their
  * dotted PyTorch names, so any safetensors reader loads the weights; the
- * optimizer's and hooks' tensors under `optimizer/<i>` and `hooks/<i>` —
+ * optimizer's and hooks' tensors under `optimizer/<i>` and `hooks/<i>`, a
+ * data-parallel run's open accumulation window under `optimizer/rank<r>/<slot>/<name>` —
  * and everything else (counters, random streams, param groups, schedulers,
  * message hub, hook states, meta) as JSON in the file's `__metadata__`.
  * The file is data only: loading it runs no code.
@@ -18,6 +19,8 @@ import type { State, TensorRef, TensorTree } from '../../dsl/State.js'
 import * as Optim from '../../optim/OptimState.js'
 import * as Safetensors from '../../tensor/safetensors.js'
 import type { TensorStore } from './TensorStore.js'
+import type { RankSums, WindowSums } from './windowSums.js'
+import { openSums } from './windowSums.js'
 
 export const FORMAT = 'loopwright.checkpoint'
 
@@ -95,17 +98,42 @@ export interface SaveParts {
   readonly saveParamScheduler: boolean
 }
 
+/** Where rank `rank`'s open-window sum of slot `slot` for parameter `name` lies in the file. */
+const sumName = (rank: number, slot: number, name: string): string => `optimizer/rank${rank}/${slot}/${name}`
+
+/** The names of every rank's open-window sums, in the state's `windowSums` (rank 0's are the state's own sums). */
+const sumNames = (sums: WindowSums): { worldSize: number; ranks: Array<Array<{ [name: string]: string } | null>> } => ({
+  worldSize: sums.worldSize,
+  ranks: sums.ranks.map((rank, r) =>
+    rank.map((slot, s) =>
+      slot === null ? null : Object.fromEntries(Object.keys(slot).map((name) => [name, sumName(r, s, name)])),
+    ),
+  ),
+})
+
 /**
  * The checkpoint file for `state`: safetensors bytes (tensors are read back asynchronously, as every backend allows).
+ * `windowSums`, every rank's sums of an open accumulation window (a data-parallel run), are stored with the optimizer.
  */
 export const encode = async (
   state: State,
   store: TensorStore,
   meta: CheckpointMeta,
   parts: SaveParts,
+  windowSums?: WindowSums,
 ): Promise<Uint8Array> => {
   const tensors: Array<readonly [string, TensorRef]> = []
   const named = new Map<number, string>()
+  const perRank = parts.saveOptimizer ? windowSums : undefined
+  // Rank 0's sums are the state's own tensors: named per rank here, the state refers to them by these names, so a
+  // reader that knows nothing of ranks (an earlier loopwright) still finds rank 0's sum where the state says.
+  if (perRank !== undefined)
+    openSums(state).forEach((tree, s) => {
+      for (const [name, ref] of Object.entries(tree ?? {})) {
+        named.set(ref.id, sumName(0, s, name))
+        tensors.push([sumName(0, s, name), ref])
+      }
+    })
   const byName = (tree: TensorTree): { [name: string]: string } =>
     Object.fromEntries(
       Object.entries(tree).map(([name, ref]) => {
@@ -144,8 +172,16 @@ export const encode = async (
     outputs: state.outputs,
     metrics: state.metrics ?? null,
     stopTraining: state.stopTraining,
+    ...(perRank === undefined ? {} : { windowSums: sumNames(perRank) }),
   }
   const entries: { [name: string]: Safetensors.TensorEntry } = {}
+  perRank?.ranks.forEach((rank, r) => {
+    if (r === 0) return
+    rank.forEach((slot, s) => {
+      for (const [name, { shape, values }] of Object.entries(slot ?? {}))
+        entries[sumName(r, s, name)] = { dtype: 'F32', shape, data: values }
+    })
+  })
   const read = await Promise.all(tensors.map(([, ref]) => store.get(ref).data()))
   tensors.forEach(([name, ref], i) => {
     const t = store.get(ref)
@@ -182,6 +218,8 @@ export interface Loaded {
   /** Whether the optimizer state and the schedulers were saved. */
   readonly hasOptimizer: boolean
   readonly hasSchedulers: boolean
+  /** Every rank's open accumulation window sums, when a data-parallel run saved inside a window. */
+  readonly windowSums: WindowSums | undefined
 }
 
 /** Read a checkpoint's bytes. Tensors are created only when the whole file checks out. */
@@ -272,7 +310,7 @@ export const fromFile = (
       }),
     )
   try {
-    return build(body, meta, path, store, withTensors, treeOf, missing, refFor)
+    return build(body, meta, path, store, withTensors, treeOf, missing, refFor, tensors)
   } catch (e) {
     // A file with a valid checksum but a state of the wrong shape (written by hand, or by another version).
     for (const ref of refFor.values()) store.get(ref).dispose()
@@ -292,6 +330,7 @@ const build = (
   treeOf: (names: unknown) => TensorTree,
   missing: Set<string>,
   refFor: Map<string, TensorRef>,
+  entries: Safetensors.Entries,
 ): E.Either<CheckpointProblem, Loaded> => {
   for (const key of ['counters', 'rng', 'data', 'messageHub', 'model'])
     if (typeof body[key] !== 'object' || body[key] === null) throw new Error(`'${key}' is missing`)
@@ -353,7 +392,43 @@ const build = (
     state,
     hasOptimizer: optimData?.slots.every((s) => s.tensors !== null) === true,
     hasSchedulers: optimData?.slots.every((s) => s.schedulers !== null) === true,
+    windowSums: body['windowSums'] === undefined ? undefined : windowSumsOf(body['windowSums'], entries, state),
   })
+}
+
+/**
+ * The per-rank sums a checkpoint names, read from its tensors; each rank's must have the names and shapes of the
+ * state's own open sums (throws, as a malformed state, otherwise).
+ */
+const windowSumsOf = (value: unknown, entries: Safetensors.Entries, state: State): WindowSums => {
+  const { worldSize, ranks } = value as { worldSize: unknown; ranks: unknown }
+  if (typeof worldSize !== 'number' || !Array.isArray(ranks) || ranks.length !== worldSize || worldSize < 2)
+    throw new Error(`'windowSums' must list the sums of every one of at least 2 ranks`)
+  const own = openSums(state)
+  return {
+    worldSize,
+    ranks: ranks.map((rank: unknown, r): RankSums => {
+      if (!Array.isArray(rank) || rank.length !== own.length)
+        throw new Error(`'windowSums' of rank ${r} must have one entry per optimizer slot (${own.length})`)
+      return rank.map((slot: unknown, s) => {
+        const names = own[s]
+        if (slot === null && names === undefined) return null
+        if (slot === null || names === undefined || typeof slot !== 'object')
+          throw new Error(`'windowSums' of rank ${r}, slot ${s} disagrees with the state's open window`)
+        const byName = slot as { [name: string]: unknown }
+        if (Object.keys(byName).sort().join('\n') !== Object.keys(names).sort().join('\n'))
+          throw new Error(`'windowSums' of rank ${r}, slot ${s} names other parameters than the state's open window`)
+        return Object.fromEntries(
+          Object.entries(names).map(([name, ref]) => {
+            const entry = entries[String(byName[name])]
+            if (entry === undefined || entry.dtype !== 'F32' || entry.shape.join(',') !== ref.shape.join(','))
+              throw new Error(`'windowSums' of rank ${r}: no float32 tensor ${String(byName[name])} [${ref.shape}]`)
+            return [name, { shape: [...entry.shape], values: entry.data as Float32Array }]
+          }),
+        )
+      })
+    }),
+  }
 }
 
 /** The format tag of a published weights file (`published_keys` without optimizer or state keys). */

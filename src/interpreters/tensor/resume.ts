@@ -21,6 +21,8 @@ import type { Setup } from './setup.js'
 import type { TensorStore } from './TensorStore.js'
 import { TrainError, fail, orFail } from './TrainError.js'
 import type { TrainOptions } from './train.js'
+import { continueWindow } from './windowSums.js'
+import { oneProcess } from '../collective/oneProcess.js'
 
 /** The checkpoint file `resume` points at: a path, or `work_dir/last_checkpoint`'s content. */
 const resumePath = (resume: string, workDir: string): Effect.Effect<string | undefined, TrainError> =>
@@ -157,6 +159,8 @@ export interface Resumed {
   readonly loadsCheckpoint: boolean
   /** MMEngine's lines about what was loaded (`Load checkpoint from …`, `resumed epoch: N, iter: M`), for the log. */
   readonly messages: ReadonlyArray<string>
+  /** What the resume could not restore exactly (an accumulation window resumed on another number of workers). */
+  readonly warnings: ReadonlyArray<string>
 }
 
 /** Apply `resume` or `load_from` to the set-up state. */
@@ -172,6 +176,7 @@ export const resume = (
     const workDir = built.facts.workDir
     let start: { epoch: number; iter: number } | undefined
     const messages: string[] = []
+    const warnings: string[] = []
     const resumeFrom = options.resume ?? (program.resume ? 'auto' : undefined)
     const resumeFile = resumeFrom === undefined ? undefined : yield* resumePath(resumeFrom, workDir)
     if (resumeFile !== undefined) {
@@ -201,6 +206,10 @@ export const resume = (
       }
       state = { ...loaded.state, counters, optim: Optim.write({ ...optim, slots }), stopTraining: false }
       messages.push(`Load checkpoint from ${resumeFile}`, `resumed epoch: ${start.epoch}, iter: ${start.iter}`)
+      // Inside an accumulation window each rank continues from its own gradient sum (windowSums.ts).
+      const window = continueWindow(state, loaded.windowSums, store, options.communicator ?? oneProcess, resumeFile)
+      state = window.state
+      if (window.message !== undefined) warnings.push(window.message)
     } else if (program.loadFrom !== undefined) {
       const loaded = yield* loadFrom(state, program.loadFrom, store)
       state = loaded.state
@@ -213,5 +222,6 @@ export const resume = (
       const counted = wrapper.accumulation.initializeCountStatus(ws, state.counters.iter, state.counters.maxIters)
       state = { ...state, optim: Optim.write(Optim.withTensors(optimNow, store.externalize(counted))) }
     }
-    return { state, start, loadsCheckpoint: resumeFile !== undefined || program.loadFrom !== undefined, messages }
+    const loadsCheckpoint = resumeFile !== undefined || program.loadFrom !== undefined
+    return { state, start, loadsCheckpoint, messages, warnings }
   })

@@ -29,6 +29,8 @@ import { modelOps } from './modelOps.js'
 import { tensorOps } from './tensorOps.js'
 import type { TensorStore } from './TensorStore.js'
 import { TrainError } from './TrainError.js'
+import { gatherWindowSums } from './windowSums.js'
+import type { WindowSums } from './windowSums.js'
 import type { Evaluation, TrainOptions, TrainResult } from './train.js'
 
 /** Everything in a state that can reference tensors. */
@@ -86,6 +88,7 @@ export const run = (
     }
     // MMEngine's Runner.resume ends with `resumed epoch: N, iter: M` (spec §1.3 step 8): a resumed run says where.
     for (const message of resumed.messages) writeLog(log, 'INFO', message)
+    for (const message of resumed.warnings) writeLog(log, 'WARNING', message)
     const evaluations: Evaluation[] = []
     const checkpoints: string[] = []
     const inner = tensorSteps({
@@ -117,38 +120,60 @@ export const run = (
           return next
         }),
     })
+    /** Rank 0's part of a save: encode the state (and the ranks' open-window sums) and write the file. */
+    const encodeAndWrite = (
+      s: State,
+      request: SaveRequest,
+      windowSums: WindowSums | undefined,
+    ): Effect.Effect<void, FileError> =>
+      Effect.flatMap(
+        Effect.tryPromise({
+          try: () =>
+            Checkpoint.encode(
+              s,
+              store,
+              {
+                epoch: request.meta.epoch,
+                iter: request.meta.iter,
+                seed,
+                experiment_name: facts.experimentName,
+                loopwright_version: version,
+                time: new Date().toISOString(),
+                cfg: facts.configText,
+                ...(facts.datasetMeta === undefined ? {} : { dataset_meta: facts.datasetMeta }),
+              },
+              { saveOptimizer: request.saveOptimizer, saveParamScheduler: request.saveParamScheduler },
+              windowSums,
+            ),
+          catch: (e) =>
+            new FileError({
+              path: request.path,
+              message: `cannot read the tensors to save: ${e instanceof Error ? e.message : String(e)}`,
+            }),
+        }),
+        (bytes) =>
+          fileOp(request.path, () => {
+            writeAtomically(request.path, bytes, options.writer)
+            checkpoints.push(request.path)
+          }),
+      )
+    // Every rank reaches each save at the same point of the timeline: the ranks gather their sums of an open
+    // accumulation window there (each rank's own, see windowSums.ts); then rank 0 alone encodes and writes. The
+    // sums belong to the optimizer state: a save without it gathers nothing (the request is alike on every rank).
     const writeCheckpoint = (s: State, request: SaveRequest): Effect.Effect<void, FileError> =>
-      options.writeCheckpoints === false || !rankZero
+      options.writeCheckpoints === false
         ? Effect.void
         : Effect.flatMap(
             Effect.tryPromise({
               try: () =>
-                Checkpoint.encode(
-                  s,
-                  store,
-                  {
-                    epoch: request.meta.epoch,
-                    iter: request.meta.iter,
-                    seed,
-                    experiment_name: facts.experimentName,
-                    loopwright_version: version,
-                    time: new Date().toISOString(),
-                    cfg: facts.configText,
-                    ...(facts.datasetMeta === undefined ? {} : { dataset_meta: facts.datasetMeta }),
-                  },
-                  { saveOptimizer: request.saveOptimizer, saveParamScheduler: request.saveParamScheduler },
-                ),
+                request.saveOptimizer ? gatherWindowSums(s, store, communicator) : Promise.resolve(undefined),
               catch: (e) =>
                 new FileError({
                   path: request.path,
-                  message: `cannot read the tensors to save: ${e instanceof Error ? e.message : String(e)}`,
+                  message: `cannot gather the ranks' accumulated gradients: ${e instanceof Error ? e.message : e}`,
                 }),
             }),
-            (bytes) =>
-              fileOp(request.path, () => {
-                writeAtomically(request.path, bytes, options.writer)
-                checkpoints.push(request.path)
-              }),
+            (windowSums) => (rankZero ? encodeAndWrite(s, request, windowSums) : Effect.void),
           )
     let interrupted: 'SIGINT' | 'SIGTERM' | undefined
     const timelineOptions = {

@@ -120,6 +120,32 @@ describe('a run killed at any moment and resumed ends bit-identical to one that 
     )
   }, 120_000)
 
+  it('two workers: SIGINT stops both at one boundary, rank 0 saves; --resume on two ends the same', async () => {
+    // With accumulation over 3 iterations, the ranks agree on the signal both through the votes carried by the
+    // gradient average and, on the other iterations, through their own all-reduce.
+    const { dir, file } = setUp()
+    const workers = ['--workers', '2']
+    const whole = await train([file, ...workers, '--work-dir', nodePath.join(dir, 'whole')])
+    expect(whole.code, whole.output).toBe(0)
+    let sent = false
+    const stopped = await train([file, ...workers, '--work-dir', nodePath.join(dir, 'stopped')], (line, child) => {
+      if (!sent && /Iter\(train\) \[\s*(\d+)\/40\]/.exec(line)?.[1] === '7') {
+        sent = true
+        child.kill('SIGINT')
+      }
+    })
+    expect(stopped.code, stopped.output).toBe(130)
+    const at = Number(/Interrupted by SIGINT after (\d+) iterations/.exec(stopped.output)?.[1] ?? -1)
+    expect(at, stopped.output).toBeGreaterThanOrEqual(7)
+    expect(at, stopped.output).toBeLessThan(40)
+    const resumed = await train([file, ...workers, '--work-dir', nodePath.join(dir, 'stopped'), '--resume'])
+    expect(resumed.code, resumed.output).toBe(0)
+    expect(resumedAt(resumed.output).resumed, resumed.output).toBe(at)
+    expect(finalState(nodePath.join(dir, 'stopped', 'iter_40.safetensors'))).toEqual(
+      finalState(nodePath.join(dir, 'whole', 'iter_40.safetensors')),
+    )
+  }, 120_000)
+
   it('a second SIGINT exits at once (130), leaves only whole files; the run resumes to the same end', async () => {
     const { dir, file } = setUp()
     const whole = await train([file, '--work-dir', nodePath.join(dir, 'whole')])
