@@ -16,6 +16,11 @@
  * measured in the same run when PyTorch is installed (else the issue's
  * 3.0 ms); two workers process 64 samples in t(2) / 2.
  *
+ * Beside each model, in the same rounds, the machine's ceiling for steps of
+ * that length (`bench/ceiling.ts`): two threads doing equal arithmetic and
+ * nothing else through the same barrier. On a shared machine the measured
+ * speed-up is best read against it.
+ *
  * Also the process's CPU time per step (all workers together). It counts the
  * time a waiting worker spins at the barrier (up to `SPIN_MS`, as MPI spins),
  * so with two workers it is near twice the step time: it is not a measure of
@@ -28,6 +33,7 @@ import { Effect } from 'effect'
 import * as Mnist from '../src/data/mnist.js'
 import { trainThreads } from '../src/interpreters/collective/launchThreads.js'
 import { loadBinding } from '../src/interpreters/collective/mpi.js'
+import { calibrate, ceilingStep } from './ceiling.js'
 import { benchProgram, models, runLength, steadyStep } from './distributedCases.js'
 import type { ModelName } from './distributedCases.js'
 import { ISSUE_PYTORCH_MLP_MS, pytorchReference } from './pytorchReference.js'
@@ -68,6 +74,10 @@ export const distributedBench = async (
     const cpu: { [workers: number]: number[] } = { 1: [], 2: [] }
     const viaMpi: number[] = []
     let mpiFailure: string | undefined
+    const { stepMs } = runLength[model]
+    const units = await Effect.runPromise(calibrate(stepMs))
+    const ceiling: { [workers: number]: number[] } = { 1: [], 2: [] }
+    const ceilingSteps = Math.round(2000 / stepMs)
     // One round: one worker, two threads, two MPI processes, so that a noisy neighbour slows all three alike.
     for (let r = 0; r < rounds; r++) {
       for (const workers of [1, 2]) {
@@ -75,6 +85,8 @@ export const distributedBench = async (
         times[workers]!.push(measured.wall)
         cpu[workers]!.push(measured.cpu)
       }
+      for (const workers of [1, 2])
+        ceiling[workers]!.push(await Effect.runPromise(ceilingStep(workers, units, ceilingSteps)))
       if (mpi === undefined && mpiFailure === undefined) {
         const ran = mpiRound(model)
         if (typeof ran === 'string') mpiFailure = ran
@@ -96,6 +108,12 @@ export const distributedBench = async (
     const ms = (x: number) => `${x.toFixed(2).padStart(7)} ms/step`
     const name = model.padEnd(20)
     console.log(`${name} 1 worker ${ms(step(1))}   2 workers ${ms(step(2))}   throughput ×${speedup.toFixed(2)}`)
+    const ceilingSpeedup = (2 * median(ceiling[1]!)) / median(ceiling[2]!)
+    console.log(
+      `${''.padEnd(20)} the machine's ceiling now: ×${ceilingSpeedup.toFixed(2)} for two threads doing equal ` +
+        `${stepMs}-ms steps of pure arithmetic through the same barrier (bench/ceiling.ts, same rounds); ` +
+        `the model's speed-up over it: ${(speedup / ceilingSpeedup).toFixed(2)}`,
+    )
     console.log(
       `${''.padEnd(20)} process CPU per step: 1 worker ${ms(cpuStep(1))}, 2 workers ${ms(cpuStep(2))} ` +
         '(spinning at the barrier included)',

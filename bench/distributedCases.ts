@@ -47,9 +47,12 @@ export const benchProgram = (model: ModelName, iters: number): Program => {
  * two-worker step falls from ~7 ms to ~4.5 ms over its first ~300 steps; one worker settles in ~100). Training
  * runs last thousands of steps, so the steady state is what is compared.
  */
-export const runLength: { readonly [model in ModelName]: { readonly iters: number; readonly warmup: number } } = {
-  'MLP 784-256-256-10': { iters: 600, warmup: 300 },
-  'LeNet-5': { iters: 200, warmup: 80 },
+export const runLength: {
+  readonly [model in ModelName]: { readonly iters: number; readonly warmup: number; readonly stepMs: number }
+} = {
+  // stepMs: about one worker's step on this machine, the length of the machine-ceiling steps (bench/ceiling.ts).
+  'MLP 784-256-256-10': { iters: 600, warmup: 300, stepMs: 4 },
+  'LeNet-5': { iters: 200, warmup: 80, stepMs: 18 },
 }
 
 /** The median of the step times after `model`'s warm-up. */
