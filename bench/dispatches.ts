@@ -113,7 +113,10 @@ const config = (model: object) => ({
 })
 
 export const models = [
-  { label: 'MLP 784-256-256-10, batch 64', cfg: { type: 'MLP', in_features: 784, hidden: [256, 256], num_classes: 10 } },
+  {
+    label: 'MLP 784-256-256-10, batch 64',
+    cfg: { type: 'MLP', in_features: 784, hidden: [256, 256], num_classes: 10 },
+  },
   { label: 'LeNet-5, batch 64', cfg: { type: 'LeNet5', num_classes: 10 } },
 ] as const
 
@@ -126,7 +129,11 @@ export const countStep = async (model: object): Promise<StepCounts> => {
   try {
     await counting(async (window) => {
       await Effect.runPromise(
-        train(toProgram(decoded.right), { workDir, print: () => {}, afterTrainStep: () => void windows.push(window()) }),
+        train(toProgram(decoded.right), {
+          workDir,
+          print: () => {},
+          afterTrainStep: () => void windows.push(window()),
+        }),
       )
     })
   } finally {
@@ -146,7 +153,9 @@ const table = (webgpu: StepCounts, wasm: StepCounts): string[] => {
     row(['kernel', 'WebGPU programs', 'WebGPU kernel calls', 'WASM kernel calls']),
     row(['---', '---:', '---:', '---:']),
     ...names.map((n) => row([n, webgpu.programs.get(n) ?? 0, webgpu.kernels.get(n) ?? 0, wasm.kernels.get(n) ?? 0])),
-    ...[...webgpu.programs.keys()].filter((n) => !webgpu.kernels.has(n)).map((n) => row([n, webgpu.programs.get(n)!, 0, 0])),
+    ...[...webgpu.programs.keys()]
+      .filter((n) => !webgpu.kernels.has(n))
+      .map((n) => row([n, webgpu.programs.get(n)!, 0, 0])),
     row(['**total**', total(webgpu.programs), total(webgpu.kernels), total(wasm.kernels)]),
     row(['tensors created', '', webgpu.tensors, wasm.tensors]),
   ]

@@ -11,9 +11,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import { Effect } from 'effect'
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { selectBackend } from '../../../src/tensor/backend.js'
-import { compareWithCpu } from '../../../src/tensor/opConformance.js'
+import { type AdamScalars, fusedAdamStep } from '../../../src/tensor/fusedAdam.js'
+import { compareWithCpu, seededValues } from '../../../src/tensor/opConformance.js'
 import { baseConfig, programOf, run, tempDir } from '../interpreters/tensor/support.js'
 
 describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt-in)', () => {
@@ -45,4 +46,92 @@ describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt
     }
     expect(onGpu.evaluations.map((e) => e.iter)).toEqual([6, 12])
   }, 300_000)
+
+  describe("loopwright's WebGPU kernels against the CPU backend's", () => {
+    // Selected once: each selection of WebGPU creates a Dawn instance, and a second one aborts the process.
+    beforeAll(async () => {
+      await Effect.runPromise(selectBackend('cpu'))
+      if (tf.findBackend('webgpu') === null) await Effect.runPromise(selectBackend('webgpu'))
+    }, 60_000)
+
+    // WGSL allows ÷ and √ 2.5 ULP of error and may contract a·b + c: equal within a few float32 ULP.
+    const close = (got: ArrayLike<number>, want: ArrayLike<number>, what: string) => {
+      expect(got.length, what).toBe(want.length)
+      for (let i = 0; i < want.length; i++)
+        expect(Math.abs(got[i]! - want[i]!), `${what}[${i}]: ${got[i]} vs ${want[i]}`).toBeLessThanOrEqual(
+          1e-6 * (1 + Math.abs(want[i]!)),
+        )
+    }
+
+    /** The compute programs the WebGPU backend dispatches while `f` runs. */
+    const programsDuring = <A>(f: () => A): { result: A; programs: number } => {
+      const backend = tf.findBackend('webgpu') as unknown as { runWebGPUProgram: (...args: unknown[]) => unknown }
+      const original = backend.runWebGPUProgram
+      let programs = 0
+      backend.runWebGPUProgram = function (...args) {
+        programs++
+        return original.apply(this, args)
+      }
+      try {
+        return { result: f(), programs }
+      } finally {
+        backend.runWebGPUProgram = original
+      }
+    }
+
+    const values = (ts: tf.Tensor[]) =>
+      Promise.all(ts.map(async (t) => [await t.data(), t.dispose()][0] as Float32Array))
+
+    /**
+     * `kernel` over `inputs()` on both backends: the values of its outputs, and the programs WebGPU dispatched for
+     * the kernel alone (the inputs are made first). Every tensor is freed.
+     */
+    const onBoth = async (inputs: () => tf.Tensor[], kernel: (xs: tf.Tensor[]) => tf.Tensor[]) => {
+      await tf.setBackend('cpu')
+      const want = await values(tf.tidy(() => kernel(inputs())))
+      await tf.setBackend('webgpu')
+      const before = tf.memory().numTensors
+      const xs = inputs()
+      const { result, programs } = programsDuring(() => kernel(xs))
+      const got = await values(result)
+      tf.dispose(xs)
+      expect(tf.memory().numTensors).toBe(before)
+      return { want, got, programs }
+    }
+
+    it('fused Adam: one program per parameter computes the step, m and v of every variant', async () => {
+      for (const maximize of [false, true])
+        for (const decoupled of [false, true])
+          for (const weightDecay of [0, 0.05]) {
+            const t = 3
+            const scalars: AdamScalars = {
+              beta1: 0.9,
+              beta2: 0.999,
+              eps: 1e-8,
+              stepSize: 0.001 / (1 - 0.9 ** t),
+              bias2Sqrt: Math.sqrt(1 - 0.999 ** t),
+              weightDecay,
+              decoupled,
+              lr: 0.001,
+              maximize,
+            }
+            // 3·67 elements: not a multiple of the workgroup, so the bounds check is exercised.
+            const shape = [3, 67]
+            const n = 3 * 67
+            const { want, got, programs } = await onBoth(
+              () =>
+                tf.tidy(() => [
+                  tf.tensor(seededValues(n, 1), shape),
+                  tf.tensor(seededValues(n, 2), shape),
+                  tf.mul(tf.tensor(seededValues(n, 3), shape), 0.1),
+                  tf.mul(tf.square(tf.tensor(seededValues(n, 4), shape)), 0.01),
+                ]),
+              ([p, g, m, v]) => fusedAdamStep(p!, g!, m!, v!, scalars),
+            )
+            const what = `maximize ${maximize}, decoupled ${decoupled}, wd ${weightDecay}`
+            expect(programs, what).toBe(1)
+            for (const [i, name] of ['next', 'm', 'v'].entries()) close(got[i]!, want[i]!, `${what}: ${name}`)
+          }
+    }, 300_000)
+  })
 })

@@ -1,0 +1,19 @@
+/**
+ * loopwright's kernels for the WebGPU backend, registered when that backend
+ * is selected: each replaces a chain of tfjs's small element-wise programs by
+ * one (`bench/dispatches.ts` counts them). The WebGPU package is optional:
+ * these files import none of it, only its backend object at run time.
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core'
+import { FUSED_ADAM } from './fusedAdam.js'
+import { webgpuAdamKernel } from './webgpuAdam.js'
+
+const kernels: ReadonlyArray<readonly [string, tf.KernelFunc]> = [[FUSED_ADAM, webgpuAdamKernel]]
+
+/** Register the kernels for the `webgpu` backend (once; later calls do nothing). */
+export const installWebgpuKernels = (): void => {
+  for (const [kernelName, kernelFunc] of kernels)
+    if (tf.getKernel(kernelName, 'webgpu') === undefined)
+      tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc })
+}
