@@ -6,10 +6,18 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
+import { FINITE_PROBE } from './finiteProbe.js'
 import { FUSED_ADAM } from './fusedAdam.js'
+import { RELU_GRAD } from './reluGrad.js'
 import { webgpuAdamKernel } from './webgpuAdam.js'
+import { webgpuFiniteProbeKernel } from './webgpuFiniteProbe.js'
+import { webgpuReluGradKernel } from './webgpuReluGrad.js'
 
-const kernels: ReadonlyArray<readonly [string, tf.KernelFunc]> = [[FUSED_ADAM, webgpuAdamKernel]]
+const kernels: ReadonlyArray<readonly [string, tf.KernelFunc]> = [
+  [FUSED_ADAM, webgpuAdamKernel],
+  [FINITE_PROBE, webgpuFiniteProbeKernel],
+  [RELU_GRAD, webgpuReluGradKernel],
+]
 
 /** Register the kernels for the `webgpu` backend (once; later calls do nothing). */
 export const installWebgpuKernels = (): void => {

@@ -91,3 +91,25 @@ export const splitInto = (
   gpu.disposeData(packed.dataId)
   return parts
 }
+
+/** A new float32 tensor of `shape` holding `parts` back to back (buffer copies, no program); the parts are freed. */
+export const joinInto = (
+  gpu: WebgpuBackend,
+  parts: ReadonlyArray<tf.TensorInfo>,
+  shape: ReadonlyArray<number>,
+): tf.TensorInfo => {
+  const joined = gpu.makeTensorInfo([...shape], 'float32')
+  gpu.uploadToGPU(joined.dataId)
+  const target = gpu.tensorMap.get(joined.dataId).resource
+  gpu.ensureCommandEncoderReady()
+  gpu.endComputePassEncoder()
+  let offset = 0
+  for (const part of parts) {
+    const bytes = 4 * part.shape.reduce((a, b) => a * b, 1)
+    gpu.commandEncoder.copyBufferToBuffer(gpu.tensorMap.get(part.dataId).resource, 0, target, offset, bytes)
+    offset += bytes
+    gpu.disposeData(part.dataId)
+  }
+  gpu.commandQueueOwnedIds.add(joined.dataId)
+  return joined
+}

@@ -14,7 +14,9 @@ import { Effect } from 'effect'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { selectBackend } from '../../../src/tensor/backend.js'
 import { type AdamScalars, fusedAdamStep } from '../../../src/tensor/fusedAdam.js'
+import { nonFiniteProbe } from '../../../src/tensor/finiteProbe.js'
 import { compareWithCpu, seededValues } from '../../../src/tensor/opConformance.js'
+import { reluGrad } from '../../../src/tensor/reluGrad.js'
 import { baseConfig, programOf, run, tempDir } from '../interpreters/tensor/support.js'
 
 describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt-in)', () => {
@@ -133,5 +135,39 @@ describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt
             for (const [i, name] of ['next', 'm', 'v'].entries()) close(got[i]!, want[i]!, `${what}: ${name}`)
           }
     }, 300_000)
+
+    /** Equal bits, except that any NaN matches any NaN. */
+    const same = (got: ArrayLike<number>, want: ArrayLike<number>, what: string) =>
+      expect(
+        Array.from(got, (x) => (Number.isNaN(x) ? 'NaN' : Object.is(x, -0) ? '-0' : x)),
+        what,
+      ).toEqual(Array.from(want, (x) => (Number.isNaN(x) ? 'NaN' : Object.is(x, -0) ? '-0' : x)))
+
+    it('the non-finite probe: one program per seven tensors, NaN exactly where one holds NaN or ±∞', async () => {
+      const edge = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 3e38, -3e38, 0]
+      // Nine tensors (two programs), of sizes around the workgroup's 256, each with at most one edge value.
+      const inputs = () =>
+        Array.from({ length: 9 }, (_, i) => {
+          const values = seededValues(200 + 97 * i, i + 1)
+          if (i < edge.length) values[(37 * i) % values.length] = edge[i]!
+          return tf.tensor1d(values)
+        })
+      const { want, got, programs } = await onBoth(inputs, (xs) => [nonFiniteProbe(xs)])
+      expect(programs).toBe(2)
+      same(got[0]!, want[0]!, 'probe')
+      expect(Array.from(got[0]!, Number.isNaN)).toEqual([true, true, true, false, false, false, false, false, false])
+    }, 120_000)
+
+    it("ReLU's gradient: one program, the bits of tfjs's Step, Cast and Multiply", async () => {
+      const x = [-2, -0, 0, 1e-30, 3, Number.NaN, -Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]
+      const dy = [1, 2, Number.POSITIVE_INFINITY, -4, Number.NaN, 5, -6, -0, 7]
+      const inputs = () => [
+        tf.tensor2d([...x, ...seededValues(71, 5)], [8, 10]),
+        tf.tensor2d([...dy, ...seededValues(71, 6)], [8, 10]),
+      ]
+      const { want, got, programs } = await onBoth(inputs, ([xs, dys]) => [reluGrad(dys!, xs!)])
+      expect(programs).toBe(1)
+      same(got[0]!, want[0]!, 'relu gradient')
+    }, 120_000)
   })
 })
