@@ -9,14 +9,17 @@ import * as tf from '@tensorflow/tfjs-core'
 import { FINITE_PROBE } from './finiteProbe.js'
 import { FUSED_ADAM } from './fusedAdam.js'
 import { RELU_GRAD } from './reluGrad.js'
+import { SOFTMAX_CROSS_ENTROPY } from './softmaxCrossEntropy.js'
 import { webgpuAdamKernel } from './webgpuAdam.js'
 import { webgpuFiniteProbeKernel } from './webgpuFiniteProbe.js'
 import { webgpuReluGradKernel } from './webgpuReluGrad.js'
+import { webgpuSoftmaxCrossEntropyKernel } from './webgpuSoftmaxCrossEntropy.js'
 
 const kernels: ReadonlyArray<readonly [string, tf.KernelFunc]> = [
   [FUSED_ADAM, webgpuAdamKernel],
   [FINITE_PROBE, webgpuFiniteProbeKernel],
   [RELU_GRAD, webgpuReluGradKernel],
+  [SOFTMAX_CROSS_ENTROPY, webgpuSoftmaxCrossEntropyKernel],
 ]
 
 /** Register the kernels for the `webgpu` backend (once; later calls do nothing). */

@@ -17,6 +17,7 @@ import { type AdamScalars, fusedAdamStep } from '../../../src/tensor/fusedAdam.j
 import { nonFiniteProbe } from '../../../src/tensor/finiteProbe.js'
 import { compareWithCpu, seededValues } from '../../../src/tensor/opConformance.js'
 import { reluGrad } from '../../../src/tensor/reluGrad.js'
+import { softmaxCrossEntropy } from '../../../src/tensor/softmaxCrossEntropy.js'
 import { baseConfig, programOf, run, tempDir } from '../interpreters/tensor/support.js'
 
 describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt-in)', () => {
@@ -93,8 +94,8 @@ describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt
       const want = await values(tf.tidy(() => kernel(inputs())))
       await tf.setBackend('webgpu')
       const before = tf.memory().numTensors
-      const xs = inputs()
-      const { result, programs } = programsDuring(() => kernel(xs))
+      const xs = tf.tidy(inputs)
+      const { result, programs } = programsDuring(() => tf.tidy(() => kernel(xs)))
       const got = await values(result)
       tf.dispose(xs)
       expect(tf.memory().numTensors).toBe(before)
@@ -168,6 +169,21 @@ describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt
       const { want, got, programs } = await onBoth(inputs, ([xs, dys]) => [reluGrad(dys!, xs!)])
       expect(programs).toBe(1)
       same(got[0]!, want[0]!, 'relu gradient')
+    }, 120_000)
+
+    it('softmax cross-entropy: one program for the loss and its gradient, as the composed ops compute them', async () => {
+      // 300 rows: more than the workgroup's 256 threads; labels out of range (−1, 10) contribute nothing.
+      const n = 300
+      const labels = Array.from({ length: n }, (_, i) => (i === 7 ? -1 : i === 8 ? 10 : (i * 7) % 10))
+      const inputs = () => [tf.mul(tf.tensor2d(seededValues(n * 10, 9), [n, 10]), 30), tf.tensor1d(labels, 'int32')]
+      const { want, got, programs } = await onBoth(inputs, ([logits, ys]) => {
+        const { value, grad } = tf.valueAndGrad((z: tf.Tensor) => softmaxCrossEntropy(z, ys!))(logits!)
+        return [value, grad]
+      })
+      // The kernel, and the gradient's one multiply by the upstream gradient.
+      expect(programs).toBe(2)
+      close(got[0]!, want[0]!, 'loss')
+      close(got[1]!, want[1]!, 'gradient')
     }, 120_000)
   })
 })
