@@ -50,6 +50,49 @@ describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt
     expect(onGpu.evaluations.map((e) => e.iter)).toEqual([6, 12])
   }, 300_000)
 
+  it("trains an MLP classifier through train() with loopwright's WebGPU kernels to the CPU backend's " +
+    'parameters', async () => {
+    await Effect.runPromise(selectBackend('cpu'))
+    if (tf.findBackend('webgpu') === null) await Effect.runPromise(selectBackend('webgpu'))
+    const program = programOf({
+      model: { type: 'MLP', in_features: 784, hidden: [32], num_classes: 10 },
+      train_dataloader: {
+        batch_size: 64,
+        dataset: { type: 'MNIST', split: 'train', indices: 256 },
+        sampler: { type: 'DefaultSampler', shuffle: true },
+      },
+      train_cfg: { type: 'IterBasedTrainLoop', max_iters: 8 },
+      optim_wrapper: { optimizer: { type: 'AdamW', lr: 0.002, weight_decay: 0.05 } },
+      default_hooks: { checkpoint: { type: 'CheckpointHook', interval: 8, by_epoch: false } },
+      randomness: { seed: 3 },
+      log_processor: { by_epoch: false },
+    })
+    await tf.setBackend('cpu')
+    const onCpu = await run(program, { workDir: tempDir(), datasets: {} })
+    await tf.setBackend('webgpu')
+    const before = tf.memory().numTensors
+    // The kernels the run asks for: the point is that loopwright's own ran on WebGPU.
+    const engine = tf.engine() as unknown as { runKernelFunc: (p: { kernelName?: string }) => unknown }
+    const runKernelFunc = engine.runKernelFunc
+    const kernels = new Set<string>()
+    engine.runKernelFunc = function (p) {
+      if (p.kernelName !== undefined) kernels.add(p.kernelName)
+      return runKernelFunc.call(this, p)
+    }
+    const onGpu = await run(program, { workDir: tempDir(), datasets: {} }).finally(() => {
+      engine.runKernelFunc = runKernelFunc
+    })
+    expect(tf.memory().numTensors).toBe(before)
+    const names = ['FusedAdam', 'FiniteProbe', 'ReluGrad', 'SoftmaxCrossEntropy'].map((k) => `Loopwright${k}`)
+    expect(names.filter((k) => !kernels.has(k))).toEqual([])
+    for (const [name, p] of Object.entries(onCpu.params)) {
+      const got = onGpu.params[name]!.values
+      p.values.forEach((v, i) => {
+        expect(Math.abs(got[i]! - v), `${name}[${i}]`).toBeLessThan(1e-4 + 1e-4 * Math.abs(v))
+      })
+    }
+  }, 300_000)
+
   describe("loopwright's WebGPU kernels against the CPU backend's", () => {
     // Selected once: each selection of WebGPU creates a Dawn instance, and a second one aborts the process.
     beforeAll(async () => {
