@@ -228,5 +228,30 @@ describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt
       close(got[0]!, want[0]!, 'loss')
       close(got[1]!, want[1]!, 'gradient')
     }, 120_000)
+
+    it('Sum over leading axes of at most 1024 rows: one program, where tfjs transposes first', async () => {
+      const cases: ReadonlyArray<{ shape: number[]; axis: number | number[]; keepDims?: boolean; programs: number }> = [
+        // A bias gradient: the batch's rows summed per feature.
+        { shape: [64, 256], axis: 0, programs: 1 },
+        { shape: [2, 3, 3, 5], axis: [1, 0, 2], programs: 1 },
+        { shape: [4, 7], axis: [0], keepDims: true, programs: 1 },
+        // Longer columns, inner axes and whole-tensor sums stay with tfjs's kernel.
+        { shape: [2000, 3], axis: 0, programs: 2 },
+        { shape: [64, 10], axis: -1, programs: 1 },
+      ]
+      for (const c of cases) {
+        const size = c.shape.reduce((a, b) => a * b, 1)
+        const { want, got, programs } = await onBoth(
+          () => [tf.tensor(seededValues(size, 8), c.shape)],
+          ([x]) => [tf.sum(x!, c.axis, c.keepDims)],
+        )
+        const what = `sum of ${JSON.stringify(c.shape)} over ${JSON.stringify(c.axis)}`
+        expect(programs, what).toBe(c.programs)
+        // The CPU backend adds in float64 and rounds once, the program in float32: the error grows with the rows,
+        // a few ULPs of Σ|x| (the seeded values lie in [−1, 1], so Σ|x| ≤ the rows summed).
+        const rows = size / want[0]!.length
+        got[0]!.forEach((g, i) => expect(Math.abs(g - want[0]![i]!), `${what}[${i}]`).toBeLessThanOrEqual(1e-6 * rows))
+      }
+    }, 120_000)
   })
 })
