@@ -163,12 +163,13 @@ const table = (webgpu: StepCounts, wasm: StepCounts): string[] => {
 
 /** Count both models on WebGPU and WASM; print one table per model, or one line when WebGPU is not here. */
 export const dispatchesBench = async (): Promise<void> => {
+  // WASM first: a forced backend that is missing is reported only where some backend is registered.
+  await Effect.runPromise(selectBackend('wasm'))
   const webgpu = await Effect.runPromise(Effect.result(selectBackend('webgpu')))
   if (webgpu._tag === 'Failure') {
     console.log(`dispatches: skipped (${webgpu.failure.message})`)
     return
   }
-  await Effect.runPromise(selectBackend('wasm'))
   for (const m of models) {
     await tf.setBackend('webgpu')
     const onGpu = await countStep(m.cfg)
