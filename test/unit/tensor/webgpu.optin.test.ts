@@ -214,7 +214,7 @@ describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt
       same(got[0]!, want[0]!, 'relu gradient')
     }, 120_000)
 
-    it('softmax cross-entropy: one program for the loss and its gradient, as the composed ops compute them', async () => {
+    it('softmax cross-entropy: one program for the loss and its gradient, as the composed ops give', async () => {
       // 300 rows: more than the workgroup's 256 threads; labels out of range (−1, 10) contribute nothing.
       const n = 300
       const labels = Array.from({ length: n }, (_, i) => (i === 7 ? -1 : i === 8 ? 10 : (i * 7) % 10))
