@@ -60,6 +60,8 @@ export const webgpuAdamKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const s = attrs as unknown as AdamScalars
   const { p, g, m, v } = inputs as { p: tf.TensorInfo; g: tf.TensorInfo; m: tf.TensorInfo; v: tf.TensorInfo }
   const size = p.shape.reduce((a, b) => a * b, 1)
+  // No program for no elements (tfjs binds no empty buffers).
+  if (size === 0) return [0, 1, 2].map(() => gpu.makeTensorInfo([...p.shape], 'float32', new Float32Array(0)))
   const variant = { maximize: s.maximize, l2: !s.decoupled && s.weightDecay !== 0, decoupled: s.decoupled }
   const scalars: Record<Scalar, number> = {
     b1: s.beta1,

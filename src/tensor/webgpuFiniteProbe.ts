@@ -19,9 +19,9 @@ const WORKGROUP = 256
 const PER_PROGRAM = 7
 
 const scan = (name: string, i: number, dtype: tf.DataType): string =>
-  // Integers and booleans are always finite.
+  // Integers and booleans are always finite, but the binding must be used: the pipeline's layout keeps only those.
   dtype !== 'float32'
-    ? ''
+    ? `if (uniforms.size${i} < 0) { _ = ${name}[0]; }`
     : `if (workgroupId.x == ${i}u) {
         for (var j = i32(localId.x); j < uniforms.size${i}; j = j + ${WORKGROUP}) {
           if ((bitcast<u32>(${name}[j]) & 0x7f800000u) == 0x7f800000u) { atomicOr(&flagged, 1u); }
@@ -55,11 +55,16 @@ const probeProgram = (tensors: ReadonlyArray<tf.TensorInfo>): WebgpuProgram => {
 export const webgpuFiniteProbeKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const gpu = backend as unknown as WebgpuBackend
   const tensors = Object.values(inputs) as tf.TensorInfo[]
+  const sizeOf = (t: tf.TensorInfo) => t.shape.reduce((a, b) => a * b, 1)
+  // Empty tensors are finite; WebGPU binds no empty buffer, so their slots scan a non-empty one for 0 elements.
+  const stand = tensors.find((t) => sizeOf(t) > 0)
+  if (stand === undefined) return gpu.makeTensorInfo([tensors.length], 'float32', new Float32Array(tensors.length))
   const parts: tf.TensorInfo[] = []
   for (let start = 0; start < tensors.length; start += PER_PROGRAM) {
     const chunk = tensors.slice(start, start + PER_PROGRAM)
-    const sizes = chunk.map((t) => ({ type: 'int32' as const, data: [t.shape.reduce((a, b) => a * b, 1)] }))
-    parts.push(gpu.runWebGPUProgram(probeProgram(chunk), chunk, 'float32', sizes))
+    const sizes = chunk.map((t) => ({ type: 'int32' as const, data: [sizeOf(t)] }))
+    const bound = chunk.map((t) => (sizeOf(t) === 0 ? { ...stand, dtype: t.dtype } : t))
+    parts.push(gpu.runWebGPUProgram(probeProgram(bound), bound, 'float32', sizes))
   }
   return parts.length === 1 ? parts[0]! : joinInto(gpu, parts, [tensors.length])
 }

@@ -42,7 +42,7 @@ export interface WebgpuBackend {
     dtype: tf.DataType,
     uniforms?: Uniform[],
   ): tf.TensorInfo
-  makeTensorInfo(shape: number[], dtype: tf.DataType): tf.TensorInfo
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo
   uploadToGPU(dataId: object): void
   disposeData(dataId: object): boolean
   ensureCommandEncoderReady(): void

@@ -202,6 +202,22 @@ describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt
       expect(Array.from(got[0]!, Number.isNaN)).toEqual([true, true, true, false, false, false, false, false, false])
     }, 120_000)
 
+    it('the non-finite probe: empty tensors and integers are finite; no program when all are empty', async () => {
+      const mixed = await onBoth(
+        () => [tf.tensor1d([]), tf.tensor1d([1, Number.NaN]), tf.tensor1d([3, 4], 'int32'), tf.zeros([0, 3])],
+        (xs) => [nonFiniteProbe(xs)],
+      )
+      expect(mixed.programs).toBe(1)
+      same(mixed.got[0]!, mixed.want[0]!, 'mixed')
+      expect(Array.from(mixed.got[0]!, Number.isNaN)).toEqual([false, true, false, false])
+      const empty = await onBoth(
+        () => [tf.tensor1d([]), tf.zeros([2, 0])],
+        (xs) => [nonFiniteProbe(xs)],
+      )
+      expect(empty.programs).toBe(0)
+      same(empty.got[0]!, [0, 0], 'all empty')
+    }, 120_000)
+
     it("ReLU's gradient: one program, the bits of tfjs's Step, Cast and Multiply", async () => {
       const x = [-2, -0, 0, 1e-30, 3, Number.NaN, -Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]
       const dy = [1, 2, Number.POSITIVE_INFINITY, -4, Number.NaN, 5, -6, -0, 7]
