@@ -266,7 +266,9 @@ describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt
         // The CPU backend adds in float64 and rounds once, the program in float32: the error grows with the rows,
         // a few ULPs of Σ|x| (the seeded values lie in [−1, 1], so Σ|x| ≤ the rows summed).
         const rows = size / want[0]!.length
-        got[0]!.forEach((g, i) => expect(Math.abs(g - want[0]![i]!), `${what}[${i}]`).toBeLessThanOrEqual(1e-6 * rows))
+        got[0]!.forEach((g, i) => {
+          expect(Math.abs(g - want[0]![i]!), `${what}[${i}]`).toBeLessThanOrEqual(1e-6 * rows)
+        })
       }
     }, 120_000)
   })
