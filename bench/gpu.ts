@@ -16,6 +16,7 @@ import { decode, toProgram } from '../src/config/index.js'
 import { train } from '../src/interpreters/tensor/train.js'
 import { compareWithCpu } from '../src/tensor/opConformance.js'
 import { selectBackend } from '../src/tensor/backend.js'
+import { installWebgpuKernels } from '../src/tensor/webgpuKernels.js'
 import '../src/tensor/gradients.js'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
@@ -56,6 +57,8 @@ const setUpWebgpu = async (): Promise<string> => {
   // @ts-ignore -- resolved only where the optional package is installed
   await import('@tensorflow/tfjs-backend-webgpu')
   if (!(await tf.setBackend('webgpu'))) throw new Error('the WebGPU backend did not initialise')
+  // What `selectBackend('webgpu')` adds: loopwright's WebGPU kernels (fewer programs per step, docs/gpu.md).
+  installWebgpuKernels()
   return JSON.stringify(adapter.info ?? {})
 }
 

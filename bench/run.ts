@@ -2,6 +2,7 @@
  * `npm run bench`: every benchmark, medians of side-by-side runs.
  */
 import { backendsBench } from './backends.js'
+import { dispatchesBench } from './dispatches.js'
 import { distributedBench } from './distributed.js'
 import { interpreterBench } from './interpreter.js'
 import { optimizerBench } from './optimizer.js'
@@ -31,3 +32,6 @@ console.log('')
 await sslStepBench(3, { skipResnet: true })
 console.log('')
 await distributedBench(3)
+console.log('')
+// WebGPU programs per training step (one line where the optional WebGPU packages are not installed).
+await dispatchesBench()

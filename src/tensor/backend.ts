@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import * as Data from 'effect/Data'
 import * as Effect from 'effect/Effect'
 import { installWasmFixes } from './wasmFixes.js'
+import { installWebgpuKernels } from './webgpuKernels.js'
 import './gradients.js'
 
 export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu'
@@ -87,6 +88,7 @@ const tryWebgpu = async (allowSoftware: boolean): Promise<Attempt> => {
   if ((await optional('@tensorflow/tfjs-backend-webgpu').catch(() => undefined)) === undefined)
     return { ok: false, why: '@tensorflow/tfjs-backend-webgpu is not installed' }
   const ok = await tf.setBackend('webgpu')
+  if (ok) installWebgpuKernels()
   return ok
     ? { ok: true, reason: `WebGPU adapter ${adapter.info?.device ?? ''}`.trim() }
     : { ok: false, why: 'the WebGPU backend did not initialise' }

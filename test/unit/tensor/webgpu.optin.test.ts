@@ -11,9 +11,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import { Effect } from 'effect'
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { selectBackend } from '../../../src/tensor/backend.js'
-import { compareWithCpu } from '../../../src/tensor/opConformance.js'
+import { type AdamScalars, fusedAdamStep } from '../../../src/tensor/fusedAdam.js'
+import { nonFiniteProbe } from '../../../src/tensor/finiteProbe.js'
+import { compareWithCpu, seededValues } from '../../../src/tensor/opConformance.js'
+import { reluGrad } from '../../../src/tensor/reluGrad.js'
+import { softmaxCrossEntropy } from '../../../src/tensor/softmaxCrossEntropy.js'
 import { baseConfig, programOf, run, tempDir } from '../interpreters/tensor/support.js'
 
 describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt-in)', () => {
@@ -45,4 +49,227 @@ describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt
     }
     expect(onGpu.evaluations.map((e) => e.iter)).toEqual([6, 12])
   }, 300_000)
+
+  it("trains an MLP classifier through train() with loopwright's WebGPU kernels to the CPU backend's " +
+    'parameters', async () => {
+    await Effect.runPromise(selectBackend('cpu'))
+    if (tf.findBackend('webgpu') === null) await Effect.runPromise(selectBackend('webgpu'))
+    const program = programOf({
+      model: { type: 'MLP', in_features: 784, hidden: [32], num_classes: 10 },
+      train_dataloader: {
+        batch_size: 64,
+        dataset: { type: 'MNIST', split: 'train', indices: 256 },
+        sampler: { type: 'DefaultSampler', shuffle: true },
+      },
+      train_cfg: { type: 'IterBasedTrainLoop', max_iters: 8 },
+      optim_wrapper: { optimizer: { type: 'AdamW', lr: 0.002, weight_decay: 0.05 } },
+      default_hooks: { checkpoint: { type: 'CheckpointHook', interval: 8, by_epoch: false } },
+      randomness: { seed: 3 },
+      log_processor: { by_epoch: false },
+    })
+    await tf.setBackend('cpu')
+    const onCpu = await run(program, { workDir: tempDir(), datasets: {} })
+    await tf.setBackend('webgpu')
+    const before = tf.memory().numTensors
+    // The kernels the run asks for: the point is that loopwright's own ran on WebGPU.
+    const engine = tf.engine() as unknown as { runKernelFunc: (p: { kernelName?: string }) => unknown }
+    const runKernelFunc = engine.runKernelFunc
+    const kernels = new Set<string>()
+    engine.runKernelFunc = function (p) {
+      if (p.kernelName !== undefined) kernels.add(p.kernelName)
+      return runKernelFunc.call(this, p)
+    }
+    const onGpu = await run(program, { workDir: tempDir(), datasets: {} }).finally(() => {
+      engine.runKernelFunc = runKernelFunc
+    })
+    expect(tf.memory().numTensors).toBe(before)
+    const names = ['FusedAdam', 'FiniteProbe', 'ReluGrad', 'SoftmaxCrossEntropy'].map((k) => `Loopwright${k}`)
+    expect(names.filter((k) => !kernels.has(k))).toEqual([])
+    for (const [name, p] of Object.entries(onCpu.params)) {
+      const got = onGpu.params[name]!.values
+      p.values.forEach((v, i) => {
+        expect(Math.abs(got[i]! - v), `${name}[${i}]`).toBeLessThan(1e-4 + 1e-4 * Math.abs(v))
+      })
+    }
+  }, 300_000)
+
+  describe("loopwright's WebGPU kernels against the CPU backend's", () => {
+    // Selected once: each selection of WebGPU creates a Dawn instance, and a second one aborts the process.
+    beforeAll(async () => {
+      await Effect.runPromise(selectBackend('cpu'))
+      if (tf.findBackend('webgpu') === null) await Effect.runPromise(selectBackend('webgpu'))
+    }, 60_000)
+
+    // WGSL allows ÷ and √ 2.5 ULP of error and may contract a·b + c: equal within a few float32 ULP.
+    const close = (got: ArrayLike<number>, want: ArrayLike<number>, what: string) => {
+      expect(got.length, what).toBe(want.length)
+      for (let i = 0; i < want.length; i++)
+        expect(Math.abs(got[i]! - want[i]!), `${what}[${i}]: ${got[i]} vs ${want[i]}`).toBeLessThanOrEqual(
+          1e-6 * (1 + Math.abs(want[i]!)),
+        )
+    }
+
+    /** The compute programs the WebGPU backend dispatches while `f` runs. */
+    const programsDuring = <A>(f: () => A): { result: A; programs: number } => {
+      const backend = tf.findBackend('webgpu') as unknown as { runWebGPUProgram: (...args: unknown[]) => unknown }
+      const original = backend.runWebGPUProgram
+      let programs = 0
+      backend.runWebGPUProgram = function (...args) {
+        programs++
+        return original.apply(this, args)
+      }
+      try {
+        return { result: f(), programs }
+      } finally {
+        backend.runWebGPUProgram = original
+      }
+    }
+
+    const values = (ts: tf.Tensor[]) =>
+      Promise.all(ts.map(async (t) => [await t.data(), t.dispose()][0] as Float32Array))
+
+    /**
+     * `kernel` over `inputs()` on both backends: the values of its outputs, and the programs WebGPU dispatched for
+     * the kernel alone (the inputs are made first). Every tensor is freed.
+     */
+    const onBoth = async (inputs: () => tf.Tensor[], kernel: (xs: tf.Tensor[]) => tf.Tensor[]) => {
+      await tf.setBackend('cpu')
+      const want = await values(tf.tidy(() => kernel(inputs())))
+      await tf.setBackend('webgpu')
+      const before = tf.memory().numTensors
+      const xs = tf.tidy(inputs)
+      const { result, programs } = programsDuring(() => tf.tidy(() => kernel(xs)))
+      const got = await values(result)
+      tf.dispose(xs)
+      expect(tf.memory().numTensors).toBe(before)
+      return { want, got, programs }
+    }
+
+    it('fused Adam: one program per parameter computes the step, m and v of every variant', async () => {
+      for (const maximize of [false, true])
+        for (const decoupled of [false, true])
+          for (const weightDecay of [0, 0.05]) {
+            const t = 3
+            const scalars: AdamScalars = {
+              beta1: 0.9,
+              beta2: 0.999,
+              eps: 1e-8,
+              stepSize: 0.001 / (1 - 0.9 ** t),
+              bias2Sqrt: Math.sqrt(1 - 0.999 ** t),
+              weightDecay,
+              decoupled,
+              lr: 0.001,
+              maximize,
+            }
+            // 3·67 elements: not a multiple of the workgroup, so the bounds check is exercised.
+            const shape = [3, 67]
+            const n = 3 * 67
+            const { want, got, programs } = await onBoth(
+              () =>
+                tf.tidy(() => [
+                  tf.tensor(seededValues(n, 1), shape),
+                  tf.tensor(seededValues(n, 2), shape),
+                  tf.mul(tf.tensor(seededValues(n, 3), shape), 0.1),
+                  tf.mul(tf.square(tf.tensor(seededValues(n, 4), shape)), 0.01),
+                ]),
+              ([p, g, m, v]) => fusedAdamStep(p!, g!, m!, v!, scalars),
+            )
+            const what = `maximize ${maximize}, decoupled ${decoupled}, wd ${weightDecay}`
+            expect(programs, what).toBe(1)
+            for (const [i, name] of ['next', 'm', 'v'].entries()) close(got[i]!, want[i]!, `${what}: ${name}`)
+          }
+    }, 300_000)
+
+    /** Equal bits, except that any NaN matches any NaN. */
+    const same = (got: ArrayLike<number>, want: ArrayLike<number>, what: string) =>
+      expect(
+        Array.from(got, (x) => (Number.isNaN(x) ? 'NaN' : Object.is(x, -0) ? '-0' : x)),
+        what,
+      ).toEqual(Array.from(want, (x) => (Number.isNaN(x) ? 'NaN' : Object.is(x, -0) ? '-0' : x)))
+
+    it('the non-finite probe: one program per seven tensors, NaN exactly where one holds NaN or ±∞', async () => {
+      const edge = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 3e38, -3e38, 0]
+      // Nine tensors (two programs), of sizes around the workgroup's 256, each with at most one edge value.
+      const inputs = () =>
+        Array.from({ length: 9 }, (_, i) => {
+          const values = seededValues(200 + 97 * i, i + 1)
+          if (i < edge.length) values[(37 * i) % values.length] = edge[i]!
+          return tf.tensor1d(values)
+        })
+      const { want, got, programs } = await onBoth(inputs, (xs) => [nonFiniteProbe(xs)])
+      expect(programs).toBe(2)
+      same(got[0]!, want[0]!, 'probe')
+      expect(Array.from(got[0]!, Number.isNaN)).toEqual([true, true, true, false, false, false, false, false, false])
+    }, 120_000)
+
+    it('the non-finite probe: empty tensors and integers are finite; no program when all are empty', async () => {
+      const mixed = await onBoth(
+        () => [tf.tensor1d([]), tf.tensor1d([1, Number.NaN]), tf.tensor1d([3, 4], 'int32'), tf.zeros([0, 3])],
+        (xs) => [nonFiniteProbe(xs)],
+      )
+      expect(mixed.programs).toBe(1)
+      same(mixed.got[0]!, mixed.want[0]!, 'mixed')
+      expect(Array.from(mixed.got[0]!, Number.isNaN)).toEqual([false, true, false, false])
+      const empty = await onBoth(
+        () => [tf.tensor1d([]), tf.zeros([2, 0])],
+        (xs) => [nonFiniteProbe(xs)],
+      )
+      expect(empty.programs).toBe(0)
+      same(empty.got[0]!, [0, 0], 'all empty')
+    }, 120_000)
+
+    it("ReLU's gradient: one program, the bits of tfjs's Step, Cast and Multiply", async () => {
+      const x = [-2, -0, 0, 1e-30, 3, Number.NaN, -Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]
+      const dy = [1, 2, Number.POSITIVE_INFINITY, -4, Number.NaN, 5, -6, -0, 7]
+      const inputs = () => [
+        tf.tensor2d([...x, ...seededValues(71, 5)], [8, 10]),
+        tf.tensor2d([...dy, ...seededValues(71, 6)], [8, 10]),
+      ]
+      const { want, got, programs } = await onBoth(inputs, ([xs, dys]) => [reluGrad(dys!, xs!)])
+      expect(programs).toBe(1)
+      same(got[0]!, want[0]!, 'relu gradient')
+    }, 120_000)
+
+    it('softmax cross-entropy: one program for the loss and its gradient, as the composed ops give', async () => {
+      // 300 rows: more than the workgroup's 256 threads; labels out of range (−1, 10) contribute nothing.
+      const n = 300
+      const labels = Array.from({ length: n }, (_, i) => (i === 7 ? -1 : i === 8 ? 10 : (i * 7) % 10))
+      const inputs = () => [tf.mul(tf.tensor2d(seededValues(n * 10, 9), [n, 10]), 30), tf.tensor1d(labels, 'int32')]
+      const { want, got, programs } = await onBoth(inputs, ([logits, ys]) => {
+        const { value, grad } = tf.valueAndGrad((z: tf.Tensor) => softmaxCrossEntropy(z, ys!))(logits!)
+        return [value, grad]
+      })
+      // The kernel, and the gradient's one multiply by the upstream gradient.
+      expect(programs).toBe(2)
+      close(got[0]!, want[0]!, 'loss')
+      close(got[1]!, want[1]!, 'gradient')
+    }, 120_000)
+
+    it('Sum over leading axes of at most 1024 rows: one program, where tfjs transposes first', async () => {
+      const cases: ReadonlyArray<{ shape: number[]; axis: number | number[]; keepDims?: boolean; programs: number }> = [
+        // A bias gradient: the batch's rows summed per feature.
+        { shape: [64, 256], axis: 0, programs: 1 },
+        { shape: [2, 3, 3, 5], axis: [1, 0, 2], programs: 1 },
+        { shape: [4, 7], axis: [0], keepDims: true, programs: 1 },
+        // Longer columns, inner axes and whole-tensor sums stay with tfjs's kernel.
+        { shape: [2000, 3], axis: 0, programs: 2 },
+        { shape: [64, 10], axis: -1, programs: 1 },
+      ]
+      for (const c of cases) {
+        const size = c.shape.reduce((a, b) => a * b, 1)
+        const { want, got, programs } = await onBoth(
+          () => [tf.tensor(seededValues(size, 8), c.shape)],
+          ([x]) => [tf.sum(x!, c.axis, c.keepDims)],
+        )
+        const what = `sum of ${JSON.stringify(c.shape)} over ${JSON.stringify(c.axis)}`
+        expect(programs, what).toBe(c.programs)
+        // The CPU backend adds in float64 and rounds once, the program in float32: the error grows with the rows,
+        // a few ULPs of Σ|x| (the seeded values lie in [−1, 1], so Σ|x| ≤ the rows summed).
+        const rows = size / want[0]!.length
+        got[0]!.forEach((g, i) => {
+          expect(Math.abs(g - want[0]![i]!), `${what}[${i}]`).toBeLessThanOrEqual(1e-6 * rows)
+        })
+      }
+    }, 120_000)
+  })
 })
