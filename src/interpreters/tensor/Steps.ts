@@ -151,7 +151,9 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
     }
     for (const l of Object.values(losses)) tf.keep(l)
     total = tf.keep(totalLoss(losses))
-    return tf.mul(total, scale / factor) as tf.Scalar
+    // Most steps neither accumulate nor scale: then no multiply by 1 (two kernels, a GPU dispatch each, and a scalar).
+    const backpropagated = scale / factor
+    return (backpropagated === 1 ? tf.clone(total) : tf.mul(total, backpropagated)) as tf.Scalar
   })(names.map((n) => params[n]!))
   const gradTree: Tree.Tree = Object.fromEntries(names.map((n, i) => [n, grads[i]!]))
   // Without a loss scaler nothing else notices a NaN/Inf: one probe over the gradients, read back with the outputs.
