@@ -34,6 +34,37 @@ export interface AdamScalars {
   readonly maximize: boolean
 }
 
+/** Which compiled step a kernel runs: the branches of the formula, fixed per parameter group. */
+export interface AdamVariant {
+  readonly maximize: boolean
+  /** Adam's `g + wd·p` (weight decay not decoupled, and not 0). */
+  readonly l2: boolean
+  readonly decoupled: boolean
+}
+
+export const adamVariant = (s: AdamScalars): AdamVariant => ({
+  maximize: s.maximize,
+  l2: !s.decoupled && s.weightDecay !== 0,
+  decoupled: s.decoupled,
+})
+
+/** The float32 constants a compiled step reads, in this order (WASM arguments, WebGPU uniforms). */
+export const ADAM_CONSTANTS = ['b1', 'w1', 'b2', 'w2', 'wd', 'shrink', 'bias2', 'eps', 'scale'] as const
+export type AdamConstant = (typeof ADAM_CONSTANTS)[number]
+
+/** The constants' values, computed in float64 as PyTorch's Python floats are; the kernels round them to float32. */
+export const adamConstants = (s: AdamScalars): Record<AdamConstant, number> => ({
+  b1: s.beta1,
+  w1: 1 - s.beta1,
+  b2: s.beta2,
+  w2: 1 - s.beta2,
+  wd: s.weightDecay,
+  shrink: 1 - s.lr * s.weightDecay,
+  bias2: s.bias2Sqrt,
+  eps: s.eps,
+  scale: -s.stepSize,
+})
+
 type Arrays = { readonly p: Float32Array; readonly g: Float32Array; readonly m: Float32Array; readonly v: Float32Array }
 type Outputs = { readonly next: Float32Array; readonly m: Float32Array; readonly v: Float32Array }
 

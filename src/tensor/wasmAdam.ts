@@ -13,7 +13,14 @@
  */
 import type * as tf from '@tensorflow/tfjs-core'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
-import type { AdamScalars } from './fusedAdam.js'
+import {
+  ADAM_CONSTANTS,
+  type AdamConstant,
+  type AdamScalars,
+  type AdamVariant,
+  adamConstants,
+  adamVariant,
+} from './fusedAdam.js'
 import {
   backendMemory,
   type Code,
@@ -31,31 +38,23 @@ import {
 
 /** Parameters of every variant: seven byte addresses, the byte length, then the float32 scalars. */
 const ADDRESSES = ['p', 'g', 'm', 'v', 'next', 'mOut', 'vOut'] as const
-const SCALARS = ['b1', 'w1', 'b2', 'w2', 'wd', 'shrink', 'bias2', 'eps', 'scale'] as const
 type Address = (typeof ADDRESSES)[number]
-type Scalar = (typeof SCALARS)[number]
 
 const addressParam = (a: Address) => ADDRESSES.indexOf(a)
 const BYTES = ADDRESSES.length
-const scalarParam = (s: Scalar) => BYTES + 1 + SCALARS.indexOf(s)
+const scalarParam = (s: AdamConstant) => BYTES + 1 + ADAM_CONSTANTS.indexOf(s)
 // Locals after the parameters: the byte offset, the end of the vector part, three temporaries per lane type.
-const OFFSET = BYTES + 1 + SCALARS.length
+const OFFSET = BYTES + 1 + ADAM_CONSTANTS.length
 const VECTOR_END = OFFSET + 1
 const TEMPS = { v128: VECTOR_END + 1, f32: VECTOR_END + 4 }
 const SPLATS = VECTOR_END + 7
 
-interface Variant {
-  readonly maximize: boolean
-  readonly l2: boolean
-  readonly decoupled: boolean
-}
-
-const variantName = (v: Variant): string => `adam${+v.maximize}${+v.l2}${+v.decoupled}`
+const variantName = (v: AdamVariant): string => `adam${+v.maximize}${+v.l2}${+v.decoupled}`
 
 /** One element (or four), in the unfused ops' order (`adam.ts`, `moments.ts`). */
-const element = (l: Lanes, v: Variant): Code => {
+const element = (l: Lanes, v: AdamVariant): Code => {
   // The scalars: splatted once into v128 locals for the vector lanes, the f32 parameters for the others.
-  const c = (s: Scalar) => op.get(l === vector ? SPLATS + SCALARS.indexOf(s) : scalarParam(s))
+  const c = (s: AdamConstant) => op.get(l === vector ? SPLATS + ADAM_CONSTANTS.indexOf(s) : scalarParam(s))
   const temp = l === vector ? TEMPS.v128 : TEMPS.f32
   const at = (a: Address) => [...op.get(addressParam(a)), ...op.get(OFFSET), ...op.i32Add]
   const load = (a: Address) => [...at(a), ...l.load]
@@ -107,17 +106,21 @@ const element = (l: Lanes, v: Variant): Code => {
   ]
 }
 
-const adamFunction = (v: Variant): FunctionDef => ({
+const adamFunction = (v: AdamVariant): FunctionDef => ({
   name: variantName(v),
-  params: [...ADDRESSES.map((): ValType => I32), I32, ...SCALARS.map((): ValType => F32)],
-  locals: [I32, I32, V128, V128, V128, F32, F32, F32, ...SCALARS.map((): ValType => V128)],
+  params: [...ADDRESSES.map((): ValType => I32), I32, ...ADAM_CONSTANTS.map((): ValType => F32)],
+  locals: [I32, I32, V128, V128, V128, F32, F32, F32, ...ADAM_CONSTANTS.map((): ValType => V128)],
   body: [
-    ...SCALARS.flatMap((s) => [...op.get(scalarParam(s)), ...op.f32x4Splat, ...op.set(SPLATS + SCALARS.indexOf(s))]),
+    ...ADAM_CONSTANTS.flatMap((s) => [
+      ...op.get(scalarParam(s)),
+      ...op.f32x4Splat,
+      ...op.set(SPLATS + ADAM_CONSTANTS.indexOf(s)),
+    ]),
     ...elementwise(BYTES, OFFSET, VECTOR_END, (lanes) => element(lanes, v)),
   ],
 })
 
-const variants: ReadonlyArray<Variant> = [false, true].flatMap((maximize) =>
+const variants: ReadonlyArray<AdamVariant> = [false, true].flatMap((maximize) =>
   [false, true].flatMap((l2) => [false, true].map((decoupled) => ({ maximize, l2, decoupled }))),
 )
 
@@ -141,23 +144,13 @@ export const wasmAdamKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const outputs = [0, 1, 2].map(() => wasm.makeOutput([...p.shape], 'float32'))
   const address = (t: tf.TensorInfo) => wasm.dataIdMap.get(t.dataId)!.memoryOffset
   const size = p.shape.reduce((a, b) => a * b, 1)
-  const variant = { maximize: s.maximize, l2: !s.decoupled && s.weightDecay !== 0, decoupled: s.decoupled }
-  const scalars: Record<Scalar, number> = {
-    b1: s.beta1,
-    w1: 1 - s.beta1,
-    b2: s.beta2,
-    w2: 1 - s.beta2,
-    wd: s.weightDecay,
-    shrink: 1 - s.lr * s.weightDecay,
-    bias2: s.bias2Sqrt,
-    eps: s.eps,
-    scale: -s.stepSize,
-  }
+  const variant = adamVariant(s)
+  const scalars = adamConstants(s)
   functionsOf(backend)[variantName(variant)]!(
     ...[p, g, m, v, ...outputs].map(address),
     size * 4,
     // WebAssembly rounds an f32 argument to float32 as tfjs rounds a scalar.
-    ...SCALARS.map((k) => scalars[k]),
+    ...ADAM_CONSTANTS.map((k) => scalars[k]),
   )
   return outputs
 }

@@ -15,27 +15,17 @@
  * @module
  */
 import type * as tf from '@tensorflow/tfjs-core'
-import type { AdamScalars } from './fusedAdam.js'
+import { ADAM_CONSTANTS, type AdamScalars, type AdamVariant, adamConstants, adamVariant } from './fusedAdam.js'
 import { type WebgpuBackend, type WebgpuProgram, flatDispatch, splitInto } from './webgpuProgram.js'
-
-interface Variant {
-  readonly maximize: boolean
-  readonly l2: boolean
-  readonly decoupled: boolean
-}
 
 const WORKGROUP = 64
 
-/** The float32 scalars the program reads from its uniforms, in order. */
-const SCALARS = ['b1', 'w1', 'b2', 'w2', 'wd', 'shrink', 'bias2', 'eps', 'scale'] as const
-type Scalar = (typeof SCALARS)[number]
-
-const adamProgram = (size: number, v: Variant): WebgpuProgram => ({
+const adamProgram = (size: number, v: AdamVariant): WebgpuProgram => ({
   // One thread per element of the parameter; the output holds the three results back to back.
   outputShape: [3 * size],
   shaderKey: `loopwrightAdam${+v.maximize}${+v.l2}${+v.decoupled}`,
   variableNames: ['param', 'grad', 'moment1', 'moment2'],
-  uniforms: `count : i32, ${SCALARS.map((s) => `${s} : f32, `).join('')}`,
+  uniforms: `count : i32, ${ADAM_CONSTANTS.map((s) => `${s} : f32, `).join('')}`,
   ...flatDispatch(size, WORKGROUP),
   getUserCode: () => `
     fn main(index : i32) {
@@ -62,22 +52,12 @@ export const webgpuAdamKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const size = p.shape.reduce((a, b) => a * b, 1)
   // No program for no elements (tfjs binds no empty buffers).
   if (size === 0) return [0, 1, 2].map(() => gpu.makeTensorInfo([...p.shape], 'float32', new Float32Array(0)))
-  const variant = { maximize: s.maximize, l2: !s.decoupled && s.weightDecay !== 0, decoupled: s.decoupled }
-  const scalars: Record<Scalar, number> = {
-    b1: s.beta1,
-    w1: 1 - s.beta1,
-    b2: s.beta2,
-    w2: 1 - s.beta2,
-    wd: s.weightDecay,
-    shrink: 1 - s.lr * s.weightDecay,
-    bias2: s.bias2Sqrt,
-    eps: s.eps,
-    scale: -s.stepSize,
-  }
+  const variant = adamVariant(s)
+  const scalars = adamConstants(s)
   const packed = gpu.runWebGPUProgram(adamProgram(size, variant), [p, g, m, v], 'float32', [
     { type: 'int32', data: [size] },
     // Written into a Float32Array: rounded to float32 as tfjs rounds a scalar.
-    ...SCALARS.map((k) => ({ type: 'float32' as const, data: [scalars[k]] })),
+    ...ADAM_CONSTANTS.map((k) => ({ type: 'float32' as const, data: [scalars[k]] })),
   ])
   return splitInto(gpu, packed, [p.shape, p.shape, p.shape])
 }
