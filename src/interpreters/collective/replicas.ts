@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { Replicas } from '../../tensor/Replicas.js'
 import type { Communicator } from './Communicator.js'
+import { concatFloats } from './concatFloats.js'
 
 const asFloats = (x: tf.Tensor): Float32Array => {
   if (x.dtype !== 'float32' && x.dtype !== 'int32')
@@ -23,13 +24,8 @@ export const replicasOf = (communicator: Communicator): Replicas => ({
   allGather: (x) => {
     const parts = gathered(communicator, x)
     const rowSize = x.shape.slice(1).reduce((a, b) => a * b, 1)
-    const total = parts.reduce((n, p) => n + p.length, 0)
-    const values = new Float32Array(total)
-    let at = 0
-    for (const p of parts) {
-      values.set(p, at)
-      at += p.length
-    }
+    const values = concatFloats(parts)
+    const total = values.length
     const shape = [rowSize === 0 ? 0 : total / rowSize, ...x.shape.slice(1)]
     return x.dtype === 'int32' ? tf.tensor(Int32Array.from(values), shape, 'int32') : tf.tensor(values, shape)
   },

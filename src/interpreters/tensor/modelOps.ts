@@ -18,6 +18,7 @@ import type { Loader } from './Loader.js'
 import type { TensorStore } from './TensorStore.js'
 import type { GatheredBatch } from './views.js'
 import type { Communicator } from '../collective/Communicator.js'
+import { concatFloats } from '../collective/concatFloats.js'
 
 export interface ModelOpsContext {
   readonly model: Model
@@ -26,16 +27,6 @@ export interface ModelOpsContext {
   readonly gather: (loader: Loader, indices: Int32Array, epoch?: number) => GatheredBatch
   /** The data-parallel workers, over which feature extraction is sharded (default: one process). */
   readonly communicator?: Communicator
-}
-
-const concatenated = (arrays: ReadonlyArray<Float32Array>): Float32Array => {
-  const out = new Float32Array(arrays.reduce((n, a) => n + a.length, 0))
-  let at = 0
-  for (const a of arrays) {
-    out.set(a, at)
-    at += a.length
-  }
-  return out
 }
 
 /** The label of the stream eval-mode extraction passes to a model's forward (nothing random happens in eval mode). */
@@ -86,7 +77,7 @@ export const modelOps = (ctx: ModelOpsContext): ModelOps['Service'] => {
       mine.push((await out.data()) as Float32Array)
       out.dispose()
     }
-    const parts = worldSize === 1 ? [concatenated(mine)] : ctx.communicator!.allGather(concatenated(mine))
+    const parts = worldSize === 1 ? [concatFloats(mine)] : ctx.communicator!.allGather(concatFloats(mine))
     const total = parts.reduce((n, p) => n + p.length, 0)
     const dim = dataset.length === 0 ? 0 : total / dataset.length
     const values = new Float32Array(total)

@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import type { State, TensorTree } from '../../dsl/State.js'
 import * as Optim from '../../optim/OptimState.js'
 import type { Communicator } from '../collective/Communicator.js'
+import { concatFloats } from '../collective/concatFloats.js'
 import type { TensorStore } from './TensorStore.js'
 
 /** One float32 tensor's values. */
@@ -57,12 +58,7 @@ export const gatherWindowSums = async (
   const layout = layoutOf(sums)
   const refs = sums.flatMap((tree, s) => layout[s]?.map((name) => tree![name]!) ?? [])
   const values = await Promise.all(refs.map((ref) => store.get(ref).data() as Promise<Float32Array>))
-  const flat = new Float32Array(values.reduce((n, v) => n + v.length, 0))
-  let offset = 0
-  for (const v of values) {
-    flat.set(v, offset)
-    offset += v.length
-  }
+  const flat = concatFloats(values)
   const gathered = communicator.allGather(flat)
   const ranks = gathered.map((rankValues, rank): RankSums => {
     if (rankValues.length !== flat.length)

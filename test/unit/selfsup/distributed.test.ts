@@ -17,6 +17,7 @@ import { sinkhornTensor } from '../../../src/selfsup/numerics/sinkhornTensor.js'
 import { useCpu } from '../../../src/tensor/cpu.js'
 import { programOf, tempDir } from '../interpreters/tensor/support.js'
 import { algorithmConfigs } from './algorithms/support.js'
+import { concatFloats } from '../../../src/interpreters/collective/concatFloats.js'
 
 beforeAll(async () => {
   await useCpu()
@@ -56,16 +57,6 @@ const runRanks = (jobs: ReadonlyArray<object>): Promise<Reply[]> => {
   )
 }
 
-const concat = (arrays: ReadonlyArray<Float32Array>): Float32Array => {
-  const out = new Float32Array(arrays.reduce((n, a) => n + a.length, 0))
-  let at = 0
-  for (const a of arrays) {
-    out.set(a, at)
-    at += a.length
-  }
-  return out
-}
-
 const floats = (n: number) => fc.float32Array({ minLength: n, maxLength: n, noNaN: true, min: -2, max: 2 })
 
 describe('cross-replica helpers over worker threads', () => {
@@ -99,18 +90,18 @@ describe('cross-replica helpers over worker threads', () => {
           let q = tf.tensor2d(queue, [featDim, queueLen])
           let ptr: tf.Tensor = tf.zeros([1], 'int32')
           for (let step = 0; step < keys[0]!.length; step++) {
-            const global = concat(keys.map((k) => k[step]!))
+            const global = concatFloats(keys.map((k) => k[step]!))
             const next = enqueue(q, ptr, tf.tensor2d(global, [world * n, featDim]))
             q = next.queue
             ptr = next.ptr
           }
           const expectedQueue = Array.from(q.dataSync())
           const steps = keys[0]!.length
-          const firstKeys = concat(keys.map((k) => k[0]!))
+          const firstKeys = concatFloats(keys.map((k) => k[0]!))
           const totals = Float32Array.from(firstKeys.subarray(0, n * featDim), (_, i) =>
             keys.reduce((s, k) => s + k[0]![i]!, 0),
           )
-          const codes = sinkhornTensor(tf.tensor2d(concat(scores), [world * n * 2, prototypes])).dataSync()
+          const codes = sinkhornTensor(tf.tensor2d(concatFloats(scores), [world * n * 2, prototypes])).dataSync()
           replies.forEach((reply, rank) => {
             expect(Array.from(reply.queue)).toEqual(expectedQueue)
             expect(reply.ptr).toBe((steps * world * n) % queueLen)
@@ -132,7 +123,7 @@ describe('cross-replica helpers over worker threads', () => {
             Array.from({ length: values.length / featDim }, (_, i) =>
               Array.from(values.subarray(i * featDim, (i + 1) * featDim)).join(),
             ).sort()
-          expect(rowsOf(concat(replies.map((r) => r.shuffled)))).toEqual(rowsOf(firstKeys))
+          expect(rowsOf(concatFloats(replies.map((r) => r.shuffled)))).toEqual(rowsOf(firstKeys))
         },
       ),
       { numRuns: 3 },
