@@ -131,6 +131,16 @@ export const op = {
   i32Eqz: [0x45],
   f32Ne: [0x5c],
   f32x4Ne: simd(0x42),
+  // Means in float64 rounded once to float32 (the data-parallel average, interpreters/collective/compiledMean.ts).
+  f64: (x: number) => [0x44, ...new Uint8Array(new Float64Array([x]).buffer)],
+  f64Mul: [0xa2],
+  f64Div: [0xa3],
+  f32DemoteF64: [0xb6],
+  f64x2Splat: simd(0x14),
+  f64x2Mul: simd(0xf2),
+  f64x2Div: simd(0xf3),
+  /** `f32x4.demote_f64x2_zero`: two float64 lanes rounded to float32 in lanes 0–1, zeros in 2–3. */
+  f32x4DemoteF64x2Zero: simd(0x5e),
 } as const
 
 /**
@@ -227,10 +237,19 @@ export interface FunctionDef {
   readonly body: ReadonlyArray<number>
 }
 
+/**
+ * The memory a module imports: an unshared one of any size (tfjs's heap), or a shared one (a `SharedArrayBuffer`
+ * that worker threads see) of at most `maximumPages` pages of 64 KiB, as shared memories must declare a maximum.
+ */
+export type MemoryImport = { readonly shared: false } | { readonly shared: true; readonly maximumPages: number }
+const unshared: MemoryImport = { shared: false }
+
 /** The binary module: `env.memory` imported, every function exported under its name, none returns a value. */
-export const encode = (functions: ReadonlyArray<FunctionDef>): Uint8Array => {
+export const encode = (functions: ReadonlyArray<FunctionDef>, memory: MemoryImport = unshared): Uint8Array => {
   const types = functions.map((f) => [0x60, ...vec(f.params.map((t) => [t])), 0])
-  const memoryImport = [...text('env'), ...text('memory'), 0x02, 0x00, 0x00]
+  // Limits: flag 0 (a minimum only), or 3 (shared, with a maximum); the minimum 0 accepts any current size.
+  const limits = memory.shared ? [0x03, 0x00, ...uleb(memory.maximumPages)] : [0x00, 0x00]
+  const memoryImport = [...text('env'), ...text('memory'), 0x02, ...limits]
   const exports = functions.map((f, i) => [...text(f.name), 0x00, ...uleb(i)])
   const codes = functions.map((f) => {
     const locals = vec(f.locals.map((t) => [1, t]))
@@ -251,7 +270,11 @@ export const encode = (functions: ReadonlyArray<FunctionDef>): Uint8Array => {
 interface WebAssemblyApi {
   readonly Module: new (bytes: Uint8Array) => object
   readonly Instance: new (module: object, imports: object) => { readonly exports: object }
-  readonly Memory: abstract new (...args: never[]) => object
+  readonly Memory: new (descriptor: {
+    readonly initial: number
+    readonly maximum?: number
+    readonly shared?: boolean
+  }) => { readonly buffer: ArrayBuffer | SharedArrayBuffer }
 }
 const wasmApi = (globalThis as unknown as { readonly WebAssembly: WebAssemblyApi }).WebAssembly
 
@@ -262,10 +285,20 @@ export type Memory = object
 export const instantiate = (
   memory: Memory,
   functions: ReadonlyArray<FunctionDef>,
+  memoryImport: MemoryImport = unshared,
 ): Record<string, (...args: number[]) => void> => {
-  const module = new wasmApi.Module(encode(functions))
+  const module = new wasmApi.Module(encode(functions, memoryImport))
   const instance = new wasmApi.Instance(module, { env: { memory } })
   return instance.exports as Record<string, (...args: number[]) => void>
+}
+
+/** Bytes in a page of WebAssembly memory. */
+export const PAGE_BYTES = 65536
+
+/** A new shared `WebAssembly.Memory` of `pages` pages that cannot grow, and its `SharedArrayBuffer`. */
+export const sharedMemory = (pages: number): { readonly memory: Memory; readonly buffer: SharedArrayBuffer } => {
+  const memory = new wasmApi.Memory({ initial: pages, maximum: pages, shared: true })
+  return { memory, buffer: memory.buffer as SharedArrayBuffer }
 }
 
 /** The linear memory of a tfjs WASM backend (emscripten exports it as `asm.memory`). */

@@ -9,6 +9,9 @@
  *     write own slot → barrier → reduce my 1/W of the chunk into the result
  *     (ranks summed in the fixed order 0, 1, …, W−1) → barrier → copy the result
  *
+ * The buffer is a shared `WebAssembly.Memory`'s, so that the reduction runs
+ * as compiled SIMD where the slots lie (`compiledMean.ts`).
+ *
  * Every rank reads the same result, so replicas stay bit-identical, and the
  * fixed summation order makes runs repeatable. No trailing barrier is needed:
  * nobody reads the slots after the second barrier, and the result is written
@@ -24,8 +27,10 @@
  */
 import { availableParallelism } from 'node:os'
 import { type MeanReducer, inPlace } from '../../optim/transforms/meanReducer.js'
+import { type Memory, PAGE_BYTES, sharedMemory } from '../../tensor/wasmModule.js'
 import { allGatherVia } from './allGather.js'
 import type { Communicator } from './Communicator.js'
+import { compileMean } from './compiledMean.js'
 
 const COUNT = 0
 const GENERATION = 1
@@ -45,6 +50,9 @@ export const SPIN_MS = 20
 
 /** What the launcher allocates and hands to every worker. */
 export interface SharedRegion {
+  /** The shared `WebAssembly.Memory` whose buffer `buffer` is (`pages` pages): compiled reductions run over it. */
+  readonly memory: Memory
+  readonly pages: number
   readonly buffer: SharedArrayBuffer
   readonly worldSize: number
   /** Floats per rank per chunk. */
@@ -61,13 +69,17 @@ export const allocate = (
   worldSize: number,
   capacity: number = DEFAULT_CAPACITY,
   cores: number = availableParallelism(),
-): SharedRegion => ({
-  buffer: new SharedArrayBuffer(CONTROL_INTS * 4 + (worldSize + 1) * capacity * 4),
-  worldSize,
-  capacity,
-  // A spinning rank would take the core of the rank it waits for.
-  spinMs: worldSize <= cores ? SPIN_MS : 0,
-})
+): SharedRegion => {
+  const pages = Math.ceil((CONTROL_INTS * 4 + (worldSize + 1) * capacity * 4) / PAGE_BYTES)
+  return {
+    ...sharedMemory(pages),
+    pages,
+    worldSize,
+    capacity,
+    // A spinning rank would take the core of the rank it waits for.
+    spinMs: worldSize <= cores ? SPIN_MS : 0,
+  }
+}
 
 /** Tell every rank that the run is over (a worker failed): waiting ranks throw `message`'s rank number. */
 export const abort = (region: SharedRegion, failedRank: number): void => {
@@ -80,7 +92,8 @@ export const abort = (region: SharedRegion, failedRank: number): void => {
 export const threadCommunicator = (region: SharedRegion, rank: number): Communicator => {
   const { buffer, worldSize, capacity } = region
   const control = new Int32Array(buffer, 0, CONTROL_INTS)
-  const slot = (r: number) => new Float32Array(buffer, CONTROL_INTS * 4 + r * capacity * 4, capacity)
+  const slotByte = (r: number) => CONTROL_INTS * 4 + r * capacity * 4
+  const slot = (r: number) => new Float32Array(buffer, slotByte(r), capacity)
   const slots = Array.from({ length: worldSize }, (_, r) => slot(r))
   const result = slot(worldSize)
   const checkAbort = () => {
@@ -103,21 +116,10 @@ export const threadCommunicator = (region: SharedRegion, rank: number): Communic
       checkAbort()
     }
   }
-  const first = slots[0]!
-  const second = slots[1]
+  const mean = compileMean(region.memory, region.pages, worldSize, capacity * 4)
   /** `result[i] = (Σ_r slot_r[i]) / W` for `from ≤ i < to`, summed in float64 in rank order, rounded once. */
-  const sumInto = (target: Float32Array, from: number, to: number): void => {
-    // Two workers, the common case, without the loop over ranks (the same sum: a + b is exact in float64).
-    if (second !== undefined && worldSize === 2) {
-      for (let i = from; i < to; i++) target[i] = (first[i]! + second[i]!) / 2
-      return
-    }
-    for (let i = from; i < to; i++) {
-      let sum = first[i]!
-      for (let r = 1; r < worldSize; r++) sum += slots[r]![i]!
-      target[i] = sum / worldSize
-    }
-  }
+  const meanInto = (from: number, to: number): void =>
+    mean(slotByte(worldSize) + from * 4, slotByte(0) + from * 4, (to - from) * 4)
   const allReduceMean = (values: Float32Array): void => {
     const mine = slots[rank]!
     for (let offset = 0; offset < values.length; offset += capacity) {
@@ -127,7 +129,7 @@ export const threadCommunicator = (region: SharedRegion, rank: number): Communic
       const share = Math.ceil(length / worldSize)
       const from = Math.min(length, rank * share)
       const to = Math.min(length, from + share)
-      sumInto(result, from, to)
+      meanInto(from, to)
       barrier()
       values.set(result.subarray(0, length), offset)
     }
@@ -140,7 +142,7 @@ export const threadCommunicator = (region: SharedRegion, rank: number): Communic
     barrier()
     const share = Math.ceil(length / worldSize)
     const from = Math.min(length, rank * share)
-    sumInto(result, from, Math.min(length, from + share))
+    meanInto(from, Math.min(length, from + share))
     barrier()
     // The result is written again only after the next call's first barrier, which this rank reaches after reading.
     read(result.subarray(0, length))
