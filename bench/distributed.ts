@@ -21,6 +21,12 @@
  * nothing else through the same barrier. On a shared machine the measured
  * speed-up is best read against it.
  *
+ * And the model's own ceiling (`bench/exchangeFree.ts`): two threads each
+ * running the one-worker step, meeting at the barrier every step, nothing
+ * averaged. It pays the machine's step-to-step variation as the data-parallel
+ * run does (a step waits for the slower worker), so the data-parallel step
+ * over it is what the gradient exchange itself costs.
+ *
  * Also the process's CPU time per step (all workers together). It counts the
  * time a waiting worker spins at the barrier (up to `SPIN_MS`, as MPI spins),
  * so with two workers it is near twice the step time: it is not a measure of
@@ -34,6 +40,7 @@ import * as Mnist from '../src/data/mnist.js'
 import { trainThreads } from '../src/interpreters/collective/launchThreads.js'
 import { loadBinding } from '../src/interpreters/collective/mpi.js'
 import { calibrate, ceilingStep } from './ceiling.js'
+import { exchangeFreeStep } from './exchangeFree.js'
 import { benchProgram, models, runLength, steadyStep } from './distributedCases.js'
 import type { ModelName } from './distributedCases.js'
 import { ISSUE_PYTORCH_MLP_MS, pytorchReference } from './pytorchReference.js'
@@ -78,6 +85,7 @@ export const distributedBench = async (
     const units = await Effect.runPromise(calibrate(stepMs))
     const ceiling: { [workers: number]: number[] } = { 1: [], 2: [] }
     const ceilingSteps = Math.round(2000 / stepMs)
+    const exchangeFree: number[] = []
     // One round: one worker, two threads, two MPI processes, so that a noisy neighbour slows all three alike.
     for (let r = 0; r < rounds; r++) {
       for (const workers of [1, 2]) {
@@ -87,6 +95,7 @@ export const distributedBench = async (
       }
       for (const workers of [1, 2])
         ceiling[workers]!.push(await Effect.runPromise(ceilingStep(workers, units, ceilingSteps)))
+      exchangeFree.push(await Effect.runPromise(exchangeFreeStep(model, 2, dataset)))
       if (mpi === undefined && mpiFailure === undefined) {
         const ran = mpiRound(model)
         if (typeof ran === 'string') mpiFailure = ran
@@ -113,6 +122,12 @@ export const distributedBench = async (
       `${''.padEnd(20)} the machine's ceiling now: ×${ceilingSpeedup.toFixed(2)} for two threads doing equal ` +
         `${stepMs}-ms steps of pure arithmetic through the same barrier (bench/ceiling.ts, same rounds); ` +
         `the model's speed-up over it: ${(speedup / ceilingSpeedup).toFixed(2)}`,
+    )
+    const free = median(exchangeFree)
+    console.log(
+      `${''.padEnd(20)} without the exchange (2 threads, each its own one-worker step, a barrier per step; ` +
+        `bench/exchangeFree.ts): ${ms(free)}, ×${((2 * step(1)) / free).toFixed(2)}; the exchange costs ` +
+        `${(step(2) - free).toFixed(2)} ms a step`,
     )
     console.log(
       `${''.padEnd(20)} process CPU per step: 1 worker ${ms(cpuStep(1))}, 2 workers ${ms(cpuStep(2))} ` +
