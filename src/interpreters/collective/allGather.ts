@@ -2,8 +2,9 @@
  * An all-gather built from broadcasts, so every transport that can broadcast
  * (shared memory, MPI) gathers without a primitive of its own: each rank in
  * turn broadcasts its length, then its values. Ranks may hold different
- * lengths. It moves `W` times the data of one `MPI_Allgatherv`, which is what
- * an all-gather delivers anyway; it runs once per validation, not per step.
+ * lengths. It takes 2W broadcasts: MPI gathers with it, and worker threads
+ * when an array is longer than their slots (their own all-gather copies
+ * every slot out between two barriers, `threads.ts`).
  * @module
  */
 

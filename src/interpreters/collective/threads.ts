@@ -2,8 +2,9 @@
  * The communicator of worker threads on one machine: every collective goes
  * through one `SharedArrayBuffer` with `Atomics` barriers, no messages.
  *
- * Layout: a control block (barrier counter, barrier generation, abort flag),
- * one slot of `capacity` floats per rank, and one result region. An
+ * Layout: a control block (barrier counter, barrier generation, abort flag,
+ * then one length per rank for the all-gather), one slot of `capacity`
+ * floats per rank, and one result region. An
  * all-reduce of n values runs in chunks of at most `capacity`:
  *
  *     write own slot → barrier → reduce my 1/W of the chunk into the result
@@ -17,7 +18,12 @@
  * nobody reads the slots after the second barrier, and the result is written
  * again only after the next call's first barrier, which every rank reaches
  * after its copy. A broadcast goes through the root's slot with the copy
- * between two barriers.
+ * between two barriers. An all-gather writes each rank's length and values
+ * into its own slot, then every rank copies every slot out between two
+ * barriers (arrays longer than a slot fall back to one broadcast per rank:
+ * `allGather.ts`). Self-supervised steps gather several times per step
+ * (MoCo's shuffled batch and keys), and every barrier makes the faster rank
+ * wait for the slower one, so they should be few.
  *
  * A rank at a barrier first spins on the counter (`SPIN_MS`, when every
  * worker has a core), then sleeps in `Atomics.wait`. When a worker fails, the
@@ -35,7 +41,10 @@ import { compileMean } from './compiledMean.js'
 const COUNT = 0
 const GENERATION = 1
 const ABORT = 2
-const CONTROL_INTS = 4
+/** The first of the all-gather's lengths, one per rank. */
+const LENGTHS = 4
+/** Ints before the first slot: the control block and the lengths, rounded up to 16 bytes (aligned SIMD). */
+const controlInts = (worldSize: number): number => Math.ceil((LENGTHS + worldSize) / 4) * 4
 /** Wake up this often while waiting, to notice an abort even without a notify. */
 const POLL_MS = 500
 /**
@@ -70,7 +79,7 @@ export const allocate = (
   capacity: number = DEFAULT_CAPACITY,
   cores: number = availableParallelism(),
 ): SharedRegion => {
-  const pages = Math.ceil((CONTROL_INTS * 4 + (worldSize + 1) * capacity * 4) / PAGE_BYTES)
+  const pages = Math.ceil((controlInts(worldSize) * 4 + (worldSize + 1) * capacity * 4) / PAGE_BYTES)
   return {
     ...sharedMemory(pages),
     pages,
@@ -83,7 +92,7 @@ export const allocate = (
 
 /** Tell every rank that the run is over (a worker failed): waiting ranks throw `message`'s rank number. */
 export const abort = (region: SharedRegion, failedRank: number): void => {
-  const control = new Int32Array(region.buffer, 0, CONTROL_INTS)
+  const control = new Int32Array(region.buffer, 0, LENGTHS)
   Atomics.store(control, ABORT, failedRank + 1)
   Atomics.notify(control, GENERATION)
 }
@@ -91,8 +100,9 @@ export const abort = (region: SharedRegion, failedRank: number): void => {
 /** Rank `rank`'s communicator over `region` (called inside each worker thread). */
 export const threadCommunicator = (region: SharedRegion, rank: number): Communicator => {
   const { buffer, worldSize, capacity } = region
-  const control = new Int32Array(buffer, 0, CONTROL_INTS)
-  const slotByte = (r: number) => CONTROL_INTS * 4 + r * capacity * 4
+  const control = new Int32Array(buffer, 0, LENGTHS)
+  const lengths = new Int32Array(buffer, LENGTHS * 4, worldSize)
+  const slotByte = (r: number) => controlInts(worldSize) * 4 + r * capacity * 4
   const slot = (r: number) => new Float32Array(buffer, slotByte(r), capacity)
   const slots = Array.from({ length: worldSize }, (_, r) => slot(r))
   const result = slot(worldSize)
@@ -158,6 +168,17 @@ export const threadCommunicator = (region: SharedRegion, rank: number): Communic
     }
   }
   const transport = `${worldSize} worker threads (shared memory)`
-  const allGather = allGatherVia(rank, worldSize, broadcast)
+  const gatherByBroadcasts = allGatherVia(rank, worldSize, broadcast)
+  const allGather = (values: Float32Array): Float32Array[] => {
+    // −1: too long for a slot. Every rank sees every length after the barrier, so all take the same way.
+    lengths[rank] = values.length <= capacity ? values.length : -1
+    if (values.length <= capacity) slots[rank]!.set(values)
+    barrier()
+    const all = Array.from(lengths)
+    const gathered = all.every((n) => n >= 0) ? all.map((n, r) => slots[r]!.slice(0, n)) : undefined
+    // Nobody writes a slot or a length again before everyone has read them.
+    barrier()
+    return gathered ?? gatherByBroadcasts(values)
+  }
   return { rank, worldSize, allReduceMean, allReduceMeanVia, broadcast, allGather, barrier, transport }
 }
