@@ -25,7 +25,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import { fusedBatchNorm, hasFusedBatchNorm } from '../tensor/fusedBatchNorm.js'
+import type { Replicas } from '../tensor/Replicas.js'
 import type { Tree } from '../tensor/tree.js'
+import { syncBatchNorm } from './syncBatchNorm.js'
 
 export interface BatchNormOptions {
   /** Train mode (batch statistics, running statistics updated) or eval mode (running statistics). */
@@ -34,6 +36,12 @@ export interface BatchNormOptions {
   readonly eps?: number
   /** Default 0.1, as PyTorch (`running = (1 − m)·running + m·batch`). */
   readonly momentum?: number
+  /**
+   * `SyncBatchNorm` across these data-parallel replicas (`norm_cfg=dict(type='SyncBN')` with several workers):
+   * in train mode the batch statistics are every replica's batch together (`syncBatchNorm.ts`). Absent, or one
+   * replica: BatchNorm on this batch alone.
+   */
+  readonly replicas?: Replicas
 }
 
 /**
@@ -104,7 +112,9 @@ export const apply = (
   const useBatch = options.training || !tracking
   const axes = Array.from({ length: x.rank - 1 }, (_, i) => i)
   const count = x.size / channels
-  if (useBatch && count <= 1)
+  const replicas = options.training && (options.replicas?.worldSize ?? 1) > 1 ? options.replicas : undefined
+  // Under SyncBN the values behind the statistics are every replica's (as PyTorch's SyncBatchNorm checks).
+  if (useBatch && count * (replicas?.worldSize ?? 1) <= 1)
     throw new Error(
       `BatchNorm '${prefix}': expected more than 1 value per channel when training, ` +
         `got input shape [${x.shape.join(', ')}]`,
@@ -113,10 +123,17 @@ export const apply = (
     let mean: tf.Tensor
     let variance: tf.Tensor
     let y: tf.Tensor
+    // Values per channel behind the batch statistics: every replica's under SyncBN.
+    let statisticsCount = count
     const weight = params[`${prefix}.weight`]
     const bias = params[`${prefix}.bias`]
+    if (replicas !== undefined) {
+      const synced = syncBatchNorm(x, weight, bias, eps, replicas)
+      ;({ y, mean, variance } = synced)
+      statisticsCount = synced.count
+    }
     // Two kernels instead of ~20 where the backend has them (WASM); the same formulas to float tolerance.
-    if (useBatch && x.dtype === 'float32' && hasFusedBatchNorm())
+    else if (useBatch && x.dtype === 'float32' && hasFusedBatchNorm())
       ({ y, mean, variance } = fusedBatchNorm(x, weight, bias, eps))
     else {
       if (useBatch) ({ mean, variance } = tf.moments(x, axes))
@@ -127,7 +144,7 @@ export const apply = (
     }
     if (!(options.training && tracking)) return [y, {}]
     const batchMean = mean
-    const unbiased = tf.mul(variance, count / (count - 1))
+    const unbiased = tf.mul(variance, statisticsCount / (statisticsCount - 1))
     const updates: Tree = {
       [`${prefix}.running_mean`]: tf.add(tf.mul(runningMean!, 1 - momentum), tf.mul(batchMean, momentum)),
       [`${prefix}.running_var`]: tf.add(tf.mul(runningVar!, 1 - momentum), tf.mul(unbiased, momentum)),

@@ -28,6 +28,11 @@ import type { Tree } from '../tensor/tree.js'
 export interface ForwardContext {
   readonly training: boolean
   /**
+   * The other data-parallel replicas, when more than one worker trains (absent in one process): the algorithms'
+   * gathers, and `SyncBN` layers' batch statistics.
+   */
+  readonly replicas?: Replicas
+  /**
    * The stream for this forward pass (dropout, stochastic depth). Derived by the interpreter from the state; never
    * reused.
    */
@@ -112,8 +117,6 @@ export interface TrainContext extends ForwardContext {
   readonly attributes: { readonly [name: string]: Json }
   /** The batch's dataset indices (MMSelfSup's `sample_idx`: ODC's memory rows, DeepCluster's pseudo-labels). */
   readonly indices?: Int32Array
-  /** The other data-parallel replicas, when more than one worker trains (absent in one process). */
-  readonly replicas?: Replicas
 }
 
 /**

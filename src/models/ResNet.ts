@@ -51,6 +51,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
 import type * as Rng from '../dsl/Rng.js'
+import type { Replicas } from '../tensor/Replicas.js'
 import type { Tree } from '../tensor/tree.js'
 import * as BatchNorm from './BatchNorm.js'
 import * as Conv2d from './Conv2d.js'
@@ -161,6 +162,8 @@ export const features = (
   buffers: Tree,
   inputs: tf.Tensor,
   training: boolean,
+  /** `SyncBN` across data-parallel replicas (`normCfg.ts`'s `syncedIn`); none: BatchNorm per replica. */
+  synced: { readonly replicas?: Replicas } = {},
 ): { readonly output: tf.Tensor4D; readonly buffers: Tree } => {
   const [output, updates] = tf.tidy((): [tf.Tensor4D, Tree] => {
     const updates: { [name: string]: tf.Tensor } = {}
@@ -169,7 +172,7 @@ export const features = (
       return Conv2d.apply(params, u.name, { stride: u.stride, padding: u.padding }, x)
     }
     const bn = (u: Unit, x: tf.Tensor4D): tf.Tensor4D => {
-      const [y, up] = BatchNorm.apply2d(params, buffers, u.name, x, { training })
+      const [y, up] = BatchNorm.apply2d(params, buffers, u.name, x, { training, ...synced })
       Object.assign(updates, up)
       return y
     }

@@ -100,7 +100,7 @@ export const denseCL = (a: t.TypeOf<typeof args>): Algorithm => {
     loss: (params, buffers, views, _targets, ctx) => {
       const lambda =
         typeof ctx.attributes?.['loss_lambda'] === 'number' ? (ctx.attributes['loss_lambda'] as number) : lossLambda
-      const qMap = parts.backbone.apply(params, buffers, views[0]!, ctx.training)
+      const qMap = parts.backbone.apply(params, buffers, views[0]!, ctx.training, ctx.replicas)
       const q = neck.dense(neck.args, params, 'neck', qMap.value)
       // The matching reads the backbone maps without gradient (MMSelfSup under no_grad): off the tape.
       const qb = cells(stopGradient(qMap.value))
@@ -110,7 +110,7 @@ export const denseCL = (a: t.TypeOf<typeof args>): Algorithm => {
       // The key encoder: updated from the online weights, then run without gradient.
       let target: Tree = Target.update('encoder_k', averaging, params, online, buffers, ctx.iter, ctx.maxIters)
       const weights = Target.asOnline('encoder_k', { ...buffers, ...target })
-      const kMap = parts.backbone.apply(weights, weights, views[1]!, ctx.training)
+      const kMap = parts.backbone.apply(weights, weights, views[1]!, ctx.training, ctx.replicas)
       target = { ...target, ...Target.asTarget('encoder_k', kMap.buffers) }
       const k = neck.dense(neck.args, weights, 'neck', kMap.value)
       // The key side reaches the parameters only through the average, which is off the tape (`Target.update`):

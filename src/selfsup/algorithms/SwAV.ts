@@ -52,7 +52,7 @@ export const swav = (a: t.TypeOf<typeof args>): Algorithm => {
       let changed: Tree = {}
       const pooled: tf.Tensor[] = []
       for (const group of groupsBySize(views)) {
-        const map = parts.backbone.apply(params, state, tf.concat(group as tf.Tensor[]), ctx.training)
+        const map = parts.backbone.apply(params, state, tf.concat(group as tf.Tensor[]), ctx.training, ctx.replicas)
         changed = { ...changed, ...map.buffers }
         state = { ...state, ...map.buffers }
         pooled.push(globalAvgPool(map.value))

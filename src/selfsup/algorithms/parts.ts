@@ -57,7 +57,7 @@ export const encode = (
   x: tf.Tensor,
   ctx: ComponentContext,
 ): { readonly z: tf.Tensor; readonly buffers: Tree } => {
-  const map = parts.backbone.apply(params, buffers, x, ctx.training)
+  const map = parts.backbone.apply(params, buffers, x, ctx.training, ctx.replicas)
   const afterBackbone = { ...buffers, ...map.buffers }
   const z = parts.neck.apply(params, afterBackbone, 'neck', map.value, ctx)
   return { z: z.value, buffers: { ...map.buffers, ...z.buffers } }

@@ -9,6 +9,7 @@ import type * as tf from '@tensorflow/tfjs-core'
 import type { AnyCodec } from '../../schema/codec.js'
 import type * as Rng from '../../dsl/Rng.js'
 import type { ParamInfo } from '../../models/ModelInfo.js'
+import type { Replicas } from '../../tensor/Replicas.js'
 import type { Tree } from '../../tensor/tree.js'
 import type { Applied, Initialised } from '../Component.js'
 
@@ -20,8 +21,17 @@ export interface Backbone {
   readonly inputShape: readonly [number, number, number]
   readonly init: (rng: Rng.Rng) => Initialised
   readonly info: ReadonlyArray<ParamInfo>
-  /** The feature map; `buffers` holds the changed BatchNorm statistics in train mode. */
-  readonly apply: (params: Tree, buffers: Tree, x: tf.Tensor, training: boolean) => Applied<tf.Tensor4D>
+  /**
+   * The feature map; `buffers` holds the changed BatchNorm statistics in train mode. `replicas`: the data-parallel
+   * replicas, which `SyncBN` layers normalise across in train mode.
+   */
+  readonly apply: (
+    params: Tree,
+    buffers: Tree,
+    x: tf.Tensor,
+    training: boolean,
+    replicas?: Replicas,
+  ) => Applied<tf.Tensor4D>
 }
 
 /** A backbone type as the plan sees it: its argument codec and its parameters (under `backbone.`), without tensors. */

@@ -13,6 +13,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
+import { syncedIn } from '../../models/normCfg.js'
 import * as R from '../../models/ResNet.js'
 import type { Backbone, BackboneType } from './Backbone.js'
 import { type Args, configOf, describedBackbone, info } from './ResNetDescription.js'
@@ -40,8 +41,9 @@ const backbone = (name: string, stem: 'cifar' | 'imagenet'): BackboneType => ({
         }
       },
       info: info(a, stem),
-      apply: (params, buffers, x, training) => {
-        const r = R.features(cfg, params, buffers, x, training)
+      apply: (params, buffers, x, training, replicas) => {
+        // MMSelfSup's ResNet defaults to BN; its configs name SyncBN.
+        const r = R.features(cfg, params, buffers, x, training, syncedIn(a.norm_cfg?.type ?? 'BN', replicas))
         return {
           value: r.output,
           buffers: training ? Object.fromEntries(Object.entries(r.buffers).filter(([n, v]) => buffers[n] !== v)) : {},

@@ -11,10 +11,17 @@ import type * as t from 'io-ts'
 import * as BatchNorm from '../../models/BatchNorm.js'
 import * as Conv2d from '../../models/Conv2d.js'
 import { asImages } from '../../models/images.js'
+import { syncedIn } from '../../models/normCfg.js'
 import { kaimingNormalStd, normalTensor } from '../../models/init.js'
 import type { Tree } from '../../tensor/tree.js'
 import type { Backbone, BackboneType } from './Backbone.js'
 import { type args, info, layersOf, SmallCNNDescription } from './SmallCNNDescription.js'
+
+/** `norm_cfg`'s type (`BN` when absent): `SyncBN` normalises across data-parallel replicas. */
+const normTypeOf = (cfg: unknown): string => {
+  const type = typeof cfg === 'object' && cfg !== null ? (cfg as { readonly type?: unknown }).type : undefined
+  return typeof type === 'string' ? type : 'BN'
+}
 
 export const SmallCNNBackbone: BackboneType = {
   ...SmallCNNDescription,
@@ -41,7 +48,8 @@ export const SmallCNNBackbone: BackboneType = {
         }
         return { params, buffers, rng: r }
       },
-      apply: (params, buffers, x, training) => {
+      apply: (params, buffers, x, training, replicas) => {
+        const synced = syncedIn(normTypeOf(a.norm_cfg), replicas)
         const [value, updates] = tf.tidy((): [tf.Tensor4D, Tree] => {
           const updates: { [n: string]: tf.Tensor } = {}
           let y = asImages(x, [size, size, inC], 'SmallCNN')
@@ -51,7 +59,7 @@ export const SmallCNNBackbone: BackboneType = {
               buffers,
               `${l.name}.bn`,
               Conv2d.apply(params, `${l.name}.conv`, { stride: l.stride, padding: 1 }, y),
-              { training },
+              { training, ...synced },
             )
             Object.assign(updates, up)
             y = tf.relu(z) as tf.Tensor4D

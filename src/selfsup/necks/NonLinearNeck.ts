@@ -17,6 +17,7 @@
 import type * as t from 'io-ts'
 import * as BatchNorm from '../../models/BatchNorm.js'
 import * as Linear from '../../models/Linear.js'
+import { syncedIn } from '../../models/normCfg.js'
 import type { Tree } from '../../tensor/tree.js'
 import * as tf from '@tensorflow/tfjs-core'
 import { join, type Neck } from '../Component.js'
@@ -56,11 +57,16 @@ export const build = (a: t.TypeOf<typeof args>): Neck => {
         const updates: { [name: string]: tf.Tensor } = {}
         let y = withAvgPool ? globalAvgPool(x) : x
         y = tf.reshape(y, [y.shape[0]!, -1])
+        // MMSelfSup's default norm_cfg here is SyncBN.
+        const synced = syncedIn(a.norm_cfg?.type ?? 'SyncBN', ctx.replicas)
         layers.forEach((l, i) => {
           if (i > 0) y = tf.relu(y)
           y = Linear.apply(params, join(prefix, l.fc), y)
           if (l.bn !== undefined) {
-            const [z, up] = BatchNorm.apply1d(params, buffers, join(prefix, l.bn.name), y, { training: ctx.training })
+            const [z, up] = BatchNorm.apply1d(params, buffers, join(prefix, l.bn.name), y, {
+              training: ctx.training,
+              ...synced,
+            })
             Object.assign(updates, up)
             y = z
           }

@@ -11,6 +11,7 @@ import * as Rng from '../../dsl/Rng.js'
 import * as BatchNorm from '../../models/BatchNorm.js'
 import * as Dropout from '../../models/Dropout.js'
 import * as Linear from '../../models/Linear.js'
+import { syncedIn } from '../../models/normCfg.js'
 import { join, type Neck } from '../Component.js'
 import { globalAvgPool } from '../functional.js'
 import { args, info } from './ODCNeckDescription.js'
@@ -47,6 +48,7 @@ export const build = (a: t.TypeOf<typeof args>): Neck => {
         const [normed, updates] = BatchNorm.apply1d(params, buffers, join(prefix, 'bn0'), y, {
           training: ctx.training,
           momentum: BN_MOMENTUM,
+          ...syncedIn(a.norm_cfg?.type ?? 'SyncBN', ctx.replicas),
         })
         y = tf.relu(normed)
         if (ctx.training && rng !== undefined) {

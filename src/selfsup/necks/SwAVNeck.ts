@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
 import * as BatchNorm from '../../models/BatchNorm.js'
 import * as Linear from '../../models/Linear.js'
+import { syncedIn } from '../../models/normCfg.js'
 import type { Tree } from '../../tensor/tree.js'
 import { join, type Neck } from '../Component.js'
 import { globalAvgPool, normalize } from '../functional.js'
@@ -49,6 +50,7 @@ export const build = (a: t.TypeOf<typeof args>): Neck => {
       if (mode === 'mlp') {
         const [z, up] = BatchNorm.apply1d(params, buffers, `${p}.1`, Linear.apply(params, `${p}.0`, y), {
           training: ctx.training,
+          ...syncedIn(a.norm_cfg?.type ?? 'SyncBN', ctx.replicas),
         })
         updates = up
         y = Linear.apply(params, `${p}.3`, tf.relu(z))

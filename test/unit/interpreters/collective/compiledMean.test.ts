@@ -37,7 +37,8 @@ describe('compileMean: the workers’ mean as compiled SIMD over a shared memory
           const { memory, buffer } = sharedMemory(pages)
           const slot = (r: number) => new Float32Array(buffer, control + r * capacity * 4, capacity)
           const slots = Array.from({ length: worldSize }, (_, r) => slot(r))
-          slots.forEach((s, r) => s.forEach((_, i) => (s[i] = pool[(r * capacity + i) % pool.length]!)))
+          for (const [r, s] of slots.entries())
+            for (let i = 0; i < capacity; i++) s[i] = pool[(r * capacity + i) % pool.length]!
           const [from, to] = [a % (capacity + 1), b % (capacity + 1)].sort((x, y) => x - y) as [number, number]
           const result = slot(worldSize)
           result.fill(7)
