@@ -61,6 +61,7 @@ import * as Linear from './Linear.js'
 import { crossEntropy } from './losses.js'
 import { freeze } from './frozen.js'
 import type { Model, ModelType } from './Model.js'
+import { syncedIn } from './normCfg.js'
 import * as Pooling from './Pooling.js'
 import {
   allUnits,
@@ -137,8 +138,9 @@ export const apply = (
   buffers: Tree,
   inputs: tf.Tensor,
   training: boolean,
+  synced: { readonly replicas?: Replicas } = {},
 ): { readonly output: tf.Tensor; readonly buffers: Tree } => {
-  const { output: map, buffers: next } = features(cfg, params, buffers, inputs, training)
+  const { output: map, buffers: next } = features(cfg, params, buffers, inputs, training, synced)
   const output = tf.tidy(() =>
     Linear.apply(params, 'head.fc', tf.reshape(Pooling.adaptiveAvgPool2d(map), [map.shape[0], -1])),
   )
@@ -215,7 +217,8 @@ export const ResNetModel: ModelType<t.TypeOf<typeof args>> = {
       init: (rng) => init(cfg, rng),
       info: info(cfg),
       inputShape: [cfg.img_size, cfg.img_size, cfg.in_channels],
-      forward: (params, buffers, inputs, ctx) => apply(cfg, params, buffers, inputs, ctx.training),
+      forward: (params, buffers, inputs, ctx) =>
+        apply(cfg, params, buffers, inputs, ctx.training, syncedIn(a.norm_cfg?.type ?? 'BN', ctx.replicas)),
       losses: (output, targets) => ({ loss: crossEntropy(output, targets) }),
     }
     // norm_eval keeps BatchNorm in eval mode.

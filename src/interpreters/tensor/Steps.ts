@@ -143,7 +143,13 @@ const trainStep = async (ctx: StepContext, state: State, event: StepEvent): Prom
       for (const b of Object.values(newBuffers)) if (!Object.values(buffers).includes(b)) tf.keep(b)
       losses = Object.fromEntries(Object.entries(trained.losses).map(([n, l]) => [n, cast(l) as tf.Scalar]))
     } else {
-      const raw = model.forward(current, buffers, cast(batch.inputs), { training: true, rng, ...views })
+      const raw = model.forward(current, buffers, cast(batch.inputs), {
+        training: true,
+        rng,
+        ...views,
+        // SyncBN layers normalise over every replica's batch.
+        ...(replicas === undefined ? {} : { replicas }),
+      })
       const forward = { output: cast(raw.output), buffers: raw.buffers }
       newBuffers = forward.buffers
       for (const b of Object.values(newBuffers)) if (!Object.values(buffers).includes(b)) tf.keep(b)
