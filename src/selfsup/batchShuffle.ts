@@ -13,6 +13,9 @@ import { permutation } from '../data/sampler.js'
 import type * as Rng from '../dsl/Rng.js'
 import type { Replicas } from '../tensor/Replicas.js'
 
+/** The label of the stream (split from the step's) that a key shuffle's permutation is drawn from. */
+export const SHUFFLE_STREAM = 0x73687566
+
 /** A replica's slice of the shuffled global batch, and how to put its encodings back. */
 export interface Shuffled {
   readonly x: tf.Tensor

@@ -12,13 +12,19 @@
  * the first `start_iters` iterations; while it is 0 the dense loss, 0, is not computed). Both queues are FIFO
  * buffers. The negatives are scored as `query·queue` without forming the logits (`ContrastiveHead`), and the key
  * side is off the gradient tape (`Target.update`), as MMSelfSup runs it under `no_grad`.
+ *
+ * Data parallel, as MMSelfSup: the key images are shuffled across the replicas before the key encoder and every
+ * key output (global, grid, grid mean, backbone cells) unshuffled after it (`batchShuffle.ts`), and every replica's
+ * keys enter both queues.
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
 import type { ModelType } from '../../models/Model.js'
 import type { Tree } from '../../tensor/tree.js'
+import * as Rng from '../../dsl/Rng.js'
 import { stopGradient } from '../../tensor/stopGradient.js'
+import { SHUFFLE_STREAM, shuffleAcrossReplicas } from '../batchShuffle.js'
 import { normalize } from '../functional.js'
 import type { applyDense, args as neckArgs } from '../necks/DenseCLNeck.js'
 import { asModel, type Algorithm } from './Algorithm.js'
@@ -110,15 +116,17 @@ export const denseCL = (a: t.TypeOf<typeof args>): Algorithm => {
       // The key encoder: updated from the online weights, then run without gradient.
       let target: Tree = Target.update('encoder_k', averaging, params, online, buffers, ctx.iter, ctx.maxIters)
       const weights = Target.asOnline('encoder_k', { ...buffers, ...target })
-      const kMap = parts.backbone.apply(weights, weights, views[1]!, ctx.training, ctx.replicas)
+      // Shuffling BN, as MoCo: the key encoder sees a slice of the shuffled global batch (identity in one process).
+      const shuffled = shuffleAcrossReplicas(ctx.replicas, views[1]!, Rng.split(ctx.rng, SHUFFLE_STREAM))
+      const kMap = parts.backbone.apply(weights, weights, shuffled.x, ctx.training, ctx.replicas)
       target = { ...target, ...Target.asTarget('encoder_k', kMap.buffers) }
       const k = neck.dense(neck.args, weights, 'neck', kMap.value)
       // The key side reaches the parameters only through the average, which is off the tape (`Target.update`):
       // no gradient flows into any of it, and the backward pass never enters it.
-      const kb = cells(kMap.value)
-      const kGlobal = normalize(k.global, 1)
-      const k2 = normalize(k.gridMean, 1)
-      const kGrid = normalize(k.grid, 2) as tf.Tensor3D
+      const kb = shuffled.unshuffle(cells(kMap.value)) as tf.Tensor3D
+      const kGlobal = shuffled.unshuffle(normalize(k.global, 1))
+      const k2 = shuffled.unshuffle(normalize(k.gridMean, 1))
+      const kGrid = shuffled.unshuffle(normalize(k.grid, 2)) as tf.Tensor3D
       const lPos = tf.sum(tf.mul(qGlobal, kGlobal), 1, true)
       // The negatives as `query·queue`: the head scores them without forming the logits (`ContrastiveHead`).
       const single = parts.head.forward(

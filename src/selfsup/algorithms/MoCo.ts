@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
 import type { ModelType } from '../../models/Model.js'
 import * as Rng from '../../dsl/Rng.js'
-import { shuffleAcrossReplicas } from '../batchShuffle.js'
+import { SHUFFLE_STREAM, shuffleAcrossReplicas } from '../batchShuffle.js'
 import { normalize } from '../functional.js'
 import { concatAllGather } from '../gather.js'
 import { asModel, type Algorithm } from './Algorithm.js'
@@ -27,9 +27,6 @@ import * as Target from './targetNet.js'
 import { mocoArgs, MoCoDescription } from './algorithmDescriptions.js'
 
 const args = mocoArgs
-
-/** The label of the stream the key shuffle's permutation is drawn from. */
-const SHUFFLE_STREAM = 0x73687566
 
 export const moco = (a: t.TypeOf<typeof args>): Algorithm => {
   const parts = buildParts(a)
