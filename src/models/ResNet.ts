@@ -33,7 +33,8 @@
  * backbone defaults to false) each block's last BatchNorm (`bn2`, `bn3`) weight
  * 0 so blocks start as identities. The head is `LinearClsHead`'s N(0, 0.01²)
  * weight and zero bias. `norm_cfg` may name `BN` or `SyncBN`, which in one
- * process is BatchNorm.
+ * process is BatchNorm and across data-parallel workers normalises over every
+ * worker's batch (`syncBatchNorm.ts`).
  *
  * BatchNorm runs in train mode (batch statistics, running statistics
  * updated: `forward` returns the new buffers) or eval mode per the
