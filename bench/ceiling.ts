@@ -27,26 +27,34 @@ export const calibrate = (ms: number): Effect.Effect<number, Error> =>
     return Math.max(1, Math.round((guess * ms) / trial))
   })
 
+/**
+ * Every rank's step times (`reply.stepMs`) from `workers` threads running the bench module `name` (next to this
+ * file) with `{ region, rank, ...data }`, one shared region between them.
+ */
+export const threadStepTimes = async (name: string, workers: number, data: object): Promise<number[][]> => {
+  const region = allocate(workers, 16)
+  const module = new URL(`./${name}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)
+  return Promise.all(
+    Array.from(
+      { length: workers },
+      (_, rank) =>
+        new Promise<number[]>((resolve, reject) => {
+          const worker = spawnWorker(module, { region, rank, ...data })
+          worker.once('message', (reply: { stepMs: number[] }) => {
+            resolve(reply.stepMs)
+            void worker.terminate()
+          })
+          worker.once('error', reject)
+        }),
+    ),
+  )
+}
+
 /** The median step time of `workers` threads doing `units` of arithmetic per step, the first quarter left out. */
 export const ceilingStep = (workers: number, units: number, steps: number): Effect.Effect<number, Error> =>
   Effect.tryPromise({
     try: async () => {
-      const region = allocate(workers, 16)
-      const module = new URL(`./ceilingWorker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)
-      const replies = await Promise.all(
-        Array.from(
-          { length: workers },
-          (_, rank) =>
-            new Promise<number[]>((resolve, reject) => {
-              const worker = spawnWorker(module, { region, rank, units, steps })
-              worker.once('message', (reply: { stepMs: number[] }) => {
-                resolve(reply.stepMs)
-                void worker.terminate()
-              })
-              worker.once('error', reject)
-            }),
-        ),
-      )
+      const replies = await threadStepTimes('ceilingWorker', workers, { units, steps })
       return median(replies[0]!.slice(Math.floor(steps / 4)))
     },
     catch: (e) => (e instanceof Error ? e : new Error(String(e))),

@@ -12,32 +12,13 @@
  */
 import { Effect } from 'effect'
 import type { Dataset } from '../src/data/Dataset.js'
-import { allocate } from '../src/interpreters/collective/threads.js'
-import { spawnWorker } from '../src/interpreters/collective/spawn.js'
+import { threadStepTimes } from './ceiling.js'
 import { steadyStep } from './distributedCases.js'
 import type { ModelName } from './distributedCases.js'
 
 /** Rank 0's median step after the warm-up, `workers` threads each training `model` on its own. */
 export const exchangeFreeStep = (model: ModelName, workers: number, dataset: Dataset): Effect.Effect<number, Error> =>
   Effect.tryPromise({
-    try: async () => {
-      const region = allocate(workers, 16)
-      const module = new URL(`./exchangeFreeWorker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)
-      const replies = await Promise.all(
-        Array.from(
-          { length: workers },
-          (_, rank) =>
-            new Promise<number[]>((resolve, reject) => {
-              const worker = spawnWorker(module, { region, rank, model, dataset })
-              worker.once('message', (reply: { stepMs: number[] }) => {
-                resolve(reply.stepMs)
-                void worker.terminate()
-              })
-              worker.once('error', reject)
-            }),
-        ),
-      )
-      return steadyStep(model, replies[0]!)
-    },
+    try: async () => steadyStep(model, (await threadStepTimes('exchangeFreeWorker', workers, { model, dataset }))[0]!),
     catch: (e) => (e instanceof Error ? e : new Error(String(e))),
   })

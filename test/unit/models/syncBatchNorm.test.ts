@@ -7,8 +7,7 @@ import * as fc from 'fast-check'
 import * as tf from '@tensorflow/tfjs-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { concatFloats } from '../../../src/interpreters/collective/concatFloats.js'
-import { allocate } from '../../../src/interpreters/collective/threads.js'
-import { spawnWorker } from '../../../src/interpreters/collective/spawn.js'
+import { runRanks as runRanksOf } from '../../support/ranks.js'
 import * as BatchNorm from '../../../src/models/BatchNorm.js'
 import { useCpu } from '../../../src/tensor/cpu.js'
 import '../../../src/tensor/gradients.js'
@@ -30,23 +29,7 @@ interface Reply {
 
 const workerModule = new URL('../../support/syncBatchNormWorker.ts', import.meta.url)
 
-const runRanks = (jobs: ReadonlyArray<object>): Promise<Reply[]> => {
-  const region = allocate(jobs.length, 256)
-  return Promise.all(
-    jobs.map(
-      (job, rank) =>
-        new Promise<Reply>((resolve, reject) => {
-          const worker = spawnWorker(workerModule, { region, rank, ...job })
-          worker.once('message', (reply: Reply) => {
-            void worker.terminate()
-            if (reply.ok) resolve(reply)
-            else reject(new Error(`rank ${rank}: ${reply.message}`))
-          })
-          worker.once('error', reject)
-        }),
-    ),
-  )
-}
+const runRanks = (jobs: ReadonlyArray<object>): Promise<Reply[]> => runRanksOf<Reply>(workerModule, jobs, 256)
 
 const close = (actual: ArrayLike<number>, expected: ArrayLike<number>) => {
   expect(actual.length).toBe(expected.length)

@@ -11,6 +11,7 @@ import type { Json } from '../../../src/dsl/MessageHub.js'
 import type { TrainResult } from '../../../src/interpreters/tensor/train.js'
 import { allocate } from '../../../src/interpreters/collective/threads.js'
 import { spawnWorker } from '../../../src/interpreters/collective/spawn.js'
+import { runRanks as runRanksOf } from '../../support/ranks.js'
 import { enqueue } from '../../../src/selfsup/algorithms/queue.js'
 import { RANK_LOCAL_BUFFERS } from '../../../src/selfsup/attributes.js'
 import { sinkhornTensor } from '../../../src/selfsup/numerics/sinkhornTensor.js'
@@ -39,23 +40,7 @@ interface Reply {
 
 const workerModule = new URL('../../support/replicasWorker.ts', import.meta.url)
 
-const runRanks = (jobs: ReadonlyArray<object>): Promise<Reply[]> => {
-  const region = allocate(jobs.length, 64)
-  return Promise.all(
-    jobs.map(
-      (job, rank) =>
-        new Promise<Reply>((resolve, reject) => {
-          const worker = spawnWorker(workerModule, { region, rank, ...job })
-          worker.once('message', (reply: Reply) => {
-            void worker.terminate()
-            if (reply.ok) resolve(reply)
-            else reject(new Error(`rank ${rank}: ${reply.message}`))
-          })
-          worker.once('error', reject)
-        }),
-    ),
-  )
-}
+const runRanks = (jobs: ReadonlyArray<object>): Promise<Reply[]> => runRanksOf<Reply>(workerModule, jobs)
 
 const floats = (n: number) => fc.float32Array({ minLength: n, maxLength: n, noNaN: true, min: -2, max: 2 })
 
