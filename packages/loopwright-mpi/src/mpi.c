@@ -4,8 +4,10 @@
 // rank holds bit-identical values whatever reduction algorithm the MPI library picks.
 #include <mpi.h>
 #include <node_api.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int initialized_here = 0;
@@ -144,6 +146,60 @@ static napi_value broadcast(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// allGather(values: Float32Array): [every rank's values in rank order, Int32Array of their lengths].
+// One MPI_Allgather of the lengths and one MPI_Allgatherv of the values: two meetings, where a gather
+// built from broadcasts takes 2 per rank.
+static napi_value all_gather(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float* data;
+  size_t length;
+  if (argc < 1 || !float32_arg(env, argv[0], &data, &length)) return NULL;
+  if (length > INT_MAX) {
+    napi_throw_range_error(env, NULL, "loopwright-mpi: allGather takes at most 2^31 - 1 floats per rank");
+    return NULL;
+  }
+  int world = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &world);
+  int mine = (int)length;
+  void* counts_raw;
+  napi_value counts_buffer;
+  CHECK_NAPI(env, napi_create_arraybuffer(env, (size_t)world * sizeof(int), &counts_raw, &counts_buffer));
+  int* counts = (int*)counts_raw;
+  int code = MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
+  if (code != MPI_SUCCESS) return throw_mpi(env, "MPI_Allgather", code);
+  long long total = 0;
+  for (int r = 0; r < world; r++) total += counts[r];
+  if (total > INT_MAX) {
+    napi_throw_range_error(env, NULL, "loopwright-mpi: allGather's ranks hold more than 2^31 - 1 floats together");
+    return NULL;
+  }
+  int* displacements = (int*)malloc((size_t)world * sizeof(int));
+  if (displacements == NULL) {
+    napi_throw_error(env, NULL, "loopwright-mpi: out of memory");
+    return NULL;
+  }
+  for (int r = 0, at = 0; r < world; at += counts[r], r++) displacements[r] = at;
+  void* values_raw;
+  napi_value values_buffer;
+  if (napi_create_arraybuffer(env, (size_t)total * sizeof(float), &values_raw, &values_buffer) != napi_ok) {
+    free(displacements);
+    napi_throw_error(env, NULL, "loopwright-mpi: napi_create_arraybuffer failed");
+    return NULL;
+  }
+  code = MPI_Allgatherv(data, mine, MPI_FLOAT, values_raw, counts, displacements, MPI_FLOAT, MPI_COMM_WORLD);
+  free(displacements);
+  if (code != MPI_SUCCESS) return throw_mpi(env, "MPI_Allgatherv", code);
+  napi_value values, lengths, out;
+  CHECK_NAPI(env, napi_create_typedarray(env, napi_float32_array, (size_t)total, values_buffer, 0, &values));
+  CHECK_NAPI(env, napi_create_typedarray(env, napi_int32_array, (size_t)world, counts_buffer, 0, &lengths));
+  CHECK_NAPI(env, napi_create_array_with_length(env, 2, &out));
+  CHECK_NAPI(env, napi_set_element(env, out, 0, values));
+  CHECK_NAPI(env, napi_set_element(env, out, 1, lengths));
+  return out;
+}
+
 static napi_value barrier(napi_env env, napi_callback_info info) {
   (void)info;
   int code = MPI_Barrier(MPI_COMM_WORLD);
@@ -171,6 +227,7 @@ static napi_value module_init(napi_env env, napi_value exports) {
     {"size", NULL, size, NULL, NULL, NULL, napi_default, NULL},
     {"allReduceMean", NULL, all_reduce_mean, NULL, NULL, NULL, napi_default, NULL},
     {"broadcast", NULL, broadcast, NULL, NULL, NULL, napi_default, NULL},
+    {"allGather", NULL, all_gather, NULL, NULL, NULL, napi_default, NULL},
     {"barrier", NULL, barrier, NULL, NULL, NULL, napi_default, NULL},
     {"version", NULL, version, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -2,9 +2,10 @@
  * An all-gather built from broadcasts, so every transport that can broadcast
  * (shared memory, MPI) gathers without a primitive of its own: each rank in
  * turn broadcasts its length, then its values. Ranks may hold different
- * lengths. It takes 2W broadcasts: MPI gathers with it, and worker threads
- * when an array is longer than their slots (their own all-gather copies
- * every slot out between two barriers, `threads.ts`).
+ * lengths. It takes 2W broadcasts: the fallback of worker threads when an
+ * array is longer than their slots (their own all-gather copies every slot
+ * out between two barriers, `threads.ts`), and of an MPI addon built without
+ * `allGather` (`MPI_Allgatherv`, `mpi.ts`).
  * @module
  */
 

@@ -23,6 +23,8 @@ export interface MpiBinding {
   readonly size: () => number
   readonly allReduceMean: (values: Float32Array) => void
   readonly broadcast: (values: Float32Array, root: number) => void
+  /** Every rank's values in rank order, and their lengths (absent from addons built before it existed). */
+  readonly allGather?: (values: Float32Array) => readonly [Float32Array, Int32Array]
   readonly barrier: () => void
   readonly version: () => string
 }
@@ -49,6 +51,15 @@ export const loadBinding = (): E.Either<string, MpiBinding> => {
   return E.left(reason)
 }
 
+/** The addon's all-gather as the communicator's: one array per rank, views of the one the addon filled. */
+const gatherOf =
+  (allGather: NonNullable<MpiBinding['allGather']>) =>
+  (values: Float32Array): Float32Array[] => {
+    const [all, lengths] = allGather(values)
+    let offset = 0
+    return Array.from(lengths, (n) => all.subarray(offset, (offset += n)))
+  }
+
 /** This process's communicator under `mpirun`: MPI is initialised on first use and finalised when Node exits. */
 export const mpiCommunicator = (): E.Either<string, Communicator> =>
   E.flatMap(loadBinding(), (mpi) => {
@@ -61,7 +72,10 @@ export const mpiCommunicator = (): E.Either<string, Communicator> =>
         allReduceMean: (values: Float32Array) => mpi.allReduceMean(values),
         allReduceMeanVia: inPlace((values) => mpi.allReduceMean(values)),
         broadcast: (values: Float32Array, root: number) => mpi.broadcast(values, root),
-        allGather: allGatherVia(mpi.rank(), worldSize, (values, root) => mpi.broadcast(values, root)),
+        allGather:
+          mpi.allGather === undefined
+            ? allGatherVia(mpi.rank(), worldSize, (values, root) => mpi.broadcast(values, root))
+            : gatherOf(mpi.allGather),
         barrier: () => mpi.barrier(),
         transport: `MPI, ${worldSize} processes (${mpi.version()})`,
       })

@@ -74,4 +74,25 @@ describe('--launcher mpi', () => {
     expect(viaMpi.evaluations).toHaveLength(2)
     expect(viaMpi.evaluations).toEqual(JSON.parse(JSON.stringify(threads!.evaluations)))
   }, 300_000)
+
+  it('all-gathers arrays of different lengths (and none) in rank order on every rank, where MPI is', () => {
+    if (unavailable !== undefined) {
+      console.warn(`MPI all-gather test NOT RUN: ${unavailable}`)
+      return
+    }
+    const out = nodePath.join(tempDir(), 'gather')
+    const root = process.getuid?.() === 0 ? { OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' } : {}
+    const script = nodePath.join(import.meta.dirname, '../../../support/mpiGather.ts')
+    const ran = spawnSync('mpirun', ['-np', '3', '--oversubscribe', process.execPath, '--import', 'tsx', script, out], {
+      encoding: 'utf8',
+      env: { ...process.env, ...root },
+      timeout: 120_000,
+    })
+    expect(ran.status, `${ran.stdout}\n${ran.stderr}`).toBe(0)
+    const expected = [0, 1, 2].map((r) => Array.from({ length: r * 3 + 1 }, (_, i) => r * 100 + i + 0.5))
+    for (const rank of [0, 1, 2]) {
+      const got = JSON.parse(fs.readFileSync(`${out}.${rank}.json`, 'utf8'))
+      expect(got).toEqual({ gathered: expected, empty: [0, 0, 0] })
+    }
+  }, 180_000)
 })
