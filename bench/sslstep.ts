@@ -24,6 +24,7 @@ import { tensorsIn } from '../src/optim/serialize.js'
 import { allModelTypes } from '../src/selfsup/algorithms/registry.js'
 import { selectBackend } from '../src/tensor/backend.js'
 import { BATCH_NORM_FORWARD } from '../src/tensor/fusedBatchNorm.js'
+import { MEAN_GRAD } from '../src/tensor/meanGrad.js'
 import '../src/tensor/gradients.js'
 import * as Tree from '../src/tensor/tree.js'
 import { measureInterleaved, report } from './harness.js'
@@ -223,6 +224,7 @@ const without = (kernelName: string, body: () => Promise<void>) => async (): Pro
 /** loopwright's WASM kernels the self-supervised step uses, each measured off and on side by side (`--ablate`). */
 const ablations: ReadonlyArray<{ readonly name: string; readonly kernel: string }> = [
   { name: 'BatchNorm composed of tfjs ops', kernel: BATCH_NORM_FORWARD },
+  { name: "Mean's gradient composed of tfjs ops", kernel: MEAN_GRAD },
 ]
 
 /** The interleaved table (and, with `profile`, each self-supervised step's kernels). */

@@ -27,6 +27,8 @@ import { wasmAdamKernel } from './wasmAdam.js'
 import { wasmFiniteProbeKernel } from './wasmFiniteProbe.js'
 import { wasmReluGradKernel } from './wasmReluGrad.js'
 import { RELU_GRAD } from './reluGrad.js'
+import { MEAN_GRAD } from './meanGrad.js'
+import { wasmMeanGradKernel } from './wasmMeanGrad.js'
 import { SOFTMAX_CROSS_ENTROPY } from './softmaxCrossEntropy.js'
 import { wasmSoftmaxCrossEntropyKernel } from './wasmSoftmaxCrossEntropy.js'
 import { CONTRASTIVE_CROSS_ENTROPY } from './contrastiveCrossEntropy.js'
@@ -195,6 +197,7 @@ export const installWasmFixes = (): void => {
   tf.registerKernel({ kernelName: BATCH_NORM_BACKWARD, backendName: 'wasm', kernelFunc: batchNormBackward })
   tf.registerKernel({ kernelName: FINITE_PROBE, backendName: 'wasm', kernelFunc: wasmFiniteProbeKernel })
   tf.registerKernel({ kernelName: RELU_GRAD, backendName: 'wasm', kernelFunc: wasmReluGradKernel })
+  tf.registerKernel({ kernelName: MEAN_GRAD, backendName: 'wasm', kernelFunc: wasmMeanGradKernel })
   tf.registerKernel({
     kernelName: SOFTMAX_CROSS_ENTROPY,
     backendName: 'wasm',
