@@ -191,7 +191,8 @@ const gradSumsOf = (relu: boolean): FunctionDef => {
   return reduction(
     relu ? 'gradSumsRelu' : 'gradSums',
     2,
-    (lanes, i, at) => (i === 0 ? dy(lanes, at, 0) : [...dy(lanes, at, 1), ...centred(lanes, inOther(at, R.b), l.k), ...lanes.mul]),
+    (lanes, i, at) =>
+      i === 0 ? dy(lanes, at, 0) : [...dy(lanes, at, 1), ...centred(lanes, inOther(at, R.b), l.k), ...lanes.mul],
     relu ? [V128, F32, V128, F32] : [],
     relu,
   )
@@ -256,7 +257,12 @@ const inputGradOf = (relu: boolean): FunctionDef =>
     4,
     (lanes, at, factor, scratch, z) => {
       const dy = relu
-        ? reluGradOf(lanes, [...at, ...lanes.load], [...at, ...get(0), ...op.i32Sub, ...get(z), ...op.i32Add, ...lanes.load], scratch)
+        ? reluGradOf(
+            lanes,
+            [...at, ...lanes.load],
+            [...at, ...get(0), ...op.i32Sub, ...get(z), ...op.i32Add, ...lanes.load],
+            scratch,
+          )
         : [...at, ...lanes.load]
       return [
         ...[...factor(1), ...dy, ...lanes.mul],

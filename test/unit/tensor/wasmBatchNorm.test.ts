@@ -203,7 +203,7 @@ describe('BatchNorm with the ReLU fused into its WASM kernels', () => {
     await Effect.runPromise(selectBackend('wasm'))
   })
 
-  it("gives tf.relu after the layer bit for bit: output, running statistics and every gradient", async () => {
+  it('gives tf.relu after the layer bit for bit: output, running statistics and every gradient', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 0, maxLength: 2 }),
