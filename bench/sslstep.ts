@@ -23,6 +23,7 @@ import { sgd } from '../src/optim/optimizers/sgd.js'
 import { tensorsIn } from '../src/optim/serialize.js'
 import { allModelTypes } from '../src/selfsup/algorithms/registry.js'
 import { selectBackend } from '../src/tensor/backend.js'
+import { setWasmCorrections } from '../src/tensor/wasmKernels.js'
 import { BATCH_NORM_FORWARD } from '../src/tensor/fusedBatchNorm.js'
 import { MEAN_GRAD } from '../src/tensor/meanGrad.js'
 import '../src/tensor/gradients.js'
@@ -209,22 +210,39 @@ export const sslStep = (entry: (typeof sslModels)[number]): { step: () => Promis
 
 /**
  * A step run with loopwright's kernel `kernelName` unregistered from WASM (so the op falls back to what it was
- * composed of before), for a side-by-side "before".
+ * composed of before), or, for a stock kernel loopwright replaced (`stock`), with tfjs's own kernel for that op
+ * alone: a side-by-side "before".
  */
-const without = (kernelName: string, body: () => Promise<void>) => async (): Promise<void> => {
-  const config = tf.getKernel(kernelName, 'wasm')!
-  tf.unregisterKernel(kernelName, 'wasm')
-  try {
-    await body()
-  } finally {
-    tf.registerKernel(config)
+const without =
+  (kernelName: string, body: () => Promise<void>, stock = false) =>
+  async (): Promise<void> => {
+    const config = tf.getKernel(kernelName, 'wasm')!
+    tf.unregisterKernel(kernelName, 'wasm')
+    if (stock)
+      tf.registerKernel({
+        ...config,
+        kernelFunc: (args) => {
+          setWasmCorrections(false)
+          try {
+            return config.kernelFunc(args)
+          } finally {
+            setWasmCorrections(true)
+          }
+        },
+      })
+    try {
+      await body()
+    } finally {
+      if (stock) tf.unregisterKernel(kernelName, 'wasm')
+      tf.registerKernel(config)
+    }
   }
-}
 
 /** loopwright's WASM kernels the self-supervised step uses, each measured off and on side by side (`--ablate`). */
-const ablations: ReadonlyArray<{ readonly name: string; readonly kernel: string }> = [
+const ablations: ReadonlyArray<{ readonly name: string; readonly kernel: string; readonly stock?: boolean }> = [
   { name: 'BatchNorm composed of tfjs ops', kernel: BATCH_NORM_FORWARD },
   { name: "Mean's gradient composed of tfjs ops", kernel: MEAN_GRAD },
+  { name: "XNNPACK's Conv2D for the one-channel layer", kernel: 'Conv2D', stock: true },
 ]
 
 /** The interleaved table (and, with `profile`, each self-supervised step's kernels). */
@@ -237,7 +255,10 @@ export const sslStepBench = async (
   const cases = [
     ...steps.map((s) => ({ name: s.label, body: s.step })),
     ...(options.ablate === true
-      ? ablations.map((a) => ({ name: `${steps[0]!.label}, ${a.name}`, body: without(a.kernel, steps[0]!.step) }))
+      ? ablations.map((a) => ({
+          name: `${steps[0]!.label}, ${a.name}`,
+          body: without(a.kernel, steps[0]!.step, a.stock),
+        }))
       : []),
     { name: 'the view pipeline alone (2 views of 256)', body: steps[0]!.views },
   ]
@@ -247,7 +268,7 @@ export const sslStepBench = async (
     cases.push({ name: 'ResNet-18-CIFAR, batch 32', body: step })
     if (options.ablate === true)
       for (const a of ablations)
-        cases.push({ name: `ResNet-18-CIFAR, batch 32, ${a.name}`, body: without(a.kernel, step) })
+        cases.push({ name: `ResNet-18-CIFAR, batch 32, ${a.name}`, body: without(a.kernel, step, a.stock) })
   }
   // The first step allocates the optimizer's state: count tensors from the second on.
   for (const c of cases) await c.body()

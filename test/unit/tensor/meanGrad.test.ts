@@ -64,7 +64,7 @@ describe("Mean's gradient as one kernel", () => {
     expect(meanLayout([2, 3, 4], [0, 2])).toBeUndefined()
   })
 
-  it("gives tfjs's dy · ones / n bit for bit on WASM over consecutive axes, with or without kept dimensions", async () => {
+  it("gives tfjs's dy · ones / n bit for bit on WASM over consecutive axes, kept dimensions or not", async () => {
     await tf.setBackend('wasm')
     await fc.assert(
       fc.asyncProperty(
@@ -82,7 +82,7 @@ describe("Mean's gradient as one kernel", () => {
     )
   })
 
-  it("keeps tfjs's gradient for axes that are not consecutive, and on the CPU backend, with the same bits", async () => {
+  it("keeps tfjs's gradient for axes that are not consecutive and on the CPU backend: the same bits", async () => {
     const dy = (n: number) => Array.from({ length: n }, (_, i) => (i * 0.37) % 3)
     await tf.setBackend('wasm')
     const split = await gradient([2, 3, 4], [0, 2], false, dy)

@@ -162,7 +162,7 @@ describe('the fused BatchNorm on WASM agrees with the composed ops on the CPU ba
   })
 })
 
-/** A train-mode BatchNorm followed by a ReLU on WASM, fused (`relu: true`) or as `tf.relu` after it: bits and kernels. */
+/** A train-mode BatchNorm and a ReLU on WASM, fused (`relu: true`) or `tf.relu` after it: bits and kernels. */
 const withRelu = async (c: Case, fused: boolean) => {
   await tf.setBackend('wasm')
   const channels = c.shape.at(-1)!
