@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { selectBackend } from '../../../src/tensor/backend.js'
 import { seededValues } from '../../../src/tensor/opConformance.js'
 import { takes } from '../../../src/tensor/wasmConvSingleChannel.js'
+import { conv2dBackpropFilter, patchFilterGradient } from '../../../src/tensor/wasmConv.js'
 import { setWasmCorrections } from '../../../src/tensor/wasmKernels.js'
 
 type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]]
@@ -159,5 +160,36 @@ describe('the compiled convolution of a one-channel input on WASM', () => {
       expect(Math.abs(v - exact[i]!)).toBeLessThanOrEqual(10 * 2 ** -24 * scale[i]! + 1e-30)
     })
     expect(new Set(compiled.y).size).toBeGreaterThan(1000)
+  })
+
+  /** The weight gradient of a case under a seeded output gradient, by `kernel`, as bits. */
+  const filterGradient = (c: Case, kernel: tf.KernelConfig['kernelFunc']): number[] => {
+    const info = tf.backend_util.computeConv2DInfo([c.n, c.h, c.w, 1], [c.fh, c.fw, 1, c.cout], c.stride, 1, c.pad)
+    const x = tf.tensor4d(seededValues(c.n * c.h * c.w, c.seed, 3), [c.n, c.h, c.w, 1])
+    const dySize = c.n * info.outHeight * info.outWidth * c.cout
+    const dy = tf.tensor4d(seededValues(dySize, c.seed + 2, 1), [c.n, info.outHeight, info.outWidth, c.cout])
+    const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', filterShape: [c.fh, c.fw, 1, c.cout] }
+    const out = kernel({ inputs: { x, dy }, backend: tf.backend(), attrs: attrs as unknown as tf.NamedAttrMap })
+    const dW = tf.engine().makeTensorFromTensorInfo(out as tf.TensorInfo)
+    const result = bits(Float32Array.from(dW.dataSync()))
+    tf.dispose([x, dy, dW])
+    return result
+  }
+
+  it('gives the weight gradient of the patch matrix and XNNPACK product bit for bit, at any shape and padding', () => {
+    fc.assert(
+      fc.property(cases, (c) => {
+        fc.pre(hasOutput(c))
+        expect(filterGradient(c, conv2dBackpropFilter)).toEqual(filterGradient(c, patchFilterGradient))
+      }),
+      { numRuns: 150 },
+    )
+  })
+
+  it('the same over several rounds of images (28×28 with 32 channels: one image per round)', () => {
+    const c: Case = { n: 3, h: 28, w: 28, fh: 3, fw: 3, cout: 32, stride: [1, 1], pad: 'same', seed: 9 }
+    const direct = filterGradient(c, conv2dBackpropFilter)
+    expect(direct).toEqual(filterGradient(c, patchFilterGradient))
+    expect(new Set(direct).size).toBe(direct.length)
   })
 })
