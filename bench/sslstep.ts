@@ -27,6 +27,7 @@ import { selectBackend } from '../src/tensor/backend.js'
 import { setWasmCorrections } from '../src/tensor/wasmKernels.js'
 import { BATCH_NORM_BACKWARD, BATCH_NORM_FORWARD } from '../src/tensor/fusedBatchNorm.js'
 import { RELU_GRAD } from '../src/tensor/reluGrad.js'
+import { patchFilterGradient } from '../src/tensor/wasmConv.js'
 import { MEAN_GRAD } from '../src/tensor/meanGrad.js'
 import '../src/tensor/gradients.js'
 import * as Tree from '../src/tensor/tree.js'
@@ -279,8 +280,26 @@ const reluUnfused = (body: () => Promise<void>) => async (): Promise<void> => {
   }
 }
 
-/** A step without the fifth round's kernels: tfjs's `Mean` gradient, XNNPACK's one-channel `Conv2D`, ReLU apart. */
-const fifthRoundOff = (body: () => Promise<void>) => without(MEAN_GRAD, without('Conv2D', reluUnfused(body), true))
+/** A step with `kernelName` run by `kernelFunc` instead of what is registered. */
+const replaced =
+  (kernelName: string, kernelFunc: tf.KernelFunc, body: () => Promise<void>) => async (): Promise<void> => {
+    const config = tf.getKernel(kernelName, 'wasm')!
+    tf.unregisterKernel(kernelName, 'wasm')
+    tf.registerKernel({ ...config, kernelFunc })
+    try {
+      await body()
+    } finally {
+      tf.unregisterKernel(kernelName, 'wasm')
+      tf.registerKernel(config)
+    }
+  }
+
+/**
+ * A step without the fifth round's kernels: tfjs's `Mean` gradient, XNNPACK's one-channel `Conv2D`, the one-channel
+ * weight gradient through the patch matrix, ReLU apart.
+ */
+const fifthRoundOff = (body: () => Promise<void>) =>
+  without(MEAN_GRAD, without('Conv2D', replaced('Conv2DBackpropFilter', patchFilterGradient, reluUnfused(body)), true))
 
 /** loopwright's WASM kernels the self-supervised step uses, each measured off and on side by side (`--ablate`). */
 const ablations: ReadonlyArray<{ readonly name: string; readonly kernel: string; readonly stock?: boolean }> = [
@@ -308,6 +327,10 @@ export const sslStepBench = async (
     ...(options.ablate === true
       ? [
           { name: `${steps[0]!.label}, ReLU outside BatchNorm's kernels`, body: reluUnfused(steps[0]!.step) },
+          {
+            name: `${steps[0]!.label}, the one-channel weight gradient through the patch matrix`,
+            body: replaced('Conv2DBackpropFilter', patchFilterGradient, steps[0]!.step),
+          },
           // Issue 15's fifth-round changes to this step all off: its "before", in the same process.
           ...steps
             .slice(0, 2)
