@@ -7,9 +7,10 @@
  * Reports CPU time (`process.cpuUsage`), medians of interleaved rounds, and a per-kernel profile of each
  * self-supervised step (`profile.ts`).
  *
- * With `--ablate`, the SimSiam step also runs with each of loopwright's kernels it uses switched off, interleaved.
+ * With `--ablate`, the SimSiam step also runs with each of loopwright's kernels it uses switched off, and with the
+ * ReLU outside BatchNorm's kernels, interleaved.
  *
- * `npx tsx bench/sslstep.ts [rounds] [--skip-resnet] [--profile] [--ablate]`
+ * `npx tsx bench/sslstep.ts [rounds] [--skip-resnet] [--skip-densecl] [--profile] [--ablate]`
  */
 import * as tf from '@tensorflow/tfjs-core'
 import { Effect } from 'effect'
@@ -23,7 +24,11 @@ import { sgd } from '../src/optim/optimizers/sgd.js'
 import { tensorsIn } from '../src/optim/serialize.js'
 import { allModelTypes } from '../src/selfsup/algorithms/registry.js'
 import { selectBackend } from '../src/tensor/backend.js'
-import { BATCH_NORM_FORWARD } from '../src/tensor/fusedBatchNorm.js'
+import { setWasmCorrections } from '../src/tensor/wasmKernels.js'
+import { BATCH_NORM_BACKWARD, BATCH_NORM_FORWARD } from '../src/tensor/fusedBatchNorm.js'
+import { RELU_GRAD } from '../src/tensor/reluGrad.js'
+import { patchFilterGradient } from '../src/tensor/wasmConv.js'
+import { MEAN_GRAD } from '../src/tensor/meanGrad.js'
 import '../src/tensor/gradients.js'
 import * as Tree from '../src/tensor/tree.js'
 import { measureInterleaved, report } from './harness.js'
@@ -208,34 +213,129 @@ export const sslStep = (entry: (typeof sslModels)[number]): { step: () => Promis
 
 /**
  * A step run with loopwright's kernel `kernelName` unregistered from WASM (so the op falls back to what it was
- * composed of before), for a side-by-side "before".
+ * composed of before), or, for a stock kernel loopwright replaced (`stock`), with tfjs's own kernel for that op
+ * alone: a side-by-side "before".
  */
-const without = (kernelName: string, body: () => Promise<void>) => async (): Promise<void> => {
-  const config = tf.getKernel(kernelName, 'wasm')!
-  tf.unregisterKernel(kernelName, 'wasm')
+const without =
+  (kernelName: string, body: () => Promise<void>, stock = false) =>
+  async (): Promise<void> => {
+    const config = tf.getKernel(kernelName, 'wasm')!
+    tf.unregisterKernel(kernelName, 'wasm')
+    if (stock)
+      tf.registerKernel({
+        ...config,
+        kernelFunc: (args) => {
+          setWasmCorrections(false)
+          try {
+            return config.kernelFunc(args)
+          } finally {
+            setWasmCorrections(true)
+          }
+        },
+      })
+    try {
+      await body()
+    } finally {
+      if (stock) tf.unregisterKernel(kernelName, 'wasm')
+      tf.registerKernel(config)
+    }
+  }
+
+/**
+ * A step run with the ReLU outside BatchNorm's kernels, as before it was fused: the forward kernel normalises and
+ * tfjs's `Relu` follows; the backward kernel gets ReLU's gradient (loopwright's kernel) instead of the mask.
+ */
+const reluUnfused = (body: () => Promise<void>) => async (): Promise<void> => {
+  const configs = [BATCH_NORM_FORWARD, BATCH_NORM_BACKWARD].map((k) => tf.getKernel(k, 'wasm')!)
+  const [forward, backward] = configs as [tf.KernelConfig, tf.KernelConfig]
+  const run = (name: string, args: Parameters<tf.KernelFunc>[0]) =>
+    tf.getKernel(name, 'wasm')!.kernelFunc(args) as tf.TensorInfo
+  for (const c of configs) tf.unregisterKernel(c.kernelName, 'wasm')
+  tf.registerKernel({
+    ...forward,
+    kernelFunc: (args) => {
+      const outs = forward.kernelFunc({ ...args, attrs: { ...args.attrs, relu: false } }) as tf.TensorInfo[]
+      if (args.attrs?.['relu'] !== true) return outs
+      const z = run('Relu', { inputs: { x: outs[0]! }, backend: args.backend, attrs: {} })
+      ;(args.backend as { disposeData: (id: object) => void }).disposeData(outs[0]!.dataId)
+      return [z, outs[1]!, outs[2]!]
+    },
+  })
+  tf.registerKernel({
+    ...backward,
+    kernelFunc: (args) => {
+      const { y, ...inputs } = args.inputs
+      if (y === undefined) return backward.kernelFunc(args)
+      const dy = run(RELU_GRAD, { inputs: { dy: inputs['dy']!, x: y }, backend: args.backend, attrs: {} })
+      const outs = backward.kernelFunc({ ...args, inputs: { ...inputs, dy } })
+      ;(args.backend as { disposeData: (id: object) => void }).disposeData(dy.dataId)
+      return outs
+    },
+  })
   try {
     await body()
   } finally {
-    tf.registerKernel(config)
+    for (const c of configs) tf.unregisterKernel(c.kernelName, 'wasm')
+    for (const c of configs) tf.registerKernel(c)
   }
 }
 
+/** A step with `kernelName` run by `kernelFunc` instead of what is registered. */
+const replaced =
+  (kernelName: string, kernelFunc: tf.KernelFunc, body: () => Promise<void>) => async (): Promise<void> => {
+    const config = tf.getKernel(kernelName, 'wasm')!
+    tf.unregisterKernel(kernelName, 'wasm')
+    tf.registerKernel({ ...config, kernelFunc })
+    try {
+      await body()
+    } finally {
+      tf.unregisterKernel(kernelName, 'wasm')
+      tf.registerKernel(config)
+    }
+  }
+
+/**
+ * A step without the fifth round's kernels: tfjs's `Mean` gradient, XNNPACK's one-channel `Conv2D`, the one-channel
+ * weight gradient through the patch matrix, ReLU apart.
+ */
+const fifthRoundOff = (body: () => Promise<void>) =>
+  without(MEAN_GRAD, without('Conv2D', replaced('Conv2DBackpropFilter', patchFilterGradient, reluUnfused(body)), true))
+
 /** loopwright's WASM kernels the self-supervised step uses, each measured off and on side by side (`--ablate`). */
-const ablations: ReadonlyArray<{ readonly name: string; readonly kernel: string }> = [
+const ablations: ReadonlyArray<{ readonly name: string; readonly kernel: string; readonly stock?: boolean }> = [
   { name: 'BatchNorm composed of tfjs ops', kernel: BATCH_NORM_FORWARD },
+  { name: "Mean's gradient composed of tfjs ops", kernel: MEAN_GRAD },
+  { name: "XNNPACK's Conv2D for the one-channel layer", kernel: 'Conv2D', stock: true },
 ]
 
 /** The interleaved table (and, with `profile`, each self-supervised step's kernels). */
 export const sslStepBench = async (
   rounds: number,
-  options: { skipResnet?: boolean; profile?: boolean; ablate?: boolean } = {},
+  options: { skipResnet?: boolean; skipDenseCL?: boolean; profile?: boolean; ablate?: boolean } = {},
 ) => {
   await Effect.runPromise(selectBackend('wasm'))
-  const steps = sslModels.map((m) => ({ label: m.label, ...sslStep(m) }))
+  const models = options.skipDenseCL === true ? sslModels.filter((m) => !m.label.startsWith('DenseCL')) : sslModels
+  const steps = models.map((m) => ({ label: m.label, ...sslStep(m) }))
   const cases = [
     ...steps.map((s) => ({ name: s.label, body: s.step })),
     ...(options.ablate === true
-      ? ablations.map((a) => ({ name: `${steps[0]!.label}, ${a.name}`, body: without(a.kernel, steps[0]!.step) }))
+      ? ablations.map((a) => ({
+          name: `${steps[0]!.label}, ${a.name}`,
+          body: without(a.kernel, steps[0]!.step, a.stock),
+        }))
+      : []),
+    ...(options.ablate === true
+      ? [
+          { name: `${steps[0]!.label}, ReLU outside BatchNorm's kernels`, body: reluUnfused(steps[0]!.step) },
+          {
+            name: `${steps[0]!.label}, the one-channel weight gradient through the patch matrix`,
+            body: replaced('Conv2DBackpropFilter', patchFilterGradient, steps[0]!.step),
+          },
+          // Issue 15's fifth-round changes to this step all off: its "before", in the same process.
+          ...steps
+            .slice(0, 2)
+            .map((s) => ({ name: `${s.label}, before the fifth round`, body: fifthRoundOff(s.step) })),
+        ]
       : []),
     { name: 'the view pipeline alone (2 views of 256)', body: steps[0]!.views },
   ]
@@ -245,7 +345,7 @@ export const sslStepBench = async (
     cases.push({ name: 'ResNet-18-CIFAR, batch 32', body: step })
     if (options.ablate === true)
       for (const a of ablations)
-        cases.push({ name: `ResNet-18-CIFAR, batch 32, ${a.name}`, body: without(a.kernel, step) })
+        cases.push({ name: `ResNet-18-CIFAR, batch 32, ${a.name}`, body: without(a.kernel, step, a.stock) })
   }
   // The first step allocates the optimizer's state: count tensors from the second on.
   for (const c of cases) await c.body()
@@ -261,6 +361,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const rounds = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 5)
   await sslStepBench(rounds, {
     skipResnet: process.argv.includes('--skip-resnet'),
+    skipDenseCL: process.argv.includes('--skip-densecl'),
     profile: process.argv.includes('--profile'),
     ablate: process.argv.includes('--ablate'),
   })

@@ -42,6 +42,11 @@ export interface BatchNormOptions {
    * replica: BatchNorm on this batch alone.
    */
   readonly replicas?: Replicas
+  /**
+   * A ReLU after the normalisation (`conv → bn → relu` blocks), computed in the fused kernels' passes where the
+   * backend has them, else `tf.relu` on the output: the same values either way. Default false.
+   */
+  readonly relu?: boolean
 }
 
 /**
@@ -131,16 +136,18 @@ export const apply = (
       const synced = syncBatchNorm(x, weight, bias, eps, replicas)
       ;({ y, mean, variance } = synced)
       statisticsCount = synced.count
+      if (options.relu === true) y = tf.relu(y)
     }
     // Two kernels instead of ~20 where the backend has them (WASM); the same formulas to float tolerance.
     else if (useBatch && x.dtype === 'float32' && hasFusedBatchNorm())
-      ({ y, mean, variance } = fusedBatchNorm(x, weight, bias, eps))
+      ({ y, mean, variance } = fusedBatchNorm(x, weight, bias, eps, options.relu === true))
     else {
       if (useBatch) ({ mean, variance } = tf.moments(x, axes))
       else [mean, variance] = [runningMean!, runningVar!]
       y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)))
       if (weight !== undefined) y = tf.mul(y, weight)
       if (bias !== undefined) y = tf.add(y, bias)
+      if (options.relu === true) y = tf.relu(y)
     }
     if (!(options.training && tracking)) return [y, {}]
     const batchMean = mean

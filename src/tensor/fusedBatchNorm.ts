@@ -15,14 +15,16 @@ export const hasFusedBatchNorm = (): boolean => tf.getKernel(BATCH_NORM_FORWARD,
 
 /**
  * `(x − mean)/√(var + ε)·weight + bias` over every axis but the last, with the batch's mean and biased variance,
- * differentiable in `x`, `weight` and `bias`. Also returns the statistics (not differentiated: running statistics
- * are buffers). Only where {@link hasFusedBatchNorm}.
+ * differentiable in `x`, `weight` and `bias`; with `relu`, the ReLU of that in the same kernels (the same bits as
+ * `tf.relu` after the layer, forward and backward: one pass over the activations fewer each way). Also returns the
+ * statistics (not differentiated: running statistics are buffers). Only where {@link hasFusedBatchNorm}.
  */
 export const fusedBatchNorm = (
   x: tf.Tensor,
   weight: tf.Tensor | undefined,
   bias: tf.Tensor | undefined,
   eps: number,
+  relu = false,
 ): { readonly y: tf.Tensor; readonly mean: tf.Tensor; readonly variance: tf.Tensor } => {
   const affine = { ...(weight === undefined ? {} : { weight }), ...(bias === undefined ? {} : { bias }) }
   // The statistics come out of the kernel that normalises; the gradient below is the whole layer's.
@@ -32,14 +34,18 @@ export const fusedBatchNorm = (
     const save = args.at(-1) as tf.GradSaveFunc
     const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_FORWARD, { x, ...affine }, {
       eps,
+      relu,
     } as unknown as tf.NamedAttrMap) as tf.Tensor[]
-    // Kept past customGrad's tidy for the caller (running statistics), and saved for the gradient.
+    // Kept past customGrad's tidy for the caller (running statistics), and saved for the gradient (with a ReLU,
+    // its output too: where it is 0 the gradient is).
     stats = [tf.keep(mean!), tf.keep(variance!)]
-    save([x, mean!, variance!, ...(weight === undefined ? [] : [weight])])
+    save([x, mean!, variance!, ...(relu ? [y!] : []), ...(weight === undefined ? [] : [weight])])
     return {
       value: y!,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sMean, sVariance, sWeight] = saved
+        const [sx, sMean, sVariance] = saved
+        const sY = relu ? saved[3] : undefined
+        const sWeight = saved[relu ? 4 : 3]
         const [dx, dWeight, dBias] = tf.engine().runKernel(
           BATCH_NORM_BACKWARD,
           {
@@ -48,6 +54,7 @@ export const fusedBatchNorm = (
             mean: sMean!,
             variance: sVariance!,
             ...(sWeight === undefined ? {} : { weight: sWeight }),
+            ...(sY === undefined ? {} : { y: sY }),
           },
           { eps } as unknown as tf.NamedAttrMap,
         ) as tf.Tensor[]

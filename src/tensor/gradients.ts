@@ -8,7 +8,9 @@
 import '@tensorflow/tfjs-core'
 // A generated JS bundle (no declarations needed for a side-effect import).
 import '../../vendor/tfjs-gradients.mjs'
+import { registerMeanGradient } from './meanGrad.js'
 import { registerReluGradient } from './reluGrad.js'
 
-// After tfjs's (the imports above run first): ReLU's gradient as one kernel where the backend has it.
+// After tfjs's (the imports above run first): ReLU's and Mean's gradients as one kernel where the backend has it.
 registerReluGradient()
+registerMeanGradient()

@@ -36,6 +36,7 @@ import {
   type ValType,
   vector,
 } from './wasmModule.js'
+import { reluGradOf } from './wasmReluGrad.js'
 
 type Info = tf.TensorInfo
 
@@ -84,16 +85,18 @@ const rows = (
 /**
  * A reduction: `terms` per-channel values (pushed by `term(lanes, i)`) summed over every position. Parameters:
  * a, b (inputs), total (bytes of one input), rowBytes, mean (float32 per channel), acc32 (`terms` rows of
- * float32 block sums, zero on entry), acc64 (`terms` rows of float64 sums).
+ * float32 block sums, zero on entry), acc64 (`terms` rows of float64 sums), and with `relu` z (the ReLU's output,
+ * read at a's offsets). Locals from {@link reductionLocals}.
  */
 const reduction = (
   name: string,
   terms: number,
   term: (lanes: Lanes, i: number, at: Code) => Code,
   extraLocals: ReadonlyArray<ValType> = [],
+  relu = false,
 ): FunctionDef => {
   const P = { a: 0, b: 1, total: 2, rowBytes: 3, mean: 4, acc32: 5, acc64: 6 }
-  const L = { row: 7, k: 8, vectorEnd: 9, count: 10, c: 11 }
+  const L = reductionLocals(relu)
   const loops = { row: L.row, total: P.total, rowBytes: P.rowBytes, k: L.k, vectorEnd: L.vectorEnd }
   /** Byte address of term i's float32 block sum for the channel(s) at k. */
   const acc32 = (i: number, k: number): Code => [
@@ -129,87 +132,162 @@ const reduction = (
   ]
   return {
     name,
-    params: Array.from({ length: 7 }, (): ValType => I32),
+    params: Array.from({ length: relu ? 8 : 7 }, (): ValType => I32),
     locals: [...Array.from({ length: 5 }, (): ValType => I32), ...extraLocals],
     body: [...rows(loops, accumulate, afterRow), ...flushAll],
   }
 }
 
-// A reduction's parameters a, b and mean, its channel offset k, and the two locals its squares use.
-const R = { a: 0, b: 1, mean: 4, k: 8, v128: 12, f32: 13 }
-/** x − mean, x at `at`. */
-const centred = (lanes: Lanes, x: Code): Code => [...x, ...lanes.load, ...add(R.mean, R.k), ...lanes.load, ...lanes.sub]
-/** The same element of input b as `at` is of input a. */
-const inB = (at: Code): Code => [...at, ...get(R.a), ...op.i32Sub, ...get(R.b), ...op.i32Add]
+/**
+ * A reduction's locals: loop counters, then `extra` (squares: the centred value in each lane type; with `relu`:
+ * the ReLU's output and the masked gradient in each lane type).
+ */
+const reductionLocals = (relu: boolean) => {
+  const first = relu ? 8 : 7
+  return {
+    row: first,
+    k: first + 1,
+    vectorEnd: first + 2,
+    count: first + 3,
+    c: first + 4,
+    extra: { v128: first + 5, f32: first + 6, v128b: first + 7, f32b: first + 8 },
+  }
+}
+
+// A reduction's parameters a, b, mean and (with a ReLU) z.
+const R = { a: 0, b: 1, mean: 4, z: 7 }
+/** x − mean, x at `at`; `k` the channel offset's local. */
+const centred = (lanes: Lanes, x: Code, k: number): Code => [
+  ...x,
+  ...lanes.load,
+  ...add(R.mean, k),
+  ...lanes.load,
+  ...lanes.sub,
+]
+/** The same element of the input at parameter `other` as `at` is of input a. */
+const inOther = (at: Code, other: number): Code => [...at, ...get(R.a), ...op.i32Sub, ...get(other), ...op.i32Add]
 
 const sums = reduction('sums', 1, (lanes, _, at) => [...at, ...lanes.load])
 const squares = reduction(
   'squares',
   1,
   (lanes, _, at) => {
-    const d = lanes.type === V128 ? R.v128 : R.f32
-    return [...centred(lanes, at), ...op.tee(d), ...get(d), ...lanes.mul]
+    const l = reductionLocals(false)
+    const d = lanes.type === V128 ? l.extra.v128 : l.extra.f32
+    return [...centred(lanes, at, l.k), ...op.tee(d), ...get(d), ...lanes.mul]
   },
   [V128, F32],
 )
-// a = dy, b = x: Σdy and Σdy·(x − mean).
-const gradSums = reduction('gradSums', 2, (lanes, i, at) =>
-  i === 0 ? [...at, ...lanes.load] : [...at, ...lanes.load, ...centred(lanes, inB(at)), ...lanes.mul],
-)
+/** a = dy, b = x: Σdy and Σdy·(x − mean); with `relu`, dy is first masked by the ReLU's output z. */
+const gradSumsOf = (relu: boolean): FunctionDef => {
+  const l = reductionLocals(relu)
+  const dy = (lanes: Lanes, at: Code, i: number): Code => {
+    if (!relu) return [...at, ...lanes.load]
+    const [z, masked] = lanes.type === V128 ? [l.extra.v128, l.extra.v128b] : [l.extra.f32, l.extra.f32b]
+    // The masked gradient is computed once per element (term 0) and read again by term 1.
+    if (i === 1) return get(masked)
+    return [...reluGradOf(lanes, [...at, ...lanes.load], [...inOther(at, R.z), ...lanes.load], z), ...op.tee(masked)]
+  }
+  return reduction(
+    relu ? 'gradSumsRelu' : 'gradSums',
+    2,
+    (lanes, i, at) =>
+      i === 0 ? dy(lanes, at, 0) : [...dy(lanes, at, 1), ...centred(lanes, inOther(at, R.b), l.k), ...lanes.mul],
+    relu ? [V128, F32, V128, F32] : [],
+    relu,
+  )
+}
+const gradSums = gradSumsOf(false)
+const gradSumsRelu = gradSumsOf(true)
 
 /**
  * An element-wise pass with per-channel factors: out = f(inputs, factors). Parameters: a, b, out, total,
- * rowBytes, then the per-channel float32 arrays.
+ * rowBytes, then the per-channel float32 arrays, then with `relu` z (the ReLU's output, read at a's offsets).
+ * `f` gets the locals after the loop counters (one of each lane type) for its own use.
  */
 const perChannel = (
   name: string,
   factors: number,
-  f: (lanes: Lanes, at: Code, factor: (i: number) => Code) => Code,
+  f: (lanes: Lanes, at: Code, factor: (i: number) => Code, scratch: number, z: number) => Code,
+  relu = false,
 ): FunctionDef => {
   const Q = { a: 0, b: 1, out: 2, total: 3, rowBytes: 4, factors: 5 }
-  const L = { row: 5 + factors, k: 6 + factors, vectorEnd: 7 + factors }
+  const z = 5 + factors
+  const first = z + (relu ? 1 : 0)
+  const L = { row: first, k: first + 1, vectorEnd: first + 2, v128: first + 3, f32: first + 4 }
   const loops = { row: L.row, total: Q.total, rowBytes: Q.rowBytes, k: L.k, vectorEnd: L.vectorEnd }
   const body = (lanes: Lanes): Code => [
     ...[...get(Q.out), ...get(L.row), ...op.i32Add, ...get(L.k), ...op.i32Add],
-    ...f(lanes, [...get(Q.a), ...get(L.row), ...op.i32Add, ...get(L.k), ...op.i32Add], (i) => [
-      ...add(Q.factors + i, L.k),
-      ...lanes.load,
-    ]),
+    ...f(
+      lanes,
+      [...get(Q.a), ...get(L.row), ...op.i32Add, ...get(L.k), ...op.i32Add],
+      (i) => [...add(Q.factors + i, L.k), ...lanes.load],
+      lanes.type === V128 ? L.v128 : L.f32,
+      z,
+    ),
     ...lanes.store,
   ]
   return {
     name,
-    params: Array.from({ length: 5 + factors }, (): ValType => I32),
-    locals: [I32, I32, I32],
+    params: Array.from({ length: first }, (): ValType => I32),
+    locals: [I32, I32, I32, V128, F32],
     body: rows(loops, body),
   }
 }
 
-// factors: mean, scale, shift. y = (x − mean)·scale + shift
-const normalize = perChannel('normalize', 3, (lanes, at, factor) => [
-  ...at,
-  ...lanes.load,
-  ...factor(0),
-  ...lanes.sub,
-  ...factor(1),
-  ...lanes.mul,
-  ...factor(2),
-  ...lanes.add,
-])
+// factors: mean, scale, shift. y = (x − mean)·scale + shift, and with `relu` max(y, 0) (tfjs's Relu on WASM:
+// +0 for −0, NaN for NaN).
+const normalizeOf = (relu: boolean): FunctionDef =>
+  perChannel(relu ? 'normalizeRelu' : 'normalize', 3, (lanes, at, factor) => [
+    ...at,
+    ...lanes.load,
+    ...factor(0),
+    ...lanes.sub,
+    ...factor(1),
+    ...lanes.mul,
+    ...factor(2),
+    ...lanes.add,
+    ...(relu ? [...lanes.constant(0), ...(lanes.type === V128 ? op.f32x4Max : op.f32Max)] : []),
+  ])
 
-// a = dy, b = x; factors: mean, ca, cb, cd. dx = (ca·dy + cb·(x − mean)) + cd
-const inputGrad = perChannel('inputGrad', 4, (lanes, at, factor) => [
-  ...[...factor(1), ...at, ...lanes.load, ...lanes.mul],
-  ...[...factor(2), ...at, ...op.get(0), ...op.i32Sub, ...op.get(1), ...op.i32Add, ...lanes.load, ...factor(0)],
-  ...[...lanes.sub, ...lanes.mul, ...lanes.add, ...factor(3), ...lanes.add],
-])
+// a = dy, b = x; factors: mean, ca, cb, cd. dx = (ca·dy + cb·(x − mean)) + cd, with `relu` dy masked by z first.
+const inputGradOf = (relu: boolean): FunctionDef =>
+  perChannel(
+    relu ? 'inputGradRelu' : 'inputGrad',
+    4,
+    (lanes, at, factor, scratch, z) => {
+      const dy = relu
+        ? reluGradOf(
+            lanes,
+            [...at, ...lanes.load],
+            [...at, ...get(0), ...op.i32Sub, ...get(z), ...op.i32Add, ...lanes.load],
+            scratch,
+          )
+        : [...at, ...lanes.load]
+      return [
+        ...[...factor(1), ...dy, ...lanes.mul],
+        ...[...factor(2), ...at, ...op.get(0), ...op.i32Sub, ...op.get(1), ...op.i32Add, ...lanes.load, ...factor(0)],
+        ...[...lanes.sub, ...lanes.mul, ...lanes.add, ...factor(3), ...lanes.add],
+      ]
+    },
+    relu,
+  )
 
 const compiled = new WeakMap<object, Record<string, (...args: number[]) => void>>()
 
 const functionsOf = (backend: object) => {
   let fns = compiled.get(backend)
   if (fns === undefined) {
-    fns = instantiate(backendMemory(backend), [sums, squares, gradSums, normalize, inputGrad])
+    fns = instantiate(backendMemory(backend), [
+      sums,
+      squares,
+      gradSums,
+      gradSumsRelu,
+      normalizeOf(false),
+      normalizeOf(true),
+      inputGradOf(false),
+      inputGradOf(true),
+    ])
     compiled.set(backend, fns)
   }
   return fns
@@ -260,28 +338,31 @@ const channelsOf = (x: Info) => {
 /** One reduction pass: its float64 sums (`terms` rows of `channels`). */
 const reduce = (
   wasm: BackendWasm,
-  fn: 'sums' | 'squares' | 'gradSums',
+  fn: 'sums' | 'squares' | 'gradSums' | 'gradSumsRelu',
   terms: number,
   a: Info,
   b: Info,
   mean: number,
+  z?: Info,
 ): Float64Array => {
   const { channels, total, rowBytes } = channelsOf(a)
   const acc = scratch(wasm, channels, terms)
-  functionsOf(wasm)[fn]!(address(wasm, a), address(wasm, b), total, rowBytes, mean, acc.at32, acc.at64)
+  const masked = z === undefined ? [] : [address(wasm, z)]
+  functionsOf(wasm)[fn]!(address(wasm, a), address(wasm, b), total, rowBytes, mean, acc.at32, acc.at64, ...masked)
   const out = acc.sums()
   acc.release()
   return out
 }
 
 /**
- * Forward, training mode: inputs `x` (channels last) and optional `weight`, `bias`; attribute `eps`. Outputs `y`,
- * the batch mean and the biased batch variance (`[channels]`), as `tf.moments` gives them.
+ * Forward, training mode: inputs `x` (channels last) and optional `weight`, `bias`; attributes `eps` and `relu`
+ * (a ReLU applied in the same pass). Outputs `y`, the batch mean and the biased batch variance (`[channels]`), as
+ * `tf.moments` gives them.
  */
 export const batchNormForward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const wasm = backend as BackendWasm
   const { x, weight, bias } = inputs as { x: Info; weight?: Info; bias?: Info }
-  const { eps } = attrs as unknown as { eps: number }
+  const { eps, relu } = attrs as unknown as { eps: number; relu?: boolean }
   const { channels, positions, total, rowBytes } = channelsOf(x)
   const s = reduce(wasm, 'sums', 1, x, x, 0)
   const mean = channelTensor(
@@ -302,7 +383,7 @@ export const batchNormForward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   )
   const shift = channelTensor(wasm, b ?? new Float32Array(channels))
   const y = wasm.makeOutput([...x.shape], 'float32')
-  const fn = functionsOf(wasm)['normalize']!
+  const fn = functionsOf(wasm)[relu === true ? 'normalizeRelu' : 'normalize']!
   fn(
     address(wasm, x),
     0,
@@ -319,15 +400,23 @@ export const batchNormForward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
 }
 
 /**
- * Backward: inputs `dy`, `x`, the forward's `mean` and `variance`, optional `weight`; attribute `eps`. Outputs the
+ * Backward: inputs `dy`, `x`, the forward's `mean` and `variance`, optional `weight`, and `y`, the forward's output,
+ * where it applied a ReLU (`dy` is then masked by `y > 0` first, as ReLU's gradient); attribute `eps`. Outputs the
  * gradients of x, of the weight and of the bias (the last two `[channels]`, as if the layer were affine).
  */
 export const batchNormBackward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const wasm = backend as BackendWasm
-  const { dy, x, mean, variance, weight } = inputs as { dy: Info; x: Info; mean: Info; variance: Info; weight?: Info }
+  const { dy, x, mean, variance, weight, y } = inputs as {
+    dy: Info
+    x: Info
+    mean: Info
+    variance: Info
+    weight?: Info
+    y?: Info
+  }
   const { eps } = attrs as unknown as { eps: number }
   const { channels, positions, total, rowBytes } = channelsOf(x)
-  const g = reduce(wasm, 'gradSums', 2, dy, x, address(wasm, mean))
+  const g = reduce(wasm, y === undefined ? 'gradSums' : 'gradSumsRelu', 2, dy, x, address(wasm, mean), y)
   const vars = (wasm.typedArrayFromHeap(variance) as Float32Array).slice()
   const w = weight === undefined ? undefined : (wasm.typedArrayFromHeap(weight) as Float32Array).slice()
   const ca = new Float64Array(channels)
@@ -346,7 +435,7 @@ export const batchNormBackward: tf.KernelFunc = ({ inputs, backend, attrs }) => 
   }
   const factors = [ca, cb, cd].map((v) => channelTensor(wasm, v))
   const dx = wasm.makeOutput([...x.shape], 'float32')
-  const fn = functionsOf(wasm)['inputGrad']!
+  const fn = functionsOf(wasm)[y === undefined ? 'inputGrad' : 'inputGradRelu']!
   fn(
     address(wasm, dy),
     address(wasm, x),
@@ -355,6 +444,7 @@ export const batchNormBackward: tf.KernelFunc = ({ inputs, backend, attrs }) => 
     rowBytes,
     address(wasm, mean),
     ...factors.map((f) => address(wasm, f)),
+    ...(y === undefined ? [] : [address(wasm, y)]),
   )
   for (const f of factors) wasm.disposeData(f.dataId)
   return [dx, channelTensor(wasm, dWeight), channelTensor(wasm, g.subarray(0, channels))]

@@ -10,11 +10,13 @@
  *   `Conv2DBackpropInput` is a direct loop several times slower.
  *
  * Both handle NHWC, any stride, explicit/same/valid padding, dilation 1 (the
- * only one tfjs differentiates).
+ * only one tfjs differentiates). The weight gradient of a one-channel input is a direct compiled sum instead
+ * (`wasmConvSingleChannel.ts`).
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import { filterGradientOneChannel } from './wasmConvSingleChannel.js'
 import { gatherPatches, scatterPatches } from './wasmPatches.js'
 
 type Info = tf.TensorInfo
@@ -78,8 +80,11 @@ const product2d = (
   return out
 }
 
-/** `Conv2DBackpropFilter`: the gradient of an NHWC convolution with respect to its `[fh, fw, cin, cout]` filter. */
-export const conv2dBackpropFilter: tf.KernelConfig['kernelFunc'] = ({ inputs, backend, attrs }) => {
+/**
+ * The weight gradient through the transposed patch matrix and one XNNPACK product, at any input channel count
+ * (`Conv2DBackpropFilter`'s general path).
+ */
+export const patchFilterGradient: tf.KernelConfig['kernelFunc'] = ({ inputs, backend, attrs }) => {
   const wasm = backend as BackendWasm
   const { x, dy } = inputs as { x: Info; dy: Info }
   const a = attrs as unknown as ConvGradAttrs & { filterShape: [number, number, number, number] }
@@ -93,6 +98,19 @@ export const conv2dBackpropFilter: tf.KernelConfig['kernelFunc'] = ({ inputs, ba
   wasm.disposeData(colsT.dataId)
   wasm.disposeData(dW.dataId)
   return out
+}
+
+/**
+ * `Conv2DBackpropFilter`: the gradient of an NHWC convolution with respect to its `[fh, fw, cin, cout]` filter. One
+ * input channel: a compiled direct sum (`wasmConvSingleChannel.ts`), no patch matrix; otherwise
+ * {@link patchFilterGradient}.
+ */
+export const conv2dBackpropFilter: tf.KernelConfig['kernelFunc'] = (args) => {
+  const { x, dy } = args.inputs as { x: Info; dy: Info }
+  const a = args.attrs as unknown as ConvGradAttrs & { filterShape: [number, number, number, number] }
+  if (a.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter on wasm: only NHWC is supported')
+  const direct = filterGradientOneChannel(args.backend as BackendWasm, x, dy, a.filterShape, a)
+  return direct ?? patchFilterGradient(args)
 }
 
 /** `Conv2DBackpropInput`: the gradient of an NHWC convolution with respect to its input. */

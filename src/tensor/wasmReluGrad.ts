@@ -8,6 +8,7 @@ import type * as tf from '@tensorflow/tfjs-core'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import {
   backendMemory,
+  type Code,
   elementwise,
   F32,
   type FunctionDef,
@@ -29,20 +30,23 @@ const XS = { v128: 6, f32: 7 }
 
 const at = (base: number): ReadonlyArray<number> => [...op.get(base), ...op.get(OFFSET), ...op.i32Add]
 
-const element = (l: Lanes): ReadonlyArray<number> => {
-  const x = l.type === V128 ? XS.v128 : XS.f32
-  const ne = l.type === V128 ? op.f32x4Ne : op.f32Ne
-  return [
-    ...at(OUT),
-    ...[...at(DY), ...l.load],
-    ...[...at(X), ...l.load, ...op.set(x)],
-    // x where x is NaN, else (0 < x ? 1 : 0)
-    ...[...op.get(x), ...l.constant(1), ...l.constant(0), ...l.constant(0), ...op.get(x), ...l.lt, ...l.select],
-    ...[...op.get(x), ...op.get(x), ...ne, ...l.select],
-    ...l.mul,
-    ...l.store,
-  ]
-}
+/**
+ * Pushes `dy · step(x)` (`dy` and `x` push one value of each, `xLocal` a local of the lanes' type): `x` where `x` is
+ * NaN, else `dy · (0 < x ? 1 : 0)`. Shared with the BatchNorm passes that fuse a ReLU (`wasmBatchNorm.ts`).
+ */
+export const reluGradOf = (l: Lanes, dy: Code, x: Code, xLocal: number): Code => [
+  ...dy,
+  ...[...x, ...op.set(xLocal)],
+  ...[...op.get(xLocal), ...l.constant(1), ...l.constant(0), ...l.constant(0), ...op.get(xLocal), ...l.lt, ...l.select],
+  ...[...op.get(xLocal), ...op.get(xLocal), ...(l.type === V128 ? op.f32x4Ne : op.f32Ne), ...l.select],
+  ...l.mul,
+]
+
+const element = (l: Lanes): ReadonlyArray<number> => [
+  ...at(OUT),
+  ...reluGradOf(l, [...at(DY), ...l.load], [...at(X), ...l.load], l.type === V128 ? XS.v128 : XS.f32),
+  ...l.store,
+]
 
 const grad: FunctionDef = {
   name: 'grad',

@@ -56,8 +56,13 @@ const gatherOf =
   (allGather: NonNullable<MpiBinding['allGather']>) =>
   (values: Float32Array): Float32Array[] => {
     const [all, lengths] = allGather(values)
+    const parts: Float32Array[] = []
     let offset = 0
-    return Array.from(lengths, (n) => all.subarray(offset, (offset += n)))
+    for (const n of lengths) {
+      parts.push(all.subarray(offset, offset + n))
+      offset += n
+    }
+    return parts
   }
 
 /** This process's communicator under `mpirun`: MPI is initialised on first use and finalised when Node exits. */

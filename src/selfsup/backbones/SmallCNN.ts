@@ -54,15 +54,16 @@ export const SmallCNNBackbone: BackboneType = {
           const updates: { [n: string]: tf.Tensor } = {}
           let y = asImages(x, [size, size, inC], 'SmallCNN')
           for (const l of layers) {
+            // The ReLU inside BatchNorm's fused kernels where the backend has them.
             const [z, up] = BatchNorm.apply2d(
               params,
               buffers,
               `${l.name}.bn`,
               Conv2d.apply(params, `${l.name}.conv`, { stride: l.stride, padding: 1 }, y),
-              { training, ...synced },
+              { training, relu: true, ...synced },
             )
             Object.assign(updates, up)
-            y = tf.relu(z) as tf.Tensor4D
+            y = z
           }
           return [y, updates]
         })

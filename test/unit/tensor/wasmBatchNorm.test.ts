@@ -162,6 +162,81 @@ describe('the fused BatchNorm on WASM agrees with the composed ops on the CPU ba
   })
 })
 
+/** A train-mode BatchNorm and a ReLU on WASM, fused (`relu: true`) or `tf.relu` after it: bits and kernels. */
+const withRelu = async (c: Case, fused: boolean) => {
+  await tf.setBackend('wasm')
+  const channels = c.shape.at(-1)!
+  const size = c.shape.reduce((a, b) => a * b, 1)
+  const x = tf.tidy(() => tf.add(tf.tensor(seededValues(size, c.seed, 3), [...c.shape]), c.offset))
+  const { buffers } = BatchNorm.init('bn', channels, false)
+  const ps = c.affine
+    ? {
+        'bn.weight': tf.tensor1d(seededValues(channels, c.seed + 1, 1)),
+        'bn.bias': tf.tensor1d(seededValues(channels, c.seed + 2, 1)),
+      }
+    : {}
+  const dy = tf.tensor(seededValues(size, c.seed + 3, 1), [...c.shape])
+  let kept: tf.Tensor[] = []
+  const f = (xs: tf.Tensor, ...affine: tf.Tensor[]) => {
+    const current = c.affine ? { 'bn.weight': affine[0]!, 'bn.bias': affine[1]! } : {}
+    const [y, up] = BatchNorm.apply(current, buffers, 'bn', xs, { training: true, relu: fused })
+    const z = fused ? y : tf.relu(y)
+    kept = [tf.keep(z), ...Object.values(up).map((t) => tf.keep(t))]
+    return tf.sum(tf.mul(z, dy)) as tf.Scalar
+  }
+  let result: { value: tf.Scalar; grads: tf.Tensor[] } | undefined
+  const profile = await tf.profile(() => {
+    result = tf.valueAndGrads(f)([x, ...Object.values(ps)])
+    return [result.value, ...result.grads]
+  })
+  const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer))
+  const out = {
+    outputs: [...kept, ...result!.grads].map(bits),
+    kernels: profile.kernels.map((k) => k.name),
+  }
+  tf.dispose([x, dy, kept, result!.value, result!.grads, Object.values(ps), Object.values(buffers)])
+  return out
+}
+
+describe('BatchNorm with the ReLU fused into its WASM kernels', () => {
+  beforeAll(async () => {
+    await Effect.runPromise(selectBackend('wasm'))
+  })
+
+  it('gives tf.relu after the layer bit for bit: output, running statistics and every gradient', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 0, maxLength: 2 }),
+        fc.integer({ min: 2, max: 9 }),
+        fc.integer({ min: 1, max: 11 }),
+        fc.boolean(),
+        fc.integer({ min: -3, max: 3 }),
+        fc.integer({ min: 0, max: 1000 }),
+        async (spatial, n, channels, affine, offset, seed) => {
+          const c: Case = { shape: [n, ...spatial, channels], affine, offset, seed }
+          const [fused, composed] = [await withRelu(c, true), await withRelu(c, false)]
+          expect(fused.outputs).toEqual(composed.outputs)
+          expect(fused.kernels).not.toContain('Relu')
+          expect(fused.kernels).not.toContain('LoopwrightReluGrad')
+          expect(composed.kernels).toContain('LoopwrightReluGrad')
+        },
+      ),
+      { numRuns: 60 },
+    )
+  })
+
+  it('zeroes about half of a SmallCNN layer (16 channels) and keeps the number of tensors flat', async () => {
+    const c: Case = { shape: [8, 28, 28, 16], affine: true, offset: 40, seed: 5 }
+    const before = tf.memory().numTensors
+    const fused = await withRelu(c, true)
+    expect(tf.memory().numTensors).toBe(before)
+    expect(fused.outputs).toEqual((await withRelu(c, false)).outputs)
+    const zeros = fused.outputs[0]!.filter((b) => b === 0).length
+    expect(zeros / fused.outputs[0]!.length).toBeGreaterThan(0.3)
+    expect(zeros / fused.outputs[0]!.length).toBeLessThan(0.7)
+  })
+})
+
 describe('the scratch alignment', () => {
   it('stays positive and aligned for heap addresses past 2 GB (bitwise rounding turned them negative)', () => {
     fc.assert(
