@@ -39,6 +39,19 @@ try {
     return tf.sum(tf.mul(y, c)) as tf.Scalar
   })([x, weight, bias])
   const [y] = BatchNorm.apply({ 'bn.weight': weight, 'bn.bias': bias }, buffers, 'bn', x, { training: true, replicas })
+  // A step in a scope of its own leaves no tensor behind (the interpreter's tensor count stays flat).
+  const before = tf.memory().numTensors
+  tf.tidy(() => {
+    const step = tf.grads((xs: tf.Tensor, w: tf.Tensor) => {
+      const [out] = BatchNorm.apply({ 'bn.weight': w, 'bn.bias': bias }, buffers, 'bn', xs, {
+        training: true,
+        replicas,
+      })
+      return tf.sum(tf.mul(out, c))
+    })
+    step([x, weight])
+  })
+  const leaked = tf.memory().numTensors - before
   parentPort!.postMessage({
     ok: true,
     loss: value.dataSync()[0],
@@ -48,6 +61,7 @@ try {
     db: grads[2]!.dataSync(),
     runningMean: updates['bn.running_mean']!.dataSync(),
     runningVar: updates['bn.running_var']!.dataSync(),
+    leaked,
   })
 } catch (e) {
   parentPort!.postMessage({ ok: false, message: e instanceof Error ? (e.stack ?? e.message) : String(e) })

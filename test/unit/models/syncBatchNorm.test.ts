@@ -25,6 +25,7 @@ interface Reply {
   readonly db: Float32Array
   readonly runningMean: Float32Array
   readonly runningVar: Float32Array
+  readonly leaked: number
 }
 
 const workerModule = new URL('../../support/syncBatchNormWorker.ts', import.meta.url)
@@ -92,6 +93,7 @@ describe('SyncBN: BatchNorm with replicas', () => {
             grads[2]!.dataSync(),
           )
           for (const reply of replies) {
+            expect(reply.leaked).toBe(0)
             close(reply.runningMean, updates['bn.running_mean']!.dataSync())
             close(reply.runningVar, updates['bn.running_var']!.dataSync())
           }
