@@ -12,7 +12,7 @@ import { load } from '../config/load.js'
 import { toProgram } from '../config/toProgram.js'
 import type { LogLevel } from '../dsl/Services.js'
 import * as Hub from '../dsl/MessageHub.js'
-import type { Launch } from '../interpreters/collective/launcher.js'
+import { type Launch, mpiRankFromEnvironment } from '../interpreters/collective/launcher.js'
 import { trainLaunched } from '../interpreters/collective/trainLaunched.js'
 import type { WorkerResult } from '../interpreters/collective/threadJob.js'
 import { describe, selectBackend } from '../tensor/backend.js'
@@ -70,14 +70,18 @@ export const trainCommand = (file: string, flags: TrainFlags): Effect.Effect<num
     const loaded = yield* load(file, { cfgOptions: flags.cfgOptions, registries: defaultRegistries })
     const program = toProgram(loaded.config)
     const backend = yield* selectBackend(flags.backend)
-    const tty = process.stdout.isTTY === true
+    // Under mpirun every rank runs this command and mpirun forwards their output: rank 0 speaks for the job, as
+    // MMEngine's logger, and no progress line is drawn (the terminal is mpirun's, shared by every rank).
+    const underMpi = flags.launch?._tag === 'Mpi'
+    const speaks = !underMpi || (mpiRankFromEnvironment(process.env) ?? 0) === 0
+    const tty = process.stdout.isTTY === true && !underMpi
     let status = ''
     const print = (level: LogLevel, message: string): void => {
       if (tty && status !== '') process.stdout.write('\r\x1b[K')
       consoleStream(level).write(logLine(level, message, new Date()))
       if (tty && status !== '') process.stdout.write(status)
     }
-    print('INFO', `backend: ${describe(backend)}`)
+    if (speaks) print('INFO', `backend: ${describe(backend)}`)
     // The first SIGINT/SIGTERM stops at the next iteration boundary with a resumable checkpoint;
     // a second one exits at once (every file is written atomically, so nothing is left half-written).
     let signal: 'SIGINT' | 'SIGTERM' | undefined

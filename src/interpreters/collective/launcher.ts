@@ -49,3 +49,17 @@ export const resolveLaunch = (launcher: string | undefined, workers: string | un
     ? E.right({ _tag: 'OneProcess' })
     : E.right({ _tag: 'Threads', workers: count })
 }
+
+/**
+ * This process's rank as the MPI launcher announced it in the environment (Open MPI's `OMPI_COMM_WORLD_RANK`,
+ * PMIx's `PMIX_RANK`, MPICH's `PMI_RANK`), before MPI itself starts; undefined outside such a job.
+ *
+ * @example
+ * ```ts
+ * mpiRankFromEnvironment({ OMPI_COMM_WORLD_RANK: '1' }) // 1
+ * ```
+ */
+export const mpiRankFromEnvironment = (env: { readonly [name: string]: string | undefined }): number | undefined => {
+  const announced = env['OMPI_COMM_WORLD_RANK'] ?? env['PMIX_RANK'] ?? env['PMI_RANK']
+  return announced !== undefined && /^\d+$/.test(announced) ? Number(announced) : undefined
+}

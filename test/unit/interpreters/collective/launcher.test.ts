@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as E from 'fp-ts/lib/Either.js'
-import { resolveLaunch } from '../../../../src/interpreters/collective/launcher.js'
+import { mpiRankFromEnvironment, resolveLaunch } from '../../../../src/interpreters/collective/launcher.js'
 
 describe('resolveLaunch (--launcher, --workers)', () => {
   it('one process by default and with one worker; threads for --workers N; mpi under mpirun', () => {
@@ -21,5 +21,16 @@ describe('resolveLaunch (--launcher, --workers)', () => {
     expect(resolveLaunch(undefined, 'two')._tag).toBe('Left')
     expect(resolveLaunch('mpi', '2')).toEqual(E.left(expect.stringContaining('mpirun -np N')))
     expect(resolveLaunch('threads', undefined)).toEqual(E.left('--launcher threads: say how many with --workers N'))
+  })
+})
+
+describe('mpiRankFromEnvironment', () => {
+  it('reads the rank Open MPI, PMIx or MPICH announce, and nothing outside an MPI job', () => {
+    expect(mpiRankFromEnvironment({ OMPI_COMM_WORLD_RANK: '3' })).toBe(3)
+    expect(mpiRankFromEnvironment({ PMIX_RANK: '0' })).toBe(0)
+    expect(mpiRankFromEnvironment({ PMI_RANK: '2' })).toBe(2)
+    expect(mpiRankFromEnvironment({ OMPI_COMM_WORLD_RANK: '1', PMI_RANK: '5' })).toBe(1)
+    expect(mpiRankFromEnvironment({})).toBeUndefined()
+    expect(mpiRankFromEnvironment({ PMI_RANK: 'x' })).toBeUndefined()
   })
 })
