@@ -84,7 +84,8 @@ describe('self-supervised data parallel ≡ big batch, with SyncBN', () => {
         async ({ algorithm, world, iters, seed }) => {
           const parallel = await run(algorithm, 'SyncBN', world, iters, seed)
           const one = await runOne(algorithm, 'SyncBN', world, iters, seed)
-          expect(distance(parallel, one)).toBeLessThan(1e-4)
+          // Float32 sums in another order, through two steps: ~1e-5 to 2e-4 here; BatchNorm per worker: ~1.
+          expect(distance(parallel, one)).toBeLessThan(1e-3)
         },
       ),
       { numRuns: 3 },
@@ -94,6 +95,6 @@ describe('self-supervised data parallel ≡ big batch, with SyncBN', () => {
   it('with per-worker BatchNorm the same runs differ', async () => {
     const parallel = await run('SimSiam', 'BN', 2, 2, 3)
     const one = await runOne('SimSiam', 'BN', 2, 2, 3)
-    expect(distance(parallel, one)).toBeGreaterThan(1e-3)
+    expect(distance(parallel, one)).toBeGreaterThan(0.1)
   }, 300_000)
 })
