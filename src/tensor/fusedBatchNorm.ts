@@ -2,7 +2,9 @@
  * BatchNorm with batch statistics (training mode) as two kernels, forward and backward, where a backend has them
  * (WASM: compiled passes, `wasmBatchNorm.ts`). Composed from tfjs ops the same layer is ~20 kernels forward and
  * back; {@link hasFusedBatchNorm} says whether the current backend has the fused kernels, and callers fall back to
- * the composed ops (the reference the fused ones are tested against) elsewhere.
+ * the composed ops (the reference the fused ones are tested against) elsewhere. A backend that registers them
+ * honours the forward's `relu` attribute (a ReLU on the output) and the backward's optional `y` input (that output:
+ * mask `dy` by `y > 0` first, as ReLU's gradient).
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
