@@ -9,6 +9,8 @@ import '@tensorflow/tfjs-core'
 // A generated JS bundle (no declarations needed for a side-effect import).
 import '../../vendor/tfjs-gradients.mjs'
 import { registerReluGradient } from './reluGrad.js'
+import { registerTanhGradient } from './tanhGrad.js'
 
-// After tfjs's (the imports above run first): ReLU's gradient as one kernel where the backend has it.
+// After tfjs's (the imports above run first): ReLU's and tanh's gradients as one kernel where the backend has it.
 registerReluGradient()
+registerTanhGradient()

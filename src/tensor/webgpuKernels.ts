@@ -8,19 +8,26 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { FINITE_PROBE } from './finiteProbe.js'
 import { FUSED_ADAM } from './fusedAdam.js'
+import { LINEAR, RELU_BIAS_GRAD, registerLinearGradient } from './linear.js'
 import { RELU_GRAD } from './reluGrad.js'
 import { SOFTMAX_CROSS_ENTROPY } from './softmaxCrossEntropy.js'
+import { TANH_GRAD } from './tanhGrad.js'
 import { webgpuAdamKernel } from './webgpuAdam.js'
 import { columnSumKernel } from './webgpuColumnSum.js'
 import { webgpuFiniteProbeKernel } from './webgpuFiniteProbe.js'
+import { webgpuLinearKernel } from './webgpuLinear.js'
+import { webgpuReluBiasGradKernel } from './webgpuReluBiasGrad.js'
 import { webgpuReluGradKernel } from './webgpuReluGrad.js'
 import { webgpuSoftmaxCrossEntropyKernel } from './webgpuSoftmaxCrossEntropy.js'
+import { webgpuTanhGradKernel } from './webgpuTanhGrad.js'
 
 const kernels: ReadonlyArray<readonly [string, tf.KernelFunc]> = [
   [FUSED_ADAM, webgpuAdamKernel],
   [FINITE_PROBE, webgpuFiniteProbeKernel],
   [RELU_GRAD, webgpuReluGradKernel],
   [SOFTMAX_CROSS_ENTROPY, webgpuSoftmaxCrossEntropyKernel],
+  [RELU_BIAS_GRAD, webgpuReluBiasGradKernel],
+  [TANH_GRAD, webgpuTanhGradKernel],
 ]
 
 let replaced = false
@@ -30,6 +37,16 @@ export const installWebgpuKernels = (): void => {
   for (const [kernelName, kernelFunc] of kernels)
     if (tf.getKernel(kernelName, 'webgpu') === undefined)
       tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc })
+  // The fused linear layer runs tfjs's own fused matrix product, so it exists where the backend has that.
+  const fusedMatMul = tf.getKernel('_FusedMatMul', 'webgpu')
+  if (fusedMatMul !== undefined && tf.getKernel(LINEAR, 'webgpu') === undefined) {
+    tf.registerKernel({
+      kernelName: LINEAR,
+      backendName: 'webgpu',
+      kernelFunc: webgpuLinearKernel(fusedMatMul.kernelFunc),
+    })
+    registerLinearGradient()
+  }
   if (replaced) return
   replaced = true
   // Stock kernels replaced where a case they handle in several programs takes one; the rest go to them.

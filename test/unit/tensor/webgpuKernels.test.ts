@@ -6,19 +6,28 @@ import * as tf from '@tensorflow/tfjs-core'
 import { describe, expect, it } from 'vitest'
 import { FINITE_PROBE } from '../../../src/tensor/finiteProbe.js'
 import { FUSED_ADAM } from '../../../src/tensor/fusedAdam.js'
+import { LINEAR, RELU_BIAS_GRAD } from '../../../src/tensor/linear.js'
 import { RELU_GRAD } from '../../../src/tensor/reluGrad.js'
 import { SOFTMAX_CROSS_ENTROPY } from '../../../src/tensor/softmaxCrossEntropy.js'
+import { TANH_GRAD } from '../../../src/tensor/tanhGrad.js'
 import { installWebgpuKernels } from '../../../src/tensor/webgpuKernels.js'
 
 describe('installWebgpuKernels', () => {
-  const names = [FUSED_ADAM, FINITE_PROBE, RELU_GRAD, SOFTMAX_CROSS_ENTROPY]
+  const names = [FUSED_ADAM, FINITE_PROBE, RELU_GRAD, SOFTMAX_CROSS_ENTROPY, RELU_BIAS_GRAD, TANH_GRAD]
 
-  it("registers loopwright's four kernels for the webgpu backend, once", () => {
+  it("registers loopwright's six element-wise kernels for the webgpu backend, once", () => {
     expect(names.filter((n) => tf.getKernel(n, 'webgpu') !== undefined)).toEqual([])
     installWebgpuKernels()
     const first = names.map((n) => tf.getKernel(n, 'webgpu')?.kernelFunc)
     expect(first.every((f) => typeof f === 'function')).toBe(true)
     installWebgpuKernels()
     expect(names.map((n) => tf.getKernel(n, 'webgpu')?.kernelFunc)).toEqual(first)
+  })
+
+  it("registers the fused linear layer only where the backend has tfjs's fused matrix product to run it", () => {
+    // tfjs-backend-webgpu is not loaded here, so its `_FusedMatMul` is not registered.
+    installWebgpuKernels()
+    expect(tf.getKernel('_FusedMatMul', 'webgpu')).toBeUndefined()
+    expect(tf.getKernel(LINEAR, 'webgpu')).toBeUndefined()
   })
 })
