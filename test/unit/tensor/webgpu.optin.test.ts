@@ -16,8 +16,12 @@ import { selectBackend } from '../../../src/tensor/backend.js'
 import { type AdamScalars, fusedAdamStep } from '../../../src/tensor/fusedAdam.js'
 import { nonFiniteProbe } from '../../../src/tensor/finiteProbe.js'
 import { compareWithCpu, seededValues } from '../../../src/tensor/opConformance.js'
+import { linear, RELU_BIAS_GRAD } from '../../../src/tensor/linear.js'
 import { reluGrad } from '../../../src/tensor/reluGrad.js'
 import { softmaxCrossEntropy } from '../../../src/tensor/softmaxCrossEntropy.js'
+import { tanhGrad } from '../../../src/tensor/tanhGrad.js'
+import * as LeNet5 from '../../../src/models/LeNet5.js'
+import * as Rng from '../../../src/dsl/Rng.js'
 import { baseConfig, programOf, run, tempDir } from '../interpreters/tensor/support.js'
 
 describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt-in)', () => {
@@ -83,7 +87,9 @@ describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt
       engine.runKernelFunc = runKernelFunc
     })
     expect(tf.memory().numTensors).toBe(before)
-    const names = ['FusedAdam', 'FiniteProbe', 'ReluGrad', 'SoftmaxCrossEntropy'].map((k) => `Loopwright${k}`)
+    const names = ['FusedAdam', 'FiniteProbe', 'Linear', 'ReluBiasGrad', 'SoftmaxCrossEntropy'].map(
+      (k) => `Loopwright${k}`,
+    )
     expect(names.filter((k) => !kernels.has(k))).toEqual([])
     for (const [name, p] of Object.entries(onCpu.params)) {
       const got = onGpu.params[name]!.values
@@ -244,6 +250,139 @@ describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt
       close(got[0]!, want[0]!, 'loss')
       close(got[1]!, want[1]!, 'gradient')
     }, 120_000)
+
+    // A float32 dot product of K terms is within γ_K·Σ|aᵢbᵢ| of the exact one, γ_K ≈ K·2⁻²⁴, whatever the order of
+    // the additions (and with or without fused multiply-adds): two such results within twice that.
+    const dotTolerance = (terms: number, absoluteSum: number) => 2 * terms * 2 ** -24 * absoluteSum + 1e-30
+
+    const linearCases = [
+      { n: 64, k: 784, m: 256, bias: true, relu: true },
+      { n: 5, k: 7, m: 3, bias: false, relu: true },
+      { n: 3, k: 67, m: 10, bias: true, relu: false },
+    ] as const
+
+    it('the Linear layer: x·Wᵀ + b and the ReLU in one program, within float32 dot-product rounding', async () => {
+      for (const c of linearCases) {
+        const [xs, ws, bs] = [seededValues(c.n * c.k, 11), seededValues(c.m * c.k, 12), seededValues(c.m, 13)]
+        const { want, got, programs } = await onBoth(
+          () => [tf.tensor2d(xs, [c.n, c.k]), tf.tensor2d(ws, [c.m, c.k]), tf.tensor1d(bs)],
+          ([x, w, b]) => [linear(x!, w!, c.bias ? b : undefined, c.relu ? 'relu' : undefined)],
+        )
+        const what = JSON.stringify(c)
+        expect(programs, what).toBe(1)
+        for (let i = 0; i < c.n; i++)
+          for (let j = 0; j < c.m; j++) {
+            let absoluteSum = c.bias ? Math.abs(bs[j]!) : 0
+            for (let k = 0; k < c.k; k++) absoluteSum += Math.abs(xs[i * c.k + k]! * ws[j * c.k + k]!)
+            const [g, v] = [got[0]![i * c.m + j]!, want[0]![i * c.m + j]!]
+            expect(Math.abs(g - v), `${what}[${i}, ${j}]: ${g} vs ${v}`).toBeLessThanOrEqual(
+              dotTolerance(c.k + 1, absoluteSum),
+            )
+          }
+      }
+    }, 120_000)
+
+    it("the Linear layer's gradients: the ReLU's and the bias's in one program, a product for each of x and W; " +
+      'none for an input whose gradient is not asked for', async () => {
+      for (const c of linearCases) {
+        const [xs, ws, bs] = [seededValues(c.n * c.k, 21), seededValues(c.m * c.k, 22), seededValues(c.m, 23)]
+        const dys = seededValues(c.n * c.m, 24)
+        const f = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
+          linear(x, w, c.bias ? b : undefined, c.relu ? 'relu' : undefined)
+        const inputs = () => [
+          tf.tensor2d(xs, [c.n, c.k]),
+          tf.tensor2d(ws, [c.m, c.k]),
+          tf.tensor1d(bs),
+          tf.tensor2d(dys, [c.n, c.m]),
+        ]
+        const all = await onBoth(inputs, ([x, w, b, dy]) =>
+          c.bias ? tf.grads(f)([x!, w!, b!], dy) : tf.grads((x, w) => f(x, w, b!))([x!, w!], dy),
+        )
+        const what = JSON.stringify(c)
+        // Forward 1; backward: the ReLU and bias gradients (1 with a ReLU, else the bias's sum), dx and dW.
+        expect(all.programs, what).toBe(c.relu || c.bias ? 4 : 3)
+        // dx sums over the m outputs, dW over the n rows, db over the n rows: bounded by the sums of |terms|.
+        const largest = (vs: ArrayLike<number>) => Array.from(vs).reduce((a, v) => Math.max(a, Math.abs(v)), 0)
+        const [dyMax, xMax, wMax] = [largest(dys), largest(xs), largest(ws)]
+        const bound = [
+          dotTolerance(c.m, c.m * dyMax * wMax),
+          dotTolerance(c.n, c.n * dyMax * xMax),
+          dotTolerance(c.n, c.n * dyMax),
+        ]
+        for (const [i, g] of all.got.entries()) {
+          // The largest difference, checked once (an expect per element is slow for 200k of them).
+          const worst = g.reduce((a, v, j) => Math.max(a, Math.abs(v - all.want[i]![j]!)), 0)
+          expect(worst, `${what}: gradient ${i}`).toBeLessThanOrEqual(bound[i]!)
+        }
+        const weightOnly = await onBoth(inputs, ([x, w, b, dy]) => tf.grads((w: tf.Tensor) => f(x!, w, b!))([w!], dy))
+        expect(weightOnly.programs, `${what}: dW alone`).toBe(c.relu ? 3 : 2)
+      }
+    }, 120_000)
+
+    it("the ReLU and bias gradients' kernel: the ReLU gradient's bits and the rows' float32 sum", async () => {
+      const y = [0, -0, 2, 1e-30, Number.NaN, Number.POSITIVE_INFINITY, 3, 0.5]
+      const dy = [1, 2, 3, -4, 5, 6, Number.NaN, -0]
+      // 67 rows of 9 columns: edge values in the first rows, seeded ones after.
+      const [rows, columns] = [67, 9]
+      const inputs = () => [
+        tf.tensor2d([...dy, ...seededValues(rows * columns - dy.length, 31)], [rows, columns]),
+        tf.tensor2d([...y, ...seededValues(rows * columns - y.length, 32)], [rows, columns]),
+      ]
+      const { want, got, programs } = await onBoth(inputs, ([dys, ys]) => {
+        if (tf.getBackend() === 'cpu') {
+          const dz = reluGrad(dys!, ys!)
+          return [dz, tf.sum(dz, 0)]
+        }
+        return tf.engine().runKernel(RELU_BIAS_GRAD, { dy: dys!, y: ys! }) as tf.Tensor[]
+      })
+      expect(programs).toBe(1)
+      same(got[0]!, want[0]!, 'dz')
+      got[1]!.forEach((g, j) => {
+        const v = want[1]![j]!
+        if (Number.isNaN(v)) expect(g, `db[${j}]`).toBeNaN()
+        else expect(Math.abs(g - v), `db[${j}]: ${g} vs ${v}`).toBeLessThanOrEqual(1e-6 * rows)
+      })
+    }, 120_000)
+
+    it("tanh's gradient: one program, dy · (1 − y²) as tfjs's three programs give", async () => {
+      // y as tanh gives it: in [−1, 1], with the ends (where 1 − y² cancels) and zero.
+      const n = 300
+      const y = [...[1, -1, 0, -0, 0.999999, -0.5], ...seededValues(n - 6, 41)]
+      const dy = seededValues(n, 42).map((v) => 4 * v)
+      const { want, got, programs } = await onBoth(
+        () => [tf.tensor1d(dy), tf.tensor1d(y)],
+        ([dys, ys]) => [tanhGrad(dys!, ys!)],
+      )
+      expect(programs).toBe(1)
+      close(got[0]!, want[0]!, 'tanh gradient')
+    }, 120_000)
+
+    it("LeNet-5's gradients (Linear without ReLU, tanh's gradient) agree with the CPU backend's", async () => {
+      const cfg = { num_classes: 10, input_size: 28 } as const
+      const [params] = LeNet5.init(cfg, Rng.make(5))
+      const names = Object.keys(params)
+      const images = seededValues(4 * 28 * 28, 51).map((v) => 2 * v)
+      const labels = [3, 1, 4, 1]
+      const { want, got } = await onBoth(
+        () => [
+          tf.tensor4d(images, [4, 28, 28, 1]),
+          tf.tensor1d(labels, 'int32'),
+          ...names.map((k) => params[k]!.clone()),
+        ],
+        ([x, ys, ...ps]) => {
+          const loss = (...vs: tf.Tensor[]) =>
+            softmaxCrossEntropy(LeNet5.apply(cfg, Object.fromEntries(names.map((k, i) => [k, vs[i]!])), x!), ys!)
+          return tf.grads(loss)(ps as tf.Tensor[])
+        },
+      )
+      names.forEach((name, i) => {
+        const scale = Math.max(...want[i]!.map(Math.abs))
+        got[i]!.forEach((g, j) => {
+          expect(Math.abs(g - want[i]![j]!), `${name}[${j}]`).toBeLessThanOrEqual(1e-4 * scale + 1e-7)
+        })
+      })
+      tf.dispose(Object.values(params))
+    }, 300_000)
 
     it('Sum over leading axes of at most 1024 rows: one program, where tfjs transposes first', async () => {
       const cases: ReadonlyArray<{ shape: number[]; axis: number | number[]; keepDims?: boolean; programs: number }> = [
