@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import { FINITE_PROBE } from './finiteProbe.js'
 import { FUSED_ADAM } from './fusedAdam.js'
 import { LINEAR, RELU_BIAS_GRAD, registerLinearGradient } from './linear.js'
+import { NORMALIZE } from './normalize.js'
 import { RELU_GRAD } from './reluGrad.js'
 import { SOFTMAX_CROSS_ENTROPY } from './softmaxCrossEntropy.js'
 import { TANH_GRAD } from './tanhGrad.js'
@@ -16,6 +17,7 @@ import { webgpuAdamKernel } from './webgpuAdam.js'
 import { columnSumKernel } from './webgpuColumnSum.js'
 import { webgpuFiniteProbeKernel } from './webgpuFiniteProbe.js'
 import { webgpuLinearKernel } from './webgpuLinear.js'
+import { webgpuNormalizeKernel } from './webgpuNormalize.js'
 import { webgpuReluBiasGradKernel } from './webgpuReluBiasGrad.js'
 import { webgpuReluGradKernel } from './webgpuReluGrad.js'
 import { webgpuSoftmaxCrossEntropyKernel } from './webgpuSoftmaxCrossEntropy.js'
@@ -28,6 +30,7 @@ const kernels: ReadonlyArray<readonly [string, tf.KernelFunc]> = [
   [SOFTMAX_CROSS_ENTROPY, webgpuSoftmaxCrossEntropyKernel],
   [RELU_BIAS_GRAD, webgpuReluBiasGradKernel],
   [TANH_GRAD, webgpuTanhGradKernel],
+  [NORMALIZE, webgpuNormalizeKernel],
 ]
 
 let replaced = false

@@ -20,6 +20,7 @@ import { linear, RELU_BIAS_GRAD } from '../../../src/tensor/linear.js'
 import { reluGrad } from '../../../src/tensor/reluGrad.js'
 import { softmaxCrossEntropy } from '../../../src/tensor/softmaxCrossEntropy.js'
 import { tanhGrad } from '../../../src/tensor/tanhGrad.js'
+import { normalize } from '../../../src/tensor/normalize.js'
 import * as LeNet5 from '../../../src/models/LeNet5.js'
 import * as Rng from '../../../src/dsl/Rng.js'
 import { baseConfig, programOf, run, tempDir } from '../interpreters/tensor/support.js'
@@ -383,6 +384,29 @@ describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt
       })
       tf.dispose(Object.values(params))
     }, 300_000)
+
+    it("the normalisation: one program with the constants compiled in, as tfjs's Sub and RealDiv give", async () => {
+      const cases = [
+        { shape: [64, 28, 28, 1], mean: [33.46], std: [78.87] },
+        { shape: [5, 4, 4, 3], mean: [123.675, 116.28, 103.53], std: [58.395, 57.12, 57.375] },
+        { shape: [7, 3], mean: [0.5], std: [0.25, 2, 4] },
+      ]
+      for (const c of cases) {
+        const size = c.shape.reduce((a, b) => a * b, 1)
+        const pixels = seededValues(size, 61).map((v) => Math.round(127.5 * (v + 1)))
+        const { want, got, programs } = await onBoth(
+          () => [tf.tensor(pixels, c.shape)],
+          ([x]) => [normalize(x!, c.mean, c.std)],
+        )
+        const what = `normalise ${JSON.stringify(c.shape)} by ${c.mean.length} and ${c.std.length} values`
+        expect(programs, what).toBe(1)
+        close(got[0]!, want[0]!, what)
+      }
+      // Values that do not broadcast along the last axis go to tfjs's ops, which say so.
+      const x = tf.zeros([3, 2])
+      expect(() => normalize(x, [1, 2, 3, 4, 5, 6], [2])).toThrow(/could not be broadcast/)
+      x.dispose()
+    }, 120_000)
 
     it('Sum over leading axes of at most 1024 rows: one program, where tfjs transposes first', async () => {
       const cases: ReadonlyArray<{ shape: number[]; axis: number | number[]; keepDims?: boolean; programs: number }> = [

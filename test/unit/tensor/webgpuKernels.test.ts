@@ -7,15 +7,16 @@ import { describe, expect, it } from 'vitest'
 import { FINITE_PROBE } from '../../../src/tensor/finiteProbe.js'
 import { FUSED_ADAM } from '../../../src/tensor/fusedAdam.js'
 import { LINEAR, RELU_BIAS_GRAD } from '../../../src/tensor/linear.js'
+import { NORMALIZE } from '../../../src/tensor/normalize.js'
 import { RELU_GRAD } from '../../../src/tensor/reluGrad.js'
 import { SOFTMAX_CROSS_ENTROPY } from '../../../src/tensor/softmaxCrossEntropy.js'
 import { TANH_GRAD } from '../../../src/tensor/tanhGrad.js'
 import { installWebgpuKernels } from '../../../src/tensor/webgpuKernels.js'
 
 describe('installWebgpuKernels', () => {
-  const names = [FUSED_ADAM, FINITE_PROBE, RELU_GRAD, SOFTMAX_CROSS_ENTROPY, RELU_BIAS_GRAD, TANH_GRAD]
+  const names = [FUSED_ADAM, FINITE_PROBE, RELU_GRAD, SOFTMAX_CROSS_ENTROPY, RELU_BIAS_GRAD, TANH_GRAD, NORMALIZE]
 
-  it("registers loopwright's six element-wise kernels for the webgpu backend, once", () => {
+  it("registers loopwright's seven WGSL kernels for the webgpu backend, once", () => {
     expect(names.filter((n) => tf.getKernel(n, 'webgpu') !== undefined)).toEqual([])
     installWebgpuKernels()
     const first = names.map((n) => tf.getKernel(n, 'webgpu')?.kernelFunc)
