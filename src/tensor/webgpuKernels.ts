@@ -6,6 +6,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core'
+import { CONV2D_BIAS, registerConv2dBiasGradient } from './conv2dBias.js'
 import { FINITE_PROBE } from './finiteProbe.js'
 import { FUSED_ADAM } from './fusedAdam.js'
 import { LINEAR, RELU_BIAS_GRAD, registerLinearGradient } from './linear.js'
@@ -14,6 +15,7 @@ import { RELU_GRAD } from './reluGrad.js'
 import { SOFTMAX_CROSS_ENTROPY } from './softmaxCrossEntropy.js'
 import { TANH_GRAD } from './tanhGrad.js'
 import { webgpuAdamKernel } from './webgpuAdam.js'
+import { webgpuConv2dBiasKernel } from './webgpuConv2dBias.js'
 import { columnSumKernel } from './webgpuColumnSum.js'
 import { webgpuFiniteProbeKernel } from './webgpuFiniteProbe.js'
 import { webgpuLinearKernel } from './webgpuLinear.js'
@@ -40,15 +42,16 @@ export const installWebgpuKernels = (): void => {
   for (const [kernelName, kernelFunc] of kernels)
     if (tf.getKernel(kernelName, 'webgpu') === undefined)
       tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc })
-  // The fused linear layer runs tfjs's own fused matrix product, so it exists where the backend has that.
-  const fusedMatMul = tf.getKernel('_FusedMatMul', 'webgpu')
-  if (fusedMatMul !== undefined && tf.getKernel(LINEAR, 'webgpu') === undefined) {
-    tf.registerKernel({
-      kernelName: LINEAR,
-      backendName: 'webgpu',
-      kernelFunc: webgpuLinearKernel(fusedMatMul.kernelFunc),
-    })
-    registerLinearGradient()
+  // The fused linear layer and convolution run tfjs's own fused programs, so they exist where the backend has those.
+  const fused: ReadonlyArray<readonly [string, string, (stock: tf.KernelFunc) => tf.KernelFunc, () => void]> = [
+    [LINEAR, '_FusedMatMul', webgpuLinearKernel, registerLinearGradient],
+    [CONV2D_BIAS, 'FusedConv2D', webgpuConv2dBiasKernel, registerConv2dBiasGradient],
+  ]
+  for (const [kernelName, stockName, kernel, registerGradient] of fused) {
+    const stock = tf.getKernel(stockName, 'webgpu')
+    if (stock === undefined || tf.getKernel(kernelName, 'webgpu') !== undefined) continue
+    tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc: kernel(stock.kernelFunc) })
+    registerGradient()
   }
   if (replaced) return
   replaced = true

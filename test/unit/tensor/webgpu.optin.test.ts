@@ -21,6 +21,7 @@ import { reluGrad } from '../../../src/tensor/reluGrad.js'
 import { softmaxCrossEntropy } from '../../../src/tensor/softmaxCrossEntropy.js'
 import { tanhGrad } from '../../../src/tensor/tanhGrad.js'
 import { normalize } from '../../../src/tensor/normalize.js'
+import { conv2dBias } from '../../../src/tensor/conv2dBias.js'
 import * as LeNet5 from '../../../src/models/LeNet5.js'
 import * as Rng from '../../../src/dsl/Rng.js'
 import { baseConfig, programOf, run, tempDir } from '../interpreters/tensor/support.js'
@@ -131,6 +132,8 @@ describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt
         backend.runWebGPUProgram = original
       }
     }
+
+    const largestOf = (vs: ArrayLike<number>) => Array.from(vs).reduce((a, v) => Math.max(a, Math.abs(v)), 0)
 
     const values = (ts: tf.Tensor[]) =>
       Promise.all(ts.map(async (t) => [await t.data(), t.dispose()][0] as Float32Array))
@@ -406,6 +409,74 @@ describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt
       const x = tf.zeros([3, 2])
       expect(() => normalize(x, [1, 2, 3, 4, 5, 6], [2])).toThrow(/could not be broadcast/)
       x.dispose()
+    }, 120_000)
+
+    it("a convolution and its bias: the convolution's programs; the gradients are tfjs's Conv2D ones and the bias's sum", async () => {
+      const cases = [
+        { x: [4, 12, 12, 3], filter: [5, 5, 3, 6], stride: 1, padding: 0 },
+        { x: [2, 9, 9, 4], filter: [3, 3, 4, 5], stride: 2, padding: 1 },
+      ]
+      for (const c of cases) {
+        const pad: 'valid' | tf.backend_util.ExplicitPadding =
+          c.padding === 0
+            ? 'valid'
+            : [
+                [0, 0],
+                [c.padding, c.padding],
+                [c.padding, c.padding],
+                [0, 0],
+              ]
+        const [xs, fs, bs] = [
+          seededValues(
+            c.x.reduce((a, b) => a * b, 1),
+            71,
+          ),
+          seededValues(
+            c.filter.reduce((a, b) => a * b, 1),
+            72,
+          ),
+          seededValues(c.filter[3]!, 73),
+        ]
+        const inputs = () => [
+          tf.tensor4d(xs, c.x as [number, number, number, number]),
+          tf.tensor4d(fs, c.filter as [number, number, number, number]),
+          tf.tensor1d(bs),
+        ]
+        const what = JSON.stringify(c)
+        const forward = await onBoth(inputs, ([x, f, b]) => [
+          conv2dBias(x as tf.Tensor4D, f as tf.Tensor4D, c.stride, pad, b),
+        ])
+        // As many programs as tfjs's Conv2D alone (one, or two where it builds the patches first): the Add is gone.
+        const stock = tf.tidy(() => {
+          const [x, f] = inputs()
+          return programsDuring(() => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.stride, pad)).programs
+        })
+        expect(forward.programs, what).toBe(stock)
+        // Each output sums kh·kw·c products of values in [−1, 1], and the bias.
+        const terms = c.filter[0]! * c.filter[1]! * c.filter[2]! + 1
+        const worst = (got: Float32Array, want: Float32Array) =>
+          got.reduce((a, v, j) => Math.max(a, Math.abs(v - want[j]!)), 0)
+        expect(worst(forward.got[0]!, forward.want[0]!), what).toBeLessThanOrEqual(2 * terms * 2 ** -24 * terms)
+        const dys = seededValues(forward.want[0]!.length, 74)
+        const outShape = [
+          c.x[0]!,
+          ...[1, 2].map((i) => Math.floor((c.x[i]! + 2 * c.padding - c.filter[i - 1]!) / c.stride) + 1),
+          c.filter[3]!,
+        ]
+        const backward = await onBoth(
+          () => [...inputs(), tf.tensor(dys, outShape)],
+          ([x, f, b, dy]) =>
+            tf.grads((x: tf.Tensor, f: tf.Tensor, b: tf.Tensor) =>
+              conv2dBias(x as tf.Tensor4D, f as tf.Tensor4D, c.stride, pad, b),
+            )([x!, f!, b!], dy),
+        )
+        // Forward, then dx 1, dW 1, db 1 (rows ≤ 1024: one program).
+        expect(backward.programs, what).toBe(stock + 3)
+        for (const [i, g] of backward.got.entries())
+          expect(worst(g, backward.want[i]!), `${what}: gradient ${i}`).toBeLessThanOrEqual(
+            1e-5 * (1 + largestOf(backward.want[i]!)),
+          )
+      }
     }, 120_000)
 
     it('Sum over leading axes of at most 1024 rows: one program, where tfjs transposes first', async () => {

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import { describe, expect, it } from 'vitest'
+import { CONV2D_BIAS } from '../../../src/tensor/conv2dBias.js'
 import { FINITE_PROBE } from '../../../src/tensor/finiteProbe.js'
 import { FUSED_ADAM } from '../../../src/tensor/fusedAdam.js'
 import { LINEAR, RELU_BIAS_GRAD } from '../../../src/tensor/linear.js'
@@ -25,10 +26,10 @@ describe('installWebgpuKernels', () => {
     expect(names.map((n) => tf.getKernel(n, 'webgpu')?.kernelFunc)).toEqual(first)
   })
 
-  it("registers the fused linear layer only where the backend has tfjs's fused matrix product to run it", () => {
-    // tfjs-backend-webgpu is not loaded here, so its `_FusedMatMul` is not registered.
+  it("registers the fused linear layer and convolution only where the backend has tfjs's fused programs", () => {
+    // tfjs-backend-webgpu is not loaded here, so its `_FusedMatMul` and `FusedConv2D` are not registered.
     installWebgpuKernels()
-    expect(tf.getKernel('_FusedMatMul', 'webgpu')).toBeUndefined()
-    expect(tf.getKernel(LINEAR, 'webgpu')).toBeUndefined()
+    expect(['_FusedMatMul', 'FusedConv2D'].map((n) => tf.getKernel(n, 'webgpu'))).toEqual([undefined, undefined])
+    expect([LINEAR, CONV2D_BIAS].map((n) => tf.getKernel(n, 'webgpu'))).toEqual([undefined, undefined])
   })
 })
