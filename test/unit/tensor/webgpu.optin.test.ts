@@ -479,14 +479,18 @@ describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt
       }
     }, 120_000)
 
-    it('Sum over leading axes of at most 1024 rows: one program, where tfjs transposes first', async () => {
+    it('Sum over leading axes (≤ 1024 rows, or ≤ 256 longer columns): one program, where tfjs transposes first', async () => {
       const cases: ReadonlyArray<{ shape: number[]; axis: number | number[]; keepDims?: boolean; programs: number }> = [
         // A bias gradient: the batch's rows summed per feature.
         { shape: [64, 256], axis: 0, programs: 1 },
         { shape: [2, 3, 3, 5], axis: [1, 0, 2], programs: 1 },
         { shape: [4, 7], axis: [0], keepDims: true, programs: 1 },
-        // Longer columns, inner axes and whole-tensor sums stay with tfjs's kernel.
-        { shape: [2000, 3], axis: 0, programs: 2 },
+        // Longer columns, of few features: a workgroup per column (a convolution's bias gradient, 50176 rows).
+        { shape: [2000, 3], axis: 0, programs: 1 },
+        { shape: [64, 28, 28, 6], axis: [0, 1, 2], programs: 1 },
+        { shape: [1025, 256], axis: 0, programs: 1 },
+        // Long columns of many features, inner axes and whole-tensor sums stay with tfjs's kernel.
+        { shape: [1025, 257], axis: 0, programs: 2 },
         { shape: [64, 10], axis: -1, programs: 1 },
       ]
       for (const c of cases) {
@@ -503,6 +507,17 @@ describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt
         got[0]!.forEach((g, i) => {
           expect(Math.abs(g - want[0]![i]!), `${what}[${i}]`).toBeLessThanOrEqual(1e-6 * rows)
         })
+        // Small integers add exactly in any order: every row counted once, none twice, to the last unit.
+        const integers = await onBoth(
+          () => [
+            tf.tensor(
+              seededValues(size, 9).map((v) => Math.round(8 * v)),
+              c.shape,
+            ),
+          ],
+          ([x]) => [tf.sum(x!, c.axis, c.keepDims)],
+        )
+        expect(Array.from(integers.got[0]!), `${what}, integers`).toEqual(Array.from(integers.want[0]!))
       }
     }, 120_000)
   })
