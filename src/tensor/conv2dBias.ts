@@ -6,7 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 
-/** The kernel's name: inputs `x` `[n, h, w, c]`, `filter` `[kh, kw, c, out]`, `bias` `[out]`; attrs `strides`, `pad`. */
+/**
+ * The kernel's name: inputs `x` `[n, h, w, c]`, `filter` `[kh, kw, c, out]`, `bias` `[out]`; attrs `strides` and
+ * `pad`.
+ */
 export const CONV2D_BIAS = 'LoopwrightConv2dBias'
 
 /** tfjs's padding: `'valid'`, `'same'` or explicit NHWC pairs. */

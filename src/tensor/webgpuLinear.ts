@@ -1,7 +1,7 @@
 /**
- * The `LoopwrightLinear` kernel (`linear.ts`) on the WebGPU backend: `x·Wᵀ + b` and the ReLU in the one program of tfjs-backend-webgpu's
- * own `_FusedMatMul` (its matrix-product programs take a bias and an activation), where the stock route runs
- * `BatchMatMul`, `Add` and `Relu`: three programs.
+ * The `LoopwrightLinear` kernel (`linear.ts`) on the WebGPU backend: `x·Wᵀ + b` and the ReLU in the one program
+ * of tfjs-backend-webgpu's own `_FusedMatMul` (its matrix-product programs take a bias and an activation), where
+ * the stock route runs `BatchMatMul`, `Add` and `Relu`: three programs.
  * @module
  */
 import type * as tf from '@tensorflow/tfjs-core'

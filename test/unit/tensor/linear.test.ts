@@ -29,20 +29,23 @@ describe('linear', () => {
     await Effect.runPromise(selectBackend('wasm'))
   })
 
-  it("runs tfjs's MatMul, Add and Relu where the backend has no fused kernel (WASM, CPU), with their bits", async () => {
-    for (const backend of ['wasm', 'cpu']) {
-      await tf.setBackend(backend)
-      expect(tf.getKernel(LINEAR, backend)).toBeUndefined()
-      const x = tf.tensor2d(seededValues(5 * 7, 1), [5, 7])
-      const w = tf.tensor2d(seededValues(3 * 7, 2), [3, 7])
-      const b = tf.tensor1d(seededValues(3, 3))
-      const { result, kernels } = kernelsDuring(() => linear(x, w, b, 'relu'))
-      expect(kernels, backend).toEqual(['BatchMatMul', 'Add', 'Relu'])
-      const want = tf.tidy(() => tf.relu(tf.add(tf.matMul(x, w, false, true), b)))
-      expect(bits(result), backend).toEqual(bits(want))
-      const plain = kernelsDuring(() => linear(x, w, undefined, undefined))
-      expect(plain.kernels, backend).toEqual(['BatchMatMul'])
-      tf.dispose([x, w, b, result, want, plain.result])
-    }
-  })
+  it(
+    "runs tfjs's MatMul, Add and Relu where the backend has no fused kernel (WASM, CPU), " + 'with their bits',
+    async () => {
+      for (const backend of ['wasm', 'cpu']) {
+        await tf.setBackend(backend)
+        expect(tf.getKernel(LINEAR, backend)).toBeUndefined()
+        const x = tf.tensor2d(seededValues(5 * 7, 1), [5, 7])
+        const w = tf.tensor2d(seededValues(3 * 7, 2), [3, 7])
+        const b = tf.tensor1d(seededValues(3, 3))
+        const { result, kernels } = kernelsDuring(() => linear(x, w, b, 'relu'))
+        expect(kernels, backend).toEqual(['BatchMatMul', 'Add', 'Relu'])
+        const want = tf.tidy(() => tf.relu(tf.add(tf.matMul(x, w, false, true), b)))
+        expect(bits(result), backend).toEqual(bits(want))
+        const plain = kernelsDuring(() => linear(x, w, undefined, undefined))
+        expect(plain.kernels, backend).toEqual(['BatchMatMul'])
+        tf.dispose([x, w, b, result, want, plain.result])
+      }
+    },
+  )
 })

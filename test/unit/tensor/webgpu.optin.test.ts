@@ -361,7 +361,8 @@ describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt
       close(got[0]!, want[0]!, 'tanh gradient')
     }, 120_000)
 
-    it("LeNet-5's gradients (Linear without ReLU, tanh's gradient) agree with the CPU backend's", async () => {
+    it("LeNet-5's gradients (Linear and convolution biases fused, tanh's gradient) " +
+      "agree with the CPU backend's", async () => {
       const cfg = { num_classes: 10, input_size: 28 } as const
       const [params] = LeNet5.init(cfg, Rng.make(5))
       const names = Object.keys(params)
@@ -411,7 +412,8 @@ describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt
       x.dispose()
     }, 120_000)
 
-    it("a convolution and its bias: the convolution's programs; the gradients are tfjs's Conv2D ones and the bias's sum", async () => {
+    it("a convolution and its bias: the convolution's programs; the gradients are tfjs's Conv2D ones " +
+      "and the bias's sum", async () => {
       const cases = [
         { x: [4, 12, 12, 3], filter: [5, 5, 3, 6], stride: 1, padding: 0 },
         { x: [2, 9, 9, 4], filter: [3, 3, 4, 5], stride: 2, padding: 1 },
@@ -479,7 +481,8 @@ describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt
       }
     }, 120_000)
 
-    it('Sum over leading axes (≤ 1024 rows, or ≤ 256 longer columns): one program, where tfjs transposes first', async () => {
+    it('Sum over leading axes (≤ 1024 rows, or ≤ 256 longer columns): one program, ' +
+      'where tfjs transposes first', async () => {
       const cases: ReadonlyArray<{ shape: number[]; axis: number | number[]; keepDims?: boolean; programs: number }> = [
         // A bias gradient: the batch's rows summed per feature.
         { shape: [64, 256], axis: 0, programs: 1 },
