@@ -13,6 +13,7 @@ import { LINEAR, RELU_BIAS_GRAD, registerLinearGradient } from './linear.js'
 import { NORMALIZE } from './normalize.js'
 import { RELU_GRAD } from './reluGrad.js'
 import { SOFTMAX_CROSS_ENTROPY } from './softmaxCrossEntropy.js'
+import { registerTanhAvgPoolGradient, TANH_AVG_POOL, TANH_AVG_POOL_GRAD } from './tanhAvgPool.js'
 import { TANH_GRAD } from './tanhGrad.js'
 import { webgpuAdamKernel } from './webgpuAdam.js'
 import { webgpuConv2dBiasKernel } from './webgpuConv2dBias.js'
@@ -23,6 +24,7 @@ import { webgpuNormalizeKernel } from './webgpuNormalize.js'
 import { webgpuReluBiasGradKernel } from './webgpuReluBiasGrad.js'
 import { webgpuReluGradKernel } from './webgpuReluGrad.js'
 import { webgpuSoftmaxCrossEntropyKernel } from './webgpuSoftmaxCrossEntropy.js'
+import { webgpuTanhAvgPoolGradKernel, webgpuTanhAvgPoolKernel } from './webgpuTanhAvgPool.js'
 import { webgpuTanhGradKernel } from './webgpuTanhGrad.js'
 
 const kernels: ReadonlyArray<readonly [string, tf.KernelFunc]> = [
@@ -33,6 +35,8 @@ const kernels: ReadonlyArray<readonly [string, tf.KernelFunc]> = [
   [RELU_BIAS_GRAD, webgpuReluBiasGradKernel],
   [TANH_GRAD, webgpuTanhGradKernel],
   [NORMALIZE, webgpuNormalizeKernel],
+  [TANH_AVG_POOL, webgpuTanhAvgPoolKernel],
+  [TANH_AVG_POOL_GRAD, webgpuTanhAvgPoolGradKernel],
 ]
 
 let replaced = false
@@ -42,6 +46,7 @@ export const installWebgpuKernels = (): void => {
   for (const [kernelName, kernelFunc] of kernels)
     if (tf.getKernel(kernelName, 'webgpu') === undefined)
       tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc })
+  registerTanhAvgPoolGradient()
   // The fused linear layer and convolution run tfjs's own fused programs, so they exist where the backend has those.
   const fused: ReadonlyArray<readonly [string, string, (stock: tf.KernelFunc) => tf.KernelFunc, () => void]> = [
     [LINEAR, '_FusedMatMul', webgpuLinearKernel, registerLinearGradient],

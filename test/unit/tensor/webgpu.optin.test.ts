@@ -19,6 +19,7 @@ import { compareWithCpu, seededValues } from '../../../src/tensor/opConformance.
 import { linear, RELU_BIAS_GRAD } from '../../../src/tensor/linear.js'
 import { reluGrad } from '../../../src/tensor/reluGrad.js'
 import { softmaxCrossEntropy } from '../../../src/tensor/softmaxCrossEntropy.js'
+import { tanhAvgPool } from '../../../src/tensor/tanhAvgPool.js'
 import { tanhGrad } from '../../../src/tensor/tanhGrad.js'
 import { normalize } from '../../../src/tensor/normalize.js'
 import { conv2dBias } from '../../../src/tensor/conv2dBias.js'
@@ -359,6 +360,35 @@ describe.skipIf(process.env['LOOPWRIGHT_WEBGPU'] !== '1')('the WebGPU route (opt
       )
       expect(programs).toBe(1)
       close(got[0]!, want[0]!, 'tanh gradient')
+    }, 120_000)
+
+    it('tanh then average pooling: one program forward, one backward, ' +
+      'as Tanh, AvgPool and their gradients give', async () => {
+      // Sizes not a multiple of k: the last rows and columns are in no window (their gradient is 0).
+      const cases = [
+        { shape: [4, 28, 28, 6], k: 2 },
+        { shape: [3, 11, 9, 5], k: 2 },
+        { shape: [2, 10, 8, 3], k: 3 },
+      ] as const
+      for (const c of cases) {
+        const size = c.shape.reduce((a, b) => a * b, 1)
+        const xs = seededValues(size, 81).map((v) => 4 * v)
+        const what = JSON.stringify(c)
+        const forward = await onBoth(
+          () => [tf.tensor4d(xs, [...c.shape])],
+          ([x]) => [tanhAvgPool(x as tf.Tensor4D, c.k)],
+        )
+        expect(forward.programs, what).toBe(1)
+        close(forward.got[0]!, forward.want[0]!, `${what}: forward`)
+        const dys = seededValues(forward.want[0]!.length, 82)
+        const outShape = [c.shape[0], Math.floor(c.shape[1] / c.k), Math.floor(c.shape[2] / c.k), c.shape[3]]
+        const backward = await onBoth(
+          () => [tf.tensor4d(xs, [...c.shape]), tf.tensor(dys, outShape)],
+          ([x, dy]) => [tf.grad((z: tf.Tensor) => tanhAvgPool(z as tf.Tensor4D, c.k))(x!, dy)],
+        )
+        expect(backward.programs, what).toBe(2)
+        close(backward.got[0]!, backward.want[0]!, `${what}: gradient`)
+      }
     }, 120_000)
 
     it("LeNet-5's gradients (Linear and convolution biases fused, tanh's gradient) " +

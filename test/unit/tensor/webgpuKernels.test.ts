@@ -11,13 +11,24 @@ import { LINEAR, RELU_BIAS_GRAD } from '../../../src/tensor/linear.js'
 import { NORMALIZE } from '../../../src/tensor/normalize.js'
 import { RELU_GRAD } from '../../../src/tensor/reluGrad.js'
 import { SOFTMAX_CROSS_ENTROPY } from '../../../src/tensor/softmaxCrossEntropy.js'
+import { TANH_AVG_POOL, TANH_AVG_POOL_GRAD } from '../../../src/tensor/tanhAvgPool.js'
 import { TANH_GRAD } from '../../../src/tensor/tanhGrad.js'
 import { installWebgpuKernels } from '../../../src/tensor/webgpuKernels.js'
 
 describe('installWebgpuKernels', () => {
-  const names = [FUSED_ADAM, FINITE_PROBE, RELU_GRAD, SOFTMAX_CROSS_ENTROPY, RELU_BIAS_GRAD, TANH_GRAD, NORMALIZE]
+  const names = [
+    FUSED_ADAM,
+    FINITE_PROBE,
+    RELU_GRAD,
+    SOFTMAX_CROSS_ENTROPY,
+    RELU_BIAS_GRAD,
+    TANH_GRAD,
+    NORMALIZE,
+    TANH_AVG_POOL,
+    TANH_AVG_POOL_GRAD,
+  ]
 
-  it("registers loopwright's seven WGSL kernels for the webgpu backend, once", () => {
+  it("registers loopwright's nine WGSL kernels for the webgpu backend, once", () => {
     expect(names.filter((n) => tf.getKernel(n, 'webgpu') !== undefined)).toEqual([])
     installWebgpuKernels()
     const first = names.map((n) => tf.getKernel(n, 'webgpu')?.kernelFunc)
