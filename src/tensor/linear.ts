@@ -53,14 +53,16 @@ export const linear = (
   return activation === 'relu' ? tf.relu(y) : y
 }
 
-/** `[dy · step(y), Σ_rows dy · step(y)]`: the gradient through the ReLU and the bias's gradient. */
-const reluAndBiasGradients = (dy: tf.Tensor, y: tf.Tensor): readonly [tf.Tensor, tf.Tensor] => {
+/**
+ * `[dy · step(y), Σ_rows dy · step(y)]`, the gradient through the ReLU and the bias's gradient, from one kernel; past
+ * its rows, or without it, the ReLU's gradient alone (the bias's is summed when asked for).
+ */
+const reluAndBiasGradients = (dy: tf.Tensor, y: tf.Tensor): readonly [tf.Tensor, tf.Tensor | undefined] => {
   if (tf.getKernel(RELU_BIAS_GRAD, tf.getBackend()) !== undefined && dy.shape[0]! <= RELU_BIAS_GRAD_MAX_ROWS) {
     const [dz, db] = tf.engine().runKernel(RELU_BIAS_GRAD, { dy, y }) as tf.Tensor[]
     return [dz!, db!]
   }
-  const dz = reluGrad(dy, y)
-  return [dz, tf.sum(dz, 0)]
+  return [reluGrad(dy, y), undefined]
 }
 
 /**
