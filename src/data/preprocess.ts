@@ -35,6 +35,7 @@ import {
   struct,
 } from '../schema/codec.js'
 import type { Issue } from '../schema/codec.js'
+import { normalize } from '../tensor/normalize.js'
 
 /** A decoded preprocessor: what {@link apply} does to a batch. */
 export interface Preprocessor {
@@ -174,8 +175,7 @@ export const apply = (pre: Preprocessor, inputs: tf.Tensor): tf.Tensor =>
   tf.tidy(() => {
     let x: tf.Tensor = inputs.dtype === 'float32' ? tf.clone(inputs) : tf.cast(inputs, 'float32')
     if (pre.swapChannels) x = tf.reverse(x, -1)
-    if (pre.mean !== null && pre.std !== null)
-      x = tf.div(tf.sub(x, tf.tensor1d(pre.mean as number[], 'float32')), tf.tensor1d(pre.std as number[], 'float32'))
+    if (pre.mean !== null && pre.std !== null) x = normalize(x, pre.mean, pre.std)
     if (pre.padSizeDivisor > 1 && x.rank === 4) {
       const [, h, w] = x.shape as [number, number, number, number]
       const padH = Math.ceil(h / pre.padSizeDivisor) * pre.padSizeDivisor - h

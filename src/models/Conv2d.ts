@@ -13,6 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as Rng from '../dsl/Rng.js'
+import { conv2dBias } from '../tensor/conv2dBias.js'
 import type { Tree } from '../tensor/tree.js'
 import { defaultBound, uniformTensor } from './init.js'
 
@@ -44,20 +45,15 @@ export const apply = (
   if (weight === undefined) throw new Error(`Conv2d '${prefix}': parameter ${prefix}.weight is missing`)
   const p = options.padding ?? 0
   const filter = tf.transpose(weight, [2, 3, 1, 0]) as tf.Tensor4D
-  let y = tf.conv2d(
-    x,
-    filter,
-    options.stride ?? 1,
+  const pad =
     p === 0
       ? 'valid'
-      : [
+      : ([
           [0, 0],
           [p, p],
           [p, p],
           [0, 0],
-        ],
-  )
-  const bias = params[`${prefix}.bias`]
-  if (bias !== undefined) y = tf.add(y, bias)
-  return y
+        ] as tf.backend_util.ExplicitPadding)
+  // One kernel on WebGPU (`tensor/conv2dBias.ts`); tfjs's Conv2D and Add elsewhere.
+  return conv2dBias(x, filter, options.stride ?? 1, pad, params[`${prefix}.bias`])
 }

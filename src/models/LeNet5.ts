@@ -31,6 +31,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
 import type * as Rng from '../dsl/Rng.js'
+import { tanhAvgPool } from '../tensor/tanhAvgPool.js'
 import type { Tree } from '../tensor/tree.js'
 import * as Conv2d from './Conv2d.js'
 import { asImages } from './images.js'
@@ -40,7 +41,6 @@ import { withoutBuffers } from './Model.js'
 import type { ModelType } from './Model.js'
 import { type args, configOf, convs, info, LeNet5Description, linears } from './lenet5Specs.js'
 import type { LeNet5Config } from './lenet5Specs.js'
-import * as Pooling from './Pooling.js'
 
 export type { LeNet5Config } from './lenet5Specs.js'
 export { info } from './lenet5Specs.js'
@@ -87,8 +87,9 @@ export const apply = (cfg: LeNet5Config, params: Tree, inputs: tf.Tensor): tf.Te
         [2, 2],
         [0, 0],
       ])
-    x = Pooling.avgPool2d(tf.tanh(Conv2d.apply(params, 'backbone.features.0', {}, x)), { kernel_size: 2 })
-    x = Pooling.avgPool2d(tf.tanh(Conv2d.apply(params, 'backbone.features.3', {}, x)), { kernel_size: 2 })
+    // Tanh → AvgPool2d(2): `tf.tanh` then `tf.avgPool`, or one kernel on WebGPU (`tensor/tanhAvgPool.ts`).
+    x = tanhAvgPool(Conv2d.apply(params, 'backbone.features.0', {}, x), 2)
+    x = tanhAvgPool(Conv2d.apply(params, 'backbone.features.3', {}, x), 2)
     x = tf.tanh(Conv2d.apply(params, 'backbone.features.6', {}, x)) // [n, 1, 1, 120]
     const h = tf.tanh(Linear.apply(params, 'backbone.classifier.0', tf.reshape(x, [x.shape[0], 120])))
     return Linear.apply(params, 'backbone.classifier.2', h)

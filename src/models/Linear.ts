@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as Rng from '../dsl/Rng.js'
+import { type LinearActivation, linear } from '../tensor/linear.js'
 import type { Tree } from '../tensor/tree.js'
 import { defaultBound, uniformTensor } from './init.js'
 
@@ -32,13 +33,14 @@ export const init = (
   return [{ [`${prefix}.weight`]: weight, [`${prefix}.bias`]: b }, r2]
 }
 
-/** `x·Wᵀ + b` over the last dimension of `x`. */
-export const apply = (params: Tree, prefix: string, x: tf.Tensor): tf.Tensor => {
+/**
+ * `x·Wᵀ + b` over the last dimension of `x`, then `nn.ReLU` if `activation` is `'relu'` (one kernel on WebGPU:
+ * `tensor/linear.ts`).
+ */
+export const apply = (params: Tree, prefix: string, x: tf.Tensor, activation?: LinearActivation): tf.Tensor => {
   const weight = params[`${prefix}.weight`]
   if (weight === undefined) throw new Error(`Linear '${prefix}': parameter ${prefix}.weight is missing`)
   const flat = x.rank === 2 ? x : tf.reshape(x, [-1, x.shape.at(-1)!])
-  let y = tf.matMul(flat, weight, false, true)
-  const b = params[`${prefix}.bias`]
-  if (b !== undefined) y = tf.add(y, b)
+  const y = linear(flat, weight, params[`${prefix}.bias`], activation)
   return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), weight.shape[0]!])
 }

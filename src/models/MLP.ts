@@ -40,10 +40,7 @@ export const init = (cfg: MLPConfig, rng: Rng.Rng): readonly [Tree, Rng.Rng] => 
 export const apply = (cfg: MLPConfig, params: Tree, x: tf.Tensor): tf.Tensor => {
   const layers = widths(cfg).length - 1
   let h = x.rank === 2 ? x : tf.reshape(x, [x.shape[0]!, -1])
-  for (let i = 0; i < layers; i++) {
-    h = Linear.apply(params, `layers.${i}`, h)
-    if (i + 1 < layers) h = tf.relu(h)
-  }
+  for (let i = 0; i < layers; i++) h = Linear.apply(params, `layers.${i}`, h, i + 1 < layers ? 'relu' : undefined)
   return h
 }
 

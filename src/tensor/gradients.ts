@@ -10,7 +10,10 @@ import '@tensorflow/tfjs-core'
 import '../../vendor/tfjs-gradients.mjs'
 import { registerMeanGradient } from './meanGrad.js'
 import { registerReluGradient } from './reluGrad.js'
+import { registerTanhGradient } from './tanhGrad.js'
 
-// After tfjs's (the imports above run first): ReLU's and Mean's gradients as one kernel where the backend has it.
+// After tfjs's (the imports above run first): ReLU's, Mean's and tanh's gradients as one kernel where the backend
+// has it.
 registerReluGradient()
 registerMeanGradient()
+registerTanhGradient()

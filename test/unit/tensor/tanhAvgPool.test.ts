@@ -1,0 +1,46 @@
+import * as tf from '@tensorflow/tfjs-core'
+import { Effect } from 'effect'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { selectBackend } from '../../../src/tensor/backend.js'
+import { seededValues } from '../../../src/tensor/opConformance.js'
+import { TANH_AVG_POOL, tanhAvgPool } from '../../../src/tensor/tanhAvgPool.js'
+
+const bits = (t: tf.Tensor): number[] => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer))
+
+describe('tanhAvgPool', () => {
+  beforeAll(async () => {
+    await Effect.runPromise(selectBackend('cpu'))
+    await Effect.runPromise(selectBackend('wasm'))
+  })
+
+  it("is tfjs's Tanh then AvgPool, bit for bit, where no backend kernel replaces them (WASM, CPU)", async () => {
+    for (const backend of ['wasm', 'cpu']) {
+      await tf.setBackend(backend)
+      expect(tf.getKernel(TANH_AVG_POOL, backend)).toBeUndefined()
+      const x = tf.tensor4d(
+        seededValues(2 * 9 * 7 * 3, 5).map((v) => 3 * v),
+        [2, 9, 7, 3],
+      )
+      const engine = tf.engine() as unknown as { runKernelFunc: (p: { kernelName?: string }) => unknown }
+      const original = engine.runKernelFunc
+      const kernels: string[] = []
+      engine.runKernelFunc = function (p) {
+        if (p.kernelName !== undefined) kernels.push(p.kernelName)
+        return original.call(this, p)
+      }
+      const got = (() => {
+        try {
+          return tanhAvgPool(x, 2)
+        } finally {
+          engine.runKernelFunc = original
+        }
+      })()
+      // tfjs's avgPool op casts its result to the input's dtype (a no-op for float32).
+      expect(kernels, backend).toEqual(['Tanh', 'AvgPool', 'Cast'])
+      expect(got.shape).toEqual([2, 4, 3, 3])
+      const want = tf.tidy(() => tf.avgPool(tf.tanh(x), 2, 2, 'valid'))
+      expect(bits(got), backend).toEqual(bits(want))
+      tf.dispose([x, got, want])
+    }
+  })
+})
