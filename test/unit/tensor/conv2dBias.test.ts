@@ -4,24 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { selectBackend } from '../../../src/tensor/backend.js'
 import { CONV2D_BIAS, conv2dBias } from '../../../src/tensor/conv2dBias.js'
 import { seededValues } from '../../../src/tensor/opConformance.js'
-
-/** The kernels tfjs's engine runs while `f` runs. */
-const kernelsDuring = <A>(f: () => A): { result: A; kernels: string[] } => {
-  const engine = tf.engine() as unknown as { runKernelFunc: (p: { kernelName?: string }) => unknown }
-  const original = engine.runKernelFunc
-  const kernels: string[] = []
-  engine.runKernelFunc = function (p) {
-    if (p.kernelName !== undefined) kernels.push(p.kernelName)
-    return original.call(this, p)
-  }
-  try {
-    return { result: f(), kernels }
-  } finally {
-    engine.runKernelFunc = original
-  }
-}
-
-const bits = (t: tf.Tensor): number[] => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer))
+import { bits, kernelsDuring } from '../../support/kernels.js'
 
 describe('conv2dBias', () => {
   beforeAll(async () => {

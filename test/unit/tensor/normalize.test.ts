@@ -4,8 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { selectBackend } from '../../../src/tensor/backend.js'
 import { NORMALIZE, normalize } from '../../../src/tensor/normalize.js'
 import { seededValues } from '../../../src/tensor/opConformance.js'
-
-const bits = (t: tf.Tensor): number[] => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer))
+import { bits } from '../../support/kernels.js'
 
 describe('normalize', () => {
   beforeAll(async () => {

@@ -4,8 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { selectBackend } from '../../../src/tensor/backend.js'
 import { seededValues } from '../../../src/tensor/opConformance.js'
 import { TANH_AVG_POOL, tanhAvgPool } from '../../../src/tensor/tanhAvgPool.js'
-
-const bits = (t: tf.Tensor): number[] => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer))
+import { bits } from '../../support/kernels.js'
 
 describe('tanhAvgPool', () => {
   beforeAll(async () => {

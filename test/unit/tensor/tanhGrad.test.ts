@@ -5,10 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { selectBackend } from '../../../src/tensor/backend.js'
 import '../../../src/tensor/gradients.js'
 import { TANH_GRAD } from '../../../src/tensor/tanhGrad.js'
+import { bits } from '../../support/kernels.js'
 
 const value = fc.oneof(fc.constantFrom(0, -0, 1, -1, 20, -20), fc.float({ noNaN: true, min: -5, max: 5 }))
-
-const bits = (t: tf.Tensor): number[] => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer))
 
 /** The gradient of `Σ tanh(x)·dy` through the registered gradient, as bits. */
 const gradient = (x: number[], dy: number[]): number[] => {
