@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { selectBackend } from '../../../src/tensor/backend.js'
 import { seededValues } from '../../../src/tensor/opConformance.js'
 import { TANH_AVG_POOL, tanhAvgPool } from '../../../src/tensor/tanhAvgPool.js'
-import { bits } from '../../support/kernels.js'
+import { bits, kernelsDuring } from '../../support/kernels.js'
 
 describe('tanhAvgPool', () => {
   beforeAll(async () => {
@@ -20,20 +20,7 @@ describe('tanhAvgPool', () => {
         seededValues(2 * 9 * 7 * 3, 5).map((v) => 3 * v),
         [2, 9, 7, 3],
       )
-      const engine = tf.engine() as unknown as { runKernelFunc: (p: { kernelName?: string }) => unknown }
-      const original = engine.runKernelFunc
-      const kernels: string[] = []
-      engine.runKernelFunc = function (p) {
-        if (p.kernelName !== undefined) kernels.push(p.kernelName)
-        return original.call(this, p)
-      }
-      const got = (() => {
-        try {
-          return tanhAvgPool(x, 2)
-        } finally {
-          engine.runKernelFunc = original
-        }
-      })()
+      const { result: got, kernels } = kernelsDuring(() => tanhAvgPool(x, 2))
       // tfjs's avgPool op casts its result to the input's dtype (a no-op for float32).
       expect(kernels, backend).toEqual(['Tanh', 'AvgPool', 'Cast'])
       expect(got.shape).toEqual([2, 4, 3, 3])
