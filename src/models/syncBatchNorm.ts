@@ -80,10 +80,12 @@ export const syncBatchNorm = (
   const variance = tf.tensor1d(stats.variance)
   const count = stats.count
   const affine = [weight, bias].filter((t): t is tf.Tensor => t !== undefined)
+  // customGrad's arguments: x, then the affine tensors present (weight before bias), then the save function.
   const op = tf.customGrad(((...args: tf.Tensor[]) => {
-    const input = args[0]!
-    const save = args.at(-1) as unknown as tf.GradSaveFunc
-    const [w, b] = [weight === undefined ? undefined : args[1]!, bias === undefined ? undefined : args.at(-2)!]
+    const [input, ...rest] = args as [tf.Tensor, ...tf.Tensor[]]
+    const save = rest.pop() as unknown as tf.GradSaveFunc
+    const w = weight === undefined ? undefined : rest.shift()
+    const b = bias === undefined ? undefined : rest.shift()
     const invstd = tf.rsqrt(tf.add(variance, eps))
     const xhat = tf.mul(tf.sub(input, mean), invstd)
     let y = w === undefined ? xhat : tf.mul(xhat, w)
