@@ -48,9 +48,12 @@ export const linear = (
     const attrs = { relu: activation === 'relu', bias: bias !== undefined }
     return tf.engine().runKernel(LINEAR, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor
   }
-  let y = tf.matMul(x, weight, false, true)
-  if (bias !== undefined) y = tf.add(y, bias)
-  return activation === 'relu' ? tf.relu(y) : y
+  // A scope of its own, so that the intermediates are freed also when the caller has none.
+  return tf.tidy(() => {
+    let y = tf.matMul(x, weight, false, true)
+    if (bias !== undefined) y = tf.add(y, bias)
+    return activation === 'relu' ? tf.relu(y) : y
+  })
 }
 
 /**

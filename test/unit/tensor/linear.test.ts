@@ -31,4 +31,17 @@ describe('linear', () => {
       }
     },
   )
+
+  it('leaves only its output behind where it composes kernels, also outside any tfjs scope', async () => {
+    for (const backend of ['wasm', 'cpu']) {
+      await tf.setBackend(backend)
+      const x = tf.tensor2d(seededValues(5 * 7, 4), [5, 7])
+      const w = tf.tensor2d(seededValues(3 * 7, 5), [3, 7])
+      const b = tf.tensor1d(seededValues(3, 6))
+      const before = tf.memory().numTensors
+      const y = linear(x, w, b, 'relu')
+      expect(tf.memory().numTensors - before, backend).toBe(1)
+      tf.dispose([x, w, b, y])
+    }
+  })
 })
