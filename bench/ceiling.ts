@@ -28,20 +28,20 @@ export const calibrate = (ms: number): Effect.Effect<number, Error> =>
   })
 
 /**
- * Every rank's step times (`reply.stepMs`) from `workers` threads running the bench module `name` (next to this
- * file) with `{ region, rank, ...data }`, one shared region between them.
+ * What each of `workers` threads running the bench module `name` (next to this file) with `{ region, rank, ...data }`
+ * posts back first, one shared region between them, in rank order.
  */
-export const threadStepTimes = async (name: string, workers: number, data: object): Promise<number[][]> => {
+export const threadReplies = async <Reply>(name: string, workers: number, data: object): Promise<Reply[]> => {
   const region = allocate(workers, 16)
   const module = new URL(`./${name}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)
   return Promise.all(
     Array.from(
       { length: workers },
       (_, rank) =>
-        new Promise<number[]>((resolve, reject) => {
+        new Promise<Reply>((resolve, reject) => {
           const worker = spawnWorker(module, { region, rank, ...data })
-          worker.once('message', (reply: { stepMs: number[] }) => {
-            resolve(reply.stepMs)
+          worker.once('message', (reply: Reply) => {
+            resolve(reply)
             void worker.terminate()
           })
           worker.once('error', reject)
@@ -49,6 +49,10 @@ export const threadStepTimes = async (name: string, workers: number, data: objec
     ),
   )
 }
+
+/** Every rank's step times (`reply.stepMs`) from {@link threadReplies}. */
+export const threadStepTimes = async (name: string, workers: number, data: object): Promise<number[][]> =>
+  (await threadReplies<{ stepMs: number[] }>(name, workers, data)).map((reply) => reply.stepMs)
 
 /** The median step time of `workers` threads doing `units` of arithmetic per step, the first quarter left out. */
 export const ceilingStep = (workers: number, units: number, steps: number): Effect.Effect<number, Error> =>

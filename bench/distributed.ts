@@ -21,6 +21,9 @@
  * nothing else through the same barrier. On a shared machine the measured
  * speed-up is best read against it.
  *
+ * For the MLP, also how each kind of its step's work scales alone (`bench/kernelScaling.ts`): the
+ * step cannot scale better than the mix of them does.
+ *
  * And the model's own ceiling (`bench/exchangeFree.ts`): two threads each
  * running the one-worker step, meeting at the barrier every step, nothing
  * averaged. It pays the machine's step-to-step variation as the data-parallel
@@ -41,6 +44,7 @@ import { trainThreads } from '../src/interpreters/collective/launchThreads.js'
 import { loadBinding } from '../src/interpreters/collective/mpi.js'
 import { calibrate, ceilingStep } from './ceiling.js'
 import { exchangeFreeStep } from './exchangeFree.js'
+import { kernelScaling } from './kernelScaling.js'
 import { benchProgram, models, runLength, steadyStep } from './distributedCases.js'
 import type { ModelName } from './distributedCases.js'
 import { ISSUE_PYTORCH_MLP_MS, pytorchReference } from './pytorchReference.js'
@@ -86,6 +90,7 @@ export const distributedBench = async (
     const ceiling: { [workers: number]: number[] } = { 1: [], 2: [] }
     const ceilingSteps = Math.round(2000 / stepMs)
     const exchangeFree: number[] = []
+    const kernels = new Map<string, number[]>()
     // One round: one worker, two threads, two MPI processes, so that a noisy neighbour slows all three alike.
     for (let r = 0; r < rounds; r++) {
       for (const workers of [1, 2]) {
@@ -96,6 +101,8 @@ export const distributedBench = async (
       for (const workers of [1, 2])
         ceiling[workers]!.push(await Effect.runPromise(ceilingStep(workers, units, ceilingSteps)))
       exchangeFree.push(await Effect.runPromise(exchangeFreeStep(model, 2, dataset)))
+      if (model.startsWith('MLP'))
+        for (const [kind, ratio] of await kernelScaling(1)) kernels.set(kind, [...(kernels.get(kind) ?? []), ratio])
       if (mpi === undefined && mpiFailure === undefined) {
         const ran = mpiRound(model)
         if (typeof ran === 'string') mpiFailure = ran
@@ -129,6 +136,11 @@ export const distributedBench = async (
         `bench/exchangeFree.ts): ${ms(free)}, ×${((2 * step(1)) / free).toFixed(2)}; the exchange costs ` +
         `${(step(2) - free).toFixed(2)} ms a step`,
     )
+    if (kernels.size > 0)
+      console.log(
+        `${''.padEnd(20)} the step's kinds of work alone, two threads against one (bench/kernelScaling.ts, same ` +
+          `rounds): ${[...kernels].map(([kind, ratios]) => `${kind} ×${median(ratios).toFixed(2)}`).join('; ')}`,
+      )
     console.log(
       `${''.padEnd(20)} process CPU per step: 1 worker ${ms(cpuStep(1))}, 2 workers ${ms(cpuStep(2))} ` +
         '(spinning at the barrier included)',

@@ -42,17 +42,21 @@ export const benchProgram = (model: ModelName, iters: number): Program => {
 }
 
 /**
- * Iterations per timed run, and the first steps left out of the median. Warm-up is long on two busy cores: V8
- * compiles each worker's code on background threads, which then compete with the workers themselves (the MLP's
- * two-worker step falls from ~7 ms to ~4.5 ms over its first ~300 steps; one worker settles in ~100). Training
- * runs last thousands of steps, so the steady state is what is compared.
+ * Iterations per timed run, and the first steps left out of the median. Warm-up is long on two busy cores: V8 goes on
+ * optimising the step's JavaScript (tfjs's engine, the interpreter) on background threads for well over a thousand
+ * MLP steps — one worker's process CPU time exceeded its wall time by 1.7 ms per step over the first 200 steps,
+ * 0.3–0.4 ms from step 600 to 1400 and ~0.1 ms from 1800 on, and `--trace-opt` showed tfjs's `Engine.gradients`
+ * first optimised after step 1500 (scratch measurements, one run each, 2026-12-03). One worker has that work done on
+ * the idle core; two workers pay for it with their own cores, so a window inside the warm-up understates the
+ * speed-up (LeNet-5's steps are longer, and it settles within 200). Training runs last thousands of steps, so the
+ * steady state is what is compared.
  */
 export const runLength: {
   readonly [model in ModelName]: { readonly iters: number; readonly warmup: number; readonly stepMs: number }
 } = {
   // stepMs: about one worker's step on this machine, the length of the machine-ceiling steps (bench/ceiling.ts).
-  'MLP 784-256-256-10': { iters: 600, warmup: 300, stepMs: 4 },
-  'LeNet-5': { iters: 200, warmup: 80, stepMs: 18 },
+  'MLP 784-256-256-10': { iters: 2400, warmup: 1600, stepMs: 3 },
+  'LeNet-5': { iters: 400, warmup: 200, stepMs: 14 },
 }
 
 /** The median of the step times after `model`'s warm-up. */

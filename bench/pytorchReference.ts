@@ -26,6 +26,7 @@ export const pytorchReference = (steps = 200): { mlp: Timing; lenet: Timing } | 
       execFileSync(python, [script, String(steps)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
     ) as {
       torch: string
+      blas: string
       mlp: { wall_ms: number; cpu_ms: number }
       lenet: { wall_ms: number; cpu_ms: number }
     }
@@ -36,7 +37,10 @@ export const pytorchReference = (steps = 200): { mlp: Timing; lenet: Timing } | 
     } catch {
       out = attempt(pythons[1]!)
     }
-    const label = `PyTorch ${out.torch}, 1 thread`
+    // The issue measured PyTorch on OpenBLAS; the reference BLAS makes its products several times slower.
+    if (out.blas !== 'OpenBLAS' && out.blas !== 'MKL')
+      throw new Error(`its BLAS is ${out.blas}, not OpenBLAS (apt-get install libopenblas0-pthread)`)
+    const label = `PyTorch ${out.torch}, 1 thread, ${out.blas}`
     return {
       mlp: { name: `[${label}] MLP step`, wallMs: out.mlp.wall_ms, cpuMs: out.mlp.cpu_ms },
       lenet: { name: `[${label}] LeNet-5 step`, wallMs: out.lenet.wall_ms, cpuMs: out.lenet.cpu_ms },

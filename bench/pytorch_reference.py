@@ -46,9 +46,23 @@ def step_time(model, x, y, n):
     return {'wall_ms': statistics.median(wall), 'cpu_ms': statistics.median(cpu)}
 
 
+def blas():
+    """The BLAS this process loaded: Debian's torch uses the `libblas.so.3` alternative, the slow reference BLAS
+    unless an optimised one (libopenblas0-pthread) is installed."""
+    torch.randn(64, 64) @ torch.randn(64, 64)
+    with open('/proc/self/maps') as maps:
+        loaded = maps.read().lower()
+    if 'openblas' in loaded:
+        return 'OpenBLAS'
+    if 'mkl' in loaded:
+        return 'MKL'
+    return 'reference BLAS' if 'libblas' in loaded else 'unknown'
+
+
 y = torch.randint(0, 10, (64,))
 print(json.dumps({
     'torch': torch.__version__,
+    'blas': blas(),
     'threads': torch.get_num_threads(),
     'mlp': step_time(mlp(), torch.randn(64, 784), y, rounds),
     'lenet': step_time(lenet(), torch.randn(64, 1, 32, 32), y, max(rounds // 4, 20)),
