@@ -48,15 +48,17 @@ export const gatherKernel =
     const out = wasm.makeOutput(info.outputShape, x.dtype)
     const target = wasm.typedArrayFromHeap(out) as Values
     if (target.length === 0) return out
+    // Views taken before `makeOutput` are detached when its allocation grew the heap: take every view again.
     const source = wasm.typedArrayFromHeap(x) as Values
+    const at = wasm.typedArrayFromHeap(indices)
     const { batchSize, outerSize, dimSize, sliceSize } = info
-    const perBatch = ids.length / batchSize
+    const perBatch = at.length / batchSize
     let to = 0
     for (let b = 0; b < batchSize; b++)
       for (let o = 0; o < outerSize; o++) {
         const base = (b * outerSize + o) * dimSize
         for (let i = 0; i < perBatch; i++) {
-          const from = (base + ids[b * perBatch + i]!) * sliceSize
+          const from = (base + at[b * perBatch + i]!) * sliceSize
           if (sliceSize < SHORT) for (let k = 0; k < sliceSize; k++) target[to++] = source[from + k]!
           else {
             target.set(source.subarray(from, from + sliceSize), to)

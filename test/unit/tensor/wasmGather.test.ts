@@ -3,6 +3,7 @@ import { Effect } from 'effect'
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { selectBackend } from '../../../src/tensor/backend.js'
+import { backendMemory } from '../../../src/tensor/wasmModule.js'
 import { maxRelDiff, seededValues } from '../../../src/tensor/opConformance.js'
 import '../../../src/tensor/gradients.js'
 
@@ -123,5 +124,26 @@ describe("WASM's GatherV2 equals the CPU backend's", () => {
     const cpu = await embeddingGrad('cpu')
     expect(wasm.leaked).toBe(0)
     expect(maxRelDiff(wasm.out, cpu.out)).toBeLessThan(1e-6)
+  })
+
+  it('reads the indices after its output is allocated, also when that allocation grows the heap', async () => {
+    await tf.setBackend('wasm')
+    const heap = backendMemory(tf.backend()) as unknown as { readonly buffer: ArrayBuffer }
+    const before = heap.buffer.byteLength
+    // An output larger than the whole heap: its allocation must grow it, detaching views taken before.
+    const rows = Math.ceil(before / (1024 * 4)) + 16
+    const x = tf.tensor2d([...Array(1024).fill(1), ...Array(1024).fill(2)], [2, 1024])
+    const indices = tf.tensor1d(
+      Int32Array.from({ length: rows }, (_, i) => i % 2),
+      'int32',
+    )
+    const y = tf.gather(x, indices)
+    expect(heap.buffer.byteLength).toBeGreaterThan(before)
+    const values = y.dataSync()
+    for (const row of [0, 1, rows - 2, rows - 1]) {
+      expect(values[row * 1024]).toBe(1 + (row % 2))
+      expect(values[row * 1024 + 1023]).toBe(1 + (row % 2))
+    }
+    tf.dispose([x, indices, y])
   })
 })
