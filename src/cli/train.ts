@@ -5,6 +5,7 @@
  * printed.
  * @module
  */
+import { availableParallelism } from 'node:os'
 import * as nodePath from 'node:path'
 import * as Effect from 'effect/Effect'
 import { formatIssue } from '../schema/codec.js'
@@ -13,6 +14,7 @@ import { toProgram } from '../config/toProgram.js'
 import type { LogLevel } from '../dsl/Services.js'
 import * as Hub from '../dsl/MessageHub.js'
 import { type Launch, mpiRankFromEnvironment } from '../interpreters/collective/launcher.js'
+import { coreSharingWarning, sampleRunnable } from '../interpreters/collective/coreSharing.js'
 import { trainLaunched } from '../interpreters/collective/trainLaunched.js'
 import type { WorkerResult } from '../interpreters/collective/threadJob.js'
 import { describe, selectBackend } from '../tensor/backend.js'
@@ -82,6 +84,11 @@ export const trainCommand = (file: string, flags: TrainFlags): Effect.Effect<num
       if (tty && status !== '') process.stdout.write(status)
     }
     if (speaks) print('INFO', `backend: ${describe(backend)}`)
+    if (flags.launch?._tag === 'Threads') {
+      const runnable = sampleRunnable()
+      const warning = runnable && coreSharingWarning(flags.launch.workers, availableParallelism(), runnable)
+      if (warning) print('WARNING', warning)
+    }
     // The first SIGINT/SIGTERM stops at the next iteration boundary with a resumable checkpoint;
     // a second one exits at once (every file is written atomically, so nothing is left half-written).
     let signal: 'SIGINT' | 'SIGTERM' | undefined

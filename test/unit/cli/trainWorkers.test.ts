@@ -1,6 +1,6 @@
 /** `loopwright train --workers N` and `--launcher` from the built CLI under plain node (the worker entry is dist's). */
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { cli } from '../../support/cli.js'
@@ -41,6 +41,27 @@ describe('loopwright train --workers / --launcher', () => {
     // 640 samples over 2 workers at 32 each: 10 iterations per epoch.
     expect(stdout).toMatch(/^Trained 10 iterations \(1 epochs\) in \d+:\d\d:\d\d\.$/m)
     expect(readdirSync(work).filter((f) => f.endsWith('.safetensors'))).toEqual(['epoch_1.safetensors'])
+  }, 120_000)
+
+  it('warns in one line when there are more workers than cores, and trains all the same', async () => {
+    const { dir, file } = configFile()
+    const workers = availableParallelism() + 1
+    const run = await cli(
+      'train',
+      file,
+      '--work-dir',
+      join(dir, 'work'),
+      '--workers',
+      String(workers),
+      '--cfg-options',
+      'train_dataloader.dataset.indices=192',
+    )
+    expect(run.code, run.stderr).toBe(0)
+    const warnings = run.stderr.split('\n').filter((line) => line.includes('WARNING'))
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(
+      new RegExp(`${workers} workers on ${workers - 1} cores.*: every step waits for the slowest worker`),
+    )
   }, 120_000)
 
   it('refuses a launcher it cannot run, and a bad worker count, with one line and exit 2', async () => {
