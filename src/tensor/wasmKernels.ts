@@ -160,9 +160,10 @@ const unsortedSegmentSum: tf.KernelConfig['kernelFunc'] = ({ inputs, backend, at
   const wasm = backend as BackendWasm
   const { x, segmentIds } = inputs as { x: Info; segmentIds: Info }
   const { numSegments } = attrs as unknown as { numSegments: number }
-  const ids = wasm.typedArrayFromHeap(segmentIds)
   const inner = x.shape.slice(segmentIds.shape.length).reduce((a, b) => a * b, 1)
   const out = wasm.makeOutput([numSegments, ...x.shape.slice(segmentIds.shape.length)], x.dtype)
+  // Views after the allocation: one that grows the heap detaches views taken before it.
+  const ids = wasm.typedArrayFromHeap(segmentIds)
   const result = wasm.typedArrayFromHeap(out)
   result.fill(0)
   const values = wasm.typedArrayFromHeap(x)
