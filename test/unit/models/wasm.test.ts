@@ -81,7 +81,7 @@ describe('the layers on WASM agree with the CPU backend (forward and gradient)',
       expect(maxError(wasm.grad, cpu.grad)).toBeLessThan(1e-5)
     })
 
-  it('UnsortedSegmentSum reads the segment ids after its output is allocated, also when that grows the heap', async () => {
+  it('UnsortedSegmentSum takes its views after allocating the output, even when that grows the heap', async () => {
     await tf.setBackend('wasm')
     const heap = backendMemory(tf.backend()) as unknown as { readonly buffer: ArrayBuffer }
     const before = heap.buffer.byteLength
