@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core'
 import { Effect } from 'effect'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { describe as describeSelected, selectBackend } from '../../../src/tensor/backend.js'
-import { compareWithCpu, opCases, seededValues } from '../../../src/tensor/opConformance.js'
+import { compareWithCpu, opCases } from '../../../src/tensor/opConformance.js'
+import { seededTensor } from '../../support/kernels.js'
 
 describe('backend selection', () => {
   it('auto takes WASM here and says why it passed over the GPU and native backends', async () => {
@@ -62,14 +63,7 @@ describe('backend conformance: WASM (with loopwright’s corrections) against th
 
   it('the corrected kernels release their temporaries', async () => {
     await tf.setBackend('wasm')
-    const tensor = (shape: number[], seed: number) =>
-      tf.tensor(
-        seededValues(
-          shape.reduce((a, b) => a * b, 1),
-          seed,
-        ),
-        shape,
-      )
+    const tensor = (shape: number[], seed: number) => seededTensor(shape, seed)
     const a = tensor([16, 32], 1)
     const b = tensor([16, 8], 2)
     const big = tensor([2, 128, 256], 3)

@@ -3,9 +3,9 @@ import { Effect } from 'effect'
 import fc from 'fast-check'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { selectBackend } from '../../../src/tensor/backend.js'
-import { maxRelDiff, seededValues } from '../../../src/tensor/opConformance.js'
+import { maxRelDiff } from '../../../src/tensor/opConformance.js'
 import { setWasmCorrections } from '../../../src/tensor/wasmKernels.js'
-import { kernelsDuring } from '../../support/kernels.js'
+import { kernelsDuring, seededTensor } from '../../support/kernels.js'
 import '../../../src/tensor/gradients.js'
 
 type Activation = 'linear' | 'relu' | 'relu6' | 'elu' | 'sigmoid' | 'leakyrelu' | 'prelu'
@@ -28,14 +28,7 @@ interface Case {
   readonly seed: number
 }
 
-const tensor = (shape: number[], seed: number) =>
-  tf.tensor(
-    seededValues(
-      shape.reduce((a, b) => a * b, 1),
-      seed,
-    ),
-    shape,
-  )
+const tensor = (shape: number[], seed: number) => seededTensor(shape, seed)
 
 interface Operands {
   readonly a: tf.Tensor

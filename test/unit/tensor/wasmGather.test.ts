@@ -3,26 +3,13 @@ import { Effect } from 'effect'
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { selectBackend } from '../../../src/tensor/backend.js'
-import { backendMemory } from '../../../src/tensor/wasmModule.js'
 import { maxRelDiff, seededValues } from '../../../src/tensor/opConformance.js'
 import '../../../src/tensor/gradients.js'
+import { seededTensor, wasmHeapBytes } from '../../support/kernels.js'
 
 type DType = 'float32' | 'int32' | 'bool'
 
-const input = (shape: number[], dtype: DType, seed: number) => {
-  const values = seededValues(
-    shape.reduce((a, b) => a * b, 1),
-    seed,
-    100,
-  )
-  return dtype === 'float32'
-    ? tf.tensor(values, shape)
-    : tf.tensor(
-        values.map((v) => (dtype === 'bool' ? Number(v > 0) : Math.round(v))),
-        shape,
-        dtype,
-      )
-}
+const input = (shape: number[], dtype: DType, seed: number) => seededTensor(shape, seed, dtype, 100)
 
 /** Seeded indices in [0, size). */
 const indicesOf = (shape: number[], size: number, seed: number) =>
@@ -128,8 +115,7 @@ describe("WASM's GatherV2 equals the CPU backend's", () => {
 
   it('reads the indices after its output is allocated, also when that allocation grows the heap', async () => {
     await tf.setBackend('wasm')
-    const heap = backendMemory(tf.backend()) as unknown as { readonly buffer: ArrayBuffer }
-    const before = heap.buffer.byteLength
+    const before = wasmHeapBytes()
     // An output larger than the whole heap: its allocation must grow it, detaching views taken before.
     const rows = Math.ceil(before / (1024 * 4)) + 16
     const x = tf.tensor2d([...Array(1024).fill(1), ...Array(1024).fill(2)], [2, 1024])
@@ -138,7 +124,7 @@ describe("WASM's GatherV2 equals the CPU backend's", () => {
       'int32',
     )
     const y = tf.gather(x, indices)
-    expect(heap.buffer.byteLength).toBeGreaterThan(before)
+    expect(wasmHeapBytes()).toBeGreaterThan(before)
     const values = y.dataSync()
     for (const row of [0, 1, rows - 2, rows - 1]) {
       expect(values[row * 1024]).toBe(1 + (row % 2))

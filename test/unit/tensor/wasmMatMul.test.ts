@@ -2,17 +2,11 @@ import * as tf from '@tensorflow/tfjs-core'
 import { Effect } from 'effect'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { selectBackend } from '../../../src/tensor/backend.js'
-import { maxRelDiff, seededValues } from '../../../src/tensor/opConformance.js'
+import { maxRelDiff } from '../../../src/tensor/opConformance.js'
 import { setWasmGemm } from '../../../src/tensor/wasmGemm.js'
+import { seededTensor } from '../../support/kernels.js'
 
-const tensor = (shape: number[], seed: number) =>
-  tf.tensor(
-    seededValues(
-      shape.reduce((a, b) => a * b, 1),
-      seed,
-    ),
-    shape,
-  )
+const tensor = (shape: number[], seed: number) => seededTensor(shape, seed)
 
 // A layer's forward x·Wᵀ at a small batch: more weights than activations, so the corrected kernel
 // computes (W·xᵀ)ᵀ.

@@ -3,26 +3,14 @@ import { Effect } from 'effect'
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { selectBackend } from '../../../src/tensor/backend.js'
-import { maxRelDiff, seededValues } from '../../../src/tensor/opConformance.js'
+import { maxRelDiff } from '../../../src/tensor/opConformance.js'
 import { setWasmCorrections } from '../../../src/tensor/wasmKernels.js'
 import '../../../src/tensor/gradients.js'
+import { seededTensor } from '../../support/kernels.js'
 
 type DType = 'float32' | 'int32' | 'bool'
 
-const input = (shape: number[], dtype: DType, seed: number) => {
-  const values = seededValues(
-    shape.reduce((a, b) => a * b, 1),
-    seed,
-    100,
-  )
-  return dtype === 'float32'
-    ? tf.tensor(values, shape)
-    : tf.tensor(
-        values.map((v) => (dtype === 'bool' ? Number(v > 0) : Math.round(v))),
-        shape,
-        dtype,
-      )
-}
+const input = (shape: number[], dtype: DType, seed: number) => seededTensor(shape, seed, dtype, 100)
 
 /** `tf.tile(x, reps)` on a backend, as its shape and plain values. */
 const tiled = async (backend: string, shape: number[], reps: number[], dtype: DType) => {
