@@ -30,14 +30,17 @@ const adamScalars = {
   maximize: false,
 }
 
-export const kernelCases: ReadonlyArray<KernelCase> = [
-  {
-    name: 'forward product 64×784·(256×784)ᵀ',
-    setup: () => {
-      const [x, w] = [tf.randomNormal([BATCH, IN]), tf.randomNormal([OUT, IN])]
-      return { run: () => tf.matMul(x, w, false, true).dispose(), dispose: () => tf.dispose([x, w]) }
-    },
+/** `op(a)·op(b)` of seeded normal operands of these shapes. */
+const product = (name: string, a: number[], b: number[], transposeA: boolean, transposeB: boolean): KernelCase => ({
+  name,
+  setup: () => {
+    const [x, y] = [tf.randomNormal(a), tf.randomNormal(b)]
+    return { run: () => tf.matMul(x, y, transposeA, transposeB).dispose(), dispose: () => tf.dispose([x, y]) }
   },
+})
+
+export const kernelCases: ReadonlyArray<KernelCase> = [
+  product('forward product 64×784·(256×784)ᵀ', [BATCH, IN], [OUT, IN], false, true),
   {
     name: 'bias and ReLU on 64×256',
     setup: () => {
@@ -45,13 +48,7 @@ export const kernelCases: ReadonlyArray<KernelCase> = [
       return { run: () => tf.tidy(() => tf.relu(tf.add(y, b))).dispose(), dispose: () => tf.dispose([y, b]) }
     },
   },
-  {
-    name: 'weight gradient 256×64·64×784',
-    setup: () => {
-      const [dy, x] = [tf.randomNormal([BATCH, OUT]), tf.randomNormal([BATCH, IN])]
-      return { run: () => tf.matMul(dy, x, true, false).dispose(), dispose: () => tf.dispose([dy, x]) }
-    },
-  },
+  product('weight gradient 256×64·64×784', [BATCH, OUT], [BATCH, IN], true, false),
   {
     name: 'Adam update of 784×256 parameters',
     setup: () => {

@@ -32,12 +32,11 @@ export const gatherKernel =
     const parsedAxis = tf.util.parseAxisParam(axis, x.shape)[0]!
     const ids = wasm.typedArrayFromHeap(indices)
     const axisDim = x.shape[parsedAxis]!
+    // A plain check, not `tf.util.assert`, so that no message closure is made per index.
     for (let i = 0; i < ids.length; i++) {
       const index = ids[i]!
-      tf.util.assert(
-        index <= axisDim - 1 && index >= 0,
-        () => `GatherV2: the index value ${index} is not in [0, ${axisDim - 1}]`,
-      )
+      if (index < 0 || index > axisDim - 1)
+        throw new Error(`GatherV2: the index value ${index} is not in [0, ${axisDim - 1}]`)
     }
     const info = tf.backend_util.segment_util.collectGatherOpShapeInfo(
       x as tf.Tensor,

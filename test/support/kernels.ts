@@ -45,3 +45,6 @@ export const seededTensor = (
 /** The current WASM backend's heap size in bytes (tests of kernels whose output must grow it). */
 export const wasmHeapBytes = (): number =>
   (backendMemory(tf.backend()) as unknown as { readonly buffer: ArrayBuffer }).buffer.byteLength
+
+/** Rows of `rowFloats` float32 values that make an output larger than the whole WASM heap (its allocation grows it). */
+export const rowsBeyondHeap = (rowFloats: number): number => Math.ceil(wasmHeapBytes() / (rowFloats * 4)) + 16

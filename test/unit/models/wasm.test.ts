@@ -11,7 +11,7 @@ import * as Pooling from '../../../src/models/Pooling.js'
 import { build } from '../../../src/models/registry.js'
 import { selectBackend } from '../../../src/tensor/backend.js'
 import { badGradients, maxError, step, tensorGrowth, values } from './helpers.js'
-import { wasmHeapBytes } from '../../support/kernels.js'
+import { rowsBeyondHeap, wasmHeapBytes } from '../../support/kernels.js'
 
 // Both backends initialised once; each check runs the same computation on both from plain arrays.
 beforeAll(async () => {
@@ -85,7 +85,7 @@ describe('the layers on WASM agree with the CPU backend (forward and gradient)',
     await tf.setBackend('wasm')
     const before = wasmHeapBytes()
     // An output larger than the whole heap: its allocation must grow it, detaching views taken before.
-    const segments = Math.ceil(before / (1024 * 4)) + 16
+    const segments = rowsBeyondHeap(1024)
     const x = tf.tensor2d([...Array(1024).fill(1), ...Array(1024).fill(2)], [2, 1024])
     const ids = tf.tensor1d([segments - 1, 0], 'int32')
     const sums = tf.unsortedSegmentSum(x, ids, segments)

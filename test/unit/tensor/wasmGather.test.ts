@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { selectBackend } from '../../../src/tensor/backend.js'
 import { maxRelDiff, seededValues } from '../../../src/tensor/opConformance.js'
 import '../../../src/tensor/gradients.js'
-import { seededTensor, wasmHeapBytes } from '../../support/kernels.js'
+import { rowsBeyondHeap, seededTensor, wasmHeapBytes } from '../../support/kernels.js'
 
 type DType = 'float32' | 'int32' | 'bool'
 
@@ -117,7 +117,7 @@ describe("WASM's GatherV2 equals the CPU backend's", () => {
     await tf.setBackend('wasm')
     const before = wasmHeapBytes()
     // An output larger than the whole heap: its allocation must grow it, detaching views taken before.
-    const rows = Math.ceil(before / (1024 * 4)) + 16
+    const rows = rowsBeyondHeap(1024)
     const x = tf.tensor2d([...Array(1024).fill(1), ...Array(1024).fill(2)], [2, 1024])
     const indices = tf.tensor1d(
       Int32Array.from({ length: rows }, (_, i) => i % 2),
