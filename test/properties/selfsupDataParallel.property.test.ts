@@ -90,8 +90,8 @@ describe('self-supervised data parallel ≡ big batch, with SyncBN', () => {
       ),
       // A fixed seed: three runs of ~25 s are all CI affords, and a random draw found a case outside the bound
       // (BYOL, 3 workers, 2 iterations, data seed 2: 4.4e-3 against 1.8e-5 after one iteration and 3.7e-4 on 2
-      // workers; it fails the same on the code before 3 December evening). Open: whether BatchNorm over batches of 4
-      // amplifies rounding that much or something differs at three workers (docs/selfsup.md).
+      // workers; it fails the same on the code before 3 December evening). Open: it is one channel, only the 3×4
+      // split of that batch of 12 (2×6, 4×3, 6×2 are within 1e-4), not one-process rounding (docs/selfsup.md).
       { numRuns: 3, seed: 20261203 },
     )
   }, 600_000)
