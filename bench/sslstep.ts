@@ -7,7 +7,8 @@
  * Reports CPU time (`process.cpuUsage`), medians of interleaved rounds, and a per-kernel profile of each
  * self-supervised step (`profile.ts`).
  *
- * With `--ablate`, the SimSiam step also runs with each of loopwright's kernels it uses switched off, and with the
+ * With `--ablate`, the SimSiam step also runs with each of loopwright's kernels it uses switched off, MoCo v2's with
+ * its queue's logits formed (the fused contrastive loss off), and SimSiam's with the
  * ReLU outside BatchNorm's kernels, interleaved.
  *
  * `npx tsx bench/sslstep.ts [rounds] [--skip-resnet] [--skip-densecl] [--profile] [--ablate]`
@@ -29,6 +30,7 @@ import { BATCH_NORM_BACKWARD, BATCH_NORM_FORWARD } from '../src/tensor/fusedBatc
 import { RELU_GRAD } from '../src/tensor/reluGrad.js'
 import { patchFilterGradient } from '../src/tensor/wasmConv.js'
 import { MEAN_GRAD } from '../src/tensor/meanGrad.js'
+import { CONTRASTIVE_CROSS_ENTROPY } from '../src/tensor/contrastiveCrossEntropy.js'
 import '../src/tensor/gradients.js'
 import * as Tree from '../src/tensor/tree.js'
 import { measureInterleaved, report } from './harness.js'
@@ -330,6 +332,11 @@ export const sslStepBench = async (
           {
             name: `${steps[0]!.label}, the one-channel weight gradient through the patch matrix`,
             body: replaced('Conv2DBackpropFilter', patchFilterGradient, steps[0]!.step),
+          },
+          // MoCo's queue negatives scored with the n × (Q + 1) logits formed, as before 4 December.
+          {
+            name: `${steps[1]!.label}, the queue's logits formed`,
+            body: without(CONTRASTIVE_CROSS_ENTROPY, steps[1]!.step),
           },
           // Issue 15's fifth-round changes to this step all off: its "before", in the same process.
           ...steps
