@@ -2,13 +2,12 @@ import * as tf from '@tensorflow/tfjs-core'
 import { Effect } from 'effect'
 import { beforeAll, describe, expect, it } from 'vitest'
 import '../../../../src/tensor/gradients.js'
-import * as Rng from '../../../../src/dsl/Rng.js'
 import type { Model } from '../../../../src/models/Model.js'
 import * as Models from '../../../../src/models/registry.js'
 import { allModelTypes } from '../../../../src/selfsup/algorithms/registry.js'
 import { selectBackend } from '../../../../src/tensor/backend.js'
 import { CONTRASTIVE_CROSS_ENTROPY } from '../../../../src/tensor/contrastiveCrossEntropy.js'
-import { algorithmConfigs, twoViews } from './support.js'
+import { algorithmConfigs, profiledStep } from './support.js'
 
 const BATCH = 8
 // A long queue, so that the dense logits (8 images × 16 cells × 8,193 columns, 4.2 MB) outweigh everything else
@@ -22,39 +21,13 @@ const build = (): Model => {
   return built.right
 }
 
-/** One differentiated step at `loss_lambda`: losses, gradients by name, and its tf.profile. */
+/** One differentiated step at `loss_lambda`: losses, gradients by name, its tf.profile, its convolutions. */
 const step = async (lambda: number) => {
-  const model = build()
-  const { params, buffers } = model.init(Rng.make(1))
-  const names = Object.keys(params)
-  const x = twoViews(BATCH, 3)
-  const before = tf.memory().numTensors
-  let losses: { [name: string]: number } = {}
-  let gradients: { [name: string]: Float32Array } = {}
-  const profile = await tf.profile(() => {
-    const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
-      const r = model.loss!(Object.fromEntries(names.map((n, i) => [n, ps[i]!])), buffers, x, tf.zeros([BATCH]), {
-        training: true,
-        rng: Rng.make(0),
-        iter: 1,
-        maxIters: 10,
-        attributes: { loss_lambda: lambda },
-      })
-      losses = Object.fromEntries(Object.entries(r.losses).map(([n, l]) => [n, l.dataSync()[0]!]))
-      tf.dispose(Object.values(r.buffers).filter((b) => !Object.values(buffers).includes(b)))
-      return tf.addN([r.losses['loss_single']!, r.losses['loss_dense']!]) as tf.Scalar
-    })(names.map((n) => params[n]!))
-    gradients = Object.fromEntries(names.map((n, i) => [n, grads[i]!.dataSync() as Float32Array]))
-    tf.dispose([value, ...grads])
-    return undefined as unknown as tf.TensorContainer
-  })
-  const leaked = tf.memory().numTensors - before
-  tf.dispose([x, ...Object.values(params), ...Object.values(buffers)])
-  // tfjs reuses the profile object for the next profile: take the kernel names now.
-  const kernels = profile.kernels.map((k) => k.name)
-  const calls = (kernel: string) => kernels.filter((k) => k === kernel).length
-  const convolutions = names.filter((n) => n.startsWith('backbone.') && params[n]!.rank === 4).length
-  return { losses, gradients, peak: profile.peakBytes - profile.newBytes, calls, convolutions, leaked }
+  const s = await profiledStep(build(), BATCH, { loss_lambda: lambda }, (l) =>
+    tf.addN([l['loss_single']!, l['loss_dense']!]),
+  )
+  const convolutions = Object.entries(s.ranks).filter(([n, rank]) => n.startsWith('backbone.') && rank === 4).length
+  return { ...s, convolutions }
 }
 
 describe('DenseCL', () => {

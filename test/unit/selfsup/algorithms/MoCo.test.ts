@@ -2,56 +2,23 @@ import * as tf from '@tensorflow/tfjs-core'
 import { Effect } from 'effect'
 import { beforeAll, describe, expect, it } from 'vitest'
 import '../../../../src/tensor/gradients.js'
-import * as Rng from '../../../../src/dsl/Rng.js'
 import * as Models from '../../../../src/models/registry.js'
 import { allModelTypes } from '../../../../src/selfsup/algorithms/registry.js'
 import { selectBackend } from '../../../../src/tensor/backend.js'
 import { CONTRASTIVE_CROSS_ENTROPY } from '../../../../src/tensor/contrastiveCrossEntropy.js'
-import { algorithmConfigs, twoViews } from './support.js'
+import { algorithmConfigs, profiledStep } from './support.js'
 
 const BATCH = 8
 // A long queue, so that the logits (8 × 16,385 values, 524 kB) outweigh everything else the step holds.
 const QUEUE = 16384
 
-/** One differentiated step of MoCo with `head`: the loss, gradients by name, its tf.profile's kernels and peak. */
+/** One differentiated step of MoCo with `head` (the config's when absent), with a queue of `QUEUE` keys. */
 const step = async (head?: object) => {
   const config = { ...(algorithmConfigs['MoCo'] as { head: object }), queue_len: QUEUE }
   const built = Models.build(head === undefined ? config : { ...config, head }, allModelTypes)
   if (built._tag === 'Left') throw new Error(built.left.map((i) => `${i.path}: ${i.message}`).join('; '))
-  const model = built.right
-  const { params, buffers } = model.init(Rng.make(1))
-  const names = Object.keys(params)
-  const x = twoViews(BATCH, 3)
-  const before = tf.memory().numTensors
-  let loss = Number.NaN
-  let gradients: { [name: string]: Float32Array } = {}
-  const profile = await tf.profile(() => {
-    const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
-      const r = model.loss!(Object.fromEntries(names.map((n, i) => [n, ps[i]!])), buffers, x, tf.zeros([BATCH]), {
-        training: true,
-        rng: Rng.make(0),
-        iter: 1,
-        maxIters: 10,
-        attributes: {},
-      })
-      loss = r.losses['loss']!.dataSync()[0]!
-      tf.dispose(Object.values(r.buffers).filter((b) => !Object.values(buffers).includes(b)))
-      return r.losses['loss']!
-    })(names.map((n) => params[n]!))
-    gradients = Object.fromEntries(names.map((n, i) => [n, grads[i]!.dataSync() as Float32Array]))
-    tf.dispose([value, ...grads])
-    return undefined as unknown as tf.TensorContainer
-  })
-  const leaked = tf.memory().numTensors - before
-  tf.dispose([x, ...Object.values(params), ...Object.values(buffers)])
-  const kernels = profile.kernels.map((k) => k.name)
-  return {
-    loss,
-    gradients,
-    peak: profile.peakBytes - profile.newBytes,
-    calls: (kernel: string) => kernels.filter((k) => k === kernel).length,
-    leaked,
-  }
+  const s = await profiledStep(built.right, BATCH, {}, (l) => l['loss']!)
+  return { ...s, loss: s.losses['loss']! }
 }
 
 const headOf = () => ({ ...(algorithmConfigs['MoCo'] as { head: object }).head })

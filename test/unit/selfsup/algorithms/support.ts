@@ -1,5 +1,7 @@
 /** Tiny configs of every algorithm on a SmallCNN over 8×8 single-channel images, and seeded two-view batches. */
 import * as tf from '@tensorflow/tfjs-core'
+import type { Json } from '../../../../src/dsl/MessageHub.js'
+import type { Model } from '../../../../src/models/Model.js'
 import * as Rng from '../../../../src/dsl/Rng.js'
 import { uniformValues } from '../../../../src/models/init.js'
 
@@ -141,3 +143,59 @@ export const twoViewValues = (n: number, seed: number): Float32Array => {
 }
 
 export const twoViews = (n: number, seed: number): tf.Tensor => tf.tensor(twoViewValues(n, seed), [n, 2, 8, 8, 1])
+
+/** What {@link profiledStep} measured: losses as numbers, gradients by name, and its `tf.profile`. */
+export interface ProfiledStep {
+  readonly losses: { readonly [name: string]: number }
+  readonly gradients: { readonly [name: string]: Float32Array }
+  /** The parameters' ranks by name (the tensors are disposed). */
+  readonly ranks: { readonly [name: string]: number }
+  /** The step's peak bytes beyond what it left allocated. */
+  readonly peak: number
+  /** How many times the kernel `kernel` ran. */
+  readonly calls: (kernel: string) => number
+  /** Tensors left behind by the step (0 when it frees what it makes). */
+  readonly leaked: number
+}
+
+/**
+ * One differentiated step of `model` on two seeded views of `batch` images, under `tf.profile`: the loss is `total`
+ * of the step's losses. Parameters, buffers and inputs are disposed afterwards.
+ */
+export const profiledStep = async (
+  model: Model,
+  batch: number,
+  attributes: { readonly [name: string]: Json },
+  total: (losses: { readonly [name: string]: tf.Scalar }) => tf.Scalar,
+): Promise<ProfiledStep> => {
+  const { params, buffers } = model.init(Rng.make(1))
+  const names = Object.keys(params)
+  const x = twoViews(batch, 3)
+  const before = tf.memory().numTensors
+  let losses: { [name: string]: number } = {}
+  let gradients: { [name: string]: Float32Array } = {}
+  const profile = await tf.profile(() => {
+    const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
+      const r = model.loss!(Object.fromEntries(names.map((n, i) => [n, ps[i]!])), buffers, x, tf.zeros([batch]), {
+        training: true,
+        rng: Rng.make(0),
+        iter: 1,
+        maxIters: 10,
+        attributes,
+      })
+      losses = Object.fromEntries(Object.entries(r.losses).map(([n, l]) => [n, l.dataSync()[0]!]))
+      tf.dispose(Object.values(r.buffers).filter((b) => !Object.values(buffers).includes(b)))
+      return total(r.losses as { [name: string]: tf.Scalar })
+    })(names.map((n) => params[n]!))
+    gradients = Object.fromEntries(names.map((n, i) => [n, grads[i]!.dataSync() as Float32Array]))
+    tf.dispose([value, ...grads])
+    return undefined as unknown as tf.TensorContainer
+  })
+  const leaked = tf.memory().numTensors - before
+  const ranks = Object.fromEntries(names.map((n) => [n, params[n]!.rank]))
+  tf.dispose([x, ...Object.values(params), ...Object.values(buffers)])
+  // tfjs reuses the profile object for the next profile: take the kernel names now.
+  const kernels = profile.kernels.map((k) => k.name)
+  const calls = (kernel: string) => kernels.filter((k) => k === kernel).length
+  return { losses, gradients, ranks, peak: profile.peakBytes - profile.newBytes, calls, leaked }
+}
