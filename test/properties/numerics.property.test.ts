@@ -99,6 +99,19 @@ describe('k-means', () => {
       }),
     )
   })
+  it('each point ends at its nearest centroid (whatever k, so any number of four-centroid passes)', () => {
+    fc.assert(
+      fc.property(points, fc.integer({ min: 1, max: 5 }), ({ n, d, data, k, seed }, iterations) => {
+        const { labels, centroids } = kmeans(data, n, d, k, { iterations, seed })
+        const sq = (i: number, c: number) =>
+          Array.from({ length: d }, (_, j) => (data[i * d + j]! - centroids[c * d + j]!) ** 2).reduce((a, b) => a + b)
+        for (let i = 0; i < n; i++) {
+          const nearest = Math.min(...Array.from({ length: k }, (_, c) => sq(i, c)))
+          expect(sq(i, labels[i]!)).toBeLessThanOrEqual(nearest * (1 + 1e-12) + 1e-9)
+        }
+      }),
+    )
+  })
   it('is a function of its seed', () => {
     fc.assert(
       fc.property(points, ({ n, d, data, k, seed }) => {

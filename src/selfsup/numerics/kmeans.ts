@@ -126,11 +126,51 @@ const assign = ({ data, n, d, k, centroids, labels, dists }: Lloyd): number => {
     halfNorms[c] = s / 2
   }
   let inertia = 0
+  // Four centroids per pass over the row: each value of the row is read once for four products. Every dot product
+  // is still summed over j in order, so the scores, and the labels, are those of one centroid at a time.
+  const fours = k - (k % 4)
   for (let i = 0; i < n; i++) {
     const row = i * d
     let best = 0
     let bestScore = -Infinity
-    for (let c = 0; c < k; c++) {
+    for (let c = 0; c < fours; c += 4) {
+      const c0 = c * d
+      const c1 = c0 + d
+      const c2 = c1 + d
+      const c3 = c2 + d
+      let dot0 = 0
+      let dot1 = 0
+      let dot2 = 0
+      let dot3 = 0
+      for (let j = 0; j < d; j++) {
+        const x = data[row + j]!
+        dot0 += x * centroids[c0 + j]!
+        dot1 += x * centroids[c1 + j]!
+        dot2 += x * centroids[c2 + j]!
+        dot3 += x * centroids[c3 + j]!
+      }
+      const s0 = dot0 - halfNorms[c]!
+      const s1 = dot1 - halfNorms[c + 1]!
+      const s2 = dot2 - halfNorms[c + 2]!
+      const s3 = dot3 - halfNorms[c + 3]!
+      if (s0 > bestScore) {
+        bestScore = s0
+        best = c
+      }
+      if (s1 > bestScore) {
+        bestScore = s1
+        best = c + 1
+      }
+      if (s2 > bestScore) {
+        bestScore = s2
+        best = c + 2
+      }
+      if (s3 > bestScore) {
+        bestScore = s3
+        best = c + 3
+      }
+    }
+    for (let c = fours; c < k; c++) {
       const col = c * d
       let dot = 0
       for (let j = 0; j < d; j++) dot += data[row + j]! * centroids[col + j]!
