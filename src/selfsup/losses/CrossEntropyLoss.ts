@@ -10,18 +10,23 @@
  */
 import * as tf from '@tensorflow/tfjs-core'
 import type * as t from 'io-ts'
+import { softmaxCrossEntropy } from '../../tensor/softmaxCrossEntropy.js'
 import { input, join, type LossComponent } from '../Component.js'
 import { args, info, refuse } from './CrossEntropyLossDescription.js'
 
 export { args, info }
 
-/** Mean over the batch of `w[label] · (logsumexp(logits) − logits[label])`. */
+/**
+ * Mean over the batch of `w[label] · (logsumexp(logits) − logits[label])`. Without class weights, `[n, classes]`
+ * logits take the fused softmax cross-entropy (one kernel and its gradient on WASM, the composed ops elsewhere).
+ */
 export const crossEntropyLoss = (
   logits: tf.Tensor,
   labels: tf.Tensor,
   classWeight?: ReadonlyArray<number>,
 ): tf.Scalar =>
   tf.tidy(() => {
+    if (classWeight === undefined && logits.rank === 2) return softmaxCrossEntropy(logits, labels)
     const classes = logits.shape.at(-1)!
     const oneHot = tf.oneHot(tf.cast(labels, 'int32') as tf.Tensor1D, classes)
     let perSample = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits as tf.Tensor2D), oneHot), -1))
