@@ -23,7 +23,7 @@ const args = simCLRArgs
 /**
  * Positives `[2n, 1]` and negatives `[2n, 2n − 2]` of the similarity matrix of interleaved pairs, both gathered
  * (MMSelfSup's `masked_select`). The indices are typed arrays filled in place: built as `number[]` with a mask
- * multiply for the positives, this took ~120 ms of a step at 2n = 512 (now ~3 ms, gradient included ~6).
+ * multiply for the positives, this took ~130 ms of a step at 2n = 512, forward and gradient (now ~12).
  */
 export const positivesAndNegatives = (s: tf.Tensor2D): { readonly pos: tf.Tensor; readonly neg: tf.Tensor } => {
   const m = s.shape[0]
