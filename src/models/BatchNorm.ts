@@ -141,12 +141,20 @@ export const apply = (
     // Two kernels instead of ~20 where the backend has them (WASM); the same formulas to float tolerance.
     else if (useBatch && x.dtype === 'float32' && hasFusedBatchNorm())
       ({ y, mean, variance } = fusedBatchNorm(x, weight, bias, eps, options.relu === true))
-    else {
-      if (useBatch) ({ mean, variance } = tf.moments(x, axes))
-      else [mean, variance] = [runningMean!, runningVar!]
+    else if (useBatch) {
+      ;({ mean, variance } = tf.moments(x, axes))
       y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)))
       if (weight !== undefined) y = tf.mul(y, weight)
       if (bias !== undefined) y = tf.add(y, bias)
+      if (options.relu === true) y = tf.relu(y)
+    } else {
+      // Running statistics: `x·α + β` per channel (α = w/√(var + ε), β = b − mean·α), as PyTorch's CPU inference
+      // computes it: two passes over the input instead of four.
+      ;[mean, variance] = [runningMean!, runningVar!]
+      let alpha = tf.rsqrt(tf.add(variance, eps))
+      if (weight !== undefined) alpha = tf.mul(alpha, weight)
+      const beta = bias === undefined ? tf.neg(tf.mul(mean, alpha)) : tf.sub(bias, tf.mul(mean, alpha))
+      y = tf.add(tf.mul(x, alpha), beta)
       if (options.relu === true) y = tf.relu(y)
     }
     if (!(options.training && tracking)) return [y, {}]

@@ -64,6 +64,29 @@ describe('BatchNorm', () => {
     ).toBe(true)
   })
 
+  it('eval mode: gradients in x, weight and bias; without affine parameters; with the ReLU', () => {
+    const buffers = {
+      'bn.running_mean': tf.tensor1d([0.2, 0.4]),
+      'bn.running_var': tf.tensor1d([1.1, 1.7]),
+      'bn.num_batches_tracked': tf.scalar(1, 'int32'),
+    }
+    const x = tf.tensor2d([
+      [1, -2],
+      [3, 0.4],
+    ])
+    const inv = [1 / Math.sqrt(1.1 + 1e-5), 1 / Math.sqrt(1.7 + 1e-5)]
+    const [gx, gw, gb] = tf.grads((xs: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(BatchNorm.apply1d({ 'bn.weight': w, 'bn.bias': b }, buffers, 'bn', xs, { training: false })[0]),
+    )([x, tf.tensor1d([2, 1]), tf.tensor1d([0.5, 0])])
+    expect(closeTo(gx!.dataSync(), [2 * inv[0]!, inv[1]!, 2 * inv[0]!, inv[1]!], 1e-6)).toBe(true)
+    expect(closeTo(gw!.dataSync(), [(1 - 0.2 + 3 - 0.2) * inv[0]!, (-2 - 0.4 + 0.4 - 0.4) * inv[1]!], 1e-6)).toBe(true)
+    expect(Array.from(gb!.dataSync())).toEqual([2, 2])
+    const [plain] = BatchNorm.apply1d({}, buffers, 'bn', x, { training: false })
+    expect(closeTo(plain.dataSync(), [0.8 * inv[0]!, -2.4 * inv[1]!, 2.8 * inv[0]!, 0], 1e-6)).toBe(true)
+    const [relu] = BatchNorm.apply1d({}, buffers, 'bn', x, { training: false, relu: true })
+    expect(closeTo(relu.dataSync(), [0.8 * inv[0]!, 0, 2.8 * inv[0]!, 0], 1e-6)).toBe(true)
+  })
+
   it(
     'BatchNorm2d on NHWC matches a per-channel loop reference, and refuses one value ' + 'per channel in train mode',
     () => {
