@@ -199,3 +199,18 @@ export const profiledStep = async (
   const calls = (kernel: string) => kernels.filter((k) => k === kernel).length
   return { losses, gradients, ranks, peak: profile.peakBytes - profile.newBytes, calls, leaked }
 }
+
+/** The largest gradient difference between `a` and `b`, each gradient's over its own scale (at least 1e-3). */
+export const gradientGap = (
+  a: { readonly [name: string]: Float32Array },
+  b: { readonly [name: string]: Float32Array },
+): number => {
+  let worst = 0
+  for (const [name, g] of Object.entries(b)) {
+    const scale = Math.max(1e-3, ...Array.from(g, Math.abs))
+    g.forEach((v, i) => {
+      worst = Math.max(worst, Math.abs(v - a[name]![i]!) / scale)
+    })
+  }
+  return worst
+}
